@@ -1,0 +1,31 @@
+# samsa_add_plugin(NAME <kind-name> SOURCES ... [LIBS ...])
+#
+# Builds one plugin .so named exactly like its folder and manifest entry
+# (e.g. storage-segment -> storage-segment.so). Only the entry point
+# samsa_plugin_descriptor is exported; everything else stays hidden so plugins
+# cannot capture each other's symbols. The SDK ships this same file.
+function(samsa_add_plugin)
+  cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS" ${ARGN})
+  string(TOUPPER "${P_NAME}" _opt)
+  string(REPLACE "-" "_" _opt "${_opt}")
+  option(SAMSA_PLUGIN_${_opt} "Build the ${P_NAME} plugin" ON)
+  if(NOT SAMSA_PLUGIN_${_opt})
+    return()
+  endif()
+  add_library(${P_NAME} MODULE ${P_SOURCES})
+  set_target_properties(${P_NAME} PROPERTIES
+    PREFIX ""
+    C_VISIBILITY_PRESET hidden
+    LIBRARY_OUTPUT_DIRECTORY ${SAMSA_PLUGIN_BUILD_DIR})
+  if(TARGET samsa_abi)
+    target_link_libraries(${P_NAME} PRIVATE samsa_abi)
+  endif()
+  if(P_LIBS)
+    target_link_libraries(${P_NAME} PRIVATE ${P_LIBS})
+  endif()
+  # Refuse undefined symbols at link time: a plugin links nothing from samsad.
+  target_link_options(${P_NAME} PRIVATE -Wl,--no-undefined)
+  if(NOT SAMSA_TEST_FIXTURE)
+    install(TARGETS ${P_NAME} LIBRARY DESTINATION ${SAMSA_PLUGIN_INSTALL_DIR})
+  endif()
+endfunction()

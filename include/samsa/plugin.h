@@ -1,0 +1,268 @@
+/*
+ * samsa/plugin.h - the plugin descriptor, option table and host services.
+ *
+ * A plugin is one shared object exporting exactly one entry point:
+ *
+ *     SAMSA_PLUGIN_DECLARE(my_descriptor)
+ *
+ * which defines `const samsa_plugin_t *samsa_plugin_descriptor(void)`.
+ * The registry dlopen()s the .so with RTLD_NOW | RTLD_LOCAL, calls that
+ * function, checks the ABI header, the kind, the option table and the ops
+ * table, validates the manifest's config against the options, then calls
+ * init(). Nothing else from the plugin is looked up by name, and the plugin
+ * links nothing from samsad: every host facility arrives through the
+ * samsa_services_t table passed to init().
+ *
+ * Threads, in one place (each function repeats its own contract):
+ *   - init() and fini() run on the main thread, before the reactors start
+ *     and after they stop, in manifest order and reverse order.
+ *   - Ops marked "reactor" run on one of samsad's reactor threads and must
+ *     never block: no fsync, no network waits, no long-held locks.
+ *   - Ops marked "background" run on a host worker thread (flush,
+ *     housekeeping, compaction, connector tasks) and may block.
+ *   - One instance may be called from several threads at once unless the op
+ *     says otherwise; per-object ops (a log, a session, a task) are not
+ *     called concurrently for the same object unless the op says so.
+ *   - Services say which threads may call them; most are safe from any.
+ */
+#ifndef SAMSA_PLUGIN_H
+#define SAMSA_PLUGIN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/abi.h>
+#include <samsa/errors.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a plugin provides; selects the type of samsa_plugin_t.ops. */
+typedef enum samsa_plugin_kind {
+    SAMSA_KIND_STORAGE = 1,     /**< ops: samsa_storage_ops_t (storage.h) */
+    SAMSA_KIND_PARTITIONER = 2, /**< ops: samsa_partitioner_ops_t */
+    SAMSA_KIND_CODEC = 3,       /**< ops: samsa_codec_ops_t (codec.h) */
+    SAMSA_KIND_SASL = 4,        /**< ops: samsa_sasl_ops_t (sasl.h) */
+    SAMSA_KIND_AUTHORIZER = 5,  /**< ops: samsa_authorizer_ops_t */
+    SAMSA_KIND_TRANSPORT = 6,   /**< ops: samsa_transport_ops_t */
+    SAMSA_KIND_SOURCE = 7,      /**< ops: samsa_source_ops_t (connect.h) */
+    SAMSA_KIND_SINK = 8,        /**< ops: samsa_sink_ops_t (connect.h) */
+    SAMSA_KIND_TRANSFORM = 9,   /**< ops: samsa_transform_ops_t (connect.h) */
+} samsa_plugin_kind_t;
+
+/* ------------------------------------------------------------------------ */
+/* Options: declared as data, checked by the registry                       */
+/* ------------------------------------------------------------------------ */
+
+/** Type of one configuration option; the YAML value must match it. */
+typedef enum samsa_opt_type {
+    SAMSA_OPT_BOOL = 1,   /**< true/false (YAML 1.1 yes/no also accepted) */
+    SAMSA_OPT_INT = 2,    /**< signed 64-bit integer, bounds in min/max */
+    SAMSA_OPT_DOUBLE = 3, /**< floating point number */
+    SAMSA_OPT_STRING = 4, /**< UTF-8 string */
+    SAMSA_OPT_LIST = 5,   /**< YAML sequence of strings */
+} samsa_opt_type_t;
+
+/** Option flags. */
+#define SAMSA_OPT_REQUIRED 0x1u /**< no default: the manifest must set it */
+
+/**
+ * One row of a plugin's option table. The table is an array terminated by a
+ * row whose name is NULL. Rows are read-only data owned by the plugin and
+ * must stay valid while the .so is loaded.
+ */
+typedef struct samsa_option {
+    const char *name;          /**< key in the manifest's config: mapping */
+    uint32_t type;             /**< samsa_opt_type_t */
+    uint32_t flags;            /**< SAMSA_OPT_* flags */
+    const char *default_value; /**< textual default, parsed like YAML; NULL
+                                    only with SAMSA_OPT_REQUIRED or for an
+                                    empty list */
+    int64_t min;               /**< SAMSA_OPT_INT: inclusive bounds, */
+    int64_t max;               /**< ignored when min == max == 0 */
+    const char *doc;           /**< one or two sentences for `samsa plugin
+                                    describe`: meaning, unit, effect */
+} samsa_option_t;
+
+/** Initializers for option rows, so tables read like documentation. */
+#define SAMSA_OPTION_BOOL(n, def, d) {(n), SAMSA_OPT_BOOL, 0, (def), 0, 0, (d)}
+#define SAMSA_OPTION_INT(n, def, lo, hi, d) \
+    {(n), SAMSA_OPT_INT, 0, (def), (lo), (hi), (d)}
+#define SAMSA_OPTION_DOUBLE(n, def, d) {(n), SAMSA_OPT_DOUBLE, 0, (def), 0, 0, (d)}
+#define SAMSA_OPTION_STRING(n, def, d) {(n), SAMSA_OPT_STRING, 0, (def), 0, 0, (d)}
+#define SAMSA_OPTION_LIST(n, def, d) {(n), SAMSA_OPT_LIST, 0, (def), 0, 0, (d)}
+#define SAMSA_OPTION_END {NULL, 0, 0, NULL, 0, 0, NULL}
+
+/* ------------------------------------------------------------------------ */
+/* Host-side objects handed to plugins (all opaque)                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * A validated configuration: the manifest's values merged with the option
+ * defaults. Owned by the registry; valid from init() until fini() returns.
+ */
+typedef struct samsa_config samsa_config_t;
+
+/** A metric registered by a plugin; owned by the host. */
+typedef struct samsa_metric samsa_metric_t;
+
+/** A timer started by a plugin; owned by the host until timer_stop(). */
+typedef struct samsa_timer samsa_timer_t;
+
+/** Severity for services->log(). */
+typedef enum samsa_log_level {
+    SAMSA_LOG_ERROR = 1,
+    SAMSA_LOG_WARN = 2,
+    SAMSA_LOG_INFO = 3,
+    SAMSA_LOG_DEBUG = 4,
+} samsa_log_level_t;
+
+/** Kind of metric for services->metric_register(). */
+typedef enum samsa_metric_kind {
+    SAMSA_METRIC_COUNTER = 1, /**< monotonically increasing */
+    SAMSA_METRIC_GAUGE = 2,   /**< set to a current value */
+} samsa_metric_kind_t;
+
+/**
+ * What the registry knows about one loaded instance: passed to init() and
+ * to every service that logs or registers something on the instance's
+ * behalf. Owned by the registry; valid until fini() returns.
+ */
+typedef struct samsa_instance {
+    samsa_abi_header_t hdr;
+    const char *name;     /**< instance name from the manifest (unique) */
+    const char *path;     /**< absolute path of the .so */
+    const char *manifest; /**< manifest file the instance came from */
+    const char *data_dir; /**< the broker's data directory (absolute) */
+    const samsa_config_t *config; /**< validated config (see above) */
+    uint32_t manifest_line;       /**< line of the instance in the manifest */
+    uint32_t reserved0;           /**< zero; keeps the layout padding-free */
+} samsa_instance_t;
+
+/**
+ * Host services, passed to init(). The table is constant and outlives every
+ * instance. Unless a function says otherwise it is safe from any thread.
+ * A plugin that needs a function added in a later minor checks for it with
+ * SAMSA_ABI_HAS(samsa_services_t, svc, field) first.
+ */
+typedef struct samsa_services {
+    samsa_abi_header_t hdr;
+
+    /** Log one line, prefixed with the plugin kind, name and instance.
+     *  @p inst may be NULL before init() has an instance. Any thread. */
+    void (*log)(const samsa_instance_t *inst, samsa_log_level_t level,
+                const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+    /** Static description of @p err (never NULL). Any thread. */
+    const char *(*err_str)(samsa_err_t err);
+
+    /* Config access. All return SAMSA_ERR_NOT_FOUND for an unknown name
+     * and SAMSA_ERR_INVAL when the option has another type. Strings are
+     * owned by the config and valid until fini(). Any thread. */
+    samsa_err_t (*config_bool)(const samsa_config_t *cfg, const char *name,
+                               bool *out);
+    samsa_err_t (*config_int)(const samsa_config_t *cfg, const char *name,
+                              int64_t *out);
+    samsa_err_t (*config_double)(const samsa_config_t *cfg, const char *name,
+                                 double *out);
+    samsa_err_t (*config_string)(const samsa_config_t *cfg, const char *name,
+                                 const char **out);
+    /** List option: *count entries in *items (owned by the config). */
+    samsa_err_t (*config_list)(const samsa_config_t *cfg, const char *name,
+                               const char *const **items, size_t *count);
+
+    /* Memory. Everything a plugin hands to the host for freeing (e.g. codec
+     * output) is allocated with these, so the host can count and free it. */
+    void *(*alloc)(size_t size);
+    void *(*realloc)(void *ptr, size_t size);
+    void (*free)(void *ptr);
+
+    /* Metrics. register returns NULL on failure; the metric lives until the
+     * instance's fini(). add/set are lock-free and safe from any thread. */
+    samsa_metric_t *(*metric_register)(const samsa_instance_t *inst,
+                                       const char *name,
+                                       samsa_metric_kind_t kind,
+                                       const char *help);
+    void (*metric_add)(samsa_metric_t *metric, int64_t delta);
+    void (*metric_set)(samsa_metric_t *metric, int64_t value);
+
+    /* Timers, run on the host's background timer thread (they may block
+     * briefly but delay other timers while they do). start returns NULL on
+     * failure. stop waits for a running callback to finish; do not call it
+     * from inside the same timer's callback. */
+    samsa_timer_t *(*timer_start)(const samsa_instance_t *inst,
+                                  uint64_t interval_ms, bool repeat,
+                                  void (*cb)(void *arg), void *arg);
+    void (*timer_stop)(samsa_timer_t *timer);
+
+    /** Wall clock in milliseconds since the epoch. Any thread. */
+    int64_t (*now_ms)(void);
+    /** Monotonic clock in milliseconds. Any thread. */
+    int64_t (*monotonic_ms)(void);
+} samsa_services_t;
+
+/* ------------------------------------------------------------------------ */
+/* The descriptor                                                           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Create one instance. Called on the main thread before the reactors start.
+ *
+ * @param svc     host services; valid for the life of the process
+ * @param inst    the instance (name, config, data dir); valid until fini()
+ * @param state   out: opaque per-instance state handed back to every op and
+ *                to fini(); plugins keep no mutable globals, since two
+ *                instances of one .so must coexist
+ * @param errbuf  caller-owned buffer for a one-line reason on failure; the
+ *                registry logs it once with the manifest file:line
+ * @return SAMSA_OK, or an error (the broker then refuses to start)
+ */
+typedef samsa_err_t (*samsa_plugin_init_fn)(const samsa_services_t *svc,
+                                            const samsa_instance_t *inst,
+                                            void **state, char *errbuf,
+                                            size_t errbuf_size);
+
+/** Destroy an instance: called once, on the main thread, after every op
+ *  call has returned, in reverse init order. */
+typedef void (*samsa_plugin_fini_fn)(void *state);
+
+/** What samsa_plugin_descriptor() returns. Constant data in the plugin. */
+typedef struct samsa_plugin {
+    samsa_abi_header_t hdr;         /**< SAMSA_ABI_HEADER(samsa_plugin_t) */
+    uint32_t kind;                  /**< samsa_plugin_kind_t */
+    uint32_t reserved0;             /**< zero */
+    const char *name;               /**< equals the .so name and folder */
+    const char *version;            /**< plugin's own version string */
+    const char *summary;            /**< one line for `samsa plugin list` */
+    const samsa_option_t *options;  /**< NULL or terminated by SAMSA_OPTION_END */
+    samsa_plugin_init_fn init;      /**< mandatory */
+    samsa_plugin_fini_fn fini;      /**< mandatory */
+    const void *ops;                /**< mandatory: the kind's ops table,
+                                         itself opening with a samsa_abi_header_t */
+} samsa_plugin_t;
+
+/** Name of the one exported entry point. */
+#define SAMSA_PLUGIN_ENTRY "samsa_plugin_descriptor"
+
+/** Signature of the entry point. */
+typedef const samsa_plugin_t *(*samsa_plugin_entry_fn)(void);
+
+/**
+ * Define the entry point returning @p desc (a `static const samsa_plugin_t`).
+ * Use once per .so, at file scope.
+ */
+#define SAMSA_PLUGIN_DECLARE(desc)                                           \
+    SAMSA_EXPORT const samsa_plugin_t *samsa_plugin_descriptor(void);       \
+    SAMSA_EXPORT const samsa_plugin_t *samsa_plugin_descriptor(void)        \
+    {                                                                        \
+        return &(desc);                                                      \
+    }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SAMSA_PLUGIN_H */
