@@ -1,0 +1,902 @@
+/* core/log/logmgr.c - see logmgr.h. */
+#include "log/logmgr.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define META_DIR "__samsa_meta"
+#define MAX_PARTITIONS 100000
+
+struct samsa_logmgr {
+    pthread_rwlock_t lock; /* guards topics/count */
+    samsa_topic_t **topics;
+    size_t count, cap;
+    char *data_dir;
+    char *meta_dir;
+    samsa_engine_lookup_fn engine_lookup;
+    void *engine_lookup_arg;
+    samsa_tcfg_t broker_defaults;
+    int64_t housekeep_ms;
+    pthread_t housekeeper;
+    bool housekeeper_running;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    bool stopping;
+    pthread_mutex_t admin_lock; /* serializes create/delete/alter */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool samsa_topic_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 249 || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Topic objects                                                          */
+/* ---------------------------------------------------------------------- */
+
+static void partition_close(samsa_partition_t *part, bool remove)
+{
+    if (!part) {
+        return;
+    }
+    if (part->log) {
+        if (remove) {
+            part->ops->remove(part->log);
+        } else {
+            part->ops->close(part->log);
+        }
+    }
+    pthread_mutex_destroy(&part->append_lock);
+    pthread_mutex_destroy(&part->wait_lock);
+    free(part);
+}
+
+static void topic_free(samsa_topic_t *t)
+{
+    bool remove = atomic_load(&t->deleted);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        partition_close(t->partitions[i], remove);
+    }
+    free(t->partitions);
+    samsa_tcfg_free(&t->config);
+    pthread_mutex_destroy(&t->config_lock);
+    free(t->engine);
+    free(t->name);
+    free(t);
+}
+
+void samsa_topic_hold(samsa_topic_t *topic)
+{
+    atomic_fetch_add(&topic->refs, 1);
+}
+
+void samsa_topic_put(samsa_topic_t *topic)
+{
+    if (topic && atomic_fetch_sub(&topic->refs, 1) == 1) {
+        topic_free(topic);
+    }
+}
+
+samsa_partition_t *samsa_topic_partition(samsa_topic_t *topic, int32_t index)
+{
+    if (index < 0 || index >= topic->partition_count) {
+        return NULL;
+    }
+    return topic->partitions[index];
+}
+
+static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
+                                  int32_t index, samsa_partition_t **out,
+                                  char *errbuf, size_t errlen)
+{
+    const samsa_storage_ops_t *ops;
+    void *state;
+    samsa_err_t err =
+        mgr->engine_lookup(mgr->engine_lookup_arg, t->engine, &ops, &state);
+    if (err != SAMSA_OK) {
+        snprintf(errbuf, errlen, "storage engine '%s' is not loaded",
+                 t->engine);
+        return SAMSA_ERR_INVALID_CONFIG;
+    }
+    samsa_partition_t *part = calloc(1, sizeof(*part));
+    if (!part) {
+        return SAMSA_ERR_NOMEM;
+    }
+    part->topic = t;
+    part->index = index;
+    part->ops = ops;
+    pthread_mutex_init(&part->append_lock, NULL);
+    pthread_mutex_init(&part->wait_lock, NULL);
+
+    samsa_log_config_t lc;
+    samsa_tcfg_to_log_config(&t->config, &mgr->broker_defaults, &lc);
+    err = ops->open(state, t->name, index, &lc, &part->log, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        part->log = NULL;
+        partition_close(part, false);
+        return err;
+    }
+    samsa_log_offsets_t off;
+    ops->offsets(part->log, &off);
+    atomic_store(&part->high_watermark, off.log_end_offset);
+    atomic_store(&part->log_start_offset, off.log_start_offset);
+    *out = part;
+    return SAMSA_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Metadata files                                                         */
+/* ---------------------------------------------------------------------- */
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+                return -1;
+            }
+            *p = '/';
+        }
+    }
+    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/%s.meta", mgr->meta_dir, t->name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    fprintf(f, "id=");
+    for (int i = 0; i < 16; i++) {
+        fprintf(f, "%02x", t->id[i]);
+    }
+    fprintf(f, "\npartitions=%d\nengine=%s\n", t->partition_count, t->engine);
+    pthread_mutex_lock(&t->config_lock);
+    for (size_t i = 0; i < t->config.count; i++) {
+        fprintf(f, "config.%s=%s\n", t->config.items[i].name,
+                t->config.items[i].value);
+    }
+    pthread_mutex_unlock(&t->config_lock);
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    int dfd = open(mgr->meta_dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return SAMSA_OK;
+}
+
+static void meta_remove(samsa_logmgr_t *mgr, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s.meta", mgr->meta_dir, name);
+    unlink(path);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+static samsa_topic_t *topic_new(samsa_logmgr_t *mgr, const char *name)
+{
+    samsa_topic_t *t = calloc(1, sizeof(*t));
+    if (!t) {
+        return NULL;
+    }
+    t->name = strdup(name);
+    t->mgr = mgr;
+    atomic_store(&t->refs, 1);
+    pthread_mutex_init(&t->config_lock, NULL);
+    t->internal = name[0] == '_' && name[1] == '_';
+    if (!t->name) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr,
+                                         samsa_topic_t *t, int32_t from,
+                                         int32_t to, char *errbuf,
+                                         size_t errlen)
+{
+    samsa_partition_t **parts =
+        realloc(t->partitions, (size_t)to * sizeof(*parts));
+    if (!parts) {
+        return SAMSA_ERR_NOMEM;
+    }
+    t->partitions = parts;
+    for (int32_t i = from; i < to; i++) {
+        samsa_err_t err =
+            partition_open(mgr, t, i, &t->partitions[i], errbuf, errlen);
+        if (err != SAMSA_OK) {
+            for (int32_t j = from; j < i; j++) {
+                partition_close(t->partitions[j], false);
+            }
+            return err;
+        }
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t meta_load_one(samsa_logmgr_t *mgr, const char *file,
+                                 samsa_topic_t **out, char *errbuf,
+                                 size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", mgr->meta_dir, file);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    char name[256];
+    size_t n = strlen(file) - strlen(".meta");
+    snprintf(name, sizeof(name), "%.*s", (int)n, file);
+    samsa_topic_t *t = topic_new(mgr, name);
+    if (!t) {
+        fclose(f);
+        return SAMSA_ERR_NOMEM;
+    }
+    int32_t partitions = 0;
+    char line[8192];
+    samsa_err_t err = SAMSA_OK;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = 0;
+        char *eq = strchr(line, '=');
+        if (!eq) {
+            continue;
+        }
+        *eq = 0;
+        const char *v = eq + 1;
+        if (strcmp(line, "id") == 0 && strlen(v) == 32) {
+            for (int i = 0; i < 16; i++) {
+                t->id[i] = (uint8_t)(hexval(v[2 * i]) << 4 |
+                                     hexval(v[2 * i + 1]));
+            }
+        } else if (strcmp(line, "partitions") == 0) {
+            partitions = atoi(v);
+        } else if (strcmp(line, "engine") == 0) {
+            free(t->engine);
+            t->engine = strdup(v);
+        } else if (strncmp(line, "config.", 7) == 0) {
+            err = samsa_tcfg_set(&t->config, line + 7, v);
+        }
+    }
+    fclose(f);
+    if (err == SAMSA_OK && (partitions < 1 || partitions > MAX_PARTITIONS ||
+                            !t->engine)) {
+        snprintf(errbuf, errlen, "%s: damaged topic metadata", path);
+        err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (err == SAMSA_OK) {
+        err = topic_open_partitions(mgr, t, 0, partitions, errbuf, errlen);
+    }
+    if (err != SAMSA_OK) {
+        topic_free(t);
+        return err;
+    }
+    t->partition_count = partitions;
+    *out = t;
+    return SAMSA_OK;
+}
+
+static samsa_err_t table_add(samsa_logmgr_t *mgr, samsa_topic_t *t)
+{
+    if (mgr->count == mgr->cap) {
+        size_t ncap = mgr->cap ? mgr->cap * 2 : 16;
+        samsa_topic_t **n = realloc(mgr->topics, ncap * sizeof(*n));
+        if (!n) {
+            return SAMSA_ERR_NOMEM;
+        }
+        mgr->topics = n;
+        mgr->cap = ncap;
+    }
+    mgr->topics[mgr->count++] = t;
+    return SAMSA_OK;
+}
+
+static samsa_err_t meta_load_all(samsa_logmgr_t *mgr, char *errbuf,
+                                 size_t errlen)
+{
+    DIR *d = opendir(mgr->meta_dir);
+    if (!d) {
+        snprintf(errbuf, errlen, "%s: %s", mgr->meta_dir, strerror(errno));
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    struct dirent *de;
+    samsa_err_t err = SAMSA_OK;
+    while (err == SAMSA_OK && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".meta") != 0) {
+            continue;
+        }
+        samsa_topic_t *t;
+        err = meta_load_one(mgr, de->d_name, &t, errbuf, errlen);
+        if (err == SAMSA_OK) {
+            err = table_add(mgr, t);
+        }
+    }
+    closedir(d);
+    return err;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Housekeeping                                                           */
+/* ---------------------------------------------------------------------- */
+
+static void housekeep_partition(samsa_partition_t *part, int64_t now,
+                                bool compact)
+{
+    part->ops->housekeep(part->log, now);
+    if (compact && part->ops->compact) {
+        part->ops->compact(part->log, now);
+    }
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    atomic_store(&part->log_start_offset, off.log_start_offset);
+}
+
+void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr)
+{
+    samsa_topic_t **topics;
+    size_t count;
+    if (samsa_logmgr_list(mgr, &topics, &count) != SAMSA_OK) {
+        return;
+    }
+    int64_t now = now_ms();
+    for (size_t i = 0; i < count; i++) {
+        samsa_topic_t *t = topics[i];
+        char policy[64];
+        samsa_topic_config_string(t, "cleanup.policy", policy,
+                                  sizeof(policy));
+        bool compact = strstr(policy, "compact") != NULL;
+        for (int32_t p = 0; p < t->partition_count; p++) {
+            housekeep_partition(t->partitions[p], now, compact);
+        }
+    }
+    samsa_logmgr_list_free(topics, count);
+}
+
+static void *housekeeper_main(void *arg)
+{
+    samsa_logmgr_t *mgr = arg;
+    pthread_mutex_lock(&mgr->stop_lock);
+    while (!mgr->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (mgr->housekeep_ms % 1000) * 1000000;
+        ts.tv_sec += mgr->housekeep_ms / 1000 + ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&mgr->stop_cond, &mgr->stop_lock, &ts);
+        if (mgr->stopping) {
+            break;
+        }
+        pthread_mutex_unlock(&mgr->stop_lock);
+        samsa_logmgr_housekeep_now(mgr);
+        pthread_mutex_lock(&mgr->stop_lock);
+    }
+    pthread_mutex_unlock(&mgr->stop_lock);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Manager                                                                */
+/* ---------------------------------------------------------------------- */
+
+samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
+                              samsa_logmgr_t **out, char *errbuf,
+                              size_t errlen)
+{
+    samsa_logmgr_t *mgr = calloc(1, sizeof(*mgr));
+    if (!mgr) {
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_rwlock_init(&mgr->lock, NULL);
+    pthread_mutex_init(&mgr->stop_lock, NULL);
+    pthread_cond_init(&mgr->stop_cond, NULL);
+    pthread_mutex_init(&mgr->admin_lock, NULL);
+    mgr->engine_lookup = opts->engine_lookup;
+    mgr->engine_lookup_arg = opts->engine_lookup_arg;
+    mgr->housekeep_ms =
+        opts->housekeep_interval_ms > 0 ? opts->housekeep_interval_ms : 5000;
+    mgr->data_dir = strdup(opts->data_dir);
+    size_t mlen = strlen(opts->data_dir) + sizeof(META_DIR) + 16;
+    mgr->meta_dir = malloc(mlen);
+    samsa_err_t err = samsa_tcfg_copy(&mgr->broker_defaults,
+                                      opts->broker_defaults);
+    if (!mgr->data_dir || !mgr->meta_dir || err != SAMSA_OK) {
+        samsa_logmgr_close(mgr);
+        return SAMSA_ERR_NOMEM;
+    }
+    snprintf(mgr->meta_dir, mlen, "%s/%s/topics", opts->data_dir, META_DIR);
+    if (mkdir_p(mgr->meta_dir) < 0) {
+        snprintf(errbuf, errlen, "cannot create %s: %s", mgr->meta_dir,
+                 strerror(errno));
+        samsa_logmgr_close(mgr);
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    err = meta_load_all(mgr, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        samsa_logmgr_close(mgr);
+        return err;
+    }
+    if (pthread_create(&mgr->housekeeper, NULL, housekeeper_main, mgr) != 0) {
+        samsa_logmgr_close(mgr);
+        return SAMSA_ERR_NOMEM;
+    }
+    mgr->housekeeper_running = true;
+    *out = mgr;
+    return SAMSA_OK;
+}
+
+void samsa_logmgr_close(samsa_logmgr_t *mgr)
+{
+    if (!mgr) {
+        return;
+    }
+    if (mgr->housekeeper_running) {
+        pthread_mutex_lock(&mgr->stop_lock);
+        mgr->stopping = true;
+        pthread_cond_broadcast(&mgr->stop_cond);
+        pthread_mutex_unlock(&mgr->stop_lock);
+        pthread_join(mgr->housekeeper, NULL);
+    }
+    for (size_t i = 0; i < mgr->count; i++) {
+        samsa_topic_put(mgr->topics[i]);
+    }
+    free(mgr->topics);
+    samsa_tcfg_free(&mgr->broker_defaults);
+    pthread_rwlock_destroy(&mgr->lock);
+    pthread_mutex_destroy(&mgr->stop_lock);
+    pthread_cond_destroy(&mgr->stop_cond);
+    pthread_mutex_destroy(&mgr->admin_lock);
+    free(mgr->data_dir);
+    free(mgr->meta_dir);
+    free(mgr);
+}
+
+const samsa_tcfg_t *samsa_logmgr_broker_defaults(samsa_logmgr_t *mgr)
+{
+    return &mgr->broker_defaults;
+}
+
+static samsa_topic_t *find_locked(samsa_logmgr_t *mgr, const char *name,
+                                  size_t *pos)
+{
+    for (size_t i = 0; i < mgr->count; i++) {
+        if (strcmp(mgr->topics[i]->name, name) == 0) {
+            if (pos) {
+                *pos = i;
+            }
+            return mgr->topics[i];
+        }
+    }
+    return NULL;
+}
+
+samsa_topic_t *samsa_logmgr_topic_get(samsa_logmgr_t *mgr, const char *name)
+{
+    pthread_rwlock_rdlock(&mgr->lock);
+    samsa_topic_t *t = find_locked(mgr, name, NULL);
+    if (t) {
+        samsa_topic_hold(t);
+    }
+    pthread_rwlock_unlock(&mgr->lock);
+    return t;
+}
+
+samsa_topic_t *samsa_logmgr_topic_get_by_id(samsa_logmgr_t *mgr,
+                                            const uint8_t id[16])
+{
+    samsa_topic_t *t = NULL;
+    pthread_rwlock_rdlock(&mgr->lock);
+    for (size_t i = 0; i < mgr->count; i++) {
+        if (memcmp(mgr->topics[i]->id, id, 16) == 0) {
+            t = mgr->topics[i];
+            samsa_topic_hold(t);
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&mgr->lock);
+    return t;
+}
+
+static int topic_cmp(const void *a, const void *b)
+{
+    const samsa_topic_t *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+samsa_err_t samsa_logmgr_list(samsa_logmgr_t *mgr, samsa_topic_t ***topics,
+                              size_t *count)
+{
+    pthread_rwlock_rdlock(&mgr->lock);
+    samsa_topic_t **list = malloc((mgr->count + 1) * sizeof(*list));
+    if (!list) {
+        pthread_rwlock_unlock(&mgr->lock);
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < mgr->count; i++) {
+        list[i] = mgr->topics[i];
+        samsa_topic_hold(list[i]);
+    }
+    *count = mgr->count;
+    pthread_rwlock_unlock(&mgr->lock);
+    qsort(list, *count, sizeof(*list), topic_cmp);
+    *topics = list;
+    return SAMSA_OK;
+}
+
+void samsa_logmgr_list_free(samsa_topic_t **topics, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        samsa_topic_put(topics[i]);
+    }
+    free(topics);
+}
+
+static samsa_err_t validate_configs(const samsa_tcfg_t *config, char *errbuf,
+                                    size_t errlen)
+{
+    for (size_t i = 0; config && i < config->count; i++) {
+        samsa_err_t err = samsa_tcfg_validate(
+            config->items[i].name, config->items[i].value, errbuf, errlen);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
+                                      int32_t partitions,
+                                      const samsa_tcfg_t *config,
+                                      bool validate_only, char *errbuf,
+                                      size_t errlen)
+{
+    if (!samsa_topic_name_valid(name)) {
+        snprintf(errbuf, errlen, "topic name '%s' is illegal: it must be "
+                 "1-249 characters of [a-zA-Z0-9._-]", name);
+        return SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    if (partitions < 1 || partitions > MAX_PARTITIONS) {
+        snprintf(errbuf, errlen, "number of partitions must be between 1 "
+                 "and %d", MAX_PARTITIONS);
+        return SAMSA_ERR_INVALID_PARTITIONS;
+    }
+    samsa_err_t err = validate_configs(config, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    pthread_mutex_lock(&mgr->admin_lock);
+    samsa_topic_t *existing = samsa_logmgr_topic_get(mgr, name);
+    if (existing) {
+        samsa_topic_put(existing);
+        pthread_mutex_unlock(&mgr->admin_lock);
+        snprintf(errbuf, errlen, "topic '%s' already exists", name);
+        return SAMSA_ERR_TOPIC_ALREADY_EXISTS;
+    }
+    if (validate_only) {
+        pthread_mutex_unlock(&mgr->admin_lock);
+        return SAMSA_OK;
+    }
+    samsa_topic_t *t = topic_new(mgr, name);
+    err = t ? samsa_tcfg_copy(&t->config, config) : SAMSA_ERR_NOMEM;
+    if (err == SAMSA_OK) {
+        const char *engine = samsa_tcfg_effective(
+            &t->config, &mgr->broker_defaults, "samsa.storage.engine", NULL);
+        t->engine = strdup(engine);
+        if (getrandom(t->id, sizeof(t->id), 0) != sizeof(t->id)) {
+            err = SAMSA_ERR_IO;
+        }
+        t->id[6] = (uint8_t)((t->id[6] & 0x0f) | 0x40); /* UUID v4 */
+        t->id[8] = (uint8_t)((t->id[8] & 0x3f) | 0x80);
+    }
+    if (err == SAMSA_OK) {
+        err = topic_open_partitions(mgr, t, 0, partitions, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
+        t->partition_count = partitions;
+        err = meta_write(mgr, t);
+    }
+    if (err == SAMSA_OK) {
+        pthread_rwlock_wrlock(&mgr->lock);
+        err = table_add(mgr, t);
+        pthread_rwlock_unlock(&mgr->lock);
+    }
+    if (err != SAMSA_OK && t) {
+        meta_remove(mgr, name);
+        atomic_store(&t->deleted, true);
+        topic_free(t);
+    }
+    pthread_mutex_unlock(&mgr->admin_lock);
+    return err;
+}
+
+samsa_err_t samsa_logmgr_delete_topic(samsa_logmgr_t *mgr, const char *name)
+{
+    pthread_mutex_lock(&mgr->admin_lock);
+    pthread_rwlock_wrlock(&mgr->lock);
+    size_t pos;
+    samsa_topic_t *t = find_locked(mgr, name, &pos);
+    if (t) {
+        mgr->topics[pos] = mgr->topics[--mgr->count];
+    }
+    pthread_rwlock_unlock(&mgr->lock);
+    if (!t) {
+        pthread_mutex_unlock(&mgr->admin_lock);
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    meta_remove(mgr, name);
+    atomic_store(&t->deleted, true);
+    pthread_mutex_unlock(&mgr->admin_lock);
+    /* The data goes when the last in-flight request lets go of the topic. */
+    samsa_topic_put(t);
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
+                                        int32_t new_total, bool validate_only,
+                                        char *errbuf, size_t errlen)
+{
+    samsa_topic_t *t = samsa_logmgr_topic_get(mgr, name);
+    if (!t) {
+        snprintf(errbuf, errlen, "topic '%s' does not exist", name);
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    pthread_mutex_lock(&mgr->admin_lock);
+    samsa_err_t err = SAMSA_OK;
+    if (new_total <= t->partition_count || new_total > MAX_PARTITIONS) {
+        snprintf(errbuf, errlen, "topic has %d partitions; the new count "
+                 "must be larger (and at most %d)", t->partition_count,
+                 MAX_PARTITIONS);
+        err = SAMSA_ERR_INVALID_PARTITIONS;
+    }
+    if (err == SAMSA_OK && !validate_only) {
+        /* Readers index partitions[] only below partition_count, so grow
+         * the array under the table's write lock and publish the count
+         * last. */
+        pthread_rwlock_wrlock(&mgr->lock);
+        err = topic_open_partitions(mgr, t, t->partition_count, new_total,
+                                    errbuf, errlen);
+        if (err == SAMSA_OK) {
+            t->partition_count = new_total;
+        }
+        pthread_rwlock_unlock(&mgr->lock);
+        if (err == SAMSA_OK) {
+            err = meta_write(mgr, t);
+        }
+    }
+    pthread_mutex_unlock(&mgr->admin_lock);
+    samsa_topic_put(t);
+    return err;
+}
+
+samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
+                                      const samsa_tcfg_t *changes,
+                                      bool incremental, bool validate_only,
+                                      char *errbuf, size_t errlen)
+{
+    samsa_err_t err = validate_configs(changes, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    samsa_topic_t *t = samsa_logmgr_topic_get(mgr, name);
+    if (!t) {
+        snprintf(errbuf, errlen, "topic '%s' does not exist", name);
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    for (size_t i = 0; changes && i < changes->count; i++) {
+        if (strcmp(changes->items[i].name, "samsa.storage.engine") == 0) {
+            snprintf(errbuf, errlen, "samsa.storage.engine cannot change "
+                     "after the topic is created");
+            samsa_topic_put(t);
+            return SAMSA_ERR_INVALID_CONFIG;
+        }
+    }
+    if (validate_only) {
+        samsa_topic_put(t);
+        return SAMSA_OK;
+    }
+    pthread_mutex_lock(&mgr->admin_lock);
+    samsa_tcfg_t next;
+    pthread_mutex_lock(&t->config_lock);
+    err = samsa_tcfg_copy(&next, incremental ? &t->config : NULL);
+    for (size_t i = 0; err == SAMSA_OK && changes && i < changes->count; i++) {
+        err = samsa_tcfg_set(&next, changes->items[i].name,
+                             changes->items[i].value);
+    }
+    if (err == SAMSA_OK) {
+        samsa_tcfg_free(&t->config);
+        t->config = next;
+    } else {
+        samsa_tcfg_free(&next);
+    }
+    pthread_mutex_unlock(&t->config_lock);
+    if (err == SAMSA_OK) {
+        samsa_log_config_t lc;
+        pthread_mutex_lock(&t->config_lock);
+        samsa_tcfg_to_log_config(&t->config, &mgr->broker_defaults, &lc);
+        pthread_mutex_unlock(&t->config_lock);
+        for (int32_t i = 0; i < t->partition_count; i++) {
+            t->partitions[i]->ops->configure(t->partitions[i]->log, &lc);
+        }
+        err = meta_write(mgr, t);
+    }
+    pthread_mutex_unlock(&mgr->admin_lock);
+    samsa_topic_put(t);
+    return err;
+}
+
+samsa_err_t samsa_topic_config_copy(samsa_topic_t *topic, samsa_tcfg_t *out)
+{
+    pthread_mutex_lock(&topic->config_lock);
+    samsa_err_t err = samsa_tcfg_copy(out, &topic->config);
+    pthread_mutex_unlock(&topic->config_lock);
+    return err;
+}
+
+int64_t samsa_topic_config_long(samsa_topic_t *topic, const char *name)
+{
+    pthread_mutex_lock(&topic->config_lock);
+    int64_t v = samsa_tcfg_effective_long(&topic->config,
+                                          &topic->mgr->broker_defaults, name);
+    pthread_mutex_unlock(&topic->config_lock);
+    return v;
+}
+
+void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
+                               char *buf, size_t len)
+{
+    pthread_mutex_lock(&topic->config_lock);
+    const char *v = samsa_tcfg_effective(
+        &topic->config, &topic->mgr->broker_defaults, name, NULL);
+    snprintf(buf, len, "%s", v ? v : "");
+    pthread_mutex_unlock(&topic->config_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Partitions                                                             */
+/* ---------------------------------------------------------------------- */
+
+static void wake_waiters(samsa_partition_t *part)
+{
+    pthread_mutex_lock(&part->wait_lock);
+    for (samsa_part_waiter_t *w = part->waiters; w; w = w->next) {
+        w->notify(w);
+    }
+    pthread_mutex_unlock(&part->wait_lock);
+}
+
+samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
+                                   size_t len, int64_t log_append_time,
+                                   int64_t *base_offset)
+{
+    pthread_mutex_lock(&part->append_lock);
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    samsa_batches_assign(batches, len, off.log_end_offset,
+                         part->leader_epoch, log_append_time);
+    samsa_err_t err = part->ops->append(part->log, batches, len);
+    if (err == SAMSA_OK) {
+        samsa_log_offsets_t after;
+        part->ops->offsets(part->log, &after);
+        /* Single replica: everything appended is committed. Replication
+         * will move this to the ISR's minimum. */
+        atomic_store(&part->high_watermark, after.log_end_offset);
+        *base_offset = off.log_end_offset;
+    }
+    pthread_mutex_unlock(&part->append_lock);
+    if (err == SAMSA_OK) {
+        wake_waiters(part);
+    }
+    return err;
+}
+
+void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out)
+{
+    part->ops->offsets(part->log, out);
+}
+
+samsa_err_t samsa_partition_delete_records(samsa_partition_t *part,
+                                           int64_t offset, int64_t *low)
+{
+    pthread_mutex_lock(&part->append_lock);
+    int64_t hw = atomic_load(&part->high_watermark);
+    if (offset == -1) {
+        offset = hw;
+    }
+    samsa_err_t err = SAMSA_OK;
+    if (offset < 0 || offset > hw) {
+        err = SAMSA_ERR_OFFSET_OUT_OF_RANGE;
+    } else {
+        samsa_log_offsets_t off;
+        part->ops->offsets(part->log, &off);
+        if (offset > off.log_start_offset) {
+            err = part->ops->set_start_offset(part->log, offset);
+        }
+    }
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    atomic_store(&part->log_start_offset, off.log_start_offset);
+    *low = off.log_start_offset;
+    pthread_mutex_unlock(&part->append_lock);
+    return err;
+}
+
+void samsa_partition_wait_add(samsa_partition_t *part, samsa_part_waiter_t *w)
+{
+    pthread_mutex_lock(&part->wait_lock);
+    w->prev = NULL;
+    w->next = part->waiters;
+    if (part->waiters) {
+        part->waiters->prev = w;
+    }
+    part->waiters = w;
+    pthread_mutex_unlock(&part->wait_lock);
+}
+
+void samsa_partition_wait_remove(samsa_partition_t *part,
+                                 samsa_part_waiter_t *w)
+{
+    pthread_mutex_lock(&part->wait_lock);
+    if (w->prev) {
+        w->prev->next = w->next;
+    } else if (part->waiters == w) {
+        part->waiters = w->next;
+    }
+    if (w->next) {
+        w->next->prev = w->prev;
+    }
+    w->prev = w->next = NULL;
+    pthread_mutex_unlock(&part->wait_lock);
+}

@@ -1,0 +1,163 @@
+/*
+ * core/log/logmgr.h - the log manager: topics, their partitions, and the
+ * storage engine logs behind them.
+ *
+ * Owns (one of the two places with global mutable state, per DESIGN.md):
+ *   - the topic table, guarded by a rwlock; lookups return a referenced
+ *     topic that stays valid (even if deleted meanwhile) until put;
+ *   - each partition's append path: offset assignment + engine append under
+ *     the partition's mutex (the short critical section of DESIGN.md);
+ *   - the high watermark, published atomically after the append returns;
+ *   - topic metadata on disk (<data_dir>/__samsa_meta/topics/<name>.meta),
+ *     written atomically so topics survive restarts;
+ *   - a housekeeping thread running retention, roll, flush and compaction.
+ *
+ * Threads: every function is safe from any thread unless noted.
+ */
+#ifndef SAMSA_LOGMGR_H
+#define SAMSA_LOGMGR_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <samsa/storage.h>
+
+#include "log/topic_config.h"
+#include "record/batch.h"
+
+typedef struct samsa_logmgr samsa_logmgr_t;
+typedef struct samsa_topic samsa_topic_t;
+
+/* Resolves a storage engine instance name ("segment", "memory") to its ops
+ * and instance state. Provided by whoever owns the registry. */
+typedef samsa_err_t (*samsa_engine_lookup_fn)(void *arg, const char *name,
+                                              const samsa_storage_ops_t **ops,
+                                              void **state);
+
+/* Called after data was appended to a partition (long-poll fetch). Runs on
+ * the appending thread with the partition's waiter lock held: it must only
+ * hand off (e.g. samsa_reactor_post) and must not add or remove waiters. */
+typedef struct samsa_part_waiter {
+    void (*notify)(struct samsa_part_waiter *w);
+    struct samsa_part_waiter *prev, *next;
+    void *arg;
+} samsa_part_waiter_t;
+
+typedef struct samsa_partition {
+    samsa_topic_t *topic;
+    int32_t index;
+    pthread_mutex_t append_lock; /* serializes appends and truncation */
+    const samsa_storage_ops_t *ops;
+    samsa_storage_log_t *log;
+    _Atomic int64_t high_watermark;
+    _Atomic int64_t log_start_offset;
+    int32_t leader_epoch;
+    pthread_mutex_t wait_lock;
+    samsa_part_waiter_t *waiters;
+} samsa_partition_t;
+
+struct samsa_topic {
+    char *name;
+    uint8_t id[16]; /* topic UUID */
+    int32_t partition_count;
+    samsa_partition_t **partitions;
+    samsa_tcfg_t config;  /* overrides; guarded by config_lock */
+    pthread_mutex_t config_lock;
+    char *engine;         /* storage engine instance name */
+    _Atomic int refs;
+    _Atomic bool deleted;
+    bool internal;        /* __consumer_offsets and friends */
+    samsa_logmgr_t *mgr;
+};
+
+typedef struct samsa_logmgr_options {
+    const char *data_dir;
+    samsa_engine_lookup_fn engine_lookup;
+    void *engine_lookup_arg;
+    const samsa_tcfg_t *broker_defaults; /* copied */
+    int64_t housekeep_interval_ms;       /* 0 = 5000 */
+} samsa_logmgr_options_t;
+
+samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
+                              samsa_logmgr_t **out, char *errbuf,
+                              size_t errlen);
+/* Stop housekeeping, close every log. No other call may be in flight. */
+void samsa_logmgr_close(samsa_logmgr_t *mgr);
+
+const samsa_tcfg_t *samsa_logmgr_broker_defaults(samsa_logmgr_t *mgr);
+
+/* Create a topic. SAMSA_ERR_TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
+ * INVALID_PARTITIONS, INVALID_CONFIG (reason in errbuf). With validate_only
+ * nothing is created. */
+samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
+                                      int32_t partitions,
+                                      const samsa_tcfg_t *config,
+                                      bool validate_only, char *errbuf,
+                                      size_t errlen);
+samsa_err_t samsa_logmgr_delete_topic(samsa_logmgr_t *mgr, const char *name);
+samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
+                                        int32_t new_total, bool validate_only,
+                                        char *errbuf, size_t errlen);
+/* Replace (incremental=false) or merge overrides; value NULL deletes. */
+samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
+                                      const samsa_tcfg_t *changes,
+                                      bool incremental, bool validate_only,
+                                      char *errbuf, size_t errlen);
+
+/* Referenced lookup; NULL when absent. Release with samsa_topic_put. */
+samsa_topic_t *samsa_logmgr_topic_get(samsa_logmgr_t *mgr, const char *name);
+samsa_topic_t *samsa_logmgr_topic_get_by_id(samsa_logmgr_t *mgr,
+                                            const uint8_t id[16]);
+void samsa_topic_hold(samsa_topic_t *topic);
+void samsa_topic_put(samsa_topic_t *topic);
+
+/* Snapshot of all topics (referenced); release with samsa_logmgr_list_free. */
+samsa_err_t samsa_logmgr_list(samsa_logmgr_t *mgr, samsa_topic_t ***topics,
+                              size_t *count);
+void samsa_logmgr_list_free(samsa_topic_t **topics, size_t count);
+
+/* A topic's partition, or NULL when out of range. */
+samsa_partition_t *samsa_topic_partition(samsa_topic_t *topic, int32_t index);
+
+/* Copy of a topic's overrides (caller frees with samsa_tcfg_free). */
+samsa_err_t samsa_topic_config_copy(samsa_topic_t *topic, samsa_tcfg_t *out);
+int64_t samsa_topic_config_long(samsa_topic_t *topic, const char *name);
+/* Effective string value copied into buf. */
+void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
+                               char *buf, size_t len);
+
+/*
+ * Append validated batches (samsa_batches_validate) to a partition: assign
+ * offsets in place, store, advance the high watermark, wake waiters.
+ * log_append_time >= 0 stamps LogAppendTime. *base_offset gets the first
+ * offset assigned. Errors from the engine are returned as they are.
+ */
+samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
+                                   size_t len, int64_t log_append_time,
+                                   int64_t *base_offset);
+
+void samsa_partition_offsets(samsa_partition_t *part,
+                             samsa_log_offsets_t *out);
+static inline int64_t samsa_partition_hw(samsa_partition_t *part)
+{
+    return atomic_load(&part->high_watermark);
+}
+
+/* DeleteRecords: offset -1 means the high watermark. *low gets the new
+ * log start offset. */
+samsa_err_t samsa_partition_delete_records(samsa_partition_t *part,
+                                           int64_t offset, int64_t *low);
+
+void samsa_partition_wait_add(samsa_partition_t *part, samsa_part_waiter_t *w);
+void samsa_partition_wait_remove(samsa_partition_t *part,
+                                 samsa_part_waiter_t *w);
+
+/* Topic name rules (Kafka's): 1..249 chars of [a-zA-Z0-9._-], not . or .. */
+bool samsa_topic_name_valid(const char *name);
+
+/* Run one housekeeping pass now (tests). */
+void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr);
+
+#endif /* SAMSA_LOGMGR_H */
