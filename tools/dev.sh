@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# tools/dev.sh - the two set-up commands of the README.
+#
+#   tools/dev.sh run    install what is missing, build, start a single-node
+#                       broker on 127.0.0.1:9092 (data in ./data) and return
+#                       once it listens (--foreground keeps it attached)
+#   tools/dev.sh test   install what is missing, build, run the whole suite:
+#                       unit tests, the same under ASan+UBSan, integration
+#                       tests with real clients, the generated-code check,
+#                       and a bounded fuzz run
+#
+# Needs root (or sudo) for apt-get on a fresh Debian 12 machine.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
+ liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev"
+TEST_PKGS="clang librdkafka-dev kcat python3 python3-pytest python3-kafka
+ python3-confluent-kafka nodejs npm lz4 zstd gzip procps iproute2 netcat-openbsd"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_missing() {
+    local missing=()
+    for p in $*; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing: ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+build() { # build <dir> [cmake args...]
+    local dir=$1; shift
+    cmake -S "$ROOT" -B "$dir" -G Ninja -DSAMSA_WERROR=ON "$@" >/dev/null
+    ninja -C "$dir"
+}
+
+cmd_run() {
+    install_missing "$BUILD_PKGS"
+    build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    local bin="$ROOT/build/core/samsad"
+    if [ "${1:-}" = "--foreground" ]; then
+        exec "$bin"
+    fi
+    mkdir -p "$ROOT/data"
+    if [ -f "$ROOT/data/samsad.pid" ] && kill -0 "$(cat "$ROOT/data/samsad.pid")" 2>/dev/null; then
+        log "samsad already running (pid $(cat "$ROOT/data/samsad.pid"))"
+        return 0
+    fi
+    nohup "$bin" >"$ROOT/data/samsad.log" 2>&1 &
+    echo $! >"$ROOT/data/samsad.pid"
+    for _ in $(seq 1 100); do
+        if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
+            log "samsad listening on 127.0.0.1:9092 (pid $(cat "$ROOT/data/samsad.pid"), log data/samsad.log)"
+            log "stop it with: kill \$(cat data/samsad.pid)"
+            return 0
+        fi
+        if ! kill -0 "$(cat "$ROOT/data/samsad.pid")" 2>/dev/null; then
+            cat "$ROOT/data/samsad.log" >&2
+            log "samsad exited"
+            return 1
+        fi
+        sleep 0.1
+    done
+    log "samsad did not start listening in 10 s; see data/samsad.log"
+    return 1
+}
+
+cmd_test() {
+    install_missing "$BUILD_PKGS $TEST_PKGS"
+    log "build (warnings are errors)"
+    build "$ROOT/build"
+    log "unit tests"
+    ctest --test-dir "$ROOT/build" -L unit --output-on-failure -j2
+    log "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+    build "$ROOT/build-asan" -DSAMSA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$ROOT/build-asan" -L unit --output-on-failure -j2
+    if [ -d "$ROOT/../shared/kafka-protocol/messages" ]; then
+        log "generated protocol code matches ../shared/kafka-protocol"
+        python3 "$ROOT/tools/protogen/protogen.py" --check
+    fi
+    if [ -x "$ROOT/tests/fuzz/run.sh" ]; then
+        log "fuzzing the request decoder (bounded)"
+        FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$ROOT/tests/fuzz/run.sh"
+    fi
+    if [ -x "$ROOT/tests/integration/run.sh" ]; then
+        log "integration tests with real clients"
+        "$ROOT/tests/integration/run.sh"
+    fi
+}
+
+case "${1:-}" in
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    *) echo "usage: tools/dev.sh run [--foreground] | test" >&2; exit 2 ;;
+esac
