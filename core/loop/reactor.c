@@ -406,12 +406,8 @@ static void dispatch(samsa_reactor_t *r, struct epoll_event *evs, int n)
     free_dead(r);
 }
 
-samsa_err_t samsa_reactor_run(samsa_reactor_t *r)
+static void run_loop(samsa_reactor_t *r)
 {
-    int expect = STATE_IDLE;
-    if (!atomic_compare_exchange_strong(&r->state, &expect, STATE_RUNNING)) {
-        return SAMSA_ERR_INVAL;
-    }
     samsa_reactor_t *prev = tl_current;
     tl_current = r;
     struct epoll_event evs[REACTOR_MAX_EVENTS];
@@ -434,6 +430,15 @@ samsa_err_t samsa_reactor_run(samsa_reactor_t *r)
     free_dead(r);
     tl_current = prev;
     atomic_store(&r->state, STATE_DONE);
+}
+
+samsa_err_t samsa_reactor_run(samsa_reactor_t *r)
+{
+    int expect = STATE_IDLE;
+    if (!atomic_compare_exchange_strong(&r->state, &expect, STATE_RUNNING)) {
+        return SAMSA_ERR_INVAL;
+    }
+    run_loop(r);
     return SAMSA_OK;
 }
 
@@ -449,13 +454,16 @@ static void *thread_main(void *arg)
     char name[16];
     snprintf(name, sizeof(name), "samsa-r%zu", r->index);
     pthread_setname_np(pthread_self(), name);
-    samsa_reactor_run(r);
+    run_loop(r);
     return NULL;
 }
 
 samsa_err_t samsa_reactor_start(samsa_reactor_t *r)
 {
-    if (r->has_thread) {
+    /* Running from now on, so samsa_reactor_call() waits for the thread
+     * instead of running inline. */
+    int expect = STATE_IDLE;
+    if (!atomic_compare_exchange_strong(&r->state, &expect, STATE_RUNNING)) {
         return SAMSA_ERR_INVAL;
     }
     /* The new thread inherits this mask: signals go to the main thread's
@@ -470,6 +478,7 @@ samsa_err_t samsa_reactor_start(samsa_reactor_t *r)
     int rc = pthread_create(&r->thread, NULL, thread_main, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
+        atomic_store(&r->state, STATE_IDLE);
         return SAMSA_ERR_NOMEM;
     }
     r->has_thread = true;
