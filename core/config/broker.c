@@ -1,0 +1,634 @@
+/* core/config/broker.c - samsad flags + samsa.yaml -> samsa_broker_config_t */
+#include "config/broker.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/options.h"
+#include "config/yaml.h"
+
+#ifndef SAMSA_VERSION
+#define SAMSA_VERSION "0.0.0"
+#endif
+#ifndef SAMSA_DEFAULT_CONF_DIR
+#define SAMSA_DEFAULT_CONF_DIR "conf.d"
+#endif
+#ifndef SAMSA_INSTALLED_CONF_DIR
+#define SAMSA_INSTALLED_CONF_DIR "/etc/samsa"
+#endif
+#ifndef SAMSA_DEFAULT_PLUGIN_DIR
+#define SAMSA_DEFAULT_PLUGIN_DIR "plugins"
+#endif
+#ifndef SAMSA_INSTALLED_PLUGIN_DIR
+#define SAMSA_INSTALLED_PLUGIN_DIR "/usr/lib/samsa/plugins"
+#endif
+
+#define I32MAX INT32_MAX
+#define I64MAX INT64_MAX
+
+/* clang-format off */
+const samsa_option_t samsa_broker_options[] = {
+    SAMSA_OPTION_LIST("listeners", "[\"127.0.0.1:9092\"]",
+        "Addresses to accept Kafka clients on, each HOST:PORT "
+        "([v6addr]:PORT for IPv6). Flag: --listen (repeatable)."),
+    SAMSA_OPTION_STRING("data_dir", "./data",
+        "Directory holding partition logs and broker state; relative paths "
+        "are taken from the working directory. Flag: --data-dir."),
+    SAMSA_OPTION_STRING("conf_dir", NULL,
+        "Directory of plugin manifests (*.yaml, read in name order). "
+        "Default: the source tree's conf.d, else <sysconfdir>/samsa/conf.d, "
+        "or $SAMSA_CONF_DIR. Flag: --conf-dir."),
+    SAMSA_OPTION_STRING("plugin_dir", NULL,
+        "Directory searched for plugin .so files. Default: the build tree's "
+        "plugins/, else <libdir>/samsa/plugins, or $SAMSA_PLUGIN_DIR. "
+        "Flag: --plugin-dir."),
+    SAMSA_OPTION_INT("node_id", "1", 0, I32MAX,
+        "This broker's id (node.id), unique in the cluster."),
+    SAMSA_OPTION_STRING("cluster_id", NULL,
+        "Cluster id; unset: generated at first start and kept in data_dir."),
+    SAMSA_OPTION_INT("reactors", "0", 0, 1024,
+        "Event-loop threads; 0 = one per online CPU."),
+    SAMSA_OPTION_STRING("log_level", "info",
+        "Broker log level: error, warn, info or debug."),
+    SAMSA_OPTION_BOOL("auto_create_topics", "true",
+        "Create a topic on first use (auto.create.topics.enable)."),
+    SAMSA_OPTION_INT("num_partitions", "1", 1, 1000000,
+        "Partitions of an auto-created topic (num.partitions)."),
+    SAMSA_OPTION_INT("default_replication_factor", "1", 1, 32767,
+        "Replicas of an auto-created topic "
+        "(default.replication.factor)."),
+    SAMSA_OPTION_INT("min_insync_replicas", "1", 1, 32767,
+        "Default min.insync.replicas for acks=all."),
+    SAMSA_OPTION_INT("socket_request_max_bytes", "104857600", 1024, I32MAX,
+        "Largest request frame accepted, in bytes "
+        "(socket.request.max.bytes)."),
+    SAMSA_OPTION_INT("message_max_bytes", "1048588", 0, I32MAX,
+        "Largest record batch accepted, in bytes (message.max.bytes)."),
+    SAMSA_OPTION_INT("log_segment_bytes", "1073741824", 1024, I32MAX,
+        "Default segment size before a roll, bytes (log.segment.bytes)."),
+    SAMSA_OPTION_INT("log_segment_ms", "604800000", 1, I64MAX,
+        "Default segment age before a roll, ms (log.roll.ms)."),
+    SAMSA_OPTION_INT("log_retention_ms", "604800000", -1, I64MAX,
+        "Default time to keep data, ms; -1 = forever (log.retention.ms)."),
+    SAMSA_OPTION_INT("log_retention_bytes", "-1", -1, I64MAX,
+        "Default bytes kept per partition; -1 = unlimited "
+        "(log.retention.bytes)."),
+    SAMSA_OPTION_INT("log_flush_interval_messages", "-1", -1, I64MAX,
+        "fsync after this many messages; -1 = leave it to the OS "
+        "(log.flush.interval.messages)."),
+    SAMSA_OPTION_INT("log_flush_interval_ms", "-1", -1, I64MAX,
+        "fsync at least this often, ms; -1 = leave it to the OS "
+        "(log.flush.interval.ms)."),
+    SAMSA_OPTION_INT("log_index_interval_bytes", "4096", 0, I32MAX,
+        "Bytes between sparse index entries (log.index.interval.bytes)."),
+    SAMSA_OPTION_STRING("log_cleanup_policy", "delete",
+        "Default cleanup.policy: delete, compact, or delete,compact."),
+    SAMSA_OPTION_INT("group_min_session_timeout_ms", "6000", 0, I32MAX,
+        "Smallest session timeout a group member may ask for, ms."),
+    SAMSA_OPTION_INT("group_max_session_timeout_ms", "1800000", 0, I32MAX,
+        "Largest session timeout a group member may ask for, ms."),
+    SAMSA_OPTION_INT("group_initial_rebalance_delay_ms", "0", 0, I32MAX,
+        "Wait before the first rebalance of an empty group, ms "
+        "(Kafka's default is 3000; 0 suits a single dev node)."),
+    SAMSA_OPTION_INT("offsets_retention_ms", "604800000", -1, I64MAX,
+        "Committed offsets of an empty group are kept this long, ms."),
+    SAMSA_OPTION_END,
+};
+/* clang-format on */
+
+typedef struct broker_flags {
+    char **listen;
+    size_t listen_count;
+    const char *data_dir, *conf_dir, *plugin_dir, *config_file;
+    samsa_broker_action_t action;
+} broker_flags_t;
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return path != NULL && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const char *samsa_default_conf_dir(void)
+{
+    const char *env = getenv("SAMSA_CONF_DIR");
+
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    if (is_dir(SAMSA_DEFAULT_CONF_DIR)) {
+        return SAMSA_DEFAULT_CONF_DIR;
+    }
+    return SAMSA_INSTALLED_CONF_DIR "/conf.d";
+}
+
+const char *samsa_default_plugin_dir(void)
+{
+    const char *env = getenv("SAMSA_PLUGIN_DIR");
+
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    if (is_dir(SAMSA_DEFAULT_PLUGIN_DIR)) {
+        return SAMSA_DEFAULT_PLUGIN_DIR;
+    }
+    return SAMSA_INSTALLED_PLUGIN_DIR;
+}
+
+samsa_err_t samsa_listener_parse(const char *text, samsa_listener_t *out)
+{
+    const char *colon, *host = text;
+    size_t host_len;
+    char *end;
+    long port;
+
+    out->host = NULL;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || close[1] != ':') {
+            return SAMSA_ERR_INVAL;
+        }
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (colon == NULL || memchr(text, ':', (size_t)(colon - text))) {
+            return SAMSA_ERR_INVAL;
+        }
+        host_len = (size_t)(colon - text);
+    }
+    port = strtol(colon + 1, &end, 10);
+    if (host_len == 0 || colon[1] == '\0' || *end != '\0' || port < 0 ||
+        port > 65535) {
+        return SAMSA_ERR_INVAL;
+    }
+    out->host = strndup(host, host_len);
+    out->port = (uint16_t)port;
+    return out->host ? SAMSA_OK : SAMSA_ERR_NOMEM;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Command line                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* "--name VALUE" or "--name=VALUE": returns the value or NULL. */
+static const char *flag_value(const char *name, int argc, char **argv,
+                              int *i, bool *matched)
+{
+    size_t n = strlen(name);
+    const char *arg = argv[*i];
+
+    *matched = false;
+    if (strncmp(arg, name, n) != 0) {
+        return NULL;
+    }
+    if (arg[n] == '=') {
+        *matched = true;
+        return arg + n + 1;
+    }
+    if (arg[n] != '\0') {
+        return NULL;
+    }
+    *matched = true;
+    if (*i + 1 >= argc) {
+        return NULL;
+    }
+    (*i)++;
+    return argv[*i];
+}
+
+static samsa_err_t parse_flags(int argc, char **argv, broker_flags_t *fl,
+                               char *errbuf, size_t errbuf_size)
+{
+    static const char *const valued[] = {"--listen",     "--data-dir",
+                                         "--conf-dir",   "--plugin-dir",
+                                         "--config",     NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *val = NULL;
+        bool matched = false;
+        int which = -1;
+
+        if (strcmp(arg, "--check-config") == 0) {
+            fl->action = SAMSA_BROKER_CHECK_CONFIG;
+            continue;
+        }
+        if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
+            fl->action = SAMSA_BROKER_VERSION;
+            return SAMSA_OK;
+        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fl->action = SAMSA_BROKER_HELP;
+            return SAMSA_OK;
+        }
+        for (int k = 0; valued[k] != NULL && !matched; k++) {
+            val = flag_value(valued[k], argc, argv, &i, &matched);
+            which = k;
+        }
+        if (!matched) {
+            snprintf(errbuf, errbuf_size,
+                     "unknown argument '%s' (try --help)", arg);
+            return SAMSA_ERR_INVAL;
+        }
+        if (val == NULL || val[0] == '\0') {
+            snprintf(errbuf, errbuf_size, "%s needs a value", valued[which]);
+            return SAMSA_ERR_INVAL;
+        }
+        switch (which) {
+        case 0: {
+            char **l = realloc(fl->listen,
+                               (fl->listen_count + 1) * sizeof(char *));
+            if (l == NULL) {
+                return SAMSA_ERR_NOMEM;
+            }
+            fl->listen = l;
+            l[fl->listen_count++] = (char *)val;
+            break;
+        }
+        case 1:
+            fl->data_dir = val;
+            break;
+        case 2:
+            fl->conf_dir = val;
+            break;
+        case 3:
+            fl->plugin_dir = val;
+            break;
+        default:
+            fl->config_file = val;
+            break;
+        }
+    }
+    return SAMSA_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Resolving                                                              */
+/* ---------------------------------------------------------------------- */
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+
+    if (p != NULL) {
+        snprintf(p, n, "%s/%s", dir, name);
+    }
+    return p;
+}
+
+/* --config, else conf_dir/samsa.yaml, else conf_dir/../samsa.yaml. */
+static samsa_err_t find_yaml(const broker_flags_t *fl, char **out,
+                             char *errbuf, size_t errbuf_size)
+{
+    const char *conf_dir = fl->conf_dir ? fl->conf_dir
+                                        : samsa_default_conf_dir();
+    static const char *const names[] = {"samsa.yaml", "../samsa.yaml", NULL};
+
+    *out = NULL;
+    if (fl->config_file != NULL) {
+        if (!is_file(fl->config_file)) {
+            snprintf(errbuf, errbuf_size,
+                     "%s: config file not found (given with --config)",
+                     fl->config_file);
+            return SAMSA_ERR_IO;
+        }
+        *out = strdup(fl->config_file);
+        return *out ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    for (int i = 0; names[i] != NULL; i++) {
+        char *p = path_join(conf_dir, names[i]);
+        if (p == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+        if (is_file(p)) {
+            *out = p;
+            return SAMSA_OK;
+        }
+        free(p);
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t dup_str(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = NULL;
+    if (src == NULL) {
+        return SAMSA_OK;
+    }
+    *dst = strdup(src);
+    return *dst ? SAMSA_OK : SAMSA_ERR_NOMEM;
+}
+
+/* Relative data_dir -> absolute, so plugins see a stable path after any
+ * chdir; the directory need not exist yet. */
+static samsa_err_t absolutize(char **path)
+{
+    char cwd[PATH_MAX];
+    char *abs;
+    const char *rel = *path;
+
+    if (rel[0] == '/') {
+        return SAMSA_OK;
+    }
+    if (getcwd(cwd, sizeof(cwd)) == NULL) {
+        return SAMSA_ERR_IO;
+    }
+    if (rel[0] == '.' && rel[1] == '/') {
+        rel += 2;
+    }
+    abs = path_join(cwd, strcmp(rel, ".") == 0 ? "" : rel);
+    if (abs == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    free(*path);
+    *path = abs;
+    return SAMSA_OK;
+}
+
+static int32_t i32(const samsa_config_t *v, const char *name)
+{
+    int64_t x = 0;
+    samsa_config_int(v, name, &x);
+    return (int32_t)x;
+}
+
+static int64_t i64(const samsa_config_t *v, const char *name)
+{
+    int64_t x = 0;
+    samsa_config_int(v, name, &x);
+    return x;
+}
+
+static const char *str(const samsa_config_t *v, const char *name)
+{
+    const char *s = NULL;
+    samsa_config_string(v, name, &s);
+    return s;
+}
+
+static void fill_numbers(samsa_broker_config_t *cfg)
+{
+    const samsa_config_t *v = cfg->values;
+
+    cfg->node_id = i32(v, "node_id");
+    cfg->reactors = i32(v, "reactors");
+    samsa_config_bool(v, "auto_create_topics", &cfg->auto_create_topics);
+    cfg->num_partitions = i32(v, "num_partitions");
+    cfg->default_replication_factor = i32(v, "default_replication_factor");
+    cfg->min_insync_replicas = i32(v, "min_insync_replicas");
+    cfg->socket_request_max_bytes = i64(v, "socket_request_max_bytes");
+    cfg->message_max_bytes = i64(v, "message_max_bytes");
+    cfg->log_segment_bytes = i64(v, "log_segment_bytes");
+    cfg->log_segment_ms = i64(v, "log_segment_ms");
+    cfg->log_retention_ms = i64(v, "log_retention_ms");
+    cfg->log_retention_bytes = i64(v, "log_retention_bytes");
+    cfg->log_flush_interval_messages = i64(v, "log_flush_interval_messages");
+    cfg->log_flush_interval_ms = i64(v, "log_flush_interval_ms");
+    cfg->log_index_interval_bytes = i64(v, "log_index_interval_bytes");
+    cfg->group_min_session_timeout_ms = i64(v, "group_min_session_timeout_ms");
+    cfg->group_max_session_timeout_ms = i64(v, "group_max_session_timeout_ms");
+    cfg->group_initial_rebalance_delay_ms =
+        i64(v, "group_initial_rebalance_delay_ms");
+    cfg->offsets_retention_ms = i64(v, "offsets_retention_ms");
+}
+
+/* Where a key was set, as "file:line: " (empty for defaults and flags). */
+static void where(const samsa_broker_config_t *cfg, const char *key,
+                  char *buf, size_t size)
+{
+    uint32_t line;
+    const char *file = samsa_config_where(cfg->values, key, &line);
+
+    if (file != NULL) {
+        snprintf(buf, size, "%s:%u: ", file, line);
+    } else {
+        buf[0] = '\0';
+    }
+}
+
+static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
+                               size_t errbuf_size)
+{
+    static const char *const levels[] = {"error", "warn", "info", "debug"};
+    static const char *const policies[] = {"delete", "compact",
+                                           "delete,compact",
+                                           "compact,delete"};
+    const char *level = str(cfg->values, "log_level");
+    char at[300];
+
+    cfg->log_level = 0;
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(level, levels[i]) == 0) {
+            cfg->log_level = i + 1; /* samsa_log_level_t order */
+        }
+    }
+    if (cfg->log_level == 0) {
+        where(cfg, "log_level", at, sizeof(at));
+        snprintf(errbuf, errbuf_size,
+                 "%sbroker config: log_level '%s' is not one of error, "
+                 "warn, info, debug",
+                 at, level);
+        return SAMSA_ERR_CONFIG;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(cfg->log_cleanup_policy, policies[i]) == 0) {
+            return SAMSA_OK;
+        }
+    }
+    where(cfg, "log_cleanup_policy", at, sizeof(at));
+    snprintf(errbuf, errbuf_size,
+             "%sbroker config: log_cleanup_policy '%s' is not one of "
+             "delete, compact, delete,compact",
+             at, cfg->log_cleanup_policy);
+    return SAMSA_ERR_CONFIG;
+}
+
+static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,
+                                  const broker_flags_t *fl, char *errbuf,
+                                  size_t errbuf_size)
+{
+    const char *const *items = NULL;
+    size_t count = 0;
+    char at[300] = "";
+
+    if (fl->listen_count > 0) {
+        items = (const char *const *)fl->listen;
+        count = fl->listen_count;
+    } else {
+        samsa_config_list(cfg->values, "listeners", &items, &count);
+        where(cfg, "listeners", at, sizeof(at));
+    }
+    if (count == 0) {
+        snprintf(errbuf, errbuf_size, "%sbroker config: listeners is empty; "
+                 "expected at least one HOST:PORT", at);
+        return SAMSA_ERR_CONFIG;
+    }
+    cfg->listeners = calloc(count, sizeof(*cfg->listeners));
+    if (cfg->listeners == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        samsa_err_t rc = samsa_listener_parse(items[i], &cfg->listeners[i]);
+        if (rc == SAMSA_ERR_NOMEM) {
+            return rc;
+        }
+        if (rc != SAMSA_OK) {
+            snprintf(errbuf, errbuf_size,
+                     "%s%s '%s' is not HOST:PORT (e.g. 127.0.0.1:9092, "
+                     "[::1]:9092, 0.0.0.0:9092)",
+                     at, fl->listen_count ? "--listen" : "listeners entry",
+                     items[i]);
+            return fl->listen_count ? SAMSA_ERR_INVAL : SAMSA_ERR_CONFIG;
+        }
+        cfg->listener_count = i + 1;
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t fill_paths(samsa_broker_config_t *cfg,
+                              const broker_flags_t *fl)
+{
+    const samsa_config_t *v = cfg->values;
+    const char *data = fl->data_dir ? fl->data_dir : str(v, "data_dir");
+    const char *conf = fl->conf_dir ? fl->conf_dir : str(v, "conf_dir");
+    const char *plug = fl->plugin_dir ? fl->plugin_dir
+                                      : str(v, "plugin_dir");
+
+    if (dup_str(&cfg->data_dir, data) ||
+        dup_str(&cfg->conf_dir, conf ? conf : samsa_default_conf_dir()) ||
+        dup_str(&cfg->plugin_dir,
+                plug ? plug : samsa_default_plugin_dir()) ||
+        dup_str(&cfg->cluster_id, str(v, "cluster_id")) ||
+        dup_str(&cfg->log_cleanup_policy, str(v, "log_cleanup_policy"))) {
+        return SAMSA_ERR_NOMEM;
+    }
+    return absolutize(&cfg->data_dir);
+}
+
+static samsa_err_t load_values(samsa_broker_config_t *cfg,
+                               const broker_flags_t *fl, char *errbuf,
+                               size_t errbuf_size)
+{
+    samsa_ydoc_t *doc = NULL;
+    samsa_err_t rc = find_yaml(fl, &cfg->config_file, errbuf, errbuf_size);
+
+    if (rc == SAMSA_OK && cfg->config_file != NULL) {
+        rc = samsa_yaml_load_file(cfg->config_file, &doc, errbuf,
+                                  errbuf_size);
+    }
+    if (rc == SAMSA_OK && doc != NULL && doc->root != NULL &&
+        doc->root->type != SAMSA_YNODE_MAP &&
+        !samsa_ynode_is_null(doc->root)) {
+        snprintf(errbuf, errbuf_size,
+                 "%s:%u: broker config must be a mapping of key: value, "
+                 "found a %s",
+                 doc->file, doc->root->line,
+                 samsa_ynode_type_name(doc->root));
+        rc = SAMSA_ERR_CONFIG;
+    }
+    if (rc == SAMSA_OK) {
+        rc = samsa_config_build(samsa_broker_options, doc ? doc->root : NULL,
+                                "broker config", cfg->config_file, 1,
+                                &cfg->values, errbuf, errbuf_size);
+    }
+    samsa_yaml_free(doc);
+    return rc;
+}
+
+samsa_err_t samsa_broker_config_load(int argc, char **argv,
+                                     samsa_broker_config_t *cfg,
+                                     char *errbuf, size_t errbuf_size)
+{
+    broker_flags_t fl = {0};
+    samsa_err_t rc;
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (errbuf_size > 0) {
+        errbuf[0] = '\0';
+    }
+    rc = parse_flags(argc, argv, &fl, errbuf, errbuf_size);
+    cfg->action = fl.action;
+    if (rc != SAMSA_OK || fl.action == SAMSA_BROKER_VERSION ||
+        fl.action == SAMSA_BROKER_HELP) {
+        goto out;
+    }
+    rc = load_values(cfg, &fl, errbuf, errbuf_size);
+    if (rc == SAMSA_OK) {
+        rc = fill_paths(cfg, &fl);
+    }
+    if (rc == SAMSA_OK) {
+        fill_numbers(cfg);
+        rc = check_enums(cfg, errbuf, errbuf_size);
+    }
+    if (rc == SAMSA_OK) {
+        rc = fill_listeners(cfg, &fl, errbuf, errbuf_size);
+    }
+out:
+    if (rc == SAMSA_ERR_NOMEM) {
+        snprintf(errbuf, errbuf_size, "out of memory loading the config");
+    }
+    free(fl.listen);
+    if (rc != SAMSA_OK) {
+        samsa_broker_config_free(cfg);
+    }
+    return rc;
+}
+
+void samsa_broker_config_free(samsa_broker_config_t *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < cfg->listener_count; i++) {
+        free(cfg->listeners[i].host);
+    }
+    free(cfg->listeners);
+    free(cfg->config_file);
+    free(cfg->data_dir);
+    free(cfg->conf_dir);
+    free(cfg->plugin_dir);
+    free(cfg->cluster_id);
+    free(cfg->log_cleanup_policy);
+    samsa_config_free(cfg->values);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+void samsa_broker_config_usage(FILE *out, const char *argv0)
+{
+    fprintf(out,
+            "usage: %s [options]\n"
+            "\n"
+            "Samsa broker %s: speaks the Kafka protocol. Without options it\n"
+            "starts a single node on 127.0.0.1:9092 with data in ./data.\n"
+            "\n"
+            "  --listen HOST:PORT  accept clients here (repeatable;\n"
+            "                      YAML: listeners)\n"
+            "  --data-dir DIR      partition data (YAML: data_dir;\n"
+            "                      default ./data)\n"
+            "  --conf-dir DIR      plugin manifests (YAML: conf_dir;\n"
+            "                      default %s)\n"
+            "  --plugin-dir DIR    plugin .so files (YAML: plugin_dir;\n"
+            "                      default %s)\n"
+            "  --config FILE       broker YAML (default: <conf-dir>/samsa.yaml\n"
+            "                      or <conf-dir>/../samsa.yaml if present)\n"
+            "  --check-config      load and validate everything, then exit\n"
+            "  --version           print the version and exit\n"
+            "  --help              print this help and exit\n"
+            "\n"
+            "A flag wins over the same key in the YAML.\n"
+            "Exit status: 0 ok, 1 error, 2 usage error.\n",
+            argv0, SAMSA_VERSION, samsa_default_conf_dir(),
+            samsa_default_plugin_dir());
+}

@@ -1,0 +1,220 @@
+/*
+ * samsa/connect.h - connector plugins: sources (SAMSA_KIND_SOURCE), sinks
+ * (SAMSA_KIND_SINK) and single-message transforms (SAMSA_KIND_TRANSFORM).
+ *
+ * Shaped like Kafka Connect. A connector instance (one manifest entry, or
+ * one connector created through the REST API) is split by the worker into
+ * tasks; each task runs on its own worker thread, so source and sink task
+ * ops are "background": they may block (network, files) but should return
+ * within their timeouts so the worker can stop, commit and rebalance.
+ *
+ *   source:    task_start -> (poll -> poll_release)* -> commit ... ->
+ *              task_stop
+ *              The worker passes each polled record through the transforms
+ *              and the partitioner, produces it, and once produced records
+ *              are durable writes their source offsets to the internal
+ *              offsets topic and calls commit().
+ *   sink:      task_start -> (put)* -> flush -> ... -> task_stop
+ *              The worker consumes the subscribed topics as a consumer
+ *              group, calls put() with records in offset order per
+ *              partition, and commits the group's offsets after flush()
+ *              returns SAMSA_OK.
+ *   transform: apply() on any worker thread, concurrently.
+ *
+ * A task is used by one thread at a time; different tasks of one instance
+ * run concurrently, so shared instance state is locked by the plugin.
+ *
+ * Records are passed as arrays of pointers (never arrays of structs) so the
+ * record struct can grow at its end in a later minor without changing the
+ * array stride; a reader checks hdr.struct_size before reading a field
+ * added later (SAMSA_ABI_HAS).
+ */
+#ifndef SAMSA_CONNECT_H
+#define SAMSA_CONNECT_H
+
+#include <samsa/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A running task, owned by the plugin from task_start() to task_stop(). */
+typedef struct samsa_connect_task samsa_connect_task_t;
+
+/** One record header (Kafka record headers: string key, bytes value). */
+typedef struct samsa_connect_header {
+    const char *key;    /**< NUL-terminated UTF-8 */
+    const void *value;  /**< NULL for a null header value */
+    uint64_t value_len; /**< bytes at value */
+} samsa_connect_header_t;
+
+/** Timestamp value meaning "let the broker or producer decide". */
+#define SAMSA_CONNECT_NO_TIMESTAMP (-1)
+/** Partition value meaning "let the partitioner decide". */
+#define SAMSA_CONNECT_ANY_PARTITION (-1)
+
+/**
+ * One record crossing the connector boundary. Who owns the memory the
+ * pointers reference is stated by each op that passes a record.
+ */
+typedef struct samsa_connect_record {
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_connect_record_t) */
+    const char *topic;      /**< destination (source) or origin (sink) */
+    const void *key;        /**< NULL for a null key */
+    const void *value;      /**< NULL for a null value (tombstone) */
+    uint64_t key_len;       /**< bytes at key */
+    uint64_t value_len;     /**< bytes at value */
+    const samsa_connect_header_t *headers; /**< header_count entries */
+    uint64_t header_count;
+    /** Sink: the record's offset. Source: ignored (the broker assigns). */
+    int64_t offset;
+    /** Milliseconds since the epoch, or SAMSA_CONNECT_NO_TIMESTAMP. */
+    int64_t timestamp;
+    /** Sink: the record's partition. Source: a partition to force, or
+     *  SAMSA_CONNECT_ANY_PARTITION to use the connector's partitioner. */
+    int32_t partition;
+    uint32_t reserved0; /**< zero */
+    /** Source only: where in the external system this record came from,
+     *  as opaque strings the worker stores in the offsets topic (e.g. a
+     *  file name and a byte position). NULL when the source does not
+     *  track positions. Ignored for sinks. */
+    const char *source_partition;
+    const char *source_offset;
+} samsa_connect_record_t;
+
+/** One task setting: the connector's configuration split per task. */
+typedef struct samsa_connect_kv {
+    const char *key;
+    const char *value;
+} samsa_connect_kv_t;
+
+/** A source position, as stored in the offsets topic. */
+typedef struct samsa_connect_offset {
+    const char *source_partition; /**< as set on the record */
+    const char *source_offset;     /**< the latest durable offset for it */
+} samsa_connect_offset_t;
+
+/** What task_start() receives. Everything is borrowed for the call; the
+ *  plugin copies what it keeps. */
+typedef struct samsa_connect_task_info {
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_connect_task_info_t) */
+    const samsa_connect_kv_t *config; /**< config_count task settings */
+    uint64_t config_count;
+    /** Source: the last committed offsets of this connector (restart
+     *  resumes from them); sink: NULL (the consumer group tracks them). */
+    const samsa_connect_offset_t *offsets;
+    uint64_t offset_count;
+    int32_t task_id;     /**< 0 .. task_count-1 */
+    int32_t task_count;  /**< tasks the connector was split into */
+} samsa_connect_task_info_t;
+
+/* ------------------------------------------------------------------------ */
+/* Sources                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** Ops table of a source connector. Every op is mandatory unless marked. */
+typedef struct samsa_source_ops {
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_source_ops_t) */
+
+    /** Start task @p info->task_id. Worker thread; may block briefly.
+     *  @param task out: owned by the plugin until task_stop(). */
+    samsa_err_t (*task_start)(void *state,
+                              const samsa_connect_task_info_t *info,
+                              samsa_connect_task_t **task, char *errbuf,
+                              size_t errbuf_size);
+
+    /**
+     * Return the next records, waiting at most @p timeout_ms for some.
+     * The records array and everything it points to is allocated and owned
+     * by the plugin: it stays valid and unchanged until the worker calls
+     * poll_release() with the same array, which it does after producing
+     * (copying) the records and before the next poll(). *count == 0 with
+     * SAMSA_OK means "nothing yet" (the array may be NULL; poll_release is
+     * still called).
+     * @return SAMSA_OK; SAMSA_ERR_AGAIN for a retriable failure (the worker
+     *         backs off and polls again); other codes stop the task.
+     */
+    samsa_err_t (*poll)(samsa_connect_task_t *task, int64_t timeout_ms,
+                        samsa_connect_record_t *const **records,
+                        size_t *count);
+
+    /** Give back what the previous poll() returned. Worker thread. */
+    void (*poll_release)(samsa_connect_task_t *task,
+                         samsa_connect_record_t *const *records, size_t count);
+
+    /** Optional: the worker has durably stored these source offsets (one per
+     *  source partition, the latest); the source may now acknowledge them
+     *  upstream. Borrowed for the call. Worker thread. */
+    samsa_err_t (*commit)(samsa_connect_task_t *task,
+                          const samsa_connect_offset_t *offsets, size_t count);
+
+    /** Stop and free the task. No other op runs on it concurrently. */
+    void (*task_stop)(samsa_connect_task_t *task);
+} samsa_source_ops_t;
+
+/* ------------------------------------------------------------------------ */
+/* Sinks                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Ops table of a sink connector. Every op is mandatory unless marked. */
+typedef struct samsa_sink_ops {
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_sink_ops_t) */
+
+    /** Start task @p info->task_id. Worker thread. */
+    samsa_err_t (*task_start)(void *state,
+                              const samsa_connect_task_info_t *info,
+                              samsa_connect_task_t **task, char *errbuf,
+                              size_t errbuf_size);
+
+    /**
+     * Deliver @p count records. The array and all record memory belong to
+     * the worker and are valid only during the call: the plugin writes or
+     * copies what it needs. Records are not considered delivered until a
+     * later flush() returns SAMSA_OK.
+     * @return SAMSA_OK; SAMSA_ERR_AGAIN to have the same records redelivered
+     *         after a back-off; other codes go to the connector's error
+     *         tolerance (dead-letter topic or task stop).
+     */
+    samsa_err_t (*put)(samsa_connect_task_t *task,
+                       const samsa_connect_record_t *const *records,
+                       size_t count);
+
+    /** Make everything put() so far durable in the external system; the
+     *  worker commits the consumer offsets only after SAMSA_OK. */
+    samsa_err_t (*flush)(samsa_connect_task_t *task);
+
+    /** Stop and free the task (the worker calls flush() first). */
+    void (*task_stop)(samsa_connect_task_t *task);
+} samsa_sink_ops_t;
+
+/* ------------------------------------------------------------------------ */
+/* Single-message transforms                                                */
+/* ------------------------------------------------------------------------ */
+
+/** Ops table of a transform. Every op is mandatory unless marked. */
+typedef struct samsa_transform_ops {
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_transform_ops_t) */
+
+    /**
+     * Transform one record. Before the call the worker sets *out to a
+     * shallow copy of *in, so a transform only assigns the fields it
+     * changes. Pointers left in *out may reference *in's memory (valid as
+     * long as *in is) or memory the plugin owns, which it frees in
+     * release(). Set *drop to true to filter the record out (*out is then
+     * ignored). Any worker thread, concurrently.
+     * @return SAMSA_OK; other codes go to the error tolerance.
+     */
+    samsa_err_t (*apply)(void *state, const samsa_connect_record_t *in,
+                         samsa_connect_record_t *out, bool *drop);
+
+    /** Optional: called once the worker is done with an *out that apply()
+     *  filled, to free plugin-owned memory it references. NULL if apply()
+     *  never allocates. */
+    void (*release)(void *state, samsa_connect_record_t *out);
+} samsa_transform_ops_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SAMSA_CONNECT_H */
