@@ -1,0 +1,137 @@
+/*
+ * seg.h - storage-segment internals: instance state, logs and segments.
+ *
+ * Locking: each log has one mutex guarding the segment list, every
+ * segment's size/next_offset/max_ts/index arrays, and the log's offsets.
+ * It is held only for bookkeeping (never across I/O except tiny index
+ * reads), so readers never wait for an append's write(). Bytes of a segment
+ * below its published size never change (except by truncate and by
+ * compaction, which swaps in a new segment object).
+ *
+ * Lifetime: a segment is reference counted. The log's list holds one
+ * reference; each read() holds one until read_release(). The fd is closed
+ * when the last reference goes, so a sendfile in flight survives retention.
+ */
+#ifndef SG_SEG_H
+#define SG_SEG_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <samsa/storage.h>
+
+#include "batch.h"
+
+/** Instance: one data directory and the manifest's defaults. */
+typedef struct sg_state {
+    const samsa_services_t *svc;
+    const samsa_instance_t *inst;
+    char *dir;                /* root holding <topic>-<partition>/ dirs */
+    samsa_log_config_t defs;  /* defaults for fields a topic leaves at 0 */
+    bool preallocate;         /* reserved: not implemented yet */
+    atomic_bool offline;      /* the directory failed; refuse writes */
+} sg_state_t;
+
+/** One sparse offset index entry (on disk: two big-endian int32). */
+typedef struct sg_idx {
+    uint32_t rel; /* batch base offset minus segment base */
+    uint32_t pos; /* byte position of that batch in the .log */
+} sg_idx_t;
+
+/** One time index entry (on disk: BE int64 ts, BE int32 rel): every
+ *  record stored before relative offset @c rel has timestamp <= @c ts. */
+typedef struct sg_tidx {
+    int64_t ts;
+    uint32_t rel;
+    uint32_t pad;
+} sg_tidx_t;
+
+typedef struct sg_seg {
+    int64_t base;        /* base offset: the file name */
+    int fd;              /* .log, O_RDWR */
+    atomic_int refs;     /* list + readers */
+    int64_t size;        /* published bytes */
+    int64_t synced;      /* bytes known fsynced */
+    int64_t next_offset; /* offset after the last batch (or next base) */
+    int64_t max_ts;      /* largest maxTimestamp stored, -1 if none */
+    int64_t first_ms;    /* wall time of the first append (segment.ms) */
+    int64_t since_idx;   /* bytes appended since the last index entry */
+    uint64_t version;    /* bumped when truncated */
+    bool loaded;         /* index arrays hold the whole index */
+    sg_idx_t *idx;
+    uint32_t nidx, cidx, idx_written;
+    sg_tidx_t *tidx;
+    uint32_t ntidx, ctidx, tidx_written;
+    struct sg_seg *prev, *next;
+} sg_seg_t;
+
+struct samsa_storage_log {
+    sg_state_t *st;
+    char *path;         /* <dir>/<topic>-<partition> */
+    pthread_mutex_t mu;
+    samsa_log_config_t cfg;
+    sg_seg_t *head;     /* oldest */
+    sg_seg_t *tail;     /* active */
+    int64_t start;      /* log start offset */
+    int64_t leo;        /* log end offset */
+    int64_t size_bytes;
+    int64_t nsegs;
+    uint64_t gen;       /* bumped on truncate and segment removal */
+    int64_t unflushed;  /* records appended since the last flush */
+    int64_t last_flush_ms;
+    bool start_dirty;   /* start offset file not yet fsynced */
+    uint8_t *scratch;   /* recovery/compaction buffer (owner thread only) */
+};
+
+/* ---- sg_seg.c: files, indexes, scanning ---- */
+
+/** "<dir>/<20-digit base><ext>" into @p buf. */
+void sg_seg_path(char *buf, size_t size, const char *dir, int64_t base,
+                 const char *ext);
+/** New segment object with one reference (the list's); no files touched. */
+sg_seg_t *sg_seg_new(int64_t base);
+/** Take / drop a reference; the last drop closes the fd and frees. */
+void sg_seg_pin(sg_seg_t *seg);
+void sg_seg_unpin(sg_seg_t *seg);
+/** Create the empty .log/.index/.timeindex of a new segment. */
+samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg);
+/** Delete the files of @p seg (its fd stays open until unpinned). */
+void sg_seg_unlink(samsa_storage_log_t *log, sg_seg_t *seg);
+/** Add index entries for a batch at @p pos (log lock held). */
+bool sg_seg_note_batch(sg_seg_t *seg, const sb_info_t *b, int64_t pos,
+                       int64_t interval);
+/** Append a closing time entry covering the whole segment (lock held). */
+bool sg_seg_seal_time(sg_seg_t *seg);
+/** Largest indexed position at or before @p offset (lock held). */
+int64_t sg_seg_lookup(const sg_seg_t *seg, int64_t offset);
+/** Position from which to scan for timestamp @p ts (lock held). */
+int64_t sg_seg_lookup_time(const sg_seg_t *seg, int64_t ts);
+/** Write index entries not yet on disk (any thread; takes the lock). */
+samsa_err_t sg_seg_write_index(samsa_storage_log_t *log, sg_seg_t *seg,
+                               bool rewrite);
+/** Make the index of a pinned segment resident, loading or rebuilding. */
+samsa_err_t sg_seg_ensure_index(samsa_storage_log_t *log, sg_seg_t *seg);
+/** Read a batch header at @p pos (at most @p limit): SB_OK/SB_SHORT/SB_BAD */
+int sg_read_header(int fd, int64_t pos, int64_t limit, sb_info_t *b);
+/** Scan @p seg from 0, rebuilding its index; with @p check_crc stop at the
+ *  first torn or corrupt batch and truncate the file there. */
+samsa_err_t sg_seg_recover(samsa_storage_log_t *log, sg_seg_t *seg,
+                           bool check_crc);
+/** Cheap sanity check of an inactive segment's index files. */
+bool sg_seg_index_sane(samsa_storage_log_t *log, sg_seg_t *seg,
+                       int64_t *max_ts);
+
+/* ---- sg_log.c ---- */
+samsa_err_t sg_io_error(samsa_storage_log_t *log, const char *what, int err);
+int64_t sg_now(const samsa_storage_log_t *log);
+void sg_resolve(const sg_state_t *st, const samsa_log_config_t *in,
+                samsa_log_config_t *out);
+
+/* ---- sg_compact.c ---- */
+samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms);
+
+extern const samsa_storage_ops_t sg_ops;
+
+#endif /* SG_SEG_H */

@@ -1,0 +1,384 @@
+/*
+ * sg_compact.c - log compaction (cleanup.policy=compact) for
+ * storage-segment.
+ *
+ * Pass 1 maps every key to its latest offset over the whole log (active
+ * segment included, up to a snapshot). Pass 2 rewrites each inactive
+ * segment into <base>.log.cleaned keeping, per key, only the record at its
+ * latest offset, and dropping tombstones whose batch is older than
+ * delete.retention.ms. Kept records are copied byte for byte into a batch
+ * with the same baseOffset, lastOffsetDelta and timestamps, a new
+ * recordCount, batchLength and CRC. The cleaned file is swapped in under
+ * the log lock (rename over the old .log; readers holding the old segment
+ * keep its fd). Appends and reads only ever wait for that swap.
+ *
+ * Not compacted in this round: compressed batches (codecs are separate
+ * plugins), control and transactional batches. They are kept whole.
+ */
+#define _GNU_SOURCE
+#include "seg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- key -> latest offset, exact (keys are copied into an arena) ---- */
+
+typedef struct km_slot {
+    uint64_t hash;
+    int64_t offset; /* -1: empty */
+    uint64_t kpos;
+    uint32_t klen;
+    uint32_t pad;
+} km_slot_t;
+
+typedef struct keymap {
+    km_slot_t *slots;
+    size_t cap, used;
+    uint8_t *arena;
+    size_t alen, acap;
+} keymap_t;
+
+static uint64_t fnv1a(const uint8_t *p, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+static km_slot_t *km_find(keymap_t *km, const uint8_t *key, uint32_t klen,
+                          uint64_t h)
+{
+    size_t i = h & (km->cap - 1);
+    for (;;) {
+        km_slot_t *s = &km->slots[i];
+        if (s->offset < 0 || (s->hash == h && s->klen == klen &&
+                              memcmp(km->arena + s->kpos, key, klen) == 0)) {
+            return s;
+        }
+        i = (i + 1) & (km->cap - 1);
+    }
+}
+
+static bool km_grow(keymap_t *km)
+{
+    size_t ncap = km->cap ? km->cap * 2 : 1024;
+    km_slot_t *old = km->slots;
+    size_t ocap = km->cap;
+    km->slots = malloc(ncap * sizeof(*km->slots));
+    if (km->slots == NULL) {
+        km->slots = old;
+        return false;
+    }
+    for (size_t i = 0; i < ncap; i++) {
+        km->slots[i].offset = -1;
+    }
+    km->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+        if (old[i].offset >= 0) {
+            *km_find(km, km->arena + old[i].kpos, old[i].klen, old[i].hash) =
+                old[i];
+        }
+    }
+    free(old);
+    return true;
+}
+
+static bool km_put(keymap_t *km, const uint8_t *key, uint32_t klen,
+                   int64_t offset)
+{
+    if ((km->used + 1) * 2 > km->cap && !km_grow(km)) {
+        return false;
+    }
+    uint64_t h = fnv1a(key, klen);
+    km_slot_t *s = km_find(km, key, klen, h);
+    if (s->offset >= 0) {
+        s->offset = offset;
+        return true;
+    }
+    if (km->alen + klen > km->acap) {
+        size_t ncap = (km->acap + klen) * 2;
+        uint8_t *p = realloc(km->arena, ncap);
+        if (p == NULL) {
+            return false;
+        }
+        km->arena = p;
+        km->acap = ncap;
+    }
+    memcpy(km->arena + km->alen, key, klen);
+    *s = (km_slot_t){h, offset, km->alen, klen, 0};
+    km->alen += klen;
+    km->used++;
+    return true;
+}
+
+static int64_t km_get(keymap_t *km, const uint8_t *key, uint32_t klen)
+{
+    if (km->cap == 0) {
+        return -1;
+    }
+    return km_find(km, key, klen, fnv1a(key, klen))->offset;
+}
+
+static void km_free(keymap_t *km)
+{
+    free(km->slots);
+    free(km->arena);
+}
+
+/* ---- batch scanning helpers ---- */
+
+static bool compactable(const sb_info_t *b)
+{
+    return (b->attrs & (SB_ATTR_CODEC_MASK | SB_ATTR_CONTROL | 0x10)) == 0;
+}
+
+/* Read the whole batch at @p pos into *buf (grown as needed). */
+static bool read_batch(int fd, int64_t pos, int64_t limit, sb_info_t *b,
+                       uint8_t **buf, size_t *cap)
+{
+    if (sg_read_header(fd, pos, limit, b) != SB_OK) {
+        return false;
+    }
+    if ((size_t)b->size > *cap) {
+        uint8_t *p = realloc(*buf, (size_t)b->size);
+        if (p == NULL) {
+            return false;
+        }
+        *buf = p;
+        *cap = (size_t)b->size;
+    }
+    return pread(fd, *buf, (size_t)b->size, pos) == b->size;
+}
+
+static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, keymap_t *km,
+                               uint8_t **buf, size_t *cap)
+{
+    sb_info_t b;
+    for (int64_t pos = 0; read_batch(seg->fd, pos, limit, &b, buf, cap);
+         pos += b.size) {
+        sb_iter_t it;
+        sb_record_t rec;
+        if (!compactable(&b) || !sb_iter_init(&it, *buf, &b)) {
+            continue;
+        }
+        while (sb_iter_next(&it, &rec) == 1) {
+            if (rec.key != NULL &&
+                !km_put(km, rec.key, (uint32_t)rec.key_len, rec.offset)) {
+                return SAMSA_ERR_NOMEM;
+            }
+        }
+    }
+    return SAMSA_OK;
+}
+
+/* ---- rewriting one segment ---- */
+
+typedef struct cleaner {
+    samsa_storage_log_t *log;
+    keymap_t km;
+    int64_t horizon; /* tombstones in batches older than this go */
+    uint8_t *in;
+    size_t in_cap;
+    uint8_t *out;
+    size_t out_cap;
+} cleaner_t;
+
+/* Filter one batch into c->out; returns its new size (0 = dropped). */
+static int64_t filter_batch(cleaner_t *c, const sb_info_t *b, bool *changed)
+{
+    sb_iter_t it;
+    sb_record_t rec;
+    if (!compactable(b) || !sb_iter_init(&it, c->in, b)) {
+        memcpy(c->out, c->in, (size_t)b->size);
+        return b->size;
+    }
+    size_t len = SB_HDR_SIZE;
+    int32_t kept = 0;
+    int rc;
+    while ((rc = sb_iter_next(&it, &rec)) == 1) {
+        bool keep = rec.key == NULL ||
+                    (km_get(&c->km, rec.key, (uint32_t)rec.key_len) ==
+                         rec.offset &&
+                     !(rec.tombstone && b->max_ts < c->horizon));
+        if (keep) {
+            memcpy(c->out + len, rec.raw, rec.raw_len);
+            len += rec.raw_len;
+            kept++;
+        }
+    }
+    if (rc < 0 || kept == b->count) {
+        memcpy(c->out, c->in, (size_t)b->size);
+        return b->size;
+    }
+    *changed = true;
+    if (kept == 0) {
+        return 0;
+    }
+    memcpy(c->out, c->in, SB_HDR_SIZE);
+    sb_put32(c->out + SB_OFF_LENGTH, (uint32_t)(len - SB_LOG_OVERHEAD));
+    sb_put32(c->out + SB_OFF_COUNT, (uint32_t)kept);
+    sb_crc_set(c->out, len);
+    return (int64_t)len;
+}
+
+/* Write the cleaned copy of @p seg; *out_seg is NULL when unchanged. */
+static samsa_err_t clean_segment(cleaner_t *c, sg_seg_t *seg, int64_t limit,
+                                 sg_seg_t **out_seg)
+{
+    samsa_storage_log_t *log = c->log;
+    char path[4096];
+    sg_seg_path(path, sizeof(path), log->path, seg->base, ".log.cleaned");
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return sg_io_error(log, "create cleaned segment", errno);
+    }
+    sg_seg_t *ns = sg_seg_new(seg->base);
+    if (ns == NULL) {
+        close(fd);
+        unlink(path);
+        return SAMSA_ERR_NOMEM;
+    }
+    ns->fd = fd;
+    bool changed = false;
+    samsa_err_t err = SAMSA_OK;
+    sb_info_t b;
+    int64_t pos = 0;
+    while (err == SAMSA_OK &&
+           read_batch(seg->fd, pos, limit, &b, &c->in, &c->in_cap)) {
+        pos += b.size;
+        if ((size_t)b.size > c->out_cap) {
+            uint8_t *p = realloc(c->out, (size_t)b.size);
+            if (p == NULL) {
+                err = SAMSA_ERR_NOMEM;
+                break;
+            }
+            c->out = p;
+            c->out_cap = (size_t)b.size;
+        }
+        int64_t n = filter_batch(c, &b, &changed);
+        if (n == 0) {
+            continue;
+        }
+        if (pwrite(fd, c->out, (size_t)n, ns->size) != n) {
+            err = sg_io_error(log, "write cleaned segment", errno);
+            break;
+        }
+        sb_info_t nb = b;
+        nb.size = n;
+        sg_seg_note_batch(ns, &nb, ns->size, log->cfg.index_interval_bytes);
+        ns->size += n;
+    }
+    if (err != SAMSA_OK || !changed) {
+        unlink(path);
+        sg_seg_unpin(ns);
+        *out_seg = NULL;
+        return err;
+    }
+    ns->next_offset = seg->next_offset;
+    ns->max_ts = seg->max_ts;
+    ns->synced = 0;
+    ns->loaded = true;
+    sg_seg_seal_time(ns);
+    *out_seg = ns;
+    return SAMSA_OK;
+}
+
+/* Swap @p ns in for @p old if nothing changed it meanwhile. */
+static samsa_err_t swap_in(samsa_storage_log_t *log, sg_seg_t *old,
+                           sg_seg_t *ns, uint64_t version)
+{
+    char from[4096], to[4096];
+    sg_seg_path(from, sizeof(from), log->path, old->base, ".log.cleaned");
+    sg_seg_path(to, sizeof(to), log->path, old->base, ".log");
+    pthread_mutex_lock(&log->mu);
+    sg_seg_t *s = log->head;
+    while (s != NULL && s != old) {
+        s = s->next;
+    }
+    if (s == NULL || s == log->tail || old->version != version) {
+        pthread_mutex_unlock(&log->mu);
+        unlink(from);
+        sg_seg_unpin(ns);
+        return SAMSA_OK;
+    }
+    /* Index files go first: a crash after this point rebuilds them. */
+    char idx[4096];
+    sg_seg_path(idx, sizeof(idx), log->path, old->base, ".index");
+    unlink(idx);
+    sg_seg_path(idx, sizeof(idx), log->path, old->base, ".timeindex");
+    unlink(idx);
+    if (rename(from, to) != 0) {
+        pthread_mutex_unlock(&log->mu);
+        unlink(from);
+        sg_seg_unpin(ns);
+        return sg_io_error(log, "rename cleaned segment", errno);
+    }
+    ns->prev = old->prev;
+    ns->next = old->next;
+    if (ns->prev != NULL) {
+        ns->prev->next = ns;
+    } else {
+        log->head = ns;
+    }
+    ns->next->prev = ns;
+    log->size_bytes += ns->size - old->size;
+    pthread_mutex_unlock(&log->mu);
+    sg_seg_unpin(old); /* the list's reference */
+    return sg_seg_write_index(log, ns, true);
+}
+
+samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
+{
+    if (atomic_load(&log->st->offline)) {
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    pthread_mutex_lock(&log->mu);
+    bool on = (log->cfg.cleanup_policy & SAMSA_CLEANUP_COMPACT) != 0;
+    cleaner_t c = {.log = log,
+                   .horizon = now_ms - log->cfg.delete_retention_ms};
+    size_t n = 0;
+    for (sg_seg_t *s = log->head; s != NULL; s = s->next) {
+        n++;
+    }
+    sg_seg_t **segs = on ? malloc(n * sizeof(*segs)) : NULL;
+    int64_t *limits = on ? malloc(n * sizeof(*limits)) : NULL;
+    uint64_t *versions = on ? malloc(n * sizeof(*versions)) : NULL;
+    n = 0;
+    for (sg_seg_t *s = log->head; segs && limits && versions && s != NULL;
+         s = s->next) {
+        sg_seg_pin(s);
+        limits[n] = s->size;
+        versions[n] = s->version;
+        segs[n++] = s;
+    }
+    pthread_mutex_unlock(&log->mu);
+    samsa_err_t err = on && (!segs || !limits || !versions) ? SAMSA_ERR_NOMEM
+                                                            : SAMSA_OK;
+    for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
+        err = map_segment(segs[i], limits[i], &c.km, &c.in, &c.in_cap);
+    }
+    /* The last snapshot segment is the active one: never rewritten. */
+    for (size_t i = 0; err == SAMSA_OK && i + 1 < n; i++) {
+        sg_seg_t *ns = NULL;
+        err = clean_segment(&c, segs[i], limits[i], &ns);
+        if (err == SAMSA_OK && ns != NULL) {
+            err = swap_in(log, segs[i], ns, versions[i]);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        sg_seg_unpin(segs[i]);
+    }
+    free(segs);
+    free(limits);
+    free(versions);
+    free(c.in);
+    free(c.out);
+    km_free(&c.km);
+    return err;
+}

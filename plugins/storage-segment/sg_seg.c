@@ -1,0 +1,499 @@
+/*
+ * sg_seg.c - one segment: its files, its sparse indexes, recovery scans.
+ */
+#define _GNU_SOURCE
+#include "seg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+void sg_seg_path(char *buf, size_t size, const char *dir, int64_t base,
+                 const char *ext)
+{
+    snprintf(buf, size, "%s/%020" PRId64 "%s", dir, base, ext);
+}
+
+sg_seg_t *sg_seg_new(int64_t base)
+{
+    sg_seg_t *seg = calloc(1, sizeof(*seg));
+    if (seg == NULL) {
+        return NULL;
+    }
+    seg->base = base;
+    seg->fd = -1;
+    seg->next_offset = base;
+    seg->max_ts = -1;
+    atomic_init(&seg->refs, 1);
+    return seg;
+}
+
+void sg_seg_pin(sg_seg_t *seg)
+{
+    atomic_fetch_add_explicit(&seg->refs, 1, memory_order_relaxed);
+}
+
+void sg_seg_unpin(sg_seg_t *seg)
+{
+    if (atomic_fetch_sub_explicit(&seg->refs, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    if (seg->fd >= 0) {
+        close(seg->fd);
+    }
+    free(seg->idx);
+    free(seg->tidx);
+    free(seg);
+}
+
+samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    char path[4096];
+    static const char *const exts[] = {".index", ".timeindex"};
+    for (size_t i = 0; i < 2; i++) {
+        sg_seg_path(path, sizeof(path), log->path, seg->base, exts[i]);
+        int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            return sg_io_error(log, "create index", errno);
+        }
+        close(fd);
+    }
+    sg_seg_path(path, sizeof(path), log->path, seg->base, ".log");
+    seg->fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+    if (seg->fd < 0) {
+        return sg_io_error(log, "create segment", errno);
+    }
+    seg->loaded = true;
+    return SAMSA_OK;
+}
+
+void sg_seg_unlink(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    char path[4096];
+    static const char *const exts[] = {".log", ".index", ".timeindex"};
+    for (size_t i = 0; i < 3; i++) {
+        sg_seg_path(path, sizeof(path), log->path, seg->base, exts[i]);
+        unlink(path);
+    }
+}
+
+static bool grow(void **arr, uint32_t *cap, size_t elem)
+{
+    uint32_t ncap = *cap ? *cap * 2 : 64;
+    void *p = realloc(*arr, ncap * elem);
+    if (p == NULL) {
+        return false;
+    }
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+static bool add_idx(sg_seg_t *seg, uint32_t rel, uint32_t pos)
+{
+    if (seg->nidx == seg->cidx &&
+        !grow((void **)&seg->idx, &seg->cidx, sizeof(*seg->idx))) {
+        return false;
+    }
+    seg->idx[seg->nidx++] = (sg_idx_t){rel, pos};
+    return true;
+}
+
+static bool add_tidx(sg_seg_t *seg, int64_t ts, uint32_t rel)
+{
+    if (seg->ntidx > 0 && seg->tidx[seg->ntidx - 1].ts >= ts) {
+        return true;
+    }
+    if (seg->ntidx == seg->ctidx &&
+        !grow((void **)&seg->tidx, &seg->ctidx, sizeof(*seg->tidx))) {
+        return false;
+    }
+    seg->tidx[seg->ntidx++] = (sg_tidx_t){ts, rel, 0};
+    return true;
+}
+
+bool sg_seg_note_batch(sg_seg_t *seg, const sb_info_t *b, int64_t pos,
+                       int64_t interval)
+{
+    bool ok = true;
+    if (seg->since_idx >= interval) {
+        uint32_t rel = (uint32_t)(b->base - seg->base);
+        ok = add_idx(seg, rel, (uint32_t)pos);
+        /* Everything before this batch is covered by max_ts so far. */
+        if (ok && seg->max_ts >= 0) {
+            ok = add_tidx(seg, seg->max_ts, rel);
+        }
+        seg->since_idx = 0;
+    }
+    seg->since_idx += b->size;
+    if (b->max_ts > seg->max_ts) {
+        seg->max_ts = b->max_ts;
+    }
+    seg->next_offset = b->last + 1;
+    return ok;
+}
+
+bool sg_seg_seal_time(sg_seg_t *seg)
+{
+    if (seg->max_ts < 0) {
+        return true;
+    }
+    return add_tidx(seg, seg->max_ts, (uint32_t)(seg->next_offset - seg->base));
+}
+
+int64_t sg_seg_lookup(const sg_seg_t *seg, int64_t offset)
+{
+    if (offset <= seg->base || seg->nidx == 0) {
+        return 0;
+    }
+    uint64_t rel = (uint64_t)(offset - seg->base);
+    uint32_t lo = 0, hi = seg->nidx;
+    while (lo < hi) { /* first entry with rel > target */
+        uint32_t mid = (lo + hi) / 2;
+        if (seg->idx[mid].rel <= rel) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo == 0 ? 0 : seg->idx[lo - 1].pos;
+}
+
+int64_t sg_seg_lookup_time(const sg_seg_t *seg, int64_t ts)
+{
+    uint32_t lo = 0, hi = seg->ntidx;
+    while (lo < hi) { /* first entry with ts >= target */
+        uint32_t mid = (lo + hi) / 2;
+        if (seg->tidx[mid].ts < ts) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == 0) {
+        return 0;
+    }
+    return sg_seg_lookup(seg, seg->base + seg->tidx[lo - 1].rel);
+}
+
+static int open_index(samsa_storage_log_t *log, sg_seg_t *seg,
+                      const char *ext, int flags)
+{
+    char path[4096];
+    sg_seg_path(path, sizeof(path), log->path, seg->base, ext);
+    return open(path, flags | O_CLOEXEC, 0644);
+}
+
+static bool pwrite_all(int fd, const void *buf, size_t len, off_t pos)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, pos);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+        pos += n;
+    }
+    return true;
+}
+
+/* Serialize entries [from, n) of both indexes under the lock, write them
+ * outside it. @p rewrite writes everything and cuts the files to size. */
+samsa_err_t sg_seg_write_index(samsa_storage_log_t *log, sg_seg_t *seg,
+                               bool rewrite)
+{
+    pthread_mutex_lock(&log->mu);
+    uint32_t i0 = rewrite ? 0 : seg->idx_written;
+    uint32_t t0 = rewrite ? 0 : seg->tidx_written;
+    uint32_t ni = seg->nidx, nt = seg->ntidx;
+    if (i0 > ni) {
+        i0 = ni;
+    }
+    if (t0 > nt) {
+        t0 = nt;
+    }
+    size_t ilen = (size_t)(ni - i0) * 8, tlen = (size_t)(nt - t0) * 12;
+    uint8_t *buf = malloc(ilen + tlen + 1);
+    if (buf == NULL) {
+        pthread_mutex_unlock(&log->mu);
+        return SAMSA_ERR_NOMEM;
+    }
+    for (uint32_t i = i0; i < ni; i++) {
+        sb_put32(buf + (i - i0) * 8, seg->idx[i].rel);
+        sb_put32(buf + (i - i0) * 8 + 4, seg->idx[i].pos);
+    }
+    for (uint32_t i = t0; i < nt; i++) {
+        uint8_t *q = buf + ilen + (size_t)(i - t0) * 12;
+        sb_put64(q, (uint64_t)seg->tidx[i].ts);
+        sb_put32(q + 8, seg->tidx[i].rel);
+    }
+    pthread_mutex_unlock(&log->mu);
+
+    samsa_err_t err = SAMSA_OK;
+    int ifd = open_index(log, seg, ".index", O_WRONLY | O_CREAT);
+    int tfd = open_index(log, seg, ".timeindex", O_WRONLY | O_CREAT);
+    if (ifd < 0 || tfd < 0 || !pwrite_all(ifd, buf, ilen, (off_t)i0 * 8) ||
+        !pwrite_all(tfd, buf + ilen, tlen, (off_t)t0 * 12) ||
+        ftruncate(ifd, (off_t)ni * 8) != 0 ||
+        ftruncate(tfd, (off_t)nt * 12) != 0) {
+        err = sg_io_error(log, "write index", errno);
+    }
+    if (ifd >= 0) {
+        close(ifd);
+    }
+    if (tfd >= 0) {
+        close(tfd);
+    }
+    free(buf);
+    if (err == SAMSA_OK) {
+        pthread_mutex_lock(&log->mu);
+        seg->idx_written = ni;
+        seg->tidx_written = nt;
+        pthread_mutex_unlock(&log->mu);
+    }
+    return err;
+}
+
+int sg_read_header(int fd, int64_t pos, int64_t limit, sb_info_t *b)
+{
+    uint8_t hdr[SB_HDR_SIZE];
+    if (limit - pos < SB_HDR_SIZE) {
+        return SB_SHORT;
+    }
+    ssize_t n = pread(fd, hdr, sizeof(hdr), pos);
+    if (n != (ssize_t)sizeof(hdr)) {
+        return SB_SHORT;
+    }
+    int rc = sb_parse(hdr, sizeof(hdr), b);
+    if (rc == SB_BAD) {
+        return SB_BAD;
+    }
+    if (b->size > limit - pos) {
+        return SB_SHORT;
+    }
+    return SB_OK;
+}
+
+/* Read the index files of an inactive segment; false when damaged. */
+static bool load_index(samsa_storage_log_t *log, sg_seg_t *seg,
+                       sg_seg_t *tmp, int64_t size)
+{
+    bool ok = false;
+    int ifd = open_index(log, seg, ".index", O_RDONLY);
+    int tfd = open_index(log, seg, ".timeindex", O_RDONLY);
+    struct stat ist, tst;
+    uint8_t *buf = NULL;
+    if (ifd < 0 || tfd < 0 || fstat(ifd, &ist) != 0 ||
+        fstat(tfd, &tst) != 0 || ist.st_size % 8 || tst.st_size % 12) {
+        goto out;
+    }
+    buf = malloc((size_t)(ist.st_size + tst.st_size) + 1);
+    if (buf == NULL ||
+        pread(ifd, buf, (size_t)ist.st_size, 0) != ist.st_size ||
+        pread(tfd, buf + ist.st_size, (size_t)tst.st_size, 0) !=
+            tst.st_size) {
+        goto out;
+    }
+    for (off_t i = 0; i < ist.st_size; i += 8) {
+        uint32_t rel = sb_get32(buf + i), pos = sb_get32(buf + i + 4);
+        if (pos >= size || (tmp->nidx > 0 &&
+                            (rel <= tmp->idx[tmp->nidx - 1].rel ||
+                             pos <= tmp->idx[tmp->nidx - 1].pos)) ||
+            !add_idx(tmp, rel, pos)) {
+            goto out;
+        }
+    }
+    for (off_t i = 0; i < tst.st_size; i += 12) {
+        const uint8_t *q = buf + ist.st_size + i;
+        if (!add_tidx(tmp, (int64_t)sb_get64(q), sb_get32(q + 8))) {
+            goto out;
+        }
+    }
+    ok = true;
+out:
+    free(buf);
+    if (ifd >= 0) {
+        close(ifd);
+    }
+    if (tfd >= 0) {
+        close(tfd);
+    }
+    return ok;
+}
+
+/* Header-only scan of bytes [0, size) of an inactive segment into tmp. */
+static samsa_err_t scan_headers(samsa_storage_log_t *log, sg_seg_t *seg,
+                                sg_seg_t *tmp, int64_t size,
+                                int64_t interval)
+{
+    int64_t pos = 0;
+    sb_info_t b;
+    while (pos < size) {
+        if (sg_read_header(seg->fd, pos, size, &b) != SB_OK) {
+            return SAMSA_ERR_CORRUPT;
+        }
+        if (!sg_seg_note_batch(tmp, &b, pos, interval)) {
+            return SAMSA_ERR_NOMEM;
+        }
+        pos += b.size;
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t sg_seg_ensure_index(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    pthread_mutex_lock(&log->mu);
+    bool loaded = seg->loaded;
+    int64_t size = seg->size, next = seg->next_offset;
+    uint64_t version = seg->version;
+    int64_t interval = log->cfg.index_interval_bytes;
+    pthread_mutex_unlock(&log->mu);
+    if (loaded) {
+        return SAMSA_OK;
+    }
+    sg_seg_t tmp = {.base = seg->base, .max_ts = -1};
+    bool rebuilt = false;
+    if (!load_index(log, seg, &tmp, size)) {
+        free(tmp.idx);
+        free(tmp.tidx);
+        tmp = (sg_seg_t){.base = seg->base, .max_ts = -1};
+        samsa_err_t err = scan_headers(log, seg, &tmp, size, interval);
+        if (err != SAMSA_OK) {
+            free(tmp.idx);
+            free(tmp.tidx);
+            return err == SAMSA_ERR_CORRUPT ? SAMSA_ERR_KAFKA_STORAGE_ERROR
+                                            : err;
+        }
+        tmp.next_offset = next;
+        sg_seg_seal_time(&tmp);
+        rebuilt = true;
+    }
+    pthread_mutex_lock(&log->mu);
+    if (!seg->loaded && seg->version == version) {
+        free(seg->idx);
+        free(seg->tidx);
+        seg->idx = tmp.idx;
+        seg->nidx = seg->idx_written = tmp.nidx;
+        seg->cidx = tmp.cidx;
+        seg->tidx = tmp.tidx;
+        seg->ntidx = seg->tidx_written = tmp.ntidx;
+        seg->ctidx = tmp.ctidx;
+        seg->loaded = true;
+        tmp.idx = NULL;
+        tmp.tidx = NULL;
+    }
+    pthread_mutex_unlock(&log->mu);
+    free(tmp.idx);
+    free(tmp.tidx);
+    if (rebuilt) {
+        return sg_seg_write_index(log, seg, true);
+    }
+    return SAMSA_OK;
+}
+
+bool sg_seg_index_sane(samsa_storage_log_t *log, sg_seg_t *seg,
+                       int64_t *max_ts)
+{
+    int ifd = open_index(log, seg, ".index", O_RDONLY);
+    int tfd = open_index(log, seg, ".timeindex", O_RDONLY);
+    struct stat ist, tst;
+    bool ok = ifd >= 0 && tfd >= 0 && fstat(ifd, &ist) == 0 &&
+              fstat(tfd, &tst) == 0 && ist.st_size % 8 == 0 &&
+              tst.st_size % 12 == 0;
+    uint8_t e[12];
+    if (ok && ist.st_size > 0) {
+        ok = pread(ifd, e, 8, ist.st_size - 8) == 8 &&
+             sb_get32(e + 4) < (uint64_t)seg->size &&
+             sb_get32(e) < (uint64_t)(seg->next_offset - seg->base);
+    }
+    *max_ts = -1;
+    if (ok && tst.st_size > 0) {
+        ok = pread(tfd, e, 12, tst.st_size - 12) == 12;
+        *max_ts = (int64_t)sb_get64(e);
+    }
+    /* An unsealed non-empty segment (crash during roll) gets rebuilt. */
+    if (ok && seg->size > 0 && tst.st_size == 0) {
+        ok = false;
+    }
+    if (ifd >= 0) {
+        close(ifd);
+    }
+    if (tfd >= 0) {
+        close(tfd);
+    }
+    return ok;
+}
+
+/* Grow log->scratch to hold @p need bytes. */
+static uint8_t *scratch(samsa_storage_log_t *log, size_t *cap, size_t need)
+{
+    if (need <= *cap) {
+        return log->scratch;
+    }
+    uint8_t *p = realloc(log->scratch, need);
+    if (p != NULL) {
+        log->scratch = p;
+        *cap = need;
+    }
+    return p;
+}
+
+samsa_err_t sg_seg_recover(samsa_storage_log_t *log, sg_seg_t *seg,
+                           bool check_crc)
+{
+    struct stat stt;
+    if (fstat(seg->fd, &stt) != 0) {
+        return sg_io_error(log, "stat segment", errno);
+    }
+    int64_t fsize = stt.st_size, pos = 0;
+    int64_t interval = log->cfg.index_interval_bytes;
+    size_t cap = 0;
+    seg->nidx = seg->ntidx = 0;
+    seg->since_idx = 0;
+    seg->max_ts = -1;
+    seg->next_offset = seg->base;
+    sb_info_t b;
+    /* One pread of the header, one of the whole batch for its CRC: simple,
+     * and the active segment is bounded by segment.bytes. */
+    while (sg_read_header(seg->fd, pos, fsize, &b) == SB_OK &&
+           b.base >= seg->next_offset &&
+           b.last - seg->base <= (int64_t)UINT32_MAX) {
+        if (check_crc) {
+            uint8_t *buf = scratch(log, &cap, (size_t)b.size);
+            if (buf == NULL) {
+                return SAMSA_ERR_NOMEM;
+            }
+            if (pread(seg->fd, buf, (size_t)b.size, pos) != b.size ||
+                !sb_crc_ok(buf, (size_t)b.size)) {
+                break;
+            }
+        }
+        if (!sg_seg_note_batch(seg, &b, pos, interval)) {
+            return SAMSA_ERR_NOMEM;
+        }
+        pos += b.size;
+    }
+    if (pos < fsize) {
+        log->st->svc->log(log->st->inst, SAMSA_LOG_WARN,
+                          "%s: segment %020" PRId64 ": truncating %" PRId64
+                          " bytes of torn or corrupt tail at position %" PRId64,
+                          log->path, seg->base, fsize - pos, pos);
+        if (ftruncate(seg->fd, pos) != 0) {
+            return sg_io_error(log, "truncate torn tail", errno);
+        }
+    }
+    seg->size = pos;
+    seg->loaded = true;
+    return SAMSA_OK;
+}
