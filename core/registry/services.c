@@ -1,0 +1,174 @@
+/* core/registry/services.c - the samsa_services_t table given to plugins. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/options.h"
+#include "registry/kinds.h"
+#include "registry/metrics.h"
+#include "registry/registry.h"
+#include "registry/timers.h"
+#include "util/err.h"
+#include "util/log.h"
+
+/* ---------------------------------------------------------------------- */
+/* Logging                                                                */
+/* ---------------------------------------------------------------------- */
+
+static void svc_log(const samsa_instance_t *inst, samsa_log_level_t level,
+                    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void svc_log(const samsa_instance_t *inst, samsa_log_level_t level,
+                    const char *fmt, ...)
+{
+    /* The instance a plugin got from init() is the first member of its
+     * registry entry, which knows the kind and plugin name. */
+    const samsa_registry_entry_t *e = (const samsa_registry_entry_t *)inst;
+    char msg[1024];
+    va_list ap;
+
+    if (!samsa_log_enabled(level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (e == NULL) {
+        samsa_log(level, "[plugin] %s", msg);
+        return;
+    }
+    samsa_log(level, "[%s/%s/%s] %s", samsa_kind_name(e->kind),
+              e->desc.name ? e->desc.name : e->plugin, e->name, msg);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memory: a 16-byte size prefix keeps max_align_t alignment and lets      */
+/* free() subtract the right byte count.                                  */
+/* ---------------------------------------------------------------------- */
+
+#define MEM_HDR 16
+
+static _Atomic int64_t mem_allocs;
+static _Atomic int64_t mem_bytes;
+
+static void *svc_alloc(size_t size)
+{
+    unsigned char *p;
+
+    if (size > SIZE_MAX - MEM_HDR) {
+        return NULL;
+    }
+    p = malloc(size + MEM_HDR);
+    if (p == NULL) {
+        return NULL;
+    }
+    memcpy(p, &size, sizeof(size));
+    atomic_fetch_add(&mem_allocs, 1);
+    atomic_fetch_add(&mem_bytes, (int64_t)size);
+    return p + MEM_HDR;
+}
+
+static void svc_free(void *ptr)
+{
+    unsigned char *p = ptr;
+    size_t size;
+
+    if (p == NULL) {
+        return;
+    }
+    p -= MEM_HDR;
+    memcpy(&size, p, sizeof(size));
+    atomic_fetch_sub(&mem_allocs, 1);
+    atomic_fetch_sub(&mem_bytes, (int64_t)size);
+    free(p);
+}
+
+static void *svc_realloc(void *ptr, size_t size)
+{
+    unsigned char *p = ptr, *np;
+    size_t old;
+
+    if (p == NULL) {
+        return svc_alloc(size);
+    }
+    if (size > SIZE_MAX - MEM_HDR) {
+        return NULL;
+    }
+    p -= MEM_HDR;
+    memcpy(&old, p, sizeof(old));
+    np = realloc(p, size + MEM_HDR);
+    if (np == NULL) {
+        return NULL;
+    }
+    memcpy(np, &size, sizeof(size));
+    atomic_fetch_add(&mem_bytes, (int64_t)size - (int64_t)old);
+    return np + MEM_HDR;
+}
+
+void samsa_services_mem_stats(int64_t *allocs, int64_t *bytes)
+{
+    *allocs = atomic_load(&mem_allocs);
+    *bytes = atomic_load(&mem_bytes);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Metrics, timers, clocks                                                */
+/* ---------------------------------------------------------------------- */
+
+static samsa_metric_t *svc_metric_register(const samsa_instance_t *inst,
+                                           const char *name,
+                                           samsa_metric_kind_t kind,
+                                           const char *help)
+{
+    return samsa_metric_register(inst, name, kind, help);
+}
+
+static samsa_timer_t *svc_timer_start(const samsa_instance_t *inst,
+                                      uint64_t interval_ms, bool repeat,
+                                      void (*cb)(void *arg), void *arg)
+{
+    return samsa_timer_start(inst, interval_ms, repeat, cb, arg);
+}
+
+static int64_t svc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t svc_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const samsa_services_t services = {
+    .hdr = SAMSA_ABI_HEADER(samsa_services_t),
+    .log = svc_log,
+    .err_str = samsa_err_str,
+    .config_bool = samsa_config_bool,
+    .config_int = samsa_config_int,
+    .config_double = samsa_config_double,
+    .config_string = samsa_config_string,
+    .config_list = samsa_config_list,
+    .alloc = svc_alloc,
+    .realloc = svc_realloc,
+    .free = svc_free,
+    .metric_register = svc_metric_register,
+    .metric_add = samsa_metric_add,
+    .metric_set = samsa_metric_set,
+    .timer_start = svc_timer_start,
+    .timer_stop = samsa_timer_stop,
+    .now_ms = svc_now_ms,
+    .monotonic_ms = svc_monotonic_ms,
+};
+
+const samsa_services_t *samsa_services(void)
+{
+    return &services;
+}
