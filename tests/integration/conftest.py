@@ -11,7 +11,8 @@ def broker():
     workdir = new_workdir()
     b = Broker(workdir).start()
     yield b
-    alive = b.alive()
+    stopped_by_test = b.proc is None
+    alive = stopped_by_test or b.alive()
     rc = b.stop()
     log = b.log_text()
     shutil.rmtree(workdir, ignore_errors=True)

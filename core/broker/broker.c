@@ -1,0 +1,264 @@
+/* core/broker/broker.c - see broker.h. */
+#include "broker/broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker/request.h"
+#include "util/log.h"
+
+static samsa_err_t engine_lookup(void *arg, const char *name,
+                                 const samsa_storage_ops_t **ops,
+                                 void **state)
+{
+    samsa_broker_t *b = arg;
+    const samsa_registry_entry_t *e =
+        samsa_registry_find(b->reg, SAMSA_KIND_STORAGE, name);
+    if (!e) {
+        return SAMSA_ERR_NOT_FOUND;
+    }
+    *ops = samsa_entry_storage_ops(e);
+    *state = e->state;
+    return SAMSA_OK;
+}
+
+const samsa_codec_ops_t *samsa_broker_codec(samsa_broker_t *b, int codec_id,
+                                            void **state)
+{
+    const samsa_registry_entry_t *e =
+        samsa_registry_codec(b->reg, (uint32_t)codec_id);
+    if (!e) {
+        return NULL;
+    }
+    *state = e->state;
+    return samsa_entry_codec_ops(e);
+}
+
+samsa_topic_t *samsa_broker_topic(samsa_broker_t *b, const char *name,
+                                  bool allow_create, samsa_err_t *err)
+{
+    samsa_topic_t *t = samsa_logmgr_topic_get(b->logs, name);
+    if (t) {
+        *err = SAMSA_OK;
+        return t;
+    }
+    if (!samsa_topic_name_valid(name)) {
+        *err = SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
+        return NULL;
+    }
+    if (!allow_create || !b->cfg->auto_create_topics) {
+        *err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return NULL;
+    }
+    char errbuf[256];
+    samsa_err_t e =
+        samsa_logmgr_create_topic(b->logs, name, b->cfg->num_partitions, NULL,
+                                  false, errbuf, sizeof(errbuf));
+    if (e == SAMSA_OK) {
+        samsa_log(SAMSA_LOG_INFO, "auto-created topic '%s' with %d partitions",
+                  name, b->cfg->num_partitions);
+    } else if (e != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
+        samsa_log(SAMSA_LOG_WARN, "auto-creating topic '%s' failed: %s", name,
+                  errbuf);
+        *err = e;
+        return NULL;
+    }
+    t = samsa_logmgr_topic_get(b->logs, name);
+    *err = t ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    return t;
+}
+
+/* The cluster id is made once and kept in the data dir, like Kafka's
+ * meta.properties, so clients see the same cluster across restarts. */
+static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
+                                   size_t errlen)
+{
+    if (b->cfg->cluster_id && b->cfg->cluster_id[0]) {
+        snprintf(b->cluster_id, sizeof(b->cluster_id), "%s",
+                 b->cfg->cluster_id);
+        return SAMSA_OK;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/__samsa_meta/cluster_id",
+             b->cfg->data_dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        bool ok = fgets(b->cluster_id, sizeof(b->cluster_id), f) != NULL;
+        fclose(f);
+        b->cluster_id[strcspn(b->cluster_id, "\r\n")] = 0;
+        if (ok && b->cluster_id[0]) {
+            return SAMSA_OK;
+        }
+    }
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint8_t rnd[22];
+    if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+        snprintf(errbuf, errlen, "getrandom: %s", strerror(errno));
+        return SAMSA_ERR_IO;
+    }
+    for (size_t i = 0; i < sizeof(rnd); i++) {
+        b->cluster_id[i] = alphabet[rnd[i] & 63];
+    }
+    b->cluster_id[sizeof(rnd)] = 0;
+    f = fopen(path, "w");
+    if (!f || fprintf(f, "%s\n", b->cluster_id) < 0 || fclose(f) != 0) {
+        snprintf(errbuf, errlen, "cannot write %s: %s", path,
+                 strerror(errno));
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t broker_defaults(const samsa_broker_config_t *cfg,
+                                   samsa_tcfg_t *out)
+{
+    char v[32];
+    samsa_err_t err = SAMSA_OK;
+#define SET_LONG(key, val)                                                   \
+    do {                                                                     \
+        snprintf(v, sizeof(v), "%lld", (long long)(val));                    \
+        if (err == SAMSA_OK) {                                               \
+            err = samsa_tcfg_set(out, key, v);                               \
+        }                                                                    \
+    } while (0)
+    SET_LONG("segment.bytes", cfg->log_segment_bytes);
+    SET_LONG("segment.ms", cfg->log_segment_ms);
+    SET_LONG("retention.ms", cfg->log_retention_ms);
+    SET_LONG("retention.bytes", cfg->log_retention_bytes);
+    SET_LONG("index.interval.bytes", cfg->log_index_interval_bytes);
+    SET_LONG("max.message.bytes", cfg->message_max_bytes);
+    SET_LONG("min.insync.replicas", cfg->min_insync_replicas);
+    if (cfg->log_flush_interval_messages > 0) {
+        SET_LONG("flush.messages", cfg->log_flush_interval_messages);
+    }
+    if (cfg->log_flush_interval_ms >= 0) {
+        SET_LONG("flush.ms", cfg->log_flush_interval_ms);
+    }
+#undef SET_LONG
+    if (err == SAMSA_OK && cfg->log_cleanup_policy) {
+        err = samsa_tcfg_set(out, "cleanup.policy", cfg->log_cleanup_policy);
+    }
+    return err;
+}
+
+static void pick_advertised(samsa_broker_t *b)
+{
+    const samsa_listener_t *l = &b->cfg->listeners[0];
+    const char *host = l->host;
+    if (!host[0] || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
+        /* A wildcard is not an address clients can dial. */
+        if (gethostname(b->advertised_host, sizeof(b->advertised_host)) != 0) {
+            snprintf(b->advertised_host, sizeof(b->advertised_host),
+                     "127.0.0.1");
+        }
+    } else {
+        snprintf(b->advertised_host, sizeof(b->advertised_host), "%s", host);
+    }
+    b->advertised_port = samsa_server_port(b->server, 0);
+}
+
+samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
+                                samsa_broker_t **out, char *errbuf,
+                                size_t errlen)
+{
+    samsa_broker_t *b = calloc(1, sizeof(*b));
+    if (!b) {
+        return SAMSA_ERR_NOMEM;
+    }
+    b->cfg = cfg;
+    b->node_id = cfg->node_id;
+    b->max_request_bytes = cfg->socket_request_max_bytes;
+    samsa_err_t err = SAMSA_OK;
+    if (mkdir(cfg->data_dir, 0755) < 0 && errno != EEXIST) {
+        snprintf(errbuf, errlen, "cannot create data dir %s: %s",
+                 cfg->data_dir, strerror(errno));
+        err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_registry_open(cfg, &b->reg, errbuf, errlen);
+    }
+    samsa_tcfg_t defaults = {0};
+    if (err == SAMSA_OK) {
+        err = broker_defaults(cfg, &defaults);
+    }
+    if (err == SAMSA_OK) {
+        samsa_logmgr_options_t lo = {
+            .data_dir = cfg->data_dir,
+            .engine_lookup = engine_lookup,
+            .engine_lookup_arg = b,
+            .broker_defaults = &defaults,
+        };
+        err = samsa_logmgr_open(&lo, &b->logs, errbuf, errlen);
+    }
+    samsa_tcfg_free(&defaults);
+    if (err == SAMSA_OK) {
+        err = load_cluster_id(b, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
+        const char **addrs = calloc(cfg->listener_count, sizeof(*addrs));
+        char (*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
+        if (!addrs || !bufs) {
+            err = SAMSA_ERR_NOMEM;
+        }
+        for (size_t i = 0; err == SAMSA_OK && i < cfg->listener_count; i++) {
+            const samsa_listener_t *l = &cfg->listeners[i];
+            snprintf(bufs[i], sizeof(bufs[i]),
+                     strchr(l->host, ':') ? "[%s]:%u" : "%s:%u", l->host,
+                     l->port);
+            addrs[i] = bufs[i];
+        }
+        if (err == SAMSA_OK) {
+            samsa_server_config_t sc;
+            samsa_server_config_init(&sc);
+            sc.listeners = addrs;
+            sc.listener_count = cfg->listener_count;
+            sc.reactors = cfg->reactors > 0 ? (size_t)cfg->reactors : 0;
+            sc.max_request_bytes = (size_t)cfg->socket_request_max_bytes;
+            sc.on_request = samsa_broker_on_request;
+            sc.app = b;
+            err = samsa_server_create(&sc, NULL, &b->server, errbuf, errlen);
+        }
+        free(addrs);
+        free(bufs);
+    }
+    if (err != SAMSA_OK) {
+        samsa_broker_destroy(b);
+        return err;
+    }
+    pick_advertised(b);
+    *out = b;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_broker_start(samsa_broker_t *b)
+{
+    return samsa_server_start(b->server);
+}
+
+void samsa_broker_stop(samsa_broker_t *b)
+{
+    if (b->server) {
+        samsa_server_stop(b->server, 0);
+    }
+}
+
+void samsa_broker_destroy(samsa_broker_t *b)
+{
+    if (!b) {
+        return;
+    }
+    if (b->server) {
+        samsa_server_stop(b->server, 0);
+        samsa_server_destroy(b->server);
+    }
+    samsa_logmgr_close(b->logs);
+    samsa_registry_shutdown(b->reg);
+    free(b);
+}

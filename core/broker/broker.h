@@ -1,0 +1,57 @@
+/*
+ * core/broker/broker.h - the broker: what samsad wires together.
+ *
+ * Owns the registry (plugins), the log manager (topics), the network server
+ * and the group coordinator, plus the identity the broker announces (node
+ * id, cluster id, advertised address). Created and destroyed on the main
+ * thread; request handlers read it from reactor threads (read-only after
+ * start).
+ */
+#ifndef SAMSA_BROKER_H
+#define SAMSA_BROKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/broker.h"
+#include "log/logmgr.h"
+#include "net/server.h"
+#include "registry/registry.h"
+
+typedef struct samsa_group_coordinator samsa_group_coordinator_t;
+
+typedef struct samsa_broker {
+    const samsa_broker_config_t *cfg;
+    samsa_registry_t *reg;
+    samsa_logmgr_t *logs;
+    samsa_server_t *server;
+    samsa_group_coordinator_t *groups;
+    int32_t node_id;
+    char cluster_id[64];
+    char advertised_host[256];
+    int32_t advertised_port;
+    int64_t max_request_bytes;
+} samsa_broker_t;
+
+/* Load plugins, open the logs, bind the listeners (not yet accepting). */
+samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
+                                samsa_broker_t **out, char *errbuf,
+                                size_t errlen);
+/* Start the reactors and accept connections. */
+samsa_err_t samsa_broker_start(samsa_broker_t *b);
+/* Graceful stop: stop accepting, drain in-flight requests, close. */
+void samsa_broker_stop(samsa_broker_t *b);
+/* Close logs, fini plugins, free. */
+void samsa_broker_destroy(samsa_broker_t *b);
+
+/* The codec plugin for a Kafka codec id, or NULL. */
+const samsa_codec_ops_t *samsa_broker_codec(samsa_broker_t *b, int codec_id,
+                                            void **state);
+
+/* Look a topic up, creating it with the broker defaults when auto-creation
+ * is on and allowed. NULL with *err set when it does not exist (or
+ * cannot be created). */
+samsa_topic_t *samsa_broker_topic(samsa_broker_t *b, const char *name,
+                                  bool allow_create, samsa_err_t *err);
+
+#endif /* SAMSA_BROKER_H */

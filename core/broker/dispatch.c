@@ -1,0 +1,30 @@
+/*
+ * core/broker/dispatch.c - the dispatch table: which APIs and versions the
+ * broker advertises in ApiVersions and serves.
+ *
+ * Ranges follow ../shared/kafka-protocol/CLIENTS.md §4: low minimums where
+ * librdkafka 2.0.2 probes features (Produce 3, Fetch 4, FindCoordinator 0,
+ * ApiVersions 0), the versions kafka-python sends without negotiating, and
+ * nothing advertised that is not implemented (kafkajs and franz-go decide
+ * what to use from this list). Every version inside a range must work.
+ */
+#include "broker/handlers.h"
+
+static const samsa_api_handler_t table[SAMSA_API_KEY_COUNT] = {
+    [SAMSA_API_KEY_METADATA] = {3, 0, 12, samsa_handle_metadata},
+    [SAMSA_API_KEY_API_VERSIONS] = {18, 0, 3, samsa_handle_api_versions},
+};
+
+const samsa_api_handler_t *samsa_broker_api(int16_t api_key)
+{
+    if (api_key < 0 || api_key >= SAMSA_API_KEY_COUNT ||
+        !table[api_key].handler) {
+        return NULL;
+    }
+    return &table[api_key];
+}
+
+int16_t samsa_broker_api_count(void)
+{
+    return SAMSA_API_KEY_COUNT;
+}

@@ -1,0 +1,106 @@
+/* core/broker/handle_metadata.c - Metadata (key 3). */
+#include <string.h>
+
+#include "broker/handlers.h"
+
+static void fill_partitions(samsa_req_t *req, samsa_topic_t *t,
+                            samsa_MetadataResponse_MetadataResponseTopic_t *mt)
+{
+    int32_t node = req->broker->node_id;
+    SAMSA_REQ_ARRAY(req, mt->Partitions, t->partition_count);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        samsa_MetadataResponse_MetadataResponsePartition_t *mp =
+            &mt->Partitions.items[i];
+        samsa_MetadataResponse_MetadataResponsePartition_init(mp);
+        mp->ErrorCode = SAMSA_OK;
+        mp->PartitionIndex = i;
+        mp->LeaderId = node;
+        mp->LeaderEpoch = t->partitions[i]->leader_epoch;
+        SAMSA_REQ_ARRAY(req, mp->ReplicaNodes, 1);
+        mp->ReplicaNodes.items[0] = node;
+        SAMSA_REQ_ARRAY(req, mp->IsrNodes, 1);
+        mp->IsrNodes.items[0] = node;
+        SAMSA_REQ_ARRAY(req, mp->OfflineReplicas, 0);
+    }
+}
+
+static void fill_topic(samsa_req_t *req, samsa_topic_t *t,
+                       samsa_MetadataResponse_MetadataResponseTopic_t *mt)
+{
+    mt->ErrorCode = SAMSA_OK;
+    mt->Name = samsa_req_str(req, t->name);
+    memcpy(mt->TopicId.b, t->id, 16);
+    mt->IsInternal = t->internal;
+    fill_partitions(req, t, mt);
+}
+
+static void fill_all_topics(samsa_req_t *req, samsa_MetadataResponse_t *resp)
+{
+    samsa_topic_t **topics;
+    size_t count;
+    if (samsa_logmgr_list(req->broker->logs, &topics, &count) != SAMSA_OK) {
+        SAMSA_REQ_ARRAY(req, resp->Topics, 0);
+        return;
+    }
+    SAMSA_REQ_ARRAY(req, resp->Topics, count);
+    for (size_t i = 0; i < count; i++) {
+        samsa_MetadataResponse_MetadataResponseTopic_init(
+            &resp->Topics.items[i]);
+        fill_topic(req, topics[i], &resp->Topics.items[i]);
+    }
+    samsa_logmgr_list_free(topics, count);
+}
+
+void samsa_handle_metadata(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_MetadataRequest_t *mreq = req->body;
+    samsa_MetadataResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_MetadataResponse_init(resp);
+
+    SAMSA_REQ_ARRAY(req, resp->Brokers, 1);
+    samsa_MetadataResponse_MetadataResponseBroker_init(&resp->Brokers.items[0]);
+    resp->Brokers.items[0].NodeId = b->node_id;
+    resp->Brokers.items[0].Host = samsa_req_str(req, b->advertised_host);
+    resp->Brokers.items[0].Port = b->advertised_port;
+    resp->ClusterId = samsa_req_str(req, b->cluster_id);
+    resp->ControllerId = b->node_id;
+
+    /* v0: an empty list means all topics; v1+: null means all topics. */
+    bool all = mreq->Topics.count < 0 ||
+               (req->api_version == 0 && mreq->Topics.count == 0);
+    if (all) {
+        fill_all_topics(req, resp);
+        samsa_req_respond(req, resp);
+        return;
+    }
+    /* Before v4 there is no flag: the broker's setting decides. */
+    bool allow_create = req->api_version < 4 || mreq->AllowAutoTopicCreation;
+    SAMSA_REQ_ARRAY(req, resp->Topics, mreq->Topics.count);
+    for (int32_t i = 0; i < mreq->Topics.count; i++) {
+        samsa_MetadataResponse_MetadataResponseTopic_t *mt =
+            &resp->Topics.items[i];
+        samsa_MetadataResponse_MetadataResponseTopic_init(mt);
+        samsa_MetadataRequest_MetadataRequestTopic_t *rt =
+            &mreq->Topics.items[i];
+        samsa_topic_t *t = NULL;
+        samsa_err_t err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        if (rt->Name.len >= 0) {
+            t = samsa_broker_topic(b, samsa_req_cstr(req, rt->Name),
+                                   allow_create, &err);
+        } else {
+            t = samsa_logmgr_topic_get_by_id(b->logs, rt->TopicId.b);
+            err = t ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_ID;
+        }
+        if (!t) {
+            mt->ErrorCode = (int16_t)err;
+            mt->Name = rt->Name;
+            mt->TopicId = rt->TopicId;
+            SAMSA_REQ_ARRAY(req, mt->Partitions, 0);
+            continue;
+        }
+        fill_topic(req, t, mt);
+        samsa_topic_put(t);
+    }
+    samsa_req_respond(req, resp);
+}

@@ -1,0 +1,27 @@
+/*
+ * core/broker/handlers.h - one handler per Kafka API, one file each
+ * (core/broker/handle_<api>.c). Each runs on the connection's reactor
+ * thread and calls samsa_req_respond() exactly once, now or later.
+ */
+#ifndef SAMSA_BROKER_HANDLERS_H
+#define SAMSA_BROKER_HANDLERS_H
+
+#include "broker/request.h"
+#include "protocol/api_keys.h"
+#include "protocol/generated/messages.h"
+
+void samsa_handle_api_versions(samsa_req_t *req);
+void samsa_handle_metadata(samsa_req_t *req);
+void samsa_handle_produce(samsa_req_t *req);
+void samsa_handle_fetch(samsa_req_t *req);
+void samsa_handle_list_offsets(samsa_req_t *req);
+void samsa_handle_create_topics(samsa_req_t *req);
+void samsa_handle_delete_topics(samsa_req_t *req);
+void samsa_handle_create_partitions(samsa_req_t *req);
+void samsa_handle_describe_configs(samsa_req_t *req);
+void samsa_handle_alter_configs(samsa_req_t *req);
+void samsa_handle_incremental_alter_configs(samsa_req_t *req);
+void samsa_handle_delete_records(samsa_req_t *req);
+void samsa_handle_describe_cluster(samsa_req_t *req);
+
+#endif /* SAMSA_BROKER_HANDLERS_H */

@@ -1,0 +1,253 @@
+/* core/broker/request.c - the request pipeline; see request.h. */
+#include "broker/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker/handlers.h"
+#include "protocol/api_keys.h"
+#include "protocol/generated/messages.h"
+#include "util/err.h"
+#include "util/log.h"
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void req_free(samsa_req_t *req)
+{
+    samsa_arena_destroy(&req->arena);
+    samsa_frame_free(req->frame);
+    free(req);
+}
+
+void *samsa_req_alloc(samsa_req_t *req, size_t size)
+{
+    return samsa_arena_calloc(&req->arena, 1, size ? size : 1);
+}
+
+char *samsa_req_cstr(samsa_req_t *req, samsa_str_t s)
+{
+    size_t n = s.len > 0 ? (size_t)s.len : 0;
+    char *c = samsa_arena_alloc(&req->arena, n + 1);
+    if (!c) {
+        return NULL;
+    }
+    if (n) {
+        memcpy(c, s.ptr, n);
+    }
+    c[n] = 0;
+    return c;
+}
+
+samsa_str_t samsa_req_str(samsa_req_t *req, const char *s)
+{
+    if (!s) {
+        return SAMSA_STR_NULL;
+    }
+    size_t n = strlen(s);
+    char *c = samsa_arena_alloc(&req->arena, n + 1);
+    if (!c) {
+        return SAMSA_STR_NULL;
+    }
+    memcpy(c, s, n + 1);
+    return (samsa_str_t){c, (int32_t)n};
+}
+
+/* Write the response header for the request's API version. */
+static samsa_err_t write_header(samsa_req_t *req, samsa_iobuf_t *out)
+{
+    uint8_t *p = samsa_iobuf_reserve(out, 4);
+    if (!p) {
+        return SAMSA_ERR_NOMEM;
+    }
+    uint32_t c = (uint32_t)req->correlation_id;
+    p[0] = (uint8_t)(c >> 24);
+    p[1] = (uint8_t)(c >> 16);
+    p[2] = (uint8_t)(c >> 8);
+    p[3] = (uint8_t)c;
+    if (samsa_api_response_header_version(req->api_key, req->api_version) >=
+        1) {
+        uint8_t zero = 0; /* empty tagged-field section */
+        return samsa_iobuf_write(out, &zero, 1);
+    }
+    return SAMSA_OK;
+}
+
+void samsa_req_respond(samsa_req_t *req, const void *response)
+{
+    samsa_iobuf_t out;
+    samsa_iobuf_init(&out);
+    size_t mark;
+    samsa_err_t err = samsa_response_begin(&out, &mark);
+    if (err == SAMSA_OK) {
+        err = write_header(req, &out);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_response_encode(req->api_key, req->api_version, &out,
+                                    response);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_response_end(&out, mark);
+    }
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_ERROR,
+                  "%s: cannot encode %s v%d response: %s; closing",
+                  samsa_conn_peer(req->conn),
+                  samsa_api_lookup(req->api_key)->name, req->api_version,
+                  samsa_err_name(err));
+        samsa_iobuf_clear(&out);
+        samsa_req_close(req);
+        return;
+    }
+    samsa_slot_complete(req->slot, &out);
+    samsa_iobuf_clear(&out);
+    req_free(req);
+}
+
+void samsa_req_respond_none(samsa_req_t *req)
+{
+    samsa_slot_complete_none(req->slot);
+    req_free(req);
+}
+
+void samsa_req_close(samsa_req_t *req)
+{
+    samsa_conn_close(req->conn);
+    samsa_slot_complete_none(req->slot);
+    req_free(req);
+}
+
+/*
+ * KIP-511: an ApiVersions request of a version we do not know is answered
+ * in the v0 body format with UNSUPPORTED_VERSION and our ApiVersions range,
+ * so the client can retry at a version we speak.
+ */
+static void answer_unknown_api_versions(samsa_req_t *req)
+{
+    const samsa_api_handler_t *h = samsa_broker_api(SAMSA_API_KEY_API_VERSIONS);
+    samsa_ApiVersionsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_ApiVersionsResponse_init(resp);
+    resp->ErrorCode = SAMSA_ERR_UNSUPPORTED_VERSION;
+    SAMSA_REQ_ARRAY(req, resp->ApiKeys, 1);
+    samsa_ApiVersionsResponse_ApiVersion_init(&resp->ApiKeys.items[0]);
+    resp->ApiKeys.items[0].ApiKey = SAMSA_API_KEY_API_VERSIONS;
+    resp->ApiKeys.items[0].MinVersion = h->min_version;
+    resp->ApiKeys.items[0].MaxVersion = h->max_version;
+    req->api_version = 0;
+    samsa_req_respond(req, resp);
+}
+
+static samsa_err_t parse_header(samsa_req_t *req, samsa_rbuf_t *rb)
+{
+    samsa_err_t err = samsa_rbuf_read_i16(rb, &req->api_key);
+    if (err == SAMSA_OK) {
+        err = samsa_rbuf_read_i16(rb, &req->api_version);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_rbuf_read_i32(rb, &req->correlation_id);
+    }
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    /* ClientId is an int16-length nullable string in every header v1+. */
+    int16_t n;
+    err = samsa_rbuf_read_i16(rb, &n);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    if (n >= 0) {
+        const uint8_t *p;
+        err = samsa_rbuf_read_raw(rb, (size_t)n, &p);
+        req->client_id = (samsa_str_t){(const char *)p, n};
+    } else {
+        req->client_id = SAMSA_STR_NULL;
+    }
+    return err;
+}
+
+static samsa_err_t skip_header_tags(samsa_rbuf_t *rb)
+{
+    uint32_t count;
+    samsa_err_t err = samsa_rbuf_read_uvarint(rb, &count);
+    for (uint32_t i = 0; err == SAMSA_OK && i < count; i++) {
+        uint32_t tag, size;
+        err = samsa_rbuf_read_uvarint(rb, &tag);
+        if (err == SAMSA_OK) {
+            err = samsa_rbuf_read_uvarint(rb, &size);
+        }
+        if (err == SAMSA_OK) {
+            err = samsa_rbuf_skip(rb, size);
+        }
+    }
+    return err;
+}
+
+void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
+                             uint8_t *frame, size_t len, void *app)
+{
+    samsa_req_t *req = calloc(1, sizeof(*req));
+    if (!req) {
+        samsa_frame_free(frame);
+        samsa_conn_close(conn);
+        samsa_slot_complete_none(slot);
+        return;
+    }
+    req->broker = app;
+    req->conn = conn;
+    req->slot = slot;
+    req->frame = frame;
+    req->frame_len = len;
+    req->received_ms = mono_ms();
+    samsa_arena_init(&req->arena);
+    /* Bound what one request may decode into (garbage array counts are
+     * already checked against the bytes present). */
+    req->arena.limit = (size_t)req->broker->max_request_bytes * 4 + 65536;
+
+    samsa_rbuf_t rb;
+    samsa_rbuf_init(&rb, frame, len);
+    if (parse_header(req, &rb) != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "%s: truncated request header; closing",
+                  samsa_conn_peer(conn));
+        samsa_req_close(req);
+        return;
+    }
+    const samsa_api_handler_t *h = samsa_broker_api(req->api_key);
+    bool supported = h && h->handler && req->api_version >= h->min_version &&
+                     req->api_version <= h->max_version;
+    if (!supported) {
+        if (req->api_key == SAMSA_API_KEY_API_VERSIONS &&
+            req->api_version > 0) {
+            answer_unknown_api_versions(req);
+            return;
+        }
+        /* Kafka closes the connection for an API or version it does not
+         * enable; clients (kafka-python's probe) rely on that. */
+        samsa_log(SAMSA_LOG_INFO,
+                  "%s: unsupported request api_key=%d version=%d; closing",
+                  samsa_conn_peer(conn), req->api_key, req->api_version);
+        samsa_req_close(req);
+        return;
+    }
+    samsa_err_t err = SAMSA_OK;
+    if (samsa_api_request_header_version(req->api_key, req->api_version) >=
+        2) {
+        err = skip_header_tags(&rb);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_request_decode(req->api_key, req->api_version, &rb,
+                                   &req->arena, &req->body);
+    }
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "%s: malformed %s v%d request (%s); closing",
+                  samsa_conn_peer(conn), samsa_api_lookup(req->api_key)->name,
+                  req->api_version, samsa_err_name(err));
+        samsa_req_close(req);
+        return;
+    }
+    h->handler(req);
+}

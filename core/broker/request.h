@@ -1,0 +1,73 @@
+/*
+ * core/broker/request.h - one request on its way through the pipeline:
+ * frame -> header -> version check -> decode -> handler -> encode -> slot.
+ *
+ * A handler gets the decoded body in req->body (cast to its
+ * samsa_<Api>Request_t), allocates its response from req->arena and calls
+ * samsa_req_respond() exactly once — right away, or later on the
+ * connection's reactor thread when the request was parked (long-poll fetch,
+ * JoinGroup). Respond frees the request, its arena and its frame.
+ */
+#ifndef SAMSA_BROKER_REQUEST_H
+#define SAMSA_BROKER_REQUEST_H
+
+#include <stdint.h>
+
+#include "broker/broker.h"
+#include "protocol/api.h"
+#include "protocol/arena.h"
+#include "protocol/buf.h"
+
+typedef struct samsa_req {
+    samsa_broker_t *broker;
+    samsa_conn_t *conn;
+    samsa_slot_t *slot;
+    uint8_t *frame;
+    size_t frame_len;
+    int16_t api_key;
+    int16_t api_version;
+    int32_t correlation_id;
+    samsa_str_t client_id;
+    void *body;             /* decoded request, in arena */
+    samsa_arena_t arena;
+    int64_t received_ms;    /* monotonic */
+} samsa_req_t;
+
+typedef void (*samsa_handler_fn)(samsa_req_t *req);
+
+/* One row of the dispatch table: what the broker advertises and serves. */
+typedef struct samsa_api_handler {
+    int16_t api_key;
+    int16_t min_version;
+    int16_t max_version;
+    samsa_handler_fn handler;
+} samsa_api_handler_t;
+
+/* The table, indexed by API key; handler NULL = not served. */
+const samsa_api_handler_t *samsa_broker_api(int16_t api_key);
+int16_t samsa_broker_api_count(void);
+
+/* The net layer's on_request callback (app = samsa_broker_t *). */
+void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
+                             uint8_t *frame, size_t len, void *app);
+
+/* Encode @p response (a samsa_<Api>Response_t) with its header, send it in
+ * order, free the request. Connection's reactor thread. */
+void samsa_req_respond(samsa_req_t *req, const void *response);
+/* No response (acks=0); free the request. */
+void samsa_req_respond_none(samsa_req_t *req);
+/* Close the connection (Kafka's answer to a request it cannot handle);
+ * free the request. */
+void samsa_req_close(samsa_req_t *req);
+
+/* Arena helpers for building responses. */
+void *samsa_req_alloc(samsa_req_t *req, size_t size);
+#define SAMSA_REQ_ARRAY(req, arr, n)                                         \
+    ((arr).count = (int32_t)(n),                                             \
+     (arr).items = samsa_req_alloc((req), sizeof(*(arr).items) * (size_t)((n) ? (n) : 1)))
+/* NUL-terminated copy of a wire string into the arena ("" for null). */
+char *samsa_req_cstr(samsa_req_t *req, samsa_str_t s);
+/* Wire string pointing at an arena copy of a C string. */
+samsa_str_t samsa_req_str(samsa_req_t *req, const char *s);
+
+#endif /* SAMSA_BROKER_REQUEST_H */
