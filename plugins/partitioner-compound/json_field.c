@@ -287,6 +287,14 @@ bool json_find(const char *json, size_t len, const char *path,
     if (!skip_value(&jp, depth)) {
         return false;
     }
+    /* The value must be followed by its object's next member or end, so a
+     * document cut inside a number is not read as a shorter number. */
+    const char *after = jp.p;
+    skip_ws(&jp);
+    if (jp.p >= jp.end || (*jp.p != ',' && *jp.p != '}')) {
+        return false;
+    }
+    jp.p = after;
     if (*start == '"') {
         out->start = start + 1;
         out->len = (size_t)(jp.p - start) - 2;
