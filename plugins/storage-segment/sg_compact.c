@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "seg.h"
+#include "keymap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,112 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- key -> latest offset, exact (keys are copied into an arena) ---- */
-
-typedef struct km_slot {
-    uint64_t hash;
-    int64_t offset; /* -1: empty */
-    uint64_t kpos;
-    uint32_t klen;
-    uint32_t pad;
-} km_slot_t;
-
-typedef struct keymap {
-    km_slot_t *slots;
-    size_t cap, used;
-    uint8_t *arena;
-    size_t alen, acap;
-} keymap_t;
-
-static uint64_t fnv1a(const uint8_t *p, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h = (h ^ p[i]) * 1099511628211ull;
-    }
-    return h;
-}
-
-static km_slot_t *km_find(keymap_t *km, const uint8_t *key, uint32_t klen,
-                          uint64_t h)
-{
-    size_t i = h & (km->cap - 1);
-    for (;;) {
-        km_slot_t *s = &km->slots[i];
-        if (s->offset < 0 || (s->hash == h && s->klen == klen &&
-                              memcmp(km->arena + s->kpos, key, klen) == 0)) {
-            return s;
-        }
-        i = (i + 1) & (km->cap - 1);
-    }
-}
-
-static bool km_grow(keymap_t *km)
-{
-    size_t ncap = km->cap ? km->cap * 2 : 1024;
-    km_slot_t *old = km->slots;
-    size_t ocap = km->cap;
-    km->slots = malloc(ncap * sizeof(*km->slots));
-    if (km->slots == NULL) {
-        km->slots = old;
-        return false;
-    }
-    for (size_t i = 0; i < ncap; i++) {
-        km->slots[i].offset = -1;
-    }
-    km->cap = ncap;
-    for (size_t i = 0; i < ocap; i++) {
-        if (old[i].offset >= 0) {
-            *km_find(km, km->arena + old[i].kpos, old[i].klen, old[i].hash) =
-                old[i];
-        }
-    }
-    free(old);
-    return true;
-}
-
-static bool km_put(keymap_t *km, const uint8_t *key, uint32_t klen,
-                   int64_t offset)
-{
-    if ((km->used + 1) * 2 > km->cap && !km_grow(km)) {
-        return false;
-    }
-    uint64_t h = fnv1a(key, klen);
-    km_slot_t *s = km_find(km, key, klen, h);
-    if (s->offset >= 0) {
-        s->offset = offset;
-        return true;
-    }
-    if (km->alen + klen > km->acap) {
-        size_t ncap = (km->acap + klen) * 2;
-        uint8_t *p = realloc(km->arena, ncap);
-        if (p == NULL) {
-            return false;
-        }
-        km->arena = p;
-        km->acap = ncap;
-    }
-    memcpy(km->arena + km->alen, key, klen);
-    *s = (km_slot_t){h, offset, km->alen, klen, 0};
-    km->alen += klen;
-    km->used++;
-    return true;
-}
-
-static int64_t km_get(keymap_t *km, const uint8_t *key, uint32_t klen)
-{
-    if (km->cap == 0) {
-        return -1;
-    }
-    return km_find(km, key, klen, fnv1a(key, klen))->offset;
-}
-
-static void km_free(keymap_t *km)
-{
-    free(km->slots);
-    free(km->arena);
-}
 
 /* ---- batch scanning helpers ---- */
 
@@ -156,7 +51,7 @@ static bool read_batch(int fd, int64_t pos, int64_t limit, sb_info_t *b,
     return pread(fd, *buf, (size_t)b->size, pos) == b->size;
 }
 
-static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, keymap_t *km,
+static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, sb_keymap_t *km,
                                uint8_t **buf, size_t *cap)
 {
     sb_info_t b;
@@ -169,7 +64,7 @@ static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, keymap_t *km,
         }
         while (sb_iter_next(&it, &rec) == 1) {
             if (rec.key != NULL &&
-                !km_put(km, rec.key, (uint32_t)rec.key_len, rec.offset)) {
+                !sb_km_put(km, rec.key, (uint32_t)rec.key_len, rec.offset)) {
                 return SAMSA_ERR_NOMEM;
             }
         }
@@ -181,7 +76,7 @@ static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, keymap_t *km,
 
 typedef struct cleaner {
     samsa_storage_log_t *log;
-    keymap_t km;
+    sb_keymap_t km;
     int64_t horizon; /* tombstones in batches older than this go */
     uint8_t *in;
     size_t in_cap;
@@ -203,7 +98,7 @@ static int64_t filter_batch(cleaner_t *c, const sb_info_t *b, bool *changed)
     int rc;
     while ((rc = sb_iter_next(&it, &rec)) == 1) {
         bool keep = rec.key == NULL ||
-                    (km_get(&c->km, rec.key, (uint32_t)rec.key_len) ==
+                    (sb_km_get(&c->km, rec.key, (uint32_t)rec.key_len) ==
                          rec.offset &&
                      !(rec.tombstone && b->max_ts < c->horizon));
         if (keep) {
@@ -379,6 +274,6 @@ samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
     free(versions);
     free(c.in);
     free(c.out);
-    km_free(&c.km);
+    sb_km_free(&c.km);
     return err;
 }
