@@ -1,22 +1,32 @@
-# samsa_add_plugin(NAME <kind-name> SOURCES ... [LIBS ...])
+# samsa_add_plugin(NAME <kind-name> SOURCES ... [LIBS ...]
+#                  [OUTPUT_DIR <dir>] [NO_INSTALL])
+#
+# OUTPUT_DIR puts the .so elsewhere than build/plugins (test fixtures use
+# build/tests/plugins); NO_INSTALL skips the install rule and the
+# SAMSA_PLUGIN_<NAME> build option (fixtures are always built with tests).
 #
 # Builds one plugin .so named exactly like its folder and manifest entry
 # (e.g. storage-segment -> storage-segment.so). Only the entry point
 # samsa_plugin_descriptor is exported; everything else stays hidden so plugins
 # cannot capture each other's symbols. The SDK ships this same file.
 function(samsa_add_plugin)
-  cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS" ${ARGN})
-  string(TOUPPER "${P_NAME}" _opt)
-  string(REPLACE "-" "_" _opt "${_opt}")
-  option(SAMSA_PLUGIN_${_opt} "Build the ${P_NAME} plugin" ON)
-  if(NOT SAMSA_PLUGIN_${_opt})
-    return()
+  cmake_parse_arguments(P "NO_INSTALL" "NAME;OUTPUT_DIR" "SOURCES;LIBS" ${ARGN})
+  if(NOT P_NO_INSTALL)
+    string(TOUPPER "${P_NAME}" _opt)
+    string(REPLACE "-" "_" _opt "${_opt}")
+    option(SAMSA_PLUGIN_${_opt} "Build the ${P_NAME} plugin" ON)
+    if(NOT SAMSA_PLUGIN_${_opt})
+      return()
+    endif()
+  endif()
+  if(NOT P_OUTPUT_DIR)
+    set(P_OUTPUT_DIR ${SAMSA_PLUGIN_BUILD_DIR})
   endif()
   add_library(${P_NAME} MODULE ${P_SOURCES})
   set_target_properties(${P_NAME} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden
-    LIBRARY_OUTPUT_DIRECTORY ${SAMSA_PLUGIN_BUILD_DIR})
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
   if(TARGET samsa_abi)
     target_link_libraries(${P_NAME} PRIVATE samsa_abi)
   endif()
@@ -25,7 +35,7 @@ function(samsa_add_plugin)
   endif()
   # Refuse undefined symbols at link time: a plugin links nothing from samsad.
   target_link_options(${P_NAME} PRIVATE -Wl,--no-undefined)
-  if(NOT SAMSA_TEST_FIXTURE)
+  if(NOT P_NO_INSTALL AND NOT SAMSA_TEST_FIXTURE)
     install(TARGETS ${P_NAME} LIBRARY DESTINATION ${SAMSA_PLUGIN_INSTALL_DIR})
   endif()
 endfunction()
