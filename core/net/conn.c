@@ -10,6 +10,7 @@
  */
 #include "net/net_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,6 +530,8 @@ static void on_io(samsa_reactor_t *r, int fd, uint32_t events, void *arg)
 void samsa_slot_complete(samsa_slot_t *slot, samsa_iobuf_t *response)
 {
     samsa_conn_t *conn = slot->conn;
+    /* Other threads post to samsa_conn_reactor(conn) first. */
+    assert(!conn->r || samsa_reactor_current() == conn->r);
     if (slot->orphan) {
         if (response) {
             samsa_iobuf_clear(response);
@@ -626,6 +629,9 @@ static void conn_close(samsa_conn_t *conn)
     struct samsa_server_shared *sh = samsa_net_shared(conn->srv);
     conn->closed = true;
     conn->reading = false;
+    /* Count before the peer can see the close. */
+    atomic_fetch_add(&sh->closed, 1);
+    atomic_fetch_sub(&sh->open, 1);
     samsa_reactor_unwatch(conn->r, conn->fd);
     close(conn->fd);
     conn->fd = -1;
@@ -666,8 +672,6 @@ static void conn_close(samsa_conn_t *conn)
     global_sub(conn, conn->out_counted);
     conn->out_counted = 0;
     samsa_iobuf_clear(&conn->out);
-    atomic_fetch_add(&sh->closed, 1);
-    atomic_fetch_sub(&sh->open, 1);
     samsa_log(SAMSA_LOG_DEBUG, "net: connection %llu from %s closed",
               (unsigned long long)conn->id, conn->peer);
     if (sh->on_close) {

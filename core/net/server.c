@@ -196,8 +196,9 @@ static void attach_fn(void *arg)
 
 static void refuse(samsa_server_t *srv, int fd, const char *peer)
 {
-    close(fd);
+    /* Count first: a test (or metric scrape) seeing the close sees it. */
     uint64_t n = atomic_fetch_add(&srv->sh.refused, 1) + 1;
+    close(fd);
     /* 1st, 2nd, 4th, 8th...: enough to notice without flooding. */
     if ((n & (n - 1)) == 0) {
         samsa_log(SAMSA_LOG_WARN,

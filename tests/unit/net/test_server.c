@@ -31,7 +31,8 @@ typedef struct parked {
 } parked_t;
 
 typedef struct app {
-    bool park; /* park every request instead of echoing */
+    bool park;   /* park every request instead of echoing */
+    int file_fd; /* "file" requests get these bytes via a file chunk */
     pthread_mutex_t mu;
     parked_t parked[MAX_PARKED];
     int nparked;
@@ -59,6 +60,21 @@ static void on_request(samsa_conn_t *conn, samsa_slot_t *slot, uint8_t *frame,
 {
     app_t *app = arg;
     atomic_fetch_add(&app->requests, 1);
+    if (!app->park && len == 4 && memcmp(frame, "file", 4) == 0) {
+        samsa_iobuf_t b;
+        samsa_iobuf_init(&b);
+        size_t mark;
+        assert_int_equal(samsa_response_begin(&b, &mark), SAMSA_OK);
+        assert_int_equal(samsa_iobuf_write(&b, "<", 1), SAMSA_OK);
+        assert_int_equal(
+            samsa_iobuf_append_file(&b, app->file_fd, 2, 6, NULL, NULL),
+            SAMSA_OK);
+        assert_int_equal(samsa_iobuf_write(&b, ">", 1), SAMSA_OK);
+        assert_int_equal(samsa_response_end(&b, mark), SAMSA_OK);
+        samsa_slot_complete(slot, &b);
+        samsa_frame_free(frame);
+        return;
+    }
     if (!app->park) {
         complete_echo(slot, frame, len);
         samsa_frame_free(frame);
@@ -106,6 +122,7 @@ static fixture_t *start_server(bool park, samsa_server_config_t *over)
     fixture_t *f = calloc(1, sizeof(*f));
     pthread_mutex_init(&f->app.mu, NULL);
     f->app.park = park;
+    f->app.file_fd = -1;
     static const char *lst[] = {"127.0.0.1:0"};
     samsa_server_config_t cfg;
     if (over) {
@@ -343,11 +360,25 @@ static void test_frames_in_one_write_and_byte_by_byte_arrive_in_order(void **s)
     expect_frame(fd, frame + 4, big);
     free(frame);
 
+    /* A response mixing memory and a file range (sendfile path). */
+    char path[] = "/tmp/samsa-net-test-XXXXXX";
+    int tmp = mkstemp(path);
+    assert_true(tmp >= 0);
+    unlink(path);
+    assert_int_equal(write(tmp, "0123456789", 10), 10);
+    f->app.file_fd = tmp;
+    n = put_frame(buf, "file");
+    send_all(fd, buf, n);
+    send_all(fd, buf, n);
+    expect_str(fd, "<234567>");
+    expect_str(fd, "<234567>");
+
     pthread_mutex_lock(&f->app.mu);
     assert_true(strncmp(f->app.peer, "127.0.0.1:", 10) == 0);
     pthread_mutex_unlock(&f->app.mu);
     close(fd);
     stop_server(f);
+    close(tmp);
 }
 
 static void test_out_of_order_completions_are_written_in_order(void **s)
