@@ -237,6 +237,10 @@ samsa_err_t samsa_loader_load(const samsa_registry_t *reg,
         snprintf(inner, sizeof(inner), "%s", errbuf);
         return lfail(errbuf, errbuf_size, SAMSA_ERR_ABI, e, "%s", inner);
     }
+    if (reg->skip_config) {
+        e->loaded = true;
+        return SAMSA_OK;
+    }
     snprintf(what, sizeof(what), "instance '%s' (plugin %s)", e->name,
              e->plugin);
     rc = samsa_config_build(e->desc.options, config_node, what, e->manifest,

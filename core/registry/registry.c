@@ -87,12 +87,11 @@ static samsa_err_t load_entries(samsa_registry_t *reg, bool keep_going,
     return keep_going ? SAMSA_OK : check_codec_ids(reg, errbuf, size);
 }
 
-samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
+static samsa_err_t registry_new(const samsa_registry_opts_t *opts,
                                 samsa_registry_t **out, char *errbuf,
                                 size_t errbuf_size)
 {
     samsa_registry_t *reg = calloc(1, sizeof(*reg));
-    samsa_err_t rc;
 
     *out = NULL;
     if (errbuf_size > 0) {
@@ -111,6 +110,22 @@ samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
                  opts->conf_dir ? "out of memory" : "no conf_dir given");
         return opts->conf_dir ? SAMSA_ERR_NOMEM : SAMSA_ERR_INVAL;
     }
+    reg->skip_config = opts->skip_config;
+    *out = reg;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
+                                samsa_registry_t **out, char *errbuf,
+                                size_t errbuf_size)
+{
+    samsa_registry_t *reg = NULL;
+    samsa_err_t rc = registry_new(opts, &reg, errbuf, errbuf_size);
+
+    *out = NULL;
+    if (rc != SAMSA_OK) {
+        return rc;
+    }
     rc = samsa_manifest_read_dir(reg, errbuf, errbuf_size);
     if (rc == SAMSA_OK) {
         rc = load_entries(reg, opts->keep_going, errbuf, errbuf_size);
@@ -123,6 +138,51 @@ samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
     for (size_t i = 0; i < reg->count; i++) {
         reg->config_nodes[i] = NULL;
     }
+    if (rc != SAMSA_OK) {
+        registry_free(reg);
+        return rc;
+    }
+    *out = reg;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_registry_load_plugin(const samsa_registry_opts_t *opts,
+                                       const char *plugin,
+                                       samsa_registry_t **out, char *errbuf,
+                                       size_t errbuf_size)
+{
+    samsa_registry_opts_t o = *opts;
+    samsa_registry_t *reg = NULL;
+    samsa_registry_entry_t *e;
+    samsa_err_t rc;
+
+    *out = NULL;
+    o.conf_dir = ".";
+    o.skip_config = true;
+    rc = registry_new(&o, &reg, errbuf, errbuf_size);
+    if (rc != SAMSA_OK) {
+        return rc;
+    }
+    e = calloc(1, sizeof(*e));
+    reg->entries = calloc(1, sizeof(*reg->entries));
+    reg->config_nodes = calloc(1, sizeof(*reg->config_nodes));
+    if (e == NULL || reg->entries == NULL || reg->config_nodes == NULL ||
+        (e->name = strdup(plugin)) == NULL ||
+        (e->plugin = strdup(plugin)) == NULL ||
+        (e->manifest = strdup("(command line)")) == NULL) {
+        if (e != NULL) {
+            free(e->name);
+            free(e->plugin);
+            free(e);
+        }
+        registry_free(reg);
+        snprintf(errbuf, errbuf_size, "out of memory");
+        return SAMSA_ERR_NOMEM;
+    }
+    e->enabled = true;
+    reg->entries[0] = e;
+    reg->count = 1;
+    rc = samsa_loader_load(reg, e, NULL, errbuf, errbuf_size);
     if (rc != SAMSA_OK) {
         registry_free(reg);
         return rc;
@@ -167,6 +227,12 @@ samsa_err_t samsa_registry_init(samsa_registry_t *reg, char *errbuf,
 
         if (!e->loaded || e->inited) {
             continue;
+        }
+        if (reg->skip_config) {
+            snprintf(errbuf, errbuf_size,
+                     "registry loaded with skip_config cannot be inited");
+            fini_all(reg);
+            return SAMSA_ERR_INVAL;
         }
         e->inst = (samsa_instance_t){
             .hdr = SAMSA_ABI_HEADER(samsa_instance_t),

@@ -79,6 +79,9 @@ typedef struct samsa_registry_opts {
      * failing (`samsa plugin list`); the load still fails on manifest
      * syntax errors. */
     bool keep_going;
+    /* Do not build configs (missing required options are then no error);
+     * for describing plugins only: such a registry must not be inited. */
+    bool skip_config;
 } samsa_registry_opts_t;
 
 /**
@@ -92,6 +95,17 @@ typedef struct samsa_registry_opts {
 samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
                                 samsa_registry_t **out, char *errbuf,
                                 size_t errbuf_size);
+
+/**
+ * Load one plugin outside any manifest (for `samsa plugin describe NAME`):
+ * @p plugin is resolved like a manifest's `plugin:` value against
+ * opts->plugin_dir (opts->conf_dir is ignored). The single entry is named
+ * after @p plugin, with manifest "(command line)". Configs are not built.
+ */
+samsa_err_t samsa_registry_load_plugin(const samsa_registry_opts_t *opts,
+                                       const char *plugin,
+                                       samsa_registry_t **out, char *errbuf,
+                                       size_t errbuf_size);
 
 /** init() every loaded instance in order; all-or-nothing (see above). */
 samsa_err_t samsa_registry_init(samsa_registry_t *reg, char *errbuf,

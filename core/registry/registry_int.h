@@ -17,6 +17,7 @@ struct samsa_registry {
     char *conf_dir;
     char *plugin_dir;
     char *data_dir;
+    bool skip_config;
 };
 
 /** Parse every manifest of reg->conf_dir into reg->entries. */
