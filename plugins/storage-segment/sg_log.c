@@ -488,7 +488,7 @@ static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
         if (ftruncate(seg->fd, seg->size) != 0) {
             return go_offline(log, "rollback of failed append", errno);
         }
-        if (werr != ENOSPC && werr != EDQUOT) {
+        if (werr != ENOSPC && werr != EDQUOT && werr != EFBIG) {
             return go_offline(log, "append", werr);
         }
         return sg_io_error(log, "append", werr);

@@ -92,6 +92,16 @@ bool sc_load(sc_engine_t *eng, const char *so_path)
     if (mkdtemp(eng->dir) == NULL) {
         return false;
     }
+    eng->owns_dir = true;
+    return sc_load_at(eng, so_path, eng->dir);
+}
+
+bool sc_load_at(sc_engine_t *eng, const char *so_path, const char *dir)
+{
+    if (eng->dir != dir) {
+        memset(eng, 0, sizeof(*eng));
+        snprintf(eng->dir, sizeof(eng->dir), "%s", dir);
+    }
     eng->dl = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
     if (eng->dl == NULL) {
         fprintf(stderr, "dlopen %s: %s\n", so_path, dlerror());
@@ -132,7 +142,7 @@ void sc_unload(sc_engine_t *eng)
     if (eng->dl != NULL) {
         dlclose(eng->dl);
     }
-    if (eng->dir[0] != '\0') {
+    if (eng->owns_dir) {
         nftw(eng->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
     }
 }
@@ -588,9 +598,12 @@ static void compaction_keeps_latest_value_per_key(void **state)
         assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
         off += 4;
     }
-    /* Filler in the active segment: its keys do not collide. */
+    /* Filler in a new active segment (forced by segment.ms): its keys do
+     * not collide, so everything below 200 is compactable. */
     fx->cfg.segment_bytes = 1 << 20;
+    fx->cfg.segment_ms = 1000;
     reconfigure(fx);
+    __atomic_add_fetch(&sc_clock_ms, 2000, __ATOMIC_RELAXED);
     tb_rec_t filler = {"other", "x", now};
     for (int i = 0; i < 8; i++) {
         size_t len = tb_build(fx->buf, sizeof(fx->buf), off++, &filler, 1);

@@ -27,6 +27,7 @@ typedef struct sc_engine {
     const samsa_storage_ops_t *ops;
     void *state;
     char dir[256];
+    bool owns_dir; /* sc_unload removes dir */
     samsa_instance_t inst;
 } sc_engine_t;
 
@@ -36,7 +37,10 @@ int sc_run(const char *so_path, const sc_caps_t *caps);
 /* Helpers also used by engine-specific tests. */
 extern const samsa_services_t sc_services;
 extern int64_t sc_clock_ms;
+/** Load and init with a fresh temporary data dir (removed by sc_unload). */
 bool sc_load(sc_engine_t *eng, const char *so_path);
+/** Load and init over an existing data dir (left in place). */
+bool sc_load_at(sc_engine_t *eng, const char *so_path, const char *dir);
 void sc_unload(sc_engine_t *eng);
 samsa_log_config_t sc_config(void);
 /** Append one batch of @p n fill records at LEO; returns its size. */
