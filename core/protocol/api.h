@@ -14,14 +14,14 @@
 
 #include "protocol/schema.h"
 
-#define SAMSA_API_LISTENER_ZK_BROKER 0x01
-#define SAMSA_API_LISTENER_BROKER 0x02
+#define SAMSA_API_LISTENER_ZK_BROKER  0x01
+#define SAMSA_API_LISTENER_BROKER     0x02
 #define SAMSA_API_LISTENER_CONTROLLER 0x04
 
 typedef struct samsa_api_info {
     int16_t api_key;
-    const char *name;       /* "Metadata", "ApiVersions", ... */
-    int16_t min_version;    /* Kafka 3.8.0 validVersions */
+    const char *name;    /* "Metadata", "ApiVersions", ... */
+    int16_t min_version; /* Kafka 3.8.0 validVersions */
     int16_t max_version;
     int16_t first_flexible; /* SAMSA_VER_NEVER if never flexible */
     int16_t deprecated_max; /* versions <= this are deprecated; -1 none */

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_FIRST 4096
+#define ARENA_FIRST    4096
 #define ARENA_MAX_STEP (256 * 1024)
-#define ARENA_ALIGN 8
+#define ARENA_ALIGN    8
 
 struct samsa_arena_chunk {
     samsa_arena_chunk_t *next; /* older chunk */
@@ -15,7 +15,8 @@ struct samsa_arena_chunk {
 };
 
 #define CHUNK_HDR                                                              \
-    ((sizeof(samsa_arena_chunk_t) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+    ((sizeof(samsa_arena_chunk_t) + ARENA_ALIGN - 1) &                         \
+     ~(size_t)(ARENA_ALIGN - 1))
 
 void samsa_arena_init(samsa_arena_t *a)
 {

@@ -20,11 +20,11 @@ typedef struct samsa_arena_chunk samsa_arena_chunk_t;
 typedef struct samsa_arena {
     samsa_arena_chunk_t *head;  /* current chunk (newest) */
     samsa_arena_chunk_t *first; /* oldest chunk, kept by reset */
-    uint8_t *p;                /* next free byte in head */
-    uint8_t *end;              /* end of head */
-    size_t next_size;          /* size of the next chunk to allocate */
-    size_t total;              /* bytes handed out since the last reset */
-    size_t limit;              /* 0 = unlimited; else alloc fails past it */
+    uint8_t *p;                 /* next free byte in head */
+    uint8_t *end;               /* end of head */
+    size_t next_size;           /* size of the next chunk to allocate */
+    size_t total;               /* bytes handed out since the last reset */
+    size_t limit;               /* 0 = unlimited; else alloc fails past it */
 } samsa_arena_t;
 
 void samsa_arena_init(samsa_arena_t *a);

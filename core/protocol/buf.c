@@ -159,8 +159,7 @@ static samsa_err_t take(samsa_rbuf_t *rb, int64_t n, bool nullable,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_rbuf_read_str(samsa_rbuf_t *rb, bool nullable,
-                                samsa_str_t *s)
+samsa_err_t samsa_rbuf_read_str(samsa_rbuf_t *rb, bool nullable, samsa_str_t *s)
 {
     const uint8_t *save = rb->p;
     int16_t n;
@@ -398,8 +397,7 @@ void samsa_wbuf_array_len(samsa_wbuf_t *w, bool compact, int32_t count)
     wbuf_len(w, compact, true, count);
 }
 
-void samsa_wbuf_records(samsa_wbuf_t *w, bool compact,
-                        const samsa_records_t *r)
+void samsa_wbuf_records(samsa_wbuf_t *w, bool compact, const samsa_records_t *r)
 {
     wbuf_len(w, compact, true, r->len);
     if (r->len <= 0) {

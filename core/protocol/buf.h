@@ -61,8 +61,8 @@ typedef struct samsa_uuid {
 /* Literal helper: SAMSA_STR("abc"). */
 #define SAMSA_STR(lit) ((samsa_str_t){(lit), (int32_t)(sizeof(lit) - 1)})
 #define SAMSA_STR_NULL ((samsa_str_t){NULL, -1})
-samsa_str_t samsa_str_from_cstr(const char *s); /* NULL -> null string */
-bool samsa_str_eq(samsa_str_t a, samsa_str_t b);  /* null == null only */
+samsa_str_t samsa_str_from_cstr(const char *s);  /* NULL -> null string */
+bool samsa_str_eq(samsa_str_t a, samsa_str_t b); /* null == null only */
 bool samsa_str_eq_cstr(samsa_str_t a, const char *s);
 
 /* ------------------------------------------------------------ reader */

@@ -152,8 +152,7 @@ samsa_err_t samsa_request_frame(samsa_iobuf_t *out, int16_t api_key,
     }
     samsa_wbuf_t w;
     samsa_wbuf_init(&w, out);
-    samsa_req_header_write(&w, api_key, api_version, correlation_id,
-                           client_id);
+    samsa_req_header_write(&w, api_key, api_version, correlation_id, client_id);
     err = samsa_msg_write(api->request, &w, api_version, body);
     samsa_err_t ferr = samsa_wbuf_flush(&w);
     if (err == SAMSA_OK) {

@@ -21,10 +21,10 @@ typedef struct samsa_req_header {
     int16_t api_key;
     int16_t api_version;
     int32_t correlation_id;
-    samsa_str_t client_id;  /* points into the frame; len -1 = null */
-    int16_t header_version; /* 0, 1 or 2: what was parsed */
+    samsa_str_t client_id;       /* points into the frame; len -1 = null */
+    int16_t header_version;      /* 0, 1 or 2: what was parsed */
     const samsa_api_info_t *api; /* NULL if the key is unknown */
-    bool version_supported; /* api && version within Kafka's valid range */
+    bool version_supported;      /* api && version within Kafka's valid range */
 } samsa_req_header_t;
 
 /*

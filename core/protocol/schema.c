@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define FIELD_PTR(s, f) ((char *)(s) + (f)->offset)
+#define FIELD_PTR(s, f)  ((char *)(s) + (f)->offset)
 #define FIELD_CPTR(s, f) ((const char *)(s) + (f)->offset)
 
 static size_t type_csize(uint8_t t)
@@ -53,9 +53,9 @@ static size_t elem_min_wire(const samsa_field_desc_t *f, bool compact)
     case SAMSA_FT_STRUCT:
         return f->sub->min_wire ? f->sub->min_wire : 1;
     default:
-        return type_csize(f->elem) ? (f->elem == SAMSA_FT_BOOL ? 1
-                                                              : type_csize(f->elem))
-                                   : 1;
+        return type_csize(f->elem)
+                   ? (f->elem == SAMSA_FT_BOOL ? 1 : type_csize(f->elem))
+                   : 1;
     }
 }
 
@@ -463,11 +463,10 @@ static void e_fail(ectx_t *c, samsa_err_t err)
     }
 }
 
-static void enc_struct(const samsa_struct_desc_t *sd, ectx_t *c,
-                       const void *s);
+static void enc_struct(const samsa_struct_desc_t *sd, ectx_t *c, const void *s);
 
-static void enc_value(uint8_t type, const samsa_field_desc_t *f,
-                      bool nullable, ectx_t *c, const void *src)
+static void enc_value(uint8_t type, const samsa_field_desc_t *f, bool nullable,
+                      ectx_t *c, const void *src)
 {
     bool compact = c->v >= f->fmin;
     switch (type) {
@@ -583,8 +582,7 @@ static bool tagged_in(const samsa_field_desc_t *f, int16_t v)
     return samsa_ver_in(v, f->vmin, f->vmax) && v >= f->tmin;
 }
 
-static void enc_struct(const samsa_struct_desc_t *sd, ectx_t *c,
-                       const void *s)
+static void enc_struct(const samsa_struct_desc_t *sd, ectx_t *c, const void *s)
 {
     for (uint16_t i = 0; i < sd->nfields; i++) {
         const samsa_field_desc_t *f = &sd->fields[i];
@@ -662,8 +660,8 @@ static const samsa_field_desc_t *check_struct(const samsa_struct_desc_t *sd,
         }
         const samsa_field_desc_t *bad = NULL;
         if (f->type == SAMSA_FT_STRUCT) {
-            const void *p = (f->flags & SAMSA_FF_PTR) ? *(void *const *)src
-                                                      : src;
+            const void *p =
+                (f->flags & SAMSA_FF_PTR) ? *(void *const *)src : src;
             bad = p ? check_struct(f->sub, v, p) : NULL;
         } else if (f->type == SAMSA_FT_ARRAY && f->elem == SAMSA_FT_STRUCT) {
             const samsa_array_t *a = src;
@@ -680,9 +678,8 @@ static const samsa_field_desc_t *check_struct(const samsa_struct_desc_t *sd,
     return NULL;
 }
 
-samsa_err_t samsa_msg_check_version(const samsa_msg_desc_t *d,
-                                    int16_t version, const void *msg,
-                                    const char **field)
+samsa_err_t samsa_msg_check_version(const samsa_msg_desc_t *d, int16_t version,
+                                    const void *msg, const char **field)
 {
     const samsa_field_desc_t *bad = check_struct(d->body, version, msg);
     if (field) {

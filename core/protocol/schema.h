@@ -68,8 +68,8 @@ typedef enum samsa_ftype {
 
 /* Field flags. */
 #define SAMSA_FF_NULL_DEFAULT 0x01 /* default is null */
-#define SAMSA_FF_PTR 0x02          /* nullable single struct: a pointer */
-#define SAMSA_FF_IGNORABLE 0x04    /* may be dropped by older versions */
+#define SAMSA_FF_PTR          0x02 /* nullable single struct: a pointer */
+#define SAMSA_FF_IGNORABLE    0x04 /* may be dropped by older versions */
 
 struct samsa_struct_desc;
 
@@ -84,19 +84,19 @@ typedef struct samsa_field_desc {
     int16_t tmin;       /* first tagged version, SAMSA_VER_NEVER if none */
     int16_t fmin;       /* first version with compact encoding */
     int32_t tag;
-    int64_t idef;       /* default of integers and bool */
-    double fdef;        /* default of float64 */
-    const char *sdef;   /* default of strings (NULL with FF_NULL_DEFAULT) */
+    int64_t idef;     /* default of integers and bool */
+    double fdef;      /* default of float64 */
+    const char *sdef; /* default of strings (NULL with FF_NULL_DEFAULT) */
     int32_t sdef_len;
     const struct samsa_struct_desc *sub; /* STRUCT / ARRAY of STRUCT */
 } samsa_field_desc_t;
 
 typedef struct samsa_struct_desc {
-    const char *name;    /* C type name */
-    uint32_t size;       /* sizeof the C struct */
+    const char *name; /* C type name */
+    uint32_t size;    /* sizeof the C struct */
     uint16_t nfields;
     uint16_t ntagged;
-    uint32_t min_wire;   /* lower bound of the encoded size, any version */
+    uint32_t min_wire; /* lower bound of the encoded size, any version */
     const samsa_field_desc_t *fields;
     const uint16_t *tag_order; /* field indexes of tagged fields by tag */
 } samsa_struct_desc_t;
@@ -128,8 +128,7 @@ void samsa_msg_init(const samsa_msg_desc_t *d, void *msg);
  * decide whether that is an error; Kafka ignores them).
  */
 samsa_err_t samsa_msg_decode(const samsa_msg_desc_t *d, samsa_rbuf_t *rb,
-                             int16_t version, samsa_arena_t *arena,
-                             void *msg);
+                             int16_t version, samsa_arena_t *arena, void *msg);
 /* Append the body to out. SAMSA_ERR_INVAL if a non-nullable field holds a
  * null, SAMSA_ERR_UNSUPPORTED_VERSION for a bad version, NOMEM. On error
  * out may hold a partial body. */
@@ -146,9 +145,8 @@ size_t samsa_msg_size(const samsa_msg_desc_t *d, int16_t version,
  * that does not exist in this version holds a non-default value and is not
  * ignorable (the data would be silently lost). *field gets its name.
  */
-samsa_err_t samsa_msg_check_version(const samsa_msg_desc_t *d,
-                                    int16_t version, const void *msg,
-                                    const char **field);
+samsa_err_t samsa_msg_check_version(const samsa_msg_desc_t *d, int16_t version,
+                                    const void *msg, const char **field);
 
 /* Struct-level versions of the above (used by generated code and tests). */
 void samsa_struct_init(const samsa_struct_desc_t *sd, void *s);

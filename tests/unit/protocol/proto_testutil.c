@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FPTR(s, f) ((char *)(s) + (f)->offset)
+#define FPTR(s, f)  ((char *)(s) + (f)->offset)
 #define FCPTR(s, f) ((const char *)(s) + (f)->offset)
 
 static uint32_t rnd(uint32_t *s)
@@ -19,7 +19,11 @@ static uint32_t rnd(uint32_t *s)
 }
 
 static const char *const STRINGS[] = {
-    "", "a", "topic-1", "group.\xc3\xbcml\xc3\xa4ut", "__consumer_offsets",
+    "",
+    "a",
+    "topic-1",
+    "group.\xc3\xbcml\xc3\xa4ut",
+    "__consumer_offsets",
     "a-rather-long-string-that-needs-more-than-one-varint-byte-for-its-"
     "length-when-encoded-compactly-0123456789-0123456789-0123456789-"
     "0123456789-end",
@@ -33,8 +37,7 @@ typedef struct fill_ctx {
     int depth;
 } fill_ctx_t;
 
-static void fill_struct(const samsa_struct_desc_t *sd, fill_ctx_t *c,
-                        void *s);
+static void fill_struct(const samsa_struct_desc_t *sd, fill_ctx_t *c, void *s);
 
 static size_t csize(uint8_t t, const samsa_field_desc_t *f)
 {
@@ -183,8 +186,7 @@ static void fill_field(const samsa_field_desc_t *f, fill_ctx_t *c, void *dst)
     c->depth--;
 }
 
-static void fill_struct(const samsa_struct_desc_t *sd, fill_ctx_t *c,
-                        void *s)
+static void fill_struct(const samsa_struct_desc_t *sd, fill_ctx_t *c, void *s)
 {
     for (uint16_t i = 0; i < sd->nfields; i++) {
         const samsa_field_desc_t *f = &sd->fields[i];
@@ -223,8 +225,7 @@ static bool eq_value(uint8_t t, const samsa_field_desc_t *f, int16_t v,
     case SAMSA_FT_BOOL:
         return *(const bool *)a == *(const bool *)b;
     case SAMSA_FT_STRING:
-        return samsa_str_eq(*(const samsa_str_t *)a,
-                            *(const samsa_str_t *)b);
+        return samsa_str_eq(*(const samsa_str_t *)a, *(const samsa_str_t *)b);
     case SAMSA_FT_BYTES: {
         const samsa_bytes_t *x = a, *y = b;
         return x->len == y->len &&

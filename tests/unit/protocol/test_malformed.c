@@ -43,8 +43,8 @@ static void every_truncation_of_every_message_fails_cleanly(void **st)
                     void *out = samsa_arena_alloc(&arena, d->body->size);
                     err = samsa_msg_decode(d, &rb, v, &arena, out);
                     if (err == SAMSA_OK) {
-                        fail_msg("%s v%d: prefix %zu of %zu decoded",
-                                 d->name, v, cut, len);
+                        fail_msg("%s v%d: prefix %zu of %zu decoded", d->name,
+                                 v, cut, len);
                     }
                     free(t);
                     cases++;
@@ -82,8 +82,7 @@ static void corrupted_bytes_never_crash(void **st)
                     samsa_rbuf_init(&rb, t, len);
                     void *out = samsa_arena_alloc(&arena, d->body->size);
                     err = samsa_msg_decode(d, &rb, v, &arena, out);
-                    assert_true(err == SAMSA_OK ||
-                                err == SAMSA_ERR_PROTOCOL);
+                    assert_true(err == SAMSA_OK || err == SAMSA_ERR_PROTOCOL);
                     assert_true(rb.p >= t && rb.p <= t + len);
                 }
                 samsa_arena_reset(&arena);
@@ -171,8 +170,7 @@ static void bad_lengths_and_varints_are_rejected(void **st)
 
     static const uint8_t bneg[] = {0x80, 0x00, 0x00, 0x00};
     samsa_rbuf_init(&rb, bneg, sizeof(bneg));
-    assert_int_equal(samsa_rbuf_read_bytes(&rb, true, &b),
-                     SAMSA_ERR_PROTOCOL);
+    assert_int_equal(samsa_rbuf_read_bytes(&rb, true, &b), SAMSA_ERR_PROTOCOL);
 
     /* compact: 0 = null; non-nullable null is an error. */
     static const uint8_t c0[] = {0x00};
@@ -232,8 +230,8 @@ static void tagged_fields_out_of_order_or_oversized_are_rejected(void **st)
     samsa_rbuf_init(&rb, big, sizeof(big));
     assert_int_equal(samsa_ApiVersionsRequest_decode(&rb, 3, &arena, &req),
                      SAMSA_ERR_PROTOCOL);
-    static const uint8_t ok[] = {0x01, 0x01, 0x02, 0x01, 0x00, 0x03, 0x01,
-                                 0x00};
+    static const uint8_t ok[] = {0x01, 0x01, 0x02, 0x01,
+                                 0x00, 0x03, 0x01, 0x00};
     samsa_rbuf_init(&rb, ok, sizeof(ok));
     assert_int_equal(samsa_ApiVersionsRequest_decode(&rb, 3, &arena, &req),
                      SAMSA_OK);
@@ -248,17 +246,15 @@ static void tagged_fields_out_of_order_or_oversized_are_rejected(void **st)
 static void truncated_headers_fail(void **st)
 {
     (void)st;
-    static const uint8_t h[] = {0x00, 0x03, 0x00, 0x09, 0x00, 0x00,
-                                0x00, 0x01, 0x00, 0x02, 'a',  'b',
-                                0x01, 0x05, 0x01, 0x00};
+    static const uint8_t h[] = {0x00, 0x03, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01,
+                                0x00, 0x02, 'a',  'b',  0x01, 0x05, 0x01, 0x00};
     for (size_t cut = 0; cut < sizeof(h); cut++) {
         uint8_t *t = malloc(cut ? cut : 1);
         memcpy(t, h, cut);
         samsa_rbuf_t rb;
         samsa_rbuf_init(&rb, t, cut);
         samsa_req_header_t hdr;
-        assert_int_equal(samsa_req_header_parse(&rb, &hdr),
-                         SAMSA_ERR_PROTOCOL);
+        assert_int_equal(samsa_req_header_parse(&rb, &hdr), SAMSA_ERR_PROTOCOL);
         assert_ptr_equal(rb.p, t);
         free(t);
     }
@@ -348,13 +344,13 @@ static void encode_rejects_null_in_non_nullable_field(void **st)
     samsa_MetadataRequest_init(&req);
     req.AllowAutoTopicCreation = false; /* v4+, not ignorable */
     const char *field;
-    assert_int_equal(samsa_msg_check_version(&samsa_MetadataRequest_desc, 3,
-                                             &req, &field),
-                     SAMSA_ERR_UNSUPPORTED_VERSION);
+    assert_int_equal(
+        samsa_msg_check_version(&samsa_MetadataRequest_desc, 3, &req, &field),
+        SAMSA_ERR_UNSUPPORTED_VERSION);
     assert_string_equal(field, "AllowAutoTopicCreation");
-    assert_int_equal(samsa_msg_check_version(&samsa_MetadataRequest_desc, 4,
-                                             &req, &field),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_msg_check_version(&samsa_MetadataRequest_desc, 4, &req, &field),
+        SAMSA_OK);
 }
 
 static void big_messages_use_few_iobuf_chunks(void **st)
@@ -363,8 +359,7 @@ static void big_messages_use_few_iobuf_chunks(void **st)
     enum { N = 5000 };
     samsa_MetadataResponse_t r;
     samsa_MetadataResponse_init(&r);
-    samsa_MetadataResponse_MetadataResponseTopic_t *t =
-        calloc(N, sizeof(*t));
+    samsa_MetadataResponse_MetadataResponseTopic_t *t = calloc(N, sizeof(*t));
     for (int i = 0; i < N; i++) {
         samsa_MetadataResponse_MetadataResponseTopic_init(&t[i]);
         t[i].Name = SAMSA_STR("some-topic-name");

@@ -16,8 +16,7 @@
 
 #define SEEDS 12
 
-static void roundtrip_one(const samsa_msg_desc_t *d, int16_t v,
-                          uint32_t seed)
+static void roundtrip_one(const samsa_msg_desc_t *d, int16_t v, uint32_t seed)
 {
     samsa_arena_t arena;
     samsa_arena_init(&arena);

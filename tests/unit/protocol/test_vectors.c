@@ -77,8 +77,7 @@ static void check_request(const char *where, int16_t key, int16_t ver,
     samsa_wbuf_t w;
     samsa_wbuf_init(&w, &io);
     samsa_req_header_write(&w, key, ver, h.correlation_id, h.client_id);
-    assert_int_equal(samsa_msg_write(h.api->request, &w, ver, body),
-                     SAMSA_OK);
+    assert_int_equal(samsa_msg_write(h.api->request, &w, ver, body), SAMSA_OK);
     assert_int_equal(samsa_wbuf_flush(&w), SAMSA_OK);
     uint8_t *out;
     size_t olen;
@@ -100,8 +99,7 @@ static void check_response(const char *where, int16_t key, int16_t ver,
     samsa_rbuf_t rb;
     samsa_rbuf_init(&rb, frame, len);
     int32_t corr;
-    assert_int_equal(samsa_resp_header_parse(&rb, key, ver, &corr),
-                     SAMSA_OK);
+    assert_int_equal(samsa_resp_header_parse(&rb, key, ver, &corr), SAMSA_OK);
     size_t body_off = len - samsa_rbuf_left(&rb);
     samsa_rbuf_t save = rb;
     void *body;
@@ -115,8 +113,8 @@ static void check_response(const char *where, int16_t key, int16_t ver,
         err = samsa_response_decode(key, ver, &rb, &arena, &body);
     }
     if (err != SAMSA_OK || samsa_rbuf_left(&rb) != 0) {
-        fail_msg("%s: response key %d v%d: err %d, %zu bytes left", where,
-                 key, ver, err, samsa_rbuf_left(&rb));
+        fail_msg("%s: response key %d v%d: err %d, %zu bytes left", where, key,
+                 ver, err, samsa_rbuf_left(&rb));
     }
     samsa_iobuf_t io;
     samsa_iobuf_init(&io);
@@ -124,10 +122,9 @@ static void check_response(const char *where, int16_t key, int16_t ver,
     uint8_t *out;
     size_t olen;
     assert_int_equal(samsa_iobuf_flatten(&io, &out, &olen), SAMSA_OK);
-    if (olen != len - body_off ||
-        memcmp(out, frame + body_off, olen) != 0) {
-        fail_msg("%s: response key %d v%d re-encodes differently", where,
-                 key, ver);
+    if (olen != len - body_off || memcmp(out, frame + body_off, olen) != 0) {
+        fail_msg("%s: response key %d v%d re-encodes differently", where, key,
+                 ver);
     }
     free(out);
     samsa_iobuf_clear(&io);
@@ -177,8 +174,7 @@ static void real_client_and_broker_frames_round_trip_byte_exact(void **st)
             if (hex) {
                 frame = proto_unhex(hex, n, &len);
                 assert_non_null(frame);
-                check_response(where, (int16_t)key, (int16_t)ver, frame,
-                               len);
+                check_response(where, (int16_t)key, (int16_t)ver, frame, len);
                 free(frame);
                 responses++;
             }
@@ -205,9 +201,8 @@ static void real_client_and_broker_frames_round_trip_byte_exact(void **st)
  *   00                body tagged fields: none
  */
 static const uint8_t APIVERSIONS_V3_REQ[] = {
-    0x00, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x07, 0x00, 0x03, 'c',
-    'l',  'i',  0x00, 0x05, 's',  'a',  'm',  's',  0x04, '1',  '.',
-    '0',  0x00,
+    0x00, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x07, 0x00, 0x03, 'c', 'l',
+    'i',  0x00, 0x05, 's',  'a',  'm',  's',  0x04, '1',  '.',  '0', 0x00,
 };
 
 static void apiversions_v3_request_by_hand(void **st)
@@ -236,9 +231,8 @@ static void apiversions_v3_request_by_hand(void **st)
     samsa_ApiVersionsRequest_init(&mine);
     mine.ClientSoftwareName = SAMSA_STR("sams");
     mine.ClientSoftwareVersion = SAMSA_STR("1.0");
-    assert_int_equal(samsa_request_frame(&io, 18, 3, 7, SAMSA_STR("cli"),
-                                         &mine),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_request_frame(&io, 18, 3, 7, SAMSA_STR("cli"), &mine), SAMSA_OK);
     uint8_t *out;
     size_t len;
     assert_int_equal(samsa_iobuf_flatten(&io, &out, &len), SAMSA_OK);
@@ -299,8 +293,8 @@ static void apiversions_v3_response_tagged_fields_by_hand(void **st)
     mine.ZkMigrationReady = true;
     size_t len;
     samsa_err_t err;
-    uint8_t *out = proto_encode_flat(&samsa_ApiVersionsResponse_desc, 3,
-                                     &mine, &len, &err);
+    uint8_t *out = proto_encode_flat(&samsa_ApiVersionsResponse_desc, 3, &mine,
+                                     &len, &err);
     assert_int_equal(err, SAMSA_OK);
     assert_int_equal(len, sizeof(APIVERSIONS_V3_RESP_BODY));
     assert_memory_equal(out, APIVERSIONS_V3_RESP_BODY, len);
@@ -320,9 +314,9 @@ static void apiversions_v3_response_tagged_fields_by_hand(void **st)
  *     07 02 aa bb         tag 7, 2 bytes
  */
 static const uint8_t METADATA_V9_REQ[] = {
-    0x00, 0x03, 0x00, 0x09, 0x00, 0x00, 0x00, 0x2a, 0xff, 0xff, 0x00,
-    0x02, 0x04, 'f',  'o',  'o',  0x00, 0x01, 0x00, 0x01, 0x01, 0x07,
-    0x02, 0xaa, 0xbb,
+    0x00, 0x03, 0x00, 0x09, 0x00, 0x00, 0x00, 0x2a, 0xff,
+    0xff, 0x00, 0x02, 0x04, 'f',  'o',  'o',  0x00, 0x01,
+    0x00, 0x01, 0x01, 0x07, 0x02, 0xaa, 0xbb,
 };
 
 static void metadata_v9_request_by_hand_skips_unknown_tags(void **st)
@@ -338,9 +332,9 @@ static void metadata_v9_request_by_hand_skips_unknown_tags(void **st)
     assert_int_equal(h.correlation_id, 42);
     assert_int_equal(h.client_id.len, -1); /* null client id */
     samsa_MetadataRequest_t req;
-    assert_int_equal(samsa_MetadataRequest_decode(&rb, h.api_version,
-                                                  &arena, &req),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_MetadataRequest_decode(&rb, h.api_version, &arena, &req),
+        SAMSA_OK);
     assert_int_equal(samsa_rbuf_left(&rb), 0);
     assert_int_equal(req.Topics.count, 1);
     assert_true(samsa_str_eq_cstr(req.Topics.items[0].Name, "foo"));
@@ -399,8 +393,8 @@ static void metadata_v0_response_encodes_as_written_by_hand(void **st)
     resp.Topics.items = &t;
     size_t len;
     samsa_err_t err;
-    uint8_t *out = proto_encode_flat(&samsa_MetadataResponse_desc, 0, &resp,
-                                     &len, &err);
+    uint8_t *out =
+        proto_encode_flat(&samsa_MetadataResponse_desc, 0, &resp, &len, &err);
     assert_int_equal(err, SAMSA_OK);
     assert_int_equal(len, sizeof(METADATA_V0_RESP));
     assert_memory_equal(out, METADATA_V0_RESP, len);
@@ -412,9 +406,8 @@ static void apiversions_with_unknown_version_parses_header_v1(void **st)
 {
     (void)st;
     /* ApiVersions v99, header as a v2 client writes it, then garbage. */
-    static const uint8_t frame[] = {0x00, 0x12, 0x00, 0x63, 0x00, 0x00,
-                                    0x00, 0x05, 0x00, 0x01, 'x',  0x00,
-                                    0xde, 0xad};
+    static const uint8_t frame[] = {0x00, 0x12, 0x00, 0x63, 0x00, 0x00, 0x00,
+                                    0x05, 0x00, 0x01, 'x',  0x00, 0xde, 0xad};
     samsa_rbuf_t rb;
     samsa_rbuf_init(&rb, frame, sizeof(frame));
     samsa_req_header_t h;
@@ -453,8 +446,8 @@ static void apiversions_with_unknown_version_parses_header_v1(void **st)
     samsa_iobuf_clear(&io);
 
     /* Unknown key: still a header, flagged. */
-    static const uint8_t unk[] = {0x03, 0xe7, 0x00, 0x00, 0x00, 0x00,
-                                  0x00, 0x01, 0xff, 0xff};
+    static const uint8_t unk[] = {0x03, 0xe7, 0x00, 0x00, 0x00,
+                                  0x00, 0x00, 0x01, 0xff, 0xff};
     samsa_rbuf_init(&rb, unk, sizeof(unk));
     assert_int_equal(samsa_req_header_parse(&rb, &h), SAMSA_OK);
     assert_null(h.api);
