@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker/parked.h"
 #include "broker/request.h"
 #include "util/log.h"
 
@@ -222,6 +223,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             sc.reactors = cfg->reactors > 0 ? (size_t)cfg->reactors : 0;
             sc.max_request_bytes = (size_t)cfg->socket_request_max_bytes;
             sc.on_request = samsa_broker_on_request;
+            sc.on_close = samsa_broker_on_close;
             sc.app = b;
             err = samsa_server_create(&sc, NULL, &b->server, errbuf, errlen);
         }

@@ -722,11 +722,16 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
 }
 
 samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
-                                      const samsa_tcfg_t *changes,
-                                      bool incremental, bool validate_only,
-                                      char *errbuf, size_t errlen)
+                                      const samsa_tcfg_kv_t *changes,
+                                      size_t count, bool incremental,
+                                      bool validate_only, char *errbuf,
+                                      size_t errlen)
 {
-    samsa_err_t err = validate_configs(changes, errbuf, errlen);
+    samsa_err_t err = SAMSA_OK;
+    for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
+        err = samsa_tcfg_validate(changes[i].name, changes[i].value, errbuf,
+                                  errlen);
+    }
     if (err != SAMSA_OK) {
         return err;
     }
@@ -735,8 +740,8 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
         snprintf(errbuf, errlen, "topic '%s' does not exist", name);
         return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
-    for (size_t i = 0; changes && i < changes->count; i++) {
-        if (strcmp(changes->items[i].name, "samsa.storage.engine") == 0) {
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(changes[i].name, "samsa.storage.engine") == 0) {
             snprintf(errbuf, errlen, "samsa.storage.engine cannot change "
                      "after the topic is created");
             samsa_topic_put(t);
@@ -751,9 +756,8 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
     samsa_tcfg_t next;
     pthread_mutex_lock(&t->config_lock);
     err = samsa_tcfg_copy(&next, incremental ? &t->config : NULL);
-    for (size_t i = 0; err == SAMSA_OK && changes && i < changes->count; i++) {
-        err = samsa_tcfg_set(&next, changes->items[i].name,
-                             changes->items[i].value);
+    for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
+        err = samsa_tcfg_set(&next, changes[i].name, changes[i].value);
     }
     if (err == SAMSA_OK) {
         samsa_tcfg_free(&t->config);

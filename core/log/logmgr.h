@@ -100,11 +100,13 @@ samsa_err_t samsa_logmgr_delete_topic(samsa_logmgr_t *mgr, const char *name);
 samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
                                         int32_t new_total, bool validate_only,
                                         char *errbuf, size_t errlen);
-/* Replace (incremental=false) or merge overrides; value NULL deletes. */
+/* Replace (incremental=false) or merge (incremental=true) the topic's
+ * overrides with @p count changes; a NULL value deletes the override. */
 samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
-                                      const samsa_tcfg_t *changes,
-                                      bool incremental, bool validate_only,
-                                      char *errbuf, size_t errlen);
+                                      const samsa_tcfg_kv_t *changes,
+                                      size_t count, bool incremental,
+                                      bool validate_only, char *errbuf,
+                                      size_t errlen);
 
 /* Referenced lookup; NULL when absent. Release with samsa_topic_put. */
 samsa_topic_t *samsa_logmgr_topic_get(samsa_logmgr_t *mgr, const char *name);

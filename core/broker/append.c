@@ -1,0 +1,106 @@
+/* core/broker/append.c - see append.h. */
+#include "broker/append.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "record/batch.h"
+#include "broker/recompress.h"
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Kafka's compression.type names -> codec id; -1 = keep the producer's. */
+static int topic_codec(samsa_topic_t *topic)
+{
+    char v[32];
+    samsa_topic_config_string(topic, "compression.type", v, sizeof(v));
+    static const char *const names[] = {"uncompressed", "gzip", "snappy",
+                                        "lz4", "zstd"};
+    for (int i = 0; i < 5; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static samsa_err_t check_codecs(samsa_broker_t *b, int codecs_seen,
+                                int16_t produce_version,
+                                samsa_append_result_t *res)
+{
+    for (int id = 1; id <= 4; id++) {
+        if (!(codecs_seen & (1 << id))) {
+            continue;
+        }
+        void *state;
+        if (id == 4 && produce_version < 7) {
+            res->message = "zstd needs Produce v7 or later";
+            return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+        }
+        if (!samsa_broker_codec(b, id, &state)) {
+            res->message = "no codec plugin loaded for this compression type";
+            return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+        }
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
+                                uint8_t *records, size_t len,
+                                int16_t produce_version, int16_t acks,
+                                samsa_append_result_t *res)
+{
+    *res = (samsa_append_result_t){-1, -1, -1, NULL};
+    samsa_topic_t *topic = part->topic;
+    int64_t max_bytes = samsa_topic_config_long(topic, "max.message.bytes");
+    samsa_batches_info_t info;
+    samsa_err_t err = samsa_batches_validate(records, len, max_bytes, &info);
+    if (err != SAMSA_OK) {
+        res->message = err == SAMSA_ERR_MESSAGE_TOO_LARGE
+                           ? "record batch larger than max.message.bytes"
+                           : "record batches failed validation";
+        return err;
+    }
+    if (acks == -1 &&
+        samsa_topic_config_long(topic, "min.insync.replicas") > 1) {
+        res->message = "min.insync.replicas exceeds the replicas of this "
+                       "single-node partition";
+        return SAMSA_ERR_NOT_ENOUGH_REPLICAS;
+    }
+    err = check_codecs(b, info.codecs_seen, produce_version, res);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    int target = topic_codec(topic);
+    uint8_t *owned = NULL;
+    if (target >= 0 && info.codecs_seen != (1 << target)) {
+        err = samsa_recompress_batches(b, records, len, target, &owned, &len);
+        if (err != SAMSA_OK) {
+            res->message = "recompressing to the topic's compression.type "
+                           "failed";
+            return err;
+        }
+        records = owned;
+    }
+    char tstype[32];
+    samsa_topic_config_string(topic, "message.timestamp.type", tstype,
+                              sizeof(tstype));
+    int64_t append_time = strcmp(tstype, "LogAppendTime") == 0 ? wall_ms() : -1;
+    err = samsa_partition_append(part, records, len, append_time,
+                                 &res->base_offset);
+    free(owned);
+    if (err != SAMSA_OK) {
+        res->base_offset = -1;
+        res->message = "the storage engine refused the append";
+        return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    res->log_append_time = append_time;
+    res->log_start_offset = atomic_load(&part->log_start_offset);
+    return SAMSA_OK;
+}

@@ -1,0 +1,30 @@
+/*
+ * core/broker/append.h - one partition's worth of a produce request:
+ * validate the batches, apply the topic's compression and timestamp policy,
+ * append through the log manager.
+ */
+#ifndef SAMSA_BROKER_APPEND_H
+#define SAMSA_BROKER_APPEND_H
+
+#include "broker/broker.h"
+
+typedef struct samsa_append_result {
+    int64_t base_offset;      /* -1 on error */
+    int64_t log_append_time;  /* -1 unless LogAppendTime */
+    int64_t log_start_offset; /* -1 on error */
+    const char *message;      /* static explanation of an error, or NULL */
+} samsa_append_result_t;
+
+/*
+ * Append @p len bytes of record batches (from a produce request; modified
+ * in place: offsets, maybe timestamps) to @p part. @p produce_version gates
+ * zstd (Produce < v7 may not use it); @p acks -1 checks
+ * min.insync.replicas. May replace the records with a recompressed copy
+ * (allocated and freed inside).
+ */
+samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
+                                uint8_t *records, size_t len,
+                                int16_t produce_version, int16_t acks,
+                                samsa_append_result_t *res);
+
+#endif /* SAMSA_BROKER_APPEND_H */

@@ -1,0 +1,85 @@
+/* core/broker/handle_list_offsets.c - ListOffsets (key 2). */
+#include "broker/handlers.h"
+
+#define LATEST_TIMESTAMP (-1)
+#define EARLIEST_TIMESTAMP (-2)
+
+typedef samsa_ListOffsetsResponse_ListOffsetsPartitionResponse_t part_resp_t;
+
+static samsa_err_t lookup(samsa_partition_t *part, int64_t ts, part_resp_t *pr)
+{
+    if (ts == LATEST_TIMESTAMP) {
+        /* Read-uncommitted and read-committed agree while there are no
+         * open transactions: both end at the high watermark. */
+        pr->Offset = samsa_partition_hw(part);
+        return SAMSA_OK;
+    }
+    if (ts == EARLIEST_TIMESTAMP) {
+        samsa_log_offsets_t off;
+        samsa_partition_offsets(part, &off);
+        pr->Offset = off.log_start_offset;
+        return SAMSA_OK;
+    }
+    if (ts < 0) {
+        return SAMSA_ERR_UNSUPPORTED_VERSION;
+    }
+    int64_t offset, found_ts;
+    samsa_err_t err =
+        part->ops->offset_for_time(part->log, ts, &offset, &found_ts);
+    if (err == SAMSA_ERR_NOT_FOUND || err == SAMSA_ERR_OFFSET_OUT_OF_RANGE) {
+        return SAMSA_OK; /* -1/-1: no record at or after ts */
+    }
+    if (err != SAMSA_OK) {
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (offset >= samsa_partition_hw(part)) {
+        return SAMSA_OK;
+    }
+    pr->Offset = offset;
+    pr->Timestamp = found_ts;
+    return SAMSA_OK;
+}
+
+void samsa_handle_list_offsets(samsa_req_t *req)
+{
+    samsa_ListOffsetsRequest_t *lreq = req->body;
+    samsa_ListOffsetsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_ListOffsetsResponse_init(resp);
+    int32_t ntopics = lreq->Topics.count > 0 ? lreq->Topics.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->Topics, ntopics);
+    for (int32_t t = 0; t < ntopics; t++) {
+        samsa_ListOffsetsRequest_ListOffsetsTopic_t *rt = &lreq->Topics.items[t];
+        samsa_ListOffsetsResponse_ListOffsetsTopicResponse_t *tr =
+            &resp->Topics.items[t];
+        samsa_ListOffsetsResponse_ListOffsetsTopicResponse_init(tr);
+        tr->Name = rt->Name;
+        samsa_err_t terr;
+        samsa_topic_t *topic = samsa_broker_topic(
+            req->broker, samsa_req_cstr(req, rt->Name), false, &terr);
+        int32_t nparts = rt->Partitions.count > 0 ? rt->Partitions.count : 0;
+        SAMSA_REQ_ARRAY(req, tr->Partitions, nparts);
+        for (int32_t p = 0; p < nparts; p++) {
+            samsa_ListOffsetsRequest_ListOffsetsPartition_t *rp =
+                &rt->Partitions.items[p];
+            part_resp_t *pr = &tr->Partitions.items[p];
+            samsa_ListOffsetsResponse_ListOffsetsPartitionResponse_init(pr);
+            pr->PartitionIndex = rp->PartitionIndex;
+            pr->Offset = -1;
+            pr->Timestamp = -1;
+            SAMSA_REQ_ARRAY(req, pr->OldStyleOffsets, 0);
+            samsa_err_t err = terr;
+            samsa_partition_t *part =
+                topic ? samsa_topic_partition(topic, rp->PartitionIndex) : NULL;
+            if (err == SAMSA_OK && !part) {
+                err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            }
+            if (err == SAMSA_OK) {
+                err = lookup(part, rp->Timestamp, pr);
+                pr->LeaderEpoch = part->leader_epoch;
+            }
+            pr->ErrorCode = (int16_t)err;
+        }
+        samsa_topic_put(topic);
+    }
+    samsa_req_respond(req, resp);
+}

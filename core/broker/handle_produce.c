@@ -1,0 +1,86 @@
+/* core/broker/handle_produce.c - Produce (key 0). */
+#include "broker/append.h"
+#include "broker/handlers.h"
+
+typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
+
+static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
+                              samsa_err_t topic_err,
+                              samsa_ProduceRequest_PartitionProduceData_t *pd,
+                              int16_t acks, part_resp_t *pr)
+{
+    samsa_ProduceResponse_PartitionProduceResponse_init(pr);
+    pr->Index = pd->Index;
+    pr->BaseOffset = -1;
+    samsa_err_t err = topic_err;
+    samsa_partition_t *part = NULL;
+    if (err == SAMSA_OK) {
+        part = samsa_topic_partition(topic, pd->Index);
+        err = part ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    if (err == SAMSA_OK && (acks < -1 || acks > 1)) {
+        err = SAMSA_ERR_INVALID_REQUIRED_ACKS;
+    }
+    if (err == SAMSA_OK && pd->Records.len <= 0) {
+        err = SAMSA_ERR_INVALID_RECORD;
+    }
+    if (err == SAMSA_OK) {
+        samsa_append_result_t res;
+        /* The records live in the request frame, which we own: offsets are
+         * assigned in place. */
+        err = samsa_broker_append(req->broker, part, (uint8_t *)pd->Records.ptr,
+                                  (size_t)pd->Records.len, req->api_version,
+                                  acks, &res);
+        pr->BaseOffset = res.base_offset;
+        pr->LogAppendTimeMs = res.log_append_time;
+        pr->LogStartOffset = res.log_start_offset;
+        if (res.message) {
+            pr->ErrorMessage = samsa_req_str(req, res.message);
+        }
+    }
+    pr->ErrorCode = (int16_t)err;
+    SAMSA_REQ_ARRAY(req, pr->RecordErrors, 0);
+    return err == SAMSA_OK;
+}
+
+void samsa_handle_produce(samsa_req_t *req)
+{
+    samsa_ProduceRequest_t *preq = req->body;
+    samsa_ProduceResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_ProduceResponse_init(resp);
+    int32_t ntopics = preq->TopicData.count > 0 ? preq->TopicData.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->Responses, ntopics);
+    bool all_ok = true;
+    for (int32_t t = 0; t < ntopics; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        samsa_ProduceResponse_TopicProduceResponse_t *tr =
+            &resp->Responses.items[t];
+        samsa_ProduceResponse_TopicProduceResponse_init(tr);
+        tr->Name = td->Name;
+        samsa_err_t terr = SAMSA_OK;
+        /* Produce never auto-creates: Metadata does, as in Kafka. */
+        samsa_topic_t *topic = samsa_broker_topic(
+            req->broker, samsa_req_cstr(req, td->Name), false, &terr);
+        int32_t nparts =
+            td->PartitionData.count > 0 ? td->PartitionData.count : 0;
+        SAMSA_REQ_ARRAY(req, tr->PartitionResponses, nparts);
+        for (int32_t p = 0; p < nparts; p++) {
+            all_ok &= produce_partition(req, topic, terr,
+                                        &td->PartitionData.items[p],
+                                        preq->Acks,
+                                        &tr->PartitionResponses.items[p]);
+        }
+        samsa_topic_put(topic);
+    }
+    if (preq->Acks == 0) {
+        /* No response; on failure Kafka closes the connection so the
+         * client notices something went wrong. */
+        if (all_ok) {
+            samsa_req_respond_none(req);
+        } else {
+            samsa_req_close(req);
+        }
+        return;
+    }
+    samsa_req_respond(req, resp);
+}

@@ -1,0 +1,200 @@
+/*
+ * core/broker/handle_topics_admin.c - CreateTopics (19), DeleteTopics (20),
+ * CreatePartitions (37). A single node holds every replica, so replication
+ * factors above 1 and assignments naming other brokers are refused.
+ */
+#include <string.h>
+
+#include "broker/handlers.h"
+
+static samsa_err_t check_assignment(const samsa_int32_array_t *ids,
+                                    int32_t node, const char **why)
+{
+    if (ids->count != 1 || ids->items[0] != node) {
+        *why = "replicas must be exactly this broker (single node)";
+        return SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t create_one(samsa_req_t *req,
+                              samsa_CreateTopicsRequest_CreatableTopic_t *ct,
+                              bool validate_only, int32_t *partitions,
+                              const char **msg)
+{
+    samsa_broker_t *b = req->broker;
+    int32_t count = ct->NumPartitions;
+    const char *why = NULL;
+    samsa_err_t err = SAMSA_OK;
+    if (ct->Assignments.count > 0) {
+        if (count != -1) {
+            *msg = "NumPartitions must be -1 when assignments are given";
+            return SAMSA_ERR_INVALID_REQUEST;
+        }
+        count = ct->Assignments.count;
+        for (int32_t i = 0; i < count && err == SAMSA_OK; i++) {
+            err = check_assignment(&ct->Assignments.items[i].BrokerIds,
+                                   b->node_id, &why);
+        }
+    } else if (count == -1) {
+        count = b->cfg->num_partitions;
+    }
+    if (err == SAMSA_OK && ct->ReplicationFactor != -1 &&
+        ct->ReplicationFactor != 1) {
+        why = "replication factor must be 1 on a single node";
+        err = SAMSA_ERR_INVALID_REPLICATION_FACTOR;
+    }
+    if (err != SAMSA_OK) {
+        *msg = why;
+        return err;
+    }
+    samsa_tcfg_t cfg = {0};
+    for (int32_t i = 0; err == SAMSA_OK && i < ct->Configs.count; i++) {
+        samsa_CreateTopicsRequest_CreateableTopicConfig_t *c =
+            &ct->Configs.items[i];
+        err = samsa_tcfg_set(&cfg, samsa_req_cstr(req, c->Name),
+                             c->Value.len >= 0 ? samsa_req_cstr(req, c->Value)
+                                               : NULL);
+    }
+    char errbuf[256] = "";
+    if (err == SAMSA_OK) {
+        err = samsa_logmgr_create_topic(b->logs, samsa_req_cstr(req, ct->Name),
+                                        count, &cfg, validate_only, errbuf,
+                                        sizeof(errbuf));
+    }
+    samsa_tcfg_free(&cfg);
+    if (err != SAMSA_OK && errbuf[0]) {
+        *msg = samsa_req_cstr(req, (samsa_str_t){errbuf,
+                                                 (int32_t)strlen(errbuf)});
+    }
+    *partitions = count;
+    return err;
+}
+
+void samsa_handle_create_topics(samsa_req_t *req)
+{
+    samsa_CreateTopicsRequest_t *creq = req->body;
+    samsa_CreateTopicsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_CreateTopicsResponse_init(resp);
+    int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->Topics, n);
+    for (int32_t i = 0; i < n; i++) {
+        samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
+        samsa_CreateTopicsResponse_CreatableTopicResult_t *r =
+            &resp->Topics.items[i];
+        samsa_CreateTopicsResponse_CreatableTopicResult_init(r);
+        r->Name = ct->Name;
+        const char *msg = NULL;
+        int32_t partitions = -1;
+        samsa_err_t err = SAMSA_ERR_INVALID_REQUEST;
+        /* A name listed twice is an error for every occurrence. */
+        bool dup = false;
+        for (int32_t j = 0; j < n; j++) {
+            dup |= j != i && samsa_str_eq(creq->Topics.items[j].Name, ct->Name);
+        }
+        if (dup) {
+            msg = "topic listed more than once in the request";
+        } else {
+            err = create_one(req, ct, creq->validateOnly, &partitions, &msg);
+        }
+        r->ErrorCode = (int16_t)err;
+        r->ErrorMessage = msg ? samsa_req_str(req, msg) : SAMSA_STR_NULL;
+        if (err == SAMSA_OK) {
+            r->NumPartitions = partitions;
+            r->ReplicationFactor = 1;
+            samsa_topic_t *t = samsa_logmgr_topic_get(
+                req->broker->logs, samsa_req_cstr(req, ct->Name));
+            if (t) {
+                memcpy(r->TopicId.b, t->id, 16);
+                samsa_topic_put(t);
+            }
+        }
+        r->Configs.count = -1;
+    }
+    samsa_req_respond(req, resp);
+}
+
+static samsa_err_t delete_named(samsa_req_t *req, samsa_str_t name,
+                                samsa_uuid_t *id)
+{
+    samsa_topic_t *t = samsa_logmgr_topic_get(req->broker->logs,
+                                              samsa_req_cstr(req, name));
+    if (!t) {
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    memcpy(id->b, t->id, 16);
+    bool internal = t->internal;
+    samsa_topic_put(t);
+    if (internal) {
+        return SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
+    }
+    return samsa_logmgr_delete_topic(req->broker->logs,
+                                     samsa_req_cstr(req, name));
+}
+
+void samsa_handle_delete_topics(samsa_req_t *req)
+{
+    samsa_DeleteTopicsRequest_t *dreq = req->body;
+    samsa_DeleteTopicsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_DeleteTopicsResponse_init(resp);
+    bool by_state = req->api_version >= 6;
+    int32_t n = by_state ? dreq->Topics.count : dreq->TopicNames.count;
+    n = n > 0 ? n : 0;
+    SAMSA_REQ_ARRAY(req, resp->Responses, n);
+    for (int32_t i = 0; i < n; i++) {
+        samsa_DeleteTopicsResponse_DeletableTopicResult_t *r =
+            &resp->Responses.items[i];
+        samsa_DeleteTopicsResponse_DeletableTopicResult_init(r);
+        samsa_str_t name = by_state ? dreq->Topics.items[i].Name
+                                    : dreq->TopicNames.items[i];
+        if (by_state && name.len < 0) {
+            samsa_topic_t *t = samsa_logmgr_topic_get_by_id(
+                req->broker->logs, dreq->Topics.items[i].TopicId.b);
+            r->TopicId = dreq->Topics.items[i].TopicId;
+            if (!t) {
+                r->ErrorCode = SAMSA_ERR_UNKNOWN_TOPIC_ID;
+                r->Name = SAMSA_STR_NULL;
+                continue;
+            }
+            name = samsa_req_str(req, t->name);
+            samsa_topic_put(t);
+        }
+        r->Name = name;
+        r->ErrorCode = (int16_t)delete_named(req, name, &r->TopicId);
+    }
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_create_partitions(samsa_req_t *req)
+{
+    samsa_CreatePartitionsRequest_t *creq = req->body;
+    samsa_CreatePartitionsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_CreatePartitionsResponse_init(resp);
+    int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->Results, n);
+    for (int32_t i = 0; i < n; i++) {
+        samsa_CreatePartitionsRequest_CreatePartitionsTopic_t *ct =
+            &creq->Topics.items[i];
+        samsa_CreatePartitionsResponse_CreatePartitionsTopicResult_t *r =
+            &resp->Results.items[i];
+        samsa_CreatePartitionsResponse_CreatePartitionsTopicResult_init(r);
+        r->Name = ct->Name;
+        const char *why = NULL;
+        samsa_err_t err = SAMSA_OK;
+        for (int32_t a = 0; err == SAMSA_OK && a < ct->Assignments.count; a++) {
+            err = check_assignment(&ct->Assignments.items[a].BrokerIds,
+                                   req->broker->node_id, &why);
+        }
+        char errbuf[256] = "";
+        if (err == SAMSA_OK) {
+            err = samsa_logmgr_add_partitions(
+                req->broker->logs, samsa_req_cstr(req, ct->Name), ct->Count,
+                creq->ValidateOnly, errbuf, sizeof(errbuf));
+            why = errbuf[0] ? errbuf : NULL;
+        }
+        r->ErrorCode = (int16_t)err;
+        r->ErrorMessage = err != SAMSA_OK && why ? samsa_req_str(req, why)
+                                                 : SAMSA_STR_NULL;
+    }
+    samsa_req_respond(req, resp);
+}
