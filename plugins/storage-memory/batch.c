@@ -136,8 +136,7 @@ int sb_iter_next(sb_iter_t *it, sb_record_t *rec)
     const uint8_t *start = it->p;
     const uint8_t *p = start;
     int64_t len, ts_delta, off_delta, klen, vlen;
-    if (!read_varlong(&p, it->end, &len, 5) || len < 0 ||
-        len > it->end - p) {
+    if (!read_varlong(&p, it->end, &len, 5) || len < 0 || len > it->end - p) {
         return -1;
     }
     const uint8_t *rend = p + len;

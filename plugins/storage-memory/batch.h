@@ -12,38 +12,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SB_HDR_SIZE 61
-#define SB_LOG_OVERHEAD 12
-#define SB_OFF_LENGTH 8
-#define SB_OFF_MAGIC 16
-#define SB_OFF_CRC 17
-#define SB_OFF_ATTRS 21
-#define SB_OFF_LAST_DELTA 23
-#define SB_OFF_BASE_TS 27
-#define SB_OFF_MAX_TS 35
-#define SB_OFF_COUNT 57
-#define SB_ATTR_CODEC_MASK 0x7
+#define SB_HDR_SIZE             61
+#define SB_LOG_OVERHEAD         12
+#define SB_OFF_LENGTH           8
+#define SB_OFF_MAGIC            16
+#define SB_OFF_CRC              17
+#define SB_OFF_ATTRS            21
+#define SB_OFF_LAST_DELTA       23
+#define SB_OFF_BASE_TS          27
+#define SB_OFF_MAX_TS           35
+#define SB_OFF_COUNT            57
+#define SB_ATTR_CODEC_MASK      0x7
 #define SB_ATTR_LOG_APPEND_TIME 0x8
-#define SB_ATTR_CONTROL 0x20
+#define SB_ATTR_CONTROL         0x20
 /* Refuse batches claiming more than this: a torn length field would
  * otherwise ask recovery to read gigabytes. */
 #define SB_MAX_BATCH (256 * 1024 * 1024)
 
 /** What the header of one batch says. */
 typedef struct sb_info {
-    int64_t base;     /* baseOffset */
-    int64_t last;     /* baseOffset + lastOffsetDelta */
-    int64_t base_ts;  /* baseTimestamp */
-    int64_t max_ts;   /* maxTimestamp */
-    int64_t size;     /* whole batch, batchLength + 12 */
-    int32_t count;    /* recordCount */
-    uint16_t attrs;   /* attributes */
+    int64_t base;    /* baseOffset */
+    int64_t last;    /* baseOffset + lastOffsetDelta */
+    int64_t base_ts; /* baseTimestamp */
+    int64_t max_ts;  /* maxTimestamp */
+    int64_t size;    /* whole batch, batchLength + 12 */
+    int32_t count;   /* recordCount */
+    uint16_t attrs;  /* attributes */
 } sb_info_t;
 
 /** Header parse results. */
-#define SB_OK 0
-#define SB_SHORT (-1)   /* fewer bytes than the header or batch needs */
-#define SB_BAD (-2)     /* framing impossible for a v2 batch */
+#define SB_OK    0
+#define SB_SHORT (-1) /* fewer bytes than the header or batch needs */
+#define SB_BAD   (-2) /* framing impossible for a v2 batch */
 
 static inline uint32_t sb_get32(const uint8_t *p)
 {
@@ -92,7 +92,7 @@ typedef struct sb_record {
     int64_t ts;
     const uint8_t *key; /* NULL for a null key */
     int32_t key_len;
-    bool tombstone;     /* null value */
+    bool tombstone; /* null value */
 } sb_record_t;
 
 /** Iterator over the records of an uncompressed batch. */

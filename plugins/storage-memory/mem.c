@@ -229,8 +229,8 @@ static samsa_err_t mem_read(samsa_storage_log_t *log, int64_t offset,
         pthread_mutex_unlock(&log->mu);
         return SAMSA_ERR_OFFSET_OUT_OF_RANGE;
     }
-    int64_t hw = max_offset < 0 || max_offset > log->leo ? log->leo
-                                                          : max_offset;
+    int64_t hw =
+        max_offset < 0 || max_offset > log->leo ? log->leo : max_offset;
     size_t first = find(log, offset), end = first;
     int64_t total = 0;
     for (; end < log->head + log->n; end++) {
@@ -261,8 +261,7 @@ static samsa_err_t mem_read(samsa_storage_log_t *log, int64_t offset,
     return err;
 }
 
-static void mem_read_release(samsa_storage_log_t *log,
-                             samsa_storage_read_t *rd)
+static void mem_read_release(samsa_storage_log_t *log, samsa_storage_read_t *rd)
 {
     free(rd->engine_ref);
     rd->engine_ref = NULL;
@@ -391,7 +390,8 @@ static samsa_err_t compact_batch(mem_batch_t *mb, sb_keymap_t *km,
     sb_iter_t it;
     sb_record_t rec;
     sb_parse(mb->data, (size_t)mb->size, &b);
-    if ((b.attrs & (SB_ATTR_CONTROL | 0x10)) || !sb_iter_init(&it, mb->data, &b)) {
+    if ((b.attrs & (SB_ATTR_CONTROL | 0x10)) ||
+        !sb_iter_init(&it, mb->data, &b)) {
         return SAMSA_OK;
     }
     uint8_t *out = malloc((size_t)mb->size);
@@ -434,8 +434,7 @@ static samsa_err_t mem_compact(samsa_storage_log_t *log, int64_t now_ms)
         return SAMSA_OK;
     }
     int64_t horizon = now_ms - log->cfg.delete_retention_ms;
-    for (size_t i = log->head; err == SAMSA_OK && i < log->head + log->n;
-         i++) {
+    for (size_t i = log->head; err == SAMSA_OK && i < log->head + log->n; i++) {
         sb_info_t b;
         sb_iter_t it;
         sb_record_t rec;
@@ -453,8 +452,7 @@ static samsa_err_t mem_compact(samsa_storage_log_t *log, int64_t now_ms)
     }
     /* The newest batch stays even if emptied, so LEO keeps a witness. */
     size_t w = log->head;
-    for (size_t i = log->head; err == SAMSA_OK && i < log->head + log->n;
-         i++) {
+    for (size_t i = log->head; err == SAMSA_OK && i < log->head + log->n; i++) {
         mem_batch_t mb = log->arr[i];
         int64_t old = mb.size;
         bool newest = i + 1 == log->head + log->n;

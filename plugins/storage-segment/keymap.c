@@ -16,7 +16,7 @@ static uint64_t fnv1a(const uint8_t *p, size_t len)
 }
 
 static sb_km_slot_t *km_find(sb_keymap_t *km, const uint8_t *key, uint32_t klen,
-                          uint64_t h)
+                             uint64_t h)
 {
     size_t i = h & (km->cap - 1);
     for (;;) {
@@ -54,7 +54,7 @@ static bool km_grow(sb_keymap_t *km)
 }
 
 bool sb_km_put(sb_keymap_t *km, const uint8_t *key, uint32_t klen,
-                   int64_t offset)
+               int64_t offset)
 {
     if ((km->used + 1) * 2 > km->cap && !km_grow(km)) {
         return false;
@@ -94,4 +94,3 @@ void sb_km_free(sb_keymap_t *km)
     free(km->slots);
     free(km->arena);
 }
-

@@ -28,10 +28,10 @@
 typedef struct sg_state {
     const samsa_services_t *svc;
     const samsa_instance_t *inst;
-    char *dir;                /* root holding <topic>-<partition>/ dirs */
-    samsa_log_config_t defs;  /* defaults for fields a topic leaves at 0 */
-    bool preallocate;         /* reserved: not implemented yet */
-    atomic_bool offline;      /* the directory failed; refuse writes */
+    char *dir;               /* root holding <topic>-<partition>/ dirs */
+    samsa_log_config_t defs; /* defaults for fields a topic leaves at 0 */
+    bool preallocate;        /* reserved: not implemented yet */
+    atomic_bool offline;     /* the directory failed; refuse writes */
 } sg_state_t;
 
 /** One sparse offset index entry (on disk: two big-endian int32). */
@@ -69,20 +69,20 @@ typedef struct sg_seg {
 
 struct samsa_storage_log {
     sg_state_t *st;
-    char *path;         /* <dir>/<topic>-<partition> */
+    char *path; /* <dir>/<topic>-<partition> */
     pthread_mutex_t mu;
     samsa_log_config_t cfg;
-    sg_seg_t *head;     /* oldest */
-    sg_seg_t *tail;     /* active */
-    int64_t start;      /* log start offset */
-    int64_t leo;        /* log end offset */
+    sg_seg_t *head; /* oldest */
+    sg_seg_t *tail; /* active */
+    int64_t start;  /* log start offset */
+    int64_t leo;    /* log end offset */
     int64_t size_bytes;
     int64_t nsegs;
-    uint64_t gen;       /* bumped on truncate and segment removal */
-    int64_t unflushed;  /* records appended since the last flush */
+    uint64_t gen;      /* bumped on truncate and segment removal */
+    int64_t unflushed; /* records appended since the last flush */
     int64_t last_flush_ms;
-    bool start_dirty;   /* start offset file not yet fsynced */
-    uint8_t *scratch;   /* recovery/compaction buffer (owner thread only) */
+    bool start_dirty; /* start offset file not yet fsynced */
+    uint8_t *scratch; /* recovery/compaction buffer (owner thread only) */
 };
 
 /* ---- sg_seg.c: files, indexes, scanning ---- */

@@ -97,10 +97,10 @@ static int64_t filter_batch(cleaner_t *c, const sb_info_t *b, bool *changed)
     int32_t kept = 0;
     int rc;
     while ((rc = sb_iter_next(&it, &rec)) == 1) {
-        bool keep = rec.key == NULL ||
-                    (sb_km_get(&c->km, rec.key, (uint32_t)rec.key_len) ==
-                         rec.offset &&
-                     !(rec.tombstone && b->max_ts < c->horizon));
+        bool keep =
+            rec.key == NULL ||
+            (sb_km_get(&c->km, rec.key, (uint32_t)rec.key_len) == rec.offset &&
+             !(rec.tombstone && b->max_ts < c->horizon));
         if (keep) {
             memcpy(c->out + len, rec.raw, rec.raw_len);
             len += rec.raw_len;
@@ -253,8 +253,8 @@ samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
         segs[n++] = s;
     }
     pthread_mutex_unlock(&log->mu);
-    samsa_err_t err = on && (!segs || !limits || !versions) ? SAMSA_ERR_NOMEM
-                                                            : SAMSA_OK;
+    samsa_err_t err =
+        on && (!segs || !limits || !versions) ? SAMSA_ERR_NOMEM : SAMSA_OK;
     for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
         err = map_segment(segs[i], limits[i], &c.km, &c.in, &c.in_cap);
     }

@@ -22,8 +22,8 @@
 
 samsa_err_t sg_io_error(samsa_storage_log_t *log, const char *what, int err)
 {
-    log->st->svc->log(log->st->inst, SAMSA_LOG_ERROR, "%s: %s: %s",
-                      log->path, what, strerror(err));
+    log->st->svc->log(log->st->inst, SAMSA_LOG_ERROR, "%s: %s: %s", log->path,
+                      what, strerror(err));
     return err == ENOMEM ? SAMSA_ERR_NOMEM : SAMSA_ERR_KAFKA_STORAGE_ERROR;
 }
 
@@ -74,9 +74,8 @@ void sg_resolve(const sg_state_t *st, const samsa_log_config_t *in,
 /* Small files: log start offset, clean-shutdown marker                   */
 /* ---------------------------------------------------------------------- */
 
-static samsa_err_t write_small_file(samsa_storage_log_t *log,
-                                    const char *name, const char *text,
-                                    bool sync)
+static samsa_err_t write_small_file(samsa_storage_log_t *log, const char *name,
+                                    const char *text, bool sync)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/%s", log->path, name);
@@ -231,8 +230,8 @@ static samsa_err_t open_inactive(samsa_storage_log_t *log, sg_seg_t *seg,
         return SAMSA_OK;
     }
     log->st->svc->log(log->st->inst, SAMSA_LOG_WARN,
-                      "%s: rebuilding index of segment %020" PRId64,
-                      log->path, seg->base);
+                      "%s: rebuilding index of segment %020" PRId64, log->path,
+                      seg->base);
     err = sg_seg_ensure_index(log, seg);
     if (err == SAMSA_OK) {
         seg->max_ts = -1;
@@ -430,7 +429,8 @@ static samsa_err_t roll(samsa_storage_log_t *log)
     pthread_mutex_lock(&log->mu);
     bool ok = sg_seg_seal_time(old);
     pthread_mutex_unlock(&log->mu);
-    samsa_err_t err = ok ? sg_seg_write_index(log, old, false) : SAMSA_ERR_NOMEM;
+    samsa_err_t err =
+        ok ? sg_seg_write_index(log, old, false) : SAMSA_ERR_NOMEM;
     if (err != SAMSA_OK) {
         return err;
     }
@@ -471,11 +471,10 @@ static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
         return SAMSA_ERR_RECORD_LIST_TOO_LARGE;
     }
     sg_seg_t *seg = log->tail;
-    if (seg->size > 0 &&
-        ((int64_t)len > seg_bytes - seg->size ||
-         (int64_t)len > SG_MAX_SEGMENT_BYTES - seg->size ||
-         now - seg->first_ms >= seg_ms ||
-         last - seg->base > (int64_t)INT32_MAX)) {
+    if (seg->size > 0 && ((int64_t)len > seg_bytes - seg->size ||
+                          (int64_t)len > SG_MAX_SEGMENT_BYTES - seg->size ||
+                          now - seg->first_ms >= seg_ms ||
+                          last - seg->base > (int64_t)INT32_MAX)) {
         if ((err = roll(log)) != SAMSA_OK) {
             return err;
         }
@@ -537,8 +536,7 @@ static void release_pins(sg_seg_t **segs, uint32_t n)
 /* Scan batches of one pinned segment from @p pos, extending @p out. */
 static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
                          int64_t offset, int64_t hw, int64_t max_bytes,
-                         uint32_t flags, samsa_storage_read_t *out,
-                         bool *stop)
+                         uint32_t flags, samsa_storage_read_t *out, bool *stop)
 {
     samsa_slice_t *sl = &out->slices[out->slice_count];
     bool used = false;
@@ -549,9 +547,8 @@ static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
             continue;
         }
         bool first = out->total_bytes == 0;
-        if (b.base >= hw ||
-            (out->total_bytes + b.size > max_bytes &&
-             !(first && (flags & SAMSA_READ_MIN_ONE)))) {
+        if (b.base >= hw || (out->total_bytes + b.size > max_bytes &&
+                             !(first && (flags & SAMSA_READ_MIN_ONE)))) {
             *stop = true;
             break;
         }
@@ -583,8 +580,8 @@ static samsa_err_t sg_read(samsa_storage_log_t *log, int64_t offset,
         pthread_mutex_unlock(&log->mu);
         return SAMSA_ERR_OFFSET_OUT_OF_RANGE;
     }
-    int64_t hw = max_offset < 0 || max_offset > log->leo ? log->leo
-                                                          : max_offset;
+    int64_t hw =
+        max_offset < 0 || max_offset > log->leo ? log->leo : max_offset;
     if (offset >= hw) {
         pthread_mutex_unlock(&log->mu);
         return SAMSA_OK;
@@ -687,8 +684,7 @@ static void sg_offsets(samsa_storage_log_t *log, samsa_log_offsets_t *out)
 
 /* First record at or after @p ts inside the batch at @p pos. */
 static samsa_err_t find_in_batch(int fd, int64_t pos, const sb_info_t *b,
-                                 int64_t ts, int64_t *offset,
-                                 int64_t *found_ts)
+                                 int64_t ts, int64_t *offset, int64_t *found_ts)
 {
     *offset = b->base;
     *found_ts = b->max_ts;
@@ -892,10 +888,10 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
         seg->ntidx--;
     }
     int64_t seed = seg->ntidx ? seg->tidx[seg->ntidx - 1].ts : -1;
-    int64_t from = seg->ntidx
-                       ? sg_seg_lookup(seg, seg->base +
-                                                seg->tidx[seg->ntidx - 1].rel)
-                       : 0;
+    int64_t from =
+        seg->ntidx
+            ? sg_seg_lookup(seg, seg->base + seg->tidx[seg->ntidx - 1].rel)
+            : 0;
     seg->next_offset = new_leo;
     seg->since_idx = pos - (seg->nidx ? seg->idx[seg->nidx - 1].pos : 0);
     log->leo = new_leo;
@@ -916,8 +912,7 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
     return err;
 }
 
-static samsa_err_t sg_set_start_offset(samsa_storage_log_t *log,
-                                       int64_t offset)
+static samsa_err_t sg_set_start_offset(samsa_storage_log_t *log, int64_t offset)
 {
     if (atomic_load(&log->st->offline)) {
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
@@ -1021,7 +1016,8 @@ static bool expired(const samsa_storage_log_t *log, const sg_seg_t *seg,
         seg->max_ts < now_ms - c->retention_ms) {
         return true;
     }
-    return c->retention_bytes >= 0 && size_left - seg->size >= c->retention_bytes;
+    return c->retention_bytes >= 0 &&
+           size_left - seg->size >= c->retention_bytes;
 }
 
 static samsa_err_t sg_housekeep(samsa_storage_log_t *log, int64_t now_ms)
@@ -1077,8 +1073,8 @@ static void sg_close(samsa_storage_log_t *log)
     if (clean) {
         char text[128];
         snprintf(text, sizeof(text),
-                 "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
-                 seg->base, seg->size, log->leo, seg->max_ts);
+                 "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n", seg->base,
+                 seg->size, log->leo, seg->max_ts);
         write_small_file(log, SG_CLEAN_FILE, text, false);
     }
     free_log(log);

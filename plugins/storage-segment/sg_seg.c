@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 void sg_seg_path(char *buf, size_t size, const char *dir, int64_t base,
                  const char *ext)
 {
@@ -182,8 +181,8 @@ int64_t sg_seg_lookup_time(const sg_seg_t *seg, int64_t ts)
     return sg_seg_lookup(seg, seg->base + seg->tidx[lo - 1].rel);
 }
 
-static int open_index(samsa_storage_log_t *log, sg_seg_t *seg,
-                      const char *ext, int flags)
+static int open_index(samsa_storage_log_t *log, sg_seg_t *seg, const char *ext,
+                      int flags)
 {
     char path[4096];
     sg_seg_path(path, sizeof(path), log->path, seg->base, ext);
@@ -286,30 +285,28 @@ int sg_read_header(int fd, int64_t pos, int64_t limit, sb_info_t *b)
 }
 
 /* Read the index files of an inactive segment; false when damaged. */
-static bool load_index(samsa_storage_log_t *log, sg_seg_t *seg,
-                       sg_seg_t *tmp, int64_t size)
+static bool load_index(samsa_storage_log_t *log, sg_seg_t *seg, sg_seg_t *tmp,
+                       int64_t size)
 {
     bool ok = false;
     int ifd = open_index(log, seg, ".index", O_RDONLY);
     int tfd = open_index(log, seg, ".timeindex", O_RDONLY);
     struct stat ist, tst;
     uint8_t *buf = NULL;
-    if (ifd < 0 || tfd < 0 || fstat(ifd, &ist) != 0 ||
-        fstat(tfd, &tst) != 0 || ist.st_size % 8 || tst.st_size % 12) {
+    if (ifd < 0 || tfd < 0 || fstat(ifd, &ist) != 0 || fstat(tfd, &tst) != 0 ||
+        ist.st_size % 8 || tst.st_size % 12) {
         goto out;
     }
     buf = malloc((size_t)(ist.st_size + tst.st_size) + 1);
-    if (buf == NULL ||
-        pread(ifd, buf, (size_t)ist.st_size, 0) != ist.st_size ||
-        pread(tfd, buf + ist.st_size, (size_t)tst.st_size, 0) !=
-            tst.st_size) {
+    if (buf == NULL || pread(ifd, buf, (size_t)ist.st_size, 0) != ist.st_size ||
+        pread(tfd, buf + ist.st_size, (size_t)tst.st_size, 0) != tst.st_size) {
         goto out;
     }
     for (off_t i = 0; i < ist.st_size; i += 8) {
         uint32_t rel = sb_get32(buf + i), pos = sb_get32(buf + i + 4);
-        if (pos >= size || (tmp->nidx > 0 &&
-                            (rel <= tmp->idx[tmp->nidx - 1].rel ||
-                             pos <= tmp->idx[tmp->nidx - 1].pos)) ||
+        if (pos >= size ||
+            (tmp->nidx > 0 && (rel <= tmp->idx[tmp->nidx - 1].rel ||
+                               pos <= tmp->idx[tmp->nidx - 1].pos)) ||
             !add_idx(tmp, rel, pos)) {
             goto out;
         }
@@ -334,8 +331,7 @@ out:
 
 /* Header-only scan of bytes [0, size) of an inactive segment into tmp. */
 static samsa_err_t scan_headers(samsa_storage_log_t *log, sg_seg_t *seg,
-                                sg_seg_t *tmp, int64_t size,
-                                int64_t interval)
+                                sg_seg_t *tmp, int64_t size, int64_t interval)
 {
     int64_t pos = 0;
     sb_info_t b;
@@ -402,8 +398,7 @@ samsa_err_t sg_seg_ensure_index(samsa_storage_log_t *log, sg_seg_t *seg)
     return SAMSA_OK;
 }
 
-bool sg_seg_index_sane(samsa_storage_log_t *log, sg_seg_t *seg,
-                       int64_t *max_ts)
+bool sg_seg_index_sane(samsa_storage_log_t *log, sg_seg_t *seg, int64_t *max_ts)
 {
     int ifd = open_index(log, seg, ".index", O_RDONLY);
     int tfd = open_index(log, seg, ".timeindex", O_RDONLY);

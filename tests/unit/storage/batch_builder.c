@@ -118,9 +118,9 @@ size_t tb_build(uint8_t *out, size_t cap, int64_t base, const tb_rec_t *recs,
         const tb_rec_t *r = &recs[i];
         int klen = r->key ? (int)strlen(r->key) : -1;
         int vlen = r->value ? (int)strlen(r->value) : -1;
-        size_t rl = encode_record(tmp, r->ts - recs[0].ts, i,
-                                  (const uint8_t *)r->key, klen,
-                                  (const uint8_t *)r->value, vlen);
+        size_t rl =
+            encode_record(tmp, r->ts - recs[0].ts, i, (const uint8_t *)r->key,
+                          klen, (const uint8_t *)r->value, vlen);
         if (len + rl > cap) {
             return 0;
         }
@@ -172,8 +172,8 @@ bool tb_check(const uint8_t *p, size_t avail, int64_t *base, int64_t *last,
     return true;
 }
 
-bool tb_record(const uint8_t *batch, int index, const uint8_t **key,
-               int *klen, const uint8_t **value, int *vlen, int64_t *offset)
+bool tb_record(const uint8_t *batch, int index, const uint8_t **key, int *klen,
+               const uint8_t **value, int *vlen, int64_t *offset)
 {
     int count = (int)get32(batch + 57);
     const uint8_t *p = batch + 61;

@@ -34,7 +34,7 @@ bool tb_check(const uint8_t *p, size_t avail, int64_t *base, int64_t *last,
               size_t *size);
 
 /** Walk a record of an uncompressed batch: the i-th record's key/value. */
-bool tb_record(const uint8_t *batch, int index, const uint8_t **key,
-               int *klen, const uint8_t **value, int *vlen, int64_t *offset);
+bool tb_record(const uint8_t *batch, int index, const uint8_t **key, int *klen,
+               const uint8_t **value, int *vlen, int64_t *offset);
 
 #endif

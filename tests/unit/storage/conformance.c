@@ -170,8 +170,8 @@ size_t sc_append_fill(const samsa_storage_ops_t *ops, samsa_storage_log_t *log,
     static __thread uint8_t buf[1 << 20];
     samsa_log_offsets_t o;
     ops->offsets(log, &o);
-    size_t len = tb_build_fill(buf, sizeof(buf), o.log_end_offset, n,
-                               value_size, ts);
+    size_t len =
+        tb_build_fill(buf, sizeof(buf), o.log_end_offset, n, value_size, ts);
     assert_true(len > 0);
     assert_int_equal(ops->append(log, buf, len), SAMSA_OK);
     return len;
@@ -225,9 +225,9 @@ int sc_verify_all(const samsa_storage_ops_t *ops, samsa_storage_log_t *log,
     int64_t at = from;
     while (at < o.log_end_offset) {
         samsa_storage_read_t rd;
-        assert_int_equal(ops->read(log, at, -1, 32 << 20, SAMSA_READ_MIN_ONE,
-                                   &rd),
-                         SAMSA_OK);
+        assert_int_equal(
+            ops->read(log, at, -1, 32 << 20, SAMSA_READ_MIN_ONE, &rd),
+            SAMSA_OK);
         if (rd.total_bytes == 0) {
             ops->read_release(log, &rd);
             break;
@@ -376,8 +376,8 @@ static void read_respects_high_watermark_and_max_bytes(void **state)
     assert_int_equal(fx->ops->read(fx->log, 0, -1, 10, 0, &rd), SAMSA_OK);
     assert_int_equal(rd.total_bytes, 0);
     fx->ops->read_release(fx->log, &rd);
-    assert_int_equal(
-        fx->ops->read(fx->log, 0, -1, 10, SAMSA_READ_MIN_ONE, &rd), SAMSA_OK);
+    assert_int_equal(fx->ops->read(fx->log, 0, -1, 10, SAMSA_READ_MIN_ONE, &rd),
+                     SAMSA_OK);
     assert_int_equal(rd.next_offset, 1);
     assert_true(rd.total_bytes > 10);
     fx->ops->read_release(fx->log, &rd);
@@ -396,8 +396,8 @@ static void append_rejects_gaps_and_bad_framing(void **state)
                                before.log_end_offset + 5, 2, 10, 0);
     assert_int_equal(fx->ops->append(fx->log, fx->buf, len),
                      SAMSA_ERR_INVALID_REQUEST);
-    len = tb_build_fill(fx->buf, sizeof(fx->buf), before.log_end_offset, 2,
-                        10, 0);
+    len = tb_build_fill(fx->buf, sizeof(fx->buf), before.log_end_offset, 2, 10,
+                        0);
     assert_int_equal(fx->ops->append(fx->log, fx->buf, len - 3),
                      SAMSA_ERR_CORRUPT_MESSAGE);
     fx->buf[16] = 1; /* magic */
@@ -461,9 +461,9 @@ static void retention_by_size_drops_oldest(void **state)
     assert_true(o.size_bytes >= 16384 - 4096);
     assert_int_equal(o.log_end_offset, leo);
     samsa_storage_read_t rd;
-    assert_int_equal(fx->ops->read(fx->log, o.log_start_offset - 1, -1, 1000,
-                                   0, &rd),
-                     SAMSA_ERR_OFFSET_OUT_OF_RANGE);
+    assert_int_equal(
+        fx->ops->read(fx->log, o.log_start_offset - 1, -1, 1000, 0, &rd),
+        SAMSA_ERR_OFFSET_OUT_OF_RANGE);
     expect_read_at(fx, o.log_start_offset);
     sc_verify_all(fx->ops, fx->log, o.log_start_offset);
 }
@@ -561,8 +561,7 @@ static void offset_for_time_finds_first_record_at_or_after(void **state)
             SAMSA_OK);
         assert_int_equal(off, 3 * (k + 1));
     }
-    assert_int_equal(fx->ops->offset_for_time(fx->log, 0, &off, &ts),
-                     SAMSA_OK);
+    assert_int_equal(fx->ops->offset_for_time(fx->log, 0, &off, &ts), SAMSA_OK);
     assert_int_equal(off, 0);
     assert_int_equal(fx->ops->offset_for_time(fx->log, 999999, &off, &ts),
                      SAMSA_ERR_NOT_FOUND);
@@ -616,8 +615,7 @@ static void compaction_keeps_latest_value_per_key(void **state)
 
     /* Read everything back and check survivors below offset 200. */
     samsa_storage_read_t rd;
-    assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd),
-                     SAMSA_OK);
+    assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd), SAMSA_OK);
     uint8_t *buf = malloc((size_t)rd.total_bytes);
     sc_copy_read(&rd, buf);
     int seen[10] = {0};
@@ -740,8 +738,8 @@ static void reopen_keeps_every_batch(void **state)
     fx->ops->close(fx->log);
     fx->log = NULL;
     char err[256];
-    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg,
-                                   &fx->log, err, sizeof(err)),
+    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg, &fx->log,
+                                   err, sizeof(err)),
                      SAMSA_OK);
     samsa_log_offsets_t o = offs(fx);
     assert_int_equal(o.log_end_offset, leo);
@@ -760,8 +758,8 @@ static void remove_deletes_the_log(void **state)
     assert_int_equal(fx->ops->remove(fx->log), SAMSA_OK);
     fx->log = NULL;
     char err[256];
-    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg,
-                                   &fx->log, err, sizeof(err)),
+    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg, &fx->log,
+                                   err, sizeof(err)),
                      SAMSA_OK);
     assert_int_equal(offs(fx).log_end_offset, 0);
 }
@@ -791,7 +789,6 @@ int sc_run(const char *so_path, const sc_caps_t *caps)
         SC_CASE(reopen_keeps_every_batch),
         SC_CASE(remove_deletes_the_log),
     };
-    return _cmocka_run_group_tests(so_path, table,
-                                   sizeof(table) / sizeof(table[0]), NULL,
-                                   NULL);
+    return _cmocka_run_group_tests(
+        so_path, table, sizeof(table) / sizeof(table[0]), NULL, NULL);
 }

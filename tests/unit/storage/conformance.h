@@ -16,8 +16,8 @@
 #include <samsa/storage.h>
 
 typedef struct sc_caps {
-    bool persistent;    /* data survives close()/open() */
-    bool segmented;     /* segment.bytes makes segment_count grow */
+    bool persistent; /* data survives close()/open() */
+    bool segmented;  /* segment.bytes makes segment_count grow */
 } sc_caps_t;
 
 /** Loaded engine plus the fixture state the cases share. */

@@ -40,8 +40,8 @@ typedef struct sfx {
 static void open_log(sfx_t *fx)
 {
     char err[256] = "";
-    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg,
-                                   &fx->log, err, sizeof(err)),
+    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg, &fx->log,
+                                   err, sizeof(err)),
                      SAMSA_OK);
 }
 
@@ -221,12 +221,12 @@ static void missing_or_damaged_index_is_rebuilt(void **state)
         uint8_t buf[8192];
         int64_t base, lastoff;
         size_t size;
-        assert_int_equal(fx->ops->read(fx->log, off, -1, 4000,
-                                       SAMSA_READ_MIN_ONE, &rd),
-                         SAMSA_OK);
+        assert_int_equal(
+            fx->ops->read(fx->log, off, -1, 4000, SAMSA_READ_MIN_ONE, &rd),
+            SAMSA_OK);
         sc_copy_read(&rd, buf);
-        assert_true(tb_check(buf, (size_t)rd.total_bytes, &base, &lastoff,
-                             &size));
+        assert_true(
+            tb_check(buf, (size_t)rd.total_bytes, &base, &lastoff, &size));
         assert_true(base <= off && off <= lastoff);
         fx->ops->read_release(fx->log, &rd);
     }
@@ -366,8 +366,8 @@ static void full_disk_fails_append_and_leaves_nothing_visible(void **state)
     signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
     uint8_t buf[4096];
-    size_t len = tb_build_fill(buf, sizeof(buf), before.log_end_offset, 3,
-                               300, 0);
+    size_t len =
+        tb_build_fill(buf, sizeof(buf), before.log_end_offset, 3, 300, 0);
     samsa_err_t err = fx->ops->append(fx->log, buf, len);
     setrlimit(RLIMIT_FSIZE, &old);
     assert_int_equal(err, SAMSA_ERR_KAFKA_STORAGE_ERROR);
@@ -415,11 +415,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(missing_or_damaged_index_is_rebuilt,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
-            sigkill_mid_append_keeps_every_acknowledged_batch, setup,
-            teardown),
+            sigkill_mid_append_keeps_every_acknowledged_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(
-            full_disk_fails_append_and_leaves_nothing_visible, setup,
-            teardown),
+            full_disk_fails_append_and_leaves_nothing_visible, setup, teardown),
         cmocka_unit_test_setup_teardown(
             start_offset_survives_restart_atomically, setup, teardown),
     };
