@@ -1,0 +1,310 @@
+/* samsad's configuration: defaults, samsa.yaml, flags overriding YAML. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config/broker.h"
+
+typedef struct fx {
+    char root[256];     /* temp dir */
+    char conf[300];     /* root/conf.d (empty) */
+    char errbuf[1024];
+    samsa_broker_config_t cfg;
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+
+    snprintf(f->root, sizeof(f->root), "/tmp/samsa-cfg-XXXXXX");
+    if (mkdtemp(f->root) == NULL) {
+        return -1;
+    }
+    snprintf(f->conf, sizeof(f->conf), "%s/conf.d", f->root);
+    mkdir(f->conf, 0700);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    char cmd[300];
+
+    samsa_broker_config_free(&f->cfg);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    free(f);
+    return 0;
+}
+
+static void write_yaml(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Run the loader with "--conf-dir <tmp>/conf.d" plus @p extra args. */
+static samsa_err_t run(fx_t *f, int n, const char *const *extra)
+{
+    char *argv[16];
+    int argc = 0;
+
+    argv[argc++] = "samsad";
+    argv[argc++] = "--conf-dir";
+    argv[argc++] = f->conf;
+    for (int i = 0; i < n; i++) {
+        argv[argc++] = (char *)extra[i];
+    }
+    argv[argc] = NULL;
+    return samsa_broker_config_load(argc, argv, &f->cfg, f->errbuf,
+                                    sizeof(f->errbuf));
+}
+
+static void defaults_give_the_embedded_single_node(void **state)
+{
+    fx_t *f = *state;
+    char cwd[512], want[600];
+
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_int_equal(f->cfg.action, SAMSA_BROKER_RUN);
+    assert_null(f->cfg.config_file);
+    assert_int_equal(f->cfg.listener_count, 1);
+    assert_string_equal(f->cfg.listeners[0].host, "127.0.0.1");
+    assert_int_equal(f->cfg.listeners[0].port, 9092);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(want, sizeof(want), "%s/data", cwd);
+    assert_string_equal(f->cfg.data_dir, want);
+    assert_string_equal(f->cfg.conf_dir, f->conf);
+    assert_non_null(f->cfg.plugin_dir);
+    assert_int_equal(f->cfg.node_id, 1);
+    assert_int_equal(f->cfg.log_level, 3);
+    assert_true(f->cfg.auto_create_topics);
+    assert_int_equal(f->cfg.num_partitions, 1);
+    assert_int_equal(f->cfg.socket_request_max_bytes, 104857600);
+    assert_int_equal(f->cfg.log_segment_bytes, 1073741824);
+    assert_int_equal(f->cfg.log_retention_bytes, -1);
+    assert_string_equal(f->cfg.log_cleanup_policy, "delete");
+    assert_null(f->cfg.cluster_id);
+}
+
+static void samsa_yaml_in_conf_dir_sets_values(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "listeners: [\"0.0.0.0:19092\", \"[::1]:19093\"]\n"
+                     "data_dir: /var/tmp/samsa-x\n"
+                     "node_id: 7\n"
+                     "log_level: debug\n"
+                     "auto_create_topics: false\n"
+                     "num_partitions: 3\n"
+                     "log_retention_ms: -1\n"
+                     "log_cleanup_policy: compact\n"
+                     "cluster_id: abc\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_string_equal(f->cfg.config_file, path);
+    assert_int_equal(f->cfg.listener_count, 2);
+    assert_string_equal(f->cfg.listeners[0].host, "0.0.0.0");
+    assert_string_equal(f->cfg.listeners[1].host, "::1");
+    assert_int_equal(f->cfg.listeners[1].port, 19093);
+    assert_string_equal(f->cfg.data_dir, "/var/tmp/samsa-x");
+    assert_int_equal(f->cfg.node_id, 7);
+    assert_int_equal(f->cfg.log_level, 4);
+    assert_false(f->cfg.auto_create_topics);
+    assert_int_equal(f->cfg.num_partitions, 3);
+    assert_int_equal(f->cfg.log_retention_ms, -1);
+    assert_string_equal(f->cfg.log_cleanup_policy, "compact");
+    assert_string_equal(f->cfg.cluster_id, "abc");
+}
+
+static void samsa_yaml_beside_conf_dir_is_found(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->root);
+    write_yaml(path, "node_id: 9\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_int_equal(f->cfg.node_id, 9);
+    assert_non_null(strstr(f->cfg.config_file, "conf.d/../samsa.yaml"));
+}
+
+static void flags_win_over_yaml(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+    const char *args[] = {"--listen",   "127.0.0.1:1111", "--listen=[::1]:2222",
+                          "--data-dir", "/tmp/d2",        "--plugin-dir=/tmp/p2",
+                          "--config",   path};
+
+    snprintf(path, sizeof(path), "%s/other.yaml", f->root);
+    write_yaml(path, "listeners: [\"0.0.0.0:9999\"]\n"
+                     "data_dir: /tmp/d1\n"
+                     "plugin_dir: /tmp/p1\n"
+                     "conf_dir: /tmp/c1\n");
+    assert_int_equal(run(f, 8, args), SAMSA_OK);
+    assert_int_equal(f->cfg.listener_count, 2);
+    assert_int_equal(f->cfg.listeners[0].port, 1111);
+    assert_string_equal(f->cfg.listeners[1].host, "::1");
+    assert_string_equal(f->cfg.data_dir, "/tmp/d2");
+    assert_string_equal(f->cfg.plugin_dir, "/tmp/p2");
+    assert_string_equal(f->cfg.conf_dir, f->conf); /* --conf-dir given */
+    assert_string_equal(f->cfg.config_file, path);
+}
+
+static void yaml_conf_dir_applies_without_the_flag(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+    samsa_broker_config_t cfg;
+    char *argv[] = {"samsad", "--config", path, NULL};
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/x.yaml", f->root);
+    write_yaml(path, "conf_dir: /tmp/c1\n");
+    assert_int_equal(samsa_broker_config_load(3, argv, &cfg, f->errbuf,
+                                              sizeof(f->errbuf)),
+                     SAMSA_OK);
+    assert_string_equal(cfg.conf_dir, "/tmp/c1");
+    samsa_broker_config_free(&cfg);
+}
+
+static void expect_yaml_error(fx_t *f, const char *yaml, unsigned line,
+                              const char *want)
+{
+    char path[400], prefix[450];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, yaml);
+    assert_int_equal(run(f, 0, NULL), SAMSA_ERR_CONFIG);
+    snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
+    if (strncmp(f->errbuf, prefix, strlen(prefix)) != 0 ||
+        strstr(f->errbuf, want) == NULL) {
+        fail_msg("got:  %s\nwant: %s%s", f->errbuf, prefix, want);
+    }
+}
+
+static void unknown_key_is_an_error_with_file_line(void **state)
+{
+    expect_yaml_error(*state, "node_id: 1\nlisten: x\n", 2,
+                      "broker config: unknown option 'listen'; allowed: "
+                      "listeners, data_dir, conf_dir");
+}
+
+static void wrong_type_is_an_error_with_file_line(void **state)
+{
+    expect_yaml_error(*state, "\n\nnum_partitions: many\n", 3,
+                      "option 'num_partitions' expects an int in [1, "
+                      "1000000], got 'many'");
+}
+
+static void duplicate_key_is_an_error_with_file_line(void **state)
+{
+    expect_yaml_error(*state, "node_id: 1\nnode_id: 2\n", 2,
+                      "duplicate key 'node_id' (first set at line 1)");
+}
+
+static void bad_enum_values_are_errors(void **state)
+{
+    fx_t *f = *state;
+
+    expect_yaml_error(f, "log_level: loud\n", 1,
+                      "log_level 'loud' is not one of error, warn, info, "
+                      "debug");
+    samsa_broker_config_free(&f->cfg);
+    expect_yaml_error(f, "listeners: [\"nohost\"]\n", 1,
+                      "listeners entry 'nohost' is not HOST:PORT");
+}
+
+static void usage_errors_are_inval(void **state)
+{
+    fx_t *f = *state;
+    const char *bad_listen[] = {"--listen", "localhost"};
+    const char *unknown[] = {"--frobnicate"};
+    const char *no_value[] = {"--data-dir"};
+    const char *missing[] = {"--config", "/nonexistent/samsa.yaml"};
+
+    assert_int_equal(run(f, 2, bad_listen), SAMSA_ERR_INVAL);
+    assert_string_equal(f->errbuf, "--listen 'localhost' is not HOST:PORT "
+                                   "(e.g. 127.0.0.1:9092, [::1]:9092, "
+                                   "0.0.0.0:9092)");
+    assert_int_equal(run(f, 1, unknown), SAMSA_ERR_INVAL);
+    assert_string_equal(f->errbuf,
+                        "unknown argument '--frobnicate' (try --help)");
+    assert_int_equal(run(f, 1, no_value), SAMSA_ERR_INVAL);
+    assert_string_equal(f->errbuf, "--data-dir needs a value");
+    assert_int_equal(run(f, 2, missing), SAMSA_ERR_IO);
+    assert_string_equal(f->errbuf, "/nonexistent/samsa.yaml: config file not "
+                                   "found (given with --config)");
+}
+
+static void action_flags_are_reported(void **state)
+{
+    fx_t *f = *state;
+    const char *help[] = {"--help"};
+    const char *version[] = {"--version"};
+    const char *check[] = {"--check-config"};
+
+    assert_int_equal(run(f, 1, help), SAMSA_OK);
+    assert_int_equal(f->cfg.action, SAMSA_BROKER_HELP);
+    samsa_broker_config_free(&f->cfg);
+    assert_int_equal(run(f, 1, version), SAMSA_OK);
+    assert_int_equal(f->cfg.action, SAMSA_BROKER_VERSION);
+    samsa_broker_config_free(&f->cfg);
+    assert_int_equal(run(f, 1, check), SAMSA_OK);
+    assert_int_equal(f->cfg.action, SAMSA_BROKER_CHECK_CONFIG);
+    assert_int_equal(f->cfg.listener_count, 1);
+}
+
+static void listener_parser_accepts_v4_v6_and_names(void **state)
+{
+    samsa_listener_t l;
+
+    (void)state;
+    assert_int_equal(samsa_listener_parse("localhost:0", &l), SAMSA_OK);
+    assert_string_equal(l.host, "localhost");
+    assert_int_equal(l.port, 0);
+    free(l.host);
+    assert_int_equal(samsa_listener_parse("[fe80::1]:65535", &l), SAMSA_OK);
+    assert_string_equal(l.host, "fe80::1");
+    free(l.host);
+    assert_int_equal(samsa_listener_parse("::1:9092", &l), SAMSA_ERR_INVAL);
+    assert_int_equal(samsa_listener_parse("h:65536", &l), SAMSA_ERR_INVAL);
+    assert_int_equal(samsa_listener_parse(":9092", &l), SAMSA_ERR_INVAL);
+    assert_int_equal(samsa_listener_parse("h:", &l), SAMSA_ERR_INVAL);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(defaults_give_the_embedded_single_node),
+        T(samsa_yaml_in_conf_dir_sets_values),
+        T(samsa_yaml_beside_conf_dir_is_found),
+        T(flags_win_over_yaml),
+        T(yaml_conf_dir_applies_without_the_flag),
+        T(unknown_key_is_an_error_with_file_line),
+        T(wrong_type_is_an_error_with_file_line),
+        T(duplicate_key_is_an_error_with_file_line),
+        T(bad_enum_values_are_errors),
+        T(usage_errors_are_inval),
+        T(action_flags_are_reported),
+        T(listener_parser_accepts_v4_v6_and_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
