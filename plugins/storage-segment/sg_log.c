@@ -183,7 +183,9 @@ static samsa_err_t list_segments(samsa_storage_log_t *log, int64_t **bases,
         arr[n++] = base;
     }
     closedir(dir);
-    qsort(arr, n, sizeof(*arr), cmp_i64);
+    if (n > 1) {
+        qsort(arr, n, sizeof(*arr), cmp_i64);
+    }
     *bases = arr;
     *count = n;
     return SAMSA_OK;
