@@ -1,0 +1,521 @@
+/*
+ * core/group/persist.c - records of the internal compacted topic
+ * __consumer_offsets, and their replay at start.
+ *
+ * Keys follow Kafka's layout (big-endian, int16-length strings):
+ *   offset: int16 1, group, topic, int32 partition
+ *   group:  int16 2, group
+ * Offset values are Kafka's OffsetCommitValue v3: int16 3, int64 offset,
+ * int32 leader epoch, string metadata, int64 commit timestamp.
+ * Group values are Samsa's own (members are not kept: after a restart
+ * members rejoin): int16 100, nullable string protocol type, int32
+ * generation, int8 was-empty, int64 state timestamp.
+ * A null value is a tombstone; compaction keeps the latest per key.
+ */
+#include "group/group_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record/builder.h"
+#include "record/records.h"
+
+#define KEY_OFFSET 1
+#define KEY_GROUP 2
+#define VALUE_OFFSET 3
+#define VALUE_GROUP 100
+#define READ_CHUNK (1 << 20)
+
+/* ---------------------------------------------------------------------- */
+/* Encoding                                                               */
+/* ---------------------------------------------------------------------- */
+
+typedef struct wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} wbuf_t;
+
+static uint8_t *wb_room(wbuf_t *b, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n) {
+            cap *= 2;
+        }
+        uint8_t *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = true;
+            return NULL;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    uint8_t *at = b->p + b->len;
+    b->len += n;
+    return at;
+}
+
+static void wb_i16(wbuf_t *b, int16_t v)
+{
+    uint8_t *p = wb_room(b, 2);
+    if (p) {
+        samsa_put_be16(p, (uint16_t)v);
+    }
+}
+
+static void wb_i32(wbuf_t *b, int32_t v)
+{
+    uint8_t *p = wb_room(b, 4);
+    if (p) {
+        samsa_put_be32(p, (uint32_t)v);
+    }
+}
+
+static void wb_i64(wbuf_t *b, int64_t v)
+{
+    uint8_t *p = wb_room(b, 8);
+    if (p) {
+        samsa_put_be64(p, (uint64_t)v);
+    }
+}
+
+static void wb_str(wbuf_t *b, const char *s)
+{
+    if (!s) {
+        wb_i16(b, -1);
+        return;
+    }
+    size_t n = strlen(s);
+    if (n > INT16_MAX) {
+        n = INT16_MAX; /* ids and metadata are bounded well below this */
+    }
+    wb_i16(b, (int16_t)n);
+    uint8_t *p = wb_room(b, n);
+    if (p) {
+        memcpy(p, s, n);
+    }
+}
+
+/* Reader over one key or value. */
+typedef struct rbuf {
+    const uint8_t *p;
+    size_t len, at;
+    bool bad;
+} rbuf_t;
+
+static bool rb_need(rbuf_t *r, size_t n)
+{
+    if (r->bad || r->len - r->at < n) {
+        r->bad = true;
+        return false;
+    }
+    return true;
+}
+
+static int16_t rb_i16(rbuf_t *r)
+{
+    if (!rb_need(r, 2)) {
+        return 0;
+    }
+    r->at += 2;
+    return (int16_t)samsa_be16(r->p + r->at - 2);
+}
+
+static int32_t rb_i32(rbuf_t *r)
+{
+    if (!rb_need(r, 4)) {
+        return 0;
+    }
+    r->at += 4;
+    return (int32_t)samsa_be32(r->p + r->at - 4);
+}
+
+static int64_t rb_i64(rbuf_t *r)
+{
+    if (!rb_need(r, 8)) {
+        return 0;
+    }
+    r->at += 8;
+    return (int64_t)samsa_be64(r->p + r->at - 8);
+}
+
+/* malloc'd string, or NULL for a null string (bad set on errors). */
+static char *rb_str(rbuf_t *r)
+{
+    int16_t n = rb_i16(r);
+    if (r->bad || n < 0 || !rb_need(r, (size_t)n)) {
+        if (n < -1) {
+            r->bad = true;
+        }
+        return NULL;
+    }
+    char *s = malloc((size_t)n + 1);
+    if (!s) {
+        r->bad = true;
+        return NULL;
+    }
+    memcpy(s, r->p + r->at, (size_t)n);
+    s[n] = '\0';
+    r->at += (size_t)n;
+    return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                */
+/* ---------------------------------------------------------------------- */
+
+static samsa_err_t append_batch(samsa_group_coordinator_t *gc,
+                                const char *group_id,
+                                samsa_batch_builder_t *bb)
+{
+    uint8_t *batch;
+    size_t len;
+    samsa_err_t err = samsa_batch_builder_finish(bb, &batch, &len);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    samsa_partition_t *part = samsa_topic_partition(
+        gc->otopic, samsa_group_partition_for(gc, group_id));
+    int64_t base;
+    err = part ? samsa_partition_append(part, batch, len, -1, &base)
+               : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    free(batch);
+    return err;
+}
+
+static void offset_key(wbuf_t *k, const char *group, const char *topic,
+                       int32_t partition)
+{
+    k->len = 0;
+    wb_i16(k, KEY_OFFSET);
+    wb_str(k, group);
+    wb_str(k, topic);
+    wb_i32(k, partition);
+}
+
+samsa_err_t persist_offsets(samsa_group_coordinator_t *gc, const group_t *g,
+                            const offset_ent_t *const *ents,
+                            const char *const *tomb_topics,
+                            const int32_t *tomb_parts, size_t nents,
+                            size_t ntombs)
+{
+    if (!gc->otopic || nents + ntombs == 0) {
+        return SAMSA_OK;
+    }
+    samsa_batch_builder_t bb;
+    samsa_batch_builder_init(&bb);
+    wbuf_t k = {0}, v = {0};
+    int64_t now = gc_wall_ms();
+    samsa_err_t err = SAMSA_OK;
+    for (size_t i = 0; err == SAMSA_OK && i < nents; i++) {
+        const offset_ent_t *o = ents[i];
+        offset_key(&k, g->id, o->topic, o->partition);
+        v.len = 0;
+        wb_i16(&v, VALUE_OFFSET);
+        wb_i64(&v, o->offset);
+        wb_i32(&v, o->leader_epoch);
+        wb_str(&v, o->metadata);
+        wb_i64(&v, o->commit_ts);
+        err = k.oom || v.oom ? SAMSA_ERR_NOMEM
+                             : samsa_batch_builder_add(
+                                   &bb, now, k.p, (int32_t)k.len, v.p,
+                                   (int32_t)v.len, NULL, 0);
+    }
+    for (size_t i = 0; err == SAMSA_OK && i < ntombs; i++) {
+        offset_key(&k, g->id, tomb_topics[i], tomb_parts[i]);
+        err = k.oom ? SAMSA_ERR_NOMEM
+                    : samsa_batch_builder_add(&bb, now, k.p, (int32_t)k.len,
+                                              NULL, -1, NULL, 0);
+    }
+    if (err == SAMSA_OK) {
+        err = append_batch(gc, g->id, &bb);
+    }
+    samsa_batch_builder_free(&bb);
+    free(k.p);
+    free(v.p);
+    return err;
+}
+
+samsa_err_t persist_group(samsa_group_coordinator_t *gc, const group_t *g,
+                          bool tombstone)
+{
+    if (!gc->otopic) {
+        return SAMSA_OK;
+    }
+    wbuf_t k = {0}, v = {0};
+    wb_i16(&k, KEY_GROUP);
+    wb_str(&k, g->id);
+    if (!tombstone) {
+        wb_i16(&v, VALUE_GROUP);
+        wb_str(&v, g->protocol_type);
+        wb_i32(&v, g->generation);
+        uint8_t *e = wb_room(&v, 1);
+        if (e) {
+            *e = g->state == GS_EMPTY;
+        }
+        wb_i64(&v, g->state_ts);
+    }
+    samsa_batch_builder_t bb;
+    samsa_batch_builder_init(&bb);
+    samsa_err_t err = k.oom || v.oom ? SAMSA_ERR_NOMEM : SAMSA_OK;
+    if (err == SAMSA_OK) {
+        err = samsa_batch_builder_add(&bb, gc_wall_ms(), k.p, (int32_t)k.len,
+                                      tombstone ? NULL : v.p,
+                                      tombstone ? -1 : (int32_t)v.len, NULL,
+                                      0);
+    }
+    if (err == SAMSA_OK) {
+        err = append_batch(gc, g->id, &bb);
+    }
+    samsa_batch_builder_free(&bb);
+    free(k.p);
+    free(v.p);
+    return err;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Start: create the topic                                                */
+/* ---------------------------------------------------------------------- */
+
+samsa_err_t persist_init(samsa_group_coordinator_t *gc, char *errbuf,
+                         size_t errlen)
+{
+    samsa_logmgr_t *mgr = gc->opts.logmgr;
+    if (!mgr) {
+        return SAMSA_OK;
+    }
+    gc->otopic = samsa_logmgr_topic_get(mgr, SAMSA_OFFSETS_TOPIC);
+    if (!gc->otopic) {
+        samsa_tcfg_t cfg = {0};
+        samsa_err_t err = samsa_tcfg_set(&cfg, "cleanup.policy", "compact");
+        if (err == SAMSA_OK && gc->opts.offsets_topic_engine) {
+            err = samsa_tcfg_set(&cfg, "samsa.storage.engine",
+                                 gc->opts.offsets_topic_engine);
+        }
+        if (err == SAMSA_OK) {
+            err = samsa_logmgr_create_topic(
+                mgr, SAMSA_OFFSETS_TOPIC, gc->opts.offsets_topic_partitions,
+                &cfg, false, errbuf, errlen);
+        }
+        samsa_tcfg_free(&cfg);
+        if (err != SAMSA_OK && err != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
+            return err;
+        }
+        gc->otopic = samsa_logmgr_topic_get(mgr, SAMSA_OFFSETS_TOPIC);
+        if (!gc->otopic) {
+            snprintf(errbuf, errlen, "%s vanished after creation",
+                     SAMSA_OFFSETS_TOPIC);
+            return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        }
+    }
+    /* An existing topic decides the partition count: groups must map to
+     * the partitions their records are in. */
+    gc->opts.offsets_topic_partitions = gc->otopic->partition_count;
+    return SAMSA_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Replay                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static group_t *replay_group(samsa_group_coordinator_t *gc, const char *id)
+{
+    group_t *g = group_find(gc, id);
+    return g ? g : group_create(gc, id);
+}
+
+static samsa_err_t replay_offset(samsa_group_coordinator_t *gc, rbuf_t *k,
+                                 const samsa_record_t *rec)
+{
+    char *group = rb_str(k), *topic = rb_str(k);
+    int32_t partition = rb_i32(k);
+    samsa_err_t err = SAMSA_OK;
+    if (k->bad || !group || !topic) {
+        goto out; /* not ours to understand: skip */
+    }
+    group_t *g = group_find(gc, group);
+    if (!rec->value) {
+        offset_ent_t *o = g ? offset_find(g, topic, partition) : NULL;
+        if (o) {
+            offset_remove(g, o);
+        }
+        goto out;
+    }
+    rbuf_t v = {rec->value, (size_t)rec->value_len, 0, false};
+    int16_t ver = rb_i16(&v);
+    int64_t offset = rb_i64(&v);
+    int32_t epoch = ver >= 3 ? rb_i32(&v) : -1;
+    char *md = rb_str(&v);
+    int64_t ts = rb_i64(&v);
+    if (!v.bad && ver >= 1 && ver <= 3 && (g = replay_group(gc, group))) {
+        err = offset_set(g, topic, partition, offset, epoch, md, ts);
+    }
+    free(md);
+out:
+    free(group);
+    free(topic);
+    return err;
+}
+
+static void replay_group_record(samsa_group_coordinator_t *gc, rbuf_t *k,
+                                const samsa_record_t *rec)
+{
+    char *id = rb_str(k);
+    if (k->bad || !id) {
+        free(id);
+        return;
+    }
+    group_t *g = group_find(gc, id);
+    if (!rec->value) {
+        if (g) {
+            group_remove(gc, g);
+        }
+        free(id);
+        return;
+    }
+    rbuf_t v = {rec->value, (size_t)rec->value_len, 0, false};
+    int16_t ver = rb_i16(&v);
+    char *ptype = rb_str(&v);
+    int32_t gen = rb_i32(&v);
+    bool was_empty = rb_need(&v, 1) && v.p[v.at++] != 0;
+    int64_t ts = rb_i64(&v);
+    if (!v.bad && ver == VALUE_GROUP && (g = replay_group(gc, id))) {
+        free(g->protocol_type);
+        g->protocol_type = ptype;
+        ptype = NULL;
+        g->generation = gen;
+        /* Members are gone after a restart: the group is Empty from now,
+         * or from when it really became empty. */
+        g->state_ts = was_empty ? ts : gc_wall_ms();
+    }
+    free(ptype);
+    free(id);
+}
+
+static samsa_err_t replay_batches(samsa_group_coordinator_t *gc,
+                                  const uint8_t *buf, size_t len)
+{
+    samsa_batch_iter_t bi;
+    samsa_batch_iter_init(&bi, buf, len);
+    const uint8_t *batch;
+    samsa_batch_hdr_t h;
+    samsa_err_t err;
+    while ((err = samsa_batch_iter_next(&bi, &batch, &h)) == SAMSA_OK) {
+        samsa_record_iter_t ri;
+        if (h.attributes & SAMSA_BATCH_ATTR_CONTROL ||
+            samsa_record_iter_init(&ri, batch, samsa_batch_size(&h)) !=
+                SAMSA_OK) {
+            continue; /* markers; compressed batches are never written */
+        }
+        samsa_record_t rec;
+        while ((err = samsa_record_iter_next(&ri, &rec)) == SAMSA_OK) {
+            if (!rec.key) {
+                continue;
+            }
+            rbuf_t k = {rec.key, (size_t)rec.key_len, 0, false};
+            int16_t kv = rb_i16(&k);
+            if (kv == 0 || kv == KEY_OFFSET) {
+                err = replay_offset(gc, &k, &rec);
+            } else if (kv == KEY_GROUP) {
+                replay_group_record(gc, &k, &rec);
+            }
+            if (err != SAMSA_OK) {
+                return err;
+            }
+        }
+        if (err != SAMSA_ERR_NOT_FOUND) {
+            return err;
+        }
+    }
+    return err == SAMSA_ERR_NOT_FOUND ? SAMSA_OK : err;
+}
+
+/* Gather a read's slices (file ranges or buffers) into one buffer. */
+static samsa_err_t gather(const samsa_storage_read_t *rd, uint8_t **out,
+                          size_t *len)
+{
+    uint8_t *buf = malloc(rd->total_bytes > 0 ? (size_t)rd->total_bytes : 1);
+    if (!buf) {
+        return SAMSA_ERR_NOMEM;
+    }
+    size_t at = 0;
+    for (uint32_t i = 0; i < rd->slice_count; i++) {
+        const samsa_slice_t *s = &rd->slices[i];
+        if (s->fd < 0) {
+            memcpy(buf + at, s->buf, (size_t)s->len);
+            at += (size_t)s->len;
+            continue;
+        }
+        int64_t done = 0;
+        while (done < s->len) {
+            ssize_t n = pread(s->fd, buf + at, (size_t)(s->len - done),
+                              s->pos + done);
+            if (n <= 0) {
+                free(buf);
+                return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+            }
+            done += n;
+            at += (size_t)n;
+        }
+    }
+    *out = buf;
+    *len = at;
+    return SAMSA_OK;
+}
+
+static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
+                                    samsa_partition_t *part)
+{
+    int64_t hw = samsa_partition_hw(part);
+    int64_t offset = atomic_load(&part->log_start_offset);
+    while (offset < hw) {
+        samsa_storage_read_t rd;
+        memset(&rd, 0, sizeof(rd));
+        rd.hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_storage_read_t);
+        samsa_err_t err = part->ops->read(part->log, offset, hw, READ_CHUNK,
+                                          SAMSA_READ_MIN_ONE, &rd);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        err = gather(&rd, &buf, &len);
+        int64_t next = rd.next_offset;
+        part->ops->read_release(part->log, &rd);
+        if (err == SAMSA_OK) {
+            err = replay_batches(gc, buf, len);
+        }
+        free(buf);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+        if (next <= offset) {
+            break; /* no progress: nothing more is readable */
+        }
+        offset = next;
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t persist_replay(samsa_group_coordinator_t *gc, char *errbuf,
+                           size_t errlen)
+{
+    if (!gc->otopic) {
+        return SAMSA_OK;
+    }
+    for (int32_t i = 0; i < gc->otopic->partition_count; i++) {
+        samsa_partition_t *part = samsa_topic_partition(gc->otopic, i);
+        samsa_err_t err = part ? replay_partition(gc, part) : SAMSA_OK;
+        if (err != SAMSA_OK) {
+            snprintf(errbuf, errlen, "cannot load %s-%d: error %d",
+                     SAMSA_OFFSETS_TOPIC, (int)i, (int)err);
+            return err;
+        }
+    }
+    /* Groups only holding a tombstoned history are gone; groups holding
+     * just a metadata record stay (Empty), like Kafka's. */
+    return SAMSA_OK;
+}
