@@ -96,7 +96,7 @@ cmd_test() {
     fi
     if [ -x "$ROOT/tests/fuzz/run.sh" ]; then
         log "fuzzing the request decoder (bounded)"
-        FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$ROOT/tests/fuzz/run.sh"
+        "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS:-30}"
     fi
     if [ -x "$ROOT/tests/integration/run.sh" ]; then
         log "integration tests with real clients"

@@ -10,29 +10,29 @@
  */
 #include "broker/handlers.h"
 
-static const samsa_api_handler_t table[SAMSA_API_KEY_COUNT] = {
-    [SAMSA_API_KEY_PRODUCE] = {0, 3, 9, samsa_handle_produce},
-    [SAMSA_API_KEY_FETCH] = {1, 4, 12, samsa_handle_fetch},
-    [SAMSA_API_KEY_LIST_OFFSETS] = {2, 1, 6, samsa_handle_list_offsets},
-    [SAMSA_API_KEY_METADATA] = {3, 0, 12, samsa_handle_metadata},
-    [SAMSA_API_KEY_API_VERSIONS] = {18, 0, 3, samsa_handle_api_versions},
-    [SAMSA_API_KEY_CREATE_TOPICS] = {19, 0, 7, samsa_handle_create_topics},
-    [SAMSA_API_KEY_DELETE_TOPICS] = {20, 0, 6, samsa_handle_delete_topics},
-    [SAMSA_API_KEY_DELETE_RECORDS] = {21, 0, 2, samsa_handle_delete_records},
-    [SAMSA_API_KEY_DESCRIBE_CONFIGS] = {32, 0, 4,
+static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
+    [SAMSA_API_PRODUCE] = {0, 3, 9, samsa_handle_produce},
+    [SAMSA_API_FETCH] = {1, 4, 12, samsa_handle_fetch},
+    [SAMSA_API_LIST_OFFSETS] = {2, 1, 6, samsa_handle_list_offsets},
+    [SAMSA_API_METADATA] = {3, 0, 12, samsa_handle_metadata},
+    [SAMSA_API_API_VERSIONS] = {18, 0, 3, samsa_handle_api_versions},
+    [SAMSA_API_CREATE_TOPICS] = {19, 0, 7, samsa_handle_create_topics},
+    [SAMSA_API_DELETE_TOPICS] = {20, 0, 6, samsa_handle_delete_topics},
+    [SAMSA_API_DELETE_RECORDS] = {21, 0, 2, samsa_handle_delete_records},
+    [SAMSA_API_DESCRIBE_CONFIGS] = {32, 0, 4,
                                         samsa_handle_describe_configs},
-    [SAMSA_API_KEY_ALTER_CONFIGS] = {33, 0, 2, samsa_handle_alter_configs},
-    [SAMSA_API_KEY_CREATE_PARTITIONS] = {37, 0, 3,
+    [SAMSA_API_ALTER_CONFIGS] = {33, 0, 2, samsa_handle_alter_configs},
+    [SAMSA_API_CREATE_PARTITIONS] = {37, 0, 3,
                                          samsa_handle_create_partitions},
-    [SAMSA_API_KEY_INCREMENTAL_ALTER_CONFIGS] =
+    [SAMSA_API_INCREMENTAL_ALTER_CONFIGS] =
         {44, 0, 1, samsa_handle_incremental_alter_configs},
-    [SAMSA_API_KEY_DESCRIBE_CLUSTER] = {60, 0, 1,
+    [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1,
                                         samsa_handle_describe_cluster},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)
 {
-    if (api_key < 0 || api_key >= SAMSA_API_KEY_COUNT ||
+    if (api_key < 0 || api_key >= SAMSA_API_COUNT ||
         !table[api_key].handler) {
         return NULL;
     }
@@ -41,5 +41,5 @@ const samsa_api_handler_t *samsa_broker_api(int16_t api_key)
 
 int16_t samsa_broker_api_count(void)
 {
-    return SAMSA_API_KEY_COUNT;
+    return SAMSA_API_COUNT;
 }

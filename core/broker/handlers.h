@@ -7,7 +7,6 @@
 #define SAMSA_BROKER_HANDLERS_H
 
 #include "broker/request.h"
-#include "protocol/api_keys.h"
 #include "protocol/generated/messages.h"
 
 void samsa_handle_api_versions(samsa_req_t *req);

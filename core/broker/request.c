@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "broker/handlers.h"
-#include "protocol/api_keys.h"
 #include "protocol/generated/messages.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -129,13 +128,13 @@ void samsa_req_close(samsa_req_t *req)
  */
 static void answer_unknown_api_versions(samsa_req_t *req)
 {
-    const samsa_api_handler_t *h = samsa_broker_api(SAMSA_API_KEY_API_VERSIONS);
+    const samsa_api_handler_t *h = samsa_broker_api(SAMSA_API_API_VERSIONS);
     samsa_ApiVersionsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_ApiVersionsResponse_init(resp);
     resp->ErrorCode = SAMSA_ERR_UNSUPPORTED_VERSION;
     SAMSA_REQ_ARRAY(req, resp->ApiKeys, 1);
     samsa_ApiVersionsResponse_ApiVersion_init(&resp->ApiKeys.items[0]);
-    resp->ApiKeys.items[0].ApiKey = SAMSA_API_KEY_API_VERSIONS;
+    resp->ApiKeys.items[0].ApiKey = SAMSA_API_API_VERSIONS;
     resp->ApiKeys.items[0].MinVersion = h->min_version;
     resp->ApiKeys.items[0].MaxVersion = h->max_version;
     req->api_version = 0;
@@ -220,7 +219,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     bool supported = h && h->handler && req->api_version >= h->min_version &&
                      req->api_version <= h->max_version;
     if (!supported) {
-        if (req->api_key == SAMSA_API_KEY_API_VERSIONS &&
+        if (req->api_key == SAMSA_API_API_VERSIONS &&
             req->api_version > 0) {
             answer_unknown_api_versions(req);
             return;
