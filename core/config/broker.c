@@ -182,8 +182,8 @@ samsa_err_t samsa_listener_parse(const char *text, samsa_listener_t *out)
 /* ---------------------------------------------------------------------- */
 
 /* "--name VALUE" or "--name=VALUE": returns the value or NULL. */
-static const char *flag_value(const char *name, int argc, char **argv,
-                              int *i, bool *matched)
+static const char *flag_value(const char *name, int argc, char **argv, int *i,
+                              bool *matched)
 {
     size_t n = strlen(name);
     const char *arg = argv[*i];
@@ -210,9 +210,9 @@ static const char *flag_value(const char *name, int argc, char **argv,
 static samsa_err_t parse_flags(int argc, char **argv, broker_flags_t *fl,
                                char *errbuf, size_t errbuf_size)
 {
-    static const char *const valued[] = {"--listen",     "--data-dir",
-                                         "--conf-dir",   "--plugin-dir",
-                                         "--config",     NULL};
+    static const char *const valued[] = {"--listen",   "--data-dir",
+                                         "--conf-dir", "--plugin-dir",
+                                         "--config",   NULL};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = NULL;
@@ -236,8 +236,8 @@ static samsa_err_t parse_flags(int argc, char **argv, broker_flags_t *fl,
             which = k;
         }
         if (!matched) {
-            snprintf(errbuf, errbuf_size,
-                     "unknown argument '%s' (try --help)", arg);
+            snprintf(errbuf, errbuf_size, "unknown argument '%s' (try --help)",
+                     arg);
             return SAMSA_ERR_INVAL;
         }
         if (val == NULL || val[0] == '\0') {
@@ -246,8 +246,8 @@ static samsa_err_t parse_flags(int argc, char **argv, broker_flags_t *fl,
         }
         switch (which) {
         case 0: {
-            char **l = realloc(fl->listen,
-                               (fl->listen_count + 1) * sizeof(char *));
+            char **l =
+                realloc(fl->listen, (fl->listen_count + 1) * sizeof(char *));
             if (l == NULL) {
                 return SAMSA_ERR_NOMEM;
             }
@@ -288,11 +288,11 @@ static char *path_join(const char *dir, const char *name)
 }
 
 /* --config, else conf_dir/samsa.yaml, else conf_dir/../samsa.yaml. */
-static samsa_err_t find_yaml(const broker_flags_t *fl, char **out,
-                             char *errbuf, size_t errbuf_size)
+static samsa_err_t find_yaml(const broker_flags_t *fl, char **out, char *errbuf,
+                             size_t errbuf_size)
 {
-    const char *conf_dir = fl->conf_dir ? fl->conf_dir
-                                        : samsa_default_conf_dir();
+    const char *conf_dir =
+        fl->conf_dir ? fl->conf_dir : samsa_default_conf_dir();
     static const char *const names[] = {"samsa.yaml", "../samsa.yaml", NULL};
 
     *out = NULL;
@@ -405,8 +405,8 @@ static void fill_numbers(samsa_broker_config_t *cfg)
 }
 
 /* Where a key was set, as "file:line: " (empty for defaults and flags). */
-static void where(const samsa_broker_config_t *cfg, const char *key,
-                  char *buf, size_t size)
+static void where(const samsa_broker_config_t *cfg, const char *key, char *buf,
+                  size_t size)
 {
     uint32_t line;
     const char *file = samsa_config_where(cfg->values, key, &line);
@@ -423,8 +423,7 @@ static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
 {
     static const char *const levels[] = {"error", "warn", "info", "debug"};
     static const char *const policies[] = {"delete", "compact",
-                                           "delete,compact",
-                                           "compact,delete"};
+                                           "delete,compact", "compact,delete"};
     const char *level = str(cfg->values, "log_level");
     char at[300];
 
@@ -471,8 +470,10 @@ static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,
         where(cfg, "listeners", at, sizeof(at));
     }
     if (count == 0) {
-        snprintf(errbuf, errbuf_size, "%sbroker config: listeners is empty; "
-                 "expected at least one HOST:PORT", at);
+        snprintf(errbuf, errbuf_size,
+                 "%sbroker config: listeners is empty; "
+                 "expected at least one HOST:PORT",
+                 at);
         return SAMSA_ERR_CONFIG;
     }
     cfg->listeners = calloc(count, sizeof(*cfg->listeners));
@@ -503,13 +504,11 @@ static samsa_err_t fill_paths(samsa_broker_config_t *cfg,
     const samsa_config_t *v = cfg->values;
     const char *data = fl->data_dir ? fl->data_dir : str(v, "data_dir");
     const char *conf = fl->conf_dir ? fl->conf_dir : str(v, "conf_dir");
-    const char *plug = fl->plugin_dir ? fl->plugin_dir
-                                      : str(v, "plugin_dir");
+    const char *plug = fl->plugin_dir ? fl->plugin_dir : str(v, "plugin_dir");
 
     if (dup_str(&cfg->data_dir, data) ||
         dup_str(&cfg->conf_dir, conf ? conf : samsa_default_conf_dir()) ||
-        dup_str(&cfg->plugin_dir,
-                plug ? plug : samsa_default_plugin_dir()) ||
+        dup_str(&cfg->plugin_dir, plug ? plug : samsa_default_plugin_dir()) ||
         dup_str(&cfg->cluster_id, str(v, "cluster_id")) ||
         dup_str(&cfg->log_cleanup_policy, str(v, "log_cleanup_policy"))) {
         return SAMSA_ERR_NOMEM;
@@ -525,17 +524,14 @@ static samsa_err_t load_values(samsa_broker_config_t *cfg,
     samsa_err_t rc = find_yaml(fl, &cfg->config_file, errbuf, errbuf_size);
 
     if (rc == SAMSA_OK && cfg->config_file != NULL) {
-        rc = samsa_yaml_load_file(cfg->config_file, &doc, errbuf,
-                                  errbuf_size);
+        rc = samsa_yaml_load_file(cfg->config_file, &doc, errbuf, errbuf_size);
     }
     if (rc == SAMSA_OK && doc != NULL && doc->root != NULL &&
-        doc->root->type != SAMSA_YNODE_MAP &&
-        !samsa_ynode_is_null(doc->root)) {
+        doc->root->type != SAMSA_YNODE_MAP && !samsa_ynode_is_null(doc->root)) {
         snprintf(errbuf, errbuf_size,
                  "%s:%u: broker config must be a mapping of key: value, "
                  "found a %s",
-                 doc->file, doc->root->line,
-                 samsa_ynode_type_name(doc->root));
+                 doc->file, doc->root->line, samsa_ynode_type_name(doc->root));
         rc = SAMSA_ERR_CONFIG;
     }
     if (rc == SAMSA_OK) {
@@ -548,8 +544,8 @@ static samsa_err_t load_values(samsa_broker_config_t *cfg,
 }
 
 samsa_err_t samsa_broker_config_load(int argc, char **argv,
-                                     samsa_broker_config_t *cfg,
-                                     char *errbuf, size_t errbuf_size)
+                                     samsa_broker_config_t *cfg, char *errbuf,
+                                     size_t errbuf_size)
 {
     broker_flags_t fl = {0};
     samsa_err_t rc;
@@ -607,28 +603,29 @@ void samsa_broker_config_free(samsa_broker_config_t *cfg)
 
 void samsa_broker_config_usage(FILE *out, const char *argv0)
 {
-    fprintf(out,
-            "usage: %s [options]\n"
-            "\n"
-            "Samsa broker %s: speaks the Kafka protocol. Without options it\n"
-            "starts a single node on 127.0.0.1:9092 with data in ./data.\n"
-            "\n"
-            "  --listen HOST:PORT  accept clients here (repeatable;\n"
-            "                      YAML: listeners)\n"
-            "  --data-dir DIR      partition data (YAML: data_dir;\n"
-            "                      default ./data)\n"
-            "  --conf-dir DIR      plugin manifests (YAML: conf_dir;\n"
-            "                      default %s)\n"
-            "  --plugin-dir DIR    plugin .so files (YAML: plugin_dir;\n"
-            "                      default %s)\n"
-            "  --config FILE       broker YAML (default: <conf-dir>/samsa.yaml\n"
-            "                      or <conf-dir>/../samsa.yaml if present)\n"
-            "  --check-config      load and validate everything, then exit\n"
-            "  --version           print the version and exit\n"
-            "  --help              print this help and exit\n"
-            "\n"
-            "A flag wins over the same key in the YAML.\n"
-            "Exit status: 0 ok, 1 error, 2 usage error.\n",
-            argv0, SAMSA_VERSION, samsa_default_conf_dir(),
-            samsa_default_plugin_dir());
+    fprintf(
+        out,
+        "usage: %s [options]\n"
+        "\n"
+        "Samsa broker %s: speaks the Kafka protocol. Without options it\n"
+        "starts a single node on 127.0.0.1:9092 with data in ./data.\n"
+        "\n"
+        "  --listen HOST:PORT  accept clients here (repeatable;\n"
+        "                      YAML: listeners)\n"
+        "  --data-dir DIR      partition data (YAML: data_dir;\n"
+        "                      default ./data)\n"
+        "  --conf-dir DIR      plugin manifests (YAML: conf_dir;\n"
+        "                      default %s)\n"
+        "  --plugin-dir DIR    plugin .so files (YAML: plugin_dir;\n"
+        "                      default %s)\n"
+        "  --config FILE       broker YAML (default: <conf-dir>/samsa.yaml\n"
+        "                      or <conf-dir>/../samsa.yaml if present)\n"
+        "  --check-config      load and validate everything, then exit\n"
+        "  --version           print the version and exit\n"
+        "  --help              print this help and exit\n"
+        "\n"
+        "A flag wins over the same key in the YAML.\n"
+        "Exit status: 0 ok, 1 error, 2 usage error.\n",
+        argv0, SAMSA_VERSION, samsa_default_conf_dir(),
+        samsa_default_plugin_dir());
 }

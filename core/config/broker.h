@@ -43,7 +43,7 @@ typedef enum samsa_broker_action {
  *  samsa_broker_config_free(). */
 typedef struct samsa_broker_config {
     samsa_broker_action_t action;
-    char *config_file;   /**< YAML file read, or NULL when none was found */
+    char *config_file; /**< YAML file read, or NULL when none was found */
 
     samsa_listener_t *listeners;
     size_t listener_count;
@@ -52,11 +52,11 @@ typedef struct samsa_broker_config {
     char *plugin_dir; /**< where plugin .so files are looked up */
 
     int32_t node_id;
-    char *cluster_id;           /**< NULL: generated at first start */
-    int32_t reactors;           /**< 0 = number of online CPUs */
-    int32_t log_level;          /**< samsa_log_level_t */
-    bool auto_create_topics;    /**< auto.create.topics.enable */
-    int32_t num_partitions;     /**< num.partitions */
+    char *cluster_id;        /**< NULL: generated at first start */
+    int32_t reactors;        /**< 0 = number of online CPUs */
+    int32_t log_level;       /**< samsa_log_level_t */
+    bool auto_create_topics; /**< auto.create.topics.enable */
+    int32_t num_partitions;  /**< num.partitions */
     int32_t default_replication_factor;
     int32_t min_insync_replicas;
     int64_t socket_request_max_bytes; /**< socket.request.max.bytes */
@@ -64,13 +64,13 @@ typedef struct samsa_broker_config {
 
     /* Topic defaults (Kafka's broker-level log.* settings). */
     int64_t log_segment_bytes;
-    int64_t log_segment_ms;           /**< log.roll.ms */
-    int64_t log_retention_ms;         /**< -1 = forever */
-    int64_t log_retention_bytes;      /**< -1 = unlimited */
+    int64_t log_segment_ms;              /**< log.roll.ms */
+    int64_t log_retention_ms;            /**< -1 = forever */
+    int64_t log_retention_bytes;         /**< -1 = unlimited */
     int64_t log_flush_interval_messages; /**< -1 = leave it to the OS */
     int64_t log_flush_interval_ms;       /**< -1 = leave it to the OS */
     int64_t log_index_interval_bytes;
-    char *log_cleanup_policy;         /**< "delete", "compact" or both */
+    char *log_cleanup_policy; /**< "delete", "compact" or both */
     int64_t group_min_session_timeout_ms;
     int64_t group_max_session_timeout_ms;
     int64_t group_initial_rebalance_delay_ms;
@@ -97,8 +97,8 @@ extern const samsa_option_t samsa_broker_options[];
  *         (with file:line for YAML errors) and @p cfg needs no free.
  */
 samsa_err_t samsa_broker_config_load(int argc, char **argv,
-                                     samsa_broker_config_t *cfg,
-                                     char *errbuf, size_t errbuf_size);
+                                     samsa_broker_config_t *cfg, char *errbuf,
+                                     size_t errbuf_size);
 
 /** Release what samsa_broker_config_load() filled; @p cfg may be zeroed. */
 void samsa_broker_config_free(samsa_broker_config_t *cfg);

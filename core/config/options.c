@@ -9,14 +9,14 @@
 typedef struct config_value {
     char *name;
     uint32_t type;
-    bool set;           /* from YAML, not the default */
-    const char *file;   /* where set (owned by cfg->files) */
+    bool set;         /* from YAML, not the default */
+    const char *file; /* where set (owned by cfg->files) */
     uint32_t line;
     bool b;
     int64_t i;
     double d;
     char *s;
-    char **list;        /* list_count entries + NULL */
+    char **list; /* list_count entries + NULL */
     size_t list_count;
 } config_value_t;
 
@@ -44,12 +44,11 @@ const char *samsa_opt_type_name(uint32_t type)
 }
 
 static samsa_err_t cfail(char *errbuf, size_t size, samsa_err_t err,
-                         const char *file, uint32_t line, const char *fmt,
-                         ...) __attribute__((format(printf, 6, 7)));
+                         const char *file, uint32_t line, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 static samsa_err_t cfail(char *errbuf, size_t size, samsa_err_t err,
-                         const char *file, uint32_t line, const char *fmt,
-                         ...)
+                         const char *file, uint32_t line, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -240,8 +239,8 @@ samsa_err_t samsa_options_check_table(const samsa_option_t *opts,
             char expect[96];
             expect_text(opt, expect, sizeof(expect));
             return cfail(errbuf, errbuf_size, SAMSA_ERR_CONFIG, NULL, 0,
-                         "%s: option '%s' has default '%s', expected %s",
-                         what, opt->name,
+                         "%s: option '%s' has default '%s', expected %s", what,
+                         opt->name,
                          opt->default_value ? opt->default_value : "(none)",
                          expect);
         }
@@ -306,14 +305,13 @@ static samsa_err_t check_keys(const samsa_option_t *opts,
         if (rc != SAMSA_OK) {
             char expect[96];
             expect_text(opt, expect, sizeof(expect));
-            return cfail(errbuf, errbuf_size, SAMSA_ERR_CONFIG, val->file,
-                         val->line, "%s: option '%s' expects %s, got %s%s%s",
-                         what, opt->name, expect,
-                         val->type == SAMSA_YNODE_SCALAR ? "'" : "a ",
-                         val->type == SAMSA_YNODE_SCALAR
-                             ? val->value
-                             : samsa_ynode_type_name(val),
-                         val->type == SAMSA_YNODE_SCALAR ? "'" : "");
+            return cfail(
+                errbuf, errbuf_size, SAMSA_ERR_CONFIG, val->file, val->line,
+                "%s: option '%s' expects %s, got %s%s%s", what, opt->name,
+                expect, val->type == SAMSA_YNODE_SCALAR ? "'" : "a ",
+                val->type == SAMSA_YNODE_SCALAR ? val->value
+                                                : samsa_ynode_type_name(val),
+                val->type == SAMSA_YNODE_SCALAR ? "'" : "");
         }
         v->set = true;
         v->file = cfg->file;
@@ -366,8 +364,9 @@ samsa_err_t samsa_config_build(const samsa_option_t *opts,
     if (map != NULL && !samsa_ynode_is_null(map)) {
         if (map->type != SAMSA_YNODE_MAP) {
             rc = cfail(errbuf, errbuf_size, SAMSA_ERR_CONFIG, map->file,
-                       map->line, "%s: config must be a mapping of option: "
-                                  "value, found a %s",
+                       map->line,
+                       "%s: config must be a mapping of option: "
+                       "value, found a %s",
                        what, samsa_ynode_type_name(map));
             goto fail;
         }

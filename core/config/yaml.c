@@ -163,8 +163,8 @@ static samsa_err_t parse_map(yparse_t *p, samsa_ynode_t *map, int depth)
             const samsa_ynode_t *prev = samsa_ynode_get(map, key->value);
             if (prev != NULL) {
                 yfail(p, SAMSA_ERR_CONFIG, key->line,
-                      "duplicate key '%s' (first set at line %u)",
-                      key->value, prev->line);
+                      "duplicate key '%s' (first set at line %u)", key->value,
+                      prev->line);
             }
         }
         if (p->err == SAMSA_OK && next_event(p, &ev) == SAMSA_OK) {
@@ -286,8 +286,8 @@ static samsa_err_t load(yparse_t *p, samsa_ydoc_t **out)
 }
 
 samsa_err_t samsa_yaml_load_string(const char *name, const char *text,
-                                   size_t len, samsa_ydoc_t **doc,
-                                   char *errbuf, size_t errbuf_size)
+                                   size_t len, samsa_ydoc_t **doc, char *errbuf,
+                                   size_t errbuf_size)
 {
     yparse_t p = {.file = name, .errbuf = errbuf, .errbuf_size = errbuf_size};
 
@@ -335,8 +335,7 @@ void samsa_yaml_free(samsa_ydoc_t *doc)
     free(doc);
 }
 
-const samsa_ynode_t *samsa_ynode_get(const samsa_ynode_t *map,
-                                     const char *key)
+const samsa_ynode_t *samsa_ynode_get(const samsa_ynode_t *map, const char *key)
 {
     if (map == NULL || map->type != SAMSA_YNODE_MAP) {
         return NULL;
@@ -359,8 +358,7 @@ bool samsa_ynode_is_null(const samsa_ynode_t *node)
     }
     return node->value[0] == '\0' || strcmp(node->value, "~") == 0 ||
            strcmp(node->value, "null") == 0 ||
-           strcmp(node->value, "Null") == 0 ||
-           strcmp(node->value, "NULL") == 0;
+           strcmp(node->value, "Null") == 0 || strcmp(node->value, "NULL") == 0;
 }
 
 static bool word_in(const char *s, const char *const *words)
@@ -377,7 +375,7 @@ bool samsa_ynode_bool(const samsa_ynode_t *node, bool *out)
 {
     static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
                                       "YES",  "on",   "On",   "ON",  NULL};
-    static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+    static const char *const no[] = {"false", "False", "FALSE", "no",  "No",
                                      "NO",    "off",   "Off",   "OFF", NULL};
 
     if (node == NULL || node->type != SAMSA_YNODE_SCALAR || node->quoted) {

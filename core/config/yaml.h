@@ -34,8 +34,8 @@ struct samsa_ynode {
     uint32_t line;    /* 1-based */
     uint32_t column;  /* 1-based */
     /* SCALAR */
-    char *value;      /* NUL-terminated text */
-    bool quoted;      /* '...' or "...": always a string, never null/bool */
+    char *value; /* NUL-terminated text */
+    bool quoted; /* '...' or "...": always a string, never null/bool */
     /* SEQ: items[0..count); MAP: keys[i] -> items[i] (keys are scalars) */
     size_t count;
     samsa_ynode_t **keys;
@@ -43,8 +43,8 @@ struct samsa_ynode {
 };
 
 typedef struct samsa_ydoc {
-    char *file;           /* name used in messages */
-    samsa_ynode_t *root;  /* NULL for an empty document */
+    char *file;          /* name used in messages */
+    samsa_ynode_t *root; /* NULL for an empty document */
 } samsa_ydoc_t;
 
 /** Parse the file at @p path. Errors (SAMSA_ERR_IO, SAMSA_ERR_CONFIG,
@@ -54,15 +54,14 @@ samsa_err_t samsa_yaml_load_file(const char *path, samsa_ydoc_t **doc,
 
 /** Parse @p len bytes of @p text; @p name is used in messages. */
 samsa_err_t samsa_yaml_load_string(const char *name, const char *text,
-                                   size_t len, samsa_ydoc_t **doc,
-                                   char *errbuf, size_t errbuf_size);
+                                   size_t len, samsa_ydoc_t **doc, char *errbuf,
+                                   size_t errbuf_size);
 
 void samsa_yaml_free(samsa_ydoc_t *doc);
 
 /** Value of @p key in mapping @p map, or NULL (also when map is NULL or
  *  not a mapping). */
-const samsa_ynode_t *samsa_ynode_get(const samsa_ynode_t *map,
-                                     const char *key);
+const samsa_ynode_t *samsa_ynode_get(const samsa_ynode_t *map, const char *key);
 
 /** True for a plain (unquoted) scalar spelling null: "", "~", "null". */
 bool samsa_ynode_is_null(const samsa_ynode_t *node);

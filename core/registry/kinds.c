@@ -5,8 +5,14 @@
 
 #include <samsa/samsa.h>
 
-#define OP(type, field) {#field, offsetof(type, field)}
-#define OP_END {NULL, 0}
+#define OP(type, field)                                                        \
+    {                                                                          \
+#field, offsetof(type, field)                                          \
+    }
+#define OP_END                                                                 \
+    {                                                                          \
+        NULL, 0                                                                \
+    }
 
 /* Keep in step with the "mandatory"/"optional" marks in each header. */
 static const samsa_kind_op_t storage_ops[] = {
@@ -35,12 +41,9 @@ static const samsa_kind_op_t codec_ops[] = {
     OP_END,
 };
 static const samsa_kind_op_t sasl_ops[] = {
-    OP(samsa_sasl_ops_t, mechanism),
-    OP(samsa_sasl_ops_t, session_new),
-    OP(samsa_sasl_ops_t, step),
-    OP(samsa_sasl_ops_t, principal),
-    OP(samsa_sasl_ops_t, session_free),
-    OP_END,
+    OP(samsa_sasl_ops_t, mechanism),    OP(samsa_sasl_ops_t, session_new),
+    OP(samsa_sasl_ops_t, step),         OP(samsa_sasl_ops_t, principal),
+    OP(samsa_sasl_ops_t, session_free), OP_END,
 };
 static const samsa_kind_op_t authorizer_ops[] = {
     OP(samsa_authorizer_ops_t, authorize),
@@ -74,7 +77,10 @@ static const samsa_kind_op_t transform_ops[] = {
     OP_END,
 };
 
-#define KIND(k, n, t, m) {k, n, #t, sizeof(t), m}
+#define KIND(k, n, t, m)                                                       \
+    {                                                                          \
+        k, n, #t, sizeof(t), m                                                 \
+    }
 
 static const samsa_kind_info_t kinds[] = {
     KIND(SAMSA_KIND_STORAGE, "storage", samsa_storage_ops_t, storage_ops),

@@ -14,12 +14,11 @@
 #define DESC_MIN_SIZE (offsetof(samsa_plugin_t, ops) + sizeof(void *))
 
 static samsa_err_t lfail(char *errbuf, size_t size, samsa_err_t err,
-                         const samsa_registry_entry_t *e, const char *fmt,
-                         ...) __attribute__((format(printf, 5, 6)));
+                         const samsa_registry_entry_t *e, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static samsa_err_t lfail(char *errbuf, size_t size, samsa_err_t err,
-                         const samsa_registry_entry_t *e, const char *fmt,
-                         ...)
+                         const samsa_registry_entry_t *e, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -27,8 +26,8 @@ static samsa_err_t lfail(char *errbuf, size_t size, samsa_err_t err,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(errbuf, size, "%s:%u: instance '%s' (plugin %s): %s",
-             e->manifest, e->line, e->name, e->plugin, msg);
+    snprintf(errbuf, size, "%s:%u: instance '%s' (plugin %s): %s", e->manifest,
+             e->line, e->name, e->plugin, msg);
     return err;
 }
 
@@ -38,9 +37,8 @@ static char *resolve_path(const samsa_registry_t *reg,
                           const samsa_registry_entry_t *e)
 {
     const char *p = e->plugin;
-    const char *ext = strlen(p) > 3 && strcmp(p + strlen(p) - 3, ".so") == 0
-                          ? ""
-                          : ".so";
+    const char *ext =
+        strlen(p) > 3 && strcmp(p + strlen(p) - 3, ".so") == 0 ? "" : ".so";
     size_t n;
     char *out;
 
@@ -67,8 +65,7 @@ static char *resolve_path(const samsa_registry_t *reg,
 }
 
 static samsa_err_t open_so(const samsa_registry_t *reg,
-                           samsa_registry_entry_t *e, char *errbuf,
-                           size_t size)
+                           samsa_registry_entry_t *e, char *errbuf, size_t size)
 {
     struct stat st;
 
@@ -112,8 +109,8 @@ static samsa_err_t read_descriptor(samsa_registry_entry_t *e, char *errbuf,
     }
     desc = entry();
     if (desc == NULL) {
-        return lfail(errbuf, size, SAMSA_ERR_ABI, e,
-                     "%s: %s() returned NULL", e->path, SAMSA_PLUGIN_ENTRY);
+        return lfail(errbuf, size, SAMSA_ERR_ABI, e, "%s: %s() returned NULL",
+                     e->path, SAMSA_PLUGIN_ENTRY);
     }
     memcpy(&hdr, desc, sizeof(hdr));
     e->plugin_abi_major = hdr.abi_major;
@@ -165,8 +162,8 @@ static samsa_err_t check_descriptor(samsa_registry_entry_t *e,
     }
     if (missing != NULL) {
         return lfail(errbuf, size, SAMSA_ERR_ABI, e,
-                     "%s: descriptor is missing mandatory field '%s'",
-                     e->path, missing);
+                     "%s: descriptor is missing mandatory field '%s'", e->path,
+                     missing);
     }
     return SAMSA_OK;
 }
@@ -192,8 +189,7 @@ static samsa_err_t read_ops(samsa_registry_entry_t *e,
         return lfail(errbuf, size, SAMSA_ERR_ABI, e,
                      "%s: %s struct_size %u is too small; declare it with "
                      "SAMSA_ABI_HEADER(%s)",
-                     e->path, kind->ops_type, hdr.struct_size,
-                     kind->ops_type);
+                     e->path, kind->ops_type, hdr.struct_size, kind->ops_type);
     }
     copy = calloc(1, kind->ops_size);
     if (copy == NULL) {
@@ -207,8 +203,8 @@ static samsa_err_t read_ops(samsa_registry_entry_t *e,
         memcpy(&ptr, (const char *)copy + op->offset, sizeof(ptr));
         if (ptr == NULL) {
             return lfail(errbuf, size, SAMSA_ERR_ABI, e,
-                         "%s: missing mandatory op '%s' in %s",
-                         e->path, op->name, kind->ops_type);
+                         "%s: missing mandatory op '%s' in %s", e->path,
+                         op->name, kind->ops_type);
         }
     }
     return SAMSA_OK;
@@ -230,8 +226,7 @@ samsa_err_t samsa_loader_load(const samsa_registry_t *reg,
         return rc;
     }
     snprintf(what, sizeof(what), "plugin %s", e->path);
-    rc = samsa_options_check_table(e->desc.options, what, errbuf,
-                                   errbuf_size);
+    rc = samsa_options_check_table(e->desc.options, what, errbuf, errbuf_size);
     if (rc != SAMSA_OK) {
         char inner[768];
         snprintf(inner, sizeof(inner), "%s", errbuf);

@@ -37,8 +37,8 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* Sorted *.yaml names in @p dir, except the broker's samsa.yaml. */
-static samsa_err_t list_manifests(const char *dir, char ***names,
-                                  size_t *count, char *errbuf, size_t size)
+static samsa_err_t list_manifests(const char *dir, char ***names, size_t *count,
+                                  char *errbuf, size_t size)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -112,7 +112,8 @@ static samsa_err_t want_string(const samsa_ynode_t *item, const char *key,
     }
     if (v->type != SAMSA_YNODE_SCALAR || samsa_ynode_is_null(v)) {
         return mfail(errbuf, size, v, "'%s' expects a string, got a %s", key,
-                     samsa_ynode_is_null(v) ? "null" : samsa_ynode_type_name(v));
+                     samsa_ynode_is_null(v) ? "null"
+                                            : samsa_ynode_type_name(v));
     }
     *out = v->value;
     return SAMSA_OK;
@@ -121,8 +122,8 @@ static samsa_err_t want_string(const samsa_ynode_t *item, const char *key,
 static samsa_err_t check_entry_keys(const samsa_ynode_t *item, char *errbuf,
                                     size_t size)
 {
-    static const char *const allowed[] = {"name", "plugin", "enabled",
-                                          "config", NULL};
+    static const char *const allowed[] = {"name", "plugin", "enabled", "config",
+                                          NULL};
 
     for (size_t k = 0; k < item->count; k++) {
         bool ok = false;
@@ -169,10 +170,10 @@ static samsa_err_t add_entry(samsa_registry_t *reg, const samsa_ynode_t *item,
                      name);
     }
     if (en != NULL && !samsa_ynode_bool(en, &enabled)) {
-        return mfail(errbuf, size, en,
-                     "'enabled' expects a bool (true/false), got '%s'",
-                     en->type == SAMSA_YNODE_SCALAR ? en->value
-                                                    : samsa_ynode_type_name(en));
+        return mfail(
+            errbuf, size, en, "'enabled' expects a bool (true/false), got '%s'",
+            en->type == SAMSA_YNODE_SCALAR ? en->value
+                                           : samsa_ynode_type_name(en));
     }
     if (cfg != NULL && !samsa_ynode_is_null(cfg) &&
         cfg->type != SAMSA_YNODE_MAP) {
@@ -253,8 +254,8 @@ static samsa_err_t read_manifest(samsa_registry_t *reg, const samsa_ydoc_t *doc,
 
 static samsa_err_t keep_doc(samsa_registry_t *reg, samsa_ydoc_t *doc)
 {
-    samsa_ydoc_t **docs = realloc(reg->docs,
-                                  (reg->doc_count + 1) * sizeof(*docs));
+    samsa_ydoc_t **docs =
+        realloc(reg->docs, (reg->doc_count + 1) * sizeof(*docs));
     if (docs == NULL) {
         samsa_yaml_free(doc);
         return SAMSA_ERR_NOMEM;
@@ -269,8 +270,8 @@ samsa_err_t samsa_manifest_read_dir(samsa_registry_t *reg, char *errbuf,
 {
     char **names = NULL;
     size_t count = 0;
-    samsa_err_t rc = list_manifests(reg->conf_dir, &names, &count, errbuf,
-                                    errbuf_size);
+    samsa_err_t rc =
+        list_manifests(reg->conf_dir, &names, &count, errbuf, errbuf_size);
 
     for (size_t i = 0; rc == SAMSA_OK && i < count; i++) {
         size_t n = strlen(reg->conf_dir) + strlen(names[i]) + 2;

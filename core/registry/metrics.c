@@ -108,8 +108,8 @@ samsa_metric_t *samsa_metric_find(const char *full_name)
 }
 
 void samsa_metrics_foreach(void (*cb)(const char *name, const char *help,
-                                      samsa_metric_kind_t kind,
-                                      int64_t value, void *arg),
+                                      samsa_metric_kind_t kind, int64_t value,
+                                      void *arg),
                            void *arg)
 {
     pthread_mutex_lock(&metrics_lock);

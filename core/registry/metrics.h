@@ -31,8 +31,8 @@ samsa_metric_t *samsa_metric_find(const char *full_name);
 /** Call @p cb for every metric, in registration order, under the lock
  *  (the callback must not register metrics). */
 void samsa_metrics_foreach(void (*cb)(const char *name, const char *help,
-                                      samsa_metric_kind_t kind,
-                                      int64_t value, void *arg),
+                                      samsa_metric_kind_t kind, int64_t value,
+                                      void *arg),
                            void *arg);
 
 /** Free every metric registered by @p owner. */

@@ -47,8 +47,7 @@ static samsa_err_t check_codec_ids(const samsa_registry_t *reg, char *errbuf,
     for (size_t i = 0; i < reg->count; i++) {
         const samsa_codec_ops_t *a = samsa_entry_codec_ops(reg->entries[i]);
         for (size_t j = 0; a != NULL && j < i; j++) {
-            const samsa_codec_ops_t *b =
-                samsa_entry_codec_ops(reg->entries[j]);
+            const samsa_codec_ops_t *b = samsa_entry_codec_ops(reg->entries[j]);
             if (b != NULL && a->codec_id == b->codec_id) {
                 snprintf(errbuf, size,
                          "%s:%u: instance '%s': codec id %u is already "
@@ -99,8 +98,8 @@ static samsa_err_t registry_new(const samsa_registry_opts_t *opts,
     }
     if (reg == NULL || opts->conf_dir == NULL ||
         (reg->conf_dir = strdup(opts->conf_dir)) == NULL ||
-        (reg->plugin_dir = strdup(opts->plugin_dir ? opts->plugin_dir
-                                                   : ".")) == NULL ||
+        (reg->plugin_dir = strdup(opts->plugin_dir ? opts->plugin_dir : ".")) ==
+            NULL ||
         (reg->data_dir = strdup(opts->data_dir ? opts->data_dir : ".")) ==
             NULL) {
         if (reg != NULL) {

@@ -4,16 +4,13 @@
  *
  * Life cycle (all on the main thread):
  *
- *   samsa_registry_load()     read the *.yaml in conf_dir in name order, dlopen each
- *                             enabled instance's .so (RTLD_NOW|RTLD_LOCAL),
- *                             check ABI, kind, ops and options, build its
- *                             config. Nothing is initialized yet.
- *   samsa_registry_init()     init() every enabled instance in manifest
- *                             order; on failure the ones already inited are
- *                             fini'd in reverse and the error returned.
- *   lookups                   samsa_registry_find/_codec/_default_storage;
- *                             any thread once init has returned (the
- *                             registry is immutable until shutdown).
+ *   samsa_registry_load()     read the *.yaml in conf_dir in name order, dlopen
+ * each enabled instance's .so (RTLD_NOW|RTLD_LOCAL), check ABI, kind, ops and
+ * options, build its config. Nothing is initialized yet. samsa_registry_init()
+ * init() every enabled instance in manifest order; on failure the ones already
+ * inited are fini'd in reverse and the error returned. lookups
+ * samsa_registry_find/_codec/_default_storage; any thread once init has
+ * returned (the registry is immutable until shutdown).
  *   samsa_registry_shutdown() fini() in reverse order, release the
  *                             instances' leftover timers and metrics,
  *                             dlclose, free. Call after every op returned.
@@ -44,16 +41,16 @@ typedef struct samsa_registry samsa_registry_t;
  * instance pointer a plugin passes back to its entry.
  */
 typedef struct samsa_registry_entry {
-    samsa_instance_t inst;  /* what init() receives; first member */
-    uint32_t kind;          /* samsa_plugin_kind_t (0 until loaded) */
-    bool enabled;           /* manifest `enabled:` (default true) */
-    bool loaded;            /* .so opened and checked */
-    bool inited;            /* init() succeeded, fini() not yet called */
-    char *name;             /* instance name (== inst.name) */
-    char *plugin;           /* manifest `plugin:` value */
-    char *path;             /* resolved .so path (== inst.path) */
-    char *manifest;         /* manifest file (== inst.manifest) */
-    uint32_t line;          /* line of the entry in the manifest */
+    samsa_instance_t inst;     /* what init() receives; first member */
+    uint32_t kind;             /* samsa_plugin_kind_t (0 until loaded) */
+    bool enabled;              /* manifest `enabled:` (default true) */
+    bool loaded;               /* .so opened and checked */
+    bool inited;               /* init() succeeded, fini() not yet called */
+    char *name;                /* instance name (== inst.name) */
+    char *plugin;              /* manifest `plugin:` value */
+    char *path;                /* resolved .so path (== inst.path) */
+    char *manifest;            /* manifest file (== inst.manifest) */
+    uint32_t line;             /* line of the entry in the manifest */
     uint16_t plugin_abi_major; /* as the plugin declared */
     uint16_t plugin_abi_minor;
     /* The descriptor copied into a zeroed host-size struct: fields the

@@ -12,7 +12,7 @@ struct samsa_registry {
     samsa_registry_entry_t **entries;
     const samsa_ynode_t **config_nodes; /* per entry, while loading */
     size_t count;
-    samsa_ydoc_t **docs;                /* manifests, while loading */
+    samsa_ydoc_t **docs; /* manifests, while loading */
     size_t doc_count;
     char *conf_dir;
     char *plugin_dir;

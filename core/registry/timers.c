@@ -7,11 +7,11 @@
 
 struct samsa_timer {
     const samsa_instance_t *owner;
-    int64_t due_ms;      /* monotonic deadline */
+    int64_t due_ms; /* monotonic deadline */
     uint64_t interval_ms;
     bool repeat;
-    bool queued;         /* in the due list */
-    bool stopping;       /* timer_stop() waits for the callback */
+    bool queued;   /* in the due list */
+    bool stopping; /* timer_stop() waits for the callback */
     void (*cb)(void *arg);
     void *arg;
     struct samsa_timer *next;     /* due list */
@@ -20,13 +20,13 @@ struct samsa_timer {
 
 typedef struct timer_host {
     pthread_mutex_t lock;
-    pthread_cond_t wake;   /* new earlier timer, or quit */
-    pthread_cond_t idle;   /* a callback finished */
+    pthread_cond_t wake; /* new earlier timer, or quit */
+    pthread_cond_t idle; /* a callback finished */
     bool cond_ready;
-    bool running;          /* thread started */
+    bool running; /* thread started */
     bool quit;
     pthread_t thread;
-    samsa_timer_t *due;    /* sorted by due_ms */
+    samsa_timer_t *due; /* sorted by due_ms */
     samsa_timer_t *all;
     samsa_timer_t *current; /* callback in progress */
 } timer_host_t;
@@ -65,8 +65,7 @@ static void due_remove(samsa_timer_t *t)
 
 static void all_remove(samsa_timer_t *t)
 {
-    for (samsa_timer_t **pp = &timers.all; *pp != NULL;
-         pp = &(*pp)->all_next) {
+    for (samsa_timer_t **pp = &timers.all; *pp != NULL; pp = &(*pp)->all_next) {
         if (*pp == t) {
             *pp = t->all_next;
             return;

@@ -11,8 +11,8 @@ typedef struct err_row {
 
 #define ERR_ROW_(name, value, desc) {(value), #name, (desc)},
 
-static const err_row_t err_rows[] = {
-    SAMSA_KAFKA_ERRORS(ERR_ROW_) SAMSA_INTERNAL_ERRORS(ERR_ROW_)};
+static const err_row_t err_rows[] = {SAMSA_KAFKA_ERRORS(ERR_ROW_)
+                                         SAMSA_INTERNAL_ERRORS(ERR_ROW_)};
 
 #undef ERR_ROW_
 

@@ -91,7 +91,7 @@ typedef struct samsa_connect_kv {
 /** A source position, as stored in the offsets topic. */
 typedef struct samsa_connect_offset {
     const char *source_partition; /**< as set on the record */
-    const char *source_offset;     /**< the latest durable offset for it */
+    const char *source_offset;    /**< the latest durable offset for it */
 } samsa_connect_offset_t;
 
 /** What task_start() receives. Everything is borrowed for the call; the
@@ -104,8 +104,8 @@ typedef struct samsa_connect_task_info {
      *  resumes from them); sink: NULL (the consumer group tracks them). */
     const samsa_connect_offset_t *offsets;
     uint64_t offset_count;
-    int32_t task_id;     /**< 0 .. task_count-1 */
-    int32_t task_count;  /**< tasks the connector was split into */
+    int32_t task_id;    /**< 0 .. task_count-1 */
+    int32_t task_count; /**< tasks the connector was split into */
 } samsa_connect_task_info_t;
 
 /* ------------------------------------------------------------------------ */
@@ -135,8 +135,7 @@ typedef struct samsa_source_ops {
      *         backs off and polls again); other codes stop the task.
      */
     samsa_err_t (*poll)(samsa_connect_task_t *task, int64_t timeout_ms,
-                        samsa_connect_record_t *const **records,
-                        size_t *count);
+                        samsa_connect_record_t *const **records, size_t *count);
 
     /** Give back what the previous poll() returned. Worker thread. */
     void (*poll_release)(samsa_connect_task_t *task,

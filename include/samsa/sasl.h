@@ -35,13 +35,13 @@ typedef struct samsa_sasl_session samsa_sasl_session_t;
 /** Read-only facts about the connection being authenticated; borrowed for
  *  the session_new() call (copy what you keep). */
 typedef struct samsa_sasl_conn_info {
-    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_sasl_conn_info_t) */
-    const char *client_host;  /**< peer address as text ("127.0.0.1") */
-    const char *listener;     /**< listener name the client connected to */
-    const char *client_id;    /**< client.id from the request header; may
-                                   be NULL */
-    int32_t client_port;      /**< peer TCP port */
-    uint32_t tls;             /**< 1 if the connection is TLS, else 0 */
+    samsa_abi_header_t hdr;  /**< SAMSA_ABI_HEADER(samsa_sasl_conn_info_t) */
+    const char *client_host; /**< peer address as text ("127.0.0.1") */
+    const char *listener;    /**< listener name the client connected to */
+    const char *client_id;   /**< client.id from the request header; may
+                                  be NULL */
+    int32_t client_port;     /**< peer TCP port */
+    uint32_t tls;            /**< 1 if the connection is TLS, else 0 */
 } samsa_sasl_conn_info_t;
 
 /** Ops table of a SASL mechanism. Every op is mandatory unless marked. */
@@ -81,8 +81,7 @@ typedef struct samsa_sasl_ops {
      *         token. Reactor thread; never blocks.
      */
     samsa_err_t (*step)(samsa_sasl_session_t *sess, const void *in,
-                        size_t in_len, void **out, size_t *out_len,
-                        bool *done);
+                        size_t in_len, void **out, size_t *out_len, bool *done);
 
     /**
      * The authenticated principal, e.g. "User:alice". Only valid after a

@@ -30,7 +30,7 @@ typedef struct samsa_transport_conn samsa_transport_conn_t;
 
 /** What the broker should wait for before the next call: see
  *  want_events(). Values are bits. */
-#define SAMSA_TRANSPORT_WANT_READ 0x1u
+#define SAMSA_TRANSPORT_WANT_READ  0x1u
 #define SAMSA_TRANSPORT_WANT_WRITE 0x2u
 
 /** Ops table of a transport. Every op is mandatory unless marked. */

@@ -21,9 +21,9 @@ static void stub_fini(void *state)
     (void)state;
 }
 
-__attribute__((unused)) static samsa_err_t stub_partition(void *state,
-                                  const samsa_partition_input_t *in,
-                                  int32_t *partition)
+__attribute__((unused)) static samsa_err_t
+stub_partition(void *state, const samsa_partition_input_t *in,
+               int32_t *partition)
 {
     (void)state;
     (void)in;

@@ -15,7 +15,7 @@
 #include "config/broker.h"
 
 /* Exit codes (documented in `samsa --help`). */
-#define SAMSA_EXIT_OK 0    /* success */
+#define SAMSA_EXIT_OK    0 /* success */
 #define SAMSA_EXIT_ERROR 1 /* the command ran and failed */
 #define SAMSA_EXIT_USAGE 2 /* bad command line */
 

@@ -52,8 +52,8 @@ static int config_check(int argc, char **argv)
     if ((rc = samsa_cli_broker_config(&paths, &cfg)) != SAMSA_EXIT_OK) {
         return rc;
     }
-    if (samsa_registry_check(&cfg, with_init, stdout, errbuf,
-                             sizeof(errbuf)) != SAMSA_OK) {
+    if (samsa_registry_check(&cfg, with_init, stdout, errbuf, sizeof(errbuf)) !=
+        SAMSA_OK) {
         fprintf(stderr, "samsa config check: %s\n", errbuf);
         rc = SAMSA_EXIT_ERROR;
     }

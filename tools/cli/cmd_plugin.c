@@ -102,8 +102,8 @@ static int plugin_list(int argc, char **argv)
     for (size_t i = 0; i < samsa_registry_count(reg); i++) {
         const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
         if (!e->enabled) {
-            printf("%-12s %-16s %-26s %-8s (disabled in %s:%u)\n", "-",
-                   e->name, e->plugin, "-", e->manifest, e->line);
+            printf("%-12s %-16s %-26s %-8s (disabled in %s:%u)\n", "-", e->name,
+                   e->plugin, "-", e->manifest, e->line);
         } else if (!e->loaded) {
             printf("%-12s %-16s %-26s %-8s (failed to load)\n", "?", e->name,
                    e->plugin, "-");
@@ -194,13 +194,14 @@ static int plugin_describe(int argc, char **argv)
         return rc;
     }
     /* A manifest entry first; failing that, the .so by name or path. */
-    if (samsa_registry_load(&(samsa_registry_opts_t){
-                                .conf_dir = cfg.conf_dir,
-                                .plugin_dir = cfg.plugin_dir,
-                                .keep_going = true,
-                                .skip_config = true,
-                            },
-                            &reg, (char[8]){0}, 8) == SAMSA_OK) {
+    if (samsa_registry_load(
+            &(samsa_registry_opts_t){
+                .conf_dir = cfg.conf_dir,
+                .plugin_dir = cfg.plugin_dir,
+                .keep_going = true,
+                .skip_config = true,
+            },
+            &reg, (char[8]){0}, 8) == SAMSA_OK) {
         e = find_entry(reg, name);
     }
     if (e != NULL) {

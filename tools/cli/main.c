@@ -43,8 +43,7 @@ int main(int argc, char **argv)
     int i = 1;
 
     for (; i < argc && argv[i][0] == '-'; i++) {
-        int r = samsa_cli_path_option(argc, argv, &i,
-                                      &samsa_cli_global_paths);
+        int r = samsa_cli_path_option(argc, argv, &i, &samsa_cli_global_paths);
         if (r < 0) {
             return SAMSA_EXIT_USAGE;
         }

@@ -38,9 +38,8 @@ static samsa_err_t codec_compress(void *state, const void *in, size_t in_len,
     return copy_out(state, in, in_len, out, out_len);
 }
 
-static samsa_err_t codec_decompress(void *state, const void *in,
-                                    size_t in_len, size_t max_out, void **out,
-                                    size_t *out_len)
+static samsa_err_t codec_decompress(void *state, const void *in, size_t in_len,
+                                    size_t max_out, void **out, size_t *out_len)
 {
     if (in_len > max_out) {
         return SAMSA_ERR_TOO_LARGE;

@@ -23,24 +23,27 @@ static void future_op(void *state)
 }
 
 static const newer_ops_t ops = {
-    .base = {
-        .hdr = {SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR + 1, sizeof(newer_ops_t)},
-        .partition = stub_partition,
-    },
+    .base =
+        {
+            .hdr = {SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR + 1, sizeof(newer_ops_t)},
+            .partition = stub_partition,
+        },
     .future_op = future_op,
 };
 
 static const newer_plugin_t plugin = {
-    .base = {
-        .hdr = {SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR + 1, sizeof(newer_plugin_t)},
-        .kind = SAMSA_KIND_PARTITIONER,
-        .name = "fixture-newer-minor",
-        .version = "2.0",
-        .summary = "Test fixture: newer minor with larger structs",
-        .init = stub_init,
-        .fini = stub_fini,
-        .ops = &ops,
-    },
+    .base =
+        {
+            .hdr = {SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR + 1,
+                    sizeof(newer_plugin_t)},
+            .kind = SAMSA_KIND_PARTITIONER,
+            .name = "fixture-newer-minor",
+            .version = "2.0",
+            .summary = "Test fixture: newer minor with larger structs",
+            .init = stub_init,
+            .fini = stub_fini,
+            .ops = &ops,
+        },
     .future_field = "ignored by older hosts",
 };
 

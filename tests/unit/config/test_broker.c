@@ -14,8 +14,8 @@
 #include "config/broker.h"
 
 typedef struct fx {
-    char root[256];     /* temp dir */
-    char conf[300];     /* root/conf.d (empty) */
+    char root[256]; /* temp dir */
+    char conf[300]; /* root/conf.d (empty) */
     char errbuf[1024];
     samsa_broker_config_t cfg;
 } fx_t;
@@ -147,9 +147,14 @@ static void flags_win_over_yaml(void **state)
 {
     fx_t *f = *state;
     char path[400];
-    const char *args[] = {"--listen",   "127.0.0.1:1111", "--listen=[::1]:2222",
-                          "--data-dir", "/tmp/d2",        "--plugin-dir=/tmp/p2",
-                          "--config",   path};
+    const char *args[] = {"--listen",
+                          "127.0.0.1:1111",
+                          "--listen=[::1]:2222",
+                          "--data-dir",
+                          "/tmp/d2",
+                          "--plugin-dir=/tmp/p2",
+                          "--config",
+                          path};
 
     snprintf(path, sizeof(path), "%s/other.yaml", f->root);
     write_yaml(path, "listeners: [\"0.0.0.0:9999\"]\n"
@@ -176,9 +181,9 @@ static void yaml_conf_dir_applies_without_the_flag(void **state)
     (void)state;
     snprintf(path, sizeof(path), "%s/x.yaml", f->root);
     write_yaml(path, "conf_dir: /tmp/c1\n");
-    assert_int_equal(samsa_broker_config_load(3, argv, &cfg, f->errbuf,
-                                              sizeof(f->errbuf)),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_broker_config_load(3, argv, &cfg, f->errbuf, sizeof(f->errbuf)),
+        SAMSA_OK);
     assert_string_equal(cfg.conf_dir, "/tmp/c1");
     samsa_broker_config_free(&cfg);
 }

@@ -27,8 +27,8 @@ static void parse_err(const char *text, const char *want)
     samsa_ydoc_t *doc = NULL;
     char err[256] = "";
 
-    assert_int_equal(samsa_yaml_load_string("t.yaml", text, strlen(text),
-                                            &doc, err, sizeof(err)),
+    assert_int_equal(samsa_yaml_load_string("t.yaml", text, strlen(text), &doc,
+                                            err, sizeof(err)),
                      SAMSA_ERR_CONFIG);
     assert_null(doc);
     if (strstr(err, want) == NULL) {
@@ -131,16 +131,15 @@ static void defaults_apply_when_the_yaml_is_silent(void **state)
     (void)state;
     assert_int_equal(samsa_options_check_table(opts, "t", err, sizeof(err)),
                      SAMSA_OK);
-    assert_int_equal(samsa_config_build(opts, NULL, "t", "f", 1, &cfg, err,
-                                        sizeof(err)),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_config_build(opts, NULL, "t", "f", 1, &cfg, err, sizeof(err)),
+        SAMSA_OK);
     assert_int_equal(samsa_config_int(cfg, "n", &n), SAMSA_OK);
     assert_int_equal(n, 5);
     assert_int_equal(samsa_config_list(cfg, "l", &items, &count), SAMSA_OK);
     assert_int_equal(count, 2);
     assert_string_equal(items[1], "b c");
-    assert_int_equal(samsa_config_list(cfg, "empty", &items, &count),
-                     SAMSA_OK);
+    assert_int_equal(samsa_config_list(cfg, "empty", &items, &count), SAMSA_OK);
     assert_int_equal(count, 0);
     assert_int_equal(samsa_config_string(cfg, "s", &s), SAMSA_OK);
     assert_string_equal(s, "x: y"); /* string defaults are literal */
@@ -160,8 +159,8 @@ static void values_set_in_yaml_remember_where(void **state)
     int64_t n;
 
     (void)state;
-    assert_int_equal(samsa_config_build(opts, doc->root, "t", "f", 1, &cfg,
-                                        err, sizeof(err)),
+    assert_int_equal(samsa_config_build(opts, doc->root, "t", "f", 1, &cfg, err,
+                                        sizeof(err)),
                      SAMSA_OK);
     samsa_yaml_free(doc); /* the config keeps its own copies */
     assert_int_equal(samsa_config_int(cfg, "n", &n), SAMSA_OK);
@@ -203,8 +202,8 @@ static void config_must_be_a_mapping(void **state)
     char err[256];
 
     (void)state;
-    assert_int_equal(samsa_config_build(opts, doc->root, "t", "f", 1, &cfg,
-                                        err, sizeof(err)),
+    assert_int_equal(samsa_config_build(opts, doc->root, "t", "f", 1, &cfg, err,
+                                        sizeof(err)),
                      SAMSA_ERR_CONFIG);
     assert_string_equal(err, "t.yaml:1: t: config must be a mapping of "
                              "option: value, found a sequence");

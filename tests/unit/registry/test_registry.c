@@ -101,8 +101,7 @@ static void load_ok(fixture_t *f, const char *yaml)
     if (load(f, false) != SAMSA_OK) {
         fail_msg("load failed: %s", f->errbuf);
     }
-    if (samsa_registry_init(f->reg, f->errbuf, sizeof(f->errbuf)) !=
-        SAMSA_OK) {
+    if (samsa_registry_init(f->reg, f->errbuf, sizeof(f->errbuf)) != SAMSA_OK) {
         fail_msg("init failed: %s", f->errbuf);
     }
 }
@@ -155,11 +154,9 @@ static void good_plugin_loads_with_every_option_type(void **state)
     assert_true(flag);
     assert_int_equal(svc->config_int(e->config, "count", &count), SAMSA_OK);
     assert_int_equal(count, 42);
-    assert_int_equal(svc->config_double(e->config, "ratio", &ratio),
-                     SAMSA_OK);
+    assert_int_equal(svc->config_double(e->config, "ratio", &ratio), SAMSA_OK);
     assert_true(ratio == 2.5);
-    assert_int_equal(svc->config_string(e->config, "label", &label),
-                     SAMSA_OK);
+    assert_int_equal(svc->config_string(e->config, "label", &label), SAMSA_OK);
     assert_string_equal(label, "hello"); /* default */
     assert_int_equal(svc->config_list(e->config, "tags", &tags, &ntags),
                      SAMSA_OK);
@@ -219,16 +216,14 @@ static void failed_init_finis_earlier_instances_in_reverse(void **state)
              trace, trace);
     write_file(f, "m.yaml", yaml);
     assert_int_equal(load(f, false), SAMSA_OK);
-    assert_int_equal(samsa_registry_init(f->reg, f->errbuf,
-                                         sizeof(f->errbuf)),
+    assert_int_equal(samsa_registry_init(f->reg, f->errbuf, sizeof(f->errbuf)),
                      SAMSA_ERR_CONFIG);
     snprintf(want, sizeof(want),
              "%s/m.yaml:4: instance 'c' (plugin fixture-good): init failed: "
              "fail_init is set (CONFIG)",
              f->dir);
     assert_string_equal(f->errbuf, want);
-    assert_string_equal(read_all(trace),
-                        "init a\ninit b\nfini b\nfini a\n");
+    assert_string_equal(read_all(trace), "init a\ninit b\nfini b\nfini a\n");
     for (size_t i = 0; i < samsa_registry_count(f->reg); i++) {
         assert_false(samsa_registry_at(f->reg, i)->inited);
     }
@@ -267,7 +262,8 @@ static void wrong_major_is_refused_naming_both_abis(void **state)
 
 static void missing_entry_symbol_is_an_error(void **state)
 {
-    expect_error(*state, "plugins:\n  - name: x\n    plugin: fixture-no-entry\n",
+    expect_error(*state,
+                 "plugins:\n  - name: x\n    plugin: fixture-no-entry\n",
                  SAMSA_ERR_ABI, 2,
                  "fixture-no-entry.so does not export the entry point "
                  "samsa_plugin_descriptor(); declare it with "
@@ -285,16 +281,17 @@ static void missing_mandatory_op_is_named(void **state)
 
 static void small_descriptor_is_refused(void **state)
 {
-    expect_error(*state,
-                 "plugins:\n  - name: x\n    plugin: fixture-small-descriptor\n",
-                 SAMSA_ERR_ABI, 2,
-                 "descriptor struct_size 16 is smaller than the 72 bytes of "
-                 "samsa_plugin_t in ABI 1.0");
+    expect_error(
+        *state, "plugins:\n  - name: x\n    plugin: fixture-small-descriptor\n",
+        SAMSA_ERR_ABI, 2,
+        "descriptor struct_size 16 is smaller than the 72 bytes of "
+        "samsa_plugin_t in ABI 1.0");
 }
 
 static void unknown_kind_is_refused(void **state)
 {
-    expect_error(*state, "plugins:\n  - name: x\n    plugin: fixture-bad-kind\n",
+    expect_error(*state,
+                 "plugins:\n  - name: x\n    plugin: fixture-bad-kind\n",
                  SAMSA_ERR_ABI, 2, "declares unknown plugin kind 42");
 }
 
@@ -367,8 +364,7 @@ static void missing_required_option_is_an_error(void **state)
                  "(string) is not set");
 }
 
-static void missing_required_option_without_config_points_at_entry(
-    void **state)
+static void missing_required_option_without_config_points_at_entry(void **state)
 {
     expect_error(*state, "plugins:\n\n  - name: a\n    plugin: fixture-good\n",
                  SAMSA_ERR_CONFIG, 3, "required option 'mode'");
@@ -379,13 +375,13 @@ static void duplicate_yaml_key_is_an_error(void **state)
     expect_error(*state,
                  "plugins:\n  - name: a\n    plugin: fixture-good\n"
                  "    config:\n      mode: m\n      mode: n\n",
-                 SAMSA_ERR_CONFIG, 6, "duplicate key 'mode' (first set at line 5)");
+                 SAMSA_ERR_CONFIG, 6,
+                 "duplicate key 'mode' (first set at line 5)");
 }
 
 static void unknown_entry_key_lists_allowed_ones(void **state)
 {
-    expect_error(*state,
-                 "plugins:\n  - name: a\n    plugn: fixture-good\n",
+    expect_error(*state, "plugins:\n  - name: a\n    plugn: fixture-good\n",
                  SAMSA_ERR_CONFIG, 3,
                  "unknown key 'plugn' in plugin entry; allowed: name, plugin, "
                  "enabled, config");
@@ -454,8 +450,8 @@ static void disabled_instance_is_not_loaded(void **state)
     assert_null(samsa_registry_find(f->reg, SAMSA_KIND_PARTITIONER, "off"));
 }
 
-static void codec_is_found_by_kafka_id_and_allocates_through_services(
-    void **state)
+static void
+codec_is_found_by_kafka_id_and_allocates_through_services(void **state)
 {
     fixture_t *f = *state;
     const samsa_registry_entry_t *e;
@@ -487,11 +483,12 @@ static void codec_is_found_by_kafka_id_and_allocates_through_services(
 
 static void two_codecs_with_one_id_are_an_error(void **state)
 {
-    expect_error(*state,
-                 "plugins:\n  - {name: a, plugin: fixture-codec}\n"
-                 "  - {name: b, plugin: fixture-codec}\n",
-                 SAMSA_ERR_CONFIG, 3,
-                 "instance 'b': codec id 1 is already provided by instance 'a'");
+    expect_error(
+        *state,
+        "plugins:\n  - {name: a, plugin: fixture-codec}\n"
+        "  - {name: b, plugin: fixture-codec}\n",
+        SAMSA_ERR_CONFIG, 3,
+        "instance 'b': codec id 1 is already provided by instance 'a'");
 }
 
 static void keep_going_records_errors_per_entry(void **state)
@@ -517,9 +514,9 @@ static void missing_conf_dir_is_an_io_error(void **state)
     fixture_t *f = *state;
     samsa_registry_opts_t opts = {.conf_dir = "/nonexistent/samsa-conf.d"};
 
-    assert_int_equal(samsa_registry_load(&opts, &f->reg, f->errbuf,
-                                         sizeof(f->errbuf)),
-                     SAMSA_ERR_IO);
+    assert_int_equal(
+        samsa_registry_load(&opts, &f->reg, f->errbuf, sizeof(f->errbuf)),
+        SAMSA_ERR_IO);
     assert_string_equal(f->errbuf, "/nonexistent/samsa-conf.d: cannot open "
                                    "conf dir: No such file or directory");
 }

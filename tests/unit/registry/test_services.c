@@ -68,9 +68,8 @@ static void metrics_are_prefixed_and_released_with_their_owner(void **state)
     c = svc->metric_register(&inst, "hits", SAMSA_METRIC_COUNTER, "hits");
     g = svc->metric_register(&inst, "depth", SAMSA_METRIC_GAUGE, "depth");
     assert_non_null(c);
-    assert_ptr_equal(svc->metric_register(&inst, "hits",
-                                          SAMSA_METRIC_COUNTER, "again"),
-                     c);
+    assert_ptr_equal(
+        svc->metric_register(&inst, "hits", SAMSA_METRIC_COUNTER, "again"), c);
     assert_null(svc->metric_register(&inst, "hits", SAMSA_METRIC_GAUGE, ""));
     svc->metric_add(c, 2);
     svc->metric_add(c, 3);
