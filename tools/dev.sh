@@ -85,11 +85,11 @@ cmd_test() {
     log "build (warnings are errors)"
     build "$ROOT/build"
     log "unit tests"
-    ctest --test-dir "$ROOT/build" -L unit --output-on-failure -j2
+    ctest --test-dir "$ROOT/build" --output-on-failure -j2
     log "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
     build "$ROOT/build-asan" -DSAMSA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir "$ROOT/build-asan" -L unit --output-on-failure -j2
+        ctest --test-dir "$ROOT/build-asan" --output-on-failure -j2
     if [ -d "$ROOT/../shared/kafka-protocol/messages" ]; then
         log "generated protocol code matches ../shared/kafka-protocol"
         python3 "$ROOT/tools/protogen/protogen.py" --check
