@@ -170,8 +170,8 @@ void complete_sync(clist_t *cl, samsa_group_sync_cb cb, void *arg,
 {
     completion_t *c = clist_new(cl);
     if (!c) {
-        samsa_group_sync_result_t r = {
-            .error = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE};
+        samsa_group_sync_result_t r = {.error =
+                                           SAMSA_ERR_COORDINATOR_NOT_AVAILABLE};
         cb(arg, &r);
         return;
     }
@@ -481,8 +481,7 @@ static int listing_cmp(const void *a, const void *b)
                   ((const samsa_group_listing_t *)b)->group_id);
 }
 
-static bool state_wanted(group_state_t st, const char *const *states,
-                         size_t n)
+static bool state_wanted(group_state_t st, const char *const *states, size_t n)
 {
     if (!states || n == 0) {
         return true;
@@ -567,8 +566,7 @@ static const gproto_t *member_proto(const member_t *m, const char *name)
 
 static samsa_err_t describe_members(const group_t *g, samsa_group_desc_t *out)
 {
-    out->members = calloc(g->nmembers ? g->nmembers : 1,
-                          sizeof(*out->members));
+    out->members = calloc(g->nmembers ? g->nmembers : 1, sizeof(*out->members));
     if (!out->members) {
         return SAMSA_ERR_NOMEM;
     }
@@ -586,9 +584,8 @@ static samsa_err_t describe_members(const group_t *g, samsa_group_desc_t *out)
         d->metadata_len = p ? p->len : 0;
         d->assignment = bdup(m->assignment, stable ? m->assignment_len : 0);
         d->assignment_len = stable ? m->assignment_len : 0;
-        if (!d->member_id || !d->client_id || !d->client_host ||
-            !d->metadata || !d->assignment ||
-            (m->instance_id && !d->group_instance_id)) {
+        if (!d->member_id || !d->client_id || !d->client_host || !d->metadata ||
+            !d->assignment || (m->instance_id && !d->group_instance_id)) {
             return SAMSA_ERR_NOMEM;
         }
     }
@@ -615,8 +612,8 @@ samsa_err_t samsa_group_describe(samsa_group_coordinator_t *gc,
     if (g && err == SAMSA_OK) {
         out->state = group_state_name(g->state);
         out->protocol_type = strdup(g->protocol_type ? g->protocol_type : "");
-        out->protocol = strdup(
-            g->state == GS_STABLE && g->protocol ? g->protocol : "");
+        out->protocol =
+            strdup(g->state == GS_STABLE && g->protocol ? g->protocol : "");
         err = out->protocol_type && out->protocol ? describe_members(g, out)
                                                   : SAMSA_ERR_NOMEM;
     } else if (err == SAMSA_OK) {

@@ -53,12 +53,12 @@ typedef struct samsa_group_options {
     const char *offsets_topic_engine; /* storage engine; NULL = default */
     /* group.initial.rebalance.delay.ms: 3000 */
     int64_t initial_rebalance_delay_ms;
-    int32_t min_session_timeout_ms;   /* group.min.session.timeout.ms: 6000 */
-    int32_t max_session_timeout_ms;   /* group.max.session.timeout.ms:
-                                         1800000 */
-    int32_t max_group_size;           /* group.max.size: 0 = unlimited */
-    int32_t max_metadata_size;        /* offset.metadata.max.bytes: 4096 */
-    int64_t offsets_retention_ms;     /* offsets.retention.minutes: 7 days */
+    int32_t min_session_timeout_ms; /* group.min.session.timeout.ms: 6000 */
+    int32_t max_session_timeout_ms; /* group.max.session.timeout.ms:
+                                       1800000 */
+    int32_t max_group_size;         /* group.max.size: 0 = unlimited */
+    int32_t max_metadata_size;      /* offset.metadata.max.bytes: 4096 */
+    int64_t offsets_retention_ms;   /* offsets.retention.minutes: 7 days */
     /* offsets.retention.check.interval.ms: 600000 */
     int64_t offsets_retention_check_interval_ms;
 } samsa_group_options_t;
@@ -103,8 +103,8 @@ typedef struct samsa_group_join_req {
     const samsa_group_protocol_t *protocols;
     size_t protocol_count;
     int32_t session_timeout_ms;
-    int32_t rebalance_timeout_ms;  /* v0: pass -1 (= session timeout) */
-    int16_t api_version;           /* JoinGroup request version */
+    int32_t rebalance_timeout_ms; /* v0: pass -1 (= session timeout) */
+    int16_t api_version;          /* JoinGroup request version */
 } samsa_group_join_req_t;
 
 typedef struct samsa_group_member_meta {
@@ -148,9 +148,9 @@ typedef struct samsa_group_sync_req {
     const char *group_id;
     int32_t generation_id;
     const char *member_id;
-    const char *group_instance_id; /* NULL when dynamic */
-    const char *protocol_type;     /* v5; NULL = not checked */
-    const char *protocol_name;     /* v5; NULL = not checked */
+    const char *group_instance_id;               /* NULL when dynamic */
+    const char *protocol_type;                   /* v5; NULL = not checked */
+    const char *protocol_name;                   /* v5; NULL = not checked */
     const samsa_group_assignment_t *assignments; /* leader only */
     size_t assignment_count;
 } samsa_group_sync_req_t;
@@ -224,20 +224,20 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
                                       size_t count);
 
 typedef struct samsa_group_tp {
-    const char *topic;  /* in */
-    int32_t partition;  /* in */
-    samsa_err_t error;  /* out (OffsetDelete) */
+    const char *topic; /* in */
+    int32_t partition; /* in */
+    samsa_err_t error; /* out (OffsetDelete) */
 } samsa_group_tp_t;
 
 typedef struct samsa_group_offset {
     char *topic;
     int32_t partition;
-    int64_t offset;          /* -1 when nothing committed */
-    int32_t leader_epoch;    /* -1 when unknown */
-    char *metadata;          /* "" when none */
+    int64_t offset;       /* -1 when nothing committed */
+    int32_t leader_epoch; /* -1 when unknown */
+    char *metadata;       /* "" when none */
     int64_t commit_timestamp;
-    int64_t high_watermark;  /* samsa_group_lag only; else -1 */
-    int64_t lag;             /* samsa_group_lag only: hw - offset, or -1 */
+    int64_t high_watermark; /* samsa_group_lag only; else -1 */
+    int64_t lag;            /* samsa_group_lag only: hw - offset, or -1 */
 } samsa_group_offset_t;
 
 typedef struct samsa_group_offsets {
@@ -259,8 +259,8 @@ void samsa_group_offsets_free(samsa_group_offsets_t *offs);
 /* Lag helper for the CLI / admin: every committed partition of the group
  * with the partition's high watermark and lag (hw - committed; -1 when the
  * partition is unknown). GROUP_ID_NOT_FOUND for an unknown group. */
-samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc,
-                            const char *group_id, samsa_group_offsets_t *out);
+samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc, const char *group_id,
+                            samsa_group_offsets_t *out);
 
 /* OffsetDelete: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (non-consumer group
  * with members) as the return; per partition GROUP_SUBSCRIBED_TO_TOPIC. */
@@ -297,8 +297,8 @@ typedef struct samsa_group_member_desc {
 } samsa_group_member_desc_t;
 
 typedef struct samsa_group_desc {
-    samsa_err_t error;   /* GROUP_ID_NOT_FOUND for unknown groups (v6);
-                            older versions report state "Dead", NONE */
+    samsa_err_t error; /* GROUP_ID_NOT_FOUND for unknown groups (v6);
+                          older versions report state "Dead", NONE */
     char *group_id;
     const char *state;
     char *protocol_type; /* "" when none */
@@ -308,8 +308,7 @@ typedef struct samsa_group_desc {
 } samsa_group_desc_t;
 
 samsa_err_t samsa_group_describe(samsa_group_coordinator_t *gc,
-                                 const char *group_id,
-                                 samsa_group_desc_t *out);
+                                 const char *group_id, samsa_group_desc_t *out);
 void samsa_group_desc_free(samsa_group_desc_t *desc);
 
 /* DeleteGroups for one group: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP,

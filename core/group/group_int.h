@@ -70,15 +70,15 @@ typedef struct group {
     char *protocol;      /* selected protocol; NULL when none */
     char *leader;        /* leader member id; NULL when none */
     int32_t generation;
-    member_t **members;  /* join order */
+    member_t **members; /* join order */
     size_t nmembers, cap;
-    pending_t *pending;  /* MEMBER_ID_REQUIRED ids not rejoined yet */
+    pending_t *pending; /* MEMBER_ID_REQUIRED ids not rejoined yet */
     size_t npending;
     int64_t join_deadline; /* monotonic; PreparingRebalance only */
     bool initial_join;     /* the delayed initial rebalance is running */
     bool new_member_added; /* during the initial delay */
     int64_t initial_remaining;
-    samsa_hmap_t offsets;  /* offset_ent_t by topic/partition */
+    samsa_hmap_t offsets; /* offset_ent_t by topic/partition */
 } group_t;
 
 /* A callback to run after the lock is released, with its owned result. */

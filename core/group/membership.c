@@ -190,8 +190,8 @@ static char *new_member_id(const char *prefix)
     snprintf(id, n,
              "%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
              "%02x%02x%02x%02x%02x%02x",
-             prefix, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
-             u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+             prefix, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+             u[10], u[11], u[12], u[13], u[14], u[15]);
     return id;
 }
 
@@ -339,8 +339,8 @@ static void prepare_rebalance(samsa_group_coordinator_t *gc, group_t *g,
             m->assignment_len = 0;
             if (m->sync_cb) {
                 complete_sync(cl, m->sync_cb, m->sync_arg,
-                              SAMSA_ERR_REBALANCE_IN_PROGRESS, NULL, NULL,
-                              NULL, 0);
+                              SAMSA_ERR_REBALANCE_IN_PROGRESS, NULL, NULL, NULL,
+                              0);
                 m->sync_cb = NULL;
             }
         }
@@ -390,11 +390,11 @@ static void fill_join_result(const group_t *g, const member_t *m,
                     p = &o->protos[k];
                 }
             }
-            metas[i] = (samsa_group_member_meta_t){
-                .member_id = o->id,
-                .group_instance_id = o->instance_id,
-                .metadata = p ? p->meta : NULL,
-                .metadata_len = p ? p->len : 0};
+            metas[i] =
+                (samsa_group_member_meta_t){.member_id = o->id,
+                                            .group_instance_id = o->instance_id,
+                                            .metadata = p ? p->meta : NULL,
+                                            .metadata_len = p ? p->len : 0};
         }
         r->members = metas;
         r->member_count = g->nmembers;
@@ -429,8 +429,7 @@ static void complete_join_phase(samsa_group_coordinator_t *gc, group_t *g,
         if (!m->join_cb) {
             if (m->sync_cb) { /* cannot happen: no sync while preparing */
                 complete_sync(cl, m->sync_cb, m->sync_arg,
-                              SAMSA_ERR_UNKNOWN_MEMBER_ID, NULL, NULL, NULL,
-                              0);
+                              SAMSA_ERR_UNKNOWN_MEMBER_ID, NULL, NULL, NULL, 0);
             }
             memmove(&g->members[i], &g->members[i + 1],
                     (g->nmembers - i - 1) * sizeof(*g->members));
@@ -611,8 +610,8 @@ static void replace_static_member(samsa_group_coordinator_t *gc, group_t *g,
         m->join_cb = NULL;
     }
     if (m->sync_cb) {
-        complete_sync(cl, m->sync_cb, m->sync_arg,
-                      SAMSA_ERR_FENCED_INSTANCE_ID, NULL, NULL, NULL, 0);
+        complete_sync(cl, m->sync_cb, m->sync_arg, SAMSA_ERR_FENCED_INSTANCE_ID,
+                      NULL, NULL, NULL, 0);
         m->sync_cb = NULL;
     }
     bool leader = is_leader(g, m);
@@ -867,7 +866,8 @@ static void sync_locked(samsa_group_coordinator_t *gc,
     }
     if (err == SAMSA_OK &&
         ((req->protocol_type &&
-          (!g->protocol_type || strcmp(req->protocol_type, g->protocol_type))) ||
+          (!g->protocol_type ||
+           strcmp(req->protocol_type, g->protocol_type))) ||
          (req->protocol_name &&
           (!g->protocol || strcmp(req->protocol_name, g->protocol))))) {
         err = SAMSA_ERR_INCONSISTENT_GROUP_PROTOCOL;
@@ -925,8 +925,8 @@ samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
     } else if (!g || g->state == GS_EMPTY) {
         err = SAMSA_ERR_UNKNOWN_MEMBER_ID;
     } else {
-        err = validate_member(g, member_id, group_instance_id, generation_id,
-                              &m);
+        err =
+            validate_member(g, member_id, group_instance_id, generation_id, &m);
     }
     if (err == SAMSA_OK) {
         m->hb_deadline = gc_mono_ms() + m->session_timeout_ms;
@@ -957,8 +957,7 @@ samsa_err_t group_validate_commit(group_t *g, const char *member_id,
 /* ---------------------------------------------------------------------- */
 
 static samsa_err_t leave_one(samsa_group_coordinator_t *gc, group_t *g,
-                             const samsa_group_leave_member_t *lm,
-                             clist_t *cl)
+                             const samsa_group_leave_member_t *lm, clist_t *cl)
 {
     const char *mid = lm->member_id ? lm->member_id : "";
     member_t *m;
@@ -987,8 +986,7 @@ static samsa_err_t leave_one(samsa_group_coordinator_t *gc, group_t *g,
 
 samsa_err_t samsa_group_leave(samsa_group_coordinator_t *gc,
                               const char *group_id,
-                              samsa_group_leave_member_t *members,
-                              size_t count)
+                              samsa_group_leave_member_t *members, size_t count)
 {
     clist_t cl;
     clist_init(&cl);
@@ -1000,8 +998,8 @@ samsa_err_t samsa_group_leave(samsa_group_coordinator_t *gc,
     }
     for (size_t i = 0; i < count; i++) {
         members[i].error = top != SAMSA_OK ? top
-                           : g ? leave_one(gc, g, &members[i], &cl)
-                               : SAMSA_ERR_UNKNOWN_MEMBER_ID;
+                           : g             ? leave_one(gc, g, &members[i], &cl)
+                                           : SAMSA_ERR_UNKNOWN_MEMBER_ID;
     }
     pthread_mutex_unlock(&gc->lock);
     clist_run(&cl);

@@ -156,8 +156,8 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
         ptrs = calloc(count ? count : 1, sizeof(*ptrs));
         err = ents && ptrs ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
-    int64_t ts = req->commit_timestamp >= 0 ? req->commit_timestamp
-                                            : gc_wall_ms();
+    int64_t ts =
+        req->commit_timestamp >= 0 ? req->commit_timestamp : gc_wall_ms();
     for (size_t i = 0; i < count; i++) {
         samsa_offset_commit_part_t *p = &parts[i];
         p->error = err;
@@ -189,9 +189,9 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
             }
             p->error = perr != SAMSA_OK
                            ? perr
-                           : commit_error(offset_set(
-                                 g, p->topic, p->partition, p->offset,
-                                 p->leader_epoch, p->metadata, ts));
+                           : commit_error(offset_set(g, p->topic, p->partition,
+                                                     p->offset, p->leader_epoch,
+                                                     p->metadata, ts));
         }
     }
     pthread_mutex_unlock(&gc->lock);
@@ -252,8 +252,8 @@ static samsa_err_t fetch_locked(group_t *g, const samsa_group_tp_t *tps,
     for (samsa_hmap_entry_t *e = g ? samsa_hmap_first(&g->offsets, &i) : NULL;
          e; e = samsa_hmap_next(&g->offsets, e, &i)) {
         const offset_ent_t *o = (const offset_ent_t *)e;
-        if (fill_offset(&out->items[out->count++], o->topic, o->partition,
-                        o) != SAMSA_OK) {
+        if (fill_offset(&out->items[out->count++], o->topic, o->partition, o) !=
+            SAMSA_OK) {
             return SAMSA_ERR_NOMEM;
         }
     }
@@ -291,8 +291,8 @@ void samsa_group_offsets_free(samsa_group_offsets_t *offs)
     offs->count = 0;
 }
 
-samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc,
-                            const char *group_id, samsa_group_offsets_t *out)
+samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc, const char *group_id,
+                            samsa_group_offsets_t *out)
 {
     out->items = NULL;
     out->count = 0;
@@ -312,8 +312,8 @@ samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc,
     for (size_t i = 0; gc->opts.logmgr && i < out->count; i++) {
         samsa_group_offset_t *o = &out->items[i];
         samsa_topic_t *t = samsa_logmgr_topic_get(gc->opts.logmgr, o->topic);
-        samsa_partition_t *p = t ? samsa_topic_partition(t, o->partition)
-                                 : NULL;
+        samsa_partition_t *p =
+            t ? samsa_topic_partition(t, o->partition) : NULL;
         if (p) {
             o->high_watermark = samsa_partition_hw(p);
             o->lag = o->offset >= 0 && o->high_watermark >= o->offset
@@ -356,10 +356,10 @@ static samsa_err_t delete_offsets(samsa_group_coordinator_t *gc, group_t *g,
     return err;
 }
 
-/* Topics the members subscribe to per their consumer protocol metadata.
- * *all is set when some metadata cannot be parsed: then every topic counts
- * as subscribed, so an active group's offsets are never deleted by
- * mistake. */
+/* Whether a member subscribes to topic per its consumer protocol metadata
+ * (the selected protocol's, or any protocol's before one is selected).
+ * Metadata that does not parse counts as subscribed to everything, so an
+ * active group's offsets are never deleted by mistake. */
 static bool subscribed(const group_t *g, const char *topic)
 {
     for (size_t i = 0; i < g->nmembers; i++) {
@@ -370,9 +370,9 @@ static bool subscribed(const group_t *g, const char *topic)
             }
             char **topics;
             size_t nt;
-            if (samsa_consumer_subscription_topics(
-                    m->protos[k].meta, m->protos[k].len, &topics, &nt) !=
-                SAMSA_OK) {
+            if (samsa_consumer_subscription_topics(m->protos[k].meta,
+                                                   m->protos[k].len, &topics,
+                                                   &nt) != SAMSA_OK) {
                 return true;
             }
             bool found = false;
@@ -512,8 +512,8 @@ void offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall)
         for (samsa_hmap_entry_t *e = samsa_hmap_first(&g->offsets, &i); e;
              e = samsa_hmap_next(&g->offsets, e, &i)) {
             offset_ent_t *o = (offset_ent_t *)e;
-            int64_t base = o->commit_ts > g->state_ts ? o->commit_ts
-                                                      : g->state_ts;
+            int64_t base =
+                o->commit_ts > g->state_ts ? o->commit_ts : g->state_ts;
             if (now_wall - base >= gc->opts.offsets_retention_ms) {
                 dels[k++] = o;
             }

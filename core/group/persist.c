@@ -22,11 +22,11 @@
 #include "record/builder.h"
 #include "record/records.h"
 
-#define KEY_OFFSET 1
-#define KEY_GROUP 2
+#define KEY_OFFSET   1
+#define KEY_GROUP    2
 #define VALUE_OFFSET 3
-#define VALUE_GROUP 100
-#define READ_CHUNK (1 << 20)
+#define VALUE_GROUP  100
+#define READ_CHUNK   (1 << 20)
 
 /* ---------------------------------------------------------------------- */
 /* Encoding                                                               */
@@ -168,8 +168,7 @@ static char *rb_str(rbuf_t *r)
 /* ---------------------------------------------------------------------- */
 
 static samsa_err_t append_batch(samsa_group_coordinator_t *gc,
-                                const char *group_id,
-                                samsa_batch_builder_t *bb)
+                                const char *group_id, samsa_batch_builder_t *bb)
 {
     uint8_t *batch;
     size_t len;
@@ -219,10 +218,10 @@ samsa_err_t persist_offsets(samsa_group_coordinator_t *gc, const group_t *g,
         wb_i32(&v, o->leader_epoch);
         wb_str(&v, o->metadata);
         wb_i64(&v, o->commit_ts);
-        err = k.oom || v.oom ? SAMSA_ERR_NOMEM
-                             : samsa_batch_builder_add(
-                                   &bb, now, k.p, (int32_t)k.len, v.p,
-                                   (int32_t)v.len, NULL, 0);
+        err = k.oom || v.oom
+                  ? SAMSA_ERR_NOMEM
+                  : samsa_batch_builder_add(&bb, now, k.p, (int32_t)k.len, v.p,
+                                            (int32_t)v.len, NULL, 0);
     }
     for (size_t i = 0; err == SAMSA_OK && i < ntombs; i++) {
         offset_key(&k, g->id, tomb_topics[i], tomb_parts[i]);
@@ -264,8 +263,7 @@ samsa_err_t persist_group(samsa_group_coordinator_t *gc, const group_t *g,
     if (err == SAMSA_OK) {
         err = samsa_batch_builder_add(&bb, gc_wall_ms(), k.p, (int32_t)k.len,
                                       tombstone ? NULL : v.p,
-                                      tombstone ? -1 : (int32_t)v.len, NULL,
-                                      0);
+                                      tombstone ? -1 : (int32_t)v.len, NULL, 0);
     }
     if (err == SAMSA_OK) {
         err = append_batch(gc, g->id, &bb);
@@ -296,9 +294,9 @@ samsa_err_t persist_init(samsa_group_coordinator_t *gc, char *errbuf,
                                  gc->opts.offsets_topic_engine);
         }
         if (err == SAMSA_OK) {
-            err = samsa_logmgr_create_topic(
-                mgr, SAMSA_OFFSETS_TOPIC, gc->opts.offsets_topic_partitions,
-                &cfg, false, errbuf, errlen);
+            err = samsa_logmgr_create_topic(mgr, SAMSA_OFFSETS_TOPIC,
+                                            gc->opts.offsets_topic_partitions,
+                                            &cfg, false, errbuf, errlen);
         }
         samsa_tcfg_free(&cfg);
         if (err != SAMSA_OK && err != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
@@ -451,8 +449,8 @@ static samsa_err_t gather(const samsa_storage_read_t *rd, uint8_t **out,
         }
         int64_t done = 0;
         while (done < s->len) {
-            ssize_t n = pread(s->fd, buf + at, (size_t)(s->len - done),
-                              s->pos + done);
+            ssize_t n =
+                pread(s->fd, buf + at, (size_t)(s->len - done), s->pos + done);
             if (n <= 0) {
                 free(buf);
                 return SAMSA_ERR_KAFKA_STORAGE_ERROR;

@@ -55,10 +55,9 @@ static uint8_t *put_blob(uint8_t *p, const void *data, int32_t len)
     return p;
 }
 
-samsa_err_t samsa_batch_builder_add(samsa_batch_builder_t *b,
-                                    int64_t timestamp, const void *key,
-                                    int32_t key_len, const void *value,
-                                    int32_t value_len,
+samsa_err_t samsa_batch_builder_add(samsa_batch_builder_t *b, int64_t timestamp,
+                                    const void *key, int32_t key_len,
+                                    const void *value, int32_t value_len,
                                     const samsa_record_header_t *headers,
                                     size_t nheaders)
 {
@@ -105,8 +104,8 @@ samsa_err_t samsa_batch_builder_add(samsa_batch_builder_t *b,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_batch_builder_finish(samsa_batch_builder_t *b,
-                                       uint8_t **out, size_t *len)
+samsa_err_t samsa_batch_builder_finish(samsa_batch_builder_t *b, uint8_t **out,
+                                       size_t *len)
 {
     if (b->err != SAMSA_OK) {
         return b->err;

@@ -170,8 +170,7 @@ static samsa_err_t parse_record(samsa_record_iter_t *it, const uint8_t *p,
     return p == end ? SAMSA_OK : SAMSA_ERR_CORRUPT_MESSAGE;
 }
 
-samsa_err_t samsa_record_iter_next(samsa_record_iter_t *it,
-                                   samsa_record_t *out)
+samsa_err_t samsa_record_iter_next(samsa_record_iter_t *it, samsa_record_t *out)
 {
     if (it->remaining == 0) {
         return it->p == it->end ? SAMSA_ERR_NOT_FOUND
@@ -192,8 +191,7 @@ samsa_err_t samsa_record_iter_next(samsa_record_iter_t *it,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_batch_iter_next(samsa_batch_iter_t *it,
-                                  const uint8_t **batch,
+samsa_err_t samsa_batch_iter_next(samsa_batch_iter_t *it, const uint8_t **batch,
                                   samsa_batch_hdr_t *hdr)
 {
     if (it->pos >= it->len) {

@@ -16,7 +16,7 @@
 
 #include "record/batch.h"
 
-#define SAMSA_VARINT_MAX 5
+#define SAMSA_VARINT_MAX  5
 #define SAMSA_VARLONG_MAX 10
 
 /* Encode into p (room for SAMSA_VARINT_MAX / SAMSA_VARLONG_MAX bytes);
@@ -93,8 +93,7 @@ static inline void samsa_batch_iter_init(samsa_batch_iter_t *it,
 /* SAMSA_OK with the batch's start, its header and total size;
  * SAMSA_ERR_NOT_FOUND at the end; CORRUPT_MESSAGE / the parse error when
  * the bytes are not a batch. */
-samsa_err_t samsa_batch_iter_next(samsa_batch_iter_t *it,
-                                  const uint8_t **batch,
+samsa_err_t samsa_batch_iter_next(samsa_batch_iter_t *it, const uint8_t **batch,
                                   samsa_batch_hdr_t *hdr);
 
 #endif /* SAMSA_RECORD_RECORDS_H */

@@ -215,8 +215,8 @@ static const char *state_of(fixture_t *f, const char *group, char *buf)
 }
 
 static samsa_err_t commit1(fixture_t *f, const char *group, int32_t gen,
-                           const char *member, const char *topic,
-                           int32_t part, int64_t off, const char *md)
+                           const char *member, const char *topic, int32_t part,
+                           int64_t off, const char *md)
 {
     samsa_offset_commit_req_t req = {.group_id = group,
                                      .generation_id = gen,
@@ -311,17 +311,21 @@ typedef struct pair {
 static void form_pair(fixture_t *f, const char *group, pair_t *p,
                       int32_t session_ms)
 {
-    call_t *a = join(f, group, (joiner_t){.protos = RANGE, .nprotos = 1,
-                                          .session_ms = session_ms});
+    call_t *a = join(
+        f, group,
+        (joiner_t){.protos = RANGE, .nprotos = 1, .session_ms = session_ms});
     assert_true(call_wait(a, 5000)); /* delay 0: generation 1 at once */
     assert_int_equal(a->error, SAMSA_OK);
     strcpy(p->a, a->member_id);
-    call_t *b = join(f, group, (joiner_t){.protos = RANGE, .nprotos = 1,
-                                          .session_ms = session_ms});
+    call_t *b = join(
+        f, group,
+        (joiner_t){.protos = RANGE, .nprotos = 1, .session_ms = session_ms});
     assert_false(call_done(b)); /* waits for A to rejoin */
-    call_t *a2 = join(f, group, (joiner_t){.member_id = p->a,
-                                           .protos = RANGE, .nprotos = 1,
-                                           .session_ms = session_ms});
+    call_t *a2 = join(f, group,
+                      (joiner_t){.member_id = p->a,
+                                 .protos = RANGE,
+                                 .nprotos = 1,
+                                 .session_ms = session_ms});
     assert_true(call_wait(a2, 5000));
     assert_true(call_wait(b, 5000));
     assert_int_equal(a2->error, SAMSA_OK);
@@ -356,8 +360,7 @@ static void form_pair(fixture_t *f, const char *group, pair_t *p,
 /* Tests                                                                  */
 /* ---------------------------------------------------------------------- */
 
-static void members_join_leader_gets_metadata_and_protocol_by_vote(
-    void **state)
+static void members_join_leader_gets_metadata_and_protocol_by_vote(void **state)
 {
     fixture_t *f = *state;
     /* A delay long enough for all three to join in one generation. */
@@ -437,9 +440,11 @@ static void inconsistent_protocols_are_rejected(void **state)
     assert_int_equal(c->error, SAMSA_ERR_INCONSISTENT_GROUP_PROTOCOL);
     call_free(c);
     samsa_group_protocol_t pr = {"range", NULL, 0};
-    samsa_group_join_req_t req = {.group_id = "g", .member_id = "",
+    samsa_group_join_req_t req = {.group_id = "g",
+                                  .member_id = "",
                                   .protocol_type = "connect",
-                                  .protocols = &pr, .protocol_count = 1,
+                                  .protocols = &pr,
+                                  .protocol_count = 1,
                                   .session_timeout_ms = 5000,
                                   .rebalance_timeout_ms = 1000};
     c = call_new();
@@ -467,13 +472,12 @@ static void third_member_triggers_rebalance_and_new_generation(void **state)
     /* Members learn about the rebalance from their heartbeat. */
     assert_int_equal(samsa_group_heartbeat(f->gc, "g", p.gen, p.a, NULL),
                      SAMSA_ERR_REBALANCE_IN_PROGRESS);
-    call_t *a = join(f, "g", (joiner_t){.member_id = p.a, .protos = RANGE,
-                                        .nprotos = 1});
+    call_t *a = join(
+        f, "g", (joiner_t){.member_id = p.a, .protos = RANGE, .nprotos = 1});
     assert_false(call_done(a));
-    call_t *b = join(f, "g", (joiner_t){.member_id = p.b, .protos = RANGE,
-                                        .nprotos = 1});
-    assert_true(call_wait(a, 5000) && call_wait(b, 5000) &&
-                call_wait(c, 5000));
+    call_t *b = join(
+        f, "g", (joiner_t){.member_id = p.b, .protos = RANGE, .nprotos = 1});
+    assert_true(call_wait(a, 5000) && call_wait(b, 5000) && call_wait(c, 5000));
     assert_int_equal(a->generation, p.gen + 1);
     assert_int_equal(c->generation, p.gen + 1);
     assert_int_equal(a->member_count, 3);
@@ -491,9 +495,9 @@ static void third_member_triggers_rebalance_and_new_generation(void **state)
                      SAMSA_ERR_REBALANCE_IN_PROGRESS);
     assert_int_equal(samsa_group_heartbeat(f->gc, "g", p.gen + 1, p.b, NULL),
                      SAMSA_OK);
-    assert_int_equal(samsa_group_heartbeat(f->gc, "g", p.gen + 1, "nobody",
-                                           NULL),
-                     SAMSA_ERR_UNKNOWN_MEMBER_ID);
+    assert_int_equal(
+        samsa_group_heartbeat(f->gc, "g", p.gen + 1, "nobody", NULL),
+        SAMSA_ERR_UNKNOWN_MEMBER_ID);
     call_free(a);
     call_free(b);
     call_free(c);
@@ -512,8 +516,11 @@ static void session_timeout_removes_member_and_rebalances(void **state)
         hb = samsa_group_heartbeat(f->gc, "g", p.gen, p.a, NULL);
     }
     assert_int_equal(hb, SAMSA_ERR_REBALANCE_IN_PROGRESS);
-    call_t *a = join(f, "g", (joiner_t){.member_id = p.a, .protos = RANGE,
-                                        .nprotos = 1, .session_ms = 300});
+    call_t *a = join(f, "g",
+                     (joiner_t){.member_id = p.a,
+                                .protos = RANGE,
+                                .nprotos = 1,
+                                .session_ms = 300});
     assert_true(call_wait(a, 5000));
     assert_int_equal(a->error, SAMSA_OK);
     assert_int_equal(a->generation, p.gen + 1);
@@ -528,8 +535,11 @@ static void rebalance_timeout_drops_members_that_do_not_rejoin(void **state)
     fixture_t *f = *state;
     pair_t p;
     form_pair(f, "g", &p, 5000); /* rebalance timeout 1000 ms */
-    call_t *a = join(f, "g", (joiner_t){.member_id = p.a, .protos = RANGE,
-                                        .nprotos = 1, .rebalance_ms = 200});
+    call_t *a = join(f, "g",
+                     (joiner_t){.member_id = p.a,
+                                .protos = RANGE,
+                                .nprotos = 1,
+                                .rebalance_ms = 200});
     assert_false(call_done(a));
     assert_true(call_wait(a, 5000)); /* B never rejoins */
     assert_int_equal(a->error, SAMSA_OK);
@@ -541,22 +551,26 @@ static void rebalance_timeout_drops_members_that_do_not_rejoin(void **state)
 static void new_member_gets_member_id_required_from_v4(void **state)
 {
     fixture_t *f = *state;
-    call_t *a = join(f, "g", (joiner_t){.protos = RANGE, .nprotos = 1,
-                                        .version = 4});
+    call_t *a =
+        join(f, "g", (joiner_t){.protos = RANGE, .nprotos = 1, .version = 4});
     assert_true(call_wait(a, 1000));
     assert_int_equal(a->error, SAMSA_ERR_MEMBER_ID_REQUIRED);
     assert_true(strlen(a->member_id) > 8);
-    call_t *a2 = join(f, "g", (joiner_t){.member_id = a->member_id,
-                                         .protos = RANGE, .nprotos = 1,
-                                         .version = 4});
+    call_t *a2 = join(f, "g",
+                      (joiner_t){.member_id = a->member_id,
+                                 .protos = RANGE,
+                                 .nprotos = 1,
+                                 .version = 4});
     assert_true(call_wait(a2, 5000));
     assert_int_equal(a2->error, SAMSA_OK);
     assert_string_equal(a2->member_id, a->member_id);
     assert_string_equal(a2->leader, a->member_id);
     /* An id the coordinator never handed out is unknown. */
-    call_t *x = join(f, "g", (joiner_t){.member_id = "client-forged",
-                                        .protos = RANGE, .nprotos = 1,
-                                        .version = 4});
+    call_t *x = join(f, "g",
+                     (joiner_t){.member_id = "client-forged",
+                                .protos = RANGE,
+                                .nprotos = 1,
+                                .version = 4});
     assert_true(call_wait(x, 1000));
     assert_int_equal(x->error, SAMSA_ERR_UNKNOWN_MEMBER_ID);
     call_free(a);
@@ -564,13 +578,15 @@ static void new_member_gets_member_id_required_from_v4(void **state)
     call_free(x);
 }
 
-static void static_member_rejoin_keeps_assignment_without_rebalance(
-    void **state)
+static void
+static_member_rejoin_keeps_assignment_without_rebalance(void **state)
 {
     fixture_t *f = *state;
-    call_t *s = join(f, "g", (joiner_t){.instance_id = "inst-1",
-                                        .protos = RANGE, .nprotos = 1,
-                                        .version = 5});
+    call_t *s = join(f, "g",
+                     (joiner_t){.instance_id = "inst-1",
+                                .protos = RANGE,
+                                .nprotos = 1,
+                                .version = 5});
     assert_true(call_wait(s, 5000)); /* static members skip KIP-394 */
     assert_int_equal(s->error, SAMSA_OK);
     assert_true(strncmp(s->member_id, "inst-1-", 7) == 0);
@@ -580,9 +596,11 @@ static void static_member_rejoin_keeps_assignment_without_rebalance(
     assert_int_equal(ss->error, SAMSA_OK);
 
     /* The same instance restarts and joins without its member id. */
-    call_t *r = join(f, "g", (joiner_t){.instance_id = "inst-1",
-                                        .protos = RANGE, .nprotos = 1,
-                                        .version = 9});
+    call_t *r = join(f, "g",
+                     (joiner_t){.instance_id = "inst-1",
+                                .protos = RANGE,
+                                .nprotos = 1,
+                                .version = 9});
     assert_true(call_wait(r, 1000));
     assert_int_equal(r->error, SAMSA_OK);
     assert_int_equal(r->generation, s->generation); /* no rebalance */
@@ -600,10 +618,12 @@ static void static_member_rejoin_keeps_assignment_without_rebalance(
     assert_int_equal(samsa_group_heartbeat(f->gc, "g", s->generation,
                                            s->member_id, "inst-1"),
                      SAMSA_ERR_FENCED_INSTANCE_ID);
-    call_t *old = join(f, "g", (joiner_t){.member_id = s->member_id,
-                                          .instance_id = "inst-1",
-                                          .protos = RANGE, .nprotos = 1,
-                                          .version = 5});
+    call_t *old = join(f, "g",
+                       (joiner_t){.member_id = s->member_id,
+                                  .instance_id = "inst-1",
+                                  .protos = RANGE,
+                                  .nprotos = 1,
+                                  .version = 5});
     assert_true(call_wait(old, 1000));
     assert_int_equal(old->error, SAMSA_ERR_FENCED_INSTANCE_ID);
     samsa_offset_commit_req_t creq = {.group_id = "g",
@@ -640,8 +660,8 @@ static void leave_triggers_rebalance(void **state)
     assert_int_equal(lm[1].error, SAMSA_ERR_UNKNOWN_MEMBER_ID);
     assert_int_equal(samsa_group_heartbeat(f->gc, "g", p.gen, p.a, NULL),
                      SAMSA_ERR_REBALANCE_IN_PROGRESS);
-    call_t *a = join(f, "g", (joiner_t){.member_id = p.a, .protos = RANGE,
-                                        .nprotos = 1});
+    call_t *a = join(
+        f, "g", (joiner_t){.member_id = p.a, .protos = RANGE, .nprotos = 1});
     assert_true(call_wait(a, 1000)); /* the only member: completes now */
     assert_int_equal(a->generation, p.gen + 1);
     assert_int_equal(a->member_count, 1);
@@ -682,8 +702,10 @@ static void commit_and_fetch_offsets(void **state)
     /* Metadata over the limit fails that partition only. */
     f->opts.max_metadata_size = 4;
     restart(f);
-    samsa_offset_commit_req_t req = {.group_id = "s", .generation_id = -1,
-                                     .member_id = "", .commit_timestamp = -1};
+    samsa_offset_commit_req_t req = {.group_id = "s",
+                                     .generation_id = -1,
+                                     .member_id = "",
+                                     .commit_timestamp = -1};
     samsa_offset_commit_part_t parts[2] = {
         {.topic = "t", .partition = 0, .offset = 50, .metadata = "toolong"},
         {.topic = "t", .partition = 1, .offset = 8, .metadata = "ok"},
@@ -710,8 +732,8 @@ static void commit_and_fetch_offsets(void **state)
     char err[128];
     samsa_tcfg_t cfg = {0};
     samsa_tcfg_set(&cfg, "samsa.storage.engine", "memory");
-    assert_int_equal(samsa_logmgr_create_topic(f->env.mgr, "t", 2, &cfg,
-                                               false, err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->env.mgr, "t", 2, &cfg, false,
+                                               err, sizeof(err)),
                      SAMSA_OK);
     samsa_tcfg_free(&cfg);
     samsa_group_offsets_t lag;
@@ -776,8 +798,7 @@ static void delete_groups_and_offsets_report_kafka_errors(void **state)
     fixture_t *f = *state;
     assert_int_equal(samsa_group_delete(f->gc, "none"),
                      SAMSA_ERR_GROUP_ID_NOT_FOUND);
-    assert_int_equal(samsa_group_delete(f->gc, ""),
-                     SAMSA_ERR_INVALID_GROUP_ID);
+    assert_int_equal(samsa_group_delete(f->gc, ""), SAMSA_ERR_INVALID_GROUP_ID);
     samsa_group_tp_t tp = {.topic = "t", .partition = 0};
     assert_int_equal(samsa_group_offset_delete(f->gc, "none", &tp, 1),
                      SAMSA_ERR_GROUP_ID_NOT_FOUND);
@@ -786,19 +807,20 @@ static void delete_groups_and_offsets_report_kafka_errors(void **state)
     uint8_t meta[64];
     const char *const topics[] = {"t"};
     size_t mlen = subscription(meta, topics, 1);
-    call_t *a = join(f, "g", (joiner_t){.protos = RANGE, .nprotos = 1,
-                                        .meta = meta, .meta_len = mlen});
+    call_t *a = join(
+        f, "g",
+        (joiner_t){
+            .protos = RANGE, .nprotos = 1, .meta = meta, .meta_len = mlen});
     assert_true(call_wait(a, 5000));
     call_t *s = sync_(f, "g", a->member_id, NULL, a->generation, NULL, 0);
     assert_true(call_wait(s, 1000));
-    assert_int_equal(commit1(f, "g", a->generation, a->member_id, "t", 0, 5,
-                             NULL),
-                     SAMSA_OK);
-    assert_int_equal(commit1(f, "g", a->generation, a->member_id, "other", 0,
-                             6, NULL),
-                     SAMSA_OK);
-    assert_int_equal(samsa_group_delete(f->gc, "g"),
-                     SAMSA_ERR_NON_EMPTY_GROUP);
+    assert_int_equal(
+        commit1(f, "g", a->generation, a->member_id, "t", 0, 5, NULL),
+        SAMSA_OK);
+    assert_int_equal(
+        commit1(f, "g", a->generation, a->member_id, "other", 0, 6, NULL),
+        SAMSA_OK);
+    assert_int_equal(samsa_group_delete(f->gc, "g"), SAMSA_ERR_NON_EMPTY_GROUP);
     samsa_group_tp_t tps[2] = {{.topic = "t", .partition = 0},
                                {.topic = "other", .partition = 0}};
     assert_int_equal(samsa_group_offset_delete(f->gc, "g", tps, 2), SAMSA_OK);
@@ -819,8 +841,7 @@ static void delete_groups_and_offsets_report_kafka_errors(void **state)
 
     char **names;
     size_t n;
-    assert_int_equal(samsa_consumer_subscription_topics(meta, mlen, &names,
-                                                        &n),
+    assert_int_equal(samsa_consumer_subscription_topics(meta, mlen, &names, &n),
                      SAMSA_OK);
     assert_int_equal(n, 1);
     assert_string_equal(names[0], "t");
@@ -856,8 +877,8 @@ static void stop_completes_parked_calls(void **state)
     pair_t p;
     form_pair(f, "g", &p, 5000);
     call_t *c = join(f, "g", (joiner_t){.protos = RANGE, .nprotos = 1});
-    call_t *a = join(f, "g", (joiner_t){.member_id = p.a, .protos = RANGE,
-                                        .nprotos = 1});
+    call_t *a = join(
+        f, "g", (joiner_t){.member_id = p.a, .protos = RANGE, .nprotos = 1});
     assert_false(call_done(c) || call_done(a));
     samsa_group_coordinator_stop(f->gc);
     assert_true(call_done(c) && call_done(a));
@@ -876,12 +897,69 @@ static void partition_for_matches_java_string_hash(void **state)
     f->opts.offsets_topic_partitions = 50;
     samsa_group_coordinator_destroy(f->gc);
     f->gc = NULL;
-    assert_int_equal(samsa_logmgr_delete_topic(f->env.mgr,
-                                               SAMSA_OFFSETS_TOPIC),
+    assert_int_equal(samsa_logmgr_delete_topic(f->env.mgr, SAMSA_OFFSETS_TOPIC),
                      SAMSA_OK);
     restart(f);
-    assert_int_equal(samsa_group_partition_for(f->gc, "group"),
-                     98629247 % 50);
+    assert_int_equal(samsa_group_partition_for(f->gc, "group"), 98629247 % 50);
+}
+
+/* Consumers on their own threads: callbacks arrive from other members'
+ * threads and the timer thread; everyone ends in one generation. */
+typedef struct worker {
+    fixture_t *f;
+    pthread_t th;
+    call_t *j, *s;
+} worker_t;
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    w->j = join(w->f, "c", (joiner_t){.protos = RANGE, .nprotos = 1});
+    assert_true(call_wait(w->j, 5000));
+    assert_int_equal(w->j->error, SAMSA_OK);
+    samsa_group_assignment_t as[8];
+    for (size_t i = 0; i < w->j->member_count; i++) {
+        as[i] = (samsa_group_assignment_t){w->j->members[i],
+                                           (const uint8_t *)w->j->members[i],
+                                           strlen(w->j->members[i])};
+    }
+    w->s = sync_(w->f, "c", w->j->member_id, NULL, w->j->generation, as,
+                 w->j->member_count);
+    assert_true(call_wait(w->s, 5000));
+    return NULL;
+}
+
+static void concurrent_members_converge_on_one_generation(void **state)
+{
+    fixture_t *f = *state;
+    f->opts.initial_rebalance_delay_ms = 200;
+    restart(f);
+    worker_t w[6];
+    for (int i = 0; i < 6; i++) {
+        w[i] = (worker_t){.f = f};
+        pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(w[i].th, NULL);
+    }
+    int leaders = 0;
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(w[i].j->generation, 1);
+        assert_string_equal(w[i].j->leader, w[0].j->leader);
+        leaders += w[i].j->member_count == 6;
+        assert_int_equal(w[i].s->error, SAMSA_OK);
+        /* Each got the assignment naming itself. */
+        assert_int_equal(w[i].s->assignment_len, strlen(w[i].j->member_id) < 64
+                                                     ? strlen(w[i].j->member_id)
+                                                     : 64);
+        assert_memory_equal(w[i].s->assignment, w[i].j->member_id,
+                            w[i].s->assignment_len);
+    }
+    for (int i = 0; i < 6; i++) {
+        call_free(w[i].j);
+        call_free(w[i].s);
+    }
+    assert_int_equal(leaders, 1);
 }
 
 int main(void)
@@ -909,14 +987,16 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(commit_and_fetch_offsets, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(commits_survive_restart,
-                                        setup_segment, teardown),
+        cmocka_unit_test_setup_teardown(commits_survive_restart, setup_segment,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             delete_groups_and_offsets_report_kafka_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(offsets_of_empty_groups_expire, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(stop_completes_parked_calls, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            concurrent_members_converge_on_one_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(partition_for_matches_java_string_hash,
                                         setup, teardown),
     };

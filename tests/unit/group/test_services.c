@@ -38,8 +38,7 @@ static samsa_err_t cfg_int(const samsa_config_t *c, const char *n, int64_t *o)
 {
     return SAMSA_ERR_NOT_FOUND;
 }
-static samsa_err_t cfg_double(const samsa_config_t *c, const char *n,
-                              double *o)
+static samsa_err_t cfg_double(const samsa_config_t *c, const char *n, double *o)
 {
     return SAMSA_ERR_NOT_FOUND;
 }
@@ -112,8 +111,8 @@ const samsa_services_t *test_services(void)
     return &services;
 }
 
-static bool engine_load(test_engine_t *e, const char *plugin,
-                        const char *name, const char *data_dir)
+static bool engine_load(test_engine_t *e, const char *plugin, const char *name,
+                        const char *data_dir)
 {
     const char *dir = getenv("SAMSA_TEST_PLUGIN_DIR");
     char path[PATH_MAX];

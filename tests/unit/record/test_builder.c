@@ -16,8 +16,8 @@
 static void varint_round_trips_edge_values(void **state)
 {
     (void)state;
-    const int32_t v32[] = {0, 1, -1, 63, -64, 64, -65, 8191, -8192,
-                           INT32_MAX, INT32_MIN};
+    const int32_t v32[] = {0,   1,    -1,    63,        -64,      64,
+                           -65, 8191, -8192, INT32_MAX, INT32_MIN};
     for (size_t i = 0; i < sizeof(v32) / sizeof(v32[0]); i++) {
         uint8_t b[SAMSA_VARINT_MAX];
         size_t n = samsa_put_varint(b, v32[i]);
@@ -27,8 +27,8 @@ static void varint_round_trips_edge_values(void **state)
         assert_int_equal(back, v32[i]);
         assert_int_equal(samsa_get_varint(b, n - 1, &back), 0); /* cut */
     }
-    const int64_t v64[] = {0, -1, 1, INT64_MAX, INT64_MIN, 1LL << 40,
-                           -(1LL << 40)};
+    const int64_t v64[] = {0,         -1,        1,           INT64_MAX,
+                           INT64_MIN, 1LL << 40, -(1LL << 40)};
     for (size_t i = 0; i < sizeof(v64) / sizeof(v64[0]); i++) {
         uint8_t b[SAMSA_VARLONG_MAX];
         size_t n = samsa_put_varlong(b, v64[i]);
@@ -60,9 +60,9 @@ static void built_batch_round_trips_records(void **state)
         {(const uint8_t *)"h1", 2, (const uint8_t *)"v1", 2},
         {(const uint8_t *)"nullval", 7, NULL, -1},
     };
-    assert_int_equal(samsa_batch_builder_add(&b, 1000, "k0", 2, "value0", 6,
-                                             NULL, 0),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_batch_builder_add(&b, 1000, "k0", 2, "value0", 6, NULL, 0),
+        SAMSA_OK);
     assert_int_equal(
         samsa_batch_builder_add(&b, 990, NULL, -1, "v1", 2, hdrs, 2),
         SAMSA_OK); /* earlier timestamp: negative delta */
