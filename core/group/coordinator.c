@@ -124,7 +124,9 @@ void complete_join(clist_t *cl, samsa_group_join_cb cb, void *arg,
 {
     completion_t *c = clist_new(cl);
     if (!c) {
-        run_oom_join(cb, arg); /* rare; runs under the lock, documented */
+        /* Out of memory for the queue entry: answer at once. This is the
+         * one case a callback runs under the coordinator lock. */
+        run_oom_join(cb, arg);
         return;
     }
     c->join_cb = cb;

@@ -26,7 +26,9 @@
  * call back into the coordinator. The result and everything it points to
  * are valid only during the callback: copy what you need. On
  * samsa_group_coordinator_stop every parked callback completes with
- * SAMSA_ERR_COORDINATOR_NOT_AVAILABLE.
+ * SAMSA_ERR_COORDINATOR_NOT_AVAILABLE. (Only when malloc fails for the
+ * completion entry is the callback run at once, under the lock, with
+ * COORDINATOR_NOT_AVAILABLE; it must then not call back in.)
  *
  * Errors are samsa_err_t with Kafka wire codes, ready for ErrorCode fields.
  */
