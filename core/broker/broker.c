@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "broker/parked.h"
+#include "group/coordinator.h"
 #include "broker/request.h"
 #include "util/log.h"
 
@@ -203,6 +204,16 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         err = load_cluster_id(b, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
+        samsa_group_options_t go;
+        samsa_group_options_init(&go);
+        go.logmgr = b->logs;
+        go.initial_rebalance_delay_ms = cfg->group_initial_rebalance_delay_ms;
+        go.min_session_timeout_ms = (int32_t)cfg->group_min_session_timeout_ms;
+        go.max_session_timeout_ms = (int32_t)cfg->group_max_session_timeout_ms;
+        go.offsets_retention_ms = cfg->offsets_retention_ms;
+        err = samsa_group_coordinator_start(&go, &b->groups, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
         const char **addrs = calloc(cfg->listener_count, sizeof(*addrs));
         char (*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
         if (!addrs || !bufs) {
@@ -246,6 +257,11 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
 
 void samsa_broker_stop(samsa_broker_t *b)
 {
+    /* Groups first: members parked in JoinGroup/SyncGroup get their answer
+     * (COORDINATOR_NOT_AVAILABLE) while connections can still carry it. */
+    if (b->groups) {
+        samsa_group_coordinator_stop(b->groups);
+    }
     if (b->server) {
         samsa_server_stop(b->server, 0);
     }
@@ -256,10 +272,14 @@ void samsa_broker_destroy(samsa_broker_t *b)
     if (!b) {
         return;
     }
+    if (b->groups) {
+        samsa_group_coordinator_stop(b->groups);
+    }
     if (b->server) {
         samsa_server_stop(b->server, 0);
         samsa_server_destroy(b->server);
     }
+    samsa_group_coordinator_destroy(b->groups);
     samsa_logmgr_close(b->logs);
     samsa_registry_shutdown(b->reg);
     free(b);

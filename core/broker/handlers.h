@@ -22,5 +22,16 @@ void samsa_handle_alter_configs(samsa_req_t *req);
 void samsa_handle_incremental_alter_configs(samsa_req_t *req);
 void samsa_handle_delete_records(samsa_req_t *req);
 void samsa_handle_describe_cluster(samsa_req_t *req);
+void samsa_handle_find_coordinator(samsa_req_t *req);
+void samsa_handle_join_group(samsa_req_t *req);
+void samsa_handle_sync_group(samsa_req_t *req);
+void samsa_handle_heartbeat(samsa_req_t *req);
+void samsa_handle_leave_group(samsa_req_t *req);
+void samsa_handle_offset_commit(samsa_req_t *req);
+void samsa_handle_offset_fetch(samsa_req_t *req);
+void samsa_handle_offset_delete(samsa_req_t *req);
+void samsa_handle_list_groups(samsa_req_t *req);
+void samsa_handle_describe_groups(samsa_req_t *req);
+void samsa_handle_delete_groups(samsa_req_t *req);
 
 #endif /* SAMSA_BROKER_HANDLERS_H */

@@ -1,0 +1,398 @@
+/*
+ * core/broker/handle_groups.c - FindCoordinator (10), JoinGroup (11),
+ * SyncGroup (14), Heartbeat (12), LeaveGroup (13): thin adapters from the
+ * wire structs to core/group/coordinator.h.
+ *
+ * JoinGroup and SyncGroup may wait for other members. The coordinator
+ * calls back on any thread; the callback copies the result to the heap and
+ * posts it to the connection's reactor, where the response is built. If
+ * the connection closes first, the parked request is answered with nothing
+ * and the late result is dropped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/handlers.h"
+#include "broker/parked.h"
+#include "group/coordinator.h"
+#include "loop/reactor.h"
+
+#define KEY_TYPE_GROUP 0
+
+/* ---------------------------------------------------------------------- */
+/* FindCoordinator                                                        */
+/* ---------------------------------------------------------------------- */
+
+static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
+                                   samsa_str_t key)
+{
+    if (key_type != KEY_TYPE_GROUP) {
+        /* Transactions are not served yet: no transaction coordinator. */
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    if (key.len <= 0) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    return req->broker->groups ? SAMSA_OK
+                               : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+}
+
+void samsa_handle_find_coordinator(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_FindCoordinatorRequest_t *freq = req->body;
+    samsa_FindCoordinatorResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_FindCoordinatorResponse_init(resp);
+    samsa_str_t host = samsa_req_str(req, b->advertised_host);
+    if (req->api_version < 4) {
+        samsa_err_t err = coordinator_for(req, freq->KeyType, freq->Key);
+        resp->ErrorCode = (int16_t)err;
+        resp->NodeId = err == SAMSA_OK ? b->node_id : -1;
+        resp->Host = err == SAMSA_OK ? host : SAMSA_STR("");
+        resp->Port = err == SAMSA_OK ? b->advertised_port : -1;
+        resp->ErrorMessage = SAMSA_STR_NULL;
+        samsa_req_respond(req, resp);
+        return;
+    }
+    int32_t n = freq->CoordinatorKeys.count > 0 ? freq->CoordinatorKeys.count
+                                                : 0;
+    SAMSA_REQ_ARRAY(req, resp->Coordinators, n);
+    for (int32_t i = 0; i < n; i++) {
+        samsa_FindCoordinatorResponse_Coordinator_t *c =
+            &resp->Coordinators.items[i];
+        samsa_FindCoordinatorResponse_Coordinator_init(c);
+        c->Key = freq->CoordinatorKeys.items[i];
+        samsa_err_t err = coordinator_for(req, freq->KeyType, c->Key);
+        c->ErrorCode = (int16_t)err;
+        c->NodeId = err == SAMSA_OK ? b->node_id : -1;
+        c->Host = err == SAMSA_OK ? host : SAMSA_STR("");
+        c->Port = err == SAMSA_OK ? b->advertised_port : -1;
+        c->ErrorMessage = SAMSA_STR_NULL;
+    }
+    samsa_req_respond(req, resp);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Waiting requests (JoinGroup, SyncGroup)                                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct member_copy {
+    char *member_id;
+    char *instance_id;
+    uint8_t *metadata;
+    size_t metadata_len;
+} member_copy_t;
+
+typedef struct group_wait {
+    samsa_parked_t parked; /* first: cancel() gets it back */
+    samsa_req_t *req;      /* NULL once answered or cancelled */
+    samsa_reactor_t *reactor;
+    _Atomic int refs;      /* the reactor side + the pending callback */
+    /* The result, copied off the coordinator's thread. */
+    samsa_err_t error;
+    int32_t generation_id;
+    char *protocol_type, *protocol_name, *leader_id, *member_id;
+    bool skip_assignment;
+    member_copy_t *members;
+    size_t member_count;
+    uint8_t *assignment;
+    size_t assignment_len;
+    void (*respond)(struct group_wait *w);
+} group_wait_t;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n)
+{
+    uint8_t *c = malloc(n ? n : 1);
+    if (c && n) {
+        memcpy(c, p, n);
+    }
+    return c;
+}
+
+static void wait_unref(group_wait_t *w)
+{
+    if (atomic_fetch_sub(&w->refs, 1) != 1) {
+        return;
+    }
+    for (size_t i = 0; i < w->member_count; i++) {
+        free(w->members[i].member_id);
+        free(w->members[i].instance_id);
+        free(w->members[i].metadata);
+    }
+    free(w->members);
+    free(w->protocol_type);
+    free(w->protocol_name);
+    free(w->leader_id);
+    free(w->member_id);
+    free(w->assignment);
+    free(w);
+}
+
+static void wait_cancel(samsa_parked_t *p)
+{
+    group_wait_t *w = (group_wait_t *)p;
+    samsa_req_respond_none(w->req);
+    w->req = NULL;
+    wait_unref(w);
+}
+
+/* On the connection's reactor: answer unless the connection went away. */
+static void wait_done(void *arg)
+{
+    group_wait_t *w = arg;
+    if (w->req) {
+        samsa_parked_remove(&w->parked);
+        w->respond(w);
+        w->req = NULL;
+        wait_unref(w);
+    }
+    wait_unref(w);
+}
+
+static void wait_post(group_wait_t *w)
+{
+    if (samsa_reactor_post(w->reactor, wait_done, w) != SAMSA_OK) {
+        wait_unref(w); /* reactor gone: shutdown already closed the conn */
+    }
+}
+
+static group_wait_t *wait_new(samsa_req_t *req,
+                              void (*respond)(group_wait_t *w))
+{
+    group_wait_t *w = calloc(1, sizeof(*w));
+    if (!w) {
+        return NULL;
+    }
+    w->req = req;
+    w->reactor = samsa_conn_reactor(req->conn);
+    w->respond = respond;
+    atomic_store(&w->refs, 2);
+    w->parked.cancel = wait_cancel;
+    samsa_parked_add(req->conn, &w->parked);
+    return w;
+}
+
+static const char *opt_cstr(samsa_req_t *req, samsa_str_t s)
+{
+    return s.len >= 0 ? samsa_req_cstr(req, s) : NULL;
+}
+
+static samsa_str_t opt_str(samsa_req_t *req, const char *s)
+{
+    return s ? samsa_req_str(req, s) : SAMSA_STR_NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* JoinGroup                                                              */
+/* ---------------------------------------------------------------------- */
+
+static void join_respond(group_wait_t *w)
+{
+    samsa_req_t *req = w->req;
+    samsa_JoinGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_JoinGroupResponse_init(resp);
+    resp->ErrorCode = (int16_t)w->error;
+    resp->GenerationId = w->generation_id;
+    resp->ProtocolType = opt_str(req, w->protocol_type);
+    /* ProtocolName is nullable only from v7; older versions send "". */
+    resp->ProtocolName = w->protocol_name ? samsa_req_str(req, w->protocol_name)
+                         : req->api_version >= 7 ? SAMSA_STR_NULL
+                                                 : SAMSA_STR("");
+    resp->Leader = samsa_req_str(req, w->leader_id ? w->leader_id : "");
+    resp->SkipAssignment = w->skip_assignment;
+    resp->MemberId = samsa_req_str(req, w->member_id ? w->member_id : "");
+    SAMSA_REQ_ARRAY(req, resp->Members, w->member_count);
+    for (size_t i = 0; i < w->member_count; i++) {
+        samsa_JoinGroupResponse_JoinGroupResponseMember_t *m =
+            &resp->Members.items[i];
+        samsa_JoinGroupResponse_JoinGroupResponseMember_init(m);
+        m->MemberId = samsa_req_str(req, w->members[i].member_id);
+        m->GroupInstanceId = opt_str(req, w->members[i].instance_id);
+        uint8_t *meta = samsa_req_alloc(req, w->members[i].metadata_len);
+        memcpy(meta, w->members[i].metadata, w->members[i].metadata_len);
+        m->Metadata = (samsa_bytes_t){meta,
+                                      (int32_t)w->members[i].metadata_len};
+    }
+    samsa_req_respond(req, resp);
+}
+
+static void join_cb(void *arg, const samsa_group_join_result_t *res)
+{
+    group_wait_t *w = arg;
+    w->error = res->error;
+    w->generation_id = res->generation_id;
+    w->protocol_type = dup_or_null(res->protocol_type);
+    w->protocol_name = dup_or_null(res->protocol_name);
+    w->leader_id = dup_or_null(res->leader_id);
+    w->member_id = dup_or_null(res->member_id);
+    w->skip_assignment = res->skip_assignment;
+    w->members = calloc(res->member_count ? res->member_count : 1,
+                        sizeof(*w->members));
+    if (w->members) {
+        w->member_count = res->member_count;
+        for (size_t i = 0; i < res->member_count; i++) {
+            const samsa_group_member_meta_t *m = &res->members[i];
+            w->members[i].member_id = strdup(m->member_id);
+            w->members[i].instance_id = dup_or_null(m->group_instance_id);
+            w->members[i].metadata = dup_bytes(m->metadata, m->metadata_len);
+            w->members[i].metadata_len = m->metadata_len;
+        }
+    }
+    wait_post(w);
+}
+
+void samsa_handle_join_group(samsa_req_t *req)
+{
+    samsa_JoinGroupRequest_t *jreq = req->body;
+    group_wait_t *w = wait_new(req, join_respond);
+    if (!w) {
+        samsa_req_close(req);
+        return;
+    }
+    size_t n = jreq->Protocols.count > 0 ? (size_t)jreq->Protocols.count : 0;
+    samsa_group_protocol_t *protos =
+        samsa_req_alloc(req, sizeof(*protos) * n);
+    for (size_t i = 0; i < n; i++) {
+        protos[i].name = samsa_req_cstr(req, jreq->Protocols.items[i].Name);
+        protos[i].metadata = jreq->Protocols.items[i].Metadata.ptr;
+        protos[i].metadata_len = jreq->Protocols.items[i].Metadata.len > 0
+                                     ? (size_t)jreq->Protocols.items[i].Metadata.len
+                                     : 0;
+    }
+    samsa_group_join_req_t jr = {
+        .group_id = samsa_req_cstr(req, jreq->GroupId),
+        .member_id = samsa_req_cstr(req, jreq->MemberId),
+        .group_instance_id = opt_cstr(req, jreq->GroupInstanceId),
+        .client_id = samsa_req_cstr(req, req->client_id),
+        .client_host = samsa_conn_peer(req->conn),
+        .protocol_type = samsa_req_cstr(req, jreq->ProtocolType),
+        .protocols = protos,
+        .protocol_count = n,
+        .session_timeout_ms = jreq->SessionTimeoutMs,
+        .rebalance_timeout_ms =
+            req->api_version >= 1 ? jreq->RebalanceTimeoutMs : -1,
+        .api_version = req->api_version,
+    };
+    samsa_group_join(req->broker->groups, &jr, join_cb, w);
+}
+
+/* ---------------------------------------------------------------------- */
+/* SyncGroup                                                              */
+/* ---------------------------------------------------------------------- */
+
+static void sync_respond(group_wait_t *w)
+{
+    samsa_req_t *req = w->req;
+    samsa_SyncGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_SyncGroupResponse_init(resp);
+    resp->ErrorCode = (int16_t)w->error;
+    resp->ProtocolType = opt_str(req, w->protocol_type);
+    resp->ProtocolName = opt_str(req, w->protocol_name);
+    uint8_t *a = samsa_req_alloc(req, w->assignment_len);
+    if (w->assignment_len) {
+        memcpy(a, w->assignment, w->assignment_len);
+    }
+    resp->Assignment = (samsa_bytes_t){a, (int32_t)w->assignment_len};
+    samsa_req_respond(req, resp);
+}
+
+static void sync_cb(void *arg, const samsa_group_sync_result_t *res)
+{
+    group_wait_t *w = arg;
+    w->error = res->error;
+    w->protocol_type = dup_or_null(res->protocol_type);
+    w->protocol_name = dup_or_null(res->protocol_name);
+    w->assignment = dup_bytes(res->assignment, res->assignment_len);
+    w->assignment_len = w->assignment ? res->assignment_len : 0;
+    wait_post(w);
+}
+
+void samsa_handle_sync_group(samsa_req_t *req)
+{
+    samsa_SyncGroupRequest_t *sreq = req->body;
+    group_wait_t *w = wait_new(req, sync_respond);
+    if (!w) {
+        samsa_req_close(req);
+        return;
+    }
+    size_t n =
+        sreq->Assignments.count > 0 ? (size_t)sreq->Assignments.count : 0;
+    samsa_group_assignment_t *as = samsa_req_alloc(req, sizeof(*as) * n);
+    for (size_t i = 0; i < n; i++) {
+        samsa_SyncGroupRequest_SyncGroupRequestAssignment_t *a =
+            &sreq->Assignments.items[i];
+        as[i].member_id = samsa_req_cstr(req, a->MemberId);
+        as[i].assignment = a->Assignment.ptr;
+        as[i].assignment_len =
+            a->Assignment.len > 0 ? (size_t)a->Assignment.len : 0;
+    }
+    samsa_group_sync_req_t sr = {
+        .group_id = samsa_req_cstr(req, sreq->GroupId),
+        .generation_id = sreq->GenerationId,
+        .member_id = samsa_req_cstr(req, sreq->MemberId),
+        .group_instance_id = opt_cstr(req, sreq->GroupInstanceId),
+        .protocol_type = opt_cstr(req, sreq->ProtocolType),
+        .protocol_name = opt_cstr(req, sreq->ProtocolName),
+        .assignments = as,
+        .assignment_count = n,
+    };
+    samsa_group_sync(req->broker->groups, &sr, sync_cb, w);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Heartbeat, LeaveGroup                                                  */
+/* ---------------------------------------------------------------------- */
+
+void samsa_handle_heartbeat(samsa_req_t *req)
+{
+    samsa_HeartbeatRequest_t *hreq = req->body;
+    samsa_HeartbeatResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_HeartbeatResponse_init(resp);
+    resp->ErrorCode = (int16_t)samsa_group_heartbeat(
+        req->broker->groups, samsa_req_cstr(req, hreq->GroupId),
+        hreq->GenerationId, samsa_req_cstr(req, hreq->MemberId),
+        opt_cstr(req, hreq->GroupInstanceId));
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_leave_group(samsa_req_t *req)
+{
+    samsa_LeaveGroupRequest_t *lreq = req->body;
+    samsa_LeaveGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_LeaveGroupResponse_init(resp);
+    bool batch = req->api_version >= 3;
+    size_t n = batch ? (lreq->Members.count > 0 ? (size_t)lreq->Members.count
+                                                : 0)
+                     : 1;
+    samsa_group_leave_member_t *ms = samsa_req_alloc(req, sizeof(*ms) * n);
+    for (size_t i = 0; i < n; i++) {
+        if (batch) {
+            ms[i].member_id = samsa_req_cstr(req, lreq->Members.items[i].MemberId);
+            ms[i].group_instance_id =
+                opt_cstr(req, lreq->Members.items[i].GroupInstanceId);
+        } else {
+            ms[i].member_id = samsa_req_cstr(req, lreq->MemberId);
+            ms[i].group_instance_id = NULL;
+        }
+    }
+    samsa_err_t err = samsa_group_leave(
+        req->broker->groups, samsa_req_cstr(req, lreq->GroupId), ms, n);
+    resp->ErrorCode = (int16_t)err;
+    if (batch) {
+        SAMSA_REQ_ARRAY(req, resp->Members, n);
+        for (size_t i = 0; i < n; i++) {
+            samsa_LeaveGroupResponse_MemberResponse_t *m =
+                &resp->Members.items[i];
+            samsa_LeaveGroupResponse_MemberResponse_init(m);
+            m->MemberId = lreq->Members.items[i].MemberId;
+            m->GroupInstanceId = lreq->Members.items[i].GroupInstanceId;
+            m->ErrorCode = (int16_t)ms[i].error;
+        }
+    }
+    samsa_req_respond(req, resp);
+}

@@ -1,0 +1,328 @@
+/* core/broker/handle_offsets.c - OffsetCommit (8), OffsetFetch (9),
+ * OffsetDelete (47). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/handlers.h"
+#include "group/coordinator.h"
+
+static bool partition_exists(samsa_req_t *req, const char *topic, int32_t p)
+{
+    samsa_topic_t *t = samsa_logmgr_topic_get(req->broker->logs, topic);
+    bool ok = t && p >= 0 && p < t->partition_count;
+    samsa_topic_put(t);
+    return ok;
+}
+
+void samsa_handle_offset_commit(samsa_req_t *req)
+{
+    samsa_OffsetCommitRequest_t *creq = req->body;
+    samsa_OffsetCommitResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_OffsetCommitResponse_init(resp);
+    int32_t nt = creq->Topics.count > 0 ? creq->Topics.count : 0;
+    size_t total = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t np = creq->Topics.items[t].Partitions.count;
+        total += np > 0 ? (size_t)np : 0;
+    }
+    /* Partitions the group may commit go to the coordinator in one call;
+     * unknown ones are answered here. */
+    samsa_offset_commit_part_t *parts =
+        samsa_req_alloc(req, sizeof(*parts) * total);
+    size_t *slot = samsa_req_alloc(req, sizeof(*slot) * total);
+    size_t valid = 0, k = 0;
+    SAMSA_REQ_ARRAY(req, resp->Topics, nt);
+    for (int32_t t = 0; t < nt; t++) {
+        samsa_OffsetCommitRequest_OffsetCommitRequestTopic_t *rt =
+            &creq->Topics.items[t];
+        samsa_OffsetCommitResponse_OffsetCommitResponseTopic_t *tr =
+            &resp->Topics.items[t];
+        samsa_OffsetCommitResponse_OffsetCommitResponseTopic_init(tr);
+        tr->Name = rt->Name;
+        int32_t np = rt->Partitions.count > 0 ? rt->Partitions.count : 0;
+        SAMSA_REQ_ARRAY(req, tr->Partitions, np);
+        const char *topic = samsa_req_cstr(req, rt->Name);
+        for (int32_t p = 0; p < np; p++, k++) {
+            samsa_OffsetCommitRequest_OffsetCommitRequestPartition_t *rp =
+                &rt->Partitions.items[p];
+            tr->Partitions.items[p].PartitionIndex = rp->PartitionIndex;
+            if (!partition_exists(req, topic, rp->PartitionIndex)) {
+                tr->Partitions.items[p].ErrorCode =
+                    SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+                slot[k] = SIZE_MAX;
+                continue;
+            }
+            parts[valid] = (samsa_offset_commit_part_t){
+                .topic = topic,
+                .partition = rp->PartitionIndex,
+                .offset = rp->CommittedOffset,
+                .leader_epoch = rp->CommittedLeaderEpoch,
+                .metadata = rp->CommittedMetadata.len >= 0
+                                ? samsa_req_cstr(req, rp->CommittedMetadata)
+                                : NULL,
+            };
+            slot[k] = valid++;
+        }
+    }
+    samsa_offset_commit_req_t cr = {
+        .group_id = samsa_req_cstr(req, creq->GroupId),
+        .generation_id =
+            req->api_version >= 1 ? creq->GenerationIdOrMemberEpoch : -1,
+        .member_id =
+            req->api_version >= 1 ? samsa_req_cstr(req, creq->MemberId) : "",
+        .group_instance_id = creq->GroupInstanceId.len >= 0
+                                 ? samsa_req_cstr(req, creq->GroupInstanceId)
+                                 : NULL,
+        .commit_timestamp = -1,
+    };
+    if (req->api_version == 1 && total > 0) {
+        cr.commit_timestamp = creq->Topics.items[0].Partitions.items[0]
+                                  .CommitTimestamp;
+    }
+    if (valid > 0) {
+        samsa_group_offset_commit(req->broker->groups, &cr, parts, valid);
+    }
+    k = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        samsa_OffsetCommitResponse_OffsetCommitResponseTopic_t *tr =
+            &resp->Topics.items[t];
+        for (int32_t p = 0; p < tr->Partitions.count; p++, k++) {
+            if (slot[k] != SIZE_MAX) {
+                tr->Partitions.items[p].ErrorCode =
+                    (int16_t)parts[slot[k]].error;
+            }
+        }
+    }
+    samsa_req_respond(req, resp);
+}
+
+/* ---------------------------------------------------------------------- */
+/* OffsetFetch                                                            */
+/* ---------------------------------------------------------------------- */
+
+/* One group's committed offsets, as topics with partitions. Either every
+ * committed partition (tps NULL) or exactly the requested ones. */
+typedef struct fetched {
+    samsa_group_offsets_t offs;
+    samsa_err_t error;
+} fetched_t;
+
+static void fetch_group(samsa_req_t *req, const char *group,
+                        const samsa_group_tp_t *tps, size_t count,
+                        fetched_t *out)
+{
+    out->error = samsa_group_offset_fetch(req->broker->groups, group, tps,
+                                          count, &out->offs);
+    if (out->error != SAMSA_OK) {
+        out->offs = (samsa_group_offsets_t){NULL, 0};
+    }
+}
+
+/* Distinct topics of a sorted-or-not offsets list, in first-seen order. */
+static size_t topic_runs(const samsa_group_offsets_t *o, size_t *starts)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->count; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++) {
+            seen = strcmp(o->items[starts[j]].topic, o->items[i].topic) == 0;
+        }
+        if (!seen) {
+            starts[n++] = i;
+        }
+    }
+    return n;
+}
+
+/* Build the request's partition list (NULL = all) into the arena. */
+static samsa_group_tp_t *request_tps(samsa_req_t *req, const samsa_str_t *names,
+                                     const samsa_int32_array_t *const *parts,
+                                     int32_t ntopics, size_t *count)
+{
+    size_t total = 0;
+    for (int32_t t = 0; t < ntopics; t++) {
+        total += parts[t]->count > 0 ? (size_t)parts[t]->count : 0;
+    }
+    samsa_group_tp_t *tps = samsa_req_alloc(req, sizeof(*tps) * total);
+    size_t k = 0;
+    for (int32_t t = 0; t < ntopics; t++) {
+        const char *topic = samsa_req_cstr(req, names[t]);
+        for (int32_t p = 0; p < parts[t]->count; p++) {
+            tps[k].topic = topic;
+            tps[k].partition = parts[t]->items[p];
+            k++;
+        }
+    }
+    *count = total;
+    return tps;
+}
+
+#define FILL_PARTITION(dst, o)                                               \
+    do {                                                                     \
+        (dst)->PartitionIndex = (o)->partition;                              \
+        (dst)->CommittedOffset = (o)->offset;                                \
+        (dst)->CommittedLeaderEpoch = (o)->leader_epoch;                     \
+        (dst)->Metadata = samsa_req_str(req, (o)->metadata ? (o)->metadata : ""); \
+        (dst)->ErrorCode = SAMSA_OK;                                         \
+    } while (0)
+
+static void offset_fetch_v0_7(samsa_req_t *req,
+                              samsa_OffsetFetchRequest_t *freq,
+                              samsa_OffsetFetchResponse_t *resp)
+{
+    int32_t nt = freq->Topics.count;
+    size_t count = 0;
+    samsa_group_tp_t *tps = NULL;
+    if (nt >= 0) {
+        samsa_str_t *names = samsa_req_alloc(req, sizeof(*names) * (size_t)nt);
+        const samsa_int32_array_t **parts =
+            samsa_req_alloc(req, sizeof(*parts) * (size_t)nt);
+        for (int32_t t = 0; t < nt; t++) {
+            names[t] = freq->Topics.items[t].Name;
+            parts[t] = &freq->Topics.items[t].PartitionIndexes;
+        }
+        tps = request_tps(req, names, parts, nt, &count);
+    }
+    fetched_t f;
+    fetch_group(req, samsa_req_cstr(req, freq->GroupId), tps, count, &f);
+    resp->ErrorCode = (int16_t)f.error;
+    size_t *starts = samsa_req_alloc(req, sizeof(*starts) * f.offs.count);
+    size_t ntopics = topic_runs(&f.offs, starts);
+    SAMSA_REQ_ARRAY(req, resp->Topics, ntopics);
+    for (size_t t = 0; t < ntopics; t++) {
+        samsa_OffsetFetchResponse_OffsetFetchResponseTopic_t *tr =
+            &resp->Topics.items[t];
+        samsa_OffsetFetchResponse_OffsetFetchResponseTopic_init(tr);
+        const char *topic = f.offs.items[starts[t]].topic;
+        tr->Name = samsa_req_str(req, topic);
+        size_t np = 0;
+        for (size_t i = 0; i < f.offs.count; i++) {
+            np += strcmp(f.offs.items[i].topic, topic) == 0;
+        }
+        SAMSA_REQ_ARRAY(req, tr->Partitions, np);
+        size_t j = 0;
+        for (size_t i = 0; i < f.offs.count; i++) {
+            if (strcmp(f.offs.items[i].topic, topic) == 0) {
+                samsa_OffsetFetchResponse_OffsetFetchResponsePartition_t *pr =
+                    &tr->Partitions.items[j++];
+                samsa_OffsetFetchResponse_OffsetFetchResponsePartition_init(pr);
+                FILL_PARTITION(pr, &f.offs.items[i]);
+            }
+        }
+    }
+    samsa_group_offsets_free(&f.offs);
+}
+
+static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,
+                            samsa_OffsetFetchResponse_t *resp)
+{
+    int32_t ng = freq->Groups.count > 0 ? freq->Groups.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->Groups, ng);
+    for (int32_t g = 0; g < ng; g++) {
+        samsa_OffsetFetchRequest_OffsetFetchRequestGroup_t *rg =
+            &freq->Groups.items[g];
+        samsa_OffsetFetchResponse_OffsetFetchResponseGroup_t *gr =
+            &resp->Groups.items[g];
+        samsa_OffsetFetchResponse_OffsetFetchResponseGroup_init(gr);
+        gr->GroupId = rg->GroupId;
+        int32_t nt = rg->Topics.count;
+        size_t count = 0;
+        samsa_group_tp_t *tps = NULL;
+        if (nt >= 0) {
+            samsa_str_t *names =
+                samsa_req_alloc(req, sizeof(*names) * (size_t)nt);
+            const samsa_int32_array_t **parts =
+                samsa_req_alloc(req, sizeof(*parts) * (size_t)nt);
+            for (int32_t t = 0; t < nt; t++) {
+                names[t] = rg->Topics.items[t].Name;
+                parts[t] = &rg->Topics.items[t].PartitionIndexes;
+            }
+            tps = request_tps(req, names, parts, nt, &count);
+        }
+        fetched_t f;
+        fetch_group(req, samsa_req_cstr(req, rg->GroupId), tps, count, &f);
+        gr->ErrorCode = (int16_t)f.error;
+        size_t *starts = samsa_req_alloc(req, sizeof(*starts) * f.offs.count);
+        size_t ntopics = topic_runs(&f.offs, starts);
+        SAMSA_REQ_ARRAY(req, gr->Topics, ntopics);
+        for (size_t t = 0; t < ntopics; t++) {
+            samsa_OffsetFetchResponse_OffsetFetchResponseTopics_t *tr =
+                &gr->Topics.items[t];
+            samsa_OffsetFetchResponse_OffsetFetchResponseTopics_init(tr);
+            const char *topic = f.offs.items[starts[t]].topic;
+            tr->Name = samsa_req_str(req, topic);
+            size_t np = 0;
+            for (size_t i = 0; i < f.offs.count; i++) {
+                np += strcmp(f.offs.items[i].topic, topic) == 0;
+            }
+            SAMSA_REQ_ARRAY(req, tr->Partitions, np);
+            size_t j = 0;
+            for (size_t i = 0; i < f.offs.count; i++) {
+                if (strcmp(f.offs.items[i].topic, topic) == 0) {
+                    samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_t
+                        *pr = &tr->Partitions.items[j++];
+                    samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_init(
+                        pr);
+                    FILL_PARTITION(pr, &f.offs.items[i]);
+                }
+            }
+        }
+        samsa_group_offsets_free(&f.offs);
+    }
+}
+
+void samsa_handle_offset_fetch(samsa_req_t *req)
+{
+    samsa_OffsetFetchRequest_t *freq = req->body;
+    samsa_OffsetFetchResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_OffsetFetchResponse_init(resp);
+    if (req->api_version >= 8) {
+        offset_fetch_v8(req, freq, resp);
+    } else {
+        offset_fetch_v0_7(req, freq, resp);
+    }
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_offset_delete(samsa_req_t *req)
+{
+    samsa_OffsetDeleteRequest_t *dreq = req->body;
+    samsa_OffsetDeleteResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_OffsetDeleteResponse_init(resp);
+    int32_t nt = dreq->Topics.count > 0 ? dreq->Topics.count : 0;
+    size_t total = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t np = dreq->Topics.items[t].Partitions.count;
+        total += np > 0 ? (size_t)np : 0;
+    }
+    samsa_group_tp_t *tps = samsa_req_alloc(req, sizeof(*tps) * total);
+    size_t k = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        const char *topic = samsa_req_cstr(req, dreq->Topics.items[t].Name);
+        for (int32_t p = 0; p < dreq->Topics.items[t].Partitions.count; p++) {
+            tps[k].topic = topic;
+            tps[k].partition =
+                dreq->Topics.items[t].Partitions.items[p].PartitionIndex;
+            k++;
+        }
+    }
+    samsa_err_t err = samsa_group_offset_delete(
+        req->broker->groups, samsa_req_cstr(req, dreq->GroupId), tps, total);
+    resp->ErrorCode = (int16_t)err;
+    SAMSA_REQ_ARRAY(req, resp->Topics, err == SAMSA_OK ? nt : 0);
+    k = 0;
+    for (int32_t t = 0; t < resp->Topics.count; t++) {
+        samsa_OffsetDeleteResponse_OffsetDeleteResponseTopic_t *tr =
+            &resp->Topics.items[t];
+        samsa_OffsetDeleteResponse_OffsetDeleteResponseTopic_init(tr);
+        tr->Name = dreq->Topics.items[t].Name;
+        int32_t np = dreq->Topics.items[t].Partitions.count;
+        np = np > 0 ? np : 0;
+        SAMSA_REQ_ARRAY(req, tr->Partitions, np);
+        for (int32_t p = 0; p < np; p++, k++) {
+            tr->Partitions.items[p].PartitionIndex = tps[k].partition;
+            tr->Partitions.items[p].ErrorCode = (int16_t)tps[k].error;
+        }
+    }
+    samsa_req_respond(req, resp);
+}
