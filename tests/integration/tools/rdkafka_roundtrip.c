@@ -7,6 +7,8 @@
  *   rdkafka_roundtrip -b HOST:PORT|mock -t TOPIC [-p PARTITIONS] [-n COUNT]
  *                     [-s SIZE] [-z none|gzip|snappy|lz4|zstd] [-a ACKS]
  *                     [-P] (produce only) [-C] (consume only) [-q]
+ *                     [-r RATE] (paced produce: msgs/s, prints latency
+ *                     percentiles of delivery reports)
  *
  * "-b mock" runs against librdkafka's in-memory mock cluster (the
  * client-side ceiling). Exit 0 when everything came back intact.
@@ -29,6 +31,7 @@ typedef struct opts {
     const char *codec;
     const char *acks;
     int produce, consume, quiet, mock;
+    long rate;
 } opts_t;
 
 static double now_s(void)
@@ -59,11 +62,18 @@ static void fill(char *buf, int size, long i)
 }
 
 static long delivered, delivery_failed;
+static double *latencies; /* per message, seconds; paced mode only */
+static long latency_count;
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
     (void)opaque;
+    if (latencies && m->_private) {
+        double sent = *(double *)m->_private;
+        latencies[latency_count++] = now_s() - sent;
+        free(m->_private);
+    }
     if (m->err) {
         if (delivery_failed++ < 5) {
             fprintf(stderr, "delivery failed: %s\n", rd_kafka_err2str(m->err));
@@ -87,6 +97,12 @@ static rd_kafka_conf_t *base_conf(const opts_t *o)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     set(conf, "bootstrap.servers", o->bootstrap);
     return conf;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
 static int create_topic(rd_kafka_t *rk, const opts_t *o)
@@ -132,7 +148,8 @@ static int produce(const opts_t *o, uint64_t *sum)
     rd_kafka_conf_t *conf = base_conf(o);
     set(conf, "compression.codec", o->codec);
     set(conf, "acks", o->acks);
-    set(conf, "linger.ms", "5");
+    set(conf, "linger.ms", o->rate > 0 ? "0" : "5");
+    set(conf, "socket.nagle.disable", "true");
     set(conf, "batch.num.messages", "10000");
     set(conf, "queue.buffering.max.messages", "1000000");
     set(conf, "partitioner", "murmur2_random");
@@ -148,8 +165,29 @@ static int produce(const opts_t *o, uint64_t *sum)
         return -1;
     }
     char *buf = malloc((size_t)o->size + 1);
+    if (o->rate > 0) {
+        /* Warm up (metadata, connections) outside the measured window. */
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic),
+                          RD_KAFKA_V_VALUE("warm-up-message-0000000", 23),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_END);
+        rd_kafka_flush(rk, 30000);
+        delivered = 0;
+        latencies = calloc((size_t)o->count, sizeof(double));
+    }
     double t0 = now_s();
     for (long i = 0; i < o->count; i++) {
+        double *stamp = NULL;
+        if (o->rate > 0) {
+            /* Pace to the target rate; the stamp is the intended send time
+             * so a stalled client counts as latency too. */
+            double due = t0 + (double)i / (double)o->rate;
+            while (now_s() < due) {
+                rd_kafka_poll(rk, 0);
+            }
+            stamp = malloc(sizeof(double));
+            *stamp = due;
+        }
         fill(buf, o->size, i);
         *sum += fnv1a(buf, (size_t)o->size);
         char key[24];
@@ -158,7 +196,8 @@ static int produce(const opts_t *o, uint64_t *sum)
             rd_kafka_resp_err_t e = rd_kafka_producev(
                 rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_KEY(key, (size_t)klen),
                 RD_KAFKA_V_VALUE(buf, (size_t)o->size),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_OPAQUE(stamp), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;
@@ -180,6 +219,16 @@ static int produce(const opts_t *o, uint64_t *sum)
                "%.1f MB/s\n", delivered, o->size, o->codec, dt,
                delivered / dt, delivered * (double)o->size / dt / 1e6);
     }
+    if (latencies && latency_count > 0) {
+        qsort(latencies, (size_t)latency_count, sizeof(double), cmp_double);
+        printf("latency: %ld msgs at %ld msgs/s: p50 %.2f ms, p99 %.2f ms, "
+               "max %.2f ms\n", latency_count, o->rate,
+               latencies[latency_count / 2] * 1e3,
+               latencies[(long)(latency_count * 0.99)] * 1e3,
+               latencies[latency_count - 1] * 1e3);
+    }
+    free(latencies);
+    latencies = NULL;
     if (delivered != o->count || delivery_failed) {
         fprintf(stderr, "delivered %ld of %ld (%ld failed)\n", delivered,
                 o->count, delivery_failed);
@@ -262,7 +311,7 @@ int main(int argc, char **argv)
                 .count = 100000, .size = 100, .codec = "none", .acks = "all",
                 .produce = 1, .consume = 1};
     int c;
-    while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:PCq")) != -1) {
+    while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:r:PCq")) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -271,6 +320,7 @@ int main(int argc, char **argv)
         case 's': o.size = atoi(optarg); break;
         case 'z': o.codec = optarg; break;
         case 'a': o.acks = optarg; break;
+        case 'r': o.rate = atol(optarg); break;
         case 'P': o.consume = 0; break;
         case 'C': o.produce = 0; break;
         case 'q': o.quiet = 1; break;
@@ -279,6 +329,9 @@ int main(int argc, char **argv)
                     __FILE__);
             return 2;
         }
+    }
+    if (o.rate > 0) {
+        o.consume = 0; /* the warm-up message would upset the checks */
     }
     if (!o.bootstrap || o.size < 20) {
         fprintf(stderr, "need -b and -s >= 20\n");

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Benchmark (issue 6): librdkafka producer and consumer throughput against
+samsad and against librdkafka's in-memory mock cluster (the client-side
+ceiling), in the same run; produce latency at a fixed rate; the broker's
+CPU seconds per million messages; two producers on separate topics; and
+this machine's sequential write bandwidth as the disk reference.
+
+    tools/bench/produce_consume.py [--build DIR] [--count N] [--quick]
+
+Prints one line per measurement and a summary table. The client is
+tests/integration/tools/rdkafka_roundtrip (built with the tree).
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def disk_write_mbps(directory, mib=1024):
+    path = os.path.join(directory, "ddtest")
+    out = subprocess.run(["dd", "if=/dev/zero", "of=" + path, "bs=1M",
+                          "count=%d" % mib, "conv=fdatasync"],
+                         capture_output=True, text=True)
+    os.unlink(path)
+    m = re.search(r"([\d.]+) ([GM])B/s", out.stderr)
+    if not m:
+        return None
+    return float(m.group(1)) * (1000 if m.group(2) == "G" else 1)
+
+
+def run(client, args):
+    out = subprocess.run([client] + args, capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        sys.exit("client failed: %s\n%s" % (" ".join(args), out.stderr[-2000:]))
+    res = {}
+    for line in out.stdout.splitlines():
+        m = re.match(r"(produce|consume): (\d+) msgs.* ([\d.]+) msgs/s, ([\d.]+) MB/s", line)
+        if m:
+            res[m.group(1)] = (float(m.group(3)), float(m.group(4)))
+        m = re.match(r"latency: .* p50 ([\d.]+) ms, p99 ([\d.]+) ms", line)
+        if m:
+            res["latency"] = (float(m.group(1)), float(m.group(2)))
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--count", type=int, default=2000000, help="100-byte messages")
+    ap.add_argument("--quick", action="store_true", help="small counts (smoke run)")
+    a = ap.parse_args()
+    n100 = 200000 if a.quick else a.count
+    n1k = n100 // 4
+    client = os.path.join(a.build, "tests", "integration", "rdkafka_roundtrip")
+    work = tempfile.mkdtemp(prefix="samsa-bench-")
+    port = free_port()
+    boot = "127.0.0.1:%d" % port
+    proc = subprocess.Popen([os.path.join(a.build, "core", "samsad"), "--listen", boot,
+                             "--data-dir", os.path.join(work, "data"),
+                             "--conf-dir", os.path.join(ROOT, "conf.d"),
+                             "--plugin-dir", os.path.join(a.build, "plugins")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        disk = disk_write_mbps(work)
+        print("disk: sequential write %.0f MB/s (dd 1 GiB, fdatasync, same fs as data)"
+              % disk)
+        rows = []
+        for size, n in ((100, n100), (1024, n1k)):
+            mock = run(client, ["-b", "mock", "-t", "m%d" % size, "-p", "4", "-n", str(n),
+                                "-s", str(size), "-q"])
+            mock = run(client, ["-b", "mock", "-t", "m%d" % size, "-p", "4", "-n", str(n),
+                                "-s", str(size)])
+            c0 = cpu_seconds(proc.pid)
+            prod = run(client, ["-b", boot, "-t", "s%d" % size, "-p", "4", "-n", str(n),
+                                "-s", str(size), "-P"])
+            c1 = cpu_seconds(proc.pid)
+            cons = run(client, ["-b", boot, "-t", "s%d" % size, "-p", "4", "-n", str(n),
+                                "-s", str(size), "-C"])
+            c2 = cpu_seconds(proc.pid)
+            rows.append((size, n, prod["produce"], cons["consume"], mock["produce"],
+                         mock["consume"], (c1 - c0) / n * 1e6, (c2 - c1) / n * 1e6))
+        lat = run(client, ["-b", boot, "-t", "lat", "-p", "1", "-n", "50000",
+                           "-s", "100", "-r", "10000", "-P"])["latency"]
+        # Two producers on separate topics: one client is usually the limit.
+        c0 = cpu_seconds(proc.pid)
+        t0 = time.monotonic()
+        ps = [subprocess.Popen([client, "-b", boot, "-t", "two%d" % i, "-p", "4", "-n",
+                                str(n100), "-s", "100", "-P", "-q"])
+              for i in range(2)]
+        for p in ps:
+            if p.wait() != 0:
+                sys.exit("a producer failed")
+        dt = time.monotonic() - t0
+        c1 = cpu_seconds(proc.pid)
+        print()
+        print("| size | msgs | samsad produce msgs/s (MB/s) | mock produce | ratio "
+              "| samsad consume msgs/s (MB/s) | mock consume | ratio "
+              "| broker CPU s/M msgs (produce, consume) |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for size, n, p, c, mp, mc, cpp, cpc in rows:
+            print("| %d B | %d | %.0f (%.1f) | %.0f | %.2f | %.0f (%.1f) | %.0f | %.2f "
+                  "| %.2f, %.2f |" % (size, n, p[0], p[1], mp[0], p[0] / mp[0], c[0],
+                                      c[1], mc[0], c[0] / mc[0], cpp, cpc))
+        big = rows[1]
+        print("\n1 KiB produce: %.1f MB/s = %.2f of sequential write (%.0f MB/s)"
+              % (big[2][1], big[2][1] / disk, disk))
+        print("produce latency at 10000 msgs/s, 100 B, acks=all, linger 0: "
+              "p50 %.2f ms, p99 %.2f ms" % lat)
+        print("two producers (separate topics, 100 B): %.0f msgs/s total, "
+              "broker CPU %.2f s per million messages"
+              % (2 * n100 / dt, (c1 - c0) / (2 * n100) * 1e6))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
