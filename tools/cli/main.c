@@ -8,10 +8,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_client.h"
 
 static const samsa_cli_cmd_t *const commands[] = {
     &samsa_cli_cmd_plugin,
     &samsa_cli_cmd_config,
+    &samsa_cli_cmd_topic,
+    &samsa_cli_cmd_produce,
+    &samsa_cli_cmd_consume,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,62 @@
+/*
+ * core/client/client_int.h - private state of the client (not for callers).
+ */
+#ifndef SAMSA_CLIENT_INT_H
+#define SAMSA_CLIENT_INT_H
+
+#include "client/client.h"
+#include "util/iobuf.h"
+
+#define SAMSA_CONN_MAX_INFLIGHT 64
+
+typedef struct samsa_inflight {
+    int16_t api_key;
+    int16_t version;
+    int32_t corr;
+} samsa_inflight_t;
+
+struct samsa_cconn {
+    int32_t node; /* SAMSA_NODE_ANY for the bootstrap connection */
+    char *host;
+    int port;
+    int fd; /* -1 when closed */
+    int16_t api_min[SAMSA_API_COUNT];
+    int16_t api_max[SAMSA_API_COUNT]; /* -1 = broker lacks it */
+    samsa_inflight_t q[SAMSA_CONN_MAX_INFLIGHT];
+    int qhead, qlen;
+};
+
+typedef struct samsa_broker_addr {
+    int32_t id;
+    char *host;
+    int port;
+} samsa_broker_addr_t;
+
+struct samsa_client {
+    char *bootstrap;
+    char *client_id;
+    int timeout_ms;
+    int32_t next_corr;
+    samsa_cconn_t **conns;
+    int nconns;
+    samsa_broker_addr_t *brokers;
+    int nbrokers;
+    char *coord_group; /* cached FindCoordinator answer */
+    int32_t coord_node;
+    samsa_iobuf_t out;
+    char err[512];
+};
+
+/* The connection to @p node, connecting (and negotiating) when needed. */
+samsa_err_t samsa_client_conn(samsa_client_t *c, int32_t node,
+                              samsa_cconn_t **out);
+/* Remember a broker address (from Metadata or FindCoordinator). */
+samsa_err_t samsa_client_add_broker(samsa_client_t *c, int32_t id,
+                                    samsa_str_t host, int32_t port);
+/* Forget the newest outstanding request of @p node (acks=0 produce: the
+ * broker sends no response). */
+void samsa_client_drop_last(samsa_client_t *c, int32_t node);
+/* Close a connection after an I/O error (outstanding requests are lost). */
+void samsa_cconn_close(samsa_cconn_t *conn);
+
+#endif /* SAMSA_CLIENT_INT_H */

@@ -1,0 +1,713 @@
+/*
+ * core/client/conn.c - broker connections, ApiVersions negotiation and
+ * request/response exchange.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client_int.h"
+#include "protocol/header.h"
+#include "util/err.h"
+
+/*
+ * Highest version of each API this client fills requests for. Lower than
+ * Kafka's maximum where a newer version changes the request's shape in a
+ * way the client does not fill (Fetch v13+ topic ids, OffsetFetch v8+
+ * groups, FindCoordinator v4+ batched keys, DeleteTopics v6 topic states).
+ */
+static int16_t client_max(int16_t key)
+{
+    switch (key) {
+    case SAMSA_API_FETCH:
+        return 12;
+    case SAMSA_API_OFFSET_FETCH:
+        return 7;
+    case SAMSA_API_FIND_COORDINATOR:
+        return 3;
+    case SAMSA_API_DELETE_TOPICS:
+        return 5;
+    case SAMSA_API_OFFSET_COMMIT:
+        return 8;
+    case SAMSA_API_LIST_OFFSETS:
+        return 7;
+    default:
+        return samsa_api_table[key].max_version;
+    }
+}
+
+int64_t samsa_client_now_ms(void)
+{
+    return samsa_client_now_us() / 1000;
+}
+
+int64_t samsa_client_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t samsa_client_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *samsa_client_strdup(samsa_str_t s)
+{
+    size_t n = s.len > 0 ? (size_t)s.len : 0;
+    char *p = malloc(n + 1);
+    if (p != NULL) {
+        if (n > 0) {
+            memcpy(p, s.ptr, n);
+        }
+        p[n] = '\0';
+    }
+    return p;
+}
+
+samsa_err_t samsa_client_fail(samsa_client_t *c, samsa_err_t err,
+                              const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof(c->err), fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+const char *samsa_client_errmsg(const samsa_client_t *c)
+{
+    return c->err[0] != '\0' ? c->err : "no error";
+}
+
+samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
+                             samsa_client_t **out)
+{
+    samsa_client_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    c->bootstrap =
+        strdup(conf->bootstrap != NULL ? conf->bootstrap
+                                       : SAMSA_CLIENT_DEFAULT_BOOTSTRAP);
+    c->client_id = strdup(conf->client_id != NULL ? conf->client_id : "samsa");
+    c->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 30000;
+    c->next_corr = 1;
+    c->coord_node = -1;
+    samsa_iobuf_init(&c->out);
+    if (c->bootstrap == NULL || c->client_id == NULL) {
+        samsa_client_free(c);
+        return SAMSA_ERR_NOMEM;
+    }
+    *out = c;
+    return SAMSA_OK;
+}
+
+void samsa_cconn_close(samsa_cconn_t *conn)
+{
+    if (conn->fd >= 0) {
+        close(conn->fd);
+    }
+    conn->fd = -1;
+    conn->qlen = 0;
+    conn->qhead = 0;
+}
+
+void samsa_client_free(samsa_client_t *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    for (int i = 0; i < c->nconns; i++) {
+        samsa_cconn_close(c->conns[i]);
+        free(c->conns[i]->host);
+        free(c->conns[i]);
+    }
+    for (int i = 0; i < c->nbrokers; i++) {
+        free(c->brokers[i].host);
+    }
+    free(c->conns);
+    free(c->brokers);
+    free(c->coord_group);
+    free(c->bootstrap);
+    free(c->client_id);
+    samsa_iobuf_clear(&c->out);
+    free(c);
+}
+
+samsa_err_t samsa_client_add_broker(samsa_client_t *c, int32_t id,
+                                    samsa_str_t host, int32_t port)
+{
+    for (int i = 0; i < c->nbrokers; i++) {
+        if (c->brokers[i].id == id) {
+            char *h = samsa_client_strdup(host);
+            if (h == NULL) {
+                return SAMSA_ERR_NOMEM;
+            }
+            free(c->brokers[i].host);
+            c->brokers[i].host = h;
+            c->brokers[i].port = port;
+            return SAMSA_OK;
+        }
+    }
+    samsa_broker_addr_t *b =
+        realloc(c->brokers, sizeof(*b) * (size_t)(c->nbrokers + 1));
+    if (b == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    c->brokers = b;
+    b[c->nbrokers].id = id;
+    b[c->nbrokers].port = port;
+    b[c->nbrokers].host = samsa_client_strdup(host);
+    if (b[c->nbrokers].host == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    c->nbrokers++;
+    return SAMSA_OK;
+}
+
+/* ------------------------------------------------------------ sockets */
+
+static samsa_err_t tcp_connect(samsa_client_t *c, const char *host, int port,
+                               int *fd_out)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char portstr[16];
+    int fd = -1;
+    int gai;
+    int last_errno = 0;
+
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    gai = getaddrinfo(host, portstr, &hints, &res);
+    if (gai != 0) {
+        return samsa_client_fail(c, SAMSA_ERR_IO, "resolve %s: %s", host,
+                                 gai_strerror(gai));
+    }
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    0);
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+            errno == EINPROGRESS) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            int soerr = 0;
+            socklen_t sl = sizeof(soerr);
+            if (poll(&pfd, 1, c->timeout_ms) == 1 &&
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+                soerr == 0) {
+                break;
+            }
+            last_errno = soerr != 0 ? soerr : ETIMEDOUT;
+        } else {
+            last_errno = errno;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        return samsa_client_fail(c, SAMSA_ERR_IO, "connect %s:%d: %s", host,
+                                 port, strerror(last_errno));
+    }
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    struct timeval tv = {.tv_sec = c->timeout_ms / 1000,
+                         .tv_usec = (c->timeout_ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    *fd_out = fd;
+    return SAMSA_OK;
+}
+
+static samsa_err_t io_fail(samsa_client_t *c, samsa_cconn_t *conn,
+                           const char *what, int e)
+{
+    samsa_err_t err =
+        e == EAGAIN || e == EWOULDBLOCK ? SAMSA_ERR_TIMEOUT : SAMSA_ERR_IO;
+    samsa_client_fail(c, err, "%s %s:%d: %s", what, conn->host, conn->port,
+                      e == 0                     ? "connection closed by broker"
+                      : err == SAMSA_ERR_TIMEOUT ? "timed out"
+                                                 : strerror(e));
+    samsa_cconn_close(conn);
+    return err;
+}
+
+static samsa_err_t read_full(samsa_client_t *c, samsa_cconn_t *conn, void *buf,
+                             size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t r = recv(conn->fd, p, n, 0);
+        if (r == 0) {
+            return io_fail(c, conn, "read from", 0);
+        }
+        if (r < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return io_fail(c, conn, "read from", errno);
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t write_iobuf(samsa_client_t *c, samsa_cconn_t *conn,
+                               samsa_iobuf_t *b)
+{
+    while (samsa_iobuf_len(b) > 0) {
+        struct pollfd pfd = {.fd = conn->fd, .events = POLLOUT};
+        ssize_t r = samsa_iobuf_send(b, conn->fd);
+        if (r < 0) {
+            int e = errno;
+            samsa_iobuf_clear(b);
+            return io_fail(c, conn, "write to", e);
+        }
+        if (r == 0 && poll(&pfd, 1, c->timeout_ms) != 1) {
+            samsa_iobuf_clear(b);
+            return io_fail(c, conn, "write to", EAGAIN);
+        }
+    }
+    samsa_iobuf_clear(b);
+    return SAMSA_OK;
+}
+
+/* ------------------------------------------------------------ frames */
+
+static samsa_err_t send_frame(samsa_client_t *c, samsa_cconn_t *conn,
+                              int16_t key, int16_t version, const void *req)
+{
+    if (conn->qlen >= SAMSA_CONN_MAX_INFLIGHT) {
+        return samsa_client_fail(c, SAMSA_ERR_AGAIN, "too many requests");
+    }
+    int32_t corr = c->next_corr++;
+    if (c->next_corr == INT32_MAX) {
+        c->next_corr = 1;
+    }
+    samsa_iobuf_clear(&c->out);
+    samsa_err_t err = samsa_request_frame(
+        &c->out, key, version, corr, samsa_str_from_cstr(c->client_id), req);
+    if (err != SAMSA_OK) {
+        samsa_iobuf_clear(&c->out);
+        return samsa_client_fail(c, err, "encode %s v%d: %s",
+                                 samsa_api_table[key].name, version,
+                                 samsa_err_str(err));
+    }
+    err = write_iobuf(c, conn, &c->out);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    int slot = (conn->qhead + conn->qlen) % SAMSA_CONN_MAX_INFLIGHT;
+    conn->q[slot] = (samsa_inflight_t){key, version, corr};
+    conn->qlen++;
+    return SAMSA_OK;
+}
+
+/* Read the next frame into the arena and parse its header. */
+static samsa_err_t recv_frame(samsa_client_t *c, samsa_cconn_t *conn,
+                              samsa_arena_t *arena, samsa_inflight_t *which,
+                              samsa_rbuf_t *body)
+{
+    uint8_t szb[4];
+    int32_t corr = 0;
+    samsa_err_t err;
+
+    if (conn->qlen == 0) {
+        return samsa_client_fail(c, SAMSA_ERR_INVAL, "nothing in flight");
+    }
+    *which = conn->q[conn->qhead];
+    if ((err = read_full(c, conn, szb, 4)) != SAMSA_OK) {
+        return err;
+    }
+    uint32_t sz = (uint32_t)szb[0] << 24 | (uint32_t)szb[1] << 16 |
+                  (uint32_t)szb[2] << 8 | szb[3];
+    if (sz < 4 || sz > (1u << 30)) {
+        samsa_cconn_close(conn);
+        return samsa_client_fail(c, SAMSA_ERR_PROTOCOL,
+                                 "bad response size %u from %s:%d", sz,
+                                 conn->host, conn->port);
+    }
+    uint8_t *frame = samsa_arena_alloc(arena, sz);
+    if (frame == NULL) {
+        samsa_cconn_close(conn);
+        return SAMSA_ERR_NOMEM;
+    }
+    if ((err = read_full(c, conn, frame, sz)) != SAMSA_OK) {
+        return err;
+    }
+    conn->qhead = (conn->qhead + 1) % SAMSA_CONN_MAX_INFLIGHT;
+    conn->qlen--;
+    samsa_rbuf_init(body, frame, sz);
+    err = samsa_resp_header_parse(body, which->api_key, which->version, &corr);
+    if (err != SAMSA_OK || corr != which->corr) {
+        samsa_cconn_close(conn);
+        return samsa_client_fail(c, SAMSA_ERR_PROTOCOL,
+                                 "%s response from %s:%d: correlation id %d, "
+                                 "expected %d",
+                                 samsa_api_table[which->api_key].name,
+                                 conn->host, conn->port, corr, which->corr);
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t decode_body(samsa_client_t *c, samsa_cconn_t *conn,
+                               const samsa_inflight_t *w, samsa_rbuf_t *body,
+                               samsa_arena_t *arena, void **resp)
+{
+    samsa_err_t err =
+        samsa_response_decode(w->api_key, w->version, body, arena, resp);
+    if (err != SAMSA_OK) {
+        return samsa_client_fail(c, err,
+                                 "decode %s v%d response from %s:%d: %s",
+                                 samsa_api_table[w->api_key].name, w->version,
+                                 conn->host, conn->port, samsa_err_str(err));
+    }
+    return SAMSA_OK;
+}
+
+/* ------------------------------------------------------------ ApiVersions */
+
+static samsa_err_t negotiate(samsa_client_t *c, samsa_cconn_t *conn)
+{
+    int16_t version = samsa_api_table[SAMSA_API_API_VERSIONS].max_version;
+    samsa_arena_t arena;
+    samsa_err_t err = SAMSA_OK;
+
+    samsa_arena_init(&arena);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        samsa_ApiVersionsRequest_t req;
+        samsa_inflight_t w;
+        samsa_rbuf_t body;
+        samsa_ApiVersionsResponse_t *resp = NULL;
+        int16_t ec = 0;
+
+        samsa_ApiVersionsRequest_init(&req);
+        req.ClientSoftwareName = SAMSA_STR("samsa");
+        req.ClientSoftwareVersion = samsa_str_from_cstr(SAMSA_VERSION);
+        if ((err = send_frame(c, conn, SAMSA_API_API_VERSIONS, version,
+                              &req)) != SAMSA_OK ||
+            (err = recv_frame(c, conn, &arena, &w, &body)) != SAMSA_OK) {
+            break;
+        }
+        /* KIP-511: an unsupported version is answered in v0 with the
+         * broker's ApiVersions range; retry with its maximum. */
+        samsa_rbuf_t peek = body;
+        if (samsa_rbuf_read_i16(&peek, &ec) == SAMSA_OK &&
+            ec == SAMSA_ERR_UNSUPPORTED_VERSION) {
+            w.version = 0;
+        }
+        if ((err = decode_body(c, conn, &w, &body, &arena, (void **)&resp)) !=
+            SAMSA_OK) {
+            samsa_cconn_close(conn);
+            break;
+        }
+        if (resp->ErrorCode == SAMSA_ERR_UNSUPPORTED_VERSION && attempt == 0) {
+            int16_t bmax = 0;
+            for (int32_t i = 0; i < resp->ApiKeys.count; i++) {
+                if (resp->ApiKeys.items[i].ApiKey == SAMSA_API_API_VERSIONS) {
+                    bmax = resp->ApiKeys.items[i].MaxVersion;
+                }
+            }
+            version = bmax < version ? bmax : version;
+            samsa_arena_reset(&arena);
+            continue;
+        }
+        if (resp->ErrorCode != 0) {
+            samsa_cconn_close(conn);
+            err = samsa_client_fail(
+                c, (samsa_err_t)resp->ErrorCode, "ApiVersions from %s:%d: %s",
+                conn->host, conn->port, samsa_err_name(resp->ErrorCode));
+            break;
+        }
+        for (int k = 0; k < SAMSA_API_COUNT; k++) {
+            conn->api_max[k] = -1;
+            conn->api_min[k] = 0;
+        }
+        for (int32_t i = 0; i < resp->ApiKeys.count; i++) {
+            const samsa_ApiVersionsResponse_ApiVersion_t *v =
+                &resp->ApiKeys.items[i];
+            if (v->ApiKey < 0 || v->ApiKey >= SAMSA_API_COUNT) {
+                continue;
+            }
+            int16_t mine = client_max(v->ApiKey);
+            int16_t use = v->MaxVersion < mine ? v->MaxVersion : mine;
+            if (use >= v->MinVersion &&
+                use >= samsa_api_table[v->ApiKey].min_version) {
+                conn->api_min[v->ApiKey] = v->MinVersion;
+                conn->api_max[v->ApiKey] = use;
+            }
+        }
+        break;
+    }
+    samsa_arena_destroy(&arena);
+    return err;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static samsa_err_t split_hostport(const char *s, size_t n, char **host,
+                                  int *port)
+{
+    const char *colon = NULL;
+    for (size_t i = n; i > 0; i--) {
+        if (s[i - 1] == ':') {
+            colon = s + i - 1;
+            break;
+        }
+    }
+    if (colon == NULL || colon == s || colon + 1 >= s + n) {
+        return SAMSA_ERR_INVAL;
+    }
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    char *end = NULL;
+    long p = strtol(colon + 1, &end, 10);
+    if (end != s + n || p <= 0 || p > 65535) {
+        return SAMSA_ERR_INVAL;
+    }
+    *host = strndup(h, hl);
+    *port = (int)p;
+    return *host != NULL ? SAMSA_OK : SAMSA_ERR_NOMEM;
+}
+
+static samsa_err_t open_conn(samsa_client_t *c, samsa_cconn_t *conn)
+{
+    samsa_err_t err = tcp_connect(c, conn->host, conn->port, &conn->fd);
+    if (err == SAMSA_OK) {
+        err = negotiate(c, conn);
+    }
+    return err;
+}
+
+static samsa_cconn_t *new_conn(samsa_client_t *c, int32_t node, char *host,
+                               int port)
+{
+    samsa_cconn_t **v = realloc(c->conns, sizeof(*v) * (size_t)(c->nconns + 1));
+    samsa_cconn_t *conn = calloc(1, sizeof(*conn));
+    if (v == NULL || conn == NULL) {
+        if (v != NULL) {
+            c->conns = v;
+        }
+        free(conn);
+        free(host);
+        return NULL;
+    }
+    c->conns = v;
+    conn->node = node;
+    conn->host = host;
+    conn->port = port;
+    conn->fd = -1;
+    c->conns[c->nconns++] = conn;
+    return conn;
+}
+
+static samsa_err_t bootstrap_conn(samsa_client_t *c, samsa_cconn_t **out)
+{
+    samsa_err_t err = SAMSA_ERR_INVAL;
+    const char *s = c->bootstrap;
+
+    while (*s != '\0') {
+        size_t n = strcspn(s, ",");
+        char *host = NULL;
+        int port = 0;
+        if (split_hostport(s, n, &host, &port) != SAMSA_OK) {
+            return samsa_client_fail(c, SAMSA_ERR_INVAL,
+                                     "bad bootstrap address '%.*s' "
+                                     "(expected HOST:PORT)",
+                                     (int)n, s);
+        }
+        samsa_cconn_t *conn = new_conn(c, SAMSA_NODE_ANY, host, port);
+        if (conn == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+        err = open_conn(c, conn);
+        if (err == SAMSA_OK) {
+            *out = conn;
+            return SAMSA_OK;
+        }
+        /* keep the failed entry; try the next server */
+        conn->node = INT32_MIN;
+        s += n;
+        if (*s == ',') {
+            s++;
+        }
+    }
+    return err;
+}
+
+samsa_err_t samsa_client_conn(samsa_client_t *c, int32_t node,
+                              samsa_cconn_t **out)
+{
+    for (int i = 0; i < c->nconns; i++) {
+        samsa_cconn_t *conn = c->conns[i];
+        if (conn->node != node) {
+            continue;
+        }
+        if (conn->fd >= 0) {
+            *out = conn;
+            return SAMSA_OK;
+        }
+        samsa_err_t err = open_conn(c, conn);
+        if (err == SAMSA_OK) {
+            *out = conn;
+        }
+        return err;
+    }
+    if (node == SAMSA_NODE_ANY) {
+        return bootstrap_conn(c, out);
+    }
+    for (int i = 0; i < c->nbrokers; i++) {
+        if (c->brokers[i].id == node) {
+            char *host = strdup(c->brokers[i].host);
+            samsa_cconn_t *conn =
+                host != NULL ? new_conn(c, node, host, c->brokers[i].port)
+                             : NULL;
+            if (conn == NULL) {
+                return SAMSA_ERR_NOMEM;
+            }
+            samsa_err_t err = open_conn(c, conn);
+            if (err == SAMSA_OK) {
+                *out = conn;
+            }
+            return err;
+        }
+    }
+    return samsa_client_fail(c, SAMSA_ERR_BROKER_NOT_AVAILABLE,
+                             "broker %d is not in the metadata", node);
+}
+
+static samsa_err_t pick_version(samsa_client_t *c, samsa_cconn_t *conn,
+                                int16_t key, int16_t *version)
+{
+    if (key < 0 || key >= SAMSA_API_COUNT || conn->api_max[key] < 0) {
+        return samsa_client_fail(
+            c, SAMSA_ERR_UNSUPPORTED_VERSION,
+            "broker %s:%d does not support %s in a version this client has",
+            conn->host, conn->port,
+            key >= 0 && key < SAMSA_API_COUNT ? samsa_api_table[key].name
+                                              : "?");
+    }
+    *version = conn->api_max[key];
+    return SAMSA_OK;
+}
+
+int16_t samsa_client_api_version(samsa_client_t *c, int32_t node,
+                                 int16_t api_key)
+{
+    samsa_cconn_t *conn = NULL;
+    if (samsa_client_conn(c, node, &conn) != SAMSA_OK || api_key < 0 ||
+        api_key >= SAMSA_API_COUNT) {
+        return -1;
+    }
+    return conn->api_max[api_key];
+}
+
+samsa_err_t samsa_client_send(samsa_client_t *c, int32_t node, int16_t api_key,
+                              const void *req)
+{
+    samsa_cconn_t *conn = NULL;
+    int16_t version = 0;
+    samsa_err_t err = samsa_client_conn(c, node, &conn);
+    if (err == SAMSA_OK) {
+        err = pick_version(c, conn, api_key, &version);
+    }
+    if (err == SAMSA_OK) {
+        err = send_frame(c, conn, api_key, version, req);
+    }
+    return err;
+}
+
+samsa_err_t samsa_client_recv(samsa_client_t *c, int32_t node,
+                              samsa_arena_t *arena, int16_t *api_key,
+                              void **resp, int16_t *version)
+{
+    samsa_cconn_t *conn = NULL;
+    samsa_inflight_t w;
+    samsa_rbuf_t body;
+
+    for (int i = 0; i < c->nconns; i++) {
+        if (c->conns[i]->node == node && c->conns[i]->fd >= 0) {
+            conn = c->conns[i];
+        }
+    }
+    if (conn == NULL) {
+        return samsa_client_fail(c, SAMSA_ERR_IO,
+                                 "connection to broker %d lost", node);
+    }
+    samsa_err_t err = recv_frame(c, conn, arena, &w, &body);
+    if (err == SAMSA_OK) {
+        err = decode_body(c, conn, &w, &body, arena, resp);
+    }
+    if (api_key != NULL) {
+        *api_key = w.api_key;
+    }
+    if (version != NULL) {
+        *version = w.version;
+    }
+    return err;
+}
+
+void samsa_client_drop_last(samsa_client_t *c, int32_t node)
+{
+    for (int i = 0; i < c->nconns; i++) {
+        if (c->conns[i]->node == node && c->conns[i]->qlen > 0) {
+            c->conns[i]->qlen--;
+        }
+    }
+}
+
+int samsa_client_in_flight(samsa_client_t *c, int32_t node)
+{
+    for (int i = 0; i < c->nconns; i++) {
+        if (c->conns[i]->node == node && c->conns[i]->fd >= 0) {
+            return c->conns[i]->qlen;
+        }
+    }
+    return 0;
+}
+
+samsa_err_t samsa_client_call(samsa_client_t *c, int32_t node, int16_t api_key,
+                              const void *req, samsa_arena_t *arena,
+                              void **resp, int16_t *version)
+{
+    samsa_cconn_t *conn = NULL;
+    samsa_err_t err = samsa_client_conn(c, node, &conn);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    if (conn->qlen > 0) {
+        return samsa_client_fail(c, SAMSA_ERR_INVAL,
+                                 "call on a connection with requests in "
+                                 "flight");
+    }
+    err = samsa_client_send(c, node, api_key, req);
+    if (err == SAMSA_OK) {
+        err = samsa_client_recv(c, node, arena, NULL, resp, version);
+    }
+    return err;
+}
