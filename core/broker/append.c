@@ -7,6 +7,7 @@
 
 #include "record/batch.h"
 #include "broker/recompress.h"
+#include "broker/upconvert.h"
 
 static int64_t wall_ms(void)
 {
@@ -51,12 +52,39 @@ static samsa_err_t check_codecs(samsa_broker_t *b, int codecs_seen,
     return SAMSA_OK;
 }
 
+static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
+                                  uint8_t *records, size_t len,
+                                  int16_t produce_version, int16_t acks,
+                                  samsa_append_result_t *res);
+
 samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 uint8_t *records, size_t len,
                                 int16_t produce_version, int16_t acks,
                                 samsa_append_result_t *res)
 {
     *res = (samsa_append_result_t){-1, -1, -1, NULL};
+    uint8_t *converted = NULL;
+    if (len > SAMSA_BATCH_OFF_MAGIC && records[SAMSA_BATCH_OFF_MAGIC] < 2) {
+        /* Produce v0-v2 carry legacy message sets: store them as v2. */
+        samsa_err_t cerr =
+            samsa_upconvert_message_set(b, records, len, &converted, &len);
+        if (cerr != SAMSA_OK) {
+            res->message = "legacy message set failed validation";
+            return cerr;
+        }
+        records = converted;
+    }
+    samsa_err_t err = append_batches(b, part, records, len, produce_version,
+                                     acks, res);
+    free(converted);
+    return err;
+}
+
+static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
+                                  uint8_t *records, size_t len,
+                                  int16_t produce_version, int16_t acks,
+                                  samsa_append_result_t *res)
+{
     samsa_topic_t *topic = part->topic;
     int64_t max_bytes = samsa_topic_config_long(topic, "max.message.bytes");
     samsa_batches_info_t info;

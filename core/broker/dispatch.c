@@ -2,6 +2,9 @@
  * core/broker/dispatch.c - the dispatch table: which APIs and versions the
  * broker advertises in ApiVersions and serves.
  *
+ * Produce starts at v0 (legacy message sets, converted on append): below
+ * that librdkafka 2.0.2 sends gzip, snappy and lz4 batches uncompressed.
+ *
  * Ranges follow ../shared/kafka-protocol/CLIENTS.md §4: low minimums where
  * librdkafka 2.0.2 probes features (Produce 3, Fetch 4, FindCoordinator 0,
  * ApiVersions 0), the versions kafka-python sends without negotiating, and
@@ -11,7 +14,7 @@
 #include "broker/handlers.h"
 
 static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
-    [SAMSA_API_PRODUCE] = {0, 3, 9, samsa_handle_produce},
+    [SAMSA_API_PRODUCE] = {0, 0, 9, samsa_handle_produce},
     [SAMSA_API_FETCH] = {1, 4, 12, samsa_handle_fetch},
     [SAMSA_API_LIST_OFFSETS] = {2, 1, 6, samsa_handle_list_offsets},
     [SAMSA_API_METADATA] = {3, 0, 12, samsa_handle_metadata},

@@ -88,8 +88,12 @@ static samsa_err_t describe_topic(
         const char *v = samsa_tcfg_get(&overrides, d->name);
         int8_t source = SOURCE_DYNAMIC_TOPIC;
         if (!v) {
+            /* A broker setting equal to the built-in default is reported
+             * as a default, as Kafka does for keys not set in its config. */
             v = samsa_tcfg_get(bd, d->name);
-            source = SOURCE_STATIC_BROKER;
+            source = v && strcmp(v, d->default_value) != 0
+                         ? SOURCE_STATIC_BROKER
+                         : SOURCE_DEFAULT;
         }
         if (!v) {
             v = d->default_value;
