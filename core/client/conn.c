@@ -414,11 +414,21 @@ static samsa_err_t negotiate(samsa_client_t *c, samsa_cconn_t *conn)
          * broker's ApiVersions range; retry with its maximum. */
         samsa_rbuf_t peek = body;
         if (samsa_rbuf_read_i16(&peek, &ec) == SAMSA_OK &&
-            ec == SAMSA_ERR_UNSUPPORTED_VERSION) {
-            w.version = 0;
-        }
-        if ((err = decode_body(c, conn, &w, &body, &arena, (void **)&resp)) !=
-            SAMSA_OK) {
+            ec == SAMSA_ERR_UNSUPPORTED_VERSION && attempt == 0) {
+            /* Kafka answers in v0; some brokers (librdkafka's mock) in
+             * the request's version. Accept either, else retry with v0,
+             * which every broker serves. */
+            samsa_rbuf_t b0 = body;
+            if (samsa_response_decode(SAMSA_API_API_VERSIONS, 0, &b0, &arena,
+                                      (void **)&resp) != SAMSA_OK &&
+                samsa_response_decode(SAMSA_API_API_VERSIONS, w.version, &body,
+                                      &arena, (void **)&resp) != SAMSA_OK) {
+                version = 0;
+                samsa_arena_reset(&arena);
+                continue;
+            }
+        } else if ((err = decode_body(c, conn, &w, &body, &arena,
+                                      (void **)&resp)) != SAMSA_OK) {
             samsa_cconn_close(conn);
             break;
         }
