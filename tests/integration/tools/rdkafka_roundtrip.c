@@ -7,6 +7,7 @@
  *   rdkafka_roundtrip -b HOST:PORT|mock -t TOPIC [-p PARTITIONS] [-n COUNT]
  *                     [-s SIZE] [-z none|gzip|snappy|lz4|zstd] [-a ACKS]
  *                     [-P] (produce only) [-C] (consume only) [-q]
+ *                     [-X key=value] (extra librdkafka setting, repeatable)
  *                     [-r RATE] (paced produce: msgs/s, prints latency
  *                     percentiles of delivery reports)
  *
@@ -32,6 +33,8 @@ typedef struct opts {
     const char *acks;
     int produce, consume, quiet, mock;
     long rate;
+    const char *extra[16];
+    int nextra;
 } opts_t;
 
 static double now_s(void)
@@ -96,6 +99,16 @@ static rd_kafka_conf_t *base_conf(const opts_t *o)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     set(conf, "bootstrap.servers", o->bootstrap);
+    for (int i = 0; i < o->nextra; i++) {
+        char key[128];
+        const char *eq = strchr(o->extra[i], '=');
+        if (!eq || (size_t)(eq - o->extra[i]) >= sizeof(key)) {
+            fprintf(stderr, "-X wants key=value\n");
+            exit(2);
+        }
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - o->extra[i]), o->extra[i]);
+        set(conf, key, eq + 1);
+    }
     return conf;
 }
 
@@ -164,6 +177,23 @@ static int produce(const opts_t *o, uint64_t *sum)
         rd_kafka_destroy(rk);
         return -1;
     }
+    /* Learn the topic's leaders before the clock starts: a topic created a
+     * moment ago is otherwise looked up on librdkafka's own schedule, which
+     * would be measured as produce time. */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
+    for (int tries = 0; tries < 100; tries++) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            int ready = md->topic_cnt == 1 && !md->topics[0].err &&
+                        md->topics[0].partition_cnt == o->partitions;
+            rd_kafka_metadata_destroy(md);
+            if (ready) {
+                break;
+            }
+        }
+        rd_kafka_poll(rk, 50);
+    }
+    rd_kafka_topic_destroy(rkt);
     char *buf = malloc((size_t)o->size + 1);
     if (o->rate > 0) {
         /* Warm up (metadata, connections) outside the measured window. */
@@ -276,6 +306,12 @@ static int consume(const opts_t *o, uint64_t *sum)
             continue;
         }
         idle_since = now_s();
+        if (got == 0) {
+            /* Steady-state throughput: the clock starts at the first
+             * message, after librdkafka's own start-up (metadata, offset
+             * lookups, back-offs) that no broker influences. */
+            t0 = idle_since;
+        }
         long seq = m->len >= 20 ? strtol(m->payload, NULL, 10) : -1;
         if (m->partition < 0 || m->partition >= o->partitions || seq < 0) {
             bad++;
@@ -311,7 +347,7 @@ int main(int argc, char **argv)
                 .count = 100000, .size = 100, .codec = "none", .acks = "all",
                 .produce = 1, .consume = 1};
     int c;
-    while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:r:PCq")) != -1) {
+    while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:r:X:PCq")) != -1) {
         switch (c) {
         case 'b': o.bootstrap = optarg; break;
         case 't': o.topic = optarg; break;
@@ -321,6 +357,11 @@ int main(int argc, char **argv)
         case 'z': o.codec = optarg; break;
         case 'a': o.acks = optarg; break;
         case 'r': o.rate = atol(optarg); break;
+        case 'X':
+            if (o.nextra < 16) {
+                o.extra[o.nextra++] = optarg;
+            }
+            break;
         case 'P': o.consume = 0; break;
         case 'C': o.produce = 0; break;
         case 'q': o.quiet = 1; break;
