@@ -118,19 +118,32 @@ static void fetch_group(samsa_req_t *req, const char *group,
     }
 }
 
-/* Distinct topics of a sorted-or-not offsets list, in first-seen order. */
-static size_t topic_runs(const samsa_group_offsets_t *o, size_t *starts)
+/* The fetched partitions grouped by topic, topics in first-seen order. */
+typedef struct topic_run {
+    const char *topic;
+    const samsa_group_offset_t **parts;
+    size_t count;
+} topic_run_t;
+
+static size_t group_by_topic(samsa_req_t *req, const samsa_group_offsets_t *o,
+                             topic_run_t **out)
 {
+    topic_run_t *runs = samsa_req_alloc(req, sizeof(*runs) * o->count);
     size_t n = 0;
     for (size_t i = 0; i < o->count; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < n && !seen; j++) {
-            seen = strcmp(o->items[starts[j]].topic, o->items[i].topic) == 0;
+        size_t r = 0;
+        while (r < n && strcmp(runs[r].topic, o->items[i].topic) != 0) {
+            r++;
         }
-        if (!seen) {
-            starts[n++] = i;
+        if (r == n) {
+            runs[n].topic = o->items[i].topic;
+            runs[n].parts = samsa_req_alloc(req, sizeof(*runs[n].parts) *
+                                                     o->count);
+            n++;
         }
+        runs[r].parts[runs[r].count++] = &o->items[i];
     }
+    *out = runs;
     return n;
 }
 
@@ -186,28 +199,20 @@ static void offset_fetch_v0_7(samsa_req_t *req,
     fetched_t f;
     fetch_group(req, samsa_req_cstr(req, freq->GroupId), tps, count, &f);
     resp->ErrorCode = (int16_t)f.error;
-    size_t *starts = samsa_req_alloc(req, sizeof(*starts) * f.offs.count);
-    size_t ntopics = topic_runs(&f.offs, starts);
+    topic_run_t *runs;
+    size_t ntopics = group_by_topic(req, &f.offs, &runs);
     SAMSA_REQ_ARRAY(req, resp->Topics, ntopics);
     for (size_t t = 0; t < ntopics; t++) {
         samsa_OffsetFetchResponse_OffsetFetchResponseTopic_t *tr =
             &resp->Topics.items[t];
         samsa_OffsetFetchResponse_OffsetFetchResponseTopic_init(tr);
-        const char *topic = f.offs.items[starts[t]].topic;
-        tr->Name = samsa_req_str(req, topic);
-        size_t np = 0;
-        for (size_t i = 0; i < f.offs.count; i++) {
-            np += strcmp(f.offs.items[i].topic, topic) == 0;
-        }
-        SAMSA_REQ_ARRAY(req, tr->Partitions, np);
-        size_t j = 0;
-        for (size_t i = 0; i < f.offs.count; i++) {
-            if (strcmp(f.offs.items[i].topic, topic) == 0) {
-                samsa_OffsetFetchResponse_OffsetFetchResponsePartition_t *pr =
-                    &tr->Partitions.items[j++];
-                samsa_OffsetFetchResponse_OffsetFetchResponsePartition_init(pr);
-                FILL_PARTITION(pr, &f.offs.items[i]);
-            }
+        tr->Name = samsa_req_str(req, runs[t].topic);
+        SAMSA_REQ_ARRAY(req, tr->Partitions, runs[t].count);
+        for (size_t j = 0; j < runs[t].count; j++) {
+            samsa_OffsetFetchResponse_OffsetFetchResponsePartition_t *pr =
+                &tr->Partitions.items[j];
+            samsa_OffsetFetchResponse_OffsetFetchResponsePartition_init(pr);
+            FILL_PARTITION(pr, runs[t].parts[j]);
         }
     }
     samsa_group_offsets_free(&f.offs);
@@ -242,29 +247,20 @@ static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,
         fetched_t f;
         fetch_group(req, samsa_req_cstr(req, rg->GroupId), tps, count, &f);
         gr->ErrorCode = (int16_t)f.error;
-        size_t *starts = samsa_req_alloc(req, sizeof(*starts) * f.offs.count);
-        size_t ntopics = topic_runs(&f.offs, starts);
+        topic_run_t *runs;
+        size_t ntopics = group_by_topic(req, &f.offs, &runs);
         SAMSA_REQ_ARRAY(req, gr->Topics, ntopics);
         for (size_t t = 0; t < ntopics; t++) {
             samsa_OffsetFetchResponse_OffsetFetchResponseTopics_t *tr =
                 &gr->Topics.items[t];
             samsa_OffsetFetchResponse_OffsetFetchResponseTopics_init(tr);
-            const char *topic = f.offs.items[starts[t]].topic;
-            tr->Name = samsa_req_str(req, topic);
-            size_t np = 0;
-            for (size_t i = 0; i < f.offs.count; i++) {
-                np += strcmp(f.offs.items[i].topic, topic) == 0;
-            }
-            SAMSA_REQ_ARRAY(req, tr->Partitions, np);
-            size_t j = 0;
-            for (size_t i = 0; i < f.offs.count; i++) {
-                if (strcmp(f.offs.items[i].topic, topic) == 0) {
-                    samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_t
-                        *pr = &tr->Partitions.items[j++];
-                    samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_init(
-                        pr);
-                    FILL_PARTITION(pr, &f.offs.items[i]);
-                }
+            tr->Name = samsa_req_str(req, runs[t].topic);
+            SAMSA_REQ_ARRAY(req, tr->Partitions, runs[t].count);
+            for (size_t j = 0; j < runs[t].count; j++) {
+                samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_t *pr =
+                    &tr->Partitions.items[j];
+                samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_init(pr);
+                FILL_PARTITION(pr, runs[t].parts[j]);
             }
         }
         samsa_group_offsets_free(&f.offs);
