@@ -33,6 +33,13 @@ struct samsa_logmgr {
     pthread_cond_t stop_cond;
     bool stopping;
     pthread_mutex_t admin_lock; /* serializes create/delete/alter */
+    /* Deleted topics still referenced by in-flight requests. Their data is
+     * removed by the housekeeper once the last reference is gone, and their
+     * names stay taken until then (Kafka: "marked for deletion"). */
+    pthread_mutex_t dying_lock;
+    samsa_topic_t **dying;
+    size_t dying_count, dying_cap;
+    bool wake; /* guarded by stop_lock: run a pass now */
 };
 
 static int64_t now_ms(void)
@@ -99,11 +106,54 @@ void samsa_topic_hold(samsa_topic_t *topic)
     atomic_fetch_add(&topic->refs, 1);
 }
 
+static void wake_housekeeper(samsa_logmgr_t *mgr)
+{
+    pthread_mutex_lock(&mgr->stop_lock);
+    mgr->wake = true;
+    pthread_cond_broadcast(&mgr->stop_cond);
+    pthread_mutex_unlock(&mgr->stop_lock);
+}
+
 void samsa_topic_put(samsa_topic_t *topic)
 {
-    if (topic && atomic_fetch_sub(&topic->refs, 1) == 1) {
-        topic_free(topic);
+    if (!topic || atomic_fetch_sub(&topic->refs, 1) != 1) {
+        return;
     }
+    if (atomic_load(&topic->deleted)) {
+        /* Removing files is slow work: it belongs to the housekeeper, not
+         * to the reactor that happened to drop the last reference. */
+        wake_housekeeper(topic->mgr);
+        return;
+    }
+    topic_free(topic);
+}
+
+/* Free deleted topics nobody references any more (all when force). */
+static void reap_dying(samsa_logmgr_t *mgr, bool force)
+{
+    pthread_mutex_lock(&mgr->dying_lock);
+    size_t keep = 0;
+    for (size_t i = 0; i < mgr->dying_count; i++) {
+        samsa_topic_t *t = mgr->dying[i];
+        if (force || atomic_load(&t->refs) == 0) {
+            topic_free(t);
+        } else {
+            mgr->dying[keep++] = t;
+        }
+    }
+    mgr->dying_count = keep;
+    pthread_mutex_unlock(&mgr->dying_lock);
+}
+
+static bool name_dying(samsa_logmgr_t *mgr, const char *name)
+{
+    pthread_mutex_lock(&mgr->dying_lock);
+    bool found = false;
+    for (size_t i = 0; i < mgr->dying_count && !found; i++) {
+        found = strcmp(mgr->dying[i]->name, name) == 0;
+    }
+    pthread_mutex_unlock(&mgr->dying_lock);
+    return found;
 }
 
 samsa_partition_t *samsa_topic_partition(samsa_topic_t *topic, int32_t index)
@@ -416,12 +466,20 @@ static void *housekeeper_main(void *arg)
         int64_t ns = ts.tv_nsec + (mgr->housekeep_ms % 1000) * 1000000;
         ts.tv_sec += mgr->housekeep_ms / 1000 + ns / 1000000000;
         ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&mgr->stop_cond, &mgr->stop_lock, &ts);
+        int rc = 0;
+        while (!mgr->stopping && !mgr->wake && rc == 0) {
+            rc = pthread_cond_timedwait(&mgr->stop_cond, &mgr->stop_lock, &ts);
+        }
         if (mgr->stopping) {
             break;
         }
+        bool woken = mgr->wake;
+        mgr->wake = false;
         pthread_mutex_unlock(&mgr->stop_lock);
-        samsa_logmgr_housekeep_now(mgr);
+        reap_dying(mgr, false);
+        if (!woken) {
+            samsa_logmgr_housekeep_now(mgr);
+        }
         pthread_mutex_lock(&mgr->stop_lock);
     }
     pthread_mutex_unlock(&mgr->stop_lock);
@@ -444,6 +502,7 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
     pthread_mutex_init(&mgr->stop_lock, NULL);
     pthread_cond_init(&mgr->stop_cond, NULL);
     pthread_mutex_init(&mgr->admin_lock, NULL);
+    pthread_mutex_init(&mgr->dying_lock, NULL);
     mgr->engine_lookup = opts->engine_lookup;
     mgr->engine_lookup_arg = opts->engine_lookup_arg;
     mgr->housekeep_ms =
@@ -494,6 +553,9 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
         samsa_topic_put(mgr->topics[i]);
     }
     free(mgr->topics);
+    reap_dying(mgr, true);
+    free(mgr->dying);
+    pthread_mutex_destroy(&mgr->dying_lock);
     samsa_tcfg_free(&mgr->broker_defaults);
     pthread_rwlock_destroy(&mgr->lock);
     pthread_mutex_destroy(&mgr->stop_lock);
@@ -625,6 +687,14 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
         snprintf(errbuf, errlen, "topic '%s' already exists", name);
         return SAMSA_ERR_TOPIC_ALREADY_EXISTS;
     }
+    /* A deleted topic nobody holds any more can go now, so a delete and
+     * re-create in a row works; one still in use keeps its name taken. */
+    reap_dying(mgr, false);
+    if (name_dying(mgr, name)) {
+        pthread_mutex_unlock(&mgr->admin_lock);
+        snprintf(errbuf, errlen, "topic '%s' is marked for deletion", name);
+        return SAMSA_ERR_TOPIC_ALREADY_EXISTS;
+    }
     if (validate_only) {
         pthread_mutex_unlock(&mgr->admin_lock);
         return SAMSA_OK;
@@ -678,7 +748,29 @@ samsa_err_t samsa_logmgr_delete_topic(samsa_logmgr_t *mgr, const char *name)
     }
     meta_remove(mgr, name);
     atomic_store(&t->deleted, true);
+    pthread_mutex_lock(&mgr->dying_lock);
+    samsa_err_t err = SAMSA_OK;
+    if (mgr->dying_count == mgr->dying_cap) {
+        size_t ncap = mgr->dying_cap ? mgr->dying_cap * 2 : 8;
+        samsa_topic_t **n = realloc(mgr->dying, ncap * sizeof(*n));
+        if (n) {
+            mgr->dying = n;
+            mgr->dying_cap = ncap;
+        } else {
+            err = SAMSA_ERR_NOMEM;
+        }
+    }
+    if (err == SAMSA_OK) {
+        mgr->dying[mgr->dying_count++] = t;
+    }
+    pthread_mutex_unlock(&mgr->dying_lock);
     pthread_mutex_unlock(&mgr->admin_lock);
+    if (err != SAMSA_OK) {
+        /* No room to defer: free now (only this thread holds it then). */
+        atomic_store(&t->deleted, false);
+        samsa_topic_put(t);
+        return SAMSA_OK;
+    }
     /* The data goes when the last in-flight request lets go of the topic. */
     samsa_topic_put(t);
     return SAMSA_OK;

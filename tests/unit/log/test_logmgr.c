@@ -233,6 +233,35 @@ static void alter_grow_trim_and_delete(void **state)
                      SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
 }
 
+static void a_deleted_topic_in_use_keeps_its_name_until_released(void **state)
+{
+    fixture_t *f = *state;
+    char err[256];
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "again", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_topic_t *old = samsa_logmgr_topic_get(f->mgr, "again");
+    append_n(samsa_topic_partition(old, 0), 3, 0);
+    assert_int_equal(samsa_logmgr_delete_topic(f->mgr, "again"), SAMSA_OK);
+    /* A parked fetch still holds the old topic: re-creating it now would let
+     * the old data's removal hit the new topic's files. */
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "again", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_ERR_TOPIC_ALREADY_EXISTS);
+    assert_non_null(strstr(err, "marked for deletion"));
+    samsa_topic_put(old);
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "again", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "again");
+    samsa_partition_t *p = samsa_topic_partition(t, 0);
+    assert_int_equal(samsa_partition_hw(p), 0); /* a fresh log */
+    append_n(p, 2, 0);
+    samsa_logmgr_housekeep_now(f->mgr);
+    assert_int_equal(samsa_partition_hw(p), 2);
+    samsa_topic_put(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +271,9 @@ int main(void)
             bad_names_counts_and_configs_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(alter_grow_trim_and_delete, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            a_deleted_topic_in_use_keeps_its_name_until_released, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
