@@ -8,7 +8,17 @@
 # Builds one plugin .so named exactly like its folder and manifest entry
 # (e.g. storage-segment -> storage-segment.so). Only the entry point
 # samsa_plugin_descriptor is exported; everything else stays hidden so plugins
-# cannot capture each other's symbols. The SDK ships this same file.
+# cannot capture each other's symbols. The SDK ships this same file
+# (lib/cmake/Samsa/SamsaPlugin.cmake, loaded by find_package(Samsa)).
+#
+# Variables read (set by the top-level CMakeLists.txt in the tree, by
+# SamsaConfig.cmake out of tree):
+#   SAMSA_PLUGIN_BUILD_DIR           default OUTPUT_DIR
+#   SAMSA_PLUGIN_INSTALL_DESTINATION install destination; relative paths
+#                                    follow `cmake --install --prefix`
+#   SAMSA_PLUGIN_INSTALL_DIR         used when the one above is unset
+# The ABI headers come from the target samsa_abi (in the tree) or
+# Samsa::abi (find_package(Samsa)).
 function(samsa_add_plugin)
   cmake_parse_arguments(P "NO_INSTALL" "NAME;OUTPUT_DIR" "SOURCES;LIBS" ${ARGN})
   if(NOT P_NO_INSTALL)
@@ -22,6 +32,9 @@ function(samsa_add_plugin)
   if(NOT P_OUTPUT_DIR)
     set(P_OUTPUT_DIR ${SAMSA_PLUGIN_BUILD_DIR})
   endif()
+  if(NOT P_OUTPUT_DIR)
+    set(P_OUTPUT_DIR ${CMAKE_BINARY_DIR}/plugins)
+  endif()
   add_library(${P_NAME} MODULE ${P_SOURCES})
   set_target_properties(${P_NAME} PROPERTIES
     PREFIX ""
@@ -29,6 +42,8 @@ function(samsa_add_plugin)
     LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
   if(TARGET samsa_abi)
     target_link_libraries(${P_NAME} PRIVATE samsa_abi)
+  elseif(TARGET Samsa::abi)
+    target_link_libraries(${P_NAME} PRIVATE Samsa::abi)
   endif()
   if(P_LIBS)
     target_link_libraries(${P_NAME} PRIVATE ${P_LIBS})
@@ -36,6 +51,11 @@ function(samsa_add_plugin)
   # Refuse undefined symbols at link time: a plugin links nothing from samsad.
   target_link_options(${P_NAME} PRIVATE -Wl,--no-undefined)
   if(NOT P_NO_INSTALL AND NOT SAMSA_TEST_FIXTURE)
-    install(TARGETS ${P_NAME} LIBRARY DESTINATION ${SAMSA_PLUGIN_INSTALL_DIR})
+    if(DEFINED SAMSA_PLUGIN_INSTALL_DESTINATION)
+      set(_dest ${SAMSA_PLUGIN_INSTALL_DESTINATION})
+    else()
+      set(_dest ${SAMSA_PLUGIN_INSTALL_DIR})
+    endif()
+    install(TARGETS ${P_NAME} LIBRARY DESTINATION ${_dest})
   endif()
 endfunction()
