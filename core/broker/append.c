@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "producer/state.h"
 #include "record/batch.h"
 #include "broker/recompress.h"
 #include "broker/upconvert.h"
@@ -95,6 +96,13 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                            : "record batches failed validation";
         return err;
     }
+    if (info.has_transactional) {
+        /* Transactions are not served (no transaction coordinator, and
+         * InitProducerId refuses transactional ids the same way): Kafka's
+         * answer to a transactional produce it will not authorize. */
+        res->message = "transactions are not supported by this broker";
+        return SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    }
     if (acks == -1 &&
         samsa_topic_config_long(topic, "min.insync.replicas") > 1) {
         res->message = "min.insync.replicas exceeds the replicas of this "
@@ -125,7 +133,9 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     free(owned);
     if (err != SAMSA_OK) {
         res->base_offset = -1;
-        res->message = "the storage engine refused the append";
+        /* Idempotence checks (core/producer) explain themselves. */
+        const char *why = samsa_producer_error_message(err);
+        res->message = why ? why : "the storage engine refused the append";
         return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     res->log_append_time = append_time;

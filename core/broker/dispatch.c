@@ -31,6 +31,8 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_CREATE_TOPICS] = {19, 0, 7, samsa_handle_create_topics},
     [SAMSA_API_DELETE_TOPICS] = {20, 0, 6, samsa_handle_delete_topics},
     [SAMSA_API_DELETE_RECORDS] = {21, 0, 2, samsa_handle_delete_records},
+    /* Idempotent producers only: transactional ids are refused. */
+    [SAMSA_API_INIT_PRODUCER_ID] = {22, 0, 4, samsa_handle_init_producer_id},
     [SAMSA_API_DESCRIBE_CONFIGS] = {32, 0, 4,
                                         samsa_handle_describe_configs},
     [SAMSA_API_ALTER_CONFIGS] = {33, 0, 2, samsa_handle_alter_configs},

@@ -33,5 +33,6 @@ void samsa_handle_offset_delete(samsa_req_t *req);
 void samsa_handle_list_groups(samsa_req_t *req);
 void samsa_handle_describe_groups(samsa_req_t *req);
 void samsa_handle_delete_groups(samsa_req_t *req);
+void samsa_handle_init_producer_id(samsa_req_t *req);
 
 #endif /* SAMSA_BROKER_HANDLERS_H */

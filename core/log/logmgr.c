@@ -15,6 +15,8 @@
 #include "util/log.h"
 
 #define META_DIR "__samsa_meta"
+#define PRODUCERS_DIR "producers" /* per-partition producer snapshots */
+#define PRODUCER_IDS_FILE "producer_ids"
 #define MAX_PARTITIONS 100000
 
 struct samsa_logmgr {
@@ -40,6 +42,9 @@ struct samsa_logmgr {
     samsa_topic_t **dying;
     size_t dying_count, dying_cap;
     bool wake; /* guarded by stop_lock: run a pass now */
+    char *producers_dir;        /* <data_dir>/__samsa_meta/producers */
+    int64_t producer_expiration_ms;
+    samsa_pid_alloc_t *pids;    /* InitProducerId */
 };
 
 static int64_t now_ms(void)
@@ -70,11 +75,42 @@ bool samsa_topic_name_valid(const char *name)
 /* Topic objects                                                          */
 /* ---------------------------------------------------------------------- */
 
+static void producer_snapshot_path(samsa_partition_t *part, char *buf,
+                                   size_t len)
+{
+    snprintf(buf, len, "%s/%s-%d.snapshot", part->topic->mgr->producers_dir,
+             part->topic->name, part->index);
+}
+
+/* Idempotent producers: keep their state across a clean restart. */
+static void producers_close(samsa_partition_t *part, bool remove)
+{
+    if (!part->producers) {
+        return;
+    }
+    char path[4096];
+    producer_snapshot_path(part, path, sizeof(path));
+    if (remove) {
+        unlink(path);
+    } else if (part->log) {
+        samsa_log_offsets_t off;
+        part->ops->offsets(part->log, &off);
+        if (samsa_producer_snapshot_write(part->producers, path,
+                                          off.log_end_offset) != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_WARN, "%s: cannot write the producer state "
+                      "snapshot; it will be rebuilt from the log", path);
+        }
+    }
+    samsa_producer_state_free(part->producers);
+    part->producers = NULL;
+}
+
 static void partition_close(samsa_partition_t *part, bool remove)
 {
     if (!part) {
         return;
     }
+    producers_close(part, remove);
     if (part->log) {
         if (remove) {
             part->ops->remove(part->log);
@@ -199,6 +235,23 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     ops->offsets(part->log, &off);
     atomic_store(&part->high_watermark, off.log_end_offset);
     atomic_store(&part->log_start_offset, off.log_start_offset);
+    err = samsa_producer_state_new(mgr->producer_expiration_ms,
+                                   &part->producers);
+    if (err == SAMSA_OK) {
+        char path[4096];
+        producer_snapshot_path(part, path, sizeof(path));
+        if (samsa_producer_rebuild(part->producers, ops, part->log, path, 0,
+                                   now_ms()) != SAMSA_OK) {
+            /* Partial state only costs duplicate detection for producers
+             * not rebuilt; they are accepted as unknown (Kafka 2.5+). */
+            samsa_log(SAMSA_LOG_WARN, "%s-%d: producer state rebuilt only "
+                      "partly (log read failed)", t->name, index);
+        }
+    }
+    if (err != SAMSA_OK) {
+        partition_close(part, false);
+        return err;
+    }
     *out = part;
     return SAMSA_OK;
 }
@@ -490,6 +543,38 @@ static void *housekeeper_main(void *arg)
 /* Manager                                                                */
 /* ---------------------------------------------------------------------- */
 
+/* Idempotent producers: the id allocator and the snapshot directory. */
+static samsa_err_t producers_open(samsa_logmgr_t *mgr,
+                                  const samsa_logmgr_options_t *opts,
+                                  char *errbuf, size_t errlen)
+{
+    mgr->producer_expiration_ms = opts->producer_id_expiration_ms;
+    size_t len = strlen(opts->data_dir) + sizeof(META_DIR) +
+                 sizeof(PRODUCERS_DIR) + sizeof(PRODUCER_IDS_FILE) + 8;
+    mgr->producers_dir = malloc(len);
+    char *ids = malloc(len);
+    samsa_err_t err = SAMSA_ERR_NOMEM;
+    if (mgr->producers_dir && ids) {
+        snprintf(mgr->producers_dir, len, "%s/%s/%s", opts->data_dir,
+                 META_DIR, PRODUCERS_DIR);
+        snprintf(ids, len, "%s/%s/%s", opts->data_dir, META_DIR,
+                 PRODUCER_IDS_FILE);
+        err = samsa_pid_alloc_open(ids, 0, &mgr->pids, errbuf, errlen);
+    }
+    if (err == SAMSA_OK && mkdir_p(mgr->producers_dir) < 0) {
+        snprintf(errbuf, errlen, "cannot create %s: %s", mgr->producers_dir,
+                 strerror(errno));
+        err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    free(ids);
+    return err;
+}
+
+samsa_pid_alloc_t *samsa_logmgr_producer_ids(samsa_logmgr_t *mgr)
+{
+    return mgr->pids;
+}
+
 samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
                               samsa_logmgr_t **out, char *errbuf,
                               size_t errlen)
@@ -522,6 +607,11 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
                  strerror(errno));
         samsa_logmgr_close(mgr);
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    err = producers_open(mgr, opts, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        samsa_logmgr_close(mgr);
+        return err;
     }
     err = meta_load_all(mgr, errbuf, errlen);
     if (err != SAMSA_OK) {
@@ -563,6 +653,8 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
     pthread_mutex_destroy(&mgr->admin_lock);
     free(mgr->data_dir);
     free(mgr->meta_dir);
+    samsa_pid_alloc_close(mgr->pids);
+    free(mgr->producers_dir);
     free(mgr);
 }
 
@@ -918,12 +1010,28 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    int64_t *base_offset)
 {
     pthread_mutex_lock(&part->append_lock);
+    /* Idempotent producers: the check and the record of the batch happen
+     * in this critical section, so two copies of one batch racing on two
+     * connections cannot both be appended. */
+    samsa_producer_verdict_t verdict;
+    samsa_err_t err = samsa_producer_check(part->producers, batches, len,
+                                           &verdict);
+    if (err != SAMSA_OK || verdict.duplicate) {
+        if (err == SAMSA_OK) {
+            *base_offset = verdict.base_offset; /* retried: already here */
+        }
+        pthread_mutex_unlock(&part->append_lock);
+        return err;
+    }
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
     samsa_batches_assign(batches, len, off.log_end_offset,
                          part->leader_epoch, log_append_time);
-    samsa_err_t err = part->ops->append(part->log, batches, len);
+    err = part->ops->append(part->log, batches, len);
     if (err == SAMSA_OK) {
+        /* Out of memory here only loses duplicate detection for this
+         * producer: its next batch is accepted as from an unknown one. */
+        (void)samsa_producer_record(part->producers, batches, len, now_ms());
         samsa_log_offsets_t after;
         part->ops->offsets(part->log, &after);
         /* Single replica: everything appended is committed. Replication

@@ -25,6 +25,8 @@
 #include <samsa/storage.h>
 
 #include "log/topic_config.h"
+#include "producer/pid_alloc.h"
+#include "producer/state.h"
 #include "record/batch.h"
 
 typedef struct samsa_logmgr samsa_logmgr_t;
@@ -56,6 +58,10 @@ typedef struct samsa_partition {
     int32_t leader_epoch;
     pthread_mutex_t wait_lock;
     samsa_part_waiter_t *waiters;
+    /* Idempotent producers writing here (core/producer/state.h): created
+     * and rebuilt at open, snapshotted at close, checked and updated
+     * inside samsa_partition_append under append_lock. */
+    samsa_producer_state_t *producers;
 } samsa_partition_t;
 
 struct samsa_topic {
@@ -78,6 +84,8 @@ typedef struct samsa_logmgr_options {
     void *engine_lookup_arg;
     const samsa_tcfg_t *broker_defaults; /* copied */
     int64_t housekeep_interval_ms;       /* 0 = 5000 */
+    int64_t producer_id_expiration_ms;   /* producer.id.expiration.ms;
+                                            0 = one day */
 } samsa_logmgr_options_t;
 
 samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
@@ -87,6 +95,10 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
 void samsa_logmgr_close(samsa_logmgr_t *mgr);
 
 const samsa_tcfg_t *samsa_logmgr_broker_defaults(samsa_logmgr_t *mgr);
+
+/* The producer id allocator (InitProducerId), persisted in
+ * <data_dir>/__samsa_meta/producer_ids. */
+samsa_pid_alloc_t *samsa_logmgr_producer_ids(samsa_logmgr_t *mgr);
 
 /* Create a topic. SAMSA_ERR_TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
  * INVALID_PARTITIONS, INVALID_CONFIG (reason in errbuf). With validate_only
@@ -135,6 +147,11 @@ void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
  * offsets in place, store, advance the high watermark, wake waiters.
  * log_append_time >= 0 stamps LogAppendTime. *base_offset gets the first
  * offset assigned. Errors from the engine are returned as they are.
+ * Idempotent batches (producer id >= 0) are checked first against the
+ * partition's producer state (samsa_producer_check: INVALID_PRODUCER_EPOCH,
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_RECORD); a retried duplicate of a
+ * recent batch appends nothing and returns SAMSA_OK with the original's
+ * first offset in *base_offset.
  */
 samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    size_t len, int64_t log_append_time,

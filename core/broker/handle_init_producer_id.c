@@ -1,0 +1,66 @@
+/*
+ * core/broker/handle_init_producer_id.c - InitProducerId (22): producer
+ * ids for idempotent producers (core/producer/pid_alloc.h).
+ *
+ * Without a transactional id:
+ *   - v0-v2, or v3+ with ProducerId/ProducerEpoch -1/-1: a new id, epoch 0;
+ *   - v3+ with an id this broker issued and its epoch (KIP-360: the
+ *     producer asks to bump after an error): the same id with epoch + 1,
+ *     or a new id at epoch 0 when the epoch would reach Short.MAX - 1
+ *     (Kafka leaves that last value unused); an id we never issued gets a
+ *     new id. Kafka's coordinator always hands a non-transactional
+ *     producer a new id here; bumping is equivalent for clients (every
+ *     partition then expects sequence 0 of the new epoch) and keeps ids.
+ *   - only one of ProducerId/ProducerEpoch set: INVALID_REQUEST (Kafka).
+ * With a transactional id (even ""): TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+ * Samsa runs no transaction coordinator yet; Kafka answers this code when
+ * it will not serve a transactional id to the caller, and every client
+ * treats it as fatal at once, where COORDINATOR_NOT_AVAILABLE would make
+ * initTransactions() retry until its timeout.
+ */
+#include "broker/handlers.h"
+#include "producer/pid_alloc.h"
+
+#define EPOCH_EXHAUSTED (INT16_MAX - 1)
+
+static samsa_err_t bump_or_allocate(samsa_pid_alloc_t *pids, int64_t pid,
+                                    int16_t epoch, int64_t *out_pid,
+                                    int16_t *out_epoch)
+{
+    if (pid >= 0 && epoch >= 0 && epoch + 1 < EPOCH_EXHAUSTED &&
+        samsa_pid_alloc_issued(pids, pid)) {
+        *out_pid = pid;
+        *out_epoch = (int16_t)(epoch + 1);
+        return SAMSA_OK;
+    }
+    *out_epoch = 0;
+    return samsa_pid_alloc_next(pids, out_pid);
+}
+
+void samsa_handle_init_producer_id(samsa_req_t *req)
+{
+    samsa_InitProducerIdRequest_t *ireq = req->body;
+    samsa_InitProducerIdResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_InitProducerIdResponse_init(resp);
+    resp->ProducerId = -1;
+    resp->ProducerEpoch = -1;
+    int64_t pid = req->api_version >= 3 ? ireq->ProducerId : -1;
+    int16_t epoch = req->api_version >= 3 ? ireq->ProducerEpoch : -1;
+    samsa_err_t err = SAMSA_OK;
+    if (ireq->TransactionalId.len >= 0) { /* not null */
+        err = SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    } else if ((pid == -1) != (epoch == -1)) {
+        err = SAMSA_ERR_INVALID_REQUEST;
+    } else {
+        int64_t new_pid = -1;
+        int16_t new_epoch = -1;
+        err = bump_or_allocate(samsa_logmgr_producer_ids(req->broker->logs),
+                               pid, epoch, &new_pid, &new_epoch);
+        if (err == SAMSA_OK) {
+            resp->ProducerId = new_pid;
+            resp->ProducerEpoch = new_epoch;
+        }
+    }
+    resp->ErrorCode = (int16_t)err;
+    samsa_req_respond(req, resp);
+}

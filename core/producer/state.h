@@ -1,0 +1,137 @@
+/*
+ * core/producer/state.h - idempotent producers on one partition: the last
+ * epoch and the last five batches of every producer id that wrote to it,
+ * used to fence stale epochs, refuse sequence gaps and answer retried
+ * batches with their original offsets (Kafka's ProducerStateManager and
+ * ProducerAppendInfo; see README.md beside this file).
+ *
+ * Lifecycle (driven by the log manager, core/log/logmgr.c):
+ *   open a partition  -> samsa_producer_state_new + samsa_producer_rebuild
+ *   each append       -> samsa_producer_check, then (after the engine
+ *                        accepted the bytes) samsa_producer_record; both
+ *                        under the partition's append lock, so a check and
+ *                        its record are never separated by another append
+ *   clean close       -> samsa_producer_snapshot_write, then _free
+ *
+ * Threads: every function takes the state's own mutex; safe from any
+ * thread. Errors are samsa_err_t with Kafka's wire codes.
+ */
+#ifndef SAMSA_PRODUCER_STATE_H
+#define SAMSA_PRODUCER_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/errors.h>
+#include <samsa/storage.h>
+
+/* Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: the producer keeps at
+ * most five requests in flight per connection, so five cached batches
+ * recognise any retry of an in-flight batch. */
+#define SAMSA_PRODUCER_BATCHES_RETAINED 5
+/* producer.id.expiration.ms (Kafka's default: one day). */
+#define SAMSA_PRODUCER_EXPIRATION_MS_DEFAULT 86400000LL
+/* Without a usable snapshot, rebuild scans at most this many offsets at
+ * the end of the log. */
+#define SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT 100000LL
+
+typedef struct samsa_producer_state samsa_producer_state_t;
+
+/* One appended batch of a producer, as cached for duplicate detection. */
+typedef struct samsa_producer_batch {
+    int32_t first_seq;
+    int32_t last_seq;
+    int64_t first_offset;
+    int64_t last_offset;
+    int64_t timestamp; /* batch max timestamp */
+} samsa_producer_batch_t;
+
+/* What samsa_producer_check decided for an acceptable append. */
+typedef struct samsa_producer_verdict {
+    bool duplicate;      /* already in the log: append nothing */
+    int64_t base_offset; /* duplicate: first offset of the original */
+    int64_t last_offset; /* duplicate: last offset of the original */
+    int64_t timestamp;   /* duplicate: max timestamp of the original */
+} samsa_producer_verdict_t;
+
+/* expiration_ms <= 0 means SAMSA_PRODUCER_EXPIRATION_MS_DEFAULT. */
+samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
+                                     samsa_producer_state_t **out);
+void samsa_producer_state_free(samsa_producer_state_t *st);
+
+/*
+ * Check validated record batches (samsa_batches_validate) before they are
+ * appended. Batches without a producer id (-1) pass untouched. For an
+ * idempotent batch (Kafka's rules, ProducerAppendInfo):
+ *   - more than one batch in the append, or baseSequence < 0:
+ *     SAMSA_ERR_INVALID_RECORD;
+ *   - epoch older than the partition's last for that producer:
+ *     SAMSA_ERR_INVALID_PRODUCER_EPOCH;
+ *   - same epoch and the same sequence range as one of the five cached
+ *     batches: SAMSA_OK with v->duplicate and the original offsets;
+ *   - same epoch, first sequence not last+1 (0 after INT32_MAX):
+ *     SAMSA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
+ *   - newer epoch with a first sequence other than 0:
+ *     SAMSA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
+ *   - producer unknown here (new, expired, or state lost): any sequence.
+ * Changes nothing.
+ */
+samsa_err_t samsa_producer_check(samsa_producer_state_t *st,
+                                 const uint8_t *batches, size_t len,
+                                 samsa_producer_verdict_t *v);
+
+/* Record batches just appended (offsets assigned) as their producers'
+ * latest; @p now_ms is the producer's last activity. Also drops producers
+ * idle longer than the expiration (checked at most every ten minutes). */
+samsa_err_t samsa_producer_record(samsa_producer_state_t *st,
+                                  const uint8_t *batches, size_t len,
+                                  int64_t now_ms);
+
+/* Remove producers whose last activity is older than now - expiration.
+ * Returns how many were removed. */
+size_t samsa_producer_expire(samsa_producer_state_t *st, int64_t now_ms);
+
+/* Producers known on this partition. */
+size_t samsa_producer_count(samsa_producer_state_t *st);
+
+/* The epoch and newest batch of a producer; false when unknown. */
+bool samsa_producer_lookup(samsa_producer_state_t *st, int64_t producer_id,
+                           int16_t *epoch, samsa_producer_batch_t *last);
+
+/*
+ * Persist the state as of @p log_end_offset to @p path (written to a
+ * temporary file, fsynced, renamed). Called on clean close.
+ */
+samsa_err_t samsa_producer_snapshot_write(samsa_producer_state_t *st,
+                                          const char *path,
+                                          int64_t log_end_offset);
+
+/* Load a snapshot into an empty state; *offset gets the log end offset it
+ * was taken at. SAMSA_ERR_NOT_FOUND when absent, SAMSA_ERR_CORRUPT_MESSAGE
+ * when damaged (the state is then left empty). */
+samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
+                                         const char *path, int64_t *offset);
+
+/*
+ * Rebuild the state of a freshly opened log: load the snapshot at
+ * @p snapshot_path (if any, and if it still fits the log) and then replay
+ * the idempotent batches stored after it. Without a usable snapshot the
+ * last @p scan_limit offsets (<= 0: SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT) are
+ * replayed; producers only seen before that are unknown, which Kafka
+ * accepts with any sequence. The snapshot is deleted once loaded: a later
+ * crash must not resurrect it. Producers idle past the expiration (by
+ * batch timestamp) are dropped. Read errors leave a partial state and are
+ * returned; the caller may go on with it.
+ */
+samsa_err_t samsa_producer_rebuild(samsa_producer_state_t *st,
+                                   const samsa_storage_ops_t *ops,
+                                   samsa_storage_log_t *log,
+                                   const char *snapshot_path,
+                                   int64_t scan_limit, int64_t now_ms);
+
+/* Static explanation of an error returned by samsa_producer_check, or NULL
+ * for other errors. */
+const char *samsa_producer_error_message(samsa_err_t err);
+
+#endif /* SAMSA_PRODUCER_STATE_H */

@@ -1,0 +1,52 @@
+/*
+ * core/producer/state_int.h - the producer table shared by state.c,
+ * snapshot.c and rebuild.c. Private to core/producer/.
+ */
+#ifndef SAMSA_PRODUCER_STATE_INT_H
+#define SAMSA_PRODUCER_STATE_INT_H
+
+#include <pthread.h>
+
+#include "producer/state.h"
+#include "record/batch.h"
+
+/* One producer id on one partition. batches[0] is the oldest. */
+typedef struct producer_entry {
+    int64_t producer_id;
+    int64_t last_active_ms;
+    int16_t epoch;
+    uint8_t batch_count;
+    samsa_producer_batch_t batches[SAMSA_PRODUCER_BATCHES_RETAINED];
+    struct producer_entry *next; /* hash chain */
+} producer_entry_t;
+
+struct samsa_producer_state {
+    pthread_mutex_t lock;
+    producer_entry_t **buckets;
+    size_t bucket_count; /* power of two */
+    size_t count;
+    int64_t expiration_ms;
+    int64_t last_sweep_ms;
+};
+
+/* The following expect st->lock held. */
+producer_entry_t *producer_find(samsa_producer_state_t *st, int64_t pid);
+/* Find or add; NULL when out of memory. */
+producer_entry_t *producer_upsert(samsa_producer_state_t *st, int64_t pid);
+/* Make @p h (offsets assigned) the newest batch of its producer. */
+samsa_err_t producer_apply(samsa_producer_state_t *st,
+                           const samsa_batch_hdr_t *h, int64_t active_ms);
+size_t producer_expire_locked(samsa_producer_state_t *st, int64_t now_ms);
+void producer_clear_locked(samsa_producer_state_t *st);
+
+/* Sequence arithmetic of Kafka's DefaultRecordBatch: sequences wrap from
+ * INT32_MAX to 0. */
+static inline int32_t producer_seq_add(int32_t seq, int32_t inc)
+{
+    if (seq > INT32_MAX - inc) {
+        return inc - (INT32_MAX - seq) - 1;
+    }
+    return seq + inc;
+}
+
+#endif /* SAMSA_PRODUCER_STATE_INT_H */
