@@ -35,8 +35,8 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
     }
     samsa_log(SAMSA_LOG_INFO,
               "samsad %s listening on %s:%d (node %d, cluster %s, data %s)",
-              SAMSA_VERSION, b->advertised_host, b->advertised_port,
-              b->node_id, b->cluster_id, cfg->data_dir);
+              SAMSA_VERSION, b->advertised_host, b->advertised_port, b->node_id,
+              b->cluster_id, cfg->data_dir);
     int signo = 0;
     while (samsa_signals_wait(sig, -1, &signo) == SAMSA_OK) {
         if (signo != SIGHUP) {
@@ -73,8 +73,8 @@ int main(int argc, char **argv)
     int rc = 0;
     switch (cfg.action) {
     case SAMSA_BROKER_VERSION:
-        printf("samsad %s (plugin ABI %d.%d)\n", SAMSA_VERSION,
-               SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR);
+        printf("samsad %s (plugin ABI %d.%d)\n", SAMSA_VERSION, SAMSA_ABI_MAJOR,
+               SAMSA_ABI_MINOR);
         break;
     case SAMSA_BROKER_HELP:
         samsa_broker_config_usage(stdout, argv[0]);

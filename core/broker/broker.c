@@ -16,8 +16,7 @@
 #include "util/log.h"
 
 static samsa_err_t engine_lookup(void *arg, const char *name,
-                                 const samsa_storage_ops_t **ops,
-                                 void **state)
+                                 const samsa_storage_ops_t **ops, void **state)
 {
     samsa_broker_t *b = arg;
     const samsa_registry_entry_t *e =
@@ -111,8 +110,7 @@ static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
     b->cluster_id[sizeof(rnd)] = 0;
     f = fopen(path, "w");
     if (!f || fprintf(f, "%s\n", b->cluster_id) < 0 || fclose(f) != 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path,
-                 strerror(errno));
+        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     return SAMSA_OK;
@@ -123,12 +121,12 @@ static samsa_err_t broker_defaults(const samsa_broker_config_t *cfg,
 {
     char v[32];
     samsa_err_t err = SAMSA_OK;
-#define SET_LONG(key, val)                                                   \
-    do {                                                                     \
-        snprintf(v, sizeof(v), "%lld", (long long)(val));                    \
-        if (err == SAMSA_OK) {                                               \
-            err = samsa_tcfg_set(out, key, v);                               \
-        }                                                                    \
+#define SET_LONG(key, val)                                                     \
+    do {                                                                       \
+        snprintf(v, sizeof(v), "%lld", (long long)(val));                      \
+        if (err == SAMSA_OK) {                                                 \
+            err = samsa_tcfg_set(out, key, v);                                 \
+        }                                                                      \
     } while (0)
     SET_LONG("segment.bytes", cfg->log_segment_bytes);
     SET_LONG("segment.ms", cfg->log_segment_ms);
@@ -179,8 +177,8 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     b->max_request_bytes = cfg->socket_request_max_bytes;
     samsa_err_t err = SAMSA_OK;
     if (mkdir(cfg->data_dir, 0755) < 0 && errno != EEXIST) {
-        snprintf(errbuf, errlen, "cannot create data dir %s: %s",
-                 cfg->data_dir, strerror(errno));
+        snprintf(errbuf, errlen, "cannot create data dir %s: %s", cfg->data_dir,
+                 strerror(errno));
         err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     if (err == SAMSA_OK) {
@@ -215,7 +213,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     }
     if (err == SAMSA_OK) {
         const char **addrs = calloc(cfg->listener_count, sizeof(*addrs));
-        char (*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
+        char(*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
         if (!addrs || !bufs) {
             err = SAMSA_ERR_NOMEM;
         }

@@ -9,13 +9,13 @@
 
 #include "broker/handlers.h"
 
-#define RESOURCE_TOPIC 2
+#define RESOURCE_TOPIC  2
 #define RESOURCE_BROKER 4
 
 /* DescribeConfigs ConfigSource values. */
 #define SOURCE_DYNAMIC_TOPIC 1
 #define SOURCE_STATIC_BROKER 4
-#define SOURCE_DEFAULT 5
+#define SOURCE_DEFAULT       5
 
 typedef samsa_DescribeConfigsResponse_DescribeConfigsResourceResult_t entry_t;
 
@@ -57,10 +57,10 @@ static void fill_entry(samsa_req_t *req, entry_t *e, const char *name,
     }
 }
 
-static samsa_err_t describe_topic(
-    samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
-    samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
-    samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r)
+static samsa_err_t
+describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
+               samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
+               samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r)
 {
     samsa_topic_t *t = samsa_logmgr_topic_get(
         req->broker->logs, samsa_req_cstr(req, rs->ResourceName));
@@ -109,10 +109,10 @@ static samsa_err_t describe_topic(
     return SAMSA_OK;
 }
 
-static samsa_err_t describe_broker(
-    samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
-    samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
-    samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r)
+static samsa_err_t
+describe_broker(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
+                samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
+                samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r)
 {
     const samsa_broker_config_t *c = req->broker->cfg;
     char id[16];
@@ -135,8 +135,7 @@ static samsa_err_t describe_broker(
         {"socket.request.max.bytes", c->socket_request_max_bytes,
          SAMSA_CONFIG_TYPE_INT},
         {"log.retention.ms", c->log_retention_ms, SAMSA_CONFIG_TYPE_LONG},
-        {"log.retention.bytes", c->log_retention_bytes,
-         SAMSA_CONFIG_TYPE_LONG},
+        {"log.retention.bytes", c->log_retention_bytes, SAMSA_CONFIG_TYPE_LONG},
         {"log.segment.bytes", c->log_segment_bytes, SAMSA_CONFIG_TYPE_INT},
         {"default.replication.factor", c->default_replication_factor,
          SAMSA_CONFIG_TYPE_INT},
@@ -246,9 +245,9 @@ void samsa_handle_alter_configs(samsa_req_t *req)
                 count++;
             }
         }
-        r->ErrorCode = (int16_t)alter_topic(req, rs->ResourceName, changes,
-                                            count, false, areq->ValidateOnly,
-                                            &r->ErrorMessage);
+        r->ErrorCode =
+            (int16_t)alter_topic(req, rs->ResourceName, changes, count, false,
+                                 areq->ValidateOnly, &r->ErrorMessage);
     }
     samsa_req_respond(req, resp);
 }

@@ -152,14 +152,13 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
         return 0;
     }
     pin->rd.hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_storage_read_t);
-    samsa_err_t err = part->ops->read(part->log, offset, hw, max,
-                                      min_one ? SAMSA_READ_MIN_ONE : 0,
-                                      &pin->rd);
+    samsa_err_t err = part->ops->read(
+        part->log, offset, hw, max, min_one ? SAMSA_READ_MIN_ONE : 0, &pin->rd);
     if (err != SAMSA_OK) {
         free(pin);
-        pr->ErrorCode = (int16_t)(SAMSA_ERR_IS_KAFKA(err)
-                                      ? err
-                                      : SAMSA_ERR_KAFKA_STORAGE_ERROR);
+        pr->ErrorCode =
+            (int16_t)(SAMSA_ERR_IS_KAFKA(err) ? err
+                                              : SAMSA_ERR_KAFKA_STORAGE_ERROR);
         return 0;
     }
     if (pin->rd.total_bytes == 0) {
@@ -172,8 +171,8 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
     pin->part = part;
     pin->refs = 1;
     fp->pin = pin;
-    pr->Records = (samsa_records_t){NULL, (int32_t)pin->rd.total_bytes,
-                                    emit_records, fp};
+    pr->Records =
+        (samsa_records_t){NULL, (int32_t)pin->rd.total_bytes, emit_records, fp};
     (void)ctx;
     return pin->rd.total_bytes;
 }

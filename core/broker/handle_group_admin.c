@@ -11,17 +11,16 @@ void samsa_handle_list_groups(samsa_req_t *req)
     samsa_ListGroupsRequest_t *lreq = req->body;
     samsa_ListGroupsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_ListGroupsResponse_init(resp);
-    size_t ns = lreq->StatesFilter.count > 0 ? (size_t)lreq->StatesFilter.count
-                                             : 0;
+    size_t ns =
+        lreq->StatesFilter.count > 0 ? (size_t)lreq->StatesFilter.count : 0;
     const char **states = samsa_req_alloc(req, sizeof(*states) * ns);
     for (size_t i = 0; i < ns; i++) {
         states[i] = samsa_req_cstr(req, lreq->StatesFilter.items[i]);
     }
     samsa_group_listing_t *list = NULL;
     size_t count = 0;
-    samsa_err_t err = samsa_group_list(req->broker->groups,
-                                       (const char *const *)states, ns, &list,
-                                       &count);
+    samsa_err_t err = samsa_group_list(
+        req->broker->groups, (const char *const *)states, ns, &list, &count);
     resp->ErrorCode = (int16_t)err;
     SAMSA_REQ_ARRAY(req, resp->Groups, err == SAMSA_OK ? count : 0);
     for (int32_t i = 0; i < resp->Groups.count; i++) {
@@ -53,7 +52,8 @@ void samsa_handle_describe_groups(samsa_req_t *req)
     int32_t n = dreq->Groups.count > 0 ? dreq->Groups.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Groups, n);
     for (int32_t i = 0; i < n; i++) {
-        samsa_DescribeGroupsResponse_DescribedGroup_t *g = &resp->Groups.items[i];
+        samsa_DescribeGroupsResponse_DescribedGroup_t *g =
+            &resp->Groups.items[i];
         samsa_DescribeGroupsResponse_DescribedGroup_init(g);
         g->GroupId = dreq->Groups.items[i];
         samsa_group_desc_t d;
@@ -68,8 +68,9 @@ void samsa_handle_describe_groups(samsa_req_t *req)
             continue;
         }
         /* v6 would report GROUP_ID_NOT_FOUND; v0-5 report state "Dead". */
-        g->ErrorCode = d.error == SAMSA_ERR_GROUP_ID_NOT_FOUND ? SAMSA_OK
-                                                               : (int16_t)d.error;
+        g->ErrorCode = d.error == SAMSA_ERR_GROUP_ID_NOT_FOUND
+                           ? SAMSA_OK
+                           : (int16_t)d.error;
         g->GroupState = samsa_req_str(req, d.state);
         g->ProtocolType = samsa_req_str(req, d.protocol_type);
         g->ProtocolData = samsa_req_str(req, d.protocol);
@@ -80,12 +81,14 @@ void samsa_handle_describe_groups(samsa_req_t *req)
             samsa_group_member_desc_t *md = &d.members[m];
             samsa_DescribeGroupsResponse_DescribedGroupMember_init(gm);
             gm->MemberId = samsa_req_str(req, md->member_id);
-            gm->GroupInstanceId = md->group_instance_id
-                                      ? samsa_req_str(req, md->group_instance_id)
-                                      : SAMSA_STR_NULL;
+            gm->GroupInstanceId =
+                md->group_instance_id
+                    ? samsa_req_str(req, md->group_instance_id)
+                    : SAMSA_STR_NULL;
             gm->ClientId = samsa_req_str(req, md->client_id);
             gm->ClientHost = samsa_req_str(req, md->client_host);
-            gm->MemberMetadata = arena_bytes(req, md->metadata, md->metadata_len);
+            gm->MemberMetadata =
+                arena_bytes(req, md->metadata, md->metadata_len);
             gm->MemberAssignment =
                 arena_bytes(req, md->assignment, md->assignment_len);
         }

@@ -33,8 +33,7 @@ static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
     if (key.len <= 0) {
         return SAMSA_ERR_INVALID_REQUEST;
     }
-    return req->broker->groups ? SAMSA_OK
-                               : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    return req->broker->groups ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
 }
 
 void samsa_handle_find_coordinator(samsa_req_t *req)
@@ -54,8 +53,8 @@ void samsa_handle_find_coordinator(samsa_req_t *req)
         samsa_req_respond(req, resp);
         return;
     }
-    int32_t n = freq->CoordinatorKeys.count > 0 ? freq->CoordinatorKeys.count
-                                                : 0;
+    int32_t n =
+        freq->CoordinatorKeys.count > 0 ? freq->CoordinatorKeys.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Coordinators, n);
     for (int32_t i = 0; i < n; i++) {
         samsa_FindCoordinatorResponse_Coordinator_t *c =
@@ -87,7 +86,7 @@ typedef struct group_wait {
     samsa_parked_t parked; /* first: cancel() gets it back */
     samsa_req_t *req;      /* NULL once answered or cancelled */
     samsa_reactor_t *reactor;
-    _Atomic int refs;      /* the reactor side + the pending callback */
+    _Atomic int refs; /* the reactor side + the pending callback */
     /* The result, copied off the coordinator's thread. */
     samsa_err_t error;
     int32_t generation_id;
@@ -215,8 +214,8 @@ static void join_respond(group_wait_t *w)
         m->GroupInstanceId = opt_str(req, w->members[i].instance_id);
         uint8_t *meta = samsa_req_alloc(req, w->members[i].metadata_len);
         memcpy(meta, w->members[i].metadata, w->members[i].metadata_len);
-        m->Metadata = (samsa_bytes_t){meta,
-                                      (int32_t)w->members[i].metadata_len};
+        m->Metadata =
+            (samsa_bytes_t){meta, (int32_t)w->members[i].metadata_len};
     }
     samsa_req_respond(req, resp);
 }
@@ -231,8 +230,8 @@ static void join_cb(void *arg, const samsa_group_join_result_t *res)
     w->leader_id = dup_or_null(res->leader_id);
     w->member_id = dup_or_null(res->member_id);
     w->skip_assignment = res->skip_assignment;
-    w->members = calloc(res->member_count ? res->member_count : 1,
-                        sizeof(*w->members));
+    w->members =
+        calloc(res->member_count ? res->member_count : 1, sizeof(*w->members));
     if (w->members) {
         w->member_count = res->member_count;
         for (size_t i = 0; i < res->member_count; i++) {
@@ -255,14 +254,14 @@ void samsa_handle_join_group(samsa_req_t *req)
         return;
     }
     size_t n = jreq->Protocols.count > 0 ? (size_t)jreq->Protocols.count : 0;
-    samsa_group_protocol_t *protos =
-        samsa_req_alloc(req, sizeof(*protos) * n);
+    samsa_group_protocol_t *protos = samsa_req_alloc(req, sizeof(*protos) * n);
     for (size_t i = 0; i < n; i++) {
         protos[i].name = samsa_req_cstr(req, jreq->Protocols.items[i].Name);
         protos[i].metadata = jreq->Protocols.items[i].Metadata.ptr;
-        protos[i].metadata_len = jreq->Protocols.items[i].Metadata.len > 0
-                                     ? (size_t)jreq->Protocols.items[i].Metadata.len
-                                     : 0;
+        protos[i].metadata_len =
+            jreq->Protocols.items[i].Metadata.len > 0
+                ? (size_t)jreq->Protocols.items[i].Metadata.len
+                : 0;
     }
     samsa_group_join_req_t jr = {
         .group_id = samsa_req_cstr(req, jreq->GroupId),
@@ -366,13 +365,13 @@ void samsa_handle_leave_group(samsa_req_t *req)
     samsa_LeaveGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_LeaveGroupResponse_init(resp);
     bool batch = req->api_version >= 3;
-    size_t n = batch ? (lreq->Members.count > 0 ? (size_t)lreq->Members.count
-                                                : 0)
-                     : 1;
+    size_t n =
+        batch ? (lreq->Members.count > 0 ? (size_t)lreq->Members.count : 0) : 1;
     samsa_group_leave_member_t *ms = samsa_req_alloc(req, sizeof(*ms) * n);
     for (size_t i = 0; i < n; i++) {
         if (batch) {
-            ms[i].member_id = samsa_req_cstr(req, lreq->Members.items[i].MemberId);
+            ms[i].member_id =
+                samsa_req_cstr(req, lreq->Members.items[i].MemberId);
             ms[i].group_instance_id =
                 opt_cstr(req, lreq->Members.items[i].GroupInstanceId);
         } else {

@@ -1,7 +1,7 @@
 /* core/broker/handle_list_offsets.c - ListOffsets (key 2). */
 #include "broker/handlers.h"
 
-#define LATEST_TIMESTAMP (-1)
+#define LATEST_TIMESTAMP   (-1)
 #define EARLIEST_TIMESTAMP (-2)
 
 typedef samsa_ListOffsetsResponse_ListOffsetsPartitionResponse_t part_resp_t;
@@ -48,7 +48,8 @@ void samsa_handle_list_offsets(samsa_req_t *req)
     int32_t ntopics = lreq->Topics.count > 0 ? lreq->Topics.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Topics, ntopics);
     for (int32_t t = 0; t < ntopics; t++) {
-        samsa_ListOffsetsRequest_ListOffsetsTopic_t *rt = &lreq->Topics.items[t];
+        samsa_ListOffsetsRequest_ListOffsetsTopic_t *rt =
+            &lreq->Topics.items[t];
         samsa_ListOffsetsResponse_ListOffsetsTopicResponse_t *tr =
             &resp->Topics.items[t];
         samsa_ListOffsetsResponse_ListOffsetsTopicResponse_init(tr);

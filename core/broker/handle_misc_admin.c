@@ -1,4 +1,5 @@
-/* core/broker/handle_misc_admin.c - DeleteRecords (21), DescribeCluster (60). */
+/* core/broker/handle_misc_admin.c - DeleteRecords (21), DescribeCluster (60).
+ */
 #include "broker/handlers.h"
 
 void samsa_handle_delete_records(samsa_req_t *req)

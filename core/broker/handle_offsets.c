@@ -76,8 +76,8 @@ void samsa_handle_offset_commit(samsa_req_t *req)
         .commit_timestamp = -1,
     };
     if (req->api_version == 1 && total > 0) {
-        cr.commit_timestamp = creq->Topics.items[0].Partitions.items[0]
-                                  .CommitTimestamp;
+        cr.commit_timestamp =
+            creq->Topics.items[0].Partitions.items[0].CommitTimestamp;
     }
     if (valid > 0) {
         samsa_group_offset_commit(req->broker->groups, &cr, parts, valid);
@@ -137,8 +137,8 @@ static size_t group_by_topic(samsa_req_t *req, const samsa_group_offsets_t *o,
         }
         if (r == n) {
             runs[n].topic = o->items[i].topic;
-            runs[n].parts = samsa_req_alloc(req, sizeof(*runs[n].parts) *
-                                                     o->count);
+            runs[n].parts =
+                samsa_req_alloc(req, sizeof(*runs[n].parts) * o->count);
             n++;
         }
         runs[r].parts[runs[r].count++] = &o->items[i];
@@ -170,13 +170,14 @@ static samsa_group_tp_t *request_tps(samsa_req_t *req, const samsa_str_t *names,
     return tps;
 }
 
-#define FILL_PARTITION(dst, o)                                               \
-    do {                                                                     \
-        (dst)->PartitionIndex = (o)->partition;                              \
-        (dst)->CommittedOffset = (o)->offset;                                \
-        (dst)->CommittedLeaderEpoch = (o)->leader_epoch;                     \
-        (dst)->Metadata = samsa_req_str(req, (o)->metadata ? (o)->metadata : ""); \
-        (dst)->ErrorCode = SAMSA_OK;                                         \
+#define FILL_PARTITION(dst, o)                                                 \
+    do {                                                                       \
+        (dst)->PartitionIndex = (o)->partition;                                \
+        (dst)->CommittedOffset = (o)->offset;                                  \
+        (dst)->CommittedLeaderEpoch = (o)->leader_epoch;                       \
+        (dst)->Metadata =                                                      \
+            samsa_req_str(req, (o)->metadata ? (o)->metadata : "");            \
+        (dst)->ErrorCode = SAMSA_OK;                                           \
     } while (0)
 
 static void offset_fetch_v0_7(samsa_req_t *req,
@@ -259,7 +260,8 @@ static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,
             for (size_t j = 0; j < runs[t].count; j++) {
                 samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_t *pr =
                     &tr->Partitions.items[j];
-                samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_init(pr);
+                samsa_OffsetFetchResponse_OffsetFetchResponsePartitions_init(
+                    pr);
                 FILL_PARTITION(pr, runs[t].parts[j]);
             }
         }

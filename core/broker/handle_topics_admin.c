@@ -64,8 +64,8 @@ static samsa_err_t create_one(samsa_req_t *req,
     }
     samsa_tcfg_free(&cfg);
     if (err != SAMSA_OK && errbuf[0]) {
-        *msg = samsa_req_cstr(req, (samsa_str_t){errbuf,
-                                                 (int32_t)strlen(errbuf)});
+        *msg =
+            samsa_req_cstr(req, (samsa_str_t){errbuf, (int32_t)strlen(errbuf)});
     }
     *partitions = count;
     return err;
@@ -117,8 +117,8 @@ void samsa_handle_create_topics(samsa_req_t *req)
 static samsa_err_t delete_named(samsa_req_t *req, samsa_str_t name,
                                 samsa_uuid_t *id)
 {
-    samsa_topic_t *t = samsa_logmgr_topic_get(req->broker->logs,
-                                              samsa_req_cstr(req, name));
+    samsa_topic_t *t =
+        samsa_logmgr_topic_get(req->broker->logs, samsa_req_cstr(req, name));
     if (!t) {
         return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
@@ -145,8 +145,8 @@ void samsa_handle_delete_topics(samsa_req_t *req)
         samsa_DeleteTopicsResponse_DeletableTopicResult_t *r =
             &resp->Responses.items[i];
         samsa_DeleteTopicsResponse_DeletableTopicResult_init(r);
-        samsa_str_t name = by_state ? dreq->Topics.items[i].Name
-                                    : dreq->TopicNames.items[i];
+        samsa_str_t name =
+            by_state ? dreq->Topics.items[i].Name : dreq->TopicNames.items[i];
         if (by_state && name.len < 0) {
             samsa_topic_t *t = samsa_logmgr_topic_get_by_id(
                 req->broker->logs, dreq->Topics.items[i].TopicId.b);
@@ -168,7 +168,8 @@ void samsa_handle_delete_topics(samsa_req_t *req)
 void samsa_handle_create_partitions(samsa_req_t *req)
 {
     samsa_CreatePartitionsRequest_t *creq = req->body;
-    samsa_CreatePartitionsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_CreatePartitionsResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
     samsa_CreatePartitionsResponse_init(resp);
     int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Results, n);
@@ -193,8 +194,8 @@ void samsa_handle_create_partitions(samsa_req_t *req)
             why = errbuf[0] ? errbuf : NULL;
         }
         r->ErrorCode = (int16_t)err;
-        r->ErrorMessage = err != SAMSA_OK && why ? samsa_req_str(req, why)
-                                                 : SAMSA_STR_NULL;
+        r->ErrorMessage =
+            err != SAMSA_OK && why ? samsa_req_str(req, why) : SAMSA_STR_NULL;
     }
     samsa_req_respond(req, resp);
 }

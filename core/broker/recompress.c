@@ -24,8 +24,8 @@ static samsa_err_t take(void *buf, size_t n, uint8_t **out, size_t *out_len)
 }
 
 samsa_err_t samsa_batch_decompress(samsa_broker_t *b, int codec,
-                                   const uint8_t *in, size_t len,
-                                   uint8_t **out, size_t *out_len)
+                                   const uint8_t *in, size_t len, uint8_t **out,
+                                   size_t *out_len)
 {
     void *state;
     const samsa_codec_ops_t *ops = samsa_broker_codec(b, codec, &state);
@@ -34,8 +34,8 @@ samsa_err_t samsa_batch_decompress(samsa_broker_t *b, int codec,
     }
     void *buf;
     size_t n;
-    samsa_err_t err = ops->decompress(state, in, len,
-                                      SAMSA_MAX_DECOMPRESSED_BYTES, &buf, &n);
+    samsa_err_t err =
+        ops->decompress(state, in, len, SAMSA_MAX_DECOMPRESSED_BYTES, &buf, &n);
     if (err != SAMSA_OK) {
         return err == SAMSA_ERR_NOMEM ? err : SAMSA_ERR_CORRUPT_MESSAGE;
     }
@@ -130,11 +130,11 @@ samsa_err_t samsa_recompress_batches(samsa_broker_t *b, const uint8_t *in,
         memcpy(dst, in + at, SAMSA_BATCH_HEADER_SIZE);
         memcpy(dst + SAMSA_BATCH_HEADER_SIZE, body, body_len);
         free(body);
-        uint16_t attrs = (uint16_t)((h.attributes & ~SAMSA_BATCH_ATTR_CODEC_MASK) |
-                                    target);
+        uint16_t attrs =
+            (uint16_t)((h.attributes & ~SAMSA_BATCH_ATTR_CODEC_MASK) | target);
         samsa_put_be16(dst + SAMSA_BATCH_OFF_ATTRIBUTES, attrs);
-        h.batch_length = (int32_t)(SAMSA_BATCH_HEADER_SIZE +
-                                   body_len - SAMSA_BATCH_LOG_OVERHEAD);
+        h.batch_length = (int32_t)(SAMSA_BATCH_HEADER_SIZE + body_len -
+                                   SAMSA_BATCH_LOG_OVERHEAD);
         samsa_put_be32(dst + SAMSA_BATCH_OFF_LENGTH, (uint32_t)h.batch_length);
         samsa_batch_crc_update(dst, &h);
         used = need;

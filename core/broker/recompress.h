@@ -21,7 +21,7 @@ samsa_err_t samsa_recompress_batches(samsa_broker_t *b, const uint8_t *in,
 
 /* Decompress one batch's records section into a malloc'd buffer. */
 samsa_err_t samsa_batch_decompress(samsa_broker_t *b, int codec,
-                                   const uint8_t *in, size_t len,
-                                   uint8_t **out, size_t *out_len);
+                                   const uint8_t *in, size_t len, uint8_t **out,
+                                   size_t *out_len);
 
 #endif /* SAMSA_BROKER_RECOMPRESS_H */

@@ -94,11 +94,10 @@ void samsa_req_respond(samsa_req_t *req, const void *response)
         err = samsa_response_end(&out, mark);
     }
     if (err != SAMSA_OK) {
-        samsa_log(SAMSA_LOG_ERROR,
-                  "%s: cannot encode %s v%d response: %s; closing",
-                  samsa_conn_peer(req->conn),
-                  samsa_api_lookup(req->api_key)->name, req->api_version,
-                  samsa_err_name(err));
+        samsa_log(
+            SAMSA_LOG_ERROR, "%s: cannot encode %s v%d response: %s; closing",
+            samsa_conn_peer(req->conn), samsa_api_lookup(req->api_key)->name,
+            req->api_version, samsa_err_name(err));
         samsa_iobuf_clear(&out);
         samsa_req_close(req);
         return;
@@ -219,8 +218,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     bool supported = h && h->handler && req->api_version >= h->min_version &&
                      req->api_version <= h->max_version;
     if (!supported) {
-        if (req->api_key == SAMSA_API_API_VERSIONS &&
-            req->api_version > 0) {
+        if (req->api_key == SAMSA_API_API_VERSIONS && req->api_version > 0) {
             answer_unknown_api_versions(req);
             return;
         }
@@ -233,8 +231,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
         return;
     }
     samsa_err_t err = SAMSA_OK;
-    if (samsa_api_request_header_version(req->api_key, req->api_version) >=
-        2) {
+    if (samsa_api_request_header_version(req->api_key, req->api_version) >= 2) {
         err = skip_header_tags(&rb);
     }
     if (err == SAMSA_OK) {

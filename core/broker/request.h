@@ -28,9 +28,9 @@ typedef struct samsa_req {
     int16_t api_version;
     int32_t correlation_id;
     samsa_str_t client_id;
-    void *body;             /* decoded request, in arena */
+    void *body; /* decoded request, in arena */
     samsa_arena_t arena;
-    int64_t received_ms;    /* monotonic */
+    int64_t received_ms; /* monotonic */
 } samsa_req_t;
 
 typedef void (*samsa_handler_fn)(samsa_req_t *req);
@@ -62,9 +62,10 @@ void samsa_req_close(samsa_req_t *req);
 
 /* Arena helpers for building responses. */
 void *samsa_req_alloc(samsa_req_t *req, size_t size);
-#define SAMSA_REQ_ARRAY(req, arr, n)                                         \
-    ((arr).count = (int32_t)(n),                                             \
-     (arr).items = samsa_req_alloc((req), sizeof(*(arr).items) * (size_t)((n) ? (n) : 1)))
+#define SAMSA_REQ_ARRAY(req, arr, n)                                           \
+    ((arr).count = (int32_t)(n),                                               \
+     (arr).items = samsa_req_alloc((req), sizeof(*(arr).items) *               \
+                                              (size_t)((n) ? (n) : 1)))
 /* NUL-terminated copy of a wire string into the arena ("" for null). */
 char *samsa_req_cstr(samsa_req_t *req, samsa_str_t s);
 /* Wire string pointing at an arena copy of a C string. */

@@ -10,14 +10,14 @@
 #include "record/batch.h"
 #include "record/builder.h"
 
-#define MSG_CRC_OFF 12       /* after offset + size */
-#define MIN_MESSAGE_V0 14    /* crc magic attrs keylen vallen */
-#define MAX_NESTING 1        /* a wrapper's inner set is never compressed */
+#define MSG_CRC_OFF    12 /* after offset + size */
+#define MIN_MESSAGE_V0 14 /* crc magic attrs keylen vallen */
+#define MAX_NESTING    1  /* a wrapper's inner set is never compressed */
 
 typedef struct conv {
     samsa_broker_t *broker;
     samsa_batch_builder_t builder;
-    int codec;        /* the producer's codec, kept for the v2 batch */
+    int codec; /* the producer's codec, kept for the v2 batch */
     int32_t records;
 } conv_t;
 
@@ -82,8 +82,8 @@ static samsa_err_t parse_message(conv_t *c, const uint8_t *p, size_t n,
     int codec = attrs & 0x07;
     if (codec == 0) {
         c->records++;
-        return samsa_batch_builder_add(&c->builder, ts, key, klen, value,
-                                       vlen, NULL, 0);
+        return samsa_batch_builder_add(&c->builder, ts, key, klen, value, vlen,
+                                       NULL, 0);
     }
     if (depth >= MAX_NESTING || codec > 3 || vlen < 0) {
         return SAMSA_ERR_INVALID_RECORD;
@@ -100,8 +100,7 @@ static samsa_err_t parse_message(conv_t *c, const uint8_t *p, size_t n,
     return err;
 }
 
-static samsa_err_t parse_set(conv_t *c, const uint8_t *p, size_t len,
-                             int depth)
+static samsa_err_t parse_set(conv_t *c, const uint8_t *p, size_t len, int depth)
 {
     size_t at = 0;
     while (at < len) {

@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cleanup_choices[] = {"delete", "compact",
-                                              "compact,delete",
-                                              "delete,compact", NULL};
+static const char *const cleanup_choices[] = {
+    "delete", "compact", "compact,delete", "delete,compact", NULL};
 static const char *const compression_choices[] = {
     "producer", "uncompressed", "gzip", "snappy", "lz4", "zstd", NULL};
-static const char *const timestamp_choices[] = {"CreateTime",
-                                                "LogAppendTime", NULL};
+static const char *const timestamp_choices[] = {"CreateTime", "LogAppendTime",
+                                                NULL};
 
 #define I64MAX 9223372036854775807LL
 
@@ -37,8 +36,9 @@ static const samsa_tcfg_def_t defs[] = {
     {"max.message.bytes", SAMSA_TCFG_INT, "1048588", 0, 2147483647, NULL,
      "largest record batch the topic accepts"},
     {"message.timestamp.type", SAMSA_TCFG_STRING, "CreateTime", 0, 0,
-     timestamp_choices, "CreateTime keeps the producer's timestamp; "
-                        "LogAppendTime stamps the broker's"},
+     timestamp_choices,
+     "CreateTime keeps the producer's timestamp; "
+     "LogAppendTime stamps the broker's"},
     {"min.insync.replicas", SAMSA_TCFG_INT, "1", 1, 2147483647, NULL,
      "replicas that must acknowledge an acks=all write"},
     {"retention.bytes", SAMSA_TCFG_LONG, "-1", -1, I64MAX, NULL,
@@ -117,13 +117,12 @@ samsa_err_t samsa_tcfg_validate(const char *name, const char *value,
         errno = 0;
         long long v = strtoll(value, &end, 10);
         if (errno || end == value || *end) {
-            snprintf(errbuf, errlen, "%s: '%s' is not an integer", name,
-                     value);
+            snprintf(errbuf, errlen, "%s: '%s' is not an integer", name, value);
             return SAMSA_ERR_INVALID_CONFIG;
         }
         if (d->min < d->max && (v < d->min || v > d->max)) {
-            snprintf(errbuf, errlen, "%s: %lld is outside [%lld, %lld]",
-                     name, v, (long long)d->min, (long long)d->max);
+            snprintf(errbuf, errlen, "%s: %lld is outside [%lld, %lld]", name,
+                     v, (long long)d->min, (long long)d->max);
             return SAMSA_ERR_INVALID_CONFIG;
         }
     } else if (d->choices && !in_choices(d->choices, value)) {
@@ -143,8 +142,7 @@ const char *samsa_tcfg_get(const samsa_tcfg_t *c, const char *name)
     return NULL;
 }
 
-samsa_err_t samsa_tcfg_set(samsa_tcfg_t *c, const char *name,
-                           const char *value)
+samsa_err_t samsa_tcfg_set(samsa_tcfg_t *c, const char *name, const char *value)
 {
     for (size_t i = 0; i < c->count; i++) {
         if (strcmp(c->items[i].name, name) != 0) {
@@ -233,8 +231,7 @@ int64_t samsa_tcfg_effective_long(const samsa_tcfg_t *topic,
     return v ? strtoll(v, NULL, 10) : 0;
 }
 
-void samsa_tcfg_to_log_config(const samsa_tcfg_t *topic,
-                              const samsa_tcfg_t *bd,
+void samsa_tcfg_to_log_config(const samsa_tcfg_t *topic, const samsa_tcfg_t *bd,
                               samsa_log_config_t *out)
 {
     *out = (samsa_log_config_t){0};

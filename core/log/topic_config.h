@@ -27,17 +27,17 @@ typedef enum samsa_tcfg_type {
 
 /* Kafka DescribeConfigs ConfigType values (KIP-569). */
 #define SAMSA_CONFIG_TYPE_BOOLEAN 1
-#define SAMSA_CONFIG_TYPE_STRING 2
-#define SAMSA_CONFIG_TYPE_INT 3
-#define SAMSA_CONFIG_TYPE_LONG 5
-#define SAMSA_CONFIG_TYPE_DOUBLE 6
-#define SAMSA_CONFIG_TYPE_LIST 7
+#define SAMSA_CONFIG_TYPE_STRING  2
+#define SAMSA_CONFIG_TYPE_INT     3
+#define SAMSA_CONFIG_TYPE_LONG    5
+#define SAMSA_CONFIG_TYPE_DOUBLE  6
+#define SAMSA_CONFIG_TYPE_LIST    7
 
 typedef struct samsa_tcfg_def {
     const char *name;
     samsa_tcfg_type_t type;
     const char *default_value;
-    int64_t min, max;       /* numeric bounds when min < max */
+    int64_t min, max;           /* numeric bounds when min < max */
     const char *const *choices; /* allowed values for enums, NULL-terminated */
     const char *doc;
 } samsa_tcfg_def_t;

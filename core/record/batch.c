@@ -19,14 +19,16 @@ samsa_err_t samsa_batch_parse(const uint8_t *p, size_t len,
                    : SAMSA_ERR_CORRUPT_MESSAGE;
     }
     if (len < SAMSA_BATCH_HEADER_SIZE ||
-        out->batch_length < SAMSA_BATCH_HEADER_SIZE - SAMSA_BATCH_LOG_OVERHEAD) {
+        out->batch_length <
+            SAMSA_BATCH_HEADER_SIZE - SAMSA_BATCH_LOG_OVERHEAD) {
         return SAMSA_ERR_CORRUPT_MESSAGE;
     }
     out->crc = samsa_be32(p + SAMSA_BATCH_OFF_CRC);
     out->attributes = (int16_t)samsa_be16(p + SAMSA_BATCH_OFF_ATTRIBUTES);
     out->last_offset_delta =
         (int32_t)samsa_be32(p + SAMSA_BATCH_OFF_LAST_OFFSET_DELTA);
-    out->base_timestamp = (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_BASE_TIMESTAMP);
+    out->base_timestamp =
+        (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_BASE_TIMESTAMP);
     out->max_timestamp = (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_MAX_TIMESTAMP);
     out->producer_id = (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_PRODUCER_ID);
     out->producer_epoch =
@@ -56,8 +58,10 @@ samsa_err_t samsa_batches_validate(const uint8_t *p, size_t len,
                                    int64_t max_batch_bytes,
                                    samsa_batches_info_t *info)
 {
-    *info = (samsa_batches_info_t){.max_timestamp = -1, .producer_id = -1,
-                                   .producer_epoch = -1, .base_sequence = -1};
+    *info = (samsa_batches_info_t){.max_timestamp = -1,
+                                   .producer_id = -1,
+                                   .producer_epoch = -1,
+                                   .base_sequence = -1};
     if (len == 0) {
         return SAMSA_ERR_INVALID_RECORD;
     }
@@ -116,7 +120,8 @@ int64_t samsa_batches_assign(uint8_t *p, size_t len, int64_t base_offset,
             break; /* callers validate first; stop rather than run off */
         }
         samsa_put_be64(b + SAMSA_BATCH_OFF_BASE_OFFSET, (uint64_t)next);
-        samsa_put_be32(b + SAMSA_BATCH_OFF_LEADER_EPOCH, (uint32_t)leader_epoch);
+        samsa_put_be32(b + SAMSA_BATCH_OFF_LEADER_EPOCH,
+                       (uint32_t)leader_epoch);
         if (log_append_time >= 0) {
             uint16_t attrs = (uint16_t)h.attributes;
             attrs |= SAMSA_BATCH_ATTR_LOG_APPEND_TIME;

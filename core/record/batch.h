@@ -13,31 +13,31 @@
 
 #include <samsa/errors.h>
 
-#define SAMSA_BATCH_HEADER_SIZE 61
+#define SAMSA_BATCH_HEADER_SIZE  61
 #define SAMSA_BATCH_LOG_OVERHEAD 12 /* baseOffset + batchLength */
-#define SAMSA_BATCH_CRC_START 21    /* CRC covers attributes..end */
+#define SAMSA_BATCH_CRC_START    21 /* CRC covers attributes..end */
 
 /* Offsets of header fields. */
-#define SAMSA_BATCH_OFF_BASE_OFFSET 0
-#define SAMSA_BATCH_OFF_LENGTH 8
-#define SAMSA_BATCH_OFF_LEADER_EPOCH 12
-#define SAMSA_BATCH_OFF_MAGIC 16
-#define SAMSA_BATCH_OFF_CRC 17
-#define SAMSA_BATCH_OFF_ATTRIBUTES 21
+#define SAMSA_BATCH_OFF_BASE_OFFSET       0
+#define SAMSA_BATCH_OFF_LENGTH            8
+#define SAMSA_BATCH_OFF_LEADER_EPOCH      12
+#define SAMSA_BATCH_OFF_MAGIC             16
+#define SAMSA_BATCH_OFF_CRC               17
+#define SAMSA_BATCH_OFF_ATTRIBUTES        21
 #define SAMSA_BATCH_OFF_LAST_OFFSET_DELTA 23
-#define SAMSA_BATCH_OFF_BASE_TIMESTAMP 27
-#define SAMSA_BATCH_OFF_MAX_TIMESTAMP 35
-#define SAMSA_BATCH_OFF_PRODUCER_ID 43
-#define SAMSA_BATCH_OFF_PRODUCER_EPOCH 51
-#define SAMSA_BATCH_OFF_BASE_SEQUENCE 53
-#define SAMSA_BATCH_OFF_RECORD_COUNT 57
+#define SAMSA_BATCH_OFF_BASE_TIMESTAMP    27
+#define SAMSA_BATCH_OFF_MAX_TIMESTAMP     35
+#define SAMSA_BATCH_OFF_PRODUCER_ID       43
+#define SAMSA_BATCH_OFF_PRODUCER_EPOCH    51
+#define SAMSA_BATCH_OFF_BASE_SEQUENCE     53
+#define SAMSA_BATCH_OFF_RECORD_COUNT      57
 
 /* Attribute bits. */
-#define SAMSA_BATCH_ATTR_CODEC_MASK 0x07
+#define SAMSA_BATCH_ATTR_CODEC_MASK      0x07
 #define SAMSA_BATCH_ATTR_LOG_APPEND_TIME 0x08
-#define SAMSA_BATCH_ATTR_TRANSACTIONAL 0x10
-#define SAMSA_BATCH_ATTR_CONTROL 0x20
-#define SAMSA_BATCH_ATTR_DELETE_HORIZON 0x40
+#define SAMSA_BATCH_ATTR_TRANSACTIONAL   0x10
+#define SAMSA_BATCH_ATTR_CONTROL         0x20
+#define SAMSA_BATCH_ATTR_DELETE_HORIZON  0x40
 
 typedef struct samsa_batch_hdr {
     int64_t base_offset;
@@ -120,10 +120,10 @@ typedef struct samsa_batches_info {
     int64_t offset_count; /* sum of lastOffsetDelta + 1 */
     int64_t max_timestamp;
     int64_t bytes;
-    int codecs_seen;      /* bit i set when codec i was seen */
+    int codecs_seen; /* bit i set when codec i was seen */
     bool has_transactional;
     bool has_control;
-    int64_t producer_id;  /* of the first batch; -1 when not idempotent */
+    int64_t producer_id; /* of the first batch; -1 when not idempotent */
     int16_t producer_epoch;
     int32_t base_sequence;
 } samsa_batches_info_t;

@@ -57,8 +57,8 @@ static samsa_iobuf_chunk_t *chunk_push(samsa_iobuf_t *b)
 
 uint8_t *samsa_iobuf_reserve(samsa_iobuf_t *b, size_t n)
 {
-    samsa_iobuf_chunk_t *c = b->count > b->head ? &b->chunks[b->count - 1]
-                                                : NULL;
+    samsa_iobuf_chunk_t *c =
+        b->count > b->head ? &b->chunks[b->count - 1] : NULL;
     if (!c || c->kind != SAMSA_IOBUF_MEM || c->cap - c->len < n) {
         size_t cap = n > IOBUF_MIN_MEM ? n : IOBUF_MIN_MEM;
         /* Grow geometrically so many small writes stay in few chunks. */
@@ -176,8 +176,8 @@ samsa_err_t samsa_iobuf_flatten(const samsa_iobuf_t *b, uint8_t **out,
         }
         size_t got = 0;
         while (got < c->len) {
-            ssize_t r = pread(c->fd, buf + at + got, c->len - got,
-                              c->pos + (off_t)got);
+            ssize_t r =
+                pread(c->fd, buf + at + got, c->len - got, c->pos + (off_t)got);
             if (r <= 0) {
                 if (r < 0 && errno == EINTR) {
                     continue;

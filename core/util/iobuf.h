@@ -28,22 +28,22 @@ typedef enum samsa_iobuf_kind {
 
 typedef struct samsa_iobuf_chunk {
     samsa_iobuf_kind_t kind;
-    int fd;                 /* FILE */
-    off_t pos;              /* FILE: file offset of the next byte */
-    uint8_t *data;          /* MEM/REF: next byte */
-    size_t len;             /* bytes still to send */
-    size_t cap;             /* MEM: allocated bytes after data */
-    uint8_t *base;          /* MEM: allocation to free */
+    int fd;                         /* FILE */
+    off_t pos;                      /* FILE: file offset of the next byte */
+    uint8_t *data;                  /* MEM/REF: next byte */
+    size_t len;                     /* bytes still to send */
+    size_t cap;                     /* MEM: allocated bytes after data */
+    uint8_t *base;                  /* MEM: allocation to free */
     samsa_iobuf_release_fn release; /* REF/FILE: called once when done */
     void *release_arg;
 } samsa_iobuf_chunk_t;
 
 typedef struct samsa_iobuf {
     samsa_iobuf_chunk_t *chunks;
-    size_t count;    /* chunks in use */
-    size_t cap;      /* chunks allocated */
-    size_t head;     /* first chunk not fully sent */
-    size_t len;      /* bytes not yet sent */
+    size_t count;     /* chunks in use */
+    size_t cap;       /* chunks allocated */
+    size_t head;      /* first chunk not fully sent */
+    size_t len;       /* bytes not yet sent */
     bool prefer_copy; /* send FILE chunks with pread+write, not sendfile */
 } samsa_iobuf_t;
 
@@ -51,7 +51,10 @@ void samsa_iobuf_init(samsa_iobuf_t *b);
 /* Release every chunk (calling release callbacks) and reset to empty. */
 void samsa_iobuf_clear(samsa_iobuf_t *b);
 
-static inline size_t samsa_iobuf_len(const samsa_iobuf_t *b) { return b->len; }
+static inline size_t samsa_iobuf_len(const samsa_iobuf_t *b)
+{
+    return b->len;
+}
 
 /* Append n bytes of owned memory; returns a pointer to fill, NULL on ENOMEM. */
 uint8_t *samsa_iobuf_reserve(samsa_iobuf_t *b, size_t n);

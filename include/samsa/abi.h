@@ -45,8 +45,10 @@ typedef struct samsa_abi_header {
 } samsa_abi_header_t;
 
 /** Initializer for a samsa_abi_header_t describing struct type @p type. */
+/* clang-format off */
 #define SAMSA_ABI_HEADER(type) \
     { SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR, (uint32_t)sizeof(type) }
+/* clang-format on */
 
 /**
  * True when the struct at @p ptr (which starts with a samsa_abi_header_t) is
@@ -55,7 +57,7 @@ typedef struct samsa_abi_header {
  *
  *     if (SAMSA_ABI_HAS(samsa_services_t, svc, timer_start)) ...
  */
-#define SAMSA_ABI_HAS(type, ptr, field)                                      \
+#define SAMSA_ABI_HAS(type, ptr, field)                                        \
     ((ptr)->hdr.struct_size >= offsetof(type, field) + sizeof((ptr)->field))
 
 /** Symbol visibility for the one exported entry point of a plugin. */

@@ -180,11 +180,13 @@ extern "C" {
 /**
  * Result of every ABI function. SAMSA_OK (== SAMSA_ERR_NONE == 0) is success.
  */
+/* clang-format off */
 typedef enum samsa_err {
     SAMSA_OK = 0,
     SAMSA_KAFKA_ERRORS(SAMSA_ERR_ENUM_ENTRY_)
     SAMSA_INTERNAL_ERRORS(SAMSA_ERR_ENUM_ENTRY_)
 } samsa_err_t;
+/* clang-format on */
 
 #undef SAMSA_ERR_ENUM_ENTRY_
 

@@ -22,14 +22,14 @@ extern "C" {
 typedef struct samsa_partition_input {
     samsa_abi_header_t hdr;
     const char *topic;
-    const void *key;      /**< NULL when the record has no key */
-    const void *value;    /**< NULL for a tombstone */
+    const void *key;   /**< NULL when the record has no key */
+    const void *value; /**< NULL for a tombstone */
     uint64_t key_len;
     uint64_t value_len;
-    int32_t partition_count;     /**< all partitions of the topic (> 0) */
-    int32_t available_count;     /**< how many entries in available[] */
-    const int32_t *available;    /**< partitions with a leader now; may be
-                                      NULL, then all are available */
+    int32_t partition_count;  /**< all partitions of the topic (> 0) */
+    int32_t available_count;  /**< how many entries in available[] */
+    const int32_t *available; /**< partitions with a leader now; may be
+                                   NULL, then all are available */
 } samsa_partition_input_t;
 
 typedef struct samsa_partitioner_ops {

@@ -88,6 +88,7 @@ typedef struct samsa_option {
 } samsa_option_t;
 
 /** Initializers for option rows, so tables read like documentation. */
+/* clang-format off */
 #define SAMSA_OPTION_BOOL(n, def, d) {(n), SAMSA_OPT_BOOL, 0, (def), 0, 0, (d)}
 #define SAMSA_OPTION_INT(n, def, lo, hi, d) \
     {(n), SAMSA_OPT_INT, 0, (def), (lo), (hi), (d)}
@@ -95,6 +96,7 @@ typedef struct samsa_option {
 #define SAMSA_OPTION_STRING(n, def, d) {(n), SAMSA_OPT_STRING, 0, (def), 0, 0, (d)}
 #define SAMSA_OPTION_LIST(n, def, d) {(n), SAMSA_OPT_LIST, 0, (def), 0, 0, (d)}
 #define SAMSA_OPTION_END {NULL, 0, 0, NULL, 0, 0, NULL}
+/* clang-format on */
 
 /* ------------------------------------------------------------------------ */
 /* Host-side objects handed to plugins (all opaque)                         */
@@ -231,17 +233,18 @@ typedef void (*samsa_plugin_fini_fn)(void *state);
 
 /** What samsa_plugin_descriptor() returns. Constant data in the plugin. */
 typedef struct samsa_plugin {
-    samsa_abi_header_t hdr;         /**< SAMSA_ABI_HEADER(samsa_plugin_t) */
-    uint32_t kind;                  /**< samsa_plugin_kind_t */
-    uint32_t reserved0;             /**< zero */
-    const char *name;               /**< equals the .so name and folder */
-    const char *version;            /**< plugin's own version string */
-    const char *summary;            /**< one line for `samsa plugin list` */
-    const samsa_option_t *options;  /**< NULL or terminated by SAMSA_OPTION_END */
-    samsa_plugin_init_fn init;      /**< mandatory */
-    samsa_plugin_fini_fn fini;      /**< mandatory */
-    const void *ops;                /**< mandatory: the kind's ops table,
-                                         itself opening with a samsa_abi_header_t */
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_plugin_t) */
+    uint32_t kind;          /**< samsa_plugin_kind_t */
+    uint32_t reserved0;     /**< zero */
+    const char *name;       /**< equals the .so name and folder */
+    const char *version;    /**< plugin's own version string */
+    const char *summary;    /**< one line for `samsa plugin list` */
+    const samsa_option_t
+        *options;              /**< NULL or terminated by SAMSA_OPTION_END */
+    samsa_plugin_init_fn init; /**< mandatory */
+    samsa_plugin_fini_fn fini; /**< mandatory */
+    const void *ops;           /**< mandatory: the kind's ops table,
+                                    itself opening with a samsa_abi_header_t */
 } samsa_plugin_t;
 
 /** Name of the one exported entry point. */
@@ -254,11 +257,11 @@ typedef const samsa_plugin_t *(*samsa_plugin_entry_fn)(void);
  * Define the entry point returning @p desc (a `static const samsa_plugin_t`).
  * Use once per .so, at file scope.
  */
-#define SAMSA_PLUGIN_DECLARE(desc)                                           \
-    SAMSA_EXPORT const samsa_plugin_t *samsa_plugin_descriptor(void);       \
-    SAMSA_EXPORT const samsa_plugin_t *samsa_plugin_descriptor(void)        \
-    {                                                                        \
-        return &(desc);                                                      \
+#define SAMSA_PLUGIN_DECLARE(desc)                                             \
+    SAMSA_EXPORT const samsa_plugin_t *samsa_plugin_descriptor(void);          \
+    SAMSA_EXPORT const samsa_plugin_t *samsa_plugin_descriptor(void)           \
+    {                                                                          \
+        return &(desc);                                                        \
     }
 
 #ifdef __cplusplus

@@ -36,7 +36,7 @@ extern "C" {
 typedef struct samsa_storage_log samsa_storage_log_t;
 
 /** cleanup.policy bits. */
-#define SAMSA_CLEANUP_DELETE 0x1u
+#define SAMSA_CLEANUP_DELETE  0x1u
 #define SAMSA_CLEANUP_COMPACT 0x2u
 
 /** Flush policy values: -1 means "leave it to the OS page cache". */
@@ -95,14 +95,14 @@ typedef struct samsa_storage_read {
     uint32_t slice_count;
     uint32_t reserved0;
     samsa_slice_t slices[SAMSA_STORAGE_MAX_SLICES];
-    int64_t total_bytes;   /**< sum of slice lengths */
-    int64_t next_offset;   /**< offset after the last batch returned */
-    void *engine_ref;      /**< engine private; released by read_release */
+    int64_t total_bytes; /**< sum of slice lengths */
+    int64_t next_offset; /**< offset after the last batch returned */
+    void *engine_ref;    /**< engine private; released by read_release */
 } samsa_storage_read_t;
 
-/** Read flags. */
-#define SAMSA_READ_MIN_ONE 0x1u /**< return the first batch even if it is
-                                     larger than max_bytes (KIP-74) */
+/** Read flags. SAMSA_READ_MIN_ONE: return the first batch even if it is
+ *  larger than max_bytes (KIP-74). */
+#define SAMSA_READ_MIN_ONE 0x1u
 
 /** Ops table of a storage engine. All ops are mandatory unless marked. */
 typedef struct samsa_storage_ops {
@@ -149,8 +149,8 @@ typedef struct samsa_storage_ops {
      * offset > LEO. offset == LEO returns zero slices. Any thread.
      */
     samsa_err_t (*read)(samsa_storage_log_t *log, int64_t offset,
-                        int64_t max_offset, int64_t max_bytes,
-                        uint32_t flags, samsa_storage_read_t *out);
+                        int64_t max_offset, int64_t max_bytes, uint32_t flags,
+                        samsa_storage_read_t *out);
 
     /** Release what read() pinned (open fds, buffers). Any thread. */
     void (*read_release)(samsa_storage_log_t *log, samsa_storage_read_t *rd);
@@ -163,9 +163,8 @@ typedef struct samsa_storage_ops {
      * @p timestamp, and that batch's max timestamp in *found_ts.
      * SAMSA_ERR_NOT_FOUND when no such record exists. Any thread.
      */
-    samsa_err_t (*offset_for_time)(samsa_storage_log_t *log,
-                                   int64_t timestamp, int64_t *offset,
-                                   int64_t *found_ts);
+    samsa_err_t (*offset_for_time)(samsa_storage_log_t *log, int64_t timestamp,
+                                   int64_t *offset, int64_t *found_ts);
 
     /** Remove every batch at or after @p offset (replication truncation);
      *  LEO becomes @p offset rounded down to a batch boundary. */

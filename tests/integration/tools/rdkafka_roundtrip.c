@@ -106,7 +106,8 @@ static rd_kafka_conf_t *base_conf(const opts_t *o)
             fprintf(stderr, "-X wants key=value\n");
             exit(2);
         }
-        snprintf(key, sizeof(key), "%.*s", (int)(eq - o->extra[i]), o->extra[i]);
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - o->extra[i]),
+                 o->extra[i]);
         set(conf, key, eq + 1);
     }
     return conf;
@@ -137,7 +138,8 @@ static int create_topic(rd_kafka_t *rk, const opts_t *o)
         const rd_kafka_topic_result_t **tr =
             rd_kafka_CreateTopics_result_topics(res, &n);
         if (rd_kafka_event_error(ev)) {
-            fprintf(stderr, "CreateTopics: %s\n", rd_kafka_event_error_string(ev));
+            fprintf(stderr, "CreateTopics: %s\n",
+                    rd_kafka_event_error_string(ev));
             rc = -1;
         }
         for (size_t i = 0; i < n; i++) {
@@ -183,7 +185,8 @@ static int produce(const opts_t *o, uint64_t *sum)
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
     for (int tries = 0; tries < 100; tries++) {
         const struct rd_kafka_metadata *md = NULL;
-        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
             int ready = md->topic_cnt == 1 && !md->topics[0].err &&
                         md->topics[0].partition_cnt == o->partitions;
             rd_kafka_metadata_destroy(md);
@@ -223,11 +226,12 @@ static int produce(const opts_t *o, uint64_t *sum)
         char key[24];
         int klen = snprintf(key, sizeof(key), "%ld", i);
         for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_KEY(key, (size_t)klen),
-                RD_KAFKA_V_VALUE(buf, (size_t)o->size),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_OPAQUE(stamp), RD_KAFKA_V_END);
+            rd_kafka_resp_err_t e =
+                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o->topic),
+                                  RD_KAFKA_V_KEY(key, (size_t)klen),
+                                  RD_KAFKA_V_VALUE(buf, (size_t)o->size),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_OPAQUE(stamp), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;
@@ -246,14 +250,15 @@ static int produce(const opts_t *o, uint64_t *sum)
     rd_kafka_destroy(rk);
     if (!o->quiet) {
         printf("produce: %ld msgs of %d bytes (%s) in %.2f s: %.0f msgs/s, "
-               "%.1f MB/s\n", delivered, o->size, o->codec, dt,
-               delivered / dt, delivered * (double)o->size / dt / 1e6);
+               "%.1f MB/s\n",
+               delivered, o->size, o->codec, dt, delivered / dt,
+               delivered * (double)o->size / dt / 1e6);
     }
     if (latencies && latency_count > 0) {
         qsort(latencies, (size_t)latency_count, sizeof(double), cmp_double);
         printf("latency: %ld msgs at %ld msgs/s: p50 %.2f ms, p99 %.2f ms, "
-               "max %.2f ms\n", latency_count, o->rate,
-               latencies[latency_count / 2] * 1e3,
+               "max %.2f ms\n",
+               latency_count, o->rate, latencies[latency_count / 2] * 1e3,
                latencies[(long)(latency_count * 0.99)] * 1e3,
                latencies[latency_count - 1] * 1e3);
     }
@@ -330,12 +335,12 @@ static int consume(const opts_t *o, uint64_t *sum)
     rd_kafka_destroy(rk);
     free(last);
     if (!o->quiet) {
-        printf("consume: %ld msgs in %.2f s: %.0f msgs/s, %.1f MB/s\n", got,
-               dt, got / dt, got * (double)o->size / dt / 1e6);
+        printf("consume: %ld msgs in %.2f s: %.0f msgs/s, %.1f MB/s\n", got, dt,
+               got / dt, got * (double)o->size / dt / 1e6);
     }
     if (got != o->count || disorder || bad) {
-        fprintf(stderr, "consumed %ld of %ld, %ld out of order, %ld bad\n",
-                got, o->count, disorder, bad);
+        fprintf(stderr, "consumed %ld of %ld, %ld out of order, %ld bad\n", got,
+                o->count, disorder, bad);
         return -1;
     }
     return 0;
@@ -343,28 +348,56 @@ static int consume(const opts_t *o, uint64_t *sum)
 
 int main(int argc, char **argv)
 {
-    opts_t o = {.bootstrap = NULL, .topic = "roundtrip", .partitions = 4,
-                .count = 100000, .size = 100, .codec = "none", .acks = "all",
-                .produce = 1, .consume = 1};
+    opts_t o = {.bootstrap = NULL,
+                .topic = "roundtrip",
+                .partitions = 4,
+                .count = 100000,
+                .size = 100,
+                .codec = "none",
+                .acks = "all",
+                .produce = 1,
+                .consume = 1};
     int c;
     while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:r:X:PCq")) != -1) {
         switch (c) {
-        case 'b': o.bootstrap = optarg; break;
-        case 't': o.topic = optarg; break;
-        case 'p': o.partitions = atoi(optarg); break;
-        case 'n': o.count = atol(optarg); break;
-        case 's': o.size = atoi(optarg); break;
-        case 'z': o.codec = optarg; break;
-        case 'a': o.acks = optarg; break;
-        case 'r': o.rate = atol(optarg); break;
+        case 'b':
+            o.bootstrap = optarg;
+            break;
+        case 't':
+            o.topic = optarg;
+            break;
+        case 'p':
+            o.partitions = atoi(optarg);
+            break;
+        case 'n':
+            o.count = atol(optarg);
+            break;
+        case 's':
+            o.size = atoi(optarg);
+            break;
+        case 'z':
+            o.codec = optarg;
+            break;
+        case 'a':
+            o.acks = optarg;
+            break;
+        case 'r':
+            o.rate = atol(optarg);
+            break;
         case 'X':
             if (o.nextra < 16) {
                 o.extra[o.nextra++] = optarg;
             }
             break;
-        case 'P': o.consume = 0; break;
-        case 'C': o.produce = 0; break;
-        case 'q': o.quiet = 1; break;
+        case 'P':
+            o.consume = 0;
+            break;
+        case 'C':
+            o.produce = 0;
+            break;
+        case 'q':
+            o.quiet = 1;
+            break;
         default:
             fprintf(stderr, "usage: see the comment at the top of %s\n",
                     __FILE__);

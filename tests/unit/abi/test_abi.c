@@ -244,52 +244,38 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_abi_header_t, abi_minor) +
                          M(samsa_abi_header_t, struct_size));
     assert_int_equal(sizeof(samsa_option_t),
-                     M(samsa_option_t, name) +
-                         M(samsa_option_t, type) +
+                     M(samsa_option_t, name) + M(samsa_option_t, type) +
                          M(samsa_option_t, flags) +
                          M(samsa_option_t, default_value) +
-                         M(samsa_option_t, min) +
-                         M(samsa_option_t, max) +
+                         M(samsa_option_t, min) + M(samsa_option_t, max) +
                          M(samsa_option_t, doc));
-    assert_int_equal(sizeof(samsa_instance_t),
-                     M(samsa_instance_t, hdr) +
-                         M(samsa_instance_t, name) +
-                         M(samsa_instance_t, path) +
-                         M(samsa_instance_t, manifest) +
-                         M(samsa_instance_t, data_dir) +
-                         M(samsa_instance_t, config) +
-                         M(samsa_instance_t, manifest_line) +
-                         M(samsa_instance_t, reserved0));
-    assert_int_equal(sizeof(samsa_services_t),
-                     M(samsa_services_t, hdr) +
-                         M(samsa_services_t, log) +
-                         M(samsa_services_t, err_str) +
-                         M(samsa_services_t, config_bool) +
-                         M(samsa_services_t, config_int) +
-                         M(samsa_services_t, config_double) +
-                         M(samsa_services_t, config_string) +
-                         M(samsa_services_t, config_list) +
-                         M(samsa_services_t, alloc) +
-                         M(samsa_services_t, realloc) +
-                         M(samsa_services_t, free) +
-                         M(samsa_services_t, metric_register) +
-                         M(samsa_services_t, metric_add) +
-                         M(samsa_services_t, metric_set) +
-                         M(samsa_services_t, timer_start) +
-                         M(samsa_services_t, timer_stop) +
-                         M(samsa_services_t, now_ms) +
-                         M(samsa_services_t, monotonic_ms));
+    assert_int_equal(
+        sizeof(samsa_instance_t),
+        M(samsa_instance_t, hdr) + M(samsa_instance_t, name) +
+            M(samsa_instance_t, path) + M(samsa_instance_t, manifest) +
+            M(samsa_instance_t, data_dir) + M(samsa_instance_t, config) +
+            M(samsa_instance_t, manifest_line) +
+            M(samsa_instance_t, reserved0));
+    assert_int_equal(
+        sizeof(samsa_services_t),
+        M(samsa_services_t, hdr) + M(samsa_services_t, log) +
+            M(samsa_services_t, err_str) + M(samsa_services_t, config_bool) +
+            M(samsa_services_t, config_int) +
+            M(samsa_services_t, config_double) +
+            M(samsa_services_t, config_string) +
+            M(samsa_services_t, config_list) + M(samsa_services_t, alloc) +
+            M(samsa_services_t, realloc) + M(samsa_services_t, free) +
+            M(samsa_services_t, metric_register) +
+            M(samsa_services_t, metric_add) + M(samsa_services_t, metric_set) +
+            M(samsa_services_t, timer_start) + M(samsa_services_t, timer_stop) +
+            M(samsa_services_t, now_ms) + M(samsa_services_t, monotonic_ms));
     assert_int_equal(sizeof(samsa_plugin_t),
-                     M(samsa_plugin_t, hdr) +
-                         M(samsa_plugin_t, kind) +
+                     M(samsa_plugin_t, hdr) + M(samsa_plugin_t, kind) +
                          M(samsa_plugin_t, reserved0) +
-                         M(samsa_plugin_t, name) +
-                         M(samsa_plugin_t, version) +
+                         M(samsa_plugin_t, name) + M(samsa_plugin_t, version) +
                          M(samsa_plugin_t, summary) +
-                         M(samsa_plugin_t, options) +
-                         M(samsa_plugin_t, init) +
-                         M(samsa_plugin_t, fini) +
-                         M(samsa_plugin_t, ops));
+                         M(samsa_plugin_t, options) + M(samsa_plugin_t, init) +
+                         M(samsa_plugin_t, fini) + M(samsa_plugin_t, ops));
     assert_int_equal(sizeof(samsa_log_config_t),
                      M(samsa_log_config_t, hdr) +
                          M(samsa_log_config_t, segment_bytes) +
@@ -309,10 +295,8 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_log_offsets_t, size_bytes) +
                          M(samsa_log_offsets_t, segment_count));
     assert_int_equal(sizeof(samsa_slice_t),
-                     M(samsa_slice_t, fd) +
-                         M(samsa_slice_t, reserved0) +
-                         M(samsa_slice_t, pos) +
-                         M(samsa_slice_t, len) +
+                     M(samsa_slice_t, fd) + M(samsa_slice_t, reserved0) +
+                         M(samsa_slice_t, pos) + M(samsa_slice_t, len) +
                          M(samsa_slice_t, buf));
     assert_int_equal(sizeof(samsa_storage_read_t),
                      M(samsa_storage_read_t, hdr) +
@@ -322,28 +306,24 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_storage_read_t, total_bytes) +
                          M(samsa_storage_read_t, next_offset) +
                          M(samsa_storage_read_t, engine_ref));
-    assert_int_equal(sizeof(samsa_storage_ops_t),
-                     M(samsa_storage_ops_t, hdr) +
-                         M(samsa_storage_ops_t, open) +
-                         M(samsa_storage_ops_t, close) +
-                         M(samsa_storage_ops_t, remove) +
-                         M(samsa_storage_ops_t, configure) +
-                         M(samsa_storage_ops_t, append) +
-                         M(samsa_storage_ops_t, read) +
-                         M(samsa_storage_ops_t, read_release) +
-                         M(samsa_storage_ops_t, offsets) +
-                         M(samsa_storage_ops_t, offset_for_time) +
-                         M(samsa_storage_ops_t, truncate) +
-                         M(samsa_storage_ops_t, set_start_offset) +
-                         M(samsa_storage_ops_t, flush) +
-                         M(samsa_storage_ops_t, housekeep) +
-                         M(samsa_storage_ops_t, compact));
-    assert_int_equal(sizeof(samsa_codec_ops_t),
-                     M(samsa_codec_ops_t, hdr) +
-                         M(samsa_codec_ops_t, codec_id) +
-                         M(samsa_codec_ops_t, reserved0) +
-                         M(samsa_codec_ops_t, compress) +
-                         M(samsa_codec_ops_t, decompress));
+    assert_int_equal(
+        sizeof(samsa_storage_ops_t),
+        M(samsa_storage_ops_t, hdr) + M(samsa_storage_ops_t, open) +
+            M(samsa_storage_ops_t, close) + M(samsa_storage_ops_t, remove) +
+            M(samsa_storage_ops_t, configure) + M(samsa_storage_ops_t, append) +
+            M(samsa_storage_ops_t, read) +
+            M(samsa_storage_ops_t, read_release) +
+            M(samsa_storage_ops_t, offsets) +
+            M(samsa_storage_ops_t, offset_for_time) +
+            M(samsa_storage_ops_t, truncate) +
+            M(samsa_storage_ops_t, set_start_offset) +
+            M(samsa_storage_ops_t, flush) + M(samsa_storage_ops_t, housekeep) +
+            M(samsa_storage_ops_t, compact));
+    assert_int_equal(
+        sizeof(samsa_codec_ops_t),
+        M(samsa_codec_ops_t, hdr) + M(samsa_codec_ops_t, codec_id) +
+            M(samsa_codec_ops_t, reserved0) + M(samsa_codec_ops_t, compress) +
+            M(samsa_codec_ops_t, decompress));
     assert_int_equal(sizeof(samsa_partition_input_t),
                      M(samsa_partition_input_t, hdr) +
                          M(samsa_partition_input_t, topic) +
@@ -365,13 +345,11 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_sasl_conn_info_t, client_id) +
                          M(samsa_sasl_conn_info_t, client_port) +
                          M(samsa_sasl_conn_info_t, tls));
-    assert_int_equal(sizeof(samsa_sasl_ops_t),
-                     M(samsa_sasl_ops_t, hdr) +
-                         M(samsa_sasl_ops_t, mechanism) +
-                         M(samsa_sasl_ops_t, session_new) +
-                         M(samsa_sasl_ops_t, step) +
-                         M(samsa_sasl_ops_t, principal) +
-                         M(samsa_sasl_ops_t, session_free));
+    assert_int_equal(
+        sizeof(samsa_sasl_ops_t),
+        M(samsa_sasl_ops_t, hdr) + M(samsa_sasl_ops_t, mechanism) +
+            M(samsa_sasl_ops_t, session_new) + M(samsa_sasl_ops_t, step) +
+            M(samsa_sasl_ops_t, principal) + M(samsa_sasl_ops_t, session_free));
     assert_int_equal(sizeof(samsa_authz_request_t),
                      M(samsa_authz_request_t, hdr) +
                          M(samsa_authz_request_t, principal) +
@@ -385,37 +363,34 @@ static void structs_have_no_implicit_padding(void **state)
     assert_int_equal(sizeof(samsa_authorizer_ops_t),
                      M(samsa_authorizer_ops_t, hdr) +
                          M(samsa_authorizer_ops_t, authorize));
-    assert_int_equal(sizeof(samsa_transport_ops_t),
-                     M(samsa_transport_ops_t, hdr) +
-                         M(samsa_transport_ops_t, connect) +
-                         M(samsa_transport_ops_t, accept) +
-                         M(samsa_transport_ops_t, send) +
-                         M(samsa_transport_ops_t, recv) +
-                         M(samsa_transport_ops_t, pollable_fd) +
-                         M(samsa_transport_ops_t, want_events) +
-                         M(samsa_transport_ops_t, close));
+    assert_int_equal(
+        sizeof(samsa_transport_ops_t),
+        M(samsa_transport_ops_t, hdr) + M(samsa_transport_ops_t, connect) +
+            M(samsa_transport_ops_t, accept) + M(samsa_transport_ops_t, send) +
+            M(samsa_transport_ops_t, recv) +
+            M(samsa_transport_ops_t, pollable_fd) +
+            M(samsa_transport_ops_t, want_events) +
+            M(samsa_transport_ops_t, close));
     assert_int_equal(sizeof(samsa_connect_header_t),
                      M(samsa_connect_header_t, key) +
                          M(samsa_connect_header_t, value) +
                          M(samsa_connect_header_t, value_len));
-    assert_int_equal(sizeof(samsa_connect_record_t),
-                     M(samsa_connect_record_t, hdr) +
-                         M(samsa_connect_record_t, topic) +
-                         M(samsa_connect_record_t, key) +
-                         M(samsa_connect_record_t, value) +
-                         M(samsa_connect_record_t, key_len) +
-                         M(samsa_connect_record_t, value_len) +
-                         M(samsa_connect_record_t, headers) +
-                         M(samsa_connect_record_t, header_count) +
-                         M(samsa_connect_record_t, offset) +
-                         M(samsa_connect_record_t, timestamp) +
-                         M(samsa_connect_record_t, partition) +
-                         M(samsa_connect_record_t, reserved0) +
-                         M(samsa_connect_record_t, source_partition) +
-                         M(samsa_connect_record_t, source_offset));
+    assert_int_equal(
+        sizeof(samsa_connect_record_t),
+        M(samsa_connect_record_t, hdr) + M(samsa_connect_record_t, topic) +
+            M(samsa_connect_record_t, key) + M(samsa_connect_record_t, value) +
+            M(samsa_connect_record_t, key_len) +
+            M(samsa_connect_record_t, value_len) +
+            M(samsa_connect_record_t, headers) +
+            M(samsa_connect_record_t, header_count) +
+            M(samsa_connect_record_t, offset) +
+            M(samsa_connect_record_t, timestamp) +
+            M(samsa_connect_record_t, partition) +
+            M(samsa_connect_record_t, reserved0) +
+            M(samsa_connect_record_t, source_partition) +
+            M(samsa_connect_record_t, source_offset));
     assert_int_equal(sizeof(samsa_connect_kv_t),
-                     M(samsa_connect_kv_t, key) +
-                         M(samsa_connect_kv_t, value));
+                     M(samsa_connect_kv_t, key) + M(samsa_connect_kv_t, value));
     assert_int_equal(sizeof(samsa_connect_offset_t),
                      M(samsa_connect_offset_t, source_partition) +
                          M(samsa_connect_offset_t, source_offset));
@@ -427,18 +402,15 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_connect_task_info_t, offset_count) +
                          M(samsa_connect_task_info_t, task_id) +
                          M(samsa_connect_task_info_t, task_count));
-    assert_int_equal(sizeof(samsa_source_ops_t),
-                     M(samsa_source_ops_t, hdr) +
-                         M(samsa_source_ops_t, task_start) +
-                         M(samsa_source_ops_t, poll) +
-                         M(samsa_source_ops_t, poll_release) +
-                         M(samsa_source_ops_t, commit) +
-                         M(samsa_source_ops_t, task_stop));
+    assert_int_equal(
+        sizeof(samsa_source_ops_t),
+        M(samsa_source_ops_t, hdr) + M(samsa_source_ops_t, task_start) +
+            M(samsa_source_ops_t, poll) + M(samsa_source_ops_t, poll_release) +
+            M(samsa_source_ops_t, commit) + M(samsa_source_ops_t, task_stop));
     assert_int_equal(sizeof(samsa_sink_ops_t),
                      M(samsa_sink_ops_t, hdr) +
                          M(samsa_sink_ops_t, task_start) +
-                         M(samsa_sink_ops_t, put) +
-                         M(samsa_sink_ops_t, flush) +
+                         M(samsa_sink_ops_t, put) + M(samsa_sink_ops_t, flush) +
                          M(samsa_sink_ops_t, task_stop));
     assert_int_equal(sizeof(samsa_transform_ops_t),
                      M(samsa_transform_ops_t, hdr) +

@@ -96,9 +96,9 @@ static uint8_t *make_batch(int n, size_t *len)
     for (int i = 0; i < n; i++) {
         char v[16];
         int vl = snprintf(v, sizeof(v), "v%d", i);
-        assert_int_equal(samsa_batch_builder_add(&b, 1000 + i, NULL, -1, v, vl,
-                                                 NULL, 0),
-                         SAMSA_OK);
+        assert_int_equal(
+            samsa_batch_builder_add(&b, 1000 + i, NULL, -1, v, vl, NULL, 0),
+            SAMSA_OK);
     }
     uint8_t *out;
     assert_int_equal(samsa_batch_builder_finish(&b, &out, len), SAMSA_OK);
@@ -122,8 +122,8 @@ static void create_append_read_and_reopen(void **state)
 {
     fixture_t *f = *state;
     char err[256];
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "orders", 3, NULL,
-                                               false, err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "orders", 3, NULL, false,
+                                               err, sizeof(err)),
                      SAMSA_OK);
     samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "orders");
     assert_non_null(t);
@@ -158,26 +158,26 @@ static void bad_names_counts_and_configs_are_refused(void **state)
     assert_int_equal(samsa_logmgr_create_topic(f->mgr, "bad/name", 1, NULL,
                                                false, err, sizeof(err)),
                      SAMSA_ERR_INVALID_TOPIC_EXCEPTION);
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 0, NULL, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 0, NULL, false, err,
+                                               sizeof(err)),
                      SAMSA_ERR_INVALID_PARTITIONS);
     samsa_tcfg_t cfg = {0};
     samsa_tcfg_set(&cfg, "retention.ms", "soon");
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, &cfg, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, &cfg, false, err,
+                                               sizeof(err)),
                      SAMSA_ERR_INVALID_CONFIG);
     assert_non_null(strstr(err, "retention.ms"));
     samsa_tcfg_free(&cfg);
     samsa_tcfg_set(&cfg, "colour", "blue");
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, &cfg, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, &cfg, false, err,
+                                               sizeof(err)),
                      SAMSA_ERR_INVALID_CONFIG);
     samsa_tcfg_free(&cfg);
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, NULL, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, NULL, false, err,
+                                               sizeof(err)),
                      SAMSA_OK);
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, NULL, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "t", 1, NULL, false, err,
+                                               sizeof(err)),
                      SAMSA_ERR_TOPIC_ALREADY_EXISTS);
 }
 
@@ -187,19 +187,19 @@ static void alter_grow_trim_and_delete(void **state)
     char err[256];
     samsa_tcfg_t cfg = {0};
     samsa_tcfg_set(&cfg, "samsa.storage.engine", "memory");
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "m", 1, &cfg, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "m", 1, &cfg, false, err,
+                                               sizeof(err)),
                      SAMSA_OK);
     samsa_tcfg_free(&cfg);
     samsa_tcfg_kv_t set[] = {{"retention.ms", "1000"}};
-    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", set, 1, true,
-                                               false, err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", set, 1, true, false,
+                                               err, sizeof(err)),
                      SAMSA_OK);
     samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "m");
     assert_int_equal(samsa_topic_config_long(t, "retention.ms"), 1000);
     samsa_tcfg_kv_t del[] = {{"retention.ms", NULL}};
-    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", del, 1, true,
-                                               false, err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", del, 1, true, false,
+                                               err, sizeof(err)),
                      SAMSA_OK);
     assert_int_equal(samsa_topic_config_long(t, "retention.ms"), 604800000);
     samsa_tcfg_kv_t engine[] = {{"samsa.storage.engine", "segment"}};
@@ -216,12 +216,12 @@ static void alter_grow_trim_and_delete(void **state)
                      SAMSA_ERR_OFFSET_OUT_OF_RANGE);
     samsa_topic_put(t);
 
-    assert_int_equal(samsa_logmgr_add_partitions(f->mgr, "m", 1, false, err,
-                                                 sizeof(err)),
-                     SAMSA_ERR_INVALID_PARTITIONS);
-    assert_int_equal(samsa_logmgr_add_partitions(f->mgr, "m", 4, false, err,
-                                                 sizeof(err)),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_logmgr_add_partitions(f->mgr, "m", 1, false, err, sizeof(err)),
+        SAMSA_ERR_INVALID_PARTITIONS);
+    assert_int_equal(
+        samsa_logmgr_add_partitions(f->mgr, "m", 4, false, err, sizeof(err)),
+        SAMSA_OK);
     t = samsa_logmgr_topic_get(f->mgr, "m");
     assert_int_equal(t->partition_count, 4);
     assert_int_equal(samsa_logmgr_delete_topic(f->mgr, "m"), SAMSA_OK);
