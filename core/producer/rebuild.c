@@ -58,8 +58,12 @@ static samsa_err_t replay_buffer(samsa_producer_state_t *st, const uint8_t *p,
             break; /* a cut-off tail: the next read starts there */
         }
         if (h.producer_id >= 0 && !(h.attributes & SAMSA_BATCH_ATTR_CONTROL)) {
-            int64_t active = h.max_timestamp >= 0 ? h.max_timestamp : now;
-            samsa_err_t err = producer_apply(st, &h, active);
+            /* Kafka dates a replayed producer by the batch's timestamp,
+             * which is the client's clock under CreateTime: a skewed or
+             * back-dated producer would lose its state on every restart.
+             * Count the replay as activity instead; at worst a producer
+             * is kept one expiration period longer. */
+            samsa_err_t err = producer_apply(st, &h, now);
             if (err != SAMSA_OK) {
                 return err;
             }

@@ -120,9 +120,10 @@ samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
  * last @p scan_limit offsets (<= 0: SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT) are
  * replayed; producers only seen before that are unknown, which Kafka
  * accepts with any sequence. The snapshot is deleted once loaded: a later
- * crash must not resurrect it. Producers idle past the expiration (by
- * batch timestamp) are dropped. Read errors leave a partial state and are
- * returned; the caller may go on with it.
+ * crash must not resurrect it. Replayed producers count as active now
+ * (Kafka uses batch timestamps, i.e. client clocks); snapshot entries keep
+ * their recorded activity and are dropped when idle past the expiration. Read
+ * errors leave a partial state and are returned; the caller may go on with it.
  */
 samsa_err_t samsa_producer_rebuild(samsa_producer_state_t *st,
                                    const samsa_storage_ops_t *ops,
