@@ -176,6 +176,23 @@ static group_wait_t *wait_new(samsa_req_t *req,
     return w;
 }
 
+/* Kafka reports a member's host as InetAddress.toString(): "/127.0.0.1". */
+static const char *client_host(samsa_req_t *req)
+{
+    const char *peer = samsa_conn_peer(req->conn);
+    const char *colon = strrchr(peer, ':');
+    size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+    if (n >= 2 && peer[0] == '[' && peer[n - 1] == ']') {
+        peer++;
+        n -= 2;
+    }
+    char *host = samsa_req_alloc(req, n + 2);
+    host[0] = '/';
+    memcpy(host + 1, peer, n);
+    host[n + 1] = 0;
+    return host;
+}
+
 static const char *opt_cstr(samsa_req_t *req, samsa_str_t s)
 {
     return s.len >= 0 ? samsa_req_cstr(req, s) : NULL;
@@ -268,7 +285,7 @@ void samsa_handle_join_group(samsa_req_t *req)
         .member_id = samsa_req_cstr(req, jreq->MemberId),
         .group_instance_id = opt_cstr(req, jreq->GroupInstanceId),
         .client_id = samsa_req_cstr(req, req->client_id),
-        .client_host = samsa_conn_peer(req->conn),
+        .client_host = client_host(req),
         .protocol_type = samsa_req_cstr(req, jreq->ProtocolType),
         .protocols = protos,
         .protocol_count = n,
