@@ -194,8 +194,8 @@ static samsa_err_t seq_poll(samsa_connect_task_t *task, int64_t timeout_ms,
 {
     const sequence_t *seq = task->seq;
     const samsa_services_t *svc = seq->svc;
-    int64_t wait = finished(task) ? timeout_ms
-                                  : task->next_due_ms - svc->monotonic_ms();
+    int64_t wait =
+        finished(task) ? timeout_ms : task->next_due_ms - svc->monotonic_ms();
     size_t n = 0;
 
     *records = NULL;

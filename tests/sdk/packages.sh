@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# tests/sdk/packages.sh deb|rpm BUILD_DIR SOURCE_DIR PREFIX CONF_DIR_FULL \
+#                       PLUGIN_DIR_FULL STATE_DIR PLUGINS...
+#
+# cpack builds the runtime and -dev packages; their contents, conffiles,
+# maintainer scripts and dependencies are what DESIGN.md asks for.
+# Exit 77 (skipped) for rpm when rpmbuild is not installed.
+set -eu
+KIND=$1
+BUILD=$2
+SRC=$3
+PREFIX=$4
+CONF=$5
+PLUGINDIR=$6
+STATE=$7
+shift 7
+PLUGINS=("$@")
+. "$SRC/tests/sdk/lib.sh"
+
+if [ "$KIND" = rpm ] && ! command -v rpmbuild >/dev/null; then
+    echo "SKIP: rpmbuild not installed (apt-get install rpm)"
+    exit 77
+fi
+GEN=$(echo "$KIND" | tr a-z A-Z)
+cpack --config "$BUILD/CPackConfig.cmake" -G "$GEN" -B "$WORK/out" \
+    >"$WORK/cpack.log" 2>&1 || { cat "$WORK/cpack.log" >&2; fail "cpack"; }
+
+# Every file the runtime package must hold (absolute paths).
+expected_runtime() {
+    echo "$PREFIX/bin/samsad"
+    echo "$PREFIX/bin/samsa"
+    for p in "${PLUGINS[@]}"; do echo "$PLUGINDIR/$p.so"; done
+    echo "$CONF/samsa.yaml"
+    echo "$PREFIX/lib/systemd/system/samsad.service"
+}
+expected_dev() {
+    echo "$PREFIX/include/samsa/plugin.h"
+    echo "$PREFIX/include/samsa/connect.h"
+    echo "/SamsaConfig.cmake"
+    echo "/SamsaPlugin.cmake"
+    echo "/samsa-plugin.pc"
+    echo "/sdk/templates/source-connector/sequence.c"
+}
+has_all() { # has_all LISTING-FILE < expected
+    local missing=0 f
+    while read -r f; do
+        grep -q -F -- "$f" "$1" || { echo "missing: $f" >&2; missing=1; }
+    done
+    return $missing
+}
+not_in() { # not_in LISTING-FILE PATTERN...
+    local f=$1 pat
+    shift
+    for pat in "$@"; do
+        if grep -q -e "$pat" "$f"; then fail "$f holds $pat"; fi
+    done
+}
+
+if [ "$KIND" = deb ]; then
+    RT=$(ls "$WORK"/out/samsa_*.deb)
+    DEV=$(ls "$WORK"/out/samsa-dev_*.deb)
+    dpkg-deb -c "$RT" | awk '{print substr($6, 2)}' >"$WORK/rt.list"
+    dpkg-deb -c "$DEV" | awk '{print substr($6, 2)}' >"$WORK/dev.list"
+    expected_runtime | has_all "$WORK/rt.list" || fail "runtime .deb content"
+    expected_dev | has_all "$WORK/dev.list" || fail "samsa-dev .deb content"
+    not_in "$WORK/rt.list" '/include/' 'cmake/Samsa'
+    not_in "$WORK/dev.list" '/bin/' '\.so$'
+    # Every file under the config dir is a conffile, and only those.
+    dpkg-deb -I "$RT" conffiles | sort >"$WORK/conffiles"
+    grep -F "$CONF/" "$WORK/rt.list" | grep -v '/$' | sort >"$WORK/etc.list"
+    diff -u "$WORK/etc.list" "$WORK/conffiles" || fail "conffiles differ"
+    grep -q -x -F "$CONF/conf.d/10-storage-segment.yaml" "$WORK/conffiles" ||
+        fail "manifests are not conffiles"
+    dpkg-deb -I "$RT" postinst | grep -q "useradd --system" ||
+        fail "postinst does not create the samsa user"
+    dpkg-deb -I "$RT" postinst | grep -q "install -d -o samsa -g samsa -m 0750 $STATE" ||
+        fail "postinst does not create $STATE"
+    dpkg-deb -I "$RT" | grep -q -E '^ +[0-9]+ bytes, +[0-9]+ lines +\* +postinst' ||
+        fail "postinst not executable"
+    depends=$(dpkg-deb -f "$RT" Depends)
+    for d in libyaml-0-2 zlib1g libc6; do
+        echo "$depends" | grep -q "$d" || fail "Depends lacks $d: $depends"
+    done
+    dpkg-deb -f "$DEV" Depends | grep -q "^samsa (= " ||
+        fail "samsa-dev does not depend on samsa"
+    [ "$(dpkg-deb -f "$RT" Package)" = samsa ] || fail "runtime package name"
+    dpkg-deb --fsys-tarfile "$RT" |
+        tar -xO ".$PREFIX/lib/systemd/system/samsad.service" >"$WORK/unit"
+else
+    RT=$(ls "$WORK"/out/samsa-[0-9]*.rpm)
+    DEV=$(ls "$WORK"/out/samsa-devel-*.rpm)
+    rpm -qlp "$RT" 2>/dev/null >"$WORK/rt.list"
+    rpm -qlp "$DEV" 2>/dev/null >"$WORK/dev.list"
+    expected_runtime | has_all "$WORK/rt.list" || fail "runtime .rpm content"
+    expected_dev | has_all "$WORK/dev.list" || fail "samsa-devel .rpm content"
+    not_in "$WORK/rt.list" '/include/' '\.build-id'
+    rpm -qp --configfiles "$RT" 2>/dev/null | sort >"$WORK/conffiles"
+    grep -F "$CONF/" "$WORK/rt.list" | grep '\.yaml$' | sort >"$WORK/etc.list"
+    diff -u "$WORK/etc.list" "$WORK/conffiles" || fail "%config files differ"
+    rpm -qp --scripts "$RT" 2>/dev/null >"$WORK/scripts"
+    grep -q "^preinstall scriptlet" "$WORK/scripts" || fail "no %pre"
+    grep -q "useradd --system" "$WORK/scripts" || fail "%pre lacks useradd"
+    rpm -qp --requires "$RT" 2>/dev/null | grep -q 'libyaml-0.so' ||
+        fail "rpm does not require libyaml"
+    rpm -qp --requires "$DEV" 2>/dev/null | grep -q '^samsa = ' ||
+        fail "samsa-devel does not require samsa"
+    rpm2archive - <"$RT" |
+        tar -xzO ".$PREFIX/lib/systemd/system/samsad.service" >"$WORK/unit"
+fi
+
+for line in "User=samsa" "Restart=on-failure" \
+            "ExecStart=$PREFIX/bin/samsad --data-dir $STATE"; do
+    grep -q -x -F "$line" "$WORK/unit" || fail "unit lacks $line"
+done
+grep -q '^LimitNOFILE=[0-9]' "$WORK/unit" || fail "unit lacks LimitNOFILE"
+echo "$KIND packages: ok"
