@@ -5,57 +5,13 @@
 
 #include <string.h>
 
-#include "crc32c_table.h"
+#include "util/crc32c.h"
 
-static uint32_t crc32c_sw(uint32_t crc, const uint8_t *p, size_t len)
-{
-    while (len >= 8) {
-        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                             (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        crc = sb_crc32c_table[7][lo & 0xff] ^
-              sb_crc32c_table[6][(lo >> 8) & 0xff] ^
-              sb_crc32c_table[5][(lo >> 16) & 0xff] ^
-              sb_crc32c_table[4][lo >> 24] ^ sb_crc32c_table[3][p[4]] ^
-              sb_crc32c_table[2][p[5]] ^ sb_crc32c_table[1][p[6]] ^
-              sb_crc32c_table[0][p[7]];
-        p += 8;
-        len -= 8;
-    }
-    while (len--) {
-        crc = sb_crc32c_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    }
-    return crc;
-}
-
-#if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t
-crc32c_hw(uint32_t crc, const uint8_t *p, size_t len)
-{
-    uint64_t c = crc;
-    while (len >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        c = __builtin_ia32_crc32di(c, v);
-        p += 8;
-        len -= 8;
-    }
-    uint32_t c32 = (uint32_t)c;
-    while (len--) {
-        c32 = __builtin_ia32_crc32qi(c32, *p++);
-    }
-    return c32;
-}
-#endif
-
+/* The broker's CRC-32C (hardware when the CPU has it), compiled into this
+ * plugin from core/util/crc32c.c: plugins share source, never symbols. */
 uint32_t sb_crc32c(uint32_t crc, const void *data, size_t len)
 {
-    crc = ~crc;
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("sse4.2")) {
-        return ~crc32c_hw(crc, data, len);
-    }
-#endif
-    return ~crc32c_sw(crc, data, len);
+    return samsa_crc32c(crc, data, len);
 }
 
 int sb_parse(const uint8_t *p, size_t avail, sb_info_t *out)
