@@ -121,6 +121,24 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* True when this program runs from the build tree that produced it (the
+ * parent of SAMSA_DEFAULT_PLUGIN_DIR): only then do the tree's conf.d and
+ * plugins take the place of the installed ones, so a package built on a
+ * machine that still has its build tree uses its own files. */
+static bool from_build_tree(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+        return false;
+    }
+    exe[n] = '\0';
+    const char *plugins = SAMSA_DEFAULT_PLUGIN_DIR;
+    const char *slash = strrchr(plugins, '/');
+    size_t root = slash ? (size_t)(slash - plugins) : 0;
+    return root > 0 && strncmp(exe, plugins, root) == 0 && exe[root] == '/';
+}
+
 const char *samsa_default_conf_dir(void)
 {
     const char *env = getenv("SAMSA_CONF_DIR");
@@ -128,7 +146,7 @@ const char *samsa_default_conf_dir(void)
     if (env != NULL && env[0] != '\0') {
         return env;
     }
-    if (is_dir(SAMSA_DEFAULT_CONF_DIR)) {
+    if (from_build_tree() && is_dir(SAMSA_DEFAULT_CONF_DIR)) {
         return SAMSA_DEFAULT_CONF_DIR;
     }
     return SAMSA_INSTALLED_CONF_DIR "/conf.d";
@@ -141,7 +159,7 @@ const char *samsa_default_plugin_dir(void)
     if (env != NULL && env[0] != '\0') {
         return env;
     }
-    if (is_dir(SAMSA_DEFAULT_PLUGIN_DIR)) {
+    if (from_build_tree() && is_dir(SAMSA_DEFAULT_PLUGIN_DIR)) {
         return SAMSA_DEFAULT_PLUGIN_DIR;
     }
     return SAMSA_INSTALLED_PLUGIN_DIR;
