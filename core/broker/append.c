@@ -96,6 +96,13 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                            : "record batches failed validation";
         return err;
     }
+    if (produce_version >= 3 && info.batch_count != 1) {
+        /* Kafka's rule for Produce v3+ (ProduceRequest.validateRecords):
+         * offsets, sequences and CRCs are all per batch. */
+        res->message = "Produce v3+ must carry exactly one record batch per "
+                       "partition";
+        return SAMSA_ERR_INVALID_RECORD;
+    }
     if (info.has_transactional) {
         /* Transactions are not served (no transaction coordinator, and
          * InitProducerId refuses transactional ids the same way): Kafka's

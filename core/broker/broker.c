@@ -194,6 +194,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             .engine_lookup = engine_lookup,
             .engine_lookup_arg = b,
             .broker_defaults = &defaults,
+            .producer_id_expiration_ms = cfg->producer_id_expiration_ms,
         };
         err = samsa_logmgr_open(&lo, &b->logs, errbuf, errlen);
     }

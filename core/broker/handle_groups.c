@@ -27,8 +27,10 @@ static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
                                    samsa_str_t key)
 {
     if (key_type != KEY_TYPE_GROUP) {
-        /* Transactions are not served yet: no transaction coordinator. */
-        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        /* Transactions are not served: answer the way Kafka refuses a
+         * transactional id, which clients treat as final instead of
+         * retrying until their timeout. */
+        return SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
     }
     if (key.len <= 0) {
         return SAMSA_ERR_INVALID_REQUEST;

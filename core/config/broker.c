@@ -65,6 +65,9 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("socket_request_max_bytes", "104857600", 1024, I32MAX,
         "Largest request frame accepted, in bytes "
         "(socket.request.max.bytes)."),
+    SAMSA_OPTION_INT("producer_id_expiration_ms", "86400000", 1, I64MAX,
+        "Idle time after which a partition forgets an idempotent producer "
+        "(producer.id.expiration.ms)."),
     SAMSA_OPTION_BOOL("fetch_copy", "false",
         "Send fetched record data with pread+write instead of sendfile; "
         "faster on some loopback setups (see tools/bench)."),
@@ -412,6 +415,7 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->socket_request_max_bytes = i64(v, "socket_request_max_bytes");
     cfg->message_max_bytes = i64(v, "message_max_bytes");
     samsa_config_bool(v, "fetch_copy", &cfg->fetch_copy);
+    cfg->producer_id_expiration_ms = i64(v, "producer_id_expiration_ms");
     cfg->log_segment_bytes = i64(v, "log_segment_bytes");
     cfg->log_segment_ms = i64(v, "log_segment_ms");
     cfg->log_retention_ms = i64(v, "log_retention_ms");

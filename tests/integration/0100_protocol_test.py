@@ -62,7 +62,8 @@ def test_librdkafka_negotiates_versions_and_enables_features(broker):
     assert out.returncode == 0, out.stderr
     enabled = set(re.findall(r"Enabling feature (\w+)", out.stderr))
     disabled = set(re.findall(r"Disabling feature (\w+)", out.stderr))
-    for f in ("ApiVersion", "MsgVer2", "ZSTD", "LZ4", "BrokerGroupCoordinator"):
+    for f in ("ApiVersion", "MsgVer2", "ZSTD", "LZ4", "BrokerGroupCoordinator",
+              "IdempotentProducer"):
         assert f in enabled and f not in disabled, \
             "librdkafka did not enable %s (enabled: %s)" % (f, sorted(enabled))
     assert "ApiVersionRequest failed" not in out.stderr

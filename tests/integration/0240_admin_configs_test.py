@@ -232,6 +232,25 @@ def test_corrupt_batches_and_oversized_batches_are_refused(broker):
     assert raw_produce(broker.port, "raw", make_batch(b"x" * 300)) == 10     # MESSAGE_TOO_LARGE
     assert raw_produce(broker.port, "nope", make_batch()) == 3               # UNKNOWN_TOPIC
     assert raw_produce(broker.port, "raw", make_batch(), acks=5) == 21       # INVALID_REQUIRED_ACKS
+    # Produce v3+ carries exactly one batch per partition (Kafka's rule).
+    assert raw_produce(broker.port, "raw", make_batch() + make_batch()) == 87  # INVALID_RECORD
     out = subprocess.run(["kcat", "-b", broker.bootstrap, "-C", "-t", "raw", "-p", "0",
                           "-o", "beginning", "-e", "-q"], capture_output=True, timeout=30)
     assert out.stdout.split() == [b"hello"]
+
+
+def test_transaction_coordinator_lookup_fails_fast(broker):
+    # FindCoordinator v1 with key type 1 (transaction): no transactions here,
+    # so the answer is final (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), not a
+    # retriable COORDINATOR_NOT_AVAILABLE.
+    key = b"my-txn"
+    body = struct.pack(">h", len(key)) + key + struct.pack(">b", 1)
+    hdr = struct.pack(">hhih", 10, 1, 4, 2) + b"it"
+    with socket.create_connection(("127.0.0.1", broker.port), timeout=10) as s:
+        s.sendall(struct.pack(">i", len(hdr + body)) + hdr + body)
+        n = struct.unpack(">i", s.recv(4))[0]
+        data = b""
+        while len(data) < n:
+            data += s.recv(n - len(data))
+    corr, throttle, err = struct.unpack(">iih", data[:10])
+    assert corr == 4 and err == 53
