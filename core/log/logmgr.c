@@ -1,6 +1,8 @@
 /* core/log/logmgr.c - see logmgr.h. */
 #include "log/logmgr.h"
 
+#include "log/flusher.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,7 @@ struct samsa_logmgr {
     pthread_cond_t stop_cond;
     bool stopping;
     pthread_mutex_t admin_lock; /* serializes create/delete/alter */
+    samsa_flusher_t *flusher;
     /* Deleted topics still referenced by in-flight requests. Their data is
      * removed by the housekeeper once the last reference is gone, and their
      * names stay taken until then (Kafka: "marked for deletion"). */
@@ -200,6 +203,21 @@ samsa_partition_t *samsa_topic_partition(samsa_topic_t *topic, int32_t index)
     return topic->partitions[index];
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_flush_policy(samsa_partition_t *part,
+                             const samsa_log_config_t *lc)
+{
+    atomic_store(&part->flush_messages, lc->flush_messages);
+    atomic_store(&part->flush_ms, lc->flush_ms);
+    atomic_store(&part->last_flush_ms, mono_ms());
+}
+
 static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
                                   int32_t index, samsa_partition_t **out,
                                   char *errbuf, size_t errlen)
@@ -225,6 +243,7 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
 
     samsa_log_config_t lc;
     samsa_tcfg_to_log_config(&t->config, &mgr->broker_defaults, &lc);
+    set_flush_policy(part, &lc);
     err = ops->open(state, t->name, index, &lc, &part->log, errbuf, errlen);
     if (err != SAMSA_OK) {
         part->log = NULL;
@@ -623,6 +642,10 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
         return SAMSA_ERR_NOMEM;
     }
     mgr->housekeeper_running = true;
+    if (samsa_flusher_start(mgr, &mgr->flusher) != SAMSA_OK) {
+        samsa_logmgr_close(mgr);
+        return SAMSA_ERR_NOMEM;
+    }
     *out = mgr;
     return SAMSA_OK;
 }
@@ -632,6 +655,8 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
     if (!mgr) {
         return;
     }
+    samsa_flusher_stop(mgr->flusher);
+    mgr->flusher = NULL;
     if (mgr->housekeeper_running) {
         pthread_mutex_lock(&mgr->stop_lock);
         mgr->stopping = true;
@@ -957,6 +982,7 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
         pthread_mutex_unlock(&t->config_lock);
         for (int32_t i = 0; i < t->partition_count; i++) {
             t->partitions[i]->ops->configure(t->partitions[i]->log, &lc);
+            set_flush_policy(t->partitions[i], &lc);
         }
         err = meta_write(mgr, t);
     }
@@ -1025,8 +1051,9 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     }
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
-    samsa_batches_assign(batches, len, off.log_end_offset,
-                         part->leader_epoch, log_append_time);
+    int64_t next_offset =
+        samsa_batches_assign(batches, len, off.log_end_offset,
+                             part->leader_epoch, log_append_time);
     err = part->ops->append(part->log, batches, len);
     if (err == SAMSA_OK) {
         /* Out of memory here only loses duplicate detection for this
@@ -1042,6 +1069,8 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     pthread_mutex_unlock(&part->append_lock);
     if (err == SAMSA_OK) {
         wake_waiters(part);
+        samsa_flusher_note_append(part->topic->mgr->flusher, part,
+                                  next_offset - *base_offset);
     }
     return err;
 }
@@ -1103,4 +1132,9 @@ void samsa_partition_wait_remove(samsa_partition_t *part,
     }
     w->prev = w->next = NULL;
     pthread_mutex_unlock(&part->wait_lock);
+}
+
+int64_t samsa_logmgr_flush_count(samsa_logmgr_t *mgr)
+{
+    return samsa_flusher_count(mgr->flusher);
 }

@@ -62,6 +62,13 @@ typedef struct samsa_partition {
      * and rebuilt at open, snapshotted at close, checked and updated
      * inside samsa_partition_append under append_lock. */
     samsa_producer_state_t *producers;
+    /* Flush policy (core/log/flusher.c): the topic's flush.messages and
+     * flush.ms (<= 0 / < 0: left to the OS), and what is not flushed yet. */
+    _Atomic int64_t flush_messages;
+    _Atomic int64_t flush_ms;
+    _Atomic int64_t unflushed;     /* messages appended since the last flush */
+    _Atomic int64_t last_flush_ms; /* monotonic */
+    _Atomic bool flush_queued;
 } samsa_partition_t;
 
 struct samsa_topic {
@@ -175,6 +182,9 @@ void samsa_partition_wait_remove(samsa_partition_t *part,
 
 /* Topic name rules (Kafka's): 1..249 chars of [a-zA-Z0-9._-], not . or .. */
 bool samsa_topic_name_valid(const char *name);
+
+/* Engine flushes the flush policy has run so far (tests, metrics). */
+int64_t samsa_logmgr_flush_count(samsa_logmgr_t *mgr);
 
 /* Run one housekeeping pass now (tests). */
 void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr);

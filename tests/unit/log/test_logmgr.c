@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,65 @@ static void a_deleted_topic_in_use_keeps_its_name_until_released(void **state)
     samsa_topic_put(t);
 }
 
+/* Poll for up to 3 s: the flusher runs on its own thread. */
+static bool flushes_reach(fixture_t *f, int64_t n)
+{
+    for (int i = 0; i < 300; i++) {
+        if (samsa_logmgr_flush_count(f->mgr) >= n) {
+            return true;
+        }
+        usleep(10000);
+    }
+    return false;
+}
+
+static void flush_policy_runs_off_the_append_path(void **state)
+{
+    fixture_t *f = *state;
+    char err[256];
+    samsa_tcfg_t every3 = {0};
+    samsa_tcfg_set(&every3, "flush.messages", "3");
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "fm", 1, &every3, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&every3);
+    samsa_tcfg_t timed = {0};
+    samsa_tcfg_set(&timed, "flush.ms", "20");
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "ft", 1, &timed, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&timed);
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "os", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+
+    /* Left to the OS: appends never trigger a flush. */
+    samsa_topic_t *os = samsa_logmgr_topic_get(f->mgr, "os");
+    int64_t base = samsa_logmgr_flush_count(f->mgr);
+    append_n(samsa_topic_partition(os, 0), 50, 0);
+    usleep(150000);
+    assert_int_equal(samsa_logmgr_flush_count(f->mgr), base);
+    samsa_topic_put(os);
+
+    /* flush.messages=3: two messages wait, the third triggers a flush. */
+    samsa_topic_t *fm = samsa_logmgr_topic_get(f->mgr, "fm");
+    samsa_partition_t *p = samsa_topic_partition(fm, 0);
+    append_n(p, 2, 0);
+    usleep(150000);
+    assert_int_equal(samsa_logmgr_flush_count(f->mgr), base);
+    append_n(p, 1, 2);
+    assert_true(flushes_reach(f, base + 1));
+    assert_int_equal(atomic_load(&p->unflushed), 0);
+    samsa_topic_put(fm);
+
+    /* flush.ms=20: one message is flushed once it is old enough. */
+    int64_t before = samsa_logmgr_flush_count(f->mgr);
+    samsa_topic_t *ft = samsa_logmgr_topic_get(f->mgr, "ft");
+    append_n(samsa_topic_partition(ft, 0), 1, 0);
+    assert_true(flushes_reach(f, before + 1));
+    samsa_topic_put(ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +334,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             a_deleted_topic_in_use_keeps_its_name_until_released, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(flush_policy_runs_off_the_append_path,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,168 @@
+/* core/log/flusher.c - see flusher.h. */
+#include "log/flusher.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+#define SCAN_INTERVAL_MS 50 /* how often flush.ms is checked */
+
+struct samsa_flusher {
+    samsa_logmgr_t *mgr;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    samsa_partition_t **queue; /* each holds a reference to its topic */
+    size_t count, cap;
+    bool stopping;
+    _Atomic int64_t flushes;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void flush_partition(samsa_flusher_t *f, samsa_partition_t *part)
+{
+    /* Count from zero before the fsync: appends racing with it belong to
+     * the next flush. */
+    atomic_store(&part->unflushed, 0);
+    atomic_store(&part->last_flush_ms, mono_ms());
+    samsa_err_t err = part->ops->flush(part->log);
+    atomic_fetch_add(&f->flushes, 1);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_ERROR, "flush of %s-%d failed: %s",
+                  part->topic->name, part->index, samsa_err_name(err));
+    }
+}
+
+void samsa_flusher_note_append(samsa_flusher_t *f, samsa_partition_t *part,
+                               int64_t messages)
+{
+    int64_t pending = atomic_fetch_add(&part->unflushed, messages) + messages;
+    int64_t every = atomic_load(&part->flush_messages);
+    if (every <= 0 || pending < every ||
+        atomic_exchange(&part->flush_queued, true)) {
+        return;
+    }
+    pthread_mutex_lock(&f->lock);
+    if (f->count == f->cap) {
+        size_t ncap = f->cap ? f->cap * 2 : 16;
+        samsa_partition_t **n = realloc(f->queue, ncap * sizeof(*n));
+        if (!n) {
+            /* The time-based scan or the next append will try again. */
+            atomic_store(&part->flush_queued, false);
+            pthread_mutex_unlock(&f->lock);
+            return;
+        }
+        f->queue = n;
+        f->cap = ncap;
+    }
+    samsa_topic_hold(part->topic);
+    f->queue[f->count++] = part;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* Partitions whose unflushed data is older than their flush.ms. */
+static void scan_by_time(samsa_flusher_t *f)
+{
+    samsa_topic_t **topics;
+    size_t count;
+    if (samsa_logmgr_list(f->mgr, &topics, &count) != SAMSA_OK) {
+        return;
+    }
+    int64_t now = mono_ms();
+    for (size_t i = 0; i < count; i++) {
+        for (int32_t p = 0; p < topics[i]->partition_count; p++) {
+            samsa_partition_t *part = topics[i]->partitions[p];
+            int64_t every_ms = atomic_load(&part->flush_ms);
+            if (every_ms >= 0 && atomic_load(&part->unflushed) > 0 &&
+                now - atomic_load(&part->last_flush_ms) >= every_ms) {
+                flush_partition(f, part);
+            }
+        }
+    }
+    samsa_logmgr_list_free(topics, count);
+}
+
+static void *flusher_main(void *arg)
+{
+    samsa_flusher_t *f = arg;
+    int64_t last_scan = mono_ms();
+    pthread_mutex_lock(&f->lock);
+    for (;;) {
+        while (f->count > 0) {
+            samsa_partition_t *part = f->queue[--f->count];
+            pthread_mutex_unlock(&f->lock);
+            atomic_store(&part->flush_queued, false);
+            flush_partition(f, part);
+            samsa_topic_put(part->topic);
+            pthread_mutex_lock(&f->lock);
+        }
+        if (f->stopping) {
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += SCAN_INTERVAL_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&f->cond, &f->lock, &ts);
+        if (mono_ms() - last_scan >= SCAN_INTERVAL_MS) {
+            pthread_mutex_unlock(&f->lock);
+            scan_by_time(f);
+            last_scan = mono_ms();
+            pthread_mutex_lock(&f->lock);
+        }
+    }
+    pthread_mutex_unlock(&f->lock);
+    return NULL;
+}
+
+samsa_err_t samsa_flusher_start(samsa_logmgr_t *mgr, samsa_flusher_t **out)
+{
+    samsa_flusher_t *f = calloc(1, sizeof(*f));
+    if (!f) {
+        return SAMSA_ERR_NOMEM;
+    }
+    f->mgr = mgr;
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    if (pthread_create(&f->thread, NULL, flusher_main, f) != 0) {
+        pthread_mutex_destroy(&f->lock);
+        pthread_cond_destroy(&f->cond);
+        free(f);
+        return SAMSA_ERR_NOMEM;
+    }
+    *out = f;
+    return SAMSA_OK;
+}
+
+void samsa_flusher_stop(samsa_flusher_t *f)
+{
+    if (!f) {
+        return;
+    }
+    pthread_mutex_lock(&f->lock);
+    f->stopping = true;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+    pthread_join(f->thread, NULL);
+    free(f->queue);
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    free(f);
+}
+
+int64_t samsa_flusher_count(samsa_flusher_t *f)
+{
+    return atomic_load(&f->flushes);
+}
