@@ -17,10 +17,61 @@ static samsa_err_t check_assignment(const samsa_int32_array_t *ids,
     return SAMSA_OK;
 }
 
+typedef samsa_CreateTopicsResponse_CreatableTopicResult_t created_t;
+
+/* ConfigSource values, as in DescribeConfigs (handle_configs.c). */
+#define SOURCE_DYNAMIC_TOPIC 1
+#define SOURCE_STATIC_BROKER 4
+#define SOURCE_DEFAULT       5
+
+/*
+ * CreateTopics v5+ answers a created topic with its whole configuration, as
+ * Kafka does (KIP-525). Kafka leaves Configs null only together with a
+ * TopicConfigErrorCode, and the Java AdminClient (3.8) dereferences Configs
+ * whenever that code is 0, so a null list made every createTopics() call
+ * fail there with a NullPointerException. Values and sources follow
+ * DescribeConfigs: given in the request (dynamic topic), broker setting
+ * (static broker) or built-in default.
+ */
+static void fill_configs(samsa_req_t *req, created_t *r,
+                         const samsa_tcfg_t *given)
+{
+    const samsa_tcfg_t *bd = samsa_logmgr_broker_defaults(req->broker->logs);
+    const samsa_tcfg_def_t *defs = samsa_tcfg_defs();
+    int32_t n = 0;
+    while (defs[n].name) {
+        n++;
+    }
+    SAMSA_REQ_ARRAY(req, r->Configs, n);
+    for (int32_t i = 0; i < n; i++) {
+        const samsa_tcfg_def_t *d = &defs[i];
+        samsa_CreateTopicsResponse_CreatableTopicConfigs_t *c =
+            &r->Configs.items[i];
+        samsa_CreateTopicsResponse_CreatableTopicConfigs_init(c);
+        const char *v = samsa_tcfg_get(given, d->name);
+        int8_t source = SOURCE_DYNAMIC_TOPIC;
+        if (!v) {
+            v = samsa_tcfg_get(bd, d->name);
+            source = v && strcmp(v, d->default_value) != 0
+                         ? SOURCE_STATIC_BROKER
+                         : SOURCE_DEFAULT;
+        }
+        if (!v) {
+            v = d->default_value;
+            source = SOURCE_DEFAULT;
+        }
+        c->Name = samsa_req_str(req, d->name);
+        c->Value = samsa_req_str(req, v);
+        c->ReadOnly = false;
+        c->ConfigSource = source;
+        c->IsSensitive = false;
+    }
+}
+
 static samsa_err_t create_one(samsa_req_t *req,
                               samsa_CreateTopicsRequest_CreatableTopic_t *ct,
                               bool validate_only, int32_t *partitions,
-                              const char **msg)
+                              created_t *r, const char **msg)
 {
     samsa_broker_t *b = req->broker;
     int32_t count = ct->NumPartitions;
@@ -62,6 +113,9 @@ static samsa_err_t create_one(samsa_req_t *req,
                                         count, &cfg, validate_only, errbuf,
                                         sizeof(errbuf));
     }
+    if (err == SAMSA_OK) {
+        fill_configs(req, r, &cfg);
+    }
     samsa_tcfg_free(&cfg);
     if (err != SAMSA_OK && errbuf[0]) {
         *msg =
@@ -95,7 +149,7 @@ void samsa_handle_create_topics(samsa_req_t *req)
         if (dup) {
             msg = "topic listed more than once in the request";
         } else {
-            err = create_one(req, ct, creq->validateOnly, &partitions, &msg);
+            err = create_one(req, ct, creq->validateOnly, &partitions, r, &msg);
         }
         r->ErrorCode = (int16_t)err;
         r->ErrorMessage = msg ? samsa_req_str(req, msg) : SAMSA_STR_NULL;
@@ -109,7 +163,9 @@ void samsa_handle_create_topics(samsa_req_t *req)
                 samsa_topic_put(t);
             }
         }
-        r->Configs.count = -1;
+        if (err != SAMSA_OK) {
+            r->Configs.count = -1;
+        }
     }
     samsa_req_respond(req, resp);
 }
