@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func fail(format string, args ...any) {
@@ -54,12 +55,28 @@ func main() {
 }
 
 func createTopic(ctx context.Context, adm *kadm.Client, topic string, parts int32) {
-	resp, err := adm.CreateTopics(ctx, parts, 1, nil, topic)
+	retention := "3600000"
+	resp, err := adm.CreateTopics(ctx, parts, 1,
+		map[string]*string{"retention.ms": &retention}, topic)
 	if err != nil {
 		fail("CreateTopics %s: %v", topic, err)
 	}
-	if r := resp[topic]; r.Err != nil {
+	r := resp[topic]
+	if r.Err != nil {
 		fail("CreateTopics %s: %v (%s)", topic, r.Err, r.ErrMessage)
+	}
+	// CreateTopics v5+ answers with the topic's configuration (KIP-525).
+	if r.NumPartitions != parts || r.ReplicationFactor != 1 || r.ID == (kadm.TopicID{}) {
+		fail("CreateTopics %s answered partitions=%d rf=%d id=%v",
+			topic, r.NumPartitions, r.ReplicationFactor, r.ID)
+	}
+	rc, ok := r.Configs["retention.ms"]
+	if !ok || rc.Value == nil || *rc.Value != retention ||
+		rc.Source != kmsg.ConfigSourceDynamicTopicConfig {
+		fail("CreateTopics %s: retention.ms in the answer is %+v", topic, rc)
+	}
+	if cp, ok := r.Configs["cleanup.policy"]; !ok || cp.Value == nil || *cp.Value != "delete" {
+		fail("CreateTopics %s: cleanup.policy in the answer is %+v", topic, cp)
 	}
 	details, err := adm.ListTopics(ctx, topic)
 	if err != nil {
