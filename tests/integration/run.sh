@@ -7,6 +7,17 @@ export SAMSA_BUILD_DIR=${SAMSA_BUILD_DIR:-$HERE/../../build}
 if [ -f "$HERE/js/package.json" ] && [ ! -d "$HERE/js/node_modules" ]; then
     (cd "$HERE/js" && npm ci --no-audit --no-fund --silent)
 fi
+# Apache Kafka's Java client (tests/integration/java) and the Go clients
+# franz-go and sarama (tests/integration/go): pinned jars copied into java/lib
+# and programs built into go/bin. Only the first run needs Maven Central and
+# the Go module proxy; later runs use ~/.m2 and the Go module cache.
+if command -v mvn >/dev/null && [ ! -f "$HERE/java/lib/kafka-clients-3.8.0.jar" ]; then
+    (cd "$HERE/java" && mvn -q -B dependency:copy-dependencies \
+        -DoutputDirectory=lib -DincludeScope=runtime)
+fi
+if command -v go >/dev/null; then
+    (cd "$HERE/go" && go build -o bin/ ./cmd/...)
+fi
 # Debian's client libraries (python3-kafka, python3-confluent-kafka) live in
 # the system interpreter, so run pytest with it rather than any other python.
 cd "$HERE"
