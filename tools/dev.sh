@@ -82,6 +82,16 @@ cmd_test() {
     # kafkajs runs on Node.js; keep a Node that is already there (its own
     # npm may conflict with Debian's npm package).
     command -v npm >/dev/null || install_missing "nodejs npm"
+    # Apache Kafka's Java client runs on a JDK (>= 11: single-file source
+    # launch) with its jars fetched by Maven; franz-go and sarama need Go >= 1.24
+    # (their go.mod files; Debian 12's golang-go is 1.19, so a Go from
+    # /usr/local/go is preferred when there is one).
+    { command -v java && command -v mvn; } >/dev/null \
+        || install_missing "default-jdk-headless maven"
+    if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
+        export PATH="$PATH:/usr/local/go/bin"
+    fi
+    command -v go >/dev/null || install_missing "golang-go"
     log "build (warnings are errors)"
     build "$ROOT/build"
     log "unit tests"
