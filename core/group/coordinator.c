@@ -13,14 +13,14 @@
 
 #include "util/log.h"
 
-int64_t gc_mono_ms(void)
+int64_t samsa_gc_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t gc_wall_ms(void)
+int64_t samsa_gc_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -44,7 +44,7 @@ void samsa_group_options_init(samsa_group_options_t *o)
 /* Completions                                                            */
 /* ---------------------------------------------------------------------- */
 
-void clist_init(clist_t *cl)
+void samsa_gc_clist_init(clist_t *cl)
 {
     cl->head = NULL;
     cl->tail = &cl->head;
@@ -87,7 +87,7 @@ static const char *cstr(completion_t *c, const char *s)
     return s ? cdup(c, s, strlen(s) + 1) : NULL;
 }
 
-void clist_run(clist_t *cl)
+void samsa_gc_clist_run(clist_t *cl)
 {
     completion_t *c = cl->head;
     while (c) {
@@ -104,7 +104,7 @@ void clist_run(clist_t *cl)
         free(c);
         c = next;
     }
-    clist_init(cl);
+    samsa_gc_clist_init(cl);
 }
 
 /* If memory runs out the callback still runs, with the error
@@ -119,8 +119,8 @@ static void run_oom_join(samsa_group_join_cb cb, void *arg)
     cb(arg, &r);
 }
 
-void complete_join(clist_t *cl, samsa_group_join_cb cb, void *arg,
-                   const samsa_group_join_result_t *res)
+void samsa_gc_complete_join(clist_t *cl, samsa_group_join_cb cb, void *arg,
+                            const samsa_group_join_result_t *res)
 {
     completion_t *c = clist_new(cl);
     if (!c) {
@@ -156,19 +156,20 @@ void complete_join(clist_t *cl, samsa_group_join_cb cb, void *arg,
     }
 }
 
-void complete_join_err(clist_t *cl, samsa_group_join_cb cb, void *arg,
-                       samsa_err_t err, const char *member_id)
+void samsa_gc_complete_join_err(clist_t *cl, samsa_group_join_cb cb, void *arg,
+                                samsa_err_t err, const char *member_id)
 {
     samsa_group_join_result_t r = {.error = err,
                                    .generation_id = -1,
                                    .leader_id = "",
                                    .member_id = member_id ? member_id : ""};
-    complete_join(cl, cb, arg, &r);
+    samsa_gc_complete_join(cl, cb, arg, &r);
 }
 
-void complete_sync(clist_t *cl, samsa_group_sync_cb cb, void *arg,
-                   samsa_err_t err, const char *ptype, const char *pname,
-                   const uint8_t *assignment, size_t len)
+void samsa_gc_complete_sync(clist_t *cl, samsa_group_sync_cb cb, void *arg,
+                            samsa_err_t err, const char *ptype,
+                            const char *pname, const uint8_t *assignment,
+                            size_t len)
 {
     completion_t *c = clist_new(cl);
     if (!c) {
@@ -202,12 +203,12 @@ static uint64_t str_hash(const char *s)
     return samsa_hmap_hash(SAMSA_HMAP_SEED, s, strlen(s));
 }
 
-group_t *group_find(samsa_group_coordinator_t *gc, const char *id)
+group_t *samsa_gc_group_find(samsa_group_coordinator_t *gc, const char *id)
 {
     return (group_t *)samsa_hmap_find(&gc->groups, str_hash(id), group_eq, id);
 }
 
-group_t *group_create(samsa_group_coordinator_t *gc, const char *id)
+group_t *samsa_gc_group_create(samsa_group_coordinator_t *gc, const char *id)
 {
     group_t *g = calloc(1, sizeof(*g));
     if (!g || !(g->id = strdup(id))) {
@@ -215,7 +216,7 @@ group_t *group_create(samsa_group_coordinator_t *gc, const char *id)
         return NULL;
     }
     g->state = GS_EMPTY;
-    g->state_ts = gc_wall_ms();
+    g->state_ts = samsa_gc_wall_ms();
     if (samsa_hmap_insert(&gc->groups, &g->e, str_hash(id)) != SAMSA_OK) {
         free(g->id);
         free(g);
@@ -227,14 +228,14 @@ group_t *group_create(samsa_group_coordinator_t *gc, const char *id)
 static void group_free(group_t *g)
 {
     for (size_t i = 0; i < g->nmembers; i++) {
-        member_free(g->members[i]);
+        samsa_gc_member_free(g->members[i]);
     }
     free(g->members);
     for (size_t i = 0; i < g->npending; i++) {
         free(g->pending[i].id);
     }
     free(g->pending);
-    offsets_clear(g);
+    samsa_gc_offsets_clear(g);
     samsa_hmap_free(&g->offsets);
     free(g->protocol_type);
     free(g->protocol);
@@ -243,22 +244,22 @@ static void group_free(group_t *g)
     free(g);
 }
 
-void group_remove(samsa_group_coordinator_t *gc, group_t *g)
+void samsa_gc_group_remove(samsa_group_coordinator_t *gc, group_t *g)
 {
     g->state = GS_DEAD;
     samsa_hmap_remove(&gc->groups, &g->e);
     group_free(g);
 }
 
-void group_set_state(group_t *g, group_state_t st)
+void samsa_gc_group_set_state(group_t *g, group_state_t st)
 {
     if (g->state != st) {
         g->state = st;
-        g->state_ts = gc_wall_ms();
+        g->state_ts = samsa_gc_wall_ms();
     }
 }
 
-const char *group_state_name(group_state_t st)
+const char *samsa_gc_group_state_name(group_state_t st)
 {
     switch (st) {
     case GS_EMPTY:
@@ -295,7 +296,7 @@ int32_t samsa_group_partition_for(samsa_group_coordinator_t *gc,
 /* Timer thread                                                           */
 /* ---------------------------------------------------------------------- */
 
-void gc_wake(samsa_group_coordinator_t *gc)
+void samsa_gc_wake(samsa_group_coordinator_t *gc)
 {
     pthread_cond_signal(&gc->cond);
 }
@@ -303,17 +304,17 @@ void gc_wake(samsa_group_coordinator_t *gc)
 /* One pass; returns the next monotonic deadline. Lock held. */
 static int64_t tick_locked(samsa_group_coordinator_t *gc, clist_t *cl)
 {
-    int64_t now = gc_mono_ms();
+    int64_t now = samsa_gc_mono_ms();
     int64_t next = now + 1000;
     size_t i;
     samsa_hmap_entry_t *e = samsa_hmap_first(&gc->groups, &i);
     while (e) {
         samsa_hmap_entry_t *n = samsa_hmap_next(&gc->groups, e, &i);
-        group_tick(gc, (group_t *)e, now, cl, &next);
+        samsa_gc_group_tick(gc, (group_t *)e, now, cl, &next);
         e = n;
     }
     if (now >= gc->next_retention_check) {
-        offsets_expire(gc, gc_wall_ms());
+        samsa_gc_offsets_expire(gc, samsa_gc_wall_ms());
         gc->next_retention_check =
             now + gc->opts.offsets_retention_check_interval_ms;
     }
@@ -326,31 +327,31 @@ static int64_t tick_locked(samsa_group_coordinator_t *gc, clist_t *cl)
 void samsa_group_coordinator_tick(samsa_group_coordinator_t *gc)
 {
     clist_t cl;
-    clist_init(&cl);
+    samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
     if (!gc->stopped) {
         gc->next_retention_check = 0; /* tests: check retention now */
         tick_locked(gc, &cl);
     }
     pthread_mutex_unlock(&gc->lock);
-    clist_run(&cl);
+    samsa_gc_clist_run(&cl);
 }
 
 static void *timer_main(void *arg)
 {
     samsa_group_coordinator_t *gc = arg;
     clist_t cl;
-    clist_init(&cl);
+    samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
     while (!gc->stopped) {
         int64_t next = tick_locked(gc, &cl);
         if (cl.head) {
             pthread_mutex_unlock(&gc->lock);
-            clist_run(&cl);
+            samsa_gc_clist_run(&cl);
             pthread_mutex_lock(&gc->lock);
             continue; /* state may have moved meanwhile */
         }
-        int64_t wait = next - gc_mono_ms();
+        int64_t wait = next - samsa_gc_mono_ms();
         if (wait <= 0) {
             continue;
         }
@@ -394,11 +395,11 @@ samsa_err_t samsa_group_coordinator_start(const samsa_group_options_t *opts,
     pthread_cond_init(&gc->cond, &ca);
     pthread_condattr_destroy(&ca);
     gc->next_retention_check =
-        gc_mono_ms() + gc->opts.offsets_retention_check_interval_ms;
+        samsa_gc_mono_ms() + gc->opts.offsets_retention_check_interval_ms;
 
-    samsa_err_t err = persist_init(gc, errbuf, errlen);
+    samsa_err_t err = samsa_gc_persist_init(gc, errbuf, errlen);
     if (err == SAMSA_OK) {
-        err = persist_replay(gc, errbuf, errlen);
+        err = samsa_gc_persist_replay(gc, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
         if (pthread_create(&gc->thread, NULL, timer_main, gc) != 0) {
@@ -419,7 +420,7 @@ samsa_err_t samsa_group_coordinator_start(const samsa_group_options_t *opts,
 void samsa_group_coordinator_stop(samsa_group_coordinator_t *gc)
 {
     clist_t cl;
-    clist_init(&cl);
+    samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
     bool was_stopped = gc->stopped;
     gc->stopped = true;
@@ -431,20 +432,21 @@ void samsa_group_coordinator_stop(samsa_group_coordinator_t *gc)
         for (size_t k = 0; k < g->nmembers; k++) {
             member_t *m = g->members[k];
             if (m->join_cb) {
-                complete_join_err(&cl, m->join_cb, m->join_arg,
-                                  SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, m->id);
+                samsa_gc_complete_join_err(&cl, m->join_cb, m->join_arg,
+                                           SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
+                                           m->id);
                 m->join_cb = NULL;
             }
             if (m->sync_cb) {
-                complete_sync(&cl, m->sync_cb, m->sync_arg,
-                              SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, NULL, NULL,
-                              NULL, 0);
+                samsa_gc_complete_sync(&cl, m->sync_cb, m->sync_arg,
+                                       SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
+                                       NULL, NULL, NULL, 0);
                 m->sync_cb = NULL;
             }
         }
     }
     pthread_mutex_unlock(&gc->lock);
-    clist_run(&cl);
+    samsa_gc_clist_run(&cl);
     if (!was_stopped && gc->thread_running) {
         pthread_join(gc->thread, NULL);
         gc->thread_running = false;
@@ -489,7 +491,7 @@ static bool state_wanted(group_state_t st, const char *const *states, size_t n)
         return true;
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcasecmp(states[i], group_state_name(st)) == 0) {
+        if (strcasecmp(states[i], samsa_gc_group_state_name(st)) == 0) {
             return true;
         }
     }
@@ -521,7 +523,7 @@ samsa_err_t samsa_group_list(samsa_group_coordinator_t *gc,
         list[n].group_id = strdup(g->id);
         list[n].protocol_type =
             strdup(g->protocol_type ? g->protocol_type : "");
-        list[n].state = group_state_name(g->state);
+        list[n].state = samsa_gc_group_state_name(g->state);
         if (!list[n].group_id || !list[n].protocol_type) {
             err = SAMSA_ERR_NOMEM;
         }
@@ -598,13 +600,13 @@ samsa_err_t samsa_group_describe(samsa_group_coordinator_t *gc,
                                  const char *group_id, samsa_group_desc_t *out)
 {
     memset(out, 0, sizeof(*out));
-    out->state = group_state_name(GS_DEAD);
+    out->state = samsa_gc_group_state_name(GS_DEAD);
     pthread_mutex_lock(&gc->lock);
     samsa_err_t err = SAMSA_OK;
     group_t *g = NULL;
     if (gc->stopped) {
         err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    } else if (!(g = group_find(gc, group_id))) {
+    } else if (!(g = samsa_gc_group_find(gc, group_id))) {
         out->error = SAMSA_ERR_GROUP_ID_NOT_FOUND;
     }
     out->group_id = strdup(group_id);
@@ -612,7 +614,7 @@ samsa_err_t samsa_group_describe(samsa_group_coordinator_t *gc,
         err = SAMSA_ERR_NOMEM;
     }
     if (g && err == SAMSA_OK) {
-        out->state = group_state_name(g->state);
+        out->state = samsa_gc_group_state_name(g->state);
         out->protocol_type = strdup(g->protocol_type ? g->protocol_type : "");
         out->protocol =
             strdup(g->state == GS_STABLE && g->protocol ? g->protocol : "");

@@ -110,64 +110,69 @@ struct samsa_group_coordinator {
 };
 
 /* coordinator.c */
-int64_t gc_mono_ms(void);
-int64_t gc_wall_ms(void);
-void clist_init(clist_t *cl);
-void clist_run(clist_t *cl);
+int64_t samsa_gc_mono_ms(void);
+int64_t samsa_gc_wall_ms(void);
+void samsa_gc_clist_init(clist_t *cl);
+void samsa_gc_clist_run(clist_t *cl);
 /* Queue a join result (copied) / an error. */
-void complete_join(clist_t *cl, samsa_group_join_cb cb, void *arg,
-                   const samsa_group_join_result_t *res);
-void complete_join_err(clist_t *cl, samsa_group_join_cb cb, void *arg,
-                       samsa_err_t err, const char *member_id);
-void complete_sync(clist_t *cl, samsa_group_sync_cb cb, void *arg,
-                   samsa_err_t err, const char *ptype, const char *pname,
-                   const uint8_t *assignment, size_t len);
-group_t *group_find(samsa_group_coordinator_t *gc, const char *id);
-group_t *group_create(samsa_group_coordinator_t *gc, const char *id);
-void group_remove(samsa_group_coordinator_t *gc, group_t *g);
-void group_set_state(group_t *g, group_state_t st);
-const char *group_state_name(group_state_t st);
-void gc_wake(samsa_group_coordinator_t *gc);
+void samsa_gc_complete_join(clist_t *cl, samsa_group_join_cb cb, void *arg,
+                            const samsa_group_join_result_t *res);
+void samsa_gc_complete_join_err(clist_t *cl, samsa_group_join_cb cb, void *arg,
+                                samsa_err_t err, const char *member_id);
+void samsa_gc_complete_sync(clist_t *cl, samsa_group_sync_cb cb, void *arg,
+                            samsa_err_t err, const char *ptype,
+                            const char *pname, const uint8_t *assignment,
+                            size_t len);
+group_t *samsa_gc_group_find(samsa_group_coordinator_t *gc, const char *id);
+group_t *samsa_gc_group_create(samsa_group_coordinator_t *gc, const char *id);
+void samsa_gc_group_remove(samsa_group_coordinator_t *gc, group_t *g);
+void samsa_gc_group_set_state(group_t *g, group_state_t st);
+const char *samsa_gc_group_state_name(group_state_t st);
+void samsa_gc_wake(samsa_group_coordinator_t *gc);
 
 /* membership.c */
-member_t *member_find(group_t *g, const char *id);
-member_t *member_find_static(group_t *g, const char *instance_id);
-void member_free(member_t *m);
+member_t *samsa_gc_member_find(group_t *g, const char *id);
+member_t *samsa_gc_member_find_static(group_t *g, const char *instance_id);
+void samsa_gc_member_free(member_t *m);
 /* Remove a member (left or expired): fail its parked calls, then
  * rebalance or finish the current join. */
-void member_remove_and_update(samsa_group_coordinator_t *gc, group_t *g,
-                              member_t *m, clist_t *cl);
-void group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
-                             clist_t *cl, bool timer);
+void samsa_gc_member_remove_and_update(samsa_group_coordinator_t *gc,
+                                       group_t *g, member_t *m, clist_t *cl);
+void samsa_gc_group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
+                                      clist_t *cl, bool timer);
 /* OffsetCommit's member checks (known, not fenced, same generation, not
  * CompletingRebalance); refreshes the member's session. */
-samsa_err_t group_validate_commit(group_t *g, const char *member_id,
-                                  const char *instance_id, int32_t gen);
+samsa_err_t samsa_gc_group_validate_commit(group_t *g, const char *member_id,
+                                           const char *instance_id,
+                                           int32_t gen);
 /* Timer pass over one group's members and join deadline. */
-void group_tick(samsa_group_coordinator_t *gc, group_t *g, int64_t now,
-                clist_t *cl, int64_t *next);
+void samsa_gc_group_tick(samsa_group_coordinator_t *gc, group_t *g, int64_t now,
+                         clist_t *cl, int64_t *next);
 
 /* offsets.c */
-offset_ent_t *offset_find(group_t *g, const char *topic, int32_t partition);
-samsa_err_t offset_set(group_t *g, const char *topic, int32_t partition,
-                       int64_t offset, int32_t epoch, const char *metadata,
-                       int64_t commit_ts);
-void offset_remove(group_t *g, offset_ent_t *o);
-void offsets_clear(group_t *g);
-void offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall);
+offset_ent_t *samsa_gc_offset_find(group_t *g, const char *topic,
+                                   int32_t partition);
+samsa_err_t samsa_gc_offset_set(group_t *g, const char *topic,
+                                int32_t partition, int64_t offset,
+                                int32_t epoch, const char *metadata,
+                                int64_t commit_ts);
+void samsa_gc_offset_remove(group_t *g, offset_ent_t *o);
+void samsa_gc_offsets_clear(group_t *g);
+void samsa_gc_offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall);
 
 /* persist.c: the __consumer_offsets records. Without a log manager these
  * succeed doing nothing. */
-samsa_err_t persist_init(samsa_group_coordinator_t *gc, char *errbuf,
-                         size_t errlen);
-samsa_err_t persist_offsets(samsa_group_coordinator_t *gc, const group_t *g,
-                            const offset_ent_t *const *ents,
-                            const char *const *tomb_topics,
-                            const int32_t *tomb_parts, size_t nents,
-                            size_t ntombs);
-samsa_err_t persist_group(samsa_group_coordinator_t *gc, const group_t *g,
-                          bool tombstone);
-samsa_err_t persist_replay(samsa_group_coordinator_t *gc, char *errbuf,
-                           size_t errlen);
+samsa_err_t samsa_gc_persist_init(samsa_group_coordinator_t *gc, char *errbuf,
+                                  size_t errlen);
+samsa_err_t samsa_gc_persist_offsets(samsa_group_coordinator_t *gc,
+                                     const group_t *g,
+                                     const offset_ent_t *const *ents,
+                                     const char *const *tomb_topics,
+                                     const int32_t *tomb_parts, size_t nents,
+                                     size_t ntombs);
+samsa_err_t samsa_gc_persist_group(samsa_group_coordinator_t *gc,
+                                   const group_t *g, bool tombstone);
+samsa_err_t samsa_gc_persist_replay(samsa_group_coordinator_t *gc, char *errbuf,
+                                    size_t errlen);
 
 #endif /* SAMSA_GROUP_INT_H */

@@ -33,7 +33,7 @@ static void protos_free(gproto_t *p, size_t n)
     free(p);
 }
 
-void member_free(member_t *m)
+void samsa_gc_member_free(member_t *m)
 {
     if (!m) {
         return;
@@ -47,7 +47,7 @@ void member_free(member_t *m)
     free(m);
 }
 
-member_t *member_find(group_t *g, const char *id)
+member_t *samsa_gc_member_find(group_t *g, const char *id)
 {
     for (size_t i = 0; id && i < g->nmembers; i++) {
         if (strcmp(g->members[i]->id, id) == 0) {
@@ -57,7 +57,7 @@ member_t *member_find(group_t *g, const char *id)
     return NULL;
 }
 
-member_t *member_find_static(group_t *g, const char *instance_id)
+member_t *samsa_gc_member_find_static(group_t *g, const char *instance_id)
 {
     for (size_t i = 0; instance_id && i < g->nmembers; i++) {
         member_t *m = g->members[i];
@@ -144,7 +144,7 @@ static member_t *member_new(const char *id, const samsa_group_join_req_t *req)
     if (!m->id || !m->client_id || !m->client_host ||
         (req->group_instance_id && !m->instance_id) ||
         member_update(m, req) != SAMSA_OK) {
-        member_free(m);
+        samsa_gc_member_free(m);
         return NULL;
     }
     return m;
@@ -338,14 +338,14 @@ static void prepare_rebalance(samsa_group_coordinator_t *gc, group_t *g,
             m->assignment = NULL;
             m->assignment_len = 0;
             if (m->sync_cb) {
-                complete_sync(cl, m->sync_cb, m->sync_arg,
-                              SAMSA_ERR_REBALANCE_IN_PROGRESS, NULL, NULL, NULL,
-                              0);
+                samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg,
+                                       SAMSA_ERR_REBALANCE_IN_PROGRESS, NULL,
+                                       NULL, NULL, 0);
                 m->sync_cb = NULL;
             }
         }
     }
-    int64_t now = gc_mono_ms();
+    int64_t now = samsa_gc_mono_ms();
     int64_t rt = max_rebalance_timeout(g);
     if (g->state == GS_EMPTY) {
         int64_t delay = gc->opts.initial_rebalance_delay_ms;
@@ -357,8 +357,8 @@ static void prepare_rebalance(samsa_group_coordinator_t *gc, group_t *g,
         g->initial_join = false;
         g->join_deadline = now + rt;
     }
-    group_set_state(g, GS_PREPARING);
-    gc_wake(gc);
+    samsa_gc_group_set_state(g, GS_PREPARING);
+    samsa_gc_wake(gc);
 }
 
 static void maybe_prepare_rebalance(samsa_group_coordinator_t *gc, group_t *g,
@@ -411,10 +411,10 @@ static void respond_join(group_t *g, member_t *m, samsa_group_join_cb cb,
     fill_join_result(g, m, &r, metas);
     r.skip_assignment = skip_assignment;
     if (!metas && is_leader(g, m)) {
-        complete_join_err(cl, cb, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          m->id);
+        samsa_gc_complete_join_err(cl, cb, arg,
+                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, m->id);
     } else {
-        complete_join(cl, cb, arg, &r);
+        samsa_gc_complete_join(cl, cb, arg, &r);
     }
     free(metas);
 }
@@ -428,13 +428,14 @@ static void complete_join_phase(samsa_group_coordinator_t *gc, group_t *g,
         member_t *m = g->members[i];
         if (!m->join_cb) {
             if (m->sync_cb) { /* cannot happen: no sync while preparing */
-                complete_sync(cl, m->sync_cb, m->sync_arg,
-                              SAMSA_ERR_UNKNOWN_MEMBER_ID, NULL, NULL, NULL, 0);
+                samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg,
+                                       SAMSA_ERR_UNKNOWN_MEMBER_ID, NULL, NULL,
+                                       NULL, 0);
             }
             memmove(&g->members[i], &g->members[i + 1],
                     (g->nmembers - i - 1) * sizeof(*g->members));
             g->nmembers--;
-            member_free(m);
+            samsa_gc_member_free(m);
         }
     }
     g->join_deadline = 0;
@@ -443,23 +444,23 @@ static void complete_join_phase(samsa_group_coordinator_t *gc, group_t *g,
     if (g->nmembers == 0) {
         set_str(&g->protocol, NULL);
         set_str(&g->leader, NULL);
-        group_set_state(g, GS_EMPTY);
-        persist_group(gc, g, false);
+        samsa_gc_group_set_state(g, GS_EMPTY);
+        samsa_gc_persist_group(gc, g, false);
         return;
     }
-    if (!g->leader || !member_find(g, g->leader)) {
+    if (!g->leader || !samsa_gc_member_find(g, g->leader)) {
         set_str(&g->leader, g->members[0]->id);
     }
     set_str(&g->protocol, select_protocol(g));
-    group_set_state(g, GS_COMPLETING);
-    int64_t now = gc_mono_ms();
+    samsa_gc_group_set_state(g, GS_COMPLETING);
+    int64_t now = samsa_gc_mono_ms();
     for (size_t i = 0; i < g->nmembers; i++) {
         member_t *m = g->members[i];
         respond_join(g, m, m->join_cb, m->join_arg, false, cl);
         m->join_cb = NULL;
         m->hb_deadline = now + m->session_timeout_ms;
     }
-    gc_wake(gc);
+    samsa_gc_wake(gc);
 }
 
 static bool all_joined(const group_t *g)
@@ -475,13 +476,13 @@ static bool all_joined(const group_t *g)
     return true;
 }
 
-void group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
-                             clist_t *cl, bool timer)
+void samsa_gc_group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
+                                      clist_t *cl, bool timer)
 {
     if (g->state != GS_PREPARING) {
         return;
     }
-    int64_t now = gc_mono_ms();
+    int64_t now = samsa_gc_mono_ms();
     if (g->initial_join) {
         /* The initial delay never ends early; while new members keep
          * arriving it is extended, up to the rebalance timeout. */
@@ -496,7 +497,7 @@ void group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
             g->initial_remaining -= d;
             g->new_member_added = false;
             g->join_deadline = now + d;
-            gc_wake(gc);
+            samsa_gc_wake(gc);
             return;
         }
         complete_join_phase(gc, g, cl);
@@ -507,16 +508,17 @@ void group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
     }
 }
 
-void member_remove_and_update(samsa_group_coordinator_t *gc, group_t *g,
-                              member_t *m, clist_t *cl)
+void samsa_gc_member_remove_and_update(samsa_group_coordinator_t *gc,
+                                       group_t *g, member_t *m, clist_t *cl)
 {
     if (m->join_cb) {
-        complete_join_err(cl, m->join_cb, m->join_arg,
-                          SAMSA_ERR_UNKNOWN_MEMBER_ID, m->id);
+        samsa_gc_complete_join_err(cl, m->join_cb, m->join_arg,
+                                   SAMSA_ERR_UNKNOWN_MEMBER_ID, m->id);
     }
     if (m->sync_cb) {
-        complete_sync(cl, m->sync_cb, m->sync_arg, SAMSA_ERR_UNKNOWN_MEMBER_ID,
-                      NULL, NULL, NULL, 0);
+        samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg,
+                               SAMSA_ERR_UNKNOWN_MEMBER_ID, NULL, NULL, NULL,
+                               0);
     }
     for (size_t i = 0; i < g->nmembers; i++) {
         if (g->members[i] == m) {
@@ -529,12 +531,12 @@ void member_remove_and_update(samsa_group_coordinator_t *gc, group_t *g,
     if (is_leader(g, m)) {
         set_str(&g->leader, g->nmembers ? g->members[0]->id : NULL);
     }
-    member_free(m);
+    samsa_gc_member_free(m);
     if (g->state == GS_PREPARING) {
-        group_try_complete_join(gc, g, cl, false);
+        samsa_gc_group_try_complete_join(gc, g, cl, false);
     } else if (g->state == GS_STABLE || g->state == GS_COMPLETING) {
         prepare_rebalance(gc, g, cl);
-        group_try_complete_join(gc, g, cl, false);
+        samsa_gc_group_try_complete_join(gc, g, cl, false);
     }
 }
 
@@ -548,9 +550,9 @@ static void add_member_and_rebalance(samsa_group_coordinator_t *gc, group_t *g,
 {
     member_t *m = member_new(id, req);
     if (!m || group_add_member(g, m) != SAMSA_OK) {
-        member_free(m);
-        complete_join_err(cl, done, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          id);
+        samsa_gc_member_free(m);
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, id);
         return;
     }
     if (g->nmembers == 1) {
@@ -558,12 +560,12 @@ static void add_member_and_rebalance(samsa_group_coordinator_t *gc, group_t *g,
     }
     m->join_cb = done;
     m->join_arg = arg;
-    m->hb_deadline = gc_mono_ms() + m->session_timeout_ms;
+    m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
     if (g->state == GS_PREPARING && g->generation == 0) {
         g->new_member_added = true;
     }
     maybe_prepare_rebalance(gc, g, cl);
-    group_try_complete_join(gc, g, cl, false);
+    samsa_gc_group_try_complete_join(gc, g, cl, false);
 }
 
 /* A known member rejoins with (possibly) new protocols: wait for the join
@@ -575,18 +577,18 @@ static void update_member_and_rebalance(samsa_group_coordinator_t *gc,
                                         clist_t *cl)
 {
     if (member_update(m, req) != SAMSA_OK) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          m->id);
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, m->id);
         return;
     }
     if (m->join_cb) { /* a duplicate join replaces the older one */
-        complete_join_err(cl, m->join_cb, m->join_arg,
-                          SAMSA_ERR_REBALANCE_IN_PROGRESS, m->id);
+        samsa_gc_complete_join_err(cl, m->join_cb, m->join_arg,
+                                   SAMSA_ERR_REBALANCE_IN_PROGRESS, m->id);
     }
     m->join_cb = done;
     m->join_arg = arg;
     maybe_prepare_rebalance(gc, g, cl);
-    group_try_complete_join(gc, g, cl, false);
+    samsa_gc_group_try_complete_join(gc, g, cl, false);
 }
 
 /* KIP-345: a static member rejoins without its member id: it takes a new
@@ -600,18 +602,19 @@ static void replace_static_member(samsa_group_coordinator_t *gc, group_t *g,
 {
     char *nid = strdup(new_id);
     if (!nid) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          "");
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, "");
         return;
     }
     if (m->join_cb) {
-        complete_join_err(cl, m->join_cb, m->join_arg,
-                          SAMSA_ERR_FENCED_INSTANCE_ID, m->id);
+        samsa_gc_complete_join_err(cl, m->join_cb, m->join_arg,
+                                   SAMSA_ERR_FENCED_INSTANCE_ID, m->id);
         m->join_cb = NULL;
     }
     if (m->sync_cb) {
-        complete_sync(cl, m->sync_cb, m->sync_arg, SAMSA_ERR_FENCED_INSTANCE_ID,
-                      NULL, NULL, NULL, 0);
+        samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg,
+                               SAMSA_ERR_FENCED_INSTANCE_ID, NULL, NULL, NULL,
+                               0);
         m->sync_cb = NULL;
     }
     bool leader = is_leader(g, m);
@@ -622,11 +625,11 @@ static void replace_static_member(samsa_group_coordinator_t *gc, group_t *g,
     }
     set_str(&m->client_id, req->client_id ? req->client_id : "");
     set_str(&m->client_host, req->client_host ? req->client_host : "");
-    m->hb_deadline = gc_mono_ms() + req->session_timeout_ms;
+    m->hb_deadline = samsa_gc_mono_ms() + req->session_timeout_ms;
     if (g->state == GS_STABLE && protos_match(m, req)) {
         m->session_timeout_ms = req->session_timeout_ms;
         m->rebalance_timeout_ms = req->rebalance_timeout_ms;
-        persist_group(gc, g, false);
+        samsa_gc_persist_group(gc, g, false);
         /* KIP-814: the leader learns the members but keeps the current
          * assignment (skip_assignment). */
         respond_join(g, m, done, arg, leader, cl);
@@ -644,22 +647,23 @@ static void join_new_member(samsa_group_coordinator_t *gc, group_t *g,
                              : (req->client_id ? req->client_id : "");
     char *id = new_member_id(prefix);
     if (!id) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          "");
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, "");
         return;
     }
-    member_t *old = member_find_static(g, req->group_instance_id);
+    member_t *old = samsa_gc_member_find_static(g, req->group_instance_id);
     if (old) {
         replace_static_member(gc, g, old, id, req, done, arg, cl);
     } else if (!req->group_instance_id && req->api_version >= 4) {
         /* KIP-394: the client must come back with this id. */
         samsa_err_t err =
-            pending_add(g, id, gc_mono_ms() + req->session_timeout_ms);
-        complete_join_err(cl, done, arg,
-                          err == SAMSA_OK ? SAMSA_ERR_MEMBER_ID_REQUIRED
-                                          : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          id);
-        gc_wake(gc);
+            pending_add(g, id, samsa_gc_mono_ms() + req->session_timeout_ms);
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   err == SAMSA_OK
+                                       ? SAMSA_ERR_MEMBER_ID_REQUIRED
+                                       : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
+                                   id);
+        samsa_gc_wake(gc);
     } else {
         add_member_and_rebalance(gc, g, id, req, done, arg, cl);
     }
@@ -677,16 +681,16 @@ static void join_existing_member(samsa_group_coordinator_t *gc, group_t *g,
         add_member_and_rebalance(gc, g, req->member_id, req, done, arg, cl);
         return;
     }
-    member_t *s = member_find_static(g, req->group_instance_id);
+    member_t *s = samsa_gc_member_find_static(g, req->group_instance_id);
     if (s && strcmp(s->id, req->member_id) != 0) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_FENCED_INSTANCE_ID,
-                          req->member_id);
+        samsa_gc_complete_join_err(cl, done, arg, SAMSA_ERR_FENCED_INSTANCE_ID,
+                                   req->member_id);
         return;
     }
-    member_t *m = member_find(g, req->member_id);
+    member_t *m = samsa_gc_member_find(g, req->member_id);
     if (!m) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_UNKNOWN_MEMBER_ID,
-                          req->member_id);
+        samsa_gc_complete_join_err(cl, done, arg, SAMSA_ERR_UNKNOWN_MEMBER_ID,
+                                   req->member_id);
         return;
     }
     switch (g->state) {
@@ -705,13 +709,13 @@ static void join_existing_member(samsa_group_coordinator_t *gc, group_t *g,
         if (is_leader(g, m) || !protos_match(m, req)) {
             update_member_and_rebalance(gc, g, m, req, done, arg, cl);
         } else {
-            m->hb_deadline = gc_mono_ms() + m->session_timeout_ms;
+            m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
             respond_join(g, m, done, arg, false, cl);
         }
         break;
     default:
-        complete_join_err(cl, done, arg, SAMSA_ERR_UNKNOWN_MEMBER_ID,
-                          req->member_id);
+        samsa_gc_complete_join_err(cl, done, arg, SAMSA_ERR_UNKNOWN_MEMBER_ID,
+                                   req->member_id);
         break;
     }
 }
@@ -722,18 +726,19 @@ static void join_locked(samsa_group_coordinator_t *gc,
 {
     const char *mid = req->member_id ? req->member_id : "";
     if (gc->stopped) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                          mid);
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, mid);
         return;
     }
     if (!req->group_id || !req->group_id[0]) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_INVALID_GROUP_ID, mid);
+        samsa_gc_complete_join_err(cl, done, arg, SAMSA_ERR_INVALID_GROUP_ID,
+                                   mid);
         return;
     }
     if (req->session_timeout_ms < gc->opts.min_session_timeout_ms ||
         req->session_timeout_ms > gc->opts.max_session_timeout_ms) {
-        complete_join_err(cl, done, arg, SAMSA_ERR_INVALID_SESSION_TIMEOUT,
-                          mid);
+        samsa_gc_complete_join_err(cl, done, arg,
+                                   SAMSA_ERR_INVALID_SESSION_TIMEOUT, mid);
         return;
     }
     samsa_group_join_req_t r = *req;
@@ -742,22 +747,24 @@ static void join_locked(samsa_group_coordinator_t *gc,
         r.rebalance_timeout_ms = r.session_timeout_ms;
     }
     bool unknown = mid[0] == '\0';
-    group_t *g = group_find(gc, r.group_id);
+    group_t *g = samsa_gc_group_find(gc, r.group_id);
     bool created = false;
     if (!g) {
         if (!unknown) {
-            complete_join_err(cl, done, arg, SAMSA_ERR_UNKNOWN_MEMBER_ID, mid);
+            samsa_gc_complete_join_err(cl, done, arg,
+                                       SAMSA_ERR_UNKNOWN_MEMBER_ID, mid);
             return;
         }
-        if (!(g = group_create(gc, r.group_id))) {
-            complete_join_err(cl, done, arg,
-                              SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, mid);
+        if (!(g = samsa_gc_group_create(gc, r.group_id))) {
+            samsa_gc_complete_join_err(
+                cl, done, arg, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, mid);
             return;
         }
         created = true;
     }
-    const member_t *self = unknown ? member_find_static(g, r.group_instance_id)
-                                   : member_find(g, mid);
+    const member_t *self =
+        unknown ? samsa_gc_member_find_static(g, r.group_instance_id)
+                : samsa_gc_member_find(g, mid);
     samsa_err_t err = SAMSA_OK;
     if (!group_supports(g, &r, self)) {
         err = SAMSA_ERR_INCONSISTENT_GROUP_PROTOCOL;
@@ -767,9 +774,9 @@ static void join_locked(samsa_group_coordinator_t *gc,
     }
     if (err != SAMSA_OK) {
         if (created) {
-            group_remove(gc, g);
+            samsa_gc_group_remove(gc, g);
         }
-        complete_join_err(cl, done, arg, err, mid);
+        samsa_gc_complete_join_err(cl, done, arg, err, mid);
         return;
     }
     if (unknown) {
@@ -784,11 +791,11 @@ void samsa_group_join(samsa_group_coordinator_t *gc,
                       samsa_group_join_cb done, void *arg)
 {
     clist_t cl;
-    clist_init(&cl);
+    samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
     join_locked(gc, req, done, arg, &cl);
     pthread_mutex_unlock(&gc->lock);
-    clist_run(&cl);
+    samsa_gc_clist_run(&cl);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -801,11 +808,11 @@ static samsa_err_t validate_member(group_t *g, const char *member_id,
                                    const char *instance_id, int32_t gen,
                                    member_t **out)
 {
-    member_t *s = member_find_static(g, instance_id);
+    member_t *s = samsa_gc_member_find_static(g, instance_id);
     if (s && strcmp(s->id, member_id ? member_id : "") != 0) {
         return SAMSA_ERR_FENCED_INSTANCE_ID;
     }
-    member_t *m = member_find(g, member_id);
+    member_t *m = samsa_gc_member_find(g, member_id);
     if (!m) {
         return SAMSA_ERR_UNKNOWN_MEMBER_ID;
     }
@@ -836,14 +843,14 @@ static void leader_sync(samsa_group_coordinator_t *gc, group_t *g,
             }
         }
     }
-    group_set_state(g, GS_STABLE);
-    persist_group(gc, g, false);
+    samsa_gc_group_set_state(g, GS_STABLE);
+    samsa_gc_persist_group(gc, g, false);
     for (size_t i = 0; i < g->nmembers; i++) {
         member_t *m = g->members[i];
         if (m->sync_cb) {
-            complete_sync(cl, m->sync_cb, m->sync_arg, SAMSA_OK,
-                          g->protocol_type, g->protocol, m->assignment,
-                          m->assignment_len);
+            samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg, SAMSA_OK,
+                                   g->protocol_type, g->protocol, m->assignment,
+                                   m->assignment_len);
             m->sync_cb = NULL;
         }
     }
@@ -853,7 +860,7 @@ static void sync_locked(samsa_group_coordinator_t *gc,
                         const samsa_group_sync_req_t *req,
                         samsa_group_sync_cb done, void *arg, clist_t *cl)
 {
-    group_t *g = gc->stopped ? NULL : group_find(gc, req->group_id);
+    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, req->group_id);
     member_t *m = NULL;
     samsa_err_t err = SAMSA_OK;
     if (gc->stopped) {
@@ -878,19 +885,20 @@ static void sync_locked(samsa_group_coordinator_t *gc,
         err = SAMSA_ERR_REBALANCE_IN_PROGRESS;
     }
     if (err != SAMSA_OK) {
-        complete_sync(cl, done, arg, err, NULL, NULL, NULL, 0);
+        samsa_gc_complete_sync(cl, done, arg, err, NULL, NULL, NULL, 0);
         return;
     }
-    m->hb_deadline = gc_mono_ms() + m->session_timeout_ms;
+    m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
     if (g->state == GS_STABLE) {
-        complete_sync(cl, done, arg, SAMSA_OK, g->protocol_type, g->protocol,
-                      m->assignment, m->assignment_len);
+        samsa_gc_complete_sync(cl, done, arg, SAMSA_OK, g->protocol_type,
+                               g->protocol, m->assignment, m->assignment_len);
         return;
     }
     /* CompletingRebalance: park until the leader's assignment arrives. */
     if (m->sync_cb) {
-        complete_sync(cl, m->sync_cb, m->sync_arg,
-                      SAMSA_ERR_REBALANCE_IN_PROGRESS, NULL, NULL, NULL, 0);
+        samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg,
+                               SAMSA_ERR_REBALANCE_IN_PROGRESS, NULL, NULL,
+                               NULL, 0);
     }
     m->sync_cb = done;
     m->sync_arg = arg;
@@ -904,11 +912,11 @@ void samsa_group_sync(samsa_group_coordinator_t *gc,
                       samsa_group_sync_cb done, void *arg)
 {
     clist_t cl;
-    clist_init(&cl);
+    samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
     sync_locked(gc, req, done, arg, &cl);
     pthread_mutex_unlock(&gc->lock);
-    clist_run(&cl);
+    samsa_gc_clist_run(&cl);
 }
 
 samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
@@ -918,7 +926,7 @@ samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
 {
     pthread_mutex_lock(&gc->lock);
     samsa_err_t err = SAMSA_OK;
-    group_t *g = gc->stopped ? NULL : group_find(gc, group_id);
+    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, group_id);
     member_t *m = NULL;
     if (gc->stopped) {
         err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
@@ -929,7 +937,7 @@ samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
             validate_member(g, member_id, group_instance_id, generation_id, &m);
     }
     if (err == SAMSA_OK) {
-        m->hb_deadline = gc_mono_ms() + m->session_timeout_ms;
+        m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
         if (g->state == GS_PREPARING) {
             err = SAMSA_ERR_REBALANCE_IN_PROGRESS;
         }
@@ -938,8 +946,8 @@ samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
     return err;
 }
 
-samsa_err_t group_validate_commit(group_t *g, const char *member_id,
-                                  const char *instance_id, int32_t gen)
+samsa_err_t samsa_gc_group_validate_commit(group_t *g, const char *member_id,
+                                           const char *instance_id, int32_t gen)
 {
     member_t *m = NULL;
     samsa_err_t err = validate_member(g, member_id, instance_id, gen, &m);
@@ -947,7 +955,7 @@ samsa_err_t group_validate_commit(group_t *g, const char *member_id,
         err = SAMSA_ERR_REBALANCE_IN_PROGRESS;
     }
     if (err == SAMSA_OK) {
-        m->hb_deadline = gc_mono_ms() + m->session_timeout_ms;
+        m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
     }
     return err;
 }
@@ -962,7 +970,7 @@ static samsa_err_t leave_one(samsa_group_coordinator_t *gc, group_t *g,
     const char *mid = lm->member_id ? lm->member_id : "";
     member_t *m;
     if (lm->group_instance_id) {
-        m = member_find_static(g, lm->group_instance_id);
+        m = samsa_gc_member_find_static(g, lm->group_instance_id);
         if (!m) {
             return SAMSA_ERR_UNKNOWN_MEMBER_ID;
         }
@@ -973,14 +981,14 @@ static samsa_err_t leave_one(samsa_group_coordinator_t *gc, group_t *g,
         ssize_t pi = pending_index(g, mid);
         if (pi >= 0) {
             pending_remove(g, (size_t)pi);
-            group_try_complete_join(gc, g, cl, false);
+            samsa_gc_group_try_complete_join(gc, g, cl, false);
             return SAMSA_OK;
         }
-        if (!(m = member_find(g, mid))) {
+        if (!(m = samsa_gc_member_find(g, mid))) {
             return SAMSA_ERR_UNKNOWN_MEMBER_ID;
         }
     }
-    member_remove_and_update(gc, g, m, cl);
+    samsa_gc_member_remove_and_update(gc, g, m, cl);
     return SAMSA_OK;
 }
 
@@ -989,10 +997,10 @@ samsa_err_t samsa_group_leave(samsa_group_coordinator_t *gc,
                               samsa_group_leave_member_t *members, size_t count)
 {
     clist_t cl;
-    clist_init(&cl);
+    samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
     samsa_err_t top = SAMSA_OK;
-    group_t *g = gc->stopped ? NULL : group_find(gc, group_id);
+    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, group_id);
     if (gc->stopped) {
         top = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
@@ -1002,7 +1010,7 @@ samsa_err_t samsa_group_leave(samsa_group_coordinator_t *gc,
                                            : SAMSA_ERR_UNKNOWN_MEMBER_ID;
     }
     pthread_mutex_unlock(&gc->lock);
-    clist_run(&cl);
+    samsa_gc_clist_run(&cl);
     return top;
 }
 
@@ -1010,13 +1018,13 @@ samsa_err_t samsa_group_leave(samsa_group_coordinator_t *gc,
 /* Timers                                                                 */
 /* ---------------------------------------------------------------------- */
 
-void group_tick(samsa_group_coordinator_t *gc, group_t *g, int64_t now,
-                clist_t *cl, int64_t *next)
+void samsa_gc_group_tick(samsa_group_coordinator_t *gc, group_t *g, int64_t now,
+                         clist_t *cl, int64_t *next)
 {
     for (size_t i = g->npending; i-- > 0;) {
         if (now >= g->pending[i].deadline) {
             pending_remove(g, i);
-            group_try_complete_join(gc, g, cl, false);
+            samsa_gc_group_try_complete_join(gc, g, cl, false);
         } else if (g->pending[i].deadline < *next) {
             *next = g->pending[i].deadline;
         }
@@ -1030,14 +1038,14 @@ void group_tick(samsa_group_coordinator_t *gc, group_t *g, int64_t now,
             continue; /* parked members are alive (Kafka's keep-alive) */
         }
         if (now >= m->hb_deadline) {
-            member_remove_and_update(gc, g, m, cl);
+            samsa_gc_member_remove_and_update(gc, g, m, cl);
         } else if (m->hb_deadline < *next) {
             *next = m->hb_deadline;
         }
     }
     if (g->state == GS_PREPARING) {
         if (now >= g->join_deadline) {
-            group_try_complete_join(gc, g, cl, true);
+            samsa_gc_group_try_complete_join(gc, g, cl, true);
         }
         if (g->state == GS_PREPARING && g->join_deadline < *next) {
             *next = g->join_deadline;

@@ -27,7 +27,8 @@ static bool tp_eq(const samsa_hmap_entry_t *e, const void *key)
     return o->partition == k->partition && strcmp(o->topic, k->topic) == 0;
 }
 
-offset_ent_t *offset_find(group_t *g, const char *topic, int32_t partition)
+offset_ent_t *samsa_gc_offset_find(group_t *g, const char *topic,
+                                   int32_t partition)
 {
     tp_key_t k = {topic, partition};
     return (offset_ent_t *)samsa_hmap_find(
@@ -41,15 +42,16 @@ static void offset_free(offset_ent_t *o)
     free(o);
 }
 
-samsa_err_t offset_set(group_t *g, const char *topic, int32_t partition,
-                       int64_t offset, int32_t epoch, const char *metadata,
-                       int64_t commit_ts)
+samsa_err_t samsa_gc_offset_set(group_t *g, const char *topic,
+                                int32_t partition, int64_t offset,
+                                int32_t epoch, const char *metadata,
+                                int64_t commit_ts)
 {
     char *md = strdup(metadata ? metadata : "");
     if (!md) {
         return SAMSA_ERR_NOMEM;
     }
-    offset_ent_t *o = offset_find(g, topic, partition);
+    offset_ent_t *o = samsa_gc_offset_find(g, topic, partition);
     if (!o) {
         o = calloc(1, sizeof(*o));
         if (!o || !(o->topic = strdup(topic))) {
@@ -73,13 +75,13 @@ samsa_err_t offset_set(group_t *g, const char *topic, int32_t partition,
     return SAMSA_OK;
 }
 
-void offset_remove(group_t *g, offset_ent_t *o)
+void samsa_gc_offset_remove(group_t *g, offset_ent_t *o)
 {
     samsa_hmap_remove(&g->offsets, &o->e);
     offset_free(o);
 }
 
-void offsets_clear(group_t *g)
+void samsa_gc_offsets_clear(group_t *g)
 {
     size_t i;
     samsa_hmap_entry_t *e = samsa_hmap_first(&g->offsets, &i);
@@ -121,20 +123,20 @@ static samsa_err_t commit_validate(samsa_group_coordinator_t *gc,
     if (!req->group_id || !req->group_id[0]) {
         return SAMSA_ERR_INVALID_GROUP_ID;
     }
-    group_t *g = group_find(gc, req->group_id);
+    group_t *g = samsa_gc_group_find(gc, req->group_id);
     if (!g) {
         /* Only a group outside group management (generation < 0) may
          * create the group by committing. */
         if (req->generation_id >= 0) {
             return SAMSA_ERR_ILLEGAL_GENERATION;
         }
-        *gp = group_create(gc, req->group_id);
+        *gp = samsa_gc_group_create(gc, req->group_id);
         return *gp ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     *gp = g;
     if (req->generation_id >= 0 || mid[0] || req->group_instance_id) {
-        return group_validate_commit(g, mid, req->group_instance_id,
-                                     req->generation_id);
+        return samsa_gc_group_validate_commit(g, mid, req->group_instance_id,
+                                              req->generation_id);
     }
     /* A "simple" commit is only for groups without members. */
     return g->nmembers == 0 ? SAMSA_OK : SAMSA_ERR_UNKNOWN_MEMBER_ID;
@@ -157,7 +159,7 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
         err = ents && ptrs ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     int64_t ts =
-        req->commit_timestamp >= 0 ? req->commit_timestamp : gc_wall_ms();
+        req->commit_timestamp >= 0 ? req->commit_timestamp : samsa_gc_wall_ms();
     for (size_t i = 0; i < count; i++) {
         samsa_offset_commit_part_t *p = &parts[i];
         p->error = err;
@@ -180,8 +182,8 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
         n++;
     }
     if (err == SAMSA_OK && n > 0) {
-        samsa_err_t perr =
-            commit_error(persist_offsets(gc, g, ptrs, NULL, NULL, n, 0));
+        samsa_err_t perr = commit_error(
+            samsa_gc_persist_offsets(gc, g, ptrs, NULL, NULL, n, 0));
         for (size_t i = 0; i < count; i++) {
             samsa_offset_commit_part_t *p = &parts[i];
             if (p->error != SAMSA_OK) {
@@ -189,9 +191,9 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
             }
             p->error = perr != SAMSA_OK
                            ? perr
-                           : commit_error(offset_set(g, p->topic, p->partition,
-                                                     p->offset, p->leader_epoch,
-                                                     p->metadata, ts));
+                           : commit_error(samsa_gc_offset_set(
+                                 g, p->topic, p->partition, p->offset,
+                                 p->leader_epoch, p->metadata, ts));
         }
     }
     pthread_mutex_unlock(&gc->lock);
@@ -239,7 +241,8 @@ static samsa_err_t fetch_locked(group_t *g, const samsa_group_tp_t *tps,
     if (tps) {
         for (size_t i = 0; i < count; i++) {
             const offset_ent_t *o =
-                g ? offset_find(g, tps[i].topic, tps[i].partition) : NULL;
+                g ? samsa_gc_offset_find(g, tps[i].topic, tps[i].partition)
+                  : NULL;
             out->count++;
             if (fill_offset(&out->items[i], tps[i].topic, tps[i].partition,
                             o) != SAMSA_OK) {
@@ -271,7 +274,7 @@ samsa_err_t samsa_group_offset_fetch(samsa_group_coordinator_t *gc,
     pthread_mutex_lock(&gc->lock);
     samsa_err_t err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     if (!gc->stopped) {
-        err = fetch_locked(group_find(gc, group_id), tps, count, out);
+        err = fetch_locked(samsa_gc_group_find(gc, group_id), tps, count, out);
     }
     pthread_mutex_unlock(&gc->lock);
     if (err != SAMSA_OK) {
@@ -300,7 +303,7 @@ samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc, const char *group_id,
     samsa_err_t err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     group_t *g = NULL;
     if (!gc->stopped) {
-        g = group_find(gc, group_id);
+        g = samsa_gc_group_find(gc, group_id);
         err = g ? fetch_locked(g, NULL, 0, out) : SAMSA_ERR_GROUP_ID_NOT_FOUND;
     }
     pthread_mutex_unlock(&gc->lock);
@@ -344,11 +347,11 @@ static samsa_err_t delete_offsets(samsa_group_coordinator_t *gc, group_t *g,
         parts[i] = dels[i]->partition;
     }
     if (err == SAMSA_OK) {
-        err = persist_offsets(gc, g, NULL, topics, parts, 0, n);
+        err = samsa_gc_persist_offsets(gc, g, NULL, topics, parts, 0, n);
     }
     if (err == SAMSA_OK) {
         for (size_t i = 0; i < n; i++) {
-            offset_remove(g, dels[i]);
+            samsa_gc_offset_remove(g, dels[i]);
         }
     }
     free(topics);
@@ -394,7 +397,7 @@ samsa_err_t samsa_group_offset_delete(samsa_group_coordinator_t *gc,
 {
     pthread_mutex_lock(&gc->lock);
     samsa_err_t err = SAMSA_OK;
-    group_t *g = gc->stopped ? NULL : group_find(gc, group_id);
+    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, group_id);
     if (gc->stopped) {
         err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     } else if (!g) {
@@ -417,7 +420,8 @@ samsa_err_t samsa_group_offset_delete(samsa_group_coordinator_t *gc,
             tps[i].error = SAMSA_ERR_GROUP_SUBSCRIBED_TO_TOPIC;
             continue;
         }
-        offset_ent_t *o = offset_find(g, tps[i].topic, tps[i].partition);
+        offset_ent_t *o =
+            samsa_gc_offset_find(g, tps[i].topic, tps[i].partition);
         bool dup = false;
         for (size_t k = 0; o && k < n; k++) {
             dup = dup || dels[k] == o;
@@ -455,10 +459,10 @@ static samsa_err_t group_delete_locked(samsa_group_coordinator_t *gc,
     samsa_err_t err = delete_offsets(gc, g, dels, k);
     free(dels);
     if (err == SAMSA_OK) {
-        err = persist_group(gc, g, true);
+        err = samsa_gc_persist_group(gc, g, true);
     }
     if (err == SAMSA_OK) {
-        group_remove(gc, g);
+        samsa_gc_group_remove(gc, g);
     }
     return commit_error(err);
 }
@@ -473,7 +477,7 @@ samsa_err_t samsa_group_delete(samsa_group_coordinator_t *gc,
         err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     } else if (!group_id || !group_id[0]) {
         err = SAMSA_ERR_INVALID_GROUP_ID;
-    } else if (!(g = group_find(gc, group_id))) {
+    } else if (!(g = samsa_gc_group_find(gc, group_id))) {
         err = SAMSA_ERR_GROUP_ID_NOT_FOUND;
     } else if (g->state != GS_EMPTY || g->nmembers > 0) {
         err = SAMSA_ERR_NON_EMPTY_GROUP;
@@ -493,7 +497,7 @@ samsa_err_t samsa_group_delete(samsa_group_coordinator_t *gc,
  * change only; counting from the commit too keeps fresh simple commits of
  * groups that never had members). A group left with no offsets and no
  * pending members disappears, as in Kafka. */
-void offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall)
+void samsa_gc_offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall)
 {
     size_t gi;
     samsa_hmap_entry_t *ge = samsa_hmap_first(&gc->groups, &gi);
@@ -521,8 +525,8 @@ void offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall)
         samsa_err_t err = delete_offsets(gc, g, dels, k);
         free(dels);
         if (err == SAMSA_OK && g->offsets.count == 0 && g->npending == 0) {
-            if (persist_group(gc, g, true) == SAMSA_OK) {
-                group_remove(gc, g);
+            if (samsa_gc_persist_group(gc, g, true) == SAMSA_OK) {
+                samsa_gc_group_remove(gc, g);
             }
         }
     }

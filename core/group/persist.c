@@ -195,11 +195,12 @@ static void offset_key(wbuf_t *k, const char *group, const char *topic,
     wb_i32(k, partition);
 }
 
-samsa_err_t persist_offsets(samsa_group_coordinator_t *gc, const group_t *g,
-                            const offset_ent_t *const *ents,
-                            const char *const *tomb_topics,
-                            const int32_t *tomb_parts, size_t nents,
-                            size_t ntombs)
+samsa_err_t samsa_gc_persist_offsets(samsa_group_coordinator_t *gc,
+                                     const group_t *g,
+                                     const offset_ent_t *const *ents,
+                                     const char *const *tomb_topics,
+                                     const int32_t *tomb_parts, size_t nents,
+                                     size_t ntombs)
 {
     if (!gc->otopic || nents + ntombs == 0) {
         return SAMSA_OK;
@@ -207,7 +208,7 @@ samsa_err_t persist_offsets(samsa_group_coordinator_t *gc, const group_t *g,
     samsa_batch_builder_t bb;
     samsa_batch_builder_init(&bb);
     wbuf_t k = {0}, v = {0};
-    int64_t now = gc_wall_ms();
+    int64_t now = samsa_gc_wall_ms();
     samsa_err_t err = SAMSA_OK;
     for (size_t i = 0; err == SAMSA_OK && i < nents; i++) {
         const offset_ent_t *o = ents[i];
@@ -238,8 +239,8 @@ samsa_err_t persist_offsets(samsa_group_coordinator_t *gc, const group_t *g,
     return err;
 }
 
-samsa_err_t persist_group(samsa_group_coordinator_t *gc, const group_t *g,
-                          bool tombstone)
+samsa_err_t samsa_gc_persist_group(samsa_group_coordinator_t *gc,
+                                   const group_t *g, bool tombstone)
 {
     if (!gc->otopic) {
         return SAMSA_OK;
@@ -261,8 +262,8 @@ samsa_err_t persist_group(samsa_group_coordinator_t *gc, const group_t *g,
     samsa_batch_builder_init(&bb);
     samsa_err_t err = k.oom || v.oom ? SAMSA_ERR_NOMEM : SAMSA_OK;
     if (err == SAMSA_OK) {
-        err = samsa_batch_builder_add(&bb, gc_wall_ms(), k.p, (int32_t)k.len,
-                                      tombstone ? NULL : v.p,
+        err = samsa_batch_builder_add(&bb, samsa_gc_wall_ms(), k.p,
+                                      (int32_t)k.len, tombstone ? NULL : v.p,
                                       tombstone ? -1 : (int32_t)v.len, NULL, 0);
     }
     if (err == SAMSA_OK) {
@@ -278,8 +279,8 @@ samsa_err_t persist_group(samsa_group_coordinator_t *gc, const group_t *g,
 /* Start: create the topic                                                */
 /* ---------------------------------------------------------------------- */
 
-samsa_err_t persist_init(samsa_group_coordinator_t *gc, char *errbuf,
-                         size_t errlen)
+samsa_err_t samsa_gc_persist_init(samsa_group_coordinator_t *gc, char *errbuf,
+                                  size_t errlen)
 {
     samsa_logmgr_t *mgr = gc->opts.logmgr;
     if (!mgr) {
@@ -321,8 +322,8 @@ samsa_err_t persist_init(samsa_group_coordinator_t *gc, char *errbuf,
 
 static group_t *replay_group(samsa_group_coordinator_t *gc, const char *id)
 {
-    group_t *g = group_find(gc, id);
-    return g ? g : group_create(gc, id);
+    group_t *g = samsa_gc_group_find(gc, id);
+    return g ? g : samsa_gc_group_create(gc, id);
 }
 
 static samsa_err_t replay_offset(samsa_group_coordinator_t *gc, rbuf_t *k,
@@ -334,11 +335,11 @@ static samsa_err_t replay_offset(samsa_group_coordinator_t *gc, rbuf_t *k,
     if (k->bad || !group || !topic) {
         goto out; /* not ours to understand: skip */
     }
-    group_t *g = group_find(gc, group);
+    group_t *g = samsa_gc_group_find(gc, group);
     if (!rec->value) {
-        offset_ent_t *o = g ? offset_find(g, topic, partition) : NULL;
+        offset_ent_t *o = g ? samsa_gc_offset_find(g, topic, partition) : NULL;
         if (o) {
-            offset_remove(g, o);
+            samsa_gc_offset_remove(g, o);
         }
         goto out;
     }
@@ -349,7 +350,7 @@ static samsa_err_t replay_offset(samsa_group_coordinator_t *gc, rbuf_t *k,
     char *md = rb_str(&v);
     int64_t ts = rb_i64(&v);
     if (!v.bad && ver >= 1 && ver <= 3 && (g = replay_group(gc, group))) {
-        err = offset_set(g, topic, partition, offset, epoch, md, ts);
+        err = samsa_gc_offset_set(g, topic, partition, offset, epoch, md, ts);
     }
     free(md);
 out:
@@ -366,10 +367,10 @@ static void replay_group_record(samsa_group_coordinator_t *gc, rbuf_t *k,
         free(id);
         return;
     }
-    group_t *g = group_find(gc, id);
+    group_t *g = samsa_gc_group_find(gc, id);
     if (!rec->value) {
         if (g) {
-            group_remove(gc, g);
+            samsa_gc_group_remove(gc, g);
         }
         free(id);
         return;
@@ -387,7 +388,7 @@ static void replay_group_record(samsa_group_coordinator_t *gc, rbuf_t *k,
         g->generation = gen;
         /* Members are gone after a restart: the group is Empty from now,
          * or from when it really became empty. */
-        g->state_ts = was_empty ? ts : gc_wall_ms();
+        g->state_ts = was_empty ? ts : samsa_gc_wall_ms();
     }
     free(ptype);
     free(id);
@@ -498,8 +499,8 @@ static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
     return SAMSA_OK;
 }
 
-samsa_err_t persist_replay(samsa_group_coordinator_t *gc, char *errbuf,
-                           size_t errlen)
+samsa_err_t samsa_gc_persist_replay(samsa_group_coordinator_t *gc, char *errbuf,
+                                    size_t errlen)
 {
     if (!gc->otopic) {
         return SAMSA_OK;

@@ -63,7 +63,7 @@ static samsa_err_t replay_buffer(samsa_producer_state_t *st, const uint8_t *p,
              * back-dated producer would lose its state on every restart.
              * Count the replay as activity instead; at worst a producer
              * is kept one expiration period longer. */
-            samsa_err_t err = producer_apply(st, &h, now);
+            samsa_err_t err = samsa_ps_producer_apply(st, &h, now);
             if (err != SAMSA_OK) {
                 return err;
             }
@@ -132,7 +132,7 @@ samsa_err_t samsa_producer_rebuild(samsa_producer_state_t *st,
             /* The log moved on without us (lost, truncated, or too much
              * was written after it to replay): entries would be stale. */
             pthread_mutex_lock(&st->lock);
-            producer_clear_locked(st);
+            samsa_ps_producer_clear_locked(st);
             pthread_mutex_unlock(&st->lock);
         }
         if (err != SAMSA_ERR_NOT_FOUND) {

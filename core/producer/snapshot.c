@@ -162,10 +162,11 @@ static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
         int64_t pid = (int64_t)samsa_be64(p);
         uint8_t nb = p[18];
         if (pid < 0 || nb > SAMSA_PRODUCER_BATCHES_RETAINED ||
-            end - p < ENTRY_SIZE + nb * BATCH_SIZE || producer_find(st, pid)) {
+            end - p < ENTRY_SIZE + nb * BATCH_SIZE ||
+            samsa_ps_producer_find(st, pid)) {
             return SAMSA_ERR_CORRUPT_MESSAGE;
         }
-        producer_entry_t *e = producer_upsert(st, pid);
+        producer_entry_t *e = samsa_ps_producer_upsert(st, pid);
         if (!e) {
             return SAMSA_ERR_NOMEM;
         }
@@ -206,7 +207,7 @@ samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
     pthread_mutex_lock(&st->lock);
     err = decode_entries(st, buf + HEAD_SIZE, buf + body, count);
     if (err != SAMSA_OK) {
-        producer_clear_locked(st);
+        samsa_ps_producer_clear_locked(st);
     }
     pthread_mutex_unlock(&st->lock);
     free(buf);

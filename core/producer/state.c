@@ -30,7 +30,7 @@ samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
     return SAMSA_OK;
 }
 
-void producer_clear_locked(samsa_producer_state_t *st)
+void samsa_ps_producer_clear_locked(samsa_producer_state_t *st)
 {
     for (size_t i = 0; i < st->bucket_count; i++) {
         producer_entry_t *e = st->buckets[i];
@@ -49,7 +49,7 @@ void samsa_producer_state_free(samsa_producer_state_t *st)
     if (!st) {
         return;
     }
-    producer_clear_locked(st);
+    samsa_ps_producer_clear_locked(st);
     free(st->buckets);
     pthread_mutex_destroy(&st->lock);
     free(st);
@@ -66,7 +66,8 @@ static size_t bucket_of(const samsa_producer_state_t *st, int64_t pid)
     return (size_t)(h >> 32) & (st->bucket_count - 1);
 }
 
-producer_entry_t *producer_find(samsa_producer_state_t *st, int64_t pid)
+producer_entry_t *samsa_ps_producer_find(samsa_producer_state_t *st,
+                                         int64_t pid)
 {
     for (producer_entry_t *e = st->buckets[bucket_of(st, pid)]; e;
          e = e->next) {
@@ -101,9 +102,10 @@ static void grow(samsa_producer_state_t *st)
     free(old);
 }
 
-producer_entry_t *producer_upsert(samsa_producer_state_t *st, int64_t pid)
+producer_entry_t *samsa_ps_producer_upsert(samsa_producer_state_t *st,
+                                           int64_t pid)
 {
-    producer_entry_t *e = producer_find(st, pid);
+    producer_entry_t *e = samsa_ps_producer_find(st, pid);
     if (e) {
         return e;
     }
@@ -123,7 +125,8 @@ producer_entry_t *producer_upsert(samsa_producer_state_t *st, int64_t pid)
     return e;
 }
 
-size_t producer_expire_locked(samsa_producer_state_t *st, int64_t now_ms)
+size_t samsa_ps_producer_expire_locked(samsa_producer_state_t *st,
+                                       int64_t now_ms)
 {
     size_t removed = 0;
     for (size_t i = 0; i < st->bucket_count; i++) {
@@ -144,10 +147,11 @@ size_t producer_expire_locked(samsa_producer_state_t *st, int64_t now_ms)
     return removed;
 }
 
-samsa_err_t producer_apply(samsa_producer_state_t *st,
-                           const samsa_batch_hdr_t *h, int64_t active_ms)
+samsa_err_t samsa_ps_producer_apply(samsa_producer_state_t *st,
+                                    const samsa_batch_hdr_t *h,
+                                    int64_t active_ms)
 {
-    producer_entry_t *e = producer_upsert(st, h->producer_id);
+    producer_entry_t *e = samsa_ps_producer_upsert(st, h->producer_id);
     if (!e) {
         return SAMSA_ERR_NOMEM;
     }
@@ -191,7 +195,7 @@ static samsa_err_t check_batch(samsa_producer_state_t *st,
     if (h->base_sequence < 0 || h->producer_epoch < 0) {
         return SAMSA_ERR_INVALID_RECORD; /* Kafka's LogValidator */
     }
-    producer_entry_t *e = producer_find(st, h->producer_id);
+    producer_entry_t *e = samsa_ps_producer_find(st, h->producer_id);
     if (!e) {
         /* Unknown here (first write, expired, or state lost with the log
          * tail): since Kafka 2.5 any sequence is accepted. */
@@ -269,14 +273,14 @@ samsa_err_t samsa_producer_record(samsa_producer_state_t *st,
             break;
         }
         if (h.producer_id >= 0 && !(h.attributes & SAMSA_BATCH_ATTR_CONTROL)) {
-            err = producer_apply(st, &h, now_ms);
+            err = samsa_ps_producer_apply(st, &h, now_ms);
         }
         at += samsa_batch_size(&h);
     }
     int64_t every = st->expiration_ms < SWEEP_INTERVAL_MS ? st->expiration_ms
                                                           : SWEEP_INTERVAL_MS;
     if (now_ms - st->last_sweep_ms >= every) {
-        producer_expire_locked(st, now_ms);
+        samsa_ps_producer_expire_locked(st, now_ms);
     }
     pthread_mutex_unlock(&st->lock);
     return err;
@@ -285,7 +289,7 @@ samsa_err_t samsa_producer_record(samsa_producer_state_t *st,
 size_t samsa_producer_expire(samsa_producer_state_t *st, int64_t now_ms)
 {
     pthread_mutex_lock(&st->lock);
-    size_t n = producer_expire_locked(st, now_ms);
+    size_t n = samsa_ps_producer_expire_locked(st, now_ms);
     pthread_mutex_unlock(&st->lock);
     return n;
 }
@@ -302,7 +306,7 @@ bool samsa_producer_lookup(samsa_producer_state_t *st, int64_t producer_id,
                            int16_t *epoch, samsa_producer_batch_t *last)
 {
     pthread_mutex_lock(&st->lock);
-    producer_entry_t *e = producer_find(st, producer_id);
+    producer_entry_t *e = samsa_ps_producer_find(st, producer_id);
     if (e) {
         *epoch = e->epoch;
         if (e->batch_count) {

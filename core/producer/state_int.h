@@ -30,14 +30,18 @@ struct samsa_producer_state {
 };
 
 /* The following expect st->lock held. */
-producer_entry_t *producer_find(samsa_producer_state_t *st, int64_t pid);
+producer_entry_t *samsa_ps_producer_find(samsa_producer_state_t *st,
+                                         int64_t pid);
 /* Find or add; NULL when out of memory. */
-producer_entry_t *producer_upsert(samsa_producer_state_t *st, int64_t pid);
+producer_entry_t *samsa_ps_producer_upsert(samsa_producer_state_t *st,
+                                           int64_t pid);
 /* Make @p h (offsets assigned) the newest batch of its producer. */
-samsa_err_t producer_apply(samsa_producer_state_t *st,
-                           const samsa_batch_hdr_t *h, int64_t active_ms);
-size_t producer_expire_locked(samsa_producer_state_t *st, int64_t now_ms);
-void producer_clear_locked(samsa_producer_state_t *st);
+samsa_err_t samsa_ps_producer_apply(samsa_producer_state_t *st,
+                                    const samsa_batch_hdr_t *h,
+                                    int64_t active_ms);
+size_t samsa_ps_producer_expire_locked(samsa_producer_state_t *st,
+                                       int64_t now_ms);
+void samsa_ps_producer_clear_locked(samsa_producer_state_t *st);
 
 /* Sequence arithmetic of Kafka's DefaultRecordBatch: sequences wrap from
  * INT32_MAX to 0. */
