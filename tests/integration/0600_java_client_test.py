@@ -8,7 +8,8 @@ synchronously; a second consumer joins and the group rebalances (both get
 partitions); admin describeConsumerGroups and listConsumerGroupOffsets
 show the group and its commit. Here: the stored batches carry a producer
 id (idempotent), and Samsa's own hash partitioner puts every key on the
-partition the Java client chose."""
+partition the Java client chose. SamsaJavaExtras.java adds every codec, a
+cooperative-sticky group and more admin calls."""
 import glob
 import json
 import os
@@ -102,3 +103,18 @@ def test_java_admin_idempotent_producer_group_rebalance_offsets(broker, java_cla
         where.setdefault(r["key"], set()).add(r["partition"])
     for key, part in java_part.items():
         assert where[key] == {part}, (key, part, where[key])
+
+
+def test_java_compression_cooperative_group_and_topic_admin(broker, java_classpath):
+    # SamsaJavaExtras.java: none/gzip/snappy/lz4/zstd through a default
+    # (idempotent) producer and an assigned consumer; a cooperative-sticky
+    # group; describeCluster, listTopics, createPartitions,
+    # incrementalAlterConfigs, deleteRecords, list/deleteConsumerGroups,
+    # deleteTopics.
+    out = subprocess.run(
+        ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+         "-cp", java_classpath, os.path.join(JAVA_DIR, "SamsaJavaExtras.java"),
+         broker.bootstrap, "jx"],
+        capture_output=True, text=True, timeout=90)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines()[-1] == "ok", out.stdout + out.stderr

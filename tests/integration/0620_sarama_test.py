@@ -2,8 +2,9 @@
 ClusterAdmin creates a 3-partition topic, a SyncProducer with acks=all
 sends 1000 keyed messages (offsets checked), a consumer group with the range
 assignor reads them all and commits synchronously, and the admin's
-ListConsumerGroupOffsets shows the commit. Once uncompressed, once with
-snappy (sarama >= 1.47 writes xerial-framed snappy). The Go program is
+ListConsumerGroupOffsets shows the commit. Uncompressed, with snappy
+(sarama >= 1.47 writes xerial-framed snappy, which the broker must keep),
+and with gzip, lz4 and zstd. The Go program is
 tests/integration/go/cmd/sarama."""
 import glob
 import os
@@ -33,7 +34,7 @@ def stored_bytes(broker, topic):
     return data
 
 
-@pytest.mark.parametrize("codec", ["none", "snappy"])
+@pytest.mark.parametrize("codec", ["none", "snappy", "gzip", "lz4", "zstd"])
 def test_sarama_sync_producer_and_range_consumer_group(broker, sarama_bin, codec):
     topic = "sarama-" + codec
     out = subprocess.run([sarama_bin, broker.bootstrap, topic, "1000", codec],

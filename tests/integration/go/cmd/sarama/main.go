@@ -4,7 +4,7 @@
 // reads them all and commits, and the admin reads the committed offsets back.
 // Exits 0 and prints "ok" when every check passed.
 //
-//	sarama <bootstrap> <topic> <count> <none|snappy>
+//	sarama <bootstrap> <topic> <count> <none|snappy|gzip|lz4|zstd>
 package main
 
 import (
@@ -42,6 +42,12 @@ func newConfig(codec string) *sarama.Config {
 		cfg.Producer.Compression = sarama.CompressionNone
 	case "snappy":
 		cfg.Producer.Compression = sarama.CompressionSnappy
+	case "gzip":
+		cfg.Producer.Compression = sarama.CompressionGZIP
+	case "lz4":
+		cfg.Producer.Compression = sarama.CompressionLZ4
+	case "zstd":
+		cfg.Producer.Compression = sarama.CompressionZSTD
 	default:
 		fail("unknown codec %q", codec)
 	}
@@ -55,7 +61,7 @@ func newConfig(codec string) *sarama.Config {
 
 func main() {
 	if len(os.Args) != 5 {
-		fail("usage: sarama <bootstrap> <topic> <count> <none|snappy>")
+		fail("usage: sarama <bootstrap> <topic> <count> <none|snappy|gzip|lz4|zstd>")
 	}
 	addrs := []string{os.Args[1]}
 	topic := os.Args[2]
