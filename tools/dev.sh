@@ -18,7 +18,9 @@ cd "$ROOT"
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev"
 TEST_PKGS="clang libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
- python3-confluent-kafka lz4 zstd gzip procps iproute2 rpm"
+ python3-confluent-kafka lz4 zstd gzip procps iproute2 rpm file llvm"
+# file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
+# clang sanitizer/libFuzzer reports name functions.
 
 log() { printf '==> %s\n' "$*" >&2; }
 
