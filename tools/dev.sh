@@ -79,6 +79,26 @@ cmd_run() {
     return 1
 }
 
+# franz-go and sarama need Go >= 1.24. An older Go (Debian 12 ships 1.19)
+# fetches a released toolchain from the Go module proxy, where the Go
+# project publishes each one as the module golang.org/toolchain, and puts it
+# first on PATH.
+GO_TOOLCHAIN=go1.25.0
+ensure_recent_go() {
+    local minor
+    minor=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+    if [ -n "$minor" ] && [ "$minor" -ge 24 ]; then
+        return 0
+    fi
+    local mod="golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$(dpkg --print-architecture)"
+    local dir
+    log "Go ${minor:+1.$minor }is too old for the Go client tests: fetching $GO_TOOLCHAIN"
+    dir=$(GOFLAGS=-modcacherw go mod download -json "$mod" \
+          | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -x "$dir/bin/go" ] || { log "could not fetch $mod"; return 1; }
+    export PATH="$dir/bin:$PATH"
+}
+
 cmd_test() {
     install_missing "$BUILD_PKGS $TEST_PKGS"
     # kafkajs runs on Node.js; keep a Node that is already there (its own
@@ -94,6 +114,7 @@ cmd_test() {
         export PATH="$PATH:/usr/local/go/bin"
     fi
     command -v go >/dev/null || install_missing "golang-go"
+    ensure_recent_go
     log "build (warnings are errors)"
     build "$ROOT/build"
     log "unit tests"
