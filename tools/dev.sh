@@ -95,7 +95,9 @@ ensure_recent_go() {
     log "Go ${minor:+1.$minor }is too old for the Go client tests: fetching $GO_TOOLCHAIN"
     dir=$(GOFLAGS=-modcacherw go mod download -json "$mod" \
           | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -x "$dir/bin/go" ] || { log "could not fetch $mod"; return 1; }
+    [ -f "$dir/bin/go" ] || { log "could not fetch $mod"; return 1; }
+    # The module cache keeps no file modes: make the tools runnable again.
+    chmod +x "$dir/bin/"* "$dir"/pkg/tool/*/*
     export PATH="$dir/bin:$PATH"
 }
 
