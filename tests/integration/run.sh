@@ -5,7 +5,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SAMSA_BUILD_DIR=${SAMSA_BUILD_DIR:-$HERE/../../build}
 if [ -f "$HERE/js/package.json" ] && [ ! -d "$HERE/js/node_modules" ]; then
-    (cd "$HERE/js" && npm ci --no-audit --no-fund --silent)
+    (cd "$HERE/js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # Apache Kafka's Java client (tests/integration/java) and the Go clients
 # franz-go and sarama (tests/integration/go): pinned jars copied into java/lib
