@@ -158,6 +158,29 @@ static int create_topic(rd_kafka_t *rk, const opts_t *o)
     return rc;
 }
 
+/* Learn the topic's leaders before anything is timed: a topic created a
+ * moment ago (or a consumer assigned before its first metadata) is
+ * otherwise looked up on librdkafka's own schedule and back-off timers,
+ * which would be measured as broker time. */
+static void wait_for_leaders(rd_kafka_t *rk, const opts_t *o)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
+    for (int tries = 0; tries < 100; tries++) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            int ready = md->topic_cnt == 1 && !md->topics[0].err &&
+                        md->topics[0].partition_cnt == o->partitions;
+            rd_kafka_metadata_destroy(md);
+            if (ready) {
+                break;
+            }
+        }
+        rd_kafka_poll(rk, 50);
+    }
+    rd_kafka_topic_destroy(rkt);
+}
+
 static int produce(const opts_t *o, uint64_t *sum)
 {
     rd_kafka_conf_t *conf = base_conf(o);
@@ -179,24 +202,7 @@ static int produce(const opts_t *o, uint64_t *sum)
         rd_kafka_destroy(rk);
         return -1;
     }
-    /* Learn the topic's leaders before the clock starts: a topic created a
-     * moment ago is otherwise looked up on librdkafka's own schedule, which
-     * would be measured as produce time. */
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
-    for (int tries = 0; tries < 100; tries++) {
-        const struct rd_kafka_metadata *md = NULL;
-        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR) {
-            int ready = md->topic_cnt == 1 && !md->topics[0].err &&
-                        md->topics[0].partition_cnt == o->partitions;
-            rd_kafka_metadata_destroy(md);
-            if (ready) {
-                break;
-            }
-        }
-        rd_kafka_poll(rk, 50);
-    }
-    rd_kafka_topic_destroy(rkt);
+    wait_for_leaders(rk, o);
     char *buf = malloc((size_t)o->size + 1);
     if (o->rate > 0) {
         /* Warm up (metadata, connections) outside the measured window. */
@@ -284,6 +290,7 @@ static int consume(const opts_t *o, uint64_t *sum)
         fprintf(stderr, "consumer: %s\n", err);
         return -1;
     }
+    wait_for_leaders(rk, o);
     rd_kafka_topic_partition_list_t *parts =
         rd_kafka_topic_partition_list_new(o->partitions);
     for (int p = 0; p < o->partitions; p++) {
