@@ -258,6 +258,7 @@ samsa_err_t samsa_registry_init(samsa_registry_t *reg, char *errbuf,
         }
         e->inited = true;
     }
+    samsa_services_publish_registry(reg);
     return SAMSA_OK;
 }
 
@@ -290,6 +291,7 @@ void samsa_registry_shutdown(samsa_registry_t *reg)
     if (reg == NULL) {
         return;
     }
+    samsa_services_retract_registry(reg);
     fini_all(reg);
     registry_free(reg);
     samsa_timers_shutdown();

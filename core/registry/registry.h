@@ -149,6 +149,13 @@ const samsa_registry_entry_t *samsa_registry_at(const samsa_registry_t *reg,
 /** The host services table handed to every init() (see services.c). */
 const samsa_services_t *samsa_services(void);
 
+/** Make @p reg the registry whose codecs services->codec_compress and
+ *  codec_decompress use (samsa_registry_init does it once all instances
+ *  are inited); retract undoes it only if @p reg is the one published
+ *  (samsa_registry_shutdown does it before any fini()). */
+void samsa_services_publish_registry(const samsa_registry_t *reg);
+void samsa_services_retract_registry(const samsa_registry_t *reg);
+
 /** Live allocations made through services->alloc/realloc (count, bytes). */
 void samsa_services_mem_stats(int64_t *allocs, int64_t *bytes);
 

@@ -147,6 +147,68 @@ static int64_t svc_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Codecs (ABI minor 1). The table is process-global and constant, so it   */
+/* reaches the codec plugins through the registry published by            */
+/* samsa_registry_init() once every instance is inited; the lookup is per */
+/* call because a storage engine may init before the codecs.             */
+/* ---------------------------------------------------------------------- */
+
+static _Atomic(const samsa_registry_t *) codec_registry;
+
+void samsa_services_publish_registry(const samsa_registry_t *reg)
+{
+    atomic_store_explicit(&codec_registry, reg, memory_order_release);
+}
+
+void samsa_services_retract_registry(const samsa_registry_t *reg)
+{
+    const samsa_registry_t *expect = reg;
+
+    /* Only the registry that was published: a second one (e.g. a
+     * --check-config pass in a test) must not unplug the first. */
+    atomic_compare_exchange_strong(&codec_registry, &expect, NULL);
+}
+
+static const samsa_registry_entry_t *codec_entry(int codec_id)
+{
+    const samsa_registry_t *reg =
+        atomic_load_explicit(&codec_registry, memory_order_acquire);
+    const samsa_registry_entry_t *e;
+
+    if (reg == NULL || codec_id <= 0) {
+        return NULL;
+    }
+    e = samsa_registry_codec(reg, (uint32_t)codec_id);
+    return e != NULL && e->inited ? e : NULL;
+}
+
+static samsa_err_t svc_codec_decompress(int codec_id, const void *in,
+                                        size_t in_len, size_t max_out,
+                                        void **out, size_t *out_len)
+{
+    const samsa_registry_entry_t *e = codec_entry(codec_id);
+
+    if (e == NULL) {
+        return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+    }
+    return samsa_entry_codec_ops(e)->decompress(e->state, in, in_len, max_out,
+                                                out, out_len);
+}
+
+static samsa_err_t svc_codec_compress(int codec_id, const void *in,
+                                      size_t in_len, void **out,
+                                      size_t *out_len)
+{
+    const samsa_registry_entry_t *e = codec_entry(codec_id);
+
+    if (e == NULL) {
+        return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+    }
+    return samsa_entry_codec_ops(e)->compress(e->state, in, in_len, out,
+                                              out_len);
+}
+
 static const samsa_services_t services = {
     .hdr = SAMSA_ABI_HEADER(samsa_services_t),
     .log = svc_log,
@@ -166,6 +228,8 @@ static const samsa_services_t services = {
     .timer_stop = samsa_timer_stop,
     .now_ms = svc_now_ms,
     .monotonic_ms = svc_monotonic_ms,
+    .codec_decompress = svc_codec_decompress,
+    .codec_compress = svc_codec_compress,
 };
 
 const samsa_services_t *samsa_services(void)

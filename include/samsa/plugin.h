@@ -204,6 +204,30 @@ typedef struct samsa_services {
     int64_t (*now_ms)(void);
     /** Monotonic clock in milliseconds. Any thread. */
     int64_t (*monotonic_ms)(void);
+
+    /* Codecs, added in ABI minor 1: the loaded codec plugins (codec.h),
+     * looked up by Kafka codec id (samsa_codec_id_t, 1-4) at call time, so
+     * they work whatever the manifest order of the caller and the codec.
+     * Both fail with SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE when no codec
+     * plugin for @p codec_id is loaded (also before the registry finished
+     * init() and after shutdown began), else return what the codec's op
+     * returns. Input is borrowed. On SAMSA_OK, *out is allocated with
+     * alloc() above, holds *out_len bytes and is freed by the caller with
+     * free(). Any thread, including plugin background threads (compaction,
+     * timers); calls may run concurrently. A plugin checks
+     * SAMSA_ABI_HAS(samsa_services_t, svc, codec_decompress) first: a minor
+     * 0 host lacks both. */
+
+    /** Decompress a records section compressed with @p codec_id. Output
+     *  larger than @p max_out bytes fails with SAMSA_ERR_TOO_LARGE;
+     *  malformed input with SAMSA_ERR_CORRUPT_MESSAGE. */
+    samsa_err_t (*codec_decompress)(int codec_id, const void *in,
+                                    size_t in_len, size_t max_out, void **out,
+                                    size_t *out_len);
+    /** Compress a records section with @p codec_id, in the framing Kafka
+     *  clients expect for that id. */
+    samsa_err_t (*codec_compress)(int codec_id, const void *in, size_t in_len,
+                                  void **out, size_t *out_len);
 } samsa_services_t;
 
 /* ------------------------------------------------------------------------ */

@@ -16,7 +16,7 @@
 #include <samsa/storage.h>
 
 #include "batch.h"
-#include "keymap.h"
+#include "compactor.h"
 
 #define MEM_DEFAULT_MAX_BYTES (64 * 1024 * 1024)
 
@@ -382,81 +382,59 @@ static samsa_err_t mem_housekeep(samsa_storage_log_t *log, int64_t now_ms)
     return SAMSA_OK;
 }
 
-/* Keep per key only the latest record; rebuild batches that lose some. */
-static samsa_err_t compact_batch(mem_batch_t *mb, sb_keymap_t *km,
-                                 int64_t horizon)
+/* Filter one batch (compactor.c); a rewritten batch takes over the
+ * compactor's output buffer, a dropped one ends with size 0. */
+static samsa_err_t compact_batch(mem_batch_t *mb, sb_compactor_t *cp)
 {
     sb_info_t b;
-    sb_iter_t it;
-    sb_record_t rec;
-    sb_parse(mb->data, (size_t)mb->size, &b);
-    if ((b.attrs & (SB_ATTR_CONTROL | 0x10)) ||
-        !sb_iter_init(&it, mb->data, &b)) {
+    int res;
+    size_t len;
+    if (sb_parse(mb->data, (size_t)mb->size, &b) != SB_OK) {
         return SAMSA_OK;
     }
-    uint8_t *out = malloc((size_t)mb->size);
-    if (out == NULL) {
-        return SAMSA_ERR_NOMEM;
+    samsa_err_t err = sb_cp_filter(cp, mb->data, &b, &res, &len);
+    if (err != SAMSA_OK || res == SB_CP_KEEP) {
+        return err;
     }
-    size_t len = SB_HDR_SIZE;
-    int32_t kept = 0;
-    int rc;
-    while ((rc = sb_iter_next(&it, &rec)) == 1) {
-        if (rec.key == NULL ||
-            (sb_km_get(km, rec.key, (uint32_t)rec.key_len) == rec.offset &&
-             !(rec.tombstone && b.max_ts < horizon))) {
-            memcpy(out + len, rec.raw, rec.raw_len);
-            len += rec.raw_len;
-            kept++;
-        }
-    }
-    if (rc < 0 || kept == b.count) {
-        free(out);
+    if (res == SB_CP_DROP) {
+        mb->size = 0;
         return SAMSA_OK;
     }
-    memcpy(out, mb->data, SB_HDR_SIZE);
-    sb_put32(out + SB_OFF_LENGTH, (uint32_t)(len - SB_LOG_OVERHEAD));
-    sb_put32(out + SB_OFF_COUNT, (uint32_t)kept);
-    sb_crc_set(out, len);
     free(mb->data);
-    mb->data = out;
-    mb->size = kept == 0 ? 0 : (int64_t)len;
+    mb->data = cp->out;
+    mb->size = (int64_t)len;
+    cp->out = NULL;
+    cp->out_cap = 0;
     return SAMSA_OK;
 }
 
+/* Under the log lock: batches are heap copies the lock guards, and the
+ * engine is bounded in size, so a pass is short (codec work included). */
 static samsa_err_t mem_compact(samsa_storage_log_t *log, int64_t now_ms)
 {
-    sb_keymap_t km = {0};
+    sb_compactor_t cp;
     samsa_err_t err = SAMSA_OK;
     pthread_mutex_lock(&log->mu);
     if (!(log->cfg.cleanup_policy & SAMSA_CLEANUP_COMPACT)) {
         pthread_mutex_unlock(&log->mu);
         return SAMSA_OK;
     }
-    int64_t horizon = now_ms - log->cfg.delete_retention_ms;
+    sb_cp_init(&cp, log->st->svc, now_ms - log->cfg.delete_retention_ms);
     for (size_t i = log->head; err == SAMSA_OK && i < log->head + log->n; i++) {
         sb_info_t b;
-        sb_iter_t it;
-        sb_record_t rec;
-        sb_parse(log->arr[i].data, (size_t)log->arr[i].size, &b);
-        if ((b.attrs & (SB_ATTR_CONTROL | 0x10)) ||
-            !sb_iter_init(&it, log->arr[i].data, &b)) {
-            continue;
-        }
-        while (err == SAMSA_OK && sb_iter_next(&it, &rec) == 1) {
-            if (rec.key != NULL &&
-                !sb_km_put(&km, rec.key, (uint32_t)rec.key_len, rec.offset)) {
-                err = SAMSA_ERR_NOMEM;
-            }
+        if (sb_parse(log->arr[i].data, (size_t)log->arr[i].size, &b) == SB_OK) {
+            err = sb_cp_map(&cp, log->arr[i].data, &b);
         }
     }
-    /* The newest batch stays even if emptied, so LEO keeps a witness. */
+    /* The newest batch stays whole, so LEO keeps a witness. */
     size_t w = log->head;
-    for (size_t i = log->head; err == SAMSA_OK && i < log->head + log->n; i++) {
+    size_t end = log->head + log->n;
+    for (size_t i = log->head; i < end; i++) {
         mem_batch_t mb = log->arr[i];
         int64_t old = mb.size;
-        bool newest = i + 1 == log->head + log->n;
-        err = newest ? SAMSA_OK : compact_batch(&mb, &km, horizon);
+        if (err == SAMSA_OK && i + 1 < end) {
+            err = compact_batch(&mb, &cp);
+        }
         log->bytes += mb.size - old;
         if (mb.size > 0) {
             log->arr[w++] = mb;
@@ -464,11 +442,9 @@ static samsa_err_t mem_compact(samsa_storage_log_t *log, int64_t now_ms)
             free(mb.data);
         }
     }
-    if (err == SAMSA_OK) {
-        log->n = w - log->head;
-    }
+    log->n = w - log->head;
     pthread_mutex_unlock(&log->mu);
-    sb_km_free(&km);
+    sb_cp_free(&cp);
     return err;
 }
 

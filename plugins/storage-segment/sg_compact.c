@@ -4,20 +4,18 @@
  *
  * Pass 1 maps every key to its latest offset over the whole log (active
  * segment included, up to a snapshot). Pass 2 rewrites each inactive
- * segment into <base>.log.cleaned keeping, per key, only the record at its
- * latest offset, and dropping tombstones whose batch is older than
- * delete.retention.ms. Kept records are copied byte for byte into a batch
- * with the same baseOffset, lastOffsetDelta and timestamps, a new
- * recordCount, batchLength and CRC. The cleaned file is swapped in under
- * the log lock (rename over the old .log; readers holding the old segment
- * keep its fd). Appends and reads only ever wait for that swap.
- *
- * Not compacted in this round: compressed batches (codecs are separate
- * plugins), control and transactional batches. They are kept whole.
+ * segment into <base>.log.cleaned, filtering every batch with compactor.c:
+ * per key only the record at its latest offset stays, tombstones go once
+ * their batch is older than delete.retention.ms, compressed batches are
+ * decompressed and recompressed with their codec through the host's codec
+ * services (ABI minor 1; kept whole without them), control and
+ * transactional batches are kept whole. The cleaned file is swapped in
+ * under the log lock (rename over the old .log; readers holding the old
+ * segment keep its fd). Appends and reads only ever wait for that swap.
  */
 #define _GNU_SOURCE
 #include "seg.h"
-#include "keymap.h"
+#include "compactor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,11 +25,6 @@
 #include <unistd.h>
 
 /* ---- batch scanning helpers ---- */
-
-static bool compactable(const sb_info_t *b)
-{
-    return (b->attrs & (SB_ATTR_CODEC_MASK | SB_ATTR_CONTROL | 0x10)) == 0;
-}
 
 /* Read the whole batch at @p pos into *buf (grown as needed). */
 static bool read_batch(int fd, int64_t pos, int64_t limit, sb_info_t *b,
@@ -51,76 +44,27 @@ static bool read_batch(int fd, int64_t pos, int64_t limit, sb_info_t *b,
     return pread(fd, *buf, (size_t)b->size, pos) == b->size;
 }
 
-static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, sb_keymap_t *km,
+static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, sb_compactor_t *cp,
                                uint8_t **buf, size_t *cap)
 {
     sb_info_t b;
-    for (int64_t pos = 0; read_batch(seg->fd, pos, limit, &b, buf, cap);
+    samsa_err_t err = SAMSA_OK;
+    for (int64_t pos = 0;
+         err == SAMSA_OK && read_batch(seg->fd, pos, limit, &b, buf, cap);
          pos += b.size) {
-        sb_iter_t it;
-        sb_record_t rec;
-        if (!compactable(&b) || !sb_iter_init(&it, *buf, &b)) {
-            continue;
-        }
-        while (sb_iter_next(&it, &rec) == 1) {
-            if (rec.key != NULL &&
-                !sb_km_put(km, rec.key, (uint32_t)rec.key_len, rec.offset)) {
-                return SAMSA_ERR_NOMEM;
-            }
-        }
+        err = sb_cp_map(cp, *buf, &b);
     }
-    return SAMSA_OK;
+    return err;
 }
 
 /* ---- rewriting one segment ---- */
 
 typedef struct cleaner {
     samsa_storage_log_t *log;
-    sb_keymap_t km;
-    int64_t horizon; /* tombstones in batches older than this go */
+    sb_compactor_t cp;
     uint8_t *in;
     size_t in_cap;
-    uint8_t *out;
-    size_t out_cap;
 } cleaner_t;
-
-/* Filter one batch into c->out; returns its new size (0 = dropped). */
-static int64_t filter_batch(cleaner_t *c, const sb_info_t *b, bool *changed)
-{
-    sb_iter_t it;
-    sb_record_t rec;
-    if (!compactable(b) || !sb_iter_init(&it, c->in, b)) {
-        memcpy(c->out, c->in, (size_t)b->size);
-        return b->size;
-    }
-    size_t len = SB_HDR_SIZE;
-    int32_t kept = 0;
-    int rc;
-    while ((rc = sb_iter_next(&it, &rec)) == 1) {
-        bool keep =
-            rec.key == NULL ||
-            (sb_km_get(&c->km, rec.key, (uint32_t)rec.key_len) == rec.offset &&
-             !(rec.tombstone && b->max_ts < c->horizon));
-        if (keep) {
-            memcpy(c->out + len, rec.raw, rec.raw_len);
-            len += rec.raw_len;
-            kept++;
-        }
-    }
-    if (rc < 0 || kept == b->count) {
-        memcpy(c->out, c->in, (size_t)b->size);
-        return b->size;
-    }
-    *changed = true;
-    if (kept == 0) {
-        return 0;
-    }
-    memcpy(c->out, c->in, SB_HDR_SIZE);
-    sb_put32(c->out + SB_OFF_LENGTH, (uint32_t)(len - SB_LOG_OVERHEAD));
-    sb_put32(c->out + SB_OFF_COUNT, (uint32_t)kept);
-    sb_crc_set(c->out, len);
-    return (int64_t)len;
-}
 
 /* Write the cleaned copy of @p seg; *out_seg is NULL when unchanged. */
 static samsa_err_t clean_segment(cleaner_t *c, sg_seg_t *seg, int64_t limit,
@@ -147,27 +91,25 @@ static samsa_err_t clean_segment(cleaner_t *c, sg_seg_t *seg, int64_t limit,
     while (err == SAMSA_OK &&
            read_batch(seg->fd, pos, limit, &b, &c->in, &c->in_cap)) {
         pos += b.size;
-        if ((size_t)b.size > c->out_cap) {
-            uint8_t *p = realloc(c->out, (size_t)b.size);
-            if (p == NULL) {
-                err = SAMSA_ERR_NOMEM;
-                break;
-            }
-            c->out = p;
-            c->out_cap = (size_t)b.size;
+        int res;
+        size_t n = (size_t)b.size;
+        err = sb_cp_filter(&c->cp, c->in, &b, &res, &n);
+        if (err != SAMSA_OK) {
+            break;
         }
-        int64_t n = filter_batch(c, &b, &changed);
-        if (n == 0) {
+        changed |= res != SB_CP_KEEP;
+        if (res == SB_CP_DROP) {
             continue;
         }
-        if (pwrite(fd, c->out, (size_t)n, ns->size) != n) {
+        const uint8_t *out = res == SB_CP_REWRITE ? c->cp.out : c->in;
+        if (pwrite(fd, out, n, ns->size) != (ssize_t)n) {
             err = sg_io_error(log, "write cleaned segment", errno);
             break;
         }
         sb_info_t nb = b;
-        nb.size = n;
+        nb.size = (int64_t)n;
         sg_seg_note_batch(ns, &nb, ns->size, log->cfg.index_interval_bytes);
-        ns->size += n;
+        ns->size += (int64_t)n;
     }
     if (err != SAMSA_OK || !changed) {
         unlink(path);
@@ -235,8 +177,8 @@ samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
     }
     pthread_mutex_lock(&log->mu);
     bool on = (log->cfg.cleanup_policy & SAMSA_CLEANUP_COMPACT) != 0;
-    cleaner_t c = {.log = log,
-                   .horizon = now_ms - log->cfg.delete_retention_ms};
+    cleaner_t c = {.log = log};
+    sb_cp_init(&c.cp, log->st->svc, now_ms - log->cfg.delete_retention_ms);
     size_t n = 0;
     for (sg_seg_t *s = log->head; s != NULL; s = s->next) {
         n++;
@@ -256,7 +198,7 @@ samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
     samsa_err_t err =
         on && (!segs || !limits || !versions) ? SAMSA_ERR_NOMEM : SAMSA_OK;
     for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
-        err = map_segment(segs[i], limits[i], &c.km, &c.in, &c.in_cap);
+        err = map_segment(segs[i], limits[i], &c.cp, &c.in, &c.in_cap);
     }
     /* The last snapshot segment is the active one: never rewritten. */
     for (size_t i = 0; err == SAMSA_OK && i + 1 < n; i++) {
@@ -273,7 +215,6 @@ samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
     free(limits);
     free(versions);
     free(c.in);
-    free(c.out);
-    sb_km_free(&c.km);
+    sb_cp_free(&c.cp);
     return err;
 }

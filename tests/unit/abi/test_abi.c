@@ -49,7 +49,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_instance_t, config), 40);
     assert_int_equal(offsetof(samsa_instance_t, manifest_line), 48);
     assert_int_equal(offsetof(samsa_instance_t, reserved0), 52);
-    assert_int_equal(sizeof(samsa_services_t), 144);
+    /* ABI minor 1 appended codec_decompress and codec_compress: 144 is
+     * still the size a minor 0 services table declares. */
+    assert_int_equal(sizeof(samsa_services_t), 160);
     assert_int_equal(offsetof(samsa_services_t, hdr), 0);
     assert_int_equal(offsetof(samsa_services_t, log), 8);
     assert_int_equal(offsetof(samsa_services_t, err_str), 16);
@@ -68,6 +70,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, timer_stop), 120);
     assert_int_equal(offsetof(samsa_services_t, now_ms), 128);
     assert_int_equal(offsetof(samsa_services_t, monotonic_ms), 136);
+    assert_int_equal(offsetof(samsa_services_t, codec_decompress), 144);
+    assert_int_equal(offsetof(samsa_services_t, codec_compress), 152);
     assert_int_equal(sizeof(samsa_plugin_t), 72);
     assert_int_equal(offsetof(samsa_plugin_t, hdr), 0);
     assert_int_equal(offsetof(samsa_plugin_t, kind), 8);
@@ -268,7 +272,9 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_services_t, metric_register) +
             M(samsa_services_t, metric_add) + M(samsa_services_t, metric_set) +
             M(samsa_services_t, timer_start) + M(samsa_services_t, timer_stop) +
-            M(samsa_services_t, now_ms) + M(samsa_services_t, monotonic_ms));
+            M(samsa_services_t, now_ms) + M(samsa_services_t, monotonic_ms) +
+            M(samsa_services_t, codec_decompress) +
+            M(samsa_services_t, codec_compress));
     assert_int_equal(sizeof(samsa_plugin_t),
                      M(samsa_plugin_t, hdr) + M(samsa_plugin_t, kind) +
                          M(samsa_plugin_t, reserved0) +
@@ -418,11 +424,27 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_transform_ops_t, release));
 }
 
+/* A minor 0 host's services table ends before the minor 1 codec
+ * functions: SAMSA_ABI_HAS must say so, and say yes for this minor. */
+static void minor_0_services_lack_the_codec_functions(void **state)
+{
+    samsa_services_t svc = {.hdr = SAMSA_ABI_HEADER(samsa_services_t)};
+
+    (void)state;
+    assert_true(SAMSA_ABI_HAS(samsa_services_t, &svc, codec_decompress));
+    assert_true(SAMSA_ABI_HAS(samsa_services_t, &svc, codec_compress));
+    svc.hdr.abi_minor = 0;
+    svc.hdr.struct_size = 144;
+    assert_true(SAMSA_ABI_HAS(samsa_services_t, &svc, monotonic_ms));
+    assert_false(SAMSA_ABI_HAS(samsa_services_t, &svc, codec_decompress));
+    assert_false(SAMSA_ABI_HAS(samsa_services_t, &svc, codec_compress));
+}
+
 static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 0);
+    assert_int_equal(SAMSA_ABI_MINOR, 1);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);
@@ -641,6 +663,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(struct_sizes_and_offsets_are_frozen),
         cmocka_unit_test(structs_have_no_implicit_padding),
+        cmocka_unit_test(minor_0_services_lack_the_codec_functions),
         cmocka_unit_test(abi_version_and_constants_are_frozen),
         cmocka_unit_test(enums_are_frozen),
         cmocka_unit_test(error_codes_are_frozen),

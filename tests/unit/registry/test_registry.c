@@ -251,9 +251,9 @@ static void wrong_major_is_refused_naming_both_abis(void **state)
     snprintf(want, sizeof(want),
              "instance 'w' (plugin fixture-wrong-major): "
              "%s/fixture-wrong-major.so was built for plugin ABI 99.0, but "
-             "this samsad provides ABI 1.0 (accepts 1.x); rebuild the plugin "
-             "against the installed Samsa SDK",
-             fixture_dir());
+             "this samsad provides ABI %d.%d (accepts 1.x); rebuild the "
+             "plugin against the installed Samsa SDK",
+             fixture_dir(), SAMSA_ABI_MAJOR, SAMSA_ABI_MINOR);
     expect_error(f,
                  "# comment\nplugins:\n  - name: w\n"
                  "    plugin: fixture-wrong-major\n",
