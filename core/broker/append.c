@@ -22,8 +22,8 @@ static int topic_codec(samsa_topic_t *topic)
 {
     char v[32];
     samsa_topic_config_string(topic, "compression.type", v, sizeof(v));
-    static const char *const names[] = {"uncompressed", "gzip", "snappy",
-                                        "lz4", "zstd"};
+    static const char *const names[] = {"uncompressed", "gzip", "snappy", "lz4",
+                                        "zstd"};
     for (int i = 0; i < 5; i++) {
         if (strcmp(v, names[i]) == 0) {
             return i;
@@ -75,8 +75,8 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
         }
         records = converted;
     }
-    samsa_err_t err = append_batches(b, part, records, len, produce_version,
-                                     acks, res);
+    samsa_err_t err =
+        append_batches(b, part, records, len, produce_version, acks, res);
     free(converted);
     return err;
 }

@@ -33,23 +33,19 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_DELETE_RECORDS] = {21, 0, 2, samsa_handle_delete_records},
     /* Idempotent producers only: transactional ids are refused. */
     [SAMSA_API_INIT_PRODUCER_ID] = {22, 0, 4, samsa_handle_init_producer_id},
-    [SAMSA_API_DESCRIBE_CONFIGS] = {32, 0, 4,
-                                        samsa_handle_describe_configs},
+    [SAMSA_API_DESCRIBE_CONFIGS] = {32, 0, 4, samsa_handle_describe_configs},
     [SAMSA_API_ALTER_CONFIGS] = {33, 0, 2, samsa_handle_alter_configs},
-    [SAMSA_API_CREATE_PARTITIONS] = {37, 0, 3,
-                                         samsa_handle_create_partitions},
+    [SAMSA_API_CREATE_PARTITIONS] = {37, 0, 3, samsa_handle_create_partitions},
     [SAMSA_API_DELETE_GROUPS] = {42, 0, 2, samsa_handle_delete_groups},
     [SAMSA_API_INCREMENTAL_ALTER_CONFIGS] =
         {44, 0, 1, samsa_handle_incremental_alter_configs},
     [SAMSA_API_OFFSET_DELETE] = {47, 0, 0, samsa_handle_offset_delete},
-    [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1,
-                                        samsa_handle_describe_cluster},
+    [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1, samsa_handle_describe_cluster},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)
 {
-    if (api_key < 0 || api_key >= SAMSA_API_COUNT ||
-        !table[api_key].handler) {
+    if (api_key < 0 || api_key >= SAMSA_API_COUNT || !table[api_key].handler) {
         return NULL;
     }
     return &table[api_key];

@@ -65,10 +65,9 @@ void samsa_handle_produce(samsa_req_t *req)
             td->PartitionData.count > 0 ? td->PartitionData.count : 0;
         SAMSA_REQ_ARRAY(req, tr->PartitionResponses, nparts);
         for (int32_t p = 0; p < nparts; p++) {
-            all_ok &= produce_partition(req, topic, terr,
-                                        &td->PartitionData.items[p],
-                                        preq->Acks,
-                                        &tr->PartitionResponses.items[p]);
+            all_ok &=
+                produce_partition(req, topic, terr, &td->PartitionData.items[p],
+                                  preq->Acks, &tr->PartitionResponses.items[p]);
         }
         samsa_topic_put(topic);
     }

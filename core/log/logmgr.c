@@ -16,10 +16,10 @@
 
 #include "util/log.h"
 
-#define META_DIR "__samsa_meta"
-#define PRODUCERS_DIR "producers" /* per-partition producer snapshots */
+#define META_DIR          "__samsa_meta"
+#define PRODUCERS_DIR     "producers" /* per-partition producer snapshots */
 #define PRODUCER_IDS_FILE "producer_ids"
-#define MAX_PARTITIONS 100000
+#define MAX_PARTITIONS    100000
 
 struct samsa_logmgr {
     pthread_rwlock_t lock; /* guards topics/count */
@@ -44,10 +44,10 @@ struct samsa_logmgr {
     pthread_mutex_t dying_lock;
     samsa_topic_t **dying;
     size_t dying_count, dying_cap;
-    bool wake; /* guarded by stop_lock: run a pass now */
-    char *producers_dir;        /* <data_dir>/__samsa_meta/producers */
+    bool wake;           /* guarded by stop_lock: run a pass now */
+    char *producers_dir; /* <data_dir>/__samsa_meta/producers */
     int64_t producer_expiration_ms;
-    samsa_pid_alloc_t *pids;    /* InitProducerId */
+    samsa_pid_alloc_t *pids; /* InitProducerId */
 };
 
 static int64_t now_ms(void)
@@ -100,8 +100,10 @@ static void producers_close(samsa_partition_t *part, bool remove)
         part->ops->offsets(part->log, &off);
         if (samsa_producer_snapshot_write(part->producers, path,
                                           off.log_end_offset) != SAMSA_OK) {
-            samsa_log(SAMSA_LOG_WARN, "%s: cannot write the producer state "
-                      "snapshot; it will be rebuilt from the log", path);
+            samsa_log(SAMSA_LOG_WARN,
+                      "%s: cannot write the producer state "
+                      "snapshot; it will be rebuilt from the log",
+                      path);
         }
     }
     samsa_producer_state_free(part->producers);
@@ -254,8 +256,8 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     ops->offsets(part->log, &off);
     atomic_store(&part->high_watermark, off.log_end_offset);
     atomic_store(&part->log_start_offset, off.log_start_offset);
-    err = samsa_producer_state_new(mgr->producer_expiration_ms,
-                                   &part->producers);
+    err =
+        samsa_producer_state_new(mgr->producer_expiration_ms, &part->producers);
     if (err == SAMSA_OK) {
         char path[4096];
         producer_snapshot_path(part, path, sizeof(path));
@@ -263,8 +265,10 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
                                    now_ms()) != SAMSA_OK) {
             /* Partial state only costs duplicate detection for producers
              * not rebuilt; they are accepted as unknown (Kafka 2.5+). */
-            samsa_log(SAMSA_LOG_WARN, "%s-%d: producer state rebuilt only "
-                      "partly (log read failed)", t->name, index);
+            samsa_log(SAMSA_LOG_WARN,
+                      "%s-%d: producer state rebuilt only "
+                      "partly (log read failed)",
+                      t->name, index);
         }
     }
     if (err != SAMSA_OK) {
@@ -365,9 +369,8 @@ static samsa_topic_t *topic_new(samsa_logmgr_t *mgr, const char *name)
     return t;
 }
 
-static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr,
-                                         samsa_topic_t *t, int32_t from,
-                                         int32_t to, char *errbuf,
+static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr, samsa_topic_t *t,
+                                         int32_t from, int32_t to, char *errbuf,
                                          size_t errlen)
 {
     samsa_partition_t **parts =
@@ -421,8 +424,8 @@ static samsa_err_t meta_load_one(samsa_logmgr_t *mgr, const char *file,
         const char *v = eq + 1;
         if (strcmp(line, "id") == 0 && strlen(v) == 32) {
             for (int i = 0; i < 16; i++) {
-                t->id[i] = (uint8_t)(hexval(v[2 * i]) << 4 |
-                                     hexval(v[2 * i + 1]));
+                t->id[i] =
+                    (uint8_t)(hexval(v[2 * i]) << 4 | hexval(v[2 * i + 1]));
             }
         } else if (strcmp(line, "partitions") == 0) {
             partitions = atoi(v);
@@ -434,8 +437,8 @@ static samsa_err_t meta_load_one(samsa_logmgr_t *mgr, const char *file,
         }
     }
     fclose(f);
-    if (err == SAMSA_OK && (partitions < 1 || partitions > MAX_PARTITIONS ||
-                            !t->engine)) {
+    if (err == SAMSA_OK &&
+        (partitions < 1 || partitions > MAX_PARTITIONS || !t->engine)) {
         snprintf(errbuf, errlen, "%s: damaged topic metadata", path);
         err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
@@ -518,8 +521,7 @@ void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr)
     for (size_t i = 0; i < count; i++) {
         samsa_topic_t *t = topics[i];
         char policy[64];
-        samsa_topic_config_string(t, "cleanup.policy", policy,
-                                  sizeof(policy));
+        samsa_topic_config_string(t, "cleanup.policy", policy, sizeof(policy));
         bool compact = strstr(policy, "compact") != NULL;
         for (int32_t p = 0; p < t->partition_count; p++) {
             housekeep_partition(t->partitions[p], now, compact);
@@ -574,8 +576,8 @@ static samsa_err_t producers_open(samsa_logmgr_t *mgr,
     char *ids = malloc(len);
     samsa_err_t err = SAMSA_ERR_NOMEM;
     if (mgr->producers_dir && ids) {
-        snprintf(mgr->producers_dir, len, "%s/%s/%s", opts->data_dir,
-                 META_DIR, PRODUCERS_DIR);
+        snprintf(mgr->producers_dir, len, "%s/%s/%s", opts->data_dir, META_DIR,
+                 PRODUCERS_DIR);
         snprintf(ids, len, "%s/%s/%s", opts->data_dir, META_DIR,
                  PRODUCER_IDS_FILE);
         err = samsa_pid_alloc_open(ids, 0, &mgr->pids, errbuf, errlen);
@@ -595,8 +597,7 @@ samsa_pid_alloc_t *samsa_logmgr_producer_ids(samsa_logmgr_t *mgr)
 }
 
 samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
-                              samsa_logmgr_t **out, char *errbuf,
-                              size_t errlen)
+                              samsa_logmgr_t **out, char *errbuf, size_t errlen)
 {
     samsa_logmgr_t *mgr = calloc(1, sizeof(*mgr));
     if (!mgr) {
@@ -614,8 +615,8 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
     mgr->data_dir = strdup(opts->data_dir);
     size_t mlen = strlen(opts->data_dir) + sizeof(META_DIR) + 16;
     mgr->meta_dir = malloc(mlen);
-    samsa_err_t err = samsa_tcfg_copy(&mgr->broker_defaults,
-                                      opts->broker_defaults);
+    samsa_err_t err =
+        samsa_tcfg_copy(&mgr->broker_defaults, opts->broker_defaults);
     if (!mgr->data_dir || !mgr->meta_dir || err != SAMSA_OK) {
         samsa_logmgr_close(mgr);
         return SAMSA_ERR_NOMEM;
@@ -783,13 +784,17 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
                                       size_t errlen)
 {
     if (!samsa_topic_name_valid(name)) {
-        snprintf(errbuf, errlen, "topic name '%s' is illegal: it must be "
-                 "1-249 characters of [a-zA-Z0-9._-]", name);
+        snprintf(errbuf, errlen,
+                 "topic name '%s' is illegal: it must be "
+                 "1-249 characters of [a-zA-Z0-9._-]",
+                 name);
         return SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
     }
     if (partitions < 1 || partitions > MAX_PARTITIONS) {
-        snprintf(errbuf, errlen, "number of partitions must be between 1 "
-                 "and %d", MAX_PARTITIONS);
+        snprintf(errbuf, errlen,
+                 "number of partitions must be between 1 "
+                 "and %d",
+                 MAX_PARTITIONS);
         return SAMSA_ERR_INVALID_PARTITIONS;
     }
     samsa_err_t err = validate_configs(config, errbuf, errlen);
@@ -905,9 +910,10 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
     pthread_mutex_lock(&mgr->admin_lock);
     samsa_err_t err = SAMSA_OK;
     if (new_total <= t->partition_count || new_total > MAX_PARTITIONS) {
-        snprintf(errbuf, errlen, "topic has %d partitions; the new count "
-                 "must be larger (and at most %d)", t->partition_count,
-                 MAX_PARTITIONS);
+        snprintf(errbuf, errlen,
+                 "topic has %d partitions; the new count "
+                 "must be larger (and at most %d)",
+                 t->partition_count, MAX_PARTITIONS);
         err = SAMSA_ERR_INVALID_PARTITIONS;
     }
     if (err == SAMSA_OK && !validate_only) {
@@ -951,7 +957,8 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
     }
     for (size_t i = 0; i < count; i++) {
         if (strcmp(changes[i].name, "samsa.storage.engine") == 0) {
-            snprintf(errbuf, errlen, "samsa.storage.engine cannot change "
+            snprintf(errbuf, errlen,
+                     "samsa.storage.engine cannot change "
                      "after the topic is created");
             samsa_topic_put(t);
             return SAMSA_ERR_INVALID_CONFIG;
@@ -1040,8 +1047,8 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
      * in this critical section, so two copies of one batch racing on two
      * connections cannot both be appended. */
     samsa_producer_verdict_t verdict;
-    samsa_err_t err = samsa_producer_check(part->producers, batches, len,
-                                           &verdict);
+    samsa_err_t err =
+        samsa_producer_check(part->producers, batches, len, &verdict);
     if (err != SAMSA_OK || verdict.duplicate) {
         if (err == SAMSA_OK) {
             *base_offset = verdict.base_offset; /* retried: already here */
@@ -1051,9 +1058,8 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     }
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
-    int64_t next_offset =
-        samsa_batches_assign(batches, len, off.log_end_offset,
-                             part->leader_epoch, log_append_time);
+    int64_t next_offset = samsa_batches_assign(
+        batches, len, off.log_end_offset, part->leader_epoch, log_append_time);
     err = part->ops->append(part->log, batches, len);
     if (err == SAMSA_OK) {
         /* Out of memory here only loses duplicate detection for this

@@ -76,12 +76,12 @@ struct samsa_topic {
     uint8_t id[16]; /* topic UUID */
     int32_t partition_count;
     samsa_partition_t **partitions;
-    samsa_tcfg_t config;  /* overrides; guarded by config_lock */
+    samsa_tcfg_t config; /* overrides; guarded by config_lock */
     pthread_mutex_t config_lock;
-    char *engine;         /* storage engine instance name */
+    char *engine; /* storage engine instance name */
     _Atomic int refs;
     _Atomic bool deleted;
-    bool internal;        /* __consumer_offsets and friends */
+    bool internal; /* __consumer_offsets and friends */
     samsa_logmgr_t *mgr;
 };
 
@@ -164,8 +164,7 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    size_t len, int64_t log_append_time,
                                    int64_t *base_offset);
 
-void samsa_partition_offsets(samsa_partition_t *part,
-                             samsa_log_offsets_t *out);
+void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out);
 static inline int64_t samsa_partition_hw(samsa_partition_t *part)
 {
     return atomic_load(&part->high_watermark);
