@@ -25,6 +25,23 @@ size_t tb_build(uint8_t *out, size_t cap, int64_t base, const tb_rec_t *recs,
 size_t tb_build_fill(uint8_t *out, size_t cap, int64_t base, int n,
                      size_t value_size, int64_t ts);
 
+/** Like tb_build, but the records section is gzip-compressed (Kafka codec
+ *  1, attributes bits 0-2 = 1) with @p producer_id in the header (-1:
+ *  none). */
+size_t tb_build_gzip(uint8_t *out, size_t cap, int64_t base,
+                     const tb_rec_t *recs, int n, int64_t producer_id);
+
+/** gzip compress / decompress with zlib (the test's codec services).
+ *  *out is malloc'd; false on failure or when output exceeds @p max_out. */
+bool tb_gzip(const void *in, size_t in_len, void **out, size_t *out_len);
+bool tb_gunzip(const void *in, size_t in_len, size_t max_out, void **out,
+               size_t *out_len);
+
+/** Copy of a whole batch with its records decompressed (gzip) into a
+ *  malloc'd uncompressed batch that tb_record can walk; an uncompressed
+ *  batch is copied as is. NULL on failure. */
+uint8_t *tb_plain(const uint8_t *batch, size_t size);
+
 /** CRC-32C, bitwise. */
 uint32_t tb_crc32c(const uint8_t *p, size_t len);
 

@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,32 @@ static int64_t fake_now(void)
     return __atomic_load_n(&sc_clock_ms, __ATOMIC_RELAXED);
 }
 
+/* Codec services (ABI minor 1) with zlib: gzip only, like a host with
+ * just codec-gzip loaded. Output is malloc'd, matching .alloc below. */
+static _Atomic int codec_calls;
+
+static samsa_err_t gzip_decompress(int codec_id, const void *in, size_t in_len,
+                                   size_t max_out, void **out, size_t *out_len)
+{
+    atomic_fetch_add(&codec_calls, 1);
+    if (codec_id != 1) {
+        return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+    }
+    return tb_gunzip(in, in_len, max_out, out, out_len)
+               ? SAMSA_OK
+               : SAMSA_ERR_CORRUPT_MESSAGE;
+}
+
+static samsa_err_t gzip_compress(int codec_id, const void *in, size_t in_len,
+                                 void **out, size_t *out_len)
+{
+    atomic_fetch_add(&codec_calls, 1);
+    if (codec_id != 1) {
+        return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+    }
+    return tb_gzip(in, in_len, out, out_len) ? SAMSA_OK : SAMSA_ERR_NOMEM;
+}
+
 const samsa_services_t sc_services = {
     .hdr = SAMSA_ABI_HEADER(samsa_services_t),
     .log = svc_log,
@@ -83,7 +110,33 @@ const samsa_services_t sc_services = {
     .free = free,
     .now_ms = fake_now,
     .monotonic_ms = fake_now,
+    .codec_decompress = gzip_decompress,
+    .codec_compress = gzip_compress,
 };
+
+/* What a minor 0 host hands out: the table ends before the codec
+ * functions. They are set anyway and count their calls, so an engine
+ * reading past struct_size is caught. */
+static const samsa_services_t sc_services_minor0 = {
+    .hdr = {SAMSA_ABI_MAJOR, 0,
+            (uint32_t)offsetof(samsa_services_t, codec_decompress)},
+    .log = svc_log,
+    .err_str = svc_err_str,
+    .config_bool = no_bool,
+    .config_int = no_int,
+    .config_double = no_dbl,
+    .config_string = no_str,
+    .config_list = no_list,
+    .alloc = malloc,
+    .realloc = realloc,
+    .free = free,
+    .now_ms = fake_now,
+    .monotonic_ms = fake_now,
+    .codec_decompress = gzip_decompress,
+    .codec_compress = gzip_compress,
+};
+
+static const samsa_services_t *g_load_svc = &sc_services;
 
 bool sc_load(sc_engine_t *eng, const char *so_path)
 {
@@ -120,7 +173,7 @@ bool sc_load_at(sc_engine_t *eng, const char *so_path, const char *dir)
                                    .data_dir = eng->dir};
     char err[256] = "";
     if (eng->plug->kind != SAMSA_KIND_STORAGE ||
-        eng->plug->init(&sc_services, &eng->inst, &eng->state, err,
+        eng->plug->init(g_load_svc, &eng->inst, &eng->state, err,
                         sizeof(err)) != SAMSA_OK) {
         fprintf(stderr, "init: %s\n", err);
         return false;
@@ -651,6 +704,157 @@ static void compaction_keeps_latest_value_per_key(void **state)
     fx->ops->read_release(fx->log, &rd);
 }
 
+/* Appends 50 gzip batches of 4 records over 10 keys (key 3 ends with a
+ * fresh tombstone, key 7 with an old one; the batches at 180 and 184, which
+ * compaction empties, carry producer id 5), then a filler batch in a new
+ * active segment; returns the LEO. */
+static int64_t fill_gzip_keys(fx_t *fx, int64_t now)
+{
+    fx->cfg.segment_bytes = 1024;
+    fx->cfg.cleanup_policy = SAMSA_CLEANUP_COMPACT;
+    fx->cfg.delete_retention_ms = 60000;
+    reconfigure(fx);
+    char keys[10][8], vals[200][16];
+    int64_t off = 0;
+    for (int i = 0; i < 200; i += 4) {
+        tb_rec_t recs[4];
+        for (int j = 0; j < 4; j++) {
+            int r = i + j;
+            snprintf(keys[r % 10], 8, "key%d", r % 10);
+            snprintf(vals[r], 16, "v%d", r);
+            bool tomb = (r == 193) || (r == 197);
+            recs[j] = (tb_rec_t){keys[r % 10], tomb ? NULL : vals[r],
+                                 r >= 196 ? now - 120000 : now};
+        }
+        size_t len = tb_build_gzip(fx->buf, sizeof(fx->buf), off, recs, 4,
+                                   i == 180 || i == 184 ? 5 : -1);
+        assert_true(len > 0);
+        assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
+        off += 4;
+    }
+    fx->cfg.segment_bytes = 1 << 20;
+    fx->cfg.segment_ms = 1000;
+    reconfigure(fx);
+    __atomic_add_fetch(&sc_clock_ms, 2000, __ATOMIC_RELAXED);
+    tb_rec_t filler = {"other", "x", now};
+    size_t len = tb_build(fx->buf, sizeof(fx->buf), off++, &filler, 1);
+    assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
+    return off;
+}
+
+static void compaction_of_gzip_batches_keeps_latest_value_per_key(void **state)
+{
+    fx_t *fx = *state;
+    if (fx->ops->compact == NULL) {
+        skip();
+    }
+    int64_t now = sc_clock_ms;
+    int64_t leo = fill_gzip_keys(fx, now);
+    int64_t size = offs(fx).size_bytes;
+    atomic_store(&codec_calls, 0);
+    assert_int_equal(fx->ops->compact(fx->log, now), SAMSA_OK);
+    assert_true(atomic_load(&codec_calls) > 0);
+    assert_true(offs(fx).size_bytes < size);
+    assert_int_equal(offs(fx).log_end_offset, leo);
+    assert_int_equal(sc_verify_all(fx->ops, fx->log, 0) > 0, true);
+
+    samsa_storage_read_t rd;
+    assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd), SAMSA_OK);
+    uint8_t *buf = malloc((size_t)rd.total_bytes);
+    sc_copy_read(&rd, buf);
+    int seen[10] = {0};
+    bool empty_pid_batch = false;
+    int64_t prev = -1;
+    size_t at = 0;
+    while (at < (size_t)rd.total_bytes) {
+        int64_t base, last;
+        size_t bsize;
+        assert_true(tb_check(buf + at, (size_t)rd.total_bytes - at, &base,
+                             &last, &bsize));
+        uint8_t *plain = tb_plain(buf + at, bsize);
+        assert_non_null(plain);
+        int count = (int)((uint32_t)plain[57] << 24 | plain[58] << 16 |
+                          plain[59] << 8 | plain[60]);
+        if (base < 200) {
+            /* Every batch still spans its 4 original offsets. */
+            assert_int_equal(base % 4, 0);
+            assert_int_equal(last, base + 3);
+            if (count > 0) {
+                assert_int_equal(buf[at + 22] & 7, 1); /* still gzip */
+            } else {
+                /* Only the producer's last batch survives empty (Kafka's
+                 * RETAIN_EMPTY), without codec bits; 180 is gone. */
+                assert_int_equal(base, 184);
+                assert_int_equal(bsize, 61);
+                assert_int_equal(buf[at + 22] & 7, 0);
+                empty_pid_batch = true;
+            }
+        }
+        const uint8_t *k, *v;
+        int kl, vl;
+        int64_t ro;
+        for (int j = 0; tb_record(plain, j, &k, &kl, &v, &vl, &ro); j++) {
+            assert_true(ro > prev);
+            prev = ro;
+            if (ro >= 200) {
+                continue;
+            }
+            int key = k[3] - '0';
+            assert_int_equal(kl, 4);
+            assert_true(ro >= 190);
+            assert_int_equal(ro % 10, key);
+            assert_int_not_equal(key, 7);
+            if (key == 3) {
+                assert_null(v);
+            } else {
+                char want[16];
+                snprintf(want, sizeof(want), "v%d", (int)ro);
+                assert_int_equal(vl, (int)strlen(want));
+                assert_memory_equal(v, want, (size_t)vl);
+            }
+            seen[key]++;
+        }
+        free(plain);
+        at += bsize;
+    }
+    for (int key = 0; key < 10; key++) {
+        assert_int_equal(seen[key], key == 7 ? 0 : 1);
+    }
+    assert_true(empty_pid_batch);
+    free(buf);
+    fx->ops->read_release(fx->log, &rd);
+}
+
+static void compaction_on_a_minor_0_host_keeps_gzip_batches_whole(void **state)
+{
+    fx_t *fx = *state;
+    if (fx->ops->compact == NULL) {
+        skip();
+    }
+    /* Reload the engine with a minor 0 services table. */
+    fx->ops->close(fx->log);
+    fx->log = NULL;
+    sc_unload(&fx->eng);
+    g_load_svc = &sc_services_minor0;
+    bool loaded = sc_load(&fx->eng, g_so);
+    g_load_svc = &sc_services;
+    assert_true(loaded);
+    fx->ops = fx->eng.ops;
+    char err[256];
+    assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg, &fx->log,
+                                   err, sizeof(err)),
+                     SAMSA_OK);
+    int64_t now = sc_clock_ms;
+    int64_t leo = fill_gzip_keys(fx, now);
+    int64_t size = offs(fx).size_bytes;
+    atomic_store(&codec_calls, 0);
+    assert_int_equal(fx->ops->compact(fx->log, now), SAMSA_OK);
+    assert_int_equal(atomic_load(&codec_calls), 0);
+    assert_int_equal(offs(fx).size_bytes, size);
+    assert_int_equal(offs(fx).log_end_offset, leo);
+    assert_int_equal(sc_verify_all(fx->ops, fx->log, 0), 51);
+}
+
 typedef struct reader_arg {
     fx_t *fx;
     volatile bool stop;
@@ -784,6 +988,8 @@ int sc_run(const char *so_path, const sc_caps_t *caps)
         SC_CASE(set_start_offset_hides_older_records),
         SC_CASE(offset_for_time_finds_first_record_at_or_after),
         SC_CASE(compaction_keeps_latest_value_per_key),
+        SC_CASE(compaction_of_gzip_batches_keeps_latest_value_per_key),
+        SC_CASE(compaction_on_a_minor_0_host_keeps_gzip_batches_whole),
         SC_CASE(readers_never_see_partial_batches_during_appends),
         SC_CASE(read_stays_valid_until_release_despite_retention),
         SC_CASE(reopen_keeps_every_batch),
