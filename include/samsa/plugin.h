@@ -221,8 +221,8 @@ typedef struct samsa_services {
     /** Decompress a records section compressed with @p codec_id. Output
      *  larger than @p max_out bytes fails with SAMSA_ERR_TOO_LARGE;
      *  malformed input with SAMSA_ERR_CORRUPT_MESSAGE. */
-    samsa_err_t (*codec_decompress)(int codec_id, const void *in,
-                                    size_t in_len, size_t max_out, void **out,
+    samsa_err_t (*codec_decompress)(int codec_id, const void *in, size_t in_len,
+                                    size_t max_out, void **out,
                                     size_t *out_len);
     /** Compress a records section with @p codec_id, in the framing Kafka
      *  clients expect for that id. */
