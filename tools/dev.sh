@@ -17,7 +17,7 @@ cd "$ROOT"
 
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev"
-TEST_PKGS="clang libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
+TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka lz4 zstd gzip procps iproute2 rpm file llvm"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions.
@@ -117,6 +117,8 @@ cmd_test() {
     fi
     command -v go >/dev/null || install_missing "golang-go"
     ensure_recent_go
+    log "formatting (clang-format, .clang-format)"
+    "$ROOT/tools/check-format.sh"
     log "build (warnings are errors)"
     build "$ROOT/build"
     log "unit tests"
