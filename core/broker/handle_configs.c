@@ -12,11 +12,6 @@
 #define RESOURCE_TOPIC  2
 #define RESOURCE_BROKER 4
 
-/* DescribeConfigs ConfigSource values. */
-#define SOURCE_DYNAMIC_TOPIC 1
-#define SOURCE_STATIC_BROKER 4
-#define SOURCE_DEFAULT       5
-
 typedef samsa_DescribeConfigsResponse_DescribeConfigsResourceResult_t entry_t;
 
 static bool wanted(const samsa_string_array_t *keys, const char *name)
@@ -40,7 +35,7 @@ static void fill_entry(samsa_req_t *req, entry_t *e, const char *name,
     e->Name = samsa_req_str(req, name);
     e->Value = samsa_req_str(req, value);
     e->ReadOnly = read_only;
-    e->IsDefault = source == SOURCE_DEFAULT;
+    e->IsDefault = source == SAMSA_CONFIG_SOURCE_DEFAULT;
     e->ConfigSource = source;
     e->IsSensitive = false;
     e->ConfigType = type;
@@ -85,20 +80,8 @@ describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
         if (!wanted(&rs->ConfigurationKeys, d->name)) {
             continue;
         }
-        const char *v = samsa_tcfg_get(&overrides, d->name);
-        int8_t source = SOURCE_DYNAMIC_TOPIC;
-        if (!v) {
-            /* A broker setting equal to the built-in default is reported
-             * as a default, as Kafka does for keys not set in its config. */
-            v = samsa_tcfg_get(bd, d->name);
-            source = v && strcmp(v, d->default_value) != 0
-                         ? SOURCE_STATIC_BROKER
-                         : SOURCE_DEFAULT;
-        }
-        if (!v) {
-            v = d->default_value;
-            source = SOURCE_DEFAULT;
-        }
+        int8_t source;
+        const char *v = samsa_tcfg_resolve(&overrides, bd, d, &source);
         fill_entry(req, &r->Configs.items[i++], d->name, v, source,
                    (int8_t)samsa_tcfg_wire_type(d),
                    dreq->IncludeDocumentation ? d->doc : NULL, false,
@@ -158,7 +141,7 @@ describe_broker(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
             snprintf(v, sizeof(v), "%lld", rows[k].value);
         }
         fill_entry(req, &r->Configs.items[i++], rows[k].name, v,
-                   SOURCE_STATIC_BROKER, rows[k].type, NULL, true,
+                   SAMSA_CONFIG_SOURCE_STATIC_BROKER, rows[k].type, NULL, true,
                    dreq->IncludeSynonyms);
     }
     return SAMSA_OK;

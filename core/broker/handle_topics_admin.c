@@ -19,11 +19,6 @@ static samsa_err_t check_assignment(const samsa_int32_array_t *ids,
 
 typedef samsa_CreateTopicsResponse_CreatableTopicResult_t created_t;
 
-/* ConfigSource values, as in DescribeConfigs (handle_configs.c). */
-#define SOURCE_DYNAMIC_TOPIC 1
-#define SOURCE_STATIC_BROKER 4
-#define SOURCE_DEFAULT       5
-
 /*
  * CreateTopics v5+ answers a created topic with its whole configuration, as
  * Kafka does (KIP-525). Kafka leaves Configs null only together with a
@@ -48,18 +43,8 @@ static void fill_configs(samsa_req_t *req, created_t *r,
         samsa_CreateTopicsResponse_CreatableTopicConfigs_t *c =
             &r->Configs.items[i];
         samsa_CreateTopicsResponse_CreatableTopicConfigs_init(c);
-        const char *v = samsa_tcfg_get(given, d->name);
-        int8_t source = SOURCE_DYNAMIC_TOPIC;
-        if (!v) {
-            v = samsa_tcfg_get(bd, d->name);
-            source = v && strcmp(v, d->default_value) != 0
-                         ? SOURCE_STATIC_BROKER
-                         : SOURCE_DEFAULT;
-        }
-        if (!v) {
-            v = d->default_value;
-            source = SOURCE_DEFAULT;
-        }
+        int8_t source;
+        const char *v = samsa_tcfg_resolve(given, bd, d, &source);
         c->Name = samsa_req_str(req, d->name);
         c->Value = samsa_req_str(req, v);
         c->ReadOnly = false;

@@ -267,3 +267,21 @@ void samsa_tcfg_to_log_config(const samsa_tcfg_t *topic, const samsa_tcfg_t *bd,
         out->cleanup_policy |= SAMSA_CLEANUP_COMPACT;
     }
 }
+
+const char *samsa_tcfg_resolve(const samsa_tcfg_t *topic,
+                               const samsa_tcfg_t *broker_defaults,
+                               const samsa_tcfg_def_t *def, int8_t *source)
+{
+    const char *v = samsa_tcfg_get(topic, def->name);
+    if (v) {
+        *source = SAMSA_CONFIG_SOURCE_DYNAMIC_TOPIC;
+        return v;
+    }
+    v = samsa_tcfg_get(broker_defaults, def->name);
+    if (v && strcmp(v, def->default_value) != 0) {
+        *source = SAMSA_CONFIG_SOURCE_STATIC_BROKER;
+        return v;
+    }
+    *source = SAMSA_CONFIG_SOURCE_DEFAULT;
+    return def->default_value;
+}

@@ -77,6 +77,19 @@ int64_t samsa_tcfg_effective_long(const samsa_tcfg_t *topic,
                                   const samsa_tcfg_t *broker_defaults,
                                   const char *name);
 
+/* DescribeConfigs / CreateTopics ConfigSource values (Kafka's wire codes). */
+#define SAMSA_CONFIG_SOURCE_DYNAMIC_TOPIC 1
+#define SAMSA_CONFIG_SOURCE_STATIC_BROKER 4
+#define SAMSA_CONFIG_SOURCE_DEFAULT       5
+
+/* Effective value of @p def and where it comes from: a topic override
+ * (dynamic topic), a broker setting that differs from the built-in default
+ * (static broker), else the default, as Kafka reports keys its config does
+ * not set. */
+const char *samsa_tcfg_resolve(const samsa_tcfg_t *topic,
+                               const samsa_tcfg_t *broker_defaults,
+                               const samsa_tcfg_def_t *def, int8_t *source);
+
 /* Build the storage engine's view of a topic's settings. */
 void samsa_tcfg_to_log_config(const samsa_tcfg_t *topic,
                               const samsa_tcfg_t *broker_defaults,
