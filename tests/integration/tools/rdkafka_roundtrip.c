@@ -8,6 +8,8 @@
  *                     [-s SIZE] [-z none|gzip|snappy|lz4|zstd] [-a ACKS]
  *                     [-P] (produce only) [-C] (consume only) [-q]
  *                     [-X key=value] (extra librdkafka setting, repeatable)
+ *                     [-F BYTES] (consumer only: fetch.max.bytes and
+ *                     max.partition.fetch.bytes)
  *                     [-r RATE] (paced produce: msgs/s, prints latency
  *                     percentiles of delivery reports)
  *
@@ -35,6 +37,7 @@ typedef struct opts {
     long rate;
     const char *extra[16];
     int nextra;
+    const char *fetch_bytes;
 } opts_t;
 
 static double now_s(void)
@@ -284,6 +287,11 @@ static int consume(const opts_t *o, uint64_t *sum)
     set(conf, "group.id", "rdkafka-roundtrip");
     set(conf, "enable.auto.commit", "false");
     set(conf, "fetch.wait.max.ms", "100");
+    if (o->fetch_bytes) {
+        set(conf, "message.max.bytes", o->fetch_bytes);
+        set(conf, "fetch.max.bytes", o->fetch_bytes);
+        set(conf, "max.partition.fetch.bytes", o->fetch_bytes);
+    }
     char err[256];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
@@ -365,7 +373,7 @@ int main(int argc, char **argv)
                 .produce = 1,
                 .consume = 1};
     int c;
-    while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:r:X:PCq")) != -1) {
+    while ((c = getopt(argc, argv, "b:t:p:n:s:z:a:r:X:F:PCq")) != -1) {
         switch (c) {
         case 'b':
             o.bootstrap = optarg;
@@ -390,6 +398,9 @@ int main(int argc, char **argv)
             break;
         case 'r':
             o.rate = atol(optarg);
+            break;
+        case 'F':
+            o.fetch_bytes = optarg;
             break;
         case 'X':
             if (o.nextra < 16) {
