@@ -195,6 +195,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             .engine_lookup_arg = b,
             .broker_defaults = &defaults,
             .producer_id_expiration_ms = cfg->producer_id_expiration_ms,
+            .housekeep_interval_ms = cfg->log_retention_check_interval_ms,
         };
         err = samsa_logmgr_open(&lo, &b->logs, errbuf, errlen);
     }

@@ -65,6 +65,9 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("socket_request_max_bytes", "104857600", 1024, I32MAX,
         "Largest request frame accepted, in bytes "
         "(socket.request.max.bytes)."),
+    SAMSA_OPTION_INT("log_retention_check_interval_ms", "5000", 10, I64MAX,
+        "How often retention, time-based roll, the flush policy's checks "
+        "and compaction run (log.retention.check.interval.ms)."),
     SAMSA_OPTION_INT("producer_id_expiration_ms", "86400000", 1, I64MAX,
         "Idle time after which a partition forgets an idempotent producer "
         "(producer.id.expiration.ms)."),
@@ -416,6 +419,8 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->message_max_bytes = i64(v, "message_max_bytes");
     samsa_config_bool(v, "fetch_copy", &cfg->fetch_copy);
     cfg->producer_id_expiration_ms = i64(v, "producer_id_expiration_ms");
+    cfg->log_retention_check_interval_ms =
+        i64(v, "log_retention_check_interval_ms");
     cfg->log_segment_bytes = i64(v, "log_segment_bytes");
     cfg->log_segment_ms = i64(v, "log_segment_ms");
     cfg->log_retention_ms = i64(v, "log_retention_ms");

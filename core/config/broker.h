@@ -63,6 +63,8 @@ typedef struct samsa_broker_config {
     int64_t message_max_bytes;         /**< message.max.bytes */
     bool fetch_copy;                   /**< pread+write instead of sendfile */
     int64_t producer_id_expiration_ms; /**< producer.id.expiration.ms */
+    /** log.retention.check.interval.ms: housekeeping cadence */
+    int64_t log_retention_check_interval_ms;
 
     /* Topic defaults (Kafka's broker-level log.* settings). */
     int64_t log_segment_bytes;
