@@ -158,11 +158,13 @@ static bool producer_last_batch(sb_compactor_t *c, const uint8_t *batch,
            sb_km_get(&c->pids, batch + SB_OFF_PRODUCER_ID, 8) == b->base;
 }
 
-/* Header of @p batch plus @p body into c->out, with new length, count and
- * CRC. */
+/* Header of @p batch plus @p body into c->out, with new length, count,
+ * max timestamp and CRC. A CreateTime batch's max timestamp becomes that of
+ * the records it keeps, as Kafka's cleaner writes it; a LogAppendTime
+ * batch keeps the broker's stamp. */
 static bool write_batch(sb_compactor_t *c, const uint8_t *batch,
-                        const void *body, size_t body_len, int32_t kept,
-                        size_t *len)
+                        const sb_info_t *b, const void *body, size_t body_len,
+                        int32_t kept, int64_t max_ts, size_t *len)
 {
     if (!grow(&c->out, &c->out_cap, SB_HDR_SIZE + body_len)) {
         return false;
@@ -172,6 +174,9 @@ static bool write_batch(sb_compactor_t *c, const uint8_t *batch,
     *len = SB_HDR_SIZE + body_len;
     sb_put32(c->out + SB_OFF_LENGTH, (uint32_t)(*len - SB_LOG_OVERHEAD));
     sb_put32(c->out + SB_OFF_COUNT, (uint32_t)kept);
+    if (!(b->attrs & SB_ATTR_LOG_APPEND_TIME)) {
+        sb_put64(c->out + SB_OFF_MAX_TS, (uint64_t)max_ts);
+    }
     sb_crc_set(c->out, *len);
     return true;
 }
@@ -190,6 +195,7 @@ samsa_err_t sb_cp_filter(sb_compactor_t *c, const uint8_t *batch,
     samsa_err_t err = SAMSA_OK;
     size_t len = 0;
     int32_t kept = 0;
+    int64_t max_ts = -1;
     int rc;
     /* The kept records never outgrow the records they come from. */
     if (!grow(&c->recs, &c->recs_cap, (size_t)(it.end - it.p) + 1)) {
@@ -201,6 +207,7 @@ samsa_err_t sb_cp_filter(sb_compactor_t *c, const uint8_t *batch,
             memcpy(c->recs + len, rec.raw, rec.raw_len);
             len += rec.raw_len;
             kept++;
+            max_ts = rec.ts > max_ts ? rec.ts : max_ts;
         }
     }
     if (rc < 0 || kept == b->count) {
@@ -217,7 +224,7 @@ samsa_err_t sb_cp_filter(sb_compactor_t *c, const uint8_t *batch,
         goto out;
     }
     if (codec_of(b) == 0) {
-        if (!write_batch(c, batch, c->recs, len, kept, out_len)) {
+        if (!write_batch(c, batch, b, c->recs, len, kept, max_ts, out_len)) {
             err = SAMSA_ERR_NOMEM;
             goto out;
         }
@@ -229,7 +236,7 @@ samsa_err_t sb_cp_filter(sb_compactor_t *c, const uint8_t *batch,
         SAMSA_OK) {
         goto out; /* keep it whole */
     }
-    if (write_batch(c, batch, z, zlen, kept, out_len)) {
+    if (write_batch(c, batch, b, z, zlen, kept, max_ts, out_len)) {
         *result = SB_CP_REWRITE;
     } else {
         err = SAMSA_ERR_NOMEM;

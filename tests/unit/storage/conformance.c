@@ -742,6 +742,58 @@ static int64_t fill_gzip_keys(fx_t *fx, int64_t now)
     return off;
 }
 
+/* A rewritten CreateTime batch carries the max timestamp of the records it
+ * keeps, as Kafka's cleaner writes it, so time lookups stay honest. */
+static void compaction_recomputes_the_max_timestamp(void **state)
+{
+    fx_t *fx = *state;
+    if (fx->ops->compact == NULL) {
+        skip();
+    }
+    fx->cfg.segment_bytes = 1 << 20;
+    fx->cfg.cleanup_policy = SAMSA_CLEANUP_COMPACT;
+    fx->cfg.delete_retention_ms = 60000;
+    reconfigure(fx);
+    int64_t now = sc_clock_ms;
+    /* Batch 0-1: "a" older, "b" newest; offset 2 replaces "b". */
+    tb_rec_t first[2] = {{"a", "a0", now - 10}, {"b", "b0", now}};
+    size_t len = tb_build(fx->buf, sizeof(fx->buf), 0, first, 2);
+    assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
+    tb_rec_t again = {"b", "b1", now - 5};
+    len = tb_build(fx->buf, sizeof(fx->buf), 2, &again, 1);
+    assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
+    /* Roll so both are below the active segment. */
+    fx->cfg.segment_ms = 1000;
+    reconfigure(fx);
+    __atomic_add_fetch(&sc_clock_ms, 2000, __ATOMIC_RELAXED);
+    tb_rec_t filler = {"other", "x", now};
+    len = tb_build(fx->buf, sizeof(fx->buf), 3, &filler, 1);
+    assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
+    assert_int_equal(fx->ops->compact(fx->log, now), SAMSA_OK);
+
+    samsa_storage_read_t rd;
+    assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd), SAMSA_OK);
+    uint8_t *buf = malloc((size_t)rd.total_bytes);
+    sc_copy_read(&rd, buf);
+    int64_t base, last;
+    size_t bsize;
+    assert_true(tb_check(buf, (size_t)rd.total_bytes, &base, &last, &bsize));
+    assert_int_equal(base, 0);
+    const uint8_t *k, *v;
+    int kl, vl;
+    int64_t ro;
+    assert_true(tb_record(buf, 0, &k, &kl, &v, &vl, &ro));
+    assert_int_equal(ro, 0); /* "a" stays, "b0" went */
+    assert_false(tb_record(buf, 1, &k, &kl, &v, &vl, &ro));
+    uint64_t max_ts = 0;
+    for (int i = 0; i < 8; i++) {
+        max_ts = max_ts << 8 | buf[35 + i];
+    }
+    assert_int_equal((int64_t)max_ts, now - 10);
+    free(buf);
+    fx->ops->read_release(fx->log, &rd);
+}
+
 static void compaction_of_gzip_batches_keeps_latest_value_per_key(void **state)
 {
     fx_t *fx = *state;
@@ -988,6 +1040,7 @@ int sc_run(const char *so_path, const sc_caps_t *caps)
         SC_CASE(set_start_offset_hides_older_records),
         SC_CASE(offset_for_time_finds_first_record_at_or_after),
         SC_CASE(compaction_keeps_latest_value_per_key),
+        SC_CASE(compaction_recomputes_the_max_timestamp),
         SC_CASE(compaction_of_gzip_batches_keeps_latest_value_per_key),
         SC_CASE(compaction_on_a_minor_0_host_keeps_gzip_batches_whole),
         SC_CASE(readers_never_see_partial_batches_during_appends),
