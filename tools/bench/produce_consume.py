@@ -48,6 +48,38 @@ def disk_write_mbps(directory, mib=1024):
     return float(m.group(1)) * (1000 if m.group(2) == "G" else 1)
 
 
+def loopback_gbps(total=2 << 30, chunk=1 << 20):
+    """TCP over 127.0.0.1 between two threads: the network ceiling here."""
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    got = [0]
+
+    def sink():
+        conn, _ = srv.accept()
+        buf = bytearray(chunk)
+        while True:
+            n = conn.recv_into(buf)
+            if not n:
+                break
+            got[0] += n
+        conn.close()
+
+    t = threading.Thread(target=sink)
+    t.start()
+    data = b"\0" * chunk
+    c = socket.create_connection(srv.getsockname())
+    t0 = time.perf_counter()
+    for _ in range(total // chunk):
+        c.sendall(data)
+    c.close()
+    t.join()
+    dt = time.perf_counter() - t0
+    srv.close()
+    return got[0] / dt / 1e9
+
+
 def run(client, args):
     out = subprocess.run([client] + args, capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
@@ -96,6 +128,8 @@ def main():
         disk = disk_write_mbps(work)
         print("disk: sequential write %.0f MB/s (dd 1 GiB, fdatasync, same fs as data)"
               % disk)
+        print("loopback: %.2f GB/s (one TCP stream between two Python threads, "
+              "1 MiB writes)" % loopback_gbps())
         rows = []
         for size, n in ((100, n100), (1024, n1k)):
             # Best of a few runs on each side: librdkafka sometimes starts
