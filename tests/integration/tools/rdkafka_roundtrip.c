@@ -8,8 +8,8 @@
  *                     [-s SIZE] [-z none|gzip|snappy|lz4|zstd] [-a ACKS]
  *                     [-P] (produce only) [-C] (consume only) [-q]
  *                     [-X key=value] (extra librdkafka setting, repeatable)
- *                     [-F BYTES] (consumer only: fetch.max.bytes and
- *                     max.partition.fetch.bytes)
+ *                     [-F BYTES] (consumer only: max.partition.fetch.bytes,
+ *                     and fetch.max.bytes for all partitions at that size)
  *                     [-r RATE] (paced produce: msgs/s, prints latency
  *                     percentiles of delivery reports)
  *
@@ -288,9 +288,13 @@ static int consume(const opts_t *o, uint64_t *sum)
     set(conf, "enable.auto.commit", "false");
     set(conf, "fetch.wait.max.ms", "100");
     if (o->fetch_bytes) {
+        /* F bytes per partition, every partition in one response. */
+        char total[32];
+        long per = atol(o->fetch_bytes);
+        snprintf(total, sizeof(total), "%ld", per * o->partitions);
         set(conf, "message.max.bytes", o->fetch_bytes);
-        set(conf, "fetch.max.bytes", o->fetch_bytes);
         set(conf, "max.partition.fetch.bytes", o->fetch_bytes);
+        set(conf, "fetch.max.bytes", total);
     }
     char err[256];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
