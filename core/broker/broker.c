@@ -75,6 +75,19 @@ samsa_topic_t *samsa_broker_topic(samsa_broker_t *b, const char *name,
     return t;
 }
 
+samsa_partition_t *samsa_broker_partition(samsa_topic_t *topic,
+                                          samsa_err_t topic_err, int32_t index,
+                                          samsa_err_t *err)
+{
+    samsa_partition_t *part = NULL;
+    *err = topic_err;
+    if (topic_err == SAMSA_OK) {
+        part = samsa_topic_partition(topic, index);
+        *err = part ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    return part;
+}
+
 /* The cluster id is made once and kept in the data dir, like Kafka's
  * meta.properties, so clients see the same cluster across restarts. */
 static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,

@@ -54,4 +54,11 @@ const samsa_codec_ops_t *samsa_broker_codec(samsa_broker_t *b, int codec_id,
 samsa_topic_t *samsa_broker_topic(samsa_broker_t *b, const char *name,
                                   bool allow_create, samsa_err_t *err);
 
+/* The partition @p index of a topic looked up with samsa_broker_topic():
+ * NULL with *err set to @p topic_err when the lookup failed, or to
+ * UNKNOWN_TOPIC_OR_PARTITION when the index is out of range. */
+samsa_partition_t *samsa_broker_partition(samsa_topic_t *topic,
+                                          samsa_err_t topic_err, int32_t index,
+                                          samsa_err_t *err);
+
 #endif /* SAMSA_BROKER_H */

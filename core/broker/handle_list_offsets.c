@@ -68,12 +68,9 @@ void samsa_handle_list_offsets(samsa_req_t *req)
             pr->Offset = -1;
             pr->Timestamp = -1;
             SAMSA_REQ_ARRAY(req, pr->OldStyleOffsets, 0);
-            samsa_err_t err = terr;
+            samsa_err_t err;
             samsa_partition_t *part =
-                topic ? samsa_topic_partition(topic, rp->PartitionIndex) : NULL;
-            if (err == SAMSA_OK && !part) {
-                err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-            }
+                samsa_broker_partition(topic, terr, rp->PartitionIndex, &err);
             if (err == SAMSA_OK) {
                 err = lookup(part, rp->Timestamp, pr);
                 pr->LeaderEpoch = part->leader_epoch;

@@ -29,12 +29,9 @@ void samsa_handle_delete_records(samsa_req_t *req)
             samsa_DeleteRecordsResponse_DeleteRecordsPartitionResult_init(pr);
             pr->PartitionIndex = rp->PartitionIndex;
             pr->LowWatermark = -1;
-            samsa_err_t err = terr;
+            samsa_err_t err;
             samsa_partition_t *part =
-                topic ? samsa_topic_partition(topic, rp->PartitionIndex) : NULL;
-            if (err == SAMSA_OK && !part) {
-                err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-            }
+                samsa_broker_partition(topic, terr, rp->PartitionIndex, &err);
             if (err == SAMSA_OK) {
                 err = samsa_partition_delete_records(part, rp->Offset,
                                                      &pr->LowWatermark);

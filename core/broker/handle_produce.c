@@ -12,12 +12,9 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
     samsa_ProduceResponse_PartitionProduceResponse_init(pr);
     pr->Index = pd->Index;
     pr->BaseOffset = -1;
-    samsa_err_t err = topic_err;
-    samsa_partition_t *part = NULL;
-    if (err == SAMSA_OK) {
-        part = samsa_topic_partition(topic, pd->Index);
-        err = part ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    }
+    samsa_err_t err;
+    samsa_partition_t *part =
+        samsa_broker_partition(topic, topic_err, pd->Index, &err);
     if (err == SAMSA_OK && (acks < -1 || acks > 1)) {
         err = SAMSA_ERR_INVALID_REQUIRED_ACKS;
     }
