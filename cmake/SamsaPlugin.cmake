@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # samsa_add_plugin(NAME <kind-name> SOURCES ... [LIBS ...]
 #                  [OUTPUT_DIR <dir>] [NO_INSTALL])
 #

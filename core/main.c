@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/main.c - samsad: parse the command line and the broker YAML, load
  * plugins, open the logs, serve until SIGTERM/SIGINT, shut down in order.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tools/check-format.sh - fail when a tracked C file is not clang-formatted
 # (the root .clang-format). Generated protocol code is left as generated.
 #   tools/check-format.sh          check

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tools/dev.sh - the two set-up commands of the README.
 #
 #   tools/dev.sh run    install what is missing, build, start a single-node

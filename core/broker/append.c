@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/append.c - see append.h. */
 #include "broker/append.h"
 

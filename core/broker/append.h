@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/append.h - one partition's worth of a produce request:
  * validate the batches, apply the topic's compression and timestamp policy,

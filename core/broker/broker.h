@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/broker.h - the broker: what samsad wires together.
  *

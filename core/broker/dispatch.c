@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/dispatch.c - the dispatch table: which APIs and versions the
  * broker advertises in ApiVersions and serves.

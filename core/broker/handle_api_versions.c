@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_api_versions.c - ApiVersions (key 18). */
 #include "broker/handlers.h"
 

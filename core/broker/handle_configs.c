@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handle_configs.c - DescribeConfigs (32), AlterConfigs (33),
  * IncrementalAlterConfigs (44) for topic resources; broker resources are

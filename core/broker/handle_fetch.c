@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handle_fetch.c - Fetch (key 1): zero-copy reads with long
  * polling.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_group_admin.c - ListGroups (16), DescribeGroups (15),
  * DeleteGroups (42). */
 #include <stdlib.h>

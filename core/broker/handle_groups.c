@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handle_groups.c - FindCoordinator (10), JoinGroup (11),
  * SyncGroup (14), Heartbeat (12), LeaveGroup (13): thin adapters from the

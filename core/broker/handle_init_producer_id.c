@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handle_init_producer_id.c - InitProducerId (22): producer
  * ids for idempotent producers (core/producer/pid_alloc.h).

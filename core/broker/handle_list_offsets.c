@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_list_offsets.c - ListOffsets (key 2). */
 #include "broker/handlers.h"
 

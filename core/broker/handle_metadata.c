@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_metadata.c - Metadata (key 3). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_misc_admin.c - DeleteRecords (21), DescribeCluster (60).
  */
 #include "broker/handlers.h"

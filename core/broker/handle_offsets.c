@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_offsets.c - OffsetCommit (8), OffsetFetch (9),
  * OffsetDelete (47). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_produce.c - Produce (key 0). */
 #include "broker/append.h"
 #include "broker/handlers.h"

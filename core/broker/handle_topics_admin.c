@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handle_topics_admin.c - CreateTopics (19), DeleteTopics (20),
  * CreatePartitions (37). A single node holds every replica, so replication

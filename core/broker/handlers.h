@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handlers.h - one handler per Kafka API, one file each
  * (core/broker/handle_<api>.c). Each runs on the connection's reactor

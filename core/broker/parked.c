@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/parked.c - see parked.h. */
 #include "broker/parked.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/parked.h - requests waiting on a connection (long-poll fetch,
  * JoinGroup, SyncGroup), so a connection that closes can cancel them.

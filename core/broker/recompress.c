@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/recompress.c - see recompress.h. */
 #include "broker/recompress.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/recompress.h - rewrite record batches with another codec,
  * for topics whose compression.type is not "producer".

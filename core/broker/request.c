@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/request.c - the request pipeline; see request.h. */
 #include "broker/request.h"
 

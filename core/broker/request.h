@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/request.h - one request on its way through the pipeline:
  * frame -> header -> version check -> decode -> handler -> encode -> slot.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/upconvert.c - see upconvert.h. Layout: ../shared/
  * kafka-protocol/README.md §7 (MessageSet v0/v1). */
 #include "broker/upconvert.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/upconvert.h - legacy message sets (magic 0 and 1, sent with
  * Produce v0-v2) converted to one record batch v2 before they are stored.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/client/client.h - the in-tree Kafka client (blocking).
  *

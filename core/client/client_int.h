@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/client/client_int.h - private state of the client (not for callers).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/client/conn.c - broker connections, ApiVersions negotiation and
  * request/response exchange.

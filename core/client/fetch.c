@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/client/fetch.c - one Fetch round over a set of partitions, with
  * decompression through codec plugins and record iteration.

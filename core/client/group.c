@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/client/group.c - classic consumer groups: join (range assignor),
  * heartbeat, leave, offset commit/fetch, consumer protocol encoding.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/config/broker.c - samsad flags + samsa.yaml -> samsa_broker_config_t */
 #include "config/broker.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/config/broker.h - samsad's own configuration: samsa.yaml + flags.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/config/options.c - samsa_option_t tables -> samsa_config_t. */
 #include "config/options.h"
 

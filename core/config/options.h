@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/config/options.h - option tables (samsa_option_t rows) checked
  * against YAML, producing the samsa_config_t handed to plugins.

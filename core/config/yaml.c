@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/config/yaml.c - libyaml events -> samsa_ynode_t tree. */
 #include "config/yaml.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/config/yaml.h - a small YAML tree with file:line on every node.
  *

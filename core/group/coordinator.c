@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/coordinator.c - coordinator lifecycle, the timer thread, the
  * completion queue (callbacks run after the lock is released), the group

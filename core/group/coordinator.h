@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/coordinator.h - the classic consumer group coordinator and
  * committed offsets (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,

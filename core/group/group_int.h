@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/group_int.h - private state of the group coordinator, shared
  * by coordinator.c (lifecycle, timers, completions), membership.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/group/hmap.c - see hmap.h. */
 #include "group/hmap.h"
 

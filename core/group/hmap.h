@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/hmap.h - a small intrusive chained hash map (groups by id,
  * offsets by topic/partition). Entries embed samsa_hmap_entry_t; the map

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/membership.c - JoinGroup, SyncGroup, Heartbeat, LeaveGroup and
  * the rebalance state machine of a classic group:

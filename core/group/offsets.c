@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/offsets.c - committed offsets: OffsetCommit, OffsetFetch, the
  * lag helper, OffsetDelete, DeleteGroups, and retention of the offsets of

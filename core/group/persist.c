@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/persist.c - records of the internal compacted topic
  * __consumer_offsets, and their replay at start.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/group/subscription.c - the topics of a ConsumerProtocolSubscription
  * (messages/ConsumerProtocolSubscription.json, not flexible): int16

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/log/flusher.c - see flusher.h. */
 #include "log/flusher.h"
 

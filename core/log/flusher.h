@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/log/flusher.h - the flush policy (flush.messages, flush.ms) carried
  * out on a thread of its own, so fsync never runs on a reactor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/log/logmgr.c - see logmgr.h. */
 #include "log/logmgr.h"
 

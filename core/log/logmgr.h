@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/log/logmgr.h - the log manager: topics, their partitions, and the
  * storage engine logs behind them.

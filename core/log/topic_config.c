@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/log/topic_config.c - see topic_config.h. */
 #include "log/topic_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/log/topic_config.h - topic-level configs (Kafka's names), their
  * defaults, validation, and resolution into the storage engine's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/loop/reactor.c - see reactor.h. */
 #define _GNU_SOURCE
 #include "loop/reactor.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/loop/reactor.h - one thread, one epoll loop: fd watches, timers and
  * cross-thread posts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/loop/signals.c - see signals.h. */
 #include "loop/signals.h"
 

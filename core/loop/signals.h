@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/loop/signals.h - process signals for samsad's main thread.
  *

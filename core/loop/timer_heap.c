@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/loop/timer_heap.c - see timer_heap.h. */
 #include "loop/timer_heap.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/loop/timer_heap.h - the reactor's timers: a binary min-heap ordered by
  * (deadline, insertion sequence) over a slot table, so a timer id is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/net/conn.c - one connection: frame reading, in-order responses,
  * back-pressure and close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/net/net_internal.h - structures shared by server.c and conn.c. */
 #ifndef SAMSA_NET_INTERNAL_H
 #define SAMSA_NET_INTERNAL_H

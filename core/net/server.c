@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/net/server.c - listeners, accept, reactor shards, start and stop.
  *

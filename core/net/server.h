@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/net/server.h - listeners, connections, frames and ordered responses.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/producer/pid_alloc.c - see pid_alloc.h. The file holds one line,
  * "next_block=<n>": every id below n may have been handed out. */
 #include "producer/pid_alloc.h"

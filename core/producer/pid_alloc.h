@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/producer/pid_alloc.h - producer id allocation for InitProducerId.
  *

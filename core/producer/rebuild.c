@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/producer/rebuild.c - producer state of a log being opened: the
  * clean-shutdown snapshot plus the batches stored after it, or without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/producer/snapshot.c - the producer state of a partition on disk,
  * written on clean close so a restart need not scan the log.

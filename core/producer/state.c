@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/producer/state.c - see state.h: the producer table and the checks
  * an idempotent append goes through. */
 #include "producer/state_int.h"

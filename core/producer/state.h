@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/producer/state.h - idempotent producers on one partition: the last
  * epoch and the last five batches of every producer id that wrote to it,

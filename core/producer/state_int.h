@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/producer/state_int.h - the producer table shared by state.c,
  * snapshot.c and rebuild.c. Private to core/producer/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/protocol/api.c - see api.h. */
 #include "protocol/api.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/protocol/api.h - the table of Kafka APIs and generic dispatch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/protocol/arena.h - bump allocator for decoded messages.
  *

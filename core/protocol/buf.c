@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/protocol/buf.c - see buf.h. */
 #include "protocol/buf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/protocol/buf.h - bounds-checked Kafka primitive reader and an
  * iobuf-backed writer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/protocol/header.c - see header.h. */
 #include "protocol/header.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/protocol/header.h - Kafka request/response headers and framing.
  *

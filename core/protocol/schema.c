@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/protocol/schema.c - the generic codec that runs the generated
  * descriptor tables; see schema.h. */
 #include "protocol/schema.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/protocol/schema.h - message descriptors and the generic codec.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/record/batch.c - see batch.h. */
 #include "record/batch.h"
 

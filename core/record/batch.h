@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/record/batch.h - record batch v2 (magic 2) headers: parse, validate,
  * assign offsets. Byte layout: ../shared/kafka-protocol/README.md §6.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/record/builder.c - see builder.h. */
 #include "record/builder.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/record/builder.h - build an uncompressed record batch v2.
  *

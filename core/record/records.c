@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/record/records.c - see records.h. */
 #include "record/records.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/record/records.h - zig-zag varints and iteration over the records of
  * uncompressed record batches v2 (../shared/kafka-protocol/README.md §6.2).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/check.c - --check-config / `samsa config check`. */
 #include <stdio.h>
 

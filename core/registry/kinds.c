@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/kinds.c - per-kind ops sizes and mandatory ops. */
 #include "registry/kinds.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/registry/kinds.h - what the registry knows about each plugin kind:
  * its name, the host's size of its ops table and which ops are mandatory.

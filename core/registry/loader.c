@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/loader.c - dlopen a plugin and check it against the ABI. */
 #include <dlfcn.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/manifest.c - conf.d manifests -> registry entries. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/metrics.c - named atomic counters and gauges. */
 #include "registry/metrics.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/registry/metrics.h - a process-wide set of named counters and gauges.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/registry.c - registry life cycle and lookups. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/registry/registry.h - the module registry: manifests in, plugin
  * instances out.

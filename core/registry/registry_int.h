@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/registry/registry_int.h - registry internals shared by manifest.c,
  * loader.c, registry.c and check.c. Not for other subsystems.

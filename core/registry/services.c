@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/services.c - the samsa_services_t table given to plugins. */
 #include <stdarg.h>
 #include <stdatomic.h>

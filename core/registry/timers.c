@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/timers.c - one background thread running plugin timers. */
 #include "registry/timers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/util/crc32c.c - see crc32c.h. */
 #include "util/crc32c.h"
 

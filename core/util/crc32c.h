@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/util/crc32c.h - CRC-32C (Castagnoli), the record batch v2 checksum.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/util/err.c - samsa_err_name() and samsa_err_str() from errors.h. */
 #include "util/err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/util/err.h - names and descriptions of samsa_err_t values.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/util/iobuf.c - see iobuf.h. */
 #include "util/iobuf.h"
 

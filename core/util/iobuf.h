@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/util/iobuf.h - an output chain of memory and file chunks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/util/log.c - see log.h. */
 #include "util/log.h"
 

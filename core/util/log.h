@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/util/log.h - the broker's log lines on stderr.
  *

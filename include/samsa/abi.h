@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/abi.h - versioning of the Samsa plugin ABI.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/authorizer.h - authorizer plugins (kind SAMSA_KIND_AUTHORIZER).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/codec.h - compression codec plugins (kind SAMSA_KIND_CODEC).
  *

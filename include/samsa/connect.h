@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/connect.h - connector plugins: sources (SAMSA_KIND_SOURCE), sinks
  * (SAMSA_KIND_SINK) and single-message transforms (SAMSA_KIND_TRANSFORM).

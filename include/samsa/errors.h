@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/errors.h - the one error enum shared by samsad and plugins.
  *

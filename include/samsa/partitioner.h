@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/partitioner.h - partitioner plugins (kind SAMSA_KIND_PARTITIONER).
  *

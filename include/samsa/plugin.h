@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/plugin.h - the plugin descriptor, option table and host services.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/samsa.h - umbrella header: the whole plugin ABI.
  *

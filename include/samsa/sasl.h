@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/sasl.h - SASL mechanism plugins (kind SAMSA_KIND_SASL).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/storage.h - storage engine plugins (kind SAMSA_KIND_STORAGE).
  *

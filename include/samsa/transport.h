@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * samsa/transport.h - replication transport plugins
  * (kind SAMSA_KIND_TRANSPORT).

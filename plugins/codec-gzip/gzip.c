@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codec-gzip: Kafka codec id 1. Writes one RFC 1952 gzip member (what the
  * Java client's GZIPOutputStream writes); reads any gzip stream, including

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codec-lz4: Kafka codec id 3, the LZ4 frame format of KIP-57 as the Java
  * client's Lz4BlockOutputStream writes it: independent blocks, 64 KiB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codec-snappy: Kafka codec id 2. Reads both framings clients write (see
  * shared/kafka-protocol README §8, CLIENTS.md §6.3): raw snappy (one block,

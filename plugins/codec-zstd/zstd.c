@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codec-zstd: Kafka codec id 4, standard zstd frames (what zstd-jni writes
  * for the Java client). Decompression streams, so frames without a content

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * partitioner-compound: the partition key is built from several fields of
  * a JSON object (the record value by default, or the key), joined with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A tiny bounded JSON field extractor for partitioner-compound (there is no
  * JSON library in Samsa's dependency list). It walks only as much of the

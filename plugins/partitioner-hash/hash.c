@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * partitioner-hash: the Java client's default for keyed records,
  * (murmur2(key) & 0x7fffffff) % partition_count over ALL partitions, so a

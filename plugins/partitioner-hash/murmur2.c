@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "murmur2.h"
 
 uint32_t samsa_murmur2(const void *key, size_t len)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Java-compatible murmur2, shared by the partitioner plugins that hash keys
  * (hash, salted, compound). Compiled into each of them; nothing is exported.

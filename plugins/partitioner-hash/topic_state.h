@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-topic mutable state for partitioners (round-robin counters, sticky
  * choices), shared by the partitioner plugins and compiled into each.

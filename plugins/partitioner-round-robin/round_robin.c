@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * partitioner-round-robin: every record, keyed or not, goes to the next
  * available partition of its topic (one counter per topic and instance),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-key record rates for partitioner-salted: a fixed table of slots
  * indexed by a 64-bit key fingerprint, one-second windows, one mutex.

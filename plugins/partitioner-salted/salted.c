@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * partitioner-salted: spreads hot keys over several partitions. A key is
  * hot when listed in `hot_keys` or, with `rate_threshold` > 0, when it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * partitioner-sticky: all records of a topic (keyed or not) go to one
  * partition until its batch is closed (batch_done) or batch_bytes bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch.h - RecordBatch v2 framing, CRC-32C and record iteration.
  *

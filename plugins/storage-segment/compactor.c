@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * compactor.c - per-batch log compaction (see compactor.h).
  */

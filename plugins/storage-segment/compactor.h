@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * compactor.h - per-batch log compaction shared by storage-segment and
  * storage-memory (both compile compactor.c; plugins share source, never

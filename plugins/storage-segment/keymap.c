@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keymap.c - open-addressing map from key bytes to latest offset.
  */

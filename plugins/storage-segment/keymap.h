@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keymap.h - exact map from record key to its latest offset (compaction).
  * Plugin-internal; keys are copied into an arena.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugin.c - descriptor, options and instance lifecycle of storage-segment.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * seg.h - storage-segment internals: instance state, logs and segments.
  *

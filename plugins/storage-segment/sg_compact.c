@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sg_compact.c - log compaction (cleanup.policy=compact) for
  * storage-segment.

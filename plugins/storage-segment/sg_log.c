@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sg_log.c - the storage ops of storage-segment: open/recover, append,
  * read, offsets, time lookup, truncate, start offset, flush, housekeeping.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sg_seg.c - one segment: its files, its sparse indexes, recovery scans.
  */

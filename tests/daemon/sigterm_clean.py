@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Start samsad on a free port with the default plugins, talk to it, stop it
 with SIGTERM: it must exit 0 with nothing reported by the sanitizers.
 Registered with CTest, so it runs in the normal and the ASan+UBSan build.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: decode a request frame (header + body) for any API key
  * and version, as the broker's request pipeline does.

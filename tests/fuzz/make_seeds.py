@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Write one seed file per request frame in the protocol vectors
 (tests/data/protocol/vectors/*/*.jsonl) into the given directory."""
 import glob

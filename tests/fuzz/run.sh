@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Build the request-decoding fuzzer with clang and run it for N seconds
 # (default 30) from a seed corpus made of the real request vectors.
 #   tests/fuzz/run.sh [seconds] [build-dir]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """samsad starts, accepts connections, and stops cleanly on SIGTERM;
 bad configuration stops it from starting with a clear message."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The wire protocol with real clients: metadata, version negotiation, and
 malformed frames that must not disturb other connections."""
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real client requests (tests/data/protocol/vectors), mutated at random —
 bytes flipped, cut short, lengths and counts corrupted, bodies extended —
 sent to a running broker. Each one is answered or its connection closed;

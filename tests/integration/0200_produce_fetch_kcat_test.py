@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Produce and consume with kcat (librdkafka): keys, headers, codecs."""
 import subprocess
 

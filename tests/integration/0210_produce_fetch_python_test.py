@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Produce, consume and administer topics with kafka-python 2.0.2 and
 confluent-kafka 1.7.0 (Debian's packages, run with /usr/bin/python3)."""
 import subprocess

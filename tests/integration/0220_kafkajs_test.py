@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """kafkajs 2.2.4 (npm): a producer sending keyed messages and a consumer
 reading them in a group, as its documentation shows."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One million messages over several partitions with each codec, through a
 C program linked against librdkafka: count, order within each partition,
 and a checksum of every payload."""

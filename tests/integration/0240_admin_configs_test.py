@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Topic administration through the admin clients: configs, partitions,
 record deletion, the topic's compression policy, size limits and CRC
 checks on produce."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Produce v0-v2 (legacy message sets, magic 0 and 1) from kafka-python
 pinned to old protocol versions: stored as v2 batches, read back by a
 modern consumer byte for byte. The range starts at v0 because librdkafka

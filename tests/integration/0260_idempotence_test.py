@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Idempotent producers: InitProducerId, sequence checks per partition and
 duplicate detection, with librdkafka (confluent-kafka, kcat) and with raw
 protocol requests that replay, reorder and fence batches on purpose."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Log compaction of compressed topics: kcat produces many updates of a few
 keys with gzip or lz4 into a cleanup.policy=compact topic whose segments
 roll every few KB; the broker's housekeeper (every 5 s) cleans the inactive

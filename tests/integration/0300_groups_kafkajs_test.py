@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Consumer groups with kafkajs 2.2.4: two members split a 6-partition
 topic, a third joins and partitions are rebalanced, one is killed and its
 partitions move to the others within the session timeout. No message is

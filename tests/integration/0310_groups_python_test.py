@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Consumer groups with kafka-python 2.0.2 and librdkafka (confluent-kafka
 1.7.0, cooperative-sticky); committed offsets across a broker restart; a
 stale generation rejected with Kafka's error."""

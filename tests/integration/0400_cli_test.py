@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The samsa command line against samsad: topics, produce/consume round
 trips with kcat, groups and lag, kafka-python seeing a created topic."""
 import json

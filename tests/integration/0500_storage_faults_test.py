@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Storage from the client's side: a topic on the memory engine, and a full
 disk that fails appends with KAFKA_STORAGE_ERROR while the broker keeps
 serving reads and other requests."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Retention by time end to end: old segments go once retention.ms has
 passed, checked at the broker's log_retention_check_interval_ms; the log
 start offset moves and consumers start from it."""

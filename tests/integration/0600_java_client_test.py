@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Apache Kafka's own Java client, kafka-clients 3.8.0 (the reference
 implementation), run by tests/integration/java/SamsaJavaClients.java:
 AdminClient creates a 3-partition topic and describes it and its configs;

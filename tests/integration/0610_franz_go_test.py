@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """franz-go 1.21.5 (kgo + kadm 1.17.2) with kgo's defaults: idempotent
 producer (InitProducerId), snappy compression, cooperative-sticky consumer
 group; kadm creates/deletes topics, lists and describes the group, fetches

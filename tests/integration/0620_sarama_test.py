@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """IBM/sarama 1.60.1 with its default protocol version (V2_8_0_0): a
 ClusterAdmin creates a 3-partition topic, a SyncProducer with acks=all
 sends 1000 keyed messages (offsets checked), a consumer group with the range

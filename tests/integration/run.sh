@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests: real clients against samsad started per test on a free
 # loopback port. Needs a build in $SAMSA_BUILD_DIR (default: build/).
 set -euo pipefail

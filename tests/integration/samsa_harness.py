@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Start and stop samsad for integration tests.
 
 Each test gets its own broker: a temporary directory with a conf.d (the

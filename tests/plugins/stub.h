@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/plugins/stub.h - shared bits of the broken fixture plugins. */
 #ifndef SAMSA_TEST_FIXTURE_STUB_H
 #define SAMSA_TEST_FIXTURE_STUB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/sdk/drive_plugin.c - load an out-of-tree SDK plugin the way the
  * registry does (dlopen, descriptor, init with a services table) and run

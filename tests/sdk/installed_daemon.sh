@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sdk/installed_daemon.sh BUILD_DIR SOURCE_DIR CONFIGURED_PREFIX \
 #                               CONF_DIR_FULL PLUGIN_DIR_FULL
 #

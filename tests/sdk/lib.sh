@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/sdk/lib.sh - shared helpers for the SDK and packaging tests.
 # Sourced; expects `set -eu`.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sdk/out_of_tree.sh BUILD_DIR SOURCE_DIR
 #
 # A plugin author's view: install the tree to a temporary prefix, copy the

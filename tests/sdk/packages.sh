@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sdk/packages.sh deb|rpm BUILD_DIR SOURCE_DIR PREFIX CONF_DIR_FULL \
 #                       PLUGIN_DIR_FULL STATE_DIR PLUGINS...
 #
@@ -87,6 +88,14 @@ if [ "$KIND" = deb ]; then
     grep -q "^samsa (= " "$WORK/dev.depends" ||
         fail "samsa-dev does not depend on samsa"
     [ "$(dpkg-deb -f "$RT" Package)" = samsa ] || fail "runtime package name"
+    # Apache-2.0, said in each package's DEP-5 copyright file.
+    grep -q -x -F "$PREFIX/share/doc/samsa/copyright" "$WORK/rt.list" ||
+        fail "runtime .deb has no copyright file"
+    grep -q -x -F "$PREFIX/share/doc/samsa-dev/copyright" "$WORK/dev.list" ||
+        fail "samsa-dev .deb has no copyright file"
+    dpkg-deb --fsys-tarfile "$RT" |
+        tar -xO ".$PREFIX/share/doc/samsa/copyright" | grep -q '^License: Apache-2.0$' ||
+        fail "copyright does not name Apache-2.0"
     dpkg-deb --fsys-tarfile "$RT" |
         tar -xO ".$PREFIX/lib/systemd/system/samsad.service" >"$WORK/unit"
 else
@@ -100,6 +109,10 @@ else
     rpm -qp --configfiles "$RT" 2>/dev/null | sort >"$WORK/conffiles"
     grep -F "$CONF/" "$WORK/rt.list" | grep '\.yaml$' | sort >"$WORK/etc.list"
     diff -u "$WORK/etc.list" "$WORK/conffiles" || fail "%config files differ"
+    for p in "$RT" "$DEV"; do
+        [ "$(rpm -qp --qf '%{LICENSE}' "$p" 2>/dev/null)" = Apache-2.0 ] ||
+            fail "$p: License is not Apache-2.0"
+    done
     rpm -qp --scripts "$RT" 2>/dev/null >"$WORK/scripts"
     grep -q "^preinstall scriptlet" "$WORK/scripts" || fail "no %pre"
     grep -q "useradd --system" "$WORK/scripts" || fail "%pre lacks useradd"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark (issue 6): librdkafka producer and consumer throughput against
 samsad and against librdkafka's in-memory mock cluster (the client-side
 ceiling), in the same run; produce latency at a fixed rate; the broker's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark: samsad start-to-listening time and idle resident memory.
 
 Starts samsad with the default manifests (all default plugins loaded) on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tools/cli/cmd_client.c - helpers for the subcommands that talk to brokers. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/cli/cmd_client.h - helpers shared by the subcommands that talk to
  * brokers (topic, produce, consume, group, cluster, perf).

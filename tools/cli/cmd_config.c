@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tools/cli/cmd_config.c - `samsa config check` (= samsad --check-config). */
 #include <stdio.h>
 #include <string.h>

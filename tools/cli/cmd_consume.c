@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/cli/cmd_consume.c - `samsa consume`: print records, optionally as
  * a member of a consumer group (offsets committed on the way out).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/cli/cmd_perf.c - `samsa perf produce|consume`: throughput and
  * latency of the in-tree client, like Kafka's perf-test tools. A progress

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/cli/cmd_plugin.c - `samsa plugin list` and
  * `samsa plugin describe NAME`.

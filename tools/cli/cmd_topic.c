@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/cli/cmd_topic.c - `samsa topic create|delete|list|describe|alter`.
  */

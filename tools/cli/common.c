@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tools/cli/common.c - option helpers shared by subcommands. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/cli/main.c - `samsa`: global options and subcommand dispatch.
  *

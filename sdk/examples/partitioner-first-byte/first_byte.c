@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * partitioner-first-byte: a keyed record goes to partition
  * key[0] % partition_count, so keys starting with the same byte stay

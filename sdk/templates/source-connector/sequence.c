@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * source-sequence: a source connector template. Each task produces numbered
  * records ("key-<task>-<n>" -> "record <n> of task <task>") to one topic,

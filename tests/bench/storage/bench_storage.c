@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_storage.c - storage engine benchmark (not a test).
  *

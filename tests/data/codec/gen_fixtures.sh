@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates the codec cross-compatibility fixtures from real tools, the
 # way clients produce them. Needs: python3, gzip, lz4 and zstd CLIs,
 # libsnappy.so.1. The fixtures are committed; this records how they were

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ground truth for Samsa's Java-compatible murmur2 partitioner tests.
 // Calls the Kafka Java client's own Utils.murmur2 / Utils.toPositive and
 // prints one line per key:

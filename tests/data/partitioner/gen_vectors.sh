@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates murmur2_vectors.txt from the real Kafka Java client.
 set -eu
 cd "$(dirname "$0")"

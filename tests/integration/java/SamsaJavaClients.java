@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Apache Kafka's own Java client (kafka-clients 3.8.0) against a Samsa
  * broker, with the client's defaults wherever the test does not need a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * More of the Java client (kafka-clients 3.8.0) against Samsa: every
  * compression type through a default (idempotent) producer and an assigned

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One kafkajs 2.2.4 consumer-group member for the rebalance tests. Prints a
 // JSON line per event on stdout: {"ev":"assign","parts":[...]} after each
 // join, {"ev":"msg","p":P,"o":O,"v":V} per message processed (offsets are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kafkajs 2.2.4: create a topic, send keyed messages, read them back with a
 // consumer, the way kafkajs' documentation shows. Exit 0 on success.
 // usage: node produce_consume.js BOOTSTRAP TOPIC COUNT

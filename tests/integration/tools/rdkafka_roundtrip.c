@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rdkafka_roundtrip - produce N messages over several partitions with
  * librdkafka, consume them back, and check count, per-partition order and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-bad-kind: declares plugin kind 42. */
 #include "stub.h"
 

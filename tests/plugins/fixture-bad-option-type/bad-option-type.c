@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-bad-option-type: an option row with a type no host knows. */
 #include "stub.h"
 

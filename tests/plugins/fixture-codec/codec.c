@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-codec: identity codec registered as Kafka codec id 1 (gzip),
  * allocating its output through the services table. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fixture-good: a well-formed partitioner with an option of every type.
  * init() reads every option through the services table (so the test sees

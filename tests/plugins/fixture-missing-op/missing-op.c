@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-missing-op: a partitioner whose mandatory `partition` is NULL. */
 #include "stub.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fixture-newer-minor: built as if against a later minor that appended
  * fields to the descriptor and the ops table. The registry must accept it,

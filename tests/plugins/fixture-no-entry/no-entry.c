@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-no-entry: a shared object without samsa_plugin_descriptor. */
 #include <samsa/abi.h>
 

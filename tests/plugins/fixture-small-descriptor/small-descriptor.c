@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-small-descriptor: struct_size claims only 16 bytes. */
 #include "stub.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture-wrong-major: declares ABI major 99; the registry must refuse it
  * and name both ABIs. */
 #include "stub.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Freeze the plugin ABI: sizes and field offsets of every public struct,
  * and the values of every public enum and constant, as samsa 0.1 / ABI 1.0

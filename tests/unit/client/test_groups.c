@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Consumer group helpers of the client: Kafka's range assignor and the
  * consumer protocol encodings (int16 version prefix + body). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ApiVersions negotiation against a scripted fake broker: the KIP-511
  * UNSUPPORTED_VERSION answer makes the client retry with the broker's
  * ApiVersions maximum, and per API the client uses min(ours, broker's). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A minimal stand-in for the plugin registry, for unit tests of codec and
  * partitioner plugins: dlopen()s a .so from SAMSA_TEST_PLUGIN_DIR, checks

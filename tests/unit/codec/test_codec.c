@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Codec plugins (codec-gzip, codec-snappy, codec-lz4, codec-zstd): round
  * trips, what real tools and clients produce, what the plugins write,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* samsad's configuration: defaults, samsa.yaml, flags overriding YAML. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The YAML tree reader and option-table validation. */
 #include <setjmp.h>
 #include <stdarg.h>

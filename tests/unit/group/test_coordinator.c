@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Group coordinator behaviour, driven through its C API with a real log
  * manager over the storage-memory / storage-segment plugins.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/group/test_services.c - see test_services.h. */
 #define _GNU_SOURCE
 #include "test_services.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/unit/group/test_services.h - a minimal host for unit tests that
  * need a real log manager: a samsa_services_t, storage engines loaded with

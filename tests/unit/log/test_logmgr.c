@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The log manager over real storage plugins (loaded through the registry):
  * topics are created, appended to, read, altered, grown, trimmed, deleted,

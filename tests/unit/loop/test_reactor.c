@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/loop/test_reactor.c - timers, watches, posts and groups. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/net/test_server.c - framing, ordering, limits and shutdown. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Partitioner plugins: Java murmur2 vectors (from the real Java client,
  * tests/data/partitioner/), hash distribution and stability, round-robin

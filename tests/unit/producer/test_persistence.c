@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What survives a restart: producer ids never repeat (block file), and a
  * partition's producer state comes back from the clean-shutdown snapshot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The producer state machine of one partition (core/producer/state.h):
  * duplicates of each of the last five batches, sequence gaps, epoch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/protocol/proto_testutil.c - see proto_testutil.h. */
 #include "proto_testutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/unit/protocol/proto_testutil.h - generic helpers for protocol
  * tests: fill any generated message with pseudo-random non-default values

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Malformed input never crashes and never allocates much: truncation at
  * every byte, huge array counts, bad lengths and varints, corrupted bytes.

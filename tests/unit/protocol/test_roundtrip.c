@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Round trip for every generated message at every valid version: fill with
  * pseudo-random values, encode, decode, compare fields, re-encode, compare

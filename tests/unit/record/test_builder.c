@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Record batch v2 builder and record iterator: round trips, nulls,
  * headers, varint edge cases, and acceptance by samsa_batches_validate. */
 #include <setjmp.h>

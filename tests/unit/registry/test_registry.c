@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Registry tests: real fixture .so files (tests/plugins) loaded through
  * manifests written to a fresh temp conf dir. Every failure case checks the

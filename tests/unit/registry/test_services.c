@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host services table: memory accounting, metrics, timers, clocks, log
  * prefixes, error strings. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch_builder.c - RecordBatch v2 encoder for storage tests.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch_builder.h - builds valid RecordBatch v2 bytes for storage tests
  * (its own CRC-32C, independent of the engines' copies).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch_gzip.c - gzip record batches for the storage tests (zlib): the
  * conformance table's codec services and its compressed batches. Kept out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conformance.c - one table of behaviour every storage engine must show:
  * append, read at every offset, bounds, roll, retention, truncate, start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_memory.c - the conformance table against storage-memory.so. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_segment.c - the conformance table against storage-segment.so. */
 #include <stdio.h>
 #include <stdlib.h>

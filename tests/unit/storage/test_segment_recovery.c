@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_segment_recovery.c - storage-segment on disk: Kafka's layout, torn
  * and corrupt tails, damaged indexes, SIGKILL crashes, full disk.

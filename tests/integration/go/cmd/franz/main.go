@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // franz: franz-go (kgo + kadm) against a Samsa broker, with kgo's defaults:
 // idempotent producer (InitProducerId), snappy preferred, cooperative-sticky
 // consumer group. Exits 0 and prints "ok" when every check passed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sarama: IBM/sarama against a Samsa broker with its default protocol
 // version (V2_8_0_0): ClusterAdmin creates the topic, a SyncProducer
 // (acks=all) sends keyed messages, a consumer group with the range assignor
