@@ -283,8 +283,10 @@ static void attempt(fetch_ctx_t *ctx, bool last_chance)
         total += n;
         error |= fp->pr->ErrorCode != SAMSA_OK;
     }
+    /* A fetch naming no partition (the Java consumer's session close)
+     * wants no data: Kafka answers it at once rather than after MaxWaitMs. */
     if (last_chance || error || total >= ctx->freq->MinBytes ||
-        ctx->freq->MaxWaitMs <= 0) {
+        ctx->freq->MaxWaitMs <= 0 || ctx->nparts == 0) {
         finish(ctx);
         return;
     }

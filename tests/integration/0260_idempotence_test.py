@@ -9,6 +9,8 @@ import textwrap
 
 import pytest
 
+from kafka_wire import frame, read_frame
+
 NO_ERROR = 0
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 INVALID_PRODUCER_EPOCH = 47
@@ -81,26 +83,6 @@ def record_batch(values, pid=-1, epoch=-1, seq=-1, attributes=0, ts=170000000000
     crc = crc32c(after_crc)
     tail = struct.pack(">ibI", -1, 2, crc) + after_crc
     return struct.pack(">qi", 0, len(tail)) + tail
-
-
-def frame(api_key, version, corr, body, flexible=False):
-    hdr = struct.pack(">hhih", api_key, version, corr, 4) + b"test"
-    if flexible:
-        hdr += b"\x00"  # no tagged fields
-    msg = hdr + body
-    return struct.pack(">i", len(msg)) + msg
-
-
-def read_frame(sock):
-    def read(n):
-        buf = b""
-        while len(buf) < n:
-            chunk = sock.recv(n - len(buf))
-            assert chunk, "connection closed"
-            buf += chunk
-        return buf
-    (n,) = struct.unpack(">i", read(4))
-    return read(n)
 
 
 class Conn:
