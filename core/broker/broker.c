@@ -58,7 +58,7 @@ samsa_topic_t *samsa_broker_topic(samsa_broker_t *b, const char *name,
         *err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         return NULL;
     }
-    char errbuf[256];
+    char errbuf[256] = "";
     samsa_err_t e =
         samsa_logmgr_create_topic(b->logs, name, b->cfg->num_partitions, NULL,
                                   false, errbuf, sizeof(errbuf));

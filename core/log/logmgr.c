@@ -79,11 +79,17 @@ bool samsa_topic_name_valid(const char *name)
 /* Topic objects                                                          */
 /* ---------------------------------------------------------------------- */
 
+/* Named by topic id, not name: "<name>-<partition>.snapshot" passes
+ * NAME_MAX (255) for the longest names Kafka allows (249 characters). */
 static void producer_snapshot_path(samsa_partition_t *part, char *buf,
                                    size_t len)
 {
-    snprintf(buf, len, "%s/%s-%d.snapshot", part->topic->mgr->producers_dir,
-             part->topic->name, part->index);
+    char id[33];
+    for (int i = 0; i < 16; i++) {
+        snprintf(id + 2 * i, 3, "%02x", part->topic->id[i]);
+    }
+    snprintf(buf, len, "%s/%s-%d.snapshot", part->topic->mgr->producers_dir, id,
+             part->index);
 }
 
 /* Idempotent producers: keep their state across a clean restart. */
@@ -300,13 +306,20 @@ static int mkdir_p(const char *path)
     return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t)
+/* Writes are serialized by admin_lock, so one fixed temporary name serves
+ * every topic: "<name>.meta.tmp" would pass NAME_MAX (255) for names of
+ * 247-249 characters, which Kafka allows. */
+#define META_TMP ".meta-write.tmp"
+
+static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t,
+                              char *errbuf, size_t errlen)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/%s.meta", mgr->meta_dir, t->name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    snprintf(tmp, sizeof(tmp), "%s/%s", mgr->meta_dir, META_TMP);
     FILE *f = fopen(tmp, "w");
     if (!f) {
+        snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     fprintf(f, "id=");
@@ -323,6 +336,7 @@ static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t)
     bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) < 0) {
+        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
@@ -839,7 +853,7 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
     }
     if (err == SAMSA_OK) {
         t->partition_count = partitions;
-        err = meta_write(mgr, t);
+        err = meta_write(mgr, t, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
         pthread_rwlock_wrlock(&mgr->lock);
@@ -929,7 +943,7 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
         }
         pthread_rwlock_unlock(&mgr->lock);
         if (err == SAMSA_OK) {
-            err = meta_write(mgr, t);
+            err = meta_write(mgr, t, errbuf, errlen);
         }
     }
     pthread_mutex_unlock(&mgr->admin_lock);
@@ -992,7 +1006,7 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
             t->partitions[i]->ops->configure(t->partitions[i]->log, &lc);
             set_flush_policy(t->partitions[i], &lc);
         }
-        err = meta_write(mgr, t);
+        err = meta_write(mgr, t, errbuf, errlen);
     }
     pthread_mutex_unlock(&mgr->admin_lock);
     samsa_topic_put(t);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/err.h"
+
 #define FIELD_PTR(s, f)  ((char *)(s) + (f)->offset)
 #define FIELD_CPTR(s, f) ((const char *)(s) + (f)->offset)
 
@@ -466,6 +468,16 @@ static void e_fail(ectx_t *c, samsa_err_t err)
 
 static void enc_struct(const samsa_struct_desc_t *sd, ectx_t *c, const void *s);
 
+/* Every "...ErrorCode" field of every message is encoded here: the one place
+ * that keeps Samsa-internal codes (errors.h, <= -1000) off the wire,
+ * whatever path a handler took to fill the field. */
+static bool is_error_code(const samsa_field_desc_t *f)
+{
+    static const char suffix[] = "ErrorCode";
+    size_t n = strlen(f->name), k = sizeof(suffix) - 1;
+    return n >= k && memcmp(f->name + n - k, suffix, k) == 0;
+}
+
 static void enc_value(uint8_t type, const samsa_field_desc_t *f, bool nullable,
                       ectx_t *c, const void *src)
 {
@@ -477,9 +489,14 @@ static void enc_value(uint8_t type, const samsa_field_desc_t *f, bool nullable,
     case SAMSA_FT_INT8:
         e_be(c, (uint8_t) * (const int8_t *)src, 1);
         break;
-    case SAMSA_FT_INT16:
-        e_be(c, (uint16_t) * (const int16_t *)src, 2);
+    case SAMSA_FT_INT16: {
+        int16_t v = *(const int16_t *)src;
+        if (v < SAMSA_ERR_KAFKA_MIN && is_error_code(f)) {
+            v = (int16_t)samsa_err_to_wire((samsa_err_t)v);
+        }
+        e_be(c, (uint16_t)v, 2);
         break;
+    }
     case SAMSA_FT_UINT16:
         e_be(c, *(const uint16_t *)src, 2);
         break;

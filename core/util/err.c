@@ -39,3 +39,24 @@ const char *samsa_err_str(samsa_err_t err)
     const err_row_t *row = err_find(err);
     return row ? row->desc : "unknown error code";
 }
+
+samsa_err_t samsa_err_to_wire(samsa_err_t err)
+{
+    if (SAMSA_ERR_IS_KAFKA(err)) {
+        return err;
+    }
+    switch (err) {
+    case SAMSA_ERR_IO:
+    case SAMSA_ERR_NO_SPACE:
+    case SAMSA_ERR_CORRUPT:
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    case SAMSA_ERR_TOO_LARGE:
+        return SAMSA_ERR_MESSAGE_TOO_LARGE;
+    case SAMSA_ERR_TIMEOUT:
+        return SAMSA_ERR_REQUEST_TIMED_OUT;
+    case SAMSA_ERR_UNSUPPORTED:
+        return SAMSA_ERR_UNSUPPORTED_VERSION;
+    default:
+        return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+    }
+}

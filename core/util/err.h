@@ -17,4 +17,11 @@ const char *samsa_err_name(samsa_err_t err);
 /** One-line description, e.g. "out of memory"; never NULL. */
 const char *samsa_err_str(samsa_err_t err);
 
+/** The code to put on the wire for @p err: a Kafka code unchanged; an
+ *  internal one (errors.h: never sent) mapped to the nearest Kafka code,
+ *  KAFKA_STORAGE_ERROR for I/O and stored-data faults, MESSAGE_TOO_LARGE,
+ *  REQUEST_TIMED_OUT and UNSUPPORTED_VERSION where those fit, else
+ *  UNKNOWN_SERVER_ERROR. */
+samsa_err_t samsa_err_to_wire(samsa_err_t err);
+
 #endif /* SAMSA_UTIL_ERR_H */

@@ -349,10 +349,13 @@ static samsa_err_t sg_open(void *state, const char *topic, int32_t partition,
     pthread_mutex_init(&log->mu, NULL);
     sg_resolve(st, cfg, &log->cfg);
     log->last_flush_ms = sg_now(log);
-    if (strchr(topic, '/') != NULL || topic[0] == '\0' || topic[0] == '.') {
+    /* The host validates names (Kafka's rules, where ".x" is legal); this
+     * only keeps a path out of the directory. */
+    if (strchr(topic, '/') != NULL || topic[0] == '\0' ||
+        strcmp(topic, ".") == 0 || strcmp(topic, "..") == 0) {
         snprintf(errbuf, errbuf_size, "invalid topic name '%s'", topic);
         free_log(log);
-        return SAMSA_ERR_INVAL;
+        return SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
     }
     if ((mkdir(st->dir, 0755) != 0 && errno != EEXIST) ||
         (mkdir(log->path, 0755) != 0 && errno != EEXIST)) {

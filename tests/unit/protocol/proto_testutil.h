@@ -23,6 +23,8 @@ bool proto_equal(const samsa_msg_desc_t *d, int16_t version, const void *a,
 /* Encode to a flat malloc'd buffer (NULL on error; *err set). */
 uint8_t *proto_encode_flat(const samsa_msg_desc_t *d, int16_t version,
                            const void *msg, size_t *len, samsa_err_t *err);
+/* True for the int16 "...ErrorCode" fields of the Kafka messages. */
+bool proto_is_error_code(const samsa_field_desc_t *f);
 /* Hex string to bytes (malloc'd); NULL on bad input. */
 uint8_t *proto_unhex(const char *hex, size_t hexlen, size_t *len);
 
