@@ -9,11 +9,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "broker/broker.h"
 #include "config/broker.h"
 #include "loop/signals.h"
 #include "registry/registry.h"
+#include "util/dir_lock.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -21,7 +23,16 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
 {
     char errbuf[1024] = "";
     samsa_broker_t *b = NULL;
-    samsa_err_t err = samsa_broker_create(cfg, &b, errbuf, sizeof(errbuf));
+    /* Held until the process exits, so a second samsad on this data dir
+     * stops here instead of writing the same segments. */
+    int lock_fd = -1;
+    samsa_err_t err =
+        samsa_dir_lock(cfg->data_dir, &lock_fd, errbuf, sizeof(errbuf));
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_ERROR, "samsad: %s", errbuf);
+        return 1;
+    }
+    err = samsa_broker_create(cfg, &b, errbuf, sizeof(errbuf));
     if (err == SAMSA_OK) {
         err = samsa_broker_start(b);
         if (err != SAMSA_OK) {
@@ -32,6 +43,7 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_ERROR, "samsad: %s", errbuf);
         samsa_broker_destroy(b);
+        close(lock_fd);
         return 1;
     }
     samsa_log(SAMSA_LOG_INFO,
@@ -48,6 +60,7 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
     samsa_log(SAMSA_LOG_INFO, "samsad: signal %d, shutting down", signo);
     samsa_broker_stop(b);
     samsa_broker_destroy(b);
+    close(lock_fd);
     samsa_log(SAMSA_LOG_INFO, "samsad: stopped");
     return 0;
 }

@@ -20,6 +20,11 @@ samsa_err_t samsa_signals_init(samsa_signals_t *s)
         return SAMSA_ERR_IO;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Under a file-size limit (prlimit --fsize, systemd LimitFSIZE=) a write
+     * past it raises SIGXFSZ, whose default action kills the process without
+     * a word. Ignored, the write fails with EFBIG instead, which the storage
+     * engine turns into KAFKA_STORAGE_ERROR for that partition. */
+    signal(SIGXFSZ, SIG_IGN);
     sigdelset(&set, SIGPIPE);
     s->fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     return s->fd < 0 ? SAMSA_ERR_IO : SAMSA_OK;

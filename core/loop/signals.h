@@ -5,7 +5,8 @@
  * Call samsa_signals_init() first thing in main(), before any thread is
  * created: it blocks SIGTERM, SIGINT, SIGHUP and SIGPIPE (threads inherit
  * the mask; reactors block them again themselves), ignores SIGPIPE so a
- * write to a closed socket returns EPIPE, and opens a signalfd on which the
+ * write to a closed socket returns EPIPE and SIGXFSZ so a write past the
+ * file-size limit returns EFBIG, and opens a signalfd on which the
  * main thread waits with samsa_signals_wait(). Main thread only.
  */
 #ifndef SAMSA_SIGNALS_H

@@ -4,7 +4,6 @@ disk that fails appends with KAFKA_STORAGE_ERROR while the broker keeps
 serving reads and other requests."""
 import os
 import resource
-import signal
 import subprocess
 import textwrap
 
@@ -44,7 +43,8 @@ def test_full_disk_fails_appends_and_keeps_serving():
     def small_files():
         # Files may not grow past 4 MiB: writes beyond fail with EFBIG, the
         # way a full disk fails them, without needing a real full disk.
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        # SIGXFSZ keeps its default action (kill), as under prlimit --fsize
+        # or systemd's LimitFSIZE=: samsad itself must ignore it.
         resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, 4 << 20))
 
     import samsa_harness
