@@ -162,12 +162,27 @@ static samsa_err_t broker_defaults(const samsa_broker_config_t *cfg,
     return err;
 }
 
+/* The address other brokers and clients are given: the inter-broker
+ * listener's advertised address, else its own (a wildcard is not an
+ * address clients can dial: the host name then). */
 static void pick_advertised(samsa_broker_t *b)
 {
-    const samsa_listener_t *l = &b->cfg->listeners[0];
+    const samsa_cluster_config_t *cc = &b->cfg->cluster;
+    int li = cc->inter_broker_listener;
+    const samsa_listener_t *l = &b->cfg->listeners[li];
     const char *host = l->host;
+    /* The server binds the broker listeners in order, skipping the
+     * controller listener (the Raft transport binds that one). */
+    size_t bound = (size_t)li;
+    if (cc->controller_listener >= 0 && cc->controller_listener < li) {
+        bound--;
+    }
+    b->advertised_port = samsa_server_port(b->server, bound);
+    if (cc->advertised_host && cc->advertised_host[li]) {
+        host = cc->advertised_host[li];
+        b->advertised_port = cc->advertised_port[li];
+    }
     if (!host[0] || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
-        /* A wildcard is not an address clients can dial. */
         if (gethostname(b->advertised_host, sizeof(b->advertised_host)) != 0) {
             snprintf(b->advertised_host, sizeof(b->advertised_host),
                      "127.0.0.1");
@@ -175,7 +190,6 @@ static void pick_advertised(samsa_broker_t *b)
     } else {
         snprintf(b->advertised_host, sizeof(b->advertised_host), "%s", host);
     }
-    b->advertised_port = samsa_server_port(b->server, 0);
 }
 
 samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
@@ -233,18 +247,23 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         if (!addrs || !bufs) {
             err = SAMSA_ERR_NOMEM;
         }
+        size_t n = 0;
         for (size_t i = 0; err == SAMSA_OK && i < cfg->listener_count; i++) {
             const samsa_listener_t *l = &cfg->listeners[i];
-            snprintf(bufs[i], sizeof(bufs[i]),
+            if ((int)i == cfg->cluster.controller_listener) {
+                continue; /* the metadata quorum's Raft transport */
+            }
+            snprintf(bufs[n], sizeof(bufs[n]),
                      strchr(l->host, ':') ? "[%s]:%u" : "%s:%u", l->host,
                      l->port);
-            addrs[i] = bufs[i];
+            addrs[n] = bufs[n];
+            n++;
         }
         if (err == SAMSA_OK) {
             samsa_server_config_t sc;
             samsa_server_config_init(&sc);
             sc.listeners = addrs;
-            sc.listener_count = cfg->listener_count;
+            sc.listener_count = n;
             sc.reactors = cfg->reactors > 0 ? (size_t)cfg->reactors : 0;
             sc.max_request_bytes = (size_t)cfg->socket_request_max_bytes;
             sc.send_file_copy = cfg->fetch_copy;

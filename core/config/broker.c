@@ -2,6 +2,7 @@
 /* core/config/broker.c - samsad flags + samsa.yaml -> samsa_broker_config_t */
 #include "config/broker.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,10 @@
 /* clang-format off */
 const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_LIST("listeners", "[\"127.0.0.1:9092\"]",
-        "Addresses to accept Kafka clients on, each HOST:PORT "
-        "([v6addr]:PORT for IPv6). Flag: --listen (repeatable)."),
+        "Addresses to listen on, each [NAME://]HOST:PORT ([v6addr]:PORT for "
+        "IPv6; no NAME means PLAINTEXT). Listeners named in "
+        "controller_listener_names carry the metadata quorum, the others "
+        "Kafka clients. Flag: --listen (repeatable)."),
     SAMSA_OPTION_STRING("data_dir", "./data",
         "Directory holding partition logs and broker state; relative paths "
         "are taken from the working directory. Flag: --data-dir."),
@@ -48,6 +51,30 @@ const samsa_option_t samsa_broker_options[] = {
         "Flag: --plugin-dir."),
     SAMSA_OPTION_INT("node_id", "1", 0, I32MAX,
         "This broker's id (node.id), unique in the cluster."),
+    SAMSA_OPTION_STRING("process_roles", "broker,controller",
+        "Roles of this node (process.roles): broker,controller so far "
+        "(dedicated brokers and controllers come with replication)."),
+    SAMSA_OPTION_STRING("controller_quorum_voters", "",
+        "The metadata quorum (controller.quorum.voters), "
+        "ID@HOST:PORT,...; empty: a standalone node without a quorum."),
+    SAMSA_OPTION_STRING("controller_listener_names", "CONTROLLER",
+        "Listener names that carry the metadata quorum "
+        "(controller.listener.names), comma-separated."),
+    SAMSA_OPTION_STRING("inter_broker_listener_name", "PLAINTEXT",
+        "Listener other brokers and the controller reach this broker on "
+        "(inter.broker.listener.name)."),
+    SAMSA_OPTION_STRING("advertised_listeners", "",
+        "Addresses given to clients, NAME://HOST:PORT,... "
+        "(advertised.listeners); unset: the listener's own address."),
+    SAMSA_OPTION_STRING("broker_rack", "",
+        "Rack of this broker (broker.rack), for rack-aware replica "
+        "placement."),
+    SAMSA_OPTION_INT("broker_heartbeat_interval_ms", "2000", 10, I32MAX,
+        "How often a broker heartbeats to the controller "
+        "(broker.heartbeat.interval.ms)."),
+    SAMSA_OPTION_INT("broker_session_timeout_ms", "9000", 20, I32MAX,
+        "A broker without a heartbeat this long is fenced "
+        "(broker.session.timeout.ms)."),
     SAMSA_OPTION_STRING("cluster_id", NULL,
         "Cluster id; unset: generated at first start and kept in data_dir."),
     SAMSA_OPTION_INT("reactors", "0", 0, 1024,
@@ -172,14 +199,39 @@ const char *samsa_default_plugin_dir(void)
     return SAMSA_INSTALLED_PLUGIN_DIR;
 }
 
+/* "NAME://" prefix of a listener: its length (0 without one), or -1 when
+ * the name is not [A-Za-z0-9_-]+. */
+static ssize_t listener_name_len(const char *text)
+{
+    const char *sep = strstr(text, "://");
+    size_t n;
+    if (sep == NULL) {
+        return 0;
+    }
+    n = (size_t)(sep - text);
+    if (n == 0 || strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
 samsa_err_t samsa_listener_parse(const char *text, samsa_listener_t *out)
 {
-    const char *colon, *host = text;
+    const char *colon, *host;
     size_t host_len;
     char *end;
     long port;
+    ssize_t name_len = listener_name_len(text);
 
     out->host = NULL;
+    out->name = NULL;
+    if (name_len < 0) {
+        return SAMSA_ERR_INVAL;
+    }
+    const char *name = text;
+    text += name_len > 0 ? name_len + 3 : 0;
+    host = text;
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (close == NULL || close[1] != ':') {
@@ -202,7 +254,19 @@ samsa_err_t samsa_listener_parse(const char *text, samsa_listener_t *out)
     }
     out->host = strndup(host, host_len);
     out->port = (uint16_t)port;
-    return out->host ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    if (out->host != NULL && name_len > 0) {
+        out->name = strndup(name, (size_t)name_len);
+        for (char *c = out->name; c && *c; c++) {
+            *c = (char)toupper((unsigned char)*c);
+        }
+    }
+    if (out->host == NULL || (name_len > 0 && out->name == NULL)) {
+        free(out->host);
+        free(out->name);
+        out->host = out->name = NULL;
+        return SAMSA_ERR_NOMEM;
+    }
+    return SAMSA_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -436,9 +500,8 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->offsets_retention_ms = i64(v, "offsets_retention_ms");
 }
 
-/* Where a key was set, as "file:line: " (empty for defaults and flags). */
-static void where(const samsa_broker_config_t *cfg, const char *key, char *buf,
-                  size_t size)
+void samsa_broker_config_where(const samsa_broker_config_t *cfg,
+                               const char *key, char *buf, size_t size)
 {
     uint32_t line;
     const char *file = samsa_config_where(cfg->values, key, &line);
@@ -466,7 +529,7 @@ static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
         }
     }
     if (cfg->log_level == 0) {
-        where(cfg, "log_level", at, sizeof(at));
+        samsa_broker_config_where(cfg, "log_level", at, sizeof(at));
         snprintf(errbuf, errbuf_size,
                  "%sbroker config: log_level '%s' is not one of error, "
                  "warn, info, debug",
@@ -478,7 +541,7 @@ static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
             return SAMSA_OK;
         }
     }
-    where(cfg, "log_cleanup_policy", at, sizeof(at));
+    samsa_broker_config_where(cfg, "log_cleanup_policy", at, sizeof(at));
     snprintf(errbuf, errbuf_size,
              "%sbroker config: log_cleanup_policy '%s' is not one of "
              "delete, compact, delete,compact",
@@ -499,7 +562,7 @@ static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,
         count = fl->listen_count;
     } else {
         samsa_config_list(cfg->values, "listeners", &items, &count);
-        where(cfg, "listeners", at, sizeof(at));
+        samsa_broker_config_where(cfg, "listeners", at, sizeof(at));
     }
     if (count == 0) {
         snprintf(errbuf, errbuf_size,
@@ -526,6 +589,10 @@ static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,
             return fl->listen_count ? SAMSA_ERR_INVAL : SAMSA_ERR_CONFIG;
         }
         cfg->listener_count = i + 1;
+        samsa_listener_t *l = &cfg->listeners[i];
+        if (l->name == NULL && !(l->name = strdup("PLAINTEXT"))) {
+            return SAMSA_ERR_NOMEM;
+        }
     }
     return SAMSA_OK;
 }
@@ -603,6 +670,9 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
     if (rc == SAMSA_OK) {
         rc = fill_listeners(cfg, &fl, errbuf, errbuf_size);
     }
+    if (rc == SAMSA_OK) {
+        rc = samsa_cluster_config_resolve(cfg, errbuf, errbuf_size);
+    }
 out:
     if (rc == SAMSA_ERR_NOMEM) {
         snprintf(errbuf, errbuf_size, "out of memory loading the config");
@@ -619,8 +689,10 @@ void samsa_broker_config_free(samsa_broker_config_t *cfg)
     if (cfg == NULL) {
         return;
     }
+    samsa_cluster_config_free(&cfg->cluster, cfg->listener_count);
     for (size_t i = 0; i < cfg->listener_count; i++) {
         free(cfg->listeners[i].host);
+        free(cfg->listeners[i].name);
     }
     free(cfg->listeners);
     free(cfg->config_file);

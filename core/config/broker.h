@@ -26,8 +26,11 @@
 
 #include <samsa/plugin.h>
 
-/** One listener address, "HOST:PORT" (IPv6 as "[::1]:9092"). */
+#include "config/cluster.h"
+
+/** One listener: "[NAME://]HOST:PORT" (IPv6 as "[::1]:9092"). */
 typedef struct samsa_listener {
+    char *name; /**< upper case; "PLAINTEXT" when the entry has none */
     char *host; /**< without brackets; "0.0.0.0" for all IPv4 */
     uint16_t port;
 } samsa_listener_t;
@@ -81,6 +84,10 @@ typedef struct samsa_broker_config {
     int64_t group_initial_rebalance_delay_ms;
     int64_t offsets_retention_ms;
 
+    /** Node identity in a cluster (process_roles, controller quorum,
+     *  advertised listeners, rack): core/config/cluster.h. */
+    samsa_cluster_config_t cluster;
+
     /** Every key with its value (and file:line when set): for code that
      *  wants a key this struct does not have a field for yet. */
     samsa_config_t *values;
@@ -108,10 +115,16 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
 /** Release what samsa_broker_config_load() filled; @p cfg may be zeroed. */
 void samsa_broker_config_free(samsa_broker_config_t *cfg);
 
+/** Where @p key was set, as "file:line: " into @p buf (empty for defaults
+ *  and flags): the prefix of every config error. */
+void samsa_broker_config_where(const samsa_broker_config_t *cfg,
+                               const char *key, char *buf, size_t size);
+
 /** Print samsad's usage (flags and their defaults) to @p out. */
 void samsa_broker_config_usage(FILE *out, const char *argv0);
 
-/** Parse "HOST:PORT" / "[v6]:PORT" into @p out (host allocated). */
+/** Parse "[NAME://]HOST:PORT" / "[NAME://][v6]:PORT" into @p out (host
+ *  allocated; name allocated and upper-cased, NULL without a prefix). */
 samsa_err_t samsa_listener_parse(const char *text, samsa_listener_t *out);
 
 /** The default conf.d directory: $SAMSA_CONF_DIR, else the source tree's

@@ -294,6 +294,96 @@ static void listener_parser_accepts_v4_v6_and_names(void **state)
     assert_int_equal(samsa_listener_parse("h:", &l), SAMSA_ERR_INVAL);
 }
 
+static void listener_parser_accepts_kafka_names(void **state)
+{
+    samsa_listener_t l;
+
+    (void)state;
+    assert_int_equal(samsa_listener_parse("controller://[::1]:9093", &l),
+                     SAMSA_OK);
+    assert_string_equal(l.name, "CONTROLLER");
+    assert_string_equal(l.host, "::1");
+    assert_int_equal(l.port, 9093);
+    free(l.host);
+    free(l.name);
+    assert_int_equal(samsa_listener_parse("://h:1", &l), SAMSA_ERR_INVAL);
+    assert_int_equal(samsa_listener_parse("A B://h:1", &l), SAMSA_ERR_INVAL);
+}
+
+static void default_node_is_standalone_broker_and_controller(void **state)
+{
+    fx_t *f = *state;
+
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_string_equal(f->cfg.listeners[0].name, "PLAINTEXT");
+    assert_true(f->cfg.cluster.broker_role);
+    assert_true(f->cfg.cluster.controller_role);
+    assert_false(samsa_cluster_is_quorum(&f->cfg.cluster));
+    assert_int_equal(f->cfg.cluster.controller_listener, -1);
+    assert_int_equal(f->cfg.cluster.inter_broker_listener, 0);
+    assert_null(f->cfg.cluster.rack);
+}
+
+static void quorum_node_resolves_its_listeners(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "node_id: 2\n"
+                     "controller_quorum_voters: 1@h1:9093,2@h2:9094,3@h3:95\n"
+                     "listeners: [\"CONTROLLER://0.0.0.0:9094\", "
+                     "\"INTERNAL://0.0.0.0:9092\"]\n"
+                     "inter_broker_listener_name: internal\n"
+                     "advertised_listeners: INTERNAL://b2.example:19092\n"
+                     "broker_rack: r2\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    samsa_cluster_config_t *cc = &f->cfg.cluster;
+    assert_true(samsa_cluster_is_quorum(cc));
+    assert_int_equal(cc->voter_count, 3);
+    assert_int_equal(cc->voters[2].id, 3);
+    assert_string_equal(cc->voters[2].host, "h3");
+    assert_int_equal(cc->voters[2].port, 95);
+    assert_int_equal(cc->controller_listener, 0);
+    assert_int_equal(cc->inter_broker_listener, 1);
+    assert_string_equal(cc->advertised_host[1], "b2.example");
+    assert_int_equal(cc->advertised_port[1], 19092);
+    assert_null(cc->advertised_host[0]);
+    assert_string_equal(cc->rack, "r2");
+}
+
+static void inconsistent_cluster_keys_are_errors(void **state)
+{
+    fx_t *f = *state;
+    const char *voters = "controller_quorum_voters: 1@h:9093,2@h:9094\n";
+    char yaml[600];
+
+    expect_yaml_error(f, "controller_quorum_voters: 1@h:9093,1@h:9094\n", 1,
+                      "controller_quorum_voters: '1@h:9094' is not "
+                      "ID@HOST:PORT with distinct ids");
+    expect_yaml_error(f, "controller_quorum_voters: 1h:9093\n", 1,
+                      "'1h:9093' is not ID@HOST:PORT");
+    expect_yaml_error(f, "node_id: 3\ncontroller_quorum_voters: 1@h:9093\n", 2,
+                      "node_id 3 must be one of controller_quorum_voters");
+    snprintf(yaml, sizeof(yaml), "%slisteners: [\"127.0.0.1:9092\"]\n", voters);
+    expect_yaml_error(f, yaml, 2,
+                      "a controller needs a listener named in "
+                      "controller_listener_names");
+    snprintf(yaml, sizeof(yaml),
+             "%slisteners: [\"127.0.0.1:9092\", \"CONTROLLER://h:9099\"]\n",
+             voters);
+    expect_yaml_error(f, yaml, 2, "port 9099 differs from node 1's port 9093");
+    expect_yaml_error(f, "process_roles: broker,zookeeper\n", 1,
+                      "process_roles: expected broker, controller");
+    expect_yaml_error(f, "inter_broker_listener_name: X\n", 1,
+                      "'X' names no broker listener");
+    expect_yaml_error(f, "advertised_listeners: OTHER://h:1\n", 1,
+                      "'OTHER://h:1' is not NAME://HOST:PORT naming a broker "
+                      "listener");
+    expect_yaml_error(f, "broker_heartbeat_interval_ms: 9000\n", 1,
+                      "must be shorter than broker_session_timeout_ms");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -311,6 +401,10 @@ int main(void)
         T(usage_errors_are_inval),
         T(action_flags_are_reported),
         T(listener_parser_accepts_v4_v6_and_names),
+        T(listener_parser_accepts_kafka_names),
+        T(default_node_is_standalone_broker_and_controller),
+        T(quorum_node_resolves_its_listeners),
+        T(inconsistent_cluster_keys_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

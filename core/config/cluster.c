@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/config/cluster.c - see cluster.h. */
+#include "config/cluster.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/broker.h"
+#include "config/options.h"
+
+void samsa_voters_free(samsa_voter_t *voters, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(voters[i].host);
+    }
+    free(voters);
+}
+
+samsa_err_t samsa_voters_parse(const char *text, samsa_voter_t **out,
+                               size_t *count, const char **bad)
+{
+    samsa_voter_t *v = NULL;
+    size_t n = 0;
+    const char *p = text;
+    samsa_err_t rc = SAMSA_OK;
+
+    *out = NULL;
+    *count = 0;
+    *bad = text;
+    while (rc == SAMSA_OK && *p) {
+        size_t len = strcspn(p, ",");
+        char item[512];
+        char *end;
+        samsa_listener_t l = {0};
+        *bad = p;
+        if (len == 0 || len >= sizeof(item)) {
+            rc = SAMSA_ERR_CONFIG;
+            break;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *at = strchr(item, '@');
+        long id = at ? strtol(item, &end, 10) : -1;
+        if (!at || end != at || at == item || id < 0 || id > INT32_MAX ||
+            samsa_listener_parse(at + 1, &l) != SAMSA_OK || l.name != NULL) {
+            free(l.host);
+            free(l.name);
+            rc = SAMSA_ERR_CONFIG;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].id == (int32_t)id) {
+                rc = SAMSA_ERR_CONFIG;
+            }
+        }
+        samsa_voter_t *nv =
+            rc == SAMSA_OK ? realloc(v, (n + 1) * sizeof(*v)) : NULL;
+        if (nv == NULL) {
+            free(l.host);
+            rc = rc == SAMSA_OK ? SAMSA_ERR_NOMEM : rc;
+            break;
+        }
+        v = nv;
+        v[n++] = (samsa_voter_t){(int32_t)id, l.host, l.port};
+        p += len;
+        if (*p == ',') {
+            p++;
+            if (*p == '\0') {
+                *bad = p - 1;
+                rc = SAMSA_ERR_CONFIG;
+            }
+        }
+    }
+    if (rc != SAMSA_OK) {
+        samsa_voters_free(v, n);
+        return rc;
+    }
+    *out = v;
+    *count = n;
+    return SAMSA_OK;
+}
+
+static samsa_err_t fail(const samsa_broker_config_t *cfg, const char *key,
+                        char *errbuf, size_t errbuf_size, const char *what)
+{
+    char where[300];
+    samsa_broker_config_where(cfg, key, where, sizeof(where));
+    snprintf(errbuf, errbuf_size, "%sbroker config: %s: %s", where, key, what);
+    return SAMSA_ERR_CONFIG;
+}
+
+static const char *str(const samsa_broker_config_t *cfg, const char *key)
+{
+    const char *s = NULL;
+    samsa_config_string(cfg->values, key, &s);
+    return s ? s : "";
+}
+
+/* Is @p name one of the comma-separated names in @p list (case-blind)? */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncasecmp(p, name, n) == 0) {
+            return true;
+        }
+        p += len;
+        p += *p == ',';
+    }
+    return false;
+}
+
+static int find_listener(const samsa_broker_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->listener_count; i++) {
+        if (strcasecmp(cfg->listeners[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static samsa_err_t resolve_roles(samsa_broker_config_t *cfg, char *errbuf,
+                                 size_t errbuf_size)
+{
+    samsa_cluster_config_t *cc = &cfg->cluster;
+    const char *roles = str(cfg, "process_roles");
+    for (const char *p = roles; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 6 && strncmp(p, "broker", 6) == 0) {
+            cc->broker_role = true;
+        } else if (len == 10 && strncmp(p, "controller", 10) == 0) {
+            cc->controller_role = true;
+        } else {
+            return fail(cfg, "process_roles", errbuf, errbuf_size,
+                        "expected broker, controller or broker,controller");
+        }
+        p += len;
+        p += *p == ',';
+    }
+    if (!cc->broker_role && !cc->controller_role) {
+        return fail(cfg, "process_roles", errbuf, errbuf_size,
+                    "expected broker, controller or broker,controller");
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t resolve_voters(samsa_broker_config_t *cfg, char *errbuf,
+                                  size_t errbuf_size)
+{
+    samsa_cluster_config_t *cc = &cfg->cluster;
+    const char *bad;
+    char what[700];
+    samsa_err_t rc = samsa_voters_parse(str(cfg, "controller_quorum_voters"),
+                                        &cc->voters, &cc->voter_count, &bad);
+    if (rc == SAMSA_ERR_CONFIG) {
+        snprintf(what, sizeof(what),
+                 "'%.*s' is not ID@HOST:PORT with distinct ids "
+                 "(e.g. 1@127.0.0.1:9093,2@127.0.0.1:9094)",
+                 (int)strcspn(bad, ","), bad);
+        return fail(cfg, "controller_quorum_voters", errbuf, errbuf_size,
+                    what);
+    }
+    return rc;
+}
+
+/* The controller listener: named in controller_listener_names, and the
+ * address this node has in controller_quorum_voters. */
+static samsa_err_t resolve_controller(samsa_broker_config_t *cfg, char *errbuf,
+                                      size_t errbuf_size)
+{
+    samsa_cluster_config_t *cc = &cfg->cluster;
+    const char *names = str(cfg, "controller_listener_names");
+    const samsa_voter_t *self = NULL;
+    char what[600];
+
+    cc->controller_listener = -1;
+    for (size_t i = 0; i < cc->voter_count; i++) {
+        if (cc->voters[i].id == cfg->node_id) {
+            self = &cc->voters[i];
+        }
+    }
+    if (cc->controller_role != (self != NULL)) {
+        snprintf(what, sizeof(what),
+                 self ? "node_id %d is a voter, so process_roles must "
+                        "include controller"
+                      : "process_roles has controller, so node_id %d must "
+                        "be one of controller_quorum_voters",
+                 cfg->node_id);
+        return fail(cfg, self ? "process_roles" : "controller_quorum_voters",
+                    errbuf, errbuf_size, what);
+    }
+    for (size_t i = 0; i < cfg->listener_count; i++) {
+        if (!in_list(names, cfg->listeners[i].name)) {
+            continue;
+        }
+        if (!cc->controller_role) {
+            snprintf(what, sizeof(what),
+                     "listener %s is a controller listener but "
+                     "process_roles has no controller",
+                     cfg->listeners[i].name);
+            return fail(cfg, "listeners", errbuf, errbuf_size, what);
+        }
+        cc->controller_listener = (int)i;
+    }
+    if (!cc->controller_role) {
+        return SAMSA_OK;
+    }
+    if (cc->controller_listener < 0) {
+        return fail(cfg, "listeners", errbuf, errbuf_size,
+                    "a controller needs a listener named in "
+                    "controller_listener_names (e.g. "
+                    "CONTROLLER://127.0.0.1:9093)");
+    }
+    const samsa_listener_t *l = &cfg->listeners[cc->controller_listener];
+    if (l->port != self->port) {
+        snprintf(what, sizeof(what),
+                 "controller listener %s port %u differs from node %d's "
+                 "port %u in controller_quorum_voters",
+                 l->name, l->port, self->id, self->port);
+        return fail(cfg, "listeners", errbuf, errbuf_size, what);
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t resolve_advertised(samsa_broker_config_t *cfg, char *errbuf,
+                                      size_t errbuf_size)
+{
+    samsa_cluster_config_t *cc = &cfg->cluster;
+    const char *text = str(cfg, "advertised_listeners");
+    char what[700];
+
+    cc->advertised_host = calloc(cfg->listener_count, sizeof(char *));
+    cc->advertised_port = calloc(cfg->listener_count, sizeof(uint16_t));
+    if (!cc->advertised_host || !cc->advertised_port) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, ",");
+        char item[512];
+        samsa_listener_t l = {0};
+        int idx = -1;
+        if (len > 0 && len < sizeof(item)) {
+            memcpy(item, p, len);
+            item[len] = '\0';
+            if (samsa_listener_parse(item, &l) == SAMSA_OK) {
+                idx = find_listener(cfg, l.name ? l.name : "PLAINTEXT");
+            }
+        }
+        if (idx < 0 || idx == cc->controller_listener ||
+            cc->advertised_host[idx] != NULL) {
+            free(l.host);
+            free(l.name);
+            snprintf(what, sizeof(what),
+                     "'%.*s' is not NAME://HOST:PORT naming a broker "
+                     "listener once",
+                     (int)len, p);
+            return fail(cfg, "advertised_listeners", errbuf, errbuf_size,
+                        what);
+        }
+        free(l.name);
+        cc->advertised_host[idx] = l.host;
+        cc->advertised_port[idx] = l.port;
+        p += len;
+        p += *p == ',';
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
+                                         char *errbuf, size_t errbuf_size)
+{
+    samsa_cluster_config_t *cc = &cfg->cluster;
+    samsa_err_t rc;
+    char what[600];
+
+    samsa_config_int(cfg->values, "broker_heartbeat_interval_ms",
+                     &cc->broker_heartbeat_interval_ms);
+    samsa_config_int(cfg->values, "broker_session_timeout_ms",
+                     &cc->broker_session_timeout_ms);
+    const char *rack = str(cfg, "broker_rack");
+    if (rack[0] && !(cc->rack = strdup(rack))) {
+        return SAMSA_ERR_NOMEM;
+    }
+    rc = resolve_roles(cfg, errbuf, errbuf_size);
+    if (rc == SAMSA_OK) {
+        rc = resolve_voters(cfg, errbuf, errbuf_size);
+    }
+    if (rc != SAMSA_OK) {
+        return rc;
+    }
+    if (cc->voter_count == 0) {
+        /* Standalone: every listener serves clients, as before. */
+        cc->controller_listener = -1;
+        if (!cc->broker_role || !cc->controller_role) {
+            return fail(cfg, "process_roles", errbuf, errbuf_size,
+                        "a node without controller_quorum_voters is "
+                        "standalone and must be broker,controller");
+        }
+    } else {
+        rc = resolve_controller(cfg, errbuf, errbuf_size);
+        if (rc == SAMSA_OK && !(cc->broker_role && cc->controller_role)) {
+            rc = fail(cfg, "process_roles", errbuf, errbuf_size,
+                      "only combined broker,controller nodes are supported "
+                      "so far (brokers that only follow the quorum, and "
+                      "dedicated controllers, come with replication)");
+        }
+        if (rc != SAMSA_OK) {
+            return rc;
+        }
+    }
+    const char *ib = str(cfg, "inter_broker_listener_name");
+    cc->inter_broker_listener = find_listener(cfg, ib);
+    if (cc->inter_broker_listener < 0 ||
+        cc->inter_broker_listener == cc->controller_listener) {
+        snprintf(what, sizeof(what),
+                 "'%s' names no broker listener (listeners without a "
+                 "NAME:// prefix are PLAINTEXT)",
+                 ib);
+        return fail(cfg, "inter_broker_listener_name", errbuf, errbuf_size,
+                    what);
+    }
+    if (cc->broker_heartbeat_interval_ms >= cc->broker_session_timeout_ms) {
+        return fail(cfg, "broker_heartbeat_interval_ms", errbuf, errbuf_size,
+                    "must be shorter than broker_session_timeout_ms");
+    }
+    return resolve_advertised(cfg, errbuf, errbuf_size);
+}
+
+void samsa_cluster_config_free(samsa_cluster_config_t *cc, size_t listeners)
+{
+    samsa_voters_free(cc->voters, cc->voter_count);
+    for (size_t i = 0; cc->advertised_host && i < listeners; i++) {
+        free(cc->advertised_host[i]);
+    }
+    free(cc->advertised_host);
+    free(cc->advertised_port);
+    free(cc->rack);
+    memset(cc, 0, sizeof(*cc));
+}

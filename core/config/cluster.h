@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/config/cluster.h - a node's identity in a cluster, from Kafka's
+ * KRaft keys (dots as underscores): node_id, process_roles,
+ * controller_quorum_voters, controller_listener_names, listeners in the
+ * NAME://host:port form, advertised_listeners, inter_broker_listener_name,
+ * broker_rack, broker_heartbeat_interval_ms, broker_session_timeout_ms.
+ *
+ * Two modes:
+ *   - standalone (controller_quorum_voters empty, the default): one node,
+ *     no metadata quorum; topics live in the log manager's files;
+ *   - quorum (controller_quorum_voters set): the metadata quorum runs on
+ *     libraft (core/metadata) with the voters listed; the node's
+ *     controller listener is where its Raft transport listens.
+ *
+ * Resolved once at start by samsa_cluster_config_resolve(), which also
+ * checks the keys against each other (every error names the key and the
+ * file:line it was set at). Owned by samsa_broker_config_t.
+ */
+#ifndef SAMSA_CONFIG_CLUSTER_H
+#define SAMSA_CONFIG_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/errors.h>
+
+struct samsa_broker_config;
+
+/** One metadata quorum voter: "ID@HOST:PORT". */
+typedef struct samsa_voter {
+    int32_t id;
+    char *host;
+    uint16_t port;
+} samsa_voter_t;
+
+typedef struct samsa_cluster_config {
+    bool broker_role;     /**< process_roles has "broker" */
+    bool controller_role; /**< process_roles has "controller" */
+    samsa_voter_t *voters; /**< controller_quorum_voters; none: standalone */
+    size_t voter_count;
+    /** Index into cfg->listeners of this node's controller listener (Raft
+     *  transport), or -1 (standalone or broker only). */
+    int controller_listener;
+    /** Index into cfg->listeners of inter_broker_listener_name. */
+    int inter_broker_listener;
+    /** advertised_listeners, one per broker listener, same order as
+     *  cfg->listeners (NULL host: advertise the listener's own address). */
+    char **advertised_host;
+    uint16_t *advertised_port;
+    char *rack;                           /**< broker_rack, or NULL */
+    int64_t broker_heartbeat_interval_ms; /**< broker.heartbeat.interval.ms */
+    int64_t broker_session_timeout_ms;    /**< broker.session.timeout.ms */
+} samsa_cluster_config_t;
+
+/** True when this node runs the metadata quorum. */
+static inline bool samsa_cluster_is_quorum(const samsa_cluster_config_t *cc)
+{
+    return cc->voter_count > 0;
+}
+
+/**
+ * Read the cluster keys of @p cfg->values (listeners already parsed) into
+ * @p cfg->cluster and check them against each other.
+ * @return SAMSA_OK, SAMSA_ERR_CONFIG (errbuf says which key, where, what
+ *         was expected) or SAMSA_ERR_NOMEM.
+ */
+samsa_err_t samsa_cluster_config_resolve(struct samsa_broker_config *cfg,
+                                         char *errbuf, size_t errbuf_size);
+
+/** Release what resolve allocated. */
+void samsa_cluster_config_free(samsa_cluster_config_t *cc, size_t listeners);
+
+/** Parse "ID@HOST:PORT[,ID@HOST:PORT...]" (Kafka's
+ *  controller.quorum.voters). On error *bad points at the entry. */
+samsa_err_t samsa_voters_parse(const char *text, samsa_voter_t **out,
+                               size_t *count, const char **bad);
+void samsa_voters_free(samsa_voter_t *voters, size_t count);
+
+#endif /* SAMSA_CONFIG_CLUSTER_H */
