@@ -5,6 +5,7 @@
  * or, after a crash, from the batches at the end of the log (through the
  * log manager over the real storage plugins).
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,15 +159,32 @@ static void expect_state_back(fixture_t *f, const char *topic)
     assert_int_equal(samsa_partition_hw(part), 9);
 }
 
+/* The partition's snapshot: named by topic id, the only one in the dir. */
+static void snapshot_path(fixture_t *f, char *buf, size_t len)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/__samsa_meta/producers", f->dir);
+    snprintf(buf, len, "%s/none", dir);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n > 11 && strcmp(de->d_name + n - 11, "-0.snapshot") == 0) {
+            snprintf(buf, len, "%s/%s", dir, de->d_name);
+        }
+    }
+    closedir(d);
+}
+
 static void state_survives_a_clean_restart(void **state)
 {
     fixture_t *f = *state;
     create(f, "clean", "segment");
     fill(f, "clean");
     samsa_logmgr_close(f->mgr);
-    char snap[512];
-    snprintf(snap, sizeof(snap), "%s/__samsa_meta/producers/clean-0.snapshot",
-             f->dir);
+    char snap[2048];
+    snapshot_path(f, snap, sizeof(snap));
     assert_int_equal(access(snap, F_OK), 0);
     open_mgr(f);
     /* Loaded, then deleted so a later crash cannot resurrect it. */
@@ -180,9 +198,8 @@ static void state_is_rebuilt_from_the_log_after_a_crash(void **state)
     create(f, "crash", "segment");
     fill(f, "crash");
     samsa_logmgr_close(f->mgr);
-    char snap[512];
-    snprintf(snap, sizeof(snap), "%s/__samsa_meta/producers/crash-0.snapshot",
-             f->dir);
+    char snap[2048];
+    snapshot_path(f, snap, sizeof(snap));
     assert_int_equal(unlink(snap), 0); /* as if never closed cleanly */
     open_mgr(f);
     expect_state_back(f, "crash");
