@@ -53,15 +53,25 @@ cmd_run() {
     install_missing "$BUILD_PKGS"
     build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
     local bin="$ROOT/build/core/samsad"
-    if [ "${1:-}" = "--foreground" ]; then
-        exec "$bin"
-    fi
+    # A development broker forms consumer groups at once, as Kafka's sample
+    # server.properties does: conf.d/samsa.yaml (the installed file, which
+    # keeps Kafka's 3 s initial rebalance delay) plus
+    # group_initial_rebalance_delay_ms: 0 unless it sets that key itself.
+    # The copy keeps conf.d/samsa.yaml's line numbers for error messages.
     mkdir -p "$ROOT/data"
+    local conf="$ROOT/data/samsa-dev.yaml"
+    cp "$ROOT/conf.d/samsa.yaml" "$conf"
+    if ! grep -q '^group_initial_rebalance_delay_ms:' "$conf"; then
+        printf 'group_initial_rebalance_delay_ms: 0  # tools/dev.sh run\n' >>"$conf"
+    fi
+    if [ "${1:-}" = "--foreground" ]; then
+        exec "$bin" --config "$conf"
+    fi
     if [ -f "$ROOT/data/samsad.pid" ] && kill -0 "$(cat "$ROOT/data/samsad.pid")" 2>/dev/null; then
         log "samsad already running (pid $(cat "$ROOT/data/samsad.pid"))"
         return 0
     fi
-    nohup "$bin" >"$ROOT/data/samsad.log" 2>&1 &
+    nohup "$bin" --config "$conf" >"$ROOT/data/samsad.log" 2>&1 &
     echo $! >"$ROOT/data/samsad.pid"
     for _ in $(seq 1 100); do
         if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then

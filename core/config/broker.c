@@ -127,9 +127,11 @@ const samsa_option_t samsa_broker_options[] = {
         "Smallest session timeout a group member may ask for, ms."),
     SAMSA_OPTION_INT("group_max_session_timeout_ms", "1800000", 0, I32MAX,
         "Largest session timeout a group member may ask for, ms."),
-    SAMSA_OPTION_INT("group_initial_rebalance_delay_ms", "0", 0, I32MAX,
-        "Wait before the first rebalance of an empty group, ms "
-        "(Kafka's default is 3000; 0 suits a single dev node)."),
+    SAMSA_OPTION_INT("group_initial_rebalance_delay_ms", "3000", 0, I32MAX,
+        "Wait before the first rebalance of a new group, so members "
+        "starting together get one generation, ms; extended by as much "
+        "for each member joining meanwhile, up to the rebalance timeout. "
+        "0 = instant groups (tools/dev.sh run, the tests)."),
     SAMSA_OPTION_INT("offsets_retention_ms", "604800000", -1, I64MAX,
         "Committed offsets of an empty group are kept this long, ms."),
     SAMSA_OPTION_END,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A Fetch that names no partition is answered at once, as Kafka does
 (ReplicaManager.fetchMessages: "fetch request does not require any data").
 The Java consumer sends one when it closes (SessionId 0, SessionEpoch -1,

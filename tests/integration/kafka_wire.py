@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Raw Kafka frames for tests that speak the protocol by hand."""
 import struct
 

@@ -52,6 +52,11 @@ class Broker:
         self.proc = None
         if not os.path.isdir(self.conf_dir):
             shutil.copytree(os.path.join(ROOT, "conf.d"), self.conf_dir)
+            if "group_initial_rebalance_delay_ms" not in extra_yaml:
+                # Instant groups keep group tests fast; the packaged
+                # default is Kafka's 3000 ms.
+                with open(os.path.join(self.conf_dir, "samsa.yaml"), "a") as f:
+                    f.write("\ngroup_initial_rebalance_delay_ms: 0\n")
         if extra_yaml:
             with open(os.path.join(self.conf_dir, "samsa.yaml"), "a") as f:
                 f.write("\n" + extra_yaml + "\n")

@@ -98,6 +98,9 @@ static void defaults_give_the_embedded_single_node(void **state)
     assert_int_equal(f->cfg.log_segment_bytes, 1073741824);
     assert_int_equal(f->cfg.log_retention_bytes, -1);
     assert_string_equal(f->cfg.log_cleanup_policy, "delete");
+    /* Kafka's group.initial.rebalance.delay.ms, so a packaged broker
+     * batches the first joins of a group into one generation. */
+    assert_int_equal(f->cfg.group_initial_rebalance_delay_ms, 3000);
     assert_null(f->cfg.cluster_id);
 }
 

@@ -930,6 +930,57 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Two consumers joining a new group a few ms apart (JoinGroup v4: each
+ * first gets MEMBER_ID_REQUIRED, then rejoins with its id) get one
+ * generation with both members. As in Kafka, the second member arriving
+ * during the initial delay extends it by the same delay. */
+static void joins_a_few_ms_apart_form_one_generation(void **state)
+{
+    fixture_t *f = *state;
+    const int64_t delay = 400;
+    f->opts.initial_rebalance_delay_ms = delay;
+    restart(f);
+    joiner_t j = {.protos = RANGE,
+                  .nprotos = 1,
+                  .rebalance_ms = 30000,
+                  .version = 4};
+    call_t *a0 = join(f, "few", j);
+    call_t *b0 = join(f, "few", j);
+    assert_true(call_wait(a0, 5000) && call_wait(b0, 5000));
+    assert_int_equal(a0->error, SAMSA_ERR_MEMBER_ID_REQUIRED);
+    assert_int_equal(b0->error, SAMSA_ERR_MEMBER_ID_REQUIRED);
+
+    int64_t t0 = mono_ms();
+    j.member_id = a0->member_id;
+    call_t *a = join(f, "few", j);
+    sleep_ms(5);
+    j.member_id = b0->member_id;
+    call_t *b = join(f, "few", j);
+    assert_true(call_wait(a, 10000));
+    assert_true(call_wait(b, 10000));
+    int64_t elapsed = mono_ms() - t0;
+    assert_int_equal(a->error, SAMSA_OK);
+    assert_int_equal(b->error, SAMSA_OK);
+    assert_int_equal(a->generation, 1);
+    assert_int_equal(b->generation, 1);
+    assert_string_equal(a->leader, a0->member_id);
+    assert_int_equal(a->member_count, 2);
+    /* The delay, then once more for B: never earlier (a lower bound, so a
+     * loaded machine cannot make it fail). */
+    assert_true(elapsed >= 2 * delay);
+    call_free(a0);
+    call_free(b0);
+    call_free(a);
+    call_free(b);
+}
+
 static void concurrent_members_converge_on_one_generation(void **state)
 {
     fixture_t *f = *state;
@@ -969,6 +1020,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             members_join_leader_gets_metadata_and_protocol_by_vote, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            joins_a_few_ms_apart_form_one_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(inconsistent_protocols_are_rejected,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
