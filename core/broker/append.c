@@ -10,13 +10,7 @@
 #include "record/batch.h"
 #include "broker/recompress.h"
 #include "broker/upconvert.h"
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 /* Kafka's compression.type names -> codec id; -1 = keep the producer's. */
 static int topic_codec(samsa_topic_t *topic)
@@ -135,7 +129,8 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     char tstype[32];
     samsa_topic_config_string(topic, "message.timestamp.type", tstype,
                               sizeof(tstype));
-    int64_t append_time = strcmp(tstype, "LogAppendTime") == 0 ? wall_ms() : -1;
+    int64_t append_time =
+        strcmp(tstype, "LogAppendTime") == 0 ? samsa_wall_ms() : -1;
     err = samsa_partition_append(part, records, len, append_time,
                                  &res->base_offset);
     free(owned);

@@ -10,13 +10,7 @@
 #include "protocol/generated/messages.h"
 #include "util/err.h"
 #include "util/log.h"
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 static void req_free(samsa_req_t *req)
 {
@@ -201,7 +195,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     req->slot = slot;
     req->frame = frame;
     req->frame_len = len;
-    req->received_ms = mono_ms();
+    req->received_ms = samsa_mono_ms();
     samsa_arena_init(&req->arena);
     /* Bound what one request may decode into (garbage array counts are
      * already checked against the bytes present). */

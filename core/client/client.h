@@ -338,12 +338,6 @@ samsa_consumer_subscription_decode(const uint8_t *p, size_t len,
 
 /* ------------------------------------------------------------ misc */
 
-/* Monotonic milliseconds / microseconds. */
-int64_t samsa_client_now_ms(void);
-int64_t samsa_client_now_us(void);
-/* Wall-clock milliseconds (record timestamps). */
-int64_t samsa_client_wall_ms(void);
-
 /* Copy a wire string into a malloc'd C string ("" for null). */
 char *samsa_client_strdup(samsa_str_t s);
 

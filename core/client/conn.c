@@ -48,25 +48,6 @@ static int16_t client_max(int16_t key)
     }
 }
 
-int64_t samsa_client_now_ms(void)
-{
-    return samsa_client_now_us() / 1000;
-}
-
-int64_t samsa_client_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t samsa_client_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *samsa_client_strdup(samsa_str_t s)
 {
     size_t n = s.len > 0 ? (size_t)s.len : 0;

@@ -8,6 +8,7 @@
 
 #include "client/client_int.h"
 #include "util/err.h"
+#include "util/clock.h"
 
 #define PROTOCOL_TYPE "consumer"
 #define ASSIGNOR      "range"
@@ -487,7 +488,7 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
         goto out;
     }
     err = set_assignment(m, &sr->Assignment, arena);
-    m->last_heartbeat_ms = samsa_client_now_ms();
+    m->last_heartbeat_ms = samsa_mono_ms();
 out:
     for (int i = 0; bufs != NULL && i < nm; i++) {
         free(bufs[i]);
@@ -565,7 +566,7 @@ samsa_err_t samsa_client_heartbeat(samsa_client_member_t *m, bool force)
     samsa_HeartbeatRequest_t req;
     samsa_HeartbeatResponse_t *resp = NULL;
     samsa_arena_t arena;
-    int64_t now = samsa_client_now_ms();
+    int64_t now = samsa_mono_ms();
     samsa_err_t err;
 
     if (!force && now - m->last_heartbeat_ms < m->session_timeout_ms / 3) {

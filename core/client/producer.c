@@ -20,6 +20,7 @@
 #include "record/builder.h"
 #include "registry/registry.h"
 #include "util/err.h"
+#include "util/clock.h"
 
 #define MAX_RETRIES 5
 
@@ -269,7 +270,7 @@ static samsa_err_t refresh_all(samsa_producer_t *p)
 static void deliver(samsa_producer_t *p, pbatch_t *b, samsa_err_t err,
                     int64_t base)
 {
-    int64_t now = samsa_client_now_us();
+    int64_t now = samsa_mono_us();
     if (err != SAMSA_OK) {
         p->failed += b->count;
         if (p->first_err == SAMSA_OK) {
@@ -641,7 +642,7 @@ static samsa_err_t send_ready(samsa_producer_t *p)
 
 samsa_err_t samsa_producer_poll(samsa_producer_t *p)
 {
-    int64_t now = samsa_client_now_us();
+    int64_t now = samsa_mono_us();
     int64_t linger = (int64_t)p->conf.linger_ms * 1000;
     samsa_err_t err;
 
@@ -755,12 +756,12 @@ samsa_err_t samsa_producer_produce(samsa_producer_t *p, const char *topic,
         pp->enq = v;
         pp->capenq = cap;
     }
-    int64_t now = samsa_client_now_us();
+    int64_t now = samsa_mono_us();
     if (pp->b.count == 0) {
         pp->first_us = now;
     }
     err = samsa_batch_builder_add(
-        &pp->b, timestamp >= 0 ? timestamp : samsa_client_wall_ms(), key,
+        &pp->b, timestamp >= 0 ? timestamp : samsa_wall_ms(), key,
         key != NULL ? key_len : -1, value, value != NULL ? value_len : -1,
         nheaders ? hs : NULL, nheaders);
     if (err != SAMSA_OK) {

@@ -13,20 +13,7 @@
 #include <time.h>
 
 #include "util/log.h"
-
-int64_t samsa_gc_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t samsa_gc_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 void samsa_group_options_init(samsa_group_options_t *o)
 {
@@ -217,7 +204,7 @@ group_t *samsa_gc_group_create(samsa_group_coordinator_t *gc, const char *id)
         return NULL;
     }
     g->state = GS_EMPTY;
-    g->state_ts = samsa_gc_wall_ms();
+    g->state_ts = samsa_wall_ms();
     if (samsa_hmap_insert(&gc->groups, &g->e, str_hash(id)) != SAMSA_OK) {
         free(g->id);
         free(g);
@@ -256,7 +243,7 @@ void samsa_gc_group_set_state(group_t *g, group_state_t st)
 {
     if (g->state != st) {
         g->state = st;
-        g->state_ts = samsa_gc_wall_ms();
+        g->state_ts = samsa_wall_ms();
     }
 }
 
@@ -305,7 +292,7 @@ void samsa_gc_wake(samsa_group_coordinator_t *gc)
 /* One pass; returns the next monotonic deadline. Lock held. */
 static int64_t tick_locked(samsa_group_coordinator_t *gc, clist_t *cl)
 {
-    int64_t now = samsa_gc_mono_ms();
+    int64_t now = samsa_mono_ms();
     int64_t next = now + 1000;
     size_t i;
     samsa_hmap_entry_t *e = samsa_hmap_first(&gc->groups, &i);
@@ -315,7 +302,7 @@ static int64_t tick_locked(samsa_group_coordinator_t *gc, clist_t *cl)
         e = n;
     }
     if (now >= gc->next_retention_check) {
-        samsa_gc_offsets_expire(gc, samsa_gc_wall_ms());
+        samsa_gc_offsets_expire(gc, samsa_wall_ms());
         gc->next_retention_check =
             now + gc->opts.offsets_retention_check_interval_ms;
     }
@@ -352,18 +339,11 @@ static void *timer_main(void *arg)
             pthread_mutex_lock(&gc->lock);
             continue; /* state may have moved meanwhile */
         }
-        int64_t wait = next - samsa_gc_mono_ms();
+        int64_t wait = next - samsa_mono_ms();
         if (wait <= 0) {
             continue;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += wait / 1000;
-        ts.tv_nsec += (wait % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = samsa_deadline(CLOCK_MONOTONIC, wait);
         pthread_cond_timedwait(&gc->cond, &gc->lock, &ts);
     }
     pthread_mutex_unlock(&gc->lock);
@@ -396,7 +376,7 @@ samsa_err_t samsa_group_coordinator_start(const samsa_group_options_t *opts,
     pthread_cond_init(&gc->cond, &ca);
     pthread_condattr_destroy(&ca);
     gc->next_retention_check =
-        samsa_gc_mono_ms() + gc->opts.offsets_retention_check_interval_ms;
+        samsa_mono_ms() + gc->opts.offsets_retention_check_interval_ms;
 
     samsa_err_t err = samsa_gc_persist_init(gc, errbuf, errlen);
     if (err == SAMSA_OK) {

@@ -111,8 +111,6 @@ struct samsa_group_coordinator {
 };
 
 /* coordinator.c */
-int64_t samsa_gc_mono_ms(void);
-int64_t samsa_gc_wall_ms(void);
 void samsa_gc_clist_init(clist_t *cl);
 void samsa_gc_clist_run(clist_t *cl);
 /* Queue a join result (copied) / an error. */

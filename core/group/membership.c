@@ -13,6 +13,7 @@
  * on a clist and run by the caller after the lock is released.
  */
 #include "group/group_int.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,7 +347,7 @@ static void prepare_rebalance(samsa_group_coordinator_t *gc, group_t *g,
             }
         }
     }
-    int64_t now = samsa_gc_mono_ms();
+    int64_t now = samsa_mono_ms();
     int64_t rt = max_rebalance_timeout(g);
     if (g->state == GS_EMPTY) {
         int64_t delay = gc->opts.initial_rebalance_delay_ms;
@@ -454,7 +455,7 @@ static void complete_join_phase(samsa_group_coordinator_t *gc, group_t *g,
     }
     set_str(&g->protocol, select_protocol(g));
     samsa_gc_group_set_state(g, GS_COMPLETING);
-    int64_t now = samsa_gc_mono_ms();
+    int64_t now = samsa_mono_ms();
     for (size_t i = 0; i < g->nmembers; i++) {
         member_t *m = g->members[i];
         respond_join(g, m, m->join_cb, m->join_arg, false, cl);
@@ -483,7 +484,7 @@ void samsa_gc_group_try_complete_join(samsa_group_coordinator_t *gc, group_t *g,
     if (g->state != GS_PREPARING) {
         return;
     }
-    int64_t now = samsa_gc_mono_ms();
+    int64_t now = samsa_mono_ms();
     if (g->initial_join) {
         /* The initial delay never ends early; while new members keep
          * arriving it is extended, up to the rebalance timeout. */
@@ -561,7 +562,7 @@ static void add_member_and_rebalance(samsa_group_coordinator_t *gc, group_t *g,
     }
     m->join_cb = done;
     m->join_arg = arg;
-    m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
+    m->hb_deadline = samsa_mono_ms() + m->session_timeout_ms;
     if (g->state == GS_PREPARING && g->generation == 0) {
         g->new_member_added = true;
     }
@@ -626,7 +627,7 @@ static void replace_static_member(samsa_group_coordinator_t *gc, group_t *g,
     }
     set_str(&m->client_id, req->client_id ? req->client_id : "");
     set_str(&m->client_host, req->client_host ? req->client_host : "");
-    m->hb_deadline = samsa_gc_mono_ms() + req->session_timeout_ms;
+    m->hb_deadline = samsa_mono_ms() + req->session_timeout_ms;
     if (g->state == GS_STABLE && protos_match(m, req)) {
         m->session_timeout_ms = req->session_timeout_ms;
         m->rebalance_timeout_ms = req->rebalance_timeout_ms;
@@ -658,7 +659,7 @@ static void join_new_member(samsa_group_coordinator_t *gc, group_t *g,
     } else if (!req->group_instance_id && req->api_version >= 4) {
         /* KIP-394: the client must come back with this id. */
         samsa_err_t err =
-            pending_add(g, id, samsa_gc_mono_ms() + req->session_timeout_ms);
+            pending_add(g, id, samsa_mono_ms() + req->session_timeout_ms);
         samsa_gc_complete_join_err(cl, done, arg,
                                    err == SAMSA_OK
                                        ? SAMSA_ERR_MEMBER_ID_REQUIRED
@@ -710,7 +711,7 @@ static void join_existing_member(samsa_group_coordinator_t *gc, group_t *g,
         if (is_leader(g, m) || !protos_match(m, req)) {
             update_member_and_rebalance(gc, g, m, req, done, arg, cl);
         } else {
-            m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
+            m->hb_deadline = samsa_mono_ms() + m->session_timeout_ms;
             respond_join(g, m, done, arg, false, cl);
         }
         break;
@@ -889,7 +890,7 @@ static void sync_locked(samsa_group_coordinator_t *gc,
         samsa_gc_complete_sync(cl, done, arg, err, NULL, NULL, NULL, 0);
         return;
     }
-    m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
+    m->hb_deadline = samsa_mono_ms() + m->session_timeout_ms;
     if (g->state == GS_STABLE) {
         samsa_gc_complete_sync(cl, done, arg, SAMSA_OK, g->protocol_type,
                                g->protocol, m->assignment, m->assignment_len);
@@ -938,7 +939,7 @@ samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
             validate_member(g, member_id, group_instance_id, generation_id, &m);
     }
     if (err == SAMSA_OK) {
-        m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
+        m->hb_deadline = samsa_mono_ms() + m->session_timeout_ms;
         if (g->state == GS_PREPARING) {
             err = SAMSA_ERR_REBALANCE_IN_PROGRESS;
         }
@@ -956,7 +957,7 @@ samsa_err_t samsa_gc_group_validate_commit(group_t *g, const char *member_id,
         err = SAMSA_ERR_REBALANCE_IN_PROGRESS;
     }
     if (err == SAMSA_OK) {
-        m->hb_deadline = samsa_gc_mono_ms() + m->session_timeout_ms;
+        m->hb_deadline = samsa_mono_ms() + m->session_timeout_ms;
     }
     return err;
 }

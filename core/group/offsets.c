@@ -6,6 +6,7 @@
  * changes, so memory never shows what the log does not hold.
  */
 #include "group/group_int.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,7 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
         err = ents && ptrs ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     int64_t ts =
-        req->commit_timestamp >= 0 ? req->commit_timestamp : samsa_gc_wall_ms();
+        req->commit_timestamp >= 0 ? req->commit_timestamp : samsa_wall_ms();
     for (size_t i = 0; i < count; i++) {
         samsa_offset_commit_part_t *p = &parts[i];
         p->error = err;

@@ -22,6 +22,7 @@
 
 #include "record/builder.h"
 #include "record/records.h"
+#include "util/clock.h"
 
 #define KEY_OFFSET   1
 #define KEY_GROUP    2
@@ -209,7 +210,7 @@ samsa_err_t samsa_gc_persist_offsets(samsa_group_coordinator_t *gc,
     samsa_batch_builder_t bb;
     samsa_batch_builder_init(&bb);
     wbuf_t k = {0}, v = {0};
-    int64_t now = samsa_gc_wall_ms();
+    int64_t now = samsa_wall_ms();
     samsa_err_t err = SAMSA_OK;
     for (size_t i = 0; err == SAMSA_OK && i < nents; i++) {
         const offset_ent_t *o = ents[i];
@@ -263,8 +264,8 @@ samsa_err_t samsa_gc_persist_group(samsa_group_coordinator_t *gc,
     samsa_batch_builder_init(&bb);
     samsa_err_t err = k.oom || v.oom ? SAMSA_ERR_NOMEM : SAMSA_OK;
     if (err == SAMSA_OK) {
-        err = samsa_batch_builder_add(&bb, samsa_gc_wall_ms(), k.p,
-                                      (int32_t)k.len, tombstone ? NULL : v.p,
+        err = samsa_batch_builder_add(&bb, samsa_wall_ms(), k.p, (int32_t)k.len,
+                                      tombstone ? NULL : v.p,
                                       tombstone ? -1 : (int32_t)v.len, NULL, 0);
     }
     if (err == SAMSA_OK) {
@@ -389,7 +390,7 @@ static void replay_group_record(samsa_group_coordinator_t *gc, rbuf_t *k,
         g->generation = gen;
         /* Members are gone after a restart: the group is Empty from now,
          * or from when it really became empty. */
-        g->state_ts = was_empty ? ts : samsa_gc_wall_ms();
+        g->state_ts = was_empty ? ts : samsa_wall_ms();
     }
     free(ptype);
     free(id);

@@ -7,6 +7,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 #define SCAN_INTERVAL_MS 50 /* how often flush.ms is checked */
 
@@ -21,19 +22,12 @@ struct samsa_flusher {
     _Atomic int64_t flushes;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void flush_partition(samsa_flusher_t *f, samsa_partition_t *part)
 {
     /* Count from zero before the fsync: appends racing with it belong to
      * the next flush. */
     atomic_store(&part->unflushed, 0);
-    atomic_store(&part->last_flush_ms, mono_ms());
+    atomic_store(&part->last_flush_ms, samsa_mono_ms());
     samsa_err_t err = part->ops->flush(part->log);
     atomic_fetch_add(&f->flushes, 1);
     if (err != SAMSA_OK) {
@@ -78,7 +72,7 @@ static void scan_by_time(samsa_flusher_t *f)
     if (samsa_logmgr_list(f->mgr, &topics, &count) != SAMSA_OK) {
         return;
     }
-    int64_t now = mono_ms();
+    int64_t now = samsa_mono_ms();
     for (size_t i = 0; i < count; i++) {
         for (int32_t p = 0; p < topics[i]->partition_count; p++) {
             samsa_partition_t *part = topics[i]->partitions[p];
@@ -95,7 +89,7 @@ static void scan_by_time(samsa_flusher_t *f)
 static void *flusher_main(void *arg)
 {
     samsa_flusher_t *f = arg;
-    int64_t last_scan = mono_ms();
+    int64_t last_scan = samsa_mono_ms();
     pthread_mutex_lock(&f->lock);
     for (;;) {
         while (f->count > 0) {
@@ -109,18 +103,12 @@ static void *flusher_main(void *arg)
         if (f->stopping) {
             break;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += SCAN_INTERVAL_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = samsa_deadline(CLOCK_REALTIME, SCAN_INTERVAL_MS);
         pthread_cond_timedwait(&f->cond, &f->lock, &ts);
-        if (mono_ms() - last_scan >= SCAN_INTERVAL_MS) {
+        if (samsa_mono_ms() - last_scan >= SCAN_INTERVAL_MS) {
             pthread_mutex_unlock(&f->lock);
             scan_by_time(f);
-            last_scan = mono_ms();
+            last_scan = samsa_mono_ms();
             pthread_mutex_lock(&f->lock);
         }
     }

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "durable_file.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 #define META_DIR          "__samsa_meta"
 #define PRODUCERS_DIR     "producers" /* per-partition producer snapshots */
@@ -50,13 +52,6 @@ struct samsa_logmgr {
     int64_t producer_expiration_ms;
     samsa_pid_alloc_t *pids; /* InitProducerId */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool samsa_topic_name_valid(const char *name)
 {
@@ -212,19 +207,12 @@ samsa_partition_t *samsa_topic_partition(samsa_topic_t *topic, int32_t index)
     return topic->partitions[index];
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void set_flush_policy(samsa_partition_t *part,
                              const samsa_log_config_t *lc)
 {
     atomic_store(&part->flush_messages, lc->flush_messages);
     atomic_store(&part->flush_ms, lc->flush_ms);
-    atomic_store(&part->last_flush_ms, mono_ms());
+    atomic_store(&part->last_flush_ms, samsa_mono_ms());
 }
 
 static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
@@ -269,7 +257,7 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
         char path[4096];
         producer_snapshot_path(part, path, sizeof(path));
         if (samsa_producer_rebuild(part->producers, ops, part->log, path, 0,
-                                   now_ms()) != SAMSA_OK) {
+                                   samsa_wall_ms()) != SAMSA_OK) {
             /* Partial state only costs duplicate detection for producers
              * not rebuilt; they are accepted as unknown (Kafka 2.5+). */
             samsa_log(SAMSA_LOG_WARN,
@@ -317,10 +305,11 @@ static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t,
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/%s.meta", mgr->meta_dir, t->name);
     snprintf(tmp, sizeof(tmp), "%s/%s", mgr->meta_dir, META_TMP);
-    FILE *f = fopen(tmp, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+        return SAMSA_ERR_NOMEM;
     }
     fprintf(f, "id=");
     for (int i = 0; i < 16; i++) {
@@ -333,17 +322,15 @@ static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t,
                 t->config.items[i].value);
     }
     pthread_mutex_unlock(&t->config_lock);
-    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) < 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    if (fclose(f) != 0) {
+        free(text);
+        return SAMSA_ERR_NOMEM;
     }
-    int dfd = open(mgr->meta_dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+    int rc = samsa_file_replace(path, tmp, text, len, true);
+    free(text);
+    if (rc != 0) {
+        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(rc));
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     return SAMSA_OK;
 }
@@ -532,7 +519,7 @@ void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr)
     if (samsa_logmgr_list(mgr, &topics, &count) != SAMSA_OK) {
         return;
     }
-    int64_t now = now_ms();
+    int64_t now = samsa_wall_ms();
     for (size_t i = 0; i < count; i++) {
         samsa_topic_t *t = topics[i];
         char policy[64];
@@ -550,11 +537,7 @@ static void *housekeeper_main(void *arg)
     samsa_logmgr_t *mgr = arg;
     pthread_mutex_lock(&mgr->stop_lock);
     while (!mgr->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (mgr->housekeep_ms % 1000) * 1000000;
-        ts.tv_sec += mgr->housekeep_ms / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = samsa_deadline(CLOCK_REALTIME, mgr->housekeep_ms);
         int rc = 0;
         while (!mgr->stopping && !mgr->wake && rc == 0) {
             rc = pthread_cond_timedwait(&mgr->stop_cond, &mgr->stop_lock, &ts);
@@ -1079,7 +1062,8 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     if (err == SAMSA_OK) {
         /* Out of memory here only loses duplicate detection for this
          * producer: its next batch is accepted as from an unknown one. */
-        (void)samsa_producer_record(part->producers, batches, len, now_ms());
+        (void)samsa_producer_record(part->producers, batches, len,
+                                    samsa_wall_ms());
         samsa_log_offsets_t after;
         part->ops->offsets(part->log, &after);
         /* Single replica: everything appended is committed. Replication

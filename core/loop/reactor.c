@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "loop/timer_heap.h"
+#include "util/clock.h"
 
 #define REACTOR_MAX_EVENTS 256
 
@@ -65,13 +66,6 @@ struct samsa_reactor_group {
 
 static _Thread_local samsa_reactor_t *tl_current;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 samsa_err_t samsa_reactor_create(samsa_reactor_t **out)
 {
     samsa_reactor_t *r = calloc(1, sizeof(*r));
@@ -82,7 +76,7 @@ samsa_err_t samsa_reactor_create(samsa_reactor_t **out)
     r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&r->mu, NULL);
     samsa_timer_heap_init(&r->timers);
-    r->now_ns = mono_ns();
+    r->now_ns = (uint64_t)samsa_mono_ns();
     if (r->epfd < 0 || r->evfd < 0) {
         samsa_reactor_destroy(r);
         return SAMSA_ERR_IO;
@@ -231,7 +225,7 @@ samsa_timer_id_t samsa_reactor_timer_add(samsa_reactor_t *r, uint64_t delay_ms,
 {
     /* Fresh clock, not the cached one: "never early" is measured from the
      * caller's point of view. */
-    uint64_t due = mono_ns() + delay_ms * 1000000ull;
+    uint64_t due = (uint64_t)samsa_mono_ns() + delay_ms * 1000000ull;
     return samsa_timer_heap_add(&r->timers, due, repeat_ms, cb, arg);
 }
 
@@ -252,7 +246,7 @@ static void run_timers(samsa_reactor_t *r)
             break;
         }
         f.cb(r, f.arg);
-        samsa_timer_heap_fired(h, &f, mono_ns());
+        samsa_timer_heap_fired(h, &f, (uint64_t)samsa_mono_ns());
     }
 }
 
@@ -262,7 +256,7 @@ static int next_timeout_ms(samsa_reactor_t *r)
     if (!samsa_timer_heap_next(&r->timers, &due)) {
         return -1;
     }
-    uint64_t now = mono_ns();
+    uint64_t now = (uint64_t)samsa_mono_ns();
     if (due <= now) {
         return 0;
     }
@@ -415,7 +409,7 @@ static void run_loop(samsa_reactor_t *r)
     while (!atomic_load_explicit(&r->stop, memory_order_acquire)) {
         int timeout = next_timeout_ms(r);
         int n = epoll_wait(r->epfd, evs, REACTOR_MAX_EVENTS, timeout);
-        r->now_ns = mono_ns();
+        r->now_ns = (uint64_t)samsa_mono_ns();
         if (n < 0 && errno != EINTR) {
             break;
         }

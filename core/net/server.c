@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/clock.h"
 
 #define ACCEPTS_PER_WAKE 64
 #define ACCEPT_RETRY_MS  100
@@ -432,13 +433,6 @@ static void close_all_fn(void *arg)
     samsa_net_shard_close_all(arg);
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void samsa_server_stop(samsa_server_t *srv, uint32_t timeout_ms)
 {
     if (srv->stopped) {
@@ -455,8 +449,9 @@ void samsa_server_stop(samsa_server_t *srv, uint32_t timeout_ms)
     for (size_t i = 0; i < srv->nshards; i++) {
         samsa_reactor_call(srv->shards[i].r, drain_fn, &srv->shards[i]);
     }
-    uint64_t deadline = mono_ms() + timeout_ms;
-    while (atomic_load(&srv->sh.open) > 0 && mono_ms() < deadline) {
+    uint64_t deadline = (uint64_t)samsa_mono_ms() + timeout_ms;
+    while (atomic_load(&srv->sh.open) > 0 &&
+           (uint64_t)samsa_mono_ms() < deadline) {
         usleep(1000);
     }
     uint64_t left = atomic_load(&srv->sh.open);

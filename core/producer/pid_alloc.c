@@ -6,12 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "durable_file.h"
 
 struct samsa_pid_alloc {
     pthread_mutex_t lock;
@@ -75,34 +76,13 @@ void samsa_pid_alloc_close(samsa_pid_alloc_t *a)
     free(a);
 }
 
-static void fsync_dir_of(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", path);
-    int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 static samsa_err_t persist(const samsa_pid_alloc_t *a, int64_t limit)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", a->path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-    }
-    bool ok = fprintf(f, "next_block=%" PRId64 "\n", limit) > 0;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, a->path) < 0) {
-        unlink(tmp);
-        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-    }
-    fsync_dir_of(a->path);
-    return SAMSA_OK;
+    char text[64];
+    int n = snprintf(text, sizeof(text), "next_block=%" PRId64 "\n", limit);
+    return samsa_file_replace(a->path, NULL, text, (size_t)n, true) == 0
+               ? SAMSA_OK
+               : SAMSA_ERR_KAFKA_STORAGE_ERROR;
 }
 
 samsa_err_t samsa_pid_alloc_next(samsa_pid_alloc_t *a, int64_t *id)

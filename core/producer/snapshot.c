@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/crc32c.h"
+#include "crc32c.h"
+#include "durable_file.h"
 
 #define MAGIC      "SPS1"
 #define HEAD_SIZE  (4 + 8 + 4)
@@ -75,22 +76,6 @@ static samsa_err_t encode(samsa_producer_state_t *st, int64_t leo,
     return SAMSA_OK;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 samsa_err_t samsa_producer_snapshot_write(samsa_producer_state_t *st,
                                           const char *path,
                                           int64_t log_end_offset)
@@ -101,19 +86,9 @@ samsa_err_t samsa_producer_snapshot_write(samsa_producer_state_t *st,
     if (err != SAMSA_OK) {
         return err;
     }
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0 && write_all(fd, buf, len) && fsync(fd) == 0;
-    if (fd >= 0) {
-        ok = close(fd) == 0 && ok;
-    }
+    int rc = samsa_file_replace(path, NULL, buf, len, true);
     free(buf);
-    if (!ok || rename(tmp, path) < 0) {
-        unlink(tmp);
-        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-    }
-    return SAMSA_OK;
+    return rc == 0 ? SAMSA_OK : SAMSA_ERR_KAFKA_STORAGE_ERROR;
 }
 
 static samsa_err_t read_file(const char *path, uint8_t **out, size_t *len)

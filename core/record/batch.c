@@ -2,59 +2,6 @@
 /* core/record/batch.c - see batch.h. */
 #include "record/batch.h"
 
-#include "util/crc32c.h"
-
-samsa_err_t samsa_batch_parse(const uint8_t *p, size_t len,
-                              samsa_batch_hdr_t *out)
-{
-    if (len < SAMSA_BATCH_LOG_OVERHEAD + 5) {
-        return SAMSA_ERR_CORRUPT_MESSAGE;
-    }
-    out->base_offset = (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_BASE_OFFSET);
-    out->batch_length = (int32_t)samsa_be32(p + SAMSA_BATCH_OFF_LENGTH);
-    out->leader_epoch = (int32_t)samsa_be32(p + SAMSA_BATCH_OFF_LEADER_EPOCH);
-    out->magic = (int8_t)p[SAMSA_BATCH_OFF_MAGIC];
-    if (out->magic != 2) {
-        return out->magic >= 0 && out->magic < 2
-                   ? SAMSA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
-                   : SAMSA_ERR_CORRUPT_MESSAGE;
-    }
-    if (len < SAMSA_BATCH_HEADER_SIZE ||
-        out->batch_length <
-            SAMSA_BATCH_HEADER_SIZE - SAMSA_BATCH_LOG_OVERHEAD) {
-        return SAMSA_ERR_CORRUPT_MESSAGE;
-    }
-    out->crc = samsa_be32(p + SAMSA_BATCH_OFF_CRC);
-    out->attributes = (int16_t)samsa_be16(p + SAMSA_BATCH_OFF_ATTRIBUTES);
-    out->last_offset_delta =
-        (int32_t)samsa_be32(p + SAMSA_BATCH_OFF_LAST_OFFSET_DELTA);
-    out->base_timestamp =
-        (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_BASE_TIMESTAMP);
-    out->max_timestamp = (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_MAX_TIMESTAMP);
-    out->producer_id = (int64_t)samsa_be64(p + SAMSA_BATCH_OFF_PRODUCER_ID);
-    out->producer_epoch =
-        (int16_t)samsa_be16(p + SAMSA_BATCH_OFF_PRODUCER_EPOCH);
-    out->base_sequence = (int32_t)samsa_be32(p + SAMSA_BATCH_OFF_BASE_SEQUENCE);
-    out->record_count = (int32_t)samsa_be32(p + SAMSA_BATCH_OFF_RECORD_COUNT);
-    if (samsa_batch_size(out) > len) {
-        return SAMSA_ERR_AGAIN;
-    }
-    return SAMSA_OK;
-}
-
-bool samsa_batch_crc_ok(const uint8_t *p, const samsa_batch_hdr_t *h)
-{
-    size_t n = samsa_batch_size(h) - SAMSA_BATCH_CRC_START;
-    return samsa_crc32c(0, p + SAMSA_BATCH_CRC_START, n) == h->crc;
-}
-
-void samsa_batch_crc_update(uint8_t *p, const samsa_batch_hdr_t *h)
-{
-    size_t n = samsa_batch_size(h) - SAMSA_BATCH_CRC_START;
-    samsa_put_be32(p + SAMSA_BATCH_OFF_CRC,
-                   samsa_crc32c(0, p + SAMSA_BATCH_CRC_START, n));
-}
-
 samsa_err_t samsa_batches_validate(const uint8_t *p, size_t len,
                                    int64_t max_batch_bytes,
                                    samsa_batches_info_t *info)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/crc32c.h"
+#include "crc32c.h"
 
 void samsa_batch_builder_init(samsa_batch_builder_t *b)
 {

@@ -14,6 +14,7 @@
 #include "registry/timers.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 /* ---------------------------------------------------------------------- */
 /* Logging                                                                */
@@ -134,20 +135,6 @@ static samsa_timer_t *svc_timer_start(const samsa_instance_t *inst,
     return samsa_timer_start(inst, interval_ms, repeat, cb, arg);
 }
 
-static int64_t svc_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t svc_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Codecs (ABI minor 1). The table is process-global and constant, so it   */
 /* reaches the codec plugins through the registry published by            */
@@ -227,8 +214,8 @@ static const samsa_services_t services = {
     .metric_set = samsa_metric_set,
     .timer_start = svc_timer_start,
     .timer_stop = samsa_timer_stop,
-    .now_ms = svc_now_ms,
-    .monotonic_ms = svc_monotonic_ms,
+    .now_ms = samsa_wall_ms,
+    .monotonic_ms = samsa_mono_ms,
     .codec_decompress = svc_codec_decompress,
     .codec_compress = svc_codec_compress,
 };

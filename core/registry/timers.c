@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/timers.c - one background thread running plugin timers. */
 #include "registry/timers.h"
+#include "util/clock.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,13 +34,6 @@ typedef struct timer_host {
 } timer_host_t;
 
 static timer_host_t timers = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void due_insert(samsa_timer_t *t)
 {
@@ -93,7 +87,7 @@ static void *timer_main(void *unused)
             pthread_cond_wait(&timers.wake, &timers.lock);
             continue;
         }
-        if (t->due_ms > mono_ms()) {
+        if (t->due_ms > samsa_mono_ms()) {
             wait_until(t->due_ms);
             continue;
         }
@@ -106,7 +100,7 @@ static void *timer_main(void *unused)
         if (t->repeat && !t->stopping) {
             /* Next deadline from now, so a slow callback never causes a
              * burst of catch-up runs. */
-            t->due_ms = mono_ms() + (int64_t)t->interval_ms;
+            t->due_ms = samsa_mono_ms() + (int64_t)t->interval_ms;
             due_insert(t);
         }
         pthread_cond_broadcast(&timers.idle);
@@ -160,7 +154,7 @@ samsa_timer_t *samsa_timer_start(const samsa_instance_t *owner,
         free(t);
         return NULL;
     }
-    t->due_ms = mono_ms() + (int64_t)interval_ms;
+    t->due_ms = samsa_mono_ms() + (int64_t)interval_ms;
     due_insert(t);
     t->all_next = timers.all;
     timers.all = t;

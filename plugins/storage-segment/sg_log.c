@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "seg.h"
 
+#include "durable_file.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -78,22 +80,10 @@ void sg_resolve(const sg_state_t *st, const samsa_log_config_t *in,
 static samsa_err_t write_small_file(samsa_storage_log_t *log, const char *name,
                                     const char *text, bool sync)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof(path), "%s/%s", log->path, name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-    size_t len = strlen(text);
-    if (fd < 0) {
-        return sg_io_error(log, "create small file", errno);
-    }
-    bool ok = write(fd, text, len) == (ssize_t)len && (!sync || fsync(fd) == 0);
-    int err = errno;
-    close(fd);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return sg_io_error(log, name, ok ? errno : err);
-    }
-    return SAMSA_OK;
+    int rc = samsa_file_replace(path, NULL, text, strlen(text), sync);
+    return rc == 0 ? SAMSA_OK : sg_io_error(log, name, rc);
 }
 
 static samsa_err_t persist_start(samsa_storage_log_t *log, int64_t start,
@@ -694,7 +684,7 @@ static samsa_err_t find_in_batch(int fd, int64_t pos, const sb_info_t *b,
 {
     *offset = b->base;
     *found_ts = b->max_ts;
-    if (b->attrs & SB_ATTR_CODEC_MASK) {
+    if (b->attrs & SAMSA_BATCH_ATTR_CODEC_MASK) {
         return SAMSA_OK; /* records are opaque: the batch is the answer */
     }
     uint8_t *buf = malloc((size_t)b->size);

@@ -230,13 +230,13 @@ samsa_err_t sg_seg_write_index(samsa_storage_log_t *log, sg_seg_t *seg,
         return SAMSA_ERR_NOMEM;
     }
     for (uint32_t i = i0; i < ni; i++) {
-        sb_put32(buf + (i - i0) * 8, seg->idx[i].rel);
-        sb_put32(buf + (i - i0) * 8 + 4, seg->idx[i].pos);
+        samsa_put_be32(buf + (i - i0) * 8, seg->idx[i].rel);
+        samsa_put_be32(buf + (i - i0) * 8 + 4, seg->idx[i].pos);
     }
     for (uint32_t i = t0; i < nt; i++) {
         uint8_t *q = buf + ilen + (size_t)(i - t0) * 12;
-        sb_put64(q, (uint64_t)seg->tidx[i].ts);
-        sb_put32(q + 8, seg->tidx[i].rel);
+        samsa_put_be64(q, (uint64_t)seg->tidx[i].ts);
+        samsa_put_be32(q + 8, seg->tidx[i].rel);
     }
     pthread_mutex_unlock(&log->mu);
 
@@ -267,8 +267,8 @@ samsa_err_t sg_seg_write_index(samsa_storage_log_t *log, sg_seg_t *seg,
 
 int sg_read_header(int fd, int64_t pos, int64_t limit, sb_info_t *b)
 {
-    uint8_t hdr[SB_HDR_SIZE];
-    if (limit - pos < SB_HDR_SIZE) {
+    uint8_t hdr[SAMSA_BATCH_HEADER_SIZE];
+    if (limit - pos < SAMSA_BATCH_HEADER_SIZE) {
         return SB_SHORT;
     }
     ssize_t n = pread(fd, hdr, sizeof(hdr), pos);
@@ -304,7 +304,7 @@ static bool load_index(samsa_storage_log_t *log, sg_seg_t *seg, sg_seg_t *tmp,
         goto out;
     }
     for (off_t i = 0; i < ist.st_size; i += 8) {
-        uint32_t rel = sb_get32(buf + i), pos = sb_get32(buf + i + 4);
+        uint32_t rel = samsa_be32(buf + i), pos = samsa_be32(buf + i + 4);
         if (pos >= size ||
             (tmp->nidx > 0 && (rel <= tmp->idx[tmp->nidx - 1].rel ||
                                pos <= tmp->idx[tmp->nidx - 1].pos)) ||
@@ -314,7 +314,7 @@ static bool load_index(samsa_storage_log_t *log, sg_seg_t *seg, sg_seg_t *tmp,
     }
     for (off_t i = 0; i < tst.st_size; i += 12) {
         const uint8_t *q = buf + ist.st_size + i;
-        if (!add_tidx(tmp, (int64_t)sb_get64(q), sb_get32(q + 8))) {
+        if (!add_tidx(tmp, (int64_t)samsa_be64(q), samsa_be32(q + 8))) {
             goto out;
         }
     }
@@ -410,13 +410,13 @@ bool sg_seg_index_sane(samsa_storage_log_t *log, sg_seg_t *seg, int64_t *max_ts)
     uint8_t e[12];
     if (ok && ist.st_size > 0) {
         ok = pread(ifd, e, 8, ist.st_size - 8) == 8 &&
-             sb_get32(e + 4) < (uint64_t)seg->size &&
-             sb_get32(e) < (uint64_t)(seg->next_offset - seg->base);
+             samsa_be32(e + 4) < (uint64_t)seg->size &&
+             samsa_be32(e) < (uint64_t)(seg->next_offset - seg->base);
     }
     *max_ts = -1;
     if (ok && tst.st_size > 0) {
         ok = pread(tfd, e, 12, tst.st_size - 12) == 12;
-        *max_ts = (int64_t)sb_get64(e);
+        *max_ts = (int64_t)samsa_be64(e);
     }
     /* An unsealed non-empty segment (crash during roll) gets rebuilt. */
     if (ok && seg->size > 0 && tst.st_size == 0) {

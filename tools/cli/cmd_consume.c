@@ -11,6 +11,7 @@
 #include "cmd_client.h"
 #include "record/records.h"
 #include "util/err.h"
+#include "util/clock.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -191,7 +192,7 @@ static int on_record(void *opaque, const samsa_client_record_t *r)
         fputc('\n', stdout);
     }
     st->seen++;
-    st->last_record_ms = samsa_client_now_ms();
+    st->last_record_ms = samsa_mono_ms();
     return a->max > 0 && st->seen >= a->max;
 }
 
@@ -320,8 +321,8 @@ static int consume_loop(consume_args_t *a, samsa_client_t *c,
     samsa_fetch_conf_t fc;
     samsa_fetch_pos_t *pos = NULL;
     samsa_client_member_t m;
-    consume_state_t st = {.a = a, .last_record_ms = samsa_client_now_ms()};
-    int64_t last_commit = samsa_client_now_ms();
+    consume_state_t st = {.a = a, .last_record_ms = samsa_mono_ms()};
+    int64_t last_commit = samsa_mono_ms();
     int npos = 0, rc;
     const char *topics[1] = {a->topic};
 
@@ -360,16 +361,16 @@ static int consume_loop(consume_args_t *a, samsa_client_t *c,
         if ((a->max > 0 && st.seen >= a->max) ||
             (a->exit_at_end && all_at_end(pos, npos)) ||
             (a->idle_ms > 0 &&
-             samsa_client_now_ms() - st.last_record_ms >= a->idle_ms)) {
+             samsa_mono_ms() - st.last_record_ms >= a->idle_ms)) {
             break;
         }
         if (npos == 0 && a->group == NULL) {
             break;
         }
         if (a->group != NULL) {
-            if (samsa_client_now_ms() - last_commit >= 1000) {
+            if (samsa_mono_ms() - last_commit >= 1000) {
                 rc = commit_positions(a, c, &m, pos, npos);
-                last_commit = samsa_client_now_ms();
+                last_commit = samsa_mono_ms();
             }
             samsa_err_t err = samsa_client_heartbeat(&m, false);
             if (err == SAMSA_ERR_REBALANCE_IN_PROGRESS) {

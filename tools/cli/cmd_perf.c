@@ -14,6 +14,7 @@
 
 #include "cmd_client.h"
 #include "util/err.h"
+#include "util/clock.h"
 
 static void perf_usage(FILE *out)
 {
@@ -173,7 +174,7 @@ static void on_delivery(void *opaque, samsa_err_t err, const char *topic,
 static void progress(bool tty, const char *what, int64_t n, int64_t bytes,
                      int64_t t0, int64_t *last)
 {
-    int64_t now = samsa_client_now_us();
+    int64_t now = samsa_mono_us();
     if (!tty || now - *last < 1000000) {
         return;
     }
@@ -231,12 +232,12 @@ static int perf_produce(perf_args_t *a, samsa_client_t *c)
         return SAMSA_EXIT_ERROR;
     }
     samsa_producer_new(c, &conf, &p);
-    t0 = samsa_client_now_us();
+    t0 = samsa_mono_us();
     for (long long i = 0; i < a->num; i++) {
         if (a->throughput > 0) {
             int64_t due =
                 t0 + (int64_t)((double)i * 1e6 / (double)a->throughput);
-            while (samsa_client_now_us() < due) {
+            while (samsa_mono_us() < due) {
                 samsa_producer_poll(p);
                 struct timespec ts = {0, 100000};
                 nanosleep(&ts, NULL);
@@ -253,7 +254,7 @@ static int perf_produce(perf_args_t *a, samsa_client_t *c)
     if (samsa_producer_flush(p) != SAMSA_OK && rc == SAMSA_EXIT_OK) {
         rc = samsa_cli_client_error("perf", c);
     }
-    double secs = (double)(samsa_client_now_us() - t0) / 1e6;
+    double secs = (double)(samsa_mono_us() - t0) / 1e6;
     if (tty) {
         fprintf(stderr, "\n");
     }
@@ -332,16 +333,16 @@ static int perf_consume(perf_args_t *a, samsa_client_t *c)
     fc.codec = samsa_cli_codec_lookup;
     fc.codec_arg = reg;
     fc.partition_max_bytes = (int32_t)a->fetch_max;
-    t0 = samsa_client_now_us();
+    t0 = samsa_mono_us();
     last_rec = t0;
     while (cp.n < cp.want) {
-        int64_t f0 = samsa_client_now_us(), before = cp.n;
+        int64_t f0 = samsa_mono_us(), before = cp.n;
         if (samsa_client_fetch(c, md, &fc, pos, npos, on_record, &cp) !=
             SAMSA_OK) {
             rc = samsa_cli_client_error("perf", c);
             break;
         }
-        int64_t f1 = samsa_client_now_us();
+        int64_t f1 = samsa_mono_us();
         lat_add(&lat, f1 - f0);
         if (cp.n > before) {
             last_rec = f1;
@@ -355,7 +356,7 @@ static int perf_consume(perf_args_t *a, samsa_client_t *c)
         }
         progress(tty, "consumed", cp.n, cp.bytes, t0, &last);
     }
-    double secs = (double)(samsa_client_now_us() - t0) / 1e6;
+    double secs = (double)(samsa_mono_us() - t0) / 1e6;
     if (tty) {
         fprintf(stderr, "\n");
     }

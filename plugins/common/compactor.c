@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SB_OFF_PRODUCER_ID 43
-#define SB_ATTR_TXN        0x10
-
 void sb_cp_init(sb_compactor_t *c, const samsa_services_t *svc, int64_t horizon)
 {
     memset(c, 0, sizeof(*c));
@@ -47,7 +44,7 @@ static bool grow(uint8_t **buf, size_t *cap, size_t need)
 
 static int codec_of(const sb_info_t *b)
 {
-    return b->attrs & SB_ATTR_CODEC_MASK;
+    return b->attrs & SAMSA_BATCH_ATTR_CODEC_MASK;
 }
 
 /* Open the records of a batch for iteration. A compressed batch is
@@ -58,7 +55,8 @@ static bool open_records(sb_compactor_t *c, const uint8_t *batch,
                          const sb_info_t *b, sb_iter_t *it, void **plain)
 {
     *plain = NULL;
-    if (b->attrs & (SB_ATTR_CONTROL | SB_ATTR_TXN)) {
+    if (b->attrs &
+        (SAMSA_BATCH_ATTR_CONTROL | SAMSA_BATCH_ATTR_TRANSACTIONAL)) {
         return false;
     }
     if (sb_iter_init(it, batch, b)) {
@@ -68,9 +66,9 @@ static bool open_records(sb_compactor_t *c, const uint8_t *batch,
         return false;
     }
     size_t len = 0;
-    if (c->svc->codec_decompress(codec_of(b), batch + SB_HDR_SIZE,
-                                 (size_t)b->size - SB_HDR_SIZE, SB_MAX_BATCH,
-                                 plain, &len) != SAMSA_OK) {
+    if (c->svc->codec_decompress(codec_of(b), batch + SAMSA_BATCH_HEADER_SIZE,
+                                 (size_t)b->size - SAMSA_BATCH_HEADER_SIZE,
+                                 SB_MAX_BATCH, plain, &len) != SAMSA_OK) {
         *plain = NULL;
         return false;
     }
@@ -82,9 +80,9 @@ static bool open_records(sb_compactor_t *c, const uint8_t *batch,
 static void note_producer(sb_compactor_t *c, const uint8_t *batch,
                           const sb_info_t *b, bool *ok)
 {
-    int64_t pid = (int64_t)sb_get64(batch + SB_OFF_PRODUCER_ID);
+    int64_t pid = (int64_t)samsa_be64(batch + SAMSA_BATCH_OFF_PRODUCER_ID);
     if (pid >= 0 &&
-        !sb_km_put(&c->pids, batch + SB_OFF_PRODUCER_ID, 8, b->base)) {
+        !sb_km_put(&c->pids, batch + SAMSA_BATCH_OFF_PRODUCER_ID, 8, b->base)) {
         *ok = false;
     }
 }
@@ -134,29 +132,30 @@ static bool keep_record(sb_compactor_t *c, const sb_info_t *b,
  * max timestamp, no codec, no base timestamp, no records. */
 static bool write_empty(sb_compactor_t *c, const uint8_t *batch, size_t *len)
 {
-    if (!grow(&c->out, &c->out_cap, SB_HDR_SIZE)) {
+    if (!grow(&c->out, &c->out_cap, SAMSA_BATCH_HEADER_SIZE)) {
         return false;
     }
-    memcpy(c->out, batch, SB_HDR_SIZE);
-    uint16_t attrs =
-        (uint16_t)(((batch[SB_OFF_ATTRS] << 8) | batch[SB_OFF_ATTRS + 1]) &
-                   ~SB_ATTR_CODEC_MASK);
-    c->out[SB_OFF_ATTRS] = (uint8_t)(attrs >> 8);
-    c->out[SB_OFF_ATTRS + 1] = (uint8_t)attrs;
-    sb_put64(c->out + SB_OFF_BASE_TS, (uint64_t)-1);
-    sb_put32(c->out + SB_OFF_LENGTH, SB_HDR_SIZE - SB_LOG_OVERHEAD);
-    sb_put32(c->out + SB_OFF_COUNT, 0);
-    sb_crc_set(c->out, SB_HDR_SIZE);
-    *len = SB_HDR_SIZE;
+    memcpy(c->out, batch, SAMSA_BATCH_HEADER_SIZE);
+    uint16_t attrs = (uint16_t)(((batch[SAMSA_BATCH_OFF_ATTRIBUTES] << 8) |
+                                 batch[SAMSA_BATCH_OFF_ATTRIBUTES + 1]) &
+                                ~SAMSA_BATCH_ATTR_CODEC_MASK);
+    c->out[SAMSA_BATCH_OFF_ATTRIBUTES] = (uint8_t)(attrs >> 8);
+    c->out[SAMSA_BATCH_OFF_ATTRIBUTES + 1] = (uint8_t)attrs;
+    samsa_put_be64(c->out + SAMSA_BATCH_OFF_BASE_TIMESTAMP, (uint64_t)-1);
+    samsa_put_be32(c->out + SAMSA_BATCH_OFF_LENGTH,
+                   SAMSA_BATCH_HEADER_SIZE - SAMSA_BATCH_LOG_OVERHEAD);
+    samsa_put_be32(c->out + SAMSA_BATCH_OFF_RECORD_COUNT, 0);
+    sb_crc_set(c->out, SAMSA_BATCH_HEADER_SIZE);
+    *len = SAMSA_BATCH_HEADER_SIZE;
     return true;
 }
 
 static bool producer_last_batch(sb_compactor_t *c, const uint8_t *batch,
                                 const sb_info_t *b)
 {
-    int64_t pid = (int64_t)sb_get64(batch + SB_OFF_PRODUCER_ID);
-    return pid >= 0 &&
-           sb_km_get(&c->pids, batch + SB_OFF_PRODUCER_ID, 8) == b->base;
+    int64_t pid = (int64_t)samsa_be64(batch + SAMSA_BATCH_OFF_PRODUCER_ID);
+    return pid >= 0 && sb_km_get(&c->pids, batch + SAMSA_BATCH_OFF_PRODUCER_ID,
+                                 8) == b->base;
 }
 
 /* Header of @p batch plus @p body into c->out, with new length, count,
@@ -167,16 +166,18 @@ static bool write_batch(sb_compactor_t *c, const uint8_t *batch,
                         const sb_info_t *b, const void *body, size_t body_len,
                         int32_t kept, int64_t max_ts, size_t *len)
 {
-    if (!grow(&c->out, &c->out_cap, SB_HDR_SIZE + body_len)) {
+    if (!grow(&c->out, &c->out_cap, SAMSA_BATCH_HEADER_SIZE + body_len)) {
         return false;
     }
-    memcpy(c->out, batch, SB_HDR_SIZE);
-    memcpy(c->out + SB_HDR_SIZE, body, body_len);
-    *len = SB_HDR_SIZE + body_len;
-    sb_put32(c->out + SB_OFF_LENGTH, (uint32_t)(*len - SB_LOG_OVERHEAD));
-    sb_put32(c->out + SB_OFF_COUNT, (uint32_t)kept);
-    if (!(b->attrs & SB_ATTR_LOG_APPEND_TIME)) {
-        sb_put64(c->out + SB_OFF_MAX_TS, (uint64_t)max_ts);
+    memcpy(c->out, batch, SAMSA_BATCH_HEADER_SIZE);
+    memcpy(c->out + SAMSA_BATCH_HEADER_SIZE, body, body_len);
+    *len = SAMSA_BATCH_HEADER_SIZE + body_len;
+    samsa_put_be32(c->out + SAMSA_BATCH_OFF_LENGTH,
+                   (uint32_t)(*len - SAMSA_BATCH_LOG_OVERHEAD));
+    samsa_put_be32(c->out + SAMSA_BATCH_OFF_RECORD_COUNT, (uint32_t)kept);
+    if (!(b->attrs & SAMSA_BATCH_ATTR_LOG_APPEND_TIME)) {
+        samsa_put_be64(c->out + SAMSA_BATCH_OFF_MAX_TIMESTAMP,
+                       (uint64_t)max_ts);
     }
     sb_crc_set(c->out, *len);
     return true;

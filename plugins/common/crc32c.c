@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* core/util/crc32c.c - see crc32c.h. */
-#include "util/crc32c.h"
+/* plugins/common/crc32c.c - see crc32c.h. */
+#include "crc32c.h"
 
 #include <pthread.h>
 #include <string.h>

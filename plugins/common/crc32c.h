@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * core/util/crc32c.h - CRC-32C (Castagnoli), the record batch v2 checksum.
+ * plugins/common/crc32c.h - CRC-32C (Castagnoli), the record batch v2 checksum.
  *
  * Written here because Debian 12 ships no maintained CRC-32C library for C.
  * Uses the SSE4.2 crc32 instruction when the CPU has it (checked once at
