@@ -9,6 +9,8 @@
 #include "producer/state.h"
 #include "record/batch.h"
 #include "broker/recompress.h"
+#include "broker/records_check.h"
+#include "record/records.h"
 #include "broker/upconvert.h"
 #include "util/clock.h"
 
@@ -76,6 +78,35 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
     return err;
 }
 
+/* How far one batch's records may decompress: the configured ceiling,
+ * and for a topic storing records uncompressed what still fits
+ * max.message.bytes once stored (Kafka checks the batch it writes). */
+static size_t plain_bound(samsa_broker_t *b, int target, int64_t max_bytes)
+{
+    int64_t bound = b->cfg->message_max_decompressed_bytes;
+    if (target == 0 && max_bytes > 0) {
+        int64_t fit = max_bytes - SAMSA_BATCH_HEADER_SIZE;
+        bound = fit < bound ? fit : bound;
+    }
+    return bound > 0 ? (size_t)bound : 0;
+}
+
+/* True when every batch is at most max_bytes (<= 0 = no limit). */
+static bool batches_fit(const uint8_t *p, size_t len, int64_t max_bytes)
+{
+    samsa_batch_iter_t it;
+    samsa_batch_iter_init(&it, p, len);
+    const uint8_t *batch;
+    samsa_batch_hdr_t h;
+    while (max_bytes > 0 &&
+           samsa_batch_iter_next(&it, &batch, &h) == SAMSA_OK) {
+        if ((int64_t)samsa_batch_size(&h) > max_bytes) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   uint8_t *records, size_t len,
                                   int16_t produce_version, int16_t acks,
@@ -116,13 +147,28 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
         return err;
     }
     int target = topic_codec(topic);
+    size_t max_plain = plain_bound(b, target, max_bytes);
+    err = samsa_broker_check_records(b, records, len, max_plain, &res->message);
+    if (err != SAMSA_OK) {
+        return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+    }
     uint8_t *owned = NULL;
     if (target >= 0 && info.codecs_seen != (1 << target)) {
-        err = samsa_recompress_batches(b, records, len, target, &owned, &len);
+        err = samsa_recompress_batches(b, records, len, target, max_plain,
+                                       &owned, &len);
+        if (err == SAMSA_OK && !batches_fit(owned, len, max_bytes)) {
+            err = SAMSA_ERR_MESSAGE_TOO_LARGE;
+        }
         if (err != SAMSA_OK) {
-            res->message = "recompressing to the topic's compression.type "
-                           "failed";
-            return err;
+            free(owned);
+            res->message = err == SAMSA_ERR_MESSAGE_TOO_LARGE
+                               ? "recompressed to the topic's "
+                                 "compression.type, the batch exceeds "
+                                 "max.message.bytes"
+                               : "recompressing to the topic's "
+                                 "compression.type failed";
+            return SAMSA_ERR_IS_KAFKA(err) ? err
+                                           : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
         }
         records = owned;
     }

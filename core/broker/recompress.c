@@ -24,8 +24,23 @@ static samsa_err_t take(void *buf, size_t n, uint8_t **out, size_t *out_len)
     return SAMSA_OK;
 }
 
+/* A codec's error as the produce path answers it. */
+static samsa_err_t codec_error(samsa_err_t err)
+{
+    switch (err) {
+    case SAMSA_OK:
+    case SAMSA_ERR_NOMEM:
+        return err;
+    case SAMSA_ERR_TOO_LARGE:
+        return SAMSA_ERR_MESSAGE_TOO_LARGE;
+    default:
+        return SAMSA_ERR_CORRUPT_MESSAGE;
+    }
+}
+
 samsa_err_t samsa_batch_decompress(samsa_broker_t *b, int codec,
-                                   const uint8_t *in, size_t len, uint8_t **out,
+                                   const uint8_t *in, size_t len,
+                                   size_t max_out, uint8_t **out,
                                    size_t *out_len)
 {
     void *state;
@@ -36,11 +51,52 @@ samsa_err_t samsa_batch_decompress(samsa_broker_t *b, int codec,
     void *buf;
     size_t n;
     samsa_err_t err =
-        ops->decompress(state, in, len, SAMSA_MAX_DECOMPRESSED_BYTES, &buf, &n);
+        codec_error(ops->decompress(state, in, len, max_out, &buf, &n));
     if (err != SAMSA_OK) {
-        return err == SAMSA_ERR_NOMEM ? err : SAMSA_ERR_CORRUPT_MESSAGE;
+        return err;
     }
     return take(buf, n, out, out_len);
+}
+
+/* Keeps the sink's own error apart from the codec's. */
+typedef struct relay {
+    samsa_err_t (*sink)(void *ctx, const void *piece, size_t n);
+    void *ctx;
+    samsa_err_t err;
+} relay_t;
+
+static samsa_err_t relay(void *ctx, const void *piece, size_t n)
+{
+    relay_t *r = ctx;
+    r->err = r->sink(r->ctx, piece, n);
+    return r->err;
+}
+
+samsa_err_t samsa_batch_decompress_stream(
+    samsa_broker_t *b, int codec, const uint8_t *in, size_t len, size_t max_out,
+    samsa_err_t (*sink)(void *ctx, const void *piece, size_t n), void *ctx)
+{
+    void *state;
+    const samsa_codec_ops_t *ops = samsa_broker_codec(b, codec, &state);
+    if (!ops) {
+        return SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
+    }
+    if (SAMSA_ABI_HAS(samsa_codec_ops_t, ops, decompress_stream) &&
+        ops->decompress_stream != NULL) {
+        relay_t r = {sink, ctx, SAMSA_OK};
+        samsa_err_t err =
+            ops->decompress_stream(state, in, len, max_out, relay, &r);
+        return r.err != SAMSA_OK ? r.err : codec_error(err);
+    }
+    void *buf;
+    size_t n;
+    samsa_err_t err =
+        codec_error(ops->decompress(state, in, len, max_out, &buf, &n));
+    if (err == SAMSA_OK) {
+        err = sink(ctx, buf, n);
+        samsa_services()->free(buf);
+    }
+    return err;
 }
 
 static samsa_err_t compress(samsa_broker_t *b, int codec, const uint8_t *in,
@@ -62,14 +118,15 @@ static samsa_err_t compress(samsa_broker_t *b, int codec, const uint8_t *in,
 
 /* Re-encode one batch's records section; *body is malloc'd. */
 static samsa_err_t recode(samsa_broker_t *b, int from, int to,
-                          const uint8_t *in, size_t len, uint8_t **body,
-                          size_t *body_len)
+                          const uint8_t *in, size_t len, size_t max_plain,
+                          uint8_t **body, size_t *body_len)
 {
     uint8_t *plain = NULL;
     size_t plain_len = len;
     samsa_err_t err = SAMSA_OK;
     if (from != 0) {
-        err = samsa_batch_decompress(b, from, in, len, &plain, &plain_len);
+        err = samsa_batch_decompress(b, from, in, len, max_plain, &plain,
+                                     &plain_len);
         if (err != SAMSA_OK) {
             return err;
         }
@@ -90,8 +147,8 @@ static samsa_err_t recode(samsa_broker_t *b, int from, int to,
 }
 
 samsa_err_t samsa_recompress_batches(samsa_broker_t *b, const uint8_t *in,
-                                     size_t len, int target, uint8_t **out,
-                                     size_t *out_len)
+                                     size_t len, int target, size_t max_plain,
+                                     uint8_t **out, size_t *out_len)
 {
     size_t cap = len + 1024, used = 0;
     uint8_t *buf = malloc(cap);
@@ -112,7 +169,7 @@ samsa_err_t samsa_recompress_batches(samsa_broker_t *b, const uint8_t *in,
         uint8_t *body = NULL;
         size_t body_len = 0;
         err = recode(b, samsa_batch_codec(&h), target, records, records_len,
-                     &body, &body_len);
+                     max_plain, &body, &body_len);
         if (err != SAMSA_OK) {
             break;
         }

@@ -91,8 +91,10 @@ static samsa_err_t parse_message(conv_t *c, const uint8_t *p, size_t n,
     }
     uint8_t *inner;
     size_t inner_len;
-    err = samsa_batch_decompress(c->broker, codec, value, (size_t)vlen, &inner,
-                                 &inner_len);
+    err = samsa_batch_decompress(
+        c->broker, codec, value, (size_t)vlen,
+        (size_t)c->broker->cfg->message_max_decompressed_bytes, &inner,
+        &inner_len);
     if (err == SAMSA_OK) {
         c->codec = codec;
         err = parse_set(c, inner, inner_len, depth + 1);
@@ -141,7 +143,8 @@ samsa_err_t samsa_upconvert_message_set(samsa_broker_t *b, const uint8_t *in,
     if (err == SAMSA_OK && c.codec != 0) {
         uint8_t *packed;
         size_t packed_len;
-        err = samsa_recompress_batches(b, batch, batch_len, c.codec, &packed,
+        /* batch is the builder's plain output: nothing to decompress. */
+        err = samsa_recompress_batches(b, batch, batch_len, c.codec, 0, &packed,
                                        &packed_len);
         free(batch);
         batch = err == SAMSA_OK ? packed : NULL;

@@ -104,6 +104,11 @@ const samsa_option_t samsa_broker_options[] = {
         "faster on some loopback setups (see tools/bench)."),
     SAMSA_OPTION_INT("message_max_bytes", "1048588", 0, I32MAX,
         "Largest record batch accepted, in bytes (message.max.bytes)."),
+    SAMSA_OPTION_INT("message_max_decompressed_bytes", "67108864", 65536,
+        I32MAX,
+        "Largest records section a compressed batch may decompress to, in "
+        "bytes (Samsa's own bound against decompression bombs; a batch "
+        "stored uncompressed must also fit message_max_bytes)."),
     SAMSA_OPTION_INT("log_segment_bytes", "1073741824", 1024, I32MAX,
         "Default segment size before a roll, bytes (log.segment.bytes)."),
     SAMSA_OPTION_INT("log_segment_ms", "604800000", 1, I64MAX,
@@ -484,6 +489,8 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->min_insync_replicas = i32(v, "min_insync_replicas");
     cfg->socket_request_max_bytes = i64(v, "socket_request_max_bytes");
     cfg->message_max_bytes = i64(v, "message_max_bytes");
+    cfg->message_max_decompressed_bytes =
+        i64(v, "message_max_decompressed_bytes");
     samsa_config_bool(v, "fetch_copy", &cfg->fetch_copy);
     cfg->producer_id_expiration_ms = i64(v, "producer_id_expiration_ms");
     cfg->log_retention_check_interval_ms =

@@ -63,8 +63,10 @@ typedef struct samsa_broker_config {
     int32_t num_partitions;  /**< num.partitions */
     int32_t default_replication_factor;
     int32_t min_insync_replicas;
-    int64_t socket_request_max_bytes;  /**< socket.request.max.bytes */
-    int64_t message_max_bytes;         /**< message.max.bytes */
+    int64_t socket_request_max_bytes; /**< socket.request.max.bytes */
+    int64_t message_max_bytes;        /**< message.max.bytes */
+    /** Bound on one batch's decompressed records section (Samsa's own). */
+    int64_t message_max_decompressed_bytes;
     bool fetch_copy;                   /**< pread+write instead of sendfile */
     int64_t producer_id_expiration_ms; /**< producer.id.expiration.ms */
     /** log.retention.check.interval.ms: housekeeping cadence */

@@ -30,8 +30,10 @@ samsa_err_t samsa_batches_validate(const uint8_t *p, size_t len,
         if (!samsa_batch_crc_ok(p + at, &h)) {
             return SAMSA_ERR_CORRUPT_MESSAGE;
         }
-        if (h.record_count < 1 || h.last_offset_delta < 0 ||
-            h.last_offset_delta < h.record_count - 1 ||
+        /* Kafka derives the offsets a batch takes from its record count
+         * (LogValidator.validateBatch): a larger lastOffsetDelta would
+         * move the log end offset past records that do not exist. */
+        if (h.record_count < 1 || h.last_offset_delta != h.record_count - 1 ||
             samsa_batch_codec(&h) > 4) {
             return SAMSA_ERR_INVALID_RECORD;
         }

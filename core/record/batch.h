@@ -33,8 +33,9 @@ typedef struct samsa_batches_info {
 
 /*
  * Validate a produce request's records: one or more whole magic-2 batches,
- * each with a correct CRC, recordCount >= 1, a consistent lastOffsetDelta,
- * and at most max_batch_bytes bytes (max.message.bytes; <= 0 = no limit).
+ * each with a correct CRC, recordCount >= 1, lastOffsetDelta equal to
+ * recordCount - 1 and at most max_batch_bytes bytes (max.message.bytes;
+ * <= 0 = no limit). The records inside are checked by record/validate.h.
  * Errors: SAMSA_ERR_CORRUPT_MESSAGE (framing, CRC), SAMSA_ERR_INVALID_RECORD,
  * SAMSA_ERR_MESSAGE_TOO_LARGE, SAMSA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
  * (magic < 2).

@@ -10,7 +10,8 @@
  *
  * Threads: compress/decompress may run on any thread, concurrently, for one
  * instance; they must not keep per-call state in the instance without
- * locking. They run on reactors, so they only burn CPU, never wait.
+ * locking. They run on reactors, so they only burn CPU, never wait; the
+ * host bounds the output (max_out) so one call's CPU time stays bounded.
  */
 #ifndef SAMSA_CODEC_H
 #define SAMSA_CODEC_H
@@ -52,6 +53,24 @@ typedef struct samsa_codec_ops {
      */
     samsa_err_t (*decompress)(void *state, const void *in, size_t in_len,
                               size_t max_out, void **out, size_t *out_len);
+
+    /**
+     * Optional, added in ABI minor 2 (check with SAMSA_ABI_HAS first).
+     * Decompress @p in_len bytes at @p in (borrowed) in pieces: @p sink is
+     * called with each piece of output in order (the piece is borrowed for
+     * that call only), so the output is never held whole. The codec keeps
+     * at most its format's window or block (zstd window, LZ4 block, snappy
+     * chunk, 32 KiB for gzip) plus one piece, whatever the output size.
+     * Output larger than @p max_out bytes fails with SAMSA_ERR_TOO_LARGE,
+     * at the latest once max_out + 1 bytes came out; malformed input with
+     * SAMSA_ERR_CORRUPT_MESSAGE; a sink's non-OK result stops the call and
+     * is returned as is. Pieces may come out before an error is found.
+     * Any thread; @p sink runs on the calling thread.
+     */
+    samsa_err_t (*decompress_stream)(
+        void *state, const void *in, size_t in_len, size_t max_out,
+        samsa_err_t (*sink)(void *ctx, const void *piece, size_t len),
+        void *ctx);
 } samsa_codec_ops_t;
 
 #ifdef __cplusplus

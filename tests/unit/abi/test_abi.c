@@ -132,12 +132,14 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_ops_t, flush), 96);
     assert_int_equal(offsetof(samsa_storage_ops_t, housekeep), 104);
     assert_int_equal(offsetof(samsa_storage_ops_t, compact), 112);
-    assert_int_equal(sizeof(samsa_codec_ops_t), 32);
+    /* ABI minor 2 appended decompress_stream: 32 is minor 1's size. */
+    assert_int_equal(sizeof(samsa_codec_ops_t), 40);
     assert_int_equal(offsetof(samsa_codec_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_codec_ops_t, codec_id), 8);
     assert_int_equal(offsetof(samsa_codec_ops_t, reserved0), 12);
     assert_int_equal(offsetof(samsa_codec_ops_t, compress), 16);
     assert_int_equal(offsetof(samsa_codec_ops_t, decompress), 24);
+    assert_int_equal(offsetof(samsa_codec_ops_t, decompress_stream), 32);
     assert_int_equal(sizeof(samsa_partition_input_t), 64);
     assert_int_equal(offsetof(samsa_partition_input_t, hdr), 0);
     assert_int_equal(offsetof(samsa_partition_input_t, topic), 8);
@@ -330,7 +332,8 @@ static void structs_have_no_implicit_padding(void **state)
         sizeof(samsa_codec_ops_t),
         M(samsa_codec_ops_t, hdr) + M(samsa_codec_ops_t, codec_id) +
             M(samsa_codec_ops_t, reserved0) + M(samsa_codec_ops_t, compress) +
-            M(samsa_codec_ops_t, decompress));
+            M(samsa_codec_ops_t, decompress) +
+            M(samsa_codec_ops_t, decompress_stream));
     assert_int_equal(sizeof(samsa_partition_input_t),
                      M(samsa_partition_input_t, hdr) +
                          M(samsa_partition_input_t, topic) +
@@ -441,11 +444,25 @@ static void minor_0_services_lack_the_codec_functions(void **state)
     assert_false(SAMSA_ABI_HAS(samsa_services_t, &svc, codec_compress));
 }
 
+/* A minor 1 codec's ops table ends before decompress_stream: the host
+ * must see it as absent (and fall back on decompress). */
+static void minor_1_codec_ops_lack_decompress_stream(void **state)
+{
+    samsa_codec_ops_t ops = {.hdr = SAMSA_ABI_HEADER(samsa_codec_ops_t)};
+
+    (void)state;
+    assert_true(SAMSA_ABI_HAS(samsa_codec_ops_t, &ops, decompress_stream));
+    ops.hdr.abi_minor = 1;
+    ops.hdr.struct_size = 32;
+    assert_true(SAMSA_ABI_HAS(samsa_codec_ops_t, &ops, decompress));
+    assert_false(SAMSA_ABI_HAS(samsa_codec_ops_t, &ops, decompress_stream));
+}
+
 static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 1);
+    assert_int_equal(SAMSA_ABI_MINOR, 2);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);
@@ -665,6 +682,7 @@ int main(void)
         cmocka_unit_test(struct_sizes_and_offsets_are_frozen),
         cmocka_unit_test(structs_have_no_implicit_padding),
         cmocka_unit_test(minor_0_services_lack_the_codec_functions),
+        cmocka_unit_test(minor_1_codec_ops_lack_decompress_stream),
         cmocka_unit_test(abi_version_and_constants_are_frozen),
         cmocka_unit_test(enums_are_frozen),
         cmocka_unit_test(error_codes_are_frozen),

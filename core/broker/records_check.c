@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/broker/records_check.c - see records_check.h. */
+#include "broker/records_check.h"
+
+#include "broker/recompress.h"
+#include "record/batch.h"
+#include "record/records.h"
+#include "record/validate.h"
+
+static samsa_err_t feed(void *ctx, const void *piece, size_t n)
+{
+    return samsa_records_check_feed(ctx, piece, n);
+}
+
+static samsa_err_t check_batch(samsa_broker_t *b, const uint8_t *batch,
+                               const samsa_batch_hdr_t *h, size_t max_plain,
+                               const char **why)
+{
+    const uint8_t *section = batch + SAMSA_BATCH_HEADER_SIZE;
+    size_t section_len = samsa_batch_size(h) - SAMSA_BATCH_HEADER_SIZE;
+    int codec = samsa_batch_codec(h);
+    if (codec == 0) {
+        *why = "a record in the batch is malformed";
+        return samsa_records_check_all(h->record_count, section, section_len);
+    }
+    samsa_records_check_t chk;
+    samsa_records_check_init(&chk, h->record_count);
+    samsa_err_t err = samsa_batch_decompress_stream(
+        b, codec, section, section_len, max_plain, feed, &chk);
+    if (err == SAMSA_OK) {
+        err = samsa_records_check_end(&chk);
+    }
+    switch (err) {
+    case SAMSA_OK:
+        break;
+    case SAMSA_ERR_MESSAGE_TOO_LARGE:
+        *why = "compressed records decompress to more than "
+               "message_max_decompressed_bytes (or max.message.bytes for a "
+               "topic storing them uncompressed)";
+        break;
+    case SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+        *why = "no codec plugin loaded for this compression type";
+        break;
+    case SAMSA_ERR_NOMEM:
+        *why = "out of memory while decompressing";
+        break;
+    default:
+        *why = "a compressed batch does not decompress to well-formed "
+               "records";
+        err = SAMSA_ERR_CORRUPT_MESSAGE;
+        break;
+    }
+    return err;
+}
+
+samsa_err_t samsa_broker_check_records(samsa_broker_t *b,
+                                       const uint8_t *records, size_t len,
+                                       size_t max_plain, const char **why)
+{
+    samsa_batch_iter_t it;
+    samsa_batch_iter_init(&it, records, len);
+    const uint8_t *batch;
+    samsa_batch_hdr_t h;
+    samsa_err_t err;
+    while ((err = samsa_batch_iter_next(&it, &batch, &h)) == SAMSA_OK) {
+        err = check_batch(b, batch, &h, max_plain, why);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+    }
+    return err == SAMSA_ERR_NOT_FOUND ? SAMSA_OK : err;
+}
