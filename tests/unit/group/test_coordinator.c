@@ -947,10 +947,8 @@ static void joins_a_few_ms_apart_form_one_generation(void **state)
     const int64_t delay = 400;
     f->opts.initial_rebalance_delay_ms = delay;
     restart(f);
-    joiner_t j = {.protos = RANGE,
-                  .nprotos = 1,
-                  .rebalance_ms = 30000,
-                  .version = 4};
+    joiner_t j = {
+        .protos = RANGE, .nprotos = 1, .rebalance_ms = 30000, .version = 4};
     call_t *a0 = join(f, "few", j);
     call_t *b0 = join(f, "few", j);
     assert_true(call_wait(a0, 5000) && call_wait(b0, 5000));
