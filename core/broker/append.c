@@ -12,6 +12,7 @@
 #include "broker/records_check.h"
 #include "record/records.h"
 #include "broker/upconvert.h"
+#include "metrics/metrics.h"
 #include "util/clock.h"
 
 /* Kafka's compression.type names -> codec id; -1 = keep the producer's. */
@@ -189,5 +190,6 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     }
     res->log_append_time = append_time;
     res->log_start_offset = atomic_load(&part->log_start_offset);
+    samsa_metrics_topic_in(topic->name, (int64_t)len, info.record_count);
     return SAMSA_OK;
 }

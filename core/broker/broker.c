@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker/observe.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "broker/request.h"
@@ -275,6 +276,13 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         free(addrs);
         free(bufs);
     }
+    if (err == SAMSA_OK && cfg->http_listener_count > 0) {
+        err = samsa_http_create((const char *const *)cfg->http_listeners,
+                                cfg->http_listener_count, &b->http);
+        if (err == SAMSA_OK) {
+            err = samsa_observe_routes(b, b->http);
+        }
+    }
     if (err != SAMSA_OK) {
         samsa_broker_destroy(b);
         return err;
@@ -286,11 +294,29 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
 
 samsa_err_t samsa_broker_start(samsa_broker_t *b)
 {
-    return samsa_server_start(b->server);
+    /* HTTP first, so /health/ready answers (503) before Kafka clients can
+     * connect and a harness that waits for the Kafka port finds it up. */
+    if (b->http) {
+        char errbuf[512];
+        samsa_err_t err = samsa_http_start(b->http, errbuf, sizeof(errbuf));
+        if (err != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_ERROR, "samsad: %s", errbuf);
+            return err;
+        }
+        for (size_t i = 0; i < samsa_http_listener_count(b->http); i++) {
+            samsa_log(SAMSA_LOG_INFO, "http listening on %s (port %u)",
+                      b->cfg->http_listeners[i],
+                      (unsigned)samsa_http_port(b->http, i));
+        }
+    }
+    samsa_err_t err = samsa_server_start(b->server);
+    atomic_store(&b->ready, err == SAMSA_OK);
+    return err;
 }
 
 void samsa_broker_stop(samsa_broker_t *b)
 {
+    atomic_store(&b->ready, false);
     /* Groups first: members parked in JoinGroup/SyncGroup get their answer
      * (COORDINATOR_NOT_AVAILABLE) while connections can still carry it. */
     if (b->groups) {
@@ -306,6 +332,10 @@ void samsa_broker_destroy(samsa_broker_t *b)
     if (!b) {
         return;
     }
+    atomic_store(&b->ready, false);
+    /* HTTP first: its handlers read every other part. */
+    samsa_http_destroy(b->http);
+    b->http = NULL;
     if (b->groups) {
         samsa_group_coordinator_stop(b->groups);
     }

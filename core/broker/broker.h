@@ -11,10 +11,12 @@
 #ifndef SAMSA_BROKER_H
 #define SAMSA_BROKER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config/broker.h"
+#include "http/http.h"
 #include "log/logmgr.h"
 #include "net/server.h"
 #include "registry/registry.h"
@@ -27,6 +29,8 @@ typedef struct samsa_broker {
     samsa_logmgr_t *logs;
     samsa_server_t *server;
     samsa_group_coordinator_t *groups;
+    samsa_http_t *http; /* NULL when http_listeners is empty */
+    _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];
     char advertised_host[256];
@@ -38,7 +42,8 @@ typedef struct samsa_broker {
 samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
                                 samsa_broker_t **out, char *errbuf,
                                 size_t errlen);
-/* Start the reactors and accept connections. */
+/* Start the reactors and accept connections, then the HTTP listener
+ * (binding it may fail: the reason is logged, the broker not started). */
 samsa_err_t samsa_broker_start(samsa_broker_t *b);
 /* Graceful stop: stop accepting, drain in-flight requests, close. */
 void samsa_broker_stop(samsa_broker_t *b);

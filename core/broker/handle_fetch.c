@@ -19,6 +19,7 @@
 #include "broker/handlers.h"
 #include "broker/parked.h"
 #include "loop/reactor.h"
+#include "metrics/metrics.h"
 
 typedef samsa_FetchResponse_PartitionData_t part_resp_t;
 typedef struct fetch_ctx fetch_ctx_t;
@@ -197,10 +198,28 @@ static void stop_waiting(fetch_ctx_t *ctx)
     samsa_parked_remove(&ctx->parked);
 }
 
+/* Per-topic bytes out and errors, once per answered fetch. */
+static void count_answer(fetch_ctx_t *ctx)
+{
+    for (int32_t i = 0; i < ctx->nparts; i++) {
+        fetch_part_t *fp = &ctx->parts[i];
+        const char *topic = fp->topic ? fp->topic->name : NULL;
+        if (fp->pr->ErrorCode != SAMSA_OK) {
+            samsa_metrics_error(SAMSA_API_FETCH, fp->pr->ErrorCode);
+            samsa_metrics_topic_failed(topic, SAMSA_API_FETCH);
+        } else if (fp->pin) {
+            samsa_metrics_topic_out(topic, fp->pin->rd.total_bytes,
+                                    fp->pin->rd.next_offset -
+                                        fp->rp->FetchOffset);
+        }
+    }
+}
+
 static void finish(fetch_ctx_t *ctx)
 {
     ctx->done = true;
     stop_waiting(ctx);
+    count_answer(ctx);
     samsa_req_respond(ctx->req, ctx->resp);
     ctx->req = NULL;
     ctx_unref(ctx); /* pins not spliced are dropped there */

@@ -2,6 +2,7 @@
 /* core/broker/handle_produce.c - Produce (key 0). */
 #include "broker/append.h"
 #include "broker/handlers.h"
+#include "metrics/metrics.h"
 
 typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
 
@@ -37,6 +38,11 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
         }
     }
     pr->ErrorCode = (int16_t)err;
+    if (err != SAMSA_OK) {
+        samsa_metrics_error(SAMSA_API_PRODUCE, err);
+        samsa_metrics_topic_failed(topic ? topic->name : NULL,
+                                   SAMSA_API_PRODUCE);
+    }
     SAMSA_REQ_ARRAY(req, pr->RecordErrors, 0);
     return err == SAMSA_OK;
 }

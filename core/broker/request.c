@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "broker/handlers.h"
+#include "metrics/metrics.h"
 #include "protocol/generated/messages.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -14,6 +15,8 @@
 
 static void req_free(samsa_req_t *req)
 {
+    samsa_metrics_request(req->api_key, req->api_version, req->received_ns,
+                          req->handled_ns, samsa_mono_ns());
     samsa_arena_destroy(&req->arena);
     samsa_frame_free(req->frame);
     free(req);
@@ -196,6 +199,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     req->frame = frame;
     req->frame_len = len;
     req->received_ms = samsa_mono_ms();
+    req->received_ns = samsa_mono_ns();
     samsa_arena_init(&req->arena);
     /* Bound what one request may decode into (garbage array counts are
      * already checked against the bytes present). */
@@ -240,5 +244,6 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
         samsa_req_close(req);
         return;
     }
+    req->handled_ns = samsa_mono_ns();
     h->handler(req);
 }

@@ -32,6 +32,8 @@ typedef struct samsa_req {
     void *body; /* decoded request, in arena */
     samsa_arena_t arena;
     int64_t received_ms; /* monotonic */
+    int64_t received_ns; /* samsa_mono_ns(): frame complete */
+    int64_t handled_ns;  /* handler called; 0 = never reached one */
 } samsa_req_t;
 
 typedef void (*samsa_handler_fn)(samsa_req_t *req);

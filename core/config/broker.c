@@ -79,6 +79,11 @@ const samsa_option_t samsa_broker_options[] = {
         "Cluster id; unset: generated at first start and kept in data_dir."),
     SAMSA_OPTION_INT("reactors", "0", 0, 1024,
         "Event-loop threads; 0 = one per online CPU."),
+    SAMSA_OPTION_LIST("http_listeners", "[\"127.0.0.1:8083\"]",
+        "Addresses of the HTTP listener (/metrics, /health/live, "
+        "/health/ready, the web console), each HOST:PORT; port 0 picks a "
+        "free port; an empty list [] turns HTTP off. "
+        "Flag: --http-listen (repeatable; 'none' turns it off)."),
     SAMSA_OPTION_STRING("log_level", "info",
         "Broker log level: error, warn, info or debug."),
     SAMSA_OPTION_BOOL("auto_create_topics", "true",
@@ -146,6 +151,8 @@ const samsa_option_t samsa_broker_options[] = {
 typedef struct broker_flags {
     char **listen;
     size_t listen_count;
+    char **http_listen;
+    size_t http_listen_count;
     const char *data_dir, *conf_dir, *plugin_dir, *config_file;
     samsa_broker_action_t action;
 } broker_flags_t;
@@ -309,9 +316,9 @@ static const char *flag_value(const char *name, int argc, char **argv, int *i,
 static samsa_err_t parse_flags(int argc, char **argv, broker_flags_t *fl,
                                char *errbuf, size_t errbuf_size)
 {
-    static const char *const valued[] = {"--listen",   "--data-dir",
-                                         "--conf-dir", "--plugin-dir",
-                                         "--config",   NULL};
+    static const char *const valued[] = {
+        "--listen", "--data-dir",    "--conf-dir", "--plugin-dir",
+        "--config", "--http-listen", NULL};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = NULL;
@@ -363,6 +370,16 @@ static samsa_err_t parse_flags(int argc, char **argv, broker_flags_t *fl,
         case 3:
             fl->plugin_dir = val;
             break;
+        case 5: {
+            char **l = realloc(fl->http_listen,
+                               (fl->http_listen_count + 1) * sizeof(char *));
+            if (l == NULL) {
+                return SAMSA_ERR_NOMEM;
+            }
+            fl->http_listen = l;
+            l[fl->http_listen_count++] = (char *)val;
+            break;
+        }
         default:
             fl->config_file = val;
             break;
@@ -606,6 +623,36 @@ static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,
     return SAMSA_OK;
 }
 
+/* Only the list is resolved here; each address is parsed (and a bad one
+ * reported) when the HTTP listener binds (core/http). */
+static samsa_err_t fill_http_listeners(samsa_broker_config_t *cfg,
+                                       const broker_flags_t *fl)
+{
+    const char *const *items = NULL;
+    size_t count = 0;
+    if (fl->http_listen_count > 0) {
+        items = (const char *const *)fl->http_listen;
+        count = fl->http_listen_count;
+    } else {
+        samsa_config_list(cfg->values, "http_listeners", &items, &count);
+    }
+    cfg->http_listeners = calloc(count ? count : 1, sizeof(char *));
+    if (cfg->http_listeners == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(items[i], "none") == 0) {
+            continue;
+        }
+        cfg->http_listeners[cfg->http_listener_count] = strdup(items[i]);
+        if (cfg->http_listeners[cfg->http_listener_count] == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+        cfg->http_listener_count++;
+    }
+    return SAMSA_OK;
+}
+
 static samsa_err_t fill_paths(samsa_broker_config_t *cfg,
                               const broker_flags_t *fl)
 {
@@ -682,11 +729,15 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
     if (rc == SAMSA_OK) {
         rc = samsa_cluster_config_resolve(cfg, errbuf, errbuf_size);
     }
+    if (rc == SAMSA_OK) {
+        rc = fill_http_listeners(cfg, &fl);
+    }
 out:
     if (rc == SAMSA_ERR_NOMEM) {
         snprintf(errbuf, errbuf_size, "out of memory loading the config");
     }
     free(fl.listen);
+    free(fl.http_listen);
     if (rc != SAMSA_OK) {
         samsa_broker_config_free(cfg);
     }
@@ -704,6 +755,10 @@ void samsa_broker_config_free(samsa_broker_config_t *cfg)
         free(cfg->listeners[i].name);
     }
     free(cfg->listeners);
+    for (size_t i = 0; i < cfg->http_listener_count; i++) {
+        free(cfg->http_listeners[i]);
+    }
+    free(cfg->http_listeners);
     free(cfg->config_file);
     free(cfg->data_dir);
     free(cfg->conf_dir);
@@ -725,6 +780,9 @@ void samsa_broker_config_usage(FILE *out, const char *argv0)
         "\n"
         "  --listen HOST:PORT  accept clients here (repeatable;\n"
         "                      YAML: listeners)\n"
+        "  --http-listen HOST:PORT  serve /metrics, /health and the\n"
+        "                      console here (repeatable; 'none' = off;\n"
+        "                      YAML: http_listeners)\n"
         "  --data-dir DIR      partition data (YAML: data_dir;\n"
         "                      default ./data)\n"
         "  --conf-dir DIR      plugin manifests (YAML: conf_dir;\n"

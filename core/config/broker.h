@@ -51,6 +51,9 @@ typedef struct samsa_broker_config {
 
     samsa_listener_t *listeners;
     size_t listener_count;
+    /** HTTP listener addresses ("HOST:PORT", unparsed); none = HTTP off */
+    char **http_listeners;
+    size_t http_listener_count;
     char *data_dir;
     char *conf_dir;   /**< manifests directory (conf.d) */
     char *plugin_dir; /**< where plugin .so files are looked up */
@@ -102,6 +105,7 @@ extern const samsa_option_t samsa_broker_options[];
  * Parse samsad's command line, read the broker YAML and resolve every
  * setting into @p cfg (zeroed by the call).
  * Flags: --listen HOST:PORT (repeatable; replaces the YAML's listeners),
+ * --http-listen HOST:PORT|none (repeatable; replaces http_listeners),
  * --data-dir DIR, --conf-dir DIR, --plugin-dir DIR, --config FILE,
  * --check-config, --version, --help.
  * @return SAMSA_OK (check cfg->action);

@@ -41,7 +41,8 @@ with tempfile.TemporaryDirectory() as data:
                UBSAN_OPTIONS="halt_on_error=1:exitcode=98")
     proc = subprocess.Popen([samsad, "--listen", "127.0.0.1:%d" % port,
                              "--data-dir", data, "--conf-dir", conf_dir,
-                             "--plugin-dir", plugin_dir],
+                             "--plugin-dir", plugin_dir,
+                             "--http-listen", "127.0.0.1:0"],
                             stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 20
     while True:

@@ -49,7 +49,8 @@ def test_unknown_manifest_key_is_a_startup_error_with_file_and_line(broker_facto
     with open(os.path.join(b.conf_dir, "zz-bad.yaml"), "w") as f:
         f.write("plugins:\n  - name: bad\n    plugin: codec-gzip\n    colour: blue\n")
     out = subprocess.run([SAMSAD, "--listen", b.bootstrap, "--data-dir", b.data_dir,
-                          "--conf-dir", b.conf_dir, "--plugin-dir", PLUGIN_DIR],
+                          "--conf-dir", b.conf_dir, "--plugin-dir", PLUGIN_DIR,
+                          "--http-listen", "none"],
                          capture_output=True, text=True, timeout=10)
     assert out.returncode != 0
     assert "zz-bad.yaml:4" in out.stderr, out.stderr

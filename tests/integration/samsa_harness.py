@@ -45,6 +45,10 @@ class Broker:
         self.workdir = workdir
         self.port = free_port()
         self.bootstrap = "127.0.0.1:%d" % self.port
+        # /metrics, /health and the console, on a port of its own so tests
+        # never meet on the default 8083.
+        self.http_port = free_port()
+        self.http = "http://127.0.0.1:%d" % self.http_port
         self.conf_dir = os.path.join(workdir, "conf.d")
         self.data_dir = os.path.join(workdir, "data")
         self.log_path = os.path.join(workdir, "samsad.log")
@@ -65,7 +69,8 @@ class Broker:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [SAMSAD, "--listen", self.bootstrap, "--data-dir", self.data_dir,
-             "--conf-dir", self.conf_dir, "--plugin-dir", PLUGIN_DIR] + self.args,
+             "--conf-dir", self.conf_dir, "--plugin-dir", PLUGIN_DIR,
+             "--http-listen", "127.0.0.1:%d" % self.http_port] + self.args,
             stdout=self.log, stderr=subprocess.STDOUT)
         wait_listening(self.port, self.proc)
         return self

@@ -54,6 +54,7 @@ done
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir "$WORK/data"
 "$P/bin/samsad" --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" \
+    --http-listen 127.0.0.1:0 \
     >"$WORK/samsad.log" 2>&1 &
 PID=$!
 up=0

@@ -117,7 +117,8 @@ def main():
     proc = subprocess.Popen([os.path.join(a.build, "core", "samsad"), "--listen", boot,
                              "--data-dir", os.path.join(work, "data"),
                              "--conf-dir", os.path.join(ROOT, "conf.d"),
-                             "--plugin-dir", os.path.join(a.build, "plugins")],
+                             "--plugin-dir", os.path.join(a.build, "plugins"),
+                             "--http-listen", "none"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):

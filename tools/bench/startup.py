@@ -35,7 +35,8 @@ def one_run(build, idle_s):
     data = tempfile.mkdtemp(prefix="samsa-bench-")
     cmd = [os.path.join(build, "core", "samsad"), "--listen", "127.0.0.1:%d" % port,
            "--data-dir", data, "--conf-dir", os.path.join(ROOT, "conf.d"),
-           "--plugin-dir", os.path.join(build, "plugins")]
+           "--plugin-dir", os.path.join(build, "plugins"),
+           "--http-listen", "127.0.0.1:0"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while True:

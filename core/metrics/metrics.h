@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/metrics/metrics.h - the broker's own counters, cheap enough for the
+ * hot path, and their Prometheus exposition.
+ *
+ * Process-wide (like the plugin metrics in core/registry/metrics.c): the
+ * request pipeline and the produce/fetch handlers call the record
+ * functions from any reactor thread; every counter is a relaxed atomic,
+ * so recording never takes a lock. Per-topic counters live in a table
+ * looked up once per topic and request (a read lock, not per record).
+ * The write functions run on the HTTP threads at scrape time.
+ *
+ * Names follow what jmx_exporter makes of Kafka's MBeans wherever the
+ * concept is the same (kafka_network_requestmetrics_*,
+ * kafka_server_brokertopicmetrics_*), so existing dashboards work.
+ */
+#ifndef SAMSA_METRICS_H
+#define SAMSA_METRICS_H
+
+#include <stdint.h>
+
+#include "http/http.h"
+
+/** One request finished. Times are samsa_mono_ns() values:
+ *  received (frame complete), handled (handler called; 0 = the request
+ *  never reached a handler), done (response queued or dropped). */
+void samsa_metrics_request(int16_t api_key, int16_t api_version,
+                           int64_t received_ns, int64_t handled_ns,
+                           int64_t done_ns);
+
+/** A Kafka error code answered for one partition/resource of a request. */
+void samsa_metrics_error(int16_t api_key, int err);
+
+/** Records appended to a topic: @p bytes of batches holding @p records. */
+void samsa_metrics_topic_in(const char *topic, int64_t bytes, int64_t records);
+/** Record data sent to a fetcher: @p bytes covering @p offsets offsets. */
+void samsa_metrics_topic_out(const char *topic, int64_t bytes, int64_t offsets);
+/** A produce or fetch for a topic failed (Kafka's FailedProduceRequests /
+ *  FailedFetchRequests, counted per partition). */
+void samsa_metrics_topic_failed(const char *topic, int16_t api_key);
+
+/** Write the request and per-topic families (Prometheus text format). */
+void samsa_metrics_write_requests(samsa_http_response_t *out);
+void samsa_metrics_write_topics(samsa_http_response_t *out);
+
+/** Forget everything (unit tests); the topics part alone. */
+void samsa_metrics_reset(void);
+void samsa_metrics_topics_reset(void);
+
+#endif /* SAMSA_METRICS_H */

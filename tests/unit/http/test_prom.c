@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Prometheus text exposition (core/metrics/prom.c) and the request
+ * histograms (core/metrics/requests.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "metrics/metrics.h"
+#include "metrics/prom.h"
+
+static void labels_are_escaped(void **state)
+{
+    (void)state;
+    samsa_http_response_t out = {0};
+    samsa_prom_family(&out, "x_total", "counter", "a \\ b\nc");
+    const char *labels[] = {"topic", "q\"t\\n\n", NULL};
+    samsa_prom_sample_i(&out, "x_total", labels, 42);
+    assert_string_equal(out.body, "# HELP x_total a \\\\ b\\nc\n"
+                                  "# TYPE x_total counter\n"
+                                  "x_total{topic=\"q\\\"t\\\\n\\n\"} 42\n");
+    free(out.body);
+    char buf[32];
+    samsa_prom_sanitize("bytes.appended-now", buf, sizeof(buf));
+    assert_string_equal(buf, "bytes_appended_now");
+}
+
+static void histogram_buckets_are_cumulative_and_end_at_the_count(void **st)
+{
+    (void)st;
+    samsa_metrics_reset();
+    int64_t t0 = 1000000000;
+    /* Produce (key 0) v9: 0.2 ms, 3 ms and 2 s in total. */
+    samsa_metrics_request(0, 9, t0, t0 + 100000, t0 + 200000);
+    samsa_metrics_request(0, 9, t0, t0 + 1000000, t0 + 3000000);
+    samsa_metrics_request(0, 7, t0, t0, t0 + 2000000000LL);
+    samsa_metrics_error(0, 10); /* MESSAGE_TOO_LARGE */
+    samsa_http_response_t out = {0};
+    samsa_metrics_write_requests(&out);
+    const char *b = out.body;
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_requests_total{"
+                              "request=\"Produce\",version=\"9\"} 2\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_requests_total{"
+                              "request=\"Produce\",version=\"7\"} 1\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_totaltimems_bucket{"
+                              "request=\"Produce\",le=\"0.5\"} 1\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_totaltimems_bucket{"
+                              "request=\"Produce\",le=\"5\"} 2\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_totaltimems_bucket{"
+                              "request=\"Produce\",le=\"2500\"} 3\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_totaltimems_bucket{"
+                              "request=\"Produce\",le=\"+Inf\"} 3\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_totaltimems_sum{"
+                              "request=\"Produce\"} 2003.2\n"));
+    assert_non_null(strstr(b, "kafka_network_requestmetrics_errors_total{"
+                              "request=\"Produce\",error=\"MESSAGE_TOO_LARGE\"}"
+                              " 1\n"));
+    free(out.body);
+    samsa_metrics_reset();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(labels_are_escaped),
+        cmocka_unit_test(histogram_buckets_are_cumulative_and_end_at_the_count),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
