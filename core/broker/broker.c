@@ -55,6 +55,11 @@ samsa_topic_t *samsa_broker_topic(samsa_broker_t *b, const char *name,
         *err = SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
         return NULL;
     }
+    if (samsa_logmgr_topic_offline(b->logs, name, NULL, 0)) {
+        /* Logged once when it went offline; answered on every request. */
+        *err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+        return NULL;
+    }
     if (!allow_create || !b->cfg->auto_create_topics) {
         *err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         return NULL;
@@ -90,6 +95,38 @@ samsa_partition_t *samsa_broker_partition(samsa_topic_t *topic,
     return part;
 }
 
+/* Kafka's cluster ids are base64url (22 characters for a UUID); other
+ * tools may pick longer ones, so allow any short run of that alphabet. */
+static bool cluster_id_valid(const char *id, size_t n)
+{
+    if (n == 0 || n > 63) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* @p n bytes as printable text, others as \xNN. */
+static void escape_bytes(const char *in, size_t n, char *out, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 5 <= len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c >= 32 && c < 127 && c != '"' && c != '\\') {
+            out[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+        }
+    }
+    out[o] = 0;
+}
+
 /* The cluster id is made once and kept in the data dir, like Kafka's
  * meta.properties, so clients see the same cluster across restarts. */
 static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
@@ -105,11 +142,28 @@ static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
              b->cfg->data_dir);
     FILE *f = fopen(path, "r");
     if (f) {
-        bool ok = fgets(b->cluster_id, sizeof(b->cluster_id), f) != NULL;
+        char raw[128] = "";
+        size_t n = fread(raw, 1, sizeof(raw) - 1, f);
         fclose(f);
-        b->cluster_id[strcspn(b->cluster_id, "\r\n")] = 0;
-        if (ok && b->cluster_id[0]) {
+        raw[n] = 0;
+        if (n > 0 && raw[n - 1] == '\n') {
+            raw[--n] = 0;
+        }
+        if (n == 0) {
+            /* Empty (crash while first written): make a new one. */
+        } else if (cluster_id_valid(raw, n) && n < sizeof(b->cluster_id)) {
+            memcpy(b->cluster_id, raw, n + 1);
             return SAMSA_OK;
+        } else {
+            char shown[4 * 40 + 1];
+            escape_bytes(raw, n < 40 ? n : 40, shown, sizeof(shown));
+            snprintf(errbuf, errlen,
+                     "%s is damaged (it reads \"%s\"%s; a cluster id is up "
+                     "to 63 characters of [A-Za-z0-9_-]): restore it from a "
+                     "backup, or remove it to start as a new cluster (clients "
+                     "will see a different cluster id)",
+                     path, shown, n > 40 ? "..." : "");
+            return SAMSA_ERR_KAFKA_STORAGE_ERROR;
         }
     }
     static const char alphabet[] =

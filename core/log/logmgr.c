@@ -24,6 +24,11 @@
 #define PRODUCER_IDS_FILE "producer_ids"
 #define MAX_PARTITIONS    100000
 
+typedef struct samsa_offline_topic {
+    char *name;
+    char *reason;
+} samsa_offline_topic_t;
+
 struct samsa_logmgr {
     pthread_rwlock_t lock; /* guards topics/count */
     samsa_topic_t **topics;
@@ -51,6 +56,9 @@ struct samsa_logmgr {
     char *producers_dir; /* <data_dir>/__samsa_meta/producers */
     int64_t producer_expiration_ms;
     samsa_pid_alloc_t *pids; /* InitProducerId */
+    /* Topics whose metadata could not be loaded; guarded by lock. */
+    samsa_offline_topic_t *offline;
+    size_t offline_count, offline_cap;
 };
 
 bool samsa_topic_name_valid(const char *name)
@@ -371,6 +379,19 @@ static samsa_topic_t *topic_new(samsa_logmgr_t *mgr, const char *name)
     return t;
 }
 
+/* Undo the opening of a partition that is being created: its files go,
+ * unless the engine already held data for it (never ours to delete). */
+static void partition_discard(samsa_partition_t *part)
+{
+    samsa_log_offsets_t off = {0};
+    if (part->log) {
+        part->ops->offsets(part->log, &off);
+    }
+    partition_close(part, off.log_end_offset == 0 && off.log_start_offset == 0);
+}
+
+/* Open partitions [from, to) of @p t; on failure the ones opened are
+ * discarded (a half-created topic leaves no directories behind). */
 static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr, samsa_topic_t *t,
                                          int32_t from, int32_t to, char *errbuf,
                                          size_t errlen)
@@ -386,7 +407,7 @@ static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr, samsa_topic_t *t,
             partition_open(mgr, t, i, &t->partitions[i], errbuf, errlen);
         if (err != SAMSA_OK) {
             for (int32_t j = from; j < i; j++) {
-                partition_close(t->partitions[j], false);
+                partition_discard(t->partitions[j]);
             }
             return err;
         }
@@ -394,65 +415,25 @@ static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr, samsa_topic_t *t,
     return SAMSA_OK;
 }
 
-static samsa_err_t meta_load_one(samsa_logmgr_t *mgr, const char *file,
-                                 samsa_topic_t **out, char *errbuf,
-                                 size_t errlen)
+/* New partitions must start empty: data found there belongs to a topic
+ * whose metadata was lost, and adopting it with default settings would
+ * hide that. */
+static samsa_err_t check_no_old_data(samsa_topic_t *t, int32_t from, int32_t to,
+                                     char *errbuf, size_t errlen)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", mgr->meta_dir, file);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-    }
-    char name[256];
-    size_t n = strlen(file) - strlen(".meta");
-    snprintf(name, sizeof(name), "%.*s", (int)n, file);
-    samsa_topic_t *t = topic_new(mgr, name);
-    if (!t) {
-        fclose(f);
-        return SAMSA_ERR_NOMEM;
-    }
-    int32_t partitions = 0;
-    char line[8192];
-    samsa_err_t err = SAMSA_OK;
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = 0;
-        char *eq = strchr(line, '=');
-        if (!eq) {
-            continue;
-        }
-        *eq = 0;
-        const char *v = eq + 1;
-        if (strcmp(line, "id") == 0 && strlen(v) == 32) {
-            for (int i = 0; i < 16; i++) {
-                t->id[i] =
-                    (uint8_t)(hexval(v[2 * i]) << 4 | hexval(v[2 * i + 1]));
-            }
-        } else if (strcmp(line, "partitions") == 0) {
-            partitions = atoi(v);
-        } else if (strcmp(line, "engine") == 0) {
-            free(t->engine);
-            t->engine = strdup(v);
-        } else if (strncmp(line, "config.", 7) == 0) {
-            err = samsa_tcfg_set(&t->config, line + 7, v);
+    for (int32_t i = from; i < to; i++) {
+        samsa_log_offsets_t off;
+        t->partitions[i]->ops->offsets(t->partitions[i]->log, &off);
+        if (off.log_end_offset > 0 || off.log_start_offset > 0) {
+            snprintf(errbuf, errlen,
+                     "storage engine '%s' already holds data for %s-%d "
+                     "(offsets %lld..%lld) but %s/%s.meta is missing: "
+                     "restore that file (then restart) or remove the data",
+                     t->engine, t->name, i, (long long)off.log_start_offset,
+                     (long long)off.log_end_offset, t->mgr->meta_dir, t->name);
+            return SAMSA_ERR_KAFKA_STORAGE_ERROR;
         }
     }
-    fclose(f);
-    if (err == SAMSA_OK &&
-        (partitions < 1 || partitions > MAX_PARTITIONS || !t->engine)) {
-        snprintf(errbuf, errlen, "%s: damaged topic metadata", path);
-        err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
-    }
-    if (err == SAMSA_OK) {
-        err = topic_open_partitions(mgr, t, 0, partitions, errbuf, errlen);
-    }
-    if (err != SAMSA_OK) {
-        topic_free(t);
-        return err;
-    }
-    t->partition_count = partitions;
-    *out = t;
     return SAMSA_OK;
 }
 
@@ -471,6 +452,150 @@ static samsa_err_t table_add(samsa_logmgr_t *mgr, samsa_topic_t *t)
     return SAMSA_OK;
 }
 
+/* Strict parse of one "key=value" line of a .meta file into @p t; false
+ * when the line is not one this file format has. */
+static bool meta_parse_line(samsa_topic_t *t, char *line, int32_t *partitions)
+{
+    char *eq = strchr(line, '=');
+    if (!eq) {
+        return line[0] == 0;
+    }
+    *eq = 0;
+    const char *v = eq + 1;
+    if (strcmp(line, "id") == 0) {
+        if (strlen(v) != 32) {
+            return false;
+        }
+        for (int i = 0; i < 16; i++) {
+            int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+            if (hi < 0 || lo < 0) {
+                return false;
+            }
+            t->id[i] = (uint8_t)(hi << 4 | lo);
+        }
+        return true;
+    }
+    if (strcmp(line, "partitions") == 0) {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < 1 || n > MAX_PARTITIONS) {
+            return false;
+        }
+        *partitions = (int32_t)n;
+        return true;
+    }
+    if (strcmp(line, "engine") == 0) {
+        free(t->engine);
+        t->engine = strdup(v);
+        return t->engine && v[0];
+    }
+    if (strncmp(line, "config.", 7) == 0) {
+        char why[256];
+        return samsa_tcfg_validate(line + 7, v, why, sizeof(why)) == SAMSA_OK &&
+               samsa_tcfg_set(&t->config, line + 7, v) == SAMSA_OK;
+    }
+    return false;
+}
+
+static samsa_err_t meta_load_one(samsa_logmgr_t *mgr, const char *name,
+                                 samsa_topic_t **out, char *errbuf,
+                                 size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s.meta", mgr->meta_dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    samsa_topic_t *t = topic_new(mgr, name);
+    if (!t) {
+        fclose(f);
+        return SAMSA_ERR_NOMEM;
+    }
+    int32_t partitions = 0;
+    bool has_id = false;
+    char line[8192];
+    int lineno = 0;
+    samsa_err_t err = SAMSA_OK;
+    while (err == SAMSA_OK && fgets(line, sizeof(line), f)) {
+        lineno++;
+        line[strcspn(line, "\n")] = 0;
+        has_id = has_id || strncmp(line, "id=", 3) == 0;
+        if (!meta_parse_line(t, line, &partitions)) {
+            snprintf(errbuf, errlen, "%s:%d: damaged line", path, lineno);
+            err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+        }
+    }
+    fclose(f);
+    if (err == SAMSA_OK && (!has_id || partitions < 1 || !t->engine)) {
+        snprintf(errbuf, errlen, "%s: damaged: %s is missing", path,
+                 !has_id          ? "id"
+                 : partitions < 1 ? "partitions"
+                                  : "engine");
+        err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (err == SAMSA_OK) {
+        err = topic_open_partitions(mgr, t, 0, partitions, errbuf, errlen);
+    }
+    if (err != SAMSA_OK) {
+        topic_free(t);
+        return err;
+    }
+    t->partition_count = partitions;
+    *out = t;
+    return SAMSA_OK;
+}
+
+/* A topic whose metadata cannot be loaded stays offline (its name taken,
+ * its data untouched) while every other topic serves. */
+static samsa_err_t offline_add(samsa_logmgr_t *mgr, const char *name,
+                               const char *reason)
+{
+    pthread_rwlock_wrlock(&mgr->lock);
+    samsa_err_t err = SAMSA_OK;
+    if (mgr->offline_count == mgr->offline_cap) {
+        size_t ncap = mgr->offline_cap ? mgr->offline_cap * 2 : 8;
+        samsa_offline_topic_t *n = realloc(mgr->offline, ncap * sizeof(*n));
+        if (!n) {
+            err = SAMSA_ERR_NOMEM;
+        } else {
+            mgr->offline = n;
+            mgr->offline_cap = ncap;
+        }
+    }
+    if (err == SAMSA_OK) {
+        samsa_offline_topic_t *o = &mgr->offline[mgr->offline_count];
+        o->name = strdup(name);
+        o->reason = strdup(reason);
+        if (!o->name || !o->reason) {
+            free(o->name);
+            free(o->reason);
+            err = SAMSA_ERR_NOMEM;
+        } else {
+            mgr->offline_count++;
+        }
+    }
+    pthread_rwlock_unlock(&mgr->lock);
+    return err;
+}
+
+bool samsa_logmgr_topic_offline(samsa_logmgr_t *mgr, const char *name,
+                                char *reason, size_t len)
+{
+    bool found = false;
+    pthread_rwlock_rdlock(&mgr->lock);
+    for (size_t i = 0; i < mgr->offline_count && !found; i++) {
+        found = strcmp(mgr->offline[i].name, name) == 0;
+        if (found && reason) {
+            snprintf(reason, len, "%s", mgr->offline[i].reason);
+        }
+    }
+    pthread_rwlock_unlock(&mgr->lock);
+    return found;
+}
+
 static samsa_err_t meta_load_all(samsa_logmgr_t *mgr, char *errbuf,
                                  size_t errlen)
 {
@@ -486,13 +611,36 @@ static samsa_err_t meta_load_all(samsa_logmgr_t *mgr, char *errbuf,
         if (n < 6 || strcmp(de->d_name + n - 5, ".meta") != 0) {
             continue;
         }
+        char name[256];
+        snprintf(name, sizeof(name), "%.*s", (int)(n - 5), de->d_name);
+        if (!samsa_topic_name_valid(name)) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "%s/%s: ignored: '%s' is not a legal topic name",
+                      mgr->meta_dir, de->d_name, name);
+            continue;
+        }
         samsa_topic_t *t;
-        err = meta_load_one(mgr, de->d_name, &t, errbuf, errlen);
+        char why[8192] = "";
+        err = meta_load_one(mgr, name, &t, why, sizeof(why));
         if (err == SAMSA_OK) {
             err = table_add(mgr, t);
+        } else if (err != SAMSA_ERR_NOMEM) {
+            samsa_log(SAMSA_LOG_ERROR,
+                      "topic '%s' is offline: %s. Its data is left as it "
+                      "is. To repair: correct %s/%s.meta (lines id=<32 hex>, "
+                      "partitions=<n>, engine=<name>, config.<key>=<value>) "
+                      "or restore it from a backup, then restart; to drop "
+                      "the topic, remove that file and its partition "
+                      "directories",
+                      name, why, mgr->meta_dir, name);
+            err = offline_add(mgr, name, why);
         }
     }
     closedir(d);
+    if (err != SAMSA_OK) {
+        snprintf(errbuf, errlen, "%s: %s", mgr->meta_dir,
+                 "out of memory loading topic metadata");
+    }
     return err;
 }
 
@@ -667,6 +815,11 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
         samsa_topic_put(mgr->topics[i]);
     }
     free(mgr->topics);
+    for (size_t i = 0; i < mgr->offline_count; i++) {
+        free(mgr->offline[i].name);
+        free(mgr->offline[i].reason);
+    }
+    free(mgr->offline);
     reap_dying(mgr, true);
     free(mgr->dying);
     pthread_mutex_destroy(&mgr->dying_lock);
@@ -799,6 +952,12 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
     if (err != SAMSA_OK) {
         return err;
     }
+    char why[512];
+    if (samsa_logmgr_topic_offline(mgr, name, why, sizeof(why))) {
+        snprintf(errbuf, errlen, "topic '%s' exists but is offline: %s", name,
+                 why);
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
     pthread_mutex_lock(&mgr->admin_lock);
     samsa_topic_t *existing = samsa_logmgr_topic_get(mgr, name);
     if (existing) {
@@ -833,9 +992,16 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
     }
     if (err == SAMSA_OK) {
         err = topic_open_partitions(mgr, t, 0, partitions, errbuf, errlen);
+        if (err == SAMSA_OK) {
+            t->partition_count = partitions;
+        }
+    }
+    bool old_data = false;
+    if (err == SAMSA_OK) {
+        err = check_no_old_data(t, 0, partitions, errbuf, errlen);
+        old_data = err != SAMSA_OK;
     }
     if (err == SAMSA_OK) {
-        t->partition_count = partitions;
         err = meta_write(mgr, t, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
@@ -844,9 +1010,20 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
         pthread_rwlock_unlock(&mgr->lock);
     }
     if (err != SAMSA_OK && t) {
-        meta_remove(mgr, name);
-        atomic_store(&t->deleted, true);
+        if (!old_data) {
+            meta_remove(mgr, name);
+        }
+        for (int32_t i = 0; i < t->partition_count; i++) {
+            partition_discard(t->partitions[i]);
+        }
+        t->partition_count = 0;
         topic_free(t);
+    }
+    if (old_data) {
+        samsa_log(SAMSA_LOG_ERROR, "topic '%s' is offline: %s", name, errbuf);
+        if (offline_add(mgr, name, errbuf) != SAMSA_OK) {
+            err = SAMSA_ERR_NOMEM;
+        }
     }
     pthread_mutex_unlock(&mgr->admin_lock);
     return err;

@@ -110,7 +110,10 @@ samsa_pid_alloc_t *samsa_logmgr_producer_ids(samsa_logmgr_t *mgr);
 
 /* Create a topic. SAMSA_ERR_TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
  * INVALID_PARTITIONS, INVALID_CONFIG (reason in errbuf). With validate_only
- * nothing is created. */
+ * nothing is created. KAFKA_STORAGE_ERROR for an offline topic, and when
+ * the engine already holds data for one of the new partitions (its .meta
+ * file was lost): that data is never adopted with default settings, and
+ * the topic goes offline. */
 samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
                                       int32_t partitions,
                                       const samsa_tcfg_t *config,
@@ -134,6 +137,14 @@ samsa_topic_t *samsa_logmgr_topic_get_by_id(samsa_logmgr_t *mgr,
                                             const uint8_t id[16]);
 void samsa_topic_hold(samsa_topic_t *topic);
 void samsa_topic_put(samsa_topic_t *topic);
+
+/* True when @p name is a topic whose metadata could not be loaded at open
+ * (damaged .meta file, engine not loaded, unreadable log) or whose data was
+ * found without metadata: it is offline until repaired and restarted, its
+ * name stays taken and its data untouched. @p reason (may be NULL) gets
+ * why. */
+bool samsa_logmgr_topic_offline(samsa_logmgr_t *mgr, const char *name,
+                                char *reason, size_t len);
 
 /* Snapshot of all topics (referenced); release with samsa_logmgr_list_free. */
 samsa_err_t samsa_logmgr_list(samsa_logmgr_t *mgr, samsa_topic_t ***topics,

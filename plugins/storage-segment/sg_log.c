@@ -235,7 +235,30 @@ static samsa_err_t open_inactive(samsa_storage_log_t *log, sg_seg_t *seg,
     return err;
 }
 
-/* Active segment: after a clean close trust the marker, else scan it. */
+/* The log end offset the active segment's last batches give, reading the
+ * headers from the last index entry (a few reads); -1 when they do not end
+ * exactly at the segment's size. */
+static int64_t tail_end_offset(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    pthread_mutex_lock(&log->mu);
+    int64_t pos = seg->nidx ? seg->idx[seg->nidx - 1].pos : 0;
+    int64_t size = seg->size;
+    pthread_mutex_unlock(&log->mu);
+    int64_t next = seg->base;
+    sb_info_t b;
+    while (pos < size) {
+        if (sg_read_header(seg->fd, pos, size, &b) != SB_OK) {
+            return -1;
+        }
+        next = b.last + 1;
+        pos += b.size;
+    }
+    return next;
+}
+
+/* Active segment: after a clean close trust the marker once its log end
+ * offset matches the last batch (a wrong one would strand consumers past
+ * the data), else scan it. */
 static samsa_err_t open_active(samsa_storage_log_t *log, sg_seg_t *seg)
 {
     samsa_err_t err = open_segment(log, seg);
@@ -253,9 +276,15 @@ static samsa_err_t open_active(samsa_storage_log_t *log, sg_seg_t *seg)
         err = sg_seg_ensure_index(log, seg);
         seg->max_ts = mts;
         seg->since_idx = 0;
-        if (err == SAMSA_OK) {
+        int64_t end = err == SAMSA_OK ? tail_end_offset(log, seg) : -1;
+        if (end == mleo) {
             return SAMSA_OK;
         }
+        log->st->svc->log(log->st->inst, SAMSA_LOG_WARN,
+                          "%s: clean-shutdown marker gives log end offset "
+                          "%" PRId64 " but the segment ends at %" PRId64
+                          "; recovering the segment",
+                          log->path, mleo, end);
     }
     err = sg_seg_recover(log, seg, true);
     if (err == SAMSA_OK) {

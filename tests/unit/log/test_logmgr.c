@@ -323,11 +323,141 @@ static void flush_policy_runs_off_the_append_path(void **state)
     samsa_topic_put(ft);
 }
 
+static bool exists(fixture_t *f, const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, rel);
+    return access(path, F_OK) == 0;
+}
+
+static void write_text(fixture_t *f, const char *rel, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, rel);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+}
+
+static void reopen_mgr(fixture_t *f)
+{
+    samsa_logmgr_close(f->mgr);
+    open_mgr(f);
+}
+
+static void a_damaged_meta_takes_only_its_topic_offline(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "good", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "bad", 2, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "good");
+    append_n(samsa_topic_partition(t, 0), 4, 0);
+    samsa_topic_put(t);
+    t = samsa_logmgr_topic_get(f->mgr, "bad");
+    append_n(samsa_topic_partition(t, 1), 3, 0);
+    samsa_topic_put(t);
+    samsa_logmgr_close(f->mgr);
+    write_text(f, "__samsa_meta/topics/bad.meta", "id=zz\npartitions=two\n");
+    open_mgr(f); /* the broker comes up */
+
+    t = samsa_logmgr_topic_get(f->mgr, "good");
+    assert_non_null(t);
+    assert_int_equal(samsa_partition_hw(samsa_topic_partition(t, 0)), 4);
+    samsa_topic_put(t);
+    assert_null(samsa_logmgr_topic_get(f->mgr, "bad"));
+    char why[512];
+    assert_true(samsa_logmgr_topic_offline(f->mgr, "bad", why, sizeof(why)));
+    assert_non_null(strstr(why, "bad.meta:1: damaged"));
+    assert_false(samsa_logmgr_topic_offline(f->mgr, "good", NULL, 0));
+    /* Its name stays taken and its data stays. */
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "bad", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_ERR_KAFKA_STORAGE_ERROR);
+    assert_non_null(strstr(err, "offline"));
+    assert_true(exists(f, "bad-1/00000000000000000000.log"));
+
+    /* Repaired by hand, it comes back with its data. */
+    samsa_logmgr_close(f->mgr);
+    write_text(f, "__samsa_meta/topics/bad.meta",
+               "id=000102030405060708090a0b0c0d0e0f\npartitions=2\n"
+               "engine=segment\n");
+    open_mgr(f);
+    t = samsa_logmgr_topic_get(f->mgr, "bad");
+    assert_non_null(t);
+    assert_int_equal(samsa_partition_hw(samsa_topic_partition(t, 1)), 3);
+    samsa_topic_put(t);
+}
+
+static void a_lost_meta_is_not_adopted_with_defaults(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "lost", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "lost");
+    append_n(samsa_topic_partition(t, 0), 5, 0);
+    samsa_topic_put(t);
+    samsa_logmgr_close(f->mgr);
+    char meta[600];
+    snprintf(meta, sizeof(meta), "%s/__samsa_meta/topics/lost.meta", f->dir);
+    assert_int_equal(unlink(meta), 0);
+    open_mgr(f);
+    assert_null(samsa_logmgr_topic_get(f->mgr, "lost"));
+    /* Auto-create (or CreateTopics) must not re-adopt the data. */
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "lost", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_ERR_KAFKA_STORAGE_ERROR);
+    assert_non_null(strstr(err, "lost.meta is missing"));
+    assert_null(samsa_logmgr_topic_get(f->mgr, "lost"));
+    assert_true(samsa_logmgr_topic_offline(f->mgr, "lost", NULL, 0));
+    assert_false(access(meta, F_OK) == 0);
+    char log[600];
+    snprintf(log, sizeof(log), "%s/lost-0/00000000000000000000.log", f->dir);
+    struct stat st;
+    assert_int_equal(stat(log, &st), 0);
+    assert_true(st.st_size > 0);
+    /* New topics are not affected. */
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "fresh", 2, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+}
+
+static void a_half_created_topic_leaves_no_directories(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    /* Partition 3 cannot open: a file stands where its directory goes. */
+    write_text(f, "half-3", "not a directory");
+    assert_int_not_equal(samsa_logmgr_create_topic(f->mgr, "half", 6, NULL,
+                                                   false, err, sizeof(err)),
+                         SAMSA_OK);
+    assert_false(exists(f, "half-0"));
+    assert_false(exists(f, "half-2"));
+    assert_true(exists(f, "half-3")); /* not ours: left alone */
+    assert_false(exists(f, "__samsa_meta/topics/half.meta"));
+    assert_null(samsa_logmgr_topic_get(f->mgr, "half"));
+    reopen_mgr(f);
+    assert_null(samsa_logmgr_topic_get(f->mgr, "half"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_append_read_and_reopen, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            a_damaged_meta_takes_only_its_topic_offline, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_lost_meta_is_not_adopted_with_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_half_created_topic_leaves_no_directories, setup, teardown),
         cmocka_unit_test_setup_teardown(
             bad_names_counts_and_configs_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(alter_grow_trim_and_delete, setup,

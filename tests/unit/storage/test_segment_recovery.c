@@ -402,6 +402,44 @@ static void start_offset_survives_restart_atomically(void **state)
     assert_int_equal(offs(fx).log_end_offset, 120);
 }
 
+/* The clean-shutdown marker's log end offset is checked against the last
+ * batch: a wrong one (tampered, stale) would strand consumers past the
+ * data, so the segment is recovered instead. */
+static void clean_shutdown_marker_is_checked_against_the_log(void **state)
+{
+    sfx_t *fx = *state;
+    for (int i = 0; i < 25; i++) {
+        sc_append_fill(fx->ops, fx->log, 2, 300, sc_clock_ms);
+    }
+    int64_t leo = offs(fx).log_end_offset;
+    assert_int_equal(leo, 50);
+    fx->ops->close(fx->log);
+    fx->log = NULL;
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/.clean-shutdown", fx->part);
+    long long base, size, mleo, mts;
+    FILE *m = fopen(p, "r");
+    assert_non_null(m);
+    assert_int_equal(
+        fscanf(m, "%lld %lld %lld %lld", &base, &size, &mleo, &mts), 4);
+    fclose(m);
+    assert_int_equal(mleo, leo);
+    static const long long wrong[] = {1000, -1, 1};
+    for (int i = 0; i < 3; i++) {
+        m = fopen(p, "w");
+        fprintf(m, "%lld %lld %lld %lld\n", base, size, mleo + wrong[i], mts);
+        fclose(m);
+        open_log(fx);
+        assert_int_equal(offs(fx).log_end_offset, leo);
+        assert_int_equal(sc_verify_all(fx->ops, fx->log, 0), 25);
+        fx->ops->close(fx->log);
+        fx->log = NULL;
+    }
+    open_log(fx);
+    sc_append_fill(fx->ops, fx->log, 2, 300, sc_clock_ms);
+    assert_int_equal(offs(fx).log_end_offset, leo + 2);
+}
+
 int main(void)
 {
     const char *dir = getenv("SAMSA_TEST_PLUGIN_DIR");
@@ -421,6 +459,8 @@ int main(void)
             full_disk_fails_append_and_leaves_nothing_visible, setup, teardown),
         cmocka_unit_test_setup_teardown(
             start_offset_survives_restart_atomically, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            clean_shutdown_marker_is_checked_against_the_log, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
