@@ -22,8 +22,8 @@ enum step {
 
 void samsa_records_check_init(samsa_records_check_t *chk, int32_t record_count)
 {
-    *chk = (samsa_records_check_t){.expected = record_count,
-                                   .step = STEP_LENGTH};
+    *chk =
+        (samsa_records_check_t){.expected = record_count, .step = STEP_LENGTH};
 }
 
 static samsa_err_t fail(samsa_records_check_t *chk)
@@ -119,8 +119,8 @@ samsa_err_t samsa_records_check_feed(samsa_records_check_t *chk,
     size_t i = 0;
     while (i < len) {
         if (chk->skip > 0) {
-            size_t n = (uint64_t)chk->skip < len - i ? (size_t)chk->skip
-                                                     : len - i;
+            size_t n =
+                (uint64_t)chk->skip < len - i ? (size_t)chk->skip : len - i;
             chk->skip -= (int64_t)n;
             i += n;
             continue;
@@ -137,8 +137,8 @@ samsa_err_t samsa_records_check_feed(samsa_records_check_t *chk,
             chk->step = STEP_TS_DELTA;
             continue;
         }
-        unsigned max = chk->step == STEP_TS_DELTA ? SAMSA_VARLONG_MAX
-                                                  : SAMSA_VARINT_MAX;
+        unsigned max =
+            chk->step == STEP_TS_DELTA ? SAMSA_VARLONG_MAX : SAMSA_VARINT_MAX;
         chk->acc |= (uint64_t)(b & 0x7f) << (7 * chk->acc_len);
         chk->acc_len++;
         if (b & 0x80) {

@@ -12,6 +12,8 @@
 
 #include <samsa/codec.h>
 
+#include "codec_out.h"
+
 /* zlib: 15-bit window, +16 selects the gzip wrapper instead of zlib's. */
 #define GZIP_WINDOW_BITS (15 + 16)
 
@@ -95,27 +97,6 @@ done:
     return err;
 }
 
-/* Grows *buf towards cap (at most max_out + 1 bytes, so one byte past the
- * limit proves the output is too large without allocating more). */
-static samsa_err_t grow(const samsa_services_t *svc, unsigned char **buf,
-                        size_t *size, size_t cap)
-{
-    if (*size >= cap) {
-        return SAMSA_ERR_TOO_LARGE;
-    }
-    size_t next = *size * 2;
-    if (next < *size || next > cap) {
-        next = cap;
-    }
-    unsigned char *nb = svc->realloc(*buf, next);
-    if (nb == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    *buf = nb;
-    *size = next;
-    return SAMSA_OK;
-}
-
 /* True when the bytes left after a member start another gzip member. */
 static bool next_member_follows(const z_stream *zs)
 {
@@ -123,32 +104,29 @@ static bool next_member_follows(const z_stream *zs)
            zs->next_in[1] == 0x8b;
 }
 
-/* Inflates every member into *buf (grown as needed); *used gets the total. */
-static samsa_err_t inflate_all(const samsa_services_t *svc, z_stream *zs,
-                               size_t max_out, unsigned char **buf,
-                               size_t *size, size_t *used_out)
+/* Inflates every member, a piece at a time, into the sink. */
+static samsa_err_t inflate_all(z_stream *zs, size_t max_out,
+                               unsigned char *piece, samsa_codec_sink_fn sink,
+                               void *ctx)
 {
-    size_t cap = max_out == SIZE_MAX ? SIZE_MAX : max_out + 1;
-    size_t used = 0;
+    size_t total = 0;
     for (;;) {
-        if (used == *size) {
-            samsa_err_t err = grow(svc, buf, size, cap);
+        zs->next_out = piece;
+        zs->avail_out = SAMSA_CODEC_PIECE;
+        int rc = inflate(zs, Z_NO_FLUSH);
+        size_t n = SAMSA_CODEC_PIECE - zs->avail_out;
+        if (n > max_out - total) {
+            return SAMSA_ERR_TOO_LARGE;
+        }
+        total += n;
+        if (n > 0) {
+            samsa_err_t err = sink(ctx, piece, n);
             if (err != SAMSA_OK) {
                 return err;
             }
         }
-        size_t room = *size - used;
-        zs->next_out = *buf + used;
-        zs->avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
-        uInt before = zs->avail_out;
-        int rc = inflate(zs, Z_NO_FLUSH);
-        used += before - zs->avail_out;
-        if (used > max_out) {
-            return SAMSA_ERR_TOO_LARGE;
-        }
         if (rc == Z_STREAM_END) {
             if (zs->avail_in == 0) {
-                *used_out = used;
                 return SAMSA_OK;
             }
             if (!next_member_follows(zs) || inflateReset(zs) != Z_OK) {
@@ -170,11 +148,11 @@ static samsa_err_t inflate_all(const samsa_services_t *svc, z_stream *zs,
     }
 }
 
-static samsa_err_t gzip_decompress(void *state, const void *in, size_t in_len,
-                                   size_t max_out, void **out, size_t *out_len)
+static samsa_err_t gzip_decompress_stream(void *state, const void *in,
+                                          size_t in_len, size_t max_out,
+                                          samsa_codec_sink_fn sink, void *ctx)
 {
     gzip_state_t *st = state;
-    const samsa_services_t *svc = st->svc;
     if (in_len == 0 || in_len > UINT_MAX) {
         return in_len == 0 ? SAMSA_ERR_CORRUPT_MESSAGE : SAMSA_ERR_TOO_LARGE;
     }
@@ -185,26 +163,23 @@ static samsa_err_t gzip_decompress(void *state, const void *in, size_t in_len,
     }
     zs.next_in = (Bytef *)(uintptr_t)in;
     zs.avail_in = (uInt)in_len;
-    /* First guess: 4x the input, within the limit; grows by doubling. */
-    size_t size = in_len > (SIZE_MAX / 4) ? SIZE_MAX : in_len * 4;
-    size = size < 4096 ? 4096 : size;
-    if (max_out < SIZE_MAX && size > max_out + 1) {
-        size = max_out + 1;
-    }
-    unsigned char *buf = svc->alloc(size);
-    size_t used = 0;
+    unsigned char *piece = st->svc->alloc(SAMSA_CODEC_PIECE);
     samsa_err_t err = SAMSA_ERR_NOMEM;
-    if (buf != NULL) {
-        err = inflate_all(svc, &zs, max_out, &buf, &size, &used);
+    if (piece != NULL) {
+        err = inflate_all(&zs, max_out, piece, sink, ctx);
     }
-    if (err == SAMSA_OK) {
-        *out = buf;
-        *out_len = used;
-    } else {
-        svc->free(buf);
-    }
+    st->svc->free(piece);
     inflateEnd(&zs);
     return err;
+}
+
+static samsa_err_t gzip_decompress(void *state, const void *in, size_t in_len,
+                                   size_t max_out, void **out, size_t *out_len)
+{
+    gzip_state_t *st = state;
+    return samsa_codec_decompress_whole(
+        gzip_decompress_stream, state, st->svc, in, in_len, max_out,
+        in_len * 4 /* a first guess */, out, out_len);
 }
 
 static const samsa_codec_ops_t gzip_ops = {
@@ -212,6 +187,7 @@ static const samsa_codec_ops_t gzip_ops = {
     .codec_id = SAMSA_CODEC_GZIP,
     .compress = gzip_compress,
     .decompress = gzip_decompress,
+    .decompress_stream = gzip_decompress_stream,
 };
 
 static const samsa_plugin_t gzip_plugin = {

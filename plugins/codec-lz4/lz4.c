@@ -17,6 +17,8 @@
 
 #include <samsa/codec.h>
 
+#include "codec_out.h"
+
 typedef struct lz4_state {
     const samsa_services_t *svc;
     int level;
@@ -99,31 +101,6 @@ static samsa_err_t lz4_compress(void *state, const void *in, size_t in_len,
     return SAMSA_OK;
 }
 
-typedef struct lz4_out {
-    unsigned char *buf;
-    size_t size; /* allocated */
-    size_t used;
-    size_t cap; /* max_out + 1: one byte past the limit proves a bomb */
-} lz4_out_t;
-
-static samsa_err_t out_grow(const samsa_services_t *svc, lz4_out_t *o)
-{
-    if (o->size >= o->cap) {
-        return SAMSA_ERR_TOO_LARGE;
-    }
-    size_t next = o->size * 2;
-    if (next < o->size || next > o->cap) {
-        next = o->cap;
-    }
-    unsigned char *nb = svc->realloc(o->buf, next);
-    if (nb == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    o->buf = nb;
-    o->size = next;
-    return SAMSA_OK;
-}
-
 /* LZ4F_getErrorCode() is not exported by the shared liblz4, so every
  * decoder error (allocation failure is practically the only non-data one)
  * is reported as corrupt input. */
@@ -133,33 +110,40 @@ static samsa_err_t map_lz4_error(size_t rc)
     return SAMSA_ERR_CORRUPT_MESSAGE;
 }
 
-/* Runs the frame decoder over all input (one or more frames). */
-static samsa_err_t decode_frames(const samsa_services_t *svc, LZ4F_dctx *dctx,
-                                 const unsigned char *in, size_t in_len,
-                                 size_t max_out, lz4_out_t *o)
+/* One LZ4F_decompress step into @p piece, handed to the sink. */
+static samsa_err_t step(LZ4F_dctx *dctx, const unsigned char *in, size_t *src,
+                        unsigned char *piece, size_t *dst, size_t *hint,
+                        size_t max_out, size_t *total, samsa_codec_sink_fn sink,
+                        void *ctx)
 {
-    size_t pos = 0;
-    size_t hint = 1;
+    *dst = SAMSA_CODEC_PIECE;
+    *hint = LZ4F_decompress(dctx, piece, dst, in, src, NULL);
+    if (LZ4F_isError(*hint)) {
+        return map_lz4_error(*hint);
+    }
+    if (*dst > max_out - *total) {
+        return SAMSA_ERR_TOO_LARGE;
+    }
+    *total += *dst;
+    return *dst > 0 ? sink(ctx, piece, *dst) : SAMSA_OK;
+}
+
+/* Runs the frame decoder over all input (one or more frames). */
+static samsa_err_t decode_frames(LZ4F_dctx *dctx, const unsigned char *in,
+                                 size_t in_len, size_t max_out,
+                                 unsigned char *piece, samsa_codec_sink_fn sink,
+                                 void *ctx)
+{
+    size_t pos = 0, total = 0, hint = 1;
     while (pos < in_len) {
-        if (o->used == o->size) {
-            samsa_err_t err = out_grow(svc, o);
-            if (err != SAMSA_OK) {
-                return err;
-            }
-        }
-        size_t src = in_len - pos;
-        size_t dst = o->size - o->used;
-        hint =
-            LZ4F_decompress(dctx, o->buf + o->used, &dst, in + pos, &src, NULL);
-        if (LZ4F_isError(hint)) {
-            return map_lz4_error(hint);
+        size_t src = in_len - pos, dst;
+        samsa_err_t err = step(dctx, in + pos, &src, piece, &dst, &hint,
+                               max_out, &total, sink, ctx);
+        if (err != SAMSA_OK) {
+            return err;
         }
         pos += src;
-        o->used += dst;
-        if (o->used > max_out) {
-            return SAMSA_ERR_TOO_LARGE;
-        }
-        if (src == 0 && dst == 0 && o->used < o->size) {
+        if (src == 0 && dst == 0) {
             /* No progress with room and input left: cannot happen with a
              * sane decoder, but never loop forever on it. */
             return SAMSA_ERR_CORRUPT_MESSAGE;
@@ -167,21 +151,11 @@ static samsa_err_t decode_frames(const samsa_services_t *svc, LZ4F_dctx *dctx,
     }
     /* Input used up: the decoder may still hold decoded bytes to flush. */
     while (hint != 0) {
-        if (o->used == o->size) {
-            samsa_err_t err = out_grow(svc, o);
-            if (err != SAMSA_OK) {
-                return err;
-            }
-        }
-        size_t src = 0;
-        size_t dst = o->size - o->used;
-        hint = LZ4F_decompress(dctx, o->buf + o->used, &dst, NULL, &src, NULL);
-        if (LZ4F_isError(hint)) {
-            return map_lz4_error(hint);
-        }
-        o->used += dst;
-        if (o->used > max_out) {
-            return SAMSA_ERR_TOO_LARGE;
+        size_t src = 0, dst;
+        samsa_err_t err = step(dctx, NULL, &src, piece, &dst, &hint, max_out,
+                               &total, sink, ctx);
+        if (err != SAMSA_OK) {
+            return err;
         }
         if (dst == 0 && hint != 0) {
             return SAMSA_ERR_CORRUPT_MESSAGE; /* truncated frame */
@@ -190,11 +164,11 @@ static samsa_err_t decode_frames(const samsa_services_t *svc, LZ4F_dctx *dctx,
     return SAMSA_OK;
 }
 
-static samsa_err_t lz4_decompress(void *state, const void *in, size_t in_len,
-                                  size_t max_out, void **out, size_t *out_len)
+static samsa_err_t lz4_decompress_stream(void *state, const void *in,
+                                         size_t in_len, size_t max_out,
+                                         samsa_codec_sink_fn sink, void *ctx)
 {
     lz4_state_t *st = state;
-    const samsa_services_t *svc = st->svc;
     if (in_len == 0) {
         return SAMSA_ERR_CORRUPT_MESSAGE;
     }
@@ -202,23 +176,23 @@ static samsa_err_t lz4_decompress(void *state, const void *in, size_t in_len,
     if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
         return SAMSA_ERR_NOMEM;
     }
-    lz4_out_t o = {NULL, 0, 0, max_out == SIZE_MAX ? SIZE_MAX : max_out + 1};
-    o.size = in_len > SIZE_MAX / 4 ? SIZE_MAX : in_len * 4;
-    o.size = o.size < 4096 ? 4096 : o.size;
-    o.size = o.size > o.cap ? o.cap : o.size;
-    o.buf = svc->alloc(o.size);
+    unsigned char *piece = st->svc->alloc(SAMSA_CODEC_PIECE);
     samsa_err_t err = SAMSA_ERR_NOMEM;
-    if (o.buf != NULL) {
-        err = decode_frames(svc, dctx, in, in_len, max_out, &o);
+    if (piece != NULL) {
+        err = decode_frames(dctx, in, in_len, max_out, piece, sink, ctx);
     }
+    st->svc->free(piece);
     LZ4F_freeDecompressionContext(dctx);
-    if (err != SAMSA_OK) {
-        svc->free(o.buf);
-        return err;
-    }
-    *out = o.buf;
-    *out_len = o.used;
-    return SAMSA_OK;
+    return err;
+}
+
+static samsa_err_t lz4_decompress(void *state, const void *in, size_t in_len,
+                                  size_t max_out, void **out, size_t *out_len)
+{
+    lz4_state_t *st = state;
+    return samsa_codec_decompress_whole(
+        lz4_decompress_stream, state, st->svc, in, in_len, max_out,
+        in_len * 4 /* a first guess */, out, out_len);
 }
 
 static const samsa_codec_ops_t lz4_ops = {
@@ -226,6 +200,7 @@ static const samsa_codec_ops_t lz4_ops = {
     .codec_id = SAMSA_CODEC_LZ4,
     .compress = lz4_compress,
     .decompress = lz4_decompress,
+    .decompress_stream = lz4_decompress_stream,
 };
 
 static const samsa_plugin_t lz4_plugin = {

@@ -17,6 +17,8 @@
 
 #include <samsa/codec.h>
 
+#include "codec_out.h"
+
 #define XERIAL_HEADER_LEN 16
 #define XERIAL_VERSION    1
 #define XERIAL_MIN_COMPAT 1
@@ -174,29 +176,6 @@ static samsa_err_t block_length(const char *blk, size_t blk_len, size_t room,
     return *ulen > room ? SAMSA_ERR_TOO_LARGE : SAMSA_OK;
 }
 
-static samsa_err_t decompress_raw(const snappy_state_t *st, const char *in,
-                                  size_t in_len, size_t max_out, void **out,
-                                  size_t *out_len)
-{
-    size_t ulen = 0;
-    samsa_err_t err = block_length(in, in_len, max_out, &ulen);
-    if (err != SAMSA_OK) {
-        return err;
-    }
-    char *buf = st->svc->alloc(ulen > 0 ? ulen : 1);
-    if (buf == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    size_t n = ulen;
-    if (snappy_uncompress(in, in_len, buf, &n) != SNAPPY_OK || n != ulen) {
-        st->svc->free(buf);
-        return SAMSA_ERR_CORRUPT_MESSAGE;
-    }
-    *out = buf;
-    *out_len = n;
-    return SAMSA_OK;
-}
-
 /* First pass over the xerial blocks: checks the framing and sums the
  * uncompressed sizes, so the output is allocated once and a bomb is
  * refused before any large allocation. */
@@ -227,43 +206,61 @@ static samsa_err_t xerial_total(const unsigned char *in, size_t in_len,
     return SAMSA_OK;
 }
 
-static samsa_err_t decompress_xerial(const snappy_state_t *st,
-                                     const unsigned char *in, size_t in_len,
-                                     size_t max_out, void **out,
-                                     size_t *out_len)
-{
-    size_t total = 0;
-    samsa_err_t err = xerial_total(in, in_len, max_out, &total);
-    if (err != SAMSA_OK) {
-        return err;
-    }
-    char *buf = st->svc->alloc(total > 0 ? total : 1);
-    if (buf == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    size_t pos = XERIAL_HEADER_LEN;
-    size_t used = 0;
-    while (pos < in_len) {
-        uint32_t blen = get_be32(in + pos);
-        size_t n = total - used;
-        pos += 4;
-        if (snappy_uncompress((const char *)in + pos, blen, buf + used, &n) !=
-            SNAPPY_OK) {
-            st->svc->free(buf);
-            return SAMSA_ERR_CORRUPT_MESSAGE;
-        }
-        used += n;
-        pos += blen;
-    }
-    *out = buf;
-    *out_len = used;
-    return SAMSA_OK;
-}
-
 static bool is_xerial(const unsigned char *in, size_t in_len)
 {
     return in_len >= XERIAL_HEADER_LEN &&
            memcmp(in, xerial_magic, sizeof(xerial_magic)) == 0;
+}
+
+/* One raw block into a buffer of at most its own size, then the sink:
+ * snappy has no streaming decoder, so memory is one block (raw framing:
+ * the whole output, still within max_out). */
+static samsa_err_t stream_block(const snappy_state_t *st, const char *blk,
+                                size_t blk_len, size_t room,
+                                samsa_codec_sink_fn sink, void *ctx,
+                                size_t *used)
+{
+    size_t ulen = 0;
+    samsa_err_t err = block_length(blk, blk_len, room, &ulen);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    char *buf = st->svc->alloc(ulen > 0 ? ulen : 1);
+    if (buf == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    size_t n = ulen;
+    err = snappy_uncompress(blk, blk_len, buf, &n) == SNAPPY_OK && n == ulen
+              ? sink(ctx, buf, n)
+              : SAMSA_ERR_CORRUPT_MESSAGE;
+    st->svc->free(buf);
+    *used += n;
+    return err;
+}
+
+static samsa_err_t snappy_codec_decompress_stream(void *state, const void *in,
+                                                  size_t in_len, size_t max_out,
+                                                  samsa_codec_sink_fn sink,
+                                                  void *ctx)
+{
+    const snappy_state_t *st = state;
+    size_t used = 0;
+    if (!is_xerial(in, in_len)) {
+        return stream_block(st, in, in_len, max_out, sink, ctx, &used);
+    }
+    /* The framing and the total are checked before any output. */
+    size_t total = 0;
+    samsa_err_t err = xerial_total(in, in_len, max_out, &total);
+    const unsigned char *p = in;
+    size_t pos = XERIAL_HEADER_LEN;
+    while (err == SAMSA_OK && pos < in_len) {
+        uint32_t blen = get_be32(p + pos);
+        pos += 4;
+        err = stream_block(st, (const char *)p + pos, blen, total - used, sink,
+                           ctx, &used);
+        pos += blen;
+    }
+    return err;
 }
 
 static samsa_err_t snappy_codec_decompress(void *state, const void *in,
@@ -271,10 +268,15 @@ static samsa_err_t snappy_codec_decompress(void *state, const void *in,
                                            void **out, size_t *out_len)
 {
     const snappy_state_t *st = state;
-    if (is_xerial(in, in_len)) {
-        return decompress_xerial(st, in, in_len, max_out, out, out_len);
+    size_t ulen = 0;
+    /* Raw framing declares the whole size: allocate it once. */
+    if (!is_xerial(in, in_len) && in_len > 0 &&
+        snappy_uncompressed_length(in, in_len, &ulen) != SNAPPY_OK) {
+        ulen = 0;
     }
-    return decompress_raw(st, in, in_len, max_out, out, out_len);
+    return samsa_codec_decompress_whole(snappy_codec_decompress_stream, state,
+                                        st->svc, in, in_len, max_out,
+                                        ulen ? ulen : in_len * 4, out, out_len);
 }
 
 static const samsa_codec_ops_t snappy_ops = {
@@ -282,6 +284,7 @@ static const samsa_codec_ops_t snappy_ops = {
     .codec_id = SAMSA_CODEC_SNAPPY,
     .compress = snappy_codec_compress,
     .decompress = snappy_codec_decompress,
+    .decompress_stream = snappy_codec_decompress_stream,
 };
 
 static const samsa_plugin_t snappy_plugin = {

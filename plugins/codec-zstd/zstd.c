@@ -5,6 +5,7 @@
  * size (streaming writers such as zstd-jni's ZstdOutputStream) work, and
  * several concatenated frames are read as one stream.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include <zstd_errors.h>
 
 #include <samsa/codec.h>
+
+#include "codec_out.h"
 
 /* Static bounds for the option table; init checks them against the
  * linked library's ZSTD_minCLevel()/ZSTD_maxCLevel(). */
@@ -106,122 +109,113 @@ static samsa_err_t map_zstd_error(size_t rc)
     }
 }
 
-typedef struct zstd_out {
-    unsigned char *buf;
-    size_t size;
-    size_t cap; /* max_out + 1 */
-} zstd_out_t;
-
-static samsa_err_t out_grow(const samsa_services_t *svc, zstd_out_t *o)
+/* The largest window a frame may ask for: what max_out needs, at least
+ * 8 MiB (zstd-jni's streaming writer declares no content size and a window
+ * of up to 2^23 at common levels), at most zstd's 128 MiB default. This
+ * bounds the decoder's memory by the output limit. */
+static int window_log_max(size_t max_out)
 {
-    if (o->size >= o->cap) {
-        return SAMSA_ERR_TOO_LARGE;
+    int log = 23;
+    while (log < 27 && ((size_t)1 << log) < max_out) {
+        log++;
     }
-    size_t next = o->size * 2;
-    if (next < o->size || next > o->cap) {
-        next = o->cap;
-    }
-    unsigned char *nb = svc->realloc(o->buf, next);
-    if (nb == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    o->buf = nb;
-    o->size = next;
-    return SAMSA_OK;
+    return log;
 }
 
-/* Streams every frame in @p in through @p dctx into @p o. */
-static samsa_err_t decode_stream(const samsa_services_t *svc, ZSTD_DCtx *dctx,
-                                 const void *in, size_t in_len, size_t max_out,
-                                 zstd_out_t *o, size_t *used)
+/* Streams every frame in @p in through @p dctx, a piece at a time. */
+static samsa_err_t decode_stream(ZSTD_DCtx *dctx, const void *in, size_t in_len,
+                                 size_t max_out, unsigned char *piece,
+                                 samsa_codec_sink_fn sink, void *ctx)
 {
     ZSTD_inBuffer ib = {in, in_len, 0};
-    ZSTD_outBuffer ob = {o->buf, o->size, 0};
+    size_t total = 0;
     size_t hint = 1;
-    while (ib.pos < ib.size || (hint != 0 && ob.pos == ob.size)) {
-        if (ob.pos == ob.size) {
-            samsa_err_t err = out_grow(svc, o);
-            if (err != SAMSA_OK) {
-                return err;
-            }
-            ob.dst = o->buf;
-            ob.size = o->size;
-        }
+    bool full = true;
+    while (ib.pos < ib.size || (hint != 0 && full)) {
+        ZSTD_outBuffer ob = {piece, SAMSA_CODEC_PIECE, 0};
         size_t in_before = ib.pos;
-        size_t out_before = ob.pos;
         hint = ZSTD_decompressStream(dctx, &ob, &ib);
         if (ZSTD_isError(hint)) {
             return map_zstd_error(hint);
         }
-        if (ob.pos > max_out) {
+        if (ob.pos > max_out - total) {
             return SAMSA_ERR_TOO_LARGE;
         }
-        if (ib.pos == in_before && ob.pos == out_before && ob.pos < ob.size) {
-            break; /* no progress with room left: input exhausted */
+        total += ob.pos;
+        full = ob.pos == ob.size;
+        if (ob.pos > 0) {
+            samsa_err_t err = sink(ctx, piece, ob.pos);
+            if (err != SAMSA_OK) {
+                return err;
+            }
+        }
+        if (ib.pos == in_before && ob.pos == 0) {
+            break; /* no progress: input exhausted */
         }
     }
-    if (hint != 0) {
-        return SAMSA_ERR_CORRUPT_MESSAGE; /* truncated frame */
-    }
-    *used = ob.pos;
-    return SAMSA_OK;
+    return hint != 0 ? SAMSA_ERR_CORRUPT_MESSAGE /* truncated frame */
+                     : SAMSA_OK;
 }
 
-/* Initial output size: the first frame's declared size when it has one
- * (refusing a declared bomb before allocating), else a guess. */
-static samsa_err_t first_size(const void *in, size_t in_len, size_t max_out,
-                              size_t *size)
+/* The first frame's declared size, when it has one: refuses a declared
+ * bomb before decoding anything. */
+static samsa_err_t declared_size(const void *in, size_t in_len, size_t max_out,
+                                 size_t *size)
 {
     unsigned long long declared = ZSTD_getFrameContentSize(in, in_len);
     if (declared == ZSTD_CONTENTSIZE_ERROR) {
         return SAMSA_ERR_CORRUPT_MESSAGE;
     }
-    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared > max_out) {
-        return SAMSA_ERR_TOO_LARGE;
-    }
-    size_t guess = in_len > SIZE_MAX / 4 ? SIZE_MAX : in_len * 4;
+    *size = 0;
     if (declared != ZSTD_CONTENTSIZE_UNKNOWN) {
-        guess = (size_t)declared + 1; /* +1: detects trailing frames */
+        if (declared > max_out) {
+            return SAMSA_ERR_TOO_LARGE;
+        }
+        *size = (size_t)declared;
     }
-    guess = guess < 4096 ? 4096 : guess;
-    if (max_out < SIZE_MAX && guess > max_out + 1) {
-        guess = max_out + 1;
-    }
-    *size = guess;
     return SAMSA_OK;
+}
+
+static samsa_err_t zstd_decompress_stream(void *state, const void *in,
+                                          size_t in_len, size_t max_out,
+                                          samsa_codec_sink_fn sink, void *ctx)
+{
+    zstd_state_t *st = state;
+    size_t declared;
+    samsa_err_t err = in_len == 0
+                          ? SAMSA_ERR_CORRUPT_MESSAGE
+                          : declared_size(in, in_len, max_out, &declared);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    unsigned char *piece = st->svc->alloc(SAMSA_CODEC_PIECE);
+    err = SAMSA_ERR_NOMEM;
+    if (dctx != NULL && piece != NULL &&
+        !ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax,
+                                             window_log_max(max_out)))) {
+        err = decode_stream(dctx, in, in_len, max_out, piece, sink, ctx);
+    }
+    st->svc->free(piece);
+    ZSTD_freeDCtx(dctx);
+    return err;
 }
 
 static samsa_err_t zstd_decompress(void *state, const void *in, size_t in_len,
                                    size_t max_out, void **out, size_t *out_len)
 {
     zstd_state_t *st = state;
-    const samsa_services_t *svc = st->svc;
-    zstd_out_t o = {NULL, 0, max_out == SIZE_MAX ? SIZE_MAX : max_out + 1};
-    if (in_len == 0) {
-        return SAMSA_ERR_CORRUPT_MESSAGE;
-    }
-    samsa_err_t err = first_size(in, in_len, max_out, &o.size);
+    size_t declared = 0;
+    samsa_err_t err = in_len == 0
+                          ? SAMSA_ERR_CORRUPT_MESSAGE
+                          : declared_size(in, in_len, max_out, &declared);
     if (err != SAMSA_OK) {
         return err;
     }
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    if (dctx == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    size_t used = 0;
-    o.buf = svc->alloc(o.size);
-    err = SAMSA_ERR_NOMEM;
-    if (o.buf != NULL) {
-        err = decode_stream(svc, dctx, in, in_len, max_out, &o, &used);
-    }
-    ZSTD_freeDCtx(dctx);
-    if (err != SAMSA_OK) {
-        svc->free(o.buf);
-        return err;
-    }
-    *out = o.buf;
-    *out_len = used;
-    return SAMSA_OK;
+    size_t guess = in_len > SIZE_MAX / 4 ? SIZE_MAX : in_len * 4;
+    return samsa_codec_decompress_whole(
+        zstd_decompress_stream, state, st->svc, in, in_len, max_out,
+        declared ? declared : guess, out, out_len);
 }
 
 static const samsa_codec_ops_t zstd_ops = {
@@ -229,6 +223,7 @@ static const samsa_codec_ops_t zstd_ops = {
     .codec_id = SAMSA_CODEC_ZSTD,
     .compress = zstd_compress,
     .decompress = zstd_decompress,
+    .decompress_stream = zstd_decompress_stream,
 };
 
 static const samsa_plugin_t zstd_plugin = {

@@ -284,6 +284,82 @@ static void refuses_a_bomb_without_allocating_it(void **state)
     free(zeros);
 }
 
+/* What a decompress_stream sink saw. */
+typedef struct pieces {
+    unsigned char *buf; /* test memory, not the plugin's allocator */
+    size_t len, cap, largest;
+    size_t fail_after; /* answer SAMSA_ERR_INVAL once this much came */
+} pieces_t;
+
+static samsa_err_t gather(void *ctx, const void *piece, size_t len)
+{
+    pieces_t *p = ctx;
+    assert_true(len > 0);
+    if (p->len + len > p->cap) {
+        p->cap = (p->len + len) * 2;
+        p->buf = realloc(p->buf, p->cap);
+        assert_non_null(p->buf);
+    }
+    memcpy(p->buf + p->len, piece, len);
+    p->len += len;
+    p->largest = len > p->largest ? len : p->largest;
+    return p->fail_after && p->len >= p->fail_after ? SAMSA_ERR_INVAL
+                                                    : SAMSA_OK;
+}
+
+/* decompress_stream (ABI minor 2) gives decompress's bytes in pieces of at
+ * most 64 KiB, holding only a piece (or a snappy block) in the plugin,
+ * stops at max_out and passes the sink's error on. */
+static void streams_output_in_bounded_pieces(void **state)
+{
+    codec_case_t *cc = *state;
+    const size_t len = 8 * MIB;
+    unsigned char *plain = compressible_bytes(len, 42);
+    harness_plugin_t hp;
+    load_ok(&hp, cc->name, NULL);
+    const samsa_codec_ops_t *ops = ops_of(&hp);
+    assert_true(SAMSA_ABI_HAS(samsa_codec_ops_t, ops, decompress_stream));
+    assert_non_null(ops->decompress_stream);
+    void *c = NULL;
+    size_t clen = 0;
+    compress_ok(&hp, plain, len, &c, &clen);
+
+    size_t before = harness_live_bytes();
+    harness_reset_peak();
+    pieces_t p = {0};
+    assert_int_equal(ops->decompress_stream(hp.state, c, clen, len, gather, &p),
+                     SAMSA_OK);
+    assert_int_equal(p.len, len);
+    assert_memory_equal(p.buf, plain, len);
+    assert_true(p.largest <= 64 * KIB);
+    assert_true(harness_peak_bytes() - before <= 2 * SLACK);
+    assert_int_equal(harness_live_bytes(), before);
+
+    /* One byte short of the output: TOO_LARGE, never more than max_out
+     * handed over. */
+    p.len = 0;
+    assert_int_equal(
+        ops->decompress_stream(hp.state, c, clen, len - 1, gather, &p),
+        SAMSA_ERR_TOO_LARGE);
+    assert_true(p.len <= len - 1);
+    /* The sink's own error stops decoding and comes back as is. */
+    p.len = 0;
+    p.fail_after = 100 * KIB;
+    assert_int_equal(ops->decompress_stream(hp.state, c, clen, len, gather, &p),
+                     SAMSA_ERR_INVAL);
+    assert_true(p.len < len);
+    assert_int_equal(harness_live_bytes(), before);
+    /* Garbage is CORRUPT_MESSAGE, as for decompress. */
+    static const char text[] = "this is definitely not compressed data!!";
+    assert_int_equal(ops->decompress_stream(hp.state, text, sizeof(text) - 1,
+                                            MIB, gather, &p),
+                     SAMSA_ERR_CORRUPT_MESSAGE);
+    free(p.buf);
+    harness_services.free(c);
+    harness_unload(&hp);
+    free(plain);
+}
+
 static void rejects_garbage_as_corrupt(void **state)
 {
     codec_case_t *cc = *state;
@@ -643,6 +719,7 @@ static void zstd_reads_streamed_frames_without_content_size(void **state)
         cmocka_unit_test_prestate(reads_fixtures_made_by_real_tools, cc),      \
         cmocka_unit_test_prestate(refuses_a_bomb_without_allocating_it, cc),   \
         cmocka_unit_test_prestate(rejects_garbage_as_corrupt, cc),             \
+        cmocka_unit_test_prestate(streams_output_in_bounded_pieces, cc),       \
         cmocka_unit_test_prestate(rejects_truncated_input, cc),                \
         cmocka_unit_test_prestate(one_instance_serves_threads_concurrently,    \
                                   cc)

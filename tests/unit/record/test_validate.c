@@ -38,8 +38,8 @@ static void put_record(section_t *s, const rec_spec_t *r)
 {
     uint8_t body[1024];
     size_t n = 0;
-    body[n++] = 0;                           /* attributes */
-    n += samsa_put_varlong(body + n, 7);     /* timestampDelta */
+    body[n++] = 0;                       /* attributes */
+    n += samsa_put_varlong(body + n, 7); /* timestampDelta */
     n += samsa_put_varint(body + n, r->off_delta);
     n += samsa_put_varint(body + n, r->key_len);
     for (int32_t i = 0; i < r->key_len; i++) {
@@ -145,7 +145,7 @@ static void record_count_must_match_the_records(void **state)
     put_good(&s, 1);
     assert_int_equal(check(&s, 3), SAMSA_ERR_CORRUPT_MESSAGE); /* missing */
     assert_int_equal(check(&s, 1), SAMSA_ERR_CORRUPT_MESSAGE); /* extra */
-    s.b[s.n++] = 0;                                              /* trailer */
+    s.b[s.n++] = 0;                                            /* trailer */
     assert_int_equal(check(&s, 2), SAMSA_ERR_CORRUPT_MESSAGE);
     section_t empty = {.n = 0};
     assert_int_equal(check(&empty, 1), SAMSA_ERR_CORRUPT_MESSAGE);
@@ -180,7 +180,7 @@ static void lengths_and_counts_must_be_sane(void **state)
     for (int i = 0; i < 6; i++) {
         bad[i] = good(0);
     }
-    bad[0].key_len = -2;      /* only -1 means null */
+    bad[0].key_len = -2; /* only -1 means null */
     bad[1].value_len = -7;
     bad[2].header_count = -1; /* negative header count */
     bad[3].header_count = 3;  /* more headers than the record holds */
