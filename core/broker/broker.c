@@ -321,6 +321,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             sc.listener_count = n;
             sc.reactors = cfg->reactors > 0 ? (size_t)cfg->reactors : 0;
             sc.max_request_bytes = (size_t)cfg->socket_request_max_bytes;
+            sc.max_idle_ms = (uint32_t)cfg->connections_max_idle_ms;
             sc.send_file_copy = cfg->fetch_copy;
             sc.on_request = samsa_broker_on_request;
             sc.on_close = samsa_broker_on_close;

@@ -98,6 +98,10 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("socket_request_max_bytes", "104857600", 1024, I32MAX,
         "Largest request frame accepted, in bytes "
         "(socket.request.max.bytes)."),
+    SAMSA_OPTION_INT("connections_max_idle_ms", "600000", 0, I32MAX,
+        "Close a connection after this long without a byte read or "
+        "written: idle, or its client stopped reading its responses "
+        "(logged as a WARN). 0 = never (connections.max.idle.ms)."),
     SAMSA_OPTION_INT("log_retention_check_interval_ms", "5000", 10, I64MAX,
         "How often retention, time-based roll, the flush policy's checks "
         "and compaction run (log.retention.check.interval.ms)."),
@@ -505,6 +509,7 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->default_replication_factor = i32(v, "default_replication_factor");
     cfg->min_insync_replicas = i32(v, "min_insync_replicas");
     cfg->socket_request_max_bytes = i64(v, "socket_request_max_bytes");
+    cfg->connections_max_idle_ms = i64(v, "connections_max_idle_ms");
     cfg->message_max_bytes = i64(v, "message_max_bytes");
     cfg->message_max_decompressed_bytes =
         i64(v, "message_max_decompressed_bytes");

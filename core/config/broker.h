@@ -67,6 +67,7 @@ typedef struct samsa_broker_config {
     int32_t default_replication_factor;
     int32_t min_insync_replicas;
     int64_t socket_request_max_bytes; /**< socket.request.max.bytes */
+    int64_t connections_max_idle_ms;  /**< connections.max.idle.ms, 0 = never */
     int64_t message_max_bytes;        /**< message.max.bytes */
     /** Bound on one batch's decompressed records section (Samsa's own). */
     int64_t message_max_decompressed_bytes;

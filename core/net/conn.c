@@ -192,12 +192,8 @@ static void advance(samsa_conn_t *conn)
         if (!conn->head) {
             conn->tail = NULL;
         }
-        size_t n = samsa_iobuf_len(&s->resp);
-        if (n > 0) {
-            if (iobuf_move(&conn->out, &s->resp) == SAMSA_OK) {
-                conn->out_counted += n;
-                global_add(conn, n);
-            } else {
+        if (samsa_iobuf_len(&s->resp) > 0) {
+            if (iobuf_move(&conn->out, &s->resp) != SAMSA_OK) {
                 samsa_log(SAMSA_LOG_ERROR,
                           "net: %s: out of memory queueing a "
                           "response; closing",
@@ -437,6 +433,9 @@ static bool read_once(samsa_conn_t *conn)
         cap = s->frame_len - conn->partial_have;
     }
     ssize_t n = read(conn->fd, dst, cap);
+    if (n > 0) {
+        conn->last_active_ms = samsa_reactor_now_ms(conn->r);
+    }
     if (n == 0) {
         conn_close(conn);
         return false;
@@ -496,10 +495,8 @@ static void flush_out(samsa_conn_t *conn)
             conn_close(conn);
             return;
         }
-        size_t left = samsa_iobuf_len(&conn->out);
-        if (conn->out_counted > left) {
-            global_sub(conn, conn->out_counted - left);
-            conn->out_counted = left;
+        if (n > 0) {
+            conn->last_active_ms = samsa_reactor_now_ms(conn->r);
         }
     }
     if (conn->closing && is_idle(conn)) {
@@ -609,6 +606,7 @@ void samsa_net_conn_attach(samsa_conn_t *conn, samsa_net_shard_t *shard)
     }
     conn->events = EPOLLIN;
     conn->reading = true;
+    conn->last_active_ms = samsa_reactor_now_ms(conn->r);
     conn->next = shard->conns;
     if (shard->conns) {
         shard->conns->prev = conn;
@@ -670,8 +668,6 @@ static void conn_close(samsa_conn_t *conn)
         }
     }
     conn->tail = NULL;
-    global_sub(conn, conn->out_counted);
-    conn->out_counted = 0;
     samsa_iobuf_clear(&conn->out);
     samsa_log(SAMSA_LOG_DEBUG, "net: connection %llu from %s closed",
               (unsigned long long)conn->id, conn->peer);
@@ -720,8 +716,63 @@ void samsa_net_shard_close_all(samsa_net_shard_t *shard)
     while (shard->conns) {
         conn_close(shard->conns);
     }
+    if (shard->idle_timer) {
+        samsa_reactor_timer_cancel(shard->r, shard->idle_timer);
+        shard->idle_timer = 0;
+    }
     if (shard->global_timer) {
         samsa_reactor_timer_cancel(shard->r, shard->global_timer);
         shard->global_timer = 0;
     }
+}
+
+/* ---- idle and stalled connections -------------------------------------- */
+
+/* Close what connections.max.idle.ms says is idle. A connection whose
+ * requests the app still holds (a parked long poll) is waiting on us, not
+ * idle; one with responses queued that its peer has not taken a byte of
+ * is stalled, and is closed with a WARN: its own back-pressure already
+ * stopped reading it, this frees what it holds. */
+static void idle_check_cb(samsa_reactor_t *r, void *arg)
+{
+    samsa_net_shard_t *shard = arg;
+    struct samsa_server_shared *sh = samsa_net_shared(shard->srv);
+    uint64_t max = sh->lim.max_idle_ms;
+    uint64_t now = samsa_reactor_now_ms(r);
+    samsa_conn_t *c = shard->conns;
+    while (c) {
+        samsa_conn_t *next = c->next;
+        size_t pending = samsa_iobuf_len(&c->out);
+        uint64_t quiet = now - c->last_active_ms;
+        if (quiet >= max && (pending > 0 || !c->head)) {
+            if (pending > 0) {
+                samsa_log(SAMSA_LOG_WARN,
+                          "net: %s: peer read nothing of %zu pending response "
+                          "bytes for %llu ms (connections_max_idle_ms); "
+                          "closing connection",
+                          c->peer, pending, (unsigned long long)quiet);
+            } else {
+                samsa_log(SAMSA_LOG_DEBUG,
+                          "net: %s: idle for %llu ms "
+                          "(connections_max_idle_ms); closing connection",
+                          c->peer, (unsigned long long)quiet);
+            }
+            atomic_fetch_add(&sh->idle_closed, 1);
+            conn_close(c);
+        }
+        c = next;
+    }
+}
+
+void samsa_net_shard_start(samsa_net_shard_t *shard)
+{
+    uint64_t max = samsa_net_shared(shard->srv)->lim.max_idle_ms;
+    if (max == 0 || shard->idle_timer) {
+        return;
+    }
+    /* A tenth of the limit, so a connection is closed at most ~10% late. */
+    uint64_t every = max / 10;
+    every = every < 10 ? 10 : every > 1000 ? 1000 : every;
+    shard->idle_timer =
+        samsa_reactor_timer_add(shard->r, every, every, idle_check_cb, shard);
 }

@@ -32,6 +32,7 @@ typedef struct samsa_net_shard {
     samsa_conn_t *conns; /* doubly linked, open connections */
     bool stopping;
     samsa_timer_id_t global_timer; /* resumes globally paused conns */
+    samsa_timer_id_t idle_timer;   /* closes idle and stalled conns */
     uint8_t *rbuf;                 /* shared read buffer */
 } samsa_net_shard_t;
 
@@ -62,7 +63,7 @@ struct samsa_conn {
     uint32_t inflight_reqs;
     size_t inflight_bytes; /* request bytes of unretired slots */
     samsa_iobuf_t out;
-    size_t out_counted; /* part of out.len added to the global counter */
+    uint64_t last_active_ms; /* last byte read or written (reactor clock) */
     char peer[64];
 };
 
@@ -73,13 +74,14 @@ typedef struct samsa_net_limits {
     size_t max_inflight_bytes;
     size_t max_global_inflight_bytes;
     size_t max_connections;
+    uint64_t max_idle_ms; /* 0 = never */
     bool prefer_copy;
 } samsa_net_limits_t;
 
 struct samsa_server_shared {
     samsa_net_limits_t lim;
     atomic_size_t global_inflight;
-    atomic_uint_fast64_t accepted, refused, closed, open;
+    atomic_uint_fast64_t accepted, refused, closed, open, idle_closed;
     atomic_bool stopping;
     samsa_conn_request_cb on_request;
     samsa_conn_open_cb on_open;
@@ -96,6 +98,8 @@ samsa_conn_t *samsa_net_conn_new(samsa_server_t *srv, int fd, const char *peer,
 /* On the conn's reactor: start reading, or close if the shard stops. */
 void samsa_net_conn_attach(samsa_conn_t *conn, samsa_net_shard_t *shard);
 void samsa_net_shard_drain(samsa_net_shard_t *shard);
+/* On the shard's reactor: start the idle check (when max_idle_ms > 0). */
+void samsa_net_shard_start(samsa_net_shard_t *shard);
 void samsa_net_shard_close_all(samsa_net_shard_t *shard);
 
 #endif /* SAMSA_NET_INTERNAL_H */

@@ -65,6 +65,7 @@ void samsa_server_config_init(samsa_server_config_t *cfg)
     cfg->max_inflight_requests = 128;
     cfg->max_inflight_bytes = 64u << 20;
     cfg->max_global_inflight_bytes = 512u << 20;
+    cfg->max_idle_ms = 600000;
     cfg->shutdown_timeout_ms = 5000;
 }
 
@@ -315,6 +316,7 @@ samsa_err_t samsa_server_create(const samsa_server_config_t *cfg,
     lim->max_global_inflight_bytes = cfg->max_global_inflight_bytes
                                          ? cfg->max_global_inflight_bytes
                                          : (512u << 20);
+    lim->max_idle_ms = cfg->max_idle_ms;
     lim->prefer_copy = cfg->send_file_copy;
     srv->sh.on_request = cfg->on_request;
     srv->sh.on_open = cfg->on_open;
@@ -388,6 +390,11 @@ static void listener_start_fn(void *arg)
     }
 }
 
+static void shard_start_fn(void *arg)
+{
+    samsa_net_shard_start(arg);
+}
+
 samsa_err_t samsa_server_start(samsa_server_t *srv)
 {
     if (srv->started || srv->stopped) {
@@ -399,6 +406,9 @@ samsa_err_t samsa_server_start(samsa_server_t *srv)
         if (err != SAMSA_OK) {
             return err;
         }
+    }
+    for (size_t i = 0; i < srv->nshards; i++) {
+        samsa_reactor_call(srv->shards[i].r, shard_start_fn, &srv->shards[i]);
     }
     for (size_t i = 0; i < srv->nls; i++) {
         samsa_reactor_call(srv->ls[i].r, listener_start_fn, &srv->ls[i]);
@@ -516,4 +526,5 @@ void samsa_server_get_stats(const samsa_server_t *srv,
     out->closed = atomic_load(&s->sh.closed);
     out->open = atomic_load(&s->sh.open);
     out->inflight_bytes = atomic_load(&s->sh.global_inflight);
+    out->idle_closed = atomic_load(&s->sh.idle_closed);
 }

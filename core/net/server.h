@@ -71,12 +71,24 @@ typedef struct samsa_server_config {
     /* Reactors to create when samsa_server_create() gets no group (0 = one
      * per online CPU). */
     size_t reactors;
-    size_t max_request_bytes;         /* frames above close the connection */
-    size_t max_connections;           /* 0 = unlimited; beyond: refused */
-    uint32_t max_inflight_requests;   /* per connection, default 128 */
-    size_t max_inflight_bytes;        /* per connection (requests + queued
-                                         responses), default 64 MiB */
-    size_t max_global_inflight_bytes; /* all connections, default 512 MiB */
+    size_t max_request_bytes;       /* frames above close the connection */
+    size_t max_connections;         /* 0 = unlimited; beyond: refused */
+    uint32_t max_inflight_requests; /* per connection, default 128 */
+    /* Back-pressure. A connection stops being read while its own requests
+     * in flight plus its queued, unsent responses reach max_inflight_bytes:
+     * a peer that reads nothing only ever stalls itself. The global budget
+     * counts request bytes only (frames read and not yet answered, the
+     * memory the broker works on); responses waiting on a slow reader are
+     * that connection's, never everyone's. */
+    size_t max_inflight_bytes;        /* per connection, default 64 MiB */
+    size_t max_global_inflight_bytes; /* all connections' requests,
+                                         default 512 MiB */
+    /* connections.max.idle.ms: a connection with nothing read or written for
+     * this long is closed, whether it is idle or its peer stopped reading
+     * its responses (then with a WARN naming the peer). Requests the app
+     * still holds (parked long polls) keep a silent connection open.
+     * 0 = never; default 600000. */
+    uint32_t max_idle_ms;
     uint32_t shutdown_timeout_ms; /* samsa_server_stop() drain bound, 5000 */
     bool send_file_copy; /* send file chunks with pread+write, not sendfile
                             (see DESIGN: let the benchmark choose) */
@@ -118,7 +130,8 @@ typedef struct samsa_server_stats {
     uint64_t refused;        /* over max_connections */
     uint64_t closed;         /* connections closed */
     uint64_t open;           /* currently open */
-    uint64_t inflight_bytes; /* global in-flight request+response bytes */
+    uint64_t inflight_bytes; /* global in-flight request bytes */
+    uint64_t idle_closed;    /* closed by max_idle_ms (idle or stalled) */
 } samsa_server_stats_t;
 
 void samsa_server_get_stats(const samsa_server_t *srv,

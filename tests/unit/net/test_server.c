@@ -76,6 +76,20 @@ static void on_request(samsa_conn_t *conn, samsa_slot_t *slot, uint8_t *frame,
         samsa_frame_free(frame);
         return;
     }
+    if (!app->park && len == 3 && memcmp(frame, "big", 3) == 0) {
+        /* 1 MiB of response for 3 bytes of request. */
+        samsa_iobuf_t b;
+        samsa_iobuf_init(&b);
+        size_t mark;
+        assert_int_equal(samsa_response_begin(&b, &mark), SAMSA_OK);
+        uint8_t *p = samsa_iobuf_reserve(&b, 1u << 20);
+        assert_non_null(p);
+        memset(p, 'B', 1u << 20);
+        assert_int_equal(samsa_response_end(&b, mark), SAMSA_OK);
+        samsa_slot_complete(slot, &b);
+        samsa_frame_free(frame);
+        return;
+    }
     if (!app->park) {
         complete_echo(slot, frame, len);
         samsa_frame_free(frame);
@@ -509,6 +523,93 @@ static void test_global_byte_limit_pauses_other_connections(void **s)
     stop_server(f);
 }
 
+/* A client that asks for large responses and reads none of them holds
+ * them in its own budget: other connections keep being served even when
+ * its unsent bytes exceed the global budget many times over. */
+static void test_unread_responses_stall_only_their_connection(void **s)
+{
+    samsa_server_config_t cfg;
+    samsa_server_config_init(&cfg);
+    cfg.max_global_inflight_bytes = 256 << 10;
+    cfg.max_inflight_bytes = 4u << 20;
+    fixture_t *f = start_server(false, &cfg);
+    uint16_t port = samsa_server_port(f->srv, 0);
+    int hog = connect_to("127.0.0.1", port);
+    int small = 4096;
+    setsockopt(hog, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    uint8_t buf[256];
+    size_t n = 0;
+    for (int i = 0; i < 16; i++) {
+        n += put_frame(buf + n, "big");
+    }
+    send_all(hog, buf, n);
+    /* Its 16 MiB of responses cannot all be sent; its budget (4 MiB)
+     * stops reading it once ~4 are queued. */
+    for (int i = 0; i < 5000 && atomic_load(&f->app.requests) < 4; i++) {
+        usleep(1000);
+    }
+    usleep(50000);
+    assert_true(atomic_load(&f->app.requests) < 16);
+    for (int i = 0; i < 3; i++) {
+        int other = connect_to("127.0.0.1", port);
+        n = put_frame(buf, "served");
+        send_all(other, buf, n);
+        expect_str(other, "served");
+        close(other);
+    }
+    close(hog);
+    stop_server(f);
+}
+
+/* connections.max.idle.ms: an idle connection and one whose peer reads
+ * nothing are closed; one the app still owes an answer is kept. */
+static void test_idle_and_stalled_connections_are_closed(void **s)
+{
+    samsa_server_config_t cfg;
+    samsa_server_config_init(&cfg);
+    cfg.max_idle_ms = 200;
+    fixture_t *f = start_server(false, &cfg);
+    uint16_t port = samsa_server_port(f->srv, 0);
+    int idle = connect_to("127.0.0.1", port);
+    int stalled = connect_to("127.0.0.1", port);
+    int small = 4096;
+    setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    uint8_t buf[64];
+    size_t n = put_frame(buf, "big");
+    send_all(stalled, buf, n);
+    assert_true(peer_closed(idle));
+    /* The stalled one: 1 MiB never read (the kernel buffers hold a part;
+     * draining them through a 4 KiB window would take long, so the stats
+     * say it was closed). */
+    samsa_server_stats_t st;
+    for (int i = 0; i < 5000; i++) {
+        samsa_server_get_stats(f->srv, &st);
+        if (st.idle_closed == 2) {
+            break;
+        }
+        usleep(1000);
+    }
+    assert_int_equal(st.idle_closed, 2);
+    assert_int_equal(st.open, 0);
+    close(idle);
+    close(stalled);
+    stop_server(f);
+
+    /* A parked request keeps a silent connection open. */
+    f = start_server(true, &cfg);
+    int waiting = connect_to("127.0.0.1", samsa_server_port(f->srv, 0));
+    n = put_frame(buf, "long poll");
+    send_all(waiting, buf, n);
+    assert_true(wait_parked(&f->app, 1));
+    usleep(600000);
+    samsa_server_get_stats(f->srv, &st);
+    assert_int_equal(st.idle_closed, 0);
+    complete_parked(&f->app, 0, false);
+    expect_str(waiting, "long poll");
+    close(waiting);
+    stop_server(f);
+}
+
 static void test_max_connections_refuses_extra_clients(void **s)
 {
     samsa_server_config_t cfg;
@@ -643,6 +744,8 @@ int main(void)
         cmocka_unit_test(
             test_inflight_limit_stops_reading_until_responses_drain),
         cmocka_unit_test(test_global_byte_limit_pauses_other_connections),
+        cmocka_unit_test(test_unread_responses_stall_only_their_connection),
+        cmocka_unit_test(test_idle_and_stalled_connections_are_closed),
         cmocka_unit_test(test_max_connections_refuses_extra_clients),
         cmocka_unit_test(test_ipv4_and_ipv6_listeners_report_ephemeral_ports),
         cmocka_unit_test(test_stop_with_parked_request_closes_cleanly),
