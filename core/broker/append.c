@@ -113,7 +113,7 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   int16_t produce_version, int16_t acks,
                                   samsa_append_result_t *res)
 {
-    samsa_topic_t *topic = part->topic;
+    samsa_topic_t *topic = samsa_partition_topic(part);
     int64_t max_bytes = samsa_topic_config_long(topic, "max.message.bytes");
     samsa_batches_info_t info;
     samsa_err_t err = samsa_batches_validate(records, len, max_bytes, &info);
@@ -189,7 +189,7 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
         return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     res->log_append_time = append_time;
-    res->log_start_offset = atomic_load(&part->log_start_offset);
+    res->log_start_offset = samsa_partition_log_start(part);
     samsa_metrics_topic_in(topic->name, (int64_t)len, info.record_count);
     return SAMSA_OK;
 }

@@ -64,7 +64,7 @@ static void pin_release(void *arg)
     if (--pin->refs > 0) {
         return;
     }
-    pin->part->ops->read_release(pin->part->log, &pin->rd);
+    samsa_partition_read_release(pin->part, &pin->rd);
     samsa_topic_put(pin->topic);
     free(pin);
 }
@@ -153,9 +153,8 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
         pr->ErrorCode = SAMSA_ERR_UNKNOWN_SERVER_ERROR;
         return 0;
     }
-    pin->rd.hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_storage_read_t);
-    samsa_err_t err = part->ops->read(
-        part->log, offset, hw, max, min_one ? SAMSA_READ_MIN_ONE : 0, &pin->rd);
+    samsa_err_t err = samsa_partition_read(
+        part, offset, hw, max, min_one ? SAMSA_READ_MIN_ONE : 0, &pin->rd);
     if (err != SAMSA_OK) {
         free(pin);
         pr->ErrorCode =
@@ -164,7 +163,7 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
         return 0;
     }
     if (pin->rd.total_bytes == 0) {
-        part->ops->read_release(part->log, &pin->rd);
+        samsa_partition_read_release(part, &pin->rd);
         free(pin);
         return 0;
     }

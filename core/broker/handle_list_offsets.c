@@ -26,15 +26,12 @@ static samsa_err_t lookup(samsa_partition_t *part, int64_t ts, part_resp_t *pr)
     }
     int64_t offset, found_ts;
     samsa_err_t err =
-        part->ops->offset_for_time(part->log, ts, &offset, &found_ts);
+        samsa_partition_offset_for_time(part, ts, &offset, &found_ts);
     if (err == SAMSA_ERR_NOT_FOUND || err == SAMSA_ERR_OFFSET_OUT_OF_RANGE) {
         return SAMSA_OK; /* -1/-1: no record at or after ts */
     }
     if (err != SAMSA_OK) {
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-    }
-    if (offset >= samsa_partition_hw(part)) {
-        return SAMSA_OK;
     }
     pr->Offset = offset;
     pr->Timestamp = found_ts;
@@ -74,7 +71,7 @@ void samsa_handle_list_offsets(samsa_req_t *req)
                 samsa_broker_partition(topic, terr, rp->PartitionIndex, &err);
             if (err == SAMSA_OK) {
                 err = lookup(part, rp->Timestamp, pr);
-                pr->LeaderEpoch = part->leader_epoch;
+                pr->LeaderEpoch = samsa_partition_leader_epoch(part);
             }
             pr->ErrorCode = (int16_t)err;
         }

@@ -16,7 +16,7 @@ static void fill_partitions(samsa_req_t *req, samsa_topic_t *t,
         mp->ErrorCode = SAMSA_OK;
         mp->PartitionIndex = i;
         mp->LeaderId = node;
-        mp->LeaderEpoch = t->partitions[i]->leader_epoch;
+        mp->LeaderEpoch = samsa_partition_leader_epoch(t->partitions[i]);
         SAMSA_REQ_ARRAY(req, mp->ReplicaNodes, 1);
         mp->ReplicaNodes.items[0] = node;
         SAMSA_REQ_ARRAY(req, mp->IsrNodes, 1);

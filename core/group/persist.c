@@ -434,71 +434,16 @@ static samsa_err_t replay_batches(samsa_group_coordinator_t *gc,
     return err == SAMSA_ERR_NOT_FOUND ? SAMSA_OK : err;
 }
 
-/* Gather a read's slices (file ranges or buffers) into one buffer. */
-static samsa_err_t gather(const samsa_storage_read_t *rd, uint8_t **out,
-                          size_t *len)
+static samsa_err_t replay_chunk(void *arg, const uint8_t *buf, size_t len)
 {
-    uint8_t *buf = malloc(rd->total_bytes > 0 ? (size_t)rd->total_bytes : 1);
-    if (!buf) {
-        return SAMSA_ERR_NOMEM;
-    }
-    size_t at = 0;
-    for (uint32_t i = 0; i < rd->slice_count; i++) {
-        const samsa_slice_t *s = &rd->slices[i];
-        if (s->fd < 0) {
-            memcpy(buf + at, s->buf, (size_t)s->len);
-            at += (size_t)s->len;
-            continue;
-        }
-        int64_t done = 0;
-        while (done < s->len) {
-            ssize_t n =
-                pread(s->fd, buf + at, (size_t)(s->len - done), s->pos + done);
-            if (n <= 0) {
-                free(buf);
-                return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-            }
-            done += n;
-            at += (size_t)n;
-        }
-    }
-    *out = buf;
-    *len = at;
-    return SAMSA_OK;
+    return replay_batches(arg, buf, len);
 }
 
 static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
                                     samsa_partition_t *part)
 {
-    int64_t hw = samsa_partition_hw(part);
-    int64_t offset = atomic_load(&part->log_start_offset);
-    while (offset < hw) {
-        samsa_storage_read_t rd;
-        memset(&rd, 0, sizeof(rd));
-        rd.hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_storage_read_t);
-        samsa_err_t err = part->ops->read(part->log, offset, hw, READ_CHUNK,
-                                          SAMSA_READ_MIN_ONE, &rd);
-        if (err != SAMSA_OK) {
-            return err;
-        }
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        err = gather(&rd, &buf, &len);
-        int64_t next = rd.next_offset;
-        part->ops->read_release(part->log, &rd);
-        if (err == SAMSA_OK) {
-            err = replay_batches(gc, buf, len);
-        }
-        free(buf);
-        if (err != SAMSA_OK) {
-            return err;
-        }
-        if (next <= offset) {
-            break; /* no progress: nothing more is readable */
-        }
-        offset = next;
-    }
-    return SAMSA_OK;
+    return samsa_partition_read_all(part, samsa_partition_log_start(part), -1,
+                                    replay_chunk, gc);
 }
 
 samsa_err_t samsa_gc_persist_replay(samsa_group_coordinator_t *gc, char *errbuf,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/log/flusher.c - see flusher.h. */
 #include "log/flusher.h"
+#include "log/partition_int.h"
 
 #include <stdlib.h>
 #include <time.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/log/logmgr.c - see logmgr.h. */
 #include "log/logmgr.h"
+#include "log/partition_int.h"
 
 #include "log/flusher.h"
 
@@ -223,6 +224,28 @@ static void set_flush_policy(samsa_partition_t *part,
     atomic_store(&part->last_flush_ms, samsa_mono_ms());
 }
 
+static samsa_err_t replay_producers(void *arg, const uint8_t *buf, size_t len)
+{
+    samsa_partition_t *part = arg;
+    return samsa_producer_replay(part->producers, buf, len, samsa_wall_ms());
+}
+
+/* Producer state of a freshly opened log: snapshot, then the tail. */
+static samsa_err_t producers_rebuild(samsa_partition_t *part,
+                                    const char *snapshot_path)
+{
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    int64_t from;
+    samsa_producer_rebuild_begin(part->producers, snapshot_path,
+                                 off.log_start_offset, off.log_end_offset, 0,
+                                 &from);
+    samsa_err_t err = samsa_partition_read_all(
+        part, from, off.log_end_offset, replay_producers, part);
+    samsa_producer_expire(part->producers, samsa_wall_ms());
+    return err;
+}
+
 static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
                                   int32_t index, samsa_partition_t **out,
                                   char *errbuf, size_t errlen)
@@ -264,8 +287,7 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     if (err == SAMSA_OK) {
         char path[4096];
         producer_snapshot_path(part, path, sizeof(path));
-        if (samsa_producer_rebuild(part->producers, ops, part->log, path, 0,
-                                   samsa_wall_ms()) != SAMSA_OK) {
+        if (producers_rebuild(part, path) != SAMSA_OK) {
             /* Partial state only costs duplicate detection for producers
              * not rebuilt; they are accepted as unknown (Kafka 2.5+). */
             samsa_log(SAMSA_LOG_WARN,

@@ -48,29 +48,11 @@ typedef struct samsa_part_waiter {
     void *arg;
 } samsa_part_waiter_t;
 
-typedef struct samsa_partition {
-    samsa_topic_t *topic;
-    int32_t index;
-    pthread_mutex_t append_lock; /* serializes appends and truncation */
-    const samsa_storage_ops_t *ops;
-    samsa_storage_log_t *log;
-    _Atomic int64_t high_watermark;
-    _Atomic int64_t log_start_offset;
-    int32_t leader_epoch;
-    pthread_mutex_t wait_lock;
-    samsa_part_waiter_t *waiters;
-    /* Idempotent producers writing here (core/producer/state.h): created
-     * and rebuilt at open, snapshotted at close, checked and updated
-     * inside samsa_partition_append under append_lock. */
-    samsa_producer_state_t *producers;
-    /* Flush policy (core/log/flusher.c): the topic's flush.messages and
-     * flush.ms (<= 0 / < 0: left to the OS), and what is not flushed yet. */
-    _Atomic int64_t flush_messages;
-    _Atomic int64_t flush_ms;
-    _Atomic int64_t unflushed;     /* messages appended since the last flush */
-    _Atomic int64_t last_flush_ms; /* monotonic */
-    _Atomic bool flush_queued;
-} samsa_partition_t;
+/* One partition of a topic: opaque outside core/log (its state lives in
+ * log/partition_int.h). Every read, append, offset lookup and truncation
+ * goes through the samsa_partition_* calls below; they are the only callers
+ * of the storage engine's ops. */
+typedef struct samsa_partition samsa_partition_t;
 
 struct samsa_topic {
     char *name;
@@ -177,10 +159,54 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    int64_t *base_offset);
 
 void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out);
-static inline int64_t samsa_partition_hw(samsa_partition_t *part)
-{
-    return atomic_load(&part->high_watermark);
-}
+/* The high watermark: offsets below it are committed and readable. */
+int64_t samsa_partition_hw(samsa_partition_t *part);
+/* The log start offset as of the last append, DeleteRecords or retention. */
+int64_t samsa_partition_log_start(samsa_partition_t *part);
+int32_t samsa_partition_leader_epoch(samsa_partition_t *part);
+samsa_topic_t *samsa_partition_topic(samsa_partition_t *part);
+int32_t samsa_partition_index(samsa_partition_t *part);
+
+/*
+ * Read side. Any thread; reads never block appends (DESIGN: fetches read
+ * the committed high watermark atomically).
+ *
+ * samsa_partition_read: whole batches from the one holding @p offset, at
+ * most @p max_bytes (SAMSA_READ_MIN_ONE: at least the first batch), none at
+ * or past @p max_offset (-1: the high watermark). The slices (file ranges,
+ * sendable with sendfile, or buffers) stay valid until
+ * samsa_partition_read_release(part, out); the caller must keep the topic
+ * referenced until then. SAMSA_ERR_OFFSET_OUT_OF_RANGE outside
+ * [log start, log end]; offset == log end reads nothing.
+ */
+samsa_err_t samsa_partition_read(samsa_partition_t *part, int64_t offset,
+                                 int64_t max_offset, int64_t max_bytes,
+                                 uint32_t flags, samsa_storage_read_t *out);
+void samsa_partition_read_release(samsa_partition_t *part,
+                                  samsa_storage_read_t *rd);
+
+/* ListOffsets by time: first offset whose timestamp is >= @p timestamp and
+ * that batch's max timestamp. SAMSA_ERR_NOT_FOUND when none (below the high
+ * watermark). */
+samsa_err_t samsa_partition_offset_for_time(samsa_partition_t *part,
+                                            int64_t timestamp, int64_t *offset,
+                                            int64_t *found_ts);
+
+/* Called by samsa_partition_read_all with each chunk of whole batches,
+ * copied into a buffer that is valid only during the call. */
+typedef samsa_err_t (*samsa_partition_chunk_fn)(void *arg, const uint8_t *buf,
+                                                size_t len);
+
+/*
+ * Copying read of [@p from, @p to) (to = -1: the high watermark) in chunks
+ * of about 1 MiB of whole batches, each handed to @p fn; stops at the first
+ * error @p fn or the storage returns. For replays (group offsets, producer
+ * state), not for Fetch, which sends the slices of samsa_partition_read
+ * without copying.
+ */
+samsa_err_t samsa_partition_read_all(samsa_partition_t *part, int64_t from,
+                                     int64_t to, samsa_partition_chunk_fn fn,
+                                     void *arg);
 
 /* DeleteRecords: offset -1 means the high watermark. *low gets the new
  * log start offset. */

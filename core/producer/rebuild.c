@@ -13,43 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define READ_CHUNK (1 << 20)
-
-/* Copy a read's slices (file ranges or buffers) into one buffer. */
-static samsa_err_t gather(const samsa_storage_read_t *rd, uint8_t **out,
-                          size_t *len)
-{
-    uint8_t *buf = malloc(rd->total_bytes > 0 ? (size_t)rd->total_bytes : 1);
-    if (!buf) {
-        return SAMSA_ERR_NOMEM;
-    }
-    size_t at = 0;
-    for (uint32_t i = 0; i < rd->slice_count; i++) {
-        const samsa_slice_t *s = &rd->slices[i];
-        if (s->fd < 0) {
-            memcpy(buf + at, s->buf, (size_t)s->len);
-            at += (size_t)s->len;
-            continue;
-        }
-        for (int64_t done = 0; done < s->len;) {
-            ssize_t n =
-                pread(s->fd, buf + at, (size_t)(s->len - done), s->pos + done);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                free(buf);
-                return SAMSA_ERR_KAFKA_STORAGE_ERROR;
-            }
-            done += n;
-            at += (size_t)n;
-        }
-    }
-    *out = buf;
-    *len = at;
-    return SAMSA_OK;
-}
-
 static samsa_err_t replay_buffer(samsa_producer_state_t *st, const uint8_t *p,
                                  size_t len, int64_t now)
 {
@@ -74,60 +37,33 @@ static samsa_err_t replay_buffer(samsa_producer_state_t *st, const uint8_t *p,
     return SAMSA_OK;
 }
 
-static samsa_err_t replay(samsa_producer_state_t *st,
-                          const samsa_storage_ops_t *ops,
-                          samsa_storage_log_t *log, int64_t from, int64_t to,
-                          int64_t now)
+samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
+                                  const uint8_t *batches, size_t len,
+                                  int64_t now_ms)
 {
-    samsa_err_t err = SAMSA_OK;
-    for (int64_t offset = from; err == SAMSA_OK && offset < to;) {
-        samsa_storage_read_t rd;
-        memset(&rd, 0, sizeof(rd));
-        rd.hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_storage_read_t);
-        err = ops->read(log, offset, to, READ_CHUNK, SAMSA_READ_MIN_ONE, &rd);
-        if (err != SAMSA_OK) {
-            break;
-        }
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        err = gather(&rd, &buf, &len);
-        int64_t next = rd.next_offset;
-        ops->read_release(log, &rd);
-        if (err == SAMSA_OK) {
-            pthread_mutex_lock(&st->lock);
-            err = replay_buffer(st, buf, len, now);
-            pthread_mutex_unlock(&st->lock);
-        }
-        free(buf);
-        if (next <= offset) {
-            break; /* no progress: nothing more is readable */
-        }
-        offset = next;
-    }
+    pthread_mutex_lock(&st->lock);
+    samsa_err_t err = replay_buffer(st, batches, len, now_ms);
+    pthread_mutex_unlock(&st->lock);
     return err;
 }
 
-samsa_err_t samsa_producer_rebuild(samsa_producer_state_t *st,
-                                   const samsa_storage_ops_t *ops,
-                                   samsa_storage_log_t *log,
-                                   const char *snapshot_path,
-                                   int64_t scan_limit, int64_t now_ms)
+void samsa_producer_rebuild_begin(samsa_producer_state_t *st,
+                                  const char *snapshot_path, int64_t log_start,
+                                  int64_t log_end, int64_t scan_limit,
+                                  int64_t *replay_from)
 {
     if (scan_limit <= 0) {
         scan_limit = SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT;
     }
-    samsa_log_offsets_t off;
-    ops->offsets(log, &off);
-    int64_t start = off.log_end_offset - scan_limit;
-    if (start < off.log_start_offset) {
-        start = off.log_start_offset;
+    int64_t start = log_end - scan_limit;
+    if (start < log_start) {
+        start = log_start;
     }
     if (snapshot_path) {
         int64_t snap_at = -1;
         samsa_err_t err =
             samsa_producer_snapshot_load(st, snapshot_path, &snap_at);
-        if (err == SAMSA_OK && snap_at >= start &&
-            snap_at <= off.log_end_offset) {
+        if (err == SAMSA_OK && snap_at >= start && snap_at <= log_end) {
             start = snap_at;
         } else if (err == SAMSA_OK) {
             /* The log moved on without us (lost, truncated, or too much
@@ -140,7 +76,5 @@ samsa_err_t samsa_producer_rebuild(samsa_producer_state_t *st,
             unlink(snapshot_path);
         }
     }
-    samsa_err_t err = replay(st, ops, log, start, off.log_end_offset, now_ms);
-    samsa_producer_expire(st, now_ms);
-    return err;
+    *replay_from = start;
 }

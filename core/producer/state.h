@@ -115,22 +115,27 @@ samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
                                          const char *path, int64_t *offset);
 
 /*
- * Rebuild the state of a freshly opened log: load the snapshot at
- * @p snapshot_path (if any, and if it still fits the log) and then replay
- * the idempotent batches stored after it. Without a usable snapshot the
- * last @p scan_limit offsets (<= 0: SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT) are
- * replayed; producers only seen before that are unknown, which Kafka
+ * Rebuild the state of a freshly opened log, in three steps the log manager
+ * drives (it owns the reads): samsa_producer_rebuild_begin loads the
+ * snapshot at @p snapshot_path (if any, and if it still fits the log
+ * [log_start, log_end]) and says from which offset to replay; the batches
+ * from there to log_end are passed to samsa_producer_replay in chunks of
+ * whole batches; samsa_producer_expire ends it. Without a usable snapshot
+ * the last @p scan_limit offsets (<= 0: SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT)
+ * are replayed; producers only seen before that are unknown, which Kafka
  * accepts with any sequence. The snapshot is deleted once loaded: a later
  * crash must not resurrect it. Replayed producers count as active now
  * (Kafka uses batch timestamps, i.e. client clocks); snapshot entries keep
- * their recorded activity and are dropped when idle past the expiration. Read
- * errors leave a partial state and are returned; the caller may go on with it.
+ * their recorded activity and are dropped when idle past the expiration.
+ * A read error part way leaves a partial state the caller may go on with.
  */
-samsa_err_t samsa_producer_rebuild(samsa_producer_state_t *st,
-                                   const samsa_storage_ops_t *ops,
-                                   samsa_storage_log_t *log,
-                                   const char *snapshot_path,
-                                   int64_t scan_limit, int64_t now_ms);
+void samsa_producer_rebuild_begin(samsa_producer_state_t *st,
+                                  const char *snapshot_path, int64_t log_start,
+                                  int64_t log_end, int64_t scan_limit,
+                                  int64_t *replay_from);
+samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
+                                  const uint8_t *batches, size_t len,
+                                  int64_t now_ms);
 
 /* Static explanation of an error returned by samsa_producer_check, or NULL
  * for other errors. */

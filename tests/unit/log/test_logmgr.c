@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "log/logmgr.h"
+#include "log/partition_int.h" /* white-box: flush counters */
 #include "record/batch.h"
 #include "record/builder.h"
 #include "registry/registry.h"
@@ -146,10 +147,10 @@ static void create_append_read_and_reopen(void **state)
     assert_int_equal(t->partition_count, 3);
     p = samsa_topic_partition(t, 1);
     assert_int_equal(samsa_partition_hw(p), 8);
-    samsa_storage_read_t rd = {.hdr = SAMSA_ABI_HEADER(samsa_storage_read_t)};
-    assert_int_equal(p->ops->read(p->log, 5, -1, 1 << 20, 0, &rd), SAMSA_OK);
+    samsa_storage_read_t rd;
+    assert_int_equal(samsa_partition_read(p, 5, -1, 1 << 20, 0, &rd), SAMSA_OK);
     assert_int_equal(rd.next_offset, 8);
-    p->ops->read_release(p->log, &rd);
+    samsa_partition_read_release(p, &rd);
     samsa_topic_put(t);
 }
 

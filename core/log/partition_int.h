@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/log/partition_int.h - a partition's state, private to core/log.
+ *
+ * Outside core/log a partition is the opaque samsa_partition_t of logmgr.h,
+ * so the storage ops, the locks and the flush counters have one owner.
+ */
+#ifndef SAMSA_LOG_PARTITION_INT_H
+#define SAMSA_LOG_PARTITION_INT_H
+
+#include "log/logmgr.h"
+
+struct samsa_partition {
+    samsa_topic_t *topic;
+    int32_t index;
+    pthread_mutex_t append_lock; /* serializes appends and truncation */
+    const samsa_storage_ops_t *ops;
+    samsa_storage_log_t *log;
+    _Atomic int64_t high_watermark;
+    _Atomic int64_t log_start_offset;
+    int32_t leader_epoch;
+    pthread_mutex_t wait_lock;
+    samsa_part_waiter_t *waiters;
+    /* Idempotent producers writing here (core/producer/state.h): created
+     * and rebuilt at open, snapshotted at close, checked and updated
+     * inside samsa_partition_append under append_lock. */
+    samsa_producer_state_t *producers;
+    /* Flush policy (core/log/flusher.c): the topic's flush.messages and
+     * flush.ms (<= 0 / < 0: left to the OS), and what is not flushed yet. */
+    _Atomic int64_t flush_messages;
+    _Atomic int64_t flush_ms;
+    _Atomic int64_t unflushed;     /* messages appended since the last flush */
+    _Atomic int64_t last_flush_ms; /* monotonic */
+    _Atomic bool flush_queued;
+};
+
+#endif /* SAMSA_LOG_PARTITION_INT_H */
