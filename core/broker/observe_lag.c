@@ -12,10 +12,8 @@ static samsa_err_t batch_times(samsa_partition_t *part, int64_t offset,
                                int64_t hw, int64_t *first_ts, int64_t *max_ts)
 {
     samsa_storage_read_t rd;
-    memset(&rd, 0, sizeof(rd));
-    rd.hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_storage_read_t);
     samsa_err_t err =
-        part->ops->read(part->log, offset, hw, 1, SAMSA_READ_MIN_ONE, &rd);
+        samsa_partition_read(part, offset, hw, 1, SAMSA_READ_MIN_ONE, &rd);
     if (err != SAMSA_OK) {
         return err;
     }
@@ -33,7 +31,7 @@ static samsa_err_t batch_times(samsa_partition_t *part, int64_t offset,
             err = SAMSA_OK;
         }
     }
-    part->ops->read_release(part->log, &rd);
+    samsa_partition_read_release(part, &rd);
     if (err == SAMSA_OK) {
         *first_ts = (int64_t)samsa_be64(hdr + SAMSA_BATCH_OFF_BASE_TIMESTAMP);
         *max_ts = (int64_t)samsa_be64(hdr + SAMSA_BATCH_OFF_MAX_TIMESTAMP);
@@ -49,7 +47,7 @@ void samsa_observe_lag(samsa_broker_t *b, const char *topic, int32_t partition,
     samsa_partition_t *part = t ? samsa_topic_partition(t, partition) : NULL;
     if (part) {
         int64_t hw = samsa_partition_hw(part);
-        int64_t start = atomic_load(&part->log_start_offset);
+        int64_t start = samsa_partition_log_start(part);
         out->high_watermark = hw;
         int64_t from = committed < start ? start : committed;
         out->records = committed < 0 ? hw - start : hw - committed;
