@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "broker/broker.h"
@@ -50,6 +52,10 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
               "samsad %s listening on %s:%d (node %d, cluster %s, data %s)",
               SAMSA_VERSION, b->advertised_host, b->advertised_port, b->node_id,
               b->cluster_id, cfg->data_dir);
+    /* systemd Type=notify: serving from here on (a no-op without
+     * $NOTIFY_SOCKET). */
+    sd_notifyf(0, "READY=1\nSTATUS=serving Kafka on %s:%d", b->advertised_host,
+               b->advertised_port);
     int signo = 0;
     while (samsa_signals_wait(sig, -1, &signo) == SAMSA_OK) {
         if (signo != SIGHUP) {
@@ -58,6 +64,7 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
         samsa_log(SAMSA_LOG_INFO, "samsad: SIGHUP ignored (no reload yet)");
     }
     samsa_log(SAMSA_LOG_INFO, "samsad: signal %d, shutting down", signo);
+    sd_notify(0, "STOPPING=1\nSTATUS=shutting down");
     samsa_broker_stop(b);
     samsa_broker_destroy(b);
     close(lock_fd);
@@ -102,6 +109,7 @@ int main(int argc, char **argv)
         break;
     case SAMSA_BROKER_RUN:
         samsa_log_set_level((samsa_log_level_t)cfg.log_level);
+        samsa_log_set_format((samsa_log_format_t)cfg.log_format);
         rc = run(&cfg, &sig);
         break;
     }

@@ -11,6 +11,7 @@
 
 #include "config/options.h"
 #include "config/yaml.h"
+#include "util/log.h"
 
 #ifndef SAMSA_VERSION
 #define SAMSA_VERSION "0.0.0"
@@ -84,6 +85,11 @@ const samsa_option_t samsa_broker_options[] = {
         "/health/ready, the web console), each HOST:PORT; port 0 picks a "
         "free port; an empty list [] turns HTTP off. "
         "Flag: --http-listen (repeatable; 'none' turns it off)."),
+    SAMSA_OPTION_STRING("log_format", "auto",
+        "Broker log lines: text (time, level, message), journald (syslog "
+        "priority prefixes like <6>, journald adds the time), json (one "
+        "object per line: ts, level, msg), or auto (journald when stderr "
+        "goes to the journal, i.e. $JOURNAL_STREAM is set; else text)."),
     SAMSA_OPTION_STRING("log_level", "info",
         "Broker log level: error, warn, info or debug."),
     SAMSA_OPTION_BOOL("auto_create_topics", "true",
@@ -544,6 +550,18 @@ void samsa_broker_config_where(const samsa_broker_config_t *cfg,
     }
 }
 
+/* "file:line: broker config: KEY 'value' is not one of ALLOWED". */
+static samsa_err_t bad_enum(const samsa_broker_config_t *cfg, const char *key,
+                            const char *allowed, char *errbuf,
+                            size_t errbuf_size)
+{
+    char at[300];
+    samsa_broker_config_where(cfg, key, at, sizeof(at));
+    snprintf(errbuf, errbuf_size, "%sbroker config: %s '%s' is not one of %s",
+             at, key, str(cfg->values, key), allowed);
+    return SAMSA_ERR_CONFIG;
+}
+
 static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
                                size_t errbuf_size)
 {
@@ -551,7 +569,6 @@ static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
     static const char *const policies[] = {"delete", "compact",
                                            "delete,compact", "compact,delete"};
     const char *level = str(cfg->values, "log_level");
-    char at[300];
 
     cfg->log_level = 0;
     for (int i = 0; i < 4; i++) {
@@ -560,24 +577,22 @@ static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
         }
     }
     if (cfg->log_level == 0) {
-        samsa_broker_config_where(cfg, "log_level", at, sizeof(at));
-        snprintf(errbuf, errbuf_size,
-                 "%sbroker config: log_level '%s' is not one of error, "
-                 "warn, info, debug",
-                 at, level);
-        return SAMSA_ERR_CONFIG;
+        return bad_enum(cfg, "log_level", "error, warn, info, debug", errbuf,
+                        errbuf_size);
     }
+    samsa_log_format_t fmt;
+    if (!samsa_log_format_parse(str(cfg->values, "log_format"), &fmt)) {
+        return bad_enum(cfg, "log_format", "text, journald, json, auto", errbuf,
+                        errbuf_size);
+    }
+    cfg->log_format = (int32_t)fmt;
     for (int i = 0; i < 4; i++) {
         if (strcmp(cfg->log_cleanup_policy, policies[i]) == 0) {
             return SAMSA_OK;
         }
     }
-    samsa_broker_config_where(cfg, "log_cleanup_policy", at, sizeof(at));
-    snprintf(errbuf, errbuf_size,
-             "%sbroker config: log_cleanup_policy '%s' is not one of "
-             "delete, compact, delete,compact",
-             at, cfg->log_cleanup_policy);
-    return SAMSA_ERR_CONFIG;
+    return bad_enum(cfg, "log_cleanup_policy",
+                    "delete, compact, delete,compact", errbuf, errbuf_size);
 }
 
 static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,

@@ -62,6 +62,7 @@ typedef struct samsa_broker_config {
     char *cluster_id;        /**< NULL: generated at first start */
     int32_t reactors;        /**< 0 = number of online CPUs */
     int32_t log_level;       /**< samsa_log_level_t */
+    int32_t log_format;      /**< samsa_log_format_t (auto resolved) */
     bool auto_create_topics; /**< auto.create.topics.enable */
     int32_t num_partitions;  /**< num.partitions */
     int32_t default_replication_factor;

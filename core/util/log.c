@@ -11,10 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 /* The log manager's level and target: process-wide by design. -1 means
  * "not yet read from the environment". */
 static atomic_int g_level = -1;
 static atomic_int g_fd = -1;
+static atomic_int g_format = SAMSA_LOG_TEXT;
 
 static const char *level_name(samsa_log_level_t lvl)
 {
@@ -68,6 +71,28 @@ bool samsa_log_enabled(samsa_log_level_t lvl)
     return (int)lvl <= (int)samsa_log_get_level();
 }
 
+void samsa_log_set_format(samsa_log_format_t fmt)
+{
+    atomic_store(&g_format, (int)fmt);
+}
+
+bool samsa_log_format_parse(const char *name, samsa_log_format_t *out)
+{
+    if (strcmp(name, "text") == 0) {
+        *out = SAMSA_LOG_TEXT;
+    } else if (strcmp(name, "journald") == 0) {
+        *out = SAMSA_LOG_JOURNALD;
+    } else if (strcmp(name, "json") == 0) {
+        *out = SAMSA_LOG_JSON;
+    } else if (strcmp(name, "auto") == 0) {
+        const char *js = getenv("JOURNAL_STREAM");
+        *out = js && js[0] ? SAMSA_LOG_JOURNALD : SAMSA_LOG_TEXT;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 void samsa_log_set_fd(int fd)
 {
     atomic_store(&g_fd, fd);
@@ -99,42 +124,111 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
+/* syslog(3) priorities: what journald reads from a "<N>" prefix. */
+static int syslog_priority(samsa_log_level_t lvl)
+{
+    switch (lvl) {
+    case SAMSA_LOG_ERROR:
+        return 3;
+    case SAMSA_LOG_WARN:
+        return 4;
+    case SAMSA_LOG_INFO:
+        return 6;
+    case SAMSA_LOG_DEBUG:
+        return 7;
+    }
+    return 6;
+}
+
+/* The message alone, in buf or (long lines) a heap copy *heap. */
+static const char *format_message(char *buf, size_t cap, char **heap,
+                                  const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(buf, cap, fmt, ap);
+    *heap = NULL;
+    if (n >= 0 && (size_t)n >= cap) {
+        *heap = malloc((size_t)n + 1);
+        if (*heap) {
+            vsnprintf(*heap, (size_t)n + 1, fmt, ap2);
+        }
+    }
+    va_end(ap2);
+    if (n < 0) {
+        buf[0] = 0;
+    }
+    return *heap ? *heap : buf;
+}
+
+static void emit(samsa_log_level_t lvl, const char *msg)
+{
+    int fd = atomic_load_explicit(&g_fd, memory_order_relaxed);
+    fd = fd >= 0 ? fd : STDERR_FILENO;
+    char ts[64];
+    char small[1200];
+    size_t need = strlen(msg) + 80; /* prefix, time, level, newline */
+    char *line = need <= sizeof(small) ? small : malloc(need);
+    char *text = NULL;
+    int n = -1;
+    if (!line) {
+        return;
+    }
+    switch ((samsa_log_format_t)atomic_load_explicit(&g_format,
+                                                     memory_order_relaxed)) {
+    case SAMSA_LOG_JOURNALD:
+        n = snprintf(line, need, "<%d>%s\n", syslog_priority(lvl), msg);
+        break;
+    case SAMSA_LOG_JSON: {
+        format_time(ts, sizeof(ts));
+        ts[strcspn(ts, " ")] = 0;
+        char lower[8];
+        snprintf(lower, sizeof(lower), "%s", level_name(lvl));
+        for (char *p = lower; *p; p++) {
+            *p = (char)(*p | 0x20);
+        }
+        /* nocheck: a message with invalid UTF-8 still gets logged. */
+        json_t *obj = json_object();
+        json_object_set_new(obj, "ts", json_string(ts));
+        json_object_set_new(obj, "level", json_string(lower));
+        json_object_set_new(obj, "msg", json_string_nocheck(msg));
+        text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+        json_decref(obj);
+        break;
+    }
+    default:
+        format_time(ts, sizeof(ts));
+        n = snprintf(line, need, "%s%-5s %s\n", ts, level_name(lvl), msg);
+        break;
+    }
+    if (text) {
+        /* The object's text and its newline in one write. */
+        size_t len = strlen(text);
+        char *t = realloc(text, len + 2);
+        if (t) {
+            t[len] = '\n';
+            write_all(fd, t, len + 1);
+            text = t;
+        }
+    } else if (n > 0) {
+        write_all(fd, line, (size_t)n);
+    }
+    free(text);
+    if (line != small) {
+        free(line);
+    }
+}
+
 void samsa_logv(samsa_log_level_t lvl, const char *fmt, va_list ap)
 {
     if (!samsa_log_enabled(lvl)) {
         return;
     }
     char stack[1024];
-    char *buf = stack;
-    size_t cap = sizeof(stack);
-    size_t head = format_time(buf, cap);
-    head += (size_t)snprintf(buf + head, cap - head, "%-5s ", level_name(lvl));
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(buf + head, cap - head, fmt, ap);
-    if (n < 0) {
-        va_end(ap2);
-        return;
-    }
-    if (head + (size_t)n + 2 > cap) {
-        /* Long line: one heap buffer so it still goes out in one write. */
-        char *big = malloc(head + (size_t)n + 2);
-        if (big) {
-            memcpy(big, buf, head);
-            vsnprintf(big + head, (size_t)n + 1, fmt, ap2);
-            buf = big;
-        } else {
-            n = (int)(cap - head - 2);
-        }
-    }
-    va_end(ap2);
-    size_t len = head + (size_t)n;
-    buf[len++] = '\n';
-    int fd = atomic_load_explicit(&g_fd, memory_order_relaxed);
-    write_all(fd >= 0 ? fd : STDERR_FILENO, buf, len);
-    if (buf != stack) {
-        free(buf);
-    }
+    char *heap;
+    const char *msg = format_message(stack, sizeof(stack), &heap, fmt, ap);
+    emit(lvl, msg);
+    free(heap);
 }
 
 void samsa_log(samsa_log_level_t lvl, const char *fmt, ...)
