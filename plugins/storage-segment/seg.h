@@ -50,17 +50,18 @@ typedef struct sg_tidx {
 } sg_tidx_t;
 
 typedef struct sg_seg {
-    int64_t base;        /* base offset: the file name */
-    int fd;              /* .log, O_RDWR */
-    atomic_int refs;     /* list + readers */
-    int64_t size;        /* published bytes */
-    int64_t synced;      /* bytes known fsynced */
-    int64_t next_offset; /* offset after the last batch (or next base) */
-    int64_t max_ts;      /* largest maxTimestamp stored, -1 if none */
-    int64_t first_ms;    /* wall time of the first append (segment.ms) */
-    int64_t since_idx;   /* bytes appended since the last index entry */
-    uint64_t version;    /* bumped when truncated */
-    bool loaded;         /* index arrays hold the whole index */
+    int64_t base;              /* base offset: the file name */
+    int fd;                    /* .log, O_RDWR */
+    atomic_int refs;           /* list + readers */
+    int64_t size;              /* published bytes */
+    int64_t synced;            /* bytes known fsynced */
+    int64_t next_offset;       /* offset after the last batch (or next base) */
+    int64_t max_ts;            /* largest maxTimestamp stored, -1 if none */
+    int64_t first_ms;          /* wall time of the first append (segment.ms) */
+    int64_t since_idx;         /* bytes appended since the last index entry */
+    uint64_t version;          /* bumped when truncated */
+    bool loaded;               /* index arrays hold the whole index */
+    atomic_bool damage_logged; /* a damaged batch was reported */
     sg_idx_t *idx;
     uint32_t nidx, cidx, idx_written;
     sg_tidx_t *tidx;

@@ -558,15 +558,24 @@ static void release_pins(sg_seg_t **segs, uint32_t n)
     }
 }
 
-/* Scan batches of one pinned segment from @p pos, extending @p out. */
+/* Scan batches of one pinned segment from @p pos, extending @p out.
+ * Every byte below @p limit was written as whole batches, so a header that
+ * does not parse there is damage: *bad gets its position (else -1). */
 static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
                          int64_t offset, int64_t hw, int64_t max_bytes,
-                         uint32_t flags, samsa_storage_read_t *out, bool *stop)
+                         uint32_t flags, samsa_storage_read_t *out, bool *stop,
+                         int64_t *bad)
 {
     samsa_slice_t *sl = &out->slices[out->slice_count];
     bool used = false;
     sb_info_t b;
-    while (sg_read_header(seg->fd, pos, limit, &b) == SB_OK) {
+    *bad = -1;
+    while (pos < limit) {
+        if (sg_read_header(seg->fd, pos, limit, &b) != SB_OK) {
+            *bad = pos;
+            *stop = true;
+            break;
+        }
         if (b.last < offset) {
             pos += b.size;
             continue;
@@ -590,6 +599,27 @@ static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
         out->slice_count++;
     }
     return used;
+}
+
+/* A damaged batch in the middle of a segment: offsets from @p offset on
+ * cannot be read past it. Logged once per segment; the reader gets
+ * CORRUPT_MESSAGE (Kafka's answer to a CorruptRecordException) rather than
+ * the next readable offsets, so nothing below the high watermark is
+ * skipped silently. */
+static samsa_err_t damaged(samsa_storage_log_t *log, sg_seg_t *seg, int64_t pos,
+                           int64_t offset)
+{
+    if (!atomic_exchange(&seg->damage_logged, true)) {
+        log->st->svc->log(
+            log->st->inst, SAMSA_LOG_ERROR,
+            "%s: segment %020" PRId64 ": damaged batch header at position "
+            "%" PRId64 " (read of offset %" PRId64 "): fetches there get "
+            "CORRUPT_MESSAGE. Restore the segment from a backup, or move "
+            "the log start offset past it (DeleteRecords) to give up the "
+            "data",
+            log->path, seg->base, pos, offset);
+    }
+    return SAMSA_ERR_CORRUPT_MESSAGE;
 }
 
 static samsa_err_t sg_read(samsa_storage_log_t *log, int64_t offset,
@@ -627,11 +657,26 @@ static samsa_err_t sg_read(samsa_storage_log_t *log, int64_t offset,
         pthread_mutex_lock(&log->mu);
         int64_t limit = seg->size;
         int64_t pos = first ? sg_seg_lookup(seg, offset) : 0;
+        uint64_t version = seg->version;
         pthread_mutex_unlock(&log->mu);
         first = false;
-        int64_t last_base = seg->base;
-        if (scan_segment(seg, pos, limit, offset, hw, max_bytes, flags, out,
-                         &stop)) {
+        int64_t last_base = seg->base, bad;
+        bool used = scan_segment(seg, pos, limit, offset, hw, max_bytes, flags,
+                                 out, &stop, &bad);
+        if (bad >= 0) {
+            /* A truncate() that raced this read is not damage. */
+            pthread_mutex_lock(&log->mu);
+            if (seg->version != version) {
+                bad = -1;
+            }
+            pthread_mutex_unlock(&log->mu);
+        }
+        if (bad >= 0) {
+            samsa_err_t derr = damaged(log, seg, bad, out->next_offset);
+            /* What was read before the damage is served first. */
+            err = out->total_bytes > 0 ? SAMSA_OK : derr;
+        }
+        if (used) {
             pinned[npinned++] = seg;
         } else {
             sg_seg_unpin(seg);

@@ -338,7 +338,17 @@ static samsa_err_t scan_headers(samsa_storage_log_t *log, sg_seg_t *seg,
     sb_info_t b;
     while (pos < size) {
         if (sg_read_header(seg->fd, pos, size, &b) != SB_OK) {
-            return SAMSA_ERR_CORRUPT;
+            /* Index what precedes the damage and keep the partition up:
+             * reads reaching it get CORRUPT_MESSAGE (sg_read). */
+            log->st->svc->log(
+                log->st->inst, SAMSA_LOG_ERROR,
+                "%s: segment %020" PRId64
+                ": damaged batch header at position %" PRId64 " of %" PRId64
+                "; offsets from %" PRId64 " in this segment cannot be read",
+                log->path, seg->base, pos, size,
+                tmp->next_offset > seg->base ? tmp->next_offset : seg->base);
+            atomic_store(&seg->damage_logged, true);
+            return SAMSA_OK;
         }
         if (!sg_seg_note_batch(tmp, &b, pos, interval)) {
             return SAMSA_ERR_NOMEM;
@@ -421,6 +431,19 @@ bool sg_seg_index_sane(samsa_storage_log_t *log, sg_seg_t *seg, int64_t *max_ts)
     /* An unsealed non-empty segment (crash during roll) gets rebuilt. */
     if (ok && seg->size > 0 && tst.st_size == 0) {
         ok = false;
+    }
+    /* The batches after the last index entry must end exactly at the end
+     * of the file (a few header reads; damage elsewhere is found by reads
+     * and reported there). */
+    int64_t pos = 0;
+    if (ok && ist.st_size > 0) {
+        ok = pread(ifd, e, 8, ist.st_size - 8) == 8;
+        pos = samsa_be32(e + 4);
+    }
+    sb_info_t b;
+    while (ok && pos < seg->size) {
+        ok = sg_read_header(seg->fd, pos, seg->size, &b) == SB_OK;
+        pos += ok ? b.size : 0;
     }
     if (ifd >= 0) {
         close(ifd);

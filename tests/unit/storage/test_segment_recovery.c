@@ -440,6 +440,75 @@ static void clean_shutdown_marker_is_checked_against_the_log(void **state)
     assert_int_equal(offs(fx).log_end_offset, leo + 2);
 }
 
+/* Every read at @p off either starts with the batch holding it or fails
+ * with CORRUPT_MESSAGE: never the next readable offsets instead. */
+static int read_or_corrupt(sfx_t *fx, int64_t off)
+{
+    samsa_storage_read_t rd;
+    samsa_err_t err =
+        fx->ops->read(fx->log, off, -1, 4000, SAMSA_READ_MIN_ONE, &rd);
+    if (err != SAMSA_OK) {
+        assert_int_equal(err, SAMSA_ERR_CORRUPT_MESSAGE);
+        return 1;
+    }
+    uint8_t buf[8192];
+    int64_t base, lastoff;
+    size_t size;
+    sc_copy_read(&rd, buf);
+    assert_true(tb_check(buf, (size_t)rd.total_bytes, &base, &lastoff, &size));
+    assert_true(base <= off && off <= lastoff);
+    fx->ops->read_release(fx->log, &rd);
+    return 0;
+}
+
+static void damaged_header_in_an_old_segment_is_an_error_not_a_gap(void **state)
+{
+    sfx_t *fx = *state;
+    for (int i = 0; i < 60; i++) {
+        sc_append_fill(fx->ops, fx->log, 2, 300, sc_clock_ms);
+    }
+    assert_true(offs(fx).segment_count >= 3);
+    fx->ops->close(fx->log);
+    fx->log = NULL;
+    /* Break the magic byte of the third batch (offsets 4-5) of segment 0. */
+    char p[1024];
+    seg_file(fx, 0, ".log", p, sizeof(p));
+    int fd = open(p, O_RDWR);
+    assert_true(fd >= 0);
+    off_t pos = 0;
+    for (int i = 0; i < 2; i++) {
+        uint8_t len[4];
+        assert_int_equal(pread(fd, len, 4, pos + 8), 4);
+        pos += 12 + ((off_t)len[0] << 24 | len[1] << 16 | len[2] << 8 | len[3]);
+    }
+    uint8_t magic = 7;
+    assert_int_equal(pwrite(fd, &magic, 1, pos + 16), 1);
+    close(fd);
+    for (int round = 0; round < 2; round++) {
+        open_log(fx);
+        assert_int_equal(offs(fx).log_end_offset, 120);
+        /* From the start: what precedes the damage, and no further. */
+        samsa_storage_read_t rd;
+        assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd),
+                         SAMSA_OK);
+        assert_int_equal(rd.next_offset, 4);
+        fx->ops->read_release(fx->log, &rd);
+        assert_int_equal(read_or_corrupt(fx, 4), 1);
+        assert_int_equal(read_or_corrupt(fx, 5), 1);
+        for (int64_t off = 0; off < 120; off++) {
+            read_or_corrupt(fx, off);
+        }
+        fx->ops->close(fx->log);
+        fx->log = NULL;
+        /* Again with the index lost: the rebuild stops at the damage and
+         * the partition still opens. */
+        seg_file(fx, 0, ".index", p, sizeof(p));
+        unlink(p);
+        seg_file(fx, 0, ".log", p, sizeof(p));
+    }
+    open_log(fx);
+}
+
 int main(void)
 {
     const char *dir = getenv("SAMSA_TEST_PLUGIN_DIR");
@@ -461,6 +530,9 @@ int main(void)
             start_offset_survives_restart_atomically, setup, teardown),
         cmocka_unit_test_setup_teardown(
             clean_shutdown_marker_is_checked_against_the_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            damaged_header_in_an_old_segment_is_an_error_not_a_gap, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
