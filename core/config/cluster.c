@@ -161,8 +161,7 @@ static samsa_err_t resolve_voters(samsa_broker_config_t *cfg, char *errbuf,
                  "'%.*s' is not ID@HOST:PORT with distinct ids "
                  "(e.g. 1@127.0.0.1:9093,2@127.0.0.1:9094)",
                  (int)strcspn(bad, ","), bad);
-        return fail(cfg, "controller_quorum_voters", errbuf, errbuf_size,
-                    what);
+        return fail(cfg, "controller_quorum_voters", errbuf, errbuf_size, what);
     }
     return rc;
 }
@@ -258,8 +257,7 @@ static samsa_err_t resolve_advertised(samsa_broker_config_t *cfg, char *errbuf,
                      "'%.*s' is not NAME://HOST:PORT naming a broker "
                      "listener once",
                      (int)len, p);
-            return fail(cfg, "advertised_listeners", errbuf, errbuf_size,
-                        what);
+            return fail(cfg, "advertised_listeners", errbuf, errbuf_size, what);
         }
         free(l.name);
         cc->advertised_host[idx] = l.host;

@@ -36,8 +36,8 @@ typedef struct samsa_voter {
 } samsa_voter_t;
 
 typedef struct samsa_cluster_config {
-    bool broker_role;     /**< process_roles has "broker" */
-    bool controller_role; /**< process_roles has "controller" */
+    bool broker_role;      /**< process_roles has "broker" */
+    bool controller_role;  /**< process_roles has "controller" */
     samsa_voter_t *voters; /**< controller_quorum_voters; none: standalone */
     size_t voter_count;
     /** Index into cfg->listeners of this node's controller listener (Raft

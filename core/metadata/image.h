@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/metadata/image.h - the metadata image: what the cluster's metadata
+ * log says at one index (brokers, topics, partition assignment, leaders,
+ * ISR, leader epochs, topic configs, producer-id blocks), and the records
+ * that change it.
+ *
+ * An image is immutable once published: handlers on any thread take a
+ * reference (samsa_meta_image_get in quorum.h), read it without locks and
+ * drop it. The quorum thread makes the next image by cloning the current
+ * one and applying a committed record to the clone
+ * (samsa_meta_image_apply), then swaps it in.
+ *
+ * Records: one per Raft entry, "u8 format (1), u8 type, body" in the
+ * protocol's big-endian encoding (core/protocol/buf.h). A snapshot is the
+ * image written as records (samsa_meta_image_encode), so restoring is
+ * applying them to an empty image. Types 32 and up are kept for ACLs,
+ * SCRAM credentials and client quotas.
+ */
+#ifndef SAMSA_METADATA_IMAGE_H
+#define SAMSA_METADATA_IMAGE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/errors.h>
+
+typedef enum samsa_mdrec_type {
+    SAMSA_MDREC_BROKER = 1,         /* register (epoch -1) or restore */
+    SAMSA_MDREC_FENCE_BROKER = 2,   /* missed heartbeats / shutting down */
+    SAMSA_MDREC_UNFENCE_BROKER = 3, /* heartbeats again */
+    SAMSA_MDREC_TOPIC = 4,          /* create, or restore with full state */
+    SAMSA_MDREC_REMOVE_TOPIC = 5,
+    SAMSA_MDREC_TOPIC_CONFIG = 6, /* set (value) or delete (null) a key */
+    SAMSA_MDREC_PRODUCER_IDS = 7, /* a producer-id block for a broker */
+    SAMSA_MDREC_COUNTERS = 8,     /* snapshot: next epoch, next pid */
+    /* 32..: ACLs, credentials, quotas (not yet) */
+} samsa_mdrec_type_t;
+
+typedef struct samsa_md_broker {
+    int32_t id;
+    int64_t epoch; /* given at registration; fencing compares it */
+    uint8_t incarnation[16];
+    char *host;
+    int32_t port;
+    char *rack; /* NULL: none */
+    bool fenced;
+} samsa_md_broker_t;
+
+typedef struct samsa_md_partition {
+    int32_t leader; /* -1: none (offline) */
+    int32_t leader_epoch;
+    int32_t replica_count;
+    int32_t *replicas;
+    int32_t isr_count;
+    int32_t *isr;
+} samsa_md_partition_t;
+
+typedef struct samsa_md_config {
+    char *key;
+    char *value;
+} samsa_md_config_t;
+
+typedef struct samsa_md_topic {
+    char *name;
+    uint8_t id[16];
+    int32_t partition_count;
+    samsa_md_partition_t *partitions;
+    size_t config_count;
+    samsa_md_config_t *configs;
+} samsa_md_topic_t;
+
+typedef struct samsa_meta_image {
+    _Atomic int refs;
+    uint64_t index;            /* Raft index of the last record applied */
+    int64_t next_broker_epoch; /* given to the next registration */
+    int64_t next_producer_id;  /* first id of the next producer-id block */
+    size_t broker_count;       /* sorted by id */
+    samsa_md_broker_t *brokers;
+    size_t topic_count; /* sorted by name */
+    samsa_md_topic_t *topics;
+} samsa_meta_image_t;
+
+/* An empty image (refs 1). NULL on out of memory. */
+samsa_meta_image_t *samsa_meta_image_new(void);
+/* Deep copy (refs 1) to apply the next record to. */
+samsa_meta_image_t *samsa_meta_image_clone(const samsa_meta_image_t *img);
+void samsa_meta_image_hold(samsa_meta_image_t *img);
+void samsa_meta_image_put(samsa_meta_image_t *img);
+
+/*
+ * Apply one record to @p img (a clone nobody reads yet). Deterministic: every
+ * node applying the same records gets the same image. *outcome gets the
+ * Kafka error the proposer reports (TOPIC_ALREADY_EXISTS for a topic
+ * created twice, STALE_BROKER_EPOCH, ...); the record is then a no-op.
+ * @return SAMSA_OK, or SAMSA_ERR_CORRUPT for a record that does not decode
+ *         (the image is unchanged), SAMSA_ERR_NOMEM.
+ */
+samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
+                                   size_t len, samsa_err_t *outcome);
+
+/* The image as records, each "u32 length, record" (a snapshot): *out is
+ * malloc'd. samsa_meta_image_decode rebuilds an image from it. */
+samsa_err_t samsa_meta_image_encode(const samsa_meta_image_t *img,
+                                    uint8_t **out, size_t *len);
+samsa_err_t samsa_meta_image_decode(const uint8_t *p, size_t len,
+                                    samsa_meta_image_t **out);
+
+/* Lookups (NULL when absent). */
+const samsa_md_broker_t *samsa_meta_broker(const samsa_meta_image_t *img,
+                                           int32_t id);
+const samsa_md_topic_t *samsa_meta_topic(const samsa_meta_image_t *img,
+                                         const char *name);
+const samsa_md_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
+                                               const uint8_t id[16]);
+/* The partition @p index of topic @p name, or NULL. */
+const samsa_md_partition_t *samsa_meta_partition(const samsa_meta_image_t *img,
+                                                 const char *name,
+                                                 int32_t index);
+/* True when broker @p id holds a replica of some partition of @p t. */
+bool samsa_meta_topic_hosted(const samsa_md_topic_t *t, int32_t id);
+
+/* ---- records: each returns a malloc'd record in *out ---- */
+
+typedef struct samsa_md_rec {
+    uint8_t *p;
+    size_t len;
+} samsa_md_rec_t;
+
+samsa_err_t samsa_mdrec_broker(const samsa_md_broker_t *b, samsa_md_rec_t *out);
+samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
+                              samsa_md_rec_t *out);
+/* A new topic, or (with its current partition states) a snapshot entry. */
+samsa_err_t samsa_mdrec_topic(const samsa_md_topic_t *t, samsa_md_rec_t *out);
+samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_md_rec_t *out);
+samsa_err_t samsa_mdrec_topic_config(const char *topic, const char *key,
+                                     const char *value, samsa_md_rec_t *out);
+samsa_err_t samsa_mdrec_producer_ids(int32_t broker, int64_t start,
+                                     int64_t count, samsa_md_rec_t *out);
+
+#endif /* SAMSA_METADATA_IMAGE_H */

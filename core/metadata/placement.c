@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/metadata/placement.c - see placement.h. */
+#include "metadata/placement.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *rack_of(const samsa_md_broker_t *b)
+{
+    return b->rack ? b->rack : "";
+}
+
+/* Live brokers ordered rack by rack in turn: r1's first, r2's first, ...,
+ * r1's second, ... (ids ascending inside a rack). */
+static size_t rack_alternating(const samsa_meta_image_t *img, int32_t *out)
+{
+    size_t n = 0, live = 0;
+    bool *taken = calloc(img->broker_count + 1, sizeof(bool));
+    if (!taken) {
+        return 0;
+    }
+    for (size_t i = 0; i < img->broker_count; i++) {
+        live += !img->brokers[i].fenced;
+    }
+    while (n < live) {
+        /* One round: the first untaken broker of each rack not yet seen
+         * in this round. */
+        const char *seen[256];
+        size_t nseen = 0;
+        for (size_t i = 0; i < img->broker_count; i++) {
+            const samsa_md_broker_t *b = &img->brokers[i];
+            if (b->fenced || taken[i]) {
+                continue;
+            }
+            bool dup = false;
+            for (size_t k = 0; k < nseen; k++) {
+                dup = dup || strcmp(seen[k], rack_of(b)) == 0;
+            }
+            if (dup) {
+                continue;
+            }
+            if (nseen < 256) {
+                seen[nseen++] = rack_of(b);
+            }
+            taken[i] = true;
+            out[n++] = b->id;
+        }
+    }
+    free(taken);
+    return n;
+}
+
+samsa_err_t samsa_meta_place(const samsa_meta_image_t *img, samsa_md_topic_t *t,
+                             int32_t partitions, int32_t replication_factor,
+                             uint32_t start)
+{
+    int32_t *order = calloc(img->broker_count + 1, sizeof(int32_t));
+    if (!order) {
+        return SAMSA_ERR_NOMEM;
+    }
+    size_t n = rack_alternating(img, order);
+    samsa_err_t err = SAMSA_OK;
+    if (partitions <= 0) {
+        err = SAMSA_ERR_INVALID_PARTITIONS;
+    } else if (replication_factor <= 0 || (size_t)replication_factor > n) {
+        err = SAMSA_ERR_INVALID_REPLICATION_FACTOR;
+    }
+    if (err == SAMSA_OK) {
+        t->partitions = calloc((size_t)partitions, sizeof(*t->partitions));
+        err = t->partitions ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    for (int32_t p = 0; err == SAMSA_OK && p < partitions; p++) {
+        samsa_md_partition_t *mp = &t->partitions[p];
+        t->partition_count = p + 1;
+        mp->replicas = calloc((size_t)replication_factor, sizeof(int32_t));
+        mp->isr = calloc(1, sizeof(int32_t));
+        if (!mp->replicas || !mp->isr) {
+            err = SAMSA_ERR_NOMEM;
+            break;
+        }
+        for (int32_t r = 0; r < replication_factor; r++) {
+            mp->replicas[r] = order[(start + (uint32_t)p + (uint32_t)r) % n];
+        }
+        mp->replica_count = replication_factor;
+        mp->leader = mp->replicas[0];
+        mp->isr[0] = mp->leader;
+        mp->isr_count = 1;
+    }
+    free(order);
+    return err;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/metadata/placement.h - where a new topic's replicas go: rack-aware
+ * round-robin over the live (unfenced) brokers of an image, as Kafka's
+ * controller does it. Pure function; any thread.
+ */
+#ifndef SAMSA_METADATA_PLACEMENT_H
+#define SAMSA_METADATA_PLACEMENT_H
+
+#include "metadata/image.h"
+
+/*
+ * Fill @p t->partitions (count @p partitions, allocated here) with
+ * @p replication_factor replicas each, the first one the leader (and the
+ * only ISR member until followers replicate). Brokers are ordered
+ * alternating between racks, so consecutive replicas sit in different
+ * racks whenever there are racks enough; partition p starts at position
+ * (@p start + p), spreading leaders evenly.
+ * @return SAMSA_OK, INVALID_REPLICATION_FACTOR (more replicas than live
+ *         brokers), INVALID_PARTITIONS, SAMSA_ERR_NOMEM.
+ */
+samsa_err_t samsa_meta_place(const samsa_meta_image_t *img, samsa_md_topic_t *t,
+                             int32_t partitions, int32_t replication_factor,
+                             uint32_t start);
+
+#endif /* SAMSA_METADATA_PLACEMENT_H */

@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/metadata/quorum.c - see quorum.h. */
+#include "metadata/quorum.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <raft.h>
+#include <raft/uv.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+/* Cadence of the controller's checks (fencing) and of the published
+ * quorum state. */
+#define TICK_MS 100
+/* Raft log segments are preallocated; the metadata log is small. */
+#define SEGMENT_BYTES (1024 * 1024)
+
+typedef struct proposal {
+    struct raft_apply req; /* first: the apply callback gets it back */
+    samsa_md_rec_t rec;
+    samsa_meta_done_fn done;
+    void *arg;
+    struct proposal *next;
+} proposal_t;
+
+typedef struct heartbeat {
+    int32_t id;
+    int64_t epoch;
+    int64_t last_ms;       /* monotonic */
+    int64_t fence_pending; /* epoch a fence/unfence was proposed for */
+} heartbeat_t;
+
+struct samsa_meta {
+    int32_t node_id;
+    samsa_voter_t *voters;
+    size_t voter_count;
+    char *dir;
+    char address[300];
+    char bind[300];
+    int64_t session_timeout_ms;
+    samsa_meta_image_fn on_image;
+    void *on_image_arg;
+
+    pthread_t thread;
+    sem_t started;
+    samsa_err_t start_err;
+    char start_msg[600];
+
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t tick;
+    struct raft_uv_transport transport;
+    struct raft_io io;
+    struct raft_fsm fsm;
+    struct raft raft;
+    bool was_leader;
+    bool closing;
+
+    /* Shared with other threads, under lock. */
+    pthread_mutex_t lock;
+    samsa_meta_image_t *image;
+    samsa_meta_quorum_t quorum;
+    proposal_t *queue, *queue_tail;
+    bool stopping;
+    heartbeat_t *hb;
+    size_t hb_count;
+    _Atomic int32_t controller;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Kafka node ids start at 0, Raft ids at 1. */
+static raft_id to_raft(int32_t node)
+{
+    return (raft_id)node + 1;
+}
+
+static int32_t from_raft(raft_id id)
+{
+    return id == 0 ? -1 : (int32_t)(id - 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* The state machine                                                  */
+/* ------------------------------------------------------------------ */
+
+static void publish(samsa_meta_t *m, samsa_meta_image_t *next)
+{
+    pthread_mutex_lock(&m->lock);
+    samsa_meta_image_t *prev = m->image;
+    m->image = next;
+    pthread_mutex_unlock(&m->lock);
+    if (m->on_image) {
+        m->on_image(m->on_image_arg, prev, next);
+    }
+    samsa_meta_image_put(prev);
+}
+
+static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
+                     void **result)
+{
+    samsa_meta_t *m = fsm->data;
+    samsa_err_t outcome = SAMSA_OK;
+    samsa_meta_image_t *cur = samsa_meta_image_get(m);
+    samsa_meta_image_t *next = samsa_meta_image_clone(cur);
+    samsa_meta_image_put(cur);
+    if (!next) {
+        return RAFT_NOMEM;
+    }
+    samsa_err_t err =
+        samsa_meta_image_apply(next, buf->base, buf->len, &outcome);
+    if (err != SAMSA_OK) {
+        /* The same bytes fail the same way on every node: skip them. */
+        samsa_log(SAMSA_LOG_ERROR, "metadata: record of %zu bytes skipped: %s",
+                  buf->len, samsa_err_str(err));
+        outcome = err;
+    }
+    next->index = m->raft.last_applied + 1;
+    publish(m, next);
+    *result = (void *)(intptr_t)outcome;
+    return 0;
+}
+
+static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
+                        unsigned *n_bufs)
+{
+    samsa_meta_t *m = fsm->data;
+    samsa_meta_image_t *img = samsa_meta_image_get(m);
+    uint8_t *p = NULL;
+    size_t len = 0;
+    samsa_err_t err = samsa_meta_image_encode(img, &p, &len);
+    samsa_meta_image_put(img);
+    if (err != SAMSA_OK) {
+        return RAFT_NOMEM;
+    }
+    *bufs = raft_malloc(sizeof(**bufs));
+    void *copy = raft_malloc(len ? len : 1);
+    if (!*bufs || !copy) {
+        raft_free(*bufs);
+        raft_free(copy);
+        free(p);
+        return RAFT_NOMEM;
+    }
+    memcpy(copy, p, len);
+    free(p);
+    (*bufs)[0].base = copy;
+    (*bufs)[0].len = len;
+    *n_bufs = 1;
+    return 0;
+}
+
+static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+    samsa_meta_t *m = fsm->data;
+    samsa_meta_image_t *img = NULL;
+    samsa_err_t err = samsa_meta_image_decode(buf->base, buf->len, &img);
+    if (err != SAMSA_OK) {
+        return RAFT_MALFORMED;
+    }
+    raft_free(buf->base);
+    publish(m, img);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Proposals                                                          */
+/* ------------------------------------------------------------------ */
+
+static void proposal_done(proposal_t *p, samsa_err_t err)
+{
+    if (p->done) {
+        p->done(p->arg, err);
+    }
+    free(p->rec.p);
+    free(p);
+}
+
+static void apply_cb(struct raft_apply *req, int status, void *result)
+{
+    proposal_t *p = (proposal_t *)req;
+    samsa_err_t err = status == 0 ? (samsa_err_t)(intptr_t)result
+                                  : SAMSA_ERR_NOT_CONTROLLER;
+    proposal_done(p, err);
+}
+
+static void submit(samsa_meta_t *m, proposal_t *p)
+{
+    if (raft_state(&m->raft) != RAFT_LEADER) {
+        proposal_done(p, SAMSA_ERR_NOT_CONTROLLER);
+        return;
+    }
+    /* libraft 0.15's segment reader expects entries padded to 8 bytes
+     * (its writer pads on disk but the reader does not skip the padding):
+     * pad with zeros, which records ignore. */
+    size_t padded = (p->rec.len + 7) & ~(size_t)7;
+    struct raft_buffer buf = {raft_calloc(1, padded ? padded : 8),
+                              padded ? padded : 8};
+    if (!buf.base) {
+        proposal_done(p, SAMSA_ERR_NOMEM);
+        return;
+    }
+    memcpy(buf.base, p->rec.p, p->rec.len);
+    int rv = raft_apply(&m->raft, &p->req, &buf, 1, apply_cb);
+    if (rv != 0) {
+        raft_free(buf.base);
+        proposal_done(p, SAMSA_ERR_NOT_CONTROLLER);
+    }
+}
+
+void samsa_meta_propose(samsa_meta_t *m, samsa_md_rec_t rec,
+                        samsa_meta_done_fn done, void *arg)
+{
+    proposal_t *p = calloc(1, sizeof(*p));
+    if (!p) {
+        free(rec.p);
+        if (done) {
+            done(arg, SAMSA_ERR_NOMEM);
+        }
+        return;
+    }
+    p->rec = rec;
+    p->done = done;
+    p->arg = arg;
+    pthread_mutex_lock(&m->lock);
+    bool stopping = m->stopping;
+    if (!stopping) {
+        if (m->queue_tail) {
+            m->queue_tail->next = p;
+        } else {
+            m->queue = p;
+        }
+        m->queue_tail = p;
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (stopping) {
+        proposal_done(p, SAMSA_ERR_NOT_CONTROLLER);
+        return;
+    }
+    uv_async_send(&m->wake);
+}
+
+/* ------------------------------------------------------------------ */
+/* Controller: heartbeats and fencing                                 */
+/* ------------------------------------------------------------------ */
+
+static heartbeat_t *hb_find(samsa_meta_t *m, int32_t id, bool add)
+{
+    for (size_t i = 0; i < m->hb_count; i++) {
+        if (m->hb[i].id == id) {
+            return &m->hb[i];
+        }
+    }
+    if (!add) {
+        return NULL;
+    }
+    heartbeat_t *n = realloc(m->hb, (m->hb_count + 1) * sizeof(*n));
+    if (!n) {
+        return NULL;
+    }
+    m->hb = n;
+    n[m->hb_count] = (heartbeat_t){.id = id, .fence_pending = -1};
+    return &n[m->hb_count++];
+}
+
+samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
+                                 bool *fenced)
+{
+    samsa_err_t err = SAMSA_OK;
+    bool unfence = false;
+    *fenced = true;
+    pthread_mutex_lock(&m->lock);
+    const samsa_md_broker_t *b = samsa_meta_broker(m->image, id);
+    if (atomic_load(&m->controller) != m->node_id) {
+        err = SAMSA_ERR_NOT_CONTROLLER;
+    } else if (!b) {
+        err = SAMSA_ERR_BROKER_ID_NOT_REGISTERED;
+    } else if (b->epoch != epoch) {
+        err = SAMSA_ERR_STALE_BROKER_EPOCH;
+    } else {
+        heartbeat_t *h = hb_find(m, id, true);
+        *fenced = b->fenced;
+        if (h) {
+            h->epoch = epoch;
+            h->last_ms = mono_ms();
+            unfence = b->fenced && h->fence_pending != epoch;
+            if (unfence) {
+                h->fence_pending = epoch;
+            }
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (unfence) {
+        samsa_md_rec_t rec;
+        if (samsa_mdrec_fence(id, epoch, false, &rec) == SAMSA_OK) {
+            samsa_log(SAMSA_LOG_INFO,
+                      "controller: broker %d (epoch %lld) heartbeats "
+                      "again: unfencing",
+                      id, (long long)epoch);
+            samsa_meta_propose(m, rec, NULL, NULL);
+        }
+    }
+    return err;
+}
+
+/* On the quorum thread, as the leader: fence every live broker whose
+ * last heartbeat is older than the session timeout. */
+static void check_sessions(samsa_meta_t *m, bool new_leader)
+{
+    int64_t now = mono_ms();
+    int32_t fence_id[64];
+    int64_t fence_epoch[64];
+    size_t nfence = 0;
+
+    pthread_mutex_lock(&m->lock);
+    const samsa_meta_image_t *img = m->image;
+    for (size_t i = 0; i < img->broker_count; i++) {
+        const samsa_md_broker_t *b = &img->brokers[i];
+        heartbeat_t *h = hb_find(m, b->id, true);
+        if (!h) {
+            continue;
+        }
+        if (new_leader || h->epoch != b->epoch) {
+            /* A new controller (or a new registration) starts the clock
+             * now: it has not heard anyone yet. */
+            h->epoch = b->epoch;
+            h->last_ms = now;
+            h->fence_pending = -1;
+        }
+        if (!b->fenced && now - h->last_ms > m->session_timeout_ms &&
+            h->fence_pending != b->epoch && nfence < 64) {
+            h->fence_pending = b->epoch;
+            fence_id[nfence] = b->id;
+            fence_epoch[nfence++] = b->epoch;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    for (size_t i = 0; i < nfence; i++) {
+        samsa_md_rec_t rec;
+        if (samsa_mdrec_fence(fence_id[i], fence_epoch[i], true, &rec) ==
+            SAMSA_OK) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "controller: broker %d (epoch %lld) missed heartbeats "
+                      "for %lld ms: fencing",
+                      fence_id[i], (long long)fence_epoch[i],
+                      (long long)m->session_timeout_ms);
+            samsa_meta_propose(m, rec, NULL, NULL);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The loop                                                           */
+/* ------------------------------------------------------------------ */
+
+static void update_quorum(samsa_meta_t *m)
+{
+    struct raft *r = &m->raft;
+    raft_id lid = 0;
+    const char *laddr = NULL;
+    samsa_meta_quorum_t q = {0};
+    bool leader = raft_state(r) == RAFT_LEADER;
+
+    raft_leader(r, &lid, &laddr);
+    q.leader_id = from_raft(lid);
+    q.leader_epoch = (int64_t)r->current_term;
+    q.high_watermark = (int64_t)r->commit_index;
+    for (unsigned i = 0;
+         i < r->configuration.n && q.voter_count < SAMSA_META_MAX_VOTERS;
+         i++) {
+        const struct raft_server *s = &r->configuration.servers[i];
+        size_t k = q.voter_count++;
+        q.voters[k].id = from_raft(s->id);
+        q.voters[k].log_end_offset = -1;
+        q.voters[k].last_fetch_ms = -1;
+        q.voters[k].last_caught_up_ms = -1;
+        if (s->id == r->id) {
+            q.voters[k].log_end_offset = (int64_t)raft_last_index(r);
+            q.voters[k].last_fetch_ms = wall_ms();
+            q.voters[k].last_caught_up_ms = wall_ms();
+        } else if (leader && r->leader_state.progress) {
+            const struct raft_progress *p = &r->leader_state.progress[i];
+            q.voters[k].log_end_offset = (int64_t)p->match_index;
+            if (p->recent_recv) {
+                q.voters[k].last_fetch_ms = wall_ms();
+                if (p->match_index >= r->commit_index) {
+                    q.voters[k].last_caught_up_ms = wall_ms();
+                }
+            }
+        }
+    }
+    pthread_mutex_lock(&m->lock);
+    m->quorum = q;
+    pthread_mutex_unlock(&m->lock);
+    int32_t prev = atomic_exchange(&m->controller, leader ? m->node_id
+                                                          : q.leader_id);
+    if (prev != q.leader_id) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "metadata: controller is now %d (term %lld)%s", q.leader_id,
+                  (long long)q.leader_epoch,
+                  q.leader_id == m->node_id ? ", this node" : "");
+    }
+}
+
+static void barrier_cb(struct raft_barrier *req, int status)
+{
+    (void)status;
+    free(req);
+}
+
+/* A new leader commits nothing of earlier terms until an entry of its own
+ * term commits (Raft's rule), and libraft appends none by itself: a barrier
+ * makes the log written before a restart or failover apply now. */
+static void append_barrier(samsa_meta_t *m)
+{
+    struct raft_barrier *req = calloc(1, sizeof(*req));
+    if (req && raft_barrier(&m->raft, req, barrier_cb) != 0) {
+        free(req);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    samsa_meta_t *m = t->data;
+    update_quorum(m);
+    bool leader = raft_state(&m->raft) == RAFT_LEADER;
+    if (leader && !m->was_leader) {
+        append_barrier(m);
+    }
+    if (leader) {
+        check_sessions(m, !m->was_leader);
+    }
+    m->was_leader = leader;
+}
+
+static void on_raft_closed(struct raft *r)
+{
+    samsa_meta_t *m = r->data;
+    uv_close((uv_handle_t *)&m->tick, NULL);
+    uv_close((uv_handle_t *)&m->wake, NULL);
+}
+
+static void on_wake(uv_async_t *a)
+{
+    samsa_meta_t *m = a->data;
+    pthread_mutex_lock(&m->lock);
+    proposal_t *p = m->queue;
+    bool stopping = m->stopping;
+    m->queue = m->queue_tail = NULL;
+    pthread_mutex_unlock(&m->lock);
+    while (p) {
+        proposal_t *next = p->next;
+        if (stopping) {
+            proposal_done(p, SAMSA_ERR_NOT_CONTROLLER);
+        } else {
+            submit(m, p);
+        }
+        p = next;
+    }
+    if (stopping && !m->closing) {
+        m->closing = true;
+        uv_timer_stop(&m->tick);
+        raft_close(&m->raft, on_raft_closed);
+    }
+}
+
+static int start_raft(samsa_meta_t *m)
+{
+    struct raft_configuration conf;
+    int rv;
+
+    m->fsm = (struct raft_fsm){.version = 1,
+                               .data = m,
+                               .apply = fsm_apply,
+                               .snapshot = fsm_snapshot,
+                               .restore = fsm_restore};
+    rv = raft_init(&m->raft, &m->io, &m->fsm, to_raft(m->node_id),
+                   m->address);
+    if (rv != 0) {
+        snprintf(m->start_msg, sizeof(m->start_msg), "raft_init: %s",
+                 raft_errmsg(&m->raft));
+        return rv;
+    }
+    m->raft.data = m;
+    raft_configuration_init(&conf);
+    for (size_t i = 0; rv == 0 && i < m->voter_count; i++) {
+        char addr[300];
+        snprintf(addr, sizeof(addr), "%s:%u", m->voters[i].host,
+                 m->voters[i].port);
+        rv = raft_configuration_add(&conf, to_raft(m->voters[i].id), addr,
+                                    RAFT_VOTER);
+    }
+    if (rv == 0) {
+        /* Every voter bootstraps the same configuration; a node that
+         * already has a log keeps it. */
+        rv = raft_bootstrap(&m->raft, &conf);
+        rv = rv == RAFT_CANTBOOTSTRAP ? 0 : rv;
+    }
+    raft_configuration_close(&conf);
+    raft_set_snapshot_threshold(&m->raft, 512);
+    raft_set_snapshot_trailing(&m->raft, 64);
+    raft_set_pre_vote(&m->raft, true);
+    if (rv == 0) {
+        rv = raft_start(&m->raft);
+    }
+    if (rv != 0) {
+        snprintf(m->start_msg, sizeof(m->start_msg), "raft start: %s",
+                 raft_errmsg(&m->raft));
+        raft_close(&m->raft, NULL);
+    }
+    return rv;
+}
+
+static void *quorum_main(void *arg)
+{
+    samsa_meta_t *m = arg;
+    int rv = raft_uv_tcp_init(&m->transport, &m->loop);
+    if (rv == 0 && m->bind[0]) {
+        rv = raft_uv_tcp_set_bind_address(&m->transport, m->bind);
+    }
+    if (rv != 0) {
+        snprintf(m->start_msg, sizeof(m->start_msg), "raft transport: %.200s",
+                 m->transport.errmsg);
+    }
+    bool io_ok = false;
+    if (rv == 0) {
+        rv = raft_uv_init(&m->io, &m->loop, m->dir, &m->transport);
+        io_ok = rv == 0;
+        if (rv != 0) {
+            snprintf(m->start_msg, sizeof(m->start_msg), "raft log in %.200s: %.200s",
+                     m->dir, m->io.errmsg);
+        }
+    }
+    if (rv == 0) {
+        raft_uv_set_segment_size(&m->io, SEGMENT_BYTES);
+        rv = start_raft(m);
+    }
+    if (rv == 0) {
+        uv_timer_start(&m->tick, on_tick, 0, TICK_MS);
+        on_tick(&m->tick);
+    }
+    m->start_err = rv == 0 ? SAMSA_OK : SAMSA_ERR_IO;
+    bool ok = rv == 0;
+    sem_post(&m->started);
+    if (!ok) {
+        uv_close((uv_handle_t *)&m->tick, NULL);
+        uv_close((uv_handle_t *)&m->wake, NULL);
+    }
+    uv_run(&m->loop, UV_RUN_DEFAULT);
+    if (io_ok) {
+        raft_uv_close(&m->io);
+    }
+    raft_uv_tcp_close(&m->transport);
+    uv_run(&m->loop, UV_RUN_NOWAIT);
+    uv_loop_close(&m->loop);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open and close                                                     */
+/* ------------------------------------------------------------------ */
+
+static void meta_free(samsa_meta_t *m)
+{
+    samsa_meta_image_put(m->image);
+    samsa_voters_free(m->voters, m->voter_count);
+    free(m->dir);
+    free(m->hb);
+    pthread_mutex_destroy(&m->lock);
+    sem_destroy(&m->started);
+    free(m);
+}
+
+static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
+{
+    const samsa_voter_t *self = NULL;
+    m->node_id = o->node_id;
+    m->session_timeout_ms = o->session_timeout_ms;
+    m->on_image = o->on_image;
+    m->on_image_arg = o->on_image_arg;
+    m->dir = strdup(o->dir);
+    m->voters = calloc(o->voter_count, sizeof(*m->voters));
+    if (!m->dir || !m->voters) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < o->voter_count; i++) {
+        m->voters[i] = o->voters[i];
+        m->voters[i].host = strdup(o->voters[i].host);
+        m->voter_count = i + 1;
+        if (!m->voters[i].host) {
+            return SAMSA_ERR_NOMEM;
+        }
+        if (o->voters[i].id == o->node_id) {
+            self = &o->voters[i];
+        }
+    }
+    if (!self) {
+        return SAMSA_ERR_INVAL;
+    }
+    snprintf(m->address, sizeof(m->address), "%s:%u", self->host, self->port);
+    if (o->bind_host && strcmp(o->bind_host, self->host) != 0) {
+        snprintf(m->bind, sizeof(m->bind), "%s:%u", o->bind_host, self->port);
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t mkdirs(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+                return SAMSA_ERR_IO;
+            }
+            *p = '/';
+        }
+    }
+    return mkdir(path, 0755) < 0 && errno != EEXIST ? SAMSA_ERR_IO : SAMSA_OK;
+}
+
+samsa_err_t samsa_meta_open(const samsa_meta_options_t *opts,
+                            samsa_meta_t **out, char *errbuf, size_t errlen)
+{
+    samsa_meta_t *m = calloc(1, sizeof(*m));
+    if (!m) {
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    sem_init(&m->started, 0, 0);
+    atomic_init(&m->controller, -1);
+    m->image = samsa_meta_image_new();
+    samsa_err_t err = m->image ? copy_options(m, opts) : SAMSA_ERR_NOMEM;
+    if (err == SAMSA_OK && mkdirs(m->dir) != SAMSA_OK) {
+        snprintf(errbuf, errlen, "cannot create %s: %s", m->dir,
+                 strerror(errno));
+        err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (err == SAMSA_OK &&
+        (uv_loop_init(&m->loop) != 0 ||
+         uv_async_init(&m->loop, &m->wake, on_wake) != 0 ||
+         uv_timer_init(&m->loop, &m->tick) != 0)) {
+        snprintf(errbuf, errlen, "metadata quorum: cannot set up libuv");
+        err = SAMSA_ERR_IO;
+    }
+    if (err != SAMSA_OK) {
+        meta_free(m);
+        return err;
+    }
+    m->wake.data = m;
+    m->tick.data = m;
+    if (pthread_create(&m->thread, NULL, quorum_main, m) != 0) {
+        snprintf(errbuf, errlen, "metadata quorum: cannot start its thread");
+        uv_close((uv_handle_t *)&m->tick, NULL);
+        uv_close((uv_handle_t *)&m->wake, NULL);
+        uv_run(&m->loop, UV_RUN_NOWAIT);
+        uv_loop_close(&m->loop);
+        meta_free(m);
+        return SAMSA_ERR_IO;
+    }
+    sem_wait(&m->started);
+    if (m->start_err != SAMSA_OK) {
+        snprintf(errbuf, errlen, "metadata quorum: %s", m->start_msg);
+        err = m->start_err;
+        pthread_join(m->thread, NULL);
+        meta_free(m);
+        return err;
+    }
+    *out = m;
+    return SAMSA_OK;
+}
+
+void samsa_meta_close(samsa_meta_t *m)
+{
+    if (!m) {
+        return;
+    }
+    pthread_mutex_lock(&m->lock);
+    m->stopping = true;
+    pthread_mutex_unlock(&m->lock);
+    uv_async_send(&m->wake);
+    pthread_join(m->thread, NULL);
+    meta_free(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Readers                                                            */
+/* ------------------------------------------------------------------ */
+
+samsa_meta_image_t *samsa_meta_image_get(samsa_meta_t *m)
+{
+    pthread_mutex_lock(&m->lock);
+    samsa_meta_image_t *img = m->image;
+    samsa_meta_image_hold(img);
+    pthread_mutex_unlock(&m->lock);
+    return img;
+}
+
+void samsa_meta_quorum_get(samsa_meta_t *m, samsa_meta_quorum_t *out)
+{
+    pthread_mutex_lock(&m->lock);
+    *out = m->quorum;
+    pthread_mutex_unlock(&m->lock);
+}
+
+int32_t samsa_meta_controller(samsa_meta_t *m)
+{
+    return atomic_load(&m->controller);
+}
+
+int32_t samsa_meta_node_id(const samsa_meta_t *m)
+{
+    return m->node_id;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/metadata/quorum.h - the metadata quorum: libraft (Debian's
+ * libraft-dev, the C Raft of dqlite/LXD) on its own thread with its own
+ * libuv loop; its log and snapshots under <data_dir>/__samsa_meta/raft.
+ *
+ * Committed records (image.h) are applied on that thread to a clone of
+ * the current image, which is then published with a pointer swap;
+ * readers take a reference and never wait on Raft. The Raft leader is the
+ * controller: it accepts proposals, tracks broker heartbeats in memory and
+ * fences (a record) a broker whose heartbeats stop for
+ * broker_session_timeout_ms.
+ *
+ * Threads: every function here is safe from any thread. Callbacks
+ * (samsa_meta_done_fn, samsa_meta_image_fn) run on the quorum thread and
+ * must only hand work off or do short local work; they must not call
+ * samsa_meta_close().
+ */
+#ifndef SAMSA_METADATA_QUORUM_H
+#define SAMSA_METADATA_QUORUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cluster.h"
+#include "metadata/image.h"
+
+typedef struct samsa_meta samsa_meta_t;
+
+/* A proposal's outcome: SAMSA_OK or the record's Kafka error once it is
+ * committed and applied (the new image is published by then), or
+ * NOT_CONTROLLER when this node is not (or stopped being) the leader. */
+typedef void (*samsa_meta_done_fn)(void *arg, samsa_err_t err);
+/* Called after each new image is published (@p prev may be NULL). */
+typedef void (*samsa_meta_image_fn)(void *arg, const samsa_meta_image_t *prev,
+                                    const samsa_meta_image_t *next);
+
+typedef struct samsa_meta_options {
+    int32_t node_id;
+    const samsa_voter_t *voters; /* copied */
+    size_t voter_count;
+    const char *bind_host; /* controller listener host, NULL: voter's */
+    const char *dir;       /* Raft log and snapshots (created) */
+    int64_t session_timeout_ms;
+    samsa_meta_image_fn on_image;
+    void *on_image_arg;
+} samsa_meta_options_t;
+
+#define SAMSA_META_MAX_VOTERS 16
+
+/* What DescribeQuorum reports, as this node knows it. */
+typedef struct samsa_meta_quorum {
+    int32_t leader_id; /* -1: no leader known */
+    int64_t leader_epoch; /* Raft term */
+    int64_t high_watermark; /* Raft commit index */
+    size_t voter_count;
+    struct {
+        int32_t id;
+        int64_t log_end_offset;  /* -1 unknown (only the leader knows) */
+        int64_t last_fetch_ms;   /* wall clock, -1 unknown */
+        int64_t last_caught_up_ms;
+    } voters[SAMSA_META_MAX_VOTERS];
+} samsa_meta_quorum_t;
+
+/* Start the quorum thread and Raft; returns once Raft started (not once a
+ * leader is elected). */
+samsa_err_t samsa_meta_open(const samsa_meta_options_t *opts,
+                            samsa_meta_t **out, char *errbuf, size_t errlen);
+/* Stop Raft and the thread; pending proposals complete with
+ * NOT_CONTROLLER. */
+void samsa_meta_close(samsa_meta_t *m);
+
+/* The current image, referenced (release with samsa_meta_image_put). */
+samsa_meta_image_t *samsa_meta_image_get(samsa_meta_t *m);
+void samsa_meta_quorum_get(samsa_meta_t *m, samsa_meta_quorum_t *out);
+/* The controller (Raft leader) node id, or -1. */
+int32_t samsa_meta_controller(samsa_meta_t *m);
+int32_t samsa_meta_node_id(const samsa_meta_t *m);
+
+/* Propose a record (taken: freed by the quorum). @p done (may be NULL)
+ * runs on the quorum thread. */
+void samsa_meta_propose(samsa_meta_t *m, samsa_md_rec_t rec,
+                        samsa_meta_done_fn done, void *arg);
+
+/* Controller side of BrokerHeartbeat: note that broker @p id with @p epoch
+ * is alive (proposing an unfence when it was fenced). *fenced gets its
+ * fenced state. NOT_CONTROLLER, BROKER_ID_NOT_REGISTERED,
+ * STALE_BROKER_EPOCH. */
+samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
+                                 bool *fenced);
+
+#endif /* SAMSA_METADATA_QUORUM_H */

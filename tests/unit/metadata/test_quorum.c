@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The metadata quorum on libraft with one voter: it elects itself,
+ * commits proposals into the published image, keeps them across a restart
+ * and bounds its log with a snapshot. */
+#include <dirent.h>
+#include <netinet/in.h>
+#include <semaphore.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "metadata/quorum.h"
+
+typedef struct fx {
+    char dir[256];
+    samsa_voter_t voter;
+    samsa_meta_options_t opts;
+    sem_t done;
+    _Atomic int images;
+} fx_t;
+
+static uint16_t free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void on_image(void *arg, const samsa_meta_image_t *prev,
+                     const samsa_meta_image_t *next)
+{
+    fx_t *f = arg;
+    (void)prev;
+    (void)next;
+    f->images++;
+}
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/samsa-quorum-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        return -1;
+    }
+    f->voter = (samsa_voter_t){.id = 0, .host = "127.0.0.1"};
+    f->voter.port = free_port();
+    f->opts = (samsa_meta_options_t){.node_id = 0,
+                                     .voters = &f->voter,
+                                     .voter_count = 1,
+                                     .dir = f->dir,
+                                     .session_timeout_ms = 60000,
+                                     .on_image = on_image,
+                                     .on_image_arg = f};
+    sem_init(&f->done, 0, 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    sem_destroy(&f->done);
+    free(f);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static samsa_meta_t *open_quorum(fx_t *f)
+{
+    samsa_meta_t *m = NULL;
+    char err[512] = "";
+    if (samsa_meta_open(&f->opts, &m, err, sizeof(err)) != SAMSA_OK) {
+        fail_msg("open: %s", err);
+    }
+    /* One voter elects itself at start; allow for a loaded machine. */
+    for (int i = 0; i < 1000 && samsa_meta_controller(m) != 0; i++) {
+        usleep(10000);
+    }
+    assert_int_equal(samsa_meta_controller(m), 0);
+    return m;
+}
+
+static samsa_err_t last_outcome;
+
+static void done(void *arg, samsa_err_t err)
+{
+    fx_t *f = arg;
+    last_outcome = err;
+    sem_post(&f->done);
+}
+
+static samsa_err_t propose_wait(fx_t *f, samsa_meta_t *m, samsa_md_rec_t rec)
+{
+    samsa_meta_propose(m, rec, done, f);
+    sem_wait(&f->done);
+    return last_outcome;
+}
+
+static void commits_proposals_and_keeps_them(void **state)
+{
+    fx_t *f = *state;
+    samsa_meta_t *m = open_quorum(f);
+    samsa_md_broker_t b = {.id = 0, .epoch = -1, .host = "h", .port = 1};
+    samsa_md_topic_t t = {.name = "orders", .partition_count = 0};
+    samsa_md_rec_t rec;
+    bool fenced = true;
+
+    assert_int_equal(samsa_meta_heartbeat(m, 0, 1, &fenced),
+                     SAMSA_ERR_BROKER_ID_NOT_REGISTERED);
+    assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
+    assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
+    assert_int_equal(samsa_mdrec_topic(&t, &rec), SAMSA_OK);
+    assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
+    assert_int_equal(samsa_mdrec_topic(&t, &rec), SAMSA_OK);
+    assert_int_equal(propose_wait(f, m, rec), SAMSA_ERR_TOPIC_ALREADY_EXISTS);
+    samsa_meta_image_t *img = samsa_meta_image_get(m);
+    assert_non_null(samsa_meta_topic(img, "orders"));
+    int64_t epoch = samsa_meta_broker(img, 0)->epoch;
+    samsa_meta_image_put(img);
+    assert_int_equal(samsa_meta_heartbeat(m, 0, epoch, &fenced), SAMSA_OK);
+    assert_false(fenced);
+    assert_int_equal(samsa_meta_heartbeat(m, 0, epoch + 1, &fenced),
+                     SAMSA_ERR_STALE_BROKER_EPOCH);
+    samsa_meta_quorum_t q;
+    samsa_meta_quorum_get(m, &q);
+    assert_int_equal(q.leader_id, 0);
+    assert_int_equal(q.voter_count, 1);
+    assert_true(q.leader_epoch >= 1);
+    samsa_meta_close(m);
+
+    f->images = 0;
+    m = open_quorum(f); /* replays its log */
+    for (int i = 0; i < 1000; i++) {
+        img = samsa_meta_image_get(m);
+        bool back = samsa_meta_topic(img, "orders") != NULL;
+        samsa_meta_image_put(img);
+        if (back) {
+            break;
+        }
+        usleep(10000);
+    }
+    img = samsa_meta_image_get(m);
+    assert_non_null(samsa_meta_topic(img, "orders"));
+    assert_int_equal(samsa_meta_broker(img, 0)->epoch, epoch);
+    samsa_meta_image_put(img);
+    assert_true(f->images > 0);
+    samsa_meta_close(m);
+}
+
+static bool has_snapshot(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    while (d && (e = readdir(d)) != NULL) {
+        found = found || strncmp(e->d_name, "snapshot-", 9) == 0;
+    }
+    if (d) {
+        closedir(d);
+    }
+    return found;
+}
+
+static void a_snapshot_bounds_the_log(void **state)
+{
+    fx_t *f = *state;
+    samsa_meta_t *m = open_quorum(f);
+    samsa_md_topic_t t = {.name = "cfg"};
+    samsa_md_rec_t rec;
+    assert_int_equal(samsa_mdrec_topic(&t, &rec), SAMSA_OK);
+    assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
+    /* More records than the snapshot threshold (512), pipelined. */
+    for (int i = 0; i < 600; i++) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", i);
+        assert_int_equal(
+            samsa_mdrec_topic_config("cfg", "retention.ms", v, &rec),
+            SAMSA_OK);
+        samsa_meta_propose(m, rec, i == 599 ? done : NULL, f);
+    }
+    sem_wait(&f->done);
+    assert_int_equal(last_outcome, SAMSA_OK);
+    for (int i = 0; i < 500 && !has_snapshot(f->dir); i++) {
+        usleep(10000);
+    }
+    assert_true(has_snapshot(f->dir));
+    samsa_meta_close(m);
+    m = open_quorum(f); /* restores from the snapshot plus the tail */
+    samsa_meta_image_t *img = NULL;
+    for (int i = 0; i < 1000; i++) {
+        img = samsa_meta_image_get(m);
+        const samsa_md_topic_t *ct = samsa_meta_topic(img, "cfg");
+        if (ct && ct->config_count == 1 &&
+            strcmp(ct->configs[0].value, "599") == 0) {
+            break;
+        }
+        samsa_meta_image_put(img);
+        img = NULL;
+        usleep(10000);
+    }
+    assert_non_null(img);
+    samsa_meta_image_put(img);
+    samsa_meta_close(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(commits_proposals_and_keeps_them,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_snapshot_bounds_the_log, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
