@@ -75,7 +75,7 @@ samsa_err_t samsa_codec_decompress_whole(samsa_codec_stream_fn stream,
 {
     samsa_codec_collect_t c;
     samsa_codec_collect_init(&c, svc, max_out, hint);
-    samsa_err_t err = stream(state, in, in_len, max_out,
-                             samsa_codec_collect_piece, &c);
+    samsa_err_t err =
+        stream(state, in, in_len, max_out, samsa_codec_collect_piece, &c);
     return samsa_codec_collect_finish(&c, err, out, out_len);
 }

@@ -33,8 +33,7 @@ void samsa_codec_collect_init(samsa_codec_collect_t *c,
 
 /* A samsa_codec_sink_fn (ctx: samsa_codec_collect_t): appends the piece;
  * SAMSA_ERR_TOO_LARGE past max, SAMSA_ERR_NOMEM. */
-samsa_err_t samsa_codec_collect_piece(void *ctx, const void *piece,
-                                      size_t len);
+samsa_err_t samsa_codec_collect_piece(void *ctx, const void *piece, size_t len);
 
 /* With err SAMSA_OK hand the buffer over (*out, freed by the caller with
  * services->free; never NULL, even when empty); otherwise free it. Returns

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Record batches with valid CRCs but bad contents (issue 11, items 3, 5, 6):
+garbage record framing, plain or inside gzip, is refused with
+CORRUPT_MESSAGE; a lastOffsetDelta that is not recordCount - 1 with
+INVALID_RECORD; a batch decompressing past message_max_decompressed_bytes,
+or past max.message.bytes on a topic storing records uncompressed, with
+MESSAGE_TOO_LARGE. After each, the partition's offsets have not moved and
+a librdkafka consumer (confluent-kafka) reads exactly the good records."""
+import gzip
+import socket
+import struct
+import subprocess
+import textwrap
+
+from kafka_wire import frame, read_frame
+
+NO_ERROR = 0
+CORRUPT_MESSAGE = 2
+MESSAGE_TOO_LARGE = 10
+INVALID_RECORD = 87
+GZIP = 1
+
+
+def py(code, *args, timeout=120):
+    out = subprocess.run(["/usr/bin/python3", "-c", textwrap.dedent(code)] + list(args),
+                         capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+CRC32C = _crc32c_table()
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c = CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def varint(v):
+    v = (v << 1) ^ (v >> 63)  # zigzag
+    out = b""
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def record(index, value, header_count=0, length_adjust=0, offset_delta=None):
+    body = (b"\x00" + varint(0) + varint(index if offset_delta is None else offset_delta)
+            + varint(-1) + varint(len(value)) + value + varint(header_count))
+    return varint(len(body) + length_adjust) + body
+
+
+def records(values):
+    return b"".join(record(i, v) for i, v in enumerate(values))
+
+
+def batch(section, count, attributes=0, last_offset_delta=None, compress=None):
+    """A batch v2 around a records section, with a correct CRC."""
+    if compress:
+        section = compress(section)
+    lod = count - 1 if last_offset_delta is None else last_offset_delta
+    ts = 1700000000000
+    after_crc = struct.pack(">hiqqqhii", attributes, lod, ts, ts, -1, -1, -1,
+                            count) + section
+    tail = struct.pack(">ibI", -1, 2, crc32c(after_crc)) + after_crc
+    return struct.pack(">qi", 0, len(tail)) + tail
+
+
+def produce(broker, topic, records_bytes):
+    """Produce v3, acks=1 -> (error code, base offset)."""
+    t = topic.encode()
+    body = (struct.pack(">hhi", -1, 1, 10000) + struct.pack(">i", 1)
+            + struct.pack(">h", len(t)) + t + struct.pack(">i", 1)
+            + struct.pack(">ii", 0, len(records_bytes)) + records_bytes)
+    with socket.create_connection(("127.0.0.1", broker.port), timeout=30) as s:
+        s.sendall(frame(0, 3, 7, body))
+        resp = read_frame(s)[4:]
+    at = 4
+    (nlen,) = struct.unpack(">h", resp[at:at + 2])
+    at += 2 + nlen + 4
+    _, err, base = struct.unpack(">ihq", resp[at:at + 14])
+    return err, base
+
+
+def create_topic(broker, name, config=None):
+    py("""
+        import json, sys
+        from confluent_kafka.admin import AdminClient, NewTopic
+        a = AdminClient({"bootstrap.servers": sys.argv[1]})
+        t = NewTopic(sys.argv[2], num_partitions=1, replication_factor=1,
+                     config=json.loads(sys.argv[3]))
+        for f in a.create_topics([t]).values():
+            f.result(10)
+        """, broker.bootstrap, name, __import__("json").dumps(config or {}))
+
+
+def consume_all(broker, topic):
+    """(end offset, every value from offset 0) as librdkafka sees them."""
+    out = py("""
+        import sys
+        from confluent_kafka import Consumer, TopicPartition
+        c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "rv",
+                      "enable.auto.commit": False})
+        tp = TopicPartition(sys.argv[2], 0, 0)
+        c.assign([tp])
+        lo, hi = c.get_watermark_offsets(tp, timeout=10)
+        got = []
+        while len(got) < hi - lo:
+            m = c.poll(10)
+            assert m is not None and not m.error(), m and m.error()
+            got.append(m.value().decode())
+        print(hi, " ".join(got))
+        c.close()
+        """, broker.bootstrap, topic)
+    hi, *values = out.split()
+    return int(hi), values
+
+
+def test_malformed_records_are_refused_and_the_partition_keeps_serving(broker):
+    create_topic(broker, "v")
+    assert produce(broker, "v", batch(records([b"a", b"b"]), 2)) == (NO_ERROR, 0)
+    two = [record(0, b"x"), record(1, b"y")]
+    bad_sections = {
+        "record length one short": record(0, b"x", length_adjust=-1) + two[1],
+        "record length one long": record(0, b"x", length_adjust=1) + two[1],
+        "trailing byte": two[0] + two[1] + b"\x00",
+        "record missing": two[0] + b"",
+        "offset delta not its index": two[0] + record(1, b"y", offset_delta=7),
+        "negative header count": two[0] + record(1, b"y", header_count=-1),
+        "header count past the record": two[0] + record(1, b"y", header_count=3),
+        "random bytes": bytes(range(40)),
+    }
+    for what, section in bad_sections.items():
+        err, base = produce(broker, "v", batch(section, 2))
+        assert (err, base) == (CORRUPT_MESSAGE, -1), what
+        err, _ = produce(broker, "v", batch(section, 2, GZIP, compress=gzip.compress))
+        assert err == CORRUPT_MESSAGE, "gzip: " + what
+    # A compressed section that is not gzip at all.
+    err, _ = produce(broker, "v", batch(b"\x1f\x8bnot really gzip", 1, GZIP))
+    assert err == CORRUPT_MESSAGE
+    # lastOffsetDelta far past the records would move the end offset by 2^31.
+    err, _ = produce(broker, "v", batch(records([b"z"]), 1, last_offset_delta=0x7ffffff0))
+    assert err == INVALID_RECORD
+    err, _ = produce(broker, "v", batch(records([b"z"]), 1, last_offset_delta=1))
+    assert err == INVALID_RECORD
+    # Good data after the refusals lands right after the first batch.
+    assert produce(broker, "v", batch(records([b"c"]), 1)) == (NO_ERROR, 2)
+    assert produce(broker, "v", batch(records([b"d", b"e"]), 2, GZIP,
+                                      compress=gzip.compress)) == (NO_ERROR, 3)
+    assert consume_all(broker, "v") == (5, ["a", "b", "c", "d", "e"])
+
+
+def test_decompressed_size_is_bounded(broker_factory):
+    b = broker_factory("message_max_decompressed_bytes: 4194304").start()
+    create_topic(b, "p")
+    create_topic(b, "plain", {"compression.type": "uncompressed"})
+    # 8 MiB of zeros in one record: a few KB on the wire.
+    bomb = batch(records([b"\x00" * (8 << 20)]), 1, GZIP, compress=gzip.compress)
+    assert len(bomb) < 64 << 10
+    assert produce(b, "p", bomb)[0] == MESSAGE_TOO_LARGE
+    # Under the ceiling, but stored uncompressed it would exceed the topic's
+    # max.message.bytes (1 MiB by default): Kafka's RecordTooLarge.
+    two_mib = batch(records([b"\x00" * (2 << 20)]), 1, GZIP, compress=gzip.compress)
+    assert produce(b, "p", two_mib) == (NO_ERROR, 0)
+    assert produce(b, "plain", two_mib)[0] == MESSAGE_TOO_LARGE
+    ok = batch(records([b"small", b"values"]), 2, GZIP, compress=gzip.compress)
+    assert produce(b, "plain", ok) == (NO_ERROR, 0)
+    assert consume_all(b, "plain") == (2, ["small", "values"])
+    assert b.stop() == 0, b.log_text()
