@@ -25,11 +25,17 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
 {
     char errbuf[1024] = "";
     samsa_broker_t *b = NULL;
+    /* What --check-config checks (manifests, plugins, the default storage
+     * engine) fails start here, before anything is written to the data
+     * dir; the config file's own checks ran when it was loaded. */
+    samsa_err_t err =
+        samsa_registry_check_broker(cfg, false, NULL, errbuf, sizeof(errbuf));
     /* Held until the process exits, so a second samsad on this data dir
      * stops here instead of writing the same segments. */
     int lock_fd = -1;
-    samsa_err_t err =
-        samsa_dir_lock(cfg->data_dir, &lock_fd, errbuf, sizeof(errbuf));
+    if (err == SAMSA_OK) {
+        err = samsa_dir_lock(cfg->data_dir, &lock_fd, errbuf, sizeof(errbuf));
+    }
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_ERROR, "samsad: %s", errbuf);
         return 1;
@@ -101,7 +107,8 @@ int main(int argc, char **argv)
         samsa_broker_config_usage(stdout, argv[0]);
         break;
     case SAMSA_BROKER_CHECK_CONFIG:
-        err = samsa_registry_check(&cfg, true, stdout, errbuf, sizeof(errbuf));
+        err = samsa_registry_check_broker(&cfg, true, stdout, errbuf,
+                                          sizeof(errbuf));
         if (err != SAMSA_OK) {
             fprintf(stderr, "samsad: %s\n", errbuf);
             rc = 1;

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -643,6 +644,37 @@ static samsa_err_t fill_listeners(samsa_broker_config_t *cfg,
     return SAMSA_OK;
 }
 
+/* Each listener's host is resolved here, as binding will, so --check-config
+ * reports a name that does not resolve and start fails on it before
+ * anything touches the data dir. */
+static samsa_err_t resolve_listeners(const samsa_broker_config_t *cfg,
+                                     const broker_flags_t *fl, char *errbuf,
+                                     size_t errbuf_size)
+{
+    char at[300] = "";
+
+    if (fl->listen_count == 0) {
+        samsa_broker_config_where(cfg, "listeners", at, sizeof(at));
+    }
+    for (size_t i = 0; i < cfg->listener_count; i++) {
+        const samsa_listener_t *l = &cfg->listeners[i];
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_PASSIVE};
+        struct addrinfo *res = NULL;
+        int gai = getaddrinfo(l->host, NULL, &hints, &res);
+        if (gai != 0) {
+            snprintf(errbuf, errbuf_size,
+                     "%s%s: cannot resolve host '%s' of listener %s (port "
+                     "%u): %s",
+                     at, fl->listen_count ? "--listen" : "listeners", l->host,
+                     l->name, (unsigned)l->port, gai_strerror(gai));
+            return SAMSA_ERR_CONFIG;
+        }
+        freeaddrinfo(res);
+    }
+    return SAMSA_OK;
+}
+
 /* Only the list is resolved here; each address is parsed (and a bad one
  * reported) when the HTTP listener binds (core/http). */
 static samsa_err_t fill_http_listeners(samsa_broker_config_t *cfg,
@@ -669,6 +701,65 @@ static samsa_err_t fill_http_listeners(samsa_broker_config_t *cfg,
             return SAMSA_ERR_NOMEM;
         }
         cfg->http_listener_count++;
+    }
+    return SAMSA_OK;
+}
+
+/* An empty path would silently mean the working directory (data written
+ * wherever samsad happened to start); flags refuse "" already. */
+static samsa_err_t check_paths(const samsa_broker_config_t *cfg,
+                               const broker_flags_t *fl, char *errbuf,
+                               size_t errbuf_size)
+{
+    static const char *const keys[] = {"data_dir", "conf_dir", "plugin_dir"};
+    const char *const given[] = {fl->data_dir, fl->conf_dir, fl->plugin_dir};
+    char at[300];
+
+    for (int i = 0; i < 3; i++) {
+        const char *v = str(cfg->values, keys[i]);
+        if (given[i] == NULL && v != NULL && v[0] == '\0') {
+            samsa_broker_config_where(cfg, keys[i], at, sizeof(at));
+            snprintf(errbuf, errbuf_size,
+                     "%sbroker config: %s is empty; expected a directory "
+                     "(remove the key for the default)",
+                     at, keys[i]);
+            return SAMSA_ERR_CONFIG;
+        }
+    }
+    return SAMSA_OK;
+}
+
+/* Rules between values, and values the option table's bounds cannot say
+ * (a hole in a range). */
+static samsa_err_t check_values(const samsa_broker_config_t *cfg, char *errbuf,
+                                size_t errbuf_size)
+{
+    char at[300];
+
+    if (cfg->log_flush_interval_messages == 0) {
+        samsa_broker_config_where(cfg, "log_flush_interval_messages", at,
+                                  sizeof(at));
+        snprintf(errbuf, errbuf_size,
+                 "%sbroker config: log_flush_interval_messages 0 is not "
+                 "allowed; expected -1 (leave flushing to the OS) or at "
+                 "least 1 (Kafka's log.flush.interval.messages minimum)",
+                 at);
+        return SAMSA_ERR_CONFIG;
+    }
+    if (cfg->group_min_session_timeout_ms > cfg->group_max_session_timeout_ms) {
+        samsa_broker_config_where(cfg, "group_min_session_timeout_ms", at,
+                                  sizeof(at));
+        if (at[0] == '\0') {
+            samsa_broker_config_where(cfg, "group_max_session_timeout_ms", at,
+                                      sizeof(at));
+        }
+        snprintf(errbuf, errbuf_size,
+                 "%sbroker config: group_min_session_timeout_ms (%lld) is "
+                 "above group_max_session_timeout_ms (%lld); no session "
+                 "timeout could be accepted",
+                 at, (long long)cfg->group_min_session_timeout_ms,
+                 (long long)cfg->group_max_session_timeout_ms);
+        return SAMSA_ERR_CONFIG;
     }
     return SAMSA_OK;
 }
@@ -737,6 +828,9 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
     }
     rc = load_values(cfg, &fl, errbuf, errbuf_size);
     if (rc == SAMSA_OK) {
+        rc = check_paths(cfg, &fl, errbuf, errbuf_size);
+    }
+    if (rc == SAMSA_OK) {
         rc = fill_paths(cfg, &fl);
     }
     if (rc == SAMSA_OK) {
@@ -744,10 +838,16 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
         rc = check_enums(cfg, errbuf, errbuf_size);
     }
     if (rc == SAMSA_OK) {
+        rc = check_values(cfg, errbuf, errbuf_size);
+    }
+    if (rc == SAMSA_OK) {
         rc = fill_listeners(cfg, &fl, errbuf, errbuf_size);
     }
     if (rc == SAMSA_OK) {
         rc = samsa_cluster_config_resolve(cfg, errbuf, errbuf_size);
+    }
+    if (rc == SAMSA_OK) {
+        rc = resolve_listeners(cfg, &fl, errbuf, errbuf_size);
     }
     if (rc == SAMSA_OK) {
         rc = fill_http_listeners(cfg, &fl);

@@ -126,6 +126,17 @@ samsa_err_t samsa_registry_check(const samsa_broker_config_t *cfg,
                                  bool with_init, FILE *out, char *errbuf,
                                  size_t errbuf_size);
 
+/**
+ * samsa_registry_check() plus what a broker needs from the plugins to
+ * start: a storage instance named "segment" (the default
+ * samsa.storage.engine, used by __consumer_offsets and every topic without
+ * an engine of its own). samsad runs it for --check-config and before
+ * start writes anything to the data dir.
+ */
+samsa_err_t samsa_registry_check_broker(const samsa_broker_config_t *cfg,
+                                        bool with_init, FILE *out, char *errbuf,
+                                        size_t errbuf_size);
+
 /** The enabled, loaded instance of @p kind named @p name, or NULL. */
 const samsa_registry_entry_t *samsa_registry_find(const samsa_registry_t *reg,
                                                   samsa_plugin_kind_t kind,

@@ -1,9 +1,12 @@
-"""Process-level guards of samsad: one broker per data dir (Kafka's .lock).
-(A file-size limit failing appends instead of killing the broker with
-SIGXFSZ: 0500_storage_faults_test.py.)"""
+"""Process-level guards of samsad: one broker per data dir (Kafka's .lock);
+--check-config fails on what start would fail on, and a failing start
+writes nothing to the data dir. (A file-size limit failing appends instead
+of killing the broker with SIGXFSZ: 0500_storage_faults_test.py.)"""
+import os
+import shutil
 import subprocess
 
-from samsa_harness import PLUGIN_DIR, SAMSAD, free_port
+from samsa_harness import PLUGIN_DIR, ROOT, SAMSAD, free_port
 
 
 def test_second_broker_on_the_same_data_dir_exits_naming_the_holder(broker):
@@ -18,3 +21,36 @@ def test_second_broker_on_the_same_data_dir_exits_naming_the_holder(broker):
     # The lock goes with its holder: a restart on the same dir works.
     broker.restart()
 
+
+
+def run_samsad(*args, data_dir, conf_dir):
+    return subprocess.run([SAMSAD, "--data-dir", data_dir, "--conf-dir", conf_dir,
+                           "--plugin-dir", PLUGIN_DIR] + list(args),
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_check_config_finds_what_start_would_fail_on(tmp_path):
+    conf = tmp_path / "conf.d"
+    shutil.copytree(os.path.join(ROOT, "conf.d"), conf)
+    data = str(tmp_path / "data")
+    # Without a storage engine for topics: both fail, naming the conf dir,
+    # and start writes nothing (not even the data dir) first.
+    for f in conf.glob("*storage*.yaml"):
+        f.unlink()
+    for args in (["--check-config"], ["--listen", "127.0.0.1:%d" % free_port()]):
+        out = run_samsad(*args, data_dir=data, conf_dir=str(conf))
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert "no storage instance named 'segment'" in out.stderr, out.stderr
+        assert str(conf) in out.stderr
+        assert not os.path.exists(data)
+    shutil.copy(os.path.join(ROOT, "conf.d", "10-storage-segment.yaml"), conf)
+    # A listener whose host does not resolve: file:line at --check-config.
+    with open(conf / "samsa.yaml", "w") as f:
+        f.write('node_id: 1\nlisteners: ["nosuch.invalid:9092"]\n')
+    line = 2
+    for args in (["--check-config"], []):
+        out = run_samsad(*args, data_dir=data, conf_dir=str(conf))
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert "samsa.yaml:%d: listeners: cannot resolve host 'nosuch.invalid'" % line \
+            in out.stderr, out.stderr
+        assert not os.path.exists(data)

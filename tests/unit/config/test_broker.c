@@ -387,6 +387,38 @@ static void inconsistent_cluster_keys_are_errors(void **state)
                       "must be shorter than broker_session_timeout_ms");
 }
 
+/* Values the option bounds let through but start could not honour
+ * (issue 11): each is an error with file:line. */
+static void values_start_cannot_use_are_errors(void **state)
+{
+    fx_t *f = *state;
+
+    expect_yaml_error(f, "node_id: 1\ndata_dir: \"\"\n", 2,
+                      "broker config: data_dir is empty");
+    expect_yaml_error(f, "plugin_dir: ''\n", 1, "plugin_dir is empty");
+    expect_yaml_error(f, "\nlog_flush_interval_messages: 0\n", 2,
+                      "log_flush_interval_messages 0 is not allowed");
+    expect_yaml_error(f,
+                      "group_max_session_timeout_ms: 1000\n"
+                      "group_min_session_timeout_ms: 6000\n",
+                      2,
+                      "group_min_session_timeout_ms (6000) is above "
+                      "group_max_session_timeout_ms (1000)");
+    /* The default minimum (6000) above a lower maximum: the line is the
+     * maximum's. */
+    expect_yaml_error(f, "\ngroup_max_session_timeout_ms: 5000\n", 2,
+                      "group_min_session_timeout_ms (6000) is above");
+    expect_yaml_error(f, "listeners: [\"nosuch.invalid:9092\"]\n", 1,
+                      "cannot resolve host 'nosuch.invalid'");
+    char path[400];
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "log_flush_interval_messages: 1\n"
+                     "group_min_session_timeout_ms: 1000\n"
+                     "group_max_session_timeout_ms: 1000\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_int_equal(f->cfg.log_flush_interval_messages, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -408,6 +440,7 @@ int main(void)
         T(default_node_is_standalone_broker_and_controller),
         T(quorum_node_resolves_its_listeners),
         T(inconsistent_cluster_keys_are_errors),
+        T(values_start_cannot_use_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
