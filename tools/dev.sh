@@ -18,7 +18,7 @@ cd "$ROOT"
 
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev libuv1-dev
- libmicrohttpd-dev libsystemd-dev libjansson-dev"
+ libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client lz4 zstd gzip procps iproute2 rpm file llvm"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so

@@ -190,6 +190,7 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     }
     res->log_append_time = append_time;
     res->log_start_offset = samsa_partition_log_start(part);
-    samsa_metrics_topic_in(topic->name, (int64_t)len, info.record_count);
+    samsa_metrics_topic_in(topic->name, samsa_partition_index(part), records,
+                           len, info.record_count);
     return SAMSA_OK;
 }

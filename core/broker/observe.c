@@ -410,5 +410,8 @@ samsa_err_t samsa_observe_routes(samsa_broker_t *b, samsa_http_t *http)
     if (err == SAMSA_OK) {
         err = samsa_http_route(http, "GET", "/metrics", metrics_route, b);
     }
+    if (err == SAMSA_OK) {
+        err = samsa_observe_api_routes(b, http);
+    }
     return err;
 }

@@ -17,6 +17,10 @@
 /** Register the broker's routes on @p http (before samsa_http_start). */
 samsa_err_t samsa_observe_routes(samsa_broker_t *b, samsa_http_t *http);
 
+/** The read-only JSON API (observe_api.c): /api/cluster, /api/topics,
+ *  /api/groups, /api/hot-keys?topic=NAME. */
+samsa_err_t samsa_observe_api_routes(samsa_broker_t *b, samsa_http_t *http);
+
 /** The /metrics body for @p b (also used by tests). */
 void samsa_observe_metrics(samsa_broker_t *b, samsa_http_response_t *out);
 

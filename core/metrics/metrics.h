@@ -17,9 +17,11 @@
 #ifndef SAMSA_METRICS_H
 #define SAMSA_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "http/http.h"
+#include "metrics/hotkeys.h"
 
 /** One request finished. Times are samsa_mono_ns() values:
  *  received (frame complete), handled (handler called; 0 = the request
@@ -31,13 +33,26 @@ void samsa_metrics_request(int16_t api_key, int16_t api_version,
 /** A Kafka error code answered for one partition/resource of a request. */
 void samsa_metrics_error(int16_t api_key, int err);
 
-/** Records appended to a topic: @p bytes of batches holding @p records. */
-void samsa_metrics_topic_in(const char *topic, int64_t bytes, int64_t records);
+/** Records appended to a partition: @p len bytes of batches holding
+ *  @p records; their keys feed the partition's hot-key sketch. */
+void samsa_metrics_topic_in(const char *topic, int32_t partition,
+                            const uint8_t *batches, size_t len,
+                            int64_t records);
 /** Record data sent to a fetcher: @p bytes covering @p offsets offsets. */
 void samsa_metrics_topic_out(const char *topic, int64_t bytes, int64_t offsets);
 /** A produce or fetch for a topic failed (Kafka's FailedProduceRequests /
  *  FailedFetchRequests, counted per partition). */
 void samsa_metrics_topic_failed(const char *topic, int16_t api_key);
+
+/** The hottest keys of a partition (see hotkeys.h), hottest first; 0 when
+ *  nothing was appended to it since start. */
+size_t samsa_metrics_hotkeys(const char *topic, int32_t partition,
+                             samsa_hotkey_t *out, size_t cap,
+                             int64_t *total_records, int64_t *total_bytes);
+
+/** A key as a printable label: ASCII kept, other bytes as \xNN, "..."
+ *  appended when only the first bytes were kept. */
+void samsa_hotkey_label(const samsa_hotkey_t *k, char *buf, size_t len);
 
 /** Write the request and per-topic families (Prometheus text format). */
 void samsa_metrics_write_requests(samsa_http_response_t *out);

@@ -9,7 +9,9 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,9 @@ typedef struct topic_stats {
     struct topic_stats *next;
     _Atomic int64_t bytes_in, messages_in, bytes_out, offsets_out;
     _Atomic int64_t failed_produce, failed_fetch;
+    pthread_mutex_t parts_lock; /* guards parts/nparts (not the sketches) */
+    samsa_hotkeys_t **parts;    /* per partition, created on first append */
+    int32_t nparts;
     char name[]; /* NUL-terminated */
 } topic_stats_t;
 
@@ -67,6 +72,7 @@ static topic_stats_t *get(const char *name)
         size_t n = strlen(name);
         t = calloc(1, sizeof(*t) + n + 1);
         if (t) {
+            pthread_mutex_init(&t->parts_lock, NULL);
             memcpy(t->name, name, n + 1);
             t->next = buckets[b];
             buckets[b] = t;
@@ -81,13 +87,81 @@ static void add(_Atomic int64_t *v, int64_t d)
     atomic_fetch_add_explicit(v, d, memory_order_relaxed);
 }
 
-void samsa_metrics_topic_in(const char *topic, int64_t bytes, int64_t records)
+/* The partition's sketch; created when @p create. */
+static samsa_hotkeys_t *partition_keys(topic_stats_t *t, int32_t partition,
+                                       bool create)
+{
+    samsa_hotkeys_t *hk = NULL;
+    if (partition < 0) {
+        return NULL;
+    }
+    pthread_mutex_lock(&t->parts_lock);
+    if (partition >= t->nparts && create) {
+        int32_t n = partition + 1;
+        samsa_hotkeys_t **p = realloc(t->parts, (size_t)n * sizeof(*p));
+        if (p) {
+            memset(p + t->nparts, 0, (size_t)(n - t->nparts) * sizeof(*p));
+            t->parts = p;
+            t->nparts = n;
+        }
+    }
+    if (partition < t->nparts) {
+        hk = t->parts[partition];
+        if (!hk && create) {
+            hk = malloc(sizeof(*hk));
+            if (hk) {
+                samsa_hotkeys_init(hk);
+                t->parts[partition] = hk;
+            }
+        }
+    }
+    pthread_mutex_unlock(&t->parts_lock);
+    return hk;
+}
+
+void samsa_metrics_topic_in(const char *topic, int32_t partition,
+                            const uint8_t *batches, size_t len, int64_t records)
 {
     topic_stats_t *t = get(topic);
     if (t) {
-        add(&t->bytes_in, bytes);
+        add(&t->bytes_in, (int64_t)len);
         add(&t->messages_in, records);
+        samsa_hotkeys_t *hk = partition_keys(t, partition, true);
+        if (hk) {
+            samsa_hotkeys_add_batches(hk, batches, len);
+        }
     }
+}
+
+size_t samsa_metrics_hotkeys(const char *topic, int32_t partition,
+                             samsa_hotkey_t *out, size_t cap,
+                             int64_t *total_records, int64_t *total_bytes)
+{
+    *total_records = 0;
+    *total_bytes = 0;
+    topic_stats_t *t = get(topic);
+    samsa_hotkeys_t *hk = t ? partition_keys(t, partition, false) : NULL;
+    return hk ? samsa_hotkeys_top(hk, out, cap, total_records, total_bytes) : 0;
+}
+
+void samsa_hotkey_label(const samsa_hotkey_t *k, char *buf, size_t len)
+{
+    size_t at = 0;
+    int32_t kept = k->key_len < SAMSA_HOTKEY_MAX_BYTES ? k->key_len
+                                                       : SAMSA_HOTKEY_MAX_BYTES;
+    for (int32_t i = 0; i < kept && at + 5 < len; i++) {
+        uint8_t c = k->key[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            buf[at++] = (char)c;
+        } else {
+            at += (size_t)snprintf(buf + at, len - at, "\\x%02x", c);
+        }
+    }
+    if (kept < k->key_len && at + 4 < len) {
+        memcpy(buf + at, "...", 3);
+        at += 3;
+    }
+    buf[at < len ? at : len - 1] = 0;
 }
 
 void samsa_metrics_topic_out(const char *topic, int64_t bytes, int64_t offsets)
@@ -134,6 +208,31 @@ static const struct {
      offsetof(topic_stats_t, failed_fetch)},
 };
 
+/* The three hottest keys of every partition, as a share of its records
+ * (bounded cardinality: 3 series per partition). Under the table lock. */
+#define HOT_KEYS_EXPOSED 3
+
+static void write_hot_keys_of(samsa_http_response_t *out, topic_stats_t *t)
+{
+    for (int32_t p = 0; p < t->nparts; p++) {
+        samsa_hotkeys_t *hk = partition_keys(t, p, false);
+        samsa_hotkey_t top[HOT_KEYS_EXPOSED];
+        int64_t total = 0, bytes = 0;
+        size_t n =
+            hk ? samsa_hotkeys_top(hk, top, HOT_KEYS_EXPOSED, &total, &bytes)
+               : 0;
+        char part[12], key[SAMSA_HOTKEY_MAX_BYTES * 4 + 8];
+        snprintf(part, sizeof(part), "%d", p);
+        for (size_t i = 0; i < n && total > 0; i++) {
+            samsa_hotkey_label(&top[i], key, sizeof(key));
+            const char *labels[] = {"topic", t->name, "partition", part,
+                                    "key",   key,     NULL};
+            samsa_prom_sample(out, "samsa_partition_hot_key_share", labels,
+                              (double)top[i].records / (double)total);
+        }
+    }
+}
+
 void samsa_metrics_write_topics(samsa_http_response_t *out)
 {
     pthread_rwlock_rdlock(&lock);
@@ -150,6 +249,14 @@ void samsa_metrics_write_topics(samsa_http_response_t *out)
             }
         }
     }
+    samsa_prom_family(out, "samsa_partition_hot_key_share", "gauge",
+                      "Share of the partition's records carrying this key "
+                      "(its three hottest keys; space-saving estimate).");
+    for (size_t b = 0; b < NBUCKETS; b++) {
+        for (topic_stats_t *t = buckets[b]; t; t = t->next) {
+            write_hot_keys_of(out, t);
+        }
+    }
     pthread_rwlock_unlock(&lock);
 }
 
@@ -160,6 +267,14 @@ void samsa_metrics_topics_reset(void)
         while (buckets[b]) {
             topic_stats_t *t = buckets[b];
             buckets[b] = t->next;
+            for (int32_t p = 0; p < t->nparts; p++) {
+                if (t->parts[p]) {
+                    samsa_hotkeys_destroy(t->parts[p]);
+                    free(t->parts[p]);
+                }
+            }
+            free(t->parts);
+            pthread_mutex_destroy(&t->parts_lock);
             free(t);
         }
     }

@@ -20,6 +20,9 @@ extern const samsa_cli_cmd_t samsa_cli_cmd_group;
 extern const samsa_cli_cmd_t samsa_cli_cmd_cluster;
 extern const samsa_cli_cmd_t samsa_cli_cmd_perf;
 
+/* `samsa topic hot-keys` (cmd_hot_keys.c): argv as topic's run() got it. */
+int samsa_cli_topic_hot_keys(int argc, char **argv);
+
 /* Options every client subcommand accepts. */
 typedef struct samsa_cli_conn_opts {
     const char *bootstrap;

@@ -20,6 +20,7 @@ static void topic_usage(FILE *out)
             "       samsa topic describe [NAME...]\n"
             "       samsa topic alter NAME [--partitions N] [--config K=V]... "
             "[--delete-config K]...\n"
+            "       samsa topic hot-keys NAME [--http HOST:PORT] [--top N]\n"
             "\n"
             "create    CreateTopics (defaults: 1 partition, the broker's "
             "replication factor)\n"
@@ -29,6 +30,8 @@ static void topic_usage(FILE *out)
             "topic's non-default configs\n"
             "alter     add partitions (CreatePartitions) and set/delete "
             "configs (IncrementalAlterConfigs)\n"
+            "hot-keys  the keys carrying most records, from the broker's "
+            "HTTP listener\n"
             "\n" SAMSA_CLI_CONN_HELP "\n" SAMSA_CLI_EXIT_TEXT);
 }
 
@@ -408,6 +411,9 @@ static int topic_run(int argc, char **argv)
     if (argc < 2 || samsa_cli_is_help(argv[1])) {
         topic_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? SAMSA_EXIT_USAGE : SAMSA_EXIT_OK;
+    }
+    if (strcmp(argv[1], "hot-keys") == 0) {
+        return samsa_cli_topic_hot_keys(argc, argv);
     }
     rc = parse(argc, argv, &a);
     if (rc != 0) {

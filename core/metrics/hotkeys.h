@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/metrics/hotkeys.h - the hottest keys of a partition, in bounded
+ * memory: a space-saving sketch (Metwally, Agrawal, El Abbadi 2005) of
+ * SAMSA_HOTKEYS_K counters. A key that holds more than 1/K of the records
+ * is always in it; each count over-estimates by at most its `error`
+ * (<= total / K).
+ *
+ * Keys are identified by a 64-bit hash of the whole key; the first
+ * SAMSA_HOTKEY_MAX_BYTES bytes are kept for display. Thread-safe: one
+ * mutex per sketch, taken once per batch of records, never per record.
+ */
+#ifndef SAMSA_METRICS_HOTKEYS_H
+#define SAMSA_METRICS_HOTKEYS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SAMSA_HOTKEYS_K        64
+#define SAMSA_HOTKEY_MAX_BYTES 64
+
+typedef struct samsa_hotkey {
+    uint64_t hash;
+    int64_t records; /* estimated records with this key */
+    int64_t bytes;   /* estimated key + value bytes */
+    int64_t error;   /* records may be over-estimated by this much */
+    int32_t key_len; /* full length of the key */
+    uint8_t key[SAMSA_HOTKEY_MAX_BYTES]; /* first bytes of the key */
+} samsa_hotkey_t;
+
+typedef struct samsa_hotkeys {
+    pthread_mutex_t lock;
+    samsa_hotkey_t items[SAMSA_HOTKEYS_K];
+    int32_t count;
+    int64_t total_records; /* every record seen, keyed or not */
+    int64_t total_bytes;
+} samsa_hotkeys_t;
+
+void samsa_hotkeys_init(samsa_hotkeys_t *hk);
+void samsa_hotkeys_destroy(samsa_hotkeys_t *hk);
+
+/* Count the records of @p len bytes of uncompressed v2 batches (other
+ * batches are skipped; returns how many records were counted). */
+int64_t samsa_hotkeys_add_batches(samsa_hotkeys_t *hk, const uint8_t *batches,
+                                  size_t len);
+
+/* One record (caller holds hk->lock). key NULL = a null key: counted in
+ * the totals only. */
+void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
+                              int32_t key_len, int64_t bytes);
+
+/* Copy up to @p cap keys, hottest (by records) first, and the totals. */
+size_t samsa_hotkeys_top(samsa_hotkeys_t *hk, samsa_hotkey_t *out, size_t cap,
+                         int64_t *total_records, int64_t *total_bytes);
+
+#endif /* SAMSA_METRICS_HOTKEYS_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The space-saving hot-key sketch (core/metrics/hotkeys.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "metrics/hotkeys.h"
+
+static void add_key(samsa_hotkeys_t *hk, const char *key)
+{
+    samsa_hotkeys_add_locked(hk, (const uint8_t *)key, (int32_t)strlen(key),
+                             10);
+}
+
+static void a_key_above_one_in_k_is_counted_exactly_and_ranked_first(void **s)
+{
+    (void)s;
+    samsa_hotkeys_t hk;
+    samsa_hotkeys_init(&hk);
+    /* 10 000 records: 25 % "hot", 10 % "warm", the rest all distinct, far
+     * more distinct keys than the sketch holds. */
+    char key[32];
+    for (int i = 0; i < 10000; i++) {
+        if (i % 4 == 0) {
+            add_key(&hk, "hot");
+        } else if (i % 10 == 1) {
+            add_key(&hk, "warm");
+        } else {
+            snprintf(key, sizeof(key), "cold-%d", i);
+            add_key(&hk, key);
+        }
+    }
+    samsa_hotkeys_add_locked(&hk, NULL, -1, 5); /* null key: totals only */
+    samsa_hotkey_t top[3];
+    int64_t total, bytes;
+    size_t n = samsa_hotkeys_top(&hk, top, 3, &total, &bytes);
+    assert_int_equal(n, 3);
+    assert_int_equal(total, 10001);
+    assert_int_equal(bytes, 100005);
+    assert_memory_equal(top[0].key, "hot", 3);
+    assert_int_equal(top[0].key_len, 3);
+    /* Never evicted: space-saving counts it exactly. */
+    assert_int_equal(top[0].records, 2500);
+    assert_int_equal(top[0].error, 0);
+    assert_memory_equal(top[1].key, "warm", 4);
+    assert_int_equal(top[1].records, 1000);
+    /* Any estimate exceeds the truth by at most total / K. */
+    assert_true(top[2].error <= total / SAMSA_HOTKEYS_K);
+    samsa_hotkeys_destroy(&hk);
+}
+
+static void long_keys_keep_their_first_bytes(void **s)
+{
+    (void)s;
+    samsa_hotkeys_t hk;
+    samsa_hotkeys_init(&hk);
+    char key[200];
+    memset(key, 'a', sizeof(key) - 1);
+    key[sizeof(key) - 1] = 0;
+    add_key(&hk, key);
+    add_key(&hk, key);
+    samsa_hotkey_t top[1];
+    int64_t total, bytes;
+    assert_int_equal(samsa_hotkeys_top(&hk, top, 1, &total, &bytes), 1);
+    assert_int_equal(top[0].records, 2);
+    assert_int_equal(top[0].key_len, 199);
+    assert_int_equal(top[0].key[SAMSA_HOTKEY_MAX_BYTES - 1], 'a');
+    samsa_hotkeys_destroy(&hk);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(
+            a_key_above_one_in_k_is_counted_exactly_and_ranked_first),
+        cmocka_unit_test(long_keys_keep_their_first_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
