@@ -11,6 +11,7 @@
 #include "protocol/generated/messages.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/log_limit.h"
 #include "util/clock.h"
 
 static void req_free(samsa_req_t *req)
@@ -183,6 +184,10 @@ static samsa_err_t skip_header_tags(samsa_rbuf_t *rb)
     return err;
 }
 
+/* Any client can send these: a few lines a minute each, then a count. */
+static samsa_log_limit_t bad_request_log = SAMSA_LOG_LIMIT_INIT(10, 60000);
+static samsa_log_limit_t unsupported_log = SAMSA_LOG_LIMIT_INIT(10, 60000);
+
 void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
                              uint8_t *frame, size_t len, void *app)
 {
@@ -208,8 +213,9 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     samsa_rbuf_t rb;
     samsa_rbuf_init(&rb, frame, len);
     if (parse_header(req, &rb) != SAMSA_OK) {
-        samsa_log(SAMSA_LOG_WARN, "%s: truncated request header; closing",
-                  samsa_conn_peer(conn));
+        samsa_log_limited(&bad_request_log, SAMSA_LOG_WARN,
+                          "%s: truncated request header; closing",
+                          samsa_conn_peer(conn));
         samsa_req_close(req);
         return;
     }
@@ -223,9 +229,10 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
         }
         /* Kafka closes the connection for an API or version it does not
          * enable; clients (kafka-python's probe) rely on that. */
-        samsa_log(SAMSA_LOG_INFO,
-                  "%s: unsupported request api_key=%d version=%d; closing",
-                  samsa_conn_peer(conn), req->api_key, req->api_version);
+        samsa_log_limited(
+            &unsupported_log, SAMSA_LOG_INFO,
+            "%s: unsupported request api_key=%d version=%d; closing",
+            samsa_conn_peer(conn), req->api_key, req->api_version);
         samsa_req_close(req);
         return;
     }
@@ -238,9 +245,11 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
                                    &req->arena, &req->body);
     }
     if (err != SAMSA_OK) {
-        samsa_log(SAMSA_LOG_WARN, "%s: malformed %s v%d request (%s); closing",
-                  samsa_conn_peer(conn), samsa_api_lookup(req->api_key)->name,
-                  req->api_version, samsa_err_name(err));
+        samsa_log_limited(&bad_request_log, SAMSA_LOG_WARN,
+                          "%s: malformed %s v%d request (%s); closing",
+                          samsa_conn_peer(conn),
+                          samsa_api_lookup(req->api_key)->name,
+                          req->api_version, samsa_err_name(err));
         samsa_req_close(req);
         return;
     }

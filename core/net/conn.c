@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/log_limit.h"
 
 /* Read at most this many times per wake-up so one busy connection cannot
  * starve the others on its reactor. */
@@ -312,6 +313,9 @@ static void dispatch(samsa_conn_t *conn)
     sh->on_request(conn, s, s->frame, s->frame_len, sh->app);
 }
 
+/* Any client can send a bad size: a few lines a minute, then a count. */
+static samsa_log_limit_t bad_size_log = SAMSA_LOG_LIMIT_INIT(10, 60000);
+
 /* A full header is in conn->hdr: check it and allocate the frame. */
 static bool start_frame(samsa_conn_t *conn)
 {
@@ -320,10 +324,10 @@ static bool start_frame(samsa_conn_t *conn)
                              ((uint32_t)conn->hdr[1] << 16) |
                              ((uint32_t)conn->hdr[2] << 8) | conn->hdr[3]);
     if (size < 0 || (size_t)size > sh->lim.max_request_bytes) {
-        samsa_log(SAMSA_LOG_WARN,
-                  "net: %s: frame size %d outside [0, %zu] "
-                  "(socket.request.max.bytes); closing connection",
-                  conn->peer, size, sh->lim.max_request_bytes);
+        samsa_log_limited(&bad_size_log, SAMSA_LOG_WARN,
+                          "net: %s: frame size %d outside [0, %zu] "
+                          "(socket.request.max.bytes); closing connection",
+                          conn->peer, size, sh->lim.max_request_bytes);
         conn_close(conn);
         return false;
     }
