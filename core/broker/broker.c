@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker/broker_configs.h"
 #include "broker/observe.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
@@ -185,38 +186,6 @@ static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
     return SAMSA_OK;
 }
 
-static samsa_err_t broker_defaults(const samsa_broker_config_t *cfg,
-                                   samsa_tcfg_t *out)
-{
-    char v[32];
-    samsa_err_t err = SAMSA_OK;
-#define SET_LONG(key, val)                                                     \
-    do {                                                                       \
-        snprintf(v, sizeof(v), "%lld", (long long)(val));                      \
-        if (err == SAMSA_OK) {                                                 \
-            err = samsa_tcfg_set(out, key, v);                                 \
-        }                                                                      \
-    } while (0)
-    SET_LONG("segment.bytes", cfg->log_segment_bytes);
-    SET_LONG("segment.ms", cfg->log_segment_ms);
-    SET_LONG("retention.ms", cfg->log_retention_ms);
-    SET_LONG("retention.bytes", cfg->log_retention_bytes);
-    SET_LONG("index.interval.bytes", cfg->log_index_interval_bytes);
-    SET_LONG("max.message.bytes", cfg->message_max_bytes);
-    SET_LONG("min.insync.replicas", cfg->min_insync_replicas);
-    if (cfg->log_flush_interval_messages > 0) {
-        SET_LONG("flush.messages", cfg->log_flush_interval_messages);
-    }
-    if (cfg->log_flush_interval_ms >= 0) {
-        SET_LONG("flush.ms", cfg->log_flush_interval_ms);
-    }
-#undef SET_LONG
-    if (err == SAMSA_OK && cfg->log_cleanup_policy) {
-        err = samsa_tcfg_set(out, "cleanup.policy", cfg->log_cleanup_policy);
-    }
-    return err;
-}
-
 /* The address other brokers and clients are given: the inter-broker
  * listener's advertised address, else its own (a wildcard is not an
  * address clients can dial: the host name then). */
@@ -256,6 +225,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         return SAMSA_ERR_NOMEM;
     }
     b->cfg = cfg;
+    pthread_mutex_init(&b->config_lock, NULL);
     b->node_id = cfg->node_id;
     b->max_request_bytes = cfg->socket_request_max_bytes;
     samsa_err_t err = SAMSA_OK;
@@ -269,7 +239,11 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     }
     samsa_tcfg_t defaults = {0};
     if (err == SAMSA_OK) {
-        err = broker_defaults(cfg, &defaults);
+        err = samsa_dyncfg_open(cfg->data_dir, cfg->node_id, &b->dyncfg, errbuf,
+                                errlen);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_broker_configs_topic_defaults(cfg, b->dyncfg, &defaults);
     }
     if (err == SAMSA_OK) {
         samsa_logmgr_options_t lo = {
@@ -400,6 +374,8 @@ void samsa_broker_destroy(samsa_broker_t *b)
     }
     samsa_group_coordinator_destroy(b->groups);
     samsa_logmgr_close(b->logs);
+    samsa_dyncfg_close(b->dyncfg);
+    pthread_mutex_destroy(&b->config_lock);
     samsa_registry_shutdown(b->reg);
     free(b);
 }

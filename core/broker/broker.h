@@ -11,12 +11,14 @@
 #ifndef SAMSA_BROKER_H
 #define SAMSA_BROKER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config/broker.h"
 #include "http/http.h"
+#include "log/dynamic_config_store.h"
 #include "log/logmgr.h"
 #include "net/server.h"
 #include "registry/registry.h"
@@ -36,6 +38,10 @@ typedef struct samsa_broker {
     char advertised_host[256];
     int32_t advertised_port;
     int64_t max_request_bytes;
+    /* Dynamic broker configs (core/broker/broker_configs.h); config_lock
+     * serializes their alterations. */
+    samsa_dyncfg_t *dyncfg;
+    pthread_mutex_t config_lock;
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

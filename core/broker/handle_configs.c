@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/broker/handle_configs.c - DescribeConfigs (32), AlterConfigs (33),
- * IncrementalAlterConfigs (44) for topic resources; broker resources are
- * described (read-only) but not altered.
+ * IncrementalAlterConfigs (44) for topic and broker resources. A broker
+ * resource is this broker (name = node id) or the cluster default (empty
+ * name); what its keys mean is core/broker/broker_configs.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/broker_configs.h"
 #include "broker/handlers.h"
 
 #define RESOURCE_TOPIC  2
@@ -69,7 +71,12 @@ describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
         samsa_topic_put(t);
         return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
     }
-    const samsa_tcfg_t *bd = samsa_logmgr_broker_defaults(req->broker->logs);
+    samsa_tcfg_t bd = {0};
+    if (samsa_logmgr_broker_defaults_copy(req->broker->logs, &bd) != SAMSA_OK) {
+        samsa_tcfg_free(&overrides);
+        samsa_topic_put(t);
+        return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+    }
     const samsa_tcfg_def_t *defs = samsa_tcfg_defs();
     int n = 0;
     for (const samsa_tcfg_def_t *d = defs; d->name; d++) {
@@ -82,15 +89,61 @@ describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
             continue;
         }
         int8_t source;
-        const char *v = samsa_tcfg_resolve(&overrides, bd, d, &source);
+        const char *v = samsa_broker_topic_config_resolve(
+            req->broker, &overrides, &bd, d, &source);
         fill_entry(req, &r->Configs.items[i++], d->name, v, source,
                    (int8_t)samsa_tcfg_wire_type(d),
                    dreq->IncludeDocumentation ? d->doc : NULL, false,
                    dreq->IncludeSynonyms);
     }
     samsa_tcfg_free(&overrides);
+    samsa_tcfg_free(&bd);
     samsa_topic_put(t);
     return SAMSA_OK;
+}
+
+/* The broker resource named @p name: this broker (its node id) or the
+ * cluster default (""). */
+static samsa_err_t broker_scope(samsa_req_t *req, samsa_str_t name,
+                                samsa_dyncfg_scope_t *scope, samsa_str_t *msg)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "%d", req->broker->node_id);
+    if (name.len <= 0) {
+        *scope = SAMSA_DYNCFG_DEFAULT;
+        return SAMSA_OK;
+    }
+    if (samsa_str_eq_cstr(name, id)) {
+        *scope = SAMSA_DYNCFG_BROKER;
+        return SAMSA_OK;
+    }
+    char why[96];
+    snprintf(why, sizeof(why), "this broker is node %s", id);
+    *msg = samsa_req_str(req, why);
+    return SAMSA_ERR_INVALID_REQUEST;
+}
+
+static void fill_broker_entry(samsa_req_t *req, entry_t *e,
+                              const samsa_bcfg_def_t *d,
+                              const samsa_bcfg_level_t *lv, size_t n,
+                              samsa_DescribeConfigsRequest_t *dreq)
+{
+    fill_entry(req, e, d->name, lv[0].value, lv[0].source, d->type,
+               dreq->IncludeDocumentation ? d->doc : NULL,
+               d->mode == SAMSA_BCFG_READ_ONLY, false);
+    if (!dreq->IncludeSynonyms) {
+        return;
+    }
+    /* Every level that has a value, highest priority first, as Kafka. */
+    SAMSA_REQ_ARRAY(req, e->Synonyms, (int32_t)n);
+    for (size_t k = 0; k < n; k++) {
+        samsa_DescribeConfigsResponse_DescribeConfigsSynonym_t *sy =
+            &e->Synonyms.items[k];
+        samsa_DescribeConfigsResponse_DescribeConfigsSynonym_init(sy);
+        sy->Name = e->Name;
+        sy->Value = samsa_req_str(req, lv[k].value);
+        sy->Source = lv[k].source;
+    }
 }
 
 static samsa_err_t
@@ -98,52 +151,37 @@ describe_broker(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
                 samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
                 samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r)
 {
-    const samsa_broker_config_t *c = req->broker->cfg;
-    char id[16];
-    snprintf(id, sizeof(id), "%d", req->broker->node_id);
-    if (rs->ResourceName.len > 0 && !samsa_str_eq_cstr(rs->ResourceName, id)) {
+    samsa_dyncfg_scope_t scope;
+    samsa_err_t err =
+        broker_scope(req, rs->ResourceName, &scope, &r->ErrorMessage);
+    if (err != SAMSA_OK) {
         SAMSA_REQ_ARRAY(req, r->Configs, 0);
-        return SAMSA_ERR_INVALID_REQUEST;
+        return err;
     }
-    struct {
-        const char *name;
-        long long value;
-        int8_t type;
-    } rows[] = {
-        {"broker.id", req->broker->node_id, SAMSA_CONFIG_TYPE_INT},
-        {"node.id", req->broker->node_id, SAMSA_CONFIG_TYPE_INT},
-        {"num.partitions", c->num_partitions, SAMSA_CONFIG_TYPE_INT},
-        {"auto.create.topics.enable", c->auto_create_topics,
-         SAMSA_CONFIG_TYPE_BOOLEAN},
-        {"message.max.bytes", c->message_max_bytes, SAMSA_CONFIG_TYPE_INT},
-        {"socket.request.max.bytes", c->socket_request_max_bytes,
-         SAMSA_CONFIG_TYPE_INT},
-        {"log.retention.ms", c->log_retention_ms, SAMSA_CONFIG_TYPE_LONG},
-        {"log.retention.bytes", c->log_retention_bytes, SAMSA_CONFIG_TYPE_LONG},
-        {"log.segment.bytes", c->log_segment_bytes, SAMSA_CONFIG_TYPE_INT},
-        {"default.replication.factor", c->default_replication_factor,
-         SAMSA_CONFIG_TYPE_INT},
-        {"min.insync.replicas", c->min_insync_replicas, SAMSA_CONFIG_TYPE_INT},
-    };
-    int n = 0;
-    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
-        n += wanted(&rs->ConfigurationKeys, rows[k].name);
+    /* The default resource shows only what is set there (Kafka). */
+    bool per_broker = scope == SAMSA_DYNCFG_BROKER;
+    const samsa_bcfg_def_t *defs = samsa_bcfg_defs();
+    size_t ndefs = 0;
+    while (defs[ndefs].name) {
+        ndefs++;
+    }
+    samsa_bcfg_level_t *lv = samsa_req_alloc(req, ndefs * 4 * sizeof(*lv));
+    size_t *nlv = samsa_req_alloc(req, ndefs * sizeof(*nlv));
+    int32_t n = 0;
+    for (size_t k = 0; k < ndefs; k++) {
+        nlv[k] = wanted(&rs->ConfigurationKeys, defs[k].name)
+                     ? samsa_broker_config_levels(req->broker, &defs[k],
+                                                  per_broker, &lv[k * 4])
+                     : 0;
+        n += nlv[k] > 0;
     }
     SAMSA_REQ_ARRAY(req, r->Configs, n);
-    int i = 0;
-    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
-        if (!wanted(&rs->ConfigurationKeys, rows[k].name)) {
-            continue;
+    int32_t i = 0;
+    for (size_t k = 0; k < ndefs; k++) {
+        if (nlv[k] > 0) {
+            fill_broker_entry(req, &r->Configs.items[i++], &defs[k], &lv[k * 4],
+                              nlv[k], dreq);
         }
-        char v[32];
-        if (rows[k].type == SAMSA_CONFIG_TYPE_BOOLEAN) {
-            snprintf(v, sizeof(v), "%s", rows[k].value ? "true" : "false");
-        } else {
-            snprintf(v, sizeof(v), "%lld", rows[k].value);
-        }
-        fill_entry(req, &r->Configs.items[i++], rows[k].name, v,
-                   SAMSA_CONFIG_SOURCE_STATIC_BROKER, rows[k].type, NULL, true,
-                   dreq->IncludeSynonyms);
     }
     return SAMSA_OK;
 }
@@ -194,6 +232,40 @@ static samsa_err_t alter_topic(samsa_req_t *req, samsa_str_t name,
     return err;
 }
 
+/* Apply @p changes to the cluster default or this broker. */
+static samsa_err_t alter_broker(samsa_req_t *req, samsa_str_t name,
+                                const samsa_tcfg_kv_t *changes, size_t count,
+                                bool incremental, bool validate_only,
+                                samsa_str_t *msg)
+{
+    samsa_dyncfg_scope_t scope;
+    samsa_err_t err = broker_scope(req, name, &scope, msg);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    char errbuf[512] = "";
+    err = samsa_broker_config_alter(req->broker, scope, changes, count,
+                                    incremental, validate_only, errbuf,
+                                    sizeof(errbuf));
+    if (err != SAMSA_OK && errbuf[0]) {
+        *msg = samsa_req_str(req, errbuf);
+    }
+    return err;
+}
+
+static samsa_err_t alter_resource(samsa_req_t *req, int8_t type,
+                                  samsa_str_t name,
+                                  const samsa_tcfg_kv_t *changes, size_t count,
+                                  bool incremental, bool validate_only,
+                                  samsa_str_t *msg)
+{
+    return type == RESOURCE_BROKER
+               ? alter_broker(req, name, changes, count, incremental,
+                              validate_only, msg)
+               : alter_topic(req, name, changes, count, incremental,
+                             validate_only, msg);
+}
+
 void samsa_handle_alter_configs(samsa_req_t *req)
 {
     samsa_AlterConfigsRequest_t *areq = req->body;
@@ -210,9 +282,10 @@ void samsa_handle_alter_configs(samsa_req_t *req)
         r->ResourceType = rs->ResourceType;
         r->ResourceName = rs->ResourceName;
         r->ErrorMessage = SAMSA_STR_NULL;
-        if (rs->ResourceType != RESOURCE_TOPIC) {
+        if (rs->ResourceType != RESOURCE_TOPIC &&
+            rs->ResourceType != RESOURCE_BROKER) {
             r->ErrorCode = SAMSA_ERR_INVALID_REQUEST;
-            r->ErrorMessage = SAMSA_STR("only topic configs can be altered");
+            r->ErrorMessage = SAMSA_STR("unsupported resource type");
             continue;
         }
         int32_t nc = rs->Configs.count > 0 ? rs->Configs.count : 0;
@@ -229,9 +302,9 @@ void samsa_handle_alter_configs(samsa_req_t *req)
                 count++;
             }
         }
-        r->ErrorCode =
-            (int16_t)alter_topic(req, rs->ResourceName, changes, count, false,
-                                 areq->ValidateOnly, &r->ErrorMessage);
+        r->ErrorCode = (int16_t)alter_resource(
+            req, rs->ResourceType, rs->ResourceName, changes, count, false,
+            areq->ValidateOnly, &r->ErrorMessage);
     }
     samsa_req_respond(req, resp);
 }
@@ -269,8 +342,35 @@ static char *list_edit(const char *current, const char *item, bool append)
     return out;
 }
 
+/* What an incremental alter edits: a topic, or a broker scope. */
+typedef struct target {
+    samsa_topic_t *topic; /* NULL for a broker resource */
+    samsa_broker_t *broker;
+    bool per_broker;
+} target_t;
+
+static const samsa_bcfg_def_t *broker_def(const char *name)
+{
+    for (const samsa_bcfg_def_t *d = samsa_bcfg_defs(); d->name; d++) {
+        if (strcmp(d->name, name) == 0) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static bool is_list(const target_t *tg, const char *name)
+{
+    if (tg->topic) {
+        const samsa_tcfg_def_t *d = samsa_tcfg_def_find(name);
+        return d && d->type == SAMSA_TCFG_LIST;
+    }
+    const samsa_bcfg_def_t *d = broker_def(name);
+    return d && d->type == SAMSA_CONFIG_TYPE_LIST;
+}
+
 /* The value a list config has after the changes collected so far. */
-static const char *current_value(samsa_topic_t *t, const samsa_tcfg_kv_t *kv,
+static const char *current_value(const target_t *tg, const samsa_tcfg_kv_t *kv,
                                  size_t count, const char *name, char *buf,
                                  size_t len)
 {
@@ -279,7 +379,14 @@ static const char *current_value(samsa_topic_t *t, const samsa_tcfg_kv_t *kv,
             return kv[i].value ? kv[i].value : "";
         }
     }
-    samsa_topic_config_string(t, name, buf, len);
+    if (tg->topic) {
+        samsa_topic_config_string(tg->topic, name, buf, len);
+        return buf;
+    }
+    samsa_bcfg_level_t lv[4];
+    size_t n = samsa_broker_config_levels(tg->broker, broker_def(name),
+                                          tg->per_broker, lv);
+    snprintf(buf, len, "%s", n ? lv[0].value : "");
     return buf;
 }
 
@@ -288,10 +395,20 @@ static samsa_err_t incremental_changes(
     samsa_IncrementalAlterConfigsRequest_AlterConfigsResource_t *rs,
     samsa_tcfg_kv_t *kv, size_t *count, samsa_str_t *msg)
 {
-    samsa_topic_t *t = samsa_logmgr_topic_get(
-        req->broker->logs, samsa_req_cstr(req, rs->ResourceName));
-    if (!t) {
-        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    target_t tg = {.broker = req->broker};
+    if (rs->ResourceType == RESOURCE_BROKER) {
+        samsa_dyncfg_scope_t scope;
+        samsa_err_t err = broker_scope(req, rs->ResourceName, &scope, msg);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+        tg.per_broker = scope == SAMSA_DYNCFG_BROKER;
+    } else {
+        tg.topic = samsa_logmgr_topic_get(
+            req->broker->logs, samsa_req_cstr(req, rs->ResourceName));
+        if (!tg.topic) {
+            return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        }
     }
     samsa_err_t err = SAMSA_OK;
     *count = 0;
@@ -309,15 +426,14 @@ static samsa_err_t incremental_changes(
             break;
         case 2:   /* APPEND */
         case 3: { /* SUBTRACT */
-            const samsa_tcfg_def_t *d = samsa_tcfg_def_find(name);
-            if (!d || d->type != SAMSA_TCFG_LIST || !value) {
+            if (!is_list(&tg, name) || !value) {
                 *msg = SAMSA_STR("APPEND/SUBTRACT need a list config");
                 err = SAMSA_ERR_INVALID_CONFIG;
                 break;
             }
             char buf[256];
             const char *cur =
-                current_value(t, kv, *count, name, buf, sizeof(buf));
+                current_value(&tg, kv, *count, name, buf, sizeof(buf));
             char *edited = list_edit(cur, value, ac->ConfigOperation == 2);
             err = edited ? SAMSA_OK : SAMSA_ERR_NOMEM;
             value = edited ? (char *)samsa_req_str(req, edited).ptr : NULL;
@@ -332,7 +448,7 @@ static samsa_err_t incremental_changes(
         kv[*count].value = value;
         (*count)++;
     }
-    samsa_topic_put(t);
+    samsa_topic_put(tg.topic);
     return err;
 }
 
@@ -354,9 +470,10 @@ void samsa_handle_incremental_alter_configs(samsa_req_t *req)
         r->ResourceType = rs->ResourceType;
         r->ResourceName = rs->ResourceName;
         r->ErrorMessage = SAMSA_STR_NULL;
-        if (rs->ResourceType != RESOURCE_TOPIC) {
+        if (rs->ResourceType != RESOURCE_TOPIC &&
+            rs->ResourceType != RESOURCE_BROKER) {
             r->ErrorCode = SAMSA_ERR_INVALID_REQUEST;
-            r->ErrorMessage = SAMSA_STR("only topic configs can be altered");
+            r->ErrorMessage = SAMSA_STR("unsupported resource type");
             continue;
         }
         int32_t nc = rs->Configs.count > 0 ? rs->Configs.count : 0;
@@ -365,8 +482,9 @@ void samsa_handle_incremental_alter_configs(samsa_req_t *req)
         samsa_err_t err =
             incremental_changes(req, rs, kv, &count, &r->ErrorMessage);
         if (err == SAMSA_OK) {
-            err = alter_topic(req, rs->ResourceName, kv, count, true,
-                              areq->ValidateOnly, &r->ErrorMessage);
+            err = alter_resource(req, rs->ResourceType, rs->ResourceName, kv,
+                                 count, true, areq->ValidateOnly,
+                                 &r->ErrorMessage);
         }
         r->ErrorCode = (int16_t)err;
     }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "broker/broker_configs.h"
 #include "broker/handlers.h"
 
 static samsa_err_t check_assignment(const samsa_int32_array_t *ids,
@@ -32,7 +33,8 @@ typedef samsa_CreateTopicsResponse_CreatableTopicResult_t created_t;
 static void fill_configs(samsa_req_t *req, created_t *r,
                          const samsa_tcfg_t *given)
 {
-    const samsa_tcfg_t *bd = samsa_logmgr_broker_defaults(req->broker->logs);
+    samsa_tcfg_t bd = {0};
+    samsa_logmgr_broker_defaults_copy(req->broker->logs, &bd);
     const samsa_tcfg_def_t *defs = samsa_tcfg_defs();
     int32_t n = 0;
     while (defs[n].name) {
@@ -45,13 +47,15 @@ static void fill_configs(samsa_req_t *req, created_t *r,
             &r->Configs.items[i];
         samsa_CreateTopicsResponse_CreatableTopicConfigs_init(c);
         int8_t source;
-        const char *v = samsa_tcfg_resolve(given, bd, d, &source);
+        const char *v = samsa_broker_topic_config_resolve(req->broker, given,
+                                                          &bd, d, &source);
         c->Name = samsa_req_str(req, d->name);
         c->Value = samsa_req_str(req, v);
         c->ReadOnly = false;
         c->ConfigSource = source;
         c->IsSensitive = false;
     }
+    samsa_tcfg_free(&bd);
 }
 
 static samsa_err_t create_one(samsa_req_t *req,

@@ -38,7 +38,10 @@ struct samsa_logmgr {
     char *meta_dir;
     samsa_engine_lookup_fn engine_lookup;
     void *engine_lookup_arg;
-    samsa_tcfg_t broker_defaults;
+    /* Broker-level topic defaults: static config merged with the dynamic
+     * broker configs, replaced at runtime (AlterConfigs on a BROKER). */
+    pthread_rwlock_t defaults_lock;
+    samsa_tcfg_t broker_defaults; /* guarded by defaults_lock */
     int64_t housekeep_ms;
     pthread_t housekeeper;
     bool housekeeper_running;
@@ -270,7 +273,9 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     pthread_mutex_init(&part->wait_lock, NULL);
 
     samsa_log_config_t lc;
+    pthread_rwlock_rdlock(&mgr->defaults_lock);
     samsa_tcfg_to_log_config(&t->config, &mgr->broker_defaults, &lc);
+    pthread_rwlock_unlock(&mgr->defaults_lock);
     set_flush_policy(part, &lc);
     err = ops->open(state, t->name, index, &lc, &part->log, errbuf, errlen);
     if (err != SAMSA_OK) {
@@ -772,6 +777,7 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
         return SAMSA_ERR_NOMEM;
     }
     pthread_rwlock_init(&mgr->lock, NULL);
+    pthread_rwlock_init(&mgr->defaults_lock, NULL);
     pthread_mutex_init(&mgr->stop_lock, NULL);
     pthread_cond_init(&mgr->stop_cond, NULL);
     pthread_mutex_init(&mgr->admin_lock, NULL);
@@ -846,6 +852,7 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
     free(mgr->dying);
     pthread_mutex_destroy(&mgr->dying_lock);
     samsa_tcfg_free(&mgr->broker_defaults);
+    pthread_rwlock_destroy(&mgr->defaults_lock);
     pthread_rwlock_destroy(&mgr->lock);
     pthread_mutex_destroy(&mgr->stop_lock);
     pthread_cond_destroy(&mgr->stop_cond);
@@ -857,9 +864,57 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
     free(mgr);
 }
 
-const samsa_tcfg_t *samsa_logmgr_broker_defaults(samsa_logmgr_t *mgr)
+/* Hand a topic's effective settings to its partitions' engine and flush
+ * policy. Caller holds admin_lock. */
+static void reconfigure(samsa_logmgr_t *mgr, samsa_topic_t *t)
 {
-    return &mgr->broker_defaults;
+    samsa_log_config_t lc;
+    pthread_mutex_lock(&t->config_lock);
+    pthread_rwlock_rdlock(&mgr->defaults_lock);
+    samsa_tcfg_to_log_config(&t->config, &mgr->broker_defaults, &lc);
+    pthread_rwlock_unlock(&mgr->defaults_lock);
+    pthread_mutex_unlock(&t->config_lock);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        t->partitions[i]->ops->configure(t->partitions[i]->log, &lc);
+        set_flush_policy(t->partitions[i], &lc);
+    }
+}
+
+samsa_err_t samsa_logmgr_broker_defaults_copy(samsa_logmgr_t *mgr,
+                                              samsa_tcfg_t *out)
+{
+    pthread_rwlock_rdlock(&mgr->defaults_lock);
+    samsa_err_t err = samsa_tcfg_copy(out, &mgr->broker_defaults);
+    pthread_rwlock_unlock(&mgr->defaults_lock);
+    return err;
+}
+
+samsa_err_t samsa_logmgr_set_broker_defaults(samsa_logmgr_t *mgr,
+                                             const samsa_tcfg_t *defaults)
+{
+    samsa_tcfg_t next;
+    samsa_err_t err = samsa_tcfg_copy(&next, defaults);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    /* admin_lock: no topic is created or altered meanwhile, so every
+     * partition ends up configured from the new defaults. */
+    pthread_mutex_lock(&mgr->admin_lock);
+    pthread_rwlock_wrlock(&mgr->defaults_lock);
+    samsa_tcfg_free(&mgr->broker_defaults);
+    mgr->broker_defaults = next;
+    pthread_rwlock_unlock(&mgr->defaults_lock);
+    samsa_topic_t **topics = NULL;
+    size_t count = 0;
+    err = samsa_logmgr_list(mgr, &topics, &count);
+    for (size_t k = 0; err == SAMSA_OK && k < count; k++) {
+        reconfigure(mgr, topics[k]);
+    }
+    if (err == SAMSA_OK) {
+        samsa_logmgr_list_free(topics, count);
+    }
+    pthread_mutex_unlock(&mgr->admin_lock);
+    return err;
 }
 
 static samsa_topic_t *find_locked(samsa_logmgr_t *mgr, const char *name,
@@ -1003,9 +1058,11 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
     samsa_topic_t *t = topic_new(mgr, name);
     err = t ? samsa_tcfg_copy(&t->config, config) : SAMSA_ERR_NOMEM;
     if (err == SAMSA_OK) {
+        pthread_rwlock_rdlock(&mgr->defaults_lock);
         const char *engine = samsa_tcfg_effective(
             &t->config, &mgr->broker_defaults, "samsa.storage.engine", NULL);
         t->engine = strdup(engine);
+        pthread_rwlock_unlock(&mgr->defaults_lock);
         if (getrandom(t->id, sizeof(t->id), 0) != sizeof(t->id)) {
             err = SAMSA_ERR_IO;
         }
@@ -1180,14 +1237,7 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
     }
     pthread_mutex_unlock(&t->config_lock);
     if (err == SAMSA_OK) {
-        samsa_log_config_t lc;
-        pthread_mutex_lock(&t->config_lock);
-        samsa_tcfg_to_log_config(&t->config, &mgr->broker_defaults, &lc);
-        pthread_mutex_unlock(&t->config_lock);
-        for (int32_t i = 0; i < t->partition_count; i++) {
-            t->partitions[i]->ops->configure(t->partitions[i]->log, &lc);
-            set_flush_policy(t->partitions[i], &lc);
-        }
+        reconfigure(mgr, t);
         err = meta_write(mgr, t, errbuf, errlen);
     }
     pthread_mutex_unlock(&mgr->admin_lock);
@@ -1206,8 +1256,10 @@ samsa_err_t samsa_topic_config_copy(samsa_topic_t *topic, samsa_tcfg_t *out)
 int64_t samsa_topic_config_long(samsa_topic_t *topic, const char *name)
 {
     pthread_mutex_lock(&topic->config_lock);
+    pthread_rwlock_rdlock(&topic->mgr->defaults_lock);
     int64_t v = samsa_tcfg_effective_long(&topic->config,
                                           &topic->mgr->broker_defaults, name);
+    pthread_rwlock_unlock(&topic->mgr->defaults_lock);
     pthread_mutex_unlock(&topic->config_lock);
     return v;
 }
@@ -1216,9 +1268,11 @@ void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
                                char *buf, size_t len)
 {
     pthread_mutex_lock(&topic->config_lock);
+    pthread_rwlock_rdlock(&topic->mgr->defaults_lock);
     const char *v = samsa_tcfg_effective(
         &topic->config, &topic->mgr->broker_defaults, name, NULL);
     snprintf(buf, len, "%s", v ? v : "");
+    pthread_rwlock_unlock(&topic->mgr->defaults_lock);
     pthread_mutex_unlock(&topic->config_lock);
 }
 

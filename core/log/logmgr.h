@@ -84,7 +84,15 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
 /* Stop housekeeping, close every log. No other call may be in flight. */
 void samsa_logmgr_close(samsa_logmgr_t *mgr);
 
-const samsa_tcfg_t *samsa_logmgr_broker_defaults(samsa_logmgr_t *mgr);
+/* Copy of the broker-level topic defaults (caller frees with
+ * samsa_tcfg_free). */
+samsa_err_t samsa_logmgr_broker_defaults_copy(samsa_logmgr_t *mgr,
+                                              samsa_tcfg_t *out);
+/* Replace the broker-level topic defaults at runtime (dynamic broker
+ * configs) and reconfigure every open partition from them. Takes the admin
+ * lock; any thread but a reactor (engines may do I/O in configure). */
+samsa_err_t samsa_logmgr_set_broker_defaults(samsa_logmgr_t *mgr,
+                                             const samsa_tcfg_t *defaults);
 
 /* The producer id allocator (InitProducerId), persisted in
  * <data_dir>/__samsa_meta/producer_ids. */

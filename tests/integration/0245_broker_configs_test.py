@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Dynamic broker configs (KIP-226): AlterConfigs and
+IncrementalAlterConfigs on BROKER resources, for this broker (resource name
+= node id) and the cluster default (empty name); DescribeConfigs shows each
+value with its source and synonyms; log-level settings apply to every topic
+at once; the values survive a restart (<data_dir>/__samsa_meta/
+broker_configs); read-only keys are refused with Kafka's error."""
+import os
+import struct
+import socket
+
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
+
+from kafka_wire import frame, read_frame
+
+INVALID_REQUEST = 42
+
+
+def kstr(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def incremental_alter(port, name, ops):
+    """IncrementalAlterConfigs v0 on one BROKER resource; ops are
+    (config, op, value) with op 0 SET, 1 DELETE. Returns (error, message)."""
+    body = struct.pack(">i", 1) + struct.pack(">b", 4) + kstr(name)
+    body += struct.pack(">i", len(ops))
+    for cfg, op, value in ops:
+        body += kstr(cfg) + struct.pack(">b", op)
+        body += kstr(value) if value is not None else struct.pack(">h", -1)
+    body += b"\x00"  # ValidateOnly
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(frame(44, 0, 9, body))
+        resp = read_frame(s)
+    # corr, throttle, [1] ErrorCode, ErrorMessage
+    err, mlen = struct.unpack_from(">hh", resp, 12)
+    msg = resp[16:16 + mlen].decode() if mlen >= 0 else None
+    return err, msg
+
+
+def describe(admin, name):
+    r = ConfigResource("broker", name)
+    return admin.describe_configs([r])[r].result(10)
+
+
+class Reader:
+    def __init__(self, buf, pos):
+        self.buf, self.pos = buf, pos
+
+    def take(self, fmt):
+        v = struct.unpack_from(fmt, self.buf, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return v[0] if len(v) == 1 else v
+
+    def string(self):
+        n = self.take(">h")
+        if n < 0:
+            return None
+        v = self.buf[self.pos:self.pos + n].decode()
+        self.pos += n
+        return v
+
+
+def describe_raw(port, name):
+    """DescribeConfigs v1 with synonyms on one BROKER resource:
+    (error, {name: (value, read_only, source, [(value, source)...])})."""
+    body = struct.pack(">ib", 1, 4) + kstr(name) + struct.pack(">i", -1) + b"\x01"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(frame(32, 1, 5, body))
+        r = Reader(read_frame(s), 8)  # corr, throttle
+    assert r.take(">i") == 1
+    err = r.take(">h")
+    r.string()
+    r.take(">b")
+    r.string()
+    out = {}
+    for _ in range(r.take(">i")):
+        cname, value = r.string(), r.string()
+        ro, source, _sens = r.take(">?b?")
+        syn = []
+        for _ in range(r.take(">i")):
+            r.string()
+            syn.append((r.string(), r.take(">b")))
+        out[cname] = (value, ro, source, syn)
+    return err, out
+
+
+def produce(bootstrap, topic, size):
+    """Deliver one record of @size bytes; returns the delivery error or None."""
+    p = Producer({"bootstrap.servers": bootstrap, "message.send.max.retries": 0})
+    got = []
+    p.produce(topic, b"x" * size, on_delivery=lambda err, msg: got.append(err))
+    p.flush(20)
+    assert got, "no delivery report"
+    return got[0]
+
+
+def test_dynamic_broker_configs_apply_persist_and_describe(broker):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    for f in admin.create_topics([NewTopic("dyn", 1, 1)]).values():
+        f.result(10)
+
+    # AlterConfigs on this broker (node 1): a cluster-wide and a per-broker key.
+    r = ConfigResource("broker", "1", set_config={
+        "log.retention.ms": "3600000",
+        "sasl.kerberos.min.time.before.relogin": "58000"})
+    admin.alter_configs([r])[r].result(10)
+    d = describe(admin, "1")
+    e = d["log.retention.ms"]
+    assert e.value == "3600000" and e.source == ConfigSource.DYNAMIC_BROKER_CONFIG.value, e
+    assert not e.is_read_only
+    # Synonyms: every level, highest priority first (confluent-kafka keys
+    # them by name, so read them raw).
+    err, raw = describe_raw(broker.port, "1")
+    assert err == 0
+    assert raw["log.retention.ms"][3] == [("3600000", 2), ("604800000", 5)], raw["log.retention.ms"]
+    assert d["sasl.kerberos.min.time.before.relogin"].value == "58000"
+    assert d["num.partitions"].is_read_only
+    assert d["num.partitions"].source == ConfigSource.DEFAULT_CONFIG.value
+    # The topic's retention.ms now comes from the dynamic broker config.
+    t = ConfigResource("topic", "dyn")
+    te = admin.describe_configs([t])[t].result(10)["retention.ms"]
+    assert te.value == "3600000" and te.source == ConfigSource.DYNAMIC_BROKER_CONFIG.value, te
+
+    # Read-only keys: Kafka's error, and nothing changes.
+    bad = ConfigResource("broker", "1", set_config={"num.partitions": "3"})
+    try:
+        admin.alter_configs([bad])[bad].result(10)
+        raise AssertionError("num.partitions was altered")
+    except Exception as ex:  # KafkaException
+        assert "Cannot update these configs dynamically: Set(num.partitions)" in str(ex), ex
+    err, msg = incremental_alter(broker.port, "", [
+        ("sasl.kerberos.min.time.before.relogin", 0, "1000")])
+    assert err == INVALID_REQUEST and "broker id must be specified" in msg, (err, msg)
+    err, msg = incremental_alter(broker.port, "7", [("log.retention.ms", 0, "1")])
+    assert err == INVALID_REQUEST, (err, msg)
+
+    # The cluster default (IncrementalAlterConfigs on ""): message.max.bytes
+    # applies at once to every topic.
+    assert produce(broker.bootstrap, "dyn", 5000) is None
+    assert incremental_alter(broker.port, "", [("message.max.bytes", 0, "2000")]) == (0, None)
+    err, dd = describe_raw(broker.port, "")
+    assert err == 0 and dd == {"message.max.bytes": ("2000", False, 3, [("2000", 3)])}, dd
+    e = describe(admin, "1")["message.max.bytes"]
+    assert e.value == "2000" and e.source == ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value, e
+    err = produce(broker.bootstrap, "dyn", 5000)
+    assert err is not None and "MSG_SIZE_TOO_LARGE" in err.name(), err
+
+    # Stored durably, applied again at start.
+    path = os.path.join(broker.data_dir, "__samsa_meta", "broker_configs")
+    with open(path) as f:
+        text = f.read()
+    assert "default.message.max.bytes=2000" in text and \
+        "broker.1.log.retention.ms=3600000" in text, text
+    broker.restart()
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    d = describe(admin, "1")
+    assert d["log.retention.ms"].value == "3600000"
+    assert d["log.retention.ms"].source == ConfigSource.DYNAMIC_BROKER_CONFIG.value
+    assert d["message.max.bytes"].value == "2000"
+    err = produce(broker.bootstrap, "dyn", 5000)
+    assert err is not None and "MSG_SIZE_TOO_LARGE" in err.name(), err
+
+    # DELETE brings back samsa.yaml's value.
+    assert incremental_alter(broker.port, "", [("message.max.bytes", 1, None)]) == (0, None)
+    e = describe(admin, "1")["message.max.bytes"]
+    assert e.value == "1048588" and e.source == ConfigSource.DEFAULT_CONFIG.value, e
+    assert produce(broker.bootstrap, "dyn", 5000) is None
