@@ -61,7 +61,7 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 int16_t produce_version, int16_t acks,
                                 samsa_append_result_t *res)
 {
-    *res = (samsa_append_result_t){-1, -1, -1, NULL};
+    *res = (samsa_append_result_t){-1, -1, -1, NULL, -1};
     uint8_t *converted = NULL;
     if (len > SAMSA_BATCH_OFF_MAGIC && records[SAMSA_BATCH_OFF_MAGIC] < 2) {
         /* Produce v0-v2 carry legacy message sets: store them as v2. */
@@ -179,7 +179,7 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     int64_t append_time =
         strcmp(tstype, "LogAppendTime") == 0 ? samsa_wall_ms() : -1;
     err = samsa_partition_append(part, records, len, append_time,
-                                 &res->base_offset);
+                                 &res->base_offset, &res->flush_ticket);
     free(owned);
     if (err != SAMSA_OK) {
         res->base_offset = -1;

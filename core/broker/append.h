@@ -14,6 +14,8 @@ typedef struct samsa_append_result {
     int64_t log_append_time;  /* -1 unless LogAppendTime */
     int64_t log_start_offset; /* -1 on error */
     const char *message;      /* static explanation of an error, or NULL */
+    int64_t flush_ticket;     /* >= 0: the acknowledgement waits for this
+                                 flush (samsa_partition_flush_wait) */
 } samsa_append_result_t;
 
 /*

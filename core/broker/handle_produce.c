@@ -2,6 +2,7 @@
 /* core/broker/handle_produce.c - Produce (key 0). */
 #include "broker/append.h"
 #include "broker/handlers.h"
+#include "broker/produce_wait.h"
 #include "metrics/metrics.h"
 
 typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
@@ -9,7 +10,8 @@ typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
 static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
                               samsa_err_t topic_err,
                               samsa_ProduceRequest_PartitionProduceData_t *pd,
-                              int16_t acks, part_resp_t *pr)
+                              int16_t acks, part_resp_t *pr,
+                              samsa_produce_wait_t **wait)
 {
     samsa_ProduceResponse_PartitionProduceResponse_init(pr);
     pr->Index = pd->Index;
@@ -33,6 +35,10 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
         pr->BaseOffset = res.base_offset;
         pr->LogAppendTimeMs = res.log_append_time;
         pr->LogStartOffset = res.log_start_offset;
+        if (err == SAMSA_OK && acks != 0) {
+            samsa_produce_wait_add(wait, topic, part, res.flush_ticket,
+                                   &pr->ErrorCode);
+        }
         if (res.message) {
             pr->ErrorMessage = samsa_req_str(req, res.message);
         }
@@ -55,6 +61,7 @@ void samsa_handle_produce(samsa_req_t *req)
     int32_t ntopics = preq->TopicData.count > 0 ? preq->TopicData.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Responses, ntopics);
     bool all_ok = true;
+    samsa_produce_wait_t *wait = NULL; /* flushes the answer waits for */
     for (int32_t t = 0; t < ntopics; t++) {
         samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
         samsa_ProduceResponse_TopicProduceResponse_t *tr =
@@ -69,9 +76,9 @@ void samsa_handle_produce(samsa_req_t *req)
             td->PartitionData.count > 0 ? td->PartitionData.count : 0;
         SAMSA_REQ_ARRAY(req, tr->PartitionResponses, nparts);
         for (int32_t p = 0; p < nparts; p++) {
-            all_ok &=
-                produce_partition(req, topic, terr, &td->PartitionData.items[p],
-                                  preq->Acks, &tr->PartitionResponses.items[p]);
+            all_ok &= produce_partition(
+                req, topic, terr, &td->PartitionData.items[p], preq->Acks,
+                &tr->PartitionResponses.items[p], &wait);
         }
         samsa_topic_put(topic);
     }
@@ -85,5 +92,5 @@ void samsa_handle_produce(samsa_req_t *req)
         }
         return;
     }
-    samsa_req_respond(req, resp);
+    samsa_produce_respond(req, resp, wait);
 }

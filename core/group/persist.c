@@ -181,7 +181,7 @@ static samsa_err_t append_batch(samsa_group_coordinator_t *gc,
     samsa_partition_t *part = samsa_topic_partition(
         gc->otopic, samsa_group_partition_for(gc, group_id));
     int64_t base;
-    err = part ? samsa_partition_append(part, batch, len, -1, &base)
+    err = part ? samsa_partition_append(part, batch, len, -1, &base, NULL)
                : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     free(batch);
     return err;

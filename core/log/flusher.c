@@ -23,38 +23,87 @@ struct samsa_flusher {
     _Atomic int64_t flushes;
 };
 
+/* Hand the acknowledgements the flush covered (all of them when it
+ * failed: their data's fate is the flush's) to their owners. */
+static void settle_waiters(samsa_partition_t *part, int64_t through,
+                           samsa_err_t err)
+{
+    samsa_flush_waiter_t *done = NULL;
+    pthread_mutex_lock(&part->flush_lock);
+    if (err == SAMSA_OK && through > part->flushed_through) {
+        part->flushed_through = through;
+    }
+    samsa_flush_waiter_t **pp = &part->flush_waiters;
+    while (*pp) {
+        samsa_flush_waiter_t *w = *pp;
+        if (w->ticket <= through) {
+            *pp = w->next;
+            w->next = done;
+            done = w;
+        } else {
+            pp = &w->next;
+        }
+    }
+    pthread_mutex_unlock(&part->flush_lock);
+    while (done) {
+        samsa_flush_waiter_t *w = done;
+        done = w->next;
+        w->done(w, err);
+    }
+}
+
 static void flush_partition(samsa_flusher_t *f, samsa_partition_t *part)
 {
     /* Count from zero before the fsync: appends racing with it belong to
-     * the next flush. */
+     * the next flush. Only appends that returned before this point are
+     * covered: the high watermark moves after the engine's append. */
     atomic_store(&part->unflushed, 0);
     atomic_store(&part->last_flush_ms, samsa_mono_ms());
+    int64_t through = atomic_load(&part->high_watermark);
     samsa_err_t err = part->ops->flush(part->log);
     atomic_fetch_add(&f->flushes, 1);
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_ERROR, "flush of %s-%d failed: %s",
                   part->topic->name, part->index, samsa_err_name(err));
     }
+    settle_waiters(part, through, err);
 }
 
-void samsa_flusher_note_append(samsa_flusher_t *f, samsa_partition_t *part,
+bool samsa_partition_flush_wait(samsa_partition_t *part, int64_t ticket,
+                                samsa_flush_waiter_t *w)
+{
+    pthread_mutex_lock(&part->flush_lock);
+    bool wait = part->flushed_through < ticket;
+    if (wait) {
+        w->ticket = ticket;
+        w->next = part->flush_waiters;
+        part->flush_waiters = w;
+    }
+    pthread_mutex_unlock(&part->flush_lock);
+    return wait;
+}
+
+bool samsa_flusher_note_append(samsa_flusher_t *f, samsa_partition_t *part,
                                int64_t messages)
 {
     int64_t pending = atomic_fetch_add(&part->unflushed, messages) + messages;
     int64_t every = atomic_load(&part->flush_messages);
-    if (every <= 0 || pending < every ||
-        atomic_exchange(&part->flush_queued, true)) {
-        return;
+    if (every <= 0 || pending < every) {
+        return false;
+    }
+    if (atomic_exchange(&part->flush_queued, true)) {
+        return true; /* queued, not started: that flush covers this append */
     }
     pthread_mutex_lock(&f->lock);
     if (f->count == f->cap) {
         size_t ncap = f->cap ? f->cap * 2 : 16;
         samsa_partition_t **n = realloc(f->queue, ncap * sizeof(*n));
         if (!n) {
-            /* The time-based scan or the next append will try again. */
+            /* The time-based scan or the next append will try again; this
+             * acknowledgement does not wait on a flush never queued. */
             atomic_store(&part->flush_queued, false);
             pthread_mutex_unlock(&f->lock);
-            return;
+            return false;
         }
         f->queue = n;
         f->cap = ncap;
@@ -63,6 +112,7 @@ void samsa_flusher_note_append(samsa_flusher_t *f, samsa_partition_t *part,
     f->queue[f->count++] = part;
     pthread_cond_signal(&f->cond);
     pthread_mutex_unlock(&f->lock);
+    return true;
 }
 
 /* Partitions whose unflushed data is older than their flush.ms. */

@@ -139,6 +139,7 @@ static void partition_close(samsa_partition_t *part, bool remove)
     }
     pthread_mutex_destroy(&part->append_lock);
     pthread_mutex_destroy(&part->wait_lock);
+    pthread_mutex_destroy(&part->flush_lock);
     free(part);
 }
 
@@ -235,7 +236,7 @@ static samsa_err_t replay_producers(void *arg, const uint8_t *buf, size_t len)
 
 /* Producer state of a freshly opened log: snapshot, then the tail. */
 static samsa_err_t producers_rebuild(samsa_partition_t *part,
-                                    const char *snapshot_path)
+                                     const char *snapshot_path)
 {
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
@@ -243,8 +244,8 @@ static samsa_err_t producers_rebuild(samsa_partition_t *part,
     samsa_producer_rebuild_begin(part->producers, snapshot_path,
                                  off.log_start_offset, off.log_end_offset, 0,
                                  &from);
-    samsa_err_t err = samsa_partition_read_all(
-        part, from, off.log_end_offset, replay_producers, part);
+    samsa_err_t err = samsa_partition_read_all(part, from, off.log_end_offset,
+                                               replay_producers, part);
     samsa_producer_expire(part->producers, samsa_wall_ms());
     return err;
 }
@@ -271,6 +272,7 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     part->ops = ops;
     pthread_mutex_init(&part->append_lock, NULL);
     pthread_mutex_init(&part->wait_lock, NULL);
+    pthread_mutex_init(&part->flush_lock, NULL);
 
     samsa_log_config_t lc;
     pthread_rwlock_rdlock(&mgr->defaults_lock);
@@ -1291,8 +1293,11 @@ static void wake_waiters(samsa_partition_t *part)
 
 samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    size_t len, int64_t log_append_time,
-                                   int64_t *base_offset)
+                                   int64_t *base_offset, int64_t *flush_ticket)
 {
+    if (flush_ticket) {
+        *flush_ticket = -1;
+    }
     pthread_mutex_lock(&part->append_lock);
     /* Idempotent producers: the check and the record of the batch happen
      * in this critical section, so two copies of one batch racing on two
@@ -1327,8 +1332,11 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     pthread_mutex_unlock(&part->append_lock);
     if (err == SAMSA_OK) {
         wake_waiters(part);
-        samsa_flusher_note_append(part->topic->mgr->flusher, part,
-                                  next_offset - *base_offset);
+        bool due = samsa_flusher_note_append(part->topic->mgr->flusher, part,
+                                             next_offset - *base_offset);
+        if (due && flush_ticket) {
+            *flush_ticket = next_offset;
+        }
     }
     return err;
 }

@@ -152,6 +152,21 @@ void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
                                char *buf, size_t len);
 
 /*
+ * An acknowledgement waiting for a flush (DESIGN: "a flush that the policy
+ * makes due completes before the produce is acknowledged"). done() runs
+ * once, on the flusher thread (or on the caller's, see
+ * samsa_partition_flush_wait), with SAMSA_OK or the flush's error; it must
+ * only hand off (e.g. samsa_reactor_post). The waiter's memory belongs to
+ * the caller and must stay valid until done() ran.
+ */
+typedef struct samsa_flush_waiter {
+    void (*done)(struct samsa_flush_waiter *w, samsa_err_t err);
+    void *arg;
+    int64_t ticket; /* set by samsa_partition_flush_wait */
+    struct samsa_flush_waiter *next;
+} samsa_flush_waiter_t;
+
+/*
  * Append validated batches (samsa_batches_validate) to a partition: assign
  * offsets in place, store, advance the high watermark, wake waiters.
  * log_append_time >= 0 stamps LogAppendTime. *base_offset gets the first
@@ -160,11 +175,22 @@ void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
  * partition's producer state (samsa_producer_check: INVALID_PRODUCER_EPOCH,
  * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_RECORD); a retried duplicate of a
  * recent batch appends nothing and returns SAMSA_OK with the original's
- * first offset in *base_offset.
+ * first offset in *base_offset. *flush_ticket: see below.
  */
 samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    size_t len, int64_t log_append_time,
-                                   int64_t *base_offset);
+                                   int64_t *base_offset, int64_t *flush_ticket);
+
+/*
+ * The flush policy is owned here (core/log/flusher.c), never by the storage
+ * engine: when an append brings a partition to its flush.messages, the
+ * append's *flush_ticket (optional; -1 otherwise) says which flush the
+ * acknowledgement must wait for. samsa_partition_flush_wait registers @p w
+ * for it and returns true, or returns false when that flush has already
+ * completed (then done() is not called). Any thread; never blocks.
+ */
+bool samsa_partition_flush_wait(samsa_partition_t *part, int64_t ticket,
+                                samsa_flush_waiter_t *w);
 
 void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out);
 /* The high watermark: offsets below it are committed and readable. */

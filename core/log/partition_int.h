@@ -32,6 +32,12 @@ struct samsa_partition {
     _Atomic int64_t unflushed;     /* messages appended since the last flush */
     _Atomic int64_t last_flush_ms; /* monotonic */
     _Atomic bool flush_queued;
+    /* Acknowledgements waiting for a flush the policy made due
+     * (samsa_partition_flush_wait), and the high watermark the last
+     * successful flush made durable. Guarded by flush_lock. */
+    pthread_mutex_t flush_lock;
+    samsa_flush_waiter_t *flush_waiters;
+    int64_t flushed_through;
 };
 
 #endif /* SAMSA_LOG_PARTITION_INT_H */

@@ -13,6 +13,16 @@
  * log_end_offset (LEO) is the offset the next appended record will get.
  * Both only move forward, except truncate() which moves LEO back.
  *
+ * Flushing: the broker owns the flush policy (DESIGN.md, Storage: one owner
+ * of the flush policy; a flush that the policy makes due completes before
+ * the produce is acknowledged). It counts appends against the topic's
+ * flush.messages and flush.ms (core/log/flusher.c), calls flush() on its
+ * flusher thread when one is due, and answers a Produce whose append made
+ * the flush due only after flush() returned, so flush.messages=1 means
+ * fsync before the acknowledgement, as in Kafka. Engines never flush on
+ * their own account for the policy (not in append, not in housekeep); the
+ * flush_* fields of samsa_log_config_t are for information only.
+ *
  * Threads:
  *   append, truncate, set_start_offset: serialized per log by the broker
  *       (never two at once for one log), may run on a reactor: no fsync.
@@ -55,8 +65,10 @@ typedef struct samsa_log_config {
     int64_t retention_bytes;      /**< retention.bytes; -1 = unlimited */
     int64_t retention_ms;         /**< retention.ms; -1 = forever */
     int64_t delete_retention_ms;  /**< delete.retention.ms (tombstones) */
-    int64_t flush_messages;       /**< flush.messages; SAMSA_FLUSH_OS = OS */
-    int64_t flush_ms;             /**< flush.ms; SAMSA_FLUSH_OS = OS */
+    int64_t flush_messages;       /**< flush.messages; SAMSA_FLUSH_OS = OS
+                                       (information: the broker flushes) */
+    int64_t flush_ms;             /**< flush.ms; SAMSA_FLUSH_OS = OS
+                                       (information: the broker flushes) */
     int64_t index_interval_bytes; /**< index.interval.bytes */
     int64_t max_bytes;            /**< storage-memory: bound of the log in
                                        bytes (oldest batches are dropped);
@@ -175,11 +187,14 @@ typedef struct samsa_storage_ops {
      *  (<= LEO); whole segments below it become deletable. */
     samsa_err_t (*set_start_offset)(samsa_storage_log_t *log, int64_t offset);
 
-    /** Make appended data durable (fsync). Background thread. */
+    /** Make durable everything appended before the call (fsync of data,
+     *  indexes and directory). Called by the broker's flusher thread when
+     *  the flush policy is due, and at close. May block. */
     samsa_err_t (*flush)(samsa_storage_log_t *log);
 
-    /** Roll by time, enforce retention by time/size and the start offset,
-     *  flush per policy. Called periodically; background thread. */
+    /** Roll by time, enforce retention by time/size and the start offset.
+     *  No flushing for the policy: the broker owns it (see above). Called
+     *  periodically; background thread. */
     samsa_err_t (*housekeep)(samsa_storage_log_t *log, int64_t now_ms);
 
     /** Optional (NULL if unsupported): compact the log (latest value per key

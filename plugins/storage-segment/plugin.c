@@ -22,9 +22,6 @@ static const samsa_option_t sg_options[] = {
     SAMSA_OPTION_INT("index_interval_bytes", "4096", 1, 2147483647,
                      "Default index.interval.bytes: bytes of batches between "
                      "two sparse index entries."),
-    SAMSA_OPTION_INT("flush_messages", "-1", -1, INT64_MAX,
-                     "Default flush.messages: fsync after this many records "
-                     "(checked by housekeeping); -1 leaves it to the OS."),
     SAMSA_OPTION_END,
 };
 
@@ -85,6 +82,7 @@ static samsa_err_t sg_init(const samsa_services_t *svc,
         .retention_bytes = -1,
         .retention_ms = 7 * 24 * 3600 * 1000LL,
         .delete_retention_ms = 24 * 3600 * 1000LL,
+        .flush_messages = SAMSA_FLUSH_OS,
         .flush_ms = SAMSA_FLUSH_OS,
         .cleanup_policy = SAMSA_CLEANUP_DELETE,
     };
@@ -94,9 +92,7 @@ static samsa_err_t sg_init(const samsa_services_t *svc,
         (err = int_opt(svc, inst, "segment_ms", 7 * 24 * 3600 * 1000LL,
                        &d->segment_ms)) != SAMSA_OK ||
         (err = int_opt(svc, inst, "index_interval_bytes", 4096,
-                       &d->index_interval_bytes)) != SAMSA_OK ||
-        (err = int_opt(svc, inst, "flush_messages", SAMSA_FLUSH_OS,
-                       &d->flush_messages)) != SAMSA_OK) {
+                       &d->index_interval_bytes)) != SAMSA_OK) {
         snprintf(errbuf, errbuf_size, "bad option: %s", svc->err_str(err));
         free(st);
         return err;

@@ -80,9 +80,7 @@ struct samsa_storage_log {
     int64_t leo;    /* log end offset */
     int64_t size_bytes;
     int64_t nsegs;
-    uint64_t gen;      /* bumped on truncate and segment removal */
-    int64_t unflushed; /* records appended since the last flush */
-    int64_t last_flush_ms;
+    uint64_t gen;     /* bumped on truncate and segment removal */
     bool start_dirty; /* start offset file not yet fsynced */
     uint8_t *scratch; /* recovery/compaction buffer (owner thread only) */
 };

@@ -65,9 +65,6 @@ void sg_resolve(const sg_state_t *st, const samsa_log_config_t *in,
     if (out->index_interval_bytes <= 0) {
         out->index_interval_bytes = d->index_interval_bytes;
     }
-    if (out->flush_messages == 0) {
-        out->flush_messages = d->flush_messages;
-    }
     if (out->cleanup_policy == 0) {
         out->cleanup_policy = SAMSA_CLEANUP_DELETE;
     }
@@ -367,7 +364,6 @@ static samsa_err_t sg_open(void *state, const char *topic, int32_t partition,
     log->st = st;
     pthread_mutex_init(&log->mu, NULL);
     sg_resolve(st, cfg, &log->cfg);
-    log->last_flush_ms = sg_now(log);
     /* The host validates names (Kafka's rules, where ".x" is legal); this
      * only keeps a path out of the directory. */
     if (strchr(topic, '/') != NULL || topic[0] == '\0' ||
@@ -533,7 +529,6 @@ static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
     seg->size += (int64_t)len;
     log->size_bytes += (int64_t)len;
     log->leo = last + 1;
-    log->unflushed += records;
     pthread_mutex_unlock(&log->mu);
     /* An index entry lost to ENOMEM only makes lookups scan further. */
     (void)ok;
@@ -1014,7 +1009,6 @@ static samsa_err_t sg_flush(samsa_storage_log_t *log)
     for (;;) {
         /* fsync each segment with unsynced bytes, one at a time, pinned. */
         pthread_mutex_lock(&log->mu);
-        int64_t unflushed = log->unflushed;
         sg_seg_t *seg = log->head;
         while (seg != NULL && seg->synced >= seg->size) {
             seg = seg->next;
@@ -1035,10 +1029,6 @@ static samsa_err_t sg_flush(samsa_storage_log_t *log)
         if (seg->synced < size) {
             seg->synced = size;
         }
-        log->unflushed -= unflushed;
-        if (log->unflushed < 0) {
-            log->unflushed = 0;
-        }
         pthread_mutex_unlock(&log->mu);
         sg_seg_unpin(seg);
         if (err != SAMSA_OK) {
@@ -1049,7 +1039,6 @@ static samsa_err_t sg_flush(samsa_storage_log_t *log)
     bool start_dirty = log->start_dirty;
     int64_t start = log->start;
     log->start_dirty = false;
-    log->last_flush_ms = sg_now(log);
     pthread_mutex_unlock(&log->mu);
     if (start_dirty) {
         samsa_err_t err = persist_start(log, start, true);
@@ -1118,17 +1107,12 @@ static samsa_err_t sg_housekeep(samsa_storage_log_t *log, int64_t now_ms)
         gone = NULL;
     }
     int64_t start = log->start;
-    bool flush = log->unflushed > 0 &&
-                 ((log->cfg.flush_messages > 0 &&
-                   log->unflushed >= log->cfg.flush_messages) ||
-                  (log->cfg.flush_ms >= 0 &&
-                   now_ms - log->last_flush_ms >= log->cfg.flush_ms));
     pthread_mutex_unlock(&log->mu);
     if (moved) {
         persist_start(log, start, false);
     }
     drop_list(log, gone);
-    return flush ? sg_flush(log) : SAMSA_OK;
+    return SAMSA_OK;
 }
 
 /* ---------------------------------------------------------------------- */

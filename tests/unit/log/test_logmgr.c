@@ -4,7 +4,9 @@
  * topics are created, appended to, read, altered, grown, trimmed, deleted,
  * and survive a reopen.
  */
+#include <semaphore.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,17 +31,39 @@ typedef struct fixture {
     samsa_logmgr_t *mgr;
 } fixture_t;
 
+/* Engine "gated": storage-memory whose flush waits for the test to open
+ * the gate, so a test can see what happens before a flush has returned. */
+static const samsa_storage_ops_t *memory_ops;
+static samsa_storage_ops_t gated_ops;
+static sem_t flush_gate;
+static atomic_bool flush_returned;
+
+static samsa_err_t gated_flush(samsa_storage_log_t *log)
+{
+    sem_wait(&flush_gate);
+    samsa_err_t err = memory_ops->flush(log);
+    atomic_store(&flush_returned, true);
+    return err;
+}
+
 static samsa_err_t lookup(void *arg, const char *name,
                           const samsa_storage_ops_t **ops, void **state)
 {
     fixture_t *f = arg;
-    const samsa_registry_entry_t *e =
-        samsa_registry_find(f->reg, SAMSA_KIND_STORAGE, name);
+    bool gated = strcmp(name, "gated") == 0;
+    const samsa_registry_entry_t *e = samsa_registry_find(
+        f->reg, SAMSA_KIND_STORAGE, gated ? "memory" : name);
     if (!e) {
         return SAMSA_ERR_NOT_FOUND;
     }
     *ops = samsa_entry_storage_ops(e);
     *state = e->state;
+    if (gated) {
+        memory_ops = *ops;
+        gated_ops = *memory_ops;
+        gated_ops.flush = gated_flush;
+        *ops = &gated_ops;
+    }
     return SAMSA_OK;
 }
 
@@ -116,7 +140,8 @@ static void append_n(samsa_partition_t *part, int n, int64_t expect_base)
     samsa_batches_info_t info;
     assert_int_equal(samsa_batches_validate(b, len, 0, &info), SAMSA_OK);
     int64_t base;
-    assert_int_equal(samsa_partition_append(part, b, len, -1, &base), SAMSA_OK);
+    assert_int_equal(samsa_partition_append(part, b, len, -1, &base, NULL),
+                     SAMSA_OK);
     assert_int_equal(base, expect_base);
     free(b);
 }
@@ -275,6 +300,99 @@ static bool flushes_reach(fixture_t *f, int64_t n)
         usleep(10000);
     }
     return false;
+}
+
+static samsa_partition_t *append_one(samsa_topic_t *t, int64_t *ticket)
+{
+    samsa_partition_t *p = samsa_topic_partition(t, 0);
+    size_t len;
+    uint8_t *b = make_batch(1, &len);
+    samsa_batches_info_t info;
+    assert_int_equal(samsa_batches_validate(b, len, 0, &info), SAMSA_OK);
+    int64_t base;
+    assert_int_equal(samsa_partition_append(p, b, len, -1, &base, ticket),
+                     SAMSA_OK);
+    free(b);
+    return p;
+}
+
+typedef struct ack {
+    samsa_flush_waiter_t w;
+    atomic_bool done;
+    atomic_bool flushed_before; /* the engine's flush had returned */
+    samsa_err_t err;
+} ack_t;
+
+/* Flusher thread: what the Produce handler's hand-off sees. */
+static void ack_done(samsa_flush_waiter_t *w, samsa_err_t err)
+{
+    ack_t *a = (ack_t *)w;
+    atomic_store(&a->flushed_before, atomic_load(&flush_returned));
+    a->err = err;
+    atomic_store(&a->done, true);
+}
+
+static bool ack_arrives(ack_t *a)
+{
+    for (int i = 0; i < 500 && !atomic_load(&a->done); i++) {
+        usleep(10000);
+    }
+    return atomic_load(&a->done);
+}
+
+/* Issue 11 item 7: with flush.messages=1 the acknowledgement of an append
+ * comes only after the engine's flush of it has returned (Kafka: fsync
+ * before the ack), and never blocks the appending thread. */
+static void ack_waits_for_the_flush_the_policy_made_due(void **state)
+{
+    fixture_t *f = *state;
+    char err[256];
+    assert_int_equal(sem_init(&flush_gate, 0, 0), 0);
+    atomic_store(&flush_returned, false);
+    samsa_tcfg_t cfg = {0};
+    samsa_tcfg_set(&cfg, "flush.messages", "1");
+    samsa_tcfg_set(&cfg, "samsa.storage.engine", "gated");
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "durable", 1, &cfg,
+                                               false, err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&cfg);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "durable");
+
+    int64_t ticket;
+    samsa_partition_t *p = append_one(t, &ticket); /* returns: no fsync */
+    assert_int_equal(ticket, 1);
+    ack_t a = {.w = {.done = ack_done}};
+    assert_true(samsa_partition_flush_wait(p, ticket, &a.w));
+    usleep(50000);
+    assert_false(atomic_load(&a.done)); /* the flush has not returned */
+    sem_post(&flush_gate);
+    assert_true(ack_arrives(&a));
+    assert_true(atomic_load(&a.flushed_before));
+    assert_int_equal(a.err, SAMSA_OK);
+    /* Flushed already: nothing to wait for. */
+    ack_t late = {.w = {.done = ack_done}};
+    assert_false(samsa_partition_flush_wait(p, ticket, &late.w));
+
+    /* The next append waits for a flush of its own. */
+    atomic_store(&flush_returned, false);
+    append_one(t, &ticket);
+    assert_int_equal(ticket, 2);
+    ack_t b = {.w = {.done = ack_done}};
+    assert_true(samsa_partition_flush_wait(p, ticket, &b.w));
+    sem_post(&flush_gate);
+    assert_true(ack_arrives(&b));
+    assert_true(atomic_load(&b.flushed_before));
+    samsa_topic_put(t);
+
+    /* Left to the OS: no append waits. */
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "lazy", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    t = samsa_logmgr_topic_get(f->mgr, "lazy");
+    append_one(t, &ticket);
+    assert_int_equal(ticket, -1);
+    samsa_topic_put(t);
+    sem_destroy(&flush_gate);
 }
 
 static void flush_policy_runs_off_the_append_path(void **state)
@@ -468,6 +586,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(flush_policy_runs_off_the_append_path,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            ack_waits_for_the_flush_the_policy_made_due, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,7 +111,8 @@ static int64_t produce(samsa_partition_t *part, int64_t pid, int16_t epoch,
     assert_int_equal(samsa_batch_builder_finish(&b, &p, &len), SAMSA_OK);
     samsa_batch_builder_free(&b);
     int64_t base = -1;
-    assert_int_equal(samsa_partition_append(part, p, len, -1, &base), expect);
+    assert_int_equal(samsa_partition_append(part, p, len, -1, &base, NULL),
+                     expect);
     free(p);
     return base;
 }

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/produce_wait.h - a Produce response that waits for the
+ * flushes its appends made due (issue: flush.messages=1 must mean fsync
+ * before the acknowledgement, as in Kafka).
+ *
+ * The handler appends every partition, hands each append's flush ticket
+ * here (samsa_produce_wait_add), and answers with samsa_produce_respond:
+ * at once when no ticket is outstanding, otherwise the response is parked
+ * and sent from the connection's reactor once the flusher thread has
+ * flushed every partition involved. The reactor never waits. A failed
+ * flush turns that partition's answer into KAFKA_STORAGE_ERROR.
+ *
+ * Reactor thread of the request's connection, except where noted.
+ */
+#ifndef SAMSA_BROKER_PRODUCE_WAIT_H
+#define SAMSA_BROKER_PRODUCE_WAIT_H
+
+#include "broker/request.h"
+#include "log/logmgr.h"
+
+typedef struct samsa_produce_wait samsa_produce_wait_t;
+
+/* Remember that @p part's answer (its ErrorCode at @p error_code) waits
+ * for flush @p ticket (< 0: nothing to wait for). *wait is created on
+ * first use; the topic is held until the flush is done. Out of memory:
+ * answered without waiting, as before this existed, with a WARN. */
+void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
+                            samsa_partition_t *part, int64_t ticket,
+                            int16_t *error_code);
+
+/* samsa_req_respond(req, response), after the flushes of @p wait (NULL:
+ * at once). Takes @p wait. */
+void samsa_produce_respond(samsa_req_t *req, const void *response,
+                           samsa_produce_wait_t *wait);
+
+#endif /* SAMSA_BROKER_PRODUCE_WAIT_H */
