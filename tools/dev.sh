@@ -20,7 +20,8 @@ BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev libuv1-dev
  libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
- python3-confluent-kafka python3-prometheus-client lz4 zstd gzip procps iproute2 rpm file llvm strace"
+ python3-confluent-kafka python3-prometheus-client python3-selenium chromium
+ chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions; strace: the
 # flush-before-ack ordering test (0740).

@@ -9,6 +9,7 @@
 
 #include "broker/observe_lag.h"
 #include "group/coordinator.h"
+#include "http/console.h"
 #include "metrics/metrics.h"
 #include "metrics/prom.h"
 #include "registry/kinds.h"
@@ -412,6 +413,9 @@ samsa_err_t samsa_observe_routes(samsa_broker_t *b, samsa_http_t *http)
     }
     if (err == SAMSA_OK) {
         err = samsa_observe_api_routes(b, http);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_http_console_routes(http);
     }
     return err;
 }
