@@ -383,10 +383,20 @@ static const char *current_value(const target_t *tg, const samsa_tcfg_kv_t *kv,
         samsa_topic_config_string(tg->topic, name, buf, len);
         return buf;
     }
+    /* Kafka (ConfigurationControlManager): the resource's own dynamic
+     * value, else the config's default, never another level's. */
     samsa_bcfg_level_t lv[4];
-    size_t n = samsa_broker_config_levels(tg->broker, broker_def(name),
-                                          tg->per_broker, lv);
-    snprintf(buf, len, "%s", n ? lv[0].value : "");
+    size_t n =
+        samsa_broker_config_levels(tg->broker, broker_def(name), true, lv);
+    int8_t own = tg->per_broker ? SAMSA_CONFIG_SOURCE_DYNAMIC_BROKER
+                                : SAMSA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER;
+    size_t k = n - 1;
+    for (size_t i = 0; i < n; i++) {
+        if (lv[i].source == own) {
+            k = i;
+        }
+    }
+    snprintf(buf, len, "%s", lv[k].value);
     return buf;
 }
 

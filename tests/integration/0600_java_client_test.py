@@ -111,7 +111,7 @@ def test_java_compression_cooperative_group_and_topic_admin(broker, java_classpa
     # (idempotent) producer and an assigned consumer; a cooperative-sticky
     # group; describeCluster, listTopics, createPartitions,
     # incrementalAlterConfigs, deleteRecords, list/deleteConsumerGroups,
-    # deleteTopics.
+    # deleteTopics; dynamic broker configs as kafka-configs sets them.
     out = subprocess.run(
         ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
          "-cp", java_classpath, os.path.join(JAVA_DIR, "SamsaJavaExtras.java"),

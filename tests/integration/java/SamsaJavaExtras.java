@@ -5,7 +5,10 @@
  * consumer, a group using only the cooperative-sticky assignor, and the
  * admin calls a user runs (describeCluster, listTopics, createPartitions,
  * incrementalAlterConfigs, deleteRecords, listConsumerGroups,
- * deleteConsumerGroups, deleteTopics). Prints "ok" last; exits 1 with a
+ * deleteConsumerGroups, deleteTopics) and dynamic broker configs as
+ * kafka-configs --entity-type brokers sets them (incrementalAlterConfigs
+ * on the broker and on the cluster default, describeConfigs with sources
+ * and synonyms, a read-only key refused). Prints "ok" last; exits 1 with a
  * FAIL line on the first failed check.
  *
  *   java -cp 'lib/*' SamsaJavaExtras.java <bootstrap> <topic-prefix>
@@ -23,7 +26,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -36,6 +41,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -92,8 +98,71 @@ public class SamsaJavaExtras {
             }
             cooperativeGroup(admin, prefix + "-coop");
             topicAdmin(admin, prefix + "-admin");
+            String node = String.valueOf(dc.nodes().get(T, TimeUnit.SECONDS).iterator().next().id());
+            brokerConfigs(admin, node);
         }
         System.out.println("ok");
+    }
+
+    static void alter(Admin admin, ConfigResource res, String name, String value,
+                      AlterConfigOp.OpType op) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(res, List.of(new AlterConfigOp(
+            new ConfigEntry(name, value), op)))).all().get(T, TimeUnit.SECONDS);
+    }
+
+    static ConfigEntry brokerEntry(Admin admin, ConfigResource res, String name) throws Exception {
+        Config c = admin.describeConfigs(List.of(res), new DescribeConfigsOptions().includeSynonyms(true))
+            .all().get(T, TimeUnit.SECONDS).get(res);
+        ConfigEntry e = c.get(name);
+        check(e != null, name + " missing from " + res);
+        return e;
+    }
+
+    static List<ConfigEntry.ConfigSource> synonymSources(ConfigEntry e) {
+        List<ConfigEntry.ConfigSource> out = new ArrayList<>();
+        for (ConfigEntry.ConfigSynonym s : e.synonyms()) {
+            out.add(s.source());
+        }
+        return out;
+    }
+
+    /* kafka-configs --entity-type brokers [--entity-name N | --entity-default]
+     * --alter --add-config / --delete-config, as the tool sends them. */
+    static void brokerConfigs(Admin admin, String node) throws Exception {
+        ConfigResource def = new ConfigResource(ConfigResource.Type.BROKER, "");
+        ConfigResource me = new ConfigResource(ConfigResource.Type.BROKER, node);
+        alter(admin, def, "log.retention.ms", "7200000", AlterConfigOp.OpType.SET);
+        ConfigEntry e = brokerEntry(admin, me, "log.retention.ms");
+        check("7200000".equals(e.value()) &&
+              e.source() == ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+              "cluster default log.retention.ms: " + e);
+        alter(admin, me, "log.retention.ms", "3600000", AlterConfigOp.OpType.SET);
+        e = brokerEntry(admin, me, "log.retention.ms");
+        check("3600000".equals(e.value()) && !e.isReadOnly() &&
+              e.source() == ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG,
+              "per-broker log.retention.ms: " + e);
+        check(synonymSources(e).equals(List.of(
+                  ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG,
+                  ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+                  ConfigEntry.ConfigSource.DEFAULT_CONFIG)),
+              "log.retention.ms synonyms: " + e.synonyms());
+        alter(admin, def, "log.cleanup.policy", "compact", AlterConfigOp.OpType.APPEND);
+        e = brokerEntry(admin, me, "log.cleanup.policy");
+        check("delete,compact".equals(e.value()), "APPEND log.cleanup.policy: " + e);
+        check(brokerEntry(admin, me, "num.partitions").isReadOnly(), "num.partitions read-only");
+        try {
+            alter(admin, me, "num.partitions", "3", AlterConfigOp.OpType.SET);
+            fail("num.partitions was altered");
+        } catch (java.util.concurrent.ExecutionException ex) {
+            check(ex.getCause() instanceof InvalidRequestException &&
+                  ex.getCause().getMessage().contains("Cannot update these configs dynamically"),
+                  "read-only refusal: " + ex.getCause());
+        }
+        alter(admin, me, "log.retention.ms", null, AlterConfigOp.OpType.DELETE);
+        alter(admin, def, "log.retention.ms", null, AlterConfigOp.OpType.DELETE);
+        alter(admin, def, "log.cleanup.policy", null, AlterConfigOp.OpType.DELETE);
+        e = brokerEntry(admin, me, "log.retention.ms");
+        check(e.source() == ConfigEntry.ConfigSource.DEFAULT_CONFIG, "after DELETE: " + e);
     }
 
     static void roundTrip(Admin admin, String topic, String codec) throws Exception {
