@@ -107,8 +107,11 @@ int main(int argc, char **argv)
         samsa_broker_config_usage(stdout, argv[0]);
         break;
     case SAMSA_BROKER_CHECK_CONFIG:
-        err = samsa_registry_check_broker(&cfg, true, stdout, errbuf,
-                                          sizeof(errbuf));
+        err = samsa_dir_check(cfg.data_dir, errbuf, sizeof(errbuf));
+        if (err == SAMSA_OK) {
+            err = samsa_registry_check_broker(&cfg, true, stdout, errbuf,
+                                              sizeof(errbuf));
+        }
         if (err != SAMSA_OK) {
             fprintf(stderr, "samsad: %s\n", errbuf);
             rc = 1;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,5 +82,35 @@ samsa_err_t samsa_dir_lock(const char *dir, int *fd, char *errbuf,
         /* The lock is what matters; the pid only makes the message nicer. */
     }
     *fd = lfd;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_dir_check(const char *dir, char *errbuf, size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(errbuf, errlen,
+                     "data dir %s exists and is not a directory", dir);
+            return SAMSA_ERR_IO;
+        }
+        if (access(dir, W_OK | X_OK) != 0) {
+            snprintf(errbuf, errlen, "data dir %s is not writable: %s", dir,
+                     strerror(errno));
+            return SAMSA_ERR_IO;
+        }
+        return SAMSA_OK;
+    }
+    char copy[4096];
+    snprintf(copy, sizeof(copy), "%s", dir);
+    const char *parent = dirname(copy);
+    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        access(parent, W_OK | X_OK) != 0) {
+        snprintf(errbuf, errlen,
+                 "cannot create data dir %s: its parent %s is not a writable "
+                 "directory",
+                 dir, parent);
+        return SAMSA_ERR_IO;
+    }
     return SAMSA_OK;
 }

@@ -28,4 +28,9 @@
 samsa_err_t samsa_dir_lock(const char *dir, int *fd, char *errbuf,
                            size_t errlen);
 
+/* What samsa_dir_lock() will need, checked without writing anything
+ * (--check-config): @p dir is a writable directory, or can be made in an
+ * existing writable parent. SAMSA_ERR_IO with one line in errbuf if not. */
+samsa_err_t samsa_dir_check(const char *dir, char *errbuf, size_t errlen);
+
 #endif /* SAMSA_DIR_LOCK_H */

@@ -54,3 +54,18 @@ def test_check_config_finds_what_start_would_fail_on(tmp_path):
         assert "samsa.yaml:%d: listeners: cannot resolve host 'nosuch.invalid'" % line \
             in out.stderr, out.stderr
         assert not os.path.exists(data)
+
+
+def test_check_config_reports_a_data_dir_start_could_not_create(tmp_path):
+    conf = os.path.join(ROOT, "conf.d")
+    data = str(tmp_path / "missing" / "data")
+    out = run_samsad("--check-config", data_dir=data, conf_dir=conf)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "cannot create data dir %s" % data in out.stderr, out.stderr
+    (tmp_path / "file").write_text("")
+    out = run_samsad("--check-config", data_dir=str(tmp_path / "file"), conf_dir=conf)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "is not a directory" in out.stderr, out.stderr
+    out = run_samsad("--check-config", data_dir=str(tmp_path / "new"), conf_dir=conf)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert not os.path.exists(tmp_path / "new")
