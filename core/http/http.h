@@ -53,7 +53,8 @@ samsa_err_t samsa_http_create(const char *const *addrs, size_t count,
                               samsa_http_t **out);
 
 /** Route @p method (NULL = any) and @p path to @p fn. A path ending in '/'
- *  matches every path below it; otherwise the match is exact. The first
+ *  matches every path below it ("/" alone matches only "/"); otherwise the
+ *  match is exact. The first
  *  matching route in registration order wins. Before start only. */
 samsa_err_t samsa_http_route(samsa_http_t *http, const char *method,
                              const char *path, samsa_http_handler_fn fn,

@@ -87,7 +87,9 @@ samsa_err_t samsa_http_route(samsa_http_t *http, const char *method,
     size_t n = strlen(path);
     *nr = (route_t){.method = method ? strdup(method) : NULL,
                     .path = strdup(path),
-                    .prefix = n > 0 && path[n - 1] == '/',
+                    /* "/" itself is exact: a prefix of everything
+                     * would hide the 404 of every unknown path. */
+                    .prefix = n > 1 && path[n - 1] == '/',
                     .fn = fn,
                     .arg = arg};
     if (!nr->path || (method && !nr->method)) {

@@ -62,6 +62,8 @@ static void routes_answer_and_unknown_paths_get_404(void **state)
                      SAMSA_OK);
     assert_int_equal(samsa_http_route(http, NULL, "/api/", echo, NULL),
                      SAMSA_OK);
+    assert_int_equal(samsa_http_route(http, "GET", "/", hello, "root"),
+                     SAMSA_OK);
     char err[256] = "";
     assert_int_equal(samsa_http_start(http, err, sizeof(err)), SAMSA_OK);
     uint16_t port = samsa_http_port(http, 0);
@@ -74,6 +76,9 @@ static void routes_answer_and_unknown_paths_get_404(void **state)
 
     exchange(port, "GET /nope HTTP/1.0\r\n\r\n", buf, sizeof(buf));
     assert_non_null(strstr(buf, " 404 "));
+
+    exchange(port, "GET / HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+    assert_non_null(strstr(buf, "root / -"));
 
     exchange(port, "POST /hello HTTP/1.0\r\nContent-Length: 0\r\n\r\n", buf,
              sizeof(buf));
