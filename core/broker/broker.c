@@ -16,6 +16,7 @@
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "broker/request.h"
+#include "security/tls_context.h"
 #include "util/log.h"
 
 static samsa_err_t engine_lookup(void *arg, const char *name,
@@ -186,34 +187,55 @@ static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
     return SAMSA_OK;
 }
 
-/* The address other brokers and clients are given: the inter-broker
- * listener's advertised address, else its own (a wildcard is not an
- * address clients can dial: the host name then). */
+/* The address clients are given for cfg listener @p li bound as server
+ * listener @p bound: its advertised address, else its own (a wildcard is
+ * not an address clients can dial: the host name then). */
+static void pick_endpoint(samsa_broker_t *b, int li, size_t bound,
+                          samsa_broker_endpoint_t *ep)
+{
+    const samsa_cluster_config_t *cc = &b->cfg->cluster;
+    const samsa_listener_t *l = &b->cfg->listeners[li];
+    const char *host = l->host;
+    ep->port = samsa_server_port(b->server, bound);
+    if (cc->advertised_host && cc->advertised_host[li]) {
+        host = cc->advertised_host[li];
+        ep->port = cc->advertised_port[li];
+    }
+    if (!host[0] || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
+        if (gethostname(ep->host, sizeof(ep->host)) != 0) {
+            snprintf(ep->host, sizeof(ep->host), "127.0.0.1");
+        }
+    } else {
+        snprintf(ep->host, sizeof(ep->host), "%s", host);
+    }
+}
+
+/* Every server listener's endpoint; the broker's own advertised address
+ * is the inter-broker listener's. */
 static void pick_advertised(samsa_broker_t *b)
 {
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
-    int li = cc->inter_broker_listener;
-    const samsa_listener_t *l = &b->cfg->listeners[li];
-    const char *host = l->host;
     /* The server binds the broker listeners in order, skipping the
      * controller listener (the Raft transport binds that one). */
-    size_t bound = (size_t)li;
-    if (cc->controller_listener >= 0 && cc->controller_listener < li) {
-        bound--;
-    }
-    b->advertised_port = samsa_server_port(b->server, bound);
-    if (cc->advertised_host && cc->advertised_host[li]) {
-        host = cc->advertised_host[li];
-        b->advertised_port = cc->advertised_port[li];
-    }
-    if (!host[0] || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
-        if (gethostname(b->advertised_host, sizeof(b->advertised_host)) != 0) {
-            snprintf(b->advertised_host, sizeof(b->advertised_host),
-                     "127.0.0.1");
+    size_t bound = 0;
+    for (size_t i = 0; i < b->cfg->listener_count; i++) {
+        if ((int)i == cc->controller_listener) {
+            continue;
         }
-    } else {
-        snprintf(b->advertised_host, sizeof(b->advertised_host), "%s", host);
+        pick_endpoint(b, (int)i, bound, &b->endpoints[bound]);
+        if ((int)i == cc->inter_broker_listener) {
+            snprintf(b->advertised_host, sizeof(b->advertised_host), "%s",
+                     b->endpoints[bound].host);
+            b->advertised_port = b->endpoints[bound].port;
+        }
+        bound++;
     }
+}
+
+const samsa_broker_endpoint_t *samsa_broker_endpoint(const samsa_broker_t *b,
+                                                     const samsa_conn_t *conn)
+{
+    return &b->endpoints[samsa_conn_listener(conn)];
 }
 
 samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
@@ -270,10 +292,16 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         go.offsets_retention_ms = cfg->offsets_retention_ms;
         err = samsa_group_coordinator_start(&go, &b->groups, errbuf, errlen);
     }
+    if (err == SAMSA_OK && cfg->security.any_tls) {
+        err = samsa_tls_context_create(&cfg->security, &b->tls, errbuf, errlen);
+    }
     if (err == SAMSA_OK) {
         const char **addrs = calloc(cfg->listener_count, sizeof(*addrs));
         char(*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
-        if (!addrs || !bufs) {
+        void **tls = calloc(cfg->listener_count, sizeof(*tls));
+        b->listener_protocol = calloc(cfg->listener_count, 1);
+        b->endpoints = calloc(cfg->listener_count, sizeof(*b->endpoints));
+        if (!addrs || !bufs || !tls || !b->listener_protocol || !b->endpoints) {
             err = SAMSA_ERR_NOMEM;
         }
         size_t n = 0;
@@ -286,6 +314,9 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
                      strchr(l->host, ':') ? "[%s]:%u" : "%s:%u", l->host,
                      l->port);
             addrs[n] = bufs[n];
+            b->listener_protocol[n] = cfg->security.protocol[i];
+            tls[n] = samsa_security_is_tls(cfg->security.protocol[i]) ? b->tls
+                                                                      : NULL;
             n++;
         }
         if (err == SAMSA_OK) {
@@ -297,6 +328,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             sc.max_request_bytes = (size_t)cfg->socket_request_max_bytes;
             sc.max_idle_ms = (uint32_t)cfg->connections_max_idle_ms;
             sc.send_file_copy = cfg->fetch_copy;
+            sc.listener_tls = tls;
             sc.on_request = samsa_broker_on_request;
             sc.on_close = samsa_broker_on_close;
             sc.app = b;
@@ -304,6 +336,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         }
         free(addrs);
         free(bufs);
+        free(tls);
     }
     if (err == SAMSA_OK && cfg->http_listener_count > 0) {
         err = samsa_http_create((const char *const *)cfg->http_listeners,
@@ -377,5 +410,8 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_dyncfg_close(b->dyncfg);
     pthread_mutex_destroy(&b->config_lock);
     samsa_registry_shutdown(b->reg);
+    samsa_tls_context_free(b->tls);
+    free(b->listener_protocol);
+    free(b->endpoints);
     free(b);
 }

@@ -25,6 +25,11 @@
 
 typedef struct samsa_group_coordinator samsa_group_coordinator_t;
 
+typedef struct samsa_broker_endpoint {
+    char host[256];
+    int32_t port;
+} samsa_broker_endpoint_t;
+
 typedef struct samsa_broker {
     const samsa_broker_config_t *cfg;
     samsa_registry_t *reg;
@@ -32,6 +37,14 @@ typedef struct samsa_broker {
     samsa_server_t *server;
     samsa_group_coordinator_t *groups;
     samsa_http_t *http; /* NULL when http_listeners is empty */
+    struct ssl_ctx_st *tls; /* SSL and SASL_SSL listeners' context, or NULL */
+    /* Security protocol (samsa_security_protocol_t) of each server
+     * listener, indexed like samsa_conn_listener(). */
+    uint8_t *listener_protocol;
+    /* Address clients are given for each server listener (its advertised
+     * listener, else its own address): Kafka answers Metadata with the
+     * endpoint of the listener the request came in on. */
+    samsa_broker_endpoint_t *endpoints;
     _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];
@@ -55,6 +68,10 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b);
 void samsa_broker_stop(samsa_broker_t *b);
 /* Close logs, fini plugins, free. */
 void samsa_broker_destroy(samsa_broker_t *b);
+
+/* The advertised endpoint of the listener @p conn came in on. */
+const samsa_broker_endpoint_t *
+samsa_broker_endpoint(const samsa_broker_t *b, const samsa_conn_t *conn);
 
 /* The codec plugin for a Kafka codec id, or NULL. */
 const samsa_codec_ops_t *samsa_broker_codec(samsa_broker_t *b, int codec_id,

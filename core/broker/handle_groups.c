@@ -45,13 +45,15 @@ void samsa_handle_find_coordinator(samsa_req_t *req)
     samsa_FindCoordinatorRequest_t *freq = req->body;
     samsa_FindCoordinatorResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_FindCoordinatorResponse_init(resp);
-    samsa_str_t host = samsa_req_str(req, b->advertised_host);
+    samsa_str_t host =
+        samsa_req_str(req, samsa_broker_endpoint(b, req->conn)->host);
     if (req->api_version < 4) {
         samsa_err_t err = coordinator_for(req, freq->KeyType, freq->Key);
         resp->ErrorCode = (int16_t)err;
         resp->NodeId = err == SAMSA_OK ? b->node_id : -1;
         resp->Host = err == SAMSA_OK ? host : SAMSA_STR("");
-        resp->Port = err == SAMSA_OK ? b->advertised_port : -1;
+        resp->Port =
+            err == SAMSA_OK ? samsa_broker_endpoint(b, req->conn)->port : -1;
         resp->ErrorMessage = SAMSA_STR_NULL;
         samsa_req_respond(req, resp);
         return;
@@ -68,7 +70,8 @@ void samsa_handle_find_coordinator(samsa_req_t *req)
         c->ErrorCode = (int16_t)err;
         c->NodeId = err == SAMSA_OK ? b->node_id : -1;
         c->Host = err == SAMSA_OK ? host : SAMSA_STR("");
-        c->Port = err == SAMSA_OK ? b->advertised_port : -1;
+        c->Port =
+            err == SAMSA_OK ? samsa_broker_endpoint(b, req->conn)->port : -1;
         c->ErrorMessage = SAMSA_STR_NULL;
     }
     samsa_req_respond(req, resp);

@@ -62,8 +62,9 @@ void samsa_handle_metadata(samsa_req_t *req)
     SAMSA_REQ_ARRAY(req, resp->Brokers, 1);
     samsa_MetadataResponse_MetadataResponseBroker_init(&resp->Brokers.items[0]);
     resp->Brokers.items[0].NodeId = b->node_id;
-    resp->Brokers.items[0].Host = samsa_req_str(req, b->advertised_host);
-    resp->Brokers.items[0].Port = b->advertised_port;
+    resp->Brokers.items[0].Host =
+        samsa_req_str(req, samsa_broker_endpoint(b, req->conn)->host);
+    resp->Brokers.items[0].Port = samsa_broker_endpoint(b, req->conn)->port;
     resp->ClusterId = samsa_req_str(req, b->cluster_id);
     resp->ControllerId = b->node_id;
 

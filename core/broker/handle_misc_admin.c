@@ -64,7 +64,8 @@ void samsa_handle_describe_cluster(samsa_req_t *req)
     samsa_DescribeClusterResponse_DescribeClusterBroker_init(
         &resp->Brokers.items[0]);
     resp->Brokers.items[0].BrokerId = b->node_id;
-    resp->Brokers.items[0].Host = samsa_req_str(req, b->advertised_host);
-    resp->Brokers.items[0].Port = b->advertised_port;
+    resp->Brokers.items[0].Host =
+        samsa_req_str(req, samsa_broker_endpoint(b, req->conn)->host);
+    resp->Brokers.items[0].Port = samsa_broker_endpoint(b, req->conn)->port;
     samsa_req_respond(req, resp);
 }

@@ -260,7 +260,7 @@ static samsa_err_t write_iobuf(samsa_client_t *c, samsa_cconn_t *conn,
 {
     while (samsa_iobuf_len(b) > 0) {
         struct pollfd pfd = {.fd = conn->fd, .events = POLLOUT};
-        ssize_t r = samsa_iobuf_send(b, conn->fd);
+        ssize_t r = samsa_iobuf_send(b, conn->fd, NULL);
         if (r < 0) {
             int e = errno;
             samsa_iobuf_clear(b);

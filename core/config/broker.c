@@ -68,6 +68,26 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_STRING("advertised_listeners", "",
         "Addresses given to clients, NAME://HOST:PORT,... "
         "(advertised.listeners); unset: the listener's own address."),
+    SAMSA_OPTION_STRING("listener_security_protocol_map", "",
+        "Security protocol of each listener, NAME:PROTOCOL comma-separated "
+        "(listener.security.protocol.map), PROTOCOL one of PLAINTEXT, SSL, "
+        "SASL_PLAINTEXT, SASL_SSL; a listener named after a protocol needs "
+        "no entry."),
+    SAMSA_OPTION_STRING("ssl_keystore_location", "",
+        "PEM file with the broker's certificate chain, leaf first, and its "
+        "private key unless ssl_key_location is set "
+        "(ssl.keystore.location, PEM)."),
+    SAMSA_OPTION_STRING("ssl_key_location", "",
+        "PEM file with the broker's private key (default: read from "
+        "ssl_keystore_location)."),
+    SAMSA_OPTION_STRING("ssl_key_password", "",
+        "Password of an encrypted private key (ssl.key.password)."),
+    SAMSA_OPTION_STRING("ssl_truststore_location", "",
+        "PEM file of the CA certificates trusted to sign client "
+        "certificates (ssl.truststore.location, PEM)."),
+    SAMSA_OPTION_STRING("ssl_client_auth", "none",
+        "Client certificates on SSL listeners (ssl.client.auth): none, "
+        "requested (verified when sent) or required."),
     SAMSA_OPTION_STRING("broker_rack", "",
         "Rack of this broker (broker.rack), for rack-aware replica "
         "placement."),
@@ -563,6 +583,16 @@ static samsa_err_t bad_enum(const samsa_broker_config_t *cfg, const char *key,
     return SAMSA_ERR_CONFIG;
 }
 
+samsa_err_t samsa_broker_config_fail(const samsa_broker_config_t *cfg,
+                                     const char *key, char *errbuf,
+                                     size_t errbuf_size, const char *what)
+{
+    char where[300];
+    samsa_broker_config_where(cfg, key, where, sizeof(where));
+    snprintf(errbuf, errbuf_size, "%sbroker config: %s: %s", where, key, what);
+    return SAMSA_ERR_CONFIG;
+}
+
 static samsa_err_t check_enums(samsa_broker_config_t *cfg, char *errbuf,
                                size_t errbuf_size)
 {
@@ -850,6 +880,9 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
         rc = resolve_listeners(cfg, &fl, errbuf, errbuf_size);
     }
     if (rc == SAMSA_OK) {
+        rc = samsa_security_config_resolve(cfg, errbuf, errbuf_size);
+    }
+    if (rc == SAMSA_OK) {
         rc = fill_http_listeners(cfg, &fl);
     }
 out:
@@ -870,6 +903,7 @@ void samsa_broker_config_free(samsa_broker_config_t *cfg)
         return;
     }
     samsa_cluster_config_free(&cfg->cluster, cfg->listener_count);
+    samsa_security_config_free(&cfg->security);
     for (size_t i = 0; i < cfg->listener_count; i++) {
         free(cfg->listeners[i].host);
         free(cfg->listeners[i].name);

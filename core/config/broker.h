@@ -27,6 +27,7 @@
 #include <samsa/plugin.h>
 
 #include "config/cluster.h"
+#include "config/security.h"
 
 /** One listener: "[NAME://]HOST:PORT" (IPv6 as "[::1]:9092"). */
 typedef struct samsa_listener {
@@ -95,6 +96,9 @@ typedef struct samsa_broker_config {
      *  advertised listeners, rack): core/config/cluster.h. */
     samsa_cluster_config_t cluster;
 
+    /** Listener security protocols and TLS keys: core/config/security.h. */
+    samsa_security_config_t security;
+
     /** Every key with its value (and file:line when set): for code that
      *  wants a key this struct does not have a field for yet. */
     samsa_config_t *values;
@@ -127,6 +131,12 @@ void samsa_broker_config_free(samsa_broker_config_t *cfg);
  *  and flags): the prefix of every config error. */
 void samsa_broker_config_where(const samsa_broker_config_t *cfg,
                                const char *key, char *buf, size_t size);
+
+/** Write "file:line: broker config: KEY: WHAT" into @p errbuf (the
+ *  checks of cluster.c and security.c); returns SAMSA_ERR_CONFIG. */
+samsa_err_t samsa_broker_config_fail(const samsa_broker_config_t *cfg,
+                                     const char *key, char *errbuf,
+                                     size_t errbuf_size, const char *what);
 
 /** Print samsad's usage (flags and their defaults) to @p out. */
 void samsa_broker_config_usage(FILE *out, const char *argv0);

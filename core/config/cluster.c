@@ -82,14 +82,7 @@ samsa_err_t samsa_voters_parse(const char *text, samsa_voter_t **out,
     return SAMSA_OK;
 }
 
-static samsa_err_t fail(const samsa_broker_config_t *cfg, const char *key,
-                        char *errbuf, size_t errbuf_size, const char *what)
-{
-    char where[300];
-    samsa_broker_config_where(cfg, key, where, sizeof(where));
-    snprintf(errbuf, errbuf_size, "%sbroker config: %s: %s", where, key, what);
-    return SAMSA_ERR_CONFIG;
-}
+#define fail samsa_broker_config_fail
 
 static const char *str(const samsa_broker_config_t *cfg, const char *key)
 {

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "util/log.h"
 #include "util/log_limit.h"
 
@@ -27,6 +29,7 @@
 
 static void conn_close(samsa_conn_t *conn);
 static void flush_out(samsa_conn_t *conn);
+static void tls_kick(samsa_conn_t *conn);
 static void on_io(samsa_reactor_t *r, int fd, uint32_t events, void *arg);
 
 /* ---- references and accounting ------------------------------------------ */
@@ -101,6 +104,11 @@ uint64_t samsa_conn_id(const samsa_conn_t *conn)
     return conn->id;
 }
 
+uint32_t samsa_conn_listener(const samsa_conn_t *conn)
+{
+    return conn->listener;
+}
+
 void *samsa_conn_get_ctx(const samsa_conn_t *conn)
 {
     return conn->ctx;
@@ -171,8 +179,12 @@ static void update_events(samsa_conn_t *conn)
     if (conn->closed) {
         return;
     }
-    uint32_t want = (conn->reading ? EPOLLIN : 0) |
-                    (samsa_iobuf_len(&conn->out) ? EPOLLOUT : 0);
+    bool sending = samsa_iobuf_len(&conn->out) > 0;
+    /* TLS: a read may have to write first (the handshake), a write may
+     * have to read first (a key update). */
+    bool tls_in = conn->ssl && sending && SSL_want_read(conn->ssl);
+    uint32_t want = (conn->reading || tls_in ? EPOLLIN : 0) |
+                    (sending || conn->tls_read_wants_write ? EPOLLOUT : 0);
     if (want != conn->events &&
         samsa_reactor_modify(conn->r, conn->fd, want) == SAMSA_OK) {
         conn->events = want;
@@ -250,6 +262,7 @@ static void resume_fn(void *arg)
         conn->in_read = true;
         process(conn);
         conn->in_read = false;
+        tls_kick(conn);
         flush_out(conn);
         update_events(conn);
     }
@@ -436,7 +449,8 @@ static bool read_once(samsa_conn_t *conn)
         dst = s->frame + conn->partial_have;
         cap = s->frame_len - conn->partial_have;
     }
-    ssize_t n = read(conn->fd, dst, cap);
+    ssize_t n = conn->ssl ? samsa_net_tls_read(conn, dst, cap)
+                          : read(conn->fd, dst, cap);
     if (n > 0) {
         conn->last_active_ms = samsa_reactor_now_ms(conn->r);
     }
@@ -460,7 +474,8 @@ static bool read_once(samsa_conn_t *conn)
         if (conn->partial_have == s->frame_len) {
             dispatch(conn);
         }
-        return (size_t)n == cap;
+        /* TLS reads stop at a record (16 KiB): only EAGAIN says empty. */
+        return conn->ssl || (size_t)n == cap;
     }
     size_t used = feed(conn, dst, (size_t)n);
     if (conn->closed) {
@@ -472,7 +487,36 @@ static bool read_once(samsa_conn_t *conn)
         }
         return false;
     }
-    return (size_t)n == cap;
+    return conn->ssl || (size_t)n == cap;
+}
+
+static void handle_read(samsa_conn_t *conn);
+
+static void tls_kick_fn(void *arg)
+{
+    samsa_conn_t *conn = arg;
+    conn->tls_kick_posted = false;
+    if (!conn->closed && conn->reading) {
+        handle_read(conn);
+        flush_out(conn);
+    }
+    samsa_conn_unref(conn);
+}
+
+/* Bytes OpenSSL already decrypted raise no EPOLLIN: read them on the next
+ * loop turn (after the other connections had theirs). */
+static void tls_kick(samsa_conn_t *conn)
+{
+    if (conn->tls_kick_posted || conn->closed || !conn->reading ||
+        !samsa_net_tls_pending(conn)) {
+        return;
+    }
+    samsa_conn_ref(conn);
+    conn->tls_kick_posted = true;
+    if (samsa_reactor_post(conn->r, tls_kick_fn, conn) != SAMSA_OK) {
+        conn->tls_kick_posted = false;
+        samsa_conn_unref(conn);
+    }
 }
 
 static void handle_read(samsa_conn_t *conn)
@@ -484,6 +528,7 @@ static void handle_read(samsa_conn_t *conn)
         }
     }
     conn->in_read = false;
+    tls_kick(conn);
 }
 
 static void flush_out(samsa_conn_t *conn)
@@ -492,7 +537,7 @@ static void flush_out(samsa_conn_t *conn)
         return;
     }
     if (samsa_iobuf_len(&conn->out) > 0) {
-        ssize_t n = samsa_iobuf_send(&conn->out, conn->fd);
+        ssize_t n = samsa_iobuf_send(&conn->out, conn->fd, conn->ssl);
         if (n < 0) {
             samsa_log(SAMSA_LOG_DEBUG, "net: %s: write: %s", conn->peer,
                       strerror(errno));
@@ -515,7 +560,11 @@ static void on_io(samsa_reactor_t *r, int fd, uint32_t events, void *arg)
 {
     samsa_conn_t *conn = arg;
     samsa_conn_ref(conn);
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
+    if (conn->tls_read_wants_write && (events & EPOLLOUT)) {
+        readable = true; /* the TLS read that waited to write */
+    }
+    if (readable) {
         if (conn->reading) {
             handle_read(conn);
         } else if (events & (EPOLLHUP | EPOLLERR)) {
@@ -580,7 +629,7 @@ samsa_err_t samsa_response_end(samsa_iobuf_t *b, size_t mark)
  * ---------------------------------------------------------------- */
 
 samsa_conn_t *samsa_net_conn_new(samsa_server_t *srv, int fd, const char *peer,
-                                 uint64_t id)
+                                 uint64_t id, uint32_t listener, void *tls)
 {
     samsa_conn_t *conn = calloc(1, sizeof(*conn));
     if (!conn) {
@@ -590,6 +639,12 @@ samsa_conn_t *samsa_net_conn_new(samsa_server_t *srv, int fd, const char *peer,
     conn->fd = fd;
     conn->id = id;
     conn->srv = srv;
+    conn->listener = listener;
+    if (tls && samsa_net_tls_start(conn, tls) != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_ERROR, "net: %s: cannot start TLS; closing", peer);
+        free(conn);
+        return NULL;
+    }
     samsa_iobuf_init(&conn->out);
     conn->out.prefer_copy = samsa_net_shared(srv)->lim.prefer_copy;
     snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
@@ -603,6 +658,7 @@ void samsa_net_conn_attach(samsa_conn_t *conn, samsa_net_shard_t *shard)
     conn->r = shard->r;
     if (shard->stopping || samsa_reactor_watch(shard->r, conn->fd, EPOLLIN,
                                                on_io, conn) != SAMSA_OK) {
+        samsa_net_tls_close(conn);
         close(conn->fd);
         atomic_fetch_sub(&sh->open, 1);
         samsa_conn_unref(conn);
@@ -636,6 +692,7 @@ static void conn_close(samsa_conn_t *conn)
     atomic_fetch_add(&sh->closed, 1);
     atomic_fetch_sub(&sh->open, 1);
     samsa_reactor_unwatch(conn->r, conn->fd);
+    samsa_net_tls_close(conn);
     close(conn->fd);
     conn->fd = -1;
     samsa_net_shard_t *shard = conn->shard;

@@ -39,6 +39,10 @@ typedef struct samsa_net_shard {
 struct samsa_conn {
     atomic_uint refs; /* 1 while open + 1 per uncompleted slot + users */
     int fd;
+    struct ssl_st *ssl;        /* TLS listener: the session, else NULL */
+    uint32_t listener;         /* index in samsa_server_config_t */
+    bool tls_read_wants_write; /* SSL_read waits for EPOLLOUT */
+    bool tls_kick_posted;      /* decrypted bytes wait: read posted */
     uint64_t id;
     samsa_server_t *srv;
     samsa_net_shard_t *shard;
@@ -92,14 +96,27 @@ struct samsa_server_shared {
 /* server.c gives conn.c these. */
 struct samsa_server_shared *samsa_net_shared(samsa_server_t *srv);
 
-/* conn.c */
+/* conn.c. @p tls: the listener's SSL_CTX, NULL for plain TCP. */
 samsa_conn_t *samsa_net_conn_new(samsa_server_t *srv, int fd, const char *peer,
-                                 uint64_t id);
+                                 uint64_t id, uint32_t listener, void *tls);
 /* On the conn's reactor: start reading, or close if the shard stops. */
 void samsa_net_conn_attach(samsa_conn_t *conn, samsa_net_shard_t *shard);
 void samsa_net_shard_drain(samsa_net_shard_t *shard);
 /* On the shard's reactor: start the idle check (when max_idle_ms > 0). */
 void samsa_net_shard_start(samsa_net_shard_t *shard);
 void samsa_net_shard_close_all(samsa_net_shard_t *shard);
+
+/* tls.c: TLS on a connection (conn->ssl). */
+/* Start a server-side session on conn->fd from the SSL_CTX @p tls. */
+samsa_err_t samsa_net_tls_start(samsa_conn_t *conn, void *tls);
+/* Like read(2) on the socket: > 0 bytes, 0 on EOF or close_notify, -1 with
+ * errno (EAGAIN: wait; conn->tls_read_wants_write says for EPOLLOUT).
+ * Drives the handshake; a failed one is logged here (the peer and
+ * OpenSSL's reason) and returns -1 with errno EPROTO. */
+ssize_t samsa_net_tls_read(samsa_conn_t *conn, void *buf, size_t cap);
+/* Decrypted bytes are waiting in OpenSSL (epoll will not report them). */
+bool samsa_net_tls_pending(const samsa_conn_t *conn);
+/* Say goodbye (close_notify, best effort, never waits) and free. */
+void samsa_net_tls_close(samsa_conn_t *conn);
 
 #endif /* SAMSA_NET_INTERNAL_H */

@@ -30,6 +30,8 @@
 typedef struct listener {
     samsa_server_t *srv;
     char *spec;
+    void *tls; /* SSL_CTX *, NULL for plain TCP */
+    uint32_t index;
     int fd;
     uint16_t port;
     samsa_reactor_t *r;
@@ -211,10 +213,12 @@ static void refuse(samsa_server_t *srv, int fd, const char *peer)
     }
 }
 
-static void hand_over(samsa_server_t *srv, int fd, const char *peer)
+static void hand_over(listener_t *l, int fd, const char *peer)
 {
+    samsa_server_t *srv = l->srv;
     samsa_conn_t *conn = samsa_net_conn_new(
-        srv, fd, peer, atomic_fetch_add(&srv->next_id, 1) + 1);
+        srv, fd, peer, atomic_fetch_add(&srv->next_id, 1) + 1, l->index,
+        l->tls);
     if (!conn) {
         close(fd);
         atomic_fetch_sub(&srv->sh.open, 1);
@@ -225,6 +229,7 @@ static void hand_over(samsa_server_t *srv, int fd, const char *peer)
     if (r == samsa_reactor_current()) {
         attach_fn(conn);
     } else if (samsa_reactor_post(r, attach_fn, conn) != SAMSA_OK) {
+        samsa_net_tls_close(conn);
         close(fd);
         atomic_fetch_sub(&srv->sh.open, 1);
         samsa_conn_unref(conn);
@@ -281,7 +286,7 @@ static void on_accept(samsa_reactor_t *r, int fd, uint32_t events, void *arg)
         }
         int one = 1;
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        hand_over(srv, c, peer);
+        hand_over(l, c, peer);
     }
 }
 
@@ -359,6 +364,8 @@ samsa_err_t samsa_server_create(const samsa_server_config_t *cfg,
         listener_t *l = &srv->ls[i];
         l->srv = srv;
         l->fd = -1;
+        l->index = (uint32_t)i;
+        l->tls = cfg->listener_tls ? cfg->listener_tls[i] : NULL;
         l->r = samsa_reactor_group_get(srv->group, i % srv->nshards);
         srv->nls++;
         l->spec = strdup(cfg->listeners[i]);
@@ -383,8 +390,8 @@ static void listener_start_fn(void *arg)
     listener_t *l = arg;
     if (samsa_reactor_watch(l->r, l->fd, EPOLLIN, on_accept, l) == SAMSA_OK) {
         l->watched = true;
-        samsa_log(SAMSA_LOG_INFO, "net: listening on %s (port %u)", l->spec,
-                  (unsigned)l->port);
+        samsa_log(SAMSA_LOG_INFO, "net: listening on %s (port %u%s)", l->spec,
+                  (unsigned)l->port, l->tls ? ", TLS" : "");
     } else {
         samsa_log(SAMSA_LOG_ERROR, "net: cannot watch listener %s", l->spec);
     }

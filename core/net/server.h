@@ -92,6 +92,11 @@ typedef struct samsa_server_config {
     uint32_t shutdown_timeout_ms; /* samsa_server_stop() drain bound, 5000 */
     bool send_file_copy; /* send file chunks with pread+write, not sendfile
                             (see DESIGN: let the benchmark choose) */
+    /* Per listener (listener_count entries) an OpenSSL SSL_CTX * serving
+     * TLS on it, or NULL for plain TCP; NULL array: all plain. Borrowed:
+     * must outlive the server. The handshake runs on the reactor, driven
+     * by readiness like any read, and never blocks it. */
+    void *const *listener_tls;
     samsa_conn_request_cb on_request; /* required */
     samsa_conn_open_cb on_open;
     samsa_conn_close_cb on_close;
@@ -144,6 +149,12 @@ samsa_server_t *samsa_conn_server(const samsa_conn_t *conn);
 /* "127.0.0.1:53210" / "[::1]:53210"; valid while the conn is. */
 const char *samsa_conn_peer(const samsa_conn_t *conn);
 uint64_t samsa_conn_id(const samsa_conn_t *conn);
+/* Index (in samsa_server_config_t.listeners) of the listener that accepted
+ * the connection. */
+uint32_t samsa_conn_listener(const samsa_conn_t *conn);
+/* The connection's OpenSSL SSL * on a TLS listener (handshake done once a
+ * request arrived), else NULL. Owned by the connection. */
+struct ssl_st *samsa_conn_tls(const samsa_conn_t *conn);
 void *samsa_conn_get_ctx(const samsa_conn_t *conn);
 void samsa_conn_set_ctx(samsa_conn_t *conn, void *ctx);
 bool samsa_conn_is_closed(const samsa_conn_t *conn);

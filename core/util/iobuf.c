@@ -9,8 +9,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #define IOBUF_MIN_MEM 4096
-#define IOBUF_MAX_IOV 64
+/* Bytes gathered for one SSL_write: four full TLS records. */
+#define IOBUF_TLS_GATHER 65536
+#define IOBUF_MAX_IOV    64
 
 void samsa_iobuf_init(samsa_iobuf_t *b)
 {
@@ -249,8 +254,69 @@ static ssize_t send_file_chunk(samsa_iobuf_t *b, samsa_iobuf_chunk_t *c,
     return write(sock, tmp, (size_t)r);
 }
 
-ssize_t samsa_iobuf_send(samsa_iobuf_t *b, int sock)
+/* Copy up to @p cap unsent bytes from the head into @p dst (file ranges
+ * with pread). Rebuilt from the same head, the bytes are the same, which is
+ * what OpenSSL needs when a write that would block is retried. */
+static ssize_t gather(const samsa_iobuf_t *b, uint8_t *dst, size_t cap)
 {
+    size_t n = 0;
+    for (size_t i = b->head; i < b->count && n < cap; i++) {
+        const samsa_iobuf_chunk_t *c = &b->chunks[i];
+        size_t k = c->len < cap - n ? c->len : cap - n;
+        if (c->kind != SAMSA_IOBUF_FILE) {
+            memcpy(dst + n, c->data, k);
+        } else {
+            ssize_t r = pread(c->fd, dst + n, k, c->pos);
+            if (r < 0 || (r == 0 && k > 0)) {
+                if (r == 0) {
+                    errno = EIO; /* the file shrank under us */
+                }
+                return -1;
+            }
+            k = (size_t)r;
+            if (k < c->len) {
+                n += k;
+                break; /* short read: send what we have */
+            }
+        }
+        n += k;
+    }
+    return (ssize_t)n;
+}
+
+/* TLS cannot use sendfile: encrypt from a gathered copy. */
+static ssize_t send_tls(samsa_iobuf_t *b, SSL *tls)
+{
+    uint8_t tmp[IOBUF_TLS_GATHER];
+    size_t total = 0;
+    while (b->len > 0) {
+        ssize_t n = gather(b, tmp, sizeof(tmp));
+        if (n <= 0) {
+            return -1;
+        }
+        ERR_clear_error();
+        int r = SSL_write(tls, tmp, (int)n);
+        if (r <= 0) {
+            int e = SSL_get_error(tls, r);
+            if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+                break; /* SSL_want() tells the caller which */
+            }
+            if (e != SSL_ERROR_SYSCALL || errno == 0) {
+                errno = EPROTO;
+            }
+            return -1;
+        }
+        consume(b, (size_t)r);
+        total += (size_t)r;
+    }
+    return (ssize_t)total;
+}
+
+ssize_t samsa_iobuf_send(samsa_iobuf_t *b, int sock, struct ssl_st *tls)
+{
+    if (tls) {
+        return send_tls(b, tls);
+    }
     size_t total = 0;
     while (b->len > 0) {
         samsa_iobuf_chunk_t *c = &b->chunks[b->head];

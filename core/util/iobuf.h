@@ -78,8 +78,15 @@ samsa_err_t samsa_iobuf_patch_be32(samsa_iobuf_t *b, size_t off, uint32_t v);
 samsa_err_t samsa_iobuf_flatten(const samsa_iobuf_t *b, uint8_t **out,
                                 size_t *len);
 
-/* Send as much as the socket takes without blocking. Returns bytes sent
- * (>= 0), or -1 with errno set (EAGAIN is not an error: returns 0). */
-ssize_t samsa_iobuf_send(samsa_iobuf_t *b, int sock);
+struct ssl_st;
+
+/* Send as much as the socket takes without blocking: the one send path.
+ * Plain TCP sends memory with writev and file ranges with sendfile (or
+ * pread+write with prefer_copy); with @p tls (an OpenSSL SSL on @p sock)
+ * everything is gathered into a buffer and SSL_write'n, since sendfile
+ * cannot encrypt. Returns bytes sent (>= 0), or -1 with errno set (EAGAIN
+ * is not an error: returns 0; with TLS, SSL_want() says whether the
+ * connection waits to read or to write). */
+ssize_t samsa_iobuf_send(samsa_iobuf_t *b, int sock, struct ssl_st *tls);
 
 #endif /* SAMSA_IOBUF_H */

@@ -338,6 +338,8 @@ static void quorum_node_resolves_its_listeners(void **state)
                      "listeners: [\"CONTROLLER://0.0.0.0:9094\", "
                      "\"INTERNAL://0.0.0.0:9092\"]\n"
                      "inter_broker_listener_name: internal\n"
+                     "listener_security_protocol_map: INTERNAL:SSL\n"
+                     "ssl_keystore_location: /dev/null\n"
                      "advertised_listeners: INTERNAL://b2.example:19092\n"
                      "broker_rack: r2\n");
     assert_int_equal(run(f, 0, NULL), SAMSA_OK);
@@ -353,6 +355,58 @@ static void quorum_node_resolves_its_listeners(void **state)
     assert_int_equal(cc->advertised_port[1], 19092);
     assert_null(cc->advertised_host[0]);
     assert_string_equal(cc->rack, "r2");
+    /* The controller listener needs no map entry (PLAINTEXT). */
+    assert_int_equal(f->cfg.security.protocol[0], SAMSA_SECURITY_PLAINTEXT);
+    assert_int_equal(f->cfg.security.protocol[1], SAMSA_SECURITY_SSL);
+    assert_true(f->cfg.security.any_tls);
+    assert_false(f->cfg.security.any_sasl);
+}
+
+static void listeners_get_kafkas_security_protocols(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "listeners: [\"127.0.0.1:9092\", \"SSL://127.0.0.1:9093\", "
+                     "\"SASL_SSL://127.0.0.1:9094\", \"CLIENTS://127.0.0.1:9095\"]\n"
+                     "listener_security_protocol_map: "
+                     "clients:sasl_plaintext,SSL:SSL\n"
+                     "ssl_keystore_location: /dev/null\n"
+                     "ssl_client_auth: required\n"
+                     "ssl_truststore_location: /dev/null\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    const samsa_security_config_t *sc = &f->cfg.security;
+    assert_int_equal(sc->protocol[0], SAMSA_SECURITY_PLAINTEXT);
+    assert_int_equal(sc->protocol[1], SAMSA_SECURITY_SSL);
+    assert_int_equal(sc->protocol[2], SAMSA_SECURITY_SASL_SSL);
+    assert_int_equal(sc->protocol[3], SAMSA_SECURITY_SASL_PLAINTEXT);
+    assert_true(sc->any_tls && sc->any_sasl);
+    assert_int_equal(sc->ssl_client_auth, SAMSA_SSL_CLIENT_AUTH_REQUIRED);
+    assert_string_equal(sc->ssl_keystore_location, "/dev/null");
+    assert_null(sc->ssl_key_location);
+}
+
+static void bad_security_keys_are_errors(void **state)
+{
+    fx_t *f = *state;
+
+    expect_yaml_error(f, "listeners: [\"APP://127.0.0.1:1\"]\n"
+                         "inter_broker_listener_name: APP\n", 1,
+                      "listener APP has no security protocol");
+    expect_yaml_error(f, "listener_security_protocol_map: PLAINTEXT:TLS\n", 1,
+                      "'PLAINTEXT:TLS' is not NAME:PROTOCOL");
+    expect_yaml_error(f, "listeners: [\"SSL://127.0.0.1:1\"]\n"
+                         "inter_broker_listener_name: SSL\n", 1,
+                      "an SSL or SASL_SSL listener needs");
+    expect_yaml_error(f, "ssl_client_auth: requested\n", 1,
+                      "needs the PEM file of the CAs");
+    expect_yaml_error(f, "ssl_client_auth: maybe\n", 1,
+                      "expected none, requested or required");
+    expect_yaml_error(f, "listeners: [\"SSL://127.0.0.1:1\"]\n"
+                         "inter_broker_listener_name: SSL\n"
+                         "ssl_keystore_location: /nonexistent.pem\n", 3,
+                      "cannot read PEM file '/nonexistent.pem'");
 }
 
 static void inconsistent_cluster_keys_are_errors(void **state)
@@ -441,6 +495,8 @@ int main(void)
         T(quorum_node_resolves_its_listeners),
         T(inconsistent_cluster_keys_are_errors),
         T(values_start_cannot_use_are_errors),
+        T(listeners_get_kafkas_security_protocols),
+        T(bad_security_keys_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

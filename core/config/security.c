@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/config/security.c - see security.h. */
+#include "config/security.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config/broker.h"
+#include "config/options.h"
+
+static const char *const protocol_names[] = {"PLAINTEXT", "SSL",
+                                             "SASL_PLAINTEXT", "SASL_SSL"};
+
+const char *samsa_security_protocol_name(samsa_security_protocol_t p)
+{
+    return (unsigned)p < 4 ? protocol_names[p] : "?";
+}
+
+static int protocol_by_name(const char *name, size_t len)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strlen(protocol_names[i]) == len &&
+            strncasecmp(protocol_names[i], name, len) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+#define fail samsa_broker_config_fail
+
+/* A set, non-empty string key, or NULL. */
+static const char *opt_str(const samsa_broker_config_t *cfg, const char *key)
+{
+    const char *s = NULL;
+    samsa_config_string(cfg->values, key, &s);
+    return s && s[0] ? s : NULL;
+}
+
+/* The map's protocol for listener @p name: -1 when the map has no entry,
+ * -2 when the map is malformed (*bad points at the entry). */
+static int map_lookup(const char *map, const char *name, const char **bad)
+{
+    size_t n = strlen(name);
+    for (const char *p = map; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *colon = memchr(p, ':', len);
+        *bad = p;
+        if (!colon || colon == p) {
+            return -2;
+        }
+        int proto = protocol_by_name(colon + 1, len - (size_t)(colon + 1 - p));
+        if (proto < 0) {
+            return -2;
+        }
+        if ((size_t)(colon - p) == n && strncasecmp(p, name, n) == 0) {
+            return proto;
+        }
+        p += len;
+        p += *p == ',';
+    }
+    return -1;
+}
+
+static samsa_err_t check_file(const samsa_broker_config_t *cfg, const char *key,
+                              const char *path, char *errbuf,
+                              size_t errbuf_size)
+{
+    char what[600];
+    if (path && access(path, R_OK) != 0) {
+        snprintf(what, sizeof(what), "cannot read PEM file '%s'", path);
+        return fail(cfg, key, errbuf, errbuf_size, what);
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
+                               size_t errbuf_size)
+{
+    samsa_security_config_t *sc = &cfg->security;
+    static const char *const auths[] = {"none", "requested", "required"};
+    const char *auth = opt_str(cfg, "ssl_client_auth");
+    bool known = false;
+    for (int i = 0; auth && i < 3; i++) {
+        if (strcasecmp(auth, auths[i]) == 0) {
+            sc->ssl_client_auth = (samsa_ssl_client_auth_t)i;
+            known = true;
+        }
+    }
+    if (!known) {
+        return fail(cfg, "ssl_client_auth", errbuf, errbuf_size,
+                    "expected none, requested or required");
+    }
+    sc->ssl_keystore_location = opt_str(cfg, "ssl_keystore_location");
+    sc->ssl_key_location = opt_str(cfg, "ssl_key_location");
+    sc->ssl_key_password = opt_str(cfg, "ssl_key_password");
+    sc->ssl_truststore_location = opt_str(cfg, "ssl_truststore_location");
+    if (sc->ssl_client_auth != SAMSA_SSL_CLIENT_AUTH_NONE &&
+        !sc->ssl_truststore_location) {
+        return fail(cfg, "ssl_client_auth", errbuf, errbuf_size,
+                    "ssl_client_auth requested or required needs the PEM "
+                    "file of the CAs that sign client certificates");
+    }
+    if (!sc->any_tls) {
+        return SAMSA_OK;
+    }
+    if (!sc->ssl_keystore_location) {
+        return fail(cfg, "listeners", errbuf, errbuf_size,
+                    "an SSL or SASL_SSL listener needs ssl_keystore_location, "
+                    "the broker's PEM certificate chain (and "
+                    "ssl_key_location for its key unless the same file "
+                    "holds it)");
+    }
+    samsa_err_t rc = check_file(cfg, "ssl_keystore_location",
+                                sc->ssl_keystore_location, errbuf, errbuf_size);
+    if (rc == SAMSA_OK) {
+        rc = check_file(cfg, "ssl_key_location", sc->ssl_key_location, errbuf,
+                        errbuf_size);
+    }
+    if (rc == SAMSA_OK) {
+        rc = check_file(cfg, "ssl_truststore_location",
+                        sc->ssl_truststore_location, errbuf, errbuf_size);
+    }
+    return rc;
+}
+
+samsa_err_t samsa_security_config_resolve(samsa_broker_config_t *cfg,
+                                          char *errbuf, size_t errbuf_size)
+{
+    samsa_security_config_t *sc = &cfg->security;
+    const char *map = opt_str(cfg, "listener_security_protocol_map");
+    char what[700];
+
+    sc->protocol = calloc(cfg->listener_count ? cfg->listener_count : 1, 1);
+    if (!sc->protocol) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < cfg->listener_count; i++) {
+        const char *name = cfg->listeners[i].name;
+        const char *bad = "";
+        int proto = map ? map_lookup(map, name, &bad) : -1;
+        if (proto == -2) {
+            snprintf(what, sizeof(what),
+                     "'%.*s' is not NAME:PROTOCOL with PROTOCOL one of "
+                     "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL",
+                     (int)strcspn(bad, ","), bad);
+            return fail(cfg, "listener_security_protocol_map", errbuf,
+                        errbuf_size, what);
+        }
+        if (proto < 0) {
+            proto = protocol_by_name(name, strlen(name));
+        }
+        if (proto < 0 && (int)i == cfg->cluster.controller_listener) {
+            proto = SAMSA_SECURITY_PLAINTEXT;
+        }
+        if (proto < 0) {
+            snprintf(what, sizeof(what),
+                     "listener %s has no security protocol: map it in "
+                     "listener_security_protocol_map (e.g. %s:SSL)",
+                     name, name);
+            return fail(cfg, "listeners", errbuf, errbuf_size, what);
+        }
+        sc->protocol[i] = (uint8_t)proto;
+        if ((int)i != cfg->cluster.controller_listener) {
+            sc->any_tls = sc->any_tls || samsa_security_is_tls(proto);
+            sc->any_sasl = sc->any_sasl || samsa_security_is_sasl(proto);
+        }
+    }
+    return resolve_ssl(cfg, errbuf, errbuf_size);
+}
+
+void samsa_security_config_free(samsa_security_config_t *sc)
+{
+    free(sc->protocol);
+    memset(sc, 0, sizeof(*sc));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/security/tls_context.h - the broker's TLS server context (OpenSSL)
+ * built from the ssl_* keys, and the mTLS principal of a connection.
+ *
+ * One SSL_CTX serves every SSL and SASL_SSL listener. It is created on the
+ * main thread before the server starts and freed after it stopped; the
+ * reactors only create SSL objects from it (OpenSSL makes that safe).
+ */
+#ifndef SAMSA_SECURITY_TLS_CONTEXT_H
+#define SAMSA_SECURITY_TLS_CONTEXT_H
+
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+#include <samsa/errors.h>
+
+#include "config/security.h"
+
+/**
+ * Load the certificate chain, private key and (when ssl_client_auth is not
+ * none) the trusted CAs of @p sc into a new server context: TLS 1.2 and
+ * 1.3, no renegotiation, non-blocking-friendly write modes.
+ * @return SAMSA_OK; SAMSA_ERR_CONFIG with the file and OpenSSL's reason in
+ *         errbuf; SAMSA_ERR_NOMEM.
+ */
+samsa_err_t samsa_tls_context_create(const samsa_security_config_t *sc,
+                                     SSL_CTX **out, char *errbuf,
+                                     size_t errbuf_size);
+
+/** SSL_CTX_free; NULL is ignored. */
+void samsa_tls_context_free(SSL_CTX *ctx);
+
+/**
+ * Kafka's default principal of a TLS connection: "User:" and the verified
+ * client certificate's subject in RFC 2253 form
+ * ("User:CN=alice,OU=eng,O=Example"), or "User:ANONYMOUS" without one.
+ * @return SAMSA_OK, SAMSA_ERR_TOO_LARGE when @p len is too small.
+ */
+samsa_err_t samsa_tls_principal(SSL *ssl, char *buf, size_t len);
+
+#endif /* SAMSA_SECURITY_TLS_CONTEXT_H */

@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: Apache-2.0
+"""SSL listeners: kcat, confluent-kafka and kafka-python produce and consume
+over TLS next to a PLAINTEXT listener; client certificates (mTLS) signed by
+the trusted CA are accepted, others refused."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from samsa_harness import Broker, free_port, new_workdir
+from secure_pki import make_pki
+
+
+@pytest.fixture
+def tls_broker():
+    workdir = new_workdir()
+    pki = make_pki(os.path.join(workdir, "pki"))
+    ssl_port = free_port()
+    yaml = "\n".join([
+        "ssl_keystore_location: %s" % pki["broker.pem"],
+        "ssl_key_location: %s" % pki["broker.key"],
+        "ssl_truststore_location: %s" % pki["ca.pem"],
+        "ssl_client_auth: requested",
+    ])
+    b = Broker(workdir, yaml,
+               args=("--listen", "SSL://127.0.0.1:%d" % ssl_port))
+    b.ssl_bootstrap = "127.0.0.1:%d" % ssl_port
+    b.pki = pki
+    b.start()
+    yield b
+    alive = b.alive()
+    rc = b.stop()
+    log = b.log_text()
+    shutil.rmtree(workdir, ignore_errors=True)
+    assert alive and rc == 0, "samsad failed:\n" + log
+
+
+def kcat(bootstrap, *args, input=None, ok=True):
+    out = subprocess.run(["kcat", "-b", bootstrap] + list(args), input=input,
+                         capture_output=True, timeout=60)
+    if ok:
+        assert out.returncode == 0, out.stderr.decode(errors="replace")
+    return out
+
+
+def test_kcat_over_ssl_round_trips(tls_broker):
+    b = tls_broker
+    ssl = ["-X", "security.protocol=ssl", "-X",
+           "ssl.ca.location=" + b.pki["ca.pem"]]
+    lines = [b"record %d" % i for i in range(500)]
+    kcat(b.ssl_bootstrap, "-P", "-t", "tls", "-p", "0", *ssl,
+         input=b"\n".join(lines) + b"\n")
+    # Big enough fetches to span many TLS records.
+    big = b"x" * 200000
+    kcat(b.ssl_bootstrap, "-P", "-t", "tls-big", "-p", "0", *ssl,
+         "-X", "message.max.bytes=1000000", input=big + b"\n")
+    out = kcat(b.ssl_bootstrap, "-C", "-t", "tls", "-p", "0", "-o",
+               "beginning", "-e", *ssl).stdout
+    assert out.splitlines() == lines
+    out = kcat(b.ssl_bootstrap, "-C", "-t", "tls-big", "-p", "0", "-o",
+               "beginning", "-e", *ssl).stdout
+    assert out.rstrip(b"\n") == big
+    # The PLAINTEXT listener sees the same topic.
+    out = kcat(b.bootstrap, "-C", "-t", "tls", "-p", "0", "-o", "beginning",
+               "-e").stdout
+    assert len(out.splitlines()) == 500
+
+
+def test_metadata_advertises_the_listener_asked(tls_broker):
+    b = tls_broker
+    out = kcat(b.ssl_bootstrap, "-L", "-X", "security.protocol=ssl", "-X",
+               "ssl.ca.location=" + b.pki["ca.pem"]).stdout.decode()
+    assert "at " + b.ssl_bootstrap in out, out
+    out = kcat(b.bootstrap, "-L").stdout.decode()
+    assert "at " + b.bootstrap in out, out
+
+
+def test_confluent_kafka_with_a_client_certificate(tls_broker):
+    import confluent_kafka
+    b = tls_broker
+    conf = {"bootstrap.servers": b.ssl_bootstrap,
+            "security.protocol": "SSL",
+            "ssl.ca.location": b.pki["ca.pem"],
+            "ssl.certificate.location": b.pki["alice.pem"],
+            "ssl.key.location": b.pki["alice.key"]}
+    p = confluent_kafka.Producer(conf)
+    for i in range(100):
+        p.produce("mtls", value=b"v%d" % i, partition=0)
+    assert p.flush(30) == 0
+    c = confluent_kafka.Consumer(dict(conf, **{
+        "group.id": "mtls-group", "auto.offset.reset": "earliest"}))
+    c.subscribe(["mtls"])
+    got = []
+    while len(got) < 100:
+        m = c.poll(10)
+        assert m is not None, "no record within 10 s"
+        assert m.error() is None, m.error()
+        got.append(m.value())
+    c.close()
+    assert got == [b"v%d" % i for i in range(100)]
+
+
+def test_kafka_python_over_ssl(tls_broker):
+    import kafka
+    b = tls_broker
+    common = dict(bootstrap_servers=b.ssl_bootstrap, security_protocol="SSL",
+                  ssl_cafile=b.pki["ca.pem"], ssl_certfile=b.pki["alice.pem"],
+                  ssl_keyfile=b.pki["alice.key"])
+    p = kafka.KafkaProducer(**common)
+    for i in range(50):
+        p.send("kp-tls", b"m%d" % i, partition=0)
+    p.flush(30)
+    p.close()
+    c = kafka.KafkaConsumer("kp-tls", auto_offset_reset="earliest",
+                            consumer_timeout_ms=5000, **common)
+    got = [m.value for m in c]
+    c.close()
+    assert got == [b"m%d" % i for i in range(50)]
+
+
+def test_untrusted_client_certificate_is_refused(tls_broker):
+    b = tls_broker
+    out = kcat(b.ssl_bootstrap, "-L", "-X", "security.protocol=ssl",
+               "-X", "ssl.ca.location=" + b.pki["ca.pem"],
+               "-X", "ssl.certificate.location=" + b.pki["mallory.pem"],
+               "-X", "ssl.key.location=" + b.pki["mallory.key"],
+               "-m", "5", ok=False)
+    assert out.returncode != 0
+    assert "certificate" in b.log_text()
+    # The broker keeps serving trusted clients.
+    kcat(b.ssl_bootstrap, "-L", "-X", "security.protocol=ssl",
+         "-X", "ssl.ca.location=" + b.pki["ca.pem"])
+
+
+def test_plaintext_bytes_on_the_ssl_port_are_refused(tls_broker):
+    b = tls_broker
+    out = kcat(b.ssl_bootstrap, "-L", "-m", "3", ok=False)
+    assert out.returncode != 0
+    kcat(b.bootstrap, "-L")
+
+
+def test_ssl_listener_without_keystore_is_a_config_error():
+    workdir = new_workdir()
+    try:
+        b = Broker(workdir, "", args=("--listen",
+                                      "SSL://127.0.0.1:%d" % free_port()))
+        from samsa_harness import SAMSAD, PLUGIN_DIR
+        out = subprocess.run(
+            [SAMSAD, "--check-config", "--listen", b.bootstrap] + b.args +
+            ["--conf-dir", b.conf_dir, "--plugin-dir", PLUGIN_DIR,
+             "--data-dir", b.data_dir], capture_output=True, timeout=30)
+        assert out.returncode == 1
+        assert b"ssl_keystore_location" in out.stderr, out.stderr
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
