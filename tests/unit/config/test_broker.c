@@ -368,13 +368,14 @@ static void listeners_get_kafkas_security_protocols(void **state)
     char path[400];
 
     snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
-    write_yaml(path, "listeners: [\"127.0.0.1:9092\", \"SSL://127.0.0.1:9093\", "
-                     "\"SASL_SSL://127.0.0.1:9094\", \"CLIENTS://127.0.0.1:9095\"]\n"
-                     "listener_security_protocol_map: "
-                     "clients:sasl_plaintext,SSL:SSL\n"
-                     "ssl_keystore_location: /dev/null\n"
-                     "ssl_client_auth: required\n"
-                     "ssl_truststore_location: /dev/null\n");
+    write_yaml(path,
+               "listeners: [\"127.0.0.1:9092\", \"SSL://127.0.0.1:9093\", "
+               "\"SASL_SSL://127.0.0.1:9094\", \"CLIENTS://127.0.0.1:9095\"]\n"
+               "listener_security_protocol_map: "
+               "clients:sasl_plaintext,SSL:SSL\n"
+               "ssl_keystore_location: /dev/null\n"
+               "ssl_client_auth: required\n"
+               "ssl_truststore_location: /dev/null\n");
     assert_int_equal(run(f, 0, NULL), SAMSA_OK);
     const samsa_security_config_t *sc = &f->cfg.security;
     assert_int_equal(sc->protocol[0], SAMSA_SECURITY_PLAINTEXT);
@@ -391,22 +392,25 @@ static void bad_security_keys_are_errors(void **state)
 {
     fx_t *f = *state;
 
-    expect_yaml_error(f, "listeners: [\"APP://127.0.0.1:1\"]\n"
-                         "inter_broker_listener_name: APP\n", 1,
-                      "listener APP has no security protocol");
+    expect_yaml_error(f,
+                      "listeners: [\"APP://127.0.0.1:1\"]\n"
+                      "inter_broker_listener_name: APP\n",
+                      1, "listener APP has no security protocol");
     expect_yaml_error(f, "listener_security_protocol_map: PLAINTEXT:TLS\n", 1,
                       "'PLAINTEXT:TLS' is not NAME:PROTOCOL");
-    expect_yaml_error(f, "listeners: [\"SSL://127.0.0.1:1\"]\n"
-                         "inter_broker_listener_name: SSL\n", 1,
-                      "an SSL or SASL_SSL listener needs");
+    expect_yaml_error(f,
+                      "listeners: [\"SSL://127.0.0.1:1\"]\n"
+                      "inter_broker_listener_name: SSL\n",
+                      1, "an SSL or SASL_SSL listener needs");
     expect_yaml_error(f, "ssl_client_auth: requested\n", 1,
                       "needs the PEM file of the CAs");
     expect_yaml_error(f, "ssl_client_auth: maybe\n", 1,
                       "expected none, requested or required");
-    expect_yaml_error(f, "listeners: [\"SSL://127.0.0.1:1\"]\n"
-                         "inter_broker_listener_name: SSL\n"
-                         "ssl_keystore_location: /nonexistent.pem\n", 3,
-                      "cannot read PEM file '/nonexistent.pem'");
+    expect_yaml_error(f,
+                      "listeners: [\"SSL://127.0.0.1:1\"]\n"
+                      "inter_broker_listener_name: SSL\n"
+                      "ssl_keystore_location: /nonexistent.pem\n",
+                      3, "cannot read PEM file '/nonexistent.pem'");
 }
 
 static void inconsistent_cluster_keys_are_errors(void **state)
