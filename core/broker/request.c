@@ -9,6 +9,7 @@
 #include "broker/handlers.h"
 #include "metrics/metrics.h"
 #include "protocol/generated/messages.h"
+#include "protocol/request.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/log_limit.h"
@@ -56,42 +57,12 @@ samsa_str_t samsa_req_str(samsa_req_t *req, const char *s)
     return (samsa_str_t){c, (int32_t)n};
 }
 
-/* Write the response header for the request's API version. */
-static samsa_err_t write_header(samsa_req_t *req, samsa_iobuf_t *out)
-{
-    uint8_t *p = samsa_iobuf_reserve(out, 4);
-    if (!p) {
-        return SAMSA_ERR_NOMEM;
-    }
-    uint32_t c = (uint32_t)req->correlation_id;
-    p[0] = (uint8_t)(c >> 24);
-    p[1] = (uint8_t)(c >> 16);
-    p[2] = (uint8_t)(c >> 8);
-    p[3] = (uint8_t)c;
-    if (samsa_api_response_header_version(req->api_key, req->api_version) >=
-        1) {
-        uint8_t zero = 0; /* empty tagged-field section */
-        return samsa_iobuf_write(out, &zero, 1);
-    }
-    return SAMSA_OK;
-}
-
 void samsa_req_respond(samsa_req_t *req, const void *response)
 {
     samsa_iobuf_t out;
     samsa_iobuf_init(&out);
-    size_t mark;
-    samsa_err_t err = samsa_response_begin(&out, &mark);
-    if (err == SAMSA_OK) {
-        err = write_header(req, &out);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_response_encode(req->api_key, req->api_version, &out,
-                                    response);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_response_end(&out, mark);
-    }
+    samsa_err_t err = samsa_response_frame(&out, req->api_key, req->api_version,
+                                           req->correlation_id, response);
     if (err != SAMSA_OK) {
         samsa_log(
             SAMSA_LOG_ERROR, "%s: cannot encode %s v%d response: %s; closing",
@@ -139,49 +110,12 @@ static void answer_unknown_api_versions(samsa_req_t *req)
     samsa_req_respond(req, resp);
 }
 
-static samsa_err_t parse_header(samsa_req_t *req, samsa_rbuf_t *rb)
+/* The dispatch table's ranges: what this broker serves. */
+static bool broker_serves(int16_t api_key, int16_t api_version)
 {
-    samsa_err_t err = samsa_rbuf_read_i16(rb, &req->api_key);
-    if (err == SAMSA_OK) {
-        err = samsa_rbuf_read_i16(rb, &req->api_version);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_rbuf_read_i32(rb, &req->correlation_id);
-    }
-    if (err != SAMSA_OK) {
-        return err;
-    }
-    /* ClientId is an int16-length nullable string in every header v1+. */
-    int16_t n;
-    err = samsa_rbuf_read_i16(rb, &n);
-    if (err != SAMSA_OK) {
-        return err;
-    }
-    if (n >= 0) {
-        const uint8_t *p;
-        err = samsa_rbuf_read_raw(rb, (size_t)n, &p);
-        req->client_id = (samsa_str_t){(const char *)p, n};
-    } else {
-        req->client_id = SAMSA_STR_NULL;
-    }
-    return err;
-}
-
-static samsa_err_t skip_header_tags(samsa_rbuf_t *rb)
-{
-    uint32_t count;
-    samsa_err_t err = samsa_rbuf_read_uvarint(rb, &count);
-    for (uint32_t i = 0; err == SAMSA_OK && i < count; i++) {
-        uint32_t tag, size;
-        err = samsa_rbuf_read_uvarint(rb, &tag);
-        if (err == SAMSA_OK) {
-            err = samsa_rbuf_read_uvarint(rb, &size);
-        }
-        if (err == SAMSA_OK) {
-            err = samsa_rbuf_skip(rb, size);
-        }
-    }
-    return err;
+    const samsa_api_handler_t *h = samsa_broker_api(api_key);
+    return h && h->handler && api_version >= h->min_version &&
+           api_version <= h->max_version;
 }
 
 /* Any client can send these: a few lines a minute each, then a count. */
@@ -210,19 +144,24 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
      * already checked against the bytes present). */
     req->arena.limit = (size_t)req->broker->max_request_bytes * 4 + 65536;
 
-    samsa_rbuf_t rb;
-    samsa_rbuf_init(&rb, frame, len);
-    if (parse_header(req, &rb) != SAMSA_OK) {
+    samsa_req_header_t hdr = {0};
+    samsa_err_t err;
+    samsa_request_verdict_t verdict = samsa_request_parse(
+        frame, len, broker_serves, &req->arena, &hdr, &req->body, &err);
+    req->api_key = hdr.api_key;
+    req->api_version = hdr.api_version;
+    req->correlation_id = hdr.correlation_id;
+    req->client_id = hdr.client_id;
+    switch (verdict) {
+    case SAMSA_REQUEST_OK:
+        break;
+    case SAMSA_REQUEST_BAD_HEADER:
         samsa_log_limited(&bad_request_log, SAMSA_LOG_WARN,
                           "%s: truncated request header; closing",
                           samsa_conn_peer(conn));
         samsa_req_close(req);
         return;
-    }
-    const samsa_api_handler_t *h = samsa_broker_api(req->api_key);
-    bool supported = h && h->handler && req->api_version >= h->min_version &&
-                     req->api_version <= h->max_version;
-    if (!supported) {
+    case SAMSA_REQUEST_UNSERVED:
         if (req->api_key == SAMSA_API_API_VERSIONS && req->api_version > 0) {
             answer_unknown_api_versions(req);
             return;
@@ -235,16 +174,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
             samsa_conn_peer(conn), req->api_key, req->api_version);
         samsa_req_close(req);
         return;
-    }
-    samsa_err_t err = SAMSA_OK;
-    if (samsa_api_request_header_version(req->api_key, req->api_version) >= 2) {
-        err = skip_header_tags(&rb);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_request_decode(req->api_key, req->api_version, &rb,
-                                   &req->arena, &req->body);
-    }
-    if (err != SAMSA_OK) {
+    case SAMSA_REQUEST_BAD_BODY:
         samsa_log_limited(&bad_request_log, SAMSA_LOG_WARN,
                           "%s: malformed %s v%d request (%s); closing",
                           samsa_conn_peer(conn),
@@ -254,5 +184,5 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
         return;
     }
     req->handled_ns = samsa_mono_ns();
-    h->handler(req);
+    samsa_broker_api(req->api_key)->handler(req);
 }

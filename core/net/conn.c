@@ -610,21 +610,6 @@ void samsa_slot_complete_none(samsa_slot_t *slot)
     samsa_slot_complete(slot, NULL);
 }
 
-samsa_err_t samsa_response_begin(samsa_iobuf_t *b, size_t *mark)
-{
-    *mark = samsa_iobuf_len(b);
-    return samsa_iobuf_write(b, "\0\0\0\0", 4);
-}
-
-samsa_err_t samsa_response_end(samsa_iobuf_t *b, size_t mark)
-{
-    size_t body = samsa_iobuf_len(b) - mark - 4;
-    if (body > INT32_MAX) {
-        return SAMSA_ERR_TOO_LARGE;
-    }
-    return samsa_iobuf_patch_be32(b, mark, (uint32_t)body);
-}
-
 /* ---- lifecycle
  * ---------------------------------------------------------------- */
 

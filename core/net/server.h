@@ -173,17 +173,13 @@ void samsa_conn_unref(samsa_conn_t *conn);
 samsa_conn_t *samsa_slot_conn(const samsa_slot_t *slot);
 /* Sequence number of the frame on its connection, from 0. */
 uint64_t samsa_slot_seq(const samsa_slot_t *slot);
-/* Complete with a response that already starts with its 4-byte size
- * (see samsa_response_begin/end). Takes the iobuf's contents and leaves
+/* Complete with a response that already starts with its 4-byte size (the
+ * one writer of a response frame is samsa_response_frame, in
+ * core/protocol/header.h). Takes the iobuf's contents and leaves
  * *response empty and reusable. */
 void samsa_slot_complete(samsa_slot_t *slot, samsa_iobuf_t *response);
 /* Complete with no response bytes (acks=0 produce). */
 void samsa_slot_complete_none(samsa_slot_t *slot);
-
-/* Helpers for the size prefix: begin reserves 4 bytes and returns their
- * offset; end writes (bytes appended since begin) there. */
-samsa_err_t samsa_response_begin(samsa_iobuf_t *b, size_t *mark);
-samsa_err_t samsa_response_end(samsa_iobuf_t *b, size_t mark);
 
 /* Release a frame given by on_request; any thread; NULL is a no-op. */
 void samsa_frame_free(uint8_t *frame);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "net/server.h"
+#include "protocol/header.h"
 #include "util/log.h"
 
 #define MAX_PARKED 64
@@ -48,9 +49,9 @@ static void complete_echo(samsa_slot_t *slot, const uint8_t *frame, size_t len)
     samsa_iobuf_t b;
     samsa_iobuf_init(&b);
     size_t mark;
-    assert_int_equal(samsa_response_begin(&b, &mark), SAMSA_OK);
+    assert_int_equal(samsa_frame_begin(&b, &mark), SAMSA_OK);
     assert_int_equal(samsa_iobuf_write(&b, frame, len), SAMSA_OK);
-    assert_int_equal(samsa_response_end(&b, mark), SAMSA_OK);
+    assert_int_equal(samsa_frame_end(&b, mark), SAMSA_OK);
     samsa_slot_complete(slot, &b);
     assert_int_equal(samsa_iobuf_len(&b), 0);
     samsa_iobuf_clear(&b);
@@ -65,13 +66,13 @@ static void on_request(samsa_conn_t *conn, samsa_slot_t *slot, uint8_t *frame,
         samsa_iobuf_t b;
         samsa_iobuf_init(&b);
         size_t mark;
-        assert_int_equal(samsa_response_begin(&b, &mark), SAMSA_OK);
+        assert_int_equal(samsa_frame_begin(&b, &mark), SAMSA_OK);
         assert_int_equal(samsa_iobuf_write(&b, "<", 1), SAMSA_OK);
         assert_int_equal(
             samsa_iobuf_append_file(&b, app->file_fd, 2, 6, NULL, NULL),
             SAMSA_OK);
         assert_int_equal(samsa_iobuf_write(&b, ">", 1), SAMSA_OK);
-        assert_int_equal(samsa_response_end(&b, mark), SAMSA_OK);
+        assert_int_equal(samsa_frame_end(&b, mark), SAMSA_OK);
         samsa_slot_complete(slot, &b);
         samsa_frame_free(frame);
         return;
@@ -81,11 +82,11 @@ static void on_request(samsa_conn_t *conn, samsa_slot_t *slot, uint8_t *frame,
         samsa_iobuf_t b;
         samsa_iobuf_init(&b);
         size_t mark;
-        assert_int_equal(samsa_response_begin(&b, &mark), SAMSA_OK);
+        assert_int_equal(samsa_frame_begin(&b, &mark), SAMSA_OK);
         uint8_t *p = samsa_iobuf_reserve(&b, 1u << 20);
         assert_non_null(p);
         memset(p, 'B', 1u << 20);
-        assert_int_equal(samsa_response_end(&b, mark), SAMSA_OK);
+        assert_int_equal(samsa_frame_end(&b, mark), SAMSA_OK);
         samsa_slot_complete(slot, &b);
         samsa_frame_free(frame);
         return;
