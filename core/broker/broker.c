@@ -13,6 +13,7 @@
 
 #include "broker/broker_configs.h"
 #include "broker/observe.h"
+#include "broker/admin_worker.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "broker/request.h"
@@ -275,10 +276,14 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             .broker_defaults = &defaults,
             .producer_id_expiration_ms = cfg->producer_id_expiration_ms,
             .housekeep_interval_ms = cfg->log_retention_check_interval_ms,
+            .max_partitions = cfg->max_broker_partitions,
         };
         err = samsa_logmgr_open(&lo, &b->logs, errbuf, errlen);
     }
     samsa_tcfg_free(&defaults);
+    if (err == SAMSA_OK) {
+        err = samsa_admin_worker_start(&b->admin);
+    }
     if (err == SAMSA_OK) {
         err = load_cluster_id(b, errbuf, errlen);
     }
@@ -384,6 +389,8 @@ void samsa_broker_stop(samsa_broker_t *b)
     if (b->groups) {
         samsa_group_coordinator_stop(b->groups);
     }
+    /* Queued admin requests finish while reactors can still answer. */
+    samsa_admin_worker_stop(b->admin);
     if (b->server) {
         samsa_server_stop(b->server, 0);
     }
@@ -401,10 +408,12 @@ void samsa_broker_destroy(samsa_broker_t *b)
     if (b->groups) {
         samsa_group_coordinator_stop(b->groups);
     }
+    samsa_admin_worker_stop(b->admin);
     if (b->server) {
         samsa_server_stop(b->server, 0);
         samsa_server_destroy(b->server);
     }
+    samsa_admin_worker_free(b->admin);
     samsa_group_coordinator_destroy(b->groups);
     samsa_logmgr_close(b->logs);
     samsa_dyncfg_close(b->dyncfg);

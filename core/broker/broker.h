@@ -36,7 +36,7 @@ typedef struct samsa_broker {
     samsa_logmgr_t *logs;
     samsa_server_t *server;
     samsa_group_coordinator_t *groups;
-    samsa_http_t *http; /* NULL when http_listeners is empty */
+    samsa_http_t *http;     /* NULL when http_listeners is empty */
     struct ssl_ctx_st *tls; /* SSL and SASL_SSL listeners' context, or NULL */
     /* Security protocol (samsa_security_protocol_t) of each server
      * listener, indexed like samsa_conn_listener(). */
@@ -45,6 +45,7 @@ typedef struct samsa_broker {
      * listener, else its own address): Kafka answers Metadata with the
      * endpoint of the listener the request came in on. */
     samsa_broker_endpoint_t *endpoints;
+    struct samsa_admin_worker *admin; /* CreateTopics/CreatePartitions */
     _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];
@@ -70,8 +71,8 @@ void samsa_broker_stop(samsa_broker_t *b);
 void samsa_broker_destroy(samsa_broker_t *b);
 
 /* The advertised endpoint of the listener @p conn came in on. */
-const samsa_broker_endpoint_t *
-samsa_broker_endpoint(const samsa_broker_t *b, const samsa_conn_t *conn);
+const samsa_broker_endpoint_t *samsa_broker_endpoint(const samsa_broker_t *b,
+                                                     const samsa_conn_t *conn);
 
 /* The codec plugin for a Kafka codec id, or NULL. */
 const samsa_codec_ops_t *samsa_broker_codec(samsa_broker_t *b, int codec_id,

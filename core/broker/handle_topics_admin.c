@@ -4,8 +4,10 @@
  * CreatePartitions (37). A single node holds every replica, so replication
  * factors above 1 and assignments naming other brokers are refused.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "broker/admin_worker.h"
 #include "broker/broker_configs.h"
 #include "broker/handlers.h"
 
@@ -115,13 +117,38 @@ static samsa_err_t create_one(samsa_req_t *req,
     return err;
 }
 
-void samsa_handle_create_topics(samsa_req_t *req)
+/* Partitions the whole request asks for (Kafka's controller refuses a
+ * request that would write more than 10000 records at once). */
+static const char *over_request_limit(samsa_req_t *req, int64_t total)
+{
+    int32_t max = req->broker->cfg->max_partitions_per_request;
+    if (max <= 0 || total <= max) {
+        return NULL;
+    }
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "the request creates %lld partitions in all; at most %d per "
+             "request (max_partitions_per_request)",
+             (long long)total, max);
+    return samsa_req_cstr(req, (samsa_str_t){msg, (int32_t)strlen(msg)});
+}
+
+static void *build_create_topics(samsa_req_t *req)
 {
     samsa_CreateTopicsRequest_t *creq = req->body;
     samsa_CreateTopicsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_CreateTopicsResponse_init(resp);
     int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Topics, n);
+    int64_t total = 0;
+    for (int32_t i = 0; i < n; i++) {
+        samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
+        total += ct->Assignments.count > 0 ? ct->Assignments.count
+                 : ct->NumPartitions == -1
+                     ? req->broker->cfg->num_partitions
+                     : (ct->NumPartitions > 0 ? ct->NumPartitions : 0);
+    }
+    const char *too_many = over_request_limit(req, total);
     for (int32_t i = 0; i < n; i++) {
         samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
         samsa_CreateTopicsResponse_CreatableTopicResult_t *r =
@@ -138,6 +165,9 @@ void samsa_handle_create_topics(samsa_req_t *req)
         }
         if (dup) {
             msg = "topic listed more than once in the request";
+        } else if (too_many) {
+            msg = too_many;
+            err = SAMSA_ERR_POLICY_VIOLATION;
         } else {
             err = create_one(req, ct, creq->validateOnly, &partitions, r, &msg);
         }
@@ -157,7 +187,12 @@ void samsa_handle_create_topics(samsa_req_t *req)
             r->Configs.count = -1;
         }
     }
-    samsa_req_respond(req, resp);
+    return resp;
+}
+
+void samsa_handle_create_topics(samsa_req_t *req)
+{
+    samsa_admin_run(req->broker->admin, req, build_create_topics);
 }
 
 static samsa_err_t delete_named(samsa_req_t *req, samsa_str_t name,
@@ -211,7 +246,7 @@ void samsa_handle_delete_topics(samsa_req_t *req)
     samsa_req_respond(req, resp);
 }
 
-void samsa_handle_create_partitions(samsa_req_t *req)
+static void *build_create_partitions(samsa_req_t *req)
 {
     samsa_CreatePartitionsRequest_t *creq = req->body;
     samsa_CreatePartitionsResponse_t *resp =
@@ -219,6 +254,17 @@ void samsa_handle_create_partitions(samsa_req_t *req)
     samsa_CreatePartitionsResponse_init(resp);
     int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Results, n);
+    int64_t total = 0;
+    for (int32_t i = 0; i < n; i++) {
+        samsa_topic_t *t = samsa_logmgr_topic_get(
+            req->broker->logs, samsa_req_cstr(req, creq->Topics.items[i].Name));
+        if (t) {
+            int64_t more = creq->Topics.items[i].Count - t->partition_count;
+            total += more > 0 ? more : 0;
+            samsa_topic_put(t);
+        }
+    }
+    const char *too_many = over_request_limit(req, total);
     for (int32_t i = 0; i < n; i++) {
         samsa_CreatePartitionsRequest_CreatePartitionsTopic_t *ct =
             &creq->Topics.items[i];
@@ -233,6 +279,10 @@ void samsa_handle_create_partitions(samsa_req_t *req)
                                    req->broker->node_id, &why);
         }
         char errbuf[256] = "";
+        if (err == SAMSA_OK && too_many) {
+            why = too_many;
+            err = SAMSA_ERR_POLICY_VIOLATION;
+        }
         if (err == SAMSA_OK) {
             err = samsa_logmgr_add_partitions(
                 req->broker->logs, samsa_req_cstr(req, ct->Name), ct->Count,
@@ -243,5 +293,10 @@ void samsa_handle_create_partitions(samsa_req_t *req)
         r->ErrorMessage =
             err != SAMSA_OK && why ? samsa_req_str(req, why) : SAMSA_STR_NULL;
     }
-    samsa_req_respond(req, resp);
+    return resp;
+}
+
+void samsa_handle_create_partitions(samsa_req_t *req)
+{
+    samsa_admin_run(req->broker->admin, req, build_create_partitions);
 }

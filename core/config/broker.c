@@ -117,6 +117,13 @@ const samsa_option_t samsa_broker_options[] = {
         "Create a topic on first use (auto.create.topics.enable)."),
     SAMSA_OPTION_INT("num_partitions", "1", 1, 1000000,
         "Partitions of an auto-created topic (num.partitions)."),
+    SAMSA_OPTION_INT("max_partitions_per_request", "10000", 1, 1000000,
+        "Partitions one CreateTopics or CreatePartitions request may "
+        "create in all (Kafka's controller caps a request at 10000 "
+        "records); more is refused with POLICY_VIOLATION."),
+    SAMSA_OPTION_INT("max_broker_partitions", "150000", 1, 10000000,
+        "Partitions this broker may hold in all (max.broker.partitions, "
+        "KIP-578); creating more is refused with POLICY_VIOLATION."),
     SAMSA_OPTION_INT("default_replication_factor", "1", 1, 32767,
         "Replicas of an auto-created topic "
         "(default.replication.factor)."),
@@ -533,6 +540,8 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->reactors = i32(v, "reactors");
     samsa_config_bool(v, "auto_create_topics", &cfg->auto_create_topics);
     cfg->num_partitions = i32(v, "num_partitions");
+    cfg->max_partitions_per_request = i32(v, "max_partitions_per_request");
+    cfg->max_broker_partitions = i32(v, "max_broker_partitions");
     cfg->default_replication_factor = i32(v, "default_replication_factor");
     cfg->min_insync_replicas = i32(v, "min_insync_replicas");
     cfg->socket_request_max_bytes = i64(v, "socket_request_max_bytes");

@@ -66,6 +66,8 @@ typedef struct samsa_broker_config {
     int32_t log_format;      /**< samsa_log_format_t (auto resolved) */
     bool auto_create_topics; /**< auto.create.topics.enable */
     int32_t num_partitions;  /**< num.partitions */
+    int32_t max_partitions_per_request; /**< one CreateTopics/Partitions */
+    int32_t max_broker_partitions;      /**< max.broker.partitions */
     int32_t default_replication_factor;
     int32_t min_insync_replicas;
     int64_t socket_request_max_bytes; /**< socket.request.max.bytes */

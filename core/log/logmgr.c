@@ -60,6 +60,7 @@ struct samsa_logmgr {
     char *producers_dir; /* <data_dir>/__samsa_meta/producers */
     int64_t producer_expiration_ms;
     samsa_pid_alloc_t *pids; /* InitProducerId */
+    int32_t max_partitions;  /* max.broker.partitions */
     /* Topics whose metadata could not be loaded; guarded by lock. */
     samsa_offline_topic_t *offline;
     size_t offline_count, offline_cap;
@@ -785,6 +786,8 @@ samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
     pthread_mutex_init(&mgr->admin_lock, NULL);
     pthread_mutex_init(&mgr->dying_lock, NULL);
     mgr->engine_lookup = opts->engine_lookup;
+    mgr->max_partitions =
+        opts->max_partitions > 0 ? opts->max_partitions : MAX_PARTITIONS;
     mgr->engine_lookup_arg = opts->engine_lookup_arg;
     mgr->housekeep_ms =
         opts->housekeep_interval_ms > 0 ? opts->housekeep_interval_ms : 5000;
@@ -994,6 +997,27 @@ void samsa_logmgr_list_free(samsa_topic_t **topics, size_t count)
     free(topics);
 }
 
+/* max.broker.partitions: may @p more partitions be added? admin_lock held
+ * (no topic grows meanwhile). */
+static samsa_err_t check_broker_limit(samsa_logmgr_t *mgr, int64_t more,
+                                      char *errbuf, size_t errlen)
+{
+    int64_t total = 0;
+    pthread_rwlock_rdlock(&mgr->lock);
+    for (size_t i = 0; i < mgr->count; i++) {
+        total += mgr->topics[i]->partition_count;
+    }
+    pthread_rwlock_unlock(&mgr->lock);
+    if (total + more > mgr->max_partitions) {
+        snprintf(errbuf, errlen,
+                 "this broker holds %lld partitions; %lld more would pass "
+                 "max_broker_partitions (%d)",
+                 (long long)total, (long long)more, mgr->max_partitions);
+        return SAMSA_ERR_POLICY_VIOLATION;
+    }
+    return SAMSA_OK;
+}
+
 static samsa_err_t validate_configs(const samsa_tcfg_t *config, char *errbuf,
                                     size_t errlen)
 {
@@ -1053,9 +1077,10 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
         snprintf(errbuf, errlen, "topic '%s' is marked for deletion", name);
         return SAMSA_ERR_TOPIC_ALREADY_EXISTS;
     }
-    if (validate_only) {
+    err = check_broker_limit(mgr, partitions, errbuf, errlen);
+    if (validate_only || err != SAMSA_OK) {
         pthread_mutex_unlock(&mgr->admin_lock);
-        return SAMSA_OK;
+        return err;
     }
     samsa_topic_t *t = topic_new(mgr, name);
     err = t ? samsa_tcfg_copy(&t->config, config) : SAMSA_ERR_NOMEM;
@@ -1171,6 +1196,10 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
                  "must be larger (and at most %d)",
                  t->partition_count, MAX_PARTITIONS);
         err = SAMSA_ERR_INVALID_PARTITIONS;
+    }
+    if (err == SAMSA_OK) {
+        err = check_broker_limit(mgr, new_total - t->partition_count, errbuf,
+                                 errlen);
     }
     if (err == SAMSA_OK && !validate_only) {
         /* Readers index partitions[] only below partition_count, so grow

@@ -76,6 +76,8 @@ typedef struct samsa_logmgr_options {
     int64_t housekeep_interval_ms;       /* 0 = 5000 */
     int64_t producer_id_expiration_ms;   /* producer.id.expiration.ms;
                                             0 = one day */
+    int32_t max_partitions;              /* max.broker.partitions: all
+                                            topics together; 0 = 100000 */
 } samsa_logmgr_options_t;
 
 samsa_err_t samsa_logmgr_open(const samsa_logmgr_options_t *opts,
@@ -99,7 +101,9 @@ samsa_err_t samsa_logmgr_set_broker_defaults(samsa_logmgr_t *mgr,
 samsa_pid_alloc_t *samsa_logmgr_producer_ids(samsa_logmgr_t *mgr);
 
 /* Create a topic. SAMSA_ERR_TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION,
- * INVALID_PARTITIONS, INVALID_CONFIG (reason in errbuf). With validate_only
+ * INVALID_PARTITIONS, INVALID_CONFIG (reason in errbuf), POLICY_VIOLATION
+ * past max_partitions. Opens a directory and files per partition: call it
+ * off the reactors for more than a few. With validate_only
  * nothing is created. KAFKA_STORAGE_ERROR for an offline topic, and when
  * the engine already holds data for one of the new partitions (its .meta
  * file was lost): that data is never adopted with default settings, and
