@@ -54,11 +54,13 @@ static samsa_err_t check_codecs(samsa_broker_t *b, int codecs_seen,
 static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   uint8_t *records, size_t len,
                                   int16_t produce_version, int16_t acks,
+                                  size_t *plain_budget,
                                   samsa_append_result_t *res);
 
 samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 uint8_t *records, size_t len,
                                 int16_t produce_version, int16_t acks,
+                                size_t *plain_budget,
                                 samsa_append_result_t *res)
 {
     *res = (samsa_append_result_t){-1, -1, -1, NULL, -1};
@@ -73,23 +75,24 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
         }
         records = converted;
     }
-    samsa_err_t err =
-        append_batches(b, part, records, len, produce_version, acks, res);
+    samsa_err_t err = append_batches(b, part, records, len, produce_version,
+                                     acks, plain_budget, res);
     free(converted);
     return err;
 }
 
-/* How far one batch's records may decompress: the configured ceiling,
- * and for a topic storing records uncompressed what still fits
- * max.message.bytes once stored (Kafka checks the batch it writes). */
-static size_t plain_bound(samsa_broker_t *b, int target, int64_t max_bytes)
+/* How far the batches' records may decompress: what is left of the
+ * request's budget, and for a topic storing records uncompressed what
+ * still fits max.message.bytes once stored (Kafka checks the batch it
+ * writes). */
+static size_t plain_bound(size_t budget, int target, int64_t max_bytes)
 {
-    int64_t bound = b->cfg->message_max_decompressed_bytes;
     if (target == 0 && max_bytes > 0) {
         int64_t fit = max_bytes - SAMSA_BATCH_HEADER_SIZE;
-        bound = fit < bound ? fit : bound;
+        fit = fit > 0 ? fit : 0;
+        budget = (uint64_t)fit < budget ? (size_t)fit : budget;
     }
-    return bound > 0 ? (size_t)bound : 0;
+    return budget;
 }
 
 /* True when every batch is at most max_bytes (<= 0 = no limit). */
@@ -111,6 +114,7 @@ static bool batches_fit(const uint8_t *p, size_t len, int64_t max_bytes)
 static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   uint8_t *records, size_t len,
                                   int16_t produce_version, int16_t acks,
+                                  size_t *plain_budget,
                                   samsa_append_result_t *res)
 {
     samsa_topic_t *topic = samsa_partition_topic(part);
@@ -148,8 +152,11 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
         return err;
     }
     int target = topic_codec(topic);
-    size_t max_plain = plain_bound(b, target, max_bytes);
-    err = samsa_broker_check_records(b, records, len, max_plain, &res->message);
+    size_t max_plain = plain_bound(*plain_budget, target, max_bytes);
+    size_t plain = 0;
+    err = samsa_broker_check_records(b, records, len, max_plain, &plain,
+                                     &res->message);
+    *plain_budget -= plain;
     if (err != SAMSA_OK) {
         return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
     }

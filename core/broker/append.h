@@ -23,11 +23,15 @@ typedef struct samsa_append_result {
  * in place: offsets, maybe timestamps) to @p part. @p produce_version gates
  * zstd (Produce < v7 may not use it); @p acks -1 checks
  * min.insync.replicas. May replace the records with a recompressed copy
- * (allocated and freed inside).
+ * (allocated and freed inside). *plain_budget is what compressed batches
+ * may still decompress to in this request (start it at
+ * message_max_decompressed_bytes); what they did is taken off, so one
+ * request's decompression work on the reactor stays bounded.
  */
 samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 uint8_t *records, size_t len,
                                 int16_t produce_version, int16_t acks,
+                                size_t *plain_budget,
                                 samsa_append_result_t *res);
 
 #endif /* SAMSA_BROKER_APPEND_H */

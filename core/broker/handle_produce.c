@@ -10,8 +10,8 @@ typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
 static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
                               samsa_err_t topic_err,
                               samsa_ProduceRequest_PartitionProduceData_t *pd,
-                              int16_t acks, part_resp_t *pr,
-                              samsa_produce_wait_t **wait)
+                              int16_t acks, size_t *plain_budget,
+                              part_resp_t *pr, samsa_produce_wait_t **wait)
 {
     samsa_ProduceResponse_PartitionProduceResponse_init(pr);
     pr->Index = pd->Index;
@@ -31,7 +31,7 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
          * assigned in place. */
         err = samsa_broker_append(req->broker, part, (uint8_t *)pd->Records.ptr,
                                   (size_t)pd->Records.len, req->api_version,
-                                  acks, &res);
+                                  acks, plain_budget, &res);
         pr->BaseOffset = res.base_offset;
         pr->LogAppendTimeMs = res.log_append_time;
         pr->LogStartOffset = res.log_start_offset;
@@ -62,6 +62,9 @@ void samsa_handle_produce(samsa_req_t *req)
     SAMSA_REQ_ARRAY(req, resp->Responses, ntopics);
     bool all_ok = true;
     samsa_produce_wait_t *wait = NULL; /* flushes the answer waits for */
+    /* Decompression runs on this reactor: bound it per request. */
+    size_t plain_budget =
+        (size_t)req->broker->cfg->message_max_decompressed_bytes;
     for (int32_t t = 0; t < ntopics; t++) {
         samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
         samsa_ProduceResponse_TopicProduceResponse_t *tr =
@@ -78,7 +81,7 @@ void samsa_handle_produce(samsa_req_t *req)
         for (int32_t p = 0; p < nparts; p++) {
             all_ok &= produce_partition(
                 req, topic, terr, &td->PartitionData.items[p], preq->Acks,
-                &tr->PartitionResponses.items[p], &wait);
+                &plain_budget, &tr->PartitionResponses.items[p], &wait);
         }
         samsa_topic_put(topic);
     }

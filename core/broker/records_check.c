@@ -14,7 +14,7 @@ static samsa_err_t feed(void *ctx, const void *piece, size_t n)
 
 static samsa_err_t check_batch(samsa_broker_t *b, const uint8_t *batch,
                                const samsa_batch_hdr_t *h, size_t max_plain,
-                               const char **why)
+                               size_t *plain, const char **why)
 {
     const uint8_t *section = batch + SAMSA_BATCH_HEADER_SIZE;
     size_t section_len = samsa_batch_size(h) - SAMSA_BATCH_HEADER_SIZE;
@@ -30,13 +30,15 @@ static samsa_err_t check_batch(samsa_broker_t *b, const uint8_t *batch,
     if (err == SAMSA_OK) {
         err = samsa_records_check_end(&chk);
     }
+    *plain = (size_t)chk.total;
     switch (err) {
     case SAMSA_OK:
         break;
     case SAMSA_ERR_MESSAGE_TOO_LARGE:
         *why = "compressed records decompress to more than "
-               "message_max_decompressed_bytes (or max.message.bytes for a "
-               "topic storing them uncompressed)";
+               "message_max_decompressed_bytes (all batches of one produce "
+               "request together), or to more than max.message.bytes on a "
+               "topic storing them uncompressed";
         break;
     case SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE:
         *why = "no codec plugin loaded for this compression type";
@@ -55,15 +57,19 @@ static samsa_err_t check_batch(samsa_broker_t *b, const uint8_t *batch,
 
 samsa_err_t samsa_broker_check_records(samsa_broker_t *b,
                                        const uint8_t *records, size_t len,
-                                       size_t max_plain, const char **why)
+                                       size_t max_plain, size_t *plain_total,
+                                       const char **why)
 {
+    *plain_total = 0;
     samsa_batch_iter_t it;
     samsa_batch_iter_init(&it, records, len);
     const uint8_t *batch;
     samsa_batch_hdr_t h;
     samsa_err_t err;
     while ((err = samsa_batch_iter_next(&it, &batch, &h)) == SAMSA_OK) {
-        err = check_batch(b, batch, &h, max_plain, why);
+        size_t plain = 0;
+        err = check_batch(b, batch, &h, max_plain - *plain_total, &plain, why);
+        *plain_total += plain;
         if (err != SAMSA_OK) {
             return err;
         }

@@ -12,14 +12,16 @@
 
 /*
  * Check the records of @p len bytes of batches that passed
- * samsa_batches_validate. A compressed batch may decompress to at most
- * @p max_plain bytes. SAMSA_ERR_CORRUPT_MESSAGE (framing, or a compressed
- * section its codec cannot read), SAMSA_ERR_MESSAGE_TOO_LARGE (above
- * max_plain), SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE, SAMSA_ERR_NOMEM;
- * *why gets a static explanation.
+ * samsa_batches_validate. Compressed batches may decompress to at most
+ * @p max_plain bytes, all together; *plain_total gets what they did.
+ * SAMSA_ERR_CORRUPT_MESSAGE (framing, or a compressed section its codec
+ * cannot read), SAMSA_ERR_MESSAGE_TOO_LARGE (above max_plain),
+ * SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE, SAMSA_ERR_NOMEM; *why gets a
+ * static explanation.
  */
 samsa_err_t samsa_broker_check_records(samsa_broker_t *b,
                                        const uint8_t *records, size_t len,
-                                       size_t max_plain, const char **why);
+                                       size_t max_plain, size_t *plain_total,
+                                       const char **why);
 
 #endif /* SAMSA_BROKER_RECORDS_CHECK_H */

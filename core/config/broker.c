@@ -149,9 +149,11 @@ const samsa_option_t samsa_broker_options[] = {
         "Largest record batch accepted, in bytes (message.max.bytes)."),
     SAMSA_OPTION_INT("message_max_decompressed_bytes", "67108864", 65536,
         I32MAX,
-        "Largest records section a compressed batch may decompress to, in "
-        "bytes (Samsa's own bound against decompression bombs; a batch "
-        "stored uncompressed must also fit message_max_bytes)."),
+        "Most bytes the compressed batches of one produce request may "
+        "decompress to, all partitions together (Samsa's own bound: "
+        "records are checked on the reactor, so this bounds one request's "
+        "work and a bomb's; a batch stored uncompressed must also fit "
+        "max.message.bytes)."),
     SAMSA_OPTION_INT("log_segment_bytes", "1073741824", 1024, I32MAX,
         "Default segment size before a roll, bytes (log.segment.bytes)."),
     SAMSA_OPTION_INT("log_segment_ms", "604800000", 1, I64MAX,

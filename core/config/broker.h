@@ -73,7 +73,8 @@ typedef struct samsa_broker_config {
     int64_t socket_request_max_bytes; /**< socket.request.max.bytes */
     int64_t connections_max_idle_ms;  /**< connections.max.idle.ms, 0 = never */
     int64_t message_max_bytes;        /**< message.max.bytes */
-    /** Bound on one batch's decompressed records section (Samsa's own). */
+    /** Bound on what one produce request's compressed batches decompress
+     *  to, together (Samsa's own). */
     int64_t message_max_decompressed_bytes;
     bool fetch_copy;                   /**< pread+write instead of sendfile */
     int64_t producer_id_expiration_ms; /**< producer.id.expiration.ms */

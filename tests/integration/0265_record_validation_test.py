@@ -7,6 +7,7 @@ or past max.message.bytes on a topic storing records uncompressed, with
 MESSAGE_TOO_LARGE. After each, the partition's offsets have not moved and
 a librdkafka consumer (confluent-kafka) reads exactly the good records."""
 import gzip
+import json
 import socket
 import struct
 import subprocess
@@ -82,32 +83,45 @@ def batch(section, count, attributes=0, last_offset_delta=None, compress=None):
     return struct.pack(">qi", 0, len(tail)) + tail
 
 
-def produce(broker, topic, records_bytes):
-    """Produce v3, acks=1 -> (error code, base offset)."""
+def produce_many(broker, topic, parts):
+    """Produce v3, acks=1, one batch per partition in one request:
+    parts [(partition, records)] -> [(error code, base offset)]."""
     t = topic.encode()
     body = (struct.pack(">hhi", -1, 1, 10000) + struct.pack(">i", 1)
-            + struct.pack(">h", len(t)) + t + struct.pack(">i", 1)
-            + struct.pack(">ii", 0, len(records_bytes)) + records_bytes)
+            + struct.pack(">h", len(t)) + t + struct.pack(">i", len(parts)))
+    for partition, records_bytes in parts:
+        body += struct.pack(">ii", partition, len(records_bytes)) + records_bytes
     with socket.create_connection(("127.0.0.1", broker.port), timeout=30) as s:
         s.sendall(frame(0, 3, 7, body))
         resp = read_frame(s)[4:]
     at = 4
     (nlen,) = struct.unpack(">h", resp[at:at + 2])
-    at += 2 + nlen + 4
-    _, err, base = struct.unpack(">ihq", resp[at:at + 14])
-    return err, base
+    at += 2 + nlen
+    (count,) = struct.unpack(">i", resp[at:at + 4])
+    at += 4
+    out = []
+    for _ in range(count):
+        _, err, base = struct.unpack(">ihq", resp[at:at + 14])
+        out.append((err, base))
+        at += 4 + 2 + 8 + 8  # index, error, base offset, append time (v3)
+    return out
 
 
-def create_topic(broker, name, config=None):
+def produce(broker, topic, records_bytes):
+    """Produce v3, acks=1 -> (error code, base offset)."""
+    return produce_many(broker, topic, [(0, records_bytes)])[0]
+
+
+def create_topic(broker, name, config=None, partitions=1):
     py("""
         import json, sys
         from confluent_kafka.admin import AdminClient, NewTopic
         a = AdminClient({"bootstrap.servers": sys.argv[1]})
-        t = NewTopic(sys.argv[2], num_partitions=1, replication_factor=1,
-                     config=json.loads(sys.argv[3]))
+        t = NewTopic(sys.argv[2], num_partitions=int(sys.argv[4]),
+                     replication_factor=1, config=json.loads(sys.argv[3]))
         for f in a.create_topics([t]).values():
             f.result(10)
-        """, broker.bootstrap, name, __import__("json").dumps(config or {}))
+        """, broker.bootstrap, name, json.dumps(config or {}), str(partitions))
 
 
 def consume_all(broker, topic):
@@ -179,6 +193,13 @@ def test_decompressed_size_is_bounded(broker_factory):
     two_mib = batch(records([b"\x00" * (2 << 20)]), 1, GZIP, compress=gzip.compress)
     assert produce(b, "p", two_mib) == (NO_ERROR, 0)
     assert produce(b, "plain", two_mib)[0] == MESSAGE_TOO_LARGE
+    # The bound holds for one request's batches together: 3 MiB fits in
+    # 4 MiB once, not twice.
+    create_topic(b, "two", partitions=2)
+    three_mib = batch(records([b"\x00" * (3 << 20)]), 1, GZIP, compress=gzip.compress)
+    assert [e for e, _ in produce_many(b, "two", [(0, three_mib), (1, three_mib)])] \
+        == [NO_ERROR, MESSAGE_TOO_LARGE]
+    assert produce_many(b, "two", [(1, three_mib)]) == [(NO_ERROR, 0)]
     ok = batch(records([b"small", b"values"]), 2, GZIP, compress=gzip.compress)
     assert produce(b, "plain", ok) == (NO_ERROR, 0)
     assert consume_all(b, "plain") == (2, ["small", "values"])
