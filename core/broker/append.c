@@ -187,6 +187,11 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
         strcmp(tstype, "LogAppendTime") == 0 ? samsa_wall_ms() : -1;
     err = samsa_partition_append(part, records, len, append_time,
                                  &res->base_offset, &res->flush_ticket);
+    if (err == SAMSA_OK) {
+        /* Before free(owned): the hot-key sketch reads the records. */
+        samsa_metrics_topic_in(topic->name, samsa_partition_index(part),
+                               records, len, info.record_count);
+    }
     free(owned);
     if (err != SAMSA_OK) {
         res->base_offset = -1;
@@ -197,7 +202,5 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     }
     res->log_append_time = append_time;
     res->log_start_offset = samsa_partition_log_start(part);
-    samsa_metrics_topic_in(topic->name, samsa_partition_index(part), records,
-                           len, info.record_count);
     return SAMSA_OK;
 }
