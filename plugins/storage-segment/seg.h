@@ -12,6 +12,11 @@
  * Lifetime: a segment is reference counted. The log's list holds one
  * reference; each read() holds one until read_release(). The fd is closed
  * when the last reference goes, so a sendfile in flight survives retention.
+ *
+ * File descriptors: the active segment keeps its fd open; an inactive one
+ * is opened on first use (sg_seg_fd, by whoever pinned it) and closed again
+ * by housekeep once it went a whole pass unused and unpinned, so a
+ * partition holds one fd at rest however many segments it has.
  */
 #ifndef SG_SEG_H
 #define SG_SEG_H
@@ -51,7 +56,8 @@ typedef struct sg_tidx {
 
 typedef struct sg_seg {
     int64_t base;              /* base offset: the file name */
-    int fd;                    /* .log, O_RDWR */
+    atomic_int fd;             /* .log, O_RDWR; -1 while closed (sg_seg_fd) */
+    atomic_bool used;          /* fd used since the last housekeep pass */
     atomic_int refs;           /* list + readers */
     int64_t size;              /* published bytes */
     int64_t synced;            /* bytes known fsynced */
@@ -95,6 +101,13 @@ sg_seg_t *sg_seg_new(int64_t base);
 /** Take / drop a reference; the last drop closes the fd and frees. */
 void sg_seg_pin(sg_seg_t *seg);
 void sg_seg_unpin(sg_seg_t *seg);
+/** The open fd of a segment pinned by the caller (or the active one on the
+ *  append path), opening it if housekeep closed it; -1 on failure (logged).
+ *  Never called with the log mutex held. */
+int sg_seg_fd(samsa_storage_log_t *log, sg_seg_t *seg);
+/** Close the fds of inactive segments unused since the last call and not
+ *  pinned (housekeep). */
+void sg_seg_close_idle(samsa_storage_log_t *log);
 /** Create the empty .log/.index/.timeindex of a new segment. */
 samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg);
 /** Delete the files of @p seg (its fd stays open until unpinned). */

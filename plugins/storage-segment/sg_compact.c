@@ -45,13 +45,13 @@ static bool read_batch(int fd, int64_t pos, int64_t limit, sb_info_t *b,
     return pread(fd, *buf, (size_t)b->size, pos) == b->size;
 }
 
-static samsa_err_t map_segment(sg_seg_t *seg, int64_t limit, sb_compactor_t *cp,
+static samsa_err_t map_segment(int fd, int64_t limit, sb_compactor_t *cp,
                                uint8_t **buf, size_t *cap)
 {
     sb_info_t b;
     samsa_err_t err = SAMSA_OK;
     for (int64_t pos = 0;
-         err == SAMSA_OK && read_batch(seg->fd, pos, limit, &b, buf, cap);
+         err == SAMSA_OK && read_batch(fd, pos, limit, &b, buf, cap);
          pos += b.size) {
         err = sb_cp_map(cp, *buf, &b);
     }
@@ -85,12 +85,13 @@ static samsa_err_t clean_segment(cleaner_t *c, sg_seg_t *seg, int64_t limit,
         return SAMSA_ERR_NOMEM;
     }
     ns->fd = fd;
+    int in_fd = sg_seg_fd(log, seg);
     bool changed = false;
     samsa_err_t err = SAMSA_OK;
     sb_info_t b;
     int64_t pos = 0;
     while (err == SAMSA_OK &&
-           read_batch(seg->fd, pos, limit, &b, &c->in, &c->in_cap)) {
+           read_batch(in_fd, pos, limit, &b, &c->in, &c->in_cap)) {
         pos += b.size;
         int res;
         size_t n = (size_t)b.size;
@@ -199,7 +200,8 @@ samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms)
     samsa_err_t err =
         on && (!segs || !limits || !versions) ? SAMSA_ERR_NOMEM : SAMSA_OK;
     for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
-        err = map_segment(segs[i], limits[i], &c.cp, &c.in, &c.in_cap);
+        err = map_segment(sg_seg_fd(log, segs[i]), limits[i], &c.cp, &c.in,
+                          &c.in_cap);
     }
     /* The last snapshot segment is the active one: never rewritten. */
     for (size_t i = 0; err == SAMSA_OK && i + 1 < n; i++) {

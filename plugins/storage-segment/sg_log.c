@@ -206,15 +206,9 @@ static samsa_err_t open_segment(samsa_storage_log_t *log, sg_seg_t *seg)
     return SAMSA_OK;
 }
 
-/* Inactive segment: trust the files, check the index cheaply, rebuild a
- * damaged one now (rare) so retention knows its max timestamp. */
-static samsa_err_t open_inactive(samsa_storage_log_t *log, sg_seg_t *seg,
-                                 int64_t next_base)
+static samsa_err_t check_inactive(samsa_storage_log_t *log, sg_seg_t *seg,
+                                  int64_t next_base)
 {
-    samsa_err_t err = open_segment(log, seg);
-    if (err != SAMSA_OK) {
-        return err;
-    }
     seg->next_offset = next_base;
     if (sg_seg_index_sane(log, seg, &seg->max_ts)) {
         return SAMSA_OK;
@@ -222,12 +216,29 @@ static samsa_err_t open_inactive(samsa_storage_log_t *log, sg_seg_t *seg,
     log->st->svc->log(log->st->inst, SAMSA_LOG_WARN,
                       "%s: rebuilding index of segment %020" PRId64, log->path,
                       seg->base);
-    err = sg_seg_ensure_index(log, seg);
+    seg->max_ts = -1;
+    samsa_err_t err = sg_seg_ensure_index(log, seg);
     if (err == SAMSA_OK) {
         seg->max_ts = -1;
         for (uint32_t i = 0; i < seg->ntidx; i++) {
             seg->max_ts = seg->tidx[i].ts;
         }
+    }
+    return err;
+}
+
+/* Inactive segment: trust the files, check the index cheaply, rebuild a
+ * damaged one now (rare) so retention knows its max timestamp. Its fd is
+ * closed again: it opens on first read (sg_seg_fd). */
+static samsa_err_t open_inactive(samsa_storage_log_t *log, sg_seg_t *seg,
+                                 int64_t next_base)
+{
+    samsa_err_t err = open_segment(log, seg);
+    if (err == SAMSA_OK) {
+        err = check_inactive(log, seg, next_base);
+    }
+    if (seg->fd >= 0) {
+        close(atomic_exchange(&seg->fd, -1));
     }
     return err;
 }
@@ -556,7 +567,7 @@ static void release_pins(sg_seg_t **segs, uint32_t n)
 /* Scan batches of one pinned segment from @p pos, extending @p out.
  * Every byte below @p limit was written as whole batches, so a header that
  * does not parse there is damage: *bad gets its position (else -1). */
-static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
+static bool scan_segment(sg_seg_t *seg, int fd, int64_t pos, int64_t limit,
                          int64_t offset, int64_t hw, int64_t max_bytes,
                          uint32_t flags, samsa_storage_read_t *out, bool *stop,
                          int64_t *bad)
@@ -566,7 +577,7 @@ static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
     sb_info_t b;
     *bad = -1;
     while (pos < limit) {
-        if (sg_read_header(seg->fd, pos, limit, &b) != SB_OK) {
+        if (sg_read_header(fd, pos, limit, &b) != SB_OK) {
             *bad = pos;
             *stop = true;
             break;
@@ -582,7 +593,7 @@ static bool scan_segment(sg_seg_t *seg, int64_t pos, int64_t limit,
             break;
         }
         if (!used) {
-            *sl = (samsa_slice_t){.fd = seg->fd, .pos = pos, .len = 0};
+            *sl = (samsa_slice_t){.fd = fd, .pos = pos, .len = 0};
             used = true;
         }
         sl->len += b.size;
@@ -656,8 +667,14 @@ static samsa_err_t sg_read(samsa_storage_log_t *log, int64_t offset,
         pthread_mutex_unlock(&log->mu);
         first = false;
         int64_t last_base = seg->base, bad;
-        bool used = scan_segment(seg, pos, limit, offset, hw, max_bytes, flags,
-                                 out, &stop, &bad);
+        int fd = sg_seg_fd(log, seg);
+        if (fd < 0) {
+            sg_seg_unpin(seg);
+            err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+            break;
+        }
+        bool used = scan_segment(seg, fd, pos, limit, offset, hw, max_bytes,
+                                 flags, out, &stop, &bad);
         if (bad >= 0) {
             /* A truncate() that raced this read is not damage. */
             pthread_mutex_lock(&log->mu);
@@ -805,11 +822,10 @@ static samsa_err_t sg_offset_for_time(samsa_storage_log_t *log,
         int64_t limit = seg->size;
         pthread_mutex_unlock(&log->mu);
         sb_info_t b;
-        while (err == SAMSA_OK &&
-               sg_read_header(seg->fd, pos, limit, &b) == SB_OK) {
+        int fd = err == SAMSA_OK ? sg_seg_fd(log, seg) : -1;
+        while (err == SAMSA_OK && sg_read_header(fd, pos, limit, &b) == SB_OK) {
             if (b.max_ts >= timestamp && b.last >= start) {
-                err = find_in_batch(seg->fd, pos, &b, timestamp, offset,
-                                    found_ts);
+                err = find_in_batch(fd, pos, &b, timestamp, offset, found_ts);
                 if (err == SAMSA_OK && *offset < start) {
                     *offset = start;
                 }
@@ -881,11 +897,11 @@ static samsa_err_t truncate_fully(samsa_storage_log_t *log, int64_t offset)
 }
 
 /* Recompute the max timestamp of a truncated segment (lock not held). */
-static int64_t max_ts_upto(sg_seg_t *seg, int64_t from_pos, int64_t limit,
+static int64_t max_ts_upto(int fd, int64_t from_pos, int64_t limit,
                            int64_t seed)
 {
     sb_info_t b;
-    while (sg_read_header(seg->fd, from_pos, limit, &b) == SB_OK) {
+    while (sg_read_header(fd, from_pos, limit, &b) == SB_OK) {
         if (b.max_ts > seed) {
             seed = b.max_ts;
         }
@@ -929,14 +945,15 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
     pthread_mutex_unlock(&log->mu);
     int64_t new_leo = offset;
     sb_info_t b;
-    while (sg_read_header(seg->fd, pos, limit, &b) == SB_OK) {
+    int fd = sg_seg_fd(log, seg);
+    while (sg_read_header(fd, pos, limit, &b) == SB_OK) {
         if (b.last >= offset) {
             new_leo = b.base < offset ? b.base : offset;
             break;
         }
         pos += b.size;
     }
-    if (ftruncate(seg->fd, pos) != 0) {
+    if (fd < 0 || ftruncate(fd, pos) != 0) {
         sg_seg_unpin(seg);
         return go_offline(log, "truncate", errno);
     }
@@ -964,7 +981,7 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
         log->start = new_leo;
     }
     pthread_mutex_unlock(&log->mu);
-    int64_t mts = max_ts_upto(seg, from, pos, seed);
+    int64_t mts = max_ts_upto(fd, from, pos, seed);
     pthread_mutex_lock(&log->mu);
     seg->max_ts = mts;
     if (seg->size == 0) {
@@ -1022,7 +1039,8 @@ static samsa_err_t sg_flush(samsa_storage_log_t *log)
             break;
         }
         samsa_err_t err = sg_seg_write_index(log, seg, false);
-        if (err == SAMSA_OK && fdatasync(seg->fd) != 0) {
+        int fd = err == SAMSA_OK ? sg_seg_fd(log, seg) : -1;
+        if (err == SAMSA_OK && (fd < 0 || fdatasync(fd) != 0)) {
             err = go_offline(log, "fsync", errno);
         }
         pthread_mutex_lock(&log->mu);
@@ -1084,6 +1102,7 @@ static samsa_err_t sg_housekeep(samsa_storage_log_t *log, int64_t now_ms)
     if (atomic_load(&log->st->offline)) {
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
+    sg_seg_close_idle(log);
     pthread_mutex_lock(&log->mu);
     sg_seg_t *gone = log->head, *keep = log->head;
     int64_t size_left = log->size_bytes;

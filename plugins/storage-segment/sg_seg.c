@@ -52,6 +52,42 @@ void sg_seg_unpin(sg_seg_t *seg)
     free(seg);
 }
 
+int sg_seg_fd(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    atomic_store_explicit(&seg->used, true, memory_order_relaxed);
+    int fd = atomic_load(&seg->fd);
+    if (fd >= 0) {
+        return fd;
+    }
+    char path[4096];
+    sg_seg_path(path, sizeof(path), log->path, seg->base, ".log");
+    pthread_mutex_lock(&log->mu);
+    fd = atomic_load(&seg->fd);
+    if (fd < 0) {
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        atomic_store(&seg->fd, fd);
+    }
+    pthread_mutex_unlock(&log->mu);
+    if (fd < 0) {
+        sg_io_error(log, "open segment", errno);
+    }
+    return fd;
+}
+
+void sg_seg_close_idle(samsa_storage_log_t *log)
+{
+    pthread_mutex_lock(&log->mu);
+    for (sg_seg_t *s = log->head; s != NULL && s != log->tail; s = s->next) {
+        bool used = atomic_exchange(&s->used, false);
+        /* Readers pin under this mutex before taking the fd, so an
+         * unpinned segment's fd is nobody's right now. */
+        if (!used && atomic_load(&s->refs) == 1 && atomic_load(&s->fd) >= 0) {
+            close(atomic_exchange(&s->fd, -1));
+        }
+    }
+    pthread_mutex_unlock(&log->mu);
+}
+
 samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg)
 {
     char path[4096];
@@ -336,8 +372,9 @@ static samsa_err_t scan_headers(samsa_storage_log_t *log, sg_seg_t *seg,
 {
     int64_t pos = 0;
     sb_info_t b;
+    int fd = sg_seg_fd(log, seg);
     while (pos < size) {
-        if (sg_read_header(seg->fd, pos, size, &b) != SB_OK) {
+        if (sg_read_header(fd, pos, size, &b) != SB_OK) {
             /* Index what precedes the damage and keep the partition up:
              * reads reaching it get CORRUPT_MESSAGE (sg_read). */
             log->st->svc->log(

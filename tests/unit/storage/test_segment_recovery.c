@@ -509,6 +509,57 @@ static void damaged_header_in_an_old_segment_is_an_error_not_a_gap(void **state)
     open_log(fx);
 }
 
+/* Open fds of this process on files in the partition directory. */
+static int fds_in(const char *dir)
+{
+    int n = 0;
+    char link[64], target[1024];
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(link, target, sizeof(target) - 1);
+        if (len > 0) {
+            target[len] = 0;
+            n += strncmp(target, dir, strlen(dir)) == 0;
+        }
+    }
+    return n;
+}
+
+/* A partition holds one fd at rest however many segments it has: inactive
+ * segments open on first read and close after a housekeep pass unused. */
+static void inactive_segments_hold_no_fd_at_rest(void **state)
+{
+    sfx_t *fx = *state;
+    for (int i = 0; i < 60; i++) {
+        sc_append_fill(fx->ops, fx->log, 2, 300, sc_clock_ms);
+    }
+    int64_t segs = offs(fx).segment_count;
+    assert_true(segs >= 8);
+    assert_int_equal(fds_in(fx->part), segs); /* before: one per segment */
+    reopen(fx);
+    assert_int_equal(fds_in(fx->part), 1);
+    assert_int_equal(sc_verify_all(fx->ops, fx->log, 0), 60);
+    assert_true(fds_in(fx->part) > 1);
+    assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
+    assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
+    assert_int_equal(fds_in(fx->part), 1);
+    /* A pinned read keeps its fd across housekeeping. */
+    samsa_storage_read_t rd;
+    assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd), SAMSA_OK);
+    assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
+    assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
+    uint8_t buf[1 << 16];
+    assert_true(rd.total_bytes <= (int64_t)sizeof(buf));
+    sc_copy_read(&rd, buf);
+    int64_t base, last;
+    size_t size;
+    assert_true(tb_check(buf, (size_t)rd.total_bytes, &base, &last, &size));
+    assert_int_equal(base, 0);
+    fx->ops->read_release(fx->log, &rd);
+    sc_append_fill(fx->ops, fx->log, 2, 300, sc_clock_ms);
+    assert_int_equal(sc_verify_all(fx->ops, fx->log, 0), 61);
+}
+
 int main(void)
 {
     const char *dir = getenv("SAMSA_TEST_PLUGIN_DIR");
@@ -533,6 +584,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             damaged_header_in_an_old_segment_is_an_error_not_a_gap, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(inactive_segments_hold_no_fd_at_rest,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
