@@ -9,6 +9,10 @@
 #                       unit tests, the same under ASan+UBSan, integration
 #                       tests with real clients, the generated-code check,
 #                       and a bounded fuzz run
+#   tools/dev.sh cluster start N | kill I | start-node I | status | stop
+#                       a local cluster of N nodes on 127.0.0.1 (data under
+#                       data/cluster/); `start` prints the bootstrap list
+#                       on its last line. Scripts depend on this interface.
 #
 # Needs root (or sudo) for apt-get on a fresh Debian 12 machine.
 set -euo pipefail
@@ -159,8 +163,239 @@ cmd_test() {
     fi
 }
 
+# ---------------------------------------------------------------- cluster
+# Nodes 1..N, each broker+controller (a voter of the metadata quorum), on
+# free loopback ports; everything under $CLUSTER_DIR (data/cluster, or
+# $SAMSA_CLUSTER_DIR). cluster.env keeps N and the ports so kill,
+# start-node, status and stop work from any later shell. With
+# SAMSA_BUILD_DIR set (tests), that build is used as it is.
+CLUSTER_DIR=${SAMSA_CLUSTER_DIR:-$ROOT/data/cluster}
+
+cluster_bin() {
+    if [ -n "${SAMSA_BUILD_DIR:-}" ]; then
+        CLUSTER_BUILD=$SAMSA_BUILD_DIR
+    else
+        install_missing "$BUILD_PKGS"
+        build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+        CLUSTER_BUILD=$ROOT/build
+    fi
+}
+
+free_ports() { # free_ports COUNT: COUNT free loopback TCP ports
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+cluster_load() {
+    if [ ! -f "$CLUSTER_DIR/cluster.env" ]; then
+        log "no cluster in $CLUSTER_DIR (tools/dev.sh cluster start N)"
+        return 1
+    fi
+    # shellcheck disable=SC1091
+    . "$CLUSTER_DIR/cluster.env"
+}
+
+node_port() { local v="PORT_$1"; echo "${!v}"; }
+node_pid() { cat "$CLUSTER_DIR/node$1/samsad.pid" 2>/dev/null || true; }
+node_alive() {
+    local p
+    p=$(node_pid "$1")
+    [ -n "$p" ] && kill -0 "$p" 2>/dev/null
+}
+
+node_launch() {
+    local i=$1 dir="$CLUSTER_DIR/node$1"
+    if node_alive "$i"; then
+        log "node $i already runs (pid $(node_pid "$i"))"
+        return 0
+    fi
+    nohup "$CLUSTER_BUILD/core/samsad" --config "$dir/samsa.yaml" \
+        >>"$dir/samsad.log" 2>&1 &
+    echo $! >"$dir/samsad.pid"
+}
+
+# Node I serves once its Metadata answer lists WANT live brokers and a
+# controller (so it registered and follows the quorum).
+node_serves() { # node_serves I WANT
+    local out
+    out=$("$CLUSTER_BUILD/tools/cli/samsa" cluster info -b "127.0.0.1:$(node_port "$1")" 2>/dev/null) \
+        || return 1
+    echo "$out" | grep -q "^Brokers: $2\$" && ! echo "$out" | grep -q '^Controller: -1$'
+}
+
+wait_serving() { # wait_serving WANT NODE...
+    local want=$1 i
+    shift
+    local deadline=$((SECONDS + ${SAMSA_CLUSTER_TIMEOUT:-60}))
+    for i in "$@"; do
+        until node_serves "$i" "$want"; do
+            if ! node_alive "$i"; then
+                tail -20 "$CLUSTER_DIR/node$i/samsad.log" >&2
+                log "node $i exited (log: $CLUSTER_DIR/node$i/samsad.log)"
+                return 1
+            fi
+            if [ $SECONDS -ge $deadline ]; then
+                log "node $i does not serve $want brokers after ${SAMSA_CLUSTER_TIMEOUT:-60} s"
+                return 1
+            fi
+            sleep 0.2
+        done
+    done
+}
+
+bootstrap_list() {
+    local list="" i
+    for i in $(seq 1 "$N"); do
+        list="$list${list:+,}127.0.0.1:$(node_port "$i")"
+    done
+    echo "$list"
+}
+
+write_node_yaml() { # write_node_yaml I VOTERS
+    local i=$1 dir="$CLUSTER_DIR/node$1" cp="CONTROLLER_PORT_$1"
+    mkdir -p "$dir/data"
+    cat >"$dir/samsa.yaml" <<YAML
+# Node $i of a local cluster made by tools/dev.sh cluster start $N.
+node_id: $i
+cluster_id: $CLUSTER_ID
+process_roles: broker,controller
+controller_quorum_voters: $2
+listeners: ["PLAINTEXT://127.0.0.1:$(node_port "$i")", "CONTROLLER://127.0.0.1:${!cp}"]
+data_dir: $dir/data
+reactors: 1
+broker_heartbeat_interval_ms: 500
+broker_session_timeout_ms: 3000
+http_listeners: ["127.0.0.1:0"]
+YAML
+}
+
+cluster_start() {
+    local n=${1:-} i
+    case "$n" in ''|*[!0-9]*) log "usage: tools/dev.sh cluster start N"; return 2 ;; esac
+    [ "$n" -ge 1 ] || { log "N must be at least 1"; return 2; }
+    cluster_bin
+    if [ -f "$CLUSTER_DIR/cluster.env" ]; then
+        cluster_load
+        for i in $(seq 1 "$N"); do
+            if node_alive "$i"; then
+                log "a cluster already runs in $CLUSTER_DIR (tools/dev.sh cluster stop)"
+                return 1
+            fi
+        done
+    fi
+    rm -rf "$CLUSTER_DIR"
+    mkdir -p "$CLUSTER_DIR"
+    local ports voters=""
+    read -r -a ports <<<"$(free_ports $((2 * n)))"
+    {
+        echo "N=$n"
+        echo "CLUSTER_ID=$(python3 -c 'import uuid; print(uuid.uuid4())')"
+        for i in $(seq 1 "$n"); do
+            echo "PORT_$i=${ports[$((2 * i - 2))]}"
+            echo "CONTROLLER_PORT_$i=${ports[$((2 * i - 1))]}"
+        done
+    } >"$CLUSTER_DIR/cluster.env"
+    cluster_load
+    for i in $(seq 1 "$n"); do
+        local cp="CONTROLLER_PORT_$i"
+        voters="$voters${voters:+,}$i@127.0.0.1:${!cp}"
+    done
+    for i in $(seq 1 "$n"); do
+        write_node_yaml "$i" "$voters"
+        node_launch "$i"
+    done
+    wait_serving "$n" $(seq 1 "$n") || return 1
+    log "cluster of $n nodes serving (data in $CLUSTER_DIR; tools/dev.sh cluster stop)"
+    bootstrap_list
+}
+
+cluster_node_arg() { # cluster_node_arg VERB I
+    case "${2:-}" in ''|*[!0-9]*) log "usage: tools/dev.sh cluster $1 I"; return 2 ;; esac
+    if [ "$2" -lt 1 ] || [ "$2" -gt "$N" ]; then
+        log "no node $2 (nodes 1..$N)"
+        return 2
+    fi
+}
+
+cluster_kill() {
+    cluster_load
+    cluster_node_arg kill "${1:-}" || return
+    local i=$1
+    node_alive "$i" || { log "node $i is not running"; return 1; }
+    kill -9 "$(node_pid "$i")"
+    while node_alive "$i"; do sleep 0.05; done
+    log "node $i killed (SIGKILL)"
+}
+
+cluster_start_node() {
+    cluster_load
+    cluster_node_arg start-node "${1:-}" || return
+    local i=$1 want=0 k
+    cluster_bin
+    node_launch "$i"
+    # Serving again: registered, and among the live brokers it reports.
+    for k in $(seq 1 "$N"); do
+        if node_alive "$k"; then want=$((want + 1)); fi
+    done
+    wait_serving "$want" "$i" || return 1
+    log "node $i serving on 127.0.0.1:$(node_port "$i")"
+}
+
+cluster_status() {
+    cluster_load
+    local i out
+    CLUSTER_BUILD=${SAMSA_BUILD_DIR:-$ROOT/build}
+    for i in $(seq 1 "$N"); do
+        if node_alive "$i"; then
+            out=$("$CLUSTER_BUILD/tools/cli/samsa" cluster info -b "127.0.0.1:$(node_port "$i")" 2>/dev/null \
+                  | sed -n 's/^Controller: \(.*\)/controller \1/p;s/^Brokers: \(.*\)/brokers \1/p' \
+                  | paste -sd' ' -)
+            echo "node $i: running pid $(node_pid "$i") 127.0.0.1:$(node_port "$i") ${out:-not answering}"
+        else
+            echo "node $i: stopped 127.0.0.1:$(node_port "$i")"
+        fi
+    done
+}
+
+cluster_stop() {
+    cluster_load
+    local i t
+    for i in $(seq 1 "$N"); do
+        if node_alive "$i"; then kill -TERM "$(node_pid "$i")"; fi
+    done
+    for i in $(seq 1 "$N"); do
+        t=0
+        while node_alive "$i" && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+        if node_alive "$i"; then kill -9 "$(node_pid "$i")"; fi
+        rm -f "$CLUSTER_DIR/node$i/samsad.pid"
+    done
+    log "cluster stopped (data kept in $CLUSTER_DIR)"
+}
+
+cmd_cluster() {
+    local sub=${1:-}
+    shift || true
+    case "$sub" in
+        start) cluster_start "$@" ;;
+        kill) cluster_kill "$@" ;;
+        start-node) cluster_start_node "$@" ;;
+        status) cluster_status ;;
+        stop) cluster_stop ;;
+        *) echo "usage: tools/dev.sh cluster start N | kill I | start-node I | status | stop" >&2
+           return 2 ;;
+    esac
+}
+
 case "${1:-}" in
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
-    *) echo "usage: tools/dev.sh run [--foreground] | test" >&2; exit 2 ;;
+    cluster) shift; cmd_cluster "$@" ;;
+    *) echo "usage: tools/dev.sh run [--foreground] | test | cluster ..." >&2; exit 2 ;;
 esac

@@ -14,6 +14,7 @@
 #include "broker/broker_configs.h"
 #include "broker/observe.h"
 #include "broker/admin_worker.h"
+#include "broker/cluster.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "broker/request.h"
@@ -288,6 +289,9 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         err = load_cluster_id(b, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
+        err = samsa_cluster_open(b, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
         samsa_group_options_t go;
         samsa_group_options_init(&go);
         go.logmgr = b->logs;
@@ -377,6 +381,9 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
         }
     }
     samsa_err_t err = samsa_server_start(b->server);
+    if (err == SAMSA_OK) {
+        err = samsa_cluster_start(b);
+    }
     atomic_store(&b->ready, err == SAMSA_OK);
     return err;
 }
@@ -415,6 +422,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     }
     samsa_admin_worker_free(b->admin);
     samsa_group_coordinator_destroy(b->groups);
+    samsa_cluster_close(b);
     samsa_logmgr_close(b->logs);
     samsa_dyncfg_close(b->dyncfg);
     pthread_mutex_destroy(&b->config_lock);

@@ -24,6 +24,8 @@
 #include "registry/registry.h"
 
 typedef struct samsa_group_coordinator samsa_group_coordinator_t;
+typedef struct samsa_meta samsa_meta_t;
+typedef struct samsa_member samsa_member_t;
 
 typedef struct samsa_broker_endpoint {
     char host[256];
@@ -56,6 +58,9 @@ typedef struct samsa_broker {
      * serializes their alterations. */
     samsa_dyncfg_t *dyncfg;
     pthread_mutex_t config_lock;
+    /* Quorum mode only (core/broker/cluster.h); NULL standalone. */
+    samsa_meta_t *meta;
+    samsa_member_t *member;
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

@@ -41,7 +41,13 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_INCREMENTAL_ALTER_CONFIGS] =
         {44, 0, 1, samsa_handle_incremental_alter_configs},
     [SAMSA_API_OFFSET_DELETE] = {47, 0, 0, samsa_handle_offset_delete},
+    /* The metadata quorum (handle_quorum.c): kafka-metadata-quorum's
+     * DescribeQuorum, and brokers registering with the controller. */
+    [SAMSA_API_DESCRIBE_QUORUM] = {55, 0, 1, samsa_handle_describe_quorum},
     [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1, samsa_handle_describe_cluster},
+    [SAMSA_API_BROKER_REGISTRATION] = {62, 0, 0,
+                                       samsa_handle_broker_registration},
+    [SAMSA_API_BROKER_HEARTBEAT] = {63, 0, 0, samsa_handle_broker_heartbeat},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)

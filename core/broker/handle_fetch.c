@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
 #include "loop/reactor.h"
@@ -368,6 +369,11 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
                     fp->topic = topic;
                     samsa_topic_hold(topic);
                 }
+            }
+            samsa_err_t lerr = samsa_cluster_leader_check(
+                req->broker, samsa_req_cstr(req, rt->Topic), fp->rp->Partition);
+            if (lerr != SAMSA_OK) {
+                fp->fixed_err = lerr; /* consumers read from the leader */
             }
             if (fp->fixed_err != SAMSA_OK) {
                 fp->part = NULL;

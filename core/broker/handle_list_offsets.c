@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_list_offsets.c - ListOffsets (key 2). */
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 
 #define LATEST_TIMESTAMP   (-1)
@@ -67,8 +68,11 @@ void samsa_handle_list_offsets(samsa_req_t *req)
             pr->Timestamp = -1;
             SAMSA_REQ_ARRAY(req, pr->OldStyleOffsets, 0);
             samsa_err_t err;
+            samsa_err_t lerr = samsa_cluster_leader_check(
+                req->broker, samsa_req_cstr(req, rt->Name), rp->PartitionIndex);
             samsa_partition_t *part =
-                samsa_broker_partition(topic, terr, rp->PartitionIndex, &err);
+                samsa_broker_partition(lerr ? NULL : topic, lerr ? lerr : terr,
+                                       rp->PartitionIndex, &err);
             if (err == SAMSA_OK) {
                 err = lookup(part, rp->Timestamp, pr);
                 pr->LeaderEpoch = samsa_partition_leader_epoch(part);

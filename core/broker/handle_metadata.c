@@ -2,6 +2,7 @@
 /* core/broker/handle_metadata.c - Metadata (key 3). */
 #include <string.h>
 
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 
 static void fill_partitions(samsa_req_t *req, samsa_topic_t *t,
@@ -56,6 +57,15 @@ void samsa_handle_metadata(samsa_req_t *req)
 {
     samsa_broker_t *b = req->broker;
     samsa_MetadataRequest_t *mreq = req->body;
+    /* v0: an empty list means all topics; v1+: null means all topics. */
+    bool all = mreq->Topics.count < 0 ||
+               (req->api_version == 0 && mreq->Topics.count == 0);
+    /* Before v4 there is no flag: the broker's setting decides. */
+    bool allow_create = req->api_version < 4 || mreq->AllowAutoTopicCreation;
+    if (b->meta) {
+        samsa_cluster_metadata(req, all, allow_create);
+        return;
+    }
     samsa_MetadataResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_MetadataResponse_init(resp);
 
@@ -68,16 +78,11 @@ void samsa_handle_metadata(samsa_req_t *req)
     resp->ClusterId = samsa_req_str(req, b->cluster_id);
     resp->ControllerId = b->node_id;
 
-    /* v0: an empty list means all topics; v1+: null means all topics. */
-    bool all = mreq->Topics.count < 0 ||
-               (req->api_version == 0 && mreq->Topics.count == 0);
     if (all) {
         fill_all_topics(req, resp);
         samsa_req_respond(req, resp);
         return;
     }
-    /* Before v4 there is no flag: the broker's setting decides. */
-    bool allow_create = req->api_version < 4 || mreq->AllowAutoTopicCreation;
     SAMSA_REQ_ARRAY(req, resp->Topics, mreq->Topics.count);
     for (int32_t i = 0; i < mreq->Topics.count; i++) {
         samsa_MetadataResponse_MetadataResponseTopic_t *mt =

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_misc_admin.c - DeleteRecords (21), DescribeCluster (60).
  */
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 
 void samsa_handle_delete_records(samsa_req_t *req)
@@ -67,5 +68,8 @@ void samsa_handle_describe_cluster(samsa_req_t *req)
     resp->Brokers.items[0].Host =
         samsa_req_str(req, samsa_broker_endpoint(b, req->conn)->host);
     resp->Brokers.items[0].Port = samsa_broker_endpoint(b, req->conn)->port;
+    if (b->meta) {
+        samsa_cluster_describe_cluster(req, resp);
+    }
     samsa_req_respond(req, resp);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_produce.c - Produce (key 0). */
 #include "broker/append.h"
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "broker/produce_wait.h"
 #include "metrics/metrics.h"
@@ -73,14 +74,20 @@ void samsa_handle_produce(samsa_req_t *req)
         tr->Name = td->Name;
         samsa_err_t terr = SAMSA_OK;
         /* Produce never auto-creates: Metadata does, as in Kafka. */
-        samsa_topic_t *topic = samsa_broker_topic(
-            req->broker, samsa_req_cstr(req, td->Name), false, &terr);
+        const char *name = samsa_req_cstr(req, td->Name);
+        samsa_topic_t *topic =
+            samsa_broker_topic(req->broker, name, false, &terr);
         int32_t nparts =
             td->PartitionData.count > 0 ? td->PartitionData.count : 0;
         SAMSA_REQ_ARRAY(req, tr->PartitionResponses, nparts);
         for (int32_t p = 0; p < nparts; p++) {
+            samsa_ProduceRequest_PartitionProduceData_t *pd =
+                &td->PartitionData.items[p];
+            /* In a cluster only the partition's leader appends. */
+            samsa_err_t lerr =
+                samsa_cluster_leader_check(req->broker, name, pd->Index);
             all_ok &= produce_partition(
-                req, topic, terr, &td->PartitionData.items[p], preq->Acks,
+                req, lerr ? NULL : topic, lerr ? lerr : terr, pd, preq->Acks,
                 &plain_budget, &tr->PartitionResponses.items[p], &wait);
         }
         samsa_topic_put(topic);

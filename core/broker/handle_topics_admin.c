@@ -9,6 +9,7 @@
 
 #include "broker/admin_worker.h"
 #include "broker/broker_configs.h"
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 
 static samsa_err_t check_assignment(const samsa_int32_array_t *ids,
@@ -32,9 +33,10 @@ typedef samsa_CreateTopicsResponse_CreatableTopicResult_t created_t;
  * DescribeConfigs: given in the request (dynamic topic), broker setting
  * (static broker) or built-in default.
  */
-static void fill_configs(samsa_req_t *req, created_t *r,
-                         const samsa_tcfg_t *given)
+void samsa_topics_fill_configs(samsa_req_t *req, void *result,
+                               const samsa_tcfg_t *given)
 {
+    created_t *r = result;
     samsa_tcfg_t bd = {0};
     samsa_logmgr_broker_defaults_copy(req->broker->logs, &bd);
     const samsa_tcfg_def_t *defs = samsa_tcfg_defs();
@@ -106,7 +108,7 @@ static samsa_err_t create_one(samsa_req_t *req,
                                         sizeof(errbuf));
     }
     if (err == SAMSA_OK) {
-        fill_configs(req, r, &cfg);
+        samsa_topics_fill_configs(req, r, &cfg);
     }
     samsa_tcfg_free(&cfg);
     if (err != SAMSA_OK && errbuf[0]) {
@@ -192,6 +194,11 @@ static void *build_create_topics(samsa_req_t *req)
 
 void samsa_handle_create_topics(samsa_req_t *req)
 {
+    if (req->broker->meta) {
+        /* Through the controller; parks on this reactor. */
+        samsa_cluster_create_topics(req);
+        return;
+    }
     samsa_admin_run(req->broker->admin, req, build_create_topics);
 }
 
@@ -215,6 +222,10 @@ static samsa_err_t delete_named(samsa_req_t *req, samsa_str_t name,
 
 void samsa_handle_delete_topics(samsa_req_t *req)
 {
+    if (req->broker->meta) {
+        samsa_cluster_delete_topics(req);
+        return;
+    }
     samsa_DeleteTopicsRequest_t *dreq = req->body;
     samsa_DeleteTopicsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_DeleteTopicsResponse_init(resp);
@@ -274,6 +285,10 @@ static void *build_create_partitions(samsa_req_t *req)
         r->Name = ct->Name;
         const char *why = NULL;
         samsa_err_t err = SAMSA_OK;
+        if (req->broker->meta) {
+            err = SAMSA_ERR_INVALID_REQUEST;
+            why = "adding partitions in a cluster comes with replication";
+        }
         for (int32_t a = 0; err == SAMSA_OK && a < ct->Assignments.count; a++) {
             err = check_assignment(&ct->Assignments.items[a].BrokerIds,
                                    req->broker->node_id, &why);

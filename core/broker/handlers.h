@@ -35,5 +35,14 @@ void samsa_handle_list_groups(samsa_req_t *req);
 void samsa_handle_describe_groups(samsa_req_t *req);
 void samsa_handle_delete_groups(samsa_req_t *req);
 void samsa_handle_init_producer_id(samsa_req_t *req);
+void samsa_handle_describe_quorum(samsa_req_t *req);
+void samsa_handle_broker_registration(samsa_req_t *req);
+void samsa_handle_broker_heartbeat(samsa_req_t *req);
+
+/* CreateTopics v5+: a created topic's whole configuration into @p result
+ * (a samsa_CreateTopicsResponse_CreatableTopicResult_t), @p given being
+ * the request's configs. */
+void samsa_topics_fill_configs(samsa_req_t *req, void *result,
+                               const samsa_tcfg_t *given);
 
 #endif /* SAMSA_BROKER_HANDLERS_H */

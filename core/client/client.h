@@ -132,6 +132,10 @@ samsa_err_t samsa_client_metadata(samsa_client_t *c, const char *const *topics,
                                   int ntopics, bool auto_create,
                                   samsa_metadata_t **out);
 void samsa_metadata_free(samsa_metadata_t *md);
+/* The controller's node id from Metadata, for the admin requests a cluster
+ * serves only there (CreateTopics, DeleteTopics); SAMSA_NODE_ANY when the
+ * answer names none. */
+int32_t samsa_client_controller(samsa_client_t *c);
 const samsa_md_topic_t *samsa_metadata_topic(const samsa_metadata_t *md,
                                              const char *name);
 

@@ -302,3 +302,19 @@ samsa_err_t samsa_client_coordinator(samsa_client_t *c, const char *group,
     samsa_arena_destroy(&arena);
     return err;
 }
+
+int32_t samsa_client_controller(samsa_client_t *c)
+{
+    samsa_metadata_t *md = NULL;
+    int32_t node = SAMSA_NODE_ANY;
+    if (samsa_client_metadata(c, NULL, 0, false, &md) == SAMSA_OK &&
+        md->controller >= 0) {
+        for (int32_t i = 0; i < md->nbrokers; i++) {
+            if (md->brokers[i].id == md->controller) {
+                node = md->controller;
+            }
+        }
+    }
+    samsa_metadata_free(md);
+    return node;
+}

@@ -291,6 +291,10 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                         "a node without controller_quorum_voters is "
                         "standalone and must be broker,controller");
         }
+    } else if (!str(cfg, "cluster_id")[0]) {
+        return fail(cfg, "controller_quorum_voters", errbuf, errbuf_size,
+                    "a node of a quorum needs cluster_id, the same on every "
+                    "node (e.g. the output of `uuidgen`)");
     } else {
         rc = resolve_controller(cfg, errbuf, errbuf_size);
         if (rc == SAMSA_OK && !(cc->broker_role && cc->controller_role)) {

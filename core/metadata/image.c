@@ -14,19 +14,19 @@
 /* Life cycle                                                         */
 /* ------------------------------------------------------------------ */
 
-static void broker_free(samsa_md_broker_t *b)
+static void broker_free(samsa_meta_broker_t *b)
 {
     free(b->host);
     free(b->rack);
 }
 
-static void partition_free(samsa_md_partition_t *p)
+static void partition_free(samsa_meta_partition_t *p)
 {
     free(p->replicas);
     free(p->isr);
 }
 
-static void topic_free(samsa_md_topic_t *t)
+static void topic_free(samsa_meta_topic_t *t)
 {
     for (int32_t i = 0; t->partitions && i < t->partition_count; i++) {
         partition_free(&t->partitions[i]);
@@ -93,13 +93,13 @@ static int32_t *dup_ids(const int32_t *ids, int32_t n, bool *ok)
     return d;
 }
 
-static bool topic_copy(samsa_md_topic_t *dst, const samsa_md_topic_t *src)
+static bool topic_copy(samsa_meta_topic_t *dst, const samsa_meta_topic_t *src)
 {
     bool ok = true;
     *dst = *src;
     dst->name = dup_or_null(src->name, &ok);
-    dst->partitions = calloc((size_t)src->partition_count + 1,
-                             sizeof(*dst->partitions));
+    dst->partitions =
+        calloc((size_t)src->partition_count + 1, sizeof(*dst->partitions));
     dst->configs = calloc(src->config_count + 1, sizeof(*dst->configs));
     if (!dst->partitions || !dst->configs) {
         dst->partition_count = 0;
@@ -107,8 +107,8 @@ static bool topic_copy(samsa_md_topic_t *dst, const samsa_md_topic_t *src)
         return false;
     }
     for (int32_t i = 0; i < src->partition_count; i++) {
-        const samsa_md_partition_t *sp = &src->partitions[i];
-        samsa_md_partition_t *dp = &dst->partitions[i];
+        const samsa_meta_partition_t *sp = &src->partitions[i];
+        samsa_meta_partition_t *dp = &dst->partitions[i];
         *dp = *sp;
         dp->replicas = dup_ids(sp->replicas, sp->replica_count, &ok);
         dp->isr = dup_ids(sp->isr, sp->isr_count, &ok);
@@ -157,8 +157,8 @@ samsa_meta_image_t *samsa_meta_image_clone(const samsa_meta_image_t *img)
 /* Lookups                                                            */
 /* ------------------------------------------------------------------ */
 
-const samsa_md_broker_t *samsa_meta_broker(const samsa_meta_image_t *img,
-                                           int32_t id)
+const samsa_meta_broker_t *samsa_meta_broker(const samsa_meta_image_t *img,
+                                             int32_t id)
 {
     for (size_t i = 0; img && i < img->broker_count; i++) {
         if (img->brokers[i].id == id) {
@@ -190,16 +190,16 @@ static size_t topic_slot(const samsa_meta_image_t *img, const char *name,
     return lo;
 }
 
-const samsa_md_topic_t *samsa_meta_topic(const samsa_meta_image_t *img,
-                                         const char *name)
+const samsa_meta_topic_t *samsa_meta_topic(const samsa_meta_image_t *img,
+                                           const char *name)
 {
     bool found = false;
     size_t i = img ? topic_slot(img, name, &found) : 0;
     return found ? &img->topics[i] : NULL;
 }
 
-const samsa_md_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
-                                               const uint8_t id[16])
+const samsa_meta_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
+                                                 const uint8_t id[16])
 {
     for (size_t i = 0; img && i < img->topic_count; i++) {
         if (memcmp(img->topics[i].id, id, 16) == 0) {
@@ -209,11 +209,11 @@ const samsa_md_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
     return NULL;
 }
 
-const samsa_md_partition_t *samsa_meta_partition(const samsa_meta_image_t *img,
-                                                 const char *name,
-                                                 int32_t index)
+const samsa_meta_partition_t *
+samsa_meta_partition(const samsa_meta_image_t *img, const char *name,
+                     int32_t index)
 {
-    const samsa_md_topic_t *t = samsa_meta_topic(img, name);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, name);
     if (!t || index < 0 || index >= t->partition_count) {
         return NULL;
     }
@@ -230,7 +230,7 @@ static bool has_id(const int32_t *ids, int32_t n, int32_t id)
     return false;
 }
 
-bool samsa_meta_topic_hosted(const samsa_md_topic_t *t, int32_t id)
+bool samsa_meta_topic_hosted(const samsa_meta_topic_t *t, int32_t id)
 {
     for (int32_t i = 0; i < t->partition_count; i++) {
         if (has_id(t->partitions[i].replicas, t->partitions[i].replica_count,
@@ -271,7 +271,7 @@ static void enc_ids(enc_t *e, const int32_t *ids, int32_t n)
     }
 }
 
-static samsa_err_t enc_finish(enc_t *e, samsa_md_rec_t *out)
+static samsa_err_t enc_finish(enc_t *e, samsa_meta_rec_t *out)
 {
     samsa_err_t err = samsa_wbuf_flush(&e->w);
     out->p = NULL;
@@ -283,7 +283,8 @@ static samsa_err_t enc_finish(enc_t *e, samsa_md_rec_t *out)
     return err;
 }
 
-samsa_err_t samsa_mdrec_broker(const samsa_md_broker_t *b, samsa_md_rec_t *out)
+samsa_err_t samsa_mdrec_broker(const samsa_meta_broker_t *b,
+                               samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e, SAMSA_MDREC_BROKER);
@@ -298,7 +299,7 @@ samsa_err_t samsa_mdrec_broker(const samsa_md_broker_t *b, samsa_md_rec_t *out)
 }
 
 samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
-                              samsa_md_rec_t *out)
+                              samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e,
@@ -308,7 +309,8 @@ samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
     return enc_finish(&e, out);
 }
 
-samsa_err_t samsa_mdrec_topic(const samsa_md_topic_t *t, samsa_md_rec_t *out)
+samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
+                              samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e, SAMSA_MDREC_TOPIC);
@@ -316,7 +318,7 @@ samsa_err_t samsa_mdrec_topic(const samsa_md_topic_t *t, samsa_md_rec_t *out)
     samsa_wbuf_raw(&e.w, t->id, 16);
     samsa_wbuf_i32(&e.w, t->partition_count);
     for (int32_t i = 0; i < t->partition_count; i++) {
-        const samsa_md_partition_t *p = &t->partitions[i];
+        const samsa_meta_partition_t *p = &t->partitions[i];
         samsa_wbuf_i32(&e.w, p->leader);
         samsa_wbuf_i32(&e.w, p->leader_epoch);
         enc_ids(&e, p->replicas, p->replica_count);
@@ -330,7 +332,7 @@ samsa_err_t samsa_mdrec_topic(const samsa_md_topic_t *t, samsa_md_rec_t *out)
     return enc_finish(&e, out);
 }
 
-samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_md_rec_t *out)
+samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e, SAMSA_MDREC_REMOVE_TOPIC);
@@ -339,7 +341,7 @@ samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_md_rec_t *out)
 }
 
 samsa_err_t samsa_mdrec_topic_config(const char *topic, const char *key,
-                                     const char *value, samsa_md_rec_t *out)
+                                     const char *value, samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e, SAMSA_MDREC_TOPIC_CONFIG);
@@ -350,7 +352,7 @@ samsa_err_t samsa_mdrec_topic_config(const char *topic, const char *key,
 }
 
 samsa_err_t samsa_mdrec_producer_ids(int32_t broker, int64_t start,
-                                     int64_t count, samsa_md_rec_t *out)
+                                     int64_t count, samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e, SAMSA_MDREC_PRODUCER_IDS);
@@ -361,7 +363,7 @@ samsa_err_t samsa_mdrec_producer_ids(int32_t broker, int64_t start,
 }
 
 static samsa_err_t mdrec_counters(const samsa_meta_image_t *img,
-                                  samsa_md_rec_t *out)
+                                  samsa_meta_rec_t *out)
 {
     enc_t e;
     enc_start(&e, SAMSA_MDREC_COUNTERS);
@@ -456,14 +458,14 @@ static int32_t *dec_ids(dec_t *d, int32_t *n)
     return ids;
 }
 
-static samsa_md_broker_t *broker_mut(samsa_meta_image_t *img, int32_t id)
+static samsa_meta_broker_t *broker_mut(samsa_meta_image_t *img, int32_t id)
 {
-    return (samsa_md_broker_t *)samsa_meta_broker(img, id);
+    return (samsa_meta_broker_t *)samsa_meta_broker(img, id);
 }
 
 static bool broker_live(const samsa_meta_image_t *img, int32_t id)
 {
-    const samsa_md_broker_t *b = samsa_meta_broker(img, id);
+    const samsa_meta_broker_t *b = samsa_meta_broker(img, id);
     return b && !b->fenced;
 }
 
@@ -474,9 +476,9 @@ static bool broker_live(const samsa_meta_image_t *img, int32_t id)
 static void elect_leaders(samsa_meta_image_t *img)
 {
     for (size_t t = 0; t < img->topic_count; t++) {
-        samsa_md_topic_t *topic = &img->topics[t];
+        samsa_meta_topic_t *topic = &img->topics[t];
         for (int32_t i = 0; i < topic->partition_count; i++) {
-            samsa_md_partition_t *p = &topic->partitions[i];
+            samsa_meta_partition_t *p = &topic->partitions[i];
             if (p->leader >= 0 && broker_live(img, p->leader)) {
                 continue;
             }
@@ -497,7 +499,7 @@ static void elect_leaders(samsa_meta_image_t *img)
 static samsa_err_t apply_broker(samsa_meta_image_t *img, dec_t *d,
                                 samsa_err_t *outcome)
 {
-    samsa_md_broker_t b = {0};
+    samsa_meta_broker_t b = {0};
     b.id = dec_i32(d);
     b.epoch = dec_i64(d);
     dec_raw(d, b.incarnation, 16);
@@ -515,12 +517,12 @@ static samsa_err_t apply_broker(samsa_meta_image_t *img, dec_t *d,
     } else if (b.epoch >= img->next_broker_epoch) {
         img->next_broker_epoch = b.epoch + 1;
     }
-    samsa_md_broker_t *old = broker_mut(img, b.id);
+    samsa_meta_broker_t *old = broker_mut(img, b.id);
     if (old) {
         broker_free(old);
         *old = b;
     } else {
-        samsa_md_broker_t *nb =
+        samsa_meta_broker_t *nb =
             realloc(img->brokers, (img->broker_count + 1) * sizeof(*nb));
         if (!nb) {
             broker_free(&b);
@@ -548,7 +550,7 @@ static samsa_err_t apply_fence(samsa_meta_image_t *img, dec_t *d, bool fence,
     if (d->err != SAMSA_OK) {
         return d->err;
     }
-    samsa_md_broker_t *b = broker_mut(img, id);
+    samsa_meta_broker_t *b = broker_mut(img, id);
     if (!b) {
         *outcome = SAMSA_ERR_BROKER_ID_NOT_REGISTERED;
     } else if (b->epoch != epoch) {
@@ -564,7 +566,7 @@ static samsa_err_t apply_fence(samsa_meta_image_t *img, dec_t *d, bool fence,
 static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
                                samsa_err_t *outcome)
 {
-    samsa_md_topic_t t = {0};
+    samsa_meta_topic_t t = {0};
     t.name = dec_str(d);
     dec_raw(d, t.id, 16);
     t.partition_count = dec_i32(d);
@@ -579,7 +581,7 @@ static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
         d->err = t.partitions ? SAMSA_OK : SAMSA_ERR_NOMEM;
     }
     for (int32_t i = 0; d->err == SAMSA_OK && i < t.partition_count; i++) {
-        samsa_md_partition_t *p = &t.partitions[i];
+        samsa_meta_partition_t *p = &t.partitions[i];
         p->leader = dec_i32(d);
         p->leader_epoch = dec_i32(d);
         p->replicas = dec_ids(d, &p->replica_count);
@@ -609,7 +611,7 @@ static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
         *outcome = SAMSA_ERR_TOPIC_ALREADY_EXISTS;
         return d->err;
     }
-    samsa_md_topic_t *nt =
+    samsa_meta_topic_t *nt =
         realloc(img->topics, (img->topic_count + 1) * sizeof(*nt));
     if (!nt) {
         topic_free(&t);
@@ -663,7 +665,7 @@ static samsa_err_t apply_topic_config(samsa_meta_image_t *img, dec_t *d,
         free(value);
         return err;
     }
-    samsa_md_topic_t *t = &img->topics[at];
+    samsa_meta_topic_t *t = &img->topics[at];
     size_t k = 0;
     while (k < t->config_count && strcmp(t->configs[k].key, key) != 0) {
         k++;
@@ -678,14 +680,14 @@ static samsa_err_t apply_topic_config(samsa_meta_image_t *img, dec_t *d,
             t->configs[k] = t->configs[--t->config_count];
         }
     } else if (value) {
-        samsa_md_config_t *nc =
+        samsa_meta_config_t *nc =
             realloc(t->configs, (t->config_count + 1) * sizeof(*nc));
         if (!nc) {
             free(key);
             free(value);
             return SAMSA_ERR_NOMEM;
         }
-        nc[t->config_count++] = (samsa_md_config_t){key, value};
+        nc[t->config_count++] = (samsa_meta_config_t){key, value};
         t->configs = nc;
     } else {
         free(key);
@@ -749,7 +751,7 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
 /* ------------------------------------------------------------------ */
 
 static samsa_err_t put_rec(samsa_iobuf_t *io, samsa_err_t err,
-                           samsa_md_rec_t *rec)
+                           samsa_meta_rec_t *rec)
 {
     uint8_t n[4];
     if (err == SAMSA_OK) {
@@ -771,7 +773,7 @@ samsa_err_t samsa_meta_image_encode(const samsa_meta_image_t *img,
                                     uint8_t **out, size_t *len)
 {
     samsa_iobuf_t io;
-    samsa_md_rec_t rec = {0};
+    samsa_meta_rec_t rec = {0};
     samsa_iobuf_init(&io);
     samsa_err_t err = put_rec(&io, mdrec_counters(img, &rec), &rec);
     for (size_t i = 0; err == SAMSA_OK && i < img->broker_count; i++) {

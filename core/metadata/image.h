@@ -39,7 +39,7 @@ typedef enum samsa_mdrec_type {
     /* 32..: ACLs, credentials, quotas (not yet) */
 } samsa_mdrec_type_t;
 
-typedef struct samsa_md_broker {
+typedef struct samsa_meta_broker {
     int32_t id;
     int64_t epoch; /* given at registration; fencing compares it */
     uint8_t incarnation[16];
@@ -47,30 +47,30 @@ typedef struct samsa_md_broker {
     int32_t port;
     char *rack; /* NULL: none */
     bool fenced;
-} samsa_md_broker_t;
+} samsa_meta_broker_t;
 
-typedef struct samsa_md_partition {
+typedef struct samsa_meta_partition {
     int32_t leader; /* -1: none (offline) */
     int32_t leader_epoch;
     int32_t replica_count;
     int32_t *replicas;
     int32_t isr_count;
     int32_t *isr;
-} samsa_md_partition_t;
+} samsa_meta_partition_t;
 
-typedef struct samsa_md_config {
+typedef struct samsa_meta_config {
     char *key;
     char *value;
-} samsa_md_config_t;
+} samsa_meta_config_t;
 
-typedef struct samsa_md_topic {
+typedef struct samsa_meta_topic {
     char *name;
     uint8_t id[16];
     int32_t partition_count;
-    samsa_md_partition_t *partitions;
+    samsa_meta_partition_t *partitions;
     size_t config_count;
-    samsa_md_config_t *configs;
-} samsa_md_topic_t;
+    samsa_meta_config_t *configs;
+} samsa_meta_topic_t;
 
 typedef struct samsa_meta_image {
     _Atomic int refs;
@@ -78,9 +78,9 @@ typedef struct samsa_meta_image {
     int64_t next_broker_epoch; /* given to the next registration */
     int64_t next_producer_id;  /* first id of the next producer-id block */
     size_t broker_count;       /* sorted by id */
-    samsa_md_broker_t *brokers;
+    samsa_meta_broker_t *brokers;
     size_t topic_count; /* sorted by name */
-    samsa_md_topic_t *topics;
+    samsa_meta_topic_t *topics;
 } samsa_meta_image_t;
 
 /* An empty image (refs 1). NULL on out of memory. */
@@ -109,35 +109,37 @@ samsa_err_t samsa_meta_image_decode(const uint8_t *p, size_t len,
                                     samsa_meta_image_t **out);
 
 /* Lookups (NULL when absent). */
-const samsa_md_broker_t *samsa_meta_broker(const samsa_meta_image_t *img,
-                                           int32_t id);
-const samsa_md_topic_t *samsa_meta_topic(const samsa_meta_image_t *img,
-                                         const char *name);
-const samsa_md_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
-                                               const uint8_t id[16]);
+const samsa_meta_broker_t *samsa_meta_broker(const samsa_meta_image_t *img,
+                                             int32_t id);
+const samsa_meta_topic_t *samsa_meta_topic(const samsa_meta_image_t *img,
+                                           const char *name);
+const samsa_meta_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
+                                                 const uint8_t id[16]);
 /* The partition @p index of topic @p name, or NULL. */
-const samsa_md_partition_t *samsa_meta_partition(const samsa_meta_image_t *img,
-                                                 const char *name,
-                                                 int32_t index);
+const samsa_meta_partition_t *
+samsa_meta_partition(const samsa_meta_image_t *img, const char *name,
+                     int32_t index);
 /* True when broker @p id holds a replica of some partition of @p t. */
-bool samsa_meta_topic_hosted(const samsa_md_topic_t *t, int32_t id);
+bool samsa_meta_topic_hosted(const samsa_meta_topic_t *t, int32_t id);
 
 /* ---- records: each returns a malloc'd record in *out ---- */
 
-typedef struct samsa_md_rec {
+typedef struct samsa_meta_rec {
     uint8_t *p;
     size_t len;
-} samsa_md_rec_t;
+} samsa_meta_rec_t;
 
-samsa_err_t samsa_mdrec_broker(const samsa_md_broker_t *b, samsa_md_rec_t *out);
+samsa_err_t samsa_mdrec_broker(const samsa_meta_broker_t *b,
+                               samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
-                              samsa_md_rec_t *out);
+                              samsa_meta_rec_t *out);
 /* A new topic, or (with its current partition states) a snapshot entry. */
-samsa_err_t samsa_mdrec_topic(const samsa_md_topic_t *t, samsa_md_rec_t *out);
-samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_md_rec_t *out);
+samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
+                              samsa_meta_rec_t *out);
+samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_topic_config(const char *topic, const char *key,
-                                     const char *value, samsa_md_rec_t *out);
+                                     const char *value, samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_producer_ids(int32_t broker, int64_t start,
-                                     int64_t count, samsa_md_rec_t *out);
+                                     int64_t count, samsa_meta_rec_t *out);
 
 #endif /* SAMSA_METADATA_IMAGE_H */

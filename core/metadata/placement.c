@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *rack_of(const samsa_md_broker_t *b)
+static const char *rack_of(const samsa_meta_broker_t *b)
 {
     return b->rack ? b->rack : "";
 }
@@ -28,7 +28,7 @@ static size_t rack_alternating(const samsa_meta_image_t *img, int32_t *out)
         const char *seen[256];
         size_t nseen = 0;
         for (size_t i = 0; i < img->broker_count; i++) {
-            const samsa_md_broker_t *b = &img->brokers[i];
+            const samsa_meta_broker_t *b = &img->brokers[i];
             if (b->fenced || taken[i]) {
                 continue;
             }
@@ -50,9 +50,9 @@ static size_t rack_alternating(const samsa_meta_image_t *img, int32_t *out)
     return n;
 }
 
-samsa_err_t samsa_meta_place(const samsa_meta_image_t *img, samsa_md_topic_t *t,
-                             int32_t partitions, int32_t replication_factor,
-                             uint32_t start)
+samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
+                             samsa_meta_topic_t *t, int32_t partitions,
+                             int32_t replication_factor, uint32_t start)
 {
     int32_t *order = calloc(img->broker_count + 1, sizeof(int32_t));
     if (!order) {
@@ -70,7 +70,7 @@ samsa_err_t samsa_meta_place(const samsa_meta_image_t *img, samsa_md_topic_t *t,
         err = t->partitions ? SAMSA_OK : SAMSA_ERR_NOMEM;
     }
     for (int32_t p = 0; err == SAMSA_OK && p < partitions; p++) {
-        samsa_md_partition_t *mp = &t->partitions[p];
+        samsa_meta_partition_t *mp = &t->partitions[p];
         t->partition_count = p + 1;
         mp->replicas = calloc((size_t)replication_factor, sizeof(int32_t));
         mp->isr = calloc(1, sizeof(int32_t));

@@ -19,8 +19,8 @@
  * @return SAMSA_OK, INVALID_REPLICATION_FACTOR (more replicas than live
  *         brokers), INVALID_PARTITIONS, SAMSA_ERR_NOMEM.
  */
-samsa_err_t samsa_meta_place(const samsa_meta_image_t *img, samsa_md_topic_t *t,
-                             int32_t partitions, int32_t replication_factor,
-                             uint32_t start);
+samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
+                             samsa_meta_topic_t *t, int32_t partitions,
+                             int32_t replication_factor, uint32_t start);
 
 #endif /* SAMSA_METADATA_PLACEMENT_H */

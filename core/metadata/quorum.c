@@ -26,7 +26,7 @@
 
 typedef struct proposal {
     struct raft_apply req; /* first: the apply callback gets it back */
-    samsa_md_rec_t rec;
+    samsa_meta_rec_t rec;
     samsa_meta_done_fn done;
     void *arg;
     struct proposal *next;
@@ -199,8 +199,8 @@ static void proposal_done(proposal_t *p, samsa_err_t err)
 static void apply_cb(struct raft_apply *req, int status, void *result)
 {
     proposal_t *p = (proposal_t *)req;
-    samsa_err_t err = status == 0 ? (samsa_err_t)(intptr_t)result
-                                  : SAMSA_ERR_NOT_CONTROLLER;
+    samsa_err_t err =
+        status == 0 ? (samsa_err_t)(intptr_t)result : SAMSA_ERR_NOT_CONTROLLER;
     proposal_done(p, err);
 }
 
@@ -228,7 +228,7 @@ static void submit(samsa_meta_t *m, proposal_t *p)
     }
 }
 
-void samsa_meta_propose(samsa_meta_t *m, samsa_md_rec_t rec,
+void samsa_meta_propose(samsa_meta_t *m, samsa_meta_rec_t rec,
                         samsa_meta_done_fn done, void *arg)
 {
     proposal_t *p = calloc(1, sizeof(*p));
@@ -290,7 +290,7 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
     bool unfence = false;
     *fenced = true;
     pthread_mutex_lock(&m->lock);
-    const samsa_md_broker_t *b = samsa_meta_broker(m->image, id);
+    const samsa_meta_broker_t *b = samsa_meta_broker(m->image, id);
     if (atomic_load(&m->controller) != m->node_id) {
         err = SAMSA_ERR_NOT_CONTROLLER;
     } else if (!b) {
@@ -311,7 +311,7 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
     }
     pthread_mutex_unlock(&m->lock);
     if (unfence) {
-        samsa_md_rec_t rec;
+        samsa_meta_rec_t rec;
         if (samsa_mdrec_fence(id, epoch, false, &rec) == SAMSA_OK) {
             samsa_log(SAMSA_LOG_INFO,
                       "controller: broker %d (epoch %lld) heartbeats "
@@ -335,7 +335,7 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
     pthread_mutex_lock(&m->lock);
     const samsa_meta_image_t *img = m->image;
     for (size_t i = 0; i < img->broker_count; i++) {
-        const samsa_md_broker_t *b = &img->brokers[i];
+        const samsa_meta_broker_t *b = &img->brokers[i];
         heartbeat_t *h = hb_find(m, b->id, true);
         if (!h) {
             continue;
@@ -356,7 +356,7 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
     }
     pthread_mutex_unlock(&m->lock);
     for (size_t i = 0; i < nfence; i++) {
-        samsa_md_rec_t rec;
+        samsa_meta_rec_t rec;
         if (samsa_mdrec_fence(fence_id[i], fence_epoch[i], true, &rec) ==
             SAMSA_OK) {
             samsa_log(SAMSA_LOG_WARN,
@@ -386,8 +386,7 @@ static void update_quorum(samsa_meta_t *m)
     q.leader_epoch = (int64_t)r->current_term;
     q.high_watermark = (int64_t)r->commit_index;
     for (unsigned i = 0;
-         i < r->configuration.n && q.voter_count < SAMSA_META_MAX_VOTERS;
-         i++) {
+         i < r->configuration.n && q.voter_count < SAMSA_META_MAX_VOTERS; i++) {
         const struct raft_server *s = &r->configuration.servers[i];
         size_t k = q.voter_count++;
         q.voters[k].id = from_raft(s->id);
@@ -412,8 +411,8 @@ static void update_quorum(samsa_meta_t *m)
     pthread_mutex_lock(&m->lock);
     m->quorum = q;
     pthread_mutex_unlock(&m->lock);
-    int32_t prev = atomic_exchange(&m->controller, leader ? m->node_id
-                                                          : q.leader_id);
+    int32_t prev =
+        atomic_exchange(&m->controller, leader ? m->node_id : q.leader_id);
     if (prev != q.leader_id) {
         samsa_log(SAMSA_LOG_INFO,
                   "metadata: controller is now %d (term %lld)%s", q.leader_id,
@@ -494,8 +493,7 @@ static int start_raft(samsa_meta_t *m)
                                .apply = fsm_apply,
                                .snapshot = fsm_snapshot,
                                .restore = fsm_restore};
-    rv = raft_init(&m->raft, &m->io, &m->fsm, to_raft(m->node_id),
-                   m->address);
+    rv = raft_init(&m->raft, &m->io, &m->fsm, to_raft(m->node_id), m->address);
     if (rv != 0) {
         snprintf(m->start_msg, sizeof(m->start_msg), "raft_init: %s",
                  raft_errmsg(&m->raft));
@@ -547,8 +545,8 @@ static void *quorum_main(void *arg)
         rv = raft_uv_init(&m->io, &m->loop, m->dir, &m->transport);
         io_ok = rv == 0;
         if (rv != 0) {
-            snprintf(m->start_msg, sizeof(m->start_msg), "raft log in %.200s: %.200s",
-                     m->dir, m->io.errmsg);
+            snprintf(m->start_msg, sizeof(m->start_msg),
+                     "raft log in %.200s: %.200s", m->dir, m->io.errmsg);
         }
     }
     if (rv == 0) {
@@ -657,10 +655,9 @@ samsa_err_t samsa_meta_open(const samsa_meta_options_t *opts,
                  strerror(errno));
         err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
-    if (err == SAMSA_OK &&
-        (uv_loop_init(&m->loop) != 0 ||
-         uv_async_init(&m->loop, &m->wake, on_wake) != 0 ||
-         uv_timer_init(&m->loop, &m->tick) != 0)) {
+    if (err == SAMSA_OK && (uv_loop_init(&m->loop) != 0 ||
+                            uv_async_init(&m->loop, &m->wake, on_wake) != 0 ||
+                            uv_timer_init(&m->loop, &m->tick) != 0)) {
         snprintf(errbuf, errlen, "metadata quorum: cannot set up libuv");
         err = SAMSA_ERR_IO;
     }

@@ -51,14 +51,14 @@ typedef struct samsa_meta_options {
 
 /* What DescribeQuorum reports, as this node knows it. */
 typedef struct samsa_meta_quorum {
-    int32_t leader_id; /* -1: no leader known */
-    int64_t leader_epoch; /* Raft term */
+    int32_t leader_id;      /* -1: no leader known */
+    int64_t leader_epoch;   /* Raft term */
     int64_t high_watermark; /* Raft commit index */
     size_t voter_count;
     struct {
         int32_t id;
-        int64_t log_end_offset;  /* -1 unknown (only the leader knows) */
-        int64_t last_fetch_ms;   /* wall clock, -1 unknown */
+        int64_t log_end_offset; /* -1 unknown (only the leader knows) */
+        int64_t last_fetch_ms;  /* wall clock, -1 unknown */
         int64_t last_caught_up_ms;
     } voters[SAMSA_META_MAX_VOTERS];
 } samsa_meta_quorum_t;
@@ -80,7 +80,7 @@ int32_t samsa_meta_node_id(const samsa_meta_t *m);
 
 /* Propose a record (taken: freed by the quorum). @p done (may be NULL)
  * runs on the quorum thread. */
-void samsa_meta_propose(samsa_meta_t *m, samsa_md_rec_t rec,
+void samsa_meta_propose(samsa_meta_t *m, samsa_meta_rec_t rec,
                         samsa_meta_done_fn done, void *arg);
 
 /* Controller side of BrokerHeartbeat: note that broker @p id with @p epoch

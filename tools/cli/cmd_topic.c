@@ -147,8 +147,9 @@ static int do_create(samsa_client_t *c, topic_args_t *a)
     req.Topics.items = &t;
     req.timeoutMs = a->conn.timeout_ms;
     samsa_arena_init(&arena);
-    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_CREATE_TOPICS, &req,
-                          &arena, (void **)&resp, NULL) != SAMSA_OK) {
+    if (samsa_client_call(c, samsa_client_controller(c),
+                          SAMSA_API_CREATE_TOPICS, &req, &arena, (void **)&resp,
+                          NULL) != SAMSA_OK) {
         rc = samsa_cli_client_error("topic create", c);
     } else if (resp->Topics.count != 1) {
         fprintf(stderr, "samsa topic create: unexpected response\n");
@@ -188,8 +189,9 @@ static int do_delete(samsa_client_t *c, topic_args_t *a)
     req.Topics.items = st;
     req.TimeoutMs = a->conn.timeout_ms;
     samsa_arena_init(&arena);
-    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_DELETE_TOPICS, &req,
-                          &arena, (void **)&resp, NULL) != SAMSA_OK) {
+    if (samsa_client_call(c, samsa_client_controller(c),
+                          SAMSA_API_DELETE_TOPICS, &req, &arena, (void **)&resp,
+                          NULL) != SAMSA_OK) {
         rc = samsa_cli_client_error("topic delete", c);
     } else {
         for (int32_t i = 0; i < resp->Responses.count; i++) {

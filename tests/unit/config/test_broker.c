@@ -333,7 +333,7 @@ static void quorum_node_resolves_its_listeners(void **state)
     char path[400];
 
     snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
-    write_yaml(path, "node_id: 2\n"
+    write_yaml(path, "node_id: 2\ncluster_id: c1\n"
                      "controller_quorum_voters: 1@h1:9093,2@h2:9094,3@h3:95\n"
                      "listeners: [\"CONTROLLER://0.0.0.0:9094\", "
                      "\"INTERNAL://0.0.0.0:9092\"]\n"
@@ -416,7 +416,8 @@ static void bad_security_keys_are_errors(void **state)
 static void inconsistent_cluster_keys_are_errors(void **state)
 {
     fx_t *f = *state;
-    const char *voters = "controller_quorum_voters: 1@h:9093,2@h:9094\n";
+    const char *voters = "cluster_id: c1\n"
+                         "controller_quorum_voters: 1@h:9093,2@h:9094\n";
     char yaml[600];
 
     expect_yaml_error(f, "controller_quorum_voters: 1@h:9093,1@h:9094\n", 1,
@@ -424,16 +425,20 @@ static void inconsistent_cluster_keys_are_errors(void **state)
                       "ID@HOST:PORT with distinct ids");
     expect_yaml_error(f, "controller_quorum_voters: 1h:9093\n", 1,
                       "'1h:9093' is not ID@HOST:PORT");
-    expect_yaml_error(f, "node_id: 3\ncontroller_quorum_voters: 1@h:9093\n", 2,
-                      "node_id 3 must be one of controller_quorum_voters");
+    expect_yaml_error(f, "controller_quorum_voters: 1@h:9093\n", 1,
+                      "a node of a quorum needs cluster_id");
+    expect_yaml_error(f,
+                      "node_id: 3\ncluster_id: c\n"
+                      "controller_quorum_voters: 1@h:9093\n",
+                      3, "node_id 3 must be one of controller_quorum_voters");
     snprintf(yaml, sizeof(yaml), "%slisteners: [\"127.0.0.1:9092\"]\n", voters);
-    expect_yaml_error(f, yaml, 2,
+    expect_yaml_error(f, yaml, 3,
                       "a controller needs a listener named in "
                       "controller_listener_names");
     snprintf(yaml, sizeof(yaml),
              "%slisteners: [\"127.0.0.1:9092\", \"CONTROLLER://h:9099\"]\n",
              voters);
-    expect_yaml_error(f, yaml, 2, "port 9099 differs from node 1's port 9093");
+    expect_yaml_error(f, yaml, 3, "port 9099 differs from node 1's port 9093");
     expect_yaml_error(f, "process_roles: broker,zookeeper\n", 1,
                       "process_roles: expected broker, controller");
     expect_yaml_error(f, "inter_broker_listener_name: X\n", 1,

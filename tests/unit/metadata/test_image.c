@@ -13,7 +13,7 @@
 #include "metadata/image.h"
 #include "metadata/placement.h"
 
-static samsa_err_t apply(samsa_meta_image_t *img, samsa_md_rec_t rec)
+static samsa_err_t apply(samsa_meta_image_t *img, samsa_meta_rec_t rec)
 {
     samsa_err_t outcome = SAMSA_ERR_UNKNOWN_SERVER_ERROR;
     assert_int_equal(samsa_meta_image_apply(img, rec.p, rec.len, &outcome),
@@ -25,12 +25,12 @@ static samsa_err_t apply(samsa_meta_image_t *img, samsa_md_rec_t rec)
 static void register_broker(samsa_meta_image_t *img, int32_t id,
                             const char *rack)
 {
-    samsa_md_broker_t b = {.id = id,
-                           .epoch = -1,
-                           .host = "127.0.0.1",
-                           .port = 9000 + id,
-                           .rack = (char *)rack};
-    samsa_md_rec_t rec;
+    samsa_meta_broker_t b = {.id = id,
+                             .epoch = -1,
+                             .host = "127.0.0.1",
+                             .port = 9000 + id,
+                             .rack = (char *)rack};
+    samsa_meta_rec_t rec;
     assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
     assert_int_equal(apply(img, rec), SAMSA_OK);
 }
@@ -38,8 +38,8 @@ static void register_broker(samsa_meta_image_t *img, int32_t id,
 static void create_topic(samsa_meta_image_t *img, const char *name,
                          int32_t partitions, int32_t rf, samsa_err_t want)
 {
-    samsa_md_topic_t t = {.name = (char *)name};
-    samsa_md_rec_t rec;
+    samsa_meta_topic_t t = {.name = (char *)name};
+    samsa_meta_rec_t rec;
     t.id[0] = (uint8_t)name[0];
     assert_int_equal(samsa_meta_place(img, &t, partitions, rf, 0), SAMSA_OK);
     assert_int_equal(samsa_mdrec_topic(&t, &rec), SAMSA_OK);
@@ -79,7 +79,7 @@ static void placement_alternates_racks_and_spreads_leaders(void **state)
 {
     (void)state;
     samsa_meta_image_t *img = three_brokers();
-    samsa_md_topic_t t = {0};
+    samsa_meta_topic_t t = {0};
     assert_int_equal(samsa_meta_place(img, &t, 3, 2, 0), SAMSA_OK);
     /* order: 1 (a), 3 (b), 2 (a) */
     assert_int_equal(t.partitions[0].replicas[0], 1);
@@ -93,7 +93,7 @@ static void placement_alternates_racks_and_spreads_leaders(void **state)
         free(t.partitions[i].isr);
     }
     free(t.partitions);
-    samsa_md_topic_t big = {0};
+    samsa_meta_topic_t big = {0};
     assert_int_equal(samsa_meta_place(img, &big, 1, 4, 0),
                      SAMSA_ERR_INVALID_REPLICATION_FACTOR);
     free(big.partitions);
@@ -104,22 +104,21 @@ static void topics_configs_and_removal(void **state)
 {
     (void)state;
     samsa_meta_image_t *img = three_brokers();
-    samsa_md_rec_t rec;
+    samsa_meta_rec_t rec;
     create_topic(img, "orders", 3, 1, SAMSA_OK);
     create_topic(img, "audit", 1, 3, SAMSA_OK);
     create_topic(img, "orders", 1, 1, SAMSA_ERR_TOPIC_ALREADY_EXISTS);
     assert_int_equal(img->topic_count, 2);
     assert_string_equal(img->topics[0].name, "audit"); /* sorted */
     assert_true(samsa_meta_topic_hosted(samsa_meta_topic(img, "audit"), 2));
-    assert_int_equal(samsa_mdrec_topic_config("orders", "retention.ms", "5",
-                                              &rec),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_mdrec_topic_config("orders", "retention.ms", "5", &rec),
+        SAMSA_OK);
     assert_int_equal(apply(img, rec), SAMSA_OK);
-    assert_string_equal(samsa_meta_topic(img, "orders")->configs[0].value,
-                        "5");
-    assert_int_equal(samsa_mdrec_topic_config("orders", "retention.ms", NULL,
-                                              &rec),
-                     SAMSA_OK);
+    assert_string_equal(samsa_meta_topic(img, "orders")->configs[0].value, "5");
+    assert_int_equal(
+        samsa_mdrec_topic_config("orders", "retention.ms", NULL, &rec),
+        SAMSA_OK);
     assert_int_equal(apply(img, rec), SAMSA_OK);
     assert_int_equal(samsa_meta_topic(img, "orders")->config_count, 0);
     assert_int_equal(samsa_mdrec_remove_topic("audit", &rec), SAMSA_OK);
@@ -134,9 +133,9 @@ static void fencing_takes_leadership_away_until_the_broker_returns(void **st)
 {
     (void)st;
     samsa_meta_image_t *img = three_brokers();
-    samsa_md_rec_t rec;
+    samsa_meta_rec_t rec;
     create_topic(img, "t", 3, 1, SAMSA_OK);
-    const samsa_md_partition_t *p0 = samsa_meta_partition(img, "t", 0);
+    const samsa_meta_partition_t *p0 = samsa_meta_partition(img, "t", 0);
     int32_t leader = p0->leader;
     int64_t epoch = samsa_meta_broker(img, leader)->epoch;
     assert_int_equal(samsa_mdrec_fence(leader, epoch + 7, true, &rec),
@@ -159,11 +158,11 @@ static void snapshot_round_trips_and_clone_is_deep(void **state)
 {
     (void)state;
     samsa_meta_image_t *img = three_brokers();
-    samsa_md_rec_t rec;
+    samsa_meta_rec_t rec;
     create_topic(img, "t", 4, 2, SAMSA_OK);
-    assert_int_equal(samsa_mdrec_topic_config("t", "cleanup.policy", "compact",
-                                              &rec),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_mdrec_topic_config("t", "cleanup.policy", "compact", &rec),
+        SAMSA_OK);
     assert_int_equal(apply(img, rec), SAMSA_OK);
     assert_int_equal(samsa_mdrec_producer_ids(1, 0, 1000, &rec), SAMSA_OK);
     assert_int_equal(apply(img, rec), SAMSA_OK);
@@ -178,7 +177,7 @@ static void snapshot_round_trips_and_clone_is_deep(void **state)
     assert_int_equal(back->broker_count, 3);
     assert_int_equal(back->next_broker_epoch, img->next_broker_epoch);
     assert_int_equal(back->next_producer_id, 1000);
-    const samsa_md_topic_t *t = samsa_meta_topic(back, "t");
+    const samsa_meta_topic_t *t = samsa_meta_topic(back, "t");
     assert_int_equal(t->partition_count, 4);
     assert_int_equal(t->partitions[3].replicas[1],
                      samsa_meta_partition(img, "t", 3)->replicas[1]);
@@ -200,9 +199,9 @@ static void garbage_records_are_refused(void **state)
     const uint8_t unknown_type[] = {1, 99, 1, 2, 3};
     assert_int_equal(samsa_meta_image_apply(img, bad_format, 2, &outcome),
                      SAMSA_ERR_CORRUPT);
-    assert_int_not_equal(samsa_meta_image_apply(img, short_topic,
-                                                sizeof(short_topic), &outcome),
-                         SAMSA_OK);
+    assert_int_not_equal(
+        samsa_meta_image_apply(img, short_topic, sizeof(short_topic), &outcome),
+        SAMSA_OK);
     assert_int_equal(samsa_meta_image_apply(img, unknown_type,
                                             sizeof(unknown_type), &outcome),
                      SAMSA_OK);
@@ -216,7 +215,8 @@ int main(void)
         cmocka_unit_test(registration_gives_increasing_epochs),
         cmocka_unit_test(placement_alternates_racks_and_spreads_leaders),
         cmocka_unit_test(topics_configs_and_removal),
-        cmocka_unit_test(fencing_takes_leadership_away_until_the_broker_returns),
+        cmocka_unit_test(
+            fencing_takes_leadership_away_until_the_broker_returns),
         cmocka_unit_test(snapshot_round_trips_and_clone_is_deep),
         cmocka_unit_test(garbage_records_are_refused),
     };

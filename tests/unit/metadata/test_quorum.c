@@ -103,7 +103,7 @@ static void done(void *arg, samsa_err_t err)
     sem_post(&f->done);
 }
 
-static samsa_err_t propose_wait(fx_t *f, samsa_meta_t *m, samsa_md_rec_t rec)
+static samsa_err_t propose_wait(fx_t *f, samsa_meta_t *m, samsa_meta_rec_t rec)
 {
     samsa_meta_propose(m, rec, done, f);
     sem_wait(&f->done);
@@ -114,9 +114,9 @@ static void commits_proposals_and_keeps_them(void **state)
 {
     fx_t *f = *state;
     samsa_meta_t *m = open_quorum(f);
-    samsa_md_broker_t b = {.id = 0, .epoch = -1, .host = "h", .port = 1};
-    samsa_md_topic_t t = {.name = "orders", .partition_count = 0};
-    samsa_md_rec_t rec;
+    samsa_meta_broker_t b = {.id = 0, .epoch = -1, .host = "h", .port = 1};
+    samsa_meta_topic_t t = {.name = "orders", .partition_count = 0};
+    samsa_meta_rec_t rec;
     bool fenced = true;
 
     assert_int_equal(samsa_meta_heartbeat(m, 0, 1, &fenced),
@@ -179,8 +179,8 @@ static void a_snapshot_bounds_the_log(void **state)
 {
     fx_t *f = *state;
     samsa_meta_t *m = open_quorum(f);
-    samsa_md_topic_t t = {.name = "cfg"};
-    samsa_md_rec_t rec;
+    samsa_meta_topic_t t = {.name = "cfg"};
+    samsa_meta_rec_t rec;
     assert_int_equal(samsa_mdrec_topic(&t, &rec), SAMSA_OK);
     assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
     /* More records than the snapshot threshold (512), pipelined. */
@@ -188,8 +188,7 @@ static void a_snapshot_bounds_the_log(void **state)
         char v[16];
         snprintf(v, sizeof(v), "%d", i);
         assert_int_equal(
-            samsa_mdrec_topic_config("cfg", "retention.ms", v, &rec),
-            SAMSA_OK);
+            samsa_mdrec_topic_config("cfg", "retention.ms", v, &rec), SAMSA_OK);
         samsa_meta_propose(m, rec, i == 599 ? done : NULL, f);
     }
     sem_wait(&f->done);
@@ -203,7 +202,7 @@ static void a_snapshot_bounds_the_log(void **state)
     samsa_meta_image_t *img = NULL;
     for (int i = 0; i < 1000; i++) {
         img = samsa_meta_image_get(m);
-        const samsa_md_topic_t *ct = samsa_meta_topic(img, "cfg");
+        const samsa_meta_topic_t *ct = samsa_meta_topic(img, "cfg");
         if (ct && ct->config_count == 1 &&
             strcmp(ct->configs[0].value, "599") == 0) {
             break;
@@ -220,8 +219,8 @@ static void a_snapshot_bounds_the_log(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(commits_proposals_and_keeps_them,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(commits_proposals_and_keeps_them, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_snapshot_bounds_the_log, setup,
                                         teardown),
     };

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/broker/cluster.c - see cluster.h: opening the quorum, keeping the
+ * local logs in step with the image, leader checks, topic records. */
+#include "broker/cluster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "broker/member.h"
+#include "metadata/placement.h"
+#include "util/log.h"
+
+/* ------------------------------------------------------------------ */
+/* Local logs follow the image                                        */
+/* ------------------------------------------------------------------ */
+
+static void create_local(samsa_broker_t *b, const samsa_meta_topic_t *t)
+{
+    samsa_tcfg_t cfg = {0};
+    char errbuf[256] = "";
+    samsa_err_t err = SAMSA_OK;
+    for (size_t i = 0; err == SAMSA_OK && i < t->config_count; i++) {
+        err = samsa_tcfg_set(&cfg, t->configs[i].key, t->configs[i].value);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_logmgr_create_topic(b->logs, t->name, t->partition_count,
+                                        &cfg, false, errbuf, sizeof(errbuf));
+    }
+    samsa_tcfg_free(&cfg);
+    if (err == SAMSA_OK) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "cluster: created local logs of topic '%s' "
+                  "(%d partitions)",
+                  t->name, t->partition_count);
+    } else if (err != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
+        samsa_log(SAMSA_LOG_ERROR,
+                  "cluster: cannot create local logs of topic '%s': %s",
+                  t->name, errbuf[0] ? errbuf : samsa_err_str(err));
+    }
+}
+
+/*
+ * On the quorum thread, after each image: create the logs of topics this
+ * broker now holds replicas of, delete those of removed topics. Partitions
+ * are created together (the log manager's unit is the topic), so a broker
+ * holding one replica of a topic keeps empty logs for the others; only
+ * the partitions it leads are served.
+ */
+static void on_image(void *arg, const samsa_meta_image_t *prev,
+                     const samsa_meta_image_t *next)
+{
+    samsa_broker_t *b = arg;
+    for (size_t i = 0; i < next->topic_count; i++) {
+        const samsa_meta_topic_t *t = &next->topics[i];
+        const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
+        if (old && old->partition_count == t->partition_count &&
+            samsa_meta_topic_hosted(old, b->node_id)) {
+            continue;
+        }
+        if (!samsa_meta_topic_hosted(t, b->node_id)) {
+            continue;
+        }
+        samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, t->name);
+        if (local) {
+            samsa_topic_put(local);
+        } else {
+            create_local(b, t);
+        }
+    }
+    for (size_t i = 0; prev && i < prev->topic_count; i++) {
+        const char *name = prev->topics[i].name;
+        if (!samsa_meta_topic(next, name) &&
+            samsa_logmgr_delete_topic(b->logs, name) == SAMSA_OK) {
+            samsa_log(SAMSA_LOG_INFO, "cluster: deleted local logs of '%s'",
+                      name);
+        }
+    }
+}
+
+samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
+{
+    const samsa_cluster_config_t *cc = &b->cfg->cluster;
+    if (!samsa_cluster_is_quorum(cc)) {
+        return SAMSA_OK;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/__samsa_meta/raft", b->cfg->data_dir);
+    samsa_meta_options_t mo = {
+        .node_id = b->node_id,
+        .voters = cc->voters,
+        .voter_count = cc->voter_count,
+        .bind_host = b->cfg->listeners[cc->controller_listener].host,
+        .dir = dir,
+        .session_timeout_ms = cc->broker_session_timeout_ms,
+        .on_image = on_image,
+        .on_image_arg = b,
+    };
+    return samsa_meta_open(&mo, &b->meta, errbuf, errlen);
+}
+
+samsa_err_t samsa_cluster_start(samsa_broker_t *b)
+{
+    if (!b->meta) {
+        return SAMSA_OK;
+    }
+    return samsa_member_start(b, &b->member);
+}
+
+void samsa_cluster_close(samsa_broker_t *b)
+{
+    samsa_member_stop(b->member);
+    samsa_meta_close(b->meta);
+    b->meta = NULL;
+    samsa_member_free(b->member);
+    b->member = NULL;
+}
+
+samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
+                                       int32_t partition)
+{
+    if (!b->meta) {
+        return SAMSA_OK;
+    }
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, topic);
+    samsa_err_t err = SAMSA_OK;
+    if (!t || partition < 0 || partition >= t->partition_count) {
+        err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    } else if (t->partitions[partition].leader < 0) {
+        err = SAMSA_ERR_LEADER_NOT_AVAILABLE;
+    } else if (t->partitions[partition].leader != b->node_id) {
+        err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
+    }
+    samsa_meta_image_put(img);
+    return err;
+}
+
+void samsa_cluster_request_topic(samsa_broker_t *b, const char *topic)
+{
+    if (b->member) {
+        samsa_member_request_topic(b->member, topic);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Topic records                                                      */
+/* ------------------------------------------------------------------ */
+
+static samsa_err_t explicit_assignment(const samsa_meta_image_t *img,
+                                       samsa_meta_topic_t *t,
+                                       const samsa_int32_array_t *as,
+                                       int32_t n, const char **why)
+{
+    t->partitions = calloc((size_t)n, sizeof(*t->partitions));
+    if (!t->partitions) {
+        return SAMSA_ERR_NOMEM;
+    }
+    t->partition_count = n;
+    for (int32_t p = 0; p < n; p++) {
+        samsa_meta_partition_t *mp = &t->partitions[p];
+        const samsa_int32_array_t *ids = &as[p];
+        if (ids->count <= 0 || ids->count != as[0].count) {
+            *why = "every partition needs the same number (> 0) of replicas";
+            return SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+        for (int32_t r = 0; r < ids->count; r++) {
+            if (!samsa_meta_broker(img, ids->items[r])) {
+                *why = "a replica names a broker that is not registered";
+                return SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+            }
+        }
+        mp->replicas = calloc((size_t)ids->count, sizeof(int32_t));
+        mp->isr = calloc(1, sizeof(int32_t));
+        if (!mp->replicas || !mp->isr) {
+            return SAMSA_ERR_NOMEM;
+        }
+        memcpy(mp->replicas, ids->items, sizeof(int32_t) * (size_t)ids->count);
+        mp->replica_count = ids->count;
+        mp->leader = mp->replicas[0];
+        mp->isr[0] = mp->leader;
+        mp->isr_count = 1;
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_cluster_topic_record(samsa_broker_t *b,
+                                       const samsa_meta_image_t *img,
+                                       const samsa_cluster_topic_spec_t *spec,
+                                       samsa_meta_rec_t *out, const char **why)
+{
+    samsa_meta_topic_t t = {.name = (char *)spec->name,
+                          .configs = (samsa_meta_config_t *)spec->configs,
+                          .config_count = spec->config_count};
+    int32_t n = spec->partitions;
+    int32_t rf = spec->replication_factor;
+    samsa_err_t err = SAMSA_OK;
+    uint32_t start = 0;
+
+    out->p = NULL;
+    if (samsa_meta_topic(img, spec->name)) {
+        *why = "topic already exists";
+        return SAMSA_ERR_TOPIC_ALREADY_EXISTS;
+    }
+    if (getrandom(t.id, sizeof(t.id), 0) != sizeof(t.id) ||
+        getrandom(&start, sizeof(start), 0) != sizeof(start)) {
+        return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+    }
+    t.id[6] = (uint8_t)((t.id[6] & 0x0f) | 0x40); /* UUID v4 */
+    t.id[8] = (uint8_t)((t.id[8] & 0x3f) | 0x80);
+    if (spec->assignment) {
+        err = explicit_assignment(img, &t, spec->assignment, n, why);
+    } else {
+        n = n == -1 ? b->cfg->num_partitions : n;
+        rf = rf == -1 ? b->cfg->default_replication_factor : rf;
+        err = samsa_meta_place(img, &t, n, rf, start);
+        if (err == SAMSA_ERR_INVALID_REPLICATION_FACTOR) {
+            *why = "replication factor is larger than the live brokers";
+        } else if (err == SAMSA_ERR_INVALID_PARTITIONS) {
+            *why = "partitions must be at least 1";
+        }
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_mdrec_topic(&t, out);
+    }
+    for (int32_t i = 0; t.partitions && i < t.partition_count; i++) {
+        free(t.partitions[i].replicas);
+        free(t.partitions[i].isr);
+    }
+    free(t.partitions);
+    return err;
+}

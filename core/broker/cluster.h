@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/cluster.h - the broker as a node of a cluster: what ties
+ * core/broker to the metadata quorum (core/metadata).
+ *
+ * Only in quorum mode (controller_quorum_voters set); standalone, b->meta is
+ * NULL and every function here answers as a single node would.
+ *
+ *   - the quorum's image is the source of truth for brokers, topics,
+ *     assignments and topic configs; a broker creates (deletes) the local
+ *     logs of topics it holds a replica of as images arrive, so the log
+ *     manager's files are this broker's cache of the image;
+ *   - a member thread registers this broker with the controller and
+ *     heartbeats (Kafka's BrokerRegistration/BrokerHeartbeat, through the
+ *     in-tree client; directly when this node is the controller) and
+ *     forwards auto-created topics to the controller;
+ *   - handlers read the image and never wait on Raft: proposals park the
+ *     request (samsa_cluster_propose) and answer when committed.
+ */
+#ifndef SAMSA_BROKER_CLUSTER_H
+#define SAMSA_BROKER_CLUSTER_H
+
+#include "broker/request.h"
+#include "metadata/quorum.h"
+
+typedef struct samsa_member samsa_member_t;
+
+/* Open the quorum (quorum mode only; needs b->logs). */
+samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen);
+/* Start registering and heartbeating (after the listeners accept). */
+samsa_err_t samsa_cluster_start(samsa_broker_t *b);
+/* Stop the member thread, then the quorum. */
+void samsa_cluster_close(samsa_broker_t *b);
+
+/* Produce/Fetch/ListOffsets: SAMSA_OK when this broker leads
+ * @p topic/@p partition (always, standalone); else
+ * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER or
+ * LEADER_NOT_AVAILABLE. */
+samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
+                                       int32_t partition);
+
+/* Auto-creation in quorum mode: ask the controller to create @p topic with
+ * the broker defaults; returns at once (the caller answers
+ * LEADER_NOT_AVAILABLE meanwhile). */
+void samsa_cluster_request_topic(samsa_broker_t *b, const char *topic);
+
+/*
+ * The record creating topic @p name: @p partitions (-1: num_partitions)
+ * of @p rf replicas (-1: default_replication_factor) placed over the live
+ * brokers of @p img, or the explicit @p assignment (partition p's replicas
+ * at assignment[p], NULL: place them). Configs are key/value pairs.
+ * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
+ * INVALID_REPLICA_ASSIGNMENT, TOPIC_ALREADY_EXISTS; *why explains.
+ */
+typedef struct samsa_cluster_topic_spec {
+    const char *name;
+    int32_t partitions;
+    int32_t replication_factor;
+    const samsa_int32_array_t *assignment; /* one per partition, or NULL */
+    const samsa_meta_config_t *configs;
+    size_t config_count;
+} samsa_cluster_topic_spec_t;
+
+samsa_err_t samsa_cluster_topic_record(samsa_broker_t *b,
+                                       const samsa_meta_image_t *img,
+                                       const samsa_cluster_topic_spec_t *spec,
+                                       samsa_meta_rec_t *out, const char **why);
+
+/*
+ * Propose @p n records (taken) and park @p req until all are committed
+ * (or failed); then, on the request's reactor, finish(req, resp,
+ * outcomes) runs and must respond. A closed connection cancels it.
+ */
+typedef void (*samsa_cluster_finish_fn)(samsa_req_t *req, void *resp,
+                                        const samsa_err_t *outcomes);
+void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
+                           void *resp, samsa_cluster_finish_fn finish);
+
+/* Quorum mode answers (cluster_view.c): Metadata from the image, and the
+ * brokers and controller of a DescribeCluster response being built. */
+void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create);
+void samsa_cluster_describe_cluster(samsa_req_t *req, void *response);
+/* CreateTopics and DeleteTopics through the controller
+ * (cluster_topics.c): NOT_CONTROLLER on other nodes. */
+void samsa_cluster_create_topics(samsa_req_t *req);
+void samsa_cluster_delete_topics(samsa_req_t *req);
+
+#endif /* SAMSA_BROKER_CLUSTER_H */

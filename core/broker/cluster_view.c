@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/cluster_view.c - Metadata (3) and DescribeCluster (60) in
+ * quorum mode, answered from the metadata image: every live (unfenced)
+ * broker, the controller, and each partition's leader, leader epoch,
+ * replicas and ISR as the quorum assigned them.
+ */
+#include <string.h>
+
+#include "broker/cluster.h"
+#include "broker/handlers.h"
+
+typedef samsa_MetadataResponse_MetadataResponseTopic_t md_topic_t;
+
+static int32_t live_brokers(const samsa_meta_image_t *img)
+{
+    int32_t n = 0;
+    for (size_t i = 0; i < img->broker_count; i++) {
+        n += !img->brokers[i].fenced;
+    }
+    return n;
+}
+
+static void fill_brokers(samsa_req_t *req, const samsa_meta_image_t *img,
+                         samsa_MetadataResponse_t *resp)
+{
+    samsa_broker_t *b = req->broker;
+    int32_t n = live_brokers(img);
+    if (n == 0) {
+        /* Nobody registered yet (the quorum is starting): this broker, so
+         * clients keep a way in. */
+        SAMSA_REQ_ARRAY(req, resp->Brokers, 1);
+        samsa_MetadataResponse_MetadataResponseBroker_t *mb =
+            &resp->Brokers.items[0];
+        samsa_MetadataResponse_MetadataResponseBroker_init(mb);
+        mb->NodeId = b->node_id;
+        mb->Host = samsa_req_str(req, b->advertised_host);
+        mb->Port = b->advertised_port;
+        return;
+    }
+    SAMSA_REQ_ARRAY(req, resp->Brokers, n);
+    int32_t k = 0;
+    for (size_t i = 0; i < img->broker_count; i++) {
+        const samsa_meta_broker_t *src = &img->brokers[i];
+        if (src->fenced) {
+            continue;
+        }
+        samsa_MetadataResponse_MetadataResponseBroker_t *mb =
+            &resp->Brokers.items[k++];
+        samsa_MetadataResponse_MetadataResponseBroker_init(mb);
+        mb->NodeId = src->id;
+        mb->Host = samsa_req_str(req, src->host);
+        mb->Port = src->port;
+        mb->Rack = src->rack ? samsa_req_str(req, src->rack) : SAMSA_STR_NULL;
+    }
+}
+
+static void ids(samsa_req_t *req, samsa_int32_array_t *out, const int32_t *src,
+                int32_t n)
+{
+    SAMSA_REQ_ARRAY(req, *out, n);
+    if (n > 0) {
+        memcpy(out->items, src, sizeof(int32_t) * (size_t)n);
+    }
+}
+
+static void fill_topic(samsa_req_t *req, const samsa_meta_image_t *img,
+                       const samsa_meta_topic_t *t, md_topic_t *mt)
+{
+    mt->ErrorCode = SAMSA_OK;
+    mt->Name = samsa_req_str(req, t->name);
+    memcpy(mt->TopicId.b, t->id, 16);
+    mt->IsInternal = false;
+    SAMSA_REQ_ARRAY(req, mt->Partitions, t->partition_count);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        const samsa_meta_partition_t *p = &t->partitions[i];
+        samsa_MetadataResponse_MetadataResponsePartition_t *mp =
+            &mt->Partitions.items[i];
+        samsa_MetadataResponse_MetadataResponsePartition_init(mp);
+        mp->ErrorCode =
+            p->leader < 0 ? SAMSA_ERR_LEADER_NOT_AVAILABLE : SAMSA_OK;
+        mp->PartitionIndex = i;
+        mp->LeaderId = p->leader;
+        mp->LeaderEpoch = p->leader_epoch;
+        ids(req, &mp->ReplicaNodes, p->replicas, p->replica_count);
+        ids(req, &mp->IsrNodes, p->isr, p->isr_count);
+        int32_t offline[64];
+        int32_t noff = 0;
+        for (int32_t r = 0; r < p->replica_count && noff < 64; r++) {
+            const samsa_meta_broker_t *rb = samsa_meta_broker(img, p->replicas[r]);
+            if (!rb || rb->fenced) {
+                offline[noff++] = p->replicas[r];
+            }
+        }
+        ids(req, &mp->OfflineReplicas, offline, noff);
+    }
+}
+
+static void named_topic(samsa_req_t *req, const samsa_meta_image_t *img,
+                        samsa_MetadataRequest_MetadataRequestTopic_t *rt,
+                        bool allow_create, md_topic_t *mt)
+{
+    samsa_broker_t *b = req->broker;
+    const samsa_meta_topic_t *t = NULL;
+    samsa_err_t err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (rt->Name.len >= 0) {
+        const char *name = samsa_req_cstr(req, rt->Name);
+        t = samsa_meta_topic(img, name);
+        if (!t && !samsa_topic_name_valid(name)) {
+            err = SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
+        } else if (!t && allow_create && b->cfg->auto_create_topics) {
+            /* Created through the controller; clients retry on this. */
+            samsa_cluster_request_topic(b, name);
+            err = SAMSA_ERR_LEADER_NOT_AVAILABLE;
+        }
+    } else {
+        t = samsa_meta_topic_by_id(img, rt->TopicId.b);
+        err = SAMSA_ERR_UNKNOWN_TOPIC_ID;
+    }
+    if (t) {
+        fill_topic(req, img, t, mt);
+        return;
+    }
+    mt->ErrorCode = (int16_t)err;
+    mt->Name = rt->Name;
+    mt->TopicId = rt->TopicId;
+    SAMSA_REQ_ARRAY(req, mt->Partitions, 0);
+}
+
+void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_MetadataRequest_t *mreq = req->body;
+    samsa_MetadataResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_MetadataResponse_init(resp);
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    fill_brokers(req, img, resp);
+    resp->ClusterId = samsa_req_str(req, b->cluster_id);
+    resp->ControllerId = samsa_meta_controller(b->meta);
+    if (all) {
+        SAMSA_REQ_ARRAY(req, resp->Topics, img->topic_count);
+        for (size_t i = 0; i < img->topic_count; i++) {
+            samsa_MetadataResponse_MetadataResponseTopic_init(
+                &resp->Topics.items[i]);
+            fill_topic(req, img, &img->topics[i], &resp->Topics.items[i]);
+        }
+    } else {
+        SAMSA_REQ_ARRAY(req, resp->Topics, mreq->Topics.count);
+        for (int32_t i = 0; i < mreq->Topics.count; i++) {
+            samsa_MetadataResponse_MetadataResponseTopic_init(
+                &resp->Topics.items[i]);
+            named_topic(req, img, &mreq->Topics.items[i], allow_create,
+                        &resp->Topics.items[i]);
+        }
+    }
+    samsa_meta_image_put(img);
+    samsa_req_respond(req, resp);
+}
+
+void samsa_cluster_describe_cluster(samsa_req_t *req, void *response)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_DescribeClusterResponse_t *resp = response;
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    resp->ControllerId = samsa_meta_controller(b->meta);
+    SAMSA_REQ_ARRAY(req, resp->Brokers, live_brokers(img));
+    int32_t k = 0;
+    for (size_t i = 0; i < img->broker_count; i++) {
+        const samsa_meta_broker_t *src = &img->brokers[i];
+        if (src->fenced) {
+            continue;
+        }
+        samsa_DescribeClusterResponse_DescribeClusterBroker_t *db =
+            &resp->Brokers.items[k++];
+        samsa_DescribeClusterResponse_DescribeClusterBroker_init(db);
+        db->BrokerId = src->id;
+        db->Host = samsa_req_str(req, src->host);
+        db->Port = src->port;
+        db->Rack = src->rack ? samsa_req_str(req, src->rack) : SAMSA_STR_NULL;
+    }
+    samsa_meta_image_put(img);
+}

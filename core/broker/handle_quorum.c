@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/handle_quorum.c - the controller's side of broker
+ * membership, BrokerRegistration (62) and BrokerHeartbeat (63), and
+ * DescribeQuorum (55), answered from this node's view of the metadata
+ * quorum. Standalone nodes have no quorum: NOT_CONTROLLER /
+ * INVALID_REQUEST.
+ */
+#include <string.h>
+
+#include "broker/cluster.h"
+#include "broker/handlers.h"
+
+/* The broker epoch the image gives the registration of @p incarnation, or
+ * -1. */
+static int64_t epoch_of(samsa_broker_t *b, int32_t id,
+                        const uint8_t incarnation[16])
+{
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_broker_t *mb = samsa_meta_broker(img, id);
+    int64_t epoch = -1;
+    if (mb && memcmp(mb->incarnation, incarnation, 16) == 0) {
+        epoch = mb->epoch;
+    }
+    samsa_meta_image_put(img);
+    return epoch;
+}
+
+static void registration_done(samsa_req_t *req, void *resp,
+                              const samsa_err_t *outcomes)
+{
+    samsa_BrokerRegistrationRequest_t *rreq = req->body;
+    samsa_BrokerRegistrationResponse_t *r = resp;
+    r->ErrorCode = (int16_t)outcomes[0];
+    if (outcomes[0] == SAMSA_OK) {
+        r->BrokerEpoch =
+            epoch_of(req->broker, rreq->BrokerId, rreq->IncarnationId.b);
+    }
+    samsa_req_respond(req, r);
+}
+
+void samsa_handle_broker_registration(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_BrokerRegistrationRequest_t *rreq = req->body;
+    samsa_BrokerRegistrationResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_BrokerRegistrationResponse_init(resp);
+    samsa_err_t err = SAMSA_OK;
+    if (!b->meta || samsa_meta_controller(b->meta) != b->node_id) {
+        err = SAMSA_ERR_NOT_CONTROLLER;
+    } else if (!samsa_str_eq_cstr(rreq->ClusterId, b->cluster_id)) {
+        err = SAMSA_ERR_INCONSISTENT_CLUSTER_ID;
+    } else if (rreq->Listeners.count < 1) {
+        err = SAMSA_ERR_INVALID_REQUEST;
+    }
+    if (err == SAMSA_OK) {
+        resp->BrokerEpoch =
+            epoch_of(b, rreq->BrokerId, rreq->IncarnationId.b);
+        if (resp->BrokerEpoch >= 0) { /* a retry of a committed one */
+            samsa_req_respond(req, resp);
+            return;
+        }
+        samsa_meta_broker_t mb = {
+            .id = rreq->BrokerId,
+            .epoch = -1,
+            .host = samsa_req_cstr(req, rreq->Listeners.items[0].Host),
+            .port = rreq->Listeners.items[0].Port,
+            .rack = rreq->Rack.len >= 0 ? samsa_req_cstr(req, rreq->Rack)
+                                        : NULL,
+        };
+        memcpy(mb.incarnation, rreq->IncarnationId.b, 16);
+        samsa_meta_rec_t rec;
+        err = samsa_mdrec_broker(&mb, &rec);
+        if (err == SAMSA_OK) {
+            samsa_cluster_propose(req, &rec, 1, resp, registration_done);
+            return;
+        }
+    }
+    resp->ErrorCode = (int16_t)err;
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_broker_heartbeat(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_BrokerHeartbeatRequest_t *hreq = req->body;
+    samsa_BrokerHeartbeatResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_BrokerHeartbeatResponse_init(resp);
+    bool fenced = true;
+    samsa_err_t err = SAMSA_ERR_NOT_CONTROLLER;
+    if (b->meta) {
+        err = samsa_meta_heartbeat(b->meta, hreq->BrokerId, hreq->BrokerEpoch,
+                                   &fenced);
+    }
+    resp->ErrorCode = (int16_t)err;
+    resp->IsFenced = fenced;
+    resp->IsCaughtUp = err == SAMSA_OK;
+    resp->ShouldShutDown = false;
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_describe_quorum(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_DescribeQuorumResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_DescribeQuorumResponse_init(resp);
+    if (!b->meta) {
+        resp->ErrorCode = SAMSA_ERR_INVALID_REQUEST;
+        SAMSA_REQ_ARRAY(req, resp->Topics, 0);
+        samsa_req_respond(req, resp);
+        return;
+    }
+    samsa_meta_quorum_t q;
+    samsa_meta_quorum_get(b->meta, &q);
+    SAMSA_REQ_ARRAY(req, resp->Topics, 1);
+    samsa_DescribeQuorumResponse_TopicData_t *t = &resp->Topics.items[0];
+    samsa_DescribeQuorumResponse_TopicData_init(t);
+    t->TopicName = SAMSA_STR("__cluster_metadata");
+    SAMSA_REQ_ARRAY(req, t->Partitions, 1);
+    samsa_DescribeQuorumResponse_PartitionData_t *p = &t->Partitions.items[0];
+    samsa_DescribeQuorumResponse_PartitionData_init(p);
+    p->PartitionIndex = 0;
+    p->LeaderId = q.leader_id;
+    p->LeaderEpoch = (int32_t)q.leader_epoch;
+    p->HighWatermark = q.high_watermark;
+    p->ErrorCode = q.leader_id < 0 ? SAMSA_ERR_LEADER_NOT_AVAILABLE : 0;
+    SAMSA_REQ_ARRAY(req, p->CurrentVoters, q.voter_count);
+    for (size_t i = 0; i < q.voter_count; i++) {
+        samsa_DescribeQuorumResponse_ReplicaState_t *v =
+            &p->CurrentVoters.items[i];
+        samsa_DescribeQuorumResponse_ReplicaState_init(v);
+        v->ReplicaId = q.voters[i].id;
+        v->LogEndOffset = q.voters[i].log_end_offset;
+        v->LastFetchTimestamp = q.voters[i].last_fetch_ms;
+        v->LastCaughtUpTimestamp = q.voters[i].last_caught_up_ms;
+    }
+    SAMSA_REQ_ARRAY(req, p->Observers, 0);
+    samsa_req_respond(req, resp);
+}

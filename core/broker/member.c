@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/broker/member.c - see member.h. */
+#include "broker/member.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "broker/cluster.h"
+#include "client/client.h"
+#include "util/log.h"
+
+/* Retry cadence while not registered (or no controller is known). */
+#define RETRY_MS 200
+#define MAX_PENDING_TOPICS 64
+
+struct samsa_member {
+    samsa_broker_t *b;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+    char *topics[MAX_PENDING_TOPICS]; /* auto-creations to forward */
+    size_t ntopics;
+
+    uint8_t incarnation[16];
+    _Atomic bool proposing; /* a direct registration is in flight */
+    int64_t registered_wait_until; /* after a remote registration */
+    samsa_client_t *client;
+    int32_t client_node; /* controller the client talks to, -1 none */
+    samsa_arena_t arena;
+    bool was_fenced;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool registered(samsa_member_t *mb, const samsa_meta_image_t *img,
+                       const samsa_meta_broker_t **me)
+{
+    *me = samsa_meta_broker(img, mb->b->node_id);
+    return *me && memcmp((*me)->incarnation, mb->incarnation, 16) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* This node is the controller: straight to the quorum                */
+/* ------------------------------------------------------------------ */
+
+static void direct_registered(void *arg, samsa_err_t err)
+{
+    samsa_member_t *mb = arg;
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "cluster: registration failed: %s",
+                  samsa_err_str(err));
+    }
+    atomic_store(&mb->proposing, false);
+}
+
+static void register_direct(samsa_member_t *mb)
+{
+    samsa_broker_t *b = mb->b;
+    samsa_meta_broker_t me = {.id = b->node_id,
+                            .epoch = -1,
+                            .host = b->advertised_host,
+                            .port = b->advertised_port,
+                            .rack = b->cfg->cluster.rack};
+    samsa_meta_rec_t rec;
+    memcpy(me.incarnation, mb->incarnation, 16);
+    if (atomic_exchange(&mb->proposing, true)) {
+        return;
+    }
+    if (samsa_mdrec_broker(&me, &rec) != SAMSA_OK) {
+        atomic_store(&mb->proposing, false);
+        return;
+    }
+    samsa_meta_propose(b->meta, rec, direct_registered, mb);
+}
+
+static void create_direct(samsa_member_t *mb, const samsa_meta_image_t *img,
+                          const char *topic)
+{
+    samsa_cluster_topic_spec_t spec = {
+        .name = topic, .partitions = -1, .replication_factor = -1};
+    samsa_meta_rec_t rec;
+    const char *why = NULL;
+    samsa_err_t err =
+        samsa_cluster_topic_record(mb->b, img, &spec, &rec, &why);
+    if (err == SAMSA_OK) {
+        samsa_log(SAMSA_LOG_INFO, "controller: auto-creating topic '%s'",
+                  topic);
+        samsa_meta_propose(mb->b->meta, rec, NULL, NULL);
+    } else if (err != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
+        samsa_log(SAMSA_LOG_WARN, "controller: cannot auto-create '%s': %s",
+                  topic, why ? why : samsa_err_str(err));
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Another node is the controller: Kafka requests to it               */
+/* ------------------------------------------------------------------ */
+
+static samsa_client_t *controller_client(samsa_member_t *mb,
+                                         const samsa_meta_broker_t *ctrl)
+{
+    if (mb->client && mb->client_node == ctrl->id) {
+        return mb->client;
+    }
+    samsa_client_free(mb->client);
+    mb->client = NULL;
+    char bootstrap[300];
+    char client_id[64];
+    snprintf(bootstrap, sizeof(bootstrap),
+             strchr(ctrl->host, ':') ? "[%s]:%d" : "%s:%d", ctrl->host,
+             ctrl->port);
+    snprintf(client_id, sizeof(client_id), "samsa-broker-%d",
+             mb->b->node_id);
+    int64_t hb = mb->b->cfg->cluster.broker_heartbeat_interval_ms;
+    samsa_client_conf_t conf = {.bootstrap = bootstrap,
+                                .client_id = client_id,
+                                .timeout_ms = (int)(hb > 1000 ? hb : 1000)};
+    if (samsa_client_new(&conf, &mb->client) != SAMSA_OK) {
+        mb->client = NULL;
+        return NULL;
+    }
+    mb->client_node = ctrl->id;
+    return mb->client;
+}
+
+static void drop_client(samsa_member_t *mb)
+{
+    samsa_client_free(mb->client);
+    mb->client = NULL;
+    mb->client_node = -1;
+}
+
+static void register_remote(samsa_member_t *mb, samsa_client_t *c)
+{
+    samsa_broker_t *b = mb->b;
+    samsa_BrokerRegistrationRequest_t req;
+    samsa_BrokerRegistrationRequest_Listener_t l;
+    void *resp = NULL;
+    samsa_BrokerRegistrationRequest_init(&req);
+    samsa_BrokerRegistrationRequest_Listener_init(&l);
+    req.BrokerId = b->node_id;
+    req.ClusterId = samsa_str_from_cstr(b->cluster_id);
+    memcpy(req.IncarnationId.b, mb->incarnation, 16);
+    l.Name = samsa_str_from_cstr(
+        b->cfg->listeners[b->cfg->cluster.inter_broker_listener].name);
+    l.Host = samsa_str_from_cstr(b->advertised_host);
+    l.Port = (uint16_t)b->advertised_port;
+    req.Listeners.items = &l;
+    req.Listeners.count = 1;
+    req.Features.count = 0;
+    req.Rack = samsa_str_from_cstr(b->cfg->cluster.rack);
+    samsa_err_t err = samsa_client_call(c, SAMSA_NODE_ANY,
+                                        SAMSA_API_BROKER_REGISTRATION, &req,
+                                        &mb->arena, &resp, NULL);
+    if (err == SAMSA_OK) {
+        err = ((samsa_BrokerRegistrationResponse_t *)resp)->ErrorCode;
+    }
+    if (err == SAMSA_OK) {
+        /* Committed: wait for the image here to show it rather than
+         * register again. */
+        mb->registered_wait_until = now_ms() + 2000;
+    } else {
+        samsa_log(SAMSA_LOG_DEBUG, "cluster: registration with %d: %s",
+                  mb->client_node, samsa_err_str(err));
+        drop_client(mb);
+    }
+}
+
+static void heartbeat_remote(samsa_member_t *mb, samsa_client_t *c,
+                             int64_t epoch, const samsa_meta_image_t *img)
+{
+    samsa_BrokerHeartbeatRequest_t req;
+    void *resp = NULL;
+    samsa_BrokerHeartbeatRequest_init(&req);
+    req.BrokerId = mb->b->node_id;
+    req.BrokerEpoch = epoch;
+    req.CurrentMetadataOffset = (int64_t)img->index;
+    samsa_err_t err =
+        samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_BROKER_HEARTBEAT, &req,
+                          &mb->arena, &resp, NULL);
+    if (err == SAMSA_OK) {
+        err = ((samsa_BrokerHeartbeatResponse_t *)resp)->ErrorCode;
+    }
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_DEBUG, "cluster: heartbeat to %d: %s",
+                  mb->client_node, samsa_err_str(err));
+        drop_client(mb);
+    }
+}
+
+static void create_remote(samsa_member_t *mb, samsa_client_t *c,
+                          const char *topic)
+{
+    samsa_CreateTopicsRequest_t req;
+    samsa_CreateTopicsRequest_CreatableTopic_t t;
+    void *resp = NULL;
+    samsa_CreateTopicsRequest_init(&req);
+    samsa_CreateTopicsRequest_CreatableTopic_init(&t);
+    t.Name = samsa_str_from_cstr(topic);
+    t.NumPartitions = -1;
+    t.ReplicationFactor = -1;
+    t.Assignments.count = 0;
+    t.Configs.count = 0;
+    req.Topics.items = &t;
+    req.Topics.count = 1;
+    req.timeoutMs = 10000;
+    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_CREATE_TOPICS, &req,
+                          &mb->arena, &resp, NULL) != SAMSA_OK) {
+        drop_client(mb);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The thread                                                         */
+/* ------------------------------------------------------------------ */
+
+static size_t take_topics(samsa_member_t *mb, char **out)
+{
+    pthread_mutex_lock(&mb->lock);
+    size_t n = mb->ntopics;
+    memcpy(out, mb->topics, n * sizeof(char *));
+    mb->ntopics = 0;
+    pthread_mutex_unlock(&mb->lock);
+    return n;
+}
+
+static void round_once(samsa_member_t *mb, bool *ok)
+{
+    samsa_broker_t *b = mb->b;
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    int32_t ctrl = samsa_meta_controller(b->meta);
+    const samsa_meta_broker_t *me = NULL;
+    bool reg = registered(mb, img, &me);
+    char *topics[MAX_PENDING_TOPICS];
+    size_t nt = take_topics(mb, topics);
+
+    *ok = reg && ctrl >= 0;
+    if (ctrl == b->node_id) {
+        bool fenced = false;
+        if (!reg) {
+            register_direct(mb);
+        } else {
+            samsa_meta_heartbeat(b->meta, b->node_id, me->epoch, &fenced);
+        }
+        for (size_t i = 0; i < nt; i++) {
+            create_direct(mb, img, topics[i]);
+        }
+    } else if (ctrl >= 0 && samsa_meta_broker(img, ctrl)) {
+        samsa_client_t *c = controller_client(mb, samsa_meta_broker(img, ctrl));
+        if (c && !reg && now_ms() >= mb->registered_wait_until) {
+            register_remote(mb, c);
+        } else if (c && reg) {
+            heartbeat_remote(mb, c, me->epoch, img);
+        }
+        for (size_t i = 0; mb->client && i < nt; i++) {
+            create_remote(mb, mb->client, topics[i]);
+        }
+        samsa_arena_reset(&mb->arena);
+    }
+    if (reg && me->fenced != mb->was_fenced) {
+        samsa_log(me->fenced ? SAMSA_LOG_WARN : SAMSA_LOG_INFO,
+                  "cluster: this broker is %s (epoch %lld)",
+                  me->fenced ? "fenced" : "unfenced", (long long)me->epoch);
+        mb->was_fenced = me->fenced;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        free(topics[i]);
+    }
+    samsa_meta_image_put(img);
+}
+
+static void *member_main(void *arg)
+{
+    samsa_member_t *mb = arg;
+    int64_t interval = mb->b->cfg->cluster.broker_heartbeat_interval_ms;
+    pthread_mutex_lock(&mb->lock);
+    while (!mb->stop) {
+        pthread_mutex_unlock(&mb->lock);
+        bool ok = false;
+        round_once(mb, &ok);
+        int64_t wait = ok ? interval : RETRY_MS;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += wait / 1000;
+        until.tv_nsec += (wait % 1000) * 1000000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&mb->lock);
+        while (!mb->stop && mb->ntopics == 0 &&
+               pthread_cond_timedwait(&mb->cond, &mb->lock, &until) !=
+                   ETIMEDOUT) {
+        }
+    }
+    pthread_mutex_unlock(&mb->lock);
+    return NULL;
+}
+
+samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out)
+{
+    samsa_member_t *mb = calloc(1, sizeof(*mb));
+    if (!mb) {
+        return SAMSA_ERR_NOMEM;
+    }
+    mb->b = b;
+    mb->client_node = -1;
+    samsa_arena_init(&mb->arena);
+    pthread_mutex_init(&mb->lock, NULL);
+    pthread_cond_init(&mb->cond, NULL);
+    if (getrandom(mb->incarnation, 16, 0) != 16 ||
+        pthread_create(&mb->thread, NULL, member_main, mb) != 0) {
+        samsa_arena_destroy(&mb->arena);
+        free(mb);
+        return SAMSA_ERR_IO;
+    }
+    *out = mb;
+    return SAMSA_OK;
+}
+
+void samsa_member_stop(samsa_member_t *mb)
+{
+    if (!mb) {
+        return;
+    }
+    pthread_mutex_lock(&mb->lock);
+    mb->stop = true;
+    pthread_cond_signal(&mb->cond);
+    pthread_mutex_unlock(&mb->lock);
+    pthread_join(mb->thread, NULL);
+}
+
+void samsa_member_free(samsa_member_t *mb)
+{
+    if (!mb) {
+        return;
+    }
+    for (size_t i = 0; i < mb->ntopics; i++) {
+        free(mb->topics[i]);
+    }
+    samsa_client_free(mb->client);
+    samsa_arena_destroy(&mb->arena);
+    pthread_cond_destroy(&mb->cond);
+    pthread_mutex_destroy(&mb->lock);
+    free(mb);
+}
+
+void samsa_member_request_topic(samsa_member_t *mb, const char *topic)
+{
+    pthread_mutex_lock(&mb->lock);
+    bool known = false;
+    for (size_t i = 0; i < mb->ntopics; i++) {
+        known = known || strcmp(mb->topics[i], topic) == 0;
+    }
+    if (!known && mb->ntopics < MAX_PENDING_TOPICS) {
+        char *copy = strdup(topic);
+        if (copy) {
+            mb->topics[mb->ntopics++] = copy;
+            pthread_cond_signal(&mb->cond);
+        }
+    }
+    pthread_mutex_unlock(&mb->lock);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/member.h - this broker's membership in the cluster: one
+ * thread that registers it with the controller (a new broker epoch per
+ * process start, told apart by a random incarnation id), heartbeats every
+ * broker_heartbeat_interval_ms, and forwards auto-created topics to the
+ * controller. It talks Kafka's BrokerRegistration/BrokerHeartbeat/
+ * CreateTopics to the controller's broker listener with the in-tree
+ * client, or calls the quorum directly when this node is the controller.
+ * The thread may block on the network; nothing else waits for it.
+ */
+#ifndef SAMSA_BROKER_MEMBER_H
+#define SAMSA_BROKER_MEMBER_H
+
+#include "broker/broker.h"
+
+samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out);
+/* Join the thread (NULL is fine). */
+void samsa_member_stop(samsa_member_t *mb);
+/* Free it; after the quorum closed, which may still complete a
+ * registration this member proposed. */
+void samsa_member_free(samsa_member_t *mb);
+/* Queue a topic for creation with the broker defaults (any thread). */
+void samsa_member_request_topic(samsa_member_t *mb, const char *topic);
+
+#endif /* SAMSA_BROKER_MEMBER_H */
