@@ -25,7 +25,7 @@ BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
- chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace"
+ chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions; strace: the
 # flush-before-ack ordering test (0740).
@@ -145,6 +145,8 @@ cmd_test() {
     build "$ROOT/build-asan" -DSAMSA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$ROOT/build-asan" --output-on-failure -j2
+    log "packages (.deb and .rpm) pass lintian and rpmlint"
+    "$ROOT/tools/lint-packages.sh"
     if [ -d "$ROOT/../shared/kafka-protocol/messages" ]; then
         log "generated protocol code matches ../shared/kafka-protocol"
         python3 "$ROOT/tools/protogen/protogen.py" --check

@@ -175,3 +175,36 @@ def test_lag_in_seconds_of_a_consumer_stopped_on_purpose(broker):
     # The first unconsumed record was written right after the stop, the
     # newest one just before the scrape.
     assert elapsed - 0.8 <= secs <= elapsed + 0.2, (secs, elapsed)
+
+
+def test_dashboard_and_alert_rules_read_metrics_samsad_exports(broker):
+    """packaging/monitoring: every metric the Grafana dashboard and the
+    alert rules query is a family in /metrics."""
+    import json
+    import os
+    import re
+    import yaml
+    from samsa_harness import ROOT
+    mon = os.path.join(ROOT, "packaging", "monitoring")
+    with open(os.path.join(mon, "samsa-dashboard.json")) as f:
+        dash = json.load(f)
+    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    with open(os.path.join(mon, "samsa-alerts.yml")) as f:
+        rules = yaml.safe_load(f)
+    exprs += [r["expr"] for g in rules["groups"] for r in g["rules"]]
+    wanted = set()
+    for e in exprs:
+        wanted |= set(re.findall(r"\b((?:kafka|samsa|process)_[a-z0-9_]+)", e))
+    assert len(wanted) > 10
+    create_topic(broker, "dash", 1)
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    p.send("dash", key=b"k", value=b"v").get(timeout=20)
+    p.close()
+    status, _, text = get(broker, "/metrics")
+    names = set()
+    for fam in text_string_to_metric_families(text):
+        names.add(fam.name)
+        names |= {s.name for s in fam.samples}
+    missing = sorted(n for n in wanted
+                     if n not in names and n.removesuffix("_total") not in names)
+    assert not missing, missing

@@ -81,7 +81,7 @@ describe "$WORK/partitioner-first-byte/partitioner-first-byte.so" \
     partitioner-first-byte
 # shellcheck disable=SC2046
 cc -Wall -Wextra -Werror -o "$WORK/drive_plugin" "$SRC/tests/sdk/drive_plugin.c" \
-    $(pkg-config --cflags samsa-plugin | sed 's/-fvisibility=hidden//') -ldl ||
+    $(pkg-config --cflags samsa-plugin) -std=gnu11 -ldl ||
     fail "drive_plugin does not build against the installed headers"
 "$WORK/drive_plugin" source "$WORK/source-connector/build/plugins/source-sequence.so"
 "$WORK/drive_plugin" partitioner \

@@ -33,6 +33,8 @@ expected_runtime() {
     for p in "${PLUGINS[@]}"; do echo "$PLUGINDIR/$p.so"; done
     echo "$CONF/samsa.yaml"
     echo "$PREFIX/lib/systemd/system/samsad.service"
+    echo "$PREFIX/share/samsa/monitoring/samsa-dashboard.json"
+    echo "$PREFIX/share/samsa/monitoring/samsa-alerts.yml"
 }
 expected_dev() {
     echo "$PREFIX/include/samsa/plugin.h"

@@ -37,6 +37,24 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def start_samsad(build, work, boot, http="none"):
+    """samsad on @p boot with data under @p work; returns once it listens."""
+    port = int(boot.rsplit(":", 1)[1])
+    proc = subprocess.Popen([os.path.join(build, "core", "samsad"), "--listen", boot,
+                             "--data-dir", os.path.join(work, "data"),
+                             "--conf-dir", os.path.join(ROOT, "conf.d"),
+                             "--plugin-dir", os.path.join(build, "plugins"),
+                             "--http-listen", http],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc
+
+
 def disk_write_mbps(directory, mib=1024):
     path = os.path.join(directory, "ddtest")
     out = subprocess.run(["dd", "if=/dev/zero", "of=" + path, "bs=1M",
@@ -114,19 +132,8 @@ def main():
     work = tempfile.mkdtemp(prefix="samsa-bench-")
     port = free_port()
     boot = "127.0.0.1:%d" % port
-    proc = subprocess.Popen([os.path.join(a.build, "core", "samsad"), "--listen", boot,
-                             "--data-dir", os.path.join(work, "data"),
-                             "--conf-dir", os.path.join(ROOT, "conf.d"),
-                             "--plugin-dir", os.path.join(a.build, "plugins"),
-                             "--http-listen", "none"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_samsad(a.build, work, boot)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         disk = disk_write_mbps(work)
         print("disk: sequential write %.0f MB/s (dd 1 GiB, fdatasync, same fs as data)"
               % disk)
