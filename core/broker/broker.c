@@ -237,7 +237,7 @@ static void pick_advertised(samsa_broker_t *b)
 const samsa_broker_endpoint_t *samsa_broker_endpoint(const samsa_broker_t *b,
                                                      const samsa_conn_t *conn)
 {
-    return &b->endpoints[samsa_conn_listener(conn)];
+    return &b->endpoints[conn ? samsa_conn_listener(conn) : 0];
 }
 
 samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,

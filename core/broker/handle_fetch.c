@@ -305,7 +305,7 @@ static void attempt(fetch_ctx_t *ctx, bool last_chance)
     /* A fetch naming no partition (the Java consumer's session close)
      * wants no data: Kafka answers it at once rather than after MaxWaitMs. */
     if (last_chance || error || total >= ctx->freq->MinBytes ||
-        ctx->freq->MaxWaitMs <= 0 || ctx->nparts == 0) {
+        ctx->freq->MaxWaitMs <= 0 || ctx->nparts == 0 || !ctx->reactor) {
         finish(ctx);
         return;
     }
@@ -394,7 +394,8 @@ void samsa_handle_fetch(samsa_req_t *req)
     atomic_store(&ctx->refs, 1);
     ctx->req = req;
     ctx->freq = req->body;
-    ctx->reactor = samsa_conn_reactor(req->conn);
+    /* In-process requests (samsa_broker_call) have no reactor to wait on. */
+    ctx->reactor = req->conn ? samsa_conn_reactor(req->conn) : NULL;
     ctx->resp = samsa_req_alloc(req, sizeof(*ctx->resp));
     samsa_FetchResponse_init(ctx->resp);
     ctx->resp->SessionId = 0;

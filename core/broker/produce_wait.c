@@ -104,6 +104,10 @@ static void on_flush_done(samsa_flush_waiter_t *fw, samsa_err_t err)
 {
     wait_entry_t *e = (wait_entry_t *)fw;
     e->err = err;
+    if (!e->wait->reactor) {
+        on_flushed(e); /* in-process: the sink runs on this thread */
+        return;
+    }
     if (samsa_reactor_post(e->wait->reactor, on_flushed, e) != SAMSA_OK) {
         /* Only while shutting down: the connection is cancelled with it. */
         atomic_fetch_sub(&e->wait->refs, 1);
@@ -127,9 +131,11 @@ void samsa_produce_respond(samsa_req_t *req, const void *response,
     }
     w->req = req;
     w->response = response;
-    w->reactor = samsa_conn_reactor(req->conn);
-    w->parked.cancel = cancel_parked;
-    samsa_parked_add(req->conn, &w->parked);
+    if (req->conn) {
+        w->reactor = samsa_conn_reactor(req->conn);
+        w->parked.cancel = cancel_parked;
+        samsa_parked_add(req->conn, &w->parked);
+    }
     atomic_store(&w->refs, 1);
     for (size_t i = 0; i < w->count; i++) {
         wait_entry_t *e = &w->entries[i];

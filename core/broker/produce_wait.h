@@ -11,7 +11,9 @@
  * flushed every partition involved. The reactor never waits. A failed
  * flush turns that partition's answer into KAFKA_STORAGE_ERROR.
  *
- * Reactor thread of the request's connection, except where noted.
+ * Reactor thread of the request's connection, except where noted; an
+ * in-process request (samsa_broker_call) has none, and its answer is sent
+ * from the flusher thread.
  */
 #ifndef SAMSA_BROKER_PRODUCE_WAIT_H
 #define SAMSA_BROKER_PRODUCE_WAIT_H

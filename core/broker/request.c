@@ -15,12 +15,32 @@
 #include "util/log_limit.h"
 #include "util/clock.h"
 
+/* The peer for log lines: in-process requests have no connection. */
+static const char *req_peer(const samsa_req_t *req)
+{
+    return req->conn ? samsa_conn_peer(req->conn) : "in-process";
+}
+
+/* Hand the response frame (NULL: none) to the slot or the in-process sink. */
+static void req_complete(samsa_req_t *req, samsa_iobuf_t *out)
+{
+    if (req->slot) {
+        samsa_slot_complete(req->slot, out);
+    } else {
+        req->sink(req->sink_arg, out);
+    }
+}
+
 static void req_free(samsa_req_t *req)
 {
     samsa_metrics_request(req->api_key, req->api_version, req->received_ns,
                           req->handled_ns, samsa_mono_ns());
     samsa_arena_destroy(&req->arena);
-    samsa_frame_free(req->frame);
+    if (req->slot) {
+        samsa_frame_free(req->frame);
+    } else {
+        free(req->frame); /* an in-process request's copy */
+    }
     free(req);
 }
 
@@ -64,29 +84,31 @@ void samsa_req_respond(samsa_req_t *req, const void *response)
     samsa_err_t err = samsa_response_frame(&out, req->api_key, req->api_version,
                                            req->correlation_id, response);
     if (err != SAMSA_OK) {
-        samsa_log(
-            SAMSA_LOG_ERROR, "%s: cannot encode %s v%d response: %s; closing",
-            samsa_conn_peer(req->conn), samsa_api_lookup(req->api_key)->name,
-            req->api_version, samsa_err_name(err));
+        samsa_log(SAMSA_LOG_ERROR,
+                  "%s: cannot encode %s v%d response: %s; closing",
+                  req_peer(req), samsa_api_lookup(req->api_key)->name,
+                  req->api_version, samsa_err_name(err));
         samsa_iobuf_clear(&out);
         samsa_req_close(req);
         return;
     }
-    samsa_slot_complete(req->slot, &out);
+    req_complete(req, &out);
     samsa_iobuf_clear(&out);
     req_free(req);
 }
 
 void samsa_req_respond_none(samsa_req_t *req)
 {
-    samsa_slot_complete_none(req->slot);
+    req_complete(req, NULL);
     req_free(req);
 }
 
 void samsa_req_close(samsa_req_t *req)
 {
-    samsa_conn_close(req->conn);
-    samsa_slot_complete_none(req->slot);
+    if (req->conn) {
+        samsa_conn_close(req->conn);
+    }
+    req_complete(req, NULL);
     req_free(req);
 }
 
@@ -122,19 +144,13 @@ static bool broker_serves(int16_t api_key, int16_t api_version)
 static samsa_log_limit_t bad_request_log = SAMSA_LOG_LIMIT_INIT(10, 60000);
 static samsa_log_limit_t unsupported_log = SAMSA_LOG_LIMIT_INIT(10, 60000);
 
-void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
-                             uint8_t *frame, size_t len, void *app)
+static samsa_req_t *req_new(samsa_broker_t *b, uint8_t *frame, size_t len)
 {
     samsa_req_t *req = calloc(1, sizeof(*req));
     if (!req) {
-        samsa_frame_free(frame);
-        samsa_conn_close(conn);
-        samsa_slot_complete_none(slot);
-        return;
+        return NULL;
     }
-    req->broker = app;
-    req->conn = conn;
-    req->slot = slot;
+    req->broker = b;
     req->frame = frame;
     req->frame_len = len;
     req->received_ms = samsa_mono_ms();
@@ -142,8 +158,13 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     samsa_arena_init(&req->arena);
     /* Bound what one request may decode into (garbage array counts are
      * already checked against the bytes present). */
-    req->arena.limit = (size_t)req->broker->max_request_bytes * 4 + 65536;
+    req->arena.limit = (size_t)b->max_request_bytes * 4 + 65536;
+    return req;
+}
 
+/* Header, version, body, handler: the pipeline after the frame. */
+static void dispatch(samsa_req_t *req, const uint8_t *frame, size_t len)
+{
     samsa_req_header_t hdr = {0};
     samsa_err_t err;
     samsa_request_verdict_t verdict = samsa_request_parse(
@@ -158,7 +179,7 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     case SAMSA_REQUEST_BAD_HEADER:
         samsa_log_limited(&bad_request_log, SAMSA_LOG_WARN,
                           "%s: truncated request header; closing",
-                          samsa_conn_peer(conn));
+                          req_peer(req));
         samsa_req_close(req);
         return;
     case SAMSA_REQUEST_UNSERVED:
@@ -171,18 +192,61 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
         samsa_log_limited(
             &unsupported_log, SAMSA_LOG_INFO,
             "%s: unsupported request api_key=%d version=%d; closing",
-            samsa_conn_peer(conn), req->api_key, req->api_version);
+            req_peer(req), req->api_key, req->api_version);
         samsa_req_close(req);
         return;
     case SAMSA_REQUEST_BAD_BODY:
         samsa_log_limited(&bad_request_log, SAMSA_LOG_WARN,
                           "%s: malformed %s v%d request (%s); closing",
-                          samsa_conn_peer(conn),
-                          samsa_api_lookup(req->api_key)->name,
+                          req_peer(req), samsa_api_lookup(req->api_key)->name,
                           req->api_version, samsa_err_name(err));
         samsa_req_close(req);
         return;
     }
     req->handled_ns = samsa_mono_ns();
     samsa_broker_api(req->api_key)->handler(req);
+}
+
+void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
+                             uint8_t *frame, size_t len, void *app)
+{
+    samsa_req_t *req = req_new(app, frame, len);
+    if (!req) {
+        samsa_frame_free(frame);
+        samsa_conn_close(conn);
+        samsa_slot_complete_none(slot);
+        return;
+    }
+    req->conn = conn;
+    req->slot = slot;
+    dispatch(req, frame, len);
+}
+
+/* Handlers that park on their connection until a peer or a timer acts
+ * (JoinGroup and SyncGroup wait for the other members). */
+static bool needs_connection(int16_t api_key)
+{
+    return api_key == SAMSA_API_JOIN_GROUP || api_key == SAMSA_API_SYNC_GROUP;
+}
+
+void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
+                       samsa_req_sink_fn sink, void *arg)
+{
+    /* The decoded request points into its frame, and an answer may come
+     * after this returns: the request keeps a copy. */
+    uint8_t *copy = malloc(len ? len : 1);
+    samsa_req_t *req = copy ? req_new(b, copy, len) : NULL;
+    if (!req) {
+        free(copy);
+        sink(arg, NULL);
+        return;
+    }
+    memcpy(copy, frame, len);
+    req->sink = sink;
+    req->sink_arg = arg;
+    if (len >= 2 && needs_connection((int16_t)(copy[0] << 8 | copy[1]))) {
+        samsa_req_close(req);
+        return;
+    }
+    dispatch(req, copy, len);
 }

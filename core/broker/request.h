@@ -19,10 +19,18 @@
 #include "protocol/arena.h"
 #include "protocol/buf.h"
 
+/* Where an in-process request's answer goes: the response frame (size
+ * prefix, header, body; take what you need, the iobuf is cleared after the
+ * call), or NULL when there is none (acks=0, or closed: malformed,
+ * unsupported). */
+typedef void (*samsa_req_sink_fn)(void *arg, samsa_iobuf_t *response);
+
 typedef struct samsa_req {
     samsa_broker_t *broker;
-    samsa_conn_t *conn;
-    samsa_slot_t *slot;
+    samsa_conn_t *conn; /* NULL for an in-process request */
+    samsa_slot_t *slot; /* NULL for an in-process request */
+    samsa_req_sink_fn sink;
+    void *sink_arg;
     uint8_t *frame;
     size_t frame_len;
     int16_t api_key;
@@ -53,6 +61,17 @@ int16_t samsa_broker_api_count(void);
 /* The net layer's on_request callback (app = samsa_broker_t *). */
 void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
                              uint8_t *frame, size_t len, void *app);
+
+/*
+ * Run one request @p frame (no size prefix; borrowed for the call) through
+ * the same pipeline as a connection's, without one: the handler's answer
+ * goes to @p sink, on the calling thread, or for a Produce that waits for
+ * its flush on the flusher thread. Requests that park on a connection
+ * (JoinGroup, SyncGroup) are closed at once; a Fetch answers with what it
+ * has instead of waiting. For handler unit tests and in-process callers.
+ */
+void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
+                       samsa_req_sink_fn sink, void *arg);
 
 /* Encode @p response (a samsa_<Api>Response_t) with its header, send it in
  * order, free the request. Connection's reactor thread. */
