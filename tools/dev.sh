@@ -158,6 +158,8 @@ cmd_test() {
     if [ -x "$ROOT/tests/integration/run.sh" ]; then
         log "integration tests with real clients"
         "$ROOT/tests/integration/run.sh"
+        log "cluster tests: three nodes in one metadata quorum (tools/dev.sh cluster)"
+        "$ROOT/tests/cluster/run.sh"
         log "integration tests again, samsad built with ASan+UBSan (leaks fail the exit code)"
         SAMSA_BUILD_DIR="$ROOT/build-asan" SAMSA_IT_MILLION=50000 \
             ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \

@@ -150,8 +150,8 @@ void samsa_cluster_request_topic(samsa_broker_t *b, const char *topic)
 
 static samsa_err_t explicit_assignment(const samsa_meta_image_t *img,
                                        samsa_meta_topic_t *t,
-                                       const samsa_int32_array_t *as,
-                                       int32_t n, const char **why)
+                                       const samsa_int32_array_t *as, int32_t n,
+                                       const char **why)
 {
     t->partitions = calloc((size_t)n, sizeof(*t->partitions));
     if (!t->partitions) {
@@ -191,8 +191,8 @@ samsa_err_t samsa_cluster_topic_record(samsa_broker_t *b,
                                        samsa_meta_rec_t *out, const char **why)
 {
     samsa_meta_topic_t t = {.name = (char *)spec->name,
-                          .configs = (samsa_meta_config_t *)spec->configs,
-                          .config_count = spec->config_count};
+                            .configs = (samsa_meta_config_t *)spec->configs,
+                            .config_count = spec->config_count};
     int32_t n = spec->partitions;
     int32_t rf = spec->replication_factor;
     samsa_err_t err = SAMSA_OK;

@@ -65,8 +65,8 @@ static samsa_err_t given_configs(samsa_req_t *req,
         samsa_CreateTopicsRequest_CreateableTopicConfig_t *c =
             &ct->Configs.items[i];
         (*kv)[i].key = samsa_req_cstr(req, c->Name);
-        (*kv)[i].value = c->Value.len >= 0 ? samsa_req_cstr(req, c->Value)
-                                           : NULL;
+        (*kv)[i].value =
+            c->Value.len >= 0 ? samsa_req_cstr(req, c->Value) : NULL;
         err = samsa_tcfg_set(cfg, (*kv)[i].key, (*kv)[i].value);
     }
     return err;
@@ -123,8 +123,8 @@ static samsa_err_t prepare(samsa_req_t *req, const samsa_meta_image_t *img,
             .replication_factor = ct->ReplicationFactor,
             .assignment = as,
             .configs = kv,
-            .config_count = (size_t)(ct->Configs.count > 0 ? ct->Configs.count
-                                                           : 0)};
+            .config_count =
+                (size_t)(ct->Configs.count > 0 ? ct->Configs.count : 0)};
         err = samsa_cluster_topic_record(b, img, &spec, rec, why);
     }
     samsa_tcfg_free(&cfg);

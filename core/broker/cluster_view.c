@@ -87,7 +87,8 @@ static void fill_topic(samsa_req_t *req, const samsa_meta_image_t *img,
         int32_t offline[64];
         int32_t noff = 0;
         for (int32_t r = 0; r < p->replica_count && noff < 64; r++) {
-            const samsa_meta_broker_t *rb = samsa_meta_broker(img, p->replicas[r]);
+            const samsa_meta_broker_t *rb =
+                samsa_meta_broker(img, p->replicas[r]);
             if (!rb || rb->fenced) {
                 offline[noff++] = p->replicas[r];
             }

@@ -55,8 +55,7 @@ void samsa_handle_broker_registration(samsa_req_t *req)
         err = SAMSA_ERR_INVALID_REQUEST;
     }
     if (err == SAMSA_OK) {
-        resp->BrokerEpoch =
-            epoch_of(b, rreq->BrokerId, rreq->IncarnationId.b);
+        resp->BrokerEpoch = epoch_of(b, rreq->BrokerId, rreq->IncarnationId.b);
         if (resp->BrokerEpoch >= 0) { /* a retry of a committed one */
             samsa_req_respond(req, resp);
             return;
@@ -66,8 +65,8 @@ void samsa_handle_broker_registration(samsa_req_t *req)
             .epoch = -1,
             .host = samsa_req_cstr(req, rreq->Listeners.items[0].Host),
             .port = rreq->Listeners.items[0].Port,
-            .rack = rreq->Rack.len >= 0 ? samsa_req_cstr(req, rreq->Rack)
-                                        : NULL,
+            .rack =
+                rreq->Rack.len >= 0 ? samsa_req_cstr(req, rreq->Rack) : NULL,
         };
         memcpy(mb.incarnation, rreq->IncarnationId.b, 16);
         samsa_meta_rec_t rec;

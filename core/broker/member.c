@@ -16,7 +16,7 @@
 #include "util/log.h"
 
 /* Retry cadence while not registered (or no controller is known). */
-#define RETRY_MS 200
+#define RETRY_MS           200
 #define MAX_PENDING_TOPICS 64
 
 struct samsa_member {
@@ -29,7 +29,7 @@ struct samsa_member {
     size_t ntopics;
 
     uint8_t incarnation[16];
-    _Atomic bool proposing; /* a direct registration is in flight */
+    _Atomic bool proposing;        /* a direct registration is in flight */
     int64_t registered_wait_until; /* after a remote registration */
     samsa_client_t *client;
     int32_t client_node; /* controller the client talks to, -1 none */
@@ -69,10 +69,10 @@ static void register_direct(samsa_member_t *mb)
 {
     samsa_broker_t *b = mb->b;
     samsa_meta_broker_t me = {.id = b->node_id,
-                            .epoch = -1,
-                            .host = b->advertised_host,
-                            .port = b->advertised_port,
-                            .rack = b->cfg->cluster.rack};
+                              .epoch = -1,
+                              .host = b->advertised_host,
+                              .port = b->advertised_port,
+                              .rack = b->cfg->cluster.rack};
     samsa_meta_rec_t rec;
     memcpy(me.incarnation, mb->incarnation, 16);
     if (atomic_exchange(&mb->proposing, true)) {
@@ -92,8 +92,7 @@ static void create_direct(samsa_member_t *mb, const samsa_meta_image_t *img,
         .name = topic, .partitions = -1, .replication_factor = -1};
     samsa_meta_rec_t rec;
     const char *why = NULL;
-    samsa_err_t err =
-        samsa_cluster_topic_record(mb->b, img, &spec, &rec, &why);
+    samsa_err_t err = samsa_cluster_topic_record(mb->b, img, &spec, &rec, &why);
     if (err == SAMSA_OK) {
         samsa_log(SAMSA_LOG_INFO, "controller: auto-creating topic '%s'",
                   topic);
@@ -121,8 +120,7 @@ static samsa_client_t *controller_client(samsa_member_t *mb,
     snprintf(bootstrap, sizeof(bootstrap),
              strchr(ctrl->host, ':') ? "[%s]:%d" : "%s:%d", ctrl->host,
              ctrl->port);
-    snprintf(client_id, sizeof(client_id), "samsa-broker-%d",
-             mb->b->node_id);
+    snprintf(client_id, sizeof(client_id), "samsa-broker-%d", mb->b->node_id);
     int64_t hb = mb->b->cfg->cluster.broker_heartbeat_interval_ms;
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = client_id,
@@ -161,9 +159,9 @@ static void register_remote(samsa_member_t *mb, samsa_client_t *c)
     req.Listeners.count = 1;
     req.Features.count = 0;
     req.Rack = samsa_str_from_cstr(b->cfg->cluster.rack);
-    samsa_err_t err = samsa_client_call(c, SAMSA_NODE_ANY,
-                                        SAMSA_API_BROKER_REGISTRATION, &req,
-                                        &mb->arena, &resp, NULL);
+    samsa_err_t err =
+        samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_BROKER_REGISTRATION,
+                          &req, &mb->arena, &resp, NULL);
     if (err == SAMSA_OK) {
         err = ((samsa_BrokerRegistrationResponse_t *)resp)->ErrorCode;
     }

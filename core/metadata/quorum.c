@@ -105,15 +105,18 @@ static int32_t from_raft(raft_id id)
 /* The state machine                                                  */
 /* ------------------------------------------------------------------ */
 
+/* The callback runs before the swap, so what it prepares (a broker's local
+ * logs) exists by the time any reader sees the image. Only this thread
+ * swaps, so m->image is stable here without the lock. */
 static void publish(samsa_meta_t *m, samsa_meta_image_t *next)
 {
-    pthread_mutex_lock(&m->lock);
     samsa_meta_image_t *prev = m->image;
-    m->image = next;
-    pthread_mutex_unlock(&m->lock);
     if (m->on_image) {
         m->on_image(m->on_image_arg, prev, next);
     }
+    pthread_mutex_lock(&m->lock);
+    m->image = next;
+    pthread_mutex_unlock(&m->lock);
     samsa_meta_image_put(prev);
 }
 

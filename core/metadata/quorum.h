@@ -32,7 +32,8 @@ typedef struct samsa_meta samsa_meta_t;
  * committed and applied (the new image is published by then), or
  * NOT_CONTROLLER when this node is not (or stopped being) the leader. */
 typedef void (*samsa_meta_done_fn)(void *arg, samsa_err_t err);
-/* Called after each new image is published (@p prev may be NULL). */
+/* Called with each new image just before it is published (@p prev is the
+ * current one, maybe empty). */
 typedef void (*samsa_meta_image_fn)(void *arg, const samsa_meta_image_t *prev,
                                     const samsa_meta_image_t *next);
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Cluster tests: a local cluster made by `tools/dev.sh cluster` (nodes on
+# free loopback ports, data in a temp dir), real clients against it.
+# Needs a build in $SAMSA_BUILD_DIR (default: build/).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+export SAMSA_BUILD_DIR=${SAMSA_BUILD_DIR:-$HERE/../../build}
+cd "$HERE"
+# Debian's python3-kafka lives in the system interpreter.
+exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@" .
