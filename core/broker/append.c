@@ -67,16 +67,24 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
     uint8_t *converted = NULL;
     if (len > SAMSA_BATCH_OFF_MAGIC && records[SAMSA_BATCH_OFF_MAGIC] < 2) {
         /* Produce v0-v2 carry legacy message sets: store them as v2. */
-        samsa_err_t cerr =
-            samsa_upconvert_message_set(b, records, len, &converted, &len);
+        samsa_err_t cerr = samsa_upconvert_message_set(
+            b, records, len, plain_budget, &converted, &len);
         if (cerr != SAMSA_OK) {
-            res->message = "legacy message set failed validation";
-            return cerr;
+            res->message = cerr == SAMSA_ERR_MESSAGE_TOO_LARGE
+                               ? "legacy compressed messages decompress to "
+                                 "more than message_max_decompressed_bytes"
+                               : "legacy message set failed validation";
+            return SAMSA_ERR_IS_KAFKA(cerr) ? cerr
+                                            : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
         }
         records = converted;
     }
-    samsa_err_t err = append_batches(b, part, records, len, produce_version,
-                                     acks, plain_budget, res);
+    /* A converted batch is the builder's own, its size already paid for
+     * out of the budget: checking it again must not charge twice. */
+    size_t converted_budget = SIZE_MAX;
+    samsa_err_t err =
+        append_batches(b, part, records, len, produce_version, acks,
+                       converted ? &converted_budget : plain_budget, res);
     free(converted);
     return err;
 }

@@ -20,6 +20,7 @@ typedef struct conv {
     samsa_batch_builder_t builder;
     int codec; /* the producer's codec, kept for the v2 batch */
     int32_t records;
+    size_t *plain_budget; /* what wrappers may still decompress to */
 } conv_t;
 
 static samsa_err_t read_bytes(const uint8_t **p, const uint8_t *end,
@@ -91,11 +92,10 @@ static samsa_err_t parse_message(conv_t *c, const uint8_t *p, size_t n,
     }
     uint8_t *inner;
     size_t inner_len;
-    err = samsa_batch_decompress(
-        c->broker, codec, value, (size_t)vlen,
-        (size_t)c->broker->cfg->message_max_decompressed_bytes, &inner,
-        &inner_len);
+    err = samsa_batch_decompress(c->broker, codec, value, (size_t)vlen,
+                                 *c->plain_budget, &inner, &inner_len);
     if (err == SAMSA_OK) {
+        *c->plain_budget -= inner_len;
         c->codec = codec;
         err = parse_set(c, inner, inner_len, depth + 1);
         free(inner);
@@ -125,10 +125,10 @@ static samsa_err_t parse_set(conv_t *c, const uint8_t *p, size_t len, int depth)
 }
 
 samsa_err_t samsa_upconvert_message_set(samsa_broker_t *b, const uint8_t *in,
-                                        size_t len, uint8_t **out,
-                                        size_t *out_len)
+                                        size_t len, size_t *plain_budget,
+                                        uint8_t **out, size_t *out_len)
 {
-    conv_t c = {.broker = b};
+    conv_t c = {.broker = b, .plain_budget = plain_budget};
     samsa_batch_builder_init(&c.builder);
     samsa_err_t err = parse_set(&c, in, len, 0);
     if (err == SAMSA_OK && c.records == 0) {

@@ -15,13 +15,15 @@
 
 /*
  * Parse a legacy message set (CRC-32 checked; compressed wrapper messages
- * are opened with the codec plugins) and build one v2 batch holding every
- * record, compressed again with the wrapper's codec if there was one.
- * *out is malloc'd. Errors: SAMSA_ERR_CORRUPT_MESSAGE,
- * SAMSA_ERR_INVALID_RECORD, SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE.
+ * are opened with the codec plugins, decompressing to at most
+ * *plain_budget bytes in all, which is reduced by what they did) and build
+ * one v2 batch holding every record, compressed again with the wrapper's
+ * codec if there was one. *out is malloc'd. Errors:
+ * SAMSA_ERR_CORRUPT_MESSAGE, SAMSA_ERR_INVALID_RECORD,
+ * SAMSA_ERR_MESSAGE_TOO_LARGE, SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE.
  */
 samsa_err_t samsa_upconvert_message_set(samsa_broker_t *b, const uint8_t *in,
-                                        size_t len, uint8_t **out,
-                                        size_t *out_len);
+                                        size_t len, size_t *plain_budget,
+                                        uint8_t **out, size_t *out_len);
 
 #endif /* SAMSA_BROKER_UPCONVERT_H */
