@@ -366,7 +366,9 @@ static void write_plugins(samsa_broker_t *b, samsa_http_response_t *out)
     if (pm.nomem) {
         out->nomem = true;
     }
-    qsort(pm.items, pm.count, sizeof(*pm.items), cmp_metric);
+    if (pm.count > 0) {
+        qsort(pm.items, pm.count, sizeof(*pm.items), cmp_metric);
+    }
     for (size_t i = 0; i < pm.count; i++) {
         plug_metric_t *m = &pm.items[i];
         if (i == 0 || strcmp(m->family, pm.items[i - 1].family) != 0) {
