@@ -13,10 +13,10 @@
  * reference; each read() holds one until read_release(). The fd is closed
  * when the last reference goes, so a sendfile in flight survives retention.
  *
- * File descriptors: the active segment keeps its fd open; an inactive one
- * is opened on first use (sg_seg_fd, by whoever pinned it) and closed again
- * by housekeep once it went a whole pass unused and unpinned, so a
- * partition holds one fd at rest however many segments it has.
+ * File descriptors: a segment's fd is opened on first use (sg_seg_fd, by
+ * whoever pinned it; the append path pins the active segment) and closed
+ * again by housekeep once it went a whole pass unused and unpinned, so a
+ * partition nobody uses holds no fd however many segments it has.
  */
 #ifndef SG_SEG_H
 #define SG_SEG_H
@@ -101,12 +101,12 @@ sg_seg_t *sg_seg_new(int64_t base);
 /** Take / drop a reference; the last drop closes the fd and frees. */
 void sg_seg_pin(sg_seg_t *seg);
 void sg_seg_unpin(sg_seg_t *seg);
-/** The open fd of a segment pinned by the caller (or the active one on the
- *  append path), opening it if housekeep closed it; -1 on failure (logged).
+/** The open fd of a segment pinned by the caller, opening it if it is
+ *  closed; -1 on failure (logged).
  *  Never called with the log mutex held. */
 int sg_seg_fd(samsa_storage_log_t *log, sg_seg_t *seg);
-/** Close the fds of inactive segments unused since the last call and not
- *  pinned (housekeep). */
+/** Close the fds of segments (the active one too) unused since the last call
+ * and not pinned (housekeep). */
 void sg_seg_close_idle(samsa_storage_log_t *log);
 /** Create the empty .log/.index/.timeindex of a new segment. */
 samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg);

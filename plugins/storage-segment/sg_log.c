@@ -267,7 +267,7 @@ static int64_t tail_end_offset(samsa_storage_log_t *log, sg_seg_t *seg)
 /* Active segment: after a clean close trust the marker once its log end
  * offset matches the last batch (a wrong one would strand consumers past
  * the data), else scan it. */
-static samsa_err_t open_active(samsa_storage_log_t *log, sg_seg_t *seg)
+static samsa_err_t check_active(samsa_storage_log_t *log, sg_seg_t *seg)
 {
     samsa_err_t err = open_segment(log, seg);
     if (err != SAMSA_OK) {
@@ -297,6 +297,17 @@ static samsa_err_t open_active(samsa_storage_log_t *log, sg_seg_t *seg)
     err = sg_seg_recover(log, seg, true);
     if (err == SAMSA_OK) {
         err = sg_seg_write_index(log, seg, true);
+    }
+    return err;
+}
+
+/* The active segment's fd, too, opens on first use (append, read): a
+ * partition nobody uses holds no fd. */
+static samsa_err_t open_active(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    samsa_err_t err = check_active(log, seg);
+    if (seg->fd >= 0) {
+        close(atomic_exchange(&seg->fd, -1));
     }
     return err;
 }
@@ -338,6 +349,9 @@ static samsa_err_t load_segments(samsa_storage_log_t *log)
     if (err == SAMSA_OK && n == 0) {
         sg_seg_t *seg = sg_seg_new(start > 0 ? start : 0);
         err = seg == NULL ? SAMSA_ERR_NOMEM : sg_seg_create(log, seg);
+        if (seg != NULL && seg->fd >= 0) {
+            close(atomic_exchange(&seg->fd, -1)); /* opens on first use */
+        }
         if (seg != NULL) {
             link_tail(log, seg);
         }
@@ -482,6 +496,33 @@ static samsa_err_t roll(samsa_storage_log_t *log)
     return SAMSA_OK;
 }
 
+/* Write @p len bytes at the end of the active segment. It is pinned
+ * meanwhile, so housekeep cannot close its fd under the write. Running out
+ * of fds fails this append only (KAFKA_STORAGE_ERROR). */
+static samsa_err_t write_tail(samsa_storage_log_t *log, sg_seg_t *seg,
+                              const uint8_t *buf, size_t len)
+{
+    pthread_mutex_lock(&log->mu);
+    sg_seg_pin(seg);
+    pthread_mutex_unlock(&log->mu);
+    int fd = sg_seg_fd(log, seg);
+    samsa_err_t err = fd < 0 ? SAMSA_ERR_KAFKA_STORAGE_ERROR : SAMSA_OK;
+    int werr = 0;
+    if (err == SAMSA_OK && !pwrite_full(fd, buf, len, seg->size, &werr)) {
+        /* Take back whatever part reached the file; if even that fails
+         * the segment tail is unknown and the directory goes offline. */
+        if (ftruncate(fd, seg->size) != 0) {
+            err = go_offline(log, "rollback of failed append", errno);
+        } else if (werr != ENOSPC && werr != EDQUOT && werr != EFBIG) {
+            err = go_offline(log, "append", werr);
+        } else {
+            err = sg_io_error(log, "append", werr);
+        }
+    }
+    sg_seg_unpin(seg);
+    return err;
+}
+
 static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
                              size_t len)
 {
@@ -512,17 +553,8 @@ static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
         }
         seg = log->tail;
     }
-    int werr = 0;
-    if (!pwrite_full(seg->fd, buf, len, seg->size, &werr)) {
-        /* Take back whatever part reached the file; if even that fails
-         * the segment tail is unknown and the directory goes offline. */
-        if (ftruncate(seg->fd, seg->size) != 0) {
-            return go_offline(log, "rollback of failed append", errno);
-        }
-        if (werr != ENOSPC && werr != EDQUOT && werr != EFBIG) {
-            return go_offline(log, "append", werr);
-        }
-        return sg_io_error(log, "append", werr);
+    if ((err = write_tail(log, seg, buf, len)) != SAMSA_OK) {
+        return err;
     }
     /* Publish: index first, then size and LEO, all under the lock. */
     pthread_mutex_lock(&log->mu);

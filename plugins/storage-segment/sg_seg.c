@@ -77,7 +77,7 @@ int sg_seg_fd(samsa_storage_log_t *log, sg_seg_t *seg)
 void sg_seg_close_idle(samsa_storage_log_t *log)
 {
     pthread_mutex_lock(&log->mu);
-    for (sg_seg_t *s = log->head; s != NULL && s != log->tail; s = s->next) {
+    for (sg_seg_t *s = log->head; s != NULL; s = s->next) {
         bool used = atomic_exchange(&s->used, false);
         /* Readers pin under this mutex before taking the fd, so an
          * unpinned segment's fd is nobody's right now. */

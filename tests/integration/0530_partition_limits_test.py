@@ -96,3 +96,48 @@ def test_a_large_create_does_not_hold_up_other_clients(broker_factory):
     assert done["metadata"] < done["create"], done
     assert len(partition_dirs(b, "wide")) == 1000
     assert b.stop(timeout=120) == 0   # closing writes files per partition
+
+
+def test_more_partitions_than_file_descriptors():
+    """Partitions hold no fd at rest: 600 partitions (and writes to some of
+    them) under a 256-fd limit, where one fd per partition failed half-way
+    and left orphan directories."""
+    import resource
+    import shutil
+
+    import samsa_harness
+    from samsa_harness import Broker, new_workdir
+
+    b = Broker(new_workdir())
+    orig = samsa_harness.subprocess.Popen
+
+    def popen(*a, **kw):
+        kw["preexec_fn"] = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        return orig(*a, **kw)
+
+    samsa_harness.subprocess.Popen = popen
+    try:
+        b.start()
+    finally:
+        samsa_harness.subprocess.Popen = orig
+    try:
+        out = py(CREATE, b.bootstrap, "fd1:300", "fd2:300")
+        assert codes(out) == {"fd1": "0", "fd2": "0"}, out + b.log_text()[-3000:]
+        assert len(partition_dirs(b, "fd1")) + len(partition_dirs(b, "fd2")) == 600
+        out = py("""
+            import sys
+            from confluent_kafka import Producer
+            p = Producer({"bootstrap.servers": sys.argv[1], "linger.ms": 5})
+            for i in range(0, 300, 3):
+                p.produce("fd1", value=b"v%d" % i, partition=i)
+                p.produce("fd2", value=b"w%d" % i, partition=i)
+            print(p.flush(60))
+            """, b.bootstrap)
+        assert out.strip() == "0", out + b.log_text()[-3000:]
+        got = subprocess.run(["kcat", "-b", b.bootstrap, "-C", "-t", "fd2", "-p", "297",
+                              "-o", "beginning", "-e", "-q"], capture_output=True, timeout=30)
+        assert got.stdout.split() == [b"w297"], got
+        assert b.stop(timeout=120) == 0
+    finally:
+        b.kill()
+        shutil.rmtree(b.workdir, ignore_errors=True)

@@ -525,9 +525,9 @@ static int fds_in(const char *dir)
     return n;
 }
 
-/* A partition holds one fd at rest however many segments it has: inactive
- * segments open on first read and close after a housekeep pass unused. */
-static void inactive_segments_hold_no_fd_at_rest(void **state)
+/* A partition holds no fd at rest however many segments it has: segments
+ * open on first use and close after a housekeep pass unused. */
+static void segments_hold_no_fd_at_rest(void **state)
 {
     sfx_t *fx = *state;
     for (int i = 0; i < 60; i++) {
@@ -537,12 +537,12 @@ static void inactive_segments_hold_no_fd_at_rest(void **state)
     assert_true(segs >= 8);
     assert_int_equal(fds_in(fx->part), segs); /* before: one per segment */
     reopen(fx);
-    assert_int_equal(fds_in(fx->part), 1);
+    assert_int_equal(fds_in(fx->part), 0);
     assert_int_equal(sc_verify_all(fx->ops, fx->log, 0), 60);
     assert_true(fds_in(fx->part) > 1);
     assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
     assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
-    assert_int_equal(fds_in(fx->part), 1);
+    assert_int_equal(fds_in(fx->part), 0);
     /* A pinned read keeps its fd across housekeeping. */
     samsa_storage_read_t rd;
     assert_int_equal(fx->ops->read(fx->log, 0, -1, 1 << 20, 0, &rd), SAMSA_OK);
@@ -556,8 +556,24 @@ static void inactive_segments_hold_no_fd_at_rest(void **state)
     assert_true(tb_check(buf, (size_t)rd.total_bytes, &base, &last, &size));
     assert_int_equal(base, 0);
     fx->ops->read_release(fx->log, &rd);
+    assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
+    assert_int_equal(fds_in(fx->part), 0);
     sc_append_fill(fx->ops, fx->log, 2, 300, sc_clock_ms);
+    assert_int_equal(fds_in(fx->part), 1);
     assert_int_equal(sc_verify_all(fx->ops, fx->log, 0), 61);
+    fx->ops->close(fx->log);
+    fx->log = NULL;
+    /* New partitions, too, start without an fd. */
+    samsa_storage_log_t *fresh;
+    char err[256];
+    assert_int_equal(fx->ops->open(fx->eng.state, "fresh", 3, &fx->cfg, &fresh,
+                                   err, sizeof(err)),
+                     SAMSA_OK);
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/fresh-3", fx->eng.dir);
+    assert_int_equal(fds_in(dir), 0);
+    fx->ops->close(fresh);
+    open_log(fx);
 }
 
 int main(void)
@@ -584,8 +600,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             damaged_header_in_an_old_segment_is_an_error_not_a_gap, setup,
             teardown),
-        cmocka_unit_test_setup_teardown(inactive_segments_hold_no_fd_at_rest,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(segments_hold_no_fd_at_rest, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
