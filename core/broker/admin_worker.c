@@ -110,7 +110,9 @@ void samsa_admin_worker_free(samsa_admin_worker_t *w)
 void samsa_admin_run(samsa_admin_worker_t *w, samsa_req_t *req,
                      samsa_admin_build_fn build)
 {
-    admin_job_t *job = w ? calloc(1, sizeof(*job)) : NULL;
+    /* In-process requests (samsa_broker_call) have no reactor to answer
+     * on: they are built right here. */
+    admin_job_t *job = w && req->conn ? calloc(1, sizeof(*job)) : NULL;
     if (job) {
         job->req = req;
         job->build = build;

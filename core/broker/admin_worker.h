@@ -31,8 +31,9 @@ void samsa_admin_worker_stop(samsa_admin_worker_t *w);
 void samsa_admin_worker_free(samsa_admin_worker_t *w);
 
 /* Reactor thread (the handler): queue @p req; its response is sent later
- * on this connection's reactor. Without a worker (or out of memory) the
- * request is built and answered right away. */
+ * on this connection's reactor. Without a worker or a connection
+ * (samsa_broker_call), or out of memory, the request is built and answered
+ * right away. */
 void samsa_admin_run(samsa_admin_worker_t *w, samsa_req_t *req,
                      samsa_admin_build_fn build);
 
