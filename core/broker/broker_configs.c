@@ -215,20 +215,29 @@ size_t samsa_broker_config_levels(samsa_broker_t *b, const samsa_bcfg_def_t *d,
     return n;
 }
 
-static int8_t topic_source(samsa_broker_t *b, const char *topic_key)
+size_t samsa_broker_topic_synonyms(samsa_broker_t *b, const char *topic_key,
+                                   const char **broker_key,
+                                   samsa_bcfg_level_t out[4])
 {
     for (const samsa_bcfg_def_t *d = defs; d->name; d++) {
         if (d->topic_key && strcmp(d->topic_key, topic_key) == 0) {
-            samsa_bcfg_level_t lv[4];
-            size_t n = samsa_broker_config_levels(b, d, true, lv);
-            int8_t s = n ? lv[0].source : 0;
-            return s == SAMSA_CONFIG_SOURCE_DYNAMIC_BROKER ||
-                           s == SAMSA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER
-                       ? s
-                       : 0;
+            *broker_key = d->name;
+            return samsa_broker_config_levels(b, d, true, out);
         }
     }
     return 0;
+}
+
+static int8_t topic_source(samsa_broker_t *b, const char *topic_key)
+{
+    samsa_bcfg_level_t lv[4];
+    const char *name;
+    size_t n = samsa_broker_topic_synonyms(b, topic_key, &name, lv);
+    int8_t s = n ? lv[0].source : 0;
+    return s == SAMSA_CONFIG_SOURCE_DYNAMIC_BROKER ||
+                   s == SAMSA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER
+               ? s
+               : 0;
 }
 
 const char *samsa_broker_topic_config_resolve(samsa_broker_t *b,

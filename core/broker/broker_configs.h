@@ -63,6 +63,13 @@ samsa_broker_configs_topic_defaults(const samsa_broker_config_t *cfg,
 size_t samsa_broker_config_levels(samsa_broker_t *b, const samsa_bcfg_def_t *d,
                                   bool per_broker, samsa_bcfg_level_t out[4]);
 
+/* The broker config a topic config takes its default from (log.retention.ms
+ * for retention.ms) in *broker_key, and its levels as in
+ * samsa_broker_config_levels(); 0 when the topic config has none. */
+size_t samsa_broker_topic_synonyms(samsa_broker_t *b, const char *topic_key,
+                                   const char **broker_key,
+                                   samsa_bcfg_level_t out[4]);
+
 /* samsa_tcfg_resolve() for a topic, with the source Kafka reports when a
  * dynamic broker config sets the broker-level default
  * (DYNAMIC_BROKER_CONFIG / DYNAMIC_DEFAULT_BROKER_CONFIG). @p bd is a copy

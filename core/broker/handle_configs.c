@@ -55,6 +55,39 @@ static void fill_entry(samsa_req_t *req, entry_t *e, const char *name,
     }
 }
 
+/* A topic entry's synonyms as Kafka lists them: the topic's own override,
+ * then every level of the broker config behind its default
+ * (log.retention.ms for retention.ms); just the entry itself when there is
+ * no such broker config. */
+static void topic_synonyms(samsa_req_t *req, entry_t *e, const char *override)
+{
+    samsa_bcfg_level_t lv[4];
+    const char *bname = NULL;
+    size_t n = samsa_broker_topic_synonyms(
+        req->broker, samsa_req_cstr(req, e->Name), &bname, lv);
+    if (n == 0) {
+        return; /* fill_entry's single self synonym stands */
+    }
+    size_t total = n + (override != NULL);
+    SAMSA_REQ_ARRAY(req, e->Synonyms, (int32_t)total);
+    size_t k = 0;
+    samsa_DescribeConfigsResponse_DescribeConfigsSynonym_t *sy;
+    if (override) {
+        sy = &e->Synonyms.items[k++];
+        samsa_DescribeConfigsResponse_DescribeConfigsSynonym_init(sy);
+        sy->Name = e->Name;
+        sy->Value = samsa_req_str(req, override);
+        sy->Source = SAMSA_CONFIG_SOURCE_DYNAMIC_TOPIC;
+    }
+    for (size_t j = 0; j < n; j++) {
+        sy = &e->Synonyms.items[k++];
+        samsa_DescribeConfigsResponse_DescribeConfigsSynonym_init(sy);
+        sy->Name = samsa_req_str(req, bname);
+        sy->Value = samsa_req_str(req, lv[j].value);
+        sy->Source = lv[j].source;
+    }
+}
+
 static samsa_err_t
 describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
                samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
@@ -91,10 +124,13 @@ describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
         int8_t source;
         const char *v = samsa_broker_topic_config_resolve(
             req->broker, &overrides, &bd, d, &source);
-        fill_entry(req, &r->Configs.items[i++], d->name, v, source,
-                   (int8_t)samsa_tcfg_wire_type(d),
+        entry_t *e = &r->Configs.items[i++];
+        fill_entry(req, e, d->name, v, source, (int8_t)samsa_tcfg_wire_type(d),
                    dreq->IncludeDocumentation ? d->doc : NULL, false,
                    dreq->IncludeSynonyms);
+        if (dreq->IncludeSynonyms) {
+            topic_synonyms(req, e, samsa_tcfg_get(&overrides, d->name));
+        }
     }
     samsa_tcfg_free(&overrides);
     samsa_tcfg_free(&bd);

@@ -63,10 +63,12 @@ class Reader:
         return v
 
 
-def describe_raw(port, name):
-    """DescribeConfigs v1 with synonyms on one BROKER resource:
-    (error, {name: (value, read_only, source, [(value, source)...])})."""
-    body = struct.pack(">ib", 1, 4) + kstr(name) + struct.pack(">i", -1) + b"\x01"
+def describe_raw(port, name, rtype=4):
+    """DescribeConfigs v1 with synonyms on one resource (BROKER unless
+    rtype says TOPIC, 2): (error, {name: (value, read_only, source,
+    [(value, source) or (synonym name, value, source)...])}); synonyms
+    carry their name when it differs from the entry's."""
+    body = struct.pack(">ib", 1, rtype) + kstr(name) + struct.pack(">i", -1) + b"\x01"
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(frame(32, 1, 5, body))
         r = Reader(read_frame(s), 8)  # corr, throttle
@@ -81,8 +83,9 @@ def describe_raw(port, name):
         ro, source, _sens = r.take(">?b?")
         syn = []
         for _ in range(r.take(">i")):
-            r.string()
-            syn.append((r.string(), r.take(">b")))
+            sname = r.string()
+            v = (r.string(), r.take(">b"))
+            syn.append(v if sname == cname else (sname,) + v)
         out[cname] = (value, ro, source, syn)
     return err, out
 
@@ -123,6 +126,10 @@ def test_dynamic_broker_configs_apply_persist_and_describe(broker):
     t = ConfigResource("topic", "dyn")
     te = admin.describe_configs([t])[t].result(10)["retention.ms"]
     assert te.value == "3600000" and te.source == ConfigSource.DYNAMIC_BROKER_CONFIG.value, te
+    # Its synonyms are the broker config's levels, as Kafka lists them.
+    err, tr = describe_raw(broker.port, "dyn", rtype=2)
+    assert err == 0 and tr["retention.ms"][3] == [
+        ("log.retention.ms", "3600000", 2), ("log.retention.ms", "604800000", 5)], tr["retention.ms"]
 
     # Read-only keys: Kafka's error, and nothing changes.
     bad = ConfigResource("broker", "1", set_config={"num.partitions": "3"})
