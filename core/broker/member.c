@@ -14,6 +14,7 @@
 #include "broker/cluster.h"
 #include "client/client.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 /* Retry cadence while not registered (or no controller is known). */
 #define RETRY_MS           200
@@ -36,13 +37,6 @@ struct samsa_member {
     samsa_arena_t arena;
     bool was_fenced;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool registered(samsa_member_t *mb, const samsa_meta_image_t *img,
                        const samsa_meta_broker_t **me)
@@ -168,7 +162,7 @@ static void register_remote(samsa_member_t *mb, samsa_client_t *c)
     if (err == SAMSA_OK) {
         /* Committed: wait for the image here to show it rather than
          * register again. */
-        mb->registered_wait_until = now_ms() + 2000;
+        mb->registered_wait_until = samsa_mono_ms() + 2000;
     } else {
         samsa_log(SAMSA_LOG_DEBUG, "cluster: registration with %d: %s",
                   mb->client_node, samsa_err_str(err));
@@ -257,7 +251,7 @@ static void round_once(samsa_member_t *mb, bool *ok)
         }
     } else if (ctrl >= 0 && samsa_meta_broker(img, ctrl)) {
         samsa_client_t *c = controller_client(mb, samsa_meta_broker(img, ctrl));
-        if (c && !reg && now_ms() >= mb->registered_wait_until) {
+        if (c && !reg && samsa_mono_ms() >= mb->registered_wait_until) {
             register_remote(mb, c);
         } else if (c && reg) {
             heartbeat_remote(mb, c, me->epoch, img);
@@ -289,14 +283,7 @@ static void *member_main(void *arg)
         bool ok = false;
         round_once(mb, &ok);
         int64_t wait = ok ? interval : RETRY_MS;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait / 1000;
-        until.tv_nsec += (wait % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        struct timespec until = samsa_deadline(CLOCK_REALTIME, wait);
         pthread_mutex_lock(&mb->lock);
         while (!mb->stop && mb->ntopics == 0 &&
                pthread_cond_timedwait(&mb->cond, &mb->lock, &until) !=

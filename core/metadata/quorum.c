@@ -17,6 +17,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/clock.h"
 
 /* Cadence of the controller's checks (fencing) and of the published
  * quorum state. */
@@ -75,20 +76,6 @@ struct samsa_meta {
     size_t hb_count;
     _Atomic int32_t controller;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Kafka node ids start at 0, Raft ids at 1. */
 static raft_id to_raft(int32_t node)
@@ -305,7 +292,7 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
         *fenced = b->fenced;
         if (h) {
             h->epoch = epoch;
-            h->last_ms = mono_ms();
+            h->last_ms = samsa_mono_ms();
             unfence = b->fenced && h->fence_pending != epoch;
             if (unfence) {
                 h->fence_pending = epoch;
@@ -330,7 +317,7 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
  * last heartbeat is older than the session timeout. */
 static void check_sessions(samsa_meta_t *m, bool new_leader)
 {
-    int64_t now = mono_ms();
+    int64_t now = samsa_mono_ms();
     int32_t fence_id[64];
     int64_t fence_epoch[64];
     size_t nfence = 0;
@@ -398,15 +385,15 @@ static void update_quorum(samsa_meta_t *m)
         q.voters[k].last_caught_up_ms = -1;
         if (s->id == r->id) {
             q.voters[k].log_end_offset = (int64_t)raft_last_index(r);
-            q.voters[k].last_fetch_ms = wall_ms();
-            q.voters[k].last_caught_up_ms = wall_ms();
+            q.voters[k].last_fetch_ms = samsa_wall_ms();
+            q.voters[k].last_caught_up_ms = samsa_wall_ms();
         } else if (leader && r->leader_state.progress) {
             const struct raft_progress *p = &r->leader_state.progress[i];
             q.voters[k].log_end_offset = (int64_t)p->match_index;
             if (p->recent_recv) {
-                q.voters[k].last_fetch_ms = wall_ms();
+                q.voters[k].last_fetch_ms = samsa_wall_ms();
                 if (p->match_index >= r->commit_index) {
-                    q.voters[k].last_caught_up_ms = wall_ms();
+                    q.voters[k].last_caught_up_ms = samsa_wall_ms();
                 }
             }
         }
