@@ -5,9 +5,12 @@ IncrementalAlterConfigs on BROKER resources, for this broker (resource name
 value with its source and synonyms; log-level settings apply to every topic
 at once; the values survive a restart (<data_dir>/__samsa_meta/
 broker_configs); read-only keys are refused with Kafka's error."""
+import glob
 import os
-import struct
 import socket
+import struct
+import subprocess
+import time
 
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
@@ -175,3 +178,33 @@ def test_dynamic_broker_configs_apply_persist_and_describe(broker):
     e = describe(admin, "1")["message.max.bytes"]
     assert e.value == "1048588" and e.source == ConfigSource.DEFAULT_CONFIG.value, e
     assert produce(broker.bootstrap, "dyn", 5000) is None
+
+
+def test_dynamic_log_defaults_reach_existing_partitions(broker_factory):
+    # log.segment.bytes and log.retention.ms set on the cluster default
+    # while the topic exists: new segments roll at the new size and the
+    # housekeeper drops the closed ones by the new retention.
+    b = broker_factory("log_retention_check_interval_ms: 200").start()
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for f in admin.create_topics([NewTopic("live", 1, 1)]).values():
+        f.result(10)
+    assert incremental_alter(b.port, "", [("log.segment.bytes", 0, "4096")]) == (0, None)
+    lines = b"".join(b"record-%04d-%s\n" % (i, b"x" * 80) for i in range(400))
+    subprocess.run(["kcat", "-b", b.bootstrap, "-P", "-t", "live", "-p", "0",
+                    "-X", "linger.ms=0", "-X", "batch.num.messages=5"],
+                   input=lines, check=True, timeout=60)
+    segments = glob.glob(os.path.join(b.data_dir, "live-0", "*.log"))
+    assert len(segments) > 5, segments
+
+    def earliest():
+        out = subprocess.run(["kcat", "-b", b.bootstrap, "-Q", "-t", "live:0:-2"],
+                             capture_output=True, text=True, timeout=30)
+        return int(out.stdout.split("offset")[1].split()[0])
+
+    assert earliest() == 0
+    assert incremental_alter(b.port, "", [("log.retention.ms", 0, "1")]) == (0, None)
+    deadline = time.monotonic() + 15
+    while earliest() == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert 0 < earliest() < 400
+    assert b.stop() == 0, b.log_text()
