@@ -121,9 +121,10 @@ static void well_formed_records_pass_in_any_pieces(void **state)
     samsa_batch_builder_t b;
     samsa_batch_builder_init(&b);
     samsa_record_header_t hdrs[1] = {{(const uint8_t *)"h", 1, NULL, -1}};
+    static const uint8_t value[50 * 37] = {0};
     for (int i = 0; i < 50; i++) {
-        assert_int_equal(samsa_batch_builder_add(&b, 1000 - i, "key", 3,
-                                                 "value", i * 37, hdrs, 1),
+        assert_int_equal(samsa_batch_builder_add(&b, 1000 - i, "key", 3, value,
+                                                 i * 37, hdrs, 1),
                          SAMSA_OK);
     }
     uint8_t *batch;
