@@ -34,7 +34,7 @@ static void req_complete(samsa_req_t *req, samsa_iobuf_t *out)
 static void req_free(samsa_req_t *req)
 {
     samsa_metrics_request(req->api_key, req->api_version, req->received_ns,
-                          req->handled_ns, samsa_mono_ns());
+                          req->handled_ns, samsa_mono_ns(), req->sent_later);
     samsa_arena_destroy(&req->arena);
     if (req->slot) {
         samsa_frame_free(req->frame);
@@ -91,6 +91,10 @@ void samsa_req_respond(samsa_req_t *req, const void *response)
         samsa_iobuf_clear(&out);
         samsa_req_close(req);
         return;
+    }
+    if (req->handled_ns != 0) {
+        req->sent_later =
+            samsa_metrics_mark_sent(&out, req->api_key, req->received_ns);
     }
     req_complete(req, &out);
     samsa_iobuf_clear(&out);

@@ -42,6 +42,7 @@ typedef struct samsa_req {
     int64_t received_ms; /* monotonic */
     int64_t received_ns; /* samsa_mono_ns(): frame complete */
     int64_t handled_ns;  /* handler called; 0 = never reached one */
+    bool sent_later;     /* the response carries a send-time mark */
 } samsa_req_t;
 
 typedef void (*samsa_handler_fn)(samsa_req_t *req);

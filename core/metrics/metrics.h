@@ -17,18 +17,27 @@
 #ifndef SAMSA_METRICS_H
 #define SAMSA_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "http/http.h"
 #include "metrics/hotkeys.h"
+#include "util/iobuf.h"
 
 /** One request finished. Times are samsa_mono_ns() values:
  *  received (frame complete), handled (handler called; 0 = the request
  *  never reached a handler), done (response queued or dropped). */
 void samsa_metrics_request(int16_t api_key, int16_t api_version,
                            int64_t received_ns, int64_t handled_ns,
-                           int64_t done_ns);
+                           int64_t done_ns, bool sent_later);
+
+/** Mark the end of an encoded response in @p out (an empty chunk whose
+ *  release runs once every byte before it was written, or the response
+ *  was dropped): that records the send time and the total time. Returns
+ *  true when it will (pass it as sent_later above). Reactor thread. */
+bool samsa_metrics_mark_sent(samsa_iobuf_t *out, int16_t api_key,
+                             int64_t received_ns);
 
 /** A Kafka error code answered for one partition/resource of a request. */
 void samsa_metrics_error(int16_t api_key, int err);

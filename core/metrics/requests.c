@@ -5,12 +5,14 @@
  */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "metrics/metrics.h"
 #include "metrics/prom.h"
 #include "protocol/api.h"
 #include "protocol/generated/messages.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #define MAX_VERSIONS 32
@@ -29,7 +31,7 @@ typedef struct hist {
     _Atomic uint64_t sum_us;
 } hist_t;
 
-enum { PH_QUEUE, PH_LOCAL, PH_TOTAL, PH_COUNT };
+enum { PH_QUEUE, PH_LOCAL, PH_SEND, PH_TOTAL, PH_COUNT };
 
 static const struct {
     const char *name;
@@ -41,9 +43,13 @@ static const struct {
     {"kafka_network_requestmetrics_localtimems",
      "Time in the handler until the response was ready, ms; includes "
      "waits (fetch max.wait.ms, JoinGroup)."},
+    {"kafka_network_requestmetrics_responsesendtimems",
+     "Time from the response being ready to its last byte written to the "
+     "socket (includes waiting behind earlier responses of the "
+     "connection), ms."},
     {"kafka_network_requestmetrics_totaltimems",
-     "Time from a request's last byte read to its response being queued "
-     "for sending, ms."},
+     "Time from a request's last byte read to its response's last byte "
+     "written (no response: to the request's end), ms."},
 };
 
 typedef struct api_stats {
@@ -73,7 +79,7 @@ static void observe(hist_t *h, int64_t us)
 
 void samsa_metrics_request(int16_t api_key, int16_t api_version,
                            int64_t received_ns, int64_t handled_ns,
-                           int64_t done_ns)
+                           int64_t done_ns, bool sent_later)
 {
     if (api_key < 0 || api_key >= SAMSA_API_COUNT || api_version < 0 ||
         api_version >= MAX_VERSIONS || handled_ns == 0) {
@@ -84,7 +90,40 @@ void samsa_metrics_request(int16_t api_key, int16_t api_version,
                               memory_order_relaxed);
     observe(&s->hist[PH_QUEUE], (handled_ns - received_ns) / 1000);
     observe(&s->hist[PH_LOCAL], (done_ns - handled_ns) / 1000);
-    observe(&s->hist[PH_TOTAL], (done_ns - received_ns) / 1000);
+    if (!sent_later) {
+        observe(&s->hist[PH_TOTAL], (done_ns - received_ns) / 1000);
+    }
+}
+
+typedef struct send_mark {
+    int16_t api_key;
+    int64_t received_ns, ready_ns;
+} send_mark_t;
+
+static void on_sent(void *arg)
+{
+    send_mark_t *m = arg;
+    int64_t now = samsa_mono_ns();
+    api_stats_t *s = &api_stats[m->api_key];
+    observe(&s->hist[PH_SEND], (now - m->ready_ns) / 1000);
+    observe(&s->hist[PH_TOTAL], (now - m->received_ns) / 1000);
+    free(m);
+}
+
+bool samsa_metrics_mark_sent(samsa_iobuf_t *out, int16_t api_key,
+                             int64_t received_ns)
+{
+    if (api_key < 0 || api_key >= SAMSA_API_COUNT) {
+        return false;
+    }
+    send_mark_t *m = malloc(sizeof(*m));
+    if (!m) {
+        return false;
+    }
+    *m = (send_mark_t){api_key, received_ns, samsa_mono_ns()};
+    /* On failure append_ref has already run on_sent (observed, freed). */
+    (void)samsa_iobuf_append_ref(out, "", 0, on_sent, m);
+    return true;
 }
 
 void samsa_metrics_error(int16_t api_key, int err)
@@ -104,7 +143,10 @@ static uint64_t load(_Atomic uint64_t *v)
 
 static bool api_used(api_stats_t *s)
 {
-    return load(&s->hist[PH_TOTAL].count) > 0;
+    /* A response may be sent (total observed) before its request ends
+     * (queue observed), or the other way round. */
+    return load(&s->hist[PH_QUEUE].count) > 0 ||
+           load(&s->hist[PH_TOTAL].count) > 0;
 }
 
 static void write_counts(samsa_http_response_t *out)

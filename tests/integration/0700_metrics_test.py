@@ -102,6 +102,9 @@ def test_counters_match_a_produce_consume_run(broker):
                  request="Produce") == produces
     assert value(m, "kafka_network_requestmetrics_totaltimems_bucket",
                  request="Produce", le="+Inf") == produces
+    for phase in ("requestqueuetimems", "localtimems", "responsesendtimems"):
+        assert value(m, "kafka_network_requestmetrics_%s_count" % phase,
+                     request="Produce") == produces, phase
     for i in range(2):
         assert value(m, "kafka_consumergroup_lag", consumergroup="mt-g",
                      topic="mt", partition=str(i)) == 0

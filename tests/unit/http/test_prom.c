@@ -8,10 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "metrics/metrics.h"
 #include "metrics/prom.h"
+#include "util/clock.h"
 
 static void labels_are_escaped(void **state)
 {
@@ -35,9 +39,9 @@ static void histogram_buckets_are_cumulative_and_end_at_the_count(void **st)
     samsa_metrics_reset();
     int64_t t0 = 1000000000;
     /* Produce (key 0) v9: 0.2 ms, 3 ms and 2 s in total. */
-    samsa_metrics_request(0, 9, t0, t0 + 100000, t0 + 200000);
-    samsa_metrics_request(0, 9, t0, t0 + 1000000, t0 + 3000000);
-    samsa_metrics_request(0, 7, t0, t0, t0 + 2000000000LL);
+    samsa_metrics_request(0, 9, t0, t0 + 100000, t0 + 200000, false);
+    samsa_metrics_request(0, 9, t0, t0 + 1000000, t0 + 3000000, false);
+    samsa_metrics_request(0, 7, t0, t0, t0 + 2000000000LL, false);
     samsa_metrics_error(0, 10); /* MESSAGE_TOO_LARGE */
     samsa_http_response_t out = {0};
     samsa_metrics_write_requests(&out);
@@ -63,11 +67,46 @@ static void histogram_buckets_are_cumulative_and_end_at_the_count(void **st)
     samsa_metrics_reset();
 }
 
+static void send_time_is_recorded_when_the_last_byte_is_written(void **st)
+{
+    (void)st;
+    samsa_metrics_reset();
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    samsa_iobuf_t out;
+    samsa_iobuf_init(&out);
+    assert_int_equal(samsa_iobuf_write(&out, "response", 8), SAMSA_OK);
+    int64_t now = samsa_mono_ns();
+    assert_true(samsa_metrics_mark_sent(&out, 1 /* Fetch */, now));
+    samsa_metrics_request(1, 12, now, now, now, true);
+    samsa_http_response_t page = {0};
+    samsa_metrics_write_requests(&page);
+    /* Not written yet: no send or total observation. */
+    assert_null(
+        strstr(page.body, "responsesendtimems_count{request=\"Fetch\"} 1"));
+    assert_non_null(
+        strstr(page.body, "localtimems_count{request=\"Fetch\"} 1"));
+    free(page.body);
+    assert_int_equal(samsa_iobuf_send(&out, sv[0], NULL), 8);
+    page = (samsa_http_response_t){0};
+    samsa_metrics_write_requests(&page);
+    assert_non_null(
+        strstr(page.body, "responsesendtimems_count{request=\"Fetch\"} 1"));
+    assert_non_null(
+        strstr(page.body, "totaltimems_count{request=\"Fetch\"} 1"));
+    free(page.body);
+    samsa_iobuf_clear(&out);
+    close(sv[0]);
+    close(sv[1]);
+    samsa_metrics_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(labels_are_escaped),
         cmocka_unit_test(histogram_buckets_are_cumulative_and_end_at_the_count),
+        cmocka_unit_test(send_time_is_recorded_when_the_last_byte_is_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
