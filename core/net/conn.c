@@ -73,6 +73,32 @@ static void global_sub(samsa_conn_t *conn, size_t n)
                               memory_order_relaxed);
 }
 
+/* Heap bytes a chain holds (memory chunks, owned or borrowed); file ranges
+ * hold none. */
+static size_t mem_bytes(const samsa_iobuf_t *b)
+{
+    size_t n = 0;
+    for (size_t i = b->head; i < b->count; i++) {
+        if (b->chunks[i].kind != SAMSA_IOBUF_FILE) {
+            n += b->chunks[i].len;
+        }
+    }
+    return n;
+}
+
+/* Set conn->out_mem to @p now, the memory conn->out holds now, and move
+ * the server's sum by the difference. */
+static void resp_mem_update(samsa_conn_t *conn, size_t now)
+{
+    atomic_size_t *g = &samsa_net_shared(conn->srv)->global_resp_mem;
+    if (now > conn->out_mem) {
+        atomic_fetch_add_explicit(g, now - conn->out_mem, memory_order_relaxed);
+    } else {
+        atomic_fetch_sub_explicit(g, conn->out_mem - now, memory_order_relaxed);
+    }
+    conn->out_mem = now;
+}
+
 /* A slot leaves the in-flight count (its response is queued, or the
  * connection closed). Exactly once per slot. */
 static void slot_unaccount(samsa_conn_t *conn, samsa_slot_t *slot)
@@ -206,7 +232,10 @@ static void advance(samsa_conn_t *conn)
             conn->tail = NULL;
         }
         if (samsa_iobuf_len(&s->resp) > 0) {
-            if (iobuf_move(&conn->out, &s->resp) != SAMSA_OK) {
+            size_t mem = mem_bytes(&s->resp);
+            if (iobuf_move(&conn->out, &s->resp) == SAMSA_OK) {
+                resp_mem_update(conn, conn->out_mem + mem);
+            } else {
                 samsa_log(SAMSA_LOG_ERROR,
                           "net: %s: out of memory queueing a "
                           "response; closing",
@@ -235,6 +264,14 @@ static bool can_read(samsa_conn_t *conn)
     if (conn->inflight_reqs >= lim->max_inflight_requests ||
         conn->inflight_bytes + samsa_iobuf_len(&conn->out) >=
             lim->max_inflight_bytes) {
+        return false;
+    }
+    /* Over the budget for unsent responses in memory: only a connection
+     * with responses of its own unsent waits, until it has taken them
+     * (flush_out resumes it); one that reads promptly goes on. */
+    if (samsa_iobuf_len(&conn->out) > 0 &&
+        atomic_load_explicit(&sh->global_resp_mem, memory_order_relaxed) >=
+            lim->max_global_inflight_bytes) {
         return false;
     }
     if (atomic_load_explicit(&sh->global_inflight, memory_order_relaxed) >=
@@ -546,6 +583,9 @@ static void flush_out(samsa_conn_t *conn)
         }
         if (n > 0) {
             conn->last_active_ms = samsa_reactor_now_ms(conn->r);
+            if (conn->out_mem > 0) {
+                resp_mem_update(conn, mem_bytes(&conn->out));
+            }
         }
     }
     if (conn->closing && is_idle(conn)) {
@@ -714,6 +754,7 @@ static void conn_close(samsa_conn_t *conn)
         }
     }
     conn->tail = NULL;
+    resp_mem_update(conn, 0);
     samsa_iobuf_clear(&conn->out);
     samsa_log(SAMSA_LOG_DEBUG, "net: connection %llu from %s closed",
               (unsigned long long)conn->id, conn->peer);

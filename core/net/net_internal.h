@@ -67,6 +67,7 @@ struct samsa_conn {
     uint32_t inflight_reqs;
     size_t inflight_bytes; /* request bytes of unretired slots */
     samsa_iobuf_t out;
+    size_t out_mem;          /* memory-backed bytes of out in global_resp_mem */
     uint64_t last_active_ms; /* last byte read or written (reactor clock) */
     char peer[64];
 };
@@ -84,7 +85,8 @@ typedef struct samsa_net_limits {
 
 struct samsa_server_shared {
     samsa_net_limits_t lim;
-    atomic_size_t global_inflight;
+    atomic_size_t global_inflight; /* request bytes in flight */
+    atomic_size_t global_resp_mem; /* heap bytes of unsent responses */
     atomic_uint_fast64_t accepted, refused, closed, open, idle_closed;
     atomic_bool stopping;
     samsa_conn_request_cb on_request;

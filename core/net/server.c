@@ -533,5 +533,6 @@ void samsa_server_get_stats(const samsa_server_t *srv,
     out->closed = atomic_load(&s->sh.closed);
     out->open = atomic_load(&s->sh.open);
     out->inflight_bytes = atomic_load(&s->sh.global_inflight);
+    out->response_mem_bytes = atomic_load(&s->sh.global_resp_mem);
     out->idle_closed = atomic_load(&s->sh.idle_closed);
 }

@@ -77,12 +77,14 @@ typedef struct samsa_server_config {
     /* Back-pressure. A connection stops being read while its own requests
      * in flight plus its queued, unsent responses reach max_inflight_bytes:
      * a peer that reads nothing only ever stalls itself. The global budget
-     * counts request bytes only (frames read and not yet answered, the
-     * memory the broker works on); responses waiting on a slow reader are
-     * that connection's, never everyone's. */
+     * applies twice: to request bytes in flight (frames read and not yet
+     * answered), which pauses every connection; and to the heap memory of
+     * unsent responses (file ranges hold none), which only pauses the
+     * connections that themselves have responses unsent, until they take
+     * them. So a client that reads promptly is never held up by one that
+     * does not, and responses nobody reads stay bounded. */
     size_t max_inflight_bytes;        /* per connection, default 64 MiB */
-    size_t max_global_inflight_bytes; /* all connections' requests,
-                                         default 512 MiB */
+    size_t max_global_inflight_bytes; /* see above, default 512 MiB */
     /* connections.max.idle.ms: a connection with nothing read or written for
      * this long is closed, whether it is idle or its peer stopped reading
      * its responses (then with a WARN naming the peer). Requests the app
@@ -131,12 +133,13 @@ size_t samsa_server_listener_count(const samsa_server_t *srv);
 uint16_t samsa_server_port(const samsa_server_t *srv, size_t i);
 
 typedef struct samsa_server_stats {
-    uint64_t accepted;       /* connections accepted and attached */
-    uint64_t refused;        /* over max_connections */
-    uint64_t closed;         /* connections closed */
-    uint64_t open;           /* currently open */
-    uint64_t inflight_bytes; /* global in-flight request bytes */
-    uint64_t idle_closed;    /* closed by max_idle_ms (idle or stalled) */
+    uint64_t accepted;           /* connections accepted and attached */
+    uint64_t refused;            /* over max_connections */
+    uint64_t closed;             /* connections closed */
+    uint64_t open;               /* currently open */
+    uint64_t inflight_bytes;     /* global in-flight request bytes */
+    uint64_t response_mem_bytes; /* heap bytes of unsent responses */
+    uint64_t idle_closed;        /* closed by max_idle_ms (idle or stalled) */
 } samsa_server_stats_t;
 
 void samsa_server_get_stats(const samsa_server_t *srv,

@@ -551,6 +551,9 @@ static void test_unread_responses_stall_only_their_connection(void **s)
     }
     usleep(50000);
     assert_true(atomic_load(&f->app.requests) < 16);
+    samsa_server_stats_t st;
+    samsa_server_get_stats(f->srv, &st);
+    assert_true(st.response_mem_bytes > cfg.max_global_inflight_bytes);
     for (int i = 0; i < 3; i++) {
         int other = connect_to("127.0.0.1", port);
         n = put_frame(buf, "served");
@@ -558,7 +561,30 @@ static void test_unread_responses_stall_only_their_connection(void **s)
         expect_str(other, "served");
         close(other);
     }
+    /* Over the budget for unsent responses, a client that pipelines waits
+     * only for itself: its second request is read once it took the first
+     * answer. */
+    int piped = connect_to("127.0.0.1", port);
+    n = put_frame(buf, "big");
+    n += put_frame(buf + n, "after");
+    send_all(piped, buf, n);
+    uint8_t *want = malloc(1u << 20);
+    memset(want, 'B', 1u << 20);
+    expect_frame(piped, want, 1u << 20);
+    free(want);
+    expect_str(piped, "after");
+    close(piped);
     close(hog);
+    /* What the hog held is released with it. */
+    for (int i = 0; i < 5000; i++) {
+        samsa_server_get_stats(f->srv, &st);
+        if (st.open == 0) {
+            break;
+        }
+        usleep(1000);
+    }
+    assert_int_equal(st.open, 0);
+    assert_int_equal(st.response_mem_bytes, 0);
     stop_server(f);
 }
 
