@@ -42,8 +42,9 @@ static void finish(void *arg)
         samsa_req_t *req = ctx->req;
         ctx->req = NULL;
         ctx->finish(req, ctx->resp, ctx->outcomes);
+        ctx_unref(ctx); /* the parked request's reference */
     }
-    ctx_unref(ctx);
+    ctx_unref(ctx); /* the proposals' */
 }
 
 static void cancel(samsa_parked_t *p)
