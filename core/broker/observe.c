@@ -136,9 +136,19 @@ static void write_server(samsa_broker_t *b, samsa_http_response_t *out)
     samsa_prom_sample_i(out, "samsa_connections_refused_total", NULL,
                         (int64_t)st.refused);
     samsa_prom_family(out, "samsa_inflight_bytes", "gauge",
-                      "Request and response bytes in flight.");
+                      "Request bytes read and not yet answered.");
     samsa_prom_sample_i(out, "samsa_inflight_bytes", NULL,
                         (int64_t)st.inflight_bytes);
+    samsa_prom_family(out, "samsa_response_memory_bytes", "gauge",
+                      "Heap bytes of responses not yet taken by their "
+                      "clients (record data sent from files not counted).");
+    samsa_prom_sample_i(out, "samsa_response_memory_bytes", NULL,
+                        (int64_t)st.response_mem_bytes);
+    samsa_prom_family(out, "samsa_connections_idle_closed_total", "counter",
+                      "Connections closed by connections_max_idle_ms: idle, "
+                      "or their client stopped reading responses.");
+    samsa_prom_sample_i(out, "samsa_connections_idle_closed_total", NULL,
+                        (int64_t)st.idle_closed);
 
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) {

@@ -4,10 +4,12 @@ Ten sockets with a 4 KiB receive buffer each ask five times for 20 MiB of
 records and read nothing. The broker keeps serving everyone else at once
 (ApiVersions, produce, consume), and after connections_max_idle_ms without
 any progress it closes the ten with a WARN naming each peer."""
+import re
 import socket
 import struct
 import subprocess
 import time
+import urllib.request
 
 from kafka_wire import frame, read_frame
 
@@ -77,6 +79,10 @@ def test_readers_that_read_nothing_stall_only_themselves(broker_factory):
     for p in peers:
         assert p in log, log
     assert "WARN" in log and "read nothing" in log, log
+    with urllib.request.urlopen(b.http + "/metrics", timeout=10) as r:
+        metrics = r.read().decode()
+    closed = re.search(r"^samsa_connections_idle_closed_total (\S+)$", metrics, re.M)
+    assert closed and float(closed.group(1)) >= 10, metrics
     assert api_versions_answered(b.port)
     for s in hogs:
         s.close()
