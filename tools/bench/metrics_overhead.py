@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -83,6 +84,15 @@ def main():
                       % (r + 1, "scraped" if scraped else "not scraped", rate, cpu,
                          "  (%d scrapes, %d KB each)" % (s.scrapes, s.bytes / max(s.scrapes, 1) / 1024)
                          if s else ""))
+        # The scrape alone, on the now idle broker: CPU per /metrics.
+        c0, t0, size = cpu_seconds(proc.pid), time.monotonic(), 0
+        for _ in range(50):
+            with urllib.request.urlopen(url, timeout=10) as r:
+                size = len(r.read())
+        per = (cpu_seconds(proc.pid) - c0) / 50 * 1000
+        print("one scrape of %d KB (%d partitions): %.2f ms broker CPU, %.1f ms wall"
+              % (size / 1024, 32 * (2 * a.rounds) + 32, per,
+                 (time.monotonic() - t0) / 50 * 1000))
     finally:
         proc.terminate()
         proc.wait(30)
