@@ -716,8 +716,52 @@ static samsa_err_t resolve_listeners(const samsa_broker_config_t *cfg,
     return SAMSA_OK;
 }
 
-/* Only the list is resolved here; each address is parsed (and a bad one
- * reported) when the HTTP listener binds (core/http). */
+/* Parsed and resolved here too, so a bad one fails --check-config and start
+ * before the data dir is touched; core/http binds them. */
+static samsa_err_t check_http_listeners(const samsa_broker_config_t *cfg,
+                                        const broker_flags_t *fl, char *errbuf,
+                                        size_t errbuf_size)
+{
+    char at[300] = "";
+    const char *what =
+        fl->http_listen_count ? "--http-listen" : "http_listeners";
+
+    if (fl->http_listen_count == 0) {
+        samsa_broker_config_where(cfg, "http_listeners", at, sizeof(at));
+    }
+    for (size_t i = 0; i < cfg->http_listener_count; i++) {
+        samsa_listener_t l = {0};
+        samsa_err_t rc = samsa_listener_parse(cfg->http_listeners[i], &l);
+        if (rc == SAMSA_ERR_NOMEM) {
+            return rc;
+        }
+        if (rc != SAMSA_OK) {
+            snprintf(errbuf, errbuf_size,
+                     "%s%s: '%s' is not HOST:PORT (e.g. 127.0.0.1:8080) or "
+                     "none",
+                     at, what, cfg->http_listeners[i]);
+            return SAMSA_ERR_CONFIG;
+        }
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_PASSIVE};
+        struct addrinfo *res = NULL;
+        int gai = getaddrinfo(l.host, NULL, &hints, &res);
+        if (gai == 0) {
+            freeaddrinfo(res);
+        } else {
+            snprintf(errbuf, errbuf_size,
+                     "%s%s: cannot resolve host '%s' of '%s': %s", at, what,
+                     l.host, cfg->http_listeners[i], gai_strerror(gai));
+        }
+        free(l.host);
+        free(l.name);
+        if (gai != 0) {
+            return SAMSA_ERR_CONFIG;
+        }
+    }
+    return SAMSA_OK;
+}
+
 static samsa_err_t fill_http_listeners(samsa_broker_config_t *cfg,
                                        const broker_flags_t *fl)
 {
@@ -895,6 +939,9 @@ samsa_err_t samsa_broker_config_load(int argc, char **argv,
     }
     if (rc == SAMSA_OK) {
         rc = fill_http_listeners(cfg, &fl);
+    }
+    if (rc == SAMSA_OK) {
+        rc = check_http_listeners(cfg, &fl, errbuf, errbuf_size);
     }
 out:
     if (rc == SAMSA_ERR_NOMEM) {

@@ -473,6 +473,10 @@ static void values_start_cannot_use_are_errors(void **state)
                       "group_min_session_timeout_ms (6000) is above");
     expect_yaml_error(f, "listeners: [\"nosuch.invalid:9092\"]\n", 1,
                       "cannot resolve host 'nosuch.invalid'");
+    expect_yaml_error(f, "http_listeners: [\"nosuch.invalid:8080\"]\n", 1,
+                      "http_listeners: cannot resolve host 'nosuch.invalid'");
+    expect_yaml_error(f, "http_listeners: [\"8080\"]\n", 1,
+                      "http_listeners: '8080' is not HOST:PORT");
     char path[400];
     snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
     write_yaml(path, "log_flush_interval_messages: 1\n"
