@@ -137,6 +137,38 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
     return err;
 }
 
+void samsa_cluster_coordinator(samsa_req_t *req, samsa_str_t key, int32_t *node,
+                               samsa_str_t *host, int32_t *port)
+{
+    samsa_broker_t *b = req->broker;
+    if (!b->meta || key.len <= 0) {
+        return;
+    }
+    uint32_t h = 2166136261u;
+    for (int32_t i = 0; i < key.len; i++) {
+        h = (h ^ (uint8_t)key.ptr[i]) * 16777619u;
+    }
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    size_t live = 0;
+    for (size_t i = 0; i < img->broker_count; i++) {
+        live += !img->brokers[i].fenced;
+    }
+    size_t pick = live ? h % live : 0;
+    for (size_t i = 0; live && i < img->broker_count; i++) {
+        const samsa_meta_broker_t *mb = &img->brokers[i];
+        if (mb->fenced || pick-- != 0) {
+            continue;
+        }
+        if (mb->id != b->node_id) {
+            *node = mb->id;
+            *host = samsa_req_str(req, mb->host);
+            *port = mb->port;
+        }
+        break;
+    }
+    samsa_meta_image_put(img);
+}
+
 void samsa_cluster_request_topic(samsa_broker_t *b, const char *topic)
 {
     if (b->member) {

@@ -76,6 +76,14 @@ typedef void (*samsa_cluster_finish_fn)(samsa_req_t *req, void *resp,
 void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
                            void *resp, samsa_cluster_finish_fn finish);
 
+/* FindCoordinator in quorum mode: the live broker (by id order) that the
+ * FNV-1a hash of @p key picks, so every member of a group finds the same
+ * one; node, host and port are left alone when that is this broker or
+ * standalone. Offsets stay with the coordinator that took them (not
+ * replicated yet): a group whose coordinator changes starts afresh. */
+void samsa_cluster_coordinator(samsa_req_t *req, samsa_str_t key, int32_t *node,
+                               samsa_str_t *host, int32_t *port);
+
 /* Quorum mode answers (cluster_view.c): Metadata from the image, and the
  * brokers and controller of a DescribeCluster response being built. */
 void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
@@ -39,21 +40,31 @@ static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
     return req->broker->groups ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
 }
 
-void samsa_handle_find_coordinator(samsa_req_t *req)
+/* This broker (as the connection reached it), or in a cluster the live
+ * broker the group's key maps to (cluster.h). */
+static void coordinator_addr(samsa_req_t *req, samsa_err_t err, samsa_str_t key,
+                             int32_t *node, samsa_str_t *host, int32_t *port)
 {
     samsa_broker_t *b = req->broker;
+    const samsa_broker_endpoint_t *ep = samsa_broker_endpoint(b, req->conn);
+    *node = err == SAMSA_OK ? b->node_id : -1;
+    *host = err == SAMSA_OK ? samsa_req_str(req, ep->host) : SAMSA_STR("");
+    *port = err == SAMSA_OK ? ep->port : -1;
+    if (err == SAMSA_OK) {
+        samsa_cluster_coordinator(req, key, node, host, port);
+    }
+}
+
+void samsa_handle_find_coordinator(samsa_req_t *req)
+{
     samsa_FindCoordinatorRequest_t *freq = req->body;
     samsa_FindCoordinatorResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_FindCoordinatorResponse_init(resp);
-    samsa_str_t host =
-        samsa_req_str(req, samsa_broker_endpoint(b, req->conn)->host);
     if (req->api_version < 4) {
         samsa_err_t err = coordinator_for(req, freq->KeyType, freq->Key);
         resp->ErrorCode = (int16_t)err;
-        resp->NodeId = err == SAMSA_OK ? b->node_id : -1;
-        resp->Host = err == SAMSA_OK ? host : SAMSA_STR("");
-        resp->Port =
-            err == SAMSA_OK ? samsa_broker_endpoint(b, req->conn)->port : -1;
+        coordinator_addr(req, err, freq->Key, &resp->NodeId, &resp->Host,
+                         &resp->Port);
         resp->ErrorMessage = SAMSA_STR_NULL;
         samsa_req_respond(req, resp);
         return;
@@ -68,10 +79,7 @@ void samsa_handle_find_coordinator(samsa_req_t *req)
         c->Key = freq->CoordinatorKeys.items[i];
         samsa_err_t err = coordinator_for(req, freq->KeyType, c->Key);
         c->ErrorCode = (int16_t)err;
-        c->NodeId = err == SAMSA_OK ? b->node_id : -1;
-        c->Host = err == SAMSA_OK ? host : SAMSA_STR("");
-        c->Port =
-            err == SAMSA_OK ? samsa_broker_endpoint(b, req->conn)->port : -1;
+        coordinator_addr(req, err, c->Key, &c->NodeId, &c->Host, &c->Port);
         c->ErrorMessage = SAMSA_STR_NULL;
     }
     samsa_req_respond(req, resp);

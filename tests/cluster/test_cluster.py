@@ -138,6 +138,16 @@ def list_offsets_error(port, topic, partition):
     return error
 
 
+def find_coordinator(port, group):
+    """FindCoordinator v0: the coordinator's node id."""
+    key = group.encode()
+    resp = raw_request(port, 10, 0, struct.pack(">h", len(key)) + key,
+                       flexible=False)
+    error, node = struct.unpack(">hi", resp[:6])
+    assert error == 0
+    return node
+
+
 def describe_quorum(port):
     """DescribeQuorum v0 (flexible): (leader id, leader epoch, voter ids)."""
     name = b"__cluster_metadata"
@@ -253,6 +263,21 @@ def test_three_nodes(cluster):
     seen = consume_all(boot, "spread", 6, 360)
     assert len(seen) == 360
     assert {p for p, _ in seen.values()} == set(range(6))
+
+    # A consumer group: every broker names the same coordinator, and a
+    # subscribed kafka-python consumer reads everything through it.
+    coords = {find_coordinator(cluster.ports[i], "readers") for i in (1, 2, 3)}
+    assert len(coords) == 1 and coords <= {1, 2, 3}, coords
+    group = KafkaConsumer("spread", bootstrap_servers=boot, group_id="readers",
+                          auto_offset_reset="earliest",
+                          consumer_timeout_ms=1000)
+    got = 0
+    deadline = time.monotonic() + 30
+    while got < 360 and time.monotonic() < deadline:
+        got += sum(len(m) for m in group.poll(timeout_ms=500).values())
+    group.commit()
+    group.close()
+    assert got == 360
 
     # kill -9 of the controller: the others elect a new one, and metadata
     # changes go on through it.
