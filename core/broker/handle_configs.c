@@ -3,12 +3,14 @@
  * core/broker/handle_configs.c - DescribeConfigs (32), AlterConfigs (33),
  * IncrementalAlterConfigs (44) for topic and broker resources. A broker
  * resource is this broker (name = node id) or the cluster default (empty
- * name); what its keys mean is core/broker/broker_configs.c's.
+ * name); what its keys mean is core/broker/broker_configs.c's. The alters
+ * run on the admin worker (core/broker/admin_worker.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/admin_worker.h"
 #include "broker/broker_configs.h"
 #include "broker/handlers.h"
 
@@ -302,7 +304,9 @@ static samsa_err_t alter_resource(samsa_req_t *req, int8_t type,
                              validate_only, msg);
 }
 
-void samsa_handle_alter_configs(samsa_req_t *req)
+/* Alters write metadata files durably (fsync) and reconfigure partitions:
+ * the admin worker runs them, off the reactors. */
+static void *build_alter_configs(samsa_req_t *req)
 {
     samsa_AlterConfigsRequest_t *areq = req->body;
     samsa_AlterConfigsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
@@ -342,7 +346,12 @@ void samsa_handle_alter_configs(samsa_req_t *req)
             req, rs->ResourceType, rs->ResourceName, changes, count, false,
             areq->ValidateOnly, &r->ErrorMessage);
     }
-    samsa_req_respond(req, resp);
+    return resp;
+}
+
+void samsa_handle_alter_configs(samsa_req_t *req)
+{
+    samsa_admin_run(req->broker->admin, req, build_alter_configs);
 }
 
 /* APPEND/SUBTRACT on a comma-separated list value. */
@@ -498,7 +507,7 @@ static samsa_err_t incremental_changes(
     return err;
 }
 
-void samsa_handle_incremental_alter_configs(samsa_req_t *req)
+static void *build_incremental_alter_configs(samsa_req_t *req)
 {
     samsa_IncrementalAlterConfigsRequest_t *areq = req->body;
     samsa_IncrementalAlterConfigsResponse_t *resp =
@@ -534,5 +543,10 @@ void samsa_handle_incremental_alter_configs(samsa_req_t *req)
         }
         r->ErrorCode = (int16_t)err;
     }
-    samsa_req_respond(req, resp);
+    return resp;
+}
+
+void samsa_handle_incremental_alter_configs(samsa_req_t *req)
+{
+    samsa_admin_run(req->broker->admin, req, build_incremental_alter_configs);
 }
