@@ -10,7 +10,7 @@
 #include "record/batch.h"
 #include "broker/recompress.h"
 #include "broker/records_check.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "broker/upconvert.h"
 #include "metrics/metrics.h"
 #include "util/clock.h"

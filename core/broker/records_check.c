@@ -4,7 +4,7 @@
 
 #include "broker/recompress.h"
 #include "record/batch.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "record/validate.h"
 
 static samsa_err_t feed(void *ctx, const void *piece, size_t n)

@@ -8,7 +8,7 @@
 
 #include "client/client_int.h"
 #include "record/batch.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "registry/registry.h"
 #include "util/err.h"
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "record/builder.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "util/clock.h"
 
 #define KEY_OFFSET   1

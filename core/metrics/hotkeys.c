@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/records.h"
+#include "records_v2.h"
 
 void samsa_hotkeys_init(samsa_hotkeys_t *hk)
 {

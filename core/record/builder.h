@@ -19,7 +19,7 @@
 
 #include <samsa/errors.h>
 
-#include "record/records.h"
+#include "records_v2.h"
 
 typedef struct samsa_batch_builder {
     uint8_t *buf; /* header space + records */

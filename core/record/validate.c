@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "record/records.h"
+#include "records_v2.h"
 
 /* Record fields in wire order; each but ATTR is a zig-zag varint. */
 enum step {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugins/common/batch_v2.h - record batch v2 (magic 2) framing: the one
- * header parser, CRC-32C check and record iterator, shared by samsad
+ * header parser and CRC-32C check (records: records_v2.h), shared by samsad
  * (core/record) and the storage plugins, which link this static library
  * (plugins/common/README.md). Byte layout: ../shared/kafka-protocol/README.md
  * section 6 (61-byte header, records after it).
@@ -153,30 +153,5 @@ bool sb_crc_ok(const uint8_t *batch, size_t size);
 
 /** Recompute and store the CRC of a whole batch. */
 void sb_crc_set(uint8_t *batch, size_t size);
-
-/** One record inside an uncompressed batch. */
-typedef struct sb_record {
-    const uint8_t *raw; /* whole record, including its length varint */
-    size_t raw_len;
-    int64_t offset;
-    int64_t ts;
-    const uint8_t *key; /* NULL for a null key */
-    int32_t key_len;
-    bool tombstone; /* null value */
-} sb_record_t;
-
-/** Iterator over the records of an uncompressed batch. */
-typedef struct sb_iter {
-    const uint8_t *p;
-    const uint8_t *end;
-    sb_info_t info;
-    int32_t left;
-} sb_iter_t;
-
-/** Start iterating @p batch; false when compressed (records opaque). */
-bool sb_iter_init(sb_iter_t *it, const uint8_t *batch, const sb_info_t *info);
-
-/** Next record: 1 = got one, 0 = done, -1 = malformed. */
-int sb_iter_next(sb_iter_t *it, sb_record_t *rec);
 
 #endif /* SAMSA_COMMON_BATCH_V2_H */

@@ -72,8 +72,7 @@ static bool open_records(sb_compactor_t *c, const uint8_t *batch,
         *plain = NULL;
         return false;
     }
-    it->p = *plain;
-    it->end = it->p + len;
+    sb_iter_plain(it, *plain, len);
     return true;
 }
 
@@ -200,7 +199,7 @@ samsa_err_t sb_cp_filter(sb_compactor_t *c, const uint8_t *batch,
     int64_t max_ts = -1;
     int rc;
     /* The kept records never outgrow the records they come from. */
-    if (!grow(&c->recs, &c->recs_cap, (size_t)(it.end - it.p) + 1)) {
+    if (!grow(&c->recs, &c->recs_cap, sb_iter_left(&it) + 1)) {
         err = SAMSA_ERR_NOMEM;
         goto out;
     }

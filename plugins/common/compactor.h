@@ -24,7 +24,7 @@
 
 #include <samsa/plugin.h>
 
-#include "batch_v2.h"
+#include "records_v2.h"
 #include "keymap.h"
 
 typedef struct sb_compactor {

@@ -16,7 +16,7 @@
 
 #include <samsa/storage.h>
 
-#include "batch_v2.h"
+#include "records_v2.h"
 #include "compactor.h"
 
 #define MEM_DEFAULT_MAX_BYTES (64 * 1024 * 1024)

@@ -28,7 +28,7 @@
 
 #include <samsa/storage.h>
 
-#include "batch_v2.h"
+#include "records_v2.h"
 
 /** Instance: one data directory and the manifest's defaults. */
 typedef struct sg_state {

@@ -28,7 +28,7 @@
 
 #include "plugin_harness.h"
 #include "record/batch.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "record/validate.h"
 
 #define MAX_PLAIN     (4u << 20) /* the fuzzer's decompression bound */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cmd_client.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "util/err.h"
 #include "util/clock.h"
 

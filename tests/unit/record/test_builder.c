@@ -12,7 +12,7 @@
 
 #include "record/batch.h"
 #include "record/builder.h"
-#include "record/records.h"
+#include "records_v2.h"
 
 static void varint_round_trips_edge_values(void **state)
 {

@@ -15,7 +15,7 @@
 
 #include "record/batch.h"
 #include "record/builder.h"
-#include "record/records.h"
+#include "records_v2.h"
 #include "record/validate.h"
 
 /* A records section written field by field, defects included. */

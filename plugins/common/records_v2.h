@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * core/record/records.h - zig-zag varints and iteration over the records of
- * uncompressed record batches v2 (../shared/kafka-protocol/README.md §6.2).
+ * plugins/common/records_v2.h - zig-zag varints and iteration over the
+ * records of uncompressed record batches v2 (../shared/kafka-protocol/
+ * README.md §6.2): the one record parser of samsad (core/record, groups,
+ * producer state, client) and the storage engines (time lookup,
+ * compaction), part of the samsa_common static library.
  *
  * Everything reads the wire bytes in place: record fields point into the
  * batch and stay valid as long as the batch bytes do. Nothing allocates.
  */
-#ifndef SAMSA_RECORD_RECORDS_H
-#define SAMSA_RECORD_RECORDS_H
+#ifndef SAMSA_COMMON_RECORDS_V2_H
+#define SAMSA_COMMON_RECORDS_V2_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,7 +18,7 @@
 
 #include <samsa/errors.h>
 
-#include "record/batch.h"
+#include "batch_v2.h"
 
 #define SAMSA_VARINT_MAX  5
 #define SAMSA_VARLONG_MAX 10
@@ -53,6 +56,8 @@ typedef struct samsa_record {
     int32_t header_count;
     const uint8_t *headers;
     size_t headers_len;
+    const uint8_t *raw; /* the whole record, from its length varint */
+    size_t raw_len;
 } samsa_record_t;
 
 /* Decode the next header from *p (advanced) up to end. */
@@ -97,4 +102,42 @@ static inline void samsa_batch_iter_init(samsa_batch_iter_t *it,
 samsa_err_t samsa_batch_iter_next(samsa_batch_iter_t *it, const uint8_t **batch,
                                   samsa_batch_hdr_t *hdr);
 
-#endif /* SAMSA_RECORD_RECORDS_H */
+/*
+ * The storage engines' view of a stored batch's records (time lookup,
+ * compaction): samsa_record_iter underneath, with the timestamp Kafka
+ * reports (LogAppendTime batches: the batch's max timestamp).
+ */
+typedef struct sb_record {
+    const uint8_t *raw; /* whole record, including its length varint */
+    size_t raw_len;
+    int64_t offset;
+    int64_t ts;
+    const uint8_t *key; /* NULL for a null key */
+    int32_t key_len;
+    bool tombstone; /* null value */
+} sb_record_t;
+
+typedef struct sb_iter {
+    samsa_record_iter_t ri;
+    bool log_append_time;
+    bool bad; /* the header did not parse */
+} sb_iter_t;
+
+/** Start iterating @p batch; false when compressed (records opaque). */
+bool sb_iter_init(sb_iter_t *it, const uint8_t *batch, const sb_info_t *info);
+
+/** After sb_iter_init refused a compressed batch: iterate its records
+ *  from @p records (@p len bytes, decompressed by the caller, kept alive
+ *  while iterating). */
+void sb_iter_plain(sb_iter_t *it, const uint8_t *records, size_t len);
+
+/** Next record: 1 = got one, 0 = done, -1 = malformed. */
+int sb_iter_next(sb_iter_t *it, sb_record_t *rec);
+
+/** Bytes of records the iterator has not returned yet. */
+static inline size_t sb_iter_left(const sb_iter_t *it)
+{
+    return (size_t)(it->ri.end - it->ri.p);
+}
+
+#endif /* SAMSA_COMMON_RECORDS_V2_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* core/record/records.c - see records.h. */
-#include "record/records.h"
+/* plugins/common/records_v2.c - see records_v2.h. */
+#include "records_v2.h"
 
 size_t samsa_put_varlong(uint8_t *p, int64_t v)
 {
@@ -187,6 +187,8 @@ samsa_err_t samsa_record_iter_next(samsa_record_iter_t *it, samsa_record_t *out)
     if (err != SAMSA_OK) {
         return err;
     }
+    out->raw = it->p;
+    out->raw_len = n + (size_t)rlen;
     it->p = start + rlen;
     it->remaining--;
     return SAMSA_OK;
@@ -213,4 +215,48 @@ samsa_err_t samsa_batch_iter_next(samsa_batch_iter_t *it, const uint8_t **batch,
     *batch = p;
     it->pos += samsa_batch_size(hdr);
     return SAMSA_OK;
+}
+
+bool sb_iter_init(sb_iter_t *it, const uint8_t *batch, const sb_info_t *info)
+{
+    samsa_err_t err =
+        samsa_record_iter_init(&it->ri, batch, (size_t)info->size);
+    it->log_append_time = (info->attrs & SAMSA_BATCH_ATTR_LOG_APPEND_TIME) != 0;
+    it->bad = err != SAMSA_OK;
+    if (it->bad) {
+        it->ri.p = it->ri.end = batch; /* nothing left to read */
+    }
+    return err != SAMSA_ERR_UNSUPPORTED;
+}
+
+void sb_iter_plain(sb_iter_t *it, const uint8_t *records, size_t len)
+{
+    it->ri.p = records;
+    it->ri.end = records + len;
+    it->ri.remaining =
+        it->ri.hdr.record_count < 0 ? 0 : it->ri.hdr.record_count;
+    it->bad = false;
+}
+
+int sb_iter_next(sb_iter_t *it, sb_record_t *rec)
+{
+    if (it->bad) {
+        return -1;
+    }
+    samsa_record_t r;
+    samsa_err_t err = samsa_record_iter_next(&it->ri, &r);
+    if (err == SAMSA_ERR_NOT_FOUND) {
+        return 0;
+    }
+    if (err != SAMSA_OK) {
+        return -1;
+    }
+    rec->raw = r.raw;
+    rec->raw_len = r.raw_len;
+    rec->offset = r.offset;
+    rec->ts = it->log_append_time ? it->ri.hdr.max_timestamp : r.timestamp;
+    rec->key = r.key_len < 0 ? NULL : r.key;
+    rec->key_len = r.key_len;
+    rec->tombstone = r.value_len < 0;
+    return 1;
 }
