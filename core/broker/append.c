@@ -119,6 +119,22 @@ static bool batches_fit(const uint8_t *p, size_t len, int64_t max_bytes)
     return true;
 }
 
+/* The hot-key sketch reads compressed batches through the codec plugins,
+ * bounded like the records check before it. */
+typedef struct hotkeys_codec {
+    samsa_broker_t *b;
+    size_t max_plain;
+} hotkeys_codec_t;
+
+static samsa_err_t hotkeys_decompress(void *arg, int codec, const uint8_t *in,
+                                      size_t len, uint8_t **out,
+                                      size_t *out_len)
+{
+    hotkeys_codec_t *hc = arg;
+    return samsa_batch_decompress(hc->b, codec, in, len, hc->max_plain, out,
+                                  out_len);
+}
+
 static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   uint8_t *records, size_t len,
                                   int16_t produce_version, int16_t acks,
@@ -197,8 +213,10 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                  &res->base_offset, &res->flush_ticket);
     if (err == SAMSA_OK) {
         /* Before free(owned): the hot-key sketch reads the records. */
+        hotkeys_codec_t hc = {b, max_plain};
         samsa_metrics_topic_in(topic->name, samsa_partition_index(part),
-                               records, len, info.record_count);
+                               records, len, info.record_count,
+                               hotkeys_decompress, &hc);
     }
     free(owned);
     if (err != SAMSA_OK) {

@@ -2,6 +2,7 @@
 /* core/metrics/hotkeys.c - see hotkeys.h. */
 #include "metrics/hotkeys.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,9 +31,10 @@ static uint64_t key_hash(const uint8_t *key, int32_t len)
 }
 
 void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
-                              int32_t key_len, int64_t bytes)
+                              int32_t key_len, int64_t bytes, int64_t weight)
 {
-    hk->total_records++;
+    bytes *= weight;
+    hk->total_records += weight;
     hk->total_bytes += bytes;
     if (!key || key_len < 0) {
         return;
@@ -42,7 +44,7 @@ void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
     for (int32_t i = 0; i < hk->count; i++) {
         samsa_hotkey_t *e = &hk->items[i];
         if (e->hash == h && e->key_len == key_len) {
-            e->records++;
+            e->records += weight;
             e->bytes += bytes;
             return;
         }
@@ -62,7 +64,7 @@ void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
         base_bytes = min->bytes;
     }
     slot->hash = h;
-    slot->records = base_records + 1;
+    slot->records = base_records + weight;
     slot->bytes = base_bytes + bytes;
     slot->error = base_records;
     slot->key_len = key_len;
@@ -71,31 +73,57 @@ void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
     memcpy(slot->key, key, keep);
 }
 
+/* Count the records of one batch (records section at @p p, @p n bytes). */
+static int64_t add_records(samsa_hotkeys_t *hk, const samsa_batch_hdr_t *h,
+                           const uint8_t *p, size_t n, int64_t weight)
+{
+    /* The iterator over an uncompressed batch, pointed at this section. */
+    samsa_record_iter_t it = {
+        .hdr = *h, .p = p, .end = p + n, .remaining = h->record_count};
+    samsa_record_t r;
+    int64_t counted = 0;
+    while (samsa_record_iter_next(&it, &r) == SAMSA_OK) {
+        int64_t bytes = (r.key_len > 0 ? r.key_len : 0) +
+                        (r.value_len > 0 ? r.value_len : 0);
+        samsa_hotkeys_add_locked(hk, r.key, r.key_len, bytes, weight);
+        counted++;
+    }
+    return counted;
+}
+
 int64_t samsa_hotkeys_add_batches(samsa_hotkeys_t *hk, const uint8_t *batches,
-                                  size_t len)
+                                  size_t len,
+                                  samsa_hotkeys_decompress_fn decompress,
+                                  void *arg)
 {
     int64_t counted = 0;
     samsa_batch_iter_t bit;
     samsa_batch_iter_init(&bit, batches, len);
     const uint8_t *batch;
     samsa_batch_hdr_t h;
-    pthread_mutex_lock(&hk->lock);
     while (samsa_batch_iter_next(&bit, &batch, &h) == SAMSA_OK) {
-        samsa_record_iter_t it;
-        if (samsa_batch_codec(&h) != 0 ||
-            samsa_record_iter_init(&it, batch, samsa_batch_size(&h)) !=
-                SAMSA_OK) {
-            continue;
+        const uint8_t *section = batch + SAMSA_BATCH_HEADER_SIZE;
+        size_t section_len = samsa_batch_size(&h) - SAMSA_BATCH_HEADER_SIZE;
+        int codec = samsa_batch_codec(&h);
+        uint8_t *plain = NULL;
+        int64_t weight = 1;
+        if (codec != 0) {
+            pthread_mutex_lock(&hk->lock);
+            bool sampled = hk->compressed_seen++ % SAMSA_HOTKEYS_SAMPLE == 0;
+            pthread_mutex_unlock(&hk->lock);
+            if (!sampled || !decompress ||
+                decompress(arg, codec, section, section_len, &plain,
+                           &section_len) != SAMSA_OK) {
+                continue;
+            }
+            section = plain;
+            weight = SAMSA_HOTKEYS_SAMPLE;
         }
-        samsa_record_t r;
-        while (samsa_record_iter_next(&it, &r) == SAMSA_OK) {
-            int64_t bytes = (r.key_len > 0 ? r.key_len : 0) +
-                            (r.value_len > 0 ? r.value_len : 0);
-            samsa_hotkeys_add_locked(hk, r.key, r.key_len, bytes);
-            counted++;
-        }
+        pthread_mutex_lock(&hk->lock);
+        counted += add_records(hk, &h, section, section_len, weight);
+        pthread_mutex_unlock(&hk->lock);
+        free(plain);
     }
-    pthread_mutex_unlock(&hk->lock);
     return counted;
 }
 

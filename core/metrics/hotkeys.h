@@ -6,6 +6,10 @@
  * is always in it; each count over-estimates by at most its `error`
  * (<= total / K).
  *
+ * Compressed batches cost a decompression, so only one in
+ * SAMSA_HOTKEYS_SAMPLE of them is read and its records count that many
+ * times (shares stay unbiased estimates).
+ *
  * Keys are identified by a 64-bit hash of the whole key; the first
  * SAMSA_HOTKEY_MAX_BYTES bytes are kept for display. Thread-safe: one
  * mutex per sketch, taken once per batch of records, never per record.
@@ -17,8 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <samsa/errors.h>
+
 #define SAMSA_HOTKEYS_K        64
 #define SAMSA_HOTKEY_MAX_BYTES 64
+#define SAMSA_HOTKEYS_SAMPLE   4
 
 typedef struct samsa_hotkey {
     uint64_t hash;
@@ -35,20 +42,32 @@ typedef struct samsa_hotkeys {
     int32_t count;
     int64_t total_records; /* every record seen, keyed or not */
     int64_t total_bytes;
+    uint32_t compressed_seen; /* picks the sampled compressed batches */
 } samsa_hotkeys_t;
+
+/** Decompress a batch's records section (codec id, bytes after the
+ *  61-byte header) into a malloc'd buffer the caller frees. */
+typedef samsa_err_t (*samsa_hotkeys_decompress_fn)(void *arg, int codec,
+                                                   const uint8_t *in,
+                                                   size_t len, uint8_t **out,
+                                                   size_t *out_len);
 
 void samsa_hotkeys_init(samsa_hotkeys_t *hk);
 void samsa_hotkeys_destroy(samsa_hotkeys_t *hk);
 
-/* Count the records of @p len bytes of uncompressed v2 batches (other
- * batches are skipped; returns how many records were counted). */
+/* Count the records of @p len bytes of v2 batches; compressed ones are
+ * sampled and read through @p decompress (NULL: skipped). Returns how many
+ * records were read. The sketch's lock is taken once for all of them;
+ * decompression runs outside it. */
 int64_t samsa_hotkeys_add_batches(samsa_hotkeys_t *hk, const uint8_t *batches,
-                                  size_t len);
+                                  size_t len,
+                                  samsa_hotkeys_decompress_fn decompress,
+                                  void *arg);
 
-/* One record (caller holds hk->lock). key NULL = a null key: counted in
- * the totals only. */
+/* One record counting @p weight times (caller holds hk->lock). key NULL =
+ * a null key: counted in the totals only. */
 void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
-                              int32_t key_len, int64_t bytes);
+                              int32_t key_len, int64_t bytes, int64_t weight);
 
 /* Copy up to @p cap keys, hottest (by records) first, and the totals. */
 size_t samsa_hotkeys_top(samsa_hotkeys_t *hk, samsa_hotkey_t *out, size_t cap,

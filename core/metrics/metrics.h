@@ -45,8 +45,8 @@ void samsa_metrics_error(int16_t api_key, int err);
 /** Records appended to a partition: @p len bytes of batches holding
  *  @p records; their keys feed the partition's hot-key sketch. */
 void samsa_metrics_topic_in(const char *topic, int32_t partition,
-                            const uint8_t *batches, size_t len,
-                            int64_t records);
+                            const uint8_t *batches, size_t len, int64_t records,
+                            samsa_hotkeys_decompress_fn decompress, void *arg);
 /** Record data sent to a fetcher: @p bytes covering @p offsets offsets. */
 void samsa_metrics_topic_out(const char *topic, int64_t bytes, int64_t offsets);
 /** A produce or fetch for a topic failed (Kafka's FailedProduceRequests /

@@ -120,7 +120,8 @@ static samsa_hotkeys_t *partition_keys(topic_stats_t *t, int32_t partition,
 }
 
 void samsa_metrics_topic_in(const char *topic, int32_t partition,
-                            const uint8_t *batches, size_t len, int64_t records)
+                            const uint8_t *batches, size_t len, int64_t records,
+                            samsa_hotkeys_decompress_fn decompress, void *arg)
 {
     topic_stats_t *t = get(topic);
     if (t) {
@@ -128,7 +129,7 @@ void samsa_metrics_topic_in(const char *topic, int32_t partition,
         add(&t->messages_in, records);
         samsa_hotkeys_t *hk = partition_keys(t, partition, true);
         if (hk) {
-            samsa_hotkeys_add_batches(hk, batches, len);
+            samsa_hotkeys_add_batches(hk, batches, len, decompress, arg);
         }
     }
 }

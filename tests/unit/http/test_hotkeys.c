@@ -13,8 +13,8 @@
 
 static void add_key(samsa_hotkeys_t *hk, const char *key)
 {
-    samsa_hotkeys_add_locked(hk, (const uint8_t *)key, (int32_t)strlen(key),
-                             10);
+    samsa_hotkeys_add_locked(hk, (const uint8_t *)key, (int32_t)strlen(key), 10,
+                             1);
 }
 
 static void a_key_above_one_in_k_is_counted_exactly_and_ranked_first(void **s)
@@ -35,7 +35,7 @@ static void a_key_above_one_in_k_is_counted_exactly_and_ranked_first(void **s)
             add_key(&hk, key);
         }
     }
-    samsa_hotkeys_add_locked(&hk, NULL, -1, 5); /* null key: totals only */
+    samsa_hotkeys_add_locked(&hk, NULL, -1, 5, 1); /* null key: totals only */
     samsa_hotkey_t top[3];
     int64_t total, bytes;
     size_t n = samsa_hotkeys_top(&hk, top, 3, &total, &bytes);
