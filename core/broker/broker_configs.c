@@ -18,10 +18,12 @@
 #define PB     SAMSA_BCFG_PER_BROKER
 #define CW     SAMSA_BCFG_CLUSTER_WIDE
 
-/* Modes are Kafka 3.8's (the "Update Mode" of each broker config). The
- * cluster-wide ones are the broker defaults of topic configs and apply to
- * every topic at once. sasl.kerberos.min.time.before.relogin is kept and
- * shown only: Samsa has no GSSAPI yet, as a Kafka broker without it. */
+/* Modes are Kafka 3.8's (the "Update Mode" of each broker config), but for
+ * producer.id.expiration.ms: cluster-wide in Kafka, read at start here
+ * (each partition's producer state takes it when opened). The cluster-wide
+ * ones are the broker defaults of topic configs and apply to every topic
+ * at once. sasl.kerberos.min.time.before.relogin is kept and shown only:
+ * Samsa has no GSSAPI yet, as a Kafka broker without it. */
 /* clang-format off */
 static const samsa_bcfg_def_t defs[] = {
     {"broker.id", T_INT, RO, "node_id", NULL, NULL, "This broker's id."},
