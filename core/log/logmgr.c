@@ -113,7 +113,10 @@ static void producers_close(samsa_partition_t *part, bool remove)
     } else if (part->log) {
         samsa_log_offsets_t off;
         part->ops->offsets(part->log, &off);
-        if (samsa_producer_snapshot_write(part->producers, path,
+        /* An empty log has nothing to rebuild from: no file (closing
+         * 100,000 idle partitions writes 100,000 fewer files). */
+        if (off.log_end_offset > 0 &&
+            samsa_producer_snapshot_write(part->producers, path,
                                           off.log_end_offset) != SAMSA_OK) {
             samsa_log(SAMSA_LOG_WARN,
                       "%s: cannot write the producer state "

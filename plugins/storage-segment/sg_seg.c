@@ -253,6 +253,12 @@ samsa_err_t sg_seg_write_index(samsa_storage_log_t *log, sg_seg_t *seg,
     uint32_t i0 = rewrite ? 0 : seg->idx_written;
     uint32_t t0 = rewrite ? 0 : seg->tidx_written;
     uint32_t ni = seg->nidx, nt = seg->ntidx;
+    if (!rewrite && i0 == ni && t0 == nt) {
+        /* The files hold exactly these entries (closing an idle partition
+         * opens nothing). */
+        pthread_mutex_unlock(&log->mu);
+        return SAMSA_OK;
+    }
     if (i0 > ni) {
         i0 = ni;
     }
