@@ -20,6 +20,7 @@
 #include "broker/request.h"
 #include "security/tls_context.h"
 #include "util/log.h"
+#include "durable_file.h"
 
 static samsa_err_t engine_lookup(void *arg, const char *name,
                                  const samsa_storage_ops_t **ops, void **state)
@@ -181,9 +182,12 @@ static samsa_err_t load_cluster_id(samsa_broker_t *b, char *errbuf,
         b->cluster_id[i] = alphabet[rnd[i] & 63];
     }
     b->cluster_id[sizeof(rnd)] = 0;
-    f = fopen(path, "w");
-    if (!f || fprintf(f, "%s\n", b->cluster_id) < 0 || fclose(f) != 0) {
-        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(errno));
+    /* Durable and whole: a crash must not leave a damaged id behind. */
+    char text[80];
+    int n = snprintf(text, sizeof(text), "%s\n", b->cluster_id);
+    int rc = samsa_file_replace(path, NULL, text, (size_t)n, true);
+    if (rc != 0) {
+        snprintf(errbuf, errlen, "cannot write %s: %s", path, strerror(rc));
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     return SAMSA_OK;

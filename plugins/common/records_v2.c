@@ -14,16 +14,10 @@ size_t samsa_put_varlong(uint8_t *p, int64_t v)
     return n;
 }
 
+/* Zig-zag of an int32 widened to int64 is the same number: one encoder. */
 size_t samsa_put_varint(uint8_t *p, int32_t v)
 {
-    uint32_t u = ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
-    size_t n = 0;
-    while (u >= 0x80) {
-        p[n++] = (uint8_t)(u | 0x80);
-        u >>= 7;
-    }
-    p[n++] = (uint8_t)u;
-    return n;
+    return samsa_put_varlong(p, v);
 }
 
 size_t samsa_varint_size(int32_t v)
