@@ -169,6 +169,22 @@ void samsa_cluster_coordinator(samsa_req_t *req, samsa_str_t key, int32_t *node,
     samsa_meta_image_put(img);
 }
 
+samsa_err_t samsa_cluster_producer_id(samsa_broker_t *b, int64_t *pid)
+{
+    if (!b->member) {
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    return samsa_member_producer_id(b->member, pid);
+}
+
+bool samsa_cluster_pid_issued(samsa_broker_t *b, int64_t pid)
+{
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    bool issued = pid >= 0 && pid < img->next_producer_id;
+    samsa_meta_image_put(img);
+    return issued;
+}
+
 void samsa_cluster_request_topic(samsa_broker_t *b, const char *topic)
 {
     if (b->member) {

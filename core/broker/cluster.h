@@ -39,6 +39,13 @@ void samsa_cluster_close(samsa_broker_t *b);
 samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
                                        int32_t partition);
 
+/* InitProducerId in quorum mode: ids come from blocks the controller
+ * hands this broker (PRODUCER_IDS records), unique in the cluster.
+ * COORDINATOR_LOAD_IN_PROGRESS while no block is at hand. issued: @p pid
+ * was handed out by some broker (below the image's next block). */
+samsa_err_t samsa_cluster_producer_id(samsa_broker_t *b, int64_t *pid);
+bool samsa_cluster_pid_issued(samsa_broker_t *b, int64_t pid);
+
 /* Auto-creation in quorum mode: ask the controller to create @p topic with
  * the broker defaults; returns at once (the caller answers
  * LEADER_NOT_AVAILABLE meanwhile). */

@@ -48,6 +48,8 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_BROKER_REGISTRATION] = {62, 0, 0,
                                        samsa_handle_broker_registration},
     [SAMSA_API_BROKER_HEARTBEAT] = {63, 0, 0, samsa_handle_broker_heartbeat},
+    [SAMSA_API_ALLOCATE_PRODUCER_IDS] = {67, 0, 0,
+                                         samsa_handle_allocate_producer_ids},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)

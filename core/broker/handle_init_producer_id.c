@@ -19,23 +19,29 @@
  * treats it as fatal at once, where COORDINATOR_NOT_AVAILABLE would make
  * initTransactions() retry until its timeout.
  */
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "producer/pid_alloc.h"
 
 #define EPOCH_EXHAUSTED (INT16_MAX - 1)
 
-static samsa_err_t bump_or_allocate(samsa_pid_alloc_t *pids, int64_t pid,
+/* Ids come from this broker's allocator, or in a cluster from the block
+ * the controller gave it (cluster.h), so no two brokers hand out one. */
+static samsa_err_t bump_or_allocate(samsa_broker_t *b, int64_t pid,
                                     int16_t epoch, int64_t *out_pid,
                                     int16_t *out_epoch)
 {
-    if (pid >= 0 && epoch >= 0 && epoch + 1 < EPOCH_EXHAUSTED &&
-        samsa_pid_alloc_issued(pids, pid)) {
+    samsa_pid_alloc_t *pids = samsa_logmgr_producer_ids(b->logs);
+    bool issued = b->meta ? samsa_cluster_pid_issued(b, pid)
+                          : samsa_pid_alloc_issued(pids, pid);
+    if (pid >= 0 && epoch >= 0 && epoch + 1 < EPOCH_EXHAUSTED && issued) {
         *out_pid = pid;
         *out_epoch = (int16_t)(epoch + 1);
         return SAMSA_OK;
     }
     *out_epoch = 0;
-    return samsa_pid_alloc_next(pids, out_pid);
+    return b->meta ? samsa_cluster_producer_id(b, out_pid)
+                   : samsa_pid_alloc_next(pids, out_pid);
 }
 
 void samsa_handle_init_producer_id(samsa_req_t *req)
@@ -55,8 +61,7 @@ void samsa_handle_init_producer_id(samsa_req_t *req)
     } else {
         int64_t new_pid = -1;
         int16_t new_epoch = -1;
-        err = bump_or_allocate(samsa_logmgr_producer_ids(req->broker->logs),
-                               pid, epoch, &new_pid, &new_epoch);
+        err = bump_or_allocate(req->broker, pid, epoch, &new_pid, &new_epoch);
         if (err == SAMSA_OK) {
             resp->ProducerId = new_pid;
             resp->ProducerEpoch = new_epoch;

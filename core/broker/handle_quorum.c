@@ -2,14 +2,15 @@
 /*
  * core/broker/handle_quorum.c - the controller's side of broker
  * membership, BrokerRegistration (62) and BrokerHeartbeat (63), and
- * DescribeQuorum (55), answered from this node's view of the metadata
- * quorum. Standalone nodes have no quorum: NOT_CONTROLLER /
- * INVALID_REQUEST.
+ * AllocateProducerIds (67), and DescribeQuorum (55), answered from this node's
+ * view of the metadata quorum. Standalone nodes have no quorum: NOT_CONTROLLER
+ * / INVALID_REQUEST.
  */
 #include <string.h>
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "producer/pid_alloc.h"
 
 /* The broker epoch the image gives the registration of @p incarnation, or
  * -1. */
@@ -96,6 +97,57 @@ void samsa_handle_broker_heartbeat(samsa_req_t *req)
     resp->IsFenced = fenced;
     resp->IsCaughtUp = err == SAMSA_OK;
     resp->ShouldShutDown = false;
+    samsa_req_respond(req, resp);
+}
+
+static void pid_block_done(samsa_req_t *req, void *resp,
+                           const samsa_err_t *outcomes)
+{
+    samsa_AllocateProducerIdsResponse_t *r = resp;
+    r->ErrorCode = (int16_t)outcomes[0];
+    if (outcomes[0] != SAMSA_OK) {
+        r->ProducerIdStart = -1;
+        r->ProducerIdLen = 0;
+    }
+    samsa_req_respond(req, r);
+}
+
+/* AllocateProducerIds (67): the next block of producer ids for a broker,
+ * as a committed PRODUCER_IDS record, so no id is given twice in the
+ * cluster (a block raced by another one fails; the broker asks again). */
+void samsa_handle_allocate_producer_ids(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_AllocateProducerIdsRequest_t *areq = req->body;
+    samsa_AllocateProducerIdsResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_AllocateProducerIdsResponse_init(resp);
+    resp->ProducerIdStart = -1;
+    samsa_err_t err = SAMSA_OK;
+    samsa_meta_rec_t rec;
+    if (!b->meta || samsa_meta_controller(b->meta) != b->node_id) {
+        err = SAMSA_ERR_NOT_CONTROLLER;
+    } else {
+        samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+        const samsa_meta_broker_t *mb = samsa_meta_broker(img, areq->BrokerId);
+        if (!mb) {
+            err = SAMSA_ERR_BROKER_ID_NOT_REGISTERED;
+        } else if (mb->epoch != areq->BrokerEpoch) {
+            err = SAMSA_ERR_STALE_BROKER_EPOCH;
+        } else {
+            resp->ProducerIdStart = img->next_producer_id;
+            resp->ProducerIdLen = SAMSA_PID_BLOCK_SIZE;
+            err =
+                samsa_mdrec_producer_ids(areq->BrokerId, resp->ProducerIdStart,
+                                         SAMSA_PID_BLOCK_SIZE, &rec);
+        }
+        samsa_meta_image_put(img);
+    }
+    if (err == SAMSA_OK) {
+        samsa_cluster_propose(req, &rec, 1, resp, pid_block_done);
+        return;
+    }
+    resp->ErrorCode = (int16_t)err;
     samsa_req_respond(req, resp);
 }
 

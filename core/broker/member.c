@@ -13,6 +13,7 @@
 
 #include "broker/cluster.h"
 #include "client/client.h"
+#include "producer/pid_alloc.h"
 #include "util/log.h"
 #include "util/clock.h"
 
@@ -26,6 +27,7 @@ struct samsa_member {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop;
+    bool kick;                        /* run a round now */
     char *topics[MAX_PENDING_TOPICS]; /* auto-creations to forward */
     size_t ntopics;
 
@@ -36,7 +38,14 @@ struct samsa_member {
     int32_t client_node; /* controller the client talks to, -1 none */
     samsa_arena_t arena;
     bool was_fenced;
+    /* This broker's producer-id block [pid_next, pid_end), from the
+     * controller (a PRODUCER_IDS record); under lock. */
+    int64_t pid_next, pid_end;
+    _Atomic bool pid_asking; /* a direct block proposal is in flight */
 };
+
+/* Ask for the next block while this many ids are left. */
+#define PID_LOW_WATER 100
 
 static bool registered(samsa_member_t *mb, const samsa_meta_image_t *img,
                        const samsa_meta_broker_t **me)
@@ -95,6 +104,56 @@ static void create_direct(samsa_member_t *mb, const samsa_meta_image_t *img,
         samsa_log(SAMSA_LOG_WARN, "controller: cannot auto-create '%s': %s",
                   topic, why ? why : samsa_err_str(err));
     }
+}
+
+static void pid_block_install(samsa_member_t *mb, int64_t start, int64_t len)
+{
+    pthread_mutex_lock(&mb->lock);
+    if (mb->pid_next >= mb->pid_end - PID_LOW_WATER) {
+        mb->pid_next = start;
+        mb->pid_end = start + len;
+    }
+    pthread_mutex_unlock(&mb->lock);
+}
+
+static bool pid_block_low(samsa_member_t *mb)
+{
+    pthread_mutex_lock(&mb->lock);
+    bool low = mb->pid_end - mb->pid_next < PID_LOW_WATER;
+    pthread_mutex_unlock(&mb->lock);
+    return low;
+}
+
+typedef struct pid_ask {
+    samsa_member_t *mb;
+    int64_t start;
+} pid_ask_t;
+
+static void pid_block_done(void *arg, samsa_err_t err)
+{
+    pid_ask_t *ask = arg;
+    if (err == SAMSA_OK) {
+        pid_block_install(ask->mb, ask->start, SAMSA_PID_BLOCK_SIZE);
+    }
+    atomic_store(&ask->mb->pid_asking, false);
+    free(ask);
+}
+
+static void pid_block_direct(samsa_member_t *mb, const samsa_meta_image_t *img)
+{
+    samsa_meta_rec_t rec;
+    pid_ask_t *ask = malloc(sizeof(*ask));
+    if (!ask || atomic_exchange(&mb->pid_asking, true)) {
+        free(ask);
+        return;
+    }
+    *ask = (pid_ask_t){mb, img->next_producer_id};
+    if (samsa_mdrec_producer_ids(mb->b->node_id, ask->start,
+                                 SAMSA_PID_BLOCK_SIZE, &rec) != SAMSA_OK) {
+        pid_block_done(ask, SAMSA_ERR_NOMEM);
+        return;
+    }
+    samsa_meta_propose(mb->b->meta, rec, pid_block_done, ask);
 }
 
 /* ------------------------------------------------------------------ */
@@ -192,6 +251,25 @@ static void heartbeat_remote(samsa_member_t *mb, samsa_client_t *c,
     }
 }
 
+static void pid_block_remote(samsa_member_t *mb, samsa_client_t *c,
+                             int64_t epoch)
+{
+    samsa_AllocateProducerIdsRequest_t req;
+    void *resp = NULL;
+    samsa_AllocateProducerIdsRequest_init(&req);
+    req.BrokerId = mb->b->node_id;
+    req.BrokerEpoch = epoch;
+    samsa_err_t err =
+        samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_ALLOCATE_PRODUCER_IDS,
+                          &req, &mb->arena, &resp, NULL);
+    samsa_AllocateProducerIdsResponse_t *r = resp;
+    if (err == SAMSA_OK && r->ErrorCode == 0 && r->ProducerIdLen > 0) {
+        pid_block_install(mb, r->ProducerIdStart, r->ProducerIdLen);
+    } else if (err != SAMSA_OK) {
+        drop_client(mb);
+    }
+}
+
 static void create_remote(samsa_member_t *mb, samsa_client_t *c,
                           const char *topic)
 {
@@ -249,6 +327,9 @@ static void round_once(samsa_member_t *mb, bool *ok)
         for (size_t i = 0; i < nt; i++) {
             create_direct(mb, img, topics[i]);
         }
+        if (reg && pid_block_low(mb)) {
+            pid_block_direct(mb, img);
+        }
     } else if (ctrl >= 0 && samsa_meta_broker(img, ctrl)) {
         samsa_client_t *c = controller_client(mb, samsa_meta_broker(img, ctrl));
         if (c && !reg && samsa_mono_ms() >= mb->registered_wait_until) {
@@ -258,6 +339,9 @@ static void round_once(samsa_member_t *mb, bool *ok)
         }
         for (size_t i = 0; mb->client && i < nt; i++) {
             create_remote(mb, mb->client, topics[i]);
+        }
+        if (mb->client && reg && pid_block_low(mb)) {
+            pid_block_remote(mb, mb->client, me->epoch);
         }
         samsa_arena_reset(&mb->arena);
     }
@@ -279,13 +363,14 @@ static void *member_main(void *arg)
     int64_t interval = mb->b->cfg->cluster.broker_heartbeat_interval_ms;
     pthread_mutex_lock(&mb->lock);
     while (!mb->stop) {
+        mb->kick = false;
         pthread_mutex_unlock(&mb->lock);
         bool ok = false;
         round_once(mb, &ok);
         int64_t wait = ok ? interval : RETRY_MS;
         struct timespec until = samsa_deadline(CLOCK_REALTIME, wait);
         pthread_mutex_lock(&mb->lock);
-        while (!mb->stop && mb->ntopics == 0 &&
+        while (!mb->stop && mb->ntopics == 0 && !mb->kick &&
                pthread_cond_timedwait(&mb->cond, &mb->lock, &until) !=
                    ETIMEDOUT) {
         }
@@ -340,6 +425,22 @@ void samsa_member_free(samsa_member_t *mb)
     pthread_cond_destroy(&mb->cond);
     pthread_mutex_destroy(&mb->lock);
     free(mb);
+}
+
+samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid)
+{
+    pthread_mutex_lock(&mb->lock);
+    samsa_err_t err = SAMSA_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+    if (mb->pid_next < mb->pid_end) {
+        *pid = mb->pid_next++;
+        err = SAMSA_OK;
+    }
+    if (mb->pid_end - mb->pid_next < PID_LOW_WATER) {
+        mb->kick = true; /* ask for the next block now */
+        pthread_cond_signal(&mb->cond);
+    }
+    pthread_mutex_unlock(&mb->lock);
+    return err;
 }
 
 void samsa_member_request_topic(samsa_member_t *mb, const char *topic)

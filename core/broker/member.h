@@ -20,6 +20,10 @@ void samsa_member_stop(samsa_member_t *mb);
 /* Free it; after the quorum closed, which may still complete a
  * registration this member proposed. */
 void samsa_member_free(samsa_member_t *mb);
+/* The next producer id of this broker's block from the controller;
+ * COORDINATOR_LOAD_IN_PROGRESS (retriable) while the first block, or the
+ * next one, is on its way (any thread). */
+samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid);
 /* Queue a topic for creation with the broker defaults (any thread). */
 void samsa_member_request_topic(samsa_member_t *mb, const char *topic);
 
