@@ -18,6 +18,7 @@
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "broker/request.h"
+#include "security/auth.h"
 #include "security/tls_context.h"
 #include "util/log.h"
 #include "durable_file.h"
@@ -305,6 +306,16 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         go.offsets_retention_ms = cfg->offsets_retention_ms;
         err = samsa_group_coordinator_start(&go, &b->groups, errbuf, errlen);
     }
+    if (err == SAMSA_OK) {
+        err = samsa_security_create(b->reg, &b->security, errbuf, errlen);
+    }
+    if (err == SAMSA_OK && cfg->security.any_sasl &&
+        samsa_security_mechanism_count(b->security) == 0) {
+        snprintf(errbuf, errlen,
+                 "a SASL_PLAINTEXT or SASL_SSL listener needs a sasl plugin "
+                 "instance (e.g. conf.d/40-sasl-plain.yaml)");
+        err = SAMSA_ERR_CONFIG;
+    }
     if (err == SAMSA_OK && cfg->security.any_tls) {
         err = samsa_tls_context_create(&cfg->security, &b->tls, errbuf, errlen);
     }
@@ -432,6 +443,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     pthread_mutex_destroy(&b->config_lock);
     samsa_registry_shutdown(b->reg);
     samsa_tls_context_free(b->tls);
+    samsa_security_destroy(b->security);
     free(b->listener_protocol);
     free(b->endpoints);
     free(b);

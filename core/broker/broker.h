@@ -26,6 +26,7 @@
 typedef struct samsa_group_coordinator samsa_group_coordinator_t;
 typedef struct samsa_meta samsa_meta_t;
 typedef struct samsa_member samsa_member_t;
+typedef struct samsa_security samsa_security_t;
 
 typedef struct samsa_broker_endpoint {
     char host[256];
@@ -48,6 +49,8 @@ typedef struct samsa_broker {
      * endpoint of the listener the request came in on. */
     samsa_broker_endpoint_t *endpoints;
     struct samsa_admin_worker *admin; /* CreateTopics/CreatePartitions */
+    /* SASL mechanisms and each connection's authentication. */
+    samsa_security_t *security;
     _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];

@@ -45,5 +45,11 @@ void samsa_handle_allocate_producer_ids(samsa_req_t *req);
  * the request's configs. */
 void samsa_topics_fill_configs(samsa_req_t *req, void *result,
                                const samsa_tcfg_t *given);
+void samsa_handle_sasl_handshake(samsa_req_t *req);
+void samsa_handle_sasl_authenticate(samsa_req_t *req);
+/* A bare SASL token frame after a v0 SaslHandshake (no request header):
+ * answered with a bare size-prefixed token; takes @p frame. */
+void samsa_broker_raw_sasl_token(samsa_conn_t *conn, samsa_slot_t *slot,
+                                 uint8_t *frame, size_t len);
 
 #endif /* SAMSA_BROKER_HANDLERS_H */

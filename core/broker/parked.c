@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/parked.c - see parked.h. */
 #include "broker/parked.h"
+#include "security/auth.h"
 
 #include <stddef.h>
 
@@ -43,4 +44,5 @@ void samsa_broker_on_close(samsa_conn_t *conn, void *app)
         samsa_parked_remove(p);
         p->cancel(p);
     }
+    samsa_auth_release(conn);
 }

@@ -10,6 +10,7 @@
 #include "metrics/metrics.h"
 #include "protocol/generated/messages.h"
 #include "protocol/request.h"
+#include "security/auth.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/log_limit.h"
@@ -211,10 +212,39 @@ static void dispatch(samsa_req_t *req, const uint8_t *frame, size_t len)
     samsa_broker_api(req->api_key)->handler(req);
 }
 
+/* Authentication comes before decoding: until the connection has
+ * authenticated only ApiVersions and the SASL exchange are even parsed.
+ * The API key opens every request header. */
+static bool auth_admits(samsa_conn_t *conn, const samsa_auth_t *auth,
+                        const uint8_t *frame, size_t len)
+{
+    if (samsa_auth_state(auth) == SAMSA_AUTH_AUTHENTICATED) {
+        return true;
+    }
+    int16_t api_key = len >= 2 ? (int16_t)((frame[0] << 8) | frame[1]) : -1;
+    if (samsa_auth_may_serve(auth, api_key)) {
+        return true;
+    }
+    const samsa_api_info_t *api = samsa_api_lookup(api_key);
+    samsa_log(SAMSA_LOG_INFO,
+              "%s: %s request before SASL authentication; closing",
+              samsa_conn_peer(conn), api ? api->name : "unknown");
+    return false;
+}
+
 void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
                              uint8_t *frame, size_t len, void *app)
 {
-    samsa_req_t *req = req_new(app, frame, len);
+    samsa_broker_t *b = app;
+    samsa_auth_t *auth = samsa_auth_of(
+        b->security, conn, b->listener_protocol[samsa_conn_listener(conn)]);
+    if (auth && samsa_auth_expects_raw_token(auth)) {
+        samsa_broker_raw_sasl_token(conn, slot, frame, len);
+        return;
+    }
+    samsa_req_t *req = auth && auth_admits(conn, auth, frame, len)
+                           ? req_new(b, frame, len)
+                           : NULL;
     if (!req) {
         samsa_frame_free(frame);
         samsa_conn_close(conn);

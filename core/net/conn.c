@@ -145,6 +145,16 @@ void samsa_conn_set_ctx(samsa_conn_t *conn, void *ctx)
     conn->ctx = ctx;
 }
 
+void *samsa_conn_get_auth(const samsa_conn_t *conn)
+{
+    return conn->auth;
+}
+
+void samsa_conn_set_auth(samsa_conn_t *conn, void *auth)
+{
+    conn->auth = auth;
+}
+
 bool samsa_conn_is_closed(const samsa_conn_t *conn)
 {
     return conn->closed;

@@ -49,6 +49,7 @@ struct samsa_conn {
     samsa_reactor_t *r;
     samsa_conn_t *prev, *next;
     void *ctx;
+    void *auth;
     bool closed;
     bool closing; /* close once drained */
     bool reading; /* EPOLLIN wanted */

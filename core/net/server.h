@@ -160,6 +160,10 @@ uint32_t samsa_conn_listener(const samsa_conn_t *conn);
 struct ssl_st *samsa_conn_tls(const samsa_conn_t *conn);
 void *samsa_conn_get_ctx(const samsa_conn_t *conn);
 void samsa_conn_set_ctx(samsa_conn_t *conn, void *ctx);
+/* The connection's authentication state (core/security/auth.h), kept
+ * apart from ctx so the two owners never meet. */
+void *samsa_conn_get_auth(const samsa_conn_t *conn);
+void samsa_conn_set_auth(samsa_conn_t *conn, void *auth);
 bool samsa_conn_is_closed(const samsa_conn_t *conn);
 /* Close now: pending responses are dropped, on_close runs (maybe inside
  * this call). Idempotent. */

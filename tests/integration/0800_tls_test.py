@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from samsa_harness import Broker, free_port, new_workdir
+from secure_clients import confluent_round_trip, kafka_python_round_trip
 from secure_pki import make_pki
 
 
@@ -77,46 +78,20 @@ def test_metadata_advertises_the_listener_asked(tls_broker):
 
 
 def test_confluent_kafka_with_a_client_certificate(tls_broker):
-    import confluent_kafka
     b = tls_broker
-    conf = {"bootstrap.servers": b.ssl_bootstrap,
-            "security.protocol": "SSL",
-            "ssl.ca.location": b.pki["ca.pem"],
-            "ssl.certificate.location": b.pki["alice.pem"],
-            "ssl.key.location": b.pki["alice.key"]}
-    p = confluent_kafka.Producer(conf)
-    for i in range(100):
-        p.produce("mtls", value=b"v%d" % i, partition=0)
-    assert p.flush(30) == 0
-    c = confluent_kafka.Consumer(dict(conf, **{
-        "group.id": "mtls-group", "auto.offset.reset": "earliest"}))
-    c.subscribe(["mtls"])
-    got = []
-    while len(got) < 100:
-        m = c.poll(10)
-        assert m is not None, "no record within 10 s"
-        assert m.error() is None, m.error()
-        got.append(m.value())
-    c.close()
-    assert got == [b"v%d" % i for i in range(100)]
+    confluent_round_trip({"bootstrap.servers": b.ssl_bootstrap,
+                          "security.protocol": "SSL",
+                          "ssl.ca.location": b.pki["ca.pem"],
+                          "ssl.certificate.location": b.pki["alice.pem"],
+                          "ssl.key.location": b.pki["alice.key"]}, "mtls")
 
 
 def test_kafka_python_over_ssl(tls_broker):
-    import kafka
     b = tls_broker
-    common = dict(bootstrap_servers=b.ssl_bootstrap, security_protocol="SSL",
-                  ssl_cafile=b.pki["ca.pem"], ssl_certfile=b.pki["alice.pem"],
-                  ssl_keyfile=b.pki["alice.key"])
-    p = kafka.KafkaProducer(**common)
-    for i in range(50):
-        p.send("kp-tls", b"m%d" % i, partition=0)
-    p.flush(30)
-    p.close()
-    c = kafka.KafkaConsumer("kp-tls", auto_offset_reset="earliest",
-                            consumer_timeout_ms=5000, **common)
-    got = [m.value for m in c]
-    c.close()
-    assert got == [b"m%d" % i for i in range(50)]
+    kafka_python_round_trip(
+        "kp-tls", 50, bootstrap_servers=b.ssl_bootstrap,
+        security_protocol="SSL", ssl_cafile=b.pki["ca.pem"],
+        ssl_certfile=b.pki["alice.pem"], ssl_keyfile=b.pki["alice.key"])
 
 
 def test_untrusted_client_certificate_is_refused(tls_broker):

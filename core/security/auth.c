@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/security/auth.c - see auth.h. */
+#include "security/auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <samsa/sasl.h>
+
+#include "protocol/generated/messages.h"
+#include "security/tls_context.h"
+#include "util/log.h"
+
+#define PRINCIPAL_MAX 512
+
+typedef struct mechanism {
+    const char *name; /* the plugin's constant string */
+    const samsa_sasl_ops_t *ops;
+    void *state;
+} mechanism_t;
+
+struct samsa_security {
+    mechanism_t *mechs;
+    size_t count;
+};
+
+struct samsa_auth {
+    samsa_security_t *sec;
+    samsa_conn_t *conn;
+    samsa_security_protocol_t proto;
+    samsa_auth_state_t state;
+    bool raw; /* v0 handshake: bare tokens */
+    const mechanism_t *mech;
+    samsa_sasl_session_t *sess;
+    char principal[PRINCIPAL_MAX];
+};
+
+samsa_err_t samsa_security_create(const samsa_registry_t *reg,
+                                  samsa_security_t **out, char *errbuf,
+                                  size_t errbuf_size)
+{
+    samsa_security_t *sec = calloc(1, sizeof(*sec));
+    size_t n = samsa_registry_count(reg);
+    if (!sec || !(sec->mechs = calloc(n ? n : 1, sizeof(*sec->mechs)))) {
+        free(sec);
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
+        if (!e->enabled || !e->inited || e->kind != SAMSA_KIND_SASL) {
+            continue;
+        }
+        const samsa_sasl_ops_t *ops = e->ops;
+        for (size_t j = 0; j < sec->count; j++) {
+            if (strcasecmp(sec->mechs[j].name, ops->mechanism) == 0) {
+                snprintf(errbuf, errbuf_size,
+                         "%s:%u: sasl instance '%s' offers %s, which another "
+                         "instance already offers",
+                         e->manifest, e->line, e->name, ops->mechanism);
+                samsa_security_destroy(sec);
+                return SAMSA_ERR_CONFIG;
+            }
+        }
+        sec->mechs[sec->count++] = (mechanism_t){ops->mechanism, ops, e->state};
+    }
+    *out = sec;
+    return SAMSA_OK;
+}
+
+void samsa_security_destroy(samsa_security_t *sec)
+{
+    if (sec) {
+        free(sec->mechs);
+        free(sec);
+    }
+}
+
+size_t samsa_security_mechanism_count(const samsa_security_t *sec)
+{
+    return sec->count;
+}
+
+const char *samsa_security_mechanism(const samsa_security_t *sec, size_t i)
+{
+    return i < sec->count ? sec->mechs[i].name : NULL;
+}
+
+samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
+                            samsa_security_protocol_t proto)
+{
+    samsa_auth_t *auth = samsa_conn_get_auth(conn);
+    if (auth) {
+        return auth;
+    }
+    auth = calloc(1, sizeof(*auth));
+    if (!auth) {
+        return NULL;
+    }
+    auth->sec = sec;
+    auth->conn = conn;
+    auth->proto = proto;
+    snprintf(auth->principal, sizeof(auth->principal), "User:ANONYMOUS");
+    if (!samsa_security_is_sasl(proto)) {
+        auth->state = SAMSA_AUTH_AUTHENTICATED;
+        if (proto == SAMSA_SECURITY_SSL &&
+            samsa_tls_principal(samsa_conn_tls(conn), auth->principal,
+                                sizeof(auth->principal)) != SAMSA_OK) {
+            snprintf(auth->principal, sizeof(auth->principal),
+                     "User:ANONYMOUS");
+        }
+    }
+    samsa_conn_set_auth(conn, auth);
+    return auth;
+}
+
+static void end_session(samsa_auth_t *auth)
+{
+    if (auth->sess) {
+        auth->mech->ops->session_free(auth->sess);
+        auth->sess = NULL;
+    }
+}
+
+void samsa_auth_release(samsa_conn_t *conn)
+{
+    samsa_auth_t *auth = samsa_conn_get_auth(conn);
+    if (auth) {
+        end_session(auth);
+        samsa_conn_set_auth(conn, NULL);
+        free(auth);
+    }
+}
+
+samsa_auth_state_t samsa_auth_state(const samsa_auth_t *auth)
+{
+    return auth->state;
+}
+
+bool samsa_auth_may_serve(const samsa_auth_t *auth, int16_t api_key)
+{
+    switch (auth->state) {
+    case SAMSA_AUTH_AUTHENTICATED:
+        return true;
+    case SAMSA_AUTH_AWAIT_HANDSHAKE:
+        return api_key == SAMSA_API_API_VERSIONS ||
+               api_key == SAMSA_API_SASL_HANDSHAKE;
+    case SAMSA_AUTH_AWAIT_TOKEN:
+        return api_key == SAMSA_API_SASL_AUTHENTICATE && !auth->raw;
+    default:
+        return false;
+    }
+}
+
+bool samsa_auth_expects_raw_token(const samsa_auth_t *auth)
+{
+    return auth->state == SAMSA_AUTH_AWAIT_TOKEN && auth->raw;
+}
+
+/* "127.0.0.1:5321" / "[::1]:5321" -> host and port. */
+static void split_peer(const char *peer, char *host, size_t len, int32_t *port)
+{
+    const char *colon = strrchr(peer, ':');
+    size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+    if (peer[0] == '[' && n >= 2) {
+        peer++;
+        n -= 2;
+    }
+    snprintf(host, len, "%.*s", (int)n, peer);
+    *port = colon ? atoi(colon + 1) : 0;
+}
+
+samsa_err_t samsa_auth_handshake(samsa_auth_t *auth, const char *mechanism,
+                                 int16_t version, const char *client_id)
+{
+    if (!samsa_security_is_sasl(auth->proto) ||
+        auth->state != SAMSA_AUTH_AWAIT_HANDSHAKE) {
+        return SAMSA_ERR_ILLEGAL_SASL_STATE;
+    }
+    const mechanism_t *m = NULL;
+    for (size_t i = 0; i < auth->sec->count; i++) {
+        if (strcmp(auth->sec->mechs[i].name, mechanism) == 0) {
+            m = &auth->sec->mechs[i];
+        }
+    }
+    if (!m) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "%s: SASL mechanism '%s' is not enabled; %zu are",
+                  samsa_conn_peer(auth->conn), mechanism, auth->sec->count);
+        return SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM;
+    }
+    char host[64];
+    samsa_sasl_conn_info_t info = {
+        .hdr = SAMSA_ABI_HEADER(samsa_sasl_conn_info_t),
+        .client_host = host,
+        .listener = samsa_security_protocol_name(auth->proto),
+        .client_id = client_id,
+        .tls = auth->proto == SAMSA_SECURITY_SASL_SSL,
+    };
+    split_peer(samsa_conn_peer(auth->conn), host, sizeof(host),
+               &info.client_port);
+    samsa_err_t err = m->ops->session_new(m->state, &info, &auth->sess);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    auth->mech = m;
+    auth->raw = version == 0;
+    auth->state = SAMSA_AUTH_AWAIT_TOKEN;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_auth_step(samsa_auth_t *auth, const void *in, size_t in_len,
+                            void **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (auth->state != SAMSA_AUTH_AWAIT_TOKEN || !auth->sess) {
+        auth->state = SAMSA_AUTH_FAILED;
+        return SAMSA_ERR_ILLEGAL_SASL_STATE;
+    }
+    bool done = false;
+    samsa_err_t err =
+        auth->mech->ops->step(auth->sess, in, in_len, out, out_len, &done);
+    if (err == SAMSA_OK && done) {
+        const char *p = auth->mech->ops->principal(auth->sess);
+        snprintf(auth->principal, sizeof(auth->principal), "%s",
+                 p ? p : "User:ANONYMOUS");
+        auth->state = SAMSA_AUTH_AUTHENTICATED;
+        end_session(auth);
+        samsa_log(SAMSA_LOG_DEBUG, "%s: authenticated as %s with %s",
+                  samsa_conn_peer(auth->conn), auth->principal,
+                  auth->mech->name);
+        return SAMSA_OK;
+    }
+    if (err == SAMSA_OK) {
+        return SAMSA_OK;
+    }
+    if (err != SAMSA_ERR_ILLEGAL_SASL_STATE) {
+        err = SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
+    }
+    samsa_log(SAMSA_LOG_INFO, "%s: SASL %s authentication failed (%s); closing",
+              samsa_conn_peer(auth->conn), auth->mech->name,
+              err == SAMSA_ERR_ILLEGAL_SASL_STATE ? "malformed token"
+                                                  : "invalid credentials");
+    auth->state = SAMSA_AUTH_FAILED;
+    end_session(auth);
+    return err;
+}
+
+void samsa_auth_token_free(void *token)
+{
+    if (token) {
+        samsa_services()->free(token);
+    }
+}
+
+const char *samsa_auth_principal(const samsa_auth_t *auth)
+{
+    return auth->principal;
+}

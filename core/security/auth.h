@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/security/auth.h - the connection's authentication state machine and
+ * its principal.
+ *
+ * A samsa_security_t (one per broker) knows the loaded `sasl` plugin
+ * instances, one per mechanism. Each connection gets a samsa_auth_t on its
+ * first request, from the security protocol of its listener:
+ *
+ *   PLAINTEXT, SSL   authenticated at once: User:ANONYMOUS, or on SSL the
+ *                    verified client certificate's subject;
+ *   SASL_*           AWAIT_HANDSHAKE -> (SaslHandshake) AWAIT_TOKEN ->
+ *                    (SaslAuthenticate, or raw tokens after a v0
+ *                    handshake) ... -> AUTHENTICATED, or FAILED (the
+ *                    connection is closed).
+ *
+ * Until AUTHENTICATED only ApiVersions, SaslHandshake and SaslAuthenticate
+ * are served (samsa_auth_may_serve); anything else closes the connection
+ * before it is decoded. Everything here runs on the connection's reactor.
+ */
+#ifndef SAMSA_SECURITY_AUTH_H
+#define SAMSA_SECURITY_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/errors.h>
+
+#include "config/security.h"
+#include "net/server.h"
+#include "registry/registry.h"
+
+typedef struct samsa_security samsa_security_t;
+typedef struct samsa_auth samsa_auth_t;
+
+typedef enum samsa_auth_state {
+    SAMSA_AUTH_AWAIT_HANDSHAKE = 0,
+    SAMSA_AUTH_AWAIT_TOKEN = 1,
+    SAMSA_AUTH_AUTHENTICATED = 2,
+    SAMSA_AUTH_FAILED = 3,
+} samsa_auth_state_t;
+
+/** Collect the sasl instances of @p reg (borrowed; outlives the result).
+ *  Two instances with one mechanism are an error. Main thread. */
+samsa_err_t samsa_security_create(const samsa_registry_t *reg,
+                                  samsa_security_t **out, char *errbuf,
+                                  size_t errbuf_size);
+void samsa_security_destroy(samsa_security_t *sec);
+
+/** The enabled mechanisms, in manifest order. */
+size_t samsa_security_mechanism_count(const samsa_security_t *sec);
+const char *samsa_security_mechanism(const samsa_security_t *sec, size_t i);
+
+/** The connection's state, created on first use for a connection of a
+ *  listener with @p proto. NULL only when out of memory. */
+samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
+                            samsa_security_protocol_t proto);
+/** Release the connection's state (on close); safe without one. */
+void samsa_auth_release(samsa_conn_t *conn);
+
+samsa_auth_state_t samsa_auth_state(const samsa_auth_t *auth);
+/** May a request of @p api_key be served now? */
+bool samsa_auth_may_serve(const samsa_auth_t *auth, int16_t api_key);
+/** After a v0 SaslHandshake, tokens come as bare size-prefixed frames. */
+bool samsa_auth_expects_raw_token(const samsa_auth_t *auth);
+
+/**
+ * SaslHandshake: choose @p mechanism (borrowed) and start its session.
+ * @p client_id may be NULL.
+ * @return SAMSA_OK; UNSUPPORTED_SASL_MECHANISM (the response lists the
+ *         enabled ones); ILLEGAL_SASL_STATE (not a SASL listener, or a
+ *         handshake already done); NOMEM.
+ */
+samsa_err_t samsa_auth_handshake(samsa_auth_t *auth, const char *mechanism,
+                                 int16_t version, const char *client_id);
+
+/**
+ * One client token. On SAMSA_OK *out (*out_len bytes, may be NULL) is the
+ * server's reply, to free with samsa_auth_token_free(), and the state is
+ * AWAIT_TOKEN or AUTHENTICATED. On failure the state is FAILED, the error
+ * is logged once here (peer, mechanism, never a secret) and *out may hold
+ * a message for the client. Errors: SASL_AUTHENTICATION_FAILED,
+ * ILLEGAL_SASL_STATE.
+ */
+samsa_err_t samsa_auth_step(samsa_auth_t *auth, const void *in, size_t in_len,
+                            void **out, size_t *out_len);
+void samsa_auth_token_free(void *token);
+
+/** "User:alice"; "User:ANONYMOUS" until authenticated. */
+const char *samsa_auth_principal(const samsa_auth_t *auth);
+
+#endif /* SAMSA_SECURITY_AUTH_H */

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: Apache-2.0
+"""SASL PLAIN on SASL_PLAINTEXT and SASL_SSL listeners: confluent-kafka
+(SaslHandshake v1 + SaslAuthenticate), kafka-python (v0 handshake, bare
+tokens) and kcat; a wrong password is refused; nothing but ApiVersions and
+the SASL exchange is served before authentication."""
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import zlib
+
+import pytest
+
+import confluent_kafka
+from confluent_kafka.admin import AdminClient
+
+from kafka_wire import read_frame
+from samsa_harness import Broker, free_port, new_workdir
+from secure_clients import confluent_round_trip, kafka_python_round_trip
+from secure_pki import make_pki
+
+
+@pytest.fixture
+def sasl_broker():
+    workdir = new_workdir()
+    pki = make_pki(os.path.join(workdir, "pki"))
+    users = os.path.join(workdir, "plain-users")
+    with open(users, "w") as f:
+        f.write("# name:password\nalice:alice-secret\nadmin:admin-secret\n")
+    b = Broker(workdir, "\n".join([
+        "ssl_keystore_location: %s" % pki["broker.pem"],
+        "ssl_key_location: %s" % pki["broker.key"],
+    ]), args=())
+    with open(os.path.join(b.conf_dir, "40-sasl-plain.yaml"), "w") as f:
+        f.write("plugins:\n  - name: plain\n    plugin: sasl-plain\n"
+                "    config: {users_file: %s}\n" % users)
+    b.sasl_port, b.sasl_ssl_port = free_port(), free_port()
+    b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port,
+               "--listen", "SASL_SSL://127.0.0.1:%d" % b.sasl_ssl_port]
+    b.pki = pki
+    b.start()
+    yield b
+    alive = b.alive()
+    rc = b.stop()
+    log = b.log_text()
+    shutil.rmtree(workdir, ignore_errors=True)
+    assert alive and rc == 0, "samsad failed:\n" + log
+
+
+def plain_conf(b, tls, password="alice-secret"):
+    port = b.sasl_ssl_port if tls else b.sasl_port
+    conf = {"bootstrap.servers": "127.0.0.1:%d" % port,
+            "security.protocol": "SASL_SSL" if tls else "SASL_PLAINTEXT",
+            "sasl.mechanism": "PLAIN", "sasl.username": "alice",
+            "sasl.password": password}
+    if tls:
+        conf["ssl.ca.location"] = b.pki["ca.pem"]
+    return conf
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["sasl_plaintext", "sasl_ssl"])
+def test_confluent_kafka_plain_round_trip(sasl_broker, tls):
+    confluent_round_trip(plain_conf(sasl_broker, tls), "plain-%d" % tls,
+                         group="g-%d" % tls)
+
+
+def test_kafka_python_plain_v0_handshake(sasl_broker):
+    b = sasl_broker
+    kafka_python_round_trip(
+        "kp-plain", bootstrap_servers="127.0.0.1:%d" % b.sasl_port,
+        security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+        sasl_plain_username="alice", sasl_plain_password="alice-secret")
+
+
+def test_wrong_password_is_refused(sasl_broker):
+    b = sasl_broker
+    out = subprocess.run(
+        ["kcat", "-b", "127.0.0.1:%d" % b.sasl_port, "-L", "-m", "5",
+         "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
+         "-X", "sasl.username=alice", "-X", "sasl.password=wrong"],
+        capture_output=True, timeout=30)
+    assert out.returncode != 0
+    assert b"Authentication failed" in out.stderr, out.stderr
+    assert "SASL PLAIN authentication failed" in b.log_text()
+    assert "wrong" not in b.log_text()
+    # Right password right after: still served.
+    a = AdminClient(plain_conf(b, False))
+    assert a.list_topics(timeout=10).brokers
+
+
+def produce_v2_frame(topic, value):
+    """Produce v2 with one magic-1 message (CRC-32, no CRC-32C needed)."""
+    body = struct.pack(">bbqi", 1, 0, 0, -1) + struct.pack(">i", len(value)) + value
+    msg = struct.pack(">I", zlib.crc32(body)) + body
+    mset = struct.pack(">qi", 0, len(msg)) + msg
+    t = topic.encode()
+    req = (struct.pack(">hi", 1, 5000) + struct.pack(">i", 1) +
+           struct.pack(">h", len(t)) + t + struct.pack(">i", 1) +
+           struct.pack(">ii", 0, len(mset)) + mset)
+    hdr = struct.pack(">hhih", 0, 2, 7, 4) + b"test"
+    return struct.pack(">i", len(hdr) + len(req)) + hdr + req
+
+
+def test_produce_before_authentication_is_closed_unwritten(sasl_broker):
+    b = sasl_broker
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for f in admin.create_topics(
+            [confluent_kafka.admin.NewTopic(t, 1, 1)
+             for t in ("gate-plain", "gate-sasl")]).values():
+        f.result(10)
+    # Control: the same frame on the PLAINTEXT listener is written.
+    with socket.create_connection(("127.0.0.1", b.port), timeout=10) as s:
+        s.sendall(produce_v2_frame("gate-plain", b"written"))
+        resp = read_frame(s)
+        assert struct.unpack(">i", resp[:4])[0] == 7
+    with socket.create_connection(("127.0.0.1", b.sasl_port), timeout=10) as s:
+        s.sendall(produce_v2_frame("gate-sasl", b"never"))
+        assert s.recv(100) == b"", "the broker answered instead of closing"
+    assert "Produce request before SASL authentication" in b.log_text()
+    c = confluent_kafka.Consumer({"bootstrap.servers": b.bootstrap,
+                                  "group.id": "gate"})
+    marks = {t: c.get_watermark_offsets(
+        confluent_kafka.TopicPartition(t, 0), timeout=10)
+        for t in ("gate-plain", "gate-sasl")}
+    c.close()
+    assert marks == {"gate-plain": (0, 1), "gate-sasl": (0, 0)}
