@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "broker/handlers.h"
+#include "protocol/header.h"
 #include "security/auth.h"
 
 void samsa_handle_sasl_handshake(samsa_req_t *req)
@@ -77,13 +78,13 @@ void samsa_broker_raw_sasl_token(samsa_conn_t *conn, samsa_slot_t *slot,
     samsa_iobuf_t resp;
     samsa_iobuf_init(&resp);
     if (err == SAMSA_OK) {
-        err = samsa_response_begin(&resp, &mark);
+        err = samsa_frame_begin(&resp, &mark);
     }
     if (err == SAMSA_OK && out_len > 0) {
         err = samsa_iobuf_write(&resp, out, out_len);
     }
     if (err == SAMSA_OK) {
-        err = samsa_response_end(&resp, mark);
+        err = samsa_frame_end(&resp, mark);
     }
     samsa_auth_token_free(out);
     if (err != SAMSA_OK) {
