@@ -19,6 +19,7 @@
 #include "group/coordinator.h"
 #include "broker/request.h"
 #include "security/auth.h"
+#include "security/credentials.h"
 #include "security/tls_context.h"
 #include "util/log.h"
 #include "durable_file.h"
@@ -307,6 +308,11 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         err = samsa_group_coordinator_start(&go, &b->groups, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
+        err = samsa_credentials_open(cfg->data_dir, &b->credentials, errbuf,
+                                     errlen);
+        samsa_credentials_publish(b->credentials);
+    }
+    if (err == SAMSA_OK) {
         err = samsa_security_create(b->reg, &b->security, errbuf, errlen);
     }
     if (err == SAMSA_OK && cfg->security.any_sasl &&
@@ -444,6 +450,8 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_registry_shutdown(b->reg);
     samsa_tls_context_free(b->tls);
     samsa_security_destroy(b->security);
+    samsa_credentials_publish(NULL);
+    samsa_credentials_close(b->credentials);
     free(b->listener_protocol);
     free(b->endpoints);
     free(b);

@@ -51,6 +51,7 @@ typedef struct samsa_broker {
     struct samsa_admin_worker *admin; /* CreateTopics/CreatePartitions */
     /* SASL mechanisms and each connection's authentication. */
     samsa_security_t *security;
+    struct samsa_credentials *credentials; /* SCRAM credentials */
     _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];

@@ -46,6 +46,10 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     /* The metadata quorum (handle_quorum.c): kafka-metadata-quorum's
      * DescribeQuorum, and brokers registering with the controller. */
     [SAMSA_API_DESCRIBE_QUORUM] = {55, 0, 1, samsa_handle_describe_quorum},
+    [SAMSA_API_DESCRIBE_USER_SCRAM_CREDENTIALS] =
+        {50, 0, 0, samsa_handle_describe_user_scram_credentials},
+    [SAMSA_API_ALTER_USER_SCRAM_CREDENTIALS] =
+        {51, 0, 0, samsa_handle_alter_user_scram_credentials},
     [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1, samsa_handle_describe_cluster},
     [SAMSA_API_BROKER_REGISTRATION] = {62, 0, 0,
                                        samsa_handle_broker_registration},

@@ -46,6 +46,8 @@ void samsa_handle_allocate_producer_ids(samsa_req_t *req);
 void samsa_topics_fill_configs(samsa_req_t *req, void *result,
                                const samsa_tcfg_t *given);
 void samsa_handle_sasl_handshake(samsa_req_t *req);
+void samsa_handle_describe_user_scram_credentials(samsa_req_t *req);
+void samsa_handle_alter_user_scram_credentials(samsa_req_t *req);
 void samsa_handle_sasl_authenticate(samsa_req_t *req);
 /* A bare SASL token frame after a v0 SaslHandshake (no request header):
  * answered with a bare size-prefixed token; takes @p frame. */

@@ -12,6 +12,7 @@
 #include "registry/metrics.h"
 #include "registry/registry.h"
 #include "registry/timers.h"
+#include "security/credentials.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/clock.h"
@@ -218,6 +219,7 @@ static const samsa_services_t services = {
     .monotonic_ms = samsa_mono_ms,
     .codec_decompress = svc_codec_decompress,
     .codec_compress = svc_codec_compress,
+    .scram_credential = samsa_credentials_lookup,
 };
 
 const samsa_services_t *samsa_services(void)

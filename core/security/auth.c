@@ -53,17 +53,21 @@ samsa_err_t samsa_security_create(const samsa_registry_t *reg,
             continue;
         }
         const samsa_sasl_ops_t *ops = e->ops;
+        /* entry->ops is zero-filled past an older plugin's table. */
+        const char *name = ops->instance_mechanism
+                               ? ops->instance_mechanism(e->state)
+                               : ops->mechanism;
         for (size_t j = 0; j < sec->count; j++) {
-            if (strcasecmp(sec->mechs[j].name, ops->mechanism) == 0) {
+            if (strcasecmp(sec->mechs[j].name, name) == 0) {
                 snprintf(errbuf, errbuf_size,
                          "%s:%u: sasl instance '%s' offers %s, which another "
                          "instance already offers",
-                         e->manifest, e->line, e->name, ops->mechanism);
+                         e->manifest, e->line, e->name, name);
                 samsa_security_destroy(sec);
                 return SAMSA_ERR_CONFIG;
             }
         }
-        sec->mechs[sec->count++] = (mechanism_t){ops->mechanism, ops, e->state};
+        sec->mechs[sec->count++] = (mechanism_t){name, ops, e->state};
     }
     *out = sec;
     return SAMSA_OK;

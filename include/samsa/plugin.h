@@ -145,6 +145,20 @@ typedef struct samsa_instance {
     uint32_t reserved0;           /**< zero; keeps the layout padding-free */
 } samsa_instance_t;
 
+/** One user's salted SCRAM credential (RFC 5802 section 3): never the
+ *  password. Added in ABI minor 3. */
+typedef struct samsa_scram_credential {
+    samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_scram_credential_t) */
+    uint32_t iterations;    /**< PBKDF2 iteration count */
+    uint32_t salt_len;      /**< bytes used in salt */
+    uint32_t key_len;       /**< bytes used in each key: 32 (SHA-256) or
+                                 64 (SHA-512) */
+    uint32_t reserved0;     /**< zero */
+    uint8_t salt[64];       /**< the salt as given by the client */
+    uint8_t stored_key[64]; /**< H(HMAC(SaltedPassword, "Client Key")) */
+    uint8_t server_key[64]; /**< HMAC(SaltedPassword, "Server Key") */
+} samsa_scram_credential_t;
+
 /**
  * Host services, passed to init(). The table is constant and outlives every
  * instance. Unless a function says otherwise it is safe from any thread.
@@ -229,6 +243,22 @@ typedef struct samsa_services {
      *  clients expect for that id. */
     samsa_err_t (*codec_compress)(int codec_id, const void *in, size_t in_len,
                                   void **out, size_t *out_len);
+
+    /* SCRAM credentials, added in ABI minor 3: the broker keeps them
+     * (AlterUserScramCredentials sets them, salted only); sasl plugins
+     * implementing SCRAM read them here. A plugin checks
+     * SAMSA_ABI_HAS(samsa_services_t, svc, scram_credential) first. */
+
+    /**
+     * Copy the credential of @p user (borrowed, as sent by the client,
+     * without SCRAM's =2C/=3D escaping) for @p mechanism ("SCRAM-SHA-256"
+     * or "SCRAM-SHA-512") into @p out, which the caller allocates (any
+     * memory) and the call fills, header included.
+     * @return SAMSA_OK; SAMSA_ERR_NOT_FOUND (no such user or mechanism).
+     * Any thread, including reactors: it never blocks on I/O.
+     */
+    samsa_err_t (*scram_credential)(const char *mechanism, const char *user,
+                                    samsa_scram_credential_t *out);
 } samsa_services_t;
 
 /* ------------------------------------------------------------------------ */

@@ -94,6 +94,16 @@ typedef struct samsa_sasl_ops {
     /** Release the session (connection closed, or exchange finished and the
      *  principal copied). Reactor thread. */
     void (*session_free)(samsa_sasl_session_t *sess);
+
+    /**
+     * Optional, added in ABI minor 3: the mechanism of the instance
+     * @p state, for a plugin whose instances each serve one of several
+     * mechanisms (sasl-scram: SCRAM-SHA-256 or SCRAM-SHA-512 by option).
+     * A constant string, or one owned by the instance until fini(). NULL
+     * (or a minor 2 plugin): every instance serves `mechanism`. Main
+     * thread, after init().
+     */
+    const char *(*instance_mechanism)(void *state);
 } samsa_sasl_ops_t;
 
 #ifdef __cplusplus

@@ -23,3 +23,24 @@ def read_frame(sock):
         return buf
     (n,) = struct.unpack(">i", read(4))
     return read(n)
+
+
+def uvarint(n):
+    """Unsigned varint (compact lengths of flexible versions)."""
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def compact_str(s):
+    s = s.encode()
+    return uvarint(len(s) + 1) + s
+
+
+def compact_bytes(b):
+    return uvarint(len(b) + 1) + b

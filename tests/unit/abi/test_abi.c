@@ -50,9 +50,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_instance_t, config), 40);
     assert_int_equal(offsetof(samsa_instance_t, manifest_line), 48);
     assert_int_equal(offsetof(samsa_instance_t, reserved0), 52);
-    /* ABI minor 1 appended codec_decompress and codec_compress: 144 is
-     * still the size a minor 0 services table declares. */
-    assert_int_equal(sizeof(samsa_services_t), 160);
+    /* ABI minor 1 appended codec_decompress and codec_compress (144 is a
+     * minor 0 table), minor 3 scram_credential (160 is minor 2). */
+    assert_int_equal(sizeof(samsa_services_t), 168);
     assert_int_equal(offsetof(samsa_services_t, hdr), 0);
     assert_int_equal(offsetof(samsa_services_t, log), 8);
     assert_int_equal(offsetof(samsa_services_t, err_str), 16);
@@ -73,6 +73,16 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, monotonic_ms), 136);
     assert_int_equal(offsetof(samsa_services_t, codec_decompress), 144);
     assert_int_equal(offsetof(samsa_services_t, codec_compress), 152);
+    /* ABI minor 3 appended scram_credential: 160 is minor 2's size. */
+    assert_int_equal(offsetof(samsa_services_t, scram_credential), 160);
+    assert_int_equal(sizeof(samsa_scram_credential_t), 216);
+    assert_int_equal(offsetof(samsa_scram_credential_t, iterations), 8);
+    assert_int_equal(offsetof(samsa_scram_credential_t, salt_len), 12);
+    assert_int_equal(offsetof(samsa_scram_credential_t, key_len), 16);
+    assert_int_equal(offsetof(samsa_scram_credential_t, reserved0), 20);
+    assert_int_equal(offsetof(samsa_scram_credential_t, salt), 24);
+    assert_int_equal(offsetof(samsa_scram_credential_t, stored_key), 88);
+    assert_int_equal(offsetof(samsa_scram_credential_t, server_key), 152);
     assert_int_equal(sizeof(samsa_plugin_t), 72);
     assert_int_equal(offsetof(samsa_plugin_t, hdr), 0);
     assert_int_equal(offsetof(samsa_plugin_t, kind), 8);
@@ -161,13 +171,15 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_sasl_conn_info_t, client_id), 24);
     assert_int_equal(offsetof(samsa_sasl_conn_info_t, client_port), 32);
     assert_int_equal(offsetof(samsa_sasl_conn_info_t, tls), 36);
-    assert_int_equal(sizeof(samsa_sasl_ops_t), 48);
+    /* ABI minor 3 appended instance_mechanism: 48 is minor 2's size. */
+    assert_int_equal(sizeof(samsa_sasl_ops_t), 56);
     assert_int_equal(offsetof(samsa_sasl_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_sasl_ops_t, mechanism), 8);
     assert_int_equal(offsetof(samsa_sasl_ops_t, session_new), 16);
     assert_int_equal(offsetof(samsa_sasl_ops_t, step), 24);
     assert_int_equal(offsetof(samsa_sasl_ops_t, principal), 32);
     assert_int_equal(offsetof(samsa_sasl_ops_t, session_free), 40);
+    assert_int_equal(offsetof(samsa_sasl_ops_t, instance_mechanism), 48);
     assert_int_equal(sizeof(samsa_authz_request_t), 48);
     assert_int_equal(offsetof(samsa_authz_request_t, hdr), 0);
     assert_int_equal(offsetof(samsa_authz_request_t, principal), 8);
@@ -277,7 +289,8 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_services_t, timer_start) + M(samsa_services_t, timer_stop) +
             M(samsa_services_t, now_ms) + M(samsa_services_t, monotonic_ms) +
             M(samsa_services_t, codec_decompress) +
-            M(samsa_services_t, codec_compress));
+            M(samsa_services_t, codec_compress) +
+            M(samsa_services_t, scram_credential));
     assert_int_equal(sizeof(samsa_plugin_t),
                      M(samsa_plugin_t, hdr) + M(samsa_plugin_t, kind) +
                          M(samsa_plugin_t, reserved0) +
@@ -359,7 +372,17 @@ static void structs_have_no_implicit_padding(void **state)
         sizeof(samsa_sasl_ops_t),
         M(samsa_sasl_ops_t, hdr) + M(samsa_sasl_ops_t, mechanism) +
             M(samsa_sasl_ops_t, session_new) + M(samsa_sasl_ops_t, step) +
-            M(samsa_sasl_ops_t, principal) + M(samsa_sasl_ops_t, session_free));
+            M(samsa_sasl_ops_t, principal) + M(samsa_sasl_ops_t, session_free) +
+            M(samsa_sasl_ops_t, instance_mechanism));
+    assert_int_equal(sizeof(samsa_scram_credential_t),
+                     M(samsa_scram_credential_t, hdr) +
+                         M(samsa_scram_credential_t, iterations) +
+                         M(samsa_scram_credential_t, salt_len) +
+                         M(samsa_scram_credential_t, key_len) +
+                         M(samsa_scram_credential_t, reserved0) +
+                         M(samsa_scram_credential_t, salt) +
+                         M(samsa_scram_credential_t, stored_key) +
+                         M(samsa_scram_credential_t, server_key));
     assert_int_equal(sizeof(samsa_authz_request_t),
                      M(samsa_authz_request_t, hdr) +
                          M(samsa_authz_request_t, principal) +
@@ -462,7 +485,7 @@ static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 2);
+    assert_int_equal(SAMSA_ABI_MINOR, 3);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);

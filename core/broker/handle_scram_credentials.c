@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/handle_scram_credentials.c - DescribeUserScramCredentials and
+ * AlterUserScramCredentials over core/security/credentials.h. Alter
+ * persists (fsync), so it runs on the admin worker, off the reactors.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/admin_worker.h"
+#include "broker/handlers.h"
+#include "security/credentials.h"
+
+typedef samsa_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult_t
+    describe_result_t;
+typedef samsa_AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult_t
+    alter_result_t;
+
+static void describe_user(samsa_req_t *req, samsa_str_t name,
+                          describe_result_t *r)
+{
+    samsa_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult_init(
+        r);
+    r->User = name;
+    int8_t mechs[2];
+    int32_t iters[2];
+    size_t n = samsa_credentials_describe(
+        req->broker->credentials, samsa_req_cstr(req, name), mechs, iters);
+    if (n == 0) {
+        r->ErrorCode = SAMSA_ERR_RESOURCE_NOT_FOUND;
+        r->ErrorMessage = samsa_req_str(
+            req, "Attempt to describe a user credential that does not exist");
+    }
+    SAMSA_REQ_ARRAY(req, r->CredentialInfos, n);
+    for (size_t i = 0; i < n; i++) {
+        r->CredentialInfos.items[i].Mechanism = mechs[i];
+        r->CredentialInfos.items[i].Iterations = iters[i];
+    }
+}
+
+void samsa_handle_describe_user_scram_credentials(samsa_req_t *req)
+{
+    samsa_DescribeUserScramCredentialsRequest_t *dreq = req->body;
+    samsa_DescribeUserScramCredentialsResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_DescribeUserScramCredentialsResponse_init(resp);
+    if (dreq->Users.count < 0) { /* null: every user */
+        char **names = NULL;
+        size_t n = 0;
+        resp->ErrorCode = (int16_t)samsa_credentials_users(
+            req->broker->credentials, &names, &n);
+        SAMSA_REQ_ARRAY(req, resp->Results, n);
+        for (size_t i = 0; i < n; i++) {
+            describe_user(req, samsa_req_str(req, names[i]),
+                          &resp->Results.items[i]);
+            free(names[i]);
+        }
+        free(names);
+        samsa_req_respond(req, resp);
+        return;
+    }
+    SAMSA_REQ_ARRAY(req, resp->Results, dreq->Users.count);
+    for (int32_t i = 0; i < dreq->Users.count; i++) {
+        describe_user(req, dreq->Users.items[i].Name, &resp->Results.items[i]);
+        for (int32_t j = 0; j < i; j++) {
+            samsa_str_t a = dreq->Users.items[i].Name;
+            samsa_str_t b = dreq->Users.items[j].Name;
+            if (a.len == b.len && memcmp(a.ptr, b.ptr, (size_t)a.len) == 0) {
+                resp->Results.items[i].ErrorCode = SAMSA_ERR_DUPLICATE_RESOURCE;
+                resp->Results.items[i].ErrorMessage =
+                    samsa_req_str(req, "Cannot describe the same user twice");
+                resp->Results.items[i].CredentialInfos.count = 0;
+            }
+        }
+    }
+    samsa_req_respond(req, resp);
+}
+
+/* Kafka answers one result per user, refusing a user named twice in one
+ * request. */
+static bool user_repeats(const samsa_AlterUserScramCredentialsRequest_t *areq,
+                         samsa_str_t name)
+{
+    int n = 0;
+    for (int32_t i = 0; i < areq->Deletions.count; i++) {
+        samsa_str_t d = areq->Deletions.items[i].Name;
+        n += d.len == name.len && !memcmp(d.ptr, name.ptr, (size_t)d.len);
+    }
+    for (int32_t i = 0; i < areq->Upsertions.count; i++) {
+        samsa_str_t u = areq->Upsertions.items[i].Name;
+        n += u.len == name.len && !memcmp(u.ptr, name.ptr, (size_t)u.len);
+    }
+    return n > 1;
+}
+
+static void *build_alter(samsa_req_t *req)
+{
+    samsa_AlterUserScramCredentialsRequest_t *areq = req->body;
+    samsa_AlterUserScramCredentialsResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_AlterUserScramCredentialsResponse_init(resp);
+    int32_t nd = areq->Deletions.count > 0 ? areq->Deletions.count : 0;
+    int32_t nu = areq->Upsertions.count > 0 ? areq->Upsertions.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->Results, nd + nu);
+    for (int32_t i = 0; i < nd + nu; i++) {
+        alter_result_t *r = &resp->Results.items[i];
+        samsa_AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult_init(
+            r);
+        samsa_err_t err;
+        if (i < nd) {
+            const samsa_AlterUserScramCredentialsRequest_ScramCredentialDeletion_t
+                *d = &areq->Deletions.items[i];
+            r->User = d->Name;
+            err = user_repeats(areq, d->Name)
+                      ? SAMSA_ERR_DUPLICATE_RESOURCE
+                      : samsa_credentials_delete(req->broker->credentials,
+                                                 samsa_req_cstr(req, d->Name),
+                                                 d->Mechanism);
+        } else {
+            const samsa_AlterUserScramCredentialsRequest_ScramCredentialUpsertion_t
+                *u = &areq->Upsertions.items[i - nd];
+            r->User = u->Name;
+            err = user_repeats(areq, u->Name)
+                      ? SAMSA_ERR_DUPLICATE_RESOURCE
+                      : samsa_credentials_upsert(
+                            req->broker->credentials,
+                            samsa_req_cstr(req, u->Name), u->Mechanism,
+                            u->Iterations, u->Salt.ptr,
+                            u->Salt.len > 0 ? (size_t)u->Salt.len : 0,
+                            u->SaltedPassword.ptr,
+                            u->SaltedPassword.len > 0
+                                ? (size_t)u->SaltedPassword.len
+                                : 0);
+        }
+        r->ErrorCode = (int16_t)err;
+        if (err != SAMSA_OK) {
+            r->ErrorMessage = samsa_req_str(req, samsa_err_str(err));
+        }
+    }
+    return resp;
+}
+
+void samsa_handle_alter_user_scram_credentials(samsa_req_t *req)
+{
+    samsa_admin_run(req->broker->admin, req, build_alter);
+}

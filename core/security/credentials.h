@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/security/credentials.h - the broker's SCRAM credentials: salted
+ * only (salt, iterations, StoredKey, ServerKey; RFC 5802), never a
+ * password. AlterUserScramCredentials changes them, DescribeUserScram-
+ * Credentials lists them, and the sasl-scram plugins read them through the
+ * services table (scram_credential).
+ *
+ * Storage: <data_dir>/__samsa_meta/scram_credentials, replaced durably on
+ * every change. This file is the one place that knows where credentials
+ * live: moving them to the metadata log (core/metadata records, so every
+ * node of a cluster enforces the same ones) changes this file only.
+ *
+ * Threads: lookups from any thread (reactors) take a read lock and never
+ * do I/O; changes block on fsync and run on the admin worker.
+ */
+#ifndef SAMSA_SECURITY_CREDENTIALS_H
+#define SAMSA_SECURITY_CREDENTIALS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/plugin.h>
+
+typedef struct samsa_credentials samsa_credentials_t;
+
+/** Kafka's ScramMechanism ids. */
+#define SAMSA_SCRAM_SHA_256 1
+#define SAMSA_SCRAM_SHA_512 2
+
+/** Kafka's bounds on the iteration count. */
+#define SAMSA_SCRAM_MIN_ITERATIONS 4096
+#define SAMSA_SCRAM_MAX_ITERATIONS 16384
+
+/** "SCRAM-SHA-256" for 1, "SCRAM-SHA-512" for 2, else NULL. */
+const char *samsa_scram_mechanism_name(int8_t mechanism);
+
+/** Load the store of @p data_dir (an absent file is an empty store). */
+samsa_err_t samsa_credentials_open(const char *data_dir,
+                                   samsa_credentials_t **out, char *errbuf,
+                                   size_t errbuf_size);
+void samsa_credentials_close(samsa_credentials_t *creds);
+
+/** Make @p creds the store services->scram_credential reads (NULL: none;
+ *  lookups then find nothing). Main thread, before and after serving. */
+void samsa_credentials_publish(samsa_credentials_t *creds);
+
+/** services->scram_credential. */
+samsa_err_t samsa_credentials_lookup(const char *mechanism, const char *user,
+                                     samsa_scram_credential_t *out);
+
+/**
+ * Set @p user's credential for @p mechanism from the client-computed
+ * SaltedPassword (AlterUserScramCredentials' upsertion), and persist.
+ * @return SAMSA_OK; UNSUPPORTED_SASL_MECHANISM; UNACCEPTABLE_CREDENTIAL
+ *         (empty name, iterations out of bounds, salt or salted password of
+ *         the wrong size); KAFKA_STORAGE_ERROR (not persisted: unchanged).
+ */
+samsa_err_t samsa_credentials_upsert(samsa_credentials_t *creds,
+                                     const char *user, int8_t mechanism,
+                                     int32_t iterations, const uint8_t *salt,
+                                     size_t salt_len,
+                                     const uint8_t *salted_password,
+                                     size_t salted_len);
+
+/** Remove; RESOURCE_NOT_FOUND when absent; KAFKA_STORAGE_ERROR. */
+samsa_err_t samsa_credentials_delete(samsa_credentials_t *creds,
+                                     const char *user, int8_t mechanism);
+
+/** One user's mechanisms and iteration counts (up to 2); returns how many
+ *  (0: unknown user). */
+size_t samsa_credentials_describe(samsa_credentials_t *creds, const char *user,
+                                  int8_t mechanisms[2], int32_t iterations[2]);
+
+/** Every user with a credential, each once, sorted; *names is malloc'd
+ *  (free each name and the array). */
+samsa_err_t samsa_credentials_users(samsa_credentials_t *creds, char ***names,
+                                    size_t *count);
+
+#endif /* SAMSA_SECURITY_CREDENTIALS_H */
