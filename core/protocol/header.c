@@ -114,9 +114,11 @@ samsa_err_t samsa_frame_end(samsa_iobuf_t *out, size_t mark)
     return samsa_iobuf_patch_be32(out, mark, (uint32_t)n);
 }
 
-samsa_err_t samsa_response_frame(samsa_iobuf_t *out, int16_t api_key,
-                                 int16_t api_version, int32_t correlation_id,
-                                 const void *body)
+/* Size prefix, header (a request's when @p client_id, else a response's),
+ * body: the one frame writer of both directions. */
+static samsa_err_t write_frame(samsa_iobuf_t *out, int16_t api_key,
+                               int16_t api_version, int32_t correlation_id,
+                               const samsa_str_t *client_id, const void *body)
 {
     const samsa_api_info_t *api = samsa_api_lookup(api_key);
     if (!api) {
@@ -129,8 +131,14 @@ samsa_err_t samsa_response_frame(samsa_iobuf_t *out, int16_t api_key,
     }
     samsa_wbuf_t w;
     samsa_wbuf_init(&w, out);
-    samsa_resp_header_write(&w, api_key, api_version, correlation_id);
-    err = samsa_msg_write(api->response, &w, api_version, body);
+    if (client_id) {
+        samsa_req_header_write(&w, api_key, api_version, correlation_id,
+                               *client_id);
+    } else {
+        samsa_resp_header_write(&w, api_key, api_version, correlation_id);
+    }
+    err = samsa_msg_write(client_id ? api->request : api->response, &w,
+                          api_version, body);
     samsa_err_t ferr = samsa_wbuf_flush(&w);
     if (err == SAMSA_OK) {
         err = ferr;
@@ -138,26 +146,17 @@ samsa_err_t samsa_response_frame(samsa_iobuf_t *out, int16_t api_key,
     return err == SAMSA_OK ? samsa_frame_end(out, mark) : err;
 }
 
+samsa_err_t samsa_response_frame(samsa_iobuf_t *out, int16_t api_key,
+                                 int16_t api_version, int32_t correlation_id,
+                                 const void *body)
+{
+    return write_frame(out, api_key, api_version, correlation_id, NULL, body);
+}
+
 samsa_err_t samsa_request_frame(samsa_iobuf_t *out, int16_t api_key,
                                 int16_t api_version, int32_t correlation_id,
                                 samsa_str_t client_id, const void *body)
 {
-    const samsa_api_info_t *api = samsa_api_lookup(api_key);
-    if (!api) {
-        return SAMSA_ERR_UNSUPPORTED_VERSION;
-    }
-    size_t mark;
-    samsa_err_t err = samsa_frame_begin(out, &mark);
-    if (err != SAMSA_OK) {
-        return err;
-    }
-    samsa_wbuf_t w;
-    samsa_wbuf_init(&w, out);
-    samsa_req_header_write(&w, api_key, api_version, correlation_id, client_id);
-    err = samsa_msg_write(api->request, &w, api_version, body);
-    samsa_err_t ferr = samsa_wbuf_flush(&w);
-    if (err == SAMSA_OK) {
-        err = ferr;
-    }
-    return err == SAMSA_OK ? samsa_frame_end(out, mark) : err;
+    return write_frame(out, api_key, api_version, correlation_id, &client_id,
+                       body);
 }
