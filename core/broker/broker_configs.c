@@ -134,6 +134,11 @@ static bool static_value(const samsa_broker_config_t *cfg,
         return false;
     }
     const samsa_config_t *v = cfg->values;
+    if (strcmp(d->yaml_key, "data_dir") == 0) {
+        /* --data-dir wins over the YAML; the resolved path is the truth. */
+        snprintf(buf, len, "%s", cfg->data_dir ? cfg->data_dir : "");
+        return true;
+    }
     if (d->type == T_BOOL) {
         bool b = false;
         samsa_config_bool(v, d->yaml_key, &b);

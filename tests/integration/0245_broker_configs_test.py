@@ -124,6 +124,7 @@ def test_dynamic_broker_configs_apply_persist_and_describe(broker):
     assert raw["log.retention.ms"][3] == [("3600000", 2), ("604800000", 5)], raw["log.retention.ms"]
     assert d["sasl.kerberos.min.time.before.relogin"].value == "58000"
     assert d["num.partitions"].is_read_only
+    assert d["log.dirs"].value == broker.data_dir, d["log.dirs"]
     assert d["num.partitions"].source == ConfigSource.DEFAULT_CONFIG.value
     # The topic's retention.ms now comes from the dynamic broker config.
     t = ConfigResource("topic", "dyn")
