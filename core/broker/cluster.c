@@ -41,6 +41,43 @@ static void create_local(samsa_broker_t *b, const samsa_meta_topic_t *t)
     }
 }
 
+static bool same_configs(const samsa_meta_topic_t *a,
+                         const samsa_meta_topic_t *b)
+{
+    if (a->config_count != b->config_count) {
+        return false;
+    }
+    for (size_t i = 0; i < a->config_count; i++) {
+        if (strcmp(a->configs[i].key, b->configs[i].key) != 0 ||
+            strcmp(a->configs[i].value, b->configs[i].value) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The topic's committed configs replace the local logs' overrides. */
+static void apply_configs(samsa_broker_t *b, const samsa_meta_topic_t *t)
+{
+    samsa_tcfg_kv_t *kv = calloc(t->config_count + 1, sizeof(*kv));
+    char errbuf[256] = "";
+    if (!kv) {
+        return;
+    }
+    for (size_t i = 0; i < t->config_count; i++) {
+        kv[i] = (samsa_tcfg_kv_t){t->configs[i].key, t->configs[i].value};
+    }
+    samsa_err_t err =
+        samsa_logmgr_alter_config(b->logs, t->name, kv, t->config_count, false,
+                                  false, errbuf, sizeof(errbuf));
+    if (err != SAMSA_OK && err != SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+        samsa_log(SAMSA_LOG_ERROR,
+                  "cluster: cannot apply the configs of topic '%s': %s",
+                  t->name, errbuf[0] ? errbuf : samsa_err_str(err));
+    }
+    free(kv);
+}
+
 /*
  * On the quorum thread, after each image: create the logs of topics this
  * broker now holds replicas of, delete those of removed topics. Partitions
@@ -57,6 +94,9 @@ static void on_image(void *arg, const samsa_meta_image_t *prev,
         const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
         if (old && old->partition_count == t->partition_count &&
             samsa_meta_topic_hosted(old, b->node_id)) {
+            if (!same_configs(old, t)) {
+                apply_configs(b, t);
+            }
             continue;
         }
         if (!samsa_meta_topic_hosted(t, b->node_id)) {

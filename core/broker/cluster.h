@@ -91,6 +91,17 @@ void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
 void samsa_cluster_coordinator(samsa_req_t *req, samsa_str_t key, int32_t *node,
                                samsa_str_t *host, int32_t *port);
 
+/* AlterConfigs / IncrementalAlterConfigs of a topic in quorum mode
+ * (cluster_configs.c): committed as TOPIC_CONFIG records by the controller
+ * (forwarded to it from other nodes), then applied by every broker. Admin
+ * worker thread only: waits for the commit (10 s at most). */
+samsa_err_t samsa_cluster_alter_topic_config(samsa_broker_t *b,
+                                             const char *topic,
+                                             const samsa_tcfg_kv_t *changes,
+                                             size_t count, bool incremental,
+                                             bool validate_only, char *errbuf,
+                                             size_t errlen);
+
 /* Quorum mode answers (cluster_view.c): Metadata from the image, and the
  * brokers and controller of a DescribeCluster response being built. */
 void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create);

@@ -12,6 +12,7 @@
 
 #include "broker/admin_worker.h"
 #include "broker/broker_configs.h"
+#include "broker/cluster.h"
 #include "broker/handlers.h"
 
 #define RESOURCE_TOPIC  2
@@ -261,9 +262,15 @@ static samsa_err_t alter_topic(samsa_req_t *req, samsa_str_t name,
                                samsa_str_t *msg)
 {
     char errbuf[256] = "";
-    samsa_err_t err = samsa_logmgr_alter_config(
-        req->broker->logs, samsa_req_cstr(req, name), changes, count,
-        incremental, validate_only, errbuf, sizeof(errbuf));
+    samsa_err_t err =
+        req->broker->meta
+            /* In a cluster through the quorum (cluster_configs.c). */
+            ? samsa_cluster_alter_topic_config(
+                  req->broker, samsa_req_cstr(req, name), changes, count,
+                  incremental, validate_only, errbuf, sizeof(errbuf))
+            : samsa_logmgr_alter_config(
+                  req->broker->logs, samsa_req_cstr(req, name), changes, count,
+                  incremental, validate_only, errbuf, sizeof(errbuf));
     if (err != SAMSA_OK && errbuf[0]) {
         *msg = samsa_req_str(req, errbuf);
     }

@@ -19,7 +19,8 @@ import time
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import (ConfigResource, ConfigResourceType,
+                         KafkaAdminClient, NewTopic)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEV = os.path.join(ROOT, "tools", "dev.sh")
@@ -156,6 +157,51 @@ def init_producer_id(port):
     return error, pid
 
 
+def topic_config(port, topic, key):
+    """DescribeConfigs v0 of one topic on one node: @key's value or None."""
+    name = topic.encode()
+    body = struct.pack(">ib", 1, 2) + struct.pack(">h", len(name)) + name
+    body += struct.pack(">i", -1)
+    resp = raw_request(port, 32, 0, body, flexible=False)
+    off = 4 + 4  # throttle, one resource
+
+    def string():
+        nonlocal off
+        (n,) = struct.unpack(">h", resp[off:off + 2])
+        off += 2
+        if n < 0:
+            return None
+        off += n
+        return resp[off - n:off].decode()
+
+    (error,) = struct.unpack(">h", resp[off:off + 2])
+    off += 2
+    string()
+    off += 1
+    string()
+    if error != 0:
+        return "error %d" % error
+    (count,) = struct.unpack(">i", resp[off:off + 4])
+    off += 4
+    for _ in range(count):
+        k, v = string(), string()
+        off += 3
+        if k == key:
+            return v
+    return None
+
+
+def alter_topic_config(port, topic, key, value):
+    """AlterConfigs v0 of one topic on one node: the error code."""
+    name, k, v = topic.encode(), key.encode(), value.encode()
+    body = struct.pack(">ib", 1, 2) + struct.pack(">h", len(name)) + name
+    body += struct.pack(">ih", 1, len(k)) + k + struct.pack(">h", len(v)) + v
+    body += b"\x00"  # validate_only
+    resp = raw_request(port, 33, 0, body, flexible=False)
+    (error,) = struct.unpack(">h", resp[8:10])
+    return error
+
+
 def describe_quorum(port):
     """DescribeQuorum v0 (flexible): (leader id, leader epoch, voter ids)."""
     name = b"__cluster_metadata"
@@ -288,6 +334,24 @@ def test_three_nodes(cluster):
                    text=True, check=True, timeout=30)
     seen = consume_all(boot, "spread", 6, 400)
     assert len(seen) == 400
+
+    # A topic config changed on any node goes through the controller
+    # (forwarded by the others) and reaches every broker holding the topic.
+    asked = next(i for i in (1, 2, 3) if i != controller)
+    assert alter_topic_config(cluster.ports[asked], "spread", "retention.ms",
+                              "7200000") == 0
+    for i in (1, 2, 3):
+        wait_for("retention.ms on node %d" % i, lambda: topic_config(
+            cluster.ports[i], "spread", "retention.ms") == "7200000",
+            timeout=10)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "spread",
+                                        configs={"retention.ms": "3600000"})])
+    admin.close()
+    for i in (1, 2, 3):
+        wait_for("retention.ms on node %d" % i, lambda: topic_config(
+            cluster.ports[i], "spread", "retention.ms") == "3600000",
+            timeout=10)
 
     # A consumer group: every broker names the same coordinator, and a
     # subscribed kafka-python consumer reads everything through it.

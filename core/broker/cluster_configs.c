@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/cluster_configs.c - topic configs in quorum mode: an
+ * AlterConfigs / IncrementalAlterConfigs on a topic becomes TOPIC_CONFIG
+ * records (one per key that changes), proposed by the controller; another
+ * node forwards the changes to it as an IncrementalAlterConfigs. Every
+ * broker then applies the committed configs to its local logs (cluster.c).
+ *
+ * Runs on the admin worker (handle_configs.c), never on a reactor: it may
+ * wait for the commit, bounded by CONFIG_WAIT_MS.
+ */
+#include <errno.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker/cluster.h"
+#include "client/client.h"
+#include "util/clock.h"
+
+#define CONFIG_WAIT_MS 10000
+
+typedef struct config_wait {
+    sem_t done;
+    _Atomic int pending;
+    _Atomic int refs; /* the waiter + one per proposal */
+    _Atomic int error;
+} config_wait_t;
+
+static void wait_unref(config_wait_t *w)
+{
+    if (atomic_fetch_sub(&w->refs, 1) == 1) {
+        sem_destroy(&w->done);
+        free(w);
+    }
+}
+
+/* On the quorum thread. */
+static void config_done(void *arg, samsa_err_t err)
+{
+    config_wait_t *w = arg;
+    if (err != SAMSA_OK) {
+        atomic_store(&w->error, err);
+    }
+    if (atomic_fetch_sub(&w->pending, 1) == 1) {
+        sem_post(&w->done);
+    }
+    wait_unref(w);
+}
+
+/* The topic's configs after the change: the current ones (incremental)
+ * or none (a full replace), with @p changes applied. */
+static samsa_err_t desired(const samsa_meta_topic_t *t,
+                           const samsa_tcfg_kv_t *changes, size_t count,
+                           bool incremental, samsa_tcfg_t *out, char *errbuf,
+                           size_t errlen)
+{
+    samsa_err_t err = SAMSA_OK;
+    for (size_t i = 0; incremental && err == SAMSA_OK && i < t->config_count;
+         i++) {
+        err = samsa_tcfg_set(out, t->configs[i].key, t->configs[i].value);
+    }
+    for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
+        if (changes[i].value) {
+            err = samsa_tcfg_validate(changes[i].name, changes[i].value,
+                                      errbuf, errlen);
+        }
+        if (err == SAMSA_OK) {
+            err = samsa_tcfg_set(out, changes[i].name, changes[i].value);
+        }
+    }
+    return err;
+}
+
+/* The keys whose value differs between @p t and @p want (NULL: removed). */
+static size_t diff(const samsa_meta_topic_t *t, const samsa_tcfg_t *want,
+                   samsa_tcfg_kv_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < want->count; i++) {
+        const char *cur = NULL;
+        for (size_t k = 0; k < t->config_count; k++) {
+            if (strcmp(t->configs[k].key, want->items[i].name) == 0) {
+                cur = t->configs[k].value;
+            }
+        }
+        if (!cur || strcmp(cur, want->items[i].value) != 0) {
+            out[n++] = want->items[i];
+        }
+    }
+    for (size_t k = 0; k < t->config_count; k++) {
+        if (!samsa_tcfg_get(want, t->configs[k].key)) {
+            out[n++] = (samsa_tcfg_kv_t){t->configs[k].key, NULL};
+        }
+    }
+    return n;
+}
+
+static samsa_err_t propose_and_wait(samsa_broker_t *b, const char *topic,
+                                    const samsa_tcfg_kv_t *kv, size_t n)
+{
+    config_wait_t *w = calloc(1, sizeof(*w));
+    if (!w) {
+        return SAMSA_ERR_NOMEM;
+    }
+    sem_init(&w->done, 0, 0);
+    atomic_init(&w->pending, (int)n);
+    atomic_init(&w->refs, (int)n + 1);
+    atomic_init(&w->error, SAMSA_OK);
+    for (size_t i = 0; i < n; i++) {
+        samsa_meta_rec_t rec;
+        samsa_err_t err =
+            samsa_mdrec_topic_config(topic, kv[i].name, kv[i].value, &rec);
+        if (err == SAMSA_OK) {
+            samsa_meta_propose(b->meta, rec, config_done, w);
+        } else {
+            config_done(w, err);
+        }
+    }
+    struct timespec until = samsa_deadline(CLOCK_REALTIME, CONFIG_WAIT_MS);
+    samsa_err_t err = SAMSA_ERR_REQUEST_TIMED_OUT;
+    while (sem_timedwait(&w->done, &until) != 0) {
+        if (errno != EINTR) {
+            wait_unref(w);
+            return err;
+        }
+    }
+    err = (samsa_err_t)atomic_load(&w->error);
+    wait_unref(w);
+    return err;
+}
+
+/* Not the controller: send the same changes to it. */
+static samsa_err_t forward(samsa_broker_t *b, const samsa_meta_image_t *img,
+                           const char *topic, const samsa_tcfg_kv_t *kv,
+                           size_t n, char *errbuf, size_t errlen)
+{
+    const samsa_meta_broker_t *ctrl =
+        samsa_meta_broker(img, samsa_meta_controller(b->meta));
+    if (!ctrl) {
+        return SAMSA_ERR_NOT_CONTROLLER;
+    }
+    char bootstrap[300];
+    snprintf(bootstrap, sizeof(bootstrap),
+             strchr(ctrl->host, ':') ? "[%s]:%d" : "%s:%d", ctrl->host,
+             ctrl->port);
+    samsa_client_conf_t conf = {.bootstrap = bootstrap,
+                                .client_id = "samsa-broker",
+                                .timeout_ms = CONFIG_WAIT_MS};
+    samsa_client_t *c = NULL;
+    if (samsa_client_new(&conf, &c) != SAMSA_OK) {
+        return SAMSA_ERR_NOMEM;
+    }
+    samsa_IncrementalAlterConfigsRequest_t req;
+    samsa_IncrementalAlterConfigsRequest_AlterConfigsResource_t rs;
+    samsa_IncrementalAlterConfigsRequest_AlterableConfig_t *acs =
+        calloc(n + 1, sizeof(*acs));
+    samsa_arena_t arena;
+    void *resp = NULL;
+    samsa_arena_init(&arena);
+    samsa_IncrementalAlterConfigsRequest_init(&req);
+    samsa_IncrementalAlterConfigsRequest_AlterConfigsResource_init(&rs);
+    rs.ResourceType = 2; /* TOPIC */
+    rs.ResourceName = samsa_str_from_cstr(topic);
+    rs.Configs.items = acs;
+    rs.Configs.count = (int32_t)n;
+    for (size_t i = 0; acs && i < n; i++) {
+        samsa_IncrementalAlterConfigsRequest_AlterableConfig_init(&acs[i]);
+        acs[i].Name = samsa_str_from_cstr(kv[i].name);
+        acs[i].ConfigOperation = kv[i].value ? 0 : 1; /* SET : DELETE */
+        acs[i].Value = samsa_str_from_cstr(kv[i].value);
+    }
+    req.Resources.items = &rs;
+    req.Resources.count = 1;
+    samsa_err_t err =
+        acs ? samsa_client_call(c, SAMSA_NODE_ANY,
+                                SAMSA_API_INCREMENTAL_ALTER_CONFIGS, &req,
+                                &arena, &resp, NULL)
+            : SAMSA_ERR_NOMEM;
+    if (err == SAMSA_OK) {
+        samsa_IncrementalAlterConfigsResponse_t *r = resp;
+        err = r->Responses.count == 1 ? r->Responses.items[0].ErrorCode
+                                      : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+        samsa_str_t msg = r->Responses.count == 1
+                              ? r->Responses.items[0].ErrorMessage
+                              : SAMSA_STR_NULL;
+        if (err != SAMSA_OK && msg.len > 0) {
+            snprintf(errbuf, errlen, "%.*s", (int)msg.len, msg.ptr);
+        }
+    } else {
+        snprintf(errbuf, errlen, "controller %d: %s", ctrl->id,
+                 samsa_client_errmsg(c));
+        err = SAMSA_ERR_NOT_CONTROLLER; /* retriable for the client */
+    }
+    free(acs);
+    samsa_arena_destroy(&arena);
+    samsa_client_free(c);
+    return err;
+}
+
+samsa_err_t samsa_cluster_alter_topic_config(samsa_broker_t *b,
+                                             const char *topic,
+                                             const samsa_tcfg_kv_t *changes,
+                                             size_t count, bool incremental,
+                                             bool validate_only, char *errbuf,
+                                             size_t errlen)
+{
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, topic);
+    samsa_tcfg_t want = {0};
+    samsa_tcfg_kv_t *kv = NULL;
+    samsa_err_t err = t ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (err == SAMSA_OK) {
+        err = desired(t, changes, count, incremental, &want, errbuf, errlen);
+    }
+    size_t n = 0;
+    if (err == SAMSA_OK && !validate_only) {
+        kv = calloc(want.count + t->config_count + 1, sizeof(*kv));
+        err = kv ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    if (err == SAMSA_OK && kv) {
+        n = diff(t, &want, kv);
+    }
+    if (err == SAMSA_OK && n > 0) {
+        err = samsa_meta_controller(b->meta) == b->node_id
+                  ? propose_and_wait(b, topic, kv, n)
+                  : forward(b, img, topic, kv, n, errbuf, errlen);
+    }
+    free(kv);
+    samsa_tcfg_free(&want);
+    samsa_meta_image_put(img);
+    return err;
+}
