@@ -256,11 +256,13 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
     dispatch(req, frame, len);
 }
 
-/* Handlers that park on their connection until a peer or a timer acts
- * (JoinGroup and SyncGroup wait for the other members). */
+/* Handlers that need a connection: JoinGroup and SyncGroup park on it
+ * until the other members act; the SASL exchange authenticates it. */
 static bool needs_connection(int16_t api_key)
 {
-    return api_key == SAMSA_API_JOIN_GROUP || api_key == SAMSA_API_SYNC_GROUP;
+    return api_key == SAMSA_API_JOIN_GROUP || api_key == SAMSA_API_SYNC_GROUP ||
+           api_key == SAMSA_API_SASL_HANDSHAKE ||
+           api_key == SAMSA_API_SASL_AUTHENTICATE;
 }
 
 void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,

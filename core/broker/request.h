@@ -67,9 +67,11 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
  * Run one request @p frame (no size prefix; borrowed for the call) through
  * the same pipeline as a connection's, without one: the handler's answer
  * goes to @p sink, on the calling thread, or for a Produce that waits for
- * its flush on the flusher thread. Requests that park on a connection
- * (JoinGroup, SyncGroup) are closed at once; a Fetch answers with what it
- * has instead of waiting. For handler unit tests and in-process callers.
+ * its flush on the flusher thread. Requests that need a connection
+ * (JoinGroup, SyncGroup, the SASL exchange) are closed at once; a Fetch
+ * answers with what it has instead of waiting. Single-node mode only:
+ * requests a quorum member proposes to the controller park on their
+ * connection. For handler unit tests and in-process callers.
  */
 void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
                        samsa_req_sink_fn sink, void *arg);
