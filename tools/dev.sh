@@ -4,7 +4,10 @@
 #
 #   tools/dev.sh run    install what is missing, build, start a single-node
 #                       broker on 127.0.0.1:9092 (data in ./data) and return
-#                       once it listens (--foreground keeps it attached)
+#                       once it listens (--foreground keeps it attached;
+#                       --secure adds SSL 9093, SASL_SSL 9094 and
+#                       SASL_PLAINTEXT 9095 with keys and an admin user in
+#                       data/secure/)
 #   tools/dev.sh test   install what is missing, build, run the whole suite:
 #                       unit tests, the same under ASan+UBSan, integration
 #                       tests with real clients, the generated-code check,
@@ -22,7 +25,7 @@ cd "$ROOT"
 
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev libuv1-dev
- libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev"
+ libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev openssl"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
  chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint"
@@ -56,7 +59,100 @@ build() { # build <dir> [cmake args...]
     ninja -C "$dir"
 }
 
+# --secure: a CA and a broker certificate (openssl, EC P-256), the super
+# user admin with a generated password (PLAIN users file; SCRAM credentials
+# set once the broker listens), both sasl plugins, and client settings for
+# Kafka's Java tools and for librdkafka, all under data/secure/ (made once,
+# kept across runs).
+secure_setup() { # secure_setup <dev yaml>
+    local dir="$ROOT/data/secure" conf=$1
+    mkdir -p "$dir/conf.d"
+    chmod 700 "$dir"
+    if [ ! -f "$dir/ca.pem" ] || [ ! -f "$dir/broker.pem" ]; then
+        log "making a CA and a broker certificate in data/secure/"
+        (cd "$dir" &&
+         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null &&
+         openssl req -x509 -new -key ca.key -days 3650 -subj "/CN=Samsa dev CA" -out ca.pem &&
+         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out broker.key 2>/dev/null &&
+         openssl req -new -key broker.key -subj "/CN=localhost" -out broker.csr &&
+         printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >broker.ext &&
+         openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+             -days 3650 -extfile broker.ext -out broker.pem 2>/dev/null &&
+         rm -f broker.csr broker.ext)
+    fi
+    if [ ! -s "$dir/admin.password" ]; then
+        (umask 077 && openssl rand -hex 16 >"$dir/admin.password")
+    fi
+    local pw
+    pw=$(cat "$dir/admin.password")
+    (umask 077 && printf 'admin:%s\n' "$pw" >"$dir/plain-users")
+    find "$dir/conf.d" -name '*.yaml' -delete
+    for f in "$ROOT"/conf.d/*.yaml; do
+        [ "$(basename "$f")" = samsa.yaml ] || cp "$f" "$dir/conf.d/"
+    done
+    cat >"$dir/conf.d/40-sasl-plain.yaml" <<EOF2
+plugins:
+  - name: plain
+    plugin: sasl-plain
+    config: {users_file: $dir/plain-users}
+EOF2
+    cat >"$dir/conf.d/41-sasl-scram.yaml" <<EOF2
+plugins:
+  - name: scram-sha-256
+    plugin: sasl-scram
+    config: {mechanism: SCRAM-SHA-256}
+  - name: scram-sha-512
+    plugin: sasl-scram
+    config: {mechanism: SCRAM-SHA-512}
+EOF2
+    (umask 077 && cat >"$dir/client.properties" <<EOF2
+# Kafka's Java tools: --command-config data/secure/client.properties
+bootstrap.servers=127.0.0.1:9094
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$pw";
+ssl.truststore.type=PEM
+ssl.truststore.location=$dir/ca.pem
+EOF2
+    cat >"$dir/librdkafka.properties" <<EOF2
+# kcat -F data/secure/librdkafka.properties (librdkafka, confluent-kafka)
+bootstrap.servers=127.0.0.1:9094
+security.protocol=SASL_SSL
+sasl.mechanisms=SCRAM-SHA-512
+sasl.username=admin
+sasl.password=$pw
+ssl.ca.location=$dir/ca.pem
+EOF2
+    )
+    # The dev YAML keeps conf.d/samsa.yaml's line numbers: the listeners
+    # line is replaced in place, the rest appended.
+    sed -i 's|^listeners: .*|listeners: ["PLAINTEXT://127.0.0.1:9092", "SSL://127.0.0.1:9093", "SASL_SSL://127.0.0.1:9094", "SASL_PLAINTEXT://127.0.0.1:9095"]  # tools/dev.sh run --secure|' "$conf"
+    cat >>"$conf" <<EOF2
+conf_dir: $dir/conf.d                       # tools/dev.sh run --secure
+ssl_keystore_location: $dir/broker.pem
+ssl_key_location: $dir/broker.key
+EOF2
+}
+
+# Once the broker listens: admin's SCRAM credentials (both mechanisms).
+secure_users() {
+    local pw
+    pw=$(cat "$ROOT/data/secure/admin.password")
+    "$ROOT/build/tools/cli/samsa" user set admin --password "$pw" \
+        --mechanism both -b 127.0.0.1:9092 >/dev/null
+    log "secure listeners: SSL 127.0.0.1:9093, SASL_SSL 9094, SASL_PLAINTEXT 9095 (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)"
+    log "user admin, password in data/secure/admin.password; try: kcat -F data/secure/librdkafka.properties -L"
+}
+
 cmd_run() {
+    local secure=0 foreground=0
+    for a in "$@"; do
+        case "$a" in
+            --secure) secure=1 ;;
+            --foreground) foreground=1 ;;
+            *) echo "usage: tools/dev.sh run [--secure] [--foreground]" >&2; return 2 ;;
+        esac
+    done
     install_missing "$BUILD_PKGS"
     build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
     local bin="$ROOT/build/core/samsad"
@@ -71,7 +167,18 @@ cmd_run() {
     if ! grep -q '^group_initial_rebalance_delay_ms:' "$conf"; then
         printf 'group_initial_rebalance_delay_ms: 0  # tools/dev.sh run\n' >>"$conf"
     fi
-    if [ "${1:-}" = "--foreground" ]; then
+    if [ "$secure" = 1 ]; then
+        secure_setup "$conf"
+    fi
+    if [ "$foreground" = 1 ]; then
+        if [ "$secure" = 1 ]; then
+            (for _ in $(seq 1 100); do
+                 if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
+                     secure_users; exit 0
+                 fi
+                 sleep 0.1
+             done) &
+        fi
         exec "$bin" --config "$conf"
     fi
     if [ -f "$ROOT/data/samsad.pid" ] && kill -0 "$(cat "$ROOT/data/samsad.pid")" 2>/dev/null; then
@@ -83,6 +190,9 @@ cmd_run() {
     for _ in $(seq 1 100); do
         if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
             log "samsad listening on 127.0.0.1:9092 (pid $(cat "$ROOT/data/samsad.pid"), log data/samsad.log)"
+            if [ "$secure" = 1 ]; then
+                secure_users
+            fi
             log "stop it with: kill \$(cat data/samsad.pid)"
             return 0
         fi
@@ -401,5 +511,5 @@ case "${1:-}" in
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
     cluster) shift; cmd_cluster "$@" ;;
-    *) echo "usage: tools/dev.sh run [--foreground] | test | cluster ..." >&2; exit 2 ;;
+    *) echo "usage: tools/dev.sh run [--secure] [--foreground] | test | cluster ..." >&2; exit 2 ;;
 esac

@@ -176,3 +176,25 @@ def test_store_is_salted_and_survives_restart(scram_broker):
     assert "alice-secret" not in b.log_text()
     b.restart()
     assert kcat_list(b, "alice", "alice-secret", "SCRAM-SHA-256").returncode == 0
+
+
+def test_samsa_user_cli_sets_lists_and_deletes(scram_broker):
+    from samsa_harness import SAMSA_CLI
+    b = scram_broker
+
+    def cli(*args):
+        return subprocess.run([SAMSA_CLI, "user"] + list(args) +
+                              ["-b", b.bootstrap], capture_output=True,
+                              text=True, timeout=30)
+    out = cli("set", "dave", "--password", "dave-secret", "--iterations", "4096")
+    assert out.returncode == 0, out.stderr
+    assert kcat_list(b, "dave", "dave-secret", "SCRAM-SHA-512").returncode == 0
+    out = cli("list")
+    assert out.returncode == 0, out.stderr
+    assert ("dave  SCRAM-SHA-256 iterations=4096  SCRAM-SHA-512 "
+            "iterations=4096") in out.stdout
+    assert "alice  SCRAM-SHA-256 iterations=4096" in out.stdout
+    assert cli("delete", "dave", "--mechanism", "SCRAM-SHA-512").returncode == 0
+    assert kcat_list(b, "dave", "dave-secret", "SCRAM-SHA-512").returncode != 0
+    assert kcat_list(b, "dave", "dave-secret", "SCRAM-SHA-256").returncode == 0
+    assert cli("set", "eve", "--password", "x", "--iterations", "10").returncode == 2
