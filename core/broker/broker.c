@@ -13,6 +13,7 @@
 
 #include "broker/broker_configs.h"
 #include "broker/observe.h"
+#include "broker/observe_history.h"
 #include "broker/admin_worker.h"
 #include "broker/cluster.h"
 #include "broker/parked.h"
@@ -405,6 +406,10 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
     if (err == SAMSA_OK) {
         err = samsa_cluster_start(b);
     }
+    if (err == SAMSA_OK && b->http && b->groups) {
+        err = samsa_lag_history_start(b, b->cfg->lag_history_interval_ms,
+                                      &b->lag_history);
+    }
     atomic_store(&b->ready, err == SAMSA_OK);
     return err;
 }
@@ -433,6 +438,10 @@ void samsa_broker_destroy(samsa_broker_t *b)
     /* HTTP first: its handlers read every other part. */
     samsa_http_destroy(b->http);
     b->http = NULL;
+    /* After HTTP (whose /api/groups reads it), before the groups and logs
+     * it samples. */
+    samsa_lag_history_stop(b->lag_history);
+    b->lag_history = NULL;
     if (b->groups) {
         samsa_group_coordinator_stop(b->groups);
     }

@@ -39,7 +39,9 @@ typedef struct samsa_broker {
     samsa_logmgr_t *logs;
     samsa_server_t *server;
     samsa_group_coordinator_t *groups;
-    samsa_http_t *http;     /* NULL when http_listeners is empty */
+    samsa_http_t *http; /* NULL when http_listeners is empty */
+    /* With http: every group's lag over time (observe_history.h). */
+    struct samsa_lag_history *lag_history;
     struct ssl_ctx_st *tls; /* SSL and SASL_SSL listeners' context, or NULL */
     /* Security protocol (samsa_security_protocol_t) of each server
      * listener, indexed like samsa_conn_listener(). */

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "broker/observe.h"
+#include "broker/observe_history.h"
 #include "broker/observe_lag.h"
 #include "group/coordinator.h"
 #include "metrics/metrics.h"
@@ -90,30 +91,20 @@ static void api_topics(const samsa_http_request_t *req,
     send_json(resp, json_pack("{s:o}", "topics", arr));
 }
 
+static void lag_json(void *arg, const char *topic, int32_t partition,
+                     const samsa_lag_t *lag)
+{
+    json_array_append_new(
+        arg, json_pack("{s:s,s:i,s:I,s:I,s:I,s:f}", "topic", topic, "partition",
+                       (int)partition, "committed", (json_int_t)lag->committed,
+                       "high_watermark", (json_int_t)lag->high_watermark, "lag",
+                       (json_int_t)lag->records, "lag_seconds", lag->seconds));
+}
+
 static json_t *group_lag_json(samsa_broker_t *b, const char *group)
 {
     json_t *arr = json_array();
-    samsa_group_offsets_t offs = {0};
-    if (samsa_group_offset_fetch(b->groups, group, NULL, 0, &offs) !=
-        SAMSA_OK) {
-        return arr;
-    }
-    for (size_t i = 0; i < offs.count; i++) {
-        samsa_group_offset_t *o = &offs.items[i];
-        if (o->offset < 0) {
-            continue;
-        }
-        samsa_lag_t lag;
-        samsa_observe_lag(b, o->topic, o->partition, o->offset, &lag);
-        json_array_append_new(
-            arr,
-            json_pack("{s:s,s:i,s:I,s:I,s:I,s:f}", "topic", o->topic,
-                      "partition", (int)o->partition, "committed",
-                      (json_int_t)o->offset, "high_watermark",
-                      (json_int_t)lag.high_watermark, "lag",
-                      (json_int_t)lag.records, "lag_seconds", lag.seconds));
-    }
-    samsa_group_offsets_free(&offs);
+    samsa_observe_group_lags(b, group, lag_json, arr);
     return arr;
 }
 
@@ -137,11 +128,13 @@ static void api_groups(const samsa_http_request_t *req,
             }
             samsa_group_desc_free(&d);
             json_array_append_new(
-                arr, json_pack("{s:s,s:s,s:s?,s:I,s:o}", "group",
+                arr, json_pack("{s:s,s:s,s:s?,s:I,s:o,s:o}", "group",
                                groups[g].group_id, "state", groups[g].state,
                                "protocol_type", groups[g].protocol_type,
                                "members", (json_int_t)members, "partitions",
-                               group_lag_json(b, groups[g].group_id)));
+                               group_lag_json(b, groups[g].group_id), "history",
+                               samsa_lag_history_json(b->lag_history,
+                                                      groups[g].group_id)));
         }
         samsa_group_listings_free(groups, n);
     }

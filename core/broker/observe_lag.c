@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "group/coordinator.h"
 #include "record/batch.h"
 
 /* The header of the batch holding @p offset (first and max timestamps). */
@@ -63,4 +64,24 @@ void samsa_observe_lag(samsa_broker_t *b, const char *topic, int32_t partition,
         }
     }
     samsa_topic_put(t);
+}
+
+void samsa_observe_group_lags(samsa_broker_t *b, const char *group,
+                              samsa_lag_cb cb, void *arg)
+{
+    samsa_group_offsets_t offs = {0};
+    if (samsa_group_offset_fetch(b->groups, group, NULL, 0, &offs) !=
+        SAMSA_OK) {
+        return;
+    }
+    for (size_t i = 0; i < offs.count; i++) {
+        samsa_group_offset_t *o = &offs.items[i];
+        if (o->offset < 0) {
+            continue;
+        }
+        samsa_lag_t lag;
+        samsa_observe_lag(b, o->topic, o->partition, o->offset, &lag);
+        cb(arg, o->topic, o->partition, &lag);
+    }
+    samsa_group_offsets_free(&offs);
 }

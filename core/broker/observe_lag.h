@@ -24,4 +24,11 @@ typedef struct samsa_lag {
 void samsa_observe_lag(samsa_broker_t *b, const char *topic, int32_t partition,
                        int64_t committed, samsa_lag_t *out);
 
+/** Call @p cb for every partition @p group has committed an offset for,
+ *  with its lag. Any thread. */
+typedef void (*samsa_lag_cb)(void *arg, const char *topic, int32_t partition,
+                             const samsa_lag_t *lag);
+void samsa_observe_group_lags(samsa_broker_t *b, const char *group,
+                              samsa_lag_cb cb, void *arg);
+
 #endif /* SAMSA_BROKER_OBSERVE_LAG_H */

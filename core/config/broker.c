@@ -101,6 +101,9 @@ const samsa_option_t samsa_broker_options[] = {
         "Cluster id; unset: generated at first start and kept in data_dir."),
     SAMSA_OPTION_INT("reactors", "0", 0, 1024,
         "Event-loop threads; 0 = one per online CPU."),
+    SAMSA_OPTION_INT("lag_history_interval_ms", "10000", 100, 3600000,
+        "How often the HTTP listener samples every group's lag for the "
+        "console's lag-over-time chart (the last 360 samples are kept)."),
     SAMSA_OPTION_LIST("http_listeners", "[\"127.0.0.1:8083\"]",
         "Addresses of the HTTP listener (/metrics, /health/live, "
         "/health/ready, the web console), each HOST:PORT; port 0 picks a "
@@ -539,6 +542,7 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     const samsa_config_t *v = cfg->values;
 
     cfg->node_id = i32(v, "node_id");
+    cfg->lag_history_interval_ms = i64(v, "lag_history_interval_ms");
     cfg->reactors = i32(v, "reactors");
     samsa_config_bool(v, "auto_create_topics", &cfg->auto_create_topics);
     cfg->num_partitions = i32(v, "num_partitions");

@@ -211,3 +211,31 @@ def test_dashboard_and_alert_rules_read_metrics_samsad_exports(broker):
     missing = sorted(n for n in wanted
                      if n not in names and n.removesuffix("_total") not in names)
     assert not missing, missing
+
+
+def test_lag_history_is_sampled_for_the_console(broker_factory):
+    import json
+    b = broker_factory("lag_history_interval_ms: 100").start()
+    create_topic(b, "hist", 1)
+    p = KafkaProducer(bootstrap_servers=b.bootstrap)
+    for _ in range(10):
+        p.send("hist", value=b"x")
+    p.flush()
+    c = KafkaConsumer(bootstrap_servers=b.bootstrap, group_id="hist-g",
+                      enable_auto_commit=False)
+    tp = TopicPartition("hist", 0)
+    c.assign([tp])
+    c.seek(tp, 4)
+    c.commit()
+    c.close()
+    deadline = time.time() + 20
+    hist = []
+    while time.time() < deadline and len(hist) < 3:
+        time.sleep(0.2)
+        groups = json.loads(get(b, "/api/groups")[2])["groups"]
+        hist = next((g["history"] for g in groups if g["group"] == "hist-g"), [])
+    assert len(hist) >= 3, hist
+    t, records, seconds = hist[-1]
+    assert records == 6 and abs(t / 1000 - time.time()) < 60
+    assert [h[0] for h in hist] == sorted(h[0] for h in hist)
+    p.close()
