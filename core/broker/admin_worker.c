@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/admin_worker.c - see admin_worker.h. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "broker/admin_worker.h"
 
 #include <pthread.h>
@@ -11,7 +12,9 @@
 
 typedef struct admin_job {
     samsa_req_t *req;
-    samsa_admin_build_fn build;
+    samsa_admin_build_fn build; /* a whole response, or: */
+    samsa_worker_fn work, done; /* work here, then done on the reactor */
+    void *arg;
     void *resp;
     struct admin_job *next;
 } admin_job_t;
@@ -29,7 +32,11 @@ struct samsa_admin_worker {
 static void respond_on_reactor(void *arg)
 {
     admin_job_t *job = arg;
-    samsa_req_respond(job->req, job->resp);
+    if (job->build) {
+        samsa_req_respond(job->req, job->resp);
+    } else {
+        job->done(job->req, job->arg);
+    }
     free(job);
 }
 
@@ -50,7 +57,11 @@ static void *worker_main(void *arg)
             w->tail = NULL;
         }
         pthread_mutex_unlock(&w->mu);
-        job->resp = job->build(job->req);
+        if (job->build) {
+            job->resp = job->build(job->req);
+        } else {
+            job->work(job->req, job->arg);
+        }
         samsa_reactor_t *r = samsa_conn_reactor(job->req->conn);
         if (samsa_reactor_post(r, respond_on_reactor, job) != SAMSA_OK) {
             /* The reactor is gone (shutdown): the connection goes with it
@@ -65,7 +76,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-samsa_err_t samsa_admin_worker_start(samsa_admin_worker_t **out)
+samsa_err_t samsa_admin_worker_start(samsa_admin_worker_t **out,
+                                     const char *name)
 {
     samsa_admin_worker_t *w = calloc(1, sizeof(*w));
     if (!w) {
@@ -79,6 +91,7 @@ samsa_err_t samsa_admin_worker_start(samsa_admin_worker_t **out)
         free(w);
         return SAMSA_ERR_NOMEM;
     }
+    pthread_setname_np(w->thread, name);
     *out = w;
     return SAMSA_OK;
 }
@@ -107,6 +120,24 @@ void samsa_admin_worker_free(samsa_admin_worker_t *w)
     free(w);
 }
 
+/* Queue a job; false when it must run right here instead. */
+static bool enqueue(samsa_admin_worker_t *w, admin_job_t *job)
+{
+    pthread_mutex_lock(&w->mu);
+    bool queued = !w->stopping;
+    if (queued) {
+        if (w->tail) {
+            w->tail->next = job;
+        } else {
+            w->head = job;
+        }
+        w->tail = job;
+        pthread_cond_signal(&w->cond);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return queued;
+}
+
 void samsa_admin_run(samsa_admin_worker_t *w, samsa_req_t *req,
                      samsa_admin_build_fn build)
 {
@@ -116,22 +147,28 @@ void samsa_admin_run(samsa_admin_worker_t *w, samsa_req_t *req,
     if (job) {
         job->req = req;
         job->build = build;
-        pthread_mutex_lock(&w->mu);
-        bool queued = !w->stopping;
-        if (queued) {
-            if (w->tail) {
-                w->tail->next = job;
-            } else {
-                w->head = job;
-            }
-            w->tail = job;
-            pthread_cond_signal(&w->cond);
-        }
-        pthread_mutex_unlock(&w->mu);
-        if (queued) {
+        if (enqueue(w, job)) {
             return;
         }
         free(job);
     }
     samsa_req_respond(req, build(req));
+}
+
+void samsa_admin_run_then(samsa_admin_worker_t *w, samsa_req_t *req,
+                          samsa_worker_fn work, samsa_worker_fn done, void *arg)
+{
+    admin_job_t *job = w && req->conn ? calloc(1, sizeof(*job)) : NULL;
+    if (job) {
+        job->req = req;
+        job->work = work;
+        job->done = done;
+        job->arg = arg;
+        if (enqueue(w, job)) {
+            return;
+        }
+        free(job);
+    }
+    work(req, arg);
+    done(req, arg);
 }

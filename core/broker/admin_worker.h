@@ -22,7 +22,9 @@ typedef struct samsa_admin_worker samsa_admin_worker_t;
  * Runs on the worker thread; may block on disk work. */
 typedef void *(*samsa_admin_build_fn)(samsa_req_t *req);
 
-samsa_err_t samsa_admin_worker_start(samsa_admin_worker_t **out);
+/* @p name: the thread's name (at most 15 characters; top, /proc). */
+samsa_err_t samsa_admin_worker_start(samsa_admin_worker_t **out,
+                                     const char *name);
 /* Run what is queued and stop the thread; later requests are run inline
  * on their reactor. Main thread, while the reactors still run (queued
  * answers are posted to them); idempotent. */
@@ -36,5 +38,16 @@ void samsa_admin_worker_free(samsa_admin_worker_t *w);
  * right away. */
 void samsa_admin_run(samsa_admin_worker_t *w, samsa_req_t *req,
                      samsa_admin_build_fn build);
+
+/* The general form, for work that is not a whole response: @p work runs
+ * on the worker thread, then @p done on the request's reactor, both with
+ * @p arg; done answers the request. Jobs keep their queue order, from
+ * work to done. Without a worker, a connection or memory, or once the
+ * worker stopped, both run right here. Produce uses it, on a worker of
+ * its own, to check compressed records off the reactor. */
+typedef void (*samsa_worker_fn)(samsa_req_t *req, void *arg);
+void samsa_admin_run_then(samsa_admin_worker_t *w, samsa_req_t *req,
+                          samsa_worker_fn work, samsa_worker_fn done,
+                          void *arg);
 
 #endif /* SAMSA_BROKER_ADMIN_WORKER_H */

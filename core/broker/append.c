@@ -55,12 +55,14 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   uint8_t *records, size_t len,
                                   int16_t produce_version, int16_t acks,
                                   size_t *plain_budget,
+                                  const samsa_records_verdict_t *verdict,
                                   samsa_append_result_t *res);
 
 samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 uint8_t *records, size_t len,
                                 int16_t produce_version, int16_t acks,
                                 size_t *plain_budget,
+                                const samsa_records_verdict_t *verdict,
                                 samsa_append_result_t *res)
 {
     *res = (samsa_append_result_t){-1, -1, -1, NULL, -1};
@@ -82,9 +84,10 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
     /* A converted batch is the builder's own, its size already paid for
      * out of the budget: checking it again must not charge twice. */
     size_t converted_budget = SIZE_MAX;
-    samsa_err_t err =
-        append_batches(b, part, records, len, produce_version, acks,
-                       converted ? &converted_budget : plain_budget, res);
+    samsa_err_t err = append_batches(
+        b, part, records, len, produce_version, acks,
+        converted ? &converted_budget : plain_budget,
+        converted || !verdict || !verdict->checked ? NULL : verdict, res);
     free(converted);
     return err;
 }
@@ -139,6 +142,7 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                                   uint8_t *records, size_t len,
                                   int16_t produce_version, int16_t acks,
                                   size_t *plain_budget,
+                                  const samsa_records_verdict_t *verdict,
                                   samsa_append_result_t *res)
 {
     samsa_topic_t *topic = samsa_partition_topic(part);
@@ -178,9 +182,22 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     int target = topic_codec(topic);
     size_t max_plain = plain_bound(*plain_budget, target, max_bytes);
     size_t plain = 0;
-    err = samsa_broker_check_records(b, records, len, max_plain, &plain,
-                                     &res->message);
-    *plain_budget -= plain;
+    if (verdict) {
+        /* Checked on the produce-check worker, against the same budget
+         * taken in the same order; only this topic's own bound is new. */
+        err = verdict->err;
+        res->message = verdict->why;
+        plain = verdict->plain;
+        if (err == SAMSA_OK && plain > max_plain) {
+            err = SAMSA_ERR_MESSAGE_TOO_LARGE;
+            res->message = "stored uncompressed, the records would exceed "
+                           "max.message.bytes";
+        }
+    } else {
+        err = samsa_broker_check_records(b, records, len, max_plain, &plain,
+                                         &res->message);
+    }
+    *plain_budget -= plain < *plain_budget ? plain : *plain_budget;
     if (err != SAMSA_OK) {
         return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
     }

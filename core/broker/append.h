@@ -8,6 +8,7 @@
 #define SAMSA_BROKER_APPEND_H
 
 #include "broker/broker.h"
+#include "broker/produce_check.h"
 
 typedef struct samsa_append_result {
     int64_t base_offset;      /* -1 on error */
@@ -26,12 +27,15 @@ typedef struct samsa_append_result {
  * (allocated and freed inside). *plain_budget is what compressed batches
  * may still decompress to in this request (start it at
  * message_max_decompressed_bytes); what they did is taken off, so one
- * request's decompression work on the reactor stays bounded.
+ * request's decompression work stays bounded. @p verdict: what the
+ * produce-check worker found for these records (produce_check.h), or NULL
+ * to check them here.
  */
 samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 uint8_t *records, size_t len,
                                 int16_t produce_version, int16_t acks,
                                 size_t *plain_budget,
+                                const samsa_records_verdict_t *verdict,
                                 samsa_append_result_t *res);
 
 #endif /* SAMSA_BROKER_APPEND_H */

@@ -290,7 +290,10 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     }
     samsa_tcfg_free(&defaults);
     if (err == SAMSA_OK) {
-        err = samsa_admin_worker_start(&b->admin);
+        err = samsa_admin_worker_start(&b->admin, "samsa-admin");
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_admin_worker_start(&b->produce_checks, "samsa-produce");
     }
     if (err == SAMSA_OK) {
         err = load_cluster_id(b, errbuf, errlen);
@@ -424,6 +427,7 @@ void samsa_broker_stop(samsa_broker_t *b)
     }
     /* Queued admin requests finish while reactors can still answer. */
     samsa_admin_worker_stop(b->admin);
+    samsa_admin_worker_stop(b->produce_checks);
     if (b->server) {
         samsa_server_stop(b->server, 0);
     }
@@ -446,11 +450,13 @@ void samsa_broker_destroy(samsa_broker_t *b)
         samsa_group_coordinator_stop(b->groups);
     }
     samsa_admin_worker_stop(b->admin);
+    samsa_admin_worker_stop(b->produce_checks);
     if (b->server) {
         samsa_server_stop(b->server, 0);
         samsa_server_destroy(b->server);
     }
     samsa_admin_worker_free(b->admin);
+    samsa_admin_worker_free(b->produce_checks);
     samsa_group_coordinator_destroy(b->groups);
     samsa_cluster_close(b);
     samsa_logmgr_close(b->logs);

@@ -54,6 +54,9 @@ typedef struct samsa_broker {
     /* SASL mechanisms and each connection's authentication. */
     samsa_security_t *security;
     struct samsa_credentials *credentials; /* SCRAM credentials */
+    /* Produce: compressed records decompressed and checked off the
+     * reactors (core/broker/produce_check.c) */
+    struct samsa_admin_worker *produce_checks;
     _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];

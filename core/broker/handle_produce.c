@@ -3,6 +3,7 @@
 #include "broker/append.h"
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "broker/produce_check.h"
 #include "broker/produce_wait.h"
 #include "metrics/metrics.h"
 
@@ -12,6 +13,7 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
                               samsa_err_t topic_err,
                               samsa_ProduceRequest_PartitionProduceData_t *pd,
                               int16_t acks, size_t *plain_budget,
+                              const samsa_records_verdict_t *verdict,
                               part_resp_t *pr, samsa_produce_wait_t **wait)
 {
     samsa_ProduceResponse_PartitionProduceResponse_init(pr);
@@ -32,7 +34,7 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
          * assigned in place. */
         err = samsa_broker_append(req->broker, part, (uint8_t *)pd->Records.ptr,
                                   (size_t)pd->Records.len, req->api_version,
-                                  acks, plain_budget, &res);
+                                  acks, plain_budget, verdict, &res);
         pr->BaseOffset = res.base_offset;
         pr->LogAppendTimeMs = res.log_append_time;
         pr->LogStartOffset = res.log_start_offset;
@@ -54,7 +56,9 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
     return err == SAMSA_OK;
 }
 
-void samsa_handle_produce(samsa_req_t *req)
+/* The handler proper; @p verdicts: what the produce-check worker found
+ * (one per partition, in request order), or NULL to check here. */
+static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
 {
     samsa_ProduceRequest_t *preq = req->body;
     samsa_ProduceResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
@@ -63,7 +67,8 @@ void samsa_handle_produce(samsa_req_t *req)
     SAMSA_REQ_ARRAY(req, resp->Responses, ntopics);
     bool all_ok = true;
     samsa_produce_wait_t *wait = NULL; /* flushes the answer waits for */
-    /* Decompression runs on this reactor: bound it per request. */
+    /* Decompression work is bounded per request. */
+    size_t k = 0; /* partition index across topics, for verdicts */
     size_t plain_budget =
         (size_t)req->broker->cfg->message_max_decompressed_bytes;
     for (int32_t t = 0; t < ntopics; t++) {
@@ -88,7 +93,9 @@ void samsa_handle_produce(samsa_req_t *req)
                 samsa_cluster_leader_check(req->broker, name, pd->Index);
             all_ok &= produce_partition(
                 req, lerr ? NULL : topic, lerr ? lerr : terr, pd, preq->Acks,
-                &plain_budget, &tr->PartitionResponses.items[p], &wait);
+                &plain_budget, verdicts ? &verdicts[k] : NULL,
+                &tr->PartitionResponses.items[p], &wait);
+            k++;
         }
         samsa_topic_put(topic);
     }
@@ -103,4 +110,13 @@ void samsa_handle_produce(samsa_req_t *req)
         return;
     }
     samsa_produce_respond(req, resp, wait);
+}
+
+void samsa_handle_produce(samsa_req_t *req)
+{
+    /* Compressed records are decompressed and checked off the reactor;
+     * produce() then runs back here with the verdicts. */
+    if (!samsa_produce_check_defer(req, produce)) {
+        produce(req, NULL);
+    }
 }

@@ -153,9 +153,9 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("message_max_decompressed_bytes", "67108864", 65536,
         I32MAX,
         "Most bytes the compressed batches of one produce request may "
-        "decompress to, all partitions together (Samsa's own bound: "
-        "records are checked on the reactor, so this bounds one request's "
-        "work and a bomb's; a batch stored uncompressed must also fit "
+        "decompress to, all partitions together (Samsa's own bound on "
+        "one request's decompression work, done on the samsa-produce "
+        "thread; a batch stored uncompressed must also fit "
         "max.message.bytes)."),
     SAMSA_OPTION_INT("log_segment_bytes", "1073741824", 1024, I32MAX,
         "Default segment size before a roll, bytes (log.segment.bytes)."),

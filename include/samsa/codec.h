@@ -10,8 +10,9 @@
  *
  * Threads: compress/decompress may run on any thread, concurrently, for one
  * instance; they must not keep per-call state in the instance without
- * locking. They run on reactors, so they only burn CPU, never wait; the
- * host bounds the output (max_out) so one call's CPU time stays bounded.
+ * locking. They only burn CPU, never wait: the broker runs them on
+ * reactors and worker threads (produce checks run on a worker), always
+ * with an output bound (max_out) so one call's CPU time stays bounded.
  */
 #ifndef SAMSA_CODEC_H
 #define SAMSA_CODEC_H

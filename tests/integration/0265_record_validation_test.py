@@ -8,6 +8,7 @@ MESSAGE_TOO_LARGE. After each, the partition's offsets have not moved and
 a librdkafka consumer (confluent-kafka) reads exactly the good records."""
 import gzip
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -244,4 +245,54 @@ def test_decompressed_size_is_bounded(broker_factory):
     ok = batch(records([b"small", b"values"]), 2, GZIP, compress=gzip.compress)
     assert produce(b, "plain", ok) == (NO_ERROR, 0)
     assert consume_all(b, "plain") == (2, ["small", "values"])
+    assert b.stop() == 0, b.log_text()
+
+
+def thread_cpu(broker):
+    """CPU seconds per thread name of samsad (utime + stime)."""
+    out = {}
+    task = "/proc/%d/task" % broker.proc.pid
+    for tid in os.listdir(task):
+        try:
+            with open(os.path.join(task, tid, "comm")) as f:
+                name = f.read().strip()
+            with open(os.path.join(task, tid, "stat")) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks = int(fields[11]) + int(fields[12])
+        out[name] = out.get(name, 0) + ticks / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def test_compressed_records_are_checked_off_the_reactors(broker_factory):
+    """Decompression bombs are opened on the samsa-produce worker thread,
+    not on the reactors (samsa-r*) that serve every other connection; a
+    connection's produce requests still land in order."""
+    b = broker_factory("message_max_decompressed_bytes: 16777216\nreactors: 1").start()
+    create_topic(b, "bombs")
+    bomb = batch(records([b"\x00" * (32 << 20)]), 1, GZIP, compress=gzip.compress)
+    before = thread_cpu(b)
+    for _ in range(8):
+        assert produce(b, "bombs", bomb)[0] == MESSAGE_TOO_LARGE
+    after = thread_cpu(b)
+    worker = after["samsa-produce"] - before.get("samsa-produce", 0)
+    reactors = sum(v - before.get(k, 0) for k, v in after.items()
+                   if k.startswith("samsa-r"))
+    assert worker >= 0.1, (worker, reactors)
+    assert reactors < worker / 3, (worker, reactors)
+    # Compressed and plain requests pipelined on one connection are
+    # appended in the order they were sent.
+    t = b"bombs"
+    with socket.create_connection(("127.0.0.1", b.port), timeout=30) as s:
+        for i in range(20):
+            rec = batch(records([b"m%d" % i]), 1, GZIP if i % 2 else 0,
+                        compress=gzip.compress if i % 2 else None)
+            body = (struct.pack(">hhi", -1, 1, 10000) + struct.pack(">i", 1)
+                    + struct.pack(">h", len(t)) + t + struct.pack(">i", 1)
+                    + struct.pack(">ii", 0, len(rec)) + rec)
+            s.sendall(frame(0, 3, i, body))
+        for i in range(20):
+            read_frame(s)
+    assert consume_all(b, "bombs") == (20, ["m%d" % i for i in range(20)])
     assert b.stop() == 0, b.log_text()

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/broker/produce_check.c - see produce_check.h. */
+#include "broker/produce_check.h"
+
+#include <string.h>
+
+#include "broker/admin_worker.h"
+#include "broker/parked.h"
+#include "broker/records_check.h"
+#include "protocol/generated/messages.h"
+#include "record/batch.h"
+#include "record/records.h"
+
+typedef struct pending {
+    /* On the connection's parked list while with the worker: that is how
+     * later produce requests from the connection know to queue behind. */
+    samsa_parked_t parked;
+    samsa_records_verdict_t *verdicts;
+    samsa_produce_finish_fn finish;
+} pending_t;
+
+/* The connection closed: the worker still holds the request; done()
+ * completes it (the answer is dropped). */
+static void cancel(samsa_parked_t *p)
+{
+    (void)p;
+}
+
+static bool conn_has_pending(samsa_conn_t *conn)
+{
+    for (samsa_parked_t *p = samsa_conn_get_ctx(conn); p; p = p->next) {
+        if (p->cancel == cancel) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool compressed(const samsa_records_t *records)
+{
+    samsa_batch_iter_t it;
+    samsa_batch_iter_init(&it, records->ptr,
+                          records->len > 0 ? (size_t)records->len : 0);
+    const uint8_t *batch;
+    samsa_batch_hdr_t h;
+    while (samsa_batch_iter_next(&it, &batch, &h) == SAMSA_OK) {
+        if (samsa_batch_codec(&h) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Worker thread: the records of every partition, one budget for all. */
+static void check_all(samsa_req_t *req, void *arg)
+{
+    pending_t *pd = arg;
+    samsa_ProduceRequest_t *preq = req->body;
+    size_t budget = (size_t)req->broker->cfg->message_max_decompressed_bytes;
+    size_t k = 0;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        for (int32_t p = 0; p < td->PartitionData.count; p++, k++) {
+            const samsa_records_t *r = &td->PartitionData.items[p].Records;
+            samsa_records_verdict_t *v = &pd->verdicts[k];
+            size_t len = r->len > 0 ? (size_t)r->len : 0;
+            samsa_batches_info_t info;
+            if (len <= SAMSA_BATCH_OFF_MAGIC ||
+                r->ptr[SAMSA_BATCH_OFF_MAGIC] != 2 ||
+                samsa_batches_validate(r->ptr, len, 0, &info) != SAMSA_OK) {
+                continue; /* the handler answers these itself */
+            }
+            v->checked = true;
+            v->err = samsa_broker_check_records(req->broker, r->ptr, len,
+                                                budget, &v->plain, &v->why);
+            budget -= v->plain < budget ? v->plain : budget;
+        }
+    }
+}
+
+/* Reactor: append and answer with what the worker found. */
+static void done(samsa_req_t *req, void *arg)
+{
+    pending_t *pd = arg;
+    samsa_parked_remove(&pd->parked);
+    pd->finish(req, pd->verdicts); /* frees req and pd (its arena) */
+}
+
+bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
+{
+    samsa_ProduceRequest_t *preq = req->body;
+    if (!req->conn || !req->broker->produce_checks) {
+        return false;
+    }
+    bool defer = conn_has_pending(req->conn);
+    size_t n = 0;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        for (int32_t p = 0; p < td->PartitionData.count; p++, n++) {
+            defer = defer || compressed(&td->PartitionData.items[p].Records);
+        }
+    }
+    if (!defer) {
+        return false;
+    }
+    pending_t *pd = samsa_req_alloc(req, sizeof(*pd));
+    pd->verdicts = samsa_req_alloc(req, sizeof(*pd->verdicts) * (n ? n : 1));
+    memset(pd->verdicts, 0, sizeof(*pd->verdicts) * (n ? n : 1));
+    pd->finish = finish;
+    pd->parked = (samsa_parked_t){.cancel = cancel};
+    samsa_parked_add(req->conn, &pd->parked);
+    samsa_admin_run_then(req->broker->produce_checks, req, check_all, done, pd);
+    return true;
+}
