@@ -36,6 +36,16 @@ void samsa_parked_remove(samsa_parked_t *p)
     p->conn = NULL;
 }
 
+bool samsa_parked_has(samsa_conn_t *conn, void (*cancel)(samsa_parked_t *p))
+{
+    for (samsa_parked_t *p = samsa_conn_get_ctx(conn); p; p = p->next) {
+        if (p->cancel == cancel) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void samsa_broker_on_close(samsa_conn_t *conn, void *app)
 {
     (void)app;

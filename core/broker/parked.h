@@ -8,6 +8,8 @@
 #ifndef SAMSA_BROKER_PARKED_H
 #define SAMSA_BROKER_PARKED_H
 
+#include <stdbool.h>
+
 #include "net/server.h"
 
 typedef struct samsa_parked {
@@ -20,6 +22,9 @@ typedef struct samsa_parked {
 
 void samsa_parked_add(samsa_conn_t *conn, samsa_parked_t *p);
 void samsa_parked_remove(samsa_parked_t *p);
+/* True when @p conn has a parked request of the kind whose cancel is
+ * @p cancel. */
+bool samsa_parked_has(samsa_conn_t *conn, void (*cancel)(samsa_parked_t *p));
 
 /* The net layer's on_close callback: cancel everything parked. */
 void samsa_broker_on_close(samsa_conn_t *conn, void *app);

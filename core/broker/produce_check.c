@@ -9,7 +9,7 @@
 #include "broker/records_check.h"
 #include "protocol/generated/messages.h"
 #include "record/batch.h"
-#include "record/records.h"
+#include "records_v2.h"
 
 typedef struct pending {
     /* On the connection's parked list while with the worker: that is how
@@ -24,16 +24,6 @@ typedef struct pending {
 static void cancel(samsa_parked_t *p)
 {
     (void)p;
-}
-
-static bool conn_has_pending(samsa_conn_t *conn)
-{
-    for (samsa_parked_t *p = samsa_conn_get_ctx(conn); p; p = p->next) {
-        if (p->cancel == cancel) {
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool compressed(const samsa_records_t *records)
@@ -92,7 +82,7 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
     if (!req->conn || !req->broker->produce_checks) {
         return false;
     }
-    bool defer = conn_has_pending(req->conn);
+    bool defer = samsa_parked_has(req->conn, cancel);
     size_t n = 0;
     for (int32_t t = 0; t < preq->TopicData.count; t++) {
         samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
