@@ -282,7 +282,8 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             .engine_lookup = engine_lookup,
             .engine_lookup_arg = b,
             .broker_defaults = &defaults,
-            .producer_id_expiration_ms = cfg->producer_id_expiration_ms,
+            .producer_id_expiration_ms =
+                samsa_broker_configs_producer_expiration(cfg, b->dyncfg),
             .housekeep_interval_ms = cfg->log_retention_check_interval_ms,
             .max_partitions = cfg->max_broker_partitions,
         };

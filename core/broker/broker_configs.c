@@ -18,12 +18,12 @@
 #define PB     SAMSA_BCFG_PER_BROKER
 #define CW     SAMSA_BCFG_CLUSTER_WIDE
 
-/* Modes are Kafka 3.8's (the "Update Mode" of each broker config), but for
- * producer.id.expiration.ms: cluster-wide in Kafka, read at start here
- * (each partition's producer state takes it when opened). The cluster-wide
- * ones are the broker defaults of topic configs and apply to every topic
- * at once. sasl.kerberos.min.time.before.relogin is kept and shown only:
- * Samsa has no GSSAPI yet, as a Kafka broker without it. */
+/* Modes are Kafka 3.8's (the "Update Mode" of each broker config). The
+ * cluster-wide ones with a topic_key are the broker defaults of topic
+ * configs and apply to every topic at once; producer.id.expiration.ms
+ * applies to every partition's producer state. sasl.kerberos.min.time.
+ * before.relogin is kept and shown only: Samsa has no GSSAPI yet, as a
+ * Kafka broker without it. */
 /* clang-format off */
 static const samsa_bcfg_def_t defs[] = {
     {"broker.id", T_INT, RO, "node_id", NULL, NULL, "This broker's id."},
@@ -40,7 +40,7 @@ static const samsa_bcfg_def_t defs[] = {
     {"log.retention.check.interval.ms", T_LONG, RO,
      "log_retention_check_interval_ms", NULL, NULL,
      "Cadence of retention, roll and compaction."},
-    {"producer.id.expiration.ms", T_INT, RO, "producer_id_expiration_ms",
+    {"producer.id.expiration.ms", T_INT, CW, "producer_id_expiration_ms",
      NULL, NULL, "Idle time after which a producer id's state is dropped."},
     {"group.initial.rebalance.delay.ms", T_INT, RO,
      "group_initial_rebalance_delay_ms", NULL, NULL,
@@ -156,35 +156,53 @@ static bool static_value(const samsa_broker_config_t *cfg,
     return samsa_config_is_set(v, d->yaml_key);
 }
 
+/* The value that applies: this broker's dynamic value, else the dynamic
+ * cluster default, else samsa.yaml's (or the default). */
+static void effective(const samsa_broker_config_t *cfg, samsa_dyncfg_t *store,
+                      const samsa_bcfg_def_t *d, char *buf, size_t len)
+{
+    static_value(cfg, d, buf, len);
+    static const samsa_dyncfg_scope_t order[] = {SAMSA_DYNCFG_DEFAULT,
+                                                 SAMSA_DYNCFG_BROKER};
+    for (int i = 0; i < 2; i++) {
+        samsa_tcfg_t c;
+        if (samsa_dyncfg_copy(store, order[i], &c) != SAMSA_OK) {
+            continue;
+        }
+        const char *v = samsa_tcfg_get(&c, d->name);
+        if (v) {
+            snprintf(buf, len, "%s", v);
+        }
+        samsa_tcfg_free(&c);
+    }
+}
+
 samsa_err_t
 samsa_broker_configs_topic_defaults(const samsa_broker_config_t *cfg,
                                     samsa_dyncfg_t *store, samsa_tcfg_t *out)
 {
-    samsa_tcfg_t dyn[2] = {{0}, {0}};
-    samsa_err_t err = samsa_dyncfg_copy(store, SAMSA_DYNCFG_DEFAULT, &dyn[0]);
-    if (err == SAMSA_OK) {
-        err = samsa_dyncfg_copy(store, SAMSA_DYNCFG_BROKER, &dyn[1]);
-    }
+    samsa_err_t err = SAMSA_OK;
     *out = (samsa_tcfg_t){0};
     for (const samsa_bcfg_def_t *d = defs; err == SAMSA_OK && d->name; d++) {
-        if (!d->topic_key) {
-            continue;
+        if (d->topic_key) {
+            char v[128];
+            effective(cfg, store, d, v, sizeof(v));
+            err = samsa_tcfg_set(out, d->topic_key, v);
         }
-        char v[128];
-        static_value(cfg, d, v, sizeof(v));
-        const char *value = v;
-        for (int s = 0; s < 2; s++) {
-            const char *dv = samsa_tcfg_get(&dyn[s], d->name);
-            value = dv ? dv : value;
-        }
-        err = samsa_tcfg_set(out, d->topic_key, value);
     }
-    samsa_tcfg_free(&dyn[0]);
-    samsa_tcfg_free(&dyn[1]);
     if (err != SAMSA_OK) {
         samsa_tcfg_free(out);
     }
     return err;
+}
+
+int64_t
+samsa_broker_configs_producer_expiration(const samsa_broker_config_t *cfg,
+                                         samsa_dyncfg_t *store)
+{
+    char v[128];
+    effective(cfg, store, find("producer.id.expiration.ms"), v, sizeof(v));
+    return strtoll(v, NULL, 10);
 }
 
 size_t samsa_broker_config_levels(samsa_broker_t *b, const samsa_bcfg_def_t *d,
@@ -311,9 +329,14 @@ static samsa_err_t check_value(const samsa_bcfg_def_t *d, const char *value,
     } else if (d->type == T_INT || d->type == T_LONG) {
         char *end;
         errno = 0;
-        (void)strtoll(value, &end, 10);
+        long long x = strtoll(value, &end, 10);
         if (errno || end == value || *end) {
             snprintf(why, sizeof(why), "not a number");
+            err = SAMSA_ERR_INVALID_CONFIG;
+        } else if (!strcmp(d->name, "producer.id.expiration.ms") && x < 1) {
+            /* Kafka's atLeast(1); numbers with a topic_key are bounded by
+             * the topic config's table. */
+            snprintf(why, sizeof(why), "Value must be at least 1");
             err = SAMSA_ERR_INVALID_CONFIG;
         }
     }
@@ -386,6 +409,11 @@ samsa_err_t samsa_broker_config_alter(samsa_broker_t *b,
     }
     if (err == SAMSA_OK) {
         err = samsa_logmgr_set_broker_defaults(b->logs, &defaults);
+    }
+    if (err == SAMSA_OK) {
+        samsa_logmgr_set_producer_id_expiration(
+            b->logs,
+            samsa_broker_configs_producer_expiration(b->cfg, b->dyncfg));
     }
     samsa_tcfg_free(&defaults);
     pthread_mutex_unlock(&b->config_lock);

@@ -56,6 +56,11 @@ samsa_err_t
 samsa_broker_configs_topic_defaults(const samsa_broker_config_t *cfg,
                                     samsa_dyncfg_t *store, samsa_tcfg_t *out);
 
+/* producer.id.expiration.ms as it applies now (dynamic over samsa.yaml). */
+int64_t
+samsa_broker_configs_producer_expiration(const samsa_broker_config_t *cfg,
+                                         samsa_dyncfg_t *store);
+
 /* Values of @p d, highest priority first: this broker's dynamic value, the
  * dynamic cluster default, samsa.yaml, the default. With @p per_broker
  * false only the dynamic cluster default (what Kafka shows for resource

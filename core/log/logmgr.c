@@ -888,6 +888,29 @@ static void reconfigure(samsa_logmgr_t *mgr, samsa_topic_t *t)
     }
 }
 
+void samsa_logmgr_set_producer_id_expiration(samsa_logmgr_t *mgr,
+                                             int64_t expiration_ms)
+{
+    /* admin_lock: partitions are opened under it, so none misses it. */
+    pthread_mutex_lock(&mgr->admin_lock);
+    mgr->producer_expiration_ms = expiration_ms;
+    samsa_topic_t **topics = NULL;
+    size_t count = 0;
+    if (samsa_logmgr_list(mgr, &topics, &count) == SAMSA_OK) {
+        for (size_t k = 0; k < count; k++) {
+            for (int32_t i = 0; i < topics[k]->partition_count; i++) {
+                samsa_partition_t *part = topics[k]->partitions[i];
+                if (part->producers) {
+                    samsa_producer_state_set_expiration(part->producers,
+                                                        expiration_ms);
+                }
+            }
+        }
+        samsa_logmgr_list_free(topics, count);
+    }
+    pthread_mutex_unlock(&mgr->admin_lock);
+}
+
 samsa_err_t samsa_logmgr_broker_defaults_copy(samsa_logmgr_t *mgr,
                                               samsa_tcfg_t *out)
 {

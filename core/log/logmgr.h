@@ -95,6 +95,10 @@ samsa_err_t samsa_logmgr_broker_defaults_copy(samsa_logmgr_t *mgr,
  * lock; any thread but a reactor (engines may do I/O in configure). */
 samsa_err_t samsa_logmgr_set_broker_defaults(samsa_logmgr_t *mgr,
                                              const samsa_tcfg_t *defaults);
+/* Change producer.id.expiration.ms at runtime, for every open partition
+ * and the ones opened later. Any thread. */
+void samsa_logmgr_set_producer_id_expiration(samsa_logmgr_t *mgr,
+                                             int64_t expiration_ms);
 
 /* The producer id allocator (InitProducerId), persisted in
  * <data_dir>/__samsa_meta/producer_ids. */

@@ -31,6 +31,16 @@ samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
     return SAMSA_OK;
 }
 
+void samsa_producer_state_set_expiration(samsa_producer_state_t *st,
+                                         int64_t expiration_ms)
+{
+    pthread_mutex_lock(&st->lock);
+    st->expiration_ms = expiration_ms > 0
+                            ? expiration_ms
+                            : SAMSA_PRODUCER_EXPIRATION_MS_DEFAULT;
+    pthread_mutex_unlock(&st->lock);
+}
+
 void samsa_ps_producer_clear_locked(samsa_producer_state_t *st)
 {
     for (size_t i = 0; i < st->bucket_count; i++) {

@@ -60,6 +60,10 @@ typedef struct samsa_producer_verdict {
 samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
                                      samsa_producer_state_t **out);
 void samsa_producer_state_free(samsa_producer_state_t *st);
+/* Change the expiration at runtime (dynamic producer.id.expiration.ms);
+ * <= 0 means the default. Any thread. */
+void samsa_producer_state_set_expiration(samsa_producer_state_t *st,
+                                         int64_t expiration_ms);
 
 /*
  * Check validated record batches (samsa_batches_validate) before they are

@@ -158,6 +158,12 @@ def test_dynamic_broker_configs_apply_persist_and_describe(broker):
     assert e.value == "2000" and e.source == ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value, e
     err = produce(broker.bootstrap, "dyn", 5000)
     assert err is not None and "MSG_SIZE_TOO_LARGE" in err.name(), err
+    # producer.id.expiration.ms: cluster-wide, Kafka's lower bound.
+    assert incremental_alter(broker.port, "", [("producer.id.expiration.ms", 0, "60000")]) == (0, None)
+    err, msg = incremental_alter(broker.port, "", [("producer.id.expiration.ms", 0, "0")])
+    assert err == INVALID_REQUEST and "at least 1" in msg, (err, msg)
+    e = describe(admin, "1")["producer.id.expiration.ms"]
+    assert e.value == "60000" and not e.is_read_only, e
 
     # Stored durably, applied again at start.
     path = os.path.join(broker.data_dir, "__samsa_meta", "broker_configs")
@@ -171,6 +177,7 @@ def test_dynamic_broker_configs_apply_persist_and_describe(broker):
     assert d["log.retention.ms"].value == "3600000"
     assert d["log.retention.ms"].source == ConfigSource.DYNAMIC_BROKER_CONFIG.value
     assert d["message.max.bytes"].value == "2000"
+    assert d["producer.id.expiration.ms"].value == "60000"
     err = produce(broker.bootstrap, "dyn", 5000)
     assert err is not None and "MSG_SIZE_TOO_LARGE" in err.name(), err
 

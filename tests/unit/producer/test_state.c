@@ -251,6 +251,19 @@ static void plain_batches_leave_no_state(void **state)
     assert_int_equal(samsa_producer_count(f->st), 0);
 }
 
+static void expiration_changes_at_runtime(void **state)
+{
+    fixture_t *f = *state;
+    int64_t base;
+    bool dup;
+    assert_int_equal(append(f, make(1, 0, 0, 1), 1000, &base, &dup), SAMSA_OK);
+    assert_int_equal(samsa_producer_expire(f->st, 1000 + 60000), 0);
+    /* A dynamic producer.id.expiration.ms of one minute. */
+    samsa_producer_state_set_expiration(f->st, 60000);
+    assert_int_equal(samsa_producer_expire(f->st, 1000 + 60000), 1);
+    assert_int_equal(samsa_producer_count(f->st), 0);
+}
+
 static void idle_producers_expire(void **state)
 {
     fixture_t *f = *state;
@@ -296,6 +309,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(plain_batches_leave_no_state, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(idle_producers_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(expiration_changes_at_runtime, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
