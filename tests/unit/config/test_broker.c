@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config/broker.h"
+#include "util/log.h"
 
 typedef struct fx {
     char root[256]; /* temp dir */
@@ -486,6 +487,41 @@ static void values_start_cannot_use_are_errors(void **state)
     assert_int_equal(f->cfg.log_flush_interval_messages, 1);
 }
 
+static void http_listeners_default_flag_and_off(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    /* Default: 127.0.0.1:8083. */
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_int_equal(f->cfg.http_listener_count, 1);
+    assert_string_equal(f->cfg.http_listeners[0], "127.0.0.1:8083");
+    samsa_broker_config_free(&f->cfg);
+    /* An empty list turns HTTP off; the flag wins over the YAML. */
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "http_listeners: []\nlog_format: json\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_int_equal(f->cfg.http_listener_count, 0);
+    assert_int_equal(f->cfg.log_format, SAMSA_LOG_JSON);
+    samsa_broker_config_free(&f->cfg);
+    const char *flag[] = {"--http-listen", "127.0.0.1:0", "--http-listen",
+                          "[::1]:9"};
+    assert_int_equal(run(f, 4, flag), SAMSA_OK);
+    assert_int_equal(f->cfg.http_listener_count, 2);
+    assert_string_equal(f->cfg.http_listeners[1], "[::1]:9");
+    samsa_broker_config_free(&f->cfg);
+    const char *off[] = {"--http-listen", "none"};
+    write_yaml(path, "http_listeners: [\"127.0.0.1:1\"]\n");
+    assert_int_equal(run(f, 2, off), SAMSA_OK);
+    assert_int_equal(f->cfg.http_listener_count, 0);
+    samsa_broker_config_free(&f->cfg);
+    /* A bad address is a config error naming the key. */
+    write_yaml(path, "http_listeners: [\"nope\"]\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_ERR_CONFIG);
+    assert_non_null(strstr(f->errbuf, "http_listeners"));
+    assert_non_null(strstr(f->errbuf, "nope"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -510,6 +546,7 @@ int main(void)
         T(values_start_cannot_use_are_errors),
         T(listeners_get_kafkas_security_protocols),
         T(bad_security_keys_are_errors),
+        T(http_listeners_default_flag_and_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
