@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static const samsa_option_t sg_options[] = {
     SAMSA_OPTION_STRING("dir", "",
@@ -22,6 +23,10 @@ static const samsa_option_t sg_options[] = {
     SAMSA_OPTION_INT("index_interval_bytes", "4096", 1, 2147483647,
                      "Default index.interval.bytes: bytes of batches between "
                      "two sparse index entries."),
+    SAMSA_OPTION_INT("max_open_segments", "0", 0, 100000000,
+                     "Segment files kept open at most (the fd cache); the "
+                     "least recently opened unused ones are closed past it. "
+                     "0 = half of the process's RLIMIT_NOFILE."),
     SAMSA_OPTION_END,
 };
 
@@ -92,7 +97,9 @@ static samsa_err_t sg_init(const samsa_services_t *svc,
         (err = int_opt(svc, inst, "segment_ms", 7 * 24 * 3600 * 1000LL,
                        &d->segment_ms)) != SAMSA_OK ||
         (err = int_opt(svc, inst, "index_interval_bytes", 4096,
-                       &d->index_interval_bytes)) != SAMSA_OK) {
+                       &d->index_interval_bytes)) != SAMSA_OK ||
+        (err = int_opt(svc, inst, "max_open_segments", 0, &st->max_open)) !=
+            SAMSA_OK) {
         snprintf(errbuf, errbuf_size, "bad option: %s", svc->err_str(err));
         free(st);
         return err;
@@ -104,6 +111,17 @@ static samsa_err_t sg_init(const samsa_services_t *svc,
         return SAMSA_ERR_NOMEM;
     }
     atomic_init(&st->offline, false);
+    if (st->max_open <= 0) {
+        struct rlimit rl;
+        st->max_open =
+            getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                ? (int64_t)rl.rlim_cur / 2
+                : 65536;
+    }
+    if (st->max_open < 16) {
+        st->max_open = 16;
+    }
+    pthread_mutex_init(&st->lru_mu, NULL);
     *state = st;
     return SAMSA_OK;
 }
@@ -111,6 +129,7 @@ static samsa_err_t sg_init(const samsa_services_t *svc,
 static void sg_fini(void *state)
 {
     sg_state_t *st = state;
+    pthread_mutex_destroy(&st->lru_mu);
     free(st->dir);
     free(st);
 }

@@ -38,6 +38,13 @@ typedef struct sg_state {
     samsa_log_config_t defs; /* defaults for fields a topic leaves at 0 */
     bool preallocate;        /* reserved: not implemented yet */
     atomic_bool offline;     /* the directory failed; refuse writes */
+    /* The fd cache: segments whose fd sg_seg_fd opened, most recently
+     * opened first, at most max_open of them (the least recent unpinned
+     * ones are closed past that). Guarded by lru_mu, which is taken before
+     * a log mutex only with trylock. */
+    pthread_mutex_t lru_mu;
+    struct sg_seg *lru_first, *lru_last;
+    int64_t open_fds, max_open;
 } sg_state_t;
 
 /** One sparse offset index entry (on disk: two big-endian int32). */
@@ -55,12 +62,17 @@ typedef struct sg_tidx {
 } sg_tidx_t;
 
 typedef struct sg_seg {
-    int64_t base;              /* base offset: the file name */
-    atomic_int fd;             /* .log, O_RDWR; -1 while closed (sg_seg_fd) */
-    atomic_bool used;          /* fd used since the last housekeep pass */
-    atomic_int refs;           /* list + readers */
-    int64_t size;              /* published bytes */
-    int64_t synced;            /* bytes known fsynced */
+    int64_t base;     /* base offset: the file name */
+    atomic_int fd;    /* .log, O_RDWR; -1 while closed (sg_seg_fd) */
+    atomic_bool used; /* fd used since the last housekeep pass */
+    /* fd cache (sg_state_t): linked while its fd is counted there. */
+    struct sg_seg *lru_prev, *lru_next;
+    bool in_lru;
+    sg_state_t *st;
+    struct samsa_storage_log *log; /* NULL once the log is freed */
+    atomic_int refs;               /* list + readers */
+    int64_t size;                  /* published bytes */
+    int64_t synced;                /* bytes known fsynced */
     int64_t next_offset;       /* offset after the last batch (or next base) */
     int64_t max_ts;            /* largest maxTimestamp stored, -1 if none */
     int64_t first_ms;          /* wall time of the first append (segment.ms) */
@@ -105,6 +117,9 @@ void sg_seg_unpin(sg_seg_t *seg);
  *  closed; -1 on failure (logged).
  *  Never called with the log mutex held. */
 int sg_seg_fd(samsa_storage_log_t *log, sg_seg_t *seg);
+/** Forget @p seg in the fd cache (its fd stays open until closed by the
+ *  caller or the last unpin). */
+void sg_seg_lru_forget(sg_seg_t *seg);
 /** Close the fds of segments (the active one too) unused since the last call
  * and not pinned (housekeep). */
 void sg_seg_close_idle(samsa_storage_log_t *log);

@@ -317,6 +317,10 @@ static void free_log(samsa_storage_log_t *log)
     sg_seg_t *seg = log->head;
     while (seg != NULL) {
         sg_seg_t *next = seg->next;
+        /* A read still holding it keeps the fd until its last unpin; the
+         * cache must not reach this log any more. */
+        sg_seg_lru_forget(seg);
+        seg->log = NULL;
         sg_seg_unpin(seg);
         seg = next;
     }
@@ -351,6 +355,7 @@ static samsa_err_t load_segments(samsa_storage_log_t *log)
         err = seg == NULL ? SAMSA_ERR_NOMEM : sg_seg_create(log, seg);
         if (seg != NULL && seg->fd >= 0) {
             close(atomic_exchange(&seg->fd, -1)); /* opens on first use */
+            sg_seg_lru_forget(seg);
         }
         if (seg != NULL) {
             link_tail(log, seg);

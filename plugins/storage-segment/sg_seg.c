@@ -39,11 +39,85 @@ void sg_seg_pin(sg_seg_t *seg)
     atomic_fetch_add_explicit(&seg->refs, 1, memory_order_relaxed);
 }
 
+static void lru_unlink_locked(sg_state_t *st, sg_seg_t *seg)
+{
+    if (seg->lru_prev) {
+        seg->lru_prev->lru_next = seg->lru_next;
+    } else {
+        st->lru_first = seg->lru_next;
+    }
+    if (seg->lru_next) {
+        seg->lru_next->lru_prev = seg->lru_prev;
+    } else {
+        st->lru_last = seg->lru_prev;
+    }
+    seg->lru_prev = seg->lru_next = NULL;
+    seg->in_lru = false;
+    st->open_fds--;
+}
+
+void sg_seg_lru_forget(sg_seg_t *seg)
+{
+    sg_state_t *st = seg->st;
+    if (st == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&st->lru_mu);
+    if (seg->in_lru) {
+        lru_unlink_locked(st, seg);
+    }
+    pthread_mutex_unlock(&st->lru_mu);
+}
+
+/* Past the cap, close the least recently opened fds nobody has pinned.
+ * A segment's log mutex is only tried (lock order: log mutex, then
+ * lru_mu), so a busy one is passed over. */
+static void lru_evict_locked(sg_state_t *st, sg_seg_t *keep)
+{
+    sg_seg_t *s = st->lru_last;
+    while (s != NULL && st->open_fds > st->max_open) {
+        sg_seg_t *prev = s->lru_prev;
+        if (s != keep && s->log != NULL &&
+            pthread_mutex_trylock(&s->log->mu) == 0) {
+            if (atomic_load(&s->refs) == 1 && atomic_load(&s->fd) >= 0) {
+                close(atomic_exchange(&s->fd, -1));
+                lru_unlink_locked(st, s);
+            }
+            pthread_mutex_unlock(&s->log->mu);
+        }
+        s = prev;
+    }
+}
+
+/* Count a newly opened fd of @p seg in the cache, evicting past the cap. */
+static void lru_add(samsa_storage_log_t *log, sg_seg_t *seg)
+{
+    sg_state_t *st = log->st;
+    pthread_mutex_lock(&st->lru_mu);
+    if (!seg->in_lru) {
+        seg->st = st;
+        seg->log = log;
+        seg->lru_prev = NULL;
+        seg->lru_next = st->lru_first;
+        if (st->lru_first) {
+            st->lru_first->lru_prev = seg;
+        } else {
+            st->lru_last = seg;
+        }
+        st->lru_first = seg;
+        seg->in_lru = true;
+        st->open_fds++;
+    }
+    lru_evict_locked(st, seg);
+    pthread_mutex_unlock(&st->lru_mu);
+}
+
 void sg_seg_unpin(sg_seg_t *seg)
 {
     if (atomic_fetch_sub_explicit(&seg->refs, 1, memory_order_acq_rel) != 1) {
         return;
     }
+    sg_seg_lru_forget(seg);
     if (seg->fd >= 0) {
         close(seg->fd);
     }
@@ -63,13 +137,18 @@ int sg_seg_fd(samsa_storage_log_t *log, sg_seg_t *seg)
     sg_seg_path(path, sizeof(path), log->path, seg->base, ".log");
     pthread_mutex_lock(&log->mu);
     fd = atomic_load(&seg->fd);
+    bool opened = false;
     if (fd < 0) {
         fd = open(path, O_RDWR | O_CLOEXEC);
         atomic_store(&seg->fd, fd);
+        opened = fd >= 0;
     }
+    int err = errno;
     pthread_mutex_unlock(&log->mu);
-    if (fd < 0) {
-        sg_io_error(log, "open segment", errno);
+    if (opened) {
+        lru_add(log, seg);
+    } else if (fd < 0) {
+        sg_io_error(log, "open segment", err);
     }
     return fd;
 }
@@ -83,6 +162,7 @@ void sg_seg_close_idle(samsa_storage_log_t *log)
          * unpinned segment's fd is nobody's right now. */
         if (!used && atomic_load(&s->refs) == 1 && atomic_load(&s->fd) >= 0) {
             close(atomic_exchange(&s->fd, -1));
+            sg_seg_lru_forget(s);
         }
     }
     pthread_mutex_unlock(&log->mu);
@@ -105,6 +185,7 @@ samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg)
     if (seg->fd < 0) {
         return sg_io_error(log, "create segment", errno);
     }
+    lru_add(log, seg);
     seg->loaded = true;
     return SAMSA_OK;
 }

@@ -576,6 +576,50 @@ static void segments_hold_no_fd_at_rest(void **state)
     open_log(fx);
 }
 
+/* The fd cache: with RLIMIT_NOFILE 64 at load (max_open_segments 0 = half
+ * of it), 40 written partitions keep at most 32 segment files open, and
+ * every one still reads back whole. */
+static void fd_cache_caps_open_segment_files(void **state)
+{
+    sfx_t *fx = *state;
+    fx->ops->close(fx->log);
+    fx->log = NULL;
+    sc_unload(&fx->eng);
+    struct rlimit saved, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    low = saved;
+    low.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    bool loaded = sc_load(&fx->eng, g_so);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    assert_true(loaded);
+    fx->ops = fx->eng.ops;
+    enum { N = 40 };
+    samsa_storage_log_t *logs[N];
+    char err[256];
+    for (int i = 0; i < N; i++) {
+        char topic[32];
+        snprintf(topic, sizeof(topic), "cap%d", i);
+        assert_int_equal(fx->ops->open(fx->eng.state, topic, 0, &fx->cfg,
+                                       &logs[i], err, sizeof(err)),
+                         SAMSA_OK);
+        sc_append_fill(fx->ops, logs[i], 2, 100, sc_clock_ms);
+        assert_true(fds_in(fx->eng.dir) <= 32);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(sc_verify_all(fx->ops, logs[i], 0), 1);
+        sc_append_fill(fx->ops, logs[i], 2, 100, sc_clock_ms);
+        assert_true(fds_in(fx->eng.dir) <= 32);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(sc_verify_all(fx->ops, logs[i], 0), 2);
+        fx->ops->close(logs[i]);
+    }
+    assert_int_equal(fds_in(fx->eng.dir), 0);
+    snprintf(fx->part, sizeof(fx->part), "%s/conf-0", fx->eng.dir);
+    open_log(fx);
+}
+
 int main(void)
 {
     const char *dir = getenv("SAMSA_TEST_PLUGIN_DIR");
@@ -601,6 +645,8 @@ int main(void)
             damaged_header_in_an_old_segment_is_an_error_not_a_gap, setup,
             teardown),
         cmocka_unit_test_setup_teardown(segments_hold_no_fd_at_rest, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(fd_cache_caps_open_segment_files, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
