@@ -65,8 +65,8 @@ static samsa_err_t desired(const samsa_meta_topic_t *t,
     }
     for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
         if (changes[i].value) {
-            err = samsa_tcfg_validate(changes[i].name, changes[i].value,
-                                      errbuf, errlen);
+            err = samsa_tcfg_validate(changes[i].name, changes[i].value, errbuf,
+                                      errlen);
         }
         if (err == SAMSA_OK) {
             err = samsa_tcfg_set(out, changes[i].name, changes[i].value);

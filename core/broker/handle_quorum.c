@@ -93,10 +93,15 @@ void samsa_handle_broker_heartbeat(samsa_req_t *req)
         err = samsa_meta_heartbeat(b->meta, hreq->BrokerId, hreq->BrokerEpoch,
                                    &fenced);
     }
+    if (err == SAMSA_OK && hreq->WantShutDown) {
+        /* Controlled shutdown: fenced now, so its leadership moves. */
+        samsa_meta_fence(b->meta, hreq->BrokerId, hreq->BrokerEpoch, NULL,
+                         NULL);
+    }
     resp->ErrorCode = (int16_t)err;
     resp->IsFenced = fenced;
     resp->IsCaughtUp = err == SAMSA_OK;
-    resp->ShouldShutDown = false;
+    resp->ShouldShutDown = err == SAMSA_OK && hreq->WantShutDown;
     samsa_req_respond(req, resp);
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,7 +231,8 @@ static void register_remote(samsa_member_t *mb, samsa_client_t *c)
 }
 
 static void heartbeat_remote(samsa_member_t *mb, samsa_client_t *c,
-                             int64_t epoch, const samsa_meta_image_t *img)
+                             int64_t epoch, const samsa_meta_image_t *img,
+                             bool shut_down)
 {
     samsa_BrokerHeartbeatRequest_t req;
     void *resp = NULL;
@@ -238,6 +240,7 @@ static void heartbeat_remote(samsa_member_t *mb, samsa_client_t *c,
     req.BrokerId = mb->b->node_id;
     req.BrokerEpoch = epoch;
     req.CurrentMetadataOffset = (int64_t)img->index;
+    req.WantShutDown = shut_down;
     samsa_err_t err =
         samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_BROKER_HEARTBEAT, &req,
                           &mb->arena, &resp, NULL);
@@ -335,7 +338,7 @@ static void round_once(samsa_member_t *mb, bool *ok)
         if (c && !reg && samsa_mono_ms() >= mb->registered_wait_until) {
             register_remote(mb, c);
         } else if (c && reg) {
-            heartbeat_remote(mb, c, me->epoch, img);
+            heartbeat_remote(mb, c, me->epoch, img, false);
         }
         for (size_t i = 0; mb->client && i < nt; i++) {
             create_remote(mb, mb->client, topics[i]);
@@ -400,6 +403,59 @@ samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out)
     return SAMSA_OK;
 }
 
+typedef struct goodbye {
+    sem_t done;
+    _Atomic int refs; /* the waiter + the proposal */
+} goodbye_t;
+
+static void goodbye_unref(goodbye_t *g)
+{
+    if (atomic_fetch_sub(&g->refs, 1) == 1) {
+        sem_destroy(&g->done);
+        free(g);
+    }
+}
+
+static void goodbye_done(void *arg, samsa_err_t err)
+{
+    goodbye_t *g = arg;
+    (void)err;
+    sem_post(&g->done);
+    goodbye_unref(g);
+}
+
+/* Controlled shutdown (SIGTERM): ask the controller to fence this broker
+ * now, so clients stop being sent here at once instead of after the
+ * session timeout. Best effort, bounded: a controller that does not answer
+ * fences it later anyway. */
+static void say_goodbye(samsa_member_t *mb)
+{
+    samsa_broker_t *b = mb->b;
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    int32_t ctrl = samsa_meta_controller(b->meta);
+    const samsa_meta_broker_t *me = NULL;
+    if (registered(mb, img, &me) && !me->fenced) {
+        goodbye_t *g = ctrl == b->node_id ? calloc(1, sizeof(*g)) : NULL;
+        if (g) {
+            sem_init(&g->done, 0, 0);
+            atomic_init(&g->refs, 2);
+            samsa_meta_fence(b->meta, b->node_id, me->epoch, goodbye_done, g);
+            struct timespec until = samsa_deadline(CLOCK_REALTIME, 2000);
+            while (sem_timedwait(&g->done, &until) != 0 && errno == EINTR) {
+            }
+            goodbye_unref(g);
+        } else if (ctrl >= 0 && samsa_meta_broker(img, ctrl)) {
+            samsa_client_t *c =
+                controller_client(mb, samsa_meta_broker(img, ctrl));
+            if (c) {
+                heartbeat_remote(mb, c, me->epoch, img, true);
+            }
+        }
+    }
+    samsa_arena_reset(&mb->arena);
+    samsa_meta_image_put(img);
+}
+
 void samsa_member_stop(samsa_member_t *mb)
 {
     if (!mb) {
@@ -410,6 +466,7 @@ void samsa_member_stop(samsa_member_t *mb)
     pthread_cond_signal(&mb->cond);
     pthread_mutex_unlock(&mb->lock);
     pthread_join(mb->thread, NULL);
+    say_goodbye(mb);
 }
 
 void samsa_member_free(samsa_member_t *mb)

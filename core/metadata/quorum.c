@@ -313,6 +313,29 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
     return err;
 }
 
+void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
+                      samsa_meta_done_fn done, void *arg)
+{
+    samsa_meta_rec_t rec;
+    pthread_mutex_lock(&m->lock);
+    heartbeat_t *h = hb_find(m, id, true);
+    if (h) {
+        h->fence_pending = epoch; /* no unfence from a late heartbeat */
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (samsa_mdrec_fence(id, epoch, true, &rec) != SAMSA_OK) {
+        if (done) {
+            done(arg, SAMSA_ERR_NOMEM);
+        }
+        return;
+    }
+    samsa_log(SAMSA_LOG_INFO,
+              "controller: broker %d (epoch %lld) shuts down: "
+              "fencing",
+              id, (long long)epoch);
+    samsa_meta_propose(m, rec, done, arg);
+}
+
 /* On the quorum thread, as the leader: fence every live broker whose
  * last heartbeat is older than the session timeout. */
 static void check_sessions(samsa_meta_t *m, bool new_leader)

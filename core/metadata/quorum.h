@@ -91,4 +91,9 @@ void samsa_meta_propose(samsa_meta_t *m, samsa_meta_rec_t rec,
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
                                  bool *fenced);
 
+/* Controlled shutdown: fence broker @p id now rather than after its
+ * session times out (its partitions' leadership moves at once). */
+void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
+                      samsa_meta_done_fn done, void *arg);
+
 #endif /* SAMSA_METADATA_QUORUM_H */

@@ -7,10 +7,13 @@ partition it does not lead, kill -9 of the controller elects a new one and
 metadata changes go on, a killed broker is fenced and returns on restart.
 
 Needs: kcat, python3-kafka. Bounded: every wait has a deadline; the whole
-file takes well under a minute on an idle machine.
+file takes well under a minute on an idle machine. SAMSA_CLUSTER_KEEP=1
+keeps the nodes' directories (logs) in /tmp.
 """
 import os
+import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -242,7 +245,8 @@ def cluster():
     finally:
         subprocess.run([DEV, "cluster", "stop"], env=c.env,
                        capture_output=True, timeout=60)
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def produce_all(bootstrap, topic, keys):
@@ -407,4 +411,23 @@ def test_three_nodes(cluster):
              == leaders)
     again = consume_all(boot, "spread", 6, 400)
     assert again == seen
+
+    # SIGTERM is a controlled shutdown: the broker asks the controller to
+    # fence it at once rather than waiting out its session.
+    ctrl = describe_quorum(cluster.ports[new])[0]
+    leaving = old if old != ctrl else alive[0]
+    node_dir = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                            "node%d" % leaving)
+    with open(os.path.join(node_dir, "samsad.pid")) as f:
+        pid = int(f.read())
+    os.kill(pid, signal.SIGTERM)
+    wait_for("node %d to exit" % leaving, lambda: not os.path.exists(
+        "/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2]
+        == "Z", timeout=30)
+    ctrl_log = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                            "node%d" % ctrl, "samsad.log")
+    wait_for("the controller fencing node %d on request" % leaving,
+             lambda: re.search(r"broker %d \(epoch \d+\) shuts down: fencing"
+                               % leaving, open(ctrl_log).read()),
+             timeout=10)
     print("fenced %.1f s after the kill" % fenced)
