@@ -67,6 +67,10 @@ void samsa_hotkey_label(const samsa_hotkey_t *k, char *buf, size_t len);
 void samsa_metrics_write_requests(samsa_http_response_t *out);
 void samsa_metrics_write_topics(samsa_http_response_t *out);
 
+/** Write every metric registered through the services table (plugins
+ *  and core), see registered.c. */
+void samsa_metrics_write_registered(samsa_http_response_t *out);
+
 /** Forget everything (unit tests); the topics part alone. */
 void samsa_metrics_reset(void);
 void samsa_metrics_topics_reset(void);

@@ -17,6 +17,7 @@
 
 #include "metrics/metrics.h"
 #include "metrics/prom.h"
+#include "registry/metrics.h"
 #include "util/clock.h"
 
 static void labels_are_escaped(void **state)
@@ -108,12 +109,40 @@ static void send_time_is_recorded_when_the_last_byte_is_written(void **st)
     samsa_metrics_reset();
 }
 
+static void plugin_metrics_are_labelled_by_instance(void **st)
+{
+    (void)st;
+    samsa_instance_t a = {.name = "seg-a"}, b = {.name = "seg-b"};
+    samsa_metric_t *ma = samsa_metric_register(&a, "bytes.appended",
+                                               SAMSA_METRIC_COUNTER, "Bytes.");
+    samsa_metric_t *mb = samsa_metric_register(&b, "bytes.appended",
+                                               SAMSA_METRIC_COUNTER, "Bytes.");
+    samsa_metric_t *g =
+        samsa_metric_register(&a, "open_segments", SAMSA_METRIC_GAUGE, "Open.");
+    samsa_metric_add(ma, 5);
+    samsa_metric_add(mb, 7);
+    samsa_metric_set(g, 3);
+    samsa_http_response_t out = {0};
+    samsa_metrics_write_registered(&out);
+    /* One family for both instances, in instance order. */
+    assert_non_null(strstr(
+        out.body, "# TYPE samsa_plugin_bytes_appended_total counter\n"
+                  "samsa_plugin_bytes_appended_total{instance=\"seg-a\"} 5\n"
+                  "samsa_plugin_bytes_appended_total{instance=\"seg-b\"} 7\n"));
+    assert_non_null(strstr(out.body, "# TYPE samsa_plugin_open_segments gauge\n"
+                                     "samsa_plugin_open_segments{instance="
+                                     "\"seg-a\"} 3\n"));
+    free(out.body);
+    samsa_metrics_release_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(labels_are_escaped),
         cmocka_unit_test(histogram_buckets_are_cumulative_and_end_at_the_count),
         cmocka_unit_test(send_time_is_recorded_when_the_last_byte_is_written),
+        cmocka_unit_test(plugin_metrics_are_labelled_by_instance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
