@@ -102,6 +102,11 @@ samsa_err_t samsa_cluster_alter_topic_config(samsa_broker_t *b,
                                              bool validate_only, char *errbuf,
                                              size_t errlen);
 
+/* A copy of @p topic's configs in the image (caller frees), or
+ * UNKNOWN_TOPIC_OR_PARTITION. */
+samsa_err_t samsa_cluster_topic_configs(samsa_broker_t *b, const char *topic,
+                                        samsa_tcfg_t *out);
+
 /* Quorum mode answers (cluster_view.c): Metadata from the image, and the
  * brokers and controller of a DescribeCluster response being built. */
 void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create);

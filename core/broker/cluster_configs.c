@@ -234,3 +234,19 @@ samsa_err_t samsa_cluster_alter_topic_config(samsa_broker_t *b,
     samsa_meta_image_put(img);
     return err;
 }
+
+samsa_err_t samsa_cluster_topic_configs(samsa_broker_t *b, const char *topic,
+                                        samsa_tcfg_t *out)
+{
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, topic);
+    samsa_err_t err = t ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    for (size_t i = 0; err == SAMSA_OK && i < t->config_count; i++) {
+        err = samsa_tcfg_set(out, t->configs[i].key, t->configs[i].value);
+    }
+    samsa_meta_image_put(img);
+    if (err != SAMSA_OK) {
+        samsa_tcfg_free(out);
+    }
+    return err;
+}

@@ -96,16 +96,26 @@ describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
                samsa_DescribeConfigsRequest_DescribeConfigsResource_t *rs,
                samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r)
 {
-    samsa_topic_t *t = samsa_logmgr_topic_get(
-        req->broker->logs, samsa_req_cstr(req, rs->ResourceName));
-    if (!t) {
-        SAMSA_REQ_ARRAY(req, r->Configs, 0);
-        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    samsa_tcfg_t overrides = {0};
+    samsa_topic_t *t = NULL;
+    samsa_err_t err;
+    if (req->broker->meta) {
+        /* In a cluster the quorum's image has every topic's configs, on
+         * brokers without a replica of it too. */
+        err = samsa_cluster_topic_configs(
+            req->broker, samsa_req_cstr(req, rs->ResourceName), &overrides);
+    } else {
+        t = samsa_logmgr_topic_get(req->broker->logs,
+                                   samsa_req_cstr(req, rs->ResourceName));
+        err = !t ? SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION
+                 : samsa_topic_config_copy(t, &overrides);
     }
-    samsa_tcfg_t overrides;
-    if (samsa_topic_config_copy(t, &overrides) != SAMSA_OK) {
+    if (err != SAMSA_OK) {
+        SAMSA_REQ_ARRAY(req, r->Configs, 0);
         samsa_topic_put(t);
-        return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+        return err == SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION
+                   ? err
+                   : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
     }
     samsa_tcfg_t bd = {0};
     if (samsa_logmgr_broker_defaults_copy(req->broker->logs, &bd) != SAMSA_OK) {

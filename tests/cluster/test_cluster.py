@@ -310,6 +310,13 @@ def test_three_nodes(cluster):
              list_offsets_error(cluster.ports[p0], "spread", 0) == 0,
              timeout=5)
 
+    # Auto-creation asked of a node that is not the controller goes
+    # through the controller too.
+    other_node = next(i for i in (1, 2, 3) if i != controller)
+    wait_for("an auto-created topic", lambda: topic_leaders(
+        cluster.bootstrap([other_node]), "auto-made").get(0, -1) >= 0,
+        timeout=15)
+
     # Produce with kafka-python, consume with librdkafka, and back.
     keys = ["k%03d" % i for i in range(300)]
     produce_all(boot, "spread", keys)
@@ -355,6 +362,17 @@ def test_three_nodes(cluster):
     for i in (1, 2, 3):
         wait_for("retention.ms on node %d" % i, lambda: topic_config(
             cluster.ports[i], "spread", "retention.ms") == "3600000",
+            timeout=10)
+
+    # Every node describes a topic's configs, from the quorum, holding a
+    # replica of it or not.
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    admin.create_topics([NewTopic("lonely", 1, 1,
+                                  topic_configs={"retention.ms": "5000000"})])
+    admin.close()
+    for i in (1, 2, 3):
+        wait_for("lonely's retention.ms on node %d" % i, lambda: topic_config(
+            cluster.ports[i], "lonely", "retention.ms") == "5000000",
             timeout=10)
 
     # A consumer group: every broker names the same coordinator, and a
