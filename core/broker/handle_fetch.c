@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
@@ -341,9 +343,11 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
         samsa_FetchResponse_FetchableTopicResponse_init(tr);
         tr->Topic = rt->Topic;
         tr->TopicId = rt->TopicId;
-        samsa_err_t terr;
-        samsa_topic_t *topic = samsa_broker_topic(
-            req->broker, samsa_req_cstr(req, rt->Topic), false, &terr);
+        const char *tname = samsa_req_cstr(req, rt->Topic);
+        samsa_err_t terr = samsa_req_authorize(req, SAMSA_ACL_OP_READ,
+                                               SAMSA_RESOURCE_TOPIC, tname);
+        samsa_topic_t *topic =
+            terr ? NULL : samsa_broker_topic(req->broker, tname, false, &terr);
         if (terr == SAMSA_OK && req->api_version < 10 && topic_is_zstd(topic)) {
             terr = SAMSA_ERR_UNSUPPORTED_COMPRESSION_TYPE;
         }

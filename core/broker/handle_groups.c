@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
@@ -276,9 +278,28 @@ static void join_cb(void *arg, const samsa_group_join_result_t *res)
     wait_post(w);
 }
 
+/* Kafka asks READ on the group of every member API. */
+static samsa_err_t group_read(samsa_req_t *req, samsa_str_t group)
+{
+    return samsa_req_authorize(req, SAMSA_ACL_OP_READ, SAMSA_RESOURCE_GROUP,
+                               samsa_req_cstr(req, group));
+}
+
 void samsa_handle_join_group(samsa_req_t *req)
 {
     samsa_JoinGroupRequest_t *jreq = req->body;
+    samsa_err_t denied = group_read(req, jreq->GroupId);
+    if (denied) {
+        samsa_JoinGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+        samsa_JoinGroupResponse_init(resp);
+        resp->ErrorCode = (int16_t)denied;
+        resp->ProtocolName =
+            req->api_version >= 7 ? SAMSA_STR_NULL : SAMSA_STR("");
+        resp->Leader = resp->MemberId = SAMSA_STR("");
+        SAMSA_REQ_ARRAY(req, resp->Members, 0);
+        samsa_req_respond(req, resp);
+        return;
+    }
     group_wait_t *w = wait_new(req, join_respond);
     if (!w) {
         samsa_req_close(req);
@@ -345,6 +366,15 @@ static void sync_cb(void *arg, const samsa_group_sync_result_t *res)
 void samsa_handle_sync_group(samsa_req_t *req)
 {
     samsa_SyncGroupRequest_t *sreq = req->body;
+    samsa_err_t denied = group_read(req, sreq->GroupId);
+    if (denied) {
+        samsa_SyncGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+        samsa_SyncGroupResponse_init(resp);
+        resp->ErrorCode = (int16_t)denied;
+        resp->Assignment = (samsa_bytes_t){(const uint8_t *)"", 0};
+        samsa_req_respond(req, resp);
+        return;
+    }
     group_wait_t *w = wait_new(req, sync_respond);
     if (!w) {
         samsa_req_close(req);
@@ -383,10 +413,15 @@ void samsa_handle_heartbeat(samsa_req_t *req)
     samsa_HeartbeatRequest_t *hreq = req->body;
     samsa_HeartbeatResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_HeartbeatResponse_init(resp);
-    resp->ErrorCode = (int16_t)samsa_group_heartbeat(
-        req->broker->groups, samsa_req_cstr(req, hreq->GroupId),
-        hreq->GenerationId, samsa_req_cstr(req, hreq->MemberId),
-        opt_cstr(req, hreq->GroupInstanceId));
+    samsa_err_t err = group_read(req, hreq->GroupId);
+    resp->ErrorCode =
+        (int16_t)(err ? err
+                      : samsa_group_heartbeat(
+                            req->broker->groups,
+                            samsa_req_cstr(req, hreq->GroupId),
+                            hreq->GenerationId,
+                            samsa_req_cstr(req, hreq->MemberId),
+                            opt_cstr(req, hreq->GroupInstanceId)));
     samsa_req_respond(req, resp);
 }
 

@@ -2,6 +2,8 @@
 /* core/broker/handle_metadata.c - Metadata (key 3). */
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 
@@ -45,10 +47,18 @@ static void fill_all_topics(samsa_req_t *req, samsa_MetadataResponse_t *resp)
         return;
     }
     SAMSA_REQ_ARRAY(req, resp->Topics, count);
+    resp->Topics.count = 0;
     for (size_t i = 0; i < count; i++) {
-        samsa_MetadataResponse_MetadataResponseTopic_init(
-            &resp->Topics.items[i]);
-        fill_topic(req, topics[i], &resp->Topics.items[i]);
+        /* As in Kafka, topics the principal may not describe vanish. */
+        if (samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                SAMSA_RESOURCE_TOPIC,
+                                topics[i]->name) != SAMSA_OK) {
+            continue;
+        }
+        samsa_MetadataResponse_MetadataResponseTopic_t *mt =
+            &resp->Topics.items[resp->Topics.count++];
+        samsa_MetadataResponse_MetadataResponseTopic_init(mt);
+        fill_topic(req, topics[i], mt);
     }
     samsa_logmgr_list_free(topics, count);
 }
@@ -93,8 +103,10 @@ void samsa_handle_metadata(samsa_req_t *req)
         samsa_topic_t *t = NULL;
         samsa_err_t err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         if (rt->Name.len >= 0) {
-            t = samsa_broker_topic(b, samsa_req_cstr(req, rt->Name),
-                                   allow_create, &err);
+            const char *name = samsa_req_cstr(req, rt->Name);
+            err = samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                      SAMSA_RESOURCE_TOPIC, name);
+            t = err ? NULL : samsa_broker_topic(b, name, allow_create, &err);
         } else {
             t = samsa_logmgr_topic_get_by_id(b->logs, rt->TopicId.b);
             err = t ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_ID;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_produce.c - Produce (key 0). */
+#include <samsa/authorizer.h>
+
 #include "broker/append.h"
 #include "broker/cluster.h"
 #include "broker/handlers.h"
@@ -80,8 +82,10 @@ static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
         samsa_err_t terr = SAMSA_OK;
         /* Produce never auto-creates: Metadata does, as in Kafka. */
         const char *name = samsa_req_cstr(req, td->Name);
+        terr = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE,
+                                   SAMSA_RESOURCE_TOPIC, name);
         samsa_topic_t *topic =
-            samsa_broker_topic(req->broker, name, false, &terr);
+            terr ? NULL : samsa_broker_topic(req->broker, name, false, &terr);
         int32_t nparts =
             td->PartitionData.count > 0 ? td->PartitionData.count : 0;
         SAMSA_REQ_ARRAY(req, tr->PartitionResponses, nparts);

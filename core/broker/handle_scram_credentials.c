@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/admin_worker.h"
 #include "broker/handlers.h"
 #include "security/credentials.h"
@@ -19,6 +21,9 @@ typedef samsa_AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult_
 static void describe_user(samsa_req_t *req, samsa_str_t name,
                           describe_result_t *r)
 {
+    samsa_err_t denied =
+        samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE, SAMSA_RESOURCE_CLUSTER,
+                            SAMSA_CLUSTER_RESOURCE);
     samsa_DescribeUserScramCredentialsResponse_DescribeUserScramCredentialsResult_init(
         r);
     r->User = name;
@@ -26,7 +31,10 @@ static void describe_user(samsa_req_t *req, samsa_str_t name,
     int32_t iters[2];
     size_t n = samsa_credentials_describe(
         req->broker->credentials, samsa_req_cstr(req, name), mechs, iters);
-    if (n == 0) {
+    if (denied) {
+        n = 0;
+        r->ErrorCode = (int16_t)denied;
+    } else if (n == 0) {
         r->ErrorCode = SAMSA_ERR_RESOURCE_NOT_FOUND;
         r->ErrorMessage = samsa_req_str(
             req, "Attempt to describe a user credential that does not exist");
@@ -106,8 +114,13 @@ static void *build_alter(samsa_req_t *req)
         alter_result_t *r = &resp->Results.items[i];
         samsa_AlterUserScramCredentialsResponse_AlterUserScramCredentialsResult_init(
             r);
-        samsa_err_t err;
-        if (i < nd) {
+        samsa_err_t err =
+            samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_CLUSTER,
+                                SAMSA_CLUSTER_RESOURCE);
+        if (err) {
+            r->User = i < nd ? areq->Deletions.items[i].Name
+                             : areq->Upsertions.items[i - nd].Name;
+        } else if (i < nd) {
             const samsa_AlterUserScramCredentialsRequest_ScramCredentialDeletion_t
                 *d = &areq->Deletions.items[i];
             r->User = d->Name;

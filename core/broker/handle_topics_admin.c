@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/admin_worker.h"
 #include "broker/broker_configs.h"
 #include "broker/cluster.h"
@@ -135,6 +137,15 @@ static const char *over_request_limit(samsa_req_t *req, int64_t total)
     return samsa_req_cstr(req, (samsa_str_t){msg, (int32_t)strlen(msg)});
 }
 
+/* Kafka: CREATE on the cluster, or on the topic. */
+static bool create_denied(samsa_req_t *req, samsa_str_t name)
+{
+    return samsa_req_authorize(req, SAMSA_ACL_OP_CREATE, SAMSA_RESOURCE_CLUSTER,
+                               SAMSA_CLUSTER_RESOURCE) != SAMSA_OK &&
+           samsa_req_authorize(req, SAMSA_ACL_OP_CREATE, SAMSA_RESOURCE_TOPIC,
+                               samsa_req_cstr(req, name)) != SAMSA_OK;
+}
+
 static void *build_create_topics(samsa_req_t *req)
 {
     samsa_CreateTopicsRequest_t *creq = req->body;
@@ -170,6 +181,8 @@ static void *build_create_topics(samsa_req_t *req)
         } else if (too_many) {
             msg = too_many;
             err = SAMSA_ERR_POLICY_VIOLATION;
+        } else if (create_denied(req, ct->Name)) {
+            err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
         } else {
             err = create_one(req, ct, creq->validateOnly, &partitions, r, &msg);
         }
@@ -205,6 +218,12 @@ void samsa_handle_create_topics(samsa_req_t *req)
 static samsa_err_t delete_named(samsa_req_t *req, samsa_str_t name,
                                 samsa_uuid_t *id)
 {
+    samsa_err_t denied =
+        samsa_req_authorize(req, SAMSA_ACL_OP_DELETE, SAMSA_RESOURCE_TOPIC,
+                            samsa_req_cstr(req, name));
+    if (denied) {
+        return denied;
+    }
     samsa_topic_t *t =
         samsa_logmgr_topic_get(req->broker->logs, samsa_req_cstr(req, name));
     if (!t) {

@@ -46,6 +46,9 @@ void samsa_handle_allocate_producer_ids(samsa_req_t *req);
 void samsa_topics_fill_configs(samsa_req_t *req, void *result,
                                const samsa_tcfg_t *given);
 void samsa_handle_sasl_handshake(samsa_req_t *req);
+void samsa_handle_create_acls(samsa_req_t *req);
+void samsa_handle_describe_acls(samsa_req_t *req);
+void samsa_handle_delete_acls(samsa_req_t *req);
 void samsa_handle_describe_user_scram_credentials(samsa_req_t *req);
 void samsa_handle_alter_user_scram_credentials(samsa_req_t *req);
 void samsa_handle_sasl_authenticate(samsa_req_t *req);

@@ -212,6 +212,14 @@ static void dispatch(samsa_req_t *req, const uint8_t *frame, size_t len)
     samsa_broker_api(req->api_key)->handler(req);
 }
 
+samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,
+                                uint32_t resource_type, const char *name)
+{
+    return samsa_security_authorize(req->broker->security, req->conn,
+                                    req->api_key, req->api_version, operation,
+                                    resource_type, name);
+}
+
 /* Authentication comes before decoding: until the connection has
  * authenticated only ApiVersions and the SASL exchange are even parsed.
  * The API key opens every request header. */

@@ -85,6 +85,13 @@ void samsa_req_respond_none(samsa_req_t *req);
  * free the request. */
 void samsa_req_close(samsa_req_t *req);
 
+/* Authorization of the request's principal (core/security/auth.h):
+ * SAMSA_OK or the resource's *_AUTHORIZATION_FAILED code. @p operation is
+ * a samsa_acl_operation_t, @p resource_type a samsa_resource_type_t. */
+samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,
+                                uint32_t resource_type, const char *name);
+#define SAMSA_CLUSTER_RESOURCE "kafka-cluster"
+
 /* Arena helpers for building responses. */
 void *samsa_req_alloc(samsa_req_t *req, size_t size);
 #define SAMSA_REQ_ARRAY(req, arr, n)                                           \

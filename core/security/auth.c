@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <samsa/authorizer.h>
 #include <samsa/sasl.h>
 
 #include "protocol/generated/messages.h"
@@ -21,9 +22,17 @@ typedef struct mechanism {
     void *state;
 } mechanism_t;
 
+typedef struct authorizer {
+    const samsa_authorizer_ops_t *ops;
+    void *state;
+    const char *name; /* instance name, for the log */
+} authorizer_t;
+
 struct samsa_security {
     mechanism_t *mechs;
     size_t count;
+    authorizer_t *authz; /* manifest order */
+    size_t authz_count;
 };
 
 struct samsa_auth {
@@ -43,12 +52,17 @@ samsa_err_t samsa_security_create(const samsa_registry_t *reg,
 {
     samsa_security_t *sec = calloc(1, sizeof(*sec));
     size_t n = samsa_registry_count(reg);
-    if (!sec || !(sec->mechs = calloc(n ? n : 1, sizeof(*sec->mechs)))) {
-        free(sec);
+    if (!sec || !(sec->mechs = calloc(n ? n : 1, sizeof(*sec->mechs))) ||
+        !(sec->authz = calloc(n ? n : 1, sizeof(*sec->authz)))) {
+        samsa_security_destroy(sec);
         return SAMSA_ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
+        if (e->enabled && e->inited && e->kind == SAMSA_KIND_AUTHORIZER) {
+            sec->authz[sec->authz_count++] =
+                (authorizer_t){e->ops, e->state, e->name};
+        }
         if (!e->enabled || !e->inited || e->kind != SAMSA_KIND_SASL) {
             continue;
         }
@@ -77,6 +91,7 @@ void samsa_security_destroy(samsa_security_t *sec)
 {
     if (sec) {
         free(sec->mechs);
+        free(sec->authz);
         free(sec);
     }
 }
@@ -262,4 +277,61 @@ void samsa_auth_token_free(void *token)
 const char *samsa_auth_principal(const samsa_auth_t *auth)
 {
     return auth->principal;
+}
+
+samsa_err_t samsa_security_authorize(const samsa_security_t *sec,
+                                     samsa_conn_t *conn, int16_t api_key,
+                                     int16_t api_version, uint32_t operation,
+                                     uint32_t resource_type, const char *name)
+{
+    if (!sec || sec->authz_count == 0 || !conn) {
+        return SAMSA_OK;
+    }
+    const samsa_auth_t *auth = samsa_conn_get_auth(conn);
+    char host[64];
+    int32_t port;
+    split_peer(samsa_conn_peer(conn), host, sizeof(host), &port);
+    samsa_authz_request_t req = {
+        .hdr = SAMSA_ABI_HEADER(samsa_authz_request_t),
+        .principal = auth ? auth->principal : "User:ANONYMOUS",
+        .host = host,
+        .resource_name = name,
+        .operation = operation,
+        .resource_type = resource_type,
+        .api_key = api_key,
+        .api_version = api_version,
+    };
+    for (size_t i = 0; i < sec->authz_count; i++) {
+        samsa_err_t err =
+            sec->authz[i].ops->authorize(sec->authz[i].state, &req);
+        if (err == SAMSA_ERR_DECLINED) {
+            continue;
+        }
+        if (err == SAMSA_OK) {
+            return SAMSA_OK;
+        }
+        if (err != samsa_authz_deny_code(resource_type)) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "authorizer '%s' answered %d for %s; denying",
+                      sec->authz[i].name, err, req.principal);
+        }
+        break;
+    }
+    samsa_log(
+        SAMSA_LOG_DEBUG, "%s: %s denied operation %u on resource type %u '%s'",
+        samsa_conn_peer(conn), req.principal, operation, resource_type, name);
+    return samsa_authz_deny_code(resource_type);
+}
+
+const samsa_authorizer_ops_t *
+samsa_security_acl_manager(const samsa_security_t *sec, void **state)
+{
+    for (size_t i = 0; sec && i < sec->authz_count; i++) {
+        const samsa_authorizer_ops_t *ops = sec->authz[i].ops;
+        if (ops->create_acl && ops->delete_acls && ops->describe_acls) {
+            *state = sec->authz[i].state;
+            return ops;
+        }
+    }
+    return NULL;
 }

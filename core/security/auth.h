@@ -87,6 +87,24 @@ samsa_err_t samsa_auth_step(samsa_auth_t *auth, const void *in, size_t in_len,
                             void **out, size_t *out_len);
 void samsa_auth_token_free(void *token);
 
+/**
+ * Ask the authorizer chain whether @p conn's principal may do @p operation
+ * (samsa_acl_operation_t) on the resource (samsa_resource_type_t,
+ * @p name; "kafka-cluster" for the cluster). No authorizer loaded: allowed.
+ * @p conn NULL (a request run in process, never from the network):
+ * allowed. Returns SAMSA_OK or the resource's *_AUTHORIZATION_FAILED code.
+ * Any thread (reactors, admin worker).
+ */
+samsa_err_t samsa_security_authorize(const samsa_security_t *sec,
+                                     samsa_conn_t *conn, int16_t api_key,
+                                     int16_t api_version, uint32_t operation,
+                                     uint32_t resource_type, const char *name);
+
+/** The first authorizer with ACL management ops, or NULL (no authorizer
+ *  manages ACLs: the ACL APIs answer SECURITY_DISABLED). */
+const struct samsa_authorizer_ops *
+samsa_security_acl_manager(const samsa_security_t *sec, void **state);
+
 /** "User:alice"; "User:ANONYMOUS" until authenticated. */
 const char *samsa_auth_principal(const samsa_auth_t *auth);
 

@@ -77,6 +77,60 @@ typedef struct samsa_authz_request {
     uint32_t reserved0;        /**< zero */
 } samsa_authz_request_t;
 
+/** Kafka's PatternType, with its wire values. */
+typedef enum samsa_acl_pattern {
+    SAMSA_ACL_PATTERN_UNKNOWN = 0,
+    SAMSA_ACL_PATTERN_ANY = 1,      /**< filters only: literal or prefixed */
+    SAMSA_ACL_PATTERN_MATCH = 2,    /**< filters only: what would apply */
+    SAMSA_ACL_PATTERN_LITERAL = 3,  /**< the name, or "*" for every name */
+    SAMSA_ACL_PATTERN_PREFIXED = 4, /**< every name starting with it */
+} samsa_acl_pattern_t;
+
+/** Kafka's AclPermissionType, with its wire values. */
+typedef enum samsa_acl_permission {
+    SAMSA_ACL_PERMISSION_UNKNOWN = 0,
+    SAMSA_ACL_PERMISSION_ANY = 1, /**< filters only */
+    SAMSA_ACL_PERMISSION_DENY = 2,
+    SAMSA_ACL_PERMISSION_ALLOW = 3,
+} samsa_acl_permission_t;
+
+/** One ACL (Kafka's AclBinding), or a filter over them (AclBindingFilter:
+ *  NULL strings and the ANY values match everything). Added in ABI minor
+ *  3. Strings are borrowed for the call that passes the binding. */
+typedef struct samsa_acl_binding {
+    samsa_abi_header_t hdr;    /**< SAMSA_ABI_HEADER(samsa_acl_binding_t) */
+    const char *resource_name; /**< topic, group...; "*" with LITERAL: all */
+    const char *principal;     /**< "User:alice", "User:*" */
+    const char *host;          /**< client address, "*" for any */
+    uint32_t resource_type;    /**< samsa_resource_type_t */
+    uint32_t pattern_type;     /**< samsa_acl_pattern_t */
+    uint32_t operation;        /**< samsa_acl_operation_t */
+    uint32_t permission;       /**< samsa_acl_permission_t */
+} samsa_acl_binding_t;
+
+/** Called once per ACL by describe_acls()/delete_acls(); @p acl is
+ *  borrowed for the call. */
+typedef void (*samsa_acl_each_fn)(void *arg, const samsa_acl_binding_t *acl);
+
+/** The Kafka error that denies an operation on @p resource_type
+ *  (samsa_resource_type_t): TOPIC_AUTHORIZATION_FAILED and its siblings.
+ *  Added in ABI minor 3. */
+static inline samsa_err_t samsa_authz_deny_code(uint32_t resource_type)
+{
+    switch (resource_type) {
+    case SAMSA_RESOURCE_GROUP:
+        return SAMSA_ERR_GROUP_AUTHORIZATION_FAILED;
+    case SAMSA_RESOURCE_CLUSTER:
+        return SAMSA_ERR_CLUSTER_AUTHORIZATION_FAILED;
+    case SAMSA_RESOURCE_TRANSACTIONAL_ID:
+        return SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    case SAMSA_RESOURCE_DELEGATION_TOKEN:
+        return SAMSA_ERR_DELEGATION_TOKEN_AUTHORIZATION_FAILED;
+    default:
+        return SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
+    }
+}
+
 /** Ops table of an authorizer. Every op is mandatory unless marked. */
 typedef struct samsa_authorizer_ops {
     samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_authorizer_ops_t) */
@@ -86,6 +140,23 @@ typedef struct samsa_authorizer_ops {
      * Reactor thread, concurrent; never blocks.
      */
     samsa_err_t (*authorize)(void *state, const samsa_authz_request_t *req);
+
+    /* ACL management (CreateAcls, DescribeAcls, DeleteAcls), optional,
+     * added in ABI minor 3: the broker sends those requests to the first
+     * authorizer that has these ops, and answers SECURITY_DISABLED when
+     * none has. They may block (persisting) and run on the broker's admin
+     * worker thread, concurrently with authorize() on the reactors. */
+
+    /** Add @p acl (a concrete binding: no ANY/MATCH values). Adding an ACL
+     *  that exists is no error. @return SAMSA_OK, INVALID_REQUEST,
+     *  KAFKA_STORAGE_ERROR. */
+    samsa_err_t (*create_acl)(void *state, const samsa_acl_binding_t *acl);
+    /** Remove every ACL @p filter matches, calling @p each for each. */
+    samsa_err_t (*delete_acls)(void *state, const samsa_acl_binding_t *filter,
+                               samsa_acl_each_fn each, void *arg);
+    /** Call @p each for every ACL @p filter matches. */
+    samsa_err_t (*describe_acls)(void *state, const samsa_acl_binding_t *filter,
+                                 samsa_acl_each_fn each, void *arg);
 } samsa_authorizer_ops_t;
 
 #ifdef __cplusplus

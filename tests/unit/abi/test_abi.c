@@ -190,7 +190,19 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_authz_request_t, api_key), 40);
     assert_int_equal(offsetof(samsa_authz_request_t, api_version), 42);
     assert_int_equal(offsetof(samsa_authz_request_t, reserved0), 44);
-    assert_int_equal(sizeof(samsa_authorizer_ops_t), 16);
+    /* ABI minor 3 appended the ACL management ops (16 was minor 2). */
+    assert_int_equal(sizeof(samsa_authorizer_ops_t), 40);
+    assert_int_equal(offsetof(samsa_authorizer_ops_t, create_acl), 16);
+    assert_int_equal(offsetof(samsa_authorizer_ops_t, delete_acls), 24);
+    assert_int_equal(offsetof(samsa_authorizer_ops_t, describe_acls), 32);
+    assert_int_equal(sizeof(samsa_acl_binding_t), 48);
+    assert_int_equal(offsetof(samsa_acl_binding_t, resource_name), 8);
+    assert_int_equal(offsetof(samsa_acl_binding_t, principal), 16);
+    assert_int_equal(offsetof(samsa_acl_binding_t, host), 24);
+    assert_int_equal(offsetof(samsa_acl_binding_t, resource_type), 32);
+    assert_int_equal(offsetof(samsa_acl_binding_t, pattern_type), 36);
+    assert_int_equal(offsetof(samsa_acl_binding_t, operation), 40);
+    assert_int_equal(offsetof(samsa_acl_binding_t, permission), 44);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, authorize), 8);
     assert_int_equal(sizeof(samsa_transport_ops_t), 64);
@@ -395,7 +407,18 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_authz_request_t, reserved0));
     assert_int_equal(sizeof(samsa_authorizer_ops_t),
                      M(samsa_authorizer_ops_t, hdr) +
-                         M(samsa_authorizer_ops_t, authorize));
+                         M(samsa_authorizer_ops_t, authorize) +
+                         M(samsa_authorizer_ops_t, create_acl) +
+                         M(samsa_authorizer_ops_t, delete_acls) +
+                         M(samsa_authorizer_ops_t, describe_acls));
+    assert_int_equal(
+        sizeof(samsa_acl_binding_t),
+        M(samsa_acl_binding_t, hdr) + M(samsa_acl_binding_t, resource_name) +
+            M(samsa_acl_binding_t, principal) + M(samsa_acl_binding_t, host) +
+            M(samsa_acl_binding_t, resource_type) +
+            M(samsa_acl_binding_t, pattern_type) +
+            M(samsa_acl_binding_t, operation) +
+            M(samsa_acl_binding_t, permission));
     assert_int_equal(
         sizeof(samsa_transport_ops_t),
         M(samsa_transport_ops_t, hdr) + M(samsa_transport_ops_t, connect) +

@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The ACL authorizer (authorizer-acl) with SASL PLAIN users: deny by
+default, super users, CreateAcls/DescribeAcls/DeleteAcls through
+confluent-kafka's AdminClient, WRITE gates produce, READ gates fetch and
+group join, prefixed ACLs, DENY beats ALLOW, and topics a user may not
+describe vanish from Metadata."""
+import os
+import shutil
+
+import pytest
+
+import confluent_kafka
+from confluent_kafka import KafkaError
+from confluent_kafka.admin import AdminClient
+from kafka.admin import (ACL, ACLFilter, ACLOperation as AclOperation,
+                         ACLPermissionType as AclPermissionType,
+                         ACLResourcePatternType as ResourcePatternType,
+                         KafkaAdminClient, NewTopic, ResourcePattern,
+                         ResourcePatternFilter, ResourceType)
+
+from samsa_harness import Broker, free_port, new_workdir
+
+USERS = {"admin": "admin-secret", "alice": "alice-secret"}
+
+
+@pytest.fixture
+def acl_broker():
+    workdir = new_workdir()
+    users = os.path.join(workdir, "plain-users")
+    with open(users, "w") as f:
+        f.write("".join("%s:%s\n" % kv for kv in USERS.items()))
+    b = Broker(workdir)
+    with open(os.path.join(b.conf_dir, "40-security.yaml"), "w") as f:
+        f.write("plugins:\n"
+                "  - name: plain\n    plugin: sasl-plain\n"
+                "    config: {users_file: %s}\n"
+                "  - name: acl\n    plugin: authorizer-acl\n"
+                "    config: {super_users: [\"User:admin\"]}\n" % users)
+    b.sasl_port = free_port()
+    b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port]
+    b.start()
+    b.admin = kp_admin(b, "admin")
+    b.admin.create_topics([NewTopic(t, 1, 1) for t in (
+        "orders", "logs-a", "other", "secret")])
+    yield b
+    b.admin.close()
+    alive = b.alive()
+    rc = b.stop()
+    log = b.log_text()
+    shutil.rmtree(workdir, ignore_errors=True)
+    assert alive and rc == 0, "samsad failed:\n" + log
+
+
+def conf(b, user):
+    return {"bootstrap.servers": "127.0.0.1:%d" % b.sasl_port,
+            "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+            "sasl.username": user, "sasl.password": USERS[user]}
+
+
+def kp_admin(b, user):
+    """kafka-python's admin client (it has the ACL APIs)."""
+    return KafkaAdminClient(
+        bootstrap_servers="127.0.0.1:%d" % b.sasl_port,
+        security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+        sasl_plain_username=user, sasl_plain_password=USERS[user])
+
+
+def acl(rtype, name, op, perm=AclPermissionType.ALLOW,
+        pattern=ResourcePatternType.LITERAL, principal="User:alice"):
+    return ACL(principal=principal, host="*", operation=op,
+               permission_type=perm,
+               resource_pattern=ResourcePattern(rtype, name, pattern))
+
+
+def grant(b, *acls):
+    out = b.admin.create_acls(list(acls))
+    assert not out["failed"], out
+
+
+def everything():
+    return ACLFilter(principal=None, host=None, operation=AclOperation.ANY,
+                     permission_type=AclPermissionType.ANY,
+                     resource_pattern=ResourcePatternFilter(
+                         ResourceType.ANY, None, ResourcePatternType.ANY))
+
+
+def produce(b, user, topic):
+    """The delivery error code of one record (None: written)."""
+    p = confluent_kafka.Producer(dict(conf(b, user), **{
+        "message.timeout.ms": 5000}))
+    errs = []
+    p.produce(topic, b"x", partition=0,
+              on_delivery=lambda err, msg: errs.append(err))
+    p.flush(15)
+    assert len(errs) == 1
+    return errs[0].code() if errs[0] else None
+
+
+def test_deny_by_default_and_super_user(acl_broker):
+    b = acl_broker
+    assert produce(b, "alice", "orders") == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+    assert produce(b, "admin", "orders") is None
+    # Anonymous PLAINTEXT clients have no ACL either.
+    md = AdminClient({"bootstrap.servers": b.bootstrap}).list_topics(timeout=10)
+    assert "orders" not in md.topics
+
+
+def test_write_acl_allows_produce_and_describe(acl_broker):
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE))
+    assert produce(b, "alice", "orders") is None
+    # WRITE implies DESCRIBE: only that topic is visible to alice.
+    md = AdminClient(conf(b, "alice")).list_topics(timeout=10)
+    assert "orders" in md.topics and "other" not in md.topics
+
+
+def test_prefixed_acl(acl_broker):
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "logs-", AclOperation.WRITE,
+                 pattern=ResourcePatternType.PREFIXED))
+    assert produce(b, "alice", "logs-a") is None
+    assert produce(b, "alice", "other") == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_deny_beats_allow(acl_broker):
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "*", AclOperation.ALL),
+          acl(ResourceType.TOPIC, "secret", AclOperation.WRITE,
+              AclPermissionType.DENY))
+    assert produce(b, "alice", "other") is None
+    assert produce(b, "alice", "secret") == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def consume_error(b, group):
+    c = confluent_kafka.Consumer(dict(conf(b, "alice"), **{
+        "group.id": group, "auto.offset.reset": "earliest"}))
+    c.subscribe(["orders"])
+    try:
+        for _ in range(20):
+            m = c.poll(1)
+            if m is not None and m.error():
+                return m.error().code()
+            if m is not None:
+                return None
+        return "timeout"
+    finally:
+        c.close()
+
+
+def test_read_acls_gate_fetch_and_group_join(acl_broker):
+    b = acl_broker
+    assert produce(b, "admin", "orders") is None
+    # No READ on the group: the join is refused.
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.READ))
+    assert consume_error(b, "g1") == KafkaError.GROUP_AUTHORIZATION_FAILED
+    # READ on the group but none on the topic: no fetch.
+    grant(b, acl(ResourceType.GROUP, "g2", AclOperation.READ))
+    (_, deleted, err), = b.admin.delete_acls([ACLFilter(
+        principal="User:alice", host=None, operation=AclOperation.READ,
+        permission_type=AclPermissionType.ALLOW,
+        resource_pattern=ResourcePatternFilter(
+            ResourceType.TOPIC, "orders", ResourcePatternType.LITERAL))])
+    assert len(deleted) == 1 and err.errno == 0
+    assert consume_error(b, "g2") == KafkaError.TOPIC_AUTHORIZATION_FAILED
+    # Both: records come.
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.READ))
+    assert consume_error(b, "g2") is None
+
+
+def test_describe_acls_and_who_may_change_them(acl_broker):
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE))
+    got, err = b.admin.describe_acls(everything())
+    assert [(a.resource_pattern.resource_name, a.principal, a.operation)
+            for a in got] == [("orders", "User:alice", AclOperation.WRITE)]
+    alice = kp_admin(b, "alice")
+    out = alice.create_acls([acl(ResourceType.TOPIC, "other",
+                                 AclOperation.WRITE)])
+    alice.close()
+    assert not out["succeeded"] and len(out["failed"]) == 1
+    # The ACLs survive a restart.
+    b.restart()
+    assert produce(b, "alice", "orders") is None
