@@ -206,9 +206,10 @@ static void count_answer(fetch_ctx_t *ctx)
     for (int32_t i = 0; i < ctx->nparts; i++) {
         fetch_part_t *fp = &ctx->parts[i];
         const char *topic = fp->topic ? fp->topic->name : NULL;
+        samsa_metrics_topic_request(topic, SAMSA_API_FETCH,
+                                    fp->pr->ErrorCode != SAMSA_OK);
         if (fp->pr->ErrorCode != SAMSA_OK) {
             samsa_metrics_error(SAMSA_API_FETCH, fp->pr->ErrorCode);
-            samsa_metrics_topic_failed(topic, SAMSA_API_FETCH);
         } else if (fp->pin) {
             samsa_metrics_topic_out(topic, fp->pin->rd.total_bytes,
                                     fp->pin->rd.next_offset -

@@ -51,9 +51,9 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
     pr->ErrorCode = (int16_t)err;
     if (err != SAMSA_OK) {
         samsa_metrics_error(SAMSA_API_PRODUCE, err);
-        samsa_metrics_topic_failed(topic ? topic->name : NULL,
-                                   SAMSA_API_PRODUCE);
     }
+    samsa_metrics_topic_request(topic ? topic->name : NULL, SAMSA_API_PRODUCE,
+                                err != SAMSA_OK);
     SAMSA_REQ_ARRAY(req, pr->RecordErrors, 0);
     return err == SAMSA_OK;
 }

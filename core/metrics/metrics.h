@@ -49,9 +49,11 @@ void samsa_metrics_topic_in(const char *topic, int32_t partition,
                             samsa_hotkeys_decompress_fn decompress, void *arg);
 /** Record data sent to a fetcher: @p bytes covering @p offsets offsets. */
 void samsa_metrics_topic_out(const char *topic, int64_t bytes, int64_t offsets);
-/** A produce or fetch for a topic failed (Kafka's FailedProduceRequests /
- *  FailedFetchRequests, counted per partition). */
-void samsa_metrics_topic_failed(const char *topic, int16_t api_key);
+/** A partition of a produce or fetch for an existing topic was answered
+ *  (Kafka's TotalProduceRequests / TotalFetchRequests), with an error or
+ *  not (FailedProduceRequests / FailedFetchRequests). */
+void samsa_metrics_topic_request(const char *topic, int16_t api_key,
+                                 bool failed);
 
 /** The hottest keys of a partition (see hotkeys.h), hottest first; 0 when
  *  nothing was appended to it since start. */

@@ -26,6 +26,7 @@ typedef struct topic_stats {
     struct topic_stats *next;
     _Atomic int64_t bytes_in, messages_in, bytes_out, offsets_out;
     _Atomic int64_t failed_produce, failed_fetch;
+    _Atomic int64_t total_produce, total_fetch;
     pthread_mutex_t parts_lock; /* guards parts/nparts (not the sketches) */
     samsa_hotkeys_t **parts;    /* per partition, created on first append */
     int32_t nparts;
@@ -174,13 +175,17 @@ void samsa_metrics_topic_out(const char *topic, int64_t bytes, int64_t offsets)
     }
 }
 
-void samsa_metrics_topic_failed(const char *topic, int16_t api_key)
+void samsa_metrics_topic_request(const char *topic, int16_t api_key,
+                                 bool failed)
 {
     topic_stats_t *t = get(topic);
-    if (t) {
-        add(api_key == SAMSA_API_PRODUCE ? &t->failed_produce
-                                         : &t->failed_fetch,
-            1);
+    if (!t) {
+        return;
+    }
+    bool produce = api_key == SAMSA_API_PRODUCE;
+    add(produce ? &t->total_produce : &t->total_fetch, 1);
+    if (failed) {
+        add(produce ? &t->failed_produce : &t->failed_fetch, 1);
     }
 }
 
@@ -207,6 +212,12 @@ static const struct {
     {"kafka_server_brokertopicmetrics_failedfetchrequests_total",
      "Partition fetches answered with an error, by topic.",
      offsetof(topic_stats_t, failed_fetch)},
+    {"kafka_server_brokertopicmetrics_totalproducerequests_total",
+     "Partition produces answered, by topic.",
+     offsetof(topic_stats_t, total_produce)},
+    {"kafka_server_brokertopicmetrics_totalfetchrequests_total",
+     "Partition fetches answered, by topic.",
+     offsetof(topic_stats_t, total_fetch)},
 };
 
 /* The three hottest keys of every partition, as a share of its records

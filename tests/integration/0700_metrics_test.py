@@ -90,6 +90,12 @@ def test_counters_match_a_produce_consume_run(broker):
     assert value(m, "kafka_server_brokertopicmetrics_bytesin_total", topic="mt") > n * 50
     assert value(m, "samsa_topic_records_out_total", topic="mt") == n
     assert value(m, "kafka_server_brokertopicmetrics_bytesout_total", topic="mt") > n * 50
+    assert value(m, "kafka_server_brokertopicmetrics_totalproducerequests_total",
+                 topic="mt") >= 2  # one per partition at least
+    assert value(m, "kafka_server_brokertopicmetrics_totalfetchrequests_total",
+                 topic="mt") >= 2
+    assert value(m, "kafka_server_brokertopicmetrics_failedproducerequests_total",
+                 topic="mt") == 0
     ends = [value(m, "kafka_log_log_logendoffset", topic="mt", partition=str(i))
             for i in range(2)]
     assert ends == [n / 2, n / 2]
@@ -134,6 +140,9 @@ def test_produce_errors_are_counted_by_code(broker):
     assert errs.get("MESSAGE_TOO_LARGE", 0) >= 1, errs
     assert value(m, "kafka_server_brokertopicmetrics_failedproducerequests_total",
                  topic="me") >= 1
+    assert value(m, "kafka_server_brokertopicmetrics_totalproducerequests_total",
+                 topic="me") >= value(
+        m, "kafka_server_brokertopicmetrics_failedproducerequests_total", topic="me")
 
 
 def test_lag_in_seconds_of_a_consumer_stopped_on_purpose(broker):
