@@ -79,12 +79,12 @@ def test_a_large_create_does_not_hold_up_other_clients(broker_factory):
     done = {}
 
     def create():
-        done["out"] = py(CREATE, b.bootstrap, "wide:1000")
+        done["out"] = py(CREATE, b.bootstrap, "wide:3000")
         done["create"] = time.monotonic()
 
     t = threading.Thread(target=create)
     t.start()
-    time.sleep(0.5)   # the CreateTopics request is on its way or running
+    time.sleep(0.3)   # the CreateTopics request is on its way or running
     py("""
         import sys
         from confluent_kafka.admin import AdminClient
@@ -94,7 +94,7 @@ def test_a_large_create_does_not_hold_up_other_clients(broker_factory):
     t.join(200)
     assert codes(done["out"]) == {"wide": "0"}, done["out"]
     assert done["metadata"] < done["create"], done
-    assert len(partition_dirs(b, "wide")) == 1000
+    assert len(partition_dirs(b, "wide")) == 3000
     assert b.stop(timeout=120) == 0   # closing writes files per partition
 
 
