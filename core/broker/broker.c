@@ -19,6 +19,7 @@
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "broker/request.h"
+#include "connect/connect.h"
 #include "security/auth.h"
 #include "security/credentials.h"
 #include "security/tls_context.h"
@@ -376,9 +377,19 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     if (err == SAMSA_OK && cfg->http_listener_count > 0) {
         err = samsa_http_create((const char *const *)cfg->http_listeners,
                                 cfg->http_listener_count, &b->http);
+        /* Connect first: its GET / (Kafka Connect's version info) wins
+         * over the console's, which stays at /console. */
+        if (err == SAMSA_OK && cfg->connect_enabled) {
+            err = samsa_connect_create(b->reg, b->http, &b->connect);
+        }
         if (err == SAMSA_OK) {
             err = samsa_observe_routes(b, b->http);
         }
+    } else if (err == SAMSA_OK && cfg->connect_enabled) {
+        snprintf(errbuf, errlen,
+                 "connect_enabled needs an HTTP listener (http_listeners) "
+                 "for its REST API");
+        err = SAMSA_ERR_CONFIG;
     }
     if (err != SAMSA_OK) {
         samsa_broker_destroy(b);
@@ -410,6 +421,13 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
     if (err == SAMSA_OK) {
         err = samsa_cluster_start(b);
     }
+    if (err == SAMSA_OK && b->connect) {
+        char bootstrap[300];
+        snprintf(bootstrap, sizeof(bootstrap),
+                 strchr(b->advertised_host, ':') ? "[%s]:%d" : "%s:%d",
+                 b->advertised_host, (int)b->advertised_port);
+        err = samsa_connect_start(b->connect, bootstrap, b->cluster_id);
+    }
     if (err == SAMSA_OK && b->http && b->groups) {
         err = samsa_lag_history_start(b, b->cfg->lag_history_interval_ms,
                                       &b->lag_history);
@@ -421,6 +439,9 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
 void samsa_broker_stop(samsa_broker_t *b)
 {
     atomic_store(&b->ready, false);
+    /* Connectors first: their tasks flush and commit through this
+     * broker's own listener. */
+    samsa_connect_stop(b->connect);
     /* Groups first: members parked in JoinGroup/SyncGroup get their answer
      * (COORDINATOR_NOT_AVAILABLE) while connections can still carry it. */
     if (b->groups) {
@@ -441,8 +462,11 @@ void samsa_broker_destroy(samsa_broker_t *b)
     }
     atomic_store(&b->ready, false);
     /* HTTP first: its handlers read every other part. */
+    samsa_connect_stop(b->connect);
     samsa_http_destroy(b->http);
     b->http = NULL;
+    samsa_connect_destroy(b->connect); /* after HTTP: its routes use it */
+    b->connect = NULL;
     /* After HTTP (whose /api/groups reads it), before the groups and logs
      * it samples. */
     samsa_lag_history_stop(b->lag_history);

@@ -40,6 +40,8 @@ typedef struct samsa_broker {
     samsa_server_t *server;
     samsa_group_coordinator_t *groups;
     samsa_http_t *http; /* NULL when http_listeners is empty */
+    /* The Connect worker (connect_enabled), a client of this broker. */
+    struct samsa_connect *connect;
     /* With http: every group's lag over time (observe_history.h). */
     struct samsa_lag_history *lag_history;
     struct ssl_ctx_st *tls; /* SSL and SASL_SSL listeners' context, or NULL */

@@ -101,6 +101,11 @@ const samsa_option_t samsa_broker_options[] = {
         "Cluster id; unset: generated at first start and kept in data_dir."),
     SAMSA_OPTION_INT("reactors", "0", 0, 1024,
         "Event-loop threads; 0 = one per online CPU."),
+    SAMSA_OPTION_BOOL("connect_enabled", "false",
+        "Run the Connect worker in samsad: source and sink connector "
+        "plugins, Kafka Connect's REST API on the HTTP listener "
+        "(http_listeners) and its internal topics connect-configs, "
+        "connect-offsets and connect-status."),
     SAMSA_OPTION_INT("lag_history_interval_ms", "10000", 100, 3600000,
         "How often the HTTP listener samples every group's lag for the "
         "console's lag-over-time chart (the last 360 samples are kept)."),
@@ -543,6 +548,7 @@ static void fill_numbers(samsa_broker_config_t *cfg)
 
     cfg->node_id = i32(v, "node_id");
     cfg->lag_history_interval_ms = i64(v, "lag_history_interval_ms");
+    samsa_config_bool(v, "connect_enabled", &cfg->connect_enabled);
     cfg->reactors = i32(v, "reactors");
     samsa_config_bool(v, "auto_create_topics", &cfg->auto_create_topics);
     cfg->num_partitions = i32(v, "num_partitions");

@@ -56,6 +56,7 @@ typedef struct samsa_broker_config {
     char **http_listeners;
     size_t http_listener_count;
     int64_t lag_history_interval_ms; /**< console lag sampling period */
+    bool connect_enabled; /**< run the Connect worker (core/connect) */
     char *data_dir;
     char *conf_dir;   /**< manifests directory (conf.d) */
     char *plugin_dir; /**< where plugin .so files are looked up */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/connect/converter.h - Kafka Connect's converters between what a
+ * connector plugin hands over (bytes, for the file connectors a line of
+ * text) and what travels in the topic: StringConverter and
+ * ByteArrayConverter (as is) and JsonConverter with schemas.enable true
+ * (the {"schema":...,"payload":...} envelope) or false (bare JSON).
+ * Chosen per connector by key.converter / value.converter and
+ * key.converter.schemas.enable / value.converter.schemas.enable; the
+ * default is Kafka's worker default, JsonConverter with schemas.
+ */
+#ifndef SAMSA_CONNECT_CONVERTER_H
+#define SAMSA_CONNECT_CONVERTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+typedef enum samsa_converter {
+    SAMSA_CONVERTER_STRING = 1, /* also ByteArrayConverter: as is */
+    SAMSA_CONVERTER_JSON = 2,
+    SAMSA_CONVERTER_JSON_SCHEMA = 3,
+} samsa_converter_t;
+
+/** The converter @p config (a connector's JSON config object) names for
+ *  @p which ("key" or "value"). SAMSA_ERR_CONFIG with a message naming the
+ *  class when it is not one we have. */
+samsa_err_t samsa_converter_from_config(const json_t *config, const char *which,
+                                        samsa_converter_t *out, char *errbuf,
+                                        size_t errlen);
+
+/** Plugin bytes -> topic bytes (source side). @p data NULL: null. *out is
+ *  malloc'd (NULL for a null); SAMSA_ERR_INVAL when JSON needs UTF-8 and
+ *  the bytes are not. */
+samsa_err_t samsa_converter_encode(samsa_converter_t c, const void *data,
+                                   size_t len, char **out, size_t *outlen);
+
+/** Topic bytes -> plugin bytes (sink side); a JSON string gives its text,
+ *  other JSON its compact form. SAMSA_ERR_INVAL for malformed JSON. */
+samsa_err_t samsa_converter_decode(samsa_converter_t c, const void *data,
+                                   size_t len, char **out, size_t *outlen);
+
+#endif /* SAMSA_CONNECT_CONVERTER_H */

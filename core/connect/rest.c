@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/connect/rest.c - Kafka Connect's REST API on the broker's HTTP
+ * listener: the same paths, verbs, JSON bodies and status codes, so
+ * Kafka Connect's documented curl calls work unchanged. Errors are
+ * {"error_code": N, "message": "..."} as Kafka Connect answers them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connect/worker_int.h"
+
+static void reply_json(samsa_http_response_t *resp, int status, json_t *v)
+{
+    resp->status = status;
+    resp->content_type = "application/json";
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (v != NULL && text == NULL) {
+        resp->nomem = true;
+    } else if (text != NULL) {
+        samsa_http_append(resp, text, strlen(text));
+    }
+    free(text);
+    json_decref(v);
+}
+
+static void reply_error(samsa_http_response_t *resp, int status,
+                        const char *msg)
+{
+    reply_json(resp, status,
+               json_pack("{s:i,s:s}", "error_code", status, "message", msg));
+}
+
+static const char *type_of(const connector_t *c)
+{
+    return samsa_connect_is_source(c) ? "source" : "sink";
+}
+
+/* {"name","config","tasks","type"}: GET /connectors/{name}, POST. */
+static json_t *info_json(const connector_t *c)
+{
+    return json_pack("{s:s,s:O,s:[{s:s,s:i}],s:s}", "name", c->name, "config",
+                     c->config, "tasks", "connector", c->name, "task", 0,
+                     "type", type_of(c));
+}
+
+static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
+{
+    json_t *conn =
+        json_pack("{s:s,s:s}", "state", c->state, "worker_id", w->worker_id);
+    json_t *task = json_pack("{s:i,s:s,s:s}", "id", 0, "state", c->state,
+                             "worker_id", w->worker_id);
+    if (c->trace != NULL) {
+        json_object_set_new(conn, "trace", json_string(c->trace));
+        json_object_set_new(task, "trace", json_string(c->trace));
+    }
+    return json_pack("{s:s,s:o,s:[o],s:s}", "name", c->name, "connector", conn,
+                     "tasks", task, "type", type_of(c));
+}
+
+/* GET / */
+static void root(const samsa_http_request_t *req, samsa_http_response_t *resp,
+                 void *arg)
+{
+    (void)req;
+    samsa_connect_t *w = arg;
+    reply_json(resp, 200,
+               json_pack("{s:s,s:s,s:s}", "version", SAMSA_VERSION, "commit",
+                         "samsa", "kafka_cluster_id",
+                         w->cluster_id ? w->cluster_id : ""));
+}
+
+/* The body as a JSON object of string values (numbers and booleans are
+ * turned into strings, as Kafka Connect's config maps hold strings). */
+static json_t *config_body(json_t *obj, char *errbuf, size_t errlen)
+{
+    if (!json_is_object(obj)) {
+        snprintf(errbuf, errlen, "the connector config must be a JSON object");
+        return NULL;
+    }
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        if (json_is_string(v)) {
+            json_object_set(out, k, v);
+        } else if (json_is_integer(v) || json_is_real(v) ||
+                   json_is_boolean(v)) {
+            char *t = json_dumps(v, JSON_ENCODE_ANY);
+            json_object_set_new(out, k, json_string(t ? t : ""));
+            free(t);
+        } else if (!json_is_null(v)) {
+            snprintf(errbuf, errlen, "config %s must be a string", k);
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static int status_for(samsa_err_t err)
+{
+    return err == SAMSA_ERR_NOMEM ? 500 : 400;
+}
+
+/* Create or update @p name with @p config (string object); replies. */
+static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
+                   const char *name, json_t *config, bool must_be_new)
+{
+    char errbuf[512] = "";
+    if (name[0] == '\0' || strchr(name, '/') != NULL) {
+        reply_error(resp, 400, "Connector name is empty or contains '/'");
+        return;
+    }
+    json_object_set_new(config, "name", json_string(name));
+    pthread_mutex_lock(&w->admin);
+    pthread_mutex_lock(&w->lock);
+    bool exists = samsa_connect_find(w, name) != NULL;
+    pthread_mutex_unlock(&w->lock);
+    if (must_be_new && exists) {
+        pthread_mutex_unlock(&w->admin);
+        snprintf(errbuf, sizeof(errbuf), "Connector %s already exists", name);
+        reply_error(resp, 409, errbuf);
+        return;
+    }
+    bool created = false;
+    samsa_err_t err =
+        samsa_connect_put(w, name, config, &created, errbuf, sizeof(errbuf));
+    if (err != SAMSA_OK) {
+        pthread_mutex_unlock(&w->admin);
+        reply_error(resp, status_for(err), errbuf);
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    json_t *info = info_json(samsa_connect_find(w, name));
+    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->admin);
+    reply_json(resp, created ? 201 : 200, info);
+}
+
+/* GET/POST /connectors */
+static void connectors(const samsa_http_request_t *req,
+                       samsa_http_response_t *resp, samsa_connect_t *w)
+{
+    if (strcmp(req->method, "GET") == 0) {
+        const char *expand = samsa_http_query(req, "expand");
+        json_t *out = expand ? json_object() : json_array();
+        pthread_mutex_lock(&w->lock);
+        for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+            if (expand == NULL) {
+                json_array_append_new(out, json_string(c->name));
+                continue;
+            }
+            json_t *e = json_object();
+            if (strcmp(expand, "status") == 0) {
+                json_object_set_new(e, "status", status_json(w, c));
+            } else if (strcmp(expand, "info") == 0) {
+                json_object_set_new(e, "info", info_json(c));
+            }
+            json_object_set_new(out, c->name, e);
+        }
+        pthread_mutex_unlock(&w->lock);
+        reply_json(resp, 200, out);
+        return;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        return;
+    }
+    json_error_t jerr;
+    json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
+    const char *name = json_string_value(json_object_get(body, "name"));
+    char errbuf[512] = "";
+    json_t *config = name ? config_body(json_object_get(body, "config"), errbuf,
+                                        sizeof(errbuf))
+                          : NULL;
+    if (body == NULL) {
+        snprintf(errbuf, sizeof(errbuf), "Request body is not JSON: %s",
+                 jerr.text);
+    } else if (name == NULL) {
+        snprintf(errbuf, sizeof(errbuf), "Connector name must be a string");
+    }
+    if (config == NULL) {
+        reply_error(resp, 400, errbuf);
+    } else {
+        do_put(w, resp, name, config, true);
+    }
+    json_decref(config);
+    json_decref(body);
+}
+
+/* Everything under /connectors/{name} */
+static void one_connector(const samsa_http_request_t *req,
+                          samsa_http_response_t *resp, samsa_connect_t *w)
+{
+    char name[512];
+    const char *p = req->path + strlen("/connectors/");
+    const char *slash = strchr(p, '/');
+    size_t len = slash ? (size_t)(slash - p) : strlen(p);
+    const char *sub = slash ? slash + 1 : "";
+    if (len == 0 || len >= sizeof(name)) {
+        reply_error(resp, 404, "HTTP 404 Not Found");
+        return;
+    }
+    memcpy(name, p, len);
+    name[len] = '\0';
+    const char *m = req->method;
+    char msg[600];
+    snprintf(msg, sizeof(msg), "Connector %s not found", name);
+
+    if (strcmp(sub, "config") == 0 && strcmp(m, "PUT") == 0) {
+        json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
+        char errbuf[512] = "Request body is not a JSON object";
+        json_t *config =
+            body ? config_body(body, errbuf, sizeof(errbuf)) : NULL;
+        const char *bname = json_string_value(json_object_get(body, "name"));
+        if (config != NULL && bname != NULL && strcmp(bname, name) != 0) {
+            reply_error(resp, 400,
+                        "Connector name configuration must match connector "
+                        "name in request URL");
+        } else if (config == NULL) {
+            reply_error(resp, 400, errbuf);
+        } else {
+            do_put(w, resp, name, config, false);
+        }
+        json_decref(config);
+        json_decref(body);
+        return;
+    }
+
+    pthread_mutex_lock(&w->admin);
+    pthread_mutex_lock(&w->lock);
+    connector_t *c = samsa_connect_find(w, name);
+    json_t *out = NULL;
+    int status = 200;
+    bool change = false;
+    if (c == NULL) {
+        status = 404;
+    } else if (strcmp(m, "GET") == 0 && sub[0] == '\0') {
+        out = info_json(c);
+    } else if (strcmp(m, "GET") == 0 && strcmp(sub, "config") == 0) {
+        out = json_incref(c->config);
+    } else if (strcmp(m, "GET") == 0 && strcmp(sub, "status") == 0) {
+        out = status_json(w, c);
+    } else if (strcmp(m, "GET") == 0 && strcmp(sub, "tasks") == 0) {
+        out = json_pack("[{s:{s:s,s:i},s:O}]", "id", "connector", c->name,
+                        "task", 0, "config", c->config);
+    } else if (strcmp(m, "PUT") == 0 &&
+               (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0)) {
+        status = 202;
+        change = true;
+    } else if (strcmp(m, "POST") == 0 &&
+               (strcmp(sub, "restart") == 0 ||
+                strcmp(sub, "tasks/0/restart") == 0)) {
+        status = 204;
+        change = true;
+    } else if (strcmp(m, "DELETE") == 0 && sub[0] == '\0') {
+        status = 204;
+        change = true;
+    } else {
+        status = 405;
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (change && strcmp(sub, "pause") == 0) {
+        samsa_connect_set_paused(w, c, true);
+    } else if (change && strcmp(sub, "resume") == 0) {
+        samsa_connect_set_paused(w, c, false);
+    } else if (change && strcmp(m, "POST") == 0) {
+        const char *with_tasks = samsa_http_query(req, "includeTasks");
+        samsa_connect_restart(w, c);
+        if (with_tasks && strcmp(with_tasks, "true") == 0) {
+            /* KIP-745: 202 with the status once restarting. */
+            status = 202;
+            pthread_mutex_lock(&w->lock);
+            out = status_json(w, c);
+            pthread_mutex_unlock(&w->lock);
+        }
+    } else if (change) {
+        samsa_connect_delete(w, c);
+    }
+    pthread_mutex_unlock(&w->admin);
+    if (status == 404) {
+        reply_error(resp, 404, msg);
+    } else if (status == 405) {
+        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+    } else {
+        reply_json(resp, status, out);
+    }
+}
+
+static bool serving(samsa_connect_t *w, samsa_http_response_t *resp)
+{
+    pthread_mutex_lock(&w->lock);
+    bool ready = w->ready;
+    pthread_mutex_unlock(&w->lock);
+    if (!ready) {
+        reply_error(resp, 503,
+                    "The Connect worker is starting or stopping; retry");
+    }
+    return ready;
+}
+
+static void connectors_route(const samsa_http_request_t *req,
+                             samsa_http_response_t *resp, void *arg)
+{
+    samsa_connect_t *w = arg;
+    if (!serving(w, resp)) {
+        return;
+    }
+    if (strcmp(req->path, "/connectors") == 0 ||
+        strcmp(req->path, "/connectors/") == 0) {
+        connectors(req, resp, w);
+    } else {
+        one_connector(req, resp, w);
+    }
+}
+
+/* GET /connector-plugins */
+static void plugins_route(const samsa_http_request_t *req,
+                          samsa_http_response_t *resp, void *arg)
+{
+    samsa_connect_t *w = arg;
+    if (strcmp(req->method, "GET") != 0) {
+        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        return;
+    }
+    json_t *out = json_array();
+    for (size_t i = 0; i < samsa_registry_count(w->reg); i++) {
+        const samsa_registry_entry_t *e = samsa_registry_at(w->reg, i);
+        if (!e->inited ||
+            (e->kind != SAMSA_KIND_SOURCE && e->kind != SAMSA_KIND_SINK)) {
+            continue;
+        }
+        json_array_append_new(
+            out,
+            json_pack("{s:s,s:s,s:s}", "class", samsa_connect_class_name(e),
+                      "type", e->kind == SAMSA_KIND_SOURCE ? "source" : "sink",
+                      "version", e->desc.version ? e->desc.version : ""));
+    }
+    reply_json(resp, 200, out);
+}
+
+samsa_err_t samsa_connect_rest_routes(samsa_connect_t *w, samsa_http_t *http)
+{
+    samsa_err_t err = samsa_http_route(http, "GET", "/", root, w);
+    if (err == SAMSA_OK) {
+        err = samsa_http_route(http, NULL, "/connectors", connectors_route, w);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_http_route(http, NULL, "/connectors/", connectors_route, w);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_http_route(http, NULL, "/connector-plugins", plugins_route,
+                               w);
+    }
+    return err;
+}

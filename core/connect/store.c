@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/connect/store.c - see store.h. */
+#include "connect/store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client.h"
+
+struct samsa_connect_store {
+    pthread_mutex_t lock;
+    samsa_client_t *client;
+    samsa_producer_t *producer;
+    samsa_arena_t arena;
+};
+
+static const char *const topics[] = {SAMSA_CONNECT_CONFIGS_TOPIC,
+                                     SAMSA_CONNECT_OFFSETS_TOPIC,
+                                     SAMSA_CONNECT_STATUS_TOPIC};
+
+/* Create the three topics compacted; "already exists" is fine. */
+static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
+                                 size_t errlen)
+{
+    samsa_CreateTopicsRequest_t req;
+    samsa_CreateTopicsRequest_CreatableTopic_t t[3];
+    samsa_CreateTopicsRequest_CreateableTopicConfig_t cfg;
+    samsa_CreateTopicsRequest_init(&req);
+    samsa_CreateTopicsRequest_CreateableTopicConfig_init(&cfg);
+    cfg.Name = samsa_str_from_cstr("cleanup.policy");
+    cfg.Value = samsa_str_from_cstr("compact");
+    for (size_t i = 0; i < 3; i++) {
+        samsa_CreateTopicsRequest_CreatableTopic_init(&t[i]);
+        t[i].Name = samsa_str_from_cstr(topics[i]);
+        t[i].NumPartitions = 1;
+        t[i].ReplicationFactor = -1;
+        t[i].Configs.items = &cfg;
+        t[i].Configs.count = 1;
+    }
+    req.Topics.items = t;
+    req.Topics.count = 3;
+    req.timeoutMs = 10000;
+    samsa_metadata_t *md = NULL;
+    samsa_err_t err = samsa_client_metadata(s->client, NULL, 0, false, &md);
+    samsa_metadata_free(md);
+    void *resp = NULL;
+    if (err == SAMSA_OK) {
+        err = samsa_client_call(s->client, samsa_client_controller(s->client),
+                                SAMSA_API_CREATE_TOPICS, &req, &s->arena, &resp,
+                                NULL);
+    }
+    if (err != SAMSA_OK) {
+        snprintf(errbuf, errlen, "connect: cannot create internal topics: %s",
+                 samsa_client_errmsg(s->client));
+        return err;
+    }
+    samsa_CreateTopicsResponse_t *r = resp;
+    for (int32_t i = 0; i < r->Topics.count; i++) {
+        int16_t code = r->Topics.items[i].ErrorCode;
+        if (code != 0 && code != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
+            snprintf(errbuf, errlen, "connect: cannot create %.*s: %s",
+                     (int)r->Topics.items[i].Name.len,
+                     r->Topics.items[i].Name.ptr,
+                     samsa_err_str((samsa_err_t)code));
+            samsa_arena_reset(&s->arena);
+            return (samsa_err_t)code;
+        }
+    }
+    samsa_arena_reset(&s->arena);
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_store_open(const char *bootstrap,
+                                     samsa_connect_store_t **out, char *errbuf,
+                                     size_t errlen)
+{
+    samsa_connect_store_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(errbuf, errlen, "connect: out of memory");
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    samsa_arena_init(&s->arena);
+    samsa_client_conf_t cc = {.bootstrap = bootstrap,
+                              .client_id = "samsa-connect-store"};
+    samsa_err_t err = samsa_client_new(&cc, &s->client);
+    if (err == SAMSA_OK) {
+        err = create_topics(s, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
+        samsa_producer_conf_t pc;
+        samsa_producer_conf_init(&pc);
+        pc.acks = -1;
+        pc.linger_ms = 0;
+        err = samsa_producer_new(s->client, &pc, &s->producer);
+        if (err != SAMSA_OK) {
+            snprintf(errbuf, errlen, "connect: producer: %s",
+                     samsa_client_errmsg(s->client));
+        }
+    }
+    if (err != SAMSA_OK) {
+        if (errbuf[0] == '\0') {
+            snprintf(errbuf, errlen, "connect: %s",
+                     s->client ? samsa_client_errmsg(s->client)
+                               : samsa_err_str(err));
+        }
+        samsa_connect_store_close(s);
+        return err;
+    }
+    *out = s;
+    return SAMSA_OK;
+}
+
+void samsa_connect_store_close(samsa_connect_store_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    samsa_producer_free(s->producer);
+    samsa_client_free(s->client);
+    samsa_arena_destroy(&s->arena);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
+                                    const char *key, const char *value)
+{
+    pthread_mutex_lock(&s->lock);
+    samsa_err_t err = samsa_producer_produce(
+        s->producer, topic, 0, key, (int32_t)strlen(key), value,
+        value ? (int32_t)strlen(value) : -1, NULL, 0, -1);
+    if (err == SAMSA_OK) {
+        err = samsa_producer_flush(s->producer);
+    }
+    if (err != SAMSA_OK) {
+        /* The producer's error is sticky: start over with a new one so one
+         * broker hiccup does not fail every later write. */
+        samsa_producer_t *p = NULL;
+        samsa_producer_conf_t pc;
+        samsa_producer_conf_init(&pc);
+        pc.acks = -1;
+        pc.linger_ms = 0;
+        if (samsa_producer_new(s->client, &pc, &p) == SAMSA_OK) {
+            samsa_producer_free(s->producer);
+            s->producer = p;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return err;
+}
+
+typedef struct replay_ctx {
+    samsa_connect_replay_fn fn;
+    void *arg;
+} replay_ctx_t;
+
+static char *dup_bytes(const void *p, int32_t len)
+{
+    char *s = malloc((size_t)len + 1);
+    if (s != NULL) {
+        memcpy(s, p, (size_t)len);
+        s[len] = '\0';
+    }
+    return s;
+}
+
+static int on_record(void *opaque, const samsa_client_record_t *rec)
+{
+    replay_ctx_t *ctx = opaque;
+    if (rec->key == NULL) {
+        return 0; /* not ours: every record we write has a key */
+    }
+    char *key = dup_bytes(rec->key, rec->key_len);
+    char *value = rec->value ? dup_bytes(rec->value, rec->value_len) : NULL;
+    if (key != NULL && (rec->value == NULL || value != NULL)) {
+        ctx->fn(ctx->arg, key, value);
+    }
+    free(key);
+    free(value);
+    return 0;
+}
+
+samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
+                                       const char *topic,
+                                       samsa_connect_replay_fn fn, void *arg)
+{
+    pthread_mutex_lock(&s->lock);
+    samsa_metadata_t *md = NULL;
+    const char *names[] = {topic};
+    samsa_err_t err = samsa_client_metadata(s->client, names, 1, false, &md);
+    const samsa_md_topic_t *t =
+        err == SAMSA_OK ? samsa_metadata_topic(md, topic) : NULL;
+    int64_t end = 0;
+    if (err == SAMSA_OK && (t == NULL || t->npartitions < 1)) {
+        err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_client_list_offset(s->client, topic, 0,
+                                       t->partitions[0].leader,
+                                       SAMSA_OFFSET_END, &end);
+    }
+    samsa_fetch_pos_t pos = {
+        .topic = topic, .partition = 0, .offset = 0, .high_watermark = -1};
+    samsa_fetch_conf_t fc;
+    samsa_fetch_conf_init(&fc);
+    fc.max_wait_ms = 100;
+    replay_ctx_t ctx = {fn, arg};
+    int idle = 0;
+    while (err == SAMSA_OK && pos.offset < end && idle < 50) {
+        int64_t before = pos.offset;
+        err = samsa_client_fetch(s->client, md, &fc, &pos, 1, on_record, &ctx);
+        if (err == SAMSA_OK && pos.error == SAMSA_ERR_OFFSET_OUT_OF_RANGE) {
+            /* Compaction or retention moved the start: begin there. */
+            err = samsa_client_list_offset(s->client, topic, 0,
+                                           t->partitions[0].leader,
+                                           SAMSA_OFFSET_BEGINNING, &pos.offset);
+        } else if (err == SAMSA_OK && pos.error != 0) {
+            err = (samsa_err_t)pos.error;
+        }
+        idle = pos.offset == before ? idle + 1 : 0;
+    }
+    if (err == SAMSA_OK && pos.offset < end) {
+        err = SAMSA_ERR_TIMEOUT;
+    }
+    samsa_metadata_free(md);
+    pthread_mutex_unlock(&s->lock);
+    return err;
+}

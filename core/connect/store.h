@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/connect/store.h - Kafka Connect's internal topics: connect-configs,
+ * connect-offsets and connect-status, compacted, one partition each, keys
+ * and JSON values in Kafka Connect's formats. Created at start when
+ * missing; replayed from the beginning so connectors resume.
+ *
+ * Thread-safe: one client and producer behind a lock; every put is
+ * acknowledged (acks=all) before it returns.
+ */
+#ifndef SAMSA_CONNECT_STORE_H
+#define SAMSA_CONNECT_STORE_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define SAMSA_CONNECT_CONFIGS_TOPIC "connect-configs"
+#define SAMSA_CONNECT_OFFSETS_TOPIC "connect-offsets"
+#define SAMSA_CONNECT_STATUS_TOPIC  "connect-status"
+
+typedef struct samsa_connect_store samsa_connect_store_t;
+
+/** Connect to @p bootstrap and create the three topics if missing. */
+samsa_err_t samsa_connect_store_open(const char *bootstrap,
+                                     samsa_connect_store_t **out, char *errbuf,
+                                     size_t errlen);
+void samsa_connect_store_close(samsa_connect_store_t *s);
+
+/** Write @p key -> @p value (NULL: a tombstone) to @p topic and wait for
+ *  the acknowledgement. */
+samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
+                                    const char *key, const char *value);
+
+/** Every record of @p topic from the beginning up to its end at the call,
+ *  in order; @p value NULL for a tombstone. Strings are borrowed. */
+typedef void (*samsa_connect_replay_fn)(void *arg, const char *key,
+                                        const char *value);
+samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
+                                       const char *topic,
+                                       samsa_connect_replay_fn fn, void *arg);
+
+#endif /* SAMSA_CONNECT_STORE_H */

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/connect/task.c - a connector's task thread: a source task polls the
+ * plugin, produces through the in-tree client and, once the records are
+ * acknowledged (acks=all), stores the source offsets in connect-offsets
+ * and calls commit(); a sink task consumes as group connect-NAME, put()s
+ * records in offset order, and commits the group's offsets after flush().
+ * At-least-once either way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/client.h"
+#include "connect/converter.h"
+#include "connect/worker_int.h"
+#include "util/log.h"
+
+#define POLL_TIMEOUT_MS 500
+
+typedef struct task_ctx {
+    samsa_connect_t *w;
+    connector_t *c;
+    char *name;
+    json_t *config; /* a copy: the table's may be replaced meanwhile */
+    const samsa_registry_entry_t *plugin;
+    samsa_connect_kv_t *kv;
+    size_t nkv;
+    samsa_converter_t key_conv, value_conv;
+    samsa_client_t *client;
+    char trace[512];
+} task_ctx_t;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The connector's settings as the plugin's task settings. */
+static samsa_err_t build_kv(task_ctx_t *t)
+{
+    t->kv = calloc(json_object_size(t->config) + 1, sizeof(*t->kv));
+    if (t->kv == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(t->config, k, v)
+    {
+        if (json_is_string(v)) {
+            t->kv[t->nkv].key = k;
+            t->kv[t->nkv].value = json_string_value(v);
+            t->nkv++;
+        }
+    }
+    return SAMSA_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sources                                                             */
+/* ------------------------------------------------------------------ */
+
+static json_t *as_json(const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(text);
+}
+
+/* Store the latest offset of every source partition in @p latest
+ * (partition text -> offset text) in connect-offsets and the worker's
+ * table, then tell the plugin. */
+static samsa_err_t store_offsets(task_ctx_t *t, const samsa_source_ops_t *ops,
+                                 samsa_connect_task_t *task, json_t *latest)
+{
+    size_t n = json_object_size(latest);
+    if (n == 0) {
+        return SAMSA_OK;
+    }
+    samsa_connect_offset_t *offs = calloc(n, sizeof(*offs));
+    if (offs == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    size_t i = 0;
+    const char *part;
+    json_t *off;
+    samsa_err_t err = SAMSA_OK;
+    json_object_foreach(latest, part, off)
+    {
+        json_t *key = json_pack("[s,o]", t->name, as_json(part));
+        json_t *val = as_json(json_string_value(off));
+        char *ktext = json_dumps(key, JSON_COMPACT);
+        char *vtext = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (ktext == NULL || vtext == NULL) {
+            err = SAMSA_ERR_NOMEM;
+        } else if (err == SAMSA_OK) {
+            err = samsa_connect_store_put(
+                t->w->store, SAMSA_CONNECT_OFFSETS_TOPIC, ktext, vtext);
+        }
+        free(ktext);
+        free(vtext);
+        json_decref(key);
+        json_decref(val);
+        offs[i].source_partition = part;
+        offs[i].source_offset = json_string_value(off);
+        i++;
+    }
+    if (err == SAMSA_OK) {
+        pthread_mutex_lock(&t->w->lock);
+        json_t *per = json_object_get(t->w->offsets, t->name);
+        if (per == NULL) {
+            per = json_object();
+            json_object_set_new(t->w->offsets, t->name, per);
+        }
+        json_object_update(per, latest);
+        pthread_mutex_unlock(&t->w->lock);
+        if (ops->commit != NULL) {
+            ops->commit(task, offs, n);
+        }
+    }
+    free(offs);
+    json_object_clear(latest);
+    return err;
+}
+
+/* Produce one polled record; remember its source offset in @p latest. */
+static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
+                               const samsa_connect_record_t *r, json_t *latest)
+{
+    char *k = NULL, *v = NULL;
+    size_t klen = 0, vlen = 0;
+    samsa_err_t err =
+        samsa_converter_encode(t->key_conv, r->key, r->key_len, &k, &klen);
+    if (err == SAMSA_OK) {
+        err = samsa_converter_encode(t->value_conv, r->value, r->value_len, &v,
+                                     &vlen);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_producer_produce(
+            p, r->topic, r->partition, k, k ? (int32_t)klen : -1, v,
+            v ? (int32_t)vlen : -1, NULL, 0,
+            r->timestamp == SAMSA_CONNECT_NO_TIMESTAMP ? -1 : r->timestamp);
+    }
+    if (err == SAMSA_OK && r->source_partition && r->source_offset) {
+        json_object_set_new(latest, r->source_partition,
+                            json_string(r->source_offset));
+    }
+    free(k);
+    free(v);
+    return err;
+}
+
+static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
+                              samsa_connect_task_t *task)
+{
+    samsa_producer_conf_t pc;
+    samsa_producer_conf_init(&pc);
+    pc.acks = -1;
+    pc.auto_create = true;
+    const samsa_registry_entry_t *hash =
+        samsa_registry_find(t->w->reg, SAMSA_KIND_PARTITIONER, "hash");
+    if (hash != NULL) {
+        pc.partitioner = samsa_entry_partitioner_ops(hash);
+        pc.partitioner_state = hash->state;
+    }
+    samsa_producer_t *p = NULL;
+    samsa_err_t err = samsa_producer_new(t->client, &pc, &p);
+    json_t *latest = json_object();
+    while (err == SAMSA_OK && !atomic_load(&t->c->stop)) {
+        samsa_connect_record_t *const *recs = NULL;
+        size_t n = 0;
+        samsa_err_t perr = ops->poll(task, POLL_TIMEOUT_MS, &recs, &n);
+        for (size_t i = 0; perr == SAMSA_OK && err == SAMSA_OK && i < n; i++) {
+            err = produce_one(t, p, recs[i], latest);
+        }
+        ops->poll_release(task, recs, n);
+        if (perr == SAMSA_ERR_AGAIN) {
+            sleep_ms(POLL_TIMEOUT_MS);
+        } else if (perr != SAMSA_OK) {
+            snprintf(t->trace, sizeof(t->trace), "poll failed: %s",
+                     samsa_err_str(perr));
+            err = perr;
+        }
+        if (err == SAMSA_OK && n > 0) {
+            /* Offsets only once the records are acknowledged: at least
+             * once, never a stored position past what is durable. */
+            err = samsa_producer_flush(p);
+            if (err == SAMSA_OK) {
+                err = store_offsets(t, ops, task, latest);
+            }
+        }
+        if (err != SAMSA_OK && t->trace[0] == '\0') {
+            snprintf(t->trace, sizeof(t->trace), "produce failed: %s",
+                     samsa_client_errmsg(t->client));
+        }
+    }
+    json_decref(latest);
+    samsa_producer_free(p);
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sinks                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct sink_batch {
+    task_ctx_t *t;
+    samsa_connect_record_t **recs;
+    size_t n, cap;
+    samsa_err_t err;
+} sink_batch_t;
+
+static void batch_clear(sink_batch_t *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free((void *)b->recs[i]->key);
+        free((void *)b->recs[i]->value);
+        free((void *)b->recs[i]->topic);
+        free(b->recs[i]);
+    }
+    b->n = 0;
+}
+
+static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
+{
+    sink_batch_t *b = opaque;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        void *p = realloc(b->recs, cap * sizeof(*b->recs));
+        if (p == NULL) {
+            b->err = SAMSA_ERR_NOMEM;
+            return 1;
+        }
+        b->recs = p;
+        b->cap = cap;
+    }
+    samsa_connect_record_t *r = calloc(1, sizeof(*r));
+    char *k = NULL, *v = NULL;
+    size_t klen = 0, vlen = 0;
+    samsa_err_t err = r ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    if (err == SAMSA_OK) {
+        err = samsa_converter_decode(b->t->key_conv, cr->key,
+                                     (size_t)cr->key_len, &k, &klen);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_converter_decode(b->t->value_conv, cr->value,
+                                     (size_t)cr->value_len, &v, &vlen);
+    }
+    if (err != SAMSA_OK) {
+        snprintf(b->t->trace, sizeof(b->t->trace),
+                 "cannot convert the record at %s-%d offset %lld with the "
+                 "connector's converter",
+                 cr->topic, (int)cr->partition, (long long)cr->offset);
+        free(r);
+        free(k);
+        free(v);
+        b->err = err;
+        return 1;
+    }
+    *r = (samsa_connect_record_t){
+        .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
+        .topic = strdup(cr->topic),
+        .key = k,
+        .value = v,
+        .key_len = klen,
+        .value_len = vlen,
+        .offset = cr->offset,
+        .timestamp = cr->timestamp,
+        .partition = cr->partition,
+    };
+    b->recs[b->n++] = r;
+    return 0;
+}
+
+/* The topics of a sink's "topics" setting (comma-separated). */
+static int split_topics(char *list, char **out, int max)
+{
+    int n = 0;
+    for (char *save = NULL, *s = strtok_r(list, ",", &save);
+         s != NULL && n < max; s = strtok_r(NULL, ",", &save)) {
+        while (*s == ' ') {
+            s++;
+        }
+        char *e = s + strlen(s);
+        while (e > s && e[-1] == ' ') {
+            *--e = '\0';
+        }
+        if (*s != '\0') {
+            out[n++] = s;
+        }
+    }
+    return n;
+}
+
+/* Positions of the member's assignment: committed, else the beginning
+ * (Kafka Connect sinks default to auto.offset.reset=earliest). */
+static samsa_err_t sink_positions(task_ctx_t *t, samsa_client_member_t *m,
+                                  const char *group, samsa_metadata_t *md,
+                                  samsa_fetch_pos_t *pos)
+{
+    int64_t *committed = calloc((size_t)m->nassigned + 1, sizeof(int64_t));
+    if (committed == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    samsa_err_t err = samsa_client_committed(t->client, group, m->assigned,
+                                             committed, m->nassigned);
+    for (int i = 0; err == SAMSA_OK && i < m->nassigned; i++) {
+        pos[i] = (samsa_fetch_pos_t){.topic = m->assigned[i].topic,
+                                     .partition = m->assigned[i].partition,
+                                     .offset = committed[i],
+                                     .high_watermark = -1};
+        if (committed[i] < 0) {
+            const samsa_md_topic_t *mt =
+                samsa_metadata_topic(md, m->assigned[i].topic);
+            int32_t leader = SAMSA_NODE_ANY;
+            for (int j = 0; mt && j < mt->npartitions; j++) {
+                if (mt->partitions[j].id == m->assigned[i].partition) {
+                    leader = mt->partitions[j].leader;
+                }
+            }
+            err = samsa_client_list_offset(
+                t->client, m->assigned[i].topic, m->assigned[i].partition,
+                leader, SAMSA_OFFSET_BEGINNING, &pos[i].offset);
+        }
+    }
+    free(committed);
+    return err;
+}
+
+static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
+                            samsa_connect_task_t *task)
+{
+    const char *list = json_string_value(json_object_get(t->config, "topics"));
+    char *copy = strdup(list ? list : "");
+    char *topics[64];
+    int ntopics = copy ? split_topics(copy, topics, 64) : 0;
+    char group[600];
+    snprintf(group, sizeof(group), "connect-%s", t->name);
+    if (ntopics == 0) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "a sink connector needs topics (a comma-separated list)");
+        free(copy);
+        return SAMSA_ERR_CONFIG;
+    }
+    samsa_client_member_t m;
+    memset(&m, 0, sizeof(m));
+    samsa_metadata_t *md = NULL;
+    samsa_fetch_pos_t *pos = NULL;
+    sink_batch_t b = {.t = t};
+    samsa_fetch_conf_t fc;
+    samsa_fetch_conf_init(&fc);
+    fc.max_wait_ms = POLL_TIMEOUT_MS;
+    bool joined = false;
+    samsa_err_t err = SAMSA_OK;
+    while (err == SAMSA_OK && !atomic_load(&t->c->stop)) {
+        if (!joined) {
+            samsa_metadata_free(md);
+            md = NULL;
+            free(pos);
+            pos = NULL;
+            err = samsa_client_join(t->client, &m, group,
+                                    (const char *const *)topics, ntopics);
+            if (err == SAMSA_OK) {
+                err = samsa_client_metadata(
+                    t->client, (const char *const *)topics, ntopics, true, &md);
+            }
+            if (err == SAMSA_OK) {
+                pos = calloc((size_t)m.nassigned + 1, sizeof(*pos));
+                err = pos ? sink_positions(t, &m, group, md, pos)
+                          : SAMSA_ERR_NOMEM;
+            }
+            joined = err == SAMSA_OK;
+            continue;
+        }
+        samsa_err_t herr = samsa_client_heartbeat(&m, false);
+        if (herr == SAMSA_ERR_REBALANCE_IN_PROGRESS) {
+            joined = false;
+            continue;
+        }
+        if (m.nassigned == 0) {
+            sleep_ms(POLL_TIMEOUT_MS);
+            continue;
+        }
+        err = samsa_client_fetch(t->client, md, &fc, pos, m.nassigned,
+                                 on_sink_record, &b);
+        if (err == SAMSA_OK) {
+            err = b.err;
+        }
+        if (err == SAMSA_OK && b.n > 0) {
+            samsa_err_t perr;
+            while ((perr = ops->put(
+                        task, (const samsa_connect_record_t *const *)b.recs,
+                        b.n)) == SAMSA_ERR_AGAIN &&
+                   !atomic_load(&t->c->stop)) {
+                sleep_ms(POLL_TIMEOUT_MS);
+            }
+            if (perr == SAMSA_OK) {
+                perr = ops->flush(task);
+            }
+            if (perr != SAMSA_OK) {
+                snprintf(t->trace, sizeof(t->trace), "put/flush failed: %s",
+                         samsa_err_str(perr));
+                err = perr;
+            }
+        }
+        batch_clear(&b);
+        if (err == SAMSA_OK) {
+            /* Commit only what flush() made durable. */
+            int64_t *offs = calloc((size_t)m.nassigned, sizeof(*offs));
+            for (int i = 0; offs && i < m.nassigned; i++) {
+                offs[i] = pos[i].offset;
+            }
+            samsa_err_t cerr =
+                offs ? samsa_client_commit(t->client, group, &m, m.assigned,
+                                           offs, m.nassigned)
+                     : SAMSA_ERR_NOMEM;
+            free(offs);
+            if (cerr != SAMSA_OK) {
+                joined = false; /* a rebalance took the partitions */
+            }
+        }
+    }
+    if (err != SAMSA_OK && t->trace[0] == '\0') {
+        snprintf(t->trace, sizeof(t->trace), "sink failed: %s",
+                 samsa_client_errmsg(t->client));
+    }
+    batch_clear(&b);
+    free(b.recs);
+    if (joined || m.member_id != NULL) {
+        samsa_client_leave(&m);
+    }
+    samsa_metadata_free(md);
+    free(pos);
+    free(copy);
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The thread                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Offsets of this connector for task_start (strings borrowed from the
+ * copy @p per, which outlives the call). */
+static samsa_connect_offset_t *offsets_for(json_t *per, size_t *n)
+{
+    *n = json_object_size(per);
+    samsa_connect_offset_t *o = calloc(*n + 1, sizeof(*o));
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(per, k, v)
+    {
+        if (o != NULL) {
+            o[i].source_partition = k;
+            o[i].source_offset = json_string_value(v);
+            i++;
+        }
+    }
+    return o;
+}
+
+void *samsa_connect_task_main(void *arg)
+{
+    connector_t *c = arg;
+    task_ctx_t t = {.w = c->w, .c = c};
+    pthread_mutex_lock(&t.w->lock);
+    t.name = strdup(c->name);
+    t.config = json_deep_copy(c->config);
+    t.plugin = c->plugin;
+    json_t *per = json_deep_copy(json_object_get(t.w->offsets, c->name));
+    pthread_mutex_unlock(&t.w->lock);
+
+    bool source = t.plugin->kind == SAMSA_KIND_SOURCE;
+    samsa_err_t err = t.name && t.config ? build_kv(&t) : SAMSA_ERR_NOMEM;
+    if (err == SAMSA_OK) {
+        err = samsa_converter_from_config(t.config, "key", &t.key_conv, t.trace,
+                                          sizeof(t.trace));
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_converter_from_config(t.config, "value", &t.value_conv,
+                                          t.trace, sizeof(t.trace));
+    }
+    char client_id[600];
+    snprintf(client_id, sizeof(client_id), "connector-%s-%s-0",
+             source ? "producer" : "consumer", t.name ? t.name : "");
+    samsa_client_conf_t cc = {.bootstrap = t.w->bootstrap,
+                              .client_id = client_id};
+    if (err == SAMSA_OK) {
+        err = samsa_client_new(&cc, &t.client);
+    }
+    size_t noffs = 0;
+    samsa_connect_offset_t *offs =
+        source && per ? offsets_for(per, &noffs) : NULL;
+    samsa_connect_task_info_t info = {
+        .hdr = SAMSA_ABI_HEADER(samsa_connect_task_info_t),
+        .config = t.kv,
+        .config_count = t.nkv,
+        .offsets = offs,
+        .offset_count = offs ? noffs : 0,
+        .task_id = 0,
+        .task_count = 1,
+    };
+    samsa_connect_task_t *task = NULL;
+    if (err == SAMSA_OK) {
+        err = source ? ((const samsa_source_ops_t *)t.plugin->ops)
+                           ->task_start(t.plugin->state, &info, &task, t.trace,
+                                        sizeof(t.trace))
+                     : ((const samsa_sink_ops_t *)t.plugin->ops)
+                           ->task_start(t.plugin->state, &info, &task, t.trace,
+                                        sizeof(t.trace));
+    }
+    free(offs);
+    if (err == SAMSA_OK) {
+        samsa_connect_status(t.w, c, "RUNNING", NULL);
+        samsa_log(SAMSA_LOG_INFO, "connect: %s running", t.name);
+        if (source) {
+            const samsa_source_ops_t *ops = t.plugin->ops;
+            err = run_source(&t, ops, task);
+            ops->task_stop(task);
+        } else {
+            const samsa_sink_ops_t *ops = t.plugin->ops;
+            err = run_sink(&t, ops, task);
+            ops->flush(task);
+            ops->task_stop(task);
+        }
+    }
+    if (err != SAMSA_OK && !atomic_load(&c->stop)) {
+        if (t.trace[0] == '\0') {
+            snprintf(t.trace, sizeof(t.trace), "%s", samsa_err_str(err));
+        }
+        samsa_log(SAMSA_LOG_ERROR, "connect: %s failed: %s",
+                  t.name ? t.name : "?", t.trace);
+        samsa_connect_status(t.w, c, "FAILED", t.trace);
+    }
+    samsa_client_free(t.client);
+    free(t.kv);
+    json_decref(t.config);
+    json_decref(per);
+    free(t.name);
+    return NULL;
+}

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/connect/worker.c - see connect.h: the connector table, the boot
+ * thread and the internal topics' records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connect/worker_int.h"
+#include "util/log.h"
+
+connector_t *samsa_connect_find(samsa_connect_t *w, const char *name)
+{
+    for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+        if (strcmp(c->name, name) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+bool samsa_connect_is_source(const connector_t *c)
+{
+    return c->plugin->kind == SAMSA_KIND_SOURCE;
+}
+
+/* The class names a plugin instance answers to: its instance and plugin
+ * names, and its connector_classes option (Kafka's short and full names). */
+static bool answers_to(const samsa_registry_entry_t *e, const char *cls)
+{
+    if (strcmp(e->name, cls) == 0 || strcmp(e->plugin, cls) == 0) {
+        return true;
+    }
+    const char *const *items = NULL;
+    size_t n = 0;
+    if (samsa_services()->config_list(e->config, "connector_classes", &items,
+                                      &n) != SAMSA_OK) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(items[i], cls) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const samsa_registry_entry_t *samsa_connect_plugin(const samsa_connect_t *w,
+                                                   const char *cls)
+{
+    for (size_t i = 0; i < samsa_registry_count(w->reg); i++) {
+        const samsa_registry_entry_t *e = samsa_registry_at(w->reg, i);
+        if (e->inited &&
+            (e->kind == SAMSA_KIND_SOURCE || e->kind == SAMSA_KIND_SINK) &&
+            answers_to(e, cls)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+const char *samsa_connect_class_name(const samsa_registry_entry_t *e)
+{
+    const char *const *items = NULL;
+    size_t n = 0;
+    const char *best = e->name;
+    if (samsa_services()->config_list(e->config, "connector_classes", &items,
+                                      &n) == SAMSA_OK) {
+        for (size_t i = 0; i < n; i++) {
+            if (strchr(items[i], '.') != NULL) {
+                return items[i]; /* the full Java-style class name */
+            }
+            best = items[i];
+        }
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------ */
+/* Internal topics                                                     */
+/* ------------------------------------------------------------------ */
+
+static void put_json(samsa_connect_t *w, const char *topic, const char *key,
+                     json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    samsa_err_t err = samsa_connect_store_put(w->store, topic, key, text);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "connect: cannot write %s to %s: %s", key,
+                  topic, samsa_err_str(err));
+    }
+    free(text);
+    json_decref(value);
+}
+
+void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
+                          const char *trace)
+{
+    pthread_mutex_lock(&w->lock);
+    snprintf(c->state, sizeof(c->state), "%s", state);
+    free(c->trace);
+    c->trace = trace ? strdup(trace) : NULL;
+    char key[600];
+    char *name = strdup(c->name);
+    pthread_mutex_unlock(&w->lock);
+    if (name == NULL) {
+        return;
+    }
+    /* Kafka Connect's status records: one for the connector, one per
+     * task; generation is the config generation (one here). */
+    snprintf(key, sizeof(key), "status-connector-%s", name);
+    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
+             json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace", trace,
+                       "worker_id", w->worker_id, "generation", 1));
+    snprintf(key, sizeof(key), "status-task-%s-0", name);
+    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
+             json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace", trace,
+                       "worker_id", w->worker_id, "generation", 1));
+    free(name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tasks                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Start c's task thread if it is not running. w->admin held. */
+static void start_task(samsa_connect_t *w, connector_t *c)
+{
+    if (c->has_thread || atomic_load(&w->stopping)) {
+        return;
+    }
+    atomic_store(&c->stop, false);
+    if (pthread_create(&c->thread, NULL, samsa_connect_task_main, c) != 0) {
+        samsa_connect_status(w, c, "FAILED", "cannot create a task thread");
+        return;
+    }
+    c->has_thread = true;
+}
+
+/* Stop c's task thread and wait for it (it flushes and commits first).
+ * w->admin held, w->lock not: the thread takes it. */
+static void stop_task(connector_t *c)
+{
+    if (!c->has_thread) {
+        return;
+    }
+    atomic_store(&c->stop, true);
+    pthread_join(c->thread, NULL);
+    c->has_thread = false;
+}
+
+static void connector_free(connector_t *c)
+{
+    if (c != NULL) {
+        free(c->name);
+        free(c->trace);
+        json_decref(c->config);
+        free(c);
+    }
+}
+
+/* Add or update the table entry (no I/O). w->admin held. */
+static samsa_err_t table_put(samsa_connect_t *w, const char *name,
+                             json_t *config, connector_t **out, bool *created,
+                             char *errbuf, size_t errlen)
+{
+    const char *cls =
+        json_string_value(json_object_get(config, "connector.class"));
+    if (cls == NULL) {
+        snprintf(errbuf, errlen,
+                 "Connector config %s contains no connector type", name);
+        return SAMSA_ERR_CONFIG;
+    }
+    const samsa_registry_entry_t *e = samsa_connect_plugin(w, cls);
+    if (e == NULL) {
+        snprintf(errbuf, errlen,
+                 "Failed to find any class that implements Connector and "
+                 "which name matches %s",
+                 cls);
+        return SAMSA_ERR_CONFIG;
+    }
+    pthread_mutex_lock(&w->lock);
+    connector_t *c = samsa_connect_find(w, name);
+    *created = c == NULL;
+    if (c == NULL) {
+        c = calloc(1, sizeof(*c));
+        if (c == NULL || (c->name = strdup(name)) == NULL) {
+            pthread_mutex_unlock(&w->lock);
+            free(c);
+            return SAMSA_ERR_NOMEM;
+        }
+        c->w = w;
+        snprintf(c->state, sizeof(c->state), "UNASSIGNED");
+        c->next = w->connectors;
+        w->connectors = c;
+    }
+    json_decref(c->config);
+    c->config = json_incref(config);
+    c->plugin = e;
+    pthread_mutex_unlock(&w->lock);
+    *out = c;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
+                              json_t *config, bool *created, char *errbuf,
+                              size_t errlen)
+{
+    connector_t *c = NULL;
+    pthread_mutex_lock(&w->lock);
+    connector_t *old = samsa_connect_find(w, name);
+    pthread_mutex_unlock(&w->lock);
+    if (old != NULL) {
+        stop_task(old); /* the new config takes effect on a new task */
+    }
+    samsa_err_t err = table_put(w, name, config, &c, created, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        if (old != NULL && !old->paused) {
+            start_task(w, old);
+        }
+        return err;
+    }
+    /* Kafka Connect's records: the connector's config, the task's config
+     * (the same keys: one task per connector here) and the commit that
+     * makes the task config current. */
+    char key[600];
+    snprintf(key, sizeof(key), "connector-%s", name);
+    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+             json_pack("{s:O}", "properties", config));
+    snprintf(key, sizeof(key), "task-%s-0", name);
+    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+             json_pack("{s:O}", "properties", config));
+    snprintf(key, sizeof(key), "commit-%s", name);
+    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+             json_pack("{s:i}", "tasks", 1));
+    if (!c->paused) {
+        start_task(w, c);
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_set_paused(samsa_connect_t *w, connector_t *c,
+                                     bool paused)
+{
+    char key[600];
+    snprintf(key, sizeof(key), "target-state-%s", c->name);
+    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+             json_pack("{s:s}", "state", paused ? "PAUSED" : "STARTED"));
+    pthread_mutex_lock(&w->lock);
+    c->paused = paused;
+    pthread_mutex_unlock(&w->lock);
+    if (paused) {
+        stop_task(c);
+        samsa_connect_status(w, c, "PAUSED", NULL);
+    } else {
+        start_task(w, c);
+    }
+    return SAMSA_OK;
+}
+
+void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
+{
+    stop_task(c);
+    if (!c->paused) {
+        start_task(w, c);
+    }
+}
+
+samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
+{
+    stop_task(c);
+    char key[600];
+    /* Tombstones, as Kafka Connect writes them on delete. */
+    snprintf(key, sizeof(key), "connector-%s", c->name);
+    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
+    snprintf(key, sizeof(key), "target-state-%s", c->name);
+    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
+    snprintf(key, sizeof(key), "status-connector-%s", c->name);
+    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
+    snprintf(key, sizeof(key), "status-task-%s-0", c->name);
+    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
+    pthread_mutex_lock(&w->lock);
+    for (connector_t **pp = &w->connectors; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    connector_free(c);
+    return SAMSA_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Boot: create and replay the internal topics                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct pending {
+    json_t *configs; /* name -> properties (replayed, not yet applied) */
+    json_t *paused;  /* name -> true */
+} pending_t;
+
+static void replay_config(void *arg, const char *key, const char *value)
+{
+    pending_t *p = arg;
+    json_t *v = value ? json_loads(value, 0, NULL) : NULL;
+    if (strncmp(key, "connector-", 10) == 0) {
+        json_t *props = json_object_get(v, "properties");
+        if (json_is_object(props)) {
+            json_object_set(p->configs, key + 10, props);
+        } else {
+            json_object_del(p->configs, key + 10);
+        }
+    } else if (strncmp(key, "target-state-", 13) == 0) {
+        const char *st = json_string_value(json_object_get(v, "state"));
+        if (st && strcmp(st, "PAUSED") == 0) {
+            json_object_set_new(p->paused, key + 13, json_true());
+        } else {
+            json_object_del(p->paused, key + 13);
+        }
+    }
+    json_decref(v);
+}
+
+/* connect-offsets: ["name",{partition}] -> {offset}, kept as JSON text
+ * per connector so the plugin gets back the strings it gave. */
+static void replay_offset(void *arg, const char *key, const char *value)
+{
+    samsa_connect_t *w = arg;
+    json_t *k = json_loads(key, 0, NULL);
+    const char *name = json_string_value(json_array_get(k, 0));
+    json_t *part = json_array_get(k, 1);
+    if (name != NULL && part != NULL) {
+        char *ptext = json_is_string(part)
+                          ? strdup(json_string_value(part))
+                          : json_dumps(part, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_t *per = json_object_get(w->offsets, name);
+        if (per == NULL) {
+            per = json_object();
+            json_object_set_new(w->offsets, name, per);
+        }
+        if (ptext != NULL && value != NULL) {
+            json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
+            char *otext = json_is_string(v)
+                              ? strdup(json_string_value(v))
+                              : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (otext != NULL) {
+                json_object_set_new(per, ptext, json_string(otext));
+            }
+            free(otext);
+            json_decref(v);
+        } else if (ptext != NULL) {
+            json_object_del(per, ptext);
+        }
+        free(ptext);
+    }
+    json_decref(k);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void *boot_main(void *arg)
+{
+    samsa_connect_t *w = arg;
+    char errbuf[512] = "";
+    samsa_err_t err = SAMSA_ERR_CLOSED;
+    /* The broker may still be electing itself: retry until it answers. */
+    for (int i = 0; !atomic_load(&w->stopping); i++) {
+        errbuf[0] = '\0';
+        err = samsa_connect_store_open(w->bootstrap, &w->store, errbuf,
+                                       sizeof(errbuf));
+        if (err == SAMSA_OK) {
+            break;
+        }
+        if (i % 20 == 0) {
+            samsa_log(SAMSA_LOG_WARN, "%s (retrying)", errbuf);
+        }
+        sleep_ms(250);
+    }
+    pending_t p = {json_object(), json_object()};
+    if (err == SAMSA_OK) {
+        err = samsa_connect_store_replay(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
+                                         replay_offset, w);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_store_replay(w->store, SAMSA_CONNECT_CONFIGS_TOPIC,
+                                         replay_config, &p);
+    }
+    if (err != SAMSA_OK) {
+        if (!atomic_load(&w->stopping)) {
+            samsa_log(SAMSA_LOG_ERROR,
+                      "connect: cannot read the internal topics: %s",
+                      samsa_err_str(err));
+        }
+        json_decref(p.configs);
+        json_decref(p.paused);
+        return NULL;
+    }
+    pthread_mutex_lock(&w->admin);
+    const char *name;
+    json_t *config;
+    size_t n = 0;
+    json_object_foreach(p.configs, name, config)
+    {
+        connector_t *c = NULL;
+        bool created;
+        if (table_put(w, name, config, &c, &created, errbuf, sizeof(errbuf)) !=
+            SAMSA_OK) {
+            samsa_log(SAMSA_LOG_ERROR, "connect: connector %s: %s", name,
+                      errbuf);
+            continue;
+        }
+        c->paused = json_object_get(p.paused, name) != NULL;
+        if (c->paused) {
+            snprintf(c->state, sizeof(c->state), "PAUSED");
+        } else {
+            start_task(w, c);
+        }
+        n++;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->ready = true;
+    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->admin);
+    samsa_log(SAMSA_LOG_INFO, "connect: worker ready, %zu connector(s)", n);
+    json_decref(p.configs);
+    json_decref(p.paused);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle                                                           */
+/* ------------------------------------------------------------------ */
+
+samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
+                                 samsa_http_t *http, samsa_connect_t **out)
+{
+    samsa_connect_t *w = calloc(1, sizeof(*w));
+    if (w == NULL || (w->offsets = json_object()) == NULL) {
+        free(w);
+        return SAMSA_ERR_NOMEM;
+    }
+    w->reg = reg;
+    pthread_mutex_init(&w->admin, NULL);
+    pthread_mutex_init(&w->lock, NULL);
+    samsa_err_t err = samsa_connect_rest_routes(w, http);
+    if (err != SAMSA_OK) {
+        samsa_connect_destroy(w);
+        return err;
+    }
+    *out = w;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,
+                                const char *cluster_id)
+{
+    w->bootstrap = strdup(bootstrap);
+    w->cluster_id = strdup(cluster_id ? cluster_id : "");
+    if (w->bootstrap == NULL || w->cluster_id == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    snprintf(w->worker_id, sizeof(w->worker_id), "%s", bootstrap);
+    if (pthread_create(&w->boot, NULL, boot_main, w) != 0) {
+        return SAMSA_ERR_NOMEM;
+    }
+    w->has_boot = true;
+    return SAMSA_OK;
+}
+
+void samsa_connect_stop(samsa_connect_t *w)
+{
+    if (w == NULL || atomic_exchange(&w->stopping, true)) {
+        return;
+    }
+    if (w->has_boot) {
+        pthread_join(w->boot, NULL);
+        w->has_boot = false;
+    }
+    pthread_mutex_lock(&w->admin);
+    pthread_mutex_lock(&w->lock);
+    w->ready = false; /* REST answers 503 from here on */
+    pthread_mutex_unlock(&w->lock);
+    for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+        stop_task(c);
+    }
+    pthread_mutex_unlock(&w->admin);
+}
+
+void samsa_connect_destroy(samsa_connect_t *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    samsa_connect_stop(w);
+    while (w->connectors != NULL) {
+        connector_t *c = w->connectors;
+        w->connectors = c->next;
+        connector_free(c);
+    }
+    samsa_connect_store_close(w->store);
+    json_decref(w->offsets);
+    free(w->bootstrap);
+    free(w->cluster_id);
+    pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->admin);
+    free(w);
+}

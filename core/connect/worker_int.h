@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/connect/worker_int.h - the worker's connector table, shared by
+ * worker.c (lifecycle, internal topics), task.c (task threads) and rest.c
+ * (Kafka Connect's REST API). Not for use outside core/connect.
+ *
+ * Locking: w->admin serialises every change (REST calls, boot), which
+ * may wait for a task thread to end; w->lock is held only briefly, guards
+ * the table, the connectors' fields and w->offsets, and is the only lock
+ * task threads take. A connector is freed only under w->admin after its
+ * thread was joined.
+ */
+#ifndef SAMSA_CONNECT_WORKER_INT_H
+#define SAMSA_CONNECT_WORKER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "connect/connect.h"
+#include "connect/store.h"
+
+typedef struct connector {
+    struct connector *next;
+    char *name;
+    json_t *config; /* object of strings, as given */
+    const samsa_registry_entry_t *plugin;
+    bool paused;     /* target state */
+    char state[16];  /* RUNNING, PAUSED, FAILED, UNASSIGNED */
+    char *trace;     /* why FAILED, else NULL */
+    bool has_thread; /* thread joinable */
+    pthread_t thread;
+    atomic_bool stop; /* asks the task thread to end */
+    struct samsa_connect *w;
+} connector_t;
+
+struct samsa_connect {
+    const samsa_registry_t *reg;
+    pthread_mutex_t admin;
+    pthread_mutex_t lock;
+    connector_t *connectors;
+    json_t *offsets; /* name -> {partition JSON text -> offset JSON text} */
+    samsa_connect_store_t *store;
+    bool ready; /* internal topics replayed; REST serves */
+    char *bootstrap;
+    char *cluster_id;
+    char worker_id[80];
+    bool has_boot;
+    pthread_t boot;
+    atomic_bool stopping;
+};
+
+/* worker.c */
+connector_t *samsa_connect_find(samsa_connect_t *w, const char *name);
+bool samsa_connect_is_source(const connector_t *c);
+/* The plugin instance answering to connector.class @p cls, or NULL. */
+const samsa_registry_entry_t *samsa_connect_plugin(const samsa_connect_t *w,
+                                                   const char *cls);
+/* Kafka's connector class name for a plugin instance (for listings). */
+const char *samsa_connect_class_name(const samsa_registry_entry_t *e);
+/* Create or replace, pause/resume, restart and delete: update the table,
+ * write connect-configs, start or stop the task. Called with w->admin
+ * held (not w->lock). */
+samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
+                              json_t *config, bool *created, char *errbuf,
+                              size_t errlen);
+samsa_err_t samsa_connect_set_paused(samsa_connect_t *w, connector_t *c,
+                                     bool paused);
+void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
+samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
+/* Record a state (and trace, may be NULL) in memory and connect-status.
+ * Takes the lock itself. */
+void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
+                          const char *trace);
+
+/* task.c: the task thread of @p c (one task per connector here). */
+void *samsa_connect_task_main(void *arg);
+
+/* rest.c */
+samsa_err_t samsa_connect_rest_routes(samsa_connect_t *w, samsa_http_t *http);
+
+#endif /* SAMSA_CONNECT_WORKER_INT_H */

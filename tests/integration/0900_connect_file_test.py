@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Connect in samsad (connect_enabled: true): Kafka's quickstart file
+connectors created with Kafka Connect's REST calls (as its documentation
+shows them, here through urllib), records through a topic into another
+file, Kafka Connect's internal topics and key formats, resume after a
+broker restart without duplicates, pause/resume, delete, and the REST
+errors."""
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+
+from kafka import KafkaConsumer
+
+
+def call(broker, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(broker.http + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json",
+                                          "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read().decode()
+            return r.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as e:
+        text = e.read().decode()
+        return e.code, json.loads(text) if text else None
+
+
+def wait_for(pred, what, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def wait_ready(broker):
+    def ready():
+        try:
+            return call(broker, "GET", "/connectors")[0] == 200
+        except urllib.error.URLError:
+            return False  # 503 while the worker replays its topics
+    wait_for(ready, "the Connect worker")
+
+
+def read_topic(broker, topic, n, timeout=30):
+    c = KafkaConsumer(topic, bootstrap_servers=broker.bootstrap,
+                      auto_offset_reset="earliest", enable_auto_commit=False,
+                      consumer_timeout_ms=2000)
+    got, deadline = [], time.time() + timeout
+    while len(got) < n and time.time() < deadline:
+        for msgs in c.poll(500).values():
+            got.extend(msgs)
+    # One more short poll: anything past n is a duplicate.
+    for msgs in c.poll(500).values():
+        got.extend(msgs)
+    c.close()
+    return got
+
+
+def lines(path):
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def state(broker, name):
+    code, st = call(broker, "GET", "/connectors/%s/status" % name)
+    return st["connector"]["state"] if code == 200 else None
+
+
+def test_file_source_to_file_sink_with_kafka_connect_rest(broker_factory):
+    broker = broker_factory("connect_enabled: true").start()
+    src = os.path.join(broker.workdir, "test.txt")
+    sink = os.path.join(broker.workdir, "test.sink.txt")
+    with open(src, "w") as f:
+        f.write("foo\nbar\n")
+    wait_ready(broker)
+
+    code, root = call(broker, "GET", "/")
+    assert code == 200 and root["version"] and root["kafka_cluster_id"]
+    code, plugins = call(broker, "GET", "/connector-plugins")
+    classes = {p["class"]: p["type"] for p in plugins}
+    assert classes["org.apache.kafka.connect.file.FileStreamSourceConnector"] == "source"
+    assert classes["org.apache.kafka.connect.file.FileStreamSinkConnector"] == "sink"
+
+    # Kafka's config/connect-file-source.properties, as JSON.
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "local-file-source",
+        "config": {"connector.class": "FileStreamSource", "tasks.max": "1",
+                   "file": src, "topic": "connect-test"}})
+    assert code == 201, info
+    assert info["name"] == "local-file-source" and info["type"] == "source"
+    assert info["tasks"] == [{"connector": "local-file-source", "task": 0}]
+    code, err = call(broker, "POST", "/connectors", {
+        "name": "local-file-source", "config": {"connector.class": "FileStreamSource"}})
+    assert code == 409 and err["error_code"] == 409
+
+    # Kafka's worker default: JsonConverter with schemas, as in the quickstart.
+    got = read_topic(broker, "connect-test", 2)
+    assert [json.loads(m.value) for m in got] == [
+        {"schema": {"type": "string", "optional": False}, "payload": p}
+        for p in ("foo", "bar")]
+    assert all(m.key is None for m in got)
+
+    # Kafka's config/connect-file-sink.properties, through PUT .../config.
+    code, info = call(broker, "PUT", "/connectors/local-file-sink/config", {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "tasks.max": "1", "file": sink, "topics": "connect-test"})
+    assert code == 201 and info["type"] == "sink", info
+    wait_for(lambda: lines(sink) == ["foo", "bar"], "the sink file")
+    wait_for(lambda: state(broker, "local-file-sink") == "RUNNING", "RUNNING")
+    code, st = call(broker, "GET", "/connectors/local-file-source/status")
+    assert st["connector"]["state"] == "RUNNING"
+    assert st["tasks"][0]["id"] == 0 and st["tasks"][0]["state"] == "RUNNING"
+    code, names = call(broker, "GET", "/connectors")
+    assert sorted(names) == ["local-file-sink", "local-file-source"]
+    code, cfg = call(broker, "GET", "/connectors/local-file-source/config")
+    assert cfg["file"] == src and cfg["topic"] == "connect-test"
+    code, tasks = call(broker, "GET", "/connectors/local-file-source/tasks")
+    assert tasks[0]["id"] == {"connector": "local-file-source", "task": 0}
+
+    # Kafka Connect's offsets key format in the compacted offsets topic.
+    offs = read_topic(broker, "connect-offsets", 1)
+    assert json.loads(offs[-1].key) == ["local-file-source", {"filename": src}]
+    assert json.loads(offs[-1].value) == {"position": len("foo\nbar\n")}
+
+    # Restart: lines written while samsad is down come once, nothing twice.
+    assert broker.stop() == 0
+    with open(src, "a") as f:
+        f.write("baz\nqux\n")
+    broker.start()
+    wait_ready(broker)
+    wait_for(lambda: lines(sink) == ["foo", "bar", "baz", "qux"],
+             "the sink file after restart")
+    got = read_topic(broker, "connect-test", 4)
+    assert [json.loads(m.value)["payload"] for m in got] == ["foo", "bar", "baz", "qux"]
+
+    # Pause stops the task; resume starts it again where it was.
+    code, _ = call(broker, "PUT", "/connectors/local-file-source/pause")
+    assert code == 202
+    assert state(broker, "local-file-source") == "PAUSED"
+    code, _ = call(broker, "PUT", "/connectors/local-file-source/resume")
+    assert code == 202
+    wait_for(lambda: state(broker, "local-file-source") == "RUNNING", "RUNNING")
+    with open(src, "a") as f:
+        f.write("quux\n")
+    wait_for(lambda: lines(sink)[-1:] == ["quux"], "a line after resume")
+    code, _ = call(broker, "POST", "/connectors/local-file-source/restart")
+    assert code == 204
+
+    code, _ = call(broker, "DELETE", "/connectors/local-file-source")
+    assert code == 204
+    code, err = call(broker, "GET", "/connectors/local-file-source")
+    assert code == 404 and err["message"] == "Connector local-file-source not found"
+    code, names = call(broker, "GET", "/connectors")
+    assert names == ["local-file-sink"]
+    assert lines(sink) == ["foo", "bar", "baz", "qux", "quux"]
+
+
+def test_string_converter_and_bad_configs(broker_factory):
+    broker = broker_factory("connect_enabled: true").start()
+    src = os.path.join(broker.workdir, "in.txt")
+    with open(src, "w") as f:
+        f.write("plain line\r\n")
+    wait_ready(broker)
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "s", "config": {
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "file": src, "topic": "plain", "batch.size": "10",
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter"}})
+    assert code == 201, info
+    got = read_topic(broker, "plain", 1)
+    assert [m.value for m in got] == [b"plain line"]
+
+    code, err = call(broker, "POST", "/connectors", {
+        "name": "x", "config": {"connector.class": "NoSuchConnector"}})
+    assert code == 400 and "NoSuchConnector" in err["message"]
+    code, err = call(broker, "POST", "/connectors", {"config": {}})
+    assert code == 400
+    code, err = call(broker, "GET", "/connectors/nope/status")
+    assert code == 404 and err["error_code"] == 404
+    # A task that cannot start is FAILED with its reason; others go on.
+    code, _ = call(broker, "POST", "/connectors", {
+        "name": "bad", "config": {"connector.class": "FileStreamSource",
+                                  "topic": "t"}})
+    assert code == 201
+    wait_for(lambda: state(broker, "bad") == "FAILED", "FAILED")
+    code, st = call(broker, "GET", "/connectors/bad/status")
+    assert "file" in st["tasks"][0]["trace"]
+    assert state(broker, "s") == "RUNNING"
