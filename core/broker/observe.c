@@ -320,11 +320,19 @@ static void write_plugins(samsa_broker_t *b, samsa_http_response_t *out)
 
 /* ---- /metrics ---------------------------------------------------------- */
 
+static bool topic_exists(void *arg, const char *name)
+{
+    samsa_broker_t *b = arg;
+    samsa_topic_t *t = samsa_logmgr_topic_get(b->logs, name);
+    samsa_topic_put(t);
+    return t != NULL;
+}
+
 void samsa_observe_metrics(samsa_broker_t *b, samsa_http_response_t *out)
 {
     out->content_type = SAMSA_PROM_CONTENT_TYPE;
     samsa_metrics_write_requests(out);
-    samsa_metrics_write_topics(out);
+    samsa_metrics_write_topics(out, topic_exists, b);
     write_partitions(b, out);
     write_server(b, out);
     write_groups(b, out);

@@ -67,7 +67,11 @@ void samsa_hotkey_label(const samsa_hotkey_t *k, char *buf, size_t len);
 
 /** Write the request and per-topic families (Prometheus text format). */
 void samsa_metrics_write_requests(samsa_http_response_t *out);
-void samsa_metrics_write_topics(samsa_http_response_t *out);
+/** @p keep (NULL = all) says whether a topic still exists: counters of a
+ *  deleted topic stop being shown (and go on if it is created again). */
+typedef bool (*samsa_metrics_topic_filter_fn)(void *arg, const char *topic);
+void samsa_metrics_write_topics(samsa_http_response_t *out,
+                                samsa_metrics_topic_filter_fn keep, void *arg);
 
 /** Write every metric registered through the services table (plugins
  *  and core), see registered.c. */

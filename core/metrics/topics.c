@@ -245,13 +245,38 @@ static void write_hot_keys_of(samsa_http_response_t *out, topic_stats_t *t)
     }
 }
 
-void samsa_metrics_write_topics(samsa_http_response_t *out)
+void samsa_metrics_write_topics(samsa_http_response_t *out,
+                                samsa_metrics_topic_filter_fn keep, void *arg)
 {
     pthread_rwlock_rdlock(&lock);
+    /* Which entries to show, decided once: the table cannot change while
+     * the read lock is held, so the walk order is the same below. */
+    size_t n = 0;
+    for (size_t b = 0; b < NBUCKETS; b++) {
+        for (topic_stats_t *t = buckets[b]; t; t = t->next) {
+            n++;
+        }
+    }
+    bool *show = malloc(n ? n : 1);
+    if (!show) {
+        pthread_rwlock_unlock(&lock);
+        out->nomem = true;
+        return;
+    }
+    size_t i = 0;
+    for (size_t b = 0; b < NBUCKETS; b++) {
+        for (topic_stats_t *t = buckets[b]; t; t = t->next) {
+            show[i++] = !keep || keep(arg, t->name);
+        }
+    }
     for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
         samsa_prom_family(out, families[f].name, "counter", families[f].help);
+        i = 0;
         for (size_t b = 0; b < NBUCKETS; b++) {
             for (topic_stats_t *t = buckets[b]; t; t = t->next) {
+                if (!show[i++]) {
+                    continue;
+                }
                 _Atomic int64_t *v =
                     (_Atomic int64_t *)((char *)t + families[f].offset);
                 const char *labels[] = {"topic", t->name, NULL};
@@ -264,12 +289,16 @@ void samsa_metrics_write_topics(samsa_http_response_t *out)
     samsa_prom_family(out, "samsa_partition_hot_key_share", "gauge",
                       "Share of the partition's records carrying this key "
                       "(its three hottest keys; space-saving estimate).");
+    i = 0;
     for (size_t b = 0; b < NBUCKETS; b++) {
         for (topic_stats_t *t = buckets[b]; t; t = t->next) {
-            write_hot_keys_of(out, t);
+            if (show[i++]) {
+                write_hot_keys_of(out, t);
+            }
         }
     }
     pthread_rwlock_unlock(&lock);
+    free(show);
 }
 
 void samsa_metrics_topics_reset(void)

@@ -248,3 +248,25 @@ def test_lag_history_is_sampled_for_the_console(broker_factory):
     assert records == 6 and abs(t / 1000 - time.time()) < 60
     assert [h[0] for h in hist] == sorted(h[0] for h in hist)
     p.close()
+
+
+def test_a_deleted_topic_leaves_metrics(broker):
+    create_topic(broker, "gone", 1)
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    p.send("gone", key=b"k", value=b"v").get(timeout=20)
+    p.close()
+    m = scrape(broker)
+    assert value(m, "kafka_server_brokertopicmetrics_messagesin_total", topic="gone") == 1
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.delete_topics(["gone"])
+    admin.close()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        m = scrape(broker)
+        if value(m, "kafka_server_brokertopicmetrics_messagesin_total",
+                 topic="gone") is None:
+            break
+        time.sleep(0.1)
+    assert value(m, "kafka_server_brokertopicmetrics_messagesin_total", topic="gone") is None
+    assert not [k for k in m if k[0] == "samsa_partition_hot_key_share"
+                and ("topic", "gone") in k[1]]
