@@ -168,6 +168,9 @@ static samsa_err_t swap_in(samsa_storage_log_t *log, sg_seg_t *old,
     ns->next->prev = ns;
     log->size_bytes += ns->size - old->size;
     pthread_mutex_unlock(&log->mu);
+    /* Out of the fd cache before the list's reference goes: past that,
+     * refs == 1 would mean one reader, not the list. */
+    sg_seg_lru_forget(old);
     sg_seg_unpin(old); /* the list's reference */
     return sg_seg_write_index(log, ns, true);
 }

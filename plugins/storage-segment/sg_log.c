@@ -905,6 +905,10 @@ static void drop_list(samsa_storage_log_t *log, sg_seg_t *gone)
     while (gone != NULL) {
         sg_seg_t *next = gone->next;
         sg_seg_unlink(log, gone);
+        /* Out of the fd cache before the list's reference goes: past
+         * that, refs == 1 would mean one reader (under sendfile), not the
+         * list. */
+        sg_seg_lru_forget(gone);
         sg_seg_unpin(gone);
         gone = next;
     }
