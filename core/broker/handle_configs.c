@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/admin_worker.h"
 #include "broker/broker_configs.h"
 #include "broker/cluster.h"
@@ -235,6 +237,18 @@ describe_broker(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
     return SAMSA_OK;
 }
 
+/* Kafka: DESCRIBE_CONFIGS or ALTER_CONFIGS on the topic, or on the
+ * cluster for a broker's configs. */
+static samsa_err_t configs_denied(samsa_req_t *req, int8_t type,
+                                  samsa_str_t name, uint32_t op)
+{
+    return type == RESOURCE_BROKER
+               ? samsa_req_authorize(req, op, SAMSA_RESOURCE_CLUSTER,
+                                     SAMSA_CLUSTER_RESOURCE)
+               : samsa_req_authorize(req, op, SAMSA_RESOURCE_TOPIC,
+                                     samsa_req_cstr(req, name));
+}
+
 void samsa_handle_describe_configs(samsa_req_t *req)
 {
     samsa_DescribeConfigsRequest_t *dreq = req->body;
@@ -250,8 +264,12 @@ void samsa_handle_describe_configs(samsa_req_t *req)
         samsa_DescribeConfigsResponse_DescribeConfigsResult_init(r);
         r->ResourceType = rs->ResourceType;
         r->ResourceName = rs->ResourceName;
-        samsa_err_t err;
-        if (rs->ResourceType == RESOURCE_TOPIC) {
+        samsa_err_t err =
+            configs_denied(req, rs->ResourceType, rs->ResourceName,
+                           SAMSA_ACL_OP_DESCRIBE_CONFIGS);
+        if (err != SAMSA_OK) {
+            SAMSA_REQ_ARRAY(req, r->Configs, 0);
+        } else if (rs->ResourceType == RESOURCE_TOPIC) {
             err = describe_topic(req, dreq, rs, r);
         } else if (rs->ResourceType == RESOURCE_BROKER) {
             err = describe_broker(req, dreq, rs, r);
@@ -314,6 +332,11 @@ static samsa_err_t alter_resource(samsa_req_t *req, int8_t type,
                                   bool incremental, bool validate_only,
                                   samsa_str_t *msg)
 {
+    samsa_err_t denied =
+        configs_denied(req, type, name, SAMSA_ACL_OP_ALTER_CONFIGS);
+    if (denied) {
+        return denied;
+    }
     return type == RESOURCE_BROKER
                ? alter_broker(req, name, changes, count, incremental,
                               validate_only, msg)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/handlers.h"
 #include "group/coordinator.h"
 
@@ -24,8 +26,17 @@ void samsa_handle_list_groups(samsa_req_t *req)
         req->broker->groups, (const char *const *)states, ns, &list, &count);
     resp->ErrorCode = (int16_t)err;
     SAMSA_REQ_ARRAY(req, resp->Groups, err == SAMSA_OK ? count : 0);
-    for (int32_t i = 0; i < resp->Groups.count; i++) {
-        samsa_ListGroupsResponse_ListedGroup_t *g = &resp->Groups.items[i];
+    int32_t listed = resp->Groups.count;
+    resp->Groups.count = 0;
+    for (int32_t i = 0; i < listed; i++) {
+        /* Kafka lists only the groups the principal may describe. */
+        if (samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                SAMSA_RESOURCE_GROUP,
+                                list[i].group_id) != SAMSA_OK) {
+            continue;
+        }
+        samsa_ListGroupsResponse_ListedGroup_t *g =
+            &resp->Groups.items[resp->Groups.count++];
         samsa_ListGroupsResponse_ListedGroup_init(g);
         g->GroupId = samsa_req_str(req, list[i].group_id);
         g->ProtocolType = samsa_req_str(req, list[i].protocol_type);
@@ -58,8 +69,12 @@ void samsa_handle_describe_groups(samsa_req_t *req)
         samsa_DescribeGroupsResponse_DescribedGroup_init(g);
         g->GroupId = dreq->Groups.items[i];
         samsa_group_desc_t d;
-        samsa_err_t err = samsa_group_describe(
-            req->broker->groups, samsa_req_cstr(req, g->GroupId), &d);
+        const char *gid = samsa_req_cstr(req, g->GroupId);
+        samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                              SAMSA_RESOURCE_GROUP, gid);
+        if (err == SAMSA_OK) {
+            err = samsa_group_describe(req->broker->groups, gid, &d);
+        }
         if (err != SAMSA_OK) {
             g->ErrorCode = (int16_t)err;
             g->GroupState = SAMSA_STR("");
@@ -110,8 +125,11 @@ void samsa_handle_delete_groups(samsa_req_t *req)
             &resp->Results.items[i];
         samsa_DeleteGroupsResponse_DeletableGroupResult_init(r);
         r->GroupId = dreq->GroupsNames.items[i];
-        r->ErrorCode = (int16_t)samsa_group_delete(
-            req->broker->groups, samsa_req_cstr(req, r->GroupId));
+        const char *gid = samsa_req_cstr(req, r->GroupId);
+        samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_DELETE,
+                                              SAMSA_RESOURCE_GROUP, gid);
+        r->ErrorCode =
+            (int16_t)(err ? err : samsa_group_delete(req->broker->groups, gid));
     }
     samsa_req_respond(req, resp);
 }

@@ -39,6 +39,12 @@ static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
     if (key.len <= 0) {
         return SAMSA_ERR_INVALID_REQUEST;
     }
+    samsa_err_t denied =
+        samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE, SAMSA_RESOURCE_GROUP,
+                            samsa_req_cstr(req, key));
+    if (denied) {
+        return denied;
+    }
     return req->broker->groups ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
 }
 

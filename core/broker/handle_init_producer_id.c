@@ -19,6 +19,8 @@
  * treats it as fatal at once, where COORDINATOR_NOT_AVAILABLE would make
  * initTransactions() retry until its timeout.
  */
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "producer/pid_alloc.h"
@@ -44,6 +46,23 @@ static samsa_err_t bump_or_allocate(samsa_broker_t *b, int64_t pid,
                    : samsa_pid_alloc_next(pids, out_pid);
 }
 
+/* WRITE on some existing topic (Kafka asks it of any topic pattern). */
+static bool may_write_some_topic(samsa_req_t *req)
+{
+    samsa_topic_t **topics;
+    size_t count;
+    bool ok = false;
+    if (samsa_logmgr_list(req->broker->logs, &topics, &count) != SAMSA_OK) {
+        return false;
+    }
+    for (size_t i = 0; i < count && !ok; i++) {
+        ok = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE, SAMSA_RESOURCE_TOPIC,
+                                 topics[i]->name) == SAMSA_OK;
+    }
+    samsa_logmgr_list_free(topics, count);
+    return ok;
+}
+
 void samsa_handle_init_producer_id(samsa_req_t *req)
 {
     samsa_InitProducerIdRequest_t *ireq = req->body;
@@ -56,6 +75,13 @@ void samsa_handle_init_producer_id(samsa_req_t *req)
     samsa_err_t err = SAMSA_OK;
     if (ireq->TransactionalId.len >= 0) { /* not null */
         err = SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    } else if (samsa_req_authorize(req, SAMSA_ACL_OP_IDEMPOTENT_WRITE,
+                                   SAMSA_RESOURCE_CLUSTER,
+                                   SAMSA_CLUSTER_RESOURCE) != SAMSA_OK &&
+               !may_write_some_topic(req)) {
+        /* Kafka 3: IDEMPOTENT_WRITE on the cluster, or WRITE on any
+         * topic. */
+        err = SAMSA_ERR_CLUSTER_AUTHORIZATION_FAILED;
     } else if ((pid == -1) != (epoch == -1)) {
         err = SAMSA_ERR_INVALID_REQUEST;
     } else {

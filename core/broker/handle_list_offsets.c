@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_list_offsets.c - ListOffsets (key 2). */
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 
@@ -53,9 +55,11 @@ void samsa_handle_list_offsets(samsa_req_t *req)
             &resp->Topics.items[t];
         samsa_ListOffsetsResponse_ListOffsetsTopicResponse_init(tr);
         tr->Name = rt->Name;
-        samsa_err_t terr;
-        samsa_topic_t *topic = samsa_broker_topic(
-            req->broker, samsa_req_cstr(req, rt->Name), false, &terr);
+        const char *tname = samsa_req_cstr(req, rt->Name);
+        samsa_err_t terr = samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                               SAMSA_RESOURCE_TOPIC, tname);
+        samsa_topic_t *topic =
+            terr ? NULL : samsa_broker_topic(req->broker, tname, false, &terr);
         int32_t nparts = rt->Partitions.count > 0 ? rt->Partitions.count : 0;
         SAMSA_REQ_ARRAY(req, tr->Partitions, nparts);
         for (int32_t p = 0; p < nparts; p++) {

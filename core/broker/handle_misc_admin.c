@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/handle_misc_admin.c - DeleteRecords (21), DescribeCluster (60).
  */
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 
@@ -18,9 +20,11 @@ void samsa_handle_delete_records(samsa_req_t *req)
             &resp->Topics.items[t];
         samsa_DeleteRecordsResponse_DeleteRecordsTopicResult_init(tr);
         tr->Name = rt->Name;
-        samsa_err_t terr;
-        samsa_topic_t *topic = samsa_broker_topic(
-            req->broker, samsa_req_cstr(req, rt->Name), false, &terr);
+        const char *tname = samsa_req_cstr(req, rt->Name);
+        samsa_err_t terr = samsa_req_authorize(req, SAMSA_ACL_OP_DELETE,
+                                               SAMSA_RESOURCE_TOPIC, tname);
+        samsa_topic_t *topic =
+            terr ? NULL : samsa_broker_topic(req->broker, tname, false, &terr);
         int32_t np = rt->Partitions.count > 0 ? rt->Partitions.count : 0;
         SAMSA_REQ_ARRAY(req, tr->Partitions, np);
         for (int32_t p = 0; p < np; p++) {

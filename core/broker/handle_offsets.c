@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/handlers.h"
 #include "group/coordinator.h"
 
@@ -32,6 +34,10 @@ void samsa_handle_offset_commit(samsa_req_t *req)
         samsa_req_alloc(req, sizeof(*parts) * total);
     size_t *slot = samsa_req_alloc(req, sizeof(*slot) * total);
     size_t valid = 0, k = 0;
+    /* Kafka: READ on the group, and on each topic committed to. */
+    samsa_err_t group_denied =
+        samsa_req_authorize(req, SAMSA_ACL_OP_READ, SAMSA_RESOURCE_GROUP,
+                            samsa_req_cstr(req, creq->GroupId));
     SAMSA_REQ_ARRAY(req, resp->Topics, nt);
     for (int32_t t = 0; t < nt; t++) {
         samsa_OffsetCommitRequest_OffsetCommitRequestTopic_t *rt =
@@ -43,10 +49,19 @@ void samsa_handle_offset_commit(samsa_req_t *req)
         int32_t np = rt->Partitions.count > 0 ? rt->Partitions.count : 0;
         SAMSA_REQ_ARRAY(req, tr->Partitions, np);
         const char *topic = samsa_req_cstr(req, rt->Name);
+        samsa_err_t denied =
+            group_denied ? group_denied
+                         : samsa_req_authorize(req, SAMSA_ACL_OP_READ,
+                                               SAMSA_RESOURCE_TOPIC, topic);
         for (int32_t p = 0; p < np; p++, k++) {
             samsa_OffsetCommitRequest_OffsetCommitRequestPartition_t *rp =
                 &rt->Partitions.items[p];
             tr->Partitions.items[p].PartitionIndex = rp->PartitionIndex;
+            if (denied) {
+                tr->Partitions.items[p].ErrorCode = (int16_t)denied;
+                slot[k] = SIZE_MAX;
+                continue;
+            }
             if (!partition_exists(req, topic, rp->PartitionIndex)) {
                 tr->Partitions.items[p].ErrorCode =
                     SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -188,6 +203,14 @@ static void offset_fetch_v0_7(samsa_req_t *req,
     int32_t nt = freq->Topics.count;
     size_t count = 0;
     samsa_group_tp_t *tps = NULL;
+    samsa_err_t denied =
+        samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE, SAMSA_RESOURCE_GROUP,
+                            samsa_req_cstr(req, freq->GroupId));
+    if (denied) {
+        resp->ErrorCode = (int16_t)denied;
+        SAMSA_REQ_ARRAY(req, resp->Topics, 0);
+        return;
+    }
     if (nt >= 0) {
         samsa_str_t *names = samsa_req_alloc(req, sizeof(*names) * (size_t)nt);
         const samsa_int32_array_t **parts =
@@ -232,6 +255,14 @@ static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,
             &resp->Groups.items[g];
         samsa_OffsetFetchResponse_OffsetFetchResponseGroup_init(gr);
         gr->GroupId = rg->GroupId;
+        samsa_err_t denied = samsa_req_authorize(
+            req, SAMSA_ACL_OP_DESCRIBE, SAMSA_RESOURCE_GROUP,
+            samsa_req_cstr(req, rg->GroupId));
+        if (denied) {
+            gr->ErrorCode = (int16_t)denied;
+            SAMSA_REQ_ARRAY(req, gr->Topics, 0);
+            continue;
+        }
         int32_t nt = rg->Topics.count;
         size_t count = 0;
         samsa_group_tp_t *tps = NULL;

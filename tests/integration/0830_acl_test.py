@@ -184,3 +184,29 @@ def test_describe_acls_and_who_may_change_them(acl_broker):
     # The ACLs survive a restart.
     b.restart()
     assert produce(b, "alice", "orders") is None
+
+
+def test_other_apis_check_acls(acl_broker):
+    """DescribeConfigs, CreatePartitions, OffsetFetch and ListGroups each
+    ask the authorizer."""
+    from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions
+    b = acl_broker
+    alice = kp_admin(b, "alice")
+    resp = alice.describe_configs([ConfigResource(ConfigResourceType.TOPIC,
+                                                  "orders")])
+    assert resp[0].resources[0][0] == 29  # TOPIC_AUTHORIZATION_FAILED
+    with pytest.raises(Exception, match="Authorization"):
+        alice.create_partitions({"orders": NewPartitions(2)})
+    with pytest.raises(Exception, match="Authorization"):
+        alice.list_consumer_group_offsets("g")
+    # DESCRIBE on the topic and group: allowed, and ListGroups shows only
+    # the group alice may describe.
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.DESCRIBE),
+          acl(ResourceType.TOPIC, "orders", AclOperation.DESCRIBE_CONFIGS),
+          acl(ResourceType.GROUP, "g", AclOperation.READ))
+    resp = alice.describe_configs([ConfigResource(ConfigResourceType.TOPIC,
+                                                  "orders")])
+    assert resp[0].resources[0][0] == 0
+    assert alice.list_consumer_group_offsets("g") == {}
+    assert alice.list_consumer_groups() == []
+    alice.close()
