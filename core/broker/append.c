@@ -15,6 +15,13 @@
 #include "metrics/metrics.h"
 #include "util/clock.h"
 
+bool samsa_topic_keys_required(samsa_topic_t *topic)
+{
+    char v[64];
+    samsa_topic_config_string(topic, "cleanup.policy", v, sizeof(v));
+    return strstr(v, "compact") != NULL;
+}
+
 /* Kafka's compression.type names -> codec id; -1 = keep the producer's. */
 static int topic_codec(samsa_topic_t *topic)
 {
@@ -162,6 +169,12 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                        "partition";
         return SAMSA_ERR_INVALID_RECORD;
     }
+    if (info.has_control) {
+        /* Kafka's LogValidator: control batches come from the transaction
+         * coordinator, never from a client. */
+        res->message = "clients may not write control batches";
+        return SAMSA_ERR_INVALID_RECORD;
+    }
     if (info.has_transactional) {
         /* Transactions are not served (no transaction coordinator, and
          * InitProducerId refuses transactional ids the same way): Kafka's
@@ -194,8 +207,9 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                            "max.message.bytes";
         }
     } else {
-        err = samsa_broker_check_records(b, records, len, max_plain, &plain,
-                                         &res->message);
+        err = samsa_broker_check_records(b, records, len, max_plain,
+                                         samsa_topic_keys_required(topic),
+                                         &plain, &res->message);
     }
     *plain_budget -= plain < *plain_budget ? plain : *plain_budget;
     if (err != SAMSA_OK) {

@@ -38,4 +38,8 @@ samsa_err_t samsa_broker_append(samsa_broker_t *b, samsa_partition_t *part,
                                 const samsa_records_verdict_t *verdict,
                                 samsa_append_result_t *res);
 
+/* True when @p topic's records must have keys (cleanup.policy has
+ * compact), as Kafka's LogValidator requires. */
+bool samsa_topic_keys_required(samsa_topic_t *topic);
+
 #endif /* SAMSA_BROKER_APPEND_H */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "broker/admin_worker.h"
+#include "broker/append.h"
 #include "broker/parked.h"
 #include "broker/records_check.h"
 #include "protocol/generated/messages.h"
@@ -61,8 +62,9 @@ static void check_all(samsa_req_t *req, void *arg)
                 continue; /* the handler answers these itself */
             }
             v->checked = true;
-            v->err = samsa_broker_check_records(req->broker, r->ptr, len,
-                                                budget, &v->plain, &v->why);
+            v->err =
+                samsa_broker_check_records(req->broker, r->ptr, len, budget,
+                                           v->key_required, &v->plain, &v->why);
             budget -= v->plain < budget ? v->plain : budget;
         }
     }
@@ -96,6 +98,19 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
     pending_t *pd = samsa_req_alloc(req, sizeof(*pd));
     pd->verdicts = samsa_req_alloc(req, sizeof(*pd->verdicts) * (n ? n : 1));
     memset(pd->verdicts, 0, sizeof(*pd->verdicts) * (n ? n : 1));
+    /* Topic settings are read here, on the reactor. */
+    size_t k = 0;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        samsa_err_t terr;
+        samsa_topic_t *topic = samsa_broker_topic(
+            req->broker, samsa_req_cstr(req, td->Name), false, &terr);
+        bool keys = topic && samsa_topic_keys_required(topic);
+        for (int32_t p = 0; p < td->PartitionData.count; p++, k++) {
+            pd->verdicts[k].key_required = keys;
+        }
+        samsa_topic_put(topic);
+    }
     pd->finish = finish;
     pd->parked = (samsa_parked_t){.cancel = cancel};
     samsa_parked_add(req->conn, &pd->parked);

@@ -23,10 +23,11 @@
 
 /* What the worker found for one partition's records. */
 typedef struct samsa_records_verdict {
-    bool checked;    /* false: not a v2 batch set, the handler checks */
-    samsa_err_t err; /* samsa_broker_check_records' answer */
-    const char *why; /* its explanation (static), or NULL */
-    size_t plain;    /* bytes its compressed batches decompressed to */
+    bool key_required; /* in: a compacted topic (set on the reactor) */
+    bool checked;      /* false: not a v2 batch set, the handler checks */
+    samsa_err_t err;   /* samsa_broker_check_records' answer */
+    const char *why;   /* its explanation (static), or NULL */
+    size_t plain;      /* bytes its compressed batches decompressed to */
 } samsa_records_verdict_t;
 
 /* Called on the reactor with one verdict per partition, in request order

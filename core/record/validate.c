@@ -26,10 +26,25 @@ void samsa_records_check_init(samsa_records_check_t *chk, int32_t record_count)
         (samsa_records_check_t){.expected = record_count, .step = STEP_LENGTH};
 }
 
+static samsa_err_t failed(const samsa_records_check_t *chk)
+{
+    return chk->null_key ? SAMSA_ERR_INVALID_RECORD : SAMSA_ERR_CORRUPT_MESSAGE;
+}
+
 static samsa_err_t fail(samsa_records_check_t *chk)
 {
     chk->step = STEP_FAILED;
-    return SAMSA_ERR_CORRUPT_MESSAGE;
+    return failed(chk);
+}
+
+/* A record's key length: refuse a null key where keys are required. */
+static bool key_ok(samsa_records_check_t *chk, int64_t len)
+{
+    if (len == -1 && chk->key_required) {
+        chk->null_key = true;
+        return false;
+    }
+    return true;
 }
 
 /* A key or value of len bytes (-1 = null when nullable) follows. */
@@ -84,7 +99,7 @@ static bool on_value(samsa_records_check_t *chk, int64_t v)
         return v == chk->seen;
     case STEP_KEY_LEN:
         chk->step = STEP_VALUE_LEN;
-        return blob(chk, v, true);
+        return key_ok(chk, v) && blob(chk, v, true);
     case STEP_VALUE_LEN:
         chk->step = STEP_HDR_COUNT;
         return blob(chk, v, true);
@@ -167,6 +182,11 @@ static enum fast fast_record(samsa_records_check_t *chk, const uint8_t *p,
         return FAST_FAIL;
     }
     q += k;
+    int32_t key_len;
+    if (samsa_get_varint(q, (size_t)(end - q), &key_len) != 0 &&
+        !key_ok(chk, key_len)) {
+        return FAST_FAIL;
+    }
     if (!fast_blob(&q, end, true) || !fast_blob(&q, end, true)) {
         return FAST_FAIL;
     }
@@ -195,7 +215,7 @@ samsa_err_t samsa_records_check_feed(samsa_records_check_t *chk,
                                      const uint8_t *p, size_t len)
 {
     if (chk->step == STEP_FAILED) {
-        return SAMSA_ERR_CORRUPT_MESSAGE;
+        return failed(chk);
     }
     chk->total += (int64_t)len;
     size_t i = 0;
@@ -265,6 +285,9 @@ samsa_err_t samsa_records_check_feed(samsa_records_check_t *chk,
 
 samsa_err_t samsa_records_check_end(const samsa_records_check_t *chk)
 {
+    if (chk->step == STEP_FAILED) {
+        return failed(chk);
+    }
     bool whole = chk->step == STEP_LENGTH && chk->acc_len == 0 &&
                  chk->skip == 0 && chk->seen == chk->expected;
     return whole ? SAMSA_OK : SAMSA_ERR_CORRUPT_MESSAGE;

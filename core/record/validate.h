@@ -16,6 +16,7 @@
 #ifndef SAMSA_RECORD_VALIDATE_H
 #define SAMSA_RECORD_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,11 @@ typedef struct samsa_records_check {
     int64_t rec_left;     /* bytes left in the current record's body */
     int64_t skip;         /* key/value bytes still to pass over */
     int64_t total;        /* bytes fed so far */
+    /* Set after init for a compacted topic: a null key is then
+     * SAMSA_ERR_INVALID_RECORD (Kafka's "Compacted topic cannot accept
+     * message without key"). */
+    bool key_required;
+    bool null_key; /* why it failed, when it did for that */
 } samsa_records_check_t;
 
 /* Start checking a records section that must hold record_count records. */
@@ -39,7 +45,8 @@ void samsa_records_check_init(samsa_records_check_t *chk, int32_t record_count);
 
 /*
  * Feed the next len bytes. SAMSA_ERR_CORRUPT_MESSAGE at the first framing
- * error (the state is then final). Feeding zero bytes is allowed.
+ * error, SAMSA_ERR_INVALID_RECORD at a null key when key_required (the
+ * state is then final). Feeding zero bytes is allowed.
  */
 samsa_err_t samsa_records_check_feed(samsa_records_check_t *chk,
                                      const uint8_t *p, size_t len);

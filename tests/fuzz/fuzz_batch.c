@@ -8,7 +8,8 @@
  * leaves unused), the records section is taken as plain records and
  * compressed first with the batch's codec, so record framing inside
  * compressed batches is fuzzed too; otherwise the section is passed on as
- * it is (garbage compressed payloads).
+ * it is (garbage compressed payloads). Bit 0x40 of that byte makes keys
+ * required (a compacted topic).
  *
  * Checks, on top of ASan/UBSan:
  *   - feeding the records check the section whole, byte by byte or
@@ -33,10 +34,22 @@
 
 #define MAX_PLAIN     (4u << 20) /* the fuzzer's decompression bound */
 #define ATTR_COMPRESS 0x8000     /* fuzzer-only: compress the section */
+#define ATTR_KEYS     0x4000     /* fuzzer-only: keys required (compacted) */
 #define CODEC_COUNT   5
 
 static harness_plugin_t codecs[CODEC_COUNT];
 static bool loaded[CODEC_COUNT];
+static bool keys_required; /* this input's ATTR_KEYS */
+
+/* samsa_records_check_all with this input's key rule. */
+static samsa_err_t check_whole(int32_t count, const uint8_t *p, size_t n)
+{
+    samsa_records_check_t chk;
+    samsa_records_check_init(&chk, count);
+    chk.key_required = keys_required;
+    samsa_err_t err = samsa_records_check_feed(&chk, p, n);
+    return err != SAMSA_OK ? err : samsa_records_check_end(&chk);
+}
 
 static void load_codecs(void)
 {
@@ -77,7 +90,8 @@ static bool iterates_cleanly(const uint8_t *batch, size_t len, int32_t count)
     int32_t i = 0;
     samsa_err_t err;
     while ((err = samsa_record_iter_next(&it, &rec)) == SAMSA_OK) {
-        if (rec.offset != it.hdr.base_offset + i) {
+        if (rec.offset != it.hdr.base_offset + i ||
+            (keys_required && rec.key == NULL)) {
             return false;
         }
         const uint8_t *h = rec.headers;
@@ -120,6 +134,7 @@ static void check_plain(const uint8_t *batch, const samsa_batch_hdr_t *h,
     /* The same bytes fed one at a time: the same verdict. */
     samsa_records_check_t chk;
     samsa_records_check_init(&chk, h->record_count);
+    chk.key_required = keys_required;
     samsa_err_t err = SAMSA_OK;
     for (size_t i = 0; i < n && err == SAMSA_OK; i++) {
         err = samsa_records_check_feed(&chk, section + i, 1);
@@ -146,6 +161,7 @@ static void check_compressed(const uint8_t *batch, const samsa_batch_hdr_t *h,
     int id = samsa_batch_codec(h);
     samsa_records_check_t chk;
     samsa_records_check_init(&chk, h->record_count);
+    chk.key_required = keys_required;
     samsa_err_t err = codec(id)->decompress_stream(codecs[id].state, section, n,
                                                    MAX_PLAIN, feed, &chk);
     if (err == SAMSA_OK) {
@@ -158,8 +174,7 @@ static void check_compressed(const uint8_t *batch, const samsa_batch_hdr_t *h,
     if (derr == SAMSA_OK) {
         /* Decompressed whole, the plain check must agree with the
          * streamed one. */
-        samsa_err_t whole =
-            samsa_records_check_all(h->record_count, plain, plain_len);
+        samsa_err_t whole = check_whole(h->record_count, plain, plain_len);
         if (whole != err) {
             abort();
         }
@@ -204,8 +219,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(b + SAMSA_BATCH_HEADER_SIZE, packed, packed_len);
         harness_services.free(packed);
     }
+    keys_required = (attrs & ATTR_KEYS) != 0;
     samsa_put_be16(b + SAMSA_BATCH_OFF_ATTRIBUTES,
-                   (uint16_t)(attrs & ~ATTR_COMPRESS));
+                   (uint16_t)(attrs & ~(ATTR_COMPRESS | ATTR_KEYS)));
     b[SAMSA_BATCH_OFF_MAGIC] = 2;
     samsa_put_be32(b + SAMSA_BATCH_OFF_LENGTH,
                    (uint32_t)(len - SAMSA_BATCH_LOG_OVERHEAD));
@@ -225,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = len - SAMSA_BATCH_HEADER_SIZE;
         if (samsa_batch_codec(&h) == 0) {
             check_plain(b, &h, section, n,
-                        samsa_records_check_all(h.record_count, section, n));
+                        check_whole(h.record_count, section, n));
         } else {
             check_compressed(b, &h, section, n);
         }

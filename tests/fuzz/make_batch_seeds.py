@@ -3,7 +3,8 @@
 """Write seed record batches for tests/fuzz/fuzz_batch.c into the given
 directory: plain batches of several shapes (null keys and values, headers,
 many records), the same marked 0x8000 in attributes so the fuzzer
-compresses their records with each codec, and one gzip-compressed batch.
+compresses their records with each codec, one gzip-compressed batch, and
+0x4000 (keys required, as on a compacted topic).
 CRC and batchLength are left zero: the fuzzer fixes them up."""
 import gzip
 import os
@@ -59,6 +60,8 @@ for name, recs in shapes.items():
     for codec in range(1, 5):
         seeds["c%d" % codec] = batch(recs, 0x8000 | codec)
     seeds["gzip"] = batch(recs, 1, gzip.compress)
+    seeds["keys"] = batch(recs, 0x4000)  # keys required (compacted)
+    seeds["keys-c1"] = batch(recs, 0xC001)
     for kind, data in seeds.items():
         with open(os.path.join(out, "%s-%s" % (name, kind)), "wb") as f:
             f.write(data)

@@ -213,6 +213,34 @@ def peak_rss_mib(broker):
     raise AssertionError("no VmHWM")
 
 
+def keyed_records(pairs):
+    out = b""
+    for i, (k, v) in enumerate(pairs):
+        key = varint(-1) if k is None else varint(len(k)) + k
+        body = (b"\x00" + varint(0) + varint(i) + key + varint(len(v)) + v
+                + varint(0))
+        out += varint(len(body)) + body
+    return out
+
+
+def test_compacted_topics_refuse_null_keys_and_clients_control_batches(broker):
+    """Kafka's LogValidator: a compacted topic takes no record without a
+    key, and no client writes control batches (both INVALID_RECORD)."""
+    create_topic(broker, "c", {"cleanup.policy": "compact"})
+    create_topic(broker, "d")
+    nokey = keyed_records([(b"k1", b"a"), (None, b"b")])
+    assert produce(broker, "c", batch(nokey, 2))[0] == INVALID_RECORD
+    assert produce(broker, "c", batch(nokey, 2, GZIP,
+                                      compress=gzip.compress))[0] == INVALID_RECORD
+    assert produce(broker, "d", batch(nokey, 2)) == (NO_ERROR, 0)
+    keyed = keyed_records([(b"k1", b"a"), (b"k2", b"b")])
+    assert produce(broker, "c", batch(keyed, 2, GZIP, compress=gzip.compress)) \
+        == (NO_ERROR, 0)
+    control = 0x20
+    assert produce(broker, "d", batch(records([b"x"]), 1, control))[0] == INVALID_RECORD
+    assert consume_all(broker, "c") == (2, ["a", "b"])
+
+
 def test_decompressed_size_is_bounded(broker_factory):
     b = broker_factory("message_max_decompressed_bytes: 4194304").start()
     create_topic(b, "p")

@@ -236,6 +236,44 @@ static void overlong_varints_are_refused(void **state)
     assert_int_equal(check(&s, 1), SAMSA_OK);
 }
 
+/* Compacted topics: a null key is INVALID_RECORD, whole or in pieces,
+ * and only where keys are required. */
+static void null_keys_are_refused_where_keys_are_required(void **state)
+{
+    (void)state;
+    section_t s = {.n = 0};
+    put_good(&s, 0);
+    rec_spec_t nokey = good(1);
+    nokey.key_len = -1;
+    put_record(&s, &nokey);
+    assert_int_equal(check(&s, 2), SAMSA_OK);
+    for (size_t piece = 1; piece <= s.n; piece++) {
+        samsa_records_check_t chk;
+        samsa_records_check_init(&chk, 2);
+        chk.key_required = true;
+        samsa_err_t err = SAMSA_OK;
+        for (size_t i = 0; i < s.n && err == SAMSA_OK; i += piece) {
+            size_t n = s.n - i < piece ? s.n - i : piece;
+            err = samsa_records_check_feed(&chk, s.b + i, n);
+        }
+        if (err == SAMSA_OK) {
+            err = samsa_records_check_end(&chk);
+        }
+        assert_int_equal(err, SAMSA_ERR_INVALID_RECORD);
+        assert_true(chk.null_key);
+    }
+    /* An empty key is a key. */
+    section_t e = {.n = 0};
+    rec_spec_t empty = good(0);
+    empty.key_len = 0;
+    put_record(&e, &empty);
+    samsa_records_check_t chk;
+    samsa_records_check_init(&chk, 1);
+    chk.key_required = true;
+    assert_int_equal(samsa_records_check_feed(&chk, e.b, e.n), SAMSA_OK);
+    assert_int_equal(samsa_records_check_end(&chk), SAMSA_OK);
+}
+
 /* A built batch with its header patched and the CRC recomputed. */
 static uint8_t *batch_with(int32_t records, int32_t last_offset_delta,
                            size_t *len)
@@ -287,6 +325,7 @@ int main(void)
         cmocka_unit_test(offset_deltas_must_count_from_zero),
         cmocka_unit_test(overlong_varints_are_refused),
         cmocka_unit_test(last_offset_delta_must_follow_the_record_count),
+        cmocka_unit_test(null_keys_are_refused_where_keys_are_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
