@@ -72,6 +72,7 @@ typedef struct samsa_broker {
     /* Quorum mode only (core/broker/cluster.h); NULL standalone. */
     samsa_meta_t *meta;
     samsa_member_t *member;
+    struct samsa_applier *applier; /* local logs follow the image */
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

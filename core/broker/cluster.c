@@ -3,6 +3,7 @@
  * local logs in step with the image, leader checks, topic records. */
 #include "broker/cluster.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +80,16 @@ static void apply_configs(samsa_broker_t *b, const samsa_meta_topic_t *t)
 }
 
 /*
- * On the quorum thread, after each image: create the logs of topics this
- * broker now holds replicas of, delete those of removed topics. Partitions
- * are created together (the log manager's unit is the topic), so a broker
- * holding one replica of a topic keeps empty logs for the others; only
- * the partitions it leads are served.
+ * Bring the local logs from image @p prev to @p next: create the logs of
+ * topics this broker now holds replicas of, delete those of removed
+ * topics, apply changed configs. Partitions are created together (the log
+ * manager's unit is the topic), so a broker holding one replica of a topic
+ * keeps empty logs for the others; only the partitions it leads are
+ * served.
  */
-static void on_image(void *arg, const samsa_meta_image_t *prev,
-                     const samsa_meta_image_t *next)
+static void sync_local(samsa_broker_t *b, const samsa_meta_image_t *prev,
+                       const samsa_meta_image_t *next)
 {
-    samsa_broker_t *b = arg;
     for (size_t i = 0; i < next->topic_count; i++) {
         const samsa_meta_topic_t *t = &next->topics[i];
         const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
@@ -119,6 +120,96 @@ static void on_image(void *arg, const samsa_meta_image_t *prev,
     }
 }
 
+/*
+ * The applier: a thread that runs sync_local, so file creation and fsync
+ * never hold up the quorum's thread (a 600-partition topic took long
+ * enough there to cost the leader its heartbeats). Images it did not get
+ * to are skipped: it always goes from what it applied to the newest.
+ */
+typedef struct samsa_applier {
+    samsa_broker_t *b;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+    samsa_meta_image_t *want; /* newest image, not applied yet */
+    samsa_meta_image_t *done; /* last applied (NULL: none) */
+} samsa_applier_t;
+
+static void *applier_main(void *arg)
+{
+    samsa_applier_t *ap = arg;
+    pthread_mutex_lock(&ap->lock);
+    for (;;) {
+        while (!ap->stop && !ap->want) {
+            pthread_cond_wait(&ap->cond, &ap->lock);
+        }
+        if (!ap->want) {
+            break;
+        }
+        samsa_meta_image_t *next = ap->want;
+        ap->want = NULL;
+        pthread_mutex_unlock(&ap->lock);
+        sync_local(ap->b, ap->done, next);
+        samsa_meta_image_put(ap->done);
+        ap->done = next;
+        pthread_mutex_lock(&ap->lock);
+    }
+    pthread_mutex_unlock(&ap->lock);
+    return NULL;
+}
+
+/* On the quorum thread, with each new image: hand it to the applier. */
+static void on_image(void *arg, const samsa_meta_image_t *prev,
+                     const samsa_meta_image_t *next)
+{
+    samsa_applier_t *ap = arg;
+    (void)prev;
+    samsa_meta_image_t *img = (samsa_meta_image_t *)next;
+    samsa_meta_image_hold(img);
+    pthread_mutex_lock(&ap->lock);
+    samsa_meta_image_t *skipped = ap->want;
+    ap->want = img;
+    pthread_cond_signal(&ap->cond);
+    pthread_mutex_unlock(&ap->lock);
+    samsa_meta_image_put(skipped);
+}
+
+static samsa_err_t applier_start(samsa_broker_t *b)
+{
+    samsa_applier_t *ap = calloc(1, sizeof(*ap));
+    if (!ap) {
+        return SAMSA_ERR_NOMEM;
+    }
+    ap->b = b;
+    pthread_mutex_init(&ap->lock, NULL);
+    pthread_cond_init(&ap->cond, NULL);
+    if (pthread_create(&ap->thread, NULL, applier_main, ap) != 0) {
+        free(ap);
+        return SAMSA_ERR_IO;
+    }
+    b->applier = ap;
+    return SAMSA_OK;
+}
+
+/* After the quorum closed (no more images): finish and free. */
+static void applier_stop(samsa_applier_t *ap)
+{
+    if (!ap) {
+        return;
+    }
+    pthread_mutex_lock(&ap->lock);
+    ap->stop = true;
+    pthread_cond_signal(&ap->cond);
+    pthread_mutex_unlock(&ap->lock);
+    pthread_join(ap->thread, NULL);
+    samsa_meta_image_put(ap->want);
+    samsa_meta_image_put(ap->done);
+    pthread_cond_destroy(&ap->cond);
+    pthread_mutex_destroy(&ap->lock);
+    free(ap);
+}
+
 samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
 {
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
@@ -135,9 +226,17 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         .dir = dir,
         .session_timeout_ms = cc->broker_session_timeout_ms,
         .on_image = on_image,
-        .on_image_arg = b,
     };
-    return samsa_meta_open(&mo, &b->meta, errbuf, errlen);
+    samsa_err_t err = applier_start(b);
+    mo.on_image_arg = b->applier;
+    if (err == SAMSA_OK) {
+        err = samsa_meta_open(&mo, &b->meta, errbuf, errlen);
+    }
+    if (err != SAMSA_OK) {
+        applier_stop(b->applier);
+        b->applier = NULL;
+    }
+    return err;
 }
 
 samsa_err_t samsa_cluster_start(samsa_broker_t *b)
@@ -153,6 +252,8 @@ void samsa_cluster_close(samsa_broker_t *b)
     samsa_member_stop(b->member);
     samsa_meta_close(b->meta);
     b->meta = NULL;
+    applier_stop(b->applier);
+    b->applier = NULL;
     samsa_member_free(b->member);
     b->member = NULL;
 }
@@ -174,6 +275,13 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
         err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
     }
     samsa_meta_image_put(img);
+    if (err == SAMSA_OK) {
+        /* Led here, but the applier may not have made its logs yet: a
+         * retriable answer rather than UNKNOWN_TOPIC_OR_PARTITION. */
+        samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, topic);
+        err = local ? SAMSA_OK : SAMSA_ERR_LEADER_NOT_AVAILABLE;
+        samsa_topic_put(local);
+    }
     return err;
 }
 

@@ -33,7 +33,7 @@ typedef struct samsa_meta samsa_meta_t;
  * NOT_CONTROLLER when this node is not (or stopped being) the leader. */
 typedef void (*samsa_meta_done_fn)(void *arg, samsa_err_t err);
 /* Called with each new image just before it is published (@p prev is the
- * current one, maybe empty). */
+ * current one, maybe empty); it may take a reference to @p next. */
 typedef void (*samsa_meta_image_fn)(void *arg, const samsa_meta_image_t *prev,
                                     const samsa_meta_image_t *next);
 
