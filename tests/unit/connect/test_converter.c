@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Kafka Connect's converters (core/connect/converter.c): which class a
+ * connector config picks, and the bytes each one puts in and takes out of
+ * a topic, as Kafka Connect's own converters do. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "connect/converter.h"
+
+static samsa_converter_t pick(const char *json, const char *which,
+                              samsa_err_t *err)
+{
+    json_t *cfg = json_loads(json, 0, NULL);
+    samsa_converter_t c = 0;
+    char errbuf[256] = "";
+    *err = samsa_converter_from_config(cfg, which, &c, errbuf, sizeof(errbuf));
+    if (*err != SAMSA_OK) {
+        assert_non_null(strstr(errbuf, "Nope"));
+    }
+    json_decref(cfg);
+    return c;
+}
+
+static void config_picks_the_converter(void **state)
+{
+    (void)state;
+    samsa_err_t err;
+    /* Kafka's worker default: JsonConverter with schemas. */
+    assert_int_equal(pick("{}", "value", &err), SAMSA_CONVERTER_JSON_SCHEMA);
+    assert_int_equal(
+        pick("{\"value.converter\":\"org.apache.kafka.connect.json."
+             "JsonConverter\",\"value.converter.schemas.enable\":\"false\"}",
+             "value", &err),
+        SAMSA_CONVERTER_JSON);
+    assert_int_equal(
+        pick("{\"key.converter\":\"org.apache.kafka.connect.storage."
+             "StringConverter\"}",
+             "key", &err),
+        SAMSA_CONVERTER_STRING);
+    /* The key's setting says nothing about the value's. */
+    assert_int_equal(
+        pick("{\"key.converter\":\"org.apache.kafka.connect.storage."
+             "StringConverter\"}",
+             "value", &err),
+        SAMSA_CONVERTER_JSON_SCHEMA);
+    pick("{\"value.converter\":\"Nope\"}", "value", &err);
+    assert_int_equal(err, SAMSA_ERR_CONFIG);
+}
+
+static void encode(samsa_converter_t c, const char *in, const char *want)
+{
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(
+        samsa_converter_encode(c, in, in ? strlen(in) : 0, &out, &len),
+        SAMSA_OK);
+    if (want == NULL) {
+        assert_null(out);
+        return;
+    }
+    assert_non_null(out);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(out, want, len);
+    free(out);
+}
+
+static void decode(samsa_converter_t c, const char *in, const char *want,
+                   samsa_err_t want_err)
+{
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(
+        samsa_converter_decode(c, in, in ? strlen(in) : 0, &out, &len),
+        want_err);
+    if (want == NULL) {
+        assert_null(out);
+        return;
+    }
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(out, want, len);
+    free(out);
+}
+
+static void encode_is_what_kafka_connect_writes(void **state)
+{
+    (void)state;
+    encode(SAMSA_CONVERTER_STRING, "a \"line\"", "a \"line\"");
+    encode(SAMSA_CONVERTER_JSON, "a \"line\"", "\"a \\\"line\\\"\"");
+    encode(SAMSA_CONVERTER_JSON_SCHEMA, "foo",
+           "{\"schema\":{\"type\":\"string\",\"optional\":false},"
+           "\"payload\":\"foo\"}");
+    encode(SAMSA_CONVERTER_JSON_SCHEMA, NULL, NULL); /* null stays null */
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(
+        samsa_converter_encode(SAMSA_CONVERTER_JSON, "\xff", 1, &out, &len),
+        SAMSA_ERR_INVAL); /* JSON needs UTF-8 */
+    assert_null(out);
+}
+
+static void decode_takes_back_the_payload(void **state)
+{
+    (void)state;
+    decode(SAMSA_CONVERTER_STRING, "x y", "x y", SAMSA_OK);
+    decode(SAMSA_CONVERTER_JSON, "\"foo\"", "foo", SAMSA_OK);
+    decode(SAMSA_CONVERTER_JSON, "{\"a\": 1}", "{\"a\":1}", SAMSA_OK);
+    decode(SAMSA_CONVERTER_JSON, "null", NULL, SAMSA_OK);
+    decode(SAMSA_CONVERTER_JSON_SCHEMA,
+           "{\"schema\":{\"type\":\"string\",\"optional\":false},"
+           "\"payload\":\"bar\"}",
+           "bar", SAMSA_OK);
+    decode(SAMSA_CONVERTER_JSON_SCHEMA, "\"no envelope\"", NULL,
+           SAMSA_ERR_INVAL);
+    decode(SAMSA_CONVERTER_JSON, "{broken", NULL, SAMSA_ERR_INVAL);
+    decode(SAMSA_CONVERTER_JSON, NULL, NULL, SAMSA_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(config_picks_the_converter),
+        cmocka_unit_test(encode_is_what_kafka_connect_writes),
+        cmocka_unit_test(decode_takes_back_the_payload),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
