@@ -195,3 +195,41 @@ def test_string_converter_and_bad_configs(broker_factory):
     code, st = call(broker, "GET", "/connectors/bad/status")
     assert "file" in st["tasks"][0]["trace"]
     assert state(broker, "s") == "RUNNING"
+
+
+def test_samsa_connector_commands_with_kafka_properties(broker_factory):
+    import subprocess
+    from samsa_harness import SAMSA_CLI
+    broker = broker_factory("connect_enabled: true").start()
+    src = os.path.join(broker.workdir, "test.txt")
+    with open(src, "w") as f:
+        f.write("one\n")
+    props = os.path.join(broker.workdir, "connect-file-source.properties")
+    with open(props, "w") as f:  # Kafka's file as shipped, with our path
+        f.write("# Licensed to the Apache Software Foundation (ASF)\n"
+                "name=local-file-source\nconnector.class=FileStreamSource\n"
+                "tasks.max=1\nfile=%s\ntopic=connect-test\n" % src)
+    wait_ready(broker)
+
+    def cli(*args):
+        return subprocess.run([SAMSA_CLI, "connector"] + list(args) +
+                              ["--http", "127.0.0.1:%d" % broker.http_port],
+                              capture_output=True, text=True, timeout=60)
+
+    r = cli("create", props)
+    assert r.returncode == 0 and "created local-file-source" in r.stdout, r.stderr
+    r = cli("create", props)
+    assert r.returncode == 1 and "already exists" in r.stderr
+    wait_for(lambda: "RUNNING" in cli("status", "local-file-source").stdout,
+             "RUNNING")
+    r = cli("list")
+    assert "local-file-source (source): RUNNING" in r.stdout, r.stdout
+    assert "task 0: RUNNING" in r.stdout
+    assert cli("pause", "local-file-source").returncode == 0
+    assert "PAUSED" in cli("status", "local-file-source").stdout
+    assert cli("resume", "local-file-source").returncode == 0
+    assert cli("restart", "local-file-source").returncode == 0
+    assert cli("delete", "local-file-source").returncode == 0
+    r = cli("status", "local-file-source")
+    assert r.returncode == 1 and "not found" in r.stderr
+    assert cli("frobnicate", "x").returncode == 2

@@ -58,6 +58,7 @@ int samsa_cli_broker_config(const samsa_cli_paths_t *paths,
 
 /* The subcommands. */
 extern const samsa_cli_cmd_t samsa_cli_cmd_plugin;
+extern const samsa_cli_cmd_t samsa_cli_cmd_connector;
 extern const samsa_cli_cmd_t samsa_cli_cmd_config;
 
 #endif /* SAMSA_CLI_H */

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cmd_client.h"
+#include "http_json.h"
 
 /* One key's share above this (of a partition's records) is a hot key
  * worth re-partitioning for. */
@@ -39,87 +40,6 @@ static void usage(FILE *out)
             "  -b, --bootstrap HOST:PORT  used for the default --http host\n"
             "  --top N           keys to list (default 5)\n"
             "\n" SAMSA_CLI_EXIT_TEXT);
-}
-
-typedef struct body {
-    char *p;
-    size_t len;
-} body_t;
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
-{
-    body_t *b = arg;
-    size_t add = size * n;
-    char *p = realloc(b->p, b->len + add + 1);
-    if (!p) {
-        return 0;
-    }
-    memcpy(p + b->len, ptr, add);
-    b->p = p;
-    b->len += add;
-    b->p[b->len] = 0;
-    return add;
-}
-
-/* GET @p url; the parsed JSON body, or NULL (printed). */
-static json_t *get_json(const char *url, long *status)
-{
-    CURL *curl = curl_easy_init();
-    body_t body = {0};
-    json_t *doc = NULL;
-    if (!curl) {
-        fprintf(stderr, "samsa topic hot-keys: cannot start libcurl\n");
-        return NULL;
-    }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
-        fprintf(stderr, "samsa topic hot-keys: %s: %s\n", url,
-                curl_easy_strerror(rc));
-    } else {
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-        json_error_t err;
-        doc = json_loadb(body.p ? body.p : "", body.len, 0, &err);
-        if (!doc) {
-            fprintf(stderr, "samsa topic hot-keys: %s: not JSON (%s)\n", url,
-                    err.text);
-        }
-    }
-    free(body.p);
-    curl_easy_cleanup(curl);
-    return doc;
-}
-
-/* --http value, else $SAMSA_HTTP, else the bootstrap's first host:8083. */
-static void http_base(const char *http, const char *bootstrap, char *out,
-                      size_t len)
-{
-    if (!http) {
-        http = getenv("SAMSA_HTTP");
-    }
-    if (http) {
-        snprintf(out, len, "%s%s", strncmp(http, "http", 4) ? "http://" : "",
-                 http);
-        return;
-    }
-    if (!bootstrap) {
-        bootstrap = getenv("SAMSA_BOOTSTRAP");
-    }
-    char host[256] = "127.0.0.1";
-    if (bootstrap) {
-        size_t n = strcspn(bootstrap, ",");
-        snprintf(host, sizeof(host), "%.*s", (int)n, bootstrap);
-        char *colon = strrchr(host, ':');
-        if (colon && host[0] != '[') {
-            *colon = 0;
-        } else if (host[0] == '[' && strchr(host, ']')) {
-            strchr(host, ']')[1] = 0;
-        }
-    }
-    snprintf(out, len, "http://%s:8083", host);
 }
 
 typedef struct topic_key {
@@ -264,14 +184,15 @@ int samsa_cli_topic_hot_keys(int argc, char **argv)
         return SAMSA_EXIT_USAGE;
     }
     char base[512], url[1024];
-    http_base(http, bootstrap, base, sizeof(base));
+    samsa_cli_http_base(http, bootstrap, base, sizeof(base));
     CURL *esc = curl_easy_init();
     char *q = esc ? curl_easy_escape(esc, topic, 0) : NULL;
     snprintf(url, sizeof(url), "%s/api/hot-keys?topic=%s", base, q ? q : topic);
     curl_free(q);
     curl_easy_cleanup(esc);
     long status = 0;
-    json_t *doc = get_json(url, &status);
+    json_t *doc =
+        samsa_cli_http_json("samsa topic hot-keys", "GET", url, NULL, &status);
     if (!doc) {
         return SAMSA_EXIT_ERROR;
     }

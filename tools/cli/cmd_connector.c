@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tools/cli/cmd_connector.c - `samsa connector`: manage connectors through
+ * Kafka Connect's REST API (samsad with connect_enabled, or any Kafka
+ * Connect worker): list, status, create from a Kafka .properties file
+ * (config/connect-file-source.properties as shipped) or a JSON file,
+ * pause, resume, restart, delete.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+#include "http_json.h"
+
+#define WHO "samsa connector"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: samsa connector list|status NAME|create FILE|pause "
+            "NAME|resume NAME|\n"
+            "                       restart NAME|delete NAME [--http "
+            "HOST:PORT] [-b HOST:PORT]\n"
+            "\n"
+            "Connectors of a Connect worker, through Kafka Connect's REST "
+            "API.\n"
+            "  create FILE  a Kafka .properties file (name=..., "
+            "connector.class=...) or a\n"
+            "               JSON file ({\"name\":...,\"config\":{...}} or "
+            "the config alone)\n"
+            "  --http HOST:PORT  the worker's REST listener (default: "
+            "$SAMSA_HTTP, else the\n"
+            "                    bootstrap host on port 8083)\n"
+            "  -b, --bootstrap HOST:PORT  used for the default --http host\n"
+            "\n"
+            "Exit codes: 0 success, 1 the call failed, 2 bad command line.\n");
+}
+
+/* "key=value" lines (also "key: value"), # and ! comments. */
+static json_t *load_properties(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, WHO ": cannot open %s: %m\n", path);
+        return NULL;
+    }
+    json_t *cfg = json_object();
+    char line[8192];
+    while (fgets(line, sizeof(line), f)) {
+        char *s = line;
+        while (isspace((unsigned char)*s)) {
+            s++;
+        }
+        if (*s == '\0' || *s == '#' || *s == '!') {
+            continue;
+        }
+        size_t k = strcspn(s, "=:");
+        if (s[k] == '\0') {
+            continue;
+        }
+        char *v = s + k + 1;
+        char *ke = s + k;
+        while (ke > s && isspace((unsigned char)ke[-1])) {
+            ke--;
+        }
+        *ke = '\0';
+        while (isspace((unsigned char)*v)) {
+            v++;
+        }
+        char *ve = v + strlen(v);
+        while (ve > v && isspace((unsigned char)ve[-1])) {
+            *--ve = '\0';
+        }
+        json_object_set_new(cfg, s, json_string(v));
+    }
+    fclose(f);
+    return cfg;
+}
+
+/* The body of POST /connectors from FILE. */
+static json_t *create_body(const char *path)
+{
+    json_error_t err;
+    json_t *doc = json_load_file(path, 0, &err);
+    if (doc == NULL) {
+        const char *dot = strrchr(path, '.');
+        if (dot && strcmp(dot, ".json") == 0) {
+            fprintf(stderr, WHO ": %s:%d: %s\n", path, err.line, err.text);
+            return NULL;
+        }
+        doc = load_properties(path);
+        if (doc == NULL) {
+            return NULL;
+        }
+    }
+    if (json_object_get(doc, "config") == NULL) {
+        /* A bare config carries its name, as Kafka's .properties do. */
+        json_t *name = json_object_get(doc, "name");
+        if (!json_is_string(name)) {
+            fprintf(stderr, WHO ": %s: no name\n", path);
+            json_decref(doc);
+            return NULL;
+        }
+        json_t *body = json_pack("{s:O,s:o}", "name", name, "config", doc);
+        return body;
+    }
+    return doc;
+}
+
+static int report(json_t *doc, long status)
+{
+    if (status == 0) {
+        json_decref(doc);
+        return SAMSA_EXIT_ERROR;
+    }
+    if (status >= 300) {
+        const char *msg = json_string_value(json_object_get(doc, "message"));
+        fprintf(stderr, WHO ": %s (HTTP %ld)\n", msg ? msg : "failed", status);
+        json_decref(doc);
+        return SAMSA_EXIT_ERROR;
+    }
+    return SAMSA_EXIT_OK;
+}
+
+static void print_status(json_t *st)
+{
+    json_t *conn = json_object_get(st, "connector");
+    printf("%s (%s): %s\n", json_string_value(json_object_get(st, "name")),
+           json_string_value(json_object_get(st, "type")),
+           json_string_value(json_object_get(conn, "state")));
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(st, "tasks"), i, t)
+    {
+        const char *trace = json_string_value(json_object_get(t, "trace"));
+        printf("  task %lld: %s%s%s\n",
+               (long long)json_integer_value(json_object_get(t, "id")),
+               json_string_value(json_object_get(t, "state")),
+               trace ? ": " : "", trace ? trace : "");
+    }
+}
+
+static int run(int argc, char **argv)
+{
+    const char *http = NULL, *bootstrap = NULL, *verb = NULL, *arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (samsa_cli_is_help(argv[i])) {
+            usage(stdout);
+            return SAMSA_EXIT_OK;
+        } else if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
+            http = argv[++i];
+        } else if ((strcmp(argv[i], "-b") == 0 ||
+                    strcmp(argv[i], "--bootstrap") == 0) &&
+                   i + 1 < argc) {
+            bootstrap = argv[++i];
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, WHO ": unknown option %s\n", argv[i]);
+            usage(stderr);
+            return SAMSA_EXIT_USAGE;
+        } else if (!verb) {
+            verb = argv[i];
+        } else if (!arg) {
+            arg = argv[i];
+        } else {
+            usage(stderr);
+            return SAMSA_EXIT_USAGE;
+        }
+    }
+    bool list = verb && strcmp(verb, "list") == 0;
+    if (!verb || (list == (arg != NULL))) {
+        usage(stderr);
+        return SAMSA_EXIT_USAGE;
+    }
+    char base[512], url[2048];
+    samsa_cli_http_base(http, bootstrap, base, sizeof(base));
+    CURL *esc = curl_easy_init();
+    char *q = esc && arg ? curl_easy_escape(esc, arg, 0) : NULL;
+    const char *name = q ? q : (arg ? arg : "");
+    long status = 0;
+    json_t *doc = NULL;
+    int rc = SAMSA_EXIT_OK;
+    if (list) {
+        snprintf(url, sizeof(url), "%s/connectors?expand=status", base);
+        doc = samsa_cli_http_json(WHO, "GET", url, NULL, &status);
+        if ((rc = report(doc, status)) == SAMSA_EXIT_OK) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(doc, k, v)
+            {
+                print_status(json_object_get(v, "status"));
+            }
+        }
+    } else if (strcmp(verb, "status") == 0) {
+        snprintf(url, sizeof(url), "%s/connectors/%s/status", base, name);
+        doc = samsa_cli_http_json(WHO, "GET", url, NULL, &status);
+        if ((rc = report(doc, status)) == SAMSA_EXIT_OK) {
+            print_status(doc);
+        }
+    } else if (strcmp(verb, "create") == 0) {
+        json_t *body = create_body(arg);
+        if (body == NULL) {
+            rc = SAMSA_EXIT_ERROR;
+        } else {
+            snprintf(url, sizeof(url), "%s/connectors", base);
+            doc = samsa_cli_http_json(WHO, "POST", url, body, &status);
+            if ((rc = report(doc, status)) == SAMSA_EXIT_OK) {
+                printf("created %s\n",
+                       json_string_value(json_object_get(doc, "name")));
+            }
+            json_decref(body);
+        }
+    } else if (strcmp(verb, "delete") == 0 || strcmp(verb, "pause") == 0 ||
+               strcmp(verb, "resume") == 0 || strcmp(verb, "restart") == 0) {
+        bool del = strcmp(verb, "delete") == 0;
+        bool restart = strcmp(verb, "restart") == 0;
+        snprintf(url, sizeof(url), "%s/connectors/%s%s%s", base, name,
+                 del ? "" : "/", del ? "" : verb);
+        doc = samsa_cli_http_json(WHO,
+                                  del       ? "DELETE"
+                                  : restart ? "POST"
+                                            : "PUT",
+                                  url, NULL, &status);
+        rc = report(doc, status);
+    } else {
+        fprintf(stderr, WHO ": unknown command %s\n", verb);
+        usage(stderr);
+        rc = SAMSA_EXIT_USAGE;
+    }
+    if (rc == SAMSA_EXIT_OK) {
+        json_decref(doc);
+    }
+    curl_free(q);
+    curl_easy_cleanup(esc);
+    return rc;
+}
+
+const samsa_cli_cmd_t samsa_cli_cmd_connector = {
+    .name = "connector",
+    .summary = "manage Connect connectors (Kafka Connect's REST API)",
+    .run = run,
+};
