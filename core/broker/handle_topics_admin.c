@@ -303,9 +303,9 @@ static void *build_create_partitions(samsa_req_t *req)
         samsa_CreatePartitionsResponse_CreatePartitionsTopicResult_init(r);
         r->Name = ct->Name;
         const char *why = NULL;
-        samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_ALTER,
-                                              SAMSA_RESOURCE_TOPIC,
-                                              samsa_req_cstr(req, ct->Name));
+        samsa_err_t err =
+            samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_TOPIC,
+                                samsa_req_cstr(req, ct->Name));
         if (err == SAMSA_OK && req->broker->meta) {
             err = SAMSA_ERR_INVALID_REQUEST;
             why = "adding partitions in a cluster comes with replication";
