@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Build the fuzzers with clang and run them for N seconds in all (default
-# 30): two thirds for the request decoder (seeds: the real request
-# vectors), one third for produce-side record batch validation (seeds:
-# tests/fuzz/make_batch_seeds.py; codecs: the plugins of this build).
+# 30): half for the request decoder (seeds: the real request vectors), a
+# third for produce-side record batch validation (seeds:
+# tests/fuzz/make_batch_seeds.py; codecs: the plugins of this build), the
+# rest for SASL SCRAM message parsing (seeds: the RFC 5802 exchange).
 #   tests/fuzz/run.sh [seconds] [build-dir]
 set -eu
 SECONDS_TO_RUN=${1:-30}
@@ -11,12 +12,14 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${2:-$SRC/build-fuzz}
 BATCH_SECONDS=$((SECONDS_TO_RUN / 3))
 BATCH_SECONDS=$((BATCH_SECONDS > 0 ? BATCH_SECONDS : 1))
-REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS))
+SCRAM_SECONDS=$((SECONDS_TO_RUN / 6))
+SCRAM_SECONDS=$((SCRAM_SECONDS > 0 ? SCRAM_SECONDS : 1))
+REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS - SCRAM_SECONDS))
 REQUEST_SECONDS=$((REQUEST_SECONDS > 0 ? REQUEST_SECONDS : 1))
 
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_C_COMPILER=clang \
       -DSAMSA_FUZZ=ON -DSAMSA_BUILD_TESTS=ON >/dev/null
-ninja -C "$BUILD" fuzz_request fuzz_batch codec-gzip codec-snappy codec-lz4 \
+ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram codec-gzip codec-snappy codec-lz4 \
       codec-zstd
 
 CORPUS=$BUILD/fuzz-corpus/request
@@ -35,4 +38,15 @@ mkdir -p "$CORPUS"
 SAMSA_TEST_PLUGIN_DIR=$BUILD/plugins \
 "$BUILD/tests/fuzz/fuzz_batch" -max_total_time="$BATCH_SECONDS" \
     -rss_limit_mb=1024 -max_len=16384 -timeout=10 -print_final_stats=1 \
+    "$CORPUS" "$SEEDS"
+
+CORPUS=$BUILD/fuzz-corpus/scram
+SEEDS=$BUILD/fuzz-seeds/scram
+mkdir -p "$CORPUS" "$SEEDS"
+# RFC 5802's example exchange (client-first NUL client-final), and
+# librdkafka's shape (its nonce repeated in front of the server's).
+printf 'n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL\0c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=' >"$SEEDS/rfc5802"
+printf 'n,a=al=3Dice,n=al=2Cice,r=abc,ext=1\0c=eSws,r=abcabcdef,x=1,p=AAAA' >"$SEEDS/escapes"
+"$BUILD/tests/fuzz/fuzz_scram" -max_total_time="$SCRAM_SECONDS" \
+    -rss_limit_mb=512 -max_len=4096 -timeout=10 -print_final_stats=1 \
     "$CORPUS" "$SEEDS"
