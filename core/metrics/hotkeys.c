@@ -30,6 +30,94 @@ static uint64_t key_hash(const uint8_t *key, int32_t len)
     return h;
 }
 
+/* The counters form a min-heap on `records` (the space-saving victim is
+ * the root) and an open-addressing index maps a key hash to its heap
+ * position, so an update costs O(log K) instead of a scan of all K
+ * counters: this runs for every record on the produce path. */
+#define IDX_MASK (SAMSA_HOTKEYS_INDEX - 1)
+
+static void place(samsa_hotkeys_t *hk, int32_t pos)
+{
+    hk->index[hk->items[pos].slot] = (uint8_t)(pos + 1);
+}
+
+static void swap_items(samsa_hotkeys_t *hk, int32_t a, int32_t b)
+{
+    samsa_hotkey_t t = hk->items[a];
+    hk->items[a] = hk->items[b];
+    hk->items[b] = t;
+    place(hk, a);
+    place(hk, b);
+}
+
+static void sift_up(samsa_hotkeys_t *hk, int32_t pos)
+{
+    while (pos > 0) {
+        int32_t parent = (pos - 1) / 2;
+        if (hk->items[parent].records <= hk->items[pos].records) {
+            return;
+        }
+        swap_items(hk, parent, pos);
+        pos = parent;
+    }
+}
+
+static void sift_down(samsa_hotkeys_t *hk, int32_t pos)
+{
+    for (;;) {
+        int32_t l = 2 * pos + 1, r = l + 1, least = pos;
+        if (l < hk->count && hk->items[l].records < hk->items[least].records) {
+            least = l;
+        }
+        if (r < hk->count && hk->items[r].records < hk->items[least].records) {
+            least = r;
+        }
+        if (least == pos) {
+            return;
+        }
+        swap_items(hk, least, pos);
+        pos = least;
+    }
+}
+
+/* The index slot holding @p h, or the empty slot where it would go. */
+static uint32_t index_find(const samsa_hotkeys_t *hk, uint64_t h,
+                           int32_t key_len)
+{
+    uint32_t i = (uint32_t)h & IDX_MASK;
+    while (hk->index[i]) {
+        const samsa_hotkey_t *e = &hk->items[hk->index[i] - 1];
+        if (e->hash == h && e->key_len == key_len) {
+            return i;
+        }
+        i = (i + 1) & IDX_MASK;
+    }
+    return i;
+}
+
+/* Linear probing's deletion: later entries of the same run move back so
+ * every lookup still finds them. */
+static void index_remove(samsa_hotkeys_t *hk, uint32_t i)
+{
+    uint32_t j = i;
+    hk->index[i] = 0;
+    for (;;) {
+        j = (j + 1) & IDX_MASK;
+        if (!hk->index[j]) {
+            return;
+        }
+        uint32_t home = (uint32_t)hk->items[hk->index[j] - 1].hash & IDX_MASK;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays) {
+            continue;
+        }
+        hk->index[i] = hk->index[j];
+        hk->items[hk->index[i] - 1].slot = (uint16_t)i;
+        hk->index[j] = 0;
+        i = j;
+    }
+}
+
 void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
                               int32_t key_len, int64_t bytes, int64_t weight)
 {
@@ -40,37 +128,44 @@ void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
         return;
     }
     uint64_t h = key_hash(key, key_len);
-    samsa_hotkey_t *min = NULL;
-    for (int32_t i = 0; i < hk->count; i++) {
-        samsa_hotkey_t *e = &hk->items[i];
-        if (e->hash == h && e->key_len == key_len) {
-            e->records += weight;
-            e->bytes += bytes;
-            return;
-        }
-        if (!min || e->records < min->records) {
-            min = e;
-        }
+    uint32_t at = index_find(hk, h, key_len);
+    if (hk->index[at]) {
+        int32_t pos = hk->index[at] - 1;
+        hk->items[pos].records += weight;
+        hk->items[pos].bytes += bytes;
+        sift_down(hk, pos);
+        return;
     }
-    samsa_hotkey_t *slot;
+    int32_t pos;
     int64_t base_records = 0, base_bytes = 0;
     if (hk->count < SAMSA_HOTKEYS_K) {
-        slot = &hk->items[hk->count++];
+        pos = hk->count++;
     } else {
-        /* Space-saving: the newcomer inherits the smallest counter, which
-         * bounds how much it may be over-counted. */
-        slot = min;
-        base_records = min->records;
-        base_bytes = min->bytes;
+        /* Space-saving: the newcomer takes over the smallest counter (the
+         * heap's root) and inherits its count, which bounds how much it
+         * may be over-counted. */
+        pos = 0;
+        base_records = hk->items[0].records;
+        base_bytes = hk->items[0].bytes;
+        index_remove(hk, hk->items[0].slot);
+        at = index_find(hk, h, key_len);
     }
-    slot->hash = h;
-    slot->records = base_records + weight;
-    slot->bytes = base_bytes + bytes;
-    slot->error = base_records;
-    slot->key_len = key_len;
+    samsa_hotkey_t *e = &hk->items[pos];
+    e->hash = h;
+    e->records = base_records + weight;
+    e->bytes = base_bytes + bytes;
+    e->error = base_records;
+    e->key_len = key_len;
+    e->slot = (uint16_t)at;
     size_t keep = key_len < SAMSA_HOTKEY_MAX_BYTES ? (size_t)key_len
                                                    : SAMSA_HOTKEY_MAX_BYTES;
-    memcpy(slot->key, key, keep);
+    memcpy(e->key, key, keep);
+    place(hk, pos);
+    if (pos == 0) {
+        sift_down(hk, pos);
+    } else {
+        sift_up(hk, pos);
+    }
 }
 
 /* Count the records of one batch (records section at @p p, @p n bytes). */

@@ -26,6 +26,7 @@
 #define SAMSA_HOTKEYS_K        64
 #define SAMSA_HOTKEY_MAX_BYTES 64
 #define SAMSA_HOTKEYS_SAMPLE   4
+#define SAMSA_HOTKEYS_INDEX    (SAMSA_HOTKEYS_K * 4) /* power of two */
 
 typedef struct samsa_hotkey {
     uint64_t hash;
@@ -33,6 +34,7 @@ typedef struct samsa_hotkey {
     int64_t bytes;   /* estimated key + value bytes */
     int64_t error;   /* records may be over-estimated by this much */
     int32_t key_len; /* full length of the key */
+    uint16_t slot;   /* its entry in samsa_hotkeys_t.index */
     uint8_t key[SAMSA_HOTKEY_MAX_BYTES]; /* first bytes of the key */
 } samsa_hotkey_t;
 
@@ -40,7 +42,8 @@ typedef struct samsa_hotkeys {
     pthread_mutex_t lock;
     samsa_hotkey_t items[SAMSA_HOTKEYS_K];
     int32_t count;
-    int64_t total_records; /* every record seen, keyed or not */
+    uint8_t index[SAMSA_HOTKEYS_INDEX]; /* hash -> heap position + 1 */
+    int64_t total_records;              /* every record seen, keyed or not */
     int64_t total_bytes;
     uint32_t compressed_seen; /* picks the sampled compressed batches */
 } samsa_hotkeys_t;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The space-saving hot-key sketch (core/metrics/hotkeys.c). */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -73,12 +75,66 @@ static void long_keys_keep_their_first_bytes(void **s)
     samsa_hotkeys_destroy(&hk);
 }
 
+/* Space-saving's guarantees, on a skewed random stream with far more
+ * distinct keys than counters: every key above total / K is present, no
+ * count is below the truth and none exceeds it by more than its error.
+ * Exercises the heap and the hash index through many evictions. */
+static void estimates_bound_the_truth_under_many_evictions(void **s)
+{
+    (void)s;
+    enum { KEYS = 2000, RECORDS = 200000 };
+    static int64_t truth[KEYS];
+    memset(truth, 0, sizeof(truth));
+    samsa_hotkeys_t hk;
+    samsa_hotkeys_init(&hk);
+    uint64_t x = 88172645463325252ull;
+    char key[32];
+    for (int i = 0; i < RECORDS; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* Roughly Zipf: small ids are much more frequent. */
+        int id =
+            (int)((x % KEYS) * (x % KEYS) / KEYS * ((x >> 32) % KEYS) / KEYS);
+        truth[id]++;
+        snprintf(key, sizeof(key), "k%d", id);
+        add_key(&hk, key);
+    }
+    samsa_hotkey_t top[SAMSA_HOTKEYS_K];
+    int64_t total, bytes;
+    size_t n = samsa_hotkeys_top(&hk, top, SAMSA_HOTKEYS_K, &total, &bytes);
+    assert_int_equal(n, SAMSA_HOTKEYS_K);
+    assert_int_equal(total, RECORDS);
+    for (size_t i = 0; i < n; i++) {
+        char name[32] = {0};
+        memcpy(name, top[i].key, (size_t)top[i].key_len);
+        int id = atoi(name + 1);
+        assert_true(top[i].records >= truth[id]);
+        assert_true(top[i].records - top[i].error <= truth[id]);
+        assert_true(top[i].error <= total / SAMSA_HOTKEYS_K);
+    }
+    for (int id = 0; id < KEYS; id++) {
+        if (truth[id] <= total / SAMSA_HOTKEYS_K) {
+            continue;
+        }
+        snprintf(key, sizeof(key), "k%d", id);
+        bool found = false;
+        for (size_t i = 0; i < n; i++) {
+            found |= top[i].key_len == (int32_t)strlen(key) &&
+                     memcmp(top[i].key, key, strlen(key)) == 0;
+        }
+        assert_true(found);
+    }
+    samsa_hotkeys_destroy(&hk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
             a_key_above_one_in_k_is_counted_exactly_and_ranked_first),
         cmocka_unit_test(long_keys_keep_their_first_bytes),
+        cmocka_unit_test(estimates_bound_the_truth_under_many_evictions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
