@@ -154,6 +154,10 @@ static void topic_free(samsa_topic_t *t)
         partition_close(t->partitions[i], remove);
     }
     free(t->partitions);
+    for (size_t i = 0; i < t->retired_count; i++) {
+        free(t->retired[i]);
+    }
+    free(t->retired);
     samsa_tcfg_free(&t->config);
     pthread_mutex_destroy(&t->config_lock);
     free(t->engine);
@@ -445,6 +449,41 @@ static samsa_err_t topic_open_partitions(samsa_logmgr_t *mgr, samsa_topic_t *t,
             return err;
         }
     }
+    return SAMSA_OK;
+}
+
+/* Open partitions [count, new_total) into a new array without holding the
+ * table lock (opening thousands takes seconds, and every lookup takes that
+ * lock), then publish the array and the count under it. The old array is
+ * retired, not freed: a reader may still be indexing it. */
+static samsa_err_t topic_grow(samsa_logmgr_t *mgr, samsa_topic_t *t,
+                              int32_t new_total, char *errbuf, size_t errlen)
+{
+    int32_t from = t->partition_count;
+    samsa_partition_t **parts = calloc((size_t)new_total, sizeof(*parts));
+    void **retired =
+        realloc(t->retired, (t->retired_count + 1) * sizeof(*retired));
+    if (!parts || !retired) {
+        free(parts);
+        return SAMSA_ERR_NOMEM;
+    }
+    t->retired = retired;
+    memcpy(parts, t->partitions, (size_t)from * sizeof(*parts));
+    for (int32_t i = from; i < new_total; i++) {
+        samsa_err_t err = partition_open(mgr, t, i, &parts[i], errbuf, errlen);
+        if (err != SAMSA_OK) {
+            for (int32_t j = from; j < i; j++) {
+                partition_discard(parts[j]);
+            }
+            free(parts);
+            return err;
+        }
+    }
+    pthread_rwlock_wrlock(&mgr->lock);
+    t->retired[t->retired_count++] = t->partitions;
+    t->partitions = parts;
+    t->partition_count = new_total;
+    pthread_rwlock_unlock(&mgr->lock);
     return SAMSA_OK;
 }
 
@@ -1228,16 +1267,7 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
                                  errlen);
     }
     if (err == SAMSA_OK && !validate_only) {
-        /* Readers index partitions[] only below partition_count, so grow
-         * the array under the table's write lock and publish the count
-         * last. */
-        pthread_rwlock_wrlock(&mgr->lock);
-        err = topic_open_partitions(mgr, t, t->partition_count, new_total,
-                                    errbuf, errlen);
-        if (err == SAMSA_OK) {
-            t->partition_count = new_total;
-        }
-        pthread_rwlock_unlock(&mgr->lock);
+        err = topic_grow(mgr, t, new_total, errbuf, errlen);
         if (err == SAMSA_OK) {
             err = meta_write(mgr, t, errbuf, errlen);
         }

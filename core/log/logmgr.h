@@ -66,6 +66,10 @@ struct samsa_topic {
     _Atomic bool deleted;
     bool internal; /* __consumer_offsets and friends */
     samsa_logmgr_t *mgr;
+    /* Partition arrays replaced by growing the topic: readers may still
+     * index one, so they are freed with the topic. */
+    void **retired;
+    size_t retired_count;
 };
 
 typedef struct samsa_logmgr_options {
