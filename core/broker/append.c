@@ -13,6 +13,7 @@
 #include "records_v2.h"
 #include "broker/upconvert.h"
 #include "metrics/metrics.h"
+#include "txn/coordinator.h"
 #include "util/clock.h"
 
 bool samsa_topic_keys_required(samsa_topic_t *topic)
@@ -176,11 +177,22 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
         return SAMSA_ERR_INVALID_RECORD;
     }
     if (info.has_transactional) {
-        /* Transactions are not served (no transaction coordinator, and
-         * InitProducerId refuses transactional ids the same way): Kafka's
-         * answer to a transactional produce it will not authorize. */
-        res->message = "transactions are not supported by this broker";
-        return SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        /* KIP-890 verification: the partition must be in the producer's
+         * open transaction, so no stray write can hold the LSO back. */
+        err = b->txn
+                  ? samsa_txn_verify_produce(b->txn, info.producer_id,
+                                             info.producer_epoch, topic->name,
+                                             samsa_partition_index(part))
+                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        if (err != SAMSA_OK) {
+            res->message =
+                err == SAMSA_ERR_INVALID_PRODUCER_EPOCH
+                    ? "producer epoch is not the transactional id's current "
+                      "one (a newer instance took over)"
+                    : "the partition is not in an open transaction of this "
+                      "producer (AddPartitionsToTxn first)";
+            return err;
+        }
     }
     if (acks == -1 &&
         samsa_topic_config_long(topic, "min.insync.replicas") > 1) {

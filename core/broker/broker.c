@@ -18,6 +18,7 @@
 #include "broker/cluster.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
+#include "txn/coordinator.h"
 #include "broker/request.h"
 #include "connect/connect.h"
 #include "security/auth.h"
@@ -328,6 +329,16 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
                  "instance (e.g. conf.d/40-sasl-plain.yaml)");
         err = SAMSA_ERR_CONFIG;
     }
+    if (err == SAMSA_OK) {
+        samsa_txn_options_t to;
+        samsa_txn_options_init(&to);
+        to.logmgr = b->logs;
+        to.groups = b->groups;
+        to.max_timeout_ms = cfg->transaction_max_timeout_ms;
+        to.abort_check_interval_ms =
+            cfg->transaction_abort_timed_out_transaction_cleanup_interval_ms;
+        err = samsa_txn_coordinator_start(&to, &b->txn, errbuf, errlen);
+    }
     if (err == SAMSA_OK && cfg->security.any_tls) {
         err = samsa_tls_context_create(&cfg->security, &b->tls, errbuf, errlen);
     }
@@ -447,6 +458,9 @@ void samsa_broker_stop(samsa_broker_t *b)
     if (b->groups) {
         samsa_group_coordinator_stop(b->groups);
     }
+    if (b->txn) {
+        samsa_txn_coordinator_stop(b->txn);
+    }
     /* Queued admin requests finish while reactors can still answer. */
     samsa_admin_worker_stop(b->admin);
     samsa_admin_worker_stop(b->produce_checks);
@@ -482,6 +496,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     }
     samsa_admin_worker_free(b->admin);
     samsa_admin_worker_free(b->produce_checks);
+    samsa_txn_coordinator_destroy(b->txn);
     samsa_group_coordinator_destroy(b->groups);
     samsa_cluster_close(b);
     samsa_logmgr_close(b->logs);

@@ -24,6 +24,7 @@
 #include "registry/registry.h"
 
 typedef struct samsa_group_coordinator samsa_group_coordinator_t;
+typedef struct samsa_txn_coordinator samsa_txn_coordinator_t;
 typedef struct samsa_meta samsa_meta_t;
 typedef struct samsa_member samsa_member_t;
 typedef struct samsa_security samsa_security_t;
@@ -65,6 +66,7 @@ typedef struct samsa_broker {
     char advertised_host[256];
     int32_t advertised_port;
     int64_t max_request_bytes;
+    samsa_txn_coordinator_t *txn; /* transactions (core/txn) */
     /* Dynamic broker configs (core/broker/broker_configs.h); config_lock
      * serializes their alterations. */
     samsa_dyncfg_t *dyncfg;

@@ -33,8 +33,15 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_CREATE_TOPICS] = {19, 0, 7, samsa_handle_create_topics},
     [SAMSA_API_DELETE_TOPICS] = {20, 0, 6, samsa_handle_delete_topics},
     [SAMSA_API_DELETE_RECORDS] = {21, 0, 2, samsa_handle_delete_records},
-    /* Idempotent producers only: transactional ids are refused. */
+    /* Idempotent and transactional producers; the transaction APIs go to
+     * core/txn (AddPartitionsToTxn v4+ is the batched broker form). */
     [SAMSA_API_INIT_PRODUCER_ID] = {22, 0, 4, samsa_handle_init_producer_id},
+    [SAMSA_API_ADD_PARTITIONS_TO_TXN] = {24, 0, 4,
+                                         samsa_handle_add_partitions_to_txn},
+    [SAMSA_API_ADD_OFFSETS_TO_TXN] = {25, 0, 4,
+                                      samsa_handle_add_offsets_to_txn},
+    [SAMSA_API_END_TXN] = {26, 0, 4, samsa_handle_end_txn},
+    [SAMSA_API_TXN_OFFSET_COMMIT] = {28, 0, 4, samsa_handle_txn_offset_commit},
     [SAMSA_API_DESCRIBE_CONFIGS] = {32, 0, 4, samsa_handle_describe_configs},
     [SAMSA_API_ALTER_CONFIGS] = {33, 0, 2, samsa_handle_alter_configs},
     [SAMSA_API_DESCRIBE_ACLS] = {29, 0, 3, samsa_handle_describe_acls},

@@ -122,6 +122,32 @@ static bool topic_is_zstd(samsa_topic_t *topic)
     return strcmp(v, "zstd") == 0;
 }
 
+/* The aborted transactions a read_committed consumer must skip in what it
+ * reads from @p from up to @p to. */
+static void fill_aborted(samsa_req_t *req, samsa_partition_t *part,
+                         int64_t from, int64_t to, part_resp_t *pr)
+{
+    size_t n = samsa_partition_aborted_txns(part, from, to, NULL, 0);
+    pr->AbortedTransactions.count = 0;
+    if (n == 0) {
+        return;
+    }
+    samsa_producer_aborted_t *ab = calloc(n, sizeof(*ab));
+    if (!ab) {
+        return;
+    }
+    n = samsa_partition_aborted_txns(part, from, to, ab, n);
+    SAMSA_REQ_ARRAY(req, pr->AbortedTransactions, (int32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        samsa_FetchResponse_AbortedTransaction_t *at =
+            &pr->AbortedTransactions.items[i];
+        samsa_FetchResponse_AbortedTransaction_init(at);
+        at->ProducerId = ab[i].producer_id;
+        at->FirstOffset = ab[i].first_offset;
+    }
+    free(ab);
+}
+
 /* Read one partition for this attempt; returns bytes gathered. */
 static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
                               int64_t budget, bool min_one)
@@ -136,8 +162,13 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
     samsa_log_offsets_t off;
     samsa_partition_offsets(part, &off);
     int64_t hw = samsa_partition_hw(part);
+    int64_t lso = samsa_partition_lso(part);
     pr->HighWatermark = hw;
-    pr->LastStableOffset = hw;
+    pr->LastStableOffset = lso;
+    /* read_committed stops at the last stable offset (Kafka's
+     * FetchIsolation.TXN_COMMITTED). */
+    bool committed = ctx->freq->IsolationLevel == 1;
+    int64_t limit = committed ? lso : hw;
     pr->LogStartOffset = off.log_start_offset;
     int64_t offset = fp->rp->FetchOffset;
     if (offset < off.log_start_offset || offset > off.log_end_offset) {
@@ -148,7 +179,7 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
     if (budget < max) {
         max = budget;
     }
-    if (offset >= hw || (max <= 0 && !min_one)) {
+    if (offset >= limit || (max <= 0 && !min_one)) {
         return 0;
     }
     fetch_pin_t *pin = calloc(1, sizeof(*pin));
@@ -157,7 +188,7 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
         return 0;
     }
     samsa_err_t err = samsa_partition_read(
-        part, offset, hw, max, min_one ? SAMSA_READ_MIN_ONE : 0, &pin->rd);
+        part, offset, limit, max, min_one ? SAMSA_READ_MIN_ONE : 0, &pin->rd);
     if (err != SAMSA_OK) {
         free(pin);
         pr->ErrorCode =
@@ -177,7 +208,9 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
     fp->pin = pin;
     pr->Records =
         (samsa_records_t){NULL, (int32_t)pin->rd.total_bytes, emit_records, fp};
-    (void)ctx;
+    if (committed) {
+        fill_aborted(ctx->req, part, offset, limit, pr);
+    }
     return pin->rd.total_bytes;
 }
 

@@ -21,7 +21,8 @@
 #include "group/coordinator.h"
 #include "loop/reactor.h"
 
-#define KEY_TYPE_GROUP 0
+#define KEY_TYPE_GROUP       0
+#define KEY_TYPE_TRANSACTION 1
 
 /* ---------------------------------------------------------------------- */
 /* FindCoordinator                                                        */
@@ -30,22 +31,23 @@
 static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
                                    samsa_str_t key)
 {
-    if (key_type != KEY_TYPE_GROUP) {
-        /* Transactions are not served: answer the way Kafka refuses a
-         * transactional id, which clients treat as final instead of
-         * retrying until their timeout. */
-        return SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    if (key_type != KEY_TYPE_GROUP && key_type != KEY_TYPE_TRANSACTION) {
+        return SAMSA_ERR_INVALID_REQUEST;
     }
     if (key.len <= 0) {
         return SAMSA_ERR_INVALID_REQUEST;
     }
-    samsa_err_t denied =
-        samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE, SAMSA_RESOURCE_GROUP,
-                            samsa_req_cstr(req, key));
+    bool group = key_type == KEY_TYPE_GROUP;
+    samsa_err_t denied = samsa_req_authorize(
+        req, SAMSA_ACL_OP_DESCRIBE,
+        group ? SAMSA_RESOURCE_GROUP : SAMSA_RESOURCE_TRANSACTIONAL_ID,
+        samsa_req_cstr(req, key));
     if (denied) {
         return denied;
     }
-    return req->broker->groups ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    void *coordinator =
+        group ? (void *)req->broker->groups : (void *)req->broker->txn;
+    return coordinator ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
 }
 
 /* This broker (as the connection reached it), or in a cluster the live

@@ -13,17 +13,15 @@
  *     producer a new id here; bumping is equivalent for clients (every
  *     partition then expects sequence 0 of the new epoch) and keeps ids.
  *   - only one of ProducerId/ProducerEpoch set: INVALID_REQUEST (Kafka).
- * With a transactional id (even ""): TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
- * Samsa runs no transaction coordinator yet; Kafka answers this code when
- * it will not serve a transactional id to the caller, and every client
- * treats it as fatal at once, where COORDINATOR_NOT_AVAILABLE would make
- * initTransactions() retry until its timeout.
+ * With a transactional id: the transaction coordinator
+ * (core/txn/coordinator.h, samsa_txn_init_producer).
  */
 #include <samsa/authorizer.h>
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "producer/pid_alloc.h"
+#include "txn/coordinator.h"
 
 #define EPOCH_EXHAUSTED (INT16_MAX - 1)
 
@@ -74,7 +72,20 @@ void samsa_handle_init_producer_id(samsa_req_t *req)
     int16_t epoch = req->api_version >= 3 ? ireq->ProducerEpoch : -1;
     samsa_err_t err = SAMSA_OK;
     if (ireq->TransactionalId.len >= 0) { /* not null */
-        err = SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        const char *txn_id = samsa_req_cstr(req, ireq->TransactionalId);
+        err = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE,
+                                  SAMSA_RESOURCE_TRANSACTIONAL_ID, txn_id);
+        if (err == SAMSA_OK) {
+            err = req->broker->txn
+                      ? samsa_txn_init_producer(req->broker->txn, txn_id,
+                                                ireq->TransactionTimeoutMs, pid,
+                                                epoch, &resp->ProducerId,
+                                                &resp->ProducerEpoch)
+                      : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        }
+        if (err == SAMSA_ERR_PRODUCER_FENCED && req->api_version < 4) {
+            err = SAMSA_ERR_INVALID_PRODUCER_EPOCH; /* Kafka, before v4 */
+        }
     } else if (samsa_req_authorize(req, SAMSA_ACL_OP_IDEMPOTENT_WRITE,
                                    SAMSA_RESOURCE_CLUSTER,
                                    SAMSA_CLUSTER_RESOURCE) != SAMSA_OK &&

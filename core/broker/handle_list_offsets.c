@@ -10,12 +10,13 @@
 
 typedef samsa_ListOffsetsResponse_ListOffsetsPartitionResponse_t part_resp_t;
 
-static samsa_err_t lookup(samsa_partition_t *part, int64_t ts, part_resp_t *pr)
+static samsa_err_t lookup(samsa_partition_t *part, int64_t ts, bool committed,
+                          part_resp_t *pr)
 {
     if (ts == LATEST_TIMESTAMP) {
-        /* Read-uncommitted and read-committed agree while there are no
-         * open transactions: both end at the high watermark. */
-        pr->Offset = samsa_partition_hw(part);
+        /* read_committed ends at the last stable offset. */
+        pr->Offset =
+            committed ? samsa_partition_lso(part) : samsa_partition_hw(part);
         return SAMSA_OK;
     }
     if (ts == EARLIEST_TIMESTAMP) {
@@ -78,7 +79,9 @@ void samsa_handle_list_offsets(samsa_req_t *req)
                 samsa_broker_partition(lerr ? NULL : topic, lerr ? lerr : terr,
                                        rp->PartitionIndex, &err);
             if (err == SAMSA_OK) {
-                err = lookup(part, rp->Timestamp, pr);
+                err = lookup(part, rp->Timestamp,
+                             req->api_version >= 2 && lreq->IsolationLevel == 1,
+                             pr);
                 pr->LeaderEpoch = samsa_partition_leader_epoch(part);
             }
             pr->ErrorCode = (int16_t)err;

@@ -192,6 +192,13 @@ const samsa_option_t samsa_broker_options[] = {
         "0 = instant groups (tools/dev.sh run, the tests)."),
     SAMSA_OPTION_INT("offsets_retention_ms", "604800000", -1, I64MAX,
         "Committed offsets of an empty group are kept this long, ms."),
+    SAMSA_OPTION_INT("transaction_max_timeout_ms", "900000", 1, I32MAX,
+        "Longest transaction timeout a producer may ask for, ms."),
+    SAMSA_OPTION_INT(
+        "transaction_abort_timed_out_transaction_cleanup_interval_ms",
+        "10000", 1, I32MAX,
+        "How often transactions past their timeout are looked for and "
+        "aborted, ms."),
     SAMSA_OPTION_END,
 };
 /* clang-format on */
@@ -577,6 +584,9 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->group_initial_rebalance_delay_ms =
         i64(v, "group_initial_rebalance_delay_ms");
     cfg->offsets_retention_ms = i64(v, "offsets_retention_ms");
+    cfg->transaction_max_timeout_ms = i64(v, "transaction_max_timeout_ms");
+    cfg->transaction_abort_timed_out_transaction_cleanup_interval_ms =
+        i64(v, "transaction_abort_timed_out_transaction_cleanup_interval_ms");
 }
 
 void samsa_broker_config_where(const samsa_broker_config_t *cfg,

@@ -96,6 +96,8 @@ typedef struct samsa_broker_config {
     int64_t group_max_session_timeout_ms;
     int64_t group_initial_rebalance_delay_ms;
     int64_t offsets_retention_ms;
+    int64_t transaction_max_timeout_ms;
+    int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms;
 
     /** Node identity in a cluster (process_roles, controller quorum,
      *  advertised listeners, rack): core/config/cluster.h. */

@@ -215,6 +215,9 @@ typedef struct samsa_offset_commit_req {
     const char *member_id;         /* "" (v0 or simple commit) */
     const char *group_instance_id; /* NULL */
     int64_t commit_timestamp;      /* ms; -1 = now (v1's field or -1) */
+    /* The offsets of a committed transaction (core/txn): the
+     * TxnOffsetCommit was accepted, so no member or generation check. */
+    bool transactional;
 } samsa_offset_commit_req_t;
 
 /* OffsetCommit. The return is the group-level error (every part's error is

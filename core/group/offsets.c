@@ -136,6 +136,9 @@ static samsa_err_t commit_validate(samsa_group_coordinator_t *gc,
         return *gp ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     *gp = g;
+    if (req->transactional) {
+        return SAMSA_OK;
+    }
     if (req->generation_id >= 0 || mid[0] || req->group_instance_id) {
         return samsa_gc_group_validate_commit(g, mid, req->group_instance_id,
                                               req->generation_id);

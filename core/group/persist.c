@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "record/builder.h"
+#include "record/replay.h"
 #include "records_v2.h"
 #include "util/clock.h"
 
@@ -396,47 +397,26 @@ static void replay_group_record(samsa_group_coordinator_t *gc, rbuf_t *k,
     free(id);
 }
 
-static samsa_err_t replay_batches(samsa_group_coordinator_t *gc,
-                                  const uint8_t *buf, size_t len)
+static samsa_err_t replay_record(void *arg, const samsa_record_t *rec)
 {
-    samsa_batch_iter_t bi;
-    samsa_batch_iter_init(&bi, buf, len);
-    const uint8_t *batch;
-    samsa_batch_hdr_t h;
-    samsa_err_t err;
-    while ((err = samsa_batch_iter_next(&bi, &batch, &h)) == SAMSA_OK) {
-        samsa_record_iter_t ri;
-        if (h.attributes & SAMSA_BATCH_ATTR_CONTROL ||
-            samsa_record_iter_init(&ri, batch, samsa_batch_size(&h)) !=
-                SAMSA_OK) {
-            continue; /* markers; compressed batches are never written */
-        }
-        samsa_record_t rec;
-        while ((err = samsa_record_iter_next(&ri, &rec)) == SAMSA_OK) {
-            if (!rec.key) {
-                continue;
-            }
-            rbuf_t k = {rec.key, (size_t)rec.key_len, 0, false};
-            int16_t kv = rb_i16(&k);
-            if (kv == 0 || kv == KEY_OFFSET) {
-                err = replay_offset(gc, &k, &rec);
-            } else if (kv == KEY_GROUP) {
-                replay_group_record(gc, &k, &rec);
-            }
-            if (err != SAMSA_OK) {
-                return err;
-            }
-        }
-        if (err != SAMSA_ERR_NOT_FOUND) {
-            return err;
-        }
+    samsa_group_coordinator_t *gc = arg;
+    if (!rec->key) {
+        return SAMSA_OK;
     }
-    return err == SAMSA_ERR_NOT_FOUND ? SAMSA_OK : err;
+    rbuf_t k = {rec->key, (size_t)rec->key_len, 0, false};
+    int16_t kv = rb_i16(&k);
+    if (kv == 0 || kv == KEY_OFFSET) {
+        return replay_offset(gc, &k, rec);
+    }
+    if (kv == KEY_GROUP) {
+        replay_group_record(gc, &k, rec);
+    }
+    return SAMSA_OK;
 }
 
 static samsa_err_t replay_chunk(void *arg, const uint8_t *buf, size_t len)
 {
-    return replay_batches(arg, buf, len);
+    return samsa_records_replay(buf, len, replay_record, arg);
 }
 
 static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,

@@ -1426,6 +1426,20 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     return err;
 }
 
+int64_t samsa_partition_lso(samsa_partition_t *part)
+{
+    int64_t hw = atomic_load(&part->high_watermark);
+    int64_t first = samsa_producer_first_unstable(part->producers);
+    return first >= 0 && first < hw ? first : hw;
+}
+
+size_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
+                                    int64_t to, samsa_producer_aborted_t *out,
+                                    size_t max)
+{
+    return samsa_producer_aborted_range(part->producers, from, to, out, max);
+}
+
 void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out)
 {
     part->ops->offsets(part->log, out);

@@ -207,6 +207,16 @@ bool samsa_partition_flush_wait(samsa_partition_t *part, int64_t ticket,
 void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out);
 /* The high watermark: offsets below it are committed and readable. */
 int64_t samsa_partition_hw(samsa_partition_t *part);
+/* The last stable offset: the first offset of the oldest transaction
+ * still open on the partition, else the high watermark. read_committed
+ * fetches and ListOffsets stop there. */
+int64_t samsa_partition_lso(samsa_partition_t *part);
+/* Aborted transactions overlapping [from, to) (core/producer/state.h,
+ * samsa_producer_aborted_range): up to @p max copied to @p out, the
+ * number overlapping returned. */
+size_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
+                                    int64_t to, samsa_producer_aborted_t *out,
+                                    size_t max);
 /* The log start offset as of the last append, DeleteRecords or retention. */
 int64_t samsa_partition_log_start(samsa_partition_t *part);
 int32_t samsa_partition_leader_epoch(samsa_partition_t *part);

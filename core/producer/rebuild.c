@@ -32,6 +32,13 @@ static samsa_err_t replay_buffer(samsa_producer_state_t *st, const uint8_t *p,
                 return err;
             }
         }
+        if (h.producer_id >= 0 &&
+            (h.attributes & SAMSA_BATCH_ATTR_TRANSACTIONAL)) {
+            samsa_err_t err = samsa_ps_txn_apply(st, &h, p + at);
+            if (err != SAMSA_OK) {
+                return err;
+            }
+        }
         at += samsa_batch_size(&h);
     }
     return SAMSA_OK;

@@ -4,10 +4,14 @@
  * written on clean close so a restart need not scan the log.
  *
  * Layout (big-endian), then a CRC-32C of everything before it:
- *   "SPS1" | log_end_offset i64 | producer count u32 |
+ *   "SPS2" | log_end_offset i64 | producer count u32 |
  *   per producer: id i64 | last_active_ms i64 | epoch i16 | batches u8 |
+ *                 open transaction's first offset i64 (-1: none) |
  *                 per batch: first_seq i32 | last_seq i32 |
  *                            first_offset i64 | last_offset i64 | ts i64
+ *   aborted transactions u32 | per one: producer id i64 |
+ *                 first_offset i64 | last_offset i64
+ * An "SPS1" file (before transactions) is not used: the log is replayed.
  */
 #include "producer/state_int.h"
 
@@ -22,9 +26,10 @@
 #include "crc32c.h"
 #include "durable_file.h"
 
-#define MAGIC      "SPS1"
+#define MAGIC      "SPS2"
 #define HEAD_SIZE  (4 + 8 + 4)
-#define ENTRY_SIZE (8 + 8 + 2 + 1)
+#define ENTRY_SIZE (8 + 8 + 2 + 1 + 8)
+#define ABORT_SIZE (8 + 8 + 8)
 #define BATCH_SIZE (4 + 4 + 8 + 8 + 8)
 
 static uint8_t *put_entry(uint8_t *p, const producer_entry_t *e)
@@ -33,6 +38,7 @@ static uint8_t *put_entry(uint8_t *p, const producer_entry_t *e)
     samsa_put_be64(p + 8, (uint64_t)e->last_active_ms);
     samsa_put_be16(p + 16, (uint16_t)e->epoch);
     p[18] = e->batch_count;
+    samsa_put_be64(p + 19, (uint64_t)e->txn_first_offset);
     p += ENTRY_SIZE;
     for (uint8_t i = 0; i < e->batch_count; i++) {
         const samsa_producer_batch_t *b = &e->batches[i];
@@ -51,9 +57,10 @@ static samsa_err_t encode(samsa_producer_state_t *st, int64_t leo,
                           uint8_t **out, size_t *len)
 {
     pthread_mutex_lock(&st->lock);
-    size_t size =
-        HEAD_SIZE + 4 +
-        st->count * (ENTRY_SIZE + SAMSA_PRODUCER_BATCHES_RETAINED * BATCH_SIZE);
+    size_t size = HEAD_SIZE + 4 +
+                  st->count * (ENTRY_SIZE +
+                               SAMSA_PRODUCER_BATCHES_RETAINED * BATCH_SIZE) +
+                  4 + st->aborted_count * ABORT_SIZE;
     uint8_t *buf = malloc(size);
     if (!buf) {
         pthread_mutex_unlock(&st->lock);
@@ -67,6 +74,14 @@ static samsa_err_t encode(samsa_producer_state_t *st, int64_t leo,
         for (producer_entry_t *e = st->buckets[i]; e; e = e->next) {
             p = put_entry(p, e);
         }
+    }
+    samsa_put_be32(p, (uint32_t)st->aborted_count);
+    p += 4;
+    for (size_t i = 0; i < st->aborted_count; i++) {
+        samsa_put_be64(p, (uint64_t)st->aborted[i].producer_id);
+        samsa_put_be64(p + 8, (uint64_t)st->aborted[i].first_offset);
+        samsa_put_be64(p + 16, (uint64_t)st->aborted[i].last_offset);
+        p += ABORT_SIZE;
     }
     pthread_mutex_unlock(&st->lock);
     size_t body = (size_t)(p - buf);
@@ -149,6 +164,10 @@ static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
         e->last_active_ms = (int64_t)samsa_be64(p + 8);
         e->epoch = (int16_t)samsa_be16(p + 16);
         e->batch_count = nb;
+        e->txn_first_offset = (int64_t)samsa_be64(p + 19);
+        if (e->txn_first_offset >= 0) {
+            st->open_txns++;
+        }
         p += ENTRY_SIZE;
         for (uint8_t j = 0; j < nb; j++) {
             samsa_producer_batch_t *b = &e->batches[j];
@@ -160,7 +179,23 @@ static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
             p += BATCH_SIZE;
         }
     }
-    return p == end ? SAMSA_OK : SAMSA_ERR_CORRUPT_MESSAGE;
+    if (end - p < 4) {
+        return SAMSA_ERR_CORRUPT_MESSAGE;
+    }
+    uint32_t aborted = samsa_be32(p);
+    p += 4;
+    if ((size_t)(end - p) != (size_t)aborted * ABORT_SIZE) {
+        return SAMSA_ERR_CORRUPT_MESSAGE;
+    }
+    for (uint32_t i = 0; i < aborted; i++, p += ABORT_SIZE) {
+        samsa_err_t err = samsa_ps_txn_aborted_add(st, (int64_t)samsa_be64(p),
+                                                   (int64_t)samsa_be64(p + 8),
+                                                   (int64_t)samsa_be64(p + 16));
+        if (err != SAMSA_OK) {
+            return err;
+        }
+    }
+    return SAMSA_OK;
 }
 
 samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,

@@ -53,6 +53,8 @@ void samsa_ps_producer_clear_locked(samsa_producer_state_t *st)
         st->buckets[i] = NULL;
     }
     st->count = 0;
+    st->open_txns = 0;
+    st->aborted_count = 0;
 }
 
 void samsa_producer_state_free(samsa_producer_state_t *st)
@@ -61,6 +63,7 @@ void samsa_producer_state_free(samsa_producer_state_t *st)
         return;
     }
     samsa_ps_producer_clear_locked(st);
+    free(st->aborted);
     free(st->buckets);
     pthread_mutex_destroy(&st->lock);
     free(st);
@@ -126,6 +129,7 @@ producer_entry_t *samsa_ps_producer_upsert(samsa_producer_state_t *st,
     }
     e->producer_id = pid;
     e->epoch = -1;
+    e->txn_first_offset = -1;
     if (st->count >= st->bucket_count) {
         grow(st);
     }
@@ -144,7 +148,10 @@ size_t samsa_ps_producer_expire_locked(samsa_producer_state_t *st,
         producer_entry_t **link = &st->buckets[i];
         while (*link) {
             producer_entry_t *e = *link;
-            if (now_ms - e->last_active_ms >= st->expiration_ms) {
+            /* A producer with an open transaction stays (Kafka's
+             * ProducerStateManager): its transaction holds the LSO. */
+            if (now_ms - e->last_active_ms >= st->expiration_ms &&
+                e->txn_first_offset < 0) {
                 *link = e->next;
                 free(e);
                 removed++;
@@ -203,6 +210,14 @@ static samsa_err_t check_batch(samsa_producer_state_t *st,
                                const samsa_batch_hdr_t *h,
                                samsa_producer_verdict_t *v)
 {
+    if (h->attributes & SAMSA_BATCH_ATTR_CONTROL) {
+        /* A transaction marker (written by the coordinator): no sequence;
+         * an older epoch than the producer's is a zombie's. */
+        producer_entry_t *e = samsa_ps_producer_find(st, h->producer_id);
+        return e && h->producer_epoch < e->epoch
+                   ? SAMSA_ERR_INVALID_PRODUCER_EPOCH
+                   : SAMSA_OK;
+    }
     if (h->base_sequence < 0 || h->producer_epoch < 0) {
         return SAMSA_ERR_INVALID_RECORD; /* Kafka's LogValidator */
     }
@@ -285,6 +300,10 @@ samsa_err_t samsa_producer_record(samsa_producer_state_t *st,
         }
         if (h.producer_id >= 0 && !(h.attributes & SAMSA_BATCH_ATTR_CONTROL)) {
             err = samsa_ps_producer_apply(st, &h, now_ms);
+        }
+        if (err == SAMSA_OK && h.producer_id >= 0 &&
+            (h.attributes & SAMSA_BATCH_ATTR_TRANSACTIONAL)) {
+            err = samsa_ps_txn_apply(st, &h, batches + at);
         }
         at += samsa_batch_size(&h);
     }

@@ -48,6 +48,14 @@ typedef struct samsa_producer_batch {
     int64_t timestamp; /* batch max timestamp */
 } samsa_producer_batch_t;
 
+/* A transaction aborted on this partition: its records are in
+ * [first_offset, last_offset], last_offset being the abort marker. */
+typedef struct samsa_producer_aborted {
+    int64_t producer_id;
+    int64_t first_offset;
+    int64_t last_offset;
+} samsa_producer_aborted_t;
+
 /* What samsa_producer_check decided for an acceptable append. */
 typedef struct samsa_producer_verdict {
     bool duplicate;      /* already in the log: append nothing */
@@ -140,6 +148,24 @@ void samsa_producer_rebuild_begin(samsa_producer_state_t *st,
 samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
                                   const uint8_t *batches, size_t len,
                                   int64_t now_ms);
+
+/*
+ * Transactions (Kafka's ProducerStateManager.ongoingTxns and the
+ * transaction index). Transactional data batches open a transaction for
+ * their producer at their first offset; a marker (control batch) closes
+ * it, an abort marker records it as aborted.
+ *
+ * samsa_producer_first_unstable: the lowest first offset of a transaction
+ * still open here, or -1 when none (the last stable offset is that, else
+ * the high watermark).
+ * samsa_producer_aborted_range: the aborted transactions overlapping
+ * [from, to) (last_offset >= from and first_offset < to), oldest first;
+ * up to @p max are copied to @p out, the number overlapping is returned.
+ */
+int64_t samsa_producer_first_unstable(samsa_producer_state_t *st);
+size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
+                                    int64_t to, samsa_producer_aborted_t *out,
+                                    size_t max);
 
 /* Static explanation of an error returned by samsa_producer_check, or NULL
  * for other errors. */

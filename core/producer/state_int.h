@@ -17,6 +17,9 @@ typedef struct producer_entry {
     int64_t last_active_ms;
     int16_t epoch;
     uint8_t batch_count;
+    /* First offset of the producer's open transaction here, -1 when none
+     * (core/producer/txn.c). */
+    int64_t txn_first_offset;
     samsa_producer_batch_t batches[SAMSA_PRODUCER_BATCHES_RETAINED];
     struct producer_entry *next; /* hash chain */
 } producer_entry_t;
@@ -28,6 +31,11 @@ struct samsa_producer_state {
     size_t count;
     int64_t expiration_ms;
     int64_t last_sweep_ms;
+    /* Transactions (txn.c): how many producers have one open here, and
+     * the aborted ones, oldest first (Kafka's .txnindex entries). */
+    size_t open_txns;
+    samsa_producer_aborted_t *aborted;
+    size_t aborted_count, aborted_cap;
 };
 
 /* The following expect st->lock held. */
@@ -40,6 +48,14 @@ producer_entry_t *samsa_ps_producer_upsert(samsa_producer_state_t *st,
 samsa_err_t samsa_ps_producer_apply(samsa_producer_state_t *st,
                                     const samsa_batch_hdr_t *h,
                                     int64_t active_ms);
+/* Track the transaction a transactional batch (data or marker, offsets
+ * assigned) belongs to; @p batch holds the whole batch. */
+samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
+                               const samsa_batch_hdr_t *h,
+                               const uint8_t *batch);
+/* Append an aborted transaction (the newest). */
+samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st, int64_t pid,
+                                     int64_t first, int64_t last);
 size_t samsa_ps_producer_expire_locked(samsa_producer_state_t *st,
                                        int64_t now_ms);
 void samsa_ps_producer_clear_locked(samsa_producer_state_t *st);

@@ -240,10 +240,9 @@ def test_corrupt_batches_and_oversized_batches_are_refused(broker):
     assert out.stdout.split() == [b"hello"]
 
 
-def test_transaction_coordinator_lookup_fails_fast(broker):
-    # FindCoordinator v1 with key type 1 (transaction): no transactions here,
-    # so the answer is final (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), not a
-    # retriable COORDINATOR_NOT_AVAILABLE.
+def test_transaction_coordinator_lookup_finds_this_broker(broker):
+    # FindCoordinator v1 with key type 1 (transaction): this broker runs the
+    # transaction coordinator (core/txn).
     key = b"my-txn"
     body = struct.pack(">h", len(key)) + key + struct.pack(">b", 1)
     hdr = struct.pack(">hhih", 10, 1, 4, 2) + b"it"
@@ -254,4 +253,7 @@ def test_transaction_coordinator_lookup_fails_fast(broker):
         while len(data) < n:
             data += s.recv(n - len(data))
     corr, throttle, err = struct.unpack(">iih", data[:10])
-    assert corr == 4 and err == 53
+    assert corr == 4 and err == 0
+    # error message (null), then node id 1 and this broker's port
+    node, = struct.unpack(">i", data[12:16])
+    assert node == 1

@@ -19,6 +19,7 @@ import subprocess
 
 import pytest
 
+from kafka_wire import segment_batches
 from samsa_harness import PLUGIN_DIR, SAMSA_CLI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,24 +38,6 @@ def java_classpath():
             cwd=JAVA_DIR, capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, "mvn failed:\n" + out.stdout + out.stderr
     return os.path.join(JAVA_DIR, "lib", "*")
-
-
-def batches(path):
-    """(producer_id, attributes) of each record batch in a segment file."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, out = 0, []
-    while pos + 12 <= len(data):
-        _base, length = struct.unpack_from(">qi", data, pos)
-        if length <= 0 or pos + 12 + length > len(data):
-            break
-        magic = data[pos + 16]
-        assert magic == 2, "batch at %d of %s has magic %d" % (pos, path, magic)
-        attrs, = struct.unpack_from(">h", data, pos + 21)
-        producer_id, = struct.unpack_from(">q", data, pos + 43)
-        out.append((producer_id, attrs))
-        pos += 12 + length
-    return out
 
 
 def samsa(broker, *args, input=None):
@@ -87,7 +70,7 @@ def test_java_admin_idempotent_producer_group_rebalance_offsets(broker, java_cla
     # Default producer = idempotent: every stored batch has a producer id.
     stored = []
     for path in glob.glob(os.path.join(broker.data_dir, topic + "-*", "*.log")):
-        stored += batches(path)
+        stored += segment_batches(path)
     assert stored, "no batches stored for " + topic
     assert all(pid >= 0 for pid, _ in stored), stored[:5]
 

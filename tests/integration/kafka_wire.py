@@ -44,3 +44,21 @@ def compact_str(s):
 
 def compact_bytes(b):
     return uvarint(len(b) + 1) + b
+
+
+def segment_batches(path):
+    """(producer_id, attributes) of each record batch in a segment file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, out = 0, []
+    while pos + 12 <= len(data):
+        _base, length = struct.unpack_from(">qi", data, pos)
+        if length <= 0 or pos + 12 + length > len(data):
+            break
+        magic = data[pos + 16]
+        assert magic == 2, "batch at %d of %s has magic %d" % (pos, path, magic)
+        attrs, = struct.unpack_from(">h", data, pos + 21)
+        producer_id, = struct.unpack_from(">q", data, pos + 43)
+        out.append((producer_id, attrs))
+        pos += 12 + length
+    return out

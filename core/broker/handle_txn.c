@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/handle_txn.c - AddPartitionsToTxn (24), AddOffsetsToTxn (25),
+ * EndTxn (26), TxnOffsetCommit (28): thin adapters from the wire structs
+ * to core/txn/coordinator.h. InitProducerId with a transactional id is in
+ * handle_init_producer_id.c.
+ */
+#include "broker/handlers.h"
+#include "txn/coordinator.h"
+
+typedef samsa_AddPartitionsToTxnRequest_AddPartitionsToTxnTopic_array_t
+    add_topics_t;
+typedef samsa_AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult_array_t
+    add_results_t;
+
+/* One transaction's AddPartitionsToTxn (v0-3 body or one v4+ entry). */
+static samsa_err_t add_partitions(samsa_req_t *req, samsa_str_t txn_id,
+                                  int64_t pid, int16_t epoch, bool verify_only,
+                                  const add_topics_t *topics,
+                                  add_results_t *results)
+{
+    int32_t nt = topics->count > 0 ? topics->count : 0;
+    size_t total = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t np = topics->items[t].Partitions.count;
+        total += np > 0 ? (size_t)np : 0;
+    }
+    samsa_txn_tp_t *tps =
+        samsa_req_alloc(req, (total ? total : 1) * sizeof(*tps));
+    size_t n = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        const char *topic = samsa_req_cstr(req, topics->items[t].Name);
+        for (int32_t p = 0; p < topics->items[t].Partitions.count; p++) {
+            tps[n++] = (samsa_txn_tp_t){
+                topic, topics->items[t].Partitions.items[p], SAMSA_OK};
+        }
+    }
+    samsa_err_t err = req->broker->txn
+                          ? samsa_txn_add_partitions(
+                                req->broker->txn, samsa_req_cstr(req, txn_id),
+                                pid, epoch, tps, n, verify_only)
+                          : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    SAMSA_REQ_ARRAY(req, *results, nt);
+    n = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        samsa_AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult_t *tr =
+            &results->items[t];
+        samsa_AddPartitionsToTxnResponse_AddPartitionsToTxnTopicResult_init(tr);
+        tr->Name = topics->items[t].Name;
+        int32_t np = topics->items[t].Partitions.count > 0
+                         ? topics->items[t].Partitions.count
+                         : 0;
+        SAMSA_REQ_ARRAY(req, tr->ResultsByPartition, np);
+        for (int32_t p = 0; p < np; p++) {
+            samsa_AddPartitionsToTxnResponse_AddPartitionsToTxnPartitionResult_t
+                *pr = &tr->ResultsByPartition.items[p];
+            pr->PartitionIndex = topics->items[t].Partitions.items[p];
+            pr->PartitionErrorCode =
+                (int16_t)(err != SAMSA_OK ? err : tps[n].error);
+            n++;
+        }
+    }
+    return err;
+}
+
+void samsa_handle_add_partitions_to_txn(samsa_req_t *req)
+{
+    samsa_AddPartitionsToTxnRequest_t *areq = req->body;
+    samsa_AddPartitionsToTxnResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_AddPartitionsToTxnResponse_init(resp);
+    if (req->api_version <= 3) {
+        (void)add_partitions(
+            req, areq->V3AndBelowTransactionalId, areq->V3AndBelowProducerId,
+            areq->V3AndBelowProducerEpoch, false, &areq->V3AndBelowTopics,
+            &resp->ResultsByTopicV3AndBelow);
+        samsa_req_respond(req, resp);
+        return;
+    }
+    /* v4+: a batch of transactions (sent by brokers verifying produces). */
+    int32_t n = areq->Transactions.count > 0 ? areq->Transactions.count : 0;
+    SAMSA_REQ_ARRAY(req, resp->ResultsByTransaction, n);
+    for (int32_t i = 0; i < n; i++) {
+        samsa_AddPartitionsToTxnRequest_AddPartitionsToTxnTransaction_t *tx =
+            &areq->Transactions.items[i];
+        samsa_AddPartitionsToTxnResponse_AddPartitionsToTxnResult_t *r =
+            &resp->ResultsByTransaction.items[i];
+        samsa_AddPartitionsToTxnResponse_AddPartitionsToTxnResult_init(r);
+        r->TransactionalId = tx->TransactionalId;
+        (void)add_partitions(req, tx->TransactionalId, tx->ProducerId,
+                             tx->ProducerEpoch, tx->VerifyOnly, &tx->Topics,
+                             &r->TopicResults);
+    }
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_add_offsets_to_txn(samsa_req_t *req)
+{
+    samsa_AddOffsetsToTxnRequest_t *areq = req->body;
+    samsa_AddOffsetsToTxnResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_AddOffsetsToTxnResponse_init(resp);
+    samsa_err_t err =
+        req->broker->txn
+            ? samsa_txn_add_offsets(req->broker->txn,
+                                    samsa_req_cstr(req, areq->TransactionalId),
+                                    areq->ProducerId, areq->ProducerEpoch,
+                                    samsa_req_cstr(req, areq->GroupId))
+            : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    resp->ErrorCode = (int16_t)err;
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_end_txn(samsa_req_t *req)
+{
+    samsa_EndTxnRequest_t *ereq = req->body;
+    samsa_EndTxnResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_EndTxnResponse_init(resp);
+    samsa_err_t err =
+        req->broker->txn
+            ? samsa_txn_end(
+                  req->broker->txn, samsa_req_cstr(req, ereq->TransactionalId),
+                  ereq->ProducerId, ereq->ProducerEpoch, ereq->Committed)
+            : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    /* Kafka answers EndTxn before v2 with INVALID_PRODUCER_EPOCH. */
+    if (err == SAMSA_ERR_PRODUCER_FENCED && req->api_version < 2) {
+        err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
+    }
+    resp->ErrorCode = (int16_t)err;
+    samsa_req_respond(req, resp);
+}
+
+void samsa_handle_txn_offset_commit(samsa_req_t *req)
+{
+    samsa_TxnOffsetCommitRequest_t *creq = req->body;
+    samsa_TxnOffsetCommitResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
+    samsa_TxnOffsetCommitResponse_init(resp);
+    int32_t nt = creq->Topics.count > 0 ? creq->Topics.count : 0;
+    size_t total = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t np = creq->Topics.items[t].Partitions.count;
+        total += np > 0 ? (size_t)np : 0;
+    }
+    samsa_txn_offset_t *offs =
+        samsa_req_alloc(req, (total ? total : 1) * sizeof(*offs));
+    size_t n = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        samsa_TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic_t *rt =
+            &creq->Topics.items[t];
+        const char *topic = samsa_req_cstr(req, rt->Name);
+        for (int32_t p = 0; p < rt->Partitions.count; p++) {
+            samsa_TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition_t *rp =
+                &rt->Partitions.items[p];
+            offs[n++] = (samsa_txn_offset_t){
+                .topic = topic,
+                .partition = rp->PartitionIndex,
+                .offset = rp->CommittedOffset,
+                .leader_epoch =
+                    req->api_version >= 2 ? rp->CommittedLeaderEpoch : -1,
+                .metadata = rp->CommittedMetadata.len >= 0
+                                ? samsa_req_cstr(req, rp->CommittedMetadata)
+                                : NULL,
+            };
+        }
+    }
+    samsa_err_t err =
+        req->broker->txn
+            ? samsa_txn_offset_commit(
+                  req->broker->txn, samsa_req_cstr(req, creq->TransactionalId),
+                  samsa_req_cstr(req, creq->GroupId), creq->ProducerId,
+                  creq->ProducerEpoch, offs, n)
+            : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    SAMSA_REQ_ARRAY(req, resp->Topics, nt);
+    n = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        samsa_TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic_t *tr =
+            &resp->Topics.items[t];
+        samsa_TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic_init(tr);
+        tr->Name = creq->Topics.items[t].Name;
+        int32_t np = creq->Topics.items[t].Partitions.count > 0
+                         ? creq->Topics.items[t].Partitions.count
+                         : 0;
+        SAMSA_REQ_ARRAY(req, tr->Partitions, np);
+        for (int32_t p = 0; p < np; p++) {
+            tr->Partitions.items[p].PartitionIndex =
+                creq->Topics.items[t].Partitions.items[p].PartitionIndex;
+            tr->Partitions.items[p].ErrorCode =
+                (int16_t)(err != SAMSA_OK ? err : offs[n].error);
+            n++;
+        }
+    }
+    samsa_req_respond(req, resp);
+}

@@ -1,0 +1,734 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/txn/coordinator.c - see coordinator.h: the transaction state machine
+ * (Kafka's TransactionCoordinator and TransactionMetadata), run
+ * synchronously under one mutex on a single node: an EndTxn logs
+ * Prepare*, writes the markers, settles the group offsets and logs
+ * Complete* before it answers.
+ */
+#include "txn/txn_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "group/coordinator.h"
+#include "producer/pid_alloc.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+/* Kafka leaves the last epoch value unused. */
+#define EPOCH_EXHAUSTED (INT16_MAX - 1)
+
+void samsa_txn_options_init(samsa_txn_options_t *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->state_topic_partitions = 1;
+    opts->max_timeout_ms = 900000;
+    opts->abort_check_interval_ms = 10000;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The table                                                              */
+/* ---------------------------------------------------------------------- */
+
+txn_t *samsa_txn_find(samsa_txn_coordinator_t *tc, const char *id)
+{
+    for (txn_t *t = tc->txns; t; t = t->next) {
+        if (strcmp(t->id, id) == 0) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+txn_t *samsa_txn_add(samsa_txn_coordinator_t *tc, const char *id)
+{
+    txn_t *t = calloc(1, sizeof(*t));
+    if (!t || !(t->id = strdup(id))) {
+        free(t);
+        return NULL;
+    }
+    t->pid = -1;
+    t->epoch = -1;
+    t->state = TXN_EMPTY;
+    t->start_ms = -1;
+    t->next = tc->txns;
+    tc->txns = t;
+    return t;
+}
+
+static bool tp_has(const txn_t *t, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < t->ntps; i++) {
+        if (t->tps[i].partition == partition &&
+            strcmp(t->tps[i].topic, topic) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+samsa_err_t samsa_txn_tp_add(txn_t *t, const char *topic, int32_t partition)
+{
+    if (tp_has(t, topic, partition)) {
+        return SAMSA_OK;
+    }
+    if (t->ntps == t->cap_tps) {
+        size_t cap = t->cap_tps ? t->cap_tps * 2 : 4;
+        txn_tp_t *n = realloc(t->tps, cap * sizeof(*n));
+        if (!n) {
+            return SAMSA_ERR_NOMEM;
+        }
+        t->tps = n;
+        t->cap_tps = cap;
+    }
+    char *copy = strdup(topic);
+    if (!copy) {
+        return SAMSA_ERR_NOMEM;
+    }
+    t->tps[t->ntps++] = (txn_tp_t){copy, partition};
+    return SAMSA_OK;
+}
+
+static void clear_offsets(txn_t *t)
+{
+    for (size_t i = 0; i < t->noffs; i++) {
+        free(t->offs[i].group);
+        free(t->offs[i].topic);
+        free(t->offs[i].metadata);
+    }
+    t->noffs = 0;
+    for (size_t i = 0; i < t->ngroups; i++) {
+        free(t->groups[i]);
+    }
+    free(t->groups);
+    t->groups = NULL;
+    t->ngroups = 0;
+}
+
+void samsa_txn_clear_parts(txn_t *t)
+{
+    for (size_t i = 0; i < t->ntps; i++) {
+        free(t->tps[i].topic);
+    }
+    t->ntps = 0;
+}
+
+static void txn_free(txn_t *t)
+{
+    samsa_txn_clear_parts(t);
+    clear_offsets(t);
+    free(t->tps);
+    free(t->offs);
+    free(t->id);
+    free(t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ending a transaction                                                   */
+/* ---------------------------------------------------------------------- */
+
+/* Write the group offsets a committed transaction holds. */
+static void settle_offsets(samsa_txn_coordinator_t *tc, txn_t *t, bool commit)
+{
+    for (size_t i = 0; commit && tc->opts.groups && i < t->noffs; i++) {
+        txn_off_t *o = &t->offs[i];
+        samsa_offset_commit_req_t req = {
+            .group_id = o->group,
+            .generation_id = -1,
+            .member_id = "",
+            .commit_timestamp = -1,
+            .transactional = true,
+        };
+        samsa_offset_commit_part_t part = {
+            .topic = o->topic,
+            .partition = o->partition,
+            .offset = o->offset,
+            .leader_epoch = o->leader_epoch,
+            .metadata = o->metadata,
+        };
+        samsa_err_t err =
+            samsa_group_offset_commit(tc->opts.groups, &req, &part, 1);
+        if (err == SAMSA_OK) {
+            err = part.error;
+        }
+        if (err != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "txn: transaction %s: offset of group %s for "
+                      "%s-%d not committed: error %d",
+                      t->id, o->group, o->topic, (int)o->partition, (int)err);
+        }
+    }
+    clear_offsets(t);
+}
+
+/* From Prepare*: markers, offsets, Complete*. A marker failure leaves the
+ * transaction in Prepare* for the timer to retry. */
+static samsa_err_t complete(samsa_txn_coordinator_t *tc, txn_t *t)
+{
+    bool commit = t->state == TXN_PREPARE_COMMIT;
+    samsa_err_t err = samsa_txn_markers_write(tc->opts.logmgr, t->pid, t->epoch,
+                                              commit, t->tps, t->ntps);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "txn: transaction %s: markers not written (error "
+                  "%d), retried later",
+                  t->id, (int)err);
+        return err;
+    }
+    settle_offsets(tc, t, commit);
+    t->state = commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT;
+    samsa_txn_clear_parts(t);
+    t->start_ms = -1;
+    t->update_ms = samsa_wall_ms();
+    err = samsa_txn_persist(tc, t);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "txn: transaction %s: completion not logged (error "
+                  "%d); it is completed again after a restart",
+                  t->id, (int)err);
+    }
+    return SAMSA_OK;
+}
+
+/* Ongoing -> Prepare* -> Complete*. */
+static samsa_err_t end_txn(samsa_txn_coordinator_t *tc, txn_t *t, bool commit)
+{
+    txn_state_t before = t->state;
+    t->state = commit ? TXN_PREPARE_COMMIT : TXN_PREPARE_ABORT;
+    t->update_ms = samsa_wall_ms();
+    samsa_err_t err = samsa_txn_persist(tc, t);
+    if (err != SAMSA_OK) {
+        t->state = before;
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    (void)complete(tc, t);
+    return SAMSA_OK;
+}
+
+/* The coordinator aborts (timeout, a new instance): the epoch is bumped so
+ * the old producer is fenced on the coordinator and on every partition
+ * (the markers carry the new epoch). */
+static samsa_err_t abort_fenced(samsa_txn_coordinator_t *tc, txn_t *t)
+{
+    if (t->epoch + 1 < EPOCH_EXHAUSTED) {
+        t->epoch++;
+    }
+    return end_txn(tc, t, false);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Start, stop, the timer                                                 */
+/* ---------------------------------------------------------------------- */
+
+void samsa_txn_coordinator_tick(samsa_txn_coordinator_t *tc)
+{
+    pthread_mutex_lock(&tc->lock);
+    int64_t now = samsa_wall_ms();
+    for (txn_t *t = tc->txns; t && !tc->stopped; t = t->next) {
+        if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
+            (void)complete(tc, t);
+        } else if (t->state == TXN_ONGOING && t->start_ms >= 0 &&
+                   now - t->start_ms > t->timeout_ms) {
+            samsa_log(SAMSA_LOG_INFO,
+                      "txn: transaction %s (producer %lld) timed out "
+                      "after %d ms: aborting",
+                      t->id, (long long)t->pid, (int)t->timeout_ms);
+            (void)abort_fenced(tc, t);
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+}
+
+static void *timer_main(void *arg)
+{
+    samsa_txn_coordinator_t *tc = arg;
+    pthread_mutex_lock(&tc->lock);
+    while (!tc->stopped) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ms = tc->opts.abort_check_interval_ms;
+        ts.tv_sec += ms / 1000;
+        ts.tv_nsec += (ms % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        int rc = pthread_cond_timedwait(&tc->cond, &tc->lock, &ts);
+        if (rc == ETIMEDOUT && !tc->stopped) {
+            pthread_mutex_unlock(&tc->lock);
+            samsa_txn_coordinator_tick(tc);
+            pthread_mutex_lock(&tc->lock);
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return NULL;
+}
+
+samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
+                                        samsa_txn_coordinator_t **out,
+                                        char *errbuf, size_t errlen)
+{
+    if (!opts->logmgr) {
+        snprintf(errbuf, errlen,
+                 "the transaction coordinator needs a log "
+                 "manager");
+        return SAMSA_ERR_INVAL;
+    }
+    samsa_txn_coordinator_t *tc = calloc(1, sizeof(*tc));
+    if (!tc) {
+        return SAMSA_ERR_NOMEM;
+    }
+    tc->opts = *opts;
+    if (tc->opts.state_topic_partitions <= 0) {
+        tc->opts.state_topic_partitions = 1;
+    }
+    pthread_mutex_init(&tc->lock, NULL);
+    pthread_cond_init(&tc->cond, NULL);
+    samsa_err_t err = samsa_txn_persist_init(tc, errbuf, errlen);
+    if (err == SAMSA_OK) {
+        err = samsa_txn_persist_replay(tc, errbuf, errlen);
+    }
+    if (err != SAMSA_OK) {
+        samsa_txn_coordinator_destroy(tc);
+        return err;
+    }
+    /* What a crash interrupted: Prepare* is completed as decided, an
+     * open transaction is aborted (its producer must start over). */
+    pthread_mutex_lock(&tc->lock);
+    for (txn_t *t = tc->txns; t; t = t->next) {
+        if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
+            (void)complete(tc, t);
+        } else if (t->state == TXN_ONGOING) {
+            (void)abort_fenced(tc, t);
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+    if (tc->opts.abort_check_interval_ms > 0) {
+        if (pthread_create(&tc->timer, NULL, timer_main, tc) != 0) {
+            samsa_txn_coordinator_destroy(tc);
+            return SAMSA_ERR_NOMEM;
+        }
+        tc->timer_started = true;
+    }
+    *out = tc;
+    return SAMSA_OK;
+}
+
+void samsa_txn_coordinator_stop(samsa_txn_coordinator_t *tc)
+{
+    pthread_mutex_lock(&tc->lock);
+    tc->stopped = true;
+    pthread_cond_broadcast(&tc->cond);
+    pthread_mutex_unlock(&tc->lock);
+    if (tc->timer_started) {
+        pthread_join(tc->timer, NULL);
+        tc->timer_started = false;
+    }
+}
+
+void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc)
+{
+    if (!tc) {
+        return;
+    }
+    samsa_txn_coordinator_stop(tc);
+    while (tc->txns) {
+        txn_t *t = tc->txns;
+        tc->txns = t->next;
+        txn_free(t);
+    }
+    if (tc->stopic) {
+        samsa_topic_put(tc->stopic);
+    }
+    pthread_cond_destroy(&tc->cond);
+    pthread_mutex_destroy(&tc->lock);
+    free(tc);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Requests                                                               */
+/* ---------------------------------------------------------------------- */
+
+static samsa_err_t new_producer_id(samsa_txn_coordinator_t *tc, int64_t *pid)
+{
+    return samsa_pid_alloc_next(samsa_logmgr_producer_ids(tc->opts.logmgr),
+                                pid);
+}
+
+/* The producer's pair against the id's current one (Kafka's
+ * TransactionCoordinator checks): another producer id is not this
+ * transaction's, an older epoch is a fenced instance. */
+static samsa_err_t check_producer(const txn_t *t, int64_t pid, int16_t epoch)
+{
+    if (!t || t->state == TXN_DEAD || t->pid != pid) {
+        return SAMSA_ERR_INVALID_PRODUCER_ID_MAPPING;
+    }
+    if (epoch != t->epoch) {
+        return SAMSA_ERR_PRODUCER_FENCED;
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t init_locked(samsa_txn_coordinator_t *tc, const char *txn_id,
+                               int32_t timeout_ms, int64_t pid, int16_t epoch,
+                               int64_t *out_pid, int16_t *out_epoch)
+{
+    txn_t *t = samsa_txn_find(tc, txn_id);
+    if (t && t->state != TXN_DEAD && pid >= 0 &&
+        (pid != t->pid || epoch != t->epoch)) {
+        /* KIP-360: only the current instance may ask for a bump. */
+        return SAMSA_ERR_PRODUCER_FENCED;
+    }
+    if (!t && !(t = samsa_txn_add(tc, txn_id))) {
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    if (t->state == TXN_ONGOING) {
+        /* A new instance: the old one's transaction is aborted. */
+        samsa_err_t err = abort_fenced(tc, t);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+    }
+    if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
+        return SAMSA_ERR_CONCURRENT_TRANSACTIONS; /* markers retried */
+    }
+    int64_t old_pid = t->pid;
+    int16_t old_epoch = t->epoch;
+    if (t->pid < 0 || t->state == TXN_DEAD || t->epoch + 1 >= EPOCH_EXHAUSTED) {
+        samsa_err_t err = new_producer_id(tc, &t->pid);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+        t->epoch = 0;
+    } else {
+        t->epoch++;
+    }
+    txn_state_t old_state = t->state;
+    t->timeout_ms = timeout_ms;
+    t->state = TXN_EMPTY;
+    t->start_ms = -1;
+    t->update_ms = samsa_wall_ms();
+    if (samsa_txn_persist(tc, t) != SAMSA_OK) {
+        t->pid = old_pid;
+        t->epoch = old_epoch;
+        t->state = old_state;
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    *out_pid = t->pid;
+    *out_epoch = t->epoch;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_txn_init_producer(samsa_txn_coordinator_t *tc,
+                                    const char *txn_id, int32_t timeout_ms,
+                                    int64_t pid, int16_t epoch,
+                                    int64_t *out_pid, int16_t *out_epoch)
+{
+    if (!txn_id || !txn_id[0]) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    if (timeout_ms <= 0 || timeout_ms > tc->opts.max_timeout_ms) {
+        return SAMSA_ERR_INVALID_TRANSACTION_TIMEOUT;
+    }
+    if ((pid == -1) != (epoch == -1)) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    pthread_mutex_lock(&tc->lock);
+    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                  : init_locked(tc, txn_id, timeout_ms, pid,
+                                                epoch, out_pid, out_epoch);
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}
+
+/* The transaction may take more partitions or offsets: Kafka's
+ * "ongoing, or ready to start one". */
+static samsa_err_t check_open(const txn_t *t)
+{
+    switch (t->state) {
+    case TXN_EMPTY:
+    case TXN_ONGOING:
+    case TXN_COMPLETE_COMMIT:
+    case TXN_COMPLETE_ABORT:
+        return SAMSA_OK;
+    case TXN_PREPARE_COMMIT:
+    case TXN_PREPARE_ABORT:
+        return SAMSA_ERR_CONCURRENT_TRANSACTIONS;
+    default:
+        return SAMSA_ERR_INVALID_TXN_STATE;
+    }
+}
+
+/* Make the transaction Ongoing with these partitions added (logged). */
+static samsa_err_t add_locked(samsa_txn_coordinator_t *tc, txn_t *t,
+                              const char *const *topics,
+                              const int32_t *partitions, size_t count)
+{
+    size_t before = t->ntps;
+    samsa_err_t err = SAMSA_OK;
+    for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
+        err = samsa_txn_tp_add(t, topics[i], partitions[i]);
+    }
+    if (err == SAMSA_OK && t->state == TXN_ONGOING && t->ntps == before) {
+        return SAMSA_OK; /* nothing new to log */
+    }
+    txn_state_t old_state = t->state;
+    int64_t old_start = t->start_ms;
+    if (err == SAMSA_OK) {
+        if (t->state != TXN_ONGOING) {
+            t->start_ms = samsa_wall_ms();
+        }
+        t->state = TXN_ONGOING;
+        t->update_ms = samsa_wall_ms();
+        err = samsa_txn_persist(tc, t) == SAMSA_OK
+                  ? SAMSA_OK
+                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    if (err != SAMSA_OK) {
+        while (t->ntps > before) {
+            free(t->tps[--t->ntps].topic);
+        }
+        t->state = old_state;
+        t->start_ms = old_start;
+    }
+    return err;
+}
+
+static samsa_err_t add_partitions_locked(samsa_txn_coordinator_t *tc, txn_t *t,
+                                         samsa_txn_tp_t *tps, size_t count,
+                                         bool verify_only)
+{
+    if (verify_only) {
+        for (size_t i = 0; i < count; i++) {
+            tps[i].error = t->state == TXN_ONGOING &&
+                                   tp_has(t, tps[i].topic, tps[i].partition)
+                               ? SAMSA_OK
+                               : SAMSA_ERR_INVALID_TXN_STATE;
+        }
+        return SAMSA_OK;
+    }
+    bool bad = false;
+    for (size_t i = 0; i < count; i++) {
+        samsa_topic_t *topic =
+            samsa_logmgr_topic_get(tc->opts.logmgr, tps[i].topic);
+        bool ok = topic && samsa_topic_partition(topic, tps[i].partition);
+        if (topic) {
+            samsa_topic_put(topic);
+        }
+        tps[i].error = ok ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        bad |= !ok;
+    }
+    if (bad) {
+        for (size_t i = 0; i < count; i++) {
+            if (tps[i].error == SAMSA_OK) {
+                tps[i].error = SAMSA_ERR_OPERATION_NOT_ATTEMPTED;
+            }
+        }
+        return SAMSA_OK;
+    }
+    const char **topics = calloc(count ? count : 1, sizeof(*topics));
+    int32_t *parts = calloc(count ? count : 1, sizeof(*parts));
+    samsa_err_t err =
+        topics && parts ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
+        topics[i] = tps[i].topic;
+        parts[i] = tps[i].partition;
+    }
+    if (err == SAMSA_OK) {
+        err = add_locked(tc, t, topics, parts, count);
+    }
+    free(topics);
+    free(parts);
+    return err;
+}
+
+samsa_err_t samsa_txn_add_partitions(samsa_txn_coordinator_t *tc,
+                                     const char *txn_id, int64_t pid,
+                                     int16_t epoch, samsa_txn_tp_t *tps,
+                                     size_t count, bool verify_only)
+{
+    pthread_mutex_lock(&tc->lock);
+    txn_t *t = samsa_txn_find(tc, txn_id);
+    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                  : check_producer(t, pid, epoch);
+    if (err == SAMSA_OK && !verify_only) {
+        err = check_open(t);
+    }
+    if (err == SAMSA_OK) {
+        err = add_partitions_locked(tc, t, tps, count, verify_only);
+    }
+    for (size_t i = 0; err != SAMSA_OK && i < count; i++) {
+        tps[i].error = err;
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}
+
+samsa_err_t samsa_txn_add_offsets(samsa_txn_coordinator_t *tc,
+                                  const char *txn_id, int64_t pid,
+                                  int16_t epoch, const char *group_id)
+{
+    if (!group_id || !group_id[0]) {
+        return SAMSA_ERR_INVALID_GROUP_ID;
+    }
+    pthread_mutex_lock(&tc->lock);
+    txn_t *t = samsa_txn_find(tc, txn_id);
+    samsa_err_t err = tc->stopped || !tc->opts.groups
+                          ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                          : check_producer(t, pid, epoch);
+    if (err == SAMSA_OK) {
+        err = check_open(t);
+    }
+    if (err == SAMSA_OK) {
+        /* Kafka adds the group's __consumer_offsets partition: its marker
+         * is what materialises the offsets there. */
+        const char *topic = SAMSA_OFFSETS_TOPIC;
+        int32_t part = samsa_group_partition_for(tc->opts.groups, group_id);
+        err = add_locked(tc, t, &topic, &part, 1);
+    }
+    bool known = false;
+    for (size_t i = 0; err == SAMSA_OK && i < t->ngroups; i++) {
+        known |= strcmp(t->groups[i], group_id) == 0;
+    }
+    if (err == SAMSA_OK && !known) {
+        char **n = realloc(t->groups, (t->ngroups + 1) * sizeof(*n));
+        char *copy = strdup(group_id);
+        if (n) {
+            t->groups = n;
+        }
+        if (!n || !copy) {
+            free(copy);
+            err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        } else {
+            t->groups[t->ngroups++] = copy;
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}
+
+static samsa_err_t hold_offset(txn_t *t, const char *group,
+                               const samsa_txn_offset_t *o)
+{
+    for (size_t i = 0; i < t->noffs; i++) {
+        txn_off_t *h = &t->offs[i];
+        if (h->partition == o->partition && strcmp(h->group, group) == 0 &&
+            strcmp(h->topic, o->topic) == 0) {
+            char *md = strdup(o->metadata ? o->metadata : "");
+            if (!md) {
+                return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+            }
+            free(h->metadata);
+            h->metadata = md;
+            h->offset = o->offset;
+            h->leader_epoch = o->leader_epoch;
+            return SAMSA_OK;
+        }
+    }
+    if (t->noffs == t->cap_offs) {
+        size_t cap = t->cap_offs ? t->cap_offs * 2 : 8;
+        txn_off_t *n = realloc(t->offs, cap * sizeof(*n));
+        if (!n) {
+            return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        }
+        t->offs = n;
+        t->cap_offs = cap;
+    }
+    txn_off_t h = {strdup(group),   strdup(o->topic),
+                   o->partition,    o->offset,
+                   o->leader_epoch, strdup(o->metadata ? o->metadata : "")};
+    if (!h.group || !h.topic || !h.metadata) {
+        free(h.group);
+        free(h.topic);
+        free(h.metadata);
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    t->offs[t->noffs++] = h;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_txn_offset_commit(samsa_txn_coordinator_t *tc,
+                                    const char *txn_id, const char *group_id,
+                                    int64_t pid, int16_t epoch,
+                                    samsa_txn_offset_t *offs, size_t count)
+{
+    pthread_mutex_lock(&tc->lock);
+    txn_t *t = samsa_txn_find(tc, txn_id);
+    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                  : check_producer(t, pid, epoch);
+    bool added = false;
+    for (size_t i = 0; err == SAMSA_OK && i < t->ngroups; i++) {
+        added |= strcmp(t->groups[i], group_id) == 0;
+    }
+    if (err == SAMSA_OK && (t->state != TXN_ONGOING || !added)) {
+        /* AddOffsetsToTxn comes first (Kafka's client does it). */
+        err = SAMSA_ERR_INVALID_TXN_STATE;
+    }
+    for (size_t i = 0; i < count; i++) {
+        offs[i].error =
+            err == SAMSA_OK ? hold_offset(t, group_id, &offs[i]) : err;
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}
+
+samsa_err_t samsa_txn_end(samsa_txn_coordinator_t *tc, const char *txn_id,
+                          int64_t pid, int16_t epoch, bool commit)
+{
+    pthread_mutex_lock(&tc->lock);
+    txn_t *t = samsa_txn_find(tc, txn_id);
+    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                  : check_producer(t, pid, epoch);
+    if (err == SAMSA_OK) {
+        switch (t->state) {
+        case TXN_ONGOING:
+            err = end_txn(tc, t, commit);
+            break;
+        case TXN_COMPLETE_COMMIT:
+            /* A retry of the EndTxn that completed it is answered OK. */
+            err = commit ? SAMSA_OK : SAMSA_ERR_INVALID_TXN_STATE;
+            break;
+        case TXN_COMPLETE_ABORT:
+            err = commit ? SAMSA_ERR_INVALID_TXN_STATE : SAMSA_OK;
+            break;
+        case TXN_PREPARE_COMMIT:
+        case TXN_PREPARE_ABORT:
+            err = SAMSA_ERR_CONCURRENT_TRANSACTIONS;
+            break;
+        default:
+            err = SAMSA_ERR_INVALID_TXN_STATE;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}
+
+samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
+                                     int16_t epoch, const char *topic,
+                                     int32_t partition)
+{
+    pthread_mutex_lock(&tc->lock);
+    samsa_err_t err = SAMSA_ERR_INVALID_PRODUCER_ID_MAPPING;
+    for (txn_t *t = tc->txns; t; t = t->next) {
+        if (t->pid != pid || t->state == TXN_DEAD) {
+            continue;
+        }
+        if (epoch < t->epoch) {
+            err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
+        } else if (epoch > t->epoch) {
+            err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
+        } else {
+            err = t->state == TXN_ONGOING && tp_has(t, topic, partition)
+                      ? SAMSA_OK
+                      : SAMSA_ERR_INVALID_TXN_STATE;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}

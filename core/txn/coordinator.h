@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/txn/coordinator.h - the transaction coordinator (Kafka's
+ * TransactionCoordinator, KIP-98): transactional ids, their producer id and
+ * epoch, the partitions and consumer groups of their open transaction, and
+ * the two-phase end (Prepare*, markers on every partition, Complete*).
+ * Request handlers decode a request and call these functions with plain C
+ * values (like core/group/coordinator.h).
+ *
+ * Persistence: one record per change in the compacted internal topic
+ * "__transaction_state" (created through the log manager when absent), in
+ * Kafka's TransactionLogKey/TransactionLogValue v0 layout so Kafka's tools
+ * read it. Replayed at start: a transaction found in PrepareCommit or
+ * PrepareAbort has its markers written again and is completed; one found
+ * Ongoing is aborted (its producer lost its coordinator, as on failover).
+ *
+ * Markers go through samsa_txn_markers_write (markers.c), the one place to
+ * turn into WriteTxnMarkers requests when partitions live on other brokers.
+ *
+ * Threads: every function is safe from any thread; one mutex guards all
+ * state. Calls append to local partitions synchronously (no fsync unless a
+ * topic's flush policy asks), like the group coordinator's commits.
+ * Errors are samsa_err_t with Kafka wire codes, ready for ErrorCode fields.
+ */
+#ifndef SAMSA_TXN_COORDINATOR_H
+#define SAMSA_TXN_COORDINATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <samsa/errors.h>
+
+#include "log/logmgr.h"
+
+#define SAMSA_TXN_STATE_TOPIC "__transaction_state"
+
+typedef struct samsa_txn_coordinator samsa_txn_coordinator_t;
+typedef struct samsa_group_coordinator samsa_group_coordinator_t;
+
+typedef struct samsa_txn_options {
+    samsa_logmgr_t *logmgr; /* holds __transaction_state and the data;
+                               required */
+    /* Where TxnOffsetCommit offsets are materialised on commit; NULL
+     * refuses AddOffsetsToTxn. */
+    samsa_group_coordinator_t *groups;
+    int32_t state_topic_partitions; /* transaction.state.log.num.partitions:
+                                       1 here (one node) */
+    int64_t max_timeout_ms;         /* transaction.max.timeout.ms: 900000 */
+    /* transaction.abort.timed.out.transaction.cleanup.interval.ms: 10000;
+     * <= 0: no timer thread (tests call samsa_txn_coordinator_tick). */
+    int64_t abort_check_interval_ms;
+} samsa_txn_options_t;
+
+/* Kafka's defaults (logmgr and groups NULL). */
+void samsa_txn_options_init(samsa_txn_options_t *opts);
+
+/* Create the state topic if absent, replay it, complete or abort what was
+ * in flight, start the timer thread. A reason is in errbuf on failure. */
+samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
+                                        samsa_txn_coordinator_t **out,
+                                        char *errbuf, size_t errlen);
+/* Stop the timer thread; later calls get COORDINATOR_NOT_AVAILABLE.
+ * Idempotent; call before closing the log manager. */
+void samsa_txn_coordinator_stop(samsa_txn_coordinator_t *tc);
+void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc);
+
+/* Abort every transaction past its timeout now (the timer's pass). */
+void samsa_txn_coordinator_tick(samsa_txn_coordinator_t *tc);
+
+/*
+ * InitProducerId with a transactional id. @p pid / @p epoch: -1/-1, or the
+ * producer's current pair (KIP-360, v3+) to bump after an error. A new id
+ * gets a producer id at epoch 0; a known one gets its epoch bumped, which
+ * fences every older instance; an open transaction is aborted first.
+ * INVALID_TRANSACTION_TIMEOUT, INVALID_REQUEST (empty id),
+ * PRODUCER_FENCED (an older pair), COORDINATOR_NOT_AVAILABLE (state
+ * could not be written).
+ */
+samsa_err_t samsa_txn_init_producer(samsa_txn_coordinator_t *tc,
+                                    const char *txn_id, int32_t timeout_ms,
+                                    int64_t pid, int16_t epoch,
+                                    int64_t *out_pid, int16_t *out_epoch);
+
+typedef struct samsa_txn_tp {
+    const char *topic; /* in */
+    int32_t partition; /* in */
+    samsa_err_t error; /* out */
+} samsa_txn_tp_t;
+
+/* AddPartitionsToTxn: the return is the transaction-level error (each
+ * part's error is set to it too, or OPERATION_NOT_ATTEMPTED when another
+ * part failed). With @p verify_only nothing is added; parts not in the
+ * transaction get INVALID_TXN_STATE (KIP-890). */
+samsa_err_t samsa_txn_add_partitions(samsa_txn_coordinator_t *tc,
+                                     const char *txn_id, int64_t pid,
+                                     int16_t epoch, samsa_txn_tp_t *tps,
+                                     size_t count, bool verify_only);
+
+/* AddOffsetsToTxn: the group's offsets join the transaction. */
+samsa_err_t samsa_txn_add_offsets(samsa_txn_coordinator_t *tc,
+                                  const char *txn_id, int64_t pid,
+                                  int16_t epoch, const char *group_id);
+
+typedef struct samsa_txn_offset {
+    const char *topic;    /* in */
+    int32_t partition;    /* in */
+    int64_t offset;       /* in */
+    int32_t leader_epoch; /* in; -1 unknown */
+    const char *metadata; /* in; NULL = "" */
+    samsa_err_t error;    /* out */
+} samsa_txn_offset_t;
+
+/* TxnOffsetCommit: offsets held by the transaction until EndTxn; a commit
+ * writes them to the group, an abort drops them. */
+samsa_err_t samsa_txn_offset_commit(samsa_txn_coordinator_t *tc,
+                                    const char *txn_id, const char *group_id,
+                                    int64_t pid, int16_t epoch,
+                                    samsa_txn_offset_t *offs, size_t count);
+
+/* EndTxn. INVALID_TXN_STATE when nothing is open (or a retry asks the
+ * other outcome), PRODUCER_FENCED, INVALID_PRODUCER_ID_MAPPING. */
+samsa_err_t samsa_txn_end(samsa_txn_coordinator_t *tc, const char *txn_id,
+                          int64_t pid, int16_t epoch, bool commit);
+
+/* Produce of a transactional batch: the partition must be in the
+ * producer's open transaction (KIP-890 verification; Kafka's
+ * INVALID_TXN_STATE otherwise, INVALID_PRODUCER_EPOCH for an old epoch). */
+samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
+                                     int16_t epoch, const char *topic,
+                                     int32_t partition);
+
+#endif /* SAMSA_TXN_COORDINATOR_H */

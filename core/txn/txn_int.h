@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/txn/txn_int.h - the coordinator's state, shared by coordinator.c
+ * (the state machine), persist.c (the __transaction_state records) and
+ * markers.c. Private to core/txn/.
+ */
+#ifndef SAMSA_TXN_INT_H
+#define SAMSA_TXN_INT_H
+
+#include <pthread.h>
+
+#include "txn/coordinator.h"
+
+/* Kafka's TransactionState ids, as stored in TransactionLogValue. */
+typedef enum txn_state {
+    TXN_EMPTY = 0,
+    TXN_ONGOING = 1,
+    TXN_PREPARE_COMMIT = 2,
+    TXN_PREPARE_ABORT = 3,
+    TXN_COMPLETE_COMMIT = 4,
+    TXN_COMPLETE_ABORT = 5,
+    TXN_DEAD = 6,
+    TXN_PREPARE_EPOCH_FENCE = 7,
+} txn_state_t;
+
+typedef struct txn_tp {
+    char *topic;
+    int32_t partition;
+} txn_tp_t;
+
+/* An offset a TxnOffsetCommit holds until the transaction ends. */
+typedef struct txn_off {
+    char *group;
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    int32_t leader_epoch;
+    char *metadata;
+} txn_off_t;
+
+typedef struct txn {
+    char *id;
+    int64_t pid;
+    int16_t epoch;
+    int32_t timeout_ms;
+    txn_state_t state;
+    txn_tp_t *tps; /* partitions of the open (or ending) transaction */
+    size_t ntps, cap_tps;
+    char **groups; /* groups added with AddOffsetsToTxn (memory only) */
+    size_t ngroups;
+    txn_off_t *offs;
+    size_t noffs, cap_offs;
+    int64_t start_ms;  /* wall clock; the transaction's first partition */
+    int64_t update_ms; /* wall clock */
+    struct txn *next;
+} txn_t;
+
+struct samsa_txn_coordinator {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    samsa_txn_options_t opts;
+    samsa_topic_t *stopic; /* __transaction_state, referenced */
+    txn_t *txns;
+    bool stopped;
+    bool timer_started;
+    pthread_t timer;
+};
+
+/* persist.c */
+samsa_err_t samsa_txn_persist_init(samsa_txn_coordinator_t *tc, char *errbuf,
+                                   size_t errlen);
+/* Write @p t's current state (lock held). */
+samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, const txn_t *t);
+/* Load every transactional id (lock not needed: before start returns). */
+samsa_err_t samsa_txn_persist_replay(samsa_txn_coordinator_t *tc, char *errbuf,
+                                     size_t errlen);
+
+/* coordinator.c */
+txn_t *samsa_txn_find(samsa_txn_coordinator_t *tc, const char *id);
+txn_t *samsa_txn_add(samsa_txn_coordinator_t *tc, const char *id);
+samsa_err_t samsa_txn_tp_add(txn_t *t, const char *topic, int32_t partition);
+void samsa_txn_clear_parts(txn_t *t);
+
+/* markers.c: write a commit or abort marker of (pid, epoch) to each
+ * partition. Partitions of deleted topics are skipped. The first other
+ * error stops it and is returned (the caller retries later). */
+samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr, int64_t pid,
+                                    int16_t epoch, bool commit,
+                                    const txn_tp_t *tps, size_t count);
+
+#endif /* SAMSA_TXN_INT_H */

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The transaction coordinator's state machine (core/txn/coordinator.h),
+ * driven through its C API with a real log manager (storage-segment) and
+ * group coordinator: epochs and fencing, AddPartitionsToTxn checks, commit
+ * and abort markers with the partition's last stable offset and aborted
+ * transactions, timeouts, transactional offsets, and a restart that aborts
+ * what was open.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "group/coordinator.h"
+#include "record/builder.h"
+#include "test_services.h"
+#include "txn/coordinator.h"
+
+typedef struct fixture {
+    test_env_t env;
+    samsa_group_coordinator_t *gc;
+    samsa_txn_options_t opts;
+    samsa_txn_coordinator_t *tc;
+    samsa_topic_t *topic;
+} fixture_t;
+
+static void start_txn(fixture_t *f)
+{
+    char err[256] = "";
+    assert_int_equal(
+        samsa_txn_coordinator_start(&f->opts, &f->tc, err, sizeof(err)),
+        SAMSA_OK);
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    if (!test_env_open(&f->env)) {
+        free(f);
+        return -1;
+    }
+    samsa_group_options_t go;
+    samsa_group_options_init(&go);
+    go.logmgr = f->env.mgr;
+    char err[256] = "";
+    if (samsa_group_coordinator_start(&go, &f->gc, err, sizeof(err)) !=
+        SAMSA_OK) {
+        fprintf(stderr, "group coordinator: %s\n", err);
+        return -1;
+    }
+    samsa_txn_options_init(&f->opts);
+    f->opts.logmgr = f->env.mgr;
+    f->opts.groups = f->gc;
+    f->opts.abort_check_interval_ms = 0; /* the tests tick */
+    start_txn(f);
+    samsa_tcfg_t cfg = {0};
+    assert_int_equal(samsa_logmgr_create_topic(f->env.mgr, "t", 2, &cfg, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    f->topic = samsa_logmgr_topic_get(f->env.mgr, "t");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_put(f->topic);
+    samsa_txn_coordinator_destroy(f->tc);
+    samsa_group_coordinator_destroy(f->gc);
+    test_env_close(&f->env);
+    free(f);
+    return 0;
+}
+
+/* A transactional batch of @p n records from (pid, epoch) at @p seq, as a
+ * producer writes it; returns its base offset. */
+static int64_t produce(fixture_t *f, int32_t partition, int64_t pid,
+                       int16_t epoch, int32_t seq, int n)
+{
+    samsa_batch_builder_t bb;
+    samsa_batch_builder_init(&bb);
+    bb.attributes = SAMSA_BATCH_ATTR_TRANSACTIONAL;
+    bb.producer_id = pid;
+    bb.producer_epoch = epoch;
+    bb.base_sequence = seq;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(
+            samsa_batch_builder_add(&bb, 1000, NULL, -1, "v", 1, NULL, 0),
+            SAMSA_OK);
+    }
+    uint8_t *batch;
+    size_t len;
+    assert_int_equal(samsa_batch_builder_finish(&bb, &batch, &len), SAMSA_OK);
+    int64_t base = -1;
+    assert_int_equal(
+        samsa_partition_append(samsa_topic_partition(f->topic, partition),
+                               batch, len, -1, &base, NULL),
+        SAMSA_OK);
+    free(batch);
+    samsa_batch_builder_free(&bb);
+    return base;
+}
+
+static samsa_err_t add(fixture_t *f, const char *id, int64_t pid, int16_t epoch,
+                       int32_t partition)
+{
+    samsa_txn_tp_t tp = {"t", partition, SAMSA_OK};
+    samsa_err_t err =
+        samsa_txn_add_partitions(f->tc, id, pid, epoch, &tp, 1, false);
+    return err != SAMSA_OK ? err : tp.error;
+}
+
+static samsa_partition_t *part(fixture_t *f, int32_t p)
+{
+    return samsa_topic_partition(f->topic, p);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void init_bumps_the_epoch_and_fences_older_instances(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid, pid2;
+    int16_t epoch, epoch2;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
+        SAMSA_OK);
+    assert_true(pid >= 0);
+    assert_int_equal(epoch, 0);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid2, &epoch2),
+        SAMSA_OK);
+    assert_int_equal(pid2, pid);
+    assert_int_equal(epoch2, 1);
+    /* The older instance is fenced everywhere it asks. */
+    assert_int_equal(add(f, "a", pid, 0, 0), SAMSA_ERR_PRODUCER_FENCED);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, 0, true),
+                     SAMSA_ERR_PRODUCER_FENCED);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, pid, 0, &pid2, &epoch2),
+        SAMSA_ERR_PRODUCER_FENCED);
+    /* KIP-360: the current instance may bump itself. */
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, pid, 1, &pid2, &epoch2),
+        SAMSA_OK);
+    assert_int_equal(epoch2, 2);
+    /* Another id, another producer id; bad arguments. */
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "b", 60000, -1, -1, &pid2, &epoch2),
+        SAMSA_OK);
+    assert_int_not_equal(pid2, pid);
+    assert_int_equal(add(f, "b", pid, 2, 0),
+                     SAMSA_ERR_INVALID_PRODUCER_ID_MAPPING);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "c", 900001, -1, -1, &pid2, &epoch2),
+        SAMSA_ERR_INVALID_TRANSACTION_TIMEOUT);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "", 1000, -1, -1, &pid2, &epoch2),
+        SAMSA_ERR_INVALID_REQUEST);
+}
+
+static void unknown_partitions_fail_the_whole_add(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid;
+    int16_t epoch;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
+        SAMSA_OK);
+    samsa_txn_tp_t tps[] = {{"t", 0, 0}, {"t", 9, 0}, {"nope", 0, 0}};
+    assert_int_equal(
+        samsa_txn_add_partitions(f->tc, "a", pid, epoch, tps, 3, false),
+        SAMSA_OK);
+    assert_int_equal(tps[0].error, SAMSA_ERR_OPERATION_NOT_ATTEMPTED);
+    assert_int_equal(tps[1].error, SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    assert_int_equal(tps[2].error, SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    /* Nothing was added: no transaction to end, no produce accepted. */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true),
+                     SAMSA_ERR_INVALID_TXN_STATE);
+    assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 0),
+                     SAMSA_ERR_INVALID_TXN_STATE);
+}
+
+static void commit_and_abort_write_markers_and_move_the_lso(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid;
+    int16_t epoch;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
+        SAMSA_OK);
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 0),
+                     SAMSA_OK);
+    assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 1),
+                     SAMSA_ERR_INVALID_TXN_STATE);
+    assert_int_equal(produce(f, 0, pid, epoch, 0, 3), 0);
+    /* Open: the LSO stays at the transaction's first offset. */
+    assert_int_equal(samsa_partition_hw(part(f, 0)), 3);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(samsa_partition_hw(part(f, 0)), 4); /* + the marker */
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 4);
+    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 4, NULL, 0),
+                     0);
+    /* A retried commit is fine; asking the other outcome is not. */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, false),
+                     SAMSA_ERR_INVALID_TXN_STATE);
+    /* Now an aborted one. */
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    assert_int_equal(produce(f, 0, pid, epoch, 3, 2), 4);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 7);
+    samsa_producer_aborted_t ab[2];
+    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 7, ab, 2), 1);
+    assert_int_equal(ab[0].producer_id, pid);
+    assert_int_equal(ab[0].first_offset, 4);
+    assert_int_equal(ab[0].last_offset, 6);
+    /* Reads past the aborted range do not report it. */
+    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 7, 9, ab, 2), 0);
+    /* Partition 1 saw nothing of it. */
+    assert_int_equal(samsa_partition_hw(part(f, 1)), 0);
+}
+
+static void a_transaction_past_its_timeout_is_aborted_and_fenced(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid;
+    int16_t epoch;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 1, -1, -1, &pid, &epoch), SAMSA_OK);
+    assert_int_equal(add(f, "a", pid, epoch, 1), SAMSA_OK);
+    produce(f, 1, pid, epoch, 0, 2);
+    usleep(20000);
+    samsa_txn_coordinator_tick(f->tc);
+    assert_int_equal(samsa_partition_lso(part(f, 1)), 3);
+    assert_int_equal(samsa_partition_aborted_txns(part(f, 1), 0, 3, NULL, 0),
+                     1);
+    /* The producer's epoch is over, on the coordinator and the partition. */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true),
+                     SAMSA_ERR_PRODUCER_FENCED);
+    assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 1),
+                     SAMSA_ERR_INVALID_PRODUCER_EPOCH);
+}
+
+static int64_t committed_offset(fixture_t *f, const char *group, int32_t p)
+{
+    samsa_group_tp_t tp = {"t", p, SAMSA_OK};
+    samsa_group_offsets_t out;
+    assert_int_equal(samsa_group_offset_fetch(f->gc, group, &tp, 1, &out),
+                     SAMSA_OK);
+    int64_t off = out.items[0].offset;
+    samsa_group_offsets_free(&out);
+    return off;
+}
+
+static void txn_offsets_reach_the_group_on_commit_only(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid;
+    int16_t epoch;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
+        SAMSA_OK);
+    samsa_txn_offset_t off = {"t", 0, 42, -1, "md", SAMSA_OK};
+    /* AddOffsetsToTxn comes first. */
+    assert_int_equal(
+        samsa_txn_offset_commit(f->tc, "a", "g", pid, epoch, &off, 1),
+        SAMSA_ERR_INVALID_TXN_STATE);
+    assert_int_equal(samsa_txn_add_offsets(f->tc, "a", pid, epoch, "g"),
+                     SAMSA_OK);
+    assert_int_equal(
+        samsa_txn_offset_commit(f->tc, "a", "g", pid, epoch, &off, 1),
+        SAMSA_OK);
+    assert_int_equal(off.error, SAMSA_OK);
+    assert_int_equal(committed_offset(f, "g", 0), -1); /* pending */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, false), SAMSA_OK);
+    assert_int_equal(committed_offset(f, "g", 0), -1); /* aborted */
+    assert_int_equal(samsa_txn_add_offsets(f->tc, "a", pid, epoch, "g"),
+                     SAMSA_OK);
+    assert_int_equal(
+        samsa_txn_offset_commit(f->tc, "a", "g", pid, epoch, &off, 1),
+        SAMSA_OK);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(committed_offset(f, "g", 0), 42);
+}
+
+static void a_restart_aborts_the_open_transaction(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid, pid2;
+    int16_t epoch, epoch2;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
+        SAMSA_OK);
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    produce(f, 0, pid, epoch, 0, 2);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
+    /* The coordinator goes away with the transaction open, and comes back
+     * from __transaction_state. */
+    samsa_txn_coordinator_destroy(f->tc);
+    f->tc = NULL;
+    start_txn(f);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
+    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 3, NULL, 0),
+                     1);
+    /* The old instance is fenced (the abort bumped the epoch); a new one
+     * gets the same producer id with a later epoch. */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true),
+                     SAMSA_ERR_PRODUCER_FENCED);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid2, &epoch2),
+        SAMSA_OK);
+    assert_int_equal(pid2, pid);
+    assert_true(epoch2 > epoch + 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            init_bumps_the_epoch_and_fences_older_instances, setup, teardown),
+        cmocka_unit_test_setup_teardown(unknown_partitions_fail_the_whole_add,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            commit_and_abort_write_markers_and_move_the_lso, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_transaction_past_its_timeout_is_aborted_and_fenced, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            txn_offsets_reach_the_group_on_commit_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_restart_aborts_the_open_transaction,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
