@@ -14,6 +14,7 @@
 
 #include "client/client.h"
 #include "connect/converter.h"
+#include "connect/errors.h"
 #include "connect/worker_int.h"
 #include "util/log.h"
 
@@ -28,6 +29,7 @@ typedef struct task_ctx {
     samsa_connect_kv_t *kv;
     size_t nkv;
     samsa_converter_t key_conv, value_conv;
+    samsa_connect_errors_t errs;
     samsa_client_t *client;
     char trace[512];
 } task_ctx_t;
@@ -137,7 +139,20 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
         err = samsa_converter_encode(t->value_conv, r->value, r->value_len, &v,
                                      &vlen);
     }
-    if (err == SAMSA_OK) {
+    if (err == SAMSA_ERR_INVAL && t->errs.tolerate_all) {
+        /* errors.tolerance=all: skip it (sources have no dead letters in
+         * Kafka Connect either); its offset still counts as done. */
+        if (t->errs.log) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "connect: %s: skipped a record the converter refused",
+                      t->name);
+        }
+        err = SAMSA_OK;
+    } else if (err == SAMSA_ERR_INVAL) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "the connector's converter refused a record (JSON needs "
+                 "UTF-8)");
+    } else if (err == SAMSA_OK) {
         err = samsa_producer_produce(
             p, r->topic, r->partition, k, k ? (int32_t)klen : -1, v,
             v ? (int32_t)vlen : -1, NULL, 0,
@@ -205,10 +220,23 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
 /* Sinks                                                               */
 /* ------------------------------------------------------------------ */
 
+/* A record the converter refused, as consumed, for the dead-letter
+ * topic. */
+typedef struct dead {
+    struct dead *next;
+    char *key, *value; /* NULL for null */
+    int32_t key_len, value_len;
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    const char *stage;
+} dead_t;
+
 typedef struct sink_batch {
     task_ctx_t *t;
     samsa_connect_record_t **recs;
     size_t n, cap;
+    dead_t *dead, **dead_tail;
     samsa_err_t err;
 } sink_batch_t;
 
@@ -221,6 +249,59 @@ static void batch_clear(sink_batch_t *b)
         free(b->recs[i]);
     }
     b->n = 0;
+    while (b->dead != NULL) {
+        dead_t *d = b->dead;
+        b->dead = d->next;
+        free(d->key);
+        free(d->value);
+        free(d->topic);
+        free(d);
+    }
+    b->dead_tail = &b->dead;
+}
+
+static char *copy_bytes(const void *p, int32_t len)
+{
+    if (p == NULL) {
+        return NULL;
+    }
+    char *c = malloc((size_t)len + 1);
+    if (c != NULL) {
+        memcpy(c, p, (size_t)len);
+    }
+    return c;
+}
+
+/* errors.tolerance=all: skip the record; keep a copy for the dead-letter
+ * topic when there is one. */
+static samsa_err_t tolerate(sink_batch_t *b, const samsa_client_record_t *cr,
+                            const char *stage)
+{
+    task_ctx_t *t = b->t;
+    if (t->errs.log) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "connect: %s: %s refused the record at %s-%d offset %lld",
+                  t->name, stage, cr->topic, (int)cr->partition,
+                  (long long)cr->offset);
+    }
+    if (t->errs.dlq_topic == NULL) {
+        return SAMSA_OK;
+    }
+    dead_t *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    d->key = copy_bytes(cr->key, cr->key_len);
+    d->value = copy_bytes(cr->value, cr->value_len);
+    d->key_len = cr->key ? cr->key_len : -1;
+    d->value_len = cr->value ? cr->value_len : -1;
+    d->topic = strdup(cr->topic);
+    d->partition = cr->partition;
+    d->offset = cr->offset;
+    d->stage = stage;
+    *b->dead_tail = d;
+    b->dead_tail = &d->next;
+    return SAMSA_OK;
 }
 
 static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
@@ -240,13 +321,22 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
     samsa_err_t err = r ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    const char *stage = "KEY_CONVERTER";
     if (err == SAMSA_OK) {
         err = samsa_converter_decode(b->t->key_conv, cr->key,
                                      (size_t)cr->key_len, &k, &klen);
     }
     if (err == SAMSA_OK) {
+        stage = "VALUE_CONVERTER";
         err = samsa_converter_decode(b->t->value_conv, cr->value,
                                      (size_t)cr->value_len, &v, &vlen);
+    }
+    if (err == SAMSA_ERR_INVAL && b->t->errs.tolerate_all) {
+        free(r);
+        free(k);
+        free(v);
+        b->err = tolerate(b, cr, stage);
+        return b->err != SAMSA_OK;
     }
     if (err != SAMSA_OK) {
         snprintf(b->t->trace, sizeof(b->t->trace),
@@ -329,6 +419,48 @@ static samsa_err_t sink_positions(task_ctx_t *t, samsa_client_member_t *m,
     return err;
 }
 
+/* Send the batch's refused records to the dead-letter topic and wait for
+ * them, so the group's commit never passes a record not kept anywhere. */
+static samsa_err_t dead_letters(task_ctx_t *t, sink_batch_t *b,
+                                samsa_producer_t **dlq)
+{
+    samsa_err_t err = SAMSA_OK;
+    if (*dlq == NULL) {
+        samsa_producer_conf_t pc;
+        samsa_producer_conf_init(&pc);
+        pc.acks = -1;
+        pc.auto_create = true;
+        const samsa_registry_entry_t *hash =
+            samsa_registry_find(t->w->reg, SAMSA_KIND_PARTITIONER, "hash");
+        pc.partitioner = samsa_entry_partitioner_ops(hash);
+        pc.partitioner_state = hash ? hash->state : NULL;
+        err = samsa_producer_new(t->client, &pc, dlq);
+    }
+    for (dead_t *d = b->dead; err == SAMSA_OK && d != NULL; d = d->next) {
+        samsa_connect_failure_t f = {
+            .connector = t->name,
+            .stage = d->stage,
+            .message = "the converter cannot read the record",
+            .topic = d->topic,
+            .partition = d->partition,
+            .offset = d->offset,
+        };
+        err = samsa_connect_dead_letter(&t->errs, *dlq, &f, d->key, d->key_len,
+                                        d->value, d->value_len);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_producer_flush(*dlq);
+    }
+    if (err != SAMSA_OK) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "cannot write to the dead letter queue %s: %s",
+                 t->errs.dlq_topic, samsa_client_errmsg(t->client));
+        samsa_producer_free(*dlq); /* its error is sticky */
+        *dlq = NULL;
+    }
+    return err;
+}
+
 static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
                             samsa_connect_task_t *task)
 {
@@ -349,6 +481,8 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     samsa_metadata_t *md = NULL;
     samsa_fetch_pos_t *pos = NULL;
     sink_batch_t b = {.t = t};
+    b.dead_tail = &b.dead;
+    samsa_producer_t *dlq = NULL;
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = POLL_TIMEOUT_MS;
@@ -387,6 +521,9 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
                                  on_sink_record, &b);
         if (err == SAMSA_OK) {
             err = b.err;
+        }
+        if (err == SAMSA_OK && b.dead != NULL) {
+            err = dead_letters(t, &b, &dlq);
         }
         if (err == SAMSA_OK && b.n > 0) {
             samsa_err_t perr;
@@ -428,6 +565,7 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     }
     batch_clear(&b);
     free(b.recs);
+    samsa_producer_free(dlq);
     if (joined || m.member_id != NULL) {
         samsa_client_leave(&m);
     }
@@ -481,6 +619,10 @@ void *samsa_connect_task_main(void *arg)
     if (err == SAMSA_OK) {
         err = samsa_converter_from_config(t.config, "value", &t.value_conv,
                                           t.trace, sizeof(t.trace));
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_errors_from_config(t.config, &t.errs, t.trace,
+                                               sizeof(t.trace));
     }
     char client_id[600];
     snprintf(client_id, sizeof(client_id), "connector-%s-%s-0",

@@ -233,3 +233,45 @@ def test_samsa_connector_commands_with_kafka_properties(broker_factory):
     r = cli("status", "local-file-source")
     assert r.returncode == 1 and "not found" in r.stderr
     assert cli("frobnicate", "x").returncode == 2
+
+
+def test_sink_errors_tolerance_and_dead_letter_queue(broker_factory):
+    from kafka import KafkaProducer
+    broker = broker_factory("connect_enabled: true").start()
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    for v in (b'"good1"', b"not json", b'"good2"'):
+        p.send("mixed", key=b"k", value=v)
+    p.flush()
+    p.close()
+    wait_ready(broker)
+    json_values = {"value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                   "value.converter.schemas.enable": "false",
+                   "key.converter": "org.apache.kafka.connect.storage.StringConverter"}
+    out = os.path.join(broker.workdir, "out.txt")
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "tolerant", "config": dict(json_values, **{
+            "connector.class": "FileStreamSink", "file": out, "topics": "mixed",
+            "errors.tolerance": "all", "errors.log.enable": "true",
+            "errors.deadletterqueue.topic.name": "dlq-mixed",
+            "errors.deadletterqueue.context.headers.enable": "true"})})
+    assert code == 201, info
+    wait_for(lambda: lines(out) == ["good1", "good2"], "the tolerant sink")
+    dead = read_topic(broker, "dlq-mixed", 1)
+    assert [(m.key, m.value) for m in dead] == [(b"k", b"not json")]
+    h = {k: v for k, v in dead[0].headers}
+    assert h["__connect.errors.topic"] == b"mixed"
+    assert h["__connect.errors.offset"] == b"1"
+    assert h["__connect.errors.stage"] == b"VALUE_CONVERTER"
+    assert h["__connect.errors.connector.name"] == b"tolerant"
+
+    # errors.tolerance=none (the default): the task stops at the record.
+    strict_out = os.path.join(broker.workdir, "strict.txt")
+    code, _ = call(broker, "POST", "/connectors", {
+        "name": "strict", "config": dict(json_values, **{
+            "connector.class": "FileStreamSink", "file": strict_out,
+            "topics": "mixed"})})
+    assert code == 201
+    wait_for(lambda: state(broker, "strict") == "FAILED", "FAILED")
+    code, st = call(broker, "GET", "/connectors/strict/status")
+    assert "mixed-0 offset 1" in st["tasks"][0]["trace"]
+    assert state(broker, "tolerant") == "RUNNING"
