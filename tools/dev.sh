@@ -96,6 +96,12 @@ plugins:
     plugin: sasl-plain
     config: {users_file: $dir/plain-users}
 EOF2
+    cat >"$dir/conf.d/42-authorizer-acl.yaml" <<EOF2
+plugins:
+  - name: acl
+    plugin: authorizer-acl
+    config: {super_users: ["User:admin"]}
+EOF2
     cat >"$dir/conf.d/41-sasl-scram.yaml" <<EOF2
 plugins:
   - name: scram-sha-256
@@ -113,6 +119,13 @@ sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$pw";
 ssl.truststore.type=PEM
 ssl.truststore.location=$dir/ca.pem
+EOF2
+    cat >"$dir/samsa-cli.properties" <<EOF2
+# samsa ... -b 127.0.0.1:9095 --command-config data/secure/samsa-cli.properties
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=PLAIN
+sasl.username=admin
+sasl.password=$pw
 EOF2
     cat >"$dir/librdkafka.properties" <<EOF2
 # kcat -F data/secure/librdkafka.properties (librdkafka, confluent-kafka)
@@ -134,14 +147,18 @@ ssl_key_location: $dir/broker.key
 EOF2
 }
 
-# Once the broker listens: admin's SCRAM credentials (both mechanisms).
+# Once the broker listens: admin's SCRAM credentials (both mechanisms),
+# set by admin itself over SASL_PLAINTEXT with PLAIN (the authorizer lets
+# only the super user change credentials).
 secure_users() {
     local pw
     pw=$(cat "$ROOT/data/secure/admin.password")
     "$ROOT/build/tools/cli/samsa" user set admin --password "$pw" \
-        --mechanism both -b 127.0.0.1:9092 >/dev/null
+        --mechanism both -b 127.0.0.1:9095 \
+        --command-config "$ROOT/data/secure/samsa-cli.properties" >/dev/null
     log "secure listeners: SSL 127.0.0.1:9093, SASL_SSL 9094, SASL_PLAINTEXT 9095 (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)"
-    log "user admin, password in data/secure/admin.password; try: kcat -F data/secure/librdkafka.properties -L"
+    log "super user admin, password in data/secure/admin.password; ACLs deny everyone else by default"
+    log "try: kcat -F data/secure/librdkafka.properties -L"
 }
 
 cmd_run() {
@@ -173,7 +190,7 @@ cmd_run() {
     if [ "$foreground" = 1 ]; then
         if [ "$secure" = 1 ]; then
             (for _ in $(seq 1 100); do
-                 if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
+                 if (exec 3<>/dev/tcp/127.0.0.1/9095) 2>/dev/null; then
                      secure_users; exit 0
                  fi
                  sleep 0.1

@@ -36,6 +36,12 @@ typedef struct samsa_client_conf {
         *bootstrap; /* "host:port[,host:port...]"; NULL = 127.0.0.1:9092 */
     const char *client_id; /* NULL = "samsa" */
     int timeout_ms;        /* socket and request timeout; 0 = 30000 */
+    /* SASL over plain TCP (SASL_PLAINTEXT): each connection authenticates
+     * after ApiVersions (SaslHandshake v1, SaslAuthenticate). Mechanism
+     * "PLAIN" or NULL (no SASL). Strings are copied. */
+    const char *sasl_mechanism;
+    const char *sasl_username;
+    const char *sasl_password;
 } samsa_client_conf_t;
 
 #define SAMSA_CLIENT_DEFAULT_BOOTSTRAP "127.0.0.1:9092"

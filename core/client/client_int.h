@@ -37,6 +37,7 @@ struct samsa_client {
     char *bootstrap;
     char *client_id;
     int timeout_ms;
+    char *sasl_mechanism, *sasl_username, *sasl_password; /* NULL: none */
     int32_t next_corr;
     samsa_cconn_t **conns;
     int nconns;

@@ -87,6 +87,17 @@ samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
         strdup(conf->bootstrap != NULL ? conf->bootstrap
                                        : SAMSA_CLIENT_DEFAULT_BOOTSTRAP);
     c->client_id = strdup(conf->client_id != NULL ? conf->client_id : "samsa");
+    if (conf->sasl_mechanism) {
+        c->sasl_mechanism = strdup(conf->sasl_mechanism);
+        c->sasl_username =
+            strdup(conf->sasl_username ? conf->sasl_username : "");
+        c->sasl_password =
+            strdup(conf->sasl_password ? conf->sasl_password : "");
+        if (!c->sasl_mechanism || !c->sasl_username || !c->sasl_password) {
+            samsa_client_free(c);
+            return SAMSA_ERR_NOMEM;
+        }
+    }
     c->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 30000;
     c->next_corr = 1;
     c->coord_node = -1;
@@ -127,6 +138,12 @@ void samsa_client_free(samsa_client_t *c)
     free(c->coord_group);
     free(c->bootstrap);
     free(c->client_id);
+    free(c->sasl_mechanism);
+    free(c->sasl_username);
+    if (c->sasl_password) {
+        memset(c->sasl_password, 0, strlen(c->sasl_password));
+    }
+    free(c->sasl_password);
     samsa_iobuf_clear(&c->out);
     free(c);
 }
@@ -487,11 +504,95 @@ static samsa_err_t split_hostport(const char *s, size_t n, char **host,
     return *host != NULL ? SAMSA_OK : SAMSA_ERR_NOMEM;
 }
 
+/* One request and its response on a connection being set up. */
+static samsa_err_t setup_call(samsa_client_t *c, samsa_cconn_t *conn,
+                              int16_t api_key, int16_t version, const void *req,
+                              samsa_arena_t *arena, void **resp)
+{
+    samsa_inflight_t w;
+    samsa_rbuf_t body;
+    samsa_err_t err = send_frame(c, conn, api_key, version, req);
+    if (err == SAMSA_OK) {
+        err = recv_frame(c, conn, arena, &w, &body);
+    }
+    if (err == SAMSA_OK) {
+        err = decode_body(c, conn, &w, &body, arena, resp);
+    }
+    return err;
+}
+
+/* SASL PLAIN (RFC 4616): SaslHandshake v1, then one SaslAuthenticate. */
+static samsa_err_t authenticate(samsa_client_t *c, samsa_cconn_t *conn)
+{
+    samsa_arena_t arena;
+    samsa_arena_init(&arena);
+    samsa_SaslHandshakeRequest_t hs;
+    samsa_SaslHandshakeRequest_init(&hs);
+    hs.Mechanism = samsa_str_from_cstr(c->sasl_mechanism);
+    samsa_SaslHandshakeResponse_t *hresp = NULL;
+    samsa_err_t err = SAMSA_OK;
+    if (strcmp(c->sasl_mechanism, "PLAIN") != 0) {
+        err = samsa_client_fail(c, SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM,
+                                "sasl.mechanism %s: this client speaks PLAIN",
+                                c->sasl_mechanism);
+    } else if (conn->api_max[SAMSA_API_SASL_AUTHENTICATE] < 0 ||
+               conn->api_max[SAMSA_API_SASL_HANDSHAKE] < 1) {
+        err = samsa_client_fail(c, SAMSA_ERR_ILLEGAL_SASL_STATE,
+                                "%s:%d does not serve SaslAuthenticate",
+                                conn->host, conn->port);
+    }
+    if (err == SAMSA_OK) {
+        err = setup_call(c, conn, SAMSA_API_SASL_HANDSHAKE, 1, &hs, &arena,
+                         (void **)&hresp);
+    }
+    if (err == SAMSA_OK && hresp->ErrorCode != 0) {
+        err = samsa_client_fail(c, (samsa_err_t)hresp->ErrorCode,
+                                "SaslHandshake %s with %s:%d: %s",
+                                c->sasl_mechanism, conn->host, conn->port,
+                                samsa_err_name(hresp->ErrorCode));
+    }
+    size_t ul = strlen(c->sasl_username), pl = strlen(c->sasl_password);
+    uint8_t *token = err == SAMSA_OK ? malloc(ul + pl + 2) : NULL;
+    if (err == SAMSA_OK && !token) {
+        err = SAMSA_ERR_NOMEM;
+    }
+    samsa_SaslAuthenticateResponse_t *aresp = NULL;
+    if (err == SAMSA_OK) {
+        token[0] = '\0';
+        memcpy(token + 1, c->sasl_username, ul);
+        token[1 + ul] = '\0';
+        memcpy(token + 2 + ul, c->sasl_password, pl);
+        samsa_SaslAuthenticateRequest_t ar;
+        samsa_SaslAuthenticateRequest_init(&ar);
+        ar.AuthBytes = (samsa_bytes_t){token, (int32_t)(ul + pl + 2)};
+        err = setup_call(c, conn, SAMSA_API_SASL_AUTHENTICATE,
+                         conn->api_max[SAMSA_API_SASL_AUTHENTICATE], &ar,
+                         &arena, (void **)&aresp);
+        memset(token, 0, ul + pl + 2);
+    }
+    free(token);
+    if (err == SAMSA_OK && aresp->ErrorCode != 0) {
+        err = samsa_client_fail(
+            c, (samsa_err_t)aresp->ErrorCode, "SASL %s as %s with %s:%d: %.*s",
+            c->sasl_mechanism, c->sasl_username, conn->host, conn->port,
+            aresp->ErrorMessage.len > 0 ? (int)aresp->ErrorMessage.len : 0,
+            aresp->ErrorMessage.ptr ? aresp->ErrorMessage.ptr : "");
+    }
+    samsa_arena_destroy(&arena);
+    if (err != SAMSA_OK) {
+        samsa_cconn_close(conn);
+    }
+    return err;
+}
+
 static samsa_err_t open_conn(samsa_client_t *c, samsa_cconn_t *conn)
 {
     samsa_err_t err = tcp_connect(c, conn->host, conn->port, &conn->fd);
     if (err == SAMSA_OK) {
         err = negotiate(c, conn);
+    }
+    if (err == SAMSA_OK && c->sasl_mechanism) {
+        err = authenticate(c, conn);
     }
     return err;
 }

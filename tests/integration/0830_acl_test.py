@@ -210,3 +210,38 @@ def test_other_apis_check_acls(acl_broker):
     assert alice.list_consumer_group_offsets("g") == {}
     assert alice.list_consumer_groups() == []
     alice.close()
+
+
+def test_samsa_cli_command_config_authenticates(acl_broker, tmp_path):
+    import subprocess
+    from samsa_harness import SAMSA_CLI
+    b = acl_broker
+
+    def cli(user, *args):
+        props = tmp_path / (user + ".properties")
+        props.write_text(
+            "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+            "sasl.jaas.config=org.apache.kafka.common.security.plain."
+            "PlainLoginModule required username=\"%s\" password=\"%s\";\n"
+            % (user, USERS[user]))
+        return subprocess.run(
+            [SAMSA_CLI] + list(args) + ["-b", "127.0.0.1:%d" % b.sasl_port,
+                                        "--command-config", str(props)],
+            capture_output=True, text=True, timeout=30)
+    out = cli("admin", "topic", "create", "from-cli")
+    assert out.returncode == 0, out.stderr
+    out = cli("alice", "topic", "create", "alice-topic")
+    assert out.returncode == 1
+    assert "TOPIC_AUTHORIZATION_FAILED" in out.stderr, out.stderr
+    out = cli("admin", "topic", "list")
+    assert "from-cli" in out.stdout
+    assert "from-cli" not in cli("alice", "topic", "list").stdout
+    bad = tmp_path / "bad.properties"
+    bad.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                   "sasl.username=alice\nsasl.password=wrong\n")
+    out = subprocess.run([SAMSA_CLI, "topic", "list", "-b",
+                          "127.0.0.1:%d" % b.sasl_port, "--command-config",
+                          str(bad)], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 1 and "SASL PLAIN as alice" in out.stderr, \
+        out.stderr

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd_client.h"
 #include "util/err.h"
@@ -58,11 +59,73 @@ bool samsa_cli_int(const char *cmd, const char *name, const char *s,
     return true;
 }
 
+/* "username=\"x\"" out of a JAAS line into @p out. */
+static void jaas_value(const char *jaas, const char *key, char *out, size_t len)
+{
+    const char *p = strstr(jaas, key);
+    if (p && p[strlen(key)] == '=' && p[strlen(key) + 1] == '"') {
+        p += strlen(key) + 2;
+        size_t n = strcspn(p, "\"");
+        snprintf(out, len, "%.*s", (int)n, p);
+    }
+}
+
+/* Kafka client properties (key=value, # comments) that this client uses:
+ * security.protocol, sasl.mechanism(s), sasl.jaas.config or
+ * sasl.username/sasl.password; others (ssl.*) are ignored. */
+static int read_command_config(const char *path, samsa_cli_conn_opts_t *o)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "samsa: --command-config %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    char line[2048];
+    int rc = 1;
+    while (rc > 0 && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *eq = strchr(line, '=');
+        if (line[0] == '#' || !eq) {
+            continue;
+        }
+        *eq = '\0';
+        const char *k = line, *v = eq + 1;
+        if (strcmp(k, "security.protocol") == 0 &&
+            strcasecmp(v, "PLAINTEXT") != 0 &&
+            strcasecmp(v, "SASL_PLAINTEXT") != 0) {
+            fprintf(stderr,
+                    "samsa: --command-config %s: security.protocol %s: the "
+                    "samsa client speaks PLAINTEXT and SASL_PLAINTEXT\n",
+                    path, v);
+            rc = -1;
+        } else if (strcmp(k, "sasl.mechanism") == 0 ||
+                   strcmp(k, "sasl.mechanisms") == 0) {
+            snprintf(o->sasl_mechanism, sizeof(o->sasl_mechanism), "%s", v);
+        } else if (strcmp(k, "sasl.username") == 0) {
+            snprintf(o->sasl_username, sizeof(o->sasl_username), "%s", v);
+        } else if (strcmp(k, "sasl.password") == 0) {
+            snprintf(o->sasl_password, sizeof(o->sasl_password), "%s", v);
+        } else if (strcmp(k, "sasl.jaas.config") == 0) {
+            jaas_value(v, "username", o->sasl_username,
+                       sizeof(o->sasl_username));
+            jaas_value(v, "password", o->sasl_password,
+                       sizeof(o->sasl_password));
+        }
+    }
+    memset(line, 0, sizeof(line));
+    fclose(f);
+    return rc;
+}
+
 int samsa_cli_conn_opt(int argc, char **argv, int *i, samsa_cli_conn_opts_t *o)
 {
     const char *v = NULL;
     int r;
 
+    if ((r = samsa_cli_opt(argc, argv, i, "--command-config", &v)) != 0) {
+        return r < 0 ? r : read_command_config(v, o);
+    }
     if ((r = samsa_cli_opt(argc, argv, i, "--bootstrap", &o->bootstrap)) != 0 ||
         (r = samsa_cli_opt(argc, argv, i, "-b", &o->bootstrap)) != 0) {
         return r;
@@ -86,6 +149,9 @@ int samsa_cli_client(const char *cmd, const samsa_cli_conn_opts_t *o,
         .bootstrap = o->bootstrap,
         .client_id = "samsa-cli",
         .timeout_ms = o->timeout_ms,
+        .sasl_mechanism = o->sasl_mechanism[0] ? o->sasl_mechanism : NULL,
+        .sasl_username = o->sasl_username,
+        .sasl_password = o->sasl_password,
     };
     if (samsa_client_new(&conf, out) != SAMSA_OK) {
         fprintf(stderr, "samsa %s: out of memory\n", cmd);

@@ -29,6 +29,10 @@ typedef struct samsa_cli_conn_opts {
     const char *bootstrap;
     int timeout_ms;
     samsa_cli_paths_t paths;
+    /* From --command-config FILE (Kafka tools' client properties). */
+    char sasl_mechanism[64]; /* "" = no SASL */
+    char sasl_username[256];
+    char sasl_password[256];
 } samsa_cli_conn_opts_t;
 
 void samsa_cli_conn_opts_init(samsa_cli_conn_opts_t *o);
@@ -40,7 +44,8 @@ void samsa_cli_conn_opts_init(samsa_cli_conn_opts_t *o);
  */
 int samsa_cli_opt(int argc, char **argv, int *i, const char *name,
                   const char **val);
-/* --bootstrap/-b, --request-timeout-ms, --conf-dir, --plugin-dir, --config. */
+/* --bootstrap/-b, --request-timeout-ms, --command-config, --conf-dir,
+ * --plugin-dir, --config. */
 int samsa_cli_conn_opt(int argc, char **argv, int *i, samsa_cli_conn_opts_t *o);
 /* Parse an integer option value; prints and returns false when bad. */
 bool samsa_cli_int(const char *cmd, const char *name, const char *s,
@@ -70,6 +75,10 @@ void samsa_cli_json_str(FILE *out, const void *s, size_t n);
 #define SAMSA_CLI_CONN_HELP                                                    \
     "  -b, --bootstrap HOST:PORT[,...]  brokers to start from "                \
     "(default 127.0.0.1:9092)\n"                                               \
+    "  --command-config FILE   client properties: security.protocol "          \
+    "SASL_PLAINTEXT,\n"                                                        \
+    "                          sasl.mechanism PLAIN, sasl.jaas.config or "     \
+    "sasl.username/password\n"                                                 \
     "  --request-timeout-ms N  network timeout (default 30000)\n"
 
 #endif /* SAMSA_CLI_CMD_CLIENT_H */
