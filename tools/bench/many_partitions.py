@@ -87,6 +87,7 @@ def main():
     shutil.copytree(os.path.join(ROOT, "conf.d"), os.path.join(work, "conf.d"))
     port = free_port()
     boot = "127.0.0.1:%d" % port
+    proc = None
     try:
         proc, _ = start(args, work, port)
         admin = AdminClient({"bootstrap.servers": boot})
@@ -130,6 +131,9 @@ def main():
         print("read back: %d bytes" % len(out.stdout.strip()))
         stop(proc)
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
