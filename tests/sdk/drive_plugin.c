@@ -8,6 +8,7 @@
  *
  *   drive_plugin source      <dir>/source-sequence.so
  *   drive_plugin partitioner <dir>/partitioner-first-byte.so
+ *   drive_plugin sink        <dir>/sink-lines.so
  *
  * Exit 0 and "ok" on success; the first failed check otherwise.
  */
@@ -31,8 +32,9 @@
 
 /* The host's config is opaque to plugins; this driver defines its own. */
 struct samsa_config {
-    const char *topic;
+    const char *topic, *file;
     int64_t records_per_poll, interval_ms, max_records, unkeyed_partition;
+    int64_t max_pending_bytes;
 };
 
 static long live_allocs;
@@ -66,6 +68,8 @@ static samsa_err_t svc_int(const samsa_config_t *cfg, const char *name,
         *out = cfg->max_records;
     } else if (strcmp(name, "unkeyed_partition") == 0) {
         *out = cfg->unkeyed_partition;
+    } else if (strcmp(name, "max_pending_bytes") == 0) {
+        *out = cfg->max_pending_bytes;
     } else {
         return SAMSA_ERR_NOT_FOUND;
     }
@@ -75,10 +79,13 @@ static samsa_err_t svc_int(const samsa_config_t *cfg, const char *name,
 static samsa_err_t svc_string(const samsa_config_t *cfg, const char *name,
                               const char **out)
 {
-    if (strcmp(name, "topic") != 0) {
+    if (strcmp(name, "topic") == 0) {
+        *out = cfg->topic;
+    } else if (strcmp(name, "file") == 0) {
+        *out = cfg->file;
+    } else {
         return SAMSA_ERR_NOT_FOUND;
     }
-    *out = cfg->topic;
     return SAMSA_OK;
 }
 
@@ -248,15 +255,73 @@ static void drive_partitioner(const samsa_plugin_t *p)
     p->fini(st);
 }
 
+/* put() @p n records of topic "t" partition 1 from offset @p first. */
+static samsa_err_t put(const samsa_sink_ops_t *ops, samsa_connect_task_t *t,
+                       int64_t first, size_t n)
+{
+    samsa_connect_record_t recs[4];
+    const samsa_connect_record_t *ptrs[4];
+    char values[4][16];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(values[i], sizeof(values[i]), "v%lld",
+                 (long long)(first + (int64_t)i));
+        recs[i] = (samsa_connect_record_t){
+            .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
+            .topic = "t",
+            .value = values[i],
+            .value_len = strlen(values[i]),
+            .offset = first + (int64_t)i,
+            .partition = 1,
+        };
+        ptrs[i] = &recs[i];
+    }
+    samsa_err_t err = ops->put(t, ptrs, n);
+    memset(values, 0, sizeof(values)); /* lent only for the call */
+    return err;
+}
+
+static void drive_sink(const samsa_plugin_t *p, const char *file)
+{
+    samsa_config_t cfg = {.file = file, .max_pending_bytes = 20};
+    const samsa_sink_ops_t *ops = p->ops;
+    CHECK(p->kind == SAMSA_KIND_SINK);
+    void *st = init(p, &cfg);
+    samsa_connect_task_info_t info = {
+        .hdr = SAMSA_ABI_HEADER(samsa_connect_task_info_t),
+        .task_count = 1,
+    };
+    samsa_connect_task_t *task = NULL;
+    char err[256] = "";
+    CHECK(ops->task_start(st, &info, &task, err, sizeof(err)) == SAMSA_OK);
+    CHECK(put(ops, task, 0, 2) == SAMSA_OK);
+    CHECK(put(ops, task, 2, 1) == SAMSA_OK); /* now past 20 bytes */
+    CHECK(put(ops, task, 3, 1) == SAMSA_ERR_AGAIN);
+    CHECK(ops->flush(task) == SAMSA_OK);
+    CHECK(put(ops, task, 3, 1) == SAMSA_OK); /* redelivered */
+    CHECK(ops->flush(task) == SAMSA_OK);
+    ops->task_stop(task);
+    p->fini(st);
+    char text[256] = "";
+    FILE *f = fopen(file, "r");
+    CHECK(f != NULL);
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    CHECK(strcmp(text, "t/1/0: v0\nt/1/1: v1\nt/1/2: v2\nt/1/3: v3\n") == 0);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: drive_plugin source|partitioner PLUGIN.so\n");
+    if (argc < 3) {
+        fprintf(stderr, "usage: drive_plugin source|partitioner PLUGIN.so\n"
+                        "       drive_plugin sink PLUGIN.so FILE\n");
         return 2;
     }
     const samsa_plugin_t *p = load(argv[2]);
     if (strcmp(argv[1], "source") == 0) {
         drive_source(p);
+    } else if (strcmp(argv[1], "sink") == 0 && argc == 4) {
+        drive_sink(p, argv[3]);
     } else {
         drive_partitioner(p);
     }

@@ -18,12 +18,14 @@ for f in include/samsa/plugin.h include/samsa/connect.h \
          lib/cmake/Samsa/SamsaConfig.cmake lib/cmake/Samsa/SamsaPlugin.cmake \
          lib/cmake/Samsa/SamsaConfigVersion.cmake lib/pkgconfig/samsa-plugin.pc \
          share/samsa/sdk/templates/source-connector/CMakeLists.txt \
+         share/samsa/sdk/templates/sink-connector/CMakeLists.txt \
          share/samsa/sdk/examples/partitioner-first-byte/CMakeLists.txt; do
     [ -f "$P/$f" ] || fail "not installed: $f"
 done
 
 # Author sources: the copies in the installed SDK, moved away from the tree.
 cp -r "$P/share/samsa/sdk/templates/source-connector" \
+      "$P/share/samsa/sdk/templates/sink-connector" \
       "$P/share/samsa/sdk/examples/partitioner-first-byte" "$WORK/"
 EMPTY=$WORK/empty-conf.d
 mkdir "$EMPTY"
@@ -62,6 +64,7 @@ build_cmake() { # build_cmake DIR NAME
 }
 
 build_cmake source-connector source-sequence
+build_cmake sink-connector sink-lines
 build_cmake partitioner-first-byte partitioner-first-byte
 # `cmake --install` of a plugin goes to the plugin dir of the Samsa that
 # find_package() found ($P/lib/samsa/plugins), not to the plugin project's
@@ -84,6 +87,8 @@ cc -Wall -Wextra -Werror -o "$WORK/drive_plugin" "$SRC/tests/sdk/drive_plugin.c"
     $(pkg-config --cflags samsa-plugin) -std=gnu11 -ldl ||
     fail "drive_plugin does not build against the installed headers"
 "$WORK/drive_plugin" source "$WORK/source-connector/build/plugins/source-sequence.so"
+"$WORK/drive_plugin" sink "$WORK/sink-connector/build/plugins/sink-lines.so" \
+    "$WORK/sink-lines.txt"
 "$WORK/drive_plugin" partitioner \
     "$WORK/partitioner-first-byte/partitioner-first-byte.so"
 echo "out-of-tree SDK build: ok"
