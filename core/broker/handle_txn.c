@@ -4,7 +4,14 @@
  * EndTxn (26), TxnOffsetCommit (28): thin adapters from the wire structs
  * to core/txn/coordinator.h. InitProducerId with a transactional id is in
  * handle_init_producer_id.c.
+ *
+ * Authorization is Kafka's (KafkaApis): WRITE on the transactional id for
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn; WRITE on each topic
+ * added; READ on the group for AddOffsetsToTxn and TxnOffsetCommit, and
+ * READ on each topic whose offsets are committed.
  */
+#include <samsa/authorizer.h>
+
 #include "broker/handlers.h"
 #include "txn/coordinator.h"
 
@@ -28,18 +35,33 @@ static samsa_err_t add_partitions(samsa_req_t *req, samsa_str_t txn_id,
     samsa_txn_tp_t *tps =
         samsa_req_alloc(req, (total ? total : 1) * sizeof(*tps));
     size_t n = 0;
+    bool denied = false;
     for (int32_t t = 0; t < nt; t++) {
         const char *topic = samsa_req_cstr(req, topics->items[t].Name);
+        samsa_err_t terr = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE,
+                                               SAMSA_RESOURCE_TOPIC, topic);
+        denied |= terr != SAMSA_OK;
         for (int32_t p = 0; p < topics->items[t].Partitions.count; p++) {
             tps[n++] = (samsa_txn_tp_t){
-                topic, topics->items[t].Partitions.items[p], SAMSA_OK};
+                topic, topics->items[t].Partitions.items[p], terr};
         }
     }
-    samsa_err_t err = req->broker->txn
-                          ? samsa_txn_add_partitions(
-                                req->broker->txn, samsa_req_cstr(req, txn_id),
-                                pid, epoch, tps, n, verify_only)
-                          : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    const char *id = samsa_req_cstr(req, txn_id);
+    samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE,
+                                          SAMSA_RESOURCE_TRANSACTIONAL_ID, id);
+    if (err == SAMSA_OK && denied) {
+        /* Kafka: the denied topics say so, the others were not tried. */
+        for (size_t i = 0; i < n; i++) {
+            if (tps[i].error == SAMSA_OK) {
+                tps[i].error = SAMSA_ERR_OPERATION_NOT_ATTEMPTED;
+            }
+        }
+    } else if (err == SAMSA_OK) {
+        err = req->broker->txn
+                  ? samsa_txn_add_partitions(req->broker->txn, id, pid, epoch,
+                                             tps, n, verify_only)
+                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
     SAMSA_REQ_ARRAY(req, *results, nt);
     n = 0;
     for (int32_t t = 0; t < nt; t++) {
@@ -99,13 +121,21 @@ void samsa_handle_add_offsets_to_txn(samsa_req_t *req)
     samsa_AddOffsetsToTxnRequest_t *areq = req->body;
     samsa_AddOffsetsToTxnResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_AddOffsetsToTxnResponse_init(resp);
-    samsa_err_t err =
-        req->broker->txn
-            ? samsa_txn_add_offsets(req->broker->txn,
-                                    samsa_req_cstr(req, areq->TransactionalId),
-                                    areq->ProducerId, areq->ProducerEpoch,
-                                    samsa_req_cstr(req, areq->GroupId))
-            : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    const char *id = samsa_req_cstr(req, areq->TransactionalId);
+    const char *group = samsa_req_cstr(req, areq->GroupId);
+    samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE,
+                                          SAMSA_RESOURCE_TRANSACTIONAL_ID, id);
+    if (err == SAMSA_OK) {
+        err = samsa_req_authorize(req, SAMSA_ACL_OP_READ, SAMSA_RESOURCE_GROUP,
+                                  group);
+    }
+    if (err == SAMSA_OK) {
+        err =
+            req->broker->txn
+                ? samsa_txn_add_offsets(req->broker->txn, id, areq->ProducerId,
+                                        areq->ProducerEpoch, group)
+                : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
     resp->ErrorCode = (int16_t)err;
     samsa_req_respond(req, resp);
 }
@@ -115,12 +145,15 @@ void samsa_handle_end_txn(samsa_req_t *req)
     samsa_EndTxnRequest_t *ereq = req->body;
     samsa_EndTxnResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_EndTxnResponse_init(resp);
-    samsa_err_t err =
-        req->broker->txn
-            ? samsa_txn_end(
-                  req->broker->txn, samsa_req_cstr(req, ereq->TransactionalId),
-                  ereq->ProducerId, ereq->ProducerEpoch, ereq->Committed)
-            : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    const char *id = samsa_req_cstr(req, ereq->TransactionalId);
+    samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_WRITE,
+                                          SAMSA_RESOURCE_TRANSACTIONAL_ID, id);
+    if (err == SAMSA_OK) {
+        err = req->broker->txn
+                  ? samsa_txn_end(req->broker->txn, id, ereq->ProducerId,
+                                  ereq->ProducerEpoch, ereq->Committed)
+                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
     /* Kafka answers EndTxn before v2 with INVALID_PRODUCER_EPOCH. */
     if (err == SAMSA_ERR_PRODUCER_FENCED && req->api_version < 2) {
         err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
@@ -142,12 +175,17 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
     }
     samsa_txn_offset_t *offs =
         samsa_req_alloc(req, (total ? total : 1) * sizeof(*offs));
-    size_t n = 0;
+    samsa_err_t *terrs =
+        samsa_req_alloc(req, (size_t)(nt ? nt : 1) * sizeof(*terrs));
+    size_t n = 0; /* offsets of the topics the principal may read */
     for (int32_t t = 0; t < nt; t++) {
         samsa_TxnOffsetCommitRequest_TxnOffsetCommitRequestTopic_t *rt =
             &creq->Topics.items[t];
         const char *topic = samsa_req_cstr(req, rt->Name);
-        for (int32_t p = 0; p < rt->Partitions.count; p++) {
+        terrs[t] = samsa_req_authorize(req, SAMSA_ACL_OP_READ,
+                                       SAMSA_RESOURCE_TOPIC, topic);
+        for (int32_t p = 0; terrs[t] == SAMSA_OK && p < rt->Partitions.count;
+             p++) {
             samsa_TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition_t *rp =
                 &rt->Partitions.items[p];
             offs[n++] = (samsa_txn_offset_t){
@@ -162,13 +200,17 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
             };
         }
     }
-    samsa_err_t err =
-        req->broker->txn
-            ? samsa_txn_offset_commit(
-                  req->broker->txn, samsa_req_cstr(req, creq->TransactionalId),
-                  samsa_req_cstr(req, creq->GroupId), creq->ProducerId,
-                  creq->ProducerEpoch, offs, n)
-            : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    const char *group = samsa_req_cstr(req, creq->GroupId);
+    samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_READ,
+                                          SAMSA_RESOURCE_GROUP, group);
+    if (err == SAMSA_OK && n > 0) {
+        err = req->broker->txn
+                  ? samsa_txn_offset_commit(
+                        req->broker->txn,
+                        samsa_req_cstr(req, creq->TransactionalId), group,
+                        creq->ProducerId, creq->ProducerEpoch, offs, n)
+                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
     SAMSA_REQ_ARRAY(req, resp->Topics, nt);
     n = 0;
     for (int32_t t = 0; t < nt; t++) {
@@ -183,9 +225,11 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
         for (int32_t p = 0; p < np; p++) {
             tr->Partitions.items[p].PartitionIndex =
                 creq->Topics.items[t].Partitions.items[p].PartitionIndex;
-            tr->Partitions.items[p].ErrorCode =
-                (int16_t)(err != SAMSA_OK ? err : offs[n].error);
-            n++;
+            samsa_err_t perr = terrs[t];
+            if (perr == SAMSA_OK) {
+                perr = err != SAMSA_OK ? err : offs[n++].error;
+            }
+            tr->Partitions.items[p].ErrorCode = (int16_t)perr;
         }
     }
     samsa_req_respond(req, resp);

@@ -245,3 +245,29 @@ def test_samsa_cli_command_config_authenticates(acl_broker, tmp_path):
                          timeout=30)
     assert out.returncode == 1 and "SASL PLAIN as alice" in out.stderr, \
         out.stderr
+
+
+def transaction(b, user, txn_id):
+    """init_transactions + one committed record on "orders": the error code
+    of the first step that fails (None: committed)."""
+    p = confluent_kafka.Producer(dict(conf(b, user), **{
+        "transactional.id": txn_id, "transaction.timeout.ms": 10000}))
+    try:
+        p.init_transactions(10)
+        p.begin_transaction()
+        p.produce("orders", b"t", partition=0)
+        p.commit_transaction(10)
+    except confluent_kafka.KafkaException as e:
+        return e.args[0].code()
+    return None
+
+
+def test_transactional_id_needs_write(acl_broker):
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE))
+    assert transaction(b, "alice", "tx-alice") == \
+        KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    grant(b, acl(ResourceType.TRANSACTIONAL_ID, "tx-alice", AclOperation.WRITE))
+    assert transaction(b, "alice", "tx-alice") is None
+    assert transaction(b, "alice", "tx-other") == \
+        KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
