@@ -15,6 +15,7 @@
 #include "broker/observe.h"
 #include "broker/observe_history.h"
 #include "broker/admin_worker.h"
+#include "broker/produce_check.h"
 #include "broker/cluster.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
@@ -296,7 +297,7 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         err = samsa_admin_worker_start(&b->admin, "samsa-admin");
     }
     if (err == SAMSA_OK) {
-        err = samsa_admin_worker_start(&b->produce_checks, "samsa-produce");
+        err = samsa_produce_checks_start(b);
     }
     if (err == SAMSA_OK) {
         err = load_cluster_id(b, errbuf, errlen);
@@ -463,7 +464,7 @@ void samsa_broker_stop(samsa_broker_t *b)
     }
     /* Queued admin requests finish while reactors can still answer. */
     samsa_admin_worker_stop(b->admin);
-    samsa_admin_worker_stop(b->produce_checks);
+    samsa_produce_checks_stop(b);
     if (b->server) {
         samsa_server_stop(b->server, 0);
     }
@@ -489,13 +490,13 @@ void samsa_broker_destroy(samsa_broker_t *b)
         samsa_group_coordinator_stop(b->groups);
     }
     samsa_admin_worker_stop(b->admin);
-    samsa_admin_worker_stop(b->produce_checks);
+    samsa_produce_checks_stop(b);
     if (b->server) {
         samsa_server_stop(b->server, 0);
         samsa_server_destroy(b->server);
     }
     samsa_admin_worker_free(b->admin);
-    samsa_admin_worker_free(b->produce_checks);
+    samsa_produce_checks_free(b);
     samsa_txn_coordinator_destroy(b->txn);
     samsa_group_coordinator_destroy(b->groups);
     samsa_cluster_close(b);

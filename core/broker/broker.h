@@ -58,8 +58,9 @@ typedef struct samsa_broker {
     samsa_security_t *security;
     struct samsa_credentials *credentials; /* SCRAM credentials */
     /* Produce: compressed records decompressed and checked off the
-     * reactors (core/broker/produce_check.c) */
-    struct samsa_admin_worker *produce_checks;
+     * reactors (core/broker/produce_check.c), one worker per reactor */
+    struct samsa_admin_worker **produce_checks;
+    size_t produce_check_count;
     _Atomic bool ready; /* serving: started and not yet stopping */
     int32_t node_id;
     char cluster_id[64];

@@ -2,7 +2,9 @@
 /* core/broker/produce_check.c - see produce_check.h. */
 #include "broker/produce_check.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker/admin_worker.h"
 #include "broker/append.h"
@@ -81,7 +83,8 @@ static void done(samsa_req_t *req, void *arg)
 bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
 {
     samsa_ProduceRequest_t *preq = req->body;
-    if (!req->conn || !req->broker->produce_checks) {
+    samsa_broker_t *b = req->broker;
+    if (!req->conn || b->produce_check_count == 0) {
         return false;
     }
     bool defer = samsa_parked_has(req->conn, cancel);
@@ -114,6 +117,45 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
     pd->finish = finish;
     pd->parked = (samsa_parked_t){.cancel = cancel};
     samsa_parked_add(req->conn, &pd->parked);
-    samsa_admin_run_then(req->broker->produce_checks, req, check_all, done, pd);
+    samsa_admin_worker_t *w =
+        b->produce_checks[samsa_conn_id(req->conn) % b->produce_check_count];
+    samsa_admin_run_then(w, req, check_all, done, pd);
     return true;
+}
+
+samsa_err_t samsa_produce_checks_start(samsa_broker_t *b)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = b->cfg->reactors > 0 ? (size_t)b->cfg->reactors
+                                    : (size_t)(cpus > 0 ? cpus : 1);
+    b->produce_checks = calloc(n, sizeof(*b->produce_checks));
+    if (!b->produce_checks) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        samsa_err_t err =
+            samsa_admin_worker_start(&b->produce_checks[i], "samsa-produce");
+        if (err != SAMSA_OK) {
+            return err; /* samsa_produce_checks_free releases the rest */
+        }
+        b->produce_check_count = i + 1;
+    }
+    return SAMSA_OK;
+}
+
+void samsa_produce_checks_stop(samsa_broker_t *b)
+{
+    for (size_t i = 0; i < b->produce_check_count; i++) {
+        samsa_admin_worker_stop(b->produce_checks[i]);
+    }
+}
+
+void samsa_produce_checks_free(samsa_broker_t *b)
+{
+    for (size_t i = 0; i < b->produce_check_count; i++) {
+        samsa_admin_worker_free(b->produce_checks[i]);
+    }
+    free(b->produce_checks);
+    b->produce_checks = NULL;
+    b->produce_check_count = 0;
 }

@@ -41,4 +41,11 @@ typedef void (*samsa_produce_finish_fn)(samsa_req_t *req,
 bool samsa_produce_check_defer(samsa_req_t *req,
                                samsa_produce_finish_fn finish);
 
+/* The workers, one per reactor (a connection always uses the same one,
+ * which keeps its requests in order). Main thread, like the admin
+ * worker's start/stop/free (admin_worker.h). */
+samsa_err_t samsa_produce_checks_start(samsa_broker_t *b);
+void samsa_produce_checks_stop(samsa_broker_t *b);
+void samsa_produce_checks_free(samsa_broker_t *b);
+
 #endif /* SAMSA_BROKER_PRODUCE_CHECK_H */
