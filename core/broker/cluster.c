@@ -104,10 +104,19 @@ static void sync_local(samsa_broker_t *b, const samsa_meta_image_t *prev,
             continue;
         }
         samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, t->name);
-        if (local) {
-            samsa_topic_put(local);
-        } else {
+        int32_t have = local ? local->partition_count : 0;
+        samsa_topic_put(local);
+        if (!local) {
             create_local(b, t);
+        } else if (have < t->partition_count) {
+            char errbuf[256] = "";
+            samsa_err_t err = samsa_logmgr_add_partitions(
+                b->logs, t->name, t->partition_count, false, errbuf,
+                sizeof(errbuf));
+            samsa_log(err == SAMSA_OK ? SAMSA_LOG_INFO : SAMSA_LOG_ERROR,
+                      "cluster: topic '%s' to %d partitions locally: %s",
+                      t->name, t->partition_count,
+                      err == SAMSA_OK ? "done" : errbuf);
         }
     }
     for (size_t i = 0; prev && i < prev->topic_count; i++) {

@@ -115,5 +115,6 @@ void samsa_cluster_describe_cluster(samsa_req_t *req, void *response);
  * (cluster_topics.c): NOT_CONTROLLER on other nodes. */
 void samsa_cluster_create_topics(samsa_req_t *req);
 void samsa_cluster_delete_topics(samsa_req_t *req);
+void samsa_cluster_create_partitions(samsa_req_t *req);
 
 #endif /* SAMSA_BROKER_CLUSTER_H */

@@ -8,9 +8,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "metadata/placement.h"
 
 typedef samsa_CreateTopicsResponse_CreatableTopicResult_t created_t;
 
@@ -204,6 +206,8 @@ void samsa_cluster_create_topics(samsa_req_t *req)
         if (dup) {
             err = SAMSA_ERR_INVALID_REQUEST;
             why = "topic listed more than once in the request";
+        } else if (samsa_topics_create_denied(req, ct->Name)) {
+            err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
         } else if (controller) {
             err = prepare(req, img, ct, creq->validateOnly, &recs[nrecs], &why);
         }
@@ -261,7 +265,10 @@ void samsa_cluster_delete_topics(samsa_req_t *req)
             memcpy(r->TopicId.b, t->id, 16);
         }
         samsa_err_t err = SAMSA_ERR_NOT_CONTROLLER;
-        if (!controller) {
+        if (t && samsa_req_authorize(req, SAMSA_ACL_OP_DELETE,
+                                     SAMSA_RESOURCE_TOPIC, t->name)) {
+            err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
+        } else if (!controller) {
             err = SAMSA_ERR_NOT_CONTROLLER;
         } else if (!t) {
             err = name.len >= 0 ? SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION
@@ -276,4 +283,102 @@ void samsa_cluster_delete_topics(samsa_req_t *req)
     }
     samsa_meta_image_put(img);
     pending_submit(req, pd, recs, nrecs, delete_finish);
+}
+
+static void partitions_finish(samsa_req_t *req, void *arg,
+                              const samsa_err_t *outcomes)
+{
+    pending_t *pd = arg;
+    samsa_CreatePartitionsResponse_t *resp = pd->resp;
+    for (int32_t i = 0; i < resp->Results.count; i++) {
+        if (pd->proposal[i] >= 0) {
+            resp->Results.items[i].ErrorCode =
+                (int16_t)outcomes[pd->proposal[i]];
+        }
+    }
+    samsa_req_respond(req, resp);
+}
+
+/* The record adding partitions up to ct->Count, placed like a new topic's
+ * with the replication factor of partition 0. */
+static samsa_err_t
+more_partitions(samsa_req_t *req, const samsa_meta_image_t *img,
+                samsa_CreatePartitionsRequest_CreatePartitionsTopic_t *ct,
+                bool validate_only, samsa_meta_rec_t *rec, const char **why)
+{
+    const samsa_meta_topic_t *t =
+        samsa_meta_topic(img, samsa_req_cstr(req, ct->Name));
+    uint32_t start = 0;
+    rec->p = NULL;
+    if (!t) {
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    if (ct->Count <= t->partition_count) {
+        *why = "the new count must be larger than the current one";
+        return SAMSA_ERR_INVALID_PARTITIONS;
+    }
+    if (ct->Assignments.count > 0) {
+        *why = "explicit assignments of new partitions are not taken yet";
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    if (getrandom(&start, sizeof(start), 0) != sizeof(start)) {
+        return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+    }
+    samsa_meta_topic_t add = {.name = t->name};
+    int32_t rf = t->partition_count ? t->partitions[0].replica_count : 1;
+    samsa_err_t err =
+        samsa_meta_place(img, &add, ct->Count - t->partition_count, rf, start);
+    if (err == SAMSA_ERR_INVALID_REPLICATION_FACTOR) {
+        *why = "fewer live brokers than the topic's replication factor";
+    }
+    if (err == SAMSA_OK && !validate_only) {
+        err = samsa_mdrec_partitions(&add, t->partition_count, rec);
+    }
+    for (int32_t i = 0; add.partitions && i < add.partition_count; i++) {
+        free(add.partitions[i].replicas);
+        free(add.partitions[i].isr);
+    }
+    free(add.partitions);
+    return err;
+}
+
+void samsa_cluster_create_partitions(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_CreatePartitionsRequest_t *creq = req->body;
+    samsa_CreatePartitionsResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_CreatePartitionsResponse_init(resp);
+    int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
+    samsa_meta_rec_t *recs;
+    pending_t *pd = pending_new(req, resp, n, &recs);
+    int nrecs = 0;
+    bool controller = is_controller(b);
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    SAMSA_REQ_ARRAY(req, resp->Results, n);
+    for (int32_t i = 0; i < n; i++) {
+        samsa_CreatePartitionsRequest_CreatePartitionsTopic_t *ct =
+            &creq->Topics.items[i];
+        samsa_CreatePartitionsResponse_CreatePartitionsTopicResult_t *r =
+            &resp->Results.items[i];
+        samsa_CreatePartitionsResponse_CreatePartitionsTopicResult_init(r);
+        r->Name = ct->Name;
+        const char *why = NULL;
+        samsa_err_t err =
+            samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_TOPIC,
+                                samsa_req_cstr(req, ct->Name));
+        if (err == SAMSA_OK && !controller) {
+            err = SAMSA_ERR_NOT_CONTROLLER;
+        } else if (err == SAMSA_OK) {
+            err = more_partitions(req, img, ct, creq->ValidateOnly,
+                                  &recs[nrecs], &why);
+        }
+        if (err == SAMSA_OK && recs[nrecs].p) {
+            pd->proposal[i] = nrecs++;
+        }
+        r->ErrorCode = (int16_t)err;
+        r->ErrorMessage = why ? samsa_req_str(req, why) : SAMSA_STR_NULL;
+    }
+    samsa_meta_image_put(img);
+    pending_submit(req, pd, recs, nrecs, partitions_finish);
 }

@@ -106,8 +106,15 @@ static void named_topic(samsa_req_t *req, const samsa_meta_image_t *img,
     samsa_err_t err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     if (rt->Name.len >= 0) {
         const char *name = samsa_req_cstr(req, rt->Name);
-        t = samsa_meta_topic(img, name);
-        if (!t && !samsa_topic_name_valid(name)) {
+        err = samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                  SAMSA_RESOURCE_TOPIC, name);
+        t = err ? NULL : samsa_meta_topic(img, name);
+        if (!err && !t) {
+            err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (err != SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+            /* found, or not to be described (TOPIC_AUTHORIZATION_FAILED) */
+        } else if (!t && !samsa_topic_name_valid(name)) {
             err = SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
         } else if (!t && allow_create && b->cfg->auto_create_topics) {
             /* Created through the controller; clients retry on this. */
@@ -140,10 +147,17 @@ void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create)
     resp->ControllerId = samsa_meta_controller(b->meta);
     if (all) {
         SAMSA_REQ_ARRAY(req, resp->Topics, img->topic_count);
+        resp->Topics.count = 0;
         for (size_t i = 0; i < img->topic_count; i++) {
-            samsa_MetadataResponse_MetadataResponseTopic_init(
-                &resp->Topics.items[i]);
-            fill_topic(req, img, &img->topics[i], &resp->Topics.items[i]);
+            /* Topics the principal may not describe vanish. */
+            if (samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                    SAMSA_RESOURCE_TOPIC,
+                                    img->topics[i].name) != SAMSA_OK) {
+                continue;
+            }
+            md_topic_t *mt = &resp->Topics.items[resp->Topics.count++];
+            samsa_MetadataResponse_MetadataResponseTopic_init(mt);
+            fill_topic(req, img, &img->topics[i], mt);
         }
     } else {
         SAMSA_REQ_ARRAY(req, resp->Topics, mreq->Topics.count);

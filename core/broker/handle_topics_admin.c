@@ -138,7 +138,7 @@ static const char *over_request_limit(samsa_req_t *req, int64_t total)
 }
 
 /* Kafka: CREATE on the cluster, or on the topic. */
-static bool create_denied(samsa_req_t *req, samsa_str_t name)
+bool samsa_topics_create_denied(samsa_req_t *req, samsa_str_t name)
 {
     return samsa_req_authorize(req, SAMSA_ACL_OP_CREATE, SAMSA_RESOURCE_CLUSTER,
                                SAMSA_CLUSTER_RESOURCE) != SAMSA_OK &&
@@ -181,7 +181,7 @@ static void *build_create_topics(samsa_req_t *req)
         } else if (too_many) {
             msg = too_many;
             err = SAMSA_ERR_POLICY_VIOLATION;
-        } else if (create_denied(req, ct->Name)) {
+        } else if (samsa_topics_create_denied(req, ct->Name)) {
             err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
         } else {
             err = create_one(req, ct, creq->validateOnly, &partitions, r, &msg);
@@ -306,10 +306,6 @@ static void *build_create_partitions(samsa_req_t *req)
         samsa_err_t err =
             samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_TOPIC,
                                 samsa_req_cstr(req, ct->Name));
-        if (err == SAMSA_OK && req->broker->meta) {
-            err = SAMSA_ERR_INVALID_REQUEST;
-            why = "adding partitions in a cluster comes with replication";
-        }
         for (int32_t a = 0; err == SAMSA_OK && a < ct->Assignments.count; a++) {
             err = check_assignment(&ct->Assignments.items[a].BrokerIds,
                                    req->broker->node_id, &why);
@@ -334,5 +330,10 @@ static void *build_create_partitions(samsa_req_t *req)
 
 void samsa_handle_create_partitions(samsa_req_t *req)
 {
+    if (req->broker->meta) {
+        /* Through the controller; parks on this reactor. */
+        samsa_cluster_create_partitions(req);
+        return;
+    }
     samsa_admin_run(req->broker->admin, req, build_create_partitions);
 }

@@ -61,4 +61,8 @@ void samsa_handle_sasl_authenticate(samsa_req_t *req);
 void samsa_broker_raw_sasl_token(samsa_conn_t *conn, samsa_slot_t *slot,
                                  uint8_t *frame, size_t len);
 
+/* CreateTopics: may the principal create topic @p name (CREATE on the
+ * cluster or on the topic)? true when it may not. */
+bool samsa_topics_create_denied(samsa_req_t *req, samsa_str_t name);
+
 #endif /* SAMSA_BROKER_HANDLERS_H */

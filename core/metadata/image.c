@@ -271,6 +271,8 @@ static void enc_ids(enc_t *e, const int32_t *ids, int32_t n)
     }
 }
 
+static void enc_partition(enc_t *e, const samsa_meta_partition_t *p);
+
 static samsa_err_t enc_finish(enc_t *e, samsa_meta_rec_t *out)
 {
     samsa_err_t err = samsa_wbuf_flush(&e->w);
@@ -318,16 +320,34 @@ samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
     samsa_wbuf_raw(&e.w, t->id, 16);
     samsa_wbuf_i32(&e.w, t->partition_count);
     for (int32_t i = 0; i < t->partition_count; i++) {
-        const samsa_meta_partition_t *p = &t->partitions[i];
-        samsa_wbuf_i32(&e.w, p->leader);
-        samsa_wbuf_i32(&e.w, p->leader_epoch);
-        enc_ids(&e, p->replicas, p->replica_count);
-        enc_ids(&e, p->isr, p->isr_count);
+        enc_partition(&e, &t->partitions[i]);
     }
     samsa_wbuf_i32(&e.w, (int32_t)t->config_count);
     for (size_t i = 0; i < t->config_count; i++) {
         enc_str(&e, t->configs[i].key);
         enc_str(&e, t->configs[i].value);
+    }
+    return enc_finish(&e, out);
+}
+
+static void enc_partition(enc_t *e, const samsa_meta_partition_t *p)
+{
+    samsa_wbuf_i32(&e->w, p->leader);
+    samsa_wbuf_i32(&e->w, p->leader_epoch);
+    enc_ids(e, p->replicas, p->replica_count);
+    enc_ids(e, p->isr, p->isr_count);
+}
+
+samsa_err_t samsa_mdrec_partitions(const samsa_meta_topic_t *t, int32_t first,
+                                   samsa_meta_rec_t *out)
+{
+    enc_t e;
+    enc_start(&e, SAMSA_MDREC_PARTITIONS);
+    enc_str(&e, t->name);
+    samsa_wbuf_i32(&e.w, first);
+    samsa_wbuf_i32(&e.w, t->partition_count);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        enc_partition(&e, &t->partitions[i]);
     }
     return enc_finish(&e, out);
 }
@@ -625,6 +645,49 @@ static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
     return SAMSA_OK;
 }
 
+static samsa_err_t apply_partitions(samsa_meta_image_t *img, dec_t *d,
+                                    samsa_err_t *outcome)
+{
+    char *name = dec_str(d);
+    int32_t first = dec_i32(d);
+    int32_t n = dec_i32(d);
+    bool found = false;
+    size_t at = name ? topic_slot(img, name, &found) : 0;
+    free(name);
+    if (d->err == SAMSA_OK &&
+        (n < 0 || (size_t)n > samsa_rbuf_left(&d->rb) / 16)) {
+        d->err = SAMSA_ERR_CORRUPT;
+    }
+    if (d->err != SAMSA_OK) {
+        return d->err;
+    }
+    samsa_meta_topic_t *t = found ? &img->topics[at] : NULL;
+    if (!t || first != t->partition_count) {
+        /* Gone, or raced by another addition: nothing applied. */
+        *outcome = t ? SAMSA_ERR_INVALID_PARTITIONS
+                     : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return SAMSA_OK;
+    }
+    samsa_meta_partition_t *np = realloc(
+        t->partitions, sizeof(*np) * (size_t)(t->partition_count + n + 1));
+    if (!np) {
+        return SAMSA_ERR_NOMEM;
+    }
+    t->partitions = np;
+    for (int32_t i = 0; d->err == SAMSA_OK && i < n; i++) {
+        samsa_meta_partition_t *p = &np[t->partition_count];
+        memset(p, 0, sizeof(*p));
+        p->leader = dec_i32(d);
+        p->leader_epoch = dec_i32(d);
+        p->replicas = dec_ids(d, &p->replica_count);
+        p->isr = dec_ids(d, &p->isr_count);
+        t->partition_count++;
+    }
+    *outcome = SAMSA_OK;
+    elect_leaders(img);
+    return d->err;
+}
+
 static samsa_err_t apply_remove_topic(samsa_meta_image_t *img, dec_t *d,
                                       samsa_err_t *outcome)
 {
@@ -717,6 +780,8 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
         return apply_topic(img, &d, outcome);
     case SAMSA_MDREC_REMOVE_TOPIC:
         return apply_remove_topic(img, &d, outcome);
+    case SAMSA_MDREC_PARTITIONS:
+        return apply_partitions(img, &d, outcome);
     case SAMSA_MDREC_TOPIC_CONFIG:
         return apply_topic_config(img, &d, outcome);
     case SAMSA_MDREC_PRODUCER_IDS: {

@@ -36,6 +36,7 @@ typedef enum samsa_mdrec_type {
     SAMSA_MDREC_TOPIC_CONFIG = 6, /* set (value) or delete (null) a key */
     SAMSA_MDREC_PRODUCER_IDS = 7, /* a producer-id block for a broker */
     SAMSA_MDREC_COUNTERS = 8,     /* snapshot: next epoch, next pid */
+    SAMSA_MDREC_PARTITIONS = 9,   /* partitions added to a topic */
     /* 32..: ACLs, credentials, quotas (not yet) */
 } samsa_mdrec_type_t;
 
@@ -137,6 +138,11 @@ samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
 samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
                               samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_remove_topic(const char *name, samsa_meta_rec_t *out);
+/* Partitions added to topic @p t->name: t->partitions are the new ones
+ * only, t->partition_count their number; @p first is the index of the
+ * first (the topic's partition count when proposed). */
+samsa_err_t samsa_mdrec_partitions(const samsa_meta_topic_t *t, int32_t first,
+                                   samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_topic_config(const char *topic, const char *key,
                                      const char *value, samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_producer_ids(int32_t broker, int64_t start,

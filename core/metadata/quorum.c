@@ -114,17 +114,24 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
     samsa_err_t outcome = SAMSA_OK;
     samsa_meta_image_t *cur = samsa_meta_image_get(m);
     samsa_meta_image_t *next = samsa_meta_image_clone(cur);
-    samsa_meta_image_put(cur);
     if (!next) {
+        samsa_meta_image_put(cur);
         return RAFT_NOMEM;
     }
     samsa_err_t err =
         samsa_meta_image_apply(next, buf->base, buf->len, &outcome);
     if (err != SAMSA_OK) {
-        /* The same bytes fail the same way on every node: skip them. */
+        /* The same bytes fail the same way on every node: skip them, and
+         * whatever part of them was applied to the copy. */
         samsa_log(SAMSA_LOG_ERROR, "metadata: record of %zu bytes skipped: %s",
                   buf->len, samsa_err_str(err));
         outcome = err;
+        samsa_meta_image_put(next);
+        next = samsa_meta_image_clone(cur);
+    }
+    samsa_meta_image_put(cur);
+    if (!next) {
+        return RAFT_NOMEM;
     }
     next->index = m->raft.last_applied + 1;
     publish(m, next);

@@ -23,7 +23,7 @@ import time
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import (ConfigResource, ConfigResourceType,
-                         KafkaAdminClient, NewTopic)
+                         KafkaAdminClient, NewPartitions, NewTopic)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEV = os.path.join(ROOT, "tools", "dev.sh")
@@ -363,6 +363,22 @@ def test_three_nodes(cluster):
         wait_for("retention.ms on node %d" % i, lambda: topic_config(
             cluster.ports[i], "spread", "retention.ms") == "3600000",
             timeout=10)
+
+    # More partitions, through the controller, placed over the brokers.
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    admin.create_topics([NewTopic("grows", 2, 1)])
+    wait_for("grows", lambda: len(topic_leaders(boot, "grows")) == 2)
+    admin.create_partitions({"grows": NewPartitions(5)})
+    admin.close()
+    for i in (1, 2, 3):
+        wait_for("5 partitions of grows on node %d" % i, lambda: (
+            lambda l: len(l) == 5 and min(l.values()) >= 0)(
+                topic_leaders(cluster.bootstrap([i]), "grows")), timeout=10)
+    subprocess.run(["kcat", "-b", boot, "-P", "-t", "grows", "-p", "4"],
+                   input="into the new partition\n", text=True, check=True,
+                   timeout=30)
+    assert kcat("-b", boot, "-C", "-t", "grows", "-p", "4", "-e", "-q",
+                "-o", "beginning").strip() == "into the new partition"
 
     # Every node describes a topic's configs, from the quorum, holding a
     # replica of it or not.

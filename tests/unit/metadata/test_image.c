@@ -189,6 +189,33 @@ static void snapshot_round_trips_and_clone_is_deep(void **state)
     samsa_meta_image_put(img);
 }
 
+static void partitions_are_added_once(void **state)
+{
+    (void)state;
+    samsa_meta_image_t *img = three_brokers();
+    samsa_meta_rec_t rec;
+    create_topic(img, "grow", 2, 2, SAMSA_OK);
+    samsa_meta_topic_t add = {.name = "grow"};
+    assert_int_equal(samsa_meta_place(img, &add, 3, 2, 1), SAMSA_OK);
+    assert_int_equal(samsa_mdrec_partitions(&add, 2, &rec), SAMSA_OK);
+    samsa_meta_rec_t again = {malloc(rec.len), rec.len};
+    memcpy(again.p, rec.p, rec.len);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, "grow");
+    assert_int_equal(t->partition_count, 5);
+    assert_int_equal(t->partitions[4].replica_count, 2);
+    assert_int_equal(t->partitions[4].leader, t->partitions[4].replicas[0]);
+    /* The same addition again (a race) no longer starts at the end. */
+    assert_int_equal(apply(img, again), SAMSA_ERR_INVALID_PARTITIONS);
+    assert_int_equal(samsa_meta_topic(img, "grow")->partition_count, 5);
+    for (int32_t i = 0; i < add.partition_count; i++) {
+        free(add.partitions[i].replicas);
+        free(add.partitions[i].isr);
+    }
+    free(add.partitions);
+    samsa_meta_image_put(img);
+}
+
 static void garbage_records_are_refused(void **state)
 {
     (void)state;
@@ -218,6 +245,7 @@ int main(void)
         cmocka_unit_test(
             fencing_takes_leadership_away_until_the_broker_returns),
         cmocka_unit_test(snapshot_round_trips_and_clone_is_deep),
+        cmocka_unit_test(partitions_are_added_once),
         cmocka_unit_test(garbage_records_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
