@@ -271,3 +271,30 @@ def test_transactional_id_needs_write(acl_broker):
     assert transaction(b, "alice", "tx-alice") is None
     assert transaction(b, "alice", "tx-other") == \
         KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+
+
+def test_samsa_acl_cli(acl_broker, tmp_path):
+    import subprocess
+    from samsa_harness import SAMSA_CLI
+    b = acl_broker
+    props = tmp_path / "admin.properties"
+    props.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                     "sasl.username=admin\nsasl.password=admin-secret\n")
+
+    def acl_cli(*args):
+        return subprocess.run(
+            [SAMSA_CLI, "acl"] + list(args) +
+            ["-b", "127.0.0.1:%d" % b.sasl_port, "--command-config",
+             str(props)], capture_output=True, text=True, timeout=30)
+    out = acl_cli("add", "--allow", "User:alice", "--operation", "Write",
+                  "--topic", "logs-", "--prefixed")
+    assert out.returncode == 0, out.stderr
+    assert produce(b, "alice", "logs-a") is None
+    out = acl_cli("list")
+    assert out.stdout.splitlines() == [
+        "Topic:prefix logs-  User:alice ALLOW Write from *"], out.stdout
+    out = acl_cli("remove", "--topic", "logs-", "--prefixed")
+    assert out.returncode == 0 and "removed 1" in out.stdout, out.stderr
+    assert produce(b, "alice", "logs-a") == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+    assert acl_cli("add", "--topic", "x").returncode == 2
