@@ -176,8 +176,24 @@ void samsa_cluster_describe_cluster(samsa_req_t *req, void *response)
 {
     samsa_broker_t *b = req->broker;
     samsa_DescribeClusterResponse_t *resp = response;
-    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
     resp->ControllerId = samsa_meta_controller(b->meta);
+    if (req->api_version >= 1 && resp->EndpointType == 2) {
+        /* KIP-919 (kafka-metadata-quorum --bootstrap-controller): the
+         * controllers, at their controller listeners. */
+        const samsa_cluster_config_t *cc = &b->cfg->cluster;
+        SAMSA_REQ_ARRAY(req, resp->Brokers, cc->voter_count);
+        for (size_t i = 0; i < cc->voter_count; i++) {
+            samsa_DescribeClusterResponse_DescribeClusterBroker_t *db =
+                &resp->Brokers.items[i];
+            samsa_DescribeClusterResponse_DescribeClusterBroker_init(db);
+            db->BrokerId = cc->voters[i].id;
+            db->Host = samsa_req_str(req, cc->voters[i].host);
+            db->Port = cc->voters[i].port;
+            db->Rack = SAMSA_STR_NULL;
+        }
+        return;
+    }
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
     SAMSA_REQ_ARRAY(req, resp->Brokers, live_brokers(img));
     int32_t k = 0;
     for (size_t i = 0; i < img->broker_count; i++) {

@@ -205,6 +205,35 @@ def alter_topic_config(port, topic, key, value):
     return error
 
 
+def describe_controllers(port):
+    """DescribeCluster v1 with EndpointType 2 (controllers, KIP-919):
+    (controller id, {id: port})."""
+    resp = raw_request(port, 60, 1, b"\x00\x02\x00", flexible=True)
+    off = 4
+    (error,) = struct.unpack(">h", resp[off:off + 2])
+    assert error == 0
+    off += 2
+    off += max(resp[off] - 1, 0) + 1  # error message (compact, nullable)
+    assert resp[off] == 2  # endpoint type
+    off += 1
+    off += resp[off] - 1 + 1  # cluster id
+    (controller, ) = struct.unpack(">i", resp[off:off + 4])
+    off += 4
+    n = resp[off] - 1
+    off += 1
+    ports = {}
+    for _ in range(n):
+        (bid,) = struct.unpack(">i", resp[off:off + 4])
+        off += 4
+        off += resp[off] - 1 + 1  # host
+        (bport,) = struct.unpack(">i", resp[off:off + 4])
+        off += 4
+        off += max(resp[off] - 1, 0) + 1  # rack
+        off += 1  # tagged fields
+        ports[bid] = bport
+    return controller, ports
+
+
 def describe_quorum(port):
     """DescribeQuorum v0 (flexible): (leader id, leader epoch, voter ids)."""
     name = b"__cluster_metadata"
@@ -288,6 +317,16 @@ def test_three_nodes(cluster):
     assert controller in (1, 2, 3)
     leader, epoch, voters = describe_quorum(cluster.ports[2])
     assert (leader, voters) == (controller, [1, 2, 3]) and epoch >= 1
+    env = {}
+    with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                           "cluster.env")) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            env[k] = v
+    ctrl_id, ctrl_ports = describe_controllers(cluster.ports[3])
+    assert ctrl_id == controller
+    assert ctrl_ports == {i: int(env["CONTROLLER_PORT_%d" % i])
+                          for i in (1, 2, 3)}
 
     # A topic through the controller, partitions spread over the brokers.
     admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
