@@ -507,3 +507,22 @@ def test_three_nodes(cluster):
              timeout=10)
     print("new controller %.1f s, old one fenced %.1f s after the kill"
           % (elected, fenced))
+
+
+def test_one_voter_keeps_its_metadata_across_restarts(cluster):
+    """A one-node quorum elects itself at once, and after a SIGTERM its
+    restart replays the metadata log: topics and their records are back."""
+    boot = cluster.start(1)
+    assert brokers(boot) == ([1], 1)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
+    admin.create_topics([NewTopic("solo", 2, 1)])
+    admin.close()
+    wait_for("solo", lambda: len(topic_leaders(boot, "solo")) == 2)
+    subprocess.run(["kcat", "-b", boot, "-P", "-t", "solo", "-K:"],
+                   input="a:1\nb:2\nc:3\n", text=True, check=True, timeout=30)
+    cluster.dev("stop")
+    cluster.dev("start-node", "1")
+    assert brokers(boot) == ([1], 1)
+    assert topic_leaders(boot, "solo") == {0: 1, 1: 1}
+    got = kcat("-b", boot, "-C", "-t", "solo", "-e", "-q", "-f", "%k\n")
+    assert sorted(got.split()) == ["a", "b", "c"]
