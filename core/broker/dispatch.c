@@ -60,6 +60,13 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
         {50, 0, 0, samsa_handle_describe_user_scram_credentials},
     [SAMSA_API_ALTER_USER_SCRAM_CREDENTIALS] =
         {51, 0, 0, samsa_handle_alter_user_scram_credentials},
+    /* KIP-664: transactions and producers as kafka-transactions.sh shows
+     * them. */
+    [SAMSA_API_DESCRIBE_PRODUCERS] = {61, 0, 0,
+                                      samsa_handle_describe_producers},
+    [SAMSA_API_DESCRIBE_TRANSACTIONS] = {65, 0, 0,
+                                         samsa_handle_describe_transactions},
+    [SAMSA_API_LIST_TRANSACTIONS] = {66, 0, 1, samsa_handle_list_transactions},
     [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1, samsa_handle_describe_cluster},
     [SAMSA_API_BROKER_REGISTRATION] = {62, 0, 0,
                                        samsa_handle_broker_registration},

@@ -1433,6 +1433,12 @@ int64_t samsa_partition_lso(samsa_partition_t *part)
     return first >= 0 && first < hw ? first : hw;
 }
 
+size_t samsa_partition_producers(samsa_partition_t *part,
+                                 samsa_producer_info_t *out, size_t max)
+{
+    return samsa_producer_list(part->producers, out, max);
+}
+
 size_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
                                     int64_t to, samsa_producer_aborted_t *out,
                                     size_t max)

@@ -217,6 +217,10 @@ int64_t samsa_partition_lso(samsa_partition_t *part);
 size_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
                                     int64_t to, samsa_producer_aborted_t *out,
                                     size_t max);
+/* The producers known on the partition (DescribeProducers;
+ * samsa_producer_list). */
+size_t samsa_partition_producers(samsa_partition_t *part,
+                                 samsa_producer_info_t *out, size_t max);
 /* The log start offset as of the last append, DeleteRecords or retention. */
 int64_t samsa_partition_log_start(samsa_partition_t *part);
 int32_t samsa_partition_leader_epoch(samsa_partition_t *part);

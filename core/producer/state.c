@@ -349,6 +349,27 @@ bool samsa_producer_lookup(samsa_producer_state_t *st, int64_t producer_id,
     return e != NULL;
 }
 
+size_t samsa_producer_list(samsa_producer_state_t *st,
+                           samsa_producer_info_t *out, size_t max)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&st->lock);
+    for (size_t i = 0; i < st->bucket_count; i++) {
+        for (producer_entry_t *e = st->buckets[i]; e; e = e->next, n++) {
+            if (n >= max) {
+                continue;
+            }
+            const samsa_producer_batch_t *b =
+                e->batch_count ? &e->batches[e->batch_count - 1] : NULL;
+            out[n] = (samsa_producer_info_t){
+                e->producer_id, e->epoch, b ? b->last_seq : -1,
+                b ? b->timestamp : -1, e->txn_first_offset};
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
 const char *samsa_producer_error_message(samsa_err_t err)
 {
     switch (err) {

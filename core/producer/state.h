@@ -167,6 +167,20 @@ size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
                                     int64_t to, samsa_producer_aborted_t *out,
                                     size_t max);
 
+/* One producer as DescribeProducers shows it. */
+typedef struct samsa_producer_info {
+    int64_t producer_id;
+    int16_t epoch;
+    int32_t last_seq;         /* -1 when no batch is cached */
+    int64_t last_timestamp;   /* -1 when no batch is cached */
+    int64_t txn_first_offset; /* -1 when no transaction is open */
+} samsa_producer_info_t;
+
+/* Up to @p max producers copied to @p out (any order); returns how many
+ * are known. */
+size_t samsa_producer_list(samsa_producer_state_t *st,
+                           samsa_producer_info_t *out, size_t max);
+
 /* Static explanation of an error returned by samsa_producer_check, or NULL
  * for other errors. */
 const char *samsa_producer_error_message(samsa_err_t err);

@@ -130,4 +130,46 @@ samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
                                      int16_t epoch, const char *topic,
                                      int32_t partition);
 
+/* ---------------------------------------------------------------------- */
+/* Admin: DescribeTransactions, ListTransactions (KIP-664)                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct samsa_txn_desc {
+    char *txn_id;
+    const char *state; /* Kafka's name: "Empty", "Ongoing", ... (static) */
+    int32_t timeout_ms;
+    int64_t start_ms; /* -1 when no transaction is open */
+    int64_t pid;
+    int16_t epoch;
+    char **topics; /* the open transaction's partitions, one per entry */
+    int32_t *partitions;
+    size_t count;
+} samsa_txn_desc_t;
+
+/* TRANSACTIONAL_ID_NOT_FOUND for an unknown id. Free with
+ * samsa_txn_desc_free. */
+samsa_err_t samsa_txn_describe(samsa_txn_coordinator_t *tc, const char *txn_id,
+                               samsa_txn_desc_t *out);
+void samsa_txn_desc_free(samsa_txn_desc_t *desc);
+
+typedef struct samsa_txn_listing {
+    char *txn_id;
+    int64_t pid;
+    const char *state; /* static */
+    int64_t start_ms;  /* -1 when no transaction is open */
+} samsa_txn_listing_t;
+
+/* Transactional ids (sorted) in one of @p states (Kafka's names; none:
+ * all), with one of @p pids (none: all), open at least @p min_open_ms
+ * (< 0: any). Free with samsa_txn_listings_free. */
+samsa_err_t samsa_txn_list(samsa_txn_coordinator_t *tc,
+                           const char *const *states, size_t nstates,
+                           const int64_t *pids, size_t npids,
+                           int64_t min_open_ms, samsa_txn_listing_t **out,
+                           size_t *count);
+void samsa_txn_listings_free(samsa_txn_listing_t *list, size_t count);
+
+/* Whether @p name is one of Kafka's transaction state names. */
+bool samsa_txn_state_known(const char *name);
+
 #endif /* SAMSA_TXN_COORDINATOR_H */

@@ -11,7 +11,11 @@
  *      reads an input topic, a transactional producer writes the upper-
  *      cased values and sendOffsetsToTransaction commits the group's
  *      offsets in the same transaction; the group's committed offsets and
- *      the output appear only after commitTransaction.
+ *      the output appear only after commitTransaction;
+ *   4. the admin APIs of KIP-664 on an open transaction: listTransactions,
+ *      describeTransactions (Ongoing, its partition) and describeProducers
+ *      (the producer with its transaction's start offset), then
+ *      CompleteAbort after abortTransaction.
  * Prints "ok" last; exits 1 with a FAIL line on the first failed check.
  *
  *   java -cp 'lib/*' SamsaJavaTxn.java <bootstrap> <topic-prefix>
@@ -25,6 +29,10 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -130,6 +138,7 @@ public class SamsaJavaTxn {
             commitAndAbort(out);
             zombie(out);
             consumeTransformProduce(admin, in, ctp, prefix + "-group");
+            adminApis(admin, out);
         }
         System.out.println("ok");
     }
@@ -257,5 +266,42 @@ public class SamsaJavaTxn {
         List<String> rc = readAll(out, 2, "read_committed");
         check(rc.equals(expect), "transformed output " + rc);
         System.out.println("consume-transform-produce: " + seen + " records, offsets " + total);
+    }
+
+    static void adminApis(Admin admin, String topic) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaProducer<String, String> p = txnProducer("java-open")) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(new ProducerRecord<>(topic, 0, "k", "open")).get(T, TimeUnit.SECONDS);
+            TransactionListing listing = null;
+            for (TransactionListing l : admin.listTransactions().all().get(T, TimeUnit.SECONDS)) {
+                if (l.transactionalId().equals("java-open")) {
+                    listing = l;
+                }
+            }
+            check(listing != null && listing.state() == TransactionState.ONGOING,
+                  "listTransactions: " + listing);
+            TransactionDescription d = admin.describeTransactions(List.of("java-open"))
+                .description("java-open").get(T, TimeUnit.SECONDS);
+            check(d.state() == TransactionState.ONGOING && d.topicPartitions().contains(tp) &&
+                  d.producerId() == listing.producerId() && d.transactionStartTimeMs().isPresent(),
+                  "describeTransactions: " + d);
+            ProducerState ps = null;
+            for (ProducerState s : admin.describeProducers(List.of(tp)).partitionResult(tp)
+                     .get(T, TimeUnit.SECONDS).activeProducers()) {
+                if (s.producerId() == d.producerId()) {
+                    ps = s;
+                }
+            }
+            check(ps != null && ps.currentTransactionStartOffset().isPresent() &&
+                  ps.producerEpoch() == d.producerEpoch(), "describeProducers: " + ps);
+            p.abortTransaction();
+            d = admin.describeTransactions(List.of("java-open"))
+                .description("java-open").get(T, TimeUnit.SECONDS);
+            check(d.state() == TransactionState.COMPLETE_ABORT, "after abort: " + d);
+            System.out.println("admin: " + listing.state() + ", producer at " +
+                               ps.currentTransactionStartOffset().getAsLong());
+        }
     }
 }

@@ -324,6 +324,55 @@ static void a_restart_aborts_the_open_transaction(void **state)
     assert_true(epoch2 > epoch + 1);
 }
 
+static void describe_and_list_show_open_transactions(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pa, pb;
+    int16_t ea, eb;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "b", 60000, -1, -1, &pb, &eb), SAMSA_OK);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pa, &ea), SAMSA_OK);
+    assert_int_equal(add(f, "a", pa, ea, 1), SAMSA_OK);
+    samsa_txn_desc_t d;
+    assert_int_equal(samsa_txn_describe(f->tc, "a", &d), SAMSA_OK);
+    assert_string_equal(d.state, "Ongoing");
+    assert_int_equal(d.pid, pa);
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.topics[0], "t");
+    assert_int_equal(d.partitions[0], 1);
+    assert_true(d.start_ms > 0);
+    samsa_txn_desc_free(&d);
+    assert_int_equal(samsa_txn_describe(f->tc, "nope", &d),
+                     SAMSA_ERR_TRANSACTIONAL_ID_NOT_FOUND);
+    samsa_txn_listing_t *list;
+    size_t n;
+    assert_int_equal(samsa_txn_list(f->tc, NULL, 0, NULL, 0, -1, &list, &n),
+                     SAMSA_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].txn_id, "a"); /* sorted */
+    assert_string_equal(list[1].state, "Empty");
+    samsa_txn_listings_free(list, n);
+    const char *ongoing[] = {"ongoing"};
+    assert_int_equal(samsa_txn_list(f->tc, ongoing, 1, NULL, 0, -1, &list, &n),
+                     SAMSA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].txn_id, "a");
+    samsa_txn_listings_free(list, n);
+    assert_int_equal(samsa_txn_list(f->tc, NULL, 0, &pb, 1, -1, &list, &n),
+                     SAMSA_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].txn_id, "b");
+    samsa_txn_listings_free(list, n);
+    /* Open for an hour: none (the hung-transaction query). */
+    assert_int_equal(
+        samsa_txn_list(f->tc, NULL, 0, NULL, 0, 3600000, &list, &n), SAMSA_OK);
+    assert_int_equal(n, 0);
+    samsa_txn_listings_free(list, n);
+    assert_true(samsa_txn_state_known("PrepareCommit"));
+    assert_false(samsa_txn_state_known("Hung"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +389,8 @@ int main(void)
             txn_offsets_reach_the_group_on_commit_only, setup, teardown),
         cmocka_unit_test_setup_teardown(a_restart_aborts_the_open_transaction,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            describe_and_list_show_open_transactions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
