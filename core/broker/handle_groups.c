@@ -453,8 +453,14 @@ void samsa_handle_leave_group(samsa_req_t *req)
             ms[i].group_instance_id = NULL;
         }
     }
-    samsa_err_t err = samsa_group_leave(
-        req->broker->groups, samsa_req_cstr(req, lreq->GroupId), ms, n);
+    samsa_err_t err = group_read(req, lreq->GroupId);
+    for (size_t i = 0; err != SAMSA_OK && i < n; i++) {
+        ms[i].error = err;
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_group_leave(req->broker->groups,
+                                samsa_req_cstr(req, lreq->GroupId), ms, n);
+    }
     resp->ErrorCode = (int16_t)err;
     if (batch) {
         SAMSA_REQ_ARRAY(req, resp->Members, n);

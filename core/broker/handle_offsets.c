@@ -336,8 +336,12 @@ void samsa_handle_offset_delete(samsa_req_t *req)
             k++;
         }
     }
-    samsa_err_t err = samsa_group_offset_delete(
-        req->broker->groups, samsa_req_cstr(req, dreq->GroupId), tps, total);
+    const char *gid = samsa_req_cstr(req, dreq->GroupId);
+    samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_DELETE,
+                                          SAMSA_RESOURCE_GROUP, gid);
+    if (err == SAMSA_OK) {
+        err = samsa_group_offset_delete(req->broker->groups, gid, tps, total);
+    }
     resp->ErrorCode = (int16_t)err;
     SAMSA_REQ_ARRAY(req, resp->Topics, err == SAMSA_OK ? nt : 0);
     k = 0;

@@ -298,3 +298,22 @@ def test_samsa_acl_cli(acl_broker, tmp_path):
     assert produce(b, "alice", "logs-a") == \
         KafkaError.TOPIC_AUTHORIZATION_FAILED
     assert acl_cli("add", "--topic", "x").returncode == 2
+
+
+def test_leave_group_and_offset_delete_ask_the_authorizer(acl_broker):
+    """Anonymous PLAINTEXT clients have no ACL: both are refused with
+    GROUP_AUTHORIZATION_FAILED (30)."""
+    import socket
+    import struct
+    from kafka_wire import frame, read_frame
+    b = acl_broker
+
+    def s16(x):
+        return struct.pack(">h", len(x)) + x
+    with socket.create_connection(("127.0.0.1", b.port), timeout=10) as s:
+        s.sendall(frame(13, 0, 1, s16(b"g") + s16(b"m")))  # LeaveGroup v0
+        assert struct.unpack(">h", read_frame(s)[4:6])[0] == 30
+        body = s16(b"g") + struct.pack(">i", 1) + s16(b"orders") + \
+            struct.pack(">ii", 1, 0)
+        s.sendall(frame(47, 0, 2, body))  # OffsetDelete v0
+        assert struct.unpack(">h", read_frame(s)[4:6])[0] == 30
