@@ -28,10 +28,12 @@ BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev openssl"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
- chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint"
+ chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint
+ debootstrap"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions; strace: the
-# flush-before-ack ordering test (0740).
+# flush-before-ack ordering test (0740); debootstrap: the chroot in
+# which tests/sdk/chroot_upgrade.sh installs and upgrades the .deb.
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -274,6 +276,8 @@ cmd_test() {
         ctest --test-dir "$ROOT/build-asan" --output-on-failure -j2
     log "packages (.deb and .rpm) pass lintian and rpmlint"
     "$ROOT/tools/lint-packages.sh"
+    log "the .deb in a clean Debian 12 chroot: apt install, produce, upgrade, consume"
+    "$ROOT/tests/sdk/chroot_upgrade.sh" "$ROOT/build-packages"
     if [ -d "$ROOT/../shared/kafka-protocol/messages" ]; then
         log "generated protocol code matches ../shared/kafka-protocol"
         python3 "$ROOT/tools/protogen/protogen.py" --check
