@@ -310,7 +310,15 @@ static void sigkill_mid_append_keeps_every_acknowledged_batch(void **state)
         if (pid == 0) {
             crash_child(fx->eng.dir, acked);
         }
-        /* Let it run 20..120 ms, then kill at an arbitrary point. */
+        /* Once it has acknowledged something (a loaded machine may take
+         * a while to schedule the child), let it run 20..120 ms more, then
+         * kill at an arbitrary point. */
+        struct timespec tick = {0, 1000000L};
+        for (int waited = 0;
+             __atomic_load_n(acked, __ATOMIC_SEQ_CST) <= 0 && waited < 30000;
+             waited++) {
+            nanosleep(&tick, NULL);
+        }
         struct timespec ts = {0, (long)(20 + rand_r(&seed) % 100) * 1000000L};
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);
