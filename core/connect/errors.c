@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *str_of(const json_t *config, const char *key)
@@ -38,11 +39,11 @@ samsa_err_t samsa_connect_errors_from_config(const json_t *config,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_connect_dead_letter(const samsa_connect_errors_t *e,
-                                      samsa_producer_t *p,
-                                      const samsa_connect_failure_t *f,
-                                      const void *key, int32_t key_len,
-                                      const void *value, int32_t value_len)
+samsa_err_t
+samsa_connect_dead_letter(const samsa_connect_errors_t *e, samsa_producer_t *p,
+                          const samsa_connect_failure_t *f, const void *key,
+                          int32_t key_len, const void *value, int32_t value_len,
+                          const samsa_client_header_t *headers, size_t nheaders)
 {
     char partition[16], offset[24];
     snprintf(partition, sizeof(partition), "%" PRId32, f->partition);
@@ -60,14 +61,24 @@ samsa_err_t samsa_connect_dead_letter(const samsa_connect_errors_t *e,
          "org.apache.kafka.connect.errors.DataException"},
         {"__connect.errors.exception.message", f->message},
     };
-    size_t n = e->context_headers ? sizeof(kv) / sizeof(kv[0]) : 0;
-    samsa_client_header_t h[sizeof(kv) / sizeof(kv[0])];
-    for (size_t i = 0; i < n; i++) {
-        h[i] = (samsa_client_header_t){.key = kv[i][0],
-                                       .key_len = strlen(kv[i][0]),
-                                       .value = kv[i][1],
-                                       .value_len = strlen(kv[i][1])};
+    size_t nctx = e->context_headers ? sizeof(kv) / sizeof(kv[0]) : 0;
+    samsa_client_header_t *h = calloc(nheaders + nctx + 1, sizeof(*h));
+    if (h == NULL) {
+        return SAMSA_ERR_NOMEM;
     }
-    return samsa_producer_produce(p, e->dlq_topic, -1, key, key_len, value,
-                                  value_len, n ? h : NULL, n, -1);
+    if (nheaders > 0) {
+        memcpy(h, headers, nheaders * sizeof(*h));
+    }
+    for (size_t i = 0; i < nctx; i++) {
+        h[nheaders + i] =
+            (samsa_client_header_t){.key = kv[i][0],
+                                    .key_len = strlen(kv[i][0]),
+                                    .value = kv[i][1],
+                                    .value_len = strlen(kv[i][1])};
+    }
+    samsa_err_t err =
+        samsa_producer_produce(p, e->dlq_topic, -1, key, key_len, value,
+                               value_len, h, nheaders + nctx, -1);
+    free(h);
+    return err;
 }

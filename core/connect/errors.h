@@ -42,12 +42,15 @@ typedef struct samsa_connect_failure {
     int64_t offset;
 } samsa_connect_failure_t;
 
-/** Queue @p rec (the record as consumed) on @p p for the dead-letter
- *  topic, with the context headers when enabled. */
+/** Queue the record as consumed (key, value and its @p nheaders headers)
+ *  on @p p for the dead-letter topic, followed by the context headers when
+ *  enabled. */
 samsa_err_t samsa_connect_dead_letter(const samsa_connect_errors_t *e,
                                       samsa_producer_t *p,
                                       const samsa_connect_failure_t *f,
                                       const void *key, int32_t key_len,
-                                      const void *value, int32_t value_len);
+                                      const void *value, int32_t value_len,
+                                      const samsa_client_header_t *headers,
+                                      size_t nheaders);
 
 #endif /* SAMSA_CONNECT_ERRORS_H */

@@ -16,9 +16,12 @@
 #include "connect/converter.h"
 #include "connect/errors.h"
 #include "connect/worker_int.h"
+#include "records_v2.h"
 #include "util/log.h"
 
 #define POLL_TIMEOUT_MS 500
+/* Headers carried per record (more are dropped, never overrun). */
+#define MAX_HEADERS 64
 
 typedef struct task_ctx {
     samsa_connect_t *w;
@@ -153,9 +156,19 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
                  "the connector's converter refused a record (JSON needs "
                  "UTF-8)");
     } else if (err == SAMSA_OK) {
+        samsa_client_header_t h[MAX_HEADERS];
+        size_t nh =
+            r->header_count < MAX_HEADERS ? r->header_count : MAX_HEADERS;
+        for (size_t i = 0; i < nh; i++) {
+            h[i] = (samsa_client_header_t){.key = r->headers[i].key,
+                                           .key_len = strlen(r->headers[i].key),
+                                           .value = r->headers[i].value,
+                                           .value_len =
+                                               (size_t)r->headers[i].value_len};
+        }
         err = samsa_producer_produce(
             p, r->topic, r->partition, k, k ? (int32_t)klen : -1, v,
-            v ? (int32_t)vlen : -1, NULL, 0,
+            v ? (int32_t)vlen : -1, nh ? h : NULL, nh,
             r->timestamp == SAMSA_CONNECT_NO_TIMESTAMP ? -1 : r->timestamp);
     }
     if (err == SAMSA_OK && r->source_partition && r->source_offset) {
@@ -230,6 +243,8 @@ typedef struct dead {
     int32_t partition;
     int64_t offset;
     const char *stage;
+    samsa_connect_header_t *headers; /* the record's own */
+    uint64_t header_count;
 } dead_t;
 
 typedef struct sink_batch {
@@ -240,12 +255,72 @@ typedef struct sink_batch {
     samsa_err_t err;
 } sink_batch_t;
 
+static void headers_free(samsa_connect_header_t *h, uint64_t n)
+{
+    for (uint64_t i = 0; h != NULL && i < n; i++) {
+        free((void *)h[i].key);
+        free((void *)h[i].value);
+    }
+    free(h);
+}
+
+/* The consumed record's headers as the plugin sees them (copies). */
+static samsa_err_t headers_copy(const samsa_client_record_t *cr,
+                                samsa_connect_header_t **out, uint64_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (cr->header_count <= 0) {
+        return SAMSA_OK;
+    }
+    samsa_connect_header_t *h = calloc((size_t)cr->header_count, sizeof(*h));
+    if (h == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    const uint8_t *p = cr->headers, *end = cr->headers + cr->headers_len;
+    samsa_err_t err = SAMSA_OK;
+    uint64_t i = 0;
+    for (; err == SAMSA_OK && i < (uint64_t)cr->header_count; i++) {
+        samsa_record_header_t rh;
+        err = samsa_record_header_next(&p, end, &rh);
+        if (err != SAMSA_OK) {
+            break;
+        }
+        char *k = malloc((size_t)rh.key_len + 1);
+        char *v = rh.value ? malloc((size_t)rh.value_len + 1) : NULL;
+        if (k == NULL || (rh.value && v == NULL)) {
+            free(k);
+            free(v);
+            err = SAMSA_ERR_NOMEM;
+            break;
+        }
+        memcpy(k, rh.key, (size_t)rh.key_len);
+        k[rh.key_len] = '\0';
+        if (v != NULL) {
+            memcpy(v, rh.value, (size_t)rh.value_len);
+        }
+        h[i] = (samsa_connect_header_t){
+            .key = k,
+            .value = v,
+            .value_len = rh.value ? (uint64_t)rh.value_len : 0};
+    }
+    if (err != SAMSA_OK) {
+        headers_free(h, i);
+        return err;
+    }
+    *out = h;
+    *n = i;
+    return SAMSA_OK;
+}
+
 static void batch_clear(sink_batch_t *b)
 {
     for (size_t i = 0; i < b->n; i++) {
         free((void *)b->recs[i]->key);
         free((void *)b->recs[i]->value);
         free((void *)b->recs[i]->topic);
+        headers_free((samsa_connect_header_t *)b->recs[i]->headers,
+                     b->recs[i]->header_count);
         free(b->recs[i]);
     }
     b->n = 0;
@@ -255,6 +330,7 @@ static void batch_clear(sink_batch_t *b)
         free(d->key);
         free(d->value);
         free(d->topic);
+        headers_free(d->headers, d->header_count);
         free(d);
     }
     b->dead_tail = &b->dead;
@@ -299,9 +375,10 @@ static samsa_err_t tolerate(sink_batch_t *b, const samsa_client_record_t *cr,
     d->partition = cr->partition;
     d->offset = cr->offset;
     d->stage = stage;
+    samsa_err_t err = headers_copy(cr, &d->headers, &d->header_count);
     *b->dead_tail = d;
     b->dead_tail = &d->next;
-    return SAMSA_OK;
+    return err;
 }
 
 static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
@@ -349,9 +426,20 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
         b->err = err;
         return 1;
     }
+    samsa_connect_header_t *hs = NULL;
+    uint64_t nh = 0;
+    if (headers_copy(cr, &hs, &nh) != SAMSA_OK) {
+        free(r);
+        free(k);
+        free(v);
+        b->err = SAMSA_ERR_NOMEM;
+        return 1;
+    }
     *r = (samsa_connect_record_t){
         .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
         .topic = strdup(cr->topic),
+        .headers = hs,
+        .header_count = nh,
         .key = k,
         .value = v,
         .key_len = klen,
@@ -445,8 +533,18 @@ static samsa_err_t dead_letters(task_ctx_t *t, sink_batch_t *b,
             .partition = d->partition,
             .offset = d->offset,
         };
+        samsa_client_header_t h[MAX_HEADERS];
+        size_t nh =
+            d->header_count < MAX_HEADERS ? d->header_count : MAX_HEADERS;
+        for (size_t i = 0; i < nh; i++) {
+            h[i] = (samsa_client_header_t){.key = d->headers[i].key,
+                                           .key_len = strlen(d->headers[i].key),
+                                           .value = d->headers[i].value,
+                                           .value_len =
+                                               (size_t)d->headers[i].value_len};
+        }
         err = samsa_connect_dead_letter(&t->errs, *dlq, &f, d->key, d->key_len,
-                                        d->value, d->value_len);
+                                        d->value, d->value_len, h, nh);
     }
     if (err == SAMSA_OK) {
         err = samsa_producer_flush(*dlq);

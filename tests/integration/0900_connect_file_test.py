@@ -240,7 +240,7 @@ def test_sink_errors_tolerance_and_dead_letter_queue(broker_factory):
     broker = broker_factory("connect_enabled: true").start()
     p = KafkaProducer(bootstrap_servers=broker.bootstrap)
     for v in (b'"good1"', b"not json", b'"good2"'):
-        p.send("mixed", key=b"k", value=v)
+        p.send("mixed", key=b"k", value=v, headers=[("trace-id", v[:4])])
     p.flush()
     p.close()
     wait_ready(broker)
@@ -258,6 +258,8 @@ def test_sink_errors_tolerance_and_dead_letter_queue(broker_factory):
     wait_for(lambda: lines(out) == ["good1", "good2"], "the tolerant sink")
     dead = read_topic(broker, "dlq-mixed", 1)
     assert [(m.key, m.value) for m in dead] == [(b"k", b"not json")]
+    # The record's own headers first, then Kafka Connect's error context.
+    assert dead[0].headers[0] == ("trace-id", b"not ")
     h = {k: v for k, v in dead[0].headers}
     assert h["__connect.errors.topic"] == b"mixed"
     assert h["__connect.errors.offset"] == b"1"
