@@ -730,6 +730,7 @@ static void housekeep_partition(samsa_partition_t *part, int64_t now,
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
     atomic_store(&part->log_start_offset, off.log_start_offset);
+    samsa_producer_aborted_trim(part->producers, off.log_start_offset);
 }
 
 void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr)
@@ -1472,6 +1473,7 @@ samsa_err_t samsa_partition_delete_records(samsa_partition_t *part,
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
     atomic_store(&part->log_start_offset, off.log_start_offset);
+    samsa_producer_aborted_trim(part->producers, off.log_start_offset);
     *low = off.log_start_offset;
     pthread_mutex_unlock(&part->append_lock);
     return err;

@@ -163,6 +163,9 @@ samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
  * up to @p max are copied to @p out, the number overlapping is returned.
  */
 int64_t samsa_producer_first_unstable(samsa_producer_state_t *st);
+/* Forget aborted transactions that end below @p log_start (retention or
+ * DeleteRecords removed them), so the list stays as long as the log. */
+void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start);
 size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
                                     int64_t to, samsa_producer_aborted_t *out,
                                     size_t max);

@@ -12,6 +12,7 @@
 #include "producer/state_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "records_v2.h"
 
@@ -120,4 +121,20 @@ size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
     }
     pthread_mutex_unlock(&st->lock);
     return n;
+}
+
+void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start)
+{
+    pthread_mutex_lock(&st->lock);
+    size_t drop = 0;
+    while (drop < st->aborted_count &&
+           st->aborted[drop].last_offset < log_start) {
+        drop++; /* oldest first: markers are appended in offset order */
+    }
+    if (drop) {
+        memmove(st->aborted, st->aborted + drop,
+                (st->aborted_count - drop) * sizeof(*st->aborted));
+        st->aborted_count -= drop;
+    }
+    pthread_mutex_unlock(&st->lock);
 }

@@ -229,6 +229,12 @@ static void commit_and_abort_write_markers_and_move_the_lso(void **state)
     assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 7, 9, ab, 2), 0);
     /* Partition 1 saw nothing of it. */
     assert_int_equal(samsa_partition_hw(part(f, 1)), 0);
+    /* Once DeleteRecords removes the aborted records, the entry goes. */
+    int64_t low;
+    assert_int_equal(samsa_partition_delete_records(part(f, 0), 7, &low),
+                     SAMSA_OK);
+    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 9, NULL, 0),
+                     0);
 }
 
 static void a_transaction_past_its_timeout_is_aborted_and_fenced(void **state)
