@@ -35,6 +35,19 @@ def test_topic_create_list_describe_delete(broker):
     assert b"t1" not in samsa(broker, "topic", "list").split()
 
 
+def test_topic_configs_on_create_and_alter(broker):
+    """--config K=V is a topic config (as kafka-topics has it), on create and
+    on alter; --delete-config removes it."""
+    samsa(broker, "topic", "create", "tc", "--config", "retention.ms=123456")
+    desc = samsa(broker, "topic", "describe", "tc").decode()
+    assert "retention.ms=123456" in desc, desc
+    samsa(broker, "topic", "alter", "tc", "--config", "cleanup.policy=compact")
+    desc = samsa(broker, "topic", "describe", "tc").decode()
+    assert "cleanup.policy=compact" in desc and "retention.ms=123456" in desc, desc
+    samsa(broker, "topic", "alter", "tc", "--delete-config", "retention.ms")
+    assert "retention.ms" not in samsa(broker, "topic", "describe", "tc").decode()
+
+
 def test_samsa_produce_kcat_consume_keys_values_headers(broker):
     samsa(broker, "topic", "create", "rt", "--partitions", "1")
     lines = b"".join(b"k%d:value %d \xc3\xa9\n" % (i, i) for i in range(100))

@@ -60,6 +60,16 @@ static int parse(int argc, char **argv, topic_args_t *a)
             topic_usage(stdout);
             return 1;
         }
+        /* Before the connection options: there `--config` names samsad's
+         * YAML file, here it is a topic config (kafka-topics' --config). */
+        if ((r = samsa_cli_opt(argc, argv, &i, "--config", &v)) != 0) {
+            if (r < 0 || a->nconfigs >= MAX_ITEMS || strchr(v, '=') == NULL) {
+                fprintf(stderr, "samsa topic: --config needs KEY=VALUE\n");
+                return -1;
+            }
+            a->configs[a->nconfigs++] = v;
+            continue;
+        }
         if ((r = samsa_cli_conn_opt(argc, argv, &i, &a->conn)) != 0) {
             if (r < 0) {
                 return -1;
@@ -79,14 +89,6 @@ static int parse(int argc, char **argv, topic_args_t *a)
                                         32767, &a->replication)) {
                 return -1;
             }
-            continue;
-        }
-        if ((r = samsa_cli_opt(argc, argv, &i, "--config", &v)) != 0) {
-            if (r < 0 || a->nconfigs >= MAX_ITEMS || strchr(v, '=') == NULL) {
-                fprintf(stderr, "samsa topic: --config needs KEY=VALUE\n");
-                return -1;
-            }
-            a->configs[a->nconfigs++] = v;
             continue;
         }
         if ((r = samsa_cli_opt(argc, argv, &i, "--delete-config", &v)) != 0) {
