@@ -697,9 +697,10 @@ static samsa_connect_offset_t *offsets_for(json_t *per, size_t *n)
     return o;
 }
 
-void *samsa_connect_task_main(void *arg)
+/* One life of the task: start it, run until asked to stop or failed.
+ * SAMSA_OK when stopped on request. */
+static samsa_err_t task_attempt(connector_t *c)
 {
-    connector_t *c = arg;
     task_ctx_t t = {.w = c->w, .c = c};
     pthread_mutex_lock(&t.w->lock);
     t.name = strdup(c->name);
@@ -779,5 +780,35 @@ void *samsa_connect_task_main(void *arg)
     json_decref(t.config);
     json_decref(per);
     free(t.name);
+    return atomic_load(&c->stop) ? SAMSA_OK : err;
+}
+
+/* Beyond Kafka Connect: a failed task restarts by itself, after 1 s, then
+ * twice as long each time up to a minute (back to 1 s once it ran a
+ * minute), so a passing outage heals without a REST call and a lasting
+ * one costs one attempt a minute. */
+#define RESTART_MIN_MS 1000
+#define RESTART_MAX_MS 60000
+
+void *samsa_connect_task_main(void *arg)
+{
+    connector_t *c = arg;
+    long backoff = RESTART_MIN_MS;
+    while (!atomic_load(&c->stop)) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (task_attempt(c) == SAMSA_OK) {
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (t1.tv_sec - t0.tv_sec >= RESTART_MAX_MS / 1000) {
+            backoff = RESTART_MIN_MS;
+        }
+        for (long waited = 0; waited < backoff && !atomic_load(&c->stop);
+             waited += 100) {
+            sleep_ms(100);
+        }
+        backoff = backoff * 2 < RESTART_MAX_MS ? backoff * 2 : RESTART_MAX_MS;
+    }
     return NULL;
 }

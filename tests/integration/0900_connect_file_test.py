@@ -277,3 +277,25 @@ def test_sink_errors_tolerance_and_dead_letter_queue(broker_factory):
     code, st = call(broker, "GET", "/connectors/strict/status")
     assert "mixed-0 offset 1" in st["tasks"][0]["trace"]
     assert state(broker, "tolerant") == "RUNNING"
+
+
+def test_failed_task_restarts_by_itself(broker_factory):
+    from kafka import KafkaProducer
+    broker = broker_factory("connect_enabled: true").start()
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    p.send("healing", value=b"one")
+    p.flush()
+    p.close()
+    wait_ready(broker)
+    missing = os.path.join(broker.workdir, "later")
+    out = os.path.join(missing, "out.txt")
+    code, _ = call(broker, "POST", "/connectors", {
+        "name": "healing", "config": {
+            "connector.class": "FileStreamSink", "file": out, "topics": "healing",
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter"}})
+    assert code == 201
+    wait_for(lambda: state(broker, "healing") == "FAILED", "FAILED")
+    # The directory appears: the task restarts after its back-off, no REST call.
+    os.mkdir(missing)
+    wait_for(lambda: lines(out) == ["one"], "the restarted sink", timeout=30)
+    assert state(broker, "healing") == "RUNNING"
