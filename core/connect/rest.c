@@ -55,6 +55,12 @@ static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
         json_object_set_new(conn, "trace", json_string(c->trace));
         json_object_set_new(task, "trace", json_string(c->trace));
     }
+    if (c->stopped) {
+        /* KIP-875: a stopped connector has no tasks. */
+        json_decref(task);
+        return json_pack("{s:s,s:o,s:[],s:s}", "name", c->name, "connector",
+                         conn, "tasks", "type", type_of(c));
+    }
     return json_pack("{s:s,s:o,s:[o],s:s}", "name", c->name, "connector", conn,
                      "tasks", task, "type", type_of(c));
 }
@@ -248,7 +254,8 @@ static void one_connector(const samsa_http_request_t *req,
         out = json_pack("[{s:{s:s,s:i},s:O}]", "id", "connector", c->name,
                         "task", 0, "config", c->config);
     } else if (strcmp(m, "PUT") == 0 &&
-               (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0)) {
+               (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||
+                strcmp(sub, "stop") == 0)) {
         status = 202;
         change = true;
     } else if (strcmp(m, "POST") == 0 &&
@@ -264,9 +271,11 @@ static void one_connector(const samsa_http_request_t *req,
     }
     pthread_mutex_unlock(&w->lock);
     if (change && strcmp(sub, "pause") == 0) {
-        samsa_connect_set_paused(w, c, true);
+        samsa_connect_set_target(w, c, "PAUSED");
     } else if (change && strcmp(sub, "resume") == 0) {
-        samsa_connect_set_paused(w, c, false);
+        samsa_connect_set_target(w, c, "STARTED");
+    } else if (change && strcmp(sub, "stop") == 0) {
+        samsa_connect_set_target(w, c, "STOPPED");
     } else if (change && strcmp(m, "POST") == 0) {
         const char *with_tasks = samsa_http_query(req, "includeTasks");
         samsa_connect_restart(w, c);

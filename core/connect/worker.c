@@ -239,19 +239,21 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_connect_set_paused(samsa_connect_t *w, connector_t *c,
-                                     bool paused)
+samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
+                                     const char *target)
 {
     char key[600];
+    bool paused = strcmp(target, "STARTED") != 0;
     snprintf(key, sizeof(key), "target-state-%s", c->name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-             json_pack("{s:s}", "state", paused ? "PAUSED" : "STARTED"));
+             json_pack("{s:s}", "state", target));
     pthread_mutex_lock(&w->lock);
     c->paused = paused;
+    c->stopped = strcmp(target, "STOPPED") == 0;
     pthread_mutex_unlock(&w->lock);
     if (paused) {
         stop_task(c);
-        samsa_connect_status(w, c, "PAUSED", NULL);
+        samsa_connect_status(w, c, target, NULL);
     } else {
         start_task(w, c);
     }
@@ -297,7 +299,7 @@ samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
 
 typedef struct pending {
     json_t *configs; /* name -> properties (replayed, not yet applied) */
-    json_t *paused;  /* name -> true */
+    json_t *paused;  /* name -> "PAUSED" or "STOPPED" */
 } pending_t;
 
 static void replay_config(void *arg, const char *key, const char *value)
@@ -313,8 +315,8 @@ static void replay_config(void *arg, const char *key, const char *value)
         }
     } else if (strncmp(key, "target-state-", 13) == 0) {
         const char *st = json_string_value(json_object_get(v, "state"));
-        if (st && strcmp(st, "PAUSED") == 0) {
-            json_object_set_new(p->paused, key + 13, json_true());
+        if (st && (strcmp(st, "PAUSED") == 0 || strcmp(st, "STOPPED") == 0)) {
+            json_object_set_new(p->paused, key + 13, json_string(st));
         } else {
             json_object_del(p->paused, key + 13);
         }
@@ -415,9 +417,11 @@ static void *boot_main(void *arg)
                       errbuf);
             continue;
         }
-        c->paused = json_object_get(p.paused, name) != NULL;
+        const char *target = json_string_value(json_object_get(p.paused, name));
+        c->paused = target != NULL;
+        c->stopped = target != NULL && strcmp(target, "STOPPED") == 0;
         if (c->paused) {
-            snprintf(c->state, sizeof(c->state), "PAUSED");
+            snprintf(c->state, sizeof(c->state), "%s", target);
         } else {
             start_task(w, c);
         }

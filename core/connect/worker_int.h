@@ -27,8 +27,9 @@ typedef struct connector {
     char *name;
     json_t *config; /* object of strings, as given */
     const samsa_registry_entry_t *plugin;
-    bool paused;     /* target state */
-    char state[16];  /* RUNNING, PAUSED, FAILED, UNASSIGNED */
+    bool paused;     /* target state PAUSED or STOPPED: no task runs */
+    bool stopped;    /* target state STOPPED (KIP-875): no tasks at all */
+    char state[16];  /* RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED */
     char *trace;     /* why FAILED, else NULL */
     bool has_thread; /* thread joinable */
     pthread_t thread;
@@ -66,8 +67,8 @@ const char *samsa_connect_class_name(const samsa_registry_entry_t *e);
 samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               json_t *config, bool *created, char *errbuf,
                               size_t errlen);
-samsa_err_t samsa_connect_set_paused(samsa_connect_t *w, connector_t *c,
-                                     bool paused);
+samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
+                                     const char *target);
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
 /* Record a state (and trace, may be NULL) in memory and connect-status.

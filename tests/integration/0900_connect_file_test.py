@@ -196,6 +196,19 @@ def test_string_converter_and_bad_configs(broker_factory):
     assert "file" in st["tasks"][0]["trace"]
     assert state(broker, "s") == "RUNNING"
 
+    # KIP-875 stop: no tasks, and it stays stopped across a restart.
+    code, _ = call(broker, "PUT", "/connectors/s/stop")
+    assert code == 202
+    code, st = call(broker, "GET", "/connectors/s/status")
+    assert st["connector"]["state"] == "STOPPED" and st["tasks"] == []
+    assert broker.stop() == 0
+    broker.start()
+    wait_ready(broker)
+    assert state(broker, "s") == "STOPPED"
+    code, _ = call(broker, "PUT", "/connectors/s/resume")
+    assert code == 202
+    wait_for(lambda: state(broker, "s") == "RUNNING", "RUNNING after resume")
+
 
 def test_samsa_connector_commands_with_kafka_properties(broker_factory):
     import subprocess
