@@ -72,7 +72,12 @@ class Broker:
              "--conf-dir", self.conf_dir, "--plugin-dir", PLUGIN_DIR,
              "--http-listen", "127.0.0.1:%d" % self.http_port] + self.args,
             stdout=self.log, stderr=subprocess.STDOUT)
-        wait_listening(self.port, self.proc)
+        try:
+            wait_listening(self.port, self.proc, timeout=30.0)
+        except BaseException:
+            # Nobody holds this broker yet: never leave it running.
+            self.kill()
+            raise
         return self
 
     def stop(self, timeout=15):
