@@ -25,7 +25,8 @@ cd "$ROOT"
 
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev libuv1-dev
- libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev openssl"
+ libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev openssl
+ libisal-dev"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
  chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint
