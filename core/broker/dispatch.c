@@ -41,6 +41,9 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_ADD_OFFSETS_TO_TXN] = {25, 0, 4,
                                       samsa_handle_add_offsets_to_txn},
     [SAMSA_API_END_TXN] = {26, 0, 4, samsa_handle_end_txn},
+    /* Markers from a coordinator, or `samsa txn abort` for a hung
+     * transaction (handle_txn_markers.c). */
+    [SAMSA_API_WRITE_TXN_MARKERS] = {27, 0, 1, samsa_handle_write_txn_markers},
     [SAMSA_API_TXN_OFFSET_COMMIT] = {28, 0, 4, samsa_handle_txn_offset_commit},
     [SAMSA_API_DESCRIBE_CONFIGS] = {32, 0, 4, samsa_handle_describe_configs},
     [SAMSA_API_ALTER_CONFIGS] = {33, 0, 2, samsa_handle_alter_configs},

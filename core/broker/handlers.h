@@ -42,6 +42,7 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req);
 void samsa_handle_describe_transactions(samsa_req_t *req);
 void samsa_handle_list_transactions(samsa_req_t *req);
 void samsa_handle_describe_producers(samsa_req_t *req);
+void samsa_handle_write_txn_markers(samsa_req_t *req);
 void samsa_handle_describe_quorum(samsa_req_t *req);
 void samsa_handle_broker_registration(samsa_req_t *req);
 void samsa_handle_broker_heartbeat(samsa_req_t *req);

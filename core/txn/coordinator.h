@@ -172,4 +172,15 @@ void samsa_txn_listings_free(samsa_txn_listing_t *list, size_t count);
 /* Whether @p name is one of Kafka's transaction state names. */
 bool samsa_txn_state_known(const char *name);
 
+/*
+ * Append one transaction marker (abort, or commit) for producer @p pid /
+ * @p epoch to local partition @p part: what a WriteTxnMarkers request asks
+ * of a partition leader, and what `samsa txn abort` sends for a hung
+ * transaction. The partition's producer state closes the transaction and
+ * the last stable offset moves past it.
+ */
+samsa_err_t samsa_txn_marker_append(samsa_partition_t *part, int64_t pid,
+                                    int16_t epoch, int32_t coordinator_epoch,
+                                    bool commit);
+
 #endif /* SAMSA_TXN_COORDINATOR_H */

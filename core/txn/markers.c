@@ -4,7 +4,9 @@
  * partition of the transaction, Kafka's EndTransactionMarker (key: int16
  * version 0, int16 type 0 abort / 1 commit; value: int16 version 0, int32
  * coordinator epoch). Every partition is local today; with replication
- * this becomes a WriteTxnMarkers request to each partition's leader.
+ * this becomes a WriteTxnMarkers request to each partition's leader, whose
+ * handler (core/broker/handle_txn_markers.c) appends with
+ * samsa_txn_marker_append.
  */
 #include "txn/txn_int.h"
 
@@ -19,14 +21,15 @@
 /* One coordinator, never failed over yet. */
 #define COORDINATOR_EPOCH 0
 
-static samsa_err_t marker_build(int64_t pid, int16_t epoch, bool commit,
+static samsa_err_t marker_build(int64_t pid, int16_t epoch,
+                                int32_t coordinator_epoch, bool commit,
                                 uint8_t **out, size_t *len)
 {
     uint8_t key[4], value[6];
     samsa_put_be16(key, 0);
     samsa_put_be16(key + 2, commit ? CONTROL_COMMIT : CONTROL_ABORT);
     samsa_put_be16(value, 0);
-    samsa_put_be32(value + 2, COORDINATOR_EPOCH);
+    samsa_put_be32(value + 2, (uint32_t)coordinator_epoch);
     samsa_batch_builder_t bb;
     samsa_batch_builder_init(&bb);
     bb.attributes = SAMSA_BATCH_ATTR_TRANSACTIONAL | SAMSA_BATCH_ATTR_CONTROL;
@@ -41,29 +44,46 @@ static samsa_err_t marker_build(int64_t pid, int16_t epoch, bool commit,
     return err;
 }
 
+/* The append assigns offsets in place: each partition gets its own copy. */
+static samsa_err_t append_copy(samsa_partition_t *part, const uint8_t *marker,
+                               size_t len)
+{
+    uint8_t *copy = malloc(len);
+    if (!copy) {
+        return SAMSA_ERR_NOMEM;
+    }
+    memcpy(copy, marker, len);
+    int64_t base;
+    samsa_err_t err = samsa_partition_append(part, copy, len, -1, &base, NULL);
+    free(copy);
+    return err;
+}
+
 static samsa_err_t write_one(samsa_logmgr_t *mgr, const txn_tp_t *tp,
                              const uint8_t *marker, size_t len)
 {
     samsa_topic_t *topic = samsa_logmgr_topic_get(mgr, tp->topic);
     samsa_partition_t *part =
         topic ? samsa_topic_partition(topic, tp->partition) : NULL;
-    samsa_err_t err = SAMSA_OK;
-    if (part) {
-        /* The append assigns offsets in place: each partition gets its
-         * own copy. */
-        uint8_t *copy = malloc(len);
-        if (!copy) {
-            err = SAMSA_ERR_NOMEM;
-        } else {
-            memcpy(copy, marker, len);
-            int64_t base;
-            err = samsa_partition_append(part, copy, len, -1, &base, NULL);
-            free(copy);
-        }
-    }
+    samsa_err_t err = part ? append_copy(part, marker, len) : SAMSA_OK;
     if (topic) {
         samsa_topic_put(topic);
     }
+    return err;
+}
+
+samsa_err_t samsa_txn_marker_append(samsa_partition_t *part, int64_t pid,
+                                    int16_t epoch, int32_t coordinator_epoch,
+                                    bool commit)
+{
+    uint8_t *marker = NULL;
+    size_t len = 0;
+    samsa_err_t err =
+        marker_build(pid, epoch, coordinator_epoch, commit, &marker, &len);
+    if (err == SAMSA_OK) {
+        err = append_copy(part, marker, len);
+    }
+    free(marker);
     return err;
 }
 
@@ -73,7 +93,8 @@ samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr, int64_t pid,
 {
     uint8_t *marker = NULL;
     size_t len = 0;
-    samsa_err_t err = marker_build(pid, epoch, commit, &marker, &len);
+    samsa_err_t err =
+        marker_build(pid, epoch, COORDINATOR_EPOCH, commit, &marker, &len);
     for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
         err = write_one(mgr, &tps[i], marker, len);
     }

@@ -21,6 +21,7 @@ extern const samsa_cli_cmd_t samsa_cli_cmd_cluster;
 extern const samsa_cli_cmd_t samsa_cli_cmd_perf;
 extern const samsa_cli_cmd_t samsa_cli_cmd_user;
 extern const samsa_cli_cmd_t samsa_cli_cmd_acl;
+extern const samsa_cli_cmd_t samsa_cli_cmd_txn;
 
 /* `samsa topic hot-keys` (cmd_hot_keys.c): argv as topic's run() got it. */
 int samsa_cli_topic_hot_keys(int argc, char **argv);
