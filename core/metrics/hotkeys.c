@@ -30,52 +30,54 @@ static uint64_t key_hash(const uint8_t *key, int32_t len)
     return h;
 }
 
-/* The counters form a min-heap on `records` (the space-saving victim is
- * the root) and an open-addressing index maps a key hash to its heap
- * position, so an update costs O(log K) instead of a scan of all K
- * counters: this runs for every record on the produce path. */
+/* The counters' numbers form a min-heap on `records` (the space-saving
+ * victim is the root) and an open-addressing index maps a key hash to its
+ * counter, so an update costs O(log K) instead of a scan of all K
+ * counters: this runs for every record on the produce path. Counters
+ * never move; the heap holds one-byte item numbers, so a sift swaps two
+ * bytes rather than two counters (with distinct keys every record
+ * evicts the root and sifts it to the bottom). */
 #define IDX_MASK (SAMSA_HOTKEYS_INDEX - 1)
 
-static void place(samsa_hotkeys_t *hk, int32_t pos)
+static void swap_heap(samsa_hotkeys_t *hk, int32_t a, int32_t b)
 {
-    hk->index[hk->items[pos].slot] = (uint8_t)(pos + 1);
-}
-
-static void swap_items(samsa_hotkeys_t *hk, int32_t a, int32_t b)
-{
-    samsa_hotkey_t t = hk->items[a];
-    hk->items[a] = hk->items[b];
-    hk->items[b] = t;
-    place(hk, a);
-    place(hk, b);
+    int64_t r = hk->heap_records[a];
+    hk->heap_records[a] = hk->heap_records[b];
+    hk->heap_records[b] = r;
+    uint8_t t = hk->heap[a];
+    hk->heap[a] = hk->heap[b];
+    hk->heap[b] = t;
+    hk->heap_pos[hk->heap[a]] = (uint8_t)a;
+    hk->heap_pos[hk->heap[b]] = (uint8_t)b;
 }
 
 static void sift_up(samsa_hotkeys_t *hk, int32_t pos)
 {
     while (pos > 0) {
         int32_t parent = (pos - 1) / 2;
-        if (hk->items[parent].records <= hk->items[pos].records) {
+        if (hk->heap_records[parent] <= hk->heap_records[pos]) {
             return;
         }
-        swap_items(hk, parent, pos);
+        swap_heap(hk, parent, pos);
         pos = parent;
     }
 }
 
 static void sift_down(samsa_hotkeys_t *hk, int32_t pos)
 {
+    const int64_t *rec = hk->heap_records;
     for (;;) {
-        int32_t l = 2 * pos + 1, r = l + 1, least = pos;
-        if (l < hk->count && hk->items[l].records < hk->items[least].records) {
-            least = l;
-        }
-        if (r < hk->count && hk->items[r].records < hk->items[least].records) {
-            least = r;
-        }
-        if (least == pos) {
+        int32_t l = 2 * pos + 1, r = l + 1;
+        if (l >= hk->count) {
             return;
         }
-        swap_items(hk, least, pos);
+        /* The smaller child without a branch: which one wins is as good
+         * as random with distinct keys, so a branch would mispredict. */
+        int32_t least = r < hk->count && rec[r] < rec[l] ? r : l;
+        if (rec[least] >= rec[pos]) {
+            return;
+        }
+        swap_heap(hk, least, pos);
         pos = least;
     }
 }
@@ -112,7 +114,7 @@ static void index_remove(samsa_hotkeys_t *hk, uint32_t i)
             continue;
         }
         hk->index[i] = hk->index[j];
-        hk->items[hk->index[i] - 1].slot = (uint16_t)i;
+        hk->slot[hk->index[i] - 1] = (uint16_t)i;
         hk->index[j] = 0;
         i = j;
     }
@@ -130,37 +132,42 @@ void samsa_hotkeys_add_locked(samsa_hotkeys_t *hk, const uint8_t *key,
     uint64_t h = key_hash(key, key_len);
     uint32_t at = index_find(hk, h, key_len);
     if (hk->index[at]) {
-        int32_t pos = hk->index[at] - 1;
-        hk->items[pos].records += weight;
-        hk->items[pos].bytes += bytes;
-        sift_down(hk, pos);
+        int32_t item = hk->index[at] - 1;
+        hk->items[item].records += weight;
+        hk->items[item].bytes += bytes;
+        hk->heap_records[hk->heap_pos[item]] += weight;
+        sift_down(hk, hk->heap_pos[item]);
         return;
     }
-    int32_t pos;
+    int32_t item, pos;
     int64_t base_records = 0, base_bytes = 0;
     if (hk->count < SAMSA_HOTKEYS_K) {
-        pos = hk->count++;
+        item = pos = hk->count++;
+        hk->heap[pos] = (uint8_t)item;
+        hk->heap_pos[item] = (uint8_t)pos;
     } else {
         /* Space-saving: the newcomer takes over the smallest counter (the
          * heap's root) and inherits its count, which bounds how much it
          * may be over-counted. */
         pos = 0;
-        base_records = hk->items[0].records;
-        base_bytes = hk->items[0].bytes;
-        index_remove(hk, hk->items[0].slot);
+        item = hk->heap[0];
+        base_records = hk->items[item].records;
+        base_bytes = hk->items[item].bytes;
+        index_remove(hk, hk->slot[item]);
         at = index_find(hk, h, key_len);
     }
-    samsa_hotkey_t *e = &hk->items[pos];
+    samsa_hotkey_t *e = &hk->items[item];
     e->hash = h;
     e->records = base_records + weight;
     e->bytes = base_bytes + bytes;
     e->error = base_records;
     e->key_len = key_len;
-    e->slot = (uint16_t)at;
     size_t keep = key_len < SAMSA_HOTKEY_MAX_BYTES ? (size_t)key_len
                                                    : SAMSA_HOTKEY_MAX_BYTES;
     memcpy(e->key, key, keep);
-    place(hk, pos);
+    hk->heap_records[pos] = e->records;
+    hk->slot[item] = (uint16_t)at;
+    hk->index[at] = (uint8_t)(item + 1);
     if (pos == 0) {
         sift_down(hk, pos);
     } else {

@@ -34,15 +34,20 @@ typedef struct samsa_hotkey {
     int64_t bytes;   /* estimated key + value bytes */
     int64_t error;   /* records may be over-estimated by this much */
     int32_t key_len; /* full length of the key */
-    uint16_t slot;   /* its entry in samsa_hotkeys_t.index */
     uint8_t key[SAMSA_HOTKEY_MAX_BYTES]; /* first bytes of the key */
 } samsa_hotkey_t;
 
 typedef struct samsa_hotkeys {
     pthread_mutex_t lock;
-    samsa_hotkey_t items[SAMSA_HOTKEYS_K];
+    samsa_hotkey_t items[SAMSA_HOTKEYS_K]; /* a counter stays where it is */
     int32_t count;
-    uint8_t index[SAMSA_HOTKEYS_INDEX]; /* hash -> heap position + 1 */
+    /* A min-heap of item numbers on items[].records, each with a copy of
+     * its count: sifting moves these, never the 100-byte counters. */
+    int64_t heap_records[SAMSA_HOTKEYS_K];
+    uint8_t heap[SAMSA_HOTKEYS_K];
+    uint8_t heap_pos[SAMSA_HOTKEYS_K];  /* item -> its place in heap */
+    uint16_t slot[SAMSA_HOTKEYS_K];     /* item -> its entry in index */
+    uint8_t index[SAMSA_HOTKEYS_INDEX]; /* hash -> item + 1 */
     int64_t total_records;              /* every record seen, keyed or not */
     int64_t total_bytes;
     uint32_t compressed_seen; /* picks the sampled compressed batches */
