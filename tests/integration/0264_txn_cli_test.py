@@ -2,8 +2,9 @@
 """`samsa txn`: a confluent-kafka transactional producer (long
 transaction.timeout.ms) is killed inside a transaction; `samsa txn list
 --hung` finds it, `samsa txn describe` shows it, `samsa txn abort` writes the
-abort marker (WriteTxnMarkers, the producer found by DescribeProducers from
-the transaction's first offset), the last stable offset moves on and a
+abort marker (WriteTxnMarkers; the producer found by DescribeProducers from
+the transaction's first offset on one partition, given by id and epoch on
+the other), the last stable offset moves on and a
 read_committed consumer reads past it without seeing its records."""
 import signal
 import subprocess
@@ -18,15 +19,15 @@ from samsa_harness import SAMSA_CLI
 READ = """
 import sys, time
 from confluent_kafka import Consumer, TopicPartition
-def read(bootstrap, topic, iso):
+def read(bootstrap, topic, part, iso):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "r-" + iso,
                   "isolation.level": iso, "enable.auto.commit": False,
                   "auto.offset.reset": "earliest"})
-    tp = TopicPartition(topic, 0, 0)
-    end = c.get_watermark_offsets(TopicPartition(topic, 0), 10)[1]
+    tp = TopicPartition(topic, part, 0)
+    end = c.get_watermark_offsets(TopicPartition(topic, part), 10)[1]
     c.assign([tp])
     got, deadline = [], time.time() + 20
-    while time.time() < deadline:
+    while end > 0 and time.time() < deadline:
         pos = c.position([tp])[0].offset
         if pos >= 0 and pos >= end:
             break
@@ -46,11 +47,11 @@ def py(code, *args):
     return out.stdout
 
 
-def read(broker, topic, iso):
+def read(broker, topic, iso, part=0):
     out = py("""
-        got, end = read(sys.argv[1], sys.argv[2], sys.argv[3])
+        got, end = read(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4])
         print(end, " ".join(got))
-        """, broker.bootstrap, topic, iso).split()
+        """, broker.bootstrap, topic, str(part), iso).split()
     return int(out[0]), out[1:]
 
 
@@ -71,6 +72,7 @@ HUNG_PRODUCER = """
     p.begin_transaction()
     for i in range(3):
         p.produce("hung", value=b"open-%d" % i, partition=0)
+    p.produce("hung", value=b"open-p1", partition=1)
     p.flush(10)
     print("open", flush=True)
     time.sleep(120)  # killed here, inside the transaction
@@ -81,7 +83,7 @@ def test_hung_transaction_is_found_and_aborted(broker):
     py("""
         from confluent_kafka.admin import AdminClient, NewTopic
         a = AdminClient({"bootstrap.servers": sys.argv[1]})
-        a.create_topics([NewTopic("hung", 1, 1)])["hung"].result(10)
+        a.create_topics([NewTopic("hung", 2, 1)])["hung"].result(10)
         """, broker.bootstrap)
     prod = subprocess.Popen(
         ["/usr/bin/python3", "-c", READ + textwrap.dedent(HUNG_PRODUCER),
@@ -113,7 +115,10 @@ def test_hung_transaction_is_found_and_aborted(broker):
     assert desc.returncode == 0, desc.stderr
     assert "State: Ongoing" in desc.stdout
     assert "TimeoutMs: 600000" in desc.stdout
-    assert "Partitions: hung-0" in desc.stdout
+    parts = desc.stdout.split("Partitions:")[1].split()
+    assert sorted(parts) == ["hung-0", "hung-1"], desc.stdout
+    pid = desc.stdout.split("ProducerId: ")[1].split()[0]
+    epoch = desc.stdout.split("ProducerEpoch: ")[1].split()[0]
 
     # No transaction starts at offset 0 (committed): a clear error.
     wrong = cli(broker, "abort", "--topic", "hung", "--partition", "0",
@@ -139,3 +144,11 @@ def test_hung_transaction_is_found_and_aborted(broker):
     assert read(broker, "hung", "read_committed") == (7, ["after", "committed"])
     end, everything = read(broker, "hung", "read_uncommitted")
     assert "open-0" in everything and end == 7
+
+    # Partition 1 by producer id and epoch (DescribeTransactions' answer).
+    assert read(broker, "hung", "read_committed", 1) == (0, [])
+    ab = cli(broker, "abort", "--topic", "hung", "--partition", "1",
+             "--producer-id", pid, "--producer-epoch", epoch)
+    assert ab.returncode == 0, ab.stderr
+    assert read(broker, "hung", "read_committed", 1) == (2, [])
+    assert read(broker, "hung", "read_uncommitted", 1) == (2, ["open-p1"])

@@ -317,3 +317,29 @@ def test_leave_group_and_offset_delete_ask_the_authorizer(acl_broker):
             struct.pack(">ii", 1, 0)
         s.sendall(frame(47, 0, 2, body))  # OffsetDelete v0
         assert struct.unpack(">h", read_frame(s)[4:6])[0] == 30
+
+
+def test_write_txn_markers_needs_cluster_action(acl_broker, tmp_path):
+    """`samsa txn abort` (WriteTxnMarkers) needs ClusterAction on the
+    cluster, as in Kafka."""
+    import subprocess
+    from samsa_harness import SAMSA_CLI
+    b = acl_broker
+    props = tmp_path / "alice.properties"
+    props.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                     "sasl.username=alice\nsasl.password=alice-secret\n")
+
+    def abort():
+        return subprocess.run(
+            [SAMSA_CLI, "txn", "abort", "--topic", "orders", "--partition",
+             "0", "--producer-id", "4242", "--producer-epoch", "0", "-b",
+             "127.0.0.1:%d" % b.sasl_port, "--command-config", str(props)],
+            capture_output=True, text=True, timeout=30)
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.DESCRIBE))
+    out = abort()
+    assert out.returncode == 1, out
+    assert "CLUSTER_AUTHORIZATION_FAILED" in out.stderr, out.stderr
+    grant(b, acl(ResourceType.CLUSTER, "kafka-cluster",
+                 AclOperation.CLUSTER_ACTION))
+    out = abort()
+    assert out.returncode == 0, out.stderr
