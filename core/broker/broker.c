@@ -24,6 +24,7 @@
 #include "connect/connect.h"
 #include "security/auth.h"
 #include "security/credentials.h"
+#include "security/quota.h"
 #include "security/tls_context.h"
 #include "util/log.h"
 #include "durable_file.h"
@@ -321,6 +322,11 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         samsa_credentials_publish(b->credentials);
     }
     if (err == SAMSA_OK) {
+        err = samsa_quotas_open(cfg->data_dir, cfg->quota_window_num,
+                                (int64_t)cfg->quota_window_size_seconds * 1000,
+                                &b->quotas, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
         err = samsa_security_create(b->reg, &b->security, errbuf, errlen);
     }
     if (err == SAMSA_OK && cfg->security.any_sasl &&
@@ -508,6 +514,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_security_destroy(b->security);
     samsa_credentials_publish(NULL);
     samsa_credentials_close(b->credentials);
+    samsa_quotas_close(b->quotas);
     free(b->listener_protocol);
     free(b->endpoints);
     free(b);

@@ -57,6 +57,7 @@ typedef struct samsa_broker {
     /* SASL mechanisms and each connection's authentication. */
     samsa_security_t *security;
     struct samsa_credentials *credentials; /* SCRAM credentials */
+    struct samsa_quotas *quotas;           /* client quotas */
     /* Produce: compressed records decompressed and checked off the
      * reactors (core/broker/produce_check.c), one worker per reactor */
     struct samsa_admin_worker **produce_checks;

@@ -59,6 +59,11 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     /* The metadata quorum (handle_quorum.c): kafka-metadata-quorum's
      * DescribeQuorum, and brokers registering with the controller. */
     [SAMSA_API_DESCRIBE_QUORUM] = {55, 0, 1, samsa_handle_describe_quorum},
+    /* Client quotas (handle_client_quotas.c). */
+    [SAMSA_API_DESCRIBE_CLIENT_QUOTAS] = {48, 0, 1,
+                                          samsa_handle_describe_client_quotas},
+    [SAMSA_API_ALTER_CLIENT_QUOTAS] = {49, 0, 1,
+                                       samsa_handle_alter_client_quotas},
     [SAMSA_API_DESCRIBE_USER_SCRAM_CREDENTIALS] =
         {50, 0, 0, samsa_handle_describe_user_scram_credentials},
     [SAMSA_API_ALTER_USER_SCRAM_CREDENTIALS] =

@@ -8,6 +8,7 @@
 #include "broker/produce_check.h"
 #include "broker/produce_wait.h"
 #include "metrics/metrics.h"
+#include "security/quota.h"
 
 typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
 
@@ -103,6 +104,9 @@ static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
         }
         samsa_topic_put(topic);
     }
+    /* Kafka records the request's size against producer_byte_rate. */
+    resp->ThrottleTimeMs =
+        samsa_req_quota(req, SAMSA_QUOTA_PRODUCE, (double)req->frame_len);
     if (preq->Acks == 0) {
         /* No response; on failure Kafka closes the connection so the
          * client notices something went wrong. */

@@ -59,6 +59,8 @@ void samsa_handle_describe_acls(samsa_req_t *req);
 void samsa_handle_delete_acls(samsa_req_t *req);
 void samsa_handle_describe_user_scram_credentials(samsa_req_t *req);
 void samsa_handle_alter_user_scram_credentials(samsa_req_t *req);
+void samsa_handle_describe_client_quotas(samsa_req_t *req);
+void samsa_handle_alter_client_quotas(samsa_req_t *req);
 void samsa_handle_sasl_authenticate(samsa_req_t *req);
 /* A bare SASL token frame after a v0 SaslHandshake (no request header):
  * answered with a bare size-prefixed token; takes @p frame. */

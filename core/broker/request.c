@@ -11,6 +11,7 @@
 #include "protocol/generated/messages.h"
 #include "protocol/request.h"
 #include "security/auth.h"
+#include "security/quota.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/log_limit.h"
@@ -27,6 +28,9 @@ static void req_complete(samsa_req_t *req, samsa_iobuf_t *out)
 {
     if (req->slot) {
         samsa_slot_complete(req->slot, out);
+        if (req->throttle_ms > 0) {
+            samsa_conn_mute(req->conn, (uint32_t)req->throttle_ms);
+        }
     } else {
         req->sink(req->sink_arg, out);
     }
@@ -210,6 +214,23 @@ static void dispatch(samsa_req_t *req, const uint8_t *frame, size_t len)
     }
     req->handled_ns = samsa_mono_ns();
     samsa_broker_api(req->api_key)->handler(req);
+}
+
+int32_t samsa_req_quota(samsa_req_t *req, int kind, double amount)
+{
+    if (!req->conn || !req->broker->quotas) {
+        return 0;
+    }
+    const samsa_auth_t *auth = samsa_conn_get_auth(req->conn);
+    const char *user = auth ? samsa_auth_principal(auth) : "User:ANONYMOUS";
+    if (strncmp(user, "User:", 5) == 0) {
+        user += 5;
+    }
+    int32_t t = samsa_quotas_record(
+        req->broker->quotas, (samsa_quota_kind_t)kind, user,
+        samsa_req_cstr(req, req->client_id), amount, samsa_mono_ms());
+    req->throttle_ms = t > req->throttle_ms ? t : req->throttle_ms;
+    return t;
 }
 
 samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,

@@ -43,6 +43,7 @@ typedef struct samsa_req {
     int64_t received_ns; /* samsa_mono_ns(): frame complete */
     int64_t handled_ns;  /* handler called; 0 = never reached one */
     bool sent_later;     /* the response carries a send-time mark */
+    int32_t throttle_ms; /* quota: mute the connection this long once sent */
 } samsa_req_t;
 
 typedef void (*samsa_handler_fn)(samsa_req_t *req);
@@ -91,6 +92,12 @@ void samsa_req_close(samsa_req_t *req);
 samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,
                                 uint32_t resource_type, const char *name);
 #define SAMSA_CLUSTER_RESOURCE "kafka-cluster"
+
+/* Client quotas (core/security/quota.h): record @p amount of @p kind for
+ * the request's principal and client-id; returns the throttle time to put
+ * in the response's ThrottleTimeMs, and mutes the connection that long
+ * once the response is sent (KIP-219). In-process requests: 0. */
+int32_t samsa_req_quota(samsa_req_t *req, int kind, double amount);
 
 /* Arena helpers for building responses. */
 void *samsa_req_alloc(samsa_req_t *req, size_t size);

@@ -140,6 +140,11 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("socket_request_max_bytes", "104857600", 1024, I32MAX,
         "Largest request frame accepted, in bytes "
         "(socket.request.max.bytes)."),
+    SAMSA_OPTION_INT("quota_window_num", "11", 2, 1000,
+        "Samples a client quota's rate is measured over "
+        "(quota.window.num)."),
+    SAMSA_OPTION_INT("quota_window_size_seconds", "1", 1, 3600,
+        "Length of one quota sample (quota.window.size.seconds)."),
     SAMSA_OPTION_INT("connections_max_idle_ms", "600000", 0, I32MAX,
         "Close a connection after this long without a byte read or "
         "written: idle, or its client stopped reading its responses "
@@ -565,6 +570,8 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->min_insync_replicas = i32(v, "min_insync_replicas");
     cfg->socket_request_max_bytes = i64(v, "socket_request_max_bytes");
     cfg->connections_max_idle_ms = i64(v, "connections_max_idle_ms");
+    cfg->quota_window_num = i32(v, "quota_window_num");
+    cfg->quota_window_size_seconds = i32(v, "quota_window_size_seconds");
     cfg->message_max_bytes = i64(v, "message_max_bytes");
     cfg->message_max_decompressed_bytes =
         i64(v, "message_max_decompressed_bytes");

@@ -74,7 +74,9 @@ typedef struct samsa_broker_config {
     int32_t min_insync_replicas;
     int64_t socket_request_max_bytes; /**< socket.request.max.bytes */
     int64_t connections_max_idle_ms;  /**< connections.max.idle.ms, 0 = never */
-    int64_t message_max_bytes;        /**< message.max.bytes */
+    int32_t quota_window_num;         /**< quota.window.num */
+    int32_t quota_window_size_seconds; /**< quota.window.size.seconds */
+    int64_t message_max_bytes;         /**< message.max.bytes */
     /** Bound on what one produce request's compressed batches decompress
      *  to, together (Samsa's own). */
     int64_t message_max_decompressed_bytes;

@@ -271,6 +271,9 @@ static bool can_read(samsa_conn_t *conn)
     if (conn->closing || conn->closed || conn->shard->stopping) {
         return false;
     }
+    if (conn->muted_until_ms > samsa_reactor_now_ms(conn->r)) {
+        return false;
+    }
     if (conn->inflight_reqs >= lim->max_inflight_requests ||
         conn->inflight_bytes + samsa_iobuf_len(&conn->out) >=
             lim->max_inflight_bytes) {
@@ -353,6 +356,40 @@ static void global_timer_cb(samsa_reactor_t *r, void *arg)
         samsa_reactor_timer_cancel(r, shard->global_timer);
         shard->global_timer = 0;
     }
+}
+
+static void mute_timer_cb(samsa_reactor_t *r, void *arg)
+{
+    (void)r;
+    samsa_conn_t *conn = arg;
+    conn->mute_timer = 0;
+    conn->muted_until_ms = 0;
+    maybe_resume(conn);
+    samsa_conn_unref(conn);
+}
+
+void samsa_conn_mute(samsa_conn_t *conn, uint32_t ms)
+{
+    if (conn->closed || ms == 0) {
+        return;
+    }
+    uint64_t until = samsa_reactor_now_ms(conn->r) + ms;
+    if (until <= conn->muted_until_ms) {
+        return;
+    }
+    if (conn->mute_timer &&
+        samsa_reactor_timer_cancel(conn->r, conn->mute_timer)) {
+        samsa_conn_unref(conn);
+    }
+    conn->mute_timer = 0;
+    samsa_conn_ref(conn);
+    conn->mute_timer =
+        samsa_reactor_timer_add(conn->r, ms, 0, mute_timer_cb, conn);
+    if (!conn->mute_timer) { /* no memory for a timer: do not mute */
+        samsa_conn_unref(conn);
+        return;
+    }
+    conn->muted_until_ms = until;
 }
 
 /* ---- input ------------------------------------------------------------------
@@ -723,6 +760,11 @@ static void conn_close(samsa_conn_t *conn)
     struct samsa_server_shared *sh = samsa_net_shared(conn->srv);
     conn->closed = true;
     conn->reading = false;
+    if (conn->mute_timer &&
+        samsa_reactor_timer_cancel(conn->r, conn->mute_timer)) {
+        samsa_conn_unref(conn);
+    }
+    conn->mute_timer = 0;
     /* Count before the peer can see the close. */
     atomic_fetch_add(&sh->closed, 1);
     atomic_fetch_sub(&sh->open, 1);

@@ -56,7 +56,10 @@ struct samsa_conn {
     bool in_read; /* inside the read handler: batch the sends */
     bool resume_posted;
     bool paused_global;
-    uint32_t events; /* registered with epoll */
+    uint64_t
+        muted_until_ms; /* quota throttle: not read before (reactor clock) */
+    samsa_timer_id_t mute_timer; /* ends the mute; holds a reference */
+    uint32_t events;             /* registered with epoll */
     uint8_t hdr[4];
     uint8_t hdr_have;
     samsa_slot_t *partial; /* frame being received */

@@ -168,6 +168,9 @@ bool samsa_conn_is_closed(const samsa_conn_t *conn);
 /* Close now: pending responses are dropped, on_close runs (maybe inside
  * this call). Idempotent. */
 void samsa_conn_close(samsa_conn_t *conn);
+/* Quota throttling (KIP-219): read no further request for @p ms; the
+ * responses already due are still sent. A longer mute wins. */
+void samsa_conn_mute(samsa_conn_t *conn, uint32_t ms);
 /* Stop reading; close once every slot is completed and written. */
 void samsa_conn_close_after_flush(samsa_conn_t *conn);
 /* Keep the struct alive beyond close (any thread). */
