@@ -23,6 +23,7 @@
 #include "broker/parked.h"
 #include "loop/reactor.h"
 #include "metrics/metrics.h"
+#include "security/quota.h"
 
 typedef samsa_FetchResponse_PartitionData_t part_resp_t;
 typedef struct fetch_ctx fetch_ctx_t;
@@ -251,11 +252,34 @@ static void count_answer(fetch_ctx_t *ctx)
     }
 }
 
+/* consumer_byte_rate, as Kafka: record the answer's size; over the quota
+ * the answer is empty (the bytes taken back) with ThrottleTimeMs, and the
+ * connection is muted that long. */
+static bool throttled(fetch_ctx_t *ctx)
+{
+    double bytes = 0;
+    for (int32_t i = 0; i < ctx->nparts; i++) {
+        if (ctx->parts[i].pin) {
+            bytes += (double)ctx->parts[i].pin->rd.total_bytes;
+        }
+    }
+    int32_t t = samsa_req_quota(ctx->req, SAMSA_QUOTA_FETCH, bytes);
+    if (t <= 0) {
+        return false;
+    }
+    samsa_req_quota(ctx->req, SAMSA_QUOTA_FETCH, -bytes);
+    ctx->resp->ThrottleTimeMs = t;
+    ctx->resp->Responses.count = 0;
+    return true;
+}
+
 static void finish(fetch_ctx_t *ctx)
 {
     ctx->done = true;
     stop_waiting(ctx);
-    count_answer(ctx);
+    if (!throttled(ctx)) {
+        count_answer(ctx);
+    }
     samsa_req_respond(ctx->req, ctx->resp);
     ctx->req = NULL;
     ctx_unref(ctx); /* pins not spliced are dropped there */
@@ -327,6 +351,11 @@ static void attempt(fetch_ctx_t *ctx, bool last_chance)
 {
     int64_t budget =
         ctx->req->api_version >= 3 ? ctx->freq->MaxBytes : INT32_MAX;
+    /* As Kafka: no more than consumer_byte_rate lets through in a window. */
+    double window = samsa_req_quota_window(ctx->req, SAMSA_QUOTA_FETCH);
+    if (window < (double)budget) {
+        budget = window < 1 ? 1 : (int64_t)window;
+    }
     int64_t total = 0;
     bool error = false;
     for (int32_t i = 0; i < ctx->nparts; i++) {

@@ -2,6 +2,7 @@
 /* core/broker/request.c - the request pipeline; see request.h. */
 #include "broker/request.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -216,16 +217,30 @@ static void dispatch(samsa_req_t *req, const uint8_t *frame, size_t len)
     samsa_broker_api(req->api_key)->handler(req);
 }
 
+/* The quota user: the principal's name without "User:". */
+static const char *quota_user(samsa_req_t *req)
+{
+    const samsa_auth_t *auth = samsa_conn_get_auth(req->conn);
+    const char *user = auth ? samsa_auth_principal(auth) : "User:ANONYMOUS";
+    return strncmp(user, "User:", 5) == 0 ? user + 5 : user;
+}
+
+double samsa_req_quota_window(samsa_req_t *req, int kind)
+{
+    if (!req->conn || !req->broker->quotas) {
+        return INFINITY;
+    }
+    return samsa_quotas_window_max(req->broker->quotas,
+                                   (samsa_quota_kind_t)kind, quota_user(req),
+                                   samsa_req_cstr(req, req->client_id));
+}
+
 int32_t samsa_req_quota(samsa_req_t *req, int kind, double amount)
 {
     if (!req->conn || !req->broker->quotas) {
         return 0;
     }
-    const samsa_auth_t *auth = samsa_conn_get_auth(req->conn);
-    const char *user = auth ? samsa_auth_principal(auth) : "User:ANONYMOUS";
-    if (strncmp(user, "User:", 5) == 0) {
-        user += 5;
-    }
+    const char *user = quota_user(req);
     int32_t t = samsa_quotas_record(
         req->broker->quotas, (samsa_quota_kind_t)kind, user,
         samsa_req_cstr(req, req->client_id), amount, samsa_mono_ms());

@@ -98,6 +98,9 @@ samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,
  * in the response's ThrottleTimeMs, and mutes the connection that long
  * once the response is sent (KIP-219). In-process requests: 0. */
 int32_t samsa_req_quota(samsa_req_t *req, int kind, double amount);
+/* The most the quota lets the client take in one window's span (Kafka
+ * bounds a fetch's size by it); INFINITY without a quota. */
+double samsa_req_quota_window(samsa_req_t *req, int kind);
 
 /* Arena helpers for building responses. */
 void *samsa_req_alloc(samsa_req_t *req, size_t size);

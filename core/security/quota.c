@@ -455,6 +455,22 @@ int32_t samsa_quotas_record(samsa_quotas_t *q, samsa_quota_kind_t kind,
     return throttle;
 }
 
+double samsa_quotas_window_max(samsa_quotas_t *q, samsa_quota_kind_t kind,
+                               const char *user, const char *client_id)
+{
+    if (!q || kind >= SAMSA_QUOTA_KINDS) {
+        return INFINITY;
+    }
+    pthread_mutex_lock(&q->lock);
+    const samsa_quota_entry_t *e =
+        q->count ? resolve(q, kind, user, client_id ? client_id : "") : NULL;
+    double max = e ? e->value[kind] * (double)(q->num - 1) *
+                         (double)q->window_ms / 1000.0
+                   : INFINITY;
+    pthread_mutex_unlock(&q->lock);
+    return max;
+}
+
 samsa_err_t samsa_quotas_entries(samsa_quotas_t *q, samsa_quota_entry_t **out,
                                  size_t *count)
 {

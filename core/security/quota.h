@@ -71,12 +71,19 @@ void samsa_quotas_close(samsa_quotas_t *q);
 
 /**
  * Record @p amount (bytes) of @p kind for a client at @p now_ms (monotonic)
- * and return the throttle time in ms (0: within its quota, or none).
+ * and return the throttle time in ms (0: within its quota, or none). A
+ * negative @p amount takes back what was recorded (a throttled fetch is
+ * answered empty).
  * @p user without "User:", @p client_id may be NULL.
  */
 int32_t samsa_quotas_record(samsa_quotas_t *q, samsa_quota_kind_t kind,
                             const char *user, const char *client_id,
                             double amount, int64_t now_ms);
+
+/** quota x (num - 1) windows: the most @p kind the client may take at
+ *  once (Kafka caps a fetch's MaxBytes with it); INFINITY without one. */
+double samsa_quotas_window_max(samsa_quotas_t *q, samsa_quota_kind_t kind,
+                               const char *user, const char *client_id);
 
 /**
  * Set (@p remove false) or remove one key of an entity; with @p apply

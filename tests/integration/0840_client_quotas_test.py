@@ -4,7 +4,8 @@ AlterClientQuotas holds a producer going as fast as it can to the quota
 (Kafka's sampled rate, ThrottleTimeMs in the responses and the connection
 muted meanwhile); a client-id without a quota is not slowed. Describe-
 ClientQuotas lists what was set, after a restart too; bad keys and values
-are refused with INVALID_REQUEST as Kafka does."""
+are refused with INVALID_REQUEST as Kafka does. consumer_byte_rate holds
+a reader to its quota while another reads at full speed."""
 import socket
 import struct
 import threading
@@ -193,5 +194,62 @@ def test_producer_byte_rate_throttles_one_client_id():
                                       [("producer_byte_rate", 0, True)])]) \
             == [0]
         assert describe_quotas(b.port, [])[1] == {}
+    finally:
+        b.stop()
+
+
+def consume(bootstrap, client_id, seconds, stats):
+    """Read quota-f from the start for @seconds; stats gets each record's
+    arrival time."""
+    from confluent_kafka import Consumer
+    stats["got"] = []
+    c = Consumer({
+        "bootstrap.servers": bootstrap, "client.id": client_id,
+        "group.id": "g-" + client_id, "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+        # Fetches of a few batches: over the quota a whole answer is held
+        # back, so big ones make the rate lumpy over a short test.
+        "fetch.max.bytes": 32768, "max.partition.fetch.bytes": 32768,
+        "message.max.bytes": 32768,
+    })
+    c.subscribe(["quota-f"])
+    stats["start"] = time.monotonic()
+    end = stats["start"] + seconds
+    while time.monotonic() < end:
+        m = c.poll(0.2)
+        if m is not None and m.error() is None:
+            stats["got"].append(time.monotonic())
+    c.close()
+
+
+def test_consumer_byte_rate_throttles_one_client_id():
+    b = Broker(new_workdir(),
+               "quota_window_num: 3\nquota_window_size_seconds: 1\n"
+               "auto_create_topics: true\n").start()
+    try:
+        # Small batches: a fetch returns whole batches, and one bigger than
+        # the quota allows in a window could never be let through.
+        p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5,
+                      "batch.size": 16384})
+        for _ in range(1500):
+            p.produce("quota-f", b"y" * 1000)
+        assert p.flush(15) == 0
+        assert alter_quotas(b.port, [
+            ([("client-id", "slowreader")],
+             [("consumer_byte_rate", QUOTA, False)])]) == [0]
+        slow, fast = {}, {}
+        t = threading.Thread(target=consume,
+                             args=(b.bootstrap, "fastreader", 3, fast))
+        t.start()
+        consume(b.bootstrap, "slowreader", 9, slow)
+        t.join()
+        # The unthrottled reader gets everything at once.
+        assert len(fast["got"]) == 1500
+        # The throttled one reads at the quota. Fetches come in bursts of
+        # (num - 1) windows' worth each time the oldest sample expires:
+        # count whole periods of num windows (three of 3 s).
+        rate = len([g for g in slow["got"]
+                    if g < slow["start"] + 9]) * 1000 / 9.0
+        assert 0.85 * QUOTA <= rate <= 1.15 * QUOTA, (rate, len(slow["got"]))
     finally:
         b.stop()

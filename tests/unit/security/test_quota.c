@@ -65,6 +65,27 @@ static void test_rate_and_throttle(void **state)
     samsa_quotas_close(q);
 }
 
+/* Fetch: a throttled answer is empty and its bytes are taken back; a
+ * fetch's size is capped at what (num - 1) windows allow. */
+static void test_fetch_unrecord_and_window(void **state)
+{
+    (void)state;
+    samsa_quotas_t *q = open_mem();
+    samsa_quota_name_t c = named("c");
+    samsa_quotas_set(q, &none, &c, SAMSA_QUOTA_FETCH, 1000, false);
+    assert_true(samsa_quotas_window_max(q, SAMSA_QUOTA_FETCH, "u", "c") ==
+                10000);
+    assert_true(isinf(samsa_quotas_window_max(q, SAMSA_QUOTA_FETCH, "u", "d")));
+    assert_true(
+        isinf(samsa_quotas_window_max(q, SAMSA_QUOTA_PRODUCE, "u", "c")));
+    assert_int_equal(
+        samsa_quotas_record(q, SAMSA_QUOTA_FETCH, "u", "c", 15000, 0), 5000);
+    samsa_quotas_record(q, SAMSA_QUOTA_FETCH, "u", "c", -15000, 0);
+    assert_int_equal(
+        samsa_quotas_record(q, SAMSA_QUOTA_FETCH, "u", "c", 9000, 0), 0);
+    samsa_quotas_close(q);
+}
+
 /* The throttle never exceeds the whole window (num * size). */
 static void test_throttle_bound(void **state)
 {
@@ -178,6 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate_and_throttle),
         cmocka_unit_test(test_throttle_bound),
+        cmocka_unit_test(test_fetch_unrecord_and_window),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_persisted),
