@@ -7,6 +7,7 @@ ClientQuotas lists what was set, after a restart too; bad keys and values
 are refused with INVALID_REQUEST as Kafka does. consumer_byte_rate holds
 a reader to its quota while another reads at full speed."""
 import socket
+import subprocess
 import struct
 import threading
 import time
@@ -15,7 +16,7 @@ import pytest
 from confluent_kafka import Producer
 
 from kafka_wire import compact_str as cstr, frame, read_frame, uvarint
-from samsa_harness import Broker, new_workdir
+from samsa_harness import SAMSA_CLI, Broker, new_workdir
 
 QUOTA = 100_000  # bytes/s
 INVALID_REQUEST = 42
@@ -189,6 +190,25 @@ def test_producer_byte_rate_throttles_one_client_id():
         assert err == 0 and got == {}
         err, _ = describe_quotas(b.port, [("ip", 2, None)])
         assert err == INVALID_REQUEST
+        # The samsa CLI lists, sets and deletes the same quotas.
+        def samsa(*args, rc=0):
+            out = subprocess.run([SAMSA_CLI, "quota", *args, "-b",
+                                  b.bootstrap], capture_output=True,
+                                 timeout=30)
+            assert out.returncode == rc, out
+            return out.stdout.decode()
+        assert "client-id=limited  producer_byte_rate=100000" in \
+            samsa("list")
+        samsa("set", "--user", "alice", "--client-id-default",
+              "consumer_byte_rate=2048", "request_percentage=12.5")
+        assert samsa("list", "--user", "alice").strip() == (
+            "user=alice client-id=<default>  consumer_byte_rate=2048 "
+            "request_percentage=12.5")
+        samsa("set", "--client-id", "x", "bogus=1", rc=1)
+        samsa("set", "bogus=1", rc=2)  # no entity
+        samsa("delete", "--user", "alice", "--client-id-default",
+              "consumer_byte_rate", "request_percentage")
+        assert "alice" not in samsa("list")
         # Removing the key removes the entity.
         assert alter_quotas(b.port, [([("client-id", "limited")],
                                       [("producer_byte_rate", 0, True)])]) \

@@ -20,6 +20,7 @@ extern const samsa_cli_cmd_t samsa_cli_cmd_group;
 extern const samsa_cli_cmd_t samsa_cli_cmd_cluster;
 extern const samsa_cli_cmd_t samsa_cli_cmd_perf;
 extern const samsa_cli_cmd_t samsa_cli_cmd_user;
+extern const samsa_cli_cmd_t samsa_cli_cmd_quota;
 extern const samsa_cli_cmd_t samsa_cli_cmd_acl;
 extern const samsa_cli_cmd_t samsa_cli_cmd_txn;
 
