@@ -209,17 +209,22 @@ int64_t samsa_hotkeys_add_batches(samsa_hotkeys_t *hk, const uint8_t *batches,
         int codec = samsa_batch_codec(&h);
         uint8_t *plain = NULL;
         int64_t weight = 1;
+        pthread_mutex_lock(&hk->lock);
+        bool sample = codec != 0 || hk->total_records >= SAMSA_HOTKEYS_EXACT;
+        bool sampled = sample && hk->batches_seen++ % SAMSA_HOTKEYS_SAMPLE == 0;
+        pthread_mutex_unlock(&hk->lock);
+        if (sample && !sampled) {
+            continue;
+        }
+        if (sample) {
+            weight = SAMSA_HOTKEYS_SAMPLE;
+        }
         if (codec != 0) {
-            pthread_mutex_lock(&hk->lock);
-            bool sampled = hk->compressed_seen++ % SAMSA_HOTKEYS_SAMPLE == 0;
-            pthread_mutex_unlock(&hk->lock);
-            if (!sampled || !decompress ||
-                decompress(arg, codec, section, section_len, &plain,
-                           &section_len) != SAMSA_OK) {
+            if (!decompress || decompress(arg, codec, section, section_len,
+                                          &plain, &section_len) != SAMSA_OK) {
                 continue;
             }
             section = plain;
-            weight = SAMSA_HOTKEYS_SAMPLE;
         }
         pthread_mutex_lock(&hk->lock);
         counted += add_records(hk, &h, section, section_len, weight);

@@ -8,7 +8,13 @@
  *
  * Compressed batches cost a decompression, so only one in
  * SAMSA_HOTKEYS_SAMPLE of them is read and its records count that many
- * times (shares stay unbiased estimates).
+ * times (shares stay unbiased estimates). Uncompressed batches are all
+ * read until the sketch has counted SAMSA_HOTKEYS_EXACT records, then
+ * sampled the same way: on the produce path a sketch update for every
+ * record cost a quarter of the broker's CPU with all keys distinct, and
+ * past that many records the sampled shares are within a fraction of a
+ * point (a key with share p over n records: relative error about
+ * sqrt(SAMPLE * (1 - p) / (p * n))).
  *
  * Keys are identified by a 64-bit hash of the whole key; the first
  * SAMSA_HOTKEY_MAX_BYTES bytes are kept for display. Thread-safe: one
@@ -26,6 +32,7 @@
 #define SAMSA_HOTKEYS_K        64
 #define SAMSA_HOTKEY_MAX_BYTES 64
 #define SAMSA_HOTKEYS_SAMPLE   4
+#define SAMSA_HOTKEYS_EXACT    65536 /* records counted before sampling */
 #define SAMSA_HOTKEYS_INDEX    (SAMSA_HOTKEYS_K * 4) /* power of two */
 
 typedef struct samsa_hotkey {
@@ -50,7 +57,7 @@ typedef struct samsa_hotkeys {
     uint8_t index[SAMSA_HOTKEYS_INDEX]; /* hash -> item + 1 */
     int64_t total_records;              /* every record seen, keyed or not */
     int64_t total_bytes;
-    uint32_t compressed_seen; /* picks the sampled compressed batches */
+    uint32_t batches_seen; /* picks the sampled batches */
 } samsa_hotkeys_t;
 
 /** Decompress a batch's records section (codec id, bytes after the

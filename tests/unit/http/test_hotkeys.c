@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "batch_builder.h"
 #include "metrics/hotkeys.h"
 
 static void add_key(samsa_hotkeys_t *hk, const char *key)
@@ -128,6 +129,49 @@ static void estimates_bound_the_truth_under_many_evictions(void **s)
     samsa_hotkeys_destroy(&hk);
 }
 
+/* Batches as the produce path feeds them: exact while the sketch is young,
+ * then one batch in SAMSA_HOTKEYS_SAMPLE, weighted; the hot key's share
+ * stays within a point and the total within a few percent. */
+static void sampled_batches_keep_shares(void **s)
+{
+    (void)s;
+    enum { PER_BATCH = 50, BATCHES = 8000 };
+    samsa_hotkeys_t hk;
+    samsa_hotkeys_init(&hk);
+    static uint8_t buf[1 << 16];
+    static char keys[PER_BATCH][24];
+    tb_rec_t recs[PER_BATCH];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int64_t hot = 0;
+    for (int b = 0; b < BATCHES; b++) {
+        for (int i = 0; i < PER_BATCH; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if (x % 100 < 30) {
+                snprintf(keys[i], sizeof(keys[i]), "hot");
+                hot++;
+            } else {
+                snprintf(keys[i], sizeof(keys[i]), "k%d-%d", b, i);
+            }
+            recs[i] = (tb_rec_t){.key = keys[i], .value = "v", .ts = 1};
+        }
+        size_t len = tb_build(buf, sizeof(buf), 0, recs, PER_BATCH);
+        assert_true(len > 0);
+        samsa_hotkeys_add_batches(&hk, buf, len, NULL, NULL);
+    }
+    samsa_hotkey_t top[1];
+    int64_t total, bytes;
+    assert_int_equal(samsa_hotkeys_top(&hk, top, 1, &total, &bytes), 1);
+    assert_memory_equal(top[0].key, "hot", 3);
+    double n = (double)PER_BATCH * BATCHES;
+    assert_true(total > n * 0.97 && total < n * 1.03);
+    double share = (double)top[0].records / (double)total;
+    double truth = (double)hot / n;
+    assert_true(share > truth - 0.01 && share < truth + 0.01);
+    samsa_hotkeys_destroy(&hk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +179,7 @@ int main(void)
             a_key_above_one_in_k_is_counted_exactly_and_ranked_first),
         cmocka_unit_test(long_keys_keep_their_first_bytes),
         cmocka_unit_test(estimates_bound_the_truth_under_many_evictions),
+        cmocka_unit_test(sampled_batches_keep_shares),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
