@@ -39,6 +39,9 @@ static void req_complete(samsa_req_t *req, samsa_iobuf_t *out)
 
 static void req_free(samsa_req_t *req)
 {
+    if (req->responded) { /* freed inside its handler */
+        *req->responded = true;
+    }
     samsa_metrics_request(req->api_key, req->api_version, req->received_ns,
                           req->handled_ns, samsa_mono_ns(), req->sent_later);
     samsa_arena_destroy(&req->arena);
@@ -83,8 +86,37 @@ samsa_str_t samsa_req_str(samsa_req_t *req, const char *s)
     return (samsa_str_t){c, (int32_t)n};
 }
 
+/* request_percentage, as Kafka: the handler's time as a percentage of one
+ * thread's second; the larger throttle of all quotas goes in the
+ * response's ThrottleTimeMs when its version has one. */
+static void request_quota(samsa_req_t *req, const void *response)
+{
+    if (!req->conn || !req->broker->quotas || req->handled_ns == 0) {
+        return;
+    }
+    int64_t busy =
+        req->responded ? samsa_mono_ns() - req->handled_ns : req->busy_ns;
+    samsa_req_quota(req, SAMSA_QUOTA_REQUEST, (double)busy * 100.0 / 1e9);
+    const samsa_api_info_t *api = samsa_api_lookup(req->api_key);
+    if (req->throttle_ms <= 0 || !api || !api->response) {
+        return;
+    }
+    const samsa_struct_desc_t *body = api->response->body;
+    for (uint16_t i = 0; i < body->nfields; i++) {
+        const samsa_field_desc_t *f = &body->fields[i];
+        if (f->type == SAMSA_FT_INT32 && req->api_version >= f->vmin &&
+            req->api_version <= f->vmax &&
+            strcmp(f->name, "ThrottleTimeMs") == 0) {
+            /* Handlers build responses in the request's arena. */
+            int32_t *t = (int32_t *)((char *)(uintptr_t)response + f->offset);
+            *t = *t > req->throttle_ms ? *t : req->throttle_ms;
+        }
+    }
+}
+
 void samsa_req_respond(samsa_req_t *req, const void *response)
 {
+    request_quota(req, response);
     samsa_iobuf_t out;
     samsa_iobuf_init(&out);
     samsa_err_t err = samsa_response_frame(&out, req->api_key, req->api_version,
@@ -213,8 +245,18 @@ static void dispatch(samsa_req_t *req, const uint8_t *frame, size_t len)
         samsa_req_close(req);
         return;
     }
+    /* Connection requests are answered on this thread only, so the flag
+     * tells whether req still exists; in-process ones may be answered on
+     * the flusher thread and have no quotas. */
+    bool responded = false;
+    bool conn = req->conn != NULL;
+    req->responded = conn ? &responded : NULL;
     req->handled_ns = samsa_mono_ns();
     samsa_broker_api(req->api_key)->handler(req);
+    if (conn && !responded) { /* answered later: the handler's time */
+        req->responded = NULL;
+        req->busy_ns = samsa_mono_ns() - req->handled_ns;
+    }
 }
 
 /* The quota user: the principal's name without "User:". */

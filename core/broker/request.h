@@ -44,6 +44,10 @@ typedef struct samsa_req {
     int64_t handled_ns;  /* handler called; 0 = never reached one */
     bool sent_later;     /* the response carries a send-time mark */
     int32_t throttle_ms; /* quota: mute the connection this long once sent */
+    /* request_percentage: time spent in the handler on the reactor.
+     * responded: set while the handler runs (it may answer inside). */
+    bool *responded;
+    int64_t busy_ns;
 } samsa_req_t;
 
 typedef void (*samsa_handler_fn)(samsa_req_t *req);

@@ -5,7 +5,8 @@ AlterClientQuotas holds a producer going as fast as it can to the quota
 muted meanwhile); a client-id without a quota is not slowed. Describe-
 ClientQuotas lists what was set, after a restart too; bad keys and values
 are refused with INVALID_REQUEST as Kafka does. consumer_byte_rate holds
-a reader to its quota while another reads at full speed."""
+a reader to its quota while another reads at full speed; request_percentage
+throttles (ThrottleTimeMs in Metadata) and mutes a busy client-id only."""
 import socket
 import subprocess
 import struct
@@ -271,5 +272,46 @@ def test_consumer_byte_rate_throttles_one_client_id():
         rate = len([g for g in slow["got"]
                     if g < slow["start"] + 9]) * 1000 / 9.0
         assert 0.85 * QUOTA <= rate <= 1.15 * QUOTA, (rate, len(slow["got"]))
+    finally:
+        b.stop()
+
+
+def metadata_v4(sock, corr, client_id):
+    """Metadata v4 for no topic; returns the response's ThrottleTimeMs."""
+    cid = client_id.encode()
+    msg = (struct.pack(">hhih", 3, 4, corr, len(cid)) + cid +
+           struct.pack(">i?", 0, False))
+    sock.sendall(struct.pack(">i", len(msg)) + msg)
+    resp = read_frame(sock)
+    (got_corr, throttle) = struct.unpack_from(">ii", resp, 0)
+    assert got_corr == corr
+    return throttle
+
+
+def test_request_percentage_throttles_and_mutes():
+    b = Broker(new_workdir(),
+               "quota_window_num: 3\nquota_window_size_seconds: 1\n").start()
+    try:
+        # 0.01 % of a thread: a few Metadata requests' worth per window.
+        assert alter_quotas(b.port, [
+            ([("client-id", "busy")],
+             [("request_percentage", 0.01, False)])]) == [0]
+        with socket.create_connection(("127.0.0.1", b.port),
+                                      timeout=10) as s:
+            throttle = 0
+            for corr in range(2000):
+                throttle = metadata_v4(s, corr, "busy")
+                if throttle > 0:
+                    break
+            assert 0 < throttle <= 3000, throttle
+            # Muted: the next answer waits for the throttle to pass.
+            t = time.monotonic()
+            metadata_v4(s, 5000, "busy")
+            assert time.monotonic() - t >= throttle / 1000.0 * 0.9
+        # Another client-id is not throttled.
+        with socket.create_connection(("127.0.0.1", b.port),
+                                      timeout=10) as s:
+            assert all(metadata_v4(s, corr, "idle") == 0
+                       for corr in range(200))
     finally:
         b.stop()
