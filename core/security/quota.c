@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct sensor {
     struct sensor *next;
     int kind;
     char *user, *client;
+    int64_t last_ms; /* last recorded */
     int cur;
     sample_t s[];
 } sensor_t;
@@ -35,8 +37,14 @@ struct samsa_quotas {
     int64_t window_ms;
     samsa_quota_entry_t *entries;
     size_t count;
-    sensor_t *sensors; /* few: one per throttled entity in use */
+    sensor_t *sensors; /* one per quota'd entity in use; idle ones expire */
+    /* Any quota set? Read without the lock, so requests of a broker with
+     * no quotas never take it. */
+    atomic_bool any;
 };
+
+/* Kafka drops a client's quota sensors after an hour without use. */
+#define SENSOR_IDLE_MS (3600 * 1000)
 
 static const char *const keys[SAMSA_QUOTA_KINDS] = {
     "producer_byte_rate", "consumer_byte_rate", "request_percentage"};
@@ -215,6 +223,7 @@ samsa_err_t samsa_quotas_open(const char *data_dir, int32_t window_num,
         return SAMSA_ERR_NOMEM;
     }
     pthread_mutex_init(&q->lock, NULL);
+    atomic_init(&q->any, false);
     q->num = window_num < 2 ? 2 : window_num;
     q->window_ms = window_ms < 1 ? 1 : window_ms;
     if (data_dir) {
@@ -339,6 +348,7 @@ samsa_err_t samsa_quotas_set(samsa_quotas_t *q, const samsa_quota_name_t *user,
             *e = q->entries[--q->count];
         }
     }
+    atomic_store(&q->any, q->count > 0);
     pthread_mutex_unlock(&q->lock);
     return err;
 }
@@ -367,11 +377,21 @@ static const samsa_quota_entry_t *resolve(samsa_quotas_t *q, int kind,
 static sensor_t *sensor_of(samsa_quotas_t *q, int kind, const char *user,
                            const char *client, int64_t now_ms)
 {
-    for (sensor_t *s = q->sensors; s; s = s->next) {
+    for (sensor_t **pp = &q->sensors; *pp;) {
+        sensor_t *s = *pp;
         if (s->kind == kind && strcmp(s->user, user) == 0 &&
             strcmp(s->client, client) == 0) {
+            s->last_ms = now_ms;
             return s;
         }
+        if (now_ms - s->last_ms > SENSOR_IDLE_MS) {
+            *pp = s->next;
+            free(s->user);
+            free(s->client);
+            free(s);
+            continue;
+        }
+        pp = &s->next;
     }
     sensor_t *s = calloc(1, sizeof(*s) + (size_t)q->num * sizeof(sample_t));
     if (!s) {
@@ -389,6 +409,7 @@ static sensor_t *sensor_of(samsa_quotas_t *q, int kind, const char *user,
     for (int32_t i = 0; i < q->num; i++) {
         s->s[i].start_ms = now_ms;
     }
+    s->last_ms = now_ms;
     s->next = q->sensors;
     q->sensors = s;
     return s;
@@ -431,7 +452,7 @@ int32_t samsa_quotas_record(samsa_quotas_t *q, samsa_quota_kind_t kind,
                             const char *user, const char *client_id,
                             double amount, int64_t now_ms)
 {
-    if (!q || kind >= SAMSA_QUOTA_KINDS) {
+    if (!q || kind >= SAMSA_QUOTA_KINDS || !atomic_load(&q->any)) {
         return 0;
     }
     const char *client = client_id ? client_id : "";
@@ -458,7 +479,7 @@ int32_t samsa_quotas_record(samsa_quotas_t *q, samsa_quota_kind_t kind,
 double samsa_quotas_window_max(samsa_quotas_t *q, samsa_quota_kind_t kind,
                                const char *user, const char *client_id)
 {
-    if (!q || kind >= SAMSA_QUOTA_KINDS) {
+    if (!q || kind >= SAMSA_QUOTA_KINDS || !atomic_load(&q->any)) {
         return INFINITY;
     }
     pthread_mutex_lock(&q->lock);
