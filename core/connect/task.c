@@ -17,6 +17,7 @@
 #include "connect/errors.h"
 #include "connect/worker_int.h"
 #include "records_v2.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define POLL_TIMEOUT_MS 500
@@ -795,13 +796,11 @@ void *samsa_connect_task_main(void *arg)
     connector_t *c = arg;
     long backoff = RESTART_MIN_MS;
     while (!atomic_load(&c->stop)) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int64_t started_ms = samsa_mono_ms();
         if (task_attempt(c) == SAMSA_OK) {
             break;
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        if (t1.tv_sec - t0.tv_sec >= RESTART_MAX_MS / 1000) {
+        if (samsa_mono_ms() - started_ms >= RESTART_MAX_MS) {
             backoff = RESTART_MIN_MS;
         }
         for (long waited = 0; waited < backoff && !atomic_load(&c->stop);

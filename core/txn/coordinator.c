@@ -248,15 +248,8 @@ static void *timer_main(void *arg)
     samsa_txn_coordinator_t *tc = arg;
     pthread_mutex_lock(&tc->lock);
     while (!tc->stopped) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ms = tc->opts.abort_check_interval_ms;
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts =
+            samsa_deadline(CLOCK_REALTIME, tc->opts.abort_check_interval_ms);
         int rc = pthread_cond_timedwait(&tc->cond, &tc->lock, &ts);
         if (rc == ETIMEDOUT && !tc->stopped) {
             pthread_mutex_unlock(&tc->lock);
