@@ -269,9 +269,14 @@ def test_consumer_byte_rate_throttles_one_client_id():
         # The throttled one reads at the quota. Fetches come in bursts of
         # (num - 1) windows' worth each time the oldest sample expires:
         # count whole periods of num windows (three of 3 s).
+        # One burst more or less inside the 9 s (where the bursts fall
+        # depends on when the consumer joined) moves the count by up to
+        # (num - 1) windows' worth, a fifth of it: the bounds allow that,
+        # and still tell the quota (100 kB/s) from no quota (the fast
+        # reader's 1.5 MB in under 3 s).
         rate = len([g for g in slow["got"]
                     if g < slow["start"] + 9]) * 1000 / 9.0
-        assert 0.85 * QUOTA <= rate <= 1.15 * QUOTA, (rate, len(slow["got"]))
+        assert 0.75 * QUOTA <= rate <= 1.30 * QUOTA, (rate, len(slow["got"]))
     finally:
         b.stop()
 
