@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from kafka_wire import frame, read_frame
+from kafka_wire import crc32c, frame, read_frame, uvarint, varint
 
 NO_ERROR = 0
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
@@ -29,49 +29,6 @@ def py(code, *args, timeout=120):
 # ---------------------------------------------------------------------------
 # Raw protocol helpers
 # ---------------------------------------------------------------------------
-
-def _crc32c_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-CRC32C = _crc32c_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def varint(v):
-    v = (v << 1) ^ (v >> 63)  # zigzag
-    out = b""
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def uvarint(v):
-    out = b""
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
 
 def record_batch(values, pid=-1, epoch=-1, seq=-1, attributes=0, ts=1700000000000):
     recs = b""

@@ -15,7 +15,7 @@ import subprocess
 import textwrap
 import zlib
 
-from kafka_wire import frame, read_frame
+from kafka_wire import crc32c, frame, read_frame, varint
 
 NO_ERROR = 0
 CORRUPT_MESSAGE = 2
@@ -29,38 +29,6 @@ def py(code, *args, timeout=120):
                          capture_output=True, text=True, timeout=timeout)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
-
-
-def _crc32c_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-CRC32C = _crc32c_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def varint(v):
-    v = (v << 1) ^ (v >> 63)  # zigzag
-    out = b""
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
 
 
 def record(index, value, header_count=0, length_adjust=0, offset_delta=None):

@@ -37,6 +37,32 @@ def uvarint(n):
             return out + bytes([b])
 
 
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+CRC32C = _crc32c_table()
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli), as record batches carry it."""
+    c = 0xFFFFFFFF
+    for b in data:
+        c = CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def varint(v):
+    """Signed (zigzag) varint, as record fields use."""
+    return uvarint((v << 1) ^ (v >> 63))
+
+
 def compact_str(s):
     s = s.encode()
     return uvarint(len(s) + 1) + s
