@@ -137,6 +137,33 @@ const samsa_option_t samsa_broker_options[] = {
         "(default.replication.factor)."),
     SAMSA_OPTION_INT("min_insync_replicas", "1", 1, 32767,
         "Default min.insync.replicas for acks=all."),
+    SAMSA_OPTION_INT("replica_lag_time_max_ms", "30000", 1, I64MAX,
+        "A follower that has not caught up to the leader's log end for "
+        "this long leaves the ISR (replica.lag.time.max.ms)."),
+    SAMSA_OPTION_INT("num_replica_fetchers", "1", 1, 64,
+        "Follower fetcher threads; each has its own epoll and one "
+        "connection per leader broker (num.replica.fetchers)."),
+    SAMSA_OPTION_INT("replica_fetch_max_bytes", "1048576", 0, I32MAX,
+        "Bytes a follower asks for per partition in one fetch "
+        "(replica.fetch.max.bytes); a larger batch still comes whole."),
+    SAMSA_OPTION_INT("replica_fetch_response_max_bytes", "10485760", 0,
+        I32MAX,
+        "Bytes a follower asks for in one fetch, all partitions together "
+        "(replica.fetch.response.max.bytes)."),
+    SAMSA_OPTION_INT("replica_fetch_wait_max_ms", "500", 0, I32MAX,
+        "How long the leader may hold a follower's fetch waiting for new "
+        "data (replica.fetch.wait.max.ms); keep it below "
+        "replica_lag_time_max_ms."),
+    SAMSA_OPTION_INT("replica_fetch_min_bytes", "1", 1, I32MAX,
+        "Bytes the leader waits for before answering a follower's fetch "
+        "(replica.fetch.min.bytes)."),
+    SAMSA_OPTION_INT("replica_socket_timeout_ms", "30000", 1, I32MAX,
+        "A follower's connection to a leader that sends no answer this "
+        "long (beyond replica_fetch_wait_max_ms) is closed and opened "
+        "again (replica.socket.timeout.ms)."),
+    SAMSA_OPTION_INT("replica_fetch_backoff_ms", "1000", 0, I32MAX,
+        "Pause after a failed follower fetch or connection before the "
+        "next try (replica.fetch.backoff.ms)."),
     SAMSA_OPTION_INT("socket_request_max_bytes", "104857600", 1024, I32MAX,
         "Largest request frame accepted, in bytes "
         "(socket.request.max.bytes)."),
