@@ -327,7 +327,8 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
                                 &b->quotas, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
-        err = samsa_security_create(b->reg, &b->security, errbuf, errlen);
+        err = samsa_security_create(b->reg, &cfg->security, &b->security,
+                                    errbuf, errlen);
     }
     if (err == SAMSA_OK && cfg->security.any_sasl &&
         samsa_security_mechanism_count(b->security) == 0) {

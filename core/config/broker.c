@@ -88,6 +88,16 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_STRING("ssl_client_auth", "none",
         "Client certificates on SSL listeners (ssl.client.auth): none, "
         "requested (verified when sent) or required."),
+    SAMSA_OPTION_STRING("ssl_principal_mapping_rules", "DEFAULT",
+        "How a client certificate's subject (RFC 2253 DN) becomes the "
+        "principal on SSL listeners (ssl.principal.mapping.rules): "
+        "RULE:pattern/replacement/[L|U] or DEFAULT, comma-separated, the "
+        "first whose POSIX extended regex matches the whole DN wins; none "
+        "matching refuses the connection."),
+    SAMSA_OPTION_STRING("sasl_enabled_mechanisms", "",
+        "SASL mechanisms offered on SASL listeners, comma-separated "
+        "(sasl.enabled.mechanisms), each served by a loaded sasl plugin "
+        "instance; empty: every loaded one."),
     SAMSA_OPTION_STRING("broker_rack", "",
         "Rack of this broker (broker.rack), for rack-aware replica "
         "placement."),

@@ -10,6 +10,7 @@
 
 #include "config/broker.h"
 #include "config/options.h"
+#include "security/principal_mapper.h"
 
 static const char *const protocol_names[] = {"PLAINTEXT", "SSL",
                                              "SASL_PLAINTEXT", "SASL_SSL"};
@@ -98,6 +99,18 @@ static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
     sc->ssl_key_location = opt_str(cfg, "ssl_key_location");
     sc->ssl_key_password = opt_str(cfg, "ssl_key_password");
     sc->ssl_truststore_location = opt_str(cfg, "ssl_truststore_location");
+    sc->sasl_enabled_mechanisms = opt_str(cfg, "sasl_enabled_mechanisms");
+    char why[400];
+    samsa_err_t mrc = samsa_principal_mapper_create(
+        opt_str(cfg, "ssl_principal_mapping_rules"), &sc->principal_mapper, why,
+        sizeof(why));
+    if (mrc == SAMSA_ERR_NOMEM) {
+        return mrc;
+    }
+    if (mrc != SAMSA_OK) {
+        return fail(cfg, "ssl_principal_mapping_rules", errbuf, errbuf_size,
+                    why);
+    }
     if (sc->ssl_client_auth != SAMSA_SSL_CLIENT_AUTH_NONE &&
         !sc->ssl_truststore_location) {
         return fail(cfg, "ssl_client_auth", errbuf, errbuf_size,
@@ -175,5 +188,6 @@ samsa_err_t samsa_security_config_resolve(samsa_broker_config_t *cfg,
 void samsa_security_config_free(samsa_security_config_t *sc)
 {
     free(sc->protocol);
+    samsa_principal_mapper_free(sc->principal_mapper);
     memset(sc, 0, sizeof(*sc));
 }

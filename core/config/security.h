@@ -3,7 +3,7 @@
  * core/config/security.h - listener security settings, from Kafka's keys
  * (dots as underscores): listener_security_protocol_map, ssl_keystore_location,
  * ssl_key_location, ssl_key_password, ssl_truststore_location,
- * ssl_client_auth.
+ * ssl_client_auth, ssl_principal_mapping_rules, sasl_enabled_mechanisms.
  *
  * Each listener gets one of Kafka's security protocols: the map's entry
  * for its name, else the protocol of that name (a listener named SSL is
@@ -21,6 +21,7 @@
 #include <samsa/errors.h>
 
 struct samsa_broker_config;
+struct samsa_principal_mapper;
 
 /** Kafka's SecurityProtocol. */
 typedef enum samsa_security_protocol {
@@ -48,6 +49,11 @@ typedef struct samsa_security_config {
     const char *ssl_key_password;        /**< for an encrypted key */
     const char *ssl_truststore_location; /**< CAs trusted for clients */
     samsa_ssl_client_auth_t ssl_client_auth;
+    /** ssl_principal_mapping_rules, compiled (owned). */
+    struct samsa_principal_mapper *principal_mapper;
+    /** sasl_enabled_mechanisms as written (comma-separated); NULL: every
+     *  loaded sasl instance. */
+    const char *sasl_enabled_mechanisms;
 } samsa_security_config_t;
 
 static inline bool samsa_security_is_tls(samsa_security_protocol_t p)

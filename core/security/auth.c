@@ -11,6 +11,7 @@
 #include <samsa/sasl.h>
 
 #include "protocol/generated/messages.h"
+#include "security/principal_mapper.h"
 #include "security/tls_context.h"
 #include "util/log.h"
 
@@ -29,6 +30,7 @@ typedef struct authorizer {
 } authorizer_t;
 
 struct samsa_security {
+    const samsa_security_config_t *sc; /* borrowed */
     mechanism_t *mechs;
     size_t count;
     authorizer_t *authz; /* manifest order */
@@ -46,7 +48,49 @@ struct samsa_auth {
     char principal[PRINCIPAL_MAX];
 };
 
+/* Is @p name in the comma-separated @p list (NULL: every name is)? */
+static bool listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, " ,");
+        size_t len = strcspn(p, " ,");
+        if (len == n && strncasecmp(p, name, n) == 0) {
+            return true;
+        }
+        p += len;
+    }
+    return !list;
+}
+
+/* Every name in sasl_enabled_mechanisms has an instance. */
+static samsa_err_t check_enabled(const samsa_security_t *sec, char *errbuf,
+                                 size_t errbuf_size)
+{
+    const char *p = sec->sc ? sec->sc->sasl_enabled_mechanisms : NULL;
+    while (p && *p) {
+        p += strspn(p, " ,");
+        size_t len = strcspn(p, " ,");
+        bool found = false;
+        for (size_t j = 0; j < sec->count && len; j++) {
+            found = found || (strlen(sec->mechs[j].name) == len &&
+                              strncasecmp(sec->mechs[j].name, p, len) == 0);
+        }
+        if (len && !found) {
+            snprintf(errbuf, errbuf_size,
+                     "broker config: sasl_enabled_mechanisms: %.*s has no "
+                     "sasl plugin instance (load one, e.g. "
+                     "conf.d/40-sasl-plain.yaml)",
+                     (int)len, p);
+            return SAMSA_ERR_CONFIG;
+        }
+        p += len;
+    }
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_security_create(const samsa_registry_t *reg,
+                                  const samsa_security_config_t *sc,
                                   samsa_security_t **out, char *errbuf,
                                   size_t errbuf_size)
 {
@@ -57,6 +101,7 @@ samsa_err_t samsa_security_create(const samsa_registry_t *reg,
         samsa_security_destroy(sec);
         return SAMSA_ERR_NOMEM;
     }
+    sec->sc = sc;
     for (size_t i = 0; i < n; i++) {
         const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
         if (e->enabled && e->inited && e->kind == SAMSA_KIND_AUTHORIZER) {
@@ -81,7 +126,14 @@ samsa_err_t samsa_security_create(const samsa_registry_t *reg,
                 return SAMSA_ERR_CONFIG;
             }
         }
-        sec->mechs[sec->count++] = (mechanism_t){name, ops, e->state};
+        if (listed(sc ? sc->sasl_enabled_mechanisms : NULL, name)) {
+            sec->mechs[sec->count++] = (mechanism_t){name, ops, e->state};
+        }
+    }
+    samsa_err_t rc = check_enabled(sec, errbuf, errbuf_size);
+    if (rc != SAMSA_OK) {
+        samsa_security_destroy(sec);
+        return rc;
     }
     *out = sec;
     return SAMSA_OK;
@@ -106,6 +158,39 @@ const char *samsa_security_mechanism(const samsa_security_t *sec, size_t i)
     return i < sec->count ? sec->mechs[i].name : NULL;
 }
 
+/* An SSL connection's principal: the client certificate's DN through
+ * ssl_principal_mapping_rules, or User:ANONYMOUS without one. No rule
+ * applying fails the connection, as Kafka's SslPrincipalMapper does. */
+static samsa_auth_state_t ssl_principal(const samsa_security_t *sec,
+                                        samsa_auth_t *auth)
+{
+    char dn[PRINCIPAL_MAX], name[PRINCIPAL_MAX - 8];
+    samsa_err_t rc =
+        samsa_tls_peer_dn(samsa_conn_tls(auth->conn), dn, sizeof(dn));
+    if (rc == SAMSA_ERR_NOT_FOUND) {
+        return SAMSA_AUTH_AUTHENTICATED; /* User:ANONYMOUS */
+    }
+    if (rc == SAMSA_OK && sec->sc && sec->sc->principal_mapper) {
+        rc = samsa_principal_mapper_apply(sec->sc->principal_mapper, dn, name,
+                                          sizeof(name));
+    } else if (rc == SAMSA_OK) {
+        size_t n = strlen(dn);
+        rc = n < sizeof(name) ? SAMSA_OK : SAMSA_ERR_TOO_LARGE;
+        memcpy(name, dn, n < sizeof(name) ? n + 1 : 0);
+    }
+    if (rc != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "%s: %s for client certificate '%s'; closing",
+                  samsa_conn_peer(auth->conn),
+                  rc == SAMSA_ERR_NOT_FOUND
+                      ? "no ssl_principal_mapping_rules rule applies"
+                      : "no principal",
+                  rc == SAMSA_ERR_NOT_FOUND ? dn : "?");
+        return SAMSA_AUTH_FAILED;
+    }
+    snprintf(auth->principal, sizeof(auth->principal), "User:%s", name);
+    return SAMSA_AUTH_AUTHENTICATED;
+}
+
 samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
                             samsa_security_protocol_t proto)
 {
@@ -122,13 +207,8 @@ samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
     auth->proto = proto;
     snprintf(auth->principal, sizeof(auth->principal), "User:ANONYMOUS");
     if (!samsa_security_is_sasl(proto)) {
-        auth->state = SAMSA_AUTH_AUTHENTICATED;
-        if (proto == SAMSA_SECURITY_SSL &&
-            samsa_tls_principal(samsa_conn_tls(conn), auth->principal,
-                                sizeof(auth->principal)) != SAMSA_OK) {
-            snprintf(auth->principal, sizeof(auth->principal),
-                     "User:ANONYMOUS");
-        }
+        auth->state = proto == SAMSA_SECURITY_SSL ? ssl_principal(sec, auth)
+                                                  : SAMSA_AUTH_AUTHENTICATED;
     }
     samsa_conn_set_auth(conn, auth);
     return auth;

@@ -8,7 +8,8 @@
  * first request, from the security protocol of its listener:
  *
  *   PLAINTEXT, SSL   authenticated at once: User:ANONYMOUS, or on SSL the
- *                    verified client certificate's subject;
+ *                    verified client certificate's subject through
+ *                    ssl_principal_mapping_rules (none applying: FAILED);
  *   SASL_*           AWAIT_HANDSHAKE -> (SaslHandshake) AWAIT_TOKEN ->
  *                    (SaslAuthenticate, or raw tokens after a v0
  *                    handshake) ... -> AUTHENTICATED, or FAILED (the
@@ -41,9 +42,13 @@ typedef enum samsa_auth_state {
     SAMSA_AUTH_FAILED = 3,
 } samsa_auth_state_t;
 
-/** Collect the sasl instances of @p reg (borrowed; outlives the result).
- *  Two instances with one mechanism are an error. Main thread. */
+/** Collect the sasl instances of @p reg whose mechanism
+ *  @p sc->sasl_enabled_mechanisms lists (all when unset). @p reg and @p sc
+ *  (may be NULL) are borrowed and outlive the result. Two instances with
+ *  one mechanism, or an enabled mechanism without an instance, are an
+ *  error. Main thread. */
 samsa_err_t samsa_security_create(const samsa_registry_t *reg,
+                                  const samsa_security_config_t *sc,
                                   samsa_security_t **out, char *errbuf,
                                   size_t errbuf_size);
 void samsa_security_destroy(samsa_security_t *sec);

@@ -105,24 +105,22 @@ void samsa_tls_context_free(SSL_CTX *ctx)
     SSL_CTX_free(ctx);
 }
 
-samsa_err_t samsa_tls_principal(SSL *ssl, char *buf, size_t len)
+samsa_err_t samsa_tls_peer_dn(SSL *ssl, char *buf, size_t len)
 {
     X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
     if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) {
-        int n = snprintf(buf, len, "User:ANONYMOUS");
-        return n >= 0 && (size_t)n < len ? SAMSA_OK : SAMSA_ERR_TOO_LARGE;
+        return SAMSA_ERR_NOT_FOUND;
     }
     BIO *bio = BIO_new(BIO_s_mem());
     if (!bio) {
         return SAMSA_ERR_NOMEM;
     }
-    /* RFC 2253 order and escaping, UTF-8 kept: X500Principal.getName(),
-     * which Kafka's DEFAULT ssl.principal.mapping.rules use. */
+    /* RFC 2253 order and escaping, UTF-8 kept: X500Principal.getName(). */
     X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
                        XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
     char *dn = NULL;
     long dn_len = BIO_get_mem_data(bio, &dn);
-    int n = snprintf(buf, len, "User:%.*s", (int)dn_len, dn ? dn : "");
+    int n = snprintf(buf, len, "%.*s", (int)dn_len, dn ? dn : "");
     BIO_free(bio);
     return n >= 0 && (size_t)n < len ? SAMSA_OK : SAMSA_ERR_TOO_LARGE;
 }

@@ -32,11 +32,12 @@ samsa_err_t samsa_tls_context_create(const samsa_security_config_t *sc,
 void samsa_tls_context_free(SSL_CTX *ctx);
 
 /**
- * Kafka's default principal of a TLS connection: "User:" and the verified
- * client certificate's subject in RFC 2253 form
- * ("User:CN=alice,OU=eng,O=Example"), or "User:ANONYMOUS" without one.
- * @return SAMSA_OK, SAMSA_ERR_TOO_LARGE when @p len is too small.
+ * The verified client certificate's subject in RFC 2253 form
+ * ("CN=alice,OU=eng,O=Example"), as Java's X500Principal.getName() gives
+ * it to Kafka's ssl.principal.mapping.rules.
+ * @return SAMSA_OK; SAMSA_ERR_NOT_FOUND without a verified certificate;
+ *         SAMSA_ERR_TOO_LARGE when @p len is too small; SAMSA_ERR_NOMEM.
  */
-samsa_err_t samsa_tls_principal(SSL *ssl, char *buf, size_t len);
+samsa_err_t samsa_tls_peer_dn(SSL *ssl, char *buf, size_t len);
 
 #endif /* SAMSA_SECURITY_TLS_CONTEXT_H */

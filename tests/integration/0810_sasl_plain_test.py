@@ -16,7 +16,8 @@ import confluent_kafka
 from confluent_kafka.admin import AdminClient
 
 from kafka_wire import read_frame
-from samsa_harness import Broker, free_port, new_workdir
+from samsa_harness import (PLUGIN_DIR, SAMSAD, Broker, free_port,
+                            new_workdir)
 from secure_clients import confluent_round_trip, kafka_python_round_trip
 from secure_pki import make_pki
 
@@ -125,3 +126,53 @@ def test_produce_before_authentication_is_closed_unwritten(sasl_broker):
         for t in ("gate-plain", "gate-sasl")}
     c.close()
     assert marks == {"gate-plain": (0, 1), "gate-sasl": (0, 0)}
+
+
+def test_sasl_enabled_mechanisms_limits_the_offer():
+    """sasl_enabled_mechanisms: a loaded mechanism left out is neither
+    advertised nor accepted; one without a plugin instance is a config
+    error."""
+    workdir = new_workdir()
+    try:
+        users = os.path.join(workdir, "plain-users")
+        with open(users, "w") as f:
+            f.write("alice:alice-secret\n")
+        b = Broker(workdir, "sasl_enabled_mechanisms: SCRAM-SHA-256")
+        with open(os.path.join(b.conf_dir, "40-sasl.yaml"), "w") as f:
+            f.write("plugins:\n  - name: plain\n    plugin: sasl-plain\n"
+                    "    config: {users_file: %s}\n"
+                    "  - name: scram256\n    plugin: sasl-scram\n"
+                    "    config: {mechanism: SCRAM-SHA-256}\n" % users)
+        b.sasl_port = free_port()
+        b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port]
+        b.start()
+        try:
+            with socket.create_connection(("127.0.0.1", b.sasl_port),
+                                          timeout=10) as s:
+                # SaslHandshake v1 asking for PLAIN.
+                hdr = struct.pack(">hhih", 17, 1, 3, 4) + b"test"
+                body = struct.pack(">h", 5) + b"PLAIN"
+                s.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
+                resp = read_frame(s)
+            corr, err, n = struct.unpack(">ihi", resp[:10])
+            assert (corr, err, n) == (3, 33, 1)  # UNSUPPORTED_SASL_MECHANISM
+            mlen = struct.unpack(">h", resp[10:12])[0]
+            assert resp[12:12 + mlen] == b"SCRAM-SHA-256"
+        finally:
+            assert b.stop() == 0
+        conf = os.path.join(b.conf_dir, "samsa.yaml")
+        with open(conf) as f:
+            text = f.read().replace("sasl_enabled_mechanisms: SCRAM-SHA-256",
+                                    "sasl_enabled_mechanisms: PLAIN,OAUTHBEARER")
+        with open(conf, "w") as f:
+            f.write(text)
+        out = subprocess.run(
+            [SAMSAD, "--conf-dir", b.conf_dir, "--plugin-dir", PLUGIN_DIR,
+             "--data-dir", b.data_dir, "--listen", b.bootstrap, "--listen",
+             "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port],
+            capture_output=True, text=True, timeout=30)
+        assert out.returncode != 0
+        assert ("sasl_enabled_mechanisms: OAUTHBEARER has no sasl plugin "
+                "instance") in out.stderr, out.stderr
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
