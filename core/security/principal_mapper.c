@@ -99,8 +99,7 @@ static samsa_err_t parse_rule(const char **p, rule_t *r, char *errbuf,
     r->replacement = until_slash(&q, false);
     if (!r->replacement) {
         free(pattern);
-        return bad_rule(errbuf, errbuf_size, s,
-                        "no '/' after the replacement");
+        return bad_rule(errbuf, errbuf_size, s, "no '/' after the replacement");
     }
     int rc = regcomp(&r->re, pattern, REG_EXTENDED);
     free(pattern);

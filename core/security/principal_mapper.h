@@ -44,7 +44,6 @@ void samsa_principal_mapper_free(samsa_principal_mapper_t *m);
  *         SAMSA_ERR_TOO_LARGE when @p len is too small.
  */
 samsa_err_t samsa_principal_mapper_apply(const samsa_principal_mapper_t *m,
-                                         const char *dn, char *out,
-                                         size_t len);
+                                         const char *dn, char *out, size_t len);
 
 #endif /* SAMSA_SECURITY_PRINCIPAL_MAPPER_H */
