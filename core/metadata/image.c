@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metadata/image_security.h"
 #include "protocol/buf.h"
 #include "util/iobuf.h"
 
@@ -68,6 +69,7 @@ void samsa_meta_image_put(samsa_meta_image_t *img)
         topic_free(&img->topics[i]);
     }
     free(img->topics);
+    samsa_meta_security_put(img->security);
     free(img);
 }
 
@@ -130,6 +132,10 @@ samsa_meta_image_t *samsa_meta_image_clone(const samsa_meta_image_t *img)
     c->index = img->index;
     c->next_broker_epoch = img->next_broker_epoch;
     c->next_producer_id = img->next_producer_id;
+    c->security = img->security;
+    if (c->security) {
+        atomic_fetch_add(&c->security->refs, 1);
+    }
     c->brokers = calloc(img->broker_count + 1, sizeof(*c->brokers));
     c->topics = calloc(img->topic_count + 1, sizeof(*c->topics));
     if (!c->brokers || !c->topics) {
@@ -805,6 +811,10 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
         return d.err;
     }
     default:
+        if (type >= SAMSA_MDREC_SECURITY_FIRST &&
+            type <= SAMSA_MDREC_SECURITY_LAST) {
+            return samsa_meta_security_apply(img, rec, len, outcome);
+        }
         /* A newer node's record type: skipping it keeps this node going;
          * the image just lacks what it describes. */
         return SAMSA_OK;
@@ -834,6 +844,11 @@ static samsa_err_t put_rec(samsa_iobuf_t *io, samsa_err_t err,
     return err;
 }
 
+static samsa_err_t put_security(void *io, samsa_meta_rec_t *rec)
+{
+    return put_rec(io, SAMSA_OK, rec);
+}
+
 samsa_err_t samsa_meta_image_encode(const samsa_meta_image_t *img,
                                     uint8_t **out, size_t *len)
 {
@@ -846,6 +861,9 @@ samsa_err_t samsa_meta_image_encode(const samsa_meta_image_t *img,
     }
     for (size_t i = 0; err == SAMSA_OK && i < img->topic_count; i++) {
         err = put_rec(&io, samsa_mdrec_topic(&img->topics[i], &rec), &rec);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_meta_security_encode(img->security, put_security, &io);
     }
     if (err == SAMSA_OK) {
         err = samsa_iobuf_flatten(&io, out, len);

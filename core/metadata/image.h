@@ -14,8 +14,8 @@
  * Records: one per Raft entry, "u8 format (1), u8 type, body" in the
  * protocol's big-endian encoding (core/protocol/buf.h). A snapshot is the
  * image written as records (samsa_meta_image_encode), so restoring is
- * applying them to an empty image. Types 32 and up are kept for ACLs,
- * SCRAM credentials and client quotas.
+ * applying them to an empty image. Types 32..47 (ACLs, SCRAM credentials,
+ * client quotas, broker configs) are image_security.h's.
  */
 #ifndef SAMSA_METADATA_IMAGE_H
 #define SAMSA_METADATA_IMAGE_H
@@ -37,7 +37,8 @@ typedef enum samsa_mdrec_type {
     SAMSA_MDREC_PRODUCER_IDS = 7, /* a producer-id block for a broker */
     SAMSA_MDREC_COUNTERS = 8,     /* snapshot: next epoch, next pid */
     SAMSA_MDREC_PARTITIONS = 9,   /* partitions added to a topic */
-    /* 32..: ACLs, credentials, quotas (not yet) */
+    /* 32..47: ACLs, SCRAM credentials, client quotas, broker configs
+     * (image_security.h) */
 } samsa_mdrec_type_t;
 
 typedef struct samsa_meta_broker {
@@ -82,6 +83,9 @@ typedef struct samsa_meta_image {
     samsa_meta_broker_t *brokers;
     size_t topic_count; /* sorted by name */
     samsa_meta_topic_t *topics;
+    /* ACLs, credentials, quotas, broker configs (image_security.h);
+     * shared between images until changed; NULL: none. */
+    struct samsa_meta_security *security;
 } samsa_meta_image_t;
 
 /* An empty image (refs 1). NULL on out of memory. */
