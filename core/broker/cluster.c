@@ -234,6 +234,12 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         .bind_host = b->cfg->listeners[cc->controller_listener].host,
         .dir = dir,
         .session_timeout_ms = cc->broker_session_timeout_ms,
+        .unclean_leader_election = cc->unclean_leader_election,
+        .rebalance_interval_ms =
+            cc->auto_leader_rebalance
+                ? cc->leader_imbalance_check_interval_seconds * 1000
+                : 0,
+        .imbalance_pct = (int32_t)cc->leader_imbalance_per_broker_percentage,
         .on_image = on_image,
     };
     samsa_err_t err = applier_start(b);

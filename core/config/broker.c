@@ -107,6 +107,24 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("broker_session_timeout_ms", "9000", 20, I32MAX,
         "A broker without a heartbeat this long is fenced "
         "(broker.session.timeout.ms)."),
+    SAMSA_OPTION_BOOL("unclean_leader_election_enable", "false",
+        "Let the controller make a live replica outside the ISR leader of a "
+        "partition with no live ISR member, at the cost of the records only "
+        "the lost ones had (unclean.leader.election.enable; the topic "
+        "config overrides it)."),
+    SAMSA_OPTION_BOOL("auto_leader_rebalance_enable", "true",
+        "The controller moves leadership back to the preferred (first) "
+        "replica of partitions when a broker's share of such partitions "
+        "led elsewhere exceeds leader_imbalance_per_broker_percentage "
+        "(auto.leader.rebalance.enable)."),
+    SAMSA_OPTION_INT("leader_imbalance_check_interval_seconds", "300", 1,
+        I32MAX,
+        "How often the controller checks leader imbalance "
+        "(leader.imbalance.check.interval.seconds)."),
+    SAMSA_OPTION_INT("leader_imbalance_per_broker_percentage", "10", 0, 100,
+        "Share of a broker's preferred partitions led elsewhere above "
+        "which the rebalance moves them back "
+        "(leader.imbalance.per.broker.percentage)."),
     SAMSA_OPTION_STRING("cluster_id", NULL,
         "Cluster id; unset: generated at first start and kept in data_dir."),
     SAMSA_OPTION_INT("reactors", "0", 0, 1024,

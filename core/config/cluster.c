@@ -272,6 +272,14 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                      &cc->broker_heartbeat_interval_ms);
     samsa_config_int(cfg->values, "broker_session_timeout_ms",
                      &cc->broker_session_timeout_ms);
+    samsa_config_bool(cfg->values, "unclean_leader_election_enable",
+                      &cc->unclean_leader_election);
+    samsa_config_bool(cfg->values, "auto_leader_rebalance_enable",
+                      &cc->auto_leader_rebalance);
+    samsa_config_int(cfg->values, "leader_imbalance_check_interval_seconds",
+                     &cc->leader_imbalance_check_interval_seconds);
+    samsa_config_int(cfg->values, "leader_imbalance_per_broker_percentage",
+                     &cc->leader_imbalance_per_broker_percentage);
     const char *rack = str(cfg, "broker_rack");
     if (rack[0] && !(cc->rack = strdup(rack))) {
         return SAMSA_ERR_NOMEM;

@@ -52,6 +52,10 @@ typedef struct samsa_cluster_config {
     char *rack;                           /**< broker_rack, or NULL */
     int64_t broker_heartbeat_interval_ms; /**< broker.heartbeat.interval.ms */
     int64_t broker_session_timeout_ms;    /**< broker.session.timeout.ms */
+    bool unclean_leader_election;         /**< unclean.leader.election.enable */
+    bool auto_leader_rebalance;           /**< auto.leader.rebalance.enable */
+    int64_t leader_imbalance_check_interval_seconds;
+    int64_t leader_imbalance_per_broker_percentage;
 } samsa_cluster_config_t;
 
 /** True when this node runs the metadata quorum. */

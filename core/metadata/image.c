@@ -6,10 +6,9 @@
 #include <string.h>
 
 #include "metadata/image_security.h"
+#include "metadata/partition_change.h"
 #include "protocol/buf.h"
 #include "util/iobuf.h"
-
-#define MDREC_FORMAT 1
 
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                         */
@@ -25,6 +24,8 @@ static void partition_free(samsa_meta_partition_t *p)
 {
     free(p->replicas);
     free(p->isr);
+    free(p->adding);
+    free(p->removing);
 }
 
 static void topic_free(samsa_meta_topic_t *t)
@@ -114,6 +115,8 @@ static bool topic_copy(samsa_meta_topic_t *dst, const samsa_meta_topic_t *src)
         *dp = *sp;
         dp->replicas = dup_ids(sp->replicas, sp->replica_count, &ok);
         dp->isr = dup_ids(sp->isr, sp->isr_count, &ok);
+        dp->adding = dup_ids(sp->adding, sp->adding_count, &ok);
+        dp->removing = dup_ids(sp->removing, sp->removing_count, &ok);
     }
     for (size_t i = 0; i < src->config_count; i++) {
         dst->configs[i].key = dup_or_null(src->configs[i].key, &ok);
@@ -226,21 +229,11 @@ samsa_meta_partition(const samsa_meta_image_t *img, const char *name,
     return &t->partitions[index];
 }
 
-static bool has_id(const int32_t *ids, int32_t n, int32_t id)
-{
-    for (int32_t i = 0; i < n; i++) {
-        if (ids[i] == id) {
-            return true;
-        }
-    }
-    return false;
-}
-
 bool samsa_meta_topic_hosted(const samsa_meta_topic_t *t, int32_t id)
 {
     for (int32_t i = 0; i < t->partition_count; i++) {
-        if (has_id(t->partitions[i].replicas, t->partitions[i].replica_count,
-                   id)) {
+        if (samsa_meta_ids_has(t->partitions[i].replicas,
+                               t->partitions[i].replica_count, id)) {
             return true;
         }
     }
@@ -260,7 +253,7 @@ static void enc_start(enc_t *e, samsa_mdrec_type_t type)
 {
     samsa_iobuf_init(&e->io);
     samsa_wbuf_init(&e->w, &e->io);
-    samsa_wbuf_i8(&e->w, MDREC_FORMAT);
+    samsa_wbuf_i8(&e->w, SAMSA_MDREC_FORMAT);
     samsa_wbuf_i8(&e->w, (int8_t)type);
 }
 
@@ -332,6 +325,15 @@ samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
     for (size_t i = 0; i < t->config_count; i++) {
         enc_str(&e, t->configs[i].key);
         enc_str(&e, t->configs[i].value);
+    }
+    /* Then, per partition, its epoch and the replicas a reassignment adds
+     * and removes (records written before these end with the configs). */
+    samsa_wbuf_i32(&e.w, t->partition_count);
+    for (int32_t i = 0; i < t->partition_count; i++) {
+        const samsa_meta_partition_t *p = &t->partitions[i];
+        samsa_wbuf_i32(&e.w, p->partition_epoch);
+        enc_ids(&e, p->adding, p->adding_count);
+        enc_ids(&e, p->removing, p->removing_count);
     }
     return enc_finish(&e, out);
 }
@@ -489,39 +491,6 @@ static samsa_meta_broker_t *broker_mut(samsa_meta_image_t *img, int32_t id)
     return (samsa_meta_broker_t *)samsa_meta_broker(img, id);
 }
 
-static bool broker_live(const samsa_meta_image_t *img, int32_t id)
-{
-    const samsa_meta_broker_t *b = samsa_meta_broker(img, id);
-    return b && !b->fenced;
-}
-
-/* Leader election after a broker's state changed: a partition led by a
- * fenced broker goes to the next live ISR member (unclean election is off:
- * none left means no leader); a leaderless partition whose ISR has a live
- * member gets it back. Each change bumps the leader epoch. */
-static void elect_leaders(samsa_meta_image_t *img)
-{
-    for (size_t t = 0; t < img->topic_count; t++) {
-        samsa_meta_topic_t *topic = &img->topics[t];
-        for (int32_t i = 0; i < topic->partition_count; i++) {
-            samsa_meta_partition_t *p = &topic->partitions[i];
-            if (p->leader >= 0 && broker_live(img, p->leader)) {
-                continue;
-            }
-            int32_t next = -1;
-            for (int32_t k = 0; k < p->isr_count && next < 0; k++) {
-                if (broker_live(img, p->isr[k])) {
-                    next = p->isr[k];
-                }
-            }
-            if (next != p->leader) {
-                p->leader = next;
-                p->leader_epoch++;
-            }
-        }
-    }
-}
-
 static samsa_err_t apply_broker(samsa_meta_image_t *img, dec_t *d,
                                 samsa_err_t *outcome)
 {
@@ -544,6 +513,9 @@ static samsa_err_t apply_broker(samsa_meta_image_t *img, dec_t *d,
         img->next_broker_epoch = b.epoch + 1;
     }
     samsa_meta_broker_t *old = broker_mut(img, b.id);
+    /* A restarted broker may lack what it acknowledged before: it leaves
+     * the ISRs (as fencing does) and rejoins them by catching up. */
+    int32_t restarted = old && old->epoch != b.epoch ? b.id : -1;
     if (old) {
         broker_free(old);
         *old = b;
@@ -564,7 +536,7 @@ static samsa_err_t apply_broker(samsa_meta_image_t *img, dec_t *d,
         img->broker_count++;
     }
     *outcome = SAMSA_OK;
-    elect_leaders(img);
+    samsa_meta_brokers_changed(img, restarted);
     return SAMSA_OK;
 }
 
@@ -583,10 +555,29 @@ static samsa_err_t apply_fence(samsa_meta_image_t *img, dec_t *d, bool fence,
         *outcome = SAMSA_ERR_STALE_BROKER_EPOCH;
     } else {
         b->fenced = fence;
-        elect_leaders(img);
+        samsa_meta_brokers_changed(img, fence ? id : -1);
         *outcome = SAMSA_OK;
     }
     return SAMSA_OK;
+}
+
+/* The per-partition epochs and reassignment state after a TOPIC record's
+ * configs, when present (a count of 0 is the record's zero padding). */
+static void dec_partition_states(dec_t *d, samsa_meta_topic_t *t)
+{
+    if (d->err != SAMSA_OK || samsa_rbuf_left(&d->rb) < 4) {
+        return;
+    }
+    int32_t n = dec_i32(d);
+    if (n != 0 && n != t->partition_count) {
+        d->err = SAMSA_ERR_CORRUPT;
+    }
+    for (int32_t i = 0; d->err == SAMSA_OK && i < n; i++) {
+        samsa_meta_partition_t *p = &t->partitions[i];
+        p->partition_epoch = dec_i32(d);
+        p->adding = dec_ids(d, &p->adding_count);
+        p->removing = dec_ids(d, &p->removing_count);
+    }
 }
 
 static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
@@ -627,6 +618,7 @@ static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
         t.configs[i].value = dec_str(d);
         t.config_count = (size_t)i + 1;
     }
+    dec_partition_states(d, &t);
     bool found = false;
     size_t at = d->err == SAMSA_OK ? topic_slot(img, t.name, &found) : 0;
     if (d->err != SAMSA_OK || found) {
@@ -690,7 +682,7 @@ static samsa_err_t apply_partitions(samsa_meta_image_t *img, dec_t *d,
         t->partition_count++;
     }
     *outcome = SAMSA_OK;
-    elect_leaders(img);
+    samsa_meta_brokers_changed(img, -1);
     return d->err;
 }
 
@@ -773,7 +765,7 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
     int8_t format = dec_i8(&d);
     int8_t type = dec_i8(&d);
     *outcome = SAMSA_OK;
-    if (d.err != SAMSA_OK || format != MDREC_FORMAT) {
+    if (d.err != SAMSA_OK || format != SAMSA_MDREC_FORMAT) {
         return SAMSA_ERR_CORRUPT;
     }
     switch (type) {
@@ -790,6 +782,8 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
         return apply_partitions(img, &d, outcome);
     case SAMSA_MDREC_TOPIC_CONFIG:
         return apply_topic_config(img, &d, outcome);
+    case SAMSA_MDREC_PARTITION_CHANGE:
+        return samsa_meta_apply_partition_change(img, &d.rb, outcome);
     case SAMSA_MDREC_PRODUCER_IDS: {
         (void)dec_i32(&d);
         int64_t start = dec_i64(&d);

@@ -27,6 +27,9 @@
 
 #include <samsa/errors.h>
 
+/* First byte of every record. */
+#define SAMSA_MDREC_FORMAT 1
+
 typedef enum samsa_mdrec_type {
     SAMSA_MDREC_BROKER = 1,         /* register (epoch -1) or restore */
     SAMSA_MDREC_FENCE_BROKER = 2,   /* missed heartbeats / shutting down */
@@ -37,8 +40,10 @@ typedef enum samsa_mdrec_type {
     SAMSA_MDREC_PRODUCER_IDS = 7, /* a producer-id block for a broker */
     SAMSA_MDREC_COUNTERS = 8,     /* snapshot: next epoch, next pid */
     SAMSA_MDREC_PARTITIONS = 9,   /* partitions added to a topic */
-    /* 32..47: ACLs, SCRAM credentials, client quotas, broker configs
-     * (image_security.h) */
+    /* leader / ISR / replicas of one partition (partition_change.h) */
+    SAMSA_MDREC_PARTITION_CHANGE = 10,
+    /* 11..31: replication and cluster admin; 32..47: ACLs, SCRAM
+     * credentials, client quotas, broker configs (image_security.h) */
 } samsa_mdrec_type_t;
 
 typedef struct samsa_meta_broker {
@@ -51,6 +56,12 @@ typedef struct samsa_meta_broker {
     bool fenced;
 } samsa_meta_broker_t;
 
+/*
+ * A partition as Kafka's PartitionRegistration: during a reassignment
+ * replicas holds the target and the replicas being removed, adding the
+ * target's new ones, removing the old ones leaving (both empty
+ * otherwise); the target is replicas minus removing.
+ */
 typedef struct samsa_meta_partition {
     int32_t leader; /* -1: none (offline) */
     int32_t leader_epoch;
@@ -58,6 +69,13 @@ typedef struct samsa_meta_partition {
     int32_t *replicas;
     int32_t isr_count;
     int32_t *isr;
+    /* Bumped by every change of leader, ISR or replicas (Kafka's
+     * PartitionEpoch): AlterPartition compares it. */
+    int32_t partition_epoch;
+    int32_t adding_count;
+    int32_t *adding;
+    int32_t removing_count;
+    int32_t *removing;
 } samsa_meta_partition_t;
 
 typedef struct samsa_meta_config {

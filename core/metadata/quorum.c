@@ -15,6 +15,7 @@
 #include <raft.h>
 #include <raft/uv.h>
 
+#include "metadata/partition_change.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/clock.h"
@@ -48,8 +49,15 @@ struct samsa_meta {
     char address[300];
     char bind[300];
     int64_t session_timeout_ms;
+    bool unclean_leader_election;
+    int64_t rebalance_interval_ms;
+    int32_t imbalance_pct;
     samsa_meta_image_fn on_image;
     void *on_image_arg;
+    /* Quorum thread: the controller's own elections in flight, and when
+     * the last rebalance check ran. */
+    int elections_pending;
+    int64_t last_rebalance_ms;
 
     pthread_t thread;
     sem_t started;
@@ -389,6 +397,47 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
     }
 }
 
+static void election_done(void *arg, samsa_err_t err)
+{
+    samsa_meta_t *m = arg;
+    (void)err; /* a raced one (INVALID_UPDATE_VERSION) is looked at again */
+    m->elections_pending--;
+}
+
+/* On the quorum thread, as the leader: propose the elections that brokers
+ * coming and going do not make by themselves, one batch at a time. */
+static void check_elections(samsa_meta_t *m, bool new_leader)
+{
+    samsa_meta_rec_t recs[64];
+    size_t n = 0;
+    int64_t now = samsa_mono_ms();
+    if (new_leader) {
+        m->last_rebalance_ms = now;
+    }
+    if (m->elections_pending > 0) {
+        return;
+    }
+    samsa_meta_image_t *img = samsa_meta_image_get(m);
+    samsa_err_t err = samsa_meta_unclean_checks(img, m->unclean_leader_election,
+                                                recs, 64, &n);
+    if (err == SAMSA_OK && n == 0 && m->rebalance_interval_ms > 0 &&
+        now - m->last_rebalance_ms >= m->rebalance_interval_ms) {
+        m->last_rebalance_ms = now;
+        err = samsa_meta_rebalance_checks(img, m->imbalance_pct, recs, 64, &n);
+    }
+    samsa_meta_image_put(img);
+    for (size_t i = 0; i < n; i++) {
+        m->elections_pending++;
+        samsa_meta_propose(m, recs[i], election_done, m);
+    }
+    if (n > 0) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "controller: proposing %zu leader "
+                  "election(s)",
+                  n);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* The loop                                                           */
 /* ------------------------------------------------------------------ */
@@ -468,6 +517,7 @@ static void on_tick(uv_timer_t *t)
     }
     if (leader) {
         check_sessions(m, !m->was_leader);
+        check_elections(m, !m->was_leader);
     }
     m->was_leader = leader;
 }
@@ -614,6 +664,9 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     const samsa_voter_t *self = NULL;
     m->node_id = o->node_id;
     m->session_timeout_ms = o->session_timeout_ms;
+    m->unclean_leader_election = o->unclean_leader_election;
+    m->rebalance_interval_ms = o->rebalance_interval_ms;
+    m->imbalance_pct = o->imbalance_pct;
     m->on_image = o->on_image;
     m->on_image_arg = o->on_image_arg;
     m->dir = strdup(o->dir);

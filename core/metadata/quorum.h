@@ -9,7 +9,8 @@
  * readers take a reference and never wait on Raft. The Raft leader is the
  * controller: it accepts proposals, tracks broker heartbeats in memory and
  * fences (a record) a broker whose heartbeats stop for
- * broker_session_timeout_ms.
+ * broker_session_timeout_ms, and makes the elections brokers coming and
+ * going do not (unclean, preferred rebalance).
  *
  * Threads: every function here is safe from any thread. Callbacks
  * (samsa_meta_done_fn, samsa_meta_image_fn) run on the quorum thread and
@@ -44,6 +45,12 @@ typedef struct samsa_meta_options {
     const char *bind_host; /* controller listener host, NULL: voter's */
     const char *dir;       /* Raft log and snapshots (created) */
     int64_t session_timeout_ms;
+    /* The controller's own elections (partition_change.h): unclean ones
+     * for leaderless partitions (topic config overrides), and preferred
+     * ones when leadership is out of balance (0 ms: never). */
+    bool unclean_leader_election;
+    int64_t rebalance_interval_ms;
+    int32_t imbalance_pct;
     samsa_meta_image_fn on_image;
     void *on_image_arg;
 } samsa_meta_options_t;
