@@ -331,8 +331,8 @@ static bool str_eq(const char *a, const char *b)
 static bool acl_eq(const samsa_meta_acl_t *a, const samsa_meta_acl_t *b)
 {
     return a->resource_type == b->resource_type &&
-           a->pattern_type == b->pattern_type &&
-           a->operation == b->operation && a->permission == b->permission &&
+           a->pattern_type == b->pattern_type && a->operation == b->operation &&
+           a->permission == b->permission &&
            str_eq(a->resource_name, b->resource_name) &&
            str_eq(a->principal, b->principal) && str_eq(a->host, b->host);
 }
@@ -453,7 +453,8 @@ static samsa_err_t apply_scram(samsa_meta_image_t *img, dec_t *d, bool upsert,
     return err;
 }
 
-static bool same_entity(const samsa_meta_quota_t *a, const samsa_meta_quota_t *b)
+static bool same_entity(const samsa_meta_quota_t *a,
+                        const samsa_meta_quota_t *b)
 {
     return a->has_user == b->has_user && a->has_client == b->has_client &&
            str_eq(a->user, b->user) && str_eq(a->client, b->client);

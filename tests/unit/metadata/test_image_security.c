@@ -84,8 +84,7 @@ static void acls_added_once_and_removed(void **state)
     (void)state;
     samsa_meta_image_t *img = samsa_meta_image_new();
     assert_null(img->security);
-    assert_int_equal(add_acl(img, acl("orders", "User:alice"), true),
-                     SAMSA_OK);
+    assert_int_equal(add_acl(img, acl("orders", "User:alice"), true), SAMSA_OK);
     assert_int_equal(add_acl(img, acl("orders", "User:alice"), true),
                      SAMSA_OK); /* the same ACL again: no second one */
     assert_int_equal(add_acl(img, acl("orders", "User:bob"), true), SAMSA_OK);
@@ -107,15 +106,15 @@ static void scram_upserted_and_deleted(void **state)
     samsa_meta_image_t *img = samsa_meta_image_new();
     samsa_meta_rec_t rec;
     samsa_meta_scram_t s = scram("alice", 1, 7);
-    assert_int_equal(
-        apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec), SAMSA_OK);
+    assert_int_equal(apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec),
+                     SAMSA_OK);
     s = scram("alice", 2, 9);
-    assert_int_equal(
-        apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec), SAMSA_OK);
+    assert_int_equal(apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec),
+                     SAMSA_OK);
     s = scram("alice", 1, 11); /* a new password */
     s.cred.iterations = 8192;
-    assert_int_equal(
-        apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec), SAMSA_OK);
+    assert_int_equal(apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec),
+                     SAMSA_OK);
     const samsa_meta_security_t *sec = img->security;
     assert_int_equal(sec->scram_count, 2);
     for (size_t i = 0; i < 2; i++) {
@@ -128,8 +127,7 @@ static void scram_upserted_and_deleted(void **state)
         assert_int_equal(e->cred.iterations, e->mechanism == 1 ? 8192 : 4096);
     }
     assert_int_equal(
-        apply(img, samsa_mdrec_scram_delete("alice", 2, &rec), rec),
-        SAMSA_OK);
+        apply(img, samsa_mdrec_scram_delete("alice", 2, &rec), rec), SAMSA_OK);
     assert_int_equal(
         apply(img, samsa_mdrec_scram_delete("alice", 2, &rec), rec),
         SAMSA_ERR_RESOURCE_NOT_FOUND);
@@ -181,8 +179,8 @@ static void shared_until_changed_and_snapshotted(void **state)
     samsa_meta_rec_t rec;
     samsa_meta_scram_t s = scram("bob", 2, 3);
     assert_int_equal(add_acl(img, acl("orders", "User:alice"), true), 0);
-    assert_int_equal(
-        apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec), SAMSA_OK);
+    assert_int_equal(apply(img, samsa_mdrec_scram_upsert(&s, &rec), rec),
+                     SAMSA_OK);
     assert_int_equal(
         set_quota(img, NULL, "app", "request_percentage", 12.5, false), 0);
     assert_int_equal(set_config(img, "1", "log.cleaner.threads", "2"), 0);
@@ -210,9 +208,8 @@ static void shared_until_changed_and_snapshotted(void **state)
     assert_int_equal(b->quota_count, 1);
     assert_false(b->quotas[0].has_user);
     assert_true(b->quotas[0].value == 12.5);
-    assert_string_equal(samsa_meta_broker_config(back, "1",
-                                                 "log.cleaner.threads"),
-                        "2");
+    assert_string_equal(
+        samsa_meta_broker_config(back, "1", "log.cleaner.threads"), "2");
     free(p);
     samsa_meta_image_put(back);
     samsa_meta_image_put(next);
@@ -228,8 +225,8 @@ static void damaged_records_are_refused(void **state)
     assert_int_equal(samsa_mdrec_scram_upsert(&s, &rec), SAMSA_OK);
     samsa_err_t outcome;
     for (size_t cut = 2; cut < rec.len; cut += 7) {
-        assert_int_not_equal(
-            samsa_meta_image_apply(img, rec.p, cut, &outcome), SAMSA_OK);
+        assert_int_not_equal(samsa_meta_image_apply(img, rec.p, cut, &outcome),
+                             SAMSA_OK);
     }
     assert_null(img->security ? img->security->scram : NULL);
     free(rec.p);
