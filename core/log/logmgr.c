@@ -21,7 +21,8 @@
 #include "util/clock.h"
 
 #define META_DIR          "__samsa_meta"
-#define PRODUCERS_DIR     "producers" /* per-partition producer snapshots */
+#define PRODUCERS_DIR     "producers"     /* per-partition producer snapshots */
+#define EPOCHS_DIR        "leader-epochs" /* leader-epoch checkpoints */
 #define PRODUCER_IDS_FILE "producer_ids"
 #define MAX_PARTITIONS    100000
 
@@ -58,6 +59,7 @@ struct samsa_logmgr {
     size_t dying_count, dying_cap;
     bool wake;           /* guarded by stop_lock: run a pass now */
     char *producers_dir; /* <data_dir>/__samsa_meta/producers */
+    char *epochs_dir;    /* <data_dir>/__samsa_meta/leader-epochs */
     int64_t producer_expiration_ms;
     samsa_pid_alloc_t *pids; /* InitProducerId */
     int32_t max_partitions;  /* max.broker.partitions */
@@ -89,15 +91,35 @@ bool samsa_topic_name_valid(const char *name)
 
 /* Named by topic id, not name: "<name>-<partition>.snapshot" passes
  * NAME_MAX (255) for the longest names Kafka allows (249 characters). */
-static void producer_snapshot_path(samsa_partition_t *part, char *buf,
-                                   size_t len)
+static void partition_file_path(samsa_partition_t *part, const char *dir,
+                                const char *suffix, char *buf, size_t len)
 {
     char id[33];
     for (int i = 0; i < 16; i++) {
         snprintf(id + 2 * i, 3, "%02x", part->topic->id[i]);
     }
-    snprintf(buf, len, "%s/%s-%d.snapshot", part->topic->mgr->producers_dir, id,
-             part->index);
+    snprintf(buf, len, "%s/%s-%d%s", dir, id, part->index, suffix);
+}
+
+static void producer_snapshot_path(samsa_partition_t *part, char *buf,
+                                   size_t len)
+{
+    partition_file_path(part, part->topic->mgr->producers_dir, ".snapshot", buf,
+                        len);
+}
+
+/* The leader-epoch cache's file goes with the partition; a change not
+ * yet written (a failed write, the start moved) is written now. */
+static void epochs_close(samsa_partition_t *part, bool remove)
+{
+    if (remove && part->epochs.path) {
+        unlink(part->epochs.path);
+    } else if (atomic_load(&part->epochs_dirty) &&
+               samsa_epoch_cache_flush(&part->epochs) != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "%s: cannot write the leader-epoch cache",
+                  part->epochs.path);
+    }
+    samsa_epoch_cache_free(&part->epochs);
 }
 
 /* Idempotent producers: keep their state across a clean restart. */
@@ -134,6 +156,7 @@ static void partition_close(samsa_partition_t *part, bool remove)
         return;
     }
     producers_close(part, remove);
+    epochs_close(part, remove);
     if (part->log) {
         if (remove) {
             part->ops->remove(part->log);
@@ -238,24 +261,113 @@ static void set_flush_policy(samsa_partition_t *part,
 
 static samsa_err_t replay_producers(void *arg, const uint8_t *buf, size_t len)
 {
-    samsa_partition_t *part = arg;
-    return samsa_producer_replay(part->producers, buf, len, samsa_wall_ms());
+    return samsa_producer_replay(arg, buf, len, samsa_wall_ms());
 }
 
-/* Producer state of a freshly opened log: snapshot, then the tail. */
+/* Producer state @p st of the log as it is: snapshot (if any), then the
+ * tail. */
 static samsa_err_t producers_rebuild(samsa_partition_t *part,
+                                     samsa_producer_state_t *st,
                                      const char *snapshot_path)
 {
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
     int64_t from;
-    samsa_producer_rebuild_begin(part->producers, snapshot_path,
-                                 off.log_start_offset, off.log_end_offset, 0,
-                                 &from);
+    samsa_producer_rebuild_begin(st, snapshot_path, off.log_start_offset,
+                                 off.log_end_offset, 0, &from);
     samsa_err_t err = samsa_partition_read_all(part, from, off.log_end_offset,
-                                               replay_producers, part);
-    samsa_producer_expire(part->producers, samsa_wall_ms());
+                                               replay_producers, st);
+    samsa_producer_expire(st, samsa_wall_ms());
     return err;
+}
+
+samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part)
+{
+    samsa_producer_state_t *fresh;
+    samsa_err_t err = samsa_producer_state_new(
+        part->topic->mgr->producer_expiration_ms, &fresh);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    err = producers_rebuild(part, fresh, NULL);
+    samsa_producer_state_swap(part->producers, fresh);
+    samsa_producer_state_free(fresh);
+    return err;
+}
+
+void samsa_partition_start_moved(samsa_partition_t *part)
+{
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    atomic_store(&part->log_start_offset, off.log_start_offset);
+    samsa_producer_aborted_trim(part->producers, off.log_start_offset);
+    if (samsa_epoch_cache_truncate_start(&part->epochs, off.log_start_offset)) {
+        atomic_store(&part->epochs_dirty, true);
+    }
+}
+
+/* The epoch of the log's first batch (-1: none or unreadable). */
+static int32_t first_batch_epoch(samsa_partition_t *part,
+                                 const samsa_log_offsets_t *off)
+{
+    samsa_storage_read_t rd;
+    if (samsa_partition_read(part, off->log_start_offset, off->log_end_offset,
+                             1, SAMSA_READ_MIN_ONE, &rd) != SAMSA_OK) {
+        return -1;
+    }
+    uint8_t hdr[SAMSA_BATCH_OFF_MAGIC];
+    int32_t epoch = -1;
+    if (rd.slice_count > 0 && rd.slices[0].len >= (int64_t)sizeof(hdr)) {
+        const samsa_slice_t *sl = &rd.slices[0];
+        if (sl->fd < 0) {
+            memcpy(hdr, sl->buf, sizeof(hdr));
+            epoch = (int32_t)samsa_be32(hdr + SAMSA_BATCH_OFF_LEADER_EPOCH);
+        } else if (pread(sl->fd, hdr, sizeof(hdr), sl->pos) ==
+                   (ssize_t)sizeof(hdr)) {
+            epoch = (int32_t)samsa_be32(hdr + SAMSA_BATCH_OFF_LEADER_EPOCH);
+        }
+    }
+    samsa_partition_read_release(part, &rd);
+    return epoch;
+}
+
+/* The leader-epoch cache of a freshly opened log: the checkpoint, cut to
+ * what the log still holds (recovery may have cut its tail). A log without
+ * one (standalone, or written before the cache existed) starts with the
+ * epoch of its first batch at its start, in memory only: standalone
+ * partitions write every batch in epoch 0 and never need the file. */
+static samsa_err_t epochs_open(samsa_partition_t *part)
+{
+    char path[4096];
+    partition_file_path(part, part->topic->mgr->epochs_dir, "", path,
+                        sizeof(path));
+    samsa_err_t err = samsa_epoch_cache_init(&part->epochs, path);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    err = samsa_epoch_cache_load(&part->epochs);
+    if (err == SAMSA_ERR_CORRUPT_MESSAGE) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "%s: damaged leader-epoch checkpoint; starting "
+                  "from the log's first batch",
+                  path);
+    }
+    bool dirty =
+        samsa_epoch_cache_truncate_end(&part->epochs, off.log_end_offset);
+    dirty |=
+        samsa_epoch_cache_truncate_start(&part->epochs, off.log_start_offset);
+    if (samsa_epoch_cache_latest(&part->epochs) < 0) {
+        int32_t first = off.log_end_offset > off.log_start_offset
+                            ? first_batch_epoch(part, &off)
+                            : -1;
+        samsa_epoch_cache_assign(&part->epochs, first >= 0 ? first : 0,
+                                 off.log_start_offset);
+    }
+    atomic_store(&part->epochs_dirty, dirty);
+    atomic_store(&part->leader_epoch, samsa_epoch_cache_latest(&part->epochs));
+    return SAMSA_OK;
 }
 
 static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
@@ -281,6 +393,11 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     pthread_mutex_init(&part->append_lock, NULL);
     pthread_mutex_init(&part->wait_lock, NULL);
     pthread_mutex_init(&part->flush_lock, NULL);
+    err = samsa_epoch_cache_init(&part->epochs, NULL);
+    if (err != SAMSA_OK) {
+        partition_close(part, false);
+        return err;
+    }
 
     samsa_log_config_t lc;
     pthread_rwlock_rdlock(&mgr->defaults_lock);
@@ -302,7 +419,7 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     if (err == SAMSA_OK) {
         char path[4096];
         producer_snapshot_path(part, path, sizeof(path));
-        if (producers_rebuild(part, path) != SAMSA_OK) {
+        if (producers_rebuild(part, part->producers, path) != SAMSA_OK) {
             /* Partial state only costs duplicate detection for producers
              * not rebuilt; they are accepted as unknown (Kafka 2.5+). */
             samsa_log(SAMSA_LOG_WARN,
@@ -310,6 +427,10 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
                       "partly (log read failed)",
                       t->name, index);
         }
+    }
+    if (err == SAMSA_OK) {
+        samsa_epoch_cache_free(&part->epochs);
+        err = epochs_open(part);
     }
     if (err != SAMSA_OK) {
         partition_close(part, false);
@@ -727,10 +848,7 @@ static void housekeep_partition(samsa_partition_t *part, int64_t now,
     if (compact && part->ops->compact) {
         part->ops->compact(part->log, now);
     }
-    samsa_log_offsets_t off;
-    part->ops->offsets(part->log, &off);
-    atomic_store(&part->log_start_offset, off.log_start_offset);
-    samsa_producer_aborted_trim(part->producers, off.log_start_offset);
+    samsa_partition_start_moved(part);
 }
 
 void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr)
@@ -807,6 +925,21 @@ static samsa_err_t producers_open(samsa_logmgr_t *mgr,
         err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     free(ids);
+    if (err == SAMSA_OK) {
+        size_t elen =
+            strlen(opts->data_dir) + sizeof(META_DIR) + sizeof(EPOCHS_DIR) + 2;
+        mgr->epochs_dir = malloc(elen);
+        err = mgr->epochs_dir ? SAMSA_OK : SAMSA_ERR_NOMEM;
+        if (err == SAMSA_OK) {
+            snprintf(mgr->epochs_dir, elen, "%s/%s/%s", opts->data_dir,
+                     META_DIR, EPOCHS_DIR);
+            if (mkdir_p(mgr->epochs_dir) < 0) {
+                snprintf(errbuf, errlen, "cannot create %s: %s",
+                         mgr->epochs_dir, strerror(errno));
+                err = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+            }
+        }
+    }
     return err;
 }
 
@@ -909,6 +1042,7 @@ void samsa_logmgr_close(samsa_logmgr_t *mgr)
     free(mgr->meta_dir);
     samsa_pid_alloc_close(mgr->pids);
     free(mgr->producers_dir);
+    free(mgr->epochs_dir);
     free(mgr);
 }
 
@@ -1368,7 +1502,12 @@ void samsa_topic_config_string(samsa_topic_t *topic, const char *name,
 /* Partitions                                                             */
 /* ---------------------------------------------------------------------- */
 
-static void wake_waiters(samsa_partition_t *part)
+samsa_flusher_t *samsa_logmgr_flusher(samsa_logmgr_t *mgr)
+{
+    return mgr->flusher;
+}
+
+void samsa_partition_wake(samsa_partition_t *part)
 {
     pthread_mutex_lock(&part->wait_lock);
     for (samsa_part_waiter_t *w = part->waiters; w; w = w->next) {
@@ -1385,6 +1524,10 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
         *flush_ticket = -1;
     }
     pthread_mutex_lock(&part->append_lock);
+    if (atomic_load(&part->follower)) {
+        pthread_mutex_unlock(&part->append_lock);
+        return SAMSA_ERR_NOT_LEADER_OR_FOLLOWER; /* the leader appends */
+    }
     /* Idempotent producers: the check and the record of the batch happen
      * in this critical section, so two copies of one batch racing on two
      * connections cannot both be appended. */
@@ -1400,24 +1543,28 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     }
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
-    int64_t next_offset = samsa_batches_assign(
-        batches, len, off.log_end_offset, part->leader_epoch, log_append_time);
+    int64_t next_offset =
+        samsa_batches_assign(batches, len, off.log_end_offset,
+                             atomic_load(&part->leader_epoch), log_append_time);
     err = part->ops->append(part->log, batches, len);
     if (err == SAMSA_OK) {
         /* Out of memory here only loses duplicate detection for this
          * producer: its next batch is accepted as from an unknown one. */
         (void)samsa_producer_record(part->producers, batches, len,
                                     samsa_wall_ms());
-        samsa_log_offsets_t after;
-        part->ops->offsets(part->log, &after);
-        /* Single replica: everything appended is committed. Replication
-         * will move this to the ISR's minimum. */
-        atomic_store(&part->high_watermark, after.log_end_offset);
+        /* Single replica: everything appended is committed. A
+         * replicated partition's HW is the ISR's minimum, which
+         * core/replica sets (samsa_partition_set_hw). */
+        if (!atomic_load(&part->replicated)) {
+            samsa_log_offsets_t after;
+            part->ops->offsets(part->log, &after);
+            atomic_store(&part->high_watermark, after.log_end_offset);
+        }
         *base_offset = off.log_end_offset;
     }
     pthread_mutex_unlock(&part->append_lock);
     if (err == SAMSA_OK) {
-        wake_waiters(part);
+        samsa_partition_wake(part);
         bool due = samsa_flusher_note_append(part->topic->mgr->flusher, part,
                                              next_offset - *base_offset);
         if (due && flush_ticket) {
@@ -1470,11 +1617,8 @@ samsa_err_t samsa_partition_delete_records(samsa_partition_t *part,
             err = part->ops->set_start_offset(part->log, offset);
         }
     }
-    samsa_log_offsets_t off;
-    part->ops->offsets(part->log, &off);
-    atomic_store(&part->log_start_offset, off.log_start_offset);
-    samsa_producer_aborted_trim(part->producers, off.log_start_offset);
-    *low = off.log_start_offset;
+    samsa_partition_start_moved(part);
+    *low = samsa_partition_log_start(part);
     pthread_mutex_unlock(&part->append_lock);
     return err;
 }

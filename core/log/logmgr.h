@@ -223,6 +223,8 @@ size_t samsa_partition_producers(samsa_partition_t *part,
                                  samsa_producer_info_t *out, size_t max);
 /* The log start offset as of the last append, DeleteRecords or retention. */
 int64_t samsa_partition_log_start(samsa_partition_t *part);
+/* The epoch this replica leads or follows in (become_leader/_follower);
+ * standalone: the latest epoch of the cache, 0 for a new partition. */
 int32_t samsa_partition_leader_epoch(samsa_partition_t *part);
 samsa_topic_t *samsa_partition_topic(samsa_partition_t *part);
 int32_t samsa_partition_index(samsa_partition_t *part);
@@ -276,6 +278,76 @@ samsa_err_t samsa_partition_delete_records(samsa_partition_t *part,
 void samsa_partition_wait_add(samsa_partition_t *part, samsa_part_waiter_t *w);
 void samsa_partition_wait_remove(samsa_partition_t *part,
                                  samsa_part_waiter_t *w);
+
+/*
+ * Replication (REPLICATION.md, Contract 1). core/log knows nothing of the
+ * network or the quorum: core/replica drives these from metadata images
+ * and replica fetches.
+ */
+
+/* Standalone and RF=1 partitions advance the high watermark with each
+ * append (today). A replicated partition's HW moves only through
+ * samsa_partition_set_hw. Default: not replicated. */
+void samsa_partition_set_replicated(samsa_partition_t *part, bool on);
+
+/* The log end offset: the next offset an append gets. */
+int64_t samsa_partition_leo(samsa_partition_t *part);
+
+/* Raise the HW to min(hw, LEO) (never lowers it); wakes fetch waiters
+ * (samsa_partition_wait_add) when it moved. Any thread. */
+void samsa_partition_set_hw(samsa_partition_t *part, int64_t hw);
+
+/* Leader of @epoch from now: records (epoch, LEO) in the leader-epoch
+ * cache (persisted as Kafka's leader-epoch-checkpoint, in
+ * <data_dir>/__samsa_meta/leader-epochs/<topic id>-<partition>) when
+ * @epoch is newer than the last entry; appends from now stamp
+ * partitionLeaderEpoch = epoch into each batch. Blocks on fsync when the
+ * cache changed: not on a reactor. */
+samsa_err_t samsa_partition_become_leader(samsa_partition_t *part,
+                                          int32_t epoch);
+
+/* Follower of @epoch from now: leader appends (samsa_partition_append)
+ * are refused with NOT_LEADER_OR_FOLLOWER until become_leader. */
+samsa_err_t samsa_partition_become_follower(samsa_partition_t *part,
+                                            int32_t epoch);
+
+/* True between become_follower and the next become_leader. */
+bool samsa_partition_is_follower(samsa_partition_t *part);
+
+/* Follower append: whole batches fetched from the leader, kept exactly as
+ * they are (offsets, partitionLeaderEpoch; CRC checked: CORRUPT_MESSAGE).
+ * The first batch's base offset must equal the LEO and each next batch
+ * must continue the last (else OFFSET_OUT_OF_RANGE). A cut-off last batch
+ * (the tail of a fetch response) is left out; nothing whole: SAMSA_OK.
+ * A batch with a newer partitionLeaderEpoch starts that epoch in the
+ * cache at its base offset. Producer state is updated (no sequence
+ * checks: the leader did them). The HW does not move. Not on a reactor
+ * thread if the engine may block (and a new epoch is fsynced). */
+samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
+                                           const uint8_t *batches, size_t len);
+
+/* Cut the log at @offset (LEO becomes @offset, rounded down to a batch
+ * boundary by the engine; HW lowered to it if above); epoch-cache entries
+ * starting at or after the new LEO are dropped; producer state is rebuilt
+ * as of the new LEO (core/producer replay, as after a crash). @offset at
+ * or past the LEO: nothing happens; below the log start: as
+ * truncate_fully. truncate_fully drops everything and starts the empty log
+ * at @start_offset (Kafka's truncateFullyAndStartAt). Not on a reactor. */
+samsa_err_t samsa_partition_truncate_to(samsa_partition_t *part,
+                                        int64_t offset);
+samsa_err_t samsa_partition_truncate_fully(samsa_partition_t *part,
+                                           int64_t start_offset);
+
+/* Kafka's OffsetForLeaderEpoch answer for @epoch (LeaderEpochFileCache
+ * endOffsetFor): the latest epoch asked: (epoch, LEO); else the largest
+ * epoch in the cache <= @epoch and the start of the next epoch in the
+ * cache; @epoch below every cached epoch: (@epoch, start of the first
+ * cached epoch) as Kafka answers; -1/-1 when @epoch < 0, the cache is
+ * empty, or @epoch is above every cached epoch. */
+void samsa_partition_epoch_end(samsa_partition_t *part, int32_t epoch,
+                               int32_t *epoch_out, int64_t *end_offset);
+/* The last epoch in the cache (-1: empty). */
+int32_t samsa_partition_last_epoch(samsa_partition_t *part);
 
 /* Topic name rules (Kafka's): 1..249 chars of [a-zA-Z0-9._-], not . or .. */
 bool samsa_topic_name_valid(const char *name);

@@ -8,6 +8,8 @@
 #ifndef SAMSA_LOG_PARTITION_INT_H
 #define SAMSA_LOG_PARTITION_INT_H
 
+#include "log/epoch_cache.h"
+#include "log/flusher.h"
 #include "log/logmgr.h"
 
 struct samsa_partition {
@@ -18,7 +20,14 @@ struct samsa_partition {
     samsa_storage_log_t *log;
     _Atomic int64_t high_watermark;
     _Atomic int64_t log_start_offset;
-    int32_t leader_epoch;
+    /* Replication (core/log/partition_repl.c). leader_epoch is stamped
+     * into appended batches; follower refuses leader appends; replicated
+     * leaves the HW to samsa_partition_set_hw. */
+    _Atomic int32_t leader_epoch;
+    _Atomic bool follower;
+    _Atomic bool replicated;
+    samsa_epoch_cache_t epochs; /* written under append_lock */
+    _Atomic bool epochs_dirty;  /* changed since the file was written */
     pthread_mutex_t wait_lock;
     samsa_part_waiter_t *waiters;
     /* Idempotent producers writing here (core/producer/state.h): created
@@ -39,5 +48,17 @@ struct samsa_partition {
     samsa_flush_waiter_t *flush_waiters;
     int64_t flushed_through;
 };
+
+/* Shared between the files of core/log (logmgr.c defines them). */
+samsa_flusher_t *samsa_logmgr_flusher(samsa_logmgr_t *mgr);
+/* Run every fetch waiter's notify (after the HW moved). */
+void samsa_partition_wake(samsa_partition_t *part);
+/* Producer state rebuilt from the log as it is now (after a truncation):
+ * built aside, then swapped in, so readers never see it half done.
+ * append_lock held. */
+samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part);
+/* The engine's log start offset moved (retention, DeleteRecords,
+ * truncation): publish it and trim what depends on it. */
+void samsa_partition_start_moved(samsa_partition_t *part);
 
 #endif /* SAMSA_LOG_PARTITION_INT_H */

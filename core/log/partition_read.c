@@ -25,7 +25,7 @@ int64_t samsa_partition_log_start(samsa_partition_t *part)
 
 int32_t samsa_partition_leader_epoch(samsa_partition_t *part)
 {
-    return part->leader_epoch;
+    return atomic_load(&part->leader_epoch);
 }
 
 samsa_topic_t *samsa_partition_topic(samsa_partition_t *part)

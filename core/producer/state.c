@@ -69,6 +69,32 @@ void samsa_producer_state_free(samsa_producer_state_t *st)
     free(st);
 }
 
+void samsa_producer_state_swap(samsa_producer_state_t *a,
+                               samsa_producer_state_t *b)
+{
+    /* Fixed order: two swaps of one pair never deadlock. */
+    samsa_producer_state_t *first = a < b ? a : b, *second = a < b ? b : a;
+    pthread_mutex_lock(&first->lock);
+    pthread_mutex_lock(&second->lock);
+#define SWAP(field)                                                            \
+    do {                                                                       \
+        __typeof__(a->field) t = a->field;                                     \
+        a->field = b->field;                                                   \
+        b->field = t;                                                          \
+    } while (0)
+    /* The data changes hands; locks and settings stay. */
+    SWAP(buckets);
+    SWAP(bucket_count);
+    SWAP(count);
+    SWAP(open_txns);
+    SWAP(aborted);
+    SWAP(aborted_count);
+    SWAP(aborted_cap);
+#undef SWAP
+    pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The table                                                              */
 /* ---------------------------------------------------------------------- */

@@ -68,6 +68,11 @@ typedef struct samsa_producer_verdict {
 samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
                                      samsa_producer_state_t **out);
 void samsa_producer_state_free(samsa_producer_state_t *st);
+/* Exchange the contents of @p a and @p b (each keeps its own lock), so a
+ * state rebuilt aside replaces a live one at once: readers of @p a see
+ * either the old state or the new one. Any thread. */
+void samsa_producer_state_swap(samsa_producer_state_t *a,
+                               samsa_producer_state_t *b);
 /* Change the expiration at runtime (dynamic producer.id.expiration.ms);
  * <= 0 means the default. Any thread. */
 void samsa_producer_state_set_expiration(samsa_producer_state_t *st,

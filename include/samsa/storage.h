@@ -201,6 +201,13 @@ typedef struct samsa_storage_ops {
      *  survives; tombstones older than delete_retention_ms go).
      *  Background thread; must not block append or read for long. */
     samsa_err_t (*compact)(samsa_storage_log_t *log, int64_t now_ms);
+
+    /** Optional, added in ABI minor 4 (the host checks with SAMSA_ABI_HAS
+     *  and for NULL): drop every batch and restart the empty log at
+     *  @p offset, below, inside or past the old log (replication: a
+     *  follower whose log end is below the leader's log start, Kafka's
+     *  truncateFullyAndStartAt). Serialized with append and truncate. */
+    samsa_err_t (*truncate_fully)(samsa_storage_log_t *log, int64_t offset);
 } samsa_storage_ops_t;
 
 #ifdef __cplusplus

@@ -341,6 +341,25 @@ static samsa_err_t mem_truncate(samsa_storage_log_t *log, int64_t offset)
     return SAMSA_OK;
 }
 
+static samsa_err_t mem_truncate_fully(samsa_storage_log_t *log, int64_t offset)
+{
+    if (offset < 0) {
+        return SAMSA_ERR_INVAL;
+    }
+    pthread_mutex_lock(&log->mu);
+    while (log->n > 0) {
+        mem_batch_t *b = &log->arr[log->head + log->n - 1];
+        log->bytes -= b->size;
+        free(b->data);
+        log->n--;
+    }
+    log->head = 0;
+    log->leo = offset;
+    log->start = offset;
+    pthread_mutex_unlock(&log->mu);
+    return SAMSA_OK;
+}
+
 static samsa_err_t mem_set_start_offset(samsa_storage_log_t *log,
                                         int64_t offset)
 {
@@ -465,6 +484,7 @@ static const samsa_storage_ops_t mem_ops = {
     .flush = mem_flush,
     .housekeep = mem_housekeep,
     .compact = mem_compact,
+    .truncate_fully = mem_truncate_fully,
 };
 
 static const samsa_option_t mem_options[] = {

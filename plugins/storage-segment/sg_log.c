@@ -951,6 +951,17 @@ static int64_t max_ts_upto(int fd, int64_t from_pos, int64_t limit,
     return seed;
 }
 
+static samsa_err_t sg_truncate_fully(samsa_storage_log_t *log, int64_t offset)
+{
+    if (atomic_load(&log->st->offline)) {
+        return SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
+    if (offset < 0) {
+        return SAMSA_ERR_INVAL;
+    }
+    return truncate_fully(log, offset);
+}
+
 static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
 {
     if (atomic_load(&log->st->offline)) {
@@ -1250,4 +1261,5 @@ const samsa_storage_ops_t sg_ops = {
     .flush = sg_flush,
     .housekeep = sg_housekeep,
     .compact = sg_compact,
+    .truncate_fully = sg_truncate_fully,
 };

@@ -126,7 +126,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_read_t, total_bytes), 272);
     assert_int_equal(offsetof(samsa_storage_read_t, next_offset), 280);
     assert_int_equal(offsetof(samsa_storage_read_t, engine_ref), 288);
-    assert_int_equal(sizeof(samsa_storage_ops_t), 120);
+    /* ABI minor 4 appended truncate_fully: 120 is minor 3's size. */
+    assert_int_equal(sizeof(samsa_storage_ops_t), 128);
     assert_int_equal(offsetof(samsa_storage_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_storage_ops_t, open), 8);
     assert_int_equal(offsetof(samsa_storage_ops_t, close), 16);
@@ -142,6 +143,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_ops_t, flush), 96);
     assert_int_equal(offsetof(samsa_storage_ops_t, housekeep), 104);
     assert_int_equal(offsetof(samsa_storage_ops_t, compact), 112);
+    assert_int_equal(offsetof(samsa_storage_ops_t, truncate_fully), 120);
     /* ABI minor 2 appended decompress_stream: 32 is minor 1's size. */
     assert_int_equal(sizeof(samsa_codec_ops_t), 40);
     assert_int_equal(offsetof(samsa_codec_ops_t, hdr), 0);
@@ -352,7 +354,8 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_storage_ops_t, truncate) +
             M(samsa_storage_ops_t, set_start_offset) +
             M(samsa_storage_ops_t, flush) + M(samsa_storage_ops_t, housekeep) +
-            M(samsa_storage_ops_t, compact));
+            M(samsa_storage_ops_t, compact) +
+            M(samsa_storage_ops_t, truncate_fully));
     assert_int_equal(
         sizeof(samsa_codec_ops_t),
         M(samsa_codec_ops_t, hdr) + M(samsa_codec_ops_t, codec_id) +
@@ -508,7 +511,7 @@ static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 3);
+    assert_int_equal(SAMSA_ABI_MINOR, 4);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);

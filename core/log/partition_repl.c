@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/log/partition_repl.c - the replication side of a partition (see
+ * logmgr.h, "Replication"): the high watermark of replicated partitions,
+ * leader and follower roles, the leader-epoch cache, follower appends and
+ * truncation. No network or quorum knowledge: core/replica drives it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/flusher.h"
+#include "log/partition_int.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+void samsa_partition_set_replicated(samsa_partition_t *part, bool on)
+{
+    atomic_store(&part->replicated, on);
+}
+
+int64_t samsa_partition_leo(samsa_partition_t *part)
+{
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    return off.log_end_offset;
+}
+
+void samsa_partition_set_hw(samsa_partition_t *part, int64_t hw)
+{
+    /* Under the append lock: a truncation between reading the LEO and
+     * raising the HW would leave the HW past the new log end. */
+    pthread_mutex_lock(&part->append_lock);
+    int64_t leo = samsa_partition_leo(part);
+    if (hw > leo) {
+        hw = leo;
+    }
+    bool moved = hw > atomic_load(&part->high_watermark);
+    if (moved) {
+        atomic_store(&part->high_watermark, hw);
+    }
+    pthread_mutex_unlock(&part->append_lock);
+    if (moved) {
+        samsa_partition_wake(part);
+    }
+}
+
+/* Write the cache after a change; append_lock held. A failed write is
+ * retried at the next change or at close (the cache stays dirty). */
+static samsa_err_t epochs_flush(samsa_partition_t *part)
+{
+    samsa_err_t err = samsa_epoch_cache_flush(&part->epochs);
+    atomic_store(&part->epochs_dirty, err != SAMSA_OK);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "%s-%d: cannot write the leader-epoch checkpoint %s",
+                  part->topic->name, part->index, part->epochs.path);
+    }
+    return err;
+}
+
+samsa_err_t samsa_partition_become_leader(samsa_partition_t *part,
+                                          int32_t epoch)
+{
+    if (epoch < 0) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    pthread_mutex_lock(&part->append_lock);
+    samsa_err_t err = SAMSA_OK;
+    if (epoch > samsa_epoch_cache_latest(&part->epochs) &&
+        samsa_epoch_cache_assign(&part->epochs, epoch,
+                                 samsa_partition_leo(part))) {
+        err = epochs_flush(part);
+    }
+    atomic_store(&part->leader_epoch, epoch);
+    atomic_store(&part->follower, false);
+    pthread_mutex_unlock(&part->append_lock);
+    return err;
+}
+
+samsa_err_t samsa_partition_become_follower(samsa_partition_t *part,
+                                            int32_t epoch)
+{
+    if (epoch < 0) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    pthread_mutex_lock(&part->append_lock);
+    atomic_store(&part->leader_epoch, epoch);
+    atomic_store(&part->follower, true);
+    pthread_mutex_unlock(&part->append_lock);
+    return SAMSA_OK;
+}
+
+bool samsa_partition_is_follower(samsa_partition_t *part)
+{
+    return atomic_load(&part->follower);
+}
+
+void samsa_partition_epoch_end(samsa_partition_t *part, int32_t epoch,
+                               int32_t *epoch_out, int64_t *end_offset)
+{
+    samsa_epoch_cache_end_offset(
+        &part->epochs, epoch, samsa_partition_leo(part), epoch_out, end_offset);
+}
+
+int32_t samsa_partition_last_epoch(samsa_partition_t *part)
+{
+    return samsa_epoch_cache_latest(&part->epochs);
+}
+
+/* How many bytes of @p batches are whole, checked batches continuing the
+ * log at @p leo; *err says why it stopped short of a cut-off tail. */
+static size_t replica_batches_check(const uint8_t *batches, size_t len,
+                                    int64_t leo, samsa_err_t *err,
+                                    int64_t *records)
+{
+    *err = SAMSA_OK;
+    *records = 0;
+    int64_t expect = leo;
+    size_t at = 0;
+    while (at < len) {
+        samsa_batch_hdr_t h;
+        samsa_err_t perr = samsa_batch_parse(batches + at, len - at, &h);
+        if (perr == SAMSA_ERR_AGAIN ||
+            (perr != SAMSA_OK && len - at < SAMSA_BATCH_HEADER_SIZE)) {
+            break; /* the cut-off tail of a fetch response */
+        }
+        if (perr != SAMSA_OK || !samsa_batch_crc_ok(batches + at, &h) ||
+            h.last_offset_delta < 0) {
+            *err = SAMSA_ERR_CORRUPT_MESSAGE;
+            return 0;
+        }
+        if (h.base_offset != expect) {
+            *err = SAMSA_ERR_OFFSET_OUT_OF_RANGE;
+            return 0;
+        }
+        expect = h.base_offset + h.last_offset_delta + 1;
+        *records += h.last_offset_delta + 1;
+        at += samsa_batch_size(&h);
+    }
+    return at;
+}
+
+samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
+                                           const uint8_t *batches, size_t len)
+{
+    pthread_mutex_lock(&part->append_lock);
+    samsa_err_t err;
+    int64_t records;
+    size_t whole = replica_batches_check(
+        batches, len, samsa_partition_leo(part), &err, &records);
+    if (err == SAMSA_OK && whole > 0) {
+        err = part->ops->append(part->log, batches, whole);
+    }
+    if (err == SAMSA_OK && whole > 0) {
+        bool changed = false;
+        for (size_t at = 0; at < whole;) {
+            samsa_batch_hdr_t h;
+            (void)samsa_batch_parse(batches + at, whole - at, &h);
+            changed |= samsa_epoch_cache_assign(&part->epochs, h.leader_epoch,
+                                                h.base_offset);
+            at += samsa_batch_size(&h);
+        }
+        if (changed) {
+            (void)epochs_flush(part); /* logged; retried at the next change */
+        }
+        /* The leader checked sequences; a follower only records them, so
+         * it can take over with the same duplicate detection. */
+        (void)samsa_producer_record(part->producers, batches, whole,
+                                    samsa_wall_ms());
+    }
+    pthread_mutex_unlock(&part->append_lock);
+    if (err == SAMSA_OK && whole > 0) {
+        (void)samsa_flusher_note_append(samsa_logmgr_flusher(part->topic->mgr),
+                                        part, records);
+    }
+    return err;
+}
+
+/* The log was cut: HW, epoch cache, producer state and log start follow.
+ * append_lock held. */
+static samsa_err_t after_truncation(samsa_partition_t *part)
+{
+    int64_t leo = samsa_partition_leo(part);
+    if (atomic_load(&part->high_watermark) > leo) {
+        atomic_store(&part->high_watermark, leo);
+    }
+    samsa_err_t err = SAMSA_OK;
+    if (samsa_epoch_cache_truncate_end(&part->epochs, leo)) {
+        err = epochs_flush(part);
+    }
+    samsa_partition_start_moved(part);
+    samsa_err_t perr = samsa_partition_producers_reload(part);
+    return err != SAMSA_OK ? err : perr;
+}
+
+static samsa_err_t truncate_fully_locked(samsa_partition_t *part,
+                                         int64_t start_offset)
+{
+    if (start_offset < 0) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    samsa_err_t err;
+    if (SAMSA_ABI_HAS(samsa_storage_ops_t, part->ops, truncate_fully) &&
+        part->ops->truncate_fully) {
+        err = part->ops->truncate_fully(part->log, start_offset);
+    } else {
+        /* An engine without the op can only restart where its log
+         * starts or ends. */
+        samsa_log_offsets_t off;
+        part->ops->offsets(part->log, &off);
+        err = part->ops->truncate(part->log, off.log_start_offset);
+        part->ops->offsets(part->log, &off);
+        if (err == SAMSA_OK && start_offset != off.log_end_offset) {
+            err = start_offset > off.log_end_offset
+                      ? SAMSA_ERR_KAFKA_STORAGE_ERROR
+                      : part->ops->truncate(part->log, start_offset);
+        }
+    }
+    /* Nothing of the old log is left: neither are its epochs. */
+    samsa_epoch_cache_clear(&part->epochs);
+    atomic_store(&part->high_watermark, samsa_partition_leo(part));
+    samsa_err_t aerr = after_truncation(part);
+    if (aerr == SAMSA_OK) {
+        aerr = epochs_flush(part);
+    }
+    return err != SAMSA_OK ? err : aerr;
+}
+
+samsa_err_t samsa_partition_truncate_fully(samsa_partition_t *part,
+                                           int64_t start_offset)
+{
+    pthread_mutex_lock(&part->append_lock);
+    samsa_err_t err = truncate_fully_locked(part, start_offset);
+    pthread_mutex_unlock(&part->append_lock);
+    return err;
+}
+
+samsa_err_t samsa_partition_truncate_to(samsa_partition_t *part, int64_t offset)
+{
+    if (offset < 0) {
+        return SAMSA_ERR_INVALID_REQUEST;
+    }
+    pthread_mutex_lock(&part->append_lock);
+    samsa_log_offsets_t off;
+    part->ops->offsets(part->log, &off);
+    samsa_err_t err = SAMSA_OK;
+    if (offset < off.log_start_offset) {
+        err = truncate_fully_locked(part, offset);
+    } else if (offset < off.log_end_offset) {
+        err = part->ops->truncate(part->log, offset);
+        samsa_err_t aerr = after_truncation(part);
+        if (err == SAMSA_OK) {
+            err = aerr;
+        }
+    }
+    pthread_mutex_unlock(&part->append_lock);
+    return err;
+}

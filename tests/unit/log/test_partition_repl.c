@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The replication side of a partition (logmgr.h, "Replication"), over the
+ * real storage-segment and storage-memory engines: the HW of replicated
+ * partitions, leader/follower roles, the leader-epoch cache and its
+ * checkpoint file, follower appends, and truncation rewinding the epoch
+ * cache and the producer state exactly to what a log ending there has.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log/logmgr.h"
+#include "record/batch.h"
+#include "record/builder.h"
+#include "registry/registry.h"
+#include "txn/coordinator.h"
+
+typedef struct fixture {
+    char dir[256];
+    samsa_registry_t *reg;
+    samsa_logmgr_t *mgr;
+    const char *engine;
+} fixture_t;
+
+static samsa_err_t lookup(void *arg, const char *name,
+                          const samsa_storage_ops_t **ops, void **state)
+{
+    fixture_t *f = arg;
+    const samsa_registry_entry_t *e =
+        samsa_registry_find(f->reg, SAMSA_KIND_STORAGE, name);
+    if (!e) {
+        return SAMSA_ERR_NOT_FOUND;
+    }
+    *ops = samsa_entry_storage_ops(e);
+    *state = e->state;
+    return SAMSA_OK;
+}
+
+static void open_mgr(fixture_t *f)
+{
+    samsa_logmgr_options_t o = {.data_dir = f->dir,
+                                .engine_lookup = lookup,
+                                .engine_lookup_arg = f,
+                                .housekeep_interval_ms = 60000};
+    char err[256];
+    assert_int_equal(samsa_logmgr_open(&o, &f->mgr, err, sizeof(err)),
+                     SAMSA_OK);
+}
+
+static int setup_engine(void **state, const char *engine)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    f->engine = engine;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/samsa-repl-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char conf[300], path[512];
+    snprintf(conf, sizeof(conf), "%s/conf", f->dir);
+    assert_int_equal(mkdir(conf, 0755), 0);
+    snprintf(path, sizeof(path), "%s/storage.yaml", conf);
+    FILE *y = fopen(path, "w");
+    fprintf(y, "plugins:\n  - name: segment\n    plugin: storage-segment\n"
+               "  - name: memory\n    plugin: storage-memory\n");
+    fclose(y);
+    samsa_registry_opts_t ro = {.conf_dir = conf,
+                                .plugin_dir = getenv("SAMSA_TEST_PLUGIN_DIR"),
+                                .data_dir = f->dir};
+    char err[512];
+    assert_int_equal(samsa_registry_load(&ro, &f->reg, err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(samsa_registry_init(f->reg, err, sizeof(err)), SAMSA_OK);
+    open_mgr(f);
+    *state = f;
+    return 0;
+}
+
+static int setup_segment(void **state)
+{
+    return setup_engine(state, "segment");
+}
+
+static int setup_memory(void **state)
+{
+    return setup_engine(state, "memory");
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    samsa_logmgr_close(f->mgr);
+    samsa_registry_shutdown(f->reg);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Topic @p name with one partition on the fixture's engine. */
+static samsa_partition_t *topic(fixture_t *f, const char *name,
+                                samsa_topic_t **t)
+{
+    samsa_tcfg_t cfg = {0};
+    samsa_tcfg_set(&cfg, "samsa.storage.engine", f->engine);
+    char err[256];
+    samsa_err_t e = samsa_logmgr_create_topic(f->mgr, name, 1, &cfg, false, err,
+                                              sizeof(err));
+    assert_true(e == SAMSA_OK || e == SAMSA_ERR_TOPIC_ALREADY_EXISTS);
+    samsa_tcfg_free(&cfg);
+    *t = samsa_logmgr_topic_get(f->mgr, name);
+    assert_non_null(*t);
+    return samsa_topic_partition(*t, 0);
+}
+
+/* One batch of @p n records; pid >= 0 makes it idempotent (and
+ * transactional with @p txn). */
+static uint8_t *make_batch(int n, int64_t pid, int32_t seq, bool txn,
+                           size_t *len)
+{
+    samsa_batch_builder_t b;
+    samsa_batch_builder_init(&b);
+    if (pid >= 0) {
+        b.producer_id = pid;
+        b.producer_epoch = 0;
+        b.base_sequence = seq;
+        if (txn) {
+            b.attributes |= SAMSA_BATCH_ATTR_TRANSACTIONAL;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        char v[16];
+        int vl = snprintf(v, sizeof(v), "v%d", i);
+        assert_int_equal(
+            samsa_batch_builder_add(&b, 1000 + i, NULL, -1, v, vl, NULL, 0),
+            SAMSA_OK);
+    }
+    uint8_t *out;
+    assert_int_equal(samsa_batch_builder_finish(&b, &out, len), SAMSA_OK);
+    samsa_batch_builder_free(&b);
+    return out;
+}
+
+static samsa_err_t leader_append(samsa_partition_t *p, int n, int64_t pid,
+                                 int32_t seq, bool txn)
+{
+    size_t len;
+    uint8_t *b = make_batch(n, pid, seq, txn, &len);
+    samsa_batches_info_t info;
+    assert_int_equal(samsa_batches_validate(b, len, 0, &info), SAMSA_OK);
+    int64_t base;
+    samsa_err_t err = samsa_partition_append(p, b, len, -1, &base, NULL);
+    free(b);
+    return err;
+}
+
+/* Batches [from, to) of @p p, copied. */
+static uint8_t *read_log(samsa_partition_t *p, int64_t from, int64_t to,
+                         size_t *len)
+{
+    samsa_storage_read_t rd;
+    assert_int_equal(samsa_partition_read(p, from, to, 64 << 20, 0, &rd),
+                     SAMSA_OK);
+    uint8_t *buf = malloc((size_t)rd.total_bytes + 1);
+    size_t at = 0;
+    for (uint32_t i = 0; i < rd.slice_count; i++) {
+        const samsa_slice_t *s = &rd.slices[i];
+        if (s->fd < 0) {
+            memcpy(buf + at, s->buf, (size_t)s->len);
+        } else {
+            assert_int_equal(pread(s->fd, buf + at, (size_t)s->len, s->pos),
+                             s->len);
+        }
+        at += (size_t)s->len;
+    }
+    samsa_partition_read_release(p, &rd);
+    *len = at;
+    return buf;
+}
+
+/* A leader-made batch for offset @p base in @p epoch (what a follower
+ * fetches). */
+static uint8_t *fetched_batch(int n, int64_t base, int32_t epoch, size_t *len)
+{
+    uint8_t *b = make_batch(n, -1, 0, false, len);
+    samsa_batches_assign(b, *len, base, epoch, -1);
+    return b;
+}
+
+static void
+standalone_hw_follows_appends_replicated_waits_for_set_hw(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "hw", &t);
+    assert_int_equal(leader_append(p, 3, -1, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_hw(p), 3);
+    assert_int_equal(samsa_partition_leo(p), 3);
+
+    samsa_partition_set_replicated(p, true);
+    assert_int_equal(leader_append(p, 2, -1, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 5);
+    assert_int_equal(samsa_partition_hw(p), 3);
+    samsa_partition_set_hw(p, 4);
+    assert_int_equal(samsa_partition_hw(p), 4);
+    samsa_partition_set_hw(p, 2); /* never lowers */
+    assert_int_equal(samsa_partition_hw(p), 4);
+    samsa_partition_set_hw(p, 99); /* at most the LEO */
+    assert_int_equal(samsa_partition_hw(p), 5);
+
+    samsa_partition_set_replicated(p, false);
+    assert_int_equal(leader_append(p, 1, -1, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_hw(p), 6);
+    samsa_topic_put(t);
+}
+
+static atomic_int woken;
+static void on_wake(samsa_part_waiter_t *w)
+{
+    (void)w;
+    atomic_fetch_add(&woken, 1);
+}
+
+static void set_hw_wakes_waiters_only_when_it_moves(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "wake", &t);
+    samsa_partition_set_replicated(p, true);
+    assert_int_equal(leader_append(p, 2, -1, 0, false), SAMSA_OK);
+    samsa_part_waiter_t w = {.notify = on_wake};
+    samsa_partition_wait_add(p, &w);
+    atomic_store(&woken, 0);
+    samsa_partition_set_hw(p, 2);
+    assert_int_equal(atomic_load(&woken), 1);
+    samsa_partition_set_hw(p, 2);
+    samsa_partition_set_hw(p, 1);
+    assert_int_equal(atomic_load(&woken), 1);
+    samsa_partition_wait_remove(p, &w);
+    samsa_topic_put(t);
+}
+
+static void roles_stamp_epochs_and_refuse_follower_appends(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "roles", &t);
+    /* A new partition is in epoch 0 from offset 0 (standalone). */
+    assert_int_equal(samsa_partition_last_epoch(p), 0);
+    assert_int_equal(samsa_partition_leader_epoch(p), 0);
+    assert_int_equal(leader_append(p, 2, -1, 0, false), SAMSA_OK);
+
+    assert_int_equal(samsa_partition_become_follower(p, 3), SAMSA_OK);
+    assert_true(samsa_partition_is_follower(p));
+    assert_int_equal(leader_append(p, 1, -1, 0, false),
+                     SAMSA_ERR_NOT_LEADER_OR_FOLLOWER);
+    assert_int_equal(samsa_partition_leader_epoch(p), 3);
+    assert_int_equal(samsa_partition_last_epoch(p), 0); /* nothing written */
+
+    assert_int_equal(samsa_partition_become_leader(p, 4), SAMSA_OK);
+    assert_false(samsa_partition_is_follower(p));
+    assert_int_equal(samsa_partition_last_epoch(p), 4);
+    assert_int_equal(leader_append(p, 3, -1, 0, false), SAMSA_OK);
+    size_t len;
+    uint8_t *log = read_log(p, 2, -1, &len);
+    samsa_batch_hdr_t h;
+    assert_int_equal(samsa_batch_parse(log, len, &h), SAMSA_OK);
+    assert_int_equal(h.base_offset, 2);
+    assert_int_equal(h.leader_epoch, 4);
+    free(log);
+
+    /* Kafka's endOffsetFor: epoch 0 ends where 4 starts, 4 at the LEO;
+     * an epoch between them answers the one below; above all: none. */
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 0, &e, &end);
+    assert_int_equal(e, 0);
+    assert_int_equal(end, 2);
+    samsa_partition_epoch_end(p, 2, &e, &end);
+    assert_int_equal(e, 0);
+    assert_int_equal(end, 2);
+    samsa_partition_epoch_end(p, 4, &e, &end);
+    assert_int_equal(e, 4);
+    assert_int_equal(end, 5);
+    samsa_partition_epoch_end(p, 9, &e, &end);
+    assert_int_equal(e, -1);
+    assert_int_equal(end, -1);
+    samsa_partition_epoch_end(p, -1, &e, &end);
+    assert_int_equal(e, -1);
+    assert_int_equal(end, -1);
+    /* An older leadership does not go back in the cache. */
+    assert_int_equal(samsa_partition_become_leader(p, 2), SAMSA_OK);
+    assert_int_equal(samsa_partition_last_epoch(p), 4);
+    assert_int_equal(samsa_partition_become_leader(p, 4), SAMSA_OK);
+    samsa_topic_put(t);
+}
+
+static void follower_appends_keep_the_leaders_bytes(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "follow", &t);
+    samsa_partition_set_replicated(p, true);
+    assert_int_equal(samsa_partition_become_follower(p, 5), SAMSA_OK);
+
+    size_t l1, l2, l3;
+    uint8_t *b1 = fetched_batch(3, 0, 2, &l1);
+    uint8_t *b2 = fetched_batch(2, 3, 5, &l2);
+    uint8_t *both = malloc(l1 + l2 + 30);
+    memcpy(both, b1, l1);
+    memcpy(both + l1, b2, l2);
+    /* Not at the LEO: refused, nothing written. */
+    assert_int_equal(samsa_partition_append_replica(p, b2, l2),
+                     SAMSA_ERR_OFFSET_OUT_OF_RANGE);
+    /* A damaged CRC: refused. */
+    b1[l1 - 1] ^= 1;
+    assert_int_equal(samsa_partition_append_replica(p, b1, l1),
+                     SAMSA_ERR_CORRUPT_MESSAGE);
+    b1[l1 - 1] ^= 1;
+    assert_int_equal(samsa_partition_leo(p), 0);
+    /* Two batches and the cut-off head of a third (a fetch's tail). */
+    uint8_t *b3 = fetched_batch(1, 5, 5, &l3);
+    memcpy(both + l1 + l2, b3, 30);
+    assert_int_equal(samsa_partition_append_replica(p, both, l1 + l2 + 30),
+                     SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 5);
+    assert_int_equal(samsa_partition_hw(p), 0);
+    size_t len;
+    uint8_t *log = read_log(p, 0, 5, &len);
+    assert_int_equal(len, l1 + l2);
+    assert_memory_equal(log, both, len);
+    free(log);
+    /* Epoch 2 started at 0 and 5 at 3 (the first newer batch). */
+    assert_int_equal(samsa_partition_last_epoch(p), 5);
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 2, &e, &end);
+    assert_int_equal(e, 2);
+    assert_int_equal(end, 3);
+    samsa_partition_epoch_end(p, 1, &e, &end);
+    assert_int_equal(e, 1); /* below all known: Kafka answers the asked */
+    assert_int_equal(end, 0);
+    assert_int_equal(samsa_partition_append_replica(p, b3, l3), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 6);
+    free(b1);
+    free(b2);
+    free(b3);
+    free(both);
+    samsa_topic_put(t);
+}
+
+/* The producer view of a partition, for comparing two of them. */
+typedef struct view {
+    size_t producers;
+    samsa_producer_info_t info[8];
+    size_t aborted;
+    samsa_producer_aborted_t ab[8];
+} view_t;
+
+static int info_cmp(const void *a, const void *b)
+{
+    const samsa_producer_info_t *x = a, *y = b;
+    return x->producer_id < y->producer_id   ? -1
+           : x->producer_id > y->producer_id ? 1
+                                             : 0;
+}
+
+static void view_of(samsa_partition_t *p, view_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->producers = samsa_partition_producers(p, v->info, 8);
+    qsort(v->info, v->producers < 8 ? v->producers : 8, sizeof(v->info[0]),
+          info_cmp);
+    for (size_t i = 0; i < v->producers; i++) {
+        v->info[i].last_timestamp = 0; /* replay dates differ */
+    }
+    v->aborted = samsa_partition_aborted_txns(p, 0, INT64_MAX, v->ab, 8);
+}
+
+static void assert_same_view(samsa_partition_t *a, samsa_partition_t *b)
+{
+    view_t va, vb;
+    view_of(a, &va);
+    view_of(b, &vb);
+    assert_int_equal(va.producers, vb.producers);
+    assert_int_equal(va.aborted, vb.aborted);
+    for (size_t i = 0; i < va.producers; i++) {
+        assert_int_equal(va.info[i].producer_id, vb.info[i].producer_id);
+        assert_int_equal(va.info[i].epoch, vb.info[i].epoch);
+        assert_int_equal(va.info[i].last_seq, vb.info[i].last_seq);
+        assert_int_equal(va.info[i].txn_first_offset,
+                         vb.info[i].txn_first_offset);
+    }
+    for (size_t i = 0; i < va.aborted; i++) {
+        assert_int_equal(va.ab[i].producer_id, vb.ab[i].producer_id);
+        assert_int_equal(va.ab[i].first_offset, vb.ab[i].first_offset);
+        assert_int_equal(va.ab[i].last_offset, vb.ab[i].last_offset);
+    }
+}
+
+/* Truncating a follower at every batch boundary leaves it with the epoch
+ * cache and producer state (idempotent producers, open and aborted
+ * transactions) of a follower that only ever had the log up to there. */
+static void truncation_rewinds_epochs_and_producer_state(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *tl, *tf, *tp;
+    samsa_partition_t *leader = topic(f, "leader", &tl);
+    /* Epoch 1: plain records and idempotent producer 7. */
+    assert_int_equal(samsa_partition_become_leader(leader, 1), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 2, -1, 0, false), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 2, 7, 0, false), SAMSA_OK);
+    /* Epoch 3: producer 8's transaction aborted, producer 7 goes on,
+     * producer 9's transaction left open. */
+    assert_int_equal(samsa_partition_become_leader(leader, 3), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 1, 8, 0, true), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 1, 7, 2, false), SAMSA_OK);
+    assert_int_equal(samsa_txn_marker_append(leader, 8, 0, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_become_leader(leader, 4), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 2, 9, 0, true), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 1, 7, 3, false), SAMSA_OK);
+    int64_t leo = samsa_partition_leo(leader);
+    size_t len;
+    uint8_t *log = read_log(leader, 0, leo, &len);
+
+    /* Every batch boundary. */
+    int64_t cuts[16];
+    size_t ncuts = 0, at = 0;
+    while (at < len) {
+        samsa_batch_hdr_t h;
+        assert_int_equal(samsa_batch_parse(log + at, len - at, &h), SAMSA_OK);
+        cuts[ncuts++] = h.base_offset;
+        at += samsa_batch_size(&h);
+    }
+    samsa_partition_t *fol = topic(f, "follower", &tf);
+    samsa_partition_set_replicated(fol, true);
+    assert_int_equal(samsa_partition_become_follower(fol, 4), SAMSA_OK);
+    for (size_t c = ncuts; c-- > 0;) {
+        /* The follower gets everything, then is cut at cuts[c]. */
+        assert_int_equal(samsa_partition_truncate_fully(fol, 0), SAMSA_OK);
+        assert_int_equal(samsa_partition_append_replica(fol, log, len),
+                         SAMSA_OK);
+        samsa_partition_set_hw(fol, leo);
+        assert_int_equal(samsa_partition_truncate_to(fol, cuts[c]), SAMSA_OK);
+        assert_int_equal(samsa_partition_leo(fol), cuts[c]);
+        assert_true(samsa_partition_hw(fol) <= cuts[c]);
+        /* A fresh follower given only the log up to the cut. */
+        char name[32];
+        snprintf(name, sizeof(name), "prefix%zu", c);
+        samsa_partition_t *pre = topic(f, name, &tp);
+        assert_int_equal(samsa_partition_become_follower(pre, 4), SAMSA_OK);
+        assert_int_equal(samsa_partition_truncate_fully(pre, 0), SAMSA_OK);
+        size_t plen;
+        uint8_t *prefix = read_log(leader, 0, cuts[c], &plen);
+        assert_int_equal(samsa_partition_append_replica(pre, prefix, plen),
+                         SAMSA_OK);
+        free(prefix);
+        assert_same_view(fol, pre);
+        assert_int_equal(samsa_partition_last_epoch(fol),
+                         samsa_partition_last_epoch(pre));
+        for (int32_t e = 0; e <= 5; e++) {
+            int32_t e1, e2;
+            int64_t o1, o2;
+            samsa_partition_epoch_end(fol, e, &e1, &o1);
+            samsa_partition_epoch_end(pre, e, &e2, &o2);
+            assert_int_equal(e1, e2);
+            assert_int_equal(o1, o2);
+        }
+        samsa_topic_put(tp);
+    }
+    free(log);
+    samsa_topic_put(tf);
+    samsa_topic_put(tl);
+}
+
+static void truncate_fully_restarts_the_log(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "fully", &t);
+    samsa_partition_set_replicated(p, true);
+    assert_int_equal(samsa_partition_become_follower(p, 1), SAMSA_OK);
+    size_t l;
+    uint8_t *b = fetched_batch(4, 0, 1, &l);
+    assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+    free(b);
+    /* Past the log end (the leader's log start is beyond it). */
+    assert_int_equal(samsa_partition_truncate_fully(p, 100), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 100);
+    assert_int_equal(samsa_partition_log_start(p), 100);
+    assert_int_equal(samsa_partition_hw(p), 100);
+    assert_int_equal(samsa_partition_last_epoch(p), -1);
+    b = fetched_batch(2, 100, 3, &l);
+    assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+    free(b);
+    assert_int_equal(samsa_partition_leo(p), 102);
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 3, &e, &end);
+    assert_int_equal(e, 3);
+    assert_int_equal(end, 102);
+    /* truncate_to below the log start is a full truncation too. */
+    assert_int_equal(samsa_partition_truncate_to(p, 50), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 50);
+    assert_int_equal(samsa_partition_log_start(p), 50);
+    samsa_topic_put(t);
+}
+
+/* The cache survives a restart in Kafka's leader-epoch-checkpoint format;
+ * a checkpoint running past a log cut by recovery is cut to it. */
+static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "ckpt", &t);
+    assert_int_equal(samsa_partition_become_leader(p, 2), SAMSA_OK);
+    assert_int_equal(leader_append(p, 3, -1, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_become_leader(p, 6), SAMSA_OK);
+    assert_int_equal(leader_append(p, 1, -1, 0, false), SAMSA_OK);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/__samsa_meta/leader-epochs/", f->dir);
+    for (int i = 0; i < 16; i++) {
+        snprintf(path + strlen(path), 3, "%02x", t->id[i]);
+    }
+    strcat(path, "-0");
+    samsa_topic_put(t);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char text[128] = {0};
+    assert_true(fread(text, 1, sizeof(text) - 1, in) > 0);
+    fclose(in);
+    assert_string_equal(text, "0\n2\n2 0\n6 3\n");
+
+    samsa_logmgr_close(f->mgr);
+    open_mgr(f);
+    p = topic(f, "ckpt", &t);
+    assert_int_equal(samsa_partition_last_epoch(p), 6);
+    assert_int_equal(samsa_partition_leader_epoch(p), 6);
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 2, &e, &end);
+    assert_int_equal(e, 2);
+    assert_int_equal(end, 3);
+    /* Appends after the restart stay in epoch 6. */
+    assert_int_equal(leader_append(p, 1, -1, 0, false), SAMSA_OK);
+    samsa_partition_epoch_end(p, 6, &e, &end);
+    assert_int_equal(end, 5);
+    samsa_topic_put(t);
+
+    /* A checkpoint naming an epoch past the log's end (its tail was lost)
+     * is cut to the log. */
+    samsa_logmgr_close(f->mgr);
+    FILE *out = fopen(path, "w");
+    fputs("0\n3\n2 0\n6 3\n9 40\n", out);
+    fclose(out);
+    open_mgr(f);
+    p = topic(f, "ckpt", &t);
+    assert_int_equal(samsa_partition_last_epoch(p), 6);
+    samsa_topic_put(t);
+}
+
+#define BOTH(fn)                                                               \
+    cmocka_unit_test_setup_teardown(fn, setup_segment, teardown),              \
+        cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        BOTH(standalone_hw_follows_appends_replicated_waits_for_set_hw),
+        BOTH(set_hw_wakes_waiters_only_when_it_moves),
+        BOTH(roles_stamp_epochs_and_refuse_follower_appends),
+        BOTH(follower_appends_keep_the_leaders_bytes),
+        BOTH(truncation_rewinds_epochs_and_producer_state),
+        BOTH(truncate_fully_restarts_the_log),
+        cmocka_unit_test_setup_teardown(
+            epoch_cache_is_a_kafka_checkpoint_across_restarts, setup_segment,
+            teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
