@@ -124,3 +124,66 @@ samsa_err_t samsa_converter_decode(samsa_converter_t c, const void *data,
     json_decref(root);
     return err;
 }
+
+samsa_err_t samsa_converter_to_json(samsa_converter_t c, const void *data,
+                                    size_t len, json_t **out)
+{
+    *out = NULL;
+    if (data == NULL) {
+        return SAMSA_OK;
+    }
+    if (c == SAMSA_CONVERTER_STRING) {
+        *out = json_stringn(data, len);
+        return *out ? SAMSA_OK : SAMSA_ERR_INVAL;
+    }
+    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, NULL);
+    if (root == NULL) {
+        return SAMSA_ERR_INVAL;
+    }
+    if (c == SAMSA_CONVERTER_JSON) {
+        *out = json_is_null(root) ? NULL : root;
+        if (*out == NULL) {
+            json_decref(root);
+        }
+        return SAMSA_OK;
+    }
+    json_t *v = json_object_get(root, "payload");
+    if (!json_is_object(root) || v == NULL) {
+        json_decref(root);
+        return SAMSA_ERR_INVAL; /* no envelope */
+    }
+    *out = json_is_null(v) ? NULL : json_incref(v);
+    json_decref(root);
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_converter_from_json(samsa_converter_t c, const json_t *v,
+                                      char **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    if (v == NULL) {
+        return SAMSA_OK;
+    }
+    if (c == SAMSA_CONVERTER_STRING && json_is_string(v)) {
+        return copy_out(json_string_value(v), json_string_length(v), out,
+                        outlen);
+    }
+    json_t *doc = NULL;
+    if (c == SAMSA_CONVERTER_JSON_SCHEMA) {
+        doc = json_is_string(v)
+                  ? json_pack("{s:{s:s,s:b},s:O}", "schema", "type", "string",
+                              "optional", 0, "payload", v)
+                  : json_pack("{s:n,s:O}", "schema", "payload", v);
+        if (doc == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+    }
+    *out = json_dumps(doc ? doc : v, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(doc);
+    if (*out == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    *outlen = strlen(*out);
+    return SAMSA_OK;
+}

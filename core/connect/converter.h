@@ -43,4 +43,21 @@ samsa_err_t samsa_converter_encode(samsa_converter_t c, const void *data,
 samsa_err_t samsa_converter_decode(samsa_converter_t c, const void *data,
                                    size_t len, char **out, size_t *outlen);
 
+/* The Connect data value (JSON, schemaless) the transforms see. */
+
+/** Bytes -> the Connect value: String/ByteArray converters give a JSON
+ *  string (SAMSA_ERR_INVAL unless UTF-8), JSON converters the parsed
+ *  document (the envelope's payload with schemas). @p data NULL gives
+ *  *out NULL (null). */
+samsa_err_t samsa_converter_to_json(samsa_converter_t c, const void *data,
+                                    size_t len, json_t **out);
+
+/** The Connect value -> bytes (@p v NULL: null, *out NULL). String
+ *  converters: a string's text, other values' compact JSON; JSON with
+ *  schemas: the envelope, schema {"type":"string"} for a string and null
+ *  for other values (JsonConverter's answer for schemaless data). *out is
+ *  malloc'd. */
+samsa_err_t samsa_converter_from_json(samsa_converter_t c, const json_t *v,
+                                      char **out, size_t *outlen);
+
 #endif /* SAMSA_CONNECT_CONVERTER_H */

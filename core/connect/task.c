@@ -15,6 +15,7 @@
 #include "client/client.h"
 #include "connect/converter.h"
 #include "connect/errors.h"
+#include "connect/transforms.h"
 #include "connect/worker_int.h"
 #include "records_v2.h"
 #include "util/clock.h"
@@ -34,6 +35,7 @@ typedef struct task_ctx {
     size_t nkv;
     samsa_converter_t key_conv, value_conv;
     samsa_connect_errors_t errs;
+    samsa_connect_chain_t *chain; /* NULL: no transforms */
     samsa_client_t *client;
     char trace[512];
 } task_ctx_t;
@@ -131,46 +133,144 @@ static samsa_err_t store_offsets(task_ctx_t *t, const samsa_source_ops_t *ops,
     return err;
 }
 
-/* Produce one polled record; remember its source offset in @p latest. */
+/* Produce one record's converted key and value, with its headers. */
+static samsa_err_t send_record(samsa_producer_t *p,
+                               const samsa_connect_record_t *r, const char *k,
+                               size_t klen, const char *v, size_t vlen)
+{
+    samsa_client_header_t h[MAX_HEADERS];
+    size_t nh = r->header_count < MAX_HEADERS ? r->header_count : MAX_HEADERS;
+    for (size_t i = 0; i < nh; i++) {
+        h[i] = (samsa_client_header_t){.key = r->headers[i].key,
+                                       .key_len = strlen(r->headers[i].key),
+                                       .value = r->headers[i].value,
+                                       .value_len =
+                                           (size_t)r->headers[i].value_len};
+    }
+    return samsa_producer_produce(
+        p, r->topic, r->partition, k, k ? (int32_t)klen : -1, v,
+        v ? (int32_t)vlen : -1, nh ? h : NULL, nh,
+        r->timestamp == SAMSA_CONNECT_NO_TIMESTAMP ? -1 : r->timestamp);
+}
+
+/* JSON text (as a transform sees it) of bytes through converter @p c. */
+static samsa_err_t to_text(samsa_converter_t c, const void *data, size_t len,
+                           char **out, size_t *outlen)
+{
+    json_t *v = NULL;
+    samsa_err_t err = samsa_converter_to_json(c, data, len, &v);
+    *out = NULL;
+    *outlen = 0;
+    if (err == SAMSA_OK && v != NULL) {
+        *out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        err = *out ? SAMSA_OK : SAMSA_ERR_NOMEM;
+        *outlen = *out ? strlen(*out) : 0;
+    }
+    json_decref(v);
+    return err;
+}
+
+/* A transform's JSON text -> bytes through converter @p c. */
+static samsa_err_t from_text(samsa_converter_t c, const void *text,
+                             uint64_t len, char **out, size_t *outlen)
+{
+    json_t *v = NULL;
+    if (text != NULL) {
+        v = json_loadb(text, (size_t)len, JSON_DECODE_ANY, NULL);
+        if (v == NULL) {
+            *out = NULL;
+            *outlen = 0;
+            return SAMSA_ERR_INVAL; /* a transform gave no JSON */
+        }
+    }
+    samsa_err_t err =
+        samsa_converter_from_json(c, json_is_null(v) ? NULL : v, out, outlen);
+    json_decref(v);
+    return err;
+}
+
+typedef struct source_out {
+    task_ctx_t *t;
+    samsa_producer_t *p;
+    bool send_failed; /* the broker's failure, not the record's */
+} source_out_t;
+
+/* What came out of the chain: convert and produce. */
+static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
+{
+    source_out_t *o = arg;
+    char *k = NULL, *v = NULL;
+    size_t klen = 0, vlen = 0;
+    samsa_err_t err = from_text(o->t->key_conv, r->key, r->key_len, &k, &klen);
+    if (err == SAMSA_OK) {
+        err = from_text(o->t->value_conv, r->value, r->value_len, &v, &vlen);
+    }
+    if (err == SAMSA_OK) {
+        err = send_record(o->p, r, k, klen, v, vlen);
+        o->send_failed = err != SAMSA_OK;
+    }
+    free(k);
+    free(v);
+    return err;
+}
+
+/* Produce one polled record, through the transforms when there are some;
+ * remember its source offset in @p latest (a skipped or filtered record
+ * counts as done). */
 static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
                                const samsa_connect_record_t *r, json_t *latest)
 {
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
-    samsa_err_t err =
-        samsa_converter_encode(t->key_conv, r->key, r->key_len, &k, &klen);
-    if (err == SAMSA_OK) {
-        err = samsa_converter_encode(t->value_conv, r->value, r->value_len, &v,
-                                     &vlen);
+    char why[400] = "";
+    source_out_t o = {.t = t, .p = p};
+    samsa_err_t err;
+    if (t->chain != NULL) {
+        /* A source's bytes are a string to the transforms, as
+         * FileStreamSource's lines are Strings in Kafka Connect. */
+        err = to_text(SAMSA_CONVERTER_STRING, r->key, r->key_len, &k, &klen);
+        if (err == SAMSA_OK) {
+            err = to_text(SAMSA_CONVERTER_STRING, r->value, r->value_len, &v,
+                          &vlen);
+        }
+        if (err == SAMSA_OK) {
+            samsa_connect_record_t in = *r;
+            in.key = k;
+            in.key_len = klen;
+            in.value = v;
+            in.value_len = vlen;
+            bool dropped = false;
+            err = samsa_connect_chain_run(t->chain, &in, send_transformed, &o,
+                                          &dropped, why, sizeof(why));
+        }
+    } else {
+        err =
+            samsa_converter_encode(t->key_conv, r->key, r->key_len, &k, &klen);
+        if (err == SAMSA_OK) {
+            err = samsa_converter_encode(t->value_conv, r->value, r->value_len,
+                                         &v, &vlen);
+        }
+        if (err == SAMSA_OK) {
+            err = send_record(p, r, k, klen, v, vlen);
+            o.send_failed = err != SAMSA_OK;
+        }
     }
-    if (err == SAMSA_ERR_INVAL && t->errs.tolerate_all) {
+    if (why[0] == '\0') {
+        snprintf(why, sizeof(why),
+                 "the connector's converter refused a record (JSON needs "
+                 "UTF-8)");
+    }
+    if (err != SAMSA_OK && !o.send_failed && err != SAMSA_ERR_NOMEM &&
+        t->errs.tolerate_all) {
         /* errors.tolerance=all: skip it (sources have no dead letters in
          * Kafka Connect either); its offset still counts as done. */
         if (t->errs.log) {
-            samsa_log(SAMSA_LOG_WARN,
-                      "connect: %s: skipped a record the converter refused",
-                      t->name);
+            samsa_log(SAMSA_LOG_WARN, "connect: %s: skipped a record: %s",
+                      t->name, why);
         }
         err = SAMSA_OK;
-    } else if (err == SAMSA_ERR_INVAL) {
-        snprintf(t->trace, sizeof(t->trace),
-                 "the connector's converter refused a record (JSON needs "
-                 "UTF-8)");
-    } else if (err == SAMSA_OK) {
-        samsa_client_header_t h[MAX_HEADERS];
-        size_t nh =
-            r->header_count < MAX_HEADERS ? r->header_count : MAX_HEADERS;
-        for (size_t i = 0; i < nh; i++) {
-            h[i] = (samsa_client_header_t){.key = r->headers[i].key,
-                                           .key_len = strlen(r->headers[i].key),
-                                           .value = r->headers[i].value,
-                                           .value_len =
-                                               (size_t)r->headers[i].value_len};
-        }
-        err = samsa_producer_produce(
-            p, r->topic, r->partition, k, k ? (int32_t)klen : -1, v,
-            v ? (int32_t)vlen : -1, nh ? h : NULL, nh,
-            r->timestamp == SAMSA_CONNECT_NO_TIMESTAMP ? -1 : r->timestamp);
+    } else if (err != SAMSA_OK && !o.send_failed) {
+        snprintf(t->trace, sizeof(t->trace), "%s", why);
     }
     if (err == SAMSA_OK && r->source_partition && r->source_offset) {
         json_object_set_new(latest, r->source_partition,
@@ -244,6 +344,7 @@ typedef struct dead {
     int32_t partition;
     int64_t offset;
     const char *stage;
+    char *message;                   /* what failed */
     samsa_connect_header_t *headers; /* the record's own */
     uint64_t header_count;
 } dead_t;
@@ -331,6 +432,7 @@ static void batch_clear(sink_batch_t *b)
         free(d->key);
         free(d->value);
         free(d->topic);
+        free(d->message);
         headers_free(d->headers, d->header_count);
         free(d);
     }
@@ -352,14 +454,15 @@ static char *copy_bytes(const void *p, int32_t len)
 /* errors.tolerance=all: skip the record; keep a copy for the dead-letter
  * topic when there is one. */
 static samsa_err_t tolerate(sink_batch_t *b, const samsa_client_record_t *cr,
-                            const char *stage)
+                            const char *stage, const char *message)
 {
     task_ctx_t *t = b->t;
     if (t->errs.log) {
         samsa_log(SAMSA_LOG_WARN,
-                  "connect: %s: %s refused the record at %s-%d offset %lld",
+                  "connect: %s: %s refused the record at %s-%d offset %lld: "
+                  "%s",
                   t->name, stage, cr->topic, (int)cr->partition,
-                  (long long)cr->offset);
+                  (long long)cr->offset, message);
     }
     if (t->errs.dlq_topic == NULL) {
         return SAMSA_OK;
@@ -376,81 +479,188 @@ static samsa_err_t tolerate(sink_batch_t *b, const samsa_client_record_t *cr,
     d->partition = cr->partition;
     d->offset = cr->offset;
     d->stage = stage;
+    d->message = strdup(message);
     samsa_err_t err = headers_copy(cr, &d->headers, &d->header_count);
     *b->dead_tail = d;
     b->dead_tail = &d->next;
     return err;
 }
 
-static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
+/* Append a record to the batch; takes @p k, @p v and @p hs. */
+static samsa_err_t batch_push(sink_batch_t *b, const char *topic,
+                              int32_t partition, int64_t offset, int64_t ts,
+                              char *k, size_t klen, char *v, size_t vlen,
+                              samsa_connect_header_t *hs, uint64_t nh)
 {
-    sink_batch_t *b = opaque;
+    samsa_connect_record_t *r = NULL;
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
         void *p = realloc(b->recs, cap * sizeof(*b->recs));
-        if (p == NULL) {
-            b->err = SAMSA_ERR_NOMEM;
-            return 1;
+        if (p != NULL) {
+            b->recs = p;
+            b->cap = cap;
         }
-        b->recs = p;
-        b->cap = cap;
     }
-    samsa_connect_record_t *r = calloc(1, sizeof(*r));
-    char *k = NULL, *v = NULL;
-    size_t klen = 0, vlen = 0;
-    samsa_err_t err = r ? SAMSA_OK : SAMSA_ERR_NOMEM;
-    const char *stage = "KEY_CONVERTER";
-    if (err == SAMSA_OK) {
-        err = samsa_converter_decode(b->t->key_conv, cr->key,
-                                     (size_t)cr->key_len, &k, &klen);
+    char *tcopy = strdup(topic);
+    if (b->n < b->cap && tcopy != NULL) {
+        r = calloc(1, sizeof(*r));
     }
-    if (err == SAMSA_OK) {
-        stage = "VALUE_CONVERTER";
-        err = samsa_converter_decode(b->t->value_conv, cr->value,
-                                     (size_t)cr->value_len, &v, &vlen);
-    }
-    if (err == SAMSA_ERR_INVAL && b->t->errs.tolerate_all) {
-        free(r);
+    if (r == NULL) {
+        free(tcopy);
         free(k);
         free(v);
-        b->err = tolerate(b, cr, stage);
-        return b->err != SAMSA_OK;
-    }
-    if (err != SAMSA_OK) {
-        snprintf(b->t->trace, sizeof(b->t->trace),
-                 "cannot convert the record at %s-%d offset %lld with the "
-                 "connector's converter",
-                 cr->topic, (int)cr->partition, (long long)cr->offset);
-        free(r);
-        free(k);
-        free(v);
-        b->err = err;
-        return 1;
-    }
-    samsa_connect_header_t *hs = NULL;
-    uint64_t nh = 0;
-    if (headers_copy(cr, &hs, &nh) != SAMSA_OK) {
-        free(r);
-        free(k);
-        free(v);
-        b->err = SAMSA_ERR_NOMEM;
-        return 1;
+        headers_free(hs, nh);
+        return SAMSA_ERR_NOMEM;
     }
     *r = (samsa_connect_record_t){
         .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
-        .topic = strdup(cr->topic),
+        .topic = tcopy,
         .headers = hs,
         .header_count = nh,
         .key = k,
         .value = v,
         .key_len = klen,
         .value_len = vlen,
-        .offset = cr->offset,
-        .timestamp = cr->timestamp,
-        .partition = cr->partition,
+        .offset = offset,
+        .timestamp = ts,
+        .partition = partition,
     };
     b->recs[b->n++] = r;
-    return 0;
+    return SAMSA_OK;
+}
+
+/* Copies of a transformed record's headers. */
+static samsa_err_t headers_dup(const samsa_connect_header_t *in, uint64_t n,
+                               samsa_connect_header_t **out)
+{
+    *out = n ? calloc((size_t)n, sizeof(**out)) : NULL;
+    if (n && *out == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        (*out)[i].key = strdup(in[i].key);
+        (*out)[i].value = copy_bytes(in[i].value, (int32_t)in[i].value_len);
+        (*out)[i].value_len = in[i].value_len;
+        if ((*out)[i].key == NULL || (in[i].value && !(*out)[i].value)) {
+            headers_free(*out, i + 1);
+            *out = NULL;
+            return SAMSA_ERR_NOMEM;
+        }
+    }
+    return SAMSA_OK;
+}
+
+/* What came out of a sink's chain: the plugin's bytes into the batch. */
+static samsa_err_t push_transformed(void *arg, const samsa_connect_record_t *r)
+{
+    sink_batch_t *b = arg;
+    char *k = NULL, *v = NULL;
+    size_t klen = 0, vlen = 0;
+    samsa_connect_header_t *hs = NULL;
+    samsa_err_t err =
+        from_text(SAMSA_CONVERTER_STRING, r->key, r->key_len, &k, &klen);
+    if (err == SAMSA_OK) {
+        err = from_text(SAMSA_CONVERTER_STRING, r->value, r->value_len, &v,
+                        &vlen);
+    }
+    if (err == SAMSA_OK) {
+        err = headers_dup(r->headers, r->header_count, &hs);
+    }
+    if (err != SAMSA_OK) {
+        free(k);
+        free(v);
+        return err;
+    }
+    return batch_push(b, r->topic, r->partition, r->offset, r->timestamp, k,
+                      klen, v, vlen, hs, r->header_count);
+}
+
+/* A consumed record through the converters and transforms. */
+static samsa_err_t sink_transform(sink_batch_t *b,
+                                  const samsa_client_record_t *cr,
+                                  samsa_connect_header_t *hs, uint64_t nh,
+                                  char *why, size_t whylen)
+{
+    char *k = NULL, *v = NULL;
+    size_t klen = 0, vlen = 0;
+    samsa_err_t err =
+        to_text(b->t->key_conv, cr->key, (size_t)cr->key_len, &k, &klen);
+    if (err == SAMSA_OK) {
+        err = to_text(b->t->value_conv, cr->value, (size_t)cr->value_len, &v,
+                      &vlen);
+    }
+    if (err == SAMSA_OK) {
+        samsa_connect_record_t in = {
+            .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
+            .topic = cr->topic,
+            .key = k,
+            .key_len = klen,
+            .value = v,
+            .value_len = vlen,
+            .headers = hs,
+            .header_count = nh,
+            .offset = cr->offset,
+            .timestamp = cr->timestamp,
+            .partition = cr->partition,
+        };
+        bool dropped = false;
+        err = samsa_connect_chain_run(b->t->chain, &in, push_transformed, b,
+                                      &dropped, why, whylen);
+    } else {
+        snprintf(why, whylen, "the converter cannot read the record");
+    }
+    free(k);
+    free(v);
+    return err;
+}
+
+static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
+{
+    sink_batch_t *b = opaque;
+    char *k = NULL, *v = NULL;
+    size_t klen = 0, vlen = 0;
+    samsa_connect_header_t *hs = NULL;
+    uint64_t nh = 0;
+    char why[400] = "";
+    const char *stage = b->t->chain ? "TRANSFORMATION" : "KEY_CONVERTER";
+    samsa_err_t err = headers_copy(cr, &hs, &nh);
+    if (err == SAMSA_OK && b->t->chain != NULL) {
+        err = sink_transform(b, cr, hs, nh, why, sizeof(why));
+        headers_free(hs, nh);
+        hs = NULL;
+    } else if (err == SAMSA_OK) {
+        err = samsa_converter_decode(b->t->key_conv, cr->key,
+                                     (size_t)cr->key_len, &k, &klen);
+        if (err == SAMSA_OK) {
+            stage = "VALUE_CONVERTER";
+            err = samsa_converter_decode(b->t->value_conv, cr->value,
+                                         (size_t)cr->value_len, &v, &vlen);
+        }
+        if (err == SAMSA_OK) {
+            err = batch_push(b, cr->topic, cr->partition, cr->offset,
+                             cr->timestamp, k, klen, v, vlen, hs, nh);
+            k = v = NULL;
+            hs = NULL;
+        } else {
+            snprintf(why, sizeof(why), "the converter cannot read the record");
+        }
+    }
+    free(k);
+    free(v);
+    headers_free(hs, nh);
+    if (err == SAMSA_ERR_NOMEM || err == SAMSA_OK) {
+        b->err = err;
+        return err != SAMSA_OK;
+    }
+    if (b->t->errs.tolerate_all) {
+        b->err = tolerate(b, cr, stage, why);
+        return b->err != SAMSA_OK;
+    }
+    snprintf(b->t->trace, sizeof(b->t->trace),
+             "cannot process the record at %s-%d offset %lld: %s", cr->topic,
+             (int)cr->partition, (long long)cr->offset, why);
+    b->err = err;
+    return 1;
 }
 
 /* The topics of a sink's "topics" setting (comma-separated). */
@@ -529,7 +739,7 @@ static samsa_err_t dead_letters(task_ctx_t *t, sink_batch_t *b,
         samsa_connect_failure_t f = {
             .connector = t->name,
             .stage = d->stage,
-            .message = "the converter cannot read the record",
+            .message = d->message ? d->message : "the record was refused",
             .topic = d->topic,
             .partition = d->partition,
             .offset = d->offset,
@@ -724,6 +934,10 @@ static samsa_err_t task_attempt(connector_t *c)
         err = samsa_connect_errors_from_config(t.config, &t.errs, t.trace,
                                                sizeof(t.trace));
     }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_chain_new(t.w->reg, t.config, &t.chain, t.trace,
+                                      sizeof(t.trace), NULL, 0);
+    }
     char client_id[600];
     snprintf(client_id, sizeof(client_id), "connector-%s-%s-0",
              source ? "producer" : "consumer", t.name ? t.name : "");
@@ -777,6 +991,7 @@ static samsa_err_t task_attempt(connector_t *c)
         samsa_connect_status(t.w, c, "FAILED", t.trace);
     }
     samsa_client_free(t.client);
+    samsa_connect_chain_free(t.chain);
     free(t.kv);
     json_decref(t.config);
     json_decref(per);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "connect/transforms.h"
 #include "connect/worker_int.h"
 #include "util/log.h"
 
@@ -24,17 +25,16 @@ bool samsa_connect_is_source(const connector_t *c)
     return c->plugin->kind == SAMSA_KIND_SOURCE;
 }
 
-/* The class names a plugin instance answers to: its instance and plugin
- * names, and its connector_classes option (Kafka's short and full names). */
-static bool answers_to(const samsa_registry_entry_t *e, const char *cls)
+bool samsa_connect_answers_to(const samsa_registry_entry_t *e,
+                              const char *option, const char *cls)
 {
     if (strcmp(e->name, cls) == 0 || strcmp(e->plugin, cls) == 0) {
         return true;
     }
     const char *const *items = NULL;
     size_t n = 0;
-    if (samsa_services()->config_list(e->config, "connector_classes", &items,
-                                      &n) != SAMSA_OK) {
+    if (samsa_services()->config_list(e->config, option, &items, &n) !=
+        SAMSA_OK) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -52,7 +52,7 @@ const samsa_registry_entry_t *samsa_connect_plugin(const samsa_connect_t *w,
         const samsa_registry_entry_t *e = samsa_registry_at(w->reg, i);
         if (e->inited &&
             (e->kind == SAMSA_KIND_SOURCE || e->kind == SAMSA_KIND_SINK) &&
-            answers_to(e, cls)) {
+            samsa_connect_answers_to(e, "connector_classes", cls)) {
             return e;
         }
     }
@@ -207,6 +207,15 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               size_t errlen)
 {
     connector_t *c = NULL;
+    /* Refuse a bad transform chain now, as Kafka Connect does, rather
+     * than leave a task to fail on it. */
+    samsa_connect_chain_t *chain = NULL;
+    samsa_err_t verr = samsa_connect_chain_new(w->reg, config, &chain, errbuf,
+                                               errlen, NULL, 0);
+    samsa_connect_chain_free(chain);
+    if (verr != SAMSA_OK) {
+        return verr;
+    }
     pthread_mutex_lock(&w->lock);
     connector_t *old = samsa_connect_find(w, name);
     pthread_mutex_unlock(&w->lock);

@@ -56,6 +56,11 @@ struct samsa_connect {
 /* worker.c */
 connector_t *samsa_connect_find(samsa_connect_t *w, const char *name);
 bool samsa_connect_is_source(const connector_t *c);
+/* The class names a plugin instance answers to: its instance and plugin
+ * names, and the list option @p option (connector_classes,
+ * transform_classes: Kafka's short and full class names). */
+bool samsa_connect_answers_to(const samsa_registry_entry_t *e,
+                              const char *option, const char *cls);
 /* The plugin instance answering to connector.class @p cls, or NULL. */
 const samsa_registry_entry_t *samsa_connect_plugin(const samsa_connect_t *w,
                                                    const char *cls);

@@ -20,7 +20,8 @@
  *              group, calls put() with records in offset order per
  *              partition, and commits the group's offsets after flush()
  *              returns SAMSA_OK.
- *   transform: apply() on any worker thread, concurrently.
+ *   transform: create() per use in a connector's chain -> apply() (or
+ *              test() for a predicate) per record -> destroy().
  *
  * A task is used by one thread at a time; different tasks of one instance
  * run concurrently, so shared instance state is locked by the plugin.
@@ -191,7 +192,26 @@ typedef struct samsa_sink_ops {
 /* Single-message transforms                                                */
 /* ------------------------------------------------------------------------ */
 
-/** Ops table of a transform. Every op is mandatory unless marked. */
+/**
+ * Ops table of a transform (Kafka Connect's Transformation and Predicate).
+ *
+ * Data: a transform sees a record's key and value as JSON text (UTF-8, any
+ * JSON type, NUL-terminated, key_len/value_len without the NUL), the
+ * Connect data value without schema: the worker turns a source's bytes
+ * into a JSON string before the chain and a sink's consumed bytes into
+ * JSON through the connector's converter. A NULL key or value is null.
+ * What a transform puts in out->key / out->value is JSON text too.
+ *
+ * Configuration (ABI minor 4): the worker calls create() once per use in
+ * a connector's chain (Kafka's transforms=ALIAS,... and predicates=...)
+ * and passes the *xform it returns, instead of the instance state, to
+ * apply(), release() and test() for that use; destroy() frees it. Each
+ * task builds its own chain, so one xform is used by one thread at a
+ * time; the instance state is shared by all of them. A minor 3 plugin
+ * without create() receives the instance state, as before.
+ *
+ * Every op is mandatory unless marked.
+ */
 typedef struct samsa_transform_ops {
     samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_transform_ops_t) */
 
@@ -209,8 +229,38 @@ typedef struct samsa_transform_ops {
 
     /** Optional: called once the worker is done with an *out that apply()
      *  filled, to free plugin-owned memory it references. NULL if apply()
-     *  never allocates. */
+     *  never allocates. With create() (minor 4) the worker calls it after
+     *  every apply() on an xform, whatever apply() returned, and before the
+     *  next apply() on that xform, so the plugin may keep the memory of
+     *  the last call in the xform. */
     void (*release)(void *state, samsa_connect_record_t *out);
+
+    /**
+     * Optional, added in ABI minor 4: configure one use of a transform or
+     * predicate in a connector's chain. @p type is the class the user
+     * named (transforms.ALIAS.type; one this instance lists in its
+     * transform_classes option); @p config holds the use's other keys
+     * with the "transforms.ALIAS." or "predicates.ALIAS." prefix removed.
+     * Everything is borrowed for the call. *xform is owned by the plugin
+     * until destroy(). Worker thread (a REST handler validating a config,
+     * or a task starting); may run concurrently with other ops.
+     * @return SAMSA_OK; SAMSA_ERR_CONFIG with a one-line reason in errbuf
+     *         (answered to the REST caller, or the task fails with it).
+     */
+    samsa_err_t (*create)(void *state, const char *type,
+                          const samsa_connect_kv_t *config, uint64_t count,
+                          void **xform, char *errbuf, size_t errbuf_size);
+
+    /** Optional, added in ABI minor 4: a predicate's answer (Kafka's
+     *  Predicate.test) for a use created as a predicate type. The record
+     *  is borrowed for the call. @return SAMSA_OK, or an error that goes
+     *  to the error tolerance. */
+    samsa_err_t (*test)(void *xform, const samsa_connect_record_t *rec,
+                        bool *match);
+
+    /** Optional (mandatory with create), added in ABI minor 4: free what
+     *  create() made, after every apply/test on it returned. */
+    void (*destroy)(void *xform);
 } samsa_transform_ops_t;
 
 #ifdef __cplusplus

@@ -262,10 +262,15 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_sink_ops_t, put), 16);
     assert_int_equal(offsetof(samsa_sink_ops_t, flush), 24);
     assert_int_equal(offsetof(samsa_sink_ops_t, task_stop), 32);
-    assert_int_equal(sizeof(samsa_transform_ops_t), 24);
+    /* ABI minor 4 appended create, test and destroy: 24 is minor 3's
+     * size. */
+    assert_int_equal(sizeof(samsa_transform_ops_t), 48);
     assert_int_equal(offsetof(samsa_transform_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_transform_ops_t, apply), 8);
     assert_int_equal(offsetof(samsa_transform_ops_t, release), 16);
+    assert_int_equal(offsetof(samsa_transform_ops_t, create), 24);
+    assert_int_equal(offsetof(samsa_transform_ops_t, test), 32);
+    assert_int_equal(offsetof(samsa_transform_ops_t, destroy), 40);
 }
 
 /* No implicit padding anywhere (STYLE 1.2): the fields add up exactly. */
@@ -471,10 +476,12 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_sink_ops_t, task_start) +
                          M(samsa_sink_ops_t, put) + M(samsa_sink_ops_t, flush) +
                          M(samsa_sink_ops_t, task_stop));
-    assert_int_equal(sizeof(samsa_transform_ops_t),
-                     M(samsa_transform_ops_t, hdr) +
-                         M(samsa_transform_ops_t, apply) +
-                         M(samsa_transform_ops_t, release));
+    assert_int_equal(
+        sizeof(samsa_transform_ops_t),
+        M(samsa_transform_ops_t, hdr) + M(samsa_transform_ops_t, apply) +
+            M(samsa_transform_ops_t, release) +
+            M(samsa_transform_ops_t, create) + M(samsa_transform_ops_t, test) +
+            M(samsa_transform_ops_t, destroy));
 }
 
 /* A minor 0 host's services table ends before the minor 1 codec
@@ -505,6 +512,18 @@ static void minor_1_codec_ops_lack_decompress_stream(void **state)
     ops.hdr.struct_size = 32;
     assert_true(SAMSA_ABI_HAS(samsa_codec_ops_t, &ops, decompress));
     assert_false(SAMSA_ABI_HAS(samsa_codec_ops_t, &ops, decompress_stream));
+}
+
+/* A minor 3 transform's ops table ends after release: no create. */
+static void minor_3_transform_ops_lack_create(void **state)
+{
+    (void)state;
+    samsa_transform_ops_t ops = {.hdr =
+                                     SAMSA_ABI_HEADER(samsa_transform_ops_t)};
+    assert_true(SAMSA_ABI_HAS(samsa_transform_ops_t, &ops, destroy));
+    ops.hdr.struct_size = 24;
+    assert_true(SAMSA_ABI_HAS(samsa_transform_ops_t, &ops, release));
+    assert_false(SAMSA_ABI_HAS(samsa_transform_ops_t, &ops, create));
 }
 
 static void abi_version_and_constants_are_frozen(void **state)
@@ -732,6 +751,7 @@ int main(void)
         cmocka_unit_test(structs_have_no_implicit_padding),
         cmocka_unit_test(minor_0_services_lack_the_codec_functions),
         cmocka_unit_test(minor_1_codec_ops_lack_decompress_stream),
+        cmocka_unit_test(minor_3_transform_ops_lack_create),
         cmocka_unit_test(abi_version_and_constants_are_frozen),
         cmocka_unit_test(enums_are_frozen),
         cmocka_unit_test(error_codes_are_frozen),

@@ -121,12 +121,66 @@ static void decode_takes_back_the_payload(void **state)
     decode(SAMSA_CONVERTER_JSON, NULL, NULL, SAMSA_OK);
 }
 
+/* The Connect value (JSON) the transforms see, both ways. */
+static void json_value_round_trips(void **state)
+{
+    (void)state;
+    json_t *v = NULL;
+    assert_int_equal(
+        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "a line", 6, &v),
+        SAMSA_OK);
+    assert_string_equal(json_string_value(v), "a line");
+    json_decref(v);
+    assert_int_equal(
+        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "\xff", 1, &v),
+        SAMSA_ERR_INVAL);
+    const char *env = "{\"schema\":null,\"payload\":{\"a\":1}}";
+    assert_int_equal(samsa_converter_to_json(SAMSA_CONVERTER_JSON_SCHEMA, env,
+                                             strlen(env), &v),
+                     SAMSA_OK);
+    assert_int_equal(json_integer_value(json_object_get(v, "a")), 1);
+
+    char *out = NULL;
+    size_t len = 0;
+    /* Schemaless data: JsonConverter's envelope has schema null. */
+    assert_int_equal(
+        samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v, &out, &len),
+        SAMSA_OK);
+    assert_string_equal(out, env);
+    free(out);
+    assert_int_equal(
+        samsa_converter_from_json(SAMSA_CONVERTER_STRING, v, &out, &len),
+        SAMSA_OK);
+    assert_string_equal(out, "{\"a\":1}");
+    free(out);
+    json_decref(v);
+    v = json_string("s");
+    assert_int_equal(
+        samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v, &out, &len),
+        SAMSA_OK);
+    assert_string_equal(out,
+                        "{\"schema\":{\"type\":\"string\",\"optional\":false},"
+                        "\"payload\":\"s\"}");
+    free(out);
+    assert_int_equal(
+        samsa_converter_from_json(SAMSA_CONVERTER_STRING, v, &out, &len),
+        SAMSA_OK);
+    assert_string_equal(out, "s");
+    free(out);
+    json_decref(v);
+    assert_int_equal(
+        samsa_converter_from_json(SAMSA_CONVERTER_JSON, NULL, &out, &len),
+        SAMSA_OK);
+    assert_null(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_picks_the_converter),
         cmocka_unit_test(encode_is_what_kafka_connect_writes),
         cmocka_unit_test(decode_takes_back_the_payload),
+        cmocka_unit_test(json_value_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
