@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Fixtures of the fault tests: `nodes`, three nodes on loopback, and
+`ns_nodes`, three nodes each in its own network namespace (netns.py).
+Both stop every node (SIGCONT first, SIGKILL after 20 s) and remove the
+namespaces whatever happened; SAMSA_CLUSTER_KEEP=1 keeps the nodes'
+directories (logs) in /tmp."""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+import netns
+from nodes import Cluster
+
+
+def _dispose(c, work):
+    c.stop()
+    if os.environ.get("SAMSA_CLUSTER_KEEP"):
+        print("node directories kept in", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture()
+def nodes():
+    work = tempfile.mkdtemp(prefix="samsa-faults-")
+    c = Cluster(work)
+    try:
+        yield c
+    finally:
+        _dispose(c, work)
+
+
+@pytest.fixture()
+def ns_nodes():
+    why_not = netns.available()
+    if why_not:
+        pytest.fail(why_not)  # CI runs as root: a skip would hide it
+    net = netns.Net(3)
+    try:
+        work = tempfile.mkdtemp(prefix="samsa-netfaults-")
+        c = Cluster(work, net=net)
+        try:
+            yield c
+        finally:
+            _dispose(c, work)
+    finally:
+        net.close()

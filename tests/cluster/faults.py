@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the fault tests share: an RF=3 topic with min.insync.replicas=2,
+the two producers under load, and the waits on leaders and ISRs, all as
+one chosen node sees them. Every wait is bounded."""
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from checker import FranzLoad, RdkafkaLoad, replica_batches, verify
+from nodes import deadline_wait
+
+PARTITIONS = 3
+
+
+def create_rf3(cluster, topic, partitions=PARTITIONS, ask=None):
+    """RF=3, min.insync.replicas=2; returns once node @ask (default: every
+    live node) shows each partition with a leader and all three replicas
+    in the ISR."""
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap(
+        cluster.live())})
+    admin.create_topics([NewTopic(topic, partitions, 3, config={
+        "min.insync.replicas": "2"})])[topic].result(30)
+    for i in ([ask] if ask else cluster.live()):
+        wait_full_isr(cluster, topic, i, partitions, timeout=30)
+
+
+def wait_full_isr(cluster, topic, ask, partitions=PARTITIONS, timeout=30,
+                  members=(1, 2, 3)):
+    """Node @ask shows every partition led by a live node with all of
+    @members in its ISR."""
+    def full():
+        parts = cluster.partitions(topic, ask)
+        if len(parts) != partitions:
+            return None
+        for leader, _, isr in parts.values():
+            if leader not in cluster.live() or sorted(isr) != list(members):
+                return None
+        return parts
+    return deadline_wait("node %d: %s led, ISR %s" % (ask, topic,
+                                                       list(members)),
+                         full, timeout,
+                         show=lambda: cluster.partitions(topic, ask))
+
+
+def wait_new_leader(cluster, topic, partition, old, ask, timeout):
+    """Node @ask names a leader of @partition other than @old."""
+    return deadline_wait(
+        "node %d: a leader of %s-%d other than %d" % (ask, topic, partition,
+                                                       old),
+        lambda: (lambda p: p[0] if p and p[0] not in (-1, old) else None)(
+            cluster.partitions(topic, ask).get(partition)), timeout)
+
+
+def start_load(cluster, topic, log, rate=300, ids=None):
+    boot = cluster.bootstrap(ids)
+    return [RdkafkaLoad(boot, topic, PARTITIONS, log, rate=rate).start(),
+            FranzLoad(boot, topic, PARTITIONS, log, rate=rate)]
+
+
+def stop_load(loads):
+    for load in loads:
+        load.stop()
+
+
+def wait_acks(log, count, timeout=30, after=None):
+    """At least @count new acknowledgements on every partition."""
+    def enough():
+        return all(log.count(p, after) >= count for p in range(PARTITIONS))
+    deadline_wait("%d acknowledgements on every partition" % count, enough,
+                  timeout)
+
+
+def wait_replicas_equal(cluster, topic, timeout=30):
+    """Every replica of every partition holds the same batches (offsets
+    and CRCs) on disk: the followers truncated what was never committed
+    and caught up."""
+    def equal():
+        for p in range(PARTITIONS):
+            logs = {i: replica_batches(nd.data, topic, p)
+                    for i, nd in cluster.nodes.items()}
+            if None in logs.values() or len(
+                    {tuple(v) for v in logs.values()}) != 1:
+                return None
+        return True
+    try:
+        deadline_wait("identical replicas of %s" % topic, equal, timeout)
+    except AssertionError:
+        detail = []
+        for p in range(PARTITIONS):
+            for i, nd in cluster.nodes.items():
+                b = replica_batches(nd.data, topic, p)
+                detail.append("  %s-%d on node %d: %s" % (
+                    topic, p, i, "no replica" if b is None else
+                    "%d batches, last %s" % (len(b), b[-1:] or "-")))
+        raise AssertionError("replicas differ after %d s:\n%s"
+                             % (timeout, "\n".join(detail)))
+
+
+def check(cluster, topic, log, absent=()):
+    return verify(cluster.bootstrap(), topic, PARTITIONS, log, timeout=60,
+                  absent=absent)
+
+
+def pick_partition(cluster, topic, ask, avoid_controller=True):
+    """(partition, leader): one led by a node that is not the controller
+    when there is one (a partition fault, not a quorum fault too)."""
+    parts = cluster.partitions(topic, ask)
+    ctl = cluster.controller(ask)
+    for p, (leader, _, _) in sorted(parts.items()):
+        if not avoid_controller or leader != ctl:
+            return p, leader
+    return 0, parts[0][0]
+
