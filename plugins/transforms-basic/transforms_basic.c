@@ -332,56 +332,24 @@ static samsa_err_t tb_test(void *xf, const samsa_connect_record_t *in,
 #define T     "org.apache.kafka.connect.transforms."
 #define KV(n) T n "$Key, " T n "$Value, " n "$Key, " n "$Value"
 
+/* clang-format off */
 static const samsa_option_t tb_options[] = {
     SAMSA_OPTION_LIST(
         "transform_classes",
-        "[" KV("InsertField") ", " KV("ReplaceField") ", " KV(
-            "MaskField") ", " KV("ExtractField") ", " KV("HoistField") ", " T
-                                                                       "ValueTo"
-                                                                       "Key, "
-                                                                       "ValueTo"
-                                                                       "Key, " T
-                                                                       "Timesta"
-                                                                       "mpRoute"
-                                                                       "r, "
-                                                                       "Timesta"
-                                                                       "mpRoute"
-                                                                       "r, " T
-                                                                       "RegexRo"
-                                                                       "uter, "
-                                                                       "RegexRo"
-                                                                       "uter,"
-                                                                       " " T
-                                                                       "Filter,"
-                                                                       " Filter"
-                                                                       ", " T
-                                                                       "predica"
-                                                                       "tes."
-                                                                       "TopicNa"
-                                                                       "meMatch"
-                                                                       "es, "
-                                                                       "TopicNa"
-                                                                       "meMatch"
-                                                                       "es, " T
-                                                                       "predica"
-                                                                       "tes."
-                                                                       "HasHead"
-                                                                       "erKey, "
-                                                                       "HasHead"
-                                                                       "erKey,"
-                                                                       " " T
-                                                                       "predica"
-                                                                       "tes."
-                                                                       "RecordI"
-                                                                       "sTombst"
-                                                                       "one, "
-                                                                       "RecordI"
-                                                                       "sTombst"
-                                                                       "one]",
+        "[" KV("InsertField") ", " KV("ReplaceField") ", " KV("MaskField")
+        ", " KV("ExtractField") ", " KV("HoistField")
+        ", " T "ValueToKey, ValueToKey"
+        ", " T "TimestampRouter, TimestampRouter"
+        ", " T "RegexRouter, RegexRouter"
+        ", " T "Filter, Filter"
+        ", " T "predicates.TopicNameMatches, TopicNameMatches"
+        ", " T "predicates.HasHeaderKey, HasHeaderKey"
+        ", " T "predicates.RecordIsTombstone, RecordIsTombstone]",
         "transforms.NAME.type / predicates.NAME.type values this plugin "
         "answers to (Kafka's full and simple class names)."),
     SAMSA_OPTION_END,
 };
+/* clang-format on */
 
 static const samsa_transform_ops_t tb_ops = {
     .hdr = SAMSA_ABI_HEADER(samsa_transform_ops_t),
