@@ -81,6 +81,9 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     [SAMSA_API_BROKER_HEARTBEAT] = {63, 0, 0, samsa_handle_broker_heartbeat},
     [SAMSA_API_ALLOCATE_PRODUCER_IDS] = {67, 0, 0,
                                          samsa_handle_allocate_producer_ids},
+    /* Replication on the controller (handle_alter_partition.c): leaders
+     * shrink and expand their ISR. */
+    [SAMSA_API_ALTER_PARTITION] = {56, 0, 3, samsa_handle_alter_partition},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)

@@ -47,6 +47,7 @@ void samsa_handle_describe_quorum(samsa_req_t *req);
 void samsa_handle_broker_registration(samsa_req_t *req);
 void samsa_handle_broker_heartbeat(samsa_req_t *req);
 void samsa_handle_allocate_producer_ids(samsa_req_t *req);
+void samsa_handle_alter_partition(samsa_req_t *req);
 
 /* CreateTopics v5+: a created topic's whole configuration into @p result
  * (a samsa_CreateTopicsResponse_CreatableTopicResult_t), @p given being

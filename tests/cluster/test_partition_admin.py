@@ -1,0 +1,249 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The controller's side of replication on three nodes: AlterPartition
+(API 56) as a partition leader sends it, validated as Kafka's controller
+does and committed through the quorum; fencing taking a broker out of every
+ISR and electing from the rest.
+
+Raw frames (tests/integration/kafka_wire.py) stand in for the leader's
+sender. Bounded: every wait has a deadline.
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+import pytest
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from test_cluster import DEV, Cluster, describe, raw_request, wait_for
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
+                                "integration"))
+from kafka_wire import compact_str, uvarint  # noqa: E402
+
+NOT_CONTROLLER = 41
+FENCED_LEADER_EPOCH = 74
+STALE_BROKER_EPOCH = 77
+INVALID_REQUEST = 42
+INVALID_UPDATE_VERSION = 95
+UNKNOWN_TOPIC_ID = 100
+INELIGIBLE_REPLICA = 107
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    work = tempfile.mkdtemp(prefix="samsa-cluster-")
+    c = Cluster(work)
+    try:
+        c.start(3)
+        yield c
+    finally:
+        subprocess.run([DEV, "cluster", "stop"], env=c.env,
+                       capture_output=True, timeout=60)
+        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+class Reader:
+    """Flexible-version response fields, in order."""
+
+    def __init__(self, data):
+        self.d, self.o = data, 0
+
+    def take(self, fmt):
+        v = struct.unpack_from(">" + fmt, self.d, self.o)
+        self.o += struct.calcsize(">" + fmt)
+        return v[0] if len(v) == 1 else v
+
+    def uvarint(self):
+        shift = n = 0
+        while True:
+            b = self.d[self.o]
+            self.o += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return n
+
+    def string(self):
+        n = self.uvarint() - 1
+        if n < 0:
+            return None
+        self.o += n
+        return self.d[self.o - n:self.o].decode()
+
+    def uuid(self):
+        self.o += 16
+        return self.d[self.o - 16:self.o]
+
+    def ints(self):
+        return [self.take("i") for _ in range(self.uvarint() - 1)]
+
+    def tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.o += self.uvarint()
+
+
+def metadata(port, topic):
+    """Metadata v12 of one topic: (topic id, {partition: (leader,
+    leader epoch, replicas, isr)})."""
+    body = uvarint(2) + b"\x00" * 16 + compact_str(topic) + b"\x00"
+    body += b"\x00\x00\x00"  # no auto-create, no authorized ops, no tags
+    r = Reader(raw_request(port, 3, 12, body, flexible=True))
+    r.take("i")  # throttle
+    for _ in range(r.uvarint() - 1):
+        r.take("i"), r.string(), r.take("i"), r.string(), r.tags()
+    r.string(), r.take("i")  # cluster id, controller
+    assert r.uvarint() == 2
+    err = r.take("h")
+    assert err == 0, err
+    r.string()
+    tid = r.uuid()
+    r.take("b")
+    parts = {}
+    for _ in range(r.uvarint() - 1):
+        _, index, leader, epoch = r.take("hiii")
+        replicas, isr = r.ints(), r.ints()
+        r.ints()
+        r.tags()
+        parts[index] = (leader, epoch, replicas, isr)
+    return tid, parts
+
+
+def alter_partition(port, version, broker, broker_epoch, topic, partition,
+                    leader_epoch, isr, partition_epoch):
+    """AlterPartition for one partition: (top error, partition error,
+    leader, leader epoch, isr, partition epoch). @topic is a name (v0-1)
+    or a 16-byte id (v2+); @isr ids, or (id, epoch) pairs for v3."""
+    body = struct.pack(">iq", broker, broker_epoch) + uvarint(2)
+    body += compact_str(topic) if version < 2 else topic
+    body += uvarint(2) + struct.pack(">ii", partition, leader_epoch)
+    body += uvarint(len(isr) + 1)
+    for m in isr:
+        if version >= 3:
+            body += struct.pack(">iq", *m) + b"\x00"
+        else:
+            body += struct.pack(">i", m)
+    if version >= 1:
+        body += b"\x00"  # LeaderRecoveryState RECOVERED
+    body += struct.pack(">i", partition_epoch) + b"\x00" + b"\x00" + b"\x00"
+    r = Reader(raw_request(port, 56, version, body, flexible=True))
+    r.take("i")
+    top = r.take("h")
+    n = r.uvarint() - 1
+    if n == 0:
+        return top, None, None, None, None, None
+    r.string() if version < 2 else r.uuid()
+    assert r.uvarint() == 2
+    index, err, leader, lepoch = r.take("ihii")
+    assert index == partition
+    got_isr = r.ints()
+    if version >= 1:
+        r.take("b")
+    pepoch = r.take("i")
+    return top, err, leader, lepoch, got_isr, pepoch
+
+
+def create(bootstrap, topic, rf):
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap,
+                             request_timeout_ms=10000)
+    try:
+        admin.create_topics([NewTopic(topic, 1, rf)])
+    finally:
+        admin.close()
+
+
+def test_alter_partition_on_the_controller(cluster):
+    boot = cluster.bootstrap()
+    controller = describe(boot)["controller_id"]
+    others = [i for i in (1, 2, 3) if i != controller]
+    create(boot, "ap", 3)
+    cport = cluster.ports[controller]
+    tid, parts = wait_for("ap's metadata",
+                          lambda: metadata(cport, "ap"))
+    leader, lepoch, replicas, isr = parts[0]
+    assert (lepoch, isr) == (0, [leader]) and len(replicas) == 3
+    follower = [r for r in replicas if r != leader]
+
+    # Only the controller answers; an unknown sender epoch is refused.
+    assert alter_partition(cluster.ports[others[0]], 1, leader, -1, "ap", 0,
+                           0, replicas, 0)[0] == NOT_CONTROLLER
+    assert alter_partition(cport, 1, leader, 424242, "ap", 0, 0, replicas,
+                           0)[0] == STALE_BROKER_EPOCH
+
+    # The leader expands its ISR (v1, by name): committed, answered with
+    # the new state, and every node's metadata shows it.
+    top, err, ldr, le, got, pe = alter_partition(
+        cport, 1, leader, -1, "ap", 0, 0, replicas, 0)
+    assert (top, err, ldr, le, sorted(got), pe) == (
+        0, 0, leader, 0, sorted(replicas), 1)
+    for i in (1, 2, 3):
+        wait_for("node %d to see the ISR of 3" % i,
+                 lambda: len(metadata(cluster.ports[i], "ap")[1][0][3]) == 3)
+
+    # Kafka's checks, in its order.
+    assert alter_partition(cport, 1, leader, -1, "ap", 0, 0, [leader],
+                           0)[1] == INVALID_UPDATE_VERSION  # stale epoch
+    assert alter_partition(cport, 1, leader, -1, "ap", 0, 1, [leader],
+                           1)[1] == NOT_CONTROLLER  # newer than ours
+    assert alter_partition(cport, 1, follower[0], -1, "ap", 0, 0,
+                           replicas, 1)[1] == INVALID_REQUEST  # not leader
+    assert alter_partition(cport, 1, leader, -1, "ap", 0, 0, follower,
+                           1)[1] == INVALID_REQUEST  # leader left out
+    assert alter_partition(cport, 1, leader, -1, "ap", 0, 0,
+                           [leader, 99], 1)[1] == INVALID_REQUEST
+
+    # v3, by topic id, with broker epochs: a wrong epoch is ineligible;
+    # -1 skips the check. The shrink commits.
+    assert alter_partition(cport, 3, leader, -1, tid, 0, 0,
+                           [(leader, -1), (follower[0], 777777)],
+                           1)[1] == INELIGIBLE_REPLICA
+    top, err, ldr, le, got, pe = alter_partition(
+        cport, 3, leader, -1, tid, 0, 0,
+        [(leader, -1), (follower[0], -1)], 1)
+    assert (top, err, ldr, le, sorted(got), pe) == (
+        0, 0, leader, 0, sorted([leader, follower[0]]), 2)
+    assert alter_partition(cport, 3, leader, -1, b"\x01" * 16, 0, 0,
+                           [(leader, -1)], 2)[1] == UNKNOWN_TOPIC_ID
+    # Asking for the ISR it has: answered without a change.
+    assert alter_partition(cport, 3, leader, -1, tid, 0, 0,
+                           [(leader, -1), (follower[0], -1)],
+                           2)[1:] == (0, leader, 0, [leader, follower[0]], 2)
+
+
+def test_fencing_leaves_the_isr_and_elects_from_it(cluster):
+    boot = cluster.bootstrap()
+    controller = describe(boot)["controller_id"]
+    leader, follower = [i for i in (1, 2, 3) if i != controller]
+    replicas = [leader, follower, controller]
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
+    try:
+        admin.create_topics([NewTopic("fence", replica_assignments={
+            0: replicas}, num_partitions=-1, replication_factor=-1)])
+    finally:
+        admin.close()
+    cport = cluster.ports[controller]
+    wait_for("fence's metadata", lambda: metadata(cport, "fence"))
+    top, err, *_ = alter_partition(cport, 1, leader, -1, "fence", 0, 0,
+                                   replicas, 0)
+    assert (top, err) == (0, 0)
+
+    # A follower killed: fenced, it leaves the ISR; the leader stays.
+    cluster.dev("kill", str(follower))
+    wait_for("the fenced follower to leave the ISR",
+             lambda: sorted(metadata(cport, "fence")[1][0][3])
+             == sorted([leader, controller]), timeout=30)
+    assert metadata(cport, "fence")[1][0][:2] == (leader, 0)
+    cluster.dev("start-node", str(follower))
+
+    # The leader killed: the other ISR member leads, with a new leader
+    # epoch; the restarted follower is not in the ISR, so not a candidate.
+    cluster.dev("kill", str(leader))
+    wait_for("the controller's broker to lead from the ISR",
+             lambda: metadata(cport, "fence")[1][0][:2] == (controller, 1),
+             timeout=30)
+    assert metadata(cport, "fence")[1][0][3] == [controller]
+    cluster.dev("start-node", str(leader))
