@@ -25,7 +25,7 @@ typedef samsa_AlterPartitionResponse_PartitionData_t presp_t;
 /* Per response partition, the index of its proposal (-1: answered). */
 typedef struct pending {
     samsa_AlterPartitionResponse_t *resp;
-    int **proposal; /* [topic][partition] */
+    int **proposal;     /* [topic][partition] */
     const char **names; /* [topic]: the topic's name, NULL when unknown */
 } pending_t;
 
@@ -39,8 +39,8 @@ static int32_t isr_ids(samsa_req_t *req, const preq_t *pd, int32_t **ids,
     *ids = samsa_req_alloc(req, sizeof(int32_t) * (size_t)(n + 1));
     *epochs = samsa_req_alloc(req, sizeof(int64_t) * (size_t)(n + 1));
     for (int32_t i = 0; i < n; i++) {
-        (*ids)[i] = v3 ? pd->NewIsrWithEpochs.items[i].BrokerId
-                       : pd->NewIsr.items[i];
+        (*ids)[i] =
+            v3 ? pd->NewIsrWithEpochs.items[i].BrokerId : pd->NewIsr.items[i];
         (*epochs)[i] = v3 ? pd->NewIsrWithEpochs.items[i].BrokerEpoch : -1;
     }
     return n;
@@ -156,17 +156,15 @@ static void one_partition(samsa_req_t *req, const samsa_meta_image_t *img,
     int64_t *epochs;
     int32_t n = isr_ids(req, pd, &isr, &epochs);
     rec->p = NULL;
-    samsa_err_t err =
-        validate(req, img, areq->BrokerId, p, pd, isr, epochs, n);
+    samsa_err_t err = validate(req, img, areq->BrokerId, p, pd, isr, epochs, n);
     if (err == SAMSA_OK && (n != p->isr_count ||
                             memcmp(isr, p->isr, sizeof(int32_t) * (size_t)n))) {
         samsa_meta_ids_t ids = {isr, n};
-        samsa_meta_partition_change_t c = {
-            .topic = name,
-            .partition = pd->PartitionIndex,
-            .expect_epoch = p->partition_epoch,
-            .leader = SAMSA_META_LEADER_KEEP,
-            .isr = &ids};
+        samsa_meta_partition_change_t c = {.topic = name,
+                                           .partition = pd->PartitionIndex,
+                                           .expect_epoch = p->partition_epoch,
+                                           .leader = SAMSA_META_LEADER_KEEP,
+                                           .isr = &ids};
         err = samsa_mdrec_partition_change(&c, rec);
         if (err == SAMSA_OK) {
             return;
@@ -200,8 +198,8 @@ void samsa_handle_alter_partition(samsa_req_t *req)
     }
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
     const samsa_meta_broker_t *sender = samsa_meta_broker(img, areq->BrokerId);
-    if (!sender || (areq->BrokerEpoch != -1 &&
-                    sender->epoch != areq->BrokerEpoch)) {
+    if (!sender ||
+        (areq->BrokerEpoch != -1 && sender->epoch != areq->BrokerEpoch)) {
         samsa_meta_image_put(img);
         resp->ErrorCode = SAMSA_ERR_STALE_BROKER_EPOCH;
         samsa_req_respond(req, resp);
@@ -230,8 +228,8 @@ void samsa_handle_alter_partition(samsa_req_t *req)
             req->api_version >= 2
                 ? samsa_meta_topic_by_id(img, qt->TopicId.b)
                 : samsa_meta_topic(img, samsa_req_cstr(req, qt->TopicName));
-        pd->names[t] = mt ? samsa_req_cstr(req, samsa_str_from_cstr(mt->name))
-                          : NULL;
+        pd->names[t] =
+            mt ? samsa_req_cstr(req, samsa_str_from_cstr(mt->name)) : NULL;
         int32_t np = qt->Partitions.count > 0 ? qt->Partitions.count : 0;
         pd->proposal[t] = samsa_req_alloc(req, sizeof(int) * (size_t)(np + 1));
         SAMSA_REQ_ARRAY(req, rt->Partitions, np);
