@@ -409,6 +409,9 @@ reactors: 1
 broker_heartbeat_interval_ms: 500
 broker_session_timeout_ms: 3000
 http_listeners: ["127.0.0.1:0"]
+group_initial_rebalance_delay_ms: 0
+offsets_topic_replication_factor: $((N < 3 ? N : 3))
+transaction_state_log_replication_factor: $((N < 3 ? N : 3))
 YAML
 }
 

@@ -17,6 +17,7 @@
 #include "broker/admin_worker.h"
 #include "broker/produce_check.h"
 #include "broker/cluster.h"
+#include "broker/coord_follow.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
@@ -314,6 +315,10 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         go.min_session_timeout_ms = (int32_t)cfg->group_min_session_timeout_ms;
         go.max_session_timeout_ms = (int32_t)cfg->group_max_session_timeout_ms;
         go.offsets_retention_ms = cfg->offsets_retention_ms;
+        if (b->meta) {
+            go.follow_leadership = true;
+            go.offsets_topic_partitions = cfg->offsets_topic_num_partitions;
+        }
         err = samsa_group_coordinator_start(&go, &b->groups, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
@@ -345,7 +350,17 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         to.max_timeout_ms = cfg->transaction_max_timeout_ms;
         to.abort_check_interval_ms =
             cfg->transaction_abort_timed_out_transaction_cleanup_interval_ms;
+        if (b->meta) {
+            to.follow_leadership = true;
+            to.state_topic_partitions =
+                cfg->transaction_state_log_num_partitions;
+        }
         err = samsa_txn_coordinator_start(&to, &b->txn, errbuf, errlen);
+    }
+    if (err == SAMSA_OK && b->meta) {
+        samsa_coord_follow_t *cf = NULL;
+        err = samsa_coord_follow_start(b, &cf);
+        atomic_store(&b->coord_follow, cf);
     }
     if (err == SAMSA_OK && cfg->security.any_tls) {
         err = samsa_tls_context_create(&cfg->security, &b->tls, errbuf, errlen);
@@ -461,6 +476,8 @@ void samsa_broker_stop(samsa_broker_t *b)
     /* Connectors first: their tasks flush and commit through this
      * broker's own listener. */
     samsa_connect_stop(b->connect);
+    /* No more loads or unloads of the coordinators' partitions. */
+    samsa_coord_follow_stop(atomic_exchange(&b->coord_follow, NULL));
     /* Groups first: members parked in JoinGroup/SyncGroup get their answer
      * (COORDINATOR_NOT_AVAILABLE) while connections can still carry it. */
     if (b->groups) {
@@ -493,6 +510,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
      * it samples. */
     samsa_lag_history_stop(b->lag_history);
     b->lag_history = NULL;
+    samsa_coord_follow_stop(atomic_exchange(&b->coord_follow, NULL));
     if (b->groups) {
         samsa_group_coordinator_stop(b->groups);
     }

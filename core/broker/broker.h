@@ -77,6 +77,8 @@ typedef struct samsa_broker {
     samsa_meta_t *meta;
     samsa_member_t *member;
     struct samsa_applier *applier; /* local logs follow the image */
+    /* Coordinators follow their partitions' leaders (coord_follow.h). */
+    struct samsa_coord_follow *_Atomic coord_follow;
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

@@ -9,8 +9,12 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "broker/coord_follow.h"
 #include "broker/member.h"
+#include "group/coordinator.h"
 #include "metadata/placement.h"
+#include "txn/coordinator.h"
+#include "util/java_hash.h"
 #include "util/log.h"
 
 /* ------------------------------------------------------------------ */
@@ -160,6 +164,8 @@ static void *applier_main(void *arg)
         ap->want = NULL;
         pthread_mutex_unlock(&ap->lock);
         sync_local(ap->b, ap->done, next);
+        /* The coordinators' loads read the logs just made. */
+        samsa_coord_follow_kick(atomic_load(&ap->b->coord_follow));
         samsa_meta_image_put(ap->done);
         ap->done = next;
         pthread_mutex_lock(&ap->lock);
@@ -300,36 +306,67 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
     return err;
 }
 
-void samsa_cluster_coordinator(samsa_req_t *req, samsa_str_t key, int32_t *node,
-                               samsa_str_t *host, int32_t *port)
+/* Kafka's internal topic configs (GroupMetadataManager /
+ * TransactionLog): compacted, 100 MiB segments. */
+static const samsa_meta_config_t internal_configs[] = {
+    {(char *)"cleanup.policy", (char *)"compact"},
+    {(char *)"segment.bytes", (char *)"104857600"},
+};
+
+bool samsa_cluster_internal_spec(samsa_broker_t *b, const char *name,
+                                 samsa_cluster_topic_spec_t *spec)
+{
+    const samsa_broker_config_t *cfg = b->cfg;
+    bool offsets = strcmp(name, SAMSA_OFFSETS_TOPIC) == 0;
+    if (!offsets && strcmp(name, SAMSA_TXN_STATE_TOPIC) != 0) {
+        return false;
+    }
+    *spec = (samsa_cluster_topic_spec_t){
+        .name = offsets ? SAMSA_OFFSETS_TOPIC : SAMSA_TXN_STATE_TOPIC,
+        .partitions = offsets ? cfg->offsets_topic_num_partitions
+                              : cfg->transaction_state_log_num_partitions,
+        .replication_factor =
+            offsets ? cfg->offsets_topic_replication_factor
+                    : cfg->transaction_state_log_replication_factor,
+        .configs = internal_configs,
+        .config_count = sizeof(internal_configs) / sizeof(internal_configs[0]),
+    };
+    return true;
+}
+
+samsa_err_t samsa_cluster_coordinator(samsa_req_t *req, bool txn,
+                                      samsa_str_t key, int32_t *node,
+                                      samsa_str_t *host, int32_t *port)
 {
     samsa_broker_t *b = req->broker;
-    if (!b->meta || key.len <= 0) {
-        return;
+    if (!b->meta) {
+        return SAMSA_OK;
     }
-    uint32_t h = 2166136261u;
-    for (int32_t i = 0; i < key.len; i++) {
-        h = (h ^ (uint8_t)key.ptr[i]) * 16777619u;
-    }
+    const char *name = txn ? SAMSA_TXN_STATE_TOPIC : SAMSA_OFFSETS_TOPIC;
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
-    size_t live = 0;
-    for (size_t i = 0; i < img->broker_count; i++) {
-        live += !img->brokers[i].fenced;
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, name);
+    const samsa_meta_broker_t *mb = NULL;
+    if (t && t->partition_count > 0) {
+        int32_t p = samsa_internal_partition_for(samsa_req_cstr(req, key),
+                                                 t->partition_count);
+        mb = samsa_meta_broker(img, t->partitions[p].leader);
     }
-    size_t pick = live ? h % live : 0;
-    for (size_t i = 0; live && i < img->broker_count; i++) {
-        const samsa_meta_broker_t *mb = &img->brokers[i];
-        if (mb->fenced || pick-- != 0) {
-            continue;
-        }
-        if (mb->id != b->node_id) {
-            *node = mb->id;
-            *host = samsa_req_str(req, mb->host);
-            *port = mb->port;
-        }
-        break;
+    samsa_err_t err = SAMSA_OK;
+    if (!t) {
+        /* Kafka creates the internal topics on the first FindCoordinator;
+         * the controller refuses while fewer brokers than the replication
+         * factor are live, and the clients retry meanwhile. */
+        samsa_cluster_request_topic(b, name);
+        err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    } else if (!mb || mb->fenced) {
+        err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    } else if (mb->id != b->node_id) {
+        *node = mb->id;
+        *host = samsa_req_str(req, mb->host);
+        *port = mb->port;
     }
     samsa_meta_image_put(img);
+    return err;
 }
 
 samsa_err_t samsa_cluster_producer_id(samsa_broker_t *b, int64_t *pid)

@@ -83,13 +83,23 @@ typedef void (*samsa_cluster_finish_fn)(samsa_req_t *req, void *resp,
 void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
                            void *resp, samsa_cluster_finish_fn finish);
 
-/* FindCoordinator in quorum mode: the live broker (by id order) that the
- * FNV-1a hash of @p key picks, so every member of a group finds the same
- * one; node, host and port are left alone when that is this broker or
- * standalone. Offsets stay with the coordinator that took them (not
- * replicated yet): a group whose coordinator changes starts afresh. */
-void samsa_cluster_coordinator(samsa_req_t *req, samsa_str_t key, int32_t *node,
-                               samsa_str_t *host, int32_t *port);
+/* FindCoordinator in quorum mode, as Kafka: the leader of partition
+ * abs(javaHashCode(key)) % partitions of __consumer_offsets (@p txn false)
+ * or __transaction_state (@p txn true). While the topic does not exist
+ * its creation is asked of the controller (samsa_cluster_internal_spec)
+ * and COORDINATOR_NOT_AVAILABLE is returned, as while the partition has
+ * no leader. node, host and port are left alone when the leader is this
+ * broker, and standalone. */
+samsa_err_t samsa_cluster_coordinator(samsa_req_t *req, bool txn,
+                                      samsa_str_t key, int32_t *node,
+                                      samsa_str_t *host, int32_t *port);
+
+/* The spec an internal topic is created with (Kafka's
+ * offsets_topic_num_partitions / _replication_factor, or the
+ * transaction_state_log_ ones; compacted); false for other names. The
+ * configs are static. */
+bool samsa_cluster_internal_spec(samsa_broker_t *b, const char *name,
+                                 samsa_cluster_topic_spec_t *spec);
 
 /* AlterConfigs / IncrementalAlterConfigs of a topic in quorum mode
  * (cluster_configs.c): committed as TOPIC_CONFIG records by the controller

@@ -52,8 +52,10 @@ static samsa_err_t coordinator_for(samsa_req_t *req, int8_t key_type,
 
 /* This broker (as the connection reached it), or in a cluster the live
  * broker the group's key maps to (cluster.h). */
-static void coordinator_addr(samsa_req_t *req, samsa_err_t err, samsa_str_t key,
-                             int32_t *node, samsa_str_t *host, int32_t *port)
+static samsa_err_t coordinator_addr(samsa_req_t *req, samsa_err_t err,
+                                    int8_t key_type, samsa_str_t key,
+                                    int32_t *node, samsa_str_t *host,
+                                    int32_t *port)
 {
     samsa_broker_t *b = req->broker;
     const samsa_broker_endpoint_t *ep = samsa_broker_endpoint(b, req->conn);
@@ -61,8 +63,15 @@ static void coordinator_addr(samsa_req_t *req, samsa_err_t err, samsa_str_t key,
     *host = err == SAMSA_OK ? samsa_req_str(req, ep->host) : SAMSA_STR("");
     *port = err == SAMSA_OK ? ep->port : -1;
     if (err == SAMSA_OK) {
-        samsa_cluster_coordinator(req, key, node, host, port);
+        err = samsa_cluster_coordinator(req, key_type == KEY_TYPE_TRANSACTION,
+                                        key, node, host, port);
     }
+    if (err != SAMSA_OK) {
+        *node = -1;
+        *host = SAMSA_STR("");
+        *port = -1;
+    }
+    return err;
 }
 
 void samsa_handle_find_coordinator(samsa_req_t *req)
@@ -72,9 +81,9 @@ void samsa_handle_find_coordinator(samsa_req_t *req)
     samsa_FindCoordinatorResponse_init(resp);
     if (req->api_version < 4) {
         samsa_err_t err = coordinator_for(req, freq->KeyType, freq->Key);
-        resp->ErrorCode = (int16_t)err;
-        coordinator_addr(req, err, freq->Key, &resp->NodeId, &resp->Host,
-                         &resp->Port);
+        resp->ErrorCode =
+            (int16_t)coordinator_addr(req, err, freq->KeyType, freq->Key,
+                                      &resp->NodeId, &resp->Host, &resp->Port);
         resp->ErrorMessage = SAMSA_STR_NULL;
         samsa_req_respond(req, resp);
         return;
@@ -88,8 +97,8 @@ void samsa_handle_find_coordinator(samsa_req_t *req)
         samsa_FindCoordinatorResponse_Coordinator_init(c);
         c->Key = freq->CoordinatorKeys.items[i];
         samsa_err_t err = coordinator_for(req, freq->KeyType, c->Key);
-        c->ErrorCode = (int16_t)err;
-        coordinator_addr(req, err, c->Key, &c->NodeId, &c->Host, &c->Port);
+        c->ErrorCode = (int16_t)coordinator_addr(
+            req, err, freq->KeyType, c->Key, &c->NodeId, &c->Host, &c->Port);
         c->ErrorMessage = SAMSA_STR_NULL;
     }
     samsa_req_respond(req, resp);

@@ -224,6 +224,20 @@ static void offset_fetch_v0_7(samsa_req_t *req,
     fetched_t f;
     fetch_group(req, samsa_req_cstr(req, freq->GroupId), tps, count, &f);
     resp->ErrorCode = (int16_t)f.error;
+    samsa_group_offset_t *failed = NULL;
+    if (f.error != SAMSA_OK && req->api_version < 2 && count > 0) {
+        /* v0-1 have no group-level error: as Kafka, each requested
+         * partition carries it (NOT_COORDINATOR, LOAD_IN_PROGRESS), so
+         * the client looks for the coordinator again. */
+        failed = samsa_req_alloc(req, sizeof(*failed) * count);
+        for (size_t i = 0; i < count; i++) {
+            failed[i] = (samsa_group_offset_t){.topic = (char *)tps[i].topic,
+                                               .partition = tps[i].partition,
+                                               .offset = -1,
+                                               .leader_epoch = -1};
+        }
+        f.offs = (samsa_group_offsets_t){failed, count};
+    }
     topic_run_t *runs;
     size_t ntopics = group_by_topic(req, &f.offs, &runs);
     SAMSA_REQ_ARRAY(req, resp->Topics, ntopics);
@@ -238,9 +252,14 @@ static void offset_fetch_v0_7(samsa_req_t *req,
                 &tr->Partitions.items[j];
             samsa_OffsetFetchResponse_OffsetFetchResponsePartition_init(pr);
             FILL_PARTITION(pr, runs[t].parts[j]);
+            if (failed) {
+                pr->ErrorCode = (int16_t)f.error;
+            }
         }
     }
-    samsa_group_offsets_free(&f.offs);
+    if (!failed) {
+        samsa_group_offsets_free(&f.offs);
+    }
 }
 
 static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,

@@ -94,6 +94,7 @@ static void create_direct(samsa_member_t *mb, const samsa_meta_image_t *img,
 {
     samsa_cluster_topic_spec_t spec = {
         .name = topic, .partitions = -1, .replication_factor = -1};
+    (void)samsa_cluster_internal_spec(mb->b, topic, &spec);
     samsa_meta_rec_t rec;
     const char *why = NULL;
     samsa_err_t err = samsa_cluster_topic_record(mb->b, img, &spec, &rec, &why);
@@ -278,14 +279,25 @@ static void create_remote(samsa_member_t *mb, samsa_client_t *c,
 {
     samsa_CreateTopicsRequest_t req;
     samsa_CreateTopicsRequest_CreatableTopic_t t;
+    samsa_CreateTopicsRequest_CreateableTopicConfig_t cfgs[4];
+    samsa_cluster_topic_spec_t spec = {.partitions = -1,
+                                       .replication_factor = -1};
     void *resp = NULL;
     samsa_CreateTopicsRequest_init(&req);
     samsa_CreateTopicsRequest_CreatableTopic_init(&t);
+    (void)samsa_cluster_internal_spec(mb->b, topic, &spec);
     t.Name = samsa_str_from_cstr(topic);
-    t.NumPartitions = -1;
-    t.ReplicationFactor = -1;
+    t.NumPartitions = spec.partitions;
+    t.ReplicationFactor = (int16_t)spec.replication_factor;
     t.Assignments.count = 0;
     t.Configs.count = 0;
+    for (size_t i = 0; i < spec.config_count && i < 4; i++) {
+        samsa_CreateTopicsRequest_CreateableTopicConfig_init(&cfgs[i]);
+        cfgs[i].Name = samsa_str_from_cstr(spec.configs[i].key);
+        cfgs[i].Value = samsa_str_from_cstr(spec.configs[i].value);
+        t.Configs.items = cfgs;
+        t.Configs.count = (int32_t)i + 1;
+    }
     req.Topics.items = &t;
     req.Topics.count = 1;
     req.timeoutMs = 10000;

@@ -252,6 +252,23 @@ const samsa_option_t samsa_broker_options[] = {
         "0 = instant groups (tools/dev.sh run, the tests)."),
     SAMSA_OPTION_INT("offsets_retention_ms", "604800000", -1, I64MAX,
         "Committed offsets of an empty group are kept this long, ms."),
+    SAMSA_OPTION_INT("offsets_topic_num_partitions", "50", 1, 1000000,
+        "Partitions of __consumer_offsets when a cluster creates it; a "
+        "group's coordinator is the leader of partition "
+        "abs(hash(group)) % this (standalone: 1, one node coordinates "
+        "every group)."),
+    SAMSA_OPTION_INT("offsets_topic_replication_factor", "3", 1, 32767,
+        "Replicas of __consumer_offsets; its creation is refused (groups "
+        "get COORDINATOR_NOT_AVAILABLE) until this many brokers are live, "
+        "as Kafka's."),
+    SAMSA_OPTION_INT("transaction_state_log_num_partitions", "50", 1,
+        1000000,
+        "Partitions of __transaction_state when a cluster creates it "
+        "(standalone: 1)."),
+    SAMSA_OPTION_INT("transaction_state_log_replication_factor", "3", 1,
+        32767,
+        "Replicas of __transaction_state; refused until this many brokers "
+        "are live, as Kafka's."),
     SAMSA_OPTION_INT("transaction_max_timeout_ms", "900000", 1, I32MAX,
         "Longest transaction timeout a producer may ask for, ms."),
     SAMSA_OPTION_INT(
@@ -646,6 +663,13 @@ static void fill_numbers(samsa_broker_config_t *cfg)
     cfg->group_initial_rebalance_delay_ms =
         i64(v, "group_initial_rebalance_delay_ms");
     cfg->offsets_retention_ms = i64(v, "offsets_retention_ms");
+    cfg->offsets_topic_num_partitions = i32(v, "offsets_topic_num_partitions");
+    cfg->offsets_topic_replication_factor =
+        i32(v, "offsets_topic_replication_factor");
+    cfg->transaction_state_log_num_partitions =
+        i32(v, "transaction_state_log_num_partitions");
+    cfg->transaction_state_log_replication_factor =
+        i32(v, "transaction_state_log_replication_factor");
     cfg->transaction_max_timeout_ms = i64(v, "transaction_max_timeout_ms");
     cfg->transaction_abort_timed_out_transaction_cleanup_interval_ms =
         i64(v, "transaction_abort_timed_out_transaction_cleanup_interval_ms");

@@ -98,6 +98,11 @@ typedef struct samsa_broker_config {
     int64_t group_max_session_timeout_ms;
     int64_t group_initial_rebalance_delay_ms;
     int64_t offsets_retention_ms;
+    /* The internal topics in a cluster (standalone: one partition each). */
+    int32_t offsets_topic_num_partitions;
+    int32_t offsets_topic_replication_factor;
+    int32_t transaction_state_log_num_partitions;
+    int32_t transaction_state_log_replication_factor;
     int64_t transaction_max_timeout_ms;
     int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms;
 

@@ -12,8 +12,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "util/log.h"
 #include "util/clock.h"
+#include "util/java_hash.h"
+#include "util/log.h"
 
 void samsa_group_options_init(samsa_group_options_t *o)
 {
@@ -266,18 +267,142 @@ const char *samsa_gc_group_state_name(group_state_t st)
 int32_t samsa_group_partition_for(samsa_group_coordinator_t *gc,
                                   const char *group_id)
 {
-    /* Java's String.hashCode over UTF-16 units; group ids are usually
-     * ASCII, where bytes and units agree. */
-    int32_t h = 0;
-    for (const unsigned char *p = (const unsigned char *)group_id; *p; p++) {
-        h = (int32_t)((uint32_t)h * 31u + *p);
+    return samsa_internal_partition_for(group_id,
+                                        gc->opts.offsets_topic_partitions);
+}
+
+samsa_err_t samsa_gc_serving(samsa_group_coordinator_t *gc,
+                             const char *group_id)
+{
+    if (gc->stopped) {
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
-    int32_t n = gc->opts.offsets_topic_partitions > 0
-                    ? gc->opts.offsets_topic_partitions
-                    : 1;
-    /* Kafka's Utils.abs: MIN_VALUE maps to 0. */
-    int32_t a = h == INT32_MIN ? 0 : (h < 0 ? -h : h);
-    return a % n;
+    if (!gc->opts.follow_leadership) {
+        return SAMSA_OK;
+    }
+    return samsa_part_serving(&gc->parts,
+                              samsa_group_partition_for(gc, group_id));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Partitions following leadership                                        */
+/* ---------------------------------------------------------------------- */
+
+/* Lock held: the offsets topic and a state slot for @p p. */
+static samsa_err_t partition_slot(samsa_group_coordinator_t *gc, int32_t p)
+{
+    if (!gc->otopic && gc->opts.logmgr) {
+        gc->otopic =
+            samsa_logmgr_topic_get(gc->opts.logmgr, SAMSA_OFFSETS_TOPIC);
+        if (gc->otopic) {
+            gc->opts.offsets_topic_partitions = gc->otopic->partition_count;
+        }
+    }
+    if (!gc->otopic || p < 0 || p >= gc->otopic->partition_count) {
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    return samsa_part_states_grow(&gc->parts, gc->otopic->partition_count);
+}
+
+void samsa_group_partition_loading(samsa_group_coordinator_t *gc, int32_t p)
+{
+    pthread_mutex_lock(&gc->lock);
+    if (partition_slot(gc, p) == SAMSA_OK &&
+        gc->parts.st[p] == SAMSA_PART_NONE) {
+        gc->parts.st[p] = SAMSA_PART_LOADING;
+    }
+    pthread_mutex_unlock(&gc->lock);
+}
+
+samsa_err_t samsa_group_partition_load(samsa_group_coordinator_t *gc, int32_t p)
+{
+    pthread_mutex_lock(&gc->lock);
+    samsa_err_t err = gc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                  : partition_slot(gc, p);
+    bool loaded = err == SAMSA_OK && gc->parts.st[p] == SAMSA_PART_LOADED;
+    if (err == SAMSA_OK) {
+        gc->parts.st[p] = loaded ? SAMSA_PART_LOADED : SAMSA_PART_LOADING;
+    }
+    pthread_mutex_unlock(&gc->lock);
+    if (err != SAMSA_OK || loaded) {
+        return err;
+    }
+    int64_t t0 = samsa_mono_ms();
+    err = samsa_gc_persist_replay_partition(gc, p);
+    pthread_mutex_lock(&gc->lock);
+    size_t groups = 0;
+    if (err == SAMSA_OK && gc->parts.st[p] == SAMSA_PART_LOADING) {
+        gc->parts.st[p] = SAMSA_PART_LOADED;
+        size_t i;
+        for (samsa_hmap_entry_t *e = samsa_hmap_first(&gc->groups, &i); e;
+             e = samsa_hmap_next(&gc->groups, e, &i)) {
+            groups += samsa_group_partition_for(gc, ((group_t *)e)->id) == p;
+        }
+    }
+    pthread_mutex_unlock(&gc->lock);
+    samsa_log(err == SAMSA_OK ? SAMSA_LOG_INFO : SAMSA_LOG_ERROR,
+              "group coordinator: %s-%d %s (%zu groups, %lld ms)",
+              SAMSA_OFFSETS_TOPIC, (int)p,
+              err == SAMSA_OK ? "loaded" : "failed to load", groups,
+              (long long)(samsa_mono_ms() - t0));
+    return err;
+}
+
+/* Answer a group's parked calls with @p err (lock held). */
+static void fail_parked(group_t *g, samsa_err_t err, clist_t *cl)
+{
+    for (size_t k = 0; k < g->nmembers; k++) {
+        member_t *m = g->members[k];
+        if (m->join_cb) {
+            samsa_gc_complete_join_err(cl, m->join_cb, m->join_arg, err, m->id);
+            m->join_cb = NULL;
+        }
+        if (m->sync_cb) {
+            samsa_gc_complete_sync(cl, m->sync_cb, m->sync_arg, err, NULL, NULL,
+                                   NULL, 0);
+            m->sync_cb = NULL;
+        }
+    }
+}
+
+void samsa_group_partition_unload(samsa_group_coordinator_t *gc, int32_t p)
+{
+    clist_t cl;
+    samsa_gc_clist_init(&cl);
+    pthread_mutex_lock(&gc->lock);
+    size_t dropped = 0;
+    bool was = samsa_part_state(&gc->parts, p) != SAMSA_PART_NONE;
+    if (was) {
+        gc->parts.st[p] = SAMSA_PART_NONE;
+        size_t i;
+        samsa_hmap_entry_t *e = samsa_hmap_first(&gc->groups, &i);
+        while (e) {
+            samsa_hmap_entry_t *n = samsa_hmap_next(&gc->groups, e, &i);
+            group_t *g = (group_t *)e;
+            if (samsa_group_partition_for(gc, g->id) == p) {
+                fail_parked(g, SAMSA_ERR_NOT_COORDINATOR, &cl);
+                samsa_gc_group_remove(gc, g);
+                dropped++;
+            }
+            e = n;
+        }
+    }
+    pthread_mutex_unlock(&gc->lock);
+    samsa_gc_clist_run(&cl);
+    if (was) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "group coordinator: %s-%d unloaded (%zu groups moved "
+                  "away)",
+                  SAMSA_OFFSETS_TOPIC, (int)p, dropped);
+    }
+}
+
+bool samsa_group_partition_loaded(samsa_group_coordinator_t *gc, int32_t p)
+{
+    pthread_mutex_lock(&gc->lock);
+    bool loaded = samsa_part_state(&gc->parts, p) == SAMSA_PART_LOADED;
+    pthread_mutex_unlock(&gc->lock);
+    return loaded;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -378,8 +503,11 @@ samsa_err_t samsa_group_coordinator_start(const samsa_group_options_t *opts,
     gc->next_retention_check =
         samsa_mono_ms() + gc->opts.offsets_retention_check_interval_ms;
 
-    samsa_err_t err = samsa_gc_persist_init(gc, errbuf, errlen);
-    if (err == SAMSA_OK) {
+    samsa_err_t err = SAMSA_OK;
+    if (!gc->opts.follow_leadership) {
+        err = samsa_gc_persist_init(gc, errbuf, errlen);
+    }
+    if (err == SAMSA_OK && !gc->opts.follow_leadership) {
         err = samsa_gc_persist_replay(gc, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
@@ -409,22 +537,7 @@ void samsa_group_coordinator_stop(samsa_group_coordinator_t *gc)
     size_t i;
     for (samsa_hmap_entry_t *e = samsa_hmap_first(&gc->groups, &i); e;
          e = samsa_hmap_next(&gc->groups, e, &i)) {
-        group_t *g = (group_t *)e;
-        for (size_t k = 0; k < g->nmembers; k++) {
-            member_t *m = g->members[k];
-            if (m->join_cb) {
-                samsa_gc_complete_join_err(&cl, m->join_cb, m->join_arg,
-                                           SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                                           m->id);
-                m->join_cb = NULL;
-            }
-            if (m->sync_cb) {
-                samsa_gc_complete_sync(&cl, m->sync_cb, m->sync_arg,
-                                       SAMSA_ERR_COORDINATOR_NOT_AVAILABLE,
-                                       NULL, NULL, NULL, 0);
-                m->sync_cb = NULL;
-            }
-        }
+        fail_parked((group_t *)e, SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, &cl);
     }
     pthread_mutex_unlock(&gc->lock);
     samsa_gc_clist_run(&cl);
@@ -451,6 +564,7 @@ void samsa_group_coordinator_destroy(samsa_group_coordinator_t *gc)
     if (gc->otopic) {
         samsa_topic_put(gc->otopic);
     }
+    samsa_part_states_free(&gc->parts);
     pthread_mutex_destroy(&gc->lock);
     pthread_cond_destroy(&gc->cond);
     free(gc);
@@ -583,11 +697,9 @@ samsa_err_t samsa_group_describe(samsa_group_coordinator_t *gc,
     memset(out, 0, sizeof(*out));
     out->state = samsa_gc_group_state_name(GS_DEAD);
     pthread_mutex_lock(&gc->lock);
-    samsa_err_t err = SAMSA_OK;
+    samsa_err_t err = samsa_gc_serving(gc, group_id);
     group_t *g = NULL;
-    if (gc->stopped) {
-        err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    } else if (!(g = samsa_gc_group_find(gc, group_id))) {
+    if (err == SAMSA_OK && !(g = samsa_gc_group_find(gc, group_id))) {
         out->error = SAMSA_ERR_GROUP_ID_NOT_FOUND;
     }
     out->group_id = strdup(group_id);

@@ -64,6 +64,12 @@ typedef struct samsa_group_options {
     int64_t offsets_retention_ms;   /* offsets.retention.minutes: 7 days */
     /* offsets.retention.check.interval.ms: 600000 */
     int64_t offsets_retention_check_interval_ms;
+    /* In a cluster: the offsets topic is made by the controller, and
+     * groups are served only for the partitions this broker leads, once
+     * loaded (samsa_group_partition_load); others get NOT_COORDINATOR.
+     * offsets_topic_partitions is then the configured count, replaced by
+     * the topic's own once it exists. */
+    bool follow_leadership;
 } samsa_group_options_t;
 
 /* Fill opts with Kafka's defaults (logmgr NULL). */
@@ -85,6 +91,24 @@ void samsa_group_coordinator_destroy(samsa_group_coordinator_t *gc);
  * (Kafka's abs(String.hashCode) % partitions). */
 int32_t samsa_group_partition_for(samsa_group_coordinator_t *gc,
                                   const char *group_id);
+
+/*
+ * follow_leadership: this broker became the leader of partition @p p of
+ * the offsets topic (whose local log exists). Marks it loading (requests
+ * for its groups get COORDINATOR_LOAD_IN_PROGRESS), replays it, then
+ * serves its groups. Blocks on the log: call it off the reactors. Kafka's
+ * GroupMetadataManager.loadGroupsForPartition.
+ */
+samsa_err_t samsa_group_partition_load(samsa_group_coordinator_t *gc,
+                                       int32_t p);
+/* Mark @p p loading without replaying yet (a load is queued). */
+void samsa_group_partition_loading(samsa_group_coordinator_t *gc, int32_t p);
+/* This broker no longer leads @p p: its groups are dropped from memory
+ * (their parked joins and syncs answered NOT_COORDINATOR, so members find
+ * the new coordinator) and requests get NOT_COORDINATOR. */
+void samsa_group_partition_unload(samsa_group_coordinator_t *gc, int32_t p);
+/* Whether @p p is loaded here (tests, the broker's bookkeeping). */
+bool samsa_group_partition_loaded(samsa_group_coordinator_t *gc, int32_t p);
 
 /* ---------------------------------------------------------------------- */
 /* JoinGroup                                                              */

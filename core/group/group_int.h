@@ -14,6 +14,7 @@
 
 #include "group/coordinator.h"
 #include "group/hmap.h"
+#include "util/part_states.h"
 
 typedef enum group_state {
     GS_EMPTY,
@@ -108,7 +109,15 @@ struct samsa_group_coordinator {
     samsa_hmap_t groups;
     samsa_topic_t *otopic; /* held reference; NULL without a log manager */
     int64_t next_retention_check; /* monotonic */
+    /* follow_leadership: each partition of __consumer_offsets. */
+    samsa_part_states_t parts;
 };
+
+/* Whether @p group_id is served here now: SAMSA_OK, or
+ * COORDINATOR_NOT_AVAILABLE (stopped), NOT_COORDINATOR or
+ * COORDINATOR_LOAD_IN_PROGRESS (follow_leadership). Lock held. */
+samsa_err_t samsa_gc_serving(samsa_group_coordinator_t *gc,
+                             const char *group_id);
 
 /* coordinator.c */
 void samsa_gc_clist_init(clist_t *cl);
@@ -173,5 +182,8 @@ samsa_err_t samsa_gc_persist_group(samsa_group_coordinator_t *gc,
                                    const group_t *g, bool tombstone);
 samsa_err_t samsa_gc_persist_replay(samsa_group_coordinator_t *gc, char *errbuf,
                                     size_t errlen);
+/* Replay partition @p p of the offsets topic (takes the lock per chunk). */
+samsa_err_t samsa_gc_persist_replay_partition(samsa_group_coordinator_t *gc,
+                                              int32_t p);
 
 #endif /* SAMSA_GROUP_INT_H */

@@ -727,14 +727,17 @@ static void join_locked(samsa_group_coordinator_t *gc,
                         samsa_group_join_cb done, void *arg, clist_t *cl)
 {
     const char *mid = req->member_id ? req->member_id : "";
-    if (gc->stopped) {
+    if (!req->group_id || !req->group_id[0]) {
         samsa_gc_complete_join_err(cl, done, arg,
-                                   SAMSA_ERR_COORDINATOR_NOT_AVAILABLE, mid);
+                                   gc->stopped
+                                       ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                       : SAMSA_ERR_INVALID_GROUP_ID,
+                                   mid);
         return;
     }
-    if (!req->group_id || !req->group_id[0]) {
-        samsa_gc_complete_join_err(cl, done, arg, SAMSA_ERR_INVALID_GROUP_ID,
-                                   mid);
+    samsa_err_t serving = samsa_gc_serving(gc, req->group_id);
+    if (serving != SAMSA_OK) {
+        samsa_gc_complete_join_err(cl, done, arg, serving, mid);
         return;
     }
     if (req->session_timeout_ms < gc->opts.min_session_timeout_ms ||
@@ -862,14 +865,12 @@ static void sync_locked(samsa_group_coordinator_t *gc,
                         const samsa_group_sync_req_t *req,
                         samsa_group_sync_cb done, void *arg, clist_t *cl)
 {
-    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, req->group_id);
+    samsa_err_t err = samsa_gc_serving(gc, req->group_id);
+    group_t *g = err ? NULL : samsa_gc_group_find(gc, req->group_id);
     member_t *m = NULL;
-    samsa_err_t err = SAMSA_OK;
-    if (gc->stopped) {
-        err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    } else if (!g) {
+    if (err == SAMSA_OK && !g) {
         err = SAMSA_ERR_UNKNOWN_MEMBER_ID;
-    } else {
+    } else if (err == SAMSA_OK) {
         err = validate_member(g, req->member_id, req->group_instance_id,
                               req->generation_id, &m);
     }
@@ -927,14 +928,12 @@ samsa_err_t samsa_group_heartbeat(samsa_group_coordinator_t *gc,
                                   const char *group_instance_id)
 {
     pthread_mutex_lock(&gc->lock);
-    samsa_err_t err = SAMSA_OK;
-    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, group_id);
+    samsa_err_t err = samsa_gc_serving(gc, group_id);
+    group_t *g = err ? NULL : samsa_gc_group_find(gc, group_id);
     member_t *m = NULL;
-    if (gc->stopped) {
-        err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    } else if (!g || g->state == GS_EMPTY) {
+    if (err == SAMSA_OK && (!g || g->state == GS_EMPTY)) {
         err = SAMSA_ERR_UNKNOWN_MEMBER_ID;
-    } else {
+    } else if (err == SAMSA_OK) {
         err =
             validate_member(g, member_id, group_instance_id, generation_id, &m);
     }
@@ -1001,11 +1000,8 @@ samsa_err_t samsa_group_leave(samsa_group_coordinator_t *gc,
     clist_t cl;
     samsa_gc_clist_init(&cl);
     pthread_mutex_lock(&gc->lock);
-    samsa_err_t top = SAMSA_OK;
-    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, group_id);
-    if (gc->stopped) {
-        top = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    }
+    samsa_err_t top = samsa_gc_serving(gc, group_id);
+    group_t *g = top ? NULL : samsa_gc_group_find(gc, group_id);
     for (size_t i = 0; i < count; i++) {
         members[i].error = top != SAMSA_OK ? top
                            : g             ? leave_one(gc, g, &members[i], &cl)

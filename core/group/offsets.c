@@ -119,11 +119,13 @@ static samsa_err_t commit_validate(samsa_group_coordinator_t *gc,
                                    group_t **gp)
 {
     const char *mid = req->member_id ? req->member_id : "";
-    if (gc->stopped) {
-        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    }
     if (!req->group_id || !req->group_id[0]) {
-        return SAMSA_ERR_INVALID_GROUP_ID;
+        return gc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                           : SAMSA_ERR_INVALID_GROUP_ID;
+    }
+    samsa_err_t serving = samsa_gc_serving(gc, req->group_id);
+    if (serving != SAMSA_OK) {
+        return serving;
     }
     group_t *g = samsa_gc_group_find(gc, req->group_id);
     if (!g) {
@@ -277,8 +279,8 @@ samsa_err_t samsa_group_offset_fetch(samsa_group_coordinator_t *gc,
     out->items = NULL;
     out->count = 0;
     pthread_mutex_lock(&gc->lock);
-    samsa_err_t err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    if (!gc->stopped) {
+    samsa_err_t err = samsa_gc_serving(gc, group_id);
+    if (err == SAMSA_OK) {
         err = fetch_locked(samsa_gc_group_find(gc, group_id), tps, count, out);
     }
     pthread_mutex_unlock(&gc->lock);
@@ -305,9 +307,9 @@ samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc, const char *group_id,
     out->items = NULL;
     out->count = 0;
     pthread_mutex_lock(&gc->lock);
-    samsa_err_t err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    samsa_err_t err = samsa_gc_serving(gc, group_id);
     group_t *g = NULL;
-    if (!gc->stopped) {
+    if (err == SAMSA_OK) {
         g = samsa_gc_group_find(gc, group_id);
         err = g ? fetch_locked(g, NULL, 0, out) : SAMSA_ERR_GROUP_ID_NOT_FOUND;
     }
@@ -401,13 +403,11 @@ samsa_err_t samsa_group_offset_delete(samsa_group_coordinator_t *gc,
                                       samsa_group_tp_t *tps, size_t count)
 {
     pthread_mutex_lock(&gc->lock);
-    samsa_err_t err = SAMSA_OK;
-    group_t *g = gc->stopped ? NULL : samsa_gc_group_find(gc, group_id);
-    if (gc->stopped) {
-        err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    } else if (!g) {
+    samsa_err_t err = samsa_gc_serving(gc, group_id);
+    group_t *g = err ? NULL : samsa_gc_group_find(gc, group_id);
+    if (err == SAMSA_OK && !g) {
         err = SAMSA_ERR_GROUP_ID_NOT_FOUND;
-    } else if (g->nmembers > 0 &&
+    } else if (err == SAMSA_OK && g->nmembers > 0 &&
                (!g->protocol_type || strcmp(g->protocol_type, "consumer"))) {
         err = SAMSA_ERR_NON_EMPTY_GROUP;
     }
@@ -482,6 +482,8 @@ samsa_err_t samsa_group_delete(samsa_group_coordinator_t *gc,
         err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     } else if (!group_id || !group_id[0]) {
         err = SAMSA_ERR_INVALID_GROUP_ID;
+    } else if ((err = samsa_gc_serving(gc, group_id)) != SAMSA_OK) {
+        /* not coordinated here (now) */
     } else if (!(g = samsa_gc_group_find(gc, group_id))) {
         err = SAMSA_ERR_GROUP_ID_NOT_FOUND;
     } else if (g->state != GS_EMPTY || g->nmembers > 0) {

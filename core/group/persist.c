@@ -414,9 +414,15 @@ static samsa_err_t replay_record(void *arg, const samsa_record_t *rec)
     return SAMSA_OK;
 }
 
+/* The lock is taken per chunk: a partition loading in a cluster must not
+ * hold up the groups of the others for its whole replay. */
 static samsa_err_t replay_chunk(void *arg, const uint8_t *buf, size_t len)
 {
-    return samsa_records_replay(buf, len, replay_record, arg);
+    samsa_group_coordinator_t *gc = arg;
+    pthread_mutex_lock(&gc->lock);
+    samsa_err_t err = samsa_records_replay(buf, len, replay_record, arg);
+    pthread_mutex_unlock(&gc->lock);
+    return err;
 }
 
 static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
@@ -424,6 +430,15 @@ static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
 {
     return samsa_partition_read_all(part, samsa_partition_log_start(part), -1,
                                     replay_chunk, gc);
+}
+
+samsa_err_t samsa_gc_persist_replay_partition(samsa_group_coordinator_t *gc,
+                                              int32_t p)
+{
+    samsa_partition_t *part =
+        gc->otopic ? samsa_topic_partition(gc->otopic, p) : NULL;
+    return part ? replay_partition(gc, part)
+                : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
 samsa_err_t samsa_gc_persist_replay(samsa_group_coordinator_t *gc, char *errbuf,

@@ -224,11 +224,140 @@ static samsa_err_t abort_fenced(samsa_txn_coordinator_t *tc, txn_t *t)
 /* Start, stop, the timer                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* What a crash or a failover interrupted, in partition @p p (-1: all):
+ * Prepare* is completed as decided, an open transaction is aborted (its
+ * producer must start over: Kafka's coordinator does the same on load). */
+static void recover_locked(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    for (txn_t *t = tc->txns; t; t = t->next) {
+        if (p >= 0 && samsa_txn_partition_for(tc, t->id) != p) {
+            continue;
+        }
+        if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
+            (void)complete(tc, t);
+        } else if (t->state == TXN_ONGOING) {
+            (void)abort_fenced(tc, t);
+        }
+    }
+}
+
+samsa_err_t samsa_txn_serving(const samsa_txn_coordinator_t *tc,
+                              const char *txn_id)
+{
+    if (tc->stopped) {
+        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+    }
+    if (!tc->opts.follow_leadership) {
+        return SAMSA_OK;
+    }
+    return samsa_part_serving(&tc->parts, samsa_txn_partition_for(tc, txn_id));
+}
+
+/* Lock held: the state topic and a slot for @p p. */
+static samsa_err_t partition_slot(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    if (!tc->stopic) {
+        tc->stopic =
+            samsa_logmgr_topic_get(tc->opts.logmgr, SAMSA_TXN_STATE_TOPIC);
+    }
+    if (!tc->stopic || p < 0 || p >= tc->stopic->partition_count) {
+        return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    return samsa_part_states_grow(&tc->parts, tc->stopic->partition_count);
+}
+
+void samsa_txn_partition_loading(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    pthread_mutex_lock(&tc->lock);
+    if (partition_slot(tc, p) == SAMSA_OK &&
+        tc->parts.st[p] == SAMSA_PART_NONE) {
+        tc->parts.st[p] = SAMSA_PART_LOADING;
+    }
+    pthread_mutex_unlock(&tc->lock);
+}
+
+samsa_err_t samsa_txn_partition_load(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    pthread_mutex_lock(&tc->lock);
+    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                  : partition_slot(tc, p);
+    bool loaded = err == SAMSA_OK && tc->parts.st[p] == SAMSA_PART_LOADED;
+    if (err == SAMSA_OK) {
+        tc->parts.st[p] = loaded ? SAMSA_PART_LOADED : SAMSA_PART_LOADING;
+    }
+    pthread_mutex_unlock(&tc->lock);
+    if (err != SAMSA_OK || loaded) {
+        return err;
+    }
+    int64_t t0 = samsa_mono_ms();
+    err = samsa_txn_persist_replay_partition(tc, p);
+    size_t n = 0;
+    pthread_mutex_lock(&tc->lock);
+    if (err == SAMSA_OK && tc->parts.st[p] == SAMSA_PART_LOADING) {
+        tc->parts.st[p] = SAMSA_PART_LOADED;
+        recover_locked(tc, p);
+        for (txn_t *t = tc->txns; t; t = t->next) {
+            n += samsa_txn_partition_for(tc, t->id) == p;
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+    samsa_log(err == SAMSA_OK ? SAMSA_LOG_INFO : SAMSA_LOG_ERROR,
+              "txn coordinator: %s-%d %s (%zu transactional ids, %lld ms)",
+              SAMSA_TXN_STATE_TOPIC, (int)p,
+              err == SAMSA_OK ? "loaded" : "failed to load", n,
+              (long long)(samsa_mono_ms() - t0));
+    return err;
+}
+
+void samsa_txn_partition_unload(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    pthread_mutex_lock(&tc->lock);
+    size_t n = 0;
+    bool was = samsa_part_state(&tc->parts, p) != SAMSA_PART_NONE;
+    if (was) {
+        tc->parts.st[p] = SAMSA_PART_NONE;
+        for (txn_t **tp = &tc->txns; *tp;) {
+            txn_t *t = *tp;
+            if (samsa_txn_partition_for(tc, t->id) == p) {
+                *tp = t->next;
+                txn_free(t);
+                n++;
+            } else {
+                tp = &t->next;
+            }
+        }
+    }
+    pthread_mutex_unlock(&tc->lock);
+    if (was) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "txn coordinator: %s-%d unloaded (%zu transactional ids "
+                  "moved away)",
+                  SAMSA_TXN_STATE_TOPIC, (int)p, n);
+    }
+}
+
+bool samsa_txn_partition_loaded(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    pthread_mutex_lock(&tc->lock);
+    bool loaded = samsa_part_state(&tc->parts, p) == SAMSA_PART_LOADED;
+    pthread_mutex_unlock(&tc->lock);
+    return loaded;
+}
+
+/* Whether @p t's partition is loaded here (always, standalone). */
+static bool settled(const samsa_txn_coordinator_t *tc, const txn_t *t)
+{
+    return samsa_txn_serving(tc, t->id) == SAMSA_OK;
+}
+
 void samsa_txn_coordinator_tick(samsa_txn_coordinator_t *tc)
 {
     pthread_mutex_lock(&tc->lock);
     int64_t now = samsa_wall_ms();
     for (txn_t *t = tc->txns; t && !tc->stopped; t = t->next) {
+        if (!settled(tc, t)) {
+            continue; /* its partition is still loading */
+        }
         if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
             (void)complete(tc, t);
         } else if (t->state == TXN_ONGOING && t->start_ms >= 0 &&
@@ -281,24 +410,19 @@ samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
     }
     pthread_mutex_init(&tc->lock, NULL);
     pthread_cond_init(&tc->cond, NULL);
-    samsa_err_t err = samsa_txn_persist_init(tc, errbuf, errlen);
-    if (err == SAMSA_OK) {
+    samsa_err_t err = SAMSA_OK;
+    if (!tc->opts.follow_leadership) {
+        err = samsa_txn_persist_init(tc, errbuf, errlen);
+    }
+    if (err == SAMSA_OK && !tc->opts.follow_leadership) {
         err = samsa_txn_persist_replay(tc, errbuf, errlen);
     }
     if (err != SAMSA_OK) {
         samsa_txn_coordinator_destroy(tc);
         return err;
     }
-    /* What a crash interrupted: Prepare* is completed as decided, an
-     * open transaction is aborted (its producer must start over). */
     pthread_mutex_lock(&tc->lock);
-    for (txn_t *t = tc->txns; t; t = t->next) {
-        if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
-            (void)complete(tc, t);
-        } else if (t->state == TXN_ONGOING) {
-            (void)abort_fenced(tc, t);
-        }
-    }
+    recover_locked(tc, -1);
     pthread_mutex_unlock(&tc->lock);
     if (tc->opts.abort_check_interval_ms > 0) {
         if (pthread_create(&tc->timer, NULL, timer_main, tc) != 0) {
@@ -337,6 +461,7 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc)
     if (tc->stopic) {
         samsa_topic_put(tc->stopic);
     }
+    samsa_part_states_free(&tc->parts);
     pthread_cond_destroy(&tc->cond);
     pthread_mutex_destroy(&tc->lock);
     free(tc);
@@ -431,9 +556,11 @@ samsa_err_t samsa_txn_init_producer(samsa_txn_coordinator_t *tc,
         return SAMSA_ERR_INVALID_REQUEST;
     }
     pthread_mutex_lock(&tc->lock);
-    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
-                                  : init_locked(tc, txn_id, timeout_ms, pid,
-                                                epoch, out_pid, out_epoch);
+    samsa_err_t err = samsa_txn_serving(tc, txn_id);
+    if (err == SAMSA_OK) {
+        err =
+            init_locked(tc, txn_id, timeout_ms, pid, epoch, out_pid, out_epoch);
+    }
     pthread_mutex_unlock(&tc->lock);
     return err;
 }
@@ -546,8 +673,10 @@ samsa_err_t samsa_txn_add_partitions(samsa_txn_coordinator_t *tc,
 {
     pthread_mutex_lock(&tc->lock);
     txn_t *t = samsa_txn_find(tc, txn_id);
-    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
-                                  : check_producer(t, pid, epoch);
+    samsa_err_t err = samsa_txn_serving(tc, txn_id);
+    if (err == SAMSA_OK) {
+        err = check_producer(t, pid, epoch);
+    }
     if (err == SAMSA_OK && !verify_only) {
         err = check_open(t);
     }
@@ -570,9 +699,11 @@ samsa_err_t samsa_txn_add_offsets(samsa_txn_coordinator_t *tc,
     }
     pthread_mutex_lock(&tc->lock);
     txn_t *t = samsa_txn_find(tc, txn_id);
-    samsa_err_t err = tc->stopped || !tc->opts.groups
-                          ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
-                          : check_producer(t, pid, epoch);
+    samsa_err_t err = !tc->opts.groups ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
+                                       : samsa_txn_serving(tc, txn_id);
+    if (err == SAMSA_OK) {
+        err = check_producer(t, pid, epoch);
+    }
     if (err == SAMSA_OK) {
         err = check_open(t);
     }
@@ -651,8 +782,10 @@ samsa_err_t samsa_txn_offset_commit(samsa_txn_coordinator_t *tc,
 {
     pthread_mutex_lock(&tc->lock);
     txn_t *t = samsa_txn_find(tc, txn_id);
-    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
-                                  : check_producer(t, pid, epoch);
+    samsa_err_t err = samsa_txn_serving(tc, txn_id);
+    if (err == SAMSA_OK) {
+        err = check_producer(t, pid, epoch);
+    }
     bool added = false;
     for (size_t i = 0; err == SAMSA_OK && i < t->ngroups; i++) {
         added |= strcmp(t->groups[i], group_id) == 0;
@@ -674,8 +807,10 @@ samsa_err_t samsa_txn_end(samsa_txn_coordinator_t *tc, const char *txn_id,
 {
     pthread_mutex_lock(&tc->lock);
     txn_t *t = samsa_txn_find(tc, txn_id);
-    samsa_err_t err = tc->stopped ? SAMSA_ERR_COORDINATOR_NOT_AVAILABLE
-                                  : check_producer(t, pid, epoch);
+    samsa_err_t err = samsa_txn_serving(tc, txn_id);
+    if (err == SAMSA_OK) {
+        err = check_producer(t, pid, epoch);
+    }
     if (err == SAMSA_OK) {
         switch (t->state) {
         case TXN_ONGOING:
@@ -706,7 +841,12 @@ samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
                                      int32_t partition)
 {
     pthread_mutex_lock(&tc->lock);
-    samsa_err_t err = SAMSA_ERR_INVALID_PRODUCER_ID_MAPPING;
+    /* In a cluster the producer's coordinator is usually another broker:
+     * without KIP-890's AddPartitionsToTxn verify call to it, a producer
+     * id unknown here is let through (Kafka before 3.6 checks nothing). */
+    samsa_err_t err = tc->opts.follow_leadership
+                          ? SAMSA_OK
+                          : SAMSA_ERR_INVALID_PRODUCER_ID_MAPPING;
     for (txn_t *t = tc->txns; t; t = t->next) {
         if (t->pid != pid || t->state == TXN_DEAD) {
             continue;

@@ -50,6 +50,12 @@ typedef struct samsa_txn_options {
     /* transaction.abort.timed.out.transaction.cleanup.interval.ms: 10000;
      * <= 0: no timer thread (tests call samsa_txn_coordinator_tick). */
     int64_t abort_check_interval_ms;
+    /* In a cluster: the state topic is made by the controller, and
+     * transactional ids are served only for the partitions this broker
+     * leads, once loaded (samsa_txn_partition_load); others get
+     * NOT_COORDINATOR. state_topic_partitions is the configured count
+     * until the topic exists. */
+    bool follow_leadership;
 } samsa_txn_options_t;
 
 /* Kafka's defaults (logmgr and groups NULL). */
@@ -64,6 +70,19 @@ samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
  * Idempotent; call before closing the log manager. */
 void samsa_txn_coordinator_stop(samsa_txn_coordinator_t *tc);
 void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc);
+
+/*
+ * follow_leadership (as samsa_group_partition_load): this broker leads
+ * partition @p p of __transaction_state now. Marks it loading, replays
+ * it, completes what it finds in Prepare* and aborts what is Ongoing
+ * (Kafka's coordinator failover), then serves its ids. Blocks on the log:
+ * off the reactors.
+ */
+samsa_err_t samsa_txn_partition_load(samsa_txn_coordinator_t *tc, int32_t p);
+void samsa_txn_partition_loading(samsa_txn_coordinator_t *tc, int32_t p);
+/* No longer led here: its ids are dropped (NOT_COORDINATOR from now). */
+void samsa_txn_partition_unload(samsa_txn_coordinator_t *tc, int32_t p);
+bool samsa_txn_partition_loaded(samsa_txn_coordinator_t *tc, int32_t p);
 
 /* Abort every transaction past its timeout now (the timer's pass). */
 void samsa_txn_coordinator_tick(samsa_txn_coordinator_t *tc);

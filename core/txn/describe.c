@@ -74,9 +74,11 @@ samsa_err_t samsa_txn_describe(samsa_txn_coordinator_t *tc, const char *txn_id,
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&tc->lock);
     txn_t *t = samsa_txn_find(tc, txn_id);
-    samsa_err_t err = !t || t->state == TXN_DEAD
-                          ? SAMSA_ERR_TRANSACTIONAL_ID_NOT_FOUND
-                          : describe_locked(t, out);
+    samsa_err_t err = samsa_txn_serving(tc, txn_id);
+    if (err == SAMSA_OK) {
+        err = !t || t->state == TXN_DEAD ? SAMSA_ERR_TRANSACTIONAL_ID_NOT_FOUND
+                                         : describe_locked(t, out);
+    }
     pthread_mutex_unlock(&tc->lock);
     if (err != SAMSA_OK) {
         samsa_txn_desc_free(out);

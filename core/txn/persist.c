@@ -21,20 +21,18 @@
 #include "record/replay.h"
 #include "records_v2.h"
 #include "util/clock.h"
+#include "util/java_hash.h"
 
 #define KEY_VERSION   0
 #define VALUE_VERSION 0
 
-/* Kafka's partitionFor: abs(String.hashCode) % partitions (ids are
- * compared as bytes; for ASCII ids this is Java's hash). */
-static int32_t partition_for(const samsa_txn_coordinator_t *tc, const char *id)
+/* Kafka's partitionFor: Utils.abs(String.hashCode) % partitions. */
+int32_t samsa_txn_partition_for(const samsa_txn_coordinator_t *tc,
+                                const char *txn_id)
 {
-    int32_t h = 0;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        h = (int32_t)((uint32_t)h * 31u + *p);
-    }
-    int32_t n = tc->stopic->partition_count;
-    return (int32_t)(((uint32_t)h & 0x7fffffffu) % (uint32_t)n);
+    return samsa_internal_partition_for(
+        txn_id, tc->stopic ? tc->stopic->partition_count
+                           : tc->opts.state_topic_partitions);
 }
 
 static size_t str_size(const char *s)
@@ -124,7 +122,9 @@ samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, const txn_t *t)
     }
     if (err == SAMSA_OK) {
         samsa_partition_t *part =
-            samsa_topic_partition(tc->stopic, partition_for(tc, t->id));
+            tc->stopic ? samsa_topic_partition(
+                             tc->stopic, samsa_txn_partition_for(tc, t->id))
+                       : NULL;
         int64_t base;
         err = part ? samsa_partition_append(part, batch, blen, -1, &base, NULL)
                    : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -280,7 +280,22 @@ static samsa_err_t replay_record(void *arg, const samsa_record_t *rec)
 
 static samsa_err_t replay_chunk(void *arg, const uint8_t *buf, size_t len)
 {
-    return samsa_records_replay(buf, len, replay_record, arg);
+    samsa_txn_coordinator_t *tc = arg;
+    pthread_mutex_lock(&tc->lock);
+    samsa_err_t err = samsa_records_replay(buf, len, replay_record, arg);
+    pthread_mutex_unlock(&tc->lock);
+    return err;
+}
+
+samsa_err_t samsa_txn_persist_replay_partition(samsa_txn_coordinator_t *tc,
+                                               int32_t p)
+{
+    samsa_partition_t *part =
+        tc->stopic ? samsa_topic_partition(tc->stopic, p) : NULL;
+    return part
+               ? samsa_partition_read_all(part, samsa_partition_log_start(part),
+                                          -1, replay_chunk, tc)
+               : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 
 samsa_err_t samsa_txn_persist_replay(samsa_txn_coordinator_t *tc, char *errbuf,

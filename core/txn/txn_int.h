@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "txn/coordinator.h"
+#include "util/part_states.h"
 
 /* Kafka's TransactionState ids, as stored in TransactionLogValue. */
 typedef enum txn_state {
@@ -64,7 +65,18 @@ struct samsa_txn_coordinator {
     bool stopped;
     bool timer_started;
     pthread_t timer;
+    /* follow_leadership: each partition of __transaction_state. */
+    samsa_part_states_t parts;
 };
+
+/* The __transaction_state partition of @p txn_id. */
+int32_t samsa_txn_partition_for(const samsa_txn_coordinator_t *tc,
+                                const char *txn_id);
+/* SAMSA_OK when @p txn_id is coordinated here now, else
+ * COORDINATOR_NOT_AVAILABLE (stopped), NOT_COORDINATOR or
+ * COORDINATOR_LOAD_IN_PROGRESS. Lock held. */
+samsa_err_t samsa_txn_serving(const samsa_txn_coordinator_t *tc,
+                              const char *txn_id);
 
 /* persist.c */
 samsa_err_t samsa_txn_persist_init(samsa_txn_coordinator_t *tc, char *errbuf,
@@ -74,6 +86,9 @@ samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, const txn_t *t);
 /* Load every transactional id (lock not needed: before start returns). */
 samsa_err_t samsa_txn_persist_replay(samsa_txn_coordinator_t *tc, char *errbuf,
                                      size_t errlen);
+/* Load partition @p p (follow_leadership; takes the lock per chunk). */
+samsa_err_t samsa_txn_persist_replay_partition(samsa_txn_coordinator_t *tc,
+                                               int32_t p);
 
 /* coordinator.c */
 txn_t *samsa_txn_find(samsa_txn_coordinator_t *tc, const char *id);

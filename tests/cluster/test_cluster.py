@@ -142,14 +142,24 @@ def list_offsets_error(port, topic, partition):
     return error
 
 
-def find_coordinator(port, group):
-    """FindCoordinator v0: the coordinator's node id."""
-    key = group.encode()
-    resp = raw_request(port, 10, 0, struct.pack(">h", len(key)) + key,
-                       flexible=False)
-    error, node = struct.unpack(">hi", resp[:6])
-    assert error == 0
-    return node
+def find_coordinator_v1(port, key, key_type=0):
+    """FindCoordinator v1 (0: group, 1: transaction): (error, node id)."""
+    k = key.encode()
+    resp = raw_request(port, 10, 1, struct.pack(">h", len(k)) + k +
+                       struct.pack(">b", key_type), flexible=False)
+    (error,) = struct.unpack(">h", resp[4:6])
+    (mlen,) = struct.unpack(">h", resp[6:8])
+    (node,) = struct.unpack(">i", resp[8 + max(mlen, 0):12 + max(mlen, 0)])
+    return error, node
+
+
+def find_coordinator(port, group, key_type=0):
+    """The coordinator's node id, once there is one: the first
+    FindCoordinator has the internal topic created (COORDINATOR_NOT_AVAILABLE,
+    15, meanwhile), as in Kafka."""
+    return wait_for("a coordinator for %r" % group, lambda: (
+        lambda r: r[1] if r[0] == 0 else None)(
+            find_coordinator_v1(port, group, key_type)))
 
 
 def init_producer_id(port):

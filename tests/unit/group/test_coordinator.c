@@ -904,6 +904,85 @@ static void partition_for_matches_java_string_hash(void **state)
     assert_int_equal(samsa_group_partition_for(f->gc, "group"), 98629247 % 50);
 }
 
+/* In a cluster the coordinator serves only the offsets partitions this
+ * broker leads: NOT_COORDINATOR elsewhere, COORDINATOR_LOAD_IN_PROGRESS
+ * while a partition loads; unloading answers parked joins with
+ * NOT_COORDINATOR and drops the groups; a coordinator that loads the
+ * partition afterwards (here: a new one over the same log) has the
+ * committed offsets. */
+static void partitions_follow_leadership(void **state)
+{
+    fixture_t *f = *state;
+    samsa_group_coordinator_destroy(f->gc);
+    f->gc = NULL;
+    assert_int_equal(samsa_logmgr_delete_topic(f->env.mgr, SAMSA_OFFSETS_TOPIC),
+                     SAMSA_OK);
+    samsa_tcfg_t cfg = {0};
+    assert_int_equal(samsa_tcfg_set(&cfg, "samsa.storage.engine", "memory"),
+                     SAMSA_OK);
+    char err[256] = "";
+    assert_int_equal(samsa_logmgr_create_topic(f->env.mgr, SAMSA_OFFSETS_TOPIC,
+                                               4, &cfg, false, err,
+                                               sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&cfg);
+    f->opts.follow_leadership = true;
+    f->opts.offsets_topic_partitions = 4;
+    restart(f);
+    /* Two groups in different partitions. */
+    char other[16] = "";
+    int32_t pa = samsa_group_partition_for(f->gc, "ga");
+    for (int i = 0; i < 100 && !other[0]; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "gb%d", i);
+        if (samsa_group_partition_for(f->gc, id) != pa) {
+            strcpy(other, id);
+        }
+    }
+    assert_true(other[0] != 0);
+
+    assert_int_equal(commit1(f, "ga", -1, "", "t", 0, 42, NULL),
+                     SAMSA_ERR_NOT_COORDINATOR);
+    samsa_group_partition_loading(f->gc, pa);
+    assert_int_equal(commit1(f, "ga", -1, "", "t", 0, 42, NULL),
+                     SAMSA_ERR_COORDINATOR_LOAD_IN_PROGRESS);
+    assert_int_equal(samsa_group_partition_load(f->gc, pa), SAMSA_OK);
+    assert_true(samsa_group_partition_loaded(f->gc, pa));
+    assert_int_equal(commit1(f, "ga", -1, "", "t", 0, 42, NULL), SAMSA_OK);
+    assert_int_equal(commit1(f, other, -1, "", "t", 0, 7, NULL),
+                     SAMSA_ERR_NOT_COORDINATOR);
+
+    /* A member parked in JoinGroup learns the coordinator moved. */
+    char same[16] = "";
+    for (int i = 0; i < 100 && !same[0]; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "gp%d", i);
+        if (samsa_group_partition_for(f->gc, id) == pa) {
+            strcpy(same, id);
+        }
+    }
+    assert_true(same[0] != 0);
+    pair_t p;
+    form_pair(f, same, &p, 5000);
+    call_t *c = join(f, same, (joiner_t){.protos = RANGE, .nprotos = 1});
+    assert_false(call_done(c)); /* waits for A and B to rejoin */
+    samsa_group_partition_unload(f->gc, pa);
+    assert_true(call_wait(c, 5000));
+    assert_int_equal(c->error, SAMSA_ERR_NOT_COORDINATOR);
+    call_free(c);
+    assert_int_equal(samsa_group_heartbeat(f->gc, same, p.gen, p.a, NULL),
+                     SAMSA_ERR_NOT_COORDINATOR);
+    samsa_group_tp_t tp = {.topic = "t", .partition = 0};
+    samsa_group_offsets_t out;
+    assert_int_equal(samsa_group_offset_fetch(f->gc, "ga", &tp, 1, &out),
+                     SAMSA_ERR_NOT_COORDINATOR);
+
+    /* The partition's next leader. */
+    restart(f);
+    assert_int_equal(samsa_group_partition_load(f->gc, pa), SAMSA_OK);
+    assert_int_equal(fetch1(f, "ga", "t", 0), 42);
+}
+
 /* Consumers on their own threads: callbacks arrive from other members'
  * threads and the timer thread; everyone ends in one generation. */
 typedef struct worker {
@@ -1049,6 +1128,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             concurrent_members_converge_on_one_generation, setup, teardown),
+        cmocka_unit_test_setup_teardown(partitions_follow_leadership, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(partition_for_matches_java_string_hash,
                                         setup, teardown),
     };
