@@ -30,10 +30,12 @@ BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
  chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint
- debootstrap"
+ debootstrap python3-jwt python3-cryptography"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions; strace: the
-# flush-before-ack ordering test (0740); debootstrap: the chroot in
+# flush-before-ack ordering test (0740); python3-jwt and
+# python3-cryptography: the OAUTHBEARER tests sign their own tokens (0850);
+# debootstrap: the chroot in
 # which tests/sdk/chroot_upgrade.sh installs and upgrades the .deb.
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -43,6 +43,10 @@ void samsa_handle_sasl_authenticate(samsa_req_t *req)
         areq->AuthBytes.len > 0 ? (size_t)areq->AuthBytes.len : 0, &out,
         &out_len);
     resp->ErrorCode = (int16_t)err;
+    resp->SessionLifetimeMs =
+        err == SAMSA_OK && samsa_auth_state(auth) == SAMSA_AUTH_AUTHENTICATED
+            ? samsa_auth_session_lifetime_ms(auth)
+            : 0;
     resp->AuthBytes = (samsa_bytes_t){(const uint8_t *)"", 0};
     if (out_len > 0) {
         uint8_t *copy = samsa_req_alloc(req, out_len);
@@ -53,9 +57,12 @@ void samsa_handle_sasl_authenticate(samsa_req_t *req)
     }
     samsa_auth_token_free(out);
     if (err != SAMSA_OK) {
-        /* Kafka's words; the reason stays in the broker's log. */
+        /* The mechanism's reason when it gives one (an expired token),
+         * else Kafka's words; the details stay in the broker's log. */
+        const char *why = samsa_auth_failure_reason(auth);
         resp->ErrorMessage = samsa_req_str(
-            req, err == SAMSA_ERR_SASL_AUTHENTICATION_FAILED
+            req, why ? why
+                 : err == SAMSA_ERR_SASL_AUTHENTICATION_FAILED
                      ? "Authentication failed: Invalid username or password"
                      : "Illegal SASL state or malformed token");
         resp->AuthBytes = (samsa_bytes_t){(const uint8_t *)"", 0};

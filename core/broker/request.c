@@ -304,10 +304,21 @@ samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,
 static bool auth_admits(samsa_conn_t *conn, const samsa_auth_t *auth,
                         const uint8_t *frame, size_t len)
 {
-    if (samsa_auth_state(auth) == SAMSA_AUTH_AUTHENTICATED) {
-        return true;
-    }
     int16_t api_key = len >= 2 ? (int16_t)((frame[0] << 8) | frame[1]) : -1;
+    if (samsa_auth_state(auth) == SAMSA_AUTH_AUTHENTICATED) {
+        /* KIP-368: past its lifetime a session may only re-authenticate. */
+        if (!samsa_auth_session_expired(auth) ||
+            api_key == SAMSA_API_SASL_HANDSHAKE) {
+            return true;
+        }
+        const samsa_api_info_t *api = samsa_api_lookup(api_key);
+        samsa_log(SAMSA_LOG_INFO,
+                  "%s: %s request after the SASL session of %s expired "
+                  "without re-authentication; closing",
+                  samsa_conn_peer(conn), api ? api->name : "unknown",
+                  samsa_auth_principal(auth));
+        return false;
+    }
     if (samsa_auth_may_serve(auth, api_key)) {
         return true;
     }

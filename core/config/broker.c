@@ -98,6 +98,11 @@ const samsa_option_t samsa_broker_options[] = {
         "SASL mechanisms offered on SASL listeners, comma-separated "
         "(sasl.enabled.mechanisms), each served by a loaded sasl plugin "
         "instance; empty: every loaded one."),
+    SAMSA_OPTION_INT("connections_max_reauth_ms", "0", 0, I64MAX,
+        "Longest SASL session before the client must re-authenticate on "
+        "its connection (connections.max.reauth.ms, KIP-368); the broker "
+        "closes a connection whose session passed at its next request. "
+        "0: no limit but the credential's own expiry (OAUTHBEARER)."),
     SAMSA_OPTION_STRING("broker_rack", "",
         "Rack of this broker (broker.rack), for rack-aware replica "
         "placement."),

@@ -100,6 +100,8 @@ static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
     sc->ssl_key_password = opt_str(cfg, "ssl_key_password");
     sc->ssl_truststore_location = opt_str(cfg, "ssl_truststore_location");
     sc->sasl_enabled_mechanisms = opt_str(cfg, "sasl_enabled_mechanisms");
+    samsa_config_int(cfg->values, "connections_max_reauth_ms",
+                     &sc->connections_max_reauth_ms);
     char why[400];
     samsa_err_t mrc = samsa_principal_mapper_create(
         opt_str(cfg, "ssl_principal_mapping_rules"), &sc->principal_mapper, why,

@@ -54,6 +54,8 @@ typedef struct samsa_security_config {
     /** sasl_enabled_mechanisms as written (comma-separated); NULL: every
      *  loaded sasl instance. */
     const char *sasl_enabled_mechanisms;
+    /** connections_max_reauth_ms; 0: sessions last as their credential. */
+    int64_t connections_max_reauth_ms;
 } samsa_security_config_t;
 
 static inline bool samsa_security_is_tls(samsa_security_protocol_t p)

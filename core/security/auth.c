@@ -13,6 +13,7 @@
 #include "protocol/generated/messages.h"
 #include "security/principal_mapper.h"
 #include "security/tls_context.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define PRINCIPAL_MAX 512
@@ -46,6 +47,12 @@ struct samsa_auth {
     const mechanism_t *mech;
     samsa_sasl_session_t *sess;
     char principal[PRINCIPAL_MAX];
+    /* KIP-368: the session's lifetime as told to the client (0: none),
+     * and when it ends on samsa_mono_ms() (0: never). */
+    int64_t lifetime_ms;
+    int64_t expires_mono_ms;
+    bool reauth;       /* a re-authentication is under way */
+    char reason[1200]; /* the last failure, for the client */
 };
 
 /* Is @p name in the comma-separated @p list (NULL: every name is)? */
@@ -273,8 +280,16 @@ static void split_peer(const char *peer, char *host, size_t len, int32_t *port)
 samsa_err_t samsa_auth_handshake(samsa_auth_t *auth, const char *mechanism,
                                  int16_t version, const char *client_id)
 {
-    if (!samsa_security_is_sasl(auth->proto) ||
-        auth->state != SAMSA_AUTH_AWAIT_HANDSHAKE) {
+    if (!samsa_security_is_sasl(auth->proto)) {
+        return SAMSA_ERR_ILLEGAL_SASL_STATE;
+    }
+    /* KIP-368: an authenticated connection with a session lifetime starts
+     * again with a v1 handshake for the same mechanism; its principal
+     * serves nothing until that ends. */
+    bool reauth = auth->state == SAMSA_AUTH_AUTHENTICATED &&
+                  auth->lifetime_ms > 0 && version >= 1 && auth->mech &&
+                  strcmp(auth->mech->name, mechanism) == 0;
+    if (auth->state != SAMSA_AUTH_AWAIT_HANDSHAKE && !reauth) {
         return SAMSA_ERR_ILLEGAL_SASL_STATE;
     }
     const mechanism_t *m = NULL;
@@ -305,7 +320,50 @@ samsa_err_t samsa_auth_handshake(samsa_auth_t *auth, const char *mechanism,
     }
     auth->mech = m;
     auth->raw = version == 0;
+    auth->reauth = reauth;
     auth->state = SAMSA_AUTH_AWAIT_TOKEN;
+    return SAMSA_OK;
+}
+
+/* The exchange succeeded: take the principal (the same one again when
+ * re-authenticating, as Kafka insists) and the session's lifetime:
+ * connections_max_reauth_ms, or less when the credential expires sooner. */
+static samsa_err_t authenticated(samsa_auth_t *auth)
+{
+    const samsa_sasl_ops_t *ops = auth->mech->ops;
+    const char *p = ops->principal(auth->sess);
+    char principal[PRINCIPAL_MAX];
+    snprintf(principal, sizeof(principal), "%s", p ? p : "User:ANONYMOUS");
+    int64_t expiry =
+        ops->credential_expiry_ms ? ops->credential_expiry_ms(auth->sess) : -1;
+    end_session(auth);
+    if (auth->reauth && strcmp(principal, auth->principal) != 0) {
+        snprintf(auth->reason, sizeof(auth->reason),
+                 "Cannot change principals during re-authentication from %s "
+                 "to %s",
+                 auth->principal, principal);
+        samsa_log(SAMSA_LOG_INFO, "%s: %s; closing",
+                  samsa_conn_peer(auth->conn), auth->reason);
+        auth->state = SAMSA_AUTH_FAILED;
+        return SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
+    }
+    memcpy(auth->principal, principal, sizeof(principal));
+    int64_t max_ms =
+        auth->sec->sc ? auth->sec->sc->connections_max_reauth_ms : 0;
+    int64_t left = expiry >= 0 ? expiry - samsa_wall_ms() : -1;
+    int64_t lifetime = max_ms > 0 ? max_ms : -1;
+    if (left >= 0 && (lifetime < 0 || left < lifetime)) {
+        lifetime = left > 0 ? left : 1;
+    }
+    auth->lifetime_ms = lifetime > 0 ? lifetime : 0;
+    auth->expires_mono_ms =
+        auth->lifetime_ms ? samsa_mono_ms() + auth->lifetime_ms : 0;
+    auth->state = SAMSA_AUTH_AUTHENTICATED;
+    samsa_log(SAMSA_LOG_DEBUG, "%s: %sauthenticated as %s with %s%s",
+              samsa_conn_peer(auth->conn), auth->reauth ? "re-" : "",
+              auth->principal, auth->mech->name,
+              auth->lifetime_ms ? " (session lifetime set)" : "");
+    auth->reauth = false;
     return SAMSA_OK;
 }
 
@@ -319,18 +377,11 @@ samsa_err_t samsa_auth_step(samsa_auth_t *auth, const void *in, size_t in_len,
         return SAMSA_ERR_ILLEGAL_SASL_STATE;
     }
     bool done = false;
+    auth->reason[0] = '\0';
     samsa_err_t err =
         auth->mech->ops->step(auth->sess, in, in_len, out, out_len, &done);
     if (err == SAMSA_OK && done) {
-        const char *p = auth->mech->ops->principal(auth->sess);
-        snprintf(auth->principal, sizeof(auth->principal), "%s",
-                 p ? p : "User:ANONYMOUS");
-        auth->state = SAMSA_AUTH_AUTHENTICATED;
-        end_session(auth);
-        samsa_log(SAMSA_LOG_DEBUG, "%s: authenticated as %s with %s",
-                  samsa_conn_peer(auth->conn), auth->principal,
-                  auth->mech->name);
-        return SAMSA_OK;
+        return authenticated(auth);
     }
     if (err == SAMSA_OK) {
         return SAMSA_OK;
@@ -338,10 +389,15 @@ samsa_err_t samsa_auth_step(samsa_auth_t *auth, const void *in, size_t in_len,
     if (err != SAMSA_ERR_ILLEGAL_SASL_STATE) {
         err = SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
     }
+    const char *why = auth->mech->ops->failure_reason
+                          ? auth->mech->ops->failure_reason(auth->sess)
+                          : NULL;
+    snprintf(auth->reason, sizeof(auth->reason), "%s", why ? why : "");
     samsa_log(SAMSA_LOG_INFO, "%s: SASL %s authentication failed (%s); closing",
               samsa_conn_peer(auth->conn), auth->mech->name,
-              err == SAMSA_ERR_ILLEGAL_SASL_STATE ? "malformed token"
-                                                  : "invalid credentials");
+              why                                   ? why
+              : err == SAMSA_ERR_ILLEGAL_SASL_STATE ? "malformed token"
+                                                    : "invalid credentials");
     auth->state = SAMSA_AUTH_FAILED;
     end_session(auth);
     return err;
@@ -352,6 +408,22 @@ void samsa_auth_token_free(void *token)
     if (token) {
         samsa_services()->free(token);
     }
+}
+
+int64_t samsa_auth_session_lifetime_ms(const samsa_auth_t *auth)
+{
+    return auth->lifetime_ms;
+}
+
+bool samsa_auth_session_expired(const samsa_auth_t *auth)
+{
+    return auth->state == SAMSA_AUTH_AUTHENTICATED && auth->expires_mono_ms &&
+           samsa_mono_ms() >= auth->expires_mono_ms;
+}
+
+const char *samsa_auth_failure_reason(const samsa_auth_t *auth)
+{
+    return auth->reason[0] ? auth->reason : NULL;
 }
 
 const char *samsa_auth_principal(const samsa_auth_t *auth)

@@ -13,7 +13,12 @@
  *   SASL_*           AWAIT_HANDSHAKE -> (SaslHandshake) AWAIT_TOKEN ->
  *                    (SaslAuthenticate, or raw tokens after a v0
  *                    handshake) ... -> AUTHENTICATED, or FAILED (the
- *                    connection is closed).
+ *                    connection is closed). With connections_max_reauth_ms
+ *                    (or a credential that expires) the session has a
+ *                    lifetime (KIP-368): a v1 SaslHandshake for the same
+ *                    mechanism re-authenticates (AUTHENTICATED ->
+ *                    AWAIT_TOKEN -> AUTHENTICATED, same principal), and
+ *                    once it has passed any other request closes.
  *
  * Until AUTHENTICATED only ApiVersions, SaslHandshake and SaslAuthenticate
  * are served (samsa_auth_may_serve); anything else closes the connection
@@ -109,6 +114,16 @@ samsa_err_t samsa_security_authorize(const samsa_security_t *sec,
  *  manages ACLs: the ACL APIs answer SECURITY_DISABLED). */
 const struct samsa_authorizer_ops *
 samsa_security_acl_manager(const samsa_security_t *sec, void **state);
+
+/** KIP-368: the lifetime of the session just authenticated, for
+ *  SaslAuthenticateResponse.SessionLifetimeMs; 0 when it has none. */
+int64_t samsa_auth_session_lifetime_ms(const samsa_auth_t *auth);
+/** Authenticated, but its session lifetime has passed: only a SaslHandshake
+ *  re-authenticating may follow (anything else closes, as in Kafka). */
+bool samsa_auth_session_expired(const samsa_auth_t *auth);
+/** After a failed samsa_auth_step(): the mechanism's reason in words for
+ *  the client, or NULL for Kafka's generic message. */
+const char *samsa_auth_failure_reason(const samsa_auth_t *auth);
 
 /** "User:alice"; "User:ANONYMOUS" until authenticated. */
 const char *samsa_auth_principal(const samsa_auth_t *auth);

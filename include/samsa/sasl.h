@@ -104,6 +104,23 @@ typedef struct samsa_sasl_ops {
      * thread, after init().
      */
     const char *(*instance_mechanism)(void *state);
+
+    /**
+     * Optional, added in ABI minor 4: why the last step() failed, in words
+     * for the client (SaslAuthenticateResponse's ErrorMessage, e.g. "the
+     * token expired at ..."), never a secret. Owned by the session. NULL
+     * (or an older plugin): Kafka's generic message. Reactor thread.
+     */
+    const char *(*failure_reason)(const samsa_sasl_session_t *sess);
+
+    /**
+     * Optional, added in ABI minor 4: when the credential just verified
+     * stops being valid, in wall-clock ms since the epoch (a token's exp),
+     * or -1 for never. The host ends the session then at the latest
+     * (KIP-368: SessionLifetimeMs, re-authentication). Only after a step()
+     * returned done. Reactor thread.
+     */
+    int64_t (*credential_expiry_ms)(const samsa_sasl_session_t *sess);
 } samsa_sasl_ops_t;
 
 #ifdef __cplusplus

@@ -4,7 +4,9 @@
 # 30): half for the request decoder (seeds: the real request vectors), a
 # third for produce-side record batch validation (seeds:
 # tests/fuzz/make_batch_seeds.py; codecs: the plugins of this build), the
-# rest for SASL SCRAM message parsing (seeds: the RFC 5802 exchange).
+# rest for SASL SCRAM message parsing (seeds: the RFC 5802 exchange) and
+# the OAUTHBEARER client message and JWT structure (seeds: RFC 7515's
+# example token in a client first message).
 #   tests/fuzz/run.sh [seconds] [build-dir]
 set -eu
 SECONDS_TO_RUN=${1:-30}
@@ -14,12 +16,13 @@ BATCH_SECONDS=$((SECONDS_TO_RUN / 3))
 BATCH_SECONDS=$((BATCH_SECONDS > 0 ? BATCH_SECONDS : 1))
 SCRAM_SECONDS=$((SECONDS_TO_RUN / 6))
 SCRAM_SECONDS=$((SCRAM_SECONDS > 0 ? SCRAM_SECONDS : 1))
-REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS - SCRAM_SECONDS))
+OAUTH_SECONDS=$SCRAM_SECONDS
+REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS - SCRAM_SECONDS - OAUTH_SECONDS))
 REQUEST_SECONDS=$((REQUEST_SECONDS > 0 ? REQUEST_SECONDS : 1))
 
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_C_COMPILER=clang \
       -DSAMSA_FUZZ=ON -DSAMSA_BUILD_TESTS=ON >/dev/null
-ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram codec-gzip codec-snappy codec-lz4 \
+ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram fuzz_oauthbearer codec-gzip codec-snappy codec-lz4 \
       codec-zstd
 
 CORPUS=$BUILD/fuzz-corpus/request
@@ -49,4 +52,16 @@ printf 'n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL\0c=biws,r=fyko+d2lbbFgONRv9qkxdawL3
 printf 'n,a=al=3Dice,n=al=2Cice,r=abc,ext=1\0c=eSws,r=abcabcdef,x=1,p=AAAA' >"$SEEDS/escapes"
 "$BUILD/tests/fuzz/fuzz_scram" -max_total_time="$SCRAM_SECONDS" \
     -rss_limit_mb=512 -max_len=4096 -timeout=10 -print_final_stats=1 \
+    "$CORPUS" "$SEEDS"
+
+CORPUS=$BUILD/fuzz-corpus/oauthbearer
+SEEDS=$BUILD/fuzz-seeds/oauthbearer
+mkdir -p "$CORPUS" "$SEEDS"
+# RFC 7515 A.3's ES256 example (header, claims, signature) in a Kafka
+# client first message, with an authzid and an extension.
+JWS='eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q'
+printf 'n,,\001auth=Bearer %s\001\001' "$JWS" >"$SEEDS/kafka"
+printf 'n,a=alice,\001auth=Bearer %s\001traceId=1\001\001' "$JWS" >"$SEEDS/authzid"
+"$BUILD/tests/fuzz/fuzz_oauthbearer" -max_total_time="$OAUTH_SECONDS" \
+    -rss_limit_mb=512 -max_len=8192 -timeout=10 -print_final_stats=1 \
     "$CORPUS" "$SEEDS"

@@ -42,20 +42,12 @@ def start_mtls_broker(workdir, extra=()):
     return b
 
 
-def stop_broker(b, workdir):
-    alive = b.alive()
-    rc = b.stop()
-    log = b.log_text()
-    shutil.rmtree(workdir, ignore_errors=True)
-    assert alive and rc == 0, "samsad failed:\n" + log
-
-
 @pytest.fixture
 def mtls_broker():
     workdir = new_workdir()
     b = start_mtls_broker(workdir)
     yield b
-    stop_broker(b, workdir)
+    b.finish()
 
 
 @pytest.fixture
@@ -67,7 +59,7 @@ def mapped_broker():
         "'RULE:^O=Samsa,OU=ops,CN=(.*)$/ops-$1/,"
         "RULE:^O=Samsa,OU=eng,CN=([^,]*)$/$1/U'"])
     yield b
-    stop_broker(b, workdir)
+    b.finish()
 
 
 def produce_as_alice(b, topic, who="alice"):

@@ -119,6 +119,15 @@ class Broker:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def finish(self):
+        """End of a fixture: the broker must still run and stop cleanly;
+        its work directory goes either way."""
+        alive = self.alive()
+        rc = self.stop()
+        log = self.log_text()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        assert alive and rc == 0, "samsad failed:\n" + log
+
 
 def new_workdir():
     return tempfile.mkdtemp(prefix="samsa-it-")

@@ -173,8 +173,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_sasl_conn_info_t, client_id), 24);
     assert_int_equal(offsetof(samsa_sasl_conn_info_t, client_port), 32);
     assert_int_equal(offsetof(samsa_sasl_conn_info_t, tls), 36);
-    /* ABI minor 3 appended instance_mechanism: 48 is minor 2's size. */
-    assert_int_equal(sizeof(samsa_sasl_ops_t), 56);
+    /* ABI minor 3 appended instance_mechanism: 48 is minor 2's size;
+     * minor 4 failure_reason and credential_expiry_ms: 56 is minor 3's. */
+    assert_int_equal(sizeof(samsa_sasl_ops_t), 72);
     assert_int_equal(offsetof(samsa_sasl_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_sasl_ops_t, mechanism), 8);
     assert_int_equal(offsetof(samsa_sasl_ops_t, session_new), 16);
@@ -182,6 +183,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_sasl_ops_t, principal), 32);
     assert_int_equal(offsetof(samsa_sasl_ops_t, session_free), 40);
     assert_int_equal(offsetof(samsa_sasl_ops_t, instance_mechanism), 48);
+    assert_int_equal(offsetof(samsa_sasl_ops_t, failure_reason), 56);
+    assert_int_equal(offsetof(samsa_sasl_ops_t, credential_expiry_ms), 64);
     assert_int_equal(sizeof(samsa_authz_request_t), 48);
     assert_int_equal(offsetof(samsa_authz_request_t, hdr), 0);
     assert_int_equal(offsetof(samsa_authz_request_t, principal), 8);
@@ -393,7 +396,9 @@ static void structs_have_no_implicit_padding(void **state)
         M(samsa_sasl_ops_t, hdr) + M(samsa_sasl_ops_t, mechanism) +
             M(samsa_sasl_ops_t, session_new) + M(samsa_sasl_ops_t, step) +
             M(samsa_sasl_ops_t, principal) + M(samsa_sasl_ops_t, session_free) +
-            M(samsa_sasl_ops_t, instance_mechanism));
+            M(samsa_sasl_ops_t, instance_mechanism) +
+            M(samsa_sasl_ops_t, failure_reason) +
+            M(samsa_sasl_ops_t, credential_expiry_ms));
     assert_int_equal(sizeof(samsa_scram_credential_t),
                      M(samsa_scram_credential_t, hdr) +
                          M(samsa_scram_credential_t, iterations) +

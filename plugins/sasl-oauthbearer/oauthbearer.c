@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sasl-oauthbearer: the OAUTHBEARER mechanism (RFC 7628) with Kafka's
+ * KIP-255/KIP-768 semantics: the client's first message carries a signed
+ * JWT, checked against the configured public keys (jwt.c, keys.c); the
+ * principal is "User:" + its subject claim, and the session lasts until
+ * the token's exp (the host ends it then, KIP-368).
+ *
+ * A refused token is answered as RFC 7628 says: the server sends
+ * {"status":"invalid_token"}, the client answers with a lone 0x01, and
+ * the exchange then fails with SASL_AUTHENTICATION_FAILED and the reason
+ * (expired, bad signature, wrong audience...) as its error message.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <samsa/sasl.h>
+
+#include "client_first.h"
+#include "jwt.h"
+#include "keys.h"
+
+typedef struct oauth_state {
+    const samsa_services_t *svc;
+    const samsa_instance_t *inst;
+    oauth_keys_t keys;
+    jwt_policy_t policy;
+} oauth_state_t;
+
+enum { AWAIT_FIRST, AWAIT_ACK, DONE };
+
+struct samsa_sasl_session {
+    oauth_state_t *st;
+    int stage;
+    jwt_result_t res;
+    char principal[sizeof(((jwt_result_t *)0)->principal) + 8];
+};
+
+static const char invalid_token[] = "{\"status\":\"invalid_token\"}";
+
+static samsa_err_t oauth_init(const samsa_services_t *svc,
+                              const samsa_instance_t *inst, void **state,
+                              char *errbuf, size_t errbuf_size)
+{
+    const char *url = NULL, *issuer = NULL, *sub = NULL;
+    const char *const *aud = NULL;
+    size_t aud_count = 0;
+    int64_t skew = 30;
+    svc->config_string(inst->config, "sasl_oauthbearer_jwks_endpoint_url",
+                       &url);
+    svc->config_string(inst->config, "sasl_oauthbearer_expected_issuer",
+                       &issuer);
+    svc->config_string(inst->config, "sasl_oauthbearer_sub_claim_name", &sub);
+    svc->config_list(inst->config, "sasl_oauthbearer_expected_audience", &aud,
+                     &aud_count);
+    svc->config_int(inst->config, "sasl_oauthbearer_clock_skew_seconds", &skew);
+    oauth_state_t *st = svc->alloc(sizeof(*st));
+    if (!st) {
+        return SAMSA_ERR_NOMEM;
+    }
+    memset(st, 0, sizeof(*st));
+    st->svc = svc;
+    st->inst = inst;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        svc->free(st);
+        return SAMSA_ERR_NOMEM;
+    }
+    char why[600];
+    if (oauth_keys_load(url ? url : "", &st->keys, why, sizeof(why)) != 0) {
+        snprintf(errbuf, errbuf_size, "sasl_oauthbearer_jwks_endpoint_url: %s",
+                 why);
+        curl_global_cleanup();
+        svc->free(st);
+        return SAMSA_ERR_CONFIG;
+    }
+    st->policy = (jwt_policy_t){
+        .keys = &st->keys,
+        .audience = aud,
+        .audience_count = aud_count,
+        .issuer = issuer && issuer[0] ? issuer : NULL,
+        .sub_claim = sub && sub[0] ? sub : "sub",
+        .clock_skew_ms = skew * 1000,
+    };
+    svc->log(inst, SAMSA_LOG_INFO, "%zu public key(s) from %s", st->keys.count,
+             url);
+    *state = st;
+    return SAMSA_OK;
+}
+
+static void oauth_fini(void *state)
+{
+    oauth_state_t *st = state;
+    if (st) {
+        oauth_keys_free(&st->keys);
+        curl_global_cleanup();
+        st->svc->free(st);
+    }
+}
+
+static samsa_err_t oauth_session_new(void *state,
+                                     const samsa_sasl_conn_info_t *info,
+                                     samsa_sasl_session_t **sess)
+{
+    (void)info;
+    oauth_state_t *st = state;
+    samsa_sasl_session_t *s = st->svc->alloc(sizeof(*s));
+    if (!s) {
+        return SAMSA_ERR_NOMEM;
+    }
+    memset(s, 0, sizeof(*s));
+    s->st = st;
+    *sess = s;
+    return SAMSA_OK;
+}
+
+static samsa_err_t oauth_step(samsa_sasl_session_t *sess, const void *in,
+                              size_t in_len, void **out, size_t *out_len,
+                              bool *done)
+{
+    oauth_state_t *st = sess->st;
+    *out = NULL;
+    *out_len = 0;
+    *done = false;
+    if (sess->stage == AWAIT_ACK) {
+        /* The client's 0x01 after our error: now fail, with the reason. */
+        sess->stage = DONE;
+        return in_len == 1 && ((const char *)in)[0] == '\x01'
+                   ? SAMSA_ERR_SASL_AUTHENTICATION_FAILED
+                   : SAMSA_ERR_ILLEGAL_SASL_STATE;
+    }
+    if (sess->stage != AWAIT_FIRST) {
+        return SAMSA_ERR_ILLEGAL_SASL_STATE;
+    }
+    oauth_client_first_t cf;
+    if (!oauth_client_first_parse(in, in_len, &cf)) {
+        sess->stage = DONE;
+        snprintf(sess->res.error, sizeof(sess->res.error),
+                 "Authentication failed: malformed OAUTHBEARER client first "
+                 "message (RFC 7628: n,,^Aauth=Bearer <token>^A^A)");
+        return SAMSA_ERR_ILLEGAL_SASL_STATE;
+    }
+    int rc = jwt_verify(cf.token, cf.token_len, &st->policy, st->svc->now_ms(),
+                        &sess->res);
+    if (rc == 0 && cf.authzid &&
+        (cf.authzid_len != strlen(sess->res.principal) ||
+         memcmp(cf.authzid, sess->res.principal, cf.authzid_len) != 0)) {
+        snprintf(sess->res.error, sizeof(sess->res.error),
+                 "Authentication failed: the authorization id differs from "
+                 "the token's principal");
+        rc = -1;
+    }
+    if (rc != 0) {
+        sess->stage = AWAIT_ACK;
+        *out = st->svc->alloc(sizeof(invalid_token) - 1);
+        if (!*out) {
+            return SAMSA_ERR_NOMEM;
+        }
+        memcpy(*out, invalid_token, sizeof(invalid_token) - 1);
+        *out_len = sizeof(invalid_token) - 1;
+        return SAMSA_OK;
+    }
+    snprintf(sess->principal, sizeof(sess->principal), "User:%s",
+             sess->res.principal);
+    sess->stage = DONE;
+    *done = true;
+    return SAMSA_OK;
+}
+
+static const char *oauth_principal(const samsa_sasl_session_t *sess)
+{
+    return sess->principal;
+}
+
+static const char *oauth_failure_reason(const samsa_sasl_session_t *sess)
+{
+    return sess->res.error[0] ? sess->res.error : NULL;
+}
+
+static int64_t oauth_credential_expiry_ms(const samsa_sasl_session_t *sess)
+{
+    return sess->res.expiry_ms;
+}
+
+static void oauth_session_free(samsa_sasl_session_t *sess)
+{
+    sess->st->svc->free(sess);
+}
+
+static const samsa_option_t oauth_options[] = {
+    {"sasl_oauthbearer_jwks_endpoint_url", SAMSA_OPT_STRING, SAMSA_OPT_REQUIRED,
+     NULL, 0, 0,
+     "Where the public keys are, read once at start: file:///path or "
+     "https://... (libcurl), holding a JWKS document or PEM public keys "
+     "(sasl.oauthbearer.jwks.endpoint.url)."},
+    SAMSA_OPTION_LIST("sasl_oauthbearer_expected_audience", "[]",
+                      "Audiences a token's aud must include one of; [] "
+                      "accepts any (sasl.oauthbearer.expected.audience)."),
+    SAMSA_OPTION_STRING("sasl_oauthbearer_expected_issuer", "",
+                        "The iss a token must carry; empty accepts any "
+                        "(sasl.oauthbearer.expected.issuer)."),
+    SAMSA_OPTION_STRING("sasl_oauthbearer_sub_claim_name", "sub",
+                        "The claim naming the principal "
+                        "(sasl.oauthbearer.sub.claim.name)."),
+    SAMSA_OPTION_INT("sasl_oauthbearer_clock_skew_seconds", "30", 0, 3600,
+                     "Clock difference tolerated on exp, nbf and iat "
+                     "(sasl.oauthbearer.clock.skew.seconds)."),
+    SAMSA_OPTION_END,
+};
+
+static const samsa_sasl_ops_t oauth_ops = {
+    .hdr = SAMSA_ABI_HEADER(samsa_sasl_ops_t),
+    .mechanism = "OAUTHBEARER",
+    .session_new = oauth_session_new,
+    .step = oauth_step,
+    .principal = oauth_principal,
+    .session_free = oauth_session_free,
+    .failure_reason = oauth_failure_reason,
+    .credential_expiry_ms = oauth_credential_expiry_ms,
+};
+
+static const samsa_plugin_t oauth_plugin = {
+    .hdr = SAMSA_ABI_HEADER(samsa_plugin_t),
+    .kind = SAMSA_KIND_SASL,
+    .name = "sasl-oauthbearer",
+    .version = "1.0.0",
+    .summary = "SASL OAUTHBEARER validating signed JWTs (RS256/ES256...)",
+    .options = oauth_options,
+    .init = oauth_init,
+    .fini = oauth_fini,
+    .ops = &oauth_ops,
+};
+
+SAMSA_PLUGIN_DECLARE(oauth_plugin)

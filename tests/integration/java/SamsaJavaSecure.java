@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The Java client (kafka-clients 3.8.0) over a secured listener, for the
+ * security tests: a producer sends <count> records to partition 0 of
+ * <topic>, spread over <spread-ms> (so a short SASL session lifetime
+ * passes several times and the client must re-authenticate, KIP-368),
+ * each acknowledged before the next; an assigned consumer reads them back.
+ * Client settings (security.protocol, sasl.*, ssl.*) come from a
+ * properties file, as Kafka's tools take them. Prints
+ * "reauthentications=N" (the producer's successful-reauthentication-total)
+ * and "ok"; on a failure prints "FAIL <exception class>: <message>" and
+ * exits 1.
+ *
+ *   java -cp 'lib/*' SamsaJavaSecure.java <props> <topic> <count> <spread-ms>
+ */
+import java.io.FileInputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+public class SamsaJavaSecure {
+    public static void main(String[] args) throws Exception {
+        Properties common = new Properties();
+        try (FileInputStream in = new FileInputStream(args[0])) {
+            common.load(in);
+        }
+        String topic = args[1];
+        int count = Integer.parseInt(args[2]);
+        long spread = Long.parseLong(args[3]);
+        try {
+            run(common, topic, count, spread);
+        } catch (Throwable e) {
+            Throwable c = e instanceof ExecutionException && e.getCause() != null
+                              ? e.getCause() : e;
+            System.out.println("FAIL " + c.getClass().getName() + ": " + c.getMessage());
+            System.exit(1);
+        }
+        System.out.println("ok");
+    }
+
+    static void run(Properties common, String topic, int count, long spread)
+        throws Exception {
+        Properties pp = new Properties();
+        pp.putAll(common);
+        pp.put("key.serializer", StringSerializer.class.getName());
+        pp.put("value.serializer", StringSerializer.class.getName());
+        pp.put("max.block.ms", "15000");
+        pp.put("delivery.timeout.ms", "20000");
+        pp.put("request.timeout.ms", "10000");
+        double reauths = 0;
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(pp)) {
+            for (int i = 0; i < count; i++) {
+                p.send(new ProducerRecord<>(topic, 0, null, "v" + i))
+                    .get(20, TimeUnit.SECONDS);
+                if (spread > 0) {
+                    Thread.sleep(spread / count);
+                }
+            }
+            for (Map.Entry<MetricName, ? extends Metric> m : p.metrics().entrySet()) {
+                if (m.getKey().name().equals("successful-reauthentication-total") &&
+                    m.getKey().group().equals("producer-metrics")) {
+                    reauths = (Double) m.getValue().metricValue();
+                }
+            }
+        }
+        System.out.println("reauthentications=" + (long) reauths);
+        Properties cp = new Properties();
+        cp.putAll(common);
+        cp.put("key.deserializer", StringDeserializer.class.getName());
+        cp.put("value.deserializer", StringDeserializer.class.getName());
+        cp.put("auto.offset.reset", "earliest");
+        cp.put("enable.auto.commit", "false");
+        List<String> got = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cp)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 30000;
+            while (got.size() < count && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    got.add(r.value());
+                }
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            if (got.size() <= i || !got.get(i).equals("v" + i)) {
+                throw new IllegalStateException("read back " + got.size() +
+                                                " of " + count + " records");
+            }
+        }
+    }
+}
