@@ -1,13 +1,56 @@
 # SPDX-License-Identifier: Apache-2.0
-"""What the fault tests share: an RF=3 topic with min.insync.replicas=2,
-the two producers under load, and the waits on leaders and ISRs, all as
-one chosen node sees them. Every wait is bounded."""
+"""What the fault tests share: the cluster started with a topic under
+acks=all load from both producers (under_load), and the waits on leaders
+and ISRs, each as one chosen node sees them. Every wait is bounded."""
+import contextlib
+
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from checker import FranzLoad, RdkafkaLoad, replica_batches, verify
+from checker import (AckLog, FranzLoad, RdkafkaLoad, replica_batches,
+                     verify)
 from nodes import deadline_wait
 
 PARTITIONS = 3
+
+
+class Run:
+    def __init__(self):
+        self.log = AckLog()
+        # Keys written to a deposed leader and never acknowledged: the
+        # end check wants them absent (truncated).
+        self.absent = []
+
+
+@contextlib.contextmanager
+def under_load(cluster, topic, rf=3):
+    """Starts the nodes, creates @topic (RF=@rf; RF=3 with
+    min.insync.replicas=2 and the full ISR on every node) and the two
+    producers; yields a Run once every partition has 100 acks. On a clean
+    exit: stops the producers, checks every acknowledged record (and, at
+    RF=3, that every replica holds the same batches)."""
+    cluster.start()
+    if rf == 3:
+        create_rf3(cluster, topic)
+    else:
+        admin = AdminClient({"bootstrap.servers": cluster.bootstrap()})
+        admin.create_topics([NewTopic(topic, PARTITIONS, rf)])[topic] \
+            .result(30)
+        for i in cluster.live():
+            deadline_wait("node %d: %s led" % (i, topic), lambda: (
+                lambda p: len(p) == PARTITIONS and all(
+                    v[0] > 0 for v in p.values()))(
+                        cluster.partitions(topic, i)), timeout=20)
+    run = Run()
+    loads = start_load(cluster, topic, run.log)
+    try:
+        wait_acks(run.log, 100)
+        yield run
+    finally:
+        stop_load(loads)
+    print(verify(cluster.bootstrap(), topic, PARTITIONS, run.log,
+                 timeout=60, absent=run.absent))
+    if rf == 3:
+        wait_replicas_equal(cluster, topic)
 
 
 def create_rf3(cluster, topic, partitions=PARTITIONS, ask=None):
@@ -38,6 +81,12 @@ def wait_full_isr(cluster, topic, ask, partitions=PARTITIONS, timeout=30,
                                                        list(members)),
                          full, timeout,
                          show=lambda: cluster.partitions(topic, ask))
+
+
+def wait_isr_everywhere(cluster, topic, timeout=30):
+    """Every live node shows every partition with the full ISR."""
+    for i in cluster.live():
+        wait_full_isr(cluster, topic, i, timeout=timeout)
 
 
 def wait_new_leader(cluster, topic, partition, old, ask, timeout):
@@ -92,11 +141,6 @@ def wait_replicas_equal(cluster, topic, timeout=30):
                     "%d batches, last %s" % (len(b), b[-1:] or "-")))
         raise AssertionError("replicas differ after %d s:\n%s"
                              % (timeout, "\n".join(detail)))
-
-
-def check(cluster, topic, log, absent=()):
-    return verify(cluster.bootstrap(), topic, PARTITIONS, log, timeout=60,
-                  absent=absent)
 
 
 def pick_partition(cluster, topic, ask, avoid_controller=True):

@@ -170,13 +170,15 @@ controller_quorum_voters: %(voters)s
 listeners: ["PLAINTEXT://%(h)s:%(p)d", "CONTROLLER://%(h)s:%(cp)d"]
 data_dir: %(data)s
 reactors: 1
-broker_heartbeat_interval_ms: %(hb)d
-broker_session_timeout_ms: %(session)d
 http_listeners: []
-%(extra)s
+%(timing)s%(extra)s
 """ % dict(i=self.id, cid=c.cluster_id, voters=voters, h=self.host,
                 p=self.port, cp=self.cport, data=self.data,
-                hb=c.heartbeat_ms, session=c.session_ms, extra=c.extra_yaml))
+                timing="" if c.session_ms is None else
+                "broker_heartbeat_interval_ms: %d\n"
+                "broker_session_timeout_ms: %d\n" % (c.heartbeat_ms,
+                                                     c.session_ms),
+                extra=c.extra_yaml))
 
     def launch(self):
         assert not self.alive(), "node %d already runs" % self.id
@@ -224,7 +226,9 @@ http_listeners: []
 
 class Cluster:
     """N nodes, each broker+controller (voters of the metadata quorum).
-    @net: a netns.Net (nodes in their namespaces) or None (loopback)."""
+    @net: a netns.Net (nodes in their namespaces) or None (loopback).
+    session_ms=None: the broker's default heartbeat and session timeout
+    (the benchmark's failover with default settings)."""
 
     def __init__(self, workdir, n=3, net=None, session_ms=3000,
                  heartbeat_ms=500, extra_yaml=""):

@@ -13,29 +13,14 @@ directories (logs) in /tmp.
 """
 import time
 
-from confluent_kafka.admin import AdminClient, NewTopic
-
-from checker import AckLog
-from faults import (PARTITIONS, check, pick_partition, start_load,
-                    stop_load, wait_acks)
+from faults import pick_partition, under_load, wait_acks
 from nodes import deadline_wait
 
 SESSION_S = 3.0  # broker_session_timeout_ms of nodes.Cluster
 
 
 def test_kill_single_replica_then_restart(nodes):
-    nodes.start()
-    admin = AdminClient({"bootstrap.servers": nodes.bootstrap()})
-    admin.create_topics([NewTopic("k1", PARTITIONS, 1)])["k1"].result(30)
-    for i in nodes.live():
-        deadline_wait("node %d: k1 led" % i, lambda: (
-            lambda p: len(p) == PARTITIONS and all(
-                v[0] > 0 for v in p.values()))(nodes.partitions("k1", i)),
-            timeout=20)
-    log = AckLog()
-    loads = start_load(nodes, "k1", log)
-    try:
-        wait_acks(log, 100)
+    with under_load(nodes, "k1", rf=1) as run:
         part, leader = pick_partition(nodes, "k1", nodes.live()[0])
         nodes[leader].kill9()
         t_kill = time.monotonic()
@@ -44,7 +29,4 @@ def test_kill_single_replica_then_restart(nodes):
         deadline_wait("partition %d led again" % part, lambda: (
             nodes.partitions("k1", leader).get(part, (-1,))[0] == leader),
             timeout=SESSION_S + 20)
-        wait_acks(log, 20, timeout=30, after=t_kill)
-    finally:
-        stop_load(loads)
-    print(check(nodes, "k1", log))
+        wait_acks(run.log, 20, timeout=30, after=t_kill)
