@@ -36,6 +36,10 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     /* Idempotent and transactional producers; the transaction APIs go to
      * core/txn (AddPartitionsToTxn v4+ is the batched broker form). */
     [SAMSA_API_INIT_PRODUCER_ID] = {22, 0, 4, samsa_handle_init_producer_id},
+    /* Followers before fetching, consumers after a leader change
+     * (handle_offset_for_leader_epoch.c). */
+    [SAMSA_API_OFFSET_FOR_LEADER_EPOCH] =
+        {23, 0, 4, samsa_handle_offset_for_leader_epoch},
     [SAMSA_API_ADD_PARTITIONS_TO_TXN] = {24, 0, 4,
                                          samsa_handle_add_partitions_to_txn},
     [SAMSA_API_ADD_OFFSETS_TO_TXN] = {25, 0, 4,

@@ -15,6 +15,7 @@ void samsa_handle_metadata(samsa_req_t *req);
 void samsa_handle_produce(samsa_req_t *req);
 void samsa_handle_fetch(samsa_req_t *req);
 void samsa_handle_list_offsets(samsa_req_t *req);
+void samsa_handle_offset_for_leader_epoch(samsa_req_t *req);
 void samsa_handle_create_topics(samsa_req_t *req);
 void samsa_handle_delete_topics(samsa_req_t *req);
 void samsa_handle_create_partitions(samsa_req_t *req);
