@@ -67,7 +67,12 @@ static int run(const samsa_broker_config_t *cfg, samsa_signals_t *sig)
         if (signo != SIGHUP) {
             break;
         }
-        samsa_log(SAMSA_LOG_INFO, "samsad: SIGHUP ignored (no reload yet)");
+        /* SIGHUP: new TLS certificates for new connections. */
+        if (samsa_broker_reload_tls(b, errbuf, sizeof(errbuf)) != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_ERROR,
+                      "samsad: SIGHUP: %s; keeping the current certificates",
+                      errbuf);
+        }
     }
     samsa_log(SAMSA_LOG_INFO, "samsad: signal %d, shutting down", signo);
     sd_notify(0, "STOPPING=1\nSTATUS=shutting down");

@@ -494,6 +494,29 @@ void samsa_broker_stop(samsa_broker_t *b)
     }
 }
 
+samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
+                                    size_t errlen)
+{
+    if (!b->tls || !b->server) {
+        return SAMSA_OK;
+    }
+    SSL_CTX *fresh = NULL;
+    samsa_err_t err =
+        samsa_tls_context_create(&b->cfg->security, &fresh, errbuf, errlen);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    SSL_CTX *old = b->tls;
+    size_t n = samsa_server_replace_tls(b->server, old, fresh);
+    b->tls = fresh;
+    samsa_tls_context_free(old); /* open connections hold their own ref */
+    samsa_log(SAMSA_LOG_INFO,
+              "samsad: TLS certificates reloaded from %s for %zu listener(s); "
+              "open connections keep theirs",
+              b->cfg->security.ssl_keystore_location, n);
+    return SAMSA_OK;
+}
+
 void samsa_broker_destroy(samsa_broker_t *b)
 {
     if (!b) {

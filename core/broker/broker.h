@@ -93,6 +93,14 @@ void samsa_broker_stop(samsa_broker_t *b);
 /* Close logs, fini plugins, free. */
 void samsa_broker_destroy(samsa_broker_t *b);
 
+/* SIGHUP: read the TLS certificate chain, key and truststore again (same
+ * ssl_* paths) and accept new connections with them; connections already
+ * open keep theirs. On a bad file the current ones stay and errbuf says
+ * why. Reads files: the main thread, never a reactor. SAMSA_OK also when
+ * no listener uses TLS (nothing to do). */
+samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
+                                    size_t errlen);
+
 /* The advertised endpoint of the listener @p conn came in on. */
 const samsa_broker_endpoint_t *samsa_broker_endpoint(const samsa_broker_t *b,
                                                      const samsa_conn_t *conn);

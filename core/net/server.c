@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@
 typedef struct listener {
     samsa_server_t *srv;
     char *spec;
-    void *tls; /* SSL_CTX *, NULL for plain TCP */
+    void *tls; /* SSL_CTX *, NULL for plain TCP; under srv->tls_lock */
     uint32_t index;
     int fd;
     uint16_t port;
@@ -52,6 +53,9 @@ struct samsa_server {
     atomic_uint_fast64_t next_id;
     uint32_t shutdown_timeout_ms;
     int backlog;
+    /* Guards the listeners' tls pointers: the main thread swaps them on a
+     * certificate reload while reactors accept. */
+    pthread_mutex_t tls_lock;
 };
 
 struct samsa_server_shared *samsa_net_shared(samsa_server_t *srv)
@@ -216,9 +220,13 @@ static void refuse(samsa_server_t *srv, int fd, const char *peer)
 static void hand_over(listener_t *l, int fd, const char *peer)
 {
     samsa_server_t *srv = l->srv;
+    /* The connection's SSL takes its own reference to the context, so a
+     * reload freeing the old one later leaves it working. */
+    pthread_mutex_lock(&srv->tls_lock);
     samsa_conn_t *conn = samsa_net_conn_new(
         srv, fd, peer, atomic_fetch_add(&srv->next_id, 1) + 1, l->index,
         l->tls);
+    pthread_mutex_unlock(&srv->tls_lock);
     if (!conn) {
         close(fd);
         atomic_fetch_sub(&srv->sh.open, 1);
@@ -306,6 +314,7 @@ samsa_err_t samsa_server_create(const samsa_server_config_t *cfg,
     if (!srv) {
         return SAMSA_ERR_NOMEM;
     }
+    pthread_mutex_init(&srv->tls_lock, NULL);
     samsa_net_limits_t *lim = &srv->sh.lim;
     lim->max_request_bytes = cfg->max_request_bytes
                                  ? cfg->max_request_bytes
@@ -506,7 +515,23 @@ void samsa_server_destroy(samsa_server_t *srv)
     if (srv->owns_group) {
         samsa_reactor_group_destroy(srv->group);
     }
+    pthread_mutex_destroy(&srv->tls_lock);
     free(srv);
+}
+
+size_t samsa_server_replace_tls(samsa_server_t *srv, void *old_tls,
+                                void *new_tls)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&srv->tls_lock);
+    for (size_t i = 0; i < srv->nls; i++) {
+        if (old_tls && srv->ls[i].tls == old_tls) {
+            srv->ls[i].tls = new_tls;
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&srv->tls_lock);
+    return n;
 }
 
 samsa_reactor_group_t *samsa_server_group(samsa_server_t *srv)

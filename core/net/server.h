@@ -127,6 +127,14 @@ void samsa_server_stop(samsa_server_t *srv, uint32_t timeout_ms);
 /* After stop (or without start). */
 void samsa_server_destroy(samsa_server_t *srv);
 
+/* Certificate reload: listeners using TLS context @p old_tls (an SSL_CTX)
+ * accept with @p new_tls from now on; connections already made keep the
+ * context they started with (their SSL holds a reference). The caller
+ * then drops its reference to the old one. Returns how many listeners
+ * changed. Any thread but a reactor's. */
+size_t samsa_server_replace_tls(samsa_server_t *srv, void *old_tls,
+                                void *new_tls);
+
 samsa_reactor_group_t *samsa_server_group(samsa_server_t *srv);
 size_t samsa_server_listener_count(const samsa_server_t *srv);
 /* The bound port of listener i (useful after port 0). */
