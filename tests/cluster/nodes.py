@@ -171,9 +171,13 @@ listeners: ["PLAINTEXT://%(h)s:%(p)d", "CONTROLLER://%(h)s:%(cp)d"]
 data_dir: %(data)s
 reactors: 1
 http_listeners: []
+group_initial_rebalance_delay_ms: 0
+offsets_topic_replication_factor: %(irf)d
+transaction_state_log_replication_factor: %(irf)d
 %(timing)s%(extra)s
 """ % dict(i=self.id, cid=c.cluster_id, voters=voters, h=self.host,
                 p=self.port, cp=self.cport, data=self.data,
+                irf=min(len(c.nodes), 3),
                 timing="" if c.session_ms is None else
                 "broker_heartbeat_interval_ms: %d\n"
                 "broker_session_timeout_ms: %d\n" % (c.heartbeat_ms,
