@@ -311,6 +311,9 @@ samsa_err_t samsa_client_commit(samsa_client_t *c, const char *group,
                                 const samsa_client_member_t *m,
                                 const samsa_tp_t *tps, const int64_t *offsets,
                                 int n);
+/* DeleteGroups of @p group (its committed offsets go with it); a group
+ * that does not exist is fine. NON_EMPTY_GROUP while members remain. */
+samsa_err_t samsa_client_delete_group(samsa_client_t *c, const char *group);
 /* Committed offsets (-1 when none) of @p n partitions. */
 samsa_err_t samsa_client_committed(samsa_client_t *c, const char *group,
                                    const samsa_tp_t *tps, int64_t *offsets,

@@ -784,3 +784,31 @@ out:
     samsa_arena_destroy(&arena);
     return err;
 }
+
+samsa_err_t samsa_client_delete_group(samsa_client_t *c, const char *group)
+{
+    samsa_DeleteGroupsRequest_t req;
+    samsa_DeleteGroupsResponse_t *resp = NULL;
+    samsa_arena_t arena;
+    int32_t node = -1;
+    samsa_arena_init(&arena);
+    samsa_err_t err = samsa_client_coordinator(c, group, &node);
+    if (err == SAMSA_OK) {
+        samsa_str_t name = samsa_str_from_cstr(group);
+        samsa_DeleteGroupsRequest_init(&req);
+        req.GroupsNames.count = 1;
+        req.GroupsNames.items = &name;
+        err = samsa_client_call(c, node, SAMSA_API_DELETE_GROUPS, &req, &arena,
+                                (void **)&resp, NULL);
+    }
+    int16_t code = 0;
+    if (err == SAMSA_OK && resp->Results.count > 0) {
+        code = resp->Results.items[0].ErrorCode;
+    }
+    if (err == SAMSA_OK && code != 0 && code != SAMSA_ERR_GROUP_ID_NOT_FOUND) {
+        err = samsa_client_fail(c, (samsa_err_t)code, "DeleteGroups %s: %s",
+                                group, samsa_err_name(code));
+    }
+    samsa_arena_destroy(&arena);
+    return err;
+}

@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/validate.h"
 #include "connect/worker_int.h"
 
-static void reply_json(samsa_http_response_t *resp, int status, json_t *v)
+void samsa_connect_reply(samsa_http_response_t *resp, int status, json_t *v)
 {
     resp->status = status;
     resp->content_type = "application/json";
@@ -28,8 +29,9 @@ static void reply_json(samsa_http_response_t *resp, int status, json_t *v)
 static void reply_error(samsa_http_response_t *resp, int status,
                         const char *msg)
 {
-    reply_json(resp, status,
-               json_pack("{s:i,s:s}", "error_code", status, "message", msg));
+    samsa_connect_reply(
+        resp, status,
+        json_pack("{s:i,s:s}", "error_code", status, "message", msg));
 }
 
 static const char *type_of(const connector_t *c)
@@ -71,10 +73,10 @@ static void root(const samsa_http_request_t *req, samsa_http_response_t *resp,
 {
     (void)req;
     samsa_connect_t *w = arg;
-    reply_json(resp, 200,
-               json_pack("{s:s,s:s,s:s}", "version", SAMSA_VERSION, "commit",
-                         "samsa", "kafka_cluster_id",
-                         w->cluster_id ? w->cluster_id : ""));
+    samsa_connect_reply(resp, 200,
+                        json_pack("{s:s,s:s,s:s}", "version", SAMSA_VERSION,
+                                  "commit", "samsa", "kafka_cluster_id",
+                                  w->cluster_id ? w->cluster_id : ""));
 }
 
 /* The body as a JSON object of string values (numbers and booleans are
@@ -115,7 +117,7 @@ static int status_for(samsa_err_t err)
 static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
                    const char *name, json_t *config, bool must_be_new)
 {
-    char errbuf[512] = "";
+    char errbuf[2048] = "";
     if (name[0] == '\0' || strchr(name, '/') != NULL) {
         reply_error(resp, 400, "Connector name is empty or contains '/'");
         return;
@@ -143,7 +145,7 @@ static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
     json_t *info = info_json(samsa_connect_find(w, name));
     pthread_mutex_unlock(&w->lock);
     pthread_mutex_unlock(&w->admin);
-    reply_json(resp, created ? 201 : 200, info);
+    samsa_connect_reply(resp, created ? 201 : 200, info);
 }
 
 /* GET/POST /connectors */
@@ -151,24 +153,28 @@ static void connectors(const samsa_http_request_t *req,
                        samsa_http_response_t *resp, samsa_connect_t *w)
 {
     if (strcmp(req->method, "GET") == 0) {
-        const char *expand = samsa_http_query(req, "expand");
+        /* ?expand=status&expand=info: both, as Kafka Connect answers. */
+        bool status = samsa_http_query_has(req, "expand", "status");
+        bool info = samsa_http_query_has(req, "expand", "info");
+        bool expand = samsa_http_query(req, "expand") != NULL;
         json_t *out = expand ? json_object() : json_array();
         pthread_mutex_lock(&w->lock);
         for (connector_t *c = w->connectors; c != NULL; c = c->next) {
-            if (expand == NULL) {
+            if (!expand) {
                 json_array_append_new(out, json_string(c->name));
                 continue;
             }
             json_t *e = json_object();
-            if (strcmp(expand, "status") == 0) {
+            if (status) {
                 json_object_set_new(e, "status", status_json(w, c));
-            } else if (strcmp(expand, "info") == 0) {
+            }
+            if (info) {
                 json_object_set_new(e, "info", info_json(c));
             }
             json_object_set_new(out, c->name, e);
         }
         pthread_mutex_unlock(&w->lock);
-        reply_json(resp, 200, out);
+        samsa_connect_reply(resp, 200, out);
         return;
     }
     if (strcmp(req->method, "POST") != 0) {
@@ -195,6 +201,50 @@ static void connectors(const samsa_http_request_t *req,
     }
     json_decref(config);
     json_decref(body);
+}
+
+static bool query_true(const samsa_http_request_t *req, const char *name)
+{
+    const char *v = samsa_http_query(req, name);
+    return v != NULL && strcmp(v, "true") == 0;
+}
+
+/* POST .../restart (KIP-745: includeTasks, onlyFailed) and
+ * .../tasks/0/restart. The connector and its one task are one thread
+ * here, so restarting either restarts both. Returns the 202 body. */
+static json_t *restart(const samsa_http_request_t *req, samsa_connect_t *w,
+                       connector_t *c, bool whole, int *status)
+{
+    bool with_tasks = whole && query_true(req, "includeTasks");
+    bool only_failed = whole && query_true(req, "onlyFailed");
+    pthread_mutex_lock(&w->lock);
+    bool failed = strcmp(c->state, "FAILED") == 0;
+    pthread_mutex_unlock(&w->lock);
+    bool restarting = !only_failed || failed;
+    if (restarting) {
+        samsa_connect_restart(w, c);
+    }
+    if (!with_tasks && !only_failed) {
+        return NULL; /* 204 */
+    }
+    /* 202 with the status; what is being restarted shows RESTARTING. */
+    *status = 202;
+    pthread_mutex_lock(&w->lock);
+    json_t *st = status_json(w, c);
+    pthread_mutex_unlock(&w->lock);
+    if (restarting) {
+        json_object_set_new(json_object_get(st, "connector"), "state",
+                            json_string("RESTARTING"));
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(st, "tasks"), i, t)
+        {
+            if (with_tasks) {
+                json_object_set_new(t, "state", json_string("RESTARTING"));
+            }
+        }
+    }
+    return st;
 }
 
 /* Everything under /connectors/{name} */
@@ -250,6 +300,20 @@ static void one_connector(const samsa_http_request_t *req,
         out = json_incref(c->config);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "status") == 0) {
         out = status_json(w, c);
+    } else if (strcmp(m, "GET") == 0 && strcmp(sub, "topics") == 0) {
+        json_t *names = json_array();
+        const char *topic;
+        json_t *v;
+        json_object_foreach(c->topics, topic, v)
+        {
+            json_array_append_new(names, json_string(topic));
+        }
+        out = json_pack("{s:{s:o}}", c->name, "topics", names);
+    } else if (strcmp(m, "PUT") == 0 && strcmp(sub, "topics/reset") == 0) {
+        status = 202;
+        change = true;
+    } else if (strcmp(sub, "offsets") == 0) {
+        change = true; /* below, with the lock released */
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "tasks") == 0) {
         out = json_pack("[{s:{s:s,s:i},s:O}]", "id", "connector", c->name,
                         "task", 0, "config", c->config);
@@ -270,22 +334,21 @@ static void one_connector(const samsa_http_request_t *req,
         status = 405;
     }
     pthread_mutex_unlock(&w->lock);
-    if (change && strcmp(sub, "pause") == 0) {
+    if (change && strcmp(sub, "offsets") == 0) {
+        samsa_connect_rest_offsets(w, c, req, resp);
+        pthread_mutex_unlock(&w->admin);
+        return;
+    }
+    if (change && strcmp(sub, "topics/reset") == 0) {
+        samsa_connect_topics_reset(w, c);
+    } else if (change && strcmp(sub, "pause") == 0) {
         samsa_connect_set_target(w, c, "PAUSED");
     } else if (change && strcmp(sub, "resume") == 0) {
         samsa_connect_set_target(w, c, "STARTED");
     } else if (change && strcmp(sub, "stop") == 0) {
         samsa_connect_set_target(w, c, "STOPPED");
     } else if (change && strcmp(m, "POST") == 0) {
-        const char *with_tasks = samsa_http_query(req, "includeTasks");
-        samsa_connect_restart(w, c);
-        if (with_tasks && strcmp(with_tasks, "true") == 0) {
-            /* KIP-745: 202 with the status once restarting. */
-            status = 202;
-            pthread_mutex_lock(&w->lock);
-            out = status_json(w, c);
-            pthread_mutex_unlock(&w->lock);
-        }
+        out = restart(req, w, c, strcmp(sub, "restart") == 0, &status);
     } else if (change) {
         samsa_connect_delete(w, c);
     }
@@ -295,7 +358,7 @@ static void one_connector(const samsa_http_request_t *req,
     } else if (status == 405) {
         reply_error(resp, 405, "HTTP 405 Method Not Allowed");
     } else {
-        reply_json(resp, status, out);
+        samsa_connect_reply(resp, status, out);
     }
 }
 
@@ -326,11 +389,66 @@ static void connectors_route(const samsa_http_request_t *req,
     }
 }
 
-/* GET /connector-plugins */
+/* PUT /connector-plugins/{type}/config/validate */
+static void validate_route(const samsa_http_request_t *req,
+                           samsa_http_response_t *resp, samsa_connect_t *w)
+{
+    char type[512];
+    const char *p = req->path + strlen("/connector-plugins/");
+    const char *end = strstr(p, "/config/validate");
+    if (end == NULL || strcmp(end, "/config/validate") != 0 ||
+        (size_t)(end - p) >= sizeof(type) || end == p) {
+        reply_error(resp, 404, "HTTP 404 Not Found");
+        return;
+    }
+    if (strcmp(req->method, "PUT") != 0) {
+        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        return;
+    }
+    memcpy(type, p, (size_t)(end - p));
+    type[end - p] = '\0';
+    json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
+    char errbuf[512] = "Request body is not a JSON object";
+    json_t *config = body ? config_body(body, errbuf, sizeof(errbuf)) : NULL;
+    json_decref(body);
+    if (config == NULL) {
+        reply_error(resp, 400, errbuf);
+        return;
+    }
+    char msg[1600];
+    const samsa_registry_entry_t *e = samsa_connect_plugin(w, type);
+    const char *cls =
+        json_string_value(json_object_get(config, "connector.class"));
+    if (e == NULL) {
+        snprintf(msg, sizeof(msg),
+                 "Failed to find any class that implements Connector and "
+                 "which name matches %s",
+                 type);
+        reply_error(resp, 400, msg);
+    } else if (cls != NULL && samsa_connect_plugin(w, cls) != e) {
+        snprintf(msg, sizeof(msg),
+                 "Included connector type %.512s does not match request type "
+                 "%s",
+                 cls, type);
+        reply_error(resp, 400, msg);
+    } else {
+        json_object_set_new(config, "connector.class", json_string(type));
+        int n = 0;
+        samsa_connect_reply(resp, 200,
+                            samsa_connect_validate(w, e, config, &n));
+    }
+    json_decref(config);
+}
+
+/* GET /connector-plugins, PUT /connector-plugins/{type}/config/validate */
 static void plugins_route(const samsa_http_request_t *req,
                           samsa_http_response_t *resp, void *arg)
 {
     samsa_connect_t *w = arg;
+    if (strncmp(req->path, "/connector-plugins/", 19) == 0) {
+        validate_route(req, resp, w);
+        return;
+    }
     if (strcmp(req->method, "GET") != 0) {
         reply_error(resp, 405, "HTTP 405 Method Not Allowed");
         return;
@@ -348,7 +466,7 @@ static void plugins_route(const samsa_http_request_t *req,
                       "type", e->kind == SAMSA_KIND_SOURCE ? "source" : "sink",
                       "version", e->desc.version ? e->desc.version : ""));
     }
-    reply_json(resp, 200, out);
+    samsa_connect_reply(resp, 200, out);
 }
 
 samsa_err_t samsa_connect_rest_routes(samsa_connect_t *w, samsa_http_t *http)
@@ -362,6 +480,10 @@ samsa_err_t samsa_connect_rest_routes(samsa_connect_t *w, samsa_http_t *http)
     }
     if (err == SAMSA_OK) {
         err = samsa_http_route(http, NULL, "/connector-plugins", plugins_route,
+                               w);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_http_route(http, NULL, "/connector-plugins/", plugins_route,
                                w);
     }
     return err;

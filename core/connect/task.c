@@ -36,6 +36,8 @@ typedef struct task_ctx {
     samsa_converter_t key_conv, value_conv;
     samsa_connect_errors_t errs;
     samsa_connect_chain_t *chain; /* NULL: no transforms */
+    json_t *seen;                 /* topics reported active (KIP-558) */
+    unsigned seen_gen;            /* c->topics_gen when seen was right */
     samsa_client_t *client;
     char trace[512];
 } task_ctx_t;
@@ -71,10 +73,18 @@ static samsa_err_t build_kv(task_ctx_t *t)
 /* Sources                                                             */
 /* ------------------------------------------------------------------ */
 
-static json_t *as_json(const char *text)
+/* Tell the worker about a topic the task uses, once per task life. */
+static void note_topic(task_ctx_t *t, const char *topic)
 {
-    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-    return v ? v : json_string(text);
+    unsigned gen = atomic_load(&t->c->topics_gen);
+    if (gen != t->seen_gen && t->seen != NULL) {
+        json_object_clear(t->seen); /* a reset: report them again */
+        t->seen_gen = gen;
+    }
+    if (t->seen != NULL && json_object_get(t->seen, topic) == NULL) {
+        json_object_set_new(t->seen, topic, json_true());
+        samsa_connect_topic_seen(t->w, t->c, topic);
+    }
 }
 
 /* Store the latest offset of every source partition in @p latest
@@ -97,36 +107,16 @@ static samsa_err_t store_offsets(task_ctx_t *t, const samsa_source_ops_t *ops,
     samsa_err_t err = SAMSA_OK;
     json_object_foreach(latest, part, off)
     {
-        json_t *key = json_pack("[s,o]", t->name, as_json(part));
-        json_t *val = as_json(json_string_value(off));
-        char *ktext = json_dumps(key, JSON_COMPACT);
-        char *vtext = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (ktext == NULL || vtext == NULL) {
-            err = SAMSA_ERR_NOMEM;
-        } else if (err == SAMSA_OK) {
-            err = samsa_connect_store_put(
-                t->w->store, SAMSA_CONNECT_OFFSETS_TOPIC, ktext, vtext);
+        if (err == SAMSA_OK) {
+            err = samsa_connect_put_offset(t->w, t->name, part,
+                                           json_string_value(off));
         }
-        free(ktext);
-        free(vtext);
-        json_decref(key);
-        json_decref(val);
         offs[i].source_partition = part;
         offs[i].source_offset = json_string_value(off);
         i++;
     }
-    if (err == SAMSA_OK) {
-        pthread_mutex_lock(&t->w->lock);
-        json_t *per = json_object_get(t->w->offsets, t->name);
-        if (per == NULL) {
-            per = json_object();
-            json_object_set_new(t->w->offsets, t->name, per);
-        }
-        json_object_update(per, latest);
-        pthread_mutex_unlock(&t->w->lock);
-        if (ops->commit != NULL) {
-            ops->commit(task, offs, n);
-        }
+    if (err == SAMSA_OK && ops->commit != NULL) {
+        ops->commit(task, offs, n);
     }
     free(offs);
     json_object_clear(latest);
@@ -209,6 +199,9 @@ static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
         err = send_record(o->p, r, k, klen, v, vlen);
         o->send_failed = err != SAMSA_OK;
     }
+    if (err == SAMSA_OK) {
+        note_topic(o->t, r->topic);
+    }
     free(k);
     free(v);
     return err;
@@ -253,6 +246,9 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
         if (err == SAMSA_OK) {
             err = send_record(p, r, k, klen, v, vlen);
             o.send_failed = err != SAMSA_OK;
+        }
+        if (err == SAMSA_OK) {
+            note_topic(t, r->topic);
         }
     }
     if (why[0] == '\0') {
@@ -623,6 +619,7 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
     uint64_t nh = 0;
     char why[400] = "";
     const char *stage = b->t->chain ? "TRANSFORMATION" : "KEY_CONVERTER";
+    note_topic(b->t, cr->topic);
     samsa_err_t err = headers_copy(cr, &hs, &nh);
     if (err == SAMSA_OK && b->t->chain != NULL) {
         err = sink_transform(b, cr, hs, nh, why, sizeof(why));
@@ -661,26 +658,6 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
              (int)cr->partition, (long long)cr->offset, why);
     b->err = err;
     return 1;
-}
-
-/* The topics of a sink's "topics" setting (comma-separated). */
-static int split_topics(char *list, char **out, int max)
-{
-    int n = 0;
-    for (char *save = NULL, *s = strtok_r(list, ",", &save);
-         s != NULL && n < max; s = strtok_r(NULL, ",", &save)) {
-        while (*s == ' ') {
-            s++;
-        }
-        char *e = s + strlen(s);
-        while (e > s && e[-1] == ' ') {
-            *--e = '\0';
-        }
-        if (*s != '\0') {
-            out[n++] = s;
-        }
-    }
-    return n;
 }
 
 /* Positions of the member's assignment: committed, else the beginning
@@ -776,9 +753,9 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     const char *list = json_string_value(json_object_get(t->config, "topics"));
     char *copy = strdup(list ? list : "");
     char *topics[64];
-    int ntopics = copy ? split_topics(copy, topics, 64) : 0;
+    int ntopics = copy ? samsa_connect_split_topics(copy, topics, 64) : 0;
     char group[600];
-    snprintf(group, sizeof(group), "connect-%s", t->name);
+    snprintf(group, sizeof(group), SAMSA_CONNECT_GROUP_FMT, t->name);
     if (ntopics == 0) {
         snprintf(t->trace, sizeof(t->trace),
                  "a sink connector needs topics (a comma-separated list)");
@@ -912,7 +889,7 @@ static samsa_connect_offset_t *offsets_for(json_t *per, size_t *n)
  * SAMSA_OK when stopped on request. */
 static samsa_err_t task_attempt(connector_t *c)
 {
-    task_ctx_t t = {.w = c->w, .c = c};
+    task_ctx_t t = {.w = c->w, .c = c, .seen = json_object()};
     pthread_mutex_lock(&t.w->lock);
     t.name = strdup(c->name);
     t.config = json_deep_copy(c->config);
@@ -992,6 +969,7 @@ static samsa_err_t task_attempt(connector_t *c)
     }
     samsa_client_free(t.client);
     samsa_connect_chain_free(t.chain);
+    json_decref(t.seen);
     free(t.kv);
     json_decref(t.config);
     json_decref(per);

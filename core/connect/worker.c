@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "connect/transforms.h"
+#include "connect/validate.h"
 #include "connect/worker_int.h"
 #include "util/log.h"
 
@@ -38,7 +38,9 @@ bool samsa_connect_answers_to(const samsa_registry_entry_t *e,
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(items[i], cls) == 0) {
+        /* Kafka also takes a class's simple name (after the last dot). */
+        const char *dot = strrchr(items[i], '.');
+        if (strcmp(items[i], cls) == 0 || (dot && strcmp(dot + 1, cls) == 0)) {
             return true;
         }
     }
@@ -93,6 +95,66 @@ static void put_json(samsa_connect_t *w, const char *topic, const char *key,
     json_decref(value);
 }
 
+/* The topics of a sink's "topics" setting (comma-separated). */
+int samsa_connect_split_topics(char *list, char **out, int max)
+{
+    int n = 0;
+    for (char *save = NULL, *s = strtok_r(list, ",", &save);
+         s != NULL && n < max; s = strtok_r(NULL, ",", &save)) {
+        while (*s == ' ') {
+            s++;
+        }
+        char *e = s + strlen(s);
+        while (e > s && e[-1] == ' ') {
+            *--e = '\0';
+        }
+        if (*s != '\0') {
+            out[n++] = s;
+        }
+    }
+    return n;
+}
+
+json_t *samsa_connect_as_json(const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(text);
+}
+
+samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
+                                     const char *partition, const char *offset)
+{
+    json_t *key = json_pack("[s,o]", name, samsa_connect_as_json(partition));
+    json_t *val = offset ? samsa_connect_as_json(offset) : NULL;
+    char *ktext = key ? json_dumps(key, JSON_COMPACT) : NULL;
+    char *vtext = val ? json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    samsa_err_t err =
+        ktext == NULL || (val && vtext == NULL)
+            ? SAMSA_ERR_NOMEM
+            : samsa_connect_store_put(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
+                                      ktext, vtext);
+    free(ktext);
+    free(vtext);
+    json_decref(key);
+    json_decref(val);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    pthread_mutex_lock(&w->lock);
+    json_t *per = json_object_get(w->offsets, name);
+    if (per == NULL && offset != NULL) {
+        per = json_object();
+        json_object_set_new(w->offsets, name, per);
+    }
+    if (offset != NULL) {
+        json_object_set_new(per, partition, json_string(offset));
+    } else if (per != NULL) {
+        json_object_del(per, partition);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return SAMSA_OK;
+}
+
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
                           const char *trace)
 {
@@ -116,6 +178,62 @@ void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
     put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
              json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace", trace,
                        "worker_id", w->worker_id, "generation", 1));
+    free(name);
+}
+
+/* Kafka Connect's key of an active-topic record. */
+static void topic_key(char *buf, size_t len, const char *topic,
+                      const char *name)
+{
+    snprintf(buf, len, "topic-%s-connector-%s", topic, name);
+}
+
+void samsa_connect_topic_seen(samsa_connect_t *w, connector_t *c,
+                              const char *topic)
+{
+    int64_t now = (int64_t)time(NULL) * 1000;
+    pthread_mutex_lock(&w->lock);
+    if (c->topics == NULL) {
+        c->topics = json_object();
+    }
+    if (json_object_get(c->topics, topic) != NULL) {
+        pthread_mutex_unlock(&w->lock);
+        return;
+    }
+    json_object_set_new(c->topics, topic, json_integer(now));
+    char *name = strdup(c->name);
+    pthread_mutex_unlock(&w->lock);
+    if (name == NULL) {
+        return;
+    }
+    char key[1200];
+    topic_key(key, sizeof(key), topic, name);
+    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
+             json_pack("{s:{s:s,s:s,s:i,s:I}}", "topic", "name", topic,
+                       "connector", name, "task", 0, "discoverTimestamp",
+                       (json_int_t)now));
+    free(name);
+}
+
+void samsa_connect_topics_reset(samsa_connect_t *w, connector_t *c)
+{
+    pthread_mutex_lock(&w->lock);
+    json_t *old = c->topics;
+    c->topics = json_object();
+    atomic_fetch_add(&c->topics_gen, 1);
+    char *name = strdup(c->name);
+    pthread_mutex_unlock(&w->lock);
+    const char *topic;
+    json_t *v;
+    char key[1200];
+    json_object_foreach(old, topic, v)
+    {
+        if (name != NULL) {
+            topic_key(key, sizeof(key), topic, name);
+            put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
+        }
+    }
+    json_decref(old);
     free(name);
 }
 
@@ -155,6 +273,7 @@ static void connector_free(connector_t *c)
         free(c->name);
         free(c->trace);
         json_decref(c->config);
+        json_decref(c->topics);
         free(c);
     }
 }
@@ -207,14 +326,20 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               size_t errlen)
 {
     connector_t *c = NULL;
-    /* Refuse a bad transform chain now, as Kafka Connect does, rather
+    /* Refuse a config with errors now, as Kafka Connect does, rather
      * than leave a task to fail on it. */
-    samsa_connect_chain_t *chain = NULL;
-    samsa_err_t verr = samsa_connect_chain_new(w->reg, config, &chain, errbuf,
-                                               errlen, NULL, 0);
-    samsa_connect_chain_free(chain);
-    if (verr != SAMSA_OK) {
-        return verr;
+    const char *cls =
+        json_string_value(json_object_get(config, "connector.class"));
+    const samsa_registry_entry_t *e = samsa_connect_plugin(w, cls ? cls : "");
+    if (e != NULL) {
+        int nerr = 0;
+        json_t *infos = samsa_connect_validate(w, e, config, &nerr);
+        if (infos == NULL || nerr > 0) {
+            samsa_connect_validate_message(infos, errbuf, errlen);
+            json_decref(infos);
+            return infos ? SAMSA_ERR_CONFIG : SAMSA_ERR_NOMEM;
+        }
+        json_decref(infos);
     }
     pthread_mutex_lock(&w->lock);
     connector_t *old = samsa_connect_find(w, name);
@@ -290,6 +415,7 @@ samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
     put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
     snprintf(key, sizeof(key), "status-task-%s-0", c->name);
     put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
+    samsa_connect_topics_reset(w, c);
     pthread_mutex_lock(&w->lock);
     for (connector_t **pp = &w->connectors; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == c) {
@@ -309,7 +435,26 @@ samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
 typedef struct pending {
     json_t *configs; /* name -> properties (replayed, not yet applied) */
     json_t *paused;  /* name -> "PAUSED" or "STOPPED" */
+    json_t *topics;  /* topic-T-connector-N -> {"name","connector",...} */
 } pending_t;
+
+/* connect-status: the active-topic records (the rest is rewritten as the
+ * tasks start). */
+static void replay_status(void *arg, const char *key, const char *value)
+{
+    pending_t *p = arg;
+    if (strncmp(key, "topic-", 6) != 0) {
+        return;
+    }
+    json_t *v = value ? json_loads(value, 0, NULL) : NULL;
+    json_t *t = json_object_get(v, "topic");
+    if (json_is_object(t)) {
+        json_object_set(p->topics, key, t);
+    } else {
+        json_object_del(p->topics, key);
+    }
+    json_decref(v);
+}
 
 static void replay_config(void *arg, const char *key, const char *value)
 {
@@ -393,7 +538,7 @@ static void *boot_main(void *arg)
         }
         sleep_ms(250);
     }
-    pending_t p = {json_object(), json_object()};
+    pending_t p = {json_object(), json_object(), json_object()};
     if (err == SAMSA_OK) {
         err = samsa_connect_store_replay(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
                                          replay_offset, w);
@@ -401,6 +546,10 @@ static void *boot_main(void *arg)
     if (err == SAMSA_OK) {
         err = samsa_connect_store_replay(w->store, SAMSA_CONNECT_CONFIGS_TOPIC,
                                          replay_config, &p);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_store_replay(w->store, SAMSA_CONNECT_STATUS_TOPIC,
+                                         replay_status, &p);
     }
     if (err != SAMSA_OK) {
         if (!atomic_load(&w->stopping)) {
@@ -410,6 +559,7 @@ static void *boot_main(void *arg)
         }
         json_decref(p.configs);
         json_decref(p.paused);
+        json_decref(p.topics);
         return NULL;
     }
     pthread_mutex_lock(&w->admin);
@@ -425,6 +575,21 @@ static void *boot_main(void *arg)
             samsa_log(SAMSA_LOG_ERROR, "connect: connector %s: %s", name,
                       errbuf);
             continue;
+        }
+        const char *tk;
+        json_t *tv;
+        json_object_foreach(p.topics, tk, tv)
+        {
+            const char *tc =
+                json_string_value(json_object_get(tv, "connector"));
+            const char *tn = json_string_value(json_object_get(tv, "name"));
+            if (tc && tn && strcmp(tc, name) == 0) {
+                if (c->topics == NULL) {
+                    c->topics = json_object();
+                }
+                json_object_set(c->topics, tn,
+                                json_object_get(tv, "discoverTimestamp"));
+            }
         }
         const char *target = json_string_value(json_object_get(p.paused, name));
         c->paused = target != NULL;
@@ -443,6 +608,7 @@ static void *boot_main(void *arg)
     samsa_log(SAMSA_LOG_INFO, "connect: worker ready, %zu connector(s)", n);
     json_decref(p.configs);
     json_decref(p.paused);
+    json_decref(p.topics);
     return NULL;
 }
 

@@ -27,11 +27,13 @@ typedef struct connector {
     char *name;
     json_t *config; /* object of strings, as given */
     const samsa_registry_entry_t *plugin;
-    bool paused;     /* target state PAUSED or STOPPED: no task runs */
-    bool stopped;    /* target state STOPPED (KIP-875): no tasks at all */
-    char state[16];  /* RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED */
-    char *trace;     /* why FAILED, else NULL */
-    bool has_thread; /* thread joinable */
+    bool paused;    /* target state PAUSED or STOPPED: no task runs */
+    bool stopped;   /* target state STOPPED (KIP-875): no tasks at all */
+    char state[16]; /* RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED */
+    char *trace;    /* why FAILED, else NULL */
+    json_t *topics; /* active topics (KIP-558): name -> discover time */
+    atomic_uint topics_gen; /* bumped by a reset: tasks report anew */
+    bool has_thread;        /* thread joinable */
     pthread_t thread;
     atomic_bool stop; /* asks the task thread to end */
     struct samsa_connect *w;
@@ -81,10 +83,38 @@ samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
                           const char *trace);
 
+/* Record that @p c's task used @p topic (KIP-558's active topics): kept
+ * in the table and as topic-TOPIC-connector-NAME in connect-status. Takes
+ * the lock itself; a topic already known costs only the lookup. */
+void samsa_connect_topic_seen(samsa_connect_t *w, connector_t *c,
+                              const char *topic);
+/* Forget @p c's active topics (tombstones in connect-status). */
+void samsa_connect_topics_reset(samsa_connect_t *w, connector_t *c);
+/* @p text parsed as JSON, or as a JSON string when it is not JSON. */
+json_t *samsa_connect_as_json(const char *text);
+/* Write one source offset of connector @p name (partition and offset as
+ * JSON text; offset NULL: a tombstone) to connect-offsets, then the
+ * table. Takes the lock itself. */
+samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
+                                     const char *partition, const char *offset);
+/* The topics of a sink's "topics" setting (comma-separated, trimmed, in
+ * place in @p list); at most @p max. */
+int samsa_connect_split_topics(char *list, char **out, int max);
+/* The consumer group of sink connector @p name: connect-NAME. */
+#define SAMSA_CONNECT_GROUP_FMT "connect-%s"
+
 /* task.c: the task thread of @p c (one task per connector here). */
 void *samsa_connect_task_main(void *arg);
 
 /* rest.c */
 samsa_err_t samsa_connect_rest_routes(samsa_connect_t *w, samsa_http_t *http);
+/* Answer @p status with JSON @p v (taken; NULL: no body). */
+void samsa_connect_reply(samsa_http_response_t *resp, int status, json_t *v);
+
+/* offsets.c: GET/PATCH/DELETE /connectors/{name}/offsets (KIP-875), with
+ * w->admin held and w->lock not. */
+void samsa_connect_rest_offsets(samsa_connect_t *w, connector_t *c,
+                                const samsa_http_request_t *req,
+                                samsa_http_response_t *resp);
 
 #endif /* SAMSA_CONNECT_WORKER_INT_H */

@@ -73,6 +73,10 @@ void samsa_http_destroy(samsa_http_t *http);
 
 /** A query-string argument of the request, or NULL. */
 const char *samsa_http_query(const samsa_http_request_t *req, const char *name);
+/** True when one of the query's (possibly repeated) @p name parameters
+ *  equals @p value: ?expand=status&expand=info. */
+bool samsa_http_query_has(const samsa_http_request_t *req, const char *name,
+                          const char *value);
 
 /** Append to the response body. */
 void samsa_http_append(samsa_http_response_t *resp, const void *data,

@@ -175,6 +175,32 @@ const char *samsa_http_query(const samsa_http_request_t *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct query_match {
+    const char *name, *value;
+    bool found;
+} query_match_t;
+
+static enum MHD_Result match_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    (void)kind;
+    query_match_t *q = cls;
+    if (strcmp(key, q->name) == 0 && value != NULL &&
+        strcmp(value, q->value) == 0) {
+        q->found = true;
+        return MHD_NO; /* done */
+    }
+    return MHD_YES;
+}
+
+bool samsa_http_query_has(const samsa_http_request_t *req, const char *name,
+                          const char *value)
+{
+    query_match_t q = {name, value, false};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, match_arg, &q);
+    return q.found;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *c,
                                      samsa_http_response_t *resp)
 {
