@@ -304,6 +304,25 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     if (err == SAMSA_OK) {
         err = load_cluster_id(b, errbuf, errlen);
     }
+    /* Before the quorum: its image hook fills these. In a cluster the
+     * metadata log keeps credentials and quotas (cluster_security.c), so
+     * the stores are in memory only. */
+    const char *store_dir =
+        samsa_cluster_is_quorum(&cfg->cluster) ? NULL : cfg->data_dir;
+    if (err == SAMSA_OK) {
+        err = samsa_credentials_open(store_dir, &b->credentials, errbuf,
+                                     errlen);
+        samsa_credentials_publish(b->credentials);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_quotas_open(store_dir, cfg->quota_window_num,
+                                (int64_t)cfg->quota_window_size_seconds * 1000,
+                                &b->quotas, errbuf, errlen);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_security_create(b->reg, &cfg->security, &b->security,
+                                    errbuf, errlen);
+    }
     if (err == SAMSA_OK) {
         err = samsa_cluster_open(b, errbuf, errlen);
     }
@@ -320,20 +339,6 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             go.offsets_topic_partitions = cfg->offsets_topic_num_partitions;
         }
         err = samsa_group_coordinator_start(&go, &b->groups, errbuf, errlen);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_credentials_open(cfg->data_dir, &b->credentials, errbuf,
-                                     errlen);
-        samsa_credentials_publish(b->credentials);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_quotas_open(cfg->data_dir, cfg->quota_window_num,
-                                (int64_t)cfg->quota_window_size_seconds * 1000,
-                                &b->quotas, errbuf, errlen);
-    }
-    if (err == SAMSA_OK) {
-        err = samsa_security_create(b->reg, &cfg->security, &b->security,
-                                    errbuf, errlen);
     }
     if (err == SAMSA_OK && cfg->security.any_sasl &&
         samsa_security_mechanism_count(b->security) == 0) {

@@ -179,7 +179,7 @@ static void on_image(void *arg, const samsa_meta_image_t *prev,
                      const samsa_meta_image_t *next)
 {
     samsa_applier_t *ap = arg;
-    (void)prev;
+    samsa_cluster_security_apply(ap->b, prev, next);
     samsa_meta_image_t *img = (samsa_meta_image_t *)next;
     samsa_meta_image_hold(img);
     pthread_mutex_lock(&ap->lock);
@@ -248,6 +248,9 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         .imbalance_pct = (int32_t)cc->leader_imbalance_per_broker_percentage,
         .on_image = on_image,
     };
+    /* Nothing of the per-node stores counts in a cluster: the log's
+     * ACLs, credentials and quotas replace them as it is read. */
+    samsa_cluster_security_apply(b, NULL, NULL);
     samsa_err_t err = applier_start(b);
     mo.on_image_arg = b->applier;
     if (err == SAMSA_OK) {

@@ -112,6 +112,37 @@ samsa_err_t samsa_cluster_alter_topic_config(samsa_broker_t *b,
                                              bool validate_only, char *errbuf,
                                              size_t errlen);
 
+/*
+ * Admin changes through the controller (cluster_admin.c), for handlers on
+ * the admin worker only (both wait, 10 s at most).
+ *
+ * propose_wait: propose @p n records (taken) on this node (the
+ * controller) and wait until each is committed and applied (every image
+ * hook has run) or failed; outcomes[i] gets each one's result. Returns
+ * REQUEST_TIMED_OUT, NOT_CONTROLLER (some proposal found this node no
+ * longer leads) or SAMSA_OK.
+ *
+ * forward: false when this node handles @p req itself (standalone, or the
+ * controller). Otherwise true: @p req was sent unchanged to the
+ * controller and *resp is its response (decoded into the request's
+ * arena), or NULL with *err (NOT_CONTROLLER: no controller, unreachable,
+ * or @p req was itself forwarded) for the handler to answer with. The
+ * controller authorizes the forwarded request as this broker's
+ * connection (its inter-broker listener's principal).
+ */
+samsa_err_t samsa_cluster_propose_wait(samsa_broker_t *b,
+                                       samsa_meta_rec_t *recs, size_t n,
+                                       samsa_err_t *outcomes);
+bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err);
+
+/* Make this node enforce the ACLs, SCRAM credentials and client quotas of
+ * image @p next (cluster_security.c); nothing when @p prev shares them.
+ * @p next NULL: none (at start, before the log is read). Quorum thread
+ * (image hook) or before the quorum starts. */
+void samsa_cluster_security_apply(samsa_broker_t *b,
+                                  const samsa_meta_image_t *prev,
+                                  const samsa_meta_image_t *next);
+
 /* A copy of @p topic's configs in the image (caller frees), or
  * UNKNOWN_TOPIC_OR_PARTITION. */
 samsa_err_t samsa_cluster_topic_configs(samsa_broker_t *b, const char *topic,

@@ -9,47 +9,14 @@
  * Runs on the admin worker (handle_configs.c), never on a reactor: it may
  * wait for the commit, bounded by CONFIG_WAIT_MS.
  */
-#include <errno.h>
-#include <semaphore.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broker/cluster.h"
 #include "client/client.h"
-#include "util/clock.h"
 
 #define CONFIG_WAIT_MS 10000
-
-typedef struct config_wait {
-    sem_t done;
-    _Atomic int pending;
-    _Atomic int refs; /* the waiter + one per proposal */
-    _Atomic int error;
-} config_wait_t;
-
-static void wait_unref(config_wait_t *w)
-{
-    if (atomic_fetch_sub(&w->refs, 1) == 1) {
-        sem_destroy(&w->done);
-        free(w);
-    }
-}
-
-/* On the quorum thread. */
-static void config_done(void *arg, samsa_err_t err)
-{
-    config_wait_t *w = arg;
-    if (err != SAMSA_OK) {
-        atomic_store(&w->error, err);
-    }
-    if (atomic_fetch_sub(&w->pending, 1) == 1) {
-        sem_post(&w->done);
-    }
-    wait_unref(w);
-}
 
 /* The topic's configs after the change: the current ones (incremental)
  * or none (a full replace), with @p changes applied. */
@@ -102,34 +69,27 @@ static size_t diff(const samsa_meta_topic_t *t, const samsa_tcfg_t *want,
 static samsa_err_t propose_and_wait(samsa_broker_t *b, const char *topic,
                                     const samsa_tcfg_kv_t *kv, size_t n)
 {
-    config_wait_t *w = calloc(1, sizeof(*w));
-    if (!w) {
-        return SAMSA_ERR_NOMEM;
+    samsa_meta_rec_t *recs = calloc(n + 1, sizeof(*recs));
+    samsa_err_t *outcomes = calloc(n + 1, sizeof(*outcomes));
+    samsa_err_t err = recs && outcomes ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    size_t made = 0;
+    while (err == SAMSA_OK && made < n) {
+        err = samsa_mdrec_topic_config(topic, kv[made].name, kv[made].value,
+                                       &recs[made]);
+        made += err == SAMSA_OK;
     }
-    sem_init(&w->done, 0, 0);
-    atomic_init(&w->pending, (int)n);
-    atomic_init(&w->refs, (int)n + 1);
-    atomic_init(&w->error, SAMSA_OK);
-    for (size_t i = 0; i < n; i++) {
-        samsa_meta_rec_t rec;
-        samsa_err_t err =
-            samsa_mdrec_topic_config(topic, kv[i].name, kv[i].value, &rec);
-        if (err == SAMSA_OK) {
-            samsa_meta_propose(b->meta, rec, config_done, w);
-        } else {
-            config_done(w, err);
+    if (err == SAMSA_OK) {
+        err = samsa_cluster_propose_wait(b, recs, n, outcomes);
+        for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
+            err = outcomes[i];
+        }
+    } else {
+        for (size_t i = 0; i < made; i++) {
+            free(recs[i].p);
         }
     }
-    struct timespec until = samsa_deadline(CLOCK_REALTIME, CONFIG_WAIT_MS);
-    samsa_err_t err = SAMSA_ERR_REQUEST_TIMED_OUT;
-    while (sem_timedwait(&w->done, &until) != 0) {
-        if (errno != EINTR) {
-            wait_unref(w);
-            return err;
-        }
-    }
-    err = (samsa_err_t)atomic_load(&w->error);
-    wait_unref(w);
+    free(recs);
+    free(outcomes);
     return err;
 }
 

@@ -5,7 +5,10 @@
  * core/security/quota.h. Alter persists (fsync), so it runs on the admin
  * worker, off the reactors. Entity types: "user" and "client-id"; Kafka's
  * "ip" (connection_creation_rate) is not supported and answers
- * INVALID_REQUEST.
+ * INVALID_REQUEST. In a cluster the quotas are CLIENT_QUOTA records of the
+ * metadata log: the controller proposes them (other nodes forward the
+ * request to it) and every node's quotas follow the image
+ * (cluster_security.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -14,7 +17,9 @@
 #include <samsa/authorizer.h>
 
 #include "broker/admin_worker.h"
+#include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "metadata/image_security.h"
 #include "security/quota.h"
 
 #define ENTITY_USER   "user"
@@ -58,6 +63,43 @@ parse_entity(samsa_req_t *req,
     return NULL;
 }
 
+/* On the controller: the entry's ops as CLIENT_QUOTA records, committed
+ * together; the first failure, if any. */
+static samsa_err_t propose_entry(samsa_req_t *req,
+                                 const samsa_AlterClientQuotasRequest_EntryData_t *e,
+                                 const samsa_quota_name_t *user,
+                                 const samsa_quota_name_t *client)
+{
+    size_t n = e->Ops.count > 0 ? (size_t)e->Ops.count : 0;
+    samsa_meta_rec_t *recs = calloc(n + 1, sizeof(*recs));
+    samsa_err_t *got = calloc(n + 1, sizeof(*got));
+    samsa_err_t err = recs && got ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    size_t made = 0;
+    for (; err == SAMSA_OK && made < n; made++) {
+        const samsa_AlterClientQuotasRequest_OpData_t *op = &e->Ops.items[made];
+        samsa_meta_quota_t q = {.has_user = user->present,
+                                .user = (char *)user->name,
+                                .has_client = client->present,
+                                .client = (char *)client->name,
+                                .key = samsa_req_cstr(req, op->Key),
+                                .value = op->Value};
+        err = samsa_mdrec_client_quota(&q, op->Remove, &recs[made]);
+    }
+    if (err == SAMSA_OK && n > 0) {
+        err = samsa_cluster_propose_wait(req->broker, recs, n, got);
+        for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
+            err = got[i];
+        }
+    } else {
+        for (size_t i = 0; recs && i < made; i++) {
+            free(recs[i].p);
+        }
+    }
+    free(recs);
+    free(got);
+    return err;
+}
+
 static void *build_alter(samsa_req_t *req)
 {
     samsa_AlterClientQuotasRequest_t *areq = req->body;
@@ -70,6 +112,11 @@ static void *build_alter(samsa_req_t *req)
         samsa_req_authorize(req, SAMSA_ACL_OP_ALTER_CONFIGS,
                             SAMSA_RESOURCE_CLUSTER, SAMSA_CLUSTER_RESOURCE);
     samsa_quotas_t *q = req->broker->quotas;
+    void *fwd = NULL;
+    if (!denied && samsa_cluster_forward(req, &fwd, &denied) && fwd) {
+        return fwd;
+    }
+    bool quorum = req->broker->meta != NULL;
     for (int32_t i = 0; i < n; i++) {
         samsa_AlterClientQuotasRequest_EntryData_t *e = &areq->Entries.items[i];
         samsa_AlterClientQuotasResponse_EntryData_t *r =
@@ -95,7 +142,9 @@ static void *build_alter(samsa_req_t *req)
             err = samsa_quotas_check(samsa_req_cstr(req, op->Key), op->Value,
                                      op->Remove, &msg);
         }
-        if (!err && !areq->ValidateOnly) {
+        if (!err && !areq->ValidateOnly && quorum) {
+            err = propose_entry(req, e, &user, &client);
+        } else if (!err && !areq->ValidateOnly) {
             for (int32_t k = 0; !err && k < e->Ops.count; k++) {
                 samsa_AlterClientQuotasRequest_OpData_t *op = &e->Ops.items[k];
                 err = samsa_quotas_set(

@@ -487,3 +487,23 @@ samsa_security_acl_manager(const samsa_security_t *sec, void **state)
     }
     return NULL;
 }
+
+bool samsa_security_acls_hosted(const samsa_security_t *sec)
+{
+    void *state = NULL;
+    const samsa_authorizer_ops_t *ops = samsa_security_acl_manager(sec, &state);
+    return ops && SAMSA_ABI_HAS(samsa_authorizer_ops_t, ops, set_acls) &&
+           ops->set_acls;
+}
+
+samsa_err_t samsa_security_set_acls(const samsa_security_t *sec,
+                                    const samsa_acl_binding_t *acls,
+                                    size_t count)
+{
+    void *state = NULL;
+    const samsa_authorizer_ops_t *ops = samsa_security_acl_manager(sec, &state);
+    if (!samsa_security_acls_hosted(sec)) {
+        return SAMSA_ERR_DECLINED;
+    }
+    return ops->set_acls(state, acls, count);
+}

@@ -125,6 +125,18 @@ bool samsa_auth_session_expired(const samsa_auth_t *auth);
  *  the client, or NULL for Kafka's generic message. */
 const char *samsa_auth_failure_reason(const samsa_auth_t *auth);
 
+/** True when the ACL manager takes its ACLs from the broker (set_acls, ABI
+ *  minor 4): in a cluster the broker then keeps them in the metadata log
+ *  (core/broker/cluster_security.c). */
+bool samsa_security_acls_hosted(const samsa_security_t *sec);
+
+/** Give the ACL manager its whole set of ACLs (when hosted; else
+ *  SAMSA_ERR_DECLINED). Any thread but a reactor. */
+struct samsa_acl_binding;
+samsa_err_t samsa_security_set_acls(const samsa_security_t *sec,
+                                    const struct samsa_acl_binding *acls,
+                                    size_t count);
+
 /** "User:alice"; "User:ANONYMOUS" until authenticated. */
 const char *samsa_auth_principal(const samsa_auth_t *auth);
 

@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 
 #include "durable_file.h"
+#include "metadata/image_security.h"
 
 typedef struct entry {
     char *user;
@@ -116,6 +117,9 @@ static samsa_err_t parse_line(char *line, entry_t *e)
 /* Write the whole store (caller holds the write lock). */
 static samsa_err_t save(const samsa_credentials_t *c)
 {
+    if (!c->path[0]) {
+        return SAMSA_OK; /* in memory: the metadata log keeps them */
+    }
     size_t cap = 64 + c->count * 1024, len = 0;
     char *buf = malloc(cap);
     if (!buf) {
@@ -150,6 +154,10 @@ samsa_err_t samsa_credentials_open(const char *data_dir,
         return SAMSA_ERR_NOMEM;
     }
     pthread_rwlock_init(&c->lock, NULL);
+    if (!data_dir) {
+        *out = c;
+        return SAMSA_OK;
+    }
     snprintf(c->path, sizeof(c->path), "%s/__samsa_meta", data_dir);
     mkdir(c->path, 0755);
     snprintf(c->path, sizeof(c->path), "%s/__samsa_meta/scram_credentials",
@@ -263,11 +271,12 @@ static bool derive(int8_t mechanism, const uint8_t *salted, size_t len,
     return ok && m == len && k == len;
 }
 
-samsa_err_t samsa_credentials_upsert(samsa_credentials_t *c, const char *user,
-                                     int8_t mechanism, int32_t iterations,
-                                     const uint8_t *salt, size_t salt_len,
-                                     const uint8_t *salted_password,
-                                     size_t salted_len)
+samsa_err_t samsa_credentials_make(const char *user, int8_t mechanism,
+                                   int32_t iterations, const uint8_t *salt,
+                                   size_t salt_len,
+                                   const uint8_t *salted_password,
+                                   size_t salted_len,
+                                   samsa_scram_credential_t *out)
 {
     if (!samsa_scram_mechanism_name(mechanism)) {
         return SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM;
@@ -284,9 +293,28 @@ samsa_err_t samsa_credentials_upsert(samsa_credentials_t *c, const char *user,
         iterations > SAMSA_SCRAM_MAX_ITERATIONS || salt_len == 0 ||
         salt_len > sizeof(cred.salt) || salted_len != key_len ||
         !derive(mechanism, salted_password, salted_len, &cred)) {
+        OPENSSL_cleanse(&cred, sizeof(cred));
         return SAMSA_ERR_UNACCEPTABLE_CREDENTIAL;
     }
     memcpy(cred.salt, salt, salt_len);
+    *out = cred;
+    OPENSSL_cleanse(&cred, sizeof(cred));
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_credentials_upsert(samsa_credentials_t *c, const char *user,
+                                     int8_t mechanism, int32_t iterations,
+                                     const uint8_t *salt, size_t salt_len,
+                                     const uint8_t *salted_password,
+                                     size_t salted_len)
+{
+    samsa_scram_credential_t cred;
+    samsa_err_t made =
+        samsa_credentials_make(user, mechanism, iterations, salt, salt_len,
+                               salted_password, salted_len, &cred);
+    if (made != SAMSA_OK) {
+        return made;
+    }
     char *copy = strdup(user);
     if (!copy) {
         return SAMSA_ERR_NOMEM;
@@ -391,5 +419,39 @@ samsa_err_t samsa_credentials_users(samsa_credentials_t *c, char ***names,
     qsort(v, n, sizeof(*v), by_name);
     *names = v;
     *count = n;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_credentials_replace(samsa_credentials_t *c,
+                                      const samsa_meta_scram_t *entries,
+                                      size_t count)
+{
+    entry_t *next = calloc(count ? count : 1, sizeof(*next));
+    size_t n = 0;
+    bool ok = next != NULL;
+    for (; ok && n < count; n++) {
+        next[n] = (entry_t){strdup(entries[n].user), entries[n].mechanism,
+                            entries[n].cred};
+        ok = next[n].user != NULL;
+    }
+    if (!ok) {
+        for (size_t i = 0; next && i < n; i++) {
+            free(next[i].user);
+        }
+        OPENSSL_cleanse(next, n * sizeof(*next));
+        free(next);
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_rwlock_wrlock(&c->lock);
+    entry_t *old = c->entries;
+    size_t old_count = c->count;
+    c->entries = next;
+    c->count = n;
+    pthread_rwlock_unlock(&c->lock);
+    for (size_t i = 0; i < old_count; i++) {
+        free(old[i].user);
+    }
+    OPENSSL_cleanse(old, old_count * sizeof(*old));
+    free(old);
     return SAMSA_OK;
 }

@@ -6,10 +6,11 @@
  * Credentials lists them, and the sasl-scram plugins read them through the
  * services table (scram_credential).
  *
- * Storage: <data_dir>/__samsa_meta/scram_credentials, replaced durably on
- * every change. This file is the one place that knows where credentials
- * live: moving them to the metadata log (core/metadata records, so every
- * node of a cluster enforces the same ones) changes this file only.
+ * Storage, standalone: <data_dir>/__samsa_meta/scram_credentials, replaced
+ * durably on every change. In a cluster (quorum mode) the metadata log
+ * keeps them (SCRAM records, core/metadata/image_security.h): the store is
+ * opened in memory only and every node's copy is replaced from each new
+ * image (samsa_credentials_replace, core/broker/cluster_security.c).
  *
  * Threads: lookups from any thread (reactors) take a read lock and never
  * do I/O; changes block on fsync and run on the admin worker.
@@ -35,7 +36,8 @@ typedef struct samsa_credentials samsa_credentials_t;
 /** "SCRAM-SHA-256" for 1, "SCRAM-SHA-512" for 2, else NULL. */
 const char *samsa_scram_mechanism_name(int8_t mechanism);
 
-/** Load the store of @p data_dir (an absent file is an empty store). */
+/** Load the store of @p data_dir (an absent file is an empty store);
+ *  @p data_dir NULL: an empty store in memory only (quorum mode). */
 samsa_err_t samsa_credentials_open(const char *data_dir,
                                    samsa_credentials_t **out, char *errbuf,
                                    size_t errbuf_size);
@@ -62,6 +64,22 @@ samsa_err_t samsa_credentials_upsert(samsa_credentials_t *creds,
                                      size_t salt_len,
                                      const uint8_t *salted_password,
                                      size_t salted_len);
+
+/** The credential upsert() would store, without storing it (quorum mode
+ *  puts it in a record): same checks and errors. */
+samsa_err_t samsa_credentials_make(const char *user, int8_t mechanism,
+                                   int32_t iterations, const uint8_t *salt,
+                                   size_t salt_len,
+                                   const uint8_t *salted_password,
+                                   size_t salted_len,
+                                   samsa_scram_credential_t *out);
+
+/** Make the store exactly @p entries (copied); in-memory stores only.
+ *  NOMEM leaves it unchanged. Any thread; short. */
+struct samsa_meta_scram;
+samsa_err_t samsa_credentials_replace(samsa_credentials_t *creds,
+                                      const struct samsa_meta_scram *entries,
+                                      size_t count);
 
 /** Remove; RESOURCE_NOT_FOUND when absent; KAFKA_STORAGE_ERROR. */
 samsa_err_t samsa_credentials_delete(samsa_credentials_t *creds,

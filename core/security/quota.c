@@ -492,21 +492,33 @@ double samsa_quotas_window_max(samsa_quotas_t *q, samsa_quota_kind_t kind,
     return max;
 }
 
+/* A deep copy of @p n entries, or NULL on out of memory. */
+static samsa_quota_entry_t *entries_copy(const samsa_quota_entry_t *src,
+                                         size_t n)
+{
+    samsa_quota_entry_t *copy = calloc(n ? n : 1, sizeof(*copy));
+    bool nomem = !copy;
+    size_t i = 0;
+    for (; copy && i < n; i++) {
+        copy[i] = src[i];
+        copy[i].user.name = dup_name(src[i].user.name, &nomem);
+        copy[i].client.name = dup_name(src[i].client.name, &nomem);
+    }
+    if (nomem) {
+        samsa_quotas_entries_free(copy, i);
+        return NULL;
+    }
+    return copy;
+}
+
 samsa_err_t samsa_quotas_entries(samsa_quotas_t *q, samsa_quota_entry_t **out,
                                  size_t *count)
 {
     pthread_mutex_lock(&q->lock);
-    samsa_quota_entry_t *copy = calloc(q->count ? q->count : 1, sizeof(*copy));
-    bool nomem = !copy;
-    size_t n = 0;
-    for (; copy && n < q->count; n++) {
-        copy[n] = q->entries[n];
-        copy[n].user.name = dup_name(q->entries[n].user.name, &nomem);
-        copy[n].client.name = dup_name(q->entries[n].client.name, &nomem);
-    }
+    samsa_quota_entry_t *copy = entries_copy(q->entries, q->count);
+    size_t n = q->count;
     pthread_mutex_unlock(&q->lock);
-    if (nomem) {
-        samsa_quotas_entries_free(copy, n);
+    if (!copy) {
         return SAMSA_ERR_NOMEM;
     }
     *out = copy;
@@ -520,4 +532,23 @@ void samsa_quotas_entries_free(samsa_quota_entry_t *e, size_t count)
         entry_free(&e[i]);
     }
     free(e);
+}
+
+samsa_err_t samsa_quotas_replace(samsa_quotas_t *q,
+                                 const samsa_quota_entry_t *entries,
+                                 size_t count)
+{
+    samsa_quota_entry_t *next = entries_copy(entries, count);
+    if (!next) {
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_mutex_lock(&q->lock);
+    samsa_quota_entry_t *old = q->entries;
+    size_t old_count = q->count;
+    q->entries = next;
+    q->count = count;
+    atomic_store(&q->any, count > 0);
+    pthread_mutex_unlock(&q->lock);
+    samsa_quotas_entries_free(old, old_count);
+    return SAMSA_OK;
 }

@@ -19,10 +19,11 @@
  * answers at once with it in ThrottleTimeMs and then mutes the connection
  * for that long (KIP-219).
  *
- * Storage: <data_dir>/__samsa_meta/client_quotas, replaced durably on every
- * change. This file is the one place that knows where quotas live; moving
- * them to the metadata log (so every node of a cluster enforces the same
- * ones) changes quota_store only.
+ * Storage, standalone: <data_dir>/__samsa_meta/client_quotas, replaced
+ * durably on every change. In a cluster (quorum mode) the metadata log
+ * keeps them (CLIENT_QUOTA records, core/metadata/image_security.h): the
+ * store is opened in memory and replaced from each new image
+ * (samsa_quotas_replace, core/broker/cluster_security.c).
  *
  * Threads: recording takes a mutex and never does I/O (reactors); changes
  * block on fsync and run on the admin worker.
@@ -98,6 +99,12 @@ samsa_err_t samsa_quotas_set(samsa_quotas_t *q, const samsa_quota_name_t *user,
                              double value, bool remove);
 /** Write the store durably; KAFKA_STORAGE_ERROR on failure. */
 samsa_err_t samsa_quotas_commit(samsa_quotas_t *q);
+
+/** Make the configured entities exactly @p entries (copied); the rates
+ *  measured so far are kept. NOMEM leaves them unchanged. Any thread. */
+samsa_err_t samsa_quotas_replace(samsa_quotas_t *q,
+                                 const samsa_quota_entry_t *entries,
+                                 size_t count);
 
 /** A copy of every configured entity (malloc'd, names included: free with
  *  samsa_quotas_entries_free). */

@@ -131,6 +131,26 @@ static inline samsa_err_t samsa_authz_deny_code(uint32_t resource_type)
     }
 }
 
+/** True when @p acl is a concrete ACL Kafka accepts (CreateAcls): a
+ *  resource type from TOPIC to USER, a LITERAL or PREFIXED pattern, an
+ *  operation from ALL on, ALLOW or DENY, a name, a "User:" principal and a
+ *  host. Added in ABI minor 4. */
+static inline bool samsa_acl_binding_valid(const samsa_acl_binding_t *acl)
+{
+    return acl->resource_type >= SAMSA_RESOURCE_TOPIC &&
+           acl->resource_type <= SAMSA_RESOURCE_USER &&
+           (acl->pattern_type == SAMSA_ACL_PATTERN_LITERAL ||
+            acl->pattern_type == SAMSA_ACL_PATTERN_PREFIXED) &&
+           acl->operation >= SAMSA_ACL_OP_ALL &&
+           acl->operation <= SAMSA_ACL_OP_DESCRIBE_TOKENS &&
+           (acl->permission == SAMSA_ACL_PERMISSION_ALLOW ||
+            acl->permission == SAMSA_ACL_PERMISSION_DENY) &&
+           acl->resource_name && acl->resource_name[0] && acl->principal &&
+           acl->principal[0] == 'U' && acl->principal[1] == 's' &&
+           acl->principal[2] == 'e' && acl->principal[3] == 'r' &&
+           acl->principal[4] == ':' && acl->host && acl->host[0];
+}
+
 /** Ops table of an authorizer. Every op is mandatory unless marked. */
 typedef struct samsa_authorizer_ops {
     samsa_abi_header_t hdr; /**< SAMSA_ABI_HEADER(samsa_authorizer_ops_t) */
@@ -157,6 +177,21 @@ typedef struct samsa_authorizer_ops {
     /** Call @p each for every ACL @p filter matches. */
     samsa_err_t (*describe_acls)(void *state, const samsa_acl_binding_t *filter,
                                  samsa_acl_each_fn each, void *arg);
+
+    /**
+     * Optional, added in ABI minor 4: the host keeps the ACLs. The broker
+     * calls it when ACLs live somewhere it owns (a cluster's replicated
+     * metadata, so every node enforces the same ones): first at start
+     * (maybe with none), then with the whole set after every change.
+     * From the first call on, the instance's ACLs are exactly @p acls
+     * (copied: borrowed for the call), held in memory only, not in its own
+     * store; the broker no longer calls create_acl and delete_acls, only
+     * describe_acls. Without this op the instance keeps its own ACLs.
+     * Never on a reactor (but concurrently with authorize() on them);
+     * short: no I/O. @return SAMSA_OK or NOMEM (the old set stays).
+     */
+    samsa_err_t (*set_acls)(void *state, const samsa_acl_binding_t *acls,
+                            size_t count);
 } samsa_authorizer_ops_t;
 
 #ifdef __cplusplus

@@ -7,7 +7,8 @@
  * super_users may do everything; with no ACL on a resource the answer is
  * allow_everyone_if_no_acl_found (false by default: deny). ACLs are
  * managed with CreateAcls, DescribeAcls and DeleteAcls and kept in the
- * data dir (acl_store.c).
+ * data dir (acl_store.c), or, in a cluster, by the broker in its metadata
+ * log, which hands them over with set_acls.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,17 +41,7 @@ static samsa_err_t acl_authorize(void *state, const samsa_authz_request_t *req)
 static samsa_err_t acl_create(void *state, const samsa_acl_binding_t *acl)
 {
     acl_state_t *st = state;
-    if (acl->resource_type < SAMSA_RESOURCE_TOPIC ||
-        acl->resource_type > SAMSA_RESOURCE_USER ||
-        (acl->pattern_type != SAMSA_ACL_PATTERN_LITERAL &&
-         acl->pattern_type != SAMSA_ACL_PATTERN_PREFIXED) ||
-        acl->operation < SAMSA_ACL_OP_ALL ||
-        acl->operation > SAMSA_ACL_OP_DESCRIBE_TOKENS ||
-        (acl->permission != SAMSA_ACL_PERMISSION_ALLOW &&
-         acl->permission != SAMSA_ACL_PERMISSION_DENY) ||
-        !acl->resource_name || !acl->resource_name[0] || !acl->principal ||
-        strncmp(acl->principal, "User:", 5) != 0 || !acl->host ||
-        !acl->host[0]) {
+    if (!samsa_acl_binding_valid(acl)) {
         return SAMSA_ERR_INVALID_REQUEST;
     }
     return acl_store_add(st->store, acl);
@@ -67,6 +58,12 @@ static samsa_err_t acl_describe(void *state, const samsa_acl_binding_t *filter,
 {
     acl_store_each(((acl_state_t *)state)->store, filter, each, arg);
     return SAMSA_OK;
+}
+
+static samsa_err_t acl_set(void *state, const samsa_acl_binding_t *acls,
+                           size_t count)
+{
+    return acl_store_replace(((acl_state_t *)state)->store, acls, count);
 }
 
 static samsa_err_t acl_init(const samsa_services_t *svc,
@@ -118,6 +115,7 @@ static const samsa_authorizer_ops_t acl_ops = {
     .create_acl = acl_create,
     .delete_acls = acl_delete,
     .describe_acls = acl_describe,
+    .set_acls = acl_set,
 };
 
 static const samsa_plugin_t acl_plugin = {

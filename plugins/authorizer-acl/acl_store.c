@@ -22,6 +22,7 @@ struct acl_store {
     char path[4096];
     acl_t *acls;
     size_t count;
+    bool hosted; /* the host keeps the ACLs: never save */
 };
 
 /* ---- matching --------------------------------------------------------- */
@@ -137,6 +138,9 @@ static char *unhex(const samsa_services_t *svc, const char *s, size_t n)
 
 static samsa_err_t save(acl_store_t *st)
 {
+    if (st->hosted) {
+        return SAMSA_OK;
+    }
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -356,4 +360,43 @@ void acl_store_each(acl_store_t *st, const samsa_acl_binding_t *filter,
         }
     }
     pthread_rwlock_unlock(&st->lock);
+}
+
+samsa_err_t acl_store_replace(acl_store_t *st, const samsa_acl_binding_t *acls,
+                              size_t count)
+{
+    acl_t *next = st->svc->alloc((count ? count : 1) * sizeof(*next));
+    size_t n = 0;
+    bool ok = next != NULL;
+    for (size_t i = 0; ok && i < count; i++) {
+        const samsa_acl_binding_t *b = &acls[i];
+        next[n] = (acl_t){dup(st->svc, b->resource_name),
+                          dup(st->svc, b->principal),
+                          dup(st->svc, b->host),
+                          b->resource_type,
+                          b->pattern_type,
+                          b->operation,
+                          b->permission};
+        ok = next[n].name && next[n].principal && next[n].host;
+        n++;
+    }
+    if (!ok) {
+        for (size_t i = 0; next && i < n; i++) {
+            acl_free(st->svc, &next[i]);
+        }
+        st->svc->free(next);
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_rwlock_wrlock(&st->lock);
+    acl_t *old = st->acls;
+    size_t old_count = st->count;
+    st->acls = next;
+    st->count = n;
+    st->hosted = true;
+    pthread_rwlock_unlock(&st->lock);
+    for (size_t i = 0; i < old_count; i++) {
+        acl_free(st->svc, &old[i]);
+    }
+    st->svc->free(old);
+    return SAMSA_OK;
 }

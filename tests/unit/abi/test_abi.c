@@ -195,8 +195,10 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_authz_request_t, api_key), 40);
     assert_int_equal(offsetof(samsa_authz_request_t, api_version), 42);
     assert_int_equal(offsetof(samsa_authz_request_t, reserved0), 44);
-    /* ABI minor 3 appended the ACL management ops (16 was minor 2). */
-    assert_int_equal(sizeof(samsa_authorizer_ops_t), 40);
+    /* ABI minor 3 appended the ACL management ops (16 was minor 2),
+     * minor 4 set_acls (40 was minor 3). */
+    assert_int_equal(sizeof(samsa_authorizer_ops_t), 48);
+    assert_int_equal(offsetof(samsa_authorizer_ops_t, set_acls), 40);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, create_acl), 16);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, delete_acls), 24);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, describe_acls), 32);
@@ -423,7 +425,8 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_authorizer_ops_t, authorize) +
                          M(samsa_authorizer_ops_t, create_acl) +
                          M(samsa_authorizer_ops_t, delete_acls) +
-                         M(samsa_authorizer_ops_t, describe_acls));
+                         M(samsa_authorizer_ops_t, describe_acls) +
+                         M(samsa_authorizer_ops_t, set_acls));
     assert_int_equal(
         sizeof(samsa_acl_binding_t),
         M(samsa_acl_binding_t, hdr) + M(samsa_acl_binding_t, resource_name) +
