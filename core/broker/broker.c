@@ -310,8 +310,8 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     const char *store_dir =
         samsa_cluster_is_quorum(&cfg->cluster) ? NULL : cfg->data_dir;
     if (err == SAMSA_OK) {
-        err = samsa_credentials_open(store_dir, &b->credentials, errbuf,
-                                     errlen);
+        err =
+            samsa_credentials_open(store_dir, &b->credentials, errbuf, errlen);
         samsa_credentials_publish(b->credentials);
     }
     if (err == SAMSA_OK) {

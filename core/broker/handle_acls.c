@@ -61,7 +61,8 @@ static const samsa_authorizer_ops_t *manager(samsa_req_t *req, void **state,
 /* Do ACL changes go through the metadata log? */
 static bool replicated(samsa_req_t *req)
 {
-    return req->broker->meta && samsa_security_acls_hosted(req->broker->security);
+    return req->broker->meta &&
+           samsa_security_acls_hosted(req->broker->security);
 }
 
 static samsa_meta_acl_t meta_acl(const samsa_acl_binding_t *b)
@@ -143,7 +144,8 @@ static void *build_create(samsa_req_t *req)
         }
         ops = NULL;
     }
-    samsa_acl_binding_t *bs = samsa_req_alloc(req, sizeof(*bs) * (size_t)(n + 1));
+    samsa_acl_binding_t *bs =
+        samsa_req_alloc(req, sizeof(*bs) * (size_t)(n + 1));
     samsa_err_t *outcomes =
         samsa_req_alloc(req, sizeof(*outcomes) * (size_t)(n + 1));
     for (int32_t i = 0; i < n; i++) {
@@ -151,8 +153,9 @@ static void *build_create(samsa_req_t *req)
         bs[i] = filter_of(req, c->ResourceType, c->ResourceName,
                           c->ResourcePatternType, c->Principal, c->Host,
                           c->Operation, c->PermissionType);
-        outcomes[i] = !ops ? denied : quorum ? SAMSA_OK
-                                             : ops->create_acl(state, &bs[i]);
+        outcomes[i] = !ops     ? denied
+                      : quorum ? SAMSA_OK
+                               : ops->create_acl(state, &bs[i]);
     }
     if (ops && quorum) {
         propose_acls(req, bs, (size_t)n, true, outcomes);

@@ -65,10 +65,10 @@ parse_entity(samsa_req_t *req,
 
 /* On the controller: the entry's ops as CLIENT_QUOTA records, committed
  * together; the first failure, if any. */
-static samsa_err_t propose_entry(samsa_req_t *req,
-                                 const samsa_AlterClientQuotasRequest_EntryData_t *e,
-                                 const samsa_quota_name_t *user,
-                                 const samsa_quota_name_t *client)
+static samsa_err_t
+propose_entry(samsa_req_t *req,
+              const samsa_AlterClientQuotasRequest_EntryData_t *e,
+              const samsa_quota_name_t *user, const samsa_quota_name_t *client)
 {
     size_t n = e->Ops.count > 0 ? (size_t)e->Ops.count : 0;
     samsa_meta_rec_t *recs = calloc(n + 1, sizeof(*recs));

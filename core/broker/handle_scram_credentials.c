@@ -127,8 +127,8 @@ static samsa_err_t alter_one(samsa_req_t *req, int32_t i, int32_t nd,
         return quorum ? samsa_mdrec_scram_delete(name, d->Mechanism, rec)
                       : samsa_credentials_delete(creds, name, d->Mechanism);
     }
-    const samsa_AlterUserScramCredentialsRequest_ScramCredentialUpsertion_t
-        *u = &areq->Upsertions.items[i - nd];
+    const samsa_AlterUserScramCredentialsRequest_ScramCredentialUpsertion_t *u =
+        &areq->Upsertions.items[i - nd];
     *user = u->Name;
     if (user_repeats(areq, u->Name)) {
         return SAMSA_ERR_DUPLICATE_RESOURCE;
@@ -182,10 +182,9 @@ static void *build_alter(samsa_req_t *req)
         r->User = (int32_t)i < nd ? areq->Deletions.items[i].Name
                                   : areq->Upsertions.items[i - (size_t)nd].Name;
         errs[i] = !recs || !errs || !got || !at ? SAMSA_ERR_NOMEM
-                  : denied                      ? denied
-                                                : alter_one(req, (int32_t)i, nd,
-                                                            &r->User,
-                                                            &recs[nrec]);
+                  : denied
+                      ? denied
+                      : alter_one(req, (int32_t)i, nd, &r->User, &recs[nrec]);
         if (errs[i] == SAMSA_OK && recs[nrec].p) {
             at[nrec++] = i;
         }
