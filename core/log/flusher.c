@@ -56,10 +56,12 @@ static void flush_partition(samsa_flusher_t *f, samsa_partition_t *part)
 {
     /* Count from zero before the fsync: appends racing with it belong to
      * the next flush. Only appends that returned before this point are
-     * covered: the high watermark moves after the engine's append. */
+     * covered: the engine publishes its log end after the append. (Not
+     * the high watermark: a replicated partition's lags the log end, and
+     * acknowledgements waiting for a flush would wait for the next one.) */
     atomic_store(&part->unflushed, 0);
     atomic_store(&part->last_flush_ms, samsa_mono_ms());
-    int64_t through = atomic_load(&part->high_watermark);
+    int64_t through = samsa_partition_leo(part);
     samsa_err_t err = part->ops->flush(part->log);
     atomic_fetch_add(&f->flushes, 1);
     if (err != SAMSA_OK) {

@@ -140,29 +140,43 @@ static size_t replica_batches_check(const uint8_t *batches, size_t len,
     return at;
 }
 
+/* Start the epochs of @p batches (whole, checked) in the cache; true
+ * when it changed. */
+static bool epochs_assign_batches(samsa_partition_t *part,
+                                  const uint8_t *batches, size_t len)
+{
+    bool changed = false;
+    for (size_t at = 0; at < len;) {
+        samsa_batch_hdr_t h;
+        (void)samsa_batch_parse(batches + at, len - at, &h);
+        changed |= samsa_epoch_cache_assign(&part->epochs, h.leader_epoch,
+                                            h.base_offset);
+        at += samsa_batch_size(&h);
+    }
+    return changed;
+}
+
 samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
                                            const uint8_t *batches, size_t len)
 {
     pthread_mutex_lock(&part->append_lock);
     samsa_err_t err;
     int64_t records;
-    size_t whole = replica_batches_check(
-        batches, len, samsa_partition_leo(part), &err, &records);
+    int64_t leo = samsa_partition_leo(part);
+    size_t whole = replica_batches_check(batches, len, leo, &err, &records);
     if (err == SAMSA_OK && whole > 0) {
-        err = part->ops->append(part->log, batches, whole);
-    }
-    if (err == SAMSA_OK && whole > 0) {
-        bool changed = false;
-        for (size_t at = 0; at < whole;) {
-            samsa_batch_hdr_t h;
-            (void)samsa_batch_parse(batches + at, whole - at, &h);
-            changed |= samsa_epoch_cache_assign(&part->epochs, h.leader_epoch,
-                                                h.base_offset);
-            at += samsa_batch_size(&h);
-        }
-        if (changed) {
+        /* The cache is written first: after a crash it may name an epoch
+         * the log lost (cut at open), never miss one the log has. */
+        if (epochs_assign_batches(part, batches, whole)) {
             (void)epochs_flush(part); /* logged; retried at the next change */
         }
+        err = part->ops->append(part->log, batches, whole);
+        if (err != SAMSA_OK &&
+            samsa_epoch_cache_truncate_end(&part->epochs, leo)) {
+            (void)epochs_flush(part);
+        }
+    }
+    if (err == SAMSA_OK && whole > 0) {
         /* The leader checked sequences; a follower only records them, so
          * it can take over with the same duplicate detection. */
         (void)samsa_producer_record(part->producers, batches, whole,
@@ -184,6 +198,12 @@ static samsa_err_t after_truncation(samsa_partition_t *part)
     if (atomic_load(&part->high_watermark) > leo) {
         atomic_store(&part->high_watermark, leo);
     }
+    /* What is appended again below the old log end is not flushed. */
+    pthread_mutex_lock(&part->flush_lock);
+    if (part->flushed_through > leo) {
+        part->flushed_through = leo;
+    }
+    pthread_mutex_unlock(&part->flush_lock);
     samsa_err_t err = SAMSA_OK;
     if (samsa_epoch_cache_truncate_end(&part->epochs, leo)) {
         err = epochs_flush(part);

@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -149,17 +152,24 @@ static uint8_t *make_batch(int n, int64_t pid, int32_t seq, bool txn,
     return out;
 }
 
-static samsa_err_t leader_append(samsa_partition_t *p, int n, int64_t pid,
-                                 int32_t seq, bool txn)
+static samsa_err_t leader_append_ticket(samsa_partition_t *p, int n,
+                                        int64_t pid, int32_t seq, bool txn,
+                                        int64_t *ticket)
 {
     size_t len;
     uint8_t *b = make_batch(n, pid, seq, txn, &len);
     samsa_batches_info_t info;
     assert_int_equal(samsa_batches_validate(b, len, 0, &info), SAMSA_OK);
     int64_t base;
-    samsa_err_t err = samsa_partition_append(p, b, len, -1, &base, NULL);
+    samsa_err_t err = samsa_partition_append(p, b, len, -1, &base, ticket);
     free(b);
     return err;
+}
+
+static samsa_err_t leader_append(samsa_partition_t *p, int n, int64_t pid,
+                                 int32_t seq, bool txn)
+{
+    return leader_append_ticket(p, n, pid, seq, txn, NULL);
 }
 
 /* Batches [from, to) of @p p, copied. */
@@ -567,6 +577,120 @@ static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
     samsa_topic_put(t);
 }
 
+static sem_t flushed;
+static void on_flushed(samsa_flush_waiter_t *w, samsa_err_t err)
+{
+    (void)w;
+    assert_int_equal(err, SAMSA_OK);
+    sem_post(&flushed);
+}
+
+/* flush.messages=1 on a replicated leader: the acknowledgement waits for
+ * the flush covering the append, not for the HW (which lags the log end
+ * until the followers have the data). */
+static void flush_waits_cover_the_log_end_not_the_hw(void **state)
+{
+    fixture_t *f = *state;
+    samsa_tcfg_t cfg = {0};
+    samsa_tcfg_set(&cfg, "samsa.storage.engine", f->engine);
+    samsa_tcfg_set(&cfg, "flush.messages", "1");
+    char err[256];
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "durable", 1, &cfg,
+                                               false, err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&cfg);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "durable");
+    samsa_partition_t *p = samsa_topic_partition(t, 0);
+    samsa_partition_set_replicated(p, true);
+    sem_init(&flushed, 0, 0);
+    for (int i = 0; i < 3; i++) {
+        int64_t ticket = -1;
+        assert_int_equal(leader_append_ticket(p, 2, -1, 0, false, &ticket),
+                         SAMSA_OK);
+        assert_int_equal(ticket, 2 * (i + 1));
+        samsa_flush_waiter_t w = {.done = on_flushed};
+        if (samsa_partition_flush_wait(p, ticket, &w)) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 20;
+            assert_int_equal(sem_timedwait(&flushed, &until), 0);
+        }
+    }
+    assert_int_equal(samsa_partition_hw(p), 0);
+    sem_destroy(&flushed);
+    samsa_topic_put(t);
+}
+
+/* Truncation, then a crash (the process ends without closing anything):
+ * the reopened log ends at the cut, its epochs and producers agree, and
+ * the follower carries on from there. */
+static void truncation_survives_a_crash(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "crash", &t);
+    assert_int_equal(samsa_partition_become_follower(p, 3), SAMSA_OK);
+    int64_t at = 0;
+    for (int32_t e = 1; e <= 3; e++) {
+        for (int k = 0; k < 2; k++) {
+            size_t l;
+            uint8_t *b = fetched_batch(3, at, e, &l);
+            assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+            free(b);
+            at += 3;
+        }
+    }
+    assert_int_equal(samsa_partition_leo(p), 18);
+    samsa_topic_put(t);
+    samsa_logmgr_close(f->mgr);
+
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        open_mgr(f);
+        p = topic(f, "crash", &t);
+        /* Into epoch 2's second batch: cut at its start (9). */
+        int rc = samsa_partition_truncate_to(p, 10) == SAMSA_OK &&
+                         samsa_partition_leo(p) == 9
+                     ? 0
+                     : 1;
+        _exit(rc); /* no close: as a kill -9 */
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    open_mgr(f);
+    p = topic(f, "crash", &t);
+    assert_int_equal(samsa_partition_leo(p), 9);
+    assert_int_equal(samsa_partition_last_epoch(p), 2);
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 1, &e, &end);
+    assert_int_equal(e, 1);
+    assert_int_equal(end, 6);
+    samsa_partition_epoch_end(p, 2, &e, &end);
+    assert_int_equal(end, 9);
+    size_t len;
+    uint8_t *log = read_log(p, 0, 9, &len);
+    for (size_t pos = 0; pos < len;) {
+        samsa_batch_hdr_t h;
+        assert_int_equal(samsa_batch_parse(log + pos, len - pos, &h), SAMSA_OK);
+        assert_true(samsa_batch_crc_ok(log + pos, &h));
+        pos += samsa_batch_size(&h);
+    }
+    free(log);
+    size_t l;
+    uint8_t *b = fetched_batch(2, 9, 4, &l);
+    assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+    free(b);
+    assert_int_equal(samsa_partition_leo(p), 11);
+    samsa_partition_epoch_end(p, 2, &e, &end);
+    assert_int_equal(end, 9);
+    samsa_topic_put(t);
+}
+
 #define BOTH(fn)                                                               \
     cmocka_unit_test_setup_teardown(fn, setup_segment, teardown),              \
         cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
@@ -580,9 +704,12 @@ int main(void)
         BOTH(follower_appends_keep_the_leaders_bytes),
         BOTH(truncation_rewinds_epochs_and_producer_state),
         BOTH(truncate_fully_restarts_the_log),
+        BOTH(flush_waits_cover_the_log_end_not_the_hw),
         cmocka_unit_test_setup_teardown(
             epoch_cache_is_a_kafka_checkpoint_across_restarts, setup_segment,
             teardown),
+        cmocka_unit_test_setup_teardown(truncation_survives_a_crash,
+                                        setup_segment, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
