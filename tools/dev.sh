@@ -127,6 +127,7 @@ ssl.truststore.location=$dir/ca.pem
 EOF2
     cat >"$dir/samsa-cli.properties" <<EOF2
 # samsa ... -b 127.0.0.1:9095 --command-config data/secure/samsa-cli.properties
+# (SASL_PLAINTEXT; client.properties works too, on 9094)
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=PLAIN
 sasl.username=admin

@@ -36,12 +36,23 @@ typedef struct samsa_client_conf {
         *bootstrap; /* "host:port[,host:port...]"; NULL = 127.0.0.1:9092 */
     const char *client_id; /* NULL = "samsa" */
     int timeout_ms;        /* socket and request timeout; 0 = 30000 */
-    /* SASL over plain TCP (SASL_PLAINTEXT): each connection authenticates
-     * after ApiVersions (SaslHandshake v1, SaslAuthenticate). Mechanism
-     * "PLAIN" or NULL (no SASL). Strings are copied. */
+    /* SASL (SASL_PLAINTEXT, SASL_SSL): each connection authenticates after
+     * ApiVersions (SaslHandshake v1, SaslAuthenticate). Mechanism "PLAIN",
+     * "SCRAM-SHA-256", "SCRAM-SHA-512" or NULL (no SASL). Strings are
+     * copied. */
     const char *sasl_mechanism;
     const char *sasl_username;
     const char *sasl_password;
+    /* TLS (SSL, SASL_SSL): the broker's certificate must verify against
+     * the PEM CAs of ssl_ca_location (NULL: the system's) and name the
+     * host connected to unless ssl_no_hostname_check (Kafka's
+     * ssl.endpoint.identification.algorithm=""). A client certificate
+     * (mTLS): ssl_certificate_location and ssl_key_location, PEM. */
+    bool tls;
+    bool ssl_no_hostname_check;
+    const char *ssl_ca_location;
+    const char *ssl_certificate_location;
+    const char *ssl_key_location;
 } samsa_client_conf_t;
 
 #define SAMSA_CLIENT_DEFAULT_BOOTSTRAP "127.0.0.1:9092"

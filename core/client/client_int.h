@@ -5,6 +5,8 @@
 #ifndef SAMSA_CLIENT_INT_H
 #define SAMSA_CLIENT_INT_H
 
+#include <sys/types.h>
+
 #include "client/client.h"
 #include "util/iobuf.h"
 
@@ -20,7 +22,8 @@ struct samsa_cconn {
     int32_t node; /* SAMSA_NODE_ANY for the bootstrap connection */
     char *host;
     int port;
-    int fd; /* -1 when closed */
+    int fd;             /* -1 when closed */
+    struct ssl_st *ssl; /* TLS connections; NULL otherwise */
     int16_t api_min[SAMSA_API_COUNT];
     int16_t api_max[SAMSA_API_COUNT]; /* -1 = broker lacks it */
     samsa_inflight_t q[SAMSA_CONN_MAX_INFLIGHT];
@@ -38,6 +41,9 @@ struct samsa_client {
     char *client_id;
     int timeout_ms;
     char *sasl_mechanism, *sasl_username, *sasl_password; /* NULL: none */
+    bool tls, ssl_no_hostname_check;
+    char *ssl_ca_location, *ssl_certificate_location, *ssl_key_location;
+    struct ssl_ctx_st *ssl_ctx; /* made on the first TLS connection */
     int32_t next_corr;
     samsa_cconn_t **conns;
     int nconns;
@@ -60,5 +66,14 @@ samsa_err_t samsa_client_add_broker(samsa_client_t *c, int32_t id,
 void samsa_client_drop_last(samsa_client_t *c, int32_t node);
 /* Close a connection after an I/O error (outstanding requests are lost). */
 void samsa_cconn_close(samsa_cconn_t *conn);
+
+/* TLS (client/tls.c): the handshake on a connected blocking socket, the
+ * broker's certificate verified; the error line names OpenSSL's reason. */
+samsa_err_t samsa_client_tls_start(samsa_client_t *c, samsa_cconn_t *conn);
+/* Read up to n bytes from a TLS connection: > 0, 0 when the broker closed
+ * it, -1 with errno (EAGAIN on the socket timeout). */
+ssize_t samsa_client_tls_read(samsa_cconn_t *conn, void *buf, size_t n);
+void samsa_client_tls_close(samsa_cconn_t *conn);
+void samsa_client_tls_free(samsa_client_t *c);
 
 #endif /* SAMSA_CLIENT_INT_H */

@@ -18,7 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "client/client_int.h"
+#include "client/scram.h"
 #include "protocol/header.h"
 #include "util/err.h"
 
@@ -98,6 +101,19 @@ samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
             return SAMSA_ERR_NOMEM;
         }
     }
+    c->tls = conf->tls;
+    c->ssl_no_hostname_check = conf->ssl_no_hostname_check;
+    const char *const paths[3] = {conf->ssl_ca_location,
+                                  conf->ssl_certificate_location,
+                                  conf->ssl_key_location};
+    char **copies[3] = {&c->ssl_ca_location, &c->ssl_certificate_location,
+                        &c->ssl_key_location};
+    for (int i = 0; i < 3; i++) {
+        if (paths[i] && paths[i][0] && !(*copies[i] = strdup(paths[i]))) {
+            samsa_client_free(c);
+            return SAMSA_ERR_NOMEM;
+        }
+    }
     c->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 30000;
     c->next_corr = 1;
     c->coord_node = -1;
@@ -112,6 +128,7 @@ samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
 
 void samsa_cconn_close(samsa_cconn_t *conn)
 {
+    samsa_client_tls_close(conn);
     if (conn->fd >= 0) {
         close(conn->fd);
     }
@@ -144,6 +161,10 @@ void samsa_client_free(samsa_client_t *c)
         memset(c->sasl_password, 0, strlen(c->sasl_password));
     }
     free(c->sasl_password);
+    free(c->ssl_ca_location);
+    free(c->ssl_certificate_location);
+    free(c->ssl_key_location);
+    samsa_client_tls_free(c);
     samsa_iobuf_clear(&c->out);
     free(c);
 }
@@ -256,7 +277,8 @@ static samsa_err_t read_full(samsa_client_t *c, samsa_cconn_t *conn, void *buf,
 {
     uint8_t *p = buf;
     while (n > 0) {
-        ssize_t r = recv(conn->fd, p, n, 0);
+        ssize_t r = conn->ssl ? samsa_client_tls_read(conn, p, n)
+                              : recv(conn->fd, p, n, 0);
         if (r == 0) {
             return io_fail(c, conn, "read from", 0);
         }
@@ -277,7 +299,7 @@ static samsa_err_t write_iobuf(samsa_client_t *c, samsa_cconn_t *conn,
 {
     while (samsa_iobuf_len(b) > 0) {
         struct pollfd pfd = {.fd = conn->fd, .events = POLLOUT};
-        ssize_t r = samsa_iobuf_send(b, conn->fd, NULL);
+        ssize_t r = samsa_iobuf_send(b, conn->fd, conn->ssl);
         if (r < 0) {
             int e = errno;
             samsa_iobuf_clear(b);
@@ -521,7 +543,94 @@ static samsa_err_t setup_call(samsa_client_t *c, samsa_cconn_t *conn,
     return err;
 }
 
-/* SASL PLAIN (RFC 4616): SaslHandshake v1, then one SaslAuthenticate. */
+/* One SaslAuthenticate round trip: @p token out, the server's bytes back
+ * (in @p arena). */
+static samsa_err_t sasl_round(samsa_client_t *c, samsa_cconn_t *conn,
+                              const void *token, size_t len,
+                              samsa_arena_t *arena, samsa_bytes_t *reply)
+{
+    samsa_SaslAuthenticateRequest_t ar;
+    samsa_SaslAuthenticateRequest_init(&ar);
+    ar.AuthBytes = (samsa_bytes_t){token, (int32_t)len};
+    samsa_SaslAuthenticateResponse_t *aresp = NULL;
+    samsa_err_t err = setup_call(c, conn, SAMSA_API_SASL_AUTHENTICATE,
+                                 conn->api_max[SAMSA_API_SASL_AUTHENTICATE],
+                                 &ar, arena, (void **)&aresp);
+    if (err == SAMSA_OK && aresp->ErrorCode != 0) {
+        err = samsa_client_fail(
+            c, (samsa_err_t)aresp->ErrorCode, "SASL %s as %s with %s:%d: %.*s",
+            c->sasl_mechanism, c->sasl_username, conn->host, conn->port,
+            aresp->ErrorMessage.len > 0 ? (int)aresp->ErrorMessage.len : 0,
+            aresp->ErrorMessage.ptr ? aresp->ErrorMessage.ptr : "");
+    }
+    if (err == SAMSA_OK) {
+        *reply = aresp->AuthBytes;
+    }
+    return err;
+}
+
+/* PLAIN (RFC 4616): one token, NUL user NUL password. */
+static samsa_err_t sasl_plain(samsa_client_t *c, samsa_cconn_t *conn,
+                              samsa_arena_t *arena)
+{
+    size_t ul = strlen(c->sasl_username), pl = strlen(c->sasl_password);
+    uint8_t *token = malloc(ul + pl + 2);
+    if (!token) {
+        return SAMSA_ERR_NOMEM;
+    }
+    token[0] = '\0';
+    memcpy(token + 1, c->sasl_username, ul);
+    token[1 + ul] = '\0';
+    memcpy(token + 2 + ul, c->sasl_password, pl);
+    samsa_bytes_t reply;
+    samsa_err_t err = sasl_round(c, conn, token, ul + pl + 2, arena, &reply);
+    memset(token, 0, ul + pl + 2);
+    free(token);
+    return err;
+}
+
+/* SCRAM-SHA-256/512 (RFC 5802): client-first, client-final, and the
+ * server's signature checked. */
+static samsa_err_t sasl_scram(samsa_client_t *c, samsa_cconn_t *conn,
+                              samsa_arena_t *arena)
+{
+    samsa_scram_client_t s;
+    char msg[2 * SAMSA_SCRAM_MSG_MAX];
+    const char *why = NULL;
+    samsa_bytes_t reply = {0};
+    samsa_scram_client_init(&s, c->sasl_mechanism);
+    samsa_err_t err =
+        samsa_scram_client_first(&s, c->sasl_username, msg, sizeof(msg));
+    if (err == SAMSA_OK) {
+        err = sasl_round(c, conn, msg, strlen(msg), arena, &reply);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_scram_client_final(&s, c->sasl_password, reply.ptr,
+                                       reply.len > 0 ? (size_t)reply.len : 0,
+                                       msg, sizeof(msg), &why);
+        if (err != SAMSA_OK) {
+            samsa_client_fail(c, SAMSA_ERR_SASL_AUTHENTICATION_FAILED,
+                              "SASL %s with %s:%d: %s", c->sasl_mechanism,
+                              conn->host, conn->port, why);
+            err = SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
+        }
+    }
+    if (err == SAMSA_OK) {
+        err = sasl_round(c, conn, msg, strlen(msg), arena, &reply);
+    }
+    OPENSSL_cleanse(msg, sizeof(msg));
+    if (err == SAMSA_OK &&
+        !samsa_scram_client_verify(&s, reply.ptr,
+                                   reply.len > 0 ? (size_t)reply.len : 0)) {
+        err = samsa_client_fail(
+            c, SAMSA_ERR_SASL_AUTHENTICATION_FAILED,
+            "SASL %s with %s:%d: the server's signature does not verify",
+            c->sasl_mechanism, conn->host, conn->port);
+    }
+    return err;
+}
+
+/* SaslHandshake v1, then the mechanism's SaslAuthenticate round trips. */
 static samsa_err_t authenticate(samsa_client_t *c, samsa_cconn_t *conn)
 {
     samsa_arena_t arena;
@@ -531,9 +640,12 @@ static samsa_err_t authenticate(samsa_client_t *c, samsa_cconn_t *conn)
     hs.Mechanism = samsa_str_from_cstr(c->sasl_mechanism);
     samsa_SaslHandshakeResponse_t *hresp = NULL;
     samsa_err_t err = SAMSA_OK;
-    if (strcmp(c->sasl_mechanism, "PLAIN") != 0) {
+    samsa_scram_client_t probe;
+    bool plain = strcmp(c->sasl_mechanism, "PLAIN") == 0;
+    if (!plain && !samsa_scram_client_init(&probe, c->sasl_mechanism)) {
         err = samsa_client_fail(c, SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM,
-                                "sasl.mechanism %s: this client speaks PLAIN",
+                                "sasl.mechanism %s: this client speaks PLAIN, "
+                                "SCRAM-SHA-256 and SCRAM-SHA-512",
                                 c->sasl_mechanism);
     } else if (conn->api_max[SAMSA_API_SASL_AUTHENTICATE] < 0 ||
                conn->api_max[SAMSA_API_SASL_HANDSHAKE] < 1) {
@@ -551,32 +663,8 @@ static samsa_err_t authenticate(samsa_client_t *c, samsa_cconn_t *conn)
                                 c->sasl_mechanism, conn->host, conn->port,
                                 samsa_err_name(hresp->ErrorCode));
     }
-    size_t ul = strlen(c->sasl_username), pl = strlen(c->sasl_password);
-    uint8_t *token = err == SAMSA_OK ? malloc(ul + pl + 2) : NULL;
-    if (err == SAMSA_OK && !token) {
-        err = SAMSA_ERR_NOMEM;
-    }
-    samsa_SaslAuthenticateResponse_t *aresp = NULL;
     if (err == SAMSA_OK) {
-        token[0] = '\0';
-        memcpy(token + 1, c->sasl_username, ul);
-        token[1 + ul] = '\0';
-        memcpy(token + 2 + ul, c->sasl_password, pl);
-        samsa_SaslAuthenticateRequest_t ar;
-        samsa_SaslAuthenticateRequest_init(&ar);
-        ar.AuthBytes = (samsa_bytes_t){token, (int32_t)(ul + pl + 2)};
-        err = setup_call(c, conn, SAMSA_API_SASL_AUTHENTICATE,
-                         conn->api_max[SAMSA_API_SASL_AUTHENTICATE], &ar,
-                         &arena, (void **)&aresp);
-        memset(token, 0, ul + pl + 2);
-    }
-    free(token);
-    if (err == SAMSA_OK && aresp->ErrorCode != 0) {
-        err = samsa_client_fail(
-            c, (samsa_err_t)aresp->ErrorCode, "SASL %s as %s with %s:%d: %.*s",
-            c->sasl_mechanism, c->sasl_username, conn->host, conn->port,
-            aresp->ErrorMessage.len > 0 ? (int)aresp->ErrorMessage.len : 0,
-            aresp->ErrorMessage.ptr ? aresp->ErrorMessage.ptr : "");
+        err = plain ? sasl_plain(c, conn, &arena) : sasl_scram(c, conn, &arena);
     }
     samsa_arena_destroy(&arena);
     if (err != SAMSA_OK) {
@@ -588,6 +676,12 @@ static samsa_err_t authenticate(samsa_client_t *c, samsa_cconn_t *conn)
 static samsa_err_t open_conn(samsa_client_t *c, samsa_cconn_t *conn)
 {
     samsa_err_t err = tcp_connect(c, conn->host, conn->port, &conn->fd);
+    if (err == SAMSA_OK && c->tls) {
+        err = samsa_client_tls_start(c, conn);
+        if (err != SAMSA_OK) {
+            samsa_cconn_close(conn);
+        }
+    }
     if (err == SAMSA_OK) {
         err = negotiate(c, conn);
     }

@@ -36,6 +36,11 @@ typedef struct samsa_cli_conn_opts {
     char sasl_mechanism[64]; /* "" = no SASL */
     char sasl_username[256];
     char sasl_password[256];
+    bool tls;                   /* security.protocol SSL or SASL_SSL */
+    bool ssl_no_hostname_check; /* ssl.endpoint.identification.algorithm= */
+    char ssl_ca_location[1024]; /* "" = the system's CAs */
+    char ssl_certificate_location[1024];
+    char ssl_key_location[1024];
 } samsa_cli_conn_opts_t;
 
 void samsa_cli_conn_opts_init(samsa_cli_conn_opts_t *o);
@@ -78,10 +83,14 @@ void samsa_cli_json_str(FILE *out, const void *s, size_t n);
 #define SAMSA_CLI_CONN_HELP                                                    \
     "  -b, --bootstrap HOST:PORT[,...]  brokers to start from "                \
     "(default 127.0.0.1:9092)\n"                                               \
-    "  --command-config FILE   client properties: security.protocol "          \
-    "SASL_PLAINTEXT,\n"                                                        \
-    "                          sasl.mechanism PLAIN, sasl.jaas.config or "     \
-    "sasl.username/password\n"                                                 \
+    "  --command-config FILE   Kafka client properties: security.protocol "    \
+    "(PLAINTEXT, SSL,\n"                                                       \
+    "                          SASL_PLAINTEXT, SASL_SSL), sasl.mechanism "     \
+    "(PLAIN, SCRAM-SHA-256,\n"                                                 \
+    "                          SCRAM-SHA-512), sasl.jaas.config or "           \
+    "sasl.username/password,\n"                                                \
+    "                          ssl.truststore.location (PEM) or "              \
+    "ssl.ca.location\n"                                                        \
     "  --request-timeout-ms N  network timeout (default 30000)\n"
 
 #endif /* SAMSA_CLI_CMD_CLIENT_H */
