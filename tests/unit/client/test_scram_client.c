@@ -80,9 +80,8 @@ static void test_names_are_escaped(void **state)
     assert_true(samsa_scram_client_init(&s, "SCRAM-SHA-512"));
     assert_false(samsa_scram_client_init(&s, "PLAIN"));
     assert_true(samsa_scram_client_init(&s, "SCRAM-SHA-512"));
-    assert_int_equal(samsa_scram_client_first(&s, "a,b=c", first,
-                                              sizeof(first)),
-                     SAMSA_OK);
+    assert_int_equal(
+        samsa_scram_client_first(&s, "a,b=c", first, sizeof(first)), SAMSA_OK);
     assert_non_null(strstr(first, "n,,n=a=2Cb=3Dc,r="));
 }
 
