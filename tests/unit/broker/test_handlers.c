@@ -366,6 +366,84 @@ static void produce_answer_follows_the_flush_it_made_due(void **state)
     free(batch);
 }
 
+/* OffsetForLeaderEpoch v4 for partition 0 of @p topic. */
+static samsa_OffsetForLeaderEpochResponse_EpochEndOffset_t
+epoch_end(fixture_t *f, const char *topic, int32_t current, int32_t epoch)
+{
+    samsa_OffsetForLeaderEpochRequest_OffsetForLeaderPartition_t p = {
+        .Partition = 0, .CurrentLeaderEpoch = current, .LeaderEpoch = epoch};
+    samsa_OffsetForLeaderEpochRequest_OffsetForLeaderTopic_t t = {
+        {topic, (int32_t)strlen(topic)}, {1, &p}};
+    samsa_OffsetForLeaderEpochRequest_t req;
+    samsa_OffsetForLeaderEpochRequest_init(&req);
+    req.ReplicaId = -1;
+    req.Topics.items = &t;
+    req.Topics.count = 1;
+    answer_t a;
+    samsa_OffsetForLeaderEpochResponse_t *resp =
+        call(f, SAMSA_API_OFFSET_FOR_LEADER_EPOCH, 4, &req, &a);
+    assert_int_equal(resp->Topics.count, 1);
+    assert_int_equal(resp->Topics.items[0].Partitions.count, 1);
+    samsa_OffsetForLeaderEpochResponse_EpochEndOffset_t out =
+        resp->Topics.items[0].Partitions.items[0];
+    free(a.frame);
+    return out;
+}
+
+/* A partition led in epoch 2 after 3 records in epoch 0: the answers and
+ * the current-epoch checks of OffsetForLeaderEpoch, and produce refused
+ * once it follows. */
+static void offset_for_leader_epoch_follows_the_epoch_cache(void **state)
+{
+    fixture_t *f = *state;
+    create_topic(f, "ep", NULL, NULL);
+    size_t len;
+    uint8_t *batch = make_batch(3, &len);
+    samsa_ProduceResponse_PartitionProduceResponse_t pr;
+    answer_t a;
+    produce(f, "ep", 1, batch, len, &pr, &a);
+    assert_int_equal(pr.ErrorCode, SAMSA_OK);
+    free(a.frame);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->b->logs, "ep");
+    samsa_partition_t *part = samsa_topic_partition(t, 0);
+    assert_int_equal(samsa_partition_become_leader(part, 2), SAMSA_OK);
+    free(batch);
+    batch = make_batch(2, &len);
+    produce(f, "ep", 1, batch, len, &pr, &a);
+    assert_int_equal(pr.ErrorCode, SAMSA_OK);
+    assert_int_equal(pr.BaseOffset, 3);
+    free(a.frame);
+
+    samsa_OffsetForLeaderEpochResponse_EpochEndOffset_t r;
+    r = epoch_end(f, "ep", -1, 0); /* epoch 0 ends where 2 starts */
+    assert_int_equal(r.ErrorCode, SAMSA_OK);
+    assert_int_equal(r.LeaderEpoch, 0);
+    assert_int_equal(r.EndOffset, 3);
+    r = epoch_end(f, "ep", 2, 1); /* 1 unknown: the epoch below it */
+    assert_int_equal(r.LeaderEpoch, 0);
+    assert_int_equal(r.EndOffset, 3);
+    r = epoch_end(f, "ep", 2, 2); /* the current one ends at the LEO */
+    assert_int_equal(r.ErrorCode, SAMSA_OK);
+    assert_int_equal(r.LeaderEpoch, 2);
+    assert_int_equal(r.EndOffset, 5);
+    r = epoch_end(f, "ep", 1, 2); /* a client behind the leader */
+    assert_int_equal(r.ErrorCode, SAMSA_ERR_FENCED_LEADER_EPOCH);
+    assert_int_equal(r.EndOffset, -1);
+    r = epoch_end(f, "ep", 3, 2); /* a client ahead of this broker */
+    assert_int_equal(r.ErrorCode, SAMSA_ERR_UNKNOWN_LEADER_EPOCH);
+    r = epoch_end(f, "nope", -1, 0);
+    assert_int_equal(r.ErrorCode, SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+
+    /* A follower refuses produce, and the broker goes on serving. */
+    assert_int_equal(samsa_partition_become_follower(part, 3), SAMSA_OK);
+    produce(f, "ep", 1, batch, len, &pr, &a);
+    assert_int_equal(pr.ErrorCode, SAMSA_ERR_NOT_LEADER_OR_FOLLOWER);
+    free(a.frame);
+    assert_int_equal(samsa_partition_leo(part), 5);
+    samsa_topic_put(t);
+    free(batch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +455,8 @@ int main(void)
             malformed_and_unserved_requests_are_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(
             produce_answer_follows_the_flush_it_made_due, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            offset_for_leader_epoch_follows_the_epoch_cache, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
