@@ -45,8 +45,9 @@ samsa_connect_dead_letter(const samsa_connect_errors_t *e, samsa_producer_t *p,
                           int32_t key_len, const void *value, int32_t value_len,
                           const samsa_client_header_t *headers, size_t nheaders)
 {
-    char partition[16], offset[24];
+    char partition[16], offset[24], task[16];
     snprintf(partition, sizeof(partition), "%" PRId32, f->partition);
+    snprintf(task, sizeof(task), "%" PRId32, f->task_id);
     snprintf(offset, sizeof(offset), "%" PRId64, f->offset);
     /* Kafka Connect's header names (DeadLetterQueueReporter). */
     const char *kv[][2] = {
@@ -54,7 +55,7 @@ samsa_connect_dead_letter(const samsa_connect_errors_t *e, samsa_producer_t *p,
         {"__connect.errors.partition", partition},
         {"__connect.errors.offset", offset},
         {"__connect.errors.connector.name", f->connector},
-        {"__connect.errors.task.id", "0"},
+        {"__connect.errors.task.id", task},
         {"__connect.errors.stage", f->stage},
         {"__connect.errors.class.name", "samsa.connect.converter"},
         {"__connect.errors.exception.class.name",

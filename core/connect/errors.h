@@ -35,6 +35,7 @@ samsa_err_t samsa_connect_errors_from_config(const json_t *config,
 /** What failed, for the dead-letter record's headers. */
 typedef struct samsa_connect_failure {
     const char *connector;
+    int32_t task_id;
     const char *stage; /* "KEY_CONVERTER", "VALUE_CONVERTER" */
     const char *message;
     const char *topic;

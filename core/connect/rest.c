@@ -42,29 +42,35 @@ static const char *type_of(const connector_t *c)
 /* {"name","config","tasks","type"}: GET /connectors/{name}, POST. */
 static json_t *info_json(const connector_t *c)
 {
-    return json_pack("{s:s,s:O,s:[{s:s,s:i}],s:s}", "name", c->name, "config",
-                     c->config, "tasks", "connector", c->name, "task", 0,
-                     "type", type_of(c));
+    json_t *tasks = json_array();
+    for (int i = 0; i < c->ntasks && !c->stopped; i++) {
+        json_array_append_new(
+            tasks, json_pack("{s:s,s:i}", "connector", c->name, "task", i));
+    }
+    return json_pack("{s:s,s:O,s:o,s:s}", "name", c->name, "config", c->config,
+                     "tasks", tasks, "type", type_of(c));
 }
 
 static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
 {
     json_t *conn =
         json_pack("{s:s,s:s}", "state", c->state, "worker_id", w->worker_id);
-    json_t *task = json_pack("{s:i,s:s,s:s}", "id", 0, "state", c->state,
-                             "worker_id", w->worker_id);
     if (c->trace != NULL) {
         json_object_set_new(conn, "trace", json_string(c->trace));
-        json_object_set_new(task, "trace", json_string(c->trace));
     }
-    if (c->stopped) {
-        /* KIP-875: a stopped connector has no tasks. */
-        json_decref(task);
-        return json_pack("{s:s,s:o,s:[],s:s}", "name", c->name, "connector",
-                         conn, "tasks", "type", type_of(c));
+    json_t *tasks = json_array();
+    /* KIP-875: a stopped connector has no tasks. */
+    for (int i = 0; i < c->ntasks && !c->stopped; i++) {
+        const connect_task_t *t = &c->tasks[i];
+        json_t *task = json_pack("{s:i,s:s,s:s}", "id", i, "state", t->state,
+                                 "worker_id", w->worker_id);
+        if (t->trace != NULL) {
+            json_object_set_new(task, "trace", json_string(t->trace));
+        }
+        json_array_append_new(tasks, task);
     }
-    return json_pack("{s:s,s:o,s:[o],s:s}", "name", c->name, "connector", conn,
-                     "tasks", task, "type", type_of(c));
+    return json_pack("{s:s,s:o,s:o,s:s}", "name", c->name, "connector", conn,
+                     "tasks", tasks, "type", type_of(c));
 }
 
 /* GET / */
@@ -209,39 +215,49 @@ static bool query_true(const samsa_http_request_t *req, const char *name)
     return v != NULL && strcmp(v, "true") == 0;
 }
 
-/* POST .../restart (KIP-745: includeTasks, onlyFailed) and
- * .../tasks/0/restart. The connector and its one task are one thread
- * here, so restarting either restarts both. Returns the 202 body. */
+/* POST .../restart (KIP-745). The connector has no thread of its own
+ * here: restarting it restarts its tasks (re-split by tasks.max).
+ * includeTasks=true restarts every task, with onlyFailed=true only the
+ * FAILED ones; onlyFailed alone restarts a FAILED connector. Returns the
+ * 202 body (NULL: 204). */
 static json_t *restart(const samsa_http_request_t *req, samsa_connect_t *w,
-                       connector_t *c, bool whole, int *status)
+                       connector_t *c, int *status)
 {
-    bool with_tasks = whole && query_true(req, "includeTasks");
-    bool only_failed = whole && query_true(req, "onlyFailed");
+    bool with_tasks = query_true(req, "includeTasks");
+    bool only_failed = query_true(req, "onlyFailed");
+    bool which[SAMSA_CONNECT_MAX_TASKS] = {false};
     pthread_mutex_lock(&w->lock);
-    bool failed = strcmp(c->state, "FAILED") == 0;
-    pthread_mutex_unlock(&w->lock);
-    bool restarting = !only_failed || failed;
-    if (restarting) {
-        samsa_connect_restart(w, c);
+    bool conn = !only_failed || strcmp(c->state, "FAILED") == 0;
+    int n = c->ntasks;
+    for (int i = 0; i < n; i++) {
+        which[i] = (with_tasks || conn) &&
+                   (!only_failed || strcmp(c->tasks[i].state, "FAILED") == 0);
     }
+    pthread_mutex_unlock(&w->lock);
     if (!with_tasks && !only_failed) {
+        samsa_connect_restart(w, c);
         return NULL; /* 204 */
+    }
+    for (int i = 0; i < n; i++) {
+        if (which[i]) {
+            samsa_connect_restart_task(w, c, i);
+        }
     }
     /* 202 with the status; what is being restarted shows RESTARTING. */
     *status = 202;
     pthread_mutex_lock(&w->lock);
     json_t *st = status_json(w, c);
     pthread_mutex_unlock(&w->lock);
-    if (restarting) {
+    if (conn) {
         json_object_set_new(json_object_get(st, "connector"), "state",
                             json_string("RESTARTING"));
-        size_t i;
-        json_t *t;
-        json_array_foreach(json_object_get(st, "tasks"), i, t)
-        {
-            if (with_tasks) {
-                json_object_set_new(t, "state", json_string("RESTARTING"));
-            }
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(st, "tasks"), i, t)
+    {
+        if (i < SAMSA_CONNECT_MAX_TASKS && which[i]) {
+            json_object_set_new(t, "state", json_string("RESTARTING"));
         }
     }
     return st;
@@ -286,6 +302,12 @@ static void one_connector(const samsa_http_request_t *req,
         return;
     }
 
+    /* tasks/{id}/restart */
+    int task_id = -1, used = 0;
+    if (sscanf(sub, "tasks/%d/restart%n", &task_id, &used) != 1 ||
+        sub[used] != '\0' || task_id < 0) {
+        task_id = -1;
+    }
     pthread_mutex_lock(&w->admin);
     pthread_mutex_lock(&w->lock);
     connector_t *c = samsa_connect_find(w, name);
@@ -315,18 +337,24 @@ static void one_connector(const samsa_http_request_t *req,
     } else if (strcmp(sub, "offsets") == 0) {
         change = true; /* below, with the lock released */
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "tasks") == 0) {
-        out = json_pack("[{s:{s:s,s:i},s:O}]", "id", "connector", c->name,
-                        "task", 0, "config", c->config);
+        out = json_array();
+        for (int i = 0; i < c->ntasks && !c->stopped; i++) {
+            json_array_append_new(out, json_pack("{s:{s:s,s:i},s:O}", "id",
+                                                 "connector", c->name, "task",
+                                                 i, "config", c->config));
+        }
     } else if (strcmp(m, "PUT") == 0 &&
                (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||
                 strcmp(sub, "stop") == 0)) {
         status = 202;
         change = true;
-    } else if (strcmp(m, "POST") == 0 &&
-               (strcmp(sub, "restart") == 0 ||
-                strcmp(sub, "tasks/0/restart") == 0)) {
+    } else if (strcmp(m, "POST") == 0 && strcmp(sub, "restart") == 0) {
         status = 204;
         change = true;
+    } else if (strcmp(m, "POST") == 0 && task_id >= 0) {
+        status = task_id < c->ntasks ? 204 : 404;
+        snprintf(msg, sizeof(msg), "Task %s-%d not found", name, task_id);
+        change = status == 204;
     } else if (strcmp(m, "DELETE") == 0 && sub[0] == '\0') {
         status = 204;
         change = true;
@@ -347,8 +375,10 @@ static void one_connector(const samsa_http_request_t *req,
         samsa_connect_set_target(w, c, "STARTED");
     } else if (change && strcmp(sub, "stop") == 0) {
         samsa_connect_set_target(w, c, "STOPPED");
+    } else if (change && strcmp(m, "POST") == 0 && task_id >= 0) {
+        samsa_connect_restart_task(w, c, task_id);
     } else if (change && strcmp(m, "POST") == 0) {
-        out = restart(req, w, c, strcmp(sub, "restart") == 0, &status);
+        out = restart(req, w, c, &status);
     } else if (change) {
         samsa_connect_delete(w, c);
     }

@@ -28,6 +28,7 @@
 typedef struct task_ctx {
     samsa_connect_t *w;
     connector_t *c;
+    connect_task_t *task; /* this one: id, stop flag */
     char *name;
     json_t *config; /* a copy: the table's may be replaced meanwhile */
     const samsa_registry_entry_t *plugin;
@@ -293,7 +294,7 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
     samsa_producer_t *p = NULL;
     samsa_err_t err = samsa_producer_new(t->client, &pc, &p);
     json_t *latest = json_object();
-    while (err == SAMSA_OK && !atomic_load(&t->c->stop)) {
+    while (err == SAMSA_OK && !atomic_load(&t->task->stop)) {
         samsa_connect_record_t *const *recs = NULL;
         size_t n = 0;
         samsa_err_t perr = ops->poll(task, POLL_TIMEOUT_MS, &recs, &n);
@@ -715,6 +716,7 @@ static samsa_err_t dead_letters(task_ctx_t *t, sink_batch_t *b,
     for (dead_t *d = b->dead; err == SAMSA_OK && d != NULL; d = d->next) {
         samsa_connect_failure_t f = {
             .connector = t->name,
+            .task_id = t->task->id,
             .stage = d->stage,
             .message = d->message ? d->message : "the record was refused",
             .topic = d->topic,
@@ -774,7 +776,7 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     fc.max_wait_ms = POLL_TIMEOUT_MS;
     bool joined = false;
     samsa_err_t err = SAMSA_OK;
-    while (err == SAMSA_OK && !atomic_load(&t->c->stop)) {
+    while (err == SAMSA_OK && !atomic_load(&t->task->stop)) {
         if (!joined) {
             samsa_metadata_free(md);
             md = NULL;
@@ -816,7 +818,7 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
             while ((perr = ops->put(
                         task, (const samsa_connect_record_t *const *)b.recs,
                         b.n)) == SAMSA_ERR_AGAIN &&
-                   !atomic_load(&t->c->stop)) {
+                   !atomic_load(&t->task->stop)) {
                 sleep_ms(POLL_TIMEOUT_MS);
             }
             if (perr == SAMSA_OK) {
@@ -887,13 +889,15 @@ static samsa_connect_offset_t *offsets_for(json_t *per, size_t *n)
 
 /* One life of the task: start it, run until asked to stop or failed.
  * SAMSA_OK when stopped on request. */
-static samsa_err_t task_attempt(connector_t *c)
+static samsa_err_t task_attempt(connect_task_t *tk)
 {
-    task_ctx_t t = {.w = c->w, .c = c, .seen = json_object()};
+    connector_t *c = tk->c;
+    task_ctx_t t = {.w = c->w, .c = c, .task = tk, .seen = json_object()};
     pthread_mutex_lock(&t.w->lock);
     t.name = strdup(c->name);
     t.config = json_deep_copy(c->config);
     t.plugin = c->plugin;
+    int32_t ntasks = c->ntasks;
     json_t *per = json_deep_copy(json_object_get(t.w->offsets, c->name));
     pthread_mutex_unlock(&t.w->lock);
 
@@ -916,8 +920,8 @@ static samsa_err_t task_attempt(connector_t *c)
                                       sizeof(t.trace), NULL, 0);
     }
     char client_id[600];
-    snprintf(client_id, sizeof(client_id), "connector-%s-%s-0",
-             source ? "producer" : "consumer", t.name ? t.name : "");
+    snprintf(client_id, sizeof(client_id), "connector-%s-%s-%d",
+             source ? "producer" : "consumer", t.name ? t.name : "", tk->id);
     samsa_client_conf_t cc = {.bootstrap = t.w->bootstrap,
                               .client_id = client_id};
     if (err == SAMSA_OK) {
@@ -932,8 +936,8 @@ static samsa_err_t task_attempt(connector_t *c)
         .config_count = t.nkv,
         .offsets = offs,
         .offset_count = offs ? noffs : 0,
-        .task_id = 0,
-        .task_count = 1,
+        .task_id = tk->id,
+        .task_count = ntasks,
     };
     samsa_connect_task_t *task = NULL;
     if (err == SAMSA_OK) {
@@ -946,8 +950,9 @@ static samsa_err_t task_attempt(connector_t *c)
     }
     free(offs);
     if (err == SAMSA_OK) {
-        samsa_connect_status(t.w, c, "RUNNING", NULL);
-        samsa_log(SAMSA_LOG_INFO, "connect: %s running", t.name);
+        samsa_connect_task_status(t.w, tk, "RUNNING", NULL);
+        samsa_log(SAMSA_LOG_INFO, "connect: %s task %d running", t.name,
+                  tk->id);
         if (source) {
             const samsa_source_ops_t *ops = t.plugin->ops;
             err = run_source(&t, ops, task);
@@ -959,13 +964,13 @@ static samsa_err_t task_attempt(connector_t *c)
             ops->task_stop(task);
         }
     }
-    if (err != SAMSA_OK && !atomic_load(&c->stop)) {
+    if (err != SAMSA_OK && !atomic_load(&tk->stop)) {
         if (t.trace[0] == '\0') {
             snprintf(t.trace, sizeof(t.trace), "%s", samsa_err_str(err));
         }
-        samsa_log(SAMSA_LOG_ERROR, "connect: %s failed: %s",
-                  t.name ? t.name : "?", t.trace);
-        samsa_connect_status(t.w, c, "FAILED", t.trace);
+        samsa_log(SAMSA_LOG_ERROR, "connect: %s task %d failed: %s",
+                  t.name ? t.name : "?", tk->id, t.trace);
+        samsa_connect_task_status(t.w, tk, "FAILED", t.trace);
     }
     samsa_client_free(t.client);
     samsa_connect_chain_free(t.chain);
@@ -974,7 +979,7 @@ static samsa_err_t task_attempt(connector_t *c)
     json_decref(t.config);
     json_decref(per);
     free(t.name);
-    return atomic_load(&c->stop) ? SAMSA_OK : err;
+    return atomic_load(&tk->stop) ? SAMSA_OK : err;
 }
 
 /* Beyond Kafka Connect: a failed task restarts by itself, after 1 s, then
@@ -986,17 +991,17 @@ static samsa_err_t task_attempt(connector_t *c)
 
 void *samsa_connect_task_main(void *arg)
 {
-    connector_t *c = arg;
+    connect_task_t *tk = arg;
     long backoff = RESTART_MIN_MS;
-    while (!atomic_load(&c->stop)) {
+    while (!atomic_load(&tk->stop)) {
         int64_t started_ms = samsa_mono_ms();
-        if (task_attempt(c) == SAMSA_OK) {
+        if (task_attempt(tk) == SAMSA_OK) {
             break;
         }
         if (samsa_mono_ms() - started_ms >= RESTART_MAX_MS) {
             backoff = RESTART_MIN_MS;
         }
-        for (long waited = 0; waited < backoff && !atomic_load(&c->stop);
+        for (long waited = 0; waited < backoff && !atomic_load(&tk->stop);
              waited += 100) {
             sleep_ms(100);
         }

@@ -155,6 +155,72 @@ samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
     return SAMSA_OK;
 }
 
+/* Kafka Connect's status record of the connector or of task @p id (-1:
+ * the connector); generation is the config generation (one here). */
+static void put_status(samsa_connect_t *w, const char *name, int id,
+                       const char *state, const char *trace)
+{
+    char key[600];
+    if (id < 0) {
+        snprintf(key, sizeof(key), "status-connector-%s", name);
+    } else {
+        snprintf(key, sizeof(key), "status-task-%s-%d", name, id);
+    }
+    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
+             state
+                 ? json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace",
+                             trace, "worker_id", w->worker_id, "generation", 1)
+                 : NULL);
+}
+
+/* The connector's state from its tasks'. w->lock held. */
+static void derive_state(connector_t *c)
+{
+    int failed = 0, running = 0;
+    const char *trace = NULL;
+    for (int i = 0; i < c->ntasks; i++) {
+        if (strcmp(c->tasks[i].state, "FAILED") == 0) {
+            failed++;
+            trace = trace ? trace : c->tasks[i].trace;
+        } else if (strcmp(c->tasks[i].state, "RUNNING") == 0) {
+            running++;
+        }
+    }
+    const char *st = c->ntasks > 0 && failed == c->ntasks ? "FAILED"
+                     : running > 0                        ? "RUNNING"
+                                                          : "UNASSIGNED";
+    snprintf(c->state, sizeof(c->state), "%s", st);
+    free(c->trace);
+    c->trace = failed == c->ntasks && trace ? strdup(trace) : NULL;
+}
+
+void samsa_connect_task_status(samsa_connect_t *w, connect_task_t *t,
+                               const char *state, const char *trace)
+{
+    connector_t *c = t->c;
+    pthread_mutex_lock(&w->lock);
+    snprintf(t->state, sizeof(t->state), "%s", state);
+    free(t->trace);
+    t->trace = trace ? strdup(trace) : NULL;
+    char old[16];
+    snprintf(old, sizeof(old), "%s", c->state);
+    derive_state(c);
+    bool changed = strcmp(old, c->state) != 0;
+    char cstate[16];
+    snprintf(cstate, sizeof(cstate), "%s", c->state);
+    char *ctrace = c->trace ? strdup(c->trace) : NULL;
+    char *name = strdup(c->name);
+    pthread_mutex_unlock(&w->lock);
+    if (name != NULL) {
+        put_status(w, name, t->id, state, trace);
+        if (changed) {
+            put_status(w, name, -1, cstate, ctrace);
+        }
+    }
+    free(ctrace);
+    free(name);
+}
+
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
                           const char *trace)
 {
@@ -162,22 +228,21 @@ void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
     snprintf(c->state, sizeof(c->state), "%s", state);
     free(c->trace);
     c->trace = trace ? strdup(trace) : NULL;
-    char key[600];
+    for (int i = 0; i < c->ntasks; i++) {
+        snprintf(c->tasks[i].state, sizeof(c->tasks[i].state), "%s", state);
+        free(c->tasks[i].trace);
+        c->tasks[i].trace = trace ? strdup(trace) : NULL;
+    }
+    int n = c->ntasks;
     char *name = strdup(c->name);
     pthread_mutex_unlock(&w->lock);
     if (name == NULL) {
         return;
     }
-    /* Kafka Connect's status records: one for the connector, one per
-     * task; generation is the config generation (one here). */
-    snprintf(key, sizeof(key), "status-connector-%s", name);
-    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
-             json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace", trace,
-                       "worker_id", w->worker_id, "generation", 1));
-    snprintf(key, sizeof(key), "status-task-%s-0", name);
-    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
-             json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace", trace,
-                       "worker_id", w->worker_id, "generation", 1));
+    put_status(w, name, -1, state, trace);
+    for (int i = 0; i < n; i++) {
+        put_status(w, name, i, state, trace);
+    }
     free(name);
 }
 
@@ -241,30 +306,80 @@ void samsa_connect_topics_reset(samsa_connect_t *w, connector_t *c)
 /* Tasks                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Start c's task thread if it is not running. w->admin held. */
-static void start_task(samsa_connect_t *w, connector_t *c)
+/* How many tasks the connector's config asks for: a sink's tasks.max
+ * (its tasks share the consumer group, which splits the partitions); a
+ * source runs one (the file source cannot split a file). */
+static int32_t tasks_for(const connector_t *c)
 {
-    if (c->has_thread || atomic_load(&w->stopping)) {
-        return;
+    if (samsa_connect_is_source(c)) {
+        return 1;
     }
-    atomic_store(&c->stop, false);
-    if (pthread_create(&c->thread, NULL, samsa_connect_task_main, c) != 0) {
-        samsa_connect_status(w, c, "FAILED", "cannot create a task thread");
-        return;
-    }
-    c->has_thread = true;
+    const char *v = json_string_value(json_object_get(c->config, "tasks.max"));
+    long n = v ? strtol(v, NULL, 10) : 1;
+    return n < 1                         ? 1
+           : n > SAMSA_CONNECT_MAX_TASKS ? SAMSA_CONNECT_MAX_TASKS
+                                         : (int32_t)n;
 }
 
-/* Stop c's task thread and wait for it (it flushes and commits first).
- * w->admin held, w->lock not: the thread takes it. */
-static void stop_task(connector_t *c)
+/* Start one task's thread if it is not running. w->admin held. */
+static void start_one(samsa_connect_t *w, connector_t *c, int id)
 {
-    if (!c->has_thread) {
+    connect_task_t *t = &c->tasks[id];
+    if (t->has_thread || atomic_load(&w->stopping)) {
         return;
     }
-    atomic_store(&c->stop, true);
-    pthread_join(c->thread, NULL);
-    c->has_thread = false;
+    t->c = c;
+    t->id = id;
+    atomic_store(&t->stop, false);
+    if (pthread_create(&t->thread, NULL, samsa_connect_task_main, t) != 0) {
+        samsa_connect_task_status(w, t, "FAILED",
+                                  "cannot create a task thread");
+        return;
+    }
+    t->has_thread = true;
+}
+
+/* Start c's tasks that are not running (tasks.max of them for a sink).
+ * w->admin held. */
+static void start_task(samsa_connect_t *w, connector_t *c)
+{
+    pthread_mutex_lock(&w->lock);
+    int32_t n = tasks_for(c);
+    for (int i = n; i < c->ntasks; i++) { /* fewer than before */
+        free(c->tasks[i].trace);
+        c->tasks[i].trace = NULL;
+    }
+    for (int i = c->ntasks; i < n; i++) {
+        snprintf(c->tasks[i].state, sizeof(c->tasks[i].state), "UNASSIGNED");
+    }
+    c->ntasks = n;
+    pthread_mutex_unlock(&w->lock);
+    for (int i = 0; i < n; i++) {
+        start_one(w, c, i);
+    }
+}
+
+/* Stop task threads and wait for them (each flushes and commits first):
+ * all of c's, or only @p id. w->admin held, w->lock not: threads take
+ * it. */
+static void stop_tasks(connector_t *c, int id)
+{
+    for (int i = 0; i < SAMSA_CONNECT_MAX_TASKS; i++) {
+        if (c->tasks[i].has_thread && (id < 0 || id == i)) {
+            atomic_store(&c->tasks[i].stop, true);
+        }
+    }
+    for (int i = 0; i < SAMSA_CONNECT_MAX_TASKS; i++) {
+        if (c->tasks[i].has_thread && (id < 0 || id == i)) {
+            pthread_join(c->tasks[i].thread, NULL);
+            c->tasks[i].has_thread = false;
+        }
+    }
+}
+
+static void stop_task(connector_t *c)
+{
+    stop_tasks(c, -1);
 }
 
 static void connector_free(connector_t *c)
@@ -272,6 +387,9 @@ static void connector_free(connector_t *c)
     if (c != NULL) {
         free(c->name);
         free(c->trace);
+        for (int i = 0; i < SAMSA_CONNECT_MAX_TASKS; i++) {
+            free(c->tasks[i].trace);
+        }
         json_decref(c->config);
         json_decref(c->topics);
         free(c);
@@ -354,19 +472,27 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
         }
         return err;
     }
-    /* Kafka Connect's records: the connector's config, the task's config
-     * (the same keys: one task per connector here) and the commit that
-     * makes the task config current. */
+    /* Kafka Connect's records: the connector's config, each task's config
+     * (the same keys: the group or the plugin splits the work) and the
+     * commit that makes the task configs current. */
     char key[600];
+    pthread_mutex_lock(&w->lock);
+    int32_t old_n = c->ntasks, n = tasks_for(c);
+    pthread_mutex_unlock(&w->lock);
     snprintf(key, sizeof(key), "connector-%s", name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
              json_pack("{s:O}", "properties", config));
-    snprintf(key, sizeof(key), "task-%s-0", name);
-    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-             json_pack("{s:O}", "properties", config));
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "task-%s-%d", name, i);
+        put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+                 json_pack("{s:O}", "properties", config));
+    }
+    for (int i = n; i < old_n; i++) {
+        put_status(w, name, i, NULL, NULL); /* tasks no longer there */
+    }
     snprintf(key, sizeof(key), "commit-%s", name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-             json_pack("{s:i}", "tasks", 1));
+             json_pack("{s:i}", "tasks", n));
     if (!c->paused) {
         start_task(w, c);
     }
@@ -402,6 +528,14 @@ void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
     }
 }
 
+void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id)
+{
+    stop_tasks(c, id);
+    if (!c->paused && id >= 0 && id < c->ntasks) {
+        start_one(w, c, id);
+    }
+}
+
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
 {
     stop_task(c);
@@ -411,10 +545,10 @@ samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
     snprintf(key, sizeof(key), "target-state-%s", c->name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
-    snprintf(key, sizeof(key), "status-connector-%s", c->name);
-    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
-    snprintf(key, sizeof(key), "status-task-%s-0", c->name);
-    put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key, NULL);
+    put_status(w, c->name, -1, NULL, NULL);
+    for (int i = 0; i < c->ntasks; i++) {
+        put_status(w, c->name, i, NULL, NULL);
+    }
     samsa_connect_topics_reset(w, c);
     pthread_mutex_lock(&w->lock);
     for (connector_t **pp = &w->connectors; *pp != NULL; pp = &(*pp)->next) {
@@ -596,6 +730,11 @@ static void *boot_main(void *arg)
         c->stopped = target != NULL && strcmp(target, "STOPPED") == 0;
         if (c->paused) {
             snprintf(c->state, sizeof(c->state), "%s", target);
+            c->ntasks = tasks_for(c);
+            for (int i = 0; i < c->ntasks; i++) {
+                snprintf(c->tasks[i].state, sizeof(c->tasks[i].state), "%s",
+                         target);
+            }
         } else {
             start_task(w, c);
         }

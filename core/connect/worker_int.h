@@ -22,6 +22,22 @@
 #include "connect/connect.h"
 #include "connect/store.h"
 
+/* At most this many tasks per connector (tasks.max above it is cut). */
+#define SAMSA_CONNECT_MAX_TASKS 64
+
+struct connector;
+
+/* One task of a connector: a thread running the plugin's task. */
+typedef struct connect_task {
+    struct connector *c;
+    int32_t id;
+    char state[16];  /* RUNNING, FAILED, PAUSED, STOPPED, UNASSIGNED */
+    char *trace;     /* why FAILED, else NULL */
+    bool has_thread; /* thread joinable */
+    pthread_t thread;
+    atomic_bool stop; /* asks the task thread to end */
+} connect_task_t;
+
 typedef struct connector {
     struct connector *next;
     char *name;
@@ -29,13 +45,12 @@ typedef struct connector {
     const samsa_registry_entry_t *plugin;
     bool paused;    /* target state PAUSED or STOPPED: no task runs */
     bool stopped;   /* target state STOPPED (KIP-875): no tasks at all */
-    char state[16]; /* RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED */
+    char state[16]; /* the connector's: derived from its tasks' */
     char *trace;    /* why FAILED, else NULL */
     json_t *topics; /* active topics (KIP-558): name -> discover time */
     atomic_uint topics_gen; /* bumped by a reset: tasks report anew */
-    bool has_thread;        /* thread joinable */
-    pthread_t thread;
-    atomic_bool stop; /* asks the task thread to end */
+    int32_t ntasks;         /* tasks of the current config (sinks: tasks.max) */
+    connect_task_t tasks[SAMSA_CONNECT_MAX_TASKS];
     struct samsa_connect *w;
 } connector_t;
 
@@ -77,11 +92,17 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
 samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
                                      const char *target);
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
+/* Restart task @p id of @p c only. w->admin held. */
+void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
-/* Record a state (and trace, may be NULL) in memory and connect-status.
- * Takes the lock itself. */
+/* Record a state (and trace, may be NULL) of every task and the
+ * connector in memory and connect-status. Takes the lock itself. */
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
                           const char *trace);
+/* Record one task's state; the connector's follows (FAILED when every
+ * task failed, RUNNING when one runs). Takes the lock itself. */
+void samsa_connect_task_status(samsa_connect_t *w, connect_task_t *t,
+                               const char *state, const char *trace);
 
 /* Record that @p c's task used @p topic (KIP-558's active topics): kept
  * in the table and as topic-TOPIC-connector-NAME in connect-status. Takes
@@ -103,7 +124,7 @@ int samsa_connect_split_topics(char *list, char **out, int max);
 /* The consumer group of sink connector @p name: connect-NAME. */
 #define SAMSA_CONNECT_GROUP_FMT "connect-%s"
 
-/* task.c: the task thread of @p c (one task per connector here). */
+/* task.c: the thread of one task (arg: its connect_task_t). */
 void *samsa_connect_task_main(void *arg);
 
 /* rest.c */

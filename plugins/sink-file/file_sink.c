@@ -2,12 +2,16 @@
 /*
  * sink-file: Kafka's FileStreamSink. Appends each record's value (after
  * the connector's value converter) as one line to a file; flush() makes
- * the lines durable (fflush + fsync) before the worker commits the
- * consumer group's offsets.
+ * the lines durable (one O_APPEND write, then fsync) before the worker
+ * commits the consumer group's offsets. Lines gather in memory between
+ * flushes and go out in one write(), so the tasks of a connector with
+ * tasks.max > 1 appending to the same file never cut each other's lines.
  *
  * Task settings (Kafka's keys): file (required), topics (read by the
  * worker).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +24,9 @@ typedef struct file_sink {
 
 struct samsa_connect_task {
     const samsa_services_t *svc;
-    FILE *fp;
+    int fd;    /* O_APPEND */
+    char *buf; /* lines put since the last flush */
+    size_t len, cap;
 };
 
 static samsa_err_t fk_init(const samsa_services_t *svc,
@@ -68,8 +74,10 @@ static samsa_err_t fk_task_start(void *state,
         return SAMSA_ERR_NOMEM;
     }
     t->svc = fk->svc;
-    t->fp = fopen(file, "ab");
-    if (t->fp == NULL) {
+    t->buf = NULL;
+    t->len = t->cap = 0;
+    t->fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (t->fd < 0) {
         snprintf(errbuf, errbuf_size, "cannot open %s: %m", file);
         fk->svc->free(t);
         return SAMSA_ERR_IO;
@@ -78,33 +86,64 @@ static samsa_err_t fk_task_start(void *state,
     return SAMSA_OK;
 }
 
+static samsa_err_t append(samsa_connect_task_t *t, const void *p, size_t n)
+{
+    if (t->len + n > t->cap) {
+        size_t cap = (t->len + n) * 2;
+        char *b = t->svc->realloc(t->buf, cap);
+        if (b == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+        t->buf = b;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, p, n);
+    t->len += n;
+    return SAMSA_OK;
+}
+
 static samsa_err_t fk_put(samsa_connect_task_t *t,
                           const samsa_connect_record_t *const *records,
                           size_t count)
 {
-    for (size_t i = 0; i < count; i++) {
+    samsa_err_t err = SAMSA_OK;
+    for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
         const samsa_connect_record_t *r = records[i];
         /* Kafka prints a null value as "null". */
         const void *v = r->value ? r->value : "null";
         size_t len = r->value ? (size_t)r->value_len : 4;
-        if (fwrite(v, 1, len, t->fp) != len || fputc('\n', t->fp) == EOF) {
-            return SAMSA_ERR_IO;
+        err = append(t, v, len);
+        if (err == SAMSA_OK) {
+            err = append(t, "\n", 1);
         }
     }
-    return SAMSA_OK;
+    return err;
 }
 
 static samsa_err_t fk_flush(samsa_connect_task_t *t)
 {
-    if (fflush(t->fp) != 0 || fsync(fileno(t->fp)) != 0) {
-        return SAMSA_ERR_IO;
+    size_t off = 0;
+    while (off < t->len) {
+        ssize_t n = write(t->fd, t->buf + off, t->len - off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            /* What was written stays; the rest is tried again. */
+            memmove(t->buf, t->buf + off, t->len - off);
+            t->len -= off;
+            return SAMSA_ERR_IO;
+        }
+        off += (size_t)n;
     }
-    return SAMSA_OK;
+    t->len = 0;
+    return fsync(t->fd) == 0 ? SAMSA_OK : SAMSA_ERR_IO;
 }
 
 static void fk_task_stop(samsa_connect_task_t *t)
 {
-    fclose(t->fp);
+    close(t->fd);
+    t->svc->free(t->buf);
     t->svc->free(t);
 }
 
