@@ -124,11 +124,11 @@ typedef struct fetched {
 } fetched_t;
 
 static void fetch_group(samsa_req_t *req, const char *group,
-                        const samsa_group_tp_t *tps, size_t count,
+                        const samsa_group_tp_t *tps, size_t count, bool stable,
                         fetched_t *out)
 {
-    out->error = samsa_group_offset_fetch(req->broker->groups, group, tps,
-                                          count, &out->offs);
+    out->error = samsa_group_offset_fetch_stable(
+        req->broker->groups, group, tps, count, stable, &out->offs);
     if (out->error != SAMSA_OK) {
         out->offs = (samsa_group_offsets_t){NULL, 0};
     }
@@ -189,11 +189,11 @@ static samsa_group_tp_t *request_tps(samsa_req_t *req, const samsa_str_t *names,
 #define FILL_PARTITION(dst, o)                                                 \
     do {                                                                       \
         (dst)->PartitionIndex = (o)->partition;                                \
-        (dst)->CommittedOffset = (o)->offset;                                  \
+        (dst)->CommittedOffset = (o)->error ? -1 : (o)->offset;                \
         (dst)->CommittedLeaderEpoch = (o)->leader_epoch;                       \
         (dst)->Metadata =                                                      \
             samsa_req_str(req, (o)->metadata ? (o)->metadata : "");            \
-        (dst)->ErrorCode = SAMSA_OK;                                           \
+        (dst)->ErrorCode = (int16_t)(o)->error;                                \
     } while (0)
 
 static void offset_fetch_v0_7(samsa_req_t *req,
@@ -222,7 +222,8 @@ static void offset_fetch_v0_7(samsa_req_t *req,
         tps = request_tps(req, names, parts, nt, &count);
     }
     fetched_t f;
-    fetch_group(req, samsa_req_cstr(req, freq->GroupId), tps, count, &f);
+    fetch_group(req, samsa_req_cstr(req, freq->GroupId), tps, count,
+                req->api_version >= 7 && freq->RequireStable, &f);
     resp->ErrorCode = (int16_t)f.error;
     samsa_group_offset_t *failed = NULL;
     if (f.error != SAMSA_OK && req->api_version < 2 && count > 0) {
@@ -297,7 +298,8 @@ static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,
             tps = request_tps(req, names, parts, nt, &count);
         }
         fetched_t f;
-        fetch_group(req, samsa_req_cstr(req, rg->GroupId), tps, count, &f);
+        fetch_group(req, samsa_req_cstr(req, rg->GroupId), tps, count,
+                    freq->RequireStable, &f);
         gr->ErrorCode = (int16_t)f.error;
         topic_run_t *runs;
         size_t ntopics = group_by_topic(req, &f.offs, &runs);

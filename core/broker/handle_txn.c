@@ -13,6 +13,7 @@
 #include <samsa/authorizer.h>
 
 #include "broker/handlers.h"
+#include "group/coordinator.h"
 #include "txn/coordinator.h"
 
 typedef samsa_AddPartitionsToTxnRequest_AddPartitionsToTxnTopic_array_t
@@ -173,7 +174,7 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
         int32_t np = creq->Topics.items[t].Partitions.count;
         total += np > 0 ? (size_t)np : 0;
     }
-    samsa_txn_offset_t *offs =
+    samsa_offset_commit_part_t *offs =
         samsa_req_alloc(req, (total ? total : 1) * sizeof(*offs));
     samsa_err_t *terrs =
         samsa_req_alloc(req, (size_t)(nt ? nt : 1) * sizeof(*terrs));
@@ -188,7 +189,7 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
              p++) {
             samsa_TxnOffsetCommitRequest_TxnOffsetCommitRequestPartition_t *rp =
                 &rt->Partitions.items[p];
-            offs[n++] = (samsa_txn_offset_t){
+            offs[n++] = (samsa_offset_commit_part_t){
                 .topic = topic,
                 .partition = rp->PartitionIndex,
                 .offset = rp->CommittedOffset,
@@ -204,12 +205,24 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
     samsa_err_t err = samsa_req_authorize(req, SAMSA_ACL_OP_READ,
                                           SAMSA_RESOURCE_GROUP, group);
     if (err == SAMSA_OK && n > 0) {
-        err = req->broker->txn
-                  ? samsa_txn_offset_commit(
-                        req->broker->txn,
-                        samsa_req_cstr(req, creq->TransactionalId), group,
-                        creq->ProducerId, creq->ProducerEpoch, offs, n)
-                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        /* Sent to the group's coordinator, as in Kafka: the offsets go to
+         * the group's partition, pending until the transaction's marker. */
+        samsa_txn_offset_commit_req_t tr = {
+            .group_id = group,
+            .producer_id = creq->ProducerId,
+            .producer_epoch = creq->ProducerEpoch,
+            .generation_id = req->api_version >= 3 ? creq->GenerationId : -1,
+            .member_id = req->api_version >= 3
+                             ? samsa_req_cstr(req, creq->MemberId)
+                             : "",
+            .group_instance_id =
+                req->api_version >= 3 && creq->GroupInstanceId.len >= 0
+                    ? samsa_req_cstr(req, creq->GroupInstanceId)
+                    : NULL,
+        };
+        err = req->broker->groups ? samsa_group_txn_offset_commit(
+                                        req->broker->groups, &tr, offs, n)
+                                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     SAMSA_REQ_ARRAY(req, resp->Topics, nt);
     n = 0;

@@ -30,8 +30,9 @@ static samsa_err_t write_partition(samsa_req_t *req, const marker_req_t *m,
     if (err != SAMSA_OK) {
         return err;
     }
-    return samsa_txn_marker_append(part, m->ProducerId, m->ProducerEpoch,
-                                   m->CoordinatorEpoch, m->TransactionResult);
+    return samsa_txn_marker_deliver(req->broker->groups, part, m->ProducerId,
+                                    m->ProducerEpoch, m->CoordinatorEpoch,
+                                    m->TransactionResult);
 }
 
 static void write_marker(samsa_req_t *req, const marker_req_t *m,

@@ -226,6 +226,7 @@ static void group_free(group_t *g)
     free(g->pending);
     samsa_gc_offsets_clear(g);
     samsa_hmap_free(&g->offsets);
+    samsa_gc_txn_pending_clear(g);
     free(g->protocol_type);
     free(g->protocol);
     free(g->leader);

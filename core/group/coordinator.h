@@ -253,6 +253,35 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
                                       samsa_offset_commit_part_t *parts,
                                       size_t count);
 
+/*
+ * TxnOffsetCommit (Kafka's GroupCoordinator.handleTxnCommitOffsets): the
+ * offsets are written to the group's partition as transactional records of
+ * the producer and stay pending until the transaction's marker lands there
+ * (samsa_group_txn_marker), which commits or drops them; a replay does the
+ * same from the log. KIP-447 fencing: FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID
+ * (a member id the group does not have), ILLEGAL_GENERATION (generation >=
+ * 0 and not the group's). The return is the group-level error, as
+ * samsa_group_offset_commit's.
+ */
+typedef struct samsa_txn_offset_commit_req {
+    const char *group_id;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t generation_id;         /* -1: not checked (v0-2) */
+    const char *member_id;         /* "": not checked */
+    const char *group_instance_id; /* NULL */
+} samsa_txn_offset_commit_req_t;
+
+samsa_err_t
+samsa_group_txn_offset_commit(samsa_group_coordinator_t *gc,
+                              const samsa_txn_offset_commit_req_t *req,
+                              samsa_offset_commit_part_t *parts, size_t count);
+
+/* A transaction marker of @p pid was appended to partition @p partition of
+ * the offsets topic (WriteTxnMarkers, or the local coordinator). */
+void samsa_group_txn_marker(samsa_group_coordinator_t *gc, int32_t partition,
+                            int64_t pid, bool commit);
+
 typedef struct samsa_group_tp {
     const char *topic; /* in */
     int32_t partition; /* in */
@@ -268,6 +297,9 @@ typedef struct samsa_group_offset {
     int64_t commit_timestamp;
     int64_t high_watermark; /* samsa_group_lag only; else -1 */
     int64_t lag;            /* samsa_group_lag only: hw - offset, or -1 */
+    /* UNSTABLE_OFFSET_COMMIT: an open transaction holds an offset of the
+     * partition (samsa_group_offset_fetch_stable); else SAMSA_OK */
+    samsa_err_t error;
 } samsa_group_offset_t;
 
 typedef struct samsa_group_offsets {
@@ -285,6 +317,15 @@ samsa_err_t samsa_group_offset_fetch(samsa_group_coordinator_t *gc,
                                      const samsa_group_tp_t *tps, size_t count,
                                      samsa_group_offsets_t *out);
 void samsa_group_offsets_free(samsa_group_offsets_t *offs);
+/* OffsetFetch v7+ with RequireStable (KIP-447): as above, and a requested
+ * partition an open transaction holds an offset of gets
+ * UNSTABLE_OFFSET_COMMIT (the consumer retries), so a new member never
+ * starts from an offset a pending commit is about to replace. */
+samsa_err_t samsa_group_offset_fetch_stable(samsa_group_coordinator_t *gc,
+                                            const char *group_id,
+                                            const samsa_group_tp_t *tps,
+                                            size_t count, bool require_stable,
+                                            samsa_group_offsets_t *out);
 
 /* Lag helper for the CLI / admin: every committed partition of the group
  * with the partition's high watermark and lag (hw - committed; -1 when the

@@ -81,7 +81,21 @@ typedef struct group {
     bool new_member_added; /* during the initial delay */
     int64_t initial_remaining;
     samsa_hmap_t offsets; /* offset_ent_t by topic/partition */
+    /* TxnOffsetCommit offsets of open transactions, until their marker
+     * (txn_offsets.c). */
+    struct txn_pending *txn_offs;
+    size_t ntxn_offs, cap_txn_offs;
 } group_t;
+
+typedef struct txn_pending {
+    int64_t pid;
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    int32_t leader_epoch;
+    char *metadata;
+    int64_t commit_ts;
+} txn_pending_t;
 
 /* A callback to run after the lock is released, with its owned result. */
 typedef struct completion {
@@ -172,12 +186,35 @@ void samsa_gc_offsets_expire(samsa_group_coordinator_t *gc, int64_t now_wall);
  * succeed doing nothing. */
 samsa_err_t samsa_gc_persist_init(samsa_group_coordinator_t *gc, char *errbuf,
                                   size_t errlen);
+/* pid >= 0: a transactional batch of pid/epoch (TxnOffsetCommit). */
 samsa_err_t samsa_gc_persist_offsets(samsa_group_coordinator_t *gc,
                                      const group_t *g,
                                      const offset_ent_t *const *ents,
                                      const char *const *tomb_topics,
                                      const int32_t *tomb_parts, size_t nents,
-                                     size_t ntombs);
+                                     size_t ntombs, int64_t pid, int16_t epoch);
+
+/* offsets.c: persist then apply @p parts (each gets its error; @p err is
+ * the group-level one, given to all when set): committed, or pending for
+ * producer @p pid (>= 0, a TxnOffsetCommit). Lock held. */
+samsa_err_t samsa_gc_commit_parts(samsa_group_coordinator_t *gc, group_t *g,
+                                  samsa_err_t err,
+                                  samsa_offset_commit_part_t *parts,
+                                  size_t count, int64_t ts, int64_t pid,
+                                  int16_t epoch);
+
+/* txn_offsets.c: offsets of open transactions. */
+samsa_err_t samsa_gc_txn_pending_add(group_t *g, int64_t pid,
+                                     const samsa_offset_commit_part_t *p,
+                                     int64_t commit_ts);
+/* The marker of @p pid on offsets partition @p partition: its pending
+ * offsets in the groups of that partition are committed or dropped. */
+void samsa_gc_txn_complete(samsa_group_coordinator_t *gc, int32_t partition,
+                           int64_t pid, bool commit);
+void samsa_gc_txn_pending_clear(group_t *g);
+/* Whether an open transaction holds an offset of @p topic/@p partition. */
+bool samsa_gc_txn_pending_has(const group_t *g, const char *topic,
+                              int32_t partition);
 samsa_err_t samsa_gc_persist_group(samsa_group_coordinator_t *gc,
                                    const group_t *g, bool tombstone);
 samsa_err_t samsa_gc_persist_replay(samsa_group_coordinator_t *gc, char *errbuf,

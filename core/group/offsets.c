@@ -149,14 +149,12 @@ static samsa_err_t commit_validate(samsa_group_coordinator_t *gc,
     return g->nmembers == 0 ? SAMSA_OK : SAMSA_ERR_UNKNOWN_MEMBER_ID;
 }
 
-samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
-                                      const samsa_offset_commit_req_t *req,
-                                      samsa_offset_commit_part_t *parts,
-                                      size_t count)
+samsa_err_t samsa_gc_commit_parts(samsa_group_coordinator_t *gc, group_t *g,
+                                  samsa_err_t err,
+                                  samsa_offset_commit_part_t *parts,
+                                  size_t count, int64_t ts, int64_t pid,
+                                  int16_t epoch)
 {
-    pthread_mutex_lock(&gc->lock);
-    group_t *g = NULL;
-    samsa_err_t err = commit_validate(gc, req, &g);
     offset_ent_t *ents = NULL;
     const offset_ent_t **ptrs = NULL;
     size_t n = 0;
@@ -165,8 +163,6 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
         ptrs = calloc(count ? count : 1, sizeof(*ptrs));
         err = ents && ptrs ? SAMSA_OK : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
-    int64_t ts =
-        req->commit_timestamp >= 0 ? req->commit_timestamp : samsa_wall_ms();
     for (size_t i = 0; i < count; i++) {
         samsa_offset_commit_part_t *p = &parts[i];
         p->error = err;
@@ -189,23 +185,40 @@ samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
         n++;
     }
     if (err == SAMSA_OK && n > 0) {
-        samsa_err_t perr = commit_error(
-            samsa_gc_persist_offsets(gc, g, ptrs, NULL, NULL, n, 0));
+        samsa_err_t perr = commit_error(samsa_gc_persist_offsets(
+            gc, g, ptrs, NULL, NULL, n, 0, pid, epoch));
         for (size_t i = 0; i < count; i++) {
             samsa_offset_commit_part_t *p = &parts[i];
             if (p->error != SAMSA_OK) {
                 continue;
             }
-            p->error = perr != SAMSA_OK
-                           ? perr
-                           : commit_error(samsa_gc_offset_set(
-                                 g, p->topic, p->partition, p->offset,
-                                 p->leader_epoch, p->metadata, ts));
+            /* A transaction's offsets wait for its marker. */
+            p->error =
+                perr != SAMSA_OK ? perr
+                : pid >= 0
+                    ? commit_error(samsa_gc_txn_pending_add(g, pid, p, ts))
+                    : commit_error(samsa_gc_offset_set(
+                          g, p->topic, p->partition, p->offset, p->leader_epoch,
+                          p->metadata, ts));
         }
     }
-    pthread_mutex_unlock(&gc->lock);
     free(ents);
     free(ptrs);
+    return err;
+}
+
+samsa_err_t samsa_group_offset_commit(samsa_group_coordinator_t *gc,
+                                      const samsa_offset_commit_req_t *req,
+                                      samsa_offset_commit_part_t *parts,
+                                      size_t count)
+{
+    pthread_mutex_lock(&gc->lock);
+    group_t *g = NULL;
+    samsa_err_t err = commit_validate(gc, req, &g);
+    int64_t ts =
+        req->commit_timestamp >= 0 ? req->commit_timestamp : samsa_wall_ms();
+    err = samsa_gc_commit_parts(gc, g, err, parts, count, ts, -1, -1);
+    pthread_mutex_unlock(&gc->lock);
     return err;
 }
 
@@ -238,7 +251,8 @@ static samsa_err_t fill_offset(samsa_group_offset_t *d, const char *topic,
 }
 
 static samsa_err_t fetch_locked(group_t *g, const samsa_group_tp_t *tps,
-                                size_t count, samsa_group_offsets_t *out)
+                                size_t count, bool stable,
+                                samsa_group_offsets_t *out)
 {
     size_t n = tps ? count : (g ? g->offsets.count : 0);
     out->items = calloc(n ? n : 1, sizeof(*out->items));
@@ -254,6 +268,10 @@ static samsa_err_t fetch_locked(group_t *g, const samsa_group_tp_t *tps,
             if (fill_offset(&out->items[i], tps[i].topic, tps[i].partition,
                             o) != SAMSA_OK) {
                 return SAMSA_ERR_NOMEM;
+            }
+            if (stable && g &&
+                samsa_gc_txn_pending_has(g, tps[i].topic, tps[i].partition)) {
+                out->items[i].error = SAMSA_ERR_UNSTABLE_OFFSET_COMMIT;
             }
         }
         return SAMSA_OK;
@@ -276,12 +294,23 @@ samsa_err_t samsa_group_offset_fetch(samsa_group_coordinator_t *gc,
                                      const samsa_group_tp_t *tps, size_t count,
                                      samsa_group_offsets_t *out)
 {
+    return samsa_group_offset_fetch_stable(gc, group_id, tps, count, false,
+                                           out);
+}
+
+samsa_err_t samsa_group_offset_fetch_stable(samsa_group_coordinator_t *gc,
+                                            const char *group_id,
+                                            const samsa_group_tp_t *tps,
+                                            size_t count, bool require_stable,
+                                            samsa_group_offsets_t *out)
+{
     out->items = NULL;
     out->count = 0;
     pthread_mutex_lock(&gc->lock);
     samsa_err_t err = samsa_gc_serving(gc, group_id);
     if (err == SAMSA_OK) {
-        err = fetch_locked(samsa_gc_group_find(gc, group_id), tps, count, out);
+        err = fetch_locked(samsa_gc_group_find(gc, group_id), tps, count,
+                           require_stable, out);
     }
     pthread_mutex_unlock(&gc->lock);
     if (err != SAMSA_OK) {
@@ -311,7 +340,8 @@ samsa_err_t samsa_group_lag(samsa_group_coordinator_t *gc, const char *group_id,
     group_t *g = NULL;
     if (err == SAMSA_OK) {
         g = samsa_gc_group_find(gc, group_id);
-        err = g ? fetch_locked(g, NULL, 0, out) : SAMSA_ERR_GROUP_ID_NOT_FOUND;
+        err = g ? fetch_locked(g, NULL, 0, false, out)
+                : SAMSA_ERR_GROUP_ID_NOT_FOUND;
     }
     pthread_mutex_unlock(&gc->lock);
     if (err != SAMSA_OK) {
@@ -354,7 +384,8 @@ static samsa_err_t delete_offsets(samsa_group_coordinator_t *gc, group_t *g,
         parts[i] = dels[i]->partition;
     }
     if (err == SAMSA_OK) {
-        err = samsa_gc_persist_offsets(gc, g, NULL, topics, parts, 0, n);
+        err =
+            samsa_gc_persist_offsets(gc, g, NULL, topics, parts, 0, n, -1, -1);
     }
     if (err == SAMSA_OK) {
         for (size_t i = 0; i < n; i++) {

@@ -170,17 +170,41 @@ static char *rb_str(rbuf_t *r)
 /* Writing                                                                */
 /* ---------------------------------------------------------------------- */
 
+/* The sequence a transactional batch of @p pid / @p epoch continues with
+ * on @p part (the coordinator lock serializes our appends of it there):
+ * Kafka's coordinator appends skip the check, ours go through it. */
+static int32_t next_sequence(samsa_partition_t *part, int64_t pid,
+                             int16_t epoch)
+{
+    size_t n = samsa_partition_producers(part, NULL, 0);
+    samsa_producer_info_t *all = n ? calloc(n, sizeof(*all)) : NULL;
+    int32_t seq = 0;
+    n = all ? samsa_partition_producers(part, all, n) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].producer_id == pid && all[i].epoch == epoch &&
+            all[i].last_seq >= 0) {
+            seq = all[i].last_seq == INT32_MAX ? 0 : all[i].last_seq + 1;
+        }
+    }
+    free(all);
+    return seq;
+}
+
 static samsa_err_t append_batch(samsa_group_coordinator_t *gc,
                                 const char *group_id, samsa_batch_builder_t *bb)
 {
     uint8_t *batch;
     size_t len;
+    samsa_partition_t *part = samsa_topic_partition(
+        gc->otopic, samsa_group_partition_for(gc, group_id));
+    if (part && bb->producer_id >= 0) {
+        bb->base_sequence =
+            next_sequence(part, bb->producer_id, bb->producer_epoch);
+    }
     samsa_err_t err = samsa_batch_builder_finish(bb, &batch, &len);
     if (err != SAMSA_OK) {
         return err;
     }
-    samsa_partition_t *part = samsa_topic_partition(
-        gc->otopic, samsa_group_partition_for(gc, group_id));
     int64_t base;
     err = part ? samsa_partition_append(part, batch, len, -1, &base, NULL)
                : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -203,13 +227,20 @@ samsa_err_t samsa_gc_persist_offsets(samsa_group_coordinator_t *gc,
                                      const offset_ent_t *const *ents,
                                      const char *const *tomb_topics,
                                      const int32_t *tomb_parts, size_t nents,
-                                     size_t ntombs)
+                                     size_t ntombs, int64_t pid, int16_t epoch)
 {
     if (!gc->otopic || nents + ntombs == 0) {
         return SAMSA_OK;
     }
     samsa_batch_builder_t bb;
     samsa_batch_builder_init(&bb);
+    if (pid >= 0) {
+        /* TxnOffsetCommit: Kafka's transactional offset commit records,
+         * pending until the transaction's marker on this partition. */
+        bb.attributes = SAMSA_BATCH_ATTR_TRANSACTIONAL;
+        bb.producer_id = pid;
+        bb.producer_epoch = epoch;
+    }
     wbuf_t k = {0}, v = {0};
     int64_t now = samsa_wall_ms();
     samsa_err_t err = SAMSA_OK;
@@ -330,6 +361,7 @@ static group_t *replay_group(samsa_group_coordinator_t *gc, const char *id)
 }
 
 static samsa_err_t replay_offset(samsa_group_coordinator_t *gc, rbuf_t *k,
+                                 const samsa_replay_batch_t *b,
                                  const samsa_record_t *rec)
 {
     char *group = rb_str(k), *topic = rb_str(k);
@@ -348,12 +380,18 @@ static samsa_err_t replay_offset(samsa_group_coordinator_t *gc, rbuf_t *k,
     }
     rbuf_t v = {rec->value, (size_t)rec->value_len, 0, false};
     int16_t ver = rb_i16(&v);
-    int64_t offset = rb_i64(&v);
-    int32_t epoch = ver >= 3 ? rb_i32(&v) : -1;
+    samsa_offset_commit_part_t p = {.topic = topic, .partition = partition};
+    p.offset = rb_i64(&v);
+    p.leader_epoch = ver >= 3 ? rb_i32(&v) : -1;
     char *md = rb_str(&v);
     int64_t ts = rb_i64(&v);
+    p.metadata = md;
     if (!v.bad && ver >= 1 && ver <= 3 && (g = replay_group(gc, group))) {
-        err = samsa_gc_offset_set(g, topic, partition, offset, epoch, md, ts);
+        /* A transaction's offset is pending until its marker. */
+        err = b->transactional
+                  ? samsa_gc_txn_pending_add(g, b->producer_id, &p, ts)
+                  : samsa_gc_offset_set(g, topic, partition, p.offset,
+                                        p.leader_epoch, md, ts);
     }
     free(md);
 out:
@@ -397,16 +435,29 @@ static void replay_group_record(samsa_group_coordinator_t *gc, rbuf_t *k,
     free(id);
 }
 
-static samsa_err_t replay_record(void *arg, const samsa_record_t *rec)
+typedef struct replay_ctx {
+    samsa_group_coordinator_t *gc;
+    int32_t partition;
+} replay_ctx_t;
+
+static samsa_err_t replay_record(void *arg, const samsa_replay_batch_t *b,
+                                 const samsa_record_t *rec)
 {
-    samsa_group_coordinator_t *gc = arg;
+    replay_ctx_t *ctx = arg;
+    samsa_group_coordinator_t *gc = ctx->gc;
+    if (b->control) {
+        /* A transaction's marker: its pending offsets in this partition
+         * become committed, or are dropped. */
+        samsa_gc_txn_complete(gc, ctx->partition, b->producer_id, b->commit);
+        return SAMSA_OK;
+    }
     if (!rec->key) {
         return SAMSA_OK;
     }
     rbuf_t k = {rec->key, (size_t)rec->key_len, 0, false};
     int16_t kv = rb_i16(&k);
     if (kv == 0 || kv == KEY_OFFSET) {
-        return replay_offset(gc, &k, rec);
+        return replay_offset(gc, &k, b, rec);
     }
     if (kv == KEY_GROUP) {
         replay_group_record(gc, &k, rec);
@@ -418,18 +469,20 @@ static samsa_err_t replay_record(void *arg, const samsa_record_t *rec)
  * hold up the groups of the others for its whole replay. */
 static samsa_err_t replay_chunk(void *arg, const uint8_t *buf, size_t len)
 {
-    samsa_group_coordinator_t *gc = arg;
-    pthread_mutex_lock(&gc->lock);
-    samsa_err_t err = samsa_records_replay(buf, len, replay_record, arg);
-    pthread_mutex_unlock(&gc->lock);
+    replay_ctx_t *ctx = arg;
+    pthread_mutex_lock(&ctx->gc->lock);
+    samsa_err_t err =
+        samsa_records_replay_batches(buf, len, replay_record, arg);
+    pthread_mutex_unlock(&ctx->gc->lock);
     return err;
 }
 
 static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
                                     samsa_partition_t *part)
 {
+    replay_ctx_t ctx = {gc, samsa_partition_index(part)};
     return samsa_partition_read_all(part, samsa_partition_log_start(part), -1,
-                                    replay_chunk, gc);
+                                    replay_chunk, &ctx);
 }
 
 samsa_err_t samsa_gc_persist_replay_partition(samsa_group_coordinator_t *gc,

@@ -93,22 +93,6 @@ samsa_err_t samsa_txn_tp_add(txn_t *t, const char *topic, int32_t partition)
     return SAMSA_OK;
 }
 
-static void clear_offsets(txn_t *t)
-{
-    for (size_t i = 0; i < t->noffs; i++) {
-        free(t->offs[i].group);
-        free(t->offs[i].topic);
-        free(t->offs[i].metadata);
-    }
-    t->noffs = 0;
-    for (size_t i = 0; i < t->ngroups; i++) {
-        free(t->groups[i]);
-    }
-    free(t->groups);
-    t->groups = NULL;
-    t->ngroups = 0;
-}
-
 void samsa_txn_clear_parts(txn_t *t)
 {
     for (size_t i = 0; i < t->ntps; i++) {
@@ -120,9 +104,7 @@ void samsa_txn_clear_parts(txn_t *t)
 static void txn_free(txn_t *t)
 {
     samsa_txn_clear_parts(t);
-    clear_offsets(t);
     free(t->tps);
-    free(t->offs);
     free(t->id);
     free(t);
 }
@@ -131,47 +113,15 @@ static void txn_free(txn_t *t)
 /* Ending a transaction                                                   */
 /* ---------------------------------------------------------------------- */
 
-/* Write the group offsets a committed transaction holds. */
-static void settle_offsets(samsa_txn_coordinator_t *tc, txn_t *t, bool commit)
-{
-    for (size_t i = 0; commit && tc->opts.groups && i < t->noffs; i++) {
-        txn_off_t *o = &t->offs[i];
-        samsa_offset_commit_req_t req = {
-            .group_id = o->group,
-            .generation_id = -1,
-            .member_id = "",
-            .commit_timestamp = -1,
-            .transactional = true,
-        };
-        samsa_offset_commit_part_t part = {
-            .topic = o->topic,
-            .partition = o->partition,
-            .offset = o->offset,
-            .leader_epoch = o->leader_epoch,
-            .metadata = o->metadata,
-        };
-        samsa_err_t err =
-            samsa_group_offset_commit(tc->opts.groups, &req, &part, 1);
-        if (err == SAMSA_OK) {
-            err = part.error;
-        }
-        if (err != SAMSA_OK) {
-            samsa_log(SAMSA_LOG_WARN,
-                      "txn: transaction %s: offset of group %s for "
-                      "%s-%d not committed: error %d",
-                      t->id, o->group, o->topic, (int)o->partition, (int)err);
-        }
-    }
-    clear_offsets(t);
-}
-
-/* From Prepare*: markers, offsets, Complete*. A marker failure leaves the
- * transaction in Prepare* for the timer to retry. */
+/* From Prepare*: markers (the one on the group's offsets partition
+ * settles TxnOffsetCommit offsets there), Complete*. A marker failure leaves
+ * the transaction in Prepare* for the timer to retry. */
 static samsa_err_t complete(samsa_txn_coordinator_t *tc, txn_t *t)
 {
     bool commit = t->state == TXN_PREPARE_COMMIT;
-    samsa_err_t err = samsa_txn_markers_write(tc->opts.logmgr, t->pid, t->epoch,
-                                              commit, t->tps, t->ntps);
+    samsa_err_t err =
+        samsa_txn_markers_write(tc->opts.logmgr, tc->opts.groups, t->pid,
+                                t->epoch, commit, t->tps, t->ntps);
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN,
                   "txn: transaction %s: markers not written (error "
@@ -179,7 +129,6 @@ static samsa_err_t complete(samsa_txn_coordinator_t *tc, txn_t *t)
                   t->id, (int)err);
         return err;
     }
-    settle_offsets(tc, t, commit);
     t->state = commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT;
     samsa_txn_clear_parts(t);
     t->start_ms = -1;
@@ -713,90 +662,6 @@ samsa_err_t samsa_txn_add_offsets(samsa_txn_coordinator_t *tc,
         const char *topic = SAMSA_OFFSETS_TOPIC;
         int32_t part = samsa_group_partition_for(tc->opts.groups, group_id);
         err = add_locked(tc, t, &topic, &part, 1);
-    }
-    bool known = false;
-    for (size_t i = 0; err == SAMSA_OK && i < t->ngroups; i++) {
-        known |= strcmp(t->groups[i], group_id) == 0;
-    }
-    if (err == SAMSA_OK && !known) {
-        char **n = realloc(t->groups, (t->ngroups + 1) * sizeof(*n));
-        char *copy = strdup(group_id);
-        if (n) {
-            t->groups = n;
-        }
-        if (!n || !copy) {
-            free(copy);
-            err = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-        } else {
-            t->groups[t->ngroups++] = copy;
-        }
-    }
-    pthread_mutex_unlock(&tc->lock);
-    return err;
-}
-
-static samsa_err_t hold_offset(txn_t *t, const char *group,
-                               const samsa_txn_offset_t *o)
-{
-    for (size_t i = 0; i < t->noffs; i++) {
-        txn_off_t *h = &t->offs[i];
-        if (h->partition == o->partition && strcmp(h->group, group) == 0 &&
-            strcmp(h->topic, o->topic) == 0) {
-            char *md = strdup(o->metadata ? o->metadata : "");
-            if (!md) {
-                return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-            }
-            free(h->metadata);
-            h->metadata = md;
-            h->offset = o->offset;
-            h->leader_epoch = o->leader_epoch;
-            return SAMSA_OK;
-        }
-    }
-    if (t->noffs == t->cap_offs) {
-        size_t cap = t->cap_offs ? t->cap_offs * 2 : 8;
-        txn_off_t *n = realloc(t->offs, cap * sizeof(*n));
-        if (!n) {
-            return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-        }
-        t->offs = n;
-        t->cap_offs = cap;
-    }
-    txn_off_t h = {strdup(group),   strdup(o->topic),
-                   o->partition,    o->offset,
-                   o->leader_epoch, strdup(o->metadata ? o->metadata : "")};
-    if (!h.group || !h.topic || !h.metadata) {
-        free(h.group);
-        free(h.topic);
-        free(h.metadata);
-        return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
-    }
-    t->offs[t->noffs++] = h;
-    return SAMSA_OK;
-}
-
-samsa_err_t samsa_txn_offset_commit(samsa_txn_coordinator_t *tc,
-                                    const char *txn_id, const char *group_id,
-                                    int64_t pid, int16_t epoch,
-                                    samsa_txn_offset_t *offs, size_t count)
-{
-    pthread_mutex_lock(&tc->lock);
-    txn_t *t = samsa_txn_find(tc, txn_id);
-    samsa_err_t err = samsa_txn_serving(tc, txn_id);
-    if (err == SAMSA_OK) {
-        err = check_producer(t, pid, epoch);
-    }
-    bool added = false;
-    for (size_t i = 0; err == SAMSA_OK && i < t->ngroups; i++) {
-        added |= strcmp(t->groups[i], group_id) == 0;
-    }
-    if (err == SAMSA_OK && (t->state != TXN_ONGOING || !added)) {
-        /* AddOffsetsToTxn comes first (Kafka's client does it). */
-        err = SAMSA_ERR_INVALID_TXN_STATE;
-    }
-    for (size_t i = 0; i < count; i++) {
-        offs[i].error =
-            err == SAMSA_OK ? hold_offset(t, group_id, &offs[i]) : err;
     }
     pthread_mutex_unlock(&tc->lock);
     return err;

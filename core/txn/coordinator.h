@@ -41,8 +41,9 @@ typedef struct samsa_group_coordinator samsa_group_coordinator_t;
 typedef struct samsa_txn_options {
     samsa_logmgr_t *logmgr; /* holds __transaction_state and the data;
                                required */
-    /* Where TxnOffsetCommit offsets are materialised on commit; NULL
-     * refuses AddOffsetsToTxn. */
+    /* This broker's group coordinator: maps AddOffsetsToTxn's group to its
+     * offsets partition, and is told of markers on the partitions of
+     * __consumer_offsets it leads. NULL refuses AddOffsetsToTxn. */
     samsa_group_coordinator_t *groups;
     int32_t state_topic_partitions; /* transaction.state.log.num.partitions:
                                        1 here (one node) */
@@ -116,26 +117,12 @@ samsa_err_t samsa_txn_add_partitions(samsa_txn_coordinator_t *tc,
                                      int16_t epoch, samsa_txn_tp_t *tps,
                                      size_t count, bool verify_only);
 
-/* AddOffsetsToTxn: the group's offsets join the transaction. */
+/* AddOffsetsToTxn: the group's offsets partition joins the transaction
+ * (its marker settles the offsets TxnOffsetCommit wrote there: that is
+ * the group coordinator's, samsa_group_txn_offset_commit). */
 samsa_err_t samsa_txn_add_offsets(samsa_txn_coordinator_t *tc,
                                   const char *txn_id, int64_t pid,
                                   int16_t epoch, const char *group_id);
-
-typedef struct samsa_txn_offset {
-    const char *topic;    /* in */
-    int32_t partition;    /* in */
-    int64_t offset;       /* in */
-    int32_t leader_epoch; /* in; -1 unknown */
-    const char *metadata; /* in; NULL = "" */
-    samsa_err_t error;    /* out */
-} samsa_txn_offset_t;
-
-/* TxnOffsetCommit: offsets held by the transaction until EndTxn; a commit
- * writes them to the group, an abort drops them. */
-samsa_err_t samsa_txn_offset_commit(samsa_txn_coordinator_t *tc,
-                                    const char *txn_id, const char *group_id,
-                                    int64_t pid, int16_t epoch,
-                                    samsa_txn_offset_t *offs, size_t count);
 
 /* EndTxn. INVALID_TXN_STATE when nothing is open (or a retry asks the
  * other outcome), PRODUCER_FENCED, INVALID_PRODUCER_ID_MAPPING. */
@@ -201,5 +188,12 @@ bool samsa_txn_state_known(const char *name);
 samsa_err_t samsa_txn_marker_append(samsa_partition_t *part, int64_t pid,
                                     int16_t epoch, int32_t coordinator_epoch,
                                     bool commit);
+/* samsa_txn_marker_append, then, on a partition of __consumer_offsets,
+ * the group coordinator @p groups (NULL: none) commits or drops the
+ * transaction's pending offsets there. What WriteTxnMarkers does. */
+samsa_err_t samsa_txn_marker_deliver(samsa_group_coordinator_t *groups,
+                                     samsa_partition_t *part, int64_t pid,
+                                     int16_t epoch, int32_t coordinator_epoch,
+                                     bool commit);
 
 #endif /* SAMSA_TXN_COORDINATOR_H */

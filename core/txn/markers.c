@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group/coordinator.h"
 #include "record/builder.h"
 #include "util/clock.h"
 
@@ -59,13 +60,30 @@ static samsa_err_t append_copy(samsa_partition_t *part, const uint8_t *marker,
     return err;
 }
 
-static samsa_err_t write_one(samsa_logmgr_t *mgr, const txn_tp_t *tp,
+/* A marker on a partition of the offsets topic settles the transaction's
+ * pending offsets there (the group coordinator's part of the marker). */
+static void tell_groups(samsa_group_coordinator_t *groups,
+                        samsa_partition_t *part, int64_t pid, bool commit)
+{
+    samsa_topic_t *t = samsa_partition_topic(part);
+    if (groups && t && strcmp(t->name, SAMSA_OFFSETS_TOPIC) == 0) {
+        samsa_group_txn_marker(groups, samsa_partition_index(part), pid,
+                               commit);
+    }
+}
+
+static samsa_err_t write_one(samsa_logmgr_t *mgr,
+                             samsa_group_coordinator_t *groups,
+                             const txn_tp_t *tp, int64_t pid, bool commit,
                              const uint8_t *marker, size_t len)
 {
     samsa_topic_t *topic = samsa_logmgr_topic_get(mgr, tp->topic);
     samsa_partition_t *part =
         topic ? samsa_topic_partition(topic, tp->partition) : NULL;
     samsa_err_t err = part ? append_copy(part, marker, len) : SAMSA_OK;
+    if (part && err == SAMSA_OK) {
+        tell_groups(groups, part, pid, commit);
+    }
     if (topic) {
         samsa_topic_put(topic);
     }
@@ -87,8 +105,22 @@ samsa_err_t samsa_txn_marker_append(samsa_partition_t *part, int64_t pid,
     return err;
 }
 
-samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr, int64_t pid,
-                                    int16_t epoch, bool commit,
+samsa_err_t samsa_txn_marker_deliver(samsa_group_coordinator_t *groups,
+                                     samsa_partition_t *part, int64_t pid,
+                                     int16_t epoch, int32_t coordinator_epoch,
+                                     bool commit)
+{
+    samsa_err_t err =
+        samsa_txn_marker_append(part, pid, epoch, coordinator_epoch, commit);
+    if (err == SAMSA_OK) {
+        tell_groups(groups, part, pid, commit);
+    }
+    return err;
+}
+
+samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr,
+                                    samsa_group_coordinator_t *groups,
+                                    int64_t pid, int16_t epoch, bool commit,
                                     const txn_tp_t *tps, size_t count)
 {
     uint8_t *marker = NULL;
@@ -96,7 +128,7 @@ samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr, int64_t pid,
     samsa_err_t err =
         marker_build(pid, epoch, COORDINATOR_EPOCH, commit, &marker, &len);
     for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
-        err = write_one(mgr, &tps[i], marker, len);
+        err = write_one(mgr, groups, &tps[i], pid, commit, marker, len);
     }
     free(marker);
     return err;

@@ -29,16 +29,6 @@ typedef struct txn_tp {
     int32_t partition;
 } txn_tp_t;
 
-/* An offset a TxnOffsetCommit holds until the transaction ends. */
-typedef struct txn_off {
-    char *group;
-    char *topic;
-    int32_t partition;
-    int64_t offset;
-    int32_t leader_epoch;
-    char *metadata;
-} txn_off_t;
-
 typedef struct txn {
     char *id;
     int64_t pid;
@@ -47,10 +37,6 @@ typedef struct txn {
     txn_state_t state;
     txn_tp_t *tps; /* partitions of the open (or ending) transaction */
     size_t ntps, cap_tps;
-    char **groups; /* groups added with AddOffsetsToTxn (memory only) */
-    size_t ngroups;
-    txn_off_t *offs;
-    size_t noffs, cap_offs;
     int64_t start_ms;  /* wall clock; the transaction's first partition */
     int64_t update_ms; /* wall clock */
     struct txn *next;
@@ -99,8 +85,9 @@ void samsa_txn_clear_parts(txn_t *t);
 /* markers.c: write a commit or abort marker of (pid, epoch) to each
  * partition. Partitions of deleted topics are skipped. The first other
  * error stops it and is returned (the caller retries later). */
-samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr, int64_t pid,
-                                    int16_t epoch, bool commit,
+samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr,
+                                    samsa_group_coordinator_t *groups,
+                                    int64_t pid, int16_t epoch, bool commit,
                                     const txn_tp_t *tps, size_t count);
 
 #endif /* SAMSA_TXN_INT_H */

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "group/coordinator.h"
+#include "txn/coordinator.h"
 #include "test_services.h"
 
 /* ---------------------------------------------------------------------- */
@@ -904,6 +905,75 @@ static void partition_for_matches_java_string_hash(void **state)
     assert_int_equal(samsa_group_partition_for(f->gc, "group"), 98629247 % 50);
 }
 
+static samsa_err_t txn_commit1(fixture_t *f, const char *group, int64_t pid,
+                               int32_t gen, const char *member, int64_t off)
+{
+    samsa_txn_offset_commit_req_t req = {.group_id = group,
+                                         .producer_id = pid,
+                                         .producer_epoch = 0,
+                                         .generation_id = gen,
+                                         .member_id = member};
+    samsa_offset_commit_part_t p = {"t", 0, off, -1, NULL, SAMSA_OK};
+    samsa_err_t err = samsa_group_txn_offset_commit(f->gc, &req, &p, 1);
+    return err != SAMSA_OK ? err : p.error;
+}
+
+static void marker(fixture_t *f, const char *group, int64_t pid, bool commit)
+{
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->env.mgr, SAMSA_OFFSETS_TOPIC);
+    samsa_partition_t *part =
+        samsa_topic_partition(t, samsa_group_partition_for(f->gc, group));
+    assert_int_equal(samsa_txn_marker_deliver(f->gc, part, pid, 0, 0, commit),
+                     SAMSA_OK);
+    samsa_topic_put(t);
+}
+
+/* TxnOffsetCommit writes transactional records to __consumer_offsets:
+ * pending (invisible) until the marker, and a reload from the log finds
+ * both the pending offsets and, after the marker, the committed ones. */
+static void txn_offsets_are_persisted_and_settled_by_markers(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(txn_commit1(f, "gt", 7, -1, "", 50), SAMSA_OK);
+    assert_int_equal(txn_commit1(f, "gt", 8, -1, "", 60), SAMSA_OK);
+    assert_int_equal(fetch1(f, "gt", "t", 0), -1);
+    /* KIP-447: a consumer asking for stable offsets waits for the end */
+    samsa_group_tp_t tp = {.topic = "t", .partition = 0};
+    samsa_group_offsets_t out;
+    assert_int_equal(
+        samsa_group_offset_fetch_stable(f->gc, "gt", &tp, 1, true, &out),
+        SAMSA_OK);
+    assert_int_equal(out.items[0].error, SAMSA_ERR_UNSTABLE_OFFSET_COMMIT);
+    samsa_group_offsets_free(&out);
+    restart(f); /* replay: both still pending */
+    assert_int_equal(fetch1(f, "gt", "t", 0), -1);
+    marker(f, "gt", 8, false);
+    assert_int_equal(fetch1(f, "gt", "t", 0), -1);
+    marker(f, "gt", 7, true);
+    assert_int_equal(fetch1(f, "gt", "t", 0), 50);
+    restart(f); /* replay: the markers decide as they did */
+    assert_int_equal(fetch1(f, "gt", "t", 0), 50);
+    /* The same producer in its next transaction continues its sequence. */
+    assert_int_equal(txn_commit1(f, "gt", 7, -1, "", 70), SAMSA_OK);
+    marker(f, "gt", 7, true);
+    assert_int_equal(fetch1(f, "gt", "t", 0), 70);
+}
+
+/* KIP-447: a zombie of an older generation, or a member the group does
+ * not know, is refused. */
+static void txn_offset_commit_checks_generation_and_member(void **state)
+{
+    fixture_t *f = *state;
+    pair_t p;
+    form_pair(f, "gz", &p, 5000);
+    assert_int_equal(txn_commit1(f, "gz", 9, p.gen - 1, p.a, 5),
+                     SAMSA_ERR_ILLEGAL_GENERATION);
+    assert_int_equal(txn_commit1(f, "gz", 9, p.gen, "stranger", 5),
+                     SAMSA_ERR_UNKNOWN_MEMBER_ID);
+    assert_int_equal(txn_commit1(f, "gz", 9, p.gen, p.a, 5), SAMSA_OK);
+    assert_int_equal(txn_commit1(f, "gz", 9, -1, "", 6), SAMSA_OK);
+}
+
 /* In a cluster the coordinator serves only the offsets partitions this
  * broker leads: NOT_COORDINATOR elsewhere, COORDINATOR_LOAD_IN_PROGRESS
  * while a partition loads; unloading answers parked joins with
@@ -1130,6 +1200,13 @@ int main(void)
             concurrent_members_converge_on_one_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(partitions_follow_leadership, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            txn_offsets_are_persisted_and_settled_by_markers, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            txn_offsets_are_persisted_and_settled_by_markers, setup_segment,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            txn_offset_commit_checks_generation_and_member, setup, teardown),
         cmocka_unit_test_setup_teardown(partition_for_matches_java_string_hash,
                                         setup, teardown),
     };

@@ -269,6 +269,21 @@ static int64_t committed_offset(fixture_t *f, const char *group, int32_t p)
     return off;
 }
 
+static samsa_err_t txn_commit(fixture_t *f, int64_t pid, int16_t epoch,
+                              int64_t offset)
+{
+    samsa_txn_offset_commit_req_t req = {.group_id = "g",
+                                         .producer_id = pid,
+                                         .producer_epoch = epoch,
+                                         .generation_id = -1,
+                                         .member_id = ""};
+    samsa_offset_commit_part_t off = {"t", 0, offset, -1, "md", SAMSA_OK};
+    samsa_err_t err = samsa_group_txn_offset_commit(f->gc, &req, &off, 1);
+    return err != SAMSA_OK ? err : off.error;
+}
+
+/* TxnOffsetCommit goes to the group coordinator; the transaction's marker
+ * on the group's offsets partition commits or drops the offsets. */
 static void txn_offsets_reach_the_group_on_commit_only(void **state)
 {
     fixture_t *f = *state;
@@ -277,25 +292,15 @@ static void txn_offsets_reach_the_group_on_commit_only(void **state)
     assert_int_equal(
         samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
         SAMSA_OK);
-    samsa_txn_offset_t off = {"t", 0, 42, -1, "md", SAMSA_OK};
-    /* AddOffsetsToTxn comes first. */
-    assert_int_equal(
-        samsa_txn_offset_commit(f->tc, "a", "g", pid, epoch, &off, 1),
-        SAMSA_ERR_INVALID_TXN_STATE);
     assert_int_equal(samsa_txn_add_offsets(f->tc, "a", pid, epoch, "g"),
                      SAMSA_OK);
-    assert_int_equal(
-        samsa_txn_offset_commit(f->tc, "a", "g", pid, epoch, &off, 1),
-        SAMSA_OK);
-    assert_int_equal(off.error, SAMSA_OK);
+    assert_int_equal(txn_commit(f, pid, epoch, 42), SAMSA_OK);
     assert_int_equal(committed_offset(f, "g", 0), -1); /* pending */
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, false), SAMSA_OK);
     assert_int_equal(committed_offset(f, "g", 0), -1); /* aborted */
     assert_int_equal(samsa_txn_add_offsets(f->tc, "a", pid, epoch, "g"),
                      SAMSA_OK);
-    assert_int_equal(
-        samsa_txn_offset_commit(f->tc, "a", "g", pid, epoch, &off, 1),
-        SAMSA_OK);
+    assert_int_equal(txn_commit(f, pid, epoch, 42), SAMSA_OK);
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
     assert_int_equal(committed_offset(f, "g", 0), 42);
 }
