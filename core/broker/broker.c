@@ -275,8 +275,10 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     }
     samsa_tcfg_t defaults = {0};
     if (err == SAMSA_OK) {
-        err = samsa_dyncfg_open(cfg->data_dir, cfg->node_id, &b->dyncfg, errbuf,
-                                errlen);
+        /* In a cluster the metadata log keeps them (in memory here). */
+        err = samsa_dyncfg_open(
+            samsa_cluster_is_quorum(&cfg->cluster) ? NULL : cfg->data_dir,
+            cfg->node_id, &b->dyncfg, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
         err = samsa_broker_configs_topic_defaults(cfg, b->dyncfg, &defaults);

@@ -378,6 +378,51 @@ static samsa_err_t validate(const samsa_tcfg_kv_t *changes, size_t count,
     return SAMSA_OK;
 }
 
+samsa_err_t samsa_broker_config_check(samsa_dyncfg_scope_t scope,
+                                      const samsa_tcfg_kv_t *changes,
+                                      size_t count, char *errbuf, size_t errlen)
+{
+    return validate(changes, count, scope, errbuf, errlen);
+}
+
+/* The topic defaults and producer-id expiration from the store as it is
+ * now. Caller holds b->config_lock. */
+static samsa_err_t apply_stored(samsa_broker_t *b)
+{
+    samsa_tcfg_t defaults = {0};
+    samsa_err_t err =
+        samsa_broker_configs_topic_defaults(b->cfg, b->dyncfg, &defaults);
+    if (err == SAMSA_OK) {
+        err = samsa_logmgr_set_broker_defaults(b->logs, &defaults);
+    }
+    if (err == SAMSA_OK) {
+        samsa_logmgr_set_producer_id_expiration(
+            b->logs,
+            samsa_broker_configs_producer_expiration(b->cfg, b->dyncfg));
+    }
+    samsa_tcfg_free(&defaults);
+    return err;
+}
+
+samsa_err_t samsa_broker_config_set_scopes(samsa_broker_t *b,
+                                           const samsa_tcfg_t *cluster_default,
+                                           const samsa_tcfg_t *own,
+                                           char *errbuf, size_t errlen)
+{
+    pthread_mutex_lock(&b->config_lock);
+    samsa_err_t err = samsa_dyncfg_replace(b->dyncfg, SAMSA_DYNCFG_DEFAULT,
+                                           cluster_default, errbuf, errlen);
+    if (err == SAMSA_OK) {
+        err = samsa_dyncfg_replace(b->dyncfg, SAMSA_DYNCFG_BROKER, own, errbuf,
+                                   errlen);
+    }
+    if (err == SAMSA_OK) {
+        err = apply_stored(b);
+    }
+    pthread_mutex_unlock(&b->config_lock);
+    return err;
+}
+
 samsa_err_t samsa_broker_config_alter(samsa_broker_t *b,
                                       samsa_dyncfg_scope_t scope,
                                       const samsa_tcfg_kv_t *changes,
@@ -403,19 +448,9 @@ samsa_err_t samsa_broker_config_alter(samsa_broker_t *b,
         err = samsa_dyncfg_replace(b->dyncfg, scope, &next, errbuf, errlen);
     }
     samsa_tcfg_free(&next);
-    samsa_tcfg_t defaults = {0};
     if (err == SAMSA_OK) {
-        err = samsa_broker_configs_topic_defaults(b->cfg, b->dyncfg, &defaults);
+        err = apply_stored(b);
     }
-    if (err == SAMSA_OK) {
-        err = samsa_logmgr_set_broker_defaults(b->logs, &defaults);
-    }
-    if (err == SAMSA_OK) {
-        samsa_logmgr_set_producer_id_expiration(
-            b->logs,
-            samsa_broker_configs_producer_expiration(b->cfg, b->dyncfg));
-    }
-    samsa_tcfg_free(&defaults);
     pthread_mutex_unlock(&b->config_lock);
     return err;
 }

@@ -8,7 +8,8 @@
  * Kafka's default), and how a change applies (the log-level ones become
  * the topic defaults of every topic at once).
  *
- * Dynamic values are kept by core/log/dynamic_config_store.h.
+ * Dynamic values are kept by core/log/dynamic_config_store.h; in a cluster
+ * they come from the metadata log (core/broker/cluster_broker_configs.c).
  * Threads: any thread; alter() blocks on fsync (as topic alters do).
  */
 #ifndef SAMSA_BROKER_CONFIGS_H
@@ -98,5 +99,20 @@ samsa_err_t samsa_broker_config_alter(samsa_broker_t *b,
                                       size_t count, bool incremental,
                                       bool validate_only, char *errbuf,
                                       size_t errlen);
+
+/* Kafka's checks of samsa_broker_config_alter() alone (a cluster's
+ * controller runs them before proposing records). */
+samsa_err_t samsa_broker_config_check(samsa_dyncfg_scope_t scope,
+                                      const samsa_tcfg_kv_t *changes,
+                                      size_t count, char *errbuf,
+                                      size_t errlen);
+
+/* In a cluster: make the store's cluster default and this broker's values
+ * those of the metadata image (already checked), and apply them. Any
+ * thread but a reactor. */
+samsa_err_t samsa_broker_config_set_scopes(samsa_broker_t *b,
+                                           const samsa_tcfg_t *cluster_default,
+                                           const samsa_tcfg_t *own,
+                                           char *errbuf, size_t errlen);
 
 #endif /* SAMSA_BROKER_CONFIGS_H */

@@ -164,6 +164,7 @@ static void *applier_main(void *arg)
         ap->want = NULL;
         pthread_mutex_unlock(&ap->lock);
         sync_local(ap->b, ap->done, next);
+        samsa_cluster_broker_configs_apply(ap->b, ap->done, next);
         /* The coordinators' loads read the logs just made. */
         samsa_coord_follow_kick(atomic_load(&ap->b->coord_follow));
         samsa_meta_image_put(ap->done);

@@ -143,6 +143,23 @@ void samsa_cluster_security_apply(samsa_broker_t *b,
                                   const samsa_meta_image_t *prev,
                                   const samsa_meta_image_t *next);
 
+/* Dynamic broker configs in a cluster (cluster_broker_configs.c).
+ * alter: AlterConfigs / IncrementalAlterConfigs of BROKER resource
+ * @p resource ("" the cluster default, else a broker id) on the
+ * controller: Kafka's checks, then BROKER_CONFIG records, committed (admin
+ * worker only; waits). apply: this node's cluster default and own values
+ * from image @p next, when they differ from @p prev's (NULL: first image);
+ * the applier thread. */
+samsa_err_t samsa_cluster_alter_broker_config(samsa_broker_t *b,
+                                              const char *resource,
+                                              const samsa_tcfg_kv_t *changes,
+                                              size_t count, bool incremental,
+                                              bool validate_only, char *errbuf,
+                                              size_t errlen);
+void samsa_cluster_broker_configs_apply(samsa_broker_t *b,
+                                        const samsa_meta_image_t *prev,
+                                        const samsa_meta_image_t *next);
+
 /* A copy of @p topic's configs in the image (caller frees), or
  * UNKNOWN_TOPIC_OR_PARTITION. */
 samsa_err_t samsa_cluster_topic_configs(samsa_broker_t *b, const char *topic,

@@ -154,9 +154,11 @@ describe_topic(samsa_req_t *req, samsa_DescribeConfigsRequest_t *dreq,
 }
 
 /* The broker resource named @p name: this broker (its node id) or the
- * cluster default (""). */
-static samsa_err_t broker_scope(samsa_req_t *req, samsa_str_t name,
-                                samsa_dyncfg_scope_t *scope, samsa_str_t *msg)
+ * cluster default (""); with @p any_id (alters in a cluster, which the
+ * controller commits for every broker) any broker id. */
+static samsa_err_t broker_scope_of(samsa_req_t *req, samsa_str_t name,
+                                   bool any_id, samsa_dyncfg_scope_t *scope,
+                                   samsa_str_t *msg)
 {
     char id[16];
     snprintf(id, sizeof(id), "%d", req->broker->node_id);
@@ -164,7 +166,11 @@ static samsa_err_t broker_scope(samsa_req_t *req, samsa_str_t name,
         *scope = SAMSA_DYNCFG_DEFAULT;
         return SAMSA_OK;
     }
-    if (samsa_str_eq_cstr(name, id)) {
+    bool digits = name.len < 10;
+    for (int32_t i = 0; i < name.len; i++) {
+        digits = digits && name.ptr[i] >= '0' && name.ptr[i] <= '9';
+    }
+    if (samsa_str_eq_cstr(name, id) || (any_id && digits)) {
         *scope = SAMSA_DYNCFG_BROKER;
         return SAMSA_OK;
     }
@@ -172,6 +178,12 @@ static samsa_err_t broker_scope(samsa_req_t *req, samsa_str_t name,
     snprintf(why, sizeof(why), "this broker is node %s", id);
     *msg = samsa_req_str(req, why);
     return SAMSA_ERR_INVALID_REQUEST;
+}
+
+static samsa_err_t broker_scope(samsa_req_t *req, samsa_str_t name,
+                                samsa_dyncfg_scope_t *scope, samsa_str_t *msg)
+{
+    return broker_scope_of(req, name, false, scope, msg);
 }
 
 static void fill_broker_entry(samsa_req_t *req, entry_t *e,
@@ -312,14 +324,19 @@ static samsa_err_t alter_broker(samsa_req_t *req, samsa_str_t name,
                                 samsa_str_t *msg)
 {
     samsa_dyncfg_scope_t scope;
-    samsa_err_t err = broker_scope(req, name, &scope, msg);
+    bool quorum = req->broker->meta != NULL;
+    samsa_err_t err = broker_scope_of(req, name, quorum, &scope, msg);
     if (err != SAMSA_OK) {
         return err;
     }
     char errbuf[512] = "";
-    err = samsa_broker_config_alter(req->broker, scope, changes, count,
-                                    incremental, validate_only, errbuf,
-                                    sizeof(errbuf));
+    /* In a cluster through the metadata log (cluster_broker_configs.c). */
+    err = quorum ? samsa_cluster_alter_broker_config(
+                       req->broker, samsa_req_cstr(req, name), changes, count,
+                       incremental, validate_only, errbuf, sizeof(errbuf))
+                 : samsa_broker_config_alter(req->broker, scope, changes, count,
+                                             incremental, validate_only, errbuf,
+                                             sizeof(errbuf));
     if (err != SAMSA_OK && errbuf[0]) {
         *msg = samsa_req_str(req, errbuf);
     }
@@ -349,6 +366,17 @@ static samsa_err_t alter_resource(samsa_req_t *req, int8_t type,
 static void *build_alter_configs(samsa_req_t *req)
 {
     samsa_AlterConfigsRequest_t *areq = req->body;
+    void *fwd = NULL;
+    samsa_err_t ferr = SAMSA_OK;
+    for (int32_t i = 0; i < areq->Resources.count; i++) {
+        if (areq->Resources.items[i].ResourceType == RESOURCE_BROKER &&
+            samsa_cluster_forward(req, &fwd, &ferr)) {
+            break;
+        }
+    }
+    if (fwd) {
+        return fwd; /* a broker resource: the controller's answer */
+    }
     samsa_AlterConfigsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_AlterConfigsResponse_init(resp);
     int32_t n = areq->Resources.count > 0 ? areq->Resources.count : 0;
@@ -382,9 +410,11 @@ static void *build_alter_configs(samsa_req_t *req)
                 count++;
             }
         }
-        r->ErrorCode = (int16_t)alter_resource(
-            req, rs->ResourceType, rs->ResourceName, changes, count, false,
-            areq->ValidateOnly, &r->ErrorMessage);
+        r->ErrorCode =
+            ferr ? (int16_t)ferr
+                 : (int16_t)alter_resource(
+                       req, rs->ResourceType, rs->ResourceName, changes, count,
+                       false, areq->ValidateOnly, &r->ErrorMessage);
     }
     return resp;
 }
@@ -493,7 +523,8 @@ static samsa_err_t incremental_changes(
     target_t tg = {.broker = req->broker};
     if (rs->ResourceType == RESOURCE_BROKER) {
         samsa_dyncfg_scope_t scope;
-        samsa_err_t err = broker_scope(req, rs->ResourceName, &scope, msg);
+        samsa_err_t err = broker_scope_of(
+            req, rs->ResourceName, req->broker->meta != NULL, &scope, msg);
         if (err != SAMSA_OK) {
             return err;
         }
@@ -550,6 +581,17 @@ static samsa_err_t incremental_changes(
 static void *build_incremental_alter_configs(samsa_req_t *req)
 {
     samsa_IncrementalAlterConfigsRequest_t *areq = req->body;
+    void *fwd = NULL;
+    samsa_err_t ferr = SAMSA_OK;
+    for (int32_t i = 0; i < areq->Resources.count; i++) {
+        if (areq->Resources.items[i].ResourceType == RESOURCE_BROKER &&
+            samsa_cluster_forward(req, &fwd, &ferr)) {
+            break;
+        }
+    }
+    if (fwd) {
+        return fwd; /* a broker resource: the controller's answer */
+    }
     samsa_IncrementalAlterConfigsResponse_t *resp =
         samsa_req_alloc(req, sizeof(*resp));
     samsa_IncrementalAlterConfigsResponse_init(resp);
@@ -575,7 +617,8 @@ static void *build_incremental_alter_configs(samsa_req_t *req)
         samsa_tcfg_kv_t *kv = samsa_req_alloc(req, sizeof(*kv) * (size_t)nc);
         size_t count = 0;
         samsa_err_t err =
-            incremental_changes(req, rs, kv, &count, &r->ErrorMessage);
+            ferr ? ferr
+                 : incremental_changes(req, rs, kv, &count, &r->ErrorMessage);
         if (err == SAMSA_OK) {
             err = alter_resource(req, rs->ResourceType, rs->ResourceName, kv,
                                  count, true, areq->ValidateOnly,

@@ -115,6 +115,10 @@ samsa_err_t samsa_dyncfg_open(const char *data_dir, int32_t node_id,
     }
     pthread_mutex_init(&s->lock, NULL);
     s->node_id = node_id;
+    if (!data_dir) {
+        *out = s; /* in memory: the metadata log keeps them */
+        return SAMSA_OK;
+    }
     if (asprintf(&s->dir, "%s/%s", data_dir, STORE_DIR) < 0) {
         s->dir = NULL;
     }
@@ -215,8 +219,8 @@ samsa_err_t samsa_dyncfg_replace(samsa_dyncfg_t *s, samsa_dyncfg_scope_t scope,
     pthread_mutex_lock(&s->lock);
     char *text = NULL;
     size_t len = 0;
-    err = render(s, scope, next, &text, &len);
-    if (err == SAMSA_OK) {
+    err = s->path ? render(s, scope, next, &text, &len) : SAMSA_OK;
+    if (err == SAMSA_OK && s->path) {
         int rc = 0;
         if (mkdir(s->dir, 0755) < 0 && errno != EEXIST) {
             rc = errno;

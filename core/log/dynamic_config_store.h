@@ -8,8 +8,10 @@
  * Single node: <data_dir>/__samsa_meta/broker_configs, a text file of
  * "default.<name>=<value>" and "broker.<node id>.<name>=<value>" lines,
  * replaced durably (tmp + fsync + rename + directory fsync) on every
- * change. With the metadata quorum these become records of the metadata
- * log; this interface is the one place that changes then.
+ * change. In a cluster (quorum mode) the metadata log keeps them
+ * (BROKER_CONFIG records, core/metadata/image_security.h): the store is
+ * opened in memory (data_dir NULL) and its two scopes are replaced from
+ * each new image (core/broker/cluster_broker_configs.c).
  *
  * What the keys mean (which are dynamic, how they apply) is
  * core/broker/broker_configs.c's business; the store only keeps them.
@@ -32,7 +34,8 @@ typedef enum samsa_dyncfg_scope {
     SAMSA_DYNCFG_BROKER = 1,  /* this broker (resource "<node id>") */
 } samsa_dyncfg_scope_t;
 
-/* Read the store of @p data_dir (absent file = empty). Nothing is written
+/* Read the store of @p data_dir (absent file = empty; NULL: an empty store
+ * in memory only, never written). Nothing is written
  * until the first replace(). A damaged file is an error naming file:line
  * and how to repair it. */
 samsa_err_t samsa_dyncfg_open(const char *data_dir, int32_t node_id,

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Security in a cluster: SCRAM credentials, ACLs and client quotas are
-records of the metadata log, so a change made through one node is enforced
+"""Security in a cluster: SCRAM credentials, ACLs, client quotas and
+dynamic broker configs are records of the metadata log, so a change made through one node is enforced
 by every node and outlives the loss of that node.
 
 Three nodes, each broker+controller, with a PLAINTEXT listener (the
@@ -24,7 +24,8 @@ import uuid
 
 import pytest
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import (ConfigResource, ConfigResourceType,
+                         KafkaAdminClient, NewTopic)
 from kafka.conn import BrokerConnection
 from kafka.protocol.metadata import MetadataRequest
 
@@ -35,6 +36,7 @@ BUILD = os.environ.get("SAMSA_BUILD_DIR", os.path.join(ROOT, "build"))
 SAMSAD = os.path.join(BUILD, "core", "samsad")
 SAMSA = os.path.join(BUILD, "tools", "cli", "samsa")
 TOPIC_AUTHORIZATION_FAILED = 29
+DYNAMIC_DEFAULT_BROKER_CONFIG = 3  # DescribeConfigs v1 ConfigSource
 
 SECURITY_YAML = """plugins:
   - name: scram-sha-256
@@ -197,6 +199,36 @@ def topic_errors(c, node, user, password, topics):
         conn.close()
 
 
+def broker_config(c, node, key):
+    """(value, source) of broker config @key as node @node describes
+    itself (DescribeConfigs, kafka-python)."""
+    admin = KafkaAdminClient(bootstrap_servers=c.boot(node),
+                             request_timeout_ms=10000)
+    try:
+        res = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.BROKER, str(node))],
+            include_synonyms=True)
+        for entry in res[0].resources[0][4]:
+            if entry[0] == key:
+                return entry[1], entry[3]
+        return None
+    finally:
+        admin.close()
+
+
+def set_cluster_default(c, node, configs):
+    """AlterConfigs of the cluster-default BROKER resource through @node:
+    its dynamic values become @configs."""
+    admin = KafkaAdminClient(bootstrap_servers=c.boot(node),
+                             request_timeout_ms=10000)
+    try:
+        res = admin.alter_configs(
+            [ConfigResource(ConfigResourceType.BROKER, "", configs=configs)])
+        assert res.resources[0][0] == 0, res
+    finally:
+        admin.close()
+
+
 def produce_throttle_ms(c, node, topic, partition, client_id):
     """The largest throttle time of a 20 kB produce to a partition that
     @node leads, as kafka-python's producer metrics report it."""
@@ -246,6 +278,14 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
     wait_for("the quota on node 2", lambda: "slow" in c.cli(2, "quota", "list"))
     assert produce_throttle_ms(c, 2, "orders", on2, "slow") > 0
 
+    # A dynamic cluster-wide broker config set through node 1 is what
+    # nodes 2 and 3 report (Kafka's DYNAMIC_DEFAULT_BROKER_CONFIG source).
+    set_cluster_default(c, 1, {"log.retention.ms": "123456789"})
+    for node in (2, 3):
+        wait_for("log.retention.ms on node %d" % node,
+                 lambda: broker_config(c, node, "log.retention.ms") ==
+                 ("123456789", DYNAMIC_DEFAULT_BROKER_CONFIG))
+
     # kill -9 of the node that took the changes, and its restart: all of
     # them still hold, on the others meanwhile and on it afterwards.
     c.kill(1)
@@ -259,6 +299,9 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
     assert topic_errors(c, 1, "alice", "alice-secret", ["orders"]) == \
         {"orders": 0}
     assert "slow" in c.cli(1, "quota", "list")
+    wait_for("log.retention.ms on restarted node 1",
+             lambda: broker_config(c, 1, "log.retention.ms") ==
+             ("123456789", DYNAMIC_DEFAULT_BROKER_CONFIG))
 
     # Deleting works the same way, through any node.
     c.cli(3, "acl", "remove", "--topic", "orders", "--principal",
@@ -275,3 +318,8 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
     for node in (1, 3):
         wait_for("the quota gone on node %d" % node,
                  lambda: "slow" not in c.cli(node, "quota", "list"))
+    set_cluster_default(c, 3, {})
+    for node in (1, 2):
+        wait_for("log.retention.ms back to its default on node %d" % node,
+                 lambda: broker_config(c, node, "log.retention.ms")[1] !=
+                 DYNAMIC_DEFAULT_BROKER_CONFIG)
