@@ -361,21 +361,33 @@ static samsa_err_t alter_resource(samsa_req_t *req, int8_t type,
                              validate_only, msg);
 }
 
+/* In a cluster an alter naming a BROKER resource goes whole to the
+ * controller, which commits it for every broker: its answer, or NULL
+ * (handled here; *ferr: the controller could not be reached). */
+static void *forward_broker_alter(samsa_req_t *req, bool names_broker,
+                                  samsa_err_t *ferr)
+{
+    void *fwd = NULL;
+    if (names_broker) {
+        samsa_cluster_forward(req, &fwd, ferr);
+    }
+    return fwd;
+}
+
 /* Alters write metadata files durably (fsync) and reconfigure partitions:
  * the admin worker runs them, off the reactors. */
 static void *build_alter_configs(samsa_req_t *req)
 {
     samsa_AlterConfigsRequest_t *areq = req->body;
-    void *fwd = NULL;
-    samsa_err_t ferr = SAMSA_OK;
+    bool names_broker = false;
     for (int32_t i = 0; i < areq->Resources.count; i++) {
-        if (areq->Resources.items[i].ResourceType == RESOURCE_BROKER &&
-            samsa_cluster_forward(req, &fwd, &ferr)) {
-            break;
-        }
+        names_broker |=
+            areq->Resources.items[i].ResourceType == RESOURCE_BROKER;
     }
+    samsa_err_t ferr = SAMSA_OK;
+    void *fwd = forward_broker_alter(req, names_broker, &ferr);
     if (fwd) {
-        return fwd; /* a broker resource: the controller's answer */
+        return fwd;
     }
     samsa_AlterConfigsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_AlterConfigsResponse_init(resp);
@@ -581,16 +593,15 @@ static samsa_err_t incremental_changes(
 static void *build_incremental_alter_configs(samsa_req_t *req)
 {
     samsa_IncrementalAlterConfigsRequest_t *areq = req->body;
-    void *fwd = NULL;
-    samsa_err_t ferr = SAMSA_OK;
+    bool names_broker = false;
     for (int32_t i = 0; i < areq->Resources.count; i++) {
-        if (areq->Resources.items[i].ResourceType == RESOURCE_BROKER &&
-            samsa_cluster_forward(req, &fwd, &ferr)) {
-            break;
-        }
+        names_broker |=
+            areq->Resources.items[i].ResourceType == RESOURCE_BROKER;
     }
+    samsa_err_t ferr = SAMSA_OK;
+    void *fwd = forward_broker_alter(req, names_broker, &ferr);
     if (fwd) {
-        return fwd; /* a broker resource: the controller's answer */
+        return fwd;
     }
     samsa_IncrementalAlterConfigsResponse_t *resp =
         samsa_req_alloc(req, sizeof(*resp));
