@@ -88,6 +88,16 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
     /* Replication on the controller (handle_alter_partition.c): leaders
      * shrink and expand their ISR. */
     [SAMSA_API_ALTER_PARTITION] = {56, 0, 3, samsa_handle_alter_partition},
+    /* Cluster admin on the controller: kafka-leader-election.sh,
+     * kafka-reassign-partitions.sh, removing a node; and each broker's
+     * log directory for kafka-log-dirs.sh. */
+    [SAMSA_API_ELECT_LEADERS] = {43, 0, 2, samsa_handle_elect_leaders},
+    [SAMSA_API_ALTER_PARTITION_REASSIGNMENTS] =
+        {45, 0, 0, samsa_handle_alter_partition_reassignments},
+    [SAMSA_API_LIST_PARTITION_REASSIGNMENTS] =
+        {46, 0, 0, samsa_handle_list_partition_reassignments},
+    [SAMSA_API_UNREGISTER_BROKER] = {64, 0, 0, samsa_handle_unregister_broker},
+    [SAMSA_API_DESCRIBE_LOG_DIRS] = {35, 0, 4, samsa_handle_describe_log_dirs},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)

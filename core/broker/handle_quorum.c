@@ -8,6 +8,8 @@
  */
 #include <string.h>
 
+#include <samsa/authorizer.h>
+
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "producer/pid_alloc.h"
@@ -154,6 +156,48 @@ void samsa_handle_allocate_producer_ids(samsa_req_t *req)
     }
     resp->ErrorCode = (int16_t)err;
     samsa_req_respond(req, resp);
+}
+
+static void unregister_done(samsa_req_t *req, void *resp,
+                            const samsa_err_t *outcomes)
+{
+    samsa_UnregisterBrokerResponse_t *r = resp;
+    r->ErrorCode = (int16_t)outcomes[0];
+    if (outcomes[0] != SAMSA_OK) {
+        r->ErrorMessage = samsa_req_str(req, samsa_err_str(outcomes[0]));
+    }
+    samsa_req_respond(req, r);
+}
+
+/* UnregisterBroker (64): a broker removed for good (its node taken out of
+ * the cluster). It leaves every ISR, as when fenced; its replicas stay
+ * in the partitions' lists until reassigned. ALTER on the cluster. */
+void samsa_handle_unregister_broker(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_UnregisterBrokerRequest_t *ureq = req->body;
+    samsa_UnregisterBrokerResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_UnregisterBrokerResponse_init(resp);
+    samsa_err_t err = SAMSA_OK;
+    samsa_meta_rec_t rec;
+    if (samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_CLUSTER,
+                            SAMSA_CLUSTER_RESOURCE) != SAMSA_OK) {
+        err = SAMSA_ERR_CLUSTER_AUTHORIZATION_FAILED;
+    } else if (!b->meta || samsa_meta_controller(b->meta) != b->node_id) {
+        err = SAMSA_ERR_NOT_CONTROLLER;
+    } else {
+        samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+        err = samsa_meta_broker(img, ureq->BrokerId)
+                  ? samsa_mdrec_unregister(ureq->BrokerId, &rec)
+                  : SAMSA_ERR_BROKER_ID_NOT_REGISTERED;
+        samsa_meta_image_put(img);
+    }
+    if (err == SAMSA_OK) {
+        samsa_cluster_propose(req, &rec, 1, resp, unregister_done);
+        return;
+    }
+    unregister_done(req, resp, &err);
 }
 
 void samsa_handle_describe_quorum(samsa_req_t *req)

@@ -49,6 +49,11 @@ void samsa_handle_broker_registration(samsa_req_t *req);
 void samsa_handle_broker_heartbeat(samsa_req_t *req);
 void samsa_handle_allocate_producer_ids(samsa_req_t *req);
 void samsa_handle_alter_partition(samsa_req_t *req);
+void samsa_handle_elect_leaders(samsa_req_t *req);
+void samsa_handle_alter_partition_reassignments(samsa_req_t *req);
+void samsa_handle_list_partition_reassignments(samsa_req_t *req);
+void samsa_handle_unregister_broker(samsa_req_t *req);
+void samsa_handle_describe_log_dirs(samsa_req_t *req);
 
 /* CreateTopics v5+: a created topic's whole configuration into @p result
  * (a samsa_CreateTopicsResponse_CreatableTopicResult_t), @p given being

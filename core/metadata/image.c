@@ -310,6 +310,14 @@ samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
     return enc_finish(&e, out);
 }
 
+samsa_err_t samsa_mdrec_unregister(int32_t id, samsa_meta_rec_t *out)
+{
+    enc_t e;
+    enc_start(&e, SAMSA_MDREC_UNREGISTER_BROKER);
+    samsa_wbuf_i32(&e.w, id);
+    return enc_finish(&e, out);
+}
+
 samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
                               samsa_meta_rec_t *out)
 {
@@ -580,6 +588,27 @@ static void dec_partition_states(dec_t *d, samsa_meta_topic_t *t)
     }
 }
 
+static samsa_err_t apply_unregister(samsa_meta_image_t *img, dec_t *d,
+                                    samsa_err_t *outcome)
+{
+    int32_t id = dec_i32(d);
+    samsa_meta_broker_t *b = d->err == SAMSA_OK ? broker_mut(img, id) : NULL;
+    if (d->err != SAMSA_OK) {
+        return d->err;
+    }
+    if (!b) {
+        *outcome = SAMSA_ERR_BROKER_ID_NOT_REGISTERED;
+        return SAMSA_OK;
+    }
+    size_t at = (size_t)(b - img->brokers);
+    broker_free(b);
+    memmove(b, b + 1, (img->broker_count - at - 1) * sizeof(*b));
+    img->broker_count--;
+    samsa_meta_brokers_changed(img, id);
+    *outcome = SAMSA_OK;
+    return SAMSA_OK;
+}
+
 static samsa_err_t apply_topic(samsa_meta_image_t *img, dec_t *d,
                                samsa_err_t *outcome)
 {
@@ -784,6 +813,8 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
         return apply_topic_config(img, &d, outcome);
     case SAMSA_MDREC_PARTITION_CHANGE:
         return samsa_meta_apply_partition_change(img, &d.rb, outcome);
+    case SAMSA_MDREC_UNREGISTER_BROKER:
+        return apply_unregister(img, &d, outcome);
     case SAMSA_MDREC_PRODUCER_IDS: {
         (void)dec_i32(&d);
         int64_t start = dec_i64(&d);

@@ -42,6 +42,8 @@ typedef enum samsa_mdrec_type {
     SAMSA_MDREC_PARTITIONS = 9,   /* partitions added to a topic */
     /* leader / ISR / replicas of one partition (partition_change.h) */
     SAMSA_MDREC_PARTITION_CHANGE = 10,
+    SAMSA_MDREC_UNREGISTER_BROKER =
+        11, /* a broker removed (UnregisterBroker) */
     /* 11..31: replication and cluster admin; 32..47: ACLs, SCRAM
      * credentials, client quotas, broker configs (image_security.h) */
 } samsa_mdrec_type_t;
@@ -156,6 +158,9 @@ samsa_err_t samsa_mdrec_broker(const samsa_meta_broker_t *b,
                                samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_fence(int32_t id, int64_t epoch, bool fence,
                               samsa_meta_rec_t *out);
+/* Broker @p id leaves the cluster: gone from the image and from every ISR
+ * (the last member aside, as fencing); BROKER_ID_NOT_REGISTERED. */
+samsa_err_t samsa_mdrec_unregister(int32_t id, samsa_meta_rec_t *out);
 /* A new topic, or (with its current partition states) a snapshot entry. */
 samsa_err_t samsa_mdrec_topic(const samsa_meta_topic_t *t,
                               samsa_meta_rec_t *out);

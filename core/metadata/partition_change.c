@@ -546,3 +546,113 @@ samsa_err_t samsa_meta_rebalance_checks(const samsa_meta_image_t *img,
     }
     return err;
 }
+
+/* ------------------------------------------------------------------ */
+/* Reassignments                                                      */
+/* ------------------------------------------------------------------ */
+
+/* @p from without the ids of @p minus, in order, into @p out. */
+static int32_t ids_minus(const int32_t *from, int32_t n, const int32_t *minus,
+                         int32_t nminus, int32_t *out)
+{
+    int32_t k = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (!samsa_meta_ids_has(minus, nminus, from[i])) {
+            out[k++] = from[i];
+        }
+    }
+    return k;
+}
+
+static samsa_err_t check_target(const samsa_meta_image_t *img,
+                                const samsa_meta_ids_t *target,
+                                const char **why)
+{
+    if (target->count <= 0) {
+        *why = "the replica list is empty";
+        return SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+    }
+    for (int32_t i = 0; i < target->count; i++) {
+        if (samsa_meta_ids_has(target->ids, i, target->ids[i])) {
+            *why = "the replica list has a broker twice";
+            return SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+        if (!samsa_meta_broker(img, target->ids[i])) {
+            *why = "a replica names a broker that is not registered";
+            return SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_meta_reassign(const samsa_meta_image_t *img,
+                                const char *topic, int32_t partition,
+                                const samsa_meta_ids_t *target,
+                                samsa_meta_rec_t *out, const char **why)
+{
+    const samsa_meta_partition_t *p = NULL;
+    samsa_err_t err = to_elect(img, topic, partition, out, &p);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    bool ongoing = p->adding_count > 0 || p->removing_count > 0;
+    if (!target && !ongoing) {
+        return SAMSA_ERR_NO_REASSIGNMENT_IN_PROGRESS;
+    }
+    if (target && (err = check_target(img, target, why)) != SAMSA_OK) {
+        return err;
+    }
+    size_t cap = (size_t)(p->replica_count + (target ? target->count : 0) + 1);
+    int32_t *orig = calloc(cap, sizeof(int32_t));
+    int32_t *merged = calloc(cap, sizeof(int32_t));
+    int32_t *adding = calloc(cap, sizeof(int32_t));
+    int32_t *removing = calloc(cap, sizeof(int32_t));
+    int32_t *isr = calloc(cap, sizeof(int32_t));
+    if (!orig || !merged || !adding || !removing || !isr) {
+        err = SAMSA_ERR_NOMEM;
+        goto out;
+    }
+    /* The replicas before any ongoing reassignment. */
+    int32_t norig = ids_minus(p->replicas, p->replica_count, p->adding,
+                              p->adding_count, orig);
+    samsa_meta_ids_t want = target ? *target : (samsa_meta_ids_t){orig, norig};
+    int32_t nadd = ids_minus(want.ids, want.count, orig, norig, adding);
+    int32_t nrem = ids_minus(orig, norig, want.ids, want.count, removing);
+    memcpy(merged, want.ids, sizeof(int32_t) * (size_t)want.count);
+    memcpy(merged + want.count, removing, sizeof(int32_t) * (size_t)nrem);
+    int32_t nmerged = want.count + nrem;
+    int32_t nisr = 0;
+    for (int32_t i = 0; i < p->isr_count; i++) {
+        if (samsa_meta_ids_has(merged, nmerged, p->isr[i])) {
+            isr[nisr++] = p->isr[i];
+        }
+    }
+    if (nisr == 0) {
+        *why = "no replica of the new list is in sync: it would have no "
+               "leader";
+        err = SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
+        goto out;
+    }
+    if (!ongoing && nadd == 0 && nrem == 0 &&
+        same_ids(merged, nmerged, p->replicas, p->replica_count)) {
+        goto out; /* already so */
+    }
+    samsa_meta_ids_t r = {merged, nmerged}, a = {adding, nadd},
+                     d = {removing, nrem}, i = {isr, nisr};
+    samsa_meta_partition_change_t c = {.topic = topic,
+                                       .partition = partition,
+                                       .expect_epoch = p->partition_epoch,
+                                       .leader = SAMSA_META_LEADER_KEEP,
+                                       .isr = &i,
+                                       .replicas = &r,
+                                       .adding = &a,
+                                       .removing = &d};
+    err = samsa_mdrec_partition_change(&c, out);
+out:
+    free(orig);
+    free(merged);
+    free(adding);
+    free(removing);
+    free(isr);
+    return err;
+}

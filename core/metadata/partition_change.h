@@ -89,6 +89,21 @@ samsa_err_t samsa_meta_elect_unclean(const samsa_meta_image_t *img,
                                      const char *topic, int32_t partition,
                                      samsa_meta_rec_t *out);
 
+/*
+ * Move @p topic/@p partition to the replicas @p target (in order, the first
+ * preferred), Kafka's model: the record makes the replicas the target plus
+ * the ones leaving, with adding/removing set; new replicas join by
+ * replicating, and once every target replica is in the ISR the leaving
+ * ones go (partition_change.h's applying). @p target NULL cancels the
+ * ongoing reassignment (back to the replicas before it). out->p stays
+ * NULL when nothing changes. INVALID_REPLICA_ASSIGNMENT (*why says why),
+ * NO_REASSIGNMENT_IN_PROGRESS, UNKNOWN_TOPIC_OR_PARTITION, NOMEM.
+ */
+samsa_err_t samsa_meta_reassign(const samsa_meta_image_t *img,
+                                const char *topic, int32_t partition,
+                                const samsa_meta_ids_t *target,
+                                samsa_meta_rec_t *out, const char **why);
+
 /* Whether unclean election is on for topic @p t: its
  * unclean.leader.election.enable config, else @p broker_default. */
 bool samsa_meta_unclean_enabled(const samsa_meta_topic_t *t,

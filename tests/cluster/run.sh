@@ -6,6 +6,12 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 export SAMSA_BUILD_DIR=${SAMSA_BUILD_DIR:-$HERE/../../build}
+# Apache Kafka's admin tools (kafka-tools and its dependencies, pinned in
+# java/pom.xml) copied into java/lib; only the first run needs Maven Central.
+if command -v mvn >/dev/null && [ ! -f "$HERE/java/lib/kafka-tools-3.8.0.jar" ]; then
+    (cd "$HERE/java" && mvn -q -B dependency:copy-dependencies \
+        -DoutputDirectory=lib -DincludeScope=runtime)
+fi
 cd "$HERE"
 # Debian's python3-kafka lives in the system interpreter.
 exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@" .

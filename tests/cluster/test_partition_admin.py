@@ -2,22 +2,27 @@
 """The controller's side of replication on three nodes: AlterPartition
 (API 56) as a partition leader sends it, validated as Kafka's controller
 does and committed through the quorum; fencing taking a broker out of every
-ISR and electing from the rest.
+ISR and electing from the rest; Kafka's own admin tools
+(kafka-reassign-partitions, kafka-leader-election, kafka-log-dirs and
+kafka-cluster unregister, from the kafka-tools jar tests/cluster/run.sh
+fetches) moving replicas and leaders.
 
 Raw frames (tests/integration/kafka_wire.py) stand in for the leader's
-sender. Bounded: every wait has a deadline.
+AlterPartition sender. Bounded: every wait has a deadline.
 """
 import os
 import shutil
 import struct
 import subprocess
 import sys
+import json
 import tempfile
 
 import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from test_cluster import DEV, Cluster, describe, raw_request, wait_for
+from test_cluster import (DEV, Cluster, describe, kcat, raw_request,
+                          wait_for)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
                                 "integration"))
@@ -156,9 +161,31 @@ def create(bootstrap, topic, rf):
         admin.close()
 
 
+def live_controller(cluster):
+    """Once every node is registered and unfenced again (an earlier test
+    restarts nodes): the controller's id."""
+    want = sorted(cluster.ports)
+    desc = wait_for("every broker live", lambda: (lambda d: d if sorted(
+        b["node_id"] for b in d["brokers"]) == want else None)(
+            describe(cluster.bootstrap())), timeout=30)
+    return desc["controller_id"]
+
+
+def create_assigned(bootstrap, topic, assignment):
+    """A topic with explicit replicas: {partition: [broker, ...]}."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap,
+                             request_timeout_ms=10000)
+    try:
+        admin.create_topics([NewTopic(topic, replica_assignments=assignment,
+                                      num_partitions=-1,
+                                      replication_factor=-1)])
+    finally:
+        admin.close()
+
+
 def test_alter_partition_on_the_controller(cluster):
     boot = cluster.bootstrap()
-    controller = describe(boot)["controller_id"]
+    controller = live_controller(cluster)
     others = [i for i in (1, 2, 3) if i != controller]
     create(boot, "ap", 3)
     cport = cluster.ports[controller]
@@ -216,15 +243,10 @@ def test_alter_partition_on_the_controller(cluster):
 
 def test_fencing_leaves_the_isr_and_elects_from_it(cluster):
     boot = cluster.bootstrap()
-    controller = describe(boot)["controller_id"]
+    controller = live_controller(cluster)
     leader, follower = [i for i in (1, 2, 3) if i != controller]
     replicas = [leader, follower, controller]
-    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
-    try:
-        admin.create_topics([NewTopic("fence", replica_assignments={
-            0: replicas}, num_partitions=-1, replication_factor=-1)])
-    finally:
-        admin.close()
+    create_assigned(boot, "fence", {0: replicas})
     cport = cluster.ports[controller]
     wait_for("fence's metadata", lambda: metadata(cport, "fence"))
     top, err, *_ = alter_partition(cport, 1, leader, -1, "fence", 0, 0,
@@ -247,3 +269,153 @@ def test_fencing_leaves_the_isr_and_elects_from_it(cluster):
              timeout=30)
     assert metadata(cport, "fence")[1][0][3] == [controller]
     cluster.dev("start-node", str(leader))
+
+
+# -- Kafka's admin tools ---------------------------------------------------
+
+LIB = os.path.join(os.path.dirname(__file__), "java", "lib")
+
+
+def kafka_tool(cls, *args, ok=True):
+    """Run one of Kafka's command classes (what bin/kafka-*.sh run)."""
+    if not os.path.isdir(LIB):
+        pytest.skip("Kafka's tools not fetched (tests/cluster/run.sh with "
+                    "mvn does it)")
+    out = subprocess.run(
+        ["java", "-Dlog4j.configuration=file:/dev/null", "-cp",
+         os.path.join(LIB, "*"), cls, *args],
+        capture_output=True, text=True, timeout=120)
+    if ok:
+        assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def reassign(boot, plan, action):
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump({"version": 1, "partitions": plan}, f)
+        f.flush()
+        return kafka_tool(
+            "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+            "--bootstrap-server", boot, "--reassignment-json-file", f.name,
+            action)
+
+
+def elect(boot, kind, *where, ok=True):
+    return kafka_tool("org.apache.kafka.tools.LeaderElectionCommand",
+                      "--bootstrap-server", boot, "--election-type", kind,
+                      *where, ok=ok)
+
+
+def everywhere(cluster, topic, partition, what, pred):
+    """Wait until every node's metadata of @topic/@partition satisfies
+    @pred((leader, leader epoch, replicas, isr))."""
+    for i in sorted(cluster.ports):
+        wait_for("node %d: %s" % (i, what),
+                 lambda: pred(metadata(cluster.ports[i], topic)[1][partition]))
+
+
+def test_kafka_tools_reassign_and_elect(cluster):
+    boot = cluster.bootstrap()
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(boot, "moves", {0: [a, b], 1: [b, a]})
+    cport = cluster.ports[controller]
+    wait_for("moves' metadata", lambda: metadata(cport, "moves"))
+    subprocess.run(["kcat", "-b", boot, "-P", "-t", "moves", "-p", "0"],
+                   input="\n".join("r%d" % i for i in range(50)) + "\n",
+                   text=True, check=True, timeout=30)
+
+    # Move partition 0 from [a, b] to [controller, a]: the controller's
+    # broker joins, b leaves once the newcomer is in the ISR.
+    out = reassign(boot, [{"topic": "moves", "partition": 0,
+                           "replicas": [controller, a]}], "--execute")
+    assert "Successfully started partition reassignment for moves-0" in out
+    out = kafka_tool(
+        "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+        "--bootstrap-server", boot, "--list")
+    assert "moves-0: replicas: %d,%d,%d. adding: %d. removing: %d." % (
+        controller, a, b, controller, b) in out, out
+    out = reassign(boot, [{"topic": "moves", "partition": 0,
+                           "replicas": [controller, a]}], "--verify")
+    assert "Reassignment of partition moves-0 is still in progress" in out
+    # The leader (a) reports the newcomer caught up: the move completes.
+    top, err, *_ = alter_partition(cport, 1, a, -1, "moves", 0, 0,
+                                   [a, controller], 1)
+    assert (top, err) == (0, 0)
+    everywhere(cluster, "moves", 0, "the move done",
+               lambda p: p[2] == [controller, a] and sorted(p[3])
+               == sorted([a, controller]) and p[0] == a)
+    out = reassign(boot, [{"topic": "moves", "partition": 0,
+                           "replicas": [controller, a]}], "--verify")
+    assert "Reassignment of partition moves-0 is completed" in out, out
+
+    # A move cancelled: back to the replicas before it.
+    reassign(boot, [{"topic": "moves", "partition": 1,
+                     "replicas": [controller, b]}], "--execute")
+    out = reassign(boot, [{"topic": "moves", "partition": 1,
+                           "replicas": [controller, b]}], "--cancel")
+    assert "Successfully cancelled partition reassignment for: moves-1" \
+        in out, out
+    everywhere(cluster, "moves", 1, "the move cancelled",
+               lambda p: p[2] == [b, a])
+
+    # Preferred election: the controller's broker is now the first replica
+    # of partition 0 and in sync, a leads; the tool moves it back.
+    out = elect(boot, "preferred", "--all-topic-partitions")
+    assert "Successfully completed leader election (PREFERRED) for " \
+        "partitions moves-0" in out, out
+    everywhere(cluster, "moves", 0, "the preferred leader",
+               lambda p: p[:2] == (controller, 1))
+    out = elect(boot, "preferred", "--topic", "moves", "--partition", "0")
+    assert "Valid replica already elected for partitions moves-0" in out
+
+    # kafka-log-dirs: each broker lists the partitions it is a replica
+    # of, from its own log directory; a's copy of partition 0 has the 50
+    # records.
+    out = kafka_tool("org.apache.kafka.tools.LogDirsCommand",
+                     "--bootstrap-server", boot, "--describe",
+                     "--topic-list", "moves")
+    dirs = json.loads(out.strip().splitlines()[-1])
+    held = {}
+    for br in dirs["brokers"]:
+        (d,) = br["logDirs"]
+        assert d["error"] is None and d["logDir"].endswith("/data")
+        held[br["broker"]] = {p["partition"]: p["size"]
+                              for p in d["partitions"]}
+    assert sorted(held[a]) == ["moves-0", "moves-1"]
+    assert sorted(held[b]) == ["moves-1"]
+    assert sorted(held[controller]) == ["moves-0"]
+    assert held[a]["moves-0"] > 50 * 2
+
+
+def test_unclean_election_and_unregister(cluster):
+    """Last: it leaves a broker dead and unregistered."""
+    boot = cluster.bootstrap()
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(boot, "lonely", {0: [a, b]})
+    cport = cluster.ports[controller]
+    wait_for("lonely's metadata", lambda: metadata(cport, "lonely"))
+    # The ISR is the leader alone; it dies: no leader, unclean election is
+    # off, so it stays so.
+    cluster.dev("kill", str(a))
+    wait_for("lonely to lose its leader",
+             lambda: metadata(cport, "lonely")[1][0][0] == -1, timeout=30)
+    out = elect(boot, "preferred", "--topic", "lonely", "--partition", "0",
+                ok=False)
+    assert "PreferredLeaderNotAvailable" in out, out
+    out = elect(boot, "unclean", "--topic", "lonely", "--partition", "0")
+    assert "Successfully completed leader election (UNCLEAN) for " \
+        "partitions lonely-0" in out, out
+    p = metadata(cport, "lonely")[1][0]
+    assert (p[0], p[3]) == (b, [b]) and p[1] == 2
+
+    # kafka-cluster unregister (UnregisterBroker) of the dead broker, on
+    # the controller: metadata lists two brokers.
+    out = kafka_tool("org.apache.kafka.tools.ClusterTool", "unregister",
+                     "--bootstrap-server",
+                     "127.0.0.1:%d" % cport, "--id", str(a))
+    assert "Broker %d is no longer registered." % a in out, out
+    wait_for("two brokers", lambda: sorted(
+        b_["node_id"] for b_ in describe(cluster.bootstrap([b, controller]))[
+            "brokers"]) == sorted([b, controller]))

@@ -268,6 +268,80 @@ static void preferred_and_unclean_elections(void **state)
     samsa_meta_image_put(img);
 }
 
+static void reassign_builds_kafkas_target_model(void **state)
+{
+    (void)state;
+    samsa_meta_image_t *img = cluster();
+    samsa_meta_rec_t rec;
+    const char *why = NULL;
+    const int32_t all0[] = {1, 2, 3};
+    assert_int_equal(set_isr(img, "t", 0, 0, all0, 3), SAMSA_OK);
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, NULL, &rec, &why),
+                     SAMSA_ERR_NO_REASSIGNMENT_IN_PROGRESS);
+    const int32_t bad[] = {1, 1}, ghost[] = {1, 9}, same[] = {1, 2, 3};
+    samsa_meta_ids_t t_bad = {bad, 2}, t_ghost = {ghost, 2}, t_same = {same, 3};
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, &t_bad, &rec, &why),
+                     SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT);
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, &t_ghost, &rec, &why),
+                     SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT);
+    assert_non_null(why);
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, &t_same, &rec, &why),
+                     SAMSA_OK);
+    assert_null(rec.p); /* already so */
+
+    /* {1,2,3} -> {4,1}: 4 added, 2 and 3 leaving; then cancelled. */
+    const int32_t to[] = {4, 1};
+    samsa_meta_ids_t t_to = {to, 2};
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, &t_to, &rec, &why),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    const samsa_meta_partition_t *p = part(img, 0);
+    assert_int_equal(p->replica_count, 4);
+    assert_int_equal(p->replicas[0], 4);
+    assert_int_equal(p->adding_count, 1);
+    assert_int_equal(p->removing_count, 2);
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, NULL, &rec, &why),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    p = part(img, 0);
+    assert_int_equal(p->replica_count, 3);
+    assert_int_equal(p->replicas[0], 1);
+    assert_int_equal(p->adding_count + p->removing_count, 0);
+    assert_int_equal(p->leader, 1);
+
+    /* A shrink whose target is in sync completes at once. */
+    const int32_t shrink[] = {2, 1};
+    samsa_meta_ids_t t_shrink = {shrink, 2};
+    assert_int_equal(samsa_meta_reassign(img, "t", 0, &t_shrink, &rec, &why),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    p = part(img, 0);
+    assert_int_equal(p->replica_count, 2);
+    assert_int_equal(p->replicas[0], 2);
+    assert_int_equal(p->isr_count, 2);
+    assert_int_equal(p->leader, 1); /* still in sync: keeps leading */
+    samsa_meta_image_put(img);
+}
+
+static void an_unregistered_broker_leaves_isrs_and_the_image(void **state)
+{
+    (void)state;
+    samsa_meta_image_t *img = cluster();
+    samsa_meta_rec_t rec;
+    const int32_t all0[] = {1, 2, 3};
+    assert_int_equal(set_isr(img, "t", 0, 0, all0, 3), SAMSA_OK);
+    assert_int_equal(samsa_mdrec_unregister(1, &rec), SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    assert_null(samsa_meta_broker(img, 1));
+    assert_int_equal(img->broker_count, 3);
+    assert_int_equal(part(img, 0)->leader, 2);
+    assert_false(
+        samsa_meta_ids_has(part(img, 0)->isr, part(img, 0)->isr_count, 1));
+    assert_int_equal(samsa_mdrec_unregister(1, &rec), SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_ERR_BROKER_ID_NOT_REGISTERED);
+    samsa_meta_image_put(img);
+}
+
 static void a_change_that_does_not_decode_is_refused(void **state)
 {
     (void)state;
@@ -288,6 +362,8 @@ int main(void)
         cmocka_unit_test(a_restarted_broker_leaves_isrs),
         cmocka_unit_test(reassignment_completes_once_the_target_is_in_sync),
         cmocka_unit_test(preferred_and_unclean_elections),
+        cmocka_unit_test(reassign_builds_kafkas_target_model),
+        cmocka_unit_test(an_unregistered_broker_leaves_isrs_and_the_image),
         cmocka_unit_test(a_change_that_does_not_decode_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
