@@ -156,6 +156,8 @@ static void partition_close(samsa_partition_t *part, bool remove)
         return;
     }
     producers_close(part, remove);
+    samsa_producer_state_free(part->prod_stable);
+    samsa_producer_state_free(part->prod_pending);
     epochs_close(part, remove);
     if (part->log) {
         if (remove) {
@@ -281,15 +283,25 @@ static samsa_err_t producers_rebuild(samsa_partition_t *part,
     return err;
 }
 
-samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part)
+samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
+                                             samsa_producer_state_t *base,
+                                             int64_t base_at)
 {
     samsa_producer_state_t *fresh;
-    samsa_err_t err = samsa_producer_state_new(
-        part->topic->mgr->producer_expiration_ms, &fresh);
+    samsa_err_t err =
+        base ? samsa_producer_state_clone(base, &fresh)
+             : samsa_producer_state_new(
+                   part->topic->mgr->producer_expiration_ms, &fresh);
     if (err != SAMSA_OK) {
         return err;
     }
-    err = producers_rebuild(part, fresh, NULL);
+    if (base) {
+        err = samsa_partition_read_all(part, base_at, samsa_partition_leo(part),
+                                       replay_producers, fresh);
+        samsa_producer_expire(fresh, samsa_wall_ms());
+    } else {
+        err = producers_rebuild(part, fresh, NULL);
+    }
     samsa_producer_state_swap(part->producers, fresh);
     samsa_producer_state_free(fresh);
     return err;

@@ -328,8 +328,9 @@ samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
 
 /* Cut the log at @offset (LEO becomes @offset, rounded down to a batch
  * boundary by the engine; HW lowered to it if above); epoch-cache entries
- * starting at or after the new LEO are dropped; producer state is rebuilt
- * as of the new LEO (core/producer replay, as after a crash). @offset at
+ * starting at or after the new LEO are dropped; producer state becomes
+ * that of a log ending there (a copy kept as the HW moved plus a replay
+ * from it; without one, the crash-recovery rebuild). @offset at
  * or past the LEO: nothing happens; below the log start: as
  * truncate_fully. truncate_fully drops everything and starts the empty log
  * at @start_offset (Kafka's truncateFullyAndStartAt). Not on a reactor. */

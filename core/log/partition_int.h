@@ -34,6 +34,12 @@ struct samsa_partition {
      * and rebuilt at open, snapshotted at close, checked and updated
      * inside samsa_partition_append under append_lock. */
     samsa_producer_state_t *producers;
+    /* Copies of it as of a log offset, so a truncation replays from there
+     * (exact) rather than rebuilding from the log's tail
+     * (core/log/partition_repl.c): stable at or below the HW, pending
+     * above it until the HW passes it. Guarded by append_lock. */
+    samsa_producer_state_t *prod_stable, *prod_pending;
+    int64_t prod_stable_at, prod_pending_at;
     /* Flush policy (core/log/flusher.c): the topic's flush.messages and
      * flush.ms (<= 0 / < 0: left to the OS), and what is not flushed yet. */
     _Atomic int64_t flush_messages;
@@ -54,9 +60,12 @@ samsa_flusher_t *samsa_logmgr_flusher(samsa_logmgr_t *mgr);
 /* Run every fetch waiter's notify (after the HW moved). */
 void samsa_partition_wake(samsa_partition_t *part);
 /* Producer state rebuilt from the log as it is now (after a truncation):
- * built aside, then swapped in, so readers never see it half done.
- * append_lock held. */
-samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part);
+ * a copy of @p base (the state as of offset @p base_at) plus the batches
+ * from there, or without a base the crash-recovery rebuild; built aside,
+ * then swapped in, so readers never see it half done. append_lock held. */
+samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
+                                             samsa_producer_state_t *base,
+                                             int64_t base_at);
 /* The engine's log start offset moved (retention, DeleteRecords,
  * truncation): publish it and trim what depends on it. */
 void samsa_partition_start_moved(samsa_partition_t *part);

@@ -25,6 +25,63 @@ int64_t samsa_partition_leo(samsa_partition_t *part)
     return off.log_end_offset;
 }
 
+/* Offsets between two copies of the producer state (see
+ * producers_checkpoint): a truncation replays at most about this much
+ * more than what it cuts. */
+#define PRODUCER_CHECKPOINT_INTERVAL 10000
+
+static void producer_copy_drop(samsa_producer_state_t **st)
+{
+    samsa_producer_state_free(*st);
+    *st = NULL;
+}
+
+/* Keep copies of the producer state for truncations, which never cut
+ * below the HW in the normal course: a copy taken at the log end becomes
+ * the stable one once the HW reaches it. append_lock held. */
+static void producers_checkpoint(samsa_partition_t *part, int64_t hw,
+                                 int64_t leo)
+{
+    if (part->prod_pending && part->prod_pending_at <= hw) {
+        samsa_producer_state_free(part->prod_stable);
+        part->prod_stable = part->prod_pending;
+        part->prod_stable_at = part->prod_pending_at;
+        part->prod_pending = NULL;
+    }
+    int64_t last = part->prod_stable ? part->prod_stable_at : 0;
+    if (!part->prod_pending && leo > last &&
+        (!part->prod_stable || leo - last >= PRODUCER_CHECKPOINT_INTERVAL) &&
+        samsa_producer_state_clone(part->producers, &part->prod_pending) ==
+            SAMSA_OK) {
+        part->prod_pending_at = leo;
+        if (leo <= hw) {
+            producers_checkpoint(part, hw, leo);
+        }
+    }
+}
+
+/* Producer state as of the new log end @p leo: the newest copy at or
+ * below it plus what follows, else the crash-recovery rebuild. Copies
+ * past the cut go. append_lock held. */
+static samsa_err_t producers_rewind(samsa_partition_t *part, int64_t leo)
+{
+    if (part->prod_pending && part->prod_pending_at > leo) {
+        producer_copy_drop(&part->prod_pending);
+    }
+    if (part->prod_stable && part->prod_stable_at > leo) {
+        producer_copy_drop(&part->prod_stable);
+    }
+    if (part->prod_pending) {
+        return samsa_partition_producers_reload(part, part->prod_pending,
+                                                part->prod_pending_at);
+    }
+    if (part->prod_stable) {
+        return samsa_partition_producers_reload(part, part->prod_stable,
+                                                part->prod_stable_at);
+    }
+    return samsa_partition_producers_reload(part, NULL, 0);
+}
+
 void samsa_partition_set_hw(samsa_partition_t *part, int64_t hw)
 {
     /* Under the append lock: a truncation between reading the LEO and
@@ -37,6 +94,7 @@ void samsa_partition_set_hw(samsa_partition_t *part, int64_t hw)
     bool moved = hw > atomic_load(&part->high_watermark);
     if (moved) {
         atomic_store(&part->high_watermark, hw);
+        producers_checkpoint(part, hw, leo);
     }
     pthread_mutex_unlock(&part->append_lock);
     if (moved) {
@@ -209,7 +267,7 @@ static samsa_err_t after_truncation(samsa_partition_t *part)
         err = epochs_flush(part);
     }
     samsa_partition_start_moved(part);
-    samsa_err_t perr = samsa_partition_producers_reload(part);
+    samsa_err_t perr = producers_rewind(part, leo);
     return err != SAMSA_OK ? err : perr;
 }
 
@@ -236,8 +294,11 @@ static samsa_err_t truncate_fully_locked(samsa_partition_t *part,
                       : part->ops->truncate(part->log, start_offset);
         }
     }
-    /* Nothing of the old log is left: neither are its epochs. */
+    /* Nothing of the old log is left: neither are its epochs, nor its
+     * producers. */
     samsa_epoch_cache_clear(&part->epochs);
+    producer_copy_drop(&part->prod_pending);
+    producer_copy_drop(&part->prod_stable);
     atomic_store(&part->high_watermark, samsa_partition_leo(part));
     samsa_err_t aerr = after_truncation(part);
     if (aerr == SAMSA_OK) {

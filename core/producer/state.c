@@ -95,6 +95,61 @@ void samsa_producer_state_swap(samsa_producer_state_t *a,
     pthread_mutex_unlock(&first->lock);
 }
 
+samsa_err_t samsa_producer_state_clone(samsa_producer_state_t *src,
+                                       samsa_producer_state_t **out)
+{
+    samsa_producer_state_t *st;
+    samsa_err_t err = samsa_producer_state_new(0, &st);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    pthread_mutex_lock(&src->lock);
+    st->expiration_ms = src->expiration_ms;
+    st->last_sweep_ms = src->last_sweep_ms;
+    st->open_txns = src->open_txns;
+    producer_entry_t **nb = calloc(src->bucket_count, sizeof(*nb));
+    samsa_producer_aborted_t *ab =
+        src->aborted_count ? malloc(src->aborted_count * sizeof(*src->aborted))
+                           : NULL;
+    if (!nb || (src->aborted_count && !ab)) {
+        err = SAMSA_ERR_NOMEM;
+    } else {
+        free(st->buckets);
+        st->buckets = nb;
+        st->bucket_count = src->bucket_count;
+        nb = NULL;
+        if (ab) {
+            memcpy(ab, src->aborted, src->aborted_count * sizeof(*ab));
+            st->aborted = ab;
+            st->aborted_count = st->aborted_cap = src->aborted_count;
+            ab = NULL;
+        }
+    }
+    /* Same bucket count, so every entry keeps its bucket. */
+    for (size_t i = 0; err == SAMSA_OK && i < src->bucket_count; i++) {
+        for (producer_entry_t *e = src->buckets[i]; e; e = e->next) {
+            producer_entry_t *c = malloc(sizeof(*c));
+            if (!c) {
+                err = SAMSA_ERR_NOMEM;
+                break;
+            }
+            *c = *e;
+            c->next = st->buckets[i];
+            st->buckets[i] = c;
+            st->count++;
+        }
+    }
+    pthread_mutex_unlock(&src->lock);
+    free(nb);
+    free(ab);
+    if (err != SAMSA_OK) {
+        samsa_producer_state_free(st);
+        return err;
+    }
+    *out = st;
+    return SAMSA_OK;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The table                                                              */
 /* ---------------------------------------------------------------------- */

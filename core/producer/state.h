@@ -68,6 +68,10 @@ typedef struct samsa_producer_verdict {
 samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
                                      samsa_producer_state_t **out);
 void samsa_producer_state_free(samsa_producer_state_t *st);
+/* A copy of @p src (its own lock), e.g. to keep the state as of an offset
+ * for a later truncation. Any thread. */
+samsa_err_t samsa_producer_state_clone(samsa_producer_state_t *src,
+                                       samsa_producer_state_t **out);
 /* Exchange the contents of @p a and @p b (each keeps its own lock), so a
  * state rebuilt aside replaces a live one at once: readers of @p a see
  * either the old state or the new one. Any thread. */

@@ -491,6 +491,72 @@ static void truncation_rewinds_epochs_and_producer_state(void **state)
     samsa_topic_put(tl);
 }
 
+/* A transaction opened and one aborted more than the crash-recovery
+ * rebuild's window (100,000 offsets) before a cut: the follower keeps
+ * copies of its producer state as its HW moves, so the truncation still
+ * leaves exactly the state of a log ending at the cut. */
+static void truncation_far_from_history_replays_from_a_copy(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *tl, *tf, *tp;
+    samsa_partition_t *leader = topic(f, "bigleader", &tl);
+    assert_int_equal(leader_append(leader, 1, 8, 0, true), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 1, 9, 0, true), SAMSA_OK);
+    assert_int_equal(samsa_txn_marker_append(leader, 9, 0, 0, false), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 1, 7, 0, false), SAMSA_OK);
+    while (samsa_partition_leo(leader) < 112000) {
+        assert_int_equal(leader_append(leader, 2000, -1, 0, false), SAMSA_OK);
+    }
+    int64_t cut = samsa_partition_leo(leader);
+    assert_int_equal(leader_append(leader, 1, 7, 1, false), SAMSA_OK);
+    assert_int_equal(leader_append(leader, 5, -1, 0, false), SAMSA_OK);
+    int64_t leo = samsa_partition_leo(leader);
+
+    /* The follower fetches in pieces of about 10,000 offsets, its HW
+     * following one fetch behind, as a fetcher's would. */
+    samsa_partition_t *fol = topic(f, "bigfollower", &tf);
+    samsa_partition_set_replicated(fol, true);
+    assert_int_equal(samsa_partition_become_follower(fol, 0), SAMSA_OK);
+    int64_t prev = 0;
+    while (samsa_partition_leo(fol) < leo) {
+        int64_t from = samsa_partition_leo(fol);
+        int64_t to = from + 10000 < leo ? from + 10000 : leo;
+        size_t len;
+        uint8_t *chunk = read_log(leader, from, to, &len);
+        if (len == 0) {
+            free(chunk);
+            chunk = read_log(leader, from, leo, &len);
+        }
+        assert_int_equal(samsa_partition_append_replica(fol, chunk, len),
+                         SAMSA_OK);
+        free(chunk);
+        samsa_partition_set_hw(fol, prev);
+        prev = from;
+    }
+    assert_true(samsa_partition_hw(fol) <= cut);
+    assert_int_equal(samsa_partition_truncate_to(fol, cut), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(fol), cut);
+
+    samsa_partition_t *pre = topic(f, "bigprefix", &tp);
+    assert_int_equal(samsa_partition_become_follower(pre, 0), SAMSA_OK);
+    for (int64_t at = 0; at < cut;) {
+        size_t len;
+        uint8_t *chunk = read_log(leader, at, cut, &len);
+        assert_int_equal(samsa_partition_append_replica(pre, chunk, len),
+                         SAMSA_OK);
+        free(chunk);
+        at = samsa_partition_leo(pre);
+    }
+    assert_same_view(fol, pre);
+    view_t v;
+    view_of(fol, &v);
+    assert_int_equal(v.producers, 3); /* 7, 8 (open at 0) and 9 */
+    assert_int_equal(v.aborted, 1);
+    samsa_topic_put(tp);
+    samsa_topic_put(tf);
+    samsa_topic_put(tl);
+}
+
 static void truncate_fully_restarts_the_log(void **state)
 {
     fixture_t *f = *state;
@@ -704,6 +770,7 @@ int main(void)
         BOTH(follower_appends_keep_the_leaders_bytes),
         BOTH(truncation_rewinds_epochs_and_producer_state),
         BOTH(truncate_fully_restarts_the_log),
+        BOTH(truncation_far_from_history_replays_from_a_copy),
         BOTH(flush_waits_cover_the_log_end_not_the_hw),
         cmocka_unit_test_setup_teardown(
             epoch_cache_is_a_kafka_checkpoint_across_restarts, setup_segment,
