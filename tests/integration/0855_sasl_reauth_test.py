@@ -117,7 +117,7 @@ def test_java_client_reauthenticates_on_its_own(reauth_broker, tmp_path):
          str(props), "reauth-java", "20", str(4 * LIFETIME_MS)],
         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "ok" in out.stdout.splitlines()
+    assert "ok reauth-java" in out.stdout.splitlines()
     n = int(out.stdout.split("reauthentications=")[1].split()[0])
     assert n >= 2, out.stdout
     assert b.log_text().count("expired without re-authentication") == before

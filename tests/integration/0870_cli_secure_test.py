@@ -6,13 +6,12 @@ ssl.truststore.location or ssl.ca.location), and the CLI creates, lists,
 produces and consumes over SSL, SASL_PLAINTEXT (PLAIN) and SASL_SSL
 (SCRAM-SHA-256 and -512). A wrong password and an untrusted broker
 certificate are refused with the reason."""
-import os
 import subprocess
 
 import pytest
 
-from samsa_harness import SAMSA_CLI, Broker, free_port, new_workdir
-from secure_pki import make_pki
+from samsa_harness import SAMSA_CLI
+from secure_broker import start_secure_broker
 
 SCRAM_JAAS = ("org.apache.kafka.common.security.scram.ScramLoginModule "
               "required username=\"%s\" password=\"%s\";")
@@ -20,33 +19,7 @@ SCRAM_JAAS = ("org.apache.kafka.common.security.scram.ScramLoginModule "
 
 @pytest.fixture(scope="module")
 def secure_broker():
-    workdir = new_workdir()
-    pki = make_pki(os.path.join(workdir, "pki"))
-    users = os.path.join(workdir, "plain-users")
-    with open(users, "w") as f:
-        f.write("alice:alice-secret\n")
-    b = Broker(workdir, "\n".join([
-        "ssl_keystore_location: %s" % pki["broker.pem"],
-        "ssl_key_location: %s" % pki["broker.key"],
-    ]))
-    with open(os.path.join(b.conf_dir, "40-sasl.yaml"), "w") as f:
-        f.write("plugins:\n  - name: plain\n    plugin: sasl-plain\n"
-                "    config: {users_file: %s}\n"
-                "  - name: scram-sha-256\n    plugin: sasl-scram\n"
-                "    config: {mechanism: SCRAM-SHA-256}\n"
-                "  - name: scram-sha-512\n    plugin: sasl-scram\n"
-                "    config: {mechanism: SCRAM-SHA-512}\n" % users)
-    b.ports = {p: free_port() for p in ("SSL", "SASL_PLAINTEXT", "SASL_SSL")}
-    for proto, port in b.ports.items():
-        b.args += ["--listen", "%s://127.0.0.1:%d" % (proto, port)]
-    b.pki = pki
-    b.start()
-    for mech in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
-        out = subprocess.run(
-            [SAMSA_CLI, "user", "set", "bob", "--mechanism", mech,
-             "--password", "bob-secret", "-b", b.bootstrap],
-            capture_output=True, text=True, timeout=30)
-        assert out.returncode == 0, out.stderr
+    b = start_secure_broker()
     yield b
     b.finish()
 

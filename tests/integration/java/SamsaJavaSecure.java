@@ -6,12 +6,13 @@
  * passes several times and the client must re-authenticate, KIP-368),
  * each acknowledged before the next; an assigned consumer reads them back.
  * Client settings (security.protocol, sasl.*, ssl.*) come from a
- * properties file, as Kafka's tools take them. Prints
+ * properties file, as Kafka's tools take them. Several cases run in one
+ * JVM, one group of four arguments each. Per case prints
  * "reauthentications=N" (the producer's successful-reauthentication-total)
- * and "ok"; on a failure prints "FAIL <exception class>: <message>" and
- * exits 1.
+ * and "ok <topic>", or "FAIL <topic> <exception class>: <message>"; exits
+ * 1 when a case failed.
  *
- *   java -cp 'lib/*' SamsaJavaSecure.java <props> <topic> <count> <spread-ms>
+ *   java -cp 'lib/*' SamsaJavaSecure.java (<props> <topic> <count> <spread-ms>)...
  */
 import java.io.FileInputStream;
 import java.time.Duration;
@@ -34,22 +35,26 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 public class SamsaJavaSecure {
     public static void main(String[] args) throws Exception {
-        Properties common = new Properties();
-        try (FileInputStream in = new FileInputStream(args[0])) {
-            common.load(in);
+        boolean failed = false;
+        for (int a = 0; a + 4 <= args.length; a += 4) {
+            Properties common = new Properties();
+            try (FileInputStream in = new FileInputStream(args[a])) {
+                common.load(in);
+            }
+            String topic = args[a + 1];
+            try {
+                run(common, topic, Integer.parseInt(args[a + 2]),
+                    Long.parseLong(args[a + 3]));
+                System.out.println("ok " + topic);
+            } catch (Throwable e) {
+                Throwable c = e instanceof ExecutionException && e.getCause() != null
+                                  ? e.getCause() : e;
+                System.out.println("FAIL " + topic + " " + c.getClass().getName() +
+                                   ": " + c.getMessage());
+                failed = true;
+            }
         }
-        String topic = args[1];
-        int count = Integer.parseInt(args[2]);
-        long spread = Long.parseLong(args[3]);
-        try {
-            run(common, topic, count, spread);
-        } catch (Throwable e) {
-            Throwable c = e instanceof ExecutionException && e.getCause() != null
-                              ? e.getCause() : e;
-            System.out.println("FAIL " + c.getClass().getName() + ": " + c.getMessage());
-            System.exit(1);
-        }
-        System.out.println("ok");
+        System.exit(failed ? 1 : 0);
     }
 
     static void run(Properties common, String topic, int count, long spread)
