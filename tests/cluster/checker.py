@@ -25,7 +25,7 @@ import time
 import uuid
 
 from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaError,
-                             Producer, TopicPartition)
+                             KafkaException, Producer, TopicPartition)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -88,7 +88,12 @@ class RdkafkaLoad:
              # either acknowledged or still in flight when it stops.
              "message.timeout.ms": 300000,
              "topic.metadata.refresh.interval.ms": 1000,
-             "retry.backoff.ms": 100}
+             "retry.backoff.ms": 100,
+             # A request to a stopped or cut-off leader stalls its
+             # partition until it times out (an idempotent producer must
+             # learn its outcome): 10 s rather than 30 s keeps tests short.
+             "request.timeout.ms": 10000,
+             "socket.timeout.ms": 15000}
         c.update(conf or {})
         self.producer = Producer(c)
         self.stopping = threading.Event()
@@ -135,11 +140,15 @@ class RdkafkaLoad:
         rest is dropped unacknowledged. Returns how many were dropped."""
         self.stopping.set()
         self.thread.join(timeout=30)
-        left = self.producer.flush(flush_s)
-        if left:
-            self.producer.purge()
-            self.producer.flush(5)
-        assert self.error is None, "producer thread: %r" % self.error
+        left = None
+        try:
+            left = self.producer.flush(flush_s)
+            if left:
+                self.producer.purge()
+                self.producer.flush(5)
+        except KafkaException as e:  # a fatal error: reported below
+            self.error = self.error or e
+        assert self.error is None, "librdkafka producer: %r" % self.error
         return left
 
 

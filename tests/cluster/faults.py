@@ -45,12 +45,24 @@ def under_load(cluster, topic, rf=3):
     try:
         wait_acks(run.log, 100)
         yield run
-    finally:
+    except Exception as e:
+        # The test failed: say also whether acknowledged writes were lost
+        # (the likelier root cause when they were).
         stop_load(loads)
+        try:
+            verify(cluster.bootstrap(), topic, PARTITIONS, run.log,
+                   timeout=30, absent=run.absent)
+        except Exception as v:  # noqa: BLE001 (reported with the failure)
+            raise AssertionError("%s\n... and the end check: %s" % (e, v))
+        raise
+    errors = stop_load(loads)
+    # What was acknowledged is checked even when a producer failed: a
+    # client's fatal error may come from a lost write.
     print(verify(cluster.bootstrap(), topic, PARTITIONS, run.log,
                  timeout=60, absent=run.absent))
     if rf == 3:
         wait_replicas_equal(cluster, topic)
+    assert not errors, "producers failed: %s" % "; ".join(errors)
 
 
 def create_rf3(cluster, topic, partitions=PARTITIONS, ask=None):
@@ -105,8 +117,15 @@ def start_load(cluster, topic, log, rate=300, ids=None):
 
 
 def stop_load(loads):
+    """Stops every producer; the errors of those that failed (a client's
+    fatal error, say), as text."""
+    errors = []
     for load in loads:
-        load.stop()
+        try:
+            load.stop()
+        except Exception as e:  # noqa: BLE001 (reported by under_load)
+            errors.append(str(e))
+    return errors
 
 
 def wait_acks(log, count, timeout=30, after=None):

@@ -48,6 +48,10 @@ func main() {
 		kgo.ProducerLinger(5*time.Millisecond),
 		kgo.MetadataMinAge(500*time.Millisecond),
 		kgo.MaxBufferedRecords(1<<22),
+		// As the librdkafka producer of the tests: a request to a stopped
+		// leader stalls its partition for at most about 10 s.
+		kgo.ProduceRequestTimeout(10*time.Second),
+		kgo.RequestTimeoutOverhead(5*time.Second),
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "client:", err)
