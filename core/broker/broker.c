@@ -421,7 +421,8 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         /* Connect first: its GET / (Kafka Connect's version info) wins
          * over the console's, which stays at /console. */
         if (err == SAMSA_OK && cfg->connect_enabled) {
-            err = samsa_connect_create(b->reg, b->http, &b->connect);
+            err = samsa_connect_create(b->reg, b->http, cfg, &b->connect,
+                                       errbuf, errlen);
         }
         if (err == SAMSA_OK) {
             err = samsa_observe_routes(b, b->http);

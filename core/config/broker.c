@@ -139,6 +139,11 @@ const samsa_option_t samsa_broker_options[] = {
         "plugins, Kafka Connect's REST API on the HTTP listener "
         "(http_listeners) and its internal topics connect-configs, "
         "connect-offsets and connect-status."),
+    SAMSA_OPTION_LIST("config_providers", "[]",
+        "Config providers connector configs may reference (Kafka's "
+        "config.providers): file (${file:PATH:KEY}, a key of a properties "
+        "file), dir (${dir:DIR:NAME}, a file's content) and env "
+        "(${env:VAR}); resolved when a task starts, never echoed."),
     SAMSA_OPTION_INT("lag_history_interval_ms", "10000", 100, 3600000,
         "How often the HTTP listener samples every group's lag for the "
         "console's lag-over-time chart (the last 360 samples are kept)."),

@@ -31,9 +31,14 @@
 typedef struct samsa_connect samsa_connect_t;
 
 /** Create the worker and register its REST routes on @p http (GET / among
- *  them: Kafka Connect's version info; the console stays at /console). */
+ *  them: Kafka Connect's version info; the console stays at /console).
+ *  Reads config_providers from @p cfg; SAMSA_ERR_CONFIG with a message
+ *  for an unknown provider. */
 samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
-                                 samsa_http_t *http, samsa_connect_t **out);
+                                 samsa_http_t *http,
+                                 const samsa_broker_config_t *cfg,
+                                 samsa_connect_t **out, char *errbuf,
+                                 size_t errlen);
 
 /** Start the boot thread against the broker at @p bootstrap ("HOST:PORT").
  *  @p cluster_id is reported by GET /. */

@@ -47,8 +47,9 @@ static json_t *info_json(const connector_t *c)
         json_array_append_new(
             tasks, json_pack("{s:s,s:i}", "connector", c->name, "task", i));
     }
-    return json_pack("{s:s,s:O,s:o,s:s}", "name", c->name, "config", c->config,
-                     "tasks", tasks, "type", type_of(c));
+    return json_pack("{s:s,s:o,s:o,s:s}", "name", c->name, "config",
+                     samsa_connect_redact(c->config), "tasks", tasks, "type",
+                     type_of(c));
 }
 
 static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
@@ -131,7 +132,12 @@ static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
     json_object_set_new(config, "name", json_string(name));
     pthread_mutex_lock(&w->admin);
     pthread_mutex_lock(&w->lock);
-    bool exists = samsa_connect_find(w, name) != NULL;
+    connector_t *old = samsa_connect_find(w, name);
+    bool exists = old != NULL;
+    if (old != NULL && !must_be_new) {
+        /* A GET-edit-PUT round trip keeps the secrets GET hid. */
+        samsa_connect_unredact(config, old->config);
+    }
     pthread_mutex_unlock(&w->lock);
     if (must_be_new && exists) {
         pthread_mutex_unlock(&w->admin);
@@ -319,7 +325,7 @@ static void one_connector(const samsa_http_request_t *req,
     } else if (strcmp(m, "GET") == 0 && sub[0] == '\0') {
         out = info_json(c);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "config") == 0) {
-        out = json_incref(c->config);
+        out = samsa_connect_redact(c->config);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "status") == 0) {
         out = status_json(w, c);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "topics") == 0) {
@@ -339,9 +345,10 @@ static void one_connector(const samsa_http_request_t *req,
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "tasks") == 0) {
         out = json_array();
         for (int i = 0; i < c->ntasks && !c->stopped; i++) {
-            json_array_append_new(out, json_pack("{s:{s:s,s:i},s:O}", "id",
-                                                 "connector", c->name, "task",
-                                                 i, "config", c->config));
+            json_array_append_new(
+                out, json_pack("{s:{s:s,s:i},s:o}", "id", "connector", c->name,
+                               "task", i, "config",
+                               samsa_connect_redact(c->config)));
         }
     } else if (strcmp(m, "PUT") == 0 &&
                (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||

@@ -15,6 +15,7 @@
 #include "client/client.h"
 #include "connect/converter.h"
 #include "connect/errors.h"
+#include "connect/secrets.h"
 #include "connect/transforms.h"
 #include "connect/worker_int.h"
 #include "records_v2.h"
@@ -902,7 +903,18 @@ static samsa_err_t task_attempt(connect_task_t *tk)
     pthread_mutex_unlock(&t.w->lock);
 
     bool source = t.plugin->kind == SAMSA_KIND_SOURCE;
-    samsa_err_t err = t.name && t.config ? build_kv(&t) : SAMSA_ERR_NOMEM;
+    samsa_err_t err = t.name && t.config ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    /* Config providers: resolved here only, into the task's copy. */
+    json_t *secrets = NULL, *resolved = NULL;
+    if (err == SAMSA_OK) {
+        err = samsa_connect_resolve(&t.w->providers, t.config, &resolved,
+                                    &secrets, t.trace, sizeof(t.trace));
+    }
+    if (err == SAMSA_OK) {
+        json_decref(t.config);
+        t.config = resolved;
+        err = build_kv(&t);
+    }
     if (err == SAMSA_OK) {
         err = samsa_converter_from_config(t.config, "key", &t.key_conv, t.trace,
                                           sizeof(t.trace));
@@ -968,6 +980,8 @@ static samsa_err_t task_attempt(connect_task_t *tk)
         if (t.trace[0] == '\0') {
             snprintf(t.trace, sizeof(t.trace), "%s", samsa_err_str(err));
         }
+        /* A plugin may quote a setting; a resolved secret never leaves. */
+        samsa_connect_scrub(t.trace, sizeof(t.trace), secrets);
         samsa_log(SAMSA_LOG_ERROR, "connect: %s task %d failed: %s",
                   t.name ? t.name : "?", tk->id, t.trace);
         samsa_connect_task_status(t.w, tk, "FAILED", t.trace);
@@ -975,6 +989,7 @@ static samsa_err_t task_attempt(connect_task_t *tk)
     samsa_client_free(t.client);
     samsa_connect_chain_free(t.chain);
     json_decref(t.seen);
+    json_decref(secrets);
     free(t.kv);
     json_decref(t.config);
     json_decref(per);

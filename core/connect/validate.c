@@ -9,6 +9,7 @@
 
 #include "connect/converter.h"
 #include "connect/errors.h"
+#include "connect/secrets.h"
 #include "connect/transforms.h"
 
 /* The worker's keys, as Kafka Connect's ConnectorConfig defines them. */
@@ -148,7 +149,7 @@ static json_t *config_info(const def_t *d, const char *name, int order,
                            const json_t *config, json_t *errs)
 {
     json_t *e = json_object_get(errs, name);
-    const char *v = str_of(config, name);
+    const char *v = str_of(config, name); /* config is redacted */
     json_t *def =
         json_pack("{s:s,s:s,s:b,s:s?,s:s,s:s,s:s,s:s,s:s,s:[],s:i}", "name",
                   name, "type", d ? d->type : "STRING", "required",
@@ -167,6 +168,7 @@ json_t *samsa_connect_validate(const samsa_connect_t *w,
                                const json_t *config, int *errors)
 {
     json_t *errs = collect_errors(w, plugin, config);
+    json_t *shown = samsa_connect_redact(config);
     json_t *configs = json_array();
     int order = 1;
     *errors = 0;
@@ -174,8 +176,8 @@ json_t *samsa_connect_validate(const samsa_connect_t *w,
         if (defs[i].sink_only && plugin->kind != SAMSA_KIND_SINK) {
             continue;
         }
-        json_array_append_new(configs, config_info(&defs[i], defs[i].name,
-                                                   order++, config, errs));
+        json_array_append_new(
+            configs, config_info(&defs[i], defs[i].name, order++, shown, errs));
     }
     /* Errors on keys outside the table (transforms.A.type, ...). */
     const char *k;
@@ -191,7 +193,7 @@ json_t *samsa_connect_validate(const samsa_connect_t *w,
         }
         if (!listed) {
             json_array_append_new(configs,
-                                  config_info(NULL, k, order++, config, errs));
+                                  config_info(NULL, k, order++, shown, errs));
         }
     }
     json_t *out = json_pack("{s:s,s:i,s:[s,s,s,s],s:o}", "name",
@@ -199,6 +201,7 @@ json_t *samsa_connect_validate(const samsa_connect_t *w,
                             *errors, "groups", "Common", "Transforms",
                             "Predicates", "Error Handling", "configs", configs);
     json_decref(errs);
+    json_decref(shown);
     return out;
 }
 

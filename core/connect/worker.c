@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/options.h"
+#include "connect/secrets.h"
 #include "connect/validate.h"
 #include "connect/worker_int.h"
 #include "util/log.h"
@@ -756,12 +758,28 @@ static void *boot_main(void *arg)
 /* ------------------------------------------------------------------ */
 
 samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
-                                 samsa_http_t *http, samsa_connect_t **out)
+                                 samsa_http_t *http,
+                                 const samsa_broker_config_t *cfg,
+                                 samsa_connect_t **out, char *errbuf,
+                                 size_t errlen)
 {
     samsa_connect_t *w = calloc(1, sizeof(*w));
     if (w == NULL || (w->offsets = json_object()) == NULL) {
         free(w);
         return SAMSA_ERR_NOMEM;
+    }
+    const char *const *items = NULL;
+    size_t n = 0;
+    if (cfg != NULL && cfg->values != NULL) {
+        samsa_config_list(cfg->values, "config_providers", &items, &n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (samsa_connect_provider_enable(&w->providers, items[i], errbuf,
+                                          errlen) != SAMSA_OK) {
+            json_decref(w->offsets);
+            free(w);
+            return SAMSA_ERR_CONFIG;
+        }
     }
     w->reg = reg;
     pthread_mutex_init(&w->admin, NULL);

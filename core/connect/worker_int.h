@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "connect/connect.h"
+#include "connect/secrets.h"
 #include "connect/store.h"
 
 /* At most this many tasks per connector (tasks.max above it is cut). */
@@ -61,6 +62,7 @@ struct samsa_connect {
     connector_t *connectors;
     json_t *offsets; /* name -> {partition JSON text -> offset JSON text} */
     samsa_connect_store_t *store;
+    samsa_connect_providers_t providers; /* config_providers */
     bool ready; /* internal topics replayed; REST serves */
     char *bootstrap;
     char *cluster_id;
