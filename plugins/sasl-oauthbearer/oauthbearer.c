@@ -4,13 +4,17 @@
  * KIP-255/KIP-768 semantics: the client's first message carries a signed
  * JWT, checked against the configured public keys (jwt.c, keys.c); the
  * principal is "User:" + its subject claim, and the session lasts until
- * the token's exp (the host ends it then, KIP-368).
+ * the token's exp (the host ends it then, KIP-368). The keys are fetched
+ * again every sasl_oauthbearer_jwks_endpoint_refresh_ms on the host's
+ * timer thread (a key rotation needs no restart); reactors verify under a
+ * read lock, the refresh swaps the set under the write lock.
  *
  * A refused token is answered as RFC 7628 says: the server sends
  * {"status":"invalid_token"}, the client answers with a lone 0x01, and
  * the exchange then fails with SASL_AUTHENTICATION_FAILED and the reason
  * (expired, bad signature, wrong audience...) as its error message.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,8 +28,11 @@
 typedef struct oauth_state {
     const samsa_services_t *svc;
     const samsa_instance_t *inst;
+    const char *url;
+    pthread_rwlock_t lock; /* guards keys: read to verify, write to swap */
     oauth_keys_t keys;
     jwt_policy_t policy;
+    samsa_timer_t *refresh;
 } oauth_state_t;
 
 enum { AWAIT_FIRST, AWAIT_ACK, DONE };
@@ -39,6 +46,60 @@ struct samsa_sasl_session {
 
 static const char invalid_token[] = "{\"status\":\"invalid_token\"}";
 
+static bool same_keys(const oauth_keys_t *a, const oauth_keys_t *b)
+{
+    if (a->count != b->count) {
+        return false;
+    }
+    for (size_t i = 0; i < a->count; i++) {
+        if (strcmp(a->keys[i].kid, b->keys[i].kid) != 0 ||
+            EVP_PKEY_eq(a->keys[i].pkey, b->keys[i].pkey) != 1) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The timer thread: fetch the keys again; on failure keep the old ones. */
+static void refresh_keys(void *arg)
+{
+    oauth_state_t *st = arg;
+    oauth_keys_t fresh;
+    char why[600];
+    if (oauth_keys_load(st->url, &fresh, why, sizeof(why)) != 0) {
+        st->svc->log(st->inst, SAMSA_LOG_WARN,
+                     "refreshing the public keys: %s; keeping the %zu "
+                     "current ones",
+                     why, st->keys.count);
+        return;
+    }
+    pthread_rwlock_wrlock(&st->lock);
+    bool same = same_keys(&st->keys, &fresh);
+    oauth_keys_t old = st->keys;
+    st->keys = fresh;
+    pthread_rwlock_unlock(&st->lock);
+    oauth_keys_free(&old);
+    if (!same) {
+        st->svc->log(st->inst, SAMSA_LOG_INFO,
+                     "public keys reloaded: %zu key(s) from %s", fresh.count,
+                     st->url);
+    }
+}
+
+static void oauth_fini(void *state)
+{
+    oauth_state_t *st = state;
+    if (st) {
+        if (st->refresh) {
+            st->svc->timer_stop(st->refresh);
+        }
+        pthread_rwlock_destroy(&st->lock);
+        oauth_keys_free(&st->keys);
+        curl_global_cleanup();
+        st->svc->free(st);
+    }
+}
+
 static samsa_err_t oauth_init(const samsa_services_t *svc,
                               const samsa_instance_t *inst, void **state,
                               char *errbuf, size_t errbuf_size)
@@ -46,7 +107,7 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
     const char *url = NULL, *issuer = NULL, *sub = NULL;
     const char *const *aud = NULL;
     size_t aud_count = 0;
-    int64_t skew = 30;
+    int64_t skew = 30, refresh_ms = 3600000;
     svc->config_string(inst->config, "sasl_oauthbearer_jwks_endpoint_url",
                        &url);
     svc->config_string(inst->config, "sasl_oauthbearer_expected_issuer",
@@ -55,6 +116,8 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
     svc->config_list(inst->config, "sasl_oauthbearer_expected_audience", &aud,
                      &aud_count);
     svc->config_int(inst->config, "sasl_oauthbearer_clock_skew_seconds", &skew);
+    svc->config_int(inst->config, "sasl_oauthbearer_jwks_endpoint_refresh_ms",
+                    &refresh_ms);
     oauth_state_t *st = svc->alloc(sizeof(*st));
     if (!st) {
         return SAMSA_ERR_NOMEM;
@@ -62,16 +125,18 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
     memset(st, 0, sizeof(*st));
     st->svc = svc;
     st->inst = inst;
+    st->url = url ? url : "";
+    pthread_rwlock_init(&st->lock, NULL);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        pthread_rwlock_destroy(&st->lock);
         svc->free(st);
         return SAMSA_ERR_NOMEM;
     }
     char why[600];
-    if (oauth_keys_load(url ? url : "", &st->keys, why, sizeof(why)) != 0) {
+    if (oauth_keys_load(st->url, &st->keys, why, sizeof(why)) != 0) {
         snprintf(errbuf, errbuf_size, "sasl_oauthbearer_jwks_endpoint_url: %s",
                  why);
-        curl_global_cleanup();
-        svc->free(st);
+        oauth_fini(st);
         return SAMSA_ERR_CONFIG;
     }
     st->policy = (jwt_policy_t){
@@ -82,20 +147,16 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
         .sub_claim = sub && sub[0] ? sub : "sub",
         .clock_skew_ms = skew * 1000,
     };
+    if (refresh_ms > 0 &&
+        !(st->refresh = svc->timer_start(inst, (uint64_t)refresh_ms, true,
+                                         refresh_keys, st))) {
+        oauth_fini(st);
+        return SAMSA_ERR_NOMEM;
+    }
     svc->log(inst, SAMSA_LOG_INFO, "%zu public key(s) from %s", st->keys.count,
-             url);
+             st->url);
     *state = st;
     return SAMSA_OK;
-}
-
-static void oauth_fini(void *state)
-{
-    oauth_state_t *st = state;
-    if (st) {
-        oauth_keys_free(&st->keys);
-        curl_global_cleanup();
-        st->svc->free(st);
-    }
 }
 
 static samsa_err_t oauth_session_new(void *state,
@@ -140,8 +201,10 @@ static samsa_err_t oauth_step(samsa_sasl_session_t *sess, const void *in,
                  "message (RFC 7628: n,,^Aauth=Bearer <token>^A^A)");
         return SAMSA_ERR_ILLEGAL_SASL_STATE;
     }
+    pthread_rwlock_rdlock(&st->lock);
     int rc = jwt_verify(cf.token, cf.token_len, &st->policy, st->svc->now_ms(),
                         &sess->res);
+    pthread_rwlock_unlock(&st->lock);
     if (rc == 0 && cf.authzid &&
         (cf.authzid_len != strlen(sess->res.principal) ||
          memcmp(cf.authzid, sess->res.principal, cf.authzid_len) != 0)) {
@@ -190,9 +253,13 @@ static void oauth_session_free(samsa_sasl_session_t *sess)
 static const samsa_option_t oauth_options[] = {
     {"sasl_oauthbearer_jwks_endpoint_url", SAMSA_OPT_STRING, SAMSA_OPT_REQUIRED,
      NULL, 0, 0,
-     "Where the public keys are, read once at start: file:///path or "
+     "Where the public keys are: file:///path or "
      "https://... (libcurl), holding a JWKS document or PEM public keys "
      "(sasl.oauthbearer.jwks.endpoint.url)."},
+    SAMSA_OPTION_INT("sasl_oauthbearer_jwks_endpoint_refresh_ms", "3600000", 0,
+                     86400000,
+                     "How often the keys are fetched again; 0: only at "
+                     "start (sasl.oauthbearer.jwks.endpoint.refresh.ms)."),
     SAMSA_OPTION_LIST("sasl_oauthbearer_expected_audience", "[]",
                       "Audiences a token's aud must include one of; [] "
                       "accepts any (sasl.oauthbearer.expected.audience)."),

@@ -24,14 +24,16 @@ from secure_clients import confluent_round_trip
 from secure_pki import make_pki
 
 
-def write_plugin(b, url):
+def write_plugin(b, url, refresh_ms=3600000):
     with open(os.path.join(b.conf_dir, "40-sasl-oauthbearer.yaml"), "w") as f:
         f.write("plugins:\n  - name: oauth\n    plugin: sasl-oauthbearer\n"
                 "    config:\n"
                 "      sasl_oauthbearer_jwks_endpoint_url: %s\n"
+                "      sasl_oauthbearer_jwks_endpoint_refresh_ms: %d\n"
                 "      sasl_oauthbearer_expected_audience: [samsa]\n"
                 "      sasl_oauthbearer_expected_issuer: https://issuer.test\n"
-                "      sasl_oauthbearer_clock_skew_seconds: 0\n" % url)
+                "      sasl_oauthbearer_clock_skew_seconds: 0\n"
+                % (url, refresh_ms))
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +187,37 @@ def test_pem_keys_and_bad_key_urls():
             assert want in out.stderr, out.stderr
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_keys_are_refreshed():
+    """A rotated JWKS is picked up by sasl_oauthbearer_jwks_endpoint_refresh_ms
+    without a restart; a broken one leaves the keys in use."""
+    workdir = new_workdir()
+    b = Broker(workdir)
+    try:
+        old = Issuer(os.path.join(workdir, "old"))
+        new = Issuer(os.path.join(workdir, "new"))
+        jwks = os.path.join(workdir, "jwks.json")
+        shutil.copy(old.jwks_path, jwks)
+        b.sasl_port = free_port()
+        b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port]
+        write_plugin(b, "file://" + jwks, refresh_ms=200)
+        b.start()
+        assert sasl_exchange(b.sasl_port, old.token())[0] == 0
+        assert sasl_exchange(b.sasl_port, new.token())[0] == 58
+        shutil.copy(new.jwks_path, jwks)
+        deadline = time.time() + 10
+        while "public keys reloaded" not in b.log_text():
+            assert time.time() < deadline, b.log_text()
+            time.sleep(0.05)
+        assert sasl_exchange(b.sasl_port, new.token())[0] == 0
+        assert sasl_exchange(b.sasl_port, old.token())[0] == 58
+        with open(jwks, "w") as f:
+            f.write("{broken")
+        deadline = time.time() + 10
+        while "keeping the 2 current ones" not in b.log_text():
+            assert time.time() < deadline, b.log_text()
+            time.sleep(0.05)
+        assert sasl_exchange(b.sasl_port, new.token())[0] == 0
+    finally:
+        b.finish()
