@@ -18,6 +18,7 @@
 #include "broker/produce_check.h"
 #include "broker/cluster.h"
 #include "broker/coord_follow.h"
+#include "broker/txn_marker_writer.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
@@ -361,8 +362,13 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             to.follow_leadership = true;
             to.state_topic_partitions =
                 cfg->transaction_state_log_num_partitions;
+            err = samsa_txn_marker_writer_new(b, &b->txn_markers);
+            to.marker_ops = &samsa_txn_marker_writer_ops;
+            to.marker_arg = b->txn_markers;
         }
-        err = samsa_txn_coordinator_start(&to, &b->txn, errbuf, errlen);
+        if (err == SAMSA_OK) {
+            err = samsa_txn_coordinator_start(&to, &b->txn, errbuf, errlen);
+        }
     }
     if (err == SAMSA_OK && b->meta) {
         samsa_coord_follow_t *cf = NULL;
@@ -554,6 +560,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_admin_worker_free(b->admin);
     samsa_produce_checks_free(b);
     samsa_txn_coordinator_destroy(b->txn);
+    samsa_txn_marker_writer_free(b->txn_markers);
     samsa_group_coordinator_destroy(b->groups);
     samsa_cluster_close(b);
     samsa_logmgr_close(b->logs);

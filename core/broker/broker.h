@@ -79,6 +79,8 @@ typedef struct samsa_broker {
     struct samsa_applier *applier; /* local logs follow the image */
     /* Coordinators follow their partitions' leaders (coord_follow.h). */
     struct samsa_coord_follow *_Atomic coord_follow;
+    /* Markers to other leaders' partitions (txn_marker_writer.h). */
+    struct samsa_txn_marker_writer *txn_markers;
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

@@ -90,6 +90,10 @@ samsa_err_t samsa_client_call(samsa_client_t *c, int32_t node, int16_t api_key,
 samsa_err_t samsa_client_coordinator(samsa_client_t *c, const char *group,
                                      int32_t *node);
 void samsa_client_forget_coordinator(samsa_client_t *c);
+/* The transaction coordinator of @p txn_id (FindCoordinator key type 1;
+ * not cached). */
+samsa_err_t samsa_client_txn_coordinator(samsa_client_t *c, const char *txn_id,
+                                         int32_t *node);
 
 /* The version negotiated with @p node for @p api_key, or -1 (connects). */
 int16_t samsa_client_api_version(samsa_client_t *c, int32_t node,

@@ -239,8 +239,11 @@ void samsa_client_forget_coordinator(samsa_client_t *c)
     c->coord_node = -1;
 }
 
-samsa_err_t samsa_client_coordinator(samsa_client_t *c, const char *group,
-                                     int32_t *node)
+/* FindCoordinator (key type 0: group, 1: transactional id), retried while
+ * the coordinator is not available or loading; the node is added to the
+ * client's brokers. */
+static samsa_err_t find_coordinator(samsa_client_t *c, int8_t key_type,
+                                    const char *group, int32_t *node)
 {
     samsa_FindCoordinatorRequest_t req;
     samsa_FindCoordinatorResponse_t *resp = NULL;
@@ -248,15 +251,11 @@ samsa_err_t samsa_client_coordinator(samsa_client_t *c, const char *group,
     samsa_str_t key = samsa_str_from_cstr(group);
     samsa_err_t err = SAMSA_OK;
 
-    if (c->coord_group != NULL && strcmp(c->coord_group, group) == 0) {
-        *node = c->coord_node;
-        return SAMSA_OK;
-    }
     samsa_arena_init(&arena);
     for (int attempt = 0; attempt < 20; attempt++) {
         samsa_FindCoordinatorRequest_init(&req);
         req.Key = key;
-        req.KeyType = 0;
+        req.KeyType = key_type;
         req.CoordinatorKeys.count = 1;
         req.CoordinatorKeys.items = &key;
         samsa_arena_reset(&arena);
@@ -291,16 +290,33 @@ samsa_err_t samsa_client_coordinator(samsa_client_t *c, const char *group,
             break;
         }
         err = samsa_client_add_broker(c, id, host, port);
-        if (err == SAMSA_OK) {
-            free(c->coord_group);
-            c->coord_group = strdup(group);
-            c->coord_node = id;
-            *node = id;
-        }
+        *node = id;
         break;
     }
     samsa_arena_destroy(&arena);
     return err;
+}
+
+samsa_err_t samsa_client_coordinator(samsa_client_t *c, const char *group,
+                                     int32_t *node)
+{
+    if (c->coord_group != NULL && strcmp(c->coord_group, group) == 0) {
+        *node = c->coord_node;
+        return SAMSA_OK;
+    }
+    samsa_err_t err = find_coordinator(c, 0, group, node);
+    if (err == SAMSA_OK) {
+        free(c->coord_group);
+        c->coord_group = strdup(group);
+        c->coord_node = *node;
+    }
+    return err;
+}
+
+samsa_err_t samsa_client_txn_coordinator(samsa_client_t *c, const char *txn_id,
+                                         int32_t *node)
+{
+    return find_coordinator(c, 1, txn_id, node);
 }
 
 int32_t samsa_client_controller(samsa_client_t *c)

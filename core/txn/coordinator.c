@@ -119,6 +119,14 @@ static void txn_free(txn_t *t)
 static samsa_err_t complete(samsa_txn_coordinator_t *tc, txn_t *t)
 {
     bool commit = t->state == TXN_PREPARE_COMMIT;
+    if (tc->opts.marker_ops) {
+        if (!t->markers_queued) {
+            t->markers_queued = true;
+            t->retry_ms = 0;
+            samsa_txn_sender_wake(tc);
+        }
+        return SAMSA_OK;
+    }
     samsa_err_t err =
         samsa_txn_markers_write(tc->opts.logmgr, tc->opts.groups, t->pid,
                                 t->epoch, commit, t->tps, t->ntps);
@@ -129,18 +137,25 @@ static samsa_err_t complete(samsa_txn_coordinator_t *tc, txn_t *t)
                   t->id, (int)err);
         return err;
     }
-    t->state = commit ? TXN_COMPLETE_COMMIT : TXN_COMPLETE_ABORT;
+    samsa_txn_finish(tc, t);
+    return SAMSA_OK;
+}
+
+void samsa_txn_finish(samsa_txn_coordinator_t *tc, txn_t *t)
+{
+    t->state = t->state == TXN_PREPARE_COMMIT ? TXN_COMPLETE_COMMIT
+                                              : TXN_COMPLETE_ABORT;
+    t->markers_queued = false;
     samsa_txn_clear_parts(t);
     t->start_ms = -1;
     t->update_ms = samsa_wall_ms();
-    err = samsa_txn_persist(tc, t);
+    samsa_err_t err = samsa_txn_persist(tc, t);
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN,
                   "txn: transaction %s: completion not logged (error "
                   "%d); it is completed again after a restart",
                   t->id, (int)err);
     }
-    return SAMSA_OK;
 }
 
 /* Ongoing -> Prepare* -> Complete*. */
@@ -359,8 +374,13 @@ samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
     }
     pthread_mutex_init(&tc->lock, NULL);
     pthread_cond_init(&tc->cond, NULL);
-    samsa_err_t err = SAMSA_OK;
-    if (!tc->opts.follow_leadership) {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&tc->sender_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    samsa_err_t err = samsa_txn_sender_start(tc);
+    if (err == SAMSA_OK && !tc->opts.follow_leadership) {
         err = samsa_txn_persist_init(tc, errbuf, errlen);
     }
     if (err == SAMSA_OK && !tc->opts.follow_leadership) {
@@ -389,7 +409,9 @@ void samsa_txn_coordinator_stop(samsa_txn_coordinator_t *tc)
     pthread_mutex_lock(&tc->lock);
     tc->stopped = true;
     pthread_cond_broadcast(&tc->cond);
+    pthread_cond_broadcast(&tc->sender_cond);
     pthread_mutex_unlock(&tc->lock);
+    samsa_txn_sender_stop(tc);
     if (tc->timer_started) {
         pthread_join(tc->timer, NULL);
         tc->timer_started = false;
@@ -411,6 +433,7 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc)
         samsa_topic_put(tc->stopic);
     }
     samsa_part_states_free(&tc->parts);
+    pthread_cond_destroy(&tc->sender_cond);
     pthread_cond_destroy(&tc->cond);
     pthread_mutex_destroy(&tc->lock);
     free(tc);

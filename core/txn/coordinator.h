@@ -38,6 +38,20 @@
 typedef struct samsa_txn_coordinator samsa_txn_coordinator_t;
 typedef struct samsa_group_coordinator samsa_group_coordinator_t;
 
+/*
+ * In a cluster the partitions of a transaction have other leaders: the
+ * broker gives the coordinator a way to write markers anywhere
+ * (WriteTxnMarkers to each leader, or a local append). write() blocks; it
+ * runs on the coordinator's marker thread, never on a reactor, and sets
+ * results[i] to SAMSA_OK (written, or the partition no longer exists) or
+ * an error to retry.
+ */
+typedef struct samsa_txn_marker_ops {
+    void (*write)(void *arg, int64_t pid, int16_t epoch, bool commit,
+                  const char *const *topics, const int32_t *partitions,
+                  size_t count, samsa_err_t *results);
+} samsa_txn_marker_ops_t;
+
 typedef struct samsa_txn_options {
     samsa_logmgr_t *logmgr; /* holds __transaction_state and the data;
                                required */
@@ -57,6 +71,13 @@ typedef struct samsa_txn_options {
      * NOT_COORDINATOR. state_topic_partitions is the configured count
      * until the topic exists. */
     bool follow_leadership;
+    /* NULL (one node): EndTxn writes every marker before it answers.
+     * Set: EndTxn answers once Prepare* is logged and a marker thread
+     * writes the markers, retrying until each is written or its partition
+     * is gone, then logs Complete* (Kafka's TransactionMarkerChannelManager);
+     * meanwhile the id answers CONCURRENT_TRANSACTIONS. */
+    const samsa_txn_marker_ops_t *marker_ops;
+    void *marker_arg;
 } samsa_txn_options_t;
 
 /* Kafka's defaults (logmgr and groups NULL). */

@@ -39,6 +39,10 @@ typedef struct txn {
     size_t ntps, cap_tps;
     int64_t start_ms;  /* wall clock; the transaction's first partition */
     int64_t update_ms; /* wall clock */
+    /* marker_ops: Prepare* is waiting for the marker thread, which tries
+     * again at retry_ms (monotonic) after a failure */
+    bool markers_queued;
+    int64_t retry_ms;
     struct txn *next;
 } txn_t;
 
@@ -51,6 +55,10 @@ struct samsa_txn_coordinator {
     bool stopped;
     bool timer_started;
     pthread_t timer;
+    /* marker_ops: the marker thread (marker_sender.c) */
+    pthread_t sender;
+    bool sender_started;
+    pthread_cond_t sender_cond;
     /* follow_leadership: each partition of __transaction_state. */
     samsa_part_states_t parts;
 };
@@ -75,6 +83,16 @@ samsa_err_t samsa_txn_persist_replay(samsa_txn_coordinator_t *tc, char *errbuf,
 /* Load partition @p p (follow_leadership; takes the lock per chunk). */
 samsa_err_t samsa_txn_persist_replay_partition(samsa_txn_coordinator_t *tc,
                                                int32_t p);
+
+/* marker_sender.c: start/stop the marker thread (opts.marker_ops); wake
+ * it when a transaction is queued (lock held). */
+samsa_err_t samsa_txn_sender_start(samsa_txn_coordinator_t *tc);
+void samsa_txn_sender_stop(samsa_txn_coordinator_t *tc);
+void samsa_txn_sender_wake(samsa_txn_coordinator_t *tc);
+
+/* coordinator.c: Prepare* -> Complete* once every marker is written (lock
+ * held). */
+void samsa_txn_finish(samsa_txn_coordinator_t *tc, txn_t *t);
 
 /* coordinator.c */
 txn_t *samsa_txn_find(samsa_txn_coordinator_t *tc, const char *id);

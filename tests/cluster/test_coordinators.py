@@ -9,7 +9,9 @@ broker that leads the partition next.
 
 Needs: kcat, python3-kafka. Bounded: every wait has a deadline.
 """
+import os
 import struct
+import subprocess
 import time
 
 from kafka import KafkaConsumer, TopicPartition
@@ -137,3 +139,133 @@ def test_transaction_coordinator_is_the_state_partition_leader(cluster):
     assert coord == leaders[partition_for(tid)]
     assert {find_coordinator(cluster.ports[i], tid, key_type=1)
             for i in (1, 2, 3)} == {coord}
+
+
+def read_all(boot, topic, parts, iso, group="r"):
+    """Every value of @topic up to the end offsets @iso reports."""
+    from confluent_kafka import Consumer
+    from confluent_kafka import TopicPartition as TP
+    c = Consumer({"bootstrap.servers": boot, "group.id": group + "-" + iso,
+                  "isolation.level": iso, "enable.auto.commit": False,
+                  "auto.offset.reset": "earliest"})
+    tps = [TP(topic, p, 0) for p in range(parts)]
+    ends = [c.get_watermark_offsets(TP(topic, p), 10)[1] for p in range(parts)]
+    c.assign(tps)
+    got, deadline = [], time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pos = [tp.offset for tp in c.position(tps)]
+        if all(p >= 0 and p >= e for p, e in zip(pos, ends)):
+            break
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            got.append(m.value().decode())
+    c.close()
+    return sorted(got)
+
+
+def test_transactions_across_brokers(cluster):
+    """The transaction coordinator writes markers to partitions led by
+    other brokers (WriteTxnMarkers), TxnOffsetCommit goes to the group's
+    coordinator and the marker on its offsets partition commits the
+    offsets; after a kill -9 of the coordinator mid-transaction, its
+    restart aborts the transaction on every broker and the last stable
+    offsets move on."""
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka import TopicPartition as TP
+    boot = cluster.start(3)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    admin.create_topics([NewTopic("tx-in", 1, 1), NewTopic("tx-out", 3, 1)])
+    admin.close()
+    leaders = wait_for("tx-out", lambda: (
+        lambda l: l if len(l) == 3 and min(l.values()) > 0 else None)(
+            topic_leaders(boot, "tx-out")))
+    assert len(set(leaders.values())) == 3, leaders  # one per broker
+    produce_all(boot, "tx-in", ["in%d" % i for i in range(10)])
+
+    tid = "tx-across"
+    coord = find_coordinator(cluster.ports[1], tid, key_type=1)
+    p = Producer({"bootstrap.servers": boot, "transactional.id": tid,
+                  "transaction.timeout.ms": 60000})
+    p.init_transactions(30)
+
+    def batch(tag):
+        for i in range(6):
+            p.produce("tx-out", value=("%s-%d" % (tag, i)).encode(),
+                      partition=i % 3)
+
+    p.begin_transaction()
+    batch("c1")
+    p.commit_transaction(30)
+    p.begin_transaction()
+    batch("a1")
+    p.flush(10)  # else librdkafka purges them unsent
+    p.abort_transaction(30)
+
+    # Consume-transform-produce: the consumed offsets commit with the
+    # transaction, through the group's coordinator.
+    group = "tx-group"
+    c = Consumer({"bootstrap.servers": boot, "group.id": group,
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  "isolation.level": "read_committed"})
+    c.assign([TP("tx-in", 0, 0)])
+    seen = 0
+    deadline = time.monotonic() + 30
+    p.begin_transaction()
+    while seen < 10 and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error():
+            p.produce("tx-out", value=b"t-" + m.value(), partition=seen % 3)
+            seen += 1
+    assert seen == 10
+    p.send_offsets_to_transaction([TP("tx-in", 0, 10)],
+                                  c.consumer_group_metadata(), 30)
+    p.commit_transaction(30)
+    assert c.committed([TP("tx-in", 0)], 10)[0].offset == 10
+    c.close()
+
+    committed = sorted(["c1-%d" % i for i in range(6)] +
+                       ["t-v-in%d" % i for i in range(10)])
+    assert read_all(boot, "tx-out", 3, "read_committed") == committed
+    assert len(read_all(boot, "tx-out", 3, "read_uncommitted")) == 22
+
+    # `samsa txn` asks the id's coordinator (describe) and every broker
+    # (list), whichever broker it is pointed at.
+    other = [i for i in (1, 2, 3) if i != coord][0]
+    cli = os.path.join(cluster.env["SAMSA_BUILD_DIR"], "tools", "cli",
+                       "samsa")
+    one = "127.0.0.1:%d" % cluster.ports[other]
+    out = subprocess.run([cli, "txn", "describe", tid, "-b", one],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "State: CompleteCommit" in out.stdout, \
+        out.stdout + out.stderr
+    out = subprocess.run([cli, "txn", "list", "-b", one],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and tid in out.stdout, out.stdout + out.stderr
+
+    # kill -9 of the coordinator with a transaction open on every broker:
+    # when it leads its partition again it aborts the transaction there
+    # and on the other brokers' partitions.
+    p.begin_transaction()
+    batch("lost")
+    p.flush(10)
+    cluster.dev("kill", str(coord))
+    cluster.dev("start-node", str(coord))
+    wait_for("the transaction's partition loaded again", lambda:
+             find_coordinator_v1(cluster.ports[coord], tid, 1) == (0, coord),
+             timeout=30)
+    from confluent_kafka import Consumer as C2
+
+    def stable():
+        cc = C2({"bootstrap.servers": boot, "group.id": "lso",
+                 "isolation.level": "read_committed"})
+        lso = [cc.get_watermark_offsets(TP("tx-out", i), 5)[1]
+               for i in range(3)]
+        cc.close()
+        cu = C2({"bootstrap.servers": boot, "group.id": "hw",
+                 "isolation.level": "read_uncommitted"})
+        hw = [cu.get_watermark_offsets(TP("tx-out", i), 5)[1]
+              for i in range(3)]
+        cu.close()
+        return lso == hw
+    wait_for("every partition's LSO at its end", stable, timeout=30)
+    assert read_all(boot, "tx-out", 3, "read_committed", "again") == committed

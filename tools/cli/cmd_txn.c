@@ -104,7 +104,10 @@ static int parse(int argc, char **argv, txn_args_t *a)
     return 0;
 }
 
-static int do_list(samsa_client_t *c, const txn_args_t *a)
+/* ListTransactions of one broker: its rows appended to *out. */
+static int list_one(samsa_client_t *c, int32_t node, const txn_args_t *a,
+                    samsa_arena_t *arena,
+                    const samsa_ListTransactionsResponse_t **out)
 {
     samsa_ListTransactionsRequest_t req;
     samsa_ListTransactionsRequest_init(&req);
@@ -115,26 +118,43 @@ static int do_list(samsa_client_t *c, const txn_args_t *a)
         req.StateFilters.count = 1;
         req.DurationFilter = a->max_age_ms;
     }
-    samsa_arena_t arena;
-    samsa_arena_init(&arena);
     samsa_ListTransactionsResponse_t *resp = NULL;
     int16_t version = 0;
-    int rc = SAMSA_EXIT_OK;
-    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_LIST_TRANSACTIONS, &req,
-                          &arena, (void **)&resp, &version) != SAMSA_OK) {
-        rc = samsa_cli_client_error("txn list", c);
-    } else if (a->hung && version < 1) {
+    if (samsa_client_call(c, node, SAMSA_API_LIST_TRANSACTIONS, &req, arena,
+                          (void **)&resp, &version) != SAMSA_OK) {
+        return samsa_cli_client_error("txn list", c);
+    }
+    if (a->hung && version < 1) {
         /* v0 has no duration filter: every Ongoing one would show. */
         fprintf(stderr, "samsa txn list: the broker cannot filter by age "
                         "(ListTransactions v1)\n");
-        rc = SAMSA_EXIT_ERROR;
-    } else if (resp->ErrorCode != 0) {
-        fprintf(stderr, "samsa txn list: %s\n",
+        return SAMSA_EXIT_ERROR;
+    }
+    if (resp->ErrorCode != 0) {
+        fprintf(stderr, "samsa txn list: broker %d: %s\n", (int)node,
                 samsa_err_name(resp->ErrorCode));
-        rc = SAMSA_EXIT_ERROR;
-    } else {
-        printf("TRANSACTIONAL_ID\tPRODUCER_ID\tSTATE\n");
-        for (int32_t i = 0; i < resp->TransactionStates.count; i++) {
+        return SAMSA_EXIT_ERROR;
+    }
+    *out = resp;
+    return SAMSA_EXIT_OK;
+}
+
+/* As kafka-transactions.sh list: every broker coordinates the ids of the
+ * __transaction_state partitions it leads, so each is asked. */
+static int do_list(samsa_client_t *c, const txn_args_t *a)
+{
+    samsa_metadata_t *md = NULL;
+    if (samsa_client_metadata(c, NULL, 0, false, &md) != SAMSA_OK) {
+        return samsa_cli_client_error("txn list", c);
+    }
+    samsa_arena_t arena;
+    samsa_arena_init(&arena);
+    int rc = SAMSA_EXIT_OK;
+    printf("TRANSACTIONAL_ID\tPRODUCER_ID\tSTATE\n");
+    for (int32_t b = 0; rc == SAMSA_EXIT_OK && b < md->nbrokers; b++) {
+        const samsa_ListTransactionsResponse_t *resp = NULL;
+        rc = list_one(c, md->brokers[b].id, a, &arena, &resp);
+        for (int32_t i = 0; resp && i < resp->TransactionStates.count; i++) {
             const samsa_ListTransactionsResponse_TransactionState_t *ts =
                 &resp->TransactionStates.items[i];
             printf("%.*s\t%" PRId64 "\t%.*s\n", (int)ts->TransactionalId.len,
@@ -142,6 +162,7 @@ static int do_list(samsa_client_t *c, const txn_args_t *a)
                    (int)ts->TransactionState.len, ts->TransactionState.ptr);
         }
     }
+    samsa_metadata_free(md);
     samsa_arena_destroy(&arena);
     return rc;
 }
@@ -157,8 +178,11 @@ static int do_describe(samsa_client_t *c, const txn_args_t *a)
     samsa_arena_init(&arena);
     samsa_DescribeTransactionsResponse_t *resp = NULL;
     int rc = SAMSA_EXIT_OK;
-    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_DESCRIBE_TRANSACTIONS,
-                          &req, &arena, (void **)&resp, NULL) != SAMSA_OK) {
+    int32_t node = SAMSA_NODE_ANY;
+    /* The id's transaction coordinator, as kafka-transactions.sh asks. */
+    if (samsa_client_txn_coordinator(c, a->id, &node) != SAMSA_OK ||
+        samsa_client_call(c, node, SAMSA_API_DESCRIBE_TRANSACTIONS, &req,
+                          &arena, (void **)&resp, NULL) != SAMSA_OK) {
         rc = samsa_cli_client_error("txn describe", c);
     } else if (resp->TransactionStates.count != 1) {
         fprintf(stderr, "samsa txn describe: unexpected response\n");

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/txn/marker_sender.c - the marker thread of a coordinator in a
+ * cluster (opts.marker_ops), Kafka's TransactionMarkerChannelManager in
+ * small: it takes a transaction waiting in Prepare*, writes its markers
+ * through marker_ops outside the coordinator lock (network calls to other
+ * leaders), keeps the partitions that failed for the next try, and logs
+ * Complete* once none is left. Transactions queued meanwhile wait their
+ * turn; a failed one is tried again after RETRY_MS.
+ */
+#include "txn/txn_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define RETRY_MS 200
+#define IDLE_MS  1000
+
+/* What the thread works on, copied out of the table. */
+typedef struct job {
+    char *id;
+    int64_t pid;
+    int16_t epoch;
+    bool commit;
+    size_t n;
+    char **topics;
+    int32_t *partitions;
+    samsa_err_t *results;
+} job_t;
+
+static void job_free(job_t *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        free(j->topics[i]);
+    }
+    free(j->topics);
+    free(j->partitions);
+    free(j->results);
+    free(j->id);
+    memset(j, 0, sizeof(*j));
+}
+
+static bool job_copy(const txn_t *t, job_t *j)
+{
+    size_t n = t->ntps;
+    j->id = strdup(t->id);
+    j->pid = t->pid;
+    j->epoch = t->epoch;
+    j->commit = t->state == TXN_PREPARE_COMMIT;
+    j->topics = calloc(n ? n : 1, sizeof(*j->topics));
+    j->partitions = calloc(n ? n : 1, sizeof(*j->partitions));
+    j->results = calloc(n ? n : 1, sizeof(*j->results));
+    if (!j->id || !j->topics || !j->partitions || !j->results) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++, j->n++) {
+        if (!(j->topics[i] = strdup(t->tps[i].topic))) {
+            return false;
+        }
+        j->partitions[i] = t->tps[i].partition;
+    }
+    return true;
+}
+
+/* A queued transaction due now, or NULL (*wait_ms: until the next). */
+static txn_t *next_due(samsa_txn_coordinator_t *tc, int64_t *wait_ms)
+{
+    int64_t now = samsa_mono_ms();
+    *wait_ms = IDLE_MS;
+    for (txn_t *t = tc->txns; t; t = t->next) {
+        if (!t->markers_queued) {
+            continue;
+        }
+        if (t->retry_ms <= now) {
+            return t;
+        }
+        if (t->retry_ms - now < *wait_ms) {
+            *wait_ms = t->retry_ms - now;
+        }
+    }
+    return NULL;
+}
+
+/* Back under the lock: drop the partitions written; finish when none is
+ * left. The transaction may have moved on (unloaded, fenced) meanwhile. */
+static void job_done(samsa_txn_coordinator_t *tc, const job_t *j)
+{
+    txn_t *t = samsa_txn_find(tc, j->id);
+    if (!t || !t->markers_queued || t->pid != j->pid || t->epoch != j->epoch) {
+        return;
+    }
+    size_t keep = 0, failed = 0;
+    samsa_err_t why = SAMSA_OK;
+    for (size_t i = 0; i < t->ntps; i++) {
+        bool written = false;
+        for (size_t k = 0; k < j->n; k++) {
+            if (j->results[k] == SAMSA_OK &&
+                j->partitions[k] == t->tps[i].partition &&
+                strcmp(j->topics[k], t->tps[i].topic) == 0) {
+                written = true;
+            }
+            if (j->results[k] != SAMSA_OK) {
+                why = j->results[k];
+            }
+        }
+        if (written) {
+            free(t->tps[i].topic);
+        } else {
+            t->tps[keep++] = t->tps[i];
+            failed++;
+        }
+    }
+    t->ntps = keep;
+    if (failed == 0) {
+        samsa_txn_finish(tc, t);
+        return;
+    }
+    t->retry_ms = samsa_mono_ms() + RETRY_MS;
+    samsa_log(SAMSA_LOG_DEBUG,
+              "txn: transaction %s: %zu markers not written yet (%s), "
+              "retrying",
+              t->id, failed, samsa_err_str(why));
+}
+
+static void *sender_main(void *arg)
+{
+    samsa_txn_coordinator_t *tc = arg;
+    const samsa_txn_marker_ops_t *ops = tc->opts.marker_ops;
+    pthread_mutex_lock(&tc->lock);
+    while (!tc->stopped) {
+        int64_t wait_ms;
+        txn_t *t = next_due(tc, &wait_ms);
+        if (!t) {
+            struct timespec ts = samsa_deadline(CLOCK_MONOTONIC, wait_ms);
+            pthread_cond_timedwait(&tc->sender_cond, &tc->lock, &ts);
+            continue;
+        }
+        job_t j = {0};
+        if (!job_copy(t, &j)) {
+            t->retry_ms = samsa_mono_ms() + RETRY_MS;
+            job_free(&j);
+            continue;
+        }
+        pthread_mutex_unlock(&tc->lock);
+        ops->write(tc->opts.marker_arg, j.pid, j.epoch, j.commit,
+                   (const char *const *)j.topics, j.partitions, j.n, j.results);
+        pthread_mutex_lock(&tc->lock);
+        job_done(tc, &j);
+        job_free(&j);
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return NULL;
+}
+
+samsa_err_t samsa_txn_sender_start(samsa_txn_coordinator_t *tc)
+{
+    if (!tc->opts.marker_ops) {
+        return SAMSA_OK;
+    }
+    if (pthread_create(&tc->sender, NULL, sender_main, tc) != 0) {
+        return SAMSA_ERR_NOMEM;
+    }
+    tc->sender_started = true;
+    return SAMSA_OK;
+}
+
+void samsa_txn_sender_stop(samsa_txn_coordinator_t *tc)
+{
+    if (tc->sender_started) {
+        pthread_join(tc->sender, NULL);
+        tc->sender_started = false;
+    }
+}
+
+void samsa_txn_sender_wake(samsa_txn_coordinator_t *tc)
+{
+    pthread_cond_signal(&tc->sender_cond);
+}
