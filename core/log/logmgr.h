@@ -316,8 +316,10 @@ bool samsa_partition_is_follower(samsa_partition_t *part);
 
 /* Follower append: whole batches fetched from the leader, kept exactly as
  * they are (offsets, partitionLeaderEpoch; CRC checked: CORRUPT_MESSAGE).
- * The first batch's base offset must equal the LEO and each next batch
- * must continue the last (else OFFSET_OUT_OF_RANGE). A cut-off last batch
+ * The first batch's base offset must equal the LEO (else
+ * OFFSET_OUT_OF_RANGE), or with an engine that has append_sparse be at or
+ * past it, as each next batch past the end of the one before: a compacted
+ * leader's log keeps offsets with gaps between batches. A cut-off last batch
  * (the tail of a fetch response) is left out; nothing whole: SAMSA_OK.
  * A batch with a newer partitionLeaderEpoch starts that epoch in the
  * cache at its base offset. Producer state is updated (no sequence

@@ -187,7 +187,9 @@ static size_t replica_batches_check(const uint8_t *batches, size_t len,
             *err = SAMSA_ERR_CORRUPT_MESSAGE;
             return 0;
         }
-        if (h.base_offset != expect) {
+        /* At or past the LEO: a compacted leader log keeps offsets with
+         * gaps between batches. */
+        if (h.base_offset < expect) {
             *err = SAMSA_ERR_OFFSET_OUT_OF_RANGE;
             return 0;
         }
@@ -196,6 +198,24 @@ static size_t replica_batches_check(const uint8_t *batches, size_t len,
         at += samsa_batch_size(&h);
     }
     return at;
+}
+
+/* The engine's append for batches that may skip offsets (append_sparse);
+ * an engine without it takes only batches continuing the log. */
+static samsa_err_t engine_append(samsa_partition_t *part,
+                                 const uint8_t *batches, size_t len,
+                                 int64_t leo)
+{
+    if (SAMSA_ABI_HAS(samsa_storage_ops_t, part->ops, append_sparse) &&
+        part->ops->append_sparse) {
+        return part->ops->append_sparse(part->log, batches, len);
+    }
+    samsa_err_t err = part->ops->append(part->log, batches, len);
+    return err == SAMSA_ERR_INVALID_REQUEST &&
+                   (int64_t)samsa_be64(batches + SAMSA_BATCH_OFF_BASE_OFFSET) !=
+                       leo
+               ? SAMSA_ERR_OFFSET_OUT_OF_RANGE
+               : err;
 }
 
 /* Start the epochs of @p batches (whole, checked) in the cache; true
@@ -228,7 +248,7 @@ samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
         if (epochs_assign_batches(part, batches, whole)) {
             (void)epochs_flush(part); /* logged; retried at the next change */
         }
-        err = part->ops->append(part->log, batches, whole);
+        err = engine_append(part, batches, whole, leo);
         if (err != SAMSA_OK &&
             samsa_epoch_cache_truncate_end(&part->epochs, leo)) {
             (void)epochs_flush(part);

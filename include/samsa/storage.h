@@ -208,6 +208,15 @@ typedef struct samsa_storage_ops {
      *  follower whose log end is below the leader's log start, Kafka's
      *  truncateFullyAndStartAt). Serialized with append and truncate. */
     samsa_err_t (*truncate_fully)(samsa_storage_log_t *log, int64_t offset);
+
+    /** Optional, added in ABI minor 4 (checked like truncate_fully): as
+     *  append, but the first batch may start past LEO and each batch past
+     *  the end of the one before (a follower copying a compacted leader's
+     *  log, whose batches keep their offsets with gaps between them); LEO
+     *  becomes the last batch's last offset + 1. A gap of more than
+     *  INT32_MAX offsets: SAMSA_ERR_INVALID_REQUEST. */
+    samsa_err_t (*append_sparse)(samsa_storage_log_t *log, const void *batches,
+                                 size_t len);
 } samsa_storage_ops_t;
 
 #ifdef __cplusplus

@@ -136,8 +136,8 @@ static bool reserve(samsa_storage_log_t *log, size_t more)
     return true;
 }
 
-static samsa_err_t mem_append(samsa_storage_log_t *log, const void *batches,
-                              size_t len)
+static samsa_err_t append_batches(samsa_storage_log_t *log, const void *batches,
+                                  size_t len, bool sparse)
 {
     const uint8_t *buf = batches;
     size_t count = 0, off = 0;
@@ -150,7 +150,9 @@ static samsa_err_t mem_append(samsa_storage_log_t *log, const void *batches,
         if (sb_parse(buf + off, len - off, &b) != SB_OK) {
             return SAMSA_ERR_CORRUPT_MESSAGE;
         }
-        if (b.base != expect) {
+        /* Sparse (a compacted leader's batches): forward only. */
+        if (sparse ? b.base < expect || b.last - log->leo > INT32_MAX
+                   : b.base != expect) {
             return SAMSA_ERR_INVALID_REQUEST;
         }
         expect = b.last + 1;
@@ -313,6 +315,18 @@ static samsa_err_t mem_offset_for_time(samsa_storage_log_t *log,
     }
     pthread_mutex_unlock(&log->mu);
     return err;
+}
+
+static samsa_err_t mem_append(samsa_storage_log_t *log, const void *batches,
+                              size_t len)
+{
+    return append_batches(log, batches, len, false);
+}
+
+static samsa_err_t mem_append_sparse(samsa_storage_log_t *log,
+                                     const void *batches, size_t len)
+{
+    return append_batches(log, batches, len, true);
 }
 
 static samsa_err_t mem_truncate(samsa_storage_log_t *log, int64_t offset)
@@ -485,6 +499,7 @@ static const samsa_storage_ops_t mem_ops = {
     .housekeep = mem_housekeep,
     .compact = mem_compact,
     .truncate_fully = mem_truncate_fully,
+    .append_sparse = mem_append_sparse,
 };
 
 static const samsa_option_t mem_options[] = {

@@ -430,7 +430,7 @@ static samsa_err_t sg_open(void *state, const char *topic, int32_t partition,
 
 /* Check framing and offsets of everything in @p buf before writing. */
 static samsa_err_t validate(const uint8_t *buf, size_t len, int64_t leo,
-                            int64_t *last, int64_t *records)
+                            bool sparse, int64_t *last, int64_t *records)
 {
     size_t off = 0;
     int64_t expect = leo;
@@ -443,7 +443,9 @@ static samsa_err_t validate(const uint8_t *buf, size_t len, int64_t leo,
         if (sb_parse(buf + off, len - off, &b) != SB_OK) {
             return SAMSA_ERR_CORRUPT_MESSAGE;
         }
-        if (b.base != expect) {
+        /* Sparse: forward only, and within one segment's reach. */
+        if (sparse ? b.base < expect || b.last - leo > INT32_MAX
+                   : b.base != expect) {
             return SAMSA_ERR_INVALID_REQUEST;
         }
         expect = b.last + 1;
@@ -528,15 +530,15 @@ static samsa_err_t write_tail(samsa_storage_log_t *log, sg_seg_t *seg,
     return err;
 }
 
-static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
-                             size_t len)
+static samsa_err_t append_batches(samsa_storage_log_t *log, const void *batches,
+                                  size_t len, bool sparse)
 {
     const uint8_t *buf = batches;
     int64_t last, records, now = sg_now(log);
     if (atomic_load_explicit(&log->st->offline, memory_order_relaxed)) {
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
-    samsa_err_t err = validate(buf, len, log->leo, &last, &records);
+    samsa_err_t err = validate(buf, len, log->leo, sparse, &last, &records);
     if (err != SAMSA_OK) {
         return err;
     }
@@ -581,6 +583,18 @@ static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
     /* An index entry lost to ENOMEM only makes lookups scan further. */
     (void)ok;
     return SAMSA_OK;
+}
+
+static samsa_err_t sg_append(samsa_storage_log_t *log, const void *batches,
+                             size_t len)
+{
+    return append_batches(log, batches, len, false);
+}
+
+static samsa_err_t sg_append_sparse(samsa_storage_log_t *log,
+                                    const void *batches, size_t len)
+{
+    return append_batches(log, batches, len, true);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1262,4 +1276,5 @@ const samsa_storage_ops_t sg_ops = {
     .housekeep = sg_housekeep,
     .compact = sg_compact,
     .truncate_fully = sg_truncate_fully,
+    .append_sparse = sg_append_sparse,
 };

@@ -126,8 +126,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_read_t, total_bytes), 272);
     assert_int_equal(offsetof(samsa_storage_read_t, next_offset), 280);
     assert_int_equal(offsetof(samsa_storage_read_t, engine_ref), 288);
-    /* ABI minor 4 appended truncate_fully: 120 is minor 3's size. */
-    assert_int_equal(sizeof(samsa_storage_ops_t), 128);
+    /* ABI minor 4 appended truncate_fully and append_sparse: 120 is
+     * minor 3's size. */
+    assert_int_equal(sizeof(samsa_storage_ops_t), 136);
     assert_int_equal(offsetof(samsa_storage_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_storage_ops_t, open), 8);
     assert_int_equal(offsetof(samsa_storage_ops_t, close), 16);
@@ -144,6 +145,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_ops_t, housekeep), 104);
     assert_int_equal(offsetof(samsa_storage_ops_t, compact), 112);
     assert_int_equal(offsetof(samsa_storage_ops_t, truncate_fully), 120);
+    assert_int_equal(offsetof(samsa_storage_ops_t, append_sparse), 128);
     /* ABI minor 2 appended decompress_stream: 32 is minor 1's size. */
     assert_int_equal(sizeof(samsa_codec_ops_t), 40);
     assert_int_equal(offsetof(samsa_codec_ops_t, hdr), 0);
@@ -365,7 +367,8 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_storage_ops_t, set_start_offset) +
             M(samsa_storage_ops_t, flush) + M(samsa_storage_ops_t, housekeep) +
             M(samsa_storage_ops_t, compact) +
-            M(samsa_storage_ops_t, truncate_fully));
+            M(samsa_storage_ops_t, truncate_fully) +
+            M(samsa_storage_ops_t, append_sparse));
     assert_int_equal(
         sizeof(samsa_codec_ops_t),
         M(samsa_codec_ops_t, hdr) + M(samsa_codec_ops_t, codec_id) +

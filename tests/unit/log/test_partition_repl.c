@@ -327,9 +327,6 @@ static void follower_appends_keep_the_leaders_bytes(void **state)
     uint8_t *both = malloc(l1 + l2 + 30);
     memcpy(both, b1, l1);
     memcpy(both + l1, b2, l2);
-    /* Not at the LEO: refused, nothing written. */
-    assert_int_equal(samsa_partition_append_replica(p, b2, l2),
-                     SAMSA_ERR_OFFSET_OUT_OF_RANGE);
     /* A damaged CRC: refused. */
     b1[l1 - 1] ^= 1;
     assert_int_equal(samsa_partition_append_replica(p, b1, l1),
@@ -358,12 +355,74 @@ static void follower_appends_keep_the_leaders_bytes(void **state)
     samsa_partition_epoch_end(p, 1, &e, &end);
     assert_int_equal(e, 1); /* below all known: Kafka answers the asked */
     assert_int_equal(end, 0);
+    /* Below the LEO (already here): refused, nothing written. */
+    assert_int_equal(samsa_partition_append_replica(p, b2, l2),
+                     SAMSA_ERR_OFFSET_OUT_OF_RANGE);
+    assert_int_equal(samsa_partition_leo(p), 5);
     assert_int_equal(samsa_partition_append_replica(p, b3, l3), SAMSA_OK);
     assert_int_equal(samsa_partition_leo(p), 6);
     free(b1);
     free(b2);
     free(b3);
     free(both);
+    samsa_topic_put(t);
+}
+
+/* A compacted leader's log keeps offsets with gaps between batches: the
+ * follower keeps them too (and across a reopen), reads at a missing
+ * offset get the next batch, and the log end follows the last batch. */
+static void follower_keeps_a_compacted_leaders_gaps(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "gaps", &t);
+    samsa_partition_set_replicated(p, true);
+    assert_int_equal(samsa_partition_become_follower(p, 1), SAMSA_OK);
+    size_t l1, l2, l3;
+    uint8_t *b1 = fetched_batch(2, 4, 1, &l1);  /* 4..5 */
+    uint8_t *b2 = fetched_batch(1, 9, 1, &l2);  /* 9 */
+    uint8_t *b3 = fetched_batch(3, 20, 2, &l3); /* 20..22 */
+    uint8_t *all = malloc(l1 + l2 + l3);
+    memcpy(all, b1, l1);
+    memcpy(all + l1, b2, l2);
+    memcpy(all + l1 + l2, b3, l3);
+    assert_int_equal(samsa_partition_append_replica(p, all, l1 + l2 + l3),
+                     SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 23);
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 1, &e, &end);
+    assert_int_equal(end, 20);
+    for (int round = 0; round < 2; round++) {
+        samsa_storage_read_t rd;
+        assert_int_equal(samsa_partition_read(p, 7, 23, 1 << 20, 0, &rd),
+                         SAMSA_OK);
+        assert_int_equal(rd.total_bytes, (int64_t)(l2 + l3));
+        assert_int_equal(rd.next_offset, 23);
+        samsa_partition_read_release(p, &rd);
+        size_t len;
+        uint8_t *log = read_log(p, 0, 23, &len);
+        assert_int_equal(len, l1 + l2 + l3);
+        assert_memory_equal(log, all, len);
+        free(log);
+        if (strcmp(f->engine, "segment") != 0) {
+            break;
+        }
+        samsa_topic_put(t);
+        samsa_logmgr_close(f->mgr);
+        open_mgr(f);
+        p = topic(f, "gaps", &t);
+        assert_int_equal(samsa_partition_leo(p), 23);
+        assert_int_equal(samsa_partition_last_epoch(p), 2);
+    }
+    /* And a cut inside a gap ends the log at the batch before it. */
+    assert_int_equal(samsa_partition_truncate_to(p, 15), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 15);
+    assert_int_equal(samsa_partition_last_epoch(p), 1);
+    free(b1);
+    free(b2);
+    free(b3);
+    free(all);
     samsa_topic_put(t);
 }
 
@@ -768,6 +827,7 @@ int main(void)
         BOTH(set_hw_wakes_waiters_only_when_it_moves),
         BOTH(roles_stamp_epochs_and_refuse_follower_appends),
         BOTH(follower_appends_keep_the_leaders_bytes),
+        BOTH(follower_keeps_a_compacted_leaders_gaps),
         BOTH(truncation_rewinds_epochs_and_producer_state),
         BOTH(truncate_fully_restarts_the_log),
         BOTH(truncation_far_from_history_replays_from_a_copy),

@@ -462,6 +462,112 @@ static void append_rejects_gaps_and_bad_framing(void **state)
     assert_int_equal(after.size_bytes, before.size_bytes);
 }
 
+/* Optional append_sparse (ABI minor 4): batches of a compacted log,
+ * with gaps between them, kept at their offsets (and across a reopen for
+ * a persistent engine); still never backwards. */
+static void append_sparse_keeps_gaps(void **state)
+{
+    fx_t *fx = *state;
+    if (!SAMSA_ABI_HAS(samsa_storage_ops_t, fx->ops, append_sparse) ||
+        fx->ops->append_sparse == NULL) {
+        skip();
+    }
+    fx->cfg.segment_bytes = 4096;
+    reconfigure(fx);
+    int64_t leo = fill(fx, 3, 10, sc_clock_ms);
+    size_t a = tb_build_fill(fx->buf, sizeof(fx->buf), leo + 5, 2, 10, 0);
+    size_t b =
+        tb_build_fill(fx->buf + a, sizeof(fx->buf) - a, leo + 20, 1, 10, 0);
+    assert_int_equal(fx->ops->append_sparse(fx->log, fx->buf, a + b), SAMSA_OK);
+    assert_int_equal(offs(fx).log_end_offset, leo + 21);
+    /* Backwards: refused, nothing changes. */
+    size_t c = tb_build_fill(fx->buf, sizeof(fx->buf), leo + 10, 1, 10, 0);
+    assert_int_equal(fx->ops->append_sparse(fx->log, fx->buf, c),
+                     SAMSA_ERR_INVALID_REQUEST);
+    /* Enough batches to roll, each after a gap. */
+    for (int i = 0; i < 40; i++) {
+        int64_t at = offs(fx).log_end_offset + 3;
+        c = tb_build_fill(fx->buf, sizeof(fx->buf), at, 2, 200, 0);
+        assert_int_equal(fx->ops->append_sparse(fx->log, fx->buf, c), SAMSA_OK);
+        assert_int_equal(offs(fx).log_end_offset, at + 2);
+    }
+    int64_t end = offs(fx).log_end_offset;
+    for (int round = 0; round < 2; round++) {
+        /* A read in a gap starts at the next batch. */
+        samsa_storage_read_t rd;
+        assert_int_equal(fx->ops->read(fx->log, leo + 1, -1, 1 << 20,
+                                       SAMSA_READ_MIN_ONE, &rd),
+                         SAMSA_OK);
+        uint8_t *copy = malloc((size_t)rd.total_bytes);
+        sc_copy_read(&rd, copy);
+        int64_t first = 0; /* the batch's baseOffset, big-endian */
+        for (int k = 0; k < 8; k++) {
+            first = first << 8 | copy[k];
+        }
+        assert_int_equal(first, leo + 5);
+        free(copy);
+        fx->ops->read_release(fx->log, &rd);
+        assert_int_equal(fx->ops->read(fx->log, end - 3, -1, 1 << 20, 0, &rd),
+                         SAMSA_OK);
+        assert_int_equal(rd.next_offset, end);
+        fx->ops->read_release(fx->log, &rd);
+        if (!g_caps.persistent) {
+            break;
+        }
+        fx->ops->close(fx->log);
+        fx->log = NULL;
+        char err[256];
+        assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg,
+                                       &fx->log, err, sizeof(err)),
+                         SAMSA_OK);
+        assert_int_equal(offs(fx).log_end_offset, end);
+    }
+    /* The plain append continues from the log end. */
+    assert_int_equal(sc_append_fill(fx->ops, fx->log, 2, 10, 0) > 0, 1);
+    assert_int_equal(offs(fx).log_end_offset, end + 2);
+}
+
+/* Optional truncate_fully (ABI minor 4): the log restarts empty at any
+ * offset, past its end too. */
+static void truncate_fully_restarts_anywhere(void **state)
+{
+    fx_t *fx = *state;
+    if (!SAMSA_ABI_HAS(samsa_storage_ops_t, fx->ops, truncate_fully) ||
+        fx->ops->truncate_fully == NULL) {
+        skip();
+    }
+    fx->cfg.segment_bytes = 4096;
+    reconfigure(fx);
+    int64_t leo = fill(fx, 60, 100, sc_clock_ms);
+    assert_int_equal(fx->ops->truncate_fully(fx->log, leo + 1000), SAMSA_OK);
+    samsa_log_offsets_t o = offs(fx);
+    assert_int_equal(o.log_start_offset, leo + 1000);
+    assert_int_equal(o.log_end_offset, leo + 1000);
+    assert_int_equal(o.size_bytes, 0);
+    samsa_storage_read_t rd;
+    assert_int_equal(fx->ops->read(fx->log, leo, -1, 1000, 0, &rd),
+                     SAMSA_ERR_OFFSET_OUT_OF_RANGE);
+    size_t len = tb_build_fill(fx->buf, sizeof(fx->buf), leo + 1000, 3, 10, 0);
+    assert_int_equal(fx->ops->append(fx->log, fx->buf, len), SAMSA_OK);
+    assert_int_equal(sc_verify_all(fx->ops, fx->log, leo + 1000), 1);
+    /* And below where it was. */
+    assert_int_equal(fx->ops->truncate_fully(fx->log, 7), SAMSA_OK);
+    assert_int_equal(offs(fx).log_end_offset, 7);
+    assert_int_equal(offs(fx).log_start_offset, 7);
+    fill(fx, 4, 10, sc_clock_ms);
+    assert_int_equal(sc_verify_all(fx->ops, fx->log, 7), 4);
+    if (g_caps.persistent) {
+        fx->ops->close(fx->log);
+        fx->log = NULL;
+        char err[256];
+        assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg,
+                                       &fx->log, err, sizeof(err)),
+                         SAMSA_OK);
+        assert_int_equal(offs(fx).log_start_offset, 7);
+        assert_int_equal(sc_verify_all(fx->ops, fx->log, 7), 4);
+    }
+}
+
 static void append_accepts_several_batches_at_once(void **state)
 {
     fx_t *fx = *state;
@@ -1033,6 +1139,8 @@ int sc_run(const char *so_path, const sc_caps_t *caps)
         SC_CASE(read_respects_high_watermark_and_max_bytes),
         SC_CASE(append_rejects_gaps_and_bad_framing),
         SC_CASE(append_accepts_several_batches_at_once),
+        SC_CASE(append_sparse_keeps_gaps),
+        SC_CASE(truncate_fully_restarts_anywhere),
         SC_CASE(roll_by_size_keeps_reads_whole_across_segments),
         SC_CASE(roll_by_time),
         SC_CASE(retention_by_size_drops_oldest),
