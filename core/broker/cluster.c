@@ -389,6 +389,27 @@ bool samsa_cluster_pid_issued(samsa_broker_t *b, int64_t pid)
     return issued;
 }
 
+samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
+                                            const samsa_meta_image_t *img,
+                                            int timeout_ms,
+                                            samsa_client_t **out)
+{
+    const samsa_meta_broker_t *ctrl =
+        samsa_meta_broker(img, samsa_meta_controller(b->meta));
+    if (!ctrl) {
+        return SAMSA_ERR_NOT_CONTROLLER;
+    }
+    char bootstrap[300];
+    snprintf(bootstrap, sizeof(bootstrap),
+             strchr(ctrl->host, ':') ? "[%s]:%d" : "%s:%d", ctrl->host,
+             ctrl->port);
+    samsa_client_conf_t conf = {.bootstrap = bootstrap,
+                                .client_id = "samsa-broker",
+                                .timeout_ms = timeout_ms};
+    return samsa_client_new(&conf, out) == SAMSA_OK ? SAMSA_OK
+                                                    : SAMSA_ERR_NOMEM;
+}
+
 void samsa_cluster_request_topic(samsa_broker_t *b, const char *topic)
 {
     if (b->member) {

@@ -21,6 +21,7 @@
 #define SAMSA_BROKER_CLUSTER_H
 
 #include "broker/request.h"
+#include "client/client.h"
 #include "metadata/quorum.h"
 
 typedef struct samsa_member samsa_member_t;
@@ -164,6 +165,15 @@ void samsa_cluster_broker_configs_apply(samsa_broker_t *b,
  * UNKNOWN_TOPIC_OR_PARTITION. */
 samsa_err_t samsa_cluster_topic_configs(samsa_broker_t *b, const char *topic,
                                         samsa_tcfg_t *out);
+
+/* A client (connecting lazily) to the controller of @p img, for requests
+ * a node forwards there, as Kafka's brokers do; caller frees it.
+ * Blocking use only: admin worker thread. NOT_CONTROLLER when no
+ * controller is known, NOMEM. */
+samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
+                                            const samsa_meta_image_t *img,
+                                            int timeout_ms,
+                                            samsa_client_t **out);
 
 /* Quorum mode answers (cluster_view.c): Metadata from the image, and the
  * brokers and controller of a DescribeCluster response being built. */

@@ -98,21 +98,11 @@ static samsa_err_t forward(samsa_broker_t *b, const samsa_meta_image_t *img,
                            const char *topic, const samsa_tcfg_kv_t *kv,
                            size_t n, char *errbuf, size_t errlen)
 {
-    const samsa_meta_broker_t *ctrl =
-        samsa_meta_broker(img, samsa_meta_controller(b->meta));
-    if (!ctrl) {
-        return SAMSA_ERR_NOT_CONTROLLER;
-    }
-    char bootstrap[300];
-    snprintf(bootstrap, sizeof(bootstrap),
-             strchr(ctrl->host, ':') ? "[%s]:%d" : "%s:%d", ctrl->host,
-             ctrl->port);
-    samsa_client_conf_t conf = {.bootstrap = bootstrap,
-                                .client_id = "samsa-broker",
-                                .timeout_ms = CONFIG_WAIT_MS};
     samsa_client_t *c = NULL;
-    if (samsa_client_new(&conf, &c) != SAMSA_OK) {
-        return SAMSA_ERR_NOMEM;
+    samsa_err_t err =
+        samsa_cluster_controller_client(b, img, CONFIG_WAIT_MS, &c);
+    if (err != SAMSA_OK) {
+        return err;
     }
     samsa_IncrementalAlterConfigsRequest_t req;
     samsa_IncrementalAlterConfigsRequest_AlterConfigsResource_t rs;
@@ -135,11 +125,10 @@ static samsa_err_t forward(samsa_broker_t *b, const samsa_meta_image_t *img,
     }
     req.Resources.items = &rs;
     req.Resources.count = 1;
-    samsa_err_t err =
-        acs ? samsa_client_call(c, SAMSA_NODE_ANY,
-                                SAMSA_API_INCREMENTAL_ALTER_CONFIGS, &req,
-                                &arena, &resp, NULL)
-            : SAMSA_ERR_NOMEM;
+    err = acs ? samsa_client_call(c, SAMSA_NODE_ANY,
+                                  SAMSA_API_INCREMENTAL_ALTER_CONFIGS, &req,
+                                  &arena, &resp, NULL)
+              : SAMSA_ERR_NOMEM;
     if (err == SAMSA_OK) {
         samsa_IncrementalAlterConfigsResponse_t *r = resp;
         err = r->Responses.count == 1 ? r->Responses.items[0].ErrorCode
@@ -151,8 +140,7 @@ static samsa_err_t forward(samsa_broker_t *b, const samsa_meta_image_t *img,
             snprintf(errbuf, errlen, "%.*s", (int)msg.len, msg.ptr);
         }
     } else {
-        snprintf(errbuf, errlen, "controller %d: %s", ctrl->id,
-                 samsa_client_errmsg(c));
+        snprintf(errbuf, errlen, "controller: %s", samsa_client_errmsg(c));
         err = SAMSA_ERR_NOT_CONTROLLER; /* retriable for the client */
     }
     free(acs);

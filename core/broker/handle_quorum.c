@@ -10,6 +10,7 @@
 
 #include <samsa/authorizer.h>
 
+#include "broker/admin_worker.h"
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "producer/pid_alloc.h"
@@ -169,9 +170,42 @@ static void unregister_done(samsa_req_t *req, void *resp,
     samsa_req_respond(req, r);
 }
 
+/* On the admin worker of a node that is not the controller: the same
+ * request, forwarded to the controller (Kafka's admin client sends it to
+ * any broker). */
+static void *unregister_forward(samsa_req_t *req)
+{
+    samsa_broker_t *b = req->broker;
+    samsa_UnregisterBrokerResponse_t *resp =
+        samsa_req_alloc(req, sizeof(*resp));
+    samsa_UnregisterBrokerResponse_init(resp);
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    samsa_client_t *c = NULL;
+    samsa_err_t err = samsa_cluster_controller_client(b, img, 10000, &c);
+    samsa_meta_image_put(img);
+    samsa_arena_t arena;
+    samsa_arena_init(&arena);
+    samsa_UnregisterBrokerResponse_t *r = NULL;
+    if (err == SAMSA_OK &&
+        samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_UNREGISTER_BROKER,
+                          req->body, &arena, (void **)&r, NULL) == SAMSA_OK) {
+        resp->ErrorCode = r->ErrorCode;
+        if (r->ErrorMessage.len >= 0) {
+            resp->ErrorMessage =
+                samsa_req_str(req, samsa_req_cstr(req, r->ErrorMessage));
+        }
+    } else {
+        resp->ErrorCode = SAMSA_ERR_NOT_CONTROLLER; /* retriable */
+    }
+    samsa_arena_destroy(&arena);
+    samsa_client_free(c);
+    return resp;
+}
+
 /* UnregisterBroker (64): a broker removed for good (its node taken out of
  * the cluster). It leaves every ISR, as when fenced; its replicas stay
- * in the partitions' lists until reassigned. ALTER on the cluster. */
+ * in the partitions' lists until reassigned. ALTER on the cluster; other
+ * nodes forward it to the controller. */
 void samsa_handle_unregister_broker(samsa_req_t *req)
 {
     samsa_broker_t *b = req->broker;
@@ -184,8 +218,11 @@ void samsa_handle_unregister_broker(samsa_req_t *req)
     if (samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_CLUSTER,
                             SAMSA_CLUSTER_RESOURCE) != SAMSA_OK) {
         err = SAMSA_ERR_CLUSTER_AUTHORIZATION_FAILED;
-    } else if (!b->meta || samsa_meta_controller(b->meta) != b->node_id) {
+    } else if (!b->meta) {
         err = SAMSA_ERR_NOT_CONTROLLER;
+    } else if (samsa_meta_controller(b->meta) != b->node_id) {
+        samsa_admin_run(b->admin, req, unregister_forward);
+        return;
     } else {
         samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
         err = samsa_meta_broker(img, ureq->BrokerId)
