@@ -60,15 +60,16 @@ ongoing_of(const samsa_ListPartitionReassignmentsResponse_t *r,
 }
 
 /* ListPartitionReassignments of everything, into @p arena. */
-static samsa_err_t list_ongoing(samsa_client_t *c, samsa_arena_t *arena,
-                                samsa_ListPartitionReassignmentsResponse_t **out)
+static samsa_err_t
+list_ongoing(samsa_client_t *c, samsa_arena_t *arena,
+             samsa_ListPartitionReassignmentsResponse_t **out)
 {
     samsa_ListPartitionReassignmentsRequest_t req;
     samsa_ListPartitionReassignmentsRequest_init(&req);
     req.Topics.count = -1;
-    samsa_err_t err =
-        samsa_client_call(c, controller(c), SAMSA_API_LIST_PARTITION_REASSIGNMENTS,
-                          &req, arena, (void **)out, NULL);
+    samsa_err_t err = samsa_client_call(c, controller(c),
+                                        SAMSA_API_LIST_PARTITION_REASSIGNMENTS,
+                                        &req, arena, (void **)out, NULL);
     if (err == SAMSA_OK && (*out)->ErrorCode != 0) {
         err = samsa_client_fail(c, (samsa_err_t)(*out)->ErrorCode,
                                 "ListPartitionReassignments: %s",
@@ -126,8 +127,7 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
                 printf("; reassigning: adding ");
                 print_ids(o->AddingReplicas.items, o->AddingReplicas.count);
                 printf(" removing ");
-                print_ids(o->RemovingReplicas.items,
-                          o->RemovingReplicas.count);
+                print_ids(o->RemovingReplicas.items, o->RemovingReplicas.count);
             }
             printf("\n");
         }
@@ -144,8 +144,8 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
 /* elect                                                              */
 /* ------------------------------------------------------------------ */
 
-int samsa_cli_cluster_elect(samsa_client_t *c, bool unclean,
-                            const char *topic, int32_t partition)
+int samsa_cli_cluster_elect(samsa_client_t *c, bool unclean, const char *topic,
+                            int32_t partition)
 {
     samsa_ElectLeadersRequest_t req;
     samsa_ElectLeadersRequest_init(&req);
@@ -253,8 +253,7 @@ static int reassign_list(samsa_client_t *c)
                 printf("\t");
                 print_ids(o->AddingReplicas.items, o->AddingReplicas.count);
                 printf("\t");
-                print_ids(o->RemovingReplicas.items,
-                          o->RemovingReplicas.count);
+                print_ids(o->RemovingReplicas.items, o->RemovingReplicas.count);
                 printf("\n");
             }
         }
@@ -293,8 +292,7 @@ static int reassign_wait(samsa_client_t *c, const char *topic,
     }
 }
 
-int samsa_cli_cluster_reassign(samsa_client_t *c,
-                               const samsa_cli_reassign_t *a)
+int samsa_cli_cluster_reassign(samsa_client_t *c, const samsa_cli_reassign_t *a)
 {
     if (a->list) {
         return reassign_list(c);
@@ -320,8 +318,8 @@ int samsa_cli_cluster_reassign(samsa_client_t *c,
     int16_t err = 0;
     samsa_str_t msg = SAMSA_STR_NULL;
     if (samsa_client_call(c, controller(c),
-                          SAMSA_API_ALTER_PARTITION_REASSIGNMENTS, &req,
-                          &arena, (void **)&resp, NULL) != SAMSA_OK) {
+                          SAMSA_API_ALTER_PARTITION_REASSIGNMENTS, &req, &arena,
+                          (void **)&resp, NULL) != SAMSA_OK) {
         rc = samsa_cli_client_error("cluster reassign", c);
     } else if (resp->ErrorCode != 0) {
         err = resp->ErrorCode;

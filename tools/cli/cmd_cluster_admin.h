@@ -16,8 +16,8 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic);
 
 /* ElectLeaders: preferred, or @p unclean; all partitions (@p topic NULL),
  * a topic's (@p partition -1) or one. */
-int samsa_cli_cluster_elect(samsa_client_t *c, bool unclean,
-                            const char *topic, int32_t partition);
+int samsa_cli_cluster_elect(samsa_client_t *c, bool unclean, const char *topic,
+                            int32_t partition);
 
 typedef struct samsa_cli_reassign {
     bool list;   /* list the reassignments in progress */
