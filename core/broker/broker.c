@@ -211,6 +211,7 @@ static void pick_endpoint(samsa_broker_t *b, int li, size_t bound,
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
     const samsa_listener_t *l = &b->cfg->listeners[li];
     const char *host = l->host;
+    snprintf(ep->name, sizeof(ep->name), "%s", l->name);
     ep->port = samsa_server_port(b->server, bound);
     if (cc->advertised_host && cc->advertised_host[li]) {
         host = cc->advertised_host[li];
@@ -245,6 +246,7 @@ static void pick_advertised(samsa_broker_t *b)
         }
         bound++;
     }
+    b->endpoint_count = bound;
 }
 
 const samsa_broker_endpoint_t *samsa_broker_endpoint(const samsa_broker_t *b,

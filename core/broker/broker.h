@@ -30,6 +30,7 @@ typedef struct samsa_member samsa_member_t;
 typedef struct samsa_security samsa_security_t;
 
 typedef struct samsa_broker_endpoint {
+    char name[64]; /* the listener's name (PLAINTEXT, CLIENTS, ...) */
     char host[256];
     int32_t port;
 } samsa_broker_endpoint_t;
@@ -53,6 +54,7 @@ typedef struct samsa_broker {
      * listener, else its own address): Kafka answers Metadata with the
      * endpoint of the listener the request came in on. */
     samsa_broker_endpoint_t *endpoints;
+    size_t endpoint_count;
     struct samsa_admin_worker *admin; /* CreateTopics/CreatePartitions */
     /* SASL mechanisms and each connection's authentication. */
     samsa_security_t *security;

@@ -12,6 +12,14 @@
 
 typedef samsa_MetadataResponse_MetadataResponseTopic_t md_topic_t;
 
+/* The name of the listener @p req came in on: brokers are given to the
+ * client at their endpoints of that name, as Kafka does. */
+static const char *listener_name(const samsa_req_t *req)
+{
+    const samsa_broker_t *b = req->broker;
+    return b->endpoints ? samsa_broker_endpoint(b, req->conn)->name : NULL;
+}
+
 static int32_t live_brokers(const samsa_meta_image_t *img)
 {
     int32_t n = 0;
@@ -49,8 +57,9 @@ static void fill_brokers(samsa_req_t *req, const samsa_meta_image_t *img,
             &resp->Brokers.items[k++];
         samsa_MetadataResponse_MetadataResponseBroker_init(mb);
         mb->NodeId = src->id;
-        mb->Host = samsa_req_str(req, src->host);
-        mb->Port = src->port;
+        const char *host;
+        samsa_meta_broker_endpoint(src, listener_name(req), &host, &mb->Port);
+        mb->Host = samsa_req_str(req, host);
         mb->Rack = src->rack ? samsa_req_str(req, src->rack) : SAMSA_STR_NULL;
     }
 }
@@ -205,8 +214,9 @@ void samsa_cluster_describe_cluster(samsa_req_t *req, void *response)
             &resp->Brokers.items[k++];
         samsa_DescribeClusterResponse_DescribeClusterBroker_init(db);
         db->BrokerId = src->id;
-        db->Host = samsa_req_str(req, src->host);
-        db->Port = src->port;
+        const char *host;
+        samsa_meta_broker_endpoint(src, listener_name(req), &host, &db->Port);
+        db->Host = samsa_req_str(req, host);
         db->Rack = src->rack ? samsa_req_str(req, src->rack) : SAMSA_STR_NULL;
     }
     samsa_meta_image_put(img);

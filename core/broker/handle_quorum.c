@@ -72,6 +72,18 @@ void samsa_handle_broker_registration(samsa_req_t *req)
             .rack =
                 rreq->Rack.len >= 0 ? samsa_req_cstr(req, rreq->Rack) : NULL,
         };
+        /* Every listener after the first (the broker's address, also
+         * listed again by name when the broker sends its listeners). */
+        int32_t nl = rreq->Listeners.count - 1;
+        mb.listeners = samsa_req_alloc(req, sizeof(*mb.listeners) *
+                                                (size_t)(nl > 0 ? nl : 1));
+        for (int32_t i = 0; mb.listeners && i < nl; i++) {
+            const samsa_BrokerRegistrationRequest_Listener_t *l =
+                &rreq->Listeners.items[i + 1];
+            mb.listeners[mb.listener_count++] =
+                (samsa_meta_listener_t){samsa_req_cstr(req, l->Name),
+                                        samsa_req_cstr(req, l->Host), l->Port};
+        }
         memcpy(mb.incarnation, rreq->IncarnationId.b, 16);
         samsa_meta_rec_t rec;
         err = samsa_mdrec_broker(&mb, &rec);

@@ -69,14 +69,39 @@ static void direct_registered(void *arg, samsa_err_t err)
     atomic_store(&mb->proposing, false);
 }
 
+/* Listeners registered: the broker's (not the controller's), at most
+ * this many (a broker with more registers the first ones). */
+#define MAX_LISTENERS 16
+
+static size_t listener_count(const samsa_broker_t *b)
+{
+    return b->endpoint_count < MAX_LISTENERS ? b->endpoint_count
+                                             : MAX_LISTENERS;
+}
+
+/* This broker's listeners as it registers them, into @p out
+ * (listener_count() of them). */
+static void own_listeners(const samsa_broker_t *b, samsa_meta_listener_t *out)
+{
+    for (size_t i = 0; i < listener_count(b); i++) {
+        out[i] = (samsa_meta_listener_t){(char *)b->endpoints[i].name,
+                                         (char *)b->endpoints[i].host,
+                                         b->endpoints[i].port};
+    }
+}
+
 static void register_direct(samsa_member_t *mb)
 {
     samsa_broker_t *b = mb->b;
+    samsa_meta_listener_t ls[MAX_LISTENERS];
+    own_listeners(b, ls);
     samsa_meta_broker_t me = {.id = b->node_id,
                               .epoch = -1,
                               .host = b->advertised_host,
                               .port = b->advertised_port,
-                              .rack = b->cfg->cluster.rack};
+                              .rack = b->cfg->cluster.rack,
+                              .listener_count = listener_count(b),
+                              .listeners = ls};
     samsa_meta_rec_t rec;
     memcpy(me.incarnation, mb->incarnation, 16);
     if (atomic_exchange(&mb->proposing, true)) {
@@ -199,19 +224,28 @@ static void register_remote(samsa_member_t *mb, samsa_client_t *c)
 {
     samsa_broker_t *b = mb->b;
     samsa_BrokerRegistrationRequest_t req;
-    samsa_BrokerRegistrationRequest_Listener_t l;
+    /* The inter-broker listener first (the controller keeps it as the
+     * broker's address), then every listener (Metadata answers clients
+     * with the one they asked on). */
+    samsa_BrokerRegistrationRequest_Listener_t l[MAX_LISTENERS + 1];
     void *resp = NULL;
     samsa_BrokerRegistrationRequest_init(&req);
-    samsa_BrokerRegistrationRequest_Listener_init(&l);
+    samsa_BrokerRegistrationRequest_Listener_init(&l[0]);
     req.BrokerId = b->node_id;
     req.ClusterId = samsa_str_from_cstr(b->cluster_id);
     memcpy(req.IncarnationId.b, mb->incarnation, 16);
-    l.Name = samsa_str_from_cstr(
+    l[0].Name = samsa_str_from_cstr(
         b->cfg->listeners[b->cfg->cluster.inter_broker_listener].name);
-    l.Host = samsa_str_from_cstr(b->advertised_host);
-    l.Port = (uint16_t)b->advertised_port;
-    req.Listeners.items = &l;
-    req.Listeners.count = 1;
+    l[0].Host = samsa_str_from_cstr(b->advertised_host);
+    l[0].Port = (uint16_t)b->advertised_port;
+    for (size_t i = 0; i < listener_count(b); i++) {
+        samsa_BrokerRegistrationRequest_Listener_init(&l[i + 1]);
+        l[i + 1].Name = samsa_str_from_cstr(b->endpoints[i].name);
+        l[i + 1].Host = samsa_str_from_cstr(b->endpoints[i].host);
+        l[i + 1].Port = (uint16_t)b->endpoints[i].port;
+    }
+    req.Listeners.items = l;
+    req.Listeners.count = (int32_t)listener_count(b) + 1;
     req.Features.count = 0;
     req.Rack = samsa_str_from_cstr(b->cfg->cluster.rack);
     samsa_err_t err =

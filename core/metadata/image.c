@@ -18,6 +18,11 @@ static void broker_free(samsa_meta_broker_t *b)
 {
     free(b->host);
     free(b->rack);
+    for (size_t i = 0; b->listeners && i < b->listener_count; i++) {
+        free(b->listeners[i].name);
+        free(b->listeners[i].host);
+    }
+    free(b->listeners);
 }
 
 static void partition_free(samsa_meta_partition_t *p)
@@ -96,6 +101,20 @@ static int32_t *dup_ids(const int32_t *ids, int32_t n, bool *ok)
     return d;
 }
 
+static samsa_meta_listener_t *listeners_copy(const samsa_meta_broker_t *b,
+                                             bool *ok)
+{
+    samsa_meta_listener_t *l =
+        calloc(b->listener_count + 1, sizeof(*b->listeners));
+    *ok = *ok && l;
+    for (size_t i = 0; l && i < b->listener_count; i++) {
+        l[i].name = dup_or_null(b->listeners[i].name, ok);
+        l[i].host = dup_or_null(b->listeners[i].host, ok);
+        l[i].port = b->listeners[i].port;
+    }
+    return l;
+}
+
 static bool topic_copy(samsa_meta_topic_t *dst, const samsa_meta_topic_t *src)
 {
     bool ok = true;
@@ -149,6 +168,7 @@ samsa_meta_image_t *samsa_meta_image_clone(const samsa_meta_image_t *img)
         c->brokers[i] = img->brokers[i];
         c->brokers[i].host = dup_or_null(img->brokers[i].host, &ok);
         c->brokers[i].rack = dup_or_null(img->brokers[i].rack, &ok);
+        c->brokers[i].listeners = listeners_copy(&img->brokers[i], &ok);
         c->broker_count = i + 1;
     }
     for (size_t i = 0; ok && i < img->topic_count; i++) {
@@ -229,6 +249,19 @@ samsa_meta_partition(const samsa_meta_image_t *img, const char *name,
     return &t->partitions[index];
 }
 
+void samsa_meta_broker_endpoint(const samsa_meta_broker_t *b, const char *name,
+                                const char **host, int32_t *port)
+{
+    *host = b->host;
+    *port = b->port;
+    for (size_t i = 0; name && i < b->listener_count; i++) {
+        if (strcmp(b->listeners[i].name, name) == 0) {
+            *host = b->listeners[i].host;
+            *port = b->listeners[i].port;
+        }
+    }
+}
+
 bool samsa_meta_topic_hosted(const samsa_meta_topic_t *t, int32_t id)
 {
     for (int32_t i = 0; i < t->partition_count; i++) {
@@ -296,6 +329,12 @@ samsa_err_t samsa_mdrec_broker(const samsa_meta_broker_t *b,
     samsa_wbuf_i32(&e.w, b->port);
     enc_str(&e, b->rack);
     samsa_wbuf_i8(&e.w, b->fenced);
+    samsa_wbuf_i32(&e.w, (int32_t)b->listener_count);
+    for (size_t i = 0; i < b->listener_count; i++) {
+        enc_str(&e, b->listeners[i].name);
+        enc_str(&e, b->listeners[i].host);
+        samsa_wbuf_i32(&e.w, b->listeners[i].port);
+    }
     return enc_finish(&e, out);
 }
 
@@ -510,6 +549,26 @@ static samsa_err_t apply_broker(samsa_meta_image_t *img, dec_t *d,
     b.port = dec_i32(d);
     b.rack = dec_str(d);
     b.fenced = dec_i8(d) != 0;
+    /* Listeners, when the record has them (older ones end here). */
+    int32_t nl = samsa_rbuf_left(&d->rb) > 0 ? dec_i32(d) : 0;
+    if (d->err == SAMSA_OK &&
+        (nl < 0 || (size_t)nl > samsa_rbuf_left(&d->rb) / 8)) {
+        d->err = SAMSA_ERR_CORRUPT;
+    }
+    if (d->err == SAMSA_OK) {
+        b.listeners = calloc((size_t)nl + 1, sizeof(*b.listeners));
+        d->err = b.listeners ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    for (int32_t i = 0; d->err == SAMSA_OK && i < nl; i++) {
+        b.listeners[i].name = dec_str(d);
+        b.listeners[i].host = dec_str(d);
+        b.listeners[i].port = dec_i32(d);
+        b.listener_count = (size_t)i + 1;
+        if (d->err == SAMSA_OK &&
+            (!b.listeners[i].name || !b.listeners[i].host)) {
+            d->err = SAMSA_ERR_CORRUPT;
+        }
+    }
     if (d->err != SAMSA_OK || !b.host) {
         broker_free(&b);
         return d->err ? d->err : SAMSA_ERR_CORRUPT;

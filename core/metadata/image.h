@@ -48,6 +48,15 @@ typedef enum samsa_mdrec_type {
      * credentials, client quotas, broker configs (image_security.h) */
 } samsa_mdrec_type_t;
 
+/* One of a broker's listeners, as it registered it (Kafka's
+ * BrokerRegistration Listeners): Metadata answers a client with the
+ * endpoint of the listener name it asked on. */
+typedef struct samsa_meta_listener {
+    char *name;
+    char *host;
+    int32_t port;
+} samsa_meta_listener_t;
+
 typedef struct samsa_meta_broker {
     int32_t id;
     int64_t epoch; /* given at registration; fencing compares it */
@@ -56,6 +65,10 @@ typedef struct samsa_meta_broker {
     int32_t port;
     char *rack; /* NULL: none */
     bool fenced;
+    /* Every broker listener (host/port above: the inter-broker one);
+     * records from before they were kept have none. */
+    size_t listener_count;
+    samsa_meta_listener_t *listeners;
 } samsa_meta_broker_t;
 
 /*
@@ -144,6 +157,10 @@ const samsa_meta_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
 const samsa_meta_partition_t *
 samsa_meta_partition(const samsa_meta_image_t *img, const char *name,
                      int32_t index);
+/* Broker @p b's endpoint for listener @p name: that listener's when it
+ * registered one by that name, else its inter-broker host and port. */
+void samsa_meta_broker_endpoint(const samsa_meta_broker_t *b, const char *name,
+                                const char **host, int32_t *port);
 /* True when broker @p id holds a replica of some partition of @p t. */
 bool samsa_meta_topic_hosted(const samsa_meta_topic_t *t, int32_t id);
 

@@ -8,8 +8,9 @@ inter-broker one, whose anonymous principal is a super user, as Kafka asks
 of a PLAINTEXT inter-broker listener), a SASL_PLAINTEXT listener with
 SCRAM-SHA-256, and the ACL authorizer denying by default. Changes go
 through node 1 with the samsa CLI; SCRAM logins and requests are made with
-kafka-python's BrokerConnection on one node's SASL port at a time; the
-quota is seen as a throttle in kafka-python's producer metrics.
+kafka-python's BrokerConnection on one node's SASL port at a time, and
+with its producer over SASL to every node; the quota is seen as a throttle
+in kafka-python's producer metrics.
 
 Bounded: every wait has a deadline; about 30 s on an idle machine.
 """
@@ -269,6 +270,22 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
         wait_for("the ACL on node %d" % node, lambda: topic_errors(
             c, node, "alice", "alice-secret", ["orders", "secret"]) == {
                 "orders": 0, "secret": TOPIC_AUTHORIZATION_FAILED})
+
+    # A real client stays on the SASL listener: Metadata gives it every
+    # broker's SASL endpoint, so alice's producer, bootstrapped on node 3,
+    # reaches the leaders of all six partitions, on every node.
+    p = KafkaProducer(bootstrap_servers="127.0.0.1:%d" % c.sasl[3],
+                      security_protocol="SASL_PLAINTEXT",
+                      sasl_mechanism="SCRAM-SHA-256",
+                      sasl_plain_username="alice",
+                      sasl_plain_password="alice-secret", acks=1,
+                      request_timeout_ms=10000)
+    try:
+        for part in range(6):
+            p.send("orders", b"from alice", partition=part).get(timeout=15)
+    finally:
+        p.close(timeout=5)
+    assert set(topic_leaders(c.boot(1), "orders").values()) == {1, 2, 3}
 
     # A quota set through node 1 throttles a producer on node 2.
     leaders = topic_leaders(c.boot(1), "orders")

@@ -233,6 +233,55 @@ static void damaged_records_are_refused(void **state)
     samsa_meta_image_put(img);
 }
 
+/* Not a security record, but what lets a secured cluster's clients stay
+ * on the listener they chose: a broker's registration keeps every
+ * listener; a record from before (no listener list) still applies. */
+static void broker_listeners_are_kept(void **state)
+{
+    (void)state;
+    samsa_meta_listener_t ls[2] = {{"PLAINTEXT", "127.0.0.1", 9092},
+                                   {"SASL_PLAINTEXT", "10.0.0.1", 9095}};
+    samsa_meta_broker_t b = {.id = 1,
+                             .epoch = -1,
+                             .host = "127.0.0.1",
+                             .port = 9092,
+                             .listener_count = 2,
+                             .listeners = ls};
+    samsa_meta_image_t *img = samsa_meta_image_new();
+    samsa_meta_rec_t rec;
+    assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
+    assert_int_equal(apply(img, SAMSA_OK, rec), SAMSA_OK);
+    b.id = 2;
+    b.listener_count = 0;
+    assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
+    rec.len -= 4; /* an older record: no listener count at all */
+    assert_int_equal(apply(img, SAMSA_OK, rec), SAMSA_OK);
+
+    uint8_t *p = NULL;
+    size_t len = 0;
+    samsa_meta_image_t *back = NULL;
+    assert_int_equal(samsa_meta_image_encode(img, &p, &len), SAMSA_OK);
+    assert_int_equal(samsa_meta_image_decode(p, len, &back), SAMSA_OK);
+    samsa_meta_image_t *clone = samsa_meta_image_clone(back);
+    const char *host;
+    int32_t port;
+    samsa_meta_broker_endpoint(samsa_meta_broker(clone, 1), "SASL_PLAINTEXT",
+                               &host, &port);
+    assert_string_equal(host, "10.0.0.1");
+    assert_int_equal(port, 9095);
+    samsa_meta_broker_endpoint(samsa_meta_broker(clone, 1), "OTHER", &host,
+                               &port);
+    assert_int_equal(port, 9092);
+    samsa_meta_broker_endpoint(samsa_meta_broker(clone, 2), "SASL_PLAINTEXT",
+                               &host, &port);
+    assert_int_equal(port, 9092);
+    assert_int_equal(samsa_meta_broker(clone, 2)->listener_count, 0);
+    free(p);
+    samsa_meta_image_put(clone);
+    samsa_meta_image_put(back);
+    samsa_meta_image_put(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +290,7 @@ int main(void)
         cmocka_unit_test(quotas_and_configs_set_and_removed),
         cmocka_unit_test(shared_until_changed_and_snapshotted),
         cmocka_unit_test(damaged_records_are_refused),
+        cmocka_unit_test(broker_listeners_are_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
