@@ -385,8 +385,11 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
         char(*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
         void **tls = calloc(cfg->listener_count, sizeof(*tls));
         b->listener_protocol = calloc(cfg->listener_count, 1);
+        b->listener_mechanisms =
+            calloc(cfg->listener_count, sizeof(*b->listener_mechanisms));
         b->endpoints = calloc(cfg->listener_count, sizeof(*b->endpoints));
-        if (!addrs || !bufs || !tls || !b->listener_protocol || !b->endpoints) {
+        if (!addrs || !bufs || !tls || !b->listener_protocol || !b->endpoints ||
+            !b->listener_mechanisms) {
             err = SAMSA_ERR_NOMEM;
         }
         size_t n = 0;
@@ -400,6 +403,10 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
                      l->port);
             addrs[n] = bufs[n];
             b->listener_protocol[n] = cfg->security.protocol[i];
+            b->listener_mechanisms[n] =
+                cfg->security.listener_mechanisms[i]
+                    ? cfg->security.listener_mechanisms[i]
+                    : cfg->security.sasl_enabled_mechanisms;
             tls[n] = samsa_security_is_tls(cfg->security.protocol[i]) ? b->tls
                                                                       : NULL;
             n++;
@@ -575,6 +582,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_credentials_close(b->credentials);
     samsa_quotas_close(b->quotas);
     free(b->listener_protocol);
+    free(b->listener_mechanisms);
     free(b->endpoints);
     free(b);
 }

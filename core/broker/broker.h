@@ -50,6 +50,9 @@ typedef struct samsa_broker {
     /* Security protocol (samsa_security_protocol_t) of each server
      * listener, indexed like samsa_conn_listener(). */
     uint8_t *listener_protocol;
+    /* Per server listener: its SASL mechanisms (comma-separated, the
+     * listener's override or sasl_enabled_mechanisms), NULL: all. */
+    const char **listener_mechanisms;
     /* Address clients are given for each server listener (its advertised
      * listener, else its own address): Kafka answers Metadata with the
      * endpoint of the listener the request came in on. */

@@ -16,13 +16,19 @@ void samsa_handle_sasl_handshake(samsa_req_t *req)
     samsa_SaslHandshakeRequest_t *hreq = req->body;
     samsa_SaslHandshakeResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_SaslHandshakeResponse_init(resp);
-    size_t n = samsa_security_mechanism_count(b->security);
-    SAMSA_REQ_ARRAY(req, resp->Mechanisms, n);
-    for (size_t i = 0; i < n; i++) {
-        resp->Mechanisms.items[i] =
-            samsa_req_str(req, samsa_security_mechanism(b->security, i));
-    }
     samsa_auth_t *auth = samsa_conn_get_auth(req->conn);
+    size_t n = samsa_security_mechanism_count(b->security), offered = 0;
+    for (size_t i = 0; i < n; i++) {
+        offered +=
+            samsa_auth_offers(auth, samsa_security_mechanism(b->security, i));
+    }
+    SAMSA_REQ_ARRAY(req, resp->Mechanisms, offered);
+    for (size_t i = 0, j = 0; i < n; i++) {
+        const char *m = samsa_security_mechanism(b->security, i);
+        if (samsa_auth_offers(auth, m)) {
+            resp->Mechanisms.items[j++] = samsa_req_str(req, m);
+        }
+    }
     resp->ErrorCode = (int16_t)samsa_auth_handshake(
         auth, samsa_req_cstr(req, hreq->Mechanism), req->api_version,
         req->client_id.len >= 0 ? samsa_req_cstr(req, req->client_id) : NULL);

@@ -333,8 +333,9 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
                              uint8_t *frame, size_t len, void *app)
 {
     samsa_broker_t *b = app;
+    uint32_t l = samsa_conn_listener(conn);
     samsa_auth_t *auth = samsa_auth_of(
-        b->security, conn, b->listener_protocol[samsa_conn_listener(conn)]);
+        b->security, conn, b->listener_protocol[l], b->listener_mechanisms[l]);
     if (auth && samsa_auth_expects_raw_token(auth)) {
         samsa_broker_raw_sasl_token(conn, slot, frame, len);
         return;

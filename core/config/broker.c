@@ -1001,6 +1001,10 @@ static samsa_err_t load_values(samsa_broker_config_t *cfg,
                  doc->file, doc->root->line, samsa_ynode_type_name(doc->root));
         rc = SAMSA_ERR_CONFIG;
     }
+    if (rc == SAMSA_OK && doc != NULL) {
+        rc = samsa_security_config_take_overrides(&cfg->security, doc->root,
+                                                  errbuf, errbuf_size);
+    }
     if (rc == SAMSA_OK) {
         rc = samsa_config_build(samsa_broker_options, doc ? doc->root : NULL,
                                 "broker config", cfg->config_file, 1,

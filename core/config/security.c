@@ -10,6 +10,7 @@
 
 #include "config/broker.h"
 #include "config/options.h"
+#include "config/yaml.h"
 #include "security/principal_mapper.h"
 
 static const char *const protocol_names[] = {"PLAINTEXT", "SSL",
@@ -142,6 +143,89 @@ static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
     return rc;
 }
 
+#define OVERRIDE_PREFIX "listener_name_"
+#define OVERRIDE_SUFFIX "_sasl_enabled_mechanisms"
+
+samsa_err_t samsa_security_config_take_overrides(samsa_security_config_t *sc,
+                                                 samsa_ynode_t *root,
+                                                 char *errbuf,
+                                                 size_t errbuf_size)
+{
+    size_t pl = strlen(OVERRIDE_PREFIX), sl = strlen(OVERRIDE_SUFFIX);
+    if (!root || root->type != SAMSA_YNODE_MAP) {
+        return SAMSA_OK;
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < root->count; k++) {
+        const samsa_ynode_t *key = root->keys[k], *val = root->items[k];
+        const char *name = key->value ? key->value : "";
+        size_t n = strlen(name);
+        if (n <= pl + sl || strncmp(name, OVERRIDE_PREFIX, pl) != 0 ||
+            strcmp(name + n - sl, OVERRIDE_SUFFIX) != 0) {
+            root->keys[kept] = root->keys[k];
+            root->items[kept++] = root->items[k];
+            continue;
+        }
+        if (val->type != SAMSA_YNODE_SCALAR) {
+            snprintf(errbuf, errbuf_size,
+                     "%s:%u: broker config: %s expects a comma-separated "
+                     "list of mechanisms as a string",
+                     val->file, val->line, name);
+            return SAMSA_ERR_CONFIG;
+        }
+        samsa_listener_override_t *grown =
+            realloc(sc->overrides, (sc->override_count + 1) * sizeof(*grown));
+        if (!grown) {
+            return SAMSA_ERR_NOMEM;
+        }
+        sc->overrides = grown;
+        samsa_listener_override_t *o = &grown[sc->override_count];
+        *o = (samsa_listener_override_t){
+            .listener = strndup(name + pl, n - pl - sl),
+            .value = strdup(val->value ? val->value : ""),
+            .file = strdup(key->file ? key->file : ""),
+            .line = key->line,
+        };
+        sc->override_count++;
+        if (!o->listener || !o->value || !o->file) {
+            return SAMSA_ERR_NOMEM;
+        }
+    }
+    /* The YAML document owns the nodes; only the index arrays shrink. */
+    root->count = kept;
+    return SAMSA_OK;
+}
+
+/* Each override to its listener, by name (case-insensitive, as Kafka
+ * lower-cases listener names in these keys). */
+static samsa_err_t resolve_overrides(samsa_broker_config_t *cfg, char *errbuf,
+                                     size_t errbuf_size)
+{
+    samsa_security_config_t *sc = &cfg->security;
+    sc->listener_mechanisms =
+        calloc(cfg->listener_count ? cfg->listener_count : 1, sizeof(char *));
+    if (!sc->listener_mechanisms) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t j = 0; j < sc->override_count; j++) {
+        const samsa_listener_override_t *o = &sc->overrides[j];
+        size_t i = 0;
+        while (i < cfg->listener_count &&
+               strcasecmp(cfg->listeners[i].name, o->listener) != 0) {
+            i++;
+        }
+        if (i == cfg->listener_count) {
+            snprintf(errbuf, errbuf_size,
+                     "%s:%u: broker config: listener_name_%s_sasl_enabled_"
+                     "mechanisms: no listener is named %s",
+                     o->file, o->line, o->listener, o->listener);
+            return SAMSA_ERR_CONFIG;
+        }
+        sc->listener_mechanisms[i] = o->value;
+    }
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_security_config_resolve(samsa_broker_config_t *cfg,
                                           char *errbuf, size_t errbuf_size)
 {
@@ -184,11 +268,19 @@ samsa_err_t samsa_security_config_resolve(samsa_broker_config_t *cfg,
             sc->any_sasl = sc->any_sasl || samsa_security_is_sasl(proto);
         }
     }
-    return resolve_ssl(cfg, errbuf, errbuf_size);
+    samsa_err_t rc = resolve_overrides(cfg, errbuf, errbuf_size);
+    return rc == SAMSA_OK ? resolve_ssl(cfg, errbuf, errbuf_size) : rc;
 }
 
 void samsa_security_config_free(samsa_security_config_t *sc)
 {
+    for (size_t j = 0; j < sc->override_count; j++) {
+        free(sc->overrides[j].listener);
+        free(sc->overrides[j].value);
+        free(sc->overrides[j].file);
+    }
+    free(sc->overrides);
+    free(sc->listener_mechanisms);
     free(sc->protocol);
     samsa_principal_mapper_free(sc->principal_mapper);
     memset(sc, 0, sizeof(*sc));

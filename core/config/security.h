@@ -56,7 +56,40 @@ typedef struct samsa_security_config {
     const char *sasl_enabled_mechanisms;
     /** connections_max_reauth_ms; 0: sessions last as their credential. */
     int64_t connections_max_reauth_ms;
+    /** Kafka's listener.name.<l>.sasl.enabled.mechanisms, written
+     *  listener_name_<l>_sasl_enabled_mechanisms: one per cfg->listeners
+     *  entry, that listener's list or NULL (the global one applies). The
+     *  strings are owned here. */
+    char **listener_mechanisms;
+    /** The keys as found in the YAML before the listeners were known
+     *  (samsa_security_config_take_overrides), owned. */
+    struct samsa_listener_override *overrides;
+    size_t override_count;
 } samsa_security_config_t;
+
+/** One listener_name_<l>_sasl_enabled_mechanisms key. */
+typedef struct samsa_listener_override {
+    char *listener; /* <l> as written */
+    char *value;
+    char *file;
+    uint32_t line;
+} samsa_listener_override_t;
+
+struct samsa_ynode;
+
+/**
+ * Move the listener_name_<l>_sasl_enabled_mechanisms keys out of the
+ * broker YAML mapping @p root (which the option table then checks without
+ * them) into @p sc->overrides; samsa_security_config_resolve() later
+ * gives each to its listener. Other listener_name_ keys stay (and are
+ * refused as unknown).
+ * @return SAMSA_OK, SAMSA_ERR_CONFIG (a value that is not a string),
+ *         SAMSA_ERR_NOMEM.
+ */
+samsa_err_t samsa_security_config_take_overrides(samsa_security_config_t *sc,
+                                                 struct samsa_ynode *root,
+                                                 char *errbuf,
+                                                 size_t errbuf_size);
 
 static inline bool samsa_security_is_tls(samsa_security_protocol_t p)
 {

@@ -42,6 +42,7 @@ struct samsa_auth {
     samsa_security_t *sec;
     samsa_conn_t *conn;
     samsa_security_protocol_t proto;
+    const char *offered; /* the listener's enabled mechanisms; NULL: all */
     samsa_auth_state_t state;
     bool raw; /* v0 handshake: bare tokens */
     const mechanism_t *mech;
@@ -70,11 +71,12 @@ static bool listed(const char *list, const char *name)
     return !list;
 }
 
-/* Every name in sasl_enabled_mechanisms has an instance. */
-static samsa_err_t check_enabled(const samsa_security_t *sec, char *errbuf,
-                                 size_t errbuf_size)
+/* Every name in @p list has an instance. */
+static samsa_err_t check_list(const samsa_security_t *sec, const char *key,
+                              const char *list, char *errbuf,
+                              size_t errbuf_size)
 {
-    const char *p = sec->sc ? sec->sc->sasl_enabled_mechanisms : NULL;
+    const char *p = list;
     while (p && *p) {
         p += strspn(p, " ,");
         size_t len = strcspn(p, " ,");
@@ -85,15 +87,31 @@ static samsa_err_t check_enabled(const samsa_security_t *sec, char *errbuf,
         }
         if (len && !found) {
             snprintf(errbuf, errbuf_size,
-                     "broker config: sasl_enabled_mechanisms: %.*s has no "
-                     "sasl plugin instance (load one, e.g. "
-                     "conf.d/40-sasl-plain.yaml)",
-                     (int)len, p);
+                     "broker config: %s: %.*s has no sasl plugin instance "
+                     "(load one, e.g. conf.d/40-sasl-plain.yaml)",
+                     key, (int)len, p);
             return SAMSA_ERR_CONFIG;
         }
         p += len;
     }
     return SAMSA_OK;
+}
+
+/* sasl_enabled_mechanisms and every listener's override. */
+static samsa_err_t check_enabled(const samsa_security_t *sec, char *errbuf,
+                                 size_t errbuf_size)
+{
+    const samsa_security_config_t *sc = sec->sc;
+    samsa_err_t rc = check_list(sec, "sasl_enabled_mechanisms",
+                                sc ? sc->sasl_enabled_mechanisms : NULL, errbuf,
+                                errbuf_size);
+    for (size_t j = 0; rc == SAMSA_OK && sc && j < sc->override_count; j++) {
+        char key[300];
+        snprintf(key, sizeof(key), "listener_name_%s_sasl_enabled_mechanisms",
+                 sc->overrides[j].listener);
+        rc = check_list(sec, key, sc->overrides[j].value, errbuf, errbuf_size);
+    }
+    return rc;
 }
 
 samsa_err_t samsa_security_create(const samsa_registry_t *reg,
@@ -133,9 +151,7 @@ samsa_err_t samsa_security_create(const samsa_registry_t *reg,
                 return SAMSA_ERR_CONFIG;
             }
         }
-        if (listed(sc ? sc->sasl_enabled_mechanisms : NULL, name)) {
-            sec->mechs[sec->count++] = (mechanism_t){name, ops, e->state};
-        }
+        sec->mechs[sec->count++] = (mechanism_t){name, ops, e->state};
     }
     samsa_err_t rc = check_enabled(sec, errbuf, errbuf_size);
     if (rc != SAMSA_OK) {
@@ -199,7 +215,8 @@ static samsa_auth_state_t ssl_principal(const samsa_security_t *sec,
 }
 
 samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
-                            samsa_security_protocol_t proto)
+                            samsa_security_protocol_t proto,
+                            const char *mechanisms)
 {
     samsa_auth_t *auth = samsa_conn_get_auth(conn);
     if (auth) {
@@ -212,6 +229,7 @@ samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
     auth->sec = sec;
     auth->conn = conn;
     auth->proto = proto;
+    auth->offered = mechanisms;
     snprintf(auth->principal, sizeof(auth->principal), "User:ANONYMOUS");
     if (!samsa_security_is_sasl(proto)) {
         auth->state = proto == SAMSA_SECURITY_SSL ? ssl_principal(sec, auth)
@@ -237,6 +255,11 @@ void samsa_auth_release(samsa_conn_t *conn)
         samsa_conn_set_auth(conn, NULL);
         free(auth);
     }
+}
+
+bool samsa_auth_offers(const samsa_auth_t *auth, const char *mechanism)
+{
+    return listed(auth->offered, mechanism);
 }
 
 samsa_auth_state_t samsa_auth_state(const samsa_auth_t *auth)
@@ -294,14 +317,15 @@ samsa_err_t samsa_auth_handshake(samsa_auth_t *auth, const char *mechanism,
     }
     const mechanism_t *m = NULL;
     for (size_t i = 0; i < auth->sec->count; i++) {
-        if (strcmp(auth->sec->mechs[i].name, mechanism) == 0) {
+        if (strcmp(auth->sec->mechs[i].name, mechanism) == 0 &&
+            listed(auth->offered, mechanism)) {
             m = &auth->sec->mechs[i];
         }
     }
     if (!m) {
         samsa_log(SAMSA_LOG_INFO,
-                  "%s: SASL mechanism '%s' is not enabled; %zu are",
-                  samsa_conn_peer(auth->conn), mechanism, auth->sec->count);
+                  "%s: SASL mechanism '%s' is not enabled on this listener",
+                  samsa_conn_peer(auth->conn), mechanism);
         return SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM;
     }
     char host[64];

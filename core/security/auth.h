@@ -47,25 +47,30 @@ typedef enum samsa_auth_state {
     SAMSA_AUTH_FAILED = 3,
 } samsa_auth_state_t;
 
-/** Collect the sasl instances of @p reg whose mechanism
- *  @p sc->sasl_enabled_mechanisms lists (all when unset). @p reg and @p sc
- *  (may be NULL) are borrowed and outlive the result. Two instances with
- *  one mechanism, or an enabled mechanism without an instance, are an
- *  error. Main thread. */
+/** Collect the sasl instances of @p reg. @p reg and @p sc (may be NULL)
+ *  are borrowed and outlive the result. Two instances with one mechanism,
+ *  or a mechanism in sasl_enabled_mechanisms or a listener's override
+ *  without an instance, are an error. Main thread. */
 samsa_err_t samsa_security_create(const samsa_registry_t *reg,
                                   const samsa_security_config_t *sc,
                                   samsa_security_t **out, char *errbuf,
                                   size_t errbuf_size);
 void samsa_security_destroy(samsa_security_t *sec);
 
-/** The enabled mechanisms, in manifest order. */
+/** The loaded mechanisms, in manifest order (a listener offers those
+ *  samsa_auth_offers() says). */
 size_t samsa_security_mechanism_count(const samsa_security_t *sec);
 const char *samsa_security_mechanism(const samsa_security_t *sec, size_t i);
 
 /** The connection's state, created on first use for a connection of a
- *  listener with @p proto. NULL only when out of memory. */
+ *  listener with @p proto offering @p mechanisms (comma-separated, the
+ *  listener's sasl_enabled_mechanisms; NULL: every loaded one; borrowed,
+ *  lives as long as the broker config). NULL only when out of memory. */
 samsa_auth_t *samsa_auth_of(samsa_security_t *sec, samsa_conn_t *conn,
-                            samsa_security_protocol_t proto);
+                            samsa_security_protocol_t proto,
+                            const char *mechanisms);
+/** Does the connection's listener offer @p mechanism? */
+bool samsa_auth_offers(const samsa_auth_t *auth, const char *mechanism);
 /** Release the connection's state (on close); safe without one. */
 void samsa_auth_release(samsa_conn_t *conn);
 

@@ -128,51 +128,86 @@ def test_produce_before_authentication_is_closed_unwritten(sasl_broker):
     assert marks == {"gate-plain": (0, 1), "gate-sasl": (0, 0)}
 
 
+def handshake(port, mechanism):
+    """SaslHandshake v1: (error code, the mechanisms the broker lists)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        hdr = struct.pack(">hhih", 17, 1, 3, 4) + b"test"
+        body = struct.pack(">h", len(mechanism)) + mechanism.encode()
+        s.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
+        resp = read_frame(s)
+    corr, err, n = struct.unpack(">ihi", resp[:10])
+    assert corr == 3
+    p, names = 10, []
+    for _ in range(n):
+        mlen = struct.unpack(">h", resp[p:p + 2])[0]
+        names.append(resp[p + 2:p + 2 + mlen].decode())
+        p += 2 + mlen
+    return err, names
+
+
 def test_sasl_enabled_mechanisms_limits_the_offer():
     """sasl_enabled_mechanisms: a loaded mechanism left out is neither
-    advertised nor accepted; one without a plugin instance is a config
-    error."""
+    advertised nor accepted; listener_name_<l>_sasl_enabled_mechanisms
+    (Kafka's listener.name.<l>.sasl.enabled.mechanisms) overrides it for
+    one listener; a mechanism without a plugin instance, or an override
+    for a listener that does not exist, is a config error."""
     workdir = new_workdir()
     try:
         users = os.path.join(workdir, "plain-users")
         with open(users, "w") as f:
             f.write("alice:alice-secret\n")
-        b = Broker(workdir, "sasl_enabled_mechanisms: SCRAM-SHA-256")
+        b = Broker(workdir, "\n".join([
+            "sasl_enabled_mechanisms: SCRAM-SHA-256",
+            "listener_security_protocol_map: INTERNAL:SASL_PLAINTEXT",
+            "listener_name_internal_sasl_enabled_mechanisms: PLAIN"]))
         with open(os.path.join(b.conf_dir, "40-sasl.yaml"), "w") as f:
             f.write("plugins:\n  - name: plain\n    plugin: sasl-plain\n"
                     "    config: {users_file: %s}\n"
                     "  - name: scram256\n    plugin: sasl-scram\n"
                     "    config: {mechanism: SCRAM-SHA-256}\n" % users)
-        b.sasl_port = free_port()
-        b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port]
+        b.sasl_port, b.internal_port = free_port(), free_port()
+        b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port,
+                   "--listen", "INTERNAL://127.0.0.1:%d" % b.internal_port]
         b.start()
         try:
-            with socket.create_connection(("127.0.0.1", b.sasl_port),
-                                          timeout=10) as s:
-                # SaslHandshake v1 asking for PLAIN.
-                hdr = struct.pack(">hhih", 17, 1, 3, 4) + b"test"
-                body = struct.pack(">h", 5) + b"PLAIN"
-                s.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
-                resp = read_frame(s)
-            corr, err, n = struct.unpack(">ihi", resp[:10])
-            assert (corr, err, n) == (3, 33, 1)  # UNSUPPORTED_SASL_MECHANISM
-            mlen = struct.unpack(">h", resp[10:12])[0]
-            assert resp[12:12 + mlen] == b"SCRAM-SHA-256"
+            # UNSUPPORTED_SASL_MECHANISM (33), with what is offered.
+            assert handshake(b.sasl_port, "PLAIN") == (33, ["SCRAM-SHA-256"])
+            assert handshake(b.sasl_port, "SCRAM-SHA-256") == \
+                (0, ["SCRAM-SHA-256"])
+            assert handshake(b.internal_port, "PLAIN") == (0, ["PLAIN"])
+            assert handshake(b.internal_port, "SCRAM-SHA-256") == \
+                (33, ["PLAIN"])
+            conf = {"bootstrap.servers": "127.0.0.1:%d" % b.internal_port,
+                    "security.protocol": "SASL_PLAINTEXT",
+                    "sasl.mechanism": "PLAIN", "sasl.username": "alice",
+                    "sasl.password": "alice-secret"}
+            assert AdminClient(conf).list_topics(timeout=10).brokers
         finally:
             assert b.stop() == 0
         conf = os.path.join(b.conf_dir, "samsa.yaml")
         with open(conf) as f:
-            text = f.read().replace("sasl_enabled_mechanisms: SCRAM-SHA-256",
-                                    "sasl_enabled_mechanisms: PLAIN,OAUTHBEARER")
-        with open(conf, "w") as f:
-            f.write(text)
-        out = subprocess.run(
-            [SAMSAD, "--conf-dir", b.conf_dir, "--plugin-dir", PLUGIN_DIR,
-             "--data-dir", b.data_dir, "--listen", b.bootstrap, "--listen",
-             "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port],
-            capture_output=True, text=True, timeout=30)
-        assert out.returncode != 0
-        assert ("sasl_enabled_mechanisms: OAUTHBEARER has no sasl plugin "
-                "instance") in out.stderr, out.stderr
+            text = f.read()
+        for old, new, want in [
+                ("sasl_enabled_mechanisms: SCRAM-SHA-256",
+                 "sasl_enabled_mechanisms: PLAIN,OAUTHBEARER",
+                 "sasl_enabled_mechanisms: OAUTHBEARER has no sasl plugin "
+                 "instance"),
+                ("listener_name_internal_sasl_enabled_mechanisms: PLAIN",
+                 "listener_name_internal_sasl_enabled_mechanisms: GSSAPI",
+                 "listener_name_internal_sasl_enabled_mechanisms: GSSAPI has "
+                 "no sasl plugin instance"),
+                ("listener_name_internal_sasl_enabled_mechanisms",
+                 "listener_name_external_sasl_enabled_mechanisms",
+                 "no listener is named external")]:
+            with open(conf, "w") as f:
+                f.write(text.replace(old, new))
+            out = subprocess.run(
+                [SAMSAD, "--conf-dir", b.conf_dir, "--plugin-dir", PLUGIN_DIR,
+                 "--data-dir", b.data_dir, "--listen", b.bootstrap,
+                 "--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port,
+                 "--listen", "INTERNAL://127.0.0.1:%d" % b.internal_port],
+                capture_output=True, text=True, timeout=30)
+            assert out.returncode != 0
+            assert want in out.stderr, out.stderr
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
