@@ -23,13 +23,15 @@
 
 typedef samsa_OffsetForLeaderEpochResponse_EpochEndOffset_t part_resp_t;
 
-/* The partition's leader epoch as clients know it: the metadata image's
- * in a cluster (what Metadata answers), the log's standalone. */
+/* The partition's leader epoch: the one its replica role was given
+ * (core/replica's become_leader), as Kafka compares with the local
+ * Partition's; standalone the log's; in a cluster before core/replica
+ * took the partition over, the metadata image's (what Metadata answers). */
 static int32_t current_epoch(samsa_req_t *req, const char *topic, int32_t index,
                              samsa_partition_t *part)
 {
     samsa_broker_t *b = req->broker;
-    if (!b->meta) {
+    if (!b->meta || samsa_partition_is_replicated(part)) {
         return samsa_partition_leader_epoch(part);
     }
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
@@ -52,6 +54,11 @@ answer(samsa_req_t *req, const char *topic, samsa_topic_t *t, samsa_err_t terr,
     }
     samsa_partition_t *part =
         samsa_broker_partition(err ? NULL : t, err, rp->Partition, &err);
+    if (err == SAMSA_OK && samsa_partition_is_follower(part)) {
+        /* Led here by the image, not yet by the log (or no longer): a
+         * follower's cache may hold a tail the leader never had. */
+        err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
+    }
     if (err == SAMSA_OK && req->api_version >= 2 &&
         rp->CurrentLeaderEpoch != -1) {
         int32_t ours = current_epoch(req, topic, rp->Partition, part);

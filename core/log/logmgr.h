@@ -290,6 +290,9 @@ void samsa_partition_wait_remove(samsa_partition_t *part,
  * samsa_partition_set_hw. Default: not replicated. */
 void samsa_partition_set_replicated(samsa_partition_t *part, bool on);
 
+/* Whether set_replicated(part, true) is in force. */
+bool samsa_partition_is_replicated(samsa_partition_t *part);
+
 /* The log end offset: the next offset an append gets. */
 int64_t samsa_partition_leo(samsa_partition_t *part);
 

@@ -18,6 +18,11 @@ void samsa_partition_set_replicated(samsa_partition_t *part, bool on)
     atomic_store(&part->replicated, on);
 }
 
+bool samsa_partition_is_replicated(samsa_partition_t *part)
+{
+    return atomic_load(&part->replicated);
+}
+
 int64_t samsa_partition_leo(samsa_partition_t *part)
 {
     samsa_log_offsets_t off;

@@ -440,6 +440,10 @@ static void offset_for_leader_epoch_follows_the_epoch_cache(void **state)
     assert_int_equal(pr.ErrorCode, SAMSA_ERR_NOT_LEADER_OR_FOLLOWER);
     free(a.frame);
     assert_int_equal(samsa_partition_leo(part), 5);
+    /* ...and leaves OffsetForLeaderEpoch to the leader. */
+    r = epoch_end(f, "ep", -1, 2);
+    assert_int_equal(r.ErrorCode, SAMSA_ERR_NOT_LEADER_OR_FOLLOWER);
+    assert_int_equal(r.EndOffset, -1);
     samsa_topic_put(t);
     free(batch);
 }

@@ -215,7 +215,9 @@ standalone_hw_follows_appends_replicated_waits_for_set_hw(void **state)
     assert_int_equal(samsa_partition_hw(p), 3);
     assert_int_equal(samsa_partition_leo(p), 3);
 
+    assert_false(samsa_partition_is_replicated(p));
     samsa_partition_set_replicated(p, true);
+    assert_true(samsa_partition_is_replicated(p));
     assert_int_equal(leader_append(p, 2, -1, 0, false), SAMSA_OK);
     assert_int_equal(samsa_partition_leo(p), 5);
     assert_int_equal(samsa_partition_hw(p), 3);
