@@ -340,3 +340,49 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
         wait_for("log.retention.ms back to its default on node %d" % node,
                  lambda: broker_config(c, node, "log.retention.ms")[1] !=
                  DYNAMIC_DEFAULT_BROKER_CONFIG)
+
+
+# -- Kafka's Java AdminClient, as kafka-configs.sh and kafka-acls.sh use it
+
+JAVA_DIR = os.path.join(os.path.dirname(__file__), "java")
+
+
+def java_admin(*args):
+    """SecurityAdmin.java (a single source file) on Kafka's client jars."""
+    if not os.path.isdir(os.path.join(JAVA_DIR, "lib")):
+        pytest.skip("Kafka's Java clients not fetched (tests/cluster/run.sh "
+                    "with mvn does it)")
+    out = subprocess.run(
+        ["java", "-Dlog4j.configuration=file:/dev/null", "-cp",
+         os.path.join(JAVA_DIR, "lib", "*"),
+         os.path.join(JAVA_DIR, "SecurityAdmin.java"), *args],
+        capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_java_admin_client_through_another_node(sec_cluster):
+    c = sec_cluster
+    admin = KafkaAdminClient(bootstrap_servers=c.boot(1),
+                             request_timeout_ms=10000)
+    admin.create_topics([NewTopic("java-t", 1, 1)])
+    admin.close()
+    # Everything the Java AdminClient sends to node 2 (whichever node is
+    # the controller) is in force on nodes 1 and 3.
+    assert "setup done" in java_admin(c.boot(2), "setup", "bob", "bob-secret",
+                                      "java-t", "java-slow")
+    for node in (1, 3):
+        wait_for("bob's READ on java-t on node %d" % node, lambda: topic_errors(
+            c, node, "bob", "bob-secret", ["java-t", "orders"]) == {
+                "java-t": 0, "orders": TOPIC_AUTHORIZATION_FAILED})
+        wait_for("the quota on node %d" % node, lambda: "java-slow" in
+                 c.cli(node, "quota", "list"))
+        wait_for("log.retention.ms on node %d" % node,
+                 lambda: broker_config(c, node, "log.retention.ms") ==
+                 ("7777777", DYNAMIC_DEFAULT_BROKER_CONFIG))
+    # bob logs in with the Java client on node 3's SASL listener, which
+    # lists every broker at its SASL endpoint.
+    nodes = java_admin("127.0.0.1:%d" % c.sasl[3], "login", "bob",
+                       "bob-secret").split("\n")
+    assert sorted(n for n in nodes if n) == [
+        "node %d 127.0.0.1:%d" % (i, c.sasl[i]) for i in (1, 2, 3)]
