@@ -416,6 +416,10 @@ group_initial_rebalance_delay_ms: 0
 offsets_topic_replication_factor: $((N < 3 ? N : 3))
 transaction_state_log_replication_factor: $((N < 3 ? N : 3))
 YAML
+    # More broker keys for every node (tests: shorter replication timers).
+    if [ -n "${SAMSA_CLUSTER_YAML:-}" ]; then
+        printf '%s\n' "$SAMSA_CLUSTER_YAML" >>"$dir/samsa.yaml"
+    fi
 }
 
 cluster_start() {

@@ -13,6 +13,7 @@
 #include "records_v2.h"
 #include "broker/upconvert.h"
 #include "metrics/metrics.h"
+#include "replica/replica.h"
 #include "txn/coordinator.h"
 #include "util/clock.h"
 
@@ -194,11 +195,19 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
             return err;
         }
     }
-    if (acks == -1 &&
-        samsa_topic_config_long(topic, "min.insync.replicas") > 1) {
-        res->message = "min.insync.replicas exceeds the replicas of this "
-                       "single-node partition";
-        return SAMSA_ERR_NOT_ENOUGH_REPLICAS;
+    if (acks == -1) {
+        /* Kafka's Partition.appendRecordsToLeader: the ISR must be at
+         * least min.insync.replicas before an acks=all append. A partition
+         * that is not replicated has an ISR of one. */
+        int isr = samsa_replica_isr_size(b->replica, part);
+        int64_t min_isr = samsa_topic_config_long(topic, "min.insync.replicas");
+        if ((isr < 0 ? 1 : isr) < min_isr) {
+            res->message = isr < 0 ? "min.insync.replicas exceeds the "
+                                     "replicas of this single-node partition"
+                                   : "the in-sync replicas are fewer than "
+                                     "min.insync.replicas";
+            return SAMSA_ERR_NOT_ENOUGH_REPLICAS;
+        }
     }
     err = check_codecs(b, info.codecs_seen, produce_version, res);
     if (err != SAMSA_OK) {
@@ -255,6 +264,9 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     err = samsa_partition_append(part, records, len, append_time,
                                  &res->base_offset, &res->flush_ticket);
     if (err == SAMSA_OK) {
+        /* A replicated partition's HW moves here when the ISR is only the
+         * leader; else with its followers' fetches. */
+        samsa_replica_leader_appended(b->replica, part);
         /* Before free(owned): the hot-key sketch reads the records. */
         hotkeys_codec_t hc = {b, max_plain};
         samsa_metrics_topic_in(topic->name, samsa_partition_index(part),

@@ -86,6 +86,8 @@ typedef struct samsa_broker {
     struct samsa_coord_follow *_Atomic coord_follow;
     /* Markers to other leaders' partitions (txn_marker_writer.h). */
     struct samsa_txn_marker_writer *txn_markers;
+    /* Replicated partitions (core/replica); NULL standalone. */
+    struct samsa_replica_mgr *replica;
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

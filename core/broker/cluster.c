@@ -15,6 +15,7 @@
 #include "metadata/placement.h"
 #include "txn/coordinator.h"
 #include "util/java_hash.h"
+#include "replica/replica.h"
 #include "util/log.h"
 
 /* ------------------------------------------------------------------ */
@@ -165,6 +166,7 @@ static void *applier_main(void *arg)
         pthread_mutex_unlock(&ap->lock);
         sync_local(ap->b, ap->done, next);
         samsa_cluster_broker_configs_apply(ap->b, ap->done, next);
+        samsa_replica_apply_image(ap->b->replica, next);
         /* The coordinators' loads read the logs just made. */
         samsa_coord_follow_kick(atomic_load(&ap->b->coord_follow));
         samsa_meta_image_put(ap->done);
@@ -252,7 +254,10 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
     /* Nothing of the per-node stores counts in a cluster: the log's
      * ACLs, credentials and quotas replace them as it is read. */
     samsa_cluster_security_apply(b, NULL, NULL);
-    samsa_err_t err = applier_start(b);
+    samsa_err_t err = samsa_replica_start(b, &b->replica, errbuf, errlen);
+    if (err == SAMSA_OK) {
+        err = applier_start(b);
+    }
     mo.on_image_arg = b->applier;
     if (err == SAMSA_OK) {
         err = samsa_meta_open(&mo, &b->meta, errbuf, errlen);
@@ -260,6 +265,8 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
     if (err != SAMSA_OK) {
         applier_stop(b->applier);
         b->applier = NULL;
+        samsa_replica_stop(b->replica);
+        b->replica = NULL;
     }
     return err;
 }
@@ -279,6 +286,8 @@ void samsa_cluster_close(samsa_broker_t *b)
     b->meta = NULL;
     applier_stop(b->applier);
     b->applier = NULL;
+    samsa_replica_stop(b->replica);
+    b->replica = NULL;
     samsa_member_free(b->member);
     b->member = NULL;
 }

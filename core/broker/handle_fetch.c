@@ -23,6 +23,7 @@
 #include "broker/parked.h"
 #include "loop/reactor.h"
 #include "metrics/metrics.h"
+#include "replica/replica.h"
 #include "security/quota.h"
 
 typedef samsa_FetchResponse_PartitionData_t part_resp_t;
@@ -42,6 +43,7 @@ typedef struct fetch_part {
     samsa_FetchRequest_FetchPartition_t *rp;
     part_resp_t *pr;
     samsa_err_t fixed_err; /* known before reading */
+    bool diverging;        /* a follower must truncate: nothing to read */
     fetch_pin_t *pin;      /* this attempt's read, until handed to iobuf */
     samsa_part_waiter_t waiter;
     fetch_ctx_t *ctx;
@@ -58,6 +60,7 @@ struct fetch_ctx {
     samsa_timer_id_t timer;
     _Atomic bool wake_pending;
     _Atomic int refs;
+    int32_t replica_id; /* >= 0: a follower's fetch (reads to the LEO) */
     bool waiting;
     bool done;
 };
@@ -171,6 +174,14 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
     bool committed = ctx->freq->IsolationLevel == 1;
     int64_t limit = committed ? lso : hw;
     pr->LogStartOffset = off.log_start_offset;
+    if (ctx->replica_id >= 0) {
+        /* Followers read everything appended (Kafka's
+         * FetchIsolation.LOG_END); their fetch moves the HW. */
+        limit = samsa_partition_leo(part);
+        if (fp->diverging) {
+            return 0;
+        }
+    }
     int64_t offset = fp->rp->FetchOffset;
     if (offset < off.log_start_offset || offset > off.log_end_offset) {
         pr->ErrorCode = SAMSA_ERR_OFFSET_OUT_OF_RANGE;
@@ -257,6 +268,9 @@ static void count_answer(fetch_ctx_t *ctx)
  * connection is muted that long. */
 static bool throttled(fetch_ctx_t *ctx)
 {
+    if (ctx->replica_id >= 0) {
+        return false; /* replication is not a client's consumption */
+    }
     double bytes = 0;
     for (int32_t i = 0; i < ctx->nparts; i++) {
         if (ctx->parts[i].pin) {
@@ -382,6 +396,27 @@ static void attempt(fetch_ctx_t *ctx, bool last_chance)
     }
 }
 
+/* A follower's fetch of @p fp (core/replica): epoch checks, its fetch
+ * offset recorded, the HW moved; or DivergingEpoch to truncate. */
+static samsa_err_t follower_check(fetch_ctx_t *ctx, fetch_part_t *fp)
+{
+    if (fp->fixed_err != SAMSA_OK || !fp->part) {
+        return fp->fixed_err;
+    }
+    int32_t de = -1;
+    int64_t dend = -1;
+    samsa_err_t err = samsa_replica_follower_fetch(
+        ctx->req->broker->replica, fp->part, ctx->replica_id,
+        fp->rp->CurrentLeaderEpoch, fp->rp->FetchOffset,
+        fp->rp->LastFetchedEpoch, &de, &dend);
+    if (err == SAMSA_OK && de >= 0) {
+        fp->diverging = true;
+        fp->pr->DivergingEpoch.Epoch = de;
+        fp->pr->DivergingEpoch.EndOffset = dend;
+    }
+    return err;
+}
+
 /* Build the response skeleton and resolve every partition once. */
 static samsa_err_t resolve(fetch_ctx_t *ctx)
 {
@@ -407,8 +442,16 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
         tr->Topic = rt->Topic;
         tr->TopicId = rt->TopicId;
         const char *tname = samsa_req_cstr(req, rt->Topic);
-        samsa_err_t terr = samsa_req_authorize(req, SAMSA_ACL_OP_READ,
-                                               SAMSA_RESOURCE_TOPIC, tname);
+        /* Followers need ClusterAction, as in Kafka's handleFetchRequest. */
+        samsa_err_t terr =
+            ctx->replica_id >= 0
+                ? (samsa_req_authorize(req, SAMSA_ACL_OP_CLUSTER_ACTION,
+                                       SAMSA_RESOURCE_CLUSTER,
+                                       "kafka-cluster") == SAMSA_OK
+                       ? SAMSA_OK
+                       : SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED)
+                : samsa_req_authorize(req, SAMSA_ACL_OP_READ,
+                                      SAMSA_RESOURCE_TOPIC, tname);
         samsa_topic_t *topic =
             terr ? NULL : samsa_broker_topic(req->broker, tname, false, &terr);
         if (terr == SAMSA_OK && req->api_version < 10 && topic_is_zstd(topic)) {
@@ -437,8 +480,10 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
                     samsa_topic_hold(topic);
                 }
             }
-            samsa_err_t lerr = samsa_cluster_leader_check(
-                req->broker, samsa_req_cstr(req, rt->Topic), fp->rp->Partition);
+            samsa_err_t lerr = ctx->replica_id >= 0
+                                   ? follower_check(ctx, fp)
+                                   : samsa_cluster_leader_check(
+                                         req->broker, tname, fp->rp->Partition);
             if (lerr != SAMSA_OK) {
                 fp->fixed_err = lerr; /* consumers read from the leader */
             }
@@ -461,6 +506,8 @@ void samsa_handle_fetch(samsa_req_t *req)
     atomic_store(&ctx->refs, 1);
     ctx->req = req;
     ctx->freq = req->body;
+    ctx->replica_id = req->api_version >= 15 ? ctx->freq->ReplicaState.ReplicaId
+                                             : ctx->freq->ReplicaId;
     /* In-process requests (samsa_broker_call) have no reactor to wait on. */
     ctx->reactor = req->conn ? samsa_conn_reactor(req->conn) : NULL;
     ctx->resp = samsa_req_alloc(req, sizeof(*ctx->resp));

@@ -8,6 +8,7 @@
 #include "broker/produce_check.h"
 #include "broker/produce_wait.h"
 #include "metrics/metrics.h"
+#include "replica/replica.h"
 #include "security/quota.h"
 
 typedef samsa_ProduceResponse_PartitionProduceResponse_t part_resp_t;
@@ -44,6 +45,15 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
         if (err == SAMSA_OK && acks != 0) {
             samsa_produce_wait_add(wait, topic, part, res.flush_ticket,
                                    &pr->ErrorCode);
+        }
+        if (err == SAMSA_OK && acks == -1 &&
+            samsa_replica_leads(req->broker->replica, part)) {
+            /* acks=all: answered once the ISR has it (the HW passed it). */
+            samsa_produce_wait_replicas(
+                wait, topic, part, samsa_partition_leo(part),
+                samsa_topic_config_long(topic, "min.insync.replicas"),
+                ((samsa_ProduceRequest_t *)req->body)->TimeoutMs,
+                &pr->ErrorCode);
         }
         if (res.message) {
             pr->ErrorMessage = samsa_req_str(req, res.message);

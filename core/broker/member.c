@@ -187,30 +187,40 @@ static void pid_block_direct(samsa_member_t *mb, const samsa_meta_image_t *img)
 /* Another node is the controller: Kafka requests to it               */
 /* ------------------------------------------------------------------ */
 
-static samsa_client_t *controller_client(samsa_member_t *mb,
-                                         const samsa_meta_broker_t *ctrl)
+samsa_client_t *samsa_member_controller_client(samsa_broker_t *b,
+                                               const samsa_meta_broker_t *ctrl,
+                                               samsa_client_t **client,
+                                               int32_t *node)
 {
-    if (mb->client && mb->client_node == ctrl->id) {
-        return mb->client;
+    if (*client && *node == ctrl->id) {
+        return *client;
     }
-    samsa_client_free(mb->client);
-    mb->client = NULL;
+    samsa_client_free(*client);
+    *client = NULL;
+    *node = -1;
     char bootstrap[300];
     char client_id[64];
     snprintf(bootstrap, sizeof(bootstrap),
              strchr(ctrl->host, ':') ? "[%s]:%d" : "%s:%d", ctrl->host,
              ctrl->port);
-    snprintf(client_id, sizeof(client_id), "samsa-broker-%d", mb->b->node_id);
-    int64_t hb = mb->b->cfg->cluster.broker_heartbeat_interval_ms;
+    snprintf(client_id, sizeof(client_id), "samsa-broker-%d", b->node_id);
+    int64_t hb = b->cfg->cluster.broker_heartbeat_interval_ms;
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = client_id,
                                 .timeout_ms = (int)(hb > 1000 ? hb : 1000)};
-    if (samsa_client_new(&conf, &mb->client) != SAMSA_OK) {
-        mb->client = NULL;
+    if (samsa_client_new(&conf, client) != SAMSA_OK) {
+        *client = NULL;
         return NULL;
     }
-    mb->client_node = ctrl->id;
-    return mb->client;
+    *node = ctrl->id;
+    return *client;
+}
+
+static samsa_client_t *controller_client(samsa_member_t *mb,
+                                         const samsa_meta_broker_t *ctrl)
+{
+    return samsa_member_controller_client(mb->b, ctrl, &mb->client,
+                                          &mb->client_node);
 }
 
 static void drop_client(samsa_member_t *mb)

@@ -13,6 +13,8 @@
 #define SAMSA_BROKER_MEMBER_H
 
 #include "broker/broker.h"
+#include "client/client.h"
+#include "metadata/image.h"
 
 samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out);
 /* Join the thread (NULL is fine). */
@@ -26,5 +28,15 @@ void samsa_member_free(samsa_member_t *mb);
 samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid);
 /* Queue a topic for creation with the broker defaults (any thread). */
 void samsa_member_request_topic(samsa_member_t *mb, const char *topic);
+
+/* The in-tree client the member thread talks to the controller @p ctrl
+ * with (its broker listener; client id samsa-broker-<node_id>), cached in
+ * *client for node *node and made anew when the controller moved. Other
+ * threads talking to the controller (core/replica's AlterPartition) keep
+ * their own cache. NULL when the client cannot be made. */
+samsa_client_t *samsa_member_controller_client(samsa_broker_t *b,
+                                               const samsa_meta_broker_t *ctrl,
+                                               samsa_client_t **client,
+                                               int32_t *node);
 
 #endif /* SAMSA_BROKER_MEMBER_H */

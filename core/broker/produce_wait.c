@@ -7,6 +7,7 @@
 
 #include "broker/parked.h"
 #include "loop/reactor.h"
+#include "replica/replica.h"
 #include "util/log.h"
 
 typedef struct wait_entry {
@@ -14,9 +15,15 @@ typedef struct wait_entry {
     samsa_produce_wait_t *wait;
     samsa_topic_t *topic; /* referenced: keeps the partition open */
     samsa_partition_t *part;
-    int64_t ticket;
+    int64_t ticket;      /* >= 0: a flush; -1: the HW (replicated) */
     int16_t *error_code; /* in the response, in the request's arena */
     samsa_err_t err;     /* the flush's result (flusher thread) */
+    /* Replicated (ticket -1): the HW to reach, reactor thread only. */
+    samsa_part_waiter_t hw_waiter;
+    int64_t required;
+    int64_t min_isr;
+    _Atomic bool wake_pending;
+    bool waiting; /* hw_waiter registered, not finished */
 } wait_entry_t;
 
 struct samsa_produce_wait {
@@ -27,22 +34,22 @@ struct samsa_produce_wait {
     _Atomic int refs; /* one per registered waiter, one for the handler */
     wait_entry_t *entries;
     size_t count, cap;
+    int32_t timeout_ms;     /* replicated entries: the Produce's TimeoutMs */
+    samsa_timer_id_t timer; /* their timeout; holds a reference */
+    size_t hw_pending;      /* replicated entries still waiting */
 };
 
-void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
-                            samsa_partition_t *part, int64_t ticket,
-                            int16_t *error_code)
+static wait_entry_t *new_entry(samsa_produce_wait_t **wait,
+                               samsa_topic_t *topic, samsa_partition_t *part,
+                               int64_t ticket, int16_t *error_code)
 {
-    if (ticket < 0) {
-        return;
-    }
     samsa_produce_wait_t *w = *wait;
     if (!w) {
         w = calloc(1, sizeof(*w));
         if (!w) {
             samsa_log(SAMSA_LOG_WARN, "out of memory: a produce is "
                                       "acknowledged before its flush");
-            return;
+            return NULL;
         }
         *wait = w;
     }
@@ -52,16 +59,41 @@ void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
         if (!n) {
             samsa_log(SAMSA_LOG_WARN, "out of memory: a produce is "
                                       "acknowledged before its flush");
-            return;
+            return NULL;
         }
         w->entries = n;
         w->cap = ncap;
     }
     samsa_topic_hold(topic);
-    w->entries[w->count++] = (wait_entry_t){.topic = topic,
-                                            .part = part,
-                                            .ticket = ticket,
-                                            .error_code = error_code};
+    w->entries[w->count] = (wait_entry_t){.topic = topic,
+                                          .part = part,
+                                          .ticket = ticket,
+                                          .error_code = error_code};
+    return &w->entries[w->count++];
+}
+
+void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
+                            samsa_partition_t *part, int64_t ticket,
+                            int16_t *error_code)
+{
+    if (ticket >= 0) {
+        new_entry(wait, topic, part, ticket, error_code);
+    }
+}
+
+void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
+                                 samsa_topic_t *topic, samsa_partition_t *part,
+                                 int64_t required, int64_t min_isr,
+                                 int32_t timeout_ms, int16_t *error_code)
+{
+    wait_entry_t *e = new_entry(wait, topic, part, -1, error_code);
+    if (e) {
+        e->required = required;
+        e->min_isr = min_isr;
+        if (timeout_ms > (*wait)->timeout_ms) {
+            (*wait)->timeout_ms = timeout_ms;
+        }
+    }
 }
 
 static void wait_free(samsa_produce_wait_t *w)
@@ -114,6 +146,107 @@ static void on_flush_done(samsa_flush_waiter_t *fw, samsa_err_t err)
     }
 }
 
+/* ---- replicated partitions: wait for the HW (reactor thread) ---- */
+
+/* Done waiting? Sets the partition's answer when it is not plain OK. */
+static bool hw_reached(samsa_produce_wait_t *w, wait_entry_t *e)
+{
+    samsa_replica_mgr_t *rm = w->req ? w->req->broker->replica : NULL;
+    int16_t code = SAMSA_OK;
+    bool done = true;
+    if (samsa_partition_hw(e->part) >= e->required) {
+        int isr = samsa_replica_isr_size(rm, e->part);
+        if (isr >= 0 && isr < e->min_isr) {
+            code = SAMSA_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+        }
+    } else if (!samsa_replica_leads(rm, e->part)) {
+        code = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
+    } else {
+        done = false;
+    }
+    if (done && code != SAMSA_OK && w->req) {
+        *e->error_code = code;
+    }
+    return done;
+}
+
+static void wait_unref(samsa_produce_wait_t *w);
+
+static void hw_finish(samsa_produce_wait_t *w, wait_entry_t *e)
+{
+    if (!e->waiting) {
+        return;
+    }
+    e->waiting = false;
+    samsa_partition_wait_remove(e->part, &e->hw_waiter);
+    if (--w->hw_pending == 0 && w->timer) {
+        if (samsa_reactor_timer_cancel(w->reactor, w->timer)) {
+            atomic_fetch_sub(&w->refs, 1); /* the timer's (not last) */
+        }
+        w->timer = 0;
+    }
+    wait_unref(w);
+}
+
+static void on_hw_wake(void *arg)
+{
+    wait_entry_t *e = arg;
+    samsa_produce_wait_t *w = e->wait;
+    atomic_store(&e->wake_pending, false);
+    if (e->waiting && hw_reached(w, e)) {
+        hw_finish(w, e);
+    }
+    wait_unref(w); /* the post's */
+}
+
+/* Appending thread (or set_hw's), waiter lock held: hand off. */
+static void on_hw_notify(samsa_part_waiter_t *pw)
+{
+    wait_entry_t *e = pw->arg;
+    if (atomic_exchange(&e->wake_pending, true)) {
+        return;
+    }
+    atomic_fetch_add(&e->wait->refs, 1);
+    if (samsa_reactor_post(e->wait->reactor, on_hw_wake, e) != SAMSA_OK) {
+        atomic_fetch_sub(&e->wait->refs, 1);
+    }
+}
+
+static void on_hw_timeout(samsa_reactor_t *r, void *arg)
+{
+    (void)r;
+    samsa_produce_wait_t *w = arg;
+    w->timer = 0;
+    atomic_fetch_add(&w->refs, 1); /* hold it across the finishes */
+    for (size_t i = 0; i < w->count; i++) {
+        wait_entry_t *e = &w->entries[i];
+        if (e->waiting && !hw_reached(w, e)) {
+            if (w->req) {
+                *e->error_code = SAMSA_ERR_REQUEST_TIMED_OUT;
+            }
+        }
+        hw_finish(w, e);
+    }
+    wait_unref(w);
+    wait_unref(w); /* the timer's */
+}
+
+static void hw_wait_start(samsa_produce_wait_t *w, wait_entry_t *e)
+{
+    if (!w->reactor || hw_reached(w, e)) {
+        return;
+    }
+    e->waiting = true;
+    w->hw_pending++;
+    atomic_fetch_add(&w->refs, 1);
+    e->hw_waiter.notify = on_hw_notify;
+    e->hw_waiter.arg = e;
+    samsa_partition_wait_add(e->part, &e->hw_waiter);
+    if (hw_reached(w, e)) { /* moved before the waiter was in */
+        hw_finish(w, e);
+    }
+}
+
 static void cancel_parked(samsa_parked_t *p)
 {
     samsa_produce_wait_t *w = (samsa_produce_wait_t *)p;
@@ -140,10 +273,23 @@ void samsa_produce_respond(samsa_req_t *req, const void *response,
     for (size_t i = 0; i < w->count; i++) {
         wait_entry_t *e = &w->entries[i];
         e->wait = w;
+        if (e->ticket < 0) {
+            hw_wait_start(w, e);
+            continue;
+        }
         e->waiter.done = on_flush_done;
         atomic_fetch_add(&w->refs, 1);
         if (!samsa_partition_flush_wait(e->part, e->ticket, &e->waiter)) {
             atomic_fetch_sub(&w->refs, 1); /* already flushed */
+        }
+    }
+    if (w->hw_pending > 0) {
+        int32_t ms = w->timeout_ms > 0 ? w->timeout_ms : 0;
+        atomic_fetch_add(&w->refs, 1); /* the timer's */
+        w->timer = samsa_reactor_timer_add(w->reactor, (uint64_t)ms, 0,
+                                           on_hw_timeout, w);
+        if (!w->timer) {
+            atomic_fetch_sub(&w->refs, 1);
         }
     }
     wait_unref(w);

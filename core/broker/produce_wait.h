@@ -5,7 +5,9 @@
  * before the acknowledgement, as in Kafka).
  *
  * The handler appends every partition, hands each append's flush ticket
- * here (samsa_produce_wait_add), and answers with samsa_produce_respond:
+ * here (samsa_produce_wait_add), and for acks=all on a replicated
+ * partition the HW it must reach (samsa_produce_wait_replicas); it answers
+ * with samsa_produce_respond:
  * at once when no ticket is outstanding, otherwise the response is parked
  * and sent from the connection's reactor once the flusher thread has
  * flushed every partition involved. The reactor never waits. A failed
@@ -30,6 +32,18 @@ typedef struct samsa_produce_wait samsa_produce_wait_t;
 void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
                             samsa_partition_t *part, int64_t ticket,
                             int16_t *error_code);
+
+/* acks=all on a replicated partition (core/replica): the answer also waits
+ * until @p part's high watermark reaches @p required (the log end after
+ * this append), as Kafka's DelayedProduce; then NOT_ENOUGH_REPLICAS_AFTER_
+ * APPEND when the ISR shrank below @p min_isr meanwhile. NOT_LEADER_OR_
+ * FOLLOWER when the leadership moves first, REQUEST_TIMED_OUT after
+ * @p timeout_ms (the Produce's TimeoutMs). An in-process request (no
+ * reactor to wait on) is answered at once. */
+void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
+                                 samsa_topic_t *topic, samsa_partition_t *part,
+                                 int64_t required, int64_t min_isr,
+                                 int32_t timeout_ms, int16_t *error_code);
 
 /* samsa_req_respond(req, response), after the flushes of @p wait (NULL:
  * at once). Takes @p wait. */

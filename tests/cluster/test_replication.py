@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Replicated partitions on three nodes (core/replica): an RF=3 topic
+written with acks=all through librdkafka (confluent-kafka) lands,
+byte for byte, in the log of every replica; kill -9 of a follower shrinks
+the ISR and acks=all goes on with min.insync.replicas=2, while 3 gives
+NOT_ENOUGH_REPLICAS; the follower restarts, catches up and is back in the
+ISR, as Metadata shows. (Heavier fault tests are test_*faults*.py.)
+
+Needs: kcat, python3-kafka, python3-confluent-kafka. Bounded: every wait
+has a deadline; about 20 s on an idle machine.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+from confluent_kafka import KafkaError, Producer
+from kafka.admin import (ConfigResource, ConfigResourceType,
+                         KafkaAdminClient, NewTopic)
+
+from test_cluster import DEV, Cluster, kcat, topic_config, wait_for
+
+LAG_MS = 3000  # replica_lag_time_max_ms of these nodes
+NODE_YAML = ("replica_lag_time_max_ms: %d\nreplica_fetch_backoff_ms: 200\n"
+             % LAG_MS)
+
+
+@pytest.fixture()
+def cluster():
+    work = tempfile.mkdtemp(prefix="samsa-repl-")
+    c = Cluster(work)
+    c.env["SAMSA_CLUSTER_YAML"] = NODE_YAML
+    try:
+        yield c
+    finally:
+        subprocess.run([DEV, "cluster", "stop"], env=c.env,
+                       capture_output=True, timeout=60)
+        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def partition_state(bootstrap, topic, partition=0):
+    """(leader, replicas, isr) of one partition from kcat's metadata."""
+    out = kcat("-b", bootstrap, "-L", "-t", topic, "-m", "5")
+    for line in out.splitlines():
+        words = line.split()
+        if words[:2] == ["partition", "%d," % partition]:
+            leader = int(words[3].rstrip(","))
+            reps = sorted(int(x) for x in words[5].rstrip(",").split(",")
+                          if x)
+            isr = sorted(int(x) for x in words[7].split(",") if x) \
+                if len(words) > 7 else []
+            return leader, reps, isr
+    return None
+
+
+def log_bytes(cluster, node, topic, partition=0):
+    """Every record batch of one replica, read from its segment files."""
+    d = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
+                     "data", "%s-%d" % (topic, partition))
+    data = b""
+    for seg in sorted(glob.glob(os.path.join(d, "*.log"))):
+        with open(seg, "rb") as f:
+            data += f.read()
+    return data
+
+
+def same_logs(cluster, nodes, topic, at_least):
+    logs = [log_bytes(cluster, n, topic) for n in nodes]
+    return len(logs[0]) >= at_least and all(x == logs[0] for x in logs)
+
+
+def produce(bootstrap, topic, keys, **conf):
+    """acks=all through librdkafka: {key: error code (0 = acknowledged)}."""
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all",
+                  "linger.ms": 5, "message.timeout.ms": 30000, **conf})
+    result = {}
+
+    def done(err, msg):
+        result[msg.key().decode()] = err.code() if err else 0
+
+    for k in keys:
+        p.produce(topic, key=k.encode(), value=("v-" + k).encode(),
+                  on_delivery=done)
+    p.flush(60)
+    return result
+
+
+def set_min_isr(bootstrap, topic, value):
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap,
+                             request_timeout_ms=10000)
+    admin.alter_configs([ConfigResource(
+        ConfigResourceType.TOPIC, topic,
+        configs={"min.insync.replicas": str(value)})])
+    admin.close()
+
+
+def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
+    boot = cluster.start(3)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
+    admin.create_topics([NewTopic("rep", 1, 3, topic_configs={
+        "min.insync.replicas": "2"})])
+    admin.close()
+    leader, reps, _ = wait_for("rep-0 with a leader", lambda: (
+        lambda s: s if s and s[0] >= 0 else None)(
+            partition_state(boot, "rep")))
+    assert reps == [1, 2, 3]
+    # The followers fetch, catch up and the leader adds them to the ISR.
+    wait_for("all three replicas in the ISR", lambda: (
+        partition_state(boot, "rep")[2] == [1, 2, 3]), timeout=15)
+
+    keys = ["a%03d" % i for i in range(200)]
+    acked = produce(boot, "rep", keys)
+    assert acked == {k: 0 for k in keys}
+    # Acknowledged with acks=all: every replica's log holds the batches,
+    # the followers' exactly as the leader wrote them.
+    first = log_bytes(cluster, leader, "rep")
+    assert len(first) > 200 * 10
+    wait_for("identical logs on the three replicas",
+             lambda: same_logs(cluster, [1, 2, 3], "rep", len(first)),
+             timeout=10)
+
+    # kill -9 of a follower: it leaves the ISR after replica_lag_time_max_ms
+    # (or its fencing), and acks=all with min.insync.replicas=2 goes on.
+    follower = next(n for n in (1, 2, 3) if n != leader)
+    alive = [n for n in (1, 2, 3) if n != follower]
+    live_boot = cluster.bootstrap(alive)
+    cluster.dev("kill", str(follower))
+    more = ["b%03d" % i for i in range(100)]
+    t0 = time.monotonic()
+    acked = produce(live_boot, "rep", more)
+    assert acked == {k: 0 for k in more}
+    assert time.monotonic() - t0 < 25
+    # (The node asked may apply the shrink a moment after the leader.)
+    wait_for("the ISR without the killed follower", lambda: (
+        partition_state(live_boot, "rep")[:3:2] == (leader, alive)),
+        timeout=10)
+
+    # min.insync.replicas=3 with two in the ISR: refused before the append.
+    set_min_isr(live_boot, "rep", 3)
+    wait_for("min.insync.replicas=3 on the leader", lambda: topic_config(
+        cluster.ports[leader], "rep", "min.insync.replicas") == "3",
+        timeout=10)
+    refused = produce(live_boot, "rep", ["c000"], retries=0,
+                      **{"message.timeout.ms": 5000})
+    assert refused == {"c000": KafkaError.NOT_ENOUGH_REPLICAS}, refused
+    set_min_isr(live_boot, "rep", 2)
+
+    # The follower restarts on its data, catches up and rejoins the ISR.
+    cluster.dev("start-node", str(follower))
+    wait_for("the restarted follower back in the ISR", lambda: (
+        partition_state(boot, "rep")[2] == [1, 2, 3]), timeout=20)
+    now = log_bytes(cluster, leader, "rep")
+    wait_for("the restarted follower's log equal to the leader's",
+             lambda: same_logs(cluster, [1, 2, 3], "rep", len(now)),
+             timeout=10)
+    got = kcat("-b", boot, "-C", "-t", "rep", "-e", "-q", "-f", "%k\n")
+    assert sorted(got.split()) == sorted(keys + more)
