@@ -63,13 +63,17 @@ static void on_done(void *arg, samsa_err_t err)
     propose_ctx_t *ctx = o->ctx;
     ctx->outcomes[o->index] = err;
     free(o);
-    if (atomic_fetch_sub(&ctx->pending, 1) == 1) {
-        /* The last one hands over to the reactor; its reference goes with
-         * the post (if the reactor is gone, the connection's close
-         * cancels the request). */
-        if (samsa_reactor_post(ctx->reactor, finish, ctx) == SAMSA_OK) {
-            return;
-        }
+    /* The proposals hold one reference together: only the last one to
+     * complete lets go of it (it used to be dropped by every one, so a
+     * request of several records freed the context under the others). */
+    if (atomic_fetch_sub(&ctx->pending, 1) != 1) {
+        return;
+    }
+    /* The last one hands over to the reactor; the reference goes with the
+     * post (if the reactor is gone, the connection's close cancels the
+     * request). */
+    if (samsa_reactor_post(ctx->reactor, finish, ctx) == SAMSA_OK) {
+        return;
     }
     ctx_unref(ctx);
 }
