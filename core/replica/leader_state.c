@@ -69,6 +69,15 @@ static void led_remove(samsa_replica_mgr_t *rm, samsa_led_t *led)
     }
 }
 
+void samsa_led_drop(samsa_replica_mgr_t *rm, samsa_partition_t *part)
+{
+    samsa_led_t *led = samsa_led_get(rm, part);
+    if (led) {
+        led_remove(rm, led);
+        samsa_led_put(led);
+    }
+}
+
 static int32_t *copy_ids(const int32_t *ids, int n)
 {
     int32_t *out = calloc((size_t)(n > 0 ? n : 1), sizeof(*out));

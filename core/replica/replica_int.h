@@ -79,6 +79,8 @@ void samsa_led_put(samsa_led_t *led);
 void samsa_led_install(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
                        samsa_partition_t *part, const samsa_meta_topic_t *t,
                        int32_t index, const samsa_meta_image_t *img);
+/* Forget that @p part is led here (it is followed from now). */
+void samsa_led_drop(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 /* Drop led states not seen in image @p seen (or every one, seen 0). */
 void samsa_led_sweep(samsa_replica_mgr_t *rm, uint64_t seen, bool all);
 /* Raise @p led's HW per the rules; caller holds led->lock. */

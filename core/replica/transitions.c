@@ -86,6 +86,7 @@ static void follow(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
     fw->leader = mp->leader;
     fw->epoch = mp->leader_epoch;
     fw->seen = img->index;
+    samsa_led_drop(rm, part); /* no leader bookkeeping moves its HW now */
     samsa_partition_set_replicated(part, true);
     samsa_err_t err = samsa_partition_become_follower(part, mp->leader_epoch);
     samsa_fetcher_t *fetcher =
