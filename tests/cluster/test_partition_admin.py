@@ -41,12 +41,22 @@ INELIGIBLE_REPLICA = 107
 def cluster():
     work = tempfile.mkdtemp(prefix="samsa-cluster-")
     c = Cluster(work)
+    # The raw frames play the leaders' part: the nodes run without a
+    # transport plugin, so no leader replicates or sends AlterPartition
+    # of its own to race them (core/replica is off without one).
+    conf_home = tempfile.mkdtemp(prefix="samsa-conf-")  # start wipes work
+    conf = os.path.join(conf_home, "conf.d")
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "conf.d")
+    shutil.copytree(root, conf, ignore=shutil.ignore_patterns(
+        "*transport*", "samsa.yaml"))
+    c.env["SAMSA_CLUSTER_YAML"] = "conf_dir: %s" % conf
     try:
         c.start(3)
         yield c
     finally:
         subprocess.run([DEV, "cluster", "stop"], env=c.env,
                        capture_output=True, timeout=60)
+        shutil.rmtree(conf_home, ignore_errors=True)
         if not os.environ.get("SAMSA_CLUSTER_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
 
