@@ -41,6 +41,7 @@ typedef struct task_ctx {
     json_t *seen;                 /* topics reported active (KIP-558) */
     unsigned seen_gen;            /* c->topics_gen when seen was right */
     samsa_client_t *client;
+    struct sink_batch *batch; /* a sink's batch, during put() */
     char trace[512];
 } task_ctx_t;
 
@@ -351,6 +352,10 @@ typedef struct sink_batch {
     task_ctx_t *t;
     samsa_connect_record_t **recs;
     size_t n, cap;
+    /* With a dead-letter topic: recs[i] as consumed, for a record the
+     * plugin reports during put(); NULL otherwise. */
+    dead_t **raw;
+    const samsa_client_record_t *cur; /* the record being added */
     dead_t *dead, **dead_tail;
     samsa_err_t err;
 } sink_batch_t;
@@ -413,9 +418,25 @@ static samsa_err_t headers_copy(const samsa_client_record_t *cr,
     return SAMSA_OK;
 }
 
+static void dead_free(dead_t *d)
+{
+    if (d != NULL) {
+        free(d->key);
+        free(d->value);
+        free(d->topic);
+        free(d->message);
+        headers_free(d->headers, d->header_count);
+        free(d);
+    }
+}
+
 static void batch_clear(sink_batch_t *b)
 {
     for (size_t i = 0; i < b->n; i++) {
+        if (b->raw != NULL) {
+            dead_free(b->raw[i]);
+            b->raw[i] = NULL;
+        }
         free((void *)b->recs[i]->key);
         free((void *)b->recs[i]->value);
         free((void *)b->recs[i]->topic);
@@ -427,12 +448,7 @@ static void batch_clear(sink_batch_t *b)
     while (b->dead != NULL) {
         dead_t *d = b->dead;
         b->dead = d->next;
-        free(d->key);
-        free(d->value);
-        free(d->topic);
-        free(d->message);
-        headers_free(d->headers, d->header_count);
-        free(d);
+        dead_free(d);
     }
     b->dead_tail = &b->dead;
 }
@@ -451,6 +467,41 @@ static char *copy_bytes(const void *p, int32_t len)
 
 /* errors.tolerance=all: skip the record; keep a copy for the dead-letter
  * topic when there is one. */
+/* A copy of the record as consumed, for the dead-letter topic. */
+static dead_t *dead_copy(const samsa_client_record_t *cr)
+{
+    dead_t *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        return NULL;
+    }
+    d->key = copy_bytes(cr->key, cr->key_len);
+    d->value = copy_bytes(cr->value, cr->value_len);
+    d->key_len = cr->key ? cr->key_len : -1;
+    d->value_len = cr->value ? cr->value_len : -1;
+    d->topic = strdup(cr->topic);
+    d->partition = cr->partition;
+    d->offset = cr->offset;
+    if (d->topic == NULL ||
+        headers_copy(cr, &d->headers, &d->header_count) != SAMSA_OK) {
+        dead_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Queue @p d (taken) for the dead-letter topic. */
+static samsa_err_t dead_queue(sink_batch_t *b, dead_t *d, const char *stage,
+                              const char *message)
+{
+    d->stage = stage;
+    d->message = strdup(message);
+    *b->dead_tail = d;
+    b->dead_tail = &d->next;
+    return d->message ? SAMSA_OK : SAMSA_ERR_NOMEM;
+}
+
+/* errors.tolerance=all: skip the record; keep a copy for the dead-letter
+ * topic when there is one. */
 static samsa_err_t tolerate(sink_batch_t *b, const samsa_client_record_t *cr,
                             const char *stage, const char *message)
 {
@@ -465,23 +516,44 @@ static samsa_err_t tolerate(sink_batch_t *b, const samsa_client_record_t *cr,
     if (t->errs.dlq_topic == NULL) {
         return SAMSA_OK;
     }
-    dead_t *d = calloc(1, sizeof(*d));
-    if (d == NULL) {
-        return SAMSA_ERR_NOMEM;
+    dead_t *d = dead_copy(cr);
+    return d ? dead_queue(b, d, stage, message) : SAMSA_ERR_NOMEM;
+}
+
+/* samsa_connect_task_info_t.report: a record put() could not deliver. */
+static samsa_err_t report_record(void *ctx, const samsa_connect_record_t *rec,
+                                 const char *reason)
+{
+    task_ctx_t *t = ctx;
+    sink_batch_t *b = t->batch;
+    size_t i = 0;
+    while (b != NULL && i < b->n && b->recs[i] != rec) {
+        i++;
     }
-    d->key = copy_bytes(cr->key, cr->key_len);
-    d->value = copy_bytes(cr->value, cr->value_len);
-    d->key_len = cr->key ? cr->key_len : -1;
-    d->value_len = cr->value ? cr->value_len : -1;
-    d->topic = strdup(cr->topic);
-    d->partition = cr->partition;
-    d->offset = cr->offset;
-    d->stage = stage;
-    d->message = strdup(message);
-    samsa_err_t err = headers_copy(cr, &d->headers, &d->header_count);
-    *b->dead_tail = d;
-    b->dead_tail = &d->next;
-    return err;
+    if (b == NULL || i == b->n) {
+        return SAMSA_ERR_INVAL; /* not a record of this put() */
+    }
+    if (!t->errs.tolerate_all) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "the connector could not deliver the record at %s-%d "
+                 "offset %lld: %s",
+                 rec->topic, (int)rec->partition, (long long)rec->offset,
+                 reason ? reason : "");
+        return SAMSA_ERR_INVAL;
+    }
+    if (t->errs.log) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "connect: %s: TASK_PUT refused the record at %s-%d offset "
+                  "%lld: %s",
+                  t->name, rec->topic, (int)rec->partition,
+                  (long long)rec->offset, reason ? reason : "");
+    }
+    if (b->raw == NULL || b->raw[i] == NULL) {
+        return SAMSA_OK; /* no dead-letter topic: skipped */
+    }
+    dead_t *d = b->raw[i];
+    b->raw[i] = NULL;
+    return dead_queue(b, d, "TASK_PUT", reason ? reason : "");
 }
 
 /* Append a record to the batch; takes @p k, @p v and @p hs. */
@@ -491,19 +563,28 @@ static samsa_err_t batch_push(sink_batch_t *b, const char *topic,
                               samsa_connect_header_t *hs, uint64_t nh)
 {
     samsa_connect_record_t *r = NULL;
+    bool keep_raw = b->t->errs.dlq_topic != NULL;
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
         void *p = realloc(b->recs, cap * sizeof(*b->recs));
         if (p != NULL) {
             b->recs = p;
+        }
+        void *q = keep_raw && p ? realloc(b->raw, cap * sizeof(*b->raw)) : p;
+        if (keep_raw && q != NULL) {
+            b->raw = q;
+        }
+        if (p != NULL && q != NULL) {
             b->cap = cap;
         }
     }
     char *tcopy = strdup(topic);
-    if (b->n < b->cap && tcopy != NULL) {
+    dead_t *raw = keep_raw && b->cur ? dead_copy(b->cur) : NULL;
+    if (b->n < b->cap && tcopy != NULL && (raw || !keep_raw)) {
         r = calloc(1, sizeof(*r));
     }
     if (r == NULL) {
+        dead_free(raw);
         free(tcopy);
         free(k);
         free(v);
@@ -523,6 +604,9 @@ static samsa_err_t batch_push(sink_batch_t *b, const char *topic,
         .timestamp = ts,
         .partition = partition,
     };
+    if (b->raw != NULL) {
+        b->raw[b->n] = raw;
+    }
     b->recs[b->n++] = r;
     return SAMSA_OK;
 }
@@ -622,6 +706,7 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
     char why[400] = "";
     const char *stage = b->t->chain ? "TRANSFORMATION" : "KEY_CONVERTER";
     note_topic(b->t, cr->topic);
+    b->cur = cr;
     samsa_err_t err = headers_copy(cr, &hs, &nh);
     if (err == SAMSA_OK && b->t->chain != NULL) {
         err = sink_transform(b, cr, hs, nh, why, sizeof(why));
@@ -811,25 +896,29 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
         if (err == SAMSA_OK) {
             err = b.err;
         }
-        if (err == SAMSA_OK && b.dead != NULL) {
-            err = dead_letters(t, &b, &dlq);
-        }
         if (err == SAMSA_OK && b.n > 0) {
             samsa_err_t perr;
+            t->batch = &b; /* for report() */
             while ((perr = ops->put(
                         task, (const samsa_connect_record_t *const *)b.recs,
                         b.n)) == SAMSA_ERR_AGAIN &&
                    !atomic_load(&t->task->stop)) {
                 sleep_ms(POLL_TIMEOUT_MS);
             }
+            t->batch = NULL;
             if (perr == SAMSA_OK) {
                 perr = ops->flush(task);
             }
-            if (perr != SAMSA_OK) {
+            if (perr != SAMSA_OK && t->trace[0] == '\0') {
                 snprintf(t->trace, sizeof(t->trace), "put/flush failed: %s",
                          samsa_err_str(perr));
-                err = perr;
             }
+            err = perr;
+        }
+        /* The refused records (converters, transforms, put's reports)
+         * are kept before the group commits past them. */
+        if (err == SAMSA_OK && b.dead != NULL) {
+            err = dead_letters(t, &b, &dlq);
         }
         batch_clear(&b);
         if (err == SAMSA_OK) {
@@ -854,6 +943,7 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     }
     batch_clear(&b);
     free(b.recs);
+    free(b.raw);
     samsa_producer_free(dlq);
     if (joined || m.member_id != NULL) {
         samsa_client_leave(&m);
@@ -950,6 +1040,8 @@ static samsa_err_t task_attempt(connect_task_t *tk)
         .offset_count = offs ? noffs : 0,
         .task_id = tk->id,
         .task_count = ntasks,
+        .report = source ? NULL : report_record,
+        .report_ctx = source ? NULL : &t,
     };
     samsa_connect_task_t *task = NULL;
     if (err == SAMSA_OK) {

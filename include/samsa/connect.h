@@ -108,6 +108,20 @@ typedef struct samsa_connect_task_info {
     uint64_t offset_count;
     int32_t task_id;    /**< 0 .. task_count-1 */
     int32_t task_count; /**< tasks the connector was split into */
+    /**
+     * Sinks, added in ABI minor 4 (Kafka's ErrantRecordReporter): during
+     * put(), report one of the records put() received that the external
+     * system refused for good (say an HTTP 400), with a one-line reason.
+     * The worker applies the connector's errors.tolerance: with "all" it
+     * sends the record, as consumed, to the dead-letter topic (stage
+     * TASK_PUT) and returns SAMSA_OK, and put() goes on with the others;
+     * with "none" it returns an error, which put() returns so the task
+     * fails. Only from inside put(), on its thread. NULL for sources (and
+     * check SAMSA_ABI_HAS first: an older host lacks it).
+     */
+    samsa_err_t (*report)(void *report_ctx, const samsa_connect_record_t *rec,
+                          const char *reason);
+    void *report_ctx; /**< first argument of report() */
 } samsa_connect_task_info_t;
 
 /* ------------------------------------------------------------------------ */

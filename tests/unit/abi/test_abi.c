@@ -248,7 +248,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(sizeof(samsa_connect_offset_t), 16);
     assert_int_equal(offsetof(samsa_connect_offset_t, source_partition), 0);
     assert_int_equal(offsetof(samsa_connect_offset_t, source_offset), 8);
-    assert_int_equal(sizeof(samsa_connect_task_info_t), 48);
+    /* ABI minor 4 appended report and report_ctx: 48 is minor 3's size. */
+    assert_int_equal(sizeof(samsa_connect_task_info_t), 64);
     assert_int_equal(offsetof(samsa_connect_task_info_t, hdr), 0);
     assert_int_equal(offsetof(samsa_connect_task_info_t, config), 8);
     assert_int_equal(offsetof(samsa_connect_task_info_t, config_count), 16);
@@ -256,6 +257,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_task_info_t, offset_count), 32);
     assert_int_equal(offsetof(samsa_connect_task_info_t, task_id), 40);
     assert_int_equal(offsetof(samsa_connect_task_info_t, task_count), 44);
+    assert_int_equal(offsetof(samsa_connect_task_info_t, report), 48);
+    assert_int_equal(offsetof(samsa_connect_task_info_t, report_ctx), 56);
     assert_int_equal(sizeof(samsa_source_ops_t), 48);
     assert_int_equal(offsetof(samsa_source_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_source_ops_t, task_start), 8);
@@ -476,7 +479,9 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_connect_task_info_t, offsets) +
                          M(samsa_connect_task_info_t, offset_count) +
                          M(samsa_connect_task_info_t, task_id) +
-                         M(samsa_connect_task_info_t, task_count));
+                         M(samsa_connect_task_info_t, task_count) +
+                         M(samsa_connect_task_info_t, report) +
+                         M(samsa_connect_task_info_t, report_ctx));
     assert_int_equal(
         sizeof(samsa_source_ops_t),
         M(samsa_source_ops_t, hdr) + M(samsa_source_ops_t, task_start) +
