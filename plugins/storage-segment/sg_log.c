@@ -928,6 +928,19 @@ static void drop_list(samsa_storage_log_t *log, sg_seg_t *gone)
     }
 }
 
+/* @p list in the opposite order. */
+static sg_seg_t *reverse_list(sg_seg_t *list)
+{
+    sg_seg_t *rev = NULL;
+    while (list != NULL) {
+        sg_seg_t *next = list->next;
+        list->next = rev;
+        rev = list;
+        list = next;
+    }
+    return rev;
+}
+
 /* Everything goes; the log restarts empty at @p offset. */
 static samsa_err_t truncate_fully(samsa_storage_log_t *log, int64_t offset)
 {
@@ -1019,12 +1032,18 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
         }
         pos += b.size;
     }
+    /* The segments after the cut go first, newest first, then the cut
+     * segment is shortened: a crash part way leaves a prefix of the old
+     * log (recovered as it is), never a hole in it. */
+    pthread_mutex_lock(&log->mu);
+    sg_seg_t *gone = detach_after(log, seg);
+    pthread_mutex_unlock(&log->mu);
+    drop_list(log, reverse_list(gone));
     if (fd < 0 || ftruncate(fd, pos) != 0) {
         sg_seg_unpin(seg);
         return go_offline(log, "truncate", errno);
     }
     pthread_mutex_lock(&log->mu);
-    sg_seg_t *gone = detach_after(log, seg);
     log->size_bytes -= seg->size - pos;
     seg->size = pos;
     seg->version++;
@@ -1054,7 +1073,6 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
         seg->first_ms = 0;
     }
     pthread_mutex_unlock(&log->mu);
-    drop_list(log, gone);
     err = sg_seg_write_index(log, seg, true);
     sg_seg_unpin(seg);
     return err;

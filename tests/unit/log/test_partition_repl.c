@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -818,6 +819,90 @@ static void truncation_survives_a_crash(void **state)
     samsa_topic_put(t);
 }
 
+/* Kill -9 at random moments of a truncation across many segments: the
+ * reopened log is always a gapless prefix of the old one, byte for byte,
+ * ending at the cut or at a batch end after it (the truncation is then
+ * simply redone), and its epoch cache ends inside it. */
+static void truncation_killed_part_way_leaves_a_prefix(void **state)
+{
+    fixture_t *f = *state;
+    samsa_tcfg_t cfg = {0};
+    samsa_tcfg_set(&cfg, "samsa.storage.engine", "segment");
+    samsa_tcfg_set(&cfg, "segment.bytes", "2048");
+    char err[256];
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "killed", 1, &cfg, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&cfg);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "killed");
+    samsa_partition_t *p = samsa_topic_partition(t, 0);
+    assert_int_equal(samsa_partition_become_follower(p, 9), SAMSA_OK);
+    for (int64_t at = 0; at < 600; at += 4) {
+        size_t l;
+        uint8_t *b = fetched_batch(4, at, (int32_t)(at / 100), &l);
+        assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+        free(b);
+    }
+    size_t full_len;
+    uint8_t *full = read_log(p, 0, 600, &full_len);
+    samsa_topic_put(t);
+    samsa_logmgr_close(f->mgr);
+    srand(13);
+    for (int round = 0; round < 16; round++) {
+        int64_t cut = 4 * (1 + rand() % 100);
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            open_mgr(f);
+            t = samsa_logmgr_topic_get(f->mgr, "killed");
+            samsa_partition_truncate_to(samsa_topic_partition(t, 0), cut);
+            pause(); /* killed here at the latest */
+            _exit(0);
+        }
+        usleep((useconds_t)(rand() % 6000)); /* ~ the child's start-up */
+        kill(child, SIGKILL);
+        int status;
+        assert_int_equal(waitpid(child, &status, 0), child);
+
+        open_mgr(f);
+        t = samsa_logmgr_topic_get(f->mgr, "killed");
+        p = samsa_topic_partition(t, 0);
+        int64_t leo = samsa_partition_leo(p);
+        assert_true(leo >= cut && leo <= 600 && leo % 4 == 0);
+        size_t len;
+        uint8_t *log = read_log(p, 0, leo, &len);
+        assert_memory_equal(log, full, len);
+        int64_t expect = 0;
+        for (size_t pos = 0; pos < len;) {
+            samsa_batch_hdr_t h;
+            assert_int_equal(samsa_batch_parse(log + pos, len - pos, &h),
+                             SAMSA_OK);
+            assert_int_equal(h.base_offset, expect);
+            expect = h.base_offset + h.last_offset_delta + 1;
+            pos += samsa_batch_size(&h);
+        }
+        assert_int_equal(expect, leo);
+        free(log);
+        int32_t e;
+        int64_t end;
+        samsa_partition_epoch_end(p, samsa_partition_last_epoch(p), &e, &end);
+        assert_int_equal(end, leo);
+        assert_true(e <= (leo - 1) / 100);
+        /* Back to the whole log for the next round. */
+        if (leo < 600) {
+            size_t rest_at = len;
+            assert_int_equal(samsa_partition_append_replica(p, full + rest_at,
+                                                            full_len - rest_at),
+                             SAMSA_OK);
+        }
+        assert_int_equal(samsa_partition_leo(p), 600);
+        samsa_topic_put(t);
+        samsa_logmgr_close(f->mgr);
+    }
+    free(full);
+    open_mgr(f); /* for teardown */
+}
+
 #define BOTH(fn)                                                               \
     cmocka_unit_test_setup_teardown(fn, setup_segment, teardown),              \
         cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
@@ -839,6 +924,9 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(truncation_survives_a_crash,
                                         setup_segment, teardown),
+        cmocka_unit_test_setup_teardown(
+            truncation_killed_part_way_leaves_a_prefix, setup_segment,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
