@@ -11,7 +11,8 @@
  *
  * Offsets: log_start_offset is the first offset still readable;
  * log_end_offset (LEO) is the offset the next appended record will get.
- * Both only move forward, except truncate() which moves LEO back.
+ * Both only move forward, except truncate() which moves LEO back and
+ * truncate_fully() which restarts the log anywhere (replication).
  *
  * Flushing: the broker owns the flush policy (DESIGN.md, Storage: one owner
  * of the flush policy; a flush that the policy makes due completes before
@@ -24,8 +25,9 @@
  * flush_* fields of samsa_log_config_t are for information only.
  *
  * Threads:
- *   append, truncate, set_start_offset: serialized per log by the broker
- *       (never two at once for one log), may run on a reactor: no fsync.
+ *   append, append_sparse, truncate, truncate_fully, set_start_offset:
+ *       serialized per log by the broker (never two at once for one log),
+ *       may run on a reactor: no fsync.
  *   read, read_release, offsets, offset_for_time: any thread, concurrently
  *       with each other and with append/housekeep/compact/flush on the same
  *       log. A reader never sees a batch whose append has not returned, and
