@@ -37,19 +37,19 @@ UNKNOWN_TOPIC_ID = 100
 INELIGIBLE_REPLICA = 107
 
 
-@pytest.fixture(scope="module")
-def cluster():
+def three_nodes(extra_yaml=""):
+    """Three nodes; the raw frames play the leaders' part: the nodes run
+    without a transport plugin, so no leader replicates or sends
+    AlterPartition of its own to race them (core/replica is off without
+    one)."""
     work = tempfile.mkdtemp(prefix="samsa-cluster-")
     c = Cluster(work)
-    # The raw frames play the leaders' part: the nodes run without a
-    # transport plugin, so no leader replicates or sends AlterPartition
-    # of its own to race them (core/replica is off without one).
     conf_home = tempfile.mkdtemp(prefix="samsa-conf-")  # start wipes work
     conf = os.path.join(conf_home, "conf.d")
     root = os.path.join(os.path.dirname(__file__), "..", "..", "conf.d")
     shutil.copytree(root, conf, ignore=shutil.ignore_patterns(
         "*transport*", "samsa.yaml"))
-    c.env["SAMSA_CLUSTER_YAML"] = "conf_dir: %s" % conf
+    c.env["SAMSA_CLUSTER_YAML"] = "conf_dir: %s\n%s" % (conf, extra_yaml)
     try:
         c.start(3)
         yield c
@@ -59,6 +59,18 @@ def cluster():
         shutil.rmtree(conf_home, ignore_errors=True)
         if not os.environ.get("SAMSA_CLUSTER_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    yield from three_nodes()
+
+
+@pytest.fixture(scope="module")
+def electing_cluster():
+    """The controller's own elections on a short cadence."""
+    yield from three_nodes("unclean_leader_election_enable: true\n"
+                           "leader_imbalance_check_interval_seconds: 1\n")
 
 
 class Reader:
@@ -447,6 +459,33 @@ def test_samsa_cluster_cli(cluster):
     assert "NO_REASSIGNMENT_IN_PROGRESS" in out, out
     out = samsa(cluster, "reassign", "cli", "1", "7,x", rc=2)
     assert "broker ids separated by commas" in out
+
+
+def test_the_controller_rebalances_and_elects_unclean(electing_cluster):
+    cluster = electing_cluster
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(cluster.bootstrap(), "bal", {0: [a, b]})
+    create_assigned(cluster.bootstrap(), "solo", {0: [a, b]})
+    cport = cluster.ports[controller]
+    wait_for("the topics", lambda: metadata(cport, "bal") and
+             metadata(cport, "solo"))
+    assert alter_partition(cport, 1, a, -1, "bal", 0, 0, [a, b],
+                           0)[:2] == (0, 0)
+    # Reordered to [b, a]: b is preferred, live and in sync but a leads;
+    # the imbalance check (every second here) hands leadership to b.
+    samsa(cluster, "reassign", "bal", "0", "%d,%d" % (b, a))
+    everywhere(cluster, "bal", 0, "the preferred leader back",
+               lambda p: p[2] == [b, a] and p[0] == b)
+    # solo's ISR is a alone; a dies: with unclean_leader_election_enable
+    # the controller makes b leader, with an ISR of itself.
+    cluster.dev("kill", str(a))
+    everywhere_but = [i for i in (1, 2, 3) if i != a]
+    for i in everywhere_but:
+        wait_for("node %d: an unclean leader" % i,
+                 lambda: (lambda m: m and m[1][0][0] == b and m[1][0][3]
+                          == [b])(metadata(cluster.ports[i], "solo")),
+                 timeout=30)
 
 
 def test_unclean_election_and_unregister(cluster):
