@@ -1001,14 +1001,18 @@ static samsa_err_t load_values(samsa_broker_config_t *cfg,
                  doc->file, doc->root->line, samsa_ynode_type_name(doc->root));
         rc = SAMSA_ERR_CONFIG;
     }
+    size_t taken = 0;
     if (rc == SAMSA_OK && doc != NULL) {
         rc = samsa_security_config_take_overrides(&cfg->security, doc->root,
-                                                  errbuf, errbuf_size);
+                                                  &taken, errbuf, errbuf_size);
     }
     if (rc == SAMSA_OK) {
         rc = samsa_config_build(samsa_broker_options, doc ? doc->root : NULL,
                                 "broker config", cfg->config_file, 1,
                                 &cfg->values, errbuf, errbuf_size);
+    }
+    if (doc != NULL && doc->root != NULL) {
+        doc->root->count += taken; /* every node back for the free */
     }
     samsa_yaml_free(doc);
     return rc;

@@ -148,22 +148,29 @@ static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
 
 samsa_err_t samsa_security_config_take_overrides(samsa_security_config_t *sc,
                                                  samsa_ynode_t *root,
-                                                 char *errbuf,
+                                                 size_t *taken, char *errbuf,
                                                  size_t errbuf_size)
 {
+    *taken = 0;
     size_t pl = strlen(OVERRIDE_PREFIX), sl = strlen(OVERRIDE_SUFFIX);
     if (!root || root->type != SAMSA_YNODE_MAP) {
         return SAMSA_OK;
     }
-    size_t kept = 0;
-    for (size_t k = 0; k < root->count; k++) {
+    size_t kept = 0, n_all = root->count;
+    for (size_t k = 0; k < n_all; k++) {
         const samsa_ynode_t *key = root->keys[k], *val = root->items[k];
         const char *name = key->value ? key->value : "";
         size_t n = strlen(name);
         if (n <= pl + sl || strncmp(name, OVERRIDE_PREFIX, pl) != 0 ||
             strcmp(name + n - sl, OVERRIDE_SUFFIX) != 0) {
+            /* Kept in front; the taken ones move behind (swapped, so the
+             * document still frees every node). */
+            samsa_ynode_t *tk = root->keys[kept], *ti = root->items[kept];
             root->keys[kept] = root->keys[k];
-            root->items[kept++] = root->items[k];
+            root->items[kept] = root->items[k];
+            root->keys[k] = tk;
+            root->items[k] = ti;
+            kept++;
             continue;
         }
         if (val->type != SAMSA_YNODE_SCALAR) {
@@ -191,7 +198,9 @@ samsa_err_t samsa_security_config_take_overrides(samsa_security_config_t *sc,
             return SAMSA_ERR_NOMEM;
         }
     }
-    /* The YAML document owns the nodes; only the index arrays shrink. */
+    /* The option table sees the first *kept; the caller restores the
+     * count before the document is freed. */
+    *taken = n_all - kept;
     root->count = kept;
     return SAMSA_OK;
 }

@@ -78,17 +78,18 @@ typedef struct samsa_listener_override {
 struct samsa_ynode;
 
 /**
- * Move the listener_name_<l>_sasl_enabled_mechanisms keys out of the
- * broker YAML mapping @p root (which the option table then checks without
- * them) into @p sc->overrides; samsa_security_config_resolve() later
- * gives each to its listener. Other listener_name_ keys stay (and are
- * refused as unknown).
+ * Copy the listener_name_<l>_sasl_enabled_mechanisms keys of the broker
+ * YAML mapping @p root into @p sc->overrides and move them to its end,
+ * out of root->count (so the option table checks the rest); the caller
+ * adds *taken back to root->count before freeing the document.
+ * samsa_security_config_resolve() later gives each to its listener.
+ * Other listener_name_ keys stay (and are refused as unknown).
  * @return SAMSA_OK, SAMSA_ERR_CONFIG (a value that is not a string),
  *         SAMSA_ERR_NOMEM.
  */
 samsa_err_t samsa_security_config_take_overrides(samsa_security_config_t *sc,
                                                  struct samsa_ynode *root,
-                                                 char *errbuf,
+                                                 size_t *taken, char *errbuf,
                                                  size_t errbuf_size);
 
 static inline bool samsa_security_is_tls(samsa_security_protocol_t p)

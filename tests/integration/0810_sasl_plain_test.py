@@ -183,7 +183,7 @@ def test_sasl_enabled_mechanisms_limits_the_offer():
                     "sasl.password": "alice-secret"}
             assert AdminClient(conf).list_topics(timeout=10).brokers
         finally:
-            assert b.stop() == 0
+            assert b.stop() == 0, b.log_text()
         conf = os.path.join(b.conf_dir, "samsa.yaml")
         with open(conf) as f:
             text = f.read()
