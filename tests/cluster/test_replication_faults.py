@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Process faults under acks=all load (issue 13): three nodes on loopback,
+an RF=3 topic with min.insync.replicas=2, librdkafka and franz-go
+producers (idempotent, acks=all) recording every acknowledgement; at the
+end every acknowledged record must be in the log at its offset, no key
+twice, and every replica must hold the same batches (faults.under_load).
+
+- kill -9 of a partition leader: a new leader serves within the session
+  timeout (3 s here, broker_session_timeout_ms), the old leader restarts,
+  truncates what was never committed, catches up and is back in the ISR.
+
+Bounded: each test waits at most tens of seconds for anything;
+SAMSA_CLUSTER_KEEP=1 keeps the nodes' directories (logs) in /tmp.
+"""
+import time
+
+from faults import (pick_partition, under_load, wait_acks,
+                    wait_isr_everywhere, wait_new_leader)
+
+SESSION_S = 3.0  # broker_session_timeout_ms of nodes.Cluster
+# Beyond the session timeout: the controller's election and the clients'
+# metadata refresh and retry, on a loaded 2-core machine.
+ELECTION_SLACK_S = 4.0
+
+
+def test_kill_leader_under_acks_all_load(nodes):
+    with under_load(nodes, "kl") as run:
+        part, leader = pick_partition(nodes, "kl", nodes.live()[0])
+        survivor = next(i for i in nodes.live() if i != leader)
+        t_kill = time.monotonic()
+        nodes[leader].kill9()
+        new = wait_new_leader(nodes, "kl", part, leader, survivor,
+                              SESSION_S + ELECTION_SLACK_S + 10)
+        elected = time.monotonic() - t_kill
+        wait_acks(run.log, 50, timeout=30, after=t_kill)
+        gap = run.log.first_after(t_kill, part) - \
+            run.log.last_before(t_kill, part)
+        print("partition %d: leader %d killed; %d leads after %.1f s; "
+              "acks paused %.1f s" % (part, leader, new, elected, gap))
+        assert elected <= SESSION_S + ELECTION_SLACK_S, (
+            "new leader after %.1f s (session timeout %.0f s)"
+            % (elected, SESSION_S))
+        # The old leader restarts on its data: it truncates what it had
+        # not committed, catches up, and the leader takes it back into the
+        # ISR, all under load (the end check compares the replicas).
+        nodes.restart(leader)
+        wait_isr_everywhere(nodes, "kl")
+        wait_acks(run.log, 20, timeout=30, after=time.monotonic())
