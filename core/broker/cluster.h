@@ -138,8 +138,9 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err);
 
 /* Make this node enforce the ACLs, SCRAM credentials and client quotas of
  * image @p next (cluster_security.c); nothing when @p prev shares them.
- * @p next NULL: none (at start, before the log is read). Quorum thread
- * (image hook) or before the quorum starts. */
+ * @p next NULL: none (at start, before the log is read; with @p prev NULL
+ * also a WARN for each per-node store a cluster does not use). Quorum
+ * thread (image hook) or before the quorum starts. */
 void samsa_cluster_security_apply(samsa_broker_t *b,
                                   const samsa_meta_image_t *prev,
                                   const samsa_meta_image_t *next);

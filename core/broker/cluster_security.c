@@ -13,8 +13,10 @@
  * (cluster_broker_configs.c) since they touch every topic.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <samsa/authorizer.h>
 
@@ -109,6 +111,33 @@ static void apply_quotas(samsa_broker_t *b, const samsa_meta_security_t *s)
     }
 }
 
+/* Once, at start: say what of a standalone node's per-node stores a
+ * cluster does not use, so an operator who turned one into a node knows
+ * to set them again. */
+static void warn_unused_stores(samsa_broker_t *b)
+{
+    static const char *const files[] = {"scram_credentials", "acls",
+                                        "client_quotas", "broker_configs"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/__samsa_meta/%s", b->cfg->data_dir,
+                 files[i]);
+        if (access(path, F_OK) == 0) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "cluster: %s is not used in a cluster (the metadata "
+                      "log keeps these): set them again through any node",
+                      path);
+        }
+    }
+    void *state = NULL;
+    if (samsa_security_acl_manager(b->security, &state) &&
+        !samsa_security_acls_hosted(b->security)) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "cluster: the authorizer keeps its own ACLs (no set_acls): "
+                  "ACLs are not replicated, each node has its own");
+    }
+}
+
 void samsa_cluster_security_apply(samsa_broker_t *b,
                                   const samsa_meta_image_t *prev,
                                   const samsa_meta_image_t *next)
@@ -116,6 +145,9 @@ void samsa_cluster_security_apply(samsa_broker_t *b,
     const samsa_meta_security_t *s = next ? next->security : NULL;
     if (prev && next && prev->security == s) {
         return; /* shared: unchanged */
+    }
+    if (!prev && !next) {
+        warn_unused_stores(b);
     }
     apply_acls(b, s);
     apply_scram(b, s);

@@ -68,6 +68,13 @@ class SecureCluster:
         ctrl = {i: ports[3 * i - 1] for i in range(1, n + 1)}
         voters = ",".join("%d@127.0.0.1:%d" % (i, ctrl[i]) for i in ctrl)
         cluster_id = str(uuid.uuid4())
+        # A standalone node's store left in node 1's data dir: a cluster
+        # neither reads it (this line would stop a standalone node) nor
+        # hides that it does not.
+        os.makedirs(self.dir(1) + "/data/__samsa_meta")
+        with open(self.dir(1) + "/data/__samsa_meta/scram_credentials",
+                  "w") as f:
+            f.write("not a credential line\n")
         for i in range(1, n + 1):
             d = self.dir(i)
             shutil.copytree(os.path.join(ROOT, "conf.d"), d + "/conf.d")
@@ -132,9 +139,10 @@ class SecureCluster:
                 p.kill()
                 p.wait()
 
-    def log(self, i):
-        with open(os.path.join(self.dir(i), "samsad.log"), errors="replace") as f:
-            return f.read()[-3000:]
+    def log(self, i, tail=3000):
+        with open(os.path.join(self.dir(i), "samsad.log"),
+                  errors="replace") as f:
+            return f.read()[-tail:]
 
     def cli(self, node, *args):
         out = subprocess.run([SAMSA, *args, "-b", self.boot(node)],
@@ -250,6 +258,8 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
                              request_timeout_ms=10000)
     admin.create_topics([NewTopic("orders", 6, 1), NewTopic("secret", 1, 1)])
     admin.close()
+
+    assert "scram_credentials is not used in a cluster" in c.log(1, 10 ** 6)
 
     # A SCRAM user created through node 1 logs in on nodes 2 and 3.
     c.cli(1, "user", "set", "alice", "--password", "alice-secret",
