@@ -26,11 +26,11 @@ cd "$ROOT"
 BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev libuv1-dev
  libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev openssl
- libisal-dev"
+ libisal-dev libpq-dev"
 TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
  chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint
- debootstrap python3-jwt python3-cryptography"
+ debootstrap python3-jwt python3-cryptography postgresql"
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions; strace: the
 # flush-before-ack ordering test (0740); python3-jwt and

@@ -24,6 +24,8 @@
 #include <curl/curl.h>
 #include <samsa/connect.h>
 
+#include "connect_setting.h"
+
 typedef struct http_sink {
     const samsa_services_t *svc;
     const samsa_instance_t *inst;
@@ -69,23 +71,12 @@ static void hs_fini(void *state)
     curl_global_cleanup();
 }
 
-static const char *setting(const samsa_connect_task_info_t *info,
-                           const char *key, const char *def)
-{
-    for (uint64_t i = 0; i < info->config_count; i++) {
-        if (strcmp(info->config[i].key, key) == 0) {
-            return info->config[i].value;
-        }
-    }
-    return def;
-}
-
 /* A numeric setting within [lo, hi]; false (with errbuf) if it is not. */
 static bool number(const samsa_connect_task_info_t *info, const char *key,
                    const char *def, long lo, long hi, long *out, char *errbuf,
                    size_t errlen)
 {
-    const char *v = setting(info, key, def);
+    const char *v = samsa_connect_setting(info, key, def);
     char *end = NULL;
     *out = strtol(v, &end, 10);
     if (end == v || *end != '\0' || *out < lo || *out > hi) {
@@ -155,7 +146,7 @@ static samsa_err_t hs_task_start(void *state,
                                  size_t errlen)
 {
     http_sink_t *hs = state;
-    const char *url = setting(info, "http.api.url", NULL);
+    const char *url = samsa_connect_setting(info, "http.api.url", NULL);
     if (url == NULL || url[0] == '\0') {
         snprintf(errbuf, errlen, "HttpSink needs http.api.url");
         return SAMSA_ERR_CONFIG;
@@ -176,7 +167,7 @@ static samsa_err_t hs_task_start(void *state,
                      &t->backoff_max_ms, errbuf, errlen) &&
               number(info, "request.timeout.ms", "30000", 1, 3600000,
                      &t->timeout_ms, errbuf, errlen);
-    const char *method = setting(info, "request.method", "POST");
+    const char *method = samsa_connect_setting(info, "request.method", "POST");
     if (ok && strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0) {
         snprintf(errbuf, errlen,
                  "Invalid value %s for configuration request.method: POST "
@@ -187,14 +178,15 @@ static samsa_err_t hs_task_start(void *state,
     if (ok) {
         t->url = strdup(url);
         t->method = strdup(method);
-        t->prefix = strdup(setting(info, "batch.prefix", "["));
-        t->suffix = strdup(setting(info, "batch.suffix", "]"));
-        t->separator = strdup(setting(info, "batch.separator", ","));
+        t->prefix = strdup(samsa_connect_setting(info, "batch.prefix", "["));
+        t->suffix = strdup(samsa_connect_setting(info, "batch.suffix", "]"));
+        t->separator =
+            strdup(samsa_connect_setting(info, "batch.separator", ","));
         t->curl = curl_easy_init();
         ok = t->url && t->method && t->prefix && t->suffix && t->separator &&
              t->curl &&
-             add_headers(t, setting(info, "headers", ""),
-                         setting(info, "header.separator", "|"));
+             add_headers(t, samsa_connect_setting(info, "headers", ""),
+                         samsa_connect_setting(info, "header.separator", "|"));
         if (!ok) {
             snprintf(errbuf, errlen, "HttpSink: out of memory");
         }

@@ -19,6 +19,8 @@
 
 #include <samsa/connect.h>
 
+#include "connect_setting.h"
+
 #define DEFAULT_BATCH 2000
 #define READ_CHUNK    65536
 
@@ -61,17 +63,6 @@ static void fs_fini(void *state)
     if (fs != NULL) {
         fs->svc->free(fs);
     }
-}
-
-static const char *setting(const samsa_connect_task_info_t *info,
-                           const char *key)
-{
-    for (uint64_t i = 0; i < info->config_count; i++) {
-        if (strcmp(info->config[i].key, key) == 0) {
-            return info->config[i].value;
-        }
-    }
-    return NULL;
 }
 
 static char *dup_str(const samsa_services_t *svc, const char *s)
@@ -128,9 +119,9 @@ static samsa_err_t fs_task_start(void *state,
 {
     file_source_t *fs = state;
     const samsa_services_t *svc = fs->svc;
-    const char *file = setting(info, "file");
-    const char *topic = setting(info, "topic");
-    const char *batch = setting(info, "batch.size");
+    const char *file = samsa_connect_setting(info, "file", NULL);
+    const char *topic = samsa_connect_setting(info, "topic", NULL);
+    const char *batch = samsa_connect_setting(info, "batch.size", NULL);
     if (file == NULL || file[0] == '\0' || topic == NULL || topic[0] == '\0' ||
         strchr(topic, ',') != NULL) {
         snprintf(errbuf, errbuf_size,
