@@ -113,12 +113,7 @@ static void apply_answer(samsa_replica_mgr_t *rm, alter_item_t *it,
                 free(isr);
                 free(max);
             }
-            samsa_metric_t *m = led->nisr > before   ? rm->m_expands
-                                : led->nisr < before ? rm->m_shrinks
-                                                     : NULL;
-            if (m) {
-                samsa_metric_add(m, 1);
-            }
+            samsa_led_count_isr_change(rm, before, led->nisr);
             samsa_log(SAMSA_LOG_INFO,
                       "replica: %s-%d: ISR now %d replica(s) "
                       "(partition epoch %d)",

@@ -705,7 +705,11 @@ static void *fetcher_main(void *arg)
                 if (l->conn && !l->in_flight) {
                     send_fetch(f, l, samsa_mono_ms());
                 }
-            } else if (l->conn && !l->in_flight) {
+            } else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                /* Nothing asked: the leader closed (or broke) the idle
+                 * connection. */
+                fail_link(f, l, "idle connection", SAMSA_ERR_CLOSED);
+            } else {
                 set_events(f, l, SAMSA_TRANSPORT_WANT_READ);
             }
         }

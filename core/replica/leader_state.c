@@ -177,7 +177,9 @@ void samsa_led_install(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
         if (mp->partition_epoch > led->partition_epoch) {
             /* The controller committed a change (ours or its own, e.g. a
              * fenced broker removed): the image is the truth. */
+            int before = led->nisr;
             set_isr(led, mp->isr, mp->isr_count);
+            samsa_led_count_isr_change(rm, before, led->nisr);
             led->partition_epoch = mp->partition_epoch;
         }
         set_eligible(led, img);
@@ -273,6 +275,16 @@ void samsa_led_sweep(samsa_replica_mgr_t *rm, uint64_t seen, bool all)
         samsa_led_put(items[i]);
     }
     free(items);
+}
+
+void samsa_led_count_isr_change(samsa_replica_mgr_t *rm, int before, int after)
+{
+    samsa_metric_t *m = after > before   ? rm->m_expands
+                        : after < before ? rm->m_shrinks
+                                         : NULL;
+    if (m) {
+        samsa_metric_add(m, 1);
+    }
 }
 
 void samsa_led_count_under_replicated(samsa_replica_mgr_t *rm)

@@ -88,6 +88,10 @@ void samsa_led_update_hw(samsa_replica_mgr_t *rm, samsa_led_t *led,
                          int64_t now_ms);
 /* Held references to every led state (caller puts each, frees array). */
 size_t samsa_led_list(samsa_replica_mgr_t *rm, samsa_led_t ***out);
+/* A committed ISR of @p before members now has @p after: count a shrink
+ * or an expansion (whichever of the image or the AlterPartition answer
+ * brought it first; the other then sees no change). */
+void samsa_led_count_isr_change(samsa_replica_mgr_t *rm, int before, int after);
 /* Count under-replicated led partitions into the metric. */
 void samsa_led_count_under_replicated(samsa_replica_mgr_t *rm);
 

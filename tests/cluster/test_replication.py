@@ -11,10 +11,12 @@ has a deadline; about 20 s on an idle machine.
 """
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 import pytest
 from confluent_kafka import KafkaError, Producer
@@ -43,7 +45,8 @@ def cluster():
 
 
 def partition_state(bootstrap, topic, partition=0):
-    """(leader, replicas, isr) of one partition from kcat's metadata."""
+    """(leader, replicas, isr) of one partition from kcat's metadata
+    ((-1, [], []) while it is not there)."""
     out = kcat("-b", bootstrap, "-L", "-t", topic, "-m", "5")
     for line in out.splitlines():
         words = line.split()
@@ -54,7 +57,7 @@ def partition_state(bootstrap, topic, partition=0):
             isr = sorted(int(x) for x in words[7].split(",") if x) \
                 if len(words) > 7 else []
             return leader, reps, isr
-    return None
+    return -1, [], []
 
 
 def log_bytes(cluster, node, topic, partition=0):
@@ -71,6 +74,20 @@ def log_bytes(cluster, node, topic, partition=0):
 def same_logs(cluster, nodes, topic, at_least):
     logs = [log_bytes(cluster, n, topic) for n in nodes]
     return len(logs[0]) >= at_least and all(x == logs[0] for x in logs)
+
+
+def metric(cluster, node, name):
+    """One sample of node @node's /metrics (its HTTP port from its log)."""
+    log = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
+                       "samsad.log")
+    with open(log) as f:
+        port = re.findall(r"http listening on .* \(port (\d+)\)",
+                          f.read())[-1]
+    with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port,
+                                timeout=5) as r:
+        text = r.read().decode()
+    m = re.search(r"^%s(?:\{[^}]*\})? (\d+)" % name, text, re.M)
+    return int(m.group(1)) if m else None
 
 
 def produce(bootstrap, topic, keys, **conf):
@@ -105,8 +122,7 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
         "min.insync.replicas": "2"})])
     admin.close()
     leader, reps, _ = wait_for("rep-0 with a leader", lambda: (
-        lambda s: s if s and s[0] >= 0 else None)(
-            partition_state(boot, "rep")))
+        lambda s: s if s[0] >= 0 else None)(partition_state(boot, "rep")))
     assert reps == [1, 2, 3]
     # The followers fetch, catch up and the leader adds them to the ISR.
     wait_for("all three replicas in the ISR", lambda: (
@@ -138,6 +154,11 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
     wait_for("the ISR without the killed follower", lambda: (
         partition_state(live_boot, "rep")[:3:2] == (leader, alive)),
         timeout=10)
+    assert metric(cluster, leader,
+                  "samsa_replicamanager_isrshrinks_total") >= 1
+    wait_for("rep-0 under-replicated in the leader's metrics", lambda:
+             metric(cluster, leader,
+                    "samsa_replicamanager_underreplicatedpartitions") >= 1)
 
     # min.insync.replicas=3 with two in the ISR: refused before the append.
     set_min_isr(live_boot, "rep", 3)
@@ -157,5 +178,7 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
     wait_for("the restarted follower's log equal to the leader's",
              lambda: same_logs(cluster, [1, 2, 3], "rep", len(now)),
              timeout=10)
+    assert metric(cluster, leader,
+                  "samsa_replicamanager_isrexpands_total") >= 2
     got = kcat("-b", boot, "-C", "-t", "rep", "-e", "-q", "-f", "%k\n")
     assert sorted(got.split()) == sorted(keys + more)
