@@ -9,10 +9,13 @@
  * timer thread (a key rotation needs no restart); reactors verify under a
  * read lock, the refresh swaps the set under the write lock.
  *
- * A refused token is answered as RFC 7628 says: the server sends
- * {"status":"invalid_token"}, the client answers with a lone 0x01, and
- * the exchange then fails with SASL_AUTHENTICATION_FAILED and the reason
- * (expired, bad signature, wrong audience...) as its error message.
+ * A refused token fails the SaslAuthenticate at once with
+ * SASL_AUTHENTICATION_FAILED and the reason (expired, bad signature,
+ * wrong audience...) as its error message. Kafka first sends RFC 7628's
+ * {"status":"invalid_token"} challenge and waits for the client's 0x01;
+ * librdkafka and the Java client answer it, but kafkajs and franz-go do
+ * not (they report a closed connection or "unexpected data"), while all
+ * of them show SaslAuthenticate's error message.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -35,7 +38,7 @@ typedef struct oauth_state {
     samsa_timer_t *refresh;
 } oauth_state_t;
 
-enum { AWAIT_FIRST, AWAIT_ACK, DONE };
+enum { AWAIT_FIRST, DONE };
 
 struct samsa_sasl_session {
     oauth_state_t *st;
@@ -43,8 +46,6 @@ struct samsa_sasl_session {
     jwt_result_t res;
     char principal[sizeof(((jwt_result_t *)0)->principal) + 8];
 };
-
-static const char invalid_token[] = "{\"status\":\"invalid_token\"}";
 
 static bool same_keys(const oauth_keys_t *a, const oauth_keys_t *b)
 {
@@ -183,13 +184,6 @@ static samsa_err_t oauth_step(samsa_sasl_session_t *sess, const void *in,
     *out = NULL;
     *out_len = 0;
     *done = false;
-    if (sess->stage == AWAIT_ACK) {
-        /* The client's 0x01 after our error: now fail, with the reason. */
-        sess->stage = DONE;
-        return in_len == 1 && ((const char *)in)[0] == '\x01'
-                   ? SAMSA_ERR_SASL_AUTHENTICATION_FAILED
-                   : SAMSA_ERR_ILLEGAL_SASL_STATE;
-    }
     if (sess->stage != AWAIT_FIRST) {
         return SAMSA_ERR_ILLEGAL_SASL_STATE;
     }
@@ -214,14 +208,8 @@ static samsa_err_t oauth_step(samsa_sasl_session_t *sess, const void *in,
         rc = -1;
     }
     if (rc != 0) {
-        sess->stage = AWAIT_ACK;
-        *out = st->svc->alloc(sizeof(invalid_token) - 1);
-        if (!*out) {
-            return SAMSA_ERR_NOMEM;
-        }
-        memcpy(*out, invalid_token, sizeof(invalid_token) - 1);
-        *out_len = sizeof(invalid_token) - 1;
-        return SAMSA_OK;
+        sess->stage = DONE;
+        return SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
     }
     snprintf(sess->principal, sizeof(sess->principal), "User:%s",
              sess->res.principal);

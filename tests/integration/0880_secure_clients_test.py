@@ -2,9 +2,9 @@
 """The Java client (kafka-clients 3.8.0), kafkajs 2.2.4 and franz-go over
 SSL, SASL_PLAINTEXT and SASL_SSL with each mechanism (PLAIN,
 SCRAM-SHA-256, SCRAM-SHA-512; OAUTHBEARER with a signed JWT for kafkajs
-and franz-go), each producing and reading back records; a wrong password
-and an untrusted broker certificate are refused with the client's
-authentication / TLS error."""
+and franz-go), each producing and reading back records; a wrong password,
+an expired token and an untrusted broker certificate are refused with the
+client's authentication / TLS error."""
 import os
 import subprocess
 
@@ -90,7 +90,8 @@ def client_args(b, case):
         ([user, password] if mech else [])
 
 
-ALL = list(CASES) + ["oauth_plaintext", "oauth_ssl"] + list(REFUSED)
+ALL = list(CASES) + ["oauth_plaintext", "oauth_ssl", "oauth_expired"] + \
+    list(REFUSED)
 
 
 def oauth_args(b, case, kafkajs):
@@ -98,12 +99,13 @@ def oauth_args(b, case, kafkajs):
     return ["127.0.0.1:%d" % b.ports[proto], case, "20",
             b.pki["ca.pem"] if proto == "SASL_SSL" else "-",
             "oauthbearer" if kafkajs else "OAUTHBEARER",
-            b.issuer.token(alg="ES256")]
+            b.issuer.token(alg="ES256",
+                           lifetime=-60 if case.endswith("expired") else 300)]
 
 
 def expect(out, case, refused_words):
     text = out.stdout + out.stderr
-    if case in REFUSED:
+    if case in refused_words:
         assert out.returncode != 0, text
         assert any(w in out.stdout for w in refused_words[case]), text
     else:
@@ -121,6 +123,7 @@ def test_franz_go(secure_broker, case):
     out = subprocess.run([os.path.join(GO_DIR, "bin", "franzsecure")] + args,
                          capture_output=True, text=True, timeout=60)
     expect(out, case, {"wrong_password": ["SASL_AUTHENTICATION_FAILED"],
+                       "oauth_expired": ["the token expired at"],
                        "untrusted_cert": ["certificate signed by unknown "
                                           "authority"]})
 
@@ -138,5 +141,6 @@ def test_kafkajs(secure_broker, case):
     out = subprocess.run(["node", os.path.join(JS_DIR, "secure.js")] + args,
                          capture_output=True, text=True, timeout=60)
     expect(out, case, {"wrong_password": ["KafkaJSSASLAuthenticationError"],
+                       "oauth_expired": ["the token expired at"],
                        "untrusted_cert": ["certificate", "self-signed",
                                           "self signed"]})
