@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Benchmark (issue 13): replication on three local nodes.
+
+    tools/bench/cluster_replication.py [--build DIR] [--count N]
+                                       [--rounds R] [--failovers F]
+
+- Throughput: RF=3 (min.insync.replicas=2) acks=all produce as a ratio of
+  RF=1 acks=all produce, same three nodes, same run, rounds alternating;
+  N 100-byte records over 3 partitions (one led by each node) per round,
+  with tests/integration/rdkafka_roundtrip -P (librdkafka, linger 5 ms).
+  Target: ratio >= 0.5 (median of the rounds).
+- Latency: produce p50/p99 at a fixed 2,000 records/s for 10 s, acks=all,
+  one partition, RF=3 and RF=1 (rdkafka_roundtrip -r: from the intended
+  send time to the delivery report, so a stalled client counts).
+- Failover with the broker's default settings (no timing keys in the
+  node configs: broker_session_timeout_ms 9000, heartbeat 2000): an
+  idempotent acks=all librdkafka producer at 500 records/s into an RF=3
+  topic; kill -9 of a partition leader; the time from the last
+  acknowledgement on that partition before the kill to the first after.
+  The controller fences the silent broker after broker_session_timeout_ms
+  and elects a new leader from the ISR at once, so that setting bounds
+  it (plus the client's metadata refresh and retry). Target: < 10 s.
+  When the killed leader is also the controller (every node is a voter
+  here), a Raft election comes first and the new controller starts every
+  broker's session clock afresh, so it takes about one election timeout
+  more; those runs are marked *. Each node's leader is killed in turn;
+  the killed node restarts and rejoins the ISR between failovers; every
+  acknowledged record is checked at the end (tests/cluster/checker.py).
+
+Prints one line per measurement and the figures side by side.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "cluster"))
+
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+
+import nodes  # noqa: E402
+from checker import AckLog, RdkafkaLoad, verify  # noqa: E402
+from faults import wait_full_isr, wait_new_leader  # noqa: E402
+
+PARTITIONS = 3
+
+
+def create(cluster, name, rf):
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap()})
+    cfg = {"min.insync.replicas": "2"} if rf == 3 else {}
+    admin.create_topics([NewTopic(name, PARTITIONS, rf, config=cfg)])[name] \
+        .result(30)
+    if rf == 3:
+        for i in cluster.live():
+            wait_full_isr(cluster, name, i, timeout=60)
+    else:
+        for i in cluster.live():
+            nodes.deadline_wait("%s led" % name, lambda: (
+                lambda p: len(p) == PARTITIONS and all(
+                    v[0] > 0 for v in p.values()))(
+                        cluster.partitions(name, i)), 30)
+
+
+def roundtrip(client, args):
+    out = subprocess.run([client] + args, capture_output=True, text=True,
+                         timeout=900)
+    if out.returncode != 0:
+        sys.exit("client failed: %s\n%s" % (" ".join(args), out.stderr[-2000:]))
+    res = {}
+    for line in out.stdout.splitlines():
+        m = re.match(r"produce: (\d+) msgs.* ([\d.]+) msgs/s, ([\d.]+) MB/s",
+                     line)
+        if m:
+            res["produce"] = float(m.group(2))
+        m = re.match(r"latency: .* p50 ([\d.]+) ms, p99 ([\d.]+) ms", line)
+        if m:
+            res["latency"] = (float(m.group(1)), float(m.group(2)))
+    return res
+
+
+def throughput(cluster, client, a):
+    ratios, per = [], {1: [], 3: []}
+    for r in range(a.rounds):
+        got = {}
+        order = (1, 3) if r % 2 == 0 else (3, 1)
+        for rf in order:
+            topic = "tp-rf%d-%d" % (rf, r)
+            create(cluster, topic, rf)
+            got[rf] = roundtrip(client, [
+                "-b", cluster.bootstrap(), "-t", topic, "-p", str(PARTITIONS),
+                "-n", str(a.count), "-s", "100", "-a", "all", "-P"])["produce"]
+            per[rf].append(got[rf])
+        ratios.append(got[3] / got[1])
+        print("round %d: RF=1 %.0f msgs/s, RF=3 %.0f msgs/s, ratio %.2f"
+              % (r + 1, got[1], got[3], ratios[-1]), flush=True)
+    return per, ratios
+
+
+def latency(cluster, client, rf, r):
+    topic = "lat-rf%d-%d" % (rf, r)
+    create(cluster, topic, rf)
+    # One partition: rdkafka_roundtrip's warm-up record opens the one
+    # connection the measured records use.
+    return roundtrip(client, ["-b", cluster.bootstrap(), "-t", topic, "-p",
+                              "1", "-n", "20000", "-s", "100", "-a", "all",
+                              "-r", "2000", "-P"])["latency"]
+
+
+def failovers(cluster, count):
+    create(cluster, "failover", 3)
+    log = AckLog()
+    load = RdkafkaLoad(cluster.bootstrap(), "failover", PARTITIONS, log,
+                       rate=500).start()
+    gaps = []
+    try:
+        for k in range(count):
+            nodes.deadline_wait("acks flowing", lambda: all(
+                log.count(p, time.monotonic() - 1) > 0
+                for p in range(PARTITIONS)), 60)
+            ask = cluster.live()[0]
+            part = k % PARTITIONS
+            leader = cluster.partitions("failover", ask)[part][0]
+            was_ctl = cluster.controller(ask) == leader
+            other = next(i for i in cluster.live() if i != leader)
+            t_kill = time.monotonic()
+            cluster[leader].kill9()
+            wait_new_leader(cluster, "failover", part, leader, other, 60)
+            elected = time.monotonic() - t_kill
+            first = nodes.deadline_wait("an ack after the kill", lambda:
+                                        log.first_after(t_kill, part), 60)
+            last = log.last_before(t_kill, part)
+            gaps.append((first - last, was_ctl))
+            print("failover %d: partition %d, leader %d%s killed: new leader "
+                  "in metadata after %.1f s; acks paused %.2f s (last before "
+                  "the kill to first after)"
+                  % (k + 1, part, leader, " (also the controller)" if was_ctl
+                     else "", elected, gaps[-1][0]), flush=True)
+            cluster.restart(leader)
+            for i in cluster.live():
+                wait_full_isr(cluster, "failover", i, timeout=90)
+    finally:
+        load.stop()
+    print("checker:", verify(cluster.bootstrap(), "failover", PARTITIONS,
+                             log))
+    return gaps
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--count", type=int, default=500000,
+                    help="100-byte records per throughput round and topic")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--failovers", type=int, default=3)
+    a = ap.parse_args()
+    nodes.SAMSAD = os.path.join(os.path.abspath(a.build), "core", "samsad")
+    client = os.path.join(a.build, "tests", "integration", "rdkafka_roundtrip")
+    work = tempfile.mkdtemp(prefix="samsa-bench-repl-")
+    cluster = nodes.Cluster(work, session_ms=None)
+    try:
+        cluster.start()
+        per, ratios = throughput(cluster, client, a)
+        lats = {1: [], 3: []}
+        for r in range(2):
+            for rf in ((3, 1) if r == 0 else (1, 3)):
+                lats[rf].append(latency(cluster, client, rf, r))
+            print("latency at 2000 msgs/s, acks=all: RF=1 p50 %.2f p99 %.2f "
+                  "ms; RF=3 p50 %.2f p99 %.2f ms"
+                  % (lats[1][-1] + lats[3][-1]), flush=True)
+        gaps = failovers(cluster, a.failovers)
+    finally:
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print("| measure | RF=1 | RF=3 | RF=3 / RF=1 | target |")
+    print("|---|---|---|---|---|")
+    print("| produce, 100 B, acks=all, msgs/s (median of %d) | %.0f | %.0f "
+          "| %.2f (rounds %s) | >= 0.5 |"
+          % (a.rounds, statistics.median(per[1]), statistics.median(per[3]),
+             statistics.median(ratios),
+             ", ".join("%.2f" % r for r in ratios)))
+    lat = {rf: "; ".join("%.2f / %.2f" % x for x in lats[rf]) for rf in lats}
+    print("| produce latency at 2000 msgs/s, p50 / p99 ms (2 runs) | %s | %s "
+          "| | |" % (lat[1], lat[3]))
+    print("| failover, last ack to first ack after kill -9 of the leader, s "
+          "(* also the controller) | | %s | | < 10 (broker_session_timeout_ms"
+          " 9000) |" % ", ".join("%.2f%s" % (g, "*" if c else "")
+                                 for g, c in gaps))
+
+
+if __name__ == "__main__":
+    main()
