@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "metadata/image_security.h"
+#include "metadata/mdrec_codec.h"
 #include "metadata/partition_change.h"
 #include "protocol/buf.h"
 #include "util/iobuf.h"
@@ -277,23 +278,17 @@ bool samsa_meta_topic_hosted(const samsa_meta_topic_t *t, int32_t id)
 /* Records: encoding                                                  */
 /* ------------------------------------------------------------------ */
 
-typedef struct enc {
-    samsa_iobuf_t io;
-    samsa_wbuf_t w;
-} enc_t;
-
-static void enc_start(enc_t *e, samsa_mdrec_type_t type)
-{
-    samsa_iobuf_init(&e->io);
-    samsa_wbuf_init(&e->w, &e->io);
-    samsa_wbuf_i8(&e->w, SAMSA_MDREC_FORMAT);
-    samsa_wbuf_i8(&e->w, (int8_t)type);
-}
-
-static void enc_str(enc_t *e, const char *s)
-{
-    samsa_wbuf_str(&e->w, false, samsa_str_from_cstr(s));
-}
+/* The shared record codec (mdrec_codec.h), by this file's short names. */
+typedef samsa_mdenc_t enc_t;
+typedef samsa_mddec_t dec_t;
+#define enc_start  samsa_mdenc_start
+#define enc_str    samsa_mdenc_str
+#define enc_finish samsa_mdenc_finish
+#define dec_i8     samsa_mddec_i8
+#define dec_i32    samsa_mddec_i32
+#define dec_i64    samsa_mddec_i64
+#define dec_raw    samsa_mddec_raw
+#define dec_str    samsa_mddec_str
 
 static void enc_ids(enc_t *e, const int32_t *ids, int32_t n)
 {
@@ -304,18 +299,6 @@ static void enc_ids(enc_t *e, const int32_t *ids, int32_t n)
 }
 
 static void enc_partition(enc_t *e, const samsa_meta_partition_t *p);
-
-static samsa_err_t enc_finish(enc_t *e, samsa_meta_rec_t *out)
-{
-    samsa_err_t err = samsa_wbuf_flush(&e->w);
-    out->p = NULL;
-    out->len = 0;
-    if (err == SAMSA_OK) {
-        err = samsa_iobuf_flatten(&e->io, &out->p, &out->len);
-    }
-    samsa_iobuf_clear(&e->io);
-    return err;
-}
 
 samsa_err_t samsa_mdrec_broker(const samsa_meta_broker_t *b,
                                samsa_meta_rec_t *out)
@@ -450,67 +433,6 @@ static samsa_err_t mdrec_counters(const samsa_meta_image_t *img,
 /* ------------------------------------------------------------------ */
 /* Records: applying                                                  */
 /* ------------------------------------------------------------------ */
-
-/* Decoding: every read checks what is left; the first failure sticks. */
-typedef struct dec {
-    samsa_rbuf_t rb;
-    samsa_err_t err;
-} dec_t;
-
-static int8_t dec_i8(dec_t *d)
-{
-    int8_t v = 0;
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_i8(&d->rb, &v);
-    }
-    return v;
-}
-
-static int32_t dec_i32(dec_t *d)
-{
-    int32_t v = 0;
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_i32(&d->rb, &v);
-    }
-    return v;
-}
-
-static int64_t dec_i64(dec_t *d)
-{
-    int64_t v = 0;
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_i64(&d->rb, &v);
-    }
-    return v;
-}
-
-static void dec_raw(dec_t *d, void *dst, size_t n)
-{
-    const uint8_t *p = NULL;
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_raw(&d->rb, n, &p);
-    }
-    if (d->err == SAMSA_OK) {
-        memcpy(dst, p, n);
-    }
-}
-
-/* A malloc'd C string, or NULL for a null string (or on error). */
-static char *dec_str(dec_t *d)
-{
-    samsa_str_t s = {0};
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_str(&d->rb, true, &s);
-    }
-    if (d->err != SAMSA_OK || s.len < 0) {
-        return NULL;
-    }
-    char *c = strndup(s.ptr, (size_t)s.len);
-    if (!c) {
-        d->err = SAMSA_ERR_NOMEM;
-    }
-    return c;
-}
 
 static int32_t *dec_ids(dec_t *d, int32_t *n)
 {

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/buf.h"
-#include "util/iobuf.h"
-
-#define MDREC_FORMAT 1
+#include "metadata/mdrec_codec.h"
 
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                         */
@@ -134,105 +131,75 @@ static samsa_meta_security_t *security_mut(samsa_meta_image_t *img)
 /* Records: encoding                                                  */
 /* ------------------------------------------------------------------ */
 
-typedef struct enc {
-    samsa_iobuf_t io;
-    samsa_wbuf_t w;
-} enc_t;
-
-static void enc_start(enc_t *e, int type)
-{
-    samsa_iobuf_init(&e->io);
-    samsa_wbuf_init(&e->w, &e->io);
-    samsa_wbuf_i8(&e->w, MDREC_FORMAT);
-    samsa_wbuf_i8(&e->w, (int8_t)type);
-}
-
-static void enc_str(enc_t *e, const char *s)
-{
-    samsa_wbuf_str(&e->w, false, samsa_str_from_cstr(s));
-}
-
-static void enc_bytes(enc_t *e, const uint8_t *p, uint32_t n)
+static void enc_bytes(samsa_mdenc_t *e, const uint8_t *p, uint32_t n)
 {
     samsa_wbuf_i32(&e->w, (int32_t)n);
     samsa_wbuf_raw(&e->w, p, n);
 }
 
-static samsa_err_t enc_finish(enc_t *e, samsa_meta_rec_t *out)
-{
-    samsa_err_t err = samsa_wbuf_flush(&e->w);
-    out->p = NULL;
-    out->len = 0;
-    if (err == SAMSA_OK) {
-        err = samsa_iobuf_flatten(&e->io, &out->p, &out->len);
-    }
-    samsa_iobuf_clear(&e->io);
-    return err;
-}
-
 samsa_err_t samsa_mdrec_acl(const samsa_meta_acl_t *a, bool add,
                             samsa_meta_rec_t *out)
 {
-    enc_t e;
-    enc_start(&e, add ? SAMSA_MDREC_ACL_ADD : SAMSA_MDREC_ACL_REMOVE);
+    samsa_mdenc_t e;
+    samsa_mdenc_start(&e, add ? SAMSA_MDREC_ACL_ADD : SAMSA_MDREC_ACL_REMOVE);
     samsa_wbuf_i8(&e.w, a->resource_type);
-    enc_str(&e, a->resource_name);
+    samsa_mdenc_str(&e, a->resource_name);
     samsa_wbuf_i8(&e.w, a->pattern_type);
-    enc_str(&e, a->principal);
-    enc_str(&e, a->host);
+    samsa_mdenc_str(&e, a->principal);
+    samsa_mdenc_str(&e, a->host);
     samsa_wbuf_i8(&e.w, a->operation);
     samsa_wbuf_i8(&e.w, a->permission);
-    return enc_finish(&e, out);
+    return samsa_mdenc_finish(&e, out);
 }
 
 samsa_err_t samsa_mdrec_scram_upsert(const samsa_meta_scram_t *s,
                                      samsa_meta_rec_t *out)
 {
-    enc_t e;
-    enc_start(&e, SAMSA_MDREC_SCRAM_UPSERT);
-    enc_str(&e, s->user);
+    samsa_mdenc_t e;
+    samsa_mdenc_start(&e, SAMSA_MDREC_SCRAM_UPSERT);
+    samsa_mdenc_str(&e, s->user);
     samsa_wbuf_i8(&e.w, s->mechanism);
     samsa_wbuf_i32(&e.w, (int32_t)s->cred.iterations);
     enc_bytes(&e, s->cred.salt, s->cred.salt_len);
     enc_bytes(&e, s->cred.stored_key, s->cred.key_len);
     enc_bytes(&e, s->cred.server_key, s->cred.key_len);
-    return enc_finish(&e, out);
+    return samsa_mdenc_finish(&e, out);
 }
 
 samsa_err_t samsa_mdrec_scram_delete(const char *user, int8_t mechanism,
                                      samsa_meta_rec_t *out)
 {
-    enc_t e;
-    enc_start(&e, SAMSA_MDREC_SCRAM_DELETE);
-    enc_str(&e, user);
+    samsa_mdenc_t e;
+    samsa_mdenc_start(&e, SAMSA_MDREC_SCRAM_DELETE);
+    samsa_mdenc_str(&e, user);
     samsa_wbuf_i8(&e.w, mechanism);
-    return enc_finish(&e, out);
+    return samsa_mdenc_finish(&e, out);
 }
 
 samsa_err_t samsa_mdrec_client_quota(const samsa_meta_quota_t *q, bool remove,
                                      samsa_meta_rec_t *out)
 {
-    enc_t e;
-    enc_start(&e, SAMSA_MDREC_CLIENT_QUOTA);
+    samsa_mdenc_t e;
+    samsa_mdenc_start(&e, SAMSA_MDREC_CLIENT_QUOTA);
     samsa_wbuf_i8(&e.w, q->has_user);
-    enc_str(&e, q->user);
+    samsa_mdenc_str(&e, q->user);
     samsa_wbuf_i8(&e.w, q->has_client);
-    enc_str(&e, q->client);
-    enc_str(&e, q->key);
+    samsa_mdenc_str(&e, q->client);
+    samsa_mdenc_str(&e, q->key);
     samsa_wbuf_f64(&e.w, q->value);
     samsa_wbuf_i8(&e.w, remove);
-    return enc_finish(&e, out);
+    return samsa_mdenc_finish(&e, out);
 }
 
 samsa_err_t samsa_mdrec_broker_config(const char *resource, const char *key,
                                       const char *value, samsa_meta_rec_t *out)
 {
-    enc_t e;
-    enc_start(&e, SAMSA_MDREC_BROKER_CONFIG);
-    enc_str(&e, resource);
-    enc_str(&e, key);
-    enc_str(&e, value);
-    return enc_finish(&e, out);
+    samsa_mdenc_t e;
+    samsa_mdenc_start(&e, SAMSA_MDREC_BROKER_CONFIG);
+    samsa_mdenc_str(&e, resource);
+    samsa_mdenc_str(&e, key);
+    samsa_mdenc_str(&e, value);
+    return samsa_mdenc_finish(&e, out);
 }
 
 samsa_err_t samsa_meta_security_encode(const samsa_meta_security_t *s,
@@ -264,51 +231,10 @@ samsa_err_t samsa_meta_security_encode(const samsa_meta_security_t *s,
 /* Records: applying                                                  */
 /* ------------------------------------------------------------------ */
 
-/* Decoding: every read checks what is left; the first failure sticks. */
-typedef struct dec {
-    samsa_rbuf_t rb;
-    samsa_err_t err;
-} dec_t;
-
-static int8_t dec_i8(dec_t *d)
-{
-    int8_t v = 0;
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_i8(&d->rb, &v);
-    }
-    return v;
-}
-
-static int32_t dec_i32(dec_t *d)
-{
-    int32_t v = 0;
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_i32(&d->rb, &v);
-    }
-    return v;
-}
-
-/* A malloc'd C string, or NULL for a null string (or on error). */
-static char *dec_str(dec_t *d)
-{
-    samsa_str_t s = {0};
-    if (d->err == SAMSA_OK) {
-        d->err = samsa_rbuf_read_str(&d->rb, true, &s);
-    }
-    if (d->err != SAMSA_OK || s.len < 0) {
-        return NULL;
-    }
-    char *c = strndup(s.ptr, (size_t)s.len);
-    if (!c) {
-        d->err = SAMSA_ERR_NOMEM;
-    }
-    return c;
-}
-
 /* Bytes into @p dst (at most @p cap); their number. */
-static uint32_t dec_bytes(dec_t *d, uint8_t *dst, size_t cap)
+static uint32_t dec_bytes(samsa_mddec_t *d, uint8_t *dst, size_t cap)
 {
-    int32_t n = dec_i32(d);
+    int32_t n = samsa_mddec_i32(d);
     const uint8_t *p = NULL;
     if (d->err == SAMSA_OK && (n < 0 || (size_t)n > cap)) {
         d->err = SAMSA_ERR_CORRUPT;
@@ -349,16 +275,17 @@ static void *grow(void **arr, size_t count, size_t size)
     return n + count * size;
 }
 
-static samsa_err_t apply_acl(samsa_meta_image_t *img, dec_t *d, bool add)
+static samsa_err_t apply_acl(samsa_meta_image_t *img, samsa_mddec_t *d,
+                             bool add)
 {
     samsa_meta_acl_t a = {0};
-    a.resource_type = dec_i8(d);
-    a.resource_name = dec_str(d);
-    a.pattern_type = dec_i8(d);
-    a.principal = dec_str(d);
-    a.host = dec_str(d);
-    a.operation = dec_i8(d);
-    a.permission = dec_i8(d);
+    a.resource_type = samsa_mddec_i8(d);
+    a.resource_name = samsa_mddec_str(d);
+    a.pattern_type = samsa_mddec_i8(d);
+    a.principal = samsa_mddec_str(d);
+    a.host = samsa_mddec_str(d);
+    a.operation = samsa_mddec_i8(d);
+    a.permission = samsa_mddec_i8(d);
     samsa_err_t err = d->err;
     if (err == SAMSA_OK && (!a.resource_name || !a.principal || !a.host)) {
         err = SAMSA_ERR_CORRUPT;
@@ -403,16 +330,16 @@ static samsa_meta_scram_t *scram_find(samsa_meta_security_t *s,
     return NULL;
 }
 
-static samsa_err_t apply_scram(samsa_meta_image_t *img, dec_t *d, bool upsert,
-                               samsa_err_t *outcome)
+static samsa_err_t apply_scram(samsa_meta_image_t *img, samsa_mddec_t *d,
+                               bool upsert, samsa_err_t *outcome)
 {
     samsa_meta_scram_t n = {0};
-    n.user = dec_str(d);
-    n.mechanism = dec_i8(d);
+    n.user = samsa_mddec_str(d);
+    n.mechanism = samsa_mddec_i8(d);
     if (upsert) {
         n.cred = (samsa_scram_credential_t){
             .hdr = SAMSA_ABI_HEADER(samsa_scram_credential_t)};
-        n.cred.iterations = (uint32_t)dec_i32(d);
+        n.cred.iterations = (uint32_t)samsa_mddec_i32(d);
         n.cred.salt_len = dec_bytes(d, n.cred.salt, sizeof(n.cred.salt));
         n.cred.key_len =
             dec_bytes(d, n.cred.stored_key, sizeof(n.cred.stored_key));
@@ -460,18 +387,18 @@ static bool same_entity(const samsa_meta_quota_t *a,
            str_eq(a->user, b->user) && str_eq(a->client, b->client);
 }
 
-static samsa_err_t apply_quota(samsa_meta_image_t *img, dec_t *d)
+static samsa_err_t apply_quota(samsa_meta_image_t *img, samsa_mddec_t *d)
 {
     samsa_meta_quota_t q = {0};
-    q.has_user = dec_i8(d) != 0;
-    q.user = dec_str(d);
-    q.has_client = dec_i8(d) != 0;
-    q.client = dec_str(d);
-    q.key = dec_str(d);
+    q.has_user = samsa_mddec_i8(d) != 0;
+    q.user = samsa_mddec_str(d);
+    q.has_client = samsa_mddec_i8(d) != 0;
+    q.client = samsa_mddec_str(d);
+    q.key = samsa_mddec_str(d);
     if (d->err == SAMSA_OK) {
         d->err = samsa_rbuf_read_f64(&d->rb, &q.value);
     }
-    bool remove = dec_i8(d) != 0;
+    bool remove = samsa_mddec_i8(d) != 0;
     samsa_err_t err = d->err;
     if (err == SAMSA_OK && (!q.key || (!q.has_user && !q.has_client))) {
         err = SAMSA_ERR_CORRUPT;
@@ -508,12 +435,12 @@ static samsa_err_t apply_quota(samsa_meta_image_t *img, dec_t *d)
     return err;
 }
 
-static samsa_err_t apply_config(samsa_meta_image_t *img, dec_t *d)
+static samsa_err_t apply_config(samsa_meta_image_t *img, samsa_mddec_t *d)
 {
     samsa_meta_broker_config_t c = {0};
-    c.resource = dec_str(d);
-    c.key = dec_str(d);
-    c.value = dec_str(d);
+    c.resource = samsa_mddec_str(d);
+    c.key = samsa_mddec_str(d);
+    c.value = samsa_mddec_str(d);
     samsa_err_t err = d->err;
     if (err == SAMSA_OK && (!c.resource || !c.key)) {
         err = SAMSA_ERR_CORRUPT;
@@ -556,12 +483,12 @@ samsa_err_t samsa_meta_security_apply(samsa_meta_image_t *img,
                                       const uint8_t *rec, size_t len,
                                       samsa_err_t *outcome)
 {
-    dec_t d = {.err = SAMSA_OK};
+    samsa_mddec_t d = {.err = SAMSA_OK};
     samsa_rbuf_init(&d.rb, rec, len);
-    int8_t format = dec_i8(&d);
-    int8_t type = dec_i8(&d);
+    int8_t format = samsa_mddec_i8(&d);
+    int8_t type = samsa_mddec_i8(&d);
     *outcome = SAMSA_OK;
-    if (d.err != SAMSA_OK || format != MDREC_FORMAT) {
+    if (d.err != SAMSA_OK || format != SAMSA_MDREC_FORMAT) {
         return SAMSA_ERR_CORRUPT;
     }
     switch (type) {
