@@ -4,7 +4,8 @@ them through OffsetForLeaderEpoch (API 23): an RF=3 partition written in
 its first leader's epoch, that leader killed -9, a new one elected and
 written to. The new leader answers that the old epoch ends where its own
 begins and its own at its log end; an older CurrentLeaderEpoch is fenced,
-a follower sends the asker to the leader. The old leader restarts,
+a follower sends the asker to the leader; Apache Kafka's Java consumer
+validates old-epoch positions with it (KIP-320). The old leader restarts,
 catches up, and every replica holds the same leader-epoch checkpoint
 (Kafka's leader-epoch-checkpoint format).
 
@@ -25,6 +26,12 @@ from test_cluster import DEV, Cluster, raw_request, wait_for
 from test_replication import NODE_YAML, partition_state, produce
 
 NONE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH = 0, 6, 74
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The program lives with the integration tests; the jars are the ones
+# tests/cluster/run.sh fetches (kafka-tools brings kafka-clients 3.8.0).
+JAVA_PROGRAM = os.path.join(HERE, "..", "integration", "java",
+                            "SamsaJavaEpochs.java")
+JAVA_LIB = os.path.join(HERE, "java", "lib")
 
 
 @pytest.fixture()
@@ -106,6 +113,18 @@ def test_epochs_across_a_failover(cluster):
     # A consumer whose metadata predates the election is fenced.
     assert epoch_end(port, "ep", new, current=old)[0] == FENCED_LEADER_EPOCH
     assert epoch_end(port, "ep", new, current=new) == (NONE, new, 150)
+    # Apache Kafka's Java consumer (KIP-320) validates positions from the
+    # old epoch with the new leader: at 100 it reads on; at 120 the old
+    # epoch's end (100) is below it, so the log diverged there.
+    out = subprocess.run(
+        ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+         "-cp", os.path.join(JAVA_LIB, "*"), JAVA_PROGRAM, live, "ep",
+         "100:%d" % old, "120:%d" % old],
+        capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines() == [
+        "valid 100 first=100",
+        "truncated 120 divergent=100 epoch=%d" % old, "ok"], out.stdout
     # A follower sends the asker to the leader.
     follower = next(n for n in alive if n != new_leader)
     assert epoch_end(cluster.ports[follower], "ep", old)[0] == \

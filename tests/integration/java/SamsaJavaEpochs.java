@@ -5,10 +5,11 @@
  * with OffsetForLeaderEpoch before fetching. With auto.offset.reset=none
  * the consumer either reads from the position (valid) or throws
  * LogTruncationException naming where the leader's log diverges.
- * Partition 0 of <topic> must hold 8 records, all in leader epoch 0.
+ * Without cases, partition 0 of <topic> must hold 8 records, all in
+ * leader epoch 0, and the cases are 5:0, 20:0 and 3:7.
  * Prints one line per case, then "ok"; exits 1 with a FAIL line.
  *
- *   java -cp 'lib/*' SamsaJavaEpochs.java <bootstrap> <topic>
+ *   java -cp 'lib/*' SamsaJavaEpochs.java <bootstrap> <topic> [offset:epoch...]
  */
 import java.time.Duration;
 import java.util.List;
@@ -44,9 +45,6 @@ public class SamsaJavaEpochs {
                     return "valid " + offset + " first="
                         + recs.records(tp).get(0).offset();
                 }
-                if (offset >= 8 && c.position(tp) == offset) {
-                    continue; /* at or past the end: keep asking */
-                }
             } catch (LogTruncationException e) {
                 Map<TopicPartition, OffsetAndMetadata> div =
                     e.divergentOffsets();
@@ -73,9 +71,14 @@ public class SamsaJavaEpochs {
         TopicPartition tp = new TopicPartition(args[1], 0);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
             c.assign(List.of(tp));
-            System.out.println(attempt(c, tp, 5, 0));
-            System.out.println(attempt(c, tp, 20, 0));
-            System.out.println(attempt(c, tp, 3, 7));
+            String[] cases = args.length > 2
+                ? java.util.Arrays.copyOfRange(args, 2, args.length)
+                : new String[] {"5:0", "20:0", "3:7"};
+            for (String cs : cases) {
+                String[] oe = cs.split(":");
+                System.out.println(attempt(c, tp, Long.parseLong(oe[0]),
+                                           Integer.parseInt(oe[1])));
+            }
         }
         System.out.println("ok");
     }
