@@ -503,6 +503,33 @@ static void plugins_route(const samsa_http_request_t *req,
                       "type", e->kind == SAMSA_KIND_SOURCE ? "source" : "sink",
                       "version", e->desc.version ? e->desc.version : ""));
     }
+    /* KIP-769: ?connectorsOnly=false lists transforms and predicates too
+     * (by their full class names; Kafka's predicates live in a
+     * ".predicates." package). */
+    const char *only = samsa_http_query(req, "connectorsOnly");
+    for (size_t i = 0;
+         only && strcmp(only, "false") == 0 && i < samsa_registry_count(w->reg);
+         i++) {
+        const samsa_registry_entry_t *e = samsa_registry_at(w->reg, i);
+        const char *const *items = NULL;
+        size_t n = 0;
+        if (!e->inited || e->kind != SAMSA_KIND_TRANSFORM ||
+            samsa_services()->config_list(e->config, "transform_classes",
+                                          &items, &n) != SAMSA_OK) {
+            continue;
+        }
+        for (size_t j = 0; j < n; j++) {
+            if (strchr(items[j], '.') == NULL) {
+                continue; /* a short alias of a full name listed too */
+            }
+            json_array_append_new(
+                out,
+                json_pack("{s:s,s:s,s:s}", "class", items[j], "type",
+                          strstr(items[j], ".predicates.") ? "predicate"
+                                                           : "transformation",
+                          "version", e->desc.version ? e->desc.version : ""));
+        }
+    }
     samsa_connect_reply(resp, 200, out);
 }
 

@@ -141,6 +141,14 @@ def test_file_sink_through_transforms_filters_and_dead_letters(broker_factory):
 def test_bad_transform_chains_are_refused(broker_factory):
     broker = broker_factory("connect_enabled: true").start()
     wait_ready(broker)
+    # KIP-769: the plugin list with transforms and predicates.
+    code, plugins = call(broker, "GET", "/connector-plugins?connectorsOnly=false")
+    kinds = {p["class"]: p["type"] for p in plugins}
+    assert kinds[T + "InsertField$Value"] == "transformation"
+    assert kinds[T + "predicates.TopicNameMatches"] == "predicate"
+    assert kinds["org.apache.kafka.connect.file.FileStreamSinkConnector"] == "sink"
+    code, plugins = call(broker, "GET", "/connector-plugins")
+    assert all(p["type"] in ("source", "sink") for p in plugins)
     base = {"connector.class": "FileStreamSource", "file": "/dev/null",
             "topic": "t"}
     cases = [
