@@ -13,6 +13,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -182,3 +183,63 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
                   "samsa_replicamanager_isrexpands_total") >= 2
     got = kcat("-b", boot, "-C", "-t", "rep", "-e", "-q", "-f", "%k\n")
     assert sorted(got.split()) == sorted(keys + more)
+
+
+def node_pid(cluster, node):
+    with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
+                           "samsad.pid")) as f:
+        return int(f.read().strip())
+
+
+def test_old_leader_truncates_what_was_never_replicated(cluster):
+    """acks=1 writes only the leader had are cut from its log when it
+    comes back as a follower of the new leader (DivergingEpoch in the
+    answer to its first fetch), and the three logs agree again."""
+    boot = cluster.start(3)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
+    admin.create_topics([NewTopic("cut", 1, 3)])
+    admin.close()
+    wait_for("cut-0 with three in the ISR", lambda: (
+        partition_state(boot, "cut")[2] == [1, 2, 3]), timeout=15)
+    leader = partition_state(boot, "cut")[0]
+    assert produce(boot, "cut", ["a%02d" % i for i in range(50)]) == {
+        "a%02d" % i: 0 for i in range(50)}
+    followers = [n for n in (1, 2, 3) if n != leader]
+
+    # The followers stop: the leader's answer to their parked fetches may
+    # still carry the first write, never the second (no fetch asks for
+    # it). acks=1 takes both; then the leader dies.
+    for n in followers:
+        os.kill(node_pid(cluster, n), signal.SIGSTOP)
+    try:
+        lead = cluster.bootstrap([leader])
+        assert set(produce(lead, "cut", ["b%02d" % i for i in range(20)],
+                           acks=1).values()) == {0}
+        time.sleep(0.3)
+        assert set(produce(lead, "cut", ["x%02d" % i for i in range(20)],
+                           acks=1).values()) == {0}
+        cluster.dev("kill", str(leader))
+    finally:
+        for n in followers:
+            os.kill(node_pid(cluster, n), signal.SIGCONT)
+    live = cluster.bootstrap(followers)
+    wait_for("a new leader among the followers", lambda: (
+        partition_state(live, "cut")[0] in followers), timeout=20)
+    assert produce(live, "cut", ["c%02d" % i for i in range(20)]) == {
+        "c%02d" % i: 0 for i in range(20)}
+
+    # The old leader comes back: it truncates and catches up.
+    cluster.dev("start-node", str(leader))
+    wait_for("the old leader back in the ISR", lambda: (
+        partition_state(boot, "cut")[2] == [1, 2, 3]), timeout=20)
+    size = len(log_bytes(cluster, followers[0], "cut"))
+    wait_for("the three logs equal", lambda: same_logs(
+        cluster, [1, 2, 3], "cut", size), timeout=10)
+    log = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % leader,
+                       "samsad.log")
+    with open(log) as f:
+        assert "cut-0: truncated to" in f.read()
+    got = kcat("-b", boot, "-C", "-t", "cut", "-e", "-q", "-f", "%k\n").split()
+    assert not [k for k in got if k.startswith("x")], got
+    assert sorted(k for k in got if k[0] in "ac") == sorted(
+        ["a%02d" % i for i in range(50)] + ["c%02d" % i for i in range(20)])
