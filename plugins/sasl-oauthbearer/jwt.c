@@ -188,6 +188,7 @@ static int check_signature(const parsed_t *p, const oauth_keys_t *keys,
         }
     }
     if (!candidate) {
+        res->unknown_kid = kid != NULL;
         return refuse(res,
                       "no configured %s key%s%.80s%s to verify the token's "
                       "signature",

@@ -11,6 +11,7 @@
 #ifndef SASL_OAUTHBEARER_JWT_H
 #define SASL_OAUTHBEARER_JWT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ typedef struct jwt_result {
     char principal[256]; /**< the subject claim */
     int64_t expiry_ms;   /**< exp, ms since the epoch */
     char error[400];     /**< why it was refused, for the client */
+    bool unknown_kid;    /**< refused: no key has the header's kid */
 } jwt_result_t;
 
 /** Check @p token (@p len bytes) at wall-clock @p now_ms. 0 when valid;

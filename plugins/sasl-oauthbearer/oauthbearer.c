@@ -6,8 +6,12 @@
  * principal is "User:" + its subject claim, and the session lasts until
  * the token's exp (the host ends it then, KIP-368). The keys are fetched
  * again every sasl_oauthbearer_jwks_endpoint_refresh_ms on the host's
- * timer thread (a key rotation needs no restart); reactors verify under a
- * read lock, the refresh swaps the set under the write lock.
+ * timer thread (a key rotation needs no restart), and soon after a token
+ * names a kid no key has (Kafka's refreshing JWKS does the same; at most
+ * every 2 s here, so bogus kids cannot make it hammer the endpoint; that
+ * login is refused, the client's retry finds the key).
+ * Reactors verify under a read lock, the refresh swaps the set under the
+ * write lock.
  *
  * A refused token fails the SaslAuthenticate at once with
  * SASL_AUTHENTICATION_FAILED and the reason (expired, bad signature,
@@ -18,6 +22,7 @@
  * of them show SaslAuthenticate's error message.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +41,13 @@ typedef struct oauth_state {
     oauth_keys_t keys;
     jwt_policy_t policy;
     samsa_timer_t *refresh;
+    int64_t refresh_ms;
+    int64_t last_refresh_ms; /* monotonic; the timer thread's */
+    atomic_bool unknown_kid; /* a reactor saw a kid no key has */
 } oauth_state_t;
+
+/* Unknown kids refresh at most this often. */
+#define KID_REFRESH_MIN_MS 2000
 
 enum { AWAIT_FIRST, DONE };
 
@@ -61,10 +72,18 @@ static bool same_keys(const oauth_keys_t *a, const oauth_keys_t *b)
     return true;
 }
 
-/* The timer thread: fetch the keys again; on failure keep the old ones. */
+/* The timer thread, every tick: fetch the keys again when the refresh
+ * interval passed or a kid was missing; on failure keep the old ones. */
 static void refresh_keys(void *arg)
 {
     oauth_state_t *st = arg;
+    int64_t now = st->svc->monotonic_ms(), since = now - st->last_refresh_ms;
+    if (since < st->refresh_ms &&
+        !(since >= KID_REFRESH_MIN_MS && atomic_load(&st->unknown_kid))) {
+        return;
+    }
+    st->last_refresh_ms = now;
+    atomic_store(&st->unknown_kid, false);
     oauth_keys_t fresh;
     char why[600];
     if (oauth_keys_load(st->url, &fresh, why, sizeof(why)) != 0) {
@@ -148,9 +167,13 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
         .sub_claim = sub && sub[0] ? sub : "sub",
         .clock_skew_ms = skew * 1000,
     };
+    st->refresh_ms = refresh_ms;
+    st->last_refresh_ms = svc->monotonic_ms();
+    /* A tick of at most 1 s, so a missing kid is looked up soon. */
     if (refresh_ms > 0 &&
-        !(st->refresh = svc->timer_start(inst, (uint64_t)refresh_ms, true,
-                                         refresh_keys, st))) {
+        !(st->refresh = svc->timer_start(
+              inst, (uint64_t)(refresh_ms < 1000 ? refresh_ms : 1000), true,
+              refresh_keys, st))) {
         oauth_fini(st);
         return SAMSA_ERR_NOMEM;
     }
@@ -199,6 +222,9 @@ static samsa_err_t oauth_step(samsa_sasl_session_t *sess, const void *in,
     int rc = jwt_verify(cf.token, cf.token_len, &st->policy, st->svc->now_ms(),
                         &sess->res);
     pthread_rwlock_unlock(&st->lock);
+    if (rc != 0 && sess->res.unknown_kid) {
+        atomic_store(&st->unknown_kid, true);
+    }
     if (rc == 0 && cf.authzid &&
         (cf.authzid_len != strlen(sess->res.principal) ||
          memcmp(cf.authzid, sess->res.principal, cf.authzid_len) != 0)) {
@@ -246,8 +272,10 @@ static const samsa_option_t oauth_options[] = {
      "(sasl.oauthbearer.jwks.endpoint.url)."},
     SAMSA_OPTION_INT("sasl_oauthbearer_jwks_endpoint_refresh_ms", "3600000", 0,
                      86400000,
-                     "How often the keys are fetched again; 0: only at "
-                     "start (sasl.oauthbearer.jwks.endpoint.refresh.ms)."),
+                     "How often the keys are fetched again, and sooner "
+                     "(at most every 2 s) after a token names an unknown "
+                     "kid; 0: only at start "
+                     "(sasl.oauthbearer.jwks.endpoint.refresh.ms)."),
     SAMSA_OPTION_LIST("sasl_oauthbearer_expected_audience", "[]",
                       "Audiences a token's aud must include one of; [] "
                       "accepts any (sasl.oauthbearer.expected.audience)."),

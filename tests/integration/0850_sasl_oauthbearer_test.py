@@ -219,3 +219,31 @@ def test_keys_are_refreshed():
         assert sasl_exchange(b.sasl_port, new.token())[0] == 0
     finally:
         b.finish()
+
+
+def test_an_unknown_kid_refreshes_the_keys_soon():
+    """A token naming a kid no key has is refused, and makes the plugin
+    fetch the keys again soon (not only at the hourly refresh): the retry
+    with the rotated key is accepted."""
+    workdir = new_workdir()
+    b = Broker(workdir)
+    try:
+        old = Issuer(os.path.join(workdir, "old"))
+        new = Issuer(os.path.join(workdir, "new"), kid_suffix="2")
+        jwks = os.path.join(workdir, "jwks.json")
+        shutil.copy(old.jwks_path, jwks)
+        b.sasl_port = free_port()
+        b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port]
+        write_plugin(b, "file://" + jwks)
+        b.start()
+        shutil.copy(new.jwks_path, jwks)
+        err, msg, _, s = sasl_exchange(b.sasl_port, new.token())
+        s.close()
+        assert err == 58 and "no configured RSA key with kid 'rsa2'" in msg
+        deadline = time.time() + 10
+        while sasl_exchange(b.sasl_port, new.token())[0] != 0:
+            assert time.time() < deadline, b.log_text()
+            time.sleep(0.2)
+        assert "public keys reloaded" in b.log_text()
+    finally:
+        b.finish()

@@ -20,7 +20,8 @@ def _b64(n, size=None):
 class Issuer:
     """Keys and tokens: rsa1 (RS256), ec1 (ES256), and an untrusted key."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, kid_suffix="1"):
+        self.kid_suffix = kid_suffix
         os.makedirs(directory, exist_ok=True)
         self.rsa = rsa.generate_private_key(public_exponent=65537,
                                             key_size=2048)
@@ -30,9 +31,10 @@ class Issuer:
         rn = self.rsa.public_key().public_numbers()
         en = self.ec.public_key().public_numbers()
         jwks = {"keys": [
-            {"kty": "RSA", "kid": "rsa1", "use": "sig", "alg": "RS256",
+            {"kty": "RSA", "kid": "rsa" + kid_suffix, "use": "sig",
+             "alg": "RS256",
              "n": _b64(rn.n), "e": _b64(rn.e)},
-            {"kty": "EC", "kid": "ec1", "crv": "P-256",
+            {"kty": "EC", "kid": "ec" + kid_suffix, "crv": "P-256",
              "x": _b64(en.x, 32), "y": _b64(en.y, 32)}]}
         self.jwks_path = os.path.join(directory, "jwks.json")
         with open(self.jwks_path, "w") as f:
@@ -52,5 +54,5 @@ class Issuer:
         if key is None:
             key = self.rsa if alg.startswith("RS") else self.ec
         if kid is None:
-            kid = "rsa1" if alg.startswith("RS") else "ec1"
+            kid = ("rsa" if alg.startswith("RS") else "ec") + self.kid_suffix
         return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
