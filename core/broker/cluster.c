@@ -135,6 +135,32 @@ static void sync_local(samsa_broker_t *b, const samsa_meta_image_t *prev,
 }
 
 /*
+ * After replication let go of them: the local logs of topics this broker
+ * held a replica of in @p prev and holds none of in @p next (reassigned
+ * away) are deleted, as Kafka deletes a removed replica's log. Internal
+ * topics are kept (their coordinators unload on their own schedule).
+ */
+static void drop_moved_away(samsa_broker_t *b, const samsa_meta_image_t *prev,
+                            const samsa_meta_image_t *next)
+{
+    for (size_t i = 0; prev && i < next->topic_count; i++) {
+        const samsa_meta_topic_t *t = &next->topics[i];
+        const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
+        if (!old || strncmp(t->name, "__", 2) == 0 ||
+            !samsa_meta_topic_hosted(old, b->node_id) ||
+            samsa_meta_topic_hosted(t, b->node_id)) {
+            continue;
+        }
+        if (samsa_logmgr_delete_topic(b->logs, t->name) == SAMSA_OK) {
+            samsa_log(SAMSA_LOG_INFO,
+                      "cluster: deleted local logs of '%s' (no replica "
+                      "here any more)",
+                      t->name);
+        }
+    }
+}
+
+/*
  * The applier: a thread that runs sync_local, so file creation and fsync
  * never hold up the quorum's thread (a 600-partition topic took long
  * enough there to cost the leader its heartbeats). Images it did not get
@@ -167,6 +193,7 @@ static void *applier_main(void *arg)
         sync_local(ap->b, ap->done, next);
         samsa_cluster_broker_configs_apply(ap->b, ap->done, next);
         samsa_replica_apply_image(ap->b->replica, next);
+        drop_moved_away(ap->b, ap->done, next);
         /* The coordinators' loads read the logs just made. */
         samsa_coord_follow_kick(atomic_load(&ap->b->coord_follow));
         samsa_meta_image_put(ap->done);

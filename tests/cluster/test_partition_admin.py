@@ -461,6 +461,28 @@ def test_samsa_cluster_cli(cluster):
     assert "broker ids separated by commas" in out
 
 
+def test_a_replica_moved_away_deletes_its_log(cluster):
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(cluster.bootstrap(), "gone", {0: [a, b]})
+    cport = cluster.ports[controller]
+    wait_for("gone's metadata", lambda: metadata(cport, "gone"))
+
+    def log_dir(node):
+        return os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
+                            "data", "gone-0")
+    wait_for("b's replica log", lambda: os.path.isdir(log_dir(b)))
+    samsa(cluster, "reassign", "gone", "0", "%d,%d" % (a, controller))
+    assert alter_partition(cport, 1, a, -1, "gone", 0, 0, [a, controller],
+                           1)[:2] == (0, 0)
+    everywhere(cluster, "gone", 0, "the move done",
+               lambda p: p[2] == [a, controller])
+    # b holds no replica of the topic any more: its log goes; the new
+    # replica has one.
+    wait_for("b's log deleted", lambda: not os.path.isdir(log_dir(b)))
+    assert os.path.isdir(log_dir(controller)) and os.path.isdir(log_dir(a))
+
+
 def test_the_controller_rebalances_and_elects_unclean(electing_cluster):
     cluster = electing_cluster
     controller = live_controller(cluster)
