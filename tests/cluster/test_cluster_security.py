@@ -7,7 +7,8 @@ Three nodes, each broker+controller, with a PLAINTEXT listener (the
 inter-broker one, whose anonymous principal is a super user, as Kafka asks
 of a PLAINTEXT inter-broker listener), a SASL_PLAINTEXT listener with
 SCRAM-SHA-256, and the ACL authorizer denying by default. Changes go
-through node 1 with the samsa CLI; SCRAM logins and requests are made with
+through a node that is not the controller with the samsa CLI (which talks
+to the node it is given); SCRAM logins and requests are made with
 kafka-python's BrokerConnection on one node's SASL port at a time, and
 with its producer over SASL to every node; the quota is seen as a throttle
 in kafka-python's producer metrics.
@@ -257,24 +258,30 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
     admin = KafkaAdminClient(bootstrap_servers=c.boot(1),
                              request_timeout_ms=10000)
     admin.create_topics([NewTopic("orders", 6, 1), NewTopic("secret", 1, 1)])
+    controller = admin.describe_cluster()["controller_id"]
     admin.close()
 
     assert "scram_credentials is not used in a cluster" in c.log(1, 10 ** 6)
 
-    # A SCRAM user created through node 1 logs in on nodes 2 and 3.
-    c.cli(1, "user", "set", "alice", "--password", "alice-secret",
+    # The changes go through node t, which is not the controller (so it
+    # forwards them); a and b are the two others.
+    t = min({1, 2, 3} - {controller})
+    a, b = sorted({1, 2, 3} - {t})
+
+    # A SCRAM user created through t logs in on a and b.
+    c.cli(t, "user", "set", "alice", "--password", "alice-secret",
           "--mechanism", "SCRAM-SHA-256")
-    for node in (2, 3):
+    for node in (a, b):
         wait_for("alice logs in on node %d" % node,
                  lambda: logs_in(c, node, "alice", "alice-secret"))
-    assert not logs_in(c, 2, "alice", "wrong-password")
+    assert not logs_in(c, a, "alice", "wrong-password")
 
-    # An ACL created through node 1 is enforced on every node: deny by
+    # An ACL created through t is enforced on every node: deny by
     # default, then WRITE (which implies DESCRIBE) on orders only.
     for node in (1, 2, 3):
         assert topic_errors(c, node, "alice", "alice-secret", ["orders"]) == \
             {"orders": TOPIC_AUTHORIZATION_FAILED}
-    c.cli(1, "acl", "add", "--allow", "User:alice", "--operation", "Write",
+    c.cli(t, "acl", "add", "--allow", "User:alice", "--operation", "Write",
           "--topic", "orders")
     for node in (1, 2, 3):
         wait_for("the ACL on node %d" % node, lambda: topic_errors(
@@ -282,9 +289,9 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
                 "orders": 0, "secret": TOPIC_AUTHORIZATION_FAILED})
 
     # A real client stays on the SASL listener: Metadata gives it every
-    # broker's SASL endpoint, so alice's producer, bootstrapped on node 3,
+    # broker's SASL endpoint, so alice's producer, bootstrapped on b,
     # reaches the leaders of all six partitions, on every node.
-    p = KafkaProducer(bootstrap_servers="127.0.0.1:%d" % c.sasl[3],
+    p = KafkaProducer(bootstrap_servers="127.0.0.1:%d" % c.sasl[b],
                       security_protocol="SASL_PLAINTEXT",
                       sasl_mechanism="SCRAM-SHA-256",
                       sasl_plain_username="alice",
@@ -295,58 +302,60 @@ def test_scram_acls_and_quotas_follow_the_metadata_log(sec_cluster):
             p.send("orders", b"from alice", partition=part).get(timeout=15)
     finally:
         p.close(timeout=5)
-    assert set(topic_leaders(c.boot(1), "orders").values()) == {1, 2, 3}
-
-    # A quota set through node 1 throttles a producer on node 2.
     leaders = topic_leaders(c.boot(1), "orders")
-    on2 = min(p for p, leader in leaders.items() if leader == 2)
-    assert produce_throttle_ms(c, 2, "orders", on2, "free") == 0
-    c.cli(1, "quota", "set", "--client-id", "slow", "producer_byte_rate=1024")
-    wait_for("the quota on node 2", lambda: "slow" in c.cli(2, "quota", "list"))
-    assert produce_throttle_ms(c, 2, "orders", on2, "slow") > 0
+    assert set(leaders.values()) == {1, 2, 3}
 
-    # A dynamic cluster-wide broker config set through node 1 is what
-    # nodes 2 and 3 report (Kafka's DYNAMIC_DEFAULT_BROKER_CONFIG source).
-    set_cluster_default(c, 1, {"log.retention.ms": "123456789"})
-    for node in (2, 3):
+    # A quota set through t throttles a producer on a.
+    on_a = min(part for part, leader in leaders.items() if leader == a)
+    assert produce_throttle_ms(c, a, "orders", on_a, "free") == 0
+    c.cli(t, "quota", "set", "--client-id", "slow", "producer_byte_rate=1024")
+    wait_for("the quota on node %d" % a,
+             lambda: "slow" in c.cli(a, "quota", "list"))
+    assert produce_throttle_ms(c, a, "orders", on_a, "slow") > 0
+
+    # A dynamic cluster-wide broker config set with an admin client
+    # bootstrapped on t is what a and b report (Kafka's
+    # DYNAMIC_DEFAULT_BROKER_CONFIG source).
+    set_cluster_default(c, t, {"log.retention.ms": "123456789"})
+    for node in (a, b):
         wait_for("log.retention.ms on node %d" % node,
                  lambda: broker_config(c, node, "log.retention.ms") ==
                  ("123456789", DYNAMIC_DEFAULT_BROKER_CONFIG))
 
     # kill -9 of the node that took the changes, and its restart: all of
     # them still hold, on the others meanwhile and on it afterwards.
-    c.kill(1)
-    assert logs_in(c, 3, "alice", "alice-secret")
-    assert topic_errors(c, 2, "alice", "alice-secret", ["orders"]) == \
+    c.kill(t)
+    assert logs_in(c, b, "alice", "alice-secret")
+    assert topic_errors(c, a, "alice", "alice-secret", ["orders"]) == \
         {"orders": 0}
-    c.start(1)
-    c.serving(1, 3)
-    wait_for("alice logs in on restarted node 1",
-             lambda: logs_in(c, 1, "alice", "alice-secret"))
-    assert topic_errors(c, 1, "alice", "alice-secret", ["orders"]) == \
+    c.start(t)
+    c.serving(t, 3)
+    wait_for("alice logs in on restarted node %d" % t,
+             lambda: logs_in(c, t, "alice", "alice-secret"))
+    assert topic_errors(c, t, "alice", "alice-secret", ["orders"]) == \
         {"orders": 0}
-    assert "slow" in c.cli(1, "quota", "list")
-    wait_for("log.retention.ms on restarted node 1",
-             lambda: broker_config(c, 1, "log.retention.ms") ==
+    assert "slow" in c.cli(t, "quota", "list")
+    wait_for("log.retention.ms on restarted node %d" % t,
+             lambda: broker_config(c, t, "log.retention.ms") ==
              ("123456789", DYNAMIC_DEFAULT_BROKER_CONFIG))
 
     # Deleting works the same way, through any node.
-    c.cli(3, "acl", "remove", "--topic", "orders", "--principal",
+    c.cli(b, "acl", "remove", "--topic", "orders", "--principal",
           "User:alice")
-    for node in (1, 2):
+    for node in (t, a):
         wait_for("the ACL gone on node %d" % node, lambda: topic_errors(
             c, node, "alice", "alice-secret", ["orders"]) == {
                 "orders": TOPIC_AUTHORIZATION_FAILED})
-    c.cli(2, "user", "delete", "alice", "--mechanism", "SCRAM-SHA-256")
-    for node in (1, 3):
+    c.cli(a, "user", "delete", "alice", "--mechanism", "SCRAM-SHA-256")
+    for node in (t, b):
         wait_for("alice refused on node %d" % node,
                  lambda: not logs_in(c, node, "alice", "alice-secret"))
-    c.cli(2, "quota", "delete", "--client-id", "slow", "producer_byte_rate")
-    for node in (1, 3):
+    c.cli(a, "quota", "delete", "--client-id", "slow", "producer_byte_rate")
+    for node in (t, b):
         wait_for("the quota gone on node %d" % node,
                  lambda: "slow" not in c.cli(node, "quota", "list"))
-    set_cluster_default(c, 3, {})
-    for node in (1, 2):
+    set_cluster_default(c, b, {})
+    for node in (t, a):
         wait_for("log.retention.ms back to its default on node %d" % node,
                  lambda: broker_config(c, node, "log.retention.ms")[1] !=
                  DYNAMIC_DEFAULT_BROKER_CONFIG)
@@ -371,17 +380,23 @@ def java_admin(*args):
     return out.stdout
 
 
-def test_java_admin_client_through_another_node(sec_cluster):
+def test_java_admin_client_through_a_forwarding_node(sec_cluster):
     c = sec_cluster
     admin = KafkaAdminClient(bootstrap_servers=c.boot(1),
                              request_timeout_ms=10000)
     admin.create_topics([NewTopic("java-t", 1, 1)])
     admin.close()
-    # Everything the Java AdminClient sends to node 2 (whichever node is
-    # the controller) is in force on nodes 1 and 3.
-    assert "setup done" in java_admin(c.boot(2), "setup", "bob", "bob-secret",
-                                      "java-t", "java-slow")
-    for node in (1, 3):
+    # What the Java AdminClient bootstrapped on a node that is not the
+    # controller sends (to it, which forwards, or to another node it
+    # learnt from Metadata) is in force on the others.
+    admin = KafkaAdminClient(bootstrap_servers=c.boot(1),
+                             request_timeout_ms=10000)
+    controller = admin.describe_cluster()["controller_id"]
+    admin.close()
+    via = 2 if controller != 2 else 3
+    assert "setup done" in java_admin(c.boot(via), "setup", "bob",
+                                      "bob-secret", "java-t", "java-slow")
+    for node in {1, 2, 3} - {via}:
         wait_for("bob's READ on java-t on node %d" % node, lambda: topic_errors(
             c, node, "bob", "bob-secret", ["java-t", "orders"]) == {
                 "java-t": 0, "orders": TOPIC_AUTHORIZATION_FAILED})
