@@ -26,63 +26,20 @@
 #include "log/logmgr.h"
 #include "record/batch.h"
 #include "record/builder.h"
-#include "registry/registry.h"
 #include "txn/coordinator.h"
 
+#include "log_fixture.h"
+
 typedef struct fixture {
-    char dir[256];
-    samsa_registry_t *reg;
-    samsa_logmgr_t *mgr;
+    tl_logs_t logs; /* first: tl_lookup's argument */
     const char *engine;
 } fixture_t;
-
-static samsa_err_t lookup(void *arg, const char *name,
-                          const samsa_storage_ops_t **ops, void **state)
-{
-    fixture_t *f = arg;
-    const samsa_registry_entry_t *e =
-        samsa_registry_find(f->reg, SAMSA_KIND_STORAGE, name);
-    if (!e) {
-        return SAMSA_ERR_NOT_FOUND;
-    }
-    *ops = samsa_entry_storage_ops(e);
-    *state = e->state;
-    return SAMSA_OK;
-}
-
-static void open_mgr(fixture_t *f)
-{
-    samsa_logmgr_options_t o = {.data_dir = f->dir,
-                                .engine_lookup = lookup,
-                                .engine_lookup_arg = f,
-                                .housekeep_interval_ms = 60000};
-    char err[256];
-    assert_int_equal(samsa_logmgr_open(&o, &f->mgr, err, sizeof(err)),
-                     SAMSA_OK);
-}
 
 static int setup_engine(void **state, const char *engine)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     f->engine = engine;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/samsa-repl-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char conf[300], path[512];
-    snprintf(conf, sizeof(conf), "%s/conf", f->dir);
-    assert_int_equal(mkdir(conf, 0755), 0);
-    snprintf(path, sizeof(path), "%s/storage.yaml", conf);
-    FILE *y = fopen(path, "w");
-    fprintf(y, "plugins:\n  - name: segment\n    plugin: storage-segment\n"
-               "  - name: memory\n    plugin: storage-memory\n");
-    fclose(y);
-    samsa_registry_opts_t ro = {.conf_dir = conf,
-                                .plugin_dir = getenv("SAMSA_TEST_PLUGIN_DIR"),
-                                .data_dir = f->dir};
-    char err[512];
-    assert_int_equal(samsa_registry_load(&ro, &f->reg, err, sizeof(err)),
-                     SAMSA_OK);
-    assert_int_equal(samsa_registry_init(f->reg, err, sizeof(err)), SAMSA_OK);
-    open_mgr(f);
+    tl_setup(&f->logs, "samsa-repl");
     *state = f;
     return 0;
 }
@@ -100,11 +57,7 @@ static int setup_memory(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    samsa_logmgr_close(f->mgr);
-    samsa_registry_shutdown(f->reg);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    tl_teardown(&f->logs);
     free(f);
     return 0;
 }
@@ -116,11 +69,11 @@ static samsa_partition_t *topic(fixture_t *f, const char *name,
     samsa_tcfg_t cfg = {0};
     samsa_tcfg_set(&cfg, "samsa.storage.engine", f->engine);
     char err[256];
-    samsa_err_t e = samsa_logmgr_create_topic(f->mgr, name, 1, &cfg, false, err,
-                                              sizeof(err));
+    samsa_err_t e = samsa_logmgr_create_topic(f->logs.mgr, name, 1, &cfg, false,
+                                              err, sizeof(err));
     assert_true(e == SAMSA_OK || e == SAMSA_ERR_TOPIC_ALREADY_EXISTS);
     samsa_tcfg_free(&cfg);
-    *t = samsa_logmgr_topic_get(f->mgr, name);
+    *t = samsa_logmgr_topic_get(f->logs.mgr, name);
     assert_non_null(*t);
     return samsa_topic_partition(*t, 0);
 }
@@ -412,8 +365,8 @@ static void follower_keeps_a_compacted_leaders_gaps(void **state)
             break;
         }
         samsa_topic_put(t);
-        samsa_logmgr_close(f->mgr);
-        open_mgr(f);
+        samsa_logmgr_close(f->logs.mgr);
+        tl_open(&f->logs);
         p = topic(f, "gaps", &t);
         assert_int_equal(samsa_partition_leo(p), 23);
         assert_int_equal(samsa_partition_last_epoch(p), 2);
@@ -664,7 +617,7 @@ static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
     assert_int_equal(samsa_partition_become_leader(p, 6), SAMSA_OK);
     assert_int_equal(leader_append(p, 1, -1, 0, false), SAMSA_OK);
     char path[600];
-    snprintf(path, sizeof(path), "%s/__samsa_meta/leader-epochs/", f->dir);
+    snprintf(path, sizeof(path), "%s/__samsa_meta/leader-epochs/", f->logs.dir);
     for (int i = 0; i < 16; i++) {
         snprintf(path + strlen(path), 3, "%02x", t->id[i]);
     }
@@ -677,8 +630,8 @@ static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
     fclose(in);
     assert_string_equal(text, "0\n2\n2 0\n6 3\n");
 
-    samsa_logmgr_close(f->mgr);
-    open_mgr(f);
+    samsa_logmgr_close(f->logs.mgr);
+    tl_open(&f->logs);
     p = topic(f, "ckpt", &t);
     assert_int_equal(samsa_partition_last_epoch(p), 6);
     assert_int_equal(samsa_partition_leader_epoch(p), 6);
@@ -695,11 +648,11 @@ static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
 
     /* A checkpoint naming an epoch past the log's end (its tail was lost)
      * is cut to the log. */
-    samsa_logmgr_close(f->mgr);
+    samsa_logmgr_close(f->logs.mgr);
     FILE *out = fopen(path, "w");
     fputs("0\n3\n2 0\n6 3\n9 40\n", out);
     fclose(out);
-    open_mgr(f);
+    tl_open(&f->logs);
     p = topic(f, "ckpt", &t);
     assert_int_equal(samsa_partition_last_epoch(p), 6);
     samsa_topic_put(t);
@@ -723,11 +676,11 @@ static void flush_waits_cover_the_log_end_not_the_hw(void **state)
     samsa_tcfg_set(&cfg, "samsa.storage.engine", f->engine);
     samsa_tcfg_set(&cfg, "flush.messages", "1");
     char err[256];
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "durable", 1, &cfg,
+    assert_int_equal(samsa_logmgr_create_topic(f->logs.mgr, "durable", 1, &cfg,
                                                false, err, sizeof(err)),
                      SAMSA_OK);
     samsa_tcfg_free(&cfg);
-    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "durable");
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->logs.mgr, "durable");
     samsa_partition_t *p = samsa_topic_partition(t, 0);
     samsa_partition_set_replicated(p, true);
     sem_init(&flushed, 0, 0);
@@ -770,12 +723,12 @@ static void truncation_survives_a_crash(void **state)
     }
     assert_int_equal(samsa_partition_leo(p), 18);
     samsa_topic_put(t);
-    samsa_logmgr_close(f->mgr);
+    samsa_logmgr_close(f->logs.mgr);
 
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
-        open_mgr(f);
+        tl_open(&f->logs);
         p = topic(f, "crash", &t);
         /* Into epoch 2's second batch: cut at its start (9). */
         int rc = samsa_partition_truncate_to(p, 10) == SAMSA_OK &&
@@ -789,7 +742,7 @@ static void truncation_survives_a_crash(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
 
-    open_mgr(f);
+    tl_open(&f->logs);
     p = topic(f, "crash", &t);
     assert_int_equal(samsa_partition_leo(p), 9);
     assert_int_equal(samsa_partition_last_epoch(p), 2);
@@ -830,11 +783,11 @@ static void truncation_killed_part_way_leaves_a_prefix(void **state)
     samsa_tcfg_set(&cfg, "samsa.storage.engine", "segment");
     samsa_tcfg_set(&cfg, "segment.bytes", "2048");
     char err[256];
-    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "killed", 1, &cfg, false,
-                                               err, sizeof(err)),
+    assert_int_equal(samsa_logmgr_create_topic(f->logs.mgr, "killed", 1, &cfg,
+                                               false, err, sizeof(err)),
                      SAMSA_OK);
     samsa_tcfg_free(&cfg);
-    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "killed");
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->logs.mgr, "killed");
     samsa_partition_t *p = samsa_topic_partition(t, 0);
     assert_int_equal(samsa_partition_become_follower(p, 9), SAMSA_OK);
     for (int64_t at = 0; at < 600; at += 4) {
@@ -846,15 +799,15 @@ static void truncation_killed_part_way_leaves_a_prefix(void **state)
     size_t full_len;
     uint8_t *full = read_log(p, 0, 600, &full_len);
     samsa_topic_put(t);
-    samsa_logmgr_close(f->mgr);
+    samsa_logmgr_close(f->logs.mgr);
     srand(13);
     for (int round = 0; round < 16; round++) {
         int64_t cut = 4 * (1 + rand() % 100);
         pid_t child = fork();
         assert_true(child >= 0);
         if (child == 0) {
-            open_mgr(f);
-            t = samsa_logmgr_topic_get(f->mgr, "killed");
+            tl_open(&f->logs);
+            t = samsa_logmgr_topic_get(f->logs.mgr, "killed");
             samsa_partition_truncate_to(samsa_topic_partition(t, 0), cut);
             pause(); /* killed here at the latest */
             _exit(0);
@@ -864,8 +817,8 @@ static void truncation_killed_part_way_leaves_a_prefix(void **state)
         int status;
         assert_int_equal(waitpid(child, &status, 0), child);
 
-        open_mgr(f);
-        t = samsa_logmgr_topic_get(f->mgr, "killed");
+        tl_open(&f->logs);
+        t = samsa_logmgr_topic_get(f->logs.mgr, "killed");
         p = samsa_topic_partition(t, 0);
         int64_t leo = samsa_partition_leo(p);
         assert_true(leo >= cut && leo <= 600 && leo % 4 == 0);
@@ -897,10 +850,10 @@ static void truncation_killed_part_way_leaves_a_prefix(void **state)
         }
         assert_int_equal(samsa_partition_leo(p), 600);
         samsa_topic_put(t);
-        samsa_logmgr_close(f->mgr);
+        samsa_logmgr_close(f->logs.mgr);
     }
     free(full);
-    open_mgr(f); /* for teardown */
+    tl_open(&f->logs); /* for teardown */
 }
 
 #define BOTH(fn)                                                               \

@@ -25,71 +25,22 @@
 #include "record/builder.h"
 #include "registry/registry.h"
 
-typedef struct fixture {
-    char dir[256];
-    samsa_registry_t *reg;
-    samsa_logmgr_t *mgr;
-} fixture_t;
+#include "log_fixture.h" /* tests/unit/log */
 
-static samsa_err_t lookup(void *arg, const char *name,
-                          const samsa_storage_ops_t **ops, void **state)
-{
-    fixture_t *f = arg;
-    const samsa_registry_entry_t *e =
-        samsa_registry_find(f->reg, SAMSA_KIND_STORAGE, name);
-    if (!e) {
-        return SAMSA_ERR_NOT_FOUND;
-    }
-    *ops = samsa_entry_storage_ops(e);
-    *state = e->state;
-    return SAMSA_OK;
-}
-
-static void open_mgr(fixture_t *f)
-{
-    samsa_logmgr_options_t o = {.data_dir = f->dir,
-                                .engine_lookup = lookup,
-                                .engine_lookup_arg = f,
-                                .housekeep_interval_ms = 60000};
-    char err[256];
-    assert_int_equal(samsa_logmgr_open(&o, &f->mgr, err, sizeof(err)),
-                     SAMSA_OK);
-}
+typedef tl_logs_t fixture_t;
 
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/samsa-producer-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char conf[300], path[512];
-    snprintf(conf, sizeof(conf), "%s/conf", f->dir);
-    assert_int_equal(mkdir(conf, 0755), 0);
-    snprintf(path, sizeof(path), "%s/storage.yaml", conf);
-    FILE *y = fopen(path, "w");
-    fprintf(y, "plugins:\n  - name: segment\n    plugin: storage-segment\n"
-               "  - name: memory\n    plugin: storage-memory\n");
-    fclose(y);
-    samsa_registry_opts_t ro = {.conf_dir = conf,
-                                .plugin_dir = getenv("SAMSA_TEST_PLUGIN_DIR"),
-                                .data_dir = f->dir};
-    char err[512];
-    assert_int_equal(samsa_registry_load(&ro, &f->reg, err, sizeof(err)),
-                     SAMSA_OK);
-    assert_int_equal(samsa_registry_init(f->reg, err, sizeof(err)), SAMSA_OK);
-    open_mgr(f);
+    tl_setup(f, "samsa-producer");
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    samsa_logmgr_close(f->mgr);
-    samsa_registry_shutdown(f->reg);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
+    tl_teardown(*state);
+    free(*state);
     return 0;
 }
 
@@ -187,7 +138,7 @@ static void state_survives_a_clean_restart(void **state)
     char snap[2048];
     snapshot_path(f, snap, sizeof(snap));
     assert_int_equal(access(snap, F_OK), 0);
-    open_mgr(f);
+    tl_open(f);
     /* Loaded, then deleted so a later crash cannot resurrect it. */
     assert_int_not_equal(access(snap, F_OK), 0);
     expect_state_back(f, "clean");
@@ -202,7 +153,7 @@ static void state_is_rebuilt_from_the_log_after_a_crash(void **state)
     char snap[2048];
     snapshot_path(f, snap, sizeof(snap));
     assert_int_equal(unlink(snap), 0); /* as if never closed cleanly */
-    open_mgr(f);
+    tl_open(f);
     expect_state_back(f, "crash");
 }
 
@@ -214,7 +165,7 @@ static void a_snapshot_past_the_log_end_is_ignored(void **state)
     create(f, "mem", "memory");
     fill(f, "mem");
     samsa_logmgr_close(f->mgr);
-    open_mgr(f);
+    tl_open(f);
     samsa_partition_t *part = partition(f, "mem");
     assert_int_equal(produce(part, 7, 0, 20, 1, SAMSA_OK), 0);
 }
@@ -280,7 +231,7 @@ static void the_log_manager_hands_out_ids_from_its_data_dir(void **state)
     samsa_pid_alloc_t *a = samsa_logmgr_producer_ids(f->mgr);
     assert_int_equal(samsa_pid_alloc_next(a, &first), SAMSA_OK);
     samsa_logmgr_close(f->mgr);
-    open_mgr(f);
+    tl_open(f);
     a = samsa_logmgr_producer_ids(f->mgr);
     assert_int_equal(samsa_pid_alloc_next(a, &second), SAMSA_OK);
     assert_true(second > first);
