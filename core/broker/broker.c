@@ -255,6 +255,12 @@ const samsa_broker_endpoint_t *samsa_broker_endpoint(const samsa_broker_t *b,
     return &b->endpoints[conn ? samsa_conn_listener(conn) : 0];
 }
 
+/* The transaction coordinator's producer ids in a cluster. */
+static samsa_err_t cluster_producer_id(void *arg, int64_t *pid)
+{
+    return samsa_cluster_producer_id(arg, pid);
+}
+
 samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
                                 samsa_broker_t **out, char *errbuf,
                                 size_t errlen)
@@ -367,6 +373,8 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             err = samsa_txn_marker_writer_new(b, &b->txn_markers);
             to.marker_ops = &samsa_txn_marker_writer_ops;
             to.marker_arg = b->txn_markers;
+            to.new_producer_id = cluster_producer_id;
+            to.new_producer_id_arg = b;
         }
         if (err == SAMSA_OK) {
             err = samsa_txn_coordinator_start(&to, &b->txn, errbuf, errlen);

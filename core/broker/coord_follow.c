@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "broker/member.h"
 #include "group/coordinator.h"
 #include "metadata/quorum.h"
 #include "txn/coordinator.h"
@@ -79,8 +80,12 @@ static void follow(samsa_coord_follow_t *cf, held_t *h,
         h->n = n;
     }
     int32_t me = cf->b->node_id;
+    /* Images replayed after a restart, before this process registered,
+     * still show the previous run as leader: nothing is ours until the
+     * controller has this run registered and unfenced. */
+    bool active = samsa_member_active(cf->b->member, img);
     for (int32_t p = 0; p < h->n; p++) {
-        bool now = p < n && t->partitions[p].leader == me;
+        bool now = active && p < n && t->partitions[p].leader == me;
         if (!now) {
             /* also a partition whose load failed and is no longer ours */
             unload(cf, h, p);
@@ -89,7 +94,7 @@ static void follow(samsa_coord_follow_t *cf, held_t *h,
             mark_loading(cf, h, p);
         }
     }
-    for (int32_t p = 0; p < n; p++) {
+    for (int32_t p = 0; active && p < n; p++) {
         if (!h->led[p] && t->partitions[p].leader == me) {
             h->led[p] = load(cf, h, p) == SAMSA_OK;
         }

@@ -556,6 +556,12 @@ samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid)
     return err;
 }
 
+bool samsa_member_active(samsa_member_t *mb, const samsa_meta_image_t *img)
+{
+    const samsa_meta_broker_t *me = NULL;
+    return mb && registered(mb, img, &me) && !me->fenced;
+}
+
 void samsa_member_request_topic(samsa_member_t *mb, const char *topic)
 {
     pthread_mutex_lock(&mb->lock);

@@ -26,6 +26,10 @@ void samsa_member_free(samsa_member_t *mb);
  * COORDINATOR_LOAD_IN_PROGRESS (retriable) while the first block, or the
  * next one, is on its way (any thread). */
 samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid);
+/* Whether @p img has this process registered (its own incarnation, not
+ * an earlier run's replayed from the log) and not fenced: what this
+ * broker's images are worth acting on as a leader. Any thread. */
+bool samsa_member_active(samsa_member_t *mb, const samsa_meta_image_t *img);
 /* Queue a topic for creation with the broker defaults (any thread). */
 void samsa_member_request_topic(samsa_member_t *mb, const char *topic);
 

@@ -445,6 +445,9 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc)
 
 static samsa_err_t new_producer_id(samsa_txn_coordinator_t *tc, int64_t *pid)
 {
+    if (tc->opts.new_producer_id) {
+        return tc->opts.new_producer_id(tc->opts.new_producer_id_arg, pid);
+    }
     return samsa_pid_alloc_next(samsa_logmgr_producer_ids(tc->opts.logmgr),
                                 pid);
 }
@@ -739,9 +742,7 @@ samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
         if (t->pid != pid || t->state == TXN_DEAD) {
             continue;
         }
-        if (epoch < t->epoch) {
-            err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
-        } else if (epoch > t->epoch) {
+        if (epoch != t->epoch) {
             err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
         } else {
             err = t->state == TXN_ONGOING && tp_has(t, topic, partition)

@@ -78,6 +78,11 @@ typedef struct samsa_txn_options {
      * meanwhile the id answers CONCURRENT_TRANSACTIONS. */
     const samsa_txn_marker_ops_t *marker_ops;
     void *marker_arg;
+    /* In a cluster: producer ids from the block the controller gave this
+     * broker, so no two coordinators hand out the same one. NULL: the log
+     * manager's allocator (one node). Any thread; must not block. */
+    samsa_err_t (*new_producer_id)(void *arg, int64_t *pid);
+    void *new_producer_id_arg;
 } samsa_txn_options_t;
 
 /* Kafka's defaults (logmgr and groups NULL). */

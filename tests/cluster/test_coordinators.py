@@ -10,6 +10,7 @@ broker that leads the partition next.
 Needs: kcat, python3-kafka. Bounded: every wait has a deadline.
 """
 import os
+import re
 import struct
 import subprocess
 import time
@@ -139,6 +140,26 @@ def test_transaction_coordinator_is_the_state_partition_leader(cluster):
     assert coord == leaders[partition_for(tid)]
     assert {find_coordinator(cluster.ports[i], tid, key_type=1)
             for i in (1, 2, 3)} == {coord}
+
+    # Coordinators on different brokers hand out distinct producer ids
+    # (from the controller's blocks): one id per broker here.
+    from confluent_kafka import Producer
+    by_node = {}
+    for i in range(200):
+        t = "pid-%d" % i
+        by_node.setdefault(leaders[partition_for(t)], t)
+    assert len(by_node) == 3, by_node
+    cli = os.path.join(cluster.env["SAMSA_BUILD_DIR"], "tools", "cli",
+                       "samsa")
+    pids = set()
+    for t in by_node.values():
+        Producer({"bootstrap.servers": boot,
+                  "transactional.id": t}).init_transactions(30)
+        out = subprocess.run([cli, "txn", "describe", t, "-b", boot],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+        pids.add(re.search(r"ProducerId: (\d+)", out.stdout).group(1))
+    assert len(pids) == 3, pids
 
 
 def read_all(boot, topic, parts, iso, group="r"):
