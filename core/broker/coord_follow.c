@@ -61,6 +61,19 @@ static void unload(samsa_coord_follow_t *cf, const held_t *h, int32_t p)
     }
 }
 
+/* Whether the local replica of @p topic-@p p has taken the leadership
+ * the image gives this broker (core/replica's become_leader may come a
+ * moment after the image): loading before would read a follower's log
+ * and the coordinator's first writes would be refused. */
+static bool local_leader(samsa_coord_follow_t *cf, const char *topic, int32_t p)
+{
+    samsa_topic_t *t = samsa_logmgr_topic_get(cf->b->logs, topic);
+    samsa_partition_t *part = t ? samsa_topic_partition(t, p) : NULL;
+    bool ok = part && !samsa_partition_is_follower(part);
+    samsa_topic_put(t);
+    return ok;
+}
+
 /* Bring @p h in step with @p img: unload what is no longer led here, then
  * mark every newly led partition loading (so its keys answer
  * COORDINATOR_LOAD_IN_PROGRESS at once) and load them one by one. A load
@@ -95,7 +108,8 @@ static void follow(samsa_coord_follow_t *cf, held_t *h,
         }
     }
     for (int32_t p = 0; active && p < n; p++) {
-        if (!h->led[p] && t->partitions[p].leader == me) {
+        if (!h->led[p] && t->partitions[p].leader == me &&
+            local_leader(cf, h->topic, p)) {
             h->led[p] = load(cf, h, p) == SAMSA_OK;
         }
     }

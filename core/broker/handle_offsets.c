@@ -6,6 +6,7 @@
 
 #include <samsa/authorizer.h>
 
+#include "broker/commit_wait.h"
 #include "broker/handlers.h"
 #include "group/coordinator.h"
 
@@ -99,6 +100,8 @@ void samsa_handle_offset_commit(samsa_req_t *req)
         samsa_group_offset_commit(req->broker->groups, &cr, parts, valid);
     }
     k = 0;
+    int16_t **codes = samsa_req_alloc(req, sizeof(*codes) * (valid + 1));
+    size_t ncodes = 0;
     for (int32_t t = 0; t < nt; t++) {
         samsa_OffsetCommitResponse_OffsetCommitResponseTopic_t *tr =
             &resp->Topics.items[t];
@@ -106,10 +109,13 @@ void samsa_handle_offset_commit(samsa_req_t *req)
             if (slot[k] != SIZE_MAX) {
                 tr->Partitions.items[p].ErrorCode =
                     (int16_t)parts[slot[k]].error;
+                codes[ncodes++] = &tr->Partitions.items[p].ErrorCode;
             }
         }
     }
-    samsa_req_respond(req, resp);
+    samsa_produce_wait_t *wait = NULL;
+    samsa_commit_wait(req, cr.group_id, codes, ncodes, &wait);
+    samsa_produce_respond(req, resp, wait);
 }
 
 /* ---------------------------------------------------------------------- */

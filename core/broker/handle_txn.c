@@ -12,6 +12,7 @@
  */
 #include <samsa/authorizer.h>
 
+#include "broker/commit_wait.h"
 #include "broker/handlers.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
@@ -225,6 +226,8 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
                                   : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     SAMSA_REQ_ARRAY(req, resp->Topics, nt);
+    int16_t **codes = samsa_req_alloc(req, sizeof(*codes) * (n + 1));
+    size_t ncodes = 0;
     n = 0;
     for (int32_t t = 0; t < nt; t++) {
         samsa_TxnOffsetCommitResponse_TxnOffsetCommitResponseTopic_t *tr =
@@ -243,7 +246,12 @@ void samsa_handle_txn_offset_commit(samsa_req_t *req)
                 perr = err != SAMSA_OK ? err : offs[n++].error;
             }
             tr->Partitions.items[p].ErrorCode = (int16_t)perr;
+            if (perr == SAMSA_OK) {
+                codes[ncodes++] = &tr->Partitions.items[p].ErrorCode;
+            }
         }
     }
-    samsa_req_respond(req, resp);
+    samsa_produce_wait_t *wait = NULL;
+    samsa_commit_wait(req, group, codes, ncodes, &wait);
+    samsa_produce_respond(req, resp, wait);
 }

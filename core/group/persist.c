@@ -481,8 +481,11 @@ static samsa_err_t replay_partition(samsa_group_coordinator_t *gc,
                                     samsa_partition_t *part)
 {
     replay_ctx_t ctx = {gc, samsa_partition_index(part)};
-    return samsa_partition_read_all(part, samsa_partition_log_start(part), -1,
-                                    replay_chunk, &ctx);
+    /* To the log end, as Kafka's loadGroupsAndOffsets: a new leader's
+     * high watermark may not cover what the old one acknowledged yet. */
+    return samsa_partition_read_all(part, samsa_partition_log_start(part),
+                                    samsa_partition_leo(part), replay_chunk,
+                                    &ctx);
 }
 
 samsa_err_t samsa_gc_persist_replay_partition(samsa_group_coordinator_t *gc,

@@ -292,9 +292,12 @@ samsa_err_t samsa_txn_persist_replay_partition(samsa_txn_coordinator_t *tc,
 {
     samsa_partition_t *part =
         tc->stopic ? samsa_topic_partition(tc->stopic, p) : NULL;
+    /* To the log end, as Kafka's coordinator loads: a new leader's high
+     * watermark may not cover what the old one acknowledged yet. */
     return part
                ? samsa_partition_read_all(part, samsa_partition_log_start(part),
-                                          -1, replay_chunk, tc)
+                                          samsa_partition_leo(part),
+                                          replay_chunk, tc)
                : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 }
 

@@ -64,7 +64,7 @@ def offset_fetch_v1(port, group, topic, partitions):
 def test_group_coordinator_follows_offsets_partition(cluster):
     boot = cluster.start(3)
     admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
-    admin.create_topics([NewTopic("moves", 3, 1)])
+    admin.create_topics([NewTopic("moves", 3, 3)])
     admin.close()
     wait_for("moves", lambda: len(topic_leaders(boot, "moves")) == 3)
     produce_all(boot, "moves", ["k%d" % i for i in range(300)])
@@ -85,7 +85,18 @@ def test_group_coordinator_follows_offsets_partition(cluster):
           for line in meta.splitlines() if "replicas:" in line]
     assert rf == [3] * 50, meta
 
-    # Commit through the coordinator; the others answer NOT_COORDINATOR.
+    # Every replica of the group's partition in sync (a new partition's
+    # followers join the ISR as they catch up).
+    def isr(topic, part):
+        for line in kcat("-b", boot, "-L", "-t", topic).splitlines():
+            if line.strip().startswith("partition %d," % part):
+                return line.split("isrs:")[1].strip().split(",")
+        return []
+    wait_for("the offsets partition's full ISR",
+             lambda: len(isr("__consumer_offsets", p)) == 3, timeout=30)
+
+    # Commit through the coordinator (answered once every in-sync replica
+    # has it); the others answer NOT_COORDINATOR.
     c = KafkaConsumer(bootstrap_servers=boot, group_id=group,
                       enable_auto_commit=False)
     tps = [TopicPartition("moves", i) for i in range(3)]
@@ -100,21 +111,21 @@ def test_group_coordinator_follows_offsets_partition(cluster):
         else:
             assert {e for _, e in got.values()} == {NOT_COORDINATOR}, got
 
-    # kill -9 of the coordinator; its partitions come back with it (their
-    # only in-sync replica until replication), and it loads the group
-    # again from the log on becoming their leader.
+    # kill -9 of the coordinator: a follower of the offsets partition
+    # (RF 3, replicated) becomes its leader, loads the group from its copy
+    # of the log and serves the committed offsets.
     cluster.dev("kill", str(coord))
     others = [i for i in (1, 2, 3) if i != coord]
-    wait_for("the offsets partition without a leader", lambda:
-             find_coordinator_v1(cluster.ports[others[0]], group)[0] == 15,
-             timeout=20)
     t0 = time.monotonic()
-    cluster.dev("start-node", str(coord))
-    wait_for("the group's offsets loaded again", lambda: offset_fetch_v1(
-        cluster.ports[coord], group, "moves", [0, 1, 2]) ==
-        {0: (20, 0), 1: (30, 0), 2: (40, 0)}, timeout=30)
-    print("offsets served again %.1f s after the restart"
-          % (time.monotonic() - t0))
+    new = wait_for("a new coordinator", lambda: (
+        lambda r: r[1] if r[0] == 0 and r[1] in others else None)(
+            find_coordinator_v1(cluster.ports[others[0]], group)), timeout=30)
+    wait_for("the group's offsets on the new coordinator", lambda:
+             offset_fetch_v1(cluster.ports[new], group, "moves", [0, 1, 2]) ==
+             {0: (20, 0), 1: (30, 0), 2: (40, 0)}, timeout=30)
+    print("offsets served by broker %d %.1f s after the kill"
+          % (new, time.monotonic() - t0))
+    boot = cluster.bootstrap(others)
 
     # A consumer of the same group resumes at the committed offsets.
     c = KafkaConsumer("moves", bootstrap_servers=boot, group_id=group,
@@ -264,16 +275,16 @@ def test_transactions_across_brokers(cluster):
     assert out.returncode == 0 and tid in out.stdout, out.stdout + out.stderr
 
     # kill -9 of the coordinator with a transaction open on every broker:
-    # when it leads its partition again it aborts the transaction there
-    # and on the other brokers' partitions.
+    # the next leader of its state partition (a follower, or the restarted
+    # broker) aborts the transaction there and on the other brokers'
+    # partitions.
     p.begin_transaction()
     batch("lost")
     p.flush(10)
     cluster.dev("kill", str(coord))
-    cluster.dev("start-node", str(coord))
-    wait_for("the transaction's partition loaded again", lambda:
-             find_coordinator_v1(cluster.ports[coord], tid, 1) == (0, coord),
-             timeout=30)
+    cluster.dev("start-node", str(coord))  # its tx-out partition (RF 1)
+    wait_for("a coordinator for the id again", lambda: find_coordinator_v1(
+        cluster.ports[other], tid, 1)[0] == 0, timeout=30)
     from confluent_kafka import Consumer as C2
 
     def stable():
