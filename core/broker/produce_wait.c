@@ -8,6 +8,7 @@
 #include "broker/parked.h"
 #include "loop/reactor.h"
 #include "replica/replica.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 typedef struct wait_entry {
@@ -35,7 +36,8 @@ struct samsa_produce_wait {
     wait_entry_t *entries;
     size_t count, cap;
     int32_t timeout_ms;     /* replicated entries: the Produce's TimeoutMs */
-    samsa_timer_id_t timer; /* their timeout; holds a reference */
+    samsa_timer_id_t timer; /* their recheck/timeout; holds a reference */
+    int64_t deadline_ms;    /* monotonic: REQUEST_TIMED_OUT after it */
     size_t hw_pending;      /* replicated entries still waiting */
 };
 
@@ -212,23 +214,54 @@ static void on_hw_notify(samsa_part_waiter_t *pw)
     }
 }
 
-static void on_hw_timeout(samsa_reactor_t *r, void *arg)
+/* A leadership lost while nothing is appended wakes no waiter: the
+ * timer looks again this often, so the answer (NOT_LEADER_OR_FOLLOWER)
+ * does not wait for the request's timeout. */
+#define HW_RECHECK_MS 500
+
+static void on_hw_timer(samsa_reactor_t *r, void *arg);
+
+/* Arm the timer for the next recheck or the deadline, whichever is first;
+ * it takes over the caller's reference (dropped when it cannot be armed). */
+static void hw_arm(samsa_produce_wait_t *w)
+{
+    int64_t left = w->deadline_ms - samsa_mono_ms();
+    left = left < 0 ? 0 : left;
+    w->timer = samsa_reactor_timer_add(
+        w->reactor, (uint64_t)(left < HW_RECHECK_MS ? left : HW_RECHECK_MS), 0,
+        on_hw_timer, w);
+    if (!w->timer) {
+        wait_unref(w);
+    }
+}
+
+static void on_hw_timer(samsa_reactor_t *r, void *arg)
 {
     (void)r;
     samsa_produce_wait_t *w = arg;
     w->timer = 0;
+    bool expired = samsa_mono_ms() >= w->deadline_ms;
     atomic_fetch_add(&w->refs, 1); /* hold it across the finishes */
     for (size_t i = 0; i < w->count; i++) {
         wait_entry_t *e = &w->entries[i];
-        if (e->waiting && !hw_reached(w, e)) {
+        if (!e->waiting) {
+            continue;
+        }
+        if (hw_reached(w, e)) {
+            hw_finish(w, e);
+        } else if (expired) {
             if (w->req) {
                 *e->error_code = SAMSA_ERR_REQUEST_TIMED_OUT;
             }
+            hw_finish(w, e);
         }
-        hw_finish(w, e);
+    }
+    if (w->hw_pending > 0) {
+        hw_arm(w); /* the timer's reference goes on */
+    } else {
+        wait_unref(w); /* the timer's */
     }
     wait_unref(w);
-    wait_unref(w); /* the timer's */
 }
 
 static void hw_wait_start(samsa_produce_wait_t *w, wait_entry_t *e)
@@ -284,13 +317,10 @@ void samsa_produce_respond(samsa_req_t *req, const void *response,
         }
     }
     if (w->hw_pending > 0) {
-        int32_t ms = w->timeout_ms > 0 ? w->timeout_ms : 0;
+        w->deadline_ms =
+            samsa_mono_ms() + (w->timeout_ms > 0 ? w->timeout_ms : 0);
         atomic_fetch_add(&w->refs, 1); /* the timer's */
-        w->timer = samsa_reactor_timer_add(w->reactor, (uint64_t)ms, 0,
-                                           on_hw_timeout, w);
-        if (!w->timer) {
-            atomic_fetch_sub(&w->refs, 1);
-        }
+        hw_arm(w);
     }
     wait_unref(w);
 }
