@@ -7,15 +7,21 @@ twice, and every replica must hold the same batches (faults.under_load).
 
 - kill -9 of a partition leader: a new leader serves within the session
   timeout (3 s here, broker_session_timeout_ms), the old leader restarts,
-  truncates what was never committed, catches up and is back in the ISR.
+  truncates what was never committed, catches up and is back in the ISR;
+- kill -9 of the controller: a new controller, and once the dead node is
+  fenced, metadata changes (a new topic, led on the survivors) go on;
+  nothing acknowledged is lost and the node rejoins on restart.
 
 Bounded: each test waits at most tens of seconds for anything;
 SAMSA_CLUSTER_KEEP=1 keeps the nodes' directories (logs) in /tmp.
 """
 import time
 
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from faults import (pick_partition, under_load, wait_acks,
                     wait_isr_everywhere, wait_new_leader)
+from nodes import deadline_wait
 
 SESSION_S = 3.0  # broker_session_timeout_ms of nodes.Cluster
 # Beyond the session timeout: the controller's election and the clients'
@@ -46,3 +52,32 @@ def test_kill_leader_under_acks_all_load(nodes):
         nodes.restart(leader)
         wait_isr_everywhere(nodes, "kl")
         wait_acks(run.log, 20, timeout=30, after=time.monotonic())
+
+
+def test_kill_controller_under_load(nodes):
+    with under_load(nodes, "kc") as run:
+        old = nodes.controller()
+        nodes[old].kill9()
+        t_kill = time.monotonic()
+        alive = nodes.live()
+        new = deadline_wait("a new controller", lambda: (
+            lambda c: c if c in alive else None)(
+                nodes.controller(alive[0])), timeout=20)
+        print("controller %d killed; %d after %.1f s"
+              % (old, new, time.monotonic() - t_kill))
+        deadline_wait("node %d fenced" % old, lambda: all(
+            sorted(nodes[i].metadata([])["brokers"]) == alive
+            for i in alive), timeout=SESSION_S + 15)
+        # Metadata changes go on: a topic created through the survivors
+        # is led on them.
+        admin = AdminClient({"bootstrap.servers": nodes.bootstrap(alive)})
+        admin.create_topics([NewTopic("kc-after", 2, 2)])["kc-after"] \
+            .result(30)
+        for i in alive:
+            deadline_wait("node %d: kc-after led" % i, lambda: (
+                lambda p: len(p) == 2 and all(
+                    v[0] in alive for v in p.values()))(
+                        nodes.partitions("kc-after", i)), timeout=20)
+        wait_acks(run.log, 50, timeout=SESSION_S + 30, after=t_kill)
+        nodes.restart(old)
+        wait_isr_everywhere(nodes, "kc")
