@@ -529,6 +529,9 @@ samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
                                     size_t errlen)
 {
     if (!b->tls || !b->server) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "samsad: SIGHUP: no SSL or SASL_SSL listener, no "
+                  "certificates to reload");
         return SAMSA_OK;
     }
     SSL_CTX *fresh = NULL;

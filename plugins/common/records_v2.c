@@ -142,8 +142,12 @@ static samsa_err_t parse_record(samsa_record_iter_t *it, const uint8_t *p,
         return SAMSA_ERR_CORRUPT_MESSAGE;
     }
     p += n;
-    out->timestamp = it->hdr.base_timestamp + ts_delta;
-    out->offset = it->hdr.base_offset + off_delta;
+    /* Wrapping, as Java's long arithmetic in Kafka: a hostile base near
+     * INT64_MAX is no undefined behaviour (the fuzzer found one). */
+    out->timestamp =
+        (int64_t)((uint64_t)it->hdr.base_timestamp + (uint64_t)ts_delta);
+    out->offset =
+        (int64_t)((uint64_t)it->hdr.base_offset + (uint64_t)(int64_t)off_delta);
     if (!get_blob(&p, end, true, &out->key, &out->key_len) ||
         !get_blob(&p, end, true, &out->value, &out->value_len)) {
         return SAMSA_ERR_CORRUPT_MESSAGE;
