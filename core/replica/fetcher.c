@@ -389,6 +389,14 @@ static void handle_partition(samsa_fetcher_t *f, fpart_t *fp,
     if (pd->HighWatermark >= 0) {
         samsa_partition_set_hw(fp->part, pd->HighWatermark);
     }
+    /* The leader's log start (DeleteRecords) moves ours, within what we
+     * have committed (Kafka's maybeIncrementLogStartOffset). */
+    if (pd->LogStartOffset > samsa_partition_log_start(fp->part) &&
+        pd->LogStartOffset <= samsa_partition_hw(fp->part)) {
+        int64_t low = -1;
+        (void)samsa_partition_delete_records(fp->part, pd->LogStartOffset,
+                                             &low);
+    }
 }
 
 static void handle_answer(samsa_fetcher_t *f, link_t *l)

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -24,7 +25,8 @@ from confluent_kafka import KafkaError, Producer
 from kafka.admin import (ConfigResource, ConfigResourceType,
                          KafkaAdminClient, NewTopic)
 
-from test_cluster import DEV, Cluster, kcat, topic_config, wait_for
+from test_cluster import (DEV, Cluster, kcat, raw_request, topic_config,
+                          wait_for)
 
 LAG_MS = 3000  # replica_lag_time_max_ms of these nodes
 NODE_YAML = ("replica_lag_time_max_ms: %d\nreplica_fetch_backoff_ms: 200\n"
@@ -89,6 +91,28 @@ def metric(cluster, node, name):
         text = r.read().decode()
     m = re.search(r"^%s(?:\{[^}]*\})? (\d+)" % name, text, re.M)
     return int(m.group(1)) if m else None
+
+
+def delete_records(port, topic, partition, offset):
+    """DeleteRecords v0 of one partition: (low watermark, error)."""
+    name = topic.encode()
+    body = struct.pack(">ih", 1, len(name)) + name
+    body += struct.pack(">iiqi", 1, partition, offset, 10000)
+    resp = raw_request(port, 21, 0, body, flexible=False)
+    off = 4 + 4 + 2 + len(name) + 4  # throttle, topics, name, partitions
+    _, low, error = struct.unpack(">iqh", resp[off:off + 14])
+    return low, error
+
+
+def earliest(port, topic, partition):
+    """ListOffsets v1 timestamp -2 of one partition: (error, offset)."""
+    name = topic.encode()
+    body = struct.pack(">ii", -1, 1) + struct.pack(">h", len(name)) + name
+    body += struct.pack(">iiq", 1, partition, -2)
+    resp = raw_request(port, 2, 1, body, flexible=False)
+    off = 4 + 2 + len(name) + 4
+    _, error, _, offset = struct.unpack(">ihqq", resp[off:off + 22])
+    return error, offset
 
 
 def produce(bootstrap, topic, keys, **conf):
@@ -181,8 +205,20 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
              timeout=10)
     assert metric(cluster, leader,
                   "samsa_replicamanager_isrexpands_total") >= 2
+
     got = kcat("-b", boot, "-C", "-t", "rep", "-e", "-q", "-f", "%k\n")
     assert sorted(got.split()) == sorted(keys + more)
+
+    # DeleteRecords on the leader moves every follower's log start too:
+    # after a failover the new leader starts where the old one did.
+    assert delete_records(cluster.ports[leader], "rep", 0, 30) == (30, 0)
+    time.sleep(1.5)  # a few fetch rounds carry the leader's log start
+    cluster.dev("kill", str(leader))
+    others = [n for n in (1, 2, 3) if n != leader]
+    new = wait_for("a new leader of rep-0", lambda: (lambda s: s[0] if s[0]
+                   in others else None)(partition_state(
+                       cluster.bootstrap(others), "rep")), timeout=20)
+    assert earliest(cluster.ports[new], "rep", 0) == (0, 30)
 
 
 def node_pid(cluster, node):
