@@ -455,6 +455,10 @@ def test_samsa_cluster_cli(cluster):
     assert "cli-1: already led by a valid leader" in out, out
     everywhere(cluster, "cli", 0, "the preferred leader",
                lambda p: p[0] == controller)
+    # Partition 1's ISR is its leader alone (nobody replicates here).
+    out = samsa(cluster, "leaders", "--topic", "cli", "--under-replicated")
+    assert "cli\t1\t%d\t%d,%d\t%d\t" % (b, b, a, b) in out, out
+    assert "cli\t0\t" not in out and "1 under-replicated" in out, out
     out = samsa(cluster, "reassign", "--cancel", "cli", "1", rc=1)
     assert "NO_REASSIGNMENT_IN_PROGRESS" in out, out
     out = samsa(cluster, "reassign", "cli", "1", "7,x", rc=2)

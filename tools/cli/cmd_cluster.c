@@ -16,7 +16,8 @@ static void cluster_usage(FILE *out)
     fprintf(
         out,
         "usage: samsa cluster info [options]\n"
-        "       samsa cluster leaders [--topic T] [options]\n"
+        "       samsa cluster leaders [--topic T] [--under-replicated] "
+        "[options]\n"
         "       samsa cluster elect [--unclean] [--topic T [--partition P]] "
         "[options]\n"
         "       samsa cluster reassign TOPIC PARTITION BROKER,BROKER,... "
@@ -28,7 +29,8 @@ static void cluster_usage(FILE *out)
         "versions the\nbootstrap broker serves (ApiVersions).\n"
         "leaders: every partition's leader, replicas (the first is the "
         "preferred\nleader) and ISR, and which are offline, led elsewhere "
-        "or being moved.\n"
+        "or being moved;\n--under-replicated lists only partitions whose "
+        "ISR lacks replicas.\n"
         "elect: move leadership back to the preferred replicas (all "
         "partitions, a\ntopic's or one); --unclean instead gives a partition "
         "without a live leader\na live replica even outside the ISR, losing "
@@ -43,7 +45,7 @@ static void cluster_usage(FILE *out)
 typedef struct cluster_args {
     const char *topic;
     long long partition;
-    bool unclean, cancel, list;
+    bool unclean, cancel, list, under;
     long long wait_ms;
     const char *pos[3]; /* reassign: TOPIC PARTITION REPLICAS */
     int npos;
@@ -64,6 +66,10 @@ static int cluster_opt(int argc, char **argv, int *i, cluster_args_t *a)
     }
     if (strcmp(argv[*i], "--list") == 0) {
         a->list = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--under-replicated") == 0) {
+        a->under = true;
         return 1;
     }
     if ((r = samsa_cli_opt(argc, argv, i, "--topic", &a->topic)) != 0) {
@@ -217,7 +223,7 @@ static int cluster_run(int argc, char **argv)
     if (info) {
         rc = cluster_info(c);
     } else if (strcmp(sub, "leaders") == 0) {
-        rc = samsa_cli_cluster_leaders(c, a.topic);
+        rc = samsa_cli_cluster_leaders(c, a.topic, a.under);
     } else if (strcmp(sub, "elect") == 0) {
         rc = samsa_cli_cluster_elect(c, a.unclean, a.topic,
                                      (int32_t)a.partition);

@@ -82,7 +82,8 @@ list_ongoing(samsa_client_t *c, samsa_arena_t *arena,
 /* leaders                                                            */
 /* ------------------------------------------------------------------ */
 
-int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
+int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic,
+                              bool under_only)
 {
     samsa_metadata_t *md = NULL;
     const char *const one[] = {topic};
@@ -97,7 +98,7 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
         moves = NULL; /* shown without them (an older broker) */
     }
     int rc = SAMSA_EXIT_OK;
-    int32_t off_preferred = 0, offline = 0;
+    int32_t off_preferred = 0, offline = 0, under = 0;
     printf("TOPIC\tPARTITION\tLEADER\tREPLICAS\tISR\tNOTE\n");
     for (int32_t t = 0; t < md->ntopics; t++) {
         const samsa_md_topic_t *mt = &md->topics[t];
@@ -109,11 +110,18 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
         }
         for (int32_t i = 0; i < mt->npartitions; i++) {
             const samsa_md_partition_t *p = &mt->partitions[i];
+            const ongoing_t *o = ongoing_of(moves, mt->name, p->id);
+            /* Replicas still joining by a reassignment do not count. */
+            int32_t want = p->nreplicas - (o ? o->AddingReplicas.count : 0);
+            bool short_isr = p->nisr < want;
+            under += short_isr;
+            if (under_only && !short_isr) {
+                continue;
+            }
             printf("%s\t%d\t%d\t", mt->name, p->id, p->leader);
             print_ids(p->replicas, p->nreplicas);
             printf("\t");
             print_ids(p->isr, p->nisr);
-            const ongoing_t *o = ongoing_of(moves, mt->name, p->id);
             if (p->leader < 0) {
                 printf("\toffline");
                 offline++;
@@ -122,6 +130,9 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
                 off_preferred++;
             } else {
                 printf("\t-");
+            }
+            if (short_isr) {
+                printf("; under-replicated");
             }
             if (o) {
                 printf("; reassigning: adding ");
@@ -133,8 +144,8 @@ int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic)
         }
     }
     printf("%d partition(s) led elsewhere than their preferred replica, "
-           "%d offline\n",
-           off_preferred, offline);
+           "%d offline, %d under-replicated\n",
+           off_preferred, offline, under);
     samsa_arena_destroy(&arena);
     samsa_metadata_free(md);
     return rc;

@@ -9,10 +9,12 @@
 
 #include "cmd_client.h"
 
-/* Every partition (of @p topic, NULL: all): leader, replicas, ISR, and
- * whether it is offline, led elsewhere than its preferred replica or
- * being reassigned. */
-int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic);
+/* Every partition (of @p topic, NULL: all; @p under_only: those whose
+ * ISR lacks replicas): leader, replicas, ISR, and whether it is offline,
+ * led elsewhere than its preferred replica, under-replicated or being
+ * reassigned. */
+int samsa_cli_cluster_leaders(samsa_client_t *c, const char *topic,
+                              bool under_only);
 
 /* ElectLeaders: preferred, or @p unclean; all partitions (@p topic NULL),
  * a topic's (@p partition -1) or one. */
