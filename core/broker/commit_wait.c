@@ -3,21 +3,24 @@
 #include "broker/commit_wait.h"
 
 #include "group/coordinator.h"
+#include "txn/coordinator.h"
+#include "util/java_hash.h"
 
 #define COMMIT_TIMEOUT_MS 5000 /* offsets.commit.timeout.ms */
 
-void samsa_commit_wait(samsa_req_t *req, const char *group,
-                       int16_t *const *error_codes, size_t n,
-                       samsa_produce_wait_t **wait)
+/* @p key's partition of internal topic @p name (Kafka's partitionFor). */
+static void wait_log(samsa_req_t *req, const char *name, const char *key,
+                     int16_t *const *error_codes, size_t n,
+                     samsa_produce_wait_t **wait)
 {
     samsa_broker_t *b = req->broker;
-    if (!b->meta || !b->groups || n == 0) {
+    if (!b->meta || n == 0) {
         return;
     }
-    samsa_topic_t *t = samsa_logmgr_topic_get(b->logs, SAMSA_OFFSETS_TOPIC);
+    samsa_topic_t *t = samsa_logmgr_topic_get(b->logs, name);
     samsa_partition_t *part =
-        t ? samsa_topic_partition(t,
-                                  samsa_group_partition_for(b->groups, group))
+        t ? samsa_topic_partition(
+                t, samsa_internal_partition_for(key, t->partition_count))
           : NULL;
     if (part) {
         int64_t end = samsa_partition_leo(part);
@@ -30,4 +33,18 @@ void samsa_commit_wait(samsa_req_t *req, const char *group,
         }
     }
     samsa_topic_put(t);
+}
+
+void samsa_commit_wait(samsa_req_t *req, const char *group,
+                       int16_t *const *error_codes, size_t n,
+                       samsa_produce_wait_t **wait)
+{
+    wait_log(req, SAMSA_OFFSETS_TOPIC, group, error_codes, n, wait);
+}
+
+void samsa_txn_log_wait(samsa_req_t *req, const char *txn_id,
+                        int16_t *const *error_codes, size_t n,
+                        samsa_produce_wait_t **wait)
+{
+    wait_log(req, SAMSA_TXN_STATE_TOPIC, txn_id, error_codes, n, wait);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * core/broker/commit_wait.h - OffsetCommit and TxnOffsetCommit answered
- * once the group's __consumer_offsets partition has the commit on every
- * in-sync replica, as Kafka's coordinator appends them with acks=all
- * (offsets.commit.required.acks = -1, offsets.commit.timeout.ms = 5000):
- * a committed offset survives the loss of its coordinator. Only in a
+ * core/broker/commit_wait.h - answers that wait for a coordinator's write
+ * to reach every in-sync replica of its internal topic, as Kafka's
+ * coordinators append with acks=all: OffsetCommit and TxnOffsetCommit
+ * (offsets.commit.timeout.ms = 5000), and the transaction log writes of
+ * InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. What
+ * was acknowledged survives the loss of its coordinator. Only in a
  * cluster; standalone the answer goes at once. Reactor thread.
  */
 #ifndef SAMSA_BROKER_COMMIT_WAIT_H
@@ -19,5 +20,10 @@
 void samsa_commit_wait(samsa_req_t *req, const char *group,
                        int16_t *const *error_codes, size_t n,
                        samsa_produce_wait_t **wait);
+
+/* The same for @p txn_id's __transaction_state partition. */
+void samsa_txn_log_wait(samsa_req_t *req, const char *txn_id,
+                        int16_t *const *error_codes, size_t n,
+                        samsa_produce_wait_t **wait);
 
 #endif /* SAMSA_BROKER_COMMIT_WAIT_H */

@@ -19,6 +19,7 @@
 #include <samsa/authorizer.h>
 
 #include "broker/cluster.h"
+#include "broker/commit_wait.h"
 #include "broker/handlers.h"
 #include "producer/pid_alloc.h"
 #include "txn/coordinator.h"
@@ -85,6 +86,16 @@ void samsa_handle_init_producer_id(samsa_req_t *req)
         }
         if (err == SAMSA_ERR_PRODUCER_FENCED && req->api_version < 4) {
             err = SAMSA_ERR_INVALID_PRODUCER_EPOCH; /* Kafka, before v4 */
+        }
+        if (err == SAMSA_OK) {
+            /* The new epoch is on every in-sync replica of the id's
+             * transaction log before the producer uses it. */
+            resp->ErrorCode = SAMSA_OK;
+            int16_t *code = &resp->ErrorCode;
+            samsa_produce_wait_t *wait = NULL;
+            samsa_txn_log_wait(req, txn_id, &code, 1, &wait);
+            samsa_produce_respond(req, resp, wait);
+            return;
         }
     } else if (samsa_req_authorize(req, SAMSA_ACL_OP_IDEMPOTENT_WRITE,
                                    SAMSA_RESOURCE_CLUSTER,

@@ -13,6 +13,7 @@
 #include <samsa/authorizer.h>
 
 #include "broker/commit_wait.h"
+#include "broker/produce_wait.h"
 #include "broker/handlers.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
@@ -94,11 +95,31 @@ void samsa_handle_add_partitions_to_txn(samsa_req_t *req)
         samsa_req_alloc(req, sizeof(*resp));
     samsa_AddPartitionsToTxnResponse_init(resp);
     if (req->api_version <= 3) {
-        (void)add_partitions(
+        samsa_err_t err = add_partitions(
             req, areq->V3AndBelowTransactionalId, areq->V3AndBelowProducerId,
             areq->V3AndBelowProducerEpoch, false, &areq->V3AndBelowTopics,
             &resp->ResultsByTopicV3AndBelow);
-        samsa_req_respond(req, resp);
+        /* Answered once the transaction's record is on every in-sync
+         * replica; a failure shows on each partition. */
+        add_results_t *rs = &resp->ResultsByTopicV3AndBelow;
+        size_t total = 0, n = 0;
+        for (int32_t t = 0; t < rs->count; t++) {
+            total += (size_t)rs->items[t].ResultsByPartition.count;
+        }
+        int16_t **codes = samsa_req_alloc(req, sizeof(*codes) * (total + 1));
+        for (int32_t t = 0; err == SAMSA_OK && t < rs->count; t++) {
+            for (int32_t p = 0; p < rs->items[t].ResultsByPartition.count;
+                 p++) {
+                codes[n++] = &rs->items[t]
+                                  .ResultsByPartition.items[p]
+                                  .PartitionErrorCode;
+            }
+        }
+        samsa_produce_wait_t *wait = NULL;
+        samsa_txn_log_wait(req,
+                           samsa_req_cstr(req, areq->V3AndBelowTransactionalId),
+                           codes, n, &wait);
+        samsa_produce_respond(req, resp, wait);
         return;
     }
     /* v4+: a batch of transactions (sent by brokers verifying produces). */
@@ -139,7 +160,10 @@ void samsa_handle_add_offsets_to_txn(samsa_req_t *req)
                 : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
     resp->ErrorCode = (int16_t)err;
-    samsa_req_respond(req, resp);
+    int16_t *code = &resp->ErrorCode;
+    samsa_produce_wait_t *wait = NULL;
+    samsa_txn_log_wait(req, id, &code, 1, &wait);
+    samsa_produce_respond(req, resp, wait);
 }
 
 void samsa_handle_end_txn(samsa_req_t *req)
@@ -161,7 +185,12 @@ void samsa_handle_end_txn(samsa_req_t *req)
         err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
     }
     resp->ErrorCode = (int16_t)err;
-    samsa_req_respond(req, resp);
+    /* Answered once Prepare* is on every in-sync replica: a coordinator
+     * taking over then finishes the transaction as decided. */
+    int16_t *code = &resp->ErrorCode;
+    samsa_produce_wait_t *wait = NULL;
+    samsa_txn_log_wait(req, id, &code, 1, &wait);
+    samsa_produce_respond(req, resp, wait);
 }
 
 void samsa_handle_txn_offset_commit(samsa_req_t *req)
