@@ -100,7 +100,8 @@ def test_postgres_sink_upsert_delete_create_and_dead_letters(broker_factory, pg)
     assert code == 201
     wait_for(lambda: (lambda r: r and r[0] == ["3"])(
         pg.sql("SELECT count(*) FROM pg_tables WHERE tablename = 'audit_events'")
-        and pg.sql("SELECT count(*) FROM audit_events")), "three audit rows")
+        == [["1"]] and pg.sql("SELECT count(*) FROM audit_events")),
+        "three audit rows")
     assert pg.sql("SELECT count(DISTINCT xmin::text) FROM audit_events") == [["1"]]
     assert pg.sql("SELECT data_type FROM information_schema.columns WHERE "
                   "table_name = 'audit_events' AND column_name = 'id'") == [["bigint"]]
