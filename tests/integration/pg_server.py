@@ -12,7 +12,9 @@ BIN = "/usr/lib/postgresql/15/bin"
 
 
 class PgServer:
-    def __init__(self):
+    def __init__(self, options=""):
+        """@p options: extra server settings ("-c wal_level=logical")."""
+        self.options = options
         self.dir = tempfile.mkdtemp(prefix="samsa-pg-")
         os.chmod(self.dir, 0o777)
         self.data = os.path.join(self.dir, "data")
@@ -31,8 +33,8 @@ class PgServer:
                    "postgres", "--no-sync"])
         self._run([BIN + "/pg_ctl", "-D", self.data, "-w", "-l",
                    os.path.join(self.dir, "pg.log"), "-o",
-                   "-k %s -p %d -c listen_addresses='' -c fsync=off"
-                   % (self.dir, self.port), "start"])
+                   "-k %s -p %d -c listen_addresses='' -c fsync=off %s"
+                   % (self.dir, self.port, self.options), "start"])
         return self
 
     def sql(self, query):
