@@ -63,8 +63,8 @@ struct samsa_connect_task {
     samsa_pgo_t *dec;
     char *prefix, *partition, *dbname;
     int tombstones;
-    uint64_t received; /* highest WAL position seen in the stream */
-    uint64_t flushed;  /* highest commit end the worker stored */
+    uint64_t received;      /* highest WAL position seen in the stream */
+    uint64_t flushed;       /* highest commit end the worker stored */
     uint64_t committed_end; /* end LSN of the last whole transaction read */
     uint64_t handed; /* end LSN of the last transaction poll() handed out */
     uint32_t xid;
@@ -206,8 +206,8 @@ static char *quoted_tables(PGconn *c, const char *list)
         }
         char *a = PQescapeIdentifier(c, tok, strlen(tok));
         char *b = dot ? PQescapeIdentifier(c, dot + 1, strlen(dot + 1)) : NULL;
-        size_t need = strlen(out) + (a ? strlen(a) : 0) +
-                      (b ? strlen(b) : 0) + 4;
+        size_t need =
+            strlen(out) + (a ? strlen(a) : 0) + (b ? strlen(b) : 0) + 4;
         if (a == NULL || (dot && b == NULL) || need > cap) {
             PQfreemem(a);
             PQfreemem(b);
@@ -247,12 +247,13 @@ static int ensure_slot(samsa_connect_task_t *t, const char *slot,
     if (!lpub || !ipub || !lslot || !islot || (tables && !tl) ||
         strlen(ipub) + strlen(islot) + (tl ? strlen(tl) : 0) + 200 >
             sizeof(sql)) {
-        snprintf(errbuf, errlen, "bad slot.name, publication.name or "
-                                 "table.include.list");
+        snprintf(errbuf, errlen,
+                 "bad slot.name, publication.name or "
+                 "table.include.list");
         goto out;
     }
-    snprintf(sql, sizeof(sql), "SELECT 1 FROM pg_publication WHERE pubname = %s",
-             lpub);
+    snprintf(sql, sizeof(sql),
+             "SELECT 1 FROM pg_publication WHERE pubname = %s", lpub);
     if ((res = run(t, sql, PGRES_TUPLES_OK, errbuf, errlen)) == NULL) {
         goto out;
     }
@@ -277,9 +278,10 @@ static int ensure_slot(samsa_connect_task_t *t, const char *slot,
     }
     if (PQntuples(res) == 0) {
         PQclear(res);
-        snprintf(sql, sizeof(sql),
-                 "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput NOEXPORT_SNAPSHOT",
-                 islot);
+        snprintf(
+            sql, sizeof(sql),
+            "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput NOEXPORT_SNAPSHOT",
+            islot);
         if ((res = run(t, sql, PGRES_TUPLES_OK, errbuf, errlen)) == NULL) {
             goto out;
         }
@@ -312,11 +314,13 @@ static samsa_err_t pg_task_start(void *state,
     const pg_source_t *ps = state;
     const samsa_services_t *svc = ps->svc;
     const char *url = samsa_connect_setting(info, "connection.url", NULL);
-    const char *prefix = samsa_connect_setting(info, "topic.prefix", "postgres");
+    const char *prefix =
+        samsa_connect_setting(info, "topic.prefix", "postgres");
     const char *slot = samsa_connect_setting(info, "slot.name", "samsa");
     const char *pub =
         samsa_connect_setting(info, "publication.name", "samsa_publication");
-    const char *tables = samsa_connect_setting(info, "table.include.list", NULL);
+    const char *tables =
+        samsa_connect_setting(info, "table.include.list", NULL);
     const char *plugin = samsa_connect_setting(info, "plugin.name", "pgoutput");
     const char *tomb =
         samsa_connect_setting(info, "tombstones.on.delete", "true");
@@ -330,9 +334,10 @@ static samsa_err_t pg_task_start(void *state,
     }
     if (prefix[0] == '\0' || slot[0] == '\0' || pub[0] == '\0' ||
         (strcmp(tomb, "true") != 0 && strcmp(tomb, "false") != 0)) {
-        snprintf(errbuf, errlen, "topic.prefix, slot.name and "
-                                 "publication.name must not be empty, "
-                                 "tombstones.on.delete is true or false");
+        snprintf(errbuf, errlen,
+                 "topic.prefix, slot.name and "
+                 "publication.name must not be empty, "
+                 "tombstones.on.delete is true or false");
         return SAMSA_ERR_CONFIG;
     }
     if (tables != NULL && tables[0] == '\0') {
@@ -421,11 +426,11 @@ static int add_change(samsa_connect_task_t *t, samsa_pgo_msg_t *m)
     char lsn[24];
     static const char *ops[] = {"c", "u", "d"};
     const char *op = ops[m->type == 'I' ? 0 : m->type == 'U' ? 1 : 2];
-    json_t *source = json_pack(
-        "{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "connector", "postgresql", "db",
-        t->dbname, "schema", m->schema, "table", m->table, "txId",
-        (json_int_t)t->xid, "lsn", (json_int_t)t->tx_lsn, "lsn_text",
-        lsn_text(t->tx_lsn, lsn, sizeof(lsn)));
+    json_t *source =
+        json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "connector", "postgresql",
+                  "db", t->dbname, "schema", m->schema, "table", m->table,
+                  "txId", (json_int_t)t->xid, "lsn", (json_int_t)t->tx_lsn,
+                  "lsn_text", lsn_text(t->tx_lsn, lsn, sizeof(lsn)));
     json_t *value = json_pack("{s:O?,s:O?,s:s,s:I,s:o?}", "before", m->before,
                               "after", m->after, "op", op, "ts_ms",
                               (json_int_t)now_ms(), "source", source);

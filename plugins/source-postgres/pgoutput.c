@@ -13,13 +13,13 @@
 #include <string.h>
 
 /* Type OIDs from PostgreSQL's pg_type.dat (stable since 7.x). */
-#define OID_BOOL    16
-#define OID_INT8    20
-#define OID_INT2    21
-#define OID_INT4    23
-#define OID_OID     26
-#define OID_FLOAT4  700
-#define OID_FLOAT8  701
+#define OID_BOOL   16
+#define OID_INT8   20
+#define OID_INT2   21
+#define OID_INT4   23
+#define OID_OID    26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
 
 typedef struct pgo_col {
     char *name;
@@ -263,8 +263,10 @@ int samsa_pgo_decode(samsa_pgo_t *d, const uint8_t *buf, size_t len,
         uint32_t oid = (uint32_t)get_n(&r, 4);
         const pgo_rel_t *rel = rel_find(d, oid);
         if (rel == NULL) {
-            snprintf(errbuf, errlen, "pgoutput: change of relation %u before "
-                     "its Relation message", oid);
+            snprintf(errbuf, errlen,
+                     "pgoutput: change of relation %u before "
+                     "its Relation message",
+                     oid);
             return -1;
         }
         out->schema = rel->schema;
