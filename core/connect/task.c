@@ -23,6 +23,8 @@
 #include "util/log.h"
 
 #define POLL_TIMEOUT_MS 500
+/* How often a sink looks for new partitions of its topics. */
+#define METADATA_CHECK_MS 3000
 /* Headers carried per record (more are dropped, never overrun). */
 #define MAX_HEADERS 64
 
@@ -747,6 +749,16 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
     return 1;
 }
 
+/* Partitions of the topics @p md describes (those that exist). */
+static int64_t partitions_of(const samsa_metadata_t *md)
+{
+    int64_t n = 0;
+    for (int i = 0; md != NULL && i < md->ntopics; i++) {
+        n += md->topics[i].error == 0 ? md->topics[i].npartitions : 0;
+    }
+    return n;
+}
+
 /* Positions of the member's assignment: committed, else the beginning
  * (Kafka Connect sinks default to auto.offset.reset=earliest). */
 static samsa_err_t sink_positions(task_ctx_t *t, samsa_client_member_t *m,
@@ -861,6 +873,7 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = POLL_TIMEOUT_MS;
     bool joined = false;
+    int64_t checked_ms = 0;
     samsa_err_t err = SAMSA_OK;
     while (err == SAMSA_OK && !atomic_load(&t->task->stop)) {
         if (!joined) {
@@ -868,11 +881,13 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
             md = NULL;
             free(pos);
             pos = NULL;
-            err = samsa_client_join(t->client, &m, group,
-                                    (const char *const *)topics, ntopics);
+            /* Metadata first: it creates missing topics (auto-create), so
+             * the assignment made in the join sees their partitions. */
+            err = samsa_client_metadata(t->client, (const char *const *)topics,
+                                        ntopics, true, &md);
             if (err == SAMSA_OK) {
-                err = samsa_client_metadata(
-                    t->client, (const char *const *)topics, ntopics, true, &md);
+                err = samsa_client_join(t->client, &m, group,
+                                        (const char *const *)topics, ntopics);
             }
             if (err == SAMSA_OK) {
                 pos = calloc((size_t)m.nassigned + 1, sizeof(*pos));
@@ -880,12 +895,29 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
                           : SAMSA_ERR_NOMEM;
             }
             joined = err == SAMSA_OK;
+            checked_ms = samsa_mono_ms();
             continue;
         }
         samsa_err_t herr = samsa_client_heartbeat(&m, false);
         if (herr == SAMSA_ERR_REBALANCE_IN_PROGRESS) {
             joined = false;
             continue;
+        }
+        /* A topic created or grown since the join: join again so the
+         * group's assignment covers it (a Kafka consumer's metadata
+         * refresh does the same). */
+        if (samsa_mono_ms() - checked_ms >= METADATA_CHECK_MS) {
+            checked_ms = samsa_mono_ms();
+            samsa_metadata_t *now = NULL;
+            if (samsa_client_metadata(t->client, (const char *const *)topics,
+                                      ntopics, false, &now) == SAMSA_OK &&
+                partitions_of(now) != partitions_of(md)) {
+                joined = false;
+            }
+            samsa_metadata_free(now);
+            if (!joined) {
+                continue;
+            }
         }
         if (m.nassigned == 0) {
             sleep_ms(POLL_TIMEOUT_MS);

@@ -75,3 +75,31 @@ def test_file_sink_with_two_tasks(broker_factory):
         call(broker, "GET", "/connectors/wide/status")[1]), "one task")
     assert sorted(lines(out)) == sorted(sent + more)  # nothing twice
     admin.close()
+
+
+def test_sink_sees_topics_and_partitions_made_after_it(broker_factory):
+    from kafka.admin import NewPartitions
+    broker = broker_factory("connect_enabled: true").start()
+    wait_ready(broker)
+    out = os.path.join(broker.workdir, "late.txt")
+    # The sink comes first: its topic does not exist yet.
+    code, _ = call(broker, "POST", "/connectors", {"name": "late", "config": {
+        "connector.class": "FileStreamSink", "file": out, "topics": "late",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter"}})
+    assert code == 201
+    wait_for(lambda: call(broker, "GET", "/connectors/late/status")[1]
+             ["tasks"][0]["state"] == "RUNNING", "RUNNING")
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    p.send("late", value=b"first")
+    p.flush()
+    wait_for(lambda: lines(out) == ["first"], "a record of the new topic")
+    # A partition added later is picked up by the next metadata check.
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_partitions({"late": NewPartitions(total_count=2)})
+    p.close()
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)  # fresh metadata
+    p.send("late", value=b"second", partition=1)
+    p.flush()
+    p.close()
+    wait_for(lambda: lines(out) == ["first", "second"], "the new partition")
+    admin.close()

@@ -17,33 +17,16 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
+from connect_bench import ROOT, ConnectSamsad, call
 from kafka import KafkaProducer
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from pg_server import PgServer  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(base, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return r.status
 
 
 def main():
@@ -55,30 +38,12 @@ def main():
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="samsa-bench-pg-",
                             dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    conf = os.path.join(work, "conf.d")
-    shutil.copytree(os.path.join(ROOT, "conf.d"), conf)
-    with open(os.path.join(conf, "samsa.yaml"), "a") as f:
-        f.write("\nconnect_enabled: true\ngroup_initial_rebalance_delay_ms: 0\n"
-                "num_partitions: %d\n" % max(a.tasks, 1))
-    port, http = free_port(), free_port()
-    base = "http://127.0.0.1:%d" % http
     pg = PgServer().start()
-    log = open(os.path.join(work, "samsad.log"), "wb")
-    proc = subprocess.Popen(
-        [os.path.join(a.build, "core", "samsad"), "--listen", "127.0.0.1:%d" % port,
-         "--data-dir", os.path.join(work, "data"), "--conf-dir", conf,
-         "--plugin-dir", os.path.join(a.build, "plugins"),
-         "--http-listen", "127.0.0.1:%d" % http], stdout=log, stderr=subprocess.STDOUT)
+    samsad = ConnectSamsad(a.build, work,
+                           "num_partitions: %d\n" % max(a.tasks, 1))
+    base = samsad.base
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if call(base, "GET", "/connectors") == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            time.sleep(0.1)
-        p = KafkaProducer(bootstrap_servers="127.0.0.1:%d" % port,
+        p = KafkaProducer(bootstrap_servers=samsad.bootstrap,
                           linger_ms=20, batch_size=1 << 18)
         for i in range(a.rows):
             p.send("people", key=json.dumps({"id": i}).encode(),
@@ -99,7 +64,7 @@ def main():
         call(base, "POST", "/connectors", {"name": "pg", "config": config})
         n = 0
         while n < a.rows:
-            if proc.poll() is not None:
+            if not samsad.alive():
                 sys.exit("samsad exited")
             time.sleep(0.2)
             try:
@@ -110,9 +75,7 @@ def main():
         print("topic -> PostgreSQL sink (%s, %d task(s)): %d rows in %.2f s: "
               "%.0f rows/s" % (a.mode, a.tasks, a.rows, secs, a.rows / secs))
     finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
+        samsad.stop()
         pg.stop()
         shutil.rmtree(work, ignore_errors=True)
 
