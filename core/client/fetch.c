@@ -83,11 +83,12 @@ static samsa_err_t inflate_batch(samsa_client_t *c,
     return SAMSA_OK;
 }
 
-/* Hand the records of one partition's data to cb. Returns 1 when cb
- * asked to stop, 0 to go on, < 0 on error. */
-static int deliver_records(samsa_client_t *c, const samsa_fetch_conf_t *conf,
-                           samsa_fetch_pos_t *pos, const samsa_records_t *recs,
-                           samsa_record_cb cb, void *opaque, samsa_err_t *err)
+int samsa_client_deliver_records(samsa_client_t *c,
+                                 const samsa_fetch_conf_t *conf,
+                                 samsa_fetch_pos_t *pos,
+                                 const samsa_records_t *recs,
+                                 samsa_record_cb cb, void *opaque,
+                                 samsa_err_t *err)
 {
     samsa_batch_iter_t bi;
     const uint8_t *batch;
@@ -105,11 +106,23 @@ static int deliver_records(samsa_client_t *c, const samsa_fetch_conf_t *conf,
         samsa_record_t r;
         int stop = 0;
 
-        if (h.base_offset + h.last_offset_delta < pos->offset) {
+        /* The broker's bytes are untrusted: offsets past INT64_MAX would
+         * make the next position wrap (and the sums below overflow). */
+        if (!samsa_batch_offsets_ok(&h)) {
+            *err = samsa_client_fail(c, SAMSA_ERR_CORRUPT_MESSAGE,
+                                     "%s/%d: record batch offsets out of "
+                                     "range (base %lld, last delta %d)",
+                                     pos->topic, pos->partition,
+                                     (long long)h.base_offset,
+                                     (int)h.last_offset_delta);
+            return -1;
+        }
+        int64_t last = samsa_batch_last_offset(&h);
+        if (last < pos->offset) {
             continue;
         }
         if (h.attributes & SAMSA_BATCH_ATTR_CONTROL) {
-            pos->offset = h.base_offset + h.last_offset_delta + 1;
+            pos->offset = last + 1;
             continue;
         }
         if (samsa_batch_codec(&h) != 0) {
@@ -124,6 +137,10 @@ static int deliver_records(samsa_client_t *c, const samsa_fetch_conf_t *conf,
                (*err = samsa_record_iter_next(&it, &r)) == SAMSA_OK) {
             if (r.offset < pos->offset) {
                 continue;
+            }
+            if (r.offset > last) { /* a record outside its batch */
+                *err = SAMSA_ERR_CORRUPT_MESSAGE;
+                break;
             }
             samsa_client_record_t cr = {
                 .topic = pos->topic,
@@ -149,9 +166,8 @@ static int deliver_records(samsa_client_t *c, const samsa_fetch_conf_t *conf,
         if (*err == SAMSA_ERR_NOT_FOUND) {
             *err = SAMSA_OK;
             /* a batch may end with offsets compacted away */
-            if (!stop &&
-                pos->offset < h.base_offset + h.last_offset_delta + 1) {
-                pos->offset = h.base_offset + h.last_offset_delta + 1;
+            if (!stop && pos->offset < last + 1) {
+                pos->offset = last + 1;
             }
         }
         if (*err != SAMSA_OK) {
@@ -250,8 +266,8 @@ static samsa_err_t fetch_node(samsa_client_t *c, const samsa_fetch_conf_t *conf,
                 if (pd->ErrorCode != 0) {
                     break;
                 }
-                int r = deliver_records(c, conf, &pos[i], &pd->Records, cb,
-                                        opaque, &err);
+                int r = samsa_client_deliver_records(
+                    c, conf, &pos[i], &pd->Records, cb, opaque, &err);
                 if (r < 0) {
                     goto out;
                 }

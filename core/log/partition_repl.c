@@ -188,7 +188,7 @@ static size_t replica_batches_check(const uint8_t *batches, size_t len,
             break; /* the cut-off tail of a fetch response */
         }
         if (perr != SAMSA_OK || !samsa_batch_crc_ok(batches + at, &h) ||
-            h.last_offset_delta < 0) {
+            !samsa_batch_offsets_ok(&h)) {
             *err = SAMSA_ERR_CORRUPT_MESSAGE;
             return 0;
         }
@@ -198,8 +198,8 @@ static size_t replica_batches_check(const uint8_t *batches, size_t len,
             *err = SAMSA_ERR_OFFSET_OUT_OF_RANGE;
             return 0;
         }
-        expect = h.base_offset + h.last_offset_delta + 1;
-        *records += h.last_offset_delta + 1;
+        expect = samsa_batch_last_offset(&h) + 1;
+        *records += (int64_t)h.last_offset_delta + 1;
         at += samsa_batch_size(&h);
     }
     return at;

@@ -269,7 +269,7 @@ samsa_err_t samsa_ps_producer_apply(samsa_producer_state_t *st,
     b->first_seq = h->base_sequence;
     b->last_seq = producer_seq_add(h->base_sequence, h->last_offset_delta);
     b->first_offset = h->base_offset;
-    b->last_offset = h->base_offset + h->last_offset_delta;
+    b->last_offset = samsa_batch_last_offset(h);
     b->timestamp = h->max_timestamp;
     if (active_ms > e->last_active_ms) {
         e->last_active_ms = active_ms;

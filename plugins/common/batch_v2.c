@@ -59,13 +59,13 @@ int sb_parse(const uint8_t *p, size_t avail, sb_info_t *out)
     }
     samsa_batch_hdr_t h;
     samsa_err_t err = samsa_batch_parse(p, avail, &h);
-    if ((err != SAMSA_OK && err != SAMSA_ERR_AGAIN) || h.base_offset < 0 ||
-        h.batch_length > SB_MAX_BATCH || h.last_offset_delta < 0 ||
+    if ((err != SAMSA_OK && err != SAMSA_ERR_AGAIN) ||
+        !samsa_batch_offsets_ok(&h) || h.batch_length > SB_MAX_BATCH ||
         h.record_count < 0) {
         return SB_BAD;
     }
     out->base = h.base_offset;
-    out->last = h.base_offset + h.last_offset_delta;
+    out->last = samsa_batch_last_offset(&h);
     out->base_ts = h.base_timestamp;
     out->max_ts = h.max_timestamp;
     out->size = (int64_t)samsa_batch_size(&h);

@@ -66,6 +66,25 @@ static inline size_t samsa_batch_size(const samsa_batch_hdr_t *h)
     return (size_t)h->batch_length + SAMSA_BATCH_LOG_OVERHEAD;
 }
 
+/* The batch's last offset, baseOffset + lastOffsetDelta, wrapping as Java's
+ * long arithmetic does (DefaultRecordBatch.lastOffset): header fields come
+ * off the network or a disk, and a hostile base near INT64_MAX must be no
+ * undefined behaviour (UBSan in the bounded fuzz run found such sums). */
+static inline int64_t samsa_batch_last_offset(const samsa_batch_hdr_t *h)
+{
+    return (int64_t)((uint64_t)h->base_offset +
+                     (uint64_t)(int64_t)h->last_offset_delta);
+}
+
+/* True when a log can hold the batch's offsets: base offset and delta not
+ * negative, and the offset after the last one (the next fetch position)
+ * still an int64. */
+static inline bool samsa_batch_offsets_ok(const samsa_batch_hdr_t *h)
+{
+    return h->base_offset >= 0 && h->last_offset_delta >= 0 &&
+           h->base_offset < INT64_MAX - h->last_offset_delta;
+}
+
 static inline int samsa_batch_codec(const samsa_batch_hdr_t *h)
 {
     return h->attributes & SAMSA_BATCH_ATTR_CODEC_MASK;

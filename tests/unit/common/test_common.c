@@ -101,6 +101,31 @@ static void stored_view_follows_the_one_parser(void **state)
     free(b);
 }
 
+/* Header offsets near INT64_MAX (UBSan found base + lastOffsetDelta
+ * overflowing in the bounded fuzz run): a batch whose next offset would not
+ * be an int64 is no batch a log can hold; the last one that fits is. */
+static void offsets_past_int64_max_are_bad(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *b = batch_of(3, &len); /* lastOffsetDelta 2 */
+    sb_info_t info;
+    samsa_put_be64(b, (uint64_t)(INT64_MAX - 1));
+    assert_int_equal(sb_parse(b, len, &info), SB_BAD);
+    samsa_put_be64(b, (uint64_t)(INT64_MAX - 2)); /* last = MAX: no next */
+    assert_int_equal(sb_parse(b, len, &info), SB_BAD);
+    samsa_put_be64(b, (uint64_t)(INT64_MAX - 3));
+    assert_int_equal(sb_parse(b, len, &info), SB_OK);
+    assert_int_equal(info.last, INT64_MAX - 1);
+    /* The raw sum wraps as Java's long does. */
+    samsa_batch_hdr_t h;
+    samsa_put_be64(b, (uint64_t)INT64_MAX);
+    assert_int_equal(samsa_batch_parse(b, len, &h), SAMSA_OK);
+    assert_false(samsa_batch_offsets_ok(&h));
+    assert_true(samsa_batch_last_offset(&h) == INT64_MIN + 1);
+    free(b);
+}
+
 static void record_view_reports_kafka_timestamps(void **state)
 {
     (void)state;
@@ -164,6 +189,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replace_writes_whole_content_and_leaves_no_temporary),
         cmocka_unit_test(stored_view_follows_the_one_parser),
+        cmocka_unit_test(offsets_past_int64_max_are_bad),
         cmocka_unit_test(record_view_reports_kafka_timestamps),
         cmocka_unit_test(crc32c_matches_rfc3720_and_continues),
     };

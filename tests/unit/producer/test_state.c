@@ -287,6 +287,24 @@ static void idle_producers_expire(void **state)
     assert_true(samsa_producer_lookup(f->st, 3, &epoch, &last));
 }
 
+/* Recording a batch whose header offsets are near INT64_MAX (a replica or
+ * a damaged log tail): its last offset wraps as Java's long arithmetic
+ * does instead of overflowing (UBSan aborts this test without the fix). */
+static void extreme_offsets_wrap_like_java(void **state)
+{
+    fixture_t *f = *state;
+    batch_t b = make(PID, 0, 0, 3); /* lastOffsetDelta 2 */
+    samsa_put_be64(b.p + SAMSA_BATCH_OFF_BASE_OFFSET, (uint64_t)INT64_MAX);
+    assert_int_equal(samsa_producer_record(f->st, b.p, b.len, 0), SAMSA_OK);
+    free(b.p);
+    int16_t epoch;
+    samsa_producer_batch_t last;
+    assert_true(samsa_producer_lookup(f->st, PID, &epoch, &last));
+    assert_true(last.first_offset == INT64_MAX);
+    assert_true(last.last_offset == INT64_MIN + 1);
+    assert_int_equal(last.last_seq, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +327,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(plain_batches_leave_no_state, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(idle_producers_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(extreme_offsets_wrap_like_java, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(expiration_changes_at_runtime, setup,
                                         teardown),
     };
