@@ -218,6 +218,9 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
     new = wait_for("a new leader of rep-0", lambda: (lambda s: s[0] if s[0]
                    in others else None)(partition_state(
                        cluster.bootstrap(others), "rep")), timeout=20)
+    # (It answers NOT_LEADER_OR_FOLLOWER until its own image has it lead.)
+    wait_for("the new leader's earliest offset", lambda: earliest(
+        cluster.ports[new], "rep", 0) in ((0, 30), (0, 0)), timeout=10)
     assert earliest(cluster.ports[new], "rep", 0) == (0, 30)
 
 
