@@ -63,11 +63,11 @@ struct samsa_connect_task {
     samsa_pgo_t *dec;
     char *prefix, *partition, *dbname;
     int tombstones;
-    uint64_t received;      /* highest WAL position seen in the stream */
-    uint64_t flushed;       /* highest commit end the worker stored */
-    uint64_t committed_end; /* end LSN of the last whole transaction read */
-    uint64_t handed; /* end LSN of the last transaction poll() handed out */
+    uint64_t received; /* highest WAL position seen in the stream */
+    uint64_t flushed;  /* highest commit end the worker stored */
+    uint64_t handed;   /* end LSN of the last transaction poll() handed out */
     uint32_t xid;
+    int in_tx; /* between a Begin and its Commit */
     uint64_t tx_lsn;
     int64_t last_status_ms;
     ev_list_t tx;    /* events of the open transaction */
@@ -385,7 +385,6 @@ static samsa_err_t pg_task_start(void *state,
         }
         json_decref(oj);
     }
-    t->committed_end = t->flushed;
     t->handed = t->flushed;
     if (strncmp(url, "jdbc:", 5) == 0) {
         url += 5;
@@ -486,7 +485,6 @@ static int commit_tx(samsa_connect_task_t *t, uint64_t end)
         memset(e, 0, sizeof(*e));
     }
     t->tx.n = 0;
-    t->committed_end = end;
     return 0;
 }
 
@@ -494,18 +492,32 @@ static int commit_tx(samsa_connect_task_t *t, uint64_t end)
 static samsa_err_t handle(samsa_connect_task_t *t, const uint8_t *buf,
                           size_t len)
 {
+    uint64_t start = 0; /* 'w': the data's start; 'k': the WAL sent */
+    for (int i = 0; i < 8 && len >= 9; i++) {
+        start = start << 8 | buf[1 + i];
+    }
     if (len >= 18 && buf[0] == 'k') { /* primary keepalive */
-        if (buf[17] && send_status(t, 0) != 0) {
+        int reply = buf[17];
+        if (start > t->received) {
+            t->received = start;
+        }
+        /* Everything before it was sent; when none of it is an event the
+         * worker has not stored (no open transaction, nothing waiting or
+         * handed out unstored), the slot may move past it: otherwise
+         * changes only to unpublished tables would pin the WAL forever. */
+        if (!t->in_tx && t->tx.n == 0 && t->ready.n == t->ready_head &&
+            t->handed <= t->flushed && start > t->flushed) {
+            t->flushed = start;
+            t->handed = start;
+            reply = 1;
+        }
+        if (reply && send_status(t, 0) != 0) {
             return SAMSA_ERR_AGAIN;
         }
         return SAMSA_OK;
     }
     if (len < 25 || buf[0] != 'w') {
         return SAMSA_OK;
-    }
-    uint64_t start = 0;
-    for (int i = 0; i < 8; i++) {
-        start = start << 8 | buf[1 + i];
     }
     if (start > t->received) {
         t->received = start;
@@ -520,10 +532,12 @@ static samsa_err_t handle(samsa_connect_task_t *t, const uint8_t *buf,
     int rc = 0;
     switch (m.type) {
     case 'B':
+        t->in_tx = 1;
         t->xid = m.xid;
         t->tx_lsn = m.final_lsn;
         break;
     case 'C':
+        t->in_tx = 0;
         rc = commit_tx(t, m.end_lsn);
         break;
     case 'I':

@@ -91,6 +91,14 @@ def test_postgres_source_changes_and_resume_after_kill(broker_factory, pg):
     wait_for(lambda: pg.sql(
         "SELECT confirmed_flush_lsn > '%s'::pg_lsn FROM pg_replication_slots"
         % d1["source"]["lsn_text"]) == [["t"]], "the slot's confirmed LSN")
+    # Changes only to a table outside the publication: no events, but the
+    # slot still moves on (keepalives), so it does not pin the WAL.
+    pg.sql("CREATE TABLE other (id int PRIMARY KEY)")
+    pg.sql("INSERT INTO other SELECT generate_series(1, 100)")
+    lsn = pg.sql("SELECT pg_current_wal_lsn()")[0][0]
+    wait_for(lambda: pg.sql(
+        "SELECT confirmed_flush_lsn >= '%s'::pg_lsn FROM pg_replication_slots"
+        % lsn) == [["t"]], "the slot past unpublished changes")
 
     # A stream of one-row transactions; samsad is killed in the middle.
     first, count = 100, 300
