@@ -380,11 +380,6 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             err = samsa_txn_coordinator_start(&to, &b->txn, errbuf, errlen);
         }
     }
-    if (err == SAMSA_OK && b->meta) {
-        samsa_coord_follow_t *cf = NULL;
-        err = samsa_coord_follow_start(b, &cf);
-        atomic_store(&b->coord_follow, cf);
-    }
     if (err == SAMSA_OK && cfg->security.any_tls) {
         err = samsa_tls_context_create(&cfg->security, &b->tls, errbuf, errlen);
     }
@@ -485,6 +480,12 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
     samsa_err_t err = samsa_server_start(b->server);
     if (err == SAMSA_OK) {
         err = samsa_cluster_start(b);
+    }
+    if (err == SAMSA_OK && b->meta) {
+        /* After the member exists (b->member): the thread reads it. */
+        samsa_coord_follow_t *cf = NULL;
+        err = samsa_coord_follow_start(b, &cf);
+        atomic_store(&b->coord_follow, cf);
     }
     if (err == SAMSA_OK && b->connect) {
         char bootstrap[300];

@@ -16,7 +16,8 @@
 
 typedef struct samsa_coord_follow samsa_coord_follow_t;
 
-/* Quorum mode, after both coordinators started (follow_leadership). */
+/* Quorum mode, after both coordinators (follow_leadership) and
+ * samsa_cluster_start (the member it asks whether this run is active). */
 samsa_err_t samsa_coord_follow_start(samsa_broker_t *b,
                                      samsa_coord_follow_t **out);
 /* Look at the newest image now (any thread; NULL is fine). */
