@@ -176,6 +176,22 @@ def test_samsa_connector_commands_with_kafka_properties(broker_factory):
     assert "task 0: RUNNING" in r.stdout
     assert cli("pause", "local-file-source").returncode == 0
     assert "PAUSED" in cli("status", "local-file-source").stdout
+    r = cli("validate", props)
+    assert r.returncode == 0 and "0 error(s)" in r.stdout, r.stdout + r.stderr
+    bad = os.path.join(broker.workdir, "bad.properties")
+    with open(bad, "w") as f:
+        f.write("name=x\nconnector.class=FileStreamSink\ntasks.max=0\n")
+    r = cli("validate", bad)
+    assert r.returncode == 1 and "2 error(s)" in r.stdout, r.stdout
+    assert "tasks.max: Invalid value 0" in r.stdout
+    wait_for(lambda: '{"filename":"%s"} {"position":4}' % src
+             in cli("offsets", "local-file-source").stdout, "the offsets")
+    r = cli("reset-offsets", "local-file-source")
+    assert r.returncode == 1 and "STOPPED" in r.stderr
+    assert cli("stop", "local-file-source").returncode == 0
+    r = cli("reset-offsets", "local-file-source")
+    assert r.returncode == 0 and "reset successfully" in r.stdout, r.stderr
+    assert cli("offsets", "local-file-source").stdout == ""
     assert cli("resume", "local-file-source").returncode == 0
     assert cli("restart", "local-file-source").returncode == 0
     assert cli("delete", "local-file-source").returncode == 0

@@ -4,7 +4,8 @@
  * Kafka Connect's REST API (samsad with connect_enabled, or any Kafka
  * Connect worker): list, status, create from a Kafka .properties file
  * (config/connect-file-source.properties as shipped) or a JSON file,
- * pause, resume, restart, delete.
+ * validate such a file, pause, resume, stop, restart, delete, and show or
+ * reset a stopped connector's offsets (KIP-875).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -20,10 +21,12 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: samsa connector list|status NAME|create FILE|pause "
-            "NAME|resume NAME|\n"
-            "                       restart NAME|delete NAME [--http "
-            "HOST:PORT] [-b HOST:PORT]\n"
+            "usage: samsa connector list|status NAME|create FILE|validate "
+            "FILE|pause NAME|\n"
+            "                       resume NAME|stop NAME|restart NAME|"
+            "delete NAME|\n"
+            "                       offsets NAME|reset-offsets NAME "
+            "[--http HOST:PORT] [-b HOST:PORT]\n"
             "\n"
             "Connectors of a Connect worker, through Kafka Connect's REST "
             "API.\n"
@@ -31,6 +34,11 @@ static void usage(FILE *out)
             "connector.class=...) or a\n"
             "               JSON file ({\"name\":...,\"config\":{...}} or "
             "the config alone)\n"
+            "  validate FILE  check FILE's config "
+            "(/connector-plugins/CLASS/config/validate)\n"
+            "  offsets NAME   the connector's offsets, one per line\n"
+            "  reset-offsets NAME  forget them (the connector must be "
+            "stopped: stop NAME)\n"
             "  --http HOST:PORT  the worker's REST listener (default: "
             "$SAMSA_HTTP, else the\n"
             "                    bootstrap host on port 8083)\n"
@@ -125,6 +133,54 @@ static int report(json_t *doc, long status)
     return SAMSA_EXIT_OK;
 }
 
+/* validate FILE: the errors Kafka Connect's validation finds; exit 1 if
+ * there are some. */
+static int validate(const char *base, const char *path)
+{
+    json_t *body = create_body(path);
+    json_t *config = json_object_get(body, "config");
+    const char *cls =
+        json_string_value(json_object_get(config, "connector.class"));
+    if (body == NULL || cls == NULL) {
+        if (body != NULL) {
+            fprintf(stderr, WHO ": %s: no connector.class\n", path);
+        }
+        json_decref(body);
+        return SAMSA_EXIT_ERROR;
+    }
+    json_object_set(config, "name", json_object_get(body, "name"));
+    char url[2048];
+    CURL *esc = curl_easy_init();
+    char *q = esc ? curl_easy_escape(esc, cls, 0) : NULL;
+    snprintf(url, sizeof(url), "%s/connector-plugins/%s/config/validate", base,
+             q ? q : cls);
+    long status = 0;
+    json_t *doc = samsa_cli_http_json(WHO, "PUT", url, config, &status);
+    int rc = report(doc, status);
+    if (rc == SAMSA_EXIT_OK) {
+        json_int_t n = json_integer_value(json_object_get(doc, "error_count"));
+        printf("%lld error(s)\n", (long long)n);
+        size_t i, j;
+        json_t *c, *e;
+        json_array_foreach(json_object_get(doc, "configs"), i, c)
+        {
+            json_t *v = json_object_get(c, "value");
+            json_array_foreach(json_object_get(v, "errors"), j, e)
+            {
+                printf("  %s: %s\n",
+                       json_string_value(json_object_get(v, "name")),
+                       json_string_value(e));
+            }
+        }
+        rc = n > 0 ? SAMSA_EXIT_ERROR : SAMSA_EXIT_OK;
+        json_decref(doc);
+    }
+    curl_free(q);
+    curl_easy_cleanup(esc);
+    json_decref(body);
+    return rc;
+}
+
 static void print_status(json_t *st)
 {
     json_t *conn = json_object_get(st, "connector");
@@ -212,8 +268,34 @@ static int run(int argc, char **argv)
             }
             json_decref(body);
         }
+    } else if (strcmp(verb, "validate") == 0) {
+        rc = validate(base, arg);
+    } else if (strcmp(verb, "offsets") == 0) {
+        snprintf(url, sizeof(url), "%s/connectors/%s/offsets", base, name);
+        doc = samsa_cli_http_json(WHO, "GET", url, NULL, &status);
+        if ((rc = report(doc, status)) == SAMSA_EXIT_OK) {
+            size_t i;
+            json_t *o;
+            json_array_foreach(json_object_get(doc, "offsets"), i, o)
+            {
+                char *p =
+                    json_dumps(json_object_get(o, "partition"), JSON_COMPACT);
+                char *v = json_dumps(json_object_get(o, "offset"),
+                                     JSON_COMPACT | JSON_ENCODE_ANY);
+                printf("%s %s\n", p ? p : "?", v ? v : "?");
+                free(p);
+                free(v);
+            }
+        }
+    } else if (strcmp(verb, "reset-offsets") == 0) {
+        snprintf(url, sizeof(url), "%s/connectors/%s/offsets", base, name);
+        doc = samsa_cli_http_json(WHO, "DELETE", url, NULL, &status);
+        if ((rc = report(doc, status)) == SAMSA_EXIT_OK) {
+            printf("%s\n", json_string_value(json_object_get(doc, "message")));
+        }
     } else if (strcmp(verb, "delete") == 0 || strcmp(verb, "pause") == 0 ||
-               strcmp(verb, "resume") == 0 || strcmp(verb, "restart") == 0) {
+               strcmp(verb, "resume") == 0 || strcmp(verb, "stop") == 0 ||
+               strcmp(verb, "restart") == 0) {
         bool del = strcmp(verb, "delete") == 0;
         bool restart = strcmp(verb, "restart") == 0;
         snprintf(url, sizeof(url), "%s/connectors/%s%s%s", base, name,
