@@ -78,7 +78,7 @@ static const samsa_bcfg_def_t defs[] = {
     {"compression.type", T_STR, CW, NULL, "compression.type", "producer",
      "Codec of stored batches; producer keeps the producer's."},
     {"unclean.leader.election.enable", T_BOOL, RO,
-     "unclean_leader_election_enable", NULL, NULL,
+     "unclean_leader_election_enable", "unclean.leader.election.enable", NULL,
      "A live replica outside the ISR may lead when no ISR member lives."},
     {"auto.leader.rebalance.enable", T_BOOL, RO,
      "auto_leader_rebalance_enable", NULL, NULL,

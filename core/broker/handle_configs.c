@@ -471,10 +471,31 @@ static char *list_edit(const char *current, const char *item, bool append)
 
 /* What an incremental alter edits: a topic, or a broker scope. */
 typedef struct target {
-    samsa_topic_t *topic; /* NULL for a broker resource */
+    bool is_topic;
+    samsa_tcfg_t overrides; /* a topic's, with the broker defaults in bd */
+    samsa_tcfg_t bd;
     samsa_broker_t *broker;
     bool per_broker;
 } target_t;
+
+/* A topic's overrides: in a cluster from the quorum's image (brokers
+ * without a replica of the topic alter it too), else from its local log. */
+static samsa_err_t topic_target(samsa_broker_t *b, const char *name,
+                                target_t *tg)
+{
+    tg->is_topic = true;
+    samsa_err_t err;
+    if (b->meta) {
+        err = samsa_cluster_topic_configs(b, name, &tg->overrides);
+    } else {
+        samsa_topic_t *t = samsa_logmgr_topic_get(b->logs, name);
+        err = !t ? SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION
+                 : samsa_topic_config_copy(t, &tg->overrides);
+        samsa_topic_put(t);
+    }
+    return err == SAMSA_OK ? samsa_logmgr_broker_defaults_copy(b->logs, &tg->bd)
+                           : err;
+}
 
 static const samsa_bcfg_def_t *broker_def(const char *name)
 {
@@ -488,9 +509,10 @@ static const samsa_bcfg_def_t *broker_def(const char *name)
 
 static bool is_list(const target_t *tg, const char *name)
 {
-    if (tg->topic) {
+    if (tg->is_topic) {
         const samsa_tcfg_def_t *d = samsa_tcfg_def_find(name);
-        return d && d->type == SAMSA_TCFG_LIST;
+        return d && (d->type == SAMSA_TCFG_LIST ||
+                     d->type == SAMSA_TCFG_REPLICA_LIST);
     }
     const samsa_bcfg_def_t *d = broker_def(name);
     return d && d->type == SAMSA_CONFIG_TYPE_LIST;
@@ -506,8 +528,10 @@ static const char *current_value(const target_t *tg, const samsa_tcfg_kv_t *kv,
             return kv[i].value ? kv[i].value : "";
         }
     }
-    if (tg->topic) {
-        samsa_topic_config_string(tg->topic, name, buf, len);
+    if (tg->is_topic) {
+        const char *v =
+            samsa_tcfg_effective(&tg->overrides, &tg->bd, name, NULL);
+        snprintf(buf, len, "%s", v ? v : "");
         return buf;
     }
     /* Kafka (ConfigurationControlManager): the resource's own dynamic
@@ -542,10 +566,14 @@ static samsa_err_t incremental_changes(
         }
         tg.per_broker = scope == SAMSA_DYNCFG_BROKER;
     } else {
-        tg.topic = samsa_logmgr_topic_get(
-            req->broker->logs, samsa_req_cstr(req, rs->ResourceName));
-        if (!tg.topic) {
-            return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        samsa_err_t err = topic_target(
+            req->broker, samsa_req_cstr(req, rs->ResourceName), &tg);
+        if (err != SAMSA_OK) {
+            samsa_tcfg_free(&tg.overrides);
+            samsa_tcfg_free(&tg.bd);
+            return err == SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION
+                       ? err
+                       : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
         }
     }
     samsa_err_t err = SAMSA_OK;
@@ -586,7 +614,8 @@ static samsa_err_t incremental_changes(
         kv[*count].value = value;
         (*count)++;
     }
-    samsa_topic_put(tg.topic);
+    samsa_tcfg_free(&tg.overrides);
+    samsa_tcfg_free(&tg.bd);
     return err;
 }
 

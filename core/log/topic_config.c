@@ -2,10 +2,12 @@
 /* core/log/topic_config.c - see topic_config.h. */
 #include "log/topic_config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const cleanup_choices[] = {
     "delete", "compact", "compact,delete", "delete,compact", NULL};
@@ -32,8 +34,16 @@ static const samsa_tcfg_def_t defs[] = {
      "fsync after this many messages (default: leave it to the OS)"},
     {"flush.ms", SAMSA_TCFG_LONG, "9223372036854775807", 0, I64MAX, NULL,
      "fsync after this many milliseconds (default: leave it to the OS)"},
+    {"follower.replication.throttled.replicas", SAMSA_TCFG_REPLICA_LIST, "", 0,
+     0, NULL,
+     "replicas whose fetches this topic's followers throttle: \"*\" or "
+     "partition:broker,..."},
     {"index.interval.bytes", SAMSA_TCFG_INT, "4096", 0, 2147483647, NULL,
      "bytes between offset index entries"},
+    {"leader.replication.throttled.replicas", SAMSA_TCFG_REPLICA_LIST, "", 0, 0,
+     NULL,
+     "replicas whose fetches this topic's leaders throttle: \"*\" or "
+     "partition:broker,..."},
     {"max.message.bytes", SAMSA_TCFG_INT, "1048588", 0, 2147483647, NULL,
      "largest record batch the topic accepts"},
     {"message.timestamp.type", SAMSA_TCFG_STRING, "CreateTime", 0, 0,
@@ -52,6 +62,8 @@ static const samsa_tcfg_def_t defs[] = {
      "maximum size of a segment's offset index"},
     {"segment.ms", SAMSA_TCFG_LONG, "604800000", 1, I64MAX, NULL,
      "age of the active segment before a new one is rolled"},
+    {"unclean.leader.election.enable", SAMSA_TCFG_BOOLEAN, "false", 0, 0, NULL,
+     "a live replica outside the ISR may lead when no ISR member lives"},
     {"samsa.storage.engine", SAMSA_TCFG_STRING, "segment", 0, 0, NULL,
      "instance name of the storage engine plugin holding the topic"},
     {"samsa.memory.max.bytes", SAMSA_TCFG_LONG, "0", 0, I64MAX, NULL,
@@ -82,6 +94,7 @@ int32_t samsa_tcfg_wire_type(const samsa_tcfg_def_t *def)
     case SAMSA_TCFG_INT:
         return SAMSA_CONFIG_TYPE_INT;
     case SAMSA_TCFG_LIST:
+    case SAMSA_TCFG_REPLICA_LIST:
         return SAMSA_CONFIG_TYPE_LIST;
     case SAMSA_TCFG_BOOLEAN:
         return SAMSA_CONFIG_TYPE_BOOLEAN;
@@ -89,6 +102,53 @@ int32_t samsa_tcfg_wire_type(const samsa_tcfg_def_t *def)
         return SAMSA_CONFIG_TYPE_DOUBLE;
     default:
         return SAMSA_CONFIG_TYPE_STRING;
+    }
+}
+
+/* Kafka's ThrottledReplicaListValidator: the literal "*", or a list whose
+ * entries (trimmed) are empty or partition:broker. */
+static bool replica_list_ok(const char *v)
+{
+    while (isspace((unsigned char)*v)) {
+        v++;
+    }
+    if (v[0] == '*') {
+        const char *p = v + 1;
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        if (!*p) {
+            return true;
+        }
+    }
+    for (;;) {
+        while (*v == ' ' || *v == '\t') {
+            v++;
+        }
+        if (*v && *v != ',') {
+            int digits = 0;
+            while (isdigit((unsigned char)*v)) {
+                v++, digits++;
+            }
+            if (!digits || *v++ != ':') {
+                return false;
+            }
+            for (digits = 0; isdigit((unsigned char)*v); v++) {
+                digits++;
+            }
+            if (!digits) {
+                return false;
+            }
+            while (*v == ' ' || *v == '\t') {
+                v++;
+            }
+        }
+        if (!*v) {
+            return true;
+        }
+        if (*v++ != ',') {
+            return false;
+        }
     }
 }
 
@@ -126,6 +186,18 @@ samsa_err_t samsa_tcfg_validate(const char *name, const char *value,
                      v, (long long)d->min, (long long)d->max);
             return SAMSA_ERR_INVALID_CONFIG;
         }
+    } else if (d->type == SAMSA_TCFG_REPLICA_LIST && !replica_list_ok(value)) {
+        snprintf(errbuf, errlen,
+                 "%s: invalid value '%s': must be the literal '*' or a list "
+                 "of replicas in the format "
+                 "[partitionId]:[brokerId],[partitionId]:[brokerId],...",
+                 name, value);
+        return SAMSA_ERR_INVALID_CONFIG;
+    } else if (d->type == SAMSA_TCFG_BOOLEAN && strcasecmp(value, "true") &&
+               strcasecmp(value, "false")) {
+        snprintf(errbuf, errlen, "%s: '%s' is not a boolean (true or false)",
+                 name, value);
+        return SAMSA_ERR_INVALID_CONFIG;
     } else if (d->choices && !in_choices(d->choices, value)) {
         snprintf(errbuf, errlen, "%s: invalid value '%s'", name, value);
         return SAMSA_ERR_INVALID_CONFIG;

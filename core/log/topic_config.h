@@ -24,6 +24,8 @@ typedef enum samsa_tcfg_type {
     SAMSA_TCFG_LIST, /* comma separated */
     SAMSA_TCFG_BOOLEAN,
     SAMSA_TCFG_DOUBLE,
+    /* Kafka's throttled replica list: "*" or "partition:broker,..." */
+    SAMSA_TCFG_REPLICA_LIST,
 } samsa_tcfg_type_t;
 
 /* Kafka DescribeConfigs ConfigType values (KIP-569). */

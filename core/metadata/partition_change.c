@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/iobuf.h"
 
@@ -472,7 +473,7 @@ bool samsa_meta_unclean_enabled(const samsa_meta_topic_t *t,
     for (size_t i = 0; i < t->config_count; i++) {
         if (strcmp(t->configs[i].key, "unclean.leader.election.enable") == 0 &&
             t->configs[i].value) {
-            return strcmp(t->configs[i].value, "true") == 0;
+            return strcasecmp(t->configs[i].value, "true") == 0;
         }
     }
     return broker_default;

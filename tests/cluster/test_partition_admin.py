@@ -19,7 +19,8 @@ import json
 import tempfile
 
 import pytest
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import (ConfigResource, ConfigResourceType,
+                         KafkaAdminClient, NewTopic)
 
 from test_cluster import (DEV, Cluster, describe, kcat, raw_request,
                           wait_for)
@@ -325,14 +326,33 @@ def kafka_tool(cls, *args, ok=True):
     return out.stdout
 
 
-def reassign(boot, plan, action):
+def reassign(boot, plan, action, *extra):
     with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
         json.dump({"version": 1, "partitions": plan}, f)
         f.flush()
         return kafka_tool(
             "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
             "--bootstrap-server", boot, "--reassignment-json-file", f.name,
-            action)
+            action, *extra)
+
+
+def configs(boot, kind, name):
+    """{key: value} of one resource's configs (DescribeConfigs,
+    kafka-python)."""
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
+    try:
+        res = admin.describe_configs([ConfigResource(kind, name)])
+        return {e[0]: e[1] for e in res[0].resources[0][4]}
+    finally:
+        admin.close()
+
+
+def throttled(boot, topic):
+    """The (leader, follower) throttled replica sets of @topic."""
+    c = configs(boot, ConfigResourceType.TOPIC, topic)
+    return tuple({x for x in c[k].split(",") if x} for k in (
+        "leader.replication.throttled.replicas",
+        "follower.replication.throttled.replicas"))
 
 
 def elect(boot, kind, *where, ok=True):
@@ -353,10 +373,21 @@ def test_kafka_tools_reassign_and_elect(cluster):
                    text=True, check=True, timeout=30)
 
     # Move partition 0 from [a, b] to [controller, a]: the controller's
-    # broker joins, b leaves once the newcomer is in the ISR.
+    # broker joins, b leaves once the newcomer is in the ISR. Throttled as
+    # operators do: the tool sets the topic's throttled replica lists
+    # (Kafka's "partition:broker" format) and every broker's rates.
     out = reassign(boot, [{"topic": "moves", "partition": 0,
-                           "replicas": [controller, a]}], "--execute")
+                           "replicas": [controller, a]}], "--execute",
+                   "--throttle", "1000000")
     assert "Successfully started partition reassignment for moves-0" in out
+    assert "The inter-broker throttle limit was set to 1000000 B/s" in out, \
+        out
+    assert throttled(boot, "moves") == ({"0:%d" % a, "0:%d" % b},
+                                        {"0:%d" % controller})
+    for node in (1, 2, 3):
+        c = configs(boot, ConfigResourceType.BROKER, str(node))
+        assert c["leader.replication.throttled.rate"] == "1000000", c
+        assert c["follower.replication.throttled.rate"] == "1000000", c
     out = kafka_tool(
         "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
         "--bootstrap-server", boot, "--list")
@@ -375,6 +406,9 @@ def test_kafka_tools_reassign_and_elect(cluster):
     out = reassign(boot, [{"topic": "moves", "partition": 0,
                            "replicas": [controller, a]}], "--verify")
     assert "Reassignment of partition moves-0 is completed" in out, out
+    # The move done, --verify clears the throttles it set.
+    assert "Clearing topic-level throttles on topic moves" in out, out
+    assert throttled(boot, "moves") == (set(), set())
 
     # A move cancelled: back to the replicas before it.
     reassign(boot, [{"topic": "moves", "partition": 1,
