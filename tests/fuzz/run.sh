@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Build the fuzzers with clang and run them for N seconds in all (default
-# 30): half for the request decoder (seeds: the real request vectors), a
-# third for produce-side record batch validation (seeds:
-# tests/fuzz/make_batch_seeds.py; codecs: the plugins of this build), the
-# rest for SASL SCRAM message parsing (seeds: the RFC 5802 exchange) and
+# 30): a third for produce-side record batch validation (seeds:
+# tests/fuzz/make_batch_seeds.py; codecs: the plugins of this build), a
+# sixth each for SASL SCRAM message parsing (seeds: the RFC 5802 exchange),
 # the OAUTHBEARER client message and JWT structure (seeds: RFC 7515's
-# example token in a client first message).
+# example token in a client first message) and the broker's TLS server
+# handshake (seeds: tests/fuzz/seeds/tls, ClientHellos captured from
+# `openssl s_client`), the rest for the request decoder (seeds: the real
+# request vectors).
 #   tests/fuzz/run.sh [seconds] [build-dir]
 set -eu
 SECONDS_TO_RUN=${1:-30}
@@ -17,13 +19,14 @@ BATCH_SECONDS=$((BATCH_SECONDS > 0 ? BATCH_SECONDS : 1))
 SCRAM_SECONDS=$((SECONDS_TO_RUN / 6))
 SCRAM_SECONDS=$((SCRAM_SECONDS > 0 ? SCRAM_SECONDS : 1))
 OAUTH_SECONDS=$SCRAM_SECONDS
-REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS - SCRAM_SECONDS - OAUTH_SECONDS))
+TLS_SECONDS=$SCRAM_SECONDS
+REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS - SCRAM_SECONDS - OAUTH_SECONDS - TLS_SECONDS))
 REQUEST_SECONDS=$((REQUEST_SECONDS > 0 ? REQUEST_SECONDS : 1))
 
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_C_COMPILER=clang \
       -DSAMSA_FUZZ=ON -DSAMSA_BUILD_TESTS=ON >/dev/null
-ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram fuzz_oauthbearer codec-gzip codec-snappy codec-lz4 \
-      codec-zstd
+ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram fuzz_oauthbearer fuzz_tls \
+      codec-gzip codec-snappy codec-lz4 codec-zstd
 
 CORPUS=$BUILD/fuzz-corpus/request
 SEEDS=$BUILD/fuzz-seeds/request
@@ -65,3 +68,12 @@ printf 'n,a=alice,\001auth=Bearer %s\001traceId=1\001\001' "$JWS" >"$SEEDS/authz
 "$BUILD/tests/fuzz/fuzz_oauthbearer" -max_total_time="$OAUTH_SECONDS" \
     -rss_limit_mb=512 -max_len=8192 -timeout=10 -print_final_stats=1 \
     "$CORPUS" "$SEEDS"
+
+CORPUS=$BUILD/fuzz-corpus/tls
+mkdir -p "$CORPUS"
+# -max_len stays under a socketpair's buffer: the whole input is sent
+# before the session reads. Seeds: `openssl s_client` ClientHellos (TLS 1.3
+# with its defaults, and -tls1_2), captured from a listening socket.
+"$BUILD/tests/fuzz/fuzz_tls" -max_total_time="$TLS_SECONDS" \
+    -rss_limit_mb=1024 -max_len=16384 -timeout=10 -print_final_stats=1 \
+    "$CORPUS" "$SRC/tests/fuzz/seeds/tls"
