@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/cluster.c - see cluster.h: opening the quorum, keeping the
  * local logs in step with the image, leader checks, topic records. */
+#include "broker/interbroker.h"
 #include "broker/cluster.h"
 
 #include <pthread.h>
@@ -442,6 +443,7 @@ samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = "samsa-broker",
                                 .timeout_ms = timeout_ms};
+    samsa_interbroker_client_conf(b->cfg, &conf);
     return samsa_client_new(&conf, out) == SAMSA_OK ? SAMSA_OK
                                                     : SAMSA_ERR_NOMEM;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/member.c - see member.h. */
+#include "broker/interbroker.h"
 #include "broker/member.h"
 
 #include <errno.h>
@@ -208,6 +209,7 @@ samsa_client_t *samsa_member_controller_client(samsa_broker_t *b,
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = client_id,
                                 .timeout_ms = (int)(hb > 1000 ? hb : 1000)};
+    samsa_interbroker_client_conf(b->cfg, &conf);
     if (samsa_client_new(&conf, client) != SAMSA_OK) {
         *client = NULL;
         return NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/txn_marker_writer.c - see txn_marker_writer.h. */
+#include "broker/interbroker.h"
 #include "broker/txn_marker_writer.h"
 
 #include <stdio.h>
@@ -81,6 +82,7 @@ static samsa_client_t *peer_client(samsa_txn_marker_writer_t *w,
              w->b->node_id);
     samsa_client_conf_t conf = {
         .bootstrap = addr, .client_id = client_id, .timeout_ms = CALL_TIMEOUT};
+    samsa_interbroker_client_conf(w->b->cfg, &conf);
     if (samsa_client_new(&conf, &p->client) != SAMSA_OK) {
         p->client = NULL;
     }

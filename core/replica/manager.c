@@ -3,6 +3,7 @@
  * the transport plugin, the fetcher and ISR threads, metrics. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config/options.h"
 #include "registry/metrics.h"
@@ -36,11 +37,20 @@ static void read_config(const samsa_broker_config_t *cfg,
     }
 }
 
-static const samsa_registry_entry_t *first_transport(samsa_registry_t *reg)
+/* The transport for the inter-broker listener's security protocol, as
+ * Kafka's replica fetchers speak it: SSL (and SASL_SSL) through the first
+ * transport-tls instance, PLAINTEXT through the first other transport. */
+static const samsa_registry_entry_t *
+pick_transport(samsa_registry_t *reg, const samsa_broker_config_t *cfg)
 {
+    int ib = cfg->cluster.inter_broker_listener;
+    bool tls = ib >= 0 && cfg->security.protocol &&
+               samsa_security_is_tls(
+                   (samsa_security_protocol_t)cfg->security.protocol[ib]);
     for (size_t i = 0; i < samsa_registry_count(reg); i++) {
         const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
-        if (e->kind == SAMSA_KIND_TRANSPORT && e->enabled && e->inited) {
+        if (e->kind == SAMSA_KIND_TRANSPORT && e->enabled && e->inited &&
+            (strcmp(e->plugin, "transport-tls") == 0) == tls) {
             return e;
         }
     }
@@ -51,13 +61,15 @@ samsa_err_t samsa_replica_start(samsa_broker_t *b, samsa_replica_mgr_t **out,
                                 char *errbuf, size_t errlen)
 {
     *out = NULL;
-    const samsa_registry_entry_t *te = first_transport(b->reg);
+    const samsa_registry_entry_t *te = pick_transport(b->reg, b->cfg);
     if (!te) {
         /* A one-node quorum needs none; others keep RF>1 partitions on
          * their leaders only, as before replication. */
         samsa_log(SAMSA_LOG_WARN,
-                  "replication off: no transport plugin is loaded "
-                  "(conf.d/50-transport-tcp.yaml); partitions live on their "
+                  "replication off: no transport plugin for the "
+                  "inter-broker listener's protocol is loaded "
+                  "(conf.d/50-transport-tcp.yaml for PLAINTEXT, "
+                  "51-transport-tls.yaml for SSL); partitions live on their "
                   "leaders only");
         return SAMSA_OK;
     }

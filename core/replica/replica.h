@@ -49,7 +49,8 @@ typedef struct samsa_replica_config {
 } samsa_replica_config_t;
 
 /* Start the fetcher and ISR threads (quorum mode; the transport is the
- * first transport plugin instance loaded). */
+ * transport-tls instance when the inter-broker listener is SSL, else the
+ * first other transport instance). */
 samsa_err_t samsa_replica_start(struct samsa_broker *b,
                                 samsa_replica_mgr_t **out, char *errbuf,
                                 size_t errlen);

@@ -9,17 +9,16 @@
  * (SO_ERROR), so the caller only ever waits on pollable_fd().
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <samsa/transport.h>
+
+#include "tcp_connect.h"
 
 typedef struct tcp_state {
     const samsa_services_t *svc;
@@ -35,8 +34,9 @@ struct samsa_transport_conn {
     uint32_t want;   /* SAMSA_TRANSPORT_WANT_* after the last AGAIN */
 };
 
-static void tune(tcp_state_t *st, int fd)
+static void tune(void *arg, int fd)
 {
+    tcp_state_t *st = arg;
     int one = 1;
     if (st->nodelay) {
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -68,44 +68,10 @@ static samsa_err_t tcp_connect(void *state, const char *host, int32_t port,
                                size_t errbuf_size)
 {
     tcp_state_t *st = state;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_ADDRCONFIG};
-    struct addrinfo *res = NULL;
-    char portstr[16];
-    snprintf(portstr, sizeof(portstr), "%d", (int)port);
-    int rc = getaddrinfo(host, portstr, &hints, &res);
-    if (rc != 0) {
-        snprintf(errbuf, errbuf_size, "resolve %s:%d: %s", host, (int)port,
-                 gai_strerror(rc));
-        return SAMSA_ERR_NETWORK_EXCEPTION;
-    }
-    int fd = -1;
-    int err = 0;
     bool connecting = false;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family,
-                    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        tune(st, fd);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-            connecting = false;
-        } else if (errno == EINPROGRESS) {
-            connecting = true;
-        } else {
-            err = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
+    int fd = samsa_tcp_connect_start(host, port, tune, st, &connecting, errbuf,
+                                     errbuf_size);
     if (fd < 0) {
-        snprintf(errbuf, errbuf_size, "connect %s:%d: %s", host, (int)port,
-                 strerror(err ? err : EADDRNOTAVAIL));
         return SAMSA_ERR_NETWORK_EXCEPTION;
     }
     samsa_err_t e = new_conn(st, fd, connecting, conn);
@@ -133,22 +99,11 @@ static samsa_err_t tcp_accept(void *state, int fd,
  * is not, NETWORK_EXCEPTION when it failed. */
 static samsa_err_t finish_connect(samsa_transport_conn_t *c)
 {
-    if (!c->connecting) {
-        return SAMSA_OK;
-    }
-    struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
-    if (poll(&pfd, 1, 0) == 0) {
+    samsa_err_t err = samsa_tcp_connect_finish(c->fd, &c->connecting);
+    if (err == SAMSA_ERR_AGAIN) {
         c->want = SAMSA_TRANSPORT_WANT_WRITE;
-        return SAMSA_ERR_AGAIN;
     }
-    int soerr = 0;
-    socklen_t len = sizeof(soerr);
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 ||
-        soerr != 0) {
-        return SAMSA_ERR_NETWORK_EXCEPTION;
-    }
-    c->connecting = false;
-    return SAMSA_OK;
+    return err;
 }
 
 static samsa_err_t io_error(samsa_transport_conn_t *c, int e, uint32_t want)

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/broker/interbroker.h - how this broker's own clients (registration
+ * and heartbeats, forwarded admin requests, AlterPartition, transaction
+ * markers) reach other brokers: over the inter-broker listener, speaking
+ * its security protocol, as Kafka's broker-to-broker channels do.
+ */
+#ifndef SAMSA_BROKER_INTERBROKER_H
+#define SAMSA_BROKER_INTERBROKER_H
+
+#include "client/client.h"
+#include "config/broker.h"
+
+/* Fill @p conf's TLS fields for the inter-broker listener of @p cfg: when
+ * it is SSL or SASL_SSL, TLS with the broker's ssl_keystore_location (and
+ * ssl_key_location) as client certificate, so the peer maps it to this
+ * broker's principal, and ssl_truststore_location as the CAs; the peer's
+ * certificate must name the host connected to. PLAINTEXT: unchanged. The
+ * strings are borrowed from @p cfg. */
+void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
+                                   samsa_client_conf_t *conf);
+
+#endif /* SAMSA_BROKER_INTERBROKER_H */

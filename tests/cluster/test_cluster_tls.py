@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Inter-broker traffic over TLS: three nodes whose inter-broker listener
+is SSL with client certificates required (ssl_client_auth: required), each
+with its own certificate from a CA the test makes with the openssl command.
+Follower fetches go through the transport-tls plugin (conf.d/
+51-transport-tls.yaml), registration, heartbeats and forwarded admin
+requests through the broker's client over SSL; test clients use a
+PLAINTEXT listener.
+
+An RF=3 topic fills its ISR, an acks=all produce is read back from every
+node's copy; then node 3 restarts with a transport certificate from a CA
+the others do not trust: the leaders refuse its fetches, so it stays out of
+the ISR while the other two keep taking acks=all writes.
+
+Bounded: every wait has a deadline; about 20 s on an idle machine.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from nodes import free_ports, metadata
+from test_cluster import wait_for
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("SAMSA_BUILD_DIR", os.path.join(ROOT, "build"))
+SAMSAD = os.path.join(BUILD, "core", "samsad")
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import secure_pki  # noqa: E402  (the integration tests' openssl helpers)
+
+TOPIC = "tls-replicated"
+
+
+def make_pki(d):
+    os.makedirs(d, exist_ok=True)
+    secure_pki._ca("ca", d)
+    secure_pki._ca("rogue-ca", d)
+    for i in (1, 2, 3):
+        secure_pki._signed("node%d" % i, "/CN=broker%d/O=Samsa" % i, "ca", d,
+                           san="DNS:localhost,IP:127.0.0.1")
+    secure_pki._signed("rogue", "/CN=broker3/O=Samsa", "rogue-ca", d,
+                       san="DNS:localhost,IP:127.0.0.1")
+    return d
+
+
+class TlsCluster:
+    def __init__(self, work, n=3):
+        self.work, self.n, self.procs = work, n, {}
+        self.pki = make_pki(os.path.join(work, "pki"))
+        ports = free_ports(3 * n)
+        self.ssl = {i: ports[3 * i - 3] for i in range(1, n + 1)}
+        self.plain = {i: ports[3 * i - 2] for i in range(1, n + 1)}
+        ctrl = {i: ports[3 * i - 1] for i in range(1, n + 1)}
+        voters = ",".join("%d@127.0.0.1:%d" % (i, ctrl[i]) for i in ctrl)
+        cluster_id = str(uuid.uuid4())
+        for i in range(1, n + 1):
+            d = self.dir(i)
+            shutil.copytree(os.path.join(ROOT, "conf.d"), d + "/conf.d")
+            self.transport_cert(i, "node%d" % i)
+            with open(d + "/samsa.yaml", "w") as f:
+                f.write(
+                    "node_id: %d\ncluster_id: %s\n"
+                    "process_roles: broker,controller\n"
+                    "controller_quorum_voters: %s\n"
+                    "listeners: [\"SSL://127.0.0.1:%d\", "
+                    "\"PLAINTEXT://127.0.0.1:%d\", "
+                    "\"CONTROLLER://127.0.0.1:%d\"]\n"
+                    "inter_broker_listener_name: SSL\n"
+                    "ssl_keystore_location: %s/node%d.pem\n"
+                    "ssl_key_location: %s/node%d.key\n"
+                    "ssl_truststore_location: %s/ca.pem\n"
+                    "ssl_client_auth: required\n"
+                    "data_dir: %s/data\nreactors: 1\n"
+                    "replica_lag_time_max_ms: 3000\n"
+                    "broker_heartbeat_interval_ms: 500\n"
+                    "broker_session_timeout_ms: 3000\n"
+                    "http_listeners: [\"127.0.0.1:0\"]\n"
+                    % (i, cluster_id, voters, self.ssl[i], self.plain[i],
+                       ctrl[i], self.pki, i, self.pki, i, self.pki, d))
+
+    def transport_cert(self, i, name):
+        """Node @i's follower fetches present @name's certificate."""
+        with open(self.dir(i) + "/conf.d/51-transport-tls.yaml", "w") as f:
+            f.write("plugins:\n  - name: tls\n    plugin: transport-tls\n"
+                    "    config:\n"
+                    "      ssl_keystore_location: %s/%s.pem\n"
+                    "      ssl_key_location: %s/%s.key\n"
+                    "      ssl_truststore_location: %s/ca.pem\n"
+                    % (self.pki, name, self.pki, name, self.pki))
+
+    def dir(self, i):
+        d = os.path.join(self.work, "node%d" % i)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def start(self, i):
+        log = open(os.path.join(self.dir(i), "samsad.log"), "ab")
+        self.procs[i] = subprocess.Popen(
+            [SAMSAD, "--config", self.dir(i) + "/samsa.yaml", "--conf-dir",
+             self.dir(i) + "/conf.d", "--plugin-dir",
+             os.path.join(BUILD, "plugins")],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def stop_node(self, i):
+        self.procs[i].send_signal(signal.SIGTERM)
+        try:
+            self.procs[i].wait(15)
+        except subprocess.TimeoutExpired:
+            self.procs[i].kill()
+            self.procs[i].wait()
+
+    def stop(self):
+        for i, p in self.procs.items():
+            if p.poll() is None:
+                self.stop_node(i)
+
+    def bootstrap(self):
+        return ",".join("127.0.0.1:%d" % self.plain[i] for i in self.plain)
+
+    def log(self, i, tail=3000):
+        with open(os.path.join(self.dir(i), "samsad.log"),
+                  errors="replace") as f:
+            return f.read()[-tail:]
+
+    def brokers(self, i):
+        """How many brokers node @i lists (0 while it does not answer)."""
+        assert self.procs[i].poll() is None, self.log(i)
+        try:
+            return len(metadata("127.0.0.1", self.plain[i])["brokers"])
+        except OSError:
+            return 0
+
+    def partition(self, i, topic):
+        """(leader, replicas, isr) of @topic's partition 0 as node @i
+        tells it, or None."""
+        try:
+            parts = metadata("127.0.0.1", self.plain[i], [topic])["topics"]
+        except OSError:
+            return None
+        p = parts.get(topic)
+        return p.get(0) if isinstance(p, dict) else None
+
+
+@pytest.fixture()
+def tls_cluster():
+    work = tempfile.mkdtemp(prefix="samsa-cluster-tls-")
+    c = TlsCluster(work)
+    try:
+        for i in range(1, c.n + 1):
+            c.start(i)
+        for i in range(1, c.n + 1):
+            # Registration and heartbeats reach the controller over SSL.
+            wait_for("node %d sees 3 brokers" % i,
+                     lambda: c.brokers(i) == 3, timeout=60)
+        yield c
+    finally:
+        c.stop()
+        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def produce(c, values):
+    p = Producer({"bootstrap.servers": c.bootstrap(), "acks": "all",
+                  "message.timeout.ms": 20000})
+    errors = []
+    for v in values:
+        p.produce(TOPIC, value=v, partition=0,
+                  on_delivery=lambda e, m: e and errors.append(e))
+    assert p.flush(30) == 0
+    assert not errors, errors
+
+
+def read_back(c, count):
+    cons = Consumer({"bootstrap.servers": c.bootstrap(),
+                     "group.id": "g-" + uuid.uuid4().hex,
+                     "enable.auto.commit": False})
+    cons.assign([TopicPartition(TOPIC, 0, 0)])
+    got = []
+    deadline = time.monotonic() + 20
+    while len(got) < count and time.monotonic() < deadline:
+        m = cons.poll(0.5)
+        if m is not None and not m.error():
+            got.append(m.value())
+    cons.close()
+    return got
+
+
+def copies_on_disk(c, i, value):
+    """Node @i's own log of partition 0 holds @value (a follower's copy
+    came over the TLS transport)."""
+    d = os.path.join(c.dir(i), "data", TOPIC + "-0")
+    if not os.path.isdir(d):
+        return False
+    for name in os.listdir(d):
+        if name.endswith(".log"):
+            with open(os.path.join(d, name), "rb") as f:
+                if value in f.read():
+                    return True
+    return False
+
+
+def test_replication_over_tls(tls_cluster):
+    c = tls_cluster
+    # Forwarded to the controller over SSL when node 1 does not lead it.
+    admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % c.plain[1]})
+    admin.create_topics([NewTopic(TOPIC, 1, 3, config={
+        "min.insync.replicas": "2"})])[TOPIC].result(30)
+    for i in (1, 2, 3):
+        wait_for("node %d: full ISR" % i,
+                 lambda: (c.partition(i, TOPIC) or (0, [], []))[2]
+                 and sorted(c.partition(i, TOPIC)[2]) == [1, 2, 3],
+                 timeout=30)
+    values = [b"tls-%03d" % k for k in range(50)]
+    produce(c, values)
+    assert read_back(c, len(values)) == values
+    for i in (1, 2, 3):
+        wait_for("node %d's copy" % i,
+                 lambda: copies_on_disk(c, i, values[-1]), timeout=20)
+
+    # Node 3's transport now presents a certificate nobody trusts.
+    leader = c.partition(1, TOPIC)[0]
+    c.stop_node(3)
+    c.transport_cert(3, "rogue")
+    c.start(3)
+    wait_for("node 3 back and registered", lambda: c.brokers(3) == 3,
+             timeout=60)
+    if leader == 3:
+        wait_for("a new leader", lambda: (c.partition(1, TOPIC) or
+                                          (3,))[0] in (1, 2), timeout=30)
+    more = [b"after-%03d" % k for k in range(20)]
+    produce(c, more)
+    wait_for("node 3 out of the ISR",
+             lambda: 3 not in (c.partition(1, TOPIC) or (0, [], [3]))[2],
+             timeout=30)
+    # Long enough for a fetch to be tried and refused many times
+    # (replica_fetch_backoff_ms) and for an ISR expansion to be committed
+    # had one succeeded.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        part = c.partition(1, TOPIC)
+        assert part and 3 not in part[2], part
+        time.sleep(0.25)
+    assert not copies_on_disk(c, 3, more[-1])
+    # In TLS 1.3 the leader's refusal arrives after the client's side of
+    # the handshake, on the first read.
+    assert re.search(r"TLS (handshake|read|write) with 127\.0\.0\.1",
+                     c.log(3, tail=200000)), c.log(3)
+    assert read_back(c, len(values) + len(more)) == values + more
