@@ -418,24 +418,23 @@ static char *dump(json_t *j)
     return s;
 }
 
-/* One change row -> an event in the open transaction (two with a delete's
- * tombstone). */
-static int add_change(samsa_connect_task_t *t, samsa_pgo_msg_t *m)
+/* One event (and a tombstone after a delete) in the open transaction. */
+static int push_event(samsa_connect_task_t *t, const samsa_pgo_msg_t *m,
+                      const char *op, json_t *key_j, json_t *before,
+                      json_t *after)
 {
     char lsn[24];
-    static const char *ops[] = {"c", "u", "d"};
-    const char *op = ops[m->type == 'I' ? 0 : m->type == 'U' ? 1 : 2];
     json_t *source =
         json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "connector", "postgresql",
                   "db", t->dbname, "schema", m->schema, "table", m->table,
                   "txId", (json_int_t)t->xid, "lsn", (json_int_t)t->tx_lsn,
                   "lsn_text", lsn_text(t->tx_lsn, lsn, sizeof(lsn)));
-    json_t *value = json_pack("{s:O?,s:O?,s:s,s:I,s:o?}", "before", m->before,
-                              "after", m->after, "op", op, "ts_ms",
-                              (json_int_t)now_ms(), "source", source);
+    json_t *value =
+        json_pack("{s:O?,s:O?,s:s,s:I,s:o?}", "before", before, "after", after,
+                  "op", op, "ts_ms", (json_int_t)now_ms(), "source", source);
     size_t tlen = strlen(t->prefix) + strlen(m->schema) + strlen(m->table) + 3;
     char *topic = malloc(tlen);
-    char *key = dump(json_incref(m->key));
+    char *key = dump(json_incref(key_j));
     char *val = dump(value);
     if (topic == NULL || key == NULL || val == NULL) {
         free(topic);
@@ -450,7 +449,7 @@ static int add_change(samsa_connect_task_t *t, samsa_pgo_msg_t *m)
         free(val);
         return -1;
     }
-    if (m->type == 'D' && t->tombstones) {
+    if (op[0] == 'd' && t->tombstones) {
         char *topic2 = strdup(topic);
         char *key2 = strdup(key);
         if (!topic2 || !key2 || ev_push(&t->tx, topic2, key2, NULL) != 0) {
@@ -460,6 +459,27 @@ static int add_change(samsa_connect_task_t *t, samsa_pgo_msg_t *m)
         }
     }
     return 0;
+}
+
+/* One change row -> its events. An update that changes the key is, as in
+ * Debezium, a delete of the old key (and its tombstone) and a create of
+ * the new one, so a compacted topic keeps no row under the old key. */
+static int add_change(samsa_connect_task_t *t, const samsa_pgo_msg_t *m)
+{
+    switch (m->type) {
+    case 'I':
+        return push_event(t, m, "c", m->key, NULL, m->after);
+    case 'U':
+        if (m->old_key != NULL && !json_equal(m->old_key, m->key)) {
+            return push_event(t, m, "d", m->old_key, m->before, NULL) == 0 &&
+                           push_event(t, m, "c", m->key, NULL, m->after) == 0
+                       ? 0
+                       : -1;
+        }
+        return push_event(t, m, "u", m->key, m->before, m->after);
+    default:
+        return push_event(t, m, "d", m->key, m->before, NULL);
+    }
 }
 
 /* The open transaction committed at @p end: its events become ready, the

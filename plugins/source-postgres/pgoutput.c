@@ -104,6 +104,7 @@ void samsa_pgo_msg_clear(samsa_pgo_msg_t *m)
     json_decref(m->key);
     json_decref(m->before);
     json_decref(m->after);
+    json_decref(m->old_key);
     memset(m, 0, sizeof(*m));
 }
 
@@ -280,7 +281,7 @@ int samsa_pgo_decode(samsa_pgo_t *d, const uint8_t *buf, size_t len,
                 json_decref(out->key);
                 out->key = old_key;
             } else {
-                json_decref(old_key);
+                out->old_key = old_key;
                 kind = (int)get_n(&r, 1);
             }
         }

@@ -30,10 +30,12 @@ typedef struct samsa_pgo_msg {
     uint32_t xid;       /**< B */
     const char *schema; /**< I/U/D: the table, borrowed from the cache */
     const char *table;
-    json_t *key;    /**< I/U/D: the primary key columns of the row */
-    json_t *before; /**< U/D: the old row (key columns only unless
-                       REPLICA IDENTITY FULL), NULL when not sent */
-    json_t *after;  /**< I/U: the new row */
+    json_t *key;     /**< I/U/D: the primary key columns of the row */
+    json_t *before;  /**< U/D: the old row (key columns only unless
+                        REPLICA IDENTITY FULL), NULL when not sent */
+    json_t *after;   /**< I/U: the new row */
+    json_t *old_key; /**< U: the old row's key, when sent (the key changed,
+                        or REPLICA IDENTITY FULL) */
 } samsa_pgo_msg_t;
 
 samsa_pgo_t *samsa_pgo_new(void);

@@ -91,6 +91,15 @@ def test_postgres_source_changes_and_resume_after_kill(broker_factory, pg):
     wait_for(lambda: pg.sql(
         "SELECT confirmed_flush_lsn > '%s'::pg_lsn FROM pg_replication_slots"
         % d1["source"]["lsn_text"]) == [["t"]], "the slot's confirmed LSN")
+    # A key change: a delete (and tombstone) of the old key, a create of
+    # the new one.
+    pg.sql("UPDATE items SET id = 3, name = 'c' WHERE id = 2")
+    moved = decoded(events(broker, lambda g: len(g) >= 8))[5:]
+    assert [(k, v and v["op"]) for k, v in moved] == [
+        ({"id": 2}, "d"), ({"id": 2}, None), ({"id": 3}, "c")]
+    assert moved[0][1]["before"]["id"] == 2
+    assert moved[2][1]["after"] == {"id": 3, "name": "c", "n": 21, "ok": False,
+                                    "price": None}
     # Changes only to a table outside the publication: no events, but the
     # slot still moves on (keepalives), so it does not pin the WAL.
     pg.sql("CREATE TABLE other (id int PRIMARY KEY)")
@@ -112,7 +121,7 @@ def test_postgres_source_changes_and_resume_after_kill(broker_factory, pg):
     writer = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
     writer.stdin.write(script)
     writer.stdin.close()
-    events(broker, lambda g: len(g) >= 5 + 30)
+    events(broker, lambda g: len(g) >= 8 + 30)
     assert writer.poll() is None  # the kill lands mid-stream
     broker.kill()  # SIGKILL
     assert writer.wait(60) == 0
@@ -121,8 +130,8 @@ def test_postgres_source_changes_and_resume_after_kill(broker_factory, pg):
     want = set(range(first, first + count))
 
     def all_in(g):
-        return want <= {json.loads(m.key)["id"] for m in g[5:]}
-    after = decoded(events(broker, all_in, timeout=60))[5:]
+        return want <= {json.loads(m.key)["id"] for m in g[8:]}
+    after = decoded(events(broker, all_in, timeout=60))[8:]
     ids = [k["id"] for k, v in after if v and v["op"] == "c"]
     assert set(ids) == want, "lost: %s" % sorted(want - set(ids))
     dupes = len(ids) - len(set(ids))
