@@ -483,15 +483,18 @@ static samsa_err_t explicit_assignment(const samsa_meta_image_t *img,
             }
         }
         mp->replicas = calloc((size_t)ids->count, sizeof(int32_t));
-        mp->isr = calloc(1, sizeof(int32_t));
-        if (!mp->replicas || !mp->isr) {
+        if (!mp->replicas) {
             return SAMSA_ERR_NOMEM;
         }
         memcpy(mp->replicas, ids->items, sizeof(int32_t) * (size_t)ids->count);
         mp->replica_count = ids->count;
-        mp->leader = mp->replicas[0];
-        mp->isr[0] = mp->leader;
-        mp->isr_count = 1;
+        samsa_err_t err = samsa_meta_initial_isr(img, mp);
+        if (err == SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT) {
+            *why = "every broker of a partition's assignment is fenced";
+        }
+        if (err != SAMSA_OK) {
+            return err;
+        }
     }
     return SAMSA_OK;
 }

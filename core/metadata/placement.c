@@ -73,8 +73,7 @@ samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
         samsa_meta_partition_t *mp = &t->partitions[p];
         t->partition_count = p + 1;
         mp->replicas = calloc((size_t)replication_factor, sizeof(int32_t));
-        mp->isr = calloc(1, sizeof(int32_t));
-        if (!mp->replicas || !mp->isr) {
+        if (!mp->replicas) {
             err = SAMSA_ERR_NOMEM;
             break;
         }
@@ -82,10 +81,26 @@ samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
             mp->replicas[r] = order[(start + (uint32_t)p + (uint32_t)r) % n];
         }
         mp->replica_count = replication_factor;
-        mp->leader = mp->replicas[0];
-        mp->isr[0] = mp->leader;
-        mp->isr_count = 1;
+        err = samsa_meta_initial_isr(img, mp);
     }
     free(order);
     return err;
+}
+
+samsa_err_t samsa_meta_initial_isr(const samsa_meta_image_t *img,
+                                   samsa_meta_partition_t *p)
+{
+    p->isr = calloc((size_t)p->replica_count + 1, sizeof(int32_t));
+    if (!p->isr) {
+        return SAMSA_ERR_NOMEM;
+    }
+    p->isr_count = 0;
+    for (int32_t r = 0; r < p->replica_count; r++) {
+        const samsa_meta_broker_t *b = samsa_meta_broker(img, p->replicas[r]);
+        if (b && !b->fenced) {
+            p->isr[p->isr_count++] = p->replicas[r];
+        }
+    }
+    p->leader = p->isr_count > 0 ? p->isr[0] : -1;
+    return p->isr_count > 0 ? SAMSA_OK : SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT;
 }

@@ -37,8 +37,15 @@ typedef struct proposal {
 typedef struct heartbeat {
     int32_t id;
     int64_t epoch;
-    int64_t last_ms;       /* monotonic */
-    int64_t fence_pending; /* epoch a fence/unfence was proposed for */
+    int64_t last_ms; /* monotonic */
+    /* A fence (unfence) of this epoch was proposed and the image does not
+     * show it yet: not proposed again. Cleared once the image shows the
+     * broker fenced (unfenced), so a broker fenced for missed heartbeats
+     * is unfenced when it heartbeats again, and fenced again if it falls
+     * silent again. */
+    int64_t fence_pending;
+    int64_t unfence_pending;
+    int64_t shutdown_epoch; /* controlled shutdown: never unfenced */
 } heartbeat_t;
 
 struct samsa_meta {
@@ -284,8 +291,24 @@ static heartbeat_t *hb_find(samsa_meta_t *m, int32_t id, bool add)
         return NULL;
     }
     m->hb = n;
-    n[m->hb_count] = (heartbeat_t){.id = id, .fence_pending = -1};
+    n[m->hb_count] = (heartbeat_t){.id = id,
+                                   .fence_pending = -1,
+                                   .unfence_pending = -1,
+                                   .shutdown_epoch = -1};
     return &n[m->hb_count++];
+}
+
+/* A proposal the image now shows is no longer pending. */
+static void hb_settle(heartbeat_t *h, const samsa_meta_broker_t *b)
+{
+    if (b->epoch != h->epoch) {
+        return;
+    }
+    if (b->fenced) {
+        h->fence_pending = -1;
+    } else {
+        h->unfence_pending = -1;
+    }
 }
 
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
@@ -308,9 +331,11 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
         if (h) {
             h->epoch = epoch;
             h->last_ms = samsa_mono_ms();
-            unfence = b->fenced && h->fence_pending != epoch;
+            hb_settle(h, b);
+            unfence = b->fenced && h->unfence_pending != epoch &&
+                      h->shutdown_epoch != epoch;
             if (unfence) {
-                h->fence_pending = epoch;
+                h->unfence_pending = epoch;
             }
         }
     }
@@ -335,7 +360,8 @@ void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
     pthread_mutex_lock(&m->lock);
     heartbeat_t *h = hb_find(m, id, true);
     if (h) {
-        h->fence_pending = epoch; /* no unfence from a late heartbeat */
+        h->fence_pending = epoch;
+        h->shutdown_epoch = epoch; /* no unfence from a late heartbeat */
     }
     pthread_mutex_unlock(&m->lock);
     if (samsa_mdrec_fence(id, epoch, true, &rec) != SAMSA_OK) {
@@ -374,7 +400,9 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
             h->epoch = b->epoch;
             h->last_ms = now;
             h->fence_pending = -1;
+            h->unfence_pending = -1;
         }
+        hb_settle(h, b);
         if (!b->fenced && now - h->last_ms > m->session_timeout_ms &&
             h->fence_pending != b->epoch && nfence < 64) {
             h->fence_pending = b->epoch;

@@ -230,7 +230,9 @@ def test_alter_partition_on_the_controller(cluster):
     tid, parts = wait_for("ap's metadata",
                           lambda: metadata(cport, "ap"))
     leader, lepoch, replicas, isr = parts[0]
-    assert (lepoch, isr) == (0, [leader]) and len(replicas) == 3
+    # A new partition's ISR is every live replica, as Kafka starts it.
+    assert (lepoch, sorted(isr)) == (0, sorted(replicas)) \
+        and len(replicas) == 3
     follower = [r for r in replicas if r != leader]
 
     # Only the controller answers; an unknown sender epoch is refused.
@@ -239,16 +241,15 @@ def test_alter_partition_on_the_controller(cluster):
     assert alter_partition(cport, 1, leader, 424242, "ap", 0, 0, replicas,
                            0)[0] == STALE_BROKER_EPOCH
 
-    # The leader expands its ISR (v1, by name): committed, answered with
+    # The leader shrinks its ISR (v1, by name): committed, answered with
     # the new state, and every node's metadata shows it.
     top, err, ldr, le, got, pe = alter_partition(
-        cport, 1, leader, -1, "ap", 0, 0, replicas, 0)
-    assert (top, err, ldr, le, sorted(got), pe) == (
-        0, 0, leader, 0, sorted(replicas), 1)
-    everywhere(cluster, "ap", 0, "the ISR of 3", lambda p: len(p[3]) == 3)
+        cport, 1, leader, -1, "ap", 0, 0, [leader], 0)
+    assert (top, err, ldr, le, got, pe) == (0, 0, leader, 0, [leader], 1)
+    everywhere(cluster, "ap", 0, "the ISR of 1", lambda p: len(p[3]) == 1)
 
     # Kafka's checks, in its order.
-    assert alter_partition(cport, 1, leader, -1, "ap", 0, 0, [leader],
+    assert alter_partition(cport, 1, leader, -1, "ap", 0, 0, replicas,
                            0)[1] == INVALID_UPDATE_VERSION  # stale epoch
     assert alter_partition(cport, 1, leader, -1, "ap", 0, 1, [leader],
                            1)[1] == NOT_CONTROLLER  # newer than ours
@@ -489,7 +490,10 @@ def test_samsa_cluster_cli(cluster):
     assert "cli-1: already led by a valid leader" in out, out
     everywhere(cluster, "cli", 0, "the preferred leader",
                lambda p: p[0] == controller)
-    # Partition 1's ISR is its leader alone (nobody replicates here).
+    # Partition 1's leader shrinks its ISR to itself (nobody replicates
+    # here): under-replicated.
+    assert alter_partition(cport, 1, b, -1, "cli", 1, 0, [b], 0)[:2] == (0, 0)
+    everywhere(cluster, "cli", 1, "cli-1's ISR of 1", lambda p: p[3] == [b])
     out = samsa(cluster, "leaders", "--topic", "cli", "--under-replicated")
     assert "cli\t1\t%d\t%d,%d\t%d\t" % (b, b, a, b) in out, out
     assert "cli\t0\t" not in out and "1 under-replicated" in out, out
@@ -556,8 +560,12 @@ def test_unclean_election_and_unregister(cluster):
     create_assigned(boot, "lonely", {0: [a, b]})
     cport = cluster.ports[controller]
     wait_for("lonely's metadata", lambda: metadata(cport, "lonely"))
-    # The ISR is the leader alone; it dies: no leader, unclean election is
-    # off, so it stays so.
+    # The leader shrinks the ISR to itself, then dies: no leader, unclean
+    # election is off, so it stays so.
+    assert alter_partition(cport, 1, a, -1, "lonely", 0, 0, [a],
+                           0)[:2] == (0, 0)
+    everywhere(cluster, "lonely", 0, "lonely's ISR of 1",
+               lambda p: p[3] == [a])
     cluster.dev("kill", str(a))
     wait_for("lonely to lose its leader",
              lambda: metadata(cport, "lonely")[1][0][0] == -1, timeout=30)

@@ -149,7 +149,7 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
     leader, reps, _ = wait_for("rep-0 with a leader", lambda: (
         lambda s: s if s[0] >= 0 else None)(partition_state(boot, "rep")))
     assert reps == [1, 2, 3]
-    # The followers fetch, catch up and the leader adds them to the ISR.
+    # A new partition's ISR is every live replica (as Kafka starts it).
     wait_for("all three replicas in the ISR", lambda: (
         partition_state(boot, "rep")[2] == [1, 2, 3]), timeout=15)
 
@@ -204,7 +204,7 @@ def test_rf3_acks_all_follower_kill_and_catch_up(cluster):
              lambda: same_logs(cluster, [1, 2, 3], "rep", len(now)),
              timeout=10)
     assert metric(cluster, leader,
-                  "samsa_replicamanager_isrexpands_total") >= 2
+                  "samsa_replicamanager_isrexpands_total") >= 1
 
     got = kcat("-b", boot, "-C", "-t", "rep", "-e", "-q", "-f", "%k\n")
     assert sorted(got.split()) == sorted(keys + more)
