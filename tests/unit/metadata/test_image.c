@@ -61,6 +61,29 @@ static samsa_meta_image_t *three_brokers(void)
     return img;
 }
 
+static void initial_isr_is_the_live_replicas(void **state)
+{
+    (void)state;
+    samsa_meta_image_t *img = three_brokers();
+    /* The image is private to the test: fence broker 2 in place. */
+    ((samsa_meta_broker_t *)samsa_meta_broker(img, 2))->fenced = true;
+    int32_t replicas[3] = {2, 3, 1};
+    samsa_meta_partition_t p = {.replicas = replicas, .replica_count = 3};
+    assert_int_equal(samsa_meta_initial_isr(img, &p), SAMSA_OK);
+    assert_int_equal(p.isr_count, 2);
+    assert_int_equal(p.isr[0], 3);
+    assert_int_equal(p.isr[1], 1);
+    assert_int_equal(p.leader, 3);
+    free(p.isr);
+    int32_t fenced_only[1] = {2};
+    samsa_meta_partition_t q = {.replicas = fenced_only, .replica_count = 1};
+    assert_int_equal(samsa_meta_initial_isr(img, &q),
+                     SAMSA_ERR_INVALID_REPLICA_ASSIGNMENT);
+    assert_int_equal(q.leader, -1);
+    free(q.isr);
+    samsa_meta_image_put(img);
+}
+
 static void registration_gives_increasing_epochs(void **state)
 {
     (void)state;
@@ -87,7 +110,10 @@ static void placement_alternates_racks_and_spreads_leaders(void **state)
     assert_int_equal(t.partitions[1].replicas[0], 3);
     assert_int_equal(t.partitions[1].replicas[1], 2);
     assert_int_equal(t.partitions[2].leader, 2);
-    assert_int_equal(t.partitions[2].isr_count, 1);
+    /* Every replica (all live) starts in the ISR, led by the first. */
+    assert_int_equal(t.partitions[2].isr_count, 2);
+    assert_int_equal(t.partitions[2].isr[0], 2);
+    assert_int_equal(t.partitions[2].isr[1], 1);
     for (int32_t i = 0; i < t.partition_count; i++) {
         free(t.partitions[i].replicas);
         free(t.partitions[i].isr);
@@ -241,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registration_gives_increasing_epochs),
         cmocka_unit_test(placement_alternates_racks_and_spreads_leaders),
+        cmocka_unit_test(initial_isr_is_the_live_replicas),
         cmocka_unit_test(topics_configs_and_removal),
         cmocka_unit_test(
             fencing_takes_leadership_away_until_the_broker_returns),
