@@ -251,8 +251,17 @@ static void preferred_and_unclean_elections(void **state)
     assert_int_equal(samsa_meta_unclean_checks(img, false, recs, 4, &n),
                      SAMSA_OK);
     assert_int_equal(n, 0); /* off by default */
+    /* The topic's config wins over the broker default, written in any
+     * case (Kafka parses booleans so). */
     assert_int_equal(samsa_mdrec_topic_config(
-                         "t", "unclean.leader.election.enable", "true", &rec),
+                         "t", "unclean.leader.election.enable", "FALSE", &rec),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    assert_int_equal(samsa_meta_unclean_checks(img, true, recs, 4, &n),
+                     SAMSA_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(samsa_mdrec_topic_config(
+                         "t", "unclean.leader.election.enable", "TRUE", &rec),
                      SAMSA_OK);
     assert_int_equal(apply(img, rec), SAMSA_OK);
     assert_int_equal(samsa_meta_unclean_checks(img, false, recs, 4, &n),
