@@ -12,6 +12,12 @@ node's copy; then node 3 restarts with a transport certificate from a CA
 the others do not trust: the leaders refuse its fetches, so it stays out of
 the ISR while the other two keep taking acks=all writes.
 
+The ACL authorizer is on, denying by default: the test's clients
+(PLAINTEXT, User:ANONYMOUS) and brokers 1 and 2 are super users; broker 3
+(User:CN=broker3,O=Samsa, its certificate's subject) gets only Kafka's
+CLUSTER_ACTION on the cluster, by an ACL made before it starts, which is
+what its registration and follower fetches need.
+
 Bounded: every wait has a deadline; about 20 s on an idle machine.
 """
 import os
@@ -34,6 +40,7 @@ from test_cluster import wait_for
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("SAMSA_BUILD_DIR", os.path.join(ROOT, "build"))
 SAMSAD = os.path.join(BUILD, "core", "samsad")
+SAMSA = os.path.join(BUILD, "tools", "cli", "samsa")
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import secure_pki  # noqa: E402  (the integration tests' openssl helpers)
 
@@ -45,9 +52,9 @@ def make_pki(d):
     secure_pki._ca("ca", d)
     secure_pki._ca("rogue-ca", d)
     for i in (1, 2, 3):
-        secure_pki._signed("node%d" % i, "/CN=broker%d/O=Samsa" % i, "ca", d,
+        secure_pki._signed("node%d" % i, "/O=Samsa/CN=broker%d" % i, "ca", d,
                            san="DNS:localhost,IP:127.0.0.1")
-    secure_pki._signed("rogue", "/CN=broker3/O=Samsa", "rogue-ca", d,
+    secure_pki._signed("rogue", "/O=Samsa/CN=broker3", "rogue-ca", d,
                        san="DNS:localhost,IP:127.0.0.1")
     return d
 
@@ -66,6 +73,12 @@ class TlsCluster:
             d = self.dir(i)
             shutil.copytree(os.path.join(ROOT, "conf.d"), d + "/conf.d")
             self.transport_cert(i, "node%d" % i)
+            with open(d + "/conf.d/40-acl.yaml", "w") as f:
+                f.write("plugins:\n  - name: acl\n"
+                        "    plugin: authorizer-acl\n"
+                        "    config: {super_users: [\"User:ANONYMOUS\", "
+                        "\"User:CN=broker1,O=Samsa\", "
+                        "\"User:CN=broker2,O=Samsa\"]}\n")
             with open(d + "/samsa.yaml", "w") as f:
                 f.write(
                     "node_id: %d\ncluster_id: %s\n"
@@ -156,10 +169,20 @@ def tls_cluster():
     work = tempfile.mkdtemp(prefix="samsa-cluster-tls-")
     c = TlsCluster(work)
     try:
-        for i in range(1, c.n + 1):
+        for i in (1, 2):
             c.start(i)
-        for i in range(1, c.n + 1):
+        for i in (1, 2):
             # Registration and heartbeats reach the controller over SSL.
+            wait_for("node %d sees 2 brokers" % i,
+                     lambda: c.brokers(i) >= 2, timeout=60)
+        out = subprocess.run(
+            [SAMSA, "acl", "add", "--allow", "User:CN=broker3,O=Samsa",
+             "--operation", "ClusterAction", "--cluster", "-b",
+             "127.0.0.1:%d" % c.plain[1]],
+            capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr + out.stdout
+        c.start(3)
+        for i in range(1, c.n + 1):
             wait_for("node %d sees 3 brokers" % i,
                      lambda: c.brokers(i) == 3, timeout=60)
         yield c
