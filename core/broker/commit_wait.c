@@ -3,6 +3,7 @@
 #include "broker/commit_wait.h"
 
 #include "group/coordinator.h"
+#include "replica/replica.h"
 #include "txn/coordinator.h"
 #include "util/java_hash.h"
 
@@ -24,10 +25,12 @@ static void wait_log(samsa_req_t *req, const char *name, const char *key,
           : NULL;
     if (part) {
         int64_t end = samsa_partition_leo(part);
+        /* The append was just made on this thread. */
+        int32_t epoch = samsa_replica_leader_epoch(b->replica, part);
         int64_t min_isr = samsa_topic_config_long(t, "min.insync.replicas");
         for (size_t i = 0; i < n; i++) {
             if (*error_codes[i] == 0) {
-                samsa_produce_wait_replicas(wait, t, part, end, min_isr,
+                samsa_produce_wait_replicas(wait, t, part, end, epoch, min_isr,
                                             COMMIT_TIMEOUT_MS, error_codes[i]);
             }
         }

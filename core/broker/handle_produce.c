@@ -33,6 +33,9 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
         err = SAMSA_ERR_INVALID_RECORD;
     }
     if (err == SAMSA_OK) {
+        /* The epoch is taken before the append: a leadership change in
+         * between fails the wait rather than passing it unnoticed. */
+        int32_t epoch = samsa_replica_leader_epoch(req->broker->replica, part);
         samsa_append_result_t res;
         /* The records live in the request frame, which we own: offsets are
          * assigned in place. */
@@ -47,10 +50,10 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
                                    &pr->ErrorCode);
         }
         if (err == SAMSA_OK && acks == -1 &&
-            samsa_replica_leads(req->broker->replica, part)) {
+            (epoch >= 0 || samsa_partition_is_replicated(part))) {
             /* acks=all: answered once the ISR has it (the HW passed it). */
             samsa_produce_wait_replicas(
-                wait, topic, part, samsa_partition_leo(part),
+                wait, topic, part, samsa_partition_leo(part), epoch,
                 samsa_topic_config_long(topic, "min.insync.replicas"),
                 ((samsa_ProduceRequest_t *)req->body)->TimeoutMs,
                 &pr->ErrorCode);

@@ -22,6 +22,7 @@ typedef struct wait_entry {
     /* Replicated (ticket -1): the HW to reach, reactor thread only. */
     samsa_part_waiter_t hw_waiter;
     int64_t required;
+    int32_t leader_epoch; /* led in when appended; -1: not led here */
     int64_t min_isr;
     _Atomic bool wake_pending;
     bool waiting; /* hw_waiter registered, not finished */
@@ -85,12 +86,14 @@ void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
 
 void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
                                  samsa_topic_t *topic, samsa_partition_t *part,
-                                 int64_t required, int64_t min_isr,
-                                 int32_t timeout_ms, int16_t *error_code)
+                                 int64_t required, int32_t leader_epoch,
+                                 int64_t min_isr, int32_t timeout_ms,
+                                 int16_t *error_code)
 {
     wait_entry_t *e = new_entry(wait, topic, part, -1, error_code);
     if (e) {
         e->required = required;
+        e->leader_epoch = leader_epoch;
         e->min_isr = min_isr;
         if (timeout_ms > (*wait)->timeout_ms) {
             (*wait)->timeout_ms = timeout_ms;
@@ -150,19 +153,35 @@ static void on_flush_done(samsa_flush_waiter_t *fw, samsa_err_t err)
 
 /* ---- replicated partitions: wait for the HW (reactor thread) ---- */
 
-/* Done waiting? Sets the partition's answer when it is not plain OK. */
+/* Still the leader that appended the records? A broker deposed since (or
+ * leading again in a later epoch) may have truncated them away, and the
+ * HW it learns as a follower says nothing about them: Kafka fails such
+ * delayed produces with NOT_LEADER_OR_FOLLOWER. Not led here when
+ * appended (@p e->leader_epoch -1): only a partition still not replicated
+ * (RF=1, its HW follows each append) may count on its HW. */
+static bool same_leadership(samsa_replica_mgr_t *rm, const wait_entry_t *e)
+{
+    if (e->leader_epoch < 0) {
+        return !samsa_partition_is_replicated(e->part);
+    }
+    return samsa_replica_leader_epoch(rm, e->part) == e->leader_epoch;
+}
+
+/* Done waiting? Sets the partition's answer when it is not plain OK. The
+ * leadership is checked first: the HW may pass the offset after a
+ * truncation, with other records at it. */
 static bool hw_reached(samsa_produce_wait_t *w, wait_entry_t *e)
 {
     samsa_replica_mgr_t *rm = w->req ? w->req->broker->replica : NULL;
     int16_t code = SAMSA_OK;
     bool done = true;
-    if (samsa_partition_hw(e->part) >= e->required) {
+    if (!same_leadership(rm, e)) {
+        code = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
+    } else if (samsa_partition_hw(e->part) >= e->required) {
         int isr = samsa_replica_isr_size(rm, e->part);
         if (isr >= 0 && isr < e->min_isr) {
             code = SAMSA_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
         }
-    } else if (!samsa_replica_leads(rm, e->part)) {
-        code = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
     } else {
         done = false;
     }

@@ -37,13 +37,18 @@ void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
  * until @p part's high watermark reaches @p required (the log end after
  * this append), as Kafka's DelayedProduce; then NOT_ENOUGH_REPLICAS_AFTER_
  * APPEND when the ISR shrank below @p min_isr meanwhile. NOT_LEADER_OR_
- * FOLLOWER when the leadership moves first, REQUEST_TIMED_OUT after
+ * FOLLOWER when this broker no longer leads in @p leader_epoch (the
+ * samsa_replica_leader_epoch it appended in; -1: not led here, then only
+ * a partition that stays unreplicated is answered OK), checked before the
+ * HW, which a deposed leader learns from the new one after truncating
+ * the records away. REQUEST_TIMED_OUT after
  * @p timeout_ms (the Produce's TimeoutMs). An in-process request (no
  * reactor to wait on) is answered at once. */
 void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
                                  samsa_topic_t *topic, samsa_partition_t *part,
-                                 int64_t required, int64_t min_isr,
-                                 int32_t timeout_ms, int16_t *error_code);
+                                 int64_t required, int32_t leader_epoch,
+                                 int64_t min_isr, int32_t timeout_ms,
+                                 int16_t *error_code);
 
 /* samsa_req_respond(req, response), after the flushes of @p wait (NULL:
  * at once). Takes @p wait. */

@@ -313,6 +313,20 @@ bool samsa_replica_leads(samsa_replica_mgr_t *rm, samsa_partition_t *part)
     return led != NULL;
 }
 
+int32_t samsa_replica_leader_epoch(samsa_replica_mgr_t *rm,
+                                   samsa_partition_t *part)
+{
+    samsa_led_t *led = samsa_led_get(rm, part);
+    if (!led) {
+        return -1;
+    }
+    pthread_mutex_lock(&led->lock);
+    int32_t epoch = led->leader_epoch;
+    pthread_mutex_unlock(&led->lock);
+    samsa_led_put(led);
+    return epoch;
+}
+
 int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part)
 {
     samsa_led_t *led = samsa_led_get(rm, part);

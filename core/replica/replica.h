@@ -79,6 +79,10 @@ samsa_replica_follower_fetch(samsa_replica_mgr_t *rm, samsa_partition_t *part,
 
 /* True when @p part is replicated and led here. */
 bool samsa_replica_leads(samsa_replica_mgr_t *rm, samsa_partition_t *part);
+/* The leader epoch @p part is led here in, or -1 when it is not (not
+ * replicated, not led here, or a follower now). */
+int32_t samsa_replica_leader_epoch(samsa_replica_mgr_t *rm,
+                                   samsa_partition_t *part);
 /* The ISR size of @p part when it is replicated and led here, else -1. */
 int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 /* After a leader append to @p part: the HW may move (ISR of one). */
