@@ -488,10 +488,23 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
         atomic_store(&b->coord_follow, cf);
     }
     if (err == SAMSA_OK && b->connect) {
+        /* The worker is a client like any other: it connects to the first
+         * listener speaking its security protocol (connect_client_config;
+         * PLAINTEXT without one), else to the inter-broker one. */
+        samsa_security_protocol_t want =
+            samsa_connect_security_protocol(b->connect);
+        const char *host = b->advertised_host;
+        int port = (int)b->advertised_port;
+        for (size_t i = 0; i < b->endpoint_count; i++) {
+            if (b->listener_protocol[i] == want) {
+                host = b->endpoints[i].host;
+                port = (int)b->endpoints[i].port;
+                break;
+            }
+        }
         char bootstrap[300];
         snprintf(bootstrap, sizeof(bootstrap),
-                 strchr(b->advertised_host, ':') ? "[%s]:%d" : "%s:%d",
-                 b->advertised_host, (int)b->advertised_port);
+                 strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
         err = samsa_connect_start(b->connect, bootstrap, b->cluster_id);
     }
     if (err == SAMSA_OK && b->http && b->groups) {

@@ -139,6 +139,14 @@ const samsa_option_t samsa_broker_options[] = {
         "plugins, Kafka Connect's REST API on the HTTP listener "
         "(http_listeners) and its internal topics connect-configs, "
         "connect-offsets and connect-status."),
+    SAMSA_OPTION_STRING("connect_client_config", NULL,
+        "Kafka client properties file for the Connect worker's clients, "
+        "the security keys of a Kafka Connect worker.properties "
+        "(security.protocol, sasl.mechanism, sasl.jaas.config, "
+        "ssl.truststore.location as PEM, ssl.keystore.location, ...); the "
+        "worker connects to the broker's first listener of that "
+        "security.protocol. Unset: PLAINTEXT, on the first PLAINTEXT "
+        "listener."),
     SAMSA_OPTION_LIST("config_providers", "[]",
         "Config providers connector configs may reference (Kafka's "
         "config.providers): file (${file:PATH:KEY}, a key of a properties "

@@ -40,6 +40,12 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
                                  samsa_connect_t **out, char *errbuf,
                                  size_t errlen);
 
+/** The security protocol the worker's clients speak: connect_client_config's
+ *  security.protocol, PLAINTEXT without one. The broker starts the worker
+ *  on its first listener of that protocol. */
+samsa_security_protocol_t
+samsa_connect_security_protocol(const samsa_connect_t *w);
+
 /** Start the boot thread against the broker at @p bootstrap ("HOST:PORT").
  *  @p cluster_id is reported by GET /. */
 samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,

@@ -38,9 +38,7 @@ static json_t *source_offsets(samsa_connect_t *w, const char *name)
 /* A client of the worker's broker for one REST call. */
 static samsa_err_t admin_client(samsa_connect_t *w, samsa_client_t **out)
 {
-    samsa_client_conf_t cc = {.bootstrap = w->bootstrap,
-                              .client_id = "connect-rest"};
-    return samsa_client_new(&cc, out);
+    return samsa_connect_client_new(w, "connect-rest", out);
 }
 
 /* The committed offsets of the sink's group over its topics' partitions. */

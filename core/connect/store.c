@@ -72,7 +72,7 @@ static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_connect_store_open(const char *bootstrap,
+samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
                                      samsa_connect_store_t **out, char *errbuf,
                                      size_t errlen)
 {
@@ -83,8 +83,8 @@ samsa_err_t samsa_connect_store_open(const char *bootstrap,
     }
     pthread_mutex_init(&s->lock, NULL);
     samsa_arena_init(&s->arena);
-    samsa_client_conf_t cc = {.bootstrap = bootstrap,
-                              .client_id = "samsa-connect-store"};
+    samsa_client_conf_t cc = *client;
+    cc.client_id = "samsa-connect-store";
     samsa_err_t err = samsa_client_new(&cc, &s->client);
     if (err == SAMSA_OK) {
         err = create_topics(s, errbuf, errlen);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "client/client.h"
 #include "util/err.h"
 
 #define SAMSA_CONNECT_CONFIGS_TOPIC "connect-configs"
@@ -21,8 +22,9 @@
 
 typedef struct samsa_connect_store samsa_connect_store_t;
 
-/** Connect to @p bootstrap and create the three topics if missing. */
-samsa_err_t samsa_connect_store_open(const char *bootstrap,
+/** Connect with @p client (bootstrap and security; the client id is the
+ *  store's own) and create the three topics if missing. */
+samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
                                      samsa_connect_store_t **out, char *errbuf,
                                      size_t errlen);
 void samsa_connect_store_close(samsa_connect_store_t *s);

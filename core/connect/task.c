@@ -1056,10 +1056,8 @@ static samsa_err_t task_attempt(connect_task_t *tk)
     char client_id[600];
     snprintf(client_id, sizeof(client_id), "connector-%s-%s-%d",
              source ? "producer" : "consumer", t.name ? t.name : "", tk->id);
-    samsa_client_conf_t cc = {.bootstrap = t.w->bootstrap,
-                              .client_id = client_id};
     if (err == SAMSA_OK) {
-        err = samsa_client_new(&cc, &t.client);
+        err = samsa_connect_client_new(t.w, client_id, &t.client);
     }
     size_t noffs = 0;
     samsa_connect_offset_t *offs =

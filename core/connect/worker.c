@@ -664,8 +664,9 @@ static void *boot_main(void *arg)
     /* The broker may still be electing itself: retry until it answers. */
     for (int i = 0; !atomic_load(&w->stopping); i++) {
         errbuf[0] = '\0';
-        err = samsa_connect_store_open(w->bootstrap, &w->store, errbuf,
-                                       sizeof(errbuf));
+        samsa_client_conf_t cc = {.bootstrap = w->bootstrap};
+        samsa_client_props_apply(&w->client_props, &cc);
+        err = samsa_connect_store_open(&cc, &w->store, errbuf, sizeof(errbuf));
         if (err == SAMSA_OK) {
             break;
         }
@@ -781,6 +782,24 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
             return SAMSA_ERR_CONFIG;
         }
     }
+    const char *client_config = NULL;
+    if (cfg != NULL && cfg->values != NULL) {
+        samsa_config_string(cfg->values, "connect_client_config",
+                            &client_config);
+    }
+    if (client_config != NULL && client_config[0] != '\0') {
+        char why[400];
+        if (samsa_client_props_read(&w->client_props, client_config, why,
+                                    sizeof(why)) != SAMSA_OK) {
+            snprintf(errbuf, errlen,
+                     "broker config: connect_client_config "
+                     "%s: %s",
+                     client_config, why);
+            json_decref(w->offsets);
+            free(w);
+            return SAMSA_ERR_CONFIG;
+        }
+    }
     w->reg = reg;
     pthread_mutex_init(&w->admin, NULL);
     pthread_mutex_init(&w->lock, NULL);
@@ -791,6 +810,25 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
     }
     *out = w;
     return SAMSA_OK;
+}
+
+samsa_security_protocol_t
+samsa_connect_security_protocol(const samsa_connect_t *w)
+{
+    const samsa_client_props_t *p = &w->client_props;
+    return p->sasl ? (p->tls ? SAMSA_SECURITY_SASL_SSL
+                             : SAMSA_SECURITY_SASL_PLAINTEXT)
+                   : (p->tls ? SAMSA_SECURITY_SSL : SAMSA_SECURITY_PLAINTEXT);
+}
+
+samsa_err_t samsa_connect_client_new(const samsa_connect_t *w,
+                                     const char *client_id,
+                                     samsa_client_t **out)
+{
+    samsa_client_conf_t cc = {.bootstrap = w->bootstrap,
+                              .client_id = client_id};
+    samsa_client_props_apply(&w->client_props, &cc);
+    return samsa_client_new(&cc, out);
 }
 
 samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,
@@ -842,6 +880,7 @@ void samsa_connect_destroy(samsa_connect_t *w)
     samsa_connect_store_close(w->store);
     json_decref(w->offsets);
     free(w->bootstrap);
+    explicit_bzero(&w->client_props, sizeof(w->client_props));
     free(w->cluster_id);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->admin);

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "client/properties.h"
 #include "connect/connect.h"
 #include "connect/secrets.h"
 #include "connect/store.h"
@@ -65,6 +66,9 @@ struct samsa_connect {
     samsa_connect_providers_t providers; /* config_providers */
     bool ready; /* internal topics replayed; REST serves */
     char *bootstrap;
+    /* connect_client_config: how the worker's clients authenticate (a
+     * Kafka Connect worker's security.protocol, sasl.*, ssl.*). */
+    samsa_client_props_t client_props;
     char *cluster_id;
     char worker_id[80];
     bool has_boot;
@@ -73,6 +77,12 @@ struct samsa_connect {
 };
 
 /* worker.c */
+/* A client of the worker's broker named @p client_id, with the security
+ * settings of connect_client_config: every client of the worker is made
+ * here. */
+samsa_err_t samsa_connect_client_new(const samsa_connect_t *w,
+                                     const char *client_id,
+                                     samsa_client_t **out);
 connector_t *samsa_connect_find(samsa_connect_t *w, const char *name);
 bool samsa_connect_is_source(const connector_t *c);
 /* The class names a plugin instance answers to: its instance and plugin

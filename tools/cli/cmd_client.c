@@ -59,100 +59,17 @@ bool samsa_cli_int(const char *cmd, const char *name, const char *s,
     return true;
 }
 
-/* "username=\"x\"" out of a JAAS line into @p out. */
-static void jaas_value(const char *jaas, const char *key, char *out, size_t len)
-{
-    const char *p = strstr(jaas, key);
-    if (p && p[strlen(key)] == '=' && p[strlen(key) + 1] == '"') {
-        p += strlen(key) + 2;
-        size_t n = strcspn(p, "\"");
-        snprintf(out, len, "%.*s", (int)n, p);
-    }
-}
-
-/* One Kafka client property this client uses; others are ignored. Returns
- * 1, or -1 after printing why the value is refused. */
-static int command_property(const char *path, const char *k, const char *v,
-                            samsa_cli_conn_opts_t *o)
-{
-#define SET(field) snprintf(o->field, sizeof(o->field), "%s", v)
-    if (strcmp(k, "security.protocol") == 0) {
-        bool sasl = strncasecmp(v, "SASL_", 5) == 0;
-        const char *rest = sasl ? v + 5 : v;
-        if (strcasecmp(rest, "PLAINTEXT") != 0 &&
-            strcasecmp(rest, "SSL") != 0) {
-            fprintf(stderr,
-                    "samsa: --command-config %s: security.protocol %s: "
-                    "expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL\n",
-                    path, v);
-            return -1;
-        }
-        o->tls = strcasecmp(rest, "SSL") == 0;
-    } else if (strcmp(k, "sasl.mechanism") == 0 ||
-               strcmp(k, "sasl.mechanisms") == 0) {
-        SET(sasl_mechanism);
-    } else if (strcmp(k, "sasl.username") == 0) {
-        SET(sasl_username);
-    } else if (strcmp(k, "sasl.password") == 0) {
-        SET(sasl_password);
-    } else if (strcmp(k, "sasl.jaas.config") == 0) {
-        jaas_value(v, "username", o->sasl_username, sizeof(o->sasl_username));
-        jaas_value(v, "password", o->sasl_password, sizeof(o->sasl_password));
-    } else if (strcmp(k, "ssl.truststore.location") == 0 ||
-               strcmp(k, "ssl.ca.location") == 0) {
-        SET(ssl_ca_location);
-    } else if (strcmp(k, "ssl.truststore.type") == 0 ||
-               strcmp(k, "ssl.keystore.type") == 0) {
-        if (strcasecmp(v, "PEM") != 0) {
-            fprintf(stderr,
-                    "samsa: --command-config %s: %s %s: the samsa client "
-                    "reads PEM files only\n",
-                    path, k, v);
-            return -1;
-        }
-    } else if (strcmp(k, "ssl.certificate.location") == 0) {
-        SET(ssl_certificate_location);
-    } else if (strcmp(k, "ssl.key.location") == 0) {
-        SET(ssl_key_location);
-    } else if (strcmp(k, "ssl.keystore.location") == 0) {
-        /* A PEM keystore holds the certificate chain and the key. */
-        SET(ssl_certificate_location);
-        SET(ssl_key_location);
-    } else if (strcmp(k, "ssl.endpoint.identification.algorithm") == 0) {
-        o->ssl_no_hostname_check = v[0] == '\0';
-    }
-#undef SET
-    return 1;
-}
-
-/* Kafka client properties (key=value, # comments), as Kafka's tools take
- * them: security.protocol, sasl.mechanism(s), sasl.jaas.config or
- * sasl.username/sasl.password, ssl.truststore.location (PEM) or
- * ssl.ca.location, a client certificate (ssl.keystore.location as PEM, or
- * ssl.certificate.location and ssl.key.location) and
- * ssl.endpoint.identification.algorithm. */
+/* Kafka client properties, as Kafka's tools take them
+ * (core/client/properties.h). */
 static int read_command_config(const char *path, samsa_cli_conn_opts_t *o)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "samsa: --command-config %s: %s\n", path,
-                strerror(errno));
+    char err[512];
+    if (samsa_client_props_read(&o->props, path, err, sizeof(err)) !=
+        SAMSA_OK) {
+        fprintf(stderr, "samsa: --command-config %s: %s\n", path, err);
         return -1;
     }
-    char line[2048];
-    int rc = 1;
-    while (rc > 0 && fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        char *eq = strchr(line, '=');
-        if (line[0] == '#' || !eq) {
-            continue;
-        }
-        *eq = '\0';
-        rc = command_property(path, line, eq + 1, o);
-    }
-    memset(line, 0, sizeof(line));
-    fclose(f);
-    return rc;
+    return 1;
 }
 
 int samsa_cli_conn_opt(int argc, char **argv, int *i, samsa_cli_conn_opts_t *o)
@@ -186,15 +103,8 @@ int samsa_cli_client(const char *cmd, const samsa_cli_conn_opts_t *o,
         .bootstrap = o->bootstrap,
         .client_id = "samsa-cli",
         .timeout_ms = o->timeout_ms,
-        .sasl_mechanism = o->sasl_mechanism[0] ? o->sasl_mechanism : NULL,
-        .sasl_username = o->sasl_username,
-        .sasl_password = o->sasl_password,
-        .tls = o->tls,
-        .ssl_no_hostname_check = o->ssl_no_hostname_check,
-        .ssl_ca_location = o->ssl_ca_location,
-        .ssl_certificate_location = o->ssl_certificate_location,
-        .ssl_key_location = o->ssl_key_location,
     };
+    samsa_client_props_apply(&o->props, &conf);
     if (samsa_client_new(&conf, out) != SAMSA_OK) {
         fprintf(stderr, "samsa %s: out of memory\n", cmd);
         return SAMSA_EXIT_ERROR;

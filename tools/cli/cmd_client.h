@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "client/client.h"
+#include "client/properties.h"
 #include "registry/registry.h"
 
 extern const samsa_cli_cmd_t samsa_cli_cmd_topic;
@@ -33,14 +34,7 @@ typedef struct samsa_cli_conn_opts {
     int timeout_ms;
     samsa_cli_paths_t paths;
     /* From --command-config FILE (Kafka tools' client properties). */
-    char sasl_mechanism[64]; /* "" = no SASL */
-    char sasl_username[256];
-    char sasl_password[256];
-    bool tls;                   /* security.protocol SSL or SASL_SSL */
-    bool ssl_no_hostname_check; /* ssl.endpoint.identification.algorithm= */
-    char ssl_ca_location[1024]; /* "" = the system's CAs */
-    char ssl_certificate_location[1024];
-    char ssl_key_location[1024];
+    samsa_client_props_t props;
 } samsa_cli_conn_opts_t;
 
 void samsa_cli_conn_opts_init(samsa_cli_conn_opts_t *o);
