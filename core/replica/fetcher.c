@@ -38,6 +38,7 @@ typedef struct fpart {
     int32_t index;
     int32_t epoch; /* the leader's, from the image */
     int64_t delay_until;
+    int64_t asked; /* FetchOffset of the fetch in flight (the LEO then) */
     link_t *link;
     struct fpart *next; /* in link->parts */
 } fpart_t;
@@ -232,7 +233,8 @@ static void send_fetch(samsa_fetcher_t *f, link_t *l, int64_t now)
         ts[i].Partitions.count = 1;
         ps[i].Partition = fp->index;
         ps[i].CurrentLeaderEpoch = fp->epoch;
-        ps[i].FetchOffset = samsa_partition_leo(fp->part);
+        fp->asked = samsa_partition_leo(fp->part);
+        ps[i].FetchOffset = fp->asked;
         ps[i].LastFetchedEpoch = samsa_partition_last_epoch(fp->part);
         ps[i].LogStartOffset = samsa_partition_log_start(fp->part);
         ps[i].PartitionMaxBytes = cfg->fetch_max_bytes;
@@ -372,8 +374,11 @@ static void handle_partition(samsa_fetcher_t *f, fpart_t *fp,
         int64_t first = -1;
         size_t len =
             whole_batches(pd->Records.ptr, (size_t)pd->Records.len, &first);
-        /* An answer to a fetch from before a truncation: drop it. */
-        if (len > 0 && first == samsa_partition_leo(fp->part)) {
+        /* An answer to a fetch from before a truncation: drop it. The
+         * first batch may start past the offset asked for: a compacted
+         * leader's log has gaps, and the follower keeps them. */
+        if (len > 0 && fp->asked == samsa_partition_leo(fp->part) &&
+            first >= fp->asked) {
             samsa_err_t err =
                 samsa_partition_append_replica(fp->part, pd->Records.ptr, len);
             if (err != SAMSA_OK) {
