@@ -20,21 +20,8 @@
 
 #include <samsa/transport.h>
 
+#include "loopback.h"
 #include "plugin_harness.h"
-
-static int listen_any(int32_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(sa);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(listen(fd, 4), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
 
 static uint32_t want(const samsa_transport_ops_t *ops,
                      const samsa_transport_conn_t *c, uint32_t dflt)
