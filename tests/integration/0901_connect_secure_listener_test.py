@@ -4,9 +4,9 @@ connect_client_config (a Kafka Connect worker's security keys:
 security.protocol, sasl.mechanism, sasl.jaas.config,
 ssl.truststore.location as PEM) its clients speak SASL_SSL and Kafka's
 quickstart file connectors move lines from one file to another; without it
-the worker takes the broker's PLAINTEXT listener even when that one is not
-first. Before, the worker's plain client went to the first listener and
-never got past the TLS handshake."""
+the worker takes the broker's PLAINTEXT listener even when that one is
+neither first nor the inter-broker one. Before, the worker's plain client
+went to the inter-broker listener and never got past the TLS handshake."""
 import os
 
 from connect_rest import call, lines, wait_for, wait_ready
@@ -72,8 +72,11 @@ def test_worker_speaks_sasl_ssl_with_connect_client_config(broker_factory,
 
 
 def test_worker_takes_the_plaintext_listener_when_not_first(broker_factory):
+    # Brokers talk SASL_SSL to each other; the worker still finds the
+    # PLAINTEXT listener (it used the inter-broker one).
     b, _ = sasl_ssl_first_broker(
-        broker_factory, "connect_enabled: true\n",
+        broker_factory,
+        "connect_enabled: true\ninter_broker_listener_name: SASL_SSL\n",
         more_listeners=["PLAINTEXT://127.0.0.1:%d"])
     b.start()
     file_round_trip(b)
