@@ -81,6 +81,13 @@ typedef struct samsa_broker {
     /* Quorum mode only (core/broker/cluster.h); NULL standalone. */
     samsa_meta_t *meta;
     samsa_member_t *member;
+    /* This process's registration (drawn at samsa_cluster_open, before
+     * any image is applied; core/broker/member.c registers with it). */
+    uint8_t incarnation[16];
+    /* The applied image holds that registration: everything committed
+     * before it was applied (Kafka's broker catching up with the metadata
+     * log before it leads, follows or serves partitions). */
+    _Atomic bool meta_caught_up;
     struct samsa_applier *applier; /* local logs follow the image */
     /* Coordinators follow their partitions' leaders (coord_follow.h). */
     struct samsa_coord_follow *_Atomic coord_follow;

@@ -4,6 +4,7 @@
 #include "broker/interbroker.h"
 #include "broker/cluster.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,26 @@ typedef struct samsa_applier {
     samsa_meta_image_t *done; /* last applied (NULL: none) */
 } samsa_applier_t;
 
+/* Does @p img hold this process's registration? Then every record
+ * committed before it is applied: the images of a restart's replay
+ * (leaders, ISRs and configs of long ago) are behind. */
+static bool caught_up(samsa_broker_t *b, const samsa_meta_image_t *img)
+{
+    if (atomic_load(&b->meta_caught_up)) {
+        return true;
+    }
+    const samsa_meta_broker_t *me = samsa_meta_broker(img, b->node_id);
+    if (!me || memcmp(me->incarnation, b->incarnation, 16) != 0) {
+        return false;
+    }
+    samsa_log(SAMSA_LOG_INFO,
+              "cluster: caught up with the metadata log at index %llu: "
+              "leading and following partitions from now",
+              (unsigned long long)img->index);
+    atomic_store(&b->meta_caught_up, true);
+    return true;
+}
+
 static void *applier_main(void *arg)
 {
     samsa_applier_t *ap = arg;
@@ -193,7 +214,11 @@ static void *applier_main(void *arg)
         pthread_mutex_unlock(&ap->lock);
         sync_local(ap->b, ap->done, next);
         samsa_cluster_broker_configs_apply(ap->b, ap->done, next);
-        samsa_replica_apply_image(ap->b->replica, next);
+        if (caught_up(ap->b, next)) {
+            /* Leadership from an old image would serve (and acknowledge)
+             * what the current leader then makes it truncate. */
+            samsa_replica_apply_image(ap->b->replica, next);
+        }
         drop_moved_away(ap->b, ap->done, next);
         /* The coordinators' loads read the logs just made. */
         samsa_coord_follow_kick(atomic_load(&ap->b->coord_follow));
@@ -282,6 +307,12 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
     /* Nothing of the per-node stores counts in a cluster: the log's
      * ACLs, credentials and quotas replace them as it is read. */
     samsa_cluster_security_apply(b, NULL, NULL);
+    if (getrandom(b->incarnation, sizeof(b->incarnation), 0) !=
+        (ssize_t)sizeof(b->incarnation)) {
+        snprintf(errbuf, errlen, "getrandom: %s", strerror(errno));
+        return SAMSA_ERR_IO;
+    }
+    atomic_store(&b->meta_caught_up, false);
     samsa_err_t err = samsa_replica_start(b, &b->replica, errbuf, errlen);
     if (err == SAMSA_OK) {
         err = applier_start(b);
@@ -329,19 +360,32 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
     const samsa_meta_topic_t *t = samsa_meta_topic(img, topic);
     samsa_err_t err = SAMSA_OK;
-    if (!t || partition < 0 || partition >= t->partition_count) {
+    if (!atomic_load(&b->meta_caught_up)) {
+        /* Replaying the metadata log: its topics and leaders are of the
+         * past (a topic not replayed yet is not unknown either). */
+        err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
+    } else if (!t || partition < 0 || partition >= t->partition_count) {
         err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     } else if (t->partitions[partition].leader < 0) {
         err = SAMSA_ERR_LEADER_NOT_AVAILABLE;
     } else if (t->partitions[partition].leader != b->node_id) {
         err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
     }
+    bool replicated =
+        err == SAMSA_OK && t->partitions[partition].replica_count > 1;
     samsa_meta_image_put(img);
     if (err == SAMSA_OK) {
-        /* Led here, but the applier may not have made its logs yet: a
-         * retriable answer rather than UNKNOWN_TOPIC_OR_PARTITION. */
+        /* Led here, but the applier may not have made its logs (or taken
+         * the leadership) yet: a retriable answer rather than
+         * UNKNOWN_TOPIC_OR_PARTITION, or than an append no follower
+         * waits for. */
         samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, topic);
-        err = local ? SAMSA_OK : SAMSA_ERR_LEADER_NOT_AVAILABLE;
+        samsa_partition_t *part =
+            local ? samsa_topic_partition(local, partition) : NULL;
+        err = part && (!replicated ||
+                       samsa_replica_leader_epoch(b->replica, part) >= 0)
+                  ? SAMSA_OK
+                  : SAMSA_ERR_LEADER_NOT_AVAILABLE;
         samsa_topic_put(local);
     }
     return err;

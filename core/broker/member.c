@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "broker/cluster.h"
@@ -451,8 +450,8 @@ samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out)
     samsa_arena_init(&mb->arena);
     pthread_mutex_init(&mb->lock, NULL);
     pthread_cond_init(&mb->cond, NULL);
-    if (getrandom(mb->incarnation, 16, 0) != 16 ||
-        pthread_create(&mb->thread, NULL, member_main, mb) != 0) {
+    memcpy(mb->incarnation, b->incarnation, 16);
+    if (pthread_create(&mb->thread, NULL, member_main, mb) != 0) {
         samsa_arena_destroy(&mb->arena);
         free(mb);
         return SAMSA_ERR_IO;
