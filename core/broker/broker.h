@@ -88,6 +88,12 @@ typedef struct samsa_broker {
      * before it was applied (Kafka's broker catching up with the metadata
      * log before it leads, follows or serves partitions). */
     _Atomic bool meta_caught_up;
+    /* Monotonic ms until which the controller counts this broker alive
+     * and unfenced: the send time of the last heartbeat it answered so,
+     * plus the session timeout (core/broker/member.c). A broker stopped
+     * longer (SIGSTOP, a stall) leads nothing until it heartbeats again,
+     * whatever its image, which may still name it leader. */
+    _Atomic int64_t heartbeat_lease_ms;
     struct samsa_applier *applier; /* local logs follow the image */
     /* Coordinators follow their partitions' leaders (coord_follow.h). */
     struct samsa_coord_follow *_Atomic coord_follow;

@@ -16,6 +16,7 @@
 #include "group/coordinator.h"
 #include "metadata/placement.h"
 #include "txn/coordinator.h"
+#include "util/clock.h"
 #include "util/java_hash.h"
 #include "replica/replica.h"
 #include "util/log.h"
@@ -363,6 +364,13 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
     if (!atomic_load(&b->meta_caught_up)) {
         /* Replaying the metadata log: its topics and leaders are of the
          * past (a topic not replayed yet is not unknown either). */
+        err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
+    } else if (samsa_mono_ms() >= atomic_load(&b->heartbeat_lease_ms)) {
+        /* No heartbeat answered for a session: the controller may have
+         * fenced us and moved our leaderships, the image not showing it
+         * yet (woken from a stop). Kafka's zombie leader would append
+         * and then fail (OUT_OF_ORDER_SEQUENCE for an idempotent
+         * producer misdirected by its stale Metadata answer). */
         err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
     } else if (!t || partition < 0 || partition >= t->partition_count) {
         err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;

@@ -276,10 +276,21 @@ static void register_remote(samsa_member_t *mb, samsa_client_t *c)
     }
 }
 
+/* The controller answered a heartbeat sent at @p sent_ms: alive, and
+ * unfenced unless @p fenced. */
+static void heartbeat_answered(samsa_member_t *mb, int64_t sent_ms, bool fenced)
+{
+    if (!fenced) {
+        atomic_store(&mb->b->heartbeat_lease_ms,
+                     sent_ms + mb->b->cfg->cluster.broker_session_timeout_ms);
+    }
+}
+
 static void heartbeat_remote(samsa_member_t *mb, samsa_client_t *c,
                              int64_t epoch, const samsa_meta_image_t *img,
                              bool shut_down)
 {
+    int64_t sent = samsa_mono_ms();
     samsa_BrokerHeartbeatRequest_t req;
     void *resp = NULL;
     samsa_BrokerHeartbeatRequest_init(&req);
@@ -292,6 +303,10 @@ static void heartbeat_remote(samsa_member_t *mb, samsa_client_t *c,
                           &mb->arena, &resp, NULL);
     if (err == SAMSA_OK) {
         err = ((samsa_BrokerHeartbeatResponse_t *)resp)->ErrorCode;
+    }
+    if (err == SAMSA_OK) {
+        heartbeat_answered(mb, sent,
+                           ((samsa_BrokerHeartbeatResponse_t *)resp)->IsFenced);
     }
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_DEBUG, "cluster: heartbeat to %d: %s",
@@ -382,7 +397,11 @@ static void round_once(samsa_member_t *mb, bool *ok)
         if (!reg) {
             register_direct(mb);
         } else {
-            samsa_meta_heartbeat(b->meta, b->node_id, me->epoch, &fenced);
+            int64_t sent = samsa_mono_ms();
+            if (samsa_meta_heartbeat(b->meta, b->node_id, me->epoch, &fenced) ==
+                SAMSA_OK) {
+                heartbeat_answered(mb, sent, fenced);
+            }
         }
         for (size_t i = 0; i < nt; i++) {
             create_direct(mb, img, topics[i]);

@@ -14,15 +14,23 @@ twice, and every replica must hold the same batches (faults.under_load).
 - a rolling restart (SIGTERM, restart) of all three: nothing lost, and
   producing goes on; a restarted node leads, follows and serves
   partitions only once its image holds its new registration (caught up
-  with the metadata log), not from the old images its replay goes through.
+  with the metadata log), not from the old images its replay goes through;
+- SIGSTOP of a partition leader for longer than the session timeout, then
+  SIGCONT: a new leader meanwhile, and the old one, woken with a Produce
+  waiting in its socket, acknowledges no acks=all write (its wait fails
+  with NOT_LEADER_OR_FOLLOWER once it no longer leads in the epoch it
+  appended in); it truncates that write away and rejoins the ISR.
 
 Bounded: each test waits at most tens of seconds for anything;
 SAMSA_CLUSTER_KEEP=1 keeps the nodes' directories (logs) in /tmp.
 """
+import signal
+import threading
 import time
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from checker import produce_raw
 from faults import (pick_partition, under_load, wait_acks,
                     wait_isr_everywhere, wait_new_leader)
 from nodes import deadline_wait
@@ -98,3 +106,36 @@ def test_rolling_restart_under_load(nodes):
             wait_acks(run.log, 20, timeout=30, after=t)
             print("node %d restarted and back in every ISR in %.1f s"
                   % (i, time.monotonic() - t))
+
+
+def test_sigstop_leader_longer_than_session(nodes):
+    with under_load(nodes, "ss") as run:
+        part, leader = pick_partition(nodes, "ss", nodes.live()[0])
+        other = next(i for i in nodes.live() if i != leader)
+        old = nodes[leader]
+        old.signal(signal.SIGSTOP)
+        t_stop = time.monotonic()
+        try:
+            new = wait_new_leader(nodes, "ss", part, leader, other,
+                                  SESSION_S + ELECTION_SLACK_S + 10)
+            print("partition %d: leader %d stopped; %d leads after %.1f s"
+                  % (part, leader, new, time.monotonic() - t_stop))
+            wait_acks(run.log, 20, timeout=40, after=t_stop)
+            time.sleep(max(0.0, t_stop + 2 * SESSION_S - time.monotonic()))
+            # A Produce waits in the stopped leader's socket; it wakes
+            # believing it still leads, until the new metadata reaches it.
+            answer = []
+            sender = threading.Thread(target=lambda: answer.append(
+                produce_raw(old.host, old.port, "ss", part, "stale-stopped",
+                            acks=-1, timeout_ms=5000)))
+            sender.start()
+            time.sleep(0.5)
+        finally:
+            old.signal(signal.SIGCONT)
+        run.absent.append("stale-stopped")
+        sender.join(timeout=30)
+        assert answer and answer[0] != 0, (
+            "the deposed leader acknowledged an acks=all write: %r" % answer)
+        print("the woken old leader answered error %s" % answer[0])
+        wait_isr_everywhere(nodes, "ss")
+        wait_acks(run.log, 20, timeout=30, after=time.monotonic())
