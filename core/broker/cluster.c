@@ -352,6 +352,15 @@ void samsa_cluster_close(samsa_broker_t *b)
     b->member = NULL;
 }
 
+/* A lease granted once (see heartbeat_lease_ms) and run out. Before the
+ * first answered heartbeat the catch-up gate alone counts: the image
+ * holding this process's registration is no stale one. */
+static bool lease_expired(samsa_broker_t *b)
+{
+    int64_t lease = atomic_load(&b->heartbeat_lease_ms);
+    return lease != 0 && samsa_mono_ms() >= lease;
+}
+
 samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
                                        int32_t partition)
 {
@@ -365,7 +374,7 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
         /* Replaying the metadata log: its topics and leaders are of the
          * past (a topic not replayed yet is not unknown either). */
         err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
-    } else if (samsa_mono_ms() >= atomic_load(&b->heartbeat_lease_ms)) {
+    } else if (lease_expired(b)) {
         /* No heartbeat answered for a session: the controller may have
          * fenced us and moved our leaderships, the image not showing it
          * yet (woken from a stop). Kafka's zombie leader would append
@@ -379,8 +388,10 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
     } else if (t->partitions[partition].leader != b->node_id) {
         err = SAMSA_ERR_NOT_LEADER_OR_FOLLOWER;
     }
-    bool replicated =
-        err == SAMSA_OK && t->partitions[partition].replica_count > 1;
+    /* Replication off (no transport plugin: b->replica NULL), an RF>1
+     * partition lives on its leader alone, as before replication. */
+    bool replicated = err == SAMSA_OK && b->replica &&
+                      t->partitions[partition].replica_count > 1;
     samsa_meta_image_put(img);
     if (err == SAMSA_OK) {
         /* Led here, but the applier may not have made its logs (or taken
