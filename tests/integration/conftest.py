@@ -3,7 +3,23 @@ import shutil
 
 import pytest
 
+import samsa_harness
 from samsa_harness import Broker, new_workdir
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A broker some test started and never stopped (its workdir may be
+    gone already) is killed here rather than left running after CI."""
+    for pid, (proc, test) in list(samsa_harness.RUNNING.items()):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            tr = session.config.pluginmanager.get_plugin("terminalreporter")
+            msg = "samsad %d started by %s was left running: killed" % (
+                pid, test)
+            if tr:
+                tr.write_line(msg)
+    samsa_harness.RUNNING.clear()
 
 
 @pytest.fixture

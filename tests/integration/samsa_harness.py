@@ -40,6 +40,12 @@ def wait_listening(port, proc, timeout=10.0):
     raise RuntimeError("samsad did not listen on %d within %.0fs" % (port, timeout))
 
 
+# Every samsad a test started and nobody stopped yet, with the test that
+# started it: conftest.py kills what is left when the session ends and
+# names the tests, so a leaked broker never outlives its run.
+RUNNING = {}
+
+
 class Broker:
     def __init__(self, workdir, extra_yaml="", args=()):
         self.workdir = workdir
@@ -72,6 +78,8 @@ class Broker:
              "--conf-dir", self.conf_dir, "--plugin-dir", PLUGIN_DIR,
              "--http-listen", "127.0.0.1:%d" % self.http_port] + self.args,
             stdout=self.log, stderr=subprocess.STDOUT)
+        RUNNING[self.proc.pid] = (self.proc, os.environ.get(
+            "PYTEST_CURRENT_TEST", "?"))
         try:
             wait_listening(self.port, self.proc, timeout=30.0)
         except BaseException:
@@ -94,6 +102,7 @@ class Broker:
                 raise AssertionError("samsad did not stop within %ds" % timeout)
         self.log.close()
         rc = self.proc.returncode
+        RUNNING.pop(self.proc.pid, None)
         self.proc = None
         return rc
 
@@ -103,6 +112,7 @@ class Broker:
             self.proc.wait()
         if self.proc:
             self.log.close()
+            RUNNING.pop(self.proc.pid, None)
         self.proc = None
 
     def restart(self):
