@@ -5,6 +5,7 @@ is written only after the flusher thread's fdatasync of that append has
 returned. Observed with strace on the broker (fdatasync and writev, the
 syscall the reactor answers with), one Produce at a time."""
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -35,6 +36,16 @@ class TracedBroker(Broker):
             return super().start()
         finally:
             samsa_harness.SAMSAD = real
+
+    def kill(self):
+        # Killing strace detaches samsad, which then runs on: kill the
+        # traced samsad (strace's child) first.
+        if self.proc and self.proc.poll() is None:
+            children = subprocess.run(["pgrep", "-P", str(self.proc.pid)],
+                                      capture_output=True, text=True)
+            for pid in children.stdout.split():
+                os.kill(int(pid), signal.SIGKILL)
+        super().kill()
 
 
 def one_record_batch(value):
