@@ -10,6 +10,7 @@ Needs: kcat, python3-kafka. Bounded: every wait has a deadline; the whole
 file takes well under a minute on an idle machine. SAMSA_CLUSTER_KEEP=1
 keeps the nodes' directories (logs) in /tmp.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -275,10 +276,15 @@ def describe_quorum(port):
 
 # -- the test -------------------------------------------------------------
 
-@pytest.fixture()
-def cluster():
-    work = tempfile.mkdtemp(prefix="samsa-cluster-")
+@contextlib.contextmanager
+def running_cluster(prefix, node_yaml=""):
+    """A Cluster in a fresh work dir (@node_yaml added to every node's
+    samsa.yaml), stopped and removed afterwards (kept with
+    SAMSA_CLUSTER_KEEP)."""
+    work = tempfile.mkdtemp(prefix=prefix)
     c = Cluster(work)
+    if node_yaml:
+        c.env["SAMSA_CLUSTER_YAML"] = node_yaml
     try:
         yield c
     finally:
@@ -286,6 +292,12 @@ def cluster():
                        capture_output=True, timeout=60)
         if not os.environ.get("SAMSA_CLUSTER_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture()
+def cluster():
+    with running_cluster("samsa-cluster-") as c:
+        yield c
 
 
 def produce_all(bootstrap, topic, keys):

@@ -14,15 +14,13 @@ has a deadline; about 20 s on an idle machine.
 """
 import glob
 import os
-import shutil
 import struct
 import subprocess
-import tempfile
 
 import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from test_cluster import DEV, Cluster, raw_request, wait_for
+from test_cluster import raw_request, running_cluster, wait_for
 from test_replication import NODE_YAML, partition_state, produce
 
 NONE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH = 0, 6, 74
@@ -36,16 +34,8 @@ JAVA_LIB = os.path.join(HERE, "java", "lib")
 
 @pytest.fixture()
 def cluster():
-    work = tempfile.mkdtemp(prefix="samsa-epochs-")
-    c = Cluster(work)
-    c.env["SAMSA_CLUSTER_YAML"] = NODE_YAML
-    try:
+    with running_cluster("samsa-epochs-", NODE_YAML) as c:
         yield c
-    finally:
-        subprocess.run([DEV, "cluster", "stop"], env=c.env,
-                       capture_output=True, timeout=60)
-        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def epoch_end(port, topic, epoch, current=-1):

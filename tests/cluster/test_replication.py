@@ -12,11 +12,8 @@ has a deadline; about 20 s on an idle machine.
 import glob
 import os
 import re
-import shutil
 import signal
 import struct
-import subprocess
-import tempfile
 import time
 import urllib.request
 
@@ -25,7 +22,7 @@ from confluent_kafka import KafkaError, Producer
 from kafka.admin import (ConfigResource, ConfigResourceType,
                          KafkaAdminClient, NewTopic)
 
-from test_cluster import (DEV, Cluster, kcat, raw_request, topic_config,
+from test_cluster import (kcat, running_cluster, raw_request, topic_config,
                           wait_for)
 
 LAG_MS = 3000  # replica_lag_time_max_ms of these nodes
@@ -35,16 +32,8 @@ NODE_YAML = ("replica_lag_time_max_ms: %d\nreplica_fetch_backoff_ms: 200\n"
 
 @pytest.fixture()
 def cluster():
-    work = tempfile.mkdtemp(prefix="samsa-repl-")
-    c = Cluster(work)
-    c.env["SAMSA_CLUSTER_YAML"] = NODE_YAML
-    try:
+    with running_cluster("samsa-repl-", NODE_YAML) as c:
         yield c
-    finally:
-        subprocess.run([DEV, "cluster", "stop"], env=c.env,
-                       capture_output=True, timeout=60)
-        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def partition_state(bootstrap, topic, partition=0):
