@@ -510,6 +510,48 @@ static void gzip_writes_a_gzip_member_zlib_reads(void **state)
     free(data);
 }
 
+/* Every level writes a member zlib reads back exactly: igzip's (-1, 1-3)
+ * and zlib's (0, 4-9), on data igzip compresses and on data it cannot
+ * (random bytes: its output outgrows the first buffer guess). */
+static void gzip_every_level_writes_what_zlib_reads(void **state)
+{
+    (void)state;
+    static const char *const levels[] = {"-1", "0", "1", "2", "3", "4", "9"};
+    const size_t len = 300 * KIB;
+    unsigned char *inputs[2] = {compressible_bytes(len, 5),
+                                random_bytes(len, 6)};
+    unsigned char *plain = malloc(len);
+    for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+        harness_opt_t opts[] = {{"level", levels[l], NULL, 0}, {NULL}};
+        harness_plugin_t hp;
+        load_ok(&hp, "codec-gzip", opts);
+        for (size_t i = 0; i < 2; i++) {
+            void *c = NULL;
+            size_t clen = 0;
+            compress_ok(&hp, inputs[i], len, &c, &clen);
+            z_stream zs = {0};
+            assert_int_equal(inflateInit2(&zs, 31), Z_OK);
+            zs.next_in = (Bytef *)c;
+            zs.avail_in = (uInt)clen;
+            zs.next_out = plain;
+            zs.avail_out = (uInt)len;
+            assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+            assert_int_equal(zs.total_out, len);
+            assert_int_equal(zs.avail_in, 0);
+            assert_memory_equal(plain, inputs[i], len);
+            inflateEnd(&zs);
+            if (i == 0 && strcmp(levels[l], "0") != 0) {
+                assert_true(clen < len / 2); /* it did compress */
+            }
+            harness_services.free(c);
+        }
+        harness_unload(&hp);
+    }
+    free(plain);
+    free(inputs[0]);
+    free(inputs[1]);
+}
+
 static void snappy_writes_xerial_with_32k_blocks(void **state)
 {
     (void)state;
@@ -732,6 +774,7 @@ int main(void)
         CODEC_TESTS(&lz4_case),
         CODEC_TESTS(&zstd_case),
         cmocka_unit_test(gzip_writes_a_gzip_member_zlib_reads),
+        cmocka_unit_test(gzip_every_level_writes_what_zlib_reads),
         cmocka_unit_test(snappy_writes_xerial_with_32k_blocks),
         cmocka_unit_test(snappy_raw_framing_option_writes_one_raw_block),
         cmocka_unit_test(snappy_reads_hand_built_xerial_and_refuses_lies),
