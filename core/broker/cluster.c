@@ -34,8 +34,10 @@ static void create_local(samsa_broker_t *b, const samsa_meta_topic_t *t)
         err = samsa_tcfg_set(&cfg, t->configs[i].key, t->configs[i].value);
     }
     if (err == SAMSA_OK) {
-        err = samsa_logmgr_create_topic(b->logs, t->name, t->partition_count,
-                                        &cfg, false, errbuf, sizeof(errbuf));
+        /* The controller's topic id: every broker's log has the same. */
+        err = samsa_logmgr_create_topic_id(b->logs, t->name, t->id,
+                                           t->partition_count, &cfg, errbuf,
+                                           sizeof(errbuf));
     }
     samsa_tcfg_free(&cfg);
     if (err == SAMSA_OK) {
@@ -48,6 +50,27 @@ static void create_local(samsa_broker_t *b, const samsa_meta_topic_t *t)
                   "cluster: cannot create local logs of topic '%s': %s",
                   t->name, errbuf[0] ? errbuf : samsa_err_str(err));
     }
+}
+
+/*
+ * A local log of topic @p t's name whose id is not @p t's: with an id the
+ * controller assigned, it is the log of an earlier topic of that name
+ * (deleted and created again while this broker did not follow), deleted
+ * here as Kafka deletes stray logs; true then. A log from before ids came
+ * from the controller (no id_assigned) is kept.
+ */
+static bool drop_stray(samsa_broker_t *b, samsa_topic_t *local,
+                       const samsa_meta_topic_t *t)
+{
+    if (memcmp(local->id, t->id, 16) == 0 || !local->id_assigned) {
+        return false;
+    }
+    samsa_log(SAMSA_LOG_WARN,
+              "cluster: local logs of '%s' belong to an earlier topic of "
+              "that name (another topic id): deleting them",
+              t->name);
+    samsa_logmgr_delete_topic(b->logs, t->name);
+    return true;
 }
 
 static bool same_configs(const samsa_meta_topic_t *a,
@@ -89,32 +112,26 @@ static void apply_configs(samsa_broker_t *b, const samsa_meta_topic_t *t)
 
 /*
  * Bring the local logs from image @p prev to @p next: create the logs of
- * topics this broker now holds replicas of, delete those of removed
- * topics, apply changed configs. Partitions are created together (the log
- * manager's unit is the topic), so a broker holding one replica of a topic
- * keeps empty logs for the others; only the partitions it leads are
- * served.
+ * topics this broker holds replicas of and has none of (or a stray one),
+ * delete those of removed topics, apply changed configs. Partitions are
+ * created together (the log manager's unit is the topic), so a broker
+ * holding one replica of a topic keeps empty logs for the others; only the
+ * partitions it leads are served.
  */
 static void sync_local(samsa_broker_t *b, const samsa_meta_image_t *prev,
                        const samsa_meta_image_t *next)
 {
     for (size_t i = 0; i < next->topic_count; i++) {
         const samsa_meta_topic_t *t = &next->topics[i];
-        const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
-        if (old && old->partition_count == t->partition_count &&
-            samsa_meta_topic_hosted(old, b->node_id)) {
-            if (!same_configs(old, t)) {
-                apply_configs(b, t);
-            }
-            continue;
-        }
         if (!samsa_meta_topic_hosted(t, b->node_id)) {
             continue;
         }
+        const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
         samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, t->name);
         int32_t have = local ? local->partition_count : 0;
+        bool stray = local && drop_stray(b, local, t);
         samsa_topic_put(local);
-        if (!local) {
+        if (!local || stray) {
             create_local(b, t);
         } else if (have < t->partition_count) {
             char errbuf[256] = "";
@@ -125,6 +142,9 @@ static void sync_local(samsa_broker_t *b, const samsa_meta_image_t *prev,
                       "cluster: topic '%s' to %d partitions locally: %s",
                       t->name, t->partition_count,
                       err == SAMSA_OK ? "done" : errbuf);
+        } else if (old && samsa_meta_topic_hosted(old, b->node_id) &&
+                   !same_configs(old, t)) {
+            apply_configs(b, t);
         }
     }
     for (size_t i = 0; prev && i < prev->topic_count; i++) {

@@ -493,7 +493,9 @@ static samsa_err_t meta_write(samsa_logmgr_t *mgr, samsa_topic_t *t,
     for (int i = 0; i < 16; i++) {
         fprintf(f, "%02x", t->id[i]);
     }
-    fprintf(f, "\npartitions=%d\nengine=%s\n", t->partition_count, t->engine);
+    fprintf(f, "\n%spartitions=%d\nengine=%s\n",
+            t->id_assigned ? "id_assigned=1\n" : "", t->partition_count,
+            t->engine);
     pthread_mutex_lock(&t->config_lock);
     for (size_t i = 0; i < t->config.count; i++) {
         fprintf(f, "config.%s=%s\n", t->config.items[i].name,
@@ -679,6 +681,10 @@ static bool meta_parse_line(samsa_topic_t *t, char *line, int32_t *partitions)
             t->id[i] = (uint8_t)(hi << 4 | lo);
         }
         return true;
+    }
+    if (strcmp(line, "id_assigned") == 0) {
+        t->id_assigned = true;
+        return strcmp(v, "1") == 0;
     }
     if (strcmp(line, "partitions") == 0) {
         char *end;
@@ -1243,11 +1249,11 @@ static samsa_err_t validate_configs(const samsa_tcfg_t *config, char *errbuf,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
-                                      int32_t partitions,
-                                      const samsa_tcfg_t *config,
-                                      bool validate_only, char *errbuf,
-                                      size_t errlen)
+/* @p id NULL: mint one. */
+static samsa_err_t create_topic(samsa_logmgr_t *mgr, const char *name,
+                                const uint8_t *id, int32_t partitions,
+                                const samsa_tcfg_t *config, bool validate_only,
+                                char *errbuf, size_t errlen)
 {
     if (!samsa_topic_name_valid(name)) {
         snprintf(errbuf, errlen,
@@ -1302,11 +1308,15 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
             &t->config, &mgr->broker_defaults, "samsa.storage.engine", NULL);
         t->engine = strdup(engine);
         pthread_rwlock_unlock(&mgr->defaults_lock);
-        if (getrandom(t->id, sizeof(t->id), 0) != sizeof(t->id)) {
+        if (id) {
+            memcpy(t->id, id, sizeof(t->id));
+            t->id_assigned = true;
+        } else if (getrandom(t->id, sizeof(t->id), 0) != sizeof(t->id)) {
             err = SAMSA_ERR_IO;
+        } else {
+            t->id[6] = (uint8_t)((t->id[6] & 0x0f) | 0x40); /* UUID v4 */
+            t->id[8] = (uint8_t)((t->id[8] & 0x3f) | 0x80);
         }
-        t->id[6] = (uint8_t)((t->id[6] & 0x0f) | 0x40); /* UUID v4 */
-        t->id[8] = (uint8_t)((t->id[8] & 0x3f) | 0x80);
     }
     if (err == SAMSA_OK) {
         err = topic_open_partitions(mgr, t, 0, partitions, errbuf, errlen);
@@ -1345,6 +1355,26 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
     }
     pthread_mutex_unlock(&mgr->admin_lock);
     return err;
+}
+
+samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
+                                      int32_t partitions,
+                                      const samsa_tcfg_t *config,
+                                      bool validate_only, char *errbuf,
+                                      size_t errlen)
+{
+    return create_topic(mgr, name, NULL, partitions, config, validate_only,
+                        errbuf, errlen);
+}
+
+samsa_err_t samsa_logmgr_create_topic_id(samsa_logmgr_t *mgr, const char *name,
+                                         const uint8_t id[16],
+                                         int32_t partitions,
+                                         const samsa_tcfg_t *config,
+                                         char *errbuf, size_t errlen)
+{
+    return create_topic(mgr, name, id, partitions, config, false, errbuf,
+                        errlen);
 }
 
 samsa_err_t samsa_logmgr_delete_topic(samsa_logmgr_t *mgr, const char *name)

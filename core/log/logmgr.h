@@ -57,6 +57,9 @@ typedef struct samsa_partition samsa_partition_t;
 struct samsa_topic {
     char *name;
     uint8_t id[16]; /* topic UUID */
+    /* id came from the cluster's controller (the image's TopicRecord),
+     * not minted here; kept in the .meta file as id_assigned=1. */
+    bool id_assigned;
     int32_t partition_count;
     samsa_partition_t **partitions;
     samsa_tcfg_t config; /* overrides; guarded by config_lock */
@@ -121,6 +124,14 @@ samsa_err_t samsa_logmgr_create_topic(samsa_logmgr_t *mgr, const char *name,
                                       const samsa_tcfg_t *config,
                                       bool validate_only, char *errbuf,
                                       size_t errlen);
+/* The same, with the topic id @p id the cluster's controller assigned
+ * (its TopicRecord), so every broker's log of the topic has one id;
+ * samsa_logmgr_create_topic mints a random one instead. */
+samsa_err_t samsa_logmgr_create_topic_id(samsa_logmgr_t *mgr, const char *name,
+                                         const uint8_t id[16],
+                                         int32_t partitions,
+                                         const samsa_tcfg_t *config,
+                                         char *errbuf, size_t errlen);
 samsa_err_t samsa_logmgr_delete_topic(samsa_logmgr_t *mgr, const char *name);
 samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
                                         int32_t new_total, bool validate_only,

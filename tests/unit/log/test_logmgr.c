@@ -179,6 +179,40 @@ static void create_append_read_and_reopen(void **state)
     samsa_topic_put(t);
 }
 
+/* In a cluster the controller's topic id is every broker's: a topic
+ * created with it keeps it, marked as assigned, across a reopen; one
+ * created alone has its own, not marked. */
+static void an_assigned_topic_id_is_kept_across_a_reopen(void **state)
+{
+    fixture_t *f = *state;
+    char err[256];
+    const uint8_t id[16] = {0x5a, 0x3c, 1, 2,  3,  4,  0x45, 6,
+                            0x87, 8,    9, 10, 11, 12, 13,   14};
+    assert_int_equal(samsa_logmgr_create_topic_id(f->mgr, "given", id, 2, NULL,
+                                                  err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(samsa_logmgr_create_topic(f->mgr, "minted", 1, NULL, false,
+                                               err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_logmgr_close(f->mgr);
+    open_mgr(f);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->mgr, "given");
+    assert_non_null(t);
+    assert_memory_equal(t->id, id, 16);
+    assert_true(t->id_assigned);
+    assert_int_equal(t->partition_count, 2);
+    samsa_topic_put(t);
+    t = samsa_logmgr_topic_get_by_id(f->mgr, id);
+    assert_non_null(t);
+    assert_string_equal(t->name, "given");
+    samsa_topic_put(t);
+    t = samsa_logmgr_topic_get(f->mgr, "minted");
+    assert_non_null(t);
+    assert_false(t->id_assigned);
+    assert_memory_not_equal(t->id, id, 16);
+    samsa_topic_put(t);
+}
+
 static void bad_names_counts_and_configs_are_refused(void **state)
 {
     fixture_t *f = *state;
@@ -577,6 +611,8 @@ int main(void)
             a_lost_meta_is_not_adopted_with_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_half_created_topic_leaves_no_directories, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            an_assigned_topic_id_is_kept_across_a_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(
             bad_names_counts_and_configs_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(alter_grow_trim_and_delete, setup,
