@@ -302,6 +302,44 @@ static void applier_stop(samsa_applier_t *ap)
     free(ap);
 }
 
+/* An SSL controller listener carries Raft through transport-tls
+ * (metadata/raft_transport.h); PLAINTEXT keeps libraft's own TCP. */
+static samsa_err_t controller_transport(samsa_broker_t *b,
+                                        samsa_meta_options_t *mo, char *errbuf,
+                                        size_t errlen)
+{
+    int cl = b->cfg->cluster.controller_listener;
+    samsa_security_protocol_t proto =
+        (samsa_security_protocol_t)b->cfg->security.protocol[cl];
+    if (proto == SAMSA_SECURITY_PLAINTEXT) {
+        return SAMSA_OK;
+    }
+    if (samsa_security_is_sasl(proto)) {
+        snprintf(errbuf, errlen,
+                 "controller listener %s: SASL is not supported for the "
+                 "metadata quorum; map it to SSL (mutual TLS) or PLAINTEXT "
+                 "in listener_security_protocol_map",
+                 b->cfg->listeners[cl].name);
+        return SAMSA_ERR_CONFIG;
+    }
+    const samsa_registry_entry_t *e =
+        samsa_interbroker_transport(b->reg, b->cfg, cl);
+    if (!e) {
+        snprintf(errbuf, errlen,
+                 "controller listener %s is SSL but no transport-tls "
+                 "instance is loaded (conf.d/51-transport-tls.yaml)",
+                 b->cfg->listeners[cl].name);
+        return SAMSA_ERR_CONFIG;
+    }
+    mo->transport_ops = (const samsa_transport_ops_t *)e->ops;
+    mo->transport_state = e->state;
+    samsa_log(SAMSA_LOG_INFO,
+              "metadata quorum: Raft over TLS (transport instance '%s') on "
+              "controller listener %s",
+              e->name, b->cfg->listeners[cl].name);
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
 {
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
@@ -339,6 +377,9 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         err = applier_start(b);
     }
     mo.on_image_arg = b->applier;
+    if (err == SAMSA_OK) {
+        err = controller_transport(b, &mo, errbuf, errlen);
+    }
     if (err == SAMSA_OK) {
         err = samsa_meta_open(&mo, &b->meta, errbuf, errlen);
     }

@@ -2,6 +2,8 @@
 /* core/broker/interbroker.c - see interbroker.h. */
 #include "broker/interbroker.h"
 
+#include <string.h>
+
 void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
                                    samsa_client_conf_t *conf)
 {
@@ -16,4 +18,21 @@ void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
     conf->ssl_certificate_location = sc->ssl_keystore_location;
     conf->ssl_key_location =
         sc->ssl_key_location ? sc->ssl_key_location : sc->ssl_keystore_location;
+}
+
+const samsa_registry_entry_t *
+samsa_interbroker_transport(samsa_registry_t *reg,
+                            const samsa_broker_config_t *cfg, int listener)
+{
+    bool tls = listener >= 0 && cfg->security.protocol &&
+               samsa_security_is_tls(
+                   (samsa_security_protocol_t)cfg->security.protocol[listener]);
+    for (size_t i = 0; i < samsa_registry_count(reg); i++) {
+        const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
+        if (e->kind == SAMSA_KIND_TRANSPORT && e->enabled && e->inited &&
+            (strcmp(e->plugin, "transport-tls") == 0) == tls) {
+            return e;
+        }
+    }
+    return NULL;
 }

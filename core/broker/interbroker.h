@@ -10,6 +10,7 @@
 
 #include "client/client.h"
 #include "config/broker.h"
+#include "registry/registry.h"
 
 /* Fill @p conf's TLS fields for the inter-broker listener of @p cfg: when
  * it is SSL or SASL_SSL, TLS with the broker's ssl_keystore_location (and
@@ -19,5 +20,15 @@
  * strings are borrowed from @p cfg. */
 void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
                                    samsa_client_conf_t *conf);
+
+/* The transport plugin instance for listener @p listener's security
+ * protocol, as Kafka's broker-to-broker channels speak it: SSL (and
+ * SASL_SSL) through the first transport-tls instance, PLAINTEXT through
+ * the first other transport. NULL when none is loaded. Used for follower
+ * fetches (the inter-broker listener) and the controllers' Raft traffic
+ * (the controller listener). */
+const samsa_registry_entry_t *
+samsa_interbroker_transport(samsa_registry_t *reg,
+                            const samsa_broker_config_t *cfg, int listener);
 
 #endif /* SAMSA_BROKER_INTERBROKER_H */

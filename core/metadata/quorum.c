@@ -16,6 +16,7 @@
 #include <raft/uv.h>
 
 #include "metadata/partition_change.h"
+#include "metadata/raft_transport.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/clock.h"
@@ -55,6 +56,7 @@ struct samsa_meta {
     char *dir;
     char address[300];
     char bind[300];
+    char bind_host[256];
     int64_t session_timeout_ms;
     bool unclean_leader_election;
     int64_t rebalance_interval_ms;
@@ -75,6 +77,9 @@ struct samsa_meta {
     uv_async_t wake;
     uv_timer_t tick;
     struct raft_uv_transport transport;
+    const samsa_transport_ops_t *transport_ops; /* NULL: libraft's TCP */
+    void *transport_state;
+    samsa_raft_peer_t peers[SAMSA_META_MAX_VOTERS];
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;
@@ -630,9 +635,23 @@ static int start_raft(samsa_meta_t *m)
 static void *quorum_main(void *arg)
 {
     samsa_meta_t *m = arg;
-    int rv = raft_uv_tcp_init(&m->transport, &m->loop);
-    if (rv == 0 && m->bind[0]) {
-        rv = raft_uv_tcp_set_bind_address(&m->transport, m->bind);
+    int rv = 0;
+    if (m->transport_ops) {
+        samsa_raft_transport_opts_t to = {
+            .ops = m->transport_ops,
+            .state = m->transport_state,
+            .peers = m->peers,
+            .peer_count = m->voter_count < SAMSA_META_MAX_VOTERS
+                              ? m->voter_count
+                              : SAMSA_META_MAX_VOTERS,
+            .bind_host = m->bind[0] ? m->bind_host : NULL,
+        };
+        rv = samsa_raft_transport_init(&m->transport, &m->loop, &to);
+    } else {
+        rv = raft_uv_tcp_init(&m->transport, &m->loop);
+        if (rv == 0 && m->bind[0]) {
+            rv = raft_uv_tcp_set_bind_address(&m->transport, m->bind);
+        }
     }
     if (rv != 0) {
         snprintf(m->start_msg, sizeof(m->start_msg), "raft transport: %.200s",
@@ -666,7 +685,12 @@ static void *quorum_main(void *arg)
     if (io_ok) {
         raft_uv_close(&m->io);
     }
-    raft_uv_tcp_close(&m->transport);
+    if (m->transport_ops) {
+        uv_run(&m->loop, UV_RUN_NOWAIT);
+        samsa_raft_transport_close(&m->transport);
+    } else {
+        raft_uv_tcp_close(&m->transport);
+    }
     uv_run(&m->loop, UV_RUN_NOWAIT);
     uv_loop_close(&m->loop);
     return NULL;
@@ -719,6 +743,13 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     snprintf(m->address, sizeof(m->address), "%s:%u", self->host, self->port);
     if (o->bind_host && strcmp(o->bind_host, self->host) != 0) {
         snprintf(m->bind, sizeof(m->bind), "%s:%u", o->bind_host, self->port);
+        snprintf(m->bind_host, sizeof(m->bind_host), "%s", o->bind_host);
+    }
+    m->transport_ops = o->transport_ops;
+    m->transport_state = o->transport_state;
+    for (size_t i = 0; i < m->voter_count && i < SAMSA_META_MAX_VOTERS; i++) {
+        m->peers[i] = (samsa_raft_peer_t){.id = to_raft(m->voters[i].id),
+                                          .host = m->voters[i].host};
     }
     return SAMSA_OK;
 }

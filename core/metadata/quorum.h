@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <samsa/transport.h>
+
 #include "config/cluster.h"
 #include "metadata/image.h"
 
@@ -53,6 +55,11 @@ typedef struct samsa_meta_options {
     int32_t imbalance_pct;
     samsa_meta_image_fn on_image;
     void *on_image_arg;
+    /* Raft connections through this transport plugin (raft_transport.h;
+     * e.g. transport-tls for an SSL controller listener); NULL: libraft's
+     * own clear-text TCP. Borrowed until samsa_meta_close. */
+    const samsa_transport_ops_t *transport_ops;
+    void *transport_state;
 } samsa_meta_options_t;
 
 #define SAMSA_META_MAX_VOTERS 16

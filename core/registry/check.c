@@ -60,6 +60,7 @@ static samsa_err_t check(const samsa_broker_config_t *cfg, bool with_init,
         .data_dir = cfg->data_dir,
     };
     samsa_registry_t *reg = NULL;
+    samsa_services_set_broker_config(cfg->values);
     samsa_err_t rc = samsa_registry_load(&opts, &reg, errbuf, errbuf_size);
 
     if (rc == SAMSA_OK && broker) {

@@ -273,6 +273,7 @@ samsa_err_t samsa_registry_open(const samsa_broker_config_t *cfg,
         .data_dir = cfg->data_dir,
     };
     samsa_registry_t *reg = NULL;
+    samsa_services_set_broker_config(cfg->values);
     samsa_err_t rc = samsa_registry_load(&opts, &reg, errbuf, errbuf_size);
 
     *out = NULL;

@@ -168,6 +168,12 @@ const samsa_services_t *samsa_services(void);
 void samsa_services_publish_registry(const samsa_registry_t *reg);
 void samsa_services_retract_registry(const samsa_registry_t *reg);
 
+/** What services->broker_config returns from now on: the broker's
+ *  resolved settings (cfg->values, borrowed; the caller keeps them alive
+ *  while plugins run), or NULL. samsa_registry_open and the config check
+ *  set it before any init(). */
+void samsa_services_set_broker_config(const samsa_config_t *values);
+
 /** Live allocations made through services->alloc/realloc (count, bytes). */
 void samsa_services_mem_stats(int64_t *allocs, int64_t *bytes);
 

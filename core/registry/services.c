@@ -198,6 +198,20 @@ static samsa_err_t svc_codec_compress(int codec_id, const void *in,
                                               out_len);
 }
 
+/* The broker's settings for services->broker_config: set once by
+ * samsa_registry_open/check before any init(), read from any thread. */
+static _Atomic(const samsa_config_t *) broker_values;
+
+void samsa_services_set_broker_config(const samsa_config_t *values)
+{
+    atomic_store_explicit(&broker_values, values, memory_order_release);
+}
+
+static const samsa_config_t *svc_broker_config(void)
+{
+    return atomic_load_explicit(&broker_values, memory_order_acquire);
+}
+
 static const samsa_services_t services = {
     .hdr = SAMSA_ABI_HEADER(samsa_services_t),
     .log = svc_log,
@@ -220,6 +234,7 @@ static const samsa_services_t services = {
     .codec_decompress = svc_codec_decompress,
     .codec_compress = svc_codec_compress,
     .scram_credential = samsa_credentials_lookup,
+    .broker_config = svc_broker_config,
 };
 
 const samsa_services_t *samsa_services(void)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/interbroker.h"
 #include "config/options.h"
 #include "registry/metrics.h"
 #include "replica/replica_int.h"
@@ -37,31 +38,12 @@ static void read_config(const samsa_broker_config_t *cfg,
     }
 }
 
-/* The transport for the inter-broker listener's security protocol, as
- * Kafka's replica fetchers speak it: SSL (and SASL_SSL) through the first
- * transport-tls instance, PLAINTEXT through the first other transport. */
-static const samsa_registry_entry_t *
-pick_transport(samsa_registry_t *reg, const samsa_broker_config_t *cfg)
-{
-    int ib = cfg->cluster.inter_broker_listener;
-    bool tls = ib >= 0 && cfg->security.protocol &&
-               samsa_security_is_tls(
-                   (samsa_security_protocol_t)cfg->security.protocol[ib]);
-    for (size_t i = 0; i < samsa_registry_count(reg); i++) {
-        const samsa_registry_entry_t *e = samsa_registry_at(reg, i);
-        if (e->kind == SAMSA_KIND_TRANSPORT && e->enabled && e->inited &&
-            (strcmp(e->plugin, "transport-tls") == 0) == tls) {
-            return e;
-        }
-    }
-    return NULL;
-}
-
 samsa_err_t samsa_replica_start(samsa_broker_t *b, samsa_replica_mgr_t **out,
                                 char *errbuf, size_t errlen)
 {
     *out = NULL;
-    const samsa_registry_entry_t *te = pick_transport(b->reg, b->cfg);
+    const samsa_registry_entry_t *te = samsa_interbroker_transport(
+        b->reg, b->cfg, b->cfg->cluster.inter_broker_listener);
     if (!te) {
         /* A one-node quorum needs none; others keep RF>1 partitions on
          * their leaders only, as before replication. */

@@ -259,6 +259,18 @@ typedef struct samsa_services {
      */
     samsa_err_t (*scram_credential)(const char *mechanism, const char *user,
                                     samsa_scram_credential_t *out);
+
+    /**
+     * The broker's own settings (samsa.yaml, resolved with defaults), read
+     * with the config_* functions above under the broker's key names
+     * (e.g. "ssl_keystore_location"), so a plugin can default to what the
+     * broker already has instead of repeating it in its manifest. NULL
+     * when no broker configuration is loaded (tools describing plugins).
+     * Owned by the broker, valid until the instance's fini(). Any thread.
+     * Added in ABI minor 5: check SAMSA_ABI_HAS(samsa_services_t, svc,
+     * broker_config) first.
+     */
+    const samsa_config_t *(*broker_config)(void);
 } samsa_services_t;
 
 /* ------------------------------------------------------------------------ */

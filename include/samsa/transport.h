@@ -91,6 +91,21 @@ typedef struct samsa_transport_ops {
 
     /** Close the connection and its fd, and free it. Never fails. */
     void (*close)(samsa_transport_conn_t *conn);
+
+    /**
+     * Optional (ABI minor 5): check that the authenticated peer of an
+     * accepted connection is who the broker expects, @p host (a name or
+     * numeric address, borrowed): e.g. a TLS client certificate must name
+     * it, as a connecting side's endpoint identification checks the
+     * server's. Called once recv() has returned data (so any handshake is
+     * complete). NULL: the transport authenticates no one (plain TCP).
+     * Same thread rules as recv().
+     * @return SAMSA_OK; SAMSA_ERR_SASL_AUTHENTICATION_FAILED with a reason
+     *         in @p errbuf (the broker then closes the connection).
+     */
+    samsa_err_t (*verify_peer)(const samsa_transport_conn_t *conn,
+                               const char *host, char *errbuf,
+                               size_t errbuf_size);
 } samsa_transport_ops_t;
 
 #ifdef __cplusplus

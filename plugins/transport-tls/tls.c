@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport-tls: broker-to-broker connections over TLS (OpenSSL), for an
- * inter-broker listener whose security protocol is SSL
+ * inter-broker listener whose security protocol is SSL, and for the
+ * controllers' Raft traffic on an SSL controller listener
  * (samsa/transport.h). The broker presents its own certificate, so the
  * leader's SSL listener maps it to the follower's principal (mTLS), and
  * verifies the leader's certificate against the truststore and, unless
@@ -258,6 +259,32 @@ static void tls_close(samsa_transport_conn_t *c)
     }
 }
 
+/* The client certificate of an accepted connection must name @p host
+ * (SAN DNS or IP), as the connecting side checks the server's; not
+ * checked when ssl_endpoint_identification_algorithm is empty. */
+static samsa_err_t tls_verify_peer(const samsa_transport_conn_t *c,
+                                   const char *host, char *errbuf,
+                                   size_t errbuf_size)
+{
+    X509 *cert = SSL_get1_peer_certificate(c->ssl);
+    samsa_err_t err = SAMSA_OK;
+    if (!cert || SSL_get_verify_result(c->ssl) != X509_V_OK) {
+        snprintf(errbuf, errbuf_size, "no verified client certificate");
+        err = SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
+    } else if (c->st->check_host && X509_check_ip_asc(cert, host, 0) != 1 &&
+               X509_check_host(cert, host, 0, 0, NULL) != 1) {
+        char subject[256] = "";
+        X509_NAME_oneline(X509_get_subject_name(cert), subject,
+                          sizeof(subject));
+        snprintf(errbuf, errbuf_size, "client certificate %s does not name %s",
+                 subject, host);
+        err = SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
+    }
+    X509_free(cert);
+    ERR_clear_error();
+    return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* Plugin                                                             */
 /* ------------------------------------------------------------------ */
@@ -296,21 +323,44 @@ static samsa_err_t str_opt(tls_state_t *st, const char *name, const char **v)
     return err;
 }
 
+/* A key file option: the manifest's value, else the broker's own key of
+ * the same name (services->broker_config, ABI minor 5), so certificates
+ * are configured once in samsa.yaml. */
+static samsa_err_t file_opt(tls_state_t *st, const char *name, const char **v)
+{
+    samsa_err_t err = str_opt(st, name, v);
+    const samsa_config_t *broker =
+        SAMSA_ABI_HAS(samsa_services_t, st->svc, broker_config) &&
+                st->svc->broker_config
+            ? st->svc->broker_config()
+            : NULL;
+    if (err == SAMSA_OK && !*v && broker &&
+        st->svc->config_string(broker, name, v) == SAMSA_OK && *v && !**v) {
+        *v = NULL;
+    }
+    return err;
+}
+
 static samsa_err_t make_ctx(tls_state_t *st, char *errbuf, size_t errbuf_size)
 {
     const char *keystore = NULL;
     const char *key = NULL;
     const char *truststore = NULL;
     const char *algo = NULL;
-    samsa_err_t err = str_opt(st, "ssl_keystore_location", &keystore);
+    samsa_err_t err = file_opt(st, "ssl_keystore_location", &keystore);
     if (err == SAMSA_OK) {
-        err = str_opt(st, "ssl_key_location", &key);
+        /* The broker's key file goes with the broker's certificate only. */
+        const char *own = NULL;
+        err = str_opt(st, "ssl_keystore_location", &own);
+        err = err == SAMSA_OK ? (own ? str_opt(st, "ssl_key_location", &key)
+                                     : file_opt(st, "ssl_key_location", &key))
+                              : err;
     }
     if (err == SAMSA_OK) {
-        err = str_opt(st, "ssl_key_password", &st->key_password);
+        err = file_opt(st, "ssl_key_password", &st->key_password);
     }
     if (err == SAMSA_OK) {
-        err = str_opt(st, "ssl_truststore_location", &truststore);
+        err = file_opt(st, "ssl_truststore_location", &truststore);
     }
     if (err == SAMSA_OK) {
         err = str_opt(st, "ssl_endpoint_identification_algorithm", &algo);
@@ -403,14 +453,15 @@ static const samsa_option_t tls_options[] = {
         "PEM file with this broker's certificate chain, leaf first, and its "
         "private key unless ssl_key_location is set: presented to the "
         "leader, whose SSL listener maps it to this broker's principal. "
-        "Usually the broker's own ssl_keystore_location."),
+        "Empty: the broker's own ssl_keystore_location."),
     SAMSA_OPTION_STRING("ssl_key_location", "",
-        "PEM file with the private key (default: ssl_keystore_location)."),
+        "PEM file with the private key (default: ssl_keystore_location; "
+        "with the broker's keystore, the broker's ssl_key_location)."),
     SAMSA_OPTION_STRING("ssl_key_password", "",
-        "Password of an encrypted private key."),
+        "Password of an encrypted private key (empty: the broker's)."),
     SAMSA_OPTION_STRING("ssl_truststore_location", "",
-        "PEM file of the CAs trusted to sign the leaders' certificates; "
-        "empty: the system's."),
+        "PEM file of the CAs trusted to sign the peers' certificates; "
+        "empty: the broker's ssl_truststore_location, else the system's."),
     SAMSA_OPTION_STRING("ssl_endpoint_identification_algorithm", "https",
         "https: the leader's certificate must name the host or IP connected "
         "to (Kafka's default); empty: no host name check."),
@@ -429,6 +480,7 @@ static const samsa_transport_ops_t tls_ops = {
     .pollable_fd = tls_pollable_fd,
     .want_events = tls_want_events,
     .close = tls_close,
+    .verify_peer = tls_verify_peer,
 };
 
 static const samsa_plugin_t tls_plugin = {

@@ -24,6 +24,9 @@ import os
 import re
 import shutil
 import signal
+import socket
+import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -60,19 +63,30 @@ def make_pki(d):
 
 
 class TlsCluster:
-    def __init__(self, work, n=3):
+    def __init__(self, work, n=3, controller_ssl=False):
         self.work, self.n, self.procs = work, n, {}
         self.pki = make_pki(os.path.join(work, "pki"))
         ports = free_ports(3 * n)
         self.ssl = {i: ports[3 * i - 3] for i in range(1, n + 1)}
         self.plain = {i: ports[3 * i - 2] for i in range(1, n + 1)}
         ctrl = {i: ports[3 * i - 1] for i in range(1, n + 1)}
+        self.ctrl = ctrl
+        # Raft through transport-tls, whose manifest then names no file:
+        # it takes the broker's ssl_* keys (services->broker_config).
+        extra = ("listener_security_protocol_map: \"SSL:SSL,"
+                 "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL\"\n"
+                 if controller_ssl else "")
         voters = ",".join("%d@127.0.0.1:%d" % (i, ctrl[i]) for i in ctrl)
         cluster_id = str(uuid.uuid4())
         for i in range(1, n + 1):
             d = self.dir(i)
             shutil.copytree(os.path.join(ROOT, "conf.d"), d + "/conf.d")
-            self.transport_cert(i, "node%d" % i)
+            if controller_ssl:
+                with open(d + "/conf.d/51-transport-tls.yaml", "w") as f:
+                    f.write("plugins:\n  - name: tls\n"
+                            "    plugin: transport-tls\n")
+            else:
+                self.transport_cert(i, "node%d" % i)
             with open(d + "/conf.d/40-acl.yaml", "w") as f:
                 f.write("plugins:\n  - name: acl\n"
                         "    plugin: authorizer-acl\n"
@@ -96,9 +110,10 @@ class TlsCluster:
                     "replica_lag_time_max_ms: 3000\n"
                     "broker_heartbeat_interval_ms: 500\n"
                     "broker_session_timeout_ms: 3000\n"
-                    "http_listeners: [\"127.0.0.1:0\"]\n"
+                    "http_listeners: [\"127.0.0.1:0\"]\n%s"
                     % (i, cluster_id, voters, self.ssl[i], self.plain[i],
-                       ctrl[i], self.pki, i, self.pki, i, self.pki, d))
+                       ctrl[i], self.pki, i, self.pki, i, self.pki, d,
+                       extra))
 
     def transport_cert(self, i, name):
         """Node @i's follower fetches present @name's certificate."""
@@ -136,6 +151,16 @@ class TlsCluster:
         for i, p in self.procs.items():
             if p.poll() is None:
                 self.stop_node(i)
+
+    def close(self):
+        self.stop()
+        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def wait_all_registered(self):
+        for i in range(1, self.n + 1):
+            wait_for("node %d sees %d brokers" % (i, self.n),
+                     lambda: self.brokers(i) == self.n, timeout=60)
 
     def bootstrap(self):
         return ",".join("127.0.0.1:%d" % self.plain[i] for i in self.plain)
@@ -182,14 +207,10 @@ def tls_cluster():
             capture_output=True, text=True, timeout=30)
         assert out.returncode == 0, out.stderr + out.stdout
         c.start(3)
-        for i in range(1, c.n + 1):
-            wait_for("node %d sees 3 brokers" % i,
-                     lambda: c.brokers(i) == 3, timeout=60)
+        c.wait_all_registered()
         yield c
     finally:
-        c.stop()
-        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
+        c.close()
 
 
 def produce(c, values):
@@ -279,3 +300,126 @@ def test_replication_over_tls(tls_cluster):
     assert re.search(r"TLS (handshake|read|write) with 127\.0\.0\.1",
                      c.log(3, tail=200000)), c.log(3)
     assert read_back(c, len(values) + len(more)) == values + more
+
+
+# ---------------------------------------------------------------------------
+# The controllers' Raft traffic over TLS
+# ---------------------------------------------------------------------------
+
+def preamble(raft_id, address):
+    """What a controller sends first inside TLS
+    (core/metadata/raft_transport.c)."""
+    a = address.encode()
+    return (struct.pack("<QQQ", 0x5446527361736d61, raft_id, len(a)) + a)
+
+
+def tls_probe(port, cert=None, key=None, payload=b"", ca=None):
+    """Connect to @port with TLS (optionally presenting @cert), send
+    @payload, and return what came back before the server closed or 2 s
+    passed; raises ssl.SSLError / OSError when the server refuses."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.load_verify_locations(ca)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    got = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with ctx.wrap_socket(raw) as s:
+            s.settimeout(2)
+            if payload:
+                s.sendall(payload)
+            try:
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+            except socket.timeout:
+                pass
+    return got
+
+
+def closes_without_data(port, **kw):
+    try:
+        return tls_probe(port, **kw) == b""
+    except (ssl.SSLError, OSError):
+        return True
+
+
+@pytest.fixture()
+def controller_tls_cluster():
+    work = tempfile.mkdtemp(prefix="samsa-cluster-ctrl-tls-")
+    c = TlsCluster(work, controller_ssl=True)
+    secure_pki._signed("stranger", "/O=Samsa/CN=stranger", "ca", c.pki,
+                       san="DNS:elsewhere.invalid")
+    try:
+        for i in (1, 2, 3):
+            c.start(i)
+        c.wait_all_registered()
+        yield c
+    finally:
+        c.close()
+
+
+def test_controller_quorum_over_tls(controller_tls_cluster):
+    c = controller_tls_cluster
+    pki = c.pki
+    for i in (1, 2, 3):
+        assert "Raft over TLS" in c.log(i, tail=200000), c.log(i)
+    port = c.ctrl[1]
+
+    # A clear-text client gets no Raft bytes: the port speaks TLS only
+    # (at most an alert record, content type 21, comes back).
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.settimeout(2)
+        s.sendall(preamble(2, "127.0.0.1:%d" % c.ctrl[2]) + b"\0" * 64)
+        got = b""
+        try:
+            while len(got) < 4096:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+    assert got == b"" or got[0] == 21, got[:32]
+
+    # TLS without a client certificate, or with one from an untrusted CA:
+    # refused, nothing readable.
+    assert closes_without_data(port, ca=pki + "/ca.pem")
+    with pytest.raises((ssl.SSLError, OSError)):
+        tls_probe(port, cert=pki + "/rogue.pem", key=pki + "/rogue.key",
+                  ca=pki + "/ca.pem",
+                  payload=preamble(2, "127.0.0.1:%d" % c.ctrl[2]))
+    # A certificate from the cluster's CA that does not name voter 2's
+    # host may not speak as voter 2.
+    assert closes_without_data(
+        port, cert=pki + "/stranger.pem", key=pki + "/stranger.key",
+        ca=pki + "/ca.pem", payload=preamble(2, "127.0.0.1:%d" % c.ctrl[2]))
+    wait_for("the refusal logged",
+             lambda: re.search(r"refused a controller connection claiming "
+                               r"Raft id 2 .*does not name 127\.0\.0\.1",
+                               c.log(1, tail=200000)), timeout=10)
+    # Not a voter at all.
+    assert closes_without_data(
+        port, cert=pki + "/node2.pem", key=pki + "/node2.key",
+        ca=pki + "/ca.pem", payload=preamble(9, "127.0.0.1:1"))
+
+    # Kill -9 the controller: the other two elect a new one over TLS and
+    # still commit metadata (a topic created through a survivor).
+    ctl = metadata("127.0.0.1", c.plain[1])["controller"]
+    assert ctl in (1, 2, 3), ctl
+    c.procs[ctl].kill()
+    c.procs[ctl].wait()
+    alive = [i for i in (1, 2, 3) if i != ctl]
+    wait_for("a new controller",
+             lambda: all(metadata("127.0.0.1", c.plain[i])["controller"]
+                         in alive for i in alive), timeout=30)
+    admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d"
+                         % c.plain[alive[0]]})
+    admin.create_topics([NewTopic("after-kill", 1, 2)])["after-kill"].result(
+        30)
+    for i in alive:
+        wait_for("node %d sees the new topic" % i,
+                 lambda: (c.partition(i, "after-kill") or (-1,))[0] in alive,
+                 timeout=30)

@@ -52,7 +52,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_instance_t, reserved0), 52);
     /* ABI minor 1 appended codec_decompress and codec_compress (144 is a
      * minor 0 table), minor 3 scram_credential (160 is minor 2). */
-    assert_int_equal(sizeof(samsa_services_t), 168);
+    assert_int_equal(sizeof(samsa_services_t), 176);
     assert_int_equal(offsetof(samsa_services_t, hdr), 0);
     assert_int_equal(offsetof(samsa_services_t, log), 8);
     assert_int_equal(offsetof(samsa_services_t, err_str), 16);
@@ -75,6 +75,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, codec_compress), 152);
     /* ABI minor 3 appended scram_credential: 160 is minor 2's size. */
     assert_int_equal(offsetof(samsa_services_t, scram_credential), 160);
+    /* ABI minor 5 appended broker_config: 168 is minor 4's size. */
+    assert_int_equal(offsetof(samsa_services_t, broker_config), 168);
     assert_int_equal(sizeof(samsa_scram_credential_t), 216);
     assert_int_equal(offsetof(samsa_scram_credential_t, iterations), 8);
     assert_int_equal(offsetof(samsa_scram_credential_t, salt_len), 12);
@@ -214,7 +216,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_acl_binding_t, permission), 44);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, authorize), 8);
-    assert_int_equal(sizeof(samsa_transport_ops_t), 64);
+    /* ABI minor 5 appended verify_peer: 64 is minor 4's size. */
+    assert_int_equal(sizeof(samsa_transport_ops_t), 72);
     assert_int_equal(offsetof(samsa_transport_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_transport_ops_t, connect), 8);
     assert_int_equal(offsetof(samsa_transport_ops_t, accept), 16);
@@ -223,6 +226,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_transport_ops_t, pollable_fd), 40);
     assert_int_equal(offsetof(samsa_transport_ops_t, want_events), 48);
     assert_int_equal(offsetof(samsa_transport_ops_t, close), 56);
+    assert_int_equal(offsetof(samsa_transport_ops_t, verify_peer), 64);
     assert_int_equal(sizeof(samsa_connect_header_t), 24);
     assert_int_equal(offsetof(samsa_connect_header_t, key), 0);
     assert_int_equal(offsetof(samsa_connect_header_t, value), 8);
@@ -319,7 +323,8 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_services_t, now_ms) + M(samsa_services_t, monotonic_ms) +
             M(samsa_services_t, codec_decompress) +
             M(samsa_services_t, codec_compress) +
-            M(samsa_services_t, scram_credential));
+            M(samsa_services_t, scram_credential) +
+            M(samsa_services_t, broker_config));
     assert_int_equal(sizeof(samsa_plugin_t),
                      M(samsa_plugin_t, hdr) + M(samsa_plugin_t, kind) +
                          M(samsa_plugin_t, reserved0) +
@@ -448,7 +453,8 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_transport_ops_t, recv) +
             M(samsa_transport_ops_t, pollable_fd) +
             M(samsa_transport_ops_t, want_events) +
-            M(samsa_transport_ops_t, close));
+            M(samsa_transport_ops_t, close) +
+            M(samsa_transport_ops_t, verify_peer));
     assert_int_equal(sizeof(samsa_connect_header_t),
                      M(samsa_connect_header_t, key) +
                          M(samsa_connect_header_t, value) +
@@ -546,7 +552,7 @@ static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 4);
+    assert_int_equal(SAMSA_ABI_MINOR, 5);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);

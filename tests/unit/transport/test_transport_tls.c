@@ -215,11 +215,44 @@ static void test_tls_untrusted_client_refused(void **state)
     harness_unload(&leader);
 }
 
+/* A server-side connection checks that the client's (verified)
+ * certificate names the host expected of it: IP:127.0.0.1 is, 10.9.9.9
+ * and a DNS name are not. Before the handshake there is no certificate. */
+static void test_tls_verify_peer_names_host(void **state)
+{
+    (void)state;
+    harness_plugin_t hp;
+    assert_int_equal(load(&hp, "broker"), SAMSA_OK);
+    const samsa_transport_ops_t *ops = hp.desc->ops;
+    assert_non_null(ops->verify_peer);
+    samsa_transport_conn_t *client = NULL, *server = NULL;
+    int lfd = -1;
+    char why[256] = "";
+    pair(&hp, &hp, &client, &server, &lfd);
+    assert_int_equal(ops->verify_peer(server, "127.0.0.1", why, sizeof(why)),
+                     SAMSA_ERR_SASL_AUTHENTICATION_FAILED);
+    assert_int_equal(exchange(ops, client, ops, server, "preamble"), SAMSA_OK);
+    assert_int_equal(ops->verify_peer(server, "127.0.0.1", why, sizeof(why)),
+                     SAMSA_OK);
+    assert_int_equal(ops->verify_peer(server, "10.9.9.9", why, sizeof(why)),
+                     SAMSA_ERR_SASL_AUTHENTICATION_FAILED);
+    assert_non_null(strstr(why, "does not name 10.9.9.9"));
+    assert_int_equal(
+        ops->verify_peer(server, "controller-2.example", why, sizeof(why)),
+        SAMSA_ERR_SASL_AUTHENTICATION_FAILED);
+    ops->close(server);
+    ops->close(client);
+    close(lfd);
+    harness_unload(&hp);
+    assert_int_equal(harness_live_bytes(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_round_trip),
         cmocka_unit_test(test_tls_untrusted_client_refused),
+        cmocka_unit_test(test_tls_verify_peer_names_host),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
