@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/options.h"
+#include "replica/replica.h"
 
 #define T_BOOL SAMSA_CONFIG_TYPE_BOOLEAN
 #define T_STR  SAMSA_CONFIG_TYPE_STRING
@@ -219,13 +220,20 @@ samsa_broker_configs_topic_defaults(const samsa_broker_config_t *cfg,
     return err;
 }
 
+/* The value of numeric broker config @p name that applies now. */
+static int64_t effective_long(const samsa_broker_config_t *cfg,
+                              samsa_dyncfg_t *store, const char *name)
+{
+    char v[128];
+    effective(cfg, store, find(name), v, sizeof(v));
+    return strtoll(v, NULL, 10);
+}
+
 int64_t
 samsa_broker_configs_producer_expiration(const samsa_broker_config_t *cfg,
                                          samsa_dyncfg_t *store)
 {
-    char v[128];
-    effective(cfg, store, find("producer.id.expiration.ms"), v, sizeof(v));
-    return strtoll(v, NULL, 10);
+    return effective_long(cfg, store, "producer.id.expiration.ms");
 }
 
 size_t samsa_broker_config_levels(samsa_broker_t *b, const samsa_bcfg_def_t *d,
@@ -422,6 +430,12 @@ static samsa_err_t apply_stored(samsa_broker_t *b)
         samsa_logmgr_set_producer_id_expiration(
             b->logs,
             samsa_broker_configs_producer_expiration(b->cfg, b->dyncfg));
+        samsa_replica_set_throttle_rates(
+            b->replica,
+            effective_long(b->cfg, b->dyncfg,
+                           "leader.replication.throttled.rate"),
+            effective_long(b->cfg, b->dyncfg,
+                           "follower.replication.throttled.rate"));
     }
     samsa_tcfg_free(&defaults);
     return err;

@@ -178,7 +178,9 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
         /* Followers read everything appended (Kafka's
          * FetchIsolation.LOG_END); their fetch moves the HW. */
         limit = samsa_partition_leo(part);
-        if (fp->diverging) {
+        if (fp->diverging || samsa_replica_leader_throttled(
+                                 ctx->req->broker->replica, fp->topic, part,
+                                 fp->rp->Partition, ctx->replica_id)) {
             return 0;
         }
     }
@@ -255,6 +257,12 @@ static void count_answer(fetch_ctx_t *ctx)
                                     fp->pr->ErrorCode != SAMSA_OK);
         if (fp->pr->ErrorCode != SAMSA_OK) {
             samsa_metrics_error(SAMSA_API_FETCH, fp->pr->ErrorCode);
+        } else if (fp->pin && ctx->replica_id >= 0) {
+            /* Replication, not a client's bytes out: only the leader's
+             * throttle counts it. */
+            samsa_replica_leader_sent(ctx->req->broker->replica, fp->topic,
+                                      fp->rp->Partition,
+                                      (int64_t)fp->pin->rd.total_bytes);
         } else if (fp->pin) {
             samsa_metrics_topic_out(topic, fp->pin->rd.total_bytes,
                                     fp->pin->rd.next_offset -

@@ -39,6 +39,7 @@ typedef struct fpart {
     int32_t epoch; /* the leader's, from the image */
     int64_t delay_until;
     int64_t asked; /* FetchOffset of the fetch in flight (the LEO then) */
+    bool in_sync;  /* reached the leader's HW at its last answer */
     link_t *link;
     struct fpart *next; /* in link->parts */
 } fpart_t;
@@ -193,11 +194,31 @@ static void pump_send(samsa_fetcher_t *f, link_t *l)
 /* Fetch requests                                                     */
 /* ------------------------------------------------------------------ */
 
+/* How long a partition the follower throttle holds back waits before it
+ * is looked at again. */
+#define THROTTLE_PAUSE_MS 100
+
+static const char follower_list[] = "follower.replication.throttled.replicas";
+
+/* Kafka's shouldFollowerThrottle: a partition behind its leader and
+ * listed for this broker waits while the follower rate is over its
+ * bound. */
+static bool follower_throttled(samsa_fetcher_t *f, fpart_t *fp, bool over)
+{
+    return over && !fp->in_sync &&
+           samsa_repl_throttled(&f->rm->follower_quota, fp->topic,
+                                follower_list, fp->index, f->rm->b->node_id);
+}
+
 static void send_fetch(samsa_fetcher_t *f, link_t *l, int64_t now)
 {
     samsa_replica_config_t *cfg = &f->rm->cfg;
+    bool over = samsa_repl_quota_exceeded(&f->rm->follower_quota, now);
     int n = 0;
     for (fpart_t *fp = l->parts; fp; fp = fp->next) {
+        if (fp->delay_until <= now && follower_throttled(f, fp, over)) {
+            fp->delay_until = now + THROTTLE_PAUSE_MS;
+        }
         n += fp->delay_until <= now;
     }
     if (n == 0) {
@@ -389,8 +410,16 @@ static void handle_partition(samsa_fetcher_t *f, fpart_t *fp,
                 fp->delay_until = samsa_mono_ms() + f->rm->cfg.fetch_backoff_ms;
                 return;
             }
+            if (samsa_repl_throttled(&f->rm->follower_quota, fp->topic,
+                                     follower_list, fp->index,
+                                     f->rm->b->node_id)) {
+                samsa_repl_quota_record(&f->rm->follower_quota, (double)len,
+                                        samsa_mono_ms());
+            }
         }
     }
+    fp->in_sync = pd->HighWatermark >= 0 &&
+                  samsa_partition_leo(fp->part) >= pd->HighWatermark;
     if (pd->HighWatermark >= 0) {
         samsa_partition_set_hw(fp->part, pd->HighWatermark);
     }

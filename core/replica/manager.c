@@ -64,6 +64,8 @@ samsa_err_t samsa_replica_start(samsa_broker_t *b, samsa_replica_mgr_t **out,
     rm->tstate = te->state;
     read_config(b->cfg, &rm->cfg);
     pthread_rwlock_init(&rm->led_lock, NULL);
+    samsa_repl_quota_init(&rm->leader_quota);
+    samsa_repl_quota_init(&rm->follower_quota);
     rm->m_under_replicated = samsa_metric_register(
         NULL, "replicamanager_underreplicatedpartitions", SAMSA_METRIC_GAUGE,
         "Partitions led here whose ISR is smaller than their replicas");
@@ -106,5 +108,7 @@ void samsa_replica_stop(samsa_replica_mgr_t *rm)
     }
     free(rm->fetchers);
     pthread_rwlock_destroy(&rm->led_lock);
+    samsa_repl_quota_destroy(&rm->leader_quota);
+    samsa_repl_quota_destroy(&rm->follower_quota);
     free(rm);
 }

@@ -89,4 +89,21 @@ int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 void samsa_replica_leader_appended(samsa_replica_mgr_t *rm,
                                    samsa_partition_t *part);
 
+/* leader/follower.replication.throttled.rate as they apply now
+ * (bytes/s; INT64_MAX: none). Any thread; @p rm NULL is fine. */
+void samsa_replica_set_throttle_rates(samsa_replica_mgr_t *rm,
+                                      int64_t leader_rate,
+                                      int64_t follower_rate);
+/* Leader side of a follower's fetch (reactor): true when @p follower
+ * gets no records of partition @p index of @p topic now (Kafka's
+ * shouldLeaderThrottle: listed in leader.replication.throttled.replicas
+ * on this broker, the follower outside the ISR, the leader's rate over
+ * its bound). leader_sent counts @p bytes sent of a listed partition. */
+bool samsa_replica_leader_throttled(samsa_replica_mgr_t *rm,
+                                    samsa_topic_t *topic,
+                                    samsa_partition_t *part, int32_t index,
+                                    int32_t follower);
+void samsa_replica_leader_sent(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
+                               int32_t index, int64_t bytes);
+
 #endif /* SAMSA_REPLICA_H */

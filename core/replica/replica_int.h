@@ -15,6 +15,7 @@
 #include "broker/broker.h"
 #include "replica/replica.h"
 #include "replica/rules.h"
+#include "util/rate.h"
 
 typedef struct samsa_fetcher samsa_fetcher_t;
 
@@ -44,6 +45,17 @@ typedef struct samsa_led {
     uint64_t seen; /* image index that last listed it (applier) */
 } samsa_led_t;
 
+/* One replication quota (throttle.c): Kafka's replication.quota.window.num
+ * and .size.seconds defaults. */
+#define SAMSA_REPL_QUOTA_SAMPLES   11
+#define SAMSA_REPL_QUOTA_WINDOW_MS 1000
+typedef struct samsa_repl_quota {
+    pthread_mutex_t lock;
+    _Atomic int64_t bound; /* bytes/s; INT64_MAX: none */
+    samsa_rate_t rate;     /* under lock */
+    samsa_rate_sample_t s[SAMSA_REPL_QUOTA_SAMPLES];
+} samsa_repl_quota_t;
+
 struct samsa_replica_mgr {
     samsa_broker_t *b;
     samsa_replica_config_t cfg;
@@ -68,6 +80,9 @@ struct samsa_replica_mgr {
     samsa_metric_t *m_under_replicated;
     samsa_metric_t *m_shrinks;
     samsa_metric_t *m_expands;
+    /* leader/follower.replication.throttled.rate (throttle.c). */
+    samsa_repl_quota_t leader_quota;
+    samsa_repl_quota_t follower_quota;
 };
 
 /* ---- leader_state.c ---- */
@@ -119,5 +134,17 @@ samsa_err_t samsa_isr_start(samsa_replica_mgr_t *rm);
 void samsa_isr_stop(samsa_replica_mgr_t *rm);
 /* Wake the ISR thread (an expansion was queued). Any thread. */
 void samsa_isr_kick(samsa_replica_mgr_t *rm);
+
+/* ---- throttle.c ---- */
+void samsa_repl_quota_init(samsa_repl_quota_t *q);
+void samsa_repl_quota_destroy(samsa_repl_quota_t *q);
+/* Over its bound now (never without one). */
+bool samsa_repl_quota_exceeded(samsa_repl_quota_t *q, int64_t now_ms);
+void samsa_repl_quota_record(samsa_repl_quota_t *q, double bytes,
+                             int64_t now_ms);
+/* @p q has a bound and @p topic's throttled-replicas config @p key names
+ * partition @p index on @p broker. */
+bool samsa_repl_throttled(samsa_repl_quota_t *q, samsa_topic_t *topic,
+                          const char *key, int32_t index, int32_t broker);
 
 #endif /* SAMSA_REPLICA_INT_H */

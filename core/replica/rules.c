@@ -2,6 +2,11 @@
 /* core/replica/rules.c - see rules.h. */
 #include "replica/rules.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 void samsa_follower_reset(samsa_follower_t *f, int32_t id, bool in_isr,
                           int64_t now_ms)
 {
@@ -112,4 +117,51 @@ int64_t samsa_replica_truncation_offset(int32_t leader_epoch,
      * epoch below it, then fetch again with that as the last epoch. */
     *done = false;
     return min64(local_end, local_leo);
+}
+
+/* The number at *p (after spaces), moving *p past it; -1 when none. */
+static long long list_number(const char **p)
+{
+    while (isspace((unsigned char)**p)) {
+        (*p)++;
+    }
+    if (!isdigit((unsigned char)**p)) {
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(*p, &end, 10);
+    *p = end;
+    return errno ? -1 : n;
+}
+
+bool samsa_replica_throttle_listed(const char *list, int32_t partition,
+                                   int32_t broker)
+{
+    const char *p = list;
+    while (p && isspace((unsigned char)*p)) {
+        p++;
+    }
+    if (!p || !*p) {
+        return false;
+    }
+    if (*p == '*') {
+        return true;
+    }
+    while (*p) {
+        long long part = list_number(&p);
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        long long id = *p == ':' ? (p++, list_number(&p)) : -1;
+        if (part == partition && id == broker) {
+            return true;
+        }
+        p = strchr(p, ',');
+        if (!p) {
+            break;
+        }
+        p++;
+    }
+    return false;
 }

@@ -66,6 +66,14 @@ int samsa_replica_out_of_sync(int64_t leader_leo, const samsa_follower_t *fs,
                               int nf, const int32_t *isr, int nisr,
                               int64_t now_ms, int64_t max_lag_ms, int32_t *out);
 
+/* Does a throttled-replicas list (the topic configs
+ * leader/follower.replication.throttled.replicas: "*", or
+ * "partition:broker" entries separated by commas, spaces allowed) name
+ * @p partition on @p broker? (Kafka's ThrottledReplicaListValidator
+ * form; "*" throttles every partition on every broker.) */
+bool samsa_replica_throttle_listed(const char *list, int32_t partition,
+                                   int32_t broker);
+
 /* True when @p id is one of @p ids[0..n). */
 bool samsa_replica_has(const int32_t *ids, int n, int32_t id);
 

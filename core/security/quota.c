@@ -12,12 +12,7 @@
 #include <sys/stat.h>
 
 #include "durable_file.h"
-
-/* Kafka's SampledStat sample. */
-typedef struct sample {
-    int64_t start_ms;
-    double total;
-} sample_t;
+#include "util/rate.h"
 
 /* The rate of one matched entity (its tags: the client's user and/or
  * client-id, "" where the entity has no such side). */
@@ -26,8 +21,8 @@ typedef struct sensor {
     int kind;
     char *user, *client;
     int64_t last_ms; /* last recorded */
-    int cur;
-    sample_t s[];
+    samsa_rate_t rate;
+    samsa_rate_sample_t s[];
 } sensor_t;
 
 struct samsa_quotas {
@@ -393,7 +388,8 @@ static sensor_t *sensor_of(samsa_quotas_t *q, int kind, const char *user,
         }
         pp = &s->next;
     }
-    sensor_t *s = calloc(1, sizeof(*s) + (size_t)q->num * sizeof(sample_t));
+    sensor_t *s =
+        calloc(1, sizeof(*s) + (size_t)q->num * sizeof(samsa_rate_sample_t));
     if (!s) {
         return NULL;
     }
@@ -406,46 +402,11 @@ static sensor_t *sensor_of(samsa_quotas_t *q, int kind, const char *user,
         free(s);
         return NULL;
     }
-    for (int32_t i = 0; i < q->num; i++) {
-        s->s[i].start_ms = now_ms;
-    }
+    samsa_rate_init(&s->rate, s->s, q->num, q->window_ms, now_ms);
     s->last_ms = now_ms;
     s->next = q->sensors;
     q->sensors = s;
     return s;
-}
-
-/* Kafka's Rate over a SampledStat: record, then measure. Returns the
- * rate per second and the span it was measured over. */
-static double record_and_measure(const samsa_quotas_t *q, sensor_t *s,
-                                 double amount, int64_t now_ms, double *span_ms)
-{
-    sample_t *c = &s->s[s->cur];
-    if (now_ms >= c->start_ms + q->window_ms) {
-        s->cur = (s->cur + 1) % q->num;
-        c = &s->s[s->cur];
-        c->start_ms = now_ms;
-        c->total = 0;
-    }
-    c->total += amount;
-    double total = 0;
-    int64_t oldest = now_ms;
-    for (int32_t i = 0; i < q->num; i++) {
-        sample_t *x = &s->s[i];
-        if (now_ms - x->start_ms >= (int64_t)q->num * q->window_ms) {
-            x->start_ms = now_ms; /* obsolete: purged */
-            x->total = 0;
-        }
-        total += x->total;
-        oldest = x->start_ms < oldest ? x->start_ms : oldest;
-    }
-    int64_t elapsed = now_ms - oldest;
-    int64_t full = elapsed / q->window_ms;
-    if (full < q->num - 1) {
-        elapsed += (q->num - 1 - full) * q->window_ms;
-    }
-    *span_ms = (double)elapsed;
-    return total * 1000.0 / (double)elapsed;
 }
 
 int32_t samsa_quotas_record(samsa_quotas_t *q, samsa_quota_kind_t kind,
@@ -465,7 +426,8 @@ int32_t samsa_quotas_record(samsa_quotas_t *q, samsa_quota_kind_t kind,
         sensor_t *s = sensor_of(q, kind, e->user.present ? user : "",
                                 e->client.present ? client : "", now_ms);
         double span = 0;
-        double rate = s ? record_and_measure(q, s, amount, now_ms, &span) : 0;
+        double rate =
+            s ? samsa_rate_record(&s->rate, amount, now_ms, &span) : 0;
         if (rate > bound) {
             double t = (rate - bound) / bound * span;
             double max = (double)q->num * (double)q->window_ms;

@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import struct
+import subprocess
 import time
 import urllib.request
 
@@ -271,3 +272,65 @@ def test_old_leader_truncates_what_was_never_replicated(cluster):
     assert not [k for k in got if k.startswith("x")], got
     assert sorted(k for k in got if k[0] in "ac") == sorted(
         ["a%02d" % i for i in range(50)] + ["c%02d" % i for i in range(20)])
+
+
+def samsa_cli(cluster, *args):
+    cli = os.path.join(cluster.env["SAMSA_BUILD_DIR"], "tools", "cli",
+                       "samsa")
+    out = subprocess.run([cli, "cluster", *args, "-b", cluster.bootstrap()],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_replication_throttles_bound_a_new_replicas_catch_up(cluster):
+    """Kafka's replication quotas: 4 MiB in each of three RF=1 topics on
+    node 1, each then given a replica on node 2. "lthr" is throttled on the
+    leader (leader.replication.throttled.replicas 0:1, node 1's
+    leader.replication.throttled.rate), "fthr" on the follower
+    (follower...replicas 0:2, node 2's follower rate), "free" not at all.
+    free's new replica catches up at once; the throttled ones get one
+    fetch's worth (replica_fetch_max_bytes, 1 MiB) and then no more than
+    50 kB/s over Kafka's 11 one-second windows. The leader's per-topic
+    bytes-out metric does not count what followers fetched."""
+    boot = cluster.start(3)
+    rate = 50000
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
+    try:
+        admin.create_topics([
+            NewTopic("lthr", replica_assignments={0: [1]}, num_partitions=-1,
+                     replication_factor=-1, topic_configs={
+                         "leader.replication.throttled.replicas": "0:1"}),
+            NewTopic("fthr", replica_assignments={0: [1]}, num_partitions=-1,
+                     replication_factor=-1, topic_configs={
+                         "follower.replication.throttled.replicas": "0:2"}),
+            NewTopic("free", replica_assignments={0: [1]}, num_partitions=-1,
+                     replication_factor=-1)])
+        admin.alter_configs([
+            ConfigResource(ConfigResourceType.BROKER, "1", configs={
+                "leader.replication.throttled.rate": str(rate)}),
+            ConfigResource(ConfigResourceType.BROKER, "2", configs={
+                "follower.replication.throttled.rate": str(rate)})])
+    finally:
+        admin.close()
+    p = Producer({"bootstrap.servers": boot, "acks": "1", "linger.ms": 20})
+    value = os.urandom(10000)
+    for t in ("lthr", "fthr", "free"):
+        for _ in range(420):
+            p.produce(t, value=value)
+    assert p.flush(60) == 0
+    total = len(log_bytes(cluster, 1, "free"))
+    assert total > 4 << 20
+    for t in ("lthr", "fthr", "free"):
+        samsa_cli(cluster, "reassign", t, "0", "1,2")
+    wait_for("free's new replica caught up",
+             lambda: len(log_bytes(cluster, 2, "free")) == total, timeout=30)
+    for t in ("lthr", "fthr"):
+        got = len(log_bytes(cluster, 2, t))
+        # One fetch before the rate is measured over its bound, then at
+        # most rate x the seconds since: far below the 4 MiB.
+        assert got <= (1 << 20) + 30 * rate, (t, got)
+    # Replication is not a client's bytes out: no consumer read "free".
+    out = metric(cluster, 1, r'kafka_server_brokertopicmetrics_bytesout_total'
+                 r'\{topic="free"\}')
+    assert not out, out

@@ -153,6 +153,27 @@ static void test_truncation(void **state)
                      60);
 }
 
+/* Kafka's throttled-replica lists: "*" or partition:broker pairs. */
+static void test_throttle_lists(void **state)
+{
+    (void)state;
+    assert_true(samsa_replica_throttle_listed("*", 7, 3));
+    assert_true(samsa_replica_throttle_listed(" * ", 0, 1));
+    assert_false(samsa_replica_throttle_listed("", 0, 1));
+    assert_false(samsa_replica_throttle_listed(NULL, 0, 1));
+    const char *l = "0:1,0:2, 1:3 ,12:14";
+    assert_true(samsa_replica_throttle_listed(l, 0, 1));
+    assert_true(samsa_replica_throttle_listed(l, 0, 2));
+    assert_true(samsa_replica_throttle_listed(l, 1, 3));
+    assert_true(samsa_replica_throttle_listed(l, 12, 14));
+    assert_false(samsa_replica_throttle_listed(l, 0, 3));
+    assert_false(samsa_replica_throttle_listed(l, 2, 1));
+    assert_false(samsa_replica_throttle_listed(l, 1, 4));
+    assert_false(samsa_replica_throttle_listed(l, 2, 14)); /* not "12" */
+    assert_false(samsa_replica_throttle_listed("0:1", 0, 11));
+    assert_false(samsa_replica_throttle_listed("x:1,0", 0, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_out_of_sync),
         cmocka_unit_test(test_in_sync_for_expansion),
         cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_throttle_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
