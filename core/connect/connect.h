@@ -23,6 +23,12 @@
 #ifndef SAMSA_CONNECT_WORKER_H
 #define SAMSA_CONNECT_WORKER_H
 
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <samsa/connect.h>
+
+#include "client/client.h"
 #include "config/broker.h"
 #include "http/http.h"
 #include "registry/registry.h"
@@ -58,5 +64,44 @@ void samsa_connect_stop(samsa_connect_t *w);
 /** Stop if not yet done and free; after the HTTP listener is gone (its
  *  handlers use the worker). NULL is fine. */
 void samsa_connect_destroy(samsa_connect_t *w);
+
+/* ---- Embedding: what a program running the worker in-process (the SDK's
+ * test kit, sdk/testkit) uses where a user would call the REST API. ---- */
+
+/** Called on a sink task's thread after its put() returned SAMSA_OK, with
+ *  the records put() was given (after converters and transforms; borrowed
+ *  for the call), before flush(). Must not call back into the worker. */
+typedef void (*samsa_connect_put_observer_t)(
+    void *ctx, const char *connector, int32_t task_id,
+    const samsa_connect_record_t *const *records, size_t count);
+
+/** A producer as the worker's tasks produce: acks=all, topics created
+ *  when missing, keys placed by the "hash" partitioner instance (Java's
+ *  murmur2) when @p reg has one. *out: samsa_producer_free(). */
+samsa_err_t samsa_connect_producer_new(const samsa_registry_t *reg,
+                                       samsa_client_t *client,
+                                       samsa_producer_t **out);
+
+/** Set the put observer (NULL: none). Before samsa_connect_start(). */
+void samsa_connect_observe_puts(samsa_connect_t *w,
+                                samsa_connect_put_observer_t fn, void *ctx);
+
+/** True once the worker replayed its internal topics (REST serves). */
+bool samsa_connect_ready(samsa_connect_t *w);
+
+/** Create or replace connector @p name with @p config (an object of
+ *  strings, borrowed), as PUT /connectors/NAME/config does: validated,
+ *  stored in connect-configs, its tasks started.
+ *  @return SAMSA_OK; SAMSA_ERR_AGAIN before samsa_connect_ready();
+ *          SAMSA_ERR_CONFIG with Kafka Connect's message in @p errbuf. */
+samsa_err_t samsa_connect_apply(samsa_connect_t *w, const char *name,
+                                json_t *config, char *errbuf, size_t errlen);
+
+/** The state of connector @p name's tasks: *failed is true when one is
+ *  FAILED (its trace copied into @p trace), *running the number RUNNING.
+ *  SAMSA_ERR_NOT_FOUND for no such connector. */
+samsa_err_t samsa_connect_task_states(samsa_connect_t *w, const char *name,
+                                      int *running, bool *failed, char *trace,
+                                      size_t tracelen);
 
 #endif /* SAMSA_CONNECT_WORKER_H */

@@ -285,18 +285,8 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
 static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
                               samsa_connect_task_t *task)
 {
-    samsa_producer_conf_t pc;
-    samsa_producer_conf_init(&pc);
-    pc.acks = -1;
-    pc.auto_create = true;
-    const samsa_registry_entry_t *hash =
-        samsa_registry_find(t->w->reg, SAMSA_KIND_PARTITIONER, "hash");
-    if (hash != NULL) {
-        pc.partitioner = samsa_entry_partitioner_ops(hash);
-        pc.partitioner_state = hash->state;
-    }
     samsa_producer_t *p = NULL;
-    samsa_err_t err = samsa_producer_new(t->client, &pc, &p);
+    samsa_err_t err = samsa_connect_producer_new(t->w->reg, t->client, &p);
     json_t *latest = json_object();
     while (err == SAMSA_OK && !atomic_load(&t->task->stop)) {
         samsa_connect_record_t *const *recs = NULL;
@@ -801,15 +791,7 @@ static samsa_err_t dead_letters(task_ctx_t *t, sink_batch_t *b,
 {
     samsa_err_t err = SAMSA_OK;
     if (*dlq == NULL) {
-        samsa_producer_conf_t pc;
-        samsa_producer_conf_init(&pc);
-        pc.acks = -1;
-        pc.auto_create = true;
-        const samsa_registry_entry_t *hash =
-            samsa_registry_find(t->w->reg, SAMSA_KIND_PARTITIONER, "hash");
-        pc.partitioner = samsa_entry_partitioner_ops(hash);
-        pc.partitioner_state = hash ? hash->state : NULL;
-        err = samsa_producer_new(t->client, &pc, dlq);
+        err = samsa_connect_producer_new(t->w->reg, t->client, dlq);
     }
     for (dead_t *d = b->dead; err == SAMSA_OK && d != NULL; d = d->next) {
         samsa_connect_failure_t f = {
@@ -938,6 +920,11 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
                 sleep_ms(POLL_TIMEOUT_MS);
             }
             t->batch = NULL;
+            if (perr == SAMSA_OK && t->w->put_observer != NULL) {
+                t->w->put_observer(
+                    t->w->put_observer_ctx, t->name, t->task->id,
+                    (const samsa_connect_record_t *const *)b.recs, b.n);
+            }
             if (perr == SAMSA_OK) {
                 perr = ops->flush(task);
             }

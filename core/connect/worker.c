@@ -831,6 +831,23 @@ samsa_err_t samsa_connect_client_new(const samsa_connect_t *w,
     return samsa_client_new(&cc, out);
 }
 
+samsa_err_t samsa_connect_producer_new(const samsa_registry_t *reg,
+                                       samsa_client_t *client,
+                                       samsa_producer_t **out)
+{
+    samsa_producer_conf_t pc;
+    samsa_producer_conf_init(&pc);
+    pc.acks = -1;
+    pc.auto_create = true;
+    const samsa_registry_entry_t *hash =
+        samsa_registry_find(reg, SAMSA_KIND_PARTITIONER, "hash");
+    if (hash != NULL) {
+        pc.partitioner = samsa_entry_partitioner_ops(hash);
+        pc.partitioner_state = hash->state;
+    }
+    return samsa_producer_new(client, &pc, out);
+}
+
 samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,
                                 const char *cluster_id)
 {

@@ -74,6 +74,9 @@ struct samsa_connect {
     bool has_boot;
     pthread_t boot;
     atomic_bool stopping;
+    /* samsa_connect_observe_puts(): set before start, read by tasks. */
+    samsa_connect_put_observer_t put_observer;
+    void *put_observer_ctx;
 };
 
 /* worker.c */

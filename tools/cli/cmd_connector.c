@@ -7,13 +7,13 @@
  * validate such a file, pause, resume, stop, restart, delete, and show or
  * reset a stopped connector's offsets (KIP-875).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
 #include "cli.h"
+#include "connect/config_file.h"
 #include "http_json.h"
 
 #define WHO "samsa connector"
@@ -28,8 +28,13 @@ static void usage(FILE *out)
             "                       offsets NAME|reset-offsets NAME "
             "[--http HOST:PORT] [-b HOST:PORT]\n"
             "\n"
+            "       samsa connector test PLUGIN.so ...  (see samsa connector "
+            "test --help)\n"
+            "\n"
             "Connectors of a Connect worker, through Kafka Connect's REST "
-            "API.\n"
+            "API; `test` runs\n"
+            "a connector .so in an embedded broker instead (the SDK's test "
+            "kit).\n"
             "  create FILE  a Kafka .properties file (name=..., "
             "connector.class=...) or a\n"
             "               JSON file ({\"name\":...,\"config\":{...}} or "
@@ -47,75 +52,23 @@ static void usage(FILE *out)
             "Exit codes: 0 success, 1 the call failed, 2 bad command line.\n");
 }
 
-/* "key=value" lines (also "key: value"), # and ! comments. */
-static json_t *load_properties(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, WHO ": cannot open %s: %m\n", path);
-        return NULL;
-    }
-    json_t *cfg = json_object();
-    char line[8192];
-    while (fgets(line, sizeof(line), f)) {
-        char *s = line;
-        while (isspace((unsigned char)*s)) {
-            s++;
-        }
-        if (*s == '\0' || *s == '#' || *s == '!') {
-            continue;
-        }
-        size_t k = strcspn(s, "=:");
-        if (s[k] == '\0') {
-            continue;
-        }
-        char *v = s + k + 1;
-        char *ke = s + k;
-        while (ke > s && isspace((unsigned char)ke[-1])) {
-            ke--;
-        }
-        *ke = '\0';
-        while (isspace((unsigned char)*v)) {
-            v++;
-        }
-        char *ve = v + strlen(v);
-        while (ve > v && isspace((unsigned char)ve[-1])) {
-            *--ve = '\0';
-        }
-        json_object_set_new(cfg, s, json_string(v));
-    }
-    fclose(f);
-    return cfg;
-}
-
-/* The body of POST /connectors from FILE. */
+/* The body of POST /connectors from FILE (.properties or JSON). */
 static json_t *create_body(const char *path)
 {
-    json_error_t err;
-    json_t *doc = json_load_file(path, 0, &err);
-    if (doc == NULL) {
-        const char *dot = strrchr(path, '.');
-        if (dot && strcmp(dot, ".json") == 0) {
-            fprintf(stderr, WHO ": %s:%d: %s\n", path, err.line, err.text);
-            return NULL;
-        }
-        doc = load_properties(path);
-        if (doc == NULL) {
-            return NULL;
-        }
+    char errbuf[1024];
+    json_t *cfg = NULL;
+    if (samsa_connect_config_load(path, &cfg, errbuf, sizeof(errbuf)) !=
+        SAMSA_OK) {
+        fprintf(stderr, WHO ": %s\n", errbuf);
+        return NULL;
     }
-    if (json_object_get(doc, "config") == NULL) {
-        /* A bare config carries its name, as Kafka's .properties do. */
-        json_t *name = json_object_get(doc, "name");
-        if (!json_is_string(name)) {
-            fprintf(stderr, WHO ": %s: no name\n", path);
-            json_decref(doc);
-            return NULL;
-        }
-        json_t *body = json_pack("{s:O,s:o}", "name", name, "config", doc);
-        return body;
+    json_t *name = json_object_get(cfg, "name");
+    if (!json_is_string(name)) {
+        fprintf(stderr, WHO ": %s: no name\n", path);
+        json_decref(cfg);
+        return NULL;
     }
-    return doc;
+    return json_pack("{s:O,s:o}", "name", name, "config", cfg);
 }
 
 static int report(json_t *doc, long status)
@@ -201,6 +154,9 @@ static void print_status(json_t *st)
 
 static int run(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "test") == 0) {
+        return samsa_cli_connector_test(argc - 1, argv + 1);
+    }
     const char *http = NULL, *bootstrap = NULL, *verb = NULL, *arg = NULL;
     for (int i = 1; i < argc; i++) {
         if (samsa_cli_is_help(argv[i])) {
