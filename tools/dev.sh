@@ -12,7 +12,7 @@
 #                       unit tests, the same under ASan+UBSan, integration
 #                       tests with real clients, the generated-code check,
 #                       and a bounded fuzz run
-#   tools/dev.sh cluster start N | kill I | start-node I | status | stop
+#   tools/dev.sh cluster start N | kill I | start-node I | add-node | status | stop
 #                       a local cluster of N nodes on 127.0.0.1 (data under
 #                       data/cluster/); `start` prints the bootstrap list
 #                       on its last line. Scripts depend on this interface.
@@ -397,14 +397,14 @@ bootstrap_list() {
     echo "$list"
 }
 
-write_node_yaml() { # write_node_yaml I VOTERS
+write_node_yaml() { # write_node_yaml I VOTERS [ROLES]
     local i=$1 dir="$CLUSTER_DIR/node$1" cp="CONTROLLER_PORT_$1"
     mkdir -p "$dir/data"
     cat >"$dir/samsa.yaml" <<YAML
 # Node $i of a local cluster made by tools/dev.sh cluster start $N.
 node_id: $i
 cluster_id: $CLUSTER_ID
-process_roles: broker,controller
+process_roles: ${3:-broker,controller}
 controller_quorum_voters: $2
 listeners: ["PLAINTEXT://127.0.0.1:$(node_port "$i")", "CONTROLLER://127.0.0.1:${!cp}"]
 data_dir: $dir/data
@@ -453,6 +453,7 @@ cluster_start() {
         local cp="CONTROLLER_PORT_$i"
         voters="$voters${voters:+,}$i@127.0.0.1:${!cp}"
     done
+    echo "VOTERS=$voters" >>"$CLUSTER_DIR/cluster.env"
     for i in $(seq 1 "$n"); do
         write_node_yaml "$i" "$voters"
         node_launch "$i"
@@ -494,6 +495,29 @@ cluster_start_node() {
     log "node $i serving on 127.0.0.1:$(node_port "$i")"
 }
 
+# A broker-only node N+1 joins the running cluster: it follows the
+# metadata log as a non-voting member, registers and serves.
+cluster_add_node() {
+    cluster_load
+    local i=$((N + 1)) want=1 k ports
+    cluster_bin
+    read -r -a ports <<<"$(free_ports 2)"
+    {
+        echo "N=$i"
+        echo "PORT_$i=${ports[0]}"
+        echo "CONTROLLER_PORT_$i=${ports[1]}"
+    } >>"$CLUSTER_DIR/cluster.env"
+    for k in $(seq 1 "$N"); do
+        if node_alive "$k"; then want=$((want + 1)); fi
+    done
+    cluster_load
+    write_node_yaml "$i" "$VOTERS" broker
+    node_launch "$i"
+    wait_serving "$want" "$i" || return 1
+    log "node $i (broker only) serving on 127.0.0.1:$(node_port "$i")"
+    bootstrap_list
+}
+
 cluster_status() {
     cluster_load
     local i out
@@ -532,9 +556,10 @@ cmd_cluster() {
         start) cluster_start "$@" ;;
         kill) cluster_kill "$@" ;;
         start-node) cluster_start_node "$@" ;;
+        add-node) cluster_add_node ;;
         status) cluster_status ;;
         stop) cluster_stop ;;
-        *) echo "usage: tools/dev.sh cluster start N | kill I | start-node I | status | stop" >&2
+        *) echo "usage: tools/dev.sh cluster start N | kill I | start-node I | add-node | status | stop" >&2
            return 2 ;;
     esac
 }

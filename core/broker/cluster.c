@@ -322,6 +322,15 @@ static samsa_err_t controller_transport(samsa_broker_t *b,
                  b->cfg->listeners[cl].name);
         return SAMSA_ERR_CONFIG;
     }
+    if (!b->cfg->cluster.controller_role) {
+        /* The accepting voters admit the configured voters only. */
+        snprintf(errbuf, errlen,
+                 "controller listener %s: a broker-only node receives the "
+                 "metadata log in clear text only so far; map it to "
+                 "PLAINTEXT in listener_security_protocol_map",
+                 b->cfg->listeners[cl].name);
+        return SAMSA_ERR_CONFIG;
+    }
     const samsa_registry_entry_t *e =
         samsa_interbroker_transport(b->reg, b->cfg, cl);
     if (!e) {
@@ -353,6 +362,7 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         .voters = cc->voters,
         .voter_count = cc->voter_count,
         .bind_host = b->cfg->listeners[cc->controller_listener].host,
+        .listen_port = b->cfg->listeners[cc->controller_listener].port,
         .dir = dir,
         .session_timeout_ms = cc->broker_session_timeout_ms,
         .unclean_leader_election = cc->unclean_leader_election,

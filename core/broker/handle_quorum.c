@@ -274,16 +274,25 @@ void samsa_handle_describe_quorum(samsa_req_t *req)
     p->LeaderEpoch = (int32_t)q.leader_epoch;
     p->HighWatermark = q.high_watermark;
     p->ErrorCode = q.leader_id < 0 ? SAMSA_ERR_LEADER_NOT_AVAILABLE : 0;
-    SAMSA_REQ_ARRAY(req, p->CurrentVoters, q.voter_count);
+    size_t observers = 0;
     for (size_t i = 0; i < q.voter_count; i++) {
+        observers += q.voters[i].observer;
+    }
+    SAMSA_REQ_ARRAY(req, p->CurrentVoters, q.voter_count - observers);
+    SAMSA_REQ_ARRAY(req, p->Observers, observers);
+    p->CurrentVoters.count = 0;
+    p->Observers.count = 0;
+    for (size_t i = 0; i < q.voter_count; i++) {
+        /* Non-voting members (broker-only nodes) are Kafka's observers. */
+        samsa_DescribeQuorumResponse_ReplicaState_array_t *list =
+            q.voters[i].observer ? &p->Observers : &p->CurrentVoters;
         samsa_DescribeQuorumResponse_ReplicaState_t *v =
-            &p->CurrentVoters.items[i];
+            &list->items[list->count++];
         samsa_DescribeQuorumResponse_ReplicaState_init(v);
         v->ReplicaId = q.voters[i].id;
         v->LogEndOffset = q.voters[i].log_end_offset;
         v->LastFetchTimestamp = q.voters[i].last_fetch_ms;
         v->LastCaughtUpTimestamp = q.voters[i].last_caught_up_ms;
     }
-    SAMSA_REQ_ARRAY(req, p->Observers, 0);
     samsa_req_respond(req, resp);
 }

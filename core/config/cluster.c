@@ -159,8 +159,10 @@ static samsa_err_t resolve_voters(samsa_broker_config_t *cfg, char *errbuf,
     return rc;
 }
 
-/* The controller listener: named in controller_listener_names, and the
- * address this node has in controller_quorum_voters. */
+/* The controller listener, named in controller_listener_names: where the
+ * node's Raft transport listens. A voter's is its address in
+ * controller_quorum_voters; a broker-only node's is where it receives
+ * the metadata log as a non-voting member (libraft's standby role). */
 static samsa_err_t resolve_controller(samsa_broker_config_t *cfg, char *errbuf,
                                       size_t errbuf_size)
 {
@@ -189,25 +191,31 @@ static samsa_err_t resolve_controller(samsa_broker_config_t *cfg, char *errbuf,
         if (!in_list(names, cfg->listeners[i].name)) {
             continue;
         }
-        if (!cc->controller_role) {
-            snprintf(what, sizeof(what),
-                     "listener %s is a controller listener but "
-                     "process_roles has no controller",
-                     cfg->listeners[i].name);
-            return fail(cfg, "listeners", errbuf, errbuf_size, what);
-        }
         cc->controller_listener = (int)i;
-    }
-    if (!cc->controller_role) {
-        return SAMSA_OK;
     }
     if (cc->controller_listener < 0) {
         return fail(cfg, "listeners", errbuf, errbuf_size,
-                    "a controller needs a listener named in "
-                    "controller_listener_names (e.g. "
-                    "CONTROLLER://127.0.0.1:9093)");
+                    self ? "a controller needs a listener named in "
+                           "controller_listener_names (e.g. "
+                           "CONTROLLER://127.0.0.1:9093)"
+                         : "a broker-only node needs a listener named in "
+                           "controller_listener_names, where it receives "
+                           "the metadata log (e.g. "
+                           "CONTROLLER://127.0.0.1:9093)");
     }
     const samsa_listener_t *l = &cfg->listeners[cc->controller_listener];
+    if (!self) {
+        if (!l->host[0] || strcmp(l->host, "0.0.0.0") == 0 ||
+            strcmp(l->host, "::") == 0 || l->port == 0) {
+            snprintf(what, sizeof(what),
+                     "the controller listener %s of a broker-only node "
+                     "needs the host and port the controllers reach it at "
+                     "(not a wildcard, not port 0)",
+                     l->name);
+            return fail(cfg, "listeners", errbuf, errbuf_size, what);
+        }
+        return SAMSA_OK;
+    }
     if (l->port != self->port) {
         snprintf(what, sizeof(what),
                  "controller listener %s port %u differs from node %d's "
@@ -305,11 +313,10 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                     "node (e.g. the output of `uuidgen`)");
     } else {
         rc = resolve_controller(cfg, errbuf, errbuf_size);
-        if (rc == SAMSA_OK && !(cc->broker_role && cc->controller_role)) {
+        if (rc == SAMSA_OK && !cc->broker_role) {
             rc = fail(cfg, "process_roles", errbuf, errbuf_size,
-                      "only combined broker,controller nodes are supported "
-                      "so far (brokers that only follow the quorum, and "
-                      "dedicated controllers, come with replication)");
+                      "controller-only nodes are not supported yet: use "
+                      "broker,controller for voters");
         }
         if (rc != SAMSA_OK) {
             return rc;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,10 @@
 #define TICK_MS 100
 /* Raft log segments are preallocated; the metadata log is small. */
 #define SEGMENT_BYTES (1024 * 1024)
+/* A non-voter not yet in the configuration introduces itself to the
+ * voters this often. */
+#define INTRODUCE_MS 1000
+#define MAX_FORGET   16
 
 typedef struct proposal {
     struct raft_apply req; /* first: the apply callback gets it back */
@@ -51,6 +56,7 @@ typedef struct heartbeat {
 
 struct samsa_meta {
     int32_t node_id;
+    bool voter; /* in controller_quorum_voters; else a standby */
     samsa_voter_t *voters;
     size_t voter_count;
     char *dir;
@@ -85,6 +91,17 @@ struct samsa_meta {
     struct raft raft;
     bool was_leader;
     bool closing;
+    /* Membership (quorum thread): the transport's own listen, wrapped to
+     * see who connects; the one configuration change libraft allows at
+     * a time; when this non-voter last introduced itself; members whose
+     * broker was unregistered, to take out of the configuration. */
+    int (*transport_listen)(struct raft_uv_transport *t, raft_uv_accept_cb cb);
+    raft_uv_accept_cb raft_accept;
+    struct raft_change change;
+    raft_id change_id; /* 0: no change in flight */
+    int64_t last_introduced_ms;
+    raft_id forget[MAX_FORGET];
+    size_t forget_count;
 
     /* Shared with other threads, under lock. */
     pthread_mutex_t lock;
@@ -127,6 +144,20 @@ static void publish(samsa_meta_t *m, samsa_meta_image_t *next)
     samsa_meta_image_put(prev);
 }
 
+/* A broker that left the image (UnregisterBroker) leaves the Raft
+ * configuration too when it was a non-voting member there: every node
+ * remembers it, and whichever leads (now or later) removes it. */
+static void note_unregistered(samsa_meta_t *m, const samsa_meta_image_t *cur,
+                              const samsa_meta_image_t *next)
+{
+    for (size_t i = 0; i < cur->broker_count; i++) {
+        int32_t id = cur->brokers[i].id;
+        if (!samsa_meta_broker(next, id) && m->forget_count < MAX_FORGET) {
+            m->forget[m->forget_count++] = to_raft(id);
+        }
+    }
+}
+
 static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
                      void **result)
 {
@@ -148,6 +179,9 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
         outcome = err;
         samsa_meta_image_put(next);
         next = samsa_meta_image_clone(cur);
+    }
+    if (next) {
+        note_unregistered(m, cur, next);
     }
     samsa_meta_image_put(cur);
     if (!next) {
@@ -472,6 +506,166 @@ static void check_elections(samsa_meta_t *m, bool new_leader)
 }
 
 /* ------------------------------------------------------------------ */
+/* Membership: non-voting members join and leave                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * libraft has no join request on the wire: a server joins when the leader
+ * adds it (raft_add, as a spare) and gives it a role (raft_assign; a
+ * standby receives the log and never votes). A node outside
+ * controller_quorum_voters therefore introduces itself: it opens a Raft
+ * connection to every voter, whose handshake carries its id and address,
+ * and the leader, seeing an unknown id connect, adds it and makes it a
+ * standby. Brokers, not votes, are what a cluster grows by, so the quorum
+ * (and its majority) stays the configured voters.
+ */
+
+static samsa_meta_t *of_transport(struct raft_uv_transport *t)
+{
+    return (samsa_meta_t *)((char *)t - offsetof(samsa_meta_t, transport));
+}
+
+static const struct raft_server *server_of(const struct raft *r, raft_id id)
+{
+    for (unsigned i = 0; i < r->configuration.n; i++) {
+        if (r->configuration.servers[i].id == id) {
+            return &r->configuration.servers[i];
+        }
+    }
+    return NULL;
+}
+
+static void change_done(struct raft_change *req, int status)
+{
+    samsa_meta_t *m = req->data;
+    samsa_log(status == 0 ? SAMSA_LOG_INFO : SAMSA_LOG_WARN,
+              "metadata: membership change for node %d: %s",
+              from_raft(m->change_id),
+              status == 0 ? "committed" : raft_strerror(status));
+    m->change_id = 0;
+}
+
+/* As the leader, one step for a member @p id that connected: add it (as
+ * a spare), or make the spare a standby. The next tick or connection does
+ * the next step; libraft allows one change in flight. */
+static void admit(samsa_meta_t *m, raft_id id, const char *address)
+{
+    struct raft *r = &m->raft;
+    if (raft_state(r) != RAFT_LEADER || m->change_id != 0 || m->closing) {
+        return;
+    }
+    const struct raft_server *srv = server_of(r, id);
+    if (srv && srv->role != RAFT_SPARE) {
+        return;
+    }
+    m->change.data = m;
+    int rv = srv ? raft_assign(r, &m->change, id, RAFT_STANDBY, change_done)
+                 : raft_add(r, &m->change, id, address, change_done);
+    if (rv == 0) {
+        m->change_id = id;
+        samsa_log(SAMSA_LOG_INFO,
+                  "metadata: node %d (%s) %s the quorum as a non-voting "
+                  "member",
+                  from_raft(id), address, srv ? "follows" : "joins");
+    }
+}
+
+static void on_accept(struct raft_uv_transport *t, raft_id id,
+                      const char *address, struct uv_stream_s *stream)
+{
+    samsa_meta_t *m = of_transport(t);
+    admit(m, id, address);
+    m->raft_accept(t, id, address, stream);
+}
+
+/* The transport's listen, wrapped: Raft's own accept callback still gets
+ * every connection, after on_accept looked at who it is. */
+static int listen_wrapped(struct raft_uv_transport *t, raft_uv_accept_cb cb)
+{
+    samsa_meta_t *m = of_transport(t);
+    m->raft_accept = cb;
+    return m->transport_listen(t, on_accept);
+}
+
+static void introduction_closed(uv_handle_t *h)
+{
+    raft_free(h);
+}
+
+static void introduced(struct raft_uv_connect *req, struct uv_stream_s *stream,
+                       int status)
+{
+    if (status == 0) {
+        /* The handshake is written: that was the whole message. */
+        uv_close((uv_handle_t *)stream, introduction_closed);
+    }
+    free(req);
+}
+
+/* A non-voter that does not receive the log yet (a new node, or one taken
+ * out of the configuration) introduces itself to every voter. */
+static void introduce(samsa_meta_t *m)
+{
+    const struct raft_server *me = server_of(&m->raft, to_raft(m->node_id));
+    int64_t now = samsa_mono_ms();
+    if ((me && me->role == RAFT_STANDBY) || m->closing ||
+        now - m->last_introduced_ms < INTRODUCE_MS) {
+        return;
+    }
+    m->last_introduced_ms = now;
+    for (size_t i = 0; i < m->voter_count; i++) {
+        char addr[300];
+        struct raft_uv_connect *req = calloc(1, sizeof(*req));
+        snprintf(addr, sizeof(addr), "%s:%u", m->voters[i].host,
+                 m->voters[i].port);
+        if (req &&
+            m->transport.connect(&m->transport, req, to_raft(m->voters[i].id),
+                                 addr, introduced) != 0) {
+            free(req);
+        }
+    }
+}
+
+/* On the quorum thread each tick: a voter that leads finishes admitting
+ * spares and removes the members of unregistered brokers (one change at a
+ * time); a non-voter introduces itself until it follows the log. */
+static void membership_tick(samsa_meta_t *m, bool leader)
+{
+    struct raft *r = &m->raft;
+    if (!m->voter) {
+        introduce(m);
+        return;
+    }
+    size_t keep = 0;
+    for (size_t i = 0; i < m->forget_count; i++) {
+        raft_id id = m->forget[i];
+        const struct raft_server *srv = server_of(r, id);
+        if (!srv || srv->role == RAFT_VOTER) {
+            continue; /* not a member, or a voter: stays configured */
+        }
+        if (leader && m->change_id == 0) {
+            m->change.data = m;
+            if (raft_remove(r, &m->change, id, change_done) == 0) {
+                m->change_id = id;
+                samsa_log(SAMSA_LOG_INFO,
+                          "metadata: node %d (unregistered) leaves the "
+                          "quorum",
+                          from_raft(id));
+                continue;
+            }
+        }
+        m->forget[keep++] = id;
+    }
+    m->forget_count = keep;
+    for (unsigned i = 0; leader && i < r->configuration.n; i++) {
+        const struct raft_server *srv = &r->configuration.servers[i];
+        if (srv->role == RAFT_SPARE) {
+            admit(m, srv->id, srv->address);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* The loop                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -490,8 +684,12 @@ static void update_quorum(samsa_meta_t *m)
     for (unsigned i = 0;
          i < r->configuration.n && q.voter_count < SAMSA_META_MAX_VOTERS; i++) {
         const struct raft_server *s = &r->configuration.servers[i];
+        if (s->role == RAFT_SPARE) {
+            continue;
+        }
         size_t k = q.voter_count++;
         q.voters[k].id = from_raft(s->id);
+        q.voters[k].observer = s->role != RAFT_VOTER;
         q.voters[k].log_end_offset = -1;
         q.voters[k].last_fetch_ms = -1;
         q.voters[k].last_caught_up_ms = -1;
@@ -552,6 +750,7 @@ static void on_tick(uv_timer_t *t)
         check_sessions(m, !m->was_leader);
         check_elections(m, !m->was_leader);
     }
+    membership_tick(m, leader);
     m->was_leader = leader;
 }
 
@@ -611,9 +810,10 @@ static int start_raft(samsa_meta_t *m)
         rv = raft_configuration_add(&conf, to_raft(m->voters[i].id), addr,
                                     RAFT_VOTER);
     }
-    if (rv == 0) {
+    if (rv == 0 && m->voter) {
         /* Every voter bootstraps the same configuration; a node that
-         * already has a log keeps it. */
+         * already has a log keeps it. A non-voter starts empty and gets
+         * the configuration with the log once the leader added it. */
         rv = raft_bootstrap(&m->raft, &conf);
         rv = rv == RAFT_CANTBOOTSTRAP ? 0 : rv;
     }
@@ -652,6 +852,11 @@ static void *quorum_main(void *arg)
         if (rv == 0 && m->bind[0]) {
             rv = raft_uv_tcp_set_bind_address(&m->transport, m->bind);
         }
+    }
+    if (rv == 0) {
+        /* See who connects (membership), whichever transport. */
+        m->transport_listen = m->transport.listen;
+        m->transport.listen = listen_wrapped;
     }
     if (rv != 0) {
         snprintf(m->start_msg, sizeof(m->start_msg), "raft transport: %.200s",
@@ -737,11 +942,19 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
             self = &o->voters[i];
         }
     }
-    if (!self) {
+    m->voter = self != NULL;
+    if (!self && (!o->bind_host || !o->listen_port)) {
         return SAMSA_ERR_INVAL;
     }
-    snprintf(m->address, sizeof(m->address), "%s:%u", self->host, self->port);
-    if (o->bind_host && strcmp(o->bind_host, self->host) != 0) {
+    if (!self) {
+        /* Not a voter: reached where it listens. */
+        snprintf(m->address, sizeof(m->address), "%s:%u", o->bind_host,
+                 o->listen_port);
+    } else {
+        snprintf(m->address, sizeof(m->address), "%s:%u", self->host,
+                 self->port);
+    }
+    if (self && o->bind_host && strcmp(o->bind_host, self->host) != 0) {
         snprintf(m->bind, sizeof(m->bind), "%s:%u", o->bind_host, self->port);
         snprintf(m->bind_host, sizeof(m->bind_host), "%s", o->bind_host);
     }
@@ -861,4 +1074,9 @@ int32_t samsa_meta_controller(samsa_meta_t *m)
 int32_t samsa_meta_node_id(const samsa_meta_t *m)
 {
     return m->node_id;
+}
+
+bool samsa_meta_is_voter(const samsa_meta_t *m)
+{
+    return m->voter;
 }

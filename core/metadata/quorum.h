@@ -44,8 +44,14 @@ typedef struct samsa_meta_options {
     int32_t node_id;
     const samsa_voter_t *voters; /* copied */
     size_t voter_count;
-    const char *bind_host; /* controller listener host, NULL: voter's */
-    const char *dir;       /* Raft log and snapshots (created) */
+    /* The controller listener: where the Raft transport listens. A voter
+     * is reached at its controller_quorum_voters address; a node not
+     * among the voters (broker only) at bind_host:listen_port, and joins
+     * as a non-voting member that receives the log (libraft's standby
+     * role): it introduces itself to the voters, and the leader adds it. */
+    const char *bind_host; /* NULL: the voter's host */
+    uint16_t listen_port;
+    const char *dir; /* Raft log and snapshots (created) */
     int64_t session_timeout_ms;
     /* The controller's own elections (partition_change.h): unclean ones
      * for leaderless partitions (topic config overrides), and preferred
@@ -69,9 +75,10 @@ typedef struct samsa_meta_quorum {
     int32_t leader_id;      /* -1: no leader known */
     int64_t leader_epoch;   /* Raft term */
     int64_t high_watermark; /* Raft commit index */
-    size_t voter_count;
+    size_t voter_count;     /* voters, then observers (standbys) */
     struct {
         int32_t id;
+        bool observer;          /* a non-voting member (broker only) */
         int64_t log_end_offset; /* -1 unknown (only the leader knows) */
         int64_t last_fetch_ms;  /* wall clock, -1 unknown */
         int64_t last_caught_up_ms;
@@ -104,6 +111,10 @@ void samsa_meta_propose(samsa_meta_t *m, samsa_meta_rec_t rec,
  * STALE_BROKER_EPOCH. */
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
                                  bool *fenced);
+
+/* Whether this node votes in the quorum (it is in controller_quorum_voters);
+ * a broker-only node follows the log as a standby. */
+bool samsa_meta_is_voter(const samsa_meta_t *m);
 
 /* Controlled shutdown: fence broker @p id now rather than after its
  * session times out (its partitions' leadership moves at once). */

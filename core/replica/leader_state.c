@@ -166,6 +166,47 @@ static samsa_led_t *led_new(samsa_topic_t *topic, samsa_partition_t *part,
     return led;
 }
 
+/* The replicas changed under the same leader epoch (a reassignment adds
+ * its new replicas, then removes the old ones): follow the new set,
+ * keeping the fetch state of the followers already known, as Kafka's
+ * Partition.updateAssignmentAndIsr. A new one starts outside the ISR.
+ * Caller holds led->lock. */
+static void set_followers(samsa_led_t *led, const samsa_meta_partition_t *mp,
+                          int32_t me, int64_t now)
+{
+    size_t n = (size_t)(mp->replica_count > 0 ? mp->replica_count : 1);
+    samsa_follower_t *fs = calloc(n, sizeof(*fs));
+    bool *eligible = calloc(n, sizeof(*eligible));
+    if (!fs || !eligible) {
+        free(fs);
+        free(eligible);
+        return;
+    }
+    int nf = 0;
+    for (int32_t r = 0; r < mp->replica_count; r++) {
+        int32_t id = mp->replicas[r];
+        const samsa_follower_t *old = NULL;
+        for (int i = 0; i < led->nf && id != me; i++) {
+            old = led->fs[i].id == id ? &led->fs[i] : old;
+        }
+        if (id == me) {
+            continue;
+        }
+        if (old) {
+            fs[nf++] = *old;
+        } else {
+            samsa_follower_reset(&fs[nf++], id,
+                                 samsa_replica_has(mp->isr, mp->isr_count, id),
+                                 now);
+        }
+    }
+    free(led->fs);
+    free(led->eligible);
+    led->fs = fs;
+    led->eligible = eligible;
+    led->nf = nf;
+}
+
 void samsa_led_install(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
                        samsa_partition_t *part, const samsa_meta_topic_t *t,
                        int32_t index, const samsa_meta_image_t *img)
@@ -178,6 +219,7 @@ void samsa_led_install(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
             /* The controller committed a change (ours or its own, e.g. a
              * fenced broker removed): the image is the truth. */
             int before = led->nisr;
+            set_followers(led, mp, rm->b->node_id, samsa_mono_ms());
             set_isr(led, mp->isr, mp->isr_count);
             samsa_led_count_isr_change(rm, before, led->nisr);
             led->partition_epoch = mp->partition_epoch;

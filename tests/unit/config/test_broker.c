@@ -363,6 +363,27 @@ static void quorum_node_resolves_its_listeners(void **state)
     assert_false(f->cfg.security.any_sasl);
 }
 
+/* A broker-only node is no voter: its controller listener is where it
+ * receives the metadata log as a non-voting member. */
+static void broker_only_node_follows_the_quorum(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "node_id: 4\ncluster_id: c1\nprocess_roles: broker\n"
+                     "controller_quorum_voters: 1@h1:9093,2@h2:9094\n"
+                     "listeners: [\"127.0.0.1:9092\", "
+                     "\"CONTROLLER://127.0.0.1:9095\"]\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    samsa_cluster_config_t *cc = &f->cfg.cluster;
+    assert_true(samsa_cluster_is_quorum(cc));
+    assert_true(cc->broker_role);
+    assert_false(cc->controller_role);
+    assert_int_equal(cc->controller_listener, 1);
+    assert_int_equal(cc->inter_broker_listener, 0);
+}
+
 static void listeners_get_kafkas_security_protocols(void **state)
 {
     fx_t *f = *state;
@@ -440,6 +461,19 @@ static void inconsistent_cluster_keys_are_errors(void **state)
              "%slisteners: [\"127.0.0.1:9092\", \"CONTROLLER://h:9099\"]\n",
              voters);
     expect_yaml_error(f, yaml, 3, "port 9099 differs from node 1's port 9093");
+    expect_yaml_error(f,
+                      "node_id: 4\nprocess_roles: broker\ncluster_id: c\n"
+                      "controller_quorum_voters: 1@h:9093\n"
+                      "listeners: [\"127.0.0.1:9092\"]\n",
+                      5,
+                      "a broker-only node needs a listener named in "
+                      "controller_listener_names");
+    expect_yaml_error(f,
+                      "node_id: 4\nprocess_roles: broker\ncluster_id: c\n"
+                      "controller_quorum_voters: 1@h:9093\n"
+                      "listeners: [\"127.0.0.1:9092\", "
+                      "\"CONTROLLER://0.0.0.0:9095\"]\n",
+                      5, "needs the host and port the controllers reach it");
     expect_yaml_error(f, "process_roles: broker,zookeeper\n", 1,
                       "process_roles: expected broker, controller");
     expect_yaml_error(f, "inter_broker_listener_name: X\n", 1,
@@ -542,6 +576,7 @@ int main(void)
         T(listener_parser_accepts_kafka_names),
         T(default_node_is_standalone_broker_and_controller),
         T(quorum_node_resolves_its_listeners),
+        T(broker_only_node_follows_the_quorum),
         T(inconsistent_cluster_keys_are_errors),
         T(values_start_cannot_use_are_errors),
         T(listeners_get_kafkas_security_protocols),
