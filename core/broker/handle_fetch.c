@@ -127,20 +127,30 @@ static bool topic_is_zstd(samsa_topic_t *topic)
 }
 
 /* The aborted transactions a read_committed consumer must skip in what it
- * reads from @p from up to @p to. */
-static void fill_aborted(samsa_req_t *req, samsa_partition_t *part,
-                         int64_t from, int64_t to, part_resp_t *pr)
+ * reads from @p from up to @p to. An error fails the partition's read: its
+ * records must not go out without the list. */
+static samsa_err_t fill_aborted(samsa_req_t *req, samsa_partition_t *part,
+                                int64_t from, int64_t to, part_resp_t *pr)
 {
-    size_t n = samsa_partition_aborted_txns(part, from, to, NULL, 0);
+    size_t n = 0;
     pr->AbortedTransactions.count = 0;
-    if (n == 0) {
-        return;
+    samsa_err_t err = samsa_partition_aborted_txns(part, from, to, NULL, 0, &n);
+    if (err != SAMSA_OK || n == 0) {
+        return err;
     }
-    samsa_producer_aborted_t *ab = calloc(n, sizeof(*ab));
+    samsa_aborted_txn_t *ab = calloc(n, sizeof(*ab));
     if (!ab) {
-        return;
+        return SAMSA_ERR_NOMEM;
     }
-    n = samsa_partition_aborted_txns(part, from, to, ab, n);
+    size_t cap = n;
+    err = samsa_partition_aborted_txns(part, from, to, ab, cap, &n);
+    if (err != SAMSA_OK) {
+        free(ab);
+        return err;
+    }
+    if (n > cap) {
+        n = cap; /* more since the count: they start past what was read */
+    }
     SAMSA_REQ_ARRAY(req, pr->AbortedTransactions, (int32_t)n);
     for (size_t i = 0; i < n; i++) {
         samsa_FetchResponse_AbortedTransaction_t *at =
@@ -150,6 +160,7 @@ static void fill_aborted(samsa_req_t *req, samsa_partition_t *part,
         at->FirstOffset = ab[i].first_offset;
     }
     free(ab);
+    return SAMSA_OK;
 }
 
 /* Read one partition for this attempt; returns bytes gathered. */
@@ -210,7 +221,15 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
                                               : SAMSA_ERR_KAFKA_STORAGE_ERROR);
         return 0;
     }
-    if (pin->rd.total_bytes == 0) {
+    if (committed && pin->rd.total_bytes > 0) {
+        err = fill_aborted(ctx->req, part, offset, pin->rd.next_offset, pr);
+    }
+    if (err != SAMSA_OK) {
+        pr->ErrorCode =
+            (int16_t)(SAMSA_ERR_IS_KAFKA(err) ? err
+                                              : SAMSA_ERR_KAFKA_STORAGE_ERROR);
+    }
+    if (err != SAMSA_OK || pin->rd.total_bytes == 0) {
         samsa_partition_read_release(part, &pin->rd);
         free(pin);
         return 0;
@@ -222,9 +241,6 @@ static int64_t read_partition(fetch_ctx_t *ctx, fetch_part_t *fp,
     fp->pin = pin;
     pr->Records =
         (samsa_records_t){NULL, (int32_t)pin->rd.total_bytes, emit_records, fp};
-    if (committed) {
-        fill_aborted(ctx->req, part, offset, limit, pr);
-    }
     return pin->rd.total_bytes;
 }
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,9 @@
 #include <unistd.h>
 
 #include "durable_file.h"
-#include "util/log.h"
 #include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #define META_DIR          "__samsa_meta"
 #define PRODUCERS_DIR     "producers"     /* per-partition producer snapshots */
@@ -283,6 +285,39 @@ static samsa_err_t producers_rebuild(samsa_partition_t *part,
     return err;
 }
 
+bool samsa_partition_txn_indexed(const samsa_partition_t *part)
+{
+    const samsa_storage_ops_t *ops = part->ops;
+    return SAMSA_ABI_HAS(samsa_storage_ops_t, ops, txn_index_collect) &&
+           ops->txn_index_append && ops->txn_index_collect;
+}
+
+samsa_err_t samsa_partition_txn_index_sync(samsa_partition_t *part)
+{
+    if (!samsa_partition_txn_indexed(part)) {
+        return SAMSA_OK; /* the producer state's list is the index */
+    }
+    samsa_aborted_txn_t txns[16];
+    samsa_err_t err = SAMSA_OK;
+    size_t n;
+    while ((n = samsa_producer_aborted_take(part->producers, txns, 16)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            samsa_err_t e = part->ops->txn_index_append(part->log, &txns[i]);
+            if (e != SAMSA_OK && err == SAMSA_OK) {
+                err = e;
+                samsa_log(SAMSA_LOG_ERROR,
+                          "%s-%d: cannot record aborted transaction "
+                          "(producer %" PRId64 ", offsets %" PRId64 "..%" PRId64
+                          ") in the transaction index: %s",
+                          part->topic->name, part->index, txns[i].producer_id,
+                          txns[i].first_offset, txns[i].last_offset,
+                          samsa_err_str(e));
+            }
+        }
+    }
+    return err;
+}
+
 samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
                                              samsa_producer_state_t *base,
                                              int64_t base_at)
@@ -304,7 +339,9 @@ samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
     }
     samsa_producer_state_swap(part->producers, fresh);
     samsa_producer_state_free(fresh);
-    return err;
+    /* Markers replayed after the cut are indexed already: ignored. */
+    samsa_err_t ierr = samsa_partition_txn_index_sync(part);
+    return err != SAMSA_OK ? err : ierr;
 }
 
 void samsa_partition_start_moved(samsa_partition_t *part)
@@ -439,6 +476,9 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
                       "partly (log read failed)",
                       t->name, index);
         }
+        /* Recovery: markers of the replayed tail whose index entry a
+         * crash lost are indexed again (the others are ignored). */
+        err = samsa_partition_txn_index_sync(part);
     }
     if (err == SAMSA_OK) {
         samsa_epoch_cache_free(&part->epochs);
@@ -1594,6 +1634,10 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
          * producer: its next batch is accepted as from an unknown one. */
         (void)samsa_producer_record(part->producers, batches, len,
                                     samsa_wall_ms());
+        /* Before the HW passes an abort marker, so no read_committed
+         * fetch reads it unindexed. A failure is logged; the marker stays
+         * and the next open indexes it again. */
+        (void)samsa_partition_txn_index_sync(part);
         /* Single replica: everything appended is committed. A
          * replicated partition's HW is the ISR's minimum, which
          * core/replica sets (samsa_partition_set_hw). */
@@ -1629,11 +1673,22 @@ size_t samsa_partition_producers(samsa_partition_t *part,
     return samsa_producer_list(part->producers, out, max);
 }
 
-size_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
-                                    int64_t to, samsa_producer_aborted_t *out,
-                                    size_t max)
+samsa_err_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
+                                         int64_t to, samsa_aborted_txn_t *out,
+                                         size_t max, size_t *count)
 {
-    return samsa_producer_aborted_range(part->producers, from, to, out, max);
+    /* Entries of aborted records below the log start are kept until
+     * their segment goes; nobody reads there. */
+    int64_t start = atomic_load(&part->log_start_offset);
+    if (from < start) {
+        from = start;
+    }
+    if (samsa_partition_txn_indexed(part)) {
+        return part->ops->txn_index_collect(part->log, from, to, out, max,
+                                            count);
+    }
+    *count = samsa_producer_aborted_range(part->producers, from, to, out, max);
+    return SAMSA_OK;
 }
 
 void samsa_partition_offsets(samsa_partition_t *part, samsa_log_offsets_t *out)

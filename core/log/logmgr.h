@@ -222,12 +222,17 @@ int64_t samsa_partition_hw(samsa_partition_t *part);
  * still open on the partition, else the high watermark. read_committed
  * fetches and ListOffsets stop there. */
 int64_t samsa_partition_lso(samsa_partition_t *part);
-/* Aborted transactions overlapping [from, to) (core/producer/state.h,
- * samsa_producer_aborted_range): up to @p max copied to @p out, the
- * number overlapping returned. */
-size_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
-                                    int64_t to, samsa_producer_aborted_t *out,
-                                    size_t max);
+/* Aborted transactions overlapping [from, to) (last_offset >= from and
+ * first_offset < to), in marker order: from the storage engine's
+ * transaction index (txn_index_collect, which may stop at the first entry
+ * whose last stable offset is >= to) or, with an engine without one, from
+ * the producer state (samsa_producer_aborted_range). Up to @p max copied
+ * to @p out, *count gets how many overlap. Errors: the engine's
+ * (KAFKA_STORAGE_ERROR): a read_committed fetch must then fail, never
+ * return aborted records. Any thread. */
+samsa_err_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
+                                         int64_t to, samsa_aborted_txn_t *out,
+                                         size_t max, size_t *count);
 /* The producers known on the partition (DescribeProducers;
  * samsa_producer_list). */
 size_t samsa_partition_producers(samsa_partition_t *part,

@@ -66,6 +66,13 @@ void samsa_partition_wake(samsa_partition_t *part);
 samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
                                              samsa_producer_state_t *base,
                                              int64_t base_at);
+/* Whether the engine keeps the transaction index (both optional ops of
+ * ABI minor 5). */
+bool samsa_partition_txn_indexed(const samsa_partition_t *part);
+/* Move the aborted transactions the producer state listed since the last
+ * call (appends, replays) into the engine's transaction index; nothing
+ * without one. append_lock held (or the partition not yet shared). */
+samsa_err_t samsa_partition_txn_index_sync(samsa_partition_t *part);
 /* The engine's log start offset moved (retention, DeleteRecords,
  * truncation): publish it and trim what depends on it. */
 void samsa_partition_start_moved(samsa_partition_t *part);

@@ -264,6 +264,8 @@ samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
          * it can take over with the same duplicate detection. */
         (void)samsa_producer_record(part->producers, batches, whole,
                                     samsa_wall_ms());
+        /* Followers keep the index too (they may lead next). */
+        (void)samsa_partition_txn_index_sync(part);
     }
     pthread_mutex_unlock(&part->append_lock);
     if (err == SAMSA_OK && whole > 0) {

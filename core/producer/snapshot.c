@@ -188,9 +188,11 @@ static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
         return SAMSA_ERR_CORRUPT_MESSAGE;
     }
     for (uint32_t i = 0; i < aborted; i++, p += ABORT_SIZE) {
-        samsa_err_t err = samsa_ps_txn_aborted_add(st, (int64_t)samsa_be64(p),
-                                                   (int64_t)samsa_be64(p + 8),
-                                                   (int64_t)samsa_be64(p + 16));
+        /* The snapshot does not keep the last stable offset: unknown. */
+        samsa_aborted_txn_t txn = {(int64_t)samsa_be64(p),
+                                   (int64_t)samsa_be64(p + 8),
+                                   (int64_t)samsa_be64(p + 16), -1};
+        samsa_err_t err = samsa_ps_txn_aborted_add(st, &txn);
         if (err != SAMSA_OK) {
             return err;
         }

@@ -108,7 +108,7 @@ samsa_err_t samsa_producer_state_clone(samsa_producer_state_t *src,
     st->last_sweep_ms = src->last_sweep_ms;
     st->open_txns = src->open_txns;
     producer_entry_t **nb = calloc(src->bucket_count, sizeof(*nb));
-    samsa_producer_aborted_t *ab =
+    samsa_aborted_txn_t *ab =
         src->aborted_count ? malloc(src->aborted_count * sizeof(*src->aborted))
                            : NULL;
     if (!nb || (src->aborted_count && !ab)) {

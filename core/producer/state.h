@@ -48,14 +48,6 @@ typedef struct samsa_producer_batch {
     int64_t timestamp; /* batch max timestamp */
 } samsa_producer_batch_t;
 
-/* A transaction aborted on this partition: its records are in
- * [first_offset, last_offset], last_offset being the abort marker. */
-typedef struct samsa_producer_aborted {
-    int64_t producer_id;
-    int64_t first_offset;
-    int64_t last_offset;
-} samsa_producer_aborted_t;
-
 /* What samsa_producer_check decided for an acceptable append. */
 typedef struct samsa_producer_verdict {
     bool duplicate;      /* already in the log: append nothing */
@@ -167,17 +159,31 @@ samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
  * samsa_producer_first_unstable: the lowest first offset of a transaction
  * still open here, or -1 when none (the last stable offset is that, else
  * the high watermark).
- * samsa_producer_aborted_range: the aborted transactions overlapping
- * [from, to) (last_offset >= from and first_offset < to), oldest first;
- * up to @p max are copied to @p out, the number overlapping is returned.
+ *
+ * Aborted transactions (samsa_aborted_txn_t of <samsa/storage.h>, with the
+ * last stable offset just after the marker, as Kafka's
+ * ProducerStateManager.lastStableOffset gives it) are listed in the state
+ * in marker order as markers are recorded or replayed. Where the storage
+ * engine keeps a transaction index, the log manager moves them there
+ * (samsa_producer_aborted_take) after each append and replay, so the list
+ * stays short; otherwise the list is the index, kept in memory and in the
+ * snapshot (entries loaded from a snapshot have last_stable_offset -1:
+ * unknown).
+ * samsa_producer_aborted_range: the listed ones overlapping [from, to)
+ * (last_offset >= from and first_offset < to), oldest first; up to @p max
+ * are copied to @p out, the number overlapping is returned.
+ * samsa_producer_aborted_take: remove the up to @p max oldest listed ones
+ * into @p out; returns how many.
  */
 int64_t samsa_producer_first_unstable(samsa_producer_state_t *st);
 /* Forget aborted transactions that end below @p log_start (retention or
  * DeleteRecords removed them), so the list stays as long as the log. */
 void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start);
 size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
-                                    int64_t to, samsa_producer_aborted_t *out,
+                                    int64_t to, samsa_aborted_txn_t *out,
                                     size_t max);
+size_t samsa_producer_aborted_take(samsa_producer_state_t *st,
+                                   samsa_aborted_txn_t *out, size_t max);
 
 /* One producer as DescribeProducers shows it. */
 typedef struct samsa_producer_info {

@@ -34,7 +34,7 @@ struct samsa_producer_state {
     /* Transactions (txn.c): how many producers have one open here, and
      * the aborted ones, oldest first (Kafka's .txnindex entries). */
     size_t open_txns;
-    samsa_producer_aborted_t *aborted;
+    samsa_aborted_txn_t *aborted;
     size_t aborted_count, aborted_cap;
 };
 
@@ -54,8 +54,8 @@ samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
                                const samsa_batch_hdr_t *h,
                                const uint8_t *batch);
 /* Append an aborted transaction (the newest). */
-samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st, int64_t pid,
-                                     int64_t first, int64_t last);
+samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st,
+                                     const samsa_aborted_txn_t *txn);
 size_t samsa_ps_producer_expire_locked(samsa_producer_state_t *st,
                                        int64_t now_ms);
 void samsa_ps_producer_clear_locked(samsa_producer_state_t *st);

@@ -33,12 +33,12 @@ static int control_type(const samsa_batch_hdr_t *h, const uint8_t *batch)
     return type == CONTROL_ABORT || type == CONTROL_COMMIT ? type : -1;
 }
 
-samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st, int64_t pid,
-                                     int64_t first, int64_t last)
+samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st,
+                                     const samsa_aborted_txn_t *txn)
 {
     if (st->aborted_count == st->aborted_cap) {
         size_t cap = st->aborted_cap ? st->aborted_cap * 2 : 8;
-        samsa_producer_aborted_t *n =
+        samsa_aborted_txn_t *n =
             realloc(st->aborted, cap * sizeof(*st->aborted));
         if (!n) {
             return SAMSA_ERR_NOMEM;
@@ -46,9 +46,24 @@ samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st, int64_t pid,
         st->aborted = n;
         st->aborted_cap = cap;
     }
-    st->aborted[st->aborted_count++] =
-        (samsa_producer_aborted_t){pid, first, last};
+    st->aborted[st->aborted_count++] = *txn;
     return SAMSA_OK;
+}
+
+/* The lowest first offset of an open transaction, -1 when none. Lock
+ * held. */
+static int64_t first_unstable_locked(samsa_producer_state_t *st)
+{
+    int64_t first = -1;
+    for (size_t i = 0; st->open_txns && i < st->bucket_count; i++) {
+        for (producer_entry_t *e = st->buckets[i]; e; e = e->next) {
+            if (e->txn_first_offset >= 0 &&
+                (first < 0 || e->txn_first_offset < first)) {
+                first = e->txn_first_offset;
+            }
+        }
+    }
+    return first;
 }
 
 samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
@@ -78,40 +93,36 @@ samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
     if (e->txn_first_offset < 0) {
         return SAMSA_OK; /* nothing of the transaction was written here */
     }
-    samsa_err_t err = SAMSA_OK;
-    if (type == CONTROL_ABORT) {
-        err = samsa_ps_txn_aborted_add(st, h->producer_id, e->txn_first_offset,
-                                       h->base_offset);
-    }
+    samsa_aborted_txn_t txn = {h->producer_id, e->txn_first_offset,
+                               h->base_offset, -1};
     e->txn_first_offset = -1;
     st->open_txns--;
-    return err;
+    if (type != CONTROL_ABORT) {
+        return SAMSA_OK;
+    }
+    /* Kafka's lastStableOffset(completedTxn): the oldest transaction
+     * still open, else just past the marker. */
+    int64_t first = first_unstable_locked(st);
+    txn.last_stable_offset = first >= 0 ? first : h->base_offset + 1;
+    return samsa_ps_txn_aborted_add(st, &txn);
 }
 
 int64_t samsa_producer_first_unstable(samsa_producer_state_t *st)
 {
-    int64_t first = -1;
     pthread_mutex_lock(&st->lock);
-    for (size_t i = 0; st->open_txns && i < st->bucket_count; i++) {
-        for (producer_entry_t *e = st->buckets[i]; e; e = e->next) {
-            if (e->txn_first_offset >= 0 &&
-                (first < 0 || e->txn_first_offset < first)) {
-                first = e->txn_first_offset;
-            }
-        }
-    }
+    int64_t first = first_unstable_locked(st);
     pthread_mutex_unlock(&st->lock);
     return first;
 }
 
 size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
-                                    int64_t to, samsa_producer_aborted_t *out,
+                                    int64_t to, samsa_aborted_txn_t *out,
                                     size_t max)
 {
     size_t n = 0;
     pthread_mutex_lock(&st->lock);
     for (size_t i = 0; i < st->aborted_count; i++) {
-        const samsa_producer_aborted_t *a = &st->aborted[i];
+        const samsa_aborted_txn_t *a = &st->aborted[i];
         if (a->last_offset >= from && a->first_offset < to) {
             if (n < max) {
                 out[n] = *a;
@@ -137,4 +148,19 @@ void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start)
         st->aborted_count -= drop;
     }
     pthread_mutex_unlock(&st->lock);
+}
+
+size_t samsa_producer_aborted_take(samsa_producer_state_t *st,
+                                   samsa_aborted_txn_t *out, size_t max)
+{
+    pthread_mutex_lock(&st->lock);
+    size_t n = st->aborted_count < max ? st->aborted_count : max;
+    if (n) {
+        memcpy(out, st->aborted, n * sizeof(*out));
+        memmove(st->aborted, st->aborted + n,
+                (st->aborted_count - n) * sizeof(*st->aborted));
+        st->aborted_count -= n;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return n;
 }

@@ -28,10 +28,13 @@
  *   append, append_sparse, truncate, truncate_fully, set_start_offset:
  *       serialized per log by the broker (never two at once for one log),
  *       may run on a reactor: no fsync.
- *   read, read_release, offsets, offset_for_time: any thread, concurrently
- *       with each other and with append/housekeep/compact/flush on the same
- *       log. A reader never sees a batch whose append has not returned, and
- *       never sees a partially indexed batch.
+ *   txn_index_append: serialized with append (the host calls it under the
+ *       same lock), may run on a reactor: no fsync.
+ *   read, read_release, offsets, offset_for_time, txn_index_collect: any
+ *       thread, concurrently with each other and with append, housekeep,
+ *       compact and flush on the same log. A reader never sees a batch
+ *       whose append has not returned, and never sees a partially indexed
+ *       batch.
  *   flush, housekeep, compact: background threads; they may block. The host
  *       never runs two of the same op on one log at once.
  *   open, close, remove: the host guarantees no other op runs on that log.
@@ -114,6 +117,24 @@ typedef struct samsa_storage_read {
     int64_t next_offset; /**< offset after the last batch returned */
     void *engine_ref;    /**< engine private; released by read_release */
 } samsa_storage_read_t;
+
+/**
+ * One aborted transaction of a log (Kafka's AbortedTxn, an entry of the
+ * .txnindex beside each segment), added in ABI minor 5. Records of
+ * @c producer_id in [first_offset, last_offset] are aborted; last_offset
+ * is the abort marker's offset. last_stable_offset is the log's last stable
+ * offset just after the marker was applied: the first offset of the oldest
+ * transaction of another producer still open, else last_offset + 1. No
+ * transaction starting below it can be aborted by a later marker, which is
+ * what lets txn_index_collect stop early. Fixed layout (32 bytes, no
+ * header): entries are passed in arrays.
+ */
+typedef struct samsa_aborted_txn {
+    int64_t producer_id;
+    int64_t first_offset;
+    int64_t last_offset;
+    int64_t last_stable_offset;
+} samsa_aborted_txn_t;
 
 /** Read flags. SAMSA_READ_MIN_ONE: return the first batch even if it is
  *  larger than max_bytes (KIP-74). */
@@ -219,6 +240,43 @@ typedef struct samsa_storage_ops {
      *  INT32_MAX offsets: SAMSA_ERR_INVALID_REQUEST. */
     samsa_err_t (*append_sparse)(samsa_storage_log_t *log, const void *batches,
                                  size_t len);
+
+    /**
+     * Optional, added in ABI minor 5, with txn_index_collect (the host uses
+     * the index only when both are there; without it the host keeps aborted
+     * transactions in memory and forgets old ones at a crash): record an
+     * aborted transaction whose abort marker (@p txn->last_offset, below
+     * LEO) is in the log, in the index of the segment holding the marker
+     * (Kafka's LogSegment.updateTxnIndex). The host calls it after the
+     * append of the marker, and again at open for the markers it replays
+     * (recovery): an entry whose last_offset is not above the log's newest
+     * indexed one is already there and is ignored (SAMSA_OK), as is one
+     * below the log start offset; one at or past LEO is refused
+     * (SAMSA_ERR_INVALID_REQUEST). The index
+     * follows the log: truncate() drops entries with last_offset >= the
+     * cut, truncate_fully() all, a segment deleted by retention or
+     * set_start_offset takes its entries with it, open() drops entries at
+     * or past the recovered LEO. Durable with the next flush(). Serialized
+     * with append and truncate; reactor-safe (no fsync).
+     * Errors: SAMSA_ERR_KAFKA_STORAGE_ERROR (I/O), SAMSA_ERR_NOMEM.
+     */
+    samsa_err_t (*txn_index_append)(samsa_storage_log_t *log,
+                                    const samsa_aborted_txn_t *txn);
+
+    /**
+     * Optional, added in ABI minor 5 (see txn_index_append): the aborted
+     * transactions overlapping [@p from, @p to) (last_offset >= from and
+     * first_offset < to), in marker order, read from the index of the
+     * segment holding @p from and of every later one, stopping after the
+     * first entry whose last_stable_offset >= @p to (Kafka's
+     * Log.collectAbortedTransactions). Up to @p max are copied to @p out
+     * (may be NULL when max is 0); *count gets how many overlap. Any
+     * thread, concurrently with appends (an entry is seen whole or not at
+     * all); may read small index files.
+     */
+    samsa_err_t (*txn_index_collect)(samsa_storage_log_t *log, int64_t from,
+                                     int64_t to, samsa_aborted_txn_t *out,
+                                     size_t max, size_t *count);
 } samsa_storage_ops_t;
 
 #ifdef __cplusplus

@@ -8,6 +8,10 @@
  * the requested batches into one buffer under the lock, so a reader never
  * holds the lock while the host sends, and retention never waits for it.
  * The bound (max_bytes) drops the oldest batches on append.
+ *
+ * The transaction index (aborted transactions, ABI minor 5) is an array in
+ * marker order beside the batches; entries go with the batches holding
+ * their markers (retention, truncation).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +43,8 @@ struct samsa_storage_log {
     mem_batch_t *arr; /* live batches are arr[head .. head + n) */
     size_t head, n, cap;
     int64_t start, leo, bytes;
+    samsa_aborted_txn_t *txns; /* transaction index, marker order */
+    size_t ntxn, ctxn;
 };
 
 static void resolve(mem_state_t *st, const samsa_log_config_t *in,
@@ -70,6 +76,19 @@ static samsa_err_t mem_open(void *state, const char *topic, int32_t partition,
     return SAMSA_OK;
 }
 
+/* Forget index entries whose marker is below the log start (lock held). */
+static void drop_old_txns(samsa_storage_log_t *log)
+{
+    size_t gone = 0;
+    while (gone < log->ntxn && log->txns[gone].last_offset < log->start) {
+        gone++;
+    }
+    if (gone > 0) {
+        log->ntxn -= gone;
+        memmove(log->txns, log->txns + gone, log->ntxn * sizeof(*log->txns));
+    }
+}
+
 /* Drop the oldest live batch (lock held). */
 static void drop_head(samsa_storage_log_t *log)
 {
@@ -82,6 +101,15 @@ static void drop_head(samsa_storage_log_t *log)
     if (log->start < next) {
         log->start = next;
     }
+    drop_old_txns(log);
+}
+
+/* Forget index entries whose marker is at or past @p end (lock held). */
+static void txn_cut(samsa_storage_log_t *log, int64_t end)
+{
+    while (log->ntxn > 0 && log->txns[log->ntxn - 1].last_offset >= end) {
+        log->ntxn--;
+    }
 }
 
 static void mem_close(samsa_storage_log_t *log)
@@ -90,6 +118,7 @@ static void mem_close(samsa_storage_log_t *log)
         drop_head(log);
     }
     free(log->arr);
+    free(log->txns);
     pthread_mutex_destroy(&log->mu);
     free(log);
 }
@@ -350,6 +379,7 @@ static samsa_err_t mem_truncate(samsa_storage_log_t *log, int64_t offset)
         if (log->start > new_leo) {
             log->start = new_leo;
         }
+        txn_cut(log, new_leo);
     }
     pthread_mutex_unlock(&log->mu);
     return SAMSA_OK;
@@ -370,6 +400,7 @@ static samsa_err_t mem_truncate_fully(samsa_storage_log_t *log, int64_t offset)
     log->head = 0;
     log->leo = offset;
     log->start = offset;
+    log->ntxn = 0;
     pthread_mutex_unlock(&log->mu);
     return SAMSA_OK;
 }
@@ -387,9 +418,63 @@ static samsa_err_t mem_set_start_offset(samsa_storage_log_t *log,
             drop_head(log);
         }
         log->start = offset;
+        drop_old_txns(log);
     }
     pthread_mutex_unlock(&log->mu);
     return err;
+}
+
+static samsa_err_t mem_txn_index_append(samsa_storage_log_t *log,
+                                        const samsa_aborted_txn_t *txn)
+{
+    samsa_err_t err = SAMSA_OK;
+    pthread_mutex_lock(&log->mu);
+    int64_t newest = log->ntxn ? log->txns[log->ntxn - 1].last_offset : -1;
+    bool skip = txn->last_offset <= newest || txn->last_offset < log->start;
+    if (txn->last_offset >= log->leo) {
+        err = SAMSA_ERR_INVALID_REQUEST;
+    } else if (skip) {
+        err = SAMSA_OK; /* indexed already, or below the log start */
+    } else if (log->ntxn == log->ctxn) {
+        size_t cap = log->ctxn ? log->ctxn * 2 : 8;
+        samsa_aborted_txn_t *n = realloc(log->txns, cap * sizeof(*n));
+        if (n == NULL) {
+            err = SAMSA_ERR_NOMEM;
+        } else {
+            log->txns = n;
+            log->ctxn = cap;
+        }
+    }
+    if (err == SAMSA_OK && !skip) {
+        log->txns[log->ntxn++] = *txn;
+    }
+    pthread_mutex_unlock(&log->mu);
+    return err;
+}
+
+static samsa_err_t mem_txn_index_collect(samsa_storage_log_t *log, int64_t from,
+                                         int64_t to, samsa_aborted_txn_t *out,
+                                         size_t max, size_t *count)
+{
+    *count = 0;
+    pthread_mutex_lock(&log->mu);
+    for (size_t i = 0; i < log->ntxn; i++) {
+        const samsa_aborted_txn_t *t = &log->txns[i];
+        if (t->last_offset < from) {
+            continue; /* Kafka starts at the segment holding from */
+        }
+        if (t->first_offset < to) {
+            if (*count < max) {
+                out[*count] = *t;
+            }
+            (*count)++;
+        }
+        if (t->last_stable_offset >= to) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&log->mu);
+    return SAMSA_OK;
 }
 
 static samsa_err_t mem_flush(samsa_storage_log_t *log)
@@ -500,6 +585,8 @@ static const samsa_storage_ops_t mem_ops = {
     .compact = mem_compact,
     .truncate_fully = mem_truncate_fully,
     .append_sparse = mem_append_sparse,
+    .txn_index_append = mem_txn_index_append,
+    .txn_index_collect = mem_txn_index_collect,
 };
 
 static const samsa_option_t mem_options[] = {

@@ -84,6 +84,9 @@ typedef struct sg_seg {
     uint32_t nidx, cidx, idx_written;
     sg_tidx_t *tidx;
     uint32_t ntidx, ctidx, tidx_written;
+    /* Transaction index (sg_txn.c): entries in <base>.txnindex, and how
+     * many of them are known fsynced. */
+    uint32_t ntxn, txn_synced;
     struct sg_seg *prev, *next;
 } sg_seg_t;
 
@@ -101,6 +104,7 @@ struct samsa_storage_log {
     uint64_t gen;     /* bumped on truncate and segment removal */
     bool start_dirty; /* start offset file not yet fsynced */
     uint8_t *scratch; /* recovery/compaction buffer (owner thread only) */
+    int64_t txn_last; /* newest marker offset in a txnindex, -1: none */
 };
 
 /* ---- sg_seg.c: files, indexes, scanning ---- */
@@ -156,6 +160,31 @@ samsa_err_t sg_io_error(samsa_storage_log_t *log, const char *what, int err);
 int64_t sg_now(const samsa_storage_log_t *log);
 void sg_resolve(const sg_state_t *st, const samsa_log_config_t *in,
                 samsa_log_config_t *out);
+
+/* ---- sg_txn.c: the transaction index (<base>.txnindex) ---- */
+
+/** Bytes of one entry on disk (Kafka's AbortedTxn). */
+#define SG_TXN_ENTRY 34
+void sg_txn_encode(uint8_t *p, const samsa_aborted_txn_t *txn);
+/** False for an entry of an unknown version. */
+bool sg_txn_decode(const uint8_t *p, samsa_aborted_txn_t *txn);
+/** At open, after the segments are loaded and the log end is known: count
+ *  each segment's entries, drop those past the log end (recovery) and a
+ *  torn last entry. */
+samsa_err_t sg_txn_open(samsa_storage_log_t *log);
+/** @p seg (pinned, now the last segment) was cut at @p end: its entries
+ *  with a marker at or past it go. Append thread. */
+samsa_err_t sg_txn_truncate(samsa_storage_log_t *log, sg_seg_t *seg,
+                            int64_t end);
+/** Delete the index file of segment @p base (it goes with the segment). */
+void sg_txn_unlink(samsa_storage_log_t *log, int64_t base);
+/** fsync the index of @p seg if it has entries not known durable. */
+samsa_err_t sg_txn_sync(samsa_storage_log_t *log, sg_seg_t *seg);
+samsa_err_t sg_txn_index_append(samsa_storage_log_t *log,
+                                const samsa_aborted_txn_t *txn);
+samsa_err_t sg_txn_index_collect(samsa_storage_log_t *log, int64_t from,
+                                 int64_t to, samsa_aborted_txn_t *out,
+                                 size_t max, size_t *count);
 
 /* ---- sg_compact.c ---- */
 samsa_err_t sg_compact(samsa_storage_log_t *log, int64_t now_ms);

@@ -158,6 +158,10 @@ static samsa_err_t swap_in(samsa_storage_log_t *log, sg_seg_t *old,
         sg_seg_unpin(ns);
         return sg_io_error(log, "rename cleaned segment", errno);
     }
+    /* Markers and transactional batches are kept whole: the segment's
+     * transaction index (same base, same file) stays valid. */
+    ns->ntxn = old->ntxn;
+    ns->txn_synced = old->txn_synced;
     ns->prev = old->prev;
     ns->next = old->next;
     if (ns->prev != NULL) {

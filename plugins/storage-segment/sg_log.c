@@ -410,6 +410,9 @@ static samsa_err_t sg_open(void *state, const char *topic, int32_t partition,
         return SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }
     samsa_err_t err = load_segments(log);
+    if (err == SAMSA_OK) {
+        err = sg_txn_open(log);
+    }
     if (err != SAMSA_OK) {
         snprintf(errbuf, errbuf_size, "%s: cannot open log: %s", log->path,
                  st->svc->err_str(err));
@@ -957,6 +960,7 @@ static samsa_err_t truncate_fully(samsa_storage_log_t *log, int64_t offset)
     link_tail(log, seg);
     log->leo = offset;
     log->start = offset;
+    log->txn_last = -1;
     pthread_mutex_unlock(&log->mu);
     if (err == SAMSA_OK) {
         err = persist_start(log, offset, false);
@@ -1074,6 +1078,9 @@ static samsa_err_t sg_truncate(samsa_storage_log_t *log, int64_t offset)
     }
     pthread_mutex_unlock(&log->mu);
     err = sg_seg_write_index(log, seg, true);
+    if (err == SAMSA_OK) {
+        err = sg_txn_truncate(log, seg, new_leo);
+    }
     sg_seg_unpin(seg);
     return err;
 }
@@ -1111,7 +1118,8 @@ static samsa_err_t sg_flush(samsa_storage_log_t *log)
         /* fsync each segment with unsynced bytes, one at a time, pinned. */
         pthread_mutex_lock(&log->mu);
         sg_seg_t *seg = log->head;
-        while (seg != NULL && seg->synced >= seg->size) {
+        while (seg != NULL && seg->synced >= seg->size &&
+               seg->txn_synced >= seg->ntxn) {
             seg = seg->next;
         }
         int64_t size = seg != NULL ? seg->size : 0;
@@ -1126,6 +1134,9 @@ static samsa_err_t sg_flush(samsa_storage_log_t *log)
         int fd = err == SAMSA_OK ? sg_seg_fd(log, seg) : -1;
         if (err == SAMSA_OK && (fd < 0 || fdatasync(fd) != 0)) {
             err = go_offline(log, "fsync", errno);
+        }
+        if (err == SAMSA_OK) {
+            err = sg_txn_sync(log, seg);
         }
         pthread_mutex_lock(&log->mu);
         if (seg->synced < size) {
@@ -1295,4 +1306,6 @@ const samsa_storage_ops_t sg_ops = {
     .compact = sg_compact,
     .truncate_fully = sg_truncate_fully,
     .append_sparse = sg_append_sparse,
+    .txn_index_append = sg_txn_index_append,
+    .txn_index_collect = sg_txn_index_collect,
 };

@@ -180,6 +180,9 @@ samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg)
         }
         close(fd);
     }
+    /* A new segment has no aborted transactions (a stale file of an old
+     * segment with this base would lend it some). */
+    sg_txn_unlink(log, seg->base);
     sg_seg_path(path, sizeof(path), log->path, seg->base, ".log");
     seg->fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
     if (seg->fd < 0) {
@@ -193,8 +196,9 @@ samsa_err_t sg_seg_create(samsa_storage_log_t *log, sg_seg_t *seg)
 void sg_seg_unlink(samsa_storage_log_t *log, sg_seg_t *seg)
 {
     char path[4096];
-    static const char *const exts[] = {".log", ".index", ".timeindex"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const exts[] = {".log", ".index", ".timeindex",
+                                       ".txnindex"};
+    for (size_t i = 0; i < 4; i++) {
         sg_seg_path(path, sizeof(path), log->path, seg->base, exts[i]);
         unlink(path);
     }

@@ -129,8 +129,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_read_t, next_offset), 280);
     assert_int_equal(offsetof(samsa_storage_read_t, engine_ref), 288);
     /* ABI minor 4 appended truncate_fully and append_sparse: 120 is
-     * minor 3's size. */
-    assert_int_equal(sizeof(samsa_storage_ops_t), 136);
+     * minor 3's size; minor 5 txn_index_append and txn_index_collect (136
+     * is minor 4's). */
+    assert_int_equal(sizeof(samsa_storage_ops_t), 152);
     assert_int_equal(offsetof(samsa_storage_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_storage_ops_t, open), 8);
     assert_int_equal(offsetof(samsa_storage_ops_t, close), 16);
@@ -148,6 +149,14 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_storage_ops_t, compact), 112);
     assert_int_equal(offsetof(samsa_storage_ops_t, truncate_fully), 120);
     assert_int_equal(offsetof(samsa_storage_ops_t, append_sparse), 128);
+    assert_int_equal(offsetof(samsa_storage_ops_t, txn_index_append), 136);
+    assert_int_equal(offsetof(samsa_storage_ops_t, txn_index_collect), 144);
+    /* ABI minor 5: one .txnindex entry. */
+    assert_int_equal(sizeof(samsa_aborted_txn_t), 32);
+    assert_int_equal(offsetof(samsa_aborted_txn_t, producer_id), 0);
+    assert_int_equal(offsetof(samsa_aborted_txn_t, first_offset), 8);
+    assert_int_equal(offsetof(samsa_aborted_txn_t, last_offset), 16);
+    assert_int_equal(offsetof(samsa_aborted_txn_t, last_stable_offset), 24);
     /* ABI minor 2 appended decompress_stream: 32 is minor 1's size. */
     assert_int_equal(sizeof(samsa_codec_ops_t), 40);
     assert_int_equal(offsetof(samsa_codec_ops_t, hdr), 0);
@@ -376,7 +385,14 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_storage_ops_t, flush) + M(samsa_storage_ops_t, housekeep) +
             M(samsa_storage_ops_t, compact) +
             M(samsa_storage_ops_t, truncate_fully) +
-            M(samsa_storage_ops_t, append_sparse));
+            M(samsa_storage_ops_t, append_sparse) +
+            M(samsa_storage_ops_t, txn_index_append) +
+            M(samsa_storage_ops_t, txn_index_collect));
+    assert_int_equal(sizeof(samsa_aborted_txn_t),
+                     M(samsa_aborted_txn_t, producer_id) +
+                         M(samsa_aborted_txn_t, first_offset) +
+                         M(samsa_aborted_txn_t, last_offset) +
+                         M(samsa_aborted_txn_t, last_stable_offset));
     assert_int_equal(
         sizeof(samsa_codec_ops_t),
         M(samsa_codec_ops_t, hdr) + M(samsa_codec_ops_t, codec_id) +

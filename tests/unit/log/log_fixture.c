@@ -68,3 +68,31 @@ void tl_teardown(tl_logs_t *t)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
     assert_int_equal(system(cmd), 0);
 }
+
+static int setup_engine(void **state, const char *engine)
+{
+    tl_engine_fx_t *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->engine = engine;
+    tl_setup(&f->logs, "samsa-log");
+    *state = f;
+    return 0;
+}
+
+int tl_setup_segment(void **state)
+{
+    return setup_engine(state, "segment");
+}
+
+int tl_setup_memory(void **state)
+{
+    return setup_engine(state, "memory");
+}
+
+int tl_teardown_engine(void **state)
+{
+    tl_engine_fx_t *f = *state;
+    tl_teardown(&f->logs);
+    free(f);
+    return 0;
+}

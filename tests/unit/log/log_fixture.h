@@ -28,4 +28,14 @@ void tl_teardown(tl_logs_t *t);
 samsa_err_t tl_lookup(void *arg, const char *name,
                       const samsa_storage_ops_t **ops, void **state);
 
+/* A cmocka fixture: the log manager and the engine ("segment" or
+ * "memory") the test creates its topics on. */
+typedef struct tl_engine_fx {
+    tl_logs_t logs; /* first: tl_lookup's argument */
+    const char *engine;
+} tl_engine_fx_t;
+int tl_setup_segment(void **state);
+int tl_setup_memory(void **state);
+int tl_teardown_engine(void **state);
+
 #endif

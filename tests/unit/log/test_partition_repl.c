@@ -30,37 +30,7 @@
 
 #include "log_fixture.h"
 
-typedef struct fixture {
-    tl_logs_t logs; /* first: tl_lookup's argument */
-    const char *engine;
-} fixture_t;
-
-static int setup_engine(void **state, const char *engine)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    f->engine = engine;
-    tl_setup(&f->logs, "samsa-repl");
-    *state = f;
-    return 0;
-}
-
-static int setup_segment(void **state)
-{
-    return setup_engine(state, "segment");
-}
-
-static int setup_memory(void **state)
-{
-    return setup_engine(state, "memory");
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    tl_teardown(&f->logs);
-    free(f);
-    return 0;
-}
+typedef tl_engine_fx_t fixture_t;
 
 /* Topic @p name with one partition on the fixture's engine. */
 static samsa_partition_t *topic(fixture_t *f, const char *name,
@@ -387,7 +357,7 @@ typedef struct view {
     size_t producers;
     samsa_producer_info_t info[8];
     size_t aborted;
-    samsa_producer_aborted_t ab[8];
+    samsa_aborted_txn_t ab[8];
 } view_t;
 
 static int info_cmp(const void *a, const void *b)
@@ -407,7 +377,9 @@ static void view_of(samsa_partition_t *p, view_t *v)
     for (size_t i = 0; i < v->producers; i++) {
         v->info[i].last_timestamp = 0; /* replay dates differ */
     }
-    v->aborted = samsa_partition_aborted_txns(p, 0, INT64_MAX, v->ab, 8);
+    assert_int_equal(
+        samsa_partition_aborted_txns(p, 0, INT64_MAX, v->ab, 8, &v->aborted),
+        SAMSA_OK);
 }
 
 static void assert_same_view(samsa_partition_t *a, samsa_partition_t *b)
@@ -428,6 +400,8 @@ static void assert_same_view(samsa_partition_t *a, samsa_partition_t *b)
         assert_int_equal(va.ab[i].producer_id, vb.ab[i].producer_id);
         assert_int_equal(va.ab[i].first_offset, vb.ab[i].first_offset);
         assert_int_equal(va.ab[i].last_offset, vb.ab[i].last_offset);
+        assert_int_equal(va.ab[i].last_stable_offset,
+                         vb.ab[i].last_stable_offset);
     }
 }
 
@@ -857,8 +831,9 @@ static void truncation_killed_part_way_leaves_a_prefix(void **state)
 }
 
 #define BOTH(fn)                                                               \
-    cmocka_unit_test_setup_teardown(fn, setup_segment, teardown),              \
-        cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
+    cmocka_unit_test_setup_teardown(fn, tl_setup_segment, tl_teardown_engine), \
+        cmocka_unit_test_setup_teardown(fn, tl_setup_memory,                   \
+                                        tl_teardown_engine)
 
 int main(void)
 {
@@ -873,13 +848,13 @@ int main(void)
         BOTH(truncation_far_from_history_replays_from_a_copy),
         BOTH(flush_waits_cover_the_log_end_not_the_hw),
         cmocka_unit_test_setup_teardown(
-            epoch_cache_is_a_kafka_checkpoint_across_restarts, setup_segment,
-            teardown),
+            epoch_cache_is_a_kafka_checkpoint_across_restarts, tl_setup_segment,
+            tl_teardown_engine),
         cmocka_unit_test_setup_teardown(truncation_survives_a_crash,
-                                        setup_segment, teardown),
+                                        tl_setup_segment, tl_teardown_engine),
         cmocka_unit_test_setup_teardown(
-            truncation_killed_part_way_leaves_a_prefix, setup_segment,
-            teardown),
+            truncation_killed_part_way_leaves_a_prefix, tl_setup_segment,
+            tl_teardown_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

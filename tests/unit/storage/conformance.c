@@ -1123,6 +1123,101 @@ static void reopen_keeps_every_batch(void **state)
     assert_int_equal(offs(fx).log_end_offset, leo + 11);
 }
 
+/* Optional transaction index (ABI minor 5). */
+static bool has_txn_index(const fx_t *fx)
+{
+    return SAMSA_ABI_HAS(samsa_storage_ops_t, fx->ops, txn_index_collect) &&
+           fx->ops->txn_index_append && fx->ops->txn_index_collect;
+}
+
+static size_t collect(fx_t *fx, int64_t from, int64_t to,
+                      samsa_aborted_txn_t *out, size_t max)
+{
+    size_t n = 99;
+    assert_int_equal(
+        fx->ops->txn_index_collect(fx->log, from, to, out, max, &n), SAMSA_OK);
+    return n;
+}
+
+/* Entries (pid, first, last, lso) with markers at 9, 19, ... in a log of
+ * 100 batches of 1..4 records over many segments: collection by overlap,
+ * Kafka's early stop at the first last stable offset >= to, and the
+ * index following truncation, retention and a restart. */
+static void txn_index_collects_overlaps_and_follows_the_log(void **state)
+{
+    fx_t *fx = *state;
+    if (!has_txn_index(fx)) {
+        skip();
+    }
+    fx->cfg.segment_bytes = 4096;
+    reconfigure(fx);
+    int64_t leo = fill(fx, 100, 300, sc_clock_ms); /* 250 offsets */
+    samsa_aborted_txn_t t;
+    for (int64_t last = 9; last < leo; last += 10) {
+        /* Each open since 5 before its marker; the LSO passes it. */
+        t = (samsa_aborted_txn_t){last, last - 5, last, last + 1};
+        assert_int_equal(fx->ops->txn_index_append(fx->log, &t), SAMSA_OK);
+    }
+    /* A replayed entry is ignored; one past the log end is refused. */
+    t = (samsa_aborted_txn_t){9, 4, 9, 10};
+    assert_int_equal(fx->ops->txn_index_append(fx->log, &t), SAMSA_OK);
+    t = (samsa_aborted_txn_t){1, 1, leo, leo + 1};
+    assert_int_equal(fx->ops->txn_index_append(fx->log, &t),
+                     SAMSA_ERR_INVALID_REQUEST);
+    samsa_aborted_txn_t out[32];
+    assert_int_equal(collect(fx, 0, leo, out, 32), 25);
+    assert_int_equal(out[0].producer_id, 9);
+    assert_int_equal(out[0].first_offset, 4);
+    assert_int_equal(out[24].last_offset, 249);
+    assert_int_equal(out[24].last_stable_offset, 250);
+    /* [100, 106): the entry ending at 109 (first 104) overlaps; its
+     * LSO (110) ends the search. */
+    assert_int_equal(collect(fx, 100, 106, out, 32), 1);
+    assert_int_equal(out[0].last_offset, 109);
+    /* [100, 104): none overlaps, and the search stops all the same. */
+    assert_int_equal(collect(fx, 100, 104, out, 32), 0);
+    /* Counting without copying, and copying fewer than overlap. */
+    assert_int_equal(collect(fx, 0, leo, NULL, 0), 25);
+    assert_int_equal(collect(fx, 0, leo, out, 2), 25);
+    assert_int_equal(out[1].last_offset, 19);
+    /* Truncation below a marker drops its entry; the others stay. */
+    assert_int_equal(fx->ops->truncate(fx->log, 120), SAMSA_OK);
+    int64_t cut = offs(fx).log_end_offset;
+    assert_true(cut <= 120 && cut > 119);
+    assert_int_equal(collect(fx, 0, 1000, out, 32), 12);
+    assert_int_equal(out[11].last_offset, 119);
+    /* Appended again past the cut, an abort is indexed again. */
+    fill(fx, 20, 300, sc_clock_ms);
+    t = (samsa_aborted_txn_t){500, cut, cut + 5, cut + 6};
+    assert_int_equal(fx->ops->txn_index_append(fx->log, &t), SAMSA_OK);
+    assert_int_equal(collect(fx, 0, 1000, out, 32), 13);
+    if (g_caps.persistent) {
+        fx->ops->close(fx->log);
+        fx->log = NULL;
+        char err[256];
+        assert_int_equal(fx->ops->open(fx->eng.state, "conf", 0, &fx->cfg,
+                                       &fx->log, err, sizeof(err)),
+                         SAMSA_OK);
+        assert_int_equal(collect(fx, 0, 1000, out, 32), 13);
+        assert_int_equal(out[12].producer_id, 500);
+        /* Still the newest: a replay of it is ignored. */
+        assert_int_equal(fx->ops->txn_index_append(fx->log, &t), SAMSA_OK);
+        assert_int_equal(collect(fx, 0, 1000, out, 32), 13);
+    }
+    /* Retention below the start takes the entries of whole segments
+     * only; a collection never starts below the log start. */
+    assert_int_equal(fx->ops->set_start_offset(fx->log, 60), SAMSA_OK);
+    assert_int_equal(fx->ops->housekeep(fx->log, sc_clock_ms), SAMSA_OK);
+    assert_int_equal(collect(fx, 60, 1000, out, 32), 7);
+    assert_int_equal(out[0].last_offset, 69);
+    /* And everything goes with truncate_fully. */
+    if (SAMSA_ABI_HAS(samsa_storage_ops_t, fx->ops, truncate_fully) &&
+        fx->ops->truncate_fully) {
+        assert_int_equal(fx->ops->truncate_fully(fx->log, 5000), SAMSA_OK);
+        assert_int_equal(collect(fx, 0, 10000, out, 32), 0);
+    }
+}
+
 static void remove_deletes_the_log(void **state)
 {
     fx_t *fx = *state;
@@ -1164,6 +1259,7 @@ int sc_run(const char *so_path, const sc_caps_t *caps)
         SC_CASE(readers_never_see_partial_batches_during_appends),
         SC_CASE(read_stays_valid_until_release_despite_retention),
         SC_CASE(reopen_keeps_every_batch),
+        SC_CASE(txn_index_collects_overlaps_and_follows_the_log),
         SC_CASE(remove_deletes_the_log),
     };
     return _cmocka_run_group_tests(

@@ -135,6 +135,88 @@ static void layout_is_kafkas_directory_and_file_names(void **state)
     assert_int_equal(offs(fx).log_end_offset, 80);
 }
 
+static uint64_t be64_at(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static size_t txn_collect(sfx_t *fx, samsa_aborted_txn_t *out, size_t max)
+{
+    size_t n = 0;
+    assert_int_equal(
+        fx->ops->txn_index_collect(fx->log, 0, INT64_MAX, out, max, &n),
+        SAMSA_OK);
+    return n;
+}
+
+/* <base>.txnindex holds Kafka's 34-byte AbortedTxn entries (version int16,
+ * producerId, firstOffset, lastOffset, lastStableOffset, big-endian).
+ * After a crash that cut the log, entries past its end and a torn entry
+ * go; the host may index the lost markers again. */
+static void txn_index_is_kafkas_format_and_recovers_with_the_log(void **state)
+{
+    sfx_t *fx = *state;
+    fx->cfg.segment_bytes = 1 << 20;
+    fx->ops->configure(fx->log, &fx->cfg);
+    int64_t size9 = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i == 9) {
+            size9 = offs(fx).size_bytes;
+        }
+        sc_append_fill(fx->ops, fx->log, 3, 100, sc_clock_ms);
+    }
+    samsa_aborted_txn_t t[3] = {
+        {0x0102030405060708LL, 3, 9, 10}, {2, 12, 20, 21}, {3, 22, 29, 30}};
+    char p[1024];
+    seg_file(fx, 0, ".txnindex", p, sizeof(p));
+    assert_int_equal(file_size(p), -1); /* only once there is an entry */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fx->ops->txn_index_append(fx->log, &t[i]), SAMSA_OK);
+    }
+    assert_int_equal(file_size(p), 3 * 34);
+    uint8_t raw[34];
+    int fd = open(p, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, raw, sizeof(raw)), (ssize_t)sizeof(raw));
+    close(fd);
+    assert_int_equal(raw[0], 0); /* version 0 */
+    assert_int_equal(raw[1], 0);
+    assert_int_equal(be64_at(raw + 2), 0x0102030405060708ULL);
+    assert_int_equal(be64_at(raw + 10), 3);
+    assert_int_equal(be64_at(raw + 18), 9);
+    assert_int_equal(be64_at(raw + 26), 10);
+    /* A crash: the last batch (the third marker) never reached the disk,
+     * and half of a further entry did. */
+    fx->ops->close(fx->log);
+    fx->log = NULL;
+    char lp[1024];
+    seg_file(fx, 0, ".log", lp, sizeof(lp));
+    assert_int_equal(truncate(lp, size9), 0);
+    snprintf(lp, sizeof(lp), "%s/.clean-shutdown", fx->part);
+    unlink(lp);
+    fd = open(p, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, raw, 17), 17);
+    close(fd);
+    open_log(fx);
+    assert_int_equal(offs(fx).log_end_offset, 27);
+    samsa_aborted_txn_t out[4];
+    assert_int_equal(txn_collect(fx, out, 4), 2);
+    assert_int_equal(out[1].last_offset, 20);
+    assert_int_equal(file_size(p), 2 * 34);
+    sc_append_fill(fx->ops, fx->log, 3, 100, sc_clock_ms);
+    assert_int_equal(fx->ops->txn_index_append(fx->log, &t[2]), SAMSA_OK);
+    assert_int_equal(txn_collect(fx, out, 4), 3);
+    /* A segment that goes takes its index file along. */
+    assert_int_equal(fx->ops->truncate(fx->log, 0), SAMSA_OK);
+    assert_int_equal(txn_collect(fx, out, 4), 0);
+    assert_int_equal(file_size(p), -1);
+}
+
 static void torn_tail_is_truncated_to_last_whole_batch(void **state)
 {
     sfx_t *fx = *state;
@@ -660,6 +742,9 @@ int main(void)
             layout_is_kafkas_directory_and_file_names, setup, teardown),
         cmocka_unit_test_setup_teardown(
             torn_tail_is_truncated_to_last_whole_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            txn_index_is_kafkas_format_and_recovers_with_the_log, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(
             flipped_byte_in_tail_is_detected_and_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_or_damaged_index_is_rebuilt,

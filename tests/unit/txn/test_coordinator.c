@@ -189,6 +189,16 @@ static void unknown_partitions_fail_the_whole_add(void **state)
                      SAMSA_ERR_INVALID_TXN_STATE);
 }
 
+/* How many aborted transactions overlap [from, to); up to @p max in @p out. */
+static size_t aborted_txns(samsa_partition_t *p, int64_t from, int64_t to,
+                           samsa_aborted_txn_t *out, size_t max)
+{
+    size_t n = 0;
+    assert_int_equal(samsa_partition_aborted_txns(p, from, to, out, max, &n),
+                     SAMSA_OK);
+    return n;
+}
+
 static void commit_and_abort_write_markers_and_move_the_lso(void **state)
 {
     fixture_t *f = *state;
@@ -209,8 +219,7 @@ static void commit_and_abort_write_markers_and_move_the_lso(void **state)
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
     assert_int_equal(samsa_partition_hw(part(f, 0)), 4); /* + the marker */
     assert_int_equal(samsa_partition_lso(part(f, 0)), 4);
-    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 4, NULL, 0),
-                     0);
+    assert_int_equal(aborted_txns(part(f, 0), 0, 4, NULL, 0), 0);
     /* A retried commit is fine; asking the other outcome is not. */
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, false),
@@ -220,21 +229,20 @@ static void commit_and_abort_write_markers_and_move_the_lso(void **state)
     assert_int_equal(produce(f, 0, pid, epoch, 3, 2), 4);
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, false), SAMSA_OK);
     assert_int_equal(samsa_partition_lso(part(f, 0)), 7);
-    samsa_producer_aborted_t ab[2];
-    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 7, ab, 2), 1);
+    samsa_aborted_txn_t ab[2];
+    assert_int_equal(aborted_txns(part(f, 0), 0, 7, ab, 2), 1);
     assert_int_equal(ab[0].producer_id, pid);
     assert_int_equal(ab[0].first_offset, 4);
     assert_int_equal(ab[0].last_offset, 6);
     /* Reads past the aborted range do not report it. */
-    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 7, 9, ab, 2), 0);
+    assert_int_equal(aborted_txns(part(f, 0), 7, 9, ab, 2), 0);
     /* Partition 1 saw nothing of it. */
     assert_int_equal(samsa_partition_hw(part(f, 1)), 0);
     /* Once DeleteRecords removes the aborted records, the entry goes. */
     int64_t low;
     assert_int_equal(samsa_partition_delete_records(part(f, 0), 7, &low),
                      SAMSA_OK);
-    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 9, NULL, 0),
-                     0);
+    assert_int_equal(aborted_txns(part(f, 0), 0, 9, NULL, 0), 0);
 }
 
 static void a_transaction_past_its_timeout_is_aborted_and_fenced(void **state)
@@ -249,8 +257,7 @@ static void a_transaction_past_its_timeout_is_aborted_and_fenced(void **state)
     usleep(20000);
     samsa_txn_coordinator_tick(f->tc);
     assert_int_equal(samsa_partition_lso(part(f, 1)), 3);
-    assert_int_equal(samsa_partition_aborted_txns(part(f, 1), 0, 3, NULL, 0),
-                     1);
+    assert_int_equal(aborted_txns(part(f, 1), 0, 3, NULL, 0), 1);
     /* The producer's epoch is over, on the coordinator and the partition. */
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true),
                      SAMSA_ERR_PRODUCER_FENCED);
@@ -322,8 +329,7 @@ static void a_restart_aborts_the_open_transaction(void **state)
     f->tc = NULL;
     start_txn(f);
     assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
-    assert_int_equal(samsa_partition_aborted_txns(part(f, 0), 0, 3, NULL, 0),
-                     1);
+    assert_int_equal(aborted_txns(part(f, 0), 0, 3, NULL, 0), 1);
     /* The old instance is fenced (the abort bumped the epoch); a new one
      * gets the same producer id with a later epoch. */
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true),
