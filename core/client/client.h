@@ -244,6 +244,17 @@ samsa_err_t samsa_producer_flush(samsa_producer_t *p);
 /* Counters. */
 void samsa_producer_stats(const samsa_producer_t *p, int64_t *records_acked,
                           int64_t *records_failed);
+/* Set (or clear, NULL) the conf's on_delivery and opaque after creation,
+ * for a producer made by someone else's constructor. */
+void samsa_producer_on_delivery(
+    samsa_producer_t *p,
+    void (*on_delivery)(void *opaque, samsa_err_t err, const char *topic,
+                        int32_t partition, int64_t offset, int64_t latency_us),
+    void *opaque);
+/* The partition the last successful samsa_producer_produce() queued its
+ * record to (the partitioner's choice when it was given -1): on_delivery
+ * reports records per partition in the order they were queued. */
+int32_t samsa_producer_last_partition(const samsa_producer_t *p);
 void samsa_producer_free(samsa_producer_t *p); /* without flushing */
 
 /* ------------------------------------------------------------ fetch */

@@ -68,6 +68,7 @@ struct samsa_producer {
     samsa_err_t first_err;
     int64_t acked, failed;
     bool need_metadata;
+    int32_t last_partition; /* of the last record queued */
 };
 
 void samsa_producer_conf_init(samsa_producer_conf_t *conf)
@@ -108,6 +109,21 @@ static void batch_free(pbatch_t *b)
     free(b->buf);
     free(b->enq_us);
     free(b);
+}
+
+void samsa_producer_on_delivery(samsa_producer_t *p,
+                                void (*on_delivery)(void *, samsa_err_t,
+                                                    const char *, int32_t,
+                                                    int64_t, int64_t),
+                                void *opaque)
+{
+    p->conf.on_delivery = on_delivery;
+    p->conf.opaque = opaque;
+}
+
+int32_t samsa_producer_last_partition(const samsa_producer_t *p)
+{
+    return p->last_partition;
 }
 
 void samsa_producer_free(samsa_producer_t *p)
@@ -769,6 +785,7 @@ samsa_err_t samsa_producer_produce(samsa_producer_t *p, const char *topic,
                                  samsa_err_str(err));
     }
     pp->enq[pp->nenq++] = now;
+    p->last_partition = partition;
     if (pp->b.len >= p->conf.batch_size) {
         if ((err = close_batch(p, t, partition)) != SAMSA_OK) {
             return err;

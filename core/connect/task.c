@@ -44,6 +44,7 @@ typedef struct task_ctx {
     unsigned seen_gen;            /* c->topics_gen when seen was right */
     samsa_client_t *client;
     struct sink_batch *batch; /* a sink's batch, during put() */
+    struct sent_log *sent;    /* a source's outputs, for commit_record */
     char trace[512];
 } task_ctx_t;
 
@@ -184,6 +185,113 @@ static samsa_err_t from_text(samsa_converter_t c, const void *text,
     return err;
 }
 
+/* Where each record produced from the current poll went (Kafka's
+ * commitRecord): pushed in produce order, offsets filled in by the
+ * producer's delivery reports, which come per partition in that order. */
+typedef struct sent {
+    size_t rec; /* index of the polled record it came from */
+    char *topic;
+    int32_t partition;
+    int64_t offset; /* -1 until acknowledged */
+} sent_t;
+
+typedef struct sent_log {
+    sent_t *v;
+    size_t n, cap;
+    size_t open; /* v[..open) all acknowledged */
+    size_t rec;  /* the polled record being produced */
+} sent_log_t;
+
+static samsa_err_t sent_push(sent_log_t *l, const char *topic,
+                             int32_t partition)
+{
+    if (l == NULL) {
+        return SAMSA_OK; /* the plugin has no commit_record */
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        sent_t *v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    char *copy = strdup(topic);
+    if (copy == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    l->v[l->n++] = (sent_t){
+        .rec = l->rec, .topic = copy, .partition = partition, .offset = -1};
+    return SAMSA_OK;
+}
+
+static void sent_clear(sent_log_t *l)
+{
+    for (size_t i = 0; l != NULL && i < l->n; i++) {
+        free(l->v[i].topic);
+    }
+    if (l != NULL) {
+        l->n = l->open = l->rec = 0;
+    }
+}
+
+/* The producer's on_delivery: the oldest unacknowledged output of that
+ * partition is the one acknowledged. */
+static void on_source_delivery(void *opaque, samsa_err_t err, const char *topic,
+                               int32_t partition, int64_t offset,
+                               int64_t latency_us)
+{
+    sent_log_t *l = opaque;
+    (void)latency_us;
+    if (l == NULL || err != SAMSA_OK) {
+        return;
+    }
+    for (size_t i = l->open; i < l->n; i++) {
+        sent_t *s = &l->v[i];
+        if (s->offset < 0 && s->partition == partition &&
+            strcmp(s->topic, topic) == 0) {
+            s->offset = offset;
+            break;
+        }
+    }
+    while (l->open < l->n && l->v[l->open].offset >= 0) {
+        l->open++;
+    }
+}
+
+/* commit_record() for each of the @p n polled records, with where its
+ * last output landed (-1, -1: filtered out). */
+static samsa_err_t commit_records(task_ctx_t *t, const samsa_source_ops_t *ops,
+                                  samsa_connect_task_t *task,
+                                  samsa_connect_record_t *const *recs, size_t n)
+{
+    int32_t *part = malloc((n + 1) * sizeof(*part));
+    int64_t *off = malloc((n + 1) * sizeof(*off));
+    if (part == NULL || off == NULL) {
+        free(part);
+        free(off);
+        return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        part[i] = -1;
+        off[i] = -1;
+    }
+    for (size_t i = 0; i < t->sent->n; i++) {
+        const sent_t *s = &t->sent->v[i];
+        if (s->rec < n) {
+            part[s->rec] = s->partition;
+            off[s->rec] = s->offset;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        ops->commit_record(task, recs[i], off[i] >= 0 ? part[i] : -1, off[i]);
+    }
+    free(part);
+    free(off);
+    return SAMSA_OK;
+}
+
 typedef struct source_out {
     task_ctx_t *t;
     samsa_producer_t *p;
@@ -206,6 +314,8 @@ static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
     }
     if (err == SAMSA_OK) {
         note_topic(o->t, r->topic);
+        err = sent_push(o->t->sent, r->topic,
+                        samsa_producer_last_partition(o->p));
     }
     free(k);
     free(v);
@@ -254,6 +364,8 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
         }
         if (err == SAMSA_OK) {
             note_topic(t, r->topic);
+            err =
+                sent_push(t->sent, r->topic, samsa_producer_last_partition(p));
         }
     }
     if (why[0] == '\0') {
@@ -285,31 +397,41 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
 static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
                               samsa_connect_task_t *task)
 {
+    sent_log_t sent = {0};
     samsa_producer_t *p = NULL;
     samsa_err_t err = samsa_connect_producer_new(t->w->reg, t->client, &p);
+    if (err == SAMSA_OK && ops->commit_record != NULL) {
+        t->sent = &sent;
+        samsa_producer_on_delivery(p, on_source_delivery, &sent);
+    }
     json_t *latest = json_object();
     while (err == SAMSA_OK && !atomic_load(&t->task->stop)) {
         samsa_connect_record_t *const *recs = NULL;
         size_t n = 0;
         samsa_err_t perr = ops->poll(task, POLL_TIMEOUT_MS, &recs, &n);
         for (size_t i = 0; perr == SAMSA_OK && err == SAMSA_OK && i < n; i++) {
+            sent.rec = i;
             err = produce_one(t, p, recs[i], latest);
         }
-        ops->poll_release(task, recs, n);
-        if (perr == SAMSA_ERR_AGAIN) {
-            sleep_ms(POLL_TIMEOUT_MS);
-        } else if (perr != SAMSA_OK) {
-            snprintf(t->trace, sizeof(t->trace), "poll failed: %s",
-                     samsa_err_str(perr));
-            err = perr;
-        }
-        if (err == SAMSA_OK && n > 0) {
+        if (err == SAMSA_OK && perr == SAMSA_OK && n > 0) {
             /* Offsets only once the records are acknowledged: at least
              * once, never a stored position past what is durable. */
             err = samsa_producer_flush(p);
             if (err == SAMSA_OK) {
                 err = store_offsets(t, ops, task, latest);
             }
+            if (err == SAMSA_OK && t->sent != NULL) {
+                err = commit_records(t, ops, task, recs, n);
+            }
+        }
+        ops->poll_release(task, recs, n);
+        sent_clear(t->sent);
+        if (perr == SAMSA_ERR_AGAIN) {
+            sleep_ms(POLL_TIMEOUT_MS);
+        } else if (perr != SAMSA_OK) {
+            snprintf(t->trace, sizeof(t->trace), "poll failed: %s",
+                     samsa_err_str(perr));
+            err = perr;
         }
         if (err != SAMSA_OK && t->trace[0] == '\0') {
             snprintf(t->trace, sizeof(t->trace), "produce failed: %s",
@@ -318,6 +440,9 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
     }
     json_decref(latest);
     samsa_producer_free(p);
+    sent_clear(t->sent);
+    free(sent.v);
+    t->sent = NULL;
     return err;
 }
 

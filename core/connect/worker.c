@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "config/options.h"
+#include "connect/kafka_service.h"
 #include "connect/secrets.h"
 #include "connect/validate.h"
 #include "connect/worker_int.h"
@@ -857,6 +858,7 @@ samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,
         return SAMSA_ERR_NOMEM;
     }
     snprintf(w->worker_id, sizeof(w->worker_id), "%s", bootstrap);
+    samsa_connect_kafka_publish(w);
     if (pthread_create(&w->boot, NULL, boot_main, w) != 0) {
         return SAMSA_ERR_NOMEM;
     }
@@ -881,6 +883,7 @@ void samsa_connect_stop(samsa_connect_t *w)
         stop_task(c);
     }
     pthread_mutex_unlock(&w->admin);
+    samsa_connect_kafka_publish(NULL);
 }
 
 void samsa_connect_destroy(samsa_connect_t *w)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "config/options.h"
+#include "connect/kafka_service.h"
 #include "registry/kinds.h"
 #include "registry/metrics.h"
 #include "registry/registry.h"
@@ -235,6 +236,16 @@ static const samsa_services_t services = {
     .codec_compress = svc_codec_compress,
     .scram_credential = samsa_credentials_lookup,
     .broker_config = svc_broker_config,
+    .kafka_open = samsa_connect_kafka_open,
+    .kafka_close = samsa_connect_kafka_close,
+    .kafka_errmsg = samsa_connect_kafka_errmsg,
+    .kafka_topics = samsa_connect_kafka_topics,
+    .kafka_create_topic = samsa_connect_kafka_create_topic,
+    .kafka_list_offset = samsa_connect_kafka_list_offset,
+    .kafka_fetch = samsa_connect_kafka_fetch,
+    .kafka_groups = samsa_connect_kafka_groups,
+    .kafka_committed = samsa_connect_kafka_committed,
+    .kafka_commit = samsa_connect_kafka_commit,
 };
 
 const samsa_services_t *samsa_services(void)

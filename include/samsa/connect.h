@@ -9,8 +9,8 @@
  * ops are "background": they may block (network, files) but should return
  * within their timeouts so the worker can stop, commit and rebalance.
  *
- *   source:    task_start -> (poll -> poll_release)* -> commit ... ->
- *              task_stop
+ *   source:    task_start -> (poll -> [commit_record]* -> poll_release)* ->
+ *              commit ... -> task_stop
  *              The worker passes each polled record through the transforms
  *              and the partitioner, produces it, and once produced records
  *              are durable writes their source offsets to the internal
@@ -165,6 +165,18 @@ typedef struct samsa_source_ops {
 
     /** Stop and free the task. No other op runs on it concurrently. */
     void (*task_stop)(samsa_connect_task_t *task);
+
+    /**
+     * Optional, added in ABI minor 5 (Kafka's SourceTask.commitRecord):
+     * @p rec, one of the records of the last poll(), was acknowledged by
+     * the broker at @p partition / @p offset of its (possibly transformed)
+     * topic; both are -1 when the transforms filtered it out. Called after
+     * the worker flushed the batch and before poll_release(), once per
+     * record in poll order. Worker thread; must not block for long.
+     */
+    void (*commit_record)(samsa_connect_task_t *task,
+                          const samsa_connect_record_t *rec, int32_t partition,
+                          int64_t offset);
 } samsa_source_ops_t;
 
 /* ------------------------------------------------------------------------ */

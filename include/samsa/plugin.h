@@ -159,6 +159,28 @@ typedef struct samsa_scram_credential {
     uint8_t server_key[64]; /**< HMAC(SaltedPassword, "Server Key") */
 } samsa_scram_credential_t;
 
+/** A client of a Kafka cluster (services->kafka_open, ABI minor 5);
+ *  owned by the host until kafka_close(). */
+typedef struct samsa_kafka samsa_kafka_t;
+
+/** kafka_list_offset() timestamps (Kafka's ListOffsets -1 and -2). */
+#define SAMSA_KAFKA_OFFSET_END       (-1)
+#define SAMSA_KAFKA_OFFSET_BEGINNING (-2)
+
+/** One partition position for kafka_fetch(), kafka_committed() and
+ *  kafka_commit() (ABI minor 5). */
+typedef struct samsa_kafka_pos {
+    const char *topic; /**< borrowed from the caller */
+    int32_t partition;
+    int16_t error;          /**< Kafka error of the last answer, 0 if none */
+    uint16_t reserved0;     /**< zero */
+    int64_t offset;         /**< next offset (fetch), or a group's offset */
+    int64_t high_watermark; /**< from the last fetch; -1 before */
+} samsa_kafka_pos_t;
+
+struct samsa_connect_kv;     /* connect.h */
+struct samsa_connect_record; /* connect.h */
+
 /**
  * Host services, passed to init(). The table is constant and outlives every
  * instance. Unless a function says otherwise it is safe from any thread.
@@ -271,6 +293,84 @@ typedef struct samsa_services {
      * broker_config) first.
      */
     const samsa_config_t *(*broker_config)(void);
+
+    /* Kafka clients, added in ABI minor 5: a blocking client of a Kafka
+     * cluster (any Kafka-compatible one), for connectors reading another
+     * cluster (source-mirror). A samsa_kafka_t is used by one thread at a
+     * time (the task thread that opened it); every call may block on the
+     * network for up to the client's request timeout (30 s), so call them
+     * from background threads only, never from a reactor. Errors: Kafka's
+     * codes keep their wire numbers; kafka_errmsg() has the last one as a
+     * line. A plugin checks SAMSA_ABI_HAS(samsa_services_t, svc,
+     * kafka_open) first. */
+
+    /**
+     * Connect to the cluster at @p bootstrap ("host:port[,host:port]"),
+     * or, with NULL, to the cluster the Connect worker produces to, with
+     * the worker's own client settings (connect_client_config). @p props
+     * (borrowed, @p nprops entries) are Kafka client properties:
+     * security.protocol, sasl.mechanism, sasl.jaas.config or
+     * sasl.username/sasl.password, ssl.truststore.location (PEM),
+     * ssl.keystore.location, ssl.endpoint.identification.algorithm;
+     * other keys are ignored. Connections open on first use.
+     * @return SAMSA_OK; SAMSA_ERR_CONFIG with the reason in errbuf (a
+     *         property the client cannot use, no worker for NULL).
+     */
+    samsa_err_t (*kafka_open)(const samsa_instance_t *inst,
+                              const char *bootstrap,
+                              const struct samsa_connect_kv *props,
+                              uint64_t nprops, samsa_kafka_t **out,
+                              char *errbuf, size_t errbuf_size);
+    /** Close and free @p k (NULL is ignored). */
+    void (*kafka_close)(samsa_kafka_t *k);
+    /** The last error of @p k as one line (never NULL; owned by @p k,
+     *  valid until its next call). */
+    const char *(*kafka_errmsg)(const samsa_kafka_t *k);
+    /** Every topic of the cluster (Metadata): @p cb once per topic with
+     *  its name (borrowed for the call) and partition count, internal
+     *  topics included. */
+    samsa_err_t (*kafka_topics)(samsa_kafka_t *k,
+                                void (*cb)(void *arg, const char *topic,
+                                           int32_t partitions),
+                                void *arg);
+    /** CreateTopics of one topic with @p partitions and the broker's
+     *  replication factor; a topic that exists already is SAMSA_OK. */
+    samsa_err_t (*kafka_create_topic)(samsa_kafka_t *k, const char *topic,
+                                      int32_t partitions);
+    /** ListOffsets of one partition: @p ts SAMSA_KAFKA_OFFSET_END (the
+     *  high watermark), SAMSA_KAFKA_OFFSET_BEGINNING (the log start), else
+     *  the first offset with a timestamp at or after @p ts (ms). */
+    samsa_err_t (*kafka_list_offset)(samsa_kafka_t *k, const char *topic,
+                                     int32_t partition, int64_t ts,
+                                     int64_t *offset);
+    /**
+     * One Fetch round (read_committed is not used: everything up to the
+     * high watermark) for @p n positions, waiting at most @p max_wait_ms
+     * for data. @p cb gets every record at or past pos[i].offset in offset
+     * order per partition (the record and what it points to are borrowed
+     * for the call; rec->offset and rec->partition are set, source_* are
+     * NULL) and returns non-zero to stop early. Each pos[i].offset ends
+     * at the next record not yet handed to @p cb, pos[i].high_watermark
+     * and pos[i].error are set from the answer.
+     */
+    samsa_err_t (*kafka_fetch)(
+        samsa_kafka_t *k, samsa_kafka_pos_t *pos, size_t n, int32_t max_wait_ms,
+        int (*cb)(void *arg, const struct samsa_connect_record *rec),
+        void *arg);
+    /** Every consumer group the cluster's brokers know (ListGroups),
+     *  @p cb once per group id (borrowed for the call). */
+    samsa_err_t (*kafka_groups)(samsa_kafka_t *k,
+                                void (*cb)(void *arg, const char *group),
+                                void *arg);
+    /** The committed offsets of @p group (OffsetFetch) for @p n
+     *  partitions: pos[i].offset set, -1 when none. */
+    samsa_err_t (*kafka_committed)(samsa_kafka_t *k, const char *group,
+                                   samsa_kafka_pos_t *pos, size_t n);
+    /** Commit pos[i].offset for @p group, as an admin commit (no member,
+     *  generation -1): fails with the coordinator's error (e.g.
+     *  UNKNOWN_MEMBER_ID) while the group has active members. */
+    samsa_err_t (*kafka_commit)(samsa_kafka_t *k, const char *group,
+                                const samsa_kafka_pos_t *pos, size_t n);
 } samsa_services_t;
 
 /* ------------------------------------------------------------------------ */

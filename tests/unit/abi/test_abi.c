@@ -51,8 +51,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_instance_t, manifest_line), 48);
     assert_int_equal(offsetof(samsa_instance_t, reserved0), 52);
     /* ABI minor 1 appended codec_decompress and codec_compress (144 is a
-     * minor 0 table), minor 3 scram_credential (160 is minor 2). */
-    assert_int_equal(sizeof(samsa_services_t), 176);
+     * minor 0 table), minor 3 scram_credential (160 is minor 2), minor 5
+     * broker_config and the kafka_* client (168 is minor 3 and 4). */
+    assert_int_equal(sizeof(samsa_services_t), 256);
     assert_int_equal(offsetof(samsa_services_t, hdr), 0);
     assert_int_equal(offsetof(samsa_services_t, log), 8);
     assert_int_equal(offsetof(samsa_services_t, err_str), 16);
@@ -75,8 +76,24 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, codec_compress), 152);
     /* ABI minor 3 appended scram_credential: 160 is minor 2's size. */
     assert_int_equal(offsetof(samsa_services_t, scram_credential), 160);
-    /* ABI minor 5 appended broker_config: 168 is minor 4's size. */
+    /* ABI minor 5 appended broker_config and the kafka_* client: 168 is
+     * minor 4's size. */
     assert_int_equal(offsetof(samsa_services_t, broker_config), 168);
+    assert_int_equal(offsetof(samsa_services_t, kafka_open), 176);
+    assert_int_equal(offsetof(samsa_services_t, kafka_close), 184);
+    assert_int_equal(offsetof(samsa_services_t, kafka_errmsg), 192);
+    assert_int_equal(offsetof(samsa_services_t, kafka_topics), 200);
+    assert_int_equal(offsetof(samsa_services_t, kafka_create_topic), 208);
+    assert_int_equal(offsetof(samsa_services_t, kafka_list_offset), 216);
+    assert_int_equal(offsetof(samsa_services_t, kafka_fetch), 224);
+    assert_int_equal(offsetof(samsa_services_t, kafka_groups), 232);
+    assert_int_equal(offsetof(samsa_services_t, kafka_committed), 240);
+    assert_int_equal(offsetof(samsa_services_t, kafka_commit), 248);
+    assert_int_equal(sizeof(samsa_kafka_pos_t), 32);
+    assert_int_equal(offsetof(samsa_kafka_pos_t, partition), 8);
+    assert_int_equal(offsetof(samsa_kafka_pos_t, error), 12);
+    assert_int_equal(offsetof(samsa_kafka_pos_t, offset), 16);
+    assert_int_equal(offsetof(samsa_kafka_pos_t, high_watermark), 24);
     assert_int_equal(sizeof(samsa_scram_credential_t), 216);
     assert_int_equal(offsetof(samsa_scram_credential_t, iterations), 8);
     assert_int_equal(offsetof(samsa_scram_credential_t, salt_len), 12);
@@ -272,13 +289,15 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_task_info_t, task_count), 44);
     assert_int_equal(offsetof(samsa_connect_task_info_t, report), 48);
     assert_int_equal(offsetof(samsa_connect_task_info_t, report_ctx), 56);
-    assert_int_equal(sizeof(samsa_source_ops_t), 48);
+    /* ABI minor 5 appended commit_record (48 is minor 4's size). */
+    assert_int_equal(sizeof(samsa_source_ops_t), 56);
     assert_int_equal(offsetof(samsa_source_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_source_ops_t, task_start), 8);
     assert_int_equal(offsetof(samsa_source_ops_t, poll), 16);
     assert_int_equal(offsetof(samsa_source_ops_t, poll_release), 24);
     assert_int_equal(offsetof(samsa_source_ops_t, commit), 32);
     assert_int_equal(offsetof(samsa_source_ops_t, task_stop), 40);
+    assert_int_equal(offsetof(samsa_source_ops_t, commit_record), 48);
     assert_int_equal(sizeof(samsa_sink_ops_t), 40);
     assert_int_equal(offsetof(samsa_sink_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_sink_ops_t, task_start), 8);
@@ -333,7 +352,22 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_services_t, codec_decompress) +
             M(samsa_services_t, codec_compress) +
             M(samsa_services_t, scram_credential) +
-            M(samsa_services_t, broker_config));
+            M(samsa_services_t, broker_config) +
+            M(samsa_services_t, kafka_open) + M(samsa_services_t, kafka_close) +
+            M(samsa_services_t, kafka_errmsg) +
+            M(samsa_services_t, kafka_topics) +
+            M(samsa_services_t, kafka_create_topic) +
+            M(samsa_services_t, kafka_list_offset) +
+            M(samsa_services_t, kafka_fetch) +
+            M(samsa_services_t, kafka_groups) +
+            M(samsa_services_t, kafka_committed) +
+            M(samsa_services_t, kafka_commit));
+    assert_int_equal(
+        sizeof(samsa_kafka_pos_t),
+        M(samsa_kafka_pos_t, topic) + M(samsa_kafka_pos_t, partition) +
+            M(samsa_kafka_pos_t, error) + M(samsa_kafka_pos_t, reserved0) +
+            M(samsa_kafka_pos_t, offset) +
+            M(samsa_kafka_pos_t, high_watermark));
     assert_int_equal(sizeof(samsa_plugin_t),
                      M(samsa_plugin_t, hdr) + M(samsa_plugin_t, kind) +
                          M(samsa_plugin_t, reserved0) +
@@ -508,7 +542,8 @@ static void structs_have_no_implicit_padding(void **state)
         sizeof(samsa_source_ops_t),
         M(samsa_source_ops_t, hdr) + M(samsa_source_ops_t, task_start) +
             M(samsa_source_ops_t, poll) + M(samsa_source_ops_t, poll_release) +
-            M(samsa_source_ops_t, commit) + M(samsa_source_ops_t, task_stop));
+            M(samsa_source_ops_t, commit) + M(samsa_source_ops_t, task_stop) +
+            M(samsa_source_ops_t, commit_record));
     assert_int_equal(sizeof(samsa_sink_ops_t),
                      M(samsa_sink_ops_t, hdr) +
                          M(samsa_sink_ops_t, task_start) +
