@@ -9,10 +9,20 @@ void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
 {
     int ib = cfg->cluster.inter_broker_listener;
     const samsa_security_config_t *sc = &cfg->security;
-    if (ib < 0 || !sc->protocol ||
-        !samsa_security_is_tls((samsa_security_protocol_t)sc->protocol[ib])) {
+    if (ib < 0 || !sc->protocol) {
         return;
     }
+    samsa_security_protocol_t proto =
+        (samsa_security_protocol_t)sc->protocol[ib];
+    if (samsa_security_is_sasl(proto)) {
+        conf->sasl_mechanism = sc->sasl_inter_broker_mechanism;
+        conf->sasl_username = sc->sasl_inter_broker_username;
+        conf->sasl_password = sc->sasl_inter_broker_password;
+    }
+    if (!samsa_security_is_tls(proto)) {
+        return;
+    }
+    conf->ssl_key_password = sc->ssl_key_password;
     conf->tls = true;
     conf->ssl_ca_location = sc->ssl_truststore_location;
     conf->ssl_certificate_location = sc->ssl_keystore_location;

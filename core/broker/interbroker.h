@@ -12,12 +12,16 @@
 #include "config/broker.h"
 #include "registry/registry.h"
 
-/* Fill @p conf's TLS fields for the inter-broker listener of @p cfg: when
+/* Fill @p conf's security fields for the inter-broker listener of @p cfg: when
  * it is SSL or SASL_SSL, TLS with the broker's ssl_keystore_location (and
  * ssl_key_location) as client certificate, so the peer maps it to this
  * broker's principal, and ssl_truststore_location as the CAs; the peer's
- * certificate must name the host connected to. PLAINTEXT: unchanged. The
- * strings are borrowed from @p cfg. */
+ * certificate must name the host connected to; ssl_key_password for an
+ * encrypted key. SASL_PLAINTEXT and SASL_SSL: also the SASL login,
+ * sasl_mechanism_inter_broker_protocol as sasl_inter_broker_username
+ * with sasl_inter_broker_password (the replica fetchers log in the same
+ * way, replica/sasl_login.h). PLAINTEXT: unchanged. The strings are
+ * borrowed from @p cfg. */
 void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
                                    samsa_client_conf_t *conf);
 

@@ -53,6 +53,7 @@ typedef struct samsa_client_conf {
     const char *ssl_ca_location;
     const char *ssl_certificate_location;
     const char *ssl_key_location;
+    const char *ssl_key_password; /* of an encrypted key; NULL: none */
 } samsa_client_conf_t;
 
 #define SAMSA_CLIENT_DEFAULT_BOOTSTRAP "127.0.0.1:9092"

@@ -103,12 +103,12 @@ samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
     }
     c->tls = conf->tls;
     c->ssl_no_hostname_check = conf->ssl_no_hostname_check;
-    const char *const paths[3] = {conf->ssl_ca_location,
-                                  conf->ssl_certificate_location,
-                                  conf->ssl_key_location};
-    char **copies[3] = {&c->ssl_ca_location, &c->ssl_certificate_location,
-                        &c->ssl_key_location};
-    for (int i = 0; i < 3; i++) {
+    const char *const paths[4] = {
+        conf->ssl_ca_location, conf->ssl_certificate_location,
+        conf->ssl_key_location, conf->ssl_key_password};
+    char **copies[4] = {&c->ssl_ca_location, &c->ssl_certificate_location,
+                        &c->ssl_key_location, &c->ssl_key_password};
+    for (int i = 0; i < 4; i++) {
         if (paths[i] && paths[i][0] && !(*copies[i] = strdup(paths[i]))) {
             samsa_client_free(c);
             return SAMSA_ERR_NOMEM;
@@ -164,6 +164,10 @@ void samsa_client_free(samsa_client_t *c)
     free(c->ssl_ca_location);
     free(c->ssl_certificate_location);
     free(c->ssl_key_location);
+    if (c->ssl_key_password) {
+        OPENSSL_cleanse(c->ssl_key_password, strlen(c->ssl_key_password));
+    }
+    free(c->ssl_key_password);
     samsa_client_tls_free(c);
     samsa_iobuf_clear(&c->out);
     free(c);

@@ -59,6 +59,8 @@ samsa_err_t samsa_client_props_set(samsa_client_props_t *p, const char *k,
         SET(ssl_certificate_location);
     } else if (strcmp(k, "ssl.key.location") == 0) {
         SET(ssl_key_location);
+    } else if (strcmp(k, "ssl.key.password") == 0) {
+        SET(ssl_key_password);
     } else if (strcmp(k, "ssl.keystore.location") == 0) {
         /* A PEM keystore holds the certificate chain and the key. */
         SET(ssl_certificate_location);
@@ -106,4 +108,6 @@ void samsa_client_props_apply(const samsa_client_props_t *p,
     conf->ssl_ca_location = p->ssl_ca_location;
     conf->ssl_certificate_location = p->ssl_certificate_location;
     conf->ssl_key_location = p->ssl_key_location;
+    conf->ssl_key_password =
+        p->ssl_key_password[0] ? p->ssl_key_password : NULL;
 }

@@ -30,6 +30,7 @@ typedef struct samsa_client_props {
     char ssl_ca_location[1024]; /* "" = the system's CAs */
     char ssl_certificate_location[1024];
     char ssl_key_location[1024];
+    char ssl_key_password[256];
 } samsa_client_props_t;
 
 /* One property; SAMSA_ERR_CONFIG with "KEY VALUE: why" in errbuf for a

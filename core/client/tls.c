@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "client/client_int.h"
+#include "security/tls_context.h"
 
 static samsa_err_t tls_fail(samsa_client_t *c, samsa_cconn_t *conn,
                             samsa_err_t err, const char *what)
@@ -45,6 +46,8 @@ static samsa_err_t make_ctx(samsa_client_t *c, samsa_cconn_t *conn)
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_default_passwd_cb(ctx, samsa_tls_password_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, c->ssl_key_password);
     const char *what = NULL;
     if (c->ssl_ca_location
             ? SSL_CTX_load_verify_locations(ctx, c->ssl_ca_location, NULL) != 1

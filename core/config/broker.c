@@ -98,6 +98,19 @@ const samsa_option_t samsa_broker_options[] = {
         "SASL mechanisms offered on SASL listeners, comma-separated "
         "(sasl.enabled.mechanisms), each served by a loaded sasl plugin "
         "instance; empty: every loaded one."),
+    SAMSA_OPTION_STRING("sasl_mechanism_inter_broker_protocol", "",
+        "SASL mechanism this broker logs in with when the inter-broker "
+        "listener is SASL_PLAINTEXT or SASL_SSL "
+        "(sasl.mechanism.inter.broker.protocol): PLAIN, SCRAM-SHA-256 or "
+        "SCRAM-SHA-512; required then."),
+    SAMSA_OPTION_STRING("sasl_inter_broker_username", "",
+        "User this broker logs in as on a SASL inter-broker listener "
+        "(Kafka: username in listener.name.<l>.<mech>.sasl.jaas.config); "
+        "with the authorizer on, User:<it> must be a super user or hold "
+        "ClusterAction."),
+    SAMSA_OPTION_STRING("sasl_inter_broker_password", "",
+        "Its password (Kafka: password in the listener's "
+        "sasl.jaas.config)."),
     SAMSA_OPTION_INT("connections_max_reauth_ms", "0", 0, I64MAX,
         "Longest SASL session before the client must re-authenticate on "
         "its connection (connections.max.reauth.ms, KIP-368); the broker "

@@ -79,6 +79,37 @@ static samsa_err_t check_file(const samsa_broker_config_t *cfg, const char *key,
     return SAMSA_OK;
 }
 
+/* A SASL inter-broker listener needs this broker's own login. */
+static samsa_err_t resolve_inter_broker_sasl(samsa_broker_config_t *cfg,
+                                             char *errbuf, size_t errbuf_size)
+{
+    samsa_security_config_t *sc = &cfg->security;
+    sc->sasl_inter_broker_mechanism =
+        opt_str(cfg, "sasl_mechanism_inter_broker_protocol");
+    sc->sasl_inter_broker_username = opt_str(cfg, "sasl_inter_broker_username");
+    sc->sasl_inter_broker_password = opt_str(cfg, "sasl_inter_broker_password");
+    int ib = cfg->cluster.inter_broker_listener;
+    if (ib < 0 ||
+        !samsa_security_is_sasl((samsa_security_protocol_t)sc->protocol[ib])) {
+        return SAMSA_OK;
+    }
+    const char *mech = sc->sasl_inter_broker_mechanism;
+    if (!mech ||
+        (strcmp(mech, "PLAIN") != 0 && strcmp(mech, "SCRAM-SHA-256") != 0 &&
+         strcmp(mech, "SCRAM-SHA-512") != 0)) {
+        return fail(cfg, "sasl_mechanism_inter_broker_protocol", errbuf,
+                    errbuf_size,
+                    "the inter-broker listener is SASL: expected PLAIN, "
+                    "SCRAM-SHA-256 or SCRAM-SHA-512");
+    }
+    if (!sc->sasl_inter_broker_username) {
+        return fail(cfg, "sasl_inter_broker_username", errbuf, errbuf_size,
+                    "the inter-broker listener is SASL: the user this "
+                    "broker logs in as is required");
+    }
+    return SAMSA_OK;
+}
+
 static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
                                size_t errbuf_size)
 {
@@ -103,6 +134,10 @@ static samsa_err_t resolve_ssl(samsa_broker_config_t *cfg, char *errbuf,
     sc->sasl_enabled_mechanisms = opt_str(cfg, "sasl_enabled_mechanisms");
     samsa_config_int(cfg->values, "connections_max_reauth_ms",
                      &sc->connections_max_reauth_ms);
+    samsa_err_t irc = resolve_inter_broker_sasl(cfg, errbuf, errbuf_size);
+    if (irc != SAMSA_OK) {
+        return irc;
+    }
     char why[400];
     samsa_err_t mrc = samsa_principal_mapper_create(
         opt_str(cfg, "ssl_principal_mapping_rules"), &sc->principal_mapper, why,

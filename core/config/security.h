@@ -54,6 +54,13 @@ typedef struct samsa_security_config {
     /** sasl_enabled_mechanisms as written (comma-separated); NULL: every
      *  loaded sasl instance. */
     const char *sasl_enabled_mechanisms;
+    /** What this broker logs in with on a SASL inter-broker listener
+     *  (sasl_mechanism_inter_broker_protocol, sasl_inter_broker_username,
+     *  sasl_inter_broker_password); NULL when unset. Checked at start
+     *  when the inter-broker listener is SASL_*. */
+    const char *sasl_inter_broker_mechanism;
+    const char *sasl_inter_broker_username;
+    const char *sasl_inter_broker_password;
     /** connections_max_reauth_ms; 0: sessions last as their credential. */
     int64_t connections_max_reauth_ms;
     /** Kafka's listener.name.<l>.sasl.enabled.mechanisms, written

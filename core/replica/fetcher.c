@@ -26,6 +26,8 @@
 #include "protocol/header.h"
 #include "protocol/generated/messages.h"
 #include "replica/replica_int.h"
+#include "replica/sasl_login.h"
+#include "util/err.h"
 #include "util/clock.h"
 #include "util/iobuf.h"
 #include "util/log.h"
@@ -52,6 +54,12 @@ struct link {
     int fd;
     uint32_t events; /* registered with epoll */
     bool in_flight;
+    /* What is in flight: Fetch v12, or a SASL login step (SASL inter-broker
+     * listener) until logged in; then a re-login is due at relogin_at. */
+    int16_t api, version;
+    bool logging_in;
+    samsa_sasl_login_t login;
+    int64_t relogin_at;
     int32_t corr;
     int64_t sent_ms;
     int64_t retry_at;
@@ -122,6 +130,7 @@ static void close_link(samsa_fetcher_t *f, link_t *l)
     l->out = l->in = NULL;
     l->out_len = l->out_off = l->in_len = l->in_got = l->size_got = 0;
     l->in_flight = false;
+    l->logging_in = false;
     l->events = 0;
 }
 
@@ -156,6 +165,13 @@ static bool open_link(samsa_fetcher_t *f, link_t *l)
         return false;
     }
     l->events = EPOLLOUT;
+    const samsa_replica_config_t *cfg = &f->rm->cfg;
+    l->logging_in = cfg->sasl_mechanism != NULL;
+    l->relogin_at = 0;
+    if (l->logging_in) {
+        samsa_sasl_login_start(&l->login, cfg->sasl_mechanism,
+                               cfg->sasl_username, cfg->sasl_password);
+    }
     return true;
 }
 
@@ -210,8 +226,54 @@ static bool follower_throttled(samsa_fetcher_t *f, fpart_t *fp, bool over)
                                 follower_list, fp->index, f->rm->b->node_id);
 }
 
+/* Frame @p body as request @p api v@p version and start sending it. */
+static void send_request(samsa_fetcher_t *f, link_t *l, int16_t api,
+                         int16_t version, const void *body, int64_t now)
+{
+    l->corr = f->next_corr++;
+    if (f->next_corr == INT32_MAX) {
+        f->next_corr = 1;
+    }
+    samsa_iobuf_clear(&f->iob);
+    samsa_err_t err =
+        samsa_request_frame(&f->iob, api, version, l->corr,
+                            samsa_str_from_cstr(f->client_id), body);
+    if (err == SAMSA_OK) {
+        err = samsa_iobuf_flatten(&f->iob, &l->out, &l->out_len);
+    }
+    samsa_iobuf_clear(&f->iob);
+    if (err != SAMSA_OK) {
+        fail_link(f, l, "encode request", err);
+        return;
+    }
+    l->api = api;
+    l->version = version;
+    l->out_off = 0;
+    l->in_flight = true;
+    l->sent_ms = now;
+    pump_send(f, l);
+}
+
+static void send_login_step(samsa_fetcher_t *f, link_t *l, int64_t now)
+{
+    int16_t api = 0, version = 0;
+    void *body = NULL;
+    samsa_arena_reset(&f->arena);
+    samsa_err_t err =
+        samsa_sasl_login_request(&l->login, &f->arena, &api, &version, &body);
+    if (err != SAMSA_OK) {
+        fail_link(f, l, "SASL request", err);
+        return;
+    }
+    send_request(f, l, api, version, body, now);
+}
+
 static void send_fetch(samsa_fetcher_t *f, link_t *l, int64_t now)
 {
+    if (l->logging_in) {
+        send_login_step(f, l, now);
+        return;
+    }
     samsa_replica_config_t *cfg = &f->rm->cfg;
     bool over = samsa_repl_quota_exceeded(&f->rm->follower_quota, now);
     int n = 0;
@@ -264,26 +326,7 @@ static void send_fetch(samsa_fetcher_t *f, link_t *l, int64_t now)
     req.Topics.items = ts;
     req.Topics.count = i;
     req.ForgottenTopicsData.count = 0;
-    l->corr = f->next_corr++;
-    if (f->next_corr == INT32_MAX) {
-        f->next_corr = 1;
-    }
-    samsa_iobuf_clear(&f->iob);
-    samsa_err_t err =
-        samsa_request_frame(&f->iob, SAMSA_API_FETCH, 12, l->corr,
-                            samsa_str_from_cstr(f->client_id), &req);
-    if (err == SAMSA_OK) {
-        err = samsa_iobuf_flatten(&f->iob, &l->out, &l->out_len);
-    }
-    samsa_iobuf_clear(&f->iob);
-    if (err != SAMSA_OK) {
-        fail_link(f, l, "encode Fetch", err);
-        return;
-    }
-    l->out_off = 0;
-    l->in_flight = true;
-    l->sent_ms = now;
-    pump_send(f, l);
+    send_request(f, l, SAMSA_API_FETCH, 12, &req, now);
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,6 +476,40 @@ static void handle_partition(samsa_fetcher_t *f, fpart_t *fp,
     }
 }
 
+static void answer_done(link_t *l)
+{
+    free(l->in);
+    l->in = NULL;
+    l->in_len = l->in_got = l->size_got = 0;
+    l->in_flight = false;
+}
+
+/* A login step answered: on to the next step, or to fetching once logged
+ * in (and back to a fresh login before the session the leader granted
+ * ends, since an expired session is closed at its next request). A
+ * refusal is logged at WARN, as a refused certificate is: otherwise the
+ * follower would silently stay out of the ISR. */
+static void login_answer(samsa_fetcher_t *f, link_t *l, const void *resp)
+{
+    char why[512] = "";
+    samsa_err_t err =
+        samsa_sasl_login_answer(&l->login, resp, why, sizeof(why));
+    answer_done(l);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "replica fetcher %d: leader %d at %s:%d refused the "
+                  "login: %s (%s)",
+                  f->id, l->leader, l->host, l->port, why, samsa_err_name(err));
+        fail_link(f, l, "SASL login", err);
+        return;
+    }
+    if (samsa_sasl_login_done(&l->login)) {
+        l->logging_in = false;
+        int64_t life = l->login.session_lifetime_ms;
+        l->relogin_at = life > 0 ? samsa_mono_ms() + life - life / 10 : 0;
+    }
+}
+
 static void handle_answer(samsa_fetcher_t *f, link_t *l)
 {
     samsa_rbuf_t rb;
@@ -440,15 +517,19 @@ static void handle_answer(samsa_fetcher_t *f, link_t *l)
     samsa_rbuf_init(&rb, l->in, l->in_len);
     samsa_arena_reset(&f->arena);
     void *out = NULL;
-    samsa_err_t err = samsa_resp_header_parse(&rb, SAMSA_API_FETCH, 12, &corr);
+    samsa_err_t err = samsa_resp_header_parse(&rb, l->api, l->version, &corr);
     if (err == SAMSA_OK && corr != l->corr) {
         err = SAMSA_ERR_PROTOCOL;
     }
     if (err == SAMSA_OK) {
-        err = samsa_response_decode(SAMSA_API_FETCH, 12, &rb, &f->arena, &out);
+        err = samsa_response_decode(l->api, l->version, &rb, &f->arena, &out);
     }
     if (err != SAMSA_OK) {
-        fail_link(f, l, "Fetch answer", err);
+        fail_link(f, l, l->logging_in ? "SASL answer" : "Fetch answer", err);
+        return;
+    }
+    if (l->logging_in) {
+        login_answer(f, l, out);
         return;
     }
     samsa_FetchResponse_t *resp = out;
@@ -468,10 +549,7 @@ static void handle_answer(samsa_fetcher_t *f, link_t *l)
             }
         }
     }
-    free(l->in);
-    l->in = NULL;
-    l->in_len = l->in_got = l->size_got = 0;
-    l->in_flight = false;
+    answer_done(l);
 }
 
 static void pump_recv(samsa_fetcher_t *f, link_t *l)
@@ -699,6 +777,11 @@ static int64_t service_links(samsa_fetcher_t *f)
             continue;
         }
         lp = &l->next;
+        if (l->conn && !l->in_flight && l->relogin_at > 0 &&
+            now >= l->relogin_at) {
+            close_link(f, l); /* a new connection logs in afresh */
+            l->retry_at = now;
+        }
         if (!l->conn && now >= l->retry_at) {
             open_link(f, l);
         }

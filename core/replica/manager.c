@@ -36,6 +36,11 @@ static void read_config(const samsa_broker_config_t *cfg,
     if (out->lag_time_max_ms < 1) {
         out->lag_time_max_ms = 30000;
     }
+    samsa_client_conf_t cc = {0};
+    samsa_interbroker_client_conf(cfg, &cc);
+    out->sasl_mechanism = cc.sasl_mechanism;
+    out->sasl_username = cc.sasl_username;
+    out->sasl_password = cc.sasl_password;
 }
 
 samsa_err_t samsa_replica_start(samsa_broker_t *b, samsa_replica_mgr_t **out,

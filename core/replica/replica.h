@@ -46,6 +46,11 @@ typedef struct samsa_replica_config {
     int32_t fetch_min_bytes;
     int64_t socket_timeout_ms;
     int64_t fetch_backoff_ms;
+    /* The login on a SASL inter-broker listener (interbroker.h), borrowed
+     * from the broker config; mechanism NULL: none. */
+    const char *sasl_mechanism;
+    const char *sasl_username;
+    const char *sasl_password;
 } samsa_replica_config_t;
 
 /* Start the fetcher and ISR threads (quorum mode; the transport is the

@@ -23,7 +23,7 @@ static samsa_err_t tls_fail(char *errbuf, size_t errbuf_size, const char *key,
     return SAMSA_ERR_CONFIG;
 }
 
-static int password_cb(char *buf, int size, int rwflag, void *userdata)
+int samsa_tls_password_cb(char *buf, int size, int rwflag, void *userdata)
 {
     (void)rwflag;
     const char *pw = userdata;
@@ -55,7 +55,7 @@ samsa_err_t samsa_tls_context_create(const samsa_security_config_t *sc,
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+    SSL_CTX_set_default_passwd_cb(ctx, samsa_tls_password_cb);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)sc->ssl_key_password);
     if (SSL_CTX_use_certificate_chain_file(ctx, sc->ssl_keystore_location) !=
         1) {

@@ -31,6 +31,11 @@ samsa_err_t samsa_tls_context_create(const samsa_security_config_t *sc,
 /** SSL_CTX_free; NULL is ignored. */
 void samsa_tls_context_free(SSL_CTX *ctx);
 
+/* OpenSSL's pem_password_cb giving @p userdata (a NUL-terminated password,
+ * or NULL: none) for an encrypted key; the broker's contexts and its own
+ * client's use it. */
+int samsa_tls_password_cb(char *buf, int size, int rwflag, void *userdata);
+
 /**
  * The verified client certificate's subject in RFC 2253 form
  * ("CN=alice,OU=eng,O=Example"), as Java's X500Principal.getName() gives

@@ -71,20 +71,42 @@ class TlsCluster:
         self.plain = {i: ports[3 * i - 2] for i in range(1, n + 1)}
         ctrl = {i: ports[3 * i - 1] for i in range(1, n + 1)}
         self.ctrl = ctrl
-        # Raft through transport-tls, whose manifest then names no file:
-        # it takes the broker's ssl_* keys (services->broker_config).
-        extra = ("listener_security_protocol_map: \"SSL:SSL,"
+        # controller_ssl: Raft through transport-tls, whose manifest then
+        # names no file: it takes the broker's ssl_* keys
+        # (services->broker_config); and the inter-broker listener INTERNAL
+        # is SASL_SSL, brokers logging in with PLAIN as User:broker.
+        ib = "INTERNAL" if controller_ssl else "SSL"
+        extra = ("listener_security_protocol_map: \"INTERNAL:SASL_SSL,"
                  "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL\"\n"
+                 "sasl_enabled_mechanisms: PLAIN\n"
+                 "sasl_mechanism_inter_broker_protocol: PLAIN\n"
+                 "sasl_inter_broker_username: broker\n"
+                 "sasl_inter_broker_password: broker-secret\n"
+                 "ssl_key_password: key-secret\n"
                  if controller_ssl else "")
+        with open(os.path.join(work, "plain-users"), "w") as f:
+            f.write("broker:broker-secret\n")
         voters = ",".join("%d@127.0.0.1:%d" % (i, ctrl[i]) for i in ctrl)
         cluster_id = str(uuid.uuid4())
         for i in range(1, n + 1):
             d = self.dir(i)
             shutil.copytree(os.path.join(ROOT, "conf.d"), d + "/conf.d")
+            key = "node%d" % i
             if controller_ssl:
+                # An encrypted key: the listeners, the broker's own client
+                # and transport-tls all need ssl_key_password.
+                key = "node%d.enc" % i
+                secure_pki._ssl("pkey", "-in", "node%d.key" % i, "-aes256",
+                                "-passout", "pass:key-secret", "-out",
+                                key + ".key", cwd=self.pki)
                 with open(d + "/conf.d/51-transport-tls.yaml", "w") as f:
                     f.write("plugins:\n  - name: tls\n"
                             "    plugin: transport-tls\n")
+                with open(d + "/conf.d/45-sasl-plain.yaml", "w") as f:
+                    f.write("plugins:\n  - name: plain\n"
+                            "    plugin: sasl-plain\n"
+                            "    config: {users_file: %s/plain-users}\n"
+                            % work)
             else:
                 self.transport_cert(i, "node%d" % i)
             with open(d + "/conf.d/40-acl.yaml", "w") as f:
@@ -92,18 +114,18 @@ class TlsCluster:
                         "    plugin: authorizer-acl\n"
                         "    config: {super_users: [\"User:ANONYMOUS\", "
                         "\"User:CN=broker1,O=Samsa\", "
-                        "\"User:CN=broker2,O=Samsa\"]}\n")
+                        "\"User:CN=broker2,O=Samsa\", \"User:broker\"]}\n")
             with open(d + "/samsa.yaml", "w") as f:
                 f.write(
                     "node_id: %d\ncluster_id: %s\n"
                     "process_roles: broker,controller\n"
                     "controller_quorum_voters: %s\n"
-                    "listeners: [\"SSL://127.0.0.1:%d\", "
+                    "listeners: [\"%s://127.0.0.1:%d\", "
                     "\"PLAINTEXT://127.0.0.1:%d\", "
                     "\"CONTROLLER://127.0.0.1:%d\"]\n"
-                    "inter_broker_listener_name: SSL\n"
+                    "inter_broker_listener_name: %s\n"
                     "ssl_keystore_location: %s/node%d.pem\n"
-                    "ssl_key_location: %s/node%d.key\n"
+                    "ssl_key_location: %s/%s.key\n"
                     "ssl_truststore_location: %s/ca.pem\n"
                     "ssl_client_auth: required\n"
                     "data_dir: %s/data\nreactors: 1\n"
@@ -111,8 +133,8 @@ class TlsCluster:
                     "broker_heartbeat_interval_ms: 500\n"
                     "broker_session_timeout_ms: 3000\n"
                     "http_listeners: [\"127.0.0.1:0\"]\n%s"
-                    % (i, cluster_id, voters, self.ssl[i], self.plain[i],
-                       ctrl[i], self.pki, i, self.pki, i, self.pki, d,
+                    % (i, cluster_id, voters, ib, self.ssl[i], self.plain[i],
+                       ctrl[i], ib, self.pki, i, self.pki, key, self.pki, d,
                        extra))
 
     def transport_cert(self, i, name):
@@ -253,6 +275,16 @@ def copies_on_disk(c, i, value):
     return False
 
 
+def replicated_round_trip(c, values):
+    """acks=all @values are read back, and every node's own log has them
+    (the followers' copies came over the inter-broker listener)."""
+    produce(c, values)
+    assert read_back(c, len(values)) == values
+    for i in (1, 2, 3):
+        wait_for("node %d's copy" % i,
+                 lambda: copies_on_disk(c, i, values[-1]), timeout=20)
+
+
 def test_replication_over_tls(tls_cluster):
     c = tls_cluster
     # Forwarded to the controller over SSL when node 1 does not lead it.
@@ -265,11 +297,7 @@ def test_replication_over_tls(tls_cluster):
                  and sorted(c.partition(i, TOPIC)[2]) == [1, 2, 3],
                  timeout=30)
     values = [b"tls-%03d" % k for k in range(50)]
-    produce(c, values)
-    assert read_back(c, len(values)) == values
-    for i in (1, 2, 3):
-        wait_for("node %d's copy" % i,
-                 lambda: copies_on_disk(c, i, values[-1]), timeout=20)
+    replicated_round_trip(c, values)
 
     # Node 3's transport now presents a certificate nobody trusts.
     leader = c.partition(1, TOPIC)[0]
@@ -361,7 +389,7 @@ def controller_tls_cluster():
         c.close()
 
 
-def test_controller_quorum_over_tls(controller_tls_cluster):
+def test_controller_tls_and_sasl_ssl_inter_broker(controller_tls_cluster):
     c = controller_tls_cluster
     pki = c.pki
     for i in (1, 2, 3):
@@ -404,6 +432,17 @@ def test_controller_quorum_over_tls(controller_tls_cluster):
     assert closes_without_data(
         port, cert=pki + "/node2.pem", key=pki + "/node2.key",
         ca=pki + "/ca.pem", payload=preamble(9, "127.0.0.1:1"))
+
+    # Replication over the SASL_SSL inter-broker listener: followers log in
+    # (PLAIN, User:broker) before fetching, so the ISR fills and an
+    # acks=all write is read back.
+    admin = AdminClient({"bootstrap.servers": c.bootstrap()})
+    admin.create_topics([NewTopic(TOPIC, 1, 3, config={
+        "min.insync.replicas": "3"})])[TOPIC].result(30)
+    wait_for("full ISR over SASL_SSL",
+             lambda: sorted((c.partition(1, TOPIC) or (0, [], []))[2])
+             == [1, 2, 3], timeout=30)
+    replicated_round_trip(c, [b"sasl-%03d" % k for k in range(20)])
 
     # Kill -9 the controller: the other two elect a new one over TLS and
     # still commit metadata (a topic created through a survivor).

@@ -433,6 +433,20 @@ static void bad_security_keys_are_errors(void **state)
                       "inter_broker_listener_name: SSL\n"
                       "ssl_keystore_location: /nonexistent.pem\n",
                       3, "cannot read PEM file '/nonexistent.pem'");
+    /* A SASL inter-broker listener needs this broker's own login. */
+    expect_yaml_error(f,
+                      "listeners: [\"SASL_PLAINTEXT://127.0.0.1:1\"]\n"
+                      "inter_broker_listener_name: SASL_PLAINTEXT\n"
+                      "sasl_mechanism_inter_broker_protocol: GSSAPI\n",
+                      3, "expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    char path[400];
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "listeners: [\"SASL_PLAINTEXT://127.0.0.1:1\"]\n"
+                     "inter_broker_listener_name: SASL_PLAINTEXT\n"
+                     "sasl_mechanism_inter_broker_protocol: PLAIN\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_ERR_CONFIG);
+    assert_non_null(strstr(f->errbuf, "sasl_inter_broker_username: the "
+                                      "inter-broker listener is SASL"));
 }
 
 static void inconsistent_cluster_keys_are_errors(void **state)
