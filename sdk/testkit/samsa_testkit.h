@@ -62,8 +62,9 @@ typedef struct samsa_testkit_opts {
     const samsa_connect_kv_t *plugin_options;
     size_t plugin_option_count;
     /** Where the broker's plugins are (storage-memory, partitioner-hash,
-     *  transforms-basic); NULL: $SAMSA_PLUGIN_DIR, else the installed
-     *  plugin dir. */
+     *  transforms-basic); NULL: $SAMSA_PLUGIN_DIR, else the plugins/ dir
+     *  beside the installed libsamsa-testkit.so (<libdir>/samsa/plugins),
+     *  else samsad's default. */
     const char *plugin_dir;
     /** Broker log level, a samsa_log_level_t (SAMSA_LOG_ERROR ..
      *  SAMSA_LOG_DEBUG); 0: SAMSA_LOG_WARN. */

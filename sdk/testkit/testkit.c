@@ -6,8 +6,8 @@
  * worker, records fed through the in-tree client, and waits that end on
  * the sink's committed offsets or the source's produced records.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* nftw, dladdr */
+#include <dlfcn.h>
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
@@ -254,6 +254,30 @@ static samsa_err_t start_broker(samsa_testkit_t *kit, const char *plugin_dir,
     return err;
 }
 
+/* The broker's plugins: $SAMSA_PLUGIN_DIR; else, for the installed
+ * libsamsa-testkit.so (<libdir>/samsa/), the plugins/ beside it, so a
+ * prefix moved as a whole still works; else samsad's default. */
+static const char *default_plugin_dir(char *buf, size_t len)
+{
+    const char *env = getenv("SAMSA_PLUGIN_DIR");
+    Dl_info info;
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    if (dladdr((void *)samsa_testkit_open, &info) != 0 &&
+        info.dli_fname != NULL &&
+        strstr(info.dli_fname, "/libsamsa-testkit.so") != NULL) {
+        snprintf(buf, len, "%.*s/plugins",
+                 (int)(strrchr(info.dli_fname, '/') - info.dli_fname),
+                 info.dli_fname);
+        struct stat st;
+        if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
+            return buf;
+        }
+    }
+    return samsa_default_plugin_dir();
+}
+
 samsa_err_t samsa_testkit_open(const samsa_testkit_opts_t *opts,
                                samsa_testkit_t **out, char *errbuf,
                                size_t errlen)
@@ -299,8 +323,10 @@ samsa_err_t samsa_testkit_open(const samsa_testkit_opts_t *opts,
         kit->dir[0] = '\0';
         err = SAMSA_ERR_IO;
     }
-    const char *plugin_dir =
-        opts->plugin_dir ? opts->plugin_dir : samsa_default_plugin_dir();
+    char dir_buf[PATH_MAX];
+    const char *plugin_dir = opts->plugin_dir
+                                 ? opts->plugin_dir
+                                 : default_plugin_dir(dir_buf, sizeof(dir_buf));
     if (err == SAMSA_OK) {
         err = write_manifest(kit, opts, plugin_dir, so, errbuf, errlen);
     }

@@ -3,10 +3,13 @@
 # tests/sdk/out_of_tree.sh BUILD_DIR SOURCE_DIR
 #
 # A plugin author's view: install the tree to a temporary prefix, copy the
-# SDK's example and template somewhere core/ is out of reach, build them
+# SDK's example and templates somewhere core/ is out of reach, build them
 # with find_package(Samsa) (CMAKE_PREFIX_PATH=prefix) and once with
 # pkg-config only, then have the installed `samsa plugin describe` accept
-# each .so and drive_plugin run their ops.
+# each .so and drive_plugin run their ops. The connector templates then
+# go through the installed test kit: their own tests (test_*.c, linked
+# with Samsa::testkit, and once with pkg-config's samsa-testkit) and the
+# installed `samsa connector test`, whose JSON lines are checked.
 set -eu
 BUILD=$1
 SRC=$2
@@ -19,7 +22,11 @@ for f in include/samsa/plugin.h include/samsa/connect.h \
          lib/cmake/Samsa/SamsaConfigVersion.cmake lib/pkgconfig/samsa-plugin.pc \
          share/samsa/sdk/templates/source-connector/CMakeLists.txt \
          share/samsa/sdk/templates/sink-connector/CMakeLists.txt \
-         share/samsa/sdk/examples/partitioner-first-byte/CMakeLists.txt; do
+         share/samsa/sdk/examples/partitioner-first-byte/CMakeLists.txt \
+         share/samsa/sdk/templates/source-connector/test_sequence.c \
+         share/samsa/sdk/templates/sink-connector/test_lines.c \
+         include/samsa_testkit.h lib/samsa/libsamsa-testkit.so \
+         lib/pkgconfig/samsa-testkit.pc; do
     [ -f "$P/$f" ] || fail "not installed: $f"
 done
 
@@ -91,4 +98,74 @@ cc -Wall -Wextra -Werror -o "$WORK/drive_plugin" "$SRC/tests/sdk/drive_plugin.c"
     "$WORK/sink-lines.txt"
 "$WORK/drive_plugin" partitioner \
     "$WORK/partitioner-first-byte/partitioner-first-byte.so"
-echo "out-of-tree SDK build: ok"
+
+# ---- the connector templates through the installed test kit -------------
+KIT=$P/lib/samsa/libsamsa-testkit.so
+nm -D --defined-only "$KIT" | awk '$2 == "T" {print $3}' | grep -v '^samsa_testkit_' &&
+    fail "libsamsa-testkit.so exports more than samsa_testkit_*"
+# An ASan build's kit needs the ASan runtime loaded first; the tests are
+# built without sanitizers, as an author's are.
+PRELOAD=()
+if readelf -d "$KIT" | grep -q 'libasan'; then
+    PRELOAD=("LD_PRELOAD=$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)")
+fi
+for t in source-connector:sequence:source-sequence sink-connector:lines:sink-lines; do
+    IFS=: read -r dir src name <<<"$t"
+    [ -x "$WORK/$dir/build/test_$src" ] ||
+        fail "$dir: test_$src not built (Samsa::testkit missing?)"
+    ctest --test-dir "$WORK/$dir/build" -N | grep -q "Total Tests: 1" ||
+        fail "$dir: its test is not registered with ctest"
+    env "${PRELOAD[@]}" SAMSA_PLUGIN_DIR="$P/lib/samsa/plugins" \
+        "$WORK/$dir/build/test_$src" "$WORK/$dir/build/plugins/$name.so" \
+        >"$WORK/test_$src.log" 2>&1 ||
+        { cat "$WORK/test_$src.log" >&2; fail "$dir: test_$src"; }
+done
+# pkg-config: the same sink test, linked through samsa-testkit.pc (its
+# rpath finds the library), finding the plugins beside it by default.
+# shellcheck disable=SC2046
+cc -Wall -Wextra -Werror -o "$WORK/test_lines_pc" \
+    "$WORK/sink-connector/test_lines.c" $(pkg-config --cflags --libs samsa-testkit) ||
+    fail "test_lines.c does not build with pkg-config samsa-testkit"
+env -u SAMSA_PLUGIN_DIR "${PRELOAD[@]}" "$WORK/test_lines_pc" \
+    "$WORK/sink-connector/build/plugins/sink-lines.so" >"$WORK/pc.log" 2>&1 ||
+    { cat "$WORK/pc.log" >&2; fail "test_lines linked with pkg-config"; }
+
+# The installed CLI: what sink-lines was given, what source-sequence made.
+STR=org.apache.kafka.connect.storage.StringConverter
+printf 'apple\nbanana\n' >"$WORK/in.txt"
+"$P/bin/samsa" --plugin-dir "$P/lib/samsa/plugins" connector test \
+    "$WORK/sink-connector/build/plugins/sink-lines.so" --set topics=orders \
+    --set "file=$WORK/orders.txt" --set "value.converter=$STR" \
+    --lines "$WORK/in.txt" >"$WORK/sink.jsonl" 2>"$WORK/sink.err" ||
+    { cat "$WORK/sink.err" >&2; fail "samsa connector test (sink)"; }
+python3 - "$WORK/sink.jsonl" <<'PY' || fail "sink-lines was not given the two records"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert [(r["topic"], r["offset"], r["value"]) for r in recs] == \
+    [("orders", 0, "apple"), ("orders", 1, "banana")], recs
+PY
+[ "$(cat "$WORK/orders.txt")" = "$(printf 'orders/0/0: apple\norders/0/1: banana')" ] ||
+    fail "sink-lines wrote: $(cat "$WORK/orders.txt")"
+"$P/bin/samsa" --plugin-dir "$P/lib/samsa/plugins" connector test \
+    "$WORK/source-connector/build/plugins/source-sequence.so" \
+    --option topic=numbers --option records_per_poll=4 --option interval_ms=0 \
+    --option max_records=10 --set "key.converter=$STR" \
+    --set "value.converter=$STR" --max-records 10 \
+    >"$WORK/source.jsonl" 2>"$WORK/source.err" ||
+    { cat "$WORK/source.err" >&2; fail "samsa connector test (source)"; }
+python3 - "$WORK/source.jsonl" <<'PY' || fail "source-sequence did not produce 10 records"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert [(r["topic"], r["offset"], r["key"], r["value"]) for r in recs] == \
+    [("numbers", i, "key-0-%d" % i, "record %d of task 0" % i)
+     for i in range(10)], recs
+PY
+# A refused connector: exit 1 and the reason, no output.
+rc=0
+"$P/bin/samsa" --plugin-dir "$P/lib/samsa/plugins" connector test \
+    "$WORK/sink-connector/build/plugins/sink-lines.so" --set topics=t \
+    --set file=/nonexistent/dir/x --lines "$WORK/in.txt" \
+    >"$WORK/fail.jsonl" 2>"$WORK/fail.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "cannot open /nonexistent/dir/x" "$WORK/fail.err" ||
+    { cat "$WORK/fail.err" >&2; fail "a failing sink: exit $rc"; }
+echo "out-of-tree SDK build and test kit: ok"

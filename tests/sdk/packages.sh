@@ -43,6 +43,12 @@ expected_dev() {
     echo "/SamsaPlugin.cmake"
     echo "/samsa-plugin.pc"
     echo "/sdk/templates/source-connector/sequence.c"
+    echo "/sdk/templates/source-connector/test_sequence.c"
+    echo "/sdk/templates/sink-connector/test_lines.c"
+    echo "$PREFIX/include/samsa_testkit.h"
+    echo "/samsa/libsamsa-testkit.so"
+    echo "/samsa-testkit.pc"
+    echo "/sdk/CONTRACT.md"
 }
 has_all() { # has_all LISTING-FILE < expected
     local missing=0 f
@@ -67,7 +73,9 @@ if [ "$KIND" = deb ]; then
     expected_runtime | has_all "$WORK/rt.list" || fail "runtime .deb content"
     expected_dev | has_all "$WORK/dev.list" || fail "samsa-dev .deb content"
     not_in "$WORK/rt.list" '/include/' 'cmake/Samsa'
-    not_in "$WORK/dev.list" '/bin/' '\.so$'
+    # Machine code in samsa-dev: the test kit's library, nothing else.
+    not_in "$WORK/dev.list" '/bin/' '/plugins/.*\.so$'
+    not_in "$WORK/rt.list" 'libsamsa-testkit'
     # Every file under the config dir is a conffile, and only those.
     # The control area, extracted once (dpkg-deb -I piped into grep -q
     # would die of SIGPIPE and leave its temp dir behind).
@@ -107,7 +115,7 @@ else
     rpm -qlp "$DEV" 2>/dev/null >"$WORK/dev.list"
     expected_runtime | has_all "$WORK/rt.list" || fail "runtime .rpm content"
     expected_dev | has_all "$WORK/dev.list" || fail "samsa-devel .rpm content"
-    not_in "$WORK/rt.list" '/include/' '\.build-id'
+    not_in "$WORK/rt.list" '/include/' '\.build-id' 'libsamsa-testkit'
     rpm -qp --configfiles "$RT" 2>/dev/null | sort >"$WORK/conffiles"
     grep -F "$CONF/" "$WORK/rt.list" | grep '\.yaml$' | sort >"$WORK/etc.list"
     diff -u "$WORK/etc.list" "$WORK/conffiles" || fail "%config files differ"
