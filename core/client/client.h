@@ -325,6 +325,35 @@ typedef struct samsa_client_member {
 samsa_err_t samsa_client_join(samsa_client_t *c, samsa_client_member_t *m,
                               const char *group, const char *const *topics,
                               int ntopics);
+/*
+ * A group protocol other than the consumer's (Kafka Connect's "connect"):
+ * the JoinGroup protocol type, one protocol name and its member metadata,
+ * and the leader's assignor. assign() fills as[m] for each of jr's members
+ * (MemberId from jr, Assignment bytes in bufs[m], malloc'd; the caller
+ * frees them); it runs on the joining thread, with @p arena for scratch.
+ */
+typedef samsa_err_t (*samsa_client_assign_fn)(
+    void *arg, samsa_client_t *c, const samsa_JoinGroupResponse_t *jr,
+    samsa_arena_t *arena,
+    samsa_SyncGroupRequest_SyncGroupRequestAssignment_t *as, uint8_t **bufs);
+
+typedef struct samsa_client_protocol {
+    const char *type; /* JoinGroup ProtocolType: "consumer", "connect" */
+    const char *name; /* the one protocol offered: "range", "default" */
+    uint8_t *meta;    /* member metadata (borrowed) */
+    size_t meta_len;
+    samsa_client_assign_fn assign;
+    void *assign_arg;
+} samsa_client_protocol_t;
+
+/* Join @p group with protocol @p p (JoinGroup, the leader's assign(),
+ * SyncGroup; retried like samsa_client_join). On success *assignment
+ * (malloc'd, NULL when empty) holds this member's assignment bytes. */
+samsa_err_t samsa_client_join_protocol(samsa_client_t *c,
+                                       samsa_client_member_t *m,
+                                       const char *group,
+                                       const samsa_client_protocol_t *p,
+                                       uint8_t **assignment, size_t *len);
 /* Heartbeat when due (every session_timeout/3); REBALANCE_IN_PROGRESS means
  * rejoin. */
 samsa_err_t samsa_client_heartbeat(samsa_client_member_t *m, bool force);

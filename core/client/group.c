@@ -251,9 +251,9 @@ void samsa_client_member_clear(samsa_client_member_t *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* Leader: compute every member's assignment. */
+/* Leader: compute every member's assignment (range, per topic). */
 static samsa_err_t
-leader_assign(samsa_client_t *c, const samsa_JoinGroupResponse_t *jr,
+leader_assign(void *arg, samsa_client_t *c, const samsa_JoinGroupResponse_t *jr,
               samsa_arena_t *arena,
               samsa_SyncGroupRequest_SyncGroupRequestAssignment_t *as,
               uint8_t **bufs)
@@ -272,6 +272,8 @@ leader_assign(samsa_client_t *c, const samsa_JoinGroupResponse_t *jr,
     samsa_metadata_t *md = NULL;
     samsa_err_t err = SAMSA_OK;
     char **tnames = NULL;
+
+    (void)arg;
 
     if (ids == NULL || mids == NULL || subs == NULL || out == NULL ||
         nout == NULL) {
@@ -407,7 +409,8 @@ static samsa_err_t set_assignment(samsa_client_member_t *m,
 }
 
 static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
-                             const uint8_t *meta, size_t meta_len)
+                             const samsa_client_protocol_t *p,
+                             samsa_bytes_t *assignment)
 {
     samsa_client_t *c = m->client;
     samsa_JoinGroupRequest_t jreq;
@@ -426,13 +429,13 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
     }
     samsa_JoinGroupRequest_init(&jreq);
     samsa_JoinGroupRequest_JoinGroupRequestProtocol_init(&proto);
-    proto.Name = SAMSA_STR(ASSIGNOR);
-    proto.Metadata = (samsa_bytes_t){meta, (int32_t)meta_len};
+    proto.Name = samsa_str_from_cstr(p->name);
+    proto.Metadata = (samsa_bytes_t){p->meta, (int32_t)p->meta_len};
     jreq.GroupId = samsa_str_from_cstr(m->group);
     jreq.SessionTimeoutMs = m->session_timeout_ms;
     jreq.RebalanceTimeoutMs = m->rebalance_timeout_ms;
     jreq.MemberId = samsa_str_from_cstr(m->member_id ? m->member_id : "");
-    jreq.ProtocolType = SAMSA_STR(PROTOCOL_TYPE);
+    jreq.ProtocolType = samsa_str_from_cstr(p->type);
     jreq.Protocols.count = 1;
     jreq.Protocols.items = &proto;
     err = samsa_client_call(c, m->coordinator, SAMSA_API_JOIN_GROUP, &jreq,
@@ -459,8 +462,8 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
     sreq.GroupId = jreq.GroupId;
     sreq.GenerationId = m->generation;
     sreq.MemberId = samsa_str_from_cstr(m->member_id);
-    sreq.ProtocolType = SAMSA_STR(PROTOCOL_TYPE);
-    sreq.ProtocolName = SAMSA_STR(ASSIGNOR);
+    sreq.ProtocolType = jreq.ProtocolType;
+    sreq.ProtocolName = proto.Name;
     if (m->leader && !jr->SkipAssignment) {
         nm = jr->Members.count;
         as = calloc((size_t)nm + 1, sizeof(*as));
@@ -469,7 +472,7 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
             err = SAMSA_ERR_NOMEM;
             goto out;
         }
-        err = leader_assign(c, jr, arena, as, bufs);
+        err = p->assign(p->assign_arg, c, jr, arena, as, bufs);
         if (err != SAMSA_OK) {
             goto out;
         }
@@ -487,7 +490,7 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
                               m->group, samsa_err_name(sr->ErrorCode));
         goto out;
     }
-    err = set_assignment(m, &sr->Assignment, arena);
+    *assignment = sr->Assignment;
     m->last_heartbeat_ms = samsa_mono_ms();
 out:
     for (int i = 0; bufs != NULL && i < nm; i++) {
@@ -498,46 +501,47 @@ out:
     return err;
 }
 
-samsa_err_t samsa_client_join(samsa_client_t *c, samsa_client_member_t *m,
-                              const char *group, const char *const *topics,
-                              int ntopics)
+/* First join: remember the group and the subscription. */
+static samsa_err_t member_init(samsa_client_t *c, samsa_client_member_t *m,
+                               const char *group, const char *const *topics,
+                               int ntopics)
 {
-    samsa_arena_t arena;
-    uint8_t *meta = NULL;
-    size_t meta_len = 0;
-    samsa_err_t err = SAMSA_OK;
-
-    if (m->group == NULL) {
-        m->client = c;
-        m->group = strdup(group);
-        m->topics = calloc((size_t)ntopics + 1, sizeof(char *));
-        if (m->group == NULL || m->topics == NULL) {
+    if (m->group != NULL) {
+        return SAMSA_OK;
+    }
+    m->client = c;
+    m->group = strdup(group);
+    m->topics = calloc((size_t)ntopics + 1, sizeof(char *));
+    if (m->group == NULL || m->topics == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    for (int i = 0; i < ntopics; i++) {
+        m->topics[i] = strdup(topics[i]);
+        if (m->topics[i] == NULL) {
             return SAMSA_ERR_NOMEM;
         }
-        for (int i = 0; i < ntopics; i++) {
-            m->topics[i] = strdup(topics[i]);
-            if (m->topics[i] == NULL) {
-                return SAMSA_ERR_NOMEM;
-            }
-            m->ntopics++;
-        }
-        if (m->session_timeout_ms <= 0) {
-            m->session_timeout_ms = 10000;
-        }
-        if (m->rebalance_timeout_ms <= 0) {
-            m->rebalance_timeout_ms = 10000;
-        }
-        m->generation = -1;
+        m->ntopics++;
     }
-    err = samsa_consumer_subscription_encode((const char *const *)m->topics,
-                                             m->ntopics, &meta, &meta_len);
-    if (err != SAMSA_OK) {
-        return err;
+    if (m->session_timeout_ms <= 0) {
+        m->session_timeout_ms = 10000;
     }
-    samsa_arena_init(&arena);
+    if (m->rebalance_timeout_ms <= 0) {
+        m->rebalance_timeout_ms = 10000;
+    }
+    m->generation = -1;
+    return SAMSA_OK;
+}
+
+/* JoinGroup + SyncGroup, retrying what a rejoin fixes; the assignment
+ * points into @p arena. */
+static samsa_err_t join_loop(samsa_client_member_t *m, samsa_arena_t *arena,
+                             const samsa_client_protocol_t *p,
+                             samsa_bytes_t *assignment)
+{
+    samsa_err_t err = SAMSA_OK;
     for (int attempt = 0; attempt < 10; attempt++) {
-        samsa_arena_reset(&arena);
-        err = join_once(m, &arena, meta, meta_len);
+        samsa_arena_reset(arena);
+        err = join_once(m, arena, p, assignment);
         if (err == SAMSA_ERR_MEMBER_ID_REQUIRED ||
             err == SAMSA_ERR_REBALANCE_IN_PROGRESS) {
             continue;
@@ -551,12 +555,67 @@ samsa_err_t samsa_client_join(samsa_client_t *c, samsa_client_member_t *m,
         if (err == SAMSA_ERR_NOT_COORDINATOR ||
             err == SAMSA_ERR_COORDINATOR_NOT_AVAILABLE ||
             err == SAMSA_ERR_COORDINATOR_LOAD_IN_PROGRESS) {
-            samsa_client_forget_coordinator(c);
+            samsa_client_forget_coordinator(m->client);
             continue;
         }
         break;
     }
-    free(meta);
+    return err;
+}
+
+samsa_err_t samsa_client_join(samsa_client_t *c, samsa_client_member_t *m,
+                              const char *group, const char *const *topics,
+                              int ntopics)
+{
+    samsa_arena_t arena;
+    samsa_client_protocol_t p = {
+        .type = PROTOCOL_TYPE, .name = ASSIGNOR, .assign = leader_assign};
+    samsa_bytes_t assignment = {NULL, -1};
+    samsa_err_t err = member_init(c, m, group, topics, ntopics);
+
+    if (err == SAMSA_OK) {
+        err = samsa_consumer_subscription_encode(
+            (const char *const *)m->topics, m->ntopics, &p.meta, &p.meta_len);
+    }
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    samsa_arena_init(&arena);
+    err = join_loop(m, &arena, &p, &assignment);
+    if (err == SAMSA_OK) {
+        err = set_assignment(m, &assignment, &arena);
+    }
+    free(p.meta);
+    samsa_arena_destroy(&arena);
+    return err;
+}
+
+samsa_err_t samsa_client_join_protocol(samsa_client_t *c,
+                                       samsa_client_member_t *m,
+                                       const char *group,
+                                       const samsa_client_protocol_t *p,
+                                       uint8_t **assignment, size_t *len)
+{
+    samsa_arena_t arena;
+    samsa_bytes_t got = {NULL, -1};
+    samsa_err_t err = member_init(c, m, group, NULL, 0);
+
+    *assignment = NULL;
+    *len = 0;
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    samsa_arena_init(&arena);
+    err = join_loop(m, &arena, p, &got);
+    if (err == SAMSA_OK && got.len > 0) {
+        *assignment = malloc((size_t)got.len);
+        if (*assignment == NULL) {
+            err = SAMSA_ERR_NOMEM;
+        } else {
+            memcpy(*assignment, got.ptr, (size_t)got.len);
+            *len = (size_t)got.len;
+        }
+    }
     samsa_arena_destroy(&arena);
     return err;
 }

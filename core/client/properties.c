@@ -72,8 +72,8 @@ samsa_err_t samsa_client_props_set(samsa_client_props_t *p, const char *k,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_client_props_read(samsa_client_props_t *p, const char *path,
-                                    char *errbuf, size_t errlen)
+samsa_err_t samsa_properties_read(const char *path, samsa_properties_fn fn,
+                                  void *arg, char *errbuf, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -89,12 +89,24 @@ samsa_err_t samsa_client_props_read(samsa_client_props_t *p, const char *path,
             continue;
         }
         *eq = '\0';
-        err = samsa_client_props_set(p, line, eq + 1, errbuf, errlen);
+        err = fn(arg, line, eq + 1, errbuf, errlen);
     }
     /* The line may have held a password. */
     memset(line, 0, sizeof(line));
     fclose(f);
     return err;
+}
+
+static samsa_err_t props_set(void *arg, const char *key, const char *value,
+                             char *errbuf, size_t errlen)
+{
+    return samsa_client_props_set(arg, key, value, errbuf, errlen);
+}
+
+samsa_err_t samsa_client_props_read(samsa_client_props_t *p, const char *path,
+                                    char *errbuf, size_t errlen)
+{
+    return samsa_properties_read(path, props_set, p, errbuf, errlen);
 }
 
 void samsa_client_props_apply(const samsa_client_props_t *p,

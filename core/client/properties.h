@@ -39,6 +39,16 @@ samsa_err_t samsa_client_props_set(samsa_client_props_t *p, const char *key,
                                    const char *value, char *errbuf,
                                    size_t errlen);
 
+/* Call @p fn for every KEY=VALUE line of the file at @p path (lines
+ * starting with # are comments); stops at fn's first error. The one
+ * reader of properties files: SAMSA_ERR_CONFIG with strerror in errbuf
+ * when the file cannot be read. */
+typedef samsa_err_t (*samsa_properties_fn)(void *arg, const char *key,
+                                           const char *value, char *errbuf,
+                                           size_t errlen);
+samsa_err_t samsa_properties_read(const char *path, samsa_properties_fn fn,
+                                  void *arg, char *errbuf, size_t errlen);
+
 /* Every property of the file at @p path. SAMSA_ERR_CONFIG with the reason
  * (strerror, or samsa_client_props_set's) in errbuf; the caller names the
  * file. */

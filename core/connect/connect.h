@@ -46,6 +46,14 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
                                  samsa_connect_t **out, char *errbuf,
                                  size_t errlen);
 
+/** Read a Kafka Connect worker.properties file at @p path: the security
+ *  keys of its clients (client/properties.h) and, for distributed mode,
+ *  group.id, session.timeout.ms, rebalance.timeout.ms and
+ *  rest.advertised.host.name/port (cluster.h). Before start.
+ *  SAMSA_ERR_CONFIG with the reason in @p errbuf. */
+samsa_err_t samsa_connect_configure(samsa_connect_t *w, const char *path,
+                                    char *errbuf, size_t errlen);
+
 /** The security protocol the worker's clients speak: connect_client_config's
  *  security.protocol, PLAINTEXT without one. The broker starts the worker
  *  on its first listener of that protocol. */

@@ -63,8 +63,9 @@ static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
     /* KIP-875: a stopped connector has no tasks. */
     for (int i = 0; i < c->ntasks && !c->stopped; i++) {
         const connect_task_t *t = &c->tasks[i];
-        json_t *task = json_pack("{s:i,s:s,s:s}", "id", i, "state", t->state,
-                                 "worker_id", w->worker_id);
+        json_t *task =
+            json_pack("{s:i,s:s,s:s}", "id", i, "state", t->state, "worker_id",
+                      t->worker[0] ? t->worker : w->worker_id);
         if (t->trace != NULL) {
             json_object_set_new(task, "trace", json_string(t->trace));
         }
@@ -416,6 +417,14 @@ static void connectors_route(const samsa_http_request_t *req,
 {
     samsa_connect_t *w = arg;
     if (!serving(w, resp)) {
+        return;
+    }
+    if (strcmp(req->method, "GET") != 0 &&
+        samsa_connect_cluster_rebalancing(w)) {
+        /* Distributed mode: no write between two generations. */
+        reply_error(resp, 409,
+                    "Cannot complete request because of a conflicting "
+                    "operation (e.g. worker rebalance)");
         return;
     }
     if (strcmp(req->path, "/connectors") == 0 ||

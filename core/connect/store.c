@@ -153,7 +153,7 @@ samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
 }
 
 typedef struct replay_ctx {
-    samsa_connect_replay_fn fn;
+    samsa_connect_read_fn fn;
     void *arg;
 } replay_ctx_t;
 
@@ -176,16 +176,16 @@ static int on_record(void *opaque, const samsa_client_record_t *rec)
     char *key = dup_bytes(rec->key, rec->key_len);
     char *value = rec->value ? dup_bytes(rec->value, rec->value_len) : NULL;
     if (key != NULL && (rec->value == NULL || value != NULL)) {
-        ctx->fn(ctx->arg, key, value);
+        ctx->fn(ctx->arg, rec->offset, key, value);
     }
     free(key);
     free(value);
     return 0;
 }
 
-samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
-                                       const char *topic,
-                                       samsa_connect_replay_fn fn, void *arg)
+samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
+                                     const char *topic, int64_t *from,
+                                     samsa_connect_read_fn fn, void *arg)
 {
     pthread_mutex_lock(&s->lock);
     samsa_metadata_t *md = NULL;
@@ -203,7 +203,7 @@ samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
                                        SAMSA_OFFSET_END, &end);
     }
     samsa_fetch_pos_t pos = {
-        .topic = topic, .partition = 0, .offset = 0, .high_watermark = -1};
+        .topic = topic, .partition = 0, .offset = *from, .high_watermark = -1};
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = 100;
@@ -225,7 +225,30 @@ samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
     if (err == SAMSA_OK && pos.offset < end) {
         err = SAMSA_ERR_TIMEOUT;
     }
+    *from = pos.offset > *from ? pos.offset : *from;
     samsa_metadata_free(md);
     pthread_mutex_unlock(&s->lock);
     return err;
+}
+
+typedef struct replay_arg {
+    samsa_connect_replay_fn fn;
+    void *arg;
+} replay_arg_t;
+
+static void replay_one(void *arg, int64_t offset, const char *key,
+                       const char *value)
+{
+    (void)offset;
+    replay_arg_t *r = arg;
+    r->fn(r->arg, key, value);
+}
+
+samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
+                                       const char *topic,
+                                       samsa_connect_replay_fn fn, void *arg)
+{
+    int64_t from = 0;
+    replay_arg_t r = {fn, arg};
+    return samsa_connect_store_read(s, topic, &from, replay_one, &r);
 }

@@ -12,6 +12,7 @@
 #define SAMSA_CONNECT_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "client/client.h"
 #include "util/err.h"
@@ -41,5 +42,14 @@ typedef void (*samsa_connect_replay_fn)(void *arg, const char *key,
 samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
                                        const char *topic,
                                        samsa_connect_replay_fn fn, void *arg);
+
+/** Records of @p topic from *from up to its end at the call, in order,
+ *  with their offsets (the tail every distributed worker follows);
+ *  *from moves past what was read. Strings are borrowed. */
+typedef void (*samsa_connect_read_fn)(void *arg, int64_t offset,
+                                      const char *key, const char *value);
+samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
+                                     const char *topic, int64_t *from,
+                                     samsa_connect_read_fn fn, void *arg);
 
 #endif /* SAMSA_CONNECT_STORE_H */

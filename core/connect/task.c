@@ -971,6 +971,11 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     }
     samsa_client_member_t m;
     memset(&m, 0, sizeof(m));
+    /* Kafka's per-connector client override (KIP-458): how long a dead
+     * worker's task keeps its partitions before the group moves them. */
+    const char *session = json_string_value(
+        json_object_get(t->config, "consumer.override.session.timeout.ms"));
+    m.session_timeout_ms = session ? atoi(session) : 0;
     samsa_metadata_t *md = NULL;
     samsa_fetch_pos_t *pos = NULL;
     sink_batch_t b = {.t = t};

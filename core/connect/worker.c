@@ -328,8 +328,9 @@ static int32_t tasks_for(const connector_t *c)
 static void start_one(samsa_connect_t *w, connector_t *c, int id)
 {
     connect_task_t *t = &c->tasks[id];
-    if (t->has_thread || atomic_load(&w->stopping)) {
-        return;
+    if (t->has_thread || atomic_load(&w->stopping) ||
+        !samsa_connect_cluster_owns(w, c->name, id)) {
+        return; /* distributed: another worker's task */
     }
     t->c = c;
     t->id = id;
@@ -399,6 +400,34 @@ static void connector_free(connector_t *c)
     }
 }
 
+int32_t samsa_connect_tasks_for(const connector_t *c)
+{
+    return tasks_for(c);
+}
+
+void samsa_connect_start_tasks(samsa_connect_t *w, connector_t *c)
+{
+    start_task(w, c);
+}
+
+void samsa_connect_stop_tasks(connector_t *c)
+{
+    stop_task(c);
+}
+
+void samsa_connect_forget(samsa_connect_t *w, connector_t *c)
+{
+    pthread_mutex_lock(&w->lock);
+    for (connector_t **pp = &w->connectors; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    connector_free(c);
+}
+
 /* Add or update the table entry (no I/O). w->admin held. */
 static samsa_err_t table_put(samsa_connect_t *w, const char *name,
                              json_t *config, connector_t **out, bool *created,
@@ -440,6 +469,13 @@ static samsa_err_t table_put(samsa_connect_t *w, const char *name,
     pthread_mutex_unlock(&w->lock);
     *out = c;
     return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_table_put(samsa_connect_t *w, const char *name,
+                                    json_t *config, connector_t **out,
+                                    bool *created, char *errbuf, size_t errlen)
+{
+    return table_put(w, name, config, out, created, errbuf, errlen);
 }
 
 samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
@@ -553,15 +589,7 @@ samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
         put_status(w, c->name, i, NULL, NULL);
     }
     samsa_connect_topics_reset(w, c);
-    pthread_mutex_lock(&w->lock);
-    for (connector_t **pp = &w->connectors; *pp != NULL; pp = &(*pp)->next) {
-        if (*pp == c) {
-            *pp = c->next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&w->lock);
-    connector_free(c);
+    samsa_connect_forget(w, c);
     return SAMSA_OK;
 }
 
@@ -617,9 +645,9 @@ static void replay_config(void *arg, const char *key, const char *value)
 
 /* connect-offsets: ["name",{partition}] -> {offset}, kept as JSON text
  * per connector so the plugin gets back the strings it gave. */
-static void replay_offset(void *arg, const char *key, const char *value)
+void samsa_connect_offset_record(samsa_connect_t *w, const char *key,
+                                 const char *value)
 {
-    samsa_connect_t *w = arg;
     json_t *k = json_loads(key, 0, NULL);
     const char *name = json_string_value(json_array_get(k, 0));
     json_t *part = json_array_get(k, 1);
@@ -648,6 +676,11 @@ static void replay_offset(void *arg, const char *key, const char *value)
         free(ptext);
     }
     json_decref(k);
+}
+
+static void replay_offset(void *arg, const char *key, const char *value)
+{
+    samsa_connect_offset_record(arg, key, value);
 }
 
 static void sleep_ms(long ms)
@@ -749,6 +782,10 @@ static void *boot_main(void *arg)
     pthread_mutex_unlock(&w->lock);
     pthread_mutex_unlock(&w->admin);
     samsa_log(SAMSA_LOG_INFO, "connect: worker ready, %zu connector(s)", n);
+    if (w->dist.group_id[0] != '\0' &&
+        samsa_connect_cluster_start(w) != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_ERROR, "connect: cannot start the group member");
+    }
     json_decref(p.configs);
     json_decref(p.paused);
     json_decref(p.topics);
@@ -783,6 +820,12 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
             return SAMSA_ERR_CONFIG;
         }
     }
+    w->http = http;
+    w->dist.session_timeout_ms = 10000;
+    w->dist.rebalance_timeout_ms = 60000;
+    if (cfg != NULL && cfg->http_listener_count > 0) {
+        samsa_connect_listener_host(&w->dist, cfg->http_listeners[0]);
+    }
     const char *client_config = NULL;
     if (cfg != NULL && cfg->values != NULL) {
         samsa_config_string(cfg->values, "connect_client_config",
@@ -790,8 +833,8 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
     }
     if (client_config != NULL && client_config[0] != '\0') {
         char why[400];
-        if (samsa_client_props_read(&w->client_props, client_config, why,
-                                    sizeof(why)) != SAMSA_OK) {
+        if (samsa_connect_configure(w, client_config, why, sizeof(why)) !=
+            SAMSA_OK) {
             snprintf(errbuf, errlen,
                      "broker config: connect_client_config "
                      "%s: %s",
@@ -858,6 +901,11 @@ samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,
         return SAMSA_ERR_NOMEM;
     }
     snprintf(w->worker_id, sizeof(w->worker_id), "%s", bootstrap);
+    if (w->dist.group_id[0] != '\0') {
+        /* Kafka Connect's worker id: the advertised REST host:port. */
+        samsa_connect_dist_worker_id(&w->dist, samsa_http_port(w->http, 0),
+                                     w->worker_id, sizeof(w->worker_id));
+    }
     samsa_connect_kafka_publish(w);
     if (pthread_create(&w->boot, NULL, boot_main, w) != 0) {
         return SAMSA_ERR_NOMEM;
@@ -875,10 +923,11 @@ void samsa_connect_stop(samsa_connect_t *w)
         pthread_join(w->boot, NULL);
         w->has_boot = false;
     }
-    pthread_mutex_lock(&w->admin);
     pthread_mutex_lock(&w->lock);
     w->ready = false; /* REST answers 503 from here on */
     pthread_mutex_unlock(&w->lock);
+    samsa_connect_cluster_stop(w);
+    pthread_mutex_lock(&w->admin);
     for (connector_t *c = w->connectors; c != NULL; c = c->next) {
         stop_task(c);
     }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "client/properties.h"
+#include "connect/cluster.h"
 #include "connect/connect.h"
 #include "connect/secrets.h"
 #include "connect/store.h"
@@ -35,6 +36,7 @@ typedef struct connect_task {
     int32_t id;
     char state[16];  /* RUNNING, FAILED, PAUSED, STOPPED, UNASSIGNED */
     char *trace;     /* why FAILED, else NULL */
+    char worker[80]; /* distributed: the worker_id running it, "" = us */
     bool has_thread; /* thread joinable */
     pthread_t thread;
     atomic_bool stop; /* asks the task thread to end */
@@ -77,6 +79,12 @@ struct samsa_connect {
     /* samsa_connect_observe_puts(): set before start, read by tasks. */
     samsa_connect_put_observer_t put_observer;
     void *put_observer_ctx;
+    /* Distributed mode (group.id in the worker properties): the group of
+     * workers this one joins; NULL cluster = standalone, every task
+     * runs here. See cluster.h. */
+    samsa_connect_dist_conf_t dist;
+    struct samsa_connect_cluster *cluster; /* w->lock */
+    samsa_http_t *http;                    /* the REST listener */
 };
 
 /* worker.c */
@@ -138,6 +146,20 @@ samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
 int samsa_connect_split_topics(char *list, char **out, int max);
 /* The consumer group of sink connector @p name: connect-NAME. */
 #define SAMSA_CONNECT_GROUP_FMT "connect-%s"
+
+/* For cluster.c: the table operations a config record read from
+ * connect-configs applies (w->admin held). */
+int32_t samsa_connect_tasks_for(const connector_t *c);
+void samsa_connect_start_tasks(samsa_connect_t *w, connector_t *c);
+void samsa_connect_stop_tasks(connector_t *c);
+samsa_err_t samsa_connect_table_put(samsa_connect_t *w, const char *name,
+                                    json_t *config, connector_t **out,
+                                    bool *created, char *errbuf, size_t errlen);
+/* Unlink @p c from the table and free it (its tasks stopped). */
+void samsa_connect_forget(samsa_connect_t *w, connector_t *c);
+/* One connect-offsets record into w->offsets (w->lock held). */
+void samsa_connect_offset_record(samsa_connect_t *w, const char *key,
+                                 const char *value);
 
 /* task.c: the thread of one task (arg: its connect_task_t). */
 void *samsa_connect_task_main(void *arg);

@@ -55,10 +55,16 @@ bool samsa_cli_is_help(const char *arg);
  */
 int samsa_cli_broker_config(const samsa_cli_paths_t *paths,
                             samsa_broker_config_t *cfg);
+/** Same, with samsad flags @p extra (NULL-terminated, at most a few)
+ *  after the paths: `samsa connect` passes its --http-listen. */
+int samsa_cli_broker_config_args(const samsa_cli_paths_t *paths,
+                                 const char *const *extra,
+                                 samsa_broker_config_t *cfg);
 
 /* The subcommands. */
 extern const samsa_cli_cmd_t samsa_cli_cmd_plugin;
 extern const samsa_cli_cmd_t samsa_cli_cmd_connector;
+extern const samsa_cli_cmd_t samsa_cli_cmd_connect;
 extern const samsa_cli_cmd_t samsa_cli_cmd_config;
 
 /* `samsa connector test` (cmd_connector_test.c): argv[0] == "test". */

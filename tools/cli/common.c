@@ -46,7 +46,14 @@ int samsa_cli_path_option(int argc, char **argv, int *i,
 int samsa_cli_broker_config(const samsa_cli_paths_t *paths,
                             samsa_broker_config_t *cfg)
 {
-    char *args[8];
+    return samsa_cli_broker_config_args(paths, NULL, cfg);
+}
+
+int samsa_cli_broker_config_args(const samsa_cli_paths_t *paths,
+                                 const char *const *extra,
+                                 samsa_broker_config_t *cfg)
+{
+    char *args[16];
     int n = 0;
     char errbuf[1024];
     samsa_err_t rc;
@@ -64,6 +71,9 @@ int samsa_cli_broker_config(const samsa_cli_paths_t *paths,
     if (paths->config_file != NULL) {
         args[n++] = "--config";
         args[n++] = (char *)paths->config_file;
+    }
+    for (int i = 0; extra != NULL && extra[i] != NULL && n < 15; i++) {
+        args[n++] = (char *)extra[i];
     }
     args[n] = NULL;
     rc = samsa_broker_config_load(n, args, cfg, errbuf, sizeof(errbuf));

@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/connect/cluster.c - see cluster.h: group membership of a
+ * distributed worker, applying assignments and following the internal
+ * topics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/properties.h"
+#include "connect/assignor.h"
+#include "connect/worker_int.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define PROTOCOL_TYPE "connect"
+#define PROTOCOL_NAME "default" /* eager, ConnectProtocol v0 */
+#define TAIL_EVERY_MS 500
+
+struct samsa_connect_cluster {
+    samsa_connect_t *w;
+    samsa_client_t *client; /* the group membership's own */
+    samsa_client_member_t member;
+    char url[400]; /* http://HOST:PORT/ */
+    /* Under w->admin: the current assignment and the tail positions. */
+    samsa_connect_assignment_t assignment;
+    bool assigned;
+    int64_t configs_pos, offsets_pos, status_pos;
+    /* Membership thread only: name -> task count the leader assigned. */
+    json_t *basis;
+    atomic_bool rebalancing;
+    pthread_t thread;
+    bool has_thread;
+};
+
+/* ------------------------------------------------------------ config */
+
+static samsa_err_t parse_ms(const char *key, const char *value, int *out,
+                            char *errbuf, size_t errlen)
+{
+    char *end = NULL;
+    long v = strtol(value, &end, 10);
+    if (end == value || *end != '\0' || v < 1 || v > 3600000) {
+        snprintf(errbuf, errlen, "%s %s: expected milliseconds in [1, 3600000]",
+                 key, value);
+        return SAMSA_ERR_CONFIG;
+    }
+    *out = (int)v;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_dist_set(samsa_connect_dist_conf_t *d,
+                                   const char *key, const char *value,
+                                   char *errbuf, size_t errlen)
+{
+    if (strcmp(key, "group.id") == 0) {
+        snprintf(d->group_id, sizeof(d->group_id), "%s", value);
+    } else if (strcmp(key, "session.timeout.ms") == 0) {
+        return parse_ms(key, value, &d->session_timeout_ms, errbuf, errlen);
+    } else if (strcmp(key, "rebalance.timeout.ms") == 0) {
+        return parse_ms(key, value, &d->rebalance_timeout_ms, errbuf, errlen);
+    } else if (strcmp(key, "rest.advertised.host.name") == 0) {
+        snprintf(d->advertised_host, sizeof(d->advertised_host), "%s", value);
+    } else if (strcmp(key, "rest.advertised.port") == 0) {
+        return parse_ms(key, value, &d->advertised_port, errbuf, errlen);
+    }
+    return SAMSA_OK;
+}
+
+static samsa_err_t worker_prop(void *arg, const char *key, const char *value,
+                               char *errbuf, size_t errlen)
+{
+    samsa_connect_t *w = arg;
+    samsa_err_t err =
+        samsa_client_props_set(&w->client_props, key, value, errbuf, errlen);
+    return err == SAMSA_OK
+               ? samsa_connect_dist_set(&w->dist, key, value, errbuf, errlen)
+               : err;
+}
+
+samsa_err_t samsa_connect_configure(samsa_connect_t *w, const char *path,
+                                    char *errbuf, size_t errlen)
+{
+    return samsa_properties_read(path, worker_prop, w, errbuf, errlen);
+}
+
+void samsa_connect_listener_host(samsa_connect_dist_conf_t *d, const char *addr)
+{
+    const char *colon = strrchr(addr, ':');
+    size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
+    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+        addr++;
+        n -= 2;
+    }
+    if (n == 0 || (n == 7 && strncmp(addr, "0.0.0.0", 7) == 0) ||
+        (n == 2 && strncmp(addr, "::", 2) == 0)) {
+        if (gethostname(d->listener_host, sizeof(d->listener_host)) != 0) {
+            snprintf(d->listener_host, sizeof(d->listener_host), "localhost");
+        }
+        d->listener_host[sizeof(d->listener_host) - 1] = '\0';
+        return;
+    }
+    snprintf(d->listener_host, sizeof(d->listener_host), "%.*s", (int)n, addr);
+}
+
+void samsa_connect_dist_worker_id(const samsa_connect_dist_conf_t *d,
+                                  unsigned port, char *out, size_t len)
+{
+    const char *host = d->advertised_host[0] ? d->advertised_host
+                       : d->listener_host[0] ? d->listener_host
+                                             : "localhost";
+    unsigned p = d->advertised_port > 0 ? (unsigned)d->advertised_port : port;
+    snprintf(out, len, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, p);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+bool samsa_connect_cluster_owns(const samsa_connect_t *w, const char *name,
+                                int32_t task)
+{
+    if (w->dist.group_id[0] == '\0') {
+        return true;
+    }
+    const samsa_connect_cluster_t *cl = w->cluster;
+    return cl != NULL && cl->assigned &&
+           samsa_connect_assignment_has(&cl->assignment, name, task);
+}
+
+bool samsa_connect_cluster_rebalancing(samsa_connect_t *w)
+{
+    pthread_mutex_lock(&w->lock);
+    bool r = w->cluster != NULL && atomic_load(&w->cluster->rebalancing);
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
+/* What the assignment covers: name -> task count (0 when STOPPED). */
+static json_t *fingerprint(samsa_connect_t *w)
+{
+    json_t *fp = json_object();
+    pthread_mutex_lock(&w->lock);
+    for (connector_t *c = w->connectors; c != NULL && fp; c = c->next) {
+        json_object_set_new(
+            fp, c->name,
+            json_integer(c->stopped ? 0 : samsa_connect_tasks_for(c)));
+    }
+    pthread_mutex_unlock(&w->lock);
+    return fp;
+}
+
+/* ------------------------------------------------------------ the tail */
+
+static void on_config(void *arg, int64_t offset, const char *key,
+                      const char *value)
+{
+    (void)offset;
+    samsa_connect_t *w = arg;
+    json_t *v = value ? json_loads(value, 0, NULL) : NULL;
+    if (strncmp(key, "connector-", 10) == 0) {
+        const char *name = key + 10;
+        connector_t *c = samsa_connect_find(w, name);
+        json_t *props = json_object_get(v, "properties");
+        if (!json_is_object(props)) {
+            if (c != NULL) { /* deleted through another worker */
+                samsa_connect_stop_tasks(c);
+                samsa_connect_forget(w, c);
+            }
+        } else if (c == NULL || !json_equal(c->config, props)) {
+            char errbuf[512];
+            bool created;
+            if (c != NULL) {
+                samsa_connect_stop_tasks(c); /* restarts with the new one */
+            }
+            if (samsa_connect_table_put(w, name, props, &c, &created, errbuf,
+                                        sizeof(errbuf)) != SAMSA_OK) {
+                samsa_log(SAMSA_LOG_ERROR, "connect: connector %s: %s", name,
+                          errbuf);
+            } else if (!c->paused) {
+                samsa_connect_start_tasks(w, c);
+            } else {
+                pthread_mutex_lock(&w->lock);
+                c->ntasks = samsa_connect_tasks_for(c);
+                pthread_mutex_unlock(&w->lock);
+            }
+        }
+    } else if (strncmp(key, "target-state-", 13) == 0) {
+        connector_t *c = samsa_connect_find(w, key + 13);
+        const char *st = json_string_value(json_object_get(v, "state"));
+        bool paused = st != NULL && strcmp(st, "STARTED") != 0;
+        bool stopped = st != NULL && strcmp(st, "STOPPED") == 0;
+        if (c != NULL && (paused != c->paused || stopped != c->stopped)) {
+            pthread_mutex_lock(&w->lock);
+            c->paused = paused;
+            c->stopped = stopped;
+            pthread_mutex_unlock(&w->lock);
+            if (!paused) {
+                samsa_connect_start_tasks(w, c);
+            } else {
+                samsa_connect_stop_tasks(c);
+                for (int i = 0; i < c->ntasks; i++) {
+                    if (samsa_connect_cluster_owns(w, c->name, i)) {
+                        samsa_connect_task_status(w, &c->tasks[i], st, NULL);
+                    }
+                }
+            }
+        }
+    }
+    json_decref(v);
+}
+
+static void on_offset(void *arg, int64_t offset, const char *key,
+                      const char *value)
+{
+    (void)offset;
+    samsa_connect_t *w = arg;
+    pthread_mutex_lock(&w->lock);
+    samsa_connect_offset_record(w, key, value);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Another worker's status record: what REST shows for its tasks. */
+static void on_status(void *arg, int64_t offset, const char *key,
+                      const char *value)
+{
+    (void)offset;
+    samsa_connect_t *w = arg;
+    json_t *v = value ? json_loads(value, 0, NULL) : NULL;
+    const char *who = json_string_value(json_object_get(v, "worker_id"));
+    const char *state = json_string_value(json_object_get(v, "state"));
+    const char *trace = json_string_value(json_object_get(v, "trace"));
+    if (who == NULL || state == NULL || strcmp(who, w->worker_id) == 0 ||
+        strncmp(key, "status-task-", 12) != 0) {
+        json_decref(v);
+        return;
+    }
+    char name[600];
+    snprintf(name, sizeof(name), "%s", key + 12);
+    char *dash = strrchr(name, '-');
+    long id = dash ? strtol(dash + 1, NULL, 10) : -1;
+    if (dash != NULL) {
+        *dash = '\0';
+    }
+    pthread_mutex_lock(&w->lock);
+    connector_t *c = samsa_connect_find(w, name);
+    if (c != NULL && id >= 0 && id < SAMSA_CONNECT_MAX_TASKS &&
+        !c->tasks[id].has_thread) {
+        connect_task_t *t = &c->tasks[id];
+        snprintf(t->state, sizeof(t->state), "%s", state);
+        snprintf(t->worker, sizeof(t->worker), "%s", who);
+        free(t->trace);
+        t->trace = trace ? strdup(trace) : NULL;
+        if (strcmp(state, "RUNNING") == 0) {
+            snprintf(c->state, sizeof(c->state), "RUNNING");
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    json_decref(v);
+}
+
+/* Read the three topics up to their ends. w->admin held. */
+static samsa_err_t catch_up(samsa_connect_cluster_t *cl)
+{
+    samsa_connect_t *w = cl->w;
+    samsa_err_t err = samsa_connect_store_read(
+        w->store, SAMSA_CONNECT_CONFIGS_TOPIC, &cl->configs_pos, on_config, w);
+    if (err == SAMSA_OK) {
+        err = samsa_connect_store_read(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
+                                       &cl->offsets_pos, on_offset, w);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_store_read(w->store, SAMSA_CONNECT_STATUS_TOPIC,
+                                       &cl->status_pos, on_status, w);
+    }
+    return err;
+}
+
+/* ------------------------------------------------------------ the leader */
+
+static samsa_err_t
+leader_assign(void *arg, samsa_client_t *client,
+              const samsa_JoinGroupResponse_t *jr, samsa_arena_t *arena,
+              samsa_SyncGroupRequest_SyncGroupRequestAssignment_t *as,
+              uint8_t **bufs)
+{
+    (void)client;
+    (void)arena;
+    samsa_connect_cluster_t *cl = arg;
+    samsa_connect_t *w = cl->w;
+    /* Assign from the newest configs: read up to the end first. */
+    pthread_mutex_lock(&w->admin);
+    samsa_err_t err = catch_up(cl);
+    int64_t config_offset = cl->configs_pos;
+    pthread_mutex_unlock(&w->admin);
+    json_t *fp = fingerprint(w);
+    int nm = jr->Members.count;
+    size_t nc = json_object_size(fp);
+    char **ids = calloc((size_t)nm + 1, sizeof(*ids));
+    const char **names = calloc(nc + 1, sizeof(*names));
+    int32_t *ntasks = calloc(nc + 1, sizeof(*ntasks));
+    samsa_connect_assignment_t *out = calloc((size_t)nm + 1, sizeof(*out));
+    if (err == SAMSA_OK && (!fp || !ids || !names || !ntasks || !out)) {
+        err = SAMSA_ERR_NOMEM;
+    }
+    for (int m = 0; err == SAMSA_OK && m < nm; m++) {
+        ids[m] = samsa_client_strdup(jr->Members.items[m].MemberId);
+        err = ids[m] ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    size_t i = 0;
+    const char *name;
+    json_t *n;
+    json_object_foreach(fp, name, n)
+    {
+        names[i] = name;
+        ntasks[i++] = (int32_t)json_integer_value(n);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_assign_eager(nm, (const char *const *)ids, (int)nc,
+                                         names, ntasks, out);
+    }
+    char *leader = samsa_client_strdup(jr->Leader);
+    for (int m = 0; err == SAMSA_OK && m < nm; m++) {
+        size_t len = 0;
+        out[m].leader = leader;
+        out[m].leader_url = cl->url;
+        out[m].config_offset = config_offset;
+        err = samsa_connect_assignment_encode(&out[m], &bufs[m], &len);
+        out[m].leader = NULL;
+        out[m].leader_url = NULL;
+        samsa_SyncGroupRequest_SyncGroupRequestAssignment_init(&as[m]);
+        as[m].MemberId = jr->Members.items[m].MemberId;
+        as[m].Assignment = (samsa_bytes_t){bufs[m], (int32_t)len};
+    }
+    for (int m = 0; out != NULL && m < nm; m++) {
+        samsa_connect_assignment_free(&out[m]);
+    }
+    for (int m = 0; ids != NULL && m < nm; m++) {
+        free(ids[m]);
+    }
+    free(leader);
+    free(ids);
+    free(names);
+    free(ntasks);
+    free(out);
+    if (err == SAMSA_OK) {
+        json_decref(cl->basis);
+        cl->basis = fp;
+    } else {
+        json_decref(fp);
+    }
+    return err;
+}
+
+/* ------------------------------------------------------------ rebalance */
+
+/* Eager: give everything back before joining. w->admin held. */
+static void revoke_all(samsa_connect_cluster_t *cl)
+{
+    samsa_connect_t *w = cl->w;
+    for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+        samsa_connect_stop_tasks(c);
+    }
+    samsa_connect_assignment_free(&cl->assignment);
+    cl->assigned = false;
+}
+
+/* Start what the assignment gives us; tasks that ran here and went to
+ * another worker show UNASSIGNED until their new worker reports.
+ * w->admin held. */
+static int apply_assignment(samsa_connect_cluster_t *cl)
+{
+    samsa_connect_t *w = cl->w;
+    int here = 0;
+    for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+        pthread_mutex_lock(&w->lock);
+        for (int i = 0; i < c->ntasks; i++) {
+            connect_task_t *t = &c->tasks[i];
+            if (samsa_connect_cluster_owns(w, c->name, i)) {
+                t->worker[0] = '\0';
+                here++;
+            } else if (t->worker[0] == '\0') {
+                snprintf(t->state, sizeof(t->state), "UNASSIGNED");
+            }
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (!c->paused) {
+            samsa_connect_start_tasks(w, c);
+        }
+    }
+    return here;
+}
+
+static samsa_err_t rejoin(samsa_connect_cluster_t *cl)
+{
+    samsa_connect_t *w = cl->w;
+    atomic_store(&cl->rebalancing, true);
+    pthread_mutex_lock(&w->admin);
+    revoke_all(cl);
+    int64_t config_offset = cl->configs_pos;
+    pthread_mutex_unlock(&w->admin);
+    samsa_client_protocol_t proto = {.type = PROTOCOL_TYPE,
+                                     .name = PROTOCOL_NAME,
+                                     .assign = leader_assign,
+                                     .assign_arg = cl};
+    samsa_err_t err = samsa_connect_state_encode(cl->url, config_offset,
+                                                 &proto.meta, &proto.meta_len);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (err == SAMSA_OK) {
+        cl->member.session_timeout_ms = w->dist.session_timeout_ms;
+        cl->member.rebalance_timeout_ms = w->dist.rebalance_timeout_ms;
+        err = samsa_client_join_protocol(cl->client, &cl->member,
+                                         w->dist.group_id, &proto, &buf, &len);
+    }
+    free(proto.meta);
+    samsa_connect_assignment_t a;
+    if (err == SAMSA_OK) {
+        err = samsa_connect_assignment_decode(buf, len, &a);
+    }
+    free(buf);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    if (a.error != 0) {
+        samsa_connect_assignment_free(&a);
+        return SAMSA_ERR_REBALANCE_IN_PROGRESS;
+    }
+    pthread_mutex_lock(&w->admin);
+    cl->assignment = a;
+    cl->assigned = true;
+    /* Configs at least up to the leader's offset, and the offsets the
+     * previous worker of a moved source task stored. */
+    err = catch_up(cl);
+    int here = apply_assignment(cl);
+    pthread_mutex_unlock(&w->admin);
+    atomic_store(&cl->rebalancing, false);
+    samsa_log(SAMSA_LOG_INFO,
+              "connect: joined group %s (generation %d, %s), %d task(s) "
+              "here",
+              w->dist.group_id, cl->member.generation,
+              cl->member.leader ? "leader" : "follower", here);
+    return err;
+}
+
+static bool basis_changed(samsa_connect_cluster_t *cl)
+{
+    if (!cl->member.leader || cl->basis == NULL) {
+        return false;
+    }
+    json_t *fp = fingerprint(cl->w);
+    bool changed = fp != NULL && !json_equal(fp, cl->basis);
+    json_decref(fp);
+    return changed;
+}
+
+static void *cluster_main(void *arg)
+{
+    samsa_connect_cluster_t *cl = arg;
+    samsa_connect_t *w = cl->w;
+    bool need_join = true;
+    int failures = 0;
+    int64_t tailed_ms = 0;
+    while (!atomic_load(&w->stopping)) {
+        if (need_join) {
+            samsa_err_t err = rejoin(cl);
+            need_join = err != SAMSA_OK;
+            if (need_join && !atomic_load(&w->stopping)) {
+                if (failures++ % 20 == 0) {
+                    samsa_log(SAMSA_LOG_WARN,
+                              "connect: cannot join group %s: %s (retrying)",
+                              w->dist.group_id,
+                              samsa_client_errmsg(cl->client));
+                }
+                sleep_ms(250);
+            } else {
+                failures = 0;
+            }
+            continue;
+        }
+        int64_t now = samsa_mono_ms();
+        if (now - tailed_ms >= TAIL_EVERY_MS) {
+            pthread_mutex_lock(&w->admin);
+            catch_up(cl);
+            pthread_mutex_unlock(&w->admin);
+            tailed_ms = now;
+            /* The leader rebalances when connectors or task counts are
+             * not what it assigned (a config change through any
+             * worker). */
+            need_join = basis_changed(cl);
+        }
+        if (!need_join &&
+            samsa_client_heartbeat(&cl->member, false) != SAMSA_OK) {
+            /* REBALANCE_IN_PROGRESS (another worker joined or left),
+             * an expired member or a moved coordinator: join again. */
+            need_join = true;
+        }
+        sleep_ms(100);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+samsa_err_t samsa_connect_cluster_start(samsa_connect_t *w)
+{
+    samsa_connect_cluster_t *cl = calloc(1, sizeof(*cl));
+    if (cl == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    cl->w = w;
+    cl->assignment.config_offset = -1;
+    snprintf(cl->url, sizeof(cl->url), "http://%s/", w->worker_id);
+    samsa_err_t err =
+        samsa_connect_client_new(w, "samsa-connect-cluster", &cl->client);
+    if (err == SAMSA_OK) {
+        pthread_mutex_lock(&w->lock);
+        w->cluster = cl;
+        pthread_mutex_unlock(&w->lock);
+        if (pthread_create(&cl->thread, NULL, cluster_main, cl) != 0) {
+            err = SAMSA_ERR_NOMEM;
+            pthread_mutex_lock(&w->lock);
+            w->cluster = NULL;
+            pthread_mutex_unlock(&w->lock);
+        } else {
+            cl->has_thread = true;
+        }
+    }
+    if (err != SAMSA_OK) {
+        samsa_client_free(cl->client);
+        free(cl);
+    }
+    return err;
+}
+
+void samsa_connect_cluster_stop(samsa_connect_t *w)
+{
+    samsa_connect_cluster_t *cl = w->cluster;
+    if (cl == NULL) {
+        return;
+    }
+    if (cl->has_thread) {
+        pthread_join(cl->thread, NULL);
+        cl->has_thread = false;
+    }
+    /* Flush and commit here first, then leave: the others take the
+     * tasks now, not after the session timeout, and never while they
+     * still run here. */
+    pthread_mutex_lock(&w->admin);
+    for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+        samsa_connect_stop_tasks(c);
+    }
+    pthread_mutex_lock(&w->lock);
+    w->cluster = NULL;
+    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->admin);
+    samsa_client_leave(&cl->member);
+    samsa_connect_assignment_free(&cl->assignment);
+    json_decref(cl->basis);
+    samsa_client_free(cl->client);
+    free(cl);
+}

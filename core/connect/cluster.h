@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/connect/cluster.h - Kafka Connect's distributed mode: workers with
+ * the same group.id (samsad's embedded worker and `samsa connect`
+ * processes alike) join one group of protocol type "connect" and split
+ * the connectors and tasks between them. The eager protocol ("default",
+ * ConnectProtocol v0): on every rebalance each worker stops all its
+ * tasks, rejoins, and starts what the leader's assignment (Kafka's
+ * EagerAssignor, assignor.h) gives it. Simpler than incremental
+ * cooperative rebalancing and as correct: no task ever runs on two
+ * workers, at the price of a short stop of every task per rebalance.
+ *
+ * Every worker follows connect-configs, connect-offsets and connect-status
+ * (a tail read every half second): a config change written by any worker
+ * restarts the tasks that run here, a source task that moves here starts
+ * from the offsets its previous worker stored, and the REST status shows
+ * the tasks other workers run. The leader rebalances the group when the
+ * set of connectors or their task counts differ from what it assigned; a
+ * worker that dies leaves the group after session.timeout.ms and its
+ * tasks go to the others.
+ *
+ * Threads: one membership thread per worker (join, heartbeat, tail); it
+ * takes w->admin to change the table, as REST calls do.
+ */
+#ifndef SAMSA_CONNECT_CLUSTER_H
+#define SAMSA_CONNECT_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct samsa_connect;
+typedef struct samsa_connect_cluster samsa_connect_cluster_t;
+
+/* The distributed worker's keys of a Kafka Connect worker.properties. */
+typedef struct samsa_connect_dist_conf {
+    char group_id[256];        /* group.id; "" = standalone */
+    int session_timeout_ms;    /* session.timeout.ms (10000) */
+    int rebalance_timeout_ms;  /* rebalance.timeout.ms (60000) */
+    char advertised_host[256]; /* rest.advertised.host.name */
+    int advertised_port;       /* rest.advertised.port (0: the listener's) */
+    char listener_host[256];   /* the REST listener's host */
+} samsa_connect_dist_conf_t;
+
+/* The host of REST listener @p addr ("HOST:PORT", "[V6]:PORT"); a
+ * wildcard one is advertised as this machine's name. */
+void samsa_connect_listener_host(samsa_connect_dist_conf_t *d,
+                                 const char *addr);
+/* "HOST:PORT" as this worker advertises itself (its worker_id; the URL
+ * is http://HOST:PORT/), @p port the REST listener's. */
+void samsa_connect_dist_worker_id(const samsa_connect_dist_conf_t *d,
+                                  unsigned port, char *out, size_t len);
+
+/* One worker property; keys that are not the distributed worker's are
+ * ignored. SAMSA_ERR_CONFIG with "KEY VALUE: why" for a bad value. */
+samsa_err_t samsa_connect_dist_set(samsa_connect_dist_conf_t *d,
+                                   const char *key, const char *value,
+                                   char *errbuf, size_t errlen);
+
+/* Start the membership thread (the boot thread, once the internal
+ * topics are replayed). */
+samsa_err_t samsa_connect_cluster_start(struct samsa_connect *w);
+/* End the thread and leave the group (before the tasks stop). */
+void samsa_connect_cluster_stop(struct samsa_connect *w);
+/* May task @p task of @p name run here? Always in standalone mode;
+ * in distributed mode only when the current assignment says so.
+ * w->admin held. */
+bool samsa_connect_cluster_owns(const struct samsa_connect *w, const char *name,
+                                int32_t task);
+/* True between leaving a generation and applying the next one: REST
+ * writes answer 409, as Kafka Connect's do during a rebalance. */
+bool samsa_connect_cluster_rebalancing(struct samsa_connect *w);
+
+#endif /* SAMSA_CONNECT_CLUSTER_H */

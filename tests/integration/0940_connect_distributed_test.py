@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Kafka Connect's distributed mode: two `samsa connect` workers with one
+group.id share a file source and a three-task file sink (the group of
+protocol type "connect" and the leader's eager assignment); a config
+written through one worker is served by the other; kill -9 of the worker
+running the source moves its tasks to the survivor within the session
+timeout, the source resumes from the offsets the dead worker stored, and
+no line is lost (duplicates, the at-least-once window, are counted)."""
+import os
+import signal
+import subprocess
+import time
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+
+from connect_rest import call, lines, wait_for, wait_ready
+from samsa_harness import PLUGIN_DIR, RUNNING, SAMSA_CLI, free_port
+
+SESSION_MS = 2000
+
+
+class Worker:
+    """One `samsa connect` process (connect-distributed.sh's job)."""
+
+    def __init__(self, broker, name, group):
+        self.port = free_port()
+        self.http = "http://127.0.0.1:%d" % self.port
+        self.worker_id = "127.0.0.1:%d" % self.port
+        self.props = os.path.join(broker.workdir, name + ".properties")
+        with open(self.props, "w") as f:
+            f.write("bootstrap.servers=%s\ngroup.id=%s\n"
+                    "listeners=http://127.0.0.1:%d\n"
+                    "session.timeout.ms=%d\n" % (broker.bootstrap, group,
+                                                 self.port, SESSION_MS))
+        self.log_path = os.path.join(broker.workdir, name + ".log")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [SAMSA_CLI, "--conf-dir", broker.conf_dir, "--plugin-dir",
+             PLUGIN_DIR, "connect", self.props],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        RUNNING[self.proc.pid] = (self.proc, os.environ.get(
+            "PYTEST_CURRENT_TEST", "?"))
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def end(self, sig):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        rc = self.proc.wait(20)
+        RUNNING.pop(self.proc.pid, None)
+        self.log.close()
+        return rc
+
+
+def write(w, method, path, body):
+    """A REST write; 409 (a rebalance under way) is retried, as Kafka
+    Connect's clients do."""
+    def done():
+        code, info = call(w, method, path, body)
+        return code != 409 and (code, info)
+    return wait_for(done, "%s %s past the rebalance" % (method, path), 20)
+
+
+def tasks_by_worker(w, names):
+    """{(connector, task): worker_id} of RUNNING tasks, as w reports."""
+    out = {}
+    for name in names:
+        code, st = call(w, "GET", "/connectors/%s/status" % name)
+        if code != 200:
+            return {}
+        for t in st["tasks"]:
+            if t["state"] == "RUNNING":
+                out[(name, t["id"])] = t["worker_id"]
+    return out
+
+
+def test_two_workers_share_tasks_and_fail_over(broker_factory):
+    broker = broker_factory("group_min_session_timeout_ms: 500").start()
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic("dist", num_partitions=4,
+                                  replication_factor=1)])
+    admin.close()
+    src = os.path.join(broker.workdir, "in.txt")
+    out = os.path.join(broker.workdir, "out.txt")
+    first = ["a%05d" % i for i in range(3000)]
+    with open(src, "w") as f:
+        f.write("".join(s + "\n" for s in first))
+    workers = [Worker(broker, "w1", "dist-workers"),
+               Worker(broker, "w2", "dist-workers")]
+    try:
+        for w in workers:
+            wait_ready(w)
+        w1, w2 = workers
+        # Configs written through either worker reach the group.
+        code, info = write(w1, "POST", "/connectors", {"name": "src", "config": {
+            "connector.class": "FileStreamSource", "file": src,
+            "topic": "dist", "tasks.max": "1",
+            "value.converter":
+                "org.apache.kafka.connect.storage.StringConverter"}})
+        assert code == 201, info
+        code, info = write(w2, "POST", "/connectors", {"name": "snk", "config": {
+            "connector.class": "FileStreamSink", "file": out,
+            "topics": "dist", "tasks.max": "3",
+            "consumer.override.session.timeout.ms": str(SESSION_MS),
+            "value.converter":
+                "org.apache.kafka.connect.storage.StringConverter"}})
+        assert code == 201, info
+        all_tasks = {("src", 0), ("snk", 0), ("snk", 1), ("snk", 2)}
+
+        def spread():
+            got = tasks_by_worker(w1, ["src", "snk"])
+            return (set(got) == all_tasks and
+                    set(got.values()) == {w1.worker_id, w2.worker_id} and got)
+        placed = wait_for(spread, "four tasks RUNNING over both workers", 20)
+        # Both workers answer the same: the other's tasks come from
+        # connect-status.
+        assert call(w2, "GET", "/connectors")[1] == sorted(["snk", "src"]) or \
+            sorted(call(w2, "GET", "/connectors")[1]) == ["snk", "src"]
+        wait_for(lambda: len(set(lines(out))) == len(first), "the first lines",
+                 20)
+
+        # kill -9 the worker running the source: its offsets must move.
+        victim = w1 if placed[("src", 0)] == w1.worker_id else w2
+        survivor = w2 if victim is w1 else w1
+        victim.end(signal.SIGKILL)
+        killed = time.monotonic()
+        more = ["b%05d" % i for i in range(2000)]
+        with open(src, "a") as f:
+            f.write("".join(s + "\n" for s in more))
+
+        def moved():
+            got = tasks_by_worker(survivor, ["src", "snk"])
+            return (set(got) == all_tasks and
+                    set(got.values()) == {survivor.worker_id})
+        wait_for(moved, "every task on the survivor", 20)
+        took = time.monotonic() - killed
+        want = set(first + more)
+        try:
+            wait_for(lambda: set(lines(out)) >= want,
+                     "every line in the sink", 20)
+        except AssertionError:
+            miss = sorted(want - set(lines(out)))
+            print("missing", len(miss), miss[:5], miss[-5:])
+            print(survivor.log_text()[-6000:])
+            raise
+        got = lines(out)
+        duplicates = len(got) - len(set(got))
+        print("failover %.1fs (session %d ms), %d duplicate line(s) of %d" %
+              (took, SESSION_MS, duplicates, len(want)))
+        assert set(got) == want
+        # At least once: a replay is at most what the dead worker had not
+        # committed, never the whole input again.
+        assert duplicates < len(first), duplicates
+        # Within the session timeout plus a rebalance and the tasks'
+        # start (generous on a loaded 2-core machine).
+        assert took < SESSION_MS / 1000 + 10, took
+        assert survivor.end(signal.SIGTERM) == 0, survivor.log_text()
+    finally:
+        for w in workers:
+            if w.proc.poll() is None:
+                w.end(signal.SIGKILL)
