@@ -342,6 +342,8 @@ cluster_load() {
 }
 
 node_port() { local v="PORT_$1"; echo "${!v}"; }
+node_role() { local v="ROLE_$1"; echo "${!v:-broker,controller}"; }
+node_is_broker() { case "$(node_role "$1")" in *broker*) return 0 ;; esac; return 1; }
 node_pid() { cat "$CLUSTER_DIR/node$1/samsad.pid" 2>/dev/null || true; }
 node_alive() {
     local p
@@ -389,9 +391,10 @@ wait_serving() { # wait_serving WANT NODE...
     done
 }
 
-bootstrap_list() {
+bootstrap_list() { # the broker nodes'
     local list="" i
     for i in $(seq 1 "$N"); do
+        node_is_broker "$i" || continue
         list="$list${list:+,}127.0.0.1:$(node_port "$i")"
     done
     echo "$list"
@@ -413,8 +416,8 @@ broker_heartbeat_interval_ms: 500
 broker_session_timeout_ms: 3000
 http_listeners: ["127.0.0.1:0"]
 group_initial_rebalance_delay_ms: 0
-offsets_topic_replication_factor: $((N < 3 ? N : 3))
-transaction_state_log_replication_factor: $((N < 3 ? N : 3))
+offsets_topic_replication_factor: $((BROKERS < 3 ? BROKERS : 3))
+transaction_state_log_replication_factor: $((BROKERS < 3 ? BROKERS : 3))
 YAML
     # More broker keys for every node (tests: shorter replication timers).
     if [ -n "${SAMSA_CLUSTER_YAML:-}" ]; then
@@ -436,9 +439,15 @@ cluster_start() {
             fi
         done
     fi
+    local roles=()
+    read -r -a roles <<<"${SAMSA_CLUSTER_ROLES:-}"
+    if [ "${#roles[@]}" -ne 0 ] && [ "${#roles[@]}" -ne "$n" ]; then
+        log "SAMSA_CLUSTER_ROLES names ${#roles[@]} roles for $n nodes"
+        return 2
+    fi
     rm -rf "$CLUSTER_DIR"
     mkdir -p "$CLUSTER_DIR"
-    local ports voters=""
+    local ports voters="" brokers=0
     read -r -a ports <<<"$(free_ports $((2 * n)))"
     {
         echo "N=$n"
@@ -446,19 +455,33 @@ cluster_start() {
         for i in $(seq 1 "$n"); do
             echo "PORT_$i=${ports[$((2 * i - 2))]}"
             echo "CONTROLLER_PORT_$i=${ports[$((2 * i - 1))]}"
+            echo "ROLE_$i=${roles[$((i - 1))]:-broker,controller}"
         done
     } >"$CLUSTER_DIR/cluster.env"
     cluster_load
     for i in $(seq 1 "$n"); do
         local cp="CONTROLLER_PORT_$i"
-        voters="$voters${voters:+,}$i@127.0.0.1:${!cp}"
+        case "$(node_role "$i")" in
+            broker|broker,controller|controller,broker|controller) ;;
+            *) log "node $i: role '$(node_role "$i")' is not broker, controller or broker,controller"
+               return 2 ;;
+        esac
+        case "$(node_role "$i")" in
+            *controller*) voters="$voters${voters:+,}$i@127.0.0.1:${!cp}" ;;
+        esac
+        if node_is_broker "$i"; then brokers=$((brokers + 1)); fi
     done
-    echo "VOTERS=$voters" >>"$CLUSTER_DIR/cluster.env"
+    if [ -z "$voters" ] || [ "$brokers" -eq 0 ]; then
+        log "SAMSA_CLUSTER_ROLES needs a controller and a broker"
+        return 2
+    fi
+    { echo "VOTERS=$voters"; echo "BROKERS=$brokers"; } >>"$CLUSTER_DIR/cluster.env"
+    cluster_load
     for i in $(seq 1 "$n"); do
-        write_node_yaml "$i" "$voters"
+        write_node_yaml "$i" "$voters" "$(node_role "$i")"
         node_launch "$i"
     done
-    wait_serving "$n" $(seq 1 "$n") || return 1
+    wait_serving "$brokers" $(seq 1 "$n") || return 1
     log "cluster of $n nodes serving (data in $CLUSTER_DIR; tools/dev.sh cluster stop)"
     bootstrap_list
 }
@@ -489,7 +512,7 @@ cluster_start_node() {
     node_launch "$i"
     # Serving again: registered, and among the live brokers it reports.
     for k in $(seq 1 "$N"); do
-        if node_alive "$k"; then want=$((want + 1)); fi
+        if node_alive "$k" && node_is_broker "$k"; then want=$((want + 1)); fi
     done
     wait_serving "$want" "$i" || return 1
     log "node $i serving on 127.0.0.1:$(node_port "$i")"
@@ -506,9 +529,11 @@ cluster_add_node() {
         echo "N=$i"
         echo "PORT_$i=${ports[0]}"
         echo "CONTROLLER_PORT_$i=${ports[1]}"
+        echo "ROLE_$i=broker"
+        echo "BROKERS=$((${BROKERS:-$N} + 1))"
     } >>"$CLUSTER_DIR/cluster.env"
     for k in $(seq 1 "$N"); do
-        if node_alive "$k"; then want=$((want + 1)); fi
+        if node_alive "$k" && node_is_broker "$k"; then want=$((want + 1)); fi
     done
     cluster_load
     write_node_yaml "$i" "$VOTERS" broker

@@ -407,6 +407,12 @@ samsa_err_t samsa_cluster_start(samsa_broker_t *b)
     if (!b->meta) {
         return SAMSA_OK;
     }
+    if (!b->cfg->cluster.broker_role) {
+        /* A controller-only node registers no broker: brokers find it by
+         * the endpoint it writes to the log when it leads. */
+        return samsa_meta_set_endpoint(b->meta, b->advertised_host,
+                                       b->advertised_port);
+    }
     return samsa_member_start(b, &b->member);
 }
 
@@ -566,7 +572,7 @@ samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
                                             samsa_client_t **out)
 {
     const samsa_meta_broker_t *ctrl =
-        samsa_meta_broker(img, samsa_meta_controller(b->meta));
+        samsa_meta_controller_node(img, samsa_meta_controller(b->meta));
     if (!ctrl) {
         return SAMSA_ERR_NOT_CONTROLLER;
     }

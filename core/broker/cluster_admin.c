@@ -130,7 +130,7 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
         return true;
     }
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
-    const samsa_meta_broker_t *ctrl = samsa_meta_broker(img, ctrl_id);
+    const samsa_meta_broker_t *ctrl = samsa_meta_controller_node(img, ctrl_id);
     char bootstrap[300] = "";
     if (ctrl) {
         snprintf(bootstrap, sizeof(bootstrap),

@@ -144,6 +144,29 @@ static void named_topic(samsa_req_t *req, const samsa_meta_image_t *img,
     SAMSA_REQ_ARRAY(req, mt->Partitions, 0);
 }
 
+/* The controller id clients are given: the controller when it is a
+ * broker; else (a controller-only node, which clients cannot reach) this
+ * broker or another live one, which forwards what clients send the
+ * controller, as Kafka's brokers answer (KRaftMetadataCache). */
+static int32_t client_controller(samsa_broker_t *b,
+                                 const samsa_meta_image_t *img)
+{
+    int32_t ctrl = samsa_meta_controller(b->meta);
+    if (ctrl < 0 || samsa_meta_broker(img, ctrl)) {
+        return ctrl;
+    }
+    const samsa_meta_broker_t *me = samsa_meta_broker(img, b->node_id);
+    if (me && !me->fenced) {
+        return me->id;
+    }
+    for (size_t i = 0; i < img->broker_count; i++) {
+        if (!img->brokers[i].fenced) {
+            return img->brokers[i].id;
+        }
+    }
+    return -1;
+}
+
 void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create)
 {
     samsa_broker_t *b = req->broker;
@@ -153,7 +176,7 @@ void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create)
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
     fill_brokers(req, img, resp);
     resp->ClusterId = samsa_req_str(req, b->cluster_id);
-    resp->ControllerId = samsa_meta_controller(b->meta);
+    resp->ControllerId = client_controller(b, img);
     if (all) {
         SAMSA_REQ_ARRAY(req, resp->Topics, img->topic_count);
         resp->Topics.count = 0;
@@ -203,6 +226,7 @@ void samsa_cluster_describe_cluster(samsa_req_t *req, void *response)
         return;
     }
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    resp->ControllerId = client_controller(b, img);
     SAMSA_REQ_ARRAY(req, resp->Brokers, live_brokers(img));
     int32_t k = 0;
     for (size_t i = 0; i < img->broker_count; i++) {

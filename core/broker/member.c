@@ -409,8 +409,9 @@ static void round_once(samsa_member_t *mb, bool *ok)
         if (reg && pid_block_low(mb)) {
             pid_block_direct(mb, img);
         }
-    } else if (ctrl >= 0 && samsa_meta_broker(img, ctrl)) {
-        samsa_client_t *c = controller_client(mb, samsa_meta_broker(img, ctrl));
+    } else if (ctrl >= 0 && samsa_meta_controller_node(img, ctrl)) {
+        samsa_client_t *c =
+            controller_client(mb, samsa_meta_controller_node(img, ctrl));
         if (c && !reg && samsa_mono_ms() >= mb->registered_wait_until) {
             register_remote(mb, c);
         } else if (c && reg) {
@@ -520,9 +521,9 @@ static void say_goodbye(samsa_member_t *mb)
             while (sem_timedwait(&g->done, &until) != 0 && errno == EINTR) {
             }
             goodbye_unref(g);
-        } else if (ctrl >= 0 && samsa_meta_broker(img, ctrl)) {
+        } else if (ctrl >= 0 && samsa_meta_controller_node(img, ctrl)) {
             samsa_client_t *c =
-                controller_client(mb, samsa_meta_broker(img, ctrl));
+                controller_client(mb, samsa_meta_controller_node(img, ctrl));
             if (c) {
                 heartbeat_remote(mb, c, me->epoch, img, true);
             }

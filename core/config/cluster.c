@@ -313,11 +313,6 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                     "node (e.g. the output of `uuidgen`)");
     } else {
         rc = resolve_controller(cfg, errbuf, errbuf_size);
-        if (rc == SAMSA_OK && !cc->broker_role) {
-            rc = fail(cfg, "process_roles", errbuf, errbuf_size,
-                      "controller-only nodes are not supported yet: use "
-                      "broker,controller for voters");
-        }
         if (rc != SAMSA_OK) {
             return rc;
         }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metadata/image_controllers.h"
 #include "metadata/image_security.h"
 #include "metadata/mdrec_codec.h"
 #include "metadata/partition_change.h"
@@ -76,6 +77,7 @@ void samsa_meta_image_put(samsa_meta_image_t *img)
         topic_free(&img->topics[i]);
     }
     free(img->topics);
+    samsa_meta_controllers_free(img);
     samsa_meta_security_put(img->security);
     free(img);
 }
@@ -176,6 +178,7 @@ samsa_meta_image_t *samsa_meta_image_clone(const samsa_meta_image_t *img)
         ok = topic_copy(&c->topics[i], &img->topics[i]);
         c->topic_count = i + 1;
     }
+    ok = ok && samsa_meta_controllers_copy(c, img);
     if (!ok) {
         samsa_meta_image_put(c);
         return NULL;
@@ -796,6 +799,8 @@ samsa_err_t samsa_meta_image_apply(samsa_meta_image_t *img, const uint8_t *rec,
         return samsa_meta_apply_partition_change(img, &d.rb, outcome);
     case SAMSA_MDREC_UNREGISTER_BROKER:
         return apply_unregister(img, &d, outcome);
+    case SAMSA_MDREC_CONTROLLER:
+        return samsa_meta_controllers_apply(img, &d, outcome);
     case SAMSA_MDREC_PRODUCER_IDS: {
         (void)dec_i32(&d);
         int64_t start = dec_i64(&d);
@@ -867,6 +872,9 @@ samsa_err_t samsa_meta_image_encode(const samsa_meta_image_t *img,
     }
     for (size_t i = 0; err == SAMSA_OK && i < img->topic_count; i++) {
         err = put_rec(&io, samsa_mdrec_topic(&img->topics[i], &rec), &rec);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_meta_controllers_encode(img, put_security, &io);
     }
     if (err == SAMSA_OK) {
         err = samsa_meta_security_encode(img->security, put_security, &io);

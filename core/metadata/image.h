@@ -44,6 +44,8 @@ typedef enum samsa_mdrec_type {
     SAMSA_MDREC_PARTITION_CHANGE = 10,
     SAMSA_MDREC_UNREGISTER_BROKER =
         11, /* a broker removed (UnregisterBroker) */
+    /* a controller's endpoint (image_controllers.h) */
+    SAMSA_MDREC_CONTROLLER = 12,
     /* 11..31: replication and cluster admin; 32..47: ACLs, SCRAM
      * credentials, client quotas, broker configs (image_security.h) */
 } samsa_mdrec_type_t;
@@ -116,6 +118,11 @@ typedef struct samsa_meta_image {
     samsa_meta_broker_t *brokers;
     size_t topic_count; /* sorted by name */
     samsa_meta_topic_t *topics;
+    /* Controllers that are no broker (controller-only nodes), sorted by
+     * id: id, host and port of the listener brokers reach them at; the
+     * other fields are unset (image_controllers.h). */
+    size_t controller_count;
+    samsa_meta_broker_t *controllers;
     /* ACLs, credentials, quotas, broker configs (image_security.h);
      * shared between images until changed; NULL: none. */
     struct samsa_meta_security *security;
@@ -157,6 +164,11 @@ const samsa_meta_topic_t *samsa_meta_topic_by_id(const samsa_meta_image_t *img,
 const samsa_meta_partition_t *
 samsa_meta_partition(const samsa_meta_image_t *img, const char *name,
                      int32_t index);
+/* Where node @p id (the controller, say) serves Kafka requests for brokers:
+ * its broker registration, else its controller endpoint (a controller-only
+ * node's); NULL when neither is known. */
+const samsa_meta_broker_t *
+samsa_meta_controller_node(const samsa_meta_image_t *img, int32_t id);
 /* Broker @p b's endpoint for listener @p name: that listener's when it
  * registered one by that name, else its inter-broker host and port. */
 void samsa_meta_broker_endpoint(const samsa_meta_broker_t *b, const char *name,
@@ -189,6 +201,9 @@ samsa_err_t samsa_mdrec_partitions(const samsa_meta_topic_t *t, int32_t first,
                                    samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_topic_config(const char *topic, const char *key,
                                      const char *value, samsa_meta_rec_t *out);
+/* Controller @p id serves brokers at @p host:@p port. */
+samsa_err_t samsa_mdrec_controller(int32_t id, const char *host, int32_t port,
+                                   samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_producer_ids(int32_t broker, int64_t start,
                                      int64_t count, samsa_meta_rec_t *out);
 

@@ -102,6 +102,9 @@ struct samsa_meta {
     int64_t last_introduced_ms;
     raft_id forget[MAX_FORGET];
     size_t forget_count;
+    /* Whether a controller-only node's CONTROLLER record is on its way
+     * (quorum thread); its endpoint is under lock, below. */
+    bool endpoint_pending;
 
     /* Shared with other threads, under lock. */
     pthread_mutex_t lock;
@@ -109,6 +112,8 @@ struct samsa_meta {
     samsa_meta_quorum_t quorum;
     proposal_t *queue, *queue_tail;
     bool stopping;
+    char *endpoint_host; /* samsa_meta_set_endpoint; NULL: none */
+    int32_t endpoint_port;
     heartbeat_t *hb;
     size_t hb_count;
     _Atomic int32_t controller;
@@ -665,6 +670,38 @@ static void membership_tick(samsa_meta_t *m, bool leader)
     }
 }
 
+static void endpoint_done(void *arg, samsa_err_t err)
+{
+    samsa_meta_t *m = arg;
+    (void)err; /* not committed: the next tick as leader proposes again */
+    m->endpoint_pending = false;
+}
+
+/* As the leader, a controller-only node makes sure brokers can find it:
+ * its endpoint in the image (Kafka's RegisterControllerRecord). */
+static void register_endpoint(samsa_meta_t *m)
+{
+    char host[256] = "";
+    pthread_mutex_lock(&m->lock);
+    int32_t port = m->endpoint_port;
+    if (m->endpoint_host) {
+        snprintf(host, sizeof(host), "%s", m->endpoint_host);
+    }
+    const samsa_meta_broker_t *me =
+        samsa_meta_controller_node(m->image, m->node_id);
+    bool known = me && me->port == port && strcmp(me->host, host) == 0;
+    pthread_mutex_unlock(&m->lock);
+    samsa_meta_rec_t rec;
+    if (!host[0] || known || m->endpoint_pending ||
+        samsa_mdrec_controller(m->node_id, host, port, &rec) != SAMSA_OK) {
+        return;
+    }
+    m->endpoint_pending = true;
+    samsa_log(SAMSA_LOG_INFO,
+              "controller: brokers reach this controller at %s:%d", host, port);
+    samsa_meta_propose(m, rec, endpoint_done, m);
+}
+
 /* ------------------------------------------------------------------ */
 /* The loop                                                           */
 /* ------------------------------------------------------------------ */
@@ -749,6 +786,7 @@ static void on_tick(uv_timer_t *t)
     if (leader) {
         check_sessions(m, !m->was_leader);
         check_elections(m, !m->was_leader);
+        register_endpoint(m);
     }
     membership_tick(m, leader);
     m->was_leader = leader;
@@ -910,6 +948,7 @@ static void meta_free(samsa_meta_t *m)
     samsa_meta_image_put(m->image);
     samsa_voters_free(m->voters, m->voter_count);
     free(m->dir);
+    free(m->endpoint_host);
     free(m->hb);
     pthread_mutex_destroy(&m->lock);
     sem_destroy(&m->started);
@@ -1074,6 +1113,21 @@ int32_t samsa_meta_controller(samsa_meta_t *m)
 int32_t samsa_meta_node_id(const samsa_meta_t *m)
 {
     return m->node_id;
+}
+
+samsa_err_t samsa_meta_set_endpoint(samsa_meta_t *m, const char *host,
+                                    int32_t port)
+{
+    char *copy = strdup(host);
+    if (!copy) {
+        return SAMSA_ERR_NOMEM;
+    }
+    pthread_mutex_lock(&m->lock);
+    free(m->endpoint_host);
+    m->endpoint_host = copy;
+    m->endpoint_port = port;
+    pthread_mutex_unlock(&m->lock);
+    return SAMSA_OK;
 }
 
 bool samsa_meta_is_voter(const samsa_meta_t *m)

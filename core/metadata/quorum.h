@@ -112,6 +112,13 @@ void samsa_meta_propose(samsa_meta_t *m, samsa_meta_rec_t rec,
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
                                  bool *fenced);
 
+/* A controller-only node (no broker registration): the listener where it
+ * serves brokers (BrokerRegistration, BrokerHeartbeat, forwarded admin
+ * requests), written to the log whenever it leads and the image lacks it
+ * (a CONTROLLER record). Nodes that register as brokers do not call it. */
+samsa_err_t samsa_meta_set_endpoint(samsa_meta_t *m, const char *host,
+                                    int32_t port);
+
 /* Whether this node votes in the quorum (it is in controller_quorum_voters);
  * a broker-only node follows the log as a standby. */
 bool samsa_meta_is_voter(const samsa_meta_t *m);

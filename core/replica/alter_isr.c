@@ -150,7 +150,7 @@ static void send_alter(samsa_replica_mgr_t *rm, isr_ctx_t *cx,
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
     int32_t ctrl = samsa_meta_controller(b->meta);
     const samsa_meta_broker_t *cb =
-        ctrl >= 0 ? samsa_meta_broker(img, ctrl) : NULL;
+        ctrl >= 0 ? samsa_meta_controller_node(img, ctrl) : NULL;
     const samsa_meta_broker_t *me = samsa_meta_broker(img, b->node_id);
     samsa_client_t *c =
         cb && me ? samsa_member_controller_client(b, cb, &cx->client, &cx->node)

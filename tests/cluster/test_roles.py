@@ -6,10 +6,15 @@ kafka-python) and the samsa CLI:
   (`tools/dev.sh cluster add-node`): it follows the metadata log as a
   non-voting member (DescribeQuorum lists it as an observer), registers,
   appears in Metadata, is given a partition by reassignment (and its
-  leadership by a preferred election) and serves it; stopped and unregistered, it leaves Metadata and the quorum.
+  leadership by a preferred election) and serves it; stopped and
+  unregistered, it leaves Metadata and the quorum;
+- one controller-only node and two broker-only nodes
+  (SAMSA_CLUSTER_ROLES): Metadata lists the brokers only, from any node;
+  an RF=2 topic on the broker-only nodes serves kafka-python and kcat; a
+  third broker joins and serves a partition placed on it.
 
 Needs: kcat, python3-kafka. Bounded: every wait has a deadline; each test
-takes a few seconds on an idle machine.
+takes about 10 s on an idle machine.
 """
 import os
 import struct
@@ -30,12 +35,52 @@ def samsa(cluster, *args):
     return out.stdout
 
 
+def node_ports(cluster):
+    """{node id: client port} from the cluster's cluster.env (the bootstrap
+    list `start` prints has the broker nodes only)."""
+    ports = {}
+    path = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "cluster.env")
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            if key.startswith("PORT_"):
+                ports[int(key[5:])] = int(value)
+    cluster.ports = ports
+    return ports
+
+
 def add_node(cluster):
     """`tools/dev.sh cluster add-node`: the new node's id."""
-    last = cluster.dev("add-node").strip().splitlines()[-1]
-    for i, hp in enumerate(last.split(","), 1):
-        cluster.ports[i] = int(hp.split(":")[1])
-    return len(cluster.ports)
+    cluster.dev("add-node")
+    return max(node_ports(cluster))
+
+
+def create_topic(port, name, assignment):
+    """CreateTopics v0 with an explicit assignment ({partition: [broker
+    ids]}) sent to one node: the topic's error code."""
+    body = struct.pack(">i", 1) + struct.pack(">h", len(name)) + name.encode()
+    body += struct.pack(">ihi", -1, -1, len(assignment))
+    for index, ids in sorted(assignment.items()):
+        body += struct.pack(">ii", index, len(ids))
+        body += b"".join(struct.pack(">i", i) for i in ids)
+    body += struct.pack(">ii", 0, 10000)  # no configs; timeout
+    resp = raw_request(port, 19, 0, body, flexible=False)
+    (n,) = struct.unpack(">h", resp[4:6])
+    return struct.unpack(">h", resp[6 + n:8 + n])[0]
+
+
+def produce_and_read(bootstrap, topic, partition, count=20):
+    """acks=all records to one partition with kafka-python, then every
+    key read back with kcat (librdkafka)."""
+    p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=5,
+                      request_timeout_ms=10000)
+    for k in range(count):
+        p.send(topic, key=b"k%d" % k, value=b"v%d" % k, partition=partition)
+    p.flush(timeout=30)
+    p.close()
+    out = kcat("-b", bootstrap, "-C", "-t", topic, "-p", str(partition),
+               "-o", "beginning", "-e", "-q", "-f", "%k\n")
+    assert sorted(out.split()) == sorted("k%d" % k for k in range(count))
 
 
 def quorum_members(port):
@@ -94,15 +139,7 @@ def test_broker_joins_and_leaves():
               "-b", boot)  # to the preferred replica, 4
         wait_for("node 4 to lead grow-0",
                  lambda: topic_leaders(c.bootstrap([4]), "grow") == {0: 4})
-        p = KafkaProducer(bootstrap_servers=c.bootstrap([4]), acks="all",
-                          retries=5, request_timeout_ms=10000)
-        for k in range(20):
-            p.send("grow", key=b"k%d" % k, value=b"v%d" % k)
-        p.flush(timeout=30)
-        p.close()
-        out = kcat("-b", c.bootstrap([4]), "-C", "-t", "grow", "-p", "0",
-                   "-o", "beginning", "-e", "-q", "-f", "%k\n")
-        assert sorted(out.split()) == sorted("k%d" % k for k in range(20))
+        produce_and_read(c.bootstrap([4]), "grow", 0)
 
         # Removing it: its partition moves back, the node stops, and
         # UnregisterBroker (sent to any node) takes it out of Metadata and
@@ -119,3 +156,39 @@ def test_broker_joins_and_leaves():
         out = kcat("-b", boot, "-C", "-t", "grow", "-p", "0", "-o",
                    "beginning", "-e", "-q", "-f", "%k\n")
         assert len(out.split()) == 20
+
+
+def test_controller_only_and_broker_only_nodes():
+    with running_cluster("samsa-roles-") as c:
+        c.env["SAMSA_CLUSTER_ROLES"] = "controller broker broker"
+        boot = c.dev("start", "3").strip().splitlines()[-1]
+        ports = node_ports(c)
+        assert boot == c.bootstrap([2, 3])
+
+        # Metadata, whichever node answers (the controller's listener
+        # too), lists the two brokers only, and a broker as the controller
+        # clients send admin requests to; the quorum is one voter with the
+        # brokers as observers.
+        for i in (1, 2, 3):
+            ids, controller = brokers(c.bootstrap([i]))
+            assert ids == [2, 3] and controller in (2, 3)
+        assert wait_for("brokers observers",
+                        lambda: quorum_members(ports[2]) == ([1], [2, 3]))
+
+        # An RF=2 topic on the two broker-only nodes, created at the
+        # controller, serves real clients.
+        assert create_topic(ports[1], "pair", {0: [2, 3], 1: [3, 2]}) == 0
+        produce_and_read(boot, "pair", 0)
+        produce_and_read(boot, "pair", 1)
+
+        # A third broker joins the running cluster and serves a partition
+        # placed on it.
+        assert add_node(c) == 4
+        boot = c.bootstrap([2, 3, 4])
+        assert brokers(boot)[0] == [2, 3, 4]
+        assert wait_for("node 4 an observer",
+                        lambda: quorum_members(ports[1]) == ([1], [2, 3, 4]))
+        assert create_topic(ports[1], "third", {0: [4, 2]}) == 0
+        wait_for("node 4 to lead third-0",
+                 lambda: topic_leaders(boot, "third") == {0: 4})
+        produce_and_read(boot, "third", 0)

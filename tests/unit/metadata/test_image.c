@@ -215,6 +215,44 @@ static void snapshot_round_trips_and_clone_is_deep(void **state)
     samsa_meta_image_put(img);
 }
 
+/* A controller-only node's endpoint: found by id where brokers send their
+ * requests, replaced when it moves, kept in snapshots and clones; a
+ * registered broker's own address wins, and it is no broker. */
+static void controller_endpoints_are_kept(void **state)
+{
+    (void)state;
+    samsa_meta_image_t *img = three_brokers();
+    samsa_meta_rec_t rec;
+    assert_null(samsa_meta_controller_node(img, 7));
+    assert_int_equal(samsa_mdrec_controller(7, "10.0.0.7", 9092, &rec),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    assert_int_equal(samsa_mdrec_controller(5, "10.0.0.5", 9092, &rec),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    assert_int_equal(samsa_mdrec_controller(7, "10.0.0.8", 9093, &rec),
+                     SAMSA_OK);
+    assert_int_equal(apply(img, rec), SAMSA_OK);
+    assert_null(samsa_meta_broker(img, 7));
+    assert_int_equal(img->broker_count, 3);
+    assert_int_equal(samsa_meta_controller_node(img, 1)->port, 9001);
+    uint8_t *p;
+    size_t len;
+    samsa_meta_image_t *back = NULL;
+    assert_int_equal(samsa_meta_image_encode(img, &p, &len), SAMSA_OK);
+    assert_int_equal(samsa_meta_image_decode(p, len, &back), SAMSA_OK);
+    free(p);
+    samsa_meta_image_t *c = samsa_meta_image_clone(back);
+    samsa_meta_image_put(back);
+    assert_int_equal(c->controller_count, 2);
+    assert_int_equal(c->controllers[0].id, 5);
+    const samsa_meta_broker_t *ctrl = samsa_meta_controller_node(c, 7);
+    assert_string_equal(ctrl->host, "10.0.0.8");
+    assert_int_equal(ctrl->port, 9093);
+    samsa_meta_image_put(c);
+    samsa_meta_image_put(img);
+}
+
 static void partitions_are_added_once(void **state)
 {
     (void)state;
@@ -272,6 +310,7 @@ int main(void)
         cmocka_unit_test(
             fencing_takes_leadership_away_until_the_broker_returns),
         cmocka_unit_test(snapshot_round_trips_and_clone_is_deep),
+        cmocka_unit_test(controller_endpoints_are_kept),
         cmocka_unit_test(partitions_are_added_once),
         cmocka_unit_test(garbage_records_are_refused),
     };
