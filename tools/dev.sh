@@ -27,7 +27,8 @@ BUILD_PKGS="build-essential cmake ninja-build pkg-config libyaml-dev libzstd-dev
  liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libcmocka-dev libraft-dev libuv1-dev
  libmicrohttpd-dev libsystemd-dev libjansson-dev libcurl4-openssl-dev openssl
  libisal-dev libpq-dev"
-TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest python3-kafka
+TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 python3-pytest
+ python3-pytest-xdist python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
  chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint
  debootstrap python3-jwt python3-cryptography postgresql"
@@ -36,7 +37,9 @@ TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 pyt
 # flush-before-ack ordering test (0740); python3-jwt and
 # python3-cryptography: the OAUTHBEARER tests sign their own tokens (0850);
 # debootstrap: the chroot in
-# which tests/sdk/chroot_upgrade.sh installs and upgrades the .deb.
+# which tests/sdk/chroot_upgrade.sh installs and upgrades the .deb;
+# python3-pytest-xdist: the integration and cluster suites run several
+# test files at once (see cmd_test).
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -252,6 +255,14 @@ ensure_recent_go() {
     export PATH="$dir/bin:$PATH"
 }
 
+suite_args() { # suite_args N: pytest arguments, N workers (1: no xdist)
+    if [ "$1" -gt 1 ]; then
+        echo "--durations=10 -n $1 --dist loadfile"
+    else
+        echo "--durations=10"
+    fi
+}
+
 cmd_test() {
     install_missing "$BUILD_PKGS $TEST_PKGS"
     # kafkajs runs on Node.js; keep a Node that is already there (its own
@@ -291,14 +302,27 @@ cmd_test() {
         "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS:-30}"
     fi
     if [ -x "$ROOT/tests/integration/run.sh" ]; then
+        # These tests wait on round trips, client timeouts, sessions and
+        # JVM starts far more than they use the CPU: pytest-xdist runs
+        # several test files at once, each test with brokers of its own on
+        # free ports (--dist loadfile keeps a file's tests, and a broker
+        # they share, on one worker); the ten slowest tests of each suite
+        # are listed, to keep the CI budget in sight. SAMSA_TEST_WORKERS=1:
+        # one at a time.
+        local it_jobs cluster_jobs
+        it_jobs=$(suite_args "${SAMSA_TEST_WORKERS:-4}")
+        cluster_jobs=$(suite_args "${SAMSA_TEST_WORKERS:-2}")
         log "integration tests with real clients"
-        "$ROOT/tests/integration/run.sh"
+        # shellcheck disable=SC2086
+        "$ROOT/tests/integration/run.sh" $it_jobs
         log "cluster tests: three nodes in one metadata quorum (tools/dev.sh cluster)"
-        "$ROOT/tests/cluster/run.sh"
+        # shellcheck disable=SC2086
+        "$ROOT/tests/cluster/run.sh" $cluster_jobs
         log "integration tests again, samsad built with ASan+UBSan (leaks fail the exit code)"
+        # shellcheck disable=SC2086
         SAMSA_BUILD_DIR="$ROOT/build-asan" SAMSA_IT_MILLION=50000 \
             ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-            "$ROOT/tests/integration/run.sh"
+            "$ROOT/tests/integration/run.sh" $it_jobs
     fi
 }
 

@@ -7,19 +7,37 @@ import samsa_harness
 from samsa_harness import Broker, new_workdir
 
 
+def _report(config, lines):
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    for line in lines:
+        if tr:
+            tr.write_line(line)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """A broker some test started and never stopped (its workdir may be
-    gone already) is killed here rather than left running after CI."""
+    gone already) is killed here rather than left running after CI.
+    Under pytest-xdist every worker kills its own and hands the lines to
+    the controller (a worker's terminal output is not shown)."""
+    lines = []
     for pid, (proc, test) in list(samsa_harness.RUNNING.items()):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-            tr = session.config.pluginmanager.get_plugin("terminalreporter")
-            msg = "samsad %d started by %s was left running: killed" % (
-                pid, test)
-            if tr:
-                tr.write_line(msg)
+            lines.append("samsad %d started by %s was left running: killed"
+                         % (pid, test))
     samsa_harness.RUNNING.clear()
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["samsa_left_running"] = lines
+    else:
+        _report(session.config, lines)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist, in the controller: a worker's leftover brokers."""
+    out = getattr(node, "workeroutput", None) or {}
+    _report(node.config, out.get("samsa_left_running", []))
 
 
 @pytest.fixture
