@@ -238,6 +238,49 @@ static bool audience_ok(json_t *aud, const jwt_policy_t *pol)
     return pol->audience_count == 0;
 }
 
+/* @p want among the scopes of @p claim: a space-separated string (RFC
+ * 8693's scope) or an array of strings, as Kafka's validator reads it. */
+static bool has_scope(json_t *claim, const char *want)
+{
+    size_t wl = strlen(want);
+    const char *s = json_string_value(claim);
+    while (s && *s) {
+        size_t n = strcspn(s, " ");
+        if (n == wl && strncmp(s, want, n) == 0) {
+            return true;
+        }
+        s += n + (s[n] == ' ');
+    }
+    size_t j;
+    json_t *v;
+    json_array_foreach(claim, j, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), want) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int check_scope(json_t *c, const jwt_policy_t *pol, jwt_result_t *res)
+{
+    json_t *claim = json_object_get(c, pol->scope_claim);
+    for (size_t i = 0; i < pol->scope_count; i++) {
+        if (!has_scope(claim, pol->scope[i])) {
+            char *text = claim
+                             ? json_dumps(claim, JSON_COMPACT | JSON_ENCODE_ANY)
+                             : NULL;
+            refuse(res,
+                   "the token's '%.40s' claim %.100s lacks the scope "
+                   "'%.60s' (sasl_oauthbearer_expected_scope)",
+                   pol->scope_claim, text ? text : "(none)", pol->scope[i]);
+            free(text);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_claims(json_t *c, const jwt_policy_t *pol, int64_t now,
                         jwt_result_t *res)
 {
@@ -290,6 +333,9 @@ static int check_claims(json_t *c, const jwt_policy_t *pol, int64_t now,
                       "the token's issuer '%.100s' is not the expected "
                       "'%.100s'",
                       iss ? iss : "(none)", pol->issuer);
+    }
+    if (check_scope(c, pol, res) != 0) {
+        return -1;
     }
     snprintf(res->principal, sizeof(res->principal), "%s", sub);
     res->expiry_ms = exp;

@@ -5,8 +5,8 @@
  * 512 or ES256/384/512 signature by a configured key (by kid when the
  * header names one), exp present and not passed, nbf and iat not in the
  * future (both with the clock skew), the subject claim present, and the
- * audience and issuer when configured. "none" and HMAC algorithms are
- * refused. JSON through jansson, signatures through OpenSSL.
+ * audience, issuer and required scopes when configured. "none" and HMAC
+ * algorithms are refused. JSON through jansson, signatures through OpenSSL.
  */
 #ifndef SASL_OAUTHBEARER_JWT_H
 #define SASL_OAUTHBEARER_JWT_H
@@ -21,8 +21,12 @@ typedef struct jwt_policy {
     const oauth_keys_t *keys;
     const char *const *audience; /**< accepted audiences; none: any */
     size_t audience_count;
-    const char *issuer;    /**< NULL: any */
-    const char *sub_claim; /**< "sub" */
+    const char *issuer;       /**< NULL: any */
+    const char *sub_claim;    /**< "sub" */
+    const char *scope_claim;  /**< "scope": a space-separated string or an
+                                   array of strings */
+    const char *const *scope; /**< scopes the token must all carry */
+    size_t scope_count;
     int64_t clock_skew_ms;
 } jwt_policy_t;
 

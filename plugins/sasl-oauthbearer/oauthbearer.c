@@ -124,9 +124,10 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
                               const samsa_instance_t *inst, void **state,
                               char *errbuf, size_t errbuf_size)
 {
-    const char *url = NULL, *issuer = NULL, *sub = NULL;
+    const char *url = NULL, *issuer = NULL, *sub = NULL, *scope_claim = NULL;
     const char *const *aud = NULL;
-    size_t aud_count = 0;
+    const char *const *scope = NULL;
+    size_t aud_count = 0, scope_count = 0;
     int64_t skew = 30, refresh_ms = 3600000;
     svc->config_string(inst->config, "sasl_oauthbearer_jwks_endpoint_url",
                        &url);
@@ -135,6 +136,10 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
     svc->config_string(inst->config, "sasl_oauthbearer_sub_claim_name", &sub);
     svc->config_list(inst->config, "sasl_oauthbearer_expected_audience", &aud,
                      &aud_count);
+    svc->config_string(inst->config, "sasl_oauthbearer_scope_claim_name",
+                       &scope_claim);
+    svc->config_list(inst->config, "sasl_oauthbearer_expected_scope", &scope,
+                     &scope_count);
     svc->config_int(inst->config, "sasl_oauthbearer_clock_skew_seconds", &skew);
     svc->config_int(inst->config, "sasl_oauthbearer_jwks_endpoint_refresh_ms",
                     &refresh_ms);
@@ -165,6 +170,9 @@ static samsa_err_t oauth_init(const samsa_services_t *svc,
         .audience_count = aud_count,
         .issuer = issuer && issuer[0] ? issuer : NULL,
         .sub_claim = sub && sub[0] ? sub : "sub",
+        .scope_claim = scope_claim && scope_claim[0] ? scope_claim : "scope",
+        .scope = scope,
+        .scope_count = scope_count,
         .clock_skew_ms = skew * 1000,
     };
     st->refresh_ms = refresh_ms;
@@ -285,6 +293,14 @@ static const samsa_option_t oauth_options[] = {
     SAMSA_OPTION_STRING("sasl_oauthbearer_sub_claim_name", "sub",
                         "The claim naming the principal "
                         "(sasl.oauthbearer.sub.claim.name)."),
+    SAMSA_OPTION_STRING("sasl_oauthbearer_scope_claim_name", "scope",
+                        "The claim holding the token's scopes, a "
+                        "space-separated string or an array of strings "
+                        "(sasl.oauthbearer.scope.claim.name)."),
+    SAMSA_OPTION_LIST("sasl_oauthbearer_expected_scope", "[]",
+                      "Scopes a token must all carry in that claim; [] "
+                      "checks none (Samsa's; Kafka's unsecured validator "
+                      "has unsecuredValidatorRequiredScope)."),
     SAMSA_OPTION_INT("sasl_oauthbearer_clock_skew_seconds", "30", 0, 3600,
                      "Clock difference tolerated on exp, nbf and iat "
                      "(sasl.oauthbearer.clock.skew.seconds)."),

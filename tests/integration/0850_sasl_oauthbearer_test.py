@@ -33,6 +33,8 @@ def write_plugin(b, url, refresh_ms=3600000):
                 "      sasl_oauthbearer_expected_audience: [samsa]\n"
                 "      sasl_oauthbearer_expected_issuer: https://issuer.test\n"
                 "      sasl_oauthbearer_clock_skew_seconds: 0\n"
+                "      sasl_oauthbearer_scope_claim_name: scp\n"
+                "      sasl_oauthbearer_expected_scope: [kafka, produce]\n"
                 % (url, refresh_ms))
 
 
@@ -112,6 +114,8 @@ def sasl_exchange(port, token, version=1):
     ("audience", "audience \"other\" is not one of the expected"),
     ("issuer", "issuer 'https://evil.test' is not the expected"),
     ("unknown_kid", "no configured RSA key with kid 'nope'"),
+    ("scope", "the token's 'scp' claim \"kafka\" lacks the scope 'produce'"),
+    ("no_scope", "the token's 'scp' claim (none) lacks the scope 'kafka'"),
 ])
 def test_bad_tokens_are_refused_with_the_reason(oauth_broker, case, want):
     b = oauth_broker
@@ -122,12 +126,22 @@ def test_bad_tokens_are_refused_with_the_reason(oauth_broker, case, want):
         "audience": lambda: iss.token(aud="other"),
         "issuer": lambda: iss.token(iss="https://evil.test"),
         "unknown_kid": lambda: iss.token(kid="nope"),
+        "scope": lambda: iss.token(scp="kafka"),
+        "no_scope": lambda: iss.token(scp=None),
     }[case]()
     err, msg, _, s = sasl_exchange(b.sasl_port, token)
     assert err == 58, (err, msg)  # SASL_AUTHENTICATION_FAILED
     assert want in msg, msg
     assert s.recv(100) == b"", "the connection stayed open"
     s.close()
+
+
+def test_scopes_as_an_array_are_accepted(oauth_broker):
+    b = oauth_broker
+    err, msg, _, s = sasl_exchange(
+        b.sasl_port, b.issuer.token(scp=["produce", "admin", "kafka"]))
+    s.close()
+    assert err == 0, msg
 
 
 def test_session_lifetime_is_the_token_lifetime(oauth_broker):

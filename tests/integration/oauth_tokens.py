@@ -49,8 +49,12 @@ class Issuer:
     def token(self, sub="alice", alg="RS256", lifetime=300, aud="samsa",
               iss="https://issuer.test", key=None, kid=None, **extra):
         now = int(time.time())
+        # scp: the scopes 0850's broker requires (kafka, produce), as a
+        # space-separated string; scp=None leaves the claim out.
         claims = dict({"sub": sub, "iat": now, "exp": now + lifetime,
-                       "aud": aud, "iss": iss}, **extra)
+                       "aud": aud, "iss": iss, "scp": "produce kafka"},
+                      **extra)
+        claims = {k: v for k, v in claims.items() if v is not None}
         if key is None:
             key = self.rsa if alg.startswith("RS") else self.ec
         if kid is None:
