@@ -145,7 +145,7 @@ static void producers_of(samsa_req_t *req, samsa_partition_t *part,
         ps->ProducerEpoch = info[i].epoch;
         ps->LastSequence = info[i].last_seq;
         ps->LastTimestamp = info[i].last_timestamp;
-        ps->CoordinatorEpoch = 0; /* one coordinator, never failed over */
+        ps->CoordinatorEpoch = info[i].coordinator_epoch;
         ps->CurrentTxnStartOffset = info[i].txn_first_offset;
     }
     free(info);

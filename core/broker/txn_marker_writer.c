@@ -102,14 +102,14 @@ static void peer_drop(samsa_txn_marker_writer_t *w, int32_t id)
 /* Here: append (and tell the group coordinator, for its offsets). */
 static samsa_err_t write_local(samsa_broker_t *b, const char *topic,
                                int32_t partition, int64_t pid, int16_t epoch,
-                               bool commit)
+                               int32_t coordinator_epoch, bool commit)
 {
     samsa_err_t err = samsa_cluster_leader_check(b, topic, partition);
     samsa_topic_t *t = err ? NULL : samsa_logmgr_topic_get(b->logs, topic);
     samsa_partition_t *part = t ? samsa_topic_partition(t, partition) : NULL;
     if (err == SAMSA_OK) {
-        err = part ? samsa_txn_marker_deliver(b->groups, part, pid, epoch, 0,
-                                              commit)
+        err = part ? samsa_txn_marker_deliver(b->groups, part, pid, epoch,
+                                              coordinator_epoch, commit)
                    : SAMSA_ERR_LEADER_NOT_AVAILABLE;
     }
     samsa_topic_put(t);
@@ -120,9 +120,9 @@ static samsa_err_t write_local(samsa_broker_t *b, const char *topic,
  * leader[i] == mb->id; their results set from the answer. */
 static void write_remote(samsa_txn_marker_writer_t *w,
                          const samsa_meta_broker_t *mb, int64_t pid,
-                         int16_t epoch, bool commit, const char *const *topics,
-                         const int32_t *partitions, const int32_t *leader,
-                         size_t n, samsa_err_t *results)
+                         int16_t epoch, int32_t coordinator_epoch, bool commit,
+                         const char *const *topics, const int32_t *partitions,
+                         const int32_t *leader, size_t n, samsa_err_t *results)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -149,7 +149,7 @@ static void write_remote(samsa_txn_marker_writer_t *w,
     m.ProducerId = pid;
     m.ProducerEpoch = epoch;
     m.TransactionResult = commit;
-    m.CoordinatorEpoch = 0;
+    m.CoordinatorEpoch = coordinator_epoch;
     m.Topics.items = ts;
     m.Topics.count = (int32_t)k;
     samsa_WriteTxnMarkersRequest_t req;
@@ -189,7 +189,8 @@ static void write_remote(samsa_txn_marker_writer_t *w,
     free(idx);
 }
 
-static void writer_write(void *arg, int64_t pid, int16_t epoch, bool commit,
+static void writer_write(void *arg, int64_t pid, int16_t epoch,
+                         int32_t coordinator_epoch, bool commit,
                          const char *const *topics, const int32_t *partitions,
                          size_t n, samsa_err_t *results)
 {
@@ -211,11 +212,11 @@ static void writer_write(void *arg, int64_t pid, int16_t epoch, bool commit,
             continue;
         }
         leader[i] = t->partitions[partitions[i]].leader;
-        results[i] =
-            leader[i] < 0 ? SAMSA_ERR_LEADER_NOT_AVAILABLE
-            : leader[i] == b->node_id
-                ? write_local(b, topics[i], partitions[i], pid, epoch, commit)
-                : SAMSA_ERR_REQUEST_TIMED_OUT; /* set below */
+        results[i] = leader[i] < 0 ? SAMSA_ERR_LEADER_NOT_AVAILABLE
+                     : leader[i] == b->node_id
+                         ? write_local(b, topics[i], partitions[i], pid, epoch,
+                                       coordinator_epoch, commit)
+                         : SAMSA_ERR_REQUEST_TIMED_OUT; /* set below */
         if (leader[i] == b->node_id) {
             leader[i] = -1;
         }
@@ -228,8 +229,8 @@ static void writer_write(void *arg, int64_t pid, int16_t epoch, bool commit,
             first = leader[j] != leader[i];
         }
         if (first) {
-            write_remote(w, mb, pid, epoch, commit, topics, partitions, leader,
-                         n, results);
+            write_remote(w, mb, pid, epoch, coordinator_epoch, commit, topics,
+                         partitions, leader, n, results);
         }
     }
     samsa_meta_image_put(img);

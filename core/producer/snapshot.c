@@ -4,14 +4,18 @@
  * written on clean close so a restart need not scan the log.
  *
  * Layout (big-endian), then a CRC-32C of everything before it:
- *   "SPS2" | log_end_offset i64 | producer count u32 |
+ *   "SPS3" | log_end_offset i64 | producer count u32 |
  *   per producer: id i64 | last_active_ms i64 | epoch i16 | batches u8 |
  *                 open transaction's first offset i64 (-1: none) |
+ *                 coordinator epoch of its last marker i32 (-1: none) |
  *                 per batch: first_seq i32 | last_seq i32 |
  *                            first_offset i64 | last_offset i64 | ts i64
  *   aborted transactions u32 | per one: producer id i64 |
- *                 first_offset i64 | last_offset i64
- * An "SPS1" file (before transactions) is not used: the log is replayed.
+ *                 first_offset i64 | last_offset i64 |
+ *                 last_stable_offset i64
+ * An "SPS2" file (before coordinator epochs and the transaction index) is
+ * read with coordinator epochs -1 and last stable offsets -1 (unknown); an
+ * "SPS1" file (before transactions) is not used: the log is replayed.
  */
 #include "producer/state_int.h"
 
@@ -26,11 +30,14 @@
 #include "crc32c.h"
 #include "durable_file.h"
 
-#define MAGIC      "SPS2"
-#define HEAD_SIZE  (4 + 8 + 4)
-#define ENTRY_SIZE (8 + 8 + 2 + 1 + 8)
-#define ABORT_SIZE (8 + 8 + 8)
-#define BATCH_SIZE (4 + 4 + 8 + 8 + 8)
+#define MAGIC         "SPS3"
+#define MAGIC_V2      "SPS2"
+#define HEAD_SIZE     (4 + 8 + 4)
+#define ENTRY_SIZE_V2 (8 + 8 + 2 + 1 + 8)
+#define ENTRY_SIZE    (ENTRY_SIZE_V2 + 4)
+#define ABORT_SIZE_V2 (8 + 8 + 8)
+#define ABORT_SIZE    (ABORT_SIZE_V2 + 8)
+#define BATCH_SIZE    (4 + 4 + 8 + 8 + 8)
 
 static uint8_t *put_entry(uint8_t *p, const producer_entry_t *e)
 {
@@ -39,6 +46,7 @@ static uint8_t *put_entry(uint8_t *p, const producer_entry_t *e)
     samsa_put_be16(p + 16, (uint16_t)e->epoch);
     p[18] = e->batch_count;
     samsa_put_be64(p + 19, (uint64_t)e->txn_first_offset);
+    samsa_put_be32(p + 27, (uint32_t)e->coordinator_epoch);
     p += ENTRY_SIZE;
     for (uint8_t i = 0; i < e->batch_count; i++) {
         const samsa_producer_batch_t *b = &e->batches[i];
@@ -81,6 +89,7 @@ static samsa_err_t encode(samsa_producer_state_t *st, int64_t leo,
         samsa_put_be64(p, (uint64_t)st->aborted[i].producer_id);
         samsa_put_be64(p + 8, (uint64_t)st->aborted[i].first_offset);
         samsa_put_be64(p + 16, (uint64_t)st->aborted[i].last_offset);
+        samsa_put_be64(p + 24, (uint64_t)st->aborted[i].last_stable_offset);
         p += ABORT_SIZE;
     }
     pthread_mutex_unlock(&st->lock);
@@ -144,16 +153,18 @@ static samsa_err_t read_file(const char *path, uint8_t **out, size_t *len)
 }
 
 static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
-                                  const uint8_t *end, uint32_t count)
+                                  const uint8_t *end, uint32_t count, bool v3)
 {
+    const ptrdiff_t entry_size = v3 ? ENTRY_SIZE : ENTRY_SIZE_V2;
+    const size_t abort_size = v3 ? ABORT_SIZE : ABORT_SIZE_V2;
     for (uint32_t i = 0; i < count; i++) {
-        if (end - p < ENTRY_SIZE) {
+        if (end - p < entry_size) {
             return SAMSA_ERR_CORRUPT_MESSAGE;
         }
         int64_t pid = (int64_t)samsa_be64(p);
         uint8_t nb = p[18];
         if (pid < 0 || nb > SAMSA_PRODUCER_BATCHES_RETAINED ||
-            end - p < ENTRY_SIZE + nb * BATCH_SIZE ||
+            end - p < entry_size + nb * BATCH_SIZE ||
             samsa_ps_producer_find(st, pid)) {
             return SAMSA_ERR_CORRUPT_MESSAGE;
         }
@@ -165,10 +176,11 @@ static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
         e->epoch = (int16_t)samsa_be16(p + 16);
         e->batch_count = nb;
         e->txn_first_offset = (int64_t)samsa_be64(p + 19);
+        e->coordinator_epoch = v3 ? (int32_t)samsa_be32(p + 27) : -1;
         if (e->txn_first_offset >= 0) {
             st->open_txns++;
         }
-        p += ENTRY_SIZE;
+        p += entry_size;
         for (uint8_t j = 0; j < nb; j++) {
             samsa_producer_batch_t *b = &e->batches[j];
             b->first_seq = (int32_t)samsa_be32(p);
@@ -184,14 +196,14 @@ static samsa_err_t decode_entries(samsa_producer_state_t *st, const uint8_t *p,
     }
     uint32_t aborted = samsa_be32(p);
     p += 4;
-    if ((size_t)(end - p) != (size_t)aborted * ABORT_SIZE) {
+    if ((size_t)(end - p) != (size_t)aborted * abort_size) {
         return SAMSA_ERR_CORRUPT_MESSAGE;
     }
-    for (uint32_t i = 0; i < aborted; i++, p += ABORT_SIZE) {
-        /* The snapshot does not keep the last stable offset: unknown. */
-        samsa_aborted_txn_t txn = {(int64_t)samsa_be64(p),
-                                   (int64_t)samsa_be64(p + 8),
-                                   (int64_t)samsa_be64(p + 16), -1};
+    for (uint32_t i = 0; i < aborted; i++, p += abort_size) {
+        /* SPS2 did not keep the last stable offset: unknown. */
+        samsa_aborted_txn_t txn = {
+            (int64_t)samsa_be64(p), (int64_t)samsa_be64(p + 8),
+            (int64_t)samsa_be64(p + 16), v3 ? (int64_t)samsa_be64(p + 24) : -1};
         samsa_err_t err = samsa_ps_txn_aborted_add(st, &txn);
         if (err != SAMSA_OK) {
             return err;
@@ -210,7 +222,8 @@ samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
         return err;
     }
     size_t body = len - 4;
-    if (memcmp(buf, MAGIC, 4) != 0 ||
+    bool v3 = memcmp(buf, MAGIC, 4) == 0;
+    if ((!v3 && memcmp(buf, MAGIC_V2, 4) != 0) ||
         samsa_crc32c(0, buf, body) != samsa_be32(buf + body)) {
         free(buf);
         return SAMSA_ERR_CORRUPT_MESSAGE;
@@ -218,7 +231,7 @@ samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
     *offset = (int64_t)samsa_be64(buf + 4);
     uint32_t count = samsa_be32(buf + 12);
     pthread_mutex_lock(&st->lock);
-    err = decode_entries(st, buf + HEAD_SIZE, buf + body, count);
+    err = decode_entries(st, buf + HEAD_SIZE, buf + body, count, v3);
     if (err != SAMSA_OK) {
         samsa_ps_producer_clear_locked(st);
     }

@@ -211,6 +211,7 @@ producer_entry_t *samsa_ps_producer_upsert(samsa_producer_state_t *st,
     e->producer_id = pid;
     e->epoch = -1;
     e->txn_first_offset = -1;
+    e->coordinator_epoch = -1;
     if (st->count >= st->bucket_count) {
         grow(st);
     }
@@ -288,16 +289,12 @@ static bool in_sequence(int32_t last_seq, int32_t next_seq)
 }
 
 static samsa_err_t check_batch(samsa_producer_state_t *st,
-                               const samsa_batch_hdr_t *h,
+                               const samsa_batch_hdr_t *h, const uint8_t *batch,
                                samsa_producer_verdict_t *v)
 {
     if (h->attributes & SAMSA_BATCH_ATTR_CONTROL) {
-        /* A transaction marker (written by the coordinator): no sequence;
-         * an older epoch than the producer's is a zombie's. */
-        producer_entry_t *e = samsa_ps_producer_find(st, h->producer_id);
-        return e && h->producer_epoch < e->epoch
-                   ? SAMSA_ERR_INVALID_PRODUCER_EPOCH
-                   : SAMSA_OK;
+        /* A transaction marker (written by the coordinator): no sequence. */
+        return samsa_ps_txn_marker_check(st, h, batch);
     }
     if (h->base_sequence < 0 || h->producer_epoch < 0) {
         return SAMSA_ERR_INVALID_RECORD; /* Kafka's LogValidator */
@@ -363,7 +360,7 @@ samsa_err_t samsa_producer_check(samsa_producer_state_t *st,
         return SAMSA_OK;
     }
     pthread_mutex_lock(&st->lock);
-    err = check_batch(st, &first, v);
+    err = check_batch(st, &first, batches, v);
     pthread_mutex_unlock(&st->lock);
     return err;
 }
@@ -443,8 +440,9 @@ size_t samsa_producer_list(samsa_producer_state_t *st,
             const samsa_producer_batch_t *b =
                 e->batch_count ? &e->batches[e->batch_count - 1] : NULL;
             out[n] = (samsa_producer_info_t){
-                e->producer_id, e->epoch, b ? b->last_seq : -1,
-                b ? b->timestamp : -1, e->txn_first_offset};
+                e->producer_id,       e->epoch,
+                b ? b->last_seq : -1, b ? b->timestamp : -1,
+                e->txn_first_offset,  e->coordinator_epoch};
         }
     }
     pthread_mutex_unlock(&st->lock);

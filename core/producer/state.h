@@ -89,6 +89,10 @@ void samsa_producer_state_set_expiration(samsa_producer_state_t *st,
  *   - newer epoch with a first sequence other than 0:
  *     SAMSA_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER;
  *   - producer unknown here (new, expired, or state lost): any sequence.
+ * A transaction marker (control batch) has no sequence; it is refused
+ * for an epoch older than the producer's (INVALID_PRODUCER_EPOCH) and
+ * for a coordinator epoch older than the one of the producer's last
+ * marker here (TRANSACTION_COORDINATOR_FENCED: a deposed coordinator).
  * Changes nothing.
  */
 samsa_err_t samsa_producer_check(samsa_producer_state_t *st,
@@ -189,9 +193,10 @@ size_t samsa_producer_aborted_take(samsa_producer_state_t *st,
 typedef struct samsa_producer_info {
     int64_t producer_id;
     int16_t epoch;
-    int32_t last_seq;         /* -1 when no batch is cached */
-    int64_t last_timestamp;   /* -1 when no batch is cached */
-    int64_t txn_first_offset; /* -1 when no transaction is open */
+    int32_t last_seq;          /* -1 when no batch is cached */
+    int64_t last_timestamp;    /* -1 when no batch is cached */
+    int64_t txn_first_offset;  /* -1 when no transaction is open */
+    int32_t coordinator_epoch; /* of its last marker here, -1: none */
 } samsa_producer_info_t;
 
 /* Up to @p max producers copied to @p out (any order); returns how many

@@ -20,6 +20,10 @@ typedef struct producer_entry {
     /* First offset of the producer's open transaction here, -1 when none
      * (core/producer/txn.c). */
     int64_t txn_first_offset;
+    /* Coordinator epoch of the producer's last marker here, -1 when none
+     * (Kafka's ProducerStateEntry.coordinatorEpoch): a marker of an older
+     * coordinator is fenced. */
+    int32_t coordinator_epoch;
     samsa_producer_batch_t batches[SAMSA_PRODUCER_BATCHES_RETAINED];
     struct producer_entry *next; /* hash chain */
 } producer_entry_t;
@@ -53,6 +57,13 @@ samsa_err_t samsa_ps_producer_apply(samsa_producer_state_t *st,
 samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
                                const samsa_batch_hdr_t *h,
                                const uint8_t *batch);
+/* A marker (control batch @p batch, header @p h) a partition must refuse:
+ * an older producer epoch (INVALID_PRODUCER_EPOCH) or an older
+ * coordinator epoch than the producer's last marker here
+ * (TRANSACTION_COORDINATOR_FENCED). */
+samsa_err_t samsa_ps_txn_marker_check(samsa_producer_state_t *st,
+                                      const samsa_batch_hdr_t *h,
+                                      const uint8_t *batch);
 /* Append an aborted transaction (the newest). */
 samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st,
                                      const samsa_aborted_txn_t *txn);

@@ -7,7 +7,8 @@
  *
  * A marker is a control batch of the producer holding one record whose key
  * is Kafka's ControlRecordKey: int16 version (0), int16 type (0 abort,
- * 1 commit).
+ * 1 commit), and whose value is Kafka's EndTransactionMarker: int16
+ * version (0), int32 coordinator epoch.
  */
 #include "producer/state_int.h"
 
@@ -19,18 +20,43 @@
 #define CONTROL_ABORT  0
 #define CONTROL_COMMIT 1
 
-/* The marker's type, or -1 when the control batch is not a marker. */
-static int control_type(const samsa_batch_hdr_t *h, const uint8_t *batch)
+/* The marker's type (-1 when the control batch is not a marker) and
+ * coordinator epoch (-1 when its value does not say). */
+static int control_type(const samsa_batch_hdr_t *h, const uint8_t *batch,
+                        int32_t *coordinator_epoch)
 {
     samsa_record_iter_t ri;
     samsa_record_t rec;
+    *coordinator_epoch = -1;
     if (samsa_record_iter_init(&ri, batch, samsa_batch_size(h)) != SAMSA_OK ||
         samsa_record_iter_next(&ri, &rec) != SAMSA_OK || !rec.key ||
         rec.key_len < 4) {
         return -1;
     }
+    if (rec.value && rec.value_len >= 6) {
+        *coordinator_epoch = (int32_t)samsa_be32(rec.value + 2);
+    }
     int type = (int16_t)samsa_be16(rec.key + 2);
     return type == CONTROL_ABORT || type == CONTROL_COMMIT ? type : -1;
+}
+
+samsa_err_t samsa_ps_txn_marker_check(samsa_producer_state_t *st,
+                                      const samsa_batch_hdr_t *h,
+                                      const uint8_t *batch)
+{
+    producer_entry_t *e = samsa_ps_producer_find(st, h->producer_id);
+    if (!e) {
+        return SAMSA_OK;
+    }
+    if (h->producer_epoch < e->epoch) {
+        return SAMSA_ERR_INVALID_PRODUCER_EPOCH; /* a zombie's */
+    }
+    int32_t coordinator_epoch;
+    if (control_type(h, batch, &coordinator_epoch) >= 0 &&
+        coordinator_epoch < e->coordinator_epoch) {
+        return SAMSA_ERR_TRANSACTION_COORDINATOR_FENCED;
+    }
+    return SAMSA_OK;
 }
 
 samsa_err_t samsa_ps_txn_aborted_add(samsa_producer_state_t *st,
@@ -80,10 +106,12 @@ samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
         }
         return SAMSA_OK;
     }
-    int type = control_type(h, batch);
+    int32_t coordinator_epoch;
+    int type = control_type(h, batch, &coordinator_epoch);
     if (type < 0) {
         return SAMSA_OK;
     }
+    e->coordinator_epoch = coordinator_epoch;
     if (h->producer_epoch > e->epoch) {
         /* The coordinator bumped the epoch (abort on timeout, fencing):
          * later batches of the old epoch are a zombie's. */

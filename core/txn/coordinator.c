@@ -127,9 +127,9 @@ static samsa_err_t complete(samsa_txn_coordinator_t *tc, txn_t *t)
         }
         return SAMSA_OK;
     }
-    samsa_err_t err =
-        samsa_txn_markers_write(tc->opts.logmgr, tc->opts.groups, t->pid,
-                                t->epoch, commit, t->tps, t->ntps);
+    samsa_err_t err = samsa_txn_markers_write(
+        tc->opts.logmgr, tc->opts.groups, t->pid, t->epoch,
+        samsa_txn_coordinator_epoch(tc, t->id), commit, t->tps, t->ntps);
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN,
                   "txn: transaction %s: markers not written (error "
@@ -227,7 +227,31 @@ static samsa_err_t partition_slot(samsa_txn_coordinator_t *tc, int32_t p)
     if (!tc->stopic || p < 0 || p >= tc->stopic->partition_count) {
         return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
-    return samsa_part_states_grow(&tc->parts, tc->stopic->partition_count);
+    int32_t n = tc->stopic->partition_count;
+    if (n > tc->ncoord_epochs) {
+        int32_t *e = realloc(tc->coord_epochs, (size_t)n * sizeof(*e));
+        if (!e) {
+            return SAMSA_ERR_NOMEM;
+        }
+        for (int32_t i = tc->ncoord_epochs; i < n; i++) {
+            e[i] = 0;
+        }
+        tc->coord_epochs = e;
+        tc->ncoord_epochs = n;
+    }
+    return samsa_part_states_grow(&tc->parts, n);
+}
+
+int32_t samsa_txn_coordinator_epoch(const samsa_txn_coordinator_t *tc,
+                                    const char *txn_id)
+{
+    int32_t p = samsa_txn_partition_for(tc, txn_id);
+    if (tc->opts.follow_leadership) {
+        return p >= 0 && p < tc->ncoord_epochs ? tc->coord_epochs[p] : 0;
+    }
+    samsa_partition_t *part =
+        tc->stopic ? samsa_topic_partition(tc->stopic, p) : NULL;
+    return part ? samsa_partition_leader_epoch(part) : 0;
 }
 
 void samsa_txn_partition_loading(samsa_txn_coordinator_t *tc, int32_t p)
@@ -248,6 +272,12 @@ samsa_err_t samsa_txn_partition_load(samsa_txn_coordinator_t *tc, int32_t p)
     bool loaded = err == SAMSA_OK && tc->parts.st[p] == SAMSA_PART_LOADED;
     if (err == SAMSA_OK) {
         tc->parts.st[p] = loaded ? SAMSA_PART_LOADED : SAMSA_PART_LOADING;
+    }
+    if (err == SAMSA_OK && !loaded) {
+        /* The coord-follow thread loads once the local replica leads:
+         * its epoch is this coordinator's. */
+        tc->coord_epochs[p] =
+            samsa_partition_leader_epoch(samsa_topic_partition(tc->stopic, p));
     }
     pthread_mutex_unlock(&tc->lock);
     if (err != SAMSA_OK || loaded) {
@@ -433,6 +463,7 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc)
         samsa_topic_put(tc->stopic);
     }
     samsa_part_states_free(&tc->parts);
+    free(tc->coord_epochs);
     pthread_cond_destroy(&tc->sender_cond);
     pthread_cond_destroy(&tc->cond);
     pthread_mutex_destroy(&tc->lock);

@@ -47,7 +47,8 @@ typedef struct samsa_group_coordinator samsa_group_coordinator_t;
  * an error to retry.
  */
 typedef struct samsa_txn_marker_ops {
-    void (*write)(void *arg, int64_t pid, int16_t epoch, bool commit,
+    void (*write)(void *arg, int64_t pid, int16_t epoch,
+                  int32_t coordinator_epoch, bool commit,
                   const char *const *topics, const int32_t *partitions,
                   size_t count, samsa_err_t *results);
 } samsa_txn_marker_ops_t;
@@ -103,7 +104,10 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc);
  * partition @p p of __transaction_state now. Marks it loading, replays
  * it, completes what it finds in Prepare* and aborts what is Ongoing
  * (Kafka's coordinator failover), then serves its ids. Blocks on the log:
- * off the reactors.
+ * off the reactors. The local partition's leader epoch at the load is
+ * the coordinator epoch every marker of its ids carries (Kafka's
+ * coordinatorEpoch): partitions refuse markers of an older one, so a
+ * deposed coordinator cannot end a transaction its successor ended.
  */
 samsa_err_t samsa_txn_partition_load(samsa_txn_coordinator_t *tc, int32_t p);
 void samsa_txn_partition_loading(samsa_txn_coordinator_t *tc, int32_t p);

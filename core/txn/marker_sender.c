@@ -26,6 +26,7 @@ typedef struct job {
     char *id;
     int64_t pid;
     int16_t epoch;
+    int32_t coordinator_epoch;
     bool commit;
     size_t n;
     char **topics;
@@ -45,12 +46,14 @@ static void job_free(job_t *j)
     memset(j, 0, sizeof(*j));
 }
 
-static bool job_copy(const txn_t *t, job_t *j)
+static bool job_copy(const samsa_txn_coordinator_t *tc, const txn_t *t,
+                     job_t *j)
 {
     size_t n = t->ntps;
     j->id = strdup(t->id);
     j->pid = t->pid;
     j->epoch = t->epoch;
+    j->coordinator_epoch = samsa_txn_coordinator_epoch(tc, t->id);
     j->commit = t->state == TXN_PREPARE_COMMIT;
     j->topics = calloc(n ? n : 1, sizeof(*j->topics));
     j->partitions = calloc(n ? n : 1, sizeof(*j->partitions));
@@ -141,14 +144,15 @@ static void *sender_main(void *arg)
             continue;
         }
         job_t j = {0};
-        if (!job_copy(t, &j)) {
+        if (!job_copy(tc, t, &j)) {
             t->retry_ms = samsa_mono_ms() + RETRY_MS;
             job_free(&j);
             continue;
         }
         pthread_mutex_unlock(&tc->lock);
-        ops->write(tc->opts.marker_arg, j.pid, j.epoch, j.commit,
-                   (const char *const *)j.topics, j.partitions, j.n, j.results);
+        ops->write(tc->opts.marker_arg, j.pid, j.epoch, j.coordinator_epoch,
+                   j.commit, (const char *const *)j.topics, j.partitions, j.n,
+                   j.results);
         pthread_mutex_lock(&tc->lock);
         job_done(tc, &j);
         job_free(&j);

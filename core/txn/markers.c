@@ -3,10 +3,10 @@
  * core/txn/markers.c - transaction markers: one control batch per
  * partition of the transaction, Kafka's EndTransactionMarker (key: int16
  * version 0, int16 type 0 abort / 1 commit; value: int16 version 0, int32
- * coordinator epoch). Every partition is local today; with replication
- * this becomes a WriteTxnMarkers request to each partition's leader, whose
- * handler (core/broker/handle_txn_markers.c) appends with
- * samsa_txn_marker_append.
+ * coordinator epoch). One node writes them here; in a cluster the marker
+ * thread sends WriteTxnMarkers to each partition's leader
+ * (core/broker/txn_marker_writer.c), whose handler
+ * (core/broker/handle_txn_markers.c) appends with samsa_txn_marker_append.
  */
 #include "txn/txn_int.h"
 
@@ -19,8 +19,6 @@
 
 #define CONTROL_ABORT  0
 #define CONTROL_COMMIT 1
-/* One coordinator, never failed over yet. */
-#define COORDINATOR_EPOCH 0
 
 static samsa_err_t marker_build(int64_t pid, int16_t epoch,
                                 int32_t coordinator_epoch, bool commit,
@@ -120,13 +118,14 @@ samsa_err_t samsa_txn_marker_deliver(samsa_group_coordinator_t *groups,
 
 samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr,
                                     samsa_group_coordinator_t *groups,
-                                    int64_t pid, int16_t epoch, bool commit,
+                                    int64_t pid, int16_t epoch,
+                                    int32_t coordinator_epoch, bool commit,
                                     const txn_tp_t *tps, size_t count)
 {
     uint8_t *marker = NULL;
     size_t len = 0;
     samsa_err_t err =
-        marker_build(pid, epoch, COORDINATOR_EPOCH, commit, &marker, &len);
+        marker_build(pid, epoch, coordinator_epoch, commit, &marker, &len);
     for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
         err = write_one(mgr, groups, &tps[i], pid, commit, marker, len);
     }

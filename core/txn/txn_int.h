@@ -59,13 +59,21 @@ struct samsa_txn_coordinator {
     pthread_t sender;
     bool sender_started;
     pthread_cond_t sender_cond;
-    /* follow_leadership: each partition of __transaction_state. */
+    /* follow_leadership: each partition of __transaction_state, and the
+     * leader epoch it was loaded in (its markers' coordinator epoch). */
     samsa_part_states_t parts;
+    int32_t *coord_epochs;
+    int32_t ncoord_epochs;
 };
 
 /* The __transaction_state partition of @p txn_id. */
 int32_t samsa_txn_partition_for(const samsa_txn_coordinator_t *tc,
                                 const char *txn_id);
+/* The coordinator epoch of @p txn_id's markers: the leader epoch its
+ * partition was loaded in (follow_leadership), else the local partition's
+ * (one node: its epoch never changes). Lock held. */
+int32_t samsa_txn_coordinator_epoch(const samsa_txn_coordinator_t *tc,
+                                    const char *txn_id);
 /* SAMSA_OK when @p txn_id is coordinated here now, else
  * COORDINATOR_NOT_AVAILABLE (stopped), NOT_COORDINATOR or
  * COORDINATOR_LOAD_IN_PROGRESS. Lock held. */
@@ -105,7 +113,8 @@ void samsa_txn_clear_parts(txn_t *t);
  * error stops it and is returned (the caller retries later). */
 samsa_err_t samsa_txn_markers_write(samsa_logmgr_t *mgr,
                                     samsa_group_coordinator_t *groups,
-                                    int64_t pid, int16_t epoch, bool commit,
+                                    int64_t pid, int16_t epoch,
+                                    int32_t coordinator_epoch, bool commit,
                                     const txn_tp_t *tps, size_t count);
 
 #endif /* SAMSA_TXN_INT_H */

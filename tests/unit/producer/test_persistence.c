@@ -24,6 +24,7 @@
 #include "record/batch.h"
 #include "record/builder.h"
 #include "registry/registry.h"
+#include "txn/coordinator.h"
 
 #include "log_fixture.h" /* tests/unit/log */
 
@@ -129,6 +130,16 @@ static void snapshot_path(fixture_t *f, char *buf, size_t len)
     closedir(d);
 }
 
+/* Close, then lose the snapshot as if never closed cleanly, and open. */
+static void restart_after_a_crash(fixture_t *f)
+{
+    samsa_logmgr_close(f->mgr);
+    char snap[2048];
+    snapshot_path(f, snap, sizeof(snap));
+    assert_int_equal(unlink(snap), 0);
+    tl_open(f);
+}
+
 static void state_survives_a_clean_restart(void **state)
 {
     fixture_t *f = *state;
@@ -149,12 +160,56 @@ static void state_is_rebuilt_from_the_log_after_a_crash(void **state)
     fixture_t *f = *state;
     create(f, "crash", "segment");
     fill(f, "crash");
-    samsa_logmgr_close(f->mgr);
-    char snap[2048];
-    snapshot_path(f, snap, sizeof(snap));
-    assert_int_equal(unlink(snap), 0); /* as if never closed cleanly */
-    tl_open(f);
+    restart_after_a_crash(f);
     expect_state_back(f, "crash");
+}
+
+/* Producer 11 ends a transaction with a marker of coordinator epoch 4. */
+static void end_txn_at_coordinator_epoch_4(fixture_t *f, const char *topic)
+{
+    samsa_partition_t *part = partition(f, topic);
+    samsa_batch_builder_t b;
+    samsa_batch_builder_init(&b);
+    b.producer_id = 11;
+    b.producer_epoch = 0;
+    b.base_sequence = 0;
+    b.attributes = SAMSA_BATCH_ATTR_TRANSACTIONAL;
+    assert_int_equal(samsa_batch_builder_add(&b, 1, NULL, -1, "v", 1, NULL, 0),
+                     SAMSA_OK);
+    uint8_t *p;
+    size_t len;
+    assert_int_equal(samsa_batch_builder_finish(&b, &p, &len), SAMSA_OK);
+    samsa_batch_builder_free(&b);
+    int64_t base;
+    assert_int_equal(samsa_partition_append(part, p, len, -1, &base, NULL),
+                     SAMSA_OK);
+    free(p);
+    assert_int_equal(samsa_txn_marker_append(part, 11, 0, 4, true), SAMSA_OK);
+}
+
+/* After a restart (clean: the snapshot; crash: the replayed marker) the
+ * partition still fences markers of coordinators older than 4. */
+static void expect_coordinator_epoch_4(fixture_t *f, const char *topic)
+{
+    samsa_partition_t *part = partition(f, topic);
+    samsa_producer_info_t info[4];
+    size_t n = samsa_partition_producers(part, info, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(info[0].coordinator_epoch, 4);
+    assert_int_equal(samsa_txn_marker_append(part, 11, 0, 3, false),
+                     SAMSA_ERR_TRANSACTION_COORDINATOR_FENCED);
+}
+
+static void coordinator_epochs_survive_restarts(void **state)
+{
+    fixture_t *f = *state;
+    create(f, "ce", "segment");
+    end_txn_at_coordinator_epoch_4(f, "ce");
+    samsa_logmgr_close(f->mgr);
+    tl_open(f);
+    expect_coordinator_epoch_4(f, "ce");
+    restart_after_a_crash(f);
+    expect_coordinator_epoch_4(f, "ce");
 }
 
 static void a_snapshot_past_the_log_end_is_ignored(void **state)
@@ -244,6 +299,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             state_is_rebuilt_from_the_log_after_a_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(coordinator_epochs_survive_restarts,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(a_snapshot_past_the_log_end_is_ignored,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_damaged_snapshot_is_refused, setup,

@@ -341,6 +341,62 @@ static void a_restart_aborts_the_open_transaction(void **state)
     assert_true(epoch2 > epoch + 1);
 }
 
+/* The coordinator epoch of a producer on partition 0 of "t". */
+static int32_t coordinator_epoch_of(fixture_t *f, int64_t pid)
+{
+    samsa_producer_info_t info[4];
+    size_t n = samsa_partition_producers(part(f, 0), info, 4);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        if (info[i].producer_id == pid) {
+            return info[i].coordinator_epoch;
+        }
+    }
+    return -2;
+}
+
+/* Markers carry the coordinator epoch (the leader epoch of the id's
+ * __transaction_state partition; 0 before any); a partition refuses a
+ * marker of an older coordinator (Kafka's TRANSACTION_COORDINATOR_FENCED)
+ * and the transaction stays open for the current one to end. */
+static void markers_of_an_older_coordinator_are_fenced(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *st =
+        samsa_logmgr_topic_get(f->env.mgr, SAMSA_TXN_STATE_TOPIC);
+    assert_non_null(st);
+    for (int32_t i = 0; i < st->partition_count; i++) {
+        assert_int_equal(
+            samsa_partition_become_leader(samsa_topic_partition(st, i), 7),
+            SAMSA_OK);
+    }
+    samsa_topic_put(st);
+    int64_t pid;
+    int16_t epoch;
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
+        SAMSA_OK);
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    assert_int_equal(produce(f, 0, pid, epoch, 0, 2), 0);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(coordinator_epoch_of(f, pid), 7);
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    assert_int_equal(produce(f, 0, pid, epoch, 2, 1), 3);
+    /* A deposed coordinator (epoch 6) tries to abort it: refused. */
+    assert_int_equal(samsa_txn_marker_append(part(f, 0), pid, epoch, 6, false),
+                     SAMSA_ERR_TRANSACTION_COORDINATOR_FENCED);
+    assert_int_equal(samsa_partition_leo(part(f, 0)), 4);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 5);
+    assert_int_equal(aborted_txns(part(f, 0), 0, 5, NULL, 0), 0);
+    /* A newer coordinator's marker is taken (and becomes the bar). */
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    assert_int_equal(produce(f, 0, pid, epoch, 3, 1), 5);
+    assert_int_equal(samsa_txn_marker_append(part(f, 0), pid, epoch, 9, false),
+                     SAMSA_OK);
+    assert_int_equal(coordinator_epoch_of(f, pid), 9);
+}
+
 static void describe_and_list_show_open_transactions(void **state)
 {
     fixture_t *f = *state;
@@ -404,6 +460,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             txn_offsets_reach_the_group_on_commit_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            markers_of_an_older_coordinator_are_fenced, setup, teardown),
         cmocka_unit_test_setup_teardown(a_restart_aborts_the_open_transaction,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
