@@ -616,6 +616,17 @@ static int on_produced(void *opaque, const samsa_client_record_t *r)
     return rc->err != SAMSA_OK;
 }
 
+static int by_position(const void *a, const void *b)
+{
+    const samsa_testkit_record_t *x = *(samsa_testkit_record_t *const *)a;
+    const samsa_testkit_record_t *y = *(samsa_testkit_record_t *const *)b;
+    int c = strcmp(x->topic, y->topic);
+    if (c == 0) {
+        c = (x->partition > y->partition) - (x->partition < y->partition);
+    }
+    return c != 0 ? c : (x->offset > y->offset) - (x->offset < y->offset);
+}
+
 /* Read every source partition from its beginning to its end offset. */
 static samsa_err_t read_produced(samsa_testkit_t *kit, samsa_metadata_t *md,
                                  samsa_fetch_pos_t *pos, int npos)
@@ -646,6 +657,8 @@ static samsa_err_t read_produced(samsa_testkit_t *kit, samsa_metadata_t *md,
             err = rc.err;
         }
     }
+    /* A fetch interleaves partitions: report by topic, partition, offset. */
+    qsort(kit->got.v, kit->got.n, sizeof(*kit->got.v), by_position);
     pthread_mutex_unlock(&kit->lock);
     free(ends);
     return err;

@@ -145,6 +145,67 @@ static void a_sink_sees_records_after_converters_and_transforms(void **state)
     unlink(file);
 }
 
+static samsa_testkit_t *open_sequence(const char *max, int32_t partitions)
+{
+    const char *so = getenv("SAMSA_TEST_SEQUENCE_SO");
+    assert_non_null(so);
+    samsa_connect_kv_t options[] = {{"topic", "numbers"},
+                                    {"records_per_poll", "10"},
+                                    {"interval_ms", "0"},
+                                    {"max_records", max}};
+    samsa_testkit_opts_t opts = {.plugin_path = so,
+                                 .plugin_options = options,
+                                 .plugin_option_count = 4,
+                                 .partitions = partitions};
+    samsa_testkit_t *kit = NULL;
+    if (samsa_testkit_open(&opts, &kit, errbuf, sizeof(errbuf)) != SAMSA_OK) {
+        fail_msg("open: %s", errbuf);
+    }
+    samsa_connect_kv_t cfg[] = {
+        {"key.converter", "org.apache.kafka.connect.storage.StringConverter"},
+        {"value.converter", "org.apache.kafka.connect.storage.StringConverter"},
+    };
+    if (samsa_testkit_start(kit, cfg, 2, errbuf, sizeof(errbuf)) != SAMSA_OK) {
+        fail_msg("start: %s", errbuf);
+    }
+    return kit;
+}
+
+/* Two kits in one process, each its own broker; a source's records over
+ * three partitions (the hash partitioner spreads the keys) are reported
+ * by partition and offset. */
+static void two_kits_side_by_side_and_partitions_in_order(void **state)
+{
+    (void)state;
+    samsa_testkit_t *a = open_sequence("30", 3);
+    samsa_testkit_t *b = open_sequence("5", 1);
+    if (samsa_testkit_wait_source(a, 30, 20000, errbuf, sizeof(errbuf)) !=
+            SAMSA_OK ||
+        samsa_testkit_wait_source(b, 5, 20000, errbuf, sizeof(errbuf)) !=
+            SAMSA_OK) {
+        fail_msg("wait: %s", errbuf);
+    }
+    const samsa_testkit_record_t *const *got = NULL;
+    size_t n = 0;
+    samsa_testkit_records(b, &got, &n);
+    assert_int_equal(n, 5);
+    samsa_testkit_records(a, &got, &n);
+    assert_int_equal(n, 30);
+    int used[3] = {0};
+    for (size_t i = 0; i < n; i++) {
+        assert_true(got[i]->partition >= 0 && got[i]->partition < 3);
+        used[got[i]->partition] = 1;
+        if (i > 0) {
+            assert_true(got[i - 1]->partition < got[i]->partition ||
+                        (got[i - 1]->partition == got[i]->partition &&
+                         got[i - 1]->offset + 1 == got[i]->offset));
+        }
+    }
+    assert_int_equal(used[0] + used[1] + used[2], 3);
+    samsa_testkit_close(b);
+    samsa_testkit_close(a);
+}
+
 /* write_json() and read_records() agree, bytes that are not UTF-8
  * included (as {"base64": ...}). */
 static void json_lines_round_trip(void **state)
@@ -207,6 +268,7 @@ int main(void)
         cmocka_unit_test(start_refuses_an_unknown_connector_class),
         cmocka_unit_test(a_failed_task_ends_the_wait_with_its_trace),
         cmocka_unit_test(a_sink_sees_records_after_converters_and_transforms),
+        cmocka_unit_test(two_kits_side_by_side_and_partitions_in_order),
         cmocka_unit_test(json_lines_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
