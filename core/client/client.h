@@ -308,6 +308,7 @@ typedef struct samsa_client_member {
     int32_t coordinator;
     int session_timeout_ms;
     int rebalance_timeout_ms;
+    int heartbeat_interval_ms; /* 0: a third of the session timeout */
     int64_t last_heartbeat_ms;
     int ntopics;
     char **topics; /* subscription */
@@ -354,7 +355,8 @@ samsa_err_t samsa_client_join_protocol(samsa_client_t *c,
                                        const char *group,
                                        const samsa_client_protocol_t *p,
                                        uint8_t **assignment, size_t *len);
-/* Heartbeat when due (every session_timeout/3); REBALANCE_IN_PROGRESS means
+/* Heartbeat when due (every heartbeat_interval_ms, else session_timeout/3);
+ * REBALANCE_IN_PROGRESS means
  * rejoin. */
 samsa_err_t samsa_client_heartbeat(samsa_client_member_t *m, bool force);
 /* LeaveGroup and free the member's fields. */

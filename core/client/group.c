@@ -628,7 +628,9 @@ samsa_err_t samsa_client_heartbeat(samsa_client_member_t *m, bool force)
     int64_t now = samsa_mono_ms();
     samsa_err_t err;
 
-    if (!force && now - m->last_heartbeat_ms < m->session_timeout_ms / 3) {
+    int every = m->heartbeat_interval_ms > 0 ? m->heartbeat_interval_ms
+                                             : m->session_timeout_ms / 3;
+    if (!force && now - m->last_heartbeat_ms < every) {
         return SAMSA_OK;
     }
     samsa_arena_init(&arena);

@@ -58,6 +58,8 @@ samsa_err_t samsa_connect_dist_set(samsa_connect_dist_conf_t *d,
         snprintf(d->group_id, sizeof(d->group_id), "%s", value);
     } else if (strcmp(key, "session.timeout.ms") == 0) {
         return parse_ms(key, value, &d->session_timeout_ms, errbuf, errlen);
+    } else if (strcmp(key, "heartbeat.interval.ms") == 0) {
+        return parse_ms(key, value, &d->heartbeat_interval_ms, errbuf, errlen);
     } else if (strcmp(key, "rebalance.timeout.ms") == 0) {
         return parse_ms(key, value, &d->rebalance_timeout_ms, errbuf, errlen);
     } else if (strcmp(key, "rest.advertised.host.name") == 0) {
@@ -416,6 +418,11 @@ static samsa_err_t rejoin(samsa_connect_cluster_t *cl)
     if (err == SAMSA_OK) {
         cl->member.session_timeout_ms = w->dist.session_timeout_ms;
         cl->member.rebalance_timeout_ms = w->dist.rebalance_timeout_ms;
+        /* Kafka's default (3 s), but never a third of the session or
+         * more: the coordinator must hear from us in time. */
+        int hb = w->dist.heartbeat_interval_ms;
+        int cap = w->dist.session_timeout_ms / 3;
+        cl->member.heartbeat_interval_ms = hb > 0 && hb < cap ? hb : cap;
         err = samsa_client_join_protocol(cl->client, &cl->member,
                                          w->dist.group_id, &proto, &buf, &len);
     }

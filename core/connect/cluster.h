@@ -39,6 +39,7 @@ typedef struct samsa_connect_dist_conf {
     char group_id[256];        /* group.id; "" = standalone */
     int session_timeout_ms;    /* session.timeout.ms (10000) */
     int rebalance_timeout_ms;  /* rebalance.timeout.ms (60000) */
+    int heartbeat_interval_ms; /* heartbeat.interval.ms (3000) */
     char advertised_host[256]; /* rest.advertised.host.name */
     int advertised_port;       /* rest.advertised.port (0: the listener's) */
     char listener_host[256];   /* the REST listener's host */

@@ -823,6 +823,7 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
     w->http = http;
     w->dist.session_timeout_ms = 10000;
     w->dist.rebalance_timeout_ms = 60000;
+    w->dist.heartbeat_interval_ms = 3000;
     if (cfg != NULL && cfg->http_listener_count > 0) {
         samsa_connect_listener_host(&w->dist, cfg->http_listeners[0]);
     }

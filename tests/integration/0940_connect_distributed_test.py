@@ -23,7 +23,7 @@ SESSION_MS = 2000
 class Worker:
     """One `samsa connect` process (connect-distributed.sh's job)."""
 
-    def __init__(self, broker, name, group):
+    def __init__(self, broker, name, group, session_ms=SESSION_MS):
         self.port = free_port()
         self.http = "http://127.0.0.1:%d" % self.port
         self.worker_id = "127.0.0.1:%d" % self.port
@@ -31,8 +31,8 @@ class Worker:
         with open(self.props, "w") as f:
             f.write("bootstrap.servers=%s\ngroup.id=%s\n"
                     "listeners=http://127.0.0.1:%d\n"
-                    "session.timeout.ms=%d\n" % (broker.bootstrap, group,
-                                                 self.port, SESSION_MS))
+                    "session.timeout.ms=%d\nheartbeat.interval.ms=500\n" % (
+                        broker.bootstrap, group, self.port, session_ms))
         self.log_path = os.path.join(broker.workdir, name + ".log")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
@@ -162,3 +162,54 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
         for w in workers:
             if w.proc.poll() is None:
                 w.end(signal.SIGKILL)
+
+
+def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
+    """samsad's embedded worker (group.id in connect_client_config) and a
+    `samsa connect` worker share a sink's tasks; when the latter stops
+    (SIGTERM: it flushes, commits and leaves the group) samsad runs them
+    all without waiting for a session timeout."""
+    props = tmp_path / "embedded.properties"
+    # A long session: the takeover must not wait for it.
+    session_ms = 8000
+    props.write_text("group.id=mixed\nsession.timeout.ms=%d\n"
+                     "heartbeat.interval.ms=500\n" % session_ms)
+    broker = broker_factory(
+        "connect_enabled: true\nconnect_client_config: %s\n"
+        "group_min_session_timeout_ms: 500" % props).start()
+    wait_ready(broker)
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic("mixed", num_partitions=2,
+                                  replication_factor=1)])
+    admin.close()
+    embedded_id = "127.0.0.1:%d" % broker.http_port
+    w = Worker(broker, "w", "mixed", session_ms)
+    try:
+        wait_ready(w)
+        out = os.path.join(broker.workdir, "mixed.txt")
+        code, info = write(broker, "POST", "/connectors", {
+            "name": "m", "config": {
+                "connector.class": "FileStreamSink", "file": out,
+                "topics": "mixed", "tasks.max": "2",
+                "value.converter":
+                    "org.apache.kafka.connect.storage.StringConverter"}})
+        assert code == 201, info
+        both = {("m", 0), ("m", 1)}
+
+        def shared():
+            got = tasks_by_worker(w, ["m"])
+            return set(got) == both and set(got.values()) == {
+                embedded_id, w.worker_id}
+        wait_for(shared, "one task on each worker", 20)
+        assert w.end(signal.SIGTERM) == 0, w.log_text()
+        left = time.monotonic()
+        wait_for(lambda: (lambda g: set(g) == both and
+                          set(g.values()) == {embedded_id})(
+            tasks_by_worker(broker, ["m"])), "both tasks on samsad", 20)
+        # A leave rebalances at once: well under the session timeout.
+        took = time.monotonic() - left
+        print("takeover after leave %.1fs" % took)
+        assert took < session_ms / 1000, took
+    finally:
+        if w.proc.poll() is None:
+            w.end(signal.SIGKILL)
