@@ -75,6 +75,18 @@ static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
                      "tasks", tasks, "type", type_of(c));
 }
 
+/* GET /connectors/NAME/limits (beyond Kafka Connect): the limits and
+ * what each task did under them. */
+static json_t *limits_json(const connector_t *c)
+{
+    const samsa_connect_usage_t *usage[SAMSA_CONNECT_MAX_TASKS];
+    int32_t n = c->stopped ? 0 : c->ntasks;
+    for (int32_t i = 0; i < n; i++) {
+        usage[i] = &c->tasks[i].usage;
+    }
+    return samsa_connect_limits_json(c->config, usage, n);
+}
+
 /* GET / */
 static void root(const samsa_http_request_t *req, samsa_http_response_t *resp,
                  void *arg)
@@ -329,6 +341,8 @@ static void one_connector(const samsa_http_request_t *req,
         out = samsa_connect_redact(c->config);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "status") == 0) {
         out = status_json(w, c);
+    } else if (strcmp(m, "GET") == 0 && strcmp(sub, "limits") == 0) {
+        out = limits_json(c);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "topics") == 0) {
         json_t *names = json_array();
         const char *topic;

@@ -43,8 +43,9 @@ typedef struct task_ctx {
     json_t *seen;                 /* topics reported active (KIP-558) */
     unsigned seen_gen;            /* c->topics_gen when seen was right */
     samsa_client_t *client;
-    struct sink_batch *batch; /* a sink's batch, during put() */
-    struct sent_log *sent;    /* a source's outputs, for commit_record */
+    struct sink_batch *batch;   /* a sink's batch, during put() */
+    struct sent_log *sent;      /* a source's outputs, for commit_record */
+    samsa_connect_limits_t lim; /* this task's share of the limits */
     char trace[512];
 } task_ctx_t;
 
@@ -409,9 +410,23 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
         samsa_connect_record_t *const *recs = NULL;
         size_t n = 0;
         samsa_err_t perr = ops->poll(task, POLL_TIMEOUT_MS, &recs, &n);
+        int64_t buffered = 0;
         for (size_t i = 0; perr == SAMSA_OK && err == SAMSA_OK && i < n; i++) {
+            int64_t size = (int64_t)(recs[i]->key_len + recs[i]->value_len);
+            if (samsa_connect_limits_full(&t->lim, size)) {
+                /* Over the memory limit: wait for the acknowledgements
+                 * before taking more. */
+                err = samsa_producer_flush(p);
+                buffered = 0;
+                samsa_connect_limits_buffered(&t->lim, 0);
+            }
+            samsa_connect_limits_take(&t->lim, 1, size, &t->task->stop);
             sent.rec = i;
-            err = produce_one(t, p, recs[i], latest);
+            if (err == SAMSA_OK) {
+                err = produce_one(t, p, recs[i], latest);
+            }
+            buffered += size;
+            samsa_connect_limits_buffered(&t->lim, buffered);
         }
         if (err == SAMSA_OK && perr == SAMSA_OK && n > 0) {
             /* Offsets only once the records are acknowledged: at least
@@ -424,6 +439,7 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
                 err = commit_records(t, ops, task, recs, n);
             }
         }
+        samsa_connect_limits_buffered(&t->lim, 0);
         ops->poll_release(task, recs, n);
         sent_clear(t->sent);
         if (perr == SAMSA_ERR_AGAIN) {
@@ -473,6 +489,7 @@ typedef struct sink_batch {
      * plugin reports during put(); NULL otherwise. */
     dead_t **raw;
     const samsa_client_record_t *cur; /* the record being added */
+    int64_t bytes; /* key+value bytes fetched into this batch */
     dead_t *dead, **dead_tail;
     samsa_err_t err;
 } sink_batch_t;
@@ -813,9 +830,8 @@ static samsa_err_t sink_transform(sink_batch_t *b,
     return err;
 }
 
-static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
+static int sink_record(sink_batch_t *b, const samsa_client_record_t *cr)
 {
-    sink_batch_t *b = opaque;
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
     samsa_connect_header_t *hs = NULL;
@@ -862,6 +878,17 @@ static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
              (int)cr->partition, (long long)cr->offset, why);
     b->err = err;
     return 1;
+}
+
+/* The fetch's callback: one record into the batch, and stop taking more
+ * once the batch holds the connector's memory limit. */
+static int on_sink_record(void *opaque, const samsa_client_record_t *cr)
+{
+    sink_batch_t *b = opaque;
+    int stop = sink_record(b, cr);
+    b->bytes += (cr->key ? cr->key_len : 0) + (cr->value ? cr->value_len : 0);
+    samsa_connect_limits_buffered(&b->t->lim, b->bytes);
+    return stop || samsa_connect_limits_full(&b->t->lim, 1);
 }
 
 /* Partitions of the topics @p md describes (those that exist). */
@@ -984,6 +1011,14 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = POLL_TIMEOUT_MS;
+    if (t->lim.max_buffered > 0 && t->lim.max_buffered < fc.max_bytes) {
+        /* Fetch no more than the memory limit lets the task hold (the
+         * broker still sends one batch whatever its size). */
+        fc.max_bytes = (int32_t)t->lim.max_buffered;
+        if (fc.partition_max_bytes > fc.max_bytes) {
+            fc.partition_max_bytes = fc.max_bytes;
+        }
+    }
     bool joined = false;
     int64_t checked_ms = 0;
     samsa_err_t err = SAMSA_OK;
@@ -1040,6 +1075,10 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
         if (err == SAMSA_OK) {
             err = b.err;
         }
+        if (err == SAMSA_OK && b.bytes > 0) {
+            samsa_connect_limits_take(&t->lim, (int64_t)b.n, b.bytes,
+                                      &t->task->stop);
+        }
         if (err == SAMSA_OK && b.n > 0) {
             samsa_err_t perr;
             t->batch = &b; /* for report() */
@@ -1070,6 +1109,8 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
             err = dead_letters(t, &b, &dlq);
         }
         batch_clear(&b);
+        b.bytes = 0;
+        samsa_connect_limits_buffered(&t->lim, 0);
         if (err == SAMSA_OK) {
             /* Commit only what flush() made durable. */
             int64_t *offs = calloc((size_t)m.nassigned, sizeof(*offs));
@@ -1165,6 +1206,10 @@ static samsa_err_t task_attempt(connect_task_t *tk)
     if (err == SAMSA_OK) {
         err = samsa_connect_errors_from_config(t.config, &t.errs, t.trace,
                                                sizeof(t.trace));
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_limits_from_config(
+            t.config, ntasks, &tk->usage, &t.lim, t.trace, sizeof(t.trace));
     }
     if (err == SAMSA_OK) {
         err = samsa_connect_chain_new(t.w->reg, t.config, &t.chain, t.trace,

@@ -9,6 +9,7 @@
 
 #include "connect/converter.h"
 #include "connect/errors.h"
+#include "connect/limits.h"
 #include "connect/secrets.h"
 #include "connect/transforms.h"
 
@@ -121,6 +122,13 @@ static json_t *collect_errors(const samsa_connect_t *w,
     if (samsa_connect_errors_from_config(config, &e, msg, sizeof(msg)) !=
         SAMSA_OK) {
         add_error(errs, "errors.tolerance", msg);
+    }
+    samsa_connect_limits_t lim;
+    if (samsa_connect_limits_from_config(config, 1, NULL, &lim, msg,
+                                         sizeof(msg)) != SAMSA_OK) {
+        /* The message opens with the key. */
+        snprintf(key, sizeof(key), "%.*s", (int)strcspn(msg, " "), msg);
+        add_error(errs, key, msg);
     }
     if (plugin->kind == SAMSA_KIND_SINK) {
         const char *topics = str_of(config, "topics");

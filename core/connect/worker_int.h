@@ -22,6 +22,7 @@
 #include "client/properties.h"
 #include "connect/cluster.h"
 #include "connect/connect.h"
+#include "connect/limits.h"
 #include "connect/secrets.h"
 #include "connect/store.h"
 
@@ -39,7 +40,8 @@ typedef struct connect_task {
     char worker[80]; /* distributed: the worker_id running it, "" = us */
     bool has_thread; /* thread joinable */
     pthread_t thread;
-    atomic_bool stop; /* asks the task thread to end */
+    atomic_bool stop;            /* asks the task thread to end */
+    samsa_connect_usage_t usage; /* under its limits (limits.h) */
 } connect_task_t;
 
 typedef struct connector {
