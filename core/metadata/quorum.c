@@ -607,13 +607,19 @@ static void introduced(struct raft_uv_connect *req, struct uv_stream_s *stream,
     free(req);
 }
 
-/* A non-voter that does not receive the log yet (a new node, or one taken
- * out of the configuration) introduces itself to every voter. */
+/* A non-voter that does not receive the log (a new node, or one taken out
+ * of the configuration) introduces itself to every voter. A standby whose
+ * leader fell silent does too: the entry that removed it may never have
+ * reached it (a live broker unregistered registers again, and must follow
+ * the log again). */
 static void introduce(samsa_meta_t *m)
 {
-    const struct raft_server *me = server_of(&m->raft, to_raft(m->node_id));
+    struct raft *r = &m->raft;
+    const struct raft_server *me = server_of(r, to_raft(m->node_id));
     int64_t now = samsa_mono_ms();
-    if ((me && me->role == RAFT_STANDBY) || m->closing ||
+    bool silent = r->io->time(r->io) - r->election_timer_start >
+                  3 * (raft_time)r->election_timeout;
+    if ((me && me->role == RAFT_STANDBY && !silent) || m->closing ||
         now - m->last_introduced_ms < INTRODUCE_MS) {
         return;
     }

@@ -5,7 +5,7 @@ kafka-python) and the samsa CLI:
 - a broker-only node joins a running cluster of three voters
   (`tools/dev.sh cluster add-node`): it follows the metadata log as a
   non-voting member (DescribeQuorum lists it as an observer), registers,
-  appears in Metadata, is given a partition by reassignment (and its
+  appears in Metadata (unregistered while it runs, it comes back), is given a partition by reassignment (and its
   leadership by a preferred election) and serves it; stopped and
   unregistered, it leaves Metadata and the quorum;
 - one controller-only node and two broker-only nodes
@@ -126,6 +126,15 @@ def test_broker_joins_and_leaves():
             assert brokers(c.bootstrap([i]))[0] == [1, 2, 3, 4]
         assert wait_for("node 4 an observer",
                         lambda: quorum_members(port1) == ([1, 2, 3], [4]))
+
+        # Unregistered while it runs, it leaves the quorum, then (its
+        # leader silent) introduces itself again and registers again, as
+        # Kafka's broker does.
+        assert unregister(port1, 4) == 0
+        wait_for("node 4 out of the quorum",
+                 lambda: quorum_members(port1)[1] == [], every=0.05)
+        wait_for("node 4 back", lambda: quorum_members(port1)[1] == [4] and
+                 brokers(c.bootstrap([1]))[0] == [1, 2, 3, 4])
 
         # A partition reassigned to it is led there and serves a real
         # producer (acks=all, RF=2) and consumer.
