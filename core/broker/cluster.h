@@ -131,6 +131,19 @@ samsa_err_t samsa_cluster_alter_topic_config(samsa_broker_t *b,
  * controller authorizes the forwarded request as this broker's
  * connection (its inter-broker listener's principal).
  */
+/*
+ * forward_async: for the handler of a controller API (reactor), so any
+ * node answers it (KIP-590). On a node that is not the controller, @p req
+ * is forwarded from the admin worker (as forward does) and answered with
+ * the controller's response: true. When the controller cannot be reached,
+ * @p here(req) answers it on the reactor instead (as this node does: with
+ * NOT_CONTROLLER). False, and the caller handles @p req: standalone, on
+ * the controller, with no controller known, or for a request that was
+ * itself forwarded. The caller authorizes first (the controller sees this
+ * broker's principal).
+ */
+bool samsa_cluster_forward_async(samsa_req_t *req,
+                                 void (*here)(samsa_req_t *req));
 samsa_err_t samsa_cluster_propose_wait(samsa_broker_t *b,
                                        samsa_meta_rec_t *recs, size_t n,
                                        samsa_err_t *outcomes);
@@ -180,8 +193,8 @@ samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
  * brokers and controller of a DescribeCluster response being built. */
 void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create);
 void samsa_cluster_describe_cluster(samsa_req_t *req, void *response);
-/* CreateTopics and DeleteTopics through the controller
- * (cluster_topics.c): NOT_CONTROLLER on other nodes. */
+/* CreateTopics, DeleteTopics and CreatePartitions through the controller
+ * (cluster_topics.c); other nodes forward them there. */
 void samsa_cluster_create_topics(samsa_req_t *req);
 void samsa_cluster_delete_topics(samsa_req_t *req);
 void samsa_cluster_create_partitions(samsa_req_t *req);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "broker/interbroker.h"
+#include "broker/admin_worker.h"
 #include "broker/cluster.h"
 #include "client/client.h"
 #include "util/clock.h"
@@ -109,6 +110,15 @@ samsa_err_t samsa_cluster_propose_wait(samsa_broker_t *b,
     return err;
 }
 
+/* @p req came from a node forwarding it (never forwarded twice: two
+ * nodes that each think the other leads would loop). */
+static bool forwarded(const samsa_req_t *req)
+{
+    const char *me = FORWARDER_ID;
+    return req->client_id.len == (int32_t)strlen(me) &&
+           memcmp(req->client_id.ptr, me, strlen(me)) == 0;
+}
+
 bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
 {
     samsa_broker_t *b = req->broker;
@@ -121,11 +131,7 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
     if (ctrl_id == b->node_id) {
         return false;
     }
-    const char *me = FORWARDER_ID;
-    if (ctrl_id < 0 || (req->client_id.len == (int32_t)strlen(me) &&
-                        memcmp(req->client_id.ptr, me, strlen(me)) == 0)) {
-        /* No controller, or already forwarded once (never twice: two
-         * nodes that each think the other leads would loop). */
+    if (ctrl_id < 0 || forwarded(req)) {
         *err = SAMSA_ERR_NOT_CONTROLLER;
         return true;
     }
@@ -151,8 +157,10 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
         *err = SAMSA_ERR_NOMEM;
         return true;
     }
-    samsa_err_t rc = samsa_client_call(c, SAMSA_NODE_ANY, req->api_key,
-                                       req->body, &req->arena, resp, NULL);
+    /* At the client's version: fields differ between versions. */
+    samsa_err_t rc =
+        samsa_client_call_at(c, SAMSA_NODE_ANY, req->api_key, req->api_version,
+                             req->body, &req->arena, resp, NULL);
     if (rc != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN,
                   "cluster: forwarding API %d to controller %d: %s",
@@ -161,5 +169,47 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
         *err = SAMSA_ERR_NOT_CONTROLLER; /* retriable for the client */
     }
     samsa_client_free(c);
+    return true;
+}
+
+typedef struct forward_job {
+    void (*here)(samsa_req_t *req);
+    void *resp;
+} forward_job_t;
+
+/* On the admin worker. */
+static void forward_work(samsa_req_t *req, void *arg)
+{
+    forward_job_t *job = arg;
+    samsa_err_t err = SAMSA_OK;
+    samsa_cluster_forward(req, &job->resp, &err);
+}
+
+/* On the request's reactor. */
+static void forward_done(samsa_req_t *req, void *arg)
+{
+    forward_job_t *job = arg;
+    if (job->resp) {
+        samsa_req_respond(req, job->resp);
+    } else {
+        job->here(req);
+    }
+}
+
+bool samsa_cluster_forward_async(samsa_req_t *req,
+                                 void (*here)(samsa_req_t *req))
+{
+    samsa_broker_t *b = req->broker;
+    if (!b->meta) {
+        return false;
+    }
+    int32_t ctrl = samsa_meta_controller(b->meta);
+    if (ctrl < 0 || ctrl == b->node_id || forwarded(req)) {
+        return false;
+    }
+    forward_job_t *job = samsa_req_alloc(req, sizeof(*job));
+    job->here = here;
+    job->resp = NULL;
+    samsa_admin_run_then(b->admin, req, forward_work, forward_done, job);
     return true;
 }

@@ -3,8 +3,9 @@
  * core/broker/cluster_topics.c - CreateTopics (19) and DeleteTopics (20)
  * in quorum mode: the controller validates, places replicas over the live
  * brokers (core/metadata/placement.c) and proposes one record per topic;
- * the request is parked until they are committed. Other nodes answer
- * NOT_CONTROLLER, which sends clients to Metadata's ControllerId.
+ * the request is parked until they are committed. Other nodes forward
+ * the request to the controller and answer with its response, as Kafka's
+ * brokers do (KIP-590); NOT_CONTROLLER when it cannot be reached.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +180,7 @@ static void create_finish(samsa_req_t *req, void *arg,
     samsa_req_respond(req, resp);
 }
 
-void samsa_cluster_create_topics(samsa_req_t *req)
+static void create_here(samsa_req_t *req)
 {
     samsa_broker_t *b = req->broker;
     samsa_CreateTopicsRequest_t *creq = req->body;
@@ -235,7 +236,7 @@ static void delete_finish(samsa_req_t *req, void *arg,
     samsa_req_respond(req, resp);
 }
 
-void samsa_cluster_delete_topics(samsa_req_t *req)
+static void delete_here(samsa_req_t *req)
 {
     samsa_broker_t *b = req->broker;
     samsa_DeleteTopicsRequest_t *dreq = req->body;
@@ -263,6 +264,8 @@ void samsa_cluster_delete_topics(samsa_req_t *req)
         r->Name = t ? samsa_req_str(req, t->name) : name;
         if (t) {
             memcpy(r->TopicId.b, t->id, 16);
+        } else if (by_state) {
+            r->TopicId = dreq->Topics.items[i].TopicId; /* as Kafka */
         }
         samsa_err_t err = SAMSA_ERR_NOT_CONTROLLER;
         if (t && samsa_req_authorize(req, SAMSA_ACL_OP_DELETE,
@@ -342,7 +345,7 @@ more_partitions(samsa_req_t *req, const samsa_meta_image_t *img,
     return err;
 }
 
-void samsa_cluster_create_partitions(samsa_req_t *req)
+static void partitions_here(samsa_req_t *req)
 {
     samsa_broker_t *b = req->broker;
     samsa_CreatePartitionsRequest_t *creq = req->body;
@@ -381,4 +384,69 @@ void samsa_cluster_create_partitions(samsa_req_t *req)
     }
     samsa_meta_image_put(img);
     pending_submit(req, pd, recs, nrecs, partitions_finish);
+}
+
+/* ------------------------------------------------------------------ */
+/* Other nodes forward to the controller (KIP-590)                    */
+/* ------------------------------------------------------------------ */
+
+/* The controller authorizes a forwarded request as this broker: each
+ * topic is authorized here first, and a request with any denied (or, by
+ * id, unknown) topic is answered here (NOT_CONTROLLER for the rest, which
+ * clients retry at the controller). */
+
+void samsa_cluster_create_topics(samsa_req_t *req)
+{
+    samsa_CreateTopicsRequest_t *creq = req->body;
+    bool allowed = true;
+    for (int32_t i = 0; allowed && i < creq->Topics.count; i++) {
+        allowed = !samsa_topics_create_denied(req, creq->Topics.items[i].Name);
+    }
+    if (!allowed || !samsa_cluster_forward_async(req, create_here)) {
+        create_here(req);
+    }
+}
+
+void samsa_cluster_delete_topics(samsa_req_t *req)
+{
+    samsa_DeleteTopicsRequest_t *dreq = req->body;
+    bool by_state = req->api_version >= 6;
+    int32_t n = by_state ? dreq->Topics.count : dreq->TopicNames.count;
+    bool allowed = true;
+    samsa_meta_image_t *img = samsa_meta_image_get(req->broker->meta);
+    for (int32_t i = 0; allowed && i < n; i++) {
+        samsa_str_t name =
+            by_state ? dreq->Topics.items[i].Name : dreq->TopicNames.items[i];
+        const samsa_meta_topic_t *t =
+            name.len >= 0
+                ? NULL
+                : samsa_meta_topic_by_id(img, dreq->Topics.items[i].TopicId.b);
+        /* An id this node does not know (yet) names no topic to
+         * authorize: only a principal that may delete every topic
+         * (the wildcard) has it answered by the controller. */
+        const char *cname = t               ? t->name
+                            : name.len >= 0 ? samsa_req_cstr(req, name)
+                                            : "*";
+        allowed = samsa_req_authorize(req, SAMSA_ACL_OP_DELETE,
+                                      SAMSA_RESOURCE_TOPIC, cname) == SAMSA_OK;
+    }
+    samsa_meta_image_put(img);
+    if (!allowed || !samsa_cluster_forward_async(req, delete_here)) {
+        delete_here(req);
+    }
+}
+
+void samsa_cluster_create_partitions(samsa_req_t *req)
+{
+    samsa_CreatePartitionsRequest_t *creq = req->body;
+    bool allowed = true;
+    for (int32_t i = 0; allowed && i < creq->Topics.count; i++) {
+        allowed =
+            samsa_req_authorize(
+                req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_TOPIC,
+                samsa_req_cstr(req, creq->Topics.items[i].Name)) == SAMSA_OK;
+    }
+    if (!allowed || !samsa_cluster_forward_async(req, partitions_here)) {
+        partitions_here(req);
+    }
 }

@@ -6,7 +6,8 @@
  * without a live leader gets a live replica, from outside the ISR if need
  * be). One PARTITION_CHANGE per election, answered once committed. All
  * partitions (a null list) answers only for those elected, as Kafka does.
- * ALTER on the cluster; NOT_CONTROLLER anywhere but on the controller.
+ * ALTER on the cluster; other nodes forward it to the controller
+ * (NOT_CONTROLLER when it is unreachable).
  */
 #include <samsa/authorizer.h>
 
@@ -137,7 +138,7 @@ static int elect_listed(samsa_req_t *req, const samsa_meta_image_t *img,
     return n;
 }
 
-void samsa_handle_elect_leaders(samsa_req_t *req)
+static void elect_here(samsa_req_t *req)
 {
     samsa_broker_t *b = req->broker;
     samsa_ElectLeadersRequest_t *ereq = req->body;
@@ -176,4 +177,15 @@ void samsa_handle_elect_leaders(samsa_req_t *req)
         return;
     }
     samsa_cluster_propose(req, recs, n, pd, finish);
+}
+
+/* Other nodes forward it to the controller (KIP-590), once authorized
+ * here (the controller sees this broker's principal). */
+void samsa_handle_elect_leaders(samsa_req_t *req)
+{
+    if (samsa_req_authorize(req, SAMSA_ACL_OP_ALTER, SAMSA_RESOURCE_CLUSTER,
+                            SAMSA_CLUSTER_RESOURCE) != SAMSA_OK ||
+        !samsa_cluster_forward_async(req, elect_here)) {
+        elect_here(req);
+    }
 }

@@ -6,8 +6,8 @@
  * target/adding/removing model (samsa_meta_reassign): the new replicas
  * join the partition, catch up through replication and enter the ISR by
  * the leader's AlterPartition; then the old ones leave. A null replica
- * list cancels. ALTER (45) or DESCRIBE (46) on the cluster; NOT_CONTROLLER
- * anywhere but on the controller.
+ * list cancels. ALTER (45) or DESCRIBE (46) on the cluster; other nodes
+ * forward both to the controller (NOT_CONTROLLER when it is unreachable).
  */
 #include <samsa/authorizer.h>
 
@@ -58,7 +58,7 @@ static void alter_finish(samsa_req_t *req, void *arg,
     samsa_req_respond(req, pd->resp);
 }
 
-void samsa_handle_alter_partition_reassignments(samsa_req_t *req)
+static void alter_here(samsa_req_t *req)
 {
     samsa_AlterPartitionReassignmentsRequest_t *areq = req->body;
     samsa_AlterPartitionReassignmentsResponse_t *resp =
@@ -170,7 +170,7 @@ static bool list_topic(samsa_req_t *req, const samsa_meta_topic_t *t,
     return n > 0;
 }
 
-void samsa_handle_list_partition_reassignments(samsa_req_t *req)
+static void list_here(samsa_req_t *req)
 {
     samsa_ListPartitionReassignmentsRequest_t *lreq = req->body;
     samsa_ListPartitionReassignmentsResponse_t *resp =
@@ -201,4 +201,27 @@ void samsa_handle_list_partition_reassignments(samsa_req_t *req)
     resp->Topics.count = n;
     samsa_meta_image_put(img);
     samsa_req_respond(req, resp);
+}
+
+/* Other nodes forward both to the controller (KIP-590), once the request
+ * is authorized here (the controller sees this broker's principal). */
+static bool forward(samsa_req_t *req, uint32_t op, void (*here)(samsa_req_t *))
+{
+    return samsa_req_authorize(req, op, SAMSA_RESOURCE_CLUSTER,
+                               SAMSA_CLUSTER_RESOURCE) == SAMSA_OK &&
+           samsa_cluster_forward_async(req, here);
+}
+
+void samsa_handle_alter_partition_reassignments(samsa_req_t *req)
+{
+    if (!forward(req, SAMSA_ACL_OP_ALTER, alter_here)) {
+        alter_here(req);
+    }
+}
+
+void samsa_handle_list_partition_reassignments(samsa_req_t *req)
+{
+    if (!forward(req, SAMSA_ACL_OP_DESCRIBE, list_here)) {
+        list_here(req);
+    }
 }

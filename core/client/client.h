@@ -84,6 +84,13 @@ samsa_err_t samsa_client_fail(samsa_client_t *c, samsa_err_t err,
 samsa_err_t samsa_client_call(samsa_client_t *c, int32_t node, int16_t api_key,
                               const void *req, samsa_arena_t *arena,
                               void **resp, int16_t *version);
+/* Same at version @p at, or the broker's highest if that is lower (@p at
+ * -1: the highest): a request passed on as a client sent it (a broker
+ * forwarding to the controller), whose fields differ between versions. */
+samsa_err_t samsa_client_call_at(samsa_client_t *c, int32_t node,
+                                 int16_t api_key, int16_t at, const void *req,
+                                 samsa_arena_t *arena, void **resp,
+                                 int16_t *version);
 
 /* Same, on the group coordinator of @p group (FindCoordinator, cached;
  * retried once on NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE is up to the

@@ -25,7 +25,8 @@ struct samsa_cconn {
     int fd;             /* -1 when closed */
     struct ssl_st *ssl; /* TLS connections; NULL otherwise */
     int16_t api_min[SAMSA_API_COUNT];
-    int16_t api_max[SAMSA_API_COUNT]; /* -1 = broker lacks it */
+    int16_t api_max[SAMSA_API_COUNT];      /* -1 = broker lacks it */
+    int16_t api_peer_max[SAMSA_API_COUNT]; /* the broker's own maximum */
     samsa_inflight_t q[SAMSA_CONN_MAX_INFLIGHT];
     int qhead, qlen;
 };

@@ -478,6 +478,7 @@ static samsa_err_t negotiate(samsa_client_t *c, samsa_cconn_t *conn)
         for (int k = 0; k < SAMSA_API_COUNT; k++) {
             conn->api_max[k] = -1;
             conn->api_min[k] = 0;
+            conn->api_peer_max[k] = -1;
         }
         for (int32_t i = 0; i < resp->ApiKeys.count; i++) {
             const samsa_ApiVersionsResponse_ApiVersion_t *v =
@@ -485,6 +486,7 @@ static samsa_err_t negotiate(samsa_client_t *c, samsa_cconn_t *conn)
             if (v->ApiKey < 0 || v->ApiKey >= SAMSA_API_COUNT) {
                 continue;
             }
+            conn->api_peer_max[v->ApiKey] = v->MaxVersion;
             int16_t mine = client_max(v->ApiKey);
             int16_t use = v->MaxVersion < mine ? v->MaxVersion : mine;
             if (use >= v->MinVersion &&
@@ -818,8 +820,11 @@ int16_t samsa_client_api_version(samsa_client_t *c, int32_t node,
     return conn->api_max[api_key];
 }
 
-samsa_err_t samsa_client_send(samsa_client_t *c, int32_t node, int16_t api_key,
-                              const void *req)
+/* Send at the highest version both have; with @p at >= 0 at that one,
+ * or at the broker's highest when that is lower (beyond what this
+ * client's own calls use: the caller filled the fields of @p at). */
+static samsa_err_t send_at(samsa_client_t *c, int32_t node, int16_t api_key,
+                           int16_t at, const void *req)
 {
     samsa_cconn_t *conn = NULL;
     int16_t version = 0;
@@ -827,10 +832,26 @@ samsa_err_t samsa_client_send(samsa_client_t *c, int32_t node, int16_t api_key,
     if (err == SAMSA_OK) {
         err = pick_version(c, conn, api_key, &version);
     }
+    if (err == SAMSA_OK && at >= 0) {
+        int16_t peer = conn->api_peer_max[api_key];
+        version = at < peer ? at : peer;
+        if (version < conn->api_min[api_key]) {
+            err = samsa_client_fail(
+                c, SAMSA_ERR_UNSUPPORTED_VERSION,
+                "broker %s:%d serves %s from v%d only", conn->host, conn->port,
+                samsa_api_table[api_key].name, conn->api_min[api_key]);
+        }
+    }
     if (err == SAMSA_OK) {
         err = send_frame(c, conn, api_key, version, req);
     }
     return err;
+}
+
+samsa_err_t samsa_client_send(samsa_client_t *c, int32_t node, int16_t api_key,
+                              const void *req)
+{
+    return send_at(c, node, api_key, -1, req);
 }
 
 samsa_err_t samsa_client_recv(samsa_client_t *c, int32_t node,
@@ -886,6 +907,15 @@ samsa_err_t samsa_client_call(samsa_client_t *c, int32_t node, int16_t api_key,
                               const void *req, samsa_arena_t *arena,
                               void **resp, int16_t *version)
 {
+    return samsa_client_call_at(c, node, api_key, -1, req, arena, resp,
+                                version);
+}
+
+samsa_err_t samsa_client_call_at(samsa_client_t *c, int32_t node,
+                                 int16_t api_key, int16_t at, const void *req,
+                                 samsa_arena_t *arena, void **resp,
+                                 int16_t *version)
+{
     samsa_cconn_t *conn = NULL;
     samsa_err_t err = samsa_client_conn(c, node, &conn);
     if (err != SAMSA_OK) {
@@ -896,7 +926,7 @@ samsa_err_t samsa_client_call(samsa_client_t *c, int32_t node, int16_t api_key,
                                  "call on a connection with requests in "
                                  "flight");
     }
-    err = samsa_client_send(c, node, api_key, req);
+    err = send_at(c, node, api_key, at, req);
     if (err == SAMSA_OK) {
         err = samsa_client_recv(c, node, arena, NULL, resp, version);
     }

@@ -552,6 +552,171 @@ def test_the_controller_rebalances_and_elects_unclean(electing_cluster):
                  timeout=30)
 
 
+# -- topic ids, forwarding, partial moves (issue #13's leftovers) --------
+
+def meta_file_id(cluster, node, topic):
+    """The topic id in @node's local .meta file of @topic (None: none)."""
+    path = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
+                        "data", "__samsa_meta", "topics", topic + ".meta")
+    try:
+        with open(path) as f:
+            lines = dict(x.split("=", 1) for x in f.read().splitlines()
+                         if "=" in x)
+    except FileNotFoundError:
+        return None
+    return bytes.fromhex(lines["id"])
+
+
+def test_every_node_has_the_controllers_topic_id(cluster):
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(cluster.bootstrap(), "ids", {0: [a, b], 1: [b, controller]})
+    tids = {}
+    for i in (1, 2, 3):
+        m = wait_for("node %d: ids' metadata" % i,
+                     lambda: metadata(cluster.ports[i], "ids"))
+        tids[i] = m[0]
+    assert len(set(tids.values())) == 1 and tids[1] != b"\x00" * 16, tids
+    # Each broker's local log of the topic carries the same id (it used to
+    # mint one of its own: lookups by id missed on the other nodes).
+    for i in (1, 2, 3):
+        wait_for("node %d's log of ids" % i,
+                 lambda: meta_file_id(cluster, i, "ids") == tids[1])
+
+
+def admin_at(cluster, node):
+    """kafka-python's admin client with @node as its controller: it sends
+    CreateTopics, DeleteTopics and CreatePartitions there, and fails the
+    test on NOT_CONTROLLER rather than looking for the real one."""
+    admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap([node]),
+                             request_timeout_ms=15000)
+    admin._controller_id = node
+
+    def refresh():
+        pytest.fail("node %d answered NOT_CONTROLLER" % node)
+    admin._refresh_controller_id = refresh
+    return admin
+
+
+def delete_by_id(port, tid):
+    """DeleteTopics v6 of one topic id: (error, name)."""
+    body = uvarint(2) + uvarint(0) + tid + b"\x00"  # null name, id, tags
+    body += struct.pack(">i", 15000) + b"\x00"
+    r = Reader(raw_request(port, 20, 6, body, flexible=True))
+    r.take("i")
+    assert r.uvarint() == 2
+    name = r.string()
+    assert r.uuid() == tid
+    return r.take("h"), name
+
+
+def list_reassignments(port):
+    """ListPartitionReassignments v0 of every partition: (error,
+    {(topic, partition): (replicas, adding, removing)})."""
+    r = Reader(raw_request(port, 46, 0, struct.pack(">i", 15000)
+                           + b"\x00\x00", flexible=True))
+    r.take("i")
+    err = r.take("h")
+    r.string()
+    out = {}
+    for _ in range(r.uvarint() - 1):
+        name = r.string()
+        for _ in range(r.uvarint() - 1):
+            index = r.take("i")
+            out[(name, index)] = (r.ints(), r.ints(), r.ints())
+            r.tags()
+        r.tags()
+    return err, out
+
+
+def alter_reassignment(port, topic, partition, replicas):
+    """AlterPartitionReassignments v0 of one partition (@replicas None:
+    cancel): (top error, partition error)."""
+    body = struct.pack(">i", 15000) + uvarint(2) + compact_str(topic)
+    body += uvarint(2) + struct.pack(">i", partition)
+    if replicas is None:
+        body += uvarint(0)
+    else:
+        body += uvarint(len(replicas) + 1)
+        body += b"".join(struct.pack(">i", x) for x in replicas)
+    body += b"\x00\x00\x00"
+    r = Reader(raw_request(port, 45, 0, body, flexible=True))
+    r.take("i")
+    top = r.take("h")
+    r.string()
+    n = r.uvarint() - 1
+    if n == 0:
+        return top, None
+    r.string()
+    assert r.uvarint() == 2
+    assert r.take("i") == partition
+    return top, r.take("h")
+
+
+def elect_preferred(port, topic, partition):
+    """ElectLeaders v2, preferred, of one partition: (top error,
+    partition error)."""
+    body = b"\x00" + uvarint(2) + compact_str(topic) + uvarint(2)
+    body += struct.pack(">i", partition) + b"\x00"
+    body += struct.pack(">i", 15000) + b"\x00"
+    r = Reader(raw_request(port, 43, 2, body, flexible=True))
+    r.take("i")
+    top = r.take("h")
+    n = r.uvarint() - 1
+    if n == 0:
+        return top, None
+    r.string()
+    assert r.uvarint() == 2
+    assert r.take("i") == partition
+    return top, r.take("h")
+
+
+def test_controller_apis_sent_to_any_node_are_forwarded(cluster):
+    """KIP-590: CreateTopics, CreatePartitions, DeleteTopics (by name and
+    by topic id), AlterPartitionReassignments, ListPartitionReassignments
+    and ElectLeaders sent to a broker that is not the controller are
+    forwarded to it; the answer is the controller's."""
+    from kafka.admin import NewPartitions
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    admin = admin_at(cluster, a)
+    try:
+        admin.create_topics([NewTopic("fwd", 2, 2), NewTopic("fwd2", 1, 1)])
+        for i in (1, 2, 3):
+            wait_for("node %d: fwd" % i,
+                     lambda: metadata(cluster.ports[i], "fwd"))
+        admin.create_partitions({"fwd": NewPartitions(3)})
+        for i in (1, 2, 3):
+            wait_for("node %d: fwd's third partition" % i,
+                     lambda: len(metadata(cluster.ports[i], "fwd")[1]) == 3)
+        admin.delete_topics(["fwd2"])
+        wait_for("fwd2 gone", lambda: not metadata(cluster.ports[b], "fwd2"))
+    finally:
+        admin.close()
+
+    # A topic deleted by id through a node that is not the controller.
+    create_assigned(cluster.bootstrap(), "byid", {0: [a]})
+    tid = wait_for("byid's id", lambda: metadata(cluster.ports[b], "byid"))[0]
+    assert delete_by_id(cluster.ports[b], tid) == (0, "byid")
+    for i in (1, 2, 3):
+        wait_for("node %d: byid gone" % i,
+                 lambda: not metadata(cluster.ports[i], "byid"))
+    assert delete_by_id(cluster.ports[b], tid)[0] == UNKNOWN_TOPIC_ID
+
+    # A move started through a, listed through b, cancelled through a.
+    reps = metadata(cluster.ports[a], "fwd")[1][0][2]
+    new = [x for x in (1, 2, 3) if x not in reps] + reps[:1]
+    assert alter_reassignment(cluster.ports[a], "fwd", 0, new) == (0, 0)
+    err, moves = list_reassignments(cluster.ports[b])
+    assert err == 0 and ("fwd", 0) in moves, (err, moves)
+    assert alter_reassignment(cluster.ports[a], "fwd", 0, None) == (0, 0)
+    assert ("fwd", 0) not in list_reassignments(cluster.ports[b])[1]
+    # Preferred election through b: the controller's answer (the first
+    # replica already leads, or is not in sync yet), never NOT_CONTROLLER.
+    top, perr = elect_preferred(cluster.ports[b], "fwd", 1)
+    assert top == 0 and perr != NOT_CONTROLLER, (top, perr)
+
+
 def test_unclean_election_and_unregister(cluster):
     """Last: it leaves a broker dead and unregistered."""
     boot = cluster.bootstrap()
@@ -588,35 +753,3 @@ def test_unclean_election_and_unregister(cluster):
     wait_for("two brokers", lambda: sorted(
         b_["node_id"] for b_ in describe(cluster.bootstrap([b, controller]))[
             "brokers"]) == sorted([b, controller]))
-
-
-# -- topic ids, forwarding, partial moves (issue #13's leftovers) --------
-
-def meta_file_id(cluster, node, topic):
-    """The topic id in @node's local .meta file of @topic (None: none)."""
-    path = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
-                        "data", "__samsa_meta", "topics", topic + ".meta")
-    try:
-        with open(path) as f:
-            lines = dict(x.split("=", 1) for x in f.read().splitlines()
-                         if "=" in x)
-    except FileNotFoundError:
-        return None
-    return bytes.fromhex(lines["id"])
-
-
-def test_every_node_has_the_controllers_topic_id(cluster):
-    controller = live_controller(cluster)
-    a, b = [i for i in (1, 2, 3) if i != controller]
-    create_assigned(cluster.bootstrap(), "ids", {0: [a, b], 1: [b, controller]})
-    tids = {}
-    for i in (1, 2, 3):
-        m = wait_for("node %d: ids' metadata" % i,
-                     lambda: metadata(cluster.ports[i], "ids"))
-        tids[i] = m[0]
-    assert len(set(tids.values())) == 1 and tids[1] != b"\x00" * 16, tids
-    # Each broker's local log of the topic carries the same id (it used to
-    # mint one of its own: lookups by id missed on the other nodes).
-    for i in (1, 2, 3):
-        wait_for("node %d's log of ids" % i,
-                 lambda: meta_file_id(cluster, i, "ids") == tids[1])
