@@ -80,6 +80,33 @@ static samsa_err_t build_kv(task_ctx_t *t)
 /* Sources                                                             */
 /* ------------------------------------------------------------------ */
 
+int32_t samsa_connect_source_tasks(const connector_t *c, int32_t max)
+{
+    const samsa_source_ops_t *ops = c->plugin->ops;
+    /* The registry zero-fills what an older plugin's table lacks. */
+    if (ops->task_count == NULL) {
+        return 1;
+    }
+    samsa_connect_kv_t *kv =
+        calloc(json_object_size(c->config) + 1, sizeof(*kv));
+    if (kv == NULL) {
+        return 1;
+    }
+    uint64_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(c->config, k, v)
+    {
+        if (json_is_string(v)) {
+            kv[n++] = (samsa_connect_kv_t){k, json_string_value(v)};
+        }
+    }
+    int32_t count = 1;
+    samsa_err_t err = ops->task_count(c->plugin->state, kv, n, max, &count);
+    free(kv);
+    return err == SAMSA_OK && count >= 1 && count <= max ? count : 1;
+}
+
 /* Tell the worker about a topic the task uses, once per task life. */
 static void note_topic(task_ctx_t *t, const char *topic)
 {

@@ -311,17 +311,16 @@ void samsa_connect_topics_reset(samsa_connect_t *w, connector_t *c)
 
 /* How many tasks the connector's config asks for: a sink's tasks.max
  * (its tasks share the consumer group, which splits the partitions); a
- * source runs one (the file source cannot split a file). */
+ * source's own answer up to tasks.max (task.c), one for most. */
 static int32_t tasks_for(const connector_t *c)
 {
-    if (samsa_connect_is_source(c)) {
-        return 1;
-    }
     const char *v = json_string_value(json_object_get(c->config, "tasks.max"));
     long n = v ? strtol(v, NULL, 10) : 1;
-    return n < 1                         ? 1
-           : n > SAMSA_CONNECT_MAX_TASKS ? SAMSA_CONNECT_MAX_TASKS
-                                         : (int32_t)n;
+    int32_t max = n < 1                         ? 1
+                  : n > SAMSA_CONNECT_MAX_TASKS ? SAMSA_CONNECT_MAX_TASKS
+                                                : (int32_t)n;
+    return samsa_connect_is_source(c) ? samsa_connect_source_tasks(c, max)
+                                      : max;
 }
 
 /* Start one task's thread if it is not running. w->admin held. */

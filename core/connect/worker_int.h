@@ -163,6 +163,10 @@ void samsa_connect_forget(samsa_connect_t *w, connector_t *c);
 void samsa_connect_offset_record(samsa_connect_t *w, const char *key,
                                  const char *value);
 
+/* task.c: how many tasks source @p c splits into, at most @p max (the
+ * plugin's task_count op; 1 without one). */
+int32_t samsa_connect_source_tasks(const connector_t *c, int32_t max);
+
 /* task.c: the thread of one task (arg: its connect_task_t). */
 void *samsa_connect_task_main(void *arg);
 

@@ -177,6 +177,23 @@ typedef struct samsa_source_ops {
     void (*commit_record)(samsa_connect_task_t *task,
                           const samsa_connect_record_t *rec, int32_t partition,
                           int64_t offset);
+
+    /**
+     * Optional, added in ABI minor 5 (Kafka's SourceConnector.taskConfigs):
+     * how many tasks a connector with settings @p config (borrowed for
+     * the call) splits its work into, at most @p tasks_max (its tasks.max,
+     * >= 1). Every task then gets the same settings and takes its share
+     * by task_id and task_count of its samsa_connect_task_info_t (say
+     * every task_count-th table or partition). Without this op a source
+     * runs one task, as Kafka's FileStreamSource does. Any worker thread
+     * (a REST handler, the distributed worker's membership thread); must
+     * not block.
+     * @return SAMSA_OK with *count in [1, tasks_max]; any other code (or
+     *         a count out of range) means one task.
+     */
+    samsa_err_t (*task_count)(void *state, const samsa_connect_kv_t *config,
+                              uint64_t config_count, int32_t tasks_max,
+                              int32_t *count);
 } samsa_source_ops_t;
 
 /* ------------------------------------------------------------------------ */

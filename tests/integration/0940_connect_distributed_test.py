@@ -14,8 +14,13 @@ import time
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
-from connect_rest import call, lines, wait_for, wait_ready
-from samsa_harness import PLUGIN_DIR, RUNNING, SAMSA_CLI, free_port
+from connect_rest import call, lines, read_topic, wait_for, wait_ready
+from samsa_harness import BUILD, PLUGIN_DIR, RUNNING, SAMSA_CLI, free_port
+
+# The SDK's source template: it splits its work over tasks.max tasks (the
+# task_count op), each numbering its own records.
+SEQUENCE_SO = os.path.join(BUILD, "tests", "unit", "testkit",
+                           "source-sequence.so")
 
 SESSION_MS = 2000
 
@@ -166,9 +171,9 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
 
 def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
     """samsad's embedded worker (group.id in connect_client_config) and a
-    `samsa connect` worker share a sink's tasks; when the latter stops
-    (SIGTERM: it flushes, commits and leaves the group) samsad runs them
-    all without waiting for a session timeout."""
+    `samsa connect` worker share a sink's tasks and a three-task source's;
+    when the latter stops (SIGTERM: it flushes, commits and leaves the
+    group) samsad runs them all without waiting for a session timeout."""
     props = tmp_path / "embedded.properties"
     # A long session: the takeover must not wait for it.
     session_ms = 8000
@@ -176,7 +181,12 @@ def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
                      "heartbeat.interval.ms=500\n" % session_ms)
     broker = broker_factory(
         "connect_enabled: true\nconnect_client_config: %s\n"
-        "group_min_session_timeout_ms: 500" % props).start()
+        "group_min_session_timeout_ms: 500" % props)
+    with open(os.path.join(broker.conf_dir, "90-sequence.yaml"), "w") as f:
+        f.write("plugins:\n  - name: sequence\n    plugin: %s\n    config:\n"
+                "      topic: seq\n      records_per_poll: 10\n"
+                "      interval_ms: 50\n      max_records: 20\n" % SEQUENCE_SO)
+    broker.start()
     wait_ready(broker)
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
     admin.create_topics([NewTopic("mixed", num_partitions=2,
@@ -194,22 +204,34 @@ def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
                 "value.converter":
                     "org.apache.kafka.connect.storage.StringConverter"}})
         assert code == 201, info
-        both = {("m", 0), ("m", 1)}
+        code, info = write(w, "POST", "/connectors", {
+            "name": "seq", "config": {
+                "connector.class": "sequence", "tasks.max": "3",
+                "key.converter":
+                    "org.apache.kafka.connect.storage.StringConverter"}})
+        assert code == 201, info
+        assert len(info["tasks"]) == 3, info
+        both = {("m", 0), ("m", 1), ("seq", 0), ("seq", 1), ("seq", 2)}
 
         def shared():
-            got = tasks_by_worker(w, ["m"])
+            got = tasks_by_worker(w, ["m", "seq"])
             return set(got) == both and set(got.values()) == {
                 embedded_id, w.worker_id}
-        wait_for(shared, "one task on each worker", 20)
+        wait_for(shared, "the tasks over both workers", 20)
         assert w.end(signal.SIGTERM) == 0, w.log_text()
         left = time.monotonic()
         wait_for(lambda: (lambda g: set(g) == both and
                           set(g.values()) == {embedded_id})(
-            tasks_by_worker(broker, ["m"])), "both tasks on samsad", 20)
+            tasks_by_worker(broker, ["m", "seq"])), "every task on samsad",
+            20)
         # A leave rebalances at once: well under the session timeout.
         took = time.monotonic() - left
         print("takeover after leave %.1fs" % took)
         assert took < session_ms / 1000, took
+        # Each of the source's three tasks numbered its own 20 records.
+        keys = {m.key for m in read_topic(broker, "seq", 60)}
+        assert keys == {b"key-%d-%d" % (t, i) for t in range(3)
+                        for i in range(20)}, sorted(keys)
     finally:
         if w.proc.poll() is None:
             w.end(signal.SIGKILL)

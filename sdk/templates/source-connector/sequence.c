@@ -236,6 +236,21 @@ static void seq_task_stop(samsa_connect_task_t *task)
     task_free(task);
 }
 
+/* Kafka's taskConfigs(maxTasks): every task numbers its own records
+ * (source partition "sequence-<task_id>"), so the work splits into as
+ * many tasks as tasks.max allows. A source reading one thing (a file)
+ * leaves this op out and runs one task. */
+static samsa_err_t seq_task_count(void *state, const samsa_connect_kv_t *config,
+                                  uint64_t config_count, int32_t tasks_max,
+                                  int32_t *count)
+{
+    (void)state;
+    (void)config;
+    (void)config_count;
+    *count = tasks_max;
+    return SAMSA_OK;
+}
+
 static const samsa_option_t seq_options[] = {
     SAMSA_OPTION_STRING("topic", "sequence",
                         "Topic the records are produced to."),
@@ -256,6 +271,7 @@ static const samsa_source_ops_t seq_ops = {
     .poll_release = seq_poll_release,
     .commit = NULL, /* nothing to acknowledge upstream */
     .task_stop = seq_task_stop,
+    .task_count = seq_task_count,
 };
 
 static const samsa_plugin_t seq_plugin = {

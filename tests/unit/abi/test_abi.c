@@ -289,8 +289,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_task_info_t, task_count), 44);
     assert_int_equal(offsetof(samsa_connect_task_info_t, report), 48);
     assert_int_equal(offsetof(samsa_connect_task_info_t, report_ctx), 56);
-    /* ABI minor 5 appended commit_record (48 is minor 4's size). */
-    assert_int_equal(sizeof(samsa_source_ops_t), 56);
+    /* ABI minor 5 appended commit_record and task_count (48 is minor 4's
+     * size). */
+    assert_int_equal(sizeof(samsa_source_ops_t), 64);
     assert_int_equal(offsetof(samsa_source_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_source_ops_t, task_start), 8);
     assert_int_equal(offsetof(samsa_source_ops_t, poll), 16);
@@ -298,6 +299,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_source_ops_t, commit), 32);
     assert_int_equal(offsetof(samsa_source_ops_t, task_stop), 40);
     assert_int_equal(offsetof(samsa_source_ops_t, commit_record), 48);
+    assert_int_equal(offsetof(samsa_source_ops_t, task_count), 56);
     assert_int_equal(sizeof(samsa_sink_ops_t), 40);
     assert_int_equal(offsetof(samsa_sink_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_sink_ops_t, task_start), 8);
@@ -543,7 +545,8 @@ static void structs_have_no_implicit_padding(void **state)
         M(samsa_source_ops_t, hdr) + M(samsa_source_ops_t, task_start) +
             M(samsa_source_ops_t, poll) + M(samsa_source_ops_t, poll_release) +
             M(samsa_source_ops_t, commit) + M(samsa_source_ops_t, task_stop) +
-            M(samsa_source_ops_t, commit_record));
+            M(samsa_source_ops_t, commit_record) +
+            M(samsa_source_ops_t, task_count));
     assert_int_equal(sizeof(samsa_sink_ops_t),
                      M(samsa_sink_ops_t, hdr) +
                          M(samsa_sink_ops_t, task_start) +
