@@ -25,13 +25,16 @@ static void wait_log(samsa_req_t *req, const char *name, const char *key,
           : NULL;
     if (part) {
         int64_t end = samsa_partition_leo(part);
-        /* The append was just made on this thread. */
+        /* The append was just made (on this thread, or for SyncGroup on
+         * the coordinator's before the answer was handed here): the log
+         * end now covers it. */
         int32_t epoch = samsa_replica_leader_epoch(b->replica, part);
         int64_t min_isr = samsa_topic_config_long(t, "min.insync.replicas");
         for (size_t i = 0; i < n; i++) {
             if (*error_codes[i] == 0) {
-                samsa_produce_wait_replicas(wait, t, part, end, epoch, min_isr,
-                                            COMMIT_TIMEOUT_MS, error_codes[i]);
+                samsa_coordinator_wait_replicas(wait, t, part, end, epoch,
+                                                min_isr, COMMIT_TIMEOUT_MS,
+                                                error_codes[i]);
             }
         }
     }

@@ -3,10 +3,12 @@
  * core/broker/commit_wait.h - answers that wait for a coordinator's write
  * to reach every in-sync replica of its internal topic, as Kafka's
  * coordinators append with acks=all: OffsetCommit and TxnOffsetCommit
- * (offsets.commit.timeout.ms = 5000), and the transaction log writes of
- * InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. What
- * was acknowledged survives the loss of its coordinator. Only in a
- * cluster; standalone the answer goes at once. Reactor thread.
+ * (offsets.commit.timeout.ms = 5000), SyncGroup (the group's assignment,
+ * Kafka's storeGroup), and the transaction log writes of InitProducerId,
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. What was acknowledged
+ * survives the loss of its coordinator. The errors are the coordinators'
+ * (samsa_coordinator_wait_replicas). Only in a cluster; standalone the
+ * answer goes at once. Reactor thread.
  */
 #ifndef SAMSA_BROKER_COMMIT_WAIT_H
 #define SAMSA_BROKER_COMMIT_WAIT_H

@@ -16,6 +16,7 @@
 #include <samsa/authorizer.h>
 
 #include "broker/cluster.h"
+#include "broker/commit_wait.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
@@ -129,6 +130,7 @@ typedef struct group_wait {
     size_t member_count;
     uint8_t *assignment;
     size_t assignment_len;
+    char *group_id; /* SyncGroup: its answer waits for the ISR */
     void (*respond)(struct group_wait *w);
 } group_wait_t;
 
@@ -162,6 +164,7 @@ static void wait_unref(group_wait_t *w)
     free(w->leader_id);
     free(w->member_id);
     free(w->assignment);
+    free(w->group_id);
     free(w);
 }
 
@@ -366,7 +369,16 @@ static void sync_respond(group_wait_t *w)
         memcpy(a, w->assignment, w->assignment_len);
     }
     resp->Assignment = (samsa_bytes_t){a, (int32_t)w->assignment_len};
-    samsa_req_respond(req, resp);
+    /* The assignment the leader sent is in the group's record on
+     * __consumer_offsets: answered once every in-sync replica has it, as
+     * Kafka's storeGroup appends with acks=all (a follower taking over
+     * would otherwise know another generation's assignment). */
+    samsa_produce_wait_t *wait = NULL;
+    if (resp->ErrorCode == 0 && w->group_id) {
+        int16_t *code = &resp->ErrorCode;
+        samsa_commit_wait(req, w->group_id, &code, 1, &wait);
+    }
+    samsa_produce_respond(req, resp, wait);
 }
 
 static void sync_cb(void *arg, const samsa_group_sync_result_t *res)
@@ -392,11 +404,14 @@ void samsa_handle_sync_group(samsa_req_t *req)
         samsa_req_respond(req, resp);
         return;
     }
-    group_wait_t *w = wait_new(req, sync_respond);
+    char *group_id = strdup(samsa_req_cstr(req, sreq->GroupId));
+    group_wait_t *w = group_id ? wait_new(req, sync_respond) : NULL;
     if (!w) {
+        free(group_id);
         samsa_req_close(req);
         return;
     }
+    w->group_id = group_id;
     size_t n =
         sreq->Assignments.count > 0 ? (size_t)sreq->Assignments.count : 0;
     samsa_group_assignment_t *as = samsa_req_alloc(req, sizeof(*as) * n);

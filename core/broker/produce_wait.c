@@ -24,6 +24,7 @@ typedef struct wait_entry {
     int64_t required;
     int32_t leader_epoch; /* led in when appended; -1: not led here */
     int64_t min_isr;
+    bool coordinator; /* answered with a coordinator's codes (set_error) */
     _Atomic bool wake_pending;
     bool waiting; /* hw_waiter registered, not finished */
 } wait_entry_t;
@@ -84,11 +85,11 @@ void samsa_produce_wait_add(samsa_produce_wait_t **wait, samsa_topic_t *topic,
     }
 }
 
-void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
-                                 samsa_topic_t *topic, samsa_partition_t *part,
-                                 int64_t required, int32_t leader_epoch,
-                                 int64_t min_isr, int32_t timeout_ms,
-                                 int16_t *error_code)
+static wait_entry_t *add_replicas(samsa_produce_wait_t **wait,
+                                  samsa_topic_t *topic, samsa_partition_t *part,
+                                  int64_t required, int32_t leader_epoch,
+                                  int64_t min_isr, int32_t timeout_ms,
+                                  int16_t *error_code)
 {
     wait_entry_t *e = new_entry(wait, topic, part, -1, error_code);
     if (e) {
@@ -99,6 +100,57 @@ void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
             (*wait)->timeout_ms = timeout_ms;
         }
     }
+    return e;
+}
+
+void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
+                                 samsa_topic_t *topic, samsa_partition_t *part,
+                                 int64_t required, int32_t leader_epoch,
+                                 int64_t min_isr, int32_t timeout_ms,
+                                 int16_t *error_code)
+{
+    add_replicas(wait, topic, part, required, leader_epoch, min_isr, timeout_ms,
+                 error_code);
+}
+
+void samsa_coordinator_wait_replicas(samsa_produce_wait_t **wait,
+                                     samsa_topic_t *topic,
+                                     samsa_partition_t *part, int64_t required,
+                                     int32_t leader_epoch, int64_t min_isr,
+                                     int32_t timeout_ms, int16_t *error_code)
+{
+    wait_entry_t *e = add_replicas(wait, topic, part, required, leader_epoch,
+                                   min_isr, timeout_ms, error_code);
+    if (e) {
+        e->coordinator = true;
+    }
+}
+
+/* The answer @p code for entry @p e. A coordinator's write answers as
+ * Kafka's coordinators map their append's error (GroupMetadataManager
+ * storeGroup, TransactionStateManager appendTransactionToLog): the log
+ * was not replicated in time or enough, ask again (COORDINATOR_NOT_
+ * AVAILABLE); it is no longer led here, find the coordinator again
+ * (NOT_COORDINATOR). Clients retry both; the produce codes they would not
+ * expect from a group or transaction request. */
+static void set_error(wait_entry_t *e, int16_t code)
+{
+    if (e->coordinator) {
+        switch (code) {
+        case SAMSA_ERR_REQUEST_TIMED_OUT:
+        case SAMSA_ERR_NOT_ENOUGH_REPLICAS:
+        case SAMSA_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+            code = SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+            break;
+        case SAMSA_ERR_NOT_LEADER_OR_FOLLOWER:
+        case SAMSA_ERR_KAFKA_STORAGE_ERROR:
+            code = SAMSA_ERR_NOT_COORDINATOR;
+            break;
+        default:
+            break;
+        }
+    }
+    *e->error_code = code;
 }
 
 static void wait_free(samsa_produce_wait_t *w)
@@ -131,7 +183,7 @@ static void on_flushed(void *arg)
     if (w->req && e->err != SAMSA_OK) {
         /* The data's durability is unknown: the client must not take it
          * as acknowledged (Kafka fails the log directory). */
-        *e->error_code = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+        set_error(e, SAMSA_ERR_KAFKA_STORAGE_ERROR);
     }
     wait_unref(w);
 }
@@ -186,7 +238,7 @@ static bool hw_reached(samsa_produce_wait_t *w, wait_entry_t *e)
         done = false;
     }
     if (done && code != SAMSA_OK && w->req) {
-        *e->error_code = code;
+        set_error(e, code);
     }
     return done;
 }
@@ -270,7 +322,7 @@ static void on_hw_timer(samsa_reactor_t *r, void *arg)
             hw_finish(w, e);
         } else if (expired) {
             if (w->req) {
-                *e->error_code = SAMSA_ERR_REQUEST_TIMED_OUT;
+                set_error(e, SAMSA_ERR_REQUEST_TIMED_OUT);
             }
             hw_finish(w, e);
         }

@@ -50,6 +50,16 @@ void samsa_produce_wait_replicas(samsa_produce_wait_t **wait,
                                  int64_t min_isr, int32_t timeout_ms,
                                  int16_t *error_code);
 
+/* The same for a coordinator's write to its internal topic (core/broker/
+ * commit_wait.c): the answer's error is the one Kafka's coordinators give,
+ * COORDINATOR_NOT_AVAILABLE for a timeout or too few in-sync replicas,
+ * NOT_COORDINATOR when this broker no longer leads the partition. */
+void samsa_coordinator_wait_replicas(samsa_produce_wait_t **wait,
+                                     samsa_topic_t *topic,
+                                     samsa_partition_t *part, int64_t required,
+                                     int32_t leader_epoch, int64_t min_isr,
+                                     int32_t timeout_ms, int16_t *error_code);
+
 /* samsa_req_respond(req, response), after the flushes of @p wait (NULL:
  * at once). Takes @p wait. */
 void samsa_produce_respond(samsa_req_t *req, const void *response,

@@ -20,8 +20,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.structs import OffsetAndMetadata
 
 from test_cluster import (cluster, find_coordinator, find_coordinator_v1,  # noqa: F401
-                          kcat, produce_all, raw_request, topic_leaders,
-                          wait_for)
+                          kcat, produce_all, raw_request, running_cluster,
+                          topic_leaders, wait_for)
 
 NOT_COORDINATOR = 16
 
@@ -305,3 +305,73 @@ def test_transactions_across_brokers(cluster):
             return False
     wait_for("every partition's LSO at its end", stable, timeout=30)
     assert read_all(boot, "tx-out", 3, "read_committed", "again") == committed
+
+
+SYNC_LAG_MS = 2000  # replica_lag_time_max_ms of test_sync_group_waits_for_the_isr
+
+
+def test_sync_group_waits_for_the_isr():
+    """SyncGroup is answered once the group's record (generation and
+    assignment) is on every in-sync replica of its __consumer_offsets
+    partition, as Kafka's storeGroup appends with acks=all: with a
+    follower stopped, the assignment arrives only after that follower has
+    left the ISR and the high watermark has passed the record."""
+    from confluent_kafka import Consumer
+    from confluent_kafka import TopicPartition as TP
+    import signal
+    node_yaml = ("replica_lag_time_max_ms: %d\nreplica_fetch_backoff_ms: 200\n"
+                 "offsets_topic_num_partitions: 3\n" % SYNC_LAG_MS)
+    with running_cluster("samsa-sync-", node_yaml) as cluster:
+        boot = cluster.start(3)
+        admin = KafkaAdminClient(bootstrap_servers=boot,
+                                 request_timeout_ms=15000)
+        admin.create_topics([NewTopic("sw", 1, 1)])
+        admin.close()
+        group = "sync-wait"
+        coord = wait_for("a coordinator", lambda: find_coordinator(
+            cluster.ports[1], group), timeout=30)
+        p = partition_for(group, 3)
+
+        def isr():
+            for line in kcat("-b", boot, "-L", "-t",
+                             "__consumer_offsets").splitlines():
+                if line.strip().startswith("partition %d," % p):
+                    return [int(x) for x in
+                            line.split("isrs:")[1].strip().split(",") if x]
+            return []
+        wait_for("the offsets partition's full ISR", lambda: len(isr()) == 3,
+                 timeout=30)
+        follower = next(i for i in (1, 2, 3) if i != coord)
+        with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                               "node%d" % follower, "samsad.pid")) as f:
+            pid = int(f.read())
+        hw_boot = "127.0.0.1:%d" % cluster.ports[coord]
+
+        def hw():
+            c = Consumer({"bootstrap.servers": hw_boot, "group.id": "hw"})
+            try:
+                return c.get_watermark_offsets(TP("__consumer_offsets", p),
+                                               10)[1]
+            finally:
+                c.close()
+        before = hw()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            assigned = []
+            c = Consumer({"bootstrap.servers": hw_boot, "group.id": group,
+                          "session.timeout.ms": 30000})
+            c.subscribe(["sw"], on_assign=lambda c, ps: assigned.append(1))
+            t0 = time.monotonic()
+            deadline = t0 + 40
+            while not assigned and time.monotonic() < deadline:
+                c.poll(0.1)
+            waited = time.monotonic() - t0
+            assert assigned, "no assignment in 40 s"
+            # The group's record went out only once the stopped follower
+            # left the ISR: the high watermark has passed it.
+            assert hw() > before, (before, waited)
+            assert follower not in isr()
+            print("SyncGroup answered %.1f s after the subscribe" % waited)
+            c.close()
+        finally:
+            os.kill(pid, signal.SIGCONT)
