@@ -94,9 +94,20 @@ static samsa_err_t resolve_inter_broker_sasl(samsa_broker_config_t *cfg,
         return SAMSA_OK;
     }
     const char *mech = sc->sasl_inter_broker_mechanism;
-    if (!mech ||
-        (strcmp(mech, "PLAIN") != 0 && strcmp(mech, "SCRAM-SHA-256") != 0 &&
-         strcmp(mech, "SCRAM-SHA-512") != 0)) {
+    if (mech && strcmp(mech, "PLAIN") != 0 &&
+        strcmp(mech, "SCRAM-SHA-256") != 0 &&
+        strcmp(mech, "SCRAM-SHA-512") != 0) {
+        return fail(cfg, "sasl_mechanism_inter_broker_protocol", errbuf,
+                    errbuf_size,
+                    "the inter-broker listener is SASL: expected PLAIN, "
+                    "SCRAM-SHA-256 or SCRAM-SHA-512");
+    }
+    /* A standalone broker has no peer to log in to (its Connect worker
+     * logs in with connect_client_config): only a cluster node needs it. */
+    if (!samsa_cluster_is_quorum(&cfg->cluster)) {
+        return SAMSA_OK;
+    }
+    if (!mech) {
         return fail(cfg, "sasl_mechanism_inter_broker_protocol", errbuf,
                     errbuf_size,
                     "the inter-broker listener is SASL: expected PLAIN, "

@@ -441,7 +441,15 @@ static void bad_security_keys_are_errors(void **state)
                       3, "expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
     char path[400];
     snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    /* Standalone, nobody needs it (a Connect worker has its own login). */
     write_yaml(path, "listeners: [\"SASL_PLAINTEXT://127.0.0.1:1\"]\n"
+                     "inter_broker_listener_name: SASL_PLAINTEXT\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    samsa_broker_config_free(&f->cfg);
+    write_yaml(path, "node_id: 1\ncluster_id: c1\n"
+                     "controller_quorum_voters: 1@h1:9093\n"
+                     "listeners: [\"CONTROLLER://0.0.0.0:9093\", "
+                     "\"SASL_PLAINTEXT://127.0.0.1:1\"]\n"
                      "inter_broker_listener_name: SASL_PLAINTEXT\n"
                      "sasl_mechanism_inter_broker_protocol: PLAIN\n");
     assert_int_equal(run(f, 0, NULL), SAMSA_ERR_CONFIG);
