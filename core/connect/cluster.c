@@ -158,6 +158,47 @@ static json_t *fingerprint(samsa_connect_t *w)
     return fp;
 }
 
+bool samsa_connect_cluster_restart(samsa_connect_t *w, connector_t *c,
+                                   int32_t task)
+{
+    if (w->dist.group_id[0] == '\0') {
+        return false;
+    }
+    char key[600];
+    snprintf(key, sizeof(key), "restart-connector-%s", c->name);
+    json_t *v = json_pack("{s:b,s:b}", "include-tasks", 1, "only-failed", 0);
+    if (v != NULL && task >= 0) {
+        json_object_set_new(v, "task", json_integer(task));
+    }
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    samsa_err_t err =
+        text ? samsa_connect_store_put(w->store, SAMSA_CONNECT_CONFIGS_TOPIC,
+                                       key, text)
+             : SAMSA_ERR_NOMEM;
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN, "connect: cannot ask for a restart of %s: %s",
+                  c->name, samsa_err_str(err));
+    }
+    free(text);
+    json_decref(v);
+    return true;
+}
+
+/* A restart asked through any worker (KIP-745's record): ours restart. */
+static void on_restart(samsa_connect_t *w, connector_t *c, json_t *v)
+{
+    bool only_failed = json_is_true(json_object_get(v, "only-failed"));
+    json_t *one = json_object_get(v, "task");
+    for (int i = 0; i < c->ntasks; i++) {
+        if (!samsa_connect_cluster_owns(w, c->name, i) ||
+            (one != NULL && json_integer_value(one) != i) ||
+            (only_failed && strcmp(c->tasks[i].state, "FAILED") != 0)) {
+            continue;
+        }
+        samsa_connect_restart_task(w, c, i);
+    }
+}
+
 /* ------------------------------------------------------------ the tail */
 
 static void on_config(void *arg, int64_t offset, const char *key,
@@ -192,6 +233,11 @@ static void on_config(void *arg, int64_t offset, const char *key,
                 c->ntasks = samsa_connect_tasks_for(c);
                 pthread_mutex_unlock(&w->lock);
             }
+        }
+    } else if (strncmp(key, "restart-connector-", 18) == 0) {
+        connector_t *c = samsa_connect_find(w, key + 18);
+        if (c != NULL && v != NULL) { /* old ones: nothing is ours yet */
+            on_restart(w, c, v);
         }
     } else if (strncmp(key, "target-state-", 13) == 0) {
         connector_t *c = samsa_connect_find(w, key + 13);

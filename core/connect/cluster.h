@@ -70,6 +70,13 @@ void samsa_connect_cluster_stop(struct samsa_connect *w);
  * w->admin held. */
 bool samsa_connect_cluster_owns(const struct samsa_connect *w, const char *name,
                                 int32_t task);
+/* Distributed mode: ask the workers running @p c's tasks (all of them, or
+ * task @p task only) to restart them, through a restart-connector-NAME
+ * record in connect-configs (KIP-745's, {"include-tasks","only-failed"},
+ * plus "task" for one task); false in standalone mode. w->admin held. */
+struct connector;
+bool samsa_connect_cluster_restart(struct samsa_connect *w, struct connector *c,
+                                   int32_t task);
 /* True between leaving a generation and applying the next one: REST
  * writes answer 409, as Kafka Connect's do during a rebalance. */
 bool samsa_connect_cluster_rebalancing(struct samsa_connect *w);

@@ -560,6 +560,9 @@ samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
 
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
 {
+    if (samsa_connect_cluster_restart(w, c, -1)) {
+        return; /* every worker restarts its own tasks of c */
+    }
     stop_task(c);
     if (!c->paused) {
         start_task(w, c);
@@ -568,6 +571,10 @@ void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
 
 void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id)
 {
+    if (!samsa_connect_cluster_owns(w, c->name, id) &&
+        samsa_connect_cluster_restart(w, c, id)) {
+        return; /* its worker restarts it */
+    }
     stop_tasks(c, id);
     if (!c->paused && id >= 0 && id < c->ntasks) {
         start_one(w, c, id);

@@ -130,6 +130,16 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
         # kill -9 the worker running the source: its offsets must move.
         victim = w1 if placed[("src", 0)] == w1.worker_id else w2
         survivor = w2 if victim is w1 else w1
+
+        # A restart asked through the other worker reaches the task's own
+        # (a restart-connector-src record in connect-configs).
+        def starts():
+            return victim.log_text().count("src task 0 running")
+        before = starts()
+        code, _ = write(survivor, "POST", "/connectors/src/tasks/0/restart",
+                        None)
+        assert code == 204
+        wait_for(lambda: starts() > before, "the source task restarted", 10)
         victim.end(signal.SIGKILL)
         killed = time.monotonic()
         more = ["b%05d" % i for i in range(2000)]
