@@ -10,8 +10,9 @@ kafka-python) and the samsa CLI:
   unregistered, it leaves Metadata and the quorum;
 - one controller-only node and two broker-only nodes
   (SAMSA_CLUSTER_ROLES): Metadata lists the brokers only, from any node;
-  an RF=2 topic on the broker-only nodes serves kafka-python and kcat; a
-  third broker joins and serves a partition placed on it.
+  admin requests sent to a broker reach the controller (forwarded); an
+  RF=2 topic on the broker-only nodes serves kafka-python and kcat; a
+  third broker joins, gets a partition by reassignment and serves it.
 
 Needs: kcat, python3-kafka. Bounded: every wait has a deadline; each test
 takes about 10 s on an idle machine.
@@ -53,20 +54,6 @@ def add_node(cluster):
     """`tools/dev.sh cluster add-node`: the new node's id."""
     cluster.dev("add-node")
     return max(node_ports(cluster))
-
-
-def create_topic(port, name, assignment):
-    """CreateTopics v0 with an explicit assignment ({partition: [broker
-    ids]}) sent to one node: the topic's error code."""
-    body = struct.pack(">i", 1) + struct.pack(">h", len(name)) + name.encode()
-    body += struct.pack(">ihi", -1, -1, len(assignment))
-    for index, ids in sorted(assignment.items()):
-        body += struct.pack(">ii", index, len(ids))
-        body += b"".join(struct.pack(">i", i) for i in ids)
-    body += struct.pack(">ii", 0, 10000)  # no configs; timeout
-    resp = raw_request(port, 19, 0, body, flexible=False)
-    (n,) = struct.unpack(">h", resp[4:6])
-    return struct.unpack(">h", resp[6 + n:8 + n])[0]
 
 
 def produce_and_read(bootstrap, topic, partition, count=20):
@@ -184,20 +171,28 @@ def test_controller_only_and_broker_only_nodes():
         assert wait_for("brokers observers",
                         lambda: quorum_members(ports[2]) == ([1], [2, 3]))
 
-        # An RF=2 topic on the two broker-only nodes, created at the
-        # controller, serves real clients.
-        assert create_topic(ports[1], "pair", {0: [2, 3], 1: [3, 2]}) == 0
+        # An RF=2 topic on the two broker-only nodes, created through a
+        # broker (which forwards CreateTopics to the controller), serves
+        # real clients.
+        samsa(c, "topic", "create", "pair", "--partitions", "2",
+              "--replication-factor", "2", "-b", boot)
         produce_and_read(boot, "pair", 0)
         produce_and_read(boot, "pair", 1)
 
-        # A third broker joins the running cluster and serves a partition
-        # placed on it.
+        # A third broker joins the running cluster; a partition reassigned
+        # to it (and its leadership, by a preferred election) serves.
         assert add_node(c) == 4
         boot = c.bootstrap([2, 3, 4])
         assert brokers(boot)[0] == [2, 3, 4]
         assert wait_for("node 4 an observer",
                         lambda: quorum_members(ports[1]) == ([1], [2, 3, 4]))
-        assert create_topic(ports[1], "third", {0: [4, 2]}) == 0
+        samsa(c, "topic", "create", "third", "--partitions", "1",
+              "--replication-factor", "2", "-b", boot)
+        out = samsa(c, "cluster", "reassign", "third", "0", "4,2",
+                    "--wait-ms", "20000", "-b", boot)
+        assert "reassignment complete" in out, out
+        samsa(c, "cluster", "elect", "--topic", "third", "--partition", "0",
+              "-b", boot)
         wait_for("node 4 to lead third-0",
                  lambda: topic_leaders(boot, "third") == {0: 4})
         produce_and_read(boot, "third", 0)
