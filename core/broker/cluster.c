@@ -14,6 +14,7 @@
 #include "broker/coord_follow.h"
 #include "broker/member.h"
 #include "group/coordinator.h"
+#include "metadata/partition_change.h"
 #include "metadata/placement.h"
 #include "txn/coordinator.h"
 #include "util/clock.h"
@@ -157,11 +158,51 @@ static void sync_local(samsa_broker_t *b, const samsa_meta_image_t *prev,
     }
 }
 
+/* Does the image make this broker a replica of @p t's partition @p p? */
+static bool holds(const samsa_meta_topic_t *t, int32_t p, int32_t me)
+{
+    return p < t->partition_count &&
+           samsa_meta_ids_has(t->partitions[p].replicas,
+                              t->partitions[p].replica_count, me);
+}
+
+/* A partition moved away from a topic this broker still holds other
+ * partitions of: its log is emptied (the log manager's unit is the topic:
+ * an empty log at offset 0 stays, as for the topic's partitions never
+ * held here), as Kafka deletes a removed replica's log (StopReplica with
+ * delete). A later replica here starts from the leader's log start. */
+static void empty_moved_partitions(samsa_broker_t *b,
+                                   const samsa_meta_topic_t *old,
+                                   const samsa_meta_topic_t *t)
+{
+    samsa_topic_t *local = NULL;
+    for (int32_t p = 0; p < old->partition_count; p++) {
+        if (!holds(old, p, b->node_id) || holds(t, p, b->node_id)) {
+            continue;
+        }
+        local = local ? local : samsa_logmgr_topic_get(b->logs, t->name);
+        samsa_partition_t *part =
+            local ? samsa_topic_partition(local, p) : NULL;
+        if (!part) {
+            continue;
+        }
+        samsa_err_t err = samsa_partition_truncate_fully(part, 0);
+        samsa_log(err == SAMSA_OK ? SAMSA_LOG_INFO : SAMSA_LOG_ERROR,
+                  "cluster: %s-%d has no replica here any more: log "
+                  "deleted%s%s",
+                  t->name, p, err == SAMSA_OK ? "" : ": ",
+                  err == SAMSA_OK ? "" : samsa_err_str(err));
+    }
+    samsa_topic_put(local);
+}
+
 /*
- * After replication let go of them: the local logs of topics this broker
- * held a replica of in @p prev and holds none of in @p next (reassigned
- * away) are deleted, as Kafka deletes a removed replica's log. Internal
- * topics are kept (their coordinators unload on their own schedule).
+ * After replication let go of them (so no fetcher touches them): the local
+ * logs of topics this broker held a replica of in @p prev and holds none
+ * of in @p next (reassigned away) are deleted, as Kafka deletes a removed
+ * replica's log; partitions moved away from a topic still held here are
+ * emptied. Internal topics are kept (their coordinators unload on their
+ * own schedule).
  */
 static void drop_moved_away(samsa_broker_t *b, const samsa_meta_image_t *prev,
                             const samsa_meta_image_t *next)
@@ -170,11 +211,13 @@ static void drop_moved_away(samsa_broker_t *b, const samsa_meta_image_t *prev,
         const samsa_meta_topic_t *t = &next->topics[i];
         const samsa_meta_topic_t *old = samsa_meta_topic(prev, t->name);
         if (!old || strncmp(t->name, "__", 2) == 0 ||
-            !samsa_meta_topic_hosted(old, b->node_id) ||
-            samsa_meta_topic_hosted(t, b->node_id)) {
+            memcmp(old->id, t->id, 16) != 0 ||
+            !samsa_meta_topic_hosted(old, b->node_id)) {
             continue;
         }
-        if (samsa_logmgr_delete_topic(b->logs, t->name) == SAMSA_OK) {
+        if (samsa_meta_topic_hosted(t, b->node_id)) {
+            empty_moved_partitions(b, old, t);
+        } else if (samsa_logmgr_delete_topic(b->logs, t->name) == SAMSA_OK) {
             samsa_log(SAMSA_LOG_INFO,
                       "cluster: deleted local logs of '%s' (no replica "
                       "here any more)",

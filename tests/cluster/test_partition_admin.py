@@ -717,6 +717,76 @@ def test_controller_apis_sent_to_any_node_are_forwarded(cluster):
     assert top == 0 and perr != NOT_CONTROLLER, (top, perr)
 
 
+def segment_bytes(cluster, node, topic, partition):
+    """Bytes in @node's segment files of @topic-@partition."""
+    d = os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node%d" % node,
+                     "data", "%s-%d" % (topic, partition))
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
+               if f.endswith(".log")) if os.path.isdir(d) else 0
+
+
+def log_dirs_partitions(node_port, topic):
+    """The partitions of @topic one broker lists in DescribeLogDirs v1."""
+    body = struct.pack(">i", -1)  # null: every topic
+    resp = raw_request(node_port, 35, 1, body, flexible=False)
+    off = 4
+    (ndirs,) = struct.unpack(">i", resp[off:off + 4])
+    off += 4
+    found = []
+    for _ in range(ndirs):
+        off += 2
+        (ln,) = struct.unpack(">h", resp[off:off + 2])
+        off += 2 + ln
+        (nt,) = struct.unpack(">i", resp[off:off + 4])
+        off += 4
+        for _ in range(nt):
+            (ln,) = struct.unpack(">h", resp[off:off + 2])
+            tname = resp[off + 2:off + 2 + ln].decode()
+            off += 2 + ln
+            (np_,) = struct.unpack(">i", resp[off:off + 4])
+            off += 4
+            for _ in range(np_):
+                (index,) = struct.unpack(">i", resp[off:off + 4])
+                off += 4 + 8 + 8 + 1
+                if tname == topic:
+                    found.append(index)
+    return sorted(found)
+
+
+def test_a_partition_moved_away_deletes_its_log(cluster):
+    """A reassignment takes partition 0 off broker a, which keeps partition
+    1 of the topic: a's log of partition 0 is deleted (emptied, as Kafka's
+    StopReplica with delete), and DescribeLogDirs on a lists partition 1
+    only."""
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(cluster.bootstrap(), "part", {0: [a, b], 1: [b, a]})
+    cport = cluster.ports[controller]
+    everywhere(cluster, "part", 0, "part-0 led by a", lambda p: p[0] == a)
+    subprocess.run(["kcat", "-b", cluster.bootstrap(), "-P", "-t", "part",
+                    "-p", "0"],
+                   input="\n".join("r%d" % i for i in range(50)) + "\n",
+                   text=True, check=True, timeout=30)
+    assert segment_bytes(cluster, a, "part", 0) > 50 * 2
+    samsa(cluster, "reassign", "part", "0", "%d,%d" % (b, controller))
+    # The leader (a) reports the newcomer in sync: the move completes and
+    # a leaves partition 0.
+    leader, lepoch, reps, isr = wait_for(
+        "the move begun", lambda: (lambda m: m and len(m[1][0][2]) == 3 and
+                                   m[1][0])(metadata(cport, "part")))
+    # Committed, and it completed the move, which took the leadership
+    # from a: FENCED_LEADER_EPOCH tells a v1 sender to look again.
+    pepoch = 1  # one change since creation: the reassignment
+    assert alter_partition(cport, 1, leader, -1, "part", 0, lepoch,
+                           sorted(set(isr) | {controller}), pepoch)[:2] \
+        == (0, FENCED_LEADER_EPOCH), (leader, lepoch, reps, isr)
+    everywhere(cluster, "part", 0, "the move done",
+               lambda p: p[2] == [b, controller])
+    wait_for("a's log of part-0 deleted",
+             lambda: segment_bytes(cluster, a, "part", 0) == 0)
+    assert log_dirs_partitions(cluster.ports[a], "part") == [1]
+
+
 def test_unclean_election_and_unregister(cluster):
     """Last: it leaves a broker dead and unregistered."""
     boot = cluster.bootstrap()
