@@ -41,7 +41,9 @@ TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 pyt
 # python3-pytest-xdist: the integration and cluster suites run several
 # test files at once (see cmd_test).
 
-log() { printf '==> %s\n' "$*" >&2; }
+# Each line carries the minutes:seconds since the command started, so a
+# CI log shows what every stage costs.
+log() { printf '==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -324,6 +326,7 @@ cmd_test() {
             ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
             "$ROOT/tests/integration/run.sh" $it_jobs
     fi
+    log "the whole suite passed"
 }
 
 # ---------------------------------------------------------------- cluster

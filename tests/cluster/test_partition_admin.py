@@ -788,7 +788,8 @@ def test_a_partition_moved_away_deletes_its_log(cluster):
 
 
 def test_unclean_election_and_unregister(cluster):
-    """Last: it leaves a broker dead and unregistered."""
+    """Last in this file: it leaves a broker dead and unregistered (a
+    test after it on the module's cluster would find two brokers)."""
     boot = cluster.bootstrap()
     controller = live_controller(cluster)
     a, b = [i for i in (1, 2, 3) if i != controller]
