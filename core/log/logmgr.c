@@ -21,6 +21,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/log_limit.h"
 
 #define META_DIR          "__samsa_meta"
 #define PRODUCERS_DIR     "producers"     /* per-partition producer snapshots */
@@ -294,26 +295,31 @@ bool samsa_partition_txn_indexed(const samsa_partition_t *part)
 
 samsa_err_t samsa_partition_txn_index_sync(samsa_partition_t *part)
 {
+    static samsa_log_limit_t failed = SAMSA_LOG_LIMIT_INIT(10, 60000);
     if (!samsa_partition_txn_indexed(part)) {
         return SAMSA_OK; /* the producer state's list is the index */
     }
     samsa_aborted_txn_t txns[16];
     samsa_err_t err = SAMSA_OK;
-    size_t n;
-    while ((n = samsa_producer_aborted_take(part->producers, txns, 16)) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            samsa_err_t e = part->ops->txn_index_append(part->log, &txns[i]);
-            if (e != SAMSA_OK && err == SAMSA_OK) {
-                err = e;
-                samsa_log(SAMSA_LOG_ERROR,
+    size_t n, done = 0;
+    while (err == SAMSA_OK &&
+           (n = samsa_producer_aborted_oldest(part->producers, txns, 16)) > 0) {
+        for (done = 0; err == SAMSA_OK && done < n; done++) {
+            err = part->ops->txn_index_append(part->log, &txns[done]);
+        }
+        done -= err != SAMSA_OK;
+        samsa_producer_aborted_drop(part->producers, done);
+    }
+    if (err != SAMSA_OK) {
+        /* Kept in the list, which fetches read too (samsa_partition_
+         * aborted_txns); tried again after the next append. */
+        samsa_log_limited(&failed, SAMSA_LOG_ERROR,
                           "%s-%d: cannot record aborted transaction "
                           "(producer %" PRId64 ", offsets %" PRId64 "..%" PRId64
-                          ") in the transaction index: %s",
-                          part->topic->name, part->index, txns[i].producer_id,
-                          txns[i].first_offset, txns[i].last_offset,
-                          samsa_err_str(e));
-            }
-        }
+                          ") in the transaction index: %s; kept in memory",
+                          part->topic->name, part->index,
+                          txns[done].producer_id, txns[done].first_offset,
+                          txns[done].last_offset, samsa_err_str(err));
     }
     return err;
 }
@@ -339,9 +345,10 @@ samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
     }
     samsa_producer_state_swap(part->producers, fresh);
     samsa_producer_state_free(fresh);
-    /* Markers replayed after the cut are indexed already: ignored. */
-    samsa_err_t ierr = samsa_partition_txn_index_sync(part);
-    return err != SAMSA_OK ? err : ierr;
+    /* Markers replayed after the cut are indexed already: ignored. A
+     * failure keeps the rest in memory (logged). */
+    (void)samsa_partition_txn_index_sync(part);
+    return err;
 }
 
 void samsa_partition_start_moved(samsa_partition_t *part)
@@ -477,8 +484,9 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
                       t->name, index);
         }
         /* Recovery: markers of the replayed tail whose index entry a
-         * crash lost are indexed again (the others are ignored). */
-        err = samsa_partition_txn_index_sync(part);
+         * crash lost are indexed again (the others are ignored); what the
+         * engine refuses stays in memory (logged). */
+        (void)samsa_partition_txn_index_sync(part);
     }
     if (err == SAMSA_OK) {
         samsa_epoch_cache_free(&part->epochs);
@@ -1634,9 +1642,9 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
          * producer: its next batch is accepted as from an unknown one. */
         (void)samsa_producer_record(part->producers, batches, len,
                                     samsa_wall_ms());
-        /* Before the HW passes an abort marker, so no read_committed
-         * fetch reads it unindexed. A failure is logged; the marker stays
-         * and the next open indexes it again. */
+        /* Before the HW passes an abort marker. What the engine refuses
+         * stays in the producer state's list, which fetches read too, and
+         * is tried again after the next append (logged). */
         (void)samsa_partition_txn_index_sync(part);
         /* Single replica: everything appended is committed. A
          * replicated partition's HW is the ISR's minimum, which
@@ -1683,11 +1691,19 @@ samsa_err_t samsa_partition_aborted_txns(samsa_partition_t *part, int64_t from,
     if (from < start) {
         from = start;
     }
+    size_t n = 0;
     if (samsa_partition_txn_indexed(part)) {
-        return part->ops->txn_index_collect(part->log, from, to, out, max,
-                                            count);
+        samsa_err_t err =
+            part->ops->txn_index_collect(part->log, from, to, out, max, &n);
+        if (err != SAMSA_OK) {
+            return err;
+        }
     }
-    *count = samsa_producer_aborted_range(part->producers, from, to, out, max);
+    /* With an index, the list holds only what it could not take yet:
+     * newer markers than every indexed one. */
+    *count = n + samsa_producer_aborted_range(part->producers, from, to,
+                                              n < max ? out + n : NULL,
+                                              n < max ? max - n : 0);
     return SAMSA_OK;
 }
 

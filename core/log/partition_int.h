@@ -71,7 +71,9 @@ samsa_err_t samsa_partition_producers_reload(samsa_partition_t *part,
 bool samsa_partition_txn_indexed(const samsa_partition_t *part);
 /* Move the aborted transactions the producer state listed since the last
  * call (appends, replays) into the engine's transaction index; nothing
- * without one. append_lock held (or the partition not yet shared). */
+ * without one. What the engine refuses stays listed (fetches read the
+ * list too) and the error is logged (rate-limited) and returned. append_lock
+ * held (or the partition not yet shared). */
 samsa_err_t samsa_partition_txn_index_sync(samsa_partition_t *part);
 /* The engine's log start offset moved (retention, DeleteRecords,
  * truncation): publish it and trim what depends on it. */

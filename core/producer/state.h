@@ -169,15 +169,17 @@ samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
  * ProducerStateManager.lastStableOffset gives it) are listed in the state
  * in marker order as markers are recorded or replayed. Where the storage
  * engine keeps a transaction index, the log manager moves them there
- * (samsa_producer_aborted_take) after each append and replay, so the list
- * stays short; otherwise the list is the index, kept in memory and in the
- * snapshot (entries loaded from a snapshot have last_stable_offset -1:
- * unknown).
+ * (samsa_producer_aborted_oldest, then _drop of those the engine took)
+ * after each append and replay, so the list stays short (empty unless the
+ * engine failed); otherwise the list is the index, kept in memory and in
+ * the snapshot (entries loaded from an SPS2 snapshot have
+ * last_stable_offset -1: unknown).
  * samsa_producer_aborted_range: the listed ones overlapping [from, to)
  * (last_offset >= from and first_offset < to), oldest first; up to @p max
  * are copied to @p out, the number overlapping is returned.
- * samsa_producer_aborted_take: remove the up to @p max oldest listed ones
- * into @p out; returns how many.
+ * samsa_producer_aborted_oldest: copy the up to @p max oldest listed ones
+ * to @p out; returns how many. samsa_producer_aborted_drop: forget the
+ * @p n oldest.
  */
 int64_t samsa_producer_first_unstable(samsa_producer_state_t *st);
 /* Forget aborted transactions that end below @p log_start (retention or
@@ -186,8 +188,9 @@ void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start);
 size_t samsa_producer_aborted_range(samsa_producer_state_t *st, int64_t from,
                                     int64_t to, samsa_aborted_txn_t *out,
                                     size_t max);
-size_t samsa_producer_aborted_take(samsa_producer_state_t *st,
-                                   samsa_aborted_txn_t *out, size_t max);
+size_t samsa_producer_aborted_oldest(samsa_producer_state_t *st,
+                                     samsa_aborted_txn_t *out, size_t max);
+void samsa_producer_aborted_drop(samsa_producer_state_t *st, size_t n);
 
 /* One producer as DescribeProducers shows it. */
 typedef struct samsa_producer_info {

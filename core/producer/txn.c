@@ -178,17 +178,24 @@ void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start)
     pthread_mutex_unlock(&st->lock);
 }
 
-size_t samsa_producer_aborted_take(samsa_producer_state_t *st,
-                                   samsa_aborted_txn_t *out, size_t max)
+size_t samsa_producer_aborted_oldest(samsa_producer_state_t *st,
+                                     samsa_aborted_txn_t *out, size_t max)
 {
     pthread_mutex_lock(&st->lock);
     size_t n = st->aborted_count < max ? st->aborted_count : max;
-    if (n) {
-        memcpy(out, st->aborted, n * sizeof(*out));
-        memmove(st->aborted, st->aborted + n,
-                (st->aborted_count - n) * sizeof(*st->aborted));
-        st->aborted_count -= n;
-    }
+    memcpy(out, st->aborted, n * sizeof(*out));
     pthread_mutex_unlock(&st->lock);
     return n;
+}
+
+void samsa_producer_aborted_drop(samsa_producer_state_t *st, size_t n)
+{
+    pthread_mutex_lock(&st->lock);
+    if (n > st->aborted_count) {
+        n = st->aborted_count;
+    }
+    memmove(st->aborted, st->aborted + n,
+            (st->aborted_count - n) * sizeof(*st->aborted));
+    st->aborted_count -= n;
+    pthread_mutex_unlock(&st->lock);
 }

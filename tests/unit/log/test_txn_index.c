@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +207,33 @@ static void a_lost_entry_is_rebuilt_from_the_replayed_marker(void **state)
     assert_int_equal(aborted(part, 0, 11, ab, 4), 2);
 }
 
+/* An abort the engine cannot index (a directory stands where its
+ * .txnindex file goes) is not lost: it stays in memory, fetches see it,
+ * and it is indexed after an append once the engine can write again. */
+static void an_abort_the_engine_refuses_stays_in_memory(void **state)
+{
+    fixture_t *f = *state;
+    samsa_partition_t *part = partition(f, "ro");
+    char path[600];
+    snprintf(path, sizeof(path), "%s/ro-0/%020d.txnindex", f->logs.dir, 0);
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_int_equal(produce(part, 3, 0, 2), 0);
+    assert_int_equal(samsa_txn_marker_append(part, 3, 0, 0, false), SAMSA_OK);
+    samsa_aborted_txn_t ab[4];
+    assert_int_equal(aborted(part, 0, 3, ab, 4), 1);
+    expect_txn(&ab[0], 3, 0, 2, 3);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(produce(part, -1, 0, 1), 3);
+    assert_int_equal(aborted(part, 0, 4, ab, 4), 1);
+    close_uncleanly_and_reopen(f); /* from the file now */
+    part = partition(f, "ro");
+    assert_int_equal(aborted(part, 0, 4, ab, 4), 1);
+    expect_txn(&ab[0], 3, 0, 2, 3);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 34);
+}
+
 /* A follower cut below a marker forgets the abort; appended again, it is
  * indexed again. */
 static void truncation_cuts_the_index_with_the_log(void **state)
@@ -243,6 +271,9 @@ int main(void)
                                         tl_setup_segment, tl_teardown_engine),
         cmocka_unit_test_setup_teardown(
             a_lost_entry_is_rebuilt_from_the_replayed_marker, tl_setup_segment,
+            tl_teardown_engine),
+        cmocka_unit_test_setup_teardown(
+            an_abort_the_engine_refuses_stays_in_memory, tl_setup_segment,
             tl_teardown_engine),
         cmocka_unit_test_setup_teardown(truncation_cuts_the_index_with_the_log,
                                         tl_setup_segment, tl_teardown_engine),
