@@ -103,22 +103,12 @@ cc -Wall -Wextra -Werror -o "$WORK/drive_plugin" "$SRC/tests/sdk/drive_plugin.c"
 KIT=$P/lib/samsa/libsamsa-testkit.so
 nm -D --defined-only "$KIT" | awk '$2 == "T" {print $3}' | grep -v '^samsa_testkit_' &&
     fail "libsamsa-testkit.so exports more than samsa_testkit_*"
-# An ASan build's kit needs the ASan runtime loaded first; the tests are
-# built without sanitizers, as an author's are.
-PRELOAD=()
-if readelf -d "$KIT" | grep -q 'libasan'; then
-    PRELOAD=("LD_PRELOAD=$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)")
-fi
+kit_preload "$KIT"
 for t in source-connector:sequence:source-sequence sink-connector:lines:sink-lines; do
     IFS=: read -r dir src name <<<"$t"
     [ -x "$WORK/$dir/build/test_$src" ] ||
         fail "$dir: test_$src not built (Samsa::testkit missing?)"
-    ctest --test-dir "$WORK/$dir/build" -N | grep -q "Total Tests: 1" ||
-        fail "$dir: its test is not registered with ctest"
-    env "${PRELOAD[@]}" SAMSA_PLUGIN_DIR="$P/lib/samsa/plugins" \
-        "$WORK/$dir/build/test_$src" "$WORK/$dir/build/plugins/$name.so" \
-        >"$WORK/test_$src.log" 2>&1 ||
-        { cat "$WORK/test_$src.log" >&2; fail "$dir: test_$src"; }
+    template_test "$P" "$WORK/$dir/build" "$src" "$name"
 done
 # pkg-config: the same sink test, linked through samsa-testkit.pc (its
 # rpath finds the library), finding the plugins beside it by default.
@@ -131,21 +121,8 @@ env -u SAMSA_PLUGIN_DIR "${PRELOAD[@]}" "$WORK/test_lines_pc" \
     { cat "$WORK/pc.log" >&2; fail "test_lines linked with pkg-config"; }
 
 # The installed CLI: what sink-lines was given, what source-sequence made.
+cli_sink_test "$P" "$WORK/sink-connector/build/plugins/sink-lines.so"
 STR=org.apache.kafka.connect.storage.StringConverter
-printf 'apple\nbanana\n' >"$WORK/in.txt"
-"$P/bin/samsa" --plugin-dir "$P/lib/samsa/plugins" connector test \
-    "$WORK/sink-connector/build/plugins/sink-lines.so" --set topics=orders \
-    --set "file=$WORK/orders.txt" --set "value.converter=$STR" \
-    --lines "$WORK/in.txt" >"$WORK/sink.jsonl" 2>"$WORK/sink.err" ||
-    { cat "$WORK/sink.err" >&2; fail "samsa connector test (sink)"; }
-python3 - "$WORK/sink.jsonl" <<'PY' || fail "sink-lines was not given the two records"
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
-assert [(r["topic"], r["offset"], r["value"]) for r in recs] == \
-    [("orders", 0, "apple"), ("orders", 1, "banana")], recs
-PY
-[ "$(cat "$WORK/orders.txt")" = "$(printf 'orders/0/0: apple\norders/0/1: banana')" ] ||
-    fail "sink-lines wrote: $(cat "$WORK/orders.txt")"
 "$P/bin/samsa" --plugin-dir "$P/lib/samsa/plugins" connector test \
     "$WORK/source-connector/build/plugins/source-sequence.so" \
     --option topic=numbers --option records_per_poll=4 --option interval_ms=0 \

@@ -4,7 +4,8 @@
 #                       PLUGIN_DIR_FULL STATE_DIR PLUGINS...
 #
 # cpack builds the runtime and -dev packages; their contents, conffiles,
-# maintainer scripts and dependencies are what DESIGN.md asks for.
+# maintainer scripts and dependencies are what DESIGN.md asks for. The
+# .debs, unpacked, run the sink template through their test kit.
 # Exit 77 (skipped) for rpm when rpmbuild is not installed.
 set -eu
 KIND=$1
@@ -108,6 +109,19 @@ if [ "$KIND" = deb ]; then
         fail "copyright does not name Apache-2.0"
     dpkg-deb --fsys-tarfile "$RT" |
         tar -xO ".$PREFIX/lib/systemd/system/samsad.service" >"$WORK/unit"
+    # The test kit as the two packages install it (unpacked under R): the
+    # sink template built against that samsa-dev passes its test through
+    # that kit, and that samsa's `samsa connector test` runs it.
+    R=$WORK/root
+    dpkg-deb -x "$RT" "$R" && dpkg-deb -x "$DEV" "$R" || fail "dpkg-deb -x"
+    cp -r "$R$PREFIX/share/samsa/sdk/templates/sink-connector" "$WORK/sink"
+    cmake -S "$WORK/sink" -B "$WORK/sink/build" -DCMAKE_PREFIX_PATH="$R$PREFIX" \
+        >"$WORK/sink.log" 2>&1 && cmake --build "$WORK/sink/build" \
+        >>"$WORK/sink.log" 2>&1 ||
+        { cat "$WORK/sink.log" >&2; fail "sink template against the samsa-dev .deb"; }
+    kit_preload "$R$PREFIX/lib/samsa/libsamsa-testkit.so"
+    template_test "$R$PREFIX" "$WORK/sink/build" lines sink-lines
+    cli_sink_test "$R$PREFIX" "$WORK/sink/build/plugins/sink-lines.so"
 else
     RT=$(ls "$WORK"/out/samsa-[0-9]*.rpm)
     DEV=$(ls "$WORK"/out/samsa-devel-*.rpm)
