@@ -58,7 +58,7 @@ const samsa_registry_entry_t *samsa_connect_plugin(const samsa_connect_t *w,
         if (e->inited &&
             (e->kind == SAMSA_KIND_SOURCE || e->kind == SAMSA_KIND_SINK) &&
             samsa_connect_answers_to(e, "connector_classes", cls)) {
-            return e;
+            return samsa_connect_newest(w, e);
         }
     }
     return NULL;
@@ -564,6 +564,7 @@ void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
         return; /* every worker restarts its own tasks of c */
     }
     stop_task(c);
+    samsa_connect_reload_plugin(w, c); /* its .so replaced: the new one */
     if (!c->paused) {
         start_task(w, c);
     }
@@ -953,6 +954,7 @@ void samsa_connect_destroy(samsa_connect_t *w)
         w->connectors = c->next;
         connector_free(c);
     }
+    samsa_connect_versions_free(w);
     samsa_connect_store_close(w->store);
     json_decref(w->offsets);
     free(w->bootstrap);

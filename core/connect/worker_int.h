@@ -23,6 +23,7 @@
 #include "connect/cluster.h"
 #include "connect/connect.h"
 #include "connect/limits.h"
+#include "connect/plugin_reload.h"
 #include "connect/secrets.h"
 #include "connect/store.h"
 
@@ -87,6 +88,7 @@ struct samsa_connect {
     samsa_connect_dist_conf_t dist;
     struct samsa_connect_cluster *cluster; /* w->lock */
     samsa_http_t *http;                    /* the REST listener */
+    samsa_connect_version_t *versions;     /* reloaded plugins, newest first */
 };
 
 /* worker.c */

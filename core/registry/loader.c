@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/registry/loader.c - dlopen a plugin and check it against the ABI. */
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/options.h"
 #include "registry/kinds.h"
@@ -80,8 +82,23 @@ static samsa_err_t open_so(const samsa_registry_t *reg,
                      "the plugin, fix 'plugin:', or set --plugin-dir",
                      e->path, reg->plugin_dir);
     }
+    e->file_dev = (int64_t)st.st_dev;
+    e->file_ino = (int64_t)st.st_ino;
+    e->file_mtime_ns =
+        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    e->file_size = (int64_t)st.st_size;
+    char copy[4096] = "";
+    if (e->load_copy &&
+        samsa_loader_copy_so(reg, e->path, copy, sizeof(copy)) != SAMSA_OK) {
+        return lfail(errbuf, size, SAMSA_ERR_IO, e,
+                     "cannot copy %s for loading into %s: %s", e->path,
+                     reg->data_dir, strerror(errno));
+    }
     dlerror();
-    e->handle = dlopen(e->path, RTLD_NOW | RTLD_LOCAL);
+    e->handle = dlopen(copy[0] ? copy : e->path, RTLD_NOW | RTLD_LOCAL);
+    if (copy[0]) {
+        unlink(copy); /* mapped now; nothing left on disk */
+    }
     if (e->handle == NULL) {
         const char *why = dlerror();
         return lfail(errbuf, size, SAMSA_ERR_ABI, e, "cannot load %s: %s",

@@ -11,7 +11,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-static void entry_free(samsa_registry_entry_t *e)
+void samsa_registry_entry_free(samsa_registry_entry_t *e)
 {
     samsa_loader_unload(e);
     free(e->name);
@@ -22,11 +22,11 @@ static void entry_free(samsa_registry_entry_t *e)
     free(e);
 }
 
-static void registry_free(samsa_registry_t *reg)
+void samsa_registry_free(samsa_registry_t *reg)
 {
     /* dlclose in reverse load order, after every fini() has run. */
     for (size_t i = reg->count; i-- > 0;) {
-        entry_free(reg->entries[i]);
+        samsa_registry_entry_free(reg->entries[i]);
     }
     for (size_t i = 0; i < reg->doc_count; i++) {
         samsa_yaml_free(reg->docs[i]);
@@ -87,9 +87,9 @@ static samsa_err_t load_entries(samsa_registry_t *reg, bool keep_going,
     return keep_going ? SAMSA_OK : check_codec_ids(reg, errbuf, size);
 }
 
-static samsa_err_t registry_new(const samsa_registry_opts_t *opts,
-                                samsa_registry_t **out, char *errbuf,
-                                size_t errbuf_size)
+samsa_err_t samsa_registry_new(const samsa_registry_opts_t *opts,
+                               samsa_registry_t **out, char *errbuf,
+                               size_t errbuf_size)
 {
     samsa_registry_t *reg = calloc(1, sizeof(*reg));
 
@@ -104,7 +104,7 @@ static samsa_err_t registry_new(const samsa_registry_opts_t *opts,
         (reg->data_dir = strdup(opts->data_dir ? opts->data_dir : ".")) ==
             NULL) {
         if (reg != NULL) {
-            registry_free(reg);
+            samsa_registry_free(reg);
         }
         snprintf(errbuf, errbuf_size, "registry: %s",
                  opts->conf_dir ? "out of memory" : "no conf_dir given");
@@ -120,7 +120,7 @@ samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
                                 size_t errbuf_size)
 {
     samsa_registry_t *reg = NULL;
-    samsa_err_t rc = registry_new(opts, &reg, errbuf, errbuf_size);
+    samsa_err_t rc = samsa_registry_new(opts, &reg, errbuf, errbuf_size);
 
     *out = NULL;
     if (rc != SAMSA_OK) {
@@ -139,7 +139,7 @@ samsa_err_t samsa_registry_load(const samsa_registry_opts_t *opts,
         reg->config_nodes[i] = NULL;
     }
     if (rc != SAMSA_OK) {
-        registry_free(reg);
+        samsa_registry_free(reg);
         return rc;
     }
     *out = reg;
@@ -159,7 +159,7 @@ samsa_err_t samsa_registry_load_plugin(const samsa_registry_opts_t *opts,
     *out = NULL;
     o.conf_dir = ".";
     o.skip_config = true;
-    rc = registry_new(&o, &reg, errbuf, errbuf_size);
+    rc = samsa_registry_new(&o, &reg, errbuf, errbuf_size);
     if (rc != SAMSA_OK) {
         return rc;
     }
@@ -175,7 +175,7 @@ samsa_err_t samsa_registry_load_plugin(const samsa_registry_opts_t *opts,
             free(e->plugin);
             free(e);
         }
-        registry_free(reg);
+        samsa_registry_free(reg);
         snprintf(errbuf, errbuf_size, "out of memory");
         return SAMSA_ERR_NOMEM;
     }
@@ -184,14 +184,14 @@ samsa_err_t samsa_registry_load_plugin(const samsa_registry_opts_t *opts,
     reg->count = 1;
     rc = samsa_loader_load(reg, e, NULL, errbuf, errbuf_size);
     if (rc != SAMSA_OK) {
-        registry_free(reg);
+        samsa_registry_free(reg);
         return rc;
     }
     *out = reg;
     return SAMSA_OK;
 }
 
-static void fini_entry(samsa_registry_entry_t *e)
+void samsa_registry_entry_fini(samsa_registry_entry_t *e)
 {
     int left;
 
@@ -213,8 +213,39 @@ static void fini_entry(samsa_registry_entry_t *e)
 static void fini_all(samsa_registry_t *reg)
 {
     for (size_t i = reg->count; i-- > 0;) {
-        fini_entry(reg->entries[i]);
+        samsa_registry_entry_fini(reg->entries[i]);
     }
+}
+
+samsa_err_t samsa_registry_entry_init(samsa_registry_entry_t *e,
+                                      const char *data_dir, char *errbuf,
+                                      size_t errbuf_size)
+{
+    char why[512] = "";
+    e->inst = (samsa_instance_t){
+        .hdr = SAMSA_ABI_HEADER(samsa_instance_t),
+        .name = e->name,
+        .path = e->path,
+        .manifest = e->manifest,
+        .data_dir = data_dir,
+        .config = e->config,
+        .manifest_line = e->line,
+    };
+    samsa_err_t rc =
+        e->desc.init(samsa_services(), &e->inst, &e->state, why, sizeof(why));
+    if (rc != SAMSA_OK) {
+        snprintf(errbuf, errbuf_size,
+                 "%s:%u: instance '%s' (plugin %s): init failed: %s "
+                 "(%s)",
+                 e->manifest, e->line, e->name, e->plugin,
+                 why[0] ? why : "no reason given", samsa_err_name(rc));
+        /* Timers or metrics a failed init() left behind. */
+        samsa_timers_release_owner(&e->inst);
+        samsa_metrics_release_owner(&e->inst);
+        return rc;
+    }
+    e->inited = true;
+    return SAMSA_OK;
 }
 
 samsa_err_t samsa_registry_init(samsa_registry_t *reg, char *errbuf,
@@ -222,7 +253,6 @@ samsa_err_t samsa_registry_init(samsa_registry_t *reg, char *errbuf,
 {
     for (size_t i = 0; i < reg->count; i++) {
         samsa_registry_entry_t *e = reg->entries[i];
-        char why[512] = "";
         samsa_err_t rc;
 
         if (!e->loaded || e->inited) {
@@ -234,30 +264,11 @@ samsa_err_t samsa_registry_init(samsa_registry_t *reg, char *errbuf,
             fini_all(reg);
             return SAMSA_ERR_INVAL;
         }
-        e->inst = (samsa_instance_t){
-            .hdr = SAMSA_ABI_HEADER(samsa_instance_t),
-            .name = e->name,
-            .path = e->path,
-            .manifest = e->manifest,
-            .data_dir = reg->data_dir,
-            .config = e->config,
-            .manifest_line = e->line,
-        };
-        rc = e->desc.init(samsa_services(), &e->inst, &e->state, why,
-                          sizeof(why));
+        rc = samsa_registry_entry_init(e, reg->data_dir, errbuf, errbuf_size);
         if (rc != SAMSA_OK) {
-            snprintf(errbuf, errbuf_size,
-                     "%s:%u: instance '%s' (plugin %s): init failed: %s "
-                     "(%s)",
-                     e->manifest, e->line, e->name, e->plugin,
-                     why[0] ? why : "no reason given", samsa_err_name(rc));
-            /* Timers or metrics a failed init() left behind. */
-            samsa_timers_release_owner(&e->inst);
-            samsa_metrics_release_owner(&e->inst);
             fini_all(reg);
             return rc;
         }
-        e->inited = true;
     }
     samsa_services_publish_registry(reg);
     return SAMSA_OK;
@@ -295,7 +306,7 @@ void samsa_registry_shutdown(samsa_registry_t *reg)
     }
     samsa_services_retract_registry(reg);
     fini_all(reg);
-    registry_free(reg);
+    samsa_registry_free(reg);
     samsa_timers_shutdown();
 }
 

@@ -66,6 +66,13 @@ typedef struct samsa_registry_entry {
     char *error;            /* SAMSA_REGISTRY_KEEP_GOING: why loading
                                this entry failed, else NULL */
     void *handle;           /* dlopen handle */
+    /* The .so file as it was when loaded (stat of path), to tell a
+     * replaced file (samsa_registry_file_changed). */
+    int64_t file_dev, file_ino, file_mtime_ns, file_size;
+    /* Load from a private copy of path (samsa_registry_reload): dlopen
+     * caches by path, so a new version under the old name would come
+     * back as the loaded one. */
+    bool load_copy;
 } samsa_registry_entry_t;
 
 /** Options of samsa_registry_load(). */
@@ -157,6 +164,28 @@ samsa_registry_default_storage(const samsa_registry_t *reg);
 size_t samsa_registry_count(const samsa_registry_t *reg);
 const samsa_registry_entry_t *samsa_registry_at(const samsa_registry_t *reg,
                                                 size_t i);
+
+/**
+ * Hot reload of one instance (connector plugins): read the manifests
+ * again, load instance @p name from a private copy of its .so (the file
+ * as it is now) and init() it, beside the loaded one, which keeps serving
+ * whoever uses it. *out is owned by the caller until
+ * samsa_registry_release(). The new entry's kind must match what the
+ * caller expects (it checks). Not on a reactor (file copy, dlopen, init).
+ * @return SAMSA_OK; SAMSA_ERR_NOT_FOUND (no such enabled instance), or
+ *         what loading or init() failed with, a line in errbuf.
+ */
+samsa_err_t samsa_registry_reload(const samsa_registry_t *reg, const char *name,
+                                  samsa_registry_entry_t **out, char *errbuf,
+                                  size_t errbuf_size);
+
+/** fini(), dlclose and free an entry from samsa_registry_reload, once no
+ *  op of it runs any more. NULL is ignored. */
+void samsa_registry_release(samsa_registry_entry_t *e);
+
+/** True when @p e's .so file was replaced (another file, or modified)
+ *  since @p e was loaded from it. */
+bool samsa_registry_file_changed(const samsa_registry_entry_t *e);
 
 /** The host services table handed to every init() (see services.c). */
 const samsa_services_t *samsa_services(void);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fixture: a source connector built twice (FIXTURE_VERSION "v1", "v2"):
+ * each task emits "<version>-<n>" (n from 0 per task start) to the
+ * setting "topic", one record about every 50 ms, so a test sees which
+ * version runs and whether a task was restarted.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <samsa/connect.h>
+
+struct samsa_connect_task {
+    const samsa_services_t *svc;
+    char topic[256];
+    long n;
+    char value[64];
+    samsa_connect_record_t rec;
+    samsa_connect_record_t *recs[1];
+};
+
+static samsa_err_t vs_init(const samsa_services_t *svc,
+                           const samsa_instance_t *inst, void **state,
+                           char *errbuf, size_t errbuf_size)
+{
+    (void)inst;
+    (void)errbuf;
+    (void)errbuf_size;
+    *state = (void *)svc;
+    return SAMSA_OK;
+}
+
+static void vs_fini(void *state)
+{
+    (void)state;
+}
+
+static samsa_err_t vs_task_start(void *state,
+                                 const samsa_connect_task_info_t *info,
+                                 samsa_connect_task_t **task, char *errbuf,
+                                 size_t errbuf_size)
+{
+    const samsa_services_t *svc = state;
+    const char *topic = NULL;
+    for (uint64_t i = 0; i < info->config_count; i++) {
+        if (strcmp(info->config[i].key, "topic") == 0) {
+            topic = info->config[i].value;
+        }
+    }
+    if (topic == NULL || strlen(topic) >= 256) {
+        snprintf(errbuf, errbuf_size, "topic is required");
+        return SAMSA_ERR_CONFIG;
+    }
+    samsa_connect_task_t *t = svc->alloc(sizeof(*t));
+    if (t == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    memset(t, 0, sizeof(*t));
+    t->svc = svc;
+    snprintf(t->topic, sizeof(t->topic), "%s", topic);
+    *task = t;
+    return SAMSA_OK;
+}
+
+static samsa_err_t vs_poll(samsa_connect_task_t *t, int64_t timeout_ms,
+                           samsa_connect_record_t *const **records,
+                           size_t *count)
+{
+    (void)timeout_ms;
+    struct timespec ts = {.tv_nsec = 50 * 1000000L};
+    nanosleep(&ts, NULL);
+    snprintf(t->value, sizeof(t->value), "%s-%ld", FIXTURE_VERSION, t->n++);
+    t->rec = (samsa_connect_record_t){
+        .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
+        .topic = t->topic,
+        .value = t->value,
+        .value_len = strlen(t->value),
+        .timestamp = SAMSA_CONNECT_NO_TIMESTAMP,
+        .partition = SAMSA_CONNECT_ANY_PARTITION,
+    };
+    t->recs[0] = &t->rec;
+    *records = t->recs;
+    *count = 1;
+    return SAMSA_OK;
+}
+
+static void vs_poll_release(samsa_connect_task_t *t,
+                            samsa_connect_record_t *const *records,
+                            size_t count)
+{
+    (void)t;
+    (void)records;
+    (void)count;
+}
+
+static void vs_task_stop(samsa_connect_task_t *t)
+{
+    t->svc->free(t);
+}
+
+static const samsa_source_ops_t vs_ops = {
+    .hdr = SAMSA_ABI_HEADER(samsa_source_ops_t),
+    .task_start = vs_task_start,
+    .poll = vs_poll,
+    .poll_release = vs_poll_release,
+    .task_stop = vs_task_stop,
+};
+
+static const samsa_plugin_t vs_desc = {
+    .hdr = SAMSA_ABI_HEADER(samsa_plugin_t),
+    .kind = SAMSA_KIND_SOURCE,
+    .name = "fixture-source-version",
+    .version = FIXTURE_VERSION,
+    .summary = "test fixture: a source naming its build version",
+    .init = vs_init,
+    .fini = vs_fini,
+    .ops = &vs_ops,
+};
+
+SAMSA_PLUGIN_DECLARE(vs_desc)
