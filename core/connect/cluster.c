@@ -62,6 +62,12 @@ samsa_err_t samsa_connect_dist_set(samsa_connect_dist_conf_t *d,
         return parse_ms(key, value, &d->heartbeat_interval_ms, errbuf, errlen);
     } else if (strcmp(key, "rebalance.timeout.ms") == 0) {
         return parse_ms(key, value, &d->rebalance_timeout_ms, errbuf, errlen);
+    } else if (strcmp(key, "config.storage.topic") == 0) {
+        snprintf(d->configs_topic, sizeof(d->configs_topic), "%s", value);
+    } else if (strcmp(key, "offset.storage.topic") == 0) {
+        snprintf(d->offsets_topic, sizeof(d->offsets_topic), "%s", value);
+    } else if (strcmp(key, "status.storage.topic") == 0) {
+        snprintf(d->status_topic, sizeof(d->status_topic), "%s", value);
     } else if (strcmp(key, "rest.advertised.host.name") == 0) {
         snprintf(d->advertised_host, sizeof(d->advertised_host), "%s", value);
     } else if (strcmp(key, "rest.advertised.port") == 0) {

@@ -43,6 +43,9 @@ typedef struct samsa_connect_dist_conf {
     char advertised_host[256]; /* rest.advertised.host.name */
     int advertised_port;       /* rest.advertised.port (0: the listener's) */
     char listener_host[256];   /* the REST listener's host */
+    /* config.storage.topic, offset.storage.topic, status.storage.topic
+     * ("": connect-configs, connect-offsets, connect-status) */
+    char configs_topic[250], offsets_topic[250], status_topic[250];
 } samsa_connect_dist_conf_t;
 
 /* The host of REST listener @p addr ("HOST:PORT", "[V6]:PORT"); a

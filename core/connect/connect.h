@@ -48,8 +48,9 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
 
 /** Read a Kafka Connect worker.properties file at @p path: the security
  *  keys of its clients (client/properties.h) and, for distributed mode,
- *  group.id, session.timeout.ms, rebalance.timeout.ms and
- *  rest.advertised.host.name/port (cluster.h). Before start.
+ *  group.id, session.timeout.ms, heartbeat.interval.ms,
+ *  rebalance.timeout.ms, rest.advertised.host.name/port and the
+ *  *.storage.topic names (cluster.h). Before start.
  *  SAMSA_ERR_CONFIG with the reason in @p errbuf. */
 samsa_err_t samsa_connect_configure(samsa_connect_t *w, const char *path,
                                     char *errbuf, size_t errlen);

@@ -10,6 +10,7 @@
 #include "client/client.h"
 
 struct samsa_connect_store {
+    char names[3][256]; /* configured topic of each role in topics[] */
     pthread_mutex_t lock;
     samsa_client_t *client;
     samsa_producer_t *producer;
@@ -19,6 +20,17 @@ struct samsa_connect_store {
 static const char *const topics[] = {SAMSA_CONNECT_CONFIGS_TOPIC,
                                      SAMSA_CONNECT_OFFSETS_TOPIC,
                                      SAMSA_CONNECT_STATUS_TOPIC};
+
+/* The configured topic of role @p topic (one of topics[]). */
+static const char *topic_of(const samsa_connect_store_t *s, const char *topic)
+{
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(topic, topics[i]) == 0) {
+            return s->names[i];
+        }
+    }
+    return topic;
+}
 
 /* Create the three topics compacted; "already exists" is fine. */
 static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
@@ -33,7 +45,7 @@ static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
     cfg.Value = samsa_str_from_cstr("compact");
     for (size_t i = 0; i < 3; i++) {
         samsa_CreateTopicsRequest_CreatableTopic_init(&t[i]);
-        t[i].Name = samsa_str_from_cstr(topics[i]);
+        t[i].Name = samsa_str_from_cstr(s->names[i]);
         t[i].NumPartitions = 1;
         t[i].ReplicationFactor = -1;
         t[i].Configs.items = &cfg;
@@ -73,6 +85,7 @@ static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
 }
 
 samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
+                                     const samsa_connect_store_names_t *names,
                                      samsa_connect_store_t **out, char *errbuf,
                                      size_t errlen)
 {
@@ -80,6 +93,13 @@ samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
     if (s == NULL) {
         snprintf(errbuf, errlen, "connect: out of memory");
         return SAMSA_ERR_NOMEM;
+    }
+    const char *given[3] = {names ? names->configs : NULL,
+                            names ? names->offsets : NULL,
+                            names ? names->status : NULL};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(s->names[i], sizeof(s->names[i]), "%s",
+                 given[i] && given[i][0] ? given[i] : topics[i]);
     }
     pthread_mutex_init(&s->lock, NULL);
     samsa_arena_init(&s->arena);
@@ -128,6 +148,7 @@ void samsa_connect_store_close(samsa_connect_store_t *s)
 samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
                                     const char *key, const char *value)
 {
+    topic = topic_of(s, topic);
     pthread_mutex_lock(&s->lock);
     samsa_err_t err = samsa_producer_produce(
         s->producer, topic, 0, key, (int32_t)strlen(key), value,
@@ -187,6 +208,7 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
                                      const char *topic, int64_t *from,
                                      samsa_connect_read_fn fn, void *arg)
 {
+    topic = topic_of(s, topic);
     pthread_mutex_lock(&s->lock);
     samsa_metadata_t *md = NULL;
     const char *names[] = {topic};

@@ -23,9 +23,20 @@
 
 typedef struct samsa_connect_store samsa_connect_store_t;
 
+/** The three topics' names: Kafka Connect's config.storage.topic,
+ *  offset.storage.topic and status.storage.topic ("" = the default
+ *  above), so several groups of workers can share one cluster. The
+ *  store's functions take the default names as the three roles and use
+ *  the configured topics. */
+typedef struct samsa_connect_store_names {
+    const char *configs, *offsets, *status;
+} samsa_connect_store_names_t;
+
 /** Connect with @p client (bootstrap and security; the client id is the
- *  store's own) and create the three topics if missing. */
+ *  store's own) and create the three topics if missing. @p names may be
+ *  NULL (the defaults). */
 samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
+                                     const samsa_connect_store_names_t *names,
                                      samsa_connect_store_t **out, char *errbuf,
                                      size_t errlen);
 void samsa_connect_store_close(samsa_connect_store_t *s);

@@ -707,7 +707,10 @@ static void *boot_main(void *arg)
         errbuf[0] = '\0';
         samsa_client_conf_t cc = {.bootstrap = w->bootstrap};
         samsa_client_props_apply(&w->client_props, &cc);
-        err = samsa_connect_store_open(&cc, &w->store, errbuf, sizeof(errbuf));
+        samsa_connect_store_names_t names = {
+            w->dist.configs_topic, w->dist.offsets_topic, w->dist.status_topic};
+        err = samsa_connect_store_open(&cc, &names, &w->store, errbuf,
+                                       sizeof(errbuf));
         if (err == SAMSA_OK) {
             break;
         }

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import NewTopic
 
 from connect_rest import call, lines, read_topic, wait_for, wait_ready
@@ -28,7 +28,8 @@ SESSION_MS = 2000
 class Worker:
     """One `samsa connect` process (connect-distributed.sh's job)."""
 
-    def __init__(self, broker, name, group, session_ms=SESSION_MS):
+    def __init__(self, broker, name, group, session_ms=SESSION_MS,
+                 topics=""):
         self.port = free_port()
         self.http = "http://127.0.0.1:%d" % self.port
         self.worker_id = "127.0.0.1:%d" % self.port
@@ -36,8 +37,9 @@ class Worker:
         with open(self.props, "w") as f:
             f.write("bootstrap.servers=%s\ngroup.id=%s\n"
                     "listeners=http://127.0.0.1:%d\n"
-                    "session.timeout.ms=%d\nheartbeat.interval.ms=500\n" % (
-                        broker.bootstrap, group, self.port, session_ms))
+                    "session.timeout.ms=%d\nheartbeat.interval.ms=500\n%s" % (
+                        broker.bootstrap, group, self.port, session_ms,
+                        topics))
         self.log_path = os.path.join(broker.workdir, name + ".log")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
@@ -93,8 +95,13 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
     first = ["a%05d" % i for i in range(3000)]
     with open(src, "w") as f:
         f.write("".join(s + "\n" for s in first))
-    workers = [Worker(broker, "w1", "dist-workers"),
-               Worker(broker, "w2", "dist-workers")]
+    # Internal topics of this group's own (Kafka's required keys in
+    # distributed mode; ours default to connect-configs, ...).
+    topics = ("config.storage.topic=dist-configs\n"
+              "offset.storage.topic=dist-offsets\n"
+              "status.storage.topic=dist-status\n")
+    workers = [Worker(broker, "w1", "dist-workers", topics=topics),
+               Worker(broker, "w2", "dist-workers", topics=topics)]
     try:
         for w in workers:
             wait_ready(w)
@@ -126,6 +133,11 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
             sorted(call(w2, "GET", "/connectors")[1]) == ["snk", "src"]
         wait_for(lambda: len(set(lines(out))) == len(first), "the first lines",
                  20)
+        keys = {m.key for m in read_topic(broker, "dist-configs", 5)}
+        assert {b"connector-src", b"connector-snk"} <= keys, keys
+        c = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+        assert "connect-configs" not in c.topics()
+        c.close()
 
         # kill -9 the worker running the source: its offsets must move.
         victim = w1 if placed[("src", 0)] == w1.worker_id else w2
