@@ -579,7 +579,7 @@ cluster_status() {
             out=$("$CLUSTER_BUILD/tools/cli/samsa" cluster info -b "127.0.0.1:$(node_port "$i")" 2>/dev/null \
                   | sed -n 's/^Controller: \(.*\)/controller \1/p;s/^Brokers: \(.*\)/brokers \1/p' \
                   | paste -sd' ' -)
-            echo "node $i: running pid $(node_pid "$i") 127.0.0.1:$(node_port "$i") ${out:-not answering}"
+            echo "node $i: running pid $(node_pid "$i") 127.0.0.1:$(node_port "$i") ${out:-not answering}$(node_is_broker "$i" || echo " (controller only)")"
         else
             echo "node $i: stopped 127.0.0.1:$(node_port "$i")"
         fi

@@ -98,7 +98,8 @@ struct samsa_meta {
     int (*transport_listen)(struct raft_uv_transport *t, raft_uv_accept_cb cb);
     raft_uv_accept_cb raft_accept;
     struct raft_change change;
-    raft_id change_id; /* 0: no change in flight */
+    raft_id change_id;  /* 0: no change in flight */
+    raft_id refused_id; /* the last node refused (logged once) */
     int64_t last_introduced_ms;
     raft_id forget[MAX_FORGET];
     size_t forget_count;
@@ -568,10 +569,18 @@ static void admit(samsa_meta_t *m, raft_id id, const char *address)
                  : raft_add(r, &m->change, id, address, change_done);
     if (rv == 0) {
         m->change_id = id;
+        m->refused_id = 0;
         samsa_log(SAMSA_LOG_INFO,
                   "metadata: node %d (%s) %s the quorum as a non-voting "
                   "member",
                   from_raft(id), address, srv ? "follows" : "joins");
+    } else if (rv != RAFT_CANTCHANGE && rv != RAFT_NOTLEADER &&
+               m->refused_id != id) {
+        /* Say it once: the node introduces itself every second. */
+        m->refused_id = id;
+        samsa_log(SAMSA_LOG_WARN,
+                  "metadata: node %d (%s) cannot join the quorum: %s",
+                  from_raft(id), address, raft_strerror(rv));
     }
 }
 
