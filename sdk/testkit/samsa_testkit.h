@@ -33,7 +33,10 @@
  * in one process (each its own broker). Errors: every call returns a
  * samsa_err_t and, when it fails, a one-line reason in the caller's
  * errbuf. Logging: the embedded broker logs to stderr at the level of
- * opts.log_level (default warnings and errors).
+ * opts.log_level (default warnings and errors); the level is the
+ * process's, so the last kit opened sets it. Process state: opening a kit
+ * ignores SIGPIPE (a peer closing a socket must not end the test) and
+ * creates a directory under $TMPDIR (else /tmp) that close removes.
  */
 #ifndef SAMSA_TESTKIT_H
 #define SAMSA_TESTKIT_H
