@@ -346,7 +346,8 @@ static void applier_stop(samsa_applier_t *ap)
 }
 
 /* An SSL controller listener carries Raft through transport-tls
- * (metadata/raft_transport.h); PLAINTEXT keeps libraft's own TCP. */
+ * (metadata/raft_transport.h); PLAINTEXT keeps libraft's own TCP (SASL
+ * there is refused when the config is resolved). */
 static samsa_err_t controller_transport(samsa_broker_t *b,
                                         samsa_meta_options_t *mo, char *errbuf,
                                         size_t errlen)
@@ -356,14 +357,6 @@ static samsa_err_t controller_transport(samsa_broker_t *b,
         (samsa_security_protocol_t)b->cfg->security.protocol[cl];
     if (proto == SAMSA_SECURITY_PLAINTEXT) {
         return SAMSA_OK;
-    }
-    if (samsa_security_is_sasl(proto)) {
-        snprintf(errbuf, errlen,
-                 "controller listener %s: SASL is not supported for the "
-                 "metadata quorum; map it to SSL (mutual TLS) or PLAINTEXT "
-                 "in listener_security_protocol_map",
-                 b->cfg->listeners[cl].name);
-        return SAMSA_ERR_CONFIG;
     }
     if (!b->cfg->cluster.controller_role) {
         /* The accepting voters admit the configured voters only. */

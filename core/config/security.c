@@ -317,6 +317,16 @@ samsa_err_t samsa_security_config_resolve(samsa_broker_config_t *cfg,
                      name, name);
             return fail(cfg, "listeners", errbuf, errbuf_size, what);
         }
+        if ((int)i == cfg->cluster.controller_listener &&
+            samsa_security_is_sasl((samsa_security_protocol_t)proto)) {
+            snprintf(what, sizeof(what),
+                     "controller listener %s: SASL is not supported for the "
+                     "metadata quorum; map it to SSL (mutual TLS through "
+                     "transport-tls) or PLAINTEXT",
+                     name);
+            return fail(cfg, "listener_security_protocol_map", errbuf,
+                        errbuf_size, what);
+        }
         sc->protocol[i] = (uint8_t)proto;
         if ((int)i != cfg->cluster.controller_listener) {
             sc->any_tls = sc->any_tls || samsa_security_is_tls(proto);

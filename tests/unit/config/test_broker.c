@@ -433,6 +433,18 @@ static void bad_security_keys_are_errors(void **state)
                       "inter_broker_listener_name: SSL\n"
                       "ssl_keystore_location: /nonexistent.pem\n",
                       3, "cannot read PEM file '/nonexistent.pem'");
+    /* Raft speaks TLS or clear text, never SASL. */
+    expect_yaml_error(f,
+                      "node_id: 1\n"
+                      "cluster_id: 7b0c7a9e-3a61-4f0e-9a52-0f3b1c2d4e5f\n"
+                      "controller_quorum_voters: 1@127.0.0.1:19093\n"
+                      "listeners: [\"PLAINTEXT://127.0.0.1:19092\", "
+                      "\"CONTROLLER://127.0.0.1:19093\"]\n"
+                      "listener_security_protocol_map: "
+                      "\"PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL\"\n",
+                      5,
+                      "controller listener CONTROLLER: SASL is not "
+                      "supported");
     /* A SASL inter-broker listener needs this broker's own login. */
     expect_yaml_error(f,
                       "listeners: [\"SASL_PLAINTEXT://127.0.0.1:1\"]\n"
