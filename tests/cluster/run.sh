@@ -14,4 +14,11 @@ if command -v mvn >/dev/null && [ ! -f "$HERE/java/lib/kafka-tools-3.8.0.jar" ];
 fi
 cd "$HERE"
 # Debian's python3-kafka lives in the system interpreter.
-exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@" .
+# Test files named on the command line (run.sh 0901_x_test.py, or
+# file::test) run alone; otherwise the whole directory.
+WHERE=.
+for a in "$@"; do
+    case $a in -*) ;; *) if [ -e "${a%%::*}" ]; then WHERE=; fi ;; esac
+done
+# shellcheck disable=SC2086
+exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@" $WHERE

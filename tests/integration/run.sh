@@ -22,4 +22,11 @@ fi
 # Debian's client libraries (python3-kafka, python3-confluent-kafka) live in
 # the system interpreter, so run pytest with it rather than any other python.
 cd "$HERE"
-exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@" .
+# Test files named on the command line (run.sh 0901_x_test.py, or
+# file::test) run alone; otherwise the whole directory.
+WHERE=.
+for a in "$@"; do
+    case $a in -*) ;; *) if [ -e "${a%%::*}" ]; then WHERE=; fi ;; esac
+done
+# shellcheck disable=SC2086
+exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@" $WHERE
