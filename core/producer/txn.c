@@ -183,7 +183,9 @@ size_t samsa_producer_aborted_oldest(samsa_producer_state_t *st,
 {
     pthread_mutex_lock(&st->lock);
     size_t n = st->aborted_count < max ? st->aborted_count : max;
-    memcpy(out, st->aborted, n * sizeof(*out));
+    if (n > 0) { /* st->aborted is NULL before the first abort */
+        memcpy(out, st->aborted, n * sizeof(*out));
+    }
     pthread_mutex_unlock(&st->lock);
     return n;
 }
