@@ -189,9 +189,12 @@ samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
                                             int timeout_ms,
                                             samsa_client_t **out);
 
-/* Quorum mode answers (cluster_view.c): Metadata from the image, and the
- * brokers and controller of a DescribeCluster response being built. */
-void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create);
+/* Quorum mode answers (cluster_view.c): the Metadata response to @p mreq
+ * from the image (in the request's arena), and the brokers and
+ * controller of a DescribeCluster response being built. */
+samsa_MetadataResponse_t *samsa_cluster_metadata(samsa_req_t *req,
+                                                 samsa_MetadataRequest_t *mreq,
+                                                 bool all, bool allow_create);
 void samsa_cluster_describe_cluster(samsa_req_t *req, void *response);
 /* CreateTopics, DeleteTopics and CreatePartitions through the controller
  * (cluster_topics.c); other nodes forward them there. */

@@ -76,10 +76,11 @@ static void ids(samsa_req_t *req, samsa_int32_array_t *out, const int32_t *src,
 static void fill_topic(samsa_req_t *req, const samsa_meta_image_t *img,
                        const samsa_meta_topic_t *t, md_topic_t *mt)
 {
+    samsa_cluster_topic_spec_t spec;
     mt->ErrorCode = SAMSA_OK;
     mt->Name = samsa_req_str(req, t->name);
     memcpy(mt->TopicId.b, t->id, 16);
-    mt->IsInternal = false;
+    mt->IsInternal = samsa_cluster_internal_spec(req->broker, t->name, &spec);
     SAMSA_REQ_ARRAY(req, mt->Partitions, t->partition_count);
     for (int32_t i = 0; i < t->partition_count; i++) {
         const samsa_meta_partition_t *p = &t->partitions[i];
@@ -167,10 +168,11 @@ static int32_t client_controller(samsa_broker_t *b,
     return -1;
 }
 
-void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create)
+samsa_MetadataResponse_t *samsa_cluster_metadata(samsa_req_t *req,
+                                                 samsa_MetadataRequest_t *mreq,
+                                                 bool all, bool allow_create)
 {
     samsa_broker_t *b = req->broker;
-    samsa_MetadataRequest_t *mreq = req->body;
     samsa_MetadataResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_MetadataResponse_init(resp);
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
@@ -201,7 +203,7 @@ void samsa_cluster_metadata(samsa_req_t *req, bool all, bool allow_create)
         }
     }
     samsa_meta_image_put(img);
-    samsa_req_respond(req, resp);
+    return resp;
 }
 
 void samsa_cluster_describe_cluster(samsa_req_t *req, void *response)

@@ -80,6 +80,9 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
                                          samsa_handle_describe_transactions},
     [SAMSA_API_LIST_TRANSACTIONS] = {66, 0, 1, samsa_handle_list_transactions},
     [SAMSA_API_DESCRIBE_CLUSTER] = {60, 0, 1, samsa_handle_describe_cluster},
+    /* KIP-966: what Kafka 3.7+'s admin client describes topics with. */
+    [SAMSA_API_DESCRIBE_TOPIC_PARTITIONS] =
+        {75, 0, 0, samsa_handle_describe_topic_partitions},
     [SAMSA_API_BROKER_REGISTRATION] = {62, 0, 0,
                                        samsa_handle_broker_registration},
     [SAMSA_API_BROKER_HEARTBEAT] = {63, 0, 0, samsa_handle_broker_heartbeat},

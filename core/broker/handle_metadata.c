@@ -63,18 +63,13 @@ static void fill_all_topics(samsa_req_t *req, samsa_MetadataResponse_t *resp)
     samsa_logmgr_list_free(topics, count);
 }
 
-void samsa_handle_metadata(samsa_req_t *req)
+samsa_MetadataResponse_t *samsa_metadata_answer(samsa_req_t *req,
+                                                samsa_MetadataRequest_t *mreq,
+                                                bool all, bool allow_create)
 {
     samsa_broker_t *b = req->broker;
-    samsa_MetadataRequest_t *mreq = req->body;
-    /* v0: an empty list means all topics; v1+: null means all topics. */
-    bool all = mreq->Topics.count < 0 ||
-               (req->api_version == 0 && mreq->Topics.count == 0);
-    /* Before v4 there is no flag: the broker's setting decides. */
-    bool allow_create = req->api_version < 4 || mreq->AllowAutoTopicCreation;
     if (b->meta) {
-        samsa_cluster_metadata(req, all, allow_create);
-        return;
+        return samsa_cluster_metadata(req, mreq, all, allow_create);
     }
     samsa_MetadataResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_MetadataResponse_init(resp);
@@ -90,8 +85,7 @@ void samsa_handle_metadata(samsa_req_t *req)
 
     if (all) {
         fill_all_topics(req, resp);
-        samsa_req_respond(req, resp);
-        return;
+        return resp;
     }
     SAMSA_REQ_ARRAY(req, resp->Topics, mreq->Topics.count);
     for (int32_t i = 0; i < mreq->Topics.count; i++) {
@@ -121,5 +115,16 @@ void samsa_handle_metadata(samsa_req_t *req)
         fill_topic(req, t, mt);
         samsa_topic_put(t);
     }
-    samsa_req_respond(req, resp);
+    return resp;
+}
+
+void samsa_handle_metadata(samsa_req_t *req)
+{
+    samsa_MetadataRequest_t *mreq = req->body;
+    /* v0: an empty list means all topics; v1+: null means all topics. */
+    bool all = mreq->Topics.count < 0 ||
+               (req->api_version == 0 && mreq->Topics.count == 0);
+    /* Before v4 there is no flag: the broker's setting decides. */
+    bool allow_create = req->api_version < 4 || mreq->AllowAutoTopicCreation;
+    samsa_req_respond(req, samsa_metadata_answer(req, mreq, all, allow_create));
 }

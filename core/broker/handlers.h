@@ -12,6 +12,13 @@
 
 void samsa_handle_api_versions(samsa_req_t *req);
 void samsa_handle_metadata(samsa_req_t *req);
+/* The Metadata response to @p mreq (every topic with @p all), standalone
+ * or from the cluster's image, in the request's arena; Metadata and
+ * DescribeTopicPartitions answer with it. */
+samsa_MetadataResponse_t *samsa_metadata_answer(samsa_req_t *req,
+                                                samsa_MetadataRequest_t *mreq,
+                                                bool all, bool allow_create);
+void samsa_handle_describe_topic_partitions(samsa_req_t *req);
 void samsa_handle_produce(samsa_req_t *req);
 void samsa_handle_fetch(samsa_req_t *req);
 void samsa_handle_list_offsets(samsa_req_t *req);

@@ -787,6 +787,75 @@ def test_a_partition_moved_away_deletes_its_log(cluster):
     assert log_dirs_partitions(cluster.ports[a], "part") == [1]
 
 
+def describe_topic_partitions(port, topics, limit, cursor=None):
+    """DescribeTopicPartitions v0: ([(error, name, id, [(partition,
+    leader, replicas, isr)])], next cursor or None)."""
+    body = uvarint(len(topics) + 1)
+    body += b"".join(compact_str(t) + b"\x00" for t in topics)
+    body += struct.pack(">i", limit)
+    if cursor is None:
+        body += struct.pack(">b", -1)
+    else:
+        body += struct.pack(">b", 1) + compact_str(cursor[0])
+        body += struct.pack(">i", cursor[1]) + b"\x00"
+    body += b"\x00"
+    r = Reader(raw_request(port, 75, 0, body, flexible=True))
+    r.take("i")
+    out = []
+    for _ in range(r.uvarint() - 1):
+        err, name, tid, _internal = r.take("h"), r.string(), r.uuid(), \
+            r.take("b")
+        parts = []
+        for _ in range(r.uvarint() - 1):
+            _, index, leader, _ = r.take("hiii")
+            replicas, isr = r.ints(), r.ints()
+            assert r.ints() == [] and r.ints() == []  # no ELR
+            r.ints()
+            r.tags()
+            parts.append((index, leader, replicas, isr))
+        r.take("i")
+        r.tags()
+        out.append((err, name, tid, parts))
+    nxt = None
+    if r.take("b") >= 0:
+        nxt = (r.string(), r.take("i"))
+        r.tags()
+    return out, nxt
+
+
+def test_describe_topic_partitions_pages_through_partitions(cluster):
+    """KIP-966's DescribeTopicPartitions (Kafka 3.7+'s admin client):
+    topics sorted by name, at most ResponsePartitionLimit partitions per
+    answer, the Cursor going on from where the last answer stopped; the
+    partitions are those of Metadata."""
+    boot = cluster.bootstrap()
+    create_topic(boot, NewTopic("dtp-a", 3, 1))
+    create_topic(boot, NewTopic("dtp-b", 2, 1))
+    port = cluster.ports[1]
+    want = {}
+    for t in ("dtp-a", "dtp-b"):
+        want[t] = wait_for("%s's metadata" % t, lambda: (
+            lambda m: m if m and all(p[0] >= 0 for p in m[1].values())
+            else None)(metadata(port, t)))
+    asked = ["dtp-b", "nosuch", "dtp-a"]
+    got, nxt = describe_topic_partitions(port, asked, 2)
+    assert [(e, n, [p[0] for p in ps]) for e, n, _, ps in got] == \
+        [(0, "dtp-a", [0, 1])] and nxt == ("dtp-a", 2), (got, nxt)
+    tid, parts = want["dtp-a"]
+    assert got[0][2] == tid
+    assert got[0][3][1] == (1, parts[1][0], parts[1][2], parts[1][3])
+    got, nxt = describe_topic_partitions(port, asked, 2, nxt)
+    assert [(n, [p[0] for p in ps]) for _, n, _, ps in got] == \
+        [("dtp-a", [2]), ("dtp-b", [0])] and nxt == ("dtp-b", 1), got
+    got, nxt = describe_topic_partitions(port, asked, 2, nxt)
+    assert [(e, n, [p[0] for p in ps]) for e, n, _, ps in got] == \
+        [(0, "dtp-b", [1]), (3, "nosuch", [])] and nxt is None, (got, nxt)
+    # No names: every topic, here the two and what other tests made.
+    got, _ = describe_topic_partitions(port, [], 2000)
+    names = [n for _, n, _, _ in got]
+    assert names == sorted(names) and {"dtp-a", "dtp-b"} <= set(names)
+
+
 def test_unclean_election_and_unregister(cluster):
     """Last in this file: it leaves a broker dead and unregistered (a
     test after it on the module's cluster would find two brokers)."""
