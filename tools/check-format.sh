@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# tools/check-format.sh - fail when a tracked C file is not clang-formatted
-# (the root .clang-format). Generated protocol code is left as generated.
+# tools/check-format.sh - fail when a C file of the tree (tracked, or new and
+# not ignored: checked before it is committed) is not clang-formatted (the
+# root .clang-format). Generated protocol code is left as generated.
 #   tools/check-format.sh          check
 #   tools/check-format.sh --fix    reformat in place
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.c' '*.h' | grep -v '^core/protocol/generated/')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' |
+    grep -v '^core/protocol/generated/')
 if [ "${1:-}" = "--fix" ]; then
     clang-format -i "${files[@]}"
     exit 0

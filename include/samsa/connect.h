@@ -216,8 +216,12 @@ typedef struct samsa_sink_ops {
      * copies what it needs. Records are not considered delivered until a
      * later flush() returns SAMSA_OK.
      * @return SAMSA_OK; SAMSA_ERR_AGAIN to have the same records redelivered
-     *         after a back-off; other codes go to the connector's error
-     *         tolerance (dead-letter topic or task stop).
+     *         after a back-off; any other code fails the task, whatever
+     *         errors.tolerance says (as an exception from Kafka's
+     *         SinkTask.put does; the worker restarts it with back-off). A
+     *         record the external system refused for good goes through
+     *         info->report() instead, which applies errors.tolerance (the
+     *         dead-letter topic) to that record alone.
      */
     samsa_err_t (*put)(samsa_connect_task_t *task,
                        const samsa_connect_record_t *const *records,
