@@ -15,6 +15,7 @@
 #include "client/client.h"
 #include "connect/converter.h"
 #include "connect/errors.h"
+#include "connect/kafka_service.h"
 #include "connect/secrets.h"
 #include "connect/transforms.h"
 #include "connect/worker_int.h"
@@ -1038,6 +1039,10 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = POLL_TIMEOUT_MS;
+    /* Compressed batches through the codec plugins (most producers
+     * compress). */
+    fc.codec = samsa_connect_fetch_codec;
+    fc.codec_arg = (void *)t->w->reg;
     if (t->lim.max_buffered > 0 && t->lim.max_buffered < fc.max_bytes) {
         /* Fetch no more than the memory limit lets the task hold (the
          * broker still sends one batch whatever its size). */
