@@ -363,12 +363,16 @@ static samsa_err_t alter_resource(samsa_req_t *req, int8_t type,
 
 /* In a cluster an alter naming a BROKER resource goes whole to the
  * controller, which commits it for every broker: its answer, or NULL
- * (handled here; *ferr: the controller could not be reached). */
+ * (handled here; *ferr: the controller could not be reached). The
+ * controller authorizes a forwarded request as this broker (a super
+ * user), so only a request whose every resource the client may alter is
+ * forwarded; any other is answered here, each denied resource with its
+ * authorization error. */
 static void *forward_broker_alter(samsa_req_t *req, bool names_broker,
-                                  samsa_err_t *ferr)
+                                  bool allowed, samsa_err_t *ferr)
 {
     void *fwd = NULL;
-    if (names_broker) {
+    if (names_broker && allowed) {
         samsa_cluster_forward(req, &fwd, ferr);
     }
     return fwd;
@@ -379,13 +383,17 @@ static void *forward_broker_alter(samsa_req_t *req, bool names_broker,
 static void *build_alter_configs(samsa_req_t *req)
 {
     samsa_AlterConfigsRequest_t *areq = req->body;
-    bool names_broker = false;
+    bool names_broker = false, allowed = true;
     for (int32_t i = 0; i < areq->Resources.count; i++) {
-        names_broker |=
-            areq->Resources.items[i].ResourceType == RESOURCE_BROKER;
+        int8_t type = areq->Resources.items[i].ResourceType;
+        names_broker |= type == RESOURCE_BROKER;
+        allowed =
+            allowed &&
+            configs_denied(req, type, areq->Resources.items[i].ResourceName,
+                           SAMSA_ACL_OP_ALTER_CONFIGS) == SAMSA_OK;
     }
     samsa_err_t ferr = SAMSA_OK;
-    void *fwd = forward_broker_alter(req, names_broker, &ferr);
+    void *fwd = forward_broker_alter(req, names_broker, allowed, &ferr);
     if (fwd) {
         return fwd;
     }
@@ -622,13 +630,17 @@ static samsa_err_t incremental_changes(
 static void *build_incremental_alter_configs(samsa_req_t *req)
 {
     samsa_IncrementalAlterConfigsRequest_t *areq = req->body;
-    bool names_broker = false;
+    bool names_broker = false, allowed = true;
     for (int32_t i = 0; i < areq->Resources.count; i++) {
-        names_broker |=
-            areq->Resources.items[i].ResourceType == RESOURCE_BROKER;
+        int8_t type = areq->Resources.items[i].ResourceType;
+        names_broker |= type == RESOURCE_BROKER;
+        allowed =
+            allowed &&
+            configs_denied(req, type, areq->Resources.items[i].ResourceName,
+                           SAMSA_ACL_OP_ALTER_CONFIGS) == SAMSA_OK;
     }
     samsa_err_t ferr = SAMSA_OK;
-    void *fwd = forward_broker_alter(req, names_broker, &ferr);
+    void *fwd = forward_broker_alter(req, names_broker, allowed, &ferr);
     if (fwd) {
         return fwd;
     }
