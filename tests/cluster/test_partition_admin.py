@@ -584,6 +584,38 @@ def test_every_node_has_the_controllers_topic_id(cluster):
                  lambda: meta_file_id(cluster, i, "ids") == tids[1])
 
 
+def test_a_topic_made_again_while_a_broker_was_down_replaces_its_log(
+        cluster):
+    """A topic deleted and created again (same name, new id) while one of
+    its brokers was down: on restart that broker's old log (another topic
+    id) is a stray one, deleted and made anew, as Kafka deletes stray
+    logs; it does not serve the old records as the new topic's."""
+    controller = live_controller(cluster)
+    a, b = [i for i in (1, 2, 3) if i != controller]
+    create_assigned(cluster.bootstrap(), "again", {0: [a]})
+    everywhere(cluster, "again", 0, "again led by a", lambda p: p[0] == a)
+    subprocess.run(["kcat", "-b", cluster.bootstrap(), "-P", "-t", "again",
+                    "-p", "0"], input="old1\nold2\n", text=True, check=True,
+                   timeout=30)
+    old = meta_file_id(cluster, a, "again")
+    assert old and segment_bytes(cluster, a, "again", 0) > 0
+    cluster.dev("kill", str(a))
+    admin = admin_at(cluster, controller)
+    try:
+        admin.delete_topics(["again"])
+    finally:
+        admin.close()
+    wait_for("again deleted", lambda: not metadata(cluster.ports[b], "again"))
+    create_assigned(cluster.bootstrap([b, controller]), "again", {0: [a, b]})
+    new = wait_for("again made again", lambda: metadata(cluster.ports[b],
+                                                         "again"))[0]
+    assert new != old
+    cluster.dev("start-node", str(a))
+    wait_for("a's log of the new topic",
+             lambda: meta_file_id(cluster, a, "again") == new)
+    assert segment_bytes(cluster, a, "again", 0) == 0
+
+
 def admin_at(cluster, node):
     """kafka-python's admin client with @node as its controller: it sends
     CreateTopics, DeleteTopics and CreatePartitions there, and fails the
