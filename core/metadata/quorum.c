@@ -64,6 +64,7 @@ struct samsa_meta {
     char bind[300];
     char bind_host[256];
     int64_t session_timeout_ms;
+    int64_t heartbeat_interval_ms;
     bool unclean_leader_election;
     int64_t rebalance_interval_ms;
     int32_t imbalance_pct;
@@ -91,6 +92,11 @@ struct samsa_meta {
     struct raft raft;
     bool was_leader;
     bool closing;
+    /* While following (quorum thread): the leader and when its last
+     * AppendEntries came; a new controller starts that node's session
+     * clock there (samsa_meta_session_start). -1: none known. */
+    int32_t prev_leader;
+    int64_t prev_leader_heard_ms;
     /* Membership (quorum thread): the transport's own listen, wrapped to
      * see who connects; the one configuration change libraft allows at
      * a time; when this non-voter last introduced itself; members whose
@@ -422,6 +428,33 @@ void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
     samsa_meta_propose(m, rec, done, arg);
 }
 
+int64_t samsa_meta_session_start(int64_t now, int64_t heard_ms,
+                                 int64_t session_ms, int64_t grace_ms)
+{
+    int64_t floor = now - session_ms + grace_ms;
+    int64_t start = heard_ms > floor ? heard_ms : floor;
+    return start < now ? start : now;
+}
+
+/* A new controller's clock for broker @p id: from the last word of the
+ * node that led before (it is silent if it died with its broker), now for
+ * every other broker (it has not heard them yet). */
+static int64_t session_clock(const samsa_meta_t *m, int32_t id, int64_t now)
+{
+    if (id != m->prev_leader || id == m->node_id) {
+        return now;
+    }
+    /* Two intervals: a heartbeat and its retry to the new controller. */
+    int64_t start = samsa_meta_session_start(now, m->prev_leader_heard_ms,
+                                             m->session_timeout_ms,
+                                             2 * m->heartbeat_interval_ms);
+    samsa_log(SAMSA_LOG_INFO,
+              "controller: broker %d led the quorum before and was last "
+              "heard %lld ms ago: its session clock starts then",
+              id, (long long)(now - start));
+    return start;
+}
+
 /* On the quorum thread, as the leader: fence every live broker whose
  * last heartbeat is older than the session timeout. */
 static void check_sessions(samsa_meta_t *m, bool new_leader)
@@ -440,10 +473,10 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
             continue;
         }
         if (new_leader || h->epoch != b->epoch) {
-            /* A new controller (or a new registration) starts the clock
-             * now: it has not heard anyone yet. */
+            /* A new controller (or a new registration) starts the clock:
+             * it has not heard anyone yet. */
+            h->last_ms = new_leader ? session_clock(m, b->id, now) : now;
             h->epoch = b->epoch;
-            h->last_ms = now;
             h->fence_pending = -1;
             h->unfence_pending = -1;
         }
@@ -790,10 +823,29 @@ static void append_barrier(samsa_meta_t *m)
     }
 }
 
+/* While following: libraft resets the election timer on each
+ * AppendEntries from the leader it knows, so that is when it was last
+ * heard. */
+static void note_leader(samsa_meta_t *m)
+{
+    struct raft *r = &m->raft;
+    raft_id id = 0;
+    const char *addr = NULL;
+    raft_leader(r, &id, &addr);
+    if (raft_state(r) != RAFT_FOLLOWER || id == 0 ||
+        id == to_raft(m->node_id)) {
+        return;
+    }
+    raft_time since = r->io->time(r->io) - r->election_timer_start;
+    m->prev_leader = from_raft(id);
+    m->prev_leader_heard_ms = samsa_mono_ms() - (int64_t)since;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     samsa_meta_t *m = t->data;
     update_quorum(m);
+    note_leader(m);
     bool leader = raft_state(&m->raft) == RAFT_LEADER;
     if (leader && !m->was_leader) {
         append_barrier(m);
@@ -975,6 +1027,8 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     const samsa_voter_t *self = NULL;
     m->node_id = o->node_id;
     m->session_timeout_ms = o->session_timeout_ms;
+    m->heartbeat_interval_ms = o->heartbeat_interval_ms;
+    m->prev_leader = -1;
     m->unclean_leader_election = o->unclean_leader_election;
     m->rebalance_interval_ms = o->rebalance_interval_ms;
     m->imbalance_pct = o->imbalance_pct;

@@ -53,6 +53,9 @@ typedef struct samsa_meta_options {
     uint16_t listen_port;
     const char *dir; /* Raft log and snapshots (created) */
     int64_t session_timeout_ms;
+    /* broker_heartbeat_interval_ms: how long a live broker may take to
+     * heartbeat a new controller (samsa_meta_session_start). */
+    int64_t heartbeat_interval_ms;
     /* The controller's own elections (partition_change.h): unclean ones
      * for leaderless partitions (topic config overrides), and preferred
      * ones when leadership is out of balance (0 ms: never). */
@@ -127,5 +130,16 @@ bool samsa_meta_is_voter(const samsa_meta_t *m);
  * session times out (its partitions' leadership moves at once). */
 void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
                       samsa_meta_done_fn done, void *arg);
+
+/* Where a new controller starts the session clock of the broker on the
+ * node that led before it (all times monotonic ms). Kafka restarts every
+ * clock at the election, so a controller killed with its broker is fenced
+ * a whole session after the election. This node heard that broker's
+ * process last at @p heard_ms (the old leader's last AppendEntries), so
+ * the clock starts there; but a live old leader that merely lost the
+ * election gets @p grace_ms from @p now to heartbeat the new controller.
+ * Never later than @p now. */
+int64_t samsa_meta_session_start(int64_t now, int64_t heard_ms,
+                                 int64_t session_ms, int64_t grace_ms);
 
 #endif /* SAMSA_METADATA_QUORUM_H */

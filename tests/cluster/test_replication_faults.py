@@ -80,6 +80,10 @@ def test_kill_controller_under_load(nodes):
         deadline_wait("node %d fenced" % old, lambda: all(
             sorted(nodes[i].metadata([])["brokers"]) == alive
             for i in alive), timeout=SESSION_S + 15)
+        # The new controller timed the dead one's session from its last
+        # Raft heartbeat, not from the election (samsa_meta_session_start).
+        assert ("broker %d led the quorum before" % old) in \
+            nodes[new].log_tail(100000), nodes[new].log_tail()
         # Metadata changes go on: a topic created through the survivors
         # is led on them.
         admin = AdminClient({"bootstrap.servers": nodes.bootstrap(alive)})

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The metadata quorum on libraft with one voter: it elects itself,
  * commits proposals into the published image, keeps them across a restart
- * and bounds its log with a snapshot. */
+ * and bounds its log with a snapshot; where a new controller starts the
+ * session clock of the node that led before it. */
 #include <dirent.h>
 #include <netinet/in.h>
 #include <semaphore.h>
@@ -216,6 +217,28 @@ static void a_snapshot_bounds_the_log(void **state)
     samsa_meta_close(m);
 }
 
+/* A new controller times the node that led before it from when that
+ * node was last heard, so a controller killed with its broker is fenced a
+ * session after its death, not a session after the election; a live old
+ * leader still gets the grace to heartbeat the new controller. */
+static void old_leader_clock_starts_at_its_last_word(void **state)
+{
+    (void)state;
+    /* Default keys: 9000 ms session, 2 x 2000 ms grace. Heard 1800 ms
+     * before the election: fenced 9000 ms after it went silent. */
+    assert_int_equal(samsa_meta_session_start(100000, 98200, 9000, 4000),
+                     98200);
+    /* Heard long ago (a leader before a long candidacy): the grace from
+     * now, never straight away. */
+    assert_int_equal(samsa_meta_session_start(100000, 80000, 9000, 4000),
+                     95000);
+    /* A grace longer than the session never puts the clock past now. */
+    assert_int_equal(samsa_meta_session_start(100000, 98200, 3000, 4000),
+                     100000);
+    assert_int_equal(samsa_meta_session_start(100000, 100500, 9000, 4000),
+                     100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +246,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_snapshot_bounds_the_log, setup,
                                         teardown),
+        cmocka_unit_test(old_leader_clock_starts_at_its_last_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
