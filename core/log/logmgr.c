@@ -111,6 +111,88 @@ static void producer_snapshot_path(samsa_partition_t *part, char *buf,
                         len);
 }
 
+/* The two snapshots taken as the log grows, beside the clean-shutdown one. */
+static void producer_slot_path(samsa_partition_t *part, int slot, char *buf,
+                               size_t len)
+{
+    partition_file_path(part, part->topic->mgr->producers_dir,
+                        slot ? ".snapshot.b" : ".snapshot.a", buf, len);
+}
+
+/* Offsets between two producer snapshots: a crash replays about this
+ * much, plus what was appended since the last housekeeping round. Half
+ * the replayed tail used without a snapshot, so recovery reads no more
+ * than before. */
+#define PRODUCER_SNAPSHOT_INTERVAL 50000
+
+void samsa_partition_snapshots_drop_above(samsa_partition_t *part,
+                                          int64_t offset)
+{
+    part->truncations++;
+    for (int slot = 0; slot < 2; slot++) {
+        if (part->snap_at[slot] > offset) {
+            char path[4096];
+            producer_slot_path(part, slot, path, sizeof(path));
+            unlink(path);
+            part->snap_at[slot] = -1;
+        }
+    }
+}
+
+/* Housekeeper: delete the snapshots below the log start; write the
+ * producer state to the older of the two slots once the log grew
+ * PRODUCER_SNAPSHOT_INTERVAL past the newest. The copy
+ * and its offset are taken under the append lock, so they match; the
+ * write (fsync) happens outside it. A truncation meanwhile may have cut
+ * the log below the copy: the file is then deleted. */
+static void producers_snapshot(samsa_partition_t *part)
+{
+    pthread_mutex_lock(&part->append_lock);
+    int64_t leo = samsa_partition_leo(part);
+    int64_t start = atomic_load(&part->log_start_offset);
+    for (int i = 0; i < 2; i++) {
+        /* Below the log start (retention, DeleteRecords) it is useless:
+         * recovery cannot replay what follows it. */
+        if (part->snap_at[i] >= 0 && part->snap_at[i] < start) {
+            char old[4096];
+            producer_slot_path(part, i, old, sizeof(old));
+            unlink(old);
+            part->snap_at[i] = -1;
+        }
+    }
+    int slot = part->snap_at[0] <= part->snap_at[1] ? 0 : 1;
+    int64_t newest = part->snap_at[1 - slot];
+    samsa_producer_state_t *copy = NULL;
+    if (part->producers && leo > 0 &&
+        leo - (newest < 0 ? 0 : newest) >= PRODUCER_SNAPSHOT_INTERVAL &&
+        samsa_producer_state_clone(part->producers, &copy) != SAMSA_OK) {
+        copy = NULL;
+    }
+    uint64_t truncations = part->truncations;
+    pthread_mutex_unlock(&part->append_lock);
+    if (!copy) {
+        return;
+    }
+    char path[4096];
+    producer_slot_path(part, slot, path, sizeof(path));
+    samsa_err_t err = samsa_producer_snapshot_write(copy, path, leo);
+    samsa_producer_state_free(copy);
+    pthread_mutex_lock(&part->append_lock);
+    if (err == SAMSA_OK && truncations != part->truncations) {
+        unlink(path);
+        part->snap_at[slot] = -1;
+    } else if (err == SAMSA_OK) {
+        part->snap_at[slot] = leo;
+    }
+    pthread_mutex_unlock(&part->append_lock);
+    if (err != SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "%s: cannot write the producer state snapshot: %s; "
+                  "a crash replays from the previous one",
+                  path, samsa_err_str(err));
+    }
+}
+
 /* The leader-epoch cache's file goes with the partition; a change not
  * yet written (a failed write, the start moved) is written now. */
 static void epochs_close(samsa_partition_t *part, bool remove)
@@ -135,6 +217,10 @@ static void producers_close(samsa_partition_t *part, bool remove)
     producer_snapshot_path(part, path, sizeof(path));
     if (remove) {
         unlink(path);
+        for (int slot = 0; slot < 2; slot++) {
+            producer_slot_path(part, slot, path, sizeof(path));
+            unlink(path);
+        }
     } else if (part->log) {
         samsa_log_offsets_t off;
         part->ops->offsets(part->log, &off);
@@ -269,17 +355,23 @@ static samsa_err_t replay_producers(void *arg, const uint8_t *buf, size_t len)
     return samsa_producer_replay(arg, buf, len, samsa_wall_ms());
 }
 
-/* Producer state @p st of the log as it is: snapshot (if any), then the
- * tail. */
+/* Producer state @p st of the log as it is: the newest usable snapshot
+ * (the clean-shutdown one at @p snapshot_path, the periodic ones), then
+ * what follows it; without one the tail. */
 static samsa_err_t producers_rebuild(samsa_partition_t *part,
                                      samsa_producer_state_t *st,
                                      const char *snapshot_path)
 {
     samsa_log_offsets_t off;
     part->ops->offsets(part->log, &off);
+    char slots[2][4096];
+    producer_slot_path(part, 0, slots[0], sizeof(slots[0]));
+    producer_slot_path(part, 1, slots[1], sizeof(slots[1]));
+    const char *const periodic[2] = {slots[0], slots[1]};
     int64_t from;
-    samsa_producer_rebuild_begin(st, snapshot_path, off.log_start_offset,
-                                 off.log_end_offset, 0, &from);
+    samsa_producer_rebuild_begin(st, snapshot_path, periodic, part->snap_at, 2,
+                                 off.log_start_offset, off.log_end_offset, 0,
+                                 &from);
     samsa_err_t err = samsa_partition_read_all(part, from, off.log_end_offset,
                                                replay_producers, st);
     samsa_producer_expire(st, samsa_wall_ms());
@@ -446,6 +538,7 @@ static samsa_err_t partition_open(samsa_logmgr_t *mgr, samsa_topic_t *t,
     part->topic = t;
     part->index = index;
     part->ops = ops;
+    part->snap_at[0] = part->snap_at[1] = -1;
     pthread_mutex_init(&part->append_lock, NULL);
     pthread_mutex_init(&part->wait_lock, NULL);
     pthread_mutex_init(&part->flush_lock, NULL);
@@ -915,6 +1008,7 @@ static void housekeep_partition(samsa_partition_t *part, int64_t now,
         part->ops->compact(part->log, now);
     }
     samsa_partition_start_moved(part);
+    producers_snapshot(part);
 }
 
 void samsa_logmgr_housekeep_now(samsa_logmgr_t *mgr)

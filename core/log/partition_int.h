@@ -40,6 +40,14 @@ struct samsa_partition {
      * above it until the HW passes it. Guarded by append_lock. */
     samsa_producer_state_t *prod_stable, *prod_pending;
     int64_t prod_stable_at, prod_pending_at;
+    /* Producer snapshots on disk taken as the log grows, so a crash
+     * replays from the newest one instead of forgetting what is older
+     * than the replayed tail (logmgr.c, producers_snapshot; Kafka's
+     * snapshot at segment roll): two files written in turn, the offset
+     * each was taken at (-1: none). truncations counts truncations, so a
+     * snapshot written across one is deleted. Guarded by append_lock. */
+    int64_t snap_at[2];
+    uint64_t truncations;
     /* Flush policy (core/log/flusher.c): the topic's flush.messages and
      * flush.ms (<= 0 / < 0: left to the OS), and what is not flushed yet. */
     _Atomic int64_t flush_messages;
@@ -56,6 +64,10 @@ struct samsa_partition {
 };
 
 /* Shared between the files of core/log (logmgr.c defines them). */
+/* Delete the producer snapshots taken above @p offset (a truncation cut
+ * the log there); append_lock held. */
+void samsa_partition_snapshots_drop_above(samsa_partition_t *part,
+                                          int64_t offset);
 samsa_flusher_t *samsa_logmgr_flusher(samsa_logmgr_t *mgr);
 /* Run every fetch waiter's notify (after the HW moved). */
 void samsa_partition_wake(samsa_partition_t *part);

@@ -294,6 +294,7 @@ static samsa_err_t after_truncation(samsa_partition_t *part)
         err = epochs_flush(part);
     }
     samsa_partition_start_moved(part);
+    samsa_partition_snapshots_drop_above(part, leo);
     samsa_err_t perr = producers_rewind(part, leo);
     return err != SAMSA_OK ? err : perr;
 }
@@ -327,6 +328,9 @@ static samsa_err_t truncate_fully_locked(samsa_partition_t *part,
     producer_copy_drop(&part->prod_pending);
     producer_copy_drop(&part->prod_stable);
     atomic_store(&part->high_watermark, samsa_partition_leo(part));
+    /* The state before the new start describes another log (Kafka's
+     * truncateFullyAndStartAt deletes every snapshot). */
+    samsa_partition_snapshots_drop_above(part, start_offset - 1);
     samsa_err_t aerr = after_truncation(part);
     if (aerr == SAMSA_OK) {
         aerr = epochs_flush(part);

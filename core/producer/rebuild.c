@@ -54,34 +54,59 @@ samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
     return err;
 }
 
+/* Load @p path into @p st (emptied first) when its offset lies in
+ * [log_start, log_end] and is newer than *best_at. Returns the file's
+ * offset, or -1 when it is absent, damaged or outside the log: a snapshot
+ * above the recovered log end describes records a crash lost, one below
+ * the log start records retention removed. */
+static int64_t snapshot_try(samsa_producer_state_t *st, const char *path,
+                            int64_t log_start, int64_t log_end,
+                            int64_t *best_at)
+{
+    samsa_producer_state_t *tmp;
+    if (samsa_producer_state_new(st->expiration_ms, &tmp) != SAMSA_OK) {
+        return -1;
+    }
+    int64_t at = -1;
+    if (samsa_producer_snapshot_load(tmp, path, &at) != SAMSA_OK ||
+        at < log_start || at > log_end) {
+        at = -1;
+    } else if (at > *best_at) {
+        samsa_producer_state_swap(st, tmp);
+        *best_at = at;
+    }
+    samsa_producer_state_free(tmp);
+    return at;
+}
+
 void samsa_producer_rebuild_begin(samsa_producer_state_t *st,
-                                  const char *snapshot_path, int64_t log_start,
-                                  int64_t log_end, int64_t scan_limit,
-                                  int64_t *replay_from)
+                                  const char *snapshot_path,
+                                  const char *const *periodic,
+                                  int64_t *periodic_at, size_t periodic_count,
+                                  int64_t log_start, int64_t log_end,
+                                  int64_t scan_limit, int64_t *replay_from)
 {
     if (scan_limit <= 0) {
         scan_limit = SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT;
     }
-    int64_t start = log_end - scan_limit;
-    if (start < log_start) {
-        start = log_start;
+    int64_t best_at = -1;
+    for (size_t i = 0; i < periodic_count; i++) {
+        periodic_at[i] =
+            snapshot_try(st, periodic[i], log_start, log_end, &best_at);
+        if (periodic_at[i] < 0) {
+            unlink(periodic[i]);
+        }
     }
     if (snapshot_path) {
-        int64_t snap_at = -1;
-        samsa_err_t err =
-            samsa_producer_snapshot_load(st, snapshot_path, &snap_at);
-        if (err == SAMSA_OK && snap_at >= start && snap_at <= log_end) {
-            start = snap_at;
-        } else if (err == SAMSA_OK) {
-            /* The log moved on without us (lost, truncated, or too much
-             * was written after it to replay): entries would be stale. */
-            pthread_mutex_lock(&st->lock);
-            samsa_ps_producer_clear_locked(st);
-            pthread_mutex_unlock(&st->lock);
-        }
-        if (err != SAMSA_ERR_NOT_FOUND) {
-            unlink(snapshot_path);
-        }
+        /* Deleted once read: the log moves on and may be truncated and
+         * written again past it. */
+        (void)snapshot_try(st, snapshot_path, log_start, log_end, &best_at);
+        unlink(snapshot_path);
     }
-    *replay_from = start;
+    if (best_at >= 0) {
+        *replay_from = best_at;
+        return;
+    }
+    int64_t start = log_end - scan_limit;
+    *replay_from = start < log_start ? log_start : start;
 }

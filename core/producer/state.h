@@ -133,23 +133,30 @@ samsa_err_t samsa_producer_snapshot_load(samsa_producer_state_t *st,
 
 /*
  * Rebuild the state of a freshly opened log, in three steps the log manager
- * drives (it owns the reads): samsa_producer_rebuild_begin loads the
- * snapshot at @p snapshot_path (if any, and if it still fits the log
- * [log_start, log_end]) and says from which offset to replay; the batches
+ * drives (it owns the reads): samsa_producer_rebuild_begin loads the newest
+ * usable snapshot, from the clean-shutdown one at @p snapshot_path (NULL:
+ * none) and the @p periodic_count ones the log manager takes as the log
+ * grows (@p periodic), and says from which offset to replay; the batches
  * from there to log_end are passed to samsa_producer_replay in chunks of
- * whole batches; samsa_producer_expire ends it. Without a usable snapshot
- * the last @p scan_limit offsets (<= 0: SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT)
- * are replayed; producers only seen before that are unknown, which Kafka
- * accepts with any sequence. The snapshot is deleted once loaded: a later
- * crash must not resurrect it. Replayed producers count as active now
+ * whole batches; samsa_producer_expire ends it. A snapshot is usable when
+ * its offset lies in [log_start, log_end] (Kafka's truncateAndReload):
+ * above it a crash lost what it describes, below it retention removed it.
+ * @p periodic_at gets each periodic file's offset, -1 for one absent or
+ * unusable, which is deleted. The clean-shutdown file is deleted once
+ * read: a later crash must not resurrect it. Without a usable snapshot the
+ * last @p scan_limit offsets (<= 0: SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT) are
+ * replayed; producers only seen before that are unknown, which Kafka
+ * accepts with any sequence. Replayed producers count as active now
  * (Kafka uses batch timestamps, i.e. client clocks); snapshot entries keep
  * their recorded activity and are dropped when idle past the expiration.
  * A read error part way leaves a partial state the caller may go on with.
  */
 void samsa_producer_rebuild_begin(samsa_producer_state_t *st,
-                                  const char *snapshot_path, int64_t log_start,
-                                  int64_t log_end, int64_t scan_limit,
-                                  int64_t *replay_from);
+                                  const char *snapshot_path,
+                                  const char *const *periodic,
+                                  int64_t *periodic_at, size_t periodic_count,
+                                  int64_t log_start, int64_t log_end,
+                                  int64_t scan_limit, int64_t *replay_from);
 samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
                                   const uint8_t *batches, size_t len,
                                   int64_t now_ms);

@@ -7,7 +7,10 @@
  * stops where Kafka's does, the index survives a crash however far back
  * the abort is (the producer-state rebuild only replays the log's last
  * 100,000 offsets), an entry a crash lost is rebuilt from the replayed
- * marker, and truncation cuts it with the log.
+ * marker, and truncation cuts it with the log. Open transactions older
+ * than that tail survive a crash too, through the producer snapshots the
+ * housekeeper takes as the log grows; a truncation deletes those above
+ * the cut.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -32,11 +35,18 @@
 
 typedef tl_engine_fx_t fixture_t;
 
-static samsa_partition_t *partition(fixture_t *f, const char *name)
+/* @p retention_ms: the topic's retention.ms, NULL for the default (the
+ * records' timestamps are from 1970: retention deletes all but the active
+ * segment at each housekeeping round). */
+static samsa_partition_t *partition_kept(fixture_t *f, const char *name,
+                                         const char *retention_ms)
 {
     samsa_tcfg_t cfg = {0};
     samsa_tcfg_set(&cfg, "samsa.storage.engine", f->engine);
     samsa_tcfg_set(&cfg, "segment.bytes", "65536");
+    if (retention_ms) {
+        samsa_tcfg_set(&cfg, "retention.ms", retention_ms);
+    }
     char err[256];
     samsa_err_t e = samsa_logmgr_create_topic(f->logs.mgr, name, 1, &cfg, false,
                                               err, sizeof(err));
@@ -47,6 +57,11 @@ static samsa_partition_t *partition(fixture_t *f, const char *name)
     samsa_partition_t *part = samsa_topic_partition(t, 0);
     samsa_topic_put(t); /* the manager keeps it open */
     return part;
+}
+
+static samsa_partition_t *partition(fixture_t *f, const char *name)
+{
+    return partition_kept(f, name, NULL);
 }
 
 /* One batch of @p n records: transactional of @p pid when pid >= 0,
@@ -177,6 +192,72 @@ static void an_old_abort_survives_a_crash(void **state)
     expect_txn(&ab[0], 9, 0, 3, 4);
 }
 
+/* Whether a producer snapshot file ends with @p suffix (the tests that
+ * look have one partition with producers). */
+static bool slot_exists(fixture_t *f, const char *suffix)
+{
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/__samsa_meta/producers", f->logs.dir);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    bool found = false;
+    size_t sl = strlen(suffix);
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        found |= n > sl && strcmp(de->d_name + n - sl, suffix) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+/* The gap the periodic producer snapshots close: a transaction opened
+ * before the replayed tail (100,000 offsets) and still open at a crash
+ * was forgotten, so the last stable offset passed its records. */
+static void an_old_open_transaction_survives_a_crash(void **state)
+{
+    fixture_t *f = *state;
+    samsa_partition_t *part = partition_kept(f, "open", "-1");
+    assert_int_equal(produce(part, 9, 0, 3), 0); /* 9 open at 0 */
+    for (int i = 0; i < 11; i++) {
+        produce(part, -1, 0, 10000);
+    }
+    samsa_logmgr_housekeep_now(f->logs.mgr); /* snapshot at 110,003 */
+    assert_true(slot_exists(f, ".snapshot.a"));
+    produce(part, -1, 0, 10); /* replayed after the snapshot */
+    int64_t leo = samsa_partition_leo(part);
+    assert_true(leo - 3 > SAMSA_PRODUCER_SCAN_LIMIT_DEFAULT);
+    close_uncleanly_and_reopen(f);
+    part = partition_kept(f, "open", "-1");
+    assert_int_equal(samsa_partition_leo(part), leo);
+    assert_int_equal(samsa_partition_lso(part), 0);
+    /* Its producer's sequence is known: a retry of its batch is a
+     * duplicate, not a second copy. */
+    samsa_producer_info_t info[2];
+    assert_int_equal(samsa_partition_producers(part, info, 2), 1);
+    assert_int_equal(info[0].producer_id, 9);
+    assert_int_equal(info[0].last_seq, 2);
+    /* The abort after the crash is indexed and frees the LSO. */
+    assert_int_equal(samsa_txn_marker_append(part, 9, 0, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_lso(part), leo + 1);
+    samsa_aborted_txn_t ab[2];
+    assert_int_equal(aborted(part, 0, leo + 1, ab, 2), 1);
+    expect_txn(&ab[0], 9, 0, leo, leo + 1);
+    /* A second round writes the other slot, the first stays. */
+    for (int i = 0; i < 5; i++) {
+        produce(part, -1, 0, 10000);
+    }
+    samsa_logmgr_housekeep_now(f->logs.mgr);
+    assert_true(slot_exists(f, ".snapshot.a"));
+    assert_true(slot_exists(f, ".snapshot.b"));
+    /* A truncation below both deletes them: the log written again past
+     * the cut is another log. */
+    assert_int_equal(samsa_partition_become_follower(part, 1), SAMSA_OK);
+    assert_int_equal(samsa_partition_truncate_to(part, 5), SAMSA_OK);
+    assert_false(slot_exists(f, ".snapshot.a"));
+    assert_false(slot_exists(f, ".snapshot.b"));
+}
+
 /* A crash between the marker's append and its index entry: the replay of
  * the log's tail at open indexes the marker again, once. */
 static void a_lost_entry_is_rebuilt_from_the_replayed_marker(void **state)
@@ -269,6 +350,9 @@ int main(void)
             tl_teardown_engine),
         cmocka_unit_test_setup_teardown(an_old_abort_survives_a_crash,
                                         tl_setup_segment, tl_teardown_engine),
+        cmocka_unit_test_setup_teardown(
+            an_old_open_transaction_survives_a_crash, tl_setup_segment,
+            tl_teardown_engine),
         cmocka_unit_test_setup_teardown(
             a_lost_entry_is_rebuilt_from_the_replayed_marker, tl_setup_segment,
             tl_teardown_engine),
