@@ -403,6 +403,16 @@ static sensor_t *sensor_of(samsa_quotas_t *q, int kind, const char *user,
         return NULL;
     }
     samsa_rate_init(&s->rate, s->s, q->num, q->window_ms, now_ms);
+    /* Kafka pads a young span to num - 1 windows, so a new client may send
+     * that many windows' quota at once; the burst sits in one sample, and
+     * each time it ages out (every num windows) as much is let in again:
+     * a flooding producer got 1.10-1.13x its quota over 30 s. Produce and
+     * request time pad to one window. Fetch keeps Kafka's padding: a
+     * throttled fetch is answered empty, so a batch must fit in what the
+     * padded span allows (samsa_quotas_window_max). */
+    if (kind != SAMSA_QUOTA_FETCH) {
+        s->rate.min_windows = 1;
+    }
     s->last_ms = now_ms;
     s->next = q->sensors;
     q->sensors = s;

@@ -13,11 +13,14 @@
  *
  * Rates are Kafka's sampled rate: quota.window.num samples of
  * quota.window.size.seconds; the rate is the samples' total over their
- * span, counted as at least (num - 1) full windows. A request that brings
- * the rate over the quota gets a throttle time of
- * (rate - quota) / quota * num * size, at most num * size: the broker
- * answers at once with it in ThrottleTimeMs and then mutes the connection
- * for that long (KIP-219).
+ * span, counted as at least (num - 1) full windows for fetch, as Kafka,
+ * and one window for produce and request time (Kafka's padding lets a new
+ * producer send num - 1 windows' quota at once, and again each time that
+ * burst ages out: 1.1x the quota over 30 s). A request that brings the rate
+ * over the quota gets a throttle time of (rate - quota) / quota * span, at most
+ * num * size (Kafka's QuotaUtils.boundedThrottleTime): the broker answers at
+ * once with it in ThrottleTimeMs and then mutes the connection for that long
+ * (KIP-219).
  *
  * Storage, standalone: <data_dir>/__samsa_meta/client_quotas, replaced
  * durably on every change. In a cluster (quorum mode) the metadata log

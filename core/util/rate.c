@@ -8,6 +8,7 @@ void samsa_rate_init(samsa_rate_t *r, samsa_rate_sample_t *samples, int32_t num,
     r->num = num;
     r->window_ms = window_ms;
     r->cur = 0;
+    r->min_windows = num - 1;
     r->s = samples;
     for (int32_t i = 0; i < num; i++) {
         samples[i] = (samsa_rate_sample_t){now_ms, 0};
@@ -38,8 +39,8 @@ double samsa_rate_record(samsa_rate_t *r, double amount, int64_t now_ms,
     }
     int64_t elapsed = now_ms - oldest;
     int64_t full = elapsed / r->window_ms;
-    if (full < r->num - 1) {
-        elapsed += (r->num - 1 - full) * r->window_ms;
+    if (full < r->min_windows) {
+        elapsed += (r->min_windows - full) * r->window_ms;
     }
     if (span_ms) {
         *span_ms = (double)elapsed;

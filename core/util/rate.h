@@ -3,7 +3,8 @@
  * core/util/rate.h - Kafka's sampled Rate (org.apache.kafka.common.metrics
  * Rate over a SampledStat): @c num samples of @c window_ms each; the rate
  * is the samples' total over their span, the span counted as at least
- * (num - 1) full windows, so a first burst is spread over that long.
+ * min_windows full windows (Kafka: num - 1), so a first burst is spread
+ * over that long.
  * Client quotas (core/security/quota.c) and replication throttles
  * (core/replica/throttle.c) measure with it.
  *
@@ -23,6 +24,9 @@ typedef struct samsa_rate {
     int32_t num;
     int64_t window_ms;
     int32_t cur;
+    /* Windows the span counts at least: num - 1 after init, as Kafka;
+     * the owner may lower it (client quotas, core/security/quota.c). */
+    int32_t min_windows;
     samsa_rate_sample_t *s; /* num samples, the owner's memory */
 } samsa_rate_t;
 

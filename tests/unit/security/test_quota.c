@@ -31,8 +31,8 @@ static samsa_quotas_t *open_mem(void)
     return q;
 }
 
-/* 11 samples of 1 s: the rate is counted over at least 10 s, and the
- * throttle is (rate - quota) / quota * span. */
+/* 11 samples of 1 s: a produce rate is counted over at least one window,
+ * and the throttle is (rate - quota) / quota * span. */
 static void test_rate_and_throttle(void **state)
 {
     (void)state;
@@ -41,19 +41,18 @@ static void test_rate_and_throttle(void **state)
     assert_int_equal(
         samsa_quotas_set(q, &none, &c, SAMSA_QUOTA_PRODUCE, 1000, false),
         SAMSA_OK);
-    /* 5000 bytes over 10 s: 500 B/s, under the quota. */
+    /* 500 bytes over 1 s: 500 B/s, under the quota. */
     assert_int_equal(
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 5000, 100000), 0);
-    /* 15000 bytes: 1500 B/s, 50 % over: throttled half the 10 s span. */
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 500, 100000), 0);
+    /* 1500 bytes: 1500 B/s, 50 % over: throttled half the 1 s span. */
     assert_int_equal(
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 10000, 100000),
-        5000);
-    /* 2.5 s later the span is 10.5 s (10 full windows + the partial one
-     * is not yet counted: 2 full + 8 padding + 0.5): 15100/10.5 s. */
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 1000, 100000),
+        500);
+    /* 2.5 s later the span is the 2.5 s elapsed (past one window: no
+     * padding): 3100 / 2.5 s = 1240 B/s, 24 % over for 2.5 s. */
     int32_t t =
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 100, 102500);
-    assert_int_equal(t,
-                     (int32_t)llround((15100.0 / 10.5 - 1000) / 1000 * 10500));
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 1600, 102500);
+    assert_int_equal(t, 600);
     /* Fetch has no quota here; another client-id neither. */
     assert_int_equal(
         samsa_quotas_record(q, SAMSA_QUOTA_FETCH, "u", "c", 1e9, 102500), 0);
@@ -66,7 +65,8 @@ static void test_rate_and_throttle(void **state)
 }
 
 /* Fetch: a throttled answer is empty and its bytes are taken back; a
- * fetch's size is capped at what (num - 1) windows allow. */
+ * fetch's size is capped at what (num - 1) windows allow, the span it is
+ * counted over at first, as in Kafka. */
 static void test_fetch_unrecord_and_window(void **state)
 {
     (void)state;
@@ -98,6 +98,30 @@ static void test_throttle_bound(void **state)
     samsa_quotas_close(q);
 }
 
+/* Issue 14: a client that sends again as soon as each throttle ends is
+ * held within 10 % of its quota over 30 s from its first byte (simulated
+ * clock). With Kafka's padding of a young span to num - 1 windows it got
+ * 1.16x: a first burst of 10 windows' quota, let in again each time it
+ * aged out of the 11 samples. */
+static void test_flooding_client_held_to_quota(void **state)
+{
+    (void)state;
+    samsa_quotas_t *q = open_mem();
+    samsa_quota_name_t c = named("c");
+    samsa_quotas_set(q, &none, &c, SAMSA_QUOTA_PRODUCE, 100000, false);
+    double sent = 0;
+    int64_t now = 0;
+    while (now < 30000) {
+        int32_t t =
+            samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "u", "c", 16384, now);
+        sent += 16384;
+        now += 5 + t; /* 5 ms per request, then the mute */
+    }
+    double ratio = sent / 30.0 / 100000;
+    assert_true(ratio > 0.9 && ratio < 1.1);
+    samsa_quotas_close(q);
+}
+
 /* Kafka's order: user+client, user+default client, user, default user +
  * client, ..., client, default client; each key resolved on its own. */
 static void test_precedence(void **state)
@@ -109,20 +133,20 @@ static void test_precedence(void **state)
     samsa_quotas_set(q, &none, &c, SAMSA_QUOTA_PRODUCE, 200, false);
     samsa_quotas_set(q, &alice, &none, SAMSA_QUOTA_PRODUCE, 1000, false);
     samsa_quotas_set(q, &alice, &c, SAMSA_QUOTA_FETCH, 1, false);
-    /* alice/c: user alice's 1000 (alice/c sets only a fetch quota). 20000
-     * bytes over 10 s = 2000 B/s: 100 % over, throttle 10 s. */
+    /* alice/c: user alice's 1000 (alice/c sets only a fetch quota). 2000
+     * bytes over 1 s = 2000 B/s: 100 % over, throttle 1 s. */
     assert_int_equal(
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "alice", "c", 20000, 0),
-        10000);
-    /* bob/c: client c's 200. 3000 / 10 s = 300: 50 % over. */
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "alice", "c", 2000, 0),
+        1000);
+    /* bob/c: client c's 200. 300 / 1 s = 300: 50 % over. */
     assert_int_equal(
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "bob", "c", 3000, 0), 5000);
-    /* bob/x: the default client's 100; 1500 / 10 s: 50 % over. */
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "bob", "c", 300, 0), 500);
+    /* bob/x: the default client's 100; 150 / 1 s: 50 % over. */
     assert_int_equal(
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "bob", "x", 1500, 0), 5000);
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "bob", "x", 150, 0), 500);
     /* carol/c shares client c's rate with bob (one sensor per entity). */
     assert_true(
-        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "carol", "c", 1, 0) > 5000);
+        samsa_quotas_record(q, SAMSA_QUOTA_PRODUCE, "carol", "c", 1, 0) > 500);
     /* Removing the last key removes the entity. */
     samsa_quotas_set(q, &alice, &none, SAMSA_QUOTA_PRODUCE, 0, true);
     samsa_quota_entry_t *e;
@@ -199,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate_and_throttle),
         cmocka_unit_test(test_throttle_bound),
+        cmocka_unit_test(test_flooding_client_held_to_quota),
         cmocka_unit_test(test_fetch_unrecord_and_window),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_validation),

@@ -2,7 +2,8 @@
 /*
  * Kafka's sampled rate (core/util/rate.c), which client quotas and
  * replication throttles measure with: a first burst counts over
- * (num - 1) windows, old samples age out, amounts can be taken back.
+ * (num - 1) windows (or min_windows), old samples age out, amounts can be
+ * taken back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,24 @@ static void a_burst_is_spread_over_num_minus_one_windows(void **state)
     assert_near(samsa_rate_record(&r, -10000, 5500, NULL), 0.0);
 }
 
+/* Client quotas pad a young span to one window only. */
+static void min_windows_sets_the_padding(void **state)
+{
+    (void)state;
+    samsa_rate_sample_t s[11];
+    samsa_rate_t r;
+    samsa_rate_init(&r, s, 11, 1000, 0);
+    r.min_windows = 1;
+    double span = 0;
+    assert_near(samsa_rate_record(&r, 1000, 0, &span), 1000.0);
+    assert_near(span, 1000.0);
+    /* 500 ms in: 0.5 s elapsed plus one missing window. */
+    assert_near(samsa_rate_record(&r, 0, 500, &span), 1000 / 1.5);
+    /* Past one window nothing is padded. */
+    assert_near(samsa_rate_record(&r, 0, 2500, &span), 1000 / 2.5);
+    assert_near(span, 2500.0);
+}
+
 static void old_samples_age_out(void **state)
 {
     (void)state;
@@ -57,6 +76,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_burst_is_spread_over_num_minus_one_windows),
+        cmocka_unit_test(min_windows_sets_the_padding),
         cmocka_unit_test(old_samples_age_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
