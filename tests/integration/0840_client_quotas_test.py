@@ -137,9 +137,9 @@ def flood(bootstrap, client_id, seconds, stats):
 
 
 def test_producer_byte_rate_throttles_one_client_id():
-    # Three 1 s samples instead of Kafka's eleven: the first burst a
-    # fresh sensor allows ((num - 1) windows' worth) stays short, so the
-    # steady rate shows within a few seconds.
+    # Three 1 s samples instead of Kafka's eleven: the steady rate shows
+    # within a few seconds (a fresh producer sensor allows one window's
+    # worth at once).
     b = Broker(new_workdir(),
                "quota_window_num: 3\nquota_window_size_seconds: 1\n"
                "auto_create_topics: true\n").start()
