@@ -166,7 +166,14 @@ int samsa_cli_cluster_elect(samsa_client_t *c, bool unclean, const char *topic,
     samsa_metadata_t *md = NULL;
     int32_t *parts = NULL;
     req.TopicPartitions.count = -1; /* all */
-    if (topic) {
+    int32_t asked = partition;
+    if (topic && partition >= 0) {
+        /* Straight to the controller, as kafka-leader-election.sh sends
+         * it: the node answering Metadata may not have applied a topic
+         * the controller just created (it would say it is unknown). */
+        tp.Partitions.items = &asked;
+        tp.Partitions.count = 1;
+    } else if (topic) {
         const char *const one[] = {topic};
         const samsa_md_topic_t *mt = NULL;
         if (samsa_client_metadata(c, one, 1, false, &md) != SAMSA_OK) {
@@ -186,15 +193,13 @@ int samsa_cli_cluster_elect(samsa_client_t *c, bool unclean, const char *topic,
             return SAMSA_EXIT_ERROR;
         }
         for (int32_t i = 0; i < mt->npartitions; i++) {
-            parts[tp.Partitions.count] = mt->partitions[i].id;
-            tp.Partitions.count += partition < 0 || partition == parts[i];
+            parts[i] = mt->partitions[i].id;
         }
-        if (partition >= 0 && tp.Partitions.count == 0) {
-            parts[0] = partition; /* let the controller say it is unknown */
-            tp.Partitions.count = 1;
-        }
-        tp.Topic = samsa_str_from_cstr(topic);
         tp.Partitions.items = parts;
+        tp.Partitions.count = mt->npartitions;
+    }
+    if (topic) {
+        tp.Topic = samsa_str_from_cstr(topic);
         req.TopicPartitions.items = &tp;
         req.TopicPartitions.count = 1;
     }
