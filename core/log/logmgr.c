@@ -163,12 +163,13 @@ static void producers_snapshot(samsa_partition_t *part)
     int slot = part->snap_at[0] <= part->snap_at[1] ? 0 : 1;
     int64_t newest = part->snap_at[1 - slot];
     samsa_producer_state_t *copy = NULL;
-    if (part->producers && leo > 0 &&
+    if (!part->snap_writing && part->producers && leo > 0 &&
         leo - (newest < 0 ? 0 : newest) >= PRODUCER_SNAPSHOT_INTERVAL &&
         samsa_producer_state_clone(part->producers, &copy) != SAMSA_OK) {
         copy = NULL;
     }
     uint64_t truncations = part->truncations;
+    part->snap_writing |= copy != NULL;
     pthread_mutex_unlock(&part->append_lock);
     if (!copy) {
         return;
@@ -184,6 +185,7 @@ static void producers_snapshot(samsa_partition_t *part)
     } else if (err == SAMSA_OK) {
         part->snap_at[slot] = leo;
     }
+    part->snap_writing = false;
     pthread_mutex_unlock(&part->append_lock);
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN,

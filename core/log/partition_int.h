@@ -48,6 +48,8 @@ struct samsa_partition {
      * snapshot written across one is deleted. Guarded by append_lock. */
     int64_t snap_at[2];
     uint64_t truncations;
+    bool snap_writing; /* one writer at a time (housekeep_now and the
+                          housekeeper's round may overlap) */
     /* Flush policy (core/log/flusher.c): the topic's flush.messages and
      * flush.ms (<= 0 / < 0: left to the OS), and what is not flushed yet. */
     _Atomic int64_t flush_messages;
