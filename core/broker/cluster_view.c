@@ -126,6 +126,11 @@ static void named_topic(samsa_req_t *req, const samsa_meta_image_t *img,
             /* found, or not to be described (TOPIC_AUTHORIZATION_FAILED) */
         } else if (!t && !samsa_topic_name_valid(name)) {
             err = SAMSA_ERR_INVALID_TOPIC_EXCEPTION;
+        } else if (!t && allow_create && b->cfg->auto_create_topics &&
+                   samsa_topics_create_denied(req, rt->Name)) {
+            /* Auto-creation needs CREATE on the cluster or the topic, as
+             * in Kafka: the controller creates it as this broker. */
+            err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
         } else if (!t && allow_create && b->cfg->auto_create_topics) {
             /* Created through the controller; clients retry on this. */
             samsa_cluster_request_topic(b, name);

@@ -100,7 +100,17 @@ samsa_MetadataResponse_t *samsa_metadata_answer(samsa_req_t *req,
             const char *name = samsa_req_cstr(req, rt->Name);
             err = samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
                                       SAMSA_RESOURCE_TOPIC, name);
-            t = err ? NULL : samsa_broker_topic(b, name, allow_create, &err);
+            t = err ? NULL : samsa_broker_topic(b, name, false, &err);
+            /* Auto-creation needs CREATE on the cluster or the topic, as
+             * in Kafka; only then is it worth asking the authorizer. */
+            if (!t && err == SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION &&
+                allow_create && b->cfg->auto_create_topics) {
+                if (samsa_topics_create_denied(req, rt->Name)) {
+                    err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
+                } else {
+                    t = samsa_broker_topic(b, name, true, &err);
+                }
+            }
         } else {
             t = samsa_logmgr_topic_get_by_id(b->logs, rt->TopicId.b);
             err = t ? SAMSA_OK : SAMSA_ERR_UNKNOWN_TOPIC_ID;

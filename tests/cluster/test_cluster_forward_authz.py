@@ -9,7 +9,8 @@ SCRAM user with no ACL sends CreateTopics, DeleteTopics, CreateAcls,
 AlterConfigs and IncrementalAlterConfigs (a BROKER resource, which goes
 to the controller whole) to a node that is not the controller: each is
 refused with the authorization error and nothing changes. A user holding
-the ACLs succeeds through the same node.
+the ACLs succeeds through the same node. Metadata's auto-creation (which
+the controller also performs as the broker) needs CREATE as in Kafka.
 
 The secure three-node cluster of test_cluster_security.py; about 15 s.
 """
@@ -19,6 +20,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.protocol.admin import (AlterConfigsRequest, CreateAclsRequest,
                                   CreateTopicsRequest, DeleteTopicsRequest)
 from kafka.protocol.api import Request, Response
+from kafka.protocol.metadata import MetadataRequest
 from kafka.protocol.types import (Array, Boolean, Int8, Int16, Int32, Schema,
                                   String)
 
@@ -29,6 +31,7 @@ from test_cluster_security import (broker_config, scram_conn,  # noqa: F401
 TOPIC_AUTHORIZATION_FAILED = 29
 CLUSTER_AUTHORIZATION_FAILED = 31
 DYNAMIC_DEFAULT_BROKER_CONFIG = 3
+UNKNOWN_TOPIC_OR_PARTITION = 3
 
 
 # kafka-python 2.0 has no IncrementalAlterConfigs (API 44); v0 is small.
@@ -152,3 +155,21 @@ def test_forwarded_admin_requests_are_authorized_as_the_client(sec_cluster):
     wait_for("log.retention.ms on the controller",
              lambda: broker_config(c, controller, "log.retention.ms") ==
              ("123456789", DYNAMIC_DEFAULT_BROKER_CONFIG))
+
+    # Auto-creation by Metadata needs CREATE too (the controller creates
+    # the topic as t): WRITE on auto-* lets mallory see, not create.
+    c.cli(t, "acl", "add", "--allow", "User:mallory", "--operation", "Write",
+          "--topic", "auto-", "--prefixed")
+    auto = MetadataRequest[4](topics=["auto-x"],
+                              allow_auto_topic_creation=True)
+    wait_for("mallory's WRITE on node %d" % t, lambda: call(
+        c, t, "mallory", MetadataRequest[4](
+            topics=["auto-x"], allow_auto_topic_creation=False)).topics[0][0]
+        == UNKNOWN_TOPIC_OR_PARTITION)
+    assert call(c, t, "mallory", auto).topics[0][0] == \
+        TOPIC_AUTHORIZATION_FAILED
+    c.cli(t, "acl", "add", "--allow", "User:mallory", "--operation", "Create",
+          "--topic", "auto-", "--prefixed")
+    wait_for("auto-x created by mallory's Metadata",
+             lambda: call(c, t, "mallory", auto).topics[0][0] == 0)
+    assert "auto-x" in topics(c, controller)

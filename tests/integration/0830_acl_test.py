@@ -3,9 +3,12 @@
 default, super users, CreateAcls/DescribeAcls/DeleteAcls through
 confluent-kafka's AdminClient, WRITE gates produce, READ gates fetch and
 group join, prefixed ACLs, DENY beats ALLOW, and topics a user may not
-describe vanish from Metadata."""
+describe vanish from Metadata, and Metadata's auto-creation needs
+CREATE."""
 import os
 import shutil
+import socket
+import time
 
 import pytest
 
@@ -17,6 +20,8 @@ from kafka.admin import (ACL, ACLFilter, ACLOperation as AclOperation,
                          ACLResourcePatternType as ResourcePatternType,
                          KafkaAdminClient, NewTopic, ResourcePattern,
                          ResourcePatternFilter, ResourceType)
+from kafka.conn import BrokerConnection
+from kafka.protocol.metadata import MetadataRequest
 
 from samsa_harness import Broker, free_port, new_workdir
 
@@ -343,3 +348,42 @@ def test_write_txn_markers_needs_cluster_action(acl_broker, tmp_path):
                  AclOperation.CLUSTER_ACTION))
     out = abort()
     assert out.returncode == 0, out.stderr
+
+
+def metadata_error(b, user, topic, create):
+    """The error code of @topic in a Metadata v4 made as @user."""
+    conn = BrokerConnection("127.0.0.1", b.sasl_port, socket.AF_INET,
+                            security_protocol="SASL_PLAINTEXT",
+                            sasl_mechanism="PLAIN",
+                            sasl_plain_username=user,
+                            sasl_plain_password=USERS[user],
+                            api_version=(2, 5, 0))
+    assert conn.connect_blocking(timeout=10)
+    try:
+        fut = conn.send(MetadataRequest[4](topics=[topic],
+                                           allow_auto_topic_creation=create))
+        deadline = time.monotonic() + 10
+        while not fut.is_done and time.monotonic() < deadline:
+            for resp, f in conn.recv():
+                f.success(resp)
+            time.sleep(0.01)
+        assert fut.succeeded(), fut.exception
+        return fut.value.topics[0][0]
+    finally:
+        conn.close()
+
+
+def test_auto_creation_needs_create(acl_broker):
+    # As in Kafka: WRITE (so DESCRIBE) on a missing topic lets Metadata
+    # say it is unknown, but creating it needs CREATE on it or the cluster.
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "auto-", AclOperation.WRITE,
+                 pattern=ResourcePatternType.PREFIXED))
+    assert metadata_error(b, "alice", "auto-a", False) == \
+        KafkaError.UNKNOWN_TOPIC_OR_PART
+    assert metadata_error(b, "alice", "auto-a", True) == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+    grant(b, acl(ResourceType.TOPIC, "auto-", AclOperation.CREATE,
+                 pattern=ResourcePatternType.PREFIXED))
+    assert metadata_error(b, "alice", "auto-a", True) == 0
+    assert "auto-a" in b.admin.list_topics()
