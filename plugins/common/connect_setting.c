@@ -14,3 +14,13 @@ const char *samsa_connect_setting(const samsa_connect_task_info_t *info,
     }
     return def;
 }
+
+char *samsa_connect_strdup(const samsa_services_t *svc, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = svc->alloc(n);
+    if (d != NULL) {
+        memcpy(d, s, n);
+    }
+    return d;
+}

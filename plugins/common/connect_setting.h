@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugins/common/connect_setting.h - a connector task's setting by key,
- * for the in-tree connector plugins (source-file, sink-http,
- * sink-postgres). Pure function; any thread.
+ * and a copy of a setting's text the task keeps, for the in-tree connector
+ * plugins (source-file, source-mirror, sink-http, sink-postgres). Any
+ * thread.
  */
 #ifndef SAMSA_COMMON_CONNECT_SETTING_H
 #define SAMSA_COMMON_CONNECT_SETTING_H
@@ -13,5 +14,9 @@
  *  @p info. */
 const char *samsa_connect_setting(const samsa_connect_task_info_t *info,
                                   const char *key, const char *def);
+
+/** A copy of @p s in memory from @p svc (freed with svc->free), or NULL
+ *  when out of memory. */
+char *samsa_connect_strdup(const samsa_services_t *svc, const char *s);
 
 #endif /* SAMSA_COMMON_CONNECT_SETTING_H */

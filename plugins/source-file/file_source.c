@@ -65,16 +65,6 @@ static void fs_fini(void *state)
     }
 }
 
-static char *dup_str(const samsa_services_t *svc, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = svc->alloc(n);
-    if (d != NULL) {
-        memcpy(d, s, n);
-    }
-    return d;
-}
-
 /* {"filename":"<file>"} in the compact form the worker gives back. */
 static char *partition_of(const samsa_services_t *svc, const char *file)
 {
@@ -144,8 +134,8 @@ static samsa_err_t fs_task_start(void *state,
     memset(t, 0, sizeof(*t));
     t->svc = svc;
     t->batch = (size_t)b;
-    t->file = dup_str(svc, file);
-    t->topic = dup_str(svc, topic);
+    t->file = samsa_connect_strdup(svc, file);
+    t->topic = samsa_connect_strdup(svc, topic);
     t->partition = partition_of(svc, file);
     t->buf = svc->alloc(READ_CHUNK);
     t->buf_cap = READ_CHUNK;

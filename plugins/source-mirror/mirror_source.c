@@ -75,16 +75,6 @@ static void ms_fini(void *state)
     }
 }
 
-static char *dup_str(const samsa_services_t *svc, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = svc->alloc(n);
-    if (d != NULL) {
-        memcpy(d, s, n);
-    }
-    return d;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000,
@@ -142,7 +132,7 @@ static samsa_err_t read_resume(samsa_connect_task_t *t,
         json_t *off = json_object_get(o, "offset");
         if (json_is_integer(off)) {
             t->resume_part[t->nresume] =
-                dup_str(svc, info->offsets[i].source_partition);
+                samsa_connect_strdup(svc, info->offsets[i].source_partition);
             t->resume_off[t->nresume] = json_integer_value(off);
             if (t->resume_part[t->nresume] != NULL) {
                 t->nresume++;
@@ -161,7 +151,7 @@ static char *partition_json(const samsa_connect_task_t *t, const char *topic,
     json_t *o = json_pack("{s:s, s:s, s:i}", "cluster", t->policy.alias,
                           "topic", topic, "partition", (int)partition);
     char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-    char *copy = text != NULL ? dup_str(t->svc, text) : NULL;
+    char *copy = text != NULL ? samsa_connect_strdup(t->svc, text) : NULL;
     free(text);
     json_decref(o);
     return copy;
@@ -215,8 +205,8 @@ static samsa_err_t add_part(samsa_connect_task_t *t, const char *topic,
         return SAMSA_ERR_NOMEM;
     }
     memset(p, 0, sizeof(*p));
-    p->topic = dup_str(svc, topic);
-    p->remote = dup_str(svc, remote);
+    p->topic = samsa_connect_strdup(svc, topic);
+    p->remote = samsa_connect_strdup(svc, remote);
     p->spart = partition_json(t, topic, partition);
     p->partition = partition;
     samsa_err_t err =
