@@ -142,6 +142,27 @@ def metadata(host, port, topics=None, timeout=5.0):
 
 # -- the nodes -------------------------------------------------------------
 
+class ConfDirNodes:
+    """Node directories and samsad processes of a cluster whose nodes each
+    get their own samsa.yaml and conf.d (the secured clusters of
+    test_cluster_security.py and test_cluster_tls.py). The subclass sets
+    self.work and self.procs and writes the files."""
+
+    def dir(self, i):
+        d = os.path.join(self.work, "node%d" % i)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def start(self, i):
+        log = open(os.path.join(self.dir(i), "samsad.log"), "ab")
+        self.procs[i] = subprocess.Popen(
+            [SAMSAD, "--config", self.dir(i) + "/samsa.yaml", "--conf-dir",
+             self.dir(i) + "/conf.d", "--plugin-dir",
+             os.path.join(BUILD, "plugins")],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+
 class Node:
     def __init__(self, cluster, i, host, port, cport):
         self.cluster, self.id = cluster, i

@@ -31,11 +31,11 @@ from kafka.admin import (ConfigResource, ConfigResourceType,
 from kafka.conn import BrokerConnection
 from kafka.protocol.metadata import MetadataRequest
 
+from nodes import ConfDirNodes
 from test_cluster import topic_leaders, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("SAMSA_BUILD_DIR", os.path.join(ROOT, "build"))
-SAMSAD = os.path.join(BUILD, "core", "samsad")
 SAMSA = os.path.join(BUILD, "tools", "cli", "samsa")
 TOPIC_AUTHORIZATION_FAILED = 29
 DYNAMIC_DEFAULT_BROKER_CONFIG = 3  # DescribeConfigs v1 ConfigSource
@@ -60,7 +60,7 @@ def free_ports(n):
     return ports
 
 
-class SecureCluster:
+class SecureCluster(ConfDirNodes):
     def __init__(self, work, n=3):
         self.work, self.n, self.procs = work, n, {}
         ports = free_ports(3 * n)
@@ -96,20 +96,6 @@ class SecureCluster:
                     "http_listeners: [\"127.0.0.1:0\"]\n"
                     % (i, cluster_id, voters, self.plain[i], self.sasl[i],
                        ctrl[i], d))
-
-    def dir(self, i):
-        d = os.path.join(self.work, "node%d" % i)
-        os.makedirs(d, exist_ok=True)
-        return d
-
-    def start(self, i):
-        log = open(os.path.join(self.dir(i), "samsad.log"), "ab")
-        self.procs[i] = subprocess.Popen(
-            [SAMSAD, "--config", self.dir(i) + "/samsa.yaml", "--conf-dir",
-             self.dir(i) + "/conf.d", "--plugin-dir",
-             os.path.join(BUILD, "plugins")],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
 
     def boot(self, i):
         return "127.0.0.1:%d" % self.plain[i]

@@ -37,12 +37,11 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from nodes import free_ports, metadata
+from nodes import ConfDirNodes, free_ports, metadata
 from test_cluster import wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("SAMSA_BUILD_DIR", os.path.join(ROOT, "build"))
-SAMSAD = os.path.join(BUILD, "core", "samsad")
 SAMSA = os.path.join(BUILD, "tools", "cli", "samsa")
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import secure_pki  # noqa: E402  (the integration tests' openssl helpers)
@@ -62,7 +61,7 @@ def make_pki(d):
     return d
 
 
-class TlsCluster:
+class TlsCluster(ConfDirNodes):
     def __init__(self, work, n=3, controller_ssl=False):
         self.work, self.n, self.procs = work, n, {}
         self.pki = make_pki(os.path.join(work, "pki"))
@@ -146,20 +145,6 @@ class TlsCluster:
                     "      ssl_key_location: %s/%s.key\n"
                     "      ssl_truststore_location: %s/ca.pem\n"
                     % (self.pki, name, self.pki, name, self.pki))
-
-    def dir(self, i):
-        d = os.path.join(self.work, "node%d" % i)
-        os.makedirs(d, exist_ok=True)
-        return d
-
-    def start(self, i):
-        log = open(os.path.join(self.dir(i), "samsad.log"), "ab")
-        self.procs[i] = subprocess.Popen(
-            [SAMSAD, "--config", self.dir(i) + "/samsa.yaml", "--conf-dir",
-             self.dir(i) + "/conf.d", "--plugin-dir",
-             os.path.join(BUILD, "plugins")],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
 
     def stop_node(self, i):
         self.procs[i].send_signal(signal.SIGTERM)
