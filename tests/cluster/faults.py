@@ -101,6 +101,19 @@ def wait_isr_everywhere(cluster, topic, timeout=30):
         wait_full_isr(cluster, topic, i, timeout=timeout)
 
 
+def create_led_by_survivors(cluster, topic, alive):
+    """After a kill: @topic (2 partitions, RF 2) created through the
+    survivors @alive, and every survivor shows each partition led by one
+    of them (metadata changes go on without the dead node)."""
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap(alive)})
+    admin.create_topics([NewTopic(topic, 2, 2)])[topic].result(30)
+    for i in alive:
+        deadline_wait("node %d: %s led" % (i, topic), lambda: (
+            lambda p: len(p) == 2 and all(
+                v[0] in alive for v in p.values()))(
+                    cluster.partitions(topic, i)), timeout=20)
+
+
 def wait_new_leader(cluster, topic, partition, old, ask, timeout):
     """Node @ask names a leader of @partition other than @old."""
     return deadline_wait(

@@ -12,9 +12,8 @@
 import signal
 import time
 
-from confluent_kafka.admin import AdminClient, NewTopic
-
-from faults import under_load, wait_acks, wait_isr_everywhere
+from faults import (create_led_by_survivors, under_load, wait_acks,
+                    wait_isr_everywhere)
 from nodes import deadline_wait
 
 SESSION_S = 3.0  # broker_session_timeout_ms of nodes.Cluster
@@ -32,14 +31,7 @@ def test_partition_placed_on_a_dead_unfenced_broker_gets_a_leader(nodes):
         alive = nodes.live()
         deadline_wait("a new controller", lambda: nodes.controller(
             alive[0]) in alive, timeout=20)
-        admin = AdminClient({"bootstrap.servers": nodes.bootstrap(alive)})
-        admin.create_topics([NewTopic("kc-after", 2, 2)])["kc-after"] \
-            .result(30)
-        for i in alive:
-            deadline_wait("node %d: kc-after led" % i, lambda: (
-                lambda p: len(p) == 2 and all(
-                    v[0] in alive for v in p.values()))(
-                        nodes.partitions("kc-after", i)), timeout=20)
+        create_led_by_survivors(nodes, "kc-after", alive)
         wait_acks(run.log, 50, timeout=SESSION_S + 30, after=t_kill)
         nodes.restart(old)
         wait_isr_everywhere(nodes, "kc")

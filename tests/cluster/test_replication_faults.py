@@ -28,11 +28,9 @@ import signal
 import threading
 import time
 
-from confluent_kafka.admin import AdminClient, NewTopic
-
 from checker import produce_raw
-from faults import (pick_partition, under_load, wait_acks,
-                    wait_isr_everywhere, wait_new_leader)
+from faults import (create_led_by_survivors, pick_partition, under_load,
+                    wait_acks, wait_isr_everywhere, wait_new_leader)
 from nodes import deadline_wait
 
 SESSION_S = 3.0  # broker_session_timeout_ms of nodes.Cluster
@@ -86,14 +84,7 @@ def test_kill_controller_under_load(nodes):
             nodes[new].log_tail(100000), nodes[new].log_tail()
         # Metadata changes go on: a topic created through the survivors
         # is led on them.
-        admin = AdminClient({"bootstrap.servers": nodes.bootstrap(alive)})
-        admin.create_topics([NewTopic("kc-after", 2, 2)])["kc-after"] \
-            .result(30)
-        for i in alive:
-            deadline_wait("node %d: kc-after led" % i, lambda: (
-                lambda p: len(p) == 2 and all(
-                    v[0] in alive for v in p.values()))(
-                        nodes.partitions("kc-after", i)), timeout=20)
+        create_led_by_survivors(nodes, "kc-after", alive)
         wait_acks(run.log, 50, timeout=SESSION_S + 30, after=t_kill)
         nodes.restart(old)
         wait_isr_everywhere(nodes, "kc")
