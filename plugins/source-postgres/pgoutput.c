@@ -239,6 +239,10 @@ int samsa_pgo_decode(samsa_pgo_t *d, const uint8_t *buf, size_t len,
 {
     rd_t r = {.p = buf, .end = buf + len};
     memset(out, 0, sizeof(*out));
+    if (len == 0) {
+        snprintf(errbuf, errlen, "pgoutput: empty message");
+        return -1;
+    }
     char type = (char)get_n(&r, 1);
     switch (type) {
     case 'B':
@@ -284,6 +288,8 @@ int samsa_pgo_decode(samsa_pgo_t *d, const uint8_t *buf, size_t len,
                 out->old_key = old_key;
                 kind = (int)get_n(&r, 1);
             }
+        } else if (type == 'D') {
+            r.bad = 1; /* a delete always names its old key or row */
         }
         if (type != 'D') {
             if (kind != 'N') {
