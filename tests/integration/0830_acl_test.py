@@ -387,3 +387,65 @@ def test_auto_creation_needs_create(acl_broker):
                  pattern=ResourcePatternType.PREFIXED))
     assert metadata_error(b, "alice", "auto-a", True) == 0
     assert "auto-a" in b.admin.list_topics()
+
+
+def test_kafka_acls_tool(acl_broker, tmp_path):
+    """Apache Kafka's kafka-acls.sh (org.apache.kafka.tools.AclCommand,
+    kafka-tools 4.0.2) with --bootstrap-server and --command-config (the
+    super user's SASL client properties): --add READ for alice on topic
+    orders and on the prefixed group app-, --list prints both, a MATCH
+    filter on group app-1 finds the prefixed one, alice can consume only
+    while they exist, one --remove --force (pattern type ANY) takes
+    them away."""
+    from kafka_cli import kafka_tool
+    b = acl_broker
+    props = tmp_path / "admin.properties"
+    props.write_text(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.plain."
+        "PlainLoginModule required username=\"admin\" "
+        "password=\"admin-secret\";\n")
+
+    def acls(*args):
+        out = kafka_tool("AclCommand", "--bootstrap-server",
+                         "127.0.0.1:%d" % b.sasl_port, "--command-config",
+                         str(props), *args)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+
+    def listed(*args):
+        """--list's blocks: {resource pattern: [its ACL lines]}."""
+        blocks = {}
+        for block in acls("--list", *args).split("Current ACLs for "
+                                                 "resource ")[1:]:
+            head, *entries = block.strip().splitlines()
+            blocks[head.strip("`:")] = [e.strip() for e in entries]
+        return blocks
+
+    read = "(principal=User:alice, host=*, operation=READ, " \
+        "permissionType=ALLOW)"
+    topic = "ResourcePattern(resourceType=TOPIC, name=orders, " \
+        "patternType=LITERAL)"
+    group = "ResourcePattern(resourceType=GROUP, name=app-, " \
+        "patternType=PREFIXED)"
+    assert produce(b, "admin", "orders") is None
+    assert consume_error(b, "app-1") in (
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.GROUP_AUTHORIZATION_FAILED)
+    out = acls("--add", "--allow-principal", "User:alice", "--operation",
+               "Read", "--topic", "orders")
+    assert "Adding ACLs for resource `%s`" % topic in out, out
+    acls("--add", "--allow-principal", "User:alice", "--operation", "Read",
+         "--group", "app-", "--resource-pattern-type", "prefixed")
+    assert listed() == {topic: [read], group: [read]}
+    assert listed("--group", "app-1", "--resource-pattern-type",
+                  "match") == {group: [read]}
+    assert consume_error(b, "app-1") is None
+    # One removal for both: pattern type ANY matches the literal topic
+    # and the prefixed group.
+    acls("--remove", "--force", "--topic", "orders", "--group", "app-",
+         "--resource-pattern-type", "any")
+    assert listed() == {}
+    assert consume_error(b, "app-2") in (
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.GROUP_AUTHORIZATION_FAILED)
