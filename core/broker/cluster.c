@@ -402,6 +402,7 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         .dir = dir,
         .session_timeout_ms = cc->broker_session_timeout_ms,
         .heartbeat_interval_ms = cc->broker_heartbeat_interval_ms,
+        .session_probe = cc->broker_session_probe,
         .unclean_leader_election = cc->unclean_leader_election,
         .rebalance_interval_ms =
             cc->auto_leader_rebalance

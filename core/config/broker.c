@@ -125,6 +125,15 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("broker_session_timeout_ms", "9000", 20, I32MAX,
         "A broker without a heartbeat this long is fenced "
         "(broker.session.timeout.ms)."),
+    SAMSA_OPTION_BOOL("broker_session_probe_enable", "true",
+        "Samsa only (Kafka has no such key). When a broker's heartbeat is "
+        "overdue by half an interval, the controller tries a TCP connect to "
+        "its inter-broker listener, without waiting on it; a refused connect "
+        "means no process listens there (it died: kill -9, a crash), and the "
+        "broker is fenced at once rather than after "
+        "broker_session_timeout_ms. A connect that succeeds or times out "
+        "proves nothing and changes nothing, so a partitioned or stopped "
+        "broker is fenced after the session timeout, as in Kafka."),
     SAMSA_OPTION_BOOL("unclean_leader_election_enable", "false",
         "Let the controller make a live replica outside the ISR leader of a "
         "partition with no live ISR member, at the cost of the records only "

@@ -280,6 +280,8 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                      &cc->broker_heartbeat_interval_ms);
     samsa_config_int(cfg->values, "broker_session_timeout_ms",
                      &cc->broker_session_timeout_ms);
+    samsa_config_bool(cfg->values, "broker_session_probe_enable",
+                      &cc->broker_session_probe);
     samsa_config_bool(cfg->values, "unclean_leader_election_enable",
                       &cc->unclean_leader_election);
     samsa_config_bool(cfg->values, "auto_leader_rebalance_enable",

@@ -52,6 +52,8 @@ typedef struct samsa_cluster_config {
     char *rack;                           /**< broker_rack, or NULL */
     int64_t broker_heartbeat_interval_ms; /**< broker.heartbeat.interval.ms */
     int64_t broker_session_timeout_ms;    /**< broker.session.timeout.ms */
+    bool broker_session_probe;            /**< Samsa's probe of a silent
+                                               broker (broker_probe.h) */
     bool unclean_leader_election;         /**< unclean.leader.election.enable */
     bool auto_leader_rebalance;           /**< auto.leader.rebalance.enable */
     int64_t leader_imbalance_check_interval_seconds;

@@ -16,6 +16,7 @@
 #include <raft.h>
 #include <raft/uv.h>
 
+#include "metadata/broker_probe.h"
 #include "metadata/partition_change.h"
 #include "metadata/raft_transport.h"
 #include "util/err.h"
@@ -52,6 +53,13 @@ typedef struct heartbeat {
     int64_t fence_pending;
     int64_t unfence_pending;
     int64_t shutdown_epoch; /* controlled shutdown: never unfenced */
+    /* broker_session_probe_enable (broker_probe.h): the probe in flight
+     * (NULL: none), the epoch and time it started at, and when the last
+     * one ended (-1: never). */
+    samsa_probe_t *probe;
+    int64_t probe_epoch;
+    int64_t probe_started_ms;
+    int64_t last_probe_ms;
 } heartbeat_t;
 
 struct samsa_meta {
@@ -65,6 +73,7 @@ struct samsa_meta {
     char bind_host[256];
     int64_t session_timeout_ms;
     int64_t heartbeat_interval_ms;
+    bool session_probe;
     bool unclean_leader_election;
     int64_t rebalance_interval_ms;
     int32_t imbalance_pct;
@@ -345,7 +354,8 @@ static heartbeat_t *hb_find(samsa_meta_t *m, int32_t id, bool add)
     n[m->hb_count] = (heartbeat_t){.id = id,
                                    .fence_pending = -1,
                                    .unfence_pending = -1,
-                                   .shutdown_epoch = -1};
+                                   .shutdown_epoch = -1,
+                                   .last_probe_ms = -1};
     return &n[m->hb_count++];
 }
 
@@ -455,14 +465,104 @@ static int64_t session_clock(const samsa_meta_t *m, int32_t id, int64_t now)
     return start;
 }
 
+/* A probe of a silent broker ended (quorum thread): a refused connect
+ * with no heartbeat since it started means the broker's process is gone,
+ * and it is fenced now rather than at the end of its session. */
+static void probe_done(void *arg, samsa_probe_t *probe, int status)
+{
+    samsa_meta_t *m = arg;
+    int64_t now = samsa_mono_ms();
+    bool fence = false;
+    int32_t id = -1;
+    int64_t epoch = -1, silent = 0;
+    char where[300] = "";
+
+    pthread_mutex_lock(&m->lock);
+    heartbeat_t *h = NULL;
+    for (size_t i = 0; i < m->hb_count && !h; i++) {
+        h = m->hb[i].probe == probe ? &m->hb[i] : NULL;
+    }
+    const samsa_meta_broker_t *b =
+        h ? samsa_meta_broker(m->image, h->id) : NULL;
+    if (h) {
+        h->probe = NULL;
+        h->last_probe_ms = now;
+    }
+    if (b && !m->closing && raft_state(&m->raft) == RAFT_LEADER &&
+        b->epoch == h->probe_epoch && !b->fenced &&
+        h->fence_pending != b->epoch &&
+        samsa_probe_fences(status, h->probe_started_ms, h->last_ms)) {
+        fence = true;
+        h->fence_pending = b->epoch;
+        id = b->id;
+        epoch = b->epoch;
+        silent = now - h->last_ms;
+        snprintf(where, sizeof(where), "%s:%d", b->host, b->port);
+    }
+    pthread_mutex_unlock(&m->lock);
+    samsa_meta_rec_t rec;
+    if (fence && samsa_mdrec_fence(id, epoch, true, &rec) == SAMSA_OK) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "controller: broker %d (epoch %lld) silent for %lld ms "
+                  "and its listener %s refuses connections (no process "
+                  "listens): fencing before broker_session_timeout_ms",
+                  id, (long long)epoch, (long long)silent, where);
+        samsa_meta_propose(m, rec, NULL, NULL);
+    }
+}
+
+typedef struct probe_target {
+    int32_t id;
+    int64_t epoch;
+    char host[256];
+    int32_t port;
+} probe_target_t;
+
+/* Start the probes collected by check_sessions (quorum thread). */
+static void start_probes(samsa_meta_t *m, const probe_target_t *t, size_t n,
+                         int64_t now)
+{
+    for (size_t i = 0; i < n; i++) {
+        samsa_probe_t *probe = NULL;
+        if (samsa_probe_start(&m->loop, t[i].host, t[i].port, probe_done, m,
+                              &probe) != SAMSA_OK) {
+            continue; /* out of memory: the session timeout still holds */
+        }
+        pthread_mutex_lock(&m->lock);
+        heartbeat_t *h = hb_find(m, t[i].id, false);
+        if (h) {
+            h->probe = probe;
+            h->probe_epoch = t[i].epoch;
+            h->probe_started_ms = now;
+        } else {
+            samsa_probe_cancel(probe);
+        }
+        pthread_mutex_unlock(&m->lock);
+    }
+}
+
+/* Whether to probe broker @p b now (under lock). Never this node's own
+ * broker: the controller runs in its process. */
+static bool wants_probe(const samsa_meta_t *m, const heartbeat_t *h,
+                        const samsa_meta_broker_t *b, int64_t now)
+{
+    return m->session_probe && !b->fenced && b->id != m->node_id && b->host &&
+           b->port > 0 && !h->probe && h->fence_pending != b->epoch &&
+           samsa_probe_due(now, h->last_ms, m->heartbeat_interval_ms,
+                           h->last_probe_ms);
+}
+
 /* On the quorum thread, as the leader: fence every live broker whose
- * last heartbeat is older than the session timeout. */
+ * last heartbeat is older than the session timeout, and probe those whose
+ * heartbeat is overdue (broker_probe.h). */
 static void check_sessions(samsa_meta_t *m, bool new_leader)
 {
     int64_t now = samsa_mono_ms();
     int32_t fence_id[64];
     int64_t fence_epoch[64];
     size_t nfence = 0;
+    probe_target_t probes[16];
+    size_t nprobe = 0;
 
     pthread_mutex_lock(&m->lock);
     const samsa_meta_image_t *img = m->image;
@@ -486,9 +586,16 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
             h->fence_pending = b->epoch;
             fence_id[nfence] = b->id;
             fence_epoch[nfence++] = b->epoch;
+        } else if (nprobe < 16 && wants_probe(m, h, b, now)) {
+            probe_target_t *t = &probes[nprobe++];
+            t->id = b->id;
+            t->epoch = b->epoch;
+            snprintf(t->host, sizeof(t->host), "%s", b->host);
+            t->port = b->port;
         }
     }
     pthread_mutex_unlock(&m->lock);
+    start_probes(m, probes, nprobe, now);
     for (size_t i = 0; i < nfence; i++) {
         samsa_meta_rec_t rec;
         if (samsa_mdrec_fence(fence_id[i], fence_epoch[i], true, &rec) ==
@@ -885,6 +992,13 @@ static void on_wake(uv_async_t *a)
     }
     if (stopping && !m->closing) {
         m->closing = true;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->hb_count; i++) {
+            if (m->hb[i].probe) {
+                samsa_probe_cancel(m->hb[i].probe);
+            }
+        }
+        pthread_mutex_unlock(&m->lock);
         uv_timer_stop(&m->tick);
         raft_close(&m->raft, on_raft_closed);
     }
@@ -1028,6 +1142,7 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     m->node_id = o->node_id;
     m->session_timeout_ms = o->session_timeout_ms;
     m->heartbeat_interval_ms = o->heartbeat_interval_ms;
+    m->session_probe = o->session_probe;
     m->prev_leader = -1;
     m->unclean_leader_election = o->unclean_leader_election;
     m->rebalance_interval_ms = o->rebalance_interval_ms;

@@ -56,6 +56,10 @@ typedef struct samsa_meta_options {
     /* broker_heartbeat_interval_ms: how long a live broker may take to
      * heartbeat a new controller (samsa_meta_session_start). */
     int64_t heartbeat_interval_ms;
+    /* broker_session_probe_enable: probe the listener of a broker whose
+     * heartbeat is overdue and fence it at once when the connect is
+     * refused (broker_probe.h says why that is safe). */
+    bool session_probe;
     /* The controller's own elections (partition_change.h): unclean ones
      * for leaderless partitions (topic config overrides), and preferred
      * ones when leadership is out of balance (0 ms: never). */

@@ -19,11 +19,14 @@ from nodes import deadline_wait
 SESSION_S = 3.0  # broker_session_timeout_ms of nodes.Cluster
 
 
-def test_partition_placed_on_a_dead_unfenced_broker_gets_a_leader(nodes):
+def test_partition_placed_on_a_dead_unfenced_broker_gets_a_leader(
+        nodes_without_probe):
     """Kafka places new partitions on every unfenced broker, a dead one
     not fenced yet included, with ISR = the replicas; when the dead
     broker is fenced its partitions get leaders from that ISR. (On main
-    today a new partition's ISR is its leader alone: placement.c.)"""
+    today a new partition's ISR is its leader alone: placement.c.) The
+    probe is off: it would fence the dead one before the topic is made."""
+    nodes = nodes_without_probe
     with under_load(nodes, "kc") as run:
         old = nodes.controller()
         nodes[old].kill9()
