@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/append.c - see append.h. */
 #include "broker/append.h"
+#include "broker/txn_verify.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -180,16 +181,29 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     if (info.has_transactional) {
         /* KIP-890 verification: the partition must be in the producer's
          * open transaction, so no stray write can hold the LSO back. */
-        err = b->txn
-                  ? samsa_txn_verify_produce(b->txn, info.producer_id,
-                                             info.producer_epoch, topic->name,
-                                             samsa_partition_index(part))
-                  : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        int32_t index = samsa_partition_index(part);
+        err = b->txn ? samsa_txn_verify_produce(b->txn, info.producer_id,
+                                                info.producer_epoch,
+                                                topic->name, index)
+                     : SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
+        if (err == SAMSA_ERR_NOT_FOUND) {
+            /* The producer's coordinator is another broker, asked on the
+             * produce-check worker (txn_verify.h). */
+            err = verdict && verdict->txn_err != SAMSA_OK ? verdict->txn_err
+                  : samsa_txn_verify_passed(b->txn_verify, info.producer_id,
+                                            info.producer_epoch, topic->name,
+                                            index)
+                      ? SAMSA_OK
+                      : SAMSA_ERR_INVALID_TXN_STATE;
+        }
         if (err != SAMSA_OK) {
             res->message =
                 err == SAMSA_ERR_INVALID_PRODUCER_EPOCH
                     ? "producer epoch is not the transactional id's current "
                       "one (a newer instance took over)"
+                : err == SAMSA_ERR_NOT_ENOUGH_REPLICAS
+                    ? "unable to verify that the partition is in the "
+                      "transaction: its coordinator did not answer (retry)"
                     : "the partition is not in an open transaction of this "
                       "producer (AddPartitionsToTxn first)";
             return err;

@@ -19,6 +19,7 @@
 #include "broker/cluster.h"
 #include "broker/coord_follow.h"
 #include "broker/txn_marker_writer.h"
+#include "broker/txn_verify.h"
 #include "broker/parked.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
@@ -371,6 +372,9 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
             to.state_topic_partitions =
                 cfg->transaction_state_log_num_partitions;
             err = samsa_txn_marker_writer_new(b, &b->txn_markers);
+            if (err == SAMSA_OK) {
+                err = samsa_txn_verify_new(b, &b->txn_verify);
+            }
             to.marker_ops = &samsa_txn_marker_writer_ops;
             to.marker_arg = b->txn_markers;
             to.new_producer_id = cluster_producer_id;
@@ -595,6 +599,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_produce_checks_free(b);
     samsa_txn_coordinator_destroy(b->txn);
     samsa_txn_marker_writer_free(b->txn_markers);
+    samsa_txn_verify_free(b->txn_verify);
     samsa_group_coordinator_destroy(b->groups);
     samsa_cluster_close(b);
     samsa_logmgr_close(b->logs);

@@ -99,6 +99,9 @@ typedef struct samsa_broker {
     struct samsa_coord_follow *_Atomic coord_follow;
     /* Markers to other leaders' partitions (txn_marker_writer.h). */
     struct samsa_txn_marker_writer *txn_markers;
+    /* KIP-890 verification with other brokers' coordinators
+     * (txn_verify.h); NULL when standalone. */
+    struct samsa_txn_verify *txn_verify;
     /* Replicated partitions (core/replica); NULL standalone. */
     struct samsa_replica_mgr *replica;
 } samsa_broker_t;

@@ -12,6 +12,7 @@
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "broker/txn_verify.h"
 #include "txn/coordinator.h"
 
 typedef samsa_WriteTxnMarkersRequest_WritableTxnMarker_t marker_req_t;
@@ -30,6 +31,8 @@ static samsa_err_t write_partition(samsa_req_t *req, const marker_req_t *m,
     if (err != SAMSA_OK) {
         return err;
     }
+    samsa_txn_verify_forget(req->broker->txn_verify, m->ProducerId, name,
+                            index);
     return samsa_txn_marker_deliver(req->broker->groups, part, m->ProducerId,
                                     m->ProducerEpoch, m->CoordinatorEpoch,
                                     m->TransactionResult);

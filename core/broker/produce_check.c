@@ -10,6 +10,7 @@
 #include "broker/append.h"
 #include "broker/parked.h"
 #include "broker/records_check.h"
+#include "broker/txn_verify.h"
 #include "protocol/generated/messages.h"
 #include "record/batch.h"
 #include "records_v2.h"
@@ -44,6 +45,82 @@ static bool compressed(const samsa_records_t *records)
     return false;
 }
 
+/* The first batch's producer, when it is a transactional (not control)
+ * v2 batch. */
+static bool txn_batch(const samsa_records_t *records, int64_t *pid,
+                      int16_t *epoch)
+{
+    samsa_batch_iter_t it;
+    samsa_batch_iter_init(&it, records->ptr,
+                          records->len > 0 ? (size_t)records->len : 0);
+    const uint8_t *batch;
+    samsa_batch_hdr_t h;
+    if (samsa_batch_iter_next(&it, &batch, &h) != SAMSA_OK || h.magic != 2 ||
+        !(h.attributes & SAMSA_BATCH_ATTR_TRANSACTIONAL) ||
+        (h.attributes & SAMSA_BATCH_ATTR_CONTROL)) {
+        return false;
+    }
+    *pid = h.producer_id;
+    *epoch = h.producer_epoch;
+    return true;
+}
+
+/* Worker thread: KIP-890 verification of the request's transactional
+ * partitions that need it, in one question to the coordinator (a Produce
+ * carries one producer's batches). Answers go into the verdicts. */
+static void verify_txn(samsa_req_t *req, pending_t *pd)
+{
+    samsa_ProduceRequest_t *preq = req->body;
+    samsa_broker_t *b = req->broker;
+    if (!b->txn_verify || preq->TransactionalId.len <= 0) {
+        return;
+    }
+    size_t total = 0;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        total += (size_t)preq->TopicData.items[t].PartitionData.count;
+    }
+    const char **topics = calloc(total ? total : 1, sizeof(*topics));
+    int32_t *parts = calloc(total ? total : 1, sizeof(*parts));
+    size_t *at = calloc(total ? total : 1, sizeof(*at));
+    samsa_err_t *results = calloc(total ? total : 1, sizeof(*results));
+    int64_t pid = -1;
+    int16_t epoch = -1;
+    size_t n = 0, k = 0;
+    for (int32_t t = 0;
+         topics && parts && at && results && t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        const char *name = samsa_req_cstr(req, td->Name);
+        for (int32_t p = 0; p < td->PartitionData.count; p++, k++) {
+            samsa_ProduceRequest_PartitionProduceData_t *pd_ =
+                &td->PartitionData.items[p];
+            int64_t bpid;
+            int16_t bepoch;
+            if (!txn_batch(&pd_->Records, &bpid, &bepoch) ||
+                (n > 0 && (bpid != pid || bepoch != epoch)) ||
+                !samsa_txn_verify_needed(b, bpid, bepoch, name, pd_->Index)) {
+                continue; /* the append checks it (one producer only) */
+            }
+            pid = bpid;
+            epoch = bepoch;
+            topics[n] = name;
+            parts[n] = pd_->Index;
+            at[n++] = k;
+        }
+    }
+    if (n > 0) {
+        samsa_txn_verify_run(b->txn_verify,
+                             samsa_req_cstr(req, preq->TransactionalId), pid,
+                             epoch, topics, parts, n, results);
+        for (size_t i = 0; i < n; i++) {
+            pd->verdicts[at[i]].txn_err = results[i];
+        }
+    }
+    free(topics);
+    free(parts);
+    free(at);
+    free(results);
+}
+
 /* Worker thread: the records of every partition, one budget for all. */
 static void check_all(samsa_req_t *req, void *arg)
 {
@@ -70,6 +147,7 @@ static void check_all(samsa_req_t *req, void *arg)
             budget -= v->plain < budget ? v->plain : budget;
         }
     }
+    verify_txn(req, pd);
 }
 
 /* Reactor: append and answer with what the worker found. */
@@ -92,7 +170,15 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
     for (int32_t t = 0; t < preq->TopicData.count; t++) {
         samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
         for (int32_t p = 0; p < td->PartitionData.count; p++, n++) {
-            defer = defer || compressed(&td->PartitionData.items[p].Records);
+            const samsa_records_t *r = &td->PartitionData.items[p].Records;
+            int64_t pid;
+            int16_t epoch;
+            defer = defer || compressed(r) ||
+                    (b->txn_verify && preq->TransactionalId.len > 0 &&
+                     txn_batch(r, &pid, &epoch) &&
+                     samsa_txn_verify_needed(b, pid, epoch,
+                                             samsa_req_cstr(req, td->Name),
+                                             td->PartitionData.items[p].Index));
         }
     }
     if (!defer) {

@@ -4,7 +4,10 @@
  * compressed has them decompressed and checked (records_check.h) on the
  * broker's produce-check worker thread instead of its reactor, so a
  * request of decompression bombs (bounded by message_max_decompressed_bytes)
- * never stalls the other connections on that reactor. The handler then
+ * never stalls the other connections on that reactor. So does one whose
+ * transactional records must first be verified with the producer's
+ * transaction coordinator on another broker (KIP-890, txn_verify.h): the
+ * worker waits for that answer, the reactor does not. The handler then
  * appends on the reactor, using the verdicts.
  *
  * Order: one connection's produce requests are appended in arrival order,
@@ -28,6 +31,9 @@ typedef struct samsa_records_verdict {
     samsa_err_t err;   /* samsa_broker_check_records' answer */
     const char *why;   /* its explanation (static), or NULL */
     size_t plain;      /* bytes its compressed batches decompressed to */
+    /* KIP-890: the transaction coordinator's answer for a transactional
+     * batch (txn_verify.h), when it was asked; else SAMSA_OK. */
+    samsa_err_t txn_err;
 } samsa_records_verdict_t;
 
 /* Called on the reactor with one verdict per partition, in request order

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/broker/txn_marker_writer.c - see txn_marker_writer.h. */
-#include "broker/interbroker.h"
 #include "broker/txn_marker_writer.h"
 
 #include <stdio.h>
@@ -8,23 +7,17 @@
 #include <string.h>
 
 #include "broker/cluster.h"
+#include "broker/peer_clients.h"
+#include "broker/txn_verify.h"
 #include "client/client.h"
 #include "metadata/quorum.h"
 #include "util/log.h"
 
-#define MAX_PEERS    64
 #define CALL_TIMEOUT 5000
-
-typedef struct peer {
-    int32_t id;
-    char addr[300];
-    samsa_client_t *client;
-} peer_t;
 
 struct samsa_txn_marker_writer {
     samsa_broker_t *b;
-    peer_t peers[MAX_PEERS];
-    size_t npeers;
+    samsa_peer_clients_t *peers;
     samsa_arena_t arena;
 };
 
@@ -34,6 +27,12 @@ samsa_err_t samsa_txn_marker_writer_new(samsa_broker_t *b,
     samsa_txn_marker_writer_t *w = calloc(1, sizeof(*w));
     if (!w) {
         return SAMSA_ERR_NOMEM;
+    }
+    samsa_err_t err =
+        samsa_peer_clients_new(b, "txn-markers", CALL_TIMEOUT, &w->peers);
+    if (err != SAMSA_OK) {
+        free(w);
+        return err;
     }
     w->b = b;
     samsa_arena_init(&w->arena);
@@ -46,57 +45,9 @@ void samsa_txn_marker_writer_free(samsa_txn_marker_writer_t *w)
     if (!w) {
         return;
     }
-    for (size_t i = 0; i < w->npeers; i++) {
-        samsa_client_free(w->peers[i].client);
-    }
+    samsa_peer_clients_free(w->peers);
     samsa_arena_destroy(&w->arena);
     free(w);
-}
-
-/* A client to broker @p mb (re-made when its address changed). */
-static samsa_client_t *peer_client(samsa_txn_marker_writer_t *w,
-                                   const samsa_meta_broker_t *mb)
-{
-    char addr[300];
-    snprintf(addr, sizeof(addr), strchr(mb->host, ':') ? "[%s]:%d" : "%s:%d",
-             mb->host, mb->port);
-    peer_t *p = NULL;
-    for (size_t i = 0; i < w->npeers && !p; i++) {
-        p = w->peers[i].id == mb->id ? &w->peers[i] : NULL;
-    }
-    if (!p && w->npeers < MAX_PEERS) {
-        p = &w->peers[w->npeers++];
-        p->id = mb->id;
-    }
-    if (!p) {
-        return NULL;
-    }
-    if (p->client && strcmp(p->addr, addr) == 0) {
-        return p->client;
-    }
-    samsa_client_free(p->client);
-    p->client = NULL;
-    snprintf(p->addr, sizeof(p->addr), "%s", addr);
-    char client_id[64];
-    snprintf(client_id, sizeof(client_id), "samsa-txn-markers-%d",
-             w->b->node_id);
-    samsa_client_conf_t conf = {
-        .bootstrap = addr, .client_id = client_id, .timeout_ms = CALL_TIMEOUT};
-    samsa_interbroker_client_conf(w->b->cfg, &conf);
-    if (samsa_client_new(&conf, &p->client) != SAMSA_OK) {
-        p->client = NULL;
-    }
-    return p->client;
-}
-
-static void peer_drop(samsa_txn_marker_writer_t *w, int32_t id)
-{
-    for (size_t i = 0; i < w->npeers; i++) {
-        if (w->peers[i].id == id) {
-            samsa_client_free(w->peers[i].client);
-            w->peers[i].client = NULL;
-        }
-    }
 }
 
 /* Here: append (and tell the group coordinator, for its offsets). */
@@ -108,6 +59,7 @@ static samsa_err_t write_local(samsa_broker_t *b, const char *topic,
     samsa_topic_t *t = err ? NULL : samsa_logmgr_topic_get(b->logs, topic);
     samsa_partition_t *part = t ? samsa_topic_partition(t, partition) : NULL;
     if (err == SAMSA_OK) {
+        samsa_txn_verify_forget(b->txn_verify, pid, topic, partition);
         err = part ? samsa_txn_marker_deliver(b->groups, part, pid, epoch,
                                               coordinator_epoch, commit)
                    : SAMSA_ERR_LEADER_NOT_AVAILABLE;
@@ -131,7 +83,7 @@ static void write_remote(samsa_txn_marker_writer_t *w,
     samsa_WriteTxnMarkersRequest_WritableTxnMarkerTopic_t *ts =
         calloc(k ? k : 1, sizeof(*ts));
     size_t *idx = calloc(k ? k : 1, sizeof(*idx));
-    samsa_client_t *c = ts && idx ? peer_client(w, mb) : NULL;
+    samsa_client_t *c = ts && idx ? samsa_peer_clients_get(w->peers, mb) : NULL;
     samsa_err_t err = c ? SAMSA_OK : SAMSA_ERR_NETWORK_EXCEPTION;
     k = 0;
     for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
@@ -182,7 +134,7 @@ static void write_remote(samsa_txn_marker_writer_t *w,
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_DEBUG, "txn: WriteTxnMarkers to broker %d: %s",
                   mb->id, c ? samsa_client_errmsg(c) : samsa_err_str(err));
-        peer_drop(w, mb->id);
+        samsa_peer_clients_drop(w->peers, mb->id);
     }
     samsa_arena_reset(&w->arena);
     free(ts);

@@ -763,11 +763,10 @@ samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
                                      int32_t partition)
 {
     pthread_mutex_lock(&tc->lock);
-    /* In a cluster the producer's coordinator is usually another broker:
-     * without KIP-890's AddPartitionsToTxn verify call to it, a producer
-     * id unknown here is let through (Kafka before 3.6 checks nothing). */
+    /* In a cluster the producer's coordinator is usually another broker,
+     * which the partition leader asks instead. */
     samsa_err_t err = tc->opts.follow_leadership
-                          ? SAMSA_OK
+                          ? SAMSA_ERR_NOT_FOUND
                           : SAMSA_ERR_INVALID_PRODUCER_ID_MAPPING;
     for (txn_t *t = tc->txns; t; t = t->next) {
         if (t->pid != pid || t->state == TXN_DEAD) {

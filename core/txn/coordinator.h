@@ -161,7 +161,10 @@ samsa_err_t samsa_txn_end(samsa_txn_coordinator_t *tc, const char *txn_id,
 
 /* Produce of a transactional batch: the partition must be in the
  * producer's open transaction (KIP-890 verification; Kafka's
- * INVALID_TXN_STATE otherwise, INVALID_PRODUCER_EPOCH for an old epoch). */
+ * INVALID_TXN_STATE otherwise, INVALID_PRODUCER_EPOCH for an old epoch).
+ * In a cluster, a producer this coordinator does not know gives
+ * SAMSA_ERR_NOT_FOUND: its coordinator is another broker, which the
+ * partition leader asks (core/broker/txn_verify.h). */
 samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,
                                      int16_t epoch, const char *topic,
                                      int32_t partition);

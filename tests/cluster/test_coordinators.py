@@ -13,6 +13,7 @@ import os
 import re
 import struct
 import subprocess
+import sys
 import time
 
 from kafka import KafkaConsumer, TopicPartition
@@ -22,6 +23,10 @@ from kafka.structs import OffsetAndMetadata
 from test_cluster import (cluster, find_coordinator, find_coordinator_v1,  # noqa: F401
                           kcat, produce_all, raw_request, running_cluster,
                           topic_leaders, wait_for)
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
+                                "integration"))
+from kafka_wire import record_batch  # noqa: E402
 
 NOT_COORDINATOR = 16
 
@@ -380,3 +385,106 @@ def test_sync_group_waits_for_the_isr():
             c.close()
         finally:
             os.kill(pid, signal.SIGCONT)
+
+
+# -- KIP-890: a partition leader verifies with a remote coordinator ---------
+
+INVALID_TXN_STATE = 48
+
+
+def str16(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def txn_produce(port, tid, topic, partition, batch):
+    """Produce v3 (acks=all) with transactional id @tid: the error."""
+    body = (str16(tid) + struct.pack(">hi", -1, 10000) + struct.pack(">i", 1)
+            + str16(topic) + struct.pack(">i", 1)
+            + struct.pack(">ii", partition, len(batch)) + batch)
+    resp = raw_request(port, 0, 3, body, flexible=False)
+    at = 4 + 2 + len(topic.encode()) + 4  # topics, name, partitions
+    _, err = struct.unpack(">ih", resp[at:at + 6])
+    return err
+
+
+def add_partition_to_txn(port, tid, pid, epoch, topic, partition):
+    """AddPartitionsToTxn v1 for one partition: its error."""
+    body = (str16(tid) + struct.pack(">qh", pid, epoch) + struct.pack(">i", 1)
+            + str16(topic) + struct.pack(">ii", 1, partition))
+    resp = raw_request(port, 24, 1, body, flexible=False)
+    return struct.unpack(">h", resp[-2:])[0]
+
+
+def end_txn(port, tid, pid, epoch, commit):
+    """EndTxn v1: the error."""
+    body = str16(tid) + struct.pack(">qhb", pid, epoch, 1 if commit else 0)
+    resp = raw_request(port, 26, 1, body, flexible=False)
+    return struct.unpack(">ih", resp[:6])[1]
+
+
+def end_offset(port, topic, partition, isolation):
+    """ListOffsets v2 latest offset of one partition at @isolation (0 read
+    uncommitted: the high watermark; 1 read committed: the LSO)."""
+    body = (struct.pack(">ib", -1, isolation) + struct.pack(">i", 1)
+            + str16(topic) + struct.pack(">iiq", 1, partition, -1))
+    resp = raw_request(port, 2, 2, body, flexible=False)
+    at = 4 + 4 + 2 + len(topic.encode()) + 4
+    _, err, _, offset = struct.unpack(">ihqq", resp[at:at + 22])
+    return offset if err == 0 else None
+
+
+def test_transactional_writes_are_verified_with_a_remote_coordinator(cluster):
+    """KIP-890 part 1: a partition leader asks the producer's transaction
+    coordinator, on another broker, before it takes a transactional write
+    for a partition not known to be in the transaction. A write for a
+    partition never added, and a late write after the transaction was
+    aborted, are refused with INVALID_TXN_STATE, so neither can open a
+    transaction nobody closes (the LSO would stay behind for good)."""
+    boot = cluster.start(3)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    admin.create_topics([NewTopic("verified", 3, 1)])
+    admin.close()
+    leaders = wait_for("verified's leaders", lambda: (
+        lambda l: l if len(l) == 3 and min(l.values()) > 0 else None)(
+            topic_leaders(boot, "verified")))
+    tid = "kip890"
+
+    def init_producer_id():
+        # As clients do: ask the coordinator FindCoordinator names, again
+        # while it is still taking up its state partition.
+        coord = find_coordinator(cluster.ports[1], tid, key_type=1)
+        body = str16(tid) + struct.pack(">i", 60000)
+        resp = raw_request(cluster.ports[coord], 22, 1, body, flexible=False)
+        _, err, pid, epoch = struct.unpack(">ihqh", resp[:16])
+        return (coord, pid, epoch) if err == 0 else None
+    coord, pid, epoch = wait_for("a producer id for " + tid, init_producer_id,
+                                 timeout=30)
+    part = [p for p, n in leaders.items() if n != coord][0]
+    leader = cluster.ports[leaders[part]]
+    cport = cluster.ports[coord]
+
+    def batch(seq):
+        return record_batch([b"v%d" % seq], pid, epoch, seq, attributes=0x10)
+
+    # Never added to the transaction: refused, nothing written.
+    assert txn_produce(leader, tid, "verified", part, batch(0)) == \
+        INVALID_TXN_STATE
+    assert end_offset(leader, "verified", part, 0) == 0
+
+    # Added: taken, and the next batch too (remembered, no new question).
+    assert add_partition_to_txn(cport, tid, pid, epoch, "verified",
+                                part) == 0
+    assert txn_produce(leader, tid, "verified", part, batch(0)) == 0
+    assert txn_produce(leader, tid, "verified", part, batch(1)) == 0
+    assert end_offset(leader, "verified", part, 1) == 0  # open: LSO held
+
+    # Aborted: once the marker is written, a late write of the same epoch
+    # (a retry arriving after the abort) is refused and the LSO moves on.
+    assert end_txn(cport, tid, pid, epoch, commit=False) == 0
+    wait_for("the abort marker", lambda: end_offset(
+        leader, "verified", part, 1) == 3, timeout=30)
+    assert txn_produce(leader, tid, "verified", part, batch(2)) == \
+        INVALID_TXN_STATE
+    assert end_offset(leader, "verified", part, 0) == 3
+    assert end_offset(leader, "verified", part, 1) == 3

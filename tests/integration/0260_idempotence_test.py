@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from kafka_wire import crc32c, frame, read_frame, uvarint, varint
+from kafka_wire import frame, read_frame, record_batch, uvarint, varint
 
 NO_ERROR = 0
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
@@ -29,19 +29,6 @@ def py(code, *args, timeout=120):
 # ---------------------------------------------------------------------------
 # Raw protocol helpers
 # ---------------------------------------------------------------------------
-
-def record_batch(values, pid=-1, epoch=-1, seq=-1, attributes=0, ts=1700000000000):
-    recs = b""
-    for i, v in enumerate(values):
-        body = (b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v
-                + varint(0))
-        recs += varint(len(body)) + body
-    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, ts, ts,
-                            pid, epoch, seq, len(values)) + recs
-    crc = crc32c(after_crc)
-    tail = struct.pack(">ibI", -1, 2, crc) + after_crc
-    return struct.pack(">qi", 0, len(tail)) + tail
-
 
 class Conn:
     def __init__(self, broker):

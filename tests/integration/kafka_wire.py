@@ -88,3 +88,19 @@ def segment_batches(path):
         out.append((producer_id, attrs))
         pos += 12 + length
     return out
+
+
+def record_batch(values, pid=-1, epoch=-1, seq=-1, attributes=0,
+                 ts=1700000000000):
+    """A v2 record batch of @values (bytes), with a producer id, epoch and
+    first sequence when given; attributes 0x10 makes it transactional."""
+    recs = b""
+    for i, v in enumerate(values):
+        body = (b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v
+                + varint(0))
+        recs += varint(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, ts, ts,
+                            pid, epoch, seq, len(values)) + recs
+    crc = crc32c(after_crc)
+    tail = struct.pack(">ibI", -1, 2, crc) + after_crc
+    return struct.pack(">qi", 0, len(tail)) + tail
