@@ -30,6 +30,10 @@ struct samsa_connect_cluster {
     /* Membership thread only: name -> task count the leader assigned. */
     json_t *basis;
     atomic_bool rebalancing;
+    /* Under w->lock: the applied generation's leader (REST forwards
+     * writes there); leader_url "" while none is known. */
+    bool leader_self;
+    char leader_url[400];
     pthread_t thread;
     bool has_thread;
 };
@@ -140,6 +144,24 @@ bool samsa_connect_cluster_owns(const samsa_connect_t *w, const char *name,
     const samsa_connect_cluster_t *cl = w->cluster;
     return cl != NULL && cl->assigned &&
            samsa_connect_assignment_has(&cl->assignment, name, task);
+}
+
+samsa_connect_leader_t samsa_connect_cluster_leader(samsa_connect_t *w,
+                                                    char *url, size_t len)
+{
+    if (w->dist.group_id[0] == '\0') {
+        return SAMSA_CONNECT_LEADER_SELF;
+    }
+    samsa_connect_leader_t who = SAMSA_CONNECT_LEADER_UNKNOWN;
+    pthread_mutex_lock(&w->lock);
+    const samsa_connect_cluster_t *cl = w->cluster;
+    if (cl != NULL && !atomic_load(&cl->rebalancing) && cl->leader_url[0]) {
+        who = cl->leader_self ? SAMSA_CONNECT_LEADER_SELF
+                              : SAMSA_CONNECT_LEADER_OTHER;
+        snprintf(url, len, "%s", cl->leader_url);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return who;
 }
 
 bool samsa_connect_cluster_rebalancing(samsa_connect_t *w)
@@ -492,6 +514,11 @@ static samsa_err_t rejoin(samsa_connect_cluster_t *cl)
         return SAMSA_ERR_REBALANCE_IN_PROGRESS;
     }
     pthread_mutex_lock(&w->admin);
+    pthread_mutex_lock(&w->lock);
+    cl->leader_self = cl->member.leader;
+    snprintf(cl->leader_url, sizeof(cl->leader_url), "%s",
+             a.leader_url ? a.leader_url : "");
+    pthread_mutex_unlock(&w->lock);
     cl->assignment = a;
     cl->assigned = true;
     /* Configs at least up to the leader's offset, and the offsets the

@@ -84,4 +84,16 @@ bool samsa_connect_cluster_restart(struct samsa_connect *w, struct connector *c,
  * writes answer 409, as Kafka Connect's do during a rebalance. */
 bool samsa_connect_cluster_rebalancing(struct samsa_connect *w);
 
+/* Who applies a REST write (Kafka Connect's leader-only writes). */
+typedef enum samsa_connect_leader {
+    SAMSA_CONNECT_LEADER_SELF,    /* standalone, or this worker leads */
+    SAMSA_CONNECT_LEADER_OTHER,   /* another worker: its URL is given */
+    SAMSA_CONNECT_LEADER_UNKNOWN, /* no generation applied yet */
+} samsa_connect_leader_t;
+/* The current generation's leader; @p url (http://HOST:PORT/, as the
+ * leader advertised it in its assignment) filled for _OTHER. Takes
+ * w->lock. */
+samsa_connect_leader_t samsa_connect_cluster_leader(struct samsa_connect *w,
+                                                    char *url, size_t len);
+
 #endif /* SAMSA_CONNECT_CLUSTER_H */

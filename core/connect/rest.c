@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/forward.h"
 #include "connect/validate.h"
 #include "connect/worker_int.h"
 
@@ -26,8 +27,8 @@ void samsa_connect_reply(samsa_http_response_t *resp, int status, json_t *v)
     json_decref(v);
 }
 
-static void reply_error(samsa_http_response_t *resp, int status,
-                        const char *msg)
+void samsa_connect_reply_error(samsa_http_response_t *resp, int status,
+                               const char *msg)
 {
     samsa_connect_reply(
         resp, status,
@@ -139,7 +140,8 @@ static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
 {
     char errbuf[2048] = "";
     if (name[0] == '\0' || strchr(name, '/') != NULL) {
-        reply_error(resp, 400, "Connector name is empty or contains '/'");
+        samsa_connect_reply_error(resp, 400,
+                                  "Connector name is empty or contains '/'");
         return;
     }
     json_object_set_new(config, "name", json_string(name));
@@ -155,7 +157,7 @@ static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
     if (must_be_new && exists) {
         pthread_mutex_unlock(&w->admin);
         snprintf(errbuf, sizeof(errbuf), "Connector %s already exists", name);
-        reply_error(resp, 409, errbuf);
+        samsa_connect_reply_error(resp, 409, errbuf);
         return;
     }
     bool created = false;
@@ -163,7 +165,7 @@ static void do_put(samsa_connect_t *w, samsa_http_response_t *resp,
         samsa_connect_put(w, name, config, &created, errbuf, sizeof(errbuf));
     if (err != SAMSA_OK) {
         pthread_mutex_unlock(&w->admin);
-        reply_error(resp, status_for(err), errbuf);
+        samsa_connect_reply_error(resp, status_for(err), errbuf);
         return;
     }
     pthread_mutex_lock(&w->lock);
@@ -203,7 +205,7 @@ static void connectors(const samsa_http_request_t *req,
         return;
     }
     if (strcmp(req->method, "POST") != 0) {
-        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        samsa_connect_reply_error(resp, 405, "HTTP 405 Method Not Allowed");
         return;
     }
     json_error_t jerr;
@@ -220,7 +222,7 @@ static void connectors(const samsa_http_request_t *req,
         snprintf(errbuf, sizeof(errbuf), "Connector name must be a string");
     }
     if (config == NULL) {
-        reply_error(resp, 400, errbuf);
+        samsa_connect_reply_error(resp, 400, errbuf);
     } else {
         do_put(w, resp, name, config, true);
     }
@@ -292,7 +294,7 @@ static void one_connector(const samsa_http_request_t *req,
     size_t len = slash ? (size_t)(slash - p) : strlen(p);
     const char *sub = slash ? slash + 1 : "";
     if (len == 0 || len >= sizeof(name)) {
-        reply_error(resp, 404, "HTTP 404 Not Found");
+        samsa_connect_reply_error(resp, 404, "HTTP 404 Not Found");
         return;
     }
     memcpy(name, p, len);
@@ -308,11 +310,12 @@ static void one_connector(const samsa_http_request_t *req,
             body ? config_body(body, errbuf, sizeof(errbuf)) : NULL;
         const char *bname = json_string_value(json_object_get(body, "name"));
         if (config != NULL && bname != NULL && strcmp(bname, name) != 0) {
-            reply_error(resp, 400,
-                        "Connector name configuration must match connector "
-                        "name in request URL");
+            samsa_connect_reply_error(
+                resp, 400,
+                "Connector name configuration must match connector "
+                "name in request URL");
         } else if (config == NULL) {
-            reply_error(resp, 400, errbuf);
+            samsa_connect_reply_error(resp, 400, errbuf);
         } else {
             do_put(w, resp, name, config, false);
         }
@@ -406,9 +409,9 @@ static void one_connector(const samsa_http_request_t *req,
     }
     pthread_mutex_unlock(&w->admin);
     if (status == 404) {
-        reply_error(resp, 404, msg);
+        samsa_connect_reply_error(resp, 404, msg);
     } else if (status == 405) {
-        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        samsa_connect_reply_error(resp, 405, "HTTP 405 Method Not Allowed");
     } else {
         samsa_connect_reply(resp, status, out);
     }
@@ -420,8 +423,8 @@ static bool serving(samsa_connect_t *w, samsa_http_response_t *resp)
     bool ready = w->ready;
     pthread_mutex_unlock(&w->lock);
     if (!ready) {
-        reply_error(resp, 503,
-                    "The Connect worker is starting or stopping; retry");
+        samsa_connect_reply_error(
+            resp, 503, "The Connect worker is starting or stopping; retry");
     }
     return ready;
 }
@@ -436,10 +439,15 @@ static void connectors_route(const samsa_http_request_t *req,
     if (strcmp(req->method, "GET") != 0 &&
         samsa_connect_cluster_rebalancing(w)) {
         /* Distributed mode: no write between two generations. */
-        reply_error(resp, 409,
-                    "Cannot complete request because of a conflicting "
-                    "operation (e.g. worker rebalance)");
+        samsa_connect_reply_error(
+            resp, 409,
+            "Cannot complete request because of a conflicting "
+            "operation (e.g. worker rebalance)");
         return;
+    }
+    if (strcmp(req->method, "GET") != 0 &&
+        samsa_connect_forward(w, req, resp)) {
+        return; /* distributed mode: the leader applies writes */
     }
     if (strcmp(req->path, "/connectors") == 0 ||
         strcmp(req->path, "/connectors/") == 0) {
@@ -458,11 +466,11 @@ static void validate_route(const samsa_http_request_t *req,
     const char *end = strstr(p, "/config/validate");
     if (end == NULL || strcmp(end, "/config/validate") != 0 ||
         (size_t)(end - p) >= sizeof(type) || end == p) {
-        reply_error(resp, 404, "HTTP 404 Not Found");
+        samsa_connect_reply_error(resp, 404, "HTTP 404 Not Found");
         return;
     }
     if (strcmp(req->method, "PUT") != 0) {
-        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        samsa_connect_reply_error(resp, 405, "HTTP 405 Method Not Allowed");
         return;
     }
     memcpy(type, p, (size_t)(end - p));
@@ -472,7 +480,7 @@ static void validate_route(const samsa_http_request_t *req,
     json_t *config = body ? config_body(body, errbuf, sizeof(errbuf)) : NULL;
     json_decref(body);
     if (config == NULL) {
-        reply_error(resp, 400, errbuf);
+        samsa_connect_reply_error(resp, 400, errbuf);
         return;
     }
     char msg[1600];
@@ -484,13 +492,13 @@ static void validate_route(const samsa_http_request_t *req,
                  "Failed to find any class that implements Connector and "
                  "which name matches %s",
                  type);
-        reply_error(resp, 400, msg);
+        samsa_connect_reply_error(resp, 400, msg);
     } else if (cls != NULL && samsa_connect_plugin(w, cls) != e) {
         snprintf(msg, sizeof(msg),
                  "Included connector type %.512s does not match request type "
                  "%s",
                  cls, type);
-        reply_error(resp, 400, msg);
+        samsa_connect_reply_error(resp, 400, msg);
     } else {
         json_object_set_new(config, "connector.class", json_string(type));
         int n = 0;
@@ -510,7 +518,7 @@ static void plugins_route(const samsa_http_request_t *req,
         return;
     }
     if (strcmp(req->method, "GET") != 0) {
-        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+        samsa_connect_reply_error(resp, 405, "HTTP 405 Method Not Allowed");
         return;
     }
     json_t *out = json_array();

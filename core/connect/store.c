@@ -173,10 +173,19 @@ samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
     return err;
 }
 
-typedef struct replay_ctx {
-    samsa_connect_read_fn fn;
-    void *arg;
-} replay_ctx_t;
+/* Records read under the lock, handed to the callback after it: a
+ * callback may write (a task's status when a target state arrives) or
+ * wait for a task thread that writes, and both take the lock. */
+typedef struct read_rec {
+    int64_t offset;
+    char *key, *value;
+} read_rec_t;
+
+typedef struct read_buf {
+    read_rec_t *recs;
+    size_t n, cap;
+    samsa_err_t err;
+} read_buf_t;
 
 static char *dup_bytes(const void *p, int32_t len)
 {
@@ -190,17 +199,31 @@ static char *dup_bytes(const void *p, int32_t len)
 
 static int on_record(void *opaque, const samsa_client_record_t *rec)
 {
-    replay_ctx_t *ctx = opaque;
-    if (rec->key == NULL) {
+    read_buf_t *b = opaque;
+    if (rec->key == NULL || b->err != SAMSA_OK) {
         return 0; /* not ours: every record we write has a key */
     }
-    char *key = dup_bytes(rec->key, rec->key_len);
-    char *value = rec->value ? dup_bytes(rec->value, rec->value_len) : NULL;
-    if (key != NULL && (rec->value == NULL || value != NULL)) {
-        ctx->fn(ctx->arg, rec->offset, key, value);
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        read_rec_t *v = realloc(b->recs, cap * sizeof(*v));
+        if (v == NULL) {
+            b->err = SAMSA_ERR_NOMEM;
+            return 0;
+        }
+        b->recs = v;
+        b->cap = cap;
     }
-    free(key);
-    free(value);
+    read_rec_t *r = &b->recs[b->n];
+    r->offset = rec->offset;
+    r->key = dup_bytes(rec->key, rec->key_len);
+    r->value = rec->value ? dup_bytes(rec->value, rec->value_len) : NULL;
+    if (r->key == NULL || (rec->value != NULL && r->value == NULL)) {
+        free(r->key);
+        free(r->value);
+        b->err = SAMSA_ERR_NOMEM;
+        return 0;
+    }
+    b->n++;
     return 0;
 }
 
@@ -229,11 +252,11 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = 100;
-    replay_ctx_t ctx = {fn, arg};
+    read_buf_t buf = {.err = SAMSA_OK};
     int idle = 0;
     while (err == SAMSA_OK && pos.offset < end && idle < 50) {
         int64_t before = pos.offset;
-        err = samsa_client_fetch(s->client, md, &fc, &pos, 1, on_record, &ctx);
+        err = samsa_client_fetch(s->client, md, &fc, &pos, 1, on_record, &buf);
         if (err == SAMSA_OK && pos.error == SAMSA_ERR_OFFSET_OUT_OF_RANGE) {
             /* Compaction or retention moved the start: begin there. */
             err = samsa_client_list_offset(s->client, topic, 0,
@@ -247,9 +270,21 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
     if (err == SAMSA_OK && pos.offset < end) {
         err = SAMSA_ERR_TIMEOUT;
     }
-    *from = pos.offset > *from ? pos.offset : *from;
+    if (buf.err != SAMSA_OK) {
+        err = buf.err; /* read again from *from next time */
+    } else {
+        *from = pos.offset > *from ? pos.offset : *from;
+    }
     samsa_metadata_free(md);
     pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < buf.n; i++) {
+        if (buf.err == SAMSA_OK) {
+            fn(arg, buf.recs[i].offset, buf.recs[i].key, buf.recs[i].value);
+        }
+        free(buf.recs[i].key);
+        free(buf.recs[i].value);
+    }
+    free(buf.recs);
     return err;
 }
 

@@ -56,7 +56,9 @@ samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
 
 /** Records of @p topic from *from up to its end at the call, in order,
  *  with their offsets (the tail every distributed worker follows);
- *  *from moves past what was read. Strings are borrowed. */
+ *  *from moves past what was read. Strings are borrowed. @p fn runs
+ *  with the store's lock released, so it may write to the store (or
+ *  wait for a thread that does). */
 typedef void (*samsa_connect_read_fn)(void *arg, int64_t offset,
                                       const char *key, const char *value);
 samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "config/options.h"
+#include "connect/forward.h"
 #include "connect/kafka_service.h"
 #include "connect/secrets.h"
 #include "connect/validate.h"
@@ -858,6 +859,8 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
     w->reg = reg;
     pthread_mutex_init(&w->admin, NULL);
     pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->forwards_done, NULL);
+    samsa_connect_forward_init();
     samsa_err_t err = samsa_connect_rest_routes(w, http);
     if (err != SAMSA_OK) {
         samsa_connect_destroy(w);
@@ -944,6 +947,7 @@ void samsa_connect_stop(samsa_connect_t *w)
     }
     pthread_mutex_unlock(&w->admin);
     samsa_connect_kafka_publish(NULL);
+    samsa_connect_forward_drain(w);
 }
 
 void samsa_connect_destroy(samsa_connect_t *w)
@@ -963,6 +967,7 @@ void samsa_connect_destroy(samsa_connect_t *w)
     free(w->bootstrap);
     explicit_bzero(&w->client_props, sizeof(w->client_props));
     free(w->cluster_id);
+    pthread_cond_destroy(&w->forwards_done);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->admin);
     free(w);

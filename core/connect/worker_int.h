@@ -89,6 +89,9 @@ struct samsa_connect {
     struct samsa_connect_cluster *cluster; /* w->lock */
     samsa_http_t *http;                    /* the REST listener */
     samsa_connect_version_t *versions;     /* reloaded plugins, newest first */
+    /* REST writes on their way to the leader (forward.h); w->lock. */
+    int forwards;
+    pthread_cond_t forwards_done;
 };
 
 /* worker.c */
@@ -176,6 +179,9 @@ void *samsa_connect_task_main(void *arg);
 samsa_err_t samsa_connect_rest_routes(samsa_connect_t *w, samsa_http_t *http);
 /* Answer @p status with JSON @p v (taken; NULL: no body). */
 void samsa_connect_reply(samsa_http_response_t *resp, int status, json_t *v);
+/* Kafka Connect's error body {"error_code": @p status, "message"}. */
+void samsa_connect_reply_error(samsa_http_response_t *resp, int status,
+                               const char *msg);
 
 /* offsets.c: GET/PATCH/DELETE /connectors/{name}/offsets (KIP-875), with
  * w->admin held and w->lock not. */

@@ -31,7 +31,8 @@ typedef struct samsa_http_request {
     const char *path;   /**< URL path without the query string */
     const char *body;   /**< request body (NUL-terminated), "" if none */
     size_t body_len;
-    void *conn; /**< libmicrohttpd connection, for samsa_http_query() */
+    void *conn;  /**< libmicrohttpd connection, for samsa_http_query() */
+    void *state; /**< the server's, for samsa_http_later() */
 } samsa_http_request_t;
 
 /** The answer a handler builds. status defaults to 200, content_type to
@@ -77,6 +78,28 @@ const char *samsa_http_query(const samsa_http_request_t *req, const char *name);
  *  equals @p value: ?expand=status&expand=info. */
 bool samsa_http_query_has(const samsa_http_request_t *req, const char *name,
                           const char *value);
+
+/** Call @p fn for each query-string argument (name, value; value NULL
+ *  for "?flag"), in the order given. */
+void samsa_http_query_each(const samsa_http_request_t *req,
+                           void (*fn)(void *arg, const char *name,
+                                      const char *value),
+                           void *arg);
+
+/**
+ * An answer given later, from another thread: a handler whose answer
+ * waits on slow work (Connect forwarding a write to its leader over
+ * HTTP) calls samsa_http_later() and returns at once; the response it
+ * was handed is then ignored. The connection is suspended (it holds
+ * none of the listener's few threads) until samsa_http_answer() is
+ * called, exactly once, from any thread. Every pending answer must be
+ * given before samsa_http_destroy().
+ */
+typedef struct samsa_http_later samsa_http_later_t;
+/** From the handler only. NULL when out of memory (answer as usual). */
+samsa_http_later_t *samsa_http_later(const samsa_http_request_t *req);
+/** Send @p resp (its body is taken over) on the suspended connection. */
+void samsa_http_answer(samsa_http_later_t *later, samsa_http_response_t *resp);
 
 /** Append to the response body. */
 void samsa_http_append(samsa_http_response_t *resp, const void *data,

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +43,23 @@ struct samsa_http {
     size_t route_count;
 };
 
-/* Per-connection upload state (con_cls). */
+/* samsa_http_later(): none, suspended waiting, answer ready. */
+enum { LATER_NONE, LATER_WAITING, LATER_READY };
+
+/* Per-connection upload state (con_cls); it is also the
+ * samsa_http_later_t of a suspended request. */
 typedef struct upload {
     char *buf;
     size_t len;
     bool too_large;
+    struct MHD_Connection *conn;
+    atomic_int later;
+    samsa_http_response_t answer; /* LATER_READY: what to send */
 } upload_t;
+
+struct samsa_http_later {
+    upload_t up;
+};
 
 samsa_err_t samsa_http_create(const char *const *addrs, size_t count,
                               samsa_http_t **out)
@@ -193,6 +205,51 @@ static enum MHD_Result match_arg(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
+typedef struct query_each {
+    void (*fn)(void *arg, const char *name, const char *value);
+    void *arg;
+} query_each_t;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *value)
+{
+    (void)kind;
+    query_each_t *q = cls;
+    q->fn(q->arg, key, value);
+    return MHD_YES;
+}
+
+void samsa_http_query_each(const samsa_http_request_t *req,
+                           void (*fn)(void *arg, const char *name,
+                                      const char *value),
+                           void *arg)
+{
+    query_each_t q = {fn, arg};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, each_arg, &q);
+}
+
+samsa_http_later_t *samsa_http_later(const samsa_http_request_t *req)
+{
+    upload_t *up = req->state;
+    if (up == NULL || atomic_load(&up->later) != LATER_NONE) {
+        return NULL;
+    }
+    atomic_store(&up->later, LATER_WAITING);
+    /* Suspended from its own handler: MHD runs the handler again once
+     * samsa_http_answer() resumes it, and on_request sends the answer. */
+    MHD_suspend_connection(up->conn);
+    return (samsa_http_later_t *)up;
+}
+
+void samsa_http_answer(samsa_http_later_t *later, samsa_http_response_t *resp)
+{
+    upload_t *up = &later->up;
+    up->answer = *resp;
+    *resp = (samsa_http_response_t){0};
+    atomic_store(&up->later, LATER_READY);
+    MHD_resume_connection(up->conn);
+}
+
 bool samsa_http_query_has(const samsa_http_request_t *req, const char *name,
                           const char *value)
 {
@@ -248,8 +305,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (!up) {
             return MHD_NO;
         }
+        up->conn = c;
         *con_cls = up;
         return MHD_YES;
+    }
+    switch (atomic_load(&up->later)) {
+    case LATER_READY:
+        atomic_store(&up->later, LATER_NONE);
+        return send_response(c, &up->answer);
+    case LATER_WAITING:
+        return MHD_YES; /* still suspended: nothing to do yet */
+    default:
+        break;
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
@@ -283,9 +350,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                 .path = url,
                                 .body = up->buf ? up->buf : "",
                                 .body_len = up->len,
-                                .conn = c};
+                                .conn = c,
+                                .state = up};
     samsa_http_response_t resp = {.status = 200};
     r->fn(&req, &resp, r->arg);
+    if (atomic_load(&up->later) != LATER_NONE) {
+        free(resp.body); /* answered later, by samsa_http_answer() */
+        return MHD_YES;
+    }
     return send_response(c, &resp);
 }
 
@@ -337,8 +409,8 @@ static samsa_err_t start_one(samsa_http_t *http, listener_t *l, char *errbuf,
                  gai_strerror(gai));
         return SAMSA_ERR_CONFIG;
     }
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }

@@ -7,6 +7,7 @@ running the source moves its tasks to the survivor within the session
 timeout, the source resumes from the offsets the dead worker stored, and
 no line is lost (duplicates, the at-least-once window, are counted)."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -185,6 +186,104 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
         # start (generous on a loaded 2-core machine).
         assert took < SESSION_MS / 1000 + 10, took
         assert survivor.end(signal.SIGTERM) == 0, survivor.log_text()
+    finally:
+        for w in workers:
+            if w.proc.poll() is None:
+                w.end(signal.SIGKILL)
+
+
+def leader_of(workers):
+    """(leader, others) once every worker applied the same generation,
+    from their "joined group G (generation N, leader|follower)" lines."""
+    def roles():
+        got = []
+        for w in workers:
+            seen = re.findall(r"joined group \S+ \(generation (\d+), "
+                              r"(leader|follower)\)", w.log_text())
+            if not seen:
+                return None
+            got.append(seen[-1])
+        if len({g for g, _ in got}) != 1 or \
+                [r for _, r in got].count("leader") != 1:
+            return None
+        lead = [w for w, (_, r) in zip(workers, got) if r == "leader"][0]
+        return lead, [w for w in workers if w is not lead]
+    return wait_for(roles, "one generation with one leader", 20)
+
+
+def test_writes_through_a_follower_go_to_the_leader(broker_factory):
+    """Kafka Connect forwards REST writes to the leader worker: created,
+    changed, paused, resumed, restarted and deleted through the worker
+    that is not the leader, each is applied once (one record per write in
+    connect-configs) and shows through both workers; with the leader
+    killed, a write through the follower gets Kafka's 500 "IO Error
+    trying to forward REST request" until the group has a new leader."""
+    broker = broker_factory("group_min_session_timeout_ms: 500").start()
+    session_ms = 6000  # the window in which the dead leader is still it
+    topics = ("config.storage.topic=fwd-configs\n"
+              "offset.storage.topic=fwd-offsets\n"
+              "status.storage.topic=fwd-status\n")
+    workers = [Worker(broker, "f1", "fwd", session_ms, topics),
+               Worker(broker, "f2", "fwd", session_ms, topics)]
+    try:
+        for w in workers:
+            wait_ready(w)
+        leader, (follower,) = leader_of(workers)
+        out = os.path.join(broker.workdir, "fwd.txt")
+        config = {"connector.class": "FileStreamSink", "file": out,
+                  "topics": "fwd", "tasks.max": "1"}
+        code, info = write(follower, "POST", "/connectors",
+                           {"name": "s", "config": config})
+        assert code == 201, info
+        assert info["name"] == "s" and info["type"] == "sink", info
+        code, info = call(follower, "POST", "/connectors",
+                          {"name": "s", "config": config})
+        assert code == 409 and "already exists" in info["message"], info
+        code, info = write(follower, "PUT", "/connectors/s/config",
+                           dict(config, **{"tasks.max": "2"}))
+        assert code == 200 and info["config"]["tasks.max"] == "2", info
+        for w in workers:
+            wait_for(lambda: call(w, "GET", "/connectors/s/config")[1].get(
+                "tasks.max") == "2", "the new config on " + w.worker_id, 10)
+        assert write(follower, "PUT", "/connectors/s/pause", None)[0] == 202
+        for w in workers:
+            wait_for(lambda: {t["state"] for t in call(
+                w, "GET", "/connectors/s/status")[1]["tasks"]} == {"PAUSED"},
+                "PAUSED tasks on " + w.worker_id, 10)
+        assert write(follower, "PUT", "/connectors/s/resume", None)[0] == 202
+        code, info = write(follower, "POST",
+                           "/connectors/s/restart?includeTasks=true", None)
+        assert code == 202, info  # the query string reaches the leader
+        assert write(follower, "DELETE", "/connectors/s", None)[0] == 204
+        for w in workers:
+            wait_for(lambda: call(w, "GET", "/connectors/s")[0] == 404,
+                     "the delete on " + w.worker_id, 10)
+        # Applied once: two configs and a tombstone, pause, resume and a
+        # tombstone, one restart request.
+        keys = [m.key for m in read_topic(broker, "fwd-configs", 12, 5)]
+        assert keys.count(b"connector-s") == 3, keys
+        assert keys.count(b"target-state-s") == 3, keys
+        assert keys.count(b"restart-connector-s") == 1, keys
+
+        leader.end(signal.SIGKILL)
+        code, info = call(follower, "POST", "/connectors",
+                          {"name": "t", "config": config})
+        assert code == 500, (code, info)
+        assert info["message"].startswith(
+            "IO Error trying to forward REST request: "), info
+        # The survivor leads once the session expired, and writes again.
+
+        def applied():
+            code, info = call(follower, "POST", "/connectors",
+                              {"name": "t", "config": config})
+            return code not in (409, 500) and (code, info)
+        code, info = wait_for(applied, "a write on the new leader", 25)
+        assert code == 201, info
+    except Exception:
+        for w in workers:
+            print("=====", w.worker_id)
+            print(w.log_text()[-3000:])
+        raise
     finally:
         for w in workers:
             if w.proc.poll() is None:
