@@ -543,13 +543,13 @@ void samsa_broker_stop(samsa_broker_t *b)
     }
 }
 
-samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
+/* The SSL and SASL_SSL listeners' context; *n: how many listeners took
+ * the new one (0: no TLS listener). */
+static samsa_err_t reload_listeners(samsa_broker_t *b, size_t *n, char *errbuf,
                                     size_t errlen)
 {
+    *n = 0;
     if (!b->tls || !b->server) {
-        samsa_log(SAMSA_LOG_INFO,
-                  "samsad: SIGHUP: no SSL or SASL_SSL listener, no "
-                  "certificates to reload");
         return SAMSA_OK;
     }
     SSL_CTX *fresh = NULL;
@@ -559,14 +559,61 @@ samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
         return err;
     }
     SSL_CTX *old = b->tls;
-    size_t n = samsa_server_replace_tls(b->server, old, fresh);
+    *n = samsa_server_replace_tls(b->server, old, fresh);
     b->tls = fresh;
     samsa_tls_context_free(old); /* open connections hold their own ref */
     samsa_log(SAMSA_LOG_INFO,
               "samsad: TLS certificates reloaded from %s for %zu listener(s); "
               "open connections keep theirs",
-              b->cfg->security.ssl_keystore_location, n);
+              b->cfg->security.ssl_keystore_location, *n);
     return SAMSA_OK;
+}
+
+/* The transport instances that can reload (transport-tls: follower
+ * fetches and the controllers' Raft traffic); *n: how many did. Every
+ * one is tried; errbuf names the first that failed. */
+static samsa_err_t reload_transports(samsa_broker_t *b, size_t *n, char *errbuf,
+                                     size_t errlen)
+{
+    *n = 0;
+    samsa_err_t first = SAMSA_OK;
+    for (size_t i = 0; b->reg && i < samsa_registry_count(b->reg); i++) {
+        const samsa_registry_entry_t *e = samsa_registry_at(b->reg, i);
+        const samsa_transport_ops_t *ops = e->ops;
+        if (!e->inited || e->kind != SAMSA_KIND_TRANSPORT || !ops->reload) {
+            continue;
+        }
+        char why[512] = "";
+        samsa_err_t err = ops->reload(e->state, why, sizeof(why));
+        if (err == SAMSA_OK) {
+            (*n)++;
+        } else if (first == SAMSA_OK) {
+            first = err;
+            snprintf(errbuf, errlen, "transport instance '%s': %s", e->name,
+                     why);
+        }
+    }
+    return first;
+}
+
+samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
+                                    size_t errlen)
+{
+    size_t listeners = 0;
+    size_t transports = 0;
+    samsa_err_t err = reload_listeners(b, &listeners, errbuf, errlen);
+    char why[600] = "";
+    samsa_err_t terr = reload_transports(b, &transports, why, sizeof(why));
+    if (terr != SAMSA_OK && err == SAMSA_OK) {
+        snprintf(errbuf, errlen, "%s", why);
+        err = terr;
+    }
+    if (err == SAMSA_OK && listeners == 0 && transports == 0) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "samsad: SIGHUP: no SSL or SASL_SSL listener and no TLS "
+                  "transport, no certificates to reload");
+    }
+    return err;
 }
 
 void samsa_broker_destroy(samsa_broker_t *b)

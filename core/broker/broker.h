@@ -120,9 +120,11 @@ void samsa_broker_destroy(samsa_broker_t *b);
 
 /* SIGHUP: read the TLS certificate chain, key and truststore again (same
  * ssl_* paths) and accept new connections with them; connections already
- * open keep theirs. On a bad file the current ones stay and errbuf says
- * why. Reads files: the main thread, never a reactor. SAMSA_OK also when
- * no listener uses TLS (nothing to do). */
+ * open keep theirs. The transport plugins that can (transport-tls, whose
+ * connections carry follower fetches and the controllers' Raft traffic)
+ * reload theirs too, for the connections they make or accept next. On a
+ * bad file the current ones stay and errbuf says why. Reads files: the
+ * main thread, never a reactor. SAMSA_OK also when nothing uses TLS. */
 samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
                                     size_t errlen);
 

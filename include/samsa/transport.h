@@ -106,6 +106,18 @@ typedef struct samsa_transport_ops {
     samsa_err_t (*verify_peer)(const samsa_transport_conn_t *conn,
                                const char *host, char *errbuf,
                                size_t errbuf_size);
+
+    /**
+     * Optional (ABI minor 6): read the instance's credentials (e.g. TLS
+     * certificate, key and CAs) again from where they were configured,
+     * for the connections connect() and accept() make from now on; open
+     * connections keep theirs. samsad calls it on SIGHUP, from its main
+     * thread, while other threads connect, accept and use connections.
+     * On failure the current credentials stay in use. NULL: nothing to
+     * reload (plain TCP).
+     * @return SAMSA_OK; SAMSA_ERR_CONFIG with a reason in @p errbuf.
+     */
+    samsa_err_t (*reload)(void *state, char *errbuf, size_t errbuf_size);
 } samsa_transport_ops_t;
 
 #ifdef __cplusplus

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +34,18 @@
 typedef struct tls_state {
     const samsa_services_t *svc;
     const samsa_instance_t *inst;
+    /* Guards ctx: reload() swaps it on samsad's main thread while
+     * reactors and the controller thread make connections from it. Each
+     * SSL takes its own reference, so open connections keep the old one. */
+    pthread_mutex_t lock;
     SSL_CTX *ctx;
     bool nodelay;
     bool check_host; /* ssl_endpoint_identification_algorithm = https */
+    /* The files, read again by reload() (strings borrowed from the
+     * configs, which outlive the instance). */
+    const char *keystore;
+    const char *key;
+    const char *truststore;
     const char *key_password;
 } tls_state_t;
 
@@ -59,7 +69,12 @@ static samsa_err_t new_conn(tls_state_t *st, int fd, const char *host,
                             size_t errbuf_size)
 {
     samsa_transport_conn_t *c = st->svc->alloc(sizeof(*c));
-    SSL *ssl = c ? SSL_new(st->ctx) : NULL;
+    SSL *ssl = NULL;
+    if (c) {
+        pthread_mutex_lock(&st->lock);
+        ssl = SSL_new(st->ctx);
+        pthread_mutex_unlock(&st->lock);
+    }
     if (!ssl || SSL_set_fd(ssl, fd) != 1) {
         SSL_free(ssl);
         st->svc->free(c);
@@ -341,26 +356,25 @@ static samsa_err_t file_opt(tls_state_t *st, const char *name, const char **v)
     return err;
 }
 
-static samsa_err_t make_ctx(tls_state_t *st, char *errbuf, size_t errbuf_size)
+static samsa_err_t read_options(tls_state_t *st, char *errbuf,
+                                size_t errbuf_size)
 {
-    const char *keystore = NULL;
-    const char *key = NULL;
-    const char *truststore = NULL;
     const char *algo = NULL;
-    samsa_err_t err = file_opt(st, "ssl_keystore_location", &keystore);
+    samsa_err_t err = file_opt(st, "ssl_keystore_location", &st->keystore);
     if (err == SAMSA_OK) {
         /* The broker's key file goes with the broker's certificate only. */
         const char *own = NULL;
         err = str_opt(st, "ssl_keystore_location", &own);
-        err = err == SAMSA_OK ? (own ? str_opt(st, "ssl_key_location", &key)
-                                     : file_opt(st, "ssl_key_location", &key))
-                              : err;
+        err = err == SAMSA_OK
+                  ? (own ? str_opt(st, "ssl_key_location", &st->key)
+                         : file_opt(st, "ssl_key_location", &st->key))
+                  : err;
     }
     if (err == SAMSA_OK) {
         err = file_opt(st, "ssl_key_password", &st->key_password);
     }
     if (err == SAMSA_OK) {
-        err = file_opt(st, "ssl_truststore_location", &truststore);
+        err = file_opt(st, "ssl_truststore_location", &st->truststore);
     }
     if (err == SAMSA_OK) {
         err = str_opt(st, "ssl_endpoint_identification_algorithm", &algo);
@@ -382,39 +396,50 @@ static samsa_err_t make_ctx(tls_state_t *st, char *errbuf, size_t errbuf_size)
         return SAMSA_ERR_CONFIG;
     }
     st->check_host = algo != NULL;
-    st->ctx = SSL_CTX_new(TLS_method());
-    if (!st->ctx) {
+    return SAMSA_OK;
+}
+
+/* A context from the files as they are now: *out on SAMSA_OK. */
+static samsa_err_t load_ctx(const tls_state_t *st, SSL_CTX **out, char *errbuf,
+                            size_t errbuf_size)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    if (!ctx) {
+        snprintf(errbuf, errbuf_size, "out of memory");
         return SAMSA_ERR_NOMEM;
     }
-    SSL_CTX_set_min_proto_version(st->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(st->ctx, SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
     /* The fetcher resends the unsent rest from the same buffer, maybe after
      * moving on in it. */
-    SSL_CTX_set_mode(st->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_CTX_set_default_passwd_cb(st->ctx, password_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(st->ctx, (void *)st->key_password);
-    SSL_CTX_set_verify(st->ctx, SSL_VERIFY_PEER, NULL);
-    if (keystore &&
-        SSL_CTX_use_certificate_chain_file(st->ctx, keystore) != 1) {
-        return load_fail(errbuf, errbuf_size, "ssl_keystore_location",
-                         keystore);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)st->key_password);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    samsa_err_t err = SAMSA_OK;
+    const char *k = st->key ? st->key : st->keystore;
+    if (st->keystore &&
+        SSL_CTX_use_certificate_chain_file(ctx, st->keystore) != 1) {
+        err = load_fail(errbuf, errbuf_size, "ssl_keystore_location",
+                        st->keystore);
+    } else if (k &&
+               (SSL_CTX_use_PrivateKey_file(ctx, k, SSL_FILETYPE_PEM) != 1 ||
+                SSL_CTX_check_private_key(ctx) != 1)) {
+        err = load_fail(errbuf, errbuf_size,
+                        st->key ? "ssl_key_location" : "ssl_keystore_location",
+                        k);
+    } else if (st->truststore ? SSL_CTX_load_verify_locations(
+                                    ctx, st->truststore, NULL) != 1
+                              : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        err = load_fail(errbuf, errbuf_size, "ssl_truststore_location",
+                        st->truststore ? st->truststore : "(system default)");
     }
-    if (keystore || key) {
-        const char *k = key ? key : keystore;
-        if (SSL_CTX_use_PrivateKey_file(st->ctx, k, SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(st->ctx) != 1) {
-            return load_fail(errbuf, errbuf_size,
-                             key ? "ssl_key_location" : "ssl_keystore_location",
-                             k);
-        }
+    if (err != SAMSA_OK) {
+        SSL_CTX_free(ctx);
+        return err;
     }
-    if (truststore
-            ? SSL_CTX_load_verify_locations(st->ctx, truststore, NULL) != 1
-            : SSL_CTX_set_default_verify_paths(st->ctx) != 1) {
-        return load_fail(errbuf, errbuf_size, "ssl_truststore_location",
-                         truststore ? truststore : "(system default)");
-    }
+    *out = ctx;
     return SAMSA_OK;
 }
 
@@ -428,13 +453,36 @@ static samsa_err_t tls_init(const samsa_services_t *svc,
         return SAMSA_ERR_NOMEM;
     }
     *st = (tls_state_t){.svc = svc, .inst = inst};
-    samsa_err_t err = make_ctx(st, errbuf, errbuf_size);
+    samsa_err_t err = read_options(st, errbuf, errbuf_size);
+    if (err == SAMSA_OK) {
+        err = load_ctx(st, &st->ctx, errbuf, errbuf_size);
+    }
     if (err != SAMSA_OK) {
-        SSL_CTX_free(st->ctx);
         svc->free(st);
         return err;
     }
+    pthread_mutex_init(&st->lock, NULL);
     *state = st;
+    return SAMSA_OK;
+}
+
+/* SIGHUP: the certificate, key and CAs again, from the same files. */
+static samsa_err_t tls_reload(void *state, char *errbuf, size_t errbuf_size)
+{
+    tls_state_t *st = state;
+    SSL_CTX *fresh = NULL;
+    samsa_err_t err = load_ctx(st, &fresh, errbuf, errbuf_size);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    pthread_mutex_lock(&st->lock);
+    SSL_CTX *old = st->ctx;
+    st->ctx = fresh;
+    pthread_mutex_unlock(&st->lock);
+    SSL_CTX_free(old); /* open connections hold their own reference */
+    st->svc->log(st->inst, SAMSA_LOG_INFO,
+                 "certificates reloaded from %s; open connections keep theirs",
+                 st->keystore ? st->keystore : "(none)");
     return SAMSA_OK;
 }
 
@@ -443,6 +491,7 @@ static void tls_fini(void *state)
     tls_state_t *st = state;
     if (st) {
         SSL_CTX_free(st->ctx);
+        pthread_mutex_destroy(&st->lock);
         st->svc->free(st);
     }
 }
@@ -481,6 +530,7 @@ static const samsa_transport_ops_t tls_ops = {
     .want_events = tls_want_events,
     .close = tls_close,
     .verify_peer = tls_verify_peer,
+    .reload = tls_reload,
 };
 
 static const samsa_plugin_t tls_plugin = {

@@ -359,6 +359,49 @@ def closes_without_data(port, **kw):
         return True
 
 
+def presented(port, pki):
+    """The DER certificate the TLS server on @port presents (to a client
+    with node 2's certificate, as the listeners require one)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.load_verify_locations(pki + "/ca.pem")
+    ctx.load_cert_chain(pki + "/node2.pem", pki + "/node2.key")
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with ctx.wrap_socket(raw) as s:
+            return s.getpeercert(binary_form=True)
+
+
+def rotate_and_reload(c, i):
+    """Renew node @i's certificate and (encrypted) key in place, as an
+    operator would, and send it SIGHUP: its SSL listener and its
+    transport-tls instance (controller port) present the new certificate
+    to new connections; before the signal they still present the old
+    one."""
+    pki = c.pki
+    old = presented(c.ctrl[i], pki)
+    assert presented(c.ssl[i], pki) == old
+    name = "node%d-renewed" % i
+    secure_pki._signed(name, "/O=Samsa/CN=broker%d" % i, "ca", pki,
+                       san="DNS:localhost,IP:127.0.0.1")
+    secure_pki._ssl("pkey", "-in", name + ".key", "-aes256", "-passout",
+                    "pass:key-secret", "-out", name + ".enc.key", cwd=pki)
+    # Key first: a connection made between the two renames would pair the
+    # old certificate with the new key and fail; SIGHUP comes after both.
+    os.rename("%s/%s.enc.key" % (pki, name), "%s/node%d.enc.key" % (pki, i))
+    os.rename("%s/%s.pem" % (pki, name), "%s/node%d.pem" % (pki, i))
+    assert presented(c.ctrl[i], pki) == old
+    c.procs[i].send_signal(signal.SIGHUP)
+    wait_for("node %d's transport presents the renewed certificate" % i,
+             lambda: presented(c.ctrl[i], pki) != old, timeout=10)
+    new = presented(c.ctrl[i], pki)
+    with open("%s/node%d.pem" % (pki, i)) as f:
+        assert ssl.PEM_cert_to_DER_cert(f.read()) == new
+    assert presented(c.ssl[i], pki) == new
+    log = c.log(i, tail=200000)
+    assert "certificates reloaded" in log and "listener(s)" in log, log
+    assert c.procs[i].poll() is None
+
+
 @pytest.fixture()
 def controller_tls_cluster():
     work = tempfile.mkdtemp(prefix="samsa-cluster-ctrl-tls-")
@@ -427,7 +470,21 @@ def test_controller_tls_and_sasl_ssl_inter_broker(controller_tls_cluster):
     wait_for("full ISR over SASL_SSL",
              lambda: sorted((c.partition(1, TOPIC) or (0, [], []))[2])
              == [1, 2, 3], timeout=30)
-    replicated_round_trip(c, [b"sasl-%03d" % k for k in range(20)])
+    first = [b"sasl-%03d" % k for k in range(20)]
+    replicated_round_trip(c, first)
+
+    # SIGHUP after node 1's certificate was renewed in place: its SASL_SSL
+    # listener and transport-tls (the Raft port here; follower fetches
+    # come from the same context) present the new one to new
+    # connections, while the open ones carry on replicating.
+    rotate_and_reload(c, 1)
+    more = [b"rotated-%03d" % k for k in range(20)]
+    produce(c, more)
+    assert read_back(c, len(first) + len(more)) == first + more
+    for i in (1, 2, 3):
+        wait_for("node %d's copy" % i,
+                 lambda: copies_on_disk(c, i, more[-1]), timeout=20)
+    assert sorted(c.partition(1, TOPIC)[2]) == [1, 2, 3]
 
     # Kill -9 the controller: the other two elect a new one over TLS and
     # still commit metadata (a topic created through a survivor).

@@ -242,8 +242,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_acl_binding_t, permission), 44);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_authorizer_ops_t, authorize), 8);
-    /* ABI minor 5 appended verify_peer: 64 is minor 4's size. */
-    assert_int_equal(sizeof(samsa_transport_ops_t), 72);
+    /* ABI minor 5 appended verify_peer: 64 is minor 4's size; minor 6
+     * reload (72 is minor 5's). */
+    assert_int_equal(sizeof(samsa_transport_ops_t), 80);
     assert_int_equal(offsetof(samsa_transport_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_transport_ops_t, connect), 8);
     assert_int_equal(offsetof(samsa_transport_ops_t, accept), 16);
@@ -253,6 +254,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_transport_ops_t, want_events), 48);
     assert_int_equal(offsetof(samsa_transport_ops_t, close), 56);
     assert_int_equal(offsetof(samsa_transport_ops_t, verify_peer), 64);
+    assert_int_equal(offsetof(samsa_transport_ops_t, reload), 72);
     assert_int_equal(sizeof(samsa_connect_header_t), 24);
     assert_int_equal(offsetof(samsa_connect_header_t, key), 0);
     assert_int_equal(offsetof(samsa_connect_header_t, value), 8);
@@ -506,7 +508,8 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_transport_ops_t, pollable_fd) +
             M(samsa_transport_ops_t, want_events) +
             M(samsa_transport_ops_t, close) +
-            M(samsa_transport_ops_t, verify_peer));
+            M(samsa_transport_ops_t, verify_peer) +
+            M(samsa_transport_ops_t, reload));
     assert_int_equal(sizeof(samsa_connect_header_t),
                      M(samsa_connect_header_t, key) +
                          M(samsa_connect_header_t, value) +
@@ -606,7 +609,7 @@ static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 5);
+    assert_int_equal(SAMSA_ABI_MINOR, 6);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);

@@ -5,7 +5,8 @@
  * TLS handshake through send/recv and want_events alone and then carry
  * bytes both ways; a client certificate the server does not trust fails
  * the handshake with SAMSA_ERR_NETWORK_EXCEPTION (or CLOSED) rather than
- * ever carrying data. Certificates are made here with OpenSSL (EC P-256,
+ * ever carrying data; reload() swaps the certificate for new connections
+ * only. Certificates are made here with OpenSSL (EC P-256,
  * self-signed, IP:127.0.0.1).
  */
 #define _GNU_SOURCE /* accept4 */
@@ -91,8 +92,12 @@ static int teardown(void **state)
 
 static samsa_err_t load(harness_plugin_t *hp, const char *cert)
 {
-    static char ks[128], ts[128];
-    snprintf(ks, sizeof(ks), "%s/%s.pem", dir, cert);
+    /* The harness lends the values to the instance (as samsad's config
+     * does) and reload() reads them again: one buffer per instance. */
+    static char keystores[8][128], ts[128];
+    static unsigned loaded;
+    char *ks = keystores[loaded++ % 8];
+    snprintf(ks, sizeof(keystores[0]), "%s/%s.pem", dir, cert);
     snprintf(ts, sizeof(ts), "%s/broker.pem", dir);
     harness_opt_t opts[] = {
         {.name = "ssl_keystore_location", .value = ks},
@@ -247,12 +252,78 @@ static void test_tls_verify_peer_names_host(void **state)
     assert_int_equal(harness_live_bytes(), 0);
 }
 
+static void copy_pem(const char *from, const char *to)
+{
+    char src[128], dst[128], buf[8192];
+    snprintf(src, sizeof(src), "%s/%s.pem", dir, from);
+    snprintf(dst, sizeof(dst), "%s/%s.pem", dir, to);
+    FILE *in = fopen(src, "r");
+    FILE *out = fopen(dst, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    size_t n = fread(buf, 1, sizeof(buf), in);
+    assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+/* reload() (SIGHUP): a keystore file that no longer loads is refused and
+ * the current certificate stays; a renewed one is presented to the
+ * connections accepted from then on (here: one the client does not
+ * trust, so the new handshake fails), while a connection accepted before
+ * keeps carrying bytes. */
+static void test_tls_reload_new_connections_only(void **state)
+{
+    (void)state;
+    harness_plugin_t srv, cli;
+    copy_pem("broker", "live");
+    assert_int_equal(load(&srv, "live"), SAMSA_OK);
+    assert_int_equal(load(&cli, "broker"), SAMSA_OK);
+    const samsa_transport_ops_t *ops = srv.desc->ops;
+    assert_non_null(ops->reload);
+    samsa_transport_conn_t *c[3] = {NULL}, *s[3] = {NULL};
+    int lfd[3] = {-1, -1, -1};
+    char why[256] = "";
+    pair(&cli, &srv, &c[0], &s[0], &lfd[0]);
+    assert_int_equal(exchange(ops, c[0], ops, s[0], "before"), SAMSA_OK);
+
+    char live[128];
+    snprintf(live, sizeof(live), "%s/live.pem", dir);
+    FILE *f = fopen(live, "w");
+    assert_non_null(f);
+    fputs("not a certificate\n", f);
+    fclose(f);
+    assert_int_equal(ops->reload(srv.state, why, sizeof(why)),
+                     SAMSA_ERR_CONFIG);
+    assert_non_null(strstr(why, "ssl_keystore_location"));
+    pair(&cli, &srv, &c[1], &s[1], &lfd[1]);
+    assert_int_equal(exchange(ops, c[1], ops, s[1], "kept"), SAMSA_OK);
+
+    copy_pem("rogue", "live");
+    assert_int_equal(ops->reload(srv.state, why, sizeof(why)), SAMSA_OK);
+    pair(&cli, &srv, &c[2], &s[2], &lfd[2]);
+    samsa_err_t err = exchange(ops, c[2], ops, s[2], "renewed");
+    assert_true(err == SAMSA_ERR_NETWORK_EXCEPTION || err == SAMSA_ERR_CLOSED);
+    assert_int_equal(exchange(ops, c[0], ops, s[0], "still open"), SAMSA_OK);
+    assert_int_equal(exchange(ops, s[1], ops, c[1], "both ways"), SAMSA_OK);
+    for (int i = 0; i < 3; i++) {
+        ops->close(c[i]);
+        ops->close(s[i]);
+        close(lfd[i]);
+    }
+    unlink(live);
+    harness_unload(&cli);
+    harness_unload(&srv);
+    assert_int_equal(harness_live_bytes(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_round_trip),
         cmocka_unit_test(test_tls_untrusted_client_refused),
         cmocka_unit_test(test_tls_verify_peer_names_host),
+        cmocka_unit_test(test_tls_reload_new_connections_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
