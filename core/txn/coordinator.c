@@ -189,8 +189,12 @@ static samsa_err_t abort_fenced(samsa_txn_coordinator_t *tc, txn_t *t)
 /* ---------------------------------------------------------------------- */
 
 /* What a crash or a failover interrupted, in partition @p p (-1: all):
- * Prepare* is completed as decided, an open transaction is aborted (its
- * producer must start over: Kafka's coordinator does the same on load). */
+ * Prepare* is completed as decided, as Kafka's coordinator does on load.
+ * An open transaction is aborted at once, with its epoch bumped, so its
+ * producer must start over. Kafka leaves Ongoing ones to their
+ * transaction.timeout.ms instead; aborting now keeps the partitions' LSO
+ * from waiting that long after a crash, at the cost of transactions that
+ * were in flight across a coordinator move. */
 static void recover_locked(samsa_txn_coordinator_t *tc, int32_t p)
 {
     for (txn_t *t = tc->txns; t; t = t->next) {
