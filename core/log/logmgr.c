@@ -1768,6 +1768,13 @@ int64_t samsa_partition_lso(samsa_partition_t *part)
 {
     int64_t hw = atomic_load(&part->high_watermark);
     int64_t first = samsa_producer_first_unstable(part->producers);
+    /* A transaction whose start retention or DeleteRecords removed holds
+     * the LSO at the log start, not below it (Kafka's UnifiedLog clamps
+     * the first unstable offset the same way). */
+    int64_t start = atomic_load(&part->log_start_offset);
+    if (first >= 0 && first < start) {
+        first = start;
+    }
     return first >= 0 && first < hw ? first : hw;
 }
 

@@ -339,6 +339,26 @@ static void truncation_cuts_the_index_with_the_log(void **state)
     assert_int_equal(aborted(part, 0, 200, ab, 4), 0);
 }
 
+/* Retention or DeleteRecords moving the log start past a transaction
+ * still open: the last stable offset is never below the log start (as
+ * Kafka's UnifiedLog clamps the first unstable offset), so a
+ * read_committed consumer asking for the end is not sent below the log
+ * into an out-of-range loop; it moves on with the marker. */
+static void the_lso_never_falls_below_the_log_start(void **state)
+{
+    fixture_t *f = *state;
+    samsa_partition_t *part = partition_kept(f, "t", "-1");
+    assert_int_equal(produce(part, 5, 0, 2), 0);  /* open: 0..1 */
+    assert_int_equal(produce(part, -1, 0, 8), 2); /* plain: 2..9 */
+    assert_int_equal(samsa_partition_lso(part), 0);
+    int64_t low = -1;
+    assert_int_equal(samsa_partition_delete_records(part, 5, &low), SAMSA_OK);
+    assert_int_equal(low, 5);
+    assert_int_equal(samsa_partition_lso(part), 5);
+    assert_int_equal(samsa_txn_marker_append(part, 5, 0, 0, false), SAMSA_OK);
+    assert_int_equal(samsa_partition_lso(part), 11);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +382,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(truncation_cuts_the_index_with_the_log,
                                         tl_setup_segment, tl_teardown_engine),
         cmocka_unit_test_setup_teardown(truncation_cuts_the_index_with_the_log,
+                                        tl_setup_memory, tl_teardown_engine),
+        cmocka_unit_test_setup_teardown(the_lso_never_falls_below_the_log_start,
+                                        tl_setup_segment, tl_teardown_engine),
+        cmocka_unit_test_setup_teardown(the_lso_never_falls_below_the_log_start,
                                         tl_setup_memory, tl_teardown_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
