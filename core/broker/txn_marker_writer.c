@@ -68,33 +68,42 @@ static samsa_err_t write_local(samsa_broker_t *b, const char *topic,
     return err;
 }
 
-/* One WriteTxnMarkers to leader @p mb for the partitions i with
- * leader[i] == mb->id; their results set from the answer. */
-static void write_remote(samsa_txn_marker_writer_t *w,
-                         const samsa_meta_broker_t *mb, int64_t pid,
-                         int16_t epoch, int32_t coordinator_epoch, bool commit,
-                         const char *const *topics, const int32_t *partitions,
-                         const int32_t *leader, size_t n, samsa_err_t *results)
+/* One WriteTxnMarkers in flight to one leader: the partitions i with
+ * leader[i] == its id, in request order. */
+typedef struct sent {
+    const samsa_meta_broker_t *mb;
+    samsa_client_t *client; /* NULL: not sent (err says why) */
+    samsa_err_t err;
+    samsa_WriteTxnMarkersRequest_WritableTxnMarkerTopic_t *ts;
+    size_t *idx;
+    size_t k;
+} sent_t;
+
+/* Send (without waiting) one WriteTxnMarkers to leader @p s->mb for the
+ * partitions i with leader[i] == its id. */
+static void send_remote(samsa_txn_marker_writer_t *w, sent_t *s, int64_t pid,
+                        int16_t epoch, int32_t coordinator_epoch, bool commit,
+                        const char *const *topics, const int32_t *partitions,
+                        const int32_t *leader, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        k += leader[i] == mb->id;
+        k += leader[i] == s->mb->id;
     }
-    samsa_WriteTxnMarkersRequest_WritableTxnMarkerTopic_t *ts =
-        calloc(k ? k : 1, sizeof(*ts));
-    size_t *idx = calloc(k ? k : 1, sizeof(*idx));
-    samsa_client_t *c = ts && idx ? samsa_peer_clients_get(w->peers, mb) : NULL;
-    samsa_err_t err = c ? SAMSA_OK : SAMSA_ERR_NETWORK_EXCEPTION;
-    k = 0;
-    for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
-        if (leader[i] != mb->id) {
+    s->ts = calloc(k ? k : 1, sizeof(*s->ts));
+    s->idx = calloc(k ? k : 1, sizeof(*s->idx));
+    samsa_client_t *c =
+        s->ts && s->idx ? samsa_peer_clients_get(w->peers, s->mb) : NULL;
+    s->err = c ? SAMSA_OK : SAMSA_ERR_NETWORK_EXCEPTION;
+    for (size_t i = 0; s->err == SAMSA_OK && i < n; i++) {
+        if (leader[i] != s->mb->id) {
             continue;
         }
-        samsa_WriteTxnMarkersRequest_WritableTxnMarkerTopic_init(&ts[k]);
-        ts[k].Name = samsa_str_from_cstr(topics[i]);
-        ts[k].PartitionIndexes.items = (int32_t *)&partitions[i];
-        ts[k].PartitionIndexes.count = 1;
-        idx[k++] = i;
+        samsa_WriteTxnMarkersRequest_WritableTxnMarkerTopic_init(&s->ts[s->k]);
+        s->ts[s->k].Name = samsa_str_from_cstr(topics[i]);
+        s->ts[s->k].PartitionIndexes.items = (int32_t *)&partitions[i];
+        s->ts[s->k].PartitionIndexes.count = 1;
+        s->idx[s->k++] = i;
     }
     samsa_WriteTxnMarkersRequest_WritableTxnMarker_t m;
     samsa_WriteTxnMarkersRequest_WritableTxnMarker_init(&m);
@@ -102,23 +111,36 @@ static void write_remote(samsa_txn_marker_writer_t *w,
     m.ProducerEpoch = epoch;
     m.TransactionResult = commit;
     m.CoordinatorEpoch = coordinator_epoch;
-    m.Topics.items = ts;
-    m.Topics.count = (int32_t)k;
+    m.Topics.items = s->ts;
+    m.Topics.count = (int32_t)s->k;
     samsa_WriteTxnMarkersRequest_t req;
     samsa_WriteTxnMarkersRequest_init(&req);
     req.Markers.items = &m;
     req.Markers.count = 1;
+    if (s->err == SAMSA_OK) {
+        s->err = samsa_client_send(c, SAMSA_NODE_ANY,
+                                   SAMSA_API_WRITE_TXN_MARKERS, &req);
+    }
+    s->client = s->err == SAMSA_OK ? c : NULL;
+}
+
+/* The answer to send_remote's request: results of its partitions. */
+static void recv_remote(samsa_txn_marker_writer_t *w, sent_t *s,
+                        samsa_err_t *results)
+{
     void *resp = NULL;
+    samsa_err_t err = s->err;
     if (err == SAMSA_OK) {
-        err = samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_WRITE_TXN_MARKERS,
-                                &req, &w->arena, &resp, NULL);
+        err = samsa_client_recv(s->client, SAMSA_NODE_ANY, &w->arena, NULL,
+                                &resp, NULL);
     }
     samsa_WriteTxnMarkersResponse_t *r = resp;
-    if (err == SAMSA_OK && (r->Markers.count != 1 ||
-                            r->Markers.items[0].Topics.count != (int32_t)k)) {
+    if (err == SAMSA_OK &&
+        (r->Markers.count != 1 ||
+         r->Markers.items[0].Topics.count != (int32_t)s->k)) {
         err = SAMSA_ERR_UNKNOWN_SERVER_ERROR;
     }
-    for (size_t j = 0; j < k; j++) {
+    for (size_t j = 0; j < s->k; j++) {
         samsa_err_t perr = err;
         if (err == SAMSA_OK) {
             const samsa_WriteTxnMarkersResponse_WritableTxnMarkerTopicResult_t
@@ -128,19 +150,24 @@ static void write_remote(samsa_txn_marker_writer_t *w,
                        : SAMSA_ERR_UNKNOWN_SERVER_ERROR;
         }
         /* A topic deleted meanwhile: nothing left to close. */
-        results[idx[j]] =
+        results[s->idx[j]] =
             perr == SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION ? SAMSA_OK : perr;
     }
     if (err != SAMSA_OK) {
-        samsa_log(SAMSA_LOG_DEBUG, "txn: WriteTxnMarkers to broker %d: %s",
-                  mb->id, c ? samsa_client_errmsg(c) : samsa_err_str(err));
-        samsa_peer_clients_drop(w->peers, mb->id);
+        samsa_log(
+            SAMSA_LOG_DEBUG, "txn: WriteTxnMarkers to broker %d: %s", s->mb->id,
+            s->client ? samsa_client_errmsg(s->client) : samsa_err_str(err));
+        samsa_peer_clients_drop(w->peers, s->mb->id);
     }
     samsa_arena_reset(&w->arena);
-    free(ts);
-    free(idx);
+    free(s->ts);
+    free(s->idx);
 }
 
+/* Every leader's request goes out before any answer is awaited and
+ * before the local appends, as Kafka's marker channel manager sends to
+ * all brokers at once: a transaction's markers take one round trip, not
+ * one per leader. */
 static void writer_write(void *arg, int64_t pid, int16_t epoch,
                          int32_t coordinator_epoch, bool commit,
                          const char *const *topics, const int32_t *partitions,
@@ -149,10 +176,13 @@ static void writer_write(void *arg, int64_t pid, int16_t epoch,
     samsa_txn_marker_writer_t *w = arg;
     samsa_broker_t *b = w->b;
     int32_t *leader = calloc(n ? n : 1, sizeof(*leader));
-    if (!leader) {
+    sent_t *sent = calloc(n ? n : 1, sizeof(*sent));
+    if (!leader || !sent) {
         for (size_t i = 0; i < n; i++) {
             results[i] = SAMSA_ERR_NOMEM;
         }
+        free(leader);
+        free(sent);
         return;
     }
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
@@ -165,27 +195,35 @@ static void writer_write(void *arg, int64_t pid, int16_t epoch,
         }
         leader[i] = t->partitions[partitions[i]].leader;
         results[i] = leader[i] < 0 ? SAMSA_ERR_LEADER_NOT_AVAILABLE
-                     : leader[i] == b->node_id
-                         ? write_local(b, topics[i], partitions[i], pid, epoch,
-                                       coordinator_epoch, commit)
-                         : SAMSA_ERR_REQUEST_TIMED_OUT; /* set below */
-        if (leader[i] == b->node_id) {
-            leader[i] = -1;
-        }
+                                   : SAMSA_ERR_REQUEST_TIMED_OUT; /* below */
     }
+    size_t nsent = 0;
     for (size_t i = 0; i < n; i++) {
         const samsa_meta_broker_t *mb =
-            leader[i] >= 0 ? samsa_meta_broker(img, leader[i]) : NULL;
+            leader[i] >= 0 && leader[i] != b->node_id
+                ? samsa_meta_broker(img, leader[i])
+                : NULL;
         bool first = mb != NULL;
         for (size_t j = 0; first && j < i; j++) {
             first = leader[j] != leader[i];
         }
         if (first) {
-            write_remote(w, mb, pid, epoch, coordinator_epoch, commit, topics,
-                         partitions, leader, n, results);
+            sent[nsent].mb = mb;
+            send_remote(w, &sent[nsent++], pid, epoch, coordinator_epoch,
+                        commit, topics, partitions, leader, n);
         }
     }
+    for (size_t i = 0; i < n; i++) {
+        if (leader[i] == b->node_id) {
+            results[i] = write_local(b, topics[i], partitions[i], pid, epoch,
+                                     coordinator_epoch, commit);
+        }
+    }
+    for (size_t s = 0; s < nsent; s++) {
+        recv_remote(w, &sent[s], results);
+    }
     samsa_meta_image_put(img);
+    free(sent);
     free(leader);
 }
 

@@ -169,6 +169,7 @@ static samsa_err_t end_txn(samsa_txn_coordinator_t *tc, txn_t *t, bool commit)
         t->state = before;
         return SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
     }
+    t->prepare_end = t->log_end;
     (void)complete(tc, t);
     return SAMSA_OK;
 }
@@ -314,6 +315,7 @@ void samsa_txn_partition_unload(samsa_txn_coordinator_t *tc, int32_t p)
     bool was = samsa_part_state(&tc->parts, p) != SAMSA_PART_NONE;
     if (was) {
         tc->parts.st[p] = SAMSA_PART_NONE;
+        samsa_txn_sender_unwatch(tc, p);
         for (txn_t **tp = &tc->txns; *tp;) {
             txn_t *t = *tp;
             if (samsa_txn_partition_for(tc, t->id) == p) {
@@ -407,6 +409,7 @@ samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
         tc->opts.state_topic_partitions = 1;
     }
     pthread_mutex_init(&tc->lock, NULL);
+    pthread_mutex_init(&tc->wake_lock, NULL);
     pthread_cond_init(&tc->cond, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -443,9 +446,10 @@ void samsa_txn_coordinator_stop(samsa_txn_coordinator_t *tc)
     pthread_mutex_lock(&tc->lock);
     tc->stopped = true;
     pthread_cond_broadcast(&tc->cond);
-    pthread_cond_broadcast(&tc->sender_cond);
+    samsa_txn_sender_wake(tc);
     pthread_mutex_unlock(&tc->lock);
     samsa_txn_sender_stop(tc);
+    samsa_txn_sender_unwatch(tc, -1);
     if (tc->timer_started) {
         pthread_join(tc->timer, NULL);
         tc->timer_started = false;
@@ -468,8 +472,11 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc)
     }
     samsa_part_states_free(&tc->parts);
     free(tc->coord_epochs);
+    free(tc->hw_waiters);
+    free(tc->hw_parts);
     pthread_cond_destroy(&tc->sender_cond);
     pthread_cond_destroy(&tc->cond);
+    pthread_mutex_destroy(&tc->wake_lock);
     pthread_mutex_destroy(&tc->lock);
     free(tc);
 }

@@ -7,6 +7,15 @@
  * leaders), keeps the partitions that failed for the next try, and logs
  * Complete* once none is left. Transactions queued meanwhile wait their
  * turn; a failed one is tried again after RETRY_MS.
+ *
+ * A transaction is taken only once its Prepare* record is on every
+ * in-sync replica of its __transaction_state partition (the high
+ * watermark passed it), as Kafka sends markers from the callback of that
+ * append: a commit marker written before would be undone by a successor
+ * coordinator that never saw the PrepareCommit and aborts the
+ * transaction, leaving it committed on some partitions and aborted on
+ * others. A waiter on that partition wakes the thread when the high
+ * watermark moves, so no timer paces it.
  */
 #include "txn/txn_int.h"
 
@@ -70,13 +79,84 @@ static bool job_copy(const samsa_txn_coordinator_t *tc, const txn_t *t,
     return true;
 }
 
+static void on_state_hw(samsa_part_waiter_t *w)
+{
+    samsa_txn_sender_wake(w->arg);
+}
+
+/* Lock held: be woken when partition @p p's high watermark moves. */
+static void watch(samsa_txn_coordinator_t *tc, int32_t p,
+                  samsa_partition_t *part)
+{
+    if (p >= tc->nhw_waiters) {
+        int32_t n = p + 1;
+        samsa_part_waiter_t **w =
+            realloc(tc->hw_waiters, (size_t)n * sizeof(*w));
+        if (w) {
+            tc->hw_waiters = w;
+        }
+        samsa_partition_t **pp =
+            w ? realloc(tc->hw_parts, (size_t)n * sizeof(*pp)) : NULL;
+        if (!pp) {
+            return; /* IDLE_MS paces the look instead */
+        }
+        tc->hw_parts = pp;
+        for (int32_t i = tc->nhw_waiters; i < n; i++) {
+            tc->hw_waiters[i] = NULL;
+            tc->hw_parts[i] = NULL;
+        }
+        tc->nhw_waiters = n;
+    }
+    if (tc->hw_waiters[p]) {
+        return;
+    }
+    samsa_part_waiter_t *w = calloc(1, sizeof(*w));
+    if (!w) {
+        return;
+    }
+    w->notify = on_state_hw;
+    w->arg = tc;
+    tc->hw_waiters[p] = w;
+    tc->hw_parts[p] = part;
+    samsa_partition_wait_add(part, w);
+}
+
+void samsa_txn_sender_unwatch(samsa_txn_coordinator_t *tc, int32_t p)
+{
+    for (int32_t i = 0; i < tc->nhw_waiters; i++) {
+        if ((p < 0 || i == p) && tc->hw_waiters[i]) {
+            samsa_partition_wait_remove(tc->hw_parts[i], tc->hw_waiters[i]);
+            free(tc->hw_waiters[i]);
+            tc->hw_waiters[i] = NULL;
+            tc->hw_parts[i] = NULL;
+        }
+    }
+}
+
+/* Whether @p t's Prepare* record is replicated (lock held); if not, the
+ * thread is woken when that can have changed. */
+static bool prepare_logged(samsa_txn_coordinator_t *tc, const txn_t *t)
+{
+    if (t->prepare_end <= 0 || !tc->stopic) {
+        return true;
+    }
+    int32_t p = samsa_txn_partition_for(tc, t->id);
+    samsa_partition_t *part = samsa_topic_partition(tc->stopic, p);
+    if (!part || samsa_partition_hw(part) >= t->prepare_end) {
+        return true;
+    }
+    watch(tc, p, part);
+    /* Moved between the look and the watch: look again now. */
+    return samsa_partition_hw(part) >= t->prepare_end;
+}
+
 /* A queued transaction due now, or NULL (*wait_ms: until the next). */
 static txn_t *next_due(samsa_txn_coordinator_t *tc, int64_t *wait_ms)
 {
     int64_t now = samsa_mono_ms();
     *wait_ms = IDLE_MS;
     for (txn_t *t = tc->txns; t; t = t->next) {
-        if (!t->markers_queued) {
+        if (!t->markers_queued || !prepare_logged(tc, t)) {
             continue;
         }
         if (t->retry_ms <= now) {
@@ -136,11 +216,20 @@ static void *sender_main(void *arg)
     const samsa_txn_marker_ops_t *ops = tc->opts.marker_ops;
     pthread_mutex_lock(&tc->lock);
     while (!tc->stopped) {
+        pthread_mutex_lock(&tc->wake_lock);
+        uint64_t gen = tc->wake_gen;
+        pthread_mutex_unlock(&tc->wake_lock);
         int64_t wait_ms;
         txn_t *t = next_due(tc, &wait_ms);
         if (!t) {
+            pthread_mutex_unlock(&tc->lock);
             struct timespec ts = samsa_deadline(CLOCK_MONOTONIC, wait_ms);
-            pthread_cond_timedwait(&tc->sender_cond, &tc->lock, &ts);
+            pthread_mutex_lock(&tc->wake_lock);
+            if (tc->wake_gen == gen) {
+                pthread_cond_timedwait(&tc->sender_cond, &tc->wake_lock, &ts);
+            }
+            pthread_mutex_unlock(&tc->wake_lock);
+            pthread_mutex_lock(&tc->lock);
             continue;
         }
         job_t j = {0};
@@ -183,5 +272,8 @@ void samsa_txn_sender_stop(samsa_txn_coordinator_t *tc)
 
 void samsa_txn_sender_wake(samsa_txn_coordinator_t *tc)
 {
+    pthread_mutex_lock(&tc->wake_lock);
+    tc->wake_gen++;
     pthread_cond_signal(&tc->sender_cond);
+    pthread_mutex_unlock(&tc->wake_lock);
 }

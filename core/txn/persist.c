@@ -88,7 +88,7 @@ static uint8_t *put_partitions(uint8_t *p, const txn_t *t)
     return p;
 }
 
-samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, const txn_t *t)
+samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, txn_t *t)
 {
     size_t klen = 2 + str_size(t->id);
     uint8_t *key = malloc(klen);
@@ -128,6 +128,9 @@ samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, const txn_t *t)
         int64_t base;
         err = part ? samsa_partition_append(part, batch, blen, -1, &base, NULL)
                    : SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        if (err == SAMSA_OK) {
+            t->log_end = base + 1; /* one record */
+        }
     }
     samsa_batch_builder_free(&bb);
     free(batch);

@@ -43,6 +43,14 @@ typedef struct txn {
      * again at retry_ms (monotonic) after a failure */
     bool markers_queued;
     int64_t retry_ms;
+    /* The offset after this id's last record in __transaction_state
+     * (samsa_txn_persist). marker_ops: the markers of a Prepare* logged
+     * here wait until the partition's high watermark reaches
+     * prepare_end, as Kafka sends them once PrepareCommit is on the ISR:
+     * a successor coordinator then knows the decision (0: no wait, a
+     * Prepare* replayed from the log). */
+    int64_t log_end;
+    int64_t prepare_end;
     struct txn *next;
 } txn_t;
 
@@ -58,7 +66,18 @@ struct samsa_txn_coordinator {
     /* marker_ops: the marker thread (marker_sender.c) */
     pthread_t sender;
     bool sender_started;
+    /* Its sleep: wake_lock is a leaf lock, taken by samsa_txn_sender_wake
+     * from any thread, under tc->lock or under a partition's waiter lock
+     * (hw_waiters notify); wake_gen counts wake-ups, so none is lost
+     * between the thread's look at the table and its wait. */
+    pthread_mutex_t wake_lock;
     pthread_cond_t sender_cond;
+    uint64_t wake_gen;
+    /* One per partition of __transaction_state whose high watermark a
+     * queued transaction waits for (NULL: none registered). */
+    samsa_part_waiter_t **hw_waiters;
+    samsa_partition_t **hw_parts;
+    int32_t nhw_waiters;
     /* follow_leadership: each partition of __transaction_state, and the
      * leader epoch it was loaded in (its markers' coordinator epoch). */
     samsa_part_states_t parts;
@@ -83,8 +102,8 @@ samsa_err_t samsa_txn_serving(const samsa_txn_coordinator_t *tc,
 /* persist.c */
 samsa_err_t samsa_txn_persist_init(samsa_txn_coordinator_t *tc, char *errbuf,
                                    size_t errlen);
-/* Write @p t's current state (lock held). */
-samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, const txn_t *t);
+/* Write @p t's current state (lock held); sets t->log_end. */
+samsa_err_t samsa_txn_persist(samsa_txn_coordinator_t *tc, txn_t *t);
 /* Load every transactional id (lock not needed: before start returns). */
 samsa_err_t samsa_txn_persist_replay(samsa_txn_coordinator_t *tc, char *errbuf,
                                      size_t errlen);
@@ -93,10 +112,13 @@ samsa_err_t samsa_txn_persist_replay_partition(samsa_txn_coordinator_t *tc,
                                                int32_t p);
 
 /* marker_sender.c: start/stop the marker thread (opts.marker_ops); wake
- * it when a transaction is queued (lock held). */
+ * it when a transaction is queued (any thread, any lock). */
 samsa_err_t samsa_txn_sender_start(samsa_txn_coordinator_t *tc);
 void samsa_txn_sender_stop(samsa_txn_coordinator_t *tc);
 void samsa_txn_sender_wake(samsa_txn_coordinator_t *tc);
+/* Stop watching the high watermark of state partition @p p (-1: all);
+ * lock held, or the thread stopped. */
+void samsa_txn_sender_unwatch(samsa_txn_coordinator_t *tc, int32_t p);
 
 /* coordinator.c: Prepare* -> Complete* once every marker is written (lock
  * held). */

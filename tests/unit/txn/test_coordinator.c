@@ -118,6 +118,15 @@ static samsa_err_t add(fixture_t *f, const char *id, int64_t pid, int16_t epoch,
     return err != SAMSA_OK ? err : tp.error;
 }
 
+/* Id "a" gets its producer and a transaction on partition 0 of "t". */
+static void open_a(fixture_t *f, int64_t *pid, int16_t *epoch)
+{
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, pid, epoch),
+        SAMSA_OK);
+    assert_int_equal(add(f, "a", *pid, *epoch, 0), SAMSA_OK);
+}
+
 static samsa_partition_t *part(fixture_t *f, int32_t p)
 {
     return samsa_topic_partition(f->topic, p);
@@ -204,10 +213,7 @@ static void commit_and_abort_write_markers_and_move_the_lso(void **state)
     fixture_t *f = *state;
     int64_t pid;
     int16_t epoch;
-    assert_int_equal(
-        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
-        SAMSA_OK);
-    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    open_a(f, &pid, &epoch);
     assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 0),
                      SAMSA_OK);
     assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 1),
@@ -372,10 +378,7 @@ static void markers_of_an_older_coordinator_are_fenced(void **state)
     samsa_topic_put(st);
     int64_t pid;
     int16_t epoch;
-    assert_int_equal(
-        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
-        SAMSA_OK);
-    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    open_a(f, &pid, &epoch);
     assert_int_equal(produce(f, 0, pid, epoch, 0, 2), 0);
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
     assert_int_equal(coordinator_epoch_of(f, pid), 7);
@@ -446,6 +449,77 @@ static void describe_and_list_show_open_transactions(void **state)
     assert_false(samsa_txn_state_known("Hung"));
 }
 
+/* The marker thread's writes as a cluster broker makes them for the
+ * partitions it leads (samsa_txn_marker_deliver, what WriteTxnMarkers
+ * does), here on the fixture's log manager. */
+static void write_local(void *arg, int64_t pid, int16_t epoch,
+                        int32_t coordinator_epoch, bool commit,
+                        const char *const *topics, const int32_t *partitions,
+                        size_t count, samsa_err_t *results)
+{
+    fixture_t *f = arg;
+    for (size_t i = 0; i < count; i++) {
+        samsa_topic_t *t = samsa_logmgr_topic_get(f->env.mgr, topics[i]);
+        samsa_partition_t *p =
+            t ? samsa_topic_partition(t, partitions[i]) : NULL;
+        results[i] = p ? samsa_txn_marker_deliver(f->gc, p, pid, epoch,
+                                                  coordinator_epoch, commit)
+                       : SAMSA_OK;
+        samsa_topic_put(t);
+    }
+}
+
+static const samsa_txn_marker_ops_t local_ops = {.write = write_local};
+
+static const char *state_of(fixture_t *f, const char *id)
+{
+    samsa_txn_desc_t d;
+    assert_int_equal(samsa_txn_describe(f->tc, id, &d), SAMSA_OK);
+    const char *s = d.state;
+    samsa_txn_desc_free(&d);
+    return s;
+}
+
+/* With a marker thread (a cluster), the markers of a commit wait until
+ * its PrepareCommit is on every in-sync replica of the state partition
+ * (its high watermark), as in Kafka; then they go without a timer. */
+static void markers_wait_for_the_prepare_to_be_replicated(void **state)
+{
+    fixture_t *f = *state;
+    samsa_txn_coordinator_destroy(f->tc);
+    f->opts.marker_ops = &local_ops;
+    f->opts.marker_arg = f;
+    start_txn(f);
+    samsa_topic_t *st =
+        samsa_logmgr_topic_get(f->env.mgr, "__transaction_state");
+    assert_non_null(st);
+    samsa_partition_t *sp = samsa_topic_partition(st, 0);
+    /* Its high watermark moves from now on only as followers catch up. */
+    samsa_partition_set_replicated(sp, true);
+    int64_t pid;
+    int16_t epoch;
+    open_a(f, &pid, &epoch);
+    assert_int_equal(produce(f, 0, pid, epoch, 0, 3), 0);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    /* The PrepareCommit is only on this replica: no marker yet. */
+    usleep(200 * 1000);
+    assert_string_equal(state_of(f, "a"), "PrepareCommit");
+    assert_int_equal(samsa_partition_hw(part(f, 0)), 3);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
+    /* The followers have it: the marker is written, Complete logged. */
+    samsa_partition_set_hw(sp, samsa_partition_leo(sp));
+    for (int i = 0; i < 500 && samsa_partition_lso(part(f, 0)) != 4; i++) {
+        usleep(10 * 1000);
+    }
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 4);
+    for (int i = 0; i < 500 && strcmp(state_of(f, "a"), "CompleteCommit");
+         i++) {
+        usleep(10 * 1000);
+    }
+    assert_string_equal(state_of(f, "a"), "CompleteCommit");
+    samsa_topic_put(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +540,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             describe_and_list_show_open_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            markers_wait_for_the_prepare_to_be_replicated, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
