@@ -175,6 +175,13 @@ const samsa_md_topic_t *samsa_metadata_topic(const samsa_metadata_t *md,
 samsa_err_t samsa_client_list_offset(samsa_client_t *c, const char *topic,
                                      int32_t partition, int32_t leader,
                                      int64_t ts, int64_t *offset);
+/* ListOffsets latest with isolation.level=read_committed: the last stable
+ * offset (below the first open transaction), where a read_committed
+ * reader's end is. */
+samsa_err_t samsa_client_last_stable_offset(samsa_client_t *c,
+                                            const char *topic,
+                                            int32_t partition, int32_t leader,
+                                            int64_t *offset);
 
 /* ------------------------------------------------------------ records */
 
@@ -226,6 +233,12 @@ typedef struct samsa_producer_conf {
     void (*on_delivery)(void *opaque, samsa_err_t err, const char *topic,
                         int32_t partition, int64_t offset, int64_t latency_us);
     void *opaque;
+    /* transactional.id (copied; NULL: not transactional). A transactional
+     * producer is idempotent (producer id, epoch, sequence numbers per
+     * partition), keeps one request in flight per broker, and produces
+     * only between samsa_producer_begin_transaction() and commit/abort. */
+    const char *transactional_id;
+    int transaction_timeout_ms; /* transaction.timeout.ms; 0 = 60000 */
 } samsa_producer_conf_t;
 
 void samsa_producer_conf_init(samsa_producer_conf_t *conf);
@@ -265,6 +278,33 @@ void samsa_producer_on_delivery(
 int32_t samsa_producer_last_partition(const samsa_producer_t *p);
 void samsa_producer_free(samsa_producer_t *p); /* without flushing */
 
+/* Transactions (KIP-98), for a producer with a transactional_id; the
+ * coordinator's requests are in core/client/txn.c. After any error but
+ * PRODUCER_FENCED abort; after PRODUCER_FENCED (a newer instance took the
+ * id) only free the producer. */
+/* InitProducerId: takes the id's producer id and a new epoch, which
+ * fences every older instance and aborts the transaction it left open. */
+samsa_err_t samsa_producer_init_transactions(samsa_producer_t *p);
+samsa_err_t samsa_producer_begin_transaction(samsa_producer_t *p);
+/* Flush, then EndTxn(commit): the transaction's records become visible
+ * to read_committed consumers at once, or (on error) never. */
+samsa_err_t samsa_producer_commit_transaction(samsa_producer_t *p);
+/* Drop what is not sent, wait for what is, then EndTxn(abort). */
+samsa_err_t samsa_producer_abort_transaction(samsa_producer_t *p);
+
+/* The requests behind them (core/client/txn.c), each on the id's
+ * transaction coordinator, retried while it moves or loads and while an
+ * earlier transaction completes. */
+samsa_err_t samsa_client_init_producer_id(samsa_client_t *c, const char *txn_id,
+                                          int32_t timeout_ms, int64_t *pid,
+                                          int16_t *epoch);
+samsa_err_t samsa_client_add_partition_to_txn(samsa_client_t *c,
+                                              const char *txn_id, int64_t pid,
+                                              int16_t epoch, const char *topic,
+                                              int32_t partition);
+samsa_err_t samsa_client_end_txn(samsa_client_t *c, const char *txn_id,
+                                 int64_t pid, int16_t epoch, bool commit);
+
 /* ------------------------------------------------------------ fetch */
 
 typedef struct samsa_fetch_pos {
@@ -285,6 +325,9 @@ typedef struct samsa_fetch_conf {
     /* Codec lookup by Kafka id for compressed batches (NULL: fail). */
     const samsa_codec_ops_t *(*codec)(void *arg, int codec_id, void **state);
     void *codec_arg;
+    /* isolation.level=read_committed: only up to the last stable offset,
+     * without the records of aborted transactions (default false). */
+    bool read_committed;
 } samsa_fetch_conf_t;
 
 void samsa_fetch_conf_init(samsa_fetch_conf_t *conf);

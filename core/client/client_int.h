@@ -78,15 +78,18 @@ ssize_t samsa_client_tls_read(samsa_cconn_t *conn, void *buf, size_t n);
 void samsa_client_tls_close(samsa_cconn_t *conn);
 void samsa_client_tls_free(samsa_client_t *c);
 
+/* A Fetch response's aborted transactions of one partition. */
+typedef samsa_FetchResponse_AbortedTransaction_array_t samsa_client_aborted_t;
+
 /* Hand the records of one partition's fetched data to cb, advancing
- * pos->offset past what was delivered (core/client/fetch.c). Returns 1
+ * pos->offset past what was delivered (core/client/fetch.c); with
+ * @p aborted (read_committed: the response's aborted transactions, NULL
+ * otherwise) the batches of those transactions are skipped. Returns 1
  * when cb asked to stop, 0 to go on, < 0 on error (*err set, the client's
  * error line says why). */
-int samsa_client_deliver_records(samsa_client_t *c,
-                                 const samsa_fetch_conf_t *conf,
-                                 samsa_fetch_pos_t *pos,
-                                 const samsa_records_t *recs,
-                                 samsa_record_cb cb, void *opaque,
-                                 samsa_err_t *err);
+int samsa_client_deliver_records(
+    samsa_client_t *c, const samsa_fetch_conf_t *conf, samsa_fetch_pos_t *pos,
+    const samsa_records_t *recs, const samsa_client_aborted_t *aborted,
+    samsa_record_cb cb, void *opaque, samsa_err_t *err);
 
 #endif /* SAMSA_CLIENT_INT_H */

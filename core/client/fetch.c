@@ -83,20 +83,102 @@ static samsa_err_t inflate_batch(samsa_client_t *c,
     return SAMSA_OK;
 }
 
-int samsa_client_deliver_records(samsa_client_t *c,
-                                 const samsa_fetch_conf_t *conf,
-                                 samsa_fetch_pos_t *pos,
-                                 const samsa_records_t *recs,
-                                 samsa_record_cb cb, void *opaque,
-                                 samsa_err_t *err)
+/* read_committed (Kafka's Fetcher): the producers whose transaction the
+ * response lists as aborted, entered as their first offset is reached
+ * and left at their abort marker. */
+typedef struct aborted_set {
+    samsa_FetchResponse_AbortedTransaction_t *todo; /* by FirstOffset */
+    int32_t ntodo, next;
+    int64_t *pids;
+    int32_t npids;
+} aborted_set_t;
+
+static int by_first_offset(const void *a, const void *b)
+{
+    const samsa_FetchResponse_AbortedTransaction_t *x = a, *y = b;
+    return x->FirstOffset < y->FirstOffset ? -1
+                                           : x->FirstOffset > y->FirstOffset;
+}
+
+static samsa_err_t aborted_init(aborted_set_t *s,
+                                const samsa_client_aborted_t *aborted)
+{
+    memset(s, 0, sizeof(*s));
+    if (aborted == NULL || aborted->count <= 0) {
+        return SAMSA_OK;
+    }
+    size_t n = (size_t)aborted->count;
+    s->todo = malloc(n * sizeof(*s->todo));
+    s->pids = malloc(n * sizeof(*s->pids));
+    if (s->todo == NULL || s->pids == NULL) {
+        free(s->todo);
+        free(s->pids);
+        return SAMSA_ERR_NOMEM;
+    }
+    memcpy(s->todo, aborted->items, n * sizeof(*s->todo));
+    qsort(s->todo, n, sizeof(*s->todo), by_first_offset);
+    s->ntodo = aborted->count;
+    return SAMSA_OK;
+}
+
+static int32_t aborted_find(const aborted_set_t *s, int64_t pid)
+{
+    for (int32_t i = 0; i < s->npids; i++) {
+        if (s->pids[i] == pid) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Should the batch with header @p h be skipped as part of an aborted
+ * transaction? Control batches update the set and are always skipped. */
+static bool aborted_skip(aborted_set_t *s, const samsa_batch_hdr_t *h,
+                         const uint8_t *batch)
+{
+    if (s->ntodo == 0 || !(h->attributes & SAMSA_BATCH_ATTR_TRANSACTIONAL)) {
+        return false;
+    }
+    int64_t last = samsa_batch_last_offset(h);
+    while (s->next < s->ntodo && s->todo[s->next].FirstOffset <= last) {
+        int64_t pid = s->todo[s->next++].ProducerId;
+        if (aborted_find(s, pid) < 0) {
+            s->pids[s->npids++] = pid;
+        }
+    }
+    int32_t at = aborted_find(s, h->producer_id);
+    if (!(h->attributes & SAMSA_BATCH_ATTR_CONTROL)) {
+        return at >= 0;
+    }
+    /* A control record's key: version (int16), type (int16: 0 abort). */
+    samsa_record_iter_t it;
+    samsa_record_t r;
+    if (at >= 0 &&
+        samsa_record_iter_init(&it, batch, samsa_batch_size(h)) == SAMSA_OK &&
+        samsa_record_iter_next(&it, &r) == SAMSA_OK && r.key_len >= 4 &&
+        samsa_be16((const uint8_t *)r.key + 2) == 0) {
+        s->pids[at] = s->pids[--s->npids];
+    }
+    return true;
+}
+
+int samsa_client_deliver_records(
+    samsa_client_t *c, const samsa_fetch_conf_t *conf, samsa_fetch_pos_t *pos,
+    const samsa_records_t *recs, const samsa_client_aborted_t *aborted,
+    samsa_record_cb cb, void *opaque, samsa_err_t *err)
 {
     samsa_batch_iter_t bi;
     const uint8_t *batch;
     samsa_batch_hdr_t h;
+    aborted_set_t as;
 
     if (recs->len <= 0) {
         return 0;
     }
+    if ((*err = aborted_init(&as, aborted)) != SAMSA_OK) {
+        return -1;
+    }
+    int ret = 0;
     samsa_batch_iter_init(&bi, recs->ptr, (size_t)recs->len);
     while (samsa_batch_iter_next(&bi, &batch, &h) == SAMSA_OK) {
         uint8_t *plain = NULL;
@@ -115,20 +197,23 @@ int samsa_client_deliver_records(samsa_client_t *c,
                                      pos->topic, pos->partition,
                                      (long long)h.base_offset,
                                      (int)h.last_offset_delta);
-            return -1;
+            ret = -1;
+            break;
         }
         int64_t last = samsa_batch_last_offset(&h);
         if (last < pos->offset) {
             continue;
         }
-        if (h.attributes & SAMSA_BATCH_ATTR_CONTROL) {
+        if (aborted_skip(&as, &h, batch) ||
+            (h.attributes & SAMSA_BATCH_ATTR_CONTROL)) {
             pos->offset = last + 1;
             continue;
         }
         if (samsa_batch_codec(&h) != 0) {
             *err = inflate_batch(c, conf, batch, &h, &plain, &plain_len);
             if (*err != SAMSA_OK) {
-                return -1;
+                ret = -1;
+                break;
             }
             use = plain;
         }
@@ -176,13 +261,17 @@ int samsa_client_deliver_records(samsa_client_t *c,
                               "%lld: %s",
                               pos->topic, pos->partition,
                               (long long)h.base_offset, samsa_err_str(*err));
-            return -1;
+            ret = -1;
+            break;
         }
         if (stop) {
-            return 1;
+            ret = 1;
+            break;
         }
     }
-    return 0;
+    free(as.todo);
+    free(as.pids);
+    return ret;
 }
 
 static samsa_err_t fetch_node(samsa_client_t *c, const samsa_fetch_conf_t *conf,
@@ -208,7 +297,7 @@ static samsa_err_t fetch_node(samsa_client_t *c, const samsa_fetch_conf_t *conf,
     req.MaxWaitMs = conf->max_wait_ms;
     req.MinBytes = conf->min_bytes;
     req.MaxBytes = conf->max_bytes;
-    req.IsolationLevel = 0;
+    req.IsolationLevel = conf->read_committed ? 1 : 0;
     for (int i = 0; i < npos; i++) {
         bool seen = false;
         if (leaders[i] != node) {
@@ -267,7 +356,9 @@ static samsa_err_t fetch_node(samsa_client_t *c, const samsa_fetch_conf_t *conf,
                     break;
                 }
                 int r = samsa_client_deliver_records(
-                    c, conf, &pos[i], &pd->Records, cb, opaque, &err);
+                    c, conf, &pos[i], &pd->Records,
+                    conf->read_committed ? &pd->AbortedTransactions : NULL, cb,
+                    opaque, &err);
                 if (r < 0) {
                     goto out;
                 }

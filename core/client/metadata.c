@@ -181,9 +181,9 @@ out:
     return err;
 }
 
-samsa_err_t samsa_client_list_offset(samsa_client_t *c, const char *topic,
-                                     int32_t partition, int32_t leader,
-                                     int64_t ts, int64_t *offset)
+static samsa_err_t list_offset(samsa_client_t *c, const char *topic,
+                               int32_t partition, int32_t leader, int64_t ts,
+                               int8_t isolation, int64_t *offset)
 {
     samsa_ListOffsetsRequest_t req;
     samsa_ListOffsetsRequest_ListOffsetsTopic_t t;
@@ -198,6 +198,7 @@ samsa_err_t samsa_client_list_offset(samsa_client_t *c, const char *topic,
     samsa_ListOffsetsRequest_ListOffsetsTopic_init(&t);
     samsa_ListOffsetsRequest_ListOffsetsPartition_init(&p);
     req.ReplicaId = -1;
+    req.IsolationLevel = isolation;
     p.PartitionIndex = partition;
     p.Timestamp = ts;
     t.Name = samsa_str_from_cstr(topic);
@@ -230,6 +231,24 @@ samsa_err_t samsa_client_list_offset(samsa_client_t *c, const char *topic,
     }
     samsa_arena_destroy(&arena);
     return err;
+}
+
+samsa_err_t samsa_client_list_offset(samsa_client_t *c, const char *topic,
+                                     int32_t partition, int32_t leader,
+                                     int64_t ts, int64_t *offset)
+{
+    return list_offset(c, topic, partition, leader, ts, 0, offset);
+}
+
+samsa_err_t samsa_client_last_stable_offset(samsa_client_t *c,
+                                            const char *topic,
+                                            int32_t partition, int32_t leader,
+                                            int64_t *offset)
+{
+    /* A broker without read_committed ListOffsets (v < 2) answers with
+     * the high watermark: no transactions there. */
+    return list_offset(c, topic, partition, leader, SAMSA_OFFSET_END, 1,
+                       offset);
 }
 
 void samsa_client_forget_coordinator(samsa_client_t *c)

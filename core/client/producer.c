@@ -10,6 +10,12 @@
  * errors (leader moved, topic still being created) refresh the metadata
  * and resend the batch, up to 5 times; with more than one request in
  * flight a retried batch may land after a later one.
+ *
+ * With a transactional.id the producer is transactional (KIP-98): batches
+ * carry its producer id, epoch and a sequence number per partition, are
+ * marked transactional, one request is in flight per broker (a retried
+ * batch keeps its place), and each partition joins the open transaction
+ * (AddPartitionsToTxn) before its first batch is sent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +46,8 @@ typedef struct ppart {
     int64_t first_us;
     int64_t *enq;
     int32_t nenq, capenq;
+    int32_t next_seq; /* transactional: the next batch's base sequence */
+    bool in_txn;      /* transactional: added to the open transaction */
 } ppart_t;
 
 typedef struct ptopic {
@@ -69,6 +77,11 @@ struct samsa_producer {
     int64_t acked, failed;
     bool need_metadata;
     int32_t last_partition; /* of the last record queued */
+    /* Transactional producers only (txn_id != NULL). */
+    char *txn_id;
+    int64_t pid;
+    int16_t epoch;
+    bool in_txn; /* between begin and commit/abort */
 };
 
 void samsa_producer_conf_init(samsa_producer_conf_t *conf)
@@ -98,6 +111,23 @@ samsa_err_t samsa_producer_new(samsa_client_t *c,
     }
     if (p->conf.max_in_flight > SAMSA_CONN_MAX_INFLIGHT / 2) {
         p->conf.max_in_flight = SAMSA_CONN_MAX_INFLIGHT / 2;
+    }
+    p->pid = -1;
+    p->epoch = -1;
+    if (conf->transactional_id != NULL) {
+        /* In order: a retried batch must not land after a later one,
+         * whose sequence would then be out of order. */
+        p->conf.max_in_flight = 1;
+        p->conf.acks = -1;
+        if (p->conf.transaction_timeout_ms <= 0) {
+            p->conf.transaction_timeout_ms = 60000;
+        }
+        p->txn_id = strdup(conf->transactional_id);
+        if (p->txn_id == NULL) {
+            free(p);
+            return SAMSA_ERR_NOMEM;
+        }
+        p->conf.transactional_id = p->txn_id;
     }
     samsa_arena_init(&p->arena);
     *out = p;
@@ -156,6 +186,7 @@ void samsa_producer_free(samsa_producer_t *p)
         free(t);
     }
     free(p->topics);
+    free(p->txn_id);
     samsa_arena_destroy(&p->arena);
     free(p);
 }
@@ -371,6 +402,15 @@ static samsa_err_t close_batch(samsa_producer_t *p, ptopic_t *t, int32_t k)
     b->enq_us = pp->enq;
     pp->enq = NULL;
     pp->nenq = pp->capenq = 0;
+    if (p->txn_id != NULL) {
+        pp->b.producer_id = p->pid;
+        pp->b.producer_epoch = p->epoch;
+        pp->b.base_sequence = pp->next_seq;
+        pp->b.attributes |= SAMSA_BATCH_ATTR_TRANSACTIONAL;
+        /* Kafka's sequences wrap to 0 after INT32_MAX. */
+        pp->next_seq =
+            (int32_t)(((int64_t)pp->next_seq + b->count) % ((int64_t)1 << 31));
+    }
     err = samsa_batch_builder_finish(&pp->b, &b->buf, &b->len);
     if (err == SAMSA_OK && p->conf.codec != 0) {
         err = compress_batch(p, b);
@@ -551,6 +591,9 @@ static samsa_err_t send_request(samsa_producer_t *p, int32_t node,
         return SAMSA_ERR_NOMEM;
     }
     samsa_ProduceRequest_init(&req);
+    if (p->txn_id != NULL) {
+        req.TransactionalId = samsa_str_from_cstr(p->txn_id);
+    }
     req.Acks = p->conf.acks;
     req.TimeoutMs = p->conf.request_timeout_ms;
     /* group partitions of the same topic together (batches are in
@@ -697,6 +740,136 @@ samsa_err_t samsa_producer_flush(samsa_producer_t *p)
     return p->first_err;
 }
 
+/* ------------------------------------------------------------ transactions */
+
+/* Wait for every request in flight (a coordinator call needs the
+ * connection to itself). */
+static void drain(samsa_producer_t *p)
+{
+    while (p->reqs != NULL) {
+        recv_one(p, p->reqs->node);
+    }
+}
+
+/* AddPartitionsToTxn before the partition's first batch of the
+ * transaction is sent. */
+static samsa_err_t join_txn(samsa_producer_t *p, ptopic_t *t, int32_t k)
+{
+    drain(p);
+    samsa_err_t err = samsa_client_add_partition_to_txn(p->c, p->txn_id, p->pid,
+                                                        p->epoch, t->name, k);
+    if (err == SAMSA_OK) {
+        t->parts[k].in_txn = true;
+    }
+    return err;
+}
+
+static void txn_done(samsa_producer_t *p)
+{
+    p->in_txn = false;
+    for (int i = 0; i < p->ntopics; i++) {
+        for (int32_t k = 0; k < p->topics[i]->npart; k++) {
+            p->topics[i]->parts[k].in_txn = false;
+        }
+    }
+}
+
+samsa_err_t samsa_producer_init_transactions(samsa_producer_t *p)
+{
+    if (p->txn_id == NULL) {
+        return samsa_client_fail(p->c, SAMSA_ERR_INVAL,
+                                 "not a transactional producer");
+    }
+    drain(p);
+    samsa_err_t err = samsa_client_init_producer_id(
+        p->c, p->txn_id, p->conf.transaction_timeout_ms, &p->pid, &p->epoch);
+    if (err == SAMSA_OK) {
+        /* A new epoch starts every partition's sequences at 0. */
+        for (int i = 0; i < p->ntopics; i++) {
+            for (int32_t k = 0; k < p->topics[i]->npart; k++) {
+                p->topics[i]->parts[k].next_seq = 0;
+            }
+        }
+        txn_done(p);
+    }
+    return err;
+}
+
+samsa_err_t samsa_producer_begin_transaction(samsa_producer_t *p)
+{
+    if (p->txn_id == NULL || p->pid < 0 || p->in_txn) {
+        return samsa_client_fail(
+            p->c, SAMSA_ERR_INVALID_TXN_STATE, "begin a transaction: %s",
+            p->in_txn ? "one is open" : "transactions not initialised");
+    }
+    p->in_txn = true;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_producer_commit_transaction(samsa_producer_t *p)
+{
+    if (p->txn_id == NULL || !p->in_txn) {
+        return samsa_client_fail(p->c, SAMSA_ERR_INVALID_TXN_STATE,
+                                 "commit: no transaction is open");
+    }
+    samsa_err_t err = samsa_producer_flush(p);
+    bool joined = false;
+    for (int i = 0; i < p->ntopics && !joined; i++) {
+        for (int32_t k = 0; k < p->topics[i]->npart; k++) {
+            joined |= p->topics[i]->parts[k].in_txn;
+        }
+    }
+    if (err == SAMSA_OK && joined) {
+        /* Nothing produced: nothing for the coordinator to end. */
+        err = samsa_client_end_txn(p->c, p->txn_id, p->pid, p->epoch, true);
+    }
+    if (err == SAMSA_OK) {
+        txn_done(p);
+    }
+    return err;
+}
+
+samsa_err_t samsa_producer_abort_transaction(samsa_producer_t *p)
+{
+    if (p->txn_id == NULL || !p->in_txn) {
+        return samsa_client_fail(p->c, SAMSA_ERR_INVALID_TXN_STATE,
+                                 "abort: no transaction is open");
+    }
+    /* What was never sent is dropped; what is in flight is waited for,
+     * so no batch of this transaction lands after the abort marker. */
+    bool joined = false;
+    for (int i = 0; i < p->ntopics; i++) {
+        ptopic_t *t = p->topics[i];
+        for (int32_t k = 0; k < t->npart; k++) {
+            samsa_batch_builder_free(&t->parts[k].b);
+            free(t->parts[k].enq);
+            t->parts[k].enq = NULL;
+            t->parts[k].nenq = t->parts[k].capenq = 0;
+            joined |= t->parts[k].in_txn;
+        }
+    }
+    bool dropped = p->ready != NULL;
+    while (p->ready != NULL) {
+        pbatch_t *b = p->ready;
+        p->ready = b->next;
+        batch_free(b);
+    }
+    p->ready_tail = NULL;
+    drain(p);
+    samsa_err_t err =
+        joined ? samsa_client_end_txn(p->c, p->txn_id, p->pid, p->epoch, false)
+               : SAMSA_OK;
+    if (err == SAMSA_OK) {
+        txn_done(p);
+    }
+    if (err == SAMSA_OK && dropped) {
+        /* The dropped batches had sequence numbers: a new epoch starts
+         * the sequences again (KIP-360's bump). */
+        err = samsa_producer_init_transactions(p);
+    }
+    return err;
+}
+
 static samsa_err_t choose_partition(samsa_producer_t *p, ptopic_t *t,
                                     const void *key, int32_t key_len,
                                     const void *value, int32_t value_len,
@@ -740,6 +913,11 @@ samsa_err_t samsa_producer_produce(samsa_producer_t *p, const char *topic,
     if (err != SAMSA_OK) {
         return err;
     }
+    if (p->txn_id != NULL && !p->in_txn) {
+        return samsa_client_fail(p->c, SAMSA_ERR_INVALID_TXN_STATE,
+                                 "a transactional producer produces only in "
+                                 "a transaction");
+    }
     if (partition < 0) {
         err =
             choose_partition(p, t, key, key_len, value, value_len, &partition);
@@ -763,6 +941,12 @@ samsa_err_t samsa_producer_produce(samsa_producer_t *p, const char *topic,
             headers[i].value != NULL ? (int32_t)headers[i].value_len : -1;
     }
     ppart_t *pp = &t->parts[partition];
+    if (p->txn_id != NULL && !pp->in_txn) {
+        err = join_txn(p, t, partition);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+    }
     if (pp->nenq == pp->capenq) {
         int32_t cap = pp->capenq ? pp->capenq * 2 : 64;
         int64_t *v = realloc(pp->enq, sizeof(int64_t) * (size_t)cap);

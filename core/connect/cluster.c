@@ -86,6 +86,9 @@ static samsa_err_t worker_prop(void *arg, const char *key, const char *value,
     samsa_connect_t *w = arg;
     samsa_err_t err =
         samsa_client_props_set(&w->client_props, key, value, errbuf, errlen);
+    if (err == SAMSA_OK) {
+        err = samsa_connect_eos_worker_set(&w->eos, key, value, errbuf, errlen);
+    }
     return err == SAMSA_OK
                ? samsa_connect_dist_set(&w->dist, key, value, errbuf, errlen)
                : err;

@@ -32,9 +32,11 @@ static const char *topic_of(const samsa_connect_store_t *s, const char *topic)
     return topic;
 }
 
-/* Create the three topics compacted; "already exists" is fine. */
-static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
-                                 size_t errlen)
+/* Create @p n (at most 3) topics compacted with one partition; "already
+ * exists" is fine. */
+static samsa_err_t create_topics(samsa_connect_store_t *s,
+                                 const char *const *names, size_t n,
+                                 char *errbuf, size_t errlen)
 {
     samsa_CreateTopicsRequest_t req;
     samsa_CreateTopicsRequest_CreatableTopic_t t[3];
@@ -43,16 +45,16 @@ static samsa_err_t create_topics(samsa_connect_store_t *s, char *errbuf,
     samsa_CreateTopicsRequest_CreateableTopicConfig_init(&cfg);
     cfg.Name = samsa_str_from_cstr("cleanup.policy");
     cfg.Value = samsa_str_from_cstr("compact");
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < n; i++) {
         samsa_CreateTopicsRequest_CreatableTopic_init(&t[i]);
-        t[i].Name = samsa_str_from_cstr(s->names[i]);
+        t[i].Name = samsa_str_from_cstr(names[i]);
         t[i].NumPartitions = 1;
         t[i].ReplicationFactor = -1;
         t[i].Configs.items = &cfg;
         t[i].Configs.count = 1;
     }
     req.Topics.items = t;
-    req.Topics.count = 3;
+    req.Topics.count = (int32_t)n;
     req.timeoutMs = 10000;
     samsa_metadata_t *md = NULL;
     samsa_err_t err = samsa_client_metadata(s->client, NULL, 0, false, &md);
@@ -107,7 +109,8 @@ samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
     cc.client_id = "samsa-connect-store";
     samsa_err_t err = samsa_client_new(&cc, &s->client);
     if (err == SAMSA_OK) {
-        err = create_topics(s, errbuf, errlen);
+        const char *names3[] = {s->names[0], s->names[1], s->names[2]};
+        err = create_topics(s, names3, 3, errbuf, errlen);
     }
     if (err == SAMSA_OK) {
         samsa_producer_conf_t pc;
@@ -243,15 +246,18 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
         err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
     if (err == SAMSA_OK) {
-        err = samsa_client_list_offset(s->client, topic, 0,
-                                       t->partitions[0].leader,
-                                       SAMSA_OFFSET_END, &end);
+        /* read_committed up to the last stable offset: an exactly-once
+         * source task's offsets count once its transaction commits, and
+         * never when it aborts (KIP-618). */
+        err = samsa_client_last_stable_offset(s->client, topic, 0,
+                                              t->partitions[0].leader, &end);
     }
     samsa_fetch_pos_t pos = {
         .topic = topic, .partition = 0, .offset = *from, .high_watermark = -1};
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = 100;
+    fc.read_committed = true;
     read_buf_t buf = {.err = SAMSA_OK};
     int idle = 0;
     while (err == SAMSA_OK && pos.offset < end && idle < 50) {
@@ -308,4 +314,14 @@ samsa_err_t samsa_connect_store_replay(samsa_connect_store_t *s,
     int64_t from = 0;
     replay_arg_t r = {fn, arg};
     return samsa_connect_store_read(s, topic, &from, replay_one, &r);
+}
+
+samsa_err_t samsa_connect_store_create(samsa_connect_store_t *s,
+                                       const char *topic, char *errbuf,
+                                       size_t errlen)
+{
+    pthread_mutex_lock(&s->lock);
+    samsa_err_t err = create_topics(s, &topic, 1, errbuf, errlen);
+    pthread_mutex_unlock(&s->lock);
+    return err;
 }

@@ -6,7 +6,9 @@
  * missing; replayed from the beginning so connectors resume.
  *
  * Thread-safe: one client and producer behind a lock; every put is
- * acknowledged (acks=all) before it returns.
+ * acknowledged (acks=all) before it returns. Reads are read_committed,
+ * up to the last stable offset: the offsets exactly-once source tasks
+ * write in their transactions count once committed (core/connect/eos.h).
  */
 #ifndef SAMSA_CONNECT_STORE_H
 #define SAMSA_CONNECT_STORE_H
@@ -40,6 +42,12 @@ samsa_err_t samsa_connect_store_open(const samsa_client_conf_t *client,
                                      samsa_connect_store_t **out, char *errbuf,
                                      size_t errlen);
 void samsa_connect_store_close(samsa_connect_store_t *s);
+
+/** Create @p topic as the internal topics are (compacted, one partition)
+ *  unless it exists: a connector's own offsets.storage.topic. */
+samsa_err_t samsa_connect_store_create(samsa_connect_store_t *s,
+                                       const char *topic, char *errbuf,
+                                       size_t errlen);
 
 /** Write @p key -> @p value (NULL: a tombstone) to @p topic and wait for
  *  the acknowledgement. */

@@ -5,7 +5,10 @@
  * acknowledged (acks=all), stores the source offsets in connect-offsets
  * and calls commit(); a sink task consumes as group connect-NAME, put()s
  * records in offset order, and commits the group's offsets after flush().
- * At-least-once either way.
+ * At-least-once either way, unless the worker has
+ * exactly.once.source.support=enabled: a source task then produces its
+ * records and their offsets in one transaction per boundary (KIP-618,
+ * connect/eos.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 
 #include "client/client.h"
 #include "connect/converter.h"
+#include "connect/eos.h"
 #include "connect/errors.h"
 #include "connect/kafka_service.h"
 #include "connect/secrets.h"
@@ -47,6 +51,17 @@ typedef struct task_ctx {
     struct sink_batch *batch;   /* a sink's batch, during put() */
     struct sent_log *sent;      /* a source's outputs, for commit_record */
     samsa_connect_limits_t lim; /* this task's share of the limits */
+    /* Exactly-once sources (eos.h): the task's transactional producer,
+     * made and fenced in before the task reads its offsets; NULL when
+     * the task runs at-least-once. */
+    samsa_producer_t *txp;
+    samsa_connect_eos_conf_t eos;
+    char offsets_topic[256]; /* where its offsets go */
+    bool txn_open;
+    int64_t txn_started_ms;
+    /* transaction.boundary=connector: the task's last request. */
+    enum { TXN_REQ_NONE, TXN_REQ_COMMIT, TXN_REQ_ABORT } txn_req;
+    const samsa_connect_record_t *txn_req_rec; /* NULL: after the poll */
     char trace[512];
 } task_ctx_t;
 
@@ -423,12 +438,149 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
     return err;
 }
 
+/* ---- Exactly-once (KIP-618) ---- */
+
+/* The task's transaction_commit / transaction_abort (boundary=connector). */
+static void txn_request_commit(void *ctx, const samsa_connect_record_t *rec)
+{
+    task_ctx_t *t = ctx;
+    t->txn_req = TXN_REQ_COMMIT;
+    t->txn_req_rec = rec;
+}
+
+static void txn_request_abort(void *ctx, const samsa_connect_record_t *rec)
+{
+    task_ctx_t *t = ctx;
+    t->txn_req = TXN_REQ_ABORT;
+    t->txn_req_rec = rec;
+}
+
+static samsa_err_t txn_begin(task_ctx_t *t)
+{
+    if (t->txn_open) {
+        return SAMSA_OK;
+    }
+    samsa_err_t err = samsa_producer_begin_transaction(t->txp);
+    if (err == SAMSA_OK) {
+        t->txn_open = true;
+        t->txn_started_ms = samsa_mono_ms();
+    }
+    return err;
+}
+
+/* End the open transaction: on commit, with the offsets in @p latest
+ * written to the offsets topic inside it; then tell the worker's table
+ * and the plugin. On abort the records and offsets are dropped. */
+static samsa_err_t txn_end(task_ctx_t *t, const samsa_source_ops_t *ops,
+                           samsa_connect_task_t *task, json_t *latest,
+                           bool commit)
+{
+    if (!t->txn_open) {
+        json_object_clear(latest);
+        return SAMSA_OK;
+    }
+    samsa_err_t err = SAMSA_OK;
+    const char *part;
+    json_t *off;
+    if (!commit) {
+        err = samsa_producer_abort_transaction(t->txp);
+        t->txn_open = false;
+        json_object_clear(latest);
+        return err;
+    }
+    json_object_foreach(latest, part, off)
+    {
+        char *k = NULL, *v = NULL;
+        if (err == SAMSA_OK) {
+            err = samsa_connect_offset_texts(t->name, part,
+                                             json_string_value(off), &k, &v);
+        }
+        if (err == SAMSA_OK) {
+            /* The offsets topics have one partition. */
+            err = samsa_producer_produce(
+                t->txp, t->offsets_topic, 0, k, (int32_t)strlen(k), v,
+                v ? (int32_t)strlen(v) : -1, NULL, 0, -1);
+        }
+        free(k);
+        free(v);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_producer_commit_transaction(t->txp);
+    }
+    if (err != SAMSA_OK) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "exactly-once: the transaction of task %d did not commit: %s",
+                 (int)t->task->id, samsa_client_errmsg(t->client));
+        return err;
+    }
+    t->txn_open = false;
+    size_t n = json_object_size(latest), i = 0;
+    samsa_connect_offset_t *offs = calloc(n + 1, sizeof(*offs));
+    json_object_foreach(latest, part, off)
+    {
+        samsa_connect_offset_note(t->w, t->name, part, json_string_value(off));
+        if (offs != NULL) {
+            offs[i++] = (samsa_connect_offset_t){part, json_string_value(off)};
+        }
+    }
+    if (offs != NULL && n > 0 && ops->commit != NULL) {
+        ops->commit(task, offs, n);
+    }
+    free(offs);
+    json_object_clear(latest);
+    return SAMSA_OK;
+}
+
+/* After record @p r was produced: end the transaction there when the
+ * task asked for it after @p r. */
+static samsa_err_t txn_after_record(task_ctx_t *t,
+                                    const samsa_source_ops_t *ops,
+                                    samsa_connect_task_t *task,
+                                    const samsa_connect_record_t *r,
+                                    json_t *latest)
+{
+    if (t->txn_req == TXN_REQ_NONE || t->txn_req_rec != r) {
+        return SAMSA_OK;
+    }
+    bool commit = t->txn_req == TXN_REQ_COMMIT;
+    t->txn_req = TXN_REQ_NONE;
+    return txn_end(t, ops, task, latest, commit);
+}
+
+/* After a poll's records: the boundary of the connector's
+ * transaction.boundary. */
+static samsa_err_t txn_after_poll(task_ctx_t *t, const samsa_source_ops_t *ops,
+                                  samsa_connect_task_t *task, json_t *latest,
+                                  size_t n)
+{
+    switch (t->eos.boundary) {
+    case SAMSA_CONNECT_BOUNDARY_POLL:
+        return n > 0 ? txn_end(t, ops, task, latest, true) : SAMSA_OK;
+    case SAMSA_CONNECT_BOUNDARY_INTERVAL:
+        return t->txn_open &&
+                       samsa_mono_ms() - t->txn_started_ms >= t->eos.interval_ms
+                   ? txn_end(t, ops, task, latest, true)
+                   : SAMSA_OK;
+    case SAMSA_CONNECT_BOUNDARY_CONNECTOR:
+        /* A request naming no record (or one not of this poll). */
+        if (t->txn_req != TXN_REQ_NONE) {
+            bool commit = t->txn_req == TXN_REQ_COMMIT;
+            t->txn_req = TXN_REQ_NONE;
+            return txn_end(t, ops, task, latest, commit);
+        }
+        return SAMSA_OK;
+    }
+    return SAMSA_OK;
+}
+
 static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
                               samsa_connect_task_t *task)
 {
     sent_log_t sent = {0};
-    samsa_producer_t *p = NULL;
-    samsa_err_t err = samsa_connect_producer_new(t->w->reg, t->client, &p);
+    samsa_producer_t *p = t->txp;
+    samsa_err_t err =
+        p != NULL ? SAMSA_OK
+                  : samsa_connect_producer_new(t->w->reg, t->client, &p);
     if (err == SAMSA_OK && ops->commit_record != NULL) {
         t->sent = &sent;
         samsa_producer_on_delivery(p, on_source_delivery, &sent);
@@ -450,13 +602,29 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
             }
             samsa_connect_limits_take(&t->lim, 1, size, &t->task->stop);
             sent.rec = i;
+            if (err == SAMSA_OK && t->txp != NULL) {
+                err = txn_begin(t);
+            }
             if (err == SAMSA_OK) {
                 err = produce_one(t, p, recs[i], latest);
+            }
+            if (err == SAMSA_OK && t->txp != NULL) {
+                err = txn_after_record(t, ops, task, recs[i], latest);
             }
             buffered += size;
             samsa_connect_limits_buffered(&t->lim, buffered);
         }
-        if (err == SAMSA_OK && perr == SAMSA_OK && n > 0) {
+        if (err == SAMSA_OK && perr == SAMSA_OK && t->txp != NULL) {
+            /* Exactly-once: the offsets go in the transaction, which
+             * ends at the boundary; commit_record once acknowledged. */
+            err = txn_after_poll(t, ops, task, latest, n);
+            if (err == SAMSA_OK && n > 0 && t->sent != NULL) {
+                err = samsa_producer_flush(p);
+            }
+            if (err == SAMSA_OK && n > 0 && t->sent != NULL) {
+                err = commit_records(t, ops, task, recs, n);
+            }
+        } else if (err == SAMSA_OK && perr == SAMSA_OK && n > 0) {
             /* Offsets only once the records are acknowledged: at least
              * once, never a stored position past what is durable. */
             err = samsa_producer_flush(p);
@@ -482,8 +650,20 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
                      samsa_client_errmsg(t->client));
         }
     }
+    if (t->txp != NULL && t->txn_open) {
+        /* Stopped: the open transaction commits (Kafka commits what an
+         * interval or the connector left open); failed: it aborts, and
+         * the next attempt resumes from the committed offsets. */
+        bool commit = err == SAMSA_OK;
+        samsa_err_t end = txn_end(t, ops, task, latest, commit);
+        if (commit) {
+            err = end;
+        }
+    }
     json_decref(latest);
-    samsa_producer_free(p);
+    if (p != t->txp) {
+        samsa_producer_free(p);
+    }
     sent_clear(t->sent);
     free(sent.v);
     t->sent = NULL;
@@ -1200,6 +1380,90 @@ static samsa_connect_offset_t *offsets_for(json_t *per, size_t *n)
     return o;
 }
 
+typedef struct eos_read {
+    const char *name;
+    json_t *offsets; /* name -> {partition -> offset}, as w->offsets */
+} eos_read_t;
+
+static void eos_offset_record(void *arg, int64_t offset, const char *key,
+                              const char *value)
+{
+    eos_read_t *r = arg;
+    (void)offset;
+    samsa_connect_offsets_apply(r->offsets, key, value);
+}
+
+/* Exactly-once: make the task's transactional producer, fence the
+ * previous generation's (InitProducerId bumps the epoch of
+ * "<group>-<connector>-<task>" and aborts its open transaction), then read
+ * the committed offsets (read_committed) of the worker's offsets topic and
+ * of the connector's own offsets.storage.topic, the latter winning, as
+ * Kafka's ConnectorOffsetBackingStore does. *per: the connector's. */
+static samsa_err_t eos_start(task_ctx_t *t, json_t **per)
+{
+    samsa_err_t err = samsa_connect_eos_from_config(t->config, &t->eos,
+                                                    t->trace, sizeof(t->trace));
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    const char *group =
+        t->w->dist.group_id[0] ? t->w->dist.group_id : SAMSA_CONNECT_EOS_GROUP;
+    char txn_id[800];
+    samsa_connect_eos_txn_id(group, t->name, t->task->id, txn_id,
+                             sizeof(txn_id));
+    snprintf(t->offsets_topic, sizeof(t->offsets_topic), "%s",
+             t->eos.offsets_topic          ? t->eos.offsets_topic
+             : t->w->dist.offsets_topic[0] ? t->w->dist.offsets_topic
+                                           : SAMSA_CONNECT_OFFSETS_TOPIC);
+    err = samsa_connect_txn_producer_new(t->w->reg, t->client, txn_id, &t->txp);
+    if (err == SAMSA_OK) {
+        err = samsa_producer_init_transactions(t->txp);
+    }
+    if (err != SAMSA_OK) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "exactly-once: cannot start the transactional producer "
+                 "%.200s: %.200s",
+                 txn_id, samsa_client_errmsg(t->client));
+        return err;
+    }
+    if (t->eos.offsets_topic != NULL) {
+        err = samsa_connect_store_create(t->w->store, t->eos.offsets_topic,
+                                         t->trace, sizeof(t->trace));
+        if (err != SAMSA_OK) {
+            return err;
+        }
+    }
+    eos_read_t r = {.name = t->name, .offsets = json_object()};
+    int64_t from = 0;
+    err = r.offsets ? samsa_connect_store_read(t->w->store,
+                                               SAMSA_CONNECT_OFFSETS_TOPIC,
+                                               &from, eos_offset_record, &r)
+                    : SAMSA_ERR_NOMEM;
+    from = 0;
+    if (err == SAMSA_OK && t->eos.offsets_topic != NULL) {
+        err = samsa_connect_store_read(t->w->store, t->eos.offsets_topic, &from,
+                                       eos_offset_record, &r);
+    }
+    if (err != SAMSA_OK) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "exactly-once: cannot read the committed offsets: %s",
+                 samsa_err_str(err));
+        json_decref(r.offsets);
+        return err;
+    }
+    json_decref(*per);
+    *per = json_incref(json_object_get(r.offsets, t->name));
+    /* The worker's table shows what the task resumes from. */
+    const char *part;
+    json_t *off;
+    json_object_foreach(*per, part, off)
+    {
+        samsa_connect_offset_note(t->w, t->name, part, json_string_value(off));
+    }
+    json_decref(r.offsets);
+    return SAMSA_OK;
+}
+
 /* One life of the task: start it, run until asked to stop or failed.
  * SAMSA_OK when stopped on request. */
 static samsa_err_t task_attempt(connect_task_t *tk)
@@ -1253,6 +1517,9 @@ static samsa_err_t task_attempt(connect_task_t *tk)
     if (err == SAMSA_OK) {
         err = samsa_connect_client_new(t.w, client_id, &t.client);
     }
+    if (err == SAMSA_OK && source && t.w->eos == SAMSA_CONNECT_EOS_ENABLED) {
+        err = eos_start(&t, &per);
+    }
     size_t noffs = 0;
     samsa_connect_offset_t *offs =
         source && per ? offsets_for(per, &noffs) : NULL;
@@ -1267,6 +1534,11 @@ static samsa_err_t task_attempt(connect_task_t *tk)
         .report = source ? NULL : report_record,
         .report_ctx = source ? NULL : &t,
     };
+    if (t.txp != NULL && t.eos.boundary == SAMSA_CONNECT_BOUNDARY_CONNECTOR) {
+        info.transaction_commit = txn_request_commit;
+        info.transaction_abort = txn_request_abort;
+        info.txn_ctx = &t;
+    }
     samsa_connect_task_t *task = NULL;
     if (err == SAMSA_OK) {
         err = source ? ((const samsa_source_ops_t *)t.plugin->ops)
@@ -1302,6 +1574,7 @@ static samsa_err_t task_attempt(connect_task_t *tk)
                   t.name ? t.name : "?", tk->id, t.trace);
         samsa_connect_task_status(t.w, tk, "FAILED", t.trace);
     }
+    samsa_producer_free(t.txp);
     samsa_client_free(t.client);
     samsa_connect_chain_free(t.chain);
     json_decref(t.seen);
@@ -1326,7 +1599,11 @@ void *samsa_connect_task_main(void *arg)
     long backoff = RESTART_MIN_MS;
     while (!atomic_load(&tk->stop)) {
         int64_t started_ms = samsa_mono_ms();
-        if (task_attempt(tk) == SAMSA_OK) {
+        samsa_err_t err = task_attempt(tk);
+        if (err == SAMSA_OK || err == SAMSA_ERR_PRODUCER_FENCED ||
+            err == SAMSA_ERR_INVALID_PRODUCER_EPOCH) {
+            /* Fenced: a newer generation of this task runs elsewhere
+             * (exactly-once); restarting would fence it in turn. */
             break;
         }
         if (samsa_mono_ms() - started_ms >= RESTART_MAX_MS) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "connect/converter.h"
+#include "connect/eos.h"
 #include "connect/errors.h"
 #include "connect/limits.h"
 #include "connect/secrets.h"
@@ -141,6 +142,7 @@ static json_t *collect_errors(const samsa_connect_t *w,
                       "Must configure one of topics or topics.regex");
         }
     }
+    samsa_connect_eos_validate(w->eos, plugin, config, errs, add_error);
     samsa_connect_chain_t *chain = NULL;
     msg[0] = key[0] = '\0';
     samsa_err_t err = samsa_connect_chain_new(w->reg, config, &chain, msg,

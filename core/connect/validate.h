@@ -5,7 +5,8 @@
  * ({"name","error_count","groups","configs":[{"definition","value"}]}),
  * and the same checks refusing a bad POST/PUT of a connector. What is
  * checked: the worker's keys (name, connector.class, tasks.max,
- * converters, errors.*, a sink's topics, the transform chain); a
+ * converters, errors.*, a sink's topics, the transform chain, a source's
+ * exactly-once keys: core/connect/eos.h); a
  * plugin's own keys are checked by its task_start().
  */
 #ifndef SAMSA_CONNECT_VALIDATE_H

@@ -125,25 +125,47 @@ json_t *samsa_connect_as_json(const char *text)
     return v ? v : json_string(text);
 }
 
+samsa_err_t samsa_connect_offset_texts(const char *name, const char *partition,
+                                       const char *offset, char **key,
+                                       char **value)
+{
+    json_t *k = json_pack("[s,o]", name, samsa_connect_as_json(partition));
+    json_t *v = offset ? samsa_connect_as_json(offset) : NULL;
+    *key = k ? json_dumps(k, JSON_COMPACT) : NULL;
+    *value = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(k);
+    json_decref(v);
+    if (*key == NULL || (offset && *value == NULL)) {
+        free(*key);
+        free(*value);
+        *key = *value = NULL;
+        return SAMSA_ERR_NOMEM;
+    }
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
                                      const char *partition, const char *offset)
 {
-    json_t *key = json_pack("[s,o]", name, samsa_connect_as_json(partition));
-    json_t *val = offset ? samsa_connect_as_json(offset) : NULL;
-    char *ktext = key ? json_dumps(key, JSON_COMPACT) : NULL;
-    char *vtext = val ? json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *ktext = NULL, *vtext = NULL;
     samsa_err_t err =
-        ktext == NULL || (val && vtext == NULL)
-            ? SAMSA_ERR_NOMEM
-            : samsa_connect_store_put(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
+        samsa_connect_offset_texts(name, partition, offset, &ktext, &vtext);
+    if (err == SAMSA_OK) {
+        err = samsa_connect_store_put(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
                                       ktext, vtext);
+    }
     free(ktext);
     free(vtext);
-    json_decref(key);
-    json_decref(val);
     if (err != SAMSA_OK) {
         return err;
     }
+    samsa_connect_offset_note(w, name, partition, offset);
+    return SAMSA_OK;
+}
+
+void samsa_connect_offset_note(samsa_connect_t *w, const char *name,
+                               const char *partition, const char *offset)
+{
     pthread_mutex_lock(&w->lock);
     json_t *per = json_object_get(w->offsets, name);
     if (per == NULL && offset != NULL) {
@@ -156,7 +178,6 @@ samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
         json_object_del(per, partition);
     }
     pthread_mutex_unlock(&w->lock);
-    return SAMSA_OK;
 }
 
 /* Kafka Connect's status record of the connector or of task @p id (-1:
@@ -656,6 +677,12 @@ static void replay_config(void *arg, const char *key, const char *value)
 void samsa_connect_offset_record(samsa_connect_t *w, const char *key,
                                  const char *value)
 {
+    samsa_connect_offsets_apply(w->offsets, key, value);
+}
+
+void samsa_connect_offsets_apply(json_t *offsets, const char *key,
+                                 const char *value)
+{
     json_t *k = json_loads(key, 0, NULL);
     const char *name = json_string_value(json_array_get(k, 0));
     json_t *part = json_array_get(k, 1);
@@ -663,10 +690,10 @@ void samsa_connect_offset_record(samsa_connect_t *w, const char *key,
         char *ptext = json_is_string(part)
                           ? strdup(json_string_value(part))
                           : json_dumps(part, JSON_COMPACT | JSON_ENCODE_ANY);
-        json_t *per = json_object_get(w->offsets, name);
+        json_t *per = json_object_get(offsets, name);
         if (per == NULL) {
             per = json_object();
-            json_object_set_new(w->offsets, name, per);
+            json_object_set_new(offsets, name, per);
         }
         if (ptext != NULL && value != NULL) {
             json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
@@ -893,10 +920,19 @@ samsa_err_t samsa_connect_producer_new(const samsa_registry_t *reg,
                                        samsa_client_t *client,
                                        samsa_producer_t **out)
 {
+    return samsa_connect_txn_producer_new(reg, client, NULL, out);
+}
+
+samsa_err_t samsa_connect_txn_producer_new(const samsa_registry_t *reg,
+                                           samsa_client_t *client,
+                                           const char *txn_id,
+                                           samsa_producer_t **out)
+{
     samsa_producer_conf_t pc;
     samsa_producer_conf_init(&pc);
     pc.acks = -1;
     pc.auto_create = true;
+    pc.transactional_id = txn_id;
     const samsa_registry_entry_t *hash =
         samsa_registry_find(reg, SAMSA_KIND_PARTITIONER, "hash");
     if (hash != NULL) {

@@ -22,6 +22,7 @@
 #include "client/properties.h"
 #include "connect/cluster.h"
 #include "connect/connect.h"
+#include "connect/eos.h"
 #include "connect/limits.h"
 #include "connect/plugin_reload.h"
 #include "connect/secrets.h"
@@ -86,6 +87,8 @@ struct samsa_connect {
      * workers this one joins; NULL cluster = standalone, every task
      * runs here. See cluster.h. */
     samsa_connect_dist_conf_t dist;
+    /* exactly.once.source.support (worker properties; eos.h) */
+    samsa_connect_eos_mode_t eos;
     struct samsa_connect_cluster *cluster; /* w->lock */
     samsa_http_t *http;                    /* the REST listener */
     samsa_connect_version_t *versions;     /* reloaded plugins, newest first */
@@ -148,6 +151,26 @@ json_t *samsa_connect_as_json(const char *text);
  * table. Takes the lock itself. */
 samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
                                      const char *partition, const char *offset);
+/* The connect-offsets record of one source offset: key
+ * ["name",{partition}] and value {offset} as JSON text (*value NULL for
+ * a tombstone, @p offset NULL). Both malloc'd. */
+samsa_err_t samsa_connect_offset_texts(const char *name, const char *partition,
+                                       const char *offset, char **key,
+                                       char **value);
+/* Note a stored source offset in the worker's table (no write). Takes the
+ * lock itself. */
+void samsa_connect_offset_note(samsa_connect_t *w, const char *name,
+                               const char *partition, const char *offset);
+/* One connect-offsets record into @p offsets (name -> {partition text ->
+ * offset text}), as w->offsets keeps them. */
+void samsa_connect_offsets_apply(json_t *offsets, const char *key,
+                                 const char *value);
+/* A producer as samsa_connect_producer_new() makes, transactional with
+ * @p txn_id (NULL: not). */
+samsa_err_t samsa_connect_txn_producer_new(const samsa_registry_t *reg,
+                                           samsa_client_t *client,
+                                           const char *txn_id,
+                                           samsa_producer_t **out);
 /* The topics of a sink's "topics" setting (comma-separated, trimmed, in
  * place in @p list); at most @p max. */
 int samsa_connect_split_topics(char *list, char **out, int max);

@@ -14,7 +14,10 @@
  *              The worker passes each polled record through the transforms
  *              and the partitioner, produces it, and once produced records
  *              are durable writes their source offsets to the internal
- *              offsets topic and calls commit().
+ *              offsets topic and calls commit(). With exactly-once
+ *              sources (KIP-618, the worker's exactly.once.source.support)
+ *              records and offsets go in one transaction per boundary,
+ *              and commit() follows the transaction's commit.
  *   sink:      task_start -> (put)* -> flush -> ... -> task_stop
  *              The worker consumes the subscribed topics as a consumer
  *              group, calls put() with records in offset order per
@@ -122,6 +125,24 @@ typedef struct samsa_connect_task_info {
     samsa_err_t (*report)(void *report_ctx, const samsa_connect_record_t *rec,
                           const char *reason);
     void *report_ctx; /**< first argument of report() */
+    /**
+     * Sources with transaction.boundary=connector on a worker with
+     * exactly.once.source.support=enabled, added in ABI minor 6 (Kafka's
+     * TransactionContext; NULL otherwise, and check SAMSA_ABI_HAS first):
+     * ask the worker to commit the open transaction right after record
+     * @p rec, one of the records the current or last poll() returned
+     * (NULL: after all of that poll's records). The transaction holds the
+     * records produced since the last one ended and the source offsets
+     * they reach. From the task's thread only (inside poll() or between
+     * polls).
+     */
+    void (*transaction_commit)(void *txn_ctx,
+                               const samsa_connect_record_t *rec);
+    /** Same, but abort: the transaction's records are discarded and its
+     *  source offsets are not stored; the task is not rewound (Kafka's
+     *  abortTransaction). Minor 6. */
+    void (*transaction_abort)(void *txn_ctx, const samsa_connect_record_t *rec);
+    void *txn_ctx; /**< first argument of both, minor 6 */
 } samsa_connect_task_info_t;
 
 /* ------------------------------------------------------------------------ */
@@ -194,6 +215,35 @@ typedef struct samsa_source_ops {
     samsa_err_t (*task_count)(void *state, const samsa_connect_kv_t *config,
                               uint64_t config_count, int32_t tasks_max,
                               int32_t *count);
+
+    /**
+     * Optional, added in ABI minor 6 (Kafka's
+     * SourceConnector.exactlyOnceSupport, KIP-618): can a connector with
+     * settings @p config (borrowed for the call) be exactly-once when the
+     * worker runs its tasks in transactions? That holds when its source
+     * offsets say exactly where to resume, and a task started from them
+     * produces the records after that point and nothing before it.
+     * Without this op the answer is unknown and a connector with
+     * exactly.once.support=required is refused. Any worker thread; must
+     * not block.
+     * @return SAMSA_OK with *supported set; another code: unknown.
+     */
+    samsa_err_t (*exactly_once_support)(void *state,
+                                        const samsa_connect_kv_t *config,
+                                        uint64_t config_count, bool *supported);
+
+    /**
+     * Optional, added in ABI minor 6 (Kafka's
+     * SourceConnector.canDefineTransactionBoundaries): do a connector's
+     * tasks with settings @p config call the transaction_commit /
+     * transaction_abort of their samsa_connect_task_info_t, as
+     * transaction.boundary=connector needs? Without this op: no, and such
+     * a connector is refused. Any worker thread; must not block.
+     * @return SAMSA_OK with *supported set; another code: no.
+     */
+    samsa_err_t (*can_define_transaction_boundaries)(
+        void *state, const samsa_connect_kv_t *config, uint64_t config_count,
+        bool *supported);
 } samsa_source_ops_t;
 
 /* ------------------------------------------------------------------------ */

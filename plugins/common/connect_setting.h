@@ -14,6 +14,10 @@
  *  @p info. */
 const char *samsa_connect_setting(const samsa_connect_task_info_t *info,
                                   const char *key, const char *def);
+/** The same in a settings array (what task_count and
+ *  exactly_once_support are given). */
+const char *samsa_connect_kv_get(const samsa_connect_kv_t *kv, uint64_t n,
+                                 const char *key, const char *def);
 
 /** A copy of @p s in memory from @p svc (freed with svc->free), or NULL
  *  when out of memory. */

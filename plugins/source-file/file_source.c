@@ -287,6 +287,20 @@ static void fs_task_stop(samsa_connect_task_t *t)
     task_free(t);
 }
 
+/* Kafka's FileStreamSourceConnector.exactlyOnceSupport: a file read
+ * from a stored byte position (and only appended to) can be; Kafka's
+ * stdin cannot, and this plugin needs a file anyway. */
+static samsa_err_t fs_exactly_once_support(void *state,
+                                           const samsa_connect_kv_t *config,
+                                           uint64_t config_count,
+                                           bool *supported)
+{
+    (void)state;
+    const char *file = samsa_connect_kv_get(config, config_count, "file", "");
+    *supported = file[0] != '\0';
+    return SAMSA_OK;
+}
+
 static const samsa_option_t fs_options[] = {
     SAMSA_OPTION_LIST(
         "connector_classes",
@@ -304,6 +318,7 @@ static const samsa_source_ops_t fs_ops = {
     .poll_release = fs_poll_release,
     .commit = NULL,
     .task_stop = fs_task_stop,
+    .exactly_once_support = fs_exactly_once_support,
 };
 
 static const samsa_plugin_t fs_desc = {

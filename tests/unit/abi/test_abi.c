@@ -281,7 +281,6 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_offset_t, source_partition), 0);
     assert_int_equal(offsetof(samsa_connect_offset_t, source_offset), 8);
     /* ABI minor 4 appended report and report_ctx: 48 is minor 3's size. */
-    assert_int_equal(sizeof(samsa_connect_task_info_t), 64);
     assert_int_equal(offsetof(samsa_connect_task_info_t, hdr), 0);
     assert_int_equal(offsetof(samsa_connect_task_info_t, config), 8);
     assert_int_equal(offsetof(samsa_connect_task_info_t, config_count), 16);
@@ -291,9 +290,16 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_task_info_t, task_count), 44);
     assert_int_equal(offsetof(samsa_connect_task_info_t, report), 48);
     assert_int_equal(offsetof(samsa_connect_task_info_t, report_ctx), 56);
+    /* ABI minor 6 appended transaction_commit, transaction_abort and
+     * txn_ctx (64 is minor 5's size). */
+    assert_int_equal(sizeof(samsa_connect_task_info_t), 88);
+    assert_int_equal(offsetof(samsa_connect_task_info_t, transaction_commit),
+                     64);
+    assert_int_equal(offsetof(samsa_connect_task_info_t, transaction_abort),
+                     72);
+    assert_int_equal(offsetof(samsa_connect_task_info_t, txn_ctx), 80);
     /* ABI minor 5 appended commit_record and task_count (48 is minor 4's
      * size). */
-    assert_int_equal(sizeof(samsa_source_ops_t), 64);
     assert_int_equal(offsetof(samsa_source_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_source_ops_t, task_start), 8);
     assert_int_equal(offsetof(samsa_source_ops_t, poll), 16);
@@ -302,6 +308,12 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_source_ops_t, task_stop), 40);
     assert_int_equal(offsetof(samsa_source_ops_t, commit_record), 48);
     assert_int_equal(offsetof(samsa_source_ops_t, task_count), 56);
+    /* ABI minor 6 appended exactly_once_support and
+     * can_define_transaction_boundaries (64 is minor 5's size). */
+    assert_int_equal(sizeof(samsa_source_ops_t), 80);
+    assert_int_equal(offsetof(samsa_source_ops_t, exactly_once_support), 64);
+    assert_int_equal(
+        offsetof(samsa_source_ops_t, can_define_transaction_boundaries), 72);
     assert_int_equal(sizeof(samsa_sink_ops_t), 40);
     assert_int_equal(offsetof(samsa_sink_ops_t, hdr), 0);
     assert_int_equal(offsetof(samsa_sink_ops_t, task_start), 8);
@@ -542,14 +554,19 @@ static void structs_have_no_implicit_padding(void **state)
                          M(samsa_connect_task_info_t, task_id) +
                          M(samsa_connect_task_info_t, task_count) +
                          M(samsa_connect_task_info_t, report) +
-                         M(samsa_connect_task_info_t, report_ctx));
+                         M(samsa_connect_task_info_t, report_ctx) +
+                         M(samsa_connect_task_info_t, transaction_commit) +
+                         M(samsa_connect_task_info_t, transaction_abort) +
+                         M(samsa_connect_task_info_t, txn_ctx));
     assert_int_equal(
         sizeof(samsa_source_ops_t),
         M(samsa_source_ops_t, hdr) + M(samsa_source_ops_t, task_start) +
             M(samsa_source_ops_t, poll) + M(samsa_source_ops_t, poll_release) +
             M(samsa_source_ops_t, commit) + M(samsa_source_ops_t, task_stop) +
             M(samsa_source_ops_t, commit_record) +
-            M(samsa_source_ops_t, task_count));
+            M(samsa_source_ops_t, task_count) +
+            M(samsa_source_ops_t, exactly_once_support) +
+            M(samsa_source_ops_t, can_define_transaction_boundaries));
     assert_int_equal(sizeof(samsa_sink_ops_t),
                      M(samsa_sink_ops_t, hdr) +
                          M(samsa_sink_ops_t, task_start) +

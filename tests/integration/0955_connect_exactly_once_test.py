@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Exactly-once sources (KIP-618): a `samsa connect` worker with
+exactly.once.source.support=enabled runs the file source in
+transactions (records and source offsets committed together, one
+transaction per poll); kill -9 of the worker in the middle of a large file
+and a new worker in its place (it fences the dead task's producer, whose
+open transaction is aborted, and resumes from the committed offsets): a
+read_committed consumer (confluent-kafka) sees every line exactly once.
+The same run at-least-once (the default) loses nothing; its duplicates
+are counted, not asserted away. Kafka's preflight validation of
+exactly.once.support and transaction.boundary is checked too."""
+import os
+import signal
+import time
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from connect_rest import call, wait_for, wait_ready
+from connect_worker import Worker, write
+from samsa_harness import BUILD
+
+SEQUENCE_SO = os.path.join(BUILD, "tests", "unit", "testkit",
+                           "source-sequence.so")
+LINES = 40000
+RATE = 8000  # records/s, 400 per 50 ms step: a kill lands inside a poll
+SESSION_MS = 1000
+
+
+def consumer(broker, topic, committed):
+    """A confluent-kafka consumer of partition 0 from the start (assigned:
+    no group to wait for)."""
+    c = Consumer({"bootstrap.servers": broker.bootstrap,
+                  "group.id": "count",
+                  "enable.auto.commit": False,
+                  "isolation.level": "read_committed" if committed
+                  else "read_uncommitted"})
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    return c
+
+
+def count(broker, topic, want, committed, timeout=40):
+    """Every value of @p topic until @p want distinct ones came (and one
+    idle second more, for duplicates)."""
+    c = consumer(broker, topic, committed)
+    got, seen = [], set()
+    deadline = time.time() + timeout
+    idle_until = None
+    while time.time() < deadline:
+        for m in c.consume(1000, 0.2):
+            if m.error() is None:
+                got.append(m.value())
+                seen.add(m.value())
+        if len(seen) >= want:
+            idle_until = idle_until or time.time() + 1.0
+            if time.time() >= idle_until:
+                break
+    c.close()
+    return got
+
+
+def end_offset(broker, topic):
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "hw"})
+    _, high = c.get_watermark_offsets(TopicPartition(topic, 0), 10)
+    c.close()
+    return high
+
+
+def run(broker, eos, name):
+    src = os.path.join(broker.workdir, name + ".txt")
+    want = [b"%s-%06d" % (name.encode(), i) for i in range(LINES)]
+    with open(src, "wb") as f:
+        f.write(b"".join(s + b"\n" for s in want))
+    props = ("config.storage.topic=%s-configs\n"
+             "offset.storage.topic=%s-offsets\n"
+             "status.storage.topic=%s-status\n"
+             "exactly.once.source.support=%s\n" % (
+                 name, name, name, "enabled" if eos else "disabled"))
+    w = Worker(broker, name + "1", name + "-workers", SESSION_MS, props)
+    w2 = None
+    try:
+        wait_ready(w)
+        code, info = write(w, "POST", "/connectors", {"name": name, "config": {
+            "connector.class": "FileStreamSource", "file": src,
+            "topic": name, "tasks.max": "1", "batch.size": "2000",
+            "samsa.max.records.per.second": str(RATE),
+            "exactly.once.support": "required" if eos else "requested",
+            "value.converter":
+                "org.apache.kafka.connect.storage.StringConverter"}})
+        assert code == 201, info
+        # kill -9 once a third of the file is in (well before the end).
+        c = consumer(broker, name, False)
+        seen, deadline = 0, time.time() + 30
+        while seen < LINES // 3 and time.time() < deadline:
+            seen += sum(m.error() is None for m in c.consume(1000, 0.05))
+        w.end(signal.SIGKILL)
+        c.close()
+        print("seen at the kill", seen)
+        assert LINES // 3 <= seen < LINES, seen
+        w2 = Worker(broker, name + "2", name + "-workers", SESSION_MS, props)
+        wait_ready(w2)
+        got = count(broker, name, LINES, True)
+        raw = count(broker, name, LINES, False)
+        assert w2.end(signal.SIGTERM) == 0, w2.log_text()
+        return got, raw, w2, end_offset(broker, name)
+    finally:
+        for x in (w, w2):
+            if x is not None and x.proc.poll() is None:
+                x.end(signal.SIGKILL)
+
+
+def test_file_source_exactly_once_across_kill_9(broker_factory):
+    broker = broker_factory("group_min_session_timeout_ms: 500").start()
+    got, raw, w2, end = run(broker, True, "eos")
+    want = {b"eos-%06d" % i for i in range(LINES)}
+    duplicates = len(got) - len(set(got))
+    print("exactly-once: %d read_committed, %d duplicates; %d in the log "
+          "read_uncommitted (aborted included); log end %d" % (
+              len(got), duplicates, len(raw), end))
+    assert set(got) == want, "lost %d" % len(want - set(got))
+    assert duplicates == 0
+    # Transactions: every commit marker takes an offset of the topic.
+    assert end > len(raw), end
+    # The new worker fenced the dead task's producer and took over.
+    assert "eos task 0 running" in w2.log_text()
+
+
+def test_file_source_at_least_once_across_kill_9(broker_factory):
+    broker = broker_factory("group_min_session_timeout_ms: 500").start()
+    got, raw, _, end = run(broker, False, "alo")
+    want = {b"alo-%06d" % i for i in range(LINES)}
+    print("at-least-once: %d records, %d duplicates" % (
+        len(got), len(got) - len(set(got))))
+    assert set(got) == want, "lost %d" % len(want - set(got))
+    assert end == len(raw)  # no transactions, no markers
+
+
+def test_exactly_once_preflight_validation(broker_factory, tmp_path):
+    props = tmp_path / "eos.properties"
+    props.write_text("exactly.once.source.support=enabled\n")
+    broker = broker_factory(
+        "connect_enabled: true\nconnect_client_config: %s\n" % props)
+    with open(os.path.join(broker.conf_dir, "90-sequence.yaml"), "w") as f:
+        f.write("plugins:\n  - name: sequence\n    plugin: %s\n    config:\n"
+                "      topic: seq\n" % SEQUENCE_SO)
+    broker.start()
+    wait_ready(broker)
+
+    def validate(cls, **keys):
+        cfg = {"connector.class": cls, "name": "v", "file": "/tmp/x",
+               "topic": "t"}
+        cfg.update(keys)
+        code, info = call(broker, "PUT", "/connector-plugins/%s/config/"
+                          "validate" % cls, cfg)
+        assert code == 200, info
+        return {c["value"]["name"]: c["value"]["errors"]
+                for c in info["configs"] if c["value"]["errors"]}
+
+    # The file source declares exactly-once support.
+    assert validate("FileStreamSource",
+                    **{"exactly.once.support": "required"}) == {}
+    # A plugin without the op: unknown, so "required" is refused.
+    errs = validate("sequence", **{"exactly.once.support": "required"})
+    assert "does not implement the API required for preflight validation" \
+        in errs["exactly.once.support"][0], errs
+    assert validate("sequence",
+                    **{"exactly.once.support": "requested"}) == {}
+    errs = validate("FileStreamSource",
+                    **{"transaction.boundary": "connector"})
+    assert "connector-defined transaction boundaries" in \
+        errs["transaction.boundary"][0], errs
+    errs = validate("FileStreamSource", **{"transaction.boundary": "often"})
+    assert "String must be one of: poll, interval, connector" in \
+        errs["transaction.boundary"][0], errs
+    # A create is refused with Kafka's 400.
+    code, info = call(broker, "PUT", "/connectors/v/config", {
+        "connector.class": "sequence", "exactly.once.support": "required"})
+    assert code == 400 and "exactly-once" in info["message"], info
+
+
+def test_required_needs_an_enabled_worker(broker_factory):
+    broker = broker_factory("connect_enabled: true").start()
+    wait_ready(broker)
+    code, info = call(broker, "PUT", "/connectors/v/config", {
+        "connector.class": "FileStreamSource", "file": "/tmp/x",
+        "topic": "t", "exactly.once.support": "required"})
+    assert code == 400, info
+    assert "This worker does not have exactly-once source support " \
+        "enabled." in info["message"], info
