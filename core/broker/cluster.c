@@ -240,6 +240,11 @@ typedef struct samsa_applier {
     bool stop;
     samsa_meta_image_t *want; /* newest image, not applied yet */
     samsa_meta_image_t *done; /* last applied (NULL: none) */
+    /* Images applied so far, and its condition (CLOCK_MONOTONIC): what
+     * a Produce waiting for a takeover waits on (samsa_cluster_
+     * applied_wait). */
+    uint64_t applied;
+    pthread_cond_t applied_cond;
 } samsa_applier_t;
 
 /* Does @p img hold this process's registration? Then every record
@@ -289,6 +294,8 @@ static void *applier_main(void *arg)
         samsa_meta_image_put(ap->done);
         ap->done = next;
         pthread_mutex_lock(&ap->lock);
+        ap->applied++;
+        pthread_cond_broadcast(&ap->applied_cond);
     }
     pthread_mutex_unlock(&ap->lock);
     return NULL;
@@ -319,7 +326,15 @@ static samsa_err_t applier_start(samsa_broker_t *b)
     ap->b = b;
     pthread_mutex_init(&ap->lock, NULL);
     pthread_cond_init(&ap->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ap->applied_cond, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&ap->thread, NULL, applier_main, ap) != 0) {
+        pthread_cond_destroy(&ap->applied_cond);
+        pthread_cond_destroy(&ap->cond);
+        pthread_mutex_destroy(&ap->lock);
         free(ap);
         return SAMSA_ERR_IO;
     }
@@ -336,10 +351,12 @@ static void applier_stop(samsa_applier_t *ap)
     pthread_mutex_lock(&ap->lock);
     ap->stop = true;
     pthread_cond_signal(&ap->cond);
+    pthread_cond_broadcast(&ap->applied_cond);
     pthread_mutex_unlock(&ap->lock);
     pthread_join(ap->thread, NULL);
     samsa_meta_image_put(ap->want);
     samsa_meta_image_put(ap->done);
+    pthread_cond_destroy(&ap->applied_cond);
     pthread_cond_destroy(&ap->cond);
     pthread_mutex_destroy(&ap->lock);
     free(ap);
@@ -523,6 +540,67 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
         samsa_topic_put(local);
     }
     return err;
+}
+
+bool samsa_cluster_takeover_pending(samsa_broker_t *b, const char *topic,
+                                    int32_t partition)
+{
+    if (!b->meta || !b->replica || !atomic_load(&b->meta_caught_up) ||
+        lease_expired(b)) {
+        return false; /* samsa_cluster_leader_check answers these */
+    }
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, topic);
+    int32_t epoch = -1;
+    if (t && partition >= 0 && partition < t->partition_count &&
+        t->partitions[partition].leader == b->node_id &&
+        t->partitions[partition].replica_count > 1) {
+        epoch = t->partitions[partition].leader_epoch;
+    }
+    samsa_meta_image_put(img);
+    if (epoch < 0) {
+        return false;
+    }
+    samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, topic);
+    samsa_partition_t *part =
+        local ? samsa_topic_partition(local, partition) : NULL;
+    bool pending =
+        !part || samsa_replica_leader_epoch(b->replica, part) < epoch;
+    samsa_topic_put(local);
+    return pending;
+}
+
+uint64_t samsa_cluster_applied(samsa_broker_t *b)
+{
+    samsa_applier_t *ap = b->applier;
+    if (!ap) {
+        return 0;
+    }
+    pthread_mutex_lock(&ap->lock);
+    uint64_t n = ap->applied;
+    pthread_mutex_unlock(&ap->lock);
+    return n;
+}
+
+bool samsa_cluster_applied_wait(samsa_broker_t *b, uint64_t seen,
+                                int64_t deadline_ms)
+{
+    samsa_applier_t *ap = b->applier;
+    if (!ap) {
+        return false;
+    }
+    pthread_mutex_lock(&ap->lock);
+    while (ap->applied == seen && !ap->stop) {
+        int64_t left = deadline_ms - samsa_mono_ms();
+        if (left <= 0) {
+            break;
+        }
+        struct timespec ts = samsa_deadline(CLOCK_MONOTONIC, left);
+        (void)pthread_cond_timedwait(&ap->applied_cond, &ap->lock, &ts);
+    }
+    bool moved = ap->applied != seen;
+    pthread_mutex_unlock(&ap->lock);
+    return moved;
 }
 
 /* Kafka's internal topic configs (GroupMetadataManager /

@@ -40,6 +40,28 @@ void samsa_cluster_close(samsa_broker_t *b);
 samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
                                        int32_t partition);
 
+/*
+ * A leadership this broker's image gives it but core/replica has not
+ * taken yet (the applier thread applies images after handlers see them):
+ * true when the image names this broker the leader of @p topic/
+ * @p partition (replicated) in an epoch it does not lead in yet. A
+ * Produce arriving then waits for the takeover (core/broker/
+ * produce_check.c) instead of being refused: refusing it while a later
+ * request of the same connection, handled after the takeover, is
+ * appended would split the client's pipeline (the later batch fails
+ * with OUT_OF_ORDER_SEQUENCE_NUMBER, fatal to librdkafka before 2.3).
+ * Any thread.
+ */
+bool samsa_cluster_takeover_pending(samsa_broker_t *b, const char *topic,
+                                    int32_t partition);
+/* How many images the applier has applied (0 standalone). Any thread. */
+uint64_t samsa_cluster_applied(samsa_broker_t *b);
+/* Block until the applier has applied more than @p seen images (true) or
+ * @p deadline_ms (monotonic) passed, or it stops (false). Never on a
+ * reactor. */
+bool samsa_cluster_applied_wait(samsa_broker_t *b, uint64_t seen,
+                                int64_t deadline_ms);
+
 /* InitProducerId in quorum mode: ids come from blocks the controller
  * hands this broker (PRODUCER_IDS records), unique in the cluster.
  * COORDINATOR_LOAD_IN_PROGRESS while no block is at hand. issued: @p pid

@@ -8,12 +8,21 @@
 
 #include "broker/admin_worker.h"
 #include "broker/append.h"
+#include "broker/cluster.h"
 #include "broker/parked.h"
 #include "broker/records_check.h"
 #include "broker/txn_verify.h"
 #include "protocol/generated/messages.h"
 #include "record/batch.h"
 #include "records_v2.h"
+#include "util/clock.h"
+
+/* The longest a Produce waits for a leadership takeover (samsa_cluster_
+ * takeover_pending): it takes milliseconds (the applier follows the image
+ * handlers read); past this the leader check answers as before. Bounds
+ * how long the worker, and the compressed produces queued behind it on
+ * this reactor, wait. */
+#define TAKEOVER_WAIT_MS 2000
 
 typedef struct pending {
     /* On the connection's parked list while with the worker: that is how
@@ -21,6 +30,12 @@ typedef struct pending {
     samsa_parked_t parked;
     samsa_records_verdict_t *verdicts;
     samsa_produce_finish_fn finish;
+    /* A partition's leadership was being taken over when the request
+     * came: the worker waits for it (names: each topic's, in the
+     * request's arena, read on the reactor). */
+    bool takeover;
+    const char **names;
+    int64_t takeover_deadline_ms;
 } pending_t;
 
 /* The connection closed: the worker still holds the request; done()
@@ -150,6 +165,36 @@ static void check_all(samsa_req_t *req, void *arg)
     verify_txn(req, pd);
 }
 
+static bool any_takeover_pending(samsa_req_t *req, const char *const *names)
+{
+    samsa_ProduceRequest_t *preq = req->body;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        for (int32_t p = 0; names[t] && p < td->PartitionData.count; p++) {
+            if (samsa_cluster_takeover_pending(
+                    req->broker, names[t], td->PartitionData.items[p].Index)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Worker thread: the checks, then (a takeover pending) the wait for it. */
+static void check_then_wait(samsa_req_t *req, void *arg)
+{
+    pending_t *pd = arg;
+    check_all(req, pd);
+    while (pd->takeover) {
+        uint64_t seen = samsa_cluster_applied(req->broker);
+        if (!any_takeover_pending(req, pd->names) ||
+            !samsa_cluster_applied_wait(req->broker, seen,
+                                        pd->takeover_deadline_ms)) {
+            break;
+        }
+    }
+}
+
 /* Reactor: append and answer with what the worker found. */
 static void done(samsa_req_t *req, void *arg)
 {
@@ -166,9 +211,14 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
         return false;
     }
     bool defer = samsa_parked_has(req->conn, cancel);
+    bool takeover = false;
     size_t n = 0;
-    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+    int32_t ntopics = preq->TopicData.count > 0 ? preq->TopicData.count : 0;
+    const char **names =
+        samsa_req_alloc(req, sizeof(*names) * (ntopics ? (size_t)ntopics : 1));
+    for (int32_t t = 0; t < ntopics; t++) {
         samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        names[t] = samsa_req_cstr(req, td->Name);
         for (int32_t p = 0; p < td->PartitionData.count; p++, n++) {
             const samsa_records_t *r = &td->PartitionData.items[p].Records;
             int64_t pid;
@@ -176,12 +226,15 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
             defer = defer || compressed(r) ||
                     (b->txn_verify && preq->TransactionalId.len > 0 &&
                      txn_batch(r, &pid, &epoch) &&
-                     samsa_txn_verify_needed(b, pid, epoch,
-                                             samsa_req_cstr(req, td->Name),
+                     samsa_txn_verify_needed(b, pid, epoch, names[t],
                                              td->PartitionData.items[p].Index));
+            takeover = takeover ||
+                       (names[t] &&
+                        samsa_cluster_takeover_pending(
+                            b, names[t], td->PartitionData.items[p].Index));
         }
     }
-    if (!defer) {
+    if (!defer && !takeover) {
         return false;
     }
     pending_t *pd = samsa_req_alloc(req, sizeof(*pd));
@@ -192,8 +245,9 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
     for (int32_t t = 0; t < preq->TopicData.count; t++) {
         samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
         samsa_err_t terr;
-        samsa_topic_t *topic = samsa_broker_topic(
-            req->broker, samsa_req_cstr(req, td->Name), false, &terr);
+        samsa_topic_t *topic =
+            names[t] ? samsa_broker_topic(req->broker, names[t], false, &terr)
+                     : NULL;
         bool keys = topic && samsa_topic_keys_required(topic);
         for (int32_t p = 0; p < td->PartitionData.count; p++, k++) {
             pd->verdicts[k].key_required = keys;
@@ -201,11 +255,17 @@ bool samsa_produce_check_defer(samsa_req_t *req, samsa_produce_finish_fn finish)
         samsa_topic_put(topic);
     }
     pd->finish = finish;
+    pd->takeover = takeover;
+    pd->names = names;
+    int64_t wait_ms = preq->TimeoutMs > 0 && preq->TimeoutMs < TAKEOVER_WAIT_MS
+                          ? preq->TimeoutMs
+                          : TAKEOVER_WAIT_MS;
+    pd->takeover_deadline_ms = samsa_mono_ms() + wait_ms;
     pd->parked = (samsa_parked_t){.cancel = cancel};
     samsa_parked_add(req->conn, &pd->parked);
     samsa_admin_worker_t *w =
         b->produce_checks[samsa_conn_id(req->conn) % b->produce_check_count];
-    samsa_admin_run_then(w, req, check_all, done, pd);
+    samsa_admin_run_then(w, req, check_then_wait, done, pd);
     return true;
 }
 

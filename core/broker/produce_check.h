@@ -15,6 +15,14 @@
  * producers expect. While one of them is with the worker, later ones from
  * that connection queue behind it, compressed or not.
  *
+ * A request for a partition whose leadership this broker is taking over
+ * (samsa_cluster_takeover_pending: the image names it leader, core/replica
+ * is about to lead) goes to the worker too, which waits for the takeover
+ * (at most TAKEOVER_WAIT_MS, or the request's TimeoutMs) before the
+ * handler appends; later requests of the connection queue behind it. So
+ * a client's pipeline of batches is never split into an early one refused
+ * and later ones appended.
+ *
  * Reactor thread of the request's connection.
  */
 #ifndef SAMSA_BROKER_PRODUCE_CHECK_H

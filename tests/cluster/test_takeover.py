@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A Produce that reaches a new leader while it takes the leadership
+over waits for the takeover rather than being refused (found by the
+failover benchmark, issue 13's "stalled acks").
+
+A broker's handlers see each committed metadata image at once; its
+applier thread takes the leaderships the image gives it a moment later
+(a leader-epoch checkpoint written and synced per partition). In that
+window the broker's own Metadata named it the leader while its Produce
+answered LEADER_NOT_AVAILABLE. An idempotent producer's pipeline could
+then be split: the first batch refused, the next one (handled after the
+takeover) refused with OUT_OF_ORDER_SEQUENCE_NUMBER, which librdkafka
+before 2.3.0 (Debian 12 ships 2.0.2) takes as fatal after a leader
+died under it (its #4438). Here: many partitions move to one broker at
+once (a controlled shutdown of their leader), so the last one's
+takeover waits behind the others'; a produce sent to the new leader as
+soon as its Metadata names it must be answered OK.
+"""
+import time
+
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from checker import produce_raw
+from faults import wait_full_isr
+from nodes import deadline_wait
+
+PARTITIONS = 16  # the last one's takeover waits for 15 others'
+
+
+def test_produce_during_takeover_waits_for_it(nodes):
+    nodes.start()
+    ctl = nodes.controller()
+    old, new = [i for i in nodes.live() if i != ctl][:2]
+    admin = AdminClient({"bootstrap.servers": nodes.bootstrap()})
+    admin.create_topics([NewTopic("tk", PARTITIONS, replica_assignment=[
+        [old, new, ctl]] * PARTITIONS)])["tk"].result(30)
+    for i in nodes.live():
+        wait_full_isr(nodes, "tk", i, PARTITIONS, timeout=30)
+    last = PARTITIONS - 1
+    nd = nodes[new]
+    nodes[old].signal(15)  # SIGTERM: a controlled shutdown
+    t0 = time.monotonic()
+    deadline_wait("node %d naming itself leader of tk-%d" % (new, last),
+                  lambda: nd.metadata(["tk"])["topics"]["tk"][last][0] == new,
+                  timeout=30, every=0.001)
+    t_led = time.monotonic()
+    err = produce_raw(nd.host, nd.port, "tk", last, "k", acks=1)
+    t_acked = time.monotonic()
+    print("leader in node %d's metadata after %.3f s, produce answered %s "
+          "%.3f s later" % (new, t_led - t0, err, t_acked - t_led))
+    assert err == 0, ("node %d named itself leader of tk-%d, then refused "
+                      "a produce to it with error %s" % (new, last, err))
