@@ -36,11 +36,14 @@
 #include <samsa/connect.h>
 
 #include "connect_setting.h"
+#include "pg_snapshot.h"
 #include "pgoutput.h"
 
 /* Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
 #define PG_EPOCH_US     946684800000000LL
 #define STATUS_EVERY_MS 10000
+/* Snapshot rows read per poll. */
+#define SNAPSHOT_BATCH 1000
 
 typedef struct pg_source {
     const samsa_services_t *svc;
@@ -49,6 +52,7 @@ typedef struct pg_source {
 
 typedef struct ev {
     char *topic, *key, *value; /* value NULL: a tombstone */
+    int snap; /* a snapshot row: 1; the snapshot's last: 2; else 0 */
 } ev_t;
 
 typedef struct ev_list {
@@ -61,7 +65,9 @@ struct samsa_connect_task {
     const samsa_instance_t *inst;
     PGconn *conn;
     samsa_pgo_t *dec;
-    char *prefix, *partition, *dbname;
+    samsa_pgsnap_t *snap; /* the initial snapshot, while it runs */
+    int streaming;        /* START_REPLICATION done */
+    char *prefix, *partition, *dbname, *slot, *pub;
     int tombstones;
     uint64_t received; /* highest WAL position seen in the stream */
     uint64_t flushed;  /* highest commit end the worker stored */
@@ -80,7 +86,7 @@ struct samsa_connect_task {
     /* The last poll's records. */
     samsa_connect_record_t **recs;
     samsa_connect_record_t *rec_store;
-    char (*offsets)[40];
+    char (*offsets)[64];
     size_t nrecs;
 };
 
@@ -108,7 +114,7 @@ static int ev_push(ev_list_t *l, char *topic, char *key, char *value)
         l->v = v;
         l->cap = cap;
     }
-    l->v[l->n++] = (ev_t){topic, key, value};
+    l->v[l->n++] = (ev_t){topic, key, value, 0};
     return 0;
 }
 
@@ -155,6 +161,7 @@ static void task_free(samsa_connect_task_t *t)
     if (t->conn != NULL) {
         PQfinish(t->conn);
     }
+    samsa_pgsnap_end(t->snap);
     samsa_pgo_free(t->dec);
     list_free(&t->tx, 0);
     list_free(&t->ready, t->ready_head);
@@ -162,6 +169,8 @@ static void task_free(samsa_connect_task_t *t)
     free(t->prefix);
     free(t->partition);
     free(t->dbname);
+    free(t->slot);
+    free(t->pub);
     free(t->recs);
     free(t->rec_store);
     free(t->offsets);
@@ -287,15 +296,6 @@ static int ensure_slot(samsa_connect_task_t *t, const char *slot,
         }
     }
     PQclear(res);
-    res = NULL;
-    snprintf(sql, sizeof(sql),
-             "START_REPLICATION SLOT %s LOGICAL %X/%X (proto_version '1', "
-             "publication_names %s)",
-             islot, (unsigned)(t->flushed >> 32), (unsigned)t->flushed, lpub);
-    if ((res = run(t, sql, PGRES_COPY_BOTH, errbuf, errlen)) == NULL) {
-        goto out;
-    }
-    PQclear(res);
     rc = 0;
 out:
     PQfreemem(lpub);
@@ -303,6 +303,34 @@ out:
     PQfreemem(lslot);
     PQfreemem(islot);
     free(tl);
+    return rc;
+}
+
+/* Stream the slot from the stored position (0: the slot's own). */
+static int start_stream(samsa_connect_task_t *t, char *errbuf, size_t errlen)
+{
+    char *lpub = PQescapeLiteral(t->conn, t->pub, strlen(t->pub));
+    char *islot = PQescapeIdentifier(t->conn, t->slot, strlen(t->slot));
+    int rc = -1;
+    size_t len = (lpub ? strlen(lpub) : 0) + (islot ? strlen(islot) : 0) + 128;
+    char *sql = lpub && islot ? malloc(len) : NULL;
+    if (sql == NULL) {
+        snprintf(errbuf, errlen, "bad slot.name or publication.name");
+    } else {
+        snprintf(sql, len,
+                 "START_REPLICATION SLOT %s LOGICAL %X/%X (proto_version "
+                 "'1', publication_names %s)",
+                 islot, (unsigned)(t->flushed >> 32), (unsigned)t->flushed,
+                 lpub);
+        PGresult *res = run(t, sql, PGRES_COPY_BOTH, errbuf, errlen);
+        rc = res ? 0 : -1;
+        PQclear(res);
+    }
+    free(sql);
+    PQfreemem(lpub);
+    PQfreemem(islot);
+    t->streaming = rc == 0;
+    t->last_status_ms = t->svc->monotonic_ms();
     return rc;
 }
 
@@ -324,6 +352,8 @@ static samsa_err_t pg_task_start(void *state,
     const char *plugin = samsa_connect_setting(info, "plugin.name", "pgoutput");
     const char *tomb =
         samsa_connect_setting(info, "tombstones.on.delete", "true");
+    const char *snapshot_mode =
+        samsa_connect_setting(info, "snapshot.mode", "initial");
     if (url == NULL || url[0] == '\0') {
         snprintf(errbuf, errlen, "PostgresSource needs connection.url");
         return SAMSA_ERR_CONFIG;
@@ -340,6 +370,14 @@ static samsa_err_t pg_task_start(void *state,
                  "tombstones.on.delete is true or false");
         return SAMSA_ERR_CONFIG;
     }
+    if (strcmp(snapshot_mode, "initial") != 0 &&
+        strcmp(snapshot_mode, "never") != 0 &&
+        strcmp(snapshot_mode, "no_data") != 0) {
+        snprintf(errbuf, errlen,
+                 "snapshot.mode is initial, no_data or never (got '%s')",
+                 snapshot_mode);
+        return SAMSA_ERR_CONFIG;
+    }
     if (tables != NULL && tables[0] == '\0') {
         tables = NULL;
     }
@@ -352,10 +390,12 @@ static samsa_err_t pg_task_start(void *state,
     t->inst = ps->inst;
     t->tombstones = strcmp(tomb, "true") == 0;
     t->prefix = strdup(prefix);
+    t->slot = strdup(slot);
+    t->pub = strdup(pub);
     size_t plen = strlen(slot) * 2 + 16;
     t->partition = malloc(plen);
     t->dec = samsa_pgo_new();
-    if (!t->prefix || !t->partition || !t->dec) {
+    if (!t->prefix || !t->slot || !t->pub || !t->partition || !t->dec) {
         task_free(t);
         snprintf(errbuf, errlen, "out of memory");
         return SAMSA_ERR_NOMEM;
@@ -372,6 +412,9 @@ static samsa_err_t pg_task_start(void *state,
     }
     free(t->partition);
     t->partition = ptext;
+    /* No stored position, or one inside the snapshot (a crash cut it
+     * short): the snapshot (again), when asked for. */
+    int snapshot = strcmp(snapshot_mode, "initial") == 0;
     for (uint64_t i = 0; i < info->offset_count; i++) {
         const samsa_connect_offset_t *o = &info->offsets[i];
         if (o->source_partition == NULL || o->source_offset == NULL ||
@@ -383,6 +426,7 @@ static samsa_err_t pg_task_start(void *state,
         if (json_is_integer(lsn)) {
             t->flushed = (uint64_t)json_integer_value(lsn);
         }
+        snapshot &= json_is_true(json_object_get(oj, "snapshot"));
         json_decref(oj);
     }
     t->handed = t->flushed;
@@ -400,8 +444,13 @@ static samsa_err_t pg_task_start(void *state,
         return SAMSA_ERR_AGAIN;
     }
     t->dbname = strdup(PQdb(t->conn));
+    /* The slot first: the snapshot is then taken after its position, so
+     * the stream has every change the snapshot misses. */
     if (t->dbname == NULL ||
-        ensure_slot(t, slot, pub, tables, errbuf, errlen) != 0) {
+        ensure_slot(t, slot, pub, tables, errbuf, errlen) != 0 ||
+        (snapshot
+             ? (t->snap = samsa_pgsnap_begin(url, pub, errbuf, errlen)) == NULL
+             : start_stream(t, errbuf, errlen) != 0)) {
         task_free(t);
         return SAMSA_ERR_AGAIN;
     }
@@ -506,6 +555,81 @@ static int commit_tx(samsa_connect_task_t *t, uint64_t end)
     }
     t->tx.n = 0;
     return 0;
+}
+
+/* One snapshot row: a read event ("r", Debezium's) ready at once. */
+static int snapshot_row(void *arg, const char *schema, const char *table,
+                        json_t *key_j, json_t *row)
+{
+    samsa_connect_task_t *t = arg;
+    uint64_t at = samsa_pgsnap_lsn(t->snap);
+    char lsn[24];
+    json_t *source = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:n,s:I,s:s}", "connector", "postgresql", "db",
+        t->dbname, "schema", schema, "table", table, "snapshot", "true", "txId",
+        "lsn", (json_int_t)at, "lsn_text", lsn_text(at, lsn, sizeof(lsn)));
+    json_t *value =
+        json_pack("{s:n,s:O,s:s,s:I,s:o?}", "before", "after", row, "op", "r",
+                  "ts_ms", (json_int_t)now_ms(), "source", source);
+    size_t tlen = strlen(t->prefix) + strlen(schema) + strlen(table) + 3;
+    char *topic = malloc(tlen);
+    char *key = dump(json_incref(key_j));
+    char *val = dump(value);
+    size_t need = t->ready.n + 1;
+    if (need > t->ends_cap) {
+        size_t cap = need * 2;
+        uint64_t *e = realloc(t->ends, cap * sizeof(*e));
+        if (e != NULL) {
+            t->ends = e;
+            t->ends_cap = cap;
+        }
+    }
+    if (topic == NULL || key == NULL || val == NULL || need > t->ends_cap) {
+        free(topic);
+        free(key);
+        free(val);
+        return -1;
+    }
+    snprintf(topic, tlen, "%s.%s.%s", t->prefix, schema, table);
+    if (ev_push(&t->ready, topic, key, val) != 0) {
+        free(topic);
+        free(key);
+        free(val);
+        return -1;
+    }
+    t->ready.v[t->ready.n - 1].snap = 1;
+    t->ends[t->ready.n - 1] = 0;
+    return 0;
+}
+
+/* Read the next snapshot rows into ready; once it is complete, mark its
+ * last row (the position after it is the stream's) and start streaming. */
+static samsa_err_t read_snapshot(samsa_connect_task_t *t)
+{
+    char err[512];
+    int rc = samsa_pgsnap_next(t->snap, SNAPSHOT_BATCH, snapshot_row, t, err,
+                               sizeof(err));
+    if (rc < 0) {
+        t->svc->log(t->inst, SAMSA_LOG_ERROR, "source-postgres: %s", err);
+        return SAMSA_ERR_IO;
+    }
+    if (rc > 0) {
+        return SAMSA_OK;
+    }
+    samsa_pgsnap_end(t->snap);
+    t->snap = NULL;
+    if (t->ready.n > t->ready_head) {
+        t->ready.v[t->ready.n - 1].snap = 2;
+    }
+    t->svc->log(t->inst, SAMSA_LOG_INFO,
+                "source-postgres: initial snapshot complete, streaming "
+                "slot %s",
+                t->slot);
+    if (start_stream(t, err, sizeof(err)) != 0) {
+        t->svc->log(t->inst, SAMSA_LOG_ERROR, "source-postgres: %s", err);
+        return SAMSA_ERR_IO;
+    }
+    return SAMSA_OK;
 }
 
 /* One CopyData message of the stream. */
@@ -623,15 +747,21 @@ static samsa_err_t pg_poll(samsa_connect_task_t *t, int64_t timeout_ms,
 {
     *records = NULL;
     *count = 0;
-    if (t->svc->monotonic_ms() - t->last_status_ms >= STATUS_EVERY_MS &&
+    if (t->streaming &&
+        t->svc->monotonic_ms() - t->last_status_ms >= STATUS_EVERY_MS &&
         send_status(t, 0) != 0) {
         return SAMSA_ERR_IO;
     }
-    samsa_err_t err = read_stream(t, timeout_ms);
+    samsa_err_t err = t->snap ? read_snapshot(t) : read_stream(t, timeout_ms);
     if (err != SAMSA_OK) {
         return err;
     }
     size_t n = t->ready.n - t->ready_head;
+    /* While the snapshot runs its newest row waits: it is the last one
+     * (marked so) only if nothing follows. */
+    if (t->snap && n > 0) {
+        n--;
+    }
     if (n == 0) {
         return SAMSA_OK;
     }
@@ -654,7 +784,11 @@ static samsa_err_t pg_poll(samsa_connect_task_t *t, int64_t timeout_ms,
         if (t->ends[k] != 0) {
             prev = t->ends[k];
         }
-        snprintf(t->offsets[i], sizeof(t->offsets[i]), "{\"lsn\":%" PRIu64 "}",
+        /* A snapshot row before the last says so: a restart from it
+         * takes the snapshot again. */
+        snprintf(t->offsets[i], sizeof(t->offsets[i]),
+                 e->snap == 1 ? "{\"lsn\":%" PRIu64 ",\"snapshot\":true}"
+                              : "{\"lsn\":%" PRIu64 "}",
                  prev);
         samsa_connect_record_t *r = &t->rec_store[i];
         *r = (samsa_connect_record_t){
@@ -694,6 +828,15 @@ static void pg_poll_release(samsa_connect_task_t *t,
     if (t->ready_head == t->ready.n) {
         t->ready.n = 0;
         t->ready_head = 0;
+    } else if (t->ready_head >= 4096 && t->ready_head * 2 >= t->ready.n) {
+        /* A snapshot keeps one row back, so the list never empties while
+         * it runs: move what is left to the front. */
+        size_t left = t->ready.n - t->ready_head;
+        memmove(t->ready.v, t->ready.v + t->ready_head,
+                left * sizeof(*t->ready.v));
+        memmove(t->ends, t->ends + t->ready_head, left * sizeof(*t->ends));
+        t->ready.n = left;
+        t->ready_head = 0;
     }
     t->nrecs = 0;
 }
@@ -716,7 +859,7 @@ static samsa_err_t pg_commit(samsa_connect_task_t *t,
         }
         json_decref(oj);
     }
-    return send_status(t, 0) == 0 ? SAMSA_OK : SAMSA_ERR_AGAIN;
+    return !t->streaming || send_status(t, 0) == 0 ? SAMSA_OK : SAMSA_ERR_AGAIN;
 }
 
 static void pg_task_stop(samsa_connect_task_t *t)

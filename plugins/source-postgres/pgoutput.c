@@ -162,7 +162,7 @@ static int decode_relation(samsa_pgo_t *d, rd_t *r)
     return 0;
 }
 
-static json_t *typed_value(uint32_t type, const char *text, size_t len)
+json_t *samsa_pgo_value(uint32_t type, const char *text, size_t len)
 {
     char *end = NULL;
     switch (type) {
@@ -213,7 +213,7 @@ static json_t *decode_tuple(rd_t *r, const pgo_rel_t *rel, json_t *key)
             }
             char *text = strndup((const char *)r->p, len);
             r->p += len;
-            v = text && col ? typed_value(col->type, text, len) : NULL;
+            v = text && col ? samsa_pgo_value(col->type, text, len) : NULL;
             free(text);
         } else if (kind != 'u') {
             r->bad = 1; /* 'b' (binary) is only sent when asked for */

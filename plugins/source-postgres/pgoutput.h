@@ -47,6 +47,12 @@ void samsa_pgo_free(samsa_pgo_t *d);
 int samsa_pgo_decode(samsa_pgo_t *d, const uint8_t *buf, size_t len,
                      samsa_pgo_msg_t *out, char *errbuf, size_t errlen);
 
+/** A column value in PostgreSQL's text form (NUL-terminated at @p len) as
+ *  JSON: booleans, integers and floats as JSON booleans and numbers,
+ *  everything else as a string. For the stream's rows and the snapshot's
+ *  (pg_snapshot.h) alike, so both read the same. */
+json_t *samsa_pgo_value(uint32_t type_oid, const char *text, size_t len);
+
 /** Free the JSON members of @p m. */
 void samsa_pgo_msg_clear(samsa_pgo_msg_t *m);
 

@@ -146,3 +146,38 @@ def test_postgres_source_changes_and_resume_after_kill(broker_factory, pg):
     # Commit order, with at most one step back (where the replay starts).
     assert sum(1 for a, b in zip(ids, ids[1:]) if b < a) <= (1 if dupes else 0)
     assert state(broker, "items-cdc") == "RUNNING"
+
+
+def test_postgres_source_takes_an_initial_snapshot(broker_factory, pg):
+    """snapshot.mode=initial (the default, as Debezium's): rows already in
+    the table come first as read events ("r"), each exactly once, read
+    in batches of 1,000 through a cursor; changes made afterwards follow
+    from the slot. A restart after the snapshot does not take it again."""
+    rows = 2500
+    pg.sql("CREATE TABLE items (id int PRIMARY KEY, name text)")
+    pg.sql("INSERT INTO items SELECT i, 'row' || i FROM "
+           "generate_series(1, %d) i" % rows)
+    broker = broker_factory("connect_enabled: true").start()
+    wait_ready(broker)
+    start_connector(broker, pg)
+    pg.sql("INSERT INTO items VALUES (%d, 'new')" % (rows + 1))
+    pg.sql("UPDATE items SET name = 'changed' WHERE id = 7")
+    got = decoded(events(broker, lambda g: len(g) >= rows + 2))
+    snap = [(k, v) for k, v in got if v["op"] == "r"]
+    assert sorted(k["id"] for k, _ in snap) == list(range(1, rows + 1))
+    k, v = snap[6]
+    assert v["before"] is None and v["source"]["snapshot"] == "true"
+    assert v["after"] == {"id": k["id"], "name": "row%d" % k["id"]}
+    assert [(k["id"], v["op"]) for k, v in got[rows:]] == [
+        (rows + 1, "c"), (7, "u")]
+    assert got[rows + 1][1]["after"]["name"] == "changed"
+
+    broker.restart()  # SIGTERM: the worker stores its offsets
+    wait_ready(broker)
+    wait_for(lambda: pg.sql("SELECT count(*) FROM pg_replication_slots WHERE "
+                            "slot_name = 'samsa_items' AND active") == [["1"]],
+             "the slot streaming again")
+    pg.sql("DELETE FROM items WHERE id = 1")
+    after = decoded(events(broker, lambda g: len(g) >= rows + 4))
+    assert [v and v["op"] for _, v in after[rows + 2:]] == ["d", None]
+    assert len(after) == rows + 4  # no second snapshot
