@@ -16,13 +16,6 @@
 /* Headers handed per record (more are dropped, never overrun). */
 #define MAX_HEADERS 64
 
-struct samsa_kafka {
-    samsa_client_t *client;
-    samsa_metadata_t *md; /* NULL: fetch asks for it first */
-    const samsa_registry_t *reg;
-    char errmsg[512];
-};
-
 static _Atomic(const samsa_connect_t *) published;
 
 void samsa_connect_kafka_publish(const samsa_connect_t *w)
@@ -42,8 +35,7 @@ const samsa_codec_ops_t *samsa_connect_fetch_codec(void *arg, int codec_id,
     return samsa_entry_codec_ops(e);
 }
 
-/* Remember the client's error line, and return @p err. */
-static samsa_err_t failed(samsa_kafka_t *k, samsa_err_t err)
+samsa_err_t samsa_connect_kafka_failed(samsa_kafka_t *k, samsa_err_t err)
 {
     if (err != SAMSA_OK) {
         snprintf(k->errmsg, sizeof(k->errmsg), "%s",
@@ -107,6 +99,7 @@ samsa_err_t samsa_connect_kafka_open(const samsa_instance_t *inst,
 void samsa_connect_kafka_close(samsa_kafka_t *k)
 {
     if (k != NULL) {
+        samsa_producer_free(k->producer);
         samsa_metadata_free(k->md);
         samsa_client_free(k->client);
         free(k);
@@ -118,7 +111,7 @@ const char *samsa_connect_kafka_errmsg(const samsa_kafka_t *k)
     return k != NULL ? k->errmsg : "";
 }
 
-static samsa_err_t refresh(samsa_kafka_t *k)
+samsa_err_t samsa_connect_kafka_refresh(samsa_kafka_t *k)
 {
     samsa_metadata_t *md = NULL;
     samsa_err_t err = samsa_client_metadata(k->client, NULL, 0, false, &md);
@@ -126,7 +119,7 @@ static samsa_err_t refresh(samsa_kafka_t *k)
         samsa_metadata_free(k->md);
         k->md = md;
     }
-    return failed(k, err);
+    return samsa_connect_kafka_failed(k, err);
 }
 
 samsa_err_t samsa_connect_kafka_topics(samsa_kafka_t *k,
@@ -134,7 +127,7 @@ samsa_err_t samsa_connect_kafka_topics(samsa_kafka_t *k,
                                                   int32_t partitions),
                                        void *arg)
 {
-    samsa_err_t err = refresh(k);
+    samsa_err_t err = samsa_connect_kafka_refresh(k);
     for (int32_t i = 0; err == SAMSA_OK && i < k->md->ntopics; i++) {
         const samsa_md_topic_t *t = &k->md->topics[i];
         if (t->error == 0) {
@@ -144,47 +137,11 @@ samsa_err_t samsa_connect_kafka_topics(samsa_kafka_t *k,
     return err;
 }
 
-samsa_err_t samsa_connect_kafka_create_topic(samsa_kafka_t *k,
-                                             const char *topic,
-                                             int32_t partitions)
-{
-    samsa_CreateTopicsRequest_t req;
-    samsa_CreateTopicsRequest_CreatableTopic_t t;
-    samsa_CreateTopicsResponse_t *resp = NULL;
-    samsa_arena_t arena;
-
-    samsa_CreateTopicsRequest_init(&req);
-    samsa_CreateTopicsRequest_CreatableTopic_init(&t);
-    t.Name = samsa_str_from_cstr(topic);
-    t.NumPartitions = partitions;
-    t.ReplicationFactor = -1;
-    req.Topics.count = 1;
-    req.Topics.items = &t;
-    req.timeoutMs = 30000;
-    samsa_arena_init(&arena);
-    samsa_err_t err = refresh(k);
-    if (err == SAMSA_OK) {
-        err = failed(k, samsa_client_call(k->client,
-                                          samsa_client_controller(k->client),
-                                          SAMSA_API_CREATE_TOPICS, &req, &arena,
-                                          (void **)&resp, NULL));
-    }
-    if (err == SAMSA_OK && resp->Topics.count == 1 &&
-        resp->Topics.items[0].ErrorCode != 0 &&
-        resp->Topics.items[0].ErrorCode != SAMSA_ERR_TOPIC_ALREADY_EXISTS) {
-        err = resp->Topics.items[0].ErrorCode;
-        snprintf(k->errmsg, sizeof(k->errmsg), "create topic %s: %s", topic,
-                 samsa_err_str(err));
-    }
-    samsa_arena_destroy(&arena);
-    return err;
-}
-
 samsa_err_t samsa_connect_kafka_list_offset(samsa_kafka_t *k, const char *topic,
                                             int32_t partition, int64_t ts,
                                             int64_t *offset)
 {
-    samsa_err_t err = k->md != NULL ? SAMSA_OK : refresh(k);
+    samsa_err_t err = k->md != NULL ? SAMSA_OK : samsa_connect_kafka_refresh(k);
     int32_t leader = -1;
     const samsa_md_topic_t *t =
         err == SAMSA_OK ? samsa_metadata_topic(k->md, topic) : NULL;
@@ -202,8 +159,9 @@ samsa_err_t samsa_connect_kafka_list_offset(samsa_kafka_t *k, const char *topic,
         return SAMSA_ERR_LEADER_NOT_AVAILABLE;
     }
     if (err == SAMSA_OK) {
-        err = failed(k, samsa_client_list_offset(k->client, topic, partition,
-                                                 leader, ts, offset));
+        err = samsa_connect_kafka_failed(
+            k, samsa_client_list_offset(k->client, topic, partition, leader, ts,
+                                        offset));
     }
     return err;
 }
@@ -261,7 +219,7 @@ samsa_err_t samsa_connect_kafka_fetch(
     if (fp == NULL) {
         return SAMSA_ERR_NOMEM;
     }
-    samsa_err_t err = k->md != NULL ? SAMSA_OK : refresh(k);
+    samsa_err_t err = k->md != NULL ? SAMSA_OK : samsa_connect_kafka_refresh(k);
     for (size_t i = 0; i < n; i++) {
         fp[i] = (samsa_fetch_pos_t){.topic = pos[i].topic,
                                     .partition = pos[i].partition,
@@ -275,8 +233,9 @@ samsa_err_t samsa_connect_kafka_fetch(
     fc.codec_arg = (void *)k->reg;
     fetch_ctx_t f = {.cb = cb, .arg = arg};
     if (err == SAMSA_OK) {
-        err = failed(k, samsa_client_fetch(k->client, k->md, &fc, fp, (int)n,
-                                           on_record, &f));
+        err = samsa_connect_kafka_failed(k, samsa_client_fetch(k->client, k->md,
+                                                               &fc, fp, (int)n,
+                                                               on_record, &f));
     }
     bool stale = err != SAMSA_OK;
     for (size_t i = 0; i < n; i++) {
@@ -300,7 +259,7 @@ samsa_err_t samsa_connect_kafka_groups(samsa_kafka_t *k,
 {
     samsa_arena_t arena;
     char name[512];
-    samsa_err_t err = refresh(k);
+    samsa_err_t err = samsa_connect_kafka_refresh(k);
 
     samsa_arena_init(&arena);
     for (int32_t b = 0; err == SAMSA_OK && b < k->md->nbrokers; b++) {
@@ -308,9 +267,10 @@ samsa_err_t samsa_connect_kafka_groups(samsa_kafka_t *k,
         samsa_ListGroupsResponse_t *resp = NULL;
         samsa_ListGroupsRequest_init(&req);
         samsa_arena_reset(&arena);
-        err = failed(k, samsa_client_call(k->client, k->md->brokers[b].id,
-                                          SAMSA_API_LIST_GROUPS, &req, &arena,
-                                          (void **)&resp, NULL));
+        err = samsa_connect_kafka_failed(
+            k, samsa_client_call(k->client, k->md->brokers[b].id,
+                                 SAMSA_API_LIST_GROUPS, &req, &arena,
+                                 (void **)&resp, NULL));
         if (err == SAMSA_OK && resp->ErrorCode != 0) {
             err = resp->ErrorCode;
             snprintf(k->errmsg, sizeof(k->errmsg), "ListGroups: %s",
@@ -361,7 +321,7 @@ samsa_err_t samsa_connect_kafka_committed(samsa_kafka_t *k, const char *group,
     }
     free(tps);
     free(offs);
-    return failed(k, err);
+    return samsa_connect_kafka_failed(k, err);
 }
 
 samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
@@ -382,5 +342,54 @@ samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
     }
     free(tps);
     free(offs);
-    return failed(k, err);
+    return samsa_connect_kafka_failed(k, err);
+}
+
+samsa_err_t samsa_connect_kafka_produce(
+    samsa_kafka_t *k, const struct samsa_connect_record *const *recs, size_t n)
+{
+    samsa_client_header_t h[MAX_HEADERS];
+    samsa_err_t err = SAMSA_OK;
+
+    if (k->producer == NULL) {
+        samsa_producer_conf_t pc;
+        samsa_producer_conf_init(&pc);
+        pc.linger_ms = 0;
+        pc.auto_create = false;
+        err = samsa_connect_kafka_failed(
+            k, samsa_producer_new(k->client, &pc, &k->producer));
+    }
+    for (size_t i = 0; err == SAMSA_OK && i < n; i++) {
+        const samsa_connect_record_t *r = recs[i];
+        uint64_t nh =
+            r->header_count < MAX_HEADERS ? r->header_count : MAX_HEADERS;
+        for (uint64_t j = 0; j < nh; j++) {
+            h[j] = (samsa_client_header_t){.key = r->headers[j].key,
+                                           .key_len = strlen(r->headers[j].key),
+                                           .value = r->headers[j].value,
+                                           .value_len =
+                                               (size_t)r->headers[j].value_len};
+        }
+        if (r->partition < 0) {
+            snprintf(k->errmsg, sizeof(k->errmsg),
+                     "produce to %s: no partition given", r->topic);
+            return SAMSA_ERR_INVAL;
+        }
+        err = samsa_connect_kafka_failed(
+            k, samsa_producer_produce(
+                   k->producer, r->topic, r->partition, r->key,
+                   r->key != NULL ? (int32_t)r->key_len : -1, r->value,
+                   r->value != NULL ? (int32_t)r->value_len : -1, nh ? h : NULL,
+                   (size_t)nh, r->timestamp));
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_kafka_failed(k, samsa_producer_flush(k->producer));
+    }
+    if (err != SAMSA_OK && k->producer != NULL) {
+        /* Its error is sticky and its partitions may be stale: the next
+         * call starts a fresh one. */
+        samsa_producer_free(k->producer);
+        k->producer = NULL;
+    }
+    return err;
 }

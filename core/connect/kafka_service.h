@@ -15,8 +15,24 @@
 #include <samsa/connect.h>
 
 #include "client/client.h"
+#include "registry/registry.h"
 
 typedef struct samsa_connect samsa_connect_t;
+
+/* One client of one cluster (kafka_service.c owns its life; kafka_admin.c
+ * uses it too). */
+struct samsa_kafka {
+    samsa_client_t *client;
+    samsa_metadata_t *md; /* NULL: fetch asks for it first */
+    const samsa_registry_t *reg;
+    samsa_producer_t *producer; /* made by the first kafka_produce */
+    char errmsg[512];
+};
+
+/* Remember the client's error line for kafka_errmsg, and return @p err. */
+samsa_err_t samsa_connect_kafka_failed(samsa_kafka_t *k, samsa_err_t err);
+/* Fresh metadata into k->md. */
+samsa_err_t samsa_connect_kafka_refresh(samsa_kafka_t *k);
 
 /** Make @p w the worker kafka_open(NULL) connects like (NULL: none). */
 void samsa_connect_kafka_publish(const samsa_connect_t *w);
@@ -53,5 +69,23 @@ samsa_err_t samsa_connect_kafka_committed(samsa_kafka_t *k, const char *group,
                                           samsa_kafka_pos_t *pos, size_t n);
 samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
                                        const samsa_kafka_pos_t *pos, size_t n);
+
+samsa_err_t samsa_connect_kafka_produce(
+    samsa_kafka_t *k, const struct samsa_connect_record *const *recs, size_t n);
+
+/* kafka_admin.c */
+samsa_err_t samsa_connect_kafka_create_topic_configs(
+    samsa_kafka_t *k, const char *topic, int32_t partitions,
+    const struct samsa_connect_kv *configs, uint64_t nconfigs);
+samsa_err_t samsa_connect_kafka_topic_configs(
+    samsa_kafka_t *k, const char *topic,
+    void (*cb)(void *arg, const char *name, const char *value), void *arg);
+samsa_err_t
+samsa_connect_kafka_alter_topic_configs(samsa_kafka_t *k, const char *topic,
+                                        const struct samsa_connect_kv *configs,
+                                        uint64_t nconfigs);
+samsa_err_t samsa_connect_kafka_create_partitions(samsa_kafka_t *k,
+                                                  const char *topic,
+                                                  int32_t count);
 
 #endif /* SAMSA_CONNECT_KAFKA_SERVICE_H */

@@ -246,6 +246,11 @@ static const samsa_services_t services = {
     .kafka_groups = samsa_connect_kafka_groups,
     .kafka_committed = samsa_connect_kafka_committed,
     .kafka_commit = samsa_connect_kafka_commit,
+    .kafka_produce = samsa_connect_kafka_produce,
+    .kafka_create_topic_configs = samsa_connect_kafka_create_topic_configs,
+    .kafka_topic_configs = samsa_connect_kafka_topic_configs,
+    .kafka_alter_topic_configs = samsa_connect_kafka_alter_topic_configs,
+    .kafka_create_partitions = samsa_connect_kafka_create_partitions,
 };
 
 const samsa_services_t *samsa_services(void)

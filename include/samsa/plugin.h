@@ -371,6 +371,44 @@ typedef struct samsa_services {
      *  UNKNOWN_MEMBER_ID) while the group has active members. */
     samsa_err_t (*kafka_commit)(samsa_kafka_t *k, const char *group,
                                 const samsa_kafka_pos_t *pos, size_t n);
+
+    /* Added later in ABI minor 5 (source-mirror's internal topics and
+     * topic sync): check SAMSA_ABI_HAS(samsa_services_t, svc,
+     * kafka_create_partitions) first. Same rules as the kafka_* above. */
+
+    /**
+     * Produce @p n records with acks=all and wait until every one is
+     * acknowledged. Each record names its topic and partition (>= 0);
+     * key, value, headers and timestamp are sent as given, source_* are
+     * ignored. Everything is borrowed for the call.
+     * @return SAMSA_OK once all are durable, else the first error (some
+     *         records may have been written: at least once).
+     */
+    samsa_err_t (*kafka_produce)(samsa_kafka_t *k,
+                                 const struct samsa_connect_record *const *recs,
+                                 size_t n);
+    /** CreateTopics of one topic with @p partitions, the broker's
+     *  replication factor and topic configs @p configs (@p nconfigs,
+     *  borrowed); a topic that exists already is SAMSA_OK (its configs
+     *  are left as they are). */
+    samsa_err_t (*kafka_create_topic_configs)(
+        samsa_kafka_t *k, const char *topic, int32_t partitions,
+        const struct samsa_connect_kv *configs, uint64_t nconfigs);
+    /** DescribeConfigs of one topic: @p cb once per config set on the
+     *  topic itself (not a broker or static default), name and value
+     *  borrowed for the call. */
+    samsa_err_t (*kafka_topic_configs)(samsa_kafka_t *k, const char *topic,
+                                       void (*cb)(void *arg, const char *name,
+                                                  const char *value),
+                                       void *arg);
+    /** IncrementalAlterConfigs of one topic: SET every one of @p configs
+     *  (@p nconfigs, borrowed). */
+    samsa_err_t (*kafka_alter_topic_configs)(
+        samsa_kafka_t *k, const char *topic,
+        const struct samsa_connect_kv *configs, uint64_t nconfigs);
+    /** CreatePartitions: grow @p topic to @p count partitions in all. */
+    samsa_err_t (*kafka_create_partitions)(samsa_kafka_t *k, const char *topic,
+                                           int32_t count);
 } samsa_services_t;
 
 /* ------------------------------------------------------------------------ */

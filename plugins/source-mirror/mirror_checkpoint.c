@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * plugins/source-mirror/mirror_checkpoint.c - MM2's checkpoints, folded
- * into the source task: for each group on the source cluster matching
- * groups / groups.exclude, its committed offsets on the mirrored
- * partitions are translated through the offset syncs and committed for
- * the remote topics on the target cluster, only forward (a group that
- * moved further on the target keeps its offset) and never ahead of what
- * was copied (samsa_mirror_translate).
+ * plugins/source-mirror/mirror_checkpoint.c - MM2's checkpoints: for each
+ * group on the source cluster matching groups / groups.exclude, its
+ * committed offsets on the partitions of the task's offset-sync store are
+ * translated (samsa_mirror_translate: never ahead of what was copied),
+ * then, as configured:
+ *   emit.checkpoints.enabled  a Checkpoint record (mirror_format.h) per
+ *                             partition to <source>.checkpoints.internal
+ *                             (MirrorCheckpointConnector);
+ *   sync.group.offsets.enabled  committed for the remote topics on the
+ *                             target, only forward (a group that moved
+ *                             further there keeps its offset).
+ * A checkpoint task takes its share of the groups (by name); a source
+ * task translates every group on its own partitions.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "mirror_format.h"
 #include "mirror_task.h"
+
+#define CKPT_KEY_MAX 1024
+#define CKPT_VAL_MAX 32
 
 typedef struct group_list {
     samsa_connect_task_t *t;
@@ -19,11 +29,24 @@ typedef struct group_list {
     size_t n, cap;
 } group_list_t;
 
+static bool my_group(const samsa_connect_task_t *t, const char *group)
+{
+    if (t->role != MIRROR_CHECKPOINT || t->task_count == 1) {
+        return true;
+    }
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)group; *p; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    return (int32_t)(h % (uint32_t)t->task_count) == t->task_id;
+}
+
 static void on_group(void *arg, const char *group)
 {
     group_list_t *g = arg;
     const samsa_services_t *svc = g->t->svc;
-    if (!samsa_mirror_filter_match(&g->t->groups, group)) {
+    if (!samsa_mirror_filter_match(&g->t->groups, group) ||
+        !my_group(g->t, group)) {
         return;
     }
     if (g->n == g->cap) {
@@ -43,55 +66,96 @@ static void on_group(void *arg, const char *group)
     }
 }
 
-/* One group: translate and commit forward. */
-static void sync_group(samsa_connect_task_t *t, const char *group,
-                       samsa_kafka_pos_t *up, samsa_kafka_pos_t *down)
+/* The checkpoints topic exists (compacted, one partition, on the worker's
+ * cluster: its records are this task's). */
+static bool checkpoints_topic(samsa_connect_task_t *t)
 {
     const samsa_services_t *svc = t->svc;
-    for (size_t i = 0; i < t->nparts; i++) {
-        up[i] = (samsa_kafka_pos_t){.topic = t->parts[i]->topic,
-                                    .partition = t->parts[i]->partition,
+    samsa_connect_kv_t compact = {"cleanup.policy", "compact"};
+    if (!t->checkpoints_created &&
+        svc->kafka_create_topic_configs(t->tgt, t->checkpoints_topic, 1,
+                                        &compact, 1) != SAMSA_OK) {
+        svc->log(t->inst, SAMSA_LOG_WARN, "creating %s: %s",
+                 t->checkpoints_topic, svc->kafka_errmsg(t->tgt));
+        return false;
+    }
+    t->checkpoints_created = true;
+    return true;
+}
+
+static void emit_checkpoint(samsa_connect_task_t *t, const char *group,
+                            const char *remote, int32_t partition, int64_t up,
+                            int64_t down)
+{
+    uint8_t key[CKPT_KEY_MAX], val[CKPT_VAL_MAX];
+    /* MM2 names the downstream partition in the key. */
+    size_t kl =
+        samsa_mirror_checkpoint_key(key, sizeof(key), group, remote, partition);
+    size_t vl = samsa_mirror_checkpoint_value(val, sizeof(val), up, down, "");
+    if (kl > 0 && vl > 0) {
+        samsa_mirror_emit(t, t->checkpoints_topic, 0, key, kl, val, vl,
+                          t->svc->now_ms());
+    }
+}
+
+/* One group over @p n entries: translate, emit, commit forward. @p up,
+ * @p down and @p remotes have room for n. */
+static void sync_group(samsa_connect_task_t *t, const char *group,
+                       samsa_mirror_entry_t **entries, size_t n,
+                       samsa_kafka_pos_t *up, samsa_kafka_pos_t *down,
+                       char (*remotes)[256])
+{
+    const samsa_services_t *svc = t->svc;
+    for (size_t i = 0; i < n; i++) {
+        up[i] = (samsa_kafka_pos_t){.topic = entries[i]->topic,
+                                    .partition = entries[i]->partition,
                                     .offset = -1};
     }
-    if (svc->kafka_committed(t->src, group, up, t->nparts) != SAMSA_OK) {
+    if (svc->kafka_committed(t->src, group, up, n) != SAMSA_OK) {
         svc->log(t->inst, SAMSA_LOG_WARN, "group %s on the source: %s", group,
                  svc->kafka_errmsg(t->src));
         return;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < t->nparts; i++) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
         int64_t off =
             up[i].offset >= 0
-                ? samsa_mirror_translate(&t->parts[i]->syncs, up[i].offset)
+                ? samsa_mirror_translate(&entries[i]->syncs, up[i].offset)
                 : -1;
-        if (off >= 0) {
-            down[n++] = (samsa_kafka_pos_t){.topic = t->parts[i]->remote,
-                                            .partition = t->parts[i]->partition,
-                                            .offset = off};
+        if (off < 0 || !samsa_mirror_remote_topic(&t->policy, up[i].topic,
+                                                  remotes[m], 256)) {
+            continue;
         }
+        if (t->emit_checkpoints && checkpoints_topic(t)) {
+            emit_checkpoint(t, group, remotes[m], up[i].partition, up[i].offset,
+                            off);
+        }
+        down[m] = (samsa_kafka_pos_t){
+            .topic = remotes[m], .partition = up[i].partition, .offset = off};
+        m++;
     }
-    if (n == 0) {
+    if (m == 0 || !t->sync_groups) {
         return;
     }
-    samsa_kafka_pos_t *cur = svc->alloc(n * sizeof(*cur));
+    samsa_kafka_pos_t *cur = svc->alloc(m * sizeof(*cur));
     if (cur == NULL) {
         return;
     }
-    memcpy(cur, down, n * sizeof(*cur));
-    if (svc->kafka_committed(t->tgt, group, cur, n) != SAMSA_OK) {
+    memcpy(cur, down, m * sizeof(*cur));
+    if (svc->kafka_committed(t->tgt, group, cur, m) != SAMSA_OK) {
         svc->log(t->inst, SAMSA_LOG_WARN, "group %s on the target: %s", group,
                  svc->kafka_errmsg(t->tgt));
         svc->free(cur);
         return;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
         if (down[i].offset > cur[i].offset) {
-            down[m++] = down[i];
+            down[k++] = down[i];
         }
     }
     svc->free(cur);
-    if (m > 0 && svc->kafka_commit(t->tgt, group, down, m) != SAMSA_OK) {
+    if (k > 0 && svc->kafka_commit(t->tgt, group, down, k) != SAMSA_OK) {
         /* Typically: the group is active on the target, whose consumers
          * own its offsets now (MM2 skips such groups too). */
         svc->log(t->inst, SAMSA_LOG_INFO,
@@ -105,17 +169,19 @@ void samsa_mirror_checkpoint(samsa_connect_task_t *t)
 {
     const samsa_services_t *svc = t->svc;
     group_list_t g = {.t = t};
-    if (t->nparts == 0) {
+    size_t n = t->store.n;
+    if (n == 0) {
         return;
     }
     if (svc->kafka_groups(t->src, on_group, &g) != SAMSA_OK) {
         svc->log(t->inst, SAMSA_LOG_WARN, "listing groups on the source: %s",
                  svc->kafka_errmsg(t->src));
     }
-    samsa_kafka_pos_t *up = svc->alloc(t->nparts * sizeof(*up));
-    samsa_kafka_pos_t *down = svc->alloc(t->nparts * sizeof(*down));
-    for (size_t i = 0; up != NULL && down != NULL && i < g.n; i++) {
-        sync_group(t, g.names[i], up, down);
+    samsa_kafka_pos_t *up = svc->alloc(n * sizeof(*up));
+    samsa_kafka_pos_t *down = svc->alloc(n * sizeof(*down));
+    char(*remotes)[256] = svc->alloc(n * sizeof(*remotes));
+    for (size_t i = 0; up && down && remotes && i < g.n; i++) {
+        sync_group(t, g.names[i], t->store.v, n, up, down, remotes);
     }
     for (size_t i = 0; i < g.n; i++) {
         svc->free(g.names[i]);
@@ -123,4 +189,5 @@ void samsa_mirror_checkpoint(samsa_connect_task_t *t)
     svc->free(g.names);
     svc->free(up);
     svc->free(down);
+    svc->free(remotes);
 }

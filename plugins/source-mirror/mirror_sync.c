@@ -3,9 +3,32 @@
  * plugins/source-mirror/mirror_sync.c - offset syncs and their
  * translation (see mirror_sync.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mirror_sync.h"
+
+/* Append a run of one record at (@p up, @p down). */
+static void push(samsa_mirror_syncs_t *s, int64_t up, int64_t down)
+{
+    if (s->n == s->cap && s->cap < SAMSA_MIRROR_MAX_RUNS) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        samsa_mirror_run_t *v = realloc(s->runs, cap * sizeof(*v));
+        if (v != NULL) {
+            s->runs = v;
+            s->cap = cap;
+        }
+    }
+    if (s->n == s->cap) {
+        if (s->n == 0) {
+            return; /* no memory at all: nothing known, nothing wrong */
+        }
+        size_t keep = s->n / 2;
+        memmove(s->runs, s->runs + (s->n - keep), keep * sizeof(s->runs[0]));
+        s->n = keep;
+    }
+    s->runs[s->n++] = (samsa_mirror_run_t){.up = up, .down = down, .len = 1};
+}
 
 void samsa_mirror_sync_add(samsa_mirror_syncs_t *s, int64_t up, int64_t down)
 {
@@ -19,12 +42,28 @@ void samsa_mirror_sync_add(samsa_mirror_syncs_t *s, int64_t up, int64_t down)
             s->n = 0; /* copied again from further back: start over */
         }
     }
-    if (s->n == SAMSA_MIRROR_MAX_RUNS) {
-        size_t keep = SAMSA_MIRROR_MAX_RUNS / 2;
-        memmove(s->runs, s->runs + (s->n - keep), keep * sizeof(s->runs[0]));
-        s->n = keep;
+    push(s, up, down);
+}
+
+void samsa_mirror_sync_load(samsa_mirror_syncs_t *s, int64_t up, int64_t down)
+{
+    if (s->n > 0) {
+        samsa_mirror_run_t *r = &s->runs[s->n - 1];
+        if (up >= r->up + r->len && down - up == r->down - r->up) {
+            r->len = up - r->up + 1;
+            return;
+        }
+        if (up < r->up + r->len) {
+            s->n = 0;
+        }
     }
-    s->runs[s->n++] = (samsa_mirror_run_t){.up = up, .down = down, .len = 1};
+    push(s, up, down);
+}
+
+void samsa_mirror_syncs_free(samsa_mirror_syncs_t *s)
+{
+    free(s->runs);
+    *s = (samsa_mirror_syncs_t){0};
 }
 
 int64_t samsa_mirror_translate(const samsa_mirror_syncs_t *s, int64_t group)

@@ -53,7 +53,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     /* ABI minor 1 appended codec_decompress and codec_compress (144 is a
      * minor 0 table), minor 3 scram_credential (160 is minor 2), minor 5
      * broker_config and the kafka_* client (168 is minor 3 and 4). */
-    assert_int_equal(sizeof(samsa_services_t), 256);
+    assert_int_equal(sizeof(samsa_services_t), 296);
     assert_int_equal(offsetof(samsa_services_t, hdr), 0);
     assert_int_equal(offsetof(samsa_services_t, log), 8);
     assert_int_equal(offsetof(samsa_services_t, err_str), 16);
@@ -89,6 +89,15 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, kafka_groups), 232);
     assert_int_equal(offsetof(samsa_services_t, kafka_committed), 240);
     assert_int_equal(offsetof(samsa_services_t, kafka_commit), 248);
+    /* Then the source-mirror's produce and topic admin (256 is the first
+     * minor 5 size). */
+    assert_int_equal(offsetof(samsa_services_t, kafka_produce), 256);
+    assert_int_equal(offsetof(samsa_services_t, kafka_create_topic_configs),
+                     264);
+    assert_int_equal(offsetof(samsa_services_t, kafka_topic_configs), 272);
+    assert_int_equal(offsetof(samsa_services_t, kafka_alter_topic_configs),
+                     280);
+    assert_int_equal(offsetof(samsa_services_t, kafka_create_partitions), 288);
     assert_int_equal(sizeof(samsa_kafka_pos_t), 32);
     assert_int_equal(offsetof(samsa_kafka_pos_t, partition), 8);
     assert_int_equal(offsetof(samsa_kafka_pos_t, error), 12);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * source-mirror's pure parts: offset-sync translation (never ahead of what
- * was copied, exact inside a run, gaps and resets) and the replication
- * policy and filters.
+ * was copied, exact inside a run, gaps and resets), runs rebuilt from the
+ * syncs MM2 stores, MM2's record formats byte for byte, and the
+ * replication policy and filters.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "mirror_format.h"
 #include "mirror_policy.h"
 #include "mirror_sync.h"
 
@@ -39,6 +41,7 @@ static void translation_is_exact_inside_a_run(void **state)
     assert_int_equal(samsa_mirror_translate(s, 9), -1);
     /* Past what was copied: the end of the copy, never further. */
     assert_int_equal(samsa_mirror_translate(s, 500), 115);
+    samsa_mirror_syncs_free(s);
     free(s);
 }
 
@@ -59,6 +62,7 @@ static void gaps_never_move_a_group_ahead(void **state)
     assert_int_equal(samsa_mirror_translate(s, 6), 5);
     assert_int_equal(samsa_mirror_translate(s, 7), 6);
     assert_int_equal(samsa_mirror_translate(s, 8), 7);
+    samsa_mirror_syncs_free(s);
     free(s);
 }
 
@@ -72,6 +76,7 @@ static void copying_again_from_further_back_starts_over(void **state)
     assert_int_equal(s->n, 1);
     assert_int_equal(samsa_mirror_translate(s, 41), 61);
     assert_int_equal(samsa_mirror_translate(s, 39), -1);
+    samsa_mirror_syncs_free(s);
     free(s);
 }
 
@@ -87,7 +92,86 @@ static void the_oldest_runs_go_when_full(void **state)
     assert_int_equal(samsa_mirror_translate(s, 0), -1);
     int64_t last = SAMSA_MIRROR_MAX_RUNS;
     assert_int_equal(samsa_mirror_translate(s, 2 * last + 1), last + 1);
+    samsa_mirror_syncs_free(s);
     free(s);
+}
+
+static void stored_syncs_rebuild_the_runs(void **state)
+{
+    (void)state;
+    samsa_mirror_syncs_t *s = syncs_new();
+    /* What a writer stores for upstream 0..9 -> 5..14, a gap, 20..29 ->
+     * 15..24: each run's first record and the last of each batch. */
+    samsa_mirror_sync_load(s, 0, 5);
+    samsa_mirror_sync_load(s, 4, 9);
+    samsa_mirror_sync_load(s, 9, 14);
+    samsa_mirror_sync_load(s, 20, 15);
+    samsa_mirror_sync_load(s, 29, 24);
+    assert_int_equal(s->n, 2);
+    assert_int_equal(samsa_mirror_translate(s, 7), 12);  /* as if live */
+    assert_int_equal(samsa_mirror_translate(s, 10), 15); /* read 0..9 */
+    assert_int_equal(samsa_mirror_translate(s, 20), 15); /* in the gap */
+    assert_int_equal(samsa_mirror_translate(s, 25), 20);
+    assert_int_equal(samsa_mirror_translate(s, 30), 25);
+    /* Copied again from further back after a crash: start over. */
+    samsa_mirror_sync_load(s, 25, 30);
+    assert_int_equal(s->n, 1);
+    assert_int_equal(samsa_mirror_translate(s, 24), -1);
+    samsa_mirror_syncs_free(s);
+    free(s);
+}
+
+/* Bytes as Kafka's Struct.write lays them out (checked against MM2's
+ * OffsetSync, Checkpoint and Heartbeat schemas). */
+static void records_have_mm2s_bytes(void **state)
+{
+    (void)state;
+    uint8_t b[128];
+    static const uint8_t sync_key[] = {0, 2, 'o', 'r', 0, 0, 0, 7};
+    static const uint8_t sync_val[] = {0, 0, 0, 0, 0, 0, 1, 2,
+                                       0, 0, 0, 0, 0, 0, 0, 3};
+    assert_int_equal(samsa_mirror_offset_sync_key(b, sizeof(b), "or", 7), 8);
+    assert_memory_equal(b, sync_key, 8);
+    assert_int_equal(samsa_mirror_offset_sync_value(b, sizeof(b), 258, 3), 16);
+    assert_memory_equal(b, sync_val, 16);
+    char topic[8];
+    int32_t part;
+    int64_t up, down;
+    assert_true(samsa_mirror_offset_sync_decode(
+        sync_key, 8, sync_val, 16, topic, sizeof(topic), &part, &up, &down));
+    assert_string_equal(topic, "or");
+    assert_int_equal(part, 7);
+    assert_int_equal(up, 258);
+    assert_int_equal(down, 3);
+    /* Anything else is not a sync. */
+    assert_false(samsa_mirror_offset_sync_decode(
+        sync_key, 7, sync_val, 16, topic, sizeof(topic), &part, &up, &down));
+    assert_false(samsa_mirror_offset_sync_decode(
+        sync_key, 8, sync_val, 15, topic, sizeof(topic), &part, &up, &down));
+    assert_false(samsa_mirror_offset_sync_decode(sync_key, 8, sync_val, 16,
+                                                 topic, 2, &part, &up, &down));
+
+    static const uint8_t ckpt_key[] = {0,   1,   'g', 0, 3, 'A',
+                                       '.', 'o', 0,   0, 0, 1};
+    static const uint8_t ckpt_val[] = {0, 0,                     /* v0 */
+                                       0, 0, 0,  0, 0, 0, 0, 7,  /* up */
+                                       0, 0, 0,  0, 0, 0, 0, 12, /* down */
+                                       0, 1, 'm'};
+    assert_int_equal(samsa_mirror_checkpoint_key(b, sizeof(b), "g", "A.o", 1),
+                     sizeof(ckpt_key));
+    assert_memory_equal(b, ckpt_key, sizeof(ckpt_key));
+    assert_int_equal(samsa_mirror_checkpoint_value(b, sizeof(b), 7, 12, "m"),
+                     sizeof(ckpt_val));
+    assert_memory_equal(b, ckpt_val, sizeof(ckpt_val));
+
+    static const uint8_t hb_key[] = {0, 1, 'A', 0, 1, 'B'};
+    static const uint8_t hb_val[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    assert_int_equal(samsa_mirror_heartbeat_key(b, sizeof(b), "A", "B"), 6);
+    assert_memory_equal(b, hb_key, 6);
+    assert_int_equal(samsa_mirror_heartbeat_value(b, sizeof(b), 256), 10);
+    assert_memory_equal(b, hb_val, 10);
+    /* Too small a buffer: 0, never an overrun. */
+    assert_int_equal(samsa_mirror_checkpoint_key(b, 5, "g", "A.o", 1), 0);
 }
 
 static void policies_name_remote_topics(void **state)
@@ -143,6 +227,8 @@ int main(void)
         cmocka_unit_test(gaps_never_move_a_group_ahead),
         cmocka_unit_test(copying_again_from_further_back_starts_over),
         cmocka_unit_test(the_oldest_runs_go_when_full),
+        cmocka_unit_test(stored_syncs_rebuild_the_runs),
+        cmocka_unit_test(records_have_mm2s_bytes),
         cmocka_unit_test(policies_name_remote_topics),
         cmocka_unit_test(filters_match_whole_names),
     };

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plugins/source-mirror/mirror_store.c - offset syncs by topic and
+ * partition (see mirror_store.h). A linear search: a task mirrors
+ * hundreds of partitions, not millions, and looks one up per sync.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mirror_store.h"
+
+samsa_mirror_entry_t *samsa_mirror_store_get(samsa_mirror_store_t *st,
+                                             const char *topic,
+                                             int32_t partition)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        if (st->v[i]->partition == partition &&
+            strcmp(st->v[i]->topic, topic) == 0) {
+            return st->v[i];
+        }
+    }
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 16;
+        samsa_mirror_entry_t **v = realloc(st->v, cap * sizeof(*v));
+        if (v == NULL) {
+            return NULL;
+        }
+        st->v = v;
+        st->cap = cap;
+    }
+    samsa_mirror_entry_t *e = calloc(1, sizeof(*e));
+    if (e == NULL || (e->topic = strdup(topic)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->partition = partition;
+    st->v[st->n++] = e;
+    return e;
+}
+
+void samsa_mirror_store_free(samsa_mirror_store_t *st)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        samsa_mirror_syncs_free(&st->v[i]->syncs);
+        free(st->v[i]->topic);
+        free(st->v[i]);
+    }
+    free(st->v);
+    *st = (samsa_mirror_store_t){0};
+}

@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: Apache-2.0
+"""source-mirror's MM2 internal topics between two samsad (A mirrored into
+B's Connect worker):
+- MirrorSourceConnector with tasks.max=2 splits the partitions over two
+  tasks and writes MM2's OffsetSync records to
+  mm2-offset-syncs.target.internal on A (bytes as Kafka's OffsetSync
+  schema); after kill -9 and a restart of B, a group committed on A in the
+  meantime is translated from those stored syncs, with no new record
+  copied;
+- MirrorCheckpointConnector emits MM2's Checkpoint records to
+  A.checkpoints.internal on B, MirrorHeartbeatConnector MM2's Heartbeat
+  records to heartbeats."""
+import struct
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.structs import OffsetAndMetadata
+
+from connect_rest import call, read_topic, wait_for, wait_ready
+
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
+SYNCS = "mm2-offset-syncs.target.internal"
+
+
+def mm2_string(buf, at):
+    (n,) = struct.unpack_from(">h", buf, at)
+    return buf[at + 2:at + 2 + n].decode(), at + 2 + n
+
+
+def offset_sync(rec):
+    topic, at = mm2_string(rec.key, 0)
+    (partition,) = struct.unpack_from(">i", rec.key, at)
+    assert len(rec.key) == at + 4 and len(rec.value) == 16
+    up, down = struct.unpack(">qq", rec.value)
+    return topic, partition, up, down
+
+
+def checkpoint(rec):
+    group, at = mm2_string(rec.key, 0)
+    topic, at = mm2_string(rec.key, at)
+    (partition,) = struct.unpack_from(">i", rec.key, at)
+    version, up, down = struct.unpack_from(">hqq", rec.value, 0)
+    metadata, at = mm2_string(rec.value, 18)
+    assert version == 0 and at == len(rec.value)
+    return group, topic, partition, up, down, metadata
+
+
+def heartbeat(rec):
+    source, at = mm2_string(rec.key, 0)
+    target, at = mm2_string(rec.key, at)
+    version, ts = struct.unpack(">hq", rec.value)
+    assert version == 0 and at == len(rec.key)
+    return source, target, ts
+
+
+def consume_all(broker, topic):
+    """Every record of partition 0 of @p topic so far ([] when missing)."""
+    c = KafkaConsumer(bootstrap_servers=broker.bootstrap,
+                      enable_auto_commit=False)
+    tp = TopicPartition(topic, 0)
+    got = []
+    if c.partitions_for_topic(topic):
+        c.assign([tp])
+        c.seek_to_beginning(tp)
+        end = c.end_offsets([tp])[tp]
+        deadline = time.time() + 10
+        while c.position(tp) < end and time.time() < deadline:
+            for msgs in c.poll(500).values():
+                got.extend(msgs)
+    c.close()
+    return got
+
+
+def commit(broker, group, offsets):
+    c = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group,
+                      enable_auto_commit=False)
+    c.assign([TopicPartition(t, p) for (t, p) in offsets])
+    c.commit({TopicPartition(t, p): OffsetAndMetadata(o, "")
+              for (t, p), o in offsets.items()})
+    c.close()
+
+
+def translated(broker, group, topic):
+    offs = KafkaAdminClient(bootstrap_servers=broker.bootstrap) \
+        .list_consumer_group_offsets(group)
+    return {tp.partition: o.offset for tp, o in offs.items() if tp.topic == topic}
+
+
+def source_offsets(broker, name):
+    code, body = call(broker, "GET", "/connectors/%s/offsets" % name)
+    if code != 200:
+        return {}
+    return {o["partition"]["partition"]: o["offset"]["offset"]
+            for o in body.get("offsets", [])}
+
+
+def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factory):
+    a = broker_factory("").start()
+    b = broker_factory("connect_enabled: true").start()
+    KafkaAdminClient(bootstrap_servers=a.bootstrap).create_topics(
+        [NewTopic("orders", num_partitions=2, replication_factor=1)])
+    # B's remote topic holds 5 older records in partition 0: copies land
+    # at 5.. there.
+    KafkaAdminClient(bootstrap_servers=b.bootstrap).create_topics(
+        [NewTopic("A.orders", num_partitions=2, replication_factor=1)])
+    p = KafkaProducer(bootstrap_servers=b.bootstrap)
+    for i in range(5):
+        p.send("A.orders", value=b"old%d" % i, partition=0)
+    p.flush()
+    p = KafkaProducer(bootstrap_servers=a.bootstrap)
+    for i in range(40):
+        p.send("orders", value=b"v%d" % i, partition=i % 2)
+    p.flush()
+    p.close()
+
+    wait_ready(b)
+    config = {"connector.class": "MirrorSourceConnector", "tasks.max": "2",
+              "source.cluster.alias": "A",
+              "source.cluster.bootstrap.servers": a.bootstrap,
+              "topics": "orders",
+              "key.converter": BYTES, "value.converter": BYTES,
+              "refresh.topics.interval.seconds": "1",
+              "sync.group.offsets.interval.seconds": "1"}
+    code, info = call(b, "POST", "/connectors", {"name": "mirror", "config": config})
+    assert code == 201, info
+    assert len(read_topic(b, "A.orders", 45)) == 45
+    code, tasks = call(b, "GET", "/connectors/mirror/tasks")
+    assert code == 200 and len(tasks) == 2, tasks
+    code, st = call(b, "GET", "/connectors/mirror/status")
+    assert [t["state"] for t in st["tasks"]] == ["RUNNING", "RUNNING"], st
+
+    # MM2's OffsetSyncs on A: the last of each partition says where its
+    # last record landed on B.
+    def last_syncs():
+        out = {}
+        for rec in consume_all(a, SYNCS):
+            assert rec.partition == 0
+            topic, part, up, down = offset_sync(rec)
+            assert topic == "orders"
+            out[part] = (up, down)
+        return out
+    wait_for(lambda: last_syncs() == {0: (19, 24), 1: (19, 19)},
+             "the offset syncs of both partitions")
+    # Everything copied is stored as the worker's source offsets too, so
+    # the restart copies nothing again.
+    wait_for(lambda: source_offsets(b, "mirror") == {0: 19, 1: 19},
+             "the stored source offsets")
+
+    b.kill()
+    # Meanwhile on A: group "app" read 7 of partition 0 and 13 of 1.
+    commit(a, "app", {("orders", 0): 7, ("orders", 1): 13})
+    b.start()
+    wait_ready(b)
+    # Translated from the stored syncs alone: nothing new was copied.
+    wait_for(lambda: translated(b, "app", "A.orders") == {0: 12, 1: 13},
+             "the group translated after the restart")
+    assert len(read_topic(b, "A.orders", 45, timeout=3)) == 45
+
+    # MirrorCheckpointConnector: MM2's Checkpoint records on B.
+    code, info = call(b, "POST", "/connectors", {"name": "ckpt", "config": {
+        "connector.class":
+            "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
+        "source.cluster.alias": "A",
+        "source.cluster.bootstrap.servers": a.bootstrap,
+        "key.converter": BYTES, "value.converter": BYTES,
+        "emit.checkpoints.interval.seconds": "1"}})
+    assert code == 201, info
+
+    def checkpoints():
+        return {(c[0], c[1], c[2]): c[3:]
+                for c in map(checkpoint, consume_all(b, "A.checkpoints.internal"))}
+    wait_for(lambda: checkpoints().get(("app", "A.orders", 0)) == (7, 12, ""),
+             "a checkpoint of app on partition 0")
+    assert checkpoints()[("app", "A.orders", 1)] == (13, 13, "")
+
+    # MirrorHeartbeatConnector: MM2's Heartbeat records on B.
+    code, info = call(b, "POST", "/connectors", {"name": "hb", "config": {
+        "connector.class": "MirrorHeartbeatConnector",
+        "source.cluster.alias": "A", "target.cluster.alias": "B",
+        "key.converter": BYTES, "value.converter": BYTES}})
+    assert code == 201, info
+    before = int(time.time() * 1000)
+
+    def beats():
+        return [heartbeat(r) for r in consume_all(b, "heartbeats")]
+    wait_for(lambda: len(beats()) >= 2, "two heartbeats")
+    for source, target, ts in beats():
+        assert (source, target) == ("A", "B")
+        assert before - 5000 <= ts <= int(time.time() * 1000)
