@@ -386,7 +386,12 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_services_t, kafka_fetch) +
             M(samsa_services_t, kafka_groups) +
             M(samsa_services_t, kafka_committed) +
-            M(samsa_services_t, kafka_commit));
+            M(samsa_services_t, kafka_commit) +
+            M(samsa_services_t, kafka_produce) +
+            M(samsa_services_t, kafka_create_topic_configs) +
+            M(samsa_services_t, kafka_topic_configs) +
+            M(samsa_services_t, kafka_alter_topic_configs) +
+            M(samsa_services_t, kafka_create_partitions));
     assert_int_equal(
         sizeof(samsa_kafka_pos_t),
         M(samsa_kafka_pos_t, topic) + M(samsa_kafka_pos_t, partition) +
