@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "broker/coord_follow.h"
 #include "broker/member.h"
@@ -20,6 +23,7 @@
 #include "util/clock.h"
 #include "util/java_hash.h"
 #include "replica/replica.h"
+#include "security/credentials.h"
 #include "util/log.h"
 
 /* ------------------------------------------------------------------ */
@@ -402,6 +406,41 @@ static samsa_err_t controller_transport(samsa_broker_t *b,
     return SAMSA_OK;
 }
 
+/* The bootstrap credentials of `samsa storage format --add-scram`, if
+ * this node has them, as records for a new metadata log (quorum.h). */
+static samsa_err_t bootstrap_records(samsa_broker_t *b,
+                                     samsa_meta_options_t *mo, char *errbuf,
+                                     size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/" SAMSA_SCRAM_BOOTSTRAP_FILE,
+             b->cfg->data_dir);
+    if (access(path, F_OK) != 0) {
+        return SAMSA_OK;
+    }
+    samsa_credentials_t *creds = NULL;
+    samsa_meta_rec_t *recs = NULL;
+    size_t n = 0;
+    samsa_err_t err = samsa_credentials_open_file(path, &creds, errbuf, errlen);
+    if (err == SAMSA_OK) {
+        err = samsa_credentials_records(creds, &recs, &n);
+        samsa_credentials_close(creds);
+    }
+    if (err == SAMSA_ERR_NOMEM) {
+        snprintf(errbuf, errlen, "%s: %s", path, samsa_err_str(err));
+    }
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    mo->bootstrap = recs;
+    mo->bootstrap_count = n;
+    samsa_log(SAMSA_LOG_INFO,
+              "cluster: %zu bootstrap SCRAM credential(s) in %s, for a new "
+              "metadata log",
+              n, path);
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
 {
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
@@ -431,6 +470,10 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
     /* Nothing of the per-node stores counts in a cluster: the log's
      * ACLs, credentials and quotas replace them as it is read. */
     samsa_cluster_security_apply(b, NULL, NULL);
+    samsa_err_t berr = bootstrap_records(b, &mo, errbuf, errlen);
+    if (berr != SAMSA_OK) {
+        return berr;
+    }
     if (getrandom(b->incarnation, sizeof(b->incarnation), 0) !=
         (ssize_t)sizeof(b->incarnation)) {
         snprintf(errbuf, errlen, "getrandom: %s", strerror(errno));
@@ -448,6 +491,11 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
     if (err == SAMSA_OK) {
         err = samsa_meta_open(&mo, &b->meta, errbuf, errlen);
     }
+    for (size_t i = 0; i < mo.bootstrap_count; i++) {
+        OPENSSL_cleanse(mo.bootstrap[i].p, mo.bootstrap[i].len);
+        free(mo.bootstrap[i].p);
+    }
+    free((void *)mo.bootstrap);
     if (err != SAMSA_OK) {
         applier_stop(b->applier);
         b->applier = NULL;

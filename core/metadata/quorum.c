@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <raft.h>
 #include <raft/uv.h>
 
@@ -121,6 +122,15 @@ struct samsa_meta {
     /* Whether a controller-only node's CONTROLLER record is on its way
      * (quorum thread); its endpoint is under lock, below. */
     bool endpoint_pending;
+    /* Bootstrap records (quorum thread): written by a leader whose log
+     * held no record before its own barrier (barrier_index). first_record:
+     * the Raft index of the first record applied here (0: none yet; a
+     * restored snapshot counts as 1). */
+    samsa_meta_rec_t *bootstrap;
+    size_t bootstrap_count;
+    uint64_t barrier_index;
+    uint64_t first_record;
+    bool bootstrap_checked; /* this leadership looked already */
 
     /* Shared with other threads, under lock. */
     pthread_mutex_t lock;
@@ -209,6 +219,9 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
         return RAFT_NOMEM;
     }
     next->index = m->raft.last_applied + 1;
+    if (!m->first_record) {
+        m->first_record = next->index;
+    }
     publish(m, next);
     *result = (void *)(intptr_t)outcome;
     return 0;
@@ -251,6 +264,9 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
         return RAFT_MALFORMED;
     }
     raft_free(buf->base);
+    if (!m->first_record) {
+        m->first_record = 1; /* a snapshot: records came before */
+    }
     publish(m, img);
     return 0;
 }
@@ -948,6 +964,35 @@ static void note_leader(samsa_meta_t *m)
     m->prev_leader_heard_ms = samsa_mono_ms() - (int64_t)since;
 }
 
+/* As the leader, once everything up to its barrier is applied: the
+ * bootstrap records, if the log held no record before that barrier (a
+ * new cluster). A leader that loses its term before they commit leaves
+ * them to the next one, which finds them in the log if they made it. */
+static void write_bootstrap(samsa_meta_t *m)
+{
+    if (m->bootstrap_checked || m->raft.last_applied < m->barrier_index) {
+        return;
+    }
+    m->bootstrap_checked = true;
+    if (!m->bootstrap_count ||
+        (m->first_record && m->first_record < m->barrier_index)) {
+        return;
+    }
+    samsa_log(SAMSA_LOG_INFO,
+              "controller: new metadata log: writing %zu bootstrap record(s) "
+              "(samsa storage format)",
+              m->bootstrap_count);
+    for (size_t i = 0; i < m->bootstrap_count; i++) {
+        samsa_meta_rec_t rec = {malloc(m->bootstrap[i].len),
+                                m->bootstrap[i].len};
+        if (!rec.p) {
+            return;
+        }
+        memcpy(rec.p, m->bootstrap[i].p, rec.len);
+        samsa_meta_propose(m, rec, NULL, NULL);
+    }
+}
+
 static void on_tick(uv_timer_t *t)
 {
     samsa_meta_t *m = t->data;
@@ -956,11 +1001,14 @@ static void on_tick(uv_timer_t *t)
     bool leader = raft_state(&m->raft) == RAFT_LEADER;
     if (leader && !m->was_leader) {
         append_barrier(m);
+        m->barrier_index = raft_last_index(&m->raft);
+        m->bootstrap_checked = false;
     }
     if (leader) {
         check_sessions(m, !m->was_leader);
         check_elections(m, !m->was_leader);
         register_endpoint(m);
+        write_bootstrap(m);
     }
     membership_tick(m, leader);
     m->was_leader = leader;
@@ -1131,6 +1179,11 @@ static void meta_free(samsa_meta_t *m)
     free(m->dir);
     free(m->endpoint_host);
     free(m->hb);
+    for (size_t i = 0; i < m->bootstrap_count; i++) {
+        OPENSSL_cleanse(m->bootstrap[i].p, m->bootstrap[i].len);
+        free(m->bootstrap[i].p);
+    }
+    free(m->bootstrap);
     pthread_mutex_destroy(&m->lock);
     sem_destroy(&m->started);
     free(m);
@@ -1151,8 +1204,18 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     m->on_image_arg = o->on_image_arg;
     m->dir = strdup(o->dir);
     m->voters = calloc(o->voter_count, sizeof(*m->voters));
-    if (!m->dir || !m->voters) {
+    m->bootstrap = calloc(o->bootstrap_count + 1, sizeof(*m->bootstrap));
+    if (!m->dir || !m->voters || !m->bootstrap) {
         return SAMSA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < o->bootstrap_count; i++) {
+        m->bootstrap[i].p = malloc(o->bootstrap[i].len);
+        if (!m->bootstrap[i].p) {
+            return SAMSA_ERR_NOMEM;
+        }
+        memcpy(m->bootstrap[i].p, o->bootstrap[i].p, o->bootstrap[i].len);
+        m->bootstrap[i].len = o->bootstrap[i].len;
+        m->bootstrap_count = i + 1;
     }
     for (size_t i = 0; i < o->voter_count; i++) {
         m->voters[i] = o->voters[i];

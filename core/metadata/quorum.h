@@ -73,6 +73,13 @@ typedef struct samsa_meta_options {
      * own clear-text TCP. Borrowed until samsa_meta_close. */
     const samsa_transport_ops_t *transport_ops;
     void *transport_state;
+    /* Records the first controller writes into a log that holds none yet
+     * (Kafka's bootstrap.checkpoint from `kafka-storage format`; here the
+     * SCRAM credentials of `samsa storage format --add-scram`), so that
+     * brokers logging in with them can register. Copied. Never written
+     * into a log that already has a record. */
+    const samsa_meta_rec_t *bootstrap;
+    size_t bootstrap_count;
 } samsa_meta_options_t;
 
 #define SAMSA_META_MAX_VOTERS 16

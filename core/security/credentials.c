@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "durable_file.h"
 #include "metadata/image_security.h"
@@ -149,19 +150,32 @@ samsa_err_t samsa_credentials_open(const char *data_dir,
                                    samsa_credentials_t **out, char *errbuf,
                                    size_t errbuf_size)
 {
+    if (!data_dir) {
+        samsa_credentials_t *c = calloc(1, sizeof(*c));
+        if (!c) {
+            return SAMSA_ERR_NOMEM;
+        }
+        pthread_rwlock_init(&c->lock, NULL);
+        *out = c;
+        return SAMSA_OK;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/__samsa_meta", data_dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/__samsa_meta/scram_credentials", data_dir);
+    return samsa_credentials_open_file(path, out, errbuf, errbuf_size);
+}
+
+samsa_err_t samsa_credentials_open_file(const char *path,
+                                        samsa_credentials_t **out, char *errbuf,
+                                        size_t errbuf_size)
+{
     samsa_credentials_t *c = calloc(1, sizeof(*c));
     if (!c) {
         return SAMSA_ERR_NOMEM;
     }
     pthread_rwlock_init(&c->lock, NULL);
-    if (!data_dir) {
-        *out = c;
-        return SAMSA_OK;
-    }
-    snprintf(c->path, sizeof(c->path), "%s/__samsa_meta", data_dir);
-    mkdir(c->path, 0755);
-    snprintf(c->path, sizeof(c->path), "%s/__samsa_meta/scram_credentials",
-             data_dir);
+    snprintf(c->path, sizeof(c->path), "%s", path);
     FILE *f = fopen(c->path, "r");
     if (!f) {
         if (errno == ENOENT) {
@@ -299,6 +313,55 @@ samsa_err_t samsa_credentials_make(const char *user, int8_t mechanism,
     memcpy(cred.salt, salt, salt_len);
     *out = cred;
     OPENSSL_cleanse(&cred, sizeof(cred));
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_scram_salt_password(int8_t mechanism, const char *password,
+                                      int32_t iterations, uint8_t salt[16],
+                                      uint8_t salted[64], size_t *salted_len)
+{
+    if (!samsa_scram_mechanism_name(mechanism)) {
+        return SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM;
+    }
+    if (iterations < SAMSA_SCRAM_MIN_ITERATIONS ||
+        iterations > SAMSA_SCRAM_MAX_ITERATIONS) {
+        return SAMSA_ERR_UNACCEPTABLE_CREDENTIAL;
+    }
+    const EVP_MD *md = digest_of(mechanism);
+    int len = EVP_MD_get_size(md);
+    if (RAND_bytes(salt, 16) != 1 ||
+        PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, 16, iterations,
+                          md, len, salted) != 1) {
+        return SAMSA_ERR_UNKNOWN_SERVER_ERROR;
+    }
+    *salted_len = (size_t)len;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_credentials_records(samsa_credentials_t *c,
+                                      samsa_meta_rec_t **recs, size_t *count)
+{
+    pthread_rwlock_rdlock(&c->lock);
+    samsa_meta_rec_t *out = calloc(c->count + 1, sizeof(*out));
+    samsa_err_t err = out ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    size_t n = 0;
+    for (; err == SAMSA_OK && n < c->count; n++) {
+        const entry_t *e = &c->entries[n];
+        samsa_meta_scram_t s = {
+            .user = e->user, .mechanism = e->mechanism, .cred = e->cred};
+        err = samsa_mdrec_scram_upsert(&s, &out[n]);
+        OPENSSL_cleanse(&s.cred, sizeof(s.cred));
+    }
+    pthread_rwlock_unlock(&c->lock);
+    if (err != SAMSA_OK) {
+        for (size_t i = 0; out && i < n; i++) {
+            free(out[i].p);
+        }
+        free(out);
+        return err;
+    }
+    *recs = out;
+    *count = n;
     return SAMSA_OK;
 }
 

@@ -36,11 +36,40 @@ typedef struct samsa_credentials samsa_credentials_t;
 /** "SCRAM-SHA-256" for 1, "SCRAM-SHA-512" for 2, else NULL. */
 const char *samsa_scram_mechanism_name(int8_t mechanism);
 
+/** A cluster's bootstrap credentials under a node's data dir, written by
+ *  `samsa storage format --add-scram` (same text form as the standalone
+ *  store): the first controller of a new metadata log writes them into
+ *  it (quorum.h, bootstrap), as Kafka's `kafka-storage format
+ *  --add-scram` does, so brokers logging in with SCRAM can register. */
+#define SAMSA_SCRAM_BOOTSTRAP_FILE "__samsa_meta/bootstrap_scram_credentials"
+
 /** Load the store of @p data_dir (an absent file is an empty store);
  *  @p data_dir NULL: an empty store in memory only (quorum mode). */
 samsa_err_t samsa_credentials_open(const char *data_dir,
                                    samsa_credentials_t **out, char *errbuf,
                                    size_t errbuf_size);
+
+/** The same for the store file @p path itself (its directory exists). */
+samsa_err_t samsa_credentials_open_file(const char *path,
+                                        samsa_credentials_t **out, char *errbuf,
+                                        size_t errbuf_size);
+
+/** SaltedPassword (RFC 5802 Hi(), PBKDF2) of @p password with a new random
+ *  16-byte salt: what a client sends in AlterUserScramCredentials.
+ *  @p salted gets the mechanism's key length (*salted_len: 32 or 64).
+ *  UNSUPPORTED_SASL_MECHANISM; UNACCEPTABLE_CREDENTIAL (iterations out
+ *  of bounds); UNKNOWN_SERVER_ERROR (OpenSSL failed). */
+samsa_err_t samsa_scram_salt_password(int8_t mechanism, const char *password,
+                                      int32_t iterations, uint8_t salt[16],
+                                      uint8_t salted[64], size_t *salted_len);
+
+/** Every credential of @p creds as a metadata upsert record (SCRAM
+ *  records, core/metadata/image_security.h): *recs is malloc'd, each
+ *  record's bytes too (free both). */
+struct samsa_meta_rec;
+samsa_err_t samsa_credentials_records(samsa_credentials_t *creds,
+                                      struct samsa_meta_rec **recs,
+                                      size_t *count);
 void samsa_credentials_close(samsa_credentials_t *creds);
 
 /** Make @p creds the store services->scram_credential reads (NULL: none;

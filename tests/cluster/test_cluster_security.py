@@ -31,7 +31,7 @@ from kafka.admin import (ConfigResource, ConfigResourceType,
 from kafka.conn import BrokerConnection
 from kafka.protocol.metadata import MetadataRequest
 
-from nodes import ConfDirNodes
+from nodes import ConfDirNodes, metadata
 from test_cluster import topic_leaders, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -50,6 +50,13 @@ SECURITY_YAML = """plugins:
 """
 
 
+# The brokers log in as User:broker (SCRAM-SHA-512), a super user.
+SCRAM_INTER_BROKER_YAML = SECURITY_YAML.replace(
+    "  - name: acl\n", "  - name: scram-sha-512\n    plugin: sasl-scram\n"
+    "    config: {mechanism: SCRAM-SHA-512}\n  - name: acl\n").replace(
+    '["User:ANONYMOUS"]', '["User:ANONYMOUS", "User:broker"]')
+
+
 def free_ports(n):
     socks = [socket.socket() for _ in range(n)]
     for s in socks:
@@ -61,7 +68,12 @@ def free_ports(n):
 
 
 class SecureCluster(ConfDirNodes):
-    def __init__(self, work, n=3):
+    """@scram_inter_broker: brokers talk to each other on the
+    SASL_PLAINTEXT listener, logging in with SCRAM-SHA-512 as User:broker,
+    whose credential `samsa storage format --add-scram` put in each
+    node's bootstrap file."""
+
+    def __init__(self, work, n=3, scram_inter_broker=False):
         self.work, self.n, self.procs = work, n, {}
         ports = free_ports(3 * n)
         self.plain = {i: ports[3 * i - 3] for i in range(1, n + 1)}
@@ -80,7 +92,8 @@ class SecureCluster(ConfDirNodes):
             d = self.dir(i)
             shutil.copytree(os.path.join(ROOT, "conf.d"), d + "/conf.d")
             with open(d + "/conf.d/40-security.yaml", "w") as f:
-                f.write(SECURITY_YAML)
+                f.write(SCRAM_INTER_BROKER_YAML if scram_inter_broker
+                        else SECURITY_YAML)
             with open(d + "/samsa.yaml", "w") as f:
                 f.write(
                     "node_id: %d\ncluster_id: %s\n"
@@ -89,13 +102,19 @@ class SecureCluster(ConfDirNodes):
                     "listeners: [\"PLAINTEXT://127.0.0.1:%d\", "
                     "\"SASL_PLAINTEXT://127.0.0.1:%d\", "
                     "\"CONTROLLER://127.0.0.1:%d\"]\n"
-                    "inter_broker_listener_name: PLAINTEXT\n"
+                    "inter_broker_listener_name: %s\n"
                     "data_dir: %s/data\nreactors: 1\n"
                     "broker_heartbeat_interval_ms: 500\n"
                     "broker_session_timeout_ms: 3000\n"
-                    "http_listeners: [\"127.0.0.1:0\"]\n"
+                    "http_listeners: [\"127.0.0.1:0\"]\n%s"
                     % (i, cluster_id, voters, self.plain[i], self.sasl[i],
-                       ctrl[i], d))
+                       ctrl[i],
+                       "SASL_PLAINTEXT" if scram_inter_broker
+                       else "PLAINTEXT", d,
+                       "sasl_mechanism_inter_broker_protocol: SCRAM-SHA-512\n"
+                       "sasl_inter_broker_username: broker\n"
+                       "sasl_inter_broker_password: broker-secret\n"
+                       if scram_inter_broker else ""))
 
     def boot(self, i):
         return "127.0.0.1:%d" % self.plain[i]
@@ -110,6 +129,12 @@ class SecureCluster(ConfDirNodes):
             return ("Brokers: %d\n" % want in out
                     and "Controller: -1" not in out)
         wait_for("node %d serving %d brokers" % (i, want), check, timeout=60)
+
+    def partition_isr(self, i, topic):
+        """The ISR of @topic's partition 0 as node @i tells it ([] while
+        unknown)."""
+        t = metadata("127.0.0.1", self.plain[i], [topic])["topics"].get(topic)
+        return t[0][2] if isinstance(t, dict) and 0 in t else []
 
     def kill(self, i):
         self.procs[i].send_signal(signal.SIGKILL)
@@ -397,3 +422,53 @@ def test_java_admin_client_through_a_forwarding_node(sec_cluster):
                        "bob-secret").split("\n")
     assert sorted(n for n in nodes if n) == [
         "node %d 127.0.0.1:%d" % (i, c.sasl[i]) for i in (1, 2, 3)]
+
+
+# -- SCRAM between brokers: the credential bootstrapped into a new log
+
+def test_scram_inter_broker_bootstrapped_credential():
+    """Brokers that log in to each other with SCRAM-SHA-512 register and
+    replicate, because `samsa storage format --add-scram` (Kafka's
+    kafka-storage format --add-scram) salted User:broker's credential into
+    each node's bootstrap file and the first controller wrote it into the
+    new metadata log. Without it only the controller's own broker
+    registers: the others' logins are refused (invalid credentials)."""
+    work = tempfile.mkdtemp(prefix="samsa-cluster-scram-ib-")
+    c = SecureCluster(work, scram_inter_broker=True)
+    spec = "SCRAM-SHA-512=[name=broker,password=broker-secret]"
+    try:
+        for i in range(1, c.n + 1):
+            out = subprocess.run(
+                [SAMSA, "storage", "format", "--config",
+                 c.dir(i) + "/samsa.yaml", "--conf-dir", c.dir(i) + "/conf.d",
+                 "--add-scram", spec], capture_output=True, text=True,
+                timeout=30)
+            assert out.returncode == 0, out.stderr
+            with open(c.dir(i) + "/data/__samsa_meta/"
+                      "bootstrap_scram_credentials") as f:
+                assert "broker-secret" not in f.read()
+        for i in range(1, c.n + 1):
+            c.start(i)
+        for i in range(1, c.n + 1):
+            c.serving(i, c.n)
+        logs = [c.log(i, 10 ** 6) for i in range(1, c.n + 1)]
+        assert sum("writing 1 bootstrap record(s)" in t for t in logs) == 1
+        # A credential like any other, listed through any node.
+        assert "broker  SCRAM-SHA-512 iterations=4096" in c.cli(
+            3, "user", "list")
+        # The replica fetchers log in with it too: RF=3 fills its ISR.
+        c.cli(1, "topic", "create", "ib", "--partitions", "1",
+              "--replication-factor", "3")
+        wait_for("ISR 1,2,3", lambda: sorted(
+            c.partition_isr(2, "ib")) == [1, 2, 3], timeout=30)
+        # A node whose log exists is not formatted again.
+        out = subprocess.run(
+            [SAMSA, "storage", "format", "--config", c.dir(2) + "/samsa.yaml",
+             "--conf-dir", c.dir(2) + "/conf.d", "--add-scram", spec],
+            capture_output=True, text=True, timeout=30)
+        assert out.returncode == 1 and "already holds a metadata log" in \
+            out.stderr, out.stderr
+    finally:
+        c.stop()
+        if not os.environ.get("SAMSA_CLUSTER_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)

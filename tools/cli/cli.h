@@ -66,6 +66,7 @@ extern const samsa_cli_cmd_t samsa_cli_cmd_plugin;
 extern const samsa_cli_cmd_t samsa_cli_cmd_connector;
 extern const samsa_cli_cmd_t samsa_cli_cmd_connect;
 extern const samsa_cli_cmd_t samsa_cli_cmd_config;
+extern const samsa_cli_cmd_t samsa_cli_cmd_storage;
 
 /* `samsa connector test` (cmd_connector_test.c): argv[0] == "test". */
 int samsa_cli_connector_test(int argc, char **argv);

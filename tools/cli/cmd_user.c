@@ -10,8 +10,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "cmd_client.h"
 #include "protocol/generated/messages.h"
@@ -115,14 +113,10 @@ static int alter(samsa_client_t *c, user_args_t *a, bool set)
     samsa_str_t name = {a->names[0], (int32_t)strlen(a->names[0])};
     for (int i = 0; i < a->nmechs; i++) {
         int8_t m = a->mechs[i];
-        const EVP_MD *md =
-            m == SAMSA_SCRAM_SHA_256 ? EVP_sha256() : EVP_sha512();
-        int len = EVP_MD_get_size(md);
+        size_t len = m == SAMSA_SCRAM_SHA_256 ? 32 : 64;
         if (set &&
-            (RAND_bytes(salt[i], sizeof(salt[i])) != 1 ||
-             PKCS5_PBKDF2_HMAC(a->password, (int)strlen(a->password), salt[i],
-                               sizeof(salt[i]), (int)a->iterations, md, len,
-                               salted[i]) != 1)) {
+            samsa_scram_salt_password(m, a->password, (int32_t)a->iterations,
+                                      salt[i], salted[i], &len) != SAMSA_OK) {
             fprintf(stderr, "samsa user set: cannot salt the password\n");
             return SAMSA_EXIT_ERROR;
         }
@@ -132,7 +126,7 @@ static int alter(samsa_client_t *c, user_args_t *a, bool set)
                 .Mechanism = m,
                 .Iterations = (int32_t)a->iterations,
                 .Salt = {salt[i], (int32_t)sizeof(salt[i])},
-                .SaltedPassword = {salted[i], len},
+                .SaltedPassword = {salted[i], (int32_t)len},
             };
         dels[i] =
             (samsa_AlterUserScramCredentialsRequest_ScramCredentialDeletion_t){

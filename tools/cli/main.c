@@ -16,7 +16,7 @@ static const samsa_cli_cmd_t *const commands[] = {
     &samsa_cli_cmd_produce, &samsa_cli_cmd_consume,   &samsa_cli_cmd_group,
     &samsa_cli_cmd_cluster, &samsa_cli_cmd_perf,      &samsa_cli_cmd_user,
     &samsa_cli_cmd_acl,     &samsa_cli_cmd_connector, &samsa_cli_cmd_txn,
-    &samsa_cli_cmd_connect, &samsa_cli_cmd_quota,
+    &samsa_cli_cmd_connect, &samsa_cli_cmd_quota,     &samsa_cli_cmd_storage,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
