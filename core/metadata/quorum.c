@@ -558,14 +558,18 @@ static void start_probes(samsa_meta_t *m, const probe_target_t *t, size_t n,
 }
 
 /* Whether to probe broker @p b now (under lock). Never this node's own
- * broker: the controller runs in its process. */
+ * broker: the controller runs in its process. A new controller probes
+ * the node that led before it at once: this node was elected because
+ * that one fell silent. */
 static bool wants_probe(const samsa_meta_t *m, const heartbeat_t *h,
-                        const samsa_meta_broker_t *b, int64_t now)
+                        const samsa_meta_broker_t *b, int64_t now,
+                        bool new_leader)
 {
     return m->session_probe && !b->fenced && b->id != m->node_id && b->host &&
            b->port > 0 && !h->probe && h->fence_pending != b->epoch &&
-           samsa_probe_due(now, h->last_ms, m->heartbeat_interval_ms,
-                           h->last_probe_ms);
+           ((new_leader && b->id == m->prev_leader) ||
+            samsa_probe_due(now, h->last_ms, m->heartbeat_interval_ms,
+                            h->last_probe_ms));
 }
 
 /* On the quorum thread, as the leader: fence every live broker whose
@@ -602,7 +606,7 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
             h->fence_pending = b->epoch;
             fence_id[nfence] = b->id;
             fence_epoch[nfence++] = b->epoch;
-        } else if (nprobe < 16 && wants_probe(m, h, b, now)) {
+        } else if (nprobe < 16 && wants_probe(m, h, b, now, new_leader)) {
             probe_target_t *t = &probes[nprobe++];
             t->id = b->id;
             t->epoch = b->epoch;

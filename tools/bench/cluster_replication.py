@@ -5,6 +5,7 @@
     tools/bench/cluster_replication.py [--build DIR] [--count N]
                                        [--rounds R] [--failovers F]
                                        [--failovers-only] [--controller]
+                                       [--no-rebalance] [--keep]
 
 - Throughput: RF=3 (min.insync.replicas=2) acks=all produce as a ratio of
   RF=1 acks=all produce, same three nodes, same run, rounds alternating;
@@ -18,16 +19,25 @@
   node configs: broker_session_timeout_ms 9000, heartbeat 2000): an
   idempotent acks=all librdkafka producer at 500 records/s into an RF=3
   topic; kill -9 of a partition leader; the time from the last
-  acknowledgement on that partition before the kill to the first after.
-  The controller fences the silent broker after broker_session_timeout_ms
-  and elects a new leader from the ISR at once, so that setting bounds
-  it (plus the client's metadata refresh and retry). Target: < 10 s.
+  acknowledgement on that partition before the kill to the first after
+  (the longest pause between acknowledgements from the last before the
+  kill to the first after the new leader shows in metadata, so acks the
+  dead leader sent just before it died do not hide the failover).
+  The controller probes a broker whose heartbeat is overdue by half an
+  interval (broker_session_probe_enable): the dead one's port refuses, so
+  it is fenced 1.5 heartbeat intervals (3 s) after its last heartbeat at
+  most, and a new leader comes from the ISR at once; then the client's
+  metadata refresh and retry. Without the probe (or when the host does
+  not answer at all) broker_session_timeout_ms bounds it. Target: < 10 s.
   When the killed leader is also the controller (every node is a voter
   here), a Raft election comes first; the new controller counts the old
-  one's session from its last Raft heartbeat (samsa_meta_session_start),
-  so the same bound holds; those runs are marked *. Each node's leader is killed in turn
+  one's session from its last Raft heartbeat (samsa_meta_session_start)
+  and probes it at once if that is 3 s ago; those runs are marked *.
+  Each node's leader is killed in turn
   (--controller: always the partition the controller leads);
-  the killed node restarts and rejoins the ISR between failovers; every
+  the killed node restarts and rejoins the ISR between failovers and a
+  preferred election gives every node one partition to lead again
+  (--no-rebalance: not; see preferred_leaders); every
   acknowledged record is checked at the end (tests/cluster/checker.py).
 
 Prints one line per measurement and the figures side by side.
@@ -115,7 +125,32 @@ def latency(cluster, client, rf, r):
                               "-r", "2000", "-P"])["latency"]
 
 
-def failovers(cluster, count, controller=False):
+def longest_pause(log, part, lo, hi):
+    """The longest time between consecutive acks of @part from @lo to @hi:
+    the failover, even when a few acks the dead leader sent just before it
+    died are seen just after the kill."""
+    ts = sorted(t for _, p, _, t in log.snapshot()
+                if p == part and lo <= t <= hi)
+    return max(b - a for a, b in zip(ts, ts[1:]))
+
+
+def preferred_leaders(cluster, cli):
+    """Back to one partition led by each node (as auto leader rebalance
+    does after leader_imbalance_check_interval_seconds): the producer then
+    has a connection up to every node, as in steady state. Otherwise the
+    node restarted last leads nothing, the producer has not reconnected to
+    it since it was killed (librdkafka backs off up to
+    reconnect.backoff.max.ms, 10 s), and a failover onto it waits for
+    that."""
+    subprocess.run([cli, "cluster", "elect", "--topic", "failover"],
+                   env=dict(os.environ, SAMSA_BOOTSTRAP=cluster.bootstrap()),
+                   check=True, capture_output=True, timeout=60)
+    nodes.deadline_wait("preferred leaders", lambda: all(
+        leader == replicas[0] for leader, replicas, _ in
+        cluster.partitions("failover", cluster.live()[0]).values()), 60)
+
+
+def failovers(cluster, count, controller=False, cli=None, steady=True):
     create(cluster, "failover", 3)
     log = AckLog()
     load = RdkafkaLoad(cluster.bootstrap(), "failover", PARTITIONS, log,
@@ -139,11 +174,13 @@ def failovers(cluster, count, controller=False):
             t_kill = time.monotonic()
             cluster[leader].kill9()
             wait_new_leader(cluster, "failover", part, leader, other, 60)
-            elected = time.monotonic() - t_kill
-            first = nodes.deadline_wait("an ack after the kill", lambda:
-                                        log.first_after(t_kill, part), 60)
-            last = log.last_before(t_kill, part)
-            gaps.append((first - last, was_ctl))
+            t_elected = time.monotonic()
+            elected = t_elected - t_kill
+            first = nodes.deadline_wait("an ack after the new leader", lambda:
+                                        log.first_after(t_elected, part), 60)
+            gaps.append((longest_pause(log, part, log.last_before(t_kill,
+                                                                  part),
+                                       first), was_ctl))
             print("failover %d: partition %d, leader %d%s killed: new leader "
                   "in metadata after %.1f s; acks paused %.2f s (last before "
                   "the kill to first after)"
@@ -152,6 +189,8 @@ def failovers(cluster, count, controller=False):
             cluster.restart(leader)
             for i in cluster.live():
                 wait_full_isr(cluster, "failover", i, timeout=90)
+            if steady:
+                preferred_leaders(cluster, cli)
     finally:
         load.stop()
     print("checker:", verify(cluster.bootstrap(), "failover", PARTITIONS,
@@ -170,6 +209,11 @@ def main():
                     help="skip the throughput and latency rounds")
     ap.add_argument("--controller", action="store_true",
                     help="kill the controller's partition each failover")
+    ap.add_argument("--no-rebalance", action="store_true",
+                    help="leave leadership where failovers put it (the "
+                    "restarted node leads nothing; see preferred_leaders)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the nodes' directories (logs) and say where")
     a = ap.parse_args()
     nodes.SAMSAD = os.path.join(os.path.abspath(a.build), "core", "samsad")
     client = os.path.join(a.build, "tests", "integration", "rdkafka_roundtrip")
@@ -187,10 +231,15 @@ def main():
             print("latency at 2000 msgs/s, acks=all: RF=1 p50 %.2f p99 %.2f "
                   "ms; RF=3 p50 %.2f p99 %.2f ms"
                   % (lats[1][-1] + lats[3][-1]), flush=True)
-        gaps = failovers(cluster, a.failovers, a.controller)
+        gaps = failovers(cluster, a.failovers, a.controller,
+                         os.path.join(a.build, "tools", "cli", "samsa"),
+                         not a.no_rebalance)
     finally:
         cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if a.keep:
+            print("node directories kept in", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     print()
     print("| measure | RF=1 | RF=3 | RF=3 / RF=1 | target |")
     print("|---|---|---|---|---|")
@@ -203,8 +252,8 @@ def main():
     print("| produce latency at 2000 msgs/s, p50 / p99 ms (2 runs) | %s | %s "
           "| | |" % (lat[1], lat[3]))
     print("| failover, last ack to first ack after kill -9 of the leader, s "
-          "(* also the controller) | | %s | | < 10 (broker_session_timeout_ms"
-          " 9000) |" % ", ".join("%.2f%s" % (g, "*" if c else "")
+          "(* also the controller) | | %s | | < 10 (heartbeat 2000 x 1.5, "
+          "then the probe; broker_session_timeout_ms 9000 without it) |" % ", ".join("%.2f%s" % (g, "*" if c else "")
                                  for g, c in gaps))
 
 
