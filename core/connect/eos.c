@@ -176,5 +176,7 @@ void samsa_connect_eos_validate(samsa_connect_eos_mode_t mode,
 void samsa_connect_eos_txn_id(const char *group, const char *connector,
                               int32_t task, char *out, size_t len)
 {
-    snprintf(out, len, "%s-%s-%d", group, connector, (int)task);
+    snprintf(out, len, "%s-%s-%d",
+             group[0] != '\0' ? group : SAMSA_CONNECT_EOS_GROUP, connector,
+             (int)task);
 }

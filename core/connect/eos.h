@@ -19,7 +19,8 @@
  * read_committed. "preparing" runs tasks at-least-once, as Kafka's
  * rolling upgrade step does.
  *
- * Pure functions over configs; no I/O.
+ * Pure functions over configs; no I/O. (The fencing of a reconfigured
+ * connector's previous tasks is the worker's, core/connect/worker.c.)
  */
 #ifndef SAMSA_CONNECT_EOS_H
 #define SAMSA_CONNECT_EOS_H
@@ -86,8 +87,12 @@ void samsa_connect_eos_validate(samsa_connect_eos_mode_t mode,
  * distributed mode only). */
 #define SAMSA_CONNECT_EOS_GROUP "connect-standalone"
 
+/* transaction.timeout.ms of a task's producer (Kafka's producer default). */
+#define SAMSA_CONNECT_EOS_TXN_TIMEOUT_MS 60000
+
 /* "<group>-<connector>-<task>", Kafka's transactional id of a task's
- * producer (@p group: the worker's group.id). */
+ * producer (@p group: the worker's group.id, "" for
+ * SAMSA_CONNECT_EOS_GROUP). */
 void samsa_connect_eos_txn_id(const char *group, const char *connector,
                               int32_t task, char *out, size_t len);
 

@@ -1406,10 +1406,8 @@ static samsa_err_t eos_start(task_ctx_t *t, json_t **per)
     if (err != SAMSA_OK) {
         return err;
     }
-    const char *group =
-        t->w->dist.group_id[0] ? t->w->dist.group_id : SAMSA_CONNECT_EOS_GROUP;
     char txn_id[800];
-    samsa_connect_eos_txn_id(group, t->name, t->task->id, txn_id,
+    samsa_connect_eos_txn_id(t->w->dist.group_id, t->name, t->task->id, txn_id,
                              sizeof(txn_id));
     snprintf(t->offsets_topic, sizeof(t->offsets_topic), "%s",
              t->eos.offsets_topic          ? t->eos.offsets_topic

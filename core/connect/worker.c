@@ -499,6 +499,36 @@ samsa_err_t samsa_connect_table_put(samsa_connect_t *w, const char *name,
     return table_put(w, name, config, out, created, errbuf, errlen);
 }
 
+/* Exactly-once (KIP-618): before a source connector's new task configs
+ * are written, fence the producers of every task of the previous
+ * generation (Kafka's zombie fencing: InitProducerId on each
+ * transactional id, as Admin.fenceProducers does), so that no task of it
+ * still running on a worker cut off from the group commits once the new
+ * generation runs. A task of this worker was stopped already; one
+ * elsewhere finds itself fenced and stops. */
+static samsa_err_t fence_generation(samsa_connect_t *w, const char *name,
+                                    int32_t count)
+{
+    samsa_client_t *client = NULL;
+    samsa_err_t err = samsa_connect_client_new(w, "connect-fence", &client);
+    for (int32_t i = 0; err == SAMSA_OK && i < count; i++) {
+        char id[800];
+        int64_t pid;
+        int16_t epoch;
+        samsa_connect_eos_txn_id(w->dist.group_id, name, i, id, sizeof(id));
+        err = samsa_client_init_producer_id(
+            client, id, SAMSA_CONNECT_EOS_TXN_TIMEOUT_MS, &pid, &epoch);
+        if (err != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "connect: %s: cannot fence the producer %.200s of the "
+                      "previous tasks: %s",
+                      name, id, samsa_client_errmsg(client));
+        }
+    }
+    samsa_client_free(client);
+    return err;
+}
+
 samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               json_t *config, bool *created, char *errbuf,
                               size_t errlen)
@@ -539,6 +569,11 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
     pthread_mutex_lock(&w->lock);
     int32_t old_n = c->ntasks, n = tasks_for(c);
     pthread_mutex_unlock(&w->lock);
+    if (!*created && w->eos == SAMSA_CONNECT_EOS_ENABLED &&
+        samsa_connect_is_source(c)) {
+        /* Best effort, as each new task fences its own id again. */
+        (void)fence_generation(w, name, old_n > n ? old_n : n);
+    }
     snprintf(key, sizeof(key), "connector-%s", name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
              json_pack("{s:O}", "properties", config));
@@ -933,6 +968,7 @@ samsa_err_t samsa_connect_txn_producer_new(const samsa_registry_t *reg,
     pc.acks = -1;
     pc.auto_create = true;
     pc.transactional_id = txn_id;
+    pc.transaction_timeout_ms = SAMSA_CONNECT_EOS_TXN_TIMEOUT_MS;
     const samsa_registry_entry_t *hash =
         samsa_registry_find(reg, SAMSA_KIND_PARTITIONER, "hash");
     if (hash != NULL) {

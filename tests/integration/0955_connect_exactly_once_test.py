@@ -10,14 +10,16 @@ The same run at-least-once (the default) loses nothing; its duplicates
 are counted, not asserted away. Kafka's preflight validation of
 exactly.once.support and transaction.boundary is checked too."""
 import os
+import re
 import signal
+import subprocess
 import time
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from connect_rest import call, wait_for, wait_ready
 from connect_worker import Worker, write
-from samsa_harness import BUILD
+from samsa_harness import BUILD, SAMSA_CLI
 
 SEQUENCE_SO = os.path.join(BUILD, "tests", "unit", "testkit",
                            "source-sequence.so")
@@ -175,6 +177,64 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
     code, info = call(broker, "PUT", "/connectors/v/config", {
         "connector.class": "sequence", "exactly.once.support": "required"})
     assert code == 400 and "exactly-once" in info["message"], info
+
+    # Boundaries on samsad's own worker: 30 polls of 10 lines are 30
+    # transactions with transaction.boundary=poll, a few with interval;
+    # the latter keeps its offsets in its own offsets.storage.topic.
+    n = 300
+    for name, extra in (("bpoll", {}),
+                        ("binterval", {
+                            "transaction.boundary": "interval",
+                            "transaction.boundary.interval.ms": "1000",
+                            "offsets.storage.topic": "binterval-offsets"})):
+        src = os.path.join(broker.workdir, name + ".txt")
+        with open(src, "w") as f:
+            f.write("".join("%s-%d\n" % (name, i) for i in range(n)))
+        cfg = {"connector.class": "FileStreamSource", "file": src,
+               "topic": name, "batch.size": "10",
+               "value.converter":
+                   "org.apache.kafka.connect.storage.StringConverter"}
+        cfg.update(extra)
+        code, info = call(broker, "PUT", "/connectors/%s/config" % name, cfg)
+        assert code == 201, info
+        got = count(broker, name, n, True, 20)
+        assert sorted(got) == sorted(b"%s-%d" % (name.encode(), i)
+                                     for i in range(n))
+    markers = {name: end_offset(broker, name) - n
+               for name in ("bpoll", "binterval")}
+    print("commit markers", markers)
+    assert markers["bpoll"] == n // 10, markers
+    assert 1 <= markers["binterval"] < n // 10 // 2, markers
+    # The committed offset of the last line, in the connector's own topic.
+    size = sum(len("binterval-%d\n" % i) for i in range(n))
+    offs = count(broker, "binterval-offsets", 1, True, 10)
+    assert offs and offs[-1] == b'{"position":%d}' % size, offs
+
+    # Zombie fencing: three tasks (the template splits over tasks.max),
+    # each with its producer "connect-standalone-seq-I" (no group.id);
+    # down to two, the third's producer is fenced too (its epoch bumped),
+    # so a copy of it still running somewhere could never commit again.
+    cfg = {"connector.class": "sequence", "tasks.max": "3",
+           "key.converter": "org.apache.kafka.connect.storage.StringConverter"}
+    code, info = call(broker, "PUT", "/connectors/seq/config", cfg)
+    assert code == 201, info
+
+    def epoch(task):
+        r = subprocess.run([SAMSA_CLI, "txn", "describe",
+                            "connect-standalone-seq-%d" % task, "-b",
+                            broker.bootstrap], capture_output=True, text=True,
+                           timeout=30)
+        m = re.search(r"ProducerEpoch: (\d+)", r.stdout)
+        return int(m.group(1)) if m else None
+    before = wait_for(lambda: all(epoch(t) is not None for t in range(3)) and
+                      [epoch(t) for t in range(3)],
+                      "the three tasks' producers", 20)
+    cfg["tasks.max"] = "2"
+    code, info = call(broker, "PUT", "/connectors/seq/config", cfg)
+    assert code == 200, info
+    after = wait_for(lambda: (lambda e: e[2] > before[2] and e)(
+        [epoch(t) for t in range(3)]), "task 2's producer fenced", 20)
+    print("epochs before", before, "after", after)
 
 
 def test_required_needs_an_enabled_worker(broker_factory):
