@@ -2,7 +2,9 @@
 /*
  * core/broker/handle_txn.c - AddPartitionsToTxn (24), AddOffsetsToTxn (25),
  * EndTxn (26), TxnOffsetCommit (28): thin adapters from the wire structs
- * to core/txn/coordinator.h. InitProducerId with a transactional id is in
+ * to core/txn/coordinator.h. In a cluster EndTxn is answered once the
+ * transaction's markers are written (samsa_txn_when_complete), as one
+ * node answers after writing them. InitProducerId with a transactional id is in
  * handle_init_producer_id.c.
  *
  * Authorization is Kafka's (KafkaApis): WRITE on the transactional id for
@@ -12,9 +14,14 @@
  */
 #include <samsa/authorizer.h>
 
+#include <stdatomic.h>
+#include <stdlib.h>
+
 #include "broker/commit_wait.h"
-#include "broker/produce_wait.h"
 #include "broker/handlers.h"
+#include "broker/parked.h"
+#include "broker/produce_wait.h"
+#include "loop/reactor.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
 
@@ -166,6 +173,73 @@ void samsa_handle_add_offsets_to_txn(samsa_req_t *req)
     samsa_produce_respond(req, resp, wait);
 }
 
+/* EndTxn waits this long for the markers before it answers anyway (the
+ * coordinators' write timeout, offsets.commit.timeout.ms). */
+#define END_WAIT_MS 5000
+
+/* An EndTxn answer waiting for its transaction's markers. */
+typedef struct end_wait {
+    samsa_parked_t parked; /* first: cancel() gets it back */
+    samsa_req_t *req;      /* NULL once answered or cancelled */
+    samsa_reactor_t *reactor;
+    _Atomic int refs; /* the reactor side + the coordinator's callback */
+    samsa_EndTxnResponse_t *resp;
+    const char *id; /* in the request's arena */
+    bool completed;
+} end_wait_t;
+
+/* Answered once Prepare* is on every in-sync replica: a coordinator
+ * taking over then finishes the transaction as decided. A transaction
+ * complete here is past that (its markers waited for it). */
+static void end_respond(samsa_req_t *req, samsa_EndTxnResponse_t *resp,
+                        const char *id, bool completed)
+{
+    int16_t *code = &resp->ErrorCode;
+    samsa_produce_wait_t *wait = NULL;
+    if (!completed) {
+        samsa_txn_log_wait(req, id, &code, 1, &wait);
+    }
+    samsa_produce_respond(req, resp, wait);
+}
+
+static void end_unref(end_wait_t *w)
+{
+    if (atomic_fetch_sub(&w->refs, 1) == 1) {
+        free(w);
+    }
+}
+
+static void end_cancel(samsa_parked_t *p)
+{
+    end_wait_t *w = (end_wait_t *)p;
+    samsa_req_respond_none(w->req);
+    w->req = NULL;
+    end_unref(w);
+}
+
+/* On the connection's reactor: answer unless the connection went away. */
+static void end_resume(void *arg)
+{
+    end_wait_t *w = arg;
+    if (w->req) {
+        samsa_parked_remove(&w->parked);
+        end_respond(w->req, w->resp, w->id, w->completed);
+        w->req = NULL;
+        end_unref(w);
+    }
+    end_unref(w);
+}
+
+/* The coordinator's callback (any thread): hand off to the reactor. */
+static void end_done(void *arg, bool completed)
+{
+    end_wait_t *w = arg;
+    w->completed = completed;
+    if (samsa_reactor_post(w->reactor, end_resume, w) != SAMSA_OK) {
+        end_unref(w); /* reactor gone: shutdown already closed the conn */
+    }
+}
+
 void samsa_handle_end_txn(samsa_req_t *req)
 {
     samsa_EndTxnRequest_t *ereq = req->body;
@@ -185,12 +259,24 @@ void samsa_handle_end_txn(samsa_req_t *req)
         err = SAMSA_ERR_INVALID_PRODUCER_EPOCH;
     }
     resp->ErrorCode = (int16_t)err;
-    /* Answered once Prepare* is on every in-sync replica: a coordinator
-     * taking over then finishes the transaction as decided. */
-    int16_t *code = &resp->ErrorCode;
-    samsa_produce_wait_t *wait = NULL;
-    samsa_txn_log_wait(req, id, &code, 1, &wait);
-    samsa_produce_respond(req, resp, wait);
+    end_wait_t *w = err == SAMSA_OK && req->broker->meta && req->conn
+                        ? calloc(1, sizeof(*w))
+                        : NULL;
+    if (!w) {
+        end_respond(req, resp, id, false);
+        return;
+    }
+    /* In a cluster the marker thread writes the markers: answered once
+     * they are (see samsa_txn_when_complete). */
+    *w = (end_wait_t){.parked.cancel = end_cancel,
+                      .req = req,
+                      .reactor = samsa_conn_reactor(req->conn),
+                      .resp = resp,
+                      .id = id};
+    atomic_store(&w->refs, 2);
+    samsa_parked_add(req->conn, &w->parked);
+    samsa_txn_when_complete(req->broker->txn, id, ereq->ProducerId,
+                            ereq->ProducerEpoch, END_WAIT_MS, end_done, w);
 }
 
 void samsa_handle_txn_offset_commit(samsa_req_t *req)

@@ -101,8 +101,27 @@ void samsa_txn_clear_parts(txn_t *t)
     t->ntps = 0;
 }
 
+int64_t samsa_txn_end_waiters_fire(txn_t *t, int64_t now, bool completed)
+{
+    int64_t next = INT64_MAX;
+    for (txn_end_waiter_t **wp = &t->end_waiters; *wp;) {
+        txn_end_waiter_t *w = *wp;
+        if (now >= 0 && w->deadline_ms > now) {
+            next = w->deadline_ms < next ? w->deadline_ms : next;
+            wp = &w->next;
+            continue;
+        }
+        *wp = w->next;
+        w->fn(w->arg, completed);
+        free(w);
+    }
+    return next;
+}
+
+/* Gone from this coordinator: whoever waits hears it. */
 static void txn_free(txn_t *t)
 {
+    (void)samsa_txn_end_waiters_fire(t, -1, false);
     samsa_txn_clear_parts(t);
     free(t->tps);
     free(t->id);
@@ -156,6 +175,8 @@ void samsa_txn_finish(samsa_txn_coordinator_t *tc, txn_t *t)
                   "%d); it is completed again after a restart",
                   t->id, (int)err);
     }
+    /* Every marker is written either way: the outcome is settled. */
+    (void)samsa_txn_end_waiters_fire(t, -1, true);
 }
 
 /* Ongoing -> Prepare* -> Complete*. */
@@ -767,6 +788,30 @@ samsa_err_t samsa_txn_end(samsa_txn_coordinator_t *tc, const char *txn_id,
     }
     pthread_mutex_unlock(&tc->lock);
     return err;
+}
+
+void samsa_txn_when_complete(samsa_txn_coordinator_t *tc, const char *txn_id,
+                             int64_t pid, int16_t epoch, int32_t max_wait_ms,
+                             samsa_txn_done_fn fn, void *arg)
+{
+    pthread_mutex_lock(&tc->lock);
+    txn_t *t = samsa_txn_find(tc, txn_id);
+    bool pending = !tc->stopped && t && t->markers_queued && t->pid == pid &&
+                   t->epoch == epoch;
+    /* Not pending: complete already (or one node), unless it is not here;
+     * out of memory: answered without waiting, as before this existed. */
+    bool completed = !pending && !tc->stopped && t && !t->markers_queued;
+    txn_end_waiter_t *w = pending ? calloc(1, sizeof(*w)) : NULL;
+    if (w) {
+        *w = (txn_end_waiter_t){fn, arg, samsa_mono_ms() + max_wait_ms,
+                                t->end_waiters};
+        t->end_waiters = w;
+        samsa_txn_sender_wake(tc); /* its sleep ends by the deadline */
+    }
+    pthread_mutex_unlock(&tc->lock);
+    if (!w) {
+        fn(arg, completed);
+    }
 }
 
 samsa_err_t samsa_txn_verify_produce(samsa_txn_coordinator_t *tc, int64_t pid,

@@ -159,6 +159,25 @@ samsa_err_t samsa_txn_add_offsets(samsa_txn_coordinator_t *tc,
 samsa_err_t samsa_txn_end(samsa_txn_coordinator_t *tc, const char *txn_id,
                           int64_t pid, int16_t epoch, bool commit);
 
+/*
+ * With a marker thread (marker_ops): call @p fn(@p arg, completed) once
+ * the transaction that (pid, epoch) of @p txn_id is ending is complete
+ * (every marker written, Complete* logged: completed true), or it left
+ * this coordinator or the coordinator stopped (false), or after
+ * @p max_wait_ms (false; the markers still go, and until they do the id
+ * answers CONCURRENT_TRANSACTIONS, as in Kafka). At once (completed true)
+ * when nothing is pending. EndTxn answers through this in a cluster, so a
+ * producer's next AddPartitionsToTxn finds the transaction complete
+ * rather than backing off (20 ms in librdkafka and the Java client) on
+ * CONCURRENT_TRANSACTIONS; one node writes the markers before EndTxn
+ * returns anyway. @p fn runs on any thread, maybe with the coordinator's
+ * lock held: it must only hand off (samsa_reactor_post).
+ */
+typedef void (*samsa_txn_done_fn)(void *arg, bool completed);
+void samsa_txn_when_complete(samsa_txn_coordinator_t *tc, const char *txn_id,
+                             int64_t pid, int16_t epoch, int32_t max_wait_ms,
+                             samsa_txn_done_fn fn, void *arg);
+
 /* Produce of a transactional batch: the partition must be in the
  * producer's open transaction (KIP-890 verification; Kafka's
  * INVALID_TXN_STATE otherwise, INVALID_PRODUCER_EPOCH for an old epoch).

@@ -156,6 +156,10 @@ static txn_t *next_due(samsa_txn_coordinator_t *tc, int64_t *wait_ms)
     int64_t now = samsa_mono_ms();
     *wait_ms = IDLE_MS;
     for (txn_t *t = tc->txns; t; t = t->next) {
+        int64_t deadline = samsa_txn_end_waiters_fire(t, now, false);
+        if (deadline != INT64_MAX && deadline - now < *wait_ms) {
+            *wait_ms = deadline - now;
+        }
         if (!t->markers_queued || !prepare_logged(tc, t)) {
             continue;
         }

@@ -29,6 +29,14 @@ typedef struct txn_tp {
     int32_t partition;
 } txn_tp_t;
 
+/* A caller of samsa_txn_when_complete, until the transaction completes. */
+typedef struct txn_end_waiter {
+    samsa_txn_done_fn fn;
+    void *arg;
+    int64_t deadline_ms; /* monotonic */
+    struct txn_end_waiter *next;
+} txn_end_waiter_t;
+
 typedef struct txn {
     char *id;
     int64_t pid;
@@ -51,6 +59,7 @@ typedef struct txn {
      * Prepare* replayed from the log). */
     int64_t log_end;
     int64_t prepare_end;
+    txn_end_waiter_t *end_waiters;
     struct txn *next;
 } txn_t;
 
@@ -123,6 +132,10 @@ void samsa_txn_sender_unwatch(samsa_txn_coordinator_t *tc, int32_t p);
 /* coordinator.c: Prepare* -> Complete* once every marker is written (lock
  * held). */
 void samsa_txn_finish(samsa_txn_coordinator_t *tc, txn_t *t);
+/* Call @p t's end waiters whose deadline is before @p now (all when
+ * @p now < 0) with @p completed, and drop them; the earliest deadline
+ * left, or INT64_MAX (lock held). */
+int64_t samsa_txn_end_waiters_fire(txn_t *t, int64_t now, bool completed);
 
 /* coordinator.c */
 txn_t *samsa_txn_find(samsa_txn_coordinator_t *tc, const char *id);

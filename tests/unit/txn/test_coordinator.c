@@ -9,6 +9,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -480,6 +481,16 @@ static const char *state_of(fixture_t *f, const char *id)
     return s;
 }
 
+/* What samsa_txn_when_complete reported: 0 nothing yet, 1 completed,
+ * 2 not (a deadline, or gone). */
+static _Atomic int done_seen;
+
+static void on_done(void *arg, bool completed)
+{
+    (void)arg;
+    atomic_store(&done_seen, completed ? 1 : 2);
+}
+
 /* With a marker thread (a cluster), the markers of a commit wait until
  * its PrepareCommit is on every in-sync replica of the state partition
  * (its high watermark), as in Kafka; then they go without a timer. */
@@ -501,9 +512,17 @@ static void markers_wait_for_the_prepare_to_be_replicated(void **state)
     open_a(f, &pid, &epoch);
     assert_int_equal(produce(f, 0, pid, epoch, 0, 3), 0);
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    /* EndTxn's answer waits for the markers: one waiter gives up after
+     * 50 ms, the other waits on. */
+    atomic_store(&done_seen, 0);
+    samsa_txn_when_complete(f->tc, "a", pid, epoch, 50, on_done, NULL);
     /* The PrepareCommit is only on this replica: no marker yet. */
     usleep(200 * 1000);
+    assert_int_equal(atomic_load(&done_seen), 2);
+    atomic_store(&done_seen, 0);
+    samsa_txn_when_complete(f->tc, "a", pid, epoch, 60000, on_done, NULL);
     assert_string_equal(state_of(f, "a"), "PrepareCommit");
+    assert_int_equal(atomic_load(&done_seen), 0);
     assert_int_equal(samsa_partition_hw(part(f, 0)), 3);
     assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
     /* The followers have it: the marker is written, Complete logged. */
@@ -517,6 +536,14 @@ static void markers_wait_for_the_prepare_to_be_replicated(void **state)
         usleep(10 * 1000);
     }
     assert_string_equal(state_of(f, "a"), "CompleteCommit");
+    for (int i = 0; i < 500 && atomic_load(&done_seen) == 0; i++) {
+        usleep(10 * 1000);
+    }
+    assert_int_equal(atomic_load(&done_seen), 1);
+    /* Nothing pending: answered at once. */
+    atomic_store(&done_seen, 0);
+    samsa_txn_when_complete(f->tc, "a", pid, epoch, 60000, on_done, NULL);
+    assert_int_equal(atomic_load(&done_seen), 1);
     samsa_topic_put(st);
 }
 
