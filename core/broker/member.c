@@ -39,6 +39,9 @@ struct samsa_member {
     int32_t client_node; /* controller the client talks to, -1 none */
     samsa_arena_t arena;
     bool was_fenced;
+    /* The last refusal of this broker's login or rights logged at WARN
+     * (0: none since the last success): said once, not every retry. */
+    samsa_err_t refused_logged;
     /* This broker's producer-id block [pid_next, pid_end), from the
      * controller (a PRODUCER_IDS record); under lock. */
     int64_t pid_next, pid_end;
@@ -269,9 +272,29 @@ static void register_remote(samsa_member_t *mb, samsa_client_t *c)
         /* Committed: wait for the image here to show it rather than
          * register again. */
         mb->registered_wait_until = samsa_mono_ms() + 2000;
+        mb->refused_logged = SAMSA_OK;
     } else {
-        samsa_log(SAMSA_LOG_DEBUG, "cluster: registration with %d: %s",
-                  mb->client_node, samsa_err_str(err));
+        /* A refused login or missing right does not heal by retrying:
+         * the operator must hear of it (once); elections and restarts
+         * pass by themselves. */
+        bool refused = err == SAMSA_ERR_SASL_AUTHENTICATION_FAILED ||
+                       err == SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM ||
+                       err == SAMSA_ERR_ILLEGAL_SASL_STATE ||
+                       err == SAMSA_ERR_CLUSTER_AUTHORIZATION_FAILED;
+        bool say = refused && err != mb->refused_logged;
+        samsa_log(say ? SAMSA_LOG_WARN : SAMSA_LOG_DEBUG,
+                  "cluster: registration with %d: %s%s%s%s", mb->client_node,
+                  samsa_err_str(err), say ? " (" : "",
+                  say ? samsa_client_errmsg(c) : "",
+                  say ? "); retrying: check sasl_mechanism_inter_broker_"
+                        "protocol, sasl_inter_broker_username/password and "
+                        "that the user exists (for SCRAM in a new cluster: "
+                        "samsa storage format --add-scram) and is a super "
+                        "user or holds ClusterAction"
+                      : "");
+        if (say) {
+            mb->refused_logged = err;
+        }
         drop_client(mb);
     }
 }
