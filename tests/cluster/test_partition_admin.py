@@ -499,6 +499,20 @@ def test_samsa_cluster_cli(cluster):
     assert "cli\t0\t" not in out and "1 under-replicated" in out, out
     out = samsa(cluster, "reassign", "--cancel", "cli", "1", rc=1)
     assert "NO_REASSIGNMENT_IN_PROGRESS" in out, out
+    # A move cancelled while --wait-ms waits for it is not "complete":
+    # the partition is no longer listed, but not on the brokers asked for.
+    cli = os.path.join(cluster.env["SAMSA_BUILD_DIR"], "tools", "cli",
+                       "samsa")
+    waiter = subprocess.Popen(
+        [cli, "cluster", "reassign", "cli", "1", "%d,%d" % (b, controller),
+         "--wait-ms", "3000", "-b", cluster.bootstrap()],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    everywhere(cluster, "cli", 1, "the second move begun",
+               lambda p: len(p[2]) == 3)
+    samsa(cluster, "reassign", "--cancel", "cli", "1")
+    out = waiter.communicate(timeout=30)[0]
+    assert waiter.returncode == 1, out
+    assert "no longer moving but not on the requested brokers" in out, out
     out = samsa(cluster, "reassign", "cli", "1", "7,x", rc=2)
     assert "broker ids separated by commas" in out
 

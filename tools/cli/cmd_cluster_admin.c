@@ -279,29 +279,68 @@ static int reassign_list(samsa_client_t *c)
     return rc;
 }
 
-/* Poll until @p topic/@p partition has no reassignment in progress. */
-static int reassign_wait(samsa_client_t *c, const char *topic,
-                         int32_t partition, int timeout_ms)
+/* Whether Metadata shows @p topic/@p partition on exactly the @p n
+ * brokers of @p want (in any order). */
+static bool replicas_are(samsa_client_t *c, const char *topic,
+                         int32_t partition, const int32_t *want, int n)
+{
+    samsa_metadata_t *md = NULL;
+    const char *topics[] = {topic};
+    if (samsa_client_metadata(c, topics, 1, false, &md) != SAMSA_OK) {
+        return false;
+    }
+    const samsa_md_topic_t *t = samsa_metadata_topic(md, topic);
+    bool same = false;
+    for (int32_t i = 0; t && i < t->npartitions; i++) {
+        const samsa_md_partition_t *p = &t->partitions[i];
+        if (p->id != partition || p->nreplicas != n) {
+            continue;
+        }
+        same = true;
+        for (int j = 0; j < n && same; j++) {
+            bool found = false;
+            for (int k = 0; k < n && !found; k++) {
+                found = p->replicas[k] == want[j];
+            }
+            same = found;
+        }
+    }
+    samsa_metadata_free(md);
+    return same;
+}
+
+/* Poll until @p topic/@p partition has no reassignment in progress and
+ * Metadata shows it on the requested replicas: "no longer listed" alone
+ * is also what a cancelled move, or one a new controller dropped, looks
+ * like. */
+static int reassign_wait(samsa_client_t *c, const samsa_cli_reassign_t *a,
+                         int timeout_ms)
 {
     for (int waited = 0;; waited += 200) {
         samsa_arena_t arena;
         samsa_arena_init(&arena);
         samsa_ListPartitionReassignmentsResponse_t *r = NULL;
         samsa_err_t err = list_ongoing(c, &arena, &r);
-        bool going = err == SAMSA_OK && ongoing_of(r, topic, partition);
+        bool going = err == SAMSA_OK && ongoing_of(r, a->topic, a->partition);
         samsa_arena_destroy(&arena);
         if (err != SAMSA_OK) {
             return samsa_cli_client_error("cluster reassign", c);
         }
-        if (!going) {
-            printf("%s-%d: reassignment complete\n", topic, partition);
+        if (!going && replicas_are(c, a->topic, a->partition, a->replicas,
+                                   a->nreplicas)) {
+            printf("%s-%d: reassignment complete\n", a->topic, a->partition);
             return SAMSA_EXIT_OK;
         }
         if (waited >= timeout_ms) {
             fprintf(stderr,
-                    "samsa cluster reassign: %s-%d still in progress after "
-                    "%d ms (new replicas catch up, then join the ISR)\n",
-                    topic, partition, timeout_ms);
+                    going ? "samsa cluster reassign: %s-%d still in progress "
+                            "after %d ms (new replicas catch up, then join "
+                            "the ISR)\n"
+                          : "samsa cluster reassign: %s-%d is no longer "
+                            "moving but not on the requested brokers after "
+                            "%d ms (cancelled, or replaced by another "
+                            "reassignment?)\n",
+                    a->topic, a->partition, timeout_ms);
             return SAMSA_EXIT_ERROR;
         }
         usleep(200 * 1000);
@@ -354,7 +393,7 @@ int samsa_cli_cluster_reassign(samsa_client_t *c, const samsa_cli_reassign_t *a)
         printf("%s-%d: %s\n", a->topic, a->partition,
                a->cancel ? "reassignment cancelled" : "reassignment started");
         if (a->wait_ms > 0 && !a->cancel) {
-            rc = reassign_wait(c, a->topic, a->partition, a->wait_ms);
+            rc = reassign_wait(c, a, a->wait_ms);
         }
     }
     samsa_arena_destroy(&arena);
