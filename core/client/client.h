@@ -365,6 +365,7 @@ typedef struct samsa_client_member {
     int nassigned;
     samsa_tp_t *assigned;
     bool leader;
+    char protocol[32]; /* the protocol the coordinator chose (JoinGroup) */
 } samsa_client_member_t;
 
 /*
@@ -388,13 +389,22 @@ typedef samsa_err_t (*samsa_client_assign_fn)(
     samsa_arena_t *arena,
     samsa_SyncGroupRequest_SyncGroupRequestAssignment_t *as, uint8_t **bufs);
 
+#define SAMSA_CLIENT_MAX_PROTOCOLS 3
+
 typedef struct samsa_client_protocol {
     const char *type; /* JoinGroup ProtocolType: "consumer", "connect" */
-    const char *name; /* the one protocol offered: "range", "default" */
+    const char *name; /* the protocol offered: "range", "default" */
     uint8_t *meta;    /* member metadata (borrowed) */
     size_t meta_len;
-    samsa_client_assign_fn assign;
+    samsa_client_assign_fn assign; /* jr->ProtocolName: the one chosen */
     void *assign_arg;
+    /* Further protocols offered, in order of preference after name
+     * (Kafka Connect's "sessioned", "compatible", "default"); the
+     * coordinator picks one every member supports (m->protocol). */
+    int nmore;
+    const char *more_names[SAMSA_CLIENT_MAX_PROTOCOLS - 1];
+    uint8_t *more_metas[SAMSA_CLIENT_MAX_PROTOCOLS - 1];
+    size_t more_meta_lens[SAMSA_CLIENT_MAX_PROTOCOLS - 1];
 } samsa_client_protocol_t;
 
 /* Join @p group with protocol @p p (JoinGroup, the leader's assign(),

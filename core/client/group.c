@@ -3,6 +3,7 @@
  * core/client/group.c - classic consumer groups: join (range assignor),
  * heartbeat, leave, offset commit/fetch, consumer protocol encoding.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,7 +415,8 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
 {
     samsa_client_t *c = m->client;
     samsa_JoinGroupRequest_t jreq;
-    samsa_JoinGroupRequest_JoinGroupRequestProtocol_t proto;
+    samsa_JoinGroupRequest_JoinGroupRequestProtocol_t
+        protos[SAMSA_CLIENT_MAX_PROTOCOLS];
     samsa_JoinGroupResponse_t *jr = NULL;
     samsa_SyncGroupRequest_t sreq;
     samsa_SyncGroupResponse_t *sr = NULL;
@@ -428,16 +430,25 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
         return err;
     }
     samsa_JoinGroupRequest_init(&jreq);
-    samsa_JoinGroupRequest_JoinGroupRequestProtocol_init(&proto);
-    proto.Name = samsa_str_from_cstr(p->name);
-    proto.Metadata = (samsa_bytes_t){p->meta, (int32_t)p->meta_len};
+    int nprotos = 1 + (p->nmore < SAMSA_CLIENT_MAX_PROTOCOLS - 1
+                           ? p->nmore
+                           : SAMSA_CLIENT_MAX_PROTOCOLS - 1);
+    for (int i = 0; i < nprotos; i++) {
+        samsa_JoinGroupRequest_JoinGroupRequestProtocol_init(&protos[i]);
+        protos[i].Name =
+            samsa_str_from_cstr(i == 0 ? p->name : p->more_names[i - 1]);
+        protos[i].Metadata =
+            i == 0 ? (samsa_bytes_t){p->meta, (int32_t)p->meta_len}
+                   : (samsa_bytes_t){p->more_metas[i - 1],
+                                     (int32_t)p->more_meta_lens[i - 1]};
+    }
     jreq.GroupId = samsa_str_from_cstr(m->group);
     jreq.SessionTimeoutMs = m->session_timeout_ms;
     jreq.RebalanceTimeoutMs = m->rebalance_timeout_ms;
     jreq.MemberId = samsa_str_from_cstr(m->member_id ? m->member_id : "");
     jreq.ProtocolType = samsa_str_from_cstr(p->type);
-    jreq.Protocols.count = 1;
-    jreq.Protocols.items = &proto;
+    jreq.Protocols.count = nprotos;
+    jreq.Protocols.items = protos;
     err = samsa_client_call(c, m->coordinator, SAMSA_API_JOIN_GROUP, &jreq,
                             arena, (void **)&jr, NULL);
     if (err != SAMSA_OK) {
@@ -458,12 +469,17 @@ static samsa_err_t join_once(samsa_client_member_t *m, samsa_arena_t *arena,
     }
     m->generation = jr->GenerationId;
     m->leader = samsa_str_eq(jr->Leader, jr->MemberId);
+    /* v7+ names the chosen protocol; older coordinators chose ours. */
+    samsa_str_t chosen =
+        jr->ProtocolName.len > 0 ? jr->ProtocolName : protos[0].Name;
+    snprintf(m->protocol, sizeof(m->protocol), "%.*s", (int)chosen.len,
+             chosen.ptr);
     samsa_SyncGroupRequest_init(&sreq);
     sreq.GroupId = jreq.GroupId;
     sreq.GenerationId = m->generation;
     sreq.MemberId = samsa_str_from_cstr(m->member_id);
     sreq.ProtocolType = jreq.ProtocolType;
-    sreq.ProtocolName = proto.Name;
+    sreq.ProtocolName = chosen;
     if (m->leader && !jr->SkipAssignment) {
         nm = jr->Members.count;
         as = calloc((size_t)nm + 1, sizeof(*as));

@@ -2,6 +2,7 @@
 /* core/connect/cluster.c - see cluster.h: group membership of a
  * distributed worker, applying assignments and following the internal
  * topics. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,11 @@
 #include "util/log.h"
 
 #define PROTOCOL_TYPE "connect"
-#define PROTOCOL_NAME "default" /* eager, ConnectProtocol v0 */
 #define TAIL_EVERY_MS 500
+
+/* Kafka's ConnectProtocolCompatibility names, by version. */
+static const char *const protocol_names[] = {"default", "compatible",
+                                             "sessioned"};
 
 struct samsa_connect_cluster {
     samsa_connect_t *w;
@@ -29,6 +33,10 @@ struct samsa_connect_cluster {
     int64_t configs_pos, offsets_pos, status_pos;
     /* Membership thread only: name -> task count the leader assigned. */
     json_t *basis;
+    int version;          /* the protocol of the last generation joined */
+    bool led_last;        /* we led it: the leader's memory is ours */
+    int64_t rejoin_at_ms; /* the leader's scheduled rebalance (0: none) */
+    samsa_connect_coop_memory_t memory;
     atomic_bool rebalancing;
     /* Under w->lock: the applied generation's leader (REST forwards
      * writes there); leader_url "" while none is known. */
@@ -54,6 +62,27 @@ static samsa_err_t parse_ms(const char *key, const char *value, int *out,
     return SAMSA_OK;
 }
 
+/* connect.protocol: Kafka's names ("eager" for the protocol it calls
+ * "default" on the wire). */
+static samsa_err_t parse_protocol(const char *value, int *out, char *errbuf,
+                                  size_t errlen)
+{
+    if (strcmp(value, "eager") == 0) {
+        *out = SAMSA_CONNECT_PROTOCOL_EAGER;
+    } else if (strcmp(value, "compatible") == 0) {
+        *out = SAMSA_CONNECT_PROTOCOL_COMPATIBLE;
+    } else if (strcmp(value, "sessioned") == 0) {
+        *out = SAMSA_CONNECT_PROTOCOL_SESSIONED;
+    } else {
+        snprintf(errbuf, errlen,
+                 "connect.protocol %s: expected eager, compatible or "
+                 "sessioned",
+                 value);
+        return SAMSA_ERR_CONFIG;
+    }
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_connect_dist_set(samsa_connect_dist_conf_t *d,
                                    const char *key, const char *value,
                                    char *errbuf, size_t errlen)
@@ -76,6 +105,18 @@ samsa_err_t samsa_connect_dist_set(samsa_connect_dist_conf_t *d,
         snprintf(d->advertised_host, sizeof(d->advertised_host), "%s", value);
     } else if (strcmp(key, "rest.advertised.port") == 0) {
         return parse_ms(key, value, &d->advertised_port, errbuf, errlen);
+    } else if (strcmp(key, "connect.protocol") == 0) {
+        return parse_protocol(value, &d->protocol, errbuf, errlen);
+    } else if (strcmp(key, "scheduled.rebalance.max.delay.ms") == 0) {
+        char *end = NULL;
+        long v = strtol(value, &end, 10);
+        if (end == value || *end != '\0' || v < 0 || v > INT32_MAX) {
+            snprintf(errbuf, errlen,
+                     "%s %s: expected milliseconds in [0, 2147483647]", key,
+                     value);
+            return SAMSA_ERR_CONFIG;
+        }
+        d->max_delay_ms = (int)v;
     }
     return SAMSA_OK;
 }
@@ -363,6 +404,57 @@ static samsa_err_t catch_up(samsa_connect_cluster_t *cl)
 
 /* ------------------------------------------------------------ the leader */
 
+static int version_of(const char *protocol)
+{
+    for (int v = SAMSA_CONNECT_PROTOCOL_SESSIONED; v > 0; v--) {
+        if (strcmp(protocol, protocol_names[v]) == 0) {
+            return v;
+        }
+    }
+    return SAMSA_CONNECT_PROTOCOL_EAGER;
+}
+
+/* Cooperative: what each member runs, from its JoinGroup metadata. */
+static samsa_err_t cooperative(samsa_connect_cluster_t *cl,
+                               const samsa_JoinGroupResponse_t *jr,
+                               const char *const *ids, int nc,
+                               const char *const *names, const int32_t *ntasks,
+                               samsa_connect_assignment_t *out)
+{
+    int nm = jr->Members.count;
+    samsa_connect_assignment_t *running =
+        calloc((size_t)nm + 1, sizeof(*running));
+    samsa_err_t err = running ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    for (int m = 0; err == SAMSA_OK && m < nm; m++) {
+        const samsa_bytes_t *meta = &jr->Members.items[m].Metadata;
+        char *url = NULL;
+        int64_t offset = -1;
+        /* A member whose metadata we cannot read runs nothing we know
+         * of: its tasks count as lost, never twice. */
+        if (samsa_connect_state_decode(
+                meta->ptr, meta->len > 0 ? (size_t)meta->len : 0, &url, &offset,
+                &running[m]) == SAMSA_ERR_NOMEM) {
+            err = SAMSA_ERR_NOMEM;
+        }
+        free(url);
+    }
+    if (!cl->led_last) {
+        /* Another worker led the last generation: its memory is gone,
+         * what runs now is all we know. */
+        samsa_connect_coop_memory_clear(&cl->memory);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_connect_assign_cooperative(
+            nm, ids, running, nc, names, ntasks, samsa_mono_ms(),
+            cl->w->dist.max_delay_ms, &cl->memory, out);
+    }
+    for (int m = 0; running != NULL && m < nm; m++) {
+        samsa_connect_assignment_free(&running[m]);
+    }
+    free(running);
+    return err;
+}
+
 static samsa_err_t
 leader_assign(void *arg, samsa_client_t *client,
               const samsa_JoinGroupResponse_t *jr, samsa_arena_t *arena,
@@ -373,6 +465,10 @@ leader_assign(void *arg, samsa_client_t *client,
     (void)arena;
     samsa_connect_cluster_t *cl = arg;
     samsa_connect_t *w = cl->w;
+    char chosen[32];
+    snprintf(chosen, sizeof(chosen), "%.*s", (int)jr->ProtocolName.len,
+             jr->ProtocolName.ptr);
+    int version = version_of(chosen);
     /* Assign from the newest configs: read up to the end first. */
     pthread_mutex_lock(&w->admin);
     samsa_err_t err = catch_up(cl);
@@ -400,13 +496,17 @@ leader_assign(void *arg, samsa_client_t *client,
         names[i] = name;
         ntasks[i++] = (int32_t)json_integer_value(n);
     }
-    if (err == SAMSA_OK) {
+    if (err == SAMSA_OK && version == SAMSA_CONNECT_PROTOCOL_EAGER) {
         err = samsa_connect_assign_eager(nm, (const char *const *)ids, (int)nc,
                                          names, ntasks, out);
+    } else if (err == SAMSA_OK) {
+        err = cooperative(cl, jr, (const char *const *)ids, (int)nc, names,
+                          ntasks, out);
     }
     char *leader = samsa_client_strdup(jr->Leader);
     for (int m = 0; err == SAMSA_OK && m < nm; m++) {
         size_t len = 0;
+        out[m].version = (int16_t)version;
         out[m].leader = leader;
         out[m].leader_url = cl->url;
         out[m].config_offset = config_offset;
@@ -476,20 +576,96 @@ static int apply_assignment(samsa_connect_cluster_t *cl)
     return here;
 }
 
-static samsa_err_t rejoin(samsa_connect_cluster_t *cl)
+/* Stop what runs here and the assignment no longer gives us: what an
+ * incremental assignment revoked, or (the group fell back to the eager
+ * protocol) what went elsewhere. w->admin held. */
+static void stop_unowned(samsa_connect_cluster_t *cl)
+{
+    samsa_connect_t *w = cl->w;
+    for (connector_t *c = w->connectors; c != NULL; c = c->next) {
+        for (int i = 0; i < SAMSA_CONNECT_MAX_TASKS; i++) {
+            if (c->tasks[i].has_thread &&
+                !samsa_connect_cluster_owns(w, c->name, i)) {
+                samsa_connect_stop_task(c, i);
+            }
+        }
+    }
+}
+
+/* The protocols this worker offers, newest first, each with its
+ * metadata (v1+ carries what runs here). */
+static samsa_err_t offer(samsa_connect_cluster_t *cl, int64_t config_offset,
+                         samsa_client_protocol_t *proto)
+{
+    const samsa_connect_assignment_t *current =
+        cl->assigned ? &cl->assignment : NULL;
+    samsa_err_t err = SAMSA_OK;
+    proto->type = PROTOCOL_TYPE;
+    proto->assign = leader_assign;
+    proto->assign_arg = cl;
+    for (int v = cl->w->dist.protocol; err == SAMSA_OK && v >= 0; v--) {
+        int k = cl->w->dist.protocol - v; /* 0: the preferred one */
+        const char **name = k == 0 ? &proto->name : &proto->more_names[k - 1];
+        uint8_t **meta = k == 0 ? &proto->meta : &proto->more_metas[k - 1];
+        size_t *len = k == 0 ? &proto->meta_len : &proto->more_meta_lens[k - 1];
+        *name = protocol_names[v];
+        err = samsa_connect_state_encode((int16_t)v, cl->url, config_offset,
+                                         current, meta, len);
+        proto->nmore = k;
+    }
+    return err;
+}
+
+static void offer_free(samsa_client_protocol_t *proto)
+{
+    free(proto->meta);
+    for (int k = 0; k < proto->nmore; k++) {
+        free(proto->more_metas[k]);
+    }
+}
+
+/* Take assignment @p a (its version the group's protocol): eager, it is
+ * all we run; incremental, it changes what we run. w->admin held. */
+static samsa_err_t take_assignment(samsa_connect_cluster_t *cl,
+                                   samsa_connect_assignment_t *a)
+{
+    if (a->version == SAMSA_CONNECT_PROTOCOL_EAGER) {
+        samsa_connect_assignment_free(&cl->assignment);
+        cl->assignment = *a;
+        memset(a, 0, sizeof(*a));
+    } else {
+        samsa_connect_assignment_t merged;
+        samsa_err_t err = samsa_connect_assignment_merge(
+            cl->assigned ? &cl->assignment : NULL, a, &merged);
+        if (err != SAMSA_OK) {
+            return err;
+        }
+        merged.version = a->version;
+        merged.leader = a->leader;
+        merged.leader_url = a->leader_url;
+        merged.config_offset = a->config_offset;
+        a->leader = a->leader_url = NULL;
+        samsa_connect_assignment_free(&cl->assignment);
+        cl->assignment = merged;
+    }
+    cl->assigned = true;
+    stop_unowned(cl);
+    return SAMSA_OK;
+}
+
+/* Join the next generation. *again: rejoin at once (we gave up
+ * something the next round hands to another worker). */
+static samsa_err_t rejoin(samsa_connect_cluster_t *cl, bool *again)
 {
     samsa_connect_t *w = cl->w;
     atomic_store(&cl->rebalancing, true);
     pthread_mutex_lock(&w->admin);
-    revoke_all(cl);
-    int64_t config_offset = cl->configs_pos;
+    if (cl->version == SAMSA_CONNECT_PROTOCOL_EAGER) {
+        revoke_all(cl); /* eager: give everything back before joining */
+    }
+    samsa_client_protocol_t proto = {0};
+    samsa_err_t err = offer(cl, cl->configs_pos, &proto);
     pthread_mutex_unlock(&w->admin);
-    samsa_client_protocol_t proto = {.type = PROTOCOL_TYPE,
-                                     .name = PROTOCOL_NAME,
-                                     .assign = leader_assign,
-                                     .assign_arg = cl};
-    samsa_err_t err = samsa_connect_state_encode(cl->url, config_offset,
-                                                 &proto.meta, &proto.meta_len);
     uint8_t *buf = NULL;
     size_t len = 0;
     if (err == SAMSA_OK) {
@@ -503,7 +679,7 @@ static samsa_err_t rejoin(samsa_connect_cluster_t *cl)
         err = samsa_client_join_protocol(cl->client, &cl->member,
                                          w->dist.group_id, &proto, &buf, &len);
     }
-    free(proto.meta);
+    offer_free(&proto);
     samsa_connect_assignment_t a;
     if (err == SAMSA_OK) {
         err = samsa_connect_assignment_decode(buf, len, &a);
@@ -516,26 +692,36 @@ static samsa_err_t rejoin(samsa_connect_cluster_t *cl)
         samsa_connect_assignment_free(&a);
         return SAMSA_ERR_REBALANCE_IN_PROGRESS;
     }
+    /* An empty assignment (nothing for us) carries no version: the
+     * protocol is the one the coordinator chose. */
+    a.version = (int16_t)version_of(cl->member.protocol);
+    int nrevoked = a.nrevoked, nnew = a.nshares;
+    cl->rejoin_at_ms = a.delay > 0 ? samsa_mono_ms() + a.delay : 0;
     pthread_mutex_lock(&w->admin);
     pthread_mutex_lock(&w->lock);
     cl->leader_self = cl->member.leader;
     snprintf(cl->leader_url, sizeof(cl->leader_url), "%s",
              a.leader_url ? a.leader_url : "");
     pthread_mutex_unlock(&w->lock);
-    cl->assignment = a;
-    cl->assigned = true;
+    err = take_assignment(cl, &a);
+    cl->version = a.version;
+    cl->led_last = cl->member.leader;
+    samsa_connect_assignment_free(&a);
     /* Configs at least up to the leader's offset, and the offsets the
      * previous worker of a moved source task stored. */
-    err = catch_up(cl);
+    samsa_err_t caught = catch_up(cl);
     int here = apply_assignment(cl);
     pthread_mutex_unlock(&w->admin);
     atomic_store(&cl->rebalancing, false);
     samsa_log(SAMSA_LOG_INFO,
-              "connect: joined group %s (generation %d, %s), %d task(s) "
-              "here",
+              "connect: joined group %s (generation %d, %s, protocol %s), "
+              "%d task(s) here, %d new, %d revoked%s",
               w->dist.group_id, cl->member.generation,
-              cl->member.leader ? "leader" : "follower", here);
-    return err;
+              cl->member.leader ? "leader" : "follower", cl->member.protocol,
+              here, nnew, nrevoked,
+              cl->rejoin_at_ms > 0 ? ", a rebalance is scheduled" : "");
+    *again = nrevoked > 0;
+    return err != SAMSA_OK ? err : caught;
 }
 
 static bool basis_changed(samsa_connect_cluster_t *cl)
@@ -558,9 +744,10 @@ static void *cluster_main(void *arg)
     int64_t tailed_ms = 0;
     while (!atomic_load(&w->stopping)) {
         if (need_join) {
-            samsa_err_t err = rejoin(cl);
-            need_join = err != SAMSA_OK;
-            if (need_join && !atomic_load(&w->stopping)) {
+            bool again = false;
+            samsa_err_t err = rejoin(cl, &again);
+            need_join = err != SAMSA_OK || again;
+            if (err != SAMSA_OK && !atomic_load(&w->stopping)) {
                 if (failures++ % 20 == 0) {
                     samsa_log(SAMSA_LOG_WARN,
                               "connect: cannot join group %s: %s (retrying)",
@@ -574,6 +761,10 @@ static void *cluster_main(void *arg)
             continue;
         }
         int64_t now = samsa_mono_ms();
+        if (cl->rejoin_at_ms > 0 && now >= cl->rejoin_at_ms) {
+            need_join = true; /* the leader's scheduled rebalance */
+            continue;
+        }
         if (now - tailed_ms >= TAIL_EVERY_MS) {
             pthread_mutex_lock(&w->admin);
             catch_up(cl);
@@ -651,6 +842,7 @@ void samsa_connect_cluster_stop(samsa_connect_t *w)
     pthread_mutex_unlock(&w->admin);
     samsa_client_leave(&cl->member);
     samsa_connect_assignment_free(&cl->assignment);
+    samsa_connect_coop_memory_clear(&cl->memory);
     json_decref(cl->basis);
     samsa_client_free(cl->client);
     free(cl);

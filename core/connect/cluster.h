@@ -3,12 +3,19 @@
  * core/connect/cluster.h - Kafka Connect's distributed mode: workers with
  * the same group.id (samsad's embedded worker and `samsa connect`
  * processes alike) join one group of protocol type "connect" and split
- * the connectors and tasks between them. The eager protocol ("default",
- * ConnectProtocol v0): on every rebalance each worker stops all its
- * tasks, rejoins, and starts what the leader's assignment (Kafka's
- * EagerAssignor, assignor.h) gives it. Simpler than incremental
- * cooperative rebalancing and as correct: no task ever runs on two
- * workers, at the price of a short stop of every task per rebalance.
+ * the connectors and tasks between them, with Kafka's protocols:
+ * - incremental cooperative (KIP-415, "sessioned" and "compatible",
+ *   the default): a worker keeps its tasks running while it rejoins and
+ *   reports them in its metadata; the leader (Kafka's
+ *   IncrementalCooperativeAssignor, assignor.h) hands out only what is
+ *   new and revokes only what must move. A worker stops what is revoked
+ *   and rejoins at once, so the next round can hand it elsewhere; a
+ *   departed worker's tasks wait scheduled.rebalance.max.delay.ms for it
+ *   to come back (the leader sends the delay, everyone rejoins then).
+ * - eager ("default", connect.protocol=eager): on every rebalance each
+ *   worker stops all its tasks, rejoins, and starts what the leader's
+ *   assignment (Kafka's EagerAssignor) gives it.
+ * Either way no task ever runs on two workers.
  *
  * Every worker follows connect-configs, connect-offsets and connect-status
  * (a tail read every half second): a config change written by any worker
@@ -46,6 +53,11 @@ typedef struct samsa_connect_dist_conf {
     /* config.storage.topic, offset.storage.topic, status.storage.topic
      * ("": connect-configs, connect-offsets, connect-status) */
     char configs_topic[250], offsets_topic[250], status_topic[250];
+    /* connect.protocol: SAMSA_CONNECT_PROTOCOL_EAGER ("eager"),
+     * _COMPATIBLE or _SESSIONED (the default, as Kafka's): the newest
+     * the worker offers; the group runs the newest all offer. */
+    int protocol;
+    int max_delay_ms; /* scheduled.rebalance.max.delay.ms (300000) */
 } samsa_connect_dist_conf_t;
 
 /* The host of REST listener @p addr ("HOST:PORT", "[V6]:PORT"); a

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "config/options.h"
+#include "connect/assignor.h"
 #include "connect/forward.h"
 #include "connect/kafka_service.h"
 #include "connect/secrets.h"
@@ -405,6 +406,11 @@ static void stop_tasks(connector_t *c, int id)
 static void stop_task(connector_t *c)
 {
     stop_tasks(c, -1);
+}
+
+void samsa_connect_stop_task(connector_t *c, int id)
+{
+    stop_tasks(c, id);
 }
 
 static void connector_free(connector_t *c)
@@ -897,6 +903,8 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
     w->dist.session_timeout_ms = 10000;
     w->dist.rebalance_timeout_ms = 60000;
     w->dist.heartbeat_interval_ms = 3000;
+    w->dist.protocol = SAMSA_CONNECT_PROTOCOL_SESSIONED;
+    w->dist.max_delay_ms = 300000;
     if (cfg != NULL && cfg->http_listener_count > 0) {
         samsa_connect_listener_host(&w->dist, cfg->http_listeners[0]);
     }

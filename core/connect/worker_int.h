@@ -127,6 +127,8 @@ samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
 /* Restart task @p id of @p c only. w->admin held. */
 void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
+/* Stop task @p id of @p c (a cooperative revocation). w->admin held. */
+void samsa_connect_stop_task(connector_t *c, int id);
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
 /* Record a state (and trace, may be NULL) of every task and the
  * connector in memory and connect-status. Takes the lock itself. */

@@ -6,6 +6,7 @@ written through one worker is served by the other; kill -9 of the worker
 running the source moves its tasks to the survivor within the session
 timeout, the source resumes from the offsets the dead worker stored, and
 no line is lost (duplicates, the at-least-once window, are counted)."""
+import json
 import os
 import re
 import signal
@@ -24,6 +25,17 @@ SEQUENCE_SO = os.path.join(BUILD, "tests", "unit", "testkit",
                            "source-sequence.so")
 
 SESSION_MS = 2000
+DELAY_MS = 1000
+
+
+def file_sink(out, topic, tasks):
+    """A FileStreamSink's config whose consumer group lets a dead worker's
+    partitions go after SESSION_MS (KIP-458's consumer.override)."""
+    return {"connector.class": "FileStreamSink", "file": out,
+            "topics": topic, "tasks.max": str(tasks),
+            "consumer.override.session.timeout.ms": str(SESSION_MS),
+            "value.converter":
+                "org.apache.kafka.connect.storage.StringConverter"}
 
 
 def tasks_by_worker(w, names):
@@ -54,7 +66,10 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
     # distributed mode; ours default to connect-configs, ...).
     topics = ("config.storage.topic=dist-configs\n"
               "offset.storage.topic=dist-offsets\n"
-              "status.storage.topic=dist-status\n")
+              "status.storage.topic=dist-status\n"
+              # The dead worker's tasks wait this long for it (Kafka's
+              # incremental cooperative protocol, 5 min by default).
+              "scheduled.rebalance.max.delay.ms=%d\n" % DELAY_MS)
     workers = [Worker(broker, "w1", "dist-workers", topics=topics),
                Worker(broker, "w2", "dist-workers", topics=topics)]
     try:
@@ -68,12 +83,8 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
             "value.converter":
                 "org.apache.kafka.connect.storage.StringConverter"}})
         assert code == 201, info
-        code, info = write(w2, "POST", "/connectors", {"name": "snk", "config": {
-            "connector.class": "FileStreamSink", "file": out,
-            "topics": "dist", "tasks.max": "3",
-            "consumer.override.session.timeout.ms": str(SESSION_MS),
-            "value.converter":
-                "org.apache.kafka.connect.storage.StringConverter"}})
+        code, info = write(w2, "POST", "/connectors", {
+            "name": "snk", "config": file_sink(out, "dist", 3)})
         assert code == 201, info
         all_tasks = {("src", 0), ("snk", 0), ("snk", 1), ("snk", 2)}
 
@@ -138,7 +149,7 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
         assert duplicates < len(first), duplicates
         # Within the session timeout plus a rebalance and the tasks'
         # start (generous on a loaded 2-core machine).
-        assert took < SESSION_MS / 1000 + 10, took
+        assert took < (SESSION_MS + DELAY_MS) / 1000 + 10, took
         assert survivor.end(signal.SIGTERM) == 0, survivor.log_text()
     finally:
         for w in workers:
@@ -148,12 +159,13 @@ def test_two_workers_share_tasks_and_fail_over(broker_factory):
 
 def leader_of(workers):
     """(leader, others) once every worker applied the same generation,
-    from their "joined group G (generation N, leader|follower)" lines."""
+    from their "joined group G (generation N, leader|follower, ...)"
+    lines."""
     def roles():
         got = []
         for w in workers:
             seen = re.findall(r"joined group \S+ \(generation (\d+), "
-                              r"(leader|follower)\)", w.log_text())
+                              r"(leader|follower)[,)]", w.log_text())
             if not seen:
                 return None
             got.append(seen[-1])
@@ -253,7 +265,9 @@ def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
     # A long session: the takeover must not wait for it.
     session_ms = 8000
     props.write_text("group.id=mixed\nsession.timeout.ms=%d\n"
-                     "heartbeat.interval.ms=500\n" % session_ms)
+                     "heartbeat.interval.ms=500\n"
+                     "scheduled.rebalance.max.delay.ms=%d\n" % (
+                         session_ms, DELAY_MS))
     broker = broker_factory(
         "connect_enabled: true\nconnect_client_config: %s\n"
         "group_min_session_timeout_ms: 500" % props)
@@ -310,3 +324,110 @@ def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
     finally:
         if w.proc.poll() is None:
             w.end(signal.SIGKILL)
+
+
+def test_a_joining_worker_moves_only_what_it_takes(broker_factory):
+    """Kafka's incremental cooperative rebalancing (KIP-415, the default
+    connect.protocol=sessioned): two workers run a four-task sink; a third
+    joins and takes its share, and the tasks that stay where they were
+    keep running through both rebalances (no second start in their
+    worker's log, one RUNNING record each in the status topic), with no
+    record lost or duplicated in the sink's file. Then a follower is
+    killed: its tasks wait scheduled.rebalance.max.delay.ms for it before
+    the others take them, and no record is lost."""
+    from kafka import KafkaProducer
+    broker = broker_factory("group_min_session_timeout_ms: 500").start()
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic("coop", num_partitions=8,
+                                  replication_factor=1)])
+    admin.close()
+    topics = ("config.storage.topic=coop-configs\n"
+              "offset.storage.topic=coop-offsets\n"
+              "status.storage.topic=coop-status\n"
+              "scheduled.rebalance.max.delay.ms=%d\n" % DELAY_MS)
+    out = os.path.join(broker.workdir, "coop.txt")
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+
+    def produce(prefix, n):
+        for i in range(n):
+            producer.send("coop", ("%s%05d" % (prefix, i)).encode())
+        producer.flush()
+        return ["%s%05d" % (prefix, i) for i in range(n)]
+
+    workers = [Worker(broker, "c1", "coop", topics=topics),
+               Worker(broker, "c2", "coop", topics=topics)]
+    try:
+        for w in workers:
+            wait_ready(w)
+        code, info = write(workers[0], "POST", "/connectors", {
+            "name": "cs", "config": file_sink(out, "coop", 4)})
+        assert code == 201, info
+        ids = {("cs", i) for i in range(4)}
+        before = wait_for(lambda: (lambda g: set(g) == ids and len(
+            set(g.values())) == 2 and g)(tasks_by_worker(workers[0], ["cs"])),
+            "four tasks over two workers", 20)
+        want = produce("a", 2000)
+        wait_for(lambda: set(lines(out)) >= set(want), "the first records",
+                 20)
+        by_id = {w.worker_id: w for w in workers}
+
+        def starts(task):
+            return by_id[before[task]].log_text().count(
+                "cs task %d running" % task[1])
+        started = {t: starts(t) for t in ids}
+        assert set(started.values()) == {1}, started
+
+        workers.append(Worker(broker, "c3", "coop", topics=topics))
+        third = workers[2]
+        by_id[third.worker_id] = third
+        wait_ready(third)
+
+        def spread():
+            got = tasks_by_worker(workers[0], ["cs"])
+            # Every task RUNNING somewhere, the newcomer with its share.
+            return (set(got) == ids and
+                    sorted(list(got.values()).count(w.worker_id)
+                           for w in workers) == [1, 1, 2] and got)
+        after = wait_for(spread, "the third worker's share", 30)
+        stayed = {t for t in ids if after[t] == before[t]}
+        moved = ids - stayed
+        assert len(moved) == 1 and len(stayed) == 3, (before, after)
+        for t in stayed:
+            assert starts(t) == 1, (t, by_id[before[t]].log_text()[-3000:])
+        (gone,) = moved
+        assert third.log_text().count("cs task %d running" % gone[1]) == 1
+        states = {}
+        for m in read_topic(broker, "coop-status", 8, 5):
+            states.setdefault(m.key.decode(), []).append(
+                m.value and json.loads(m.value).get("state"))
+        for t in stayed:
+            assert states["status-task-cs-%d" % t[1]] == ["RUNNING"], states
+        assert "protocol sessioned" in third.log_text()
+        want += produce("b", 2000)
+        wait_for(lambda: set(lines(out)) >= set(want), "every record", 20)
+        time.sleep(1)  # anything replayed lands by now
+        got = lines(out)
+        assert sorted(got) == sorted(want), (len(got), len(set(got)))
+
+        # A follower dies: the leader holds its tasks for
+        # scheduled.rebalance.max.delay.ms, then hands them out.
+        leader, followers = leader_of(workers)
+        victim = [w for w in followers if w.worker_id in after.values()][0]
+        rest = [w for w in workers if w is not victim]
+        victim.end(signal.SIGKILL)
+        killed = time.monotonic()
+        wait_for(lambda: (lambda g: set(g) == ids and set(g.values()) <= {
+            w.worker_id for w in rest})(tasks_by_worker(leader, ["cs"])),
+            "the dead worker's tasks on the others", 30)
+        took = time.monotonic() - killed
+        print("tasks back after %.1fs (session %d ms, delay %d ms)" % (
+            took, SESSION_MS, DELAY_MS))
+        assert took >= DELAY_MS / 1000, took
+        assert "a rebalance is scheduled" in leader.log_text()
+        want += produce("c", 1000)
+        wait_for(lambda: set(lines(out)) >= set(want), "no record lost", 20)
+    finally:
+        producer.close()
+        for w in workers:
+            if w.proc.poll() is None:
+                w.end(signal.SIGKILL)
