@@ -30,13 +30,14 @@ static int32_t live_brokers(const samsa_meta_image_t *img)
 }
 
 static void fill_brokers(samsa_req_t *req, const samsa_meta_image_t *img,
-                         samsa_MetadataResponse_t *resp)
+                         bool caught_up, samsa_MetadataResponse_t *resp)
 {
     samsa_broker_t *b = req->broker;
-    int32_t n = live_brokers(img);
+    int32_t n = caught_up ? live_brokers(img) : 0;
     if (n == 0) {
-        /* Nobody registered yet (the quorum is starting): this broker, so
-         * clients keep a way in. */
+        /* Nobody registered yet (the quorum is starting), or this broker
+         * has not caught up (topics_not_yet): this broker, so clients
+         * keep a way in. */
         SAMSA_REQ_ARRAY(req, resp->Brokers, 1);
         samsa_MetadataResponse_MetadataResponseBroker_t *mb =
             &resp->Brokers.items[0];
@@ -173,6 +174,65 @@ static int32_t client_controller(samsa_broker_t *b,
     return -1;
 }
 
+/* A topic this broker cannot describe yet: LEADER_NOT_AVAILABLE and no
+ * partitions. */
+static void topic_not_yet(samsa_req_t *req, md_topic_t *mt, samsa_str_t name,
+                          samsa_uuid_t id)
+{
+    mt->ErrorCode = SAMSA_ERR_LEADER_NOT_AVAILABLE;
+    mt->Name = name;
+    mt->TopicId = id;
+    SAMSA_REQ_ARRAY(req, mt->Partitions, 0);
+}
+
+/*
+ * Before this broker caught up with the metadata log (a restart replays
+ * it: samsa_cluster_leader_check), its image is of the past: leaders it
+ * names may have moved while it was down, itself among them (measured:
+ * a node restarted after kill -9 named itself leader for ~0.5 s), and a
+ * topic not replayed yet is not unknown. Kafka's broker serves no request
+ * before it caught up. Here every topic asked about (every one of the
+ * image when all are) is answered LEADER_NOT_AVAILABLE with no
+ * partitions: clients ask again and keep what they knew (librdkafka
+ * ignores such a topic; one before KIP-320 leader epochs, 2.0.2 included,
+ * would otherwise send its partitions to the stale leader), and nothing
+ * is auto-created. The brokers are this one alone (so a node "serves",
+ * tools/dev.sh and tests/cluster/nodes.py, once it caught up). A
+ * controller-only node registers no broker and hosts nothing: it
+ * answers from its image.
+ */
+static void topics_not_yet(samsa_req_t *req, const samsa_meta_image_t *img,
+                           samsa_MetadataRequest_t *mreq, bool all,
+                           samsa_MetadataResponse_t *resp)
+{
+    if (!all) {
+        int32_t n = mreq->Topics.count > 0 ? mreq->Topics.count : 0;
+        SAMSA_REQ_ARRAY(req, resp->Topics, n);
+        for (int32_t i = 0; i < n; i++) {
+            md_topic_t *mt = &resp->Topics.items[i];
+            samsa_MetadataResponse_MetadataResponseTopic_init(mt);
+            topic_not_yet(req, mt, mreq->Topics.items[i].Name,
+                          mreq->Topics.items[i].TopicId);
+        }
+        return;
+    }
+    SAMSA_REQ_ARRAY(req, resp->Topics, img->topic_count);
+    resp->Topics.count = 0;
+    for (size_t i = 0; i < img->topic_count; i++) {
+        const samsa_meta_topic_t *t = &img->topics[i];
+        /* Topics the principal may not describe vanish, as below. */
+        if (samsa_req_authorize(req, SAMSA_ACL_OP_DESCRIBE,
+                                SAMSA_RESOURCE_TOPIC, t->name) != SAMSA_OK) {
+            continue;
+        }
+        md_topic_t *mt = &resp->Topics.items[resp->Topics.count++];
+        samsa_MetadataResponse_MetadataResponseTopic_init(mt);
+        samsa_uuid_t id;
+        memcpy(id.b, t->id, 16);
+        topic_not_yet(req, mt, samsa_req_str(req, t->name), id);
+    }
+}
+
 samsa_MetadataResponse_t *samsa_cluster_metadata(samsa_req_t *req,
                                                  samsa_MetadataRequest_t *mreq,
                                                  bool all, bool allow_create)
@@ -181,10 +241,14 @@ samsa_MetadataResponse_t *samsa_cluster_metadata(samsa_req_t *req,
     samsa_MetadataResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_MetadataResponse_init(resp);
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
-    fill_brokers(req, img, resp);
+    bool caught_up =
+        !b->cfg->cluster.broker_role || atomic_load(&b->meta_caught_up);
+    fill_brokers(req, img, caught_up, resp);
     resp->ClusterId = samsa_req_str(req, b->cluster_id);
     resp->ControllerId = client_controller(b, img);
-    if (all) {
+    if (!caught_up) {
+        topics_not_yet(req, img, mreq, all, resp);
+    } else if (all) {
         SAMSA_REQ_ARRAY(req, resp->Topics, img->topic_count);
         resp->Topics.count = 0;
         for (size_t i = 0; i < img->topic_count; i++) {

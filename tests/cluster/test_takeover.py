@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A Produce that reaches a new leader while it takes the leadership
-over waits for the takeover rather than being refused (found by the
-failover benchmark, issue 13's "stalled acks").
+"""Leadership handovers as clients see them (found by the failover
+benchmark, issue 13's "stalled acks"): a Produce that reaches a new
+leader while it takes the leadership over waits for the takeover rather
+than being refused; a node restarted after kill -9 names no leader of
+the past in its Metadata while it replays the metadata log.
 
 A broker's handlers see each committed metadata image at once; its
 applier thread takes the leaderships the image gives it a moment later
@@ -21,7 +23,7 @@ import time
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from checker import produce_raw
-from faults import wait_full_isr
+from faults import create_rf3, wait_full_isr, wait_new_leader
 from nodes import deadline_wait
 
 PARTITIONS = 16  # the last one's takeover waits for 15 others'
@@ -50,3 +52,36 @@ def test_produce_during_takeover_waits_for_it(nodes):
           "%.3f s later" % (new, t_led - t0, err, t_acked - t_led))
     assert err == 0, ("node %d named itself leader of tk-%d, then refused "
                       "a produce to it with error %s" % (new, last, err))
+
+
+def test_restarted_node_names_no_stale_leader(nodes):
+    """A node restarted after kill -9 replays the metadata log: until it
+    caught up, its image names the leaders of the past, itself among
+    them (another node took its partitions over meanwhile). Its Metadata
+    must not send clients there: LEADER_NOT_AVAILABLE (ask again) until
+    it knows the current leader."""
+    nodes.start()
+    create_rf3(nodes, "rs", partitions=1)
+    ask = nodes.live()[0]
+    old = nodes.partitions("rs", ask)[0][0]
+    other = next(i for i in nodes.live() if i != old)
+    nodes[old].kill9()
+    new = wait_new_leader(nodes, "rs", 0, old, other, 30)
+    nodes[old].launch()
+    named = []
+
+    def knows_new():
+        try:
+            t = nodes[old].metadata(["rs"], timeout=2)["topics"].get("rs")
+        except OSError:
+            return False  # not listening yet
+        leader = t[0][0] if isinstance(t, dict) and 0 in t else None
+        named.append(leader)
+        return leader == new
+    deadline_wait("restarted node %d naming leader %d" % (old, new),
+                  knows_new, timeout=30, every=0.001)
+    stale = [n for n in named if n is not None and n != new]
+    assert not stale, ("restarted node %d named leader %s of rs-0 in %d of "
+                       "%d answers before naming %d" % (
+                           old, sorted(set(stale)), len(stale), len(named),
+                           new))
