@@ -23,6 +23,8 @@ from samsa_harness import BUILD, SAMSA_CLI
 
 SEQUENCE_SO = os.path.join(BUILD, "tests", "unit", "testkit",
                            "source-sequence.so")
+# A source ending its own transactions (transaction.boundary=connector).
+TXN_SO = os.path.join(BUILD, "tests", "plugins", "fixture-source-txn.so")
 LINES = 40000
 RATE = 8000  # records/s, 400 per 50 ms step: a kill lands inside a poll
 SESSION_MS = 1000
@@ -143,7 +145,8 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
         "connect_enabled: true\nconnect_client_config: %s\n" % props)
     with open(os.path.join(broker.conf_dir, "90-sequence.yaml"), "w") as f:
         f.write("plugins:\n  - name: sequence\n    plugin: %s\n    config:\n"
-                "      topic: seq\n" % SEQUENCE_SO)
+                "      topic: seq\n  - name: txn-source\n    plugin: %s\n" % (
+                    SEQUENCE_SO, TXN_SO))
     broker.start()
     wait_ready(broker)
 
@@ -209,6 +212,23 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
     size = sum(len("binterval-%d\n" % i) for i in range(n))
     offs = count(broker, "binterval-offsets", 1, True, 10)
     assert offs and offs[-1] == b'{"position":%d}' % size, offs
+
+    # transaction.boundary=connector: the fixture commits after every n
+    # with n % 20 == 9 and aborts after n % 20 == 19 (seven records a poll,
+    # so inside polls): read_committed sees the n with n / 10 even.
+    code, info = call(broker, "PUT", "/connectors/ctxn/config", {
+        "connector.class": "txn-source", "topic": "ctxn",
+        "exactly.once.support": "required",
+        "transaction.boundary": "connector",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+    assert code == 201, info
+    want = sorted(b"%d" % i for i in range(100) if (i // 10) % 2 == 0)
+    got = count(broker, "ctxn", len(want), True, 20)
+    assert sorted(got) == want, got
+    # Ten transactions, each ending with its marker: 50 records and 10
+    # markers, plus what of the aborted records went out before the abort
+    # (the producer drops what it has not sent yet).
+    assert 60 <= end_offset(broker, "ctxn") <= 110
 
     # Zombie fencing: three tasks (the template splits over tasks.max),
     # each with its producer "connect-standalone-seq-I" (no group.id);

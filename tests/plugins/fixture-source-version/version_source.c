@@ -11,8 +11,10 @@
 
 #include <samsa/connect.h>
 
+#include "source_stub.h"
+
 struct samsa_connect_task {
-    const samsa_services_t *svc;
+    const samsa_services_t *svc; /* first: source_stub_task_stop */
     char topic[256];
     long n;
     char value[64];
@@ -20,35 +22,14 @@ struct samsa_connect_task {
     samsa_connect_record_t *recs[1];
 };
 
-static samsa_err_t vs_init(const samsa_services_t *svc,
-                           const samsa_instance_t *inst, void **state,
-                           char *errbuf, size_t errbuf_size)
-{
-    (void)inst;
-    (void)errbuf;
-    (void)errbuf_size;
-    *state = (void *)svc;
-    return SAMSA_OK;
-}
-
-static void vs_fini(void *state)
-{
-    (void)state;
-}
-
 static samsa_err_t vs_task_start(void *state,
                                  const samsa_connect_task_info_t *info,
                                  samsa_connect_task_t **task, char *errbuf,
                                  size_t errbuf_size)
 {
     const samsa_services_t *svc = state;
-    const char *topic = NULL;
-    for (uint64_t i = 0; i < info->config_count; i++) {
-        if (strcmp(info->config[i].key, "topic") == 0) {
-            topic = info->config[i].value;
-        }
-    }
-    if (topic == NULL || strlen(topic) >= 256) {
+    const char *topic = source_stub_topic(info, 256);
+    if (topic == NULL) {
         snprintf(errbuf, errbuf_size, "topic is required");
         return SAMSA_ERR_CONFIG;
     }
@@ -85,26 +66,12 @@ static samsa_err_t vs_poll(samsa_connect_task_t *t, int64_t timeout_ms,
     return SAMSA_OK;
 }
 
-static void vs_poll_release(samsa_connect_task_t *t,
-                            samsa_connect_record_t *const *records,
-                            size_t count)
-{
-    (void)t;
-    (void)records;
-    (void)count;
-}
-
-static void vs_task_stop(samsa_connect_task_t *t)
-{
-    t->svc->free(t);
-}
-
 static const samsa_source_ops_t vs_ops = {
     .hdr = SAMSA_ABI_HEADER(samsa_source_ops_t),
     .task_start = vs_task_start,
     .poll = vs_poll,
-    .poll_release = vs_poll_release,
-    .task_stop = vs_task_stop,
+    .poll_release = source_stub_poll_release,
+    .task_stop = source_stub_task_stop,
 };
 
 static const samsa_plugin_t vs_desc = {
@@ -113,8 +80,8 @@ static const samsa_plugin_t vs_desc = {
     .name = "fixture-source-version",
     .version = FIXTURE_VERSION,
     .summary = "test fixture: a source naming its build version",
-    .init = vs_init,
-    .fini = vs_fini,
+    .init = source_stub_init,
+    .fini = source_stub_fini,
     .ops = &vs_ops,
 };
 
