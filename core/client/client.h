@@ -168,6 +168,14 @@ int32_t samsa_client_controller(samsa_client_t *c);
 const samsa_md_topic_t *samsa_metadata_topic(const samsa_metadata_t *md,
                                              const char *name);
 
+/* The configs set on @p topic itself, not defaults (DescribeConfigs):
+ * @p cb once per config, name and value (null for a sensitive one)
+ * borrowed for the call. */
+typedef void (*samsa_topic_config_cb)(void *arg, samsa_str_t name,
+                                      samsa_str_t value);
+samsa_err_t samsa_client_topic_configs(samsa_client_t *c, const char *topic,
+                                       samsa_topic_config_cb cb, void *arg);
+
 /* ListOffsets for one partition: ts -1 = end (high watermark), -2 = start,
  * else the first offset with a timestamp >= ts. */
 #define SAMSA_OFFSET_END       (-1)

@@ -13,10 +13,8 @@
 #include "connect/kafka_service.h"
 #include "util/err.h"
 
-#define RESOURCE_TOPIC 2
-/* DescribeConfigs ConfigSource: set on the topic itself. */
-#define SOURCE_DYNAMIC_TOPIC 1
-#define ADMIN_TIMEOUT_MS     30000
+#define RESOURCE_TOPIC   2
+#define ADMIN_TIMEOUT_MS 30000
 
 /* Note a per-topic error code of an answer in k->errmsg. */
 static samsa_err_t topic_error(samsa_kafka_t *k, const char *what,
@@ -86,57 +84,31 @@ samsa_err_t samsa_connect_kafka_create_topic(samsa_kafka_t *k,
                                                     0);
 }
 
+typedef struct config_cb {
+    void (*cb)(void *arg, const char *name, const char *value);
+    void *arg;
+} config_cb_t;
+
+static void on_config(void *arg, samsa_str_t name, samsa_str_t value)
+{
+    config_cb_t *c = arg;
+    char *n = strndup(name.ptr, (size_t)name.len);
+    /* A sensitive config has no value to copy. */
+    char *v = value.len >= 0 ? strndup(value.ptr, (size_t)value.len) : NULL;
+    if (n != NULL && v != NULL) {
+        c->cb(c->arg, n, v);
+    }
+    free(n);
+    free(v);
+}
+
 samsa_err_t samsa_connect_kafka_topic_configs(
     samsa_kafka_t *k, const char *topic,
     void (*cb)(void *arg, const char *name, const char *value), void *arg)
 {
-    samsa_DescribeConfigsRequest_t req;
-    samsa_DescribeConfigsRequest_DescribeConfigsResource_t res;
-    samsa_DescribeConfigsResponse_t *resp = NULL;
-    samsa_arena_t arena;
-
-    samsa_DescribeConfigsRequest_init(&req);
-    samsa_DescribeConfigsRequest_DescribeConfigsResource_init(&res);
-    res.ResourceType = RESOURCE_TOPIC;
-    res.ResourceName = samsa_str_from_cstr(topic);
-    res.ConfigurationKeys.count = -1;
-    req.Resources.count = 1;
-    req.Resources.items = &res;
-    samsa_arena_init(&arena);
-    samsa_err_t err = samsa_connect_kafka_failed(
-        k,
-        samsa_client_call(k->client, SAMSA_NODE_ANY, SAMSA_API_DESCRIBE_CONFIGS,
-                          &req, &arena, (void **)&resp, NULL));
-    if (err == SAMSA_OK && resp->Results.count != 1) {
-        snprintf(k->errmsg, sizeof(k->errmsg),
-                 "describe configs %s: %d results", topic,
-                 (int)resp->Results.count);
-        err = SAMSA_ERR_CORRUPT;
-    }
-    if (err == SAMSA_OK) {
-        const samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r =
-            &resp->Results.items[0];
-        err = topic_error(k, "describe configs", topic, r->ErrorCode,
-                          r->ErrorMessage);
-        for (int32_t i = 0; err == SAMSA_OK && i < r->Configs.count; i++) {
-            const samsa_DescribeConfigsResponse_DescribeConfigsResourceResult_t
-                *e = &r->Configs.items[i];
-            /* v0 has IsDefault instead of ConfigSource. */
-            bool own = e->ConfigSource == SOURCE_DYNAMIC_TOPIC ||
-                       (e->ConfigSource == -1 && !e->IsDefault);
-            char *name = own ? strndup(e->Name.ptr, (size_t)e->Name.len) : NULL;
-            char *value = own && e->Value.len >= 0
-                              ? strndup(e->Value.ptr, (size_t)e->Value.len)
-                              : NULL;
-            if (name != NULL && value != NULL) {
-                cb(arg, name, value);
-            }
-            free(name);
-            free(value);
-        }
-    }
-    samsa_arena_destroy(&arena);
-    return err;
+    config_cb_t c = {cb, arg};
+    return samsa_connect_kafka_failed(
+        k, samsa_client_topic_configs(k->client, topic, on_config, &c));
 }
 
 samsa_err_t

@@ -63,6 +63,7 @@ samsa_err_t samsa_mirror_syncs_read(samsa_connect_task_t *t, bool to_end,
 {
     const samsa_services_t *svc = t->svc;
     int64_t end = -1;
+    const char *why = NULL;
     samsa_err_t err = SAMSA_OK;
     if (t->syncs_next < 0) {
         err = svc->kafka_list_offset(t->syncs_k, t->syncs_topic, 0,
@@ -90,15 +91,18 @@ samsa_err_t samsa_mirror_syncs_read(samsa_connect_task_t *t, bool to_end,
                                          &pos.offset);
         } else if (err == SAMSA_OK && pos.error != 0) {
             err = pos.error;
+            why = svc->err_str(err);
         }
         if (err == SAMSA_OK) {
             t->syncs_next = pos.offset;
         }
     } while (err == SAMSA_OK && to_end && t->syncs_next < end);
-    if (err != SAMSA_OK) {
+    if (err != SAMSA_OK && !t->syncs_failing) {
+        /* Once until it works again: a checkpoint task retries each poll. */
         svc->log(t->inst, SAMSA_LOG_WARN, "reading %s: %s", t->syncs_topic,
-                 svc->kafka_errmsg(t->syncs_k));
+                 why != NULL ? why : svc->kafka_errmsg(t->syncs_k));
     }
+    t->syncs_failing = err != SAMSA_OK;
     return err;
 }
 

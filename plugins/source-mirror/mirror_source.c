@@ -419,10 +419,12 @@ static samsa_err_t ms_task_start(void *state,
         err = read_resume(t, info);
     }
     if (err == SAMSA_OK && t->role != MIRROR_HEARTBEAT &&
-        (t->role == MIRROR_CHECKPOINT || t->sync_groups)) {
+        (t->role == MIRROR_CHECKPOINT || t->sync_groups ||
+         t->emit_checkpoints)) {
         /* The syncs stored so far: translation works from the start, not
          * only once new records are copied. A missing topic is empty. */
-        if (t->role == MIRROR_CHECKPOINT || samsa_mirror_syncs_topic(t)) {
+        if (t->role == MIRROR_CHECKPOINT || !t->emit_syncs ||
+            samsa_mirror_syncs_topic(t)) {
             (void)samsa_mirror_syncs_read(t, true, 0);
         }
     }
@@ -622,8 +624,12 @@ static samsa_err_t poll_checkpoint(samsa_connect_task_t *t, int64_t wait)
     }
     if (t->nrecs == 0) {
         int64_t left = t->next_sync - t->svc->monotonic_ms();
-        (void)samsa_mirror_syncs_read(
-            t, false, (int32_t)(left < wait ? (left > 0 ? left : 0) : wait));
+        int64_t w = left < wait ? (left > 0 ? left : 0) : wait;
+        if (samsa_mirror_syncs_read(t, false, (int32_t)w) != SAMSA_OK) {
+            /* No topic yet (no source task ran), or the cluster is away:
+             * no busy loop. */
+            sleep_ms((long)w);
+        }
     }
     return SAMSA_OK;
 }

@@ -67,6 +67,7 @@ struct samsa_connect_task {
     char syncs_topic[300];
     bool syncs_created;
     int64_t syncs_next; /* next offset of the topic to read */
+    bool syncs_failing; /* reading it failed last time (logged once) */
     int64_t lag_max;    /* offset.lag.max */
     mirror_sync_out_t *outbox;
     size_t nout, capout;

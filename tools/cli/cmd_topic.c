@@ -235,41 +235,18 @@ static void print_ids(const char *label, const int32_t *v, int32_t n)
 }
 
 /* Non-default configs of one topic (DescribeConfigs); best effort. */
+static void print_config(void *arg, samsa_str_t name, samsa_str_t value)
+{
+    const char **sep = arg;
+    printf("%s%.*s=%.*s", *sep, (int)name.len, name.ptr,
+           value.len > 0 ? (int)value.len : 0, value.len > 0 ? value.ptr : "");
+    *sep = ",";
+}
+
 static void print_configs(samsa_client_t *c, const char *topic)
 {
-    samsa_DescribeConfigsRequest_t req;
-    samsa_DescribeConfigsRequest_DescribeConfigsResource_t res;
-    samsa_DescribeConfigsResponse_t *resp = NULL;
-    samsa_arena_t arena;
-
-    samsa_DescribeConfigsRequest_init(&req);
-    samsa_DescribeConfigsRequest_DescribeConfigsResource_init(&res);
-    res.ResourceType = 2; /* TOPIC */
-    res.ResourceName = samsa_str_from_cstr(topic);
-    res.ConfigurationKeys.count = -1;
-    req.Resources.count = 1;
-    req.Resources.items = &res;
-    samsa_arena_init(&arena);
-    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_DESCRIBE_CONFIGS, &req,
-                          &arena, (void **)&resp, NULL) == SAMSA_OK &&
-        resp->Results.count == 1 && resp->Results.items[0].ErrorCode == 0) {
-        const samsa_DescribeConfigsResponse_DescribeConfigsResult_t *r =
-            &resp->Results.items[0];
-        const char *sep = "\tConfigs: ";
-        for (int32_t i = 0; i < r->Configs.count; i++) {
-            const samsa_DescribeConfigsResponse_DescribeConfigsResourceResult_t
-                *e = &r->Configs.items[i];
-            /* 1 = DYNAMIC_TOPIC_CONFIG; v0 has IsDefault instead */
-            if (e->ConfigSource == 1 ||
-                (e->ConfigSource == -1 && !e->IsDefault)) {
-                printf("%s%.*s=%.*s", sep, (int)e->Name.len, e->Name.ptr,
-                       e->Value.len > 0 ? (int)e->Value.len : 0,
-                       e->Value.len > 0 ? e->Value.ptr : "");
-                sep = ",";
-            }
-        }
-    }
-    samsa_arena_destroy(&arena);
+    const char *sep = "\tConfigs: ";
+    (void)samsa_client_topic_configs(c, topic, print_config, &sep);
 }
 
 static int do_describe(samsa_client_t *c, topic_args_t *a)
