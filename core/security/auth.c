@@ -15,6 +15,15 @@
 #include "security/tls_context.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/log_limit.h"
+
+/* Lines any client can trigger (a wrong password, a bad certificate, a
+ * mechanism not offered): a few a minute each, the rest counted
+ * (log_limit.h), so a client retrying in a loop cannot flood the log. */
+static samsa_log_limit_t log_no_principal = SAMSA_LOG_LIMIT_INIT(10, 60000);
+static samsa_log_limit_t log_no_mechanism = SAMSA_LOG_LIMIT_INIT(10, 60000);
+static samsa_log_limit_t log_reauth = SAMSA_LOG_LIMIT_INIT(10, 60000);
+static samsa_log_limit_t log_auth_failed = SAMSA_LOG_LIMIT_INIT(10, 60000);
 
 #define PRINCIPAL_MAX 512
 
@@ -202,12 +211,13 @@ static samsa_auth_state_t ssl_principal(const samsa_security_t *sec,
         memcpy(name, dn, n < sizeof(name) ? n + 1 : 0);
     }
     if (rc != SAMSA_OK) {
-        samsa_log(SAMSA_LOG_WARN, "%s: %s for client certificate '%s'; closing",
-                  samsa_conn_peer(auth->conn),
-                  rc == SAMSA_ERR_NOT_FOUND
-                      ? "no ssl_principal_mapping_rules rule applies"
-                      : "no principal",
-                  rc == SAMSA_ERR_NOT_FOUND ? dn : "?");
+        samsa_log_limited(&log_no_principal, SAMSA_LOG_WARN,
+                          "%s: %s for client certificate '%s'; closing",
+                          samsa_conn_peer(auth->conn),
+                          rc == SAMSA_ERR_NOT_FOUND
+                              ? "no ssl_principal_mapping_rules rule applies"
+                              : "no principal",
+                          rc == SAMSA_ERR_NOT_FOUND ? dn : "?");
         return SAMSA_AUTH_FAILED;
     }
     snprintf(auth->principal, sizeof(auth->principal), "User:%s", name);
@@ -323,9 +333,10 @@ samsa_err_t samsa_auth_handshake(samsa_auth_t *auth, const char *mechanism,
         }
     }
     if (!m) {
-        samsa_log(SAMSA_LOG_INFO,
-                  "%s: SASL mechanism '%s' is not enabled on this listener",
-                  samsa_conn_peer(auth->conn), mechanism);
+        samsa_log_limited(
+            &log_no_mechanism, SAMSA_LOG_INFO,
+            "%s: SASL mechanism '%s' is not enabled on this listener",
+            samsa_conn_peer(auth->conn), mechanism);
         return SAMSA_ERR_UNSUPPORTED_SASL_MECHANISM;
     }
     char host[64];
@@ -366,8 +377,8 @@ static samsa_err_t authenticated(samsa_auth_t *auth)
                  "Cannot change principals during re-authentication from %s "
                  "to %s",
                  auth->principal, principal);
-        samsa_log(SAMSA_LOG_INFO, "%s: %s; closing",
-                  samsa_conn_peer(auth->conn), auth->reason);
+        samsa_log_limited(&log_reauth, SAMSA_LOG_INFO, "%s: %s; closing",
+                          samsa_conn_peer(auth->conn), auth->reason);
         auth->state = SAMSA_AUTH_FAILED;
         return SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
     }
@@ -417,11 +428,13 @@ samsa_err_t samsa_auth_step(samsa_auth_t *auth, const void *in, size_t in_len,
                           ? auth->mech->ops->failure_reason(auth->sess)
                           : NULL;
     snprintf(auth->reason, sizeof(auth->reason), "%s", why ? why : "");
-    samsa_log(SAMSA_LOG_INFO, "%s: SASL %s authentication failed (%s); closing",
-              samsa_conn_peer(auth->conn), auth->mech->name,
-              why                                   ? why
-              : err == SAMSA_ERR_ILLEGAL_SASL_STATE ? "malformed token"
-                                                    : "invalid credentials");
+    samsa_log_limited(&log_auth_failed, SAMSA_LOG_INFO,
+                      "%s: SASL %s authentication failed (%s); closing",
+                      samsa_conn_peer(auth->conn), auth->mech->name,
+                      why ? why
+                      : err == SAMSA_ERR_ILLEGAL_SASL_STATE
+                          ? "malformed token"
+                          : "invalid credentials");
     auth->state = SAMSA_AUTH_FAILED;
     end_session(auth);
     return err;

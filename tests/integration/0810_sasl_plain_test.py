@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """SASL PLAIN on SASL_PLAINTEXT and SASL_SSL listeners: confluent-kafka
 (SaslHandshake v1 + SaslAuthenticate), kafka-python (v0 handshake, bare
-tokens) and kcat; a wrong password is refused; nothing but ApiVersions and
-the SASL exchange is served before authentication."""
+tokens) and kcat; a wrong password is refused (and logged a bounded number
+of times); nothing but ApiVersions and the SASL exchange is served before
+authentication."""
 import os
 import shutil
 import socket
@@ -86,6 +87,33 @@ def test_wrong_password_is_refused(sasl_broker):
     assert "SASL PLAIN authentication failed" in b.log_text()
     assert "wrong" not in b.log_text()
     # Right password right after: still served.
+    a = AdminClient(plain_conf(b, False))
+    assert a.list_topics(timeout=10).brokers
+
+
+def wrong_login(port):
+    """SaslHandshake v1 PLAIN, then SaslAuthenticate v0 with a wrong
+    password: the error code of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        hdr = struct.pack(">hhih", 17, 1, 1, 4) + b"test"
+        body = struct.pack(">h", 5) + b"PLAIN"
+        s.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
+        read_frame(s)
+        token = b"\0alice\0wrong"
+        hdr = struct.pack(">hhih", 36, 0, 2, 4) + b"test"
+        body = struct.pack(">i", len(token)) + token
+        s.sendall(struct.pack(">i", len(hdr) + len(body)) + hdr + body)
+        return struct.unpack(">h", read_frame(s)[4:6])[0]
+
+
+def test_failed_logins_cannot_flood_the_log(sasl_broker):
+    """A client retrying a wrong password in a loop gets each refusal,
+    but the log says so a few times a minute, not once per try."""
+    b = sasl_broker
+    for _ in range(60):
+        assert wrong_login(b.sasl_port) == 58  # SASL_AUTHENTICATION_FAILED
+    n = b.log_text().count("SASL PLAIN authentication failed")
+    assert 1 <= n <= 10, n
     a = AdminClient(plain_conf(b, False))
     assert a.list_topics(timeout=10).brokers
 
