@@ -464,6 +464,23 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     return SAMSA_OK;
 }
 
+/* Registering and heartbeating, and the coordinators following the
+ * leadership of their partitions. */
+static samsa_err_t cluster_start(samsa_broker_t *b)
+{
+    samsa_err_t err = samsa_cluster_start(b);
+    if (err == SAMSA_OK && b->meta) {
+        /* After the member exists (b->member): the thread reads it. */
+        samsa_coord_follow_t *cf = NULL;
+        err = samsa_coord_follow_start(b, &cf);
+        atomic_store(&b->coord_follow, cf);
+    }
+    return err;
+}
+
+/* How long a lone voter waits to be registered before it serves. */
+#define LONE_VOTER_START_MS 5000
+
 samsa_err_t samsa_broker_start(samsa_broker_t *b)
 {
     /* HTTP first, so /health/ready answers (503) before Kafka clients can
@@ -481,15 +498,26 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
                       (unsigned)samsa_http_port(b->http, i));
         }
     }
-    samsa_err_t err = samsa_server_start(b->server);
-    if (err == SAMSA_OK) {
-        err = samsa_cluster_start(b);
+    /* A lone voter needs nobody to register and commits locally in a
+     * few ms: its clients' first requests find it registered, with its
+     * log replayed and producer ids at hand, as a single node's would.
+     * Others start serving first (the controller may be reached through
+     * this node's own listener). */
+    bool lone =
+        b->meta && samsa_cluster_is_lone_voter(&b->cfg->cluster, b->node_id);
+    samsa_err_t err = lone ? cluster_start(b) : SAMSA_OK;
+    if (err == SAMSA_OK && lone &&
+        !samsa_cluster_await_lone_voter(b, LONE_VOTER_START_MS)) {
+        samsa_log(SAMSA_LOG_WARN,
+                  "cluster: not registered with the metadata log after "
+                  "%d ms; serving anyway",
+                  LONE_VOTER_START_MS);
     }
-    if (err == SAMSA_OK && b->meta) {
-        /* After the member exists (b->member): the thread reads it. */
-        samsa_coord_follow_t *cf = NULL;
-        err = samsa_coord_follow_start(b, &cf);
-        atomic_store(&b->coord_follow, cf);
+    if (err == SAMSA_OK) {
+        err = samsa_server_start(b->server);
+    }
+    if (err == SAMSA_OK && !lone) {
+        err = cluster_start(b);
     }
     if (err == SAMSA_OK && b->connect) {
         /* The worker is a client like any other: it connects to the first

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -519,6 +520,49 @@ samsa_err_t samsa_cluster_start(samsa_broker_t *b)
     return samsa_member_start(b, &b->member);
 }
 
+/* Whether the coordinators have loaded every partition of their
+ * internal topics that @p img makes this broker lead, and written the
+ * markers of what the loads ended (a single node does both before it
+ * serves). */
+static bool coordinators_loaded(samsa_broker_t *b,
+                                const samsa_meta_image_t *img)
+{
+    for (int txn = 0; txn < 2; txn++) {
+        const samsa_meta_topic_t *t = samsa_meta_topic(
+            img, txn ? SAMSA_TXN_STATE_TOPIC : SAMSA_OFFSETS_TOPIC);
+        for (int32_t p = 0; t && p < t->partition_count; p++) {
+            if (t->partitions[p].leader == b->node_id &&
+                !(txn ? samsa_txn_partition_loaded(b->txn, p)
+                      : samsa_group_partition_loaded(b->groups, p))) {
+                return false;
+            }
+        }
+    }
+    return !samsa_txn_markers_pending(b->txn);
+}
+
+bool samsa_cluster_await_lone_voter(samsa_broker_t *b, int timeout_ms)
+{
+    if (!b->member ||
+        !samsa_cluster_is_lone_voter(&b->cfg->cluster, b->node_id)) {
+        return false;
+    }
+    int64_t until = samsa_mono_ms() + timeout_ms;
+    for (;;) {
+        samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+        bool ready = atomic_load(&b->meta_caught_up) &&
+                     samsa_member_active(b->member, img) &&
+                     samsa_member_has_producer_ids(b->member) && b->groups &&
+                     b->txn && coordinators_loaded(b, img);
+        samsa_meta_image_put(img);
+        if (ready || samsa_mono_ms() >= until) {
+            return ready;
+        }
+        struct timespec pause = {0, 1000000}; /* 1 ms */
+        nanosleep(&pause, NULL);
+    }
+}
+
 void samsa_cluster_close(samsa_broker_t *b)
 {
     samsa_member_stop(b->member);
@@ -651,6 +695,20 @@ bool samsa_cluster_applied_wait(samsa_broker_t *b, uint64_t seen,
     return moved;
 }
 
+bool samsa_cluster_leader_settling(samsa_broker_t *b, const char *topic,
+                                   int32_t partition)
+{
+    if (!b->meta) {
+        return false;
+    }
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, topic);
+    bool mine = t && partition >= 0 && partition < t->partition_count &&
+                t->partitions[partition].leader == b->node_id;
+    samsa_meta_image_put(img);
+    return mine;
+}
+
 /* Kafka's internal topic configs (GroupMetadataManager /
  * TransactionLog): compacted, 100 MiB segments. */
 static const samsa_meta_config_t internal_configs[] = {
@@ -712,6 +770,37 @@ samsa_err_t samsa_cluster_coordinator(samsa_req_t *req, bool txn,
     }
     samsa_meta_image_put(img);
     return err;
+}
+
+bool samsa_cluster_coordinator_settling(samsa_broker_t *b, bool txn,
+                                        const char *key)
+{
+    if (!b->meta) {
+        return false;
+    }
+    const char *name = txn ? SAMSA_TXN_STATE_TOPIC : SAMSA_OFFSETS_TOPIC;
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const samsa_meta_topic_t *t = samsa_meta_topic(img, name);
+    bool settling = true;
+    if (!t || t->partition_count <= 0) {
+        samsa_cluster_request_topic(b, name);
+    } else {
+        int32_t p = samsa_internal_partition_for(key, t->partition_count);
+        int32_t leader = t->partitions[p].leader;
+        const samsa_meta_broker_t *mb = samsa_meta_broker(img, leader);
+        if (!mb || mb->fenced || leader != b->node_id) {
+            /* Another broker's (NOT_COORDINATOR is right), or leaderless
+             * until a failover, which a client's retry outlasts better
+             * than a parked connection. */
+            settling = false;
+        } else {
+            settling =
+                txn ? b->txn && !samsa_txn_partition_loaded(b->txn, p)
+                    : b->groups && !samsa_group_partition_loaded(b->groups, p);
+        }
+    }
+    samsa_meta_image_put(img);
+    return settling;
 }
 
 samsa_err_t samsa_cluster_producer_id(samsa_broker_t *b, int64_t *pid)

@@ -30,6 +30,14 @@ typedef struct samsa_member samsa_member_t;
 samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen);
 /* Start registering and heartbeating (after the listeners accept). */
 samsa_err_t samsa_cluster_start(samsa_broker_t *b);
+/* A lone voter (the only voter, and this node): wait, at most
+ * @p timeout_ms, until this broker is registered, unfenced and caught up
+ * with its log, holds producer ids, and its coordinators have loaded
+ * their partitions (ending what was in flight), which with one voter
+ * takes a few ms; clients then meet a broker as ready as a single
+ * node's. After samsa_coord_follow_start. True when
+ * it is (false: timed out, or not a lone voter). */
+bool samsa_cluster_await_lone_voter(samsa_broker_t *b, int timeout_ms);
 /* Stop the member thread, then the quorum. */
 void samsa_cluster_close(samsa_broker_t *b);
 
@@ -61,6 +69,12 @@ uint64_t samsa_cluster_applied(samsa_broker_t *b);
  * reactor. */
 bool samsa_cluster_applied_wait(samsa_broker_t *b, uint64_t seen,
                                 int64_t deadline_ms);
+
+/* After samsa_cluster_leader_check answered LEADER_NOT_AVAILABLE: true
+ * when the image makes this broker the leader, so only the local log or
+ * leadership is still being made (settle.h), not a leader missing. */
+bool samsa_cluster_leader_settling(samsa_broker_t *b, const char *topic,
+                                   int32_t partition);
 
 /* InitProducerId in quorum mode: ids come from blocks the controller
  * hands this broker (PRODUCER_IDS records), unique in the cluster.
@@ -116,6 +130,14 @@ void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
 samsa_err_t samsa_cluster_coordinator(samsa_req_t *req, bool txn,
                                       samsa_str_t key, int32_t *node,
                                       samsa_str_t *host, int32_t *port);
+
+/* Whether the coordinator of @p key (a group id, or a transactional id
+ * when @p txn) is still settling on this node (settle.h): its internal
+ * topic does not exist yet (its creation is asked of the controller), or
+ * this broker leads its partition and has not loaded it yet. False
+ * standalone, and when another broker leads it or none does. */
+bool samsa_cluster_coordinator_settling(samsa_broker_t *b, bool txn,
+                                        const char *key);
 
 /* The spec an internal topic is created with (Kafka's
  * offsets_topic_num_partitions / _replication_factor, or the

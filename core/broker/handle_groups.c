@@ -19,6 +19,7 @@
 #include "broker/commit_wait.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
+#include "broker/settle.h"
 #include "group/coordinator.h"
 #include "loop/reactor.h"
 
@@ -78,6 +79,22 @@ static samsa_err_t coordinator_addr(samsa_req_t *req, samsa_err_t err,
 void samsa_handle_find_coordinator(samsa_req_t *req)
 {
     samsa_FindCoordinatorRequest_t *freq = req->body;
+    /* In a cluster, the first FindCoordinator asks for the internal
+     * topic: its answer waits until it exists and is loaded (settle.h). */
+    bool txn = freq->KeyType == KEY_TYPE_TRANSACTION;
+    bool known = txn || freq->KeyType == KEY_TYPE_GROUP;
+    if (known && req->api_version < 4 &&
+        samsa_req_settle_coordinator(req, txn, freq->Key)) {
+        return;
+    }
+    for (int32_t i = 0;
+         known && req->api_version >= 4 && i < freq->CoordinatorKeys.count;
+         i++) {
+        if (samsa_req_settle_coordinator(req, txn,
+                                         freq->CoordinatorKeys.items[i])) {
+            return;
+        }
+    }
     samsa_FindCoordinatorResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_FindCoordinatorResponse_init(resp);
     if (req->api_version < 4) {
@@ -308,6 +325,9 @@ static samsa_err_t group_read(samsa_req_t *req, samsa_str_t group)
 void samsa_handle_join_group(samsa_req_t *req)
 {
     samsa_JoinGroupRequest_t *jreq = req->body;
+    if (samsa_req_settle_coordinator(req, false, jreq->GroupId)) {
+        return;
+    }
     samsa_err_t denied = group_read(req, jreq->GroupId);
     if (denied) {
         samsa_JoinGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
@@ -395,6 +415,9 @@ static void sync_cb(void *arg, const samsa_group_sync_result_t *res)
 void samsa_handle_sync_group(samsa_req_t *req)
 {
     samsa_SyncGroupRequest_t *sreq = req->body;
+    if (samsa_req_settle_coordinator(req, false, sreq->GroupId)) {
+        return;
+    }
     samsa_err_t denied = group_read(req, sreq->GroupId);
     if (denied) {
         samsa_SyncGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
@@ -443,6 +466,9 @@ void samsa_handle_sync_group(samsa_req_t *req)
 void samsa_handle_heartbeat(samsa_req_t *req)
 {
     samsa_HeartbeatRequest_t *hreq = req->body;
+    if (samsa_req_settle_coordinator(req, false, hreq->GroupId)) {
+        return;
+    }
     samsa_HeartbeatResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_HeartbeatResponse_init(resp);
     samsa_err_t err = group_read(req, hreq->GroupId);
@@ -460,6 +486,9 @@ void samsa_handle_heartbeat(samsa_req_t *req)
 void samsa_handle_leave_group(samsa_req_t *req)
 {
     samsa_LeaveGroupRequest_t *lreq = req->body;
+    if (samsa_req_settle_coordinator(req, false, lreq->GroupId)) {
+        return;
+    }
     samsa_LeaveGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_LeaveGroupResponse_init(resp);
     bool batch = req->api_version >= 3;

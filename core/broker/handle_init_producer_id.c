@@ -21,6 +21,7 @@
 #include "broker/cluster.h"
 #include "broker/commit_wait.h"
 #include "broker/handlers.h"
+#include "broker/settle.h"
 #include "producer/pid_alloc.h"
 #include "txn/coordinator.h"
 
@@ -65,6 +66,9 @@ static bool may_write_some_topic(samsa_req_t *req)
 void samsa_handle_init_producer_id(samsa_req_t *req)
 {
     samsa_InitProducerIdRequest_t *ireq = req->body;
+    if (samsa_req_settle_coordinator(req, true, ireq->TransactionalId)) {
+        return;
+    }
     samsa_InitProducerIdResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_InitProducerIdResponse_init(resp);
     resp->ProducerId = -1;
@@ -110,6 +114,12 @@ void samsa_handle_init_producer_id(samsa_req_t *req)
         int64_t new_pid = -1;
         int16_t new_epoch = -1;
         err = bump_or_allocate(req->broker, pid, epoch, &new_pid, &new_epoch);
+        /* The first block of ids (or the next) is on its way from the
+         * controller: a few ms with one voter. */
+        if (err == SAMSA_ERR_COORDINATOR_LOAD_IN_PROGRESS &&
+            samsa_req_settle(req)) {
+            return;
+        }
         if (err == SAMSA_OK) {
             resp->ProducerId = new_pid;
             resp->ProducerEpoch = new_epoch;

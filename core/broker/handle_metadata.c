@@ -6,6 +6,7 @@
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "broker/settle.h"
 
 static void fill_partitions(samsa_req_t *req, samsa_topic_t *t,
                             samsa_MetadataResponse_MetadataResponseTopic_t *mt)
@@ -128,6 +129,34 @@ samsa_MetadataResponse_t *samsa_metadata_answer(samsa_req_t *req,
     return resp;
 }
 
+/* In a cluster, a topic this answer auto-creates (or one just created,
+ * whose partitions this broker leads but whose local logs the applier
+ * has not made yet) is still settling: the answer waits for it
+ * (settle.h), as a single node creates it before answering. A partition
+ * without a leader (its brokers are down) is no reason to wait. */
+static bool topics_settling(samsa_req_t *req, const samsa_MetadataResponse_t *r)
+{
+    for (int32_t i = 0; req->broker->meta && i < r->Topics.count; i++) {
+        const samsa_MetadataResponse_MetadataResponseTopic_t *mt =
+            &r->Topics.items[i];
+        if (mt->ErrorCode == SAMSA_ERR_LEADER_NOT_AVAILABLE) {
+            return true;
+        }
+        for (int32_t p = 0;
+             mt->ErrorCode == SAMSA_OK && p < mt->Partitions.count; p++) {
+            const samsa_MetadataResponse_MetadataResponsePartition_t *mp =
+                &mt->Partitions.items[p];
+            if (mp->LeaderId == req->broker->node_id &&
+                samsa_cluster_leader_check(
+                    req->broker, samsa_req_cstr(req, mt->Name),
+                    mp->PartitionIndex) == SAMSA_ERR_LEADER_NOT_AVAILABLE) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 void samsa_handle_metadata(samsa_req_t *req)
 {
     samsa_MetadataRequest_t *mreq = req->body;
@@ -136,5 +165,10 @@ void samsa_handle_metadata(samsa_req_t *req)
                (req->api_version == 0 && mreq->Topics.count == 0);
     /* Before v4 there is no flag: the broker's setting decides. */
     bool allow_create = req->api_version < 4 || mreq->AllowAutoTopicCreation;
-    samsa_req_respond(req, samsa_metadata_answer(req, mreq, all, allow_create));
+    samsa_MetadataResponse_t *resp =
+        samsa_metadata_answer(req, mreq, all, allow_create);
+    if (!all && topics_settling(req, resp) && samsa_req_settle(req)) {
+        return;
+    }
+    samsa_req_respond(req, resp);
 }

@@ -8,6 +8,7 @@
 
 #include "broker/commit_wait.h"
 #include "broker/handlers.h"
+#include "broker/settle.h"
 #include "group/coordinator.h"
 
 static bool partition_exists(samsa_req_t *req, const char *topic, int32_t p)
@@ -21,6 +22,9 @@ static bool partition_exists(samsa_req_t *req, const char *topic, int32_t p)
 void samsa_handle_offset_commit(samsa_req_t *req)
 {
     samsa_OffsetCommitRequest_t *creq = req->body;
+    if (samsa_req_settle_coordinator(req, false, creq->GroupId)) {
+        return;
+    }
     samsa_OffsetCommitResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_OffsetCommitResponse_init(resp);
     int32_t nt = creq->Topics.count > 0 ? creq->Topics.count : 0;
@@ -331,6 +335,16 @@ static void offset_fetch_v8(samsa_req_t *req, samsa_OffsetFetchRequest_t *freq,
 void samsa_handle_offset_fetch(samsa_req_t *req)
 {
     samsa_OffsetFetchRequest_t *freq = req->body;
+    for (int32_t g = 0; req->api_version >= 8 && g < freq->Groups.count; g++) {
+        if (samsa_req_settle_coordinator(req, false,
+                                         freq->Groups.items[g].GroupId)) {
+            return;
+        }
+    }
+    if (req->api_version < 8 &&
+        samsa_req_settle_coordinator(req, false, freq->GroupId)) {
+        return;
+    }
     samsa_OffsetFetchResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_OffsetFetchResponse_init(resp);
     if (req->api_version >= 8) {

@@ -5,6 +5,7 @@
 #include "broker/append.h"
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "broker/settle.h"
 #include "broker/produce_check.h"
 #include "broker/produce_wait.h"
 #include "metrics/metrics.h"
@@ -74,9 +75,43 @@ static bool produce_partition(samsa_req_t *req, samsa_topic_t *topic,
 
 /* The handler proper; @p verdicts: what the produce-check worker found
  * (one per partition, in request order), or NULL to check here. */
+/* In a cluster: every partition's leader check, into @p lerrs (in request
+ * order); false when the request was parked instead, because one of them
+ * is led here by an image whose local log the applier is still making (a
+ * topic just created: settle.h). */
+static bool leader_checks(samsa_req_t *req, samsa_err_t *lerrs)
+{
+    samsa_ProduceRequest_t *preq = req->body;
+    size_t k = 0;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        const char *name = samsa_req_cstr(req, td->Name);
+        for (int32_t p = 0; p < td->PartitionData.count; p++) {
+            int32_t index = td->PartitionData.items[p].Index;
+            lerrs[k] = samsa_cluster_leader_check(req->broker, name, index);
+            if (lerrs[k] == SAMSA_ERR_LEADER_NOT_AVAILABLE &&
+                samsa_cluster_leader_settling(req->broker, name, index) &&
+                samsa_req_settle(req)) {
+                return false;
+            }
+            k++;
+        }
+    }
+    return true;
+}
+
 static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
 {
     samsa_ProduceRequest_t *preq = req->body;
+    size_t total = 0;
+    for (int32_t t = 0; t < preq->TopicData.count; t++) {
+        int32_t np = preq->TopicData.items[t].PartitionData.count;
+        total += np > 0 ? (size_t)np : 0;
+    }
+    samsa_err_t *lerrs = samsa_req_alloc(req, sizeof(*lerrs) * (total + 1));
+    if (!leader_checks(req, lerrs)) {
+        return;
+    }
     samsa_ProduceResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_ProduceResponse_init(resp);
     int32_t ntopics = preq->TopicData.count > 0 ? preq->TopicData.count : 0;
@@ -107,8 +142,7 @@ static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
             samsa_ProduceRequest_PartitionProduceData_t *pd =
                 &td->PartitionData.items[p];
             /* In a cluster only the partition's leader appends. */
-            samsa_err_t lerr =
-                samsa_cluster_leader_check(req->broker, name, pd->Index);
+            samsa_err_t lerr = lerrs[k];
             all_ok &= produce_partition(
                 req, lerr ? NULL : topic, lerr ? lerr : terr, pd, preq->Acks,
                 &plain_budget, verdicts ? &verdicts[k] : NULL,

@@ -21,6 +21,7 @@
 #include "broker/handlers.h"
 #include "broker/parked.h"
 #include "broker/produce_wait.h"
+#include "broker/settle.h"
 #include "loop/reactor.h"
 #include "group/coordinator.h"
 #include "txn/coordinator.h"
@@ -98,6 +99,11 @@ static samsa_err_t add_partitions(samsa_req_t *req, samsa_str_t txn_id,
 void samsa_handle_add_partitions_to_txn(samsa_req_t *req)
 {
     samsa_AddPartitionsToTxnRequest_t *areq = req->body;
+    if (req->api_version <= 3 &&
+        samsa_req_settle_coordinator(req, true,
+                                     areq->V3AndBelowTransactionalId)) {
+        return;
+    }
     samsa_AddPartitionsToTxnResponse_t *resp =
         samsa_req_alloc(req, sizeof(*resp));
     samsa_AddPartitionsToTxnResponse_init(resp);
@@ -149,6 +155,10 @@ void samsa_handle_add_partitions_to_txn(samsa_req_t *req)
 void samsa_handle_add_offsets_to_txn(samsa_req_t *req)
 {
     samsa_AddOffsetsToTxnRequest_t *areq = req->body;
+    if (samsa_req_settle_coordinator(req, true, areq->TransactionalId) ||
+        samsa_req_settle_coordinator(req, false, areq->GroupId)) {
+        return;
+    }
     samsa_AddOffsetsToTxnResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_AddOffsetsToTxnResponse_init(resp);
     const char *id = samsa_req_cstr(req, areq->TransactionalId);
@@ -243,6 +253,9 @@ static void end_done(void *arg, bool completed)
 void samsa_handle_end_txn(samsa_req_t *req)
 {
     samsa_EndTxnRequest_t *ereq = req->body;
+    if (samsa_req_settle_coordinator(req, true, ereq->TransactionalId)) {
+        return;
+    }
     samsa_EndTxnResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_EndTxnResponse_init(resp);
     const char *id = samsa_req_cstr(req, ereq->TransactionalId);
@@ -282,6 +295,9 @@ void samsa_handle_end_txn(samsa_req_t *req)
 void samsa_handle_txn_offset_commit(samsa_req_t *req)
 {
     samsa_TxnOffsetCommitRequest_t *creq = req->body;
+    if (samsa_req_settle_coordinator(req, false, creq->GroupId)) {
+        return;
+    }
     samsa_TxnOffsetCommitResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_TxnOffsetCommitResponse_init(resp);
     int32_t nt = creq->Topics.count > 0 ? creq->Topics.count : 0;

@@ -70,6 +70,11 @@ static void direct_registered(void *arg, samsa_err_t err)
                   samsa_err_str(err));
     }
     atomic_store(&mb->proposing, false);
+    /* Registered: ask for producer ids now rather than a retry later. */
+    pthread_mutex_lock(&mb->lock);
+    mb->kick = true;
+    pthread_cond_signal(&mb->cond);
+    pthread_mutex_unlock(&mb->lock);
 }
 
 /* Listeners registered: the broker's (not the controller's), at most
@@ -598,6 +603,14 @@ samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid)
     }
     pthread_mutex_unlock(&mb->lock);
     return err;
+}
+
+bool samsa_member_has_producer_ids(samsa_member_t *mb)
+{
+    pthread_mutex_lock(&mb->lock);
+    bool some = mb->pid_next < mb->pid_end;
+    pthread_mutex_unlock(&mb->lock);
+    return some;
 }
 
 bool samsa_member_active(samsa_member_t *mb, const samsa_meta_image_t *img)

@@ -26,6 +26,9 @@ void samsa_member_free(samsa_member_t *mb);
  * COORDINATOR_LOAD_IN_PROGRESS (retriable) while the first block, or the
  * next one, is on its way (any thread). */
 samsa_err_t samsa_member_producer_id(samsa_member_t *mb, int64_t *pid);
+/* Whether a producer id is at hand (the first block has arrived). Any
+ * thread. */
+bool samsa_member_has_producer_ids(samsa_member_t *mb);
 /* Whether @p img has this process registered (its own incarnation, not
  * an earlier run's replayed from the log) and not fenced: what this
  * broker's images are worth acting on as a leader. Any thread. */

@@ -66,6 +66,13 @@ static inline bool samsa_cluster_is_quorum(const samsa_cluster_config_t *cc)
     return cc->voter_count > 0;
 }
 
+/** True when this node is the quorum's only voter: it commits alone. */
+static inline bool samsa_cluster_is_lone_voter(const samsa_cluster_config_t *cc,
+                                               int32_t node_id)
+{
+    return cc->voter_count == 1 && cc->voters[0].id == node_id;
+}
+
 /**
  * Read the cluster keys of @p cfg->values (listeners already parsed) into
  * @p cfg->cluster and check them against each other.

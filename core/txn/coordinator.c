@@ -357,6 +357,17 @@ void samsa_txn_partition_unload(samsa_txn_coordinator_t *tc, int32_t p)
     }
 }
 
+bool samsa_txn_markers_pending(samsa_txn_coordinator_t *tc)
+{
+    pthread_mutex_lock(&tc->lock);
+    bool pending = false;
+    for (txn_t *t = tc->txns; t && !pending; t = t->next) {
+        pending = t->markers_queued;
+    }
+    pthread_mutex_unlock(&tc->lock);
+    return pending;
+}
+
 bool samsa_txn_partition_loaded(samsa_txn_coordinator_t *tc, int32_t p)
 {
     pthread_mutex_lock(&tc->lock);

@@ -114,6 +114,9 @@ void samsa_txn_partition_loading(samsa_txn_coordinator_t *tc, int32_t p);
 /* No longer led here: its ids are dropped (NOT_COORDINATOR from now). */
 void samsa_txn_partition_unload(samsa_txn_coordinator_t *tc, int32_t p);
 bool samsa_txn_partition_loaded(samsa_txn_coordinator_t *tc, int32_t p);
+/* Whether some ended transaction still has markers to write (the marker
+ * thread's queue). */
+bool samsa_txn_markers_pending(samsa_txn_coordinator_t *tc);
 
 /* Abort every transaction past its timeout now (the timer's pass). */
 void samsa_txn_coordinator_tick(samsa_txn_coordinator_t *tc);
