@@ -220,6 +220,10 @@ def test_writes_through_a_follower_go_to_the_leader(broker_factory):
         code, info = write(follower, "POST",
                            "/connectors/s/restart?includeTasks=true", None)
         assert code == 202, info  # the query string reaches the leader
+        # Kafka's second hop (forward=false) reaching a worker that is not
+        # the leader: the group moved on, 409.
+        code, info = call(follower, "DELETE", "/connectors/s?forward=false")
+        assert code == 409 and "rebalance" in info["message"], info
         assert write(follower, "DELETE", "/connectors/s", None)[0] == 204
         for w in workers:
             wait_for(lambda: call(w, "GET", "/connectors/s")[0] == 404,

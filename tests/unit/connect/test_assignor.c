@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "connect/assignor.h"
+#include "connect/cluster.h"
 
 /* Bytes of ConnectProtocol v0 as Kafka's ConnectProtocol serialises them. */
 static void test_worker_state_matches_kafkas_layout(void **state)
@@ -397,6 +398,37 @@ static void test_cooperative_revokes_deleted_and_duplicated(void **state)
     samsa_connect_coop_memory_clear(&mem);
 }
 
+/* connect.protocol and scheduled.rebalance.max.delay.ms, with Kafka's
+ * names; a bad value names the key and what it takes. */
+static void test_protocol_keys(void **state)
+{
+    (void)state;
+    samsa_connect_dist_conf_t d = {0};
+    char err[256] = "";
+    assert_int_equal(samsa_connect_dist_set(&d, "connect.protocol", "eager",
+                                            err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(d.protocol, SAMSA_CONNECT_PROTOCOL_EAGER);
+    assert_int_equal(samsa_connect_dist_set(&d, "connect.protocol", "sessioned",
+                                            err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(d.protocol, SAMSA_CONNECT_PROTOCOL_SESSIONED);
+    assert_int_equal(samsa_connect_dist_set(&d, "connect.protocol", "coop", err,
+                                            sizeof(err)),
+                     SAMSA_ERR_CONFIG);
+    assert_non_null(strstr(err, "connect.protocol coop: expected eager"));
+    assert_int_equal(samsa_connect_dist_set(&d,
+                                            "scheduled.rebalance.max.delay.ms",
+                                            "0", err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(d.max_delay_ms, 0);
+    assert_int_equal(samsa_connect_dist_set(&d,
+                                            "scheduled.rebalance.max.delay.ms",
+                                            "-1", err, sizeof(err)),
+                     SAMSA_ERR_CONFIG);
+    assert_non_null(strstr(err, "scheduled.rebalance.max.delay.ms -1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_v2_assignment_carries_revoked_and_delay),
         cmocka_unit_test(test_cooperative_moves_only_what_must_move),
         cmocka_unit_test(test_cooperative_revokes_deleted_and_duplicated),
+        cmocka_unit_test(test_protocol_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
