@@ -7,20 +7,34 @@
  * no longer knows about. Authorization: CLUSTER_ACTION on the cluster, as
  * in Kafka; a request without it gets CLUSTER_AUTHORIZATION_FAILED on every
  * partition.
+ *
+ * A replicated partition's answer waits until its in-sync replicas have
+ * the marker (the high watermark passed it), as Kafka appends markers
+ * with acks=-1: the coordinator logs Complete* only then, so a leader
+ * lost before its followers copied a marker cannot leave the
+ * transaction open on that partition with nobody to close it.
  */
 #include <samsa/authorizer.h>
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "broker/produce_wait.h"
 #include "broker/txn_verify.h"
+#include "replica/replica.h"
 #include "txn/coordinator.h"
+
+/* The wait for the in-sync replicas: below the marker writer's 5 s call
+ * timeout, so its answer says what happened. */
+#define REPLICA_WAIT_MS 4000
 
 typedef samsa_WriteTxnMarkersRequest_WritableTxnMarker_t marker_req_t;
 typedef samsa_WriteTxnMarkersResponse_WritableTxnMarkerResult_t marker_res_t;
 
 static samsa_err_t write_partition(samsa_req_t *req, const marker_req_t *m,
                                    const char *name, samsa_topic_t *topic,
-                                   samsa_err_t terr, int32_t index)
+                                   samsa_err_t terr, int32_t index,
+                                   samsa_produce_wait_t **wait,
+                                   int16_t *error_code)
 {
     samsa_err_t err = terr;
     if (err == SAMSA_OK) {
@@ -33,13 +47,27 @@ static samsa_err_t write_partition(samsa_req_t *req, const marker_req_t *m,
     }
     samsa_txn_verify_forget(req->broker->txn_verify, m->ProducerId, name,
                             index);
-    return samsa_txn_marker_deliver(req->broker->groups, part, m->ProducerId,
-                                    m->ProducerEpoch, m->CoordinatorEpoch,
-                                    m->TransactionResult);
+    /* Before the append, as Produce: a leadership change in between fails
+     * the wait. */
+    int32_t epoch = samsa_replica_leader_epoch(req->broker->replica, part);
+    err = samsa_txn_marker_deliver(req->broker->groups, part, m->ProducerId,
+                                   m->ProducerEpoch, m->CoordinatorEpoch,
+                                   m->TransactionResult);
+    if (err == SAMSA_OK &&
+        (epoch >= 0 || samsa_partition_is_replicated(part))) {
+        /* An ISR of one moves the HW here, as after a produce. */
+        samsa_replica_leader_appended(req->broker->replica, part);
+        samsa_produce_wait_replicas(
+            wait, topic, part, samsa_partition_leo(part), epoch,
+            samsa_topic_config_long(topic, "min.insync.replicas"),
+            REPLICA_WAIT_MS, error_code);
+    }
+    return err;
 }
 
 static void write_marker(samsa_req_t *req, const marker_req_t *m,
-                         samsa_err_t auth, marker_res_t *mr)
+                         samsa_err_t auth, marker_res_t *mr,
+                         samsa_produce_wait_t **wait)
 {
     samsa_WriteTxnMarkersResponse_WritableTxnMarkerResult_init(mr);
     mr->ProducerId = m->ProducerId;
@@ -66,7 +94,8 @@ static void write_marker(samsa_req_t *req, const marker_req_t *m,
                 *pr = &tr->Partitions.items[p];
             pr->PartitionIndex = rt->PartitionIndexes.items[p];
             pr->ErrorCode = (int16_t)write_partition(req, m, name, topic, terr,
-                                                     pr->PartitionIndex);
+                                                     pr->PartitionIndex, wait,
+                                                     &pr->ErrorCode);
         }
         samsa_topic_put(topic);
     }
@@ -84,9 +113,10 @@ void samsa_handle_write_txn_markers(samsa_req_t *req)
                            : SAMSA_ERR_CLUSTER_AUTHORIZATION_FAILED;
     int32_t n = wreq->Markers.count > 0 ? wreq->Markers.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Markers, n);
+    samsa_produce_wait_t *wait = NULL;
     for (int32_t i = 0; i < n; i++) {
         write_marker(req, &wreq->Markers.items[i], auth,
-                     &resp->Markers.items[i]);
+                     &resp->Markers.items[i], &wait);
     }
-    samsa_req_respond(req, resp);
+    samsa_produce_respond(req, resp, wait);
 }

@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/cluster.h"
 #include "broker/peer_clients.h"
-#include "broker/txn_verify.h"
 #include "client/client.h"
 #include "metadata/quorum.h"
 #include "util/log.h"
@@ -48,24 +46,6 @@ void samsa_txn_marker_writer_free(samsa_txn_marker_writer_t *w)
     samsa_peer_clients_free(w->peers);
     samsa_arena_destroy(&w->arena);
     free(w);
-}
-
-/* Here: append (and tell the group coordinator, for its offsets). */
-static samsa_err_t write_local(samsa_broker_t *b, const char *topic,
-                               int32_t partition, int64_t pid, int16_t epoch,
-                               int32_t coordinator_epoch, bool commit)
-{
-    samsa_err_t err = samsa_cluster_leader_check(b, topic, partition);
-    samsa_topic_t *t = err ? NULL : samsa_logmgr_topic_get(b->logs, topic);
-    samsa_partition_t *part = t ? samsa_topic_partition(t, partition) : NULL;
-    if (err == SAMSA_OK) {
-        samsa_txn_verify_forget(b->txn_verify, pid, topic, partition);
-        err = part ? samsa_txn_marker_deliver(b->groups, part, pid, epoch,
-                                              coordinator_epoch, commit)
-                   : SAMSA_ERR_LEADER_NOT_AVAILABLE;
-    }
-    samsa_topic_put(t);
-    return err;
 }
 
 /* One WriteTxnMarkers in flight to one leader: the partitions i with
@@ -164,10 +144,12 @@ static void recv_remote(samsa_txn_marker_writer_t *w, sent_t *s,
     free(s->idx);
 }
 
-/* Every leader's request goes out before any answer is awaited and
- * before the local appends, as Kafka's marker channel manager sends to
- * all brokers at once: a transaction's markers take one round trip, not
- * one per leader. */
+/* Every leader's request goes out before any answer is awaited, as
+ * Kafka's marker channel manager sends to all brokers at once: a
+ * transaction's markers take one round trip, not one per leader. This
+ * broker's own partitions go the same way (as in Kafka): the answer
+ * comes once their in-sync replicas have the marker
+ * (handle_txn_markers.c), which Complete* must wait for. */
 static void writer_write(void *arg, int64_t pid, int16_t epoch,
                          int32_t coordinator_epoch, bool commit,
                          const char *const *topics, const int32_t *partitions,
@@ -200,9 +182,7 @@ static void writer_write(void *arg, int64_t pid, int16_t epoch,
     size_t nsent = 0;
     for (size_t i = 0; i < n; i++) {
         const samsa_meta_broker_t *mb =
-            leader[i] >= 0 && leader[i] != b->node_id
-                ? samsa_meta_broker(img, leader[i])
-                : NULL;
+            leader[i] >= 0 ? samsa_meta_broker(img, leader[i]) : NULL;
         bool first = mb != NULL;
         for (size_t j = 0; first && j < i; j++) {
             first = leader[j] != leader[i];
@@ -211,12 +191,6 @@ static void writer_write(void *arg, int64_t pid, int16_t epoch,
             sent[nsent].mb = mb;
             send_remote(w, &sent[nsent++], pid, epoch, coordinator_epoch,
                         commit, topics, partitions, leader, n);
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (leader[i] == b->node_id) {
-            results[i] = write_local(b, topics[i], partitions[i], pid, epoch,
-                                     coordinator_epoch, commit);
         }
     }
     for (size_t s = 0; s < nsent; s++) {

@@ -2,11 +2,11 @@
 /*
  * core/broker/txn_marker_writer.h - in a cluster, how the transaction
  * coordinator's marker thread (core/txn/marker_sender.c) writes a marker
- * to any partition: appended here when this broker leads it, else sent
- * to its leader as Kafka's WriteTxnMarkers (one request per leader, all
- * sent before any answer is awaited) with the in-tree client. Leaders come from
- * the newest image; a partition whose topic is gone counts as written. Used by
- * that one thread only.
+ * to any partition: sent to its leader, this broker included, as Kafka's
+ * WriteTxnMarkers (one request per leader, all sent before any answer is
+ * awaited) with the in-tree client; answered once the partition's in-sync
+ * replicas have it. Leaders come from the newest image; a partition whose
+ * topic is gone counts as written. Used by that one thread only.
  */
 #ifndef SAMSA_BROKER_TXN_MARKER_WRITER_H
 #define SAMSA_BROKER_TXN_MARKER_WRITER_H

@@ -546,3 +546,62 @@ def test_end_txn_answers_once_the_markers_are_written(cluster):
                for i in range(8)]
         assert lso == [126 * n] * 8, (n, lso)
     c.close()
+
+
+def test_a_marker_is_answered_once_its_replicas_have_it(cluster):
+    """WriteTxnMarkers appends with acks=-1, as Kafka's: with the
+    partition's follower stopped the answer waits (the coordinator logs
+    Complete* only after it, so a leader lost before its followers copied
+    the marker cannot leave the transaction open there), and it comes,
+    without error, once the follower has fetched the marker."""
+    import signal
+    import socket
+    boot = cluster.start(3)
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    admin.create_topics([NewTopic("mk", 1, 2)])
+    admin.close()
+
+    def replicas():
+        for line in kcat("-b", boot, "-L", "-t", "mk").splitlines():
+            if line.strip().startswith("partition 0,"):
+                w = line.replace(",", " ").split()
+                isr = [int(x) for x in line.split("isrs:")[1].split(",") if x]
+                return int(w[3]), isr
+        return None
+    leader, isr = wait_for("mk's full ISR", lambda: (
+        lambda r: r if r and r[0] > 0 and len(r[1]) == 2 else None)(
+            replicas()), timeout=30)
+    follower = next(i for i in isr if i != leader)
+    # A record through both replicas first: the leader follows its
+    # follower's fetches (its own view of the ISR) before the marker.
+    produce_all(boot, "mk", ["k"])
+    with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                           "node%d" % follower, "samsad.pid")) as f:
+        pid = int(f.read())
+    # WriteTxnMarkers v0: an abort marker of producer 424242, epoch 0.
+    body = (struct.pack(">iqhb", 1, 424242, 0, 0) + struct.pack(">i", 1)
+            + str16("mk") + struct.pack(">ii", 1, 0) + struct.pack(">i", 0))
+    msg = struct.pack(">hhi", 27, 0, 9) + str16("test") + body
+    s = socket.create_connection(("127.0.0.1", cluster.ports[leader]), 10)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        s.sendall(struct.pack(">i", len(msg)) + msg)
+        s.settimeout(1.0)
+        try:
+            early = s.recv(4)
+        except socket.timeout:
+            early = None
+        assert early is None, ("answered while the follower was stopped",
+                               s.recv(100))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    s.settimeout(15)
+    size = struct.unpack(">i", s.recv(4, socket.MSG_WAITALL))[0]
+    data = s.recv(size, socket.MSG_WAITALL)
+    s.close()
+    # correlation id, markers [producer id, topics [name, partitions
+    # [index, error]]]
+    at = 4 + 4 + 8 + 4 + 2 + 2 + 4
+    index, err = struct.unpack(">ih", data[at:at + 6])
+    assert (index, err) == (0, 0)
+    assert end_offset(cluster.ports[leader], "mk", 0, 0) == 2  # the marker
