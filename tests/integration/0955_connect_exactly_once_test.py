@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Exactly-once sources (KIP-618): a `samsa connect` worker with
+"""Exactly-once sources (KIP-618): a `samsa connect` worker (and samsad's
+own worker, killed with its broker) with
 exactly.once.source.support=enabled runs the file source in
 transactions (records and source offsets committed together, one
 transaction per poll); kill -9 of the worker in the middle of a large file
@@ -126,6 +127,43 @@ def test_file_source_exactly_once_across_kill_9(broker_factory):
     assert end > len(raw), end
     # The new worker fenced the dead task's producer and took over.
     assert "eos task 0 running" in w2.log_text()
+
+
+def test_samsad_worker_exactly_once_across_kill_9(broker_factory, tmp_path):
+    """samsad's own worker (standalone, exactly-once in its
+    connect_client_config): kill -9 of samsad itself, broker and worker
+    together, in the middle of the file; restarted on the same data dir,
+    the transaction coordinator recovers the open transaction, the task
+    fences and aborts it and resumes from the committed offsets."""
+    props = tmp_path / "worker.properties"
+    props.write_text("exactly.once.source.support=enabled\n")
+    broker = broker_factory(
+        "connect_enabled: true\nconnect_client_config: %s\n" % props).start()
+    wait_ready(broker)
+    src = os.path.join(broker.workdir, "in.txt")
+    want = [b"sd-%06d" % i for i in range(LINES)]
+    with open(src, "wb") as f:
+        f.write(b"".join(s + b"\n" for s in want))
+    code, info = call(broker, "PUT", "/connectors/sd/config", {
+        "connector.class": "FileStreamSource", "file": src, "topic": "sd",
+        "batch.size": "2000", "samsa.max.records.per.second": str(RATE),
+        "exactly.once.support": "required",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+    assert code == 201, info
+    c = consumer(broker, "sd", False)
+    seen, deadline = 0, time.time() + 30
+    while seen < LINES // 3 and time.time() < deadline:
+        seen += sum(m.error() is None for m in c.consume(1000, 0.05))
+    broker.kill()
+    c.close()
+    assert LINES // 3 <= seen < LINES, seen
+    broker.start()
+    got = count(broker, "sd", LINES, True)
+    raw = count(broker, "sd", LINES, False)
+    print("samsad kill -9 at %d: %d read_committed, %d duplicates, %d "
+          "read_uncommitted" % (seen, len(got), len(got) - len(set(got)),
+                                len(raw)))
+    assert sorted(got) == want
 
 
 def test_file_source_at_least_once_across_kill_9(broker_factory):
