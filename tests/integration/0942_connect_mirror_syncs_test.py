@@ -9,8 +9,11 @@ B's Connect worker):
   copied;
 - MirrorCheckpointConnector emits MM2's Checkpoint records to
   A.checkpoints.internal on B, MirrorHeartbeatConnector MM2's Heartbeat
-  records to heartbeats."""
+  records to heartbeats; MM2's own client (RemoteClusterUtils, Java)
+  finds both topics and translates the group from the checkpoints."""
+import os
 import struct
+import subprocess
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -21,6 +24,29 @@ from connect_rest import call, read_topic, wait_for, wait_ready
 
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 SYNCS = "mm2-offset-syncs.target.internal"
+JAVA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "java")
+MIRROR_CLIENT_JAR = os.path.join(JAVA_DIR, "lib",
+                                 "connect-mirror-client-3.8.0.jar")
+
+
+def mirror_client(broker, alias, group):
+    """SamsaJavaMirror.java's lines (MM2's RemoteClusterUtils)."""
+    if not os.path.exists(MIRROR_CLIENT_JAR):
+        # tests/integration/run.sh fetches the jars once; this covers a
+        # lib/ fetched before the mirror client was in the pom.
+        out = subprocess.run(
+            ["mvn", "-q", "-B", "dependency:copy-dependencies",
+             "-DoutputDirectory=lib", "-DincludeScope=runtime"],
+            cwd=JAVA_DIR, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, "mvn failed:\n" + out.stdout + out.stderr
+    out = subprocess.run(
+        ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+         "-cp", os.path.join(JAVA_DIR, "lib", "*"),
+         os.path.join(JAVA_DIR, "SamsaJavaMirror.java"),
+         broker.bootstrap, alias, group],
+        capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout.splitlines()
 
 
 def mm2_string(buf, at):
@@ -188,3 +214,11 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
     for source, target, ts in beats():
         assert (source, target) == ("A", "B")
         assert before - 5000 <= ts <= int(time.time() * 1000)
+
+    # MM2's own client reads both topics and translates from the
+    # checkpoints.
+    lines = mirror_client(b, "A", "app")
+    assert "checkpoints A.checkpoints.internal" in lines, lines
+    assert "heartbeats heartbeats" in lines, lines
+    assert [x for x in lines if x.startswith("offset ")] == [
+        "offset A.orders 0 12", "offset A.orders 1 13"], lines
