@@ -216,9 +216,15 @@ def franz_bin():
     return _franz
 
 
-def read_all(bootstrap, topic, partitions, timeout=60):
+def read_all(bootstrap, topic, partitions, timeout=60, want=None):
     """{partition: {offset: key}} read from the beginning up to each
-    partition's high watermark (asked at the start), and the watermarks."""
+    partition's high watermark (asked at the start), and the watermarks.
+    @want: {partition: offset}: ask again (to the deadline) while a
+    partition's high watermark is below it. A leader elected a moment ago
+    may not know the ISR's high watermark yet (Kafka's "lagging high
+    watermark" state, answered there with OFFSET_NOT_AVAILABLE): an
+    acknowledged record is committed, so the watermark reaches it; one
+    that never does is reported lost."""
     c = Consumer({"bootstrap.servers": bootstrap,
                   "group.id": "checker-" + uuid.uuid4().hex,
                   "enable.auto.commit": False,
@@ -233,11 +239,13 @@ def read_all(bootstrap, topic, partitions, timeout=60):
                 try:
                     high[p] = c.get_watermark_offsets(
                         TopicPartition(topic, p), timeout=5)[1]
-                    break
+                    if (high[p] >= (want or {}).get(p, 0) or
+                            time.monotonic() > end - timeout / 2):
+                        break
                 except Exception:  # noqa: BLE001 (retried to the deadline)
                     if time.monotonic() > end:
                         raise
-                    time.sleep(0.5)
+                time.sleep(0.5)
         c.assign([TopicPartition(topic, p, OFFSET_BEGINNING)
                   for p in range(partitions)])
         got = {p: {} for p in range(partitions)}
@@ -271,8 +279,11 @@ def verify(bootstrap, topic, partitions, log, timeout=60, absent=()):
     deposed leader took but never committed: it must have truncated them)
     in the log. Returns a short summary; raises AssertionError naming the
     first violations."""
-    got, high = read_all(bootstrap, topic, partitions, timeout)
     acks = log.snapshot()
+    want = {}
+    for _, p, off, _ in acks:
+        want[p] = max(want.get(p, 0), off + 1)
+    got, high = read_all(bootstrap, topic, partitions, timeout, want)
     problems = []
     by_offset = {}
     for key, p, off, _ in acks:
