@@ -89,10 +89,14 @@ def wait_full_isr(cluster, topic, ask, partitions=PARTITIONS, timeout=30,
             if leader not in cluster.live() or sorted(isr) != list(members):
                 return None
         return parts
+    def show():
+        # What each node logged last: a CI failure leaves nothing else.
+        logs = "".join("\n--- node %d ---\n%s" % (i, n.log_tail(25))
+                       for i, n in sorted(cluster.nodes.items()))
+        return "%r%s" % (cluster.partitions(topic, ask), logs)
     return deadline_wait("node %d: %s led, ISR %s" % (ask, topic,
                                                        list(members)),
-                         full, timeout,
-                         show=lambda: cluster.partitions(topic, ask))
+                         full, timeout, show=show)
 
 
 def wait_isr_everywhere(cluster, topic, timeout=30):

@@ -56,7 +56,9 @@ def deadline_wait(what, fn, timeout, every=0.2, show=None):
             if show is not None:
                 last = show()
             raise AssertionError("timed out after %.0f s waiting for %s "
-                                 "(last: %r)" % (timeout, what, last))
+                                 "(last: %s)" % (timeout, what,
+                                                 last if isinstance(last, str)
+                                                 else repr(last)))
         time.sleep(every)
 
 
