@@ -4,7 +4,8 @@
 
     tools/bench/cluster_replication.py [--build DIR] [--count N]
                                        [--rounds R] [--failovers F]
-                                       [--failovers-only] [--controller]
+                                       [--failovers-only]
+                                       [--controller | --not-controller]
                                        [--no-rebalance] [--keep]
 
 - Throughput: RF=3 (min.insync.replicas=2) acks=all produce as a ratio of
@@ -34,7 +35,8 @@
   one's session from its last Raft heartbeat (samsa_meta_session_start)
   and probes it at once if that is 3 s ago; those runs are marked *.
   Each node's leader is killed in turn
-  (--controller: always the partition the controller leads);
+  (--controller: always the partition the controller leads;
+  --not-controller: always one another node leads);
   the killed node restarts and rejoins the ISR between failovers and a
   preferred election gives every node one partition to lead again
   (--no-rebalance: not; see preferred_leaders); every
@@ -150,24 +152,29 @@ def preferred_leaders(cluster, cli):
         cluster.partitions("failover", cluster.live()[0]).values()), 60)
 
 
-def failovers(cluster, count, controller=False, cli=None, steady=True):
+def failovers(cluster, count, controller=None, cli=None, steady=True):
     create(cluster, "failover", 3)
     log = AckLog()
     load = RdkafkaLoad(cluster.bootstrap(), "failover", PARTITIONS, log,
                        rate=500).start()
     gaps = []
+    settled = 0.0
     try:
         for k in range(count):
+            # Acks on every partition since leadership last moved: the
+            # producer reached each partition's current leader.
             nodes.deadline_wait("acks flowing", lambda: all(
-                log.count(p, time.monotonic() - 1) > 0
+                log.count(p, max(settled, time.monotonic() - 1)) > 0
                 for p in range(PARTITIONS)), 60)
             ask = cluster.live()[0]
             parts = cluster.partitions("failover", ask)
             part = k % PARTITIONS
-            if controller:
+            if controller is not None:
+                # True: the partition the controller leads; False: one
+                # a broker that is not the controller leads.
                 ctl = cluster.controller(ask)
                 part = next((p for p in range(PARTITIONS)
-                             if parts[p][0] == ctl), part)
+                             if (parts[p][0] == ctl) == controller), part)
             leader = parts[part][0]
             was_ctl = cluster.controller(ask) == leader
             other = next(i for i in cluster.live() if i != leader)
@@ -191,6 +198,7 @@ def failovers(cluster, count, controller=False, cli=None, steady=True):
                 wait_full_isr(cluster, "failover", i, timeout=90)
             if steady:
                 preferred_leaders(cluster, cli)
+            settled = time.monotonic()
     finally:
         load.stop()
     print("checker:", verify(cluster.bootstrap(), "failover", PARTITIONS,
@@ -209,6 +217,9 @@ def main():
                     help="skip the throughput and latency rounds")
     ap.add_argument("--controller", action="store_true",
                     help="kill the controller's partition each failover")
+    ap.add_argument("--not-controller", action="store_true",
+                    help="kill a partition leader that is not the "
+                    "controller each failover")
     ap.add_argument("--no-rebalance", action="store_true",
                     help="leave leadership where failovers put it (the "
                     "restarted node leads nothing; see preferred_leaders)")
@@ -231,7 +242,8 @@ def main():
             print("latency at 2000 msgs/s, acks=all: RF=1 p50 %.2f p99 %.2f "
                   "ms; RF=3 p50 %.2f p99 %.2f ms"
                   % (lats[1][-1] + lats[3][-1]), flush=True)
-        gaps = failovers(cluster, a.failovers, a.controller,
+        which = True if a.controller else False if a.not_controller else None
+        gaps = failovers(cluster, a.failovers, which,
                          os.path.join(a.build, "tools", "cli", "samsa"),
                          not a.no_rebalance)
     finally:
