@@ -198,3 +198,27 @@ def test_samsa_user_cli_sets_lists_and_deletes(scram_broker):
     assert kcat_list(b, "dave", "dave-secret", "SCRAM-SHA-512").returncode != 0
     assert kcat_list(b, "dave", "dave-secret", "SCRAM-SHA-256").returncode == 0
     assert cli("set", "eve", "--password", "x", "--iterations", "10").returncode == 2
+
+
+def test_kafka_configs_tool_manages_scram_users(scram_broker):
+    """Apache Kafka's kafka-configs.sh (kafka.admin.ConfigCommand,
+    kafka_2.13 4.0.2) adds a SCRAM-SHA-512 credential for carol
+    (AlterUserScramCredentials, salted by the tool), describes it, and
+    carol then logs in with it; --delete-config removes it."""
+    from kafka_cli import kafka_tool
+    b = scram_broker
+
+    def configs(*args):
+        out = kafka_tool("kafka.admin.ConfigCommand", "--bootstrap-server",
+                         b.bootstrap, "--entity-type", "users",
+                         "--entity-name", "carol", *args)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+    configs("--alter", "--add-config",
+            "SCRAM-SHA-512=[iterations=8192,password=carol-secret]")
+    assert "SCRAM-SHA-512=iterations=8192" in configs("--describe")
+    assert kcat_list(b, "carol", "carol-secret",
+                     "SCRAM-SHA-512").returncode == 0
+    configs("--alter", "--delete-config", "SCRAM-SHA-512")
+    assert kcat_list(b, "carol", "carol-secret",
+                     "SCRAM-SHA-512").returncode != 0

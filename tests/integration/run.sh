@@ -17,8 +17,9 @@ if command -v mvn >/dev/null && [ ! -f "$HERE/java/lib/kafka-clients-3.8.0.jar" 
         -DoutputDirectory=lib -DincludeScope=runtime)
 fi
 # Apache Kafka's command-line tools (kafka-acls.sh's AclCommand and the
-# others, kafka-tools 4.0.2 with its own 4.0.2 client) in kafka-tools/lib.
-if command -v mvn >/dev/null && [ ! -f "$HERE/kafka-tools/lib/kafka-tools-4.0.2.jar" ]; then
+# others, kafka-tools 4.0.2 with its own 4.0.2 client; kafka-configs.sh's
+# ConfigCommand from kafka_2.13) in kafka-tools/lib.
+if command -v mvn >/dev/null && [ ! -f "$HERE/kafka-tools/lib/kafka_2.13-4.0.2.jar" ]; then
     (cd "$HERE/kafka-tools" && mvn -q -B dependency:copy-dependencies \
         -DoutputDirectory=lib -DincludeScope=runtime)
 fi
