@@ -264,14 +264,16 @@ def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
     """samsad's embedded worker (group.id in connect_client_config) and a
     `samsa connect` worker share a sink's tasks and a three-task source's;
     when the latter stops (SIGTERM: it flushes, commits and leaves the
-    group) samsad runs them all without waiting for a session timeout."""
+    group) samsad runs them all without waiting for a session timeout.
+    samsad's worker offers only the eager protocol, so the group runs it
+    (the other offers sessioned, compatible and default): a departed
+    worker's tasks move at once, with no scheduled delay."""
     props = tmp_path / "embedded.properties"
     # A long session: the takeover must not wait for it.
     session_ms = 8000
     props.write_text("group.id=mixed\nsession.timeout.ms=%d\n"
-                     "heartbeat.interval.ms=500\n"
-                     "scheduled.rebalance.max.delay.ms=%d\n" % (
-                         session_ms, DELAY_MS))
+                     "heartbeat.interval.ms=500\nconnect.protocol=eager\n" %
+                     session_ms)
     broker = broker_factory(
         "connect_enabled: true\nconnect_client_config: %s\n"
         "group_min_session_timeout_ms: 500" % props)
@@ -311,6 +313,7 @@ def test_samsad_worker_joins_and_takes_over_on_leave(broker_factory, tmp_path):
             return set(got) == both and set(got.values()) == {
                 embedded_id, w.worker_id}
         wait_for(shared, "the tasks over both workers", 20)
+        assert "protocol default" in w.log_text()
         assert w.end(signal.SIGTERM) == 0, w.log_text()
         left = time.monotonic()
         wait_for(lambda: (lambda g: set(g) == both and
@@ -381,6 +384,7 @@ def test_a_joining_worker_moves_only_what_it_takes(broker_factory):
         started = {t: starts(t) for t in ids}
         assert set(started.values()) == {1}, started
 
+        joined = time.monotonic()
         workers.append(Worker(broker, "c3", "coop", topics=topics))
         third = workers[2]
         by_id[third.worker_id] = third
@@ -393,6 +397,8 @@ def test_a_joining_worker_moves_only_what_it_takes(broker_factory):
                     sorted(list(got.values()).count(w.worker_id)
                            for w in workers) == [1, 1, 2] and got)
         after = wait_for(spread, "the third worker's share", 30)
+        print("the third worker's share RUNNING %.1fs after its start" % (
+            time.monotonic() - joined))
         stayed = {t for t in ids if after[t] == before[t]}
         moved = ids - stayed
         assert len(moved) == 1 and len(stayed) == 3, (before, after)
