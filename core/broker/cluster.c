@@ -375,6 +375,9 @@ static samsa_err_t controller_transport(samsa_broker_t *b,
                                         size_t errlen)
 {
     int cl = b->cfg->cluster.controller_listener;
+    if (cl < 0) {
+        return SAMSA_OK; /* solo: nobody connects, libraft's TCP on loopback */
+    }
     samsa_security_protocol_t proto =
         (samsa_security_protocol_t)b->cfg->security.protocol[cl];
     if (proto == SAMSA_SECURITY_PLAINTEXT) {
@@ -454,8 +457,12 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
         .node_id = b->node_id,
         .voters = cc->voters,
         .voter_count = cc->voter_count,
-        .bind_host = b->cfg->listeners[cc->controller_listener].host,
-        .listen_port = b->cfg->listeners[cc->controller_listener].port,
+        .bind_host = cc->controller_listener < 0
+                         ? NULL
+                         : b->cfg->listeners[cc->controller_listener].host,
+        .listen_port = cc->controller_listener < 0
+                           ? 0
+                           : b->cfg->listeners[cc->controller_listener].port,
         .dir = dir,
         .session_timeout_ms = cc->broker_session_timeout_ms,
         .heartbeat_interval_ms = cc->broker_heartbeat_interval_ms,
@@ -510,6 +517,15 @@ samsa_err_t samsa_cluster_start(samsa_broker_t *b)
 {
     if (!b->meta) {
         return SAMSA_OK;
+    }
+    if (b->cfg->cluster.solo) {
+        char errbuf[1024] = "";
+        samsa_err_t err =
+            samsa_cluster_migrate_standalone(b, errbuf, sizeof(errbuf));
+        if (err != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_ERROR, "samsad: %s", errbuf);
+            return err;
+        }
     }
     if (!b->cfg->cluster.broker_role) {
         /* A controller-only node registers no broker: brokers find it by
@@ -734,6 +750,13 @@ bool samsa_cluster_internal_spec(samsa_broker_t *b, const char *name,
         .configs = internal_configs,
         .config_count = sizeof(internal_configs) / sizeof(internal_configs[0]),
     };
+    /* Kafka refuses to make them while fewer brokers than the factor are
+     * live (clients get COORDINATOR_NOT_AVAILABLE until enough join); a
+     * lone voter without a controller listener is all there will ever
+     * be, so its factor is 1 whatever the default (3) says. */
+    if (cfg->cluster.solo) {
+        spec->replication_factor = 1;
+    }
     return true;
 }
 

@@ -38,6 +38,13 @@ samsa_err_t samsa_cluster_start(samsa_broker_t *b);
  * node's. After samsa_coord_follow_start. True when
  * it is (false: timed out, or not a lone voter). */
 bool samsa_cluster_await_lone_voter(samsa_broker_t *b, int timeout_ms);
+/* A solo node (config/cluster.h), before it registers: the topics and
+ * producer ids a standalone run left in its data dir go into the metadata
+ * log (cluster_migrate.c); nothing on disk is removed. Waits (bounded) to
+ * be the controller and for the commits. An error (errbuf says what)
+ * stops the start. */
+samsa_err_t samsa_cluster_migrate_standalone(samsa_broker_t *b, char *errbuf,
+                                             size_t errlen);
 /* Stop the member thread, then the quorum. */
 void samsa_cluster_close(samsa_broker_t *b);
 
@@ -141,8 +148,8 @@ bool samsa_cluster_coordinator_settling(samsa_broker_t *b, bool txn,
 
 /* The spec an internal topic is created with (Kafka's
  * offsets_topic_num_partitions / _replication_factor, or the
- * transaction_state_log_ ones; compacted); false for other names. The
- * configs are static. */
+ * transaction_state_log_ ones; compacted; replication factor 1 on a solo
+ * node); false for other names. The configs are static. */
 bool samsa_cluster_internal_spec(samsa_broker_t *b, const char *name,
                                  samsa_cluster_topic_spec_t *spec);
 

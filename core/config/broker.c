@@ -54,11 +54,13 @@ const samsa_option_t samsa_broker_options[] = {
     SAMSA_OPTION_INT("node_id", "1", 0, I32MAX,
         "This broker's id (node.id), unique in the cluster."),
     SAMSA_OPTION_STRING("process_roles", "broker,controller",
-        "Roles of this node (process.roles): broker,controller so far "
-        "(dedicated brokers and controllers come with replication)."),
+        "Roles of this node (process.roles): broker,controller, "
+        "controller or broker. Set without controller_quorum_voters: a "
+        "one-voter quorum of this node alone (no controller listener)."),
     SAMSA_OPTION_STRING("controller_quorum_voters", "",
         "The metadata quorum (controller.quorum.voters), "
-        "ID@HOST:PORT,...; empty: a standalone node without a quorum."),
+        "ID@HOST:PORT,...; empty: a standalone node without a quorum, or "
+        "a one-voter quorum when process_roles is set."),
     SAMSA_OPTION_STRING("controller_listener_names", "CONTROLLER",
         "Listener names that carry the metadata quorum "
         "(controller.listener.names), comma-separated."),

@@ -269,6 +269,22 @@ static samsa_err_t resolve_advertised(samsa_broker_config_t *cfg, char *errbuf,
     return SAMSA_OK;
 }
 
+/* The lone voter: this node, on loopback, port 0 (solo in cluster.h). */
+static samsa_err_t solo_voter(samsa_broker_config_t *cfg)
+{
+    samsa_cluster_config_t *cc = &cfg->cluster;
+    cc->voters = calloc(1, sizeof(*cc->voters));
+    char *host = strdup("127.0.0.1");
+    if (!cc->voters || !host) {
+        free(host);
+        return SAMSA_ERR_NOMEM;
+    }
+    cc->voters[0] = (samsa_voter_t){cfg->node_id, host, 0};
+    cc->voter_count = 1;
+    cc->solo = true;
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                                          char *errbuf, size_t errbuf_size)
 {
@@ -302,12 +318,18 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
         return rc;
     }
     if (cc->voter_count == 0) {
-        /* Standalone: every listener serves clients, as before. */
+        /* Standalone or solo: every listener serves clients. */
         cc->controller_listener = -1;
         if (!cc->broker_role || !cc->controller_role) {
             return fail(cfg, "process_roles", errbuf, errbuf_size,
                         "a node without controller_quorum_voters is "
-                        "standalone and must be broker,controller");
+                        "its only voter and must be broker,controller");
+        }
+        if (samsa_config_is_set(cfg->values, "process_roles")) {
+            rc = solo_voter(cfg);
+        }
+        if (rc != SAMSA_OK) {
+            return rc;
         }
     } else if (!str(cfg, "cluster_id")[0]) {
         return fail(cfg, "controller_quorum_voters", errbuf, errbuf_size,

@@ -6,9 +6,15 @@
  * NAME://host:port form, advertised_listeners, inter_broker_listener_name,
  * broker_rack, broker_heartbeat_interval_ms, broker_session_timeout_ms.
  *
- * Two modes:
- *   - standalone (controller_quorum_voters empty, the default): one node,
- *     no metadata quorum; topics live in the log manager's files;
+ * Three modes:
+ *   - standalone (controller_quorum_voters empty, process_roles not set,
+ *     the default): one node, no metadata quorum; topics live in the log
+ *     manager's files;
+ *   - a lone voter (controller_quorum_voters empty, process_roles set to
+ *     broker,controller): the same code as a cluster's, with this node
+ *     as the only voter (node_id); nobody can join, so it needs no
+ *     controller listener and its Raft transport binds nothing but an
+ *     ephemeral loopback port (solo below);
  *   - quorum (controller_quorum_voters set): the metadata quorum runs on
  *     libraft (core/metadata) with the voters listed; the node's
  *     controller listener is where its Raft transport listens.
@@ -40,6 +46,9 @@ typedef struct samsa_cluster_config {
     bool controller_role;  /**< process_roles has "controller" */
     samsa_voter_t *voters; /**< controller_quorum_voters; none: standalone */
     size_t voter_count;
+    /** A lone voter without controller_quorum_voters: voters is this node
+     *  alone at 127.0.0.1 port 0 (ephemeral, never reached). */
+    bool solo;
     /** Index into cfg->listeners of this node's controller listener (Raft
      *  transport), or -1 (standalone or broker only). */
     int controller_listener;
@@ -66,7 +75,8 @@ static inline bool samsa_cluster_is_quorum(const samsa_cluster_config_t *cc)
     return cc->voter_count > 0;
 }
 
-/** True when this node is the quorum's only voter: it commits alone. */
+/** True when this node is the quorum's only voter: it commits alone
+ *  (solo, or controller_quorum_voters naming only itself). */
 static inline bool samsa_cluster_is_lone_voter(const samsa_cluster_config_t *cc,
                                                int32_t node_id)
 {

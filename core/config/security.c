@@ -102,9 +102,10 @@ static samsa_err_t resolve_inter_broker_sasl(samsa_broker_config_t *cfg,
                     "the inter-broker listener is SASL: expected PLAIN, "
                     "SCRAM-SHA-256 or SCRAM-SHA-512");
     }
-    /* A standalone broker has no peer to log in to (its Connect worker
-     * logs in with connect_client_config): only a cluster node needs it. */
-    if (!samsa_cluster_is_quorum(&cfg->cluster)) {
+    /* A standalone broker or a lone voter has no peer to log in to (its
+     * Connect worker logs in with connect_client_config): only a cluster
+     * node needs it. */
+    if (!samsa_cluster_is_quorum(&cfg->cluster) || cfg->cluster.solo) {
         return SAMSA_OK;
     }
     if (!mech) {

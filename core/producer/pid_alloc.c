@@ -106,6 +106,14 @@ samsa_err_t samsa_pid_alloc_next(samsa_pid_alloc_t *a, int64_t *id)
     return err;
 }
 
+int64_t samsa_pid_alloc_peek(samsa_pid_alloc_t *a)
+{
+    pthread_mutex_lock(&a->lock);
+    int64_t next = a->next;
+    pthread_mutex_unlock(&a->lock);
+    return next;
+}
+
 bool samsa_pid_alloc_issued(samsa_pid_alloc_t *a, int64_t id)
 {
     pthread_mutex_lock(&a->lock);

@@ -40,5 +40,7 @@ samsa_err_t samsa_pid_alloc_next(samsa_pid_alloc_t *a, int64_t *id);
 /* Whether @p id was handed out by this allocator (now or before a
  * restart): 0 <= id < the next id. */
 bool samsa_pid_alloc_issued(samsa_pid_alloc_t *a, int64_t id);
+/* The next id it would hand out: every id below was (maybe) issued. */
+int64_t samsa_pid_alloc_peek(samsa_pid_alloc_t *a);
 
 #endif /* SAMSA_PRODUCER_PID_ALLOC_H */

@@ -384,6 +384,31 @@ static void broker_only_node_follows_the_quorum(void **state)
     assert_int_equal(cc->inter_broker_listener, 0);
 }
 
+/* process_roles without controller_quorum_voters: a lone voter (solo),
+ * this node alone, with no controller listener and no cluster_id needed;
+ * without either key, standalone as before. */
+static void roles_without_voters_make_a_solo_quorum(void **state)
+{
+    fx_t *f = *state;
+    char path[400];
+
+    snprintf(path, sizeof(path), "%s/samsa.yaml", f->conf);
+    write_yaml(path, "node_id: 7\nprocess_roles: broker,controller\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    samsa_cluster_config_t *cc = &f->cfg.cluster;
+    assert_true(samsa_cluster_is_quorum(cc));
+    assert_true(cc->solo);
+    assert_true(samsa_cluster_is_lone_voter(cc, 7));
+    assert_int_equal(cc->voters[0].id, 7);
+    assert_int_equal(cc->controller_listener, -1);
+    samsa_broker_config_free(&f->cfg);
+
+    write_yaml(path, "node_id: 7\n");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_false(samsa_cluster_is_quorum(&f->cfg.cluster));
+    assert_false(f->cfg.cluster.solo);
+}
+
 static void listeners_get_kafkas_security_protocols(void **state)
 {
     fx_t *f = *state;
@@ -611,6 +636,7 @@ int main(void)
         T(default_node_is_standalone_broker_and_controller),
         T(quorum_node_resolves_its_listeners),
         T(broker_only_node_follows_the_quorum),
+        T(roles_without_voters_make_a_solo_quorum),
         T(inconsistent_cluster_keys_are_errors),
         T(values_start_cannot_use_are_errors),
         T(listeners_get_kafkas_security_protocols),
