@@ -193,11 +193,15 @@ void samsa_mirror_syncs_flush(samsa_connect_task_t *t)
         };
         ptrs[n++] = r;
     }
-    if (svc->kafka_produce(t->syncs_k, ptrs, n) != SAMSA_OK) {
-        /* Only a restarted task's first translations are less precise. */
+    samsa_err_t err = svc->kafka_produce(t->syncs_k, ptrs, n);
+    if (err != SAMSA_OK && !t->syncs_write_failing) {
+        /* Only a restarted task's first translations are less precise.
+         * Said once until it works again (a read-only source cluster
+         * would fail every batch: offset-syncs.topic.location=target). */
         svc->log(t->inst, SAMSA_LOG_WARN, "writing offset syncs to %s: %s",
                  t->syncs_topic, svc->kafka_errmsg(t->syncs_k));
     }
+    t->syncs_write_failing = err != SAMSA_OK;
     svc->free(mem);
     t->nout = 0;
 }

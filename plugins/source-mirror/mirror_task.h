@@ -66,9 +66,10 @@ struct samsa_connect_task {
     samsa_kafka_t *syncs_k; /* the cluster holding the topic (src or tgt) */
     char syncs_topic[300];
     bool syncs_created;
-    int64_t syncs_next; /* next offset of the topic to read */
-    bool syncs_failing; /* reading it failed last time (logged once) */
-    int64_t lag_max;    /* offset.lag.max */
+    int64_t syncs_next;       /* next offset of the topic to read */
+    bool syncs_failing;       /* reading it failed last time (logged once) */
+    bool syncs_write_failing; /* writing to it, the same */
+    int64_t lag_max;          /* offset.lag.max */
     mirror_sync_out_t *outbox;
     size_t nout, capout;
     char checkpoints_topic[300];

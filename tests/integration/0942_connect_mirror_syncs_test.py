@@ -7,7 +7,7 @@ B's Connect worker):
   schema); after kill -9 and a restart of B, a group committed on A in the
   meantime is translated from those stored syncs, with no new record
   copied;
-- MirrorCheckpointConnector emits MM2's Checkpoint records to
+- MirrorCheckpointConnector (two tasks) emits MM2's Checkpoint records to
   A.checkpoints.internal on B, MirrorHeartbeatConnector MM2's Heartbeat
   records to heartbeats; MM2's own client (RemoteClusterUtils, Java)
   finds both topics and translates the group from the checkpoints."""
@@ -188,10 +188,13 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
         "connector.class":
             "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
         "source.cluster.alias": "A",
-        "source.cluster.bootstrap.servers": a.bootstrap,
+        "source.cluster.bootstrap.servers": a.bootstrap, "tasks.max": "2",
         "key.converter": BYTES, "value.converter": BYTES,
         "emit.checkpoints.interval.seconds": "1"}})
     assert code == 201, info
+    # Two tasks share the groups: "app" is checkpointed by one of them.
+    code, tasks = call(b, "GET", "/connectors/ckpt/tasks")
+    assert code == 200 and len(tasks) == 2, tasks
 
     def checkpoints():
         return {(c[0], c[1], c[2]): c[3:]
