@@ -518,6 +518,13 @@ static samsa_err_t txn_end(task_ctx_t *t, const samsa_source_ops_t *ops,
     samsa_connect_offset_t *offs = calloc(n + 1, sizeof(*offs));
     json_object_foreach(latest, part, off)
     {
+        if (t->eos.offsets_topic != NULL) {
+            /* Kafka's secondary store: the worker's offsets topic too,
+             * after the commit and best effort (the connector's topic,
+             * read first, is the truth), so the worker's view follows. */
+            (void)samsa_connect_put_worker_offset(t->w, t->name, part,
+                                                  json_string_value(off));
+        }
         samsa_connect_offset_note(t->w, t->name, part, json_string_value(off));
         if (offs != NULL) {
             offs[i++] = (samsa_connect_offset_t){part, json_string_value(off)};

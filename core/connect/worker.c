@@ -145,8 +145,11 @@ samsa_err_t samsa_connect_offset_texts(const char *name, const char *partition,
     return SAMSA_OK;
 }
 
-samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
-                                     const char *partition, const char *offset)
+/* Write one source offset to the worker's offsets topic and, with
+ * @p own_too, to the connector's own offsets.storage.topic. */
+static samsa_err_t put_offset(samsa_connect_t *w, const char *name,
+                              const char *partition, const char *offset,
+                              bool own_too)
 {
     char *ktext = NULL, *vtext = NULL;
     samsa_err_t err =
@@ -155,6 +158,23 @@ samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
         err = samsa_connect_store_put(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,
                                       ktext, vtext);
     }
+    /* The connector's own offsets.storage.topic (KIP-618) too: a task
+     * resumes from it over the worker's topic. */
+    char own[256] = "";
+    pthread_mutex_lock(&w->lock);
+    connector_t *c = samsa_connect_find(w, name);
+    const char *topic = c ? json_string_value(json_object_get(
+                                c->config, "offsets.storage.topic"))
+                          : NULL;
+    snprintf(own, sizeof(own), "%s", topic && own_too ? topic : "");
+    pthread_mutex_unlock(&w->lock);
+    if (err == SAMSA_OK && own[0] != '\0') {
+        char why[256];
+        err = samsa_connect_store_create(w->store, own, why, sizeof(why));
+        if (err == SAMSA_OK) {
+            err = samsa_connect_store_put(w->store, own, ktext, vtext);
+        }
+    }
     free(ktext);
     free(vtext);
     if (err != SAMSA_OK) {
@@ -162,6 +182,20 @@ samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
     }
     samsa_connect_offset_note(w, name, partition, offset);
     return SAMSA_OK;
+}
+
+samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
+                                     const char *partition, const char *offset)
+{
+    return put_offset(w, name, partition, offset, true);
+}
+
+samsa_err_t samsa_connect_put_worker_offset(samsa_connect_t *w,
+                                            const char *name,
+                                            const char *partition,
+                                            const char *offset)
+{
+    return put_offset(w, name, partition, offset, false);
 }
 
 void samsa_connect_offset_note(samsa_connect_t *w, const char *name,

@@ -149,10 +149,18 @@ void samsa_connect_topics_reset(samsa_connect_t *w, connector_t *c);
 /* @p text parsed as JSON, or as a JSON string when it is not JSON. */
 json_t *samsa_connect_as_json(const char *text);
 /* Write one source offset of connector @p name (partition and offset as
- * JSON text; offset NULL: a tombstone) to connect-offsets, then the
- * table. Takes the lock itself. */
+ * JSON text; offset NULL: a tombstone) to connect-offsets and the
+ * connector's own offsets.storage.topic if it has one, then the table.
+ * Takes the lock itself. */
 samsa_err_t samsa_connect_put_offset(samsa_connect_t *w, const char *name,
                                      const char *partition, const char *offset);
+/* The same to connect-offsets only (an exactly-once task's copy of what
+ * its transaction wrote to the connector's own topic: Kafka's secondary
+ * store, never the primary, which only transactions write). */
+samsa_err_t samsa_connect_put_worker_offset(samsa_connect_t *w,
+                                            const char *name,
+                                            const char *partition,
+                                            const char *offset);
 /* The connect-offsets record of one source offset: key
  * ["name",{partition}] and value {offset} as JSON text (*value NULL for
  * a tombstone, @p offset NULL). Both malloc'd. */

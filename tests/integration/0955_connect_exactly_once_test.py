@@ -250,6 +250,18 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
     size = sum(len("binterval-%d\n" % i) for i in range(n))
     offs = count(broker, "binterval-offsets", 1, True, 10)
     assert offs and offs[-1] == b'{"position":%d}' % size, offs
+    # ... and, after the commit, in the worker's (Kafka's secondary store),
+    # which the REST API shows (KIP-875).
+    c = consumer(broker, "connect-offsets", True)
+    worker_copy, deadline = [], time.time() + 10
+    while not worker_copy and time.time() < deadline:
+        worker_copy = [m.value() for m in c.consume(1000, 0.2)
+                       if m.error() is None and b"binterval" in m.key()]
+    c.close()
+    assert worker_copy and worker_copy[-1] == b'{"position":%d}' % size
+    code, info = call(broker, "GET", "/connectors/binterval/offsets")
+    assert code == 200 and info["offsets"][0]["offset"] == {
+        "position": size}, info
 
     # transaction.boundary=connector: the fixture commits after every n
     # with n % 20 == 9 and aborts after n % 20 == 19 (seven records a poll,
