@@ -4,6 +4,7 @@
 
 #include "broker/cluster.h"
 #include "broker/handlers.h"
+#include "replica/replica.h"
 
 #define LATEST_TIMESTAMP   (-1)
 #define EARLIEST_TIMESTAMP (-2)
@@ -78,7 +79,16 @@ void samsa_handle_list_offsets(samsa_req_t *req)
             samsa_partition_t *part =
                 samsa_broker_partition(lerr ? NULL : topic, lerr ? lerr : terr,
                                        rp->PartitionIndex, &err);
-            if (err == SAMSA_OK) {
+            if (err == SAMSA_OK && rp->Timestamp == LATEST_TIMESTAMP &&
+                req->api_version >= 2 &&
+                samsa_replica_hw_lagging(req->broker->replica, part)) {
+                /* Kafka's Partition.fetchOffsetForTimestamp: a leader
+                 * elected a moment ago whose high watermark is still below
+                 * the start of its epoch does not know the end of what is
+                 * committed; a client (v2+) asks again rather than taking
+                 * an end behind records already acknowledged. */
+                err = SAMSA_ERR_OFFSET_NOT_AVAILABLE;
+            } else if (err == SAMSA_OK) {
                 err = lookup(part, rp->Timestamp,
                              req->api_version >= 2 && lreq->IsolationLevel == 1,
                              pr);

@@ -369,6 +369,19 @@ int32_t samsa_replica_leader_epoch(samsa_replica_mgr_t *rm,
     return epoch;
 }
 
+bool samsa_replica_hw_lagging(samsa_replica_mgr_t *rm, samsa_partition_t *part)
+{
+    samsa_led_t *led = samsa_led_get(rm, part);
+    if (!led) {
+        return false;
+    }
+    pthread_mutex_lock(&led->lock);
+    bool lagging = samsa_partition_hw(part) < led->epoch_start_offset;
+    pthread_mutex_unlock(&led->lock);
+    samsa_led_put(led);
+    return lagging;
+}
+
 int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part)
 {
     samsa_led_t *led = samsa_led_get(rm, part);

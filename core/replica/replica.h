@@ -88,6 +88,10 @@ bool samsa_replica_leads(samsa_replica_mgr_t *rm, samsa_partition_t *part);
  * replicated, not led here, or a follower now). */
 int32_t samsa_replica_leader_epoch(samsa_replica_mgr_t *rm,
                                    samsa_partition_t *part);
+/* True when @p part is led here and its high watermark is below the log
+ * end at the start of this leader epoch (Kafka's "lagging high
+ * watermark": a new leader learns what the ISR has from their fetches). */
+bool samsa_replica_hw_lagging(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 /* The ISR size of @p part when it is replicated and led here, else -1. */
 int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 /* After a leader append to @p part: the HW may move (ISR of one). */

@@ -3,7 +3,10 @@
 benchmark, issue 13's "stalled acks"): a Produce that reaches a new
 leader while it takes the leadership over waits for the takeover rather
 than being refused; a node restarted after kill -9 names no leader of
-the past in its Metadata while it replays the metadata log.
+the past in its Metadata while it replays the metadata log; a new leader
+whose high watermark lags the start of its epoch answers ListOffsets
+LATEST with OFFSET_NOT_AVAILABLE, as Kafka's, not with an end behind
+acknowledged records.
 
 A broker's handlers see each committed metadata image at once; its
 applier thread takes the leaderships the image gives it a moment later
@@ -18,13 +21,15 @@ once (a controlled shutdown of their leader), so the last one's
 takeover waits behind the others'; a produce sent to the new leader as
 soon as its Metadata names it must be answered OK.
 """
+import struct
 import time
 
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import Producer
+from confluent_kafka.admin import (AdminClient, ConfigResource, NewTopic)
 
-from checker import produce_raw
+from checker import produce_raw, replica_batches
 from faults import create_rf3, wait_full_isr, wait_new_leader
-from nodes import deadline_wait
+from nodes import _request, deadline_wait
 
 PARTITIONS = 16  # the last one's takeover waits for 15 others'
 
@@ -85,3 +90,58 @@ def test_restarted_node_names_no_stale_leader(nodes):
                        "%d answers before naming %d" % (
                            old, sorted(set(stale)), len(stale), len(named),
                            new))
+
+
+def list_latest(nd, topic, partition):
+    """ListOffsets v2 (LATEST) of one partition, asked of one node:
+    (error code, offset)."""
+    t = topic.encode()
+    body = struct.pack(">ibi", -1, 0, 1) + struct.pack(">h", len(t)) + t
+    body += struct.pack(">iiq", 1, partition, -1)
+    data = _request(nd.host, nd.port, 2, 2, body)
+    off = 4 + 4  # throttle, topics
+    (n,) = struct.unpack_from(">h", data, off)
+    off += 2 + n + 4  # name, partitions
+    _, err, _, offset = struct.unpack_from(">ihqq", data, off)
+    return err, offset
+
+
+def test_lagging_new_leader_answers_offset_not_available(nodes):
+    """The ISR's slowest member (a follower throttled to 1 kB/s) holds
+    the high watermark back while the other follower has every record;
+    the leader dies; that follower leads from its log end, its watermark
+    still the old one until the throttled member catches up. Its
+    ListOffsets LATEST must not be that watermark (the checker took one
+    for a lost acknowledged record): OFFSET_NOT_AVAILABLE, retriable."""
+    nodes.start()
+    ctl = nodes.controller()
+    old, new = [i for i in nodes.live() if i != ctl][:2]
+    admin = AdminClient({"bootstrap.servers": nodes.bootstrap()})
+    admin.create_topics([NewTopic("lag", 1, replica_assignment=[
+        [old, new, ctl]], config={
+            "follower.replication.throttled.replicas": "0:%d" % ctl})])[
+                "lag"].result(30)
+    admin.alter_configs([ConfigResource(ConfigResource.Type.BROKER,
+                                        str(ctl), set_config={
+        "follower.replication.throttled.rate": "1000"})])[
+            ConfigResource(ConfigResource.Type.BROKER, str(ctl))].result(30)
+    for i in nodes.live():
+        wait_full_isr(nodes, "lag", i, 1, timeout=30)
+    p = Producer({"bootstrap.servers": nodes[old].addr, "acks": "1",
+                  "linger.ms": 20})
+    n = 3000  # 3 MB: past the one fetch a throttled follower gets
+    for k in range(n):
+        p.produce("lag", value=b"x" * 1000, partition=0)
+        if k % 500 == 0:
+            p.poll(0)
+    assert p.flush(30) == 0
+    deadline_wait("node %d holding all %d records" % (new, n), lambda: (
+        lambda b: b and b[-1][1] == n - 1)(
+            replica_batches(nodes[new].data, "lag", 0)), timeout=30)
+    nodes[old].kill9()
+    leader = wait_new_leader(nodes, "lag", 0, old, new, 30)
+    assert leader == new, "the ISR's first live replica leads"
+    err, offset = list_latest(nodes[new], "lag", 0)
+    assert (err, offset) == (78, -1), (
+        "new leader %d answered ListOffsets LATEST with error %d, offset %d "
+        "(its log ends at %d)" % (new, err, offset, n))
