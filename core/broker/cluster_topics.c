@@ -192,6 +192,7 @@ static void create_here(samsa_req_t *req)
     int nrecs = 0;
     bool controller = is_controller(b);
     samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    const char *too_many = samsa_topics_over_request_limit(req);
     SAMSA_REQ_ARRAY(req, resp->Topics, n);
     for (int32_t i = 0; i < n; i++) {
         samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
@@ -207,6 +208,9 @@ static void create_here(samsa_req_t *req)
         if (dup) {
             err = SAMSA_ERR_INVALID_REQUEST;
             why = "topic listed more than once in the request";
+        } else if (too_many) {
+            err = SAMSA_ERR_POLICY_VIOLATION;
+            why = too_many;
         } else if (samsa_topics_create_denied(req, ct->Name)) {
             err = SAMSA_ERR_TOPIC_AUTHORIZATION_FAILED;
         } else if (controller) {

@@ -137,6 +137,20 @@ static const char *over_request_limit(samsa_req_t *req, int64_t total)
     return samsa_req_cstr(req, (samsa_str_t){msg, (int32_t)strlen(msg)});
 }
 
+const char *samsa_topics_over_request_limit(samsa_req_t *req)
+{
+    samsa_CreateTopicsRequest_t *creq = req->body;
+    int64_t total = 0;
+    for (int32_t i = 0; i < creq->Topics.count; i++) {
+        samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
+        total += ct->Assignments.count > 0 ? ct->Assignments.count
+                 : ct->NumPartitions == -1
+                     ? req->broker->cfg->num_partitions
+                     : (ct->NumPartitions > 0 ? ct->NumPartitions : 0);
+    }
+    return over_request_limit(req, total);
+}
+
 /* Kafka: CREATE on the cluster, or on the topic. */
 bool samsa_topics_create_denied(samsa_req_t *req, samsa_str_t name)
 {
@@ -153,15 +167,7 @@ static void *build_create_topics(samsa_req_t *req)
     samsa_CreateTopicsResponse_init(resp);
     int32_t n = creq->Topics.count > 0 ? creq->Topics.count : 0;
     SAMSA_REQ_ARRAY(req, resp->Topics, n);
-    int64_t total = 0;
-    for (int32_t i = 0; i < n; i++) {
-        samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
-        total += ct->Assignments.count > 0 ? ct->Assignments.count
-                 : ct->NumPartitions == -1
-                     ? req->broker->cfg->num_partitions
-                     : (ct->NumPartitions > 0 ? ct->NumPartitions : 0);
-    }
-    const char *too_many = over_request_limit(req, total);
+    const char *too_many = samsa_topics_over_request_limit(req);
     for (int32_t i = 0; i < n; i++) {
         samsa_CreateTopicsRequest_CreatableTopic_t *ct = &creq->Topics.items[i];
         samsa_CreateTopicsResponse_CreatableTopicResult_t *r =

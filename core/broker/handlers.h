@@ -84,5 +84,10 @@ void samsa_broker_raw_sasl_token(samsa_conn_t *conn, samsa_slot_t *slot,
 /* CreateTopics: may the principal create topic @p name (CREATE on the
  * cluster or on the topic)? true when it may not. */
 bool samsa_topics_create_denied(samsa_req_t *req, samsa_str_t name);
+/* CreateTopics asking for more partitions in all than
+ * max_partitions_per_request: the message to refuse every topic with
+ * (POLICY_VIOLATION), in the request's arena; NULL within the limit. One
+ * node and a cluster's controller alike. */
+const char *samsa_topics_over_request_limit(samsa_req_t *req);
 
 #endif /* SAMSA_BROKER_HANDLERS_H */

@@ -70,6 +70,10 @@ def test_first_requests_are_answered_without_retriable_errors(broker_factory):
         a = AdminClient({"bootstrap.servers": sys.argv[1]})
         for f in a.create_topics([NewTopic("t1", 1, 1)]).values():
             f.result(10)
+        # The controller holds CreateTopics to max_partitions_per_request
+        # (10000) as one node does: POLICY_VIOLATION (44).
+        f = a.create_topics([NewTopic("huge", 10001, 1)])["huge"]
+        assert f.exception(10).args[0].code() == 44, f.exception()
         """), b.bootstrap], check=True, timeout=60)
 
     def produce(batch):
