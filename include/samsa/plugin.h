@@ -372,7 +372,7 @@ typedef struct samsa_services {
     samsa_err_t (*kafka_commit)(samsa_kafka_t *k, const char *group,
                                 const samsa_kafka_pos_t *pos, size_t n);
 
-    /* Added later in ABI minor 5 (source-mirror's internal topics and
+    /* Added in ABI minor 6 (source-mirror's internal topics and
      * topic sync): check SAMSA_ABI_HAS(samsa_services_t, svc,
      * kafka_create_partitions) first. Same rules as the kafka_* above. */
 

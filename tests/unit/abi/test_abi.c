@@ -89,8 +89,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, kafka_groups), 232);
     assert_int_equal(offsetof(samsa_services_t, kafka_committed), 240);
     assert_int_equal(offsetof(samsa_services_t, kafka_commit), 248);
-    /* Then the source-mirror's produce and topic admin (256 is the first
-     * minor 5 size). */
+    /* Then, in minor 6, the source-mirror's produce and topic admin (256
+     * is minor 5's size). */
     assert_int_equal(offsetof(samsa_services_t, kafka_produce), 256);
     assert_int_equal(offsetof(samsa_services_t, kafka_create_topic_configs),
                      264);
