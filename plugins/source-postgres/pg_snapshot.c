@@ -57,6 +57,7 @@ void samsa_pgsnap_end(samsa_pgsnap_t *s)
 }
 
 samsa_pgsnap_t *samsa_pgsnap_begin(const char *url, const char *pub,
+                                   const char *exported, uint64_t at,
                                    char *errbuf, size_t errlen)
 {
     samsa_pgsnap_t *s = calloc(1, sizeof(*s));
@@ -78,19 +79,38 @@ samsa_pgsnap_t *samsa_pgsnap_begin(const char *url, const char *pub,
         samsa_pgsnap_end(s);
         return NULL;
     }
-    /* The first query takes the transaction's snapshot: the position is
-     * read in it, the tables right after. */
-    PGresult *r = PQexec(s->conn, "SELECT pg_current_wal_lsn()::text");
-    unsigned hi = 0, lo = 0;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
-        sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) != 2) {
+    if (exported != NULL) {
+        /* Must come before any query of the transaction. */
+        char *lit = PQescapeLiteral(s->conn, exported, strlen(exported));
+        char sql[256];
+        int ok = lit && strlen(lit) < 200;
+        if (ok) {
+            snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT %s", lit);
+        }
+        PQfreemem(lit);
+        if (!ok || exec_ok(s, sql, errbuf, errlen) != 0) {
+            if (!ok) {
+                fail(s, "quoting the snapshot name", errbuf, errlen);
+            }
+            samsa_pgsnap_end(s);
+            return NULL;
+        }
+        s->lsn = at;
+    } else {
+        /* The first query takes the transaction's snapshot: the position
+         * is read in it, the tables right after. */
+        PGresult *r = PQexec(s->conn, "SELECT pg_current_wal_lsn()::text");
+        unsigned hi = 0, lo = 0;
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
+            sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) != 2) {
+            PQclear(r);
+            fail(s, "pg_current_wal_lsn()", errbuf, errlen);
+            samsa_pgsnap_end(s);
+            return NULL;
+        }
         PQclear(r);
-        fail(s, "pg_current_wal_lsn()", errbuf, errlen);
-        samsa_pgsnap_end(s);
-        return NULL;
+        s->lsn = (uint64_t)hi << 32 | lo;
     }
-    PQclear(r);
-    s->lsn = (uint64_t)hi << 32 | lo;
     const char *params[] = {pub};
     s->tables = PQexecParams(s->conn,
                              "SELECT schemaname, tablename FROM "

@@ -8,7 +8,9 @@
  * Why nothing is lost: the replication slot exists before the snapshot's
  * transaction starts, so every change committed after the snapshot was
  * taken is also in the slot's stream, which the task starts once the
- * snapshot is done. A change committed between the slot's position and
+ * snapshot is done. A slot created for the snapshot exports the snapshot
+ * of its consistent point, which this reads: then nothing is in both.
+ * With an older slot, a change committed between the slot's position and
  * the snapshot is in both (at least once, as Debezium).
  *
  * One snapshot per task, on the task's thread; its own (non-replication)
@@ -30,9 +32,12 @@ typedef int (*samsa_pgsnap_row_fn)(void *arg, const char *schema,
                                    const char *table, json_t *key, json_t *row);
 
 /** Connect with @p url (a libpq URI or conninfo) and open the snapshot's
- *  transaction over the tables of publication @p pub. NULL with a reason
- *  in @p errbuf on failure. */
+ *  transaction over the tables of publication @p pub: as of @p exported
+ *  (a snapshot a new slot exported, whose consistent point is @p at) when
+ *  not NULL, else as of now. NULL with a reason in @p errbuf on
+ *  failure. */
 samsa_pgsnap_t *samsa_pgsnap_begin(const char *url, const char *pub,
+                                   const char *exported, uint64_t at,
                                    char *errbuf, size_t errlen);
 
 /** The WAL position when the snapshot was taken (its records' LSN). */

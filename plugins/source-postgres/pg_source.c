@@ -240,10 +240,14 @@ static char *quoted_tables(PGconn *c, const char *list)
 }
 
 /* The publication and the slot, created when missing (the publication
- * first: pgoutput reads it as of the slot's start). */
+ * first: pgoutput reads it as of the slot's start). A slot created for a
+ * snapshot (@p exported not NULL) exports the snapshot of its consistent
+ * point: *exported gets its name (malloc'd) and *at the point, and the
+ * snapshot read as of exactly there overlaps the stream in nothing. It
+ * stays importable until the next command on this connection. */
 static int ensure_slot(samsa_connect_task_t *t, const char *slot,
-                       const char *pub, const char *tables, char *errbuf,
-                       size_t errlen)
+                       const char *pub, const char *tables, char **exported,
+                       uint64_t *at, char *errbuf, size_t errlen)
 {
     char sql[1024];
     char *lpub = PQescapeLiteral(t->conn, pub, strlen(pub));
@@ -287,12 +291,19 @@ static int ensure_slot(samsa_connect_task_t *t, const char *slot,
     }
     if (PQntuples(res) == 0) {
         PQclear(res);
-        snprintf(
-            sql, sizeof(sql),
-            "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput NOEXPORT_SNAPSHOT",
-            islot);
+        snprintf(sql, sizeof(sql),
+                 "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput %s", islot,
+                 exported ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
         if ((res = run(t, sql, PGRES_TUPLES_OK, errbuf, errlen)) == NULL) {
             goto out;
+        }
+        /* slot_name, consistent_point, snapshot_name, output_plugin */
+        unsigned hi = 0, lo = 0;
+        if (exported && PQntuples(res) == 1 && PQnfields(res) >= 3 &&
+            !PQgetisnull(res, 0, 2) &&
+            sscanf(PQgetvalue(res, 0, 1), "%X/%X", &hi, &lo) == 2) {
+            *exported = strdup(PQgetvalue(res, 0, 2));
+            *at = (uint64_t)hi << 32 | lo;
         }
     }
     PQclear(res);
@@ -444,13 +455,20 @@ static samsa_err_t pg_task_start(void *state,
         return SAMSA_ERR_AGAIN;
     }
     t->dbname = strdup(PQdb(t->conn));
-    /* The slot first: the snapshot is then taken after its position, so
-     * the stream has every change the snapshot misses. */
-    if (t->dbname == NULL ||
-        ensure_slot(t, slot, pub, tables, errbuf, errlen) != 0 ||
-        (snapshot
-             ? (t->snap = samsa_pgsnap_begin(url, pub, errbuf, errlen)) == NULL
-             : start_stream(t, errbuf, errlen) != 0)) {
+    /* The slot first: the snapshot is taken at its consistent point when
+     * the slot is new (exported), else after its position, so the stream
+     * has every change the snapshot misses. */
+    char *exported = NULL;
+    uint64_t at = 0;
+    int failed =
+        t->dbname == NULL ||
+        ensure_slot(t, slot, pub, tables, snapshot ? &exported : NULL, &at,
+                    errbuf, errlen) != 0 ||
+        (snapshot ? (t->snap = samsa_pgsnap_begin(url, pub, exported, at,
+                                                  errbuf, errlen)) == NULL
+                  : start_stream(t, errbuf, errlen) != 0);
+    free(exported);
+    if (failed) {
         task_free(t);
         return SAMSA_ERR_AGAIN;
     }

@@ -52,9 +52,16 @@ def start_connector(broker, pg):
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter"}})
     assert code == 201, info
-    wait_for(lambda: pg.sql("SELECT count(*) FROM pg_replication_slots WHERE "
-                            "slot_name = 'samsa_items' AND active") == [["1"]],
-             "the replication slot streaming")
+    wait_for(streaming(pg), "the replication slot streaming")
+
+
+def streaming(pg):
+    """The task streams the slot: past its creation (when the slot is
+    active too) and past its snapshot (START_REPLICATION made)."""
+    return lambda: pg.sql(
+        "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication "
+        "r ON r.pid = s.active_pid WHERE s.slot_name = 'samsa_items' AND "
+        "r.state = 'streaming'") == [["1"]]
 
 
 def decoded(msgs):
@@ -174,9 +181,7 @@ def test_postgres_source_takes_an_initial_snapshot(broker_factory, pg):
 
     broker.restart()  # SIGTERM: the worker stores its offsets
     wait_ready(broker)
-    wait_for(lambda: pg.sql("SELECT count(*) FROM pg_replication_slots WHERE "
-                            "slot_name = 'samsa_items' AND active") == [["1"]],
-             "the slot streaming again")
+    wait_for(streaming(pg), "the slot streaming again")
     pg.sql("DELETE FROM items WHERE id = 1")
     after = decoded(events(broker, lambda g: len(g) >= rows + 4))
     assert [v and v["op"] for _, v in after[rows + 2:]] == ["d", None]
