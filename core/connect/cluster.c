@@ -317,20 +317,7 @@ static void on_config(void *arg, int64_t offset, const char *key,
         bool paused = st != NULL && strcmp(st, "STARTED") != 0;
         bool stopped = st != NULL && strcmp(st, "STOPPED") == 0;
         if (c != NULL && (paused != c->paused || stopped != c->stopped)) {
-            pthread_mutex_lock(&w->lock);
-            c->paused = paused;
-            c->stopped = stopped;
-            pthread_mutex_unlock(&w->lock);
-            if (!paused) {
-                samsa_connect_start_tasks(w, c);
-            } else {
-                samsa_connect_stop_tasks(c);
-                for (int i = 0; i < c->ntasks; i++) {
-                    if (samsa_connect_cluster_owns(w, c->name, i)) {
-                        samsa_connect_task_status(w, &c->tasks[i], st, NULL);
-                    }
-                }
-            }
+            samsa_connect_apply_target(w, c, st != NULL ? st : "STARTED");
         }
     }
     json_decref(v);
@@ -346,7 +333,10 @@ static void on_offset(void *arg, int64_t offset, const char *key,
     pthread_mutex_unlock(&w->lock);
 }
 
-/* Another worker's status record: what REST shows for its tasks. */
+/* Another worker's status record (Kafka Connect's status-connector-NAME
+ * and status-task-NAME-ID): what REST shows for the connector and the
+ * tasks that worker owns. The connector's owner derives the connector's
+ * state again from the tasks'. w->admin held. */
 static void on_status(void *arg, int64_t offset, const char *key,
                       const char *value)
 {
@@ -356,32 +346,42 @@ static void on_status(void *arg, int64_t offset, const char *key,
     const char *who = json_string_value(json_object_get(v, "worker_id"));
     const char *state = json_string_value(json_object_get(v, "state"));
     const char *trace = json_string_value(json_object_get(v, "trace"));
+    bool task = strncmp(key, "status-task-", 12) == 0;
     if (who == NULL || state == NULL || strcmp(who, w->worker_id) == 0 ||
-        strncmp(key, "status-task-", 12) != 0) {
+        (!task && strncmp(key, "status-connector-", 17) != 0)) {
         json_decref(v);
         return;
     }
     char name[600];
-    snprintf(name, sizeof(name), "%s", key + 12);
-    char *dash = strrchr(name, '-');
-    long id = dash ? strtol(dash + 1, NULL, 10) : -1;
+    snprintf(name, sizeof(name), "%s", key + (task ? 12 : 17));
+    long id = SAMSA_CONNECT_CONNECTOR_TASK;
+    char *dash = task ? strrchr(name, '-') : NULL;
     if (dash != NULL) {
+        id = strtol(dash + 1, NULL, 10);
         *dash = '\0';
     }
     pthread_mutex_lock(&w->lock);
     connector_t *c = samsa_connect_find(w, name);
-    if (c != NULL && id >= 0 && id < SAMSA_CONNECT_MAX_TASKS &&
-        !c->tasks[id].has_thread) {
+    bool derive = false;
+    if (c != NULL && !task &&
+        !samsa_connect_cluster_owns(w, name, SAMSA_CONNECT_CONNECTOR_TASK)) {
+        snprintf(c->state, sizeof(c->state), "%s", state);
+        snprintf(c->worker, sizeof(c->worker), "%s", who);
+        free(c->trace);
+        c->trace = trace ? strdup(trace) : NULL;
+    } else if (c != NULL && task && id >= 0 && id < SAMSA_CONNECT_MAX_TASKS &&
+               !c->tasks[id].has_thread) {
         connect_task_t *t = &c->tasks[id];
         snprintf(t->state, sizeof(t->state), "%s", state);
         snprintf(t->worker, sizeof(t->worker), "%s", who);
         free(t->trace);
         t->trace = trace ? strdup(trace) : NULL;
-        if (strcmp(state, "RUNNING") == 0) {
-            snprintf(c->state, sizeof(c->state), "RUNNING");
-        }
+        derive = true;
     }
     pthread_mutex_unlock(&w->lock);
+    if (derive) {
+        samsa_connect_connector_status(w, c, false);
+    }
     json_decref(v);
 }
 
@@ -550,8 +550,9 @@ static void revoke_all(samsa_connect_cluster_t *cl)
     cl->assigned = false;
 }
 
-/* Start what the assignment gives us; tasks that ran here and went to
- * another worker show UNASSIGNED until their new worker reports.
+/* Start what the assignment gives us and record the states of what is
+ * ours; tasks that ran here and went to another worker show UNASSIGNED
+ * until their new worker reports.
  * w->admin held. */
 static int apply_assignment(samsa_connect_cluster_t *cl)
 {
@@ -571,6 +572,12 @@ static int apply_assignment(samsa_connect_cluster_t *cl)
         pthread_mutex_unlock(&w->lock);
         if (!c->paused) {
             samsa_connect_start_tasks(w, c);
+            /* The connector's new owner says so (a no-op elsewhere). */
+            samsa_connect_connector_status(w, c, true);
+        } else {
+            /* Paused or stopped: what is ours now shows it, as Kafka
+             * Connect's workers record a task they start paused. */
+            samsa_connect_status(w, c, c->stopped ? "STOPPED" : "PAUSED", NULL);
         }
     }
     return here;

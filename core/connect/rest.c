@@ -55,8 +55,8 @@ static json_t *info_json(const connector_t *c)
 
 static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
 {
-    json_t *conn =
-        json_pack("{s:s,s:s}", "state", c->state, "worker_id", w->worker_id);
+    json_t *conn = json_pack("{s:s,s:s}", "state", c->state, "worker_id",
+                             c->worker[0] ? c->worker : w->worker_id);
     if (c->trace != NULL) {
         json_object_set_new(conn, "trace", json_string(c->trace));
     }

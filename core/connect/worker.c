@@ -233,7 +233,16 @@ static void put_status(samsa_connect_t *w, const char *name, int id,
                  : NULL);
 }
 
-/* The connector's state from its tasks'. w->lock held. */
+/* Distributed: the worker the assignment gives the connector itself is
+ * the one that writes its status record, as in Kafka Connect; the others
+ * show what it wrote (cluster.c). Standalone: this worker. */
+static bool owns_connector(const samsa_connect_t *w, const connector_t *c)
+{
+    return samsa_connect_cluster_owns(w, c->name, SAMSA_CONNECT_CONNECTOR_TASK);
+}
+
+/* The connector's state: its target's when paused or stopped, else from
+ * its tasks'. w->lock held. */
 static void derive_state(connector_t *c)
 {
     int failed = 0, running = 0;
@@ -246,12 +255,61 @@ static void derive_state(connector_t *c)
             running++;
         }
     }
-    const char *st = c->ntasks > 0 && failed == c->ntasks ? "FAILED"
-                     : running > 0                        ? "RUNNING"
-                                                          : "UNASSIGNED";
+    const char *st = c->stopped                             ? "STOPPED"
+                     : c->paused                            ? "PAUSED"
+                     : c->ntasks > 0 && failed == c->ntasks ? "FAILED"
+                     : running > 0                          ? "RUNNING"
+                                                            : "UNASSIGNED";
     snprintf(c->state, sizeof(c->state), "%s", st);
     free(c->trace);
-    c->trace = failed == c->ntasks && trace ? strdup(trace) : NULL;
+    c->trace =
+        !c->paused && failed == c->ntasks && trace ? strdup(trace) : NULL;
+    c->worker[0] = '\0';
+}
+
+/* The connector's owner: derive its state, and write its status record
+ * when it changed (or always with @p force: it just became ours). */
+void samsa_connect_connector_status(samsa_connect_t *w, connector_t *c,
+                                    bool force)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!owns_connector(w, c)) {
+        pthread_mutex_unlock(&w->lock);
+        return;
+    }
+    char old[16];
+    snprintf(old, sizeof(old), "%s", c->state);
+    bool was_other = c->worker[0] != '\0';
+    derive_state(c);
+    bool changed = force || was_other || strcmp(old, c->state) != 0;
+    char cstate[16];
+    snprintf(cstate, sizeof(cstate), "%s", c->state);
+    char *ctrace = c->trace ? strdup(c->trace) : NULL;
+    char *name = strdup(c->name);
+    pthread_mutex_unlock(&w->lock);
+    if (name != NULL && changed) {
+        put_status(w, name, -1, cstate, ctrace);
+    }
+    free(ctrace);
+    free(name);
+}
+
+/* Resumed: the owner records the connector RUNNING at once (Kafka
+ * Connect's connector state), its tasks report as they start. */
+static void connector_running(samsa_connect_t *w, connector_t *c)
+{
+    pthread_mutex_lock(&w->lock);
+    bool conn = owns_connector(w, c);
+    if (conn) {
+        snprintf(c->state, sizeof(c->state), "RUNNING");
+        free(c->trace);
+        c->trace = NULL;
+        c->worker[0] = '\0';
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (conn) {
+        put_status(w, c->name, -1, "RUNNING", NULL);
+    }
 }
 
 void samsa_connect_task_status(samsa_connect_t *w, connect_task_t *t,
@@ -262,36 +320,38 @@ void samsa_connect_task_status(samsa_connect_t *w, connect_task_t *t,
     snprintf(t->state, sizeof(t->state), "%s", state);
     free(t->trace);
     t->trace = trace ? strdup(trace) : NULL;
-    char old[16];
-    snprintf(old, sizeof(old), "%s", c->state);
-    derive_state(c);
-    bool changed = strcmp(old, c->state) != 0;
-    char cstate[16];
-    snprintf(cstate, sizeof(cstate), "%s", c->state);
-    char *ctrace = c->trace ? strdup(c->trace) : NULL;
     char *name = strdup(c->name);
     pthread_mutex_unlock(&w->lock);
     if (name != NULL) {
         put_status(w, name, t->id, state, trace);
-        if (changed) {
-            put_status(w, name, -1, cstate, ctrace);
-        }
     }
-    free(ctrace);
     free(name);
+    samsa_connect_connector_status(w, c, false);
 }
 
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
                           const char *trace)
 {
+    /* Distributed: each worker records the tasks it owns, the connector's
+     * owner the connector. */
+    bool mine[SAMSA_CONNECT_MAX_TASKS];
     pthread_mutex_lock(&w->lock);
-    snprintf(c->state, sizeof(c->state), "%s", state);
-    free(c->trace);
-    c->trace = trace ? strdup(trace) : NULL;
+    bool conn = owns_connector(w, c);
+    if (conn) {
+        snprintf(c->state, sizeof(c->state), "%s", state);
+        free(c->trace);
+        c->trace = trace ? strdup(trace) : NULL;
+        c->worker[0] = '\0';
+    }
     for (int i = 0; i < c->ntasks; i++) {
-        snprintf(c->tasks[i].state, sizeof(c->tasks[i].state), "%s", state);
-        free(c->tasks[i].trace);
-        c->tasks[i].trace = trace ? strdup(trace) : NULL;
+        mine[i] = samsa_connect_cluster_owns(w, c->name, i);
+        if (mine[i]) {
+            connect_task_t *t = &c->tasks[i];
+            snprintf(t->state, sizeof(t->state), "%s", state);
+            free(t->trace);
+            t->trace = trace ? strdup(trace) : NULL;
+            t->worker[0] = '\0';
+        }
     }
     int n = c->ntasks;
     char *name = strdup(c->name);
@@ -299,9 +359,13 @@ void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
     if (name == NULL) {
         return;
     }
-    put_status(w, name, -1, state, trace);
+    if (conn) {
+        put_status(w, name, -1, state, trace);
+    }
     for (int i = 0; i < n; i++) {
-        put_status(w, name, i, state, trace);
+        if (mine[i]) {
+            put_status(w, name, i, state, trace);
+        }
     }
     free(name);
 }
@@ -638,10 +702,17 @@ samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
                                      const char *target)
 {
     char key[600];
-    bool paused = strcmp(target, "STARTED") != 0;
     snprintf(key, sizeof(key), "target-state-%s", c->name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
              json_pack("{s:s}", "state", target));
+    samsa_connect_apply_target(w, c, target);
+    return SAMSA_OK;
+}
+
+void samsa_connect_apply_target(samsa_connect_t *w, connector_t *c,
+                                const char *target)
+{
+    bool paused = strcmp(target, "STARTED") != 0;
     pthread_mutex_lock(&w->lock);
     c->paused = paused;
     c->stopped = strcmp(target, "STOPPED") == 0;
@@ -650,9 +721,9 @@ samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
         stop_task(c);
         samsa_connect_status(w, c, target, NULL);
     } else {
+        connector_running(w, c);
         start_task(w, c);
     }
-    return SAMSA_OK;
 }
 
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c)

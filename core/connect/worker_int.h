@@ -51,11 +51,12 @@ typedef struct connector {
     char *name;
     json_t *config; /* object of strings, as given */
     const samsa_registry_entry_t *plugin;
-    bool paused;    /* target state PAUSED or STOPPED: no task runs */
-    bool stopped;   /* target state STOPPED (KIP-875): no tasks at all */
-    char state[16]; /* the connector's: derived from its tasks' */
-    char *trace;    /* why FAILED, else NULL */
-    json_t *topics; /* active topics (KIP-558): name -> discover time */
+    bool paused;     /* target state PAUSED or STOPPED: no task runs */
+    bool stopped;    /* target state STOPPED (KIP-875): no tasks at all */
+    char state[16];  /* the connector's: derived from its tasks' */
+    char *trace;     /* why FAILED, else NULL */
+    char worker[80]; /* distributed: the worker_id that wrote state, "" = us */
+    json_t *topics;  /* active topics (KIP-558): name -> discover time */
     atomic_uint topics_gen; /* bumped by a reset: tasks report anew */
     int32_t ntasks;         /* tasks of the current config (sinks: tasks.max) */
     connect_task_t tasks[SAMSA_CONNECT_MAX_TASKS];
@@ -124,6 +125,16 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               size_t errlen);
 samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
                                      const char *target);
+/* A target state (STARTED, PAUSED, STOPPED) read from connect-configs or
+ * just written: stop or start our tasks and record the states we own.
+ * w->admin held. */
+void samsa_connect_apply_target(samsa_connect_t *w, connector_t *c,
+                                const char *target);
+/* The connector's owner derives its state from its tasks' and writes its
+ * status record when it changed (always with @p force). Takes the lock
+ * itself; no-op on other workers. */
+void samsa_connect_connector_status(samsa_connect_t *w, connector_t *c,
+                                    bool force);
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
 /* Restart task @p id of @p c only. w->admin held. */
 void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
@@ -131,11 +142,13 @@ void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
 void samsa_connect_stop_task(connector_t *c, int id);
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
 /* Record a state (and trace, may be NULL) of every task and the
- * connector in memory and connect-status. Takes the lock itself. */
+ * connector in memory and connect-status; distributed, only of the tasks
+ * (and the connector) this worker owns. Takes the lock itself. */
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
                           const char *trace);
-/* Record one task's state; the connector's follows (FAILED when every
- * task failed, RUNNING when one runs). Takes the lock itself. */
+/* Record one task's state; the connector's follows on the worker that
+ * owns it (FAILED when every task failed, RUNNING when one runs). Takes
+ * the lock itself. */
 void samsa_connect_task_status(samsa_connect_t *w, connect_task_t *t,
                                const char *state, const char *trace);
 

@@ -177,6 +177,25 @@ def leader_of(workers):
     return wait_for(roles, "one generation with one leader", 20)
 
 
+def same_status(w, state):
+    """Wait until w shows connector s and both its tasks in @p state (no
+    tasks when STOPPED, KIP-875); the worker ids it shows for them."""
+    def shown():
+        code, st = call(w, "GET", "/connectors/s/status")
+        tasks = st.get("tasks", []) if code == 200 else None
+        ok = (code == 200 and st["connector"]["state"] == state and
+              len(tasks) == (0 if state == "STOPPED" else 2) and
+              all(t["state"] == state for t in tasks))
+        return ok and (st["connector"]["worker_id"],
+                       sorted((t["id"], t["worker_id"]) for t in tasks))
+    try:
+        return wait_for(shown, "s %s on %s" % (state, w.worker_id), 15)
+    except AssertionError:
+        print("last status on", w.worker_id,
+              call(w, "GET", "/connectors/s/status"))
+        raise
+
+
 def test_writes_through_a_follower_go_to_the_leader(broker_factory):
     """Kafka Connect forwards REST writes to the leader worker: created,
     changed, paused, resumed, restarted and deleted through the worker
@@ -211,12 +230,26 @@ def test_writes_through_a_follower_go_to_the_leader(broker_factory):
         for w in workers:
             wait_for(lambda: call(w, "GET", "/connectors/s/config")[1].get(
                 "tasks.max") == "2", "the new config on " + w.worker_id, 10)
-        assert write(follower, "PUT", "/connectors/s/pause", None)[0] == 202
-        for w in workers:
-            wait_for(lambda: {t["state"] for t in call(
-                w, "GET", "/connectors/s/status")[1]["tasks"]} == {"PAUSED"},
-                "PAUSED tasks on " + w.worker_id, 10)
+        # A pause, a resume and a stop through one worker show through
+        # both, the connector's state and the tasks', each as the worker
+        # owning it wrote it (Kafka Connect's status records).
+        for via, target, state in ((follower, "pause", "PAUSED"),
+                                   (leader, "resume", "RUNNING"),
+                                   (leader, "pause", "PAUSED"),
+                                   (follower, "resume", "RUNNING"),
+                                   (follower, "stop", "STOPPED")):
+            assert write(via, "PUT", "/connectors/s/" + target,
+                         None)[0] in (202, 204)
+            seen = [same_status(w, state) for w in workers]
+            assert seen[0] == seen[1], seen
+        status = {m.key: json.loads(m.value) for m in
+                  read_topic(broker, "fwd-status", 3, 5) if m.value}
+        assert set(status[b"status-connector-s"]) == {
+            "state", "trace", "worker_id", "generation"}, status
+        assert status[b"status-connector-s"]["state"] == "STOPPED", status
         assert write(follower, "PUT", "/connectors/s/resume", None)[0] == 202
+        for w in workers:
+            same_status(w, "RUNNING")
         code, info = write(follower, "POST",
                            "/connectors/s/restart?includeTasks=true", None)
         assert code == 202, info  # the query string reaches the leader
@@ -228,11 +261,11 @@ def test_writes_through_a_follower_go_to_the_leader(broker_factory):
         for w in workers:
             wait_for(lambda: call(w, "GET", "/connectors/s")[0] == 404,
                      "the delete on " + w.worker_id, 10)
-        # Applied once: two configs and a tombstone, pause, resume and a
-        # tombstone, one restart request.
-        keys = [m.key for m in read_topic(broker, "fwd-configs", 12, 5)]
+        # Applied once: two configs and a tombstone, the six target states
+        # and a tombstone, one restart request.
+        keys = [m.key for m in read_topic(broker, "fwd-configs", 16, 5)]
         assert keys.count(b"connector-s") == 3, keys
-        assert keys.count(b"target-state-s") == 3, keys
+        assert keys.count(b"target-state-s") == 7, keys
         assert keys.count(b"restart-connector-s") == 1, keys
 
         leader.end(signal.SIGKILL)
