@@ -278,9 +278,6 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     err = samsa_partition_append(part, records, len, append_time,
                                  &res->base_offset, &res->flush_ticket);
     if (err == SAMSA_OK) {
-        /* A replicated partition's HW moves here when the ISR is only the
-         * leader; else with its followers' fetches. */
-        samsa_replica_leader_appended(b->replica, part);
         /* Before free(owned): the hot-key sketch reads the records. */
         hotkeys_codec_t hc = {b, max_plain};
         samsa_metrics_topic_in(topic->name, samsa_partition_index(part),

@@ -55,8 +55,6 @@ static samsa_err_t write_partition(samsa_req_t *req, const marker_req_t *m,
                                    m->TransactionResult);
     if (err == SAMSA_OK &&
         (epoch >= 0 || samsa_partition_is_replicated(part))) {
-        /* An ISR of one moves the HW here, as after a produce. */
-        samsa_replica_leader_appended(req->broker->replica, part);
         samsa_produce_wait_replicas(
             wait, topic, part, samsa_partition_leo(part), epoch,
             samsa_topic_config_long(topic, "min.insync.replicas"),

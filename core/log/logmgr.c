@@ -69,6 +69,9 @@ struct samsa_logmgr {
     /* Topics whose metadata could not be loaded; guarded by lock. */
     samsa_offline_topic_t *offline;
     size_t offline_count, offline_cap;
+    /* samsa_logmgr_set_leader_append_hook; arg is stored before fn. */
+    _Atomic(samsa_leader_append_fn) leader_appended;
+    void *_Atomic leader_appended_arg;
 };
 
 bool samsa_topic_name_valid(const char *name)
@@ -1256,6 +1259,18 @@ samsa_err_t samsa_logmgr_broker_defaults_copy(samsa_logmgr_t *mgr,
     return err;
 }
 
+void samsa_logmgr_set_leader_append_hook(samsa_logmgr_t *mgr,
+                                         samsa_leader_append_fn fn, void *arg)
+{
+    if (!mgr) {
+        return;
+    }
+    if (fn) {
+        atomic_store(&mgr->leader_appended_arg, arg);
+    }
+    atomic_store(&mgr->leader_appended, fn);
+}
+
 samsa_err_t samsa_logmgr_set_broker_defaults(samsa_logmgr_t *mgr,
                                              const samsa_tcfg_t *defaults)
 {
@@ -1755,7 +1770,13 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     pthread_mutex_unlock(&part->append_lock);
     if (err == SAMSA_OK) {
         samsa_partition_wake(part);
-        bool due = samsa_flusher_note_append(part->topic->mgr->flusher, part,
+        samsa_logmgr_t *mgr = part->topic->mgr;
+        samsa_leader_append_fn hook = atomic_load(&mgr->leader_appended);
+        if (hook && atomic_load(&part->replicated)) {
+            /* Outside append_lock: the HW is raised under it. */
+            hook(atomic_load(&mgr->leader_appended_arg), part);
+        }
+        bool due = samsa_flusher_note_append(mgr->flusher, part,
                                              next_offset - *base_offset);
         if (due && flush_ticket) {
             *flush_ticket = next_offset;

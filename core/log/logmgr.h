@@ -107,6 +107,18 @@ samsa_err_t samsa_logmgr_set_broker_defaults(samsa_logmgr_t *mgr,
 void samsa_logmgr_set_producer_id_expiration(samsa_logmgr_t *mgr,
                                              int64_t expiration_ms);
 
+/*
+ * Called after every successful samsa_partition_append to a replicated
+ * partition (clients' produces, the coordinators' own writes, markers),
+ * on the appending thread with none of the partition's locks held: the
+ * replica manager (core/replica) moves the high watermark there when the
+ * ISR is the leader alone, so no caller has to. Set by the replica
+ * manager when it starts, cleared (@p fn NULL) before it stops.
+ */
+typedef void (*samsa_leader_append_fn)(void *arg, samsa_partition_t *part);
+void samsa_logmgr_set_leader_append_hook(samsa_logmgr_t *mgr,
+                                         samsa_leader_append_fn fn, void *arg);
+
 /* The producer id allocator (InitProducerId), persisted in
  * <data_dir>/__samsa_meta/producer_ids. */
 samsa_pid_alloc_t *samsa_logmgr_producer_ids(samsa_logmgr_t *mgr);

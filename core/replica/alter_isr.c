@@ -9,8 +9,8 @@
  * partition epoch become the leader's; INVALID_UPDATE_VERSION or
  * FENCED_LEADER_EPOCH drop the proposal (the next image tells the truth);
  * anything else is retried on the next round. The thread also raises the
- * HW of every led partition each round (appends by the group and
- * transaction coordinators do not call samsa_replica_leader_appended).
+ * HW of every led partition each round, a safety net: appends (through
+ * core/log's leader-append hook) and follower fetches move it themselves.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -395,8 +395,7 @@ int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part)
     return n;
 }
 
-void samsa_replica_leader_appended(samsa_replica_mgr_t *rm,
-                                   samsa_partition_t *part)
+void samsa_led_appended(void *rm, samsa_partition_t *part)
 {
     samsa_led_t *led = samsa_led_get(rm, part);
     if (led) {

@@ -95,6 +95,9 @@ samsa_err_t samsa_replica_start(samsa_broker_t *b, samsa_replica_mgr_t **out,
         samsa_replica_stop(rm);
         return err;
     }
+    /* Every leader append, the coordinators' own writes too: an ISR of
+     * one moves the HW at once. */
+    samsa_logmgr_set_leader_append_hook(b->logs, samsa_led_appended, rm);
     *out = rm;
     return SAMSA_OK;
 }
@@ -104,6 +107,7 @@ void samsa_replica_stop(samsa_replica_mgr_t *rm)
     if (!rm) {
         return;
     }
+    samsa_logmgr_set_leader_append_hook(rm->b->logs, NULL, NULL);
     samsa_isr_stop(rm);
     if (rm->nfetchers > 0) {
         samsa_replica_forget_all(rm);

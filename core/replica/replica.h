@@ -94,9 +94,6 @@ int32_t samsa_replica_leader_epoch(samsa_replica_mgr_t *rm,
 bool samsa_replica_hw_lagging(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 /* The ISR size of @p part when it is replicated and led here, else -1. */
 int samsa_replica_isr_size(samsa_replica_mgr_t *rm, samsa_partition_t *part);
-/* After a leader append to @p part: the HW may move (ISR of one). */
-void samsa_replica_leader_appended(samsa_replica_mgr_t *rm,
-                                   samsa_partition_t *part);
 
 /* leader/follower.replication.throttled.rate as they apply now
  * (bytes/s; INT64_MAX: none). Any thread; @p rm NULL is fine. */

@@ -98,6 +98,9 @@ void samsa_led_install(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
 void samsa_led_drop(samsa_replica_mgr_t *rm, samsa_partition_t *part);
 /* Drop led states not seen in image @p seen (or every one, seen 0). */
 void samsa_led_sweep(samsa_replica_mgr_t *rm, uint64_t seen, bool all);
+/* core/log's leader-append hook (@p rm the manager): after every append
+ * to a partition led here its HW may move (at once with an ISR of one). */
+void samsa_led_appended(void *rm, samsa_partition_t *part);
 /* Raise @p led's HW per the rules; caller holds led->lock. */
 void samsa_led_update_hw(samsa_replica_mgr_t *rm, samsa_led_t *led,
                          int64_t now_ms);

@@ -398,6 +398,79 @@ def test_sync_group_waits_for_the_isr():
             os.kill(pid, signal.SIGCONT)
 
 
+def test_commits_on_an_isr_of_one_are_answered_at_once():
+    """A coordinator's own append moves the high watermark at once when
+    its partition's ISR is the leader alone, as a produce does (core/log's
+    append hook into core/replica), not on the ISR thread's next round
+    (every 250 ms): twenty OffsetCommits in a row, the offsets partition's
+    follower stopped and out of the ISR, take well under a round each
+    (about 5 s in all without the hook, a few tenths with it)."""
+    from confluent_kafka import Consumer, KafkaException
+    from confluent_kafka import TopicPartition as TP
+    import signal
+    node_yaml = ("replica_lag_time_max_ms: %d\nreplica_fetch_backoff_ms: 200\n"
+                 "offsets_topic_num_partitions: 1\n" % SYNC_LAG_MS)
+    with running_cluster("samsa-isr1-", node_yaml) as cluster:
+        # Two brokers (the offsets topic gets RF=2) and a controller-only
+        # node, so the quorum outlives the stopped follower.
+        cluster.env["SAMSA_CLUSTER_ROLES"] = "controller broker broker"
+        boot = cluster.dev("start", "3").strip().splitlines()[-1]
+        with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                               "cluster.env")) as f:
+            for line in f:
+                key, _, value = line.strip().partition("=")
+                if key.startswith("PORT_"):
+                    cluster.ports[int(key[5:])] = int(value)
+        admin = KafkaAdminClient(bootstrap_servers=boot,
+                                 request_timeout_ms=15000)
+        # On both brokers: the coordinator's OffsetCommit checks its own
+        # logs for the topic.
+        admin.create_topics([NewTopic("one", 1, 2)])
+        admin.close()
+        group = "isr-of-one"
+        coord = find_coordinator(cluster.ports[2], group)
+        follower = 5 - coord  # the other broker (2 or 3)
+        coord_boot = "127.0.0.1:%d" % cluster.ports[coord]
+
+        def isr():
+            for line in kcat("-b", coord_boot, "-L", "-t",
+                             "__consumer_offsets").splitlines():
+                if line.strip().startswith("partition 0,"):
+                    return sorted(int(x) for x in
+                                  line.split("isrs:")[1].split(",") if x)
+            return []
+        wait_for("the offsets partition's full ISR",
+                 lambda: isr() == [2, 3], timeout=30)
+        c = Consumer({"bootstrap.servers": coord_boot, "group.id": group,
+                      "enable.auto.commit": False})
+
+        def first_commit():  # once the coordinator knows topic "one"
+            try:
+                c.commit(offsets=[TP("one", 0, 0)], asynchronous=False)
+                return True
+            except KafkaException:
+                return False
+        wait_for("a first commit", first_commit, timeout=30)
+        with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                               "node%d" % follower, "samsad.pid")) as f:
+            pid = int(f.read())
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            wait_for("the ISR shrunk to the leader",
+                     lambda: isr() == [coord], timeout=30)
+            t0 = time.monotonic()
+            for n in range(1, 21):
+                c.commit(offsets=[TP("one", 0, n)], asynchronous=False)
+            took = time.monotonic() - t0
+            print("20 OffsetCommits on an ISR of one: %.3f s" % took)
+            assert took < 2.5, took
+            got = c.committed([TP("one", 0)], timeout=10)
+            assert got[0].offset == 20
+        finally:
+            os.kill(pid, signal.SIGCONT)
+            c.close()
+
+
 # -- KIP-890: a partition leader verifies with a remote coordinator ---------
 
 INVALID_TXN_STATE = 48
