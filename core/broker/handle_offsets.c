@@ -10,12 +10,21 @@
 #include "broker/handlers.h"
 #include "broker/settle.h"
 #include "group/coordinator.h"
+#include "metadata/quorum.h"
 
+/* Kafka's metadataCache.contains: in a cluster the coordinator need not
+ * host any replica of the partition, so the image counts too. */
 static bool partition_exists(samsa_req_t *req, const char *topic, int32_t p)
 {
     samsa_topic_t *t = samsa_logmgr_topic_get(req->broker->logs, topic);
     bool ok = t && p >= 0 && p < t->partition_count;
     samsa_topic_put(t);
+    if (!ok && req->broker->meta) {
+        samsa_meta_image_t *img = samsa_meta_image_get(req->broker->meta);
+        const samsa_meta_topic_t *mt = samsa_meta_topic(img, topic);
+        ok = mt && p >= 0 && p < mt->partition_count;
+        samsa_meta_image_put(img);
+    }
     return ok;
 }
 

@@ -404,7 +404,9 @@ def test_commits_on_an_isr_of_one_are_answered_at_once():
     append hook into core/replica), not on the ISR thread's next round
     (every 250 ms): twenty OffsetCommits in a row, the offsets partition's
     follower stopped and out of the ISR, take well under a round each
-    (about 5 s in all without the hook, a few tenths with it)."""
+    (about 5 s in all without the hook, a few tenths with it). The
+    committed topic's only replica is the other broker: the coordinator
+    knows it from the metadata image, not from its own logs."""
     from confluent_kafka import Consumer, KafkaException
     from confluent_kafka import TopicPartition as TP
     import signal
@@ -421,15 +423,16 @@ def test_commits_on_an_isr_of_one_are_answered_at_once():
                 key, _, value = line.strip().partition("=")
                 if key.startswith("PORT_"):
                     cluster.ports[int(key[5:])] = int(value)
-        admin = KafkaAdminClient(bootstrap_servers=boot,
-                                 request_timeout_ms=15000)
-        # On both brokers: the coordinator's OffsetCommit checks its own
-        # logs for the topic.
-        admin.create_topics([NewTopic("one", 1, 2)])
-        admin.close()
         group = "isr-of-one"
         coord = find_coordinator(cluster.ports[2], group)
         follower = 5 - coord  # the other broker (2 or 3)
+        # On the other broker only: the coordinator takes commits for
+        # partitions it hosts no replica of (Kafka's metadata cache).
+        admin = KafkaAdminClient(bootstrap_servers=boot,
+                                 request_timeout_ms=15000)
+        admin.create_topics([NewTopic("one", -1, -1,
+                                      replica_assignments={0: [follower]})])
+        admin.close()
         coord_boot = "127.0.0.1:%d" % cluster.ports[coord]
 
         def isr():
@@ -444,7 +447,7 @@ def test_commits_on_an_isr_of_one_are_answered_at_once():
         c = Consumer({"bootstrap.servers": coord_boot, "group.id": group,
                       "enable.auto.commit": False})
 
-        def first_commit():  # once the coordinator knows topic "one"
+        def first_commit():  # once the coordinator's image has "one"
             try:
                 c.commit(offsets=[TP("one", 0, 0)], asynchronous=False)
                 return True
