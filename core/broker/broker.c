@@ -567,6 +567,7 @@ void samsa_broker_stop(samsa_broker_t *b)
     samsa_admin_worker_stop(b->admin);
     samsa_produce_checks_stop(b);
     if (b->server) {
+        samsa_meta_deafen(b->meta); /* before heartbeats stop arriving */
         samsa_server_stop(b->server, 0);
     }
 }

@@ -138,6 +138,9 @@ struct samsa_meta {
     samsa_meta_quorum_t quorum;
     proposal_t *queue, *queue_tail;
     bool stopping;
+    /* This node's broker stopped listening (shutting down): heartbeats
+     * cannot reach it, so silence proves nothing about the others. */
+    bool deaf;
     char *endpoint_host; /* samsa_meta_set_endpoint; NULL: none */
     int32_t endpoint_port;
     heartbeat_t *hb;
@@ -430,6 +433,15 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
     return err;
 }
 
+void samsa_meta_deafen(samsa_meta_t *m)
+{
+    if (m) {
+        pthread_mutex_lock(&m->lock);
+        m->deaf = true;
+        pthread_mutex_unlock(&m->lock);
+    }
+}
+
 void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
                       samsa_meta_done_fn done, void *arg)
 {
@@ -586,7 +598,7 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
 
     pthread_mutex_lock(&m->lock);
     const samsa_meta_image_t *img = m->image;
-    for (size_t i = 0; i < img->broker_count; i++) {
+    for (size_t i = 0; !m->deaf && i < img->broker_count; i++) {
         const samsa_meta_broker_t *b = &img->brokers[i];
         heartbeat_t *h = hb_find(m, b->id, true);
         if (!h) {

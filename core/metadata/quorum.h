@@ -137,6 +137,13 @@ samsa_err_t samsa_meta_set_endpoint(samsa_meta_t *m, const char *host,
  * a broker-only node follows the log as a standby. */
 bool samsa_meta_is_voter(const samsa_meta_t *m);
 
+/* This node's broker is shutting down and no longer takes requests, so
+ * no heartbeat reaches it: as the controller it stops fencing brokers for
+ * missed heartbeats (and probing them) from now on. Without this, a
+ * controller whose shutdown took longer than the session fenced every
+ * live broker and led their partitions alone. NULL is fine. */
+void samsa_meta_deafen(samsa_meta_t *m);
+
 /* Controlled shutdown: fence broker @p id now rather than after its
  * session times out (its partitions' leadership moves at once). */
 void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
