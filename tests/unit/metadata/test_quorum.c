@@ -239,6 +239,59 @@ static void old_leader_clock_starts_at_its_last_word(void **state)
                      100000);
 }
 
+static bool fenced_in_image(samsa_meta_t *m, int32_t id)
+{
+    samsa_meta_image_t *img = samsa_meta_image_get(m);
+    const samsa_meta_broker_t *b = samsa_meta_broker(img, id);
+    bool fenced = b == NULL || b->fenced;
+    samsa_meta_image_put(img);
+    return fenced;
+}
+
+/* Heartbeat broker @p id (epoch @p epoch) until the image has it unfenced
+ * (bounded: 5 s). */
+static void heartbeat_until_unfenced(samsa_meta_t *m, int32_t id, int64_t epoch)
+{
+    for (int i = 0; i < 250 && fenced_in_image(m, id); i++) {
+        bool fenced = true;
+        assert_int_equal(samsa_meta_heartbeat(m, id, epoch, &fenced), SAMSA_OK);
+        usleep(20000);
+    }
+    assert_false(fenced_in_image(m, id));
+}
+
+/* A controller whose own broker stopped listening (shutting down) hears no
+ * heartbeats: it must not fence the brokers it cannot hear. The same
+ * silence fences them while it listens. */
+static void a_deaf_controller_fences_nobody(void **state)
+{
+    fx_t *f = *state;
+    f->opts.session_timeout_ms = 300;
+    f->opts.heartbeat_interval_ms = 100;
+    samsa_meta_t *m = open_quorum(f);
+    samsa_meta_broker_t b = {.id = 7, .epoch = -1, .host = "h", .port = 1};
+    samsa_meta_rec_t rec;
+    assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
+    assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
+    samsa_meta_image_t *img = samsa_meta_image_get(m);
+    int64_t epoch = samsa_meta_broker(img, 7)->epoch;
+    samsa_meta_image_put(img);
+    heartbeat_until_unfenced(m, 7, epoch);
+
+    /* Listening: silence past the session fences it (bounded: 5 s). */
+    for (int i = 0; i < 250 && !fenced_in_image(m, 7); i++) {
+        usleep(20000);
+    }
+    assert_true(fenced_in_image(m, 7));
+
+    /* Deaf: five sessions of silence fence nothing. */
+    heartbeat_until_unfenced(m, 7, epoch);
+    samsa_meta_deafen(m);
+    usleep(1500 * 1000);
+    assert_false(fenced_in_image(m, 7));
+    samsa_meta_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +300,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_snapshot_bounds_the_log, setup,
                                         teardown),
         cmocka_unit_test(old_leader_clock_starts_at_its_last_word),
+        cmocka_unit_test_setup_teardown(a_deaf_controller_fences_nobody, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
