@@ -267,31 +267,55 @@ static void derive_state(connector_t *c)
     c->worker[0] = '\0';
 }
 
+/* The connector status record to write, when this worker owns the
+ * connector and its derived state changed (or always with @p force). */
+typedef struct conn_record {
+    char *name; /* NULL: nothing to write */
+    char state[16];
+    char *trace;
+} conn_record_t;
+
+/* w->lock held: derive the owner's connector state, in the same critical
+ * section as the task state it follows from, so REST never shows tasks
+ * RUNNING beside a connector not derived from them yet. */
+static conn_record_t derive_locked(samsa_connect_t *w, connector_t *c,
+                                   bool force)
+{
+    conn_record_t r = {0};
+    if (!owns_connector(w, c)) {
+        return r;
+    }
+    char old[16];
+    snprintf(old, sizeof(old), "%s", c->state);
+    bool was_other = c->worker[0] != '\0';
+    derive_state(c);
+    if (force || was_other || strcmp(old, c->state) != 0) {
+        r.name = strdup(c->name);
+        snprintf(r.state, sizeof(r.state), "%s", c->state);
+        r.trace = c->trace ? strdup(c->trace) : NULL;
+    }
+    return r;
+}
+
+/* Write @p r (after w->lock is released) and free it. */
+static void put_conn_record(samsa_connect_t *w, conn_record_t *r)
+{
+    if (r->name != NULL) {
+        put_status(w, r->name, -1, r->state, r->trace);
+    }
+    free(r->name);
+    free(r->trace);
+}
+
 /* The connector's owner: derive its state, and write its status record
  * when it changed (or always with @p force: it just became ours). */
 void samsa_connect_connector_status(samsa_connect_t *w, connector_t *c,
                                     bool force)
 {
     pthread_mutex_lock(&w->lock);
-    if (!owns_connector(w, c)) {
-        pthread_mutex_unlock(&w->lock);
-        return;
-    }
-    char old[16];
-    snprintf(old, sizeof(old), "%s", c->state);
-    bool was_other = c->worker[0] != '\0';
-    derive_state(c);
-    bool changed = force || was_other || strcmp(old, c->state) != 0;
-    char cstate[16];
-    snprintf(cstate, sizeof(cstate), "%s", c->state);
-    char *ctrace = c->trace ? strdup(c->trace) : NULL;
-    char *name = strdup(c->name);
+    conn_record_t r = derive_locked(w, c, force);
     pthread_mutex_unlock(&w->lock);
-    if (name != NULL && changed) {
-        put_status(w, name, -1, cstate, ctrace);
-    }
-    free(ctrace);
-    free(name);
+    put_conn_record(w, &r);
 }
 
 /* Resumed: the owner records the connector RUNNING at once (Kafka
@@ -321,12 +345,13 @@ void samsa_connect_task_status(samsa_connect_t *w, connect_task_t *t,
     free(t->trace);
     t->trace = trace ? strdup(trace) : NULL;
     char *name = strdup(c->name);
+    conn_record_t r = derive_locked(w, c, false);
     pthread_mutex_unlock(&w->lock);
     if (name != NULL) {
         put_status(w, name, t->id, state, trace);
     }
     free(name);
-    samsa_connect_connector_status(w, c, false);
+    put_conn_record(w, &r);
 }
 
 void samsa_connect_status(samsa_connect_t *w, connector_t *c, const char *state,
