@@ -438,15 +438,19 @@ process_roles: ${3:-broker,controller}
 controller_quorum_voters: $2
 listeners: ["PLAINTEXT://127.0.0.1:$(node_port "$i")", "CONTROLLER://127.0.0.1:${!cp}"]
 data_dir: $dir/data
-reactors: 1
-broker_heartbeat_interval_ms: 500
-broker_session_timeout_ms: 3000
-http_listeners: ["127.0.0.1:0"]
-group_initial_rebalance_delay_ms: 0
-offsets_topic_replication_factor: $((BROKERS < 3 ? BROKERS : 3))
-transaction_state_log_replication_factor: $((BROKERS < 3 ? BROKERS : 3))
 YAML
-    # More broker keys for every node (tests: shorter replication timers).
+    # The local cluster's defaults, each unless SAMSA_CLUSTER_YAML (more
+    # broker keys for every node, e.g. tests' shorter timers) sets it: a key
+    # given twice is a config error.
+    local irf=$((BROKERS < 3 ? BROKERS : 3)) kv
+    for kv in "reactors: 1" "broker_heartbeat_interval_ms: 500" \
+        "broker_session_timeout_ms: 3000" 'http_listeners: ["127.0.0.1:0"]' \
+        "group_initial_rebalance_delay_ms: 0" \
+        "offsets_topic_replication_factor: $irf" \
+        "transaction_state_log_replication_factor: $irf"; do
+        grep -q "^${kv%%:*}:" <<<"${SAMSA_CLUSTER_YAML:-}" ||
+            printf '%s\n' "$kv" >>"$dir/samsa.yaml"
+    done
     if [ -n "${SAMSA_CLUSTER_YAML:-}" ]; then
         printf '%s\n' "$SAMSA_CLUSTER_YAML" >>"$dir/samsa.yaml"
     fi

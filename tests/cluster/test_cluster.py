@@ -551,3 +551,21 @@ def test_one_voter_keeps_its_metadata_across_restarts(cluster):
     assert topic_leaders(boot, "solo") == {0: 1, 1: 1}
     got = kcat("-b", boot, "-C", "-t", "solo", "-e", "-q", "-f", "%k\n")
     assert sorted(got.split()) == ["a", "b", "c"]
+
+
+def test_cluster_yaml_overrides_the_local_defaults():
+    """SAMSA_CLUSTER_YAML may set a key `tools/dev.sh cluster` writes by
+    default: the node's yaml holds it once (twice is a config error and the
+    node would not start), with the given value."""
+    extra = "broker_session_timeout_ms: 6000\noffsets_topic_replication_factor: 1"
+    with running_cluster("samsa-yaml-", extra) as c:
+        c.start(1)
+        yaml_path = os.path.join(c.env["SAMSA_CLUSTER_DIR"], "node1",
+                                 "samsa.yaml")
+        with open(yaml_path) as f:
+            lines = f.read().splitlines()
+        assert lines.count("broker_session_timeout_ms: 6000") == 1
+        assert lines.count("offsets_topic_replication_factor: 1") == 1
+        assert not [l for l in lines if l.startswith(
+            ("broker_session_timeout_ms: 3", "offsets_topic_replication_factor: 3"))]
+        assert "reactors: 1" in lines  # defaults not overridden stay
