@@ -707,6 +707,7 @@ static samsa_err_t rejoin(samsa_connect_cluster_t *cl, bool *again)
     pthread_mutex_lock(&w->admin);
     pthread_mutex_lock(&w->lock);
     cl->leader_self = cl->member.leader;
+    atomic_store(&w->generation, cl->member.generation);
     snprintf(cl->leader_url, sizeof(cl->leader_url), "%s",
              a.leader_url ? a.leader_url : "");
     pthread_mutex_unlock(&w->lock);

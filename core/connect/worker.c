@@ -216,7 +216,7 @@ void samsa_connect_offset_note(samsa_connect_t *w, const char *name,
 }
 
 /* Kafka Connect's status record of the connector or of task @p id (-1:
- * the connector); generation is the config generation (one here). */
+ * the connector), with the group generation it is written in. */
 static void put_status(samsa_connect_t *w, const char *name, int id,
                        const char *state, const char *trace)
 {
@@ -227,10 +227,10 @@ static void put_status(samsa_connect_t *w, const char *name, int id,
         snprintf(key, sizeof(key), "status-task-%s-%d", name, id);
     }
     put_json(w, SAMSA_CONNECT_STATUS_TOPIC, key,
-             state
-                 ? json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace",
-                             trace, "worker_id", w->worker_id, "generation", 1)
-                 : NULL);
+             state ? json_pack("{s:s,s:s?,s:s,s:i}", "state", state, "trace",
+                               trace, "worker_id", w->worker_id, "generation",
+                               atomic_load(&w->generation))
+                   : NULL);
 }
 
 /* Distributed: the worker the assignment gives the connector itself is

@@ -91,8 +91,12 @@ struct samsa_connect {
     /* exactly.once.source.support (worker properties; eos.h) */
     samsa_connect_eos_mode_t eos;
     struct samsa_connect_cluster *cluster; /* w->lock */
-    samsa_http_t *http;                    /* the REST listener */
-    samsa_connect_version_t *versions;     /* reloaded plugins, newest first */
+    /* The group generation this worker applied last, which its status
+     * records carry as Kafka Connect's do; 0 in standalone mode (Kafka's
+     * StandaloneHerder). Written by the membership thread. */
+    atomic_int generation;
+    samsa_http_t *http;                /* the REST listener */
+    samsa_connect_version_t *versions; /* reloaded plugins, newest first */
     /* REST writes on their way to the leader (forward.h); w->lock. */
     int forwards;
     pthread_cond_t forwards_done;

@@ -247,6 +247,15 @@ def test_writes_through_a_follower_go_to_the_leader(broker_factory):
         assert set(status[b"status-connector-s"]) == {
             "state", "trace", "worker_id", "generation"}, status
         assert status[b"status-connector-s"]["state"] == "STOPPED", status
+        # The generation is the group's, in which the owner wrote it (the
+        # create and the tasks.max change each made a new one), as in
+        # Kafka Connect.
+        gen = status[b"status-connector-s"]["generation"]
+        owner = [w for w in workers if w.worker_id ==
+                 status[b"status-connector-s"]["worker_id"]][0]
+        joined = {int(g) for g in re.findall(
+            r"joined group \S+ \(generation (\d+)", owner.log_text())}
+        assert gen >= 2 and gen in joined, (gen, joined)
         assert write(follower, "PUT", "/connectors/s/resume", None)[0] == 202
         for w in workers:
             same_status(w, "RUNNING")
