@@ -176,6 +176,29 @@ typedef void (*samsa_topic_config_cb)(void *arg, samsa_str_t name,
 samsa_err_t samsa_client_topic_configs(samsa_client_t *c, const char *topic,
                                        samsa_topic_config_cb cb, void *arg);
 
+/* One topic's admin requests (topic_admin.c). A refusal of the topic is
+ * the error returned, "TOPIC: CODE_NAME (message)" in the error line. A
+ * config is a name and a value; for an alter, a null value
+ * (SAMSA_STR_NULL) deletes the config, back to its default. */
+typedef struct samsa_client_config {
+    samsa_str_t name;
+    samsa_str_t value;
+} samsa_client_config_t;
+/* CreateTopics, sent to the controller; @p replication -1: the broker's
+ * default. */
+samsa_err_t samsa_client_create_topic(samsa_client_t *c, const char *topic,
+                                      int32_t partitions, int16_t replication,
+                                      const samsa_client_config_t *configs,
+                                      int32_t nconfigs, int32_t timeout_ms);
+/* CreatePartitions: the topic grows to @p count partitions. */
+samsa_err_t samsa_client_create_partitions(samsa_client_t *c, const char *topic,
+                                           int32_t count, int32_t timeout_ms);
+/* IncrementalAlterConfigs: set (or delete) each of @p configs. */
+samsa_err_t
+samsa_client_alter_topic_configs(samsa_client_t *c, const char *topic,
+                                 const samsa_client_config_t *configs,
+                                 int32_t nconfigs);
+
 /* ListOffsets for one partition: ts -1 = end (high watermark), -2 = start,
  * else the first offset with a timestamp >= ts. */
 #define SAMSA_OFFSET_END       (-1)

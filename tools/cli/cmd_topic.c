@@ -118,52 +118,40 @@ static int fail_code(const char *what, const char *name, int16_t ec,
     return SAMSA_EXIT_ERROR;
 }
 
+/* The configs of --config k=v, then those of --delete-config k (deleted). */
+static int32_t config_list(const topic_args_t *a, samsa_client_config_t *out)
+{
+    int32_t n = 0;
+    for (int i = 0; i < a->nconfigs; i++, n++) {
+        const char *eq = strchr(a->configs[i], '=');
+        out[n].name =
+            (samsa_str_t){a->configs[i], (int32_t)(eq - a->configs[i])};
+        out[n].value = samsa_str_from_cstr(eq + 1);
+    }
+    for (int i = 0; i < a->ndeletes; i++, n++) {
+        out[n].name = samsa_str_from_cstr(a->deletes[i]);
+        out[n].value = SAMSA_STR_NULL;
+    }
+    return n;
+}
+
 static int do_create(samsa_client_t *c, topic_args_t *a)
 {
-    samsa_CreateTopicsRequest_t req;
-    samsa_CreateTopicsRequest_CreatableTopic_t t;
-    samsa_CreateTopicsRequest_CreateableTopicConfig_t cfg[MAX_ITEMS];
-    samsa_CreateTopicsResponse_t *resp = NULL;
-    samsa_arena_t arena;
-    int rc = SAMSA_EXIT_OK;
+    samsa_client_config_t cfg[2 * MAX_ITEMS];
 
     if (a->nnames != 1) {
         topic_usage(stderr);
         return SAMSA_EXIT_USAGE;
     }
-    samsa_CreateTopicsRequest_init(&req);
-    samsa_CreateTopicsRequest_CreatableTopic_init(&t);
-    t.Name = samsa_str_from_cstr(a->names[0]);
-    t.NumPartitions = a->partitions > 0 ? (int32_t)a->partitions : 1;
-    t.ReplicationFactor = (int16_t)a->replication;
-    for (int i = 0; i < a->nconfigs; i++) {
-        const char *eq = strchr(a->configs[i], '=');
-        samsa_CreateTopicsRequest_CreateableTopicConfig_init(&cfg[i]);
-        cfg[i].Name =
-            (samsa_str_t){a->configs[i], (int32_t)(eq - a->configs[i])};
-        cfg[i].Value = samsa_str_from_cstr(eq + 1);
+    config_list(a, cfg); /* the first nconfigs: a create sets, never deletes */
+    if (samsa_client_create_topic(
+            c, a->names[0], a->partitions > 0 ? (int32_t)a->partitions : 1,
+            (int16_t)a->replication, cfg, a->nconfigs,
+            a->conn.timeout_ms) != SAMSA_OK) {
+        return samsa_cli_client_error("topic create", c);
     }
-    t.Configs.count = a->nconfigs;
-    t.Configs.items = cfg;
-    req.Topics.count = 1;
-    req.Topics.items = &t;
-    req.timeoutMs = a->conn.timeout_ms;
-    samsa_arena_init(&arena);
-    if (samsa_client_call(c, samsa_client_controller(c),
-                          SAMSA_API_CREATE_TOPICS, &req, &arena, (void **)&resp,
-                          NULL) != SAMSA_OK) {
-        rc = samsa_cli_client_error("topic create", c);
-    } else if (resp->Topics.count != 1) {
-        fprintf(stderr, "samsa topic create: unexpected response\n");
-        rc = SAMSA_EXIT_ERROR;
-    } else if (resp->Topics.items[0].ErrorCode != 0) {
-        rc = fail_code("create", a->names[0], resp->Topics.items[0].ErrorCode,
-                       resp->Topics.items[0].ErrorMessage);
-    } else {
-        printf("created topic %s\n", a->names[0]);
-    }
-    samsa_arena_destroy(&arena);
-    return rc;
+    printf("created topic %s\n", a->names[0]);
+    return SAMSA_EXIT_OK;
 }
 
 static int do_delete(samsa_client_t *c, topic_args_t *a)
@@ -289,81 +277,23 @@ static int do_describe(samsa_client_t *c, topic_args_t *a)
 
 static int alter_partitions(samsa_client_t *c, topic_args_t *a)
 {
-    samsa_CreatePartitionsRequest_t req;
-    samsa_CreatePartitionsRequest_CreatePartitionsTopic_t t;
-    samsa_CreatePartitionsResponse_t *resp = NULL;
-    samsa_arena_t arena;
-    int rc = SAMSA_EXIT_OK;
-
-    samsa_CreatePartitionsRequest_init(&req);
-    samsa_CreatePartitionsRequest_CreatePartitionsTopic_init(&t);
-    t.Name = samsa_str_from_cstr(a->names[0]);
-    t.Count = (int32_t)a->partitions;
-    t.Assignments.count = -1;
-    req.Topics.count = 1;
-    req.Topics.items = &t;
-    req.TimeoutMs = a->conn.timeout_ms;
-    samsa_arena_init(&arena);
-    if (samsa_client_call(c, SAMSA_NODE_ANY, SAMSA_API_CREATE_PARTITIONS, &req,
-                          &arena, (void **)&resp, NULL) != SAMSA_OK) {
-        rc = samsa_cli_client_error("topic alter", c);
-    } else if (resp->Results.count == 1 &&
-               resp->Results.items[0].ErrorCode != 0) {
-        rc = fail_code("alter", a->names[0], resp->Results.items[0].ErrorCode,
-                       resp->Results.items[0].ErrorMessage);
-    } else {
-        printf("topic %s now has %lld partitions\n", a->names[0],
-               a->partitions);
+    if (samsa_client_create_partitions(c, a->names[0], (int32_t)a->partitions,
+                                       a->conn.timeout_ms) != SAMSA_OK) {
+        return samsa_cli_client_error("topic alter", c);
     }
-    samsa_arena_destroy(&arena);
-    return rc;
+    printf("topic %s now has %lld partitions\n", a->names[0], a->partitions);
+    return SAMSA_EXIT_OK;
 }
 
 static int alter_configs(samsa_client_t *c, topic_args_t *a)
 {
-    samsa_IncrementalAlterConfigsRequest_t req;
-    samsa_IncrementalAlterConfigsRequest_AlterConfigsResource_t res;
-    samsa_IncrementalAlterConfigsRequest_AlterableConfig_t cfg[2 * MAX_ITEMS];
-    samsa_IncrementalAlterConfigsResponse_t *resp = NULL;
-    samsa_arena_t arena;
-    int n = 0, rc = SAMSA_EXIT_OK;
-
-    samsa_IncrementalAlterConfigsRequest_init(&req);
-    samsa_IncrementalAlterConfigsRequest_AlterConfigsResource_init(&res);
-    for (int i = 0; i < a->nconfigs; i++, n++) {
-        const char *eq = strchr(a->configs[i], '=');
-        samsa_IncrementalAlterConfigsRequest_AlterableConfig_init(&cfg[n]);
-        cfg[n].Name =
-            (samsa_str_t){a->configs[i], (int32_t)(eq - a->configs[i])};
-        cfg[n].ConfigOperation = 0; /* SET */
-        cfg[n].Value = samsa_str_from_cstr(eq + 1);
+    samsa_client_config_t cfg[2 * MAX_ITEMS];
+    int32_t n = config_list(a, cfg);
+    if (samsa_client_alter_topic_configs(c, a->names[0], cfg, n) != SAMSA_OK) {
+        return samsa_cli_client_error("topic alter", c);
     }
-    for (int i = 0; i < a->ndeletes; i++, n++) {
-        samsa_IncrementalAlterConfigsRequest_AlterableConfig_init(&cfg[n]);
-        cfg[n].Name = samsa_str_from_cstr(a->deletes[i]);
-        cfg[n].ConfigOperation = 1; /* DELETE */
-        cfg[n].Value = SAMSA_STR_NULL;
-    }
-    res.ResourceType = 2;
-    res.ResourceName = samsa_str_from_cstr(a->names[0]);
-    res.Configs.count = n;
-    res.Configs.items = cfg;
-    req.Resources.count = 1;
-    req.Resources.items = &res;
-    samsa_arena_init(&arena);
-    if (samsa_client_call(c, SAMSA_NODE_ANY,
-                          SAMSA_API_INCREMENTAL_ALTER_CONFIGS, &req, &arena,
-                          (void **)&resp, NULL) != SAMSA_OK) {
-        rc = samsa_cli_client_error("topic alter", c);
-    } else if (resp->Responses.count == 1 &&
-               resp->Responses.items[0].ErrorCode != 0) {
-        rc = fail_code("alter", a->names[0], resp->Responses.items[0].ErrorCode,
-                       resp->Responses.items[0].ErrorMessage);
-    } else {
-        printf("updated %d config(s) of topic %s\n", n, a->names[0]);
-    }
-    samsa_arena_destroy(&arena);
-    return rc;
+    printf("updated %d config(s) of topic %s\n", (int)n, a->names[0]);
+    return SAMSA_EXIT_OK;
 }
 
 static int do_alter(samsa_client_t *c, topic_args_t *a)
