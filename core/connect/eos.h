@@ -19,8 +19,8 @@
  * read_committed. "preparing" runs tasks at-least-once, as Kafka's
  * rolling upgrade step does.
  *
- * Pure functions over configs; no I/O. (The fencing of a reconfigured
- * connector's previous tasks is the worker's, core/connect/worker.c.)
+ * Pure functions over configs; no I/O. (The fencing of a connector's
+ * previous generation of tasks is core/connect/fencing.c's.)
  */
 #ifndef SAMSA_CONNECT_EOS_H
 #define SAMSA_CONNECT_EOS_H

@@ -298,6 +298,39 @@ bool samsa_connect_forward(samsa_connect_t *w, const samsa_http_request_t *req,
     return true;
 }
 
+int samsa_connect_forward_call(samsa_connect_t *w, const char *method,
+                               const char *leader, const char *connector,
+                               const char *sub, char *errbuf, size_t errlen)
+{
+    forward_t f = {.w = w, .method = (char *)method, .body = ""};
+    url_build_t u = {.esc = curl_easy_init()};
+    char *esc = u.esc ? curl_easy_escape(u.esc, connector, 0) : NULL;
+    size_t n = strlen(leader);
+    if (esc != NULL) {
+        samsa_http_printf(&u.text, "%.*s/connectors/%s/%s",
+                          (int)(n && leader[n - 1] == '/' ? n - 1 : n), leader,
+                          esc, sub);
+    }
+    curl_free(esc);
+    curl_easy_cleanup(u.esc);
+    if (esc == NULL || u.text.nomem) {
+        free(u.text.body);
+        snprintf(errbuf, errlen, "out of memory calling the leader");
+        return 0;
+    }
+    f.url = u.text.body;
+    samsa_http_response_t resp = {.status = 200};
+    call_leader(&f, &resp);
+    json_t *body = resp.body ? json_loadb(resp.body, resp.len, 0, NULL) : NULL;
+    const char *msg = json_string_value(json_object_get(body, "message"));
+    snprintf(errbuf, errlen, "%s %s: HTTP %d%s%s", method, f.url, resp.status,
+             msg ? ": " : "", msg ? msg : "");
+    json_decref(body);
+    free(resp.body);
+    free(f.url);
+    return resp.status;
+}
+
 void samsa_connect_forward_drain(samsa_connect_t *w)
 {
     pthread_mutex_lock(&w->lock);

@@ -38,6 +38,15 @@ bool samsa_connect_forward(struct samsa_connect *w,
                            const samsa_http_request_t *req,
                            samsa_http_response_t *resp);
 
+/* A worker thread's own synchronous call of the leader's REST API
+ * (never from a REST thread): @p method on
+ * @p leader/connectors/@p connector/@p sub, no body. Returns the HTTP
+ * status (500 when the leader cannot be reached); @p errbuf gets the
+ * call and the answer's message. */
+int samsa_connect_forward_call(struct samsa_connect *w, const char *method,
+                               const char *leader, const char *connector,
+                               const char *sub, char *errbuf, size_t errlen);
+
 /* Wait until every forwarded request was answered; w->stopping set
  * first makes the calls in flight end at once (503). Before the HTTP
  * listener is destroyed. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/fencing.h"
 #include "connect/forward.h"
 #include "connect/validate.h"
 #include "connect/worker_int.h"
@@ -321,6 +322,31 @@ static void one_connector(const samsa_http_request_t *req,
         }
         json_decref(config);
         json_decref(body);
+        return;
+    }
+
+    if (strcmp(sub, "fence") == 0 && strcmp(m, "PUT") == 0) {
+        /* Kafka's internal PUT /connectors/{name}/fence: a worker about
+         * to start an exactly-once task asks the leader for a round of
+         * zombie fencing (fencing.h). Not under w->admin: the round
+         * only reads and writes connect-configs. */
+        pthread_mutex_lock(&w->lock);
+        connector_t *c = samsa_connect_find(w, name);
+        bool source = c != NULL && samsa_connect_is_source(c);
+        pthread_mutex_unlock(&w->lock);
+        char errbuf[600];
+        if (c == NULL) {
+            samsa_connect_reply_error(resp, 404, msg);
+        } else if (!source) {
+            snprintf(errbuf, sizeof(errbuf),
+                     "Connector %s is not a source connector", name);
+            samsa_connect_reply_error(resp, 400, errbuf);
+        } else if (samsa_connect_fencing_round(w, name, errbuf,
+                                               sizeof(errbuf)) != SAMSA_OK) {
+            samsa_connect_reply_error(resp, 500, errbuf);
+        } else {
+            samsa_connect_reply(resp, 204, NULL);
+        }
         return;
     }
 

@@ -18,6 +18,7 @@
 #include "client/client.h"
 #include "connect/converter.h"
 #include "connect/eos.h"
+#include "connect/fencing.h"
 #include "connect/errors.h"
 #include "connect/kafka_service.h"
 #include "connect/secrets.h"
@@ -1420,6 +1421,15 @@ static samsa_err_t eos_start(task_ctx_t *t, json_t **per)
              t->eos.offsets_topic          ? t->eos.offsets_topic
              : t->w->dist.offsets_topic[0] ? t->w->dist.offsets_topic
                                            : SAMSA_CONNECT_OFFSETS_TOPIC);
+    /* Kafka's barrier: the previous generation's tasks are fenced (on
+     * the leader) before this one makes its producer, and the generation
+     * is still the latest once it did (fencing.h). */
+    int64_t gen = 0;
+    err = samsa_connect_fencing_before_task(t->w, t->name, &t->task->stop, &gen,
+                                            t->trace, sizeof(t->trace));
+    if (err != SAMSA_OK) {
+        return err;
+    }
     err = samsa_connect_txn_producer_new(t->w->reg, t->client, txn_id, &t->txp);
     if (err == SAMSA_OK) {
         err = samsa_producer_init_transactions(t->txp);
@@ -1429,6 +1439,11 @@ static samsa_err_t eos_start(task_ctx_t *t, json_t **per)
                  "exactly-once: cannot start the transactional producer "
                  "%.200s: %.200s",
                  txn_id, samsa_client_errmsg(t->client));
+        return err;
+    }
+    err = samsa_connect_fencing_check(t->w, t->name, t->task->id, gen, t->trace,
+                                      sizeof(t->trace));
+    if (err != SAMSA_OK) {
         return err;
     }
     if (t->eos.offsets_topic != NULL) {

@@ -628,36 +628,6 @@ samsa_err_t samsa_connect_table_put(samsa_connect_t *w, const char *name,
     return table_put(w, name, config, out, created, errbuf, errlen);
 }
 
-/* Exactly-once (KIP-618): before a source connector's new task configs
- * are written, fence the producers of every task of the previous
- * generation (Kafka's zombie fencing: InitProducerId on each
- * transactional id, as Admin.fenceProducers does), so that no task of it
- * still running on a worker cut off from the group commits once the new
- * generation runs. A task of this worker was stopped already; one
- * elsewhere finds itself fenced and stops. */
-static samsa_err_t fence_generation(samsa_connect_t *w, const char *name,
-                                    int32_t count)
-{
-    samsa_client_t *client = NULL;
-    samsa_err_t err = samsa_connect_client_new(w, "connect-fence", &client);
-    for (int32_t i = 0; err == SAMSA_OK && i < count; i++) {
-        char id[800];
-        int64_t pid;
-        int16_t epoch;
-        samsa_connect_eos_txn_id(w->dist.group_id, name, i, id, sizeof(id));
-        err = samsa_client_init_producer_id(
-            client, id, SAMSA_CONNECT_EOS_TXN_TIMEOUT_MS, &pid, &epoch);
-        if (err != SAMSA_OK) {
-            samsa_log(SAMSA_LOG_WARN,
-                      "connect: %s: cannot fence the producer %.200s of the "
-                      "previous tasks: %s",
-                      name, id, samsa_client_errmsg(client));
-        }
-    }
-    samsa_client_free(client);
-    return err;
-}
-
 samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               json_t *config, bool *created, char *errbuf,
                               size_t errlen)
@@ -698,11 +668,6 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
     pthread_mutex_lock(&w->lock);
     int32_t old_n = c->ntasks, n = tasks_for(c);
     pthread_mutex_unlock(&w->lock);
-    if (!*created && w->eos == SAMSA_CONNECT_EOS_ENABLED &&
-        samsa_connect_is_source(c)) {
-        /* Best effort, as each new task fences its own id again. */
-        (void)fence_generation(w, name, old_n > n ? old_n : n);
-    }
     snprintf(key, sizeof(key), "connector-%s", name);
     put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
              json_pack("{s:O}", "properties", config));
@@ -1060,6 +1025,7 @@ samsa_err_t samsa_connect_create(const samsa_registry_t *reg,
     pthread_mutex_init(&w->admin, NULL);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->forwards_done, NULL);
+    pthread_mutex_init(&w->fence_lock, NULL);
     samsa_connect_forward_init();
     samsa_err_t err = samsa_connect_rest_routes(w, http);
     if (err != SAMSA_OK) {
@@ -1178,6 +1144,8 @@ void samsa_connect_destroy(samsa_connect_t *w)
     explicit_bzero(&w->client_props, sizeof(w->client_props));
     free(w->cluster_id);
     pthread_cond_destroy(&w->forwards_done);
+    json_decref(w->fencing);
+    pthread_mutex_destroy(&w->fence_lock);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->admin);
     free(w);

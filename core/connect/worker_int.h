@@ -100,6 +100,11 @@ struct samsa_connect {
     /* REST writes on their way to the leader (forward.h); w->lock. */
     int forwards;
     pthread_cond_t forwards_done;
+    /* Exactly-once zombie fencing (fencing.h): its view of
+     * connect-configs and its rounds, under fence_lock alone. */
+    pthread_mutex_t fence_lock;
+    json_t *fencing;
+    int64_t fencing_pos;
 };
 
 /* worker.c */

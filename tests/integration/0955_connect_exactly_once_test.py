@@ -16,7 +16,9 @@ import signal
 import subprocess
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+import pytest
+from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaException,
+                             Producer, TopicPartition)
 
 from connect_rest import call, wait_for, wait_ready
 from connect_worker import Worker, write
@@ -176,17 +178,24 @@ def test_file_source_at_least_once_across_kill_9(broker_factory):
     assert end == len(raw)  # no transactions, no markers
 
 
-def test_exactly_once_preflight_validation(broker_factory, tmp_path):
+def eos_broker(broker_factory, tmp_path, seq_topic, more_plugins=""):
+    """A running samsad whose own worker has exactly-once sources
+    enabled, with the sequence plugin writing to @p seq_topic."""
     props = tmp_path / "eos.properties"
     props.write_text("exactly.once.source.support=enabled\n")
     broker = broker_factory(
         "connect_enabled: true\nconnect_client_config: %s\n" % props)
     with open(os.path.join(broker.conf_dir, "90-sequence.yaml"), "w") as f:
         f.write("plugins:\n  - name: sequence\n    plugin: %s\n    config:\n"
-                "      topic: seq\n  - name: txn-source\n    plugin: %s\n" % (
-                    SEQUENCE_SO, TXN_SO))
+                "      topic: %s\n%s" % (SEQUENCE_SO, seq_topic, more_plugins))
     broker.start()
     wait_ready(broker)
+    return broker
+
+
+def test_exactly_once_preflight_validation(broker_factory, tmp_path):
+    broker = eos_broker(broker_factory, tmp_path, "seq",
+                        "  - name: txn-source\n    plugin: %s\n" % TXN_SO)
 
     def validate(cls, **keys):
         cfg = {"connector.class": cls, "name": "v", "file": "/tmp/x",
@@ -305,6 +314,59 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
     after = wait_for(lambda: (lambda e: e[2] > before[2] and e)(
         [epoch(t) for t in range(3)]), "task 2's producer fenced", 20)
     print("epochs before", before, "after", after)
+
+
+def task_count_records(broker, name):
+    """The task-count records ("tasks-fencing-NAME") of connect-configs,
+    in order, as Kafka Connect's KafkaConfigBackingStore writes them."""
+    c = consumer(broker, "connect-configs", True)
+    out = []
+    for m in c.consume(10000, 1.0):
+        if m.error() is None and m.key() == b"tasks-fencing-" + name:
+            out.append(m.value())
+    c.close()
+    return out
+
+
+def test_zombie_of_an_old_generation_cannot_commit(broker_factory, tmp_path):
+    """Kafka's fencing barrier: before a task of a new generation of a
+    connector's task configs starts, the leader fences every task of the
+    previous generation (its task-count record, tasks-fencing-NAME, says
+    how many) and records the new count. A zombie of the old task 1 (a
+    transactional producer with its id, holding an open transaction)
+    cannot commit once the connector came back with one task, although
+    no task 1 runs in the new generation; the record outlives the
+    deleted connector, as Kafka's does."""
+    broker = eos_broker(broker_factory, tmp_path, "zseq")
+    cfg = {"connector.class": "sequence", "tasks.max": "2",
+           "key.converter": "org.apache.kafka.connect.storage.StringConverter"}
+    code, info = call(broker, "PUT", "/connectors/zseq/config", cfg)
+    assert code == 201, info
+    wait_for(lambda: task_count_records(broker, b"zseq") ==
+             [b'{"task-count":2}'], "the first task-count record", 20)
+    code, info = call(broker, "DELETE", "/connectors/zseq")
+    assert code == 204, info
+
+    zombie = Producer({"bootstrap.servers": broker.bootstrap,
+                       "transactional.id": "connect-standalone-zseq-1"})
+    zombie.init_transactions(20)
+    zombie.begin_transaction()
+    zombie.produce("zseq", b"zombie", b"zombie")
+    assert zombie.flush(10) == 0
+
+    cfg["tasks.max"] = "1"
+    code, info = call(broker, "PUT", "/connectors/zseq/config", cfg)
+    assert code == 201, info
+    wait_for(lambda: task_count_records(broker, b"zseq") ==
+             [b'{"task-count":2}', b'{"task-count":1}'],
+             "the new generation's task-count record", 20)
+    with pytest.raises(KafkaException) as e:
+        zombie.commit_transaction(20)
+    print("the zombie's commit:", e.value)
+    # Its record went out, and was aborted by the fencing.
+    assert b"zombie" in count(broker, "zseq", 1, False, 5)
+    committed = count(broker, "zseq", 10**9, True, 3)
+    assert committed and b"zombie" not in committed
 
 
 def test_required_needs_an_enabled_worker(broker_factory):
