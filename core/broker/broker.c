@@ -18,6 +18,7 @@
 #include "broker/produce_check.h"
 #include "broker/cluster.h"
 #include "broker/coord_follow.h"
+#include "broker/interbroker.h"
 #include "broker/txn_marker_writer.h"
 #include "broker/txn_verify.h"
 #include "broker/parked.h"
@@ -387,6 +388,9 @@ samsa_err_t samsa_broker_create(const samsa_broker_config_t *cfg,
     if (err == SAMSA_OK && cfg->security.any_tls) {
         err = samsa_tls_context_create(&cfg->security, &b->tls, errbuf, errlen);
     }
+    if (err == SAMSA_OK && b->meta) {
+        err = samsa_interbroker_tls_new(cfg, &b->client_tls, errbuf, errlen);
+    }
     if (err == SAMSA_OK) {
         const char **addrs = calloc(cfg->listener_count, sizeof(*addrs));
         char(*bufs)[300] = calloc(cfg->listener_count, sizeof(*bufs));
@@ -625,11 +629,35 @@ static samsa_err_t reload_transports(samsa_broker_t *b, size_t *n, char *errbuf,
     return first;
 }
 
+/* The broker's own clients (registration, heartbeats, forwarding,
+ * transaction markers): their next connections. */
+static samsa_err_t reload_clients(samsa_broker_t *b, size_t *n, char *errbuf,
+                                  size_t errlen)
+{
+    *n = 0;
+    if (!b->client_tls) {
+        return SAMSA_OK;
+    }
+    char why[400] = "";
+    samsa_err_t err =
+        samsa_client_tls_ctx_reload(b->client_tls, why, sizeof(why));
+    if (err != SAMSA_OK) {
+        snprintf(errbuf, errlen, "the inter-broker clients' TLS %s", why);
+        return err;
+    }
+    *n = 1;
+    samsa_log(SAMSA_LOG_INFO,
+              "samsad: TLS certificates reloaded for the inter-broker "
+              "clients' new connections");
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
                                     size_t errlen)
 {
     size_t listeners = 0;
     size_t transports = 0;
+    size_t clients = 0;
     samsa_err_t err = reload_listeners(b, &listeners, errbuf, errlen);
     char why[600] = "";
     samsa_err_t terr = reload_transports(b, &transports, why, sizeof(why));
@@ -637,7 +665,12 @@ samsa_err_t samsa_broker_reload_tls(samsa_broker_t *b, char *errbuf,
         snprintf(errbuf, errlen, "%s", why);
         err = terr;
     }
-    if (err == SAMSA_OK && listeners == 0 && transports == 0) {
+    samsa_err_t cerr = reload_clients(b, &clients, why, sizeof(why));
+    if (cerr != SAMSA_OK && err == SAMSA_OK) {
+        snprintf(errbuf, errlen, "%s", why);
+        err = cerr;
+    }
+    if (err == SAMSA_OK && listeners == 0 && transports == 0 && clients == 0) {
         samsa_log(SAMSA_LOG_INFO,
                   "samsad: SIGHUP: no SSL or SASL_SSL listener and no TLS "
                   "transport, no certificates to reload");
@@ -683,6 +716,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     pthread_mutex_destroy(&b->config_lock);
     samsa_registry_shutdown(b->reg);
     samsa_tls_context_free(b->tls);
+    samsa_client_tls_ctx_free(b->client_tls); /* its clients are gone */
     samsa_security_destroy(b->security);
     samsa_credentials_publish(NULL);
     samsa_credentials_close(b->credentials);

@@ -47,6 +47,9 @@ typedef struct samsa_broker {
     /* With http: every group's lag over time (observe_history.h). */
     struct samsa_lag_history *lag_history;
     struct ssl_ctx_st *tls; /* SSL and SASL_SSL listeners' context, or NULL */
+    /* This broker's own clients' context when the inter-broker listener
+     * is SSL or SASL_SSL (interbroker.h), or NULL. */
+    struct samsa_client_tls_ctx *client_tls;
     /* Security protocol (samsa_security_protocol_t) of each server
      * listener, indexed like samsa_conn_listener(). */
     uint8_t *listener_protocol;

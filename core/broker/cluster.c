@@ -859,7 +859,7 @@ samsa_err_t samsa_cluster_controller_client(samsa_broker_t *b,
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = "samsa-broker",
                                 .timeout_ms = timeout_ms};
-    samsa_interbroker_client_conf(b->cfg, &conf);
+    samsa_interbroker_client_conf(b->cfg, b->client_tls, &conf);
     return samsa_client_new(&conf, out) == SAMSA_OK ? SAMSA_OK
                                                     : SAMSA_ERR_NOMEM;
 }

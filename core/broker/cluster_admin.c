@@ -151,7 +151,7 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = FORWARDER_ID,
                                 .timeout_ms = ADMIN_WAIT_MS};
-    samsa_interbroker_client_conf(b->cfg, &conf);
+    samsa_interbroker_client_conf(b->cfg, b->client_tls, &conf);
     samsa_client_t *c = NULL;
     if (samsa_client_new(&conf, &c) != SAMSA_OK) {
         *err = SAMSA_ERR_NOMEM;

@@ -2,9 +2,11 @@
 /* core/broker/interbroker.c - see interbroker.h. */
 #include "broker/interbroker.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
+                                   samsa_client_tls_ctx_t *tls,
                                    samsa_client_conf_t *conf)
 {
     int ib = cfg->cluster.inter_broker_listener;
@@ -28,6 +30,25 @@ void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
     conf->ssl_certificate_location = sc->ssl_keystore_location;
     conf->ssl_key_location =
         sc->ssl_key_location ? sc->ssl_key_location : sc->ssl_keystore_location;
+    conf->shared_tls = tls;
+}
+
+samsa_err_t samsa_interbroker_tls_new(const samsa_broker_config_t *cfg,
+                                      samsa_client_tls_ctx_t **out,
+                                      char *errbuf, size_t errlen)
+{
+    samsa_client_conf_t conf = {0};
+    *out = NULL;
+    samsa_interbroker_client_conf(cfg, NULL, &conf);
+    if (!conf.tls) {
+        return SAMSA_OK;
+    }
+    char why[400] = "";
+    samsa_err_t err = samsa_client_tls_ctx_new(&conf, out, why, sizeof(why));
+    if (err != SAMSA_OK) {
+        snprintf(errbuf, errlen, "the inter-broker clients' TLS %s", why);
+    }
+    return err;
 }
 
 const samsa_registry_entry_t *

@@ -21,9 +21,20 @@
  * sasl_mechanism_inter_broker_protocol as sasl_inter_broker_username
  * with sasl_inter_broker_password (the replica fetchers log in the same
  * way, replica/sasl_login.h). PLAINTEXT: unchanged. The strings are
- * borrowed from @p cfg. */
+ * borrowed from @p cfg. @p tls (from samsa_interbroker_tls_new, may be
+ * NULL) becomes the clients' shared context, so they present what the
+ * last SIGHUP loaded rather than whatever the files hold when a client
+ * happens to connect. */
 void samsa_interbroker_client_conf(const samsa_broker_config_t *cfg,
+                                   samsa_client_tls_ctx_t *tls,
                                    samsa_client_conf_t *conf);
+
+/* The TLS context every inter-broker client shares, read from the files
+ * above, when the inter-broker listener is SSL or SASL_SSL (*out NULL
+ * otherwise); samsa_broker_reload_tls reads it again on SIGHUP. */
+samsa_err_t samsa_interbroker_tls_new(const samsa_broker_config_t *cfg,
+                                      samsa_client_tls_ctx_t **out,
+                                      char *errbuf, size_t errlen);
 
 /* The transport plugin instance for listener @p listener's security
  * protocol, as Kafka's broker-to-broker channels speak it: SSL (and

@@ -216,7 +216,7 @@ samsa_client_t *samsa_member_controller_client(samsa_broker_t *b,
     samsa_client_conf_t conf = {.bootstrap = bootstrap,
                                 .client_id = client_id,
                                 .timeout_ms = (int)(hb > 1000 ? hb : 1000)};
-    samsa_interbroker_client_conf(b->cfg, &conf);
+    samsa_interbroker_client_conf(b->cfg, b->client_tls, &conf);
     if (samsa_client_new(&conf, client) != SAMSA_OK) {
         *client = NULL;
         return NULL;

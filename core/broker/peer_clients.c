@@ -76,7 +76,7 @@ samsa_client_t *samsa_peer_clients_get(samsa_peer_clients_t *pc,
     samsa_client_conf_t conf = {.bootstrap = addr,
                                 .client_id = pc->client_id,
                                 .timeout_ms = pc->timeout_ms};
-    samsa_interbroker_client_conf(pc->b->cfg, &conf);
+    samsa_interbroker_client_conf(pc->b->cfg, pc->b->client_tls, &conf);
     if (samsa_client_new(&conf, &p->client) != SAMSA_OK) {
         p->client = NULL;
     }

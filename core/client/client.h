@@ -30,6 +30,7 @@
 
 typedef struct samsa_client samsa_client_t;
 typedef struct samsa_cconn samsa_cconn_t;
+typedef struct samsa_client_tls_ctx samsa_client_tls_ctx_t;
 
 typedef struct samsa_client_conf {
     const char
@@ -54,6 +55,11 @@ typedef struct samsa_client_conf {
     const char *ssl_certificate_location;
     const char *ssl_key_location;
     const char *ssl_key_password; /* of an encrypted key; NULL: none */
+    /* With tls: connections take their context from @p shared_tls (its
+     * files, read by samsa_client_tls_ctx_new and _reload) instead of
+     * reading the four ssl_* files above. Borrowed: it must outlive the
+     * client. NULL: the client reads the files on its first connection. */
+    samsa_client_tls_ctx_t *shared_tls;
 } samsa_client_conf_t;
 
 #define SAMSA_CLIENT_DEFAULT_BOOTSTRAP "127.0.0.1:9092"
@@ -61,6 +67,22 @@ typedef struct samsa_client_conf {
 samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
                              samsa_client_t **out);
 void samsa_client_free(samsa_client_t *c);
+
+/* A TLS client context several clients share and that is read again while
+ * they run (samsad's own inter-broker clients, on SIGHUP): a connection
+ * opened after samsa_client_tls_ctx_reload() presents the new client
+ * certificate and trusts the new CAs; open connections keep theirs.
+ * Built from @p conf's ssl_ca_location, ssl_certificate_location,
+ * ssl_key_location and ssl_key_password (copied). Every call is safe from
+ * any thread; _free once no client uses it. Errors name the file and
+ * OpenSSL's reason in @p errbuf: SAMSA_ERR_CONFIG, SAMSA_ERR_NOMEM. */
+samsa_err_t samsa_client_tls_ctx_new(const samsa_client_conf_t *conf,
+                                     samsa_client_tls_ctx_t **out, char *errbuf,
+                                     size_t errlen);
+/* Read the same files again; on an error the current context stays. */
+samsa_err_t samsa_client_tls_ctx_reload(samsa_client_tls_ctx_t *t, char *errbuf,
+                                        size_t errlen);
+void samsa_client_tls_ctx_free(samsa_client_tls_ctx_t *t);
 
 /* The last error as one line ("connect 127.0.0.1:9092: Connection refused"). */
 const char *samsa_client_errmsg(const samsa_client_t *c);

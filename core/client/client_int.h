@@ -44,8 +44,9 @@ struct samsa_client {
     char *sasl_mechanism, *sasl_username, *sasl_password; /* NULL: none */
     bool tls, ssl_no_hostname_check;
     char *ssl_ca_location, *ssl_certificate_location, *ssl_key_location;
-    char *ssl_key_password;     /* NULL: none; cleared before free */
-    struct ssl_ctx_st *ssl_ctx; /* made on the first TLS connection */
+    char *ssl_key_password;             /* NULL: none; cleared before free */
+    struct ssl_ctx_st *ssl_ctx;         /* made on the first TLS connection */
+    samsa_client_tls_ctx_t *shared_tls; /* borrowed; replaces ssl_ctx */
     int32_t next_corr;
     samsa_cconn_t **conns;
     int nconns;

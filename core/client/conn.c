@@ -103,6 +103,7 @@ samsa_err_t samsa_client_new(const samsa_client_conf_t *conf,
     }
     c->tls = conf->tls;
     c->ssl_no_hostname_check = conf->ssl_no_hostname_check;
+    c->shared_tls = conf->shared_tls;
     const char *const paths[4] = {
         conf->ssl_ca_location, conf->ssl_certificate_location,
         conf->ssl_key_location, conf->ssl_key_password};

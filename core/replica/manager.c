@@ -37,7 +37,7 @@ static void read_config(const samsa_broker_config_t *cfg,
         out->lag_time_max_ms = 30000;
     }
     samsa_client_conf_t cc = {0};
-    samsa_interbroker_client_conf(cfg, &cc);
+    samsa_interbroker_client_conf(cfg, NULL, &cc); /* its SASL login */
     out->sasl_mechanism = cc.sasl_mechanism;
     out->sasl_username = cc.sasl_username;
     out->sasl_password = cc.sasl_password;

@@ -486,16 +486,41 @@ def test_controller_tls_and_sasl_ssl_inter_broker(controller_tls_cluster):
                  lambda: copies_on_disk(c, i, more[-1]), timeout=20)
     assert sorted(c.partition(1, TOPIC)[2]) == [1, 2, 3]
 
-    # Kill -9 the controller: the other two elect a new one over TLS and
-    # still commit metadata (a topic created through a survivor).
+    # The survivors' key files are overwritten with something that does
+    # not load, then SIGHUP: each says so once and keeps the certificates
+    # it has, for its listeners, its transport and its own clients alike.
     ctl = metadata("127.0.0.1", c.plain[1])["controller"]
     assert ctl in (1, 2, 3), ctl
+    alive = [i for i in (1, 2, 3) if i != ctl]
+    for i in alive:
+        with open("%s/node%d.enc.key" % (pki, i), "w") as f:
+            f.write("not a key\n")
+        c.procs[i].send_signal(signal.SIGHUP)
+    for i in alive:
+        wait_for("node %d refuses the broken key" % i,
+                 lambda: "keeping the current certificates"
+                 in c.log(i, tail=200000), timeout=10)
+        assert c.log(i, tail=200000).count(
+            "keeping the current certificates") == 1
+
+    # Kill -9 the controller: the other two elect a new one over TLS and
+    # still commit metadata (a topic created through a survivor). The
+    # survivor that does not lead connects anew to the one that does (its
+    # heartbeats, and the CreateTopics it may forward) with the
+    # certificate loaded before: reading the broken files instead, it
+    # would be fenced and RF=2 could not be placed.
     c.procs[ctl].kill()
     c.procs[ctl].wait()
-    alive = [i for i in (1, 2, 3) if i != ctl]
     wait_for("a new controller",
              lambda: all(metadata("127.0.0.1", c.plain[i])["controller"]
                          in alive for i in alive), timeout=30)
+    # Longer than broker_session_timeout_ms (3 s) past the election: both
+    # survivors stay unfenced, so both heartbeat to the new controller.
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        for i in alive:
+            assert c.brokers(i) == 2, (i, c.log(i))
+        time.sleep(0.25)
     admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d"
                          % c.plain[alive[0]]})
     admin.create_topics([NewTopic("after-kill", 1, 2)])["after-kill"].result(

@@ -30,51 +30,18 @@
 #include <samsa/transport.h>
 
 #include "loopback.h"
+#include "test_certs.h"
 #include "plugin_harness.h"
 
 static char dir[64];
-
-/* name.pem (certificate, then key): self-signed for CN=@name. */
-static void make_cert(const char *name)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *x = X509_new();
-    assert_non_null(key);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-                               (const unsigned char *)name, -1, -1, 0);
-    X509_set_issuer_name(x, n);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext =
-        X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, "IP:127.0.0.1");
-    assert_non_null(ext);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s.pem", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    PEM_write_X509(f, x);
-    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-    fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(key);
-}
 
 static int setup(void **state)
 {
     (void)state;
     snprintf(dir, sizeof(dir), "/tmp/samsa-ttls-XXXXXX");
     assert_non_null(mkdtemp(dir));
-    make_cert("broker");
-    make_cert("rogue");
+    test_cert_make(dir, "broker");
+    test_cert_make(dir, "rogue");
     return 0;
 }
 
@@ -252,21 +219,6 @@ static void test_tls_verify_peer_names_host(void **state)
     assert_int_equal(harness_live_bytes(), 0);
 }
 
-static void copy_pem(const char *from, const char *to)
-{
-    char src[128], dst[128], buf[8192];
-    snprintf(src, sizeof(src), "%s/%s.pem", dir, from);
-    snprintf(dst, sizeof(dst), "%s/%s.pem", dir, to);
-    FILE *in = fopen(src, "r");
-    FILE *out = fopen(dst, "w");
-    assert_non_null(in);
-    assert_non_null(out);
-    size_t n = fread(buf, 1, sizeof(buf), in);
-    assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
 /* reload() (SIGHUP): a keystore file that no longer loads is refused and
  * the current certificate stays; a renewed one is presented to the
  * connections accepted from then on (here: one the client does not
@@ -276,7 +228,7 @@ static void test_tls_reload_new_connections_only(void **state)
 {
     (void)state;
     harness_plugin_t srv, cli;
-    copy_pem("broker", "live");
+    test_cert_copy(dir, "broker", "live");
     assert_int_equal(load(&srv, "live"), SAMSA_OK);
     assert_int_equal(load(&cli, "broker"), SAMSA_OK);
     const samsa_transport_ops_t *ops = srv.desc->ops;
@@ -299,7 +251,7 @@ static void test_tls_reload_new_connections_only(void **state)
     pair(&cli, &srv, &c[1], &s[1], &lfd[1]);
     assert_int_equal(exchange(ops, c[1], ops, s[1], "kept"), SAMSA_OK);
 
-    copy_pem("rogue", "live");
+    test_cert_copy(dir, "rogue", "live");
     assert_int_equal(ops->reload(srv.state, why, sizeof(why)), SAMSA_OK);
     pair(&cli, &srv, &c[2], &s[2], &lfd[2]);
     samsa_err_t err = exchange(ops, c[2], ops, s[2], "renewed");
