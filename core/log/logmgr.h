@@ -364,7 +364,8 @@ samsa_err_t samsa_partition_append_replica(samsa_partition_t *part,
  * starting at or after the new LEO are dropped; producer state becomes
  * that of a log ending there (a copy kept as the HW moved plus a replay
  * from it; without one, the crash-recovery rebuild). @offset at
- * or past the LEO: nothing happens; below the log start: as
+ * or past the LEO: only epoch-cache entries starting at the LEO (an
+ * epoch led here with no record) are dropped; below the log start: as
  * truncate_fully. truncate_fully drops everything and starts the empty log
  * at @start_offset (Kafka's truncateFullyAndStartAt). Not on a reactor. */
 samsa_err_t samsa_partition_truncate_to(samsa_partition_t *part,

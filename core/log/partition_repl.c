@@ -364,6 +364,14 @@ samsa_err_t samsa_partition_truncate_to(samsa_partition_t *part, int64_t offset)
         if (err == SAMSA_OK) {
             err = aerr;
         }
+    } else if (samsa_epoch_cache_truncate_end(&part->epochs,
+                                              off.log_end_offset)) {
+        /* Nothing to cut, but an epoch may start at the log end with no
+         * record in it: this replica led it and lost the leadership before
+         * appending (Kafka's truncateTo does the same). Kept, it would be
+         * the follower's LastFetchedEpoch, which the leader does not know:
+         * DivergingEpoch at this same offset on every fetch, for ever. */
+        err = epochs_flush(part);
     }
     pthread_mutex_unlock(&part->append_lock);
     return err;

@@ -391,7 +391,9 @@ static void diverged(samsa_fetcher_t *f, fpart_t *fp,
     samsa_partition_epoch_end(fp->part, de->Epoch, &le, &lend);
     int64_t off = samsa_replica_truncation_offset(de->Epoch, de->EndOffset, le,
                                                   lend, leo, &done);
-    if (off < leo) {
+    /* At the log end too: an epoch this replica started there without a
+     * record goes (samsa_partition_truncate_to). */
+    if (off <= leo) {
         truncate_to(f, fp, off < 0 ? 0 : off, "diverging epoch");
     }
 }

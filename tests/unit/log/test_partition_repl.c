@@ -579,6 +579,46 @@ static void truncate_fully_restarts_the_log(void **state)
     samsa_topic_put(t);
 }
 
+/* A replica that led an epoch and lost it before appending has that
+ * epoch in its cache at its log end, which the new leader never knew. The
+ * leader answers its fetch with DivergingEpoch {older epoch, this log
+ * end}: truncating there must drop the empty epoch, or the follower asks
+ * with it again at the same offset for ever and never rejoins the ISR
+ * (CI: node 2 out of rr-0's ISR for 30 s after a rolling restart). */
+static void
+truncating_at_the_log_end_drops_an_epoch_without_records(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *t;
+    samsa_partition_t *p = topic(f, "empty-epoch", &t);
+    samsa_partition_set_replicated(p, true);
+    assert_int_equal(samsa_partition_become_follower(p, 2), SAMSA_OK);
+    size_t l;
+    uint8_t *b = fetched_batch(3, 0, 2, &l);
+    assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+    free(b);
+    assert_int_equal(samsa_partition_become_leader(p, 3), SAMSA_OK);
+    assert_int_equal(samsa_partition_become_follower(p, 4), SAMSA_OK);
+    assert_int_equal(samsa_partition_last_epoch(p), 3);
+    assert_int_equal(samsa_partition_truncate_to(p, 3), SAMSA_OK);
+    assert_int_equal(samsa_partition_leo(p), 3);
+    assert_int_equal(samsa_partition_last_epoch(p), 2);
+    int32_t e;
+    int64_t end;
+    samsa_partition_epoch_end(p, 2, &e, &end);
+    assert_int_equal(e, 2);
+    assert_int_equal(end, 3);
+    /* What the leader sends next continues the log. */
+    b = fetched_batch(2, 3, 4, &l);
+    assert_int_equal(samsa_partition_append_replica(p, b, l), SAMSA_OK);
+    free(b);
+    assert_int_equal(samsa_partition_last_epoch(p), 4);
+    /* Past the log end, entries with records stay. */
+    assert_int_equal(samsa_partition_truncate_to(p, 9), SAMSA_OK);
+    assert_int_equal(samsa_partition_last_epoch(p), 4);
+    samsa_topic_put(t);
+}
+
 /* The cache survives a restart in Kafka's leader-epoch-checkpoint format;
  * a checkpoint running past a log cut by recovery is cut to it. */
 static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
@@ -845,6 +885,7 @@ int main(void)
         BOTH(follower_keeps_a_compacted_leaders_gaps),
         BOTH(truncation_rewinds_epochs_and_producer_state),
         BOTH(truncate_fully_restarts_the_log),
+        BOTH(truncating_at_the_log_end_drops_an_epoch_without_records),
         BOTH(truncation_far_from_history_replays_from_a_copy),
         BOTH(flush_waits_cover_the_log_end_not_the_hw),
         cmocka_unit_test_setup_teardown(
