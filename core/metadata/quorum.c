@@ -33,6 +33,8 @@
  * voters this often. */
 #define INTRODUCE_MS 1000
 #define MAX_FORGET   16
+/* The longest a close waits for the log writes in flight. */
+#define DRAIN_MS 2000
 
 typedef struct proposal {
     struct raft_apply req; /* first: the apply callback gets it back */
@@ -93,6 +95,11 @@ struct samsa_meta {
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t tick;
+    /* Leader: armed when a record applies, so that the followers learn
+     * the commit at once (push_commit). */
+    uv_timer_t push;
+    unsigned raft_heartbeat_ms;
+    int64_t drain_until_ms; /* closing: see drain_then_close */
     struct raft_uv_transport transport;
     const samsa_transport_ops_t *transport_ops; /* NULL: libraft's TCP */
     void *transport_state;
@@ -192,6 +199,28 @@ static void note_unregistered(samsa_meta_t *m, const samsa_meta_image_t *cur,
     }
 }
 
+static void append_barrier(samsa_meta_t *m);
+
+/*
+ * The leader applies a record once it is committed, but libraft tells the
+ * followers a commit only with its next AppendEntries: the next entry, or
+ * the heartbeat (heartbeat_timeout, 100 ms, checked on a tick of the same
+ * period, so 100-200 ms later). Until then brokers answer Metadata from
+ * the image before the record: after a failover one named the dead leader
+ * 88 ms after another named the new one, and librdkafka 2.0.2 went back
+ * to the dead node (1.04 s more). A barrier is an entry: appending one
+ * sends every follower an AppendEntries carrying the new commit index at
+ * once (raft_barrier appends and replicates; barriers never reach the
+ * state machine, so this does not feed itself).
+ */
+static void push_commit(uv_timer_t *t)
+{
+    samsa_meta_t *m = t->data;
+    if (raft_state(&m->raft) == RAFT_LEADER && !m->closing) {
+        append_barrier(m);
+    }
+}
+
 static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
                      void **result)
 {
@@ -226,6 +255,11 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf,
         m->first_record = next->index;
     }
     publish(m, next);
+    if (raft_state(&m->raft) == RAFT_LEADER && !m->closing) {
+        /* Records applied in one go (one commit) push once; never from
+         * inside libraft's own apply loop. */
+        uv_timer_start(&m->push, push_commit, 0, 0);
+    }
     *result = (void *)(intptr_t)outcome;
     return 0;
 }
@@ -1034,7 +1068,28 @@ static void on_raft_closed(struct raft *r)
 {
     samsa_meta_t *m = r->data;
     uv_close((uv_handle_t *)&m->tick, NULL);
+    uv_close((uv_handle_t *)&m->push, NULL);
     uv_close((uv_handle_t *)&m->wake, NULL);
+}
+
+/*
+ * Closing: libraft 0.15 fails the log writes still in flight, and each
+ * failure truncates the log from its first entry, so a second one
+ * truncates past the end and aborts (log.c removeSuffix: "index <=
+ * logLastIndex(l)"). Leaders pipeline writes (a proposal, the barrier
+ * after it), so raft_close waits until they are on disk (bounded), and
+ * nothing new is appended meanwhile (closing refuses proposals and
+ * pushes).
+ */
+static void drain_then_close(uv_timer_t *t)
+{
+    samsa_meta_t *m = t->data;
+    if (m->raft.last_stored < raft_last_index(&m->raft) &&
+        samsa_mono_ms() < m->drain_until_ms) {
+        return;
+    }
+    uv_timer_stop(&m->push);
+    raft_close(&m->raft, on_raft_closed);
 }
 
 static void on_wake(uv_async_t *a)
@@ -1064,7 +1119,8 @@ static void on_wake(uv_async_t *a)
         }
         pthread_mutex_unlock(&m->lock);
         uv_timer_stop(&m->tick);
-        raft_close(&m->raft, on_raft_closed);
+        m->drain_until_ms = samsa_mono_ms() + DRAIN_MS;
+        uv_timer_start(&m->push, drain_then_close, 0, 1);
     }
 }
 
@@ -1104,6 +1160,11 @@ static int start_raft(samsa_meta_t *m)
     raft_set_snapshot_threshold(&m->raft, 512);
     raft_set_snapshot_trailing(&m->raft, 64);
     raft_set_pre_vote(&m->raft, true);
+    if (m->raft_heartbeat_ms) {
+        /* libraft needs the election timeout above the heartbeat. */
+        raft_set_election_timeout(&m->raft, 10 * m->raft_heartbeat_ms);
+        raft_set_heartbeat_timeout(&m->raft, m->raft_heartbeat_ms);
+    }
     if (rv == 0) {
         rv = raft_start(&m->raft);
     }
@@ -1167,6 +1228,7 @@ static void *quorum_main(void *arg)
     sem_post(&m->started);
     if (!ok) {
         uv_close((uv_handle_t *)&m->tick, NULL);
+        uv_close((uv_handle_t *)&m->push, NULL);
         uv_close((uv_handle_t *)&m->wake, NULL);
     }
     uv_run(&m->loop, UV_RUN_DEFAULT);
@@ -1216,6 +1278,7 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     m->unclean_leader_election = o->unclean_leader_election;
     m->rebalance_interval_ms = o->rebalance_interval_ms;
     m->imbalance_pct = o->imbalance_pct;
+    m->raft_heartbeat_ms = o->raft_heartbeat_ms;
     m->on_image = o->on_image;
     m->on_image_arg = o->on_image_arg;
     m->dir = strdup(o->dir);
@@ -1304,7 +1367,8 @@ samsa_err_t samsa_meta_open(const samsa_meta_options_t *opts,
     }
     if (err == SAMSA_OK && (uv_loop_init(&m->loop) != 0 ||
                             uv_async_init(&m->loop, &m->wake, on_wake) != 0 ||
-                            uv_timer_init(&m->loop, &m->tick) != 0)) {
+                            uv_timer_init(&m->loop, &m->tick) != 0 ||
+                            uv_timer_init(&m->loop, &m->push) != 0)) {
         snprintf(errbuf, errlen, "metadata quorum: cannot set up libuv");
         err = SAMSA_ERR_IO;
     }
@@ -1314,9 +1378,11 @@ samsa_err_t samsa_meta_open(const samsa_meta_options_t *opts,
     }
     m->wake.data = m;
     m->tick.data = m;
+    m->push.data = m;
     if (pthread_create(&m->thread, NULL, quorum_main, m) != 0) {
         snprintf(errbuf, errlen, "metadata quorum: cannot start its thread");
         uv_close((uv_handle_t *)&m->tick, NULL);
+        uv_close((uv_handle_t *)&m->push, NULL);
         uv_close((uv_handle_t *)&m->wake, NULL);
         uv_run(&m->loop, UV_RUN_NOWAIT);
         uv_loop_close(&m->loop);

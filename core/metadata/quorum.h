@@ -80,6 +80,11 @@ typedef struct samsa_meta_options {
      * into a log that already has a record. */
     const samsa_meta_rec_t *bootstrap;
     size_t bootstrap_count;
+    /* libraft's heartbeat_timeout, also its tick (0: its default, 100
+     * ms; else the election timeout is 10 times it). Followers learn a
+     * commit at once (the leader pushes it), not at the next heartbeat; a
+     * test raises this to see that. */
+    unsigned raft_heartbeat_ms;
 } samsa_meta_options_t;
 
 #define SAMSA_META_MAX_VOTERS 16

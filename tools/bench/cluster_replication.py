@@ -61,7 +61,7 @@ from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 import nodes  # noqa: E402
 from checker import AckLog, RdkafkaLoad, verify  # noqa: E402
-from faults import wait_full_isr, wait_new_leader  # noqa: E402
+from faults import wait_full_isr  # noqa: E402
 
 PARTITIONS = 3
 
@@ -158,6 +158,7 @@ def failovers(cluster, count, controller=None, cli=None, steady=True):
     load = RdkafkaLoad(cluster.bootstrap(), "failover", PARTITIONS, log,
                        rate=500).start()
     gaps = []
+    spreads = []
     settled = 0.0
     try:
         for k in range(count):
@@ -177,22 +178,23 @@ def failovers(cluster, count, controller=None, cli=None, steady=True):
                              if (parts[p][0] == ctl) == controller), part)
             leader = parts[part][0]
             was_ctl = cluster.controller(ask) == leader
-            other = next(i for i in cluster.live() if i != leader)
             t_kill = time.monotonic()
             cluster[leader].kill9()
-            wait_new_leader(cluster, "failover", part, leader, other, 60)
-            t_elected = time.monotonic()
+            seen = new_leader_seen(cluster, part, leader, 60)
+            t_elected = min(seen.values())
             elected = t_elected - t_kill
+            spreads.append(max(seen.values()) - t_elected)
             first = nodes.deadline_wait("an ack after the new leader", lambda:
                                         log.first_after(t_elected, part), 60)
             gaps.append((longest_pause(log, part, log.last_before(t_kill,
                                                                   part),
                                        first), was_ctl))
             print("failover %d: partition %d, leader %d%s killed: new leader "
-                  "in metadata after %.1f s; acks paused %.2f s (last before "
-                  "the kill to first after)"
+                  "in metadata after %.1f s (on every live node %.3f s "
+                  "later); acks paused %.2f s (last before the kill to "
+                  "first after)"
                   % (k + 1, part, leader, " (also the controller)" if was_ctl
-                     else "", elected, gaps[-1][0]), flush=True)
+                     else "", elected, spreads[-1], gaps[-1][0]), flush=True)
             cluster.restart(leader)
             for i in cluster.live():
                 wait_full_isr(cluster, "failover", i, timeout=90)
@@ -203,7 +205,32 @@ def failovers(cluster, count, controller=None, cli=None, steady=True):
         load.stop()
     print("checker:", verify(cluster.bootstrap(), "failover", PARTITIONS,
                              log))
-    return gaps
+    return gaps, spreads
+
+
+def new_leader_seen(cluster, part, old, timeout):
+    """{node: when it first named a leader of @part other than @old}, for
+    every live node, asking them in turn: how far apart the brokers learn
+    a leader change (the Raft commit reaching each)."""
+    seen = {}
+    end = time.monotonic() + timeout
+    while len(seen) < len(cluster.live()):
+        if time.monotonic() > end:
+            sys.exit("no new leader of failover-%d on every node" % part)
+        for i in cluster.live():
+            if i in seen:
+                continue
+            p = cluster.partitions("failover", i).get(part)
+            if p and p[0] not in (-1, old):
+                seen[i] = time.monotonic()
+    return seen
+
+
+def summary(xs):
+    xs = sorted(xs)
+    p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+    return "median %.3f, p90 %.3f, max %.3f (n=%d)" % (
+        statistics.median(xs), p90, xs[-1], len(xs))
 
 
 def main():
@@ -243,7 +270,7 @@ def main():
                   "ms; RF=3 p50 %.2f p99 %.2f ms"
                   % (lats[1][-1] + lats[3][-1]), flush=True)
         which = True if a.controller else False if a.not_controller else None
-        gaps = failovers(cluster, a.failovers, which,
+        gaps, spreads = failovers(cluster, a.failovers, which,
                          os.path.join(a.build, "tools", "cli", "samsa"),
                          not a.no_rebalance)
     finally:
@@ -267,6 +294,11 @@ def main():
           "(* also the controller) | | %s | | < 10 (heartbeat 2000 x 1.5, "
           "then the probe; broker_session_timeout_ms 9000 without it) |" % ", ".join("%.2f%s" % (g, "*" if c else "")
                                  for g, c in gaps))
+    if gaps:
+        print()
+        print("failover, acks paused, s:", summary([g for g, _ in gaps]))
+        print("new leader on the first live node to the last, s:",
+              summary(spreads))
 
 
 if __name__ == "__main__":
