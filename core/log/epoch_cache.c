@@ -86,11 +86,9 @@ samsa_err_t samsa_epoch_cache_load(samsa_epoch_cache_t *c)
     return err;
 }
 
-samsa_err_t samsa_epoch_cache_flush(samsa_epoch_cache_t *c)
+samsa_err_t samsa_epoch_cache_render(samsa_epoch_cache_t *c, char **out,
+                                     size_t *out_len)
 {
-    if (!c->path) {
-        return SAMSA_OK;
-    }
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -107,6 +105,22 @@ samsa_err_t samsa_epoch_cache_flush(samsa_epoch_cache_t *c)
     if (fclose(f) != 0) {
         free(text);
         return SAMSA_ERR_NOMEM;
+    }
+    *out = text;
+    *out_len = len;
+    return SAMSA_OK;
+}
+
+samsa_err_t samsa_epoch_cache_flush(samsa_epoch_cache_t *c)
+{
+    if (!c->path) {
+        return SAMSA_OK;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    samsa_err_t err = samsa_epoch_cache_render(c, &text, &len);
+    if (err != SAMSA_OK) {
+        return err;
     }
     int rc = samsa_file_replace(c->path, NULL, text, len, true);
     free(text);

@@ -50,6 +50,11 @@ samsa_err_t samsa_epoch_cache_load(samsa_epoch_cache_t *c);
  * Without a path: SAMSA_OK, nothing written. */
 samsa_err_t samsa_epoch_cache_flush(samsa_epoch_cache_t *c);
 
+/* The checkpoint file's content now (malloc'd into *text, caller frees),
+ * for callers that write several files together (samsa_files_replace). */
+samsa_err_t samsa_epoch_cache_render(samsa_epoch_cache_t *c, char **text,
+                                     size_t *len);
+
 /* Kafka's assign: start @p epoch at @p start_offset when it differs from
  * the latest entry's epoch (or starts below it); entries with an epoch or
  * start offset at or above the new one are dropped first. Returns true

@@ -333,9 +333,19 @@ void samsa_partition_set_hw(samsa_partition_t *part, int64_t hw);
  * <data_dir>/__samsa_meta/leader-epochs/<topic id>-<partition>) when
  * @epoch is newer than the last entry; appends from now stamp
  * partitionLeaderEpoch = epoch into each batch. Blocks on fsync when the
- * cache changed: not on a reactor. */
+ * cache changed: not on a reactor. KAFKA_STORAGE_ERROR when the checkpoint
+ * cannot be written: it does not lead then. */
 samsa_err_t samsa_partition_become_leader(samsa_partition_t *part,
                                           int32_t epoch);
+/* samsa_partition_become_leader for @p n partitions at once (a takeover:
+ * the checkpoints are written together, many fsyncs in flight rather
+ * than one after another); errs[i] is parts[i]'s outcome. A partition
+ * whose checkpoint cannot be written does not lead (KAFKA_STORAGE_ERROR;
+ * the next call writes it again). Appends are refused
+ * (NOT_LEADER_OR_FOLLOWER) until it leads. Not on a reactor. */
+void samsa_partitions_become_leader(samsa_partition_t *const *parts,
+                                    const int32_t *epochs, size_t n,
+                                    samsa_err_t *errs);
 
 /* Follower of @epoch from now: leader appends (samsa_partition_append)
  * are refused with NOT_LEADER_OR_FOLLOWER until become_leader. */

@@ -5,8 +5,11 @@
  * leader and follower roles, the leader-epoch cache, follower appends and
  * truncation. No network or quorum knowledge: core/replica drives it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "durable_file.h"
 
 #include "log/flusher.h"
 #include "log/partition_int.h"
@@ -121,22 +124,122 @@ static samsa_err_t epochs_flush(samsa_partition_t *part)
     return err;
 }
 
-samsa_err_t samsa_partition_become_leader(samsa_partition_t *part,
-                                          int32_t epoch)
+/* Start @p epoch in the cache (append_lock held); the checkpoint's new
+ * content into @p f when it needs writing (else f->path stays NULL). No
+ * leader append (at the old epoch) comes between this and the end of
+ * samsa_partitions_become_leader: it would rewrite the cache under the
+ * new epoch's entry. */
+static samsa_err_t lead_prepare(samsa_partition_t *part, int32_t epoch,
+                                samsa_file_write_t *f)
 {
-    if (epoch < 0) {
-        return SAMSA_ERR_INVALID_REQUEST;
-    }
-    pthread_mutex_lock(&part->append_lock);
-    samsa_err_t err = SAMSA_OK;
+    atomic_store(&part->follower, true);
     if (epoch > samsa_epoch_cache_latest(&part->epochs) &&
         samsa_epoch_cache_assign(&part->epochs, epoch,
                                  samsa_partition_leo(part))) {
-        err = epochs_flush(part);
+        atomic_store(&part->epochs_dirty, true);
     }
-    atomic_store(&part->leader_epoch, epoch);
-    atomic_store(&part->follower, false);
-    pthread_mutex_unlock(&part->append_lock);
+    if (!part->epochs.path || !atomic_load(&part->epochs_dirty)) {
+        atomic_store(&part->epochs_dirty, false);
+        return SAMSA_OK;
+    }
+    char *text = NULL;
+    samsa_err_t err = samsa_epoch_cache_render(&part->epochs, &text, &f->len);
+    if (err == SAMSA_OK) {
+        f->path = part->epochs.path;
+        f->data = text;
+    }
+    return err;
+}
+
+/* Whether the cache changed since @p f was rendered from it (the log
+ * start moved meanwhile, say): then it is still to be written. */
+static bool changed_since(samsa_partition_t *part, const samsa_file_write_t *f)
+{
+    char *now = NULL;
+    size_t len = 0;
+    if (samsa_epoch_cache_render(&part->epochs, &now, &len) != SAMSA_OK) {
+        return true;
+    }
+    bool changed = len != f->len || memcmp(now, f->data, len) != 0;
+    free(now);
+    return changed;
+}
+
+/*
+ * Kafka's makeLeaders for many partitions at once: a partition leads at
+ * its new epoch only once its leader-epoch checkpoint holding that epoch
+ * is durable (LeaderEpochFileCache.assign flushes before the leader
+ * appends; a crash must not forget an epoch a follower may have seen),
+ * and the checkpoints of the whole set are written together
+ * (samsa_files_replace), not one fsync after another. A checkpoint that
+ * cannot be written keeps its partition from leading (a storage error);
+ * the cache stays dirty and the next try writes it.
+ */
+void samsa_partitions_become_leader(samsa_partition_t *const *parts,
+                                    const int32_t *epochs, size_t n,
+                                    samsa_err_t *errs)
+{
+    samsa_file_write_t *files = calloc(n ? n : 1, sizeof(*files));
+    for (size_t i = 0; i < n; i++) {
+        errs[i] = !files          ? SAMSA_ERR_NOMEM
+                  : epochs[i] < 0 ? SAMSA_ERR_INVALID_REQUEST
+                                  : SAMSA_OK;
+        if (errs[i] != SAMSA_OK) {
+            continue;
+        }
+        pthread_mutex_lock(&parts[i]->append_lock);
+        errs[i] = lead_prepare(parts[i], epochs[i], &files[i]);
+        pthread_mutex_unlock(&parts[i]->append_lock);
+    }
+    if (!files) {
+        return;
+    }
+    /* Compacted: samsa_files_replace takes the ones to write. */
+    samsa_file_write_t *todo = calloc(n ? n : 1, sizeof(*todo));
+    size_t *slot = calloc(n ? n : 1, sizeof(*slot));
+    size_t nt = 0;
+    for (size_t i = 0; todo && slot && i < n; i++) {
+        if (files[i].path) {
+            slot[i] = nt;
+            todo[nt++] = files[i];
+        }
+    }
+    if (todo && slot) {
+        samsa_files_replace(todo, nt);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (errs[i] != SAMSA_OK) {
+            continue;
+        }
+        samsa_partition_t *part = parts[i];
+        int rc = !files[i].path ? 0 : todo && slot ? todo[slot[i]].rc : ENOMEM;
+        pthread_mutex_lock(&part->append_lock);
+        if (rc != 0) {
+            errs[i] = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+            samsa_log(SAMSA_LOG_WARN,
+                      "%s-%d: cannot write the leader-epoch checkpoint %s: "
+                      "%s; not leading epoch %d",
+                      part->topic->name, part->index, part->epochs.path,
+                      strerror(rc), epochs[i]);
+        } else {
+            atomic_store(&part->epochs_dirty,
+                         files[i].path && changed_since(part, &files[i]));
+            atomic_store(&part->leader_epoch, epochs[i]);
+            atomic_store(&part->follower, false);
+        }
+        pthread_mutex_unlock(&part->append_lock);
+        free((void *)files[i].data);
+    }
+    free(todo);
+    free(slot);
+    free(files);
+}
+
+samsa_err_t samsa_partition_become_leader(samsa_partition_t *part,
+                                          int32_t epoch)
+{
+    samsa_err_t err;
+    samsa_partitions_become_leader(&part, &epoch, 1, &err);
     return err;
 }
 

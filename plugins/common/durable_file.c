@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,4 +71,45 @@ int samsa_file_replace(const char *path, const char *tmp, const void *data,
         return rc;
     }
     return durable ? fsync_dir_of(path) : 0;
+}
+
+typedef struct replace_batch {
+    samsa_file_write_t *files;
+    size_t n;
+    atomic_size_t next;
+} replace_batch_t;
+
+static void *replace_worker(void *arg)
+{
+    replace_batch_t *b = arg;
+    for (size_t i = atomic_fetch_add(&b->next, 1); i < b->n;
+         i = atomic_fetch_add(&b->next, 1)) {
+        samsa_file_write_t *f = &b->files[i];
+        f->rc = samsa_file_replace(f->path, NULL, f->data, f->len, true);
+    }
+    return NULL;
+}
+
+void samsa_files_replace(samsa_file_write_t *files, size_t n)
+{
+    replace_batch_t b = {.files = files, .n = n};
+    atomic_init(&b.next, 0);
+    pthread_t threads[SAMSA_FILES_REPLACE_THREADS];
+    size_t started = 0;
+    size_t want =
+        n < SAMSA_FILES_REPLACE_THREADS ? n : SAMSA_FILES_REPLACE_THREADS;
+    /* This thread works too: the others are extra (none for one file, and
+     * fewer when they cannot be started). */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    while (started + 1 < want &&
+           pthread_create(&threads[started], &attr, replace_worker, &b) == 0) {
+        started++;
+    }
+    pthread_attr_destroy(&attr);
+    replace_worker(&b);
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(threads[i], NULL);
+    }
 }

@@ -672,6 +672,89 @@ static void epoch_cache_is_a_kafka_checkpoint_across_restarts(void **state)
     samsa_topic_put(t);
 }
 
+/* The leader-epoch checkpoint of partition @p index of @p t. */
+static void checkpoint_path(fixture_t *f, samsa_topic_t *t, int index,
+                            char *path, size_t size)
+{
+    snprintf(path, size, "%s/__samsa_meta/leader-epochs/", f->logs.dir);
+    for (int i = 0; i < 16; i++) {
+        snprintf(path + strlen(path), 3, "%02x", t->id[i]);
+    }
+    snprintf(path + strlen(path), size - strlen(path), "-%d", index);
+}
+
+static void checkpoint_is(const char *path, const char *want)
+{
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char text[128] = {0};
+    assert_true(fread(text, 1, sizeof(text) - 1, in) > 0);
+    fclose(in);
+    assert_string_equal(text, want);
+}
+
+/* A takeover of many partitions writes their checkpoints together; each
+ * partition leads at its new epoch only with its checkpoint written: one
+ * whose checkpoint cannot be written stays out of leadership (appends
+ * refused) while the others lead, and leads once a later call writes it.
+ * Before, a partition led at its new epoch with or without a durable
+ * checkpoint. */
+static void a_takeover_leads_only_with_its_checkpoint_written(void **state)
+{
+    fixture_t *f = *state;
+    enum { N = 40, BAD = 17 };
+    samsa_tcfg_t cfg = {0};
+    samsa_tcfg_set(&cfg, "samsa.storage.engine", f->engine);
+    char err[256];
+    assert_int_equal(samsa_logmgr_create_topic(f->logs.mgr, "many", N, &cfg,
+                                               false, err, sizeof(err)),
+                     SAMSA_OK);
+    samsa_tcfg_free(&cfg);
+    samsa_topic_t *t = samsa_logmgr_topic_get(f->logs.mgr, "many");
+    samsa_partition_t *parts[N];
+    int32_t epochs[N];
+    samsa_err_t errs[N];
+    for (int i = 0; i < N; i++) {
+        parts[i] = samsa_topic_partition(t, i);
+        assert_int_equal(samsa_partition_become_follower(parts[i], 1),
+                         SAMSA_OK);
+        epochs[i] = 3 + i % 2;
+    }
+    /* Its temporary file is a directory: the write fails (even as root). */
+    char bad[600], tmp[640];
+    checkpoint_path(f, t, BAD, bad, sizeof(bad));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", bad);
+    assert_int_equal(mkdir(tmp, 0755), 0);
+
+    samsa_partitions_become_leader(parts, epochs, N, errs);
+    for (int i = 0; i < N; i++) {
+        char path[600], want[32];
+        checkpoint_path(f, t, i, path, sizeof(path));
+        if (i == BAD) {
+            assert_int_equal(errs[i], SAMSA_ERR_KAFKA_STORAGE_ERROR);
+            assert_true(samsa_partition_is_follower(parts[i]));
+            assert_int_equal(leader_append(parts[i], 1, -1, 0, false),
+                             SAMSA_ERR_NOT_LEADER_OR_FOLLOWER);
+            continue;
+        }
+        assert_int_equal(errs[i], SAMSA_OK);
+        assert_false(samsa_partition_is_follower(parts[i]));
+        assert_int_equal(samsa_partition_leader_epoch(parts[i]), epochs[i]);
+        snprintf(want, sizeof(want), "0\n1\n%d 0\n", epochs[i]);
+        checkpoint_is(path, want);
+        assert_int_equal(leader_append(parts[i], 1, -1, 0, false), SAMSA_OK);
+    }
+
+    /* The next try (the next image) writes it and leads. */
+    assert_int_equal(rmdir(tmp), 0);
+    assert_int_equal(samsa_partition_become_leader(parts[BAD], epochs[BAD]),
+                     SAMSA_OK);
+    assert_false(samsa_partition_is_follower(parts[BAD]));
+    checkpoint_is(bad, "0\n1\n4 0\n");
+    assert_int_equal(leader_append(parts[BAD], 1, -1, 0, false), SAMSA_OK);
+    samsa_topic_put(t);
+}
+
 static sem_t flushed;
 static void on_flushed(samsa_flush_waiter_t *w, samsa_err_t err)
 {
@@ -893,6 +976,9 @@ int main(void)
             tl_teardown_engine),
         cmocka_unit_test_setup_teardown(truncation_survives_a_crash,
                                         tl_setup_segment, tl_teardown_engine),
+        cmocka_unit_test_setup_teardown(
+            a_takeover_leads_only_with_its_checkpoint_written, tl_setup_segment,
+            tl_teardown_engine),
         cmocka_unit_test_setup_teardown(
             truncation_killed_part_way_leaves_a_prefix, tl_setup_segment,
             tl_teardown_engine),
