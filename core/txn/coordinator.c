@@ -211,12 +211,13 @@ static samsa_err_t abort_fenced(samsa_txn_coordinator_t *tc, txn_t *t)
 /* ---------------------------------------------------------------------- */
 
 /* What a crash or a failover interrupted, in partition @p p (-1: all):
- * Prepare* is completed as decided, as Kafka's coordinator does on load.
- * An open transaction is aborted at once, with its epoch bumped, so its
- * producer must start over. Kafka leaves Ongoing ones to their
- * transaction.timeout.ms instead; aborting now keeps the partitions' LSO
- * from waiting that long after a crash, at the cost of transactions that
- * were in flight across a coordinator move. */
+ * Prepare* is completed as decided, as Kafka's coordinator does on load
+ * (TransactionStateManager.loadTransactionsForTxnTopicPartition). An
+ * Ongoing transaction is left as it is, as in Kafka: its producer goes on
+ * with it through the new coordinator (a rolling restart or a leader
+ * move costs it nothing), and one its producer abandoned is aborted by
+ * the timer once transaction.timeout.ms has passed since it started (the
+ * start time is in its record, so the clock runs across the move). */
 static void recover_locked(samsa_txn_coordinator_t *tc, int32_t p)
 {
     for (txn_t *t = tc->txns; t; t = t->next) {
@@ -225,8 +226,6 @@ static void recover_locked(samsa_txn_coordinator_t *tc, int32_t p)
         }
         if (t->state == TXN_PREPARE_COMMIT || t->state == TXN_PREPARE_ABORT) {
             (void)complete(tc, t);
-        } else if (t->state == TXN_ONGOING) {
-            (void)abort_fenced(tc, t);
         }
     }
 }

@@ -12,7 +12,8 @@
  * Kafka's TransactionLogKey/TransactionLogValue v0 layout so Kafka's tools
  * read it. Replayed at start: a transaction found in PrepareCommit or
  * PrepareAbort has its markers written again and is completed; one found
- * Ongoing is aborted (its producer lost its coordinator, as on failover).
+ * Ongoing stays open for its producer to go on with, and is aborted by its
+ * timeout if it does not (Kafka's coordinator load and failover).
  *
  * Markers go through samsa_txn_markers_write (markers.c), the one place to
  * turn into WriteTxnMarkers requests when partitions live on other brokers.
@@ -89,8 +90,8 @@ typedef struct samsa_txn_options {
 /* Kafka's defaults (logmgr and groups NULL). */
 void samsa_txn_options_init(samsa_txn_options_t *opts);
 
-/* Create the state topic if absent, replay it, complete or abort what was
- * in flight, start the timer thread. A reason is in errbuf on failure. */
+/* Create the state topic if absent, replay it, complete what was ending
+ * (Prepare*), start the timer thread. A reason is in errbuf on failure. */
 samsa_err_t samsa_txn_coordinator_start(const samsa_txn_options_t *opts,
                                         samsa_txn_coordinator_t **out,
                                         char *errbuf, size_t errlen);
@@ -102,8 +103,9 @@ void samsa_txn_coordinator_destroy(samsa_txn_coordinator_t *tc);
 /*
  * follow_leadership (as samsa_group_partition_load): this broker leads
  * partition @p p of __transaction_state now. Marks it loading, replays
- * it, completes what it finds in Prepare* and aborts what is Ongoing
- * (Kafka's coordinator failover), then serves its ids. Blocks on the log:
+ * it, completes what it finds in Prepare* and leaves what is Ongoing to
+ * its producer or its timeout (Kafka's coordinator failover), then serves
+ * its ids. Blocks on the log:
  * off the reactors. The local partition's leader epoch at the load is
  * the coordinator epoch every marker of its ids carries (Kafka's
  * coordinatorEpoch): partitions refuse markers of an older one, so a

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.structs import OffsetAndMetadata
@@ -211,13 +213,29 @@ def read_all(boot, topic, parts, iso, group="r"):
     return sorted(got)
 
 
-def test_transactions_across_brokers(cluster):
+@pytest.fixture
+def txn_cluster():
+    """A cluster whose coordinators look for timed-out transactions every
+    250 ms (Kafka's default is 10 s)."""
+    with running_cluster("samsa-txn-cluster-", TXN_CLEANUP_YAML) as c:
+        yield c
+
+
+TXN_CLEANUP_YAML = \
+    "transaction_abort_timed_out_transaction_cleanup_interval_ms: 250\n"
+
+
+def test_transactions_across_brokers(txn_cluster):
     """The transaction coordinator writes markers to partitions led by
     other brokers (WriteTxnMarkers), TxnOffsetCommit goes to the group's
     coordinator and the marker on its offsets partition commits the
-    offsets; after a kill -9 of the coordinator mid-transaction, its
-    restart aborts the transaction on every broker and the last stable
-    offsets move on."""
+    offsets. A kill -9 of the coordinator mid-transaction moves it to
+    another broker; as in Kafka, that one loads the transaction Ongoing,
+    so its producer commits it there and read_committed consumers see its
+    records exactly once, while a transaction abandoned by its producer
+    across the move is aborted by its timeout and the last stable offsets
+    move on."""
+    cluster = txn_cluster
     from confluent_kafka import Consumer, Producer
     from confluent_kafka import TopicPartition as TP
     boot = cluster.start(3)
@@ -290,18 +308,38 @@ def test_transactions_across_brokers(cluster):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and tid in out.stdout, out.stdout + out.stderr
 
-    # kill -9 of the coordinator with a transaction open on every broker:
-    # the next leader of its state partition (a follower, or the restarted
-    # broker) aborts the transaction there and on the other brokers'
-    # partitions.
+    # kill -9 of the coordinator with two transactions open on every
+    # broker: p's goes on through the next coordinator, p2's producer is
+    # gone (its id maps to the same __transaction_state partition).
+    tid2 = next(t for t in ("tx-gone-%d" % i for i in range(10000))
+                if partition_for(t) == partition_for(tid))
+    p2 = Producer({"bootstrap.servers": boot, "transactional.id": tid2,
+                   "transaction.timeout.ms": 4000})
+    p2.init_transactions(30)
+    p2.begin_transaction()
+    for i in range(3):
+        p2.produce("tx-out", value=b"gone-%d" % i, partition=i)
+    p2.flush(10)
     p.begin_transaction()
-    batch("lost")
+    batch("mid")
     p.flush(10)
     cluster.dev("kill", str(coord))
     cluster.dev("start-node", str(coord))  # its tx-out partition (RF 1)
     wait_for("a coordinator for the id again", lambda: find_coordinator_v1(
         cluster.ports[other], tid, 1)[0] == 0, timeout=30)
     from confluent_kafka import Consumer as C2, KafkaException
+
+    # librdkafka reports an EndTxn lost with its broker as retriable: the
+    # application calls commit_transaction again.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            p.commit_transaction(30)
+            break
+        except KafkaException as e:
+            if not e.args[0].retriable() or time.monotonic() > deadline:
+                raise
+    committed = sorted(committed + ["mid-%d" % i for i in range(6)])
 
     def offsets(iso):
         cc = C2({"bootstrap.servers": boot, "group.id": iso,
@@ -321,6 +359,10 @@ def test_transactions_across_brokers(cluster):
             return False
     wait_for("every partition's LSO at its end", stable, timeout=30)
     assert read_all(boot, "tx-out", 3, "read_committed", "again") == committed
+    logs = "".join(open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                                     "node%d" % i, "samsad.log"),
+                        errors="replace").read() for i in (1, 2, 3))
+    assert re.search(r"transaction %s \(producer \d+\) timed out" % tid2, logs)
 
 
 SYNC_LAG_MS = 2000  # replica_lag_time_max_ms of test_sync_group_waits_for_the_isr

@@ -9,11 +9,11 @@ still skips every aborted record.
 An open transaction older than the replayed tail survives a crash too: a
 transaction writes one record and stays open, more than 100,000 plain
 records follow, the housekeeper takes its periodic producer snapshot,
-samsad is killed with -9 and started again. The transaction coordinator aborts the
-open transaction when it loads its log (core/txn/coordinator.c,
-recover_locked): the partition must still know where that transaction
-began, so the abort covers its record and a read_committed consumer never
-sees it. Without the snapshot the partition forgot the transaction: the
+samsad is killed with -9 and started again. A new instance of the
+producer's transactional id (InitProducerId) makes the coordinator abort
+the open transaction: the partition must still know where that
+transaction began, so the abort covers its record and a read_committed
+consumer never sees it. Without the snapshot the partition forgot the transaction: the
 abort marker found nothing to abort and the record was read as
 committed."""
 import glob
@@ -152,6 +152,14 @@ def test_an_old_open_transaction_holds_the_lso_after_kill_9(broker_factory):
     assert glob.glob(snaps), "no periodic producer snapshot was written"
     broker.kill()
     broker.start()
+    # The restarted coordinator leaves the transaction open, as Kafka's
+    # does (its timeout is 60 s): a new instance of its id aborts it.
+    py("""
+        import sys
+        from confluent_kafka import Producer
+        Producer({"bootstrap.servers": sys.argv[1],
+                  "transactional.id": "op-tx"}).init_transactions(30)
+        """, broker.bootstrap)
     lso, seen, opened = map(int, py(READ, broker.bootstrap, "60", str(AFTER + 2)).split())
     # The open record, the plain ones, the abort marker: the LSO passed
     # the marker, and the aborted record was skipped.

@@ -4,8 +4,8 @@
  * driven through its C API with a real log manager (storage-segment) and
  * group coordinator: epochs and fencing, AddPartitionsToTxn checks, commit
  * and abort markers with the partition's last stable offset and aborted
- * transactions, timeouts, transactional offsets, and a restart that aborts
- * what was open.
+ * transactions, timeouts, transactional offsets, and a restart that leaves
+ * what was open to its producer or its timeout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -319,26 +319,50 @@ static void txn_offsets_reach_the_group_on_commit_only(void **state)
     assert_int_equal(committed_offset(f, "g", 0), 42);
 }
 
-static void a_restart_aborts_the_open_transaction(void **state)
+/* The coordinator goes away with "a"'s transaction open (a crash, or its
+ * __transaction_state partition moving), and a new one loads it from the
+ * log: as in Kafka, the transaction stays open and its producer commits
+ * it through the new coordinator. */
+static void a_restart_leaves_the_open_transaction_to_its_producer(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid;
+    int16_t epoch;
+    open_a(f, &pid, &epoch);
+    produce(f, 0, pid, epoch, 0, 2);
+    samsa_txn_coordinator_destroy(f->tc);
+    f->tc = NULL;
+    start_txn(f);
+    samsa_txn_coordinator_tick(f->tc); /* within its 60 s timeout */
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
+    assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 0),
+                     SAMSA_OK);
+    assert_int_equal(produce(f, 0, pid, epoch, 2, 1), 2);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 4);
+    assert_int_equal(aborted_txns(part(f, 0), 0, 4, NULL, 0), 0);
+}
+
+/* One whose producer is gone is aborted by its timeout, counted from its
+ * start before the restart, and its producer is fenced. */
+static void
+an_abandoned_transaction_is_aborted_by_its_timeout_after_a_restart(void **state)
 {
     fixture_t *f = *state;
     int64_t pid, pid2;
     int16_t epoch, epoch2;
     assert_int_equal(
-        samsa_txn_init_producer(f->tc, "a", 60000, -1, -1, &pid, &epoch),
-        SAMSA_OK);
+        samsa_txn_init_producer(f->tc, "a", 1, -1, -1, &pid, &epoch), SAMSA_OK);
     assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
     produce(f, 0, pid, epoch, 0, 2);
-    assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
-    /* The coordinator goes away with the transaction open, and comes back
-     * from __transaction_state. */
     samsa_txn_coordinator_destroy(f->tc);
     f->tc = NULL;
     start_txn(f);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 0); /* not at load */
+    usleep(20000);
+    samsa_txn_coordinator_tick(f->tc);
     assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
     assert_int_equal(aborted_txns(part(f, 0), 0, 3, NULL, 0), 1);
-    /* The old instance is fenced (the abort bumped the epoch); a new one
-     * gets the same producer id with a later epoch. */
     assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true),
                      SAMSA_ERR_PRODUCER_FENCED);
     assert_int_equal(
@@ -563,8 +587,12 @@ int main(void)
             txn_offsets_reach_the_group_on_commit_only, setup, teardown),
         cmocka_unit_test_setup_teardown(
             markers_of_an_older_coordinator_are_fenced, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_restart_aborts_the_open_transaction,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_restart_leaves_the_open_transaction_to_its_producer, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            an_abandoned_transaction_is_aborted_by_its_timeout_after_a_restart,
+            setup, teardown),
         cmocka_unit_test_setup_teardown(
             describe_and_list_show_open_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(
