@@ -134,10 +134,7 @@ typedef struct member_copy {
 } member_copy_t;
 
 typedef struct group_wait {
-    samsa_parked_t parked; /* first: cancel() gets it back */
-    samsa_req_t *req;      /* NULL once answered or cancelled */
-    samsa_reactor_t *reactor;
-    _Atomic int refs; /* the reactor side + the pending callback */
+    samsa_handoff_t h; /* first */
     /* The result, copied off the coordinator's thread. */
     samsa_err_t error;
     int32_t generation_id;
@@ -148,7 +145,6 @@ typedef struct group_wait {
     uint8_t *assignment;
     size_t assignment_len;
     char *group_id; /* SyncGroup: its answer waits for the ISR */
-    void (*respond)(struct group_wait *w);
 } group_wait_t;
 
 static char *dup_or_null(const char *s)
@@ -165,11 +161,9 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
     return c;
 }
 
-static void wait_unref(group_wait_t *w)
+static void wait_free(samsa_handoff_t *h)
 {
-    if (atomic_fetch_sub(&w->refs, 1) != 1) {
-        return;
-    }
+    group_wait_t *w = (group_wait_t *)h;
     for (size_t i = 0; i < w->member_count; i++) {
         free(w->members[i].member_id);
         free(w->members[i].instance_id);
@@ -185,47 +179,13 @@ static void wait_unref(group_wait_t *w)
     free(w);
 }
 
-static void wait_cancel(samsa_parked_t *p)
-{
-    group_wait_t *w = (group_wait_t *)p;
-    samsa_req_respond_none(w->req);
-    w->req = NULL;
-    wait_unref(w);
-}
-
-/* On the connection's reactor: answer unless the connection went away. */
-static void wait_done(void *arg)
-{
-    group_wait_t *w = arg;
-    if (w->req) {
-        samsa_parked_remove(&w->parked);
-        w->respond(w);
-        w->req = NULL;
-        wait_unref(w);
-    }
-    wait_unref(w);
-}
-
-static void wait_post(group_wait_t *w)
-{
-    if (samsa_reactor_post(w->reactor, wait_done, w) != SAMSA_OK) {
-        wait_unref(w); /* reactor gone: shutdown already closed the conn */
-    }
-}
-
 static group_wait_t *wait_new(samsa_req_t *req,
-                              void (*respond)(group_wait_t *w))
+                              void (*respond)(samsa_handoff_t *h))
 {
     group_wait_t *w = calloc(1, sizeof(*w));
-    if (!w) {
-        return NULL;
+    if (w) {
+        samsa_handoff_park(&w->h, req, respond, wait_free);
     }
-    w->req = req;
-    w->reactor = samsa_conn_reactor(req->conn);
-    w->respond = respond;
-    atomic_store(&w->refs, 2);
-    w->parked.cancel = wait_cancel;
-    samsa_parked_add(req->conn, &w->parked);
     return w;
 }
 
@@ -260,9 +220,10 @@ static samsa_str_t opt_str(samsa_req_t *req, const char *s)
 /* JoinGroup                                                              */
 /* ---------------------------------------------------------------------- */
 
-static void join_respond(group_wait_t *w)
+static void join_respond(samsa_handoff_t *h)
 {
-    samsa_req_t *req = w->req;
+    group_wait_t *w = (group_wait_t *)h;
+    samsa_req_t *req = h->req;
     samsa_JoinGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_JoinGroupResponse_init(resp);
     resp->ErrorCode = (int16_t)w->error;
@@ -312,7 +273,7 @@ static void join_cb(void *arg, const samsa_group_join_result_t *res)
             w->members[i].metadata_len = m->metadata_len;
         }
     }
-    wait_post(w);
+    samsa_handoff_done(&w->h);
 }
 
 /* Kafka asks READ on the group of every member API. */
@@ -376,9 +337,10 @@ void samsa_handle_join_group(samsa_req_t *req)
 /* SyncGroup                                                              */
 /* ---------------------------------------------------------------------- */
 
-static void sync_respond(group_wait_t *w)
+static void sync_respond(samsa_handoff_t *h)
 {
-    samsa_req_t *req = w->req;
+    group_wait_t *w = (group_wait_t *)h;
+    samsa_req_t *req = h->req;
     samsa_SyncGroupResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_SyncGroupResponse_init(resp);
     resp->ErrorCode = (int16_t)w->error;
@@ -409,7 +371,7 @@ static void sync_cb(void *arg, const samsa_group_sync_result_t *res)
     w->protocol_name = dup_or_null(res->protocol_name);
     w->assignment = dup_bytes(res->assignment, res->assignment_len);
     w->assignment_len = w->assignment ? res->assignment_len : 0;
-    wait_post(w);
+    samsa_handoff_done(&w->h);
 }
 
 void samsa_handle_sync_group(samsa_req_t *req)

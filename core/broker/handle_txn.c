@@ -14,7 +14,6 @@
  */
 #include <samsa/authorizer.h>
 
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "broker/commit_wait.h"
@@ -189,10 +188,7 @@ void samsa_handle_add_offsets_to_txn(samsa_req_t *req)
 
 /* An EndTxn answer waiting for its transaction's markers. */
 typedef struct end_wait {
-    samsa_parked_t parked; /* first: cancel() gets it back */
-    samsa_req_t *req;      /* NULL once answered or cancelled */
-    samsa_reactor_t *reactor;
-    _Atomic int refs; /* the reactor side + the coordinator's callback */
+    samsa_handoff_t h; /* first */
     samsa_EndTxnResponse_t *resp;
     const char *id; /* in the request's arena */
     bool completed;
@@ -212,42 +208,23 @@ static void end_respond(samsa_req_t *req, samsa_EndTxnResponse_t *resp,
     samsa_produce_respond(req, resp, wait);
 }
 
-static void end_unref(end_wait_t *w)
+static void end_resume(samsa_handoff_t *h)
 {
-    if (atomic_fetch_sub(&w->refs, 1) == 1) {
-        free(w);
-    }
+    end_wait_t *w = (end_wait_t *)h;
+    end_respond(h->req, w->resp, w->id, w->completed);
 }
 
-static void end_cancel(samsa_parked_t *p)
+static void end_free(samsa_handoff_t *h)
 {
-    end_wait_t *w = (end_wait_t *)p;
-    samsa_req_respond_none(w->req);
-    w->req = NULL;
-    end_unref(w);
+    free(h);
 }
 
-/* On the connection's reactor: answer unless the connection went away. */
-static void end_resume(void *arg)
-{
-    end_wait_t *w = arg;
-    if (w->req) {
-        samsa_parked_remove(&w->parked);
-        end_respond(w->req, w->resp, w->id, w->completed);
-        w->req = NULL;
-        end_unref(w);
-    }
-    end_unref(w);
-}
-
-/* The coordinator's callback (any thread): hand off to the reactor. */
+/* The coordinator's callback (any thread). */
 static void end_done(void *arg, bool completed)
 {
     end_wait_t *w = arg;
     w->completed = completed;
-    if (samsa_reactor_post(w->reactor, end_resume, w) != SAMSA_OK) {
-        end_unref(w); /* reactor gone: shutdown already closed the conn */
-    }
+    samsa_handoff_done(&w->h);
 }
 
 void samsa_handle_end_txn(samsa_req_t *req)
@@ -281,13 +258,9 @@ void samsa_handle_end_txn(samsa_req_t *req)
     }
     /* In a cluster the marker thread writes the markers: answered once
      * they are (see samsa_txn_when_complete). */
-    *w = (end_wait_t){.parked.cancel = end_cancel,
-                      .req = req,
-                      .reactor = samsa_conn_reactor(req->conn),
-                      .resp = resp,
-                      .id = id};
-    atomic_store(&w->refs, 2);
-    samsa_parked_add(req->conn, &w->parked);
+    w->resp = resp;
+    w->id = id;
+    samsa_handoff_park(&w->h, req, end_resume, end_free);
     samsa_txn_when_complete(req->broker->txn, id, ereq->ProducerId,
                             ereq->ProducerEpoch, END_WAIT_MS, end_done, w);
 }

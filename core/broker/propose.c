@@ -9,13 +9,10 @@
 #include "loop/reactor.h"
 
 typedef struct propose_ctx {
-    samsa_parked_t parked; /* first: cancel() gets it back */
-    samsa_req_t *req;      /* NULL once answered or cancelled */
-    samsa_reactor_t *reactor;
+    samsa_handoff_t h; /* first */
     void *resp;
     samsa_cluster_finish_fn finish;
-    _Atomic int pending;
-    _Atomic int refs; /* the parked request + one per pending proposal */
+    _Atomic int pending; /* the last to complete hands over */
     int n;
     samsa_err_t *outcomes;
 } propose_ctx_t;
@@ -25,57 +22,37 @@ typedef struct one {
     int index;
 } one_t;
 
-static void ctx_unref(propose_ctx_t *ctx)
+static void ctx_free(samsa_handoff_t *h)
 {
-    if (atomic_fetch_sub(&ctx->refs, 1) == 1) {
-        free(ctx->outcomes);
-        free(ctx);
-    }
+    propose_ctx_t *ctx = (propose_ctx_t *)h;
+    free(ctx->outcomes);
+    free(ctx);
 }
 
 /* On the reactor, once every proposal completed. */
-static void finish(void *arg)
+static void finish(samsa_handoff_t *h)
 {
-    propose_ctx_t *ctx = arg;
-    if (ctx->req) {
-        samsa_parked_remove(&ctx->parked);
-        samsa_req_t *req = ctx->req;
-        ctx->req = NULL;
-        ctx->finish(req, ctx->resp, ctx->outcomes);
-        ctx_unref(ctx); /* the parked request's reference */
+    propose_ctx_t *ctx = (propose_ctx_t *)h;
+    ctx->finish(h->req, ctx->resp, ctx->outcomes);
+}
+
+/* One proposal completed (NOMEM on the reactor, else the quorum thread).
+ * The proposals hold one reference together: only the last one to
+ * complete lets go of it (it used to be dropped by every one, so a request
+ * of several records freed the context under the others). */
+static void one_done(propose_ctx_t *ctx, int index, samsa_err_t err)
+{
+    ctx->outcomes[index] = err;
+    if (atomic_fetch_sub(&ctx->pending, 1) == 1) {
+        samsa_handoff_done(&ctx->h);
     }
-    ctx_unref(ctx); /* the proposals' */
 }
 
-static void cancel(samsa_parked_t *p)
-{
-    propose_ctx_t *ctx = (propose_ctx_t *)p;
-    samsa_req_t *req = ctx->req;
-    ctx->req = NULL;
-    samsa_req_respond_none(req);
-    ctx_unref(ctx);
-}
-
-/* On the quorum thread. */
 static void on_done(void *arg, samsa_err_t err)
 {
-    one_t *o = arg;
-    propose_ctx_t *ctx = o->ctx;
-    ctx->outcomes[o->index] = err;
-    free(o);
-    /* The proposals hold one reference together: only the last one to
-     * complete lets go of it (it used to be dropped by every one, so a
-     * request of several records freed the context under the others). */
-    if (atomic_fetch_sub(&ctx->pending, 1) != 1) {
-        return;
-    }
-    /* The last one hands over to the reactor; the reference goes with the
-     * post (if the reactor is gone, the connection's close cancels the
-     * request). */
-    if (samsa_reactor_post(ctx->reactor, finish, ctx) == SAMSA_OK) {
-        return;
-    }
-    ctx_unref(ctx);
+    one_t o = *(one_t *)arg;
+    free(arg);
+    one_done(o.ctx, o.index, err);
 }
 
 void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
@@ -95,25 +72,17 @@ void samsa_cluster_propose(samsa_req_t *req, samsa_meta_rec_t *recs, int n,
         free(outcomes);
         return;
     }
-    ctx->req = req;
-    ctx->reactor = samsa_reactor_current();
     ctx->resp = resp;
     ctx->finish = fin;
     ctx->n = n;
     ctx->outcomes = outcomes;
     atomic_init(&ctx->pending, n);
-    atomic_init(&ctx->refs, 2); /* parked + the proposals, as one */
-    ctx->parked.cancel = cancel;
-    samsa_parked_add(req->conn, &ctx->parked);
+    samsa_handoff_park(&ctx->h, req, finish, ctx_free);
     for (int i = 0; i < n; i++) {
         one_t *o = malloc(sizeof(*o));
         if (!o) {
             free(recs[i].p);
-            ctx->outcomes[i] = SAMSA_ERR_NOMEM;
-            if (atomic_fetch_sub(&ctx->pending, 1) == 1 &&
-                samsa_reactor_post(ctx->reactor, finish, ctx) != SAMSA_OK) {
-                ctx_unref(ctx);
-            }
+            one_done(ctx, i, SAMSA_ERR_NOMEM);
             continue;
         }
         o->ctx = ctx;
