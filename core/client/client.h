@@ -197,6 +197,14 @@ typedef void (*samsa_topic_config_cb)(void *arg, samsa_str_t name,
                                       samsa_str_t value);
 samsa_err_t samsa_client_topic_configs(samsa_client_t *c, const char *topic,
                                        samsa_topic_config_cb cb, void *arg);
+/* Every config of @p topic: @p cb with Kafka's ConfigSource (1 the topic
+ * itself, 2/3 dynamic broker, 4 static broker, 5 default) and the value
+ * (null for a sensitive one). */
+typedef void (*samsa_topic_config_all_cb)(void *arg, samsa_str_t name,
+                                          samsa_str_t value, int8_t source);
+samsa_err_t samsa_client_topic_configs_all(samsa_client_t *c, const char *topic,
+                                           samsa_topic_config_all_cb cb,
+                                           void *arg);
 
 /* One topic's admin requests (topic_admin.c). A refusal of the topic is
  * the error returned, "TOPIC: CODE_NAME (message)" in the error line. A
@@ -482,6 +490,13 @@ samsa_err_t samsa_client_commit(samsa_client_t *c, const char *group,
                                 const samsa_client_member_t *m,
                                 const samsa_tp_t *tps, const int64_t *offsets,
                                 int n);
+/* The same with each partition's metadata string (@p metadata NULL, or
+ * an entry NULL: empty), as Kafka's OffsetAndMetadata carries it. */
+samsa_err_t samsa_client_commit_meta(samsa_client_t *c, const char *group,
+                                     const samsa_client_member_t *m,
+                                     const samsa_tp_t *tps,
+                                     const int64_t *offsets,
+                                     const char *const *metadata, int n);
 /* DeleteGroups of @p group (its committed offsets go with it); a group
  * that does not exist is fine. NON_EMPTY_GROUP while members remain. */
 samsa_err_t samsa_client_delete_group(samsa_client_t *c, const char *group);
@@ -489,6 +504,14 @@ samsa_err_t samsa_client_delete_group(samsa_client_t *c, const char *group);
 samsa_err_t samsa_client_committed(samsa_client_t *c, const char *group,
                                    const samsa_tp_t *tps, int64_t *offsets,
                                    int n);
+/* The same, and @p cb (when not NULL) once per partition with a committed
+ * offset: its index in @p tps and its metadata string (borrowed for the
+ * call; null when the broker sent none). */
+typedef void (*samsa_committed_meta_cb)(void *arg, int i, samsa_str_t metadata);
+samsa_err_t samsa_client_committed_meta(samsa_client_t *c, const char *group,
+                                        const samsa_tp_t *tps, int64_t *offsets,
+                                        samsa_committed_meta_cb cb, void *arg,
+                                        int n);
 
 /*
  * Range assignor (Kafka's RangeAssignor): per topic, partitions sorted,

@@ -718,6 +718,15 @@ samsa_err_t samsa_client_commit(samsa_client_t *c, const char *group,
                                 const samsa_tp_t *tps, const int64_t *offsets,
                                 int n)
 {
+    return samsa_client_commit_meta(c, group, m, tps, offsets, NULL, n);
+}
+
+samsa_err_t samsa_client_commit_meta(samsa_client_t *c, const char *group,
+                                     const samsa_client_member_t *m,
+                                     const samsa_tp_t *tps,
+                                     const int64_t *offsets,
+                                     const char *const *metadata, int n)
+{
     samsa_OffsetCommitRequest_t req;
     samsa_OffsetCommitRequest_OffsetCommitRequestTopic_t *t =
         calloc((size_t)n + 1, sizeof(*t));
@@ -755,7 +764,8 @@ samsa_err_t samsa_client_commit(samsa_client_t *c, const char *group,
             samsa_OffsetCommitRequest_OffsetCommitRequestPartition_init(&p[np]);
             p[np].PartitionIndex = tps[i].partition;
             p[np].CommittedOffset = offsets[i];
-            p[np].CommittedMetadata = SAMSA_STR("");
+            p[np].CommittedMetadata = samsa_str_from_cstr(
+                metadata != NULL && metadata[i] != NULL ? metadata[i] : "");
             np++;
             t[k].Partitions.count++;
         }
@@ -789,6 +799,14 @@ out:
 samsa_err_t samsa_client_committed(samsa_client_t *c, const char *group,
                                    const samsa_tp_t *tps, int64_t *offsets,
                                    int n)
+{
+    return samsa_client_committed_meta(c, group, tps, offsets, NULL, NULL, n);
+}
+
+samsa_err_t samsa_client_committed_meta(samsa_client_t *c, const char *group,
+                                        const samsa_tp_t *tps, int64_t *offsets,
+                                        samsa_committed_meta_cb cb, void *arg,
+                                        int n)
 {
     samsa_OffsetFetchRequest_t req;
     samsa_OffsetFetchRequest_OffsetFetchRequestTopic_t *t =
@@ -850,6 +868,9 @@ samsa_err_t samsa_client_committed(samsa_client_t *c, const char *group,
                         tps[i].partition &&
                     rt->Partitions.items[j].ErrorCode == 0) {
                     offsets[i] = rt->Partitions.items[j].CommittedOffset;
+                    if (cb != NULL && offsets[i] >= 0) {
+                        cb(arg, i, rt->Partitions.items[j].Metadata);
+                    }
                 }
             }
         }

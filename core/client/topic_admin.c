@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core/client/topic_admin.c - one topic's admin requests: create it
- * (CreateTopics), add partitions (CreatePartitions), read and edit the
- * configs set on it (DescribeConfigs, IncrementalAlterConfigs). The one
+ * (CreateTopics), add partitions (CreatePartitions), read its configs
+ * (DescribeConfigs: all of them with their source, or those set on it)
+ * and edit those set on it (IncrementalAlterConfigs). The one
  * place they are built, for `samsa topic` and the connectors' Kafka client
  * services (source-mirror keeps remote topics like their source).
  *
@@ -19,9 +20,11 @@
 #define OP_DELETE      1
 /* DescribeConfigs ConfigSource: set on the topic itself. */
 #define SOURCE_DYNAMIC_TOPIC 1
+#define SOURCE_DEFAULT       5
 
-samsa_err_t samsa_client_topic_configs(samsa_client_t *c, const char *topic,
-                                       samsa_topic_config_cb cb, void *arg)
+samsa_err_t samsa_client_topic_configs_all(samsa_client_t *c, const char *topic,
+                                           samsa_topic_config_all_cb cb,
+                                           void *arg)
 {
     samsa_DescribeConfigsRequest_t req;
     samsa_DescribeConfigsRequest_DescribeConfigsResource_t res;
@@ -54,13 +57,35 @@ samsa_err_t samsa_client_topic_configs(samsa_client_t *c, const char *topic,
         const samsa_DescribeConfigsResponse_DescribeConfigsResourceResult_t *e =
             &r->Configs.items[i];
         /* v0 has IsDefault instead of ConfigSource. */
-        if (e->ConfigSource == SOURCE_DYNAMIC_TOPIC ||
-            (e->ConfigSource == -1 && !e->IsDefault)) {
-            cb(arg, e->Name, e->Value);
+        int8_t source = e->ConfigSource;
+        if (source == -1) {
+            source = e->IsDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC;
         }
+        cb(arg, e->Name, e->IsSensitive ? SAMSA_STR_NULL : e->Value, source);
     }
     samsa_arena_destroy(&arena);
     return err;
+}
+
+typedef struct own_configs {
+    samsa_topic_config_cb cb;
+    void *arg;
+} own_configs_t;
+
+static void on_own(void *arg, samsa_str_t name, samsa_str_t value,
+                   int8_t source)
+{
+    own_configs_t *o = arg;
+    if (source == SOURCE_DYNAMIC_TOPIC) {
+        o->cb(o->arg, name, value);
+    }
+}
+
+samsa_err_t samsa_client_topic_configs(samsa_client_t *c, const char *topic,
+                                       samsa_topic_config_cb cb, void *arg)
+{
+    own_configs_t o = {cb, arg};
+    return samsa_client_topic_configs_all(c, topic, on_own, &o);
 }
 
 /* The topic's own error code in an answer, as the call's error. */

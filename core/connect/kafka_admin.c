@@ -4,7 +4,7 @@
  * (CreateTopics, DescribeConfigs, IncrementalAlterConfigs,
  * CreatePartitions) on a samsa_kafka_t of kafka_service.c: what
  * source-mirror needs to create its internal topics and keep remote
- * topics like their source (configs, partition count).
+ * topics like their source (configs set and removed, partition count).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +79,34 @@ samsa_err_t samsa_connect_kafka_topic_configs(
     config_cb_t c = {cb, arg};
     return samsa_connect_kafka_failed(
         k, samsa_client_topic_configs(k->client, topic, on_config, &c));
+}
+
+typedef struct config_all_cb {
+    void (*cb)(void *arg, const char *name, const char *value, int source);
+    void *arg;
+} config_all_cb_t;
+
+static void on_config_all(void *arg, samsa_str_t name, samsa_str_t value,
+                          int8_t source)
+{
+    config_all_cb_t *c = arg;
+    char *n = strndup(name.ptr, (size_t)name.len);
+    char *v = value.len >= 0 ? strndup(value.ptr, (size_t)value.len) : NULL;
+    if (n != NULL && (value.len < 0 || v != NULL)) {
+        c->cb(c->arg, n, v, source);
+    }
+    free(n);
+    free(v);
+}
+
+samsa_err_t samsa_connect_kafka_topic_configs_all(
+    samsa_kafka_t *k, const char *topic,
+    void (*cb)(void *arg, const char *name, const char *value, int source),
+    void *arg)
+{
+    config_all_cb_t c = {cb, arg};
+    return samsa_connect_kafka_failed(
+        k, samsa_client_topic_configs_all(k->client, topic, on_config_all, &c));
 }
 
 samsa_err_t

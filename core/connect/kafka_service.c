@@ -303,14 +303,34 @@ static bool coordinator_moved(samsa_err_t err)
            err == SAMSA_ERR_COORDINATOR_NOT_AVAILABLE;
 }
 
-samsa_err_t samsa_connect_kafka_committed(samsa_kafka_t *k, const char *group,
-                                          samsa_kafka_pos_t *pos, size_t n)
+typedef struct meta_cb {
+    void (*cb)(void *arg, size_t i, const char *metadata);
+    void *arg;
+} meta_cb_t;
+
+static void on_metadata(void *arg, int i, samsa_str_t metadata)
+{
+    meta_cb_t *m = arg;
+    char *text =
+        metadata.len > 0 ? strndup(metadata.ptr, (size_t)metadata.len) : NULL;
+    if (metadata.len <= 0 || text != NULL) {
+        m->cb(m->arg, (size_t)i, text != NULL ? text : "");
+    }
+    free(text);
+}
+
+samsa_err_t samsa_connect_kafka_committed_metadata(
+    samsa_kafka_t *k, const char *group, samsa_kafka_pos_t *pos, size_t n,
+    void (*cb)(void *arg, size_t i, const char *metadata), void *arg)
 {
     samsa_tp_t *tps = tps_of(pos, n);
     int64_t *offs = calloc(n + 1, sizeof(*offs));
+    meta_cb_t m = {cb, arg};
     samsa_err_t err = tps && offs ? SAMSA_OK : SAMSA_ERR_NOMEM;
     for (int attempt = 0; err == SAMSA_OK && attempt < 2; attempt++) {
-        err = samsa_client_committed(k->client, group, tps, offs, (int)n);
+        err = samsa_client_committed_meta(k->client, group, tps, offs,
+                                          cb != NULL ? on_metadata : NULL, &m,
+                                          (int)n);
         if (!coordinator_moved(err)) {
             break;
         }
@@ -324,8 +344,17 @@ samsa_err_t samsa_connect_kafka_committed(samsa_kafka_t *k, const char *group,
     return samsa_connect_kafka_failed(k, err);
 }
 
-samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
-                                       const samsa_kafka_pos_t *pos, size_t n)
+samsa_err_t samsa_connect_kafka_committed(samsa_kafka_t *k, const char *group,
+                                          samsa_kafka_pos_t *pos, size_t n)
+{
+    return samsa_connect_kafka_committed_metadata(k, group, pos, n, NULL, NULL);
+}
+
+samsa_err_t samsa_connect_kafka_commit_metadata(samsa_kafka_t *k,
+                                                const char *group,
+                                                const samsa_kafka_pos_t *pos,
+                                                const char *const *metadata,
+                                                size_t n)
 {
     samsa_tp_t *tps = tps_of(pos, n);
     int64_t *offs = calloc(n + 1, sizeof(*offs));
@@ -334,7 +363,8 @@ samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
         offs[i] = pos[i].offset;
     }
     for (int attempt = 0; err == SAMSA_OK && attempt < 2; attempt++) {
-        err = samsa_client_commit(k->client, group, NULL, tps, offs, (int)n);
+        err = samsa_client_commit_meta(k->client, group, NULL, tps, offs,
+                                       metadata, (int)n);
         if (!coordinator_moved(err)) {
             break;
         }
@@ -343,6 +373,12 @@ samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
     free(tps);
     free(offs);
     return samsa_connect_kafka_failed(k, err);
+}
+
+samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
+                                       const samsa_kafka_pos_t *pos, size_t n)
+{
+    return samsa_connect_kafka_commit_metadata(k, group, pos, NULL, n);
 }
 
 samsa_err_t samsa_connect_kafka_produce(

@@ -70,6 +70,15 @@ samsa_err_t samsa_connect_kafka_committed(samsa_kafka_t *k, const char *group,
 samsa_err_t samsa_connect_kafka_commit(samsa_kafka_t *k, const char *group,
                                        const samsa_kafka_pos_t *pos, size_t n);
 
+samsa_err_t samsa_connect_kafka_committed_metadata(
+    samsa_kafka_t *k, const char *group, samsa_kafka_pos_t *pos, size_t n,
+    void (*cb)(void *arg, size_t i, const char *metadata), void *arg);
+samsa_err_t samsa_connect_kafka_commit_metadata(samsa_kafka_t *k,
+                                                const char *group,
+                                                const samsa_kafka_pos_t *pos,
+                                                const char *const *metadata,
+                                                size_t n);
+
 samsa_err_t samsa_connect_kafka_produce(
     samsa_kafka_t *k, const struct samsa_connect_record *const *recs, size_t n);
 
@@ -87,5 +96,18 @@ samsa_connect_kafka_alter_topic_configs(samsa_kafka_t *k, const char *topic,
 samsa_err_t samsa_connect_kafka_create_partitions(samsa_kafka_t *k,
                                                   const char *topic,
                                                   int32_t count);
+samsa_err_t samsa_connect_kafka_topic_configs_all(
+    samsa_kafka_t *k, const char *topic,
+    void (*cb)(void *arg, const char *name, const char *value, int source),
+    void *arg);
+
+/* kafka_acls.c */
+struct samsa_acl_binding;
+samsa_err_t samsa_connect_kafka_acls(
+    samsa_kafka_t *k, uint32_t resource_type,
+    void (*cb)(void *arg, const struct samsa_acl_binding *acl), void *arg);
+samsa_err_t
+samsa_connect_kafka_create_acls(samsa_kafka_t *k,
+                                const struct samsa_acl_binding *acls, size_t n);
 
 #endif /* SAMSA_CONNECT_KAFKA_SERVICE_H */

@@ -1613,6 +1613,22 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
     return err;
 }
 
+/* Whether @p a and @p b give a topic the same storage engine. Called with
+ * the topic's config_lock held. */
+static bool same_engine(samsa_logmgr_t *mgr, const samsa_tcfg_t *a,
+                        const samsa_tcfg_t *b)
+{
+    pthread_rwlock_rdlock(&mgr->defaults_lock);
+    const char *ea = samsa_tcfg_effective(a, &mgr->broker_defaults,
+                                          "samsa.storage.engine", NULL);
+    const char *eb = samsa_tcfg_effective(b, &mgr->broker_defaults,
+                                          "samsa.storage.engine", NULL);
+    bool same = (ea == NULL && eb == NULL) ||
+                (ea != NULL && eb != NULL && strcmp(ea, eb) == 0);
+    pthread_rwlock_unlock(&mgr->defaults_lock);
+    return same;
+}
+
 samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
                                       const samsa_tcfg_kv_t *changes,
                                       size_t count, bool incremental,
@@ -1632,25 +1648,27 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
         snprintf(errbuf, errlen, "topic '%s' does not exist", name);
         return SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
-    for (size_t i = 0; i < count; i++) {
-        if (strcmp(changes[i].name, "samsa.storage.engine") == 0) {
-            snprintf(errbuf, errlen,
-                     "samsa.storage.engine cannot change "
-                     "after the topic is created");
-            samsa_topic_put(t);
-            return SAMSA_ERR_INVALID_CONFIG;
-        }
-    }
-    if (validate_only) {
-        samsa_topic_put(t);
-        return SAMSA_OK;
-    }
     pthread_mutex_lock(&mgr->admin_lock);
     samsa_tcfg_t next;
     pthread_mutex_lock(&t->config_lock);
     err = samsa_tcfg_copy(&next, incremental ? &t->config : NULL);
     for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
         err = samsa_tcfg_set(&next, changes[i].name, changes[i].value);
+    }
+    if (err == SAMSA_OK && !same_engine(mgr, &t->config, &next)) {
+        /* Setting it to what it is (a mirror copying a topic's configs
+         * does) changes nothing and is fine. */
+        snprintf(errbuf, errlen,
+                 "samsa.storage.engine cannot change "
+                 "after the topic is created");
+        err = SAMSA_ERR_INVALID_CONFIG;
+    }
+    if (err != SAMSA_OK || validate_only) {
+        samsa_tcfg_free(&next);
+        pthread_mutex_unlock(&t->config_lock);
+        pthread_mutex_unlock(&mgr->admin_lock);
+        samsa_topic_put(t);
+        return err;
     }
     if (err == SAMSA_OK) {
         samsa_tcfg_free(&t->config);

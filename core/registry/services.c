@@ -251,6 +251,11 @@ static const samsa_services_t services = {
     .kafka_topic_configs = samsa_connect_kafka_topic_configs,
     .kafka_alter_topic_configs = samsa_connect_kafka_alter_topic_configs,
     .kafka_create_partitions = samsa_connect_kafka_create_partitions,
+    .kafka_topic_configs_all = samsa_connect_kafka_topic_configs_all,
+    .kafka_acls = samsa_connect_kafka_acls,
+    .kafka_create_acls = samsa_connect_kafka_create_acls,
+    .kafka_committed_metadata = samsa_connect_kafka_committed_metadata,
+    .kafka_commit_metadata = samsa_connect_kafka_commit_metadata,
 };
 
 const samsa_services_t *samsa_services(void)

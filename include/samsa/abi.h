@@ -36,7 +36,7 @@ extern "C" {
 /** ABI major version: bumped only for incompatible changes. */
 #define SAMSA_ABI_MAJOR 1
 /** ABI minor version: bumped when fields or functions are appended. */
-#define SAMSA_ABI_MINOR 6
+#define SAMSA_ABI_MINOR 7
 
 /** The fixed header opening every versioned ABI struct (8 bytes). */
 typedef struct samsa_abi_header {

@@ -178,6 +178,15 @@ typedef struct samsa_kafka_pos {
     int64_t high_watermark; /**< from the last fetch; -1 before */
 } samsa_kafka_pos_t;
 
+/** kafka_topic_configs_all() sources (Kafka's DescribeConfigs
+ *  ConfigSource). */
+#define SAMSA_KAFKA_CONFIG_TOPIC           1
+#define SAMSA_KAFKA_CONFIG_DYNAMIC_BROKER  2
+#define SAMSA_KAFKA_CONFIG_DYNAMIC_DEFAULT 3
+#define SAMSA_KAFKA_CONFIG_STATIC_BROKER   4
+#define SAMSA_KAFKA_CONFIG_DEFAULT         5
+
+struct samsa_acl_binding;    /* authorizer.h */
 struct samsa_connect_kv;     /* connect.h */
 struct samsa_connect_record; /* connect.h */
 
@@ -402,13 +411,51 @@ typedef struct samsa_services {
                                                   const char *value),
                                        void *arg);
     /** IncrementalAlterConfigs of one topic: SET every one of @p configs
-     *  (@p nconfigs, borrowed). */
+     *  (@p nconfigs, borrowed); since ABI minor 7, one with a NULL value is
+     *  DELETEd (back to the cluster's default). */
     samsa_err_t (*kafka_alter_topic_configs)(
         samsa_kafka_t *k, const char *topic,
         const struct samsa_connect_kv *configs, uint64_t nconfigs);
     /** CreatePartitions: grow @p topic to @p count partitions in all. */
     samsa_err_t (*kafka_create_partitions)(samsa_kafka_t *k, const char *topic,
                                            int32_t count);
+
+    /* Added in ABI minor 7 (source-mirror's ACL sync, full topic config
+     * sync and offset metadata): check SAMSA_ABI_HAS(samsa_services_t,
+     * svc, kafka_commit_metadata) first. Same rules as the kafka_* above. */
+
+    /** DescribeConfigs of one topic, every config: @p cb once per config
+     *  with its value (NULL when sensitive) and where it comes from
+     *  (SAMSA_KAFKA_CONFIG_*), all borrowed for the call. */
+    samsa_err_t (*kafka_topic_configs_all)(
+        samsa_kafka_t *k, const char *topic,
+        void (*cb)(void *arg, const char *name, const char *value, int source),
+        void *arg);
+    /** DescribeAcls of every binding on resources of @p resource_type
+     *  (samsa_resource_type_t; any name, pattern, principal, host,
+     *  operation, permission): @p cb once per binding (authorizer.h's
+     *  samsa_acl_binding_t, borrowed for the call). A cluster without an
+     *  authorizer answers SECURITY_DISABLED (54). */
+    samsa_err_t (*kafka_acls)(samsa_kafka_t *k, uint32_t resource_type,
+                              void (*cb)(void *arg,
+                                         const struct samsa_acl_binding *acl),
+                              void *arg);
+    /** CreateAcls of @p n bindings (borrowed); one that exists already is
+     *  fine. The first failed binding's error fails the call. */
+    samsa_err_t (*kafka_create_acls)(samsa_kafka_t *k,
+                                     const struct samsa_acl_binding *acls,
+                                     size_t n);
+    /** kafka_committed(), and @p cb once per partition with a committed
+     *  offset: its index in @p pos and its metadata string ("" when none;
+     *  borrowed for the call). */
+    samsa_err_t (*kafka_committed_metadata)(
+        samsa_kafka_t *k, const char *group, samsa_kafka_pos_t *pos, size_t n,
+        void (*cb)(void *arg, size_t i, const char *metadata), void *arg);
+    /** kafka_commit() with a metadata string per partition (@p metadata
+     *  NULL, or an entry NULL: ""). */
+    samsa_err_t (*kafka_commit_metadata)(samsa_kafka_t *k, const char *group,
+                                         const samsa_kafka_pos_t *pos,
+                                         const char *const *metadata, size_t n);
 } samsa_services_t;
 
 /* ------------------------------------------------------------------------ */

@@ -6,7 +6,8 @@
  * translated (samsa_mirror_translate: never ahead of what was copied),
  * then, as configured:
  *   emit.checkpoints.enabled  a Checkpoint record (mirror_format.h) per
- *                             partition to <source>.checkpoints.internal
+ *                             partition to <source>.checkpoints.internal,
+ *                             with the group's offset metadata
  *                             (MirrorCheckpointConnector);
  *   sync.group.offsets.enabled  committed for the remote topics on the
  *                             target, only forward (a group that moved
@@ -17,11 +18,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "connect_setting.h"
 #include "mirror_format.h"
 #include "mirror_task.h"
 
 #define CKPT_KEY_MAX 1024
-#define CKPT_VAL_MAX 32
+/* A Checkpoint value without its metadata: version, two offsets, the
+ * string's length. */
+#define CKPT_VAL_FIXED 20
 
 typedef struct group_list {
     samsa_connect_task_t *t;
@@ -85,36 +89,59 @@ static bool checkpoints_topic(samsa_connect_task_t *t)
 
 static void emit_checkpoint(samsa_connect_task_t *t, const char *group,
                             const char *remote, int32_t partition, int64_t up,
-                            int64_t down)
+                            int64_t down, const char *metadata)
 {
-    uint8_t key[CKPT_KEY_MAX], val[CKPT_VAL_MAX];
-    /* MM2 names the downstream partition in the key. */
+    uint8_t key[CKPT_KEY_MAX];
+    size_t cap = CKPT_VAL_FIXED + strlen(metadata);
+    uint8_t *val = t->svc->alloc(cap);
+    /* MM2 names the downstream partition in the key, and carries the
+     * group's metadata string. */
     size_t kl =
         samsa_mirror_checkpoint_key(key, sizeof(key), group, remote, partition);
-    size_t vl = samsa_mirror_checkpoint_value(val, sizeof(val), up, down, "");
+    size_t vl = val != NULL ? samsa_mirror_checkpoint_value(val, cap, up, down,
+                                                            metadata)
+                            : 0;
     if (kl > 0 && vl > 0) {
         samsa_mirror_emit(t, t->checkpoints_topic, 0, key, kl, val, vl,
                           t->svc->now_ms());
     }
+    t->svc->free(val);
 }
 
-/* One group over @p n entries: translate, emit, commit forward. @p up,
- * @p down and @p remotes have room for n. */
+/* The metadata strings of one group's committed offsets, by index. */
+typedef struct group_meta {
+    const samsa_services_t *svc;
+    char **v;
+} group_meta_t;
+
+static void on_metadata(void *arg, size_t i, const char *metadata)
+{
+    group_meta_t *m = arg;
+    m->svc->free(m->v[i]);
+    m->v[i] = samsa_connect_strdup(m->svc, metadata);
+}
+
+/* One group over @p n entries: translate, emit, commit forward, the
+ * group's metadata string with each offset (MM2's OffsetAndMetadata). @p up,
+ * @p down, @p remotes and @p meta have room for n. */
 static void sync_group(samsa_connect_task_t *t, const char *group,
                        samsa_mirror_entry_t **entries, size_t n,
                        samsa_kafka_pos_t *up, samsa_kafka_pos_t *down,
-                       char (*remotes)[256])
+                       char (*remotes)[256], char **meta)
 {
     const samsa_services_t *svc = t->svc;
+    group_meta_t gm = {svc, meta};
     for (size_t i = 0; i < n; i++) {
         up[i] = (samsa_kafka_pos_t){.topic = entries[i]->topic,
                                     .partition = entries[i]->partition,
                                     .offset = -1};
+        meta[i] = NULL;
     }
-    if (svc->kafka_committed(t->src, group, up, n) != SAMSA_OK) {
+    if (svc->kafka_committed_metadata(t->src, group, up, n, on_metadata, &gm) !=
+        SAMSA_OK) {
         svc->log(t->inst, SAMSA_LOG_WARN, "group %s on the source: %s", group,
                  svc->kafka_errmsg(t->src));
-        return;
+        goto out;
     }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -124,44 +151,63 @@ static void sync_group(samsa_connect_task_t *t, const char *group,
                 : -1;
         if (off < 0 || !samsa_mirror_remote_topic(&t->policy, up[i].topic,
                                                   remotes[m], 256)) {
+            svc->free(meta[i]);
+            meta[i] = NULL;
             continue;
         }
+        const char *md = meta[i] != NULL ? meta[i] : "";
         if (t->emit_checkpoints && checkpoints_topic(t)) {
             emit_checkpoint(t, group, remotes[m], up[i].partition, up[i].offset,
-                            off);
+                            off, md);
         }
         down[m] = (samsa_kafka_pos_t){
             .topic = remotes[m], .partition = up[i].partition, .offset = off};
+        /* Compacted in step with down[]: entry m's metadata. */
+        char *keep = meta[i];
+        meta[i] = NULL;
+        meta[m] = keep;
         m++;
     }
     if (m == 0 || !t->sync_groups) {
-        return;
+        goto out;
     }
     samsa_kafka_pos_t *cur = svc->alloc(m * sizeof(*cur));
     if (cur == NULL) {
-        return;
+        goto out;
     }
     memcpy(cur, down, m * sizeof(*cur));
     if (svc->kafka_committed(t->tgt, group, cur, m) != SAMSA_OK) {
         svc->log(t->inst, SAMSA_LOG_WARN, "group %s on the target: %s", group,
                  svc->kafka_errmsg(t->tgt));
         svc->free(cur);
-        return;
+        goto out;
     }
     size_t k = 0;
     for (size_t i = 0; i < m; i++) {
+        char *keep = meta[i];
+        meta[i] = NULL;
         if (down[i].offset > cur[i].offset) {
-            down[k++] = down[i];
+            down[k] = down[i];
+            meta[k++] = keep;
+        } else {
+            svc->free(keep);
         }
     }
     svc->free(cur);
-    if (k > 0 && svc->kafka_commit(t->tgt, group, down, k) != SAMSA_OK) {
+    if (k > 0 &&
+        svc->kafka_commit_metadata(t->tgt, group, down,
+                                   (const char *const *)meta, k) != SAMSA_OK) {
         /* Typically: the group is active on the target, whose consumers
          * own its offsets now (MM2 skips such groups too). */
         svc->log(t->inst, SAMSA_LOG_INFO,
                  "group %s: translated offsets not committed on the target: "
                  "%s",
                  group, svc->kafka_errmsg(t->tgt));
+    }
+out:
+    for (size_t i = 0; i < n; i++) {
+        svc->free(meta[i]);
+        meta[i] = NULL;
     }
 }
 
@@ -180,9 +226,11 @@ void samsa_mirror_checkpoint(samsa_connect_task_t *t)
     samsa_kafka_pos_t *up = svc->alloc(n * sizeof(*up));
     samsa_kafka_pos_t *down = svc->alloc(n * sizeof(*down));
     char(*remotes)[256] = svc->alloc(n * sizeof(*remotes));
-    for (size_t i = 0; up && down && remotes && i < g.n; i++) {
-        sync_group(t, g.names[i], t->store.v, n, up, down, remotes);
+    char **meta = svc->alloc(n * sizeof(*meta));
+    for (size_t i = 0; up && down && remotes && meta && i < g.n; i++) {
+        sync_group(t, g.names[i], t->store.v, n, up, down, remotes, meta);
     }
+    svc->free(meta);
     for (size_t i = 0; i < g.n; i++) {
         svc->free(g.names[i]);
     }

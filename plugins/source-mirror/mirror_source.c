@@ -66,10 +66,10 @@ static samsa_err_t ms_init(const samsa_services_t *svc,
                            const samsa_instance_t *inst, void **state,
                            char *errbuf, size_t errbuf_size)
 {
-    if (!SAMSA_ABI_HAS(samsa_services_t, svc, kafka_create_partitions)) {
+    if (!SAMSA_ABI_HAS(samsa_services_t, svc, kafka_commit_metadata)) {
         snprintf(errbuf, errbuf_size,
                  "source-mirror needs the host's Kafka client services (ABI "
-                 "minor 5, with kafka_produce): upgrade samsad");
+                 "minor 7, with kafka_acls): upgrade samsad");
         return SAMSA_ERR_ABI;
     }
     mirror_source_t *ms = svc->alloc(sizeof(*ms));
@@ -293,7 +293,7 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
                                  const samsa_connect_task_info_t *info,
                                  char *errbuf, size_t errlen)
 {
-    int64_t refresh_s, sync_s, configs_s, hb_s, max, lag;
+    int64_t refresh_s, sync_s, configs_s, acls_s, hb_s, max, lag;
     const char *loc;
     const char *sep =
         samsa_connect_setting(info, "replication.policy.separator", ".");
@@ -332,13 +332,15 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
                               "5", errbuf, errlen)) < 0 ||
         (configs_s = int_setting(info, "sync.topic.configs.interval.seconds",
                                  "600", errbuf, errlen)) < 0 ||
+        (acls_s = int_setting(info, "sync.topic.acls.interval.seconds", "600",
+                              errbuf, errlen)) < 0 ||
         (hb_s = int_setting(info, "emit.heartbeats.interval.seconds", "1",
                             errbuf, errlen)) < 0 ||
         (max = int_setting(info, "max.poll.records", "500", errbuf, errlen)) <
             0 ||
         (lag = int_setting(info, "offset.lag.max", "100", errbuf, errlen)) <
             0 ||
-        !bool_setting(info, "sync.group.offsets.enabled", "true",
+        !bool_setting(info, "sync.group.offsets.enabled", "false",
                       &t->sync_groups, errbuf, errlen) ||
         !bool_setting(info, "emit.checkpoints.enabled",
                       t->role == MIRROR_CHECKPOINT ? "true" : "false",
@@ -346,9 +348,21 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
         !bool_setting(info, "emit.offset-syncs.enabled", "true", &t->emit_syncs,
                       errbuf, errlen) ||
         !bool_setting(info, "sync.topic.configs.enabled", "true",
-                      &t->sync_configs, errbuf, errlen)) {
+                      &t->sync_configs, errbuf, errlen) ||
+        !bool_setting(info, "sync.topic.acls.enabled", "true", &t->sync_acls,
+                      errbuf, errlen) ||
+        !bool_setting(info, "emit.heartbeats.enabled", "true",
+                      &t->emit_heartbeats, errbuf, errlen)) {
         return SAMSA_ERR_CONFIG;
     }
+    const char *defaults =
+        samsa_connect_setting(info, "use.defaults.from", "target");
+    if (strcmp(defaults, "target") != 0 && strcmp(defaults, "source") != 0) {
+        snprintf(errbuf, errlen,
+                 "use.defaults.from %s: expected target or source", defaults);
+        return SAMSA_ERR_CONFIG;
+    }
+    t->source_defaults = strcmp(defaults, "source") == 0;
     loc = samsa_connect_setting(info, "offset-syncs.topic.location", "source");
     if (strcmp(loc, "source") != 0 && strcmp(loc, "target") != 0) {
         snprintf(errbuf, errlen,
@@ -366,6 +380,7 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
     t->refresh_ms = refresh_s * 1000;
     t->sync_ms = sync_s * 1000;
     t->configs_ms = configs_s * 1000;
+    t->acls_ms = acls_s * 1000;
     t->heartbeat_ms = hb_s * 1000;
     t->max_records = (size_t)max;
     t->lag_max = lag;
@@ -573,6 +588,10 @@ static samsa_err_t poll_copy(samsa_connect_task_t *t, int64_t wait)
         t->next_configs = now + t->configs_ms;
         samsa_mirror_sync_configs(t);
     }
+    if (t->sync_acls && t->task_id == 0 && now >= t->next_acls) {
+        t->next_acls = now + t->acls_ms;
+        samsa_mirror_sync_acls(t);
+    }
     if ((t->sync_groups || t->emit_checkpoints) && now >= t->next_sync) {
         t->next_sync = now + t->sync_ms;
         samsa_mirror_checkpoint(t);
@@ -639,8 +658,9 @@ static samsa_err_t poll_heartbeat(samsa_connect_task_t *t, int64_t wait)
 {
     const samsa_services_t *svc = t->svc;
     int64_t now = svc->monotonic_ms();
-    if (now < t->next_heartbeat) {
-        int64_t left = t->next_heartbeat - now;
+    if (!t->emit_heartbeats || now < t->next_heartbeat) {
+        /* emit.heartbeats.enabled=false: the task idles, as MM2's. */
+        int64_t left = t->emit_heartbeats ? t->next_heartbeat - now : wait;
         sleep_ms((long)(left < wait ? left : wait));
         return SAMSA_OK;
     }

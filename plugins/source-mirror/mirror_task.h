@@ -3,8 +3,9 @@
  * plugins/source-mirror/mirror_task.h - one mirror task's state, shared by
  * the files of the plugin: mirror_source.c (settings, polling, records),
  * mirror_topics.c (which partitions, remote topics, their configs),
- * mirror_offset_syncs.c (the offset-syncs topic) and mirror_checkpoint.c
- * (group offsets). Owned by the task thread.
+ * mirror_offset_syncs.c (the offset-syncs topic), mirror_checkpoint.c
+ * (group offsets) and mirror_acls.c (topic ACLs). Owned by the task
+ * thread.
  *
  * One plugin plays MM2's three connectors, by connector.class:
  * MirrorSourceConnector copies (and translates groups itself),
@@ -53,9 +54,12 @@ struct samsa_connect_task {
     samsa_mirror_policy_t policy;
     char target_alias[128]; /* target.cluster.alias, default "target" */
     samsa_mirror_filter_t topics, groups, config_props;
-    bool sync_groups, emit_checkpoints, sync_configs;
-    int64_t refresh_ms, sync_ms, configs_ms, heartbeat_ms;
-    int64_t next_refresh, next_sync, next_configs, next_heartbeat;
+    bool sync_groups, emit_checkpoints, sync_configs, sync_acls;
+    bool emit_heartbeats;
+    bool source_defaults;      /* use.defaults.from=source */
+    bool acls_disabled_logged; /* the source has no authorizer (said once) */
+    int64_t refresh_ms, sync_ms, configs_ms, acls_ms, heartbeat_ms;
+    int64_t next_refresh, next_sync, next_configs, next_acls, next_heartbeat;
     size_t max_records;
     int32_t task_id, task_count;
     mirror_part_t **parts;
@@ -103,6 +107,11 @@ bool samsa_mirror_mine(const samsa_connect_task_t *t, const char *topic,
 void samsa_mirror_refresh_topics(samsa_connect_task_t *t);
 /* Copy the source topics' own configs to their remote topics. */
 void samsa_mirror_sync_configs(samsa_connect_task_t *t);
+
+/* mirror_acls.c: copy the source's topic ACLs to the remote topics
+ * (MM2's sync.topic.acls.enabled). Failures are logged: the next round
+ * retries. */
+void samsa_mirror_sync_acls(samsa_connect_task_t *t);
 
 /* mirror_offset_syncs.c */
 /* Create the offset-syncs topic if needed (compacted, one partition);

@@ -5,7 +5,9 @@
  * source's partition count (and its own configs with
  * sync.topic.configs.enabled), grown when the source topic grows
  * (refresh.topics.interval.seconds), configs copied again every
- * sync.topic.configs.interval.seconds (config.properties.exclude).
+ * sync.topic.configs.interval.seconds (config.properties.exclude), those
+ * back at their default on the source removed (Kafka 3.8's incremental
+ * sync).
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,24 +94,33 @@ static int32_t partitions_of(const topic_list_t *l, const char *name)
     return -1;
 }
 
-/* A source topic's own configs, minus config.properties.exclude. */
+/* What a remote topic gets of its source topic's configs, as MM2's
+ * targetConfig: no sensitive one, none from the source broker's static
+ * config, none config.properties.exclude names. At creation only those not
+ * at their default are set; a sync also DELETEs (value NULL) those at
+ * their default on the source, so one removed there goes on the target.
+ * With use.defaults.from=source, the source's defaults are set too. */
 typedef struct config_list {
     samsa_connect_task_t *t;
+    bool sync; /* else creation */
     samsa_connect_kv_t kv[MAX_CONFIGS];
     size_t n;
 } config_list_t;
 
-static void on_config(void *arg, const char *name, const char *value)
+static void on_config(void *arg, const char *name, const char *value,
+                      int source)
 {
     config_list_t *c = arg;
     const samsa_services_t *svc = c->t->svc;
-    if (c->n == MAX_CONFIGS ||
+    bool deflt = source == SAMSA_KAFKA_CONFIG_DEFAULT && !c->t->source_defaults;
+    if (c->n == MAX_CONFIGS || value == NULL ||
+        source == SAMSA_KAFKA_CONFIG_STATIC_BROKER || (deflt && !c->sync) ||
         !samsa_mirror_filter_match(&c->t->config_props, name)) {
         return;
     }
     char *k = samsa_connect_strdup(svc, name);
-    char *v = samsa_connect_strdup(svc, value);
-    if (k == NULL || v == NULL) {
+    char *v = deflt ? NULL : samsa_connect_strdup(svc, value);
+    if (k == NULL || (!deflt && v == NULL)) {
         svc->free(k);
         svc->free(v);
         return;
@@ -129,14 +140,16 @@ static void configs_free(config_list_t *c)
 /* The configs to give @p topic's remote topic (none without
  * sync.topic.configs.enabled). */
 static samsa_err_t source_configs(samsa_connect_task_t *t, const char *topic,
-                                  config_list_t *c)
+                                  bool sync, config_list_t *c)
 {
     c->t = t;
+    c->sync = sync;
     c->n = 0;
     if (!t->sync_configs) {
         return SAMSA_OK;
     }
-    samsa_err_t err = t->svc->kafka_topic_configs(t->src, topic, on_config, c);
+    samsa_err_t err =
+        t->svc->kafka_topic_configs_all(t->src, topic, on_config, c);
     if (err != SAMSA_OK) {
         t->svc->log(t->inst, SAMSA_LOG_WARN, "configs of %s on the source: %s",
                     topic, t->svc->kafka_errmsg(t->src));
@@ -156,7 +169,7 @@ static samsa_err_t ensure_remote(samsa_connect_task_t *t, const char *topic,
     if (have < 0) {
         /* MM2 creates remote topics like the source: partitions, configs. */
         config_list_t c;
-        err = source_configs(t, topic, &c);
+        err = source_configs(t, topic, false, &c);
         if (err == SAMSA_OK) {
             err = svc->kafka_create_topic_configs(t->tgt, remote, partitions,
                                                   c.kv, c.n);
@@ -238,19 +251,27 @@ void samsa_mirror_refresh_topics(samsa_connect_task_t *t)
 void samsa_mirror_sync_configs(samsa_connect_task_t *t)
 {
     const samsa_services_t *svc = t->svc;
-    topic_list_t src = {.svc = svc};
+    topic_list_t src = {.svc = svc}, tgt = {.svc = svc};
     char remote[512];
     if (svc->kafka_topics(t->src, on_topic, &src) != SAMSA_OK) {
         svc->log(t->inst, SAMSA_LOG_WARN,
                  "listing topics of the source cluster: %s",
                  svc->kafka_errmsg(t->src));
+    } else if (svc->kafka_topics(t->tgt, on_topic, &tgt) != SAMSA_OK) {
+        svc->log(t->inst, SAMSA_LOG_WARN,
+                 "listing topics of the target cluster: %s",
+                 svc->kafka_errmsg(t->tgt));
+        list_free(&src);
+        return;
     }
     for (size_t i = 0; i < src.n; i++) {
         config_list_t c;
+        /* Only topics being replicated: their remote topic exists. */
         if (!samsa_mirror_filter_match(&t->topics, src.names[i]) ||
             !samsa_mirror_remote_topic(&t->policy, src.names[i], remote,
                                        sizeof(remote)) ||
-            source_configs(t, src.names[i], &c) != SAMSA_OK) {
+            partitions_of(&tgt, remote) < 0 ||
+            source_configs(t, src.names[i], true, &c) != SAMSA_OK) {
             continue;
         }
         if (c.n > 0 && svc->kafka_alter_topic_configs(t->tgt, remote, c.kv,
@@ -261,4 +282,5 @@ void samsa_mirror_sync_configs(samsa_connect_task_t *t)
         configs_free(&c);
     }
     list_free(&src);
+    list_free(&tgt);
 }

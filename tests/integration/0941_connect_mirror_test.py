@@ -71,6 +71,7 @@ def test_mirror_topics_and_group_offsets(broker_factory):
               "topics": "orders, nomatch-.*",
               "key.converter": BYTES, "value.converter": BYTES,
               "refresh.topics.interval.seconds": "1",
+              "sync.group.offsets.enabled": "true",
               "sync.group.offsets.interval.seconds": "1"}
     code, info = call(b, "POST", "/connectors", {"name": "mirror", "config": config})
     assert code == 201, info

@@ -6,9 +6,9 @@ B's Connect worker):
   mm2-offset-syncs.target.internal on A (bytes as Kafka's OffsetSync
   schema); after kill -9 and a restart of B, a group committed on A in the
   meantime is translated from those stored syncs, with no new record
-  copied;
+  copied, the group's offset metadata with it (sync.group.offsets.enabled);
 - MirrorCheckpointConnector (two tasks) emits MM2's Checkpoint records to
-  A.checkpoints.internal on B, MirrorHeartbeatConnector MM2's Heartbeat
+  A.checkpoints.internal on B, carrying the group's metadata, MirrorHeartbeatConnector MM2's Heartbeat
   records to heartbeats; MM2's own client (RemoteClusterUtils, Java)
   finds both topics and translates the group from the checkpoints."""
 import os
@@ -98,19 +98,25 @@ def consume_all(broker, topic):
     return got
 
 
-def commit(broker, group, offsets):
+def commit(broker, group, offsets, metadata=""):
     c = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group,
                       enable_auto_commit=False)
     c.assign([TopicPartition(t, p) for (t, p) in offsets])
-    c.commit({TopicPartition(t, p): OffsetAndMetadata(o, "")
+    c.commit({TopicPartition(t, p): OffsetAndMetadata(o, metadata)
               for (t, p), o in offsets.items()})
     c.close()
 
 
-def translated(broker, group, topic):
+def committed(broker, group, topic):
+    """{partition: (offset, metadata)} of @p group on @p topic."""
     offs = KafkaAdminClient(bootstrap_servers=broker.bootstrap) \
         .list_consumer_group_offsets(group)
-    return {tp.partition: o.offset for tp, o in offs.items() if tp.topic == topic}
+    return {tp.partition: (o.offset, o.metadata)
+            for tp, o in offs.items() if tp.topic == topic}
+
+
+def translated(broker, group, topic):
+    return {p: o for p, (o, _) in committed(broker, group, topic).items()}
 
 
 def source_offsets(broker, name):
@@ -147,6 +153,7 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
               "topics": "orders",
               "key.converter": BYTES, "value.converter": BYTES,
               "refresh.topics.interval.seconds": "1",
+              "sync.group.offsets.enabled": "true",
               "sync.group.offsets.interval.seconds": "1"}
     code, info = call(b, "POST", "/connectors", {"name": "mirror", "config": config})
     assert code == 201, info
@@ -174,13 +181,16 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
              "the stored source offsets")
 
     b.kill()
-    # Meanwhile on A: group "app" read 7 of partition 0 and 13 of 1.
-    commit(a, "app", {("orders", 0): 7, ("orders", 1): 13})
+    # Meanwhile on A: group "app" read 7 of partition 0 and 13 of 1, with
+    # a metadata string that goes along (MM2's OffsetAndMetadata).
+    commit(a, "app", {("orders", 0): 7, ("orders", 1): 13}, "app-meta")
     b.start()
     wait_ready(b)
     # Translated from the stored syncs alone: nothing new was copied.
     wait_for(lambda: translated(b, "app", "A.orders") == {0: 12, 1: 13},
              "the group translated after the restart")
+    assert committed(b, "app", "A.orders") == {
+        0: (12, "app-meta"), 1: (13, "app-meta")}
     assert len(read_topic(b, "A.orders", 45, timeout=3)) == 45
 
     # MirrorCheckpointConnector: MM2's Checkpoint records on B.
@@ -199,9 +209,9 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
     def checkpoints():
         return {(c[0], c[1], c[2]): c[3:]
                 for c in map(checkpoint, consume_all(b, "A.checkpoints.internal"))}
-    wait_for(lambda: checkpoints().get(("app", "A.orders", 0)) == (7, 12, ""),
-             "a checkpoint of app on partition 0")
-    assert checkpoints()[("app", "A.orders", 1)] == (13, 13, "")
+    wait_for(lambda: checkpoints().get(("app", "A.orders", 0)) ==
+             (7, 12, "app-meta"), "a checkpoint of app on partition 0")
+    assert checkpoints()[("app", "A.orders", 1)] == (13, 13, "app-meta")
 
     # MirrorHeartbeatConnector: MM2's Heartbeat records on B.
     code, info = call(b, "POST", "/connectors", {"name": "hb", "config": {

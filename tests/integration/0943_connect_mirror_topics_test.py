@@ -2,12 +2,25 @@
 """source-mirror keeps remote topics like their source (MM2's topic sync)
 between two samsad: the remote topic is created with the source topic's
 own configs minus MM2's excluded ones (min.insync.replicas), a config
-changed on the source follows (sync.topic.configs.interval.seconds), and
+changed on the source follows (sync.topic.configs.interval.seconds) and one
+removed there is removed on the target too (Kafka 3.8's incremental sync),
 a source topic that grows makes its remote topic grow, the new
-partition's records copied to the same partition."""
+partition's records copied to the same partition, and group offsets are
+not committed on the target unless asked (sync.group.offsets.enabled is
+false by default, as MM2's). With the ACL authorizer on both clusters,
+the source's topic ACLs are copied to the remote topics as MM2 does
+(sync.topic.acls.enabled): literal ones only, ALLOW WRITE left out, ALLOW
+ALL turned into ALLOW READ."""
+import os
+
 from confluent_kafka.admin import (AdminClient, ConfigResource, NewPartitions,
                                    NewTopic)
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType,
+                         ACLResourcePatternType, ResourcePattern,
+                         ResourcePatternFilter, ResourceType)
+from kafka.admin import NewTopic as KpNewTopic
+from kafka.structs import OffsetAndMetadata
 
 from connect_rest import call, read_topic, wait_for, wait_ready
 
@@ -29,6 +42,22 @@ def partitions(broker, topic):
     return len(t.partitions) if t is not None and t.error is None else 0
 
 
+def start_mirror(a, b, topics, extra):
+    """MirrorSourceConnector "mirror" on B's worker copying @p topics of A
+    (alias A), with @p extra settings."""
+    wait_ready(b)
+    config = {"connector.class": "MirrorSourceConnector",
+              "source.cluster.alias": "A",
+              "source.cluster.bootstrap.servers": a.bootstrap,
+              "topics": topics,
+              "key.converter": BYTES, "value.converter": BYTES,
+              "refresh.topics.interval.seconds": "1"}
+    config.update(extra)
+    code, info = call(b, "POST", "/connectors",
+                      {"name": "mirror", "config": config})
+    assert code == 201, info
+
+
 def test_remote_topics_follow_configs_and_partitions(broker_factory):
     a = broker_factory("").start()
     b = broker_factory("connect_enabled: true").start()
@@ -43,17 +72,15 @@ def test_remote_topics_follow_configs_and_partitions(broker_factory):
         p.send("events", value=b"e%d" % i, partition=0)
     p.flush()
     p.close()
+    # Group "g" on A: not translated, sync.group.offsets.enabled is off.
+    c = KafkaConsumer(bootstrap_servers=a.bootstrap, group_id="g",
+                      enable_auto_commit=False)
+    c.assign([TopicPartition("events", 0)])
+    c.commit({TopicPartition("events", 0): OffsetAndMetadata(2, "")})
+    c.close()
 
-    wait_ready(b)
-    code, info = call(b, "POST", "/connectors", {"name": "mirror", "config": {
-        "connector.class": "MirrorSourceConnector",
-        "source.cluster.alias": "A",
-        "source.cluster.bootstrap.servers": a.bootstrap,
-        "topics": "events",
-        "key.converter": BYTES, "value.converter": BYTES,
-        "refresh.topics.interval.seconds": "1",
-        "sync.topic.configs.interval.seconds": "1"}})
-    assert code == 201, info
+    start_mirror(a, b, "events", {"sync.group.offsets.interval.seconds": "1",
+                                  "sync.topic.configs.interval.seconds": "1"})
     assert len(read_topic(b, "A.events", 3)) == 3
     # Created with the source's own configs, MM2's exclusions left out.
     got = own_configs(b, "A.events")
@@ -61,14 +88,15 @@ def test_remote_topics_follow_configs_and_partitions(broker_factory):
     assert got.get("max.message.bytes") == "500000", got
     assert "min.insync.replicas" not in got, got
 
-    # A config changed on the source follows.
+    # A config changed on the source follows; one removed there (AlterConfigs
+    # replaces the set) is removed on the target.
     r = ConfigResource("topic", "events",
                        set_config={"retention.ms": "7200000",
-                                   "max.message.bytes": "500000",
                                    "min.insync.replicas": "1"})
     admin_a.alter_configs([r])[r].result(10)
-    wait_for(lambda: own_configs(b, "A.events").get("retention.ms") == "7200000",
-             "the new retention.ms on the remote topic")
+    assert "max.message.bytes" not in own_configs(a, "events")
+    wait_for(lambda: own_configs(b, "A.events") == {"retention.ms": "7200000"},
+             "the new retention.ms and no max.message.bytes on the remote topic")
 
     # The source topic grows: so does the remote one, and partition 2's
     # records land in partition 2.
@@ -83,5 +111,80 @@ def test_remote_topics_follow_configs_and_partitions(broker_factory):
     got = read_topic(b, "A.events", 4)
     assert sorted((m.partition, m.value) for m in got) == [
         (0, b"e0"), (0, b"e1"), (0, b"e2"), (2, b"late")]
+    code, st = call(b, "GET", "/connectors/mirror/status")
+    assert st["tasks"][0]["state"] == "RUNNING", st
+    # Several group sync rounds have passed: nothing committed for "g".
+    offs = KafkaAdminClient(bootstrap_servers=b.bootstrap) \
+        .list_consumer_group_offsets("g")
+    assert not offs, offs
+
+
+def acl_broker(broker_factory, extra=""):
+    """A samsad with the ACL authorizer; PLAINTEXT clients (User:ANONYMOUS,
+    the tests and B's worker) are its super users."""
+    b = broker_factory(extra)
+    with open(os.path.join(b.conf_dir, "40-acl.yaml"), "w") as f:
+        f.write("plugins:\n  - name: acl\n    plugin: authorizer-acl\n"
+                "    config: {super_users: [\"User:ANONYMOUS\"]}\n")
+    return b.start()
+
+
+def topic_acl(name, principal, op, perm=ACLPermissionType.ALLOW,
+              pattern=ACLResourcePatternType.LITERAL):
+    return ACL(principal=principal, host="*", operation=op,
+               permission_type=perm,
+               resource_pattern=ResourcePattern(ResourceType.TOPIC, name,
+                                                pattern))
+
+
+def topic_acls(broker):
+    """Every topic ACL of @p broker as (name, principal, op, permission)."""
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    acls, err = admin.describe_acls(ACLFilter(
+        principal=None, host=None, operation=ACLOperation.ANY,
+        permission_type=ACLPermissionType.ANY,
+        resource_pattern=ResourcePatternFilter(
+            ResourceType.TOPIC, None, ACLResourcePatternType.ANY)))
+    admin.close()
+    assert err.errno == 0, err
+    return {(x.resource_pattern.resource_name, x.principal, x.operation,
+             x.permission_type) for x in acls}
+
+
+def test_topic_acls_are_copied_as_mm2_does(broker_factory):
+    a = acl_broker(broker_factory)
+    b = acl_broker(broker_factory, "connect_enabled: true")
+    admin_a = KafkaAdminClient(bootstrap_servers=a.bootstrap)
+    admin_a.create_topics([KpNewTopic(t, num_partitions=1, replication_factor=1)
+                           for t in ("orders", "secret")])
+    out = admin_a.create_acls([
+        topic_acl("orders", "User:alice", ACLOperation.READ),
+        topic_acl("orders", "User:alice", ACLOperation.WRITE),
+        topic_acl("orders", "User:bob", ACLOperation.ALL),
+        topic_acl("orders", "User:eve", ACLOperation.READ,
+                  ACLPermissionType.DENY),
+        topic_acl("ord", "User:alice", ACLOperation.DESCRIBE,
+                  pattern=ACLResourcePatternType.PREFIXED),
+        topic_acl("secret", "User:alice", ACLOperation.READ)])
+    assert not out["failed"], out
+    admin_a.close()
+
+    start_mirror(a, b, "orders", {"sync.topic.acls.interval.seconds": "1"})
+    want = {("A.orders", "User:alice", ACLOperation.READ,
+             ACLPermissionType.ALLOW),
+            ("A.orders", "User:bob", ACLOperation.READ,
+             ACLPermissionType.ALLOW),
+            ("A.orders", "User:eve", ACLOperation.READ,
+             ACLPermissionType.DENY)}
+    wait_for(lambda: topic_acls(b) == want, "A's topic ACLs on B, as MM2's")
+    # A new ACL on A follows at the next round.
+    admin_a = KafkaAdminClient(bootstrap_servers=a.bootstrap)
+    out = admin_a.create_acls([topic_acl("orders", "User:carol",
+                                         ACLOperation.DESCRIBE)])
+    assert not out["failed"], out
+    admin_a.close()
+    want.add(("A.orders", "User:carol", ACLOperation.DESCRIBE,
+              ACLPermissionType.ALLOW))
+    wait_for(lambda: topic_acls(b) == want, "the new ACL on B")
     code, st = call(b, "GET", "/connectors/mirror/status")
     assert st["tasks"][0]["state"] == "RUNNING", st

@@ -52,8 +52,8 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_instance_t, reserved0), 52);
     /* ABI minor 1 appended codec_decompress and codec_compress (144 is a
      * minor 0 table), minor 3 scram_credential (160 is minor 2), minor 5
-     * broker_config and the kafka_* client (168 is minor 3 and 4). */
-    assert_int_equal(sizeof(samsa_services_t), 296);
+     * broker_config and the kafka_* client (168 is minor 3 and 4); minor
+     * 7's size is checked below with its fields. */
     assert_int_equal(offsetof(samsa_services_t, hdr), 0);
     assert_int_equal(offsetof(samsa_services_t, log), 8);
     assert_int_equal(offsetof(samsa_services_t, err_str), 16);
@@ -98,6 +98,17 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_services_t, kafka_alter_topic_configs),
                      280);
     assert_int_equal(offsetof(samsa_services_t, kafka_create_partitions), 288);
+    /* Minor 7: source-mirror's full config sync, ACL sync and offset
+     * metadata (296 is minor 6's size). */
+    assert_int_equal(offsetof(samsa_services_t, kafka_topic_configs_all), 296);
+    assert_int_equal(offsetof(samsa_services_t, kafka_acls), 304);
+    assert_int_equal(offsetof(samsa_services_t, kafka_create_acls), 312);
+    assert_int_equal(offsetof(samsa_services_t, kafka_committed_metadata), 320);
+    assert_int_equal(offsetof(samsa_services_t, kafka_commit_metadata), 328);
+    assert_int_equal(sizeof(samsa_services_t), 336);
+    assert_int_equal(SAMSA_KAFKA_CONFIG_TOPIC, 1);
+    assert_int_equal(SAMSA_KAFKA_CONFIG_STATIC_BROKER, 4);
+    assert_int_equal(SAMSA_KAFKA_CONFIG_DEFAULT, 5);
     assert_int_equal(sizeof(samsa_kafka_pos_t), 32);
     assert_int_equal(offsetof(samsa_kafka_pos_t, partition), 8);
     assert_int_equal(offsetof(samsa_kafka_pos_t, error), 12);
@@ -391,7 +402,12 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_services_t, kafka_create_topic_configs) +
             M(samsa_services_t, kafka_topic_configs) +
             M(samsa_services_t, kafka_alter_topic_configs) +
-            M(samsa_services_t, kafka_create_partitions));
+            M(samsa_services_t, kafka_create_partitions) +
+            M(samsa_services_t, kafka_topic_configs_all) +
+            M(samsa_services_t, kafka_acls) +
+            M(samsa_services_t, kafka_create_acls) +
+            M(samsa_services_t, kafka_committed_metadata) +
+            M(samsa_services_t, kafka_commit_metadata));
     assert_int_equal(
         sizeof(samsa_kafka_pos_t),
         M(samsa_kafka_pos_t, topic) + M(samsa_kafka_pos_t, partition) +
@@ -640,7 +656,7 @@ static void abi_version_and_constants_are_frozen(void **state)
 {
     (void)state;
     assert_int_equal(SAMSA_ABI_MAJOR, 1);
-    assert_int_equal(SAMSA_ABI_MINOR, 6);
+    assert_int_equal(SAMSA_ABI_MINOR, 7);
     assert_string_equal(SAMSA_PLUGIN_ENTRY, "samsa_plugin_descriptor");
     assert_int_equal(SAMSA_OPT_REQUIRED, 0x1);
     assert_int_equal(SAMSA_CLEANUP_DELETE, 0x1);

@@ -268,6 +268,18 @@ static void alter_grow_trim_and_delete(void **state)
     assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", engine, 1, true,
                                                false, err, sizeof(err)),
                      SAMSA_ERR_INVALID_CONFIG);
+    /* Deleting it would change it too (back to the default segment). */
+    samsa_tcfg_kv_t engine_del[] = {{"samsa.storage.engine", NULL}};
+    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", engine_del, 1, true,
+                                               false, err, sizeof(err)),
+                     SAMSA_ERR_INVALID_CONFIG);
+    /* Setting it to what it is changes nothing (a mirror's config sync). */
+    samsa_tcfg_kv_t engine_same[] = {{"samsa.storage.engine", "memory"},
+                                     {"retention.ms", "2000"}};
+    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", engine_same, 2,
+                                               true, false, err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(samsa_topic_config_long(t, "retention.ms"), 2000);
 
     samsa_partition_t *p = samsa_topic_partition(t, 0);
     append_n(p, 10, 0);
