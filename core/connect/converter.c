@@ -2,6 +2,7 @@
 /* core/connect/converter.c - see converter.h. */
 #include "connect/converter.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,25 @@ static samsa_err_t copy_out(const void *data, size_t len, char **out,
     return SAMSA_OK;
 }
 
+/* Kafka's StringConverter reads any bytes as an optional string; a
+ * source's bytes without a schema are a string (FileStreamSource's
+ * Schema.STRING_SCHEMA). */
+static json_t *string_schema(bool optional)
+{
+    return json_pack("{s:s,s:b}", "type", "string", "optional", optional);
+}
+
+/* Compact JSON of @p v (JSON_ENCODE_ANY) into *out, *outlen. */
+static samsa_err_t dump(const json_t *v, char **out, size_t *outlen)
+{
+    *out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    *outlen = *out ? strlen(*out) : 0;
+    return *out ? SAMSA_OK : SAMSA_ERR_NOMEM;
+}
+
 samsa_err_t samsa_converter_encode(samsa_converter_t c, const void *data,
-                                   size_t len, char **out, size_t *outlen)
+                                   size_t len, const char *schema, char **out,
+                                   size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
@@ -69,71 +87,78 @@ samsa_err_t samsa_converter_encode(samsa_converter_t c, const void *data,
     if (c == SAMSA_CONVERTER_STRING) {
         return copy_out(data, len, out, outlen);
     }
-    json_t *v = json_stringn(data, len);
+    json_t *v = schema ? json_loadb(data, len, JSON_DECODE_ANY, NULL)
+                       : json_stringn(data, len);
     if (v == NULL) {
-        return SAMSA_ERR_INVAL; /* not UTF-8 */
+        return SAMSA_ERR_INVAL; /* not UTF-8, or not JSON */
     }
+    json_t *s = NULL;
     if (c == SAMSA_CONVERTER_JSON_SCHEMA) {
-        v = json_pack("{s:{s:s,s:b},s:o}", "schema", "type", "string",
-                      "optional", 0, "payload", v);
-        if (v == NULL) {
-            return SAMSA_ERR_NOMEM;
+        s = schema ? json_loads(schema, JSON_DECODE_ANY, NULL)
+                   : string_schema(false);
+        if (s == NULL) {
+            json_decref(v);
+            return SAMSA_ERR_INVAL;
         }
     }
-    *out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    samsa_err_t err = samsa_converter_from_json(c, v, s, out, outlen);
     json_decref(v);
-    if (*out == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    *outlen = strlen(*out);
-    return SAMSA_OK;
+    json_decref(s);
+    return err;
 }
 
 samsa_err_t samsa_converter_decode(samsa_converter_t c, const void *data,
-                                   size_t len, char **out, size_t *outlen)
+                                   size_t len, char **out, size_t *outlen,
+                                   char **schema)
 {
     *out = NULL;
     *outlen = 0;
+    if (schema != NULL) {
+        *schema = NULL;
+    }
     if (data == NULL) {
         return SAMSA_OK;
     }
     if (c == SAMSA_CONVERTER_STRING) {
         return copy_out(data, len, out, outlen);
     }
-    json_t *root = json_loadb(data, len, JSON_DECODE_ANY, NULL);
-    if (root == NULL) {
-        return SAMSA_ERR_INVAL;
-    }
-    json_t *v = root;
-    if (c == SAMSA_CONVERTER_JSON_SCHEMA) {
-        v = json_object_get(root, "payload");
-        if (!json_is_object(root) || v == NULL) {
-            json_decref(root);
-            return SAMSA_ERR_INVAL; /* no envelope */
-        }
-    }
-    samsa_err_t err = SAMSA_OK;
-    if (json_is_string(v)) {
+    json_t *v = NULL, *s = NULL;
+    samsa_err_t err = samsa_converter_to_json(c, data, len, &v, &s);
+    if (err == SAMSA_OK && json_is_string(v)) {
         err =
             copy_out(json_string_value(v), json_string_length(v), out, outlen);
-    } else if (!json_is_null(v)) {
-        *out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        err = *out ? SAMSA_OK : SAMSA_ERR_NOMEM;
-        *outlen = *out ? strlen(*out) : 0;
+    } else if (err == SAMSA_OK && v != NULL) {
+        err = dump(v, out, outlen);
     }
-    json_decref(root);
+    size_t slen = 0;
+    if (err == SAMSA_OK && s != NULL && schema != NULL) {
+        err = dump(s, schema, &slen);
+    }
+    if (err != SAMSA_OK) {
+        free(*out);
+        *out = NULL;
+        *outlen = 0;
+    }
+    json_decref(v);
+    json_decref(s);
     return err;
 }
 
 samsa_err_t samsa_converter_to_json(samsa_converter_t c, const void *data,
-                                    size_t len, json_t **out)
+                                    size_t len, json_t **out, json_t **schema)
 {
     *out = NULL;
+    if (schema != NULL) {
+        *schema = NULL;
+    }
     if (data == NULL) {
         return SAMSA_OK;
     }
     if (c == SAMSA_CONVERTER_STRING) {
         *out = json_stringn(data, len);
+        if (*out != NULL && schema != NULL) {
+            *schema = string_schema(true);
+        }
         return *out ? SAMSA_OK : SAMSA_ERR_INVAL;
     }
     json_t *root = json_loadb(data, len, JSON_DECODE_ANY, NULL);
@@ -148,17 +173,23 @@ samsa_err_t samsa_converter_to_json(samsa_converter_t c, const void *data,
         return SAMSA_OK;
     }
     json_t *v = json_object_get(root, "payload");
-    if (!json_is_object(root) || v == NULL) {
+    json_t *s = json_object_get(root, "schema");
+    if (!json_is_object(root) || v == NULL ||
+        (s != NULL && !json_is_null(s) && !json_is_object(s))) {
         json_decref(root);
         return SAMSA_ERR_INVAL; /* no envelope */
     }
     *out = json_is_null(v) ? NULL : json_incref(v);
+    if (schema != NULL && json_is_object(s)) {
+        *schema = json_incref(s);
+    }
     json_decref(root);
     return SAMSA_OK;
 }
 
 samsa_err_t samsa_converter_from_json(samsa_converter_t c, const json_t *v,
-                                      char **out, size_t *outlen)
+                                      const json_t *schema, char **out,
+                                      size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
@@ -171,19 +202,17 @@ samsa_err_t samsa_converter_from_json(samsa_converter_t c, const json_t *v,
     }
     json_t *doc = NULL;
     if (c == SAMSA_CONVERTER_JSON_SCHEMA) {
-        doc = json_is_string(v)
-                  ? json_pack("{s:{s:s,s:b},s:O}", "schema", "type", "string",
-                              "optional", 0, "payload", v)
-                  : json_pack("{s:n,s:O}", "schema", "payload", v);
+        /* Schemaless data: a string is still a string to JsonConverter's
+         * readers; anything else has no schema to give. */
+        json_t *s = schema              ? json_incref((json_t *)schema)
+                    : json_is_string(v) ? string_schema(false)
+                                        : json_null();
+        doc = s ? json_pack("{s:o,s:O}", "schema", s, "payload", v) : NULL;
         if (doc == NULL) {
             return SAMSA_ERR_NOMEM;
         }
     }
-    *out = json_dumps(doc ? doc : v, JSON_COMPACT | JSON_ENCODE_ANY);
+    samsa_err_t err = dump(doc ? doc : v, out, outlen);
     json_decref(doc);
-    if (*out == NULL) {
-        return SAMSA_ERR_NOMEM;
-    }
-    *outlen = strlen(*out);
-    return SAMSA_OK;
+    return err;
 }

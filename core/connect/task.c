@@ -194,40 +194,84 @@ static samsa_err_t send_record(samsa_producer_t *p,
         r->timestamp == SAMSA_CONNECT_NO_TIMESTAMP ? -1 : r->timestamp);
 }
 
-/* JSON text (as a transform sees it) of bytes through converter @p c. */
+/* JSON text (as a transform sees it) of bytes through converter @p c,
+ * and the text of the schema it read (*schema NULL: none; @p schema may
+ * be NULL). */
 static samsa_err_t to_text(samsa_converter_t c, const void *data, size_t len,
-                           char **out, size_t *outlen)
+                           char **out, size_t *outlen, char **schema)
 {
-    json_t *v = NULL;
-    samsa_err_t err = samsa_converter_to_json(c, data, len, &v);
+    json_t *v = NULL, *sch = NULL;
+    samsa_err_t err =
+        samsa_converter_to_json(c, data, len, &v, schema ? &sch : NULL);
     *out = NULL;
     *outlen = 0;
+    if (schema != NULL) {
+        *schema = NULL;
+    }
     if (err == SAMSA_OK && v != NULL) {
         *out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         err = *out ? SAMSA_OK : SAMSA_ERR_NOMEM;
         *outlen = *out ? strlen(*out) : 0;
     }
+    if (err == SAMSA_OK && sch != NULL) {
+        *schema = json_dumps(sch, JSON_COMPACT);
+        err = *schema ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    if (err != SAMSA_OK) {
+        free(*out);
+        *out = NULL;
+        *outlen = 0;
+    }
     json_decref(v);
+    json_decref(sch);
     return err;
 }
 
-/* A transform's JSON text -> bytes through converter @p c. */
+/* A transform's JSON text, with its schema's (may be NULL), -> bytes
+ * through converter @p c. */
 static samsa_err_t from_text(samsa_converter_t c, const void *text,
-                             uint64_t len, char **out, size_t *outlen)
+                             uint64_t len, const char *schema, char **out,
+                             size_t *outlen)
 {
-    json_t *v = NULL;
+    json_t *v = NULL, *sch = NULL;
+    *out = NULL;
+    *outlen = 0;
     if (text != NULL) {
         v = json_loadb(text, (size_t)len, JSON_DECODE_ANY, NULL);
         if (v == NULL) {
-            *out = NULL;
-            *outlen = 0;
             return SAMSA_ERR_INVAL; /* a transform gave no JSON */
         }
     }
-    samsa_err_t err =
-        samsa_converter_from_json(c, json_is_null(v) ? NULL : v, out, outlen);
+    if (schema != NULL) {
+        sch = json_loads(schema, 0, NULL);
+        if (sch == NULL) {
+            json_decref(v);
+            return SAMSA_ERR_INVAL; /* nor a schema */
+        }
+    }
+    samsa_err_t err = samsa_converter_from_json(c, json_is_null(v) ? NULL : v,
+                                                sch, out, outlen);
     json_decref(v);
+    json_decref(sch);
     return err;
+}
+
+/* A source's key or value without a schema is a string, as
+ * FileStreamSource's lines are (Kafka's Schema.STRING_SCHEMA). */
+static const char source_string_schema[] =
+    "{\"type\":\"string\",\"optional\":false}";
+
+/* A record a plugin allocated, copied into the host's layout: only the
+ * fields its struct_size holds (an older plugin's record ends before the
+ * schemas of minor 7), the rest zero. */
+static void record_import(samsa_connect_record_t *dst,
+                          const samsa_connect_record_t *src)
+{
+    size_t n = src->hdr.struct_size < sizeof(*dst) ? src->hdr.struct_size
+                                                   : sizeof(*dst);
+    memset(dst, 0, sizeof(*dst));
+    memcpy(dst, src, n);
+    dst->hdr = (samsa_abi_header_t)SAMSA_ABI_HEADER(samsa_connect_record_t);
 }
 
 /* Where each record produced from the current poll went (Kafka's
@@ -349,9 +393,11 @@ static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
     source_out_t *o = arg;
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
-    samsa_err_t err = from_text(o->t->key_conv, r->key, r->key_len, &k, &klen);
+    samsa_err_t err =
+        from_text(o->t->key_conv, r->key, r->key_len, r->key_schema, &k, &klen);
     if (err == SAMSA_OK) {
-        err = from_text(o->t->value_conv, r->value, r->value_len, &v, &vlen);
+        err = from_text(o->t->value_conv, r->value, r->value_len,
+                        r->value_schema, &v, &vlen);
     }
     if (err == SAMSA_OK) {
         err = send_record(o->p, r, k, klen, v, vlen);
@@ -371,37 +417,51 @@ static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
  * remember its source offset in @p latest (a skipped or filtered record
  * counts as done). */
 static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
-                               const samsa_connect_record_t *r, json_t *latest)
+                               const samsa_connect_record_t *polled,
+                               json_t *latest)
 {
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
     char why[400] = "";
     source_out_t o = {.t = t, .p = p};
     samsa_err_t err;
+    samsa_connect_record_t rec;
+    const samsa_connect_record_t *r = &rec;
+    record_import(&rec, polled);
     if (t->chain != NULL) {
         /* A source's bytes are a string to the transforms, as
-         * FileStreamSource's lines are Strings in Kafka Connect. */
-        err = to_text(SAMSA_CONVERTER_STRING, r->key, r->key_len, &k, &klen);
+         * FileStreamSource's lines are Strings in Kafka Connect; with a
+         * schema (minor 7) they are the value's JSON text. */
+        err = to_text(r->key_schema ? SAMSA_CONVERTER_JSON
+                                    : SAMSA_CONVERTER_STRING,
+                      r->key, r->key_len, &k, &klen, NULL);
         if (err == SAMSA_OK) {
-            err = to_text(SAMSA_CONVERTER_STRING, r->value, r->value_len, &v,
-                          &vlen);
+            err = to_text(r->value_schema ? SAMSA_CONVERTER_JSON
+                                          : SAMSA_CONVERTER_STRING,
+                          r->value, r->value_len, &v, &vlen, NULL);
         }
         if (err == SAMSA_OK) {
-            samsa_connect_record_t in = *r;
+            samsa_connect_record_t in = rec;
             in.key = k;
             in.key_len = klen;
             in.value = v;
             in.value_len = vlen;
+            if (k != NULL && in.key_schema == NULL) {
+                in.key_schema = source_string_schema;
+            }
+            if (v != NULL && in.value_schema == NULL) {
+                in.value_schema = source_string_schema;
+            }
             bool dropped = false;
             err = samsa_connect_chain_run(t->chain, &in, send_transformed, &o,
                                           &dropped, why, sizeof(why));
         }
     } else {
-        err =
-            samsa_converter_encode(t->key_conv, r->key, r->key_len, &k, &klen);
+        err = samsa_converter_encode(t->key_conv, r->key, r->key_len,
+                                     r->key_schema, &k, &klen);
         if (err == SAMSA_OK) {
             err = samsa_converter_encode(t->value_conv, r->value, r->value_len,
-                                         &v, &vlen);
+                                         r->value_schema, &v, &vlen);
         }
         if (err == SAMSA_OK) {
             err = send_record(p, r, k, klen, v, vlen);
@@ -789,6 +849,8 @@ static void batch_clear(sink_batch_t *b)
         }
         free((void *)b->recs[i]->key);
         free((void *)b->recs[i]->value);
+        free((void *)b->recs[i]->key_schema);
+        free((void *)b->recs[i]->value_schema);
         free((void *)b->recs[i]->topic);
         headers_free((samsa_connect_header_t *)b->recs[i]->headers,
                      b->recs[i]->header_count);
@@ -910,7 +972,8 @@ static samsa_err_t report_record(void *ctx, const samsa_connect_record_t *rec,
 static samsa_err_t batch_push(sink_batch_t *b, const char *topic,
                               int32_t partition, int64_t offset, int64_t ts,
                               char *k, size_t klen, char *v, size_t vlen,
-                              samsa_connect_header_t *hs, uint64_t nh)
+                              samsa_connect_header_t *hs, uint64_t nh, char *ks,
+                              char *vs)
 {
     samsa_connect_record_t *r = NULL;
     bool keep_raw = b->t->errs.dlq_topic != NULL;
@@ -938,10 +1001,14 @@ static samsa_err_t batch_push(sink_batch_t *b, const char *topic,
         free(tcopy);
         free(k);
         free(v);
+        free(ks);
+        free(vs);
         headers_free(hs, nh);
         return SAMSA_ERR_NOMEM;
     }
     *r = (samsa_connect_record_t){
+        .key_schema = ks,
+        .value_schema = vs,
         .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
         .topic = tcopy,
         .headers = hs,
@@ -988,12 +1055,21 @@ static samsa_err_t push_transformed(void *arg, const samsa_connect_record_t *r)
     sink_batch_t *b = arg;
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
+    char *ks = NULL, *vs = NULL;
     samsa_connect_header_t *hs = NULL;
     samsa_err_t err =
-        from_text(SAMSA_CONVERTER_STRING, r->key, r->key_len, &k, &klen);
+        from_text(SAMSA_CONVERTER_STRING, r->key, r->key_len, NULL, &k, &klen);
     if (err == SAMSA_OK) {
-        err = from_text(SAMSA_CONVERTER_STRING, r->value, r->value_len, &v,
-                        &vlen);
+        err = from_text(SAMSA_CONVERTER_STRING, r->value, r->value_len, NULL,
+                        &v, &vlen);
+    }
+    if (err == SAMSA_OK && r->key_schema != NULL) {
+        ks = strdup(r->key_schema);
+        err = ks ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    if (err == SAMSA_OK && r->value_schema != NULL) {
+        vs = strdup(r->value_schema);
+        err = vs ? SAMSA_OK : SAMSA_ERR_NOMEM;
     }
     if (err == SAMSA_OK) {
         err = headers_dup(r->headers, r->header_count, &hs);
@@ -1001,10 +1077,12 @@ static samsa_err_t push_transformed(void *arg, const samsa_connect_record_t *r)
     if (err != SAMSA_OK) {
         free(k);
         free(v);
+        free(ks);
+        free(vs);
         return err;
     }
     return batch_push(b, r->topic, r->partition, r->offset, r->timestamp, k,
-                      klen, v, vlen, hs, r->header_count);
+                      klen, v, vlen, hs, r->header_count, ks, vs);
 }
 
 /* A consumed record through the converters and transforms. */
@@ -1013,17 +1091,19 @@ static samsa_err_t sink_transform(sink_batch_t *b,
                                   samsa_connect_header_t *hs, uint64_t nh,
                                   char *why, size_t whylen)
 {
-    char *k = NULL, *v = NULL;
+    char *k = NULL, *v = NULL, *ks = NULL, *vs = NULL;
     size_t klen = 0, vlen = 0;
     samsa_err_t err =
-        to_text(b->t->key_conv, cr->key, (size_t)cr->key_len, &k, &klen);
+        to_text(b->t->key_conv, cr->key, (size_t)cr->key_len, &k, &klen, &ks);
     if (err == SAMSA_OK) {
         err = to_text(b->t->value_conv, cr->value, (size_t)cr->value_len, &v,
-                      &vlen);
+                      &vlen, &vs);
     }
     if (err == SAMSA_OK) {
         samsa_connect_record_t in = {
             .hdr = SAMSA_ABI_HEADER(samsa_connect_record_t),
+            .key_schema = ks,
+            .value_schema = vs,
             .topic = cr->topic,
             .key = k,
             .key_len = klen,
@@ -1043,6 +1123,8 @@ static samsa_err_t sink_transform(sink_batch_t *b,
     }
     free(k);
     free(v);
+    free(ks);
+    free(vs);
     return err;
 }
 
@@ -1062,21 +1144,24 @@ static int sink_record(sink_batch_t *b, const samsa_client_record_t *cr)
         headers_free(hs, nh);
         hs = NULL;
     } else if (err == SAMSA_OK) {
+        char *ks = NULL, *vs = NULL;
         err = samsa_converter_decode(b->t->key_conv, cr->key,
-                                     (size_t)cr->key_len, &k, &klen);
+                                     (size_t)cr->key_len, &k, &klen, &ks);
         if (err == SAMSA_OK) {
             stage = "VALUE_CONVERTER";
             err = samsa_converter_decode(b->t->value_conv, cr->value,
-                                         (size_t)cr->value_len, &v, &vlen);
+                                         (size_t)cr->value_len, &v, &vlen, &vs);
         }
         if (err == SAMSA_OK) {
             err = batch_push(b, cr->topic, cr->partition, cr->offset,
-                             cr->timestamp, k, klen, v, vlen, hs, nh);
-            k = v = NULL;
+                             cr->timestamp, k, klen, v, vlen, hs, nh, ks, vs);
+            k = v = ks = vs = NULL;
             hs = NULL;
         } else {
             snprintf(why, sizeof(why), "the converter cannot read the record");
         }
+        free(ks);
+        free(vs);
     }
     free(k);
     free(v);

@@ -18,6 +18,7 @@ typedef struct use {
     const samsa_transform_ops_t *ops;
     void *xform;  /* create()'s, or the instance state */
     bool created; /* destroy() it */
+    bool schemas; /* built against ABI minor 7+: sets the schemas */
 } use_t;
 
 typedef struct step {
@@ -100,6 +101,7 @@ static samsa_err_t use_create(const samsa_registry_t *reg, const json_t *config,
         return SAMSA_ERR_CONFIG;
     }
     u->ops = e->ops;
+    u->schemas = e->plugin_abi_minor >= 7;
     if (predicate && u->ops->test == NULL) {
         snprintf(errbuf, errlen,
                  "Invalid value %s for configuration %s: not a predicate",
@@ -291,6 +293,15 @@ samsa_err_t samsa_connect_chain_run(samsa_connect_chain_t *ch,
         outs[i] = *cur;
         applied[i] = true;
         err = u->ops->apply(u->xform, cur, &outs[i], &drop);
+        if (!u->schemas) {
+            /* It knows no schemas: what it changed has none now. */
+            if (outs[i].key != cur->key) {
+                outs[i].key_schema = NULL;
+            }
+            if (outs[i].value != cur->value) {
+                outs[i].value_schema = NULL;
+            }
+        }
         if (err == SAMSA_OK && !drop) {
             cur = &outs[i];
         }

@@ -10,7 +10,8 @@
  *
  * A chain belongs to one task thread (each task builds its own); REST
  * builds and frees one to validate a config. Records cross it as JSON
- * text (the Connect value; see samsa_transform_ops_t).
+ * text (the Connect value) with their schemas (key_schema, value_schema;
+ * see samsa_transform_ops_t).
  */
 #ifndef SAMSA_CONNECT_TRANSFORMS_H
 #define SAMSA_CONNECT_TRANSFORMS_H

@@ -85,6 +85,27 @@ typedef struct samsa_connect_record {
      *  track positions. Ignored for sinks. */
     const char *source_partition;
     const char *source_offset;
+    /**
+     * Added in ABI minor 7: the Connect schemas of the key and the value,
+     * as JSON text in the JsonConverter's schema form (the "schema" of its
+     * {"schema":...,"payload":...} envelope, e.g. {"type":"struct",
+     * "fields":[{"type":"string","optional":false,"field":"id"}],
+     * "optional":false}), NUL-terminated. NULL: no schema (Kafka's null
+     * schema, schemaless data). Check SAMSA_ABI_HAS before reading or
+     * writing them: a record from an older peer ends before them.
+     *
+     * Transforms see the schemas the connector's converter read (sinks)
+     * or the source gave, and set them as Kafka's transforms do (e.g.
+     * InsertField adds a field to the struct schema); the JsonConverter
+     * writes the value's schema into the envelope. A source that sets
+     * value_schema (key_schema) hands over its value (key) as the JSON
+     * text of the payload, not as raw bytes; without a schema its bytes
+     * are a string (schema {"type":"string","optional":false}), as
+     * before. Sinks (put()) get the schemas of the records they are given.
+     * Who owns the text is the record's owner, as for key and value.
+     */
+    const char *key_schema;
+    const char *value_schema;
 } samsa_connect_record_t;
 
 /** One task setting: the connector's configuration split per task. */
@@ -294,10 +315,18 @@ typedef struct samsa_sink_ops {
  *
  * Data: a transform sees a record's key and value as JSON text (UTF-8, any
  * JSON type, NUL-terminated, key_len/value_len without the NUL), the
- * Connect data value without schema: the worker turns a source's bytes
- * into a JSON string before the chain and a sink's consumed bytes into
- * JSON through the connector's converter. A NULL key or value is null.
- * What a transform puts in out->key / out->value is JSON text too.
+ * Connect data value: the worker turns a source's bytes into a JSON
+ * string before the chain and a sink's consumed bytes into JSON through
+ * the connector's converter. A NULL key or value is null. What a
+ * transform puts in out->key / out->value is JSON text too.
+ *
+ * Schemas (ABI minor 7): key_schema / value_schema carry the Connect
+ * schemas (samsa_connect_record_t), and a transform that changes a
+ * value's shape sets the matching schema in *out as Kafka's transform
+ * does, or NULL for schemaless output. A transform built against minor
+ * 6 or older knows no schemas: when it changes the key (value), the
+ * worker drops the key's (value's) schema, so the JsonConverter writes
+ * {"schema":null,...} rather than a schema that disagrees with the data.
  *
  * Configuration (ABI minor 4): the worker calls create() once per use in
  * a connector's chain (Kafka's transforms=ALIAS,... and predicates=...)

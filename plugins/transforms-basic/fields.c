@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugins/transforms-basic/fields.c - the field transforms, on the key
- * ($Key) or the value ($Value), schemaless as Kafka's Map path: they need
- * a JSON object (Kafka: "Only Map objects supported in absence of
- * schema"); a null passes through where Kafka lets it.
+ * ($Key) or the value ($Value). Without a schema as Kafka's Map path: they
+ * need a JSON object (Kafka: "Only Map objects supported in absence of
+ * schema"). With one (ABI minor 7) as Kafka's Struct path: the schema
+ * must be a struct, and the output's schema is built as Kafka's
+ * transform builds it (same fields, order and optionality), with the
+ * payload's fields in that order, as the JsonConverter writes a Struct.
+ * A null passes through where Kafka lets it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,25 +33,96 @@ static const char *what(const json_t *v)
     }
 }
 
-/* The operating value as an object (NULL with *err OK for null). */
+/* The operating value as an object (NULL with *err OK for null), and its
+ * schema into *schema (NULL: none), which must be a struct's when the
+ * value is not null. On failure both are NULL. */
 static json_t *load_object(xform_t *x, const samsa_connect_record_t *in,
-                           const char *purpose, samsa_err_t *err)
+                           const char *purpose, json_t **schema,
+                           samsa_err_t *err)
 {
     json_t *v = NULL;
-    *err = xform_load(x, in, &v);
+    *err = xform_load(x, in, &v, schema);
     if (*err == SAMSA_OK && v != NULL && !json_is_object(v)) {
         xform_fail(x,
-                   "only JSON objects are supported for [%s] (Kafka's Map "
-                   "objects without a schema), found %s",
-                   purpose, what(v));
-        json_decref(v);
-        v = NULL;
+                   "only JSON objects are supported for [%s] (Kafka's %s), "
+                   "found %s",
+                   purpose,
+                   *schema ? "Struct objects" : "Map objects without a schema",
+                   what(v));
         *err = SAMSA_ERR_INVAL;
+    } else if (*err == SAMSA_OK && v != NULL && *schema != NULL &&
+               !xs_is_struct(*schema)) {
+        xform_fail(x,
+                   "only Struct objects are supported for [%s], found a "
+                   "value of schema type %s",
+                   purpose,
+                   json_string_value(json_object_get(*schema, "type")));
+        *err = SAMSA_ERR_INVAL;
+    }
+    if (*err != SAMSA_OK) {
+        json_decref(v);
+        json_decref(*schema);
+        v = NULL;
+        *schema = NULL;
     }
     return v;
 }
 
+/* Field @p name of a struct being built: into schema @p ns with schema
+ * @p fs (taken) and into value @p nv with @p val (taken; NULL: null). */
+static samsa_err_t put_field(xform_t *x, json_t *ns, json_t *nv,
+                             const char *name, json_t *fs, json_t *val)
+{
+    samsa_err_t err = fs ? xs_add(ns, name, fs) : SAMSA_ERR_NOMEM;
+    if (err == SAMSA_ERR_INVAL) {
+        xform_fail(x, "cannot create field %s: field name duplication", name);
+    }
+    if (err == SAMSA_OK) {
+        json_object_set_new(nv, name, val ? val : json_null());
+        val = NULL;
+    }
+    json_decref(fs);
+    json_decref(val);
+    return err;
+}
+
+/* Store a struct built with put_field: value and schema, both taken. */
+static samsa_err_t store_struct(xform_t *x, samsa_connect_record_t *out,
+                                json_t *nv, json_t *ns, bool key,
+                                samsa_err_t err)
+{
+    if (err != SAMSA_OK) {
+        json_decref(nv);
+        json_decref(ns);
+        return err;
+    }
+    err = xform_store(x, out, nv, key);
+    if (err == SAMSA_OK) {
+        return xform_store_schema(x, out, ns, key);
+    }
+    json_decref(ns);
+    return err;
+}
+
+/* The fields of struct schema @p schema, in order: a fresh iteration. */
+#define EACH_FIELD(schema, i, f)                                               \
+    json_array_foreach(json_object_get((schema), "fields"), i, f)
+
+static const char *field_name(const json_t *f)
+{
+    return json_string_value(json_object_get(f, "field"));
+}
+
 /* InsertField ---------------------------------------------------------- */
+
+/* InsertField's optionality: "name!" is a required field, "name?" or
+ * plain "name" an optional one (Kafka's InsertionSpec). True: optional. */
+static bool required_marker(const xform_t *x, const char *key)
+{
+    const char *v = xform_get(x, key);
+    size_t n = v ? strlen(v) : 0;
+    return !(n > 1 && v[n - 1] == '!');
+}
 
 static samsa_err_t insert_configure(xform_t *x, char *eb, size_t el)
 {
@@ -73,6 +148,11 @@ static samsa_err_t insert_configure(xform_t *x, char *eb, size_t el)
         err = xform_string(x, "static.value", NULL, false, &x->static_value, eb,
                            el);
     }
+    x->topic_opt = required_marker(x, "topic.field");
+    x->partition_opt = required_marker(x, "partition.field");
+    x->offset_opt = required_marker(x, "offset.field");
+    x->timestamp_opt = required_marker(x, "timestamp.field");
+    x->static_opt = required_marker(x, "static.field");
     if (err == SAMSA_OK && !x->topic_field && !x->partition_field &&
         !x->offset_field && !x->timestamp_field && !x->static_field) {
         snprintf(eb, el,
@@ -84,14 +164,112 @@ static samsa_err_t insert_configure(xform_t *x, char *eb, size_t el)
     return err;
 }
 
+static bool listed(char *const *l, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (l[i] != NULL && strcmp(l[i], s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool kept(const xform_t *x, const char *name)
+{
+    return !listed(x->fields, x->nfields, name) &&
+           (x->ninclude == 0 || listed(x->include, x->ninclude, name));
+}
+
+static const char *renamed(const xform_t *x, const char *name)
+{
+    for (size_t i = 0; i < x->nrenames; i++) {
+        if (x->rename_from[i] && strcmp(x->rename_from[i], name) == 0) {
+            return x->rename_to[i];
+        }
+    }
+    return name;
+}
+
+/* A new struct (*ns, *nv) with @p schema's basics and its fields, with
+ * their values from @p v: all of them, or (@p replace) those
+ * ReplaceField keeps, renamed. */
+static samsa_err_t copy_struct(xform_t *x, const json_t *schema,
+                               const json_t *v, bool replace, json_t **ns,
+                               json_t **nv)
+{
+    *ns = xs_struct(schema);
+    *nv = json_object();
+    samsa_err_t err = *ns && *nv ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    size_t i;
+    json_t *f;
+    EACH_FIELD(schema, i, f)
+    {
+        const char *name = field_name(f);
+        if (err == SAMSA_OK && name != NULL && (!replace || kept(x, name))) {
+            err = put_field(x, *ns, *nv, replace ? renamed(x, name) : name,
+                            json_incref(f),
+                            json_incref(json_object_get(v, name)));
+        }
+    }
+    return err;
+}
+
+/* Kafka's InsertField.makeUpdatedSchema: the struct's fields, then
+ * topic, partition, offset, timestamp and static, optional unless
+ * "name!". */
+static samsa_err_t insert_struct(xform_t *x, const samsa_connect_record_t *in,
+                                 samsa_connect_record_t *out, json_t *v,
+                                 json_t *schema)
+{
+    json_t *ns = NULL, *nv = NULL;
+    samsa_err_t err = copy_struct(x, schema, v, false, &ns, &nv);
+    if (err == SAMSA_OK && x->topic_field) {
+        err =
+            put_field(x, ns, nv, x->topic_field,
+                      xs_prim("string", x->topic_opt), json_string(in->topic));
+    }
+    if (err == SAMSA_OK && x->partition_field) {
+        err = put_field(
+            x, ns, nv, x->partition_field, xs_prim("int32", x->partition_opt),
+            in->partition >= 0 ? json_integer(in->partition) : NULL);
+    }
+    if (err == SAMSA_OK && x->offset_field) {
+        err = put_field(x, ns, nv, x->offset_field,
+                        xs_prim("int64", x->offset_opt),
+                        in->offset >= 0 ? json_integer(in->offset) : NULL);
+    }
+    if (err == SAMSA_OK && x->timestamp_field) {
+        /* Kafka's Timestamp logical type: int64 milliseconds. */
+        err = put_field(
+            x, ns, nv, x->timestamp_field,
+            json_pack("{s:s,s:b,s:s,s:i}", "type", "int64", "optional",
+                      x->timestamp_opt, "name",
+                      "org.apache.kafka.connect.data.Timestamp", "version", 1),
+            in->timestamp >= 0 ? json_integer(in->timestamp) : NULL);
+    }
+    if (err == SAMSA_OK && x->static_field) {
+        err = put_field(x, ns, nv, x->static_field,
+                        xs_prim("string", x->static_opt),
+                        x->static_value ? json_string(x->static_value) : NULL);
+    }
+    json_decref(v);
+    json_decref(schema);
+    return store_struct(x, out, nv, ns, x->type->key, err);
+}
+
 static samsa_err_t insert_apply(xform_t *x, const samsa_connect_record_t *in,
                                 samsa_connect_record_t *out, bool *drop)
 {
     (void)drop;
     samsa_err_t err;
-    json_t *v = load_object(x, in, "field insertion", &err);
+    json_t *schema = NULL;
+    json_t *v = load_object(x, in, "field insertion", &schema, &err);
     if (v == NULL) {
+        json_decref(schema);
         return err; /* a tombstone passes, as in Kafka */
+    }
+    if (schema != NULL) {
+        return insert_struct(x, in, out, v, schema);
     }
     if (x->topic_field) {
         json_object_set_new(v, x->topic_field, json_string(in->topic));
@@ -119,7 +297,8 @@ static samsa_err_t insert_apply(xform_t *x, const samsa_connect_record_t *in,
     return xform_store(x, out, v, x->type->key);
 }
 
-/* ReplaceField --------------------------------------------------------- */
+/* ReplaceField
+ * --------------------------------------------------------- */
 
 static samsa_err_t replace_configure(xform_t *x, char *eb, size_t el)
 {
@@ -155,14 +334,16 @@ static samsa_err_t replace_configure(xform_t *x, char *eb, size_t el)
     return err;
 }
 
-static bool listed(char *const *l, size_t n, const char *s)
+/* Kafka's ReplaceField.makeUpdatedSchema: the kept fields in order,
+ * renamed, with their schemas; the struct's name and doc kept. */
+static samsa_err_t replace_struct(xform_t *x, samsa_connect_record_t *out,
+                                  json_t *v, json_t *schema)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (l[i] != NULL && strcmp(l[i], s) == 0) {
-            return true;
-        }
-    }
-    return false;
+    json_t *ns = NULL, *nv = NULL;
+    samsa_err_t err = copy_struct(x, schema, v, true, &ns, &nv);
+    json_decref(v);
+    json_decref(schema);
+    return store_struct(x, out, nv, ns, x->type->key, err);
 }
 
 static samsa_err_t replace_apply(xform_t *x, const samsa_connect_record_t *in,
@@ -170,26 +351,23 @@ static samsa_err_t replace_apply(xform_t *x, const samsa_connect_record_t *in,
 {
     (void)drop;
     samsa_err_t err;
-    json_t *v = load_object(x, in, "field replacement", &err);
+    json_t *schema = NULL;
+    json_t *v = load_object(x, in, "field replacement", &schema, &err);
     if (v == NULL) {
+        json_decref(schema);
         return err;
+    }
+    if (schema != NULL) {
+        return replace_struct(x, out, v, schema);
     }
     json_t *r = json_object();
     const char *k;
     json_t *f;
     json_object_foreach(v, k, f)
     {
-        if (listed(x->fields, x->nfields, k) ||
-            (x->ninclude > 0 && !listed(x->include, x->ninclude, k))) {
-            continue;
+        if (kept(x, k)) {
+            json_object_set(r, renamed(x, k), f);
         }
-        const char *name = k;
-        for (size_t i = 0; i < x->nrenames; i++) {
-            if (x->rename_from[i] && strcmp(x->rename_from[i], k) == 0) {
-                name = x->rename_to[i];
-            }
-        }
-        json_object_set(r, name, f);
     }
     json_decref(v);
     return xform_store(x, out, r, x->type->key);
@@ -254,7 +432,9 @@ static samsa_err_t mask_apply(xform_t *x, const samsa_connect_record_t *in,
 {
     (void)drop;
     samsa_err_t err;
-    json_t *v = load_object(x, in, "masking fields", &err);
+    json_t *schema = NULL; /* unchanged, as in Kafka: *out keeps in's */
+    json_t *v = load_object(x, in, "masking fields", &schema, &err);
+    json_decref(schema);
     if (v == NULL) {
         return err;
     }
@@ -282,20 +462,37 @@ static samsa_err_t v2k_apply(xform_t *x, const samsa_connect_record_t *in,
 {
     (void)drop;
     samsa_err_t err;
-    json_t *v = load_object(x, in, "copying fields from value to key", &err);
+    json_t *schema = NULL;
+    json_t *v =
+        load_object(x, in, "copying fields from value to key", &schema, &err);
     if (v == NULL) {
         if (err == SAMSA_OK) {
             xform_fail(x, "a null value has no fields to copy to the key");
         }
+        json_decref(schema);
         return SAMSA_ERR_INVAL;
     }
+    /* Kafka's key schema: a plain struct of the value's fields, in the
+     * order listed, with their schemas; none without a value schema. */
+    json_t *ks = schema ? xs_struct(NULL) : NULL;
     json_t *k = json_object();
-    for (size_t i = 0; i < x->nfields; i++) {
+    err = k && (ks || !schema) ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    for (size_t i = 0; err == SAMSA_OK && i < x->nfields; i++) {
         json_t *f = json_object_get(v, x->fields[i]);
-        json_object_set(k, x->fields[i], f ? f : json_null());
+        const json_t *fs = schema ? xs_find(schema, x->fields[i]) : NULL;
+        if (schema && fs == NULL) {
+            xform_fail(x, "Field does not exist: %s", x->fields[i]);
+            err = SAMSA_ERR_INVAL;
+        } else if (schema) {
+            err = put_field(x, ks, k, x->fields[i], json_incref((json_t *)fs),
+                            json_incref(f));
+        } else {
+            json_object_set(k, x->fields[i], f ? f : json_null());
+        }
     }
     json_decref(v);
-    return xform_store(x, out, k, true);
+    json_decref(schema);
+    return store_struct(x, out, k, ks, true, err);
 }
 
 /* ExtractField, HoistField --------------------------------------------- */
@@ -310,8 +507,26 @@ static samsa_err_t extract_apply(xform_t *x, const samsa_connect_record_t *in,
 {
     (void)drop;
     samsa_err_t err;
-    json_t *v = load_object(x, in, "field extraction", &err);
-    if (v == NULL) {
+    json_t *schema = NULL;
+    json_t *v = load_object(x, in, "field extraction", &schema, &err);
+    if (err != SAMSA_OK) {
+        return err;
+    }
+    json_t *fs = NULL; /* the field's schema: the output's */
+    if (schema != NULL) {
+        const json_t *e =
+            xs_is_struct(schema) ? xs_find(schema, x->field) : NULL;
+        fs = e ? xs_field_schema(e) : NULL;
+        json_decref(schema);
+        if (fs == NULL) {
+            xform_fail(x, "Unknown field: %s", x->field);
+            json_decref(v);
+            return SAMSA_ERR_INVAL;
+        }
+        err = xform_store_schema(x, out, fs, x->type->key);
+    }
+    if (v == NULL || err != SAMSA_OK) {
+        json_decref(v);
         return err; /* null gives null */
     }
     json_t *f = json_incref(json_object_get(v, x->field));
@@ -324,14 +539,21 @@ static samsa_err_t hoist_apply(xform_t *x, const samsa_connect_record_t *in,
                                samsa_connect_record_t *out, bool *drop)
 {
     (void)drop;
-    json_t *v = NULL;
-    samsa_err_t err = xform_load(x, in, &v);
+    json_t *v = NULL, *schema = NULL;
+    samsa_err_t err = xform_load(x, in, &v, &schema);
     if (err != SAMSA_OK) {
         return err;
     }
-    return xform_store(x, out,
-                       json_pack("{s:o}", x->field, v ? v : json_null()),
-                       x->type->key);
+    if (schema == NULL) {
+        return xform_store(x, out,
+                           json_pack("{s:o}", x->field, v ? v : json_null()),
+                           x->type->key);
+    }
+    /* Kafka: SchemaBuilder.struct().field(field, schema). */
+    json_t *ns = xs_struct(NULL), *nv = json_object();
+    err = ns && nv ? put_field(x, ns, nv, x->field, schema, v)
+                   : (json_decref(schema), json_decref(v), SAMSA_ERR_NOMEM);
+    return store_struct(x, out, nv, ns, x->type->key, err);
 }
 
 /* clang-format off */

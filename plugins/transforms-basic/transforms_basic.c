@@ -5,10 +5,10 @@
  * configs work unchanged: InsertField, ReplaceField, MaskField,
  * ValueToKey, ExtractField, HoistField ($Key and $Value), TimestampRouter,
  * RegexRouter, Filter, and the predicates TopicNameMatches, HasHeaderKey
- * and RecordIsTombstone. Schemaless (Kafka's Map path): a field transform
- * needs a JSON object. This file: the descriptor, create/apply/release/
- * test/destroy dispatch and the helpers; the types are in fields.c,
- * routers.c and filter.c.
+ * and RecordIsTombstone. With the records' schemas (ABI minor 7) as
+ * Kafka's Struct path, else as its Map path (see fields.c). This file: the
+ * descriptor, create/apply/release/ test/destroy dispatch and the helpers; the
+ * types are in fields.c, routers.c and filter.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -135,17 +135,38 @@ void xform_fail(xform_t *x, const char *fmt, ...)
 }
 
 samsa_err_t xform_load(xform_t *x, const samsa_connect_record_t *in,
-                       json_t **out)
+                       json_t **out, json_t **schema)
 {
     const void *p = x->type->key ? in->key : in->value;
     uint64_t len = x->type->key ? in->key_len : in->value_len;
     *out = NULL;
+    if (schema != NULL) {
+        *schema = NULL;
+        const char *text = NULL;
+        if (SAMSA_ABI_HAS(samsa_connect_record_t, in, value_schema)) {
+            text = x->type->key ? in->key_schema : in->value_schema;
+        }
+        if (text != NULL) {
+            *schema = json_loads(text, 0, NULL);
+            if (*schema == NULL || !json_is_object(*schema)) {
+                json_decref(*schema);
+                *schema = NULL;
+                xform_fail(x, "the %s's schema is not a JSON object",
+                           x->type->key ? "key" : "value");
+                return SAMSA_ERR_INVAL;
+            }
+        }
+    }
     if (p == NULL) {
         return SAMSA_OK;
     }
     *out = json_loadb(p, (size_t)len, JSON_DECODE_ANY, NULL);
     if (*out == NULL) {
         xform_fail(x, "the %s is not JSON", x->type->key ? "key" : "value");
+        if (schema != NULL) {
+            json_decref(*schema);
+            *schema = NULL;
+        }
         return SAMSA_ERR_INVAL;
     }
     if (json_is_null(*out)) {
@@ -184,6 +205,29 @@ samsa_err_t xform_store(xform_t *x, samsa_connect_record_t *out, json_t *v,
     } else {
         out->value = text;
         out->value_len = text ? strlen(text) : 0;
+    }
+    return SAMSA_OK;
+}
+
+samsa_err_t xform_store_schema(xform_t *x, samsa_connect_record_t *out,
+                               json_t *s, bool key)
+{
+    if (!SAMSA_ABI_HAS(samsa_connect_record_t, out, value_schema)) {
+        json_decref(s);
+        return SAMSA_OK; /* an older host: no schemas to keep */
+    }
+    char *text = NULL;
+    if (s != NULL) {
+        text = xform_keep(x, json_dumps(s, JSON_COMPACT));
+        json_decref(s);
+        if (text == NULL) {
+            return SAMSA_ERR_NOMEM;
+        }
+    }
+    if (key) {
+        out->key_schema = text;
+    } else {
+        out->value_schema = text;
     }
     return SAMSA_OK;
 }

@@ -30,7 +30,7 @@ typedef struct xform_type {
 } xform_type_t;
 
 #define XFORM_MAX_FIELDS 64
-#define XFORM_SCRATCH    3
+#define XFORM_SCRATCH    6
 
 struct xform {
     const samsa_services_t *svc;
@@ -42,6 +42,8 @@ struct xform {
     char *field;
     char *topic_field, *partition_field, *offset_field, *timestamp_field;
     char *static_field, *static_value;
+    /* InsertField's "name!" marks a required field in the schema. */
+    bool topic_opt, partition_opt, offset_opt, timestamp_opt, static_opt;
     char *fields[XFORM_MAX_FIELDS]; /* fields / exclude */
     size_t nfields;
     char *include[XFORM_MAX_FIELDS];
@@ -76,12 +78,32 @@ void xform_fail(xform_t *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* The operating value (key or value) of @p in, parsed; *out NULL for
- * null. SAMSA_ERR_INVAL if it is not JSON. */
+ * null. SAMSA_ERR_INVAL if it is not JSON. @p schema (may be NULL): its
+ * schema, parsed, or NULL for none (also from a host older than minor 7). */
 samsa_err_t xform_load(xform_t *x, const samsa_connect_record_t *in,
-                       json_t **out);
+                       json_t **out, json_t **schema);
 /* Set the operating value of @p out to @p v (NULL: null); takes @p v. */
 samsa_err_t xform_store(xform_t *x, samsa_connect_record_t *out, json_t *v,
                         bool key);
+/* Set the key's or value's schema of @p out to @p s (NULL: none); takes
+ * @p s. Nothing on a host older than minor 7 (it has no schemas). */
+samsa_err_t xform_store_schema(xform_t *x, samsa_connect_record_t *out,
+                               json_t *s, bool key);
+
+/* Connect schemas (schema.c), as JSON in the JsonConverter's form. */
+bool xs_is_struct(const json_t *s);
+/* {"type":T,"optional":b} */
+json_t *xs_prim(const char *type, bool optional);
+/* A new required struct schema with the name, version, doc and
+ * parameters of @p basics (may be NULL), no fields yet. */
+json_t *xs_struct(const json_t *basics);
+/* The entry of field @p name in struct schema @p st, or NULL. */
+const json_t *xs_find(const json_t *st, const char *name);
+/* A copy of a field entry without its "field" name: the field's schema. */
+json_t *xs_field_schema(const json_t *entry);
+/* Append field @p name with schema @p fschema (copied; a "field" key in
+ * it is replaced); SAMSA_ERR_INVAL if the struct has that name already. */
+samsa_err_t xs_add(json_t *st, const char *name, const json_t *fschema);
 /* Keep @p s until release(); NULL when the scratch is full. */
 char *xform_keep(xform_t *x, char *s);
 /* Compile @p pattern to match whole strings (Java's matches()). */

@@ -10,10 +10,12 @@ a transform refuses sent to the dead-letter topic; bad chains refused
 with 400."""
 import json
 import os
+import subprocess
 
 from kafka import KafkaProducer
 
 from connect_rest import call, lines, read_topic, state, wait_for, wait_ready
+from kafka_cli import TOOLS_DIR, fetch_kafka_tools
 
 T = "org.apache.kafka.connect.transforms."
 
@@ -63,6 +65,74 @@ def test_file_source_through_transforms(broker_factory):
                          "source_topic": "raw-people", "password": ""})
         for name in ("alice", "bob")]
     assert state(broker, "people") == "RUNNING"
+
+
+def kafka_connect_output(topic, config, lines_in):
+    """(key, value) bytes Kafka Connect 4.0.2's own transforms and
+    JsonConverter (schemas.enable=true) give for a FileStreamSource's
+    lines with @config's transforms (java/SamsaJavaTransforms.java)."""
+    fetch_kafka_tools()
+    java = os.path.join(os.path.dirname(os.path.abspath(__file__)), "java",
+                        "SamsaJavaTransforms.java")
+    out = subprocess.run(
+        ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+         "-cp", os.path.join(TOOLS_DIR, "lib", "*"), java, topic]
+        + ["%s=%s" % kv for kv in config.items()
+           if kv[0].startswith("transforms")] + ["--"] + list(lines_in),
+        capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    got = []
+    for line in out.stdout.splitlines():
+        k, v = line.split("\t")
+        got.append((None if k == "-" else k.encode(), v.encode()))
+    return got
+
+
+def test_schemas_through_transforms_match_kafka_connect(broker_factory):
+    """JsonConverter with schemas (the default): a file source's lines
+    through HoistField, InsertField, ReplaceField, ValueToKey and
+    MaskField carry schemas that the transforms update, so the envelopes
+    in the topic, key and value, are byte for byte what Kafka Connect's
+    own transforms and converter write for the same lines."""
+    broker = broker_factory("connect_enabled: true").start()
+    src = os.path.join(broker.workdir, "schema-lines.txt")
+    words = ["alice", "bob \"the\" builder"]
+    with open(src, "w") as f:
+        f.write("".join(w + "\n" for w in words))
+    config = {
+        "connector.class": "FileStreamSource", "file": src,
+        "topic": "raw-lines",
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "true",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "transforms": "hoist,insert,replace,tokey,mask",
+        "transforms.hoist.type": T + "HoistField$Value",
+        "transforms.hoist.field": "line",
+        "transforms.insert.type": T + "InsertField$Value",
+        "transforms.insert.topic.field": "topic",
+        "transforms.insert.partition.field": "partition",
+        "transforms.insert.static.field": "origin!",
+        "transforms.insert.static.value": "file",
+        "transforms.replace.type": T + "ReplaceField$Value",
+        "transforms.replace.exclude": "partition",
+        "transforms.replace.renames": "line:text",
+        "transforms.tokey.type": T + "ValueToKey",
+        "transforms.tokey.fields": "origin,text",
+        "transforms.mask.type": T + "MaskField$Value",
+        "transforms.mask.fields": "topic"}
+    wait_ready(broker)
+    code, info = call(broker, "POST", "/connectors",
+                      {"name": "schemas", "config": config})
+    assert code == 201, info
+    got = [(m.key, m.value) for m in read_topic(broker, "raw-lines", 2)]
+    want = kafka_connect_output("raw-lines", config, words)
+    assert got == want, (got, want)
+    # And what that is: the struct schema the chain built.
+    env = json.loads(got[0][1])
+    assert [f["field"] for f in env["schema"]["fields"]] == [
+        "text", "topic", "origin"], env
+    assert env["payload"] == {"text": "alice", "topic": "", "origin": "file"}
 
 
 def test_file_sink_through_transforms_filters_and_dead_letters(broker_factory):

@@ -279,7 +279,7 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_header_t, key), 0);
     assert_int_equal(offsetof(samsa_connect_header_t, value), 8);
     assert_int_equal(offsetof(samsa_connect_header_t, value_len), 16);
-    assert_int_equal(sizeof(samsa_connect_record_t), 104);
+    assert_int_equal(sizeof(samsa_connect_record_t), 120);
     assert_int_equal(offsetof(samsa_connect_record_t, hdr), 0);
     assert_int_equal(offsetof(samsa_connect_record_t, topic), 8);
     assert_int_equal(offsetof(samsa_connect_record_t, key), 16);
@@ -294,6 +294,9 @@ static void struct_sizes_and_offsets_are_frozen(void **state)
     assert_int_equal(offsetof(samsa_connect_record_t, reserved0), 84);
     assert_int_equal(offsetof(samsa_connect_record_t, source_partition), 88);
     assert_int_equal(offsetof(samsa_connect_record_t, source_offset), 96);
+    /* minor 7 */
+    assert_int_equal(offsetof(samsa_connect_record_t, key_schema), 104);
+    assert_int_equal(offsetof(samsa_connect_record_t, value_schema), 112);
     assert_int_equal(sizeof(samsa_connect_kv_t), 16);
     assert_int_equal(offsetof(samsa_connect_kv_t, key), 0);
     assert_int_equal(offsetof(samsa_connect_kv_t, value), 8);
@@ -569,7 +572,9 @@ static void structs_have_no_implicit_padding(void **state)
             M(samsa_connect_record_t, partition) +
             M(samsa_connect_record_t, reserved0) +
             M(samsa_connect_record_t, source_partition) +
-            M(samsa_connect_record_t, source_offset));
+            M(samsa_connect_record_t, source_offset) +
+            M(samsa_connect_record_t, key_schema) +
+            M(samsa_connect_record_t, value_schema));
     assert_int_equal(sizeof(samsa_connect_kv_t),
                      M(samsa_connect_kv_t, key) + M(samsa_connect_kv_t, value));
     assert_int_equal(sizeof(samsa_connect_offset_t),

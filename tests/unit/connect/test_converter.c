@@ -58,7 +58,7 @@ static void encode(samsa_converter_t c, const char *in, const char *want)
     char *out = NULL;
     size_t len = 0;
     assert_int_equal(
-        samsa_converter_encode(c, in, in ? strlen(in) : 0, &out, &len),
+        samsa_converter_encode(c, in, in ? strlen(in) : 0, NULL, &out, &len),
         SAMSA_OK);
     if (want == NULL) {
         assert_null(out);
@@ -76,7 +76,7 @@ static void decode(samsa_converter_t c, const char *in, const char *want,
     char *out = NULL;
     size_t len = 0;
     assert_int_equal(
-        samsa_converter_decode(c, in, in ? strlen(in) : 0, &out, &len),
+        samsa_converter_decode(c, in, in ? strlen(in) : 0, &out, &len, NULL),
         want_err);
     if (want == NULL) {
         assert_null(out);
@@ -98,9 +98,9 @@ static void encode_is_what_kafka_connect_writes(void **state)
     encode(SAMSA_CONVERTER_JSON_SCHEMA, NULL, NULL); /* null stays null */
     char *out = NULL;
     size_t len = 0;
-    assert_int_equal(
-        samsa_converter_encode(SAMSA_CONVERTER_JSON, "\xff", 1, &out, &len),
-        SAMSA_ERR_INVAL); /* JSON needs UTF-8 */
+    assert_int_equal(samsa_converter_encode(SAMSA_CONVERTER_JSON, "\xff", 1,
+                                            NULL, &out, &len),
+                     SAMSA_ERR_INVAL); /* JSON needs UTF-8 */
     assert_null(out);
 }
 
@@ -127,51 +127,119 @@ static void json_value_round_trips(void **state)
     (void)state;
     json_t *v = NULL;
     assert_int_equal(
-        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "a line", 6, &v),
+        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "a line", 6, &v, NULL),
         SAMSA_OK);
     assert_string_equal(json_string_value(v), "a line");
     json_decref(v);
     assert_int_equal(
-        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "\xff", 1, &v),
+        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "\xff", 1, &v, NULL),
         SAMSA_ERR_INVAL);
     const char *env = "{\"schema\":null,\"payload\":{\"a\":1}}";
     assert_int_equal(samsa_converter_to_json(SAMSA_CONVERTER_JSON_SCHEMA, env,
-                                             strlen(env), &v),
+                                             strlen(env), &v, NULL),
                      SAMSA_OK);
     assert_int_equal(json_integer_value(json_object_get(v, "a")), 1);
 
     char *out = NULL;
     size_t len = 0;
     /* Schemaless data: JsonConverter's envelope has schema null. */
-    assert_int_equal(
-        samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v, &out, &len),
-        SAMSA_OK);
+    assert_int_equal(samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v,
+                                               NULL, &out, &len),
+                     SAMSA_OK);
     assert_string_equal(out, env);
     free(out);
     assert_int_equal(
-        samsa_converter_from_json(SAMSA_CONVERTER_STRING, v, &out, &len),
+        samsa_converter_from_json(SAMSA_CONVERTER_STRING, v, NULL, &out, &len),
         SAMSA_OK);
     assert_string_equal(out, "{\"a\":1}");
     free(out);
     json_decref(v);
     v = json_string("s");
-    assert_int_equal(
-        samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v, &out, &len),
-        SAMSA_OK);
+    assert_int_equal(samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v,
+                                               NULL, &out, &len),
+                     SAMSA_OK);
     assert_string_equal(out,
                         "{\"schema\":{\"type\":\"string\",\"optional\":false},"
                         "\"payload\":\"s\"}");
     free(out);
     assert_int_equal(
-        samsa_converter_from_json(SAMSA_CONVERTER_STRING, v, &out, &len),
+        samsa_converter_from_json(SAMSA_CONVERTER_STRING, v, NULL, &out, &len),
         SAMSA_OK);
     assert_string_equal(out, "s");
     free(out);
     json_decref(v);
     assert_int_equal(
-        samsa_converter_from_json(SAMSA_CONVERTER_JSON, NULL, &out, &len),
+        samsa_converter_from_json(SAMSA_CONVERTER_JSON, NULL, NULL, &out, &len),
         SAMSA_OK);
     assert_null(out);
+}
+
+/* With schemas (ABI minor 7): the envelope's schema is read with its
+ * payload and written back beside the payload it describes; a source's
+ * schema'd value is JSON text. */
+static void the_envelope_schema_round_trips(void **state)
+{
+    (void)state;
+    const char *env = "{\"schema\":{\"type\":\"struct\",\"fields\":[{"
+                      "\"type\":\"int32\",\"optional\":false,\"field\":"
+                      "\"id\"}],\"optional\":false,\"name\":\"r\"},"
+                      "\"payload\":{\"id\":7}}";
+    json_t *v = NULL, *schema = NULL;
+    assert_int_equal(samsa_converter_to_json(SAMSA_CONVERTER_JSON_SCHEMA, env,
+                                             strlen(env), &v, &schema),
+                     SAMSA_OK);
+    assert_string_equal(json_string_value(json_object_get(schema, "name")),
+                        "r");
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(samsa_converter_from_json(SAMSA_CONVERTER_JSON_SCHEMA, v,
+                                               schema, &out, &len),
+                     SAMSA_OK);
+    assert_string_equal(out, env); /* Kafka's key order kept */
+    free(out);
+    json_decref(v);
+    json_decref(schema);
+
+    /* decode gives the payload and the schema's text. */
+    char *stext = NULL;
+    assert_int_equal(samsa_converter_decode(SAMSA_CONVERTER_JSON_SCHEMA, env,
+                                            strlen(env), &out, &len, &stext),
+                     SAMSA_OK);
+    assert_string_equal(out, "{\"id\":7}");
+    assert_non_null(strstr(stext, "\"type\":\"struct\""));
+    free(out);
+
+    /* A source's value with a schema is JSON: enveloped with it, bare
+     * JSON without schemas, as is for the String converter. */
+    assert_int_equal(samsa_converter_encode(SAMSA_CONVERTER_JSON_SCHEMA,
+                                            "{\"id\": 7}", 9, stext, &out,
+                                            &len),
+                     SAMSA_OK);
+    assert_string_equal(out, env);
+    free(out);
+    assert_int_equal(samsa_converter_encode(SAMSA_CONVERTER_JSON, "{\"id\": 7}",
+                                            9, stext, &out, &len),
+                     SAMSA_OK);
+    assert_string_equal(out, "{\"id\":7}");
+    free(out);
+    assert_int_equal(samsa_converter_encode(SAMSA_CONVERTER_JSON_SCHEMA,
+                                            "not json", 8, stext, &out, &len),
+                     SAMSA_ERR_INVAL);
+    free(stext);
+
+    /* StringConverter reads an optional string; JSON without schemas
+     * reads none. */
+    assert_int_equal(
+        samsa_converter_to_json(SAMSA_CONVERTER_STRING, "x", 1, &v, &schema),
+        SAMSA_OK);
+    assert_true(json_is_true(json_object_get(schema, "optional")));
+    json_decref(v);
+    json_decref(schema);
+    assert_int_equal(
+        samsa_converter_to_json(SAMSA_CONVERTER_JSON, "{}", 2, &v, &schema),
+        SAMSA_OK);
+    assert_null(schema);
+    json_decref(v);
 }
 
 int main(void)
@@ -181,6 +249,7 @@ int main(void)
         cmocka_unit_test(encode_is_what_kafka_connect_writes),
         cmocka_unit_test(decode_takes_back_the_payload),
         cmocka_unit_test(json_value_round_trips),
+        cmocka_unit_test(the_envelope_schema_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
