@@ -73,6 +73,17 @@ class AckLog:
                   (partition is None or a[1] == partition)]
         return min(ts) if ts else None
 
+    def longest_pause(self, partition, lo, hi):
+        """The longest time between consecutive acks of @partition from
+        @lo to @hi: a failover's pause, even when a few acks the dead
+        leader sent just before it died arrive just after the kill (the
+        first ack after the kill minus the last before it would then be
+        about 0)."""
+        with self.lock:
+            ts = sorted(a[3] for a in self.acks
+                        if a[1] == partition and lo <= a[3] <= hi)
+        return max((b - a for a, b in zip(ts, ts[1:])), default=0.0)
+
 
 class RdkafkaLoad:
     """librdkafka: acks=all, enable.idempotence, keys <tag>-<n> spread

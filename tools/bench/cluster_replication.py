@@ -127,15 +127,6 @@ def latency(cluster, client, rf, r):
                               "-r", "2000", "-P"])["latency"]
 
 
-def longest_pause(log, part, lo, hi):
-    """The longest time between consecutive acks of @part from @lo to @hi:
-    the failover, even when a few acks the dead leader sent just before it
-    died are seen just after the kill."""
-    ts = sorted(t for _, p, _, t in log.snapshot()
-                if p == part and lo <= t <= hi)
-    return max(b - a for a, b in zip(ts, ts[1:]))
-
-
 def preferred_leaders(cluster, cli):
     """Back to one partition led by each node (as auto leader rebalance
     does after leader_imbalance_check_interval_seconds): the producer then
@@ -186,9 +177,9 @@ def failovers(cluster, count, controller=None, cli=None, steady=True):
             spreads.append(max(seen.values()) - t_elected)
             first = nodes.deadline_wait("an ack after the new leader", lambda:
                                         log.first_after(t_elected, part), 60)
-            gaps.append((longest_pause(log, part, log.last_before(t_kill,
-                                                                  part),
-                                       first), was_ctl))
+            gaps.append((log.longest_pause(part, log.last_before(t_kill,
+                                                                 part),
+                                           first), was_ctl))
             print("failover %d: partition %d, leader %d%s killed: new leader "
                   "in metadata after %.1f s (on every live node %.3f s "
                   "later); acks paused %.2f s (last before the kill to "
