@@ -178,9 +178,13 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
         res->message = "clients may not write control batches";
         return SAMSA_ERR_INVALID_RECORD;
     }
+    uint64_t guard = 0;
     if (info.has_transactional) {
         /* KIP-890 verification: the partition must be in the producer's
-         * open transaction, so no stray write can hold the LSO back. */
+         * open transaction, so no stray write can hold the LSO back. The
+         * guard is taken first: a marker written after it, even between
+         * this check and the append, refuses the append. */
+        guard = samsa_partition_txn_guard(part);
         int32_t index = samsa_partition_index(part);
         err = b->txn ? samsa_txn_verify_produce(b->txn, info.producer_id,
                                                 info.producer_epoch,
@@ -275,8 +279,9 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
                               sizeof(tstype));
     int64_t append_time =
         strcmp(tstype, "LogAppendTime") == 0 ? samsa_wall_ms() : -1;
-    err = samsa_partition_append(part, records, len, append_time,
-                                 &res->base_offset, &res->flush_ticket);
+    err = samsa_partition_append_guarded(part, records, len, append_time,
+                                         info.producer_id, guard,
+                                         &res->base_offset, &res->flush_ticket);
     if (err == SAMSA_OK) {
         /* Before free(owned): the hot-key sketch reads the records. */
         hotkeys_codec_t hc = {b, max_plain};
@@ -288,7 +293,10 @@ static samsa_err_t append_batches(samsa_broker_t *b, samsa_partition_t *part,
     if (err != SAMSA_OK) {
         res->base_offset = -1;
         /* Idempotence checks (core/producer) explain themselves. */
-        const char *why = samsa_producer_error_message(err);
+        const char *why = err == SAMSA_ERR_INVALID_TXN_STATE
+                              ? "the producer's transaction on this partition "
+                                "ended (a marker) while the write was checked"
+                              : samsa_producer_error_message(err);
         res->message = why ? why : "the storage engine refused the append";
         return SAMSA_ERR_IS_KAFKA(err) ? err : SAMSA_ERR_KAFKA_STORAGE_ERROR;
     }

@@ -16,7 +16,9 @@
  * of that producer is written to the partition, so later batches of the
  * same transaction need no round trip. The entry is dropped before the
  * marker is appended. A verification answered after a marker
- * (its entry gone meanwhile) counts as failed.
+ * (its entry gone meanwhile) counts as failed. The append itself takes a
+ * guard before it looks here (samsa_partition_append_guarded): a marker
+ * written between that look and the append refuses the write.
  *
  * When the producer's coordinator is this broker and knows the producer,
  * the transaction coordinator answers directly (samsa_txn_verify_produce)

@@ -1739,6 +1739,21 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    size_t len, int64_t log_append_time,
                                    int64_t *base_offset, int64_t *flush_ticket)
 {
+    return samsa_partition_append_guarded(part, batches, len, log_append_time,
+                                          -1, 0, base_offset, flush_ticket);
+}
+
+uint64_t samsa_partition_txn_guard(samsa_partition_t *part)
+{
+    return samsa_producer_guard(part->producers);
+}
+
+samsa_err_t samsa_partition_append_guarded(samsa_partition_t *part,
+                                           uint8_t *batches, size_t len,
+                                           int64_t log_append_time, int64_t pid,
+                                           uint64_t guard, int64_t *base_offset,
+                                           int64_t *flush_ticket)
+{
     if (flush_ticket) {
         *flush_ticket = -1;
     }
@@ -1753,6 +1768,10 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
     samsa_producer_verdict_t verdict;
     samsa_err_t err =
         samsa_producer_check(part->producers, batches, len, &verdict);
+    if (err == SAMSA_OK && !verdict.duplicate && guard != 0 &&
+        !samsa_producer_guard_holds(part->producers, pid, guard)) {
+        err = SAMSA_ERR_INVALID_TXN_STATE; /* a marker ended it meanwhile */
+    }
     if (err != SAMSA_OK || verdict.duplicate) {
         if (err == SAMSA_OK) {
             *base_offset = verdict.base_offset; /* retried: already here */

@@ -217,6 +217,24 @@ samsa_err_t samsa_partition_append(samsa_partition_t *part, uint8_t *batches,
                                    int64_t *base_offset, int64_t *flush_ticket);
 
 /*
+ * KIP-890 on a leader, as Kafka's VerificationGuard: take a guard with
+ * samsa_partition_txn_guard before checking that producer @p pid's
+ * transaction holds this partition (with its coordinator), then append
+ * its batch with samsa_partition_append_guarded. In the append's critical
+ * section, after the duplicate check, a marker of @p pid written to the
+ * partition since the guard was taken refuses the batch with
+ * INVALID_TXN_STATE: check and append are one step for the markers, so
+ * a marker landing between them lets no stale write open a transaction
+ * nobody will close. @p guard 0: no guard (samsa_partition_append).
+ */
+uint64_t samsa_partition_txn_guard(samsa_partition_t *part);
+samsa_err_t samsa_partition_append_guarded(samsa_partition_t *part,
+                                           uint8_t *batches, size_t len,
+                                           int64_t log_append_time, int64_t pid,
+                                           uint64_t guard, int64_t *base_offset,
+                                           int64_t *flush_ticket);
+
+/*
  * The flush policy is owned here (core/log/flusher.c), never by the storage
  * engine: when an append brings a partition to its flush.messages, the
  * append's *flush_ticket (optional; -1 otherwise) says which flush the

@@ -23,6 +23,7 @@ samsa_err_t samsa_producer_state_new(int64_t expiration_ms,
         return SAMSA_ERR_NOMEM;
     }
     st->bucket_count = INITIAL_BUCKETS;
+    st->marker_seq = 1;
     st->expiration_ms = expiration_ms > 0
                             ? expiration_ms
                             : SAMSA_PRODUCER_EXPIRATION_MS_DEFAULT;
@@ -55,6 +56,7 @@ void samsa_ps_producer_clear_locked(samsa_producer_state_t *st)
     st->count = 0;
     st->open_txns = 0;
     st->aborted_count = 0;
+    st->guard_floor = ++st->marker_seq; /* the markers are forgotten */
 }
 
 void samsa_producer_state_free(samsa_producer_state_t *st)
@@ -91,6 +93,11 @@ void samsa_producer_state_swap(samsa_producer_state_t *a,
     SWAP(aborted_count);
     SWAP(aborted_cap);
 #undef SWAP
+    /* One counter for the entries of both, and no guard taken before
+     * holds: the markers it was taken against are another table's. */
+    uint64_t seq =
+        (a->marker_seq > b->marker_seq ? a->marker_seq : b->marker_seq) + 1;
+    a->marker_seq = a->guard_floor = b->marker_seq = b->guard_floor = seq;
     pthread_mutex_unlock(&second->lock);
     pthread_mutex_unlock(&first->lock);
 }
@@ -107,6 +114,8 @@ samsa_err_t samsa_producer_state_clone(samsa_producer_state_t *src,
     st->expiration_ms = src->expiration_ms;
     st->last_sweep_ms = src->last_sweep_ms;
     st->open_txns = src->open_txns;
+    st->marker_seq = src->marker_seq;
+    st->guard_floor = src->guard_floor;
     producer_entry_t **nb = calloc(src->bucket_count, sizeof(*nb));
     samsa_aborted_txn_t *ab =
         src->aborted_count ? malloc(src->aborted_count * sizeof(*src->aborted))

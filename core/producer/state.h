@@ -189,6 +189,21 @@ samsa_err_t samsa_producer_replay(samsa_producer_state_t *st,
  * @p n oldest.
  */
 int64_t samsa_producer_first_unstable(samsa_producer_state_t *st);
+
+/*
+ * KIP-890 verification guards (Kafka's VerificationGuard). A partition
+ * leader takes a guard with samsa_producer_guard before it checks that a
+ * transactional producer's partition is in its open transaction; the
+ * append then holds only while samsa_producer_guard_holds, called under
+ * the partition's append lock: no marker of @p pid was recorded since the
+ * guard was taken (nor was the table replaced, samsa_producer_state_swap).
+ * A marker landing between the check and the append thus refuses the
+ * write, which would otherwise open a transaction on the partition that
+ * no coordinator closes. A guard is never 0.
+ */
+uint64_t samsa_producer_guard(samsa_producer_state_t *st);
+bool samsa_producer_guard_holds(samsa_producer_state_t *st, int64_t pid,
+                                uint64_t guard);
 /* Forget aborted transactions that end below @p log_start (retention or
  * DeleteRecords removed them), so the list stays as long as the log. */
 void samsa_producer_aborted_trim(samsa_producer_state_t *st, int64_t log_start);

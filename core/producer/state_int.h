@@ -24,6 +24,9 @@ typedef struct producer_entry {
      * (Kafka's ProducerStateEntry.coordinatorEpoch): a marker of an older
      * coordinator is fenced. */
     int32_t coordinator_epoch;
+    /* The state's marker_seq when the producer's last marker was recorded
+     * here, 0 when none (KIP-890 guards, samsa_producer_guard_holds). */
+    uint64_t marker_seq;
     samsa_producer_batch_t batches[SAMSA_PRODUCER_BATCHES_RETAINED];
     struct producer_entry *next; /* hash chain */
 } producer_entry_t;
@@ -40,6 +43,11 @@ struct samsa_producer_state {
     size_t open_txns;
     samsa_aborted_txn_t *aborted;
     size_t aborted_count, aborted_cap;
+    /* KIP-890 guards: marker_seq counts the markers recorded (from 1, so a
+     * guard is never 0); a guard below guard_floor was taken before the
+     * table was replaced and holds no more. */
+    uint64_t marker_seq;
+    uint64_t guard_floor;
 };
 
 /* The following expect st->lock held. */

@@ -112,6 +112,7 @@ samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
         return SAMSA_OK;
     }
     e->coordinator_epoch = coordinator_epoch;
+    e->marker_seq = ++st->marker_seq;
     if (h->producer_epoch > e->epoch) {
         /* The coordinator bumped the epoch (abort on timeout, fencing):
          * later batches of the old epoch are a zombie's. */
@@ -133,6 +134,24 @@ samsa_err_t samsa_ps_txn_apply(samsa_producer_state_t *st,
     int64_t first = first_unstable_locked(st);
     txn.last_stable_offset = first >= 0 ? first : h->base_offset + 1;
     return samsa_ps_txn_aborted_add(st, &txn);
+}
+
+uint64_t samsa_producer_guard(samsa_producer_state_t *st)
+{
+    pthread_mutex_lock(&st->lock);
+    uint64_t guard = st->marker_seq;
+    pthread_mutex_unlock(&st->lock);
+    return guard;
+}
+
+bool samsa_producer_guard_holds(samsa_producer_state_t *st, int64_t pid,
+                                uint64_t guard)
+{
+    pthread_mutex_lock(&st->lock);
+    producer_entry_t *e = samsa_ps_producer_find(st, pid);
+    bool holds = guard >= st->guard_floor && (!e || e->marker_seq <= guard);
+    pthread_mutex_unlock(&st->lock);
+    return holds;
 }
 
 int64_t samsa_producer_first_unstable(samsa_producer_state_t *st)

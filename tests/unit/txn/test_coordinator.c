@@ -82,9 +82,11 @@ static int teardown(void **state)
 }
 
 /* A transactional batch of @p n records from (pid, epoch) at @p seq, as a
- * producer writes it; returns its base offset. */
-static int64_t produce(fixture_t *f, int32_t partition, int64_t pid,
-                       int16_t epoch, int32_t seq, int n)
+ * producer writes it, appended with KIP-890 guard @p guard (0: none);
+ * its base offset in *base. */
+static samsa_err_t produce_guarded(fixture_t *f, int32_t partition, int64_t pid,
+                                   int16_t epoch, int32_t seq, int n,
+                                   uint64_t guard, int64_t *base)
 {
     samsa_batch_builder_t bb;
     samsa_batch_builder_init(&bb);
@@ -100,13 +102,22 @@ static int64_t produce(fixture_t *f, int32_t partition, int64_t pid,
     uint8_t *batch;
     size_t len;
     assert_int_equal(samsa_batch_builder_finish(&bb, &batch, &len), SAMSA_OK);
-    int64_t base = -1;
-    assert_int_equal(
-        samsa_partition_append(samsa_topic_partition(f->topic, partition),
-                               batch, len, -1, &base, NULL),
-        SAMSA_OK);
+    *base = -1;
+    samsa_err_t err = samsa_partition_append_guarded(
+        samsa_topic_partition(f->topic, partition), batch, len, -1, pid, guard,
+        base, NULL);
     free(batch);
     samsa_batch_builder_free(&bb);
+    return err;
+}
+
+/* The same without a guard; returns its base offset. */
+static int64_t produce(fixture_t *f, int32_t partition, int64_t pid,
+                       int16_t epoch, int32_t seq, int n)
+{
+    int64_t base;
+    assert_int_equal(
+        produce_guarded(f, partition, pid, epoch, seq, n, 0, &base), SAMSA_OK);
     return base;
 }
 
@@ -372,6 +383,53 @@ an_abandoned_transaction_is_aborted_by_its_timeout_after_a_restart(void **state)
     assert_true(epoch2 > epoch + 1);
 }
 
+/* KIP-890's window, closed as Kafka's VerificationGuard closes it: a
+ * leader takes the guard, checks the producer's transaction (here with
+ * the local coordinator), and appends. A marker landing between the
+ * check and the append (the transaction ended meanwhile) refuses the
+ * write; appended, it would open a transaction on the partition that no
+ * coordinator closes, holding the LSO back for good. */
+static void a_marker_between_check_and_append_refuses_the_write(void **state)
+{
+    fixture_t *f = *state;
+    int64_t pid, pb, base;
+    int16_t epoch, eb;
+    open_a(f, &pid, &epoch);
+    assert_int_equal(produce(f, 0, pid, epoch, 0, 2), 0);
+    uint64_t guard = samsa_partition_txn_guard(part(f, 0));
+    assert_int_equal(samsa_txn_verify_produce(f->tc, pid, epoch, "t", 0),
+                     SAMSA_OK);
+    /* Between the check and the append: EndTxn writes its marker. */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
+    assert_int_equal(produce_guarded(f, 0, pid, epoch, 2, 1, guard, &base),
+                     SAMSA_ERR_INVALID_TXN_STATE);
+    assert_int_equal(samsa_partition_leo(part(f, 0)), 3);
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
+
+    /* A guard holds across other producers' markers and its own
+     * transaction's batches. */
+    assert_int_equal(add(f, "a", pid, epoch, 0), SAMSA_OK);
+    guard = samsa_partition_txn_guard(part(f, 0));
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "b", 60000, -1, -1, &pb, &eb), SAMSA_OK);
+    assert_int_equal(add(f, "b", pb, eb, 0), SAMSA_OK);
+    produce(f, 0, pb, eb, 0, 1);
+    assert_int_equal(samsa_txn_end(f->tc, "b", pb, eb, false), SAMSA_OK);
+    assert_int_equal(produce_guarded(f, 0, pid, epoch, 2, 1, guard, &base),
+                     SAMSA_OK);
+    assert_int_equal(produce_guarded(f, 0, pid, epoch, 3, 1, guard, &base),
+                     SAMSA_OK);
+    /* A retry of a batch appended before the marker is still answered as
+     * a duplicate, with its offset. */
+    assert_int_equal(samsa_txn_end(f->tc, "a", pid, epoch, true), SAMSA_OK);
+    assert_int_equal(produce_guarded(f, 0, pid, epoch, 3, 1, guard, &base),
+                     SAMSA_OK);
+    assert_int_equal(base, 6);
+    assert_int_equal(samsa_partition_lso(part(f, 0)),
+                     samsa_partition_leo(part(f, 0)));
+}
+
 /* The coordinator epoch of a producer on partition 0 of "t". */
 static int32_t coordinator_epoch_of(fixture_t *f, int64_t pid)
 {
@@ -589,6 +647,9 @@ int main(void)
             markers_of_an_older_coordinator_are_fenced, setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_restart_leaves_the_open_transaction_to_its_producer, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            a_marker_between_check_and_append_refuses_the_write, setup,
             teardown),
         cmocka_unit_test_setup_teardown(
             an_abandoned_transaction_is_aborted_by_its_timeout_after_a_restart,
