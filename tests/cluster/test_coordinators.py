@@ -440,6 +440,27 @@ def test_sync_group_waits_for_the_isr():
             os.kill(pid, signal.SIGCONT)
 
 
+def join_sync(port, group, member):
+    """JoinGroup v1 then SyncGroup v0 as the group's only member (its
+    leader): (member id, generation) once both answered without error."""
+    proto = str16("range") + struct.pack(">i", 0)
+    body = str16(group) + struct.pack(">ii", 10000, 10000) + str16(member)
+    body += str16("consumer") + struct.pack(">i", 1) + proto
+    resp = raw_request(port, 11, 1, body, flexible=False)
+    err, gen = struct.unpack(">hi", resp[:6])
+    assert err == 0, err
+    off = 6
+    for _ in range(2):  # protocol name, leader
+        off += 2 + struct.unpack(">h", resp[off:off + 2])[0]
+    n = struct.unpack(">h", resp[off:off + 2])[0]
+    member = resp[off + 2:off + 2 + n].decode()
+    body = str16(group) + struct.pack(">i", gen) + str16(member)
+    body += struct.pack(">i", 1) + str16(member) + struct.pack(">i", 0)
+    resp = raw_request(port, 14, 0, body, flexible=False)
+    assert struct.unpack(">h", resp[:2])[0] == 0, resp
+    return member, gen
+
+
 def test_commits_on_an_isr_of_one_are_answered_at_once():
     """A coordinator's own append moves the high watermark at once when
     its partition's ISR is the leader alone, as a produce does (core/log's
@@ -448,12 +469,18 @@ def test_commits_on_an_isr_of_one_are_answered_at_once():
     follower stopped and out of the ISR, take well under a round each
     (about 5 s in all without the hook, a few tenths with it). The
     committed topic's only replica is the other broker: the coordinator
-    knows it from the metadata image, not from its own logs."""
+    knows it from the metadata image, not from its own logs. The same for
+    twenty rebalances (JoinGroup, then SyncGroup, which waits for the
+    group's record), and, with the __transaction_state partition's
+    follower stopped, for twenty transactions (AddPartitionsToTxn and
+    EndTxn wait for the transaction log's records)."""
     from confluent_kafka import Consumer, KafkaException
     from confluent_kafka import TopicPartition as TP
     import signal
+    from confluent_kafka import Producer
     node_yaml = ("replica_lag_time_max_ms: %d\nreplica_fetch_backoff_ms: 200\n"
-                 "offsets_topic_num_partitions: 1\n" % SYNC_LAG_MS)
+                 "offsets_topic_num_partitions: 1\n"
+                 "transaction_state_log_num_partitions: 1\n" % SYNC_LAG_MS)
     with running_cluster("samsa-isr1-", node_yaml) as cluster:
         # Two brokers (the offsets topic gets RF=2) and a controller-only
         # node, so the quorum outlives the stopped follower.
@@ -477,9 +504,8 @@ def test_commits_on_an_isr_of_one_are_answered_at_once():
         admin.close()
         coord_boot = "127.0.0.1:%d" % cluster.ports[coord]
 
-        def isr():
-            for line in kcat("-b", coord_boot, "-L", "-t",
-                             "__consumer_offsets").splitlines():
+        def isr(topic="__consumer_offsets", boot=coord_boot):
+            for line in kcat("-b", boot, "-L", "-t", topic).splitlines():
                 if line.strip().startswith("partition 0,"):
                     return sorted(int(x) for x in
                                   line.split("isrs:")[1].split(",") if x)
@@ -511,9 +537,58 @@ def test_commits_on_an_isr_of_one_are_answered_at_once():
             assert took < 2.5, took
             got = c.committed([TP("one", 0)], timeout=10)
             assert got[0].offset == 20
+            t0 = time.monotonic()
+            member, gen0 = "", None
+            for n in range(20):
+                member, gen = join_sync(cluster.ports[coord], "isr-sync",
+                                        member)
+                gen0 = gen if gen0 is None else gen0
+            took = time.monotonic() - t0
+            print("20 JoinGroup+SyncGroup on an ISR of one: %.3f s" % took)
+            assert gen == gen0 + 19  # each a rebalance with its record
+            assert took < 2.5, took
         finally:
             os.kill(pid, signal.SIGCONT)
             c.close()
+
+        # The transaction coordinator: the leader of __transaction_state's
+        # one partition, with the other broker stopped.
+        tid = "isr-of-one-txn"
+        wait_for("a transaction coordinator", lambda: find_coordinator_v1(
+            cluster.ports[2], tid, 1)[0] == 0, timeout=30)
+        tc = find_coordinator(cluster.ports[2], tid, key_type=1)
+        tc_boot = "127.0.0.1:%d" % cluster.ports[tc]
+        wait_for("the state partition's full ISR", lambda: isr(
+            "__transaction_state", tc_boot) == [2, 3], timeout=30)
+        admin = KafkaAdminClient(bootstrap_servers=tc_boot,
+                                 request_timeout_ms=15000)
+        admin.create_topics([NewTopic("two", -1, -1,
+                                      replica_assignments={0: [tc]})])
+        admin.close()
+        p = Producer({"bootstrap.servers": tc_boot, "transactional.id": tid})
+        p.init_transactions(30)
+
+        def txn(i):
+            p.begin_transaction()
+            p.produce("two", value=b"%d" % i, partition=0)
+            p.commit_transaction(30)
+        txn(0)  # librdkafka's first transaction waits on its own timers
+        with open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"],
+                               "node%d" % (5 - tc), "samsad.pid")) as f:
+            pid = int(f.read())
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            wait_for("the state partition's ISR shrunk to the leader",
+                     lambda: isr("__transaction_state", tc_boot) == [tc],
+                     timeout=30)
+            t0 = time.monotonic()
+            for i in range(1, 21):
+                txn(i)
+            took = time.monotonic() - t0
+            print("20 transactions on an ISR of one: %.3f s" % took)
+            assert took < 2.5, took
+        finally:
+            os.kill(pid, signal.SIGCONT)
 
 
 # -- KIP-890: a partition leader verifies with a remote coordinator ---------
