@@ -721,6 +721,7 @@ void samsa_broker_destroy(samsa_broker_t *b)
     samsa_credentials_publish(NULL);
     samsa_credentials_close(b->credentials);
     samsa_quotas_close(b->quotas);
+    free(b->scram_bootstrap_users);
     free(b->listener_protocol);
     free(b->listener_mechanisms);
     free(b->endpoints);

@@ -107,6 +107,10 @@ typedef struct samsa_broker {
     struct samsa_txn_verify *txn_verify;
     /* Replicated partitions (core/replica); NULL standalone. */
     struct samsa_replica_mgr *replica;
+    /* This node's `samsa storage format --add-scram` users, NULL: none;
+     * whether the log's were compared yet (scram_bootstrap.h). */
+    char *scram_bootstrap_users;
+    bool scram_bootstrap_checked;
 } samsa_broker_t;
 
 /* Load plugins, open the logs, bind the listeners (not yet accepting). */

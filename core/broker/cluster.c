@@ -17,6 +17,7 @@
 
 #include "broker/coord_follow.h"
 #include "broker/member.h"
+#include "broker/scram_bootstrap.h"
 #include "group/coordinator.h"
 #include "metadata/partition_change.h"
 #include "metadata/placement.h"
@@ -312,6 +313,7 @@ static void on_image(void *arg, const samsa_meta_image_t *prev,
 {
     samsa_applier_t *ap = arg;
     samsa_cluster_security_apply(ap->b, prev, next);
+    samsa_scram_bootstrap_check(ap->b, next);
     samsa_meta_image_t *img = (samsa_meta_image_t *)next;
     samsa_meta_image_hold(img);
     pthread_mutex_lock(&ap->lock);
@@ -410,41 +412,6 @@ static samsa_err_t controller_transport(samsa_broker_t *b,
     return SAMSA_OK;
 }
 
-/* The bootstrap credentials of `samsa storage format --add-scram`, if
- * this node has them, as records for a new metadata log (quorum.h). */
-static samsa_err_t bootstrap_records(samsa_broker_t *b,
-                                     samsa_meta_options_t *mo, char *errbuf,
-                                     size_t errlen)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/" SAMSA_SCRAM_BOOTSTRAP_FILE,
-             b->cfg->data_dir);
-    if (access(path, F_OK) != 0) {
-        return SAMSA_OK;
-    }
-    samsa_credentials_t *creds = NULL;
-    samsa_meta_rec_t *recs = NULL;
-    size_t n = 0;
-    samsa_err_t err = samsa_credentials_open_file(path, &creds, errbuf, errlen);
-    if (err == SAMSA_OK) {
-        err = samsa_credentials_records(creds, &recs, &n);
-        samsa_credentials_close(creds);
-    }
-    if (err == SAMSA_ERR_NOMEM) {
-        snprintf(errbuf, errlen, "%s: %s", path, samsa_err_str(err));
-    }
-    if (err != SAMSA_OK) {
-        return err;
-    }
-    mo->bootstrap = recs;
-    mo->bootstrap_count = n;
-    samsa_log(SAMSA_LOG_INFO,
-              "cluster: %zu bootstrap SCRAM credential(s) in %s, for a new "
-              "metadata log",
-              n, path);
-    return SAMSA_OK;
-}
-
 samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
 {
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
@@ -478,10 +445,13 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
     /* Nothing of the per-node stores counts in a cluster: the log's
      * ACLs, credentials and quotas replace them as it is read. */
     samsa_cluster_security_apply(b, NULL, NULL);
-    samsa_err_t berr = bootstrap_records(b, &mo, errbuf, errlen);
+    samsa_meta_rec_t *boot = NULL;
+    samsa_err_t berr = samsa_scram_bootstrap_records(
+        b, &boot, &mo.bootstrap_count, errbuf, errlen);
     if (berr != SAMSA_OK) {
         return berr;
     }
+    mo.bootstrap = boot;
     if (getrandom(b->incarnation, sizeof(b->incarnation), 0) !=
         (ssize_t)sizeof(b->incarnation)) {
         snprintf(errbuf, errlen, "getrandom: %s", strerror(errno));

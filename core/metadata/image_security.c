@@ -53,6 +53,7 @@ void samsa_meta_security_put(samsa_meta_security_t *s)
     free(s->scram);
     free(s->quotas);
     free(s->configs);
+    free(s->bootstrap_users);
     free(s);
 }
 
@@ -105,6 +106,9 @@ static samsa_meta_security_t *security_copy(const samsa_meta_security_t *s)
         d->key = dup_or_null(s->configs[i].key, &ok);
         d->value = dup_or_null(s->configs[i].value, &ok);
     }
+    c->bootstrapped = s->bootstrapped;
+    c->bootstrap_node = s->bootstrap_node;
+    c->bootstrap_users = dup_or_null(s->bootstrap_users, &ok);
     if (!ok) {
         samsa_meta_security_put(c);
         return NULL;
@@ -202,11 +206,26 @@ samsa_err_t samsa_mdrec_broker_config(const char *resource, const char *key,
     return samsa_mdenc_finish(&e, out);
 }
 
+samsa_err_t samsa_mdrec_scram_bootstrap(int32_t node, const char *users,
+                                        samsa_meta_rec_t *out)
+{
+    samsa_mdenc_t e;
+    samsa_mdenc_start(&e, SAMSA_MDREC_SCRAM_BOOTSTRAP);
+    samsa_wbuf_i32(&e.w, node);
+    samsa_mdenc_str(&e, users);
+    return samsa_mdenc_finish(&e, out);
+}
+
 samsa_err_t samsa_meta_security_encode(const samsa_meta_security_t *s,
                                        samsa_meta_rec_sink_fn put, void *arg)
 {
     samsa_err_t err = SAMSA_OK;
     samsa_meta_rec_t rec;
+    if (s && s->bootstrapped) {
+        err = samsa_mdrec_scram_bootstrap(s->bootstrap_node, s->bootstrap_users,
+                                          &rec);
+        err = err == SAMSA_OK ? put(arg, &rec) : err;
+    }
     for (size_t i = 0; s && err == SAMSA_OK && i < s->acl_count; i++) {
         err = samsa_mdrec_acl(&s->acls[i], true, &rec);
         err = err == SAMSA_OK ? put(arg, &rec) : err;
@@ -479,6 +498,27 @@ static samsa_err_t apply_config(samsa_meta_image_t *img, samsa_mddec_t *d)
     return err;
 }
 
+/* Only the first marker counts: the log has one start. */
+static samsa_err_t apply_bootstrap(samsa_meta_image_t *img, samsa_mddec_t *d)
+{
+    int32_t node = samsa_mddec_i32(d);
+    char *users = samsa_mddec_str(d);
+    samsa_err_t err = d->err;
+    samsa_meta_security_t *s = NULL;
+    if (err == SAMSA_OK && !(img->security && img->security->bootstrapped)) {
+        s = security_mut(img);
+        err = s ? SAMSA_OK : SAMSA_ERR_NOMEM;
+    }
+    if (s) {
+        s->bootstrapped = true;
+        s->bootstrap_node = node;
+        s->bootstrap_users = users;
+        return SAMSA_OK; /* taken */
+    }
+    free(users);
+    return err;
+}
+
 samsa_err_t samsa_meta_security_apply(samsa_meta_image_t *img,
                                       const uint8_t *rec, size_t len,
                                       samsa_err_t *outcome)
@@ -502,6 +542,8 @@ samsa_err_t samsa_meta_security_apply(samsa_meta_image_t *img,
         return apply_quota(img, &d);
     case SAMSA_MDREC_BROKER_CONFIG:
         return apply_config(img, &d);
+    case SAMSA_MDREC_SCRAM_BOOTSTRAP:
+        return apply_bootstrap(img, &d);
     default:
         return SAMSA_OK; /* a newer node's record: skipped */
     }

@@ -42,6 +42,9 @@ enum {
     SAMSA_MDREC_SCRAM_DELETE = 35,
     SAMSA_MDREC_CLIENT_QUOTA = 36,
     SAMSA_MDREC_BROKER_CONFIG = 37,
+    /* which node started the log and its `samsa storage format
+     * --add-scram` users (the first one applied counts) */
+    SAMSA_MDREC_SCRAM_BOOTSTRAP = 38,
     SAMSA_MDREC_SECURITY_FIRST = 32,
     SAMSA_MDREC_SECURITY_LAST = 47,
 };
@@ -88,6 +91,13 @@ typedef struct samsa_meta_security {
     samsa_meta_quota_t *quotas;
     size_t config_count;
     samsa_meta_broker_config_t *configs;
+    /* The first controller of the log wrote its bootstrap (records from
+     * before this existed have none): its node id and the users and
+     * mechanisms it was formatted with ("broker/SCRAM-SHA-512, ...";
+     * NULL: it was not formatted with any). */
+    bool bootstrapped;
+    int32_t bootstrap_node;
+    char *bootstrap_users;
 } samsa_meta_security_t;
 
 /* For image.c: release, and apply one record of types 32..47 (rec is the
@@ -114,6 +124,9 @@ samsa_err_t samsa_mdrec_client_quota(const samsa_meta_quota_t *q, bool remove,
                                      samsa_meta_rec_t *out);
 samsa_err_t samsa_mdrec_broker_config(const char *resource, const char *key,
                                       const char *value, samsa_meta_rec_t *out);
+/* The bootstrap marker: @p users as bootstrap_users above. */
+samsa_err_t samsa_mdrec_scram_bootstrap(int32_t node, const char *users,
+                                        samsa_meta_rec_t *out);
 
 /* The value of broker config @p key at @p resource in @p img, or NULL. */
 const char *samsa_meta_broker_config(const samsa_meta_image_t *img,

@@ -1030,7 +1030,8 @@ static void write_bootstrap(samsa_meta_t *m)
     }
     samsa_log(SAMSA_LOG_INFO,
               "controller: new metadata log: writing %zu bootstrap record(s) "
-              "(samsa storage format)",
+              "(this node's samsa storage format credentials, if any, and "
+              "the marker naming them)",
               m->bootstrap_count);
     for (size_t i = 0; i < m->bootstrap_count; i++) {
         samsa_meta_rec_t rec = {malloc(m->bootstrap[i].len),

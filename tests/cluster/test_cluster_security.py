@@ -16,6 +16,7 @@ in kafka-python's producer metrics.
 Bounded: every wait has a deadline; about 30 s on an idle machine.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -426,6 +427,17 @@ def test_java_admin_client_through_a_forwarding_node(sec_cluster):
 
 # -- SCRAM between brokers: the credential bootstrapped into a new log
 
+def storage_format(c, i, *specs):
+    args = [SAMSA, "storage", "format", "--config", c.dir(i) + "/samsa.yaml",
+            "--conf-dir", c.dir(i) + "/conf.d"]
+    for spec in specs:
+        args += ["--add-scram", spec]
+    return subprocess.run(args, capture_output=True, text=True, timeout=30)
+
+
+BOOTSTRAP_DIFFERS = "formatted with `samsa storage format --add-scram` for"
+
+
 def test_scram_inter_broker_bootstrapped_credential():
     """Brokers that log in to each other with SCRAM-SHA-512 register and
     replicate, because `samsa storage format --add-scram` (Kafka's
@@ -433,33 +445,45 @@ def test_scram_inter_broker_bootstrapped_credential():
     each node's bootstrap file and the first controller wrote it into the
     new metadata log. Without it only the controller's own broker
     registers: the others' logins are refused, which each says once at
-    WARN rather than retrying in silence (checked first, on two nodes)."""
+    WARN rather than retrying in silence (checked first, on two unformatted
+    nodes of three, which start the log between them). The third, formatted
+    but joining a log started without its credential, says so at ERROR.
+    Then a cluster formatted alike (each node's own salt) says nothing,
+    except the node formatted with an extra user if another led first, or
+    the others if it did."""
     work = tempfile.mkdtemp(prefix="samsa-cluster-scram-ib-")
-    bare = SecureCluster(work + "/unformatted", n=2, scram_inter_broker=True)
+    spec = "SCRAM-SHA-512=[name=broker,password=broker-secret]"
+    extra = "SCRAM-SHA-256=[name=alice,password=alice-secret]"
+    bare = SecureCluster(work + "/unformatted", n=3, scram_inter_broker=True)
     try:
-        for i in (1, 2):
+        out = storage_format(bare, 1, spec)
+        assert out.returncode == 0, out.stderr
+        for i in (2, 3):
             bare.start(i)
         said = "WARN  cluster: registration with %d: SASL authentication " \
             "failed (SASL SCRAM-SHA-512 as broker"
         wait_for("a refused broker says why", lambda: any(
-            said % j in bare.log(i, 10 ** 6) for i in (1, 2)
-            for j in (1, 2)), timeout=30)
+            said % j in bare.log(i, 10 ** 6) for i in (2, 3)
+            for j in (2, 3)), timeout=30)
         # It retries every ~100 ms; said once per broker (twice if the
         # controller moved in between).
         time.sleep(1)
         assert sum(bare.log(i, 10 ** 6).count("WARN  cluster: registration")
-                   for i in (1, 2)) <= 2
+                   for i in (2, 3)) <= 2
+        bare.start(1)
+        wait_for("node 1 says its bootstrap is not in the log",
+                 lambda: BOOTSTRAP_DIFFERS in bare.log(1, 10 ** 6),
+                 timeout=30)
+        line = [t for t in bare.log(1, 10 ** 6).splitlines()
+                if BOOTSTRAP_DIFFERS in t][0]
+        assert "ERROR" in line and "broker/SCRAM-SHA-512" in line and \
+            "without bootstrap credentials" in line, line
     finally:
         bare.stop()
     c = SecureCluster(work, scram_inter_broker=True)
-    spec = "SCRAM-SHA-512=[name=broker,password=broker-secret]"
     try:
         for i in range(1, c.n + 1):
-            out = subprocess.run(
-                [SAMSA, "storage", "format", "--config",
-                 c.dir(i) + "/samsa.yaml", "--conf-dir", c.dir(i) + "/conf.d",
-                 "--add-scram", spec], capture_output=True, text=True,
-                timeout=30)
+            out = storage_format(c, i, spec, *([extra] if i == 3 else []))
             assert out.returncode == 0, out.stderr
             with open(c.dir(i) + "/data/__samsa_meta/"
                       "bootstrap_scram_credentials") as f:
@@ -468,8 +492,23 @@ def test_scram_inter_broker_bootstrapped_credential():
             c.start(i)
         for i in range(1, c.n + 1):
             c.serving(i, c.n)
-        logs = [c.log(i, 10 ** 6) for i in range(1, c.n + 1)]
-        assert sum("writing 1 bootstrap record(s)" in t for t in logs) == 1
+        logs = {i: c.log(i, 10 ** 6) for i in range(1, c.n + 1)}
+        writers = [i for i in logs
+                   if re.search(r"writing \d+ bootstrap record", logs[i])]
+        assert len(writers) == 1, writers
+        # The credentials, then the marker naming the node and its users.
+        assert ("writing %d bootstrap record(s)"
+                % (3 if writers[0] == 3 else 2)) in logs[writers[0]]
+        for i in logs:
+            differs = (i == 3) != (writers[0] == 3)
+            wait_for("node %d: bootstrap compared" % i,
+                     lambda: (BOOTSTRAP_DIFFERS in c.log(i, 10 ** 6))
+                     == differs, timeout=10)
+        # Stays so: nodes formatted alike never say it.
+        time.sleep(0.5)
+        for i in logs:
+            assert (BOOTSTRAP_DIFFERS in c.log(i, 10 ** 6)) == \
+                ((i == 3) != (writers[0] == 3)), (i, writers)
         # A credential like any other, listed through any node.
         assert "broker  SCRAM-SHA-512 iterations=4096" in c.cli(
             3, "user", "list")
@@ -479,10 +518,7 @@ def test_scram_inter_broker_bootstrapped_credential():
         wait_for("ISR 1,2,3", lambda: sorted(
             c.partition_isr(2, "ib")) == [1, 2, 3], timeout=30)
         # A node whose log exists is not formatted again.
-        out = subprocess.run(
-            [SAMSA, "storage", "format", "--config", c.dir(2) + "/samsa.yaml",
-             "--conf-dir", c.dir(2) + "/conf.d", "--add-scram", spec],
-            capture_output=True, text=True, timeout=30)
+        out = storage_format(c, 2, spec)
         assert out.returncode == 1 and "already holds a metadata log" in \
             out.stderr, out.stderr
     finally:

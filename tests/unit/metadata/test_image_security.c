@@ -216,6 +216,44 @@ static void shared_until_changed_and_snapshotted(void **state)
     samsa_meta_image_put(img);
 }
 
+/* The bootstrap marker (samsa storage format --add-scram): the first one
+ * applied names the log's start, a later one changes nothing, a snapshot
+ * carries it; "started unformatted" (no users) is kept as such. */
+static void first_bootstrap_marker_counts(void **state)
+{
+    (void)state;
+    samsa_meta_image_t *img = samsa_meta_image_new();
+    samsa_meta_rec_t rec;
+    assert_int_equal(
+        apply(img, samsa_mdrec_scram_bootstrap(2, "broker/SCRAM-SHA-512", &rec),
+              rec),
+        SAMSA_OK);
+    assert_int_equal(
+        apply(img, samsa_mdrec_scram_bootstrap(3, NULL, &rec), rec), SAMSA_OK);
+    assert_true(img->security->bootstrapped);
+    assert_int_equal(img->security->bootstrap_node, 2);
+    assert_string_equal(img->security->bootstrap_users, "broker/SCRAM-SHA-512");
+    uint8_t *p = NULL;
+    size_t len = 0;
+    samsa_meta_image_t *back = NULL;
+    assert_int_equal(samsa_meta_image_encode(img, &p, &len), SAMSA_OK);
+    assert_int_equal(samsa_meta_image_decode(p, len, &back), SAMSA_OK);
+    assert_true(back->security->bootstrapped);
+    assert_int_equal(back->security->bootstrap_node, 2);
+    assert_string_equal(back->security->bootstrap_users,
+                        "broker/SCRAM-SHA-512");
+    free(p);
+    samsa_meta_image_put(back);
+    samsa_meta_image_put(img);
+
+    img = samsa_meta_image_new();
+    assert_int_equal(
+        apply(img, samsa_mdrec_scram_bootstrap(1, NULL, &rec), rec), SAMSA_OK);
+    assert_true(img->security->bootstrapped);
+    assert_null(img->security->bootstrap_users);
+    samsa_meta_image_put(img);
+}
+
 static void damaged_records_are_refused(void **state)
 {
     (void)state;
@@ -289,6 +327,7 @@ int main(void)
         cmocka_unit_test(scram_upserted_and_deleted),
         cmocka_unit_test(quotas_and_configs_set_and_removed),
         cmocka_unit_test(shared_until_changed_and_snapshotted),
+        cmocka_unit_test(first_bootstrap_marker_counts),
         cmocka_unit_test(damaged_records_are_refused),
         cmocka_unit_test(broker_listeners_are_kept),
     };
