@@ -63,6 +63,16 @@ typedef struct task_ctx {
     /* transaction.boundary=connector: the task's last request. */
     enum { TXN_REQ_NONE, TXN_REQ_COMMIT, TXN_REQ_ABORT } txn_req;
     const samsa_connect_record_t *txn_req_rec; /* NULL: after the poll */
+    /* Exactly-once with commit_record: the records of the open
+     * transaction wait for its commit, as Kafka's
+     * ExactlyOnceWorkerSourceTask calls commitRecord only then (never
+     * for an aborted one). Those of earlier polls are copies (the plugin
+     * had them back at poll_release); the current poll's, cur[cur_done ..
+     * cur_upto), are the plugin's own. */
+    struct held_rec *held;
+    size_t nheld, capheld;
+    samsa_connect_record_t *const *cur;
+    size_t cur_done, cur_upto;
     char trace[512];
 } task_ctx_t;
 
@@ -291,20 +301,30 @@ typedef struct sent_log {
     size_t rec;  /* the polled record being produced */
 } sent_log_t;
 
+/* Room for one more of @p n items of @p size in *@p v (capacity *cap). */
+static samsa_err_t grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return SAMSA_OK;
+    }
+    size_t want = *cap ? *cap * 2 : 64;
+    void *nv = realloc(*v, want * size);
+    if (nv == NULL) {
+        return SAMSA_ERR_NOMEM;
+    }
+    *v = nv;
+    *cap = want;
+    return SAMSA_OK;
+}
+
 static samsa_err_t sent_push(sent_log_t *l, const char *topic,
                              int32_t partition)
 {
     if (l == NULL) {
         return SAMSA_OK; /* the plugin has no commit_record */
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        sent_t *v = realloc(l->v, cap * sizeof(*v));
-        if (v == NULL) {
-            return SAMSA_ERR_NOMEM;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) != SAMSA_OK) {
+        return SAMSA_ERR_NOMEM;
     }
     char *copy = strdup(topic);
     if (copy == NULL) {
@@ -349,36 +369,149 @@ static void on_source_delivery(void *opaque, samsa_err_t err, const char *topic,
     }
 }
 
-/* commit_record() for each of the @p n polled records, with where its
- * last output landed (-1, -1: filtered out). */
-static samsa_err_t commit_records(task_ctx_t *t, const samsa_source_ops_t *ops,
-                                  samsa_connect_task_t *task,
-                                  samsa_connect_record_t *const *recs, size_t n)
+/* Where polled record @p rec's last output landed: -1, -1 when the
+ * transforms filtered it out (or it was not acknowledged). */
+static void landed(const sent_log_t *l, size_t rec, int32_t *part, int64_t *off)
 {
-    int32_t *part = malloc((n + 1) * sizeof(*part));
-    int64_t *off = malloc((n + 1) * sizeof(*off));
-    if (part == NULL || off == NULL) {
-        free(part);
-        free(off);
-        return SAMSA_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        part[i] = -1;
-        off[i] = -1;
-    }
-    for (size_t i = 0; i < t->sent->n; i++) {
-        const sent_t *s = &t->sent->v[i];
-        if (s->rec < n) {
-            part[s->rec] = s->partition;
-            off[s->rec] = s->offset;
+    *part = -1;
+    *off = -1;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].rec == rec) {
+            *part = l->v[i].partition;
+            *off = l->v[i].offset;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        ops->commit_record(task, recs[i], off[i] >= 0 ? part[i] : -1, off[i]);
+    if (*off < 0) {
+        *part = -1;
     }
-    free(part);
-    free(off);
+}
+
+/* commit_record() for polled records [@p from, @p to), in poll order. */
+static void commit_records(task_ctx_t *t, const samsa_source_ops_t *ops,
+                           samsa_connect_task_t *task,
+                           samsa_connect_record_t *const *recs, size_t from,
+                           size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        int32_t part;
+        int64_t off;
+        landed(t->sent, i, &part, &off);
+        ops->commit_record(task, recs[i], part, off);
+    }
+}
+
+/* A record of the open transaction kept past its poll_release. */
+typedef struct held_rec {
+    samsa_connect_record_t rec; /* every pointer its own allocation */
+    int32_t partition;
+    int64_t offset;
+} held_rec_t;
+
+static void *dup_mem(const void *p, size_t n, bool *nomem)
+{
+    if (p == NULL) {
+        return NULL;
+    }
+    void *d = malloc(n + 1);
+    if (d == NULL) {
+        *nomem = true;
+        return NULL;
+    }
+    memcpy(d, p, n);
+    ((char *)d)[n] = '\0';
+    return d;
+}
+
+static void held_free(held_rec_t *h)
+{
+    samsa_connect_header_t *hs =
+        (samsa_connect_header_t *)(uintptr_t)h->rec.headers;
+    for (uint64_t i = 0; hs != NULL && i < h->rec.header_count; i++) {
+        free((void *)(uintptr_t)hs[i].key);
+        free((void *)(uintptr_t)hs[i].value);
+    }
+    free(hs);
+    free((void *)(uintptr_t)h->rec.topic);
+    free((void *)(uintptr_t)h->rec.key);
+    free((void *)(uintptr_t)h->rec.value);
+    free((void *)(uintptr_t)h->rec.source_partition);
+    free((void *)(uintptr_t)h->rec.source_offset);
+}
+
+static samsa_err_t held_copy(held_rec_t *h, const samsa_connect_record_t *r)
+{
+    bool nomem = false;
+    h->rec = *r;
+    h->rec.topic =
+        r->topic ? dup_mem(r->topic, strlen(r->topic), &nomem) : NULL;
+    h->rec.key = dup_mem(r->key, r->key_len, &nomem);
+    h->rec.value = dup_mem(r->value, r->value_len, &nomem);
+    h->rec.source_partition =
+        r->source_partition
+            ? dup_mem(r->source_partition, strlen(r->source_partition), &nomem)
+            : NULL;
+    h->rec.source_offset =
+        r->source_offset
+            ? dup_mem(r->source_offset, strlen(r->source_offset), &nomem)
+            : NULL;
+    samsa_connect_header_t *hs =
+        r->header_count > 0 ? calloc(r->header_count, sizeof(*hs)) : NULL;
+    nomem = nomem || (r->header_count > 0 && hs == NULL);
+    for (uint64_t i = 0; hs != NULL && i < r->header_count; i++) {
+        hs[i].key =
+            dup_mem(r->headers[i].key, strlen(r->headers[i].key), &nomem);
+        hs[i].value =
+            dup_mem(r->headers[i].value, r->headers[i].value_len, &nomem);
+        hs[i].value_len = r->headers[i].value_len;
+    }
+    h->rec.headers = hs;
+    if (nomem) {
+        held_free(h);
+        return SAMSA_ERR_NOMEM;
+    }
     return SAMSA_OK;
+}
+
+/* The end of a poll inside an open transaction: keep copies of its
+ * records not yet passed on, with where they landed (flushed). */
+static samsa_err_t held_keep(task_ctx_t *t, size_t n)
+{
+    for (size_t i = t->cur_done; i < n; i++) {
+        if (grow((void **)&t->held, &t->capheld, t->nheld, sizeof(*t->held)) !=
+            SAMSA_OK) {
+            return SAMSA_ERR_NOMEM;
+        }
+        held_rec_t *h = &t->held[t->nheld];
+        if (held_copy(h, t->cur[i]) != SAMSA_OK) {
+            return SAMSA_ERR_NOMEM;
+        }
+        landed(t->sent, i, &h->partition, &h->offset);
+        t->nheld++;
+    }
+    t->cur_done = n;
+    return SAMSA_OK;
+}
+
+/* The transaction ended: on commit, commit_record() for each of its
+ * records in order; on abort, none. */
+static void held_end(task_ctx_t *t, const samsa_source_ops_t *ops,
+                     samsa_connect_task_t *task, bool committed)
+{
+    if (t->sent == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < t->nheld; i++) {
+        if (committed) {
+            ops->commit_record(task, &t->held[i].rec, t->held[i].partition,
+                               t->held[i].offset);
+        }
+        held_free(&t->held[i]);
+    }
+    t->nheld = 0;
+    if (committed && t->cur != NULL) {
+        commit_records(t, ops, task, t->cur, t->cur_done, t->cur_upto);
+    }
+    t->cur_done = t->cur_upto;
 }
 
 typedef struct source_out {
@@ -546,6 +679,7 @@ static samsa_err_t txn_end(task_ctx_t *t, const samsa_source_ops_t *ops,
     if (!commit) {
         err = samsa_producer_abort_transaction(t->txp);
         t->txn_open = false;
+        held_end(t, ops, task, false);
         json_object_clear(latest);
         return err;
     }
@@ -575,6 +709,7 @@ static samsa_err_t txn_end(task_ctx_t *t, const samsa_source_ops_t *ops,
         return err;
     }
     t->txn_open = false;
+    held_end(t, ops, task, true);
     size_t n = json_object_size(latest), i = 0;
     samsa_connect_offset_t *offs = calloc(n + 1, sizeof(*offs));
     json_object_foreach(latest, part, off)
@@ -659,6 +794,8 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
         size_t n = 0;
         samsa_err_t perr = ops->poll(task, POLL_TIMEOUT_MS, &recs, &n);
         int64_t buffered = 0;
+        t->cur = recs;
+        t->cur_done = t->cur_upto = 0;
         for (size_t i = 0; perr == SAMSA_OK && err == SAMSA_OK && i < n; i++) {
             int64_t size = (int64_t)(recs[i]->key_len + recs[i]->value_len);
             if (samsa_connect_limits_full(&t->lim, size)) {
@@ -675,6 +812,7 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
             }
             if (err == SAMSA_OK) {
                 err = produce_one(t, p, recs[i], latest);
+                t->cur_upto = i + 1;
             }
             if (err == SAMSA_OK && t->txp != NULL) {
                 err = txn_after_record(t, ops, task, recs[i], latest);
@@ -684,13 +822,13 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
         }
         if (err == SAMSA_OK && perr == SAMSA_OK && t->txp != NULL) {
             /* Exactly-once: the offsets go in the transaction, which
-             * ends at the boundary; commit_record once acknowledged. */
+             * ends at the boundary; commit_record once it commits. */
             err = txn_after_poll(t, ops, task, latest, n);
-            if (err == SAMSA_OK && n > 0 && t->sent != NULL) {
+            if (err == SAMSA_OK && t->sent != NULL && t->cur_done < n) {
                 err = samsa_producer_flush(p);
-            }
-            if (err == SAMSA_OK && n > 0 && t->sent != NULL) {
-                err = commit_records(t, ops, task, recs, n);
+                if (err == SAMSA_OK) {
+                    err = held_keep(t, n);
+                }
             }
         } else if (err == SAMSA_OK && perr == SAMSA_OK && n > 0) {
             /* Offsets only once the records are acknowledged: at least
@@ -700,11 +838,13 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
                 err = store_offsets(t, ops, task, latest);
             }
             if (err == SAMSA_OK && t->sent != NULL) {
-                err = commit_records(t, ops, task, recs, n);
+                commit_records(t, ops, task, recs, 0, n);
             }
         }
         samsa_connect_limits_buffered(&t->lim, 0);
         ops->poll_release(task, recs, n);
+        t->cur = NULL;
+        t->cur_done = t->cur_upto = 0;
         sent_clear(t->sent);
         if (perr == SAMSA_ERR_AGAIN) {
             sleep_ms(POLL_TIMEOUT_MS);
@@ -728,6 +868,10 @@ static samsa_err_t run_source(task_ctx_t *t, const samsa_source_ops_t *ops,
             err = end;
         }
     }
+    held_end(t, ops, task, false);
+    free(t->held);
+    t->held = NULL;
+    t->capheld = 0;
     json_decref(latest);
     if (p != t->txp) {
         samsa_producer_free(p);

@@ -215,6 +215,11 @@ typedef struct samsa_source_ops {
      * topic; both are -1 when the transforms filtered it out. Called after
      * the worker flushed the batch and before poll_release(), once per
      * record in poll order. Worker thread; must not block for long.
+     * With exactly-once sources, it comes once the transaction holding
+     * the record commits, and never for an aborted one (Kafka's
+     * ExactlyOnceWorkerSourceTask); for a transaction spanning several
+     * polls, @p rec is then the worker's copy of a record already given
+     * back by poll_release() (same fields, other pointers).
      */
     void (*commit_record)(samsa_connect_task_t *task,
                           const samsa_connect_record_t *rec, int32_t partition,

@@ -275,15 +275,24 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
     # transaction.boundary=connector: the fixture commits after every n
     # with n % 20 == 9 and aborts after n % 20 == 19 (seven records a poll,
     # so inside polls): read_committed sees the n with n / 10 even.
+    # commit_record comes for the records of committed transactions only,
+    # once they commit (Kafka's ExactlyOnceWorkerSourceTask), not at
+    # their acknowledgement: the fixture logs each call to a file.
+    committed_log = os.path.join(broker.workdir, "ctxn-committed.txt")
     code, info = call(broker, "PUT", "/connectors/ctxn/config", {
         "connector.class": "txn-source", "topic": "ctxn",
         "exactly.once.support": "required",
         "transaction.boundary": "connector",
+        "committed.file": committed_log,
         "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
     assert code == 201, info
     want = sorted(b"%d" % i for i in range(100) if (i // 10) % 2 == 0)
     got = count(broker, "ctxn", len(want), True, 20)
     assert sorted(got) == want, got
+    with open(committed_log, "rb") as f:
+        calls = f.read().split()
+    assert calls == [b"%d" % i for i in range(100) if (i // 10) % 2 == 0], \
+        calls
     # Ten transactions, each ending with its marker: 50 records and 10
     # markers, plus what of the aborted records went out before the abort
     # (the producer drops what it has not sent yet).

@@ -6,7 +6,9 @@
  * polls), with the record number as its source offset; it asks the worker
  * to commit the transaction after every record n with n % 20 == 9 and to
  * abort it after every n % 20 == 19. A read_committed consumer then sees
- * exactly the n with (n / 10) even.
+ * exactly the n with (n / 10) even. With the setting "committed.file",
+ * each commit_record() call appends the record's value and a newline to
+ * that file, so a test sees which records the worker called it for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ struct samsa_connect_task {
     const samsa_services_t *svc;    /* first: source_stub_task_stop */
     samsa_connect_task_info_t info; /* transaction_commit/abort, txn_ctx */
     char topic[256];
+    char committed[512]; /* "committed.file", "" if none */
     long next;
     slot_t slots[PER_POLL];
     samsa_connect_record_t *recs[PER_POLL];
@@ -67,6 +70,12 @@ static samsa_err_t ts_task_start(void *state,
     t->svc = svc;
     t->info = *info;
     snprintf(t->topic, sizeof(t->topic), "%s", topic);
+    for (uint64_t i = 0; i < info->config_count; i++) {
+        if (strcmp(info->config[i].key, "committed.file") == 0) {
+            snprintf(t->committed, sizeof(t->committed), "%s",
+                     info->config[i].value);
+        }
+    }
     for (uint64_t i = 0; i < info->offset_count; i++) {
         t->next = strtol(info->offsets[i].source_offset, NULL, 10) + 1;
     }
@@ -110,12 +119,26 @@ static samsa_err_t ts_poll(samsa_connect_task_t *t, int64_t timeout_ms,
     return SAMSA_OK;
 }
 
+static void ts_commit_record(samsa_connect_task_t *t,
+                             const samsa_connect_record_t *rec,
+                             int32_t partition, int64_t offset)
+{
+    (void)partition;
+    (void)offset;
+    FILE *f = t->committed[0] ? fopen(t->committed, "a") : NULL;
+    if (f != NULL) {
+        fprintf(f, "%.*s\n", (int)rec->value_len, (const char *)rec->value);
+        fclose(f);
+    }
+}
+
 static const samsa_source_ops_t ts_ops = {
     .hdr = SAMSA_ABI_HEADER(samsa_source_ops_t),
     .task_start = ts_task_start,
     .poll = ts_poll,
     .poll_release = source_stub_poll_release,
     .task_stop = source_stub_task_stop,
+    .commit_record = ts_commit_record,
     .exactly_once_support = ts_supported,
     .can_define_transaction_boundaries = ts_supported,
 };
