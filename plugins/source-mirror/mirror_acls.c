@@ -50,9 +50,8 @@ static void on_acl(void *arg, const samsa_acl_binding_t *acl)
         acl->pattern_type != SAMSA_ACL_PATTERN_LITERAL ||
         (acl->permission == SAMSA_ACL_PERMISSION_ALLOW &&
          acl->operation == SAMSA_ACL_OP_WRITE) ||
-        !samsa_mirror_filter_match(&t->topics, acl->resource_name) ||
-        !samsa_mirror_remote_topic(&t->policy, acl->resource_name, remote,
-                                   sizeof(remote))) {
+        !samsa_mirror_replicated(t, acl->resource_name, remote,
+                                 sizeof(remote))) {
         return;
     }
     if (l->n == l->cap) {

@@ -138,18 +138,47 @@ int samsa_mirror_policy_init(samsa_mirror_policy_t *p, const char *cls,
     return 0;
 }
 
+bool samsa_mirror_internal_topic(const char *topic)
+{
+    size_t n = strlen(topic);
+    return strncmp(topic, "__", 2) == 0 || topic[0] == '.' ||
+           (n >= 9 && (strcmp(topic + n - 9, ".internal") == 0 ||
+                       strcmp(topic + n - 9, "-internal") == 0));
+}
+
+bool samsa_mirror_heartbeats_topic(const samsa_mirror_policy_t *p,
+                                   const char *topic)
+{
+    /* MM2's originalTopic: every "<alias><sep>" prefix taken off. */
+    const char *s = topic;
+    const char *next;
+    while (!p->identity && p->separator[0] != '\0' &&
+           (next = strstr(s, p->separator)) != NULL) {
+        s = next + strlen(p->separator);
+    }
+    return strcmp(s, "heartbeats") == 0;
+}
+
 bool samsa_mirror_remote_topic(const samsa_mirror_policy_t *p,
                                const char *topic, char *out, size_t outlen)
 {
+    if (samsa_mirror_internal_topic(topic)) {
+        return false;
+    }
     if (p->identity) {
         return (size_t)snprintf(out, outlen, "%s", topic) < outlen;
     }
-    /* "<target alias><sep>..." on the source came from the target: copying
-     * it back would loop (MM2 checks the same). */
+    /* A topic that came from the target, over any number of hops
+     * ("<target><sep>..." or "<x><sep><target><sep>..."): copying it back
+     * would loop (MM2's isCycle). */
     size_t tl = strlen(p->target), sl = strlen(p->separator);
-    if (tl > 0 && strncmp(topic, p->target, tl) == 0 &&
-        strncmp(topic + tl, p->separator, sl) == 0) {
-        return false;
+    const char *s = topic;
+    const char *sep;
+    while (tl > 0 && sl > 0 && (sep = strstr(s, p->separator)) != NULL) {
+        if ((size_t)(sep - s) == tl && strncmp(s, p->target, tl) == 0) {
+            return false;
+        }
+        s = sep + sl;
     }
     return (size_t)snprintf(out, outlen, "%s%s%s", p->alias, p->separator,
                             topic) < outlen;

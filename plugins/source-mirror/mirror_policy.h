@@ -36,7 +36,7 @@ bool samsa_mirror_filter_match(const samsa_mirror_filter_t *f,
 typedef struct samsa_mirror_policy {
     bool identity;      /* IdentityReplicationPolicy */
     char alias[128];    /* source.cluster.alias */
-    char target[128];   /* target.cluster.alias, "" when not set */
+    char target[128];   /* target.cluster.alias ("" : no cycle check) */
     char separator[16]; /* replication.policy.separator */
 } samsa_mirror_policy_t;
 
@@ -48,8 +48,18 @@ int samsa_mirror_policy_init(samsa_mirror_policy_t *p, const char *cls,
                              size_t errlen);
 
 /* The remote topic name of @p topic into @p out; false when it must not
- * be mirrored (it is the target's own topic coming back: a cycle). */
+ * be mirrored: an internal topic (samsa_mirror_internal_topic), or one
+ * that came from the target, over any number of hops (a cycle). */
 bool samsa_mirror_remote_topic(const samsa_mirror_policy_t *p,
                                const char *topic, char *out, size_t outlen);
+
+/* MM2's ReplicationPolicy.isInternalTopic: never mirrored, whatever
+ * topics says ("__...", "....", "...-internal", "....internal"). */
+bool samsa_mirror_internal_topic(const char *topic);
+
+/* MM2's isHeartbeatsTopic: "heartbeats" once every source alias prefix
+ * is taken off ("heartbeats", "east.heartbeats", "west.east.heartbeats"). */
+bool samsa_mirror_heartbeats_topic(const samsa_mirror_policy_t *p,
+                                   const char *topic);
 
 #endif /* SAMSA_MIRROR_POLICY_H */

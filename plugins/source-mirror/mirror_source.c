@@ -304,8 +304,7 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
             samsa_connect_setting(info, "replication.policy.class",
                                   "DefaultReplicationPolicy"),
             samsa_connect_setting(info, "source.cluster.alias", "source"),
-            samsa_connect_setting(info, "target.cluster.alias", ""), sep,
-            errbuf, errlen) != 0 ||
+            t->target_alias, sep, errbuf, errlen) != 0 ||
         samsa_mirror_filter_init(&t->topics, "topics",
                                  samsa_connect_setting(info, "topics", ".*"),
                                  samsa_connect_setting(info, "topics.exclude",
@@ -352,7 +351,9 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
         !bool_setting(info, "sync.topic.acls.enabled", "true", &t->sync_acls,
                       errbuf, errlen) ||
         !bool_setting(info, "emit.heartbeats.enabled", "true",
-                      &t->emit_heartbeats, errbuf, errlen)) {
+                      &t->emit_heartbeats, errbuf, errlen) ||
+        !bool_setting(info, "heartbeats.replication.enabled", "true",
+                      &t->replicate_heartbeats, errbuf, errlen)) {
         return SAMSA_ERR_CONFIG;
     }
     const char *defaults =

@@ -57,6 +57,7 @@ struct samsa_connect_task {
     bool sync_groups, emit_checkpoints, sync_configs, sync_acls;
     bool emit_heartbeats;
     bool source_defaults;      /* use.defaults.from=source */
+    bool replicate_heartbeats; /* heartbeats.replication.enabled */
     bool acls_disabled_logged; /* the source has no authorizer (said once) */
     int64_t refresh_ms, sync_ms, configs_ms, acls_ms, heartbeat_ms;
     int64_t next_refresh, next_sync, next_configs, next_acls, next_heartbeat;
@@ -99,7 +100,13 @@ bool samsa_mirror_emit(samsa_connect_task_t *t, const char *topic,
 samsa_err_t samsa_mirror_add_part(samsa_connect_task_t *t, const char *topic,
                                   const char *remote, int32_t partition);
 
-/* mirror_topics.c: whether (topic, partition) is this task's share. */
+/* mirror_topics.c: whether @p topic of the source is mirrored (MM2's
+ * shouldReplicateTopic: it matches topics / topics.exclude or is a
+ * heartbeats topic with heartbeats.replication.enabled, is not internal
+ * and is no cycle), its remote name into @p remote. */
+bool samsa_mirror_replicated(const samsa_connect_task_t *t, const char *topic,
+                             char *remote, size_t len);
+/* Whether (topic, partition) is this task's share. */
 bool samsa_mirror_mine(const samsa_connect_task_t *t, const char *topic,
                        int32_t partition);
 /* Pick up topics and partitions created on the source since the last

@@ -30,12 +30,20 @@ bool samsa_mirror_mine(const samsa_connect_task_t *t, const char *topic,
            t->task_id;
 }
 
+bool samsa_mirror_replicated(const samsa_connect_task_t *t, const char *topic,
+                             char *remote, size_t len)
+{
+    return (samsa_mirror_filter_match(&t->topics, topic) ||
+            (t->replicate_heartbeats &&
+             samsa_mirror_heartbeats_topic(&t->policy, topic))) &&
+           samsa_mirror_remote_topic(&t->policy, topic, remote, len);
+}
+
 bool samsa_mirror_wanted(const samsa_connect_task_t *t, const char *topic,
                          int32_t partition)
 {
     char remote[512];
-    if (!samsa_mirror_filter_match(&t->topics, topic) ||
-        !samsa_mirror_remote_topic(&t->policy, topic, remote, sizeof(remote))) {
+    if (!samsa_mirror_replicated(t, topic, remote, sizeof(remote))) {
         return false;
     }
     /* A checkpoint task needs every partition: it splits groups. */
@@ -221,9 +229,7 @@ void samsa_mirror_refresh_topics(samsa_connect_task_t *t)
     }
     for (size_t i = 0; err == SAMSA_OK && i < src.n; i++) {
         const char *topic = src.names[i];
-        if (!samsa_mirror_filter_match(&t->topics, topic) ||
-            !samsa_mirror_remote_topic(&t->policy, topic, remote,
-                                       sizeof(remote))) {
+        if (!samsa_mirror_replicated(t, topic, remote, sizeof(remote))) {
             continue;
         }
         bool ensured = false;
@@ -267,9 +273,7 @@ void samsa_mirror_sync_configs(samsa_connect_task_t *t)
     for (size_t i = 0; i < src.n; i++) {
         config_list_t c;
         /* Only topics being replicated: their remote topic exists. */
-        if (!samsa_mirror_filter_match(&t->topics, src.names[i]) ||
-            !samsa_mirror_remote_topic(&t->policy, src.names[i], remote,
-                                       sizeof(remote)) ||
+        if (!samsa_mirror_replicated(t, src.names[i], remote, sizeof(remote)) ||
             partitions_of(&tgt, remote) < 0 ||
             source_configs(t, src.names[i], true, &c) != SAMSA_OK) {
             continue;

@@ -8,9 +8,11 @@ B's Connect worker):
   meantime is translated from those stored syncs, with no new record
   copied, the group's offset metadata with it (sync.group.offsets.enabled);
 - MirrorCheckpointConnector (two tasks) emits MM2's Checkpoint records to
-  A.checkpoints.internal on B, carrying the group's metadata, MirrorHeartbeatConnector MM2's Heartbeat
-  records to heartbeats; MM2's own client (RemoteClusterUtils, Java)
-  finds both topics and translates the group from the checkpoints."""
+  A.checkpoints.internal on B, carrying the group's metadata, for the
+  groups groups / groups.exclude select, MirrorHeartbeatConnector MM2's Heartbeat
+  records to heartbeats (none with emit.heartbeats.enabled=false); MM2's
+  own client (RemoteClusterUtils, Java) finds both topics and translates
+  the group from the checkpoints."""
 import os
 import struct
 import subprocess
@@ -20,7 +22,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
 
-from connect_rest import call, read_topic, wait_for, wait_ready
+from connect_rest import call, read_topic, state, wait_for, wait_ready
 
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 SYNCS = "mm2-offset-syncs.target.internal"
@@ -184,6 +186,10 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
     # Meanwhile on A: group "app" read 7 of partition 0 and 13 of 1, with
     # a metadata string that goes along (MM2's OffsetAndMetadata).
     commit(a, "app", {("orders", 0): 7, ("orders", 1): 13}, "app-meta")
+    # Groups the checkpoint connector leaves out: by groups, by
+    # groups.exclude.
+    commit(a, "other", {("orders", 0): 3})
+    commit(a, "skip-me", {("orders", 0): 4})
     b.start()
     wait_ready(b)
     # Translated from the stored syncs alone: nothing new was copied.
@@ -199,6 +205,7 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
             "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
         "source.cluster.alias": "A",
         "source.cluster.bootstrap.servers": a.bootstrap, "tasks.max": "2",
+        "groups": "app.*, skip-.*", "groups.exclude": "skip-.*",
         "key.converter": BYTES, "value.converter": BYTES,
         "emit.checkpoints.interval.seconds": "1"}})
     assert code == 201, info
@@ -219,6 +226,13 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
         "source.cluster.alias": "A", "target.cluster.alias": "B",
         "key.converter": BYTES, "value.converter": BYTES}})
     assert code == 201, info
+    # One with emit.heartbeats.enabled=false writes none.
+    code, info = call(b, "POST", "/connectors", {"name": "hb-off", "config": {
+        "connector.class": "MirrorHeartbeatConnector",
+        "source.cluster.alias": "Z", "target.cluster.alias": "B",
+        "emit.heartbeats.enabled": "false",
+        "key.converter": BYTES, "value.converter": BYTES}})
+    assert code == 201, info
     before = int(time.time() * 1000)
 
     def beats():
@@ -235,3 +249,8 @@ def test_offset_syncs_survive_a_restart_checkpoints_and_heartbeats(broker_factor
     assert "heartbeats heartbeats" in lines, lines
     assert [x for x in lines if x.startswith("offset ")] == [
         "offset A.orders 0 12", "offset A.orders 1 13"], lines
+    # Many checkpoint and heartbeat rounds later: none for the groups left
+    # out, no heartbeat from the disabled connector.
+    assert {k[0] for k in checkpoints()} == {"app"}, checkpoints()
+    assert {s for s, _, _ in beats()} == {"A"}
+    assert state(b, "hb-off") == "RUNNING"

@@ -5,7 +5,9 @@ own configs minus MM2's excluded ones (min.insync.replicas), a config
 changed on the source follows (sync.topic.configs.interval.seconds) and one
 removed there is removed on the target too (Kafka 3.8's incremental sync),
 a source topic that grows makes its remote topic grow, the new
-partition's records copied to the same partition, and group offsets are
+partition's records copied to the same partition, topics created later are
+picked up as topics / topics.exclude say (heartbeats always, internal
+topics never), and group offsets are
 not committed on the target unless asked (sync.group.offsets.enabled is
 false by default, as MM2's). With the ACL authorizer on both clusters,
 the source's topic ACLs are copied to the remote topics as MM2 does
@@ -79,8 +81,10 @@ def test_remote_topics_follow_configs_and_partitions(broker_factory):
     c.commit({TopicPartition("events", 0): OffsetAndMetadata(2, "")})
     c.close()
 
-    start_mirror(a, b, "events", {"sync.group.offsets.interval.seconds": "1",
-                                  "sync.topic.configs.interval.seconds": "1"})
+    start_mirror(a, b, "events, new-.*, __consumer_offsets", {
+        "topics.exclude": "new-skip",
+        "sync.group.offsets.interval.seconds": "1",
+        "sync.topic.configs.interval.seconds": "1"})
     assert len(read_topic(b, "A.events", 3)) == 3
     # Created with the source's own configs, MM2's exclusions left out.
     got = own_configs(b, "A.events")
@@ -98,14 +102,27 @@ def test_remote_topics_follow_configs_and_partitions(broker_factory):
     wait_for(lambda: own_configs(b, "A.events") == {"retention.ms": "7200000"},
              "the new retention.ms and no max.message.bytes on the remote topic")
 
+    # Topics created on A later are picked up (refresh.topics.interval.seconds)
+    # when topics names them ("new-1") and topics.exclude does not
+    # ("new-skip"); "heartbeats" is copied though topics does not name it
+    # (heartbeats.replication.enabled); A's internal topics never are, though
+    # topics names __consumer_offsets and topics.exclude no longer has __.*.
+    for f in admin_a.create_topics([NewTopic(t, 1, 1) for t in (
+            "new-1", "new-skip", "heartbeats")]).values():
+        f.result(10)
     # The source topic grows: so does the remote one, and partition 2's
     # records land in partition 2.
     for f in admin_a.create_partitions([NewPartitions("events", 3)]).values():
         f.result(10)
     p = KafkaProducer(bootstrap_servers=a.bootstrap)
     p.send("events", value=b"late", partition=2)
+    for t in ("new-1", "new-skip", "heartbeats"):
+        p.send(t, value=t.encode(), partition=0)
     p.flush()
     p.close()
+    assert [m.value for m in read_topic(b, "A.new-1", 1)] == [b"new-1"]
+    assert [m.value for m in read_topic(b, "A.heartbeats", 1)] == [
+        b"heartbeats"]
     wait_for(lambda: partitions(b, "A.events") == 3,
              "the remote topic's third partition")
     got = read_topic(b, "A.events", 4)
@@ -113,6 +130,11 @@ def test_remote_topics_follow_configs_and_partitions(broker_factory):
         (0, b"e0"), (0, b"e1"), (0, b"e2"), (2, b"late")]
     code, st = call(b, "GET", "/connectors/mirror/status")
     assert st["tasks"][0]["state"] == "RUNNING", st
+    # Several refresh rounds have passed since new-skip was made.
+    topics_b = AdminClient({"bootstrap.servers": b.bootstrap}).list_topics(
+        timeout=10).topics
+    assert "A.new-skip" not in topics_b, sorted(topics_b)
+    assert "A.__consumer_offsets" not in topics_b, sorted(topics_b)
     # Several group sync rounds have passed: nothing committed for "g".
     offs = KafkaAdminClient(bootstrap_servers=b.bootstrap) \
         .list_consumer_group_offsets("g")

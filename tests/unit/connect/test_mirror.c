@@ -201,6 +201,51 @@ static void policies_name_remote_topics(void **state)
     assert_non_null(strstr(err, "MyPolicy"));
 }
 
+static void policies_skip_cycles_and_internal_topics(void **state)
+{
+    (void)state;
+    samsa_mirror_policy_t p;
+    char out[64], err[256];
+    assert_int_equal(samsa_mirror_policy_init(&p, "DefaultReplicationPolicy",
+                                              "east", "west", "_", err,
+                                              sizeof(err)),
+                     0);
+    /* replication.policy.separator names remote topics. */
+    assert_true(samsa_mirror_remote_topic(&p, "orders", out, sizeof(out)));
+    assert_string_equal(out, "east_orders");
+    assert_true(
+        samsa_mirror_remote_topic(&p, "north_orders", out, sizeof(out)));
+    assert_string_equal(out, "east_north_orders");
+    /* From the target, one hop or more away: a cycle (MM2's isCycle). */
+    assert_false(
+        samsa_mirror_remote_topic(&p, "west_orders", out, sizeof(out)));
+    assert_false(
+        samsa_mirror_remote_topic(&p, "north_west_orders", out, sizeof(out)));
+    assert_true(
+        samsa_mirror_remote_topic(&p, "western_orders", out, sizeof(out)));
+    /* Internal topics, whatever topics says (and with either policy). */
+    assert_false(
+        samsa_mirror_remote_topic(&p, "__consumer_offsets", out, sizeof(out)));
+    assert_false(samsa_mirror_remote_topic(&p, "mm2-offset-syncs.x.internal",
+                                           out, sizeof(out)));
+    assert_false(
+        samsa_mirror_remote_topic(&p, "connect-internal", out, sizeof(out)));
+    assert_false(samsa_mirror_remote_topic(&p, ".hidden", out, sizeof(out)));
+    /* Heartbeats topics, however many hops away. */
+    assert_true(samsa_mirror_heartbeats_topic(&p, "heartbeats"));
+    assert_true(samsa_mirror_heartbeats_topic(&p, "north_heartbeats"));
+    assert_true(samsa_mirror_heartbeats_topic(&p, "a_b_heartbeats"));
+    assert_false(samsa_mirror_heartbeats_topic(&p, "heartbeats2"));
+    assert_int_equal(samsa_mirror_policy_init(&p, "IdentityReplicationPolicy",
+                                              "east", "west", ".", err,
+                                              sizeof(err)),
+                     0);
+    assert_false(
+        samsa_mirror_remote_topic(&p, "__consumer_offsets", out, sizeof(out)));
+    assert_true(samsa_mirror_remote_topic(&p, "west.orders", out, sizeof(out)));
+    assert_string_equal(out, "west.orders");
+}
+
 static void filters_match_whole_names(void **state)
 {
     (void)state;
@@ -230,6 +275,7 @@ int main(void)
         cmocka_unit_test(stored_syncs_rebuild_the_runs),
         cmocka_unit_test(records_have_mm2s_bytes),
         cmocka_unit_test(policies_name_remote_topics),
+        cmocka_unit_test(policies_skip_cycles_and_internal_topics),
         cmocka_unit_test(filters_match_whole_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
