@@ -21,6 +21,7 @@
 #include "broker/cluster.h"
 #include "broker/handlers.h"
 #include "broker/parked.h"
+#include "broker/settle.h"
 #include "loop/reactor.h"
 #include "metrics/metrics.h"
 #include "replica/replica.h"
@@ -520,8 +521,39 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
     return SAMSA_OK;
 }
 
+/* A consumer's Fetch of a partition led here whose local log the applier
+ * is still making (a topic just created; settle.h) waits for it rather
+ * than answering LEADER_NOT_AVAILABLE, as Produce does: true when @p req
+ * was parked. Followers are answered at once (they retry on their own
+ * schedule). */
+static bool settling(samsa_req_t *req, int32_t replica_id)
+{
+    samsa_FetchRequest_t *freq = req->body;
+    if (replica_id >= 0 || !req->broker->meta) {
+        return false;
+    }
+    for (int32_t t = 0; t < freq->Topics.count; t++) {
+        samsa_FetchRequest_FetchTopic_t *rt = &freq->Topics.items[t];
+        const char *name = samsa_req_cstr(req, rt->Topic);
+        for (int32_t p = 0; p < rt->Partitions.count; p++) {
+            int32_t index = rt->Partitions.items[p].Partition;
+            if (samsa_cluster_leader_check(req->broker, name, index) ==
+                    SAMSA_ERR_LEADER_NOT_AVAILABLE &&
+                samsa_cluster_leader_settling(req->broker, name, index)) {
+                return samsa_req_settle(req);
+            }
+        }
+    }
+    return false;
+}
+
 void samsa_handle_fetch(samsa_req_t *req)
 {
+    samsa_FetchRequest_t *freq = req->body;
+    if (settling(req, req->api_version >= 15 ? freq->ReplicaState.ReplicaId
+                                             : freq->ReplicaId)) {
+        return;
+    }
     fetch_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) {
         samsa_req_close(req);
