@@ -9,6 +9,8 @@
 #include "broker/produce_check.h"
 #include "broker/produce_wait.h"
 #include "metrics/metrics.h"
+#include "record/batch.h"
+#include "records_v2.h"
 #include "replica/replica.h"
 #include "security/quota.h"
 
@@ -100,6 +102,43 @@ static bool leader_checks(samsa_req_t *req, samsa_err_t *lerrs)
     return true;
 }
 
+/* Kafka's KafkaApis.handleProduceRequest: a request carrying a
+ * transactional batch (control batches included) needs a transactional id
+ * its principal may write, or every partition is refused with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED before anything else is looked
+ * at. SAMSA_OK otherwise. */
+static samsa_err_t txn_id_check(samsa_req_t *req)
+{
+    samsa_ProduceRequest_t *preq = req->body;
+    bool transactional = false;
+    for (int32_t t = 0; !transactional && t < preq->TopicData.count; t++) {
+        samsa_ProduceRequest_TopicProduceData_t *td = &preq->TopicData.items[t];
+        for (int32_t p = 0; !transactional && p < td->PartitionData.count;
+             p++) {
+            const samsa_records_t *r = &td->PartitionData.items[p].Records;
+            samsa_batch_iter_t it;
+            samsa_batch_iter_init(&it, r->ptr, r->len > 0 ? (size_t)r->len : 0);
+            const uint8_t *batch;
+            samsa_batch_hdr_t h;
+            while (!transactional &&
+                   samsa_batch_iter_next(&it, &batch, &h) == SAMSA_OK) {
+                transactional = h.magic == 2 &&
+                                (h.attributes & SAMSA_BATCH_ATTR_TRANSACTIONAL);
+            }
+        }
+    }
+    if (!transactional) {
+        return SAMSA_OK;
+    }
+    if (preq->TransactionalId.len < 0 ||
+        samsa_req_authorize(
+            req, SAMSA_ACL_OP_WRITE, SAMSA_RESOURCE_TRANSACTIONAL_ID,
+            samsa_req_cstr(req, preq->TransactionalId)) != SAMSA_OK) {
+        return SAMSA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    }
+    return SAMSA_OK;
+}
+
 static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
 {
     samsa_ProduceRequest_t *preq = req->body;
@@ -109,7 +148,12 @@ static void produce(samsa_req_t *req, const samsa_records_verdict_t *verdicts)
         total += np > 0 ? (size_t)np : 0;
     }
     samsa_err_t *lerrs = samsa_req_alloc(req, sizeof(*lerrs) * (total + 1));
-    if (!leader_checks(req, lerrs)) {
+    samsa_err_t refused = txn_id_check(req);
+    if (refused != SAMSA_OK) {
+        for (size_t i = 0; i < total; i++) {
+            lerrs[i] = refused;
+        }
+    } else if (!leader_checks(req, lerrs)) {
         return;
     }
     samsa_ProduceResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
@@ -171,7 +215,8 @@ void samsa_handle_produce(samsa_req_t *req)
 {
     /* Compressed records are decompressed and checked off the reactor;
      * produce() then runs back here with the verdicts. */
-    if (!samsa_produce_check_defer(req, produce)) {
+    if (txn_id_check(req) != SAMSA_OK ||
+        !samsa_produce_check_defer(req, produce)) {
         produce(req, NULL);
     }
 }

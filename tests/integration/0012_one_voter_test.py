@@ -76,8 +76,9 @@ def test_first_requests_are_answered_without_retriable_errors(broker_factory):
         assert f.exception(10).args[0].code() == 44, f.exception()
         """), b.bootstrap], check=True, timeout=60)
 
-    def produce(batch):
-        body = (struct.pack(">hhi", -1, -1, 10000) + struct.pack(">i", 1)
+    def produce(batch, tid=None):
+        body = ((s16(tid) if tid else struct.pack(">h", -1))
+                + struct.pack(">hi", -1, 10000) + struct.pack(">i", 1)
                 + s16(b"t1") + struct.pack(">i", 1)
                 + struct.pack(">ii", 0, len(batch)) + batch)
         resp = c.call(0, 3, body)
@@ -87,5 +88,5 @@ def test_first_requests_are_answered_without_retriable_errors(broker_factory):
     assert produce(record_batch([b"a"], pid, 0, 0)) == (0, 0)
     # A transactional batch of an idempotent producer opens no transaction
     # (KIP-890 verification with the coordinator, here this node).
-    err, _ = produce(record_batch([b"t"], pid, 0, 1, attributes=0x10))
+    err, _ = produce(record_batch([b"t"], pid, 0, 1, attributes=0x10), b"tx-1")
     assert err in (INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING)

@@ -15,6 +15,7 @@ NO_ERROR = 0
 OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 INVALID_PRODUCER_EPOCH = 47
 INVALID_PRODUCER_ID_MAPPING = 49
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
 INVALID_RECORD = 87
 INVALID_REQUEST = 42
 
@@ -63,10 +64,12 @@ class Conn:
         _, err, new_pid, new_epoch = struct.unpack(">ihqh", resp[:16])
         return err, new_pid, new_epoch
 
-    def produce(self, topic, partition, records):
+    def produce(self, topic, partition, records, transactional_id=None):
         """Produce v3, acks=-1 -> (error, base offset)."""
         t = topic.encode()
-        body = (struct.pack(">hhi", -1, -1, 10000) + struct.pack(">i", 1)
+        tid = struct.pack(">h", -1) if transactional_id is None else \
+            struct.pack(">h", len(transactional_id)) + transactional_id
+        body = (tid + struct.pack(">hi", -1, 10000) + struct.pack(">i", 1)
                 + struct.pack(">h", len(t)) + t + struct.pack(">i", 1)
                 + struct.pack(">ii", partition, len(records)) + records)
         resp = self.call(0, 3, body)
@@ -262,14 +265,23 @@ def test_transactional_batches_need_an_open_transaction(broker):
     create_topic(broker, "txn", 1)
     c = Conn(broker)
     _, pid, epoch = c.init_producer_id()
+    # Without a transactional id: Kafka's KafkaApis.handleProduceRequest
+    # refuses the request before anything else.
     err, _ = c.produce("txn", 0, record_batch([b"t"], pid, epoch, 0, attributes=0x10))
-    assert err == INVALID_PRODUCER_ID_MAPPING
-    err, _ = c.produce("txn", 0, record_batch([b"m"], pid, epoch, 0, attributes=0x30))
-    assert err == INVALID_RECORD
-    assert end_offsets(broker, "txn") == [0]
-    # A transactional id gets an id from the transaction coordinator.
+    assert err == TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    # With one its coordinator never gave this producer id: the KIP-890
+    # verification refuses it. (A transactional id first, so the
+    # coordinator is up: until then the answer is a retriable
+    # NOT_ENOUGH_REPLICAS, as Kafka's.)
     err, tpid, tepoch = c.init_producer_id(b"my-txn")
     assert err == NO_ERROR and tpid >= 0 and tpid != pid and tepoch == 0
+    err, _ = c.produce("txn", 0, record_batch([b"t"], pid, epoch, 0, attributes=0x10),
+                       b"nobody")
+    assert err == INVALID_PRODUCER_ID_MAPPING, err
+    err, _ = c.produce("txn", 0, record_batch([b"m"], pid, epoch, 0, attributes=0x30),
+                       b"nobody")
+    assert err == INVALID_RECORD
+    assert end_offsets(broker, "txn") == [0]
     c.close()
 
 
