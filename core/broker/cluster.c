@@ -602,6 +602,8 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
      * partition lives on its leader alone, as before replication. */
     bool replicated = err == SAMSA_OK && b->replica &&
                       t->partitions[partition].replica_count > 1;
+    int32_t epoch =
+        err == SAMSA_OK ? t->partitions[partition].leader_epoch : -1;
     samsa_meta_image_put(img);
     if (err == SAMSA_OK) {
         /* Led here, but the applier may not have made its logs (or taken
@@ -611,10 +613,13 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
         samsa_topic_t *local = samsa_logmgr_topic_get(b->logs, topic);
         samsa_partition_t *part =
             local ? samsa_topic_partition(local, partition) : NULL;
-        err = part && (!replicated ||
-                       samsa_replica_leader_epoch(b->replica, part) >= 0)
-                  ? SAMSA_OK
-                  : SAMSA_ERR_LEADER_NOT_AVAILABLE;
+        /* RF 1 included: the epoch's start is in its cache (replica/
+         * transitions.c) before it answers for it. */
+        bool taken =
+            !part || !b->replica ||
+            (replicated ? samsa_replica_leader_epoch(b->replica, part) >= 0
+                        : samsa_partition_leader_epoch(part) >= epoch);
+        err = part && taken ? SAMSA_OK : SAMSA_ERR_LEADER_NOT_AVAILABLE;
         samsa_topic_put(local);
     }
     return err;

@@ -64,6 +64,9 @@ struct fetch_ctx {
     int32_t replica_id; /* >= 0: a follower's fetch (reads to the LEO) */
     bool waiting;
     bool done;
+    /* A consumer's partition is led here but its log is still being made
+     * (a topic just created): the request waits for it (settle.h). */
+    bool settling;
 };
 
 static void pin_release(void *arg)
@@ -512,6 +515,10 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
             if (lerr != SAMSA_OK) {
                 fp->fixed_err = lerr; /* consumers read from the leader */
             }
+            ctx->settling |= lerr == SAMSA_ERR_LEADER_NOT_AVAILABLE &&
+                             ctx->replica_id < 0 &&
+                             samsa_cluster_leader_settling(req->broker, tname,
+                                                           fp->rp->Partition);
             if (fp->fixed_err != SAMSA_OK) {
                 fp->part = NULL;
             }
@@ -521,39 +528,8 @@ static samsa_err_t resolve(fetch_ctx_t *ctx)
     return SAMSA_OK;
 }
 
-/* A consumer's Fetch of a partition led here whose local log the applier
- * is still making (a topic just created; settle.h) waits for it rather
- * than answering LEADER_NOT_AVAILABLE, as Produce does: true when @p req
- * was parked. Followers are answered at once (they retry on their own
- * schedule). */
-static bool settling(samsa_req_t *req, int32_t replica_id)
-{
-    samsa_FetchRequest_t *freq = req->body;
-    if (replica_id >= 0 || !req->broker->meta) {
-        return false;
-    }
-    for (int32_t t = 0; t < freq->Topics.count; t++) {
-        samsa_FetchRequest_FetchTopic_t *rt = &freq->Topics.items[t];
-        const char *name = samsa_req_cstr(req, rt->Topic);
-        for (int32_t p = 0; p < rt->Partitions.count; p++) {
-            int32_t index = rt->Partitions.items[p].Partition;
-            if (samsa_cluster_leader_check(req->broker, name, index) ==
-                    SAMSA_ERR_LEADER_NOT_AVAILABLE &&
-                samsa_cluster_leader_settling(req->broker, name, index)) {
-                return samsa_req_settle(req);
-            }
-        }
-    }
-    return false;
-}
-
 void samsa_handle_fetch(samsa_req_t *req)
 {
-    samsa_FetchRequest_t *freq = req->body;
-    if (settling(req, req->api_version >= 15 ? freq->ReplicaState.ReplicaId
-                                             : freq->ReplicaId)) {
-        return;
-    }
     fetch_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) {
         samsa_req_close(req);
@@ -575,9 +551,12 @@ void samsa_handle_fetch(samsa_req_t *req)
         finish(ctx);
         return;
     }
-    if (resolve(ctx) != SAMSA_OK) {
+    samsa_err_t err = resolve(ctx);
+    if (err != SAMSA_OK || (ctx->settling && samsa_req_settle(req))) {
         ctx->done = true;
-        samsa_req_close(req);
+        if (err != SAMSA_OK) {
+            samsa_req_close(req);
+        }
         ctx->req = NULL;
         ctx_unref(ctx);
         return;

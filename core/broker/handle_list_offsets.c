@@ -3,6 +3,7 @@
 #include <samsa/authorizer.h>
 
 #include "broker/cluster.h"
+#include "broker/settle.h"
 #include "broker/handlers.h"
 #include "replica/replica.h"
 
@@ -46,6 +47,17 @@ static samsa_err_t lookup(samsa_partition_t *part, int64_t ts, bool committed,
 void samsa_handle_list_offsets(samsa_req_t *req)
 {
     samsa_ListOffsetsRequest_t *lreq = req->body;
+    /* A partition of a topic just created waits for its log (settle.h). */
+    for (int32_t t = 0; t < lreq->Topics.count; t++) {
+        const char *name = samsa_req_cstr(req, lreq->Topics.items[t].Name);
+        for (int32_t p = 0; p < lreq->Topics.items[t].Partitions.count; p++) {
+            if (samsa_req_settle_partition(
+                    req, name,
+                    lreq->Topics.items[t].Partitions.items[p].PartitionIndex)) {
+                return;
+            }
+        }
+    }
     samsa_ListOffsetsResponse_t *resp = samsa_req_alloc(req, sizeof(*resp));
     samsa_ListOffsetsResponse_init(resp);
     int32_t ntopics = lreq->Topics.count > 0 ? lreq->Topics.count : 0;

@@ -18,6 +18,7 @@
 #include <samsa/authorizer.h>
 
 #include "broker/cluster.h"
+#include "broker/settle.h"
 #include "broker/handlers.h"
 #include "metadata/quorum.h"
 
@@ -78,6 +79,17 @@ answer(samsa_req_t *req, const char *topic, samsa_topic_t *t, samsa_err_t terr,
 void samsa_handle_offset_for_leader_epoch(samsa_req_t *req)
 {
     samsa_OffsetForLeaderEpochRequest_t *oreq = req->body;
+    /* A partition of a topic just created waits for its log (settle.h). */
+    for (int32_t t = 0; t < oreq->Topics.count; t++) {
+        const char *name = samsa_req_cstr(req, oreq->Topics.items[t].Topic);
+        for (int32_t p = 0; p < oreq->Topics.items[t].Partitions.count; p++) {
+            if (samsa_req_settle_partition(
+                    req, name,
+                    oreq->Topics.items[t].Partitions.items[p].Partition)) {
+                return;
+            }
+        }
+    }
     samsa_OffsetForLeaderEpochResponse_t *resp =
         samsa_req_alloc(req, sizeof(*resp));
     samsa_OffsetForLeaderEpochResponse_init(resp);

@@ -92,8 +92,7 @@ static bool leader_checks(samsa_req_t *req, samsa_err_t *lerrs)
             int32_t index = td->PartitionData.items[p].Index;
             lerrs[k] = samsa_cluster_leader_check(req->broker, name, index);
             if (lerrs[k] == SAMSA_ERR_LEADER_NOT_AVAILABLE &&
-                samsa_cluster_leader_settling(req->broker, name, index) &&
-                samsa_req_settle(req)) {
+                samsa_req_settle_partition(req, name, index)) {
                 return false;
             }
             k++;

@@ -70,3 +70,13 @@ bool samsa_req_settle_coordinator(samsa_req_t *req, bool txn, samsa_str_t key)
                                               samsa_req_cstr(req, key)) &&
            samsa_req_settle(req);
 }
+
+bool samsa_req_settle_partition(samsa_req_t *req, const char *topic,
+                                int32_t partition)
+{
+    return req->broker->meta &&
+           samsa_cluster_leader_check(req->broker, topic, partition) ==
+               SAMSA_ERR_LEADER_NOT_AVAILABLE &&
+           samsa_cluster_leader_settling(req->broker, topic, partition) &&
+           samsa_req_settle(req);
+}

@@ -40,4 +40,13 @@ bool samsa_req_settle(samsa_req_t *req);
  * settling) and @p req was parked: true, the handler returns. */
 bool samsa_req_settle_coordinator(samsa_req_t *req, bool txn, samsa_str_t key);
 
+/* @p topic/@p partition is led here by the image but its local log or
+ * leadership is still being made (a topic just created:
+ * samsa_cluster_leader_settling) and @p req was parked: true, the handler
+ * returns. For the APIs that read or write a partition led here (Produce,
+ * Fetch, ListOffsets, OffsetForLeaderEpoch), which would otherwise answer
+ * LEADER_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION meanwhile. */
+bool samsa_req_settle_partition(samsa_req_t *req, const char *topic,
+                                int32_t partition);
+
 #endif /* SAMSA_BROKER_SETTLE_H */

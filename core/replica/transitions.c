@@ -120,6 +120,20 @@ static void apply_partition(samsa_replica_mgr_t *rm, samsa_topic_t *topic,
     const samsa_meta_partition_t *mp = &t->partitions[index];
     int32_t me = rm->b->node_id;
     samsa_partition_t *part = samsa_topic_partition(topic, index);
+    if (part && mp->replica_count == 1 && mp->leader == me &&
+        samsa_partition_leader_epoch(part) != mp->leader_epoch) {
+        /* Led alone: nothing to track, but each leader epoch starts in
+         * the leader-epoch cache (Kafka's Partition.makeLeader), so
+         * OffsetForLeaderEpoch and the stamps of new batches follow the
+         * epochs a restart or a move begins. */
+        samsa_err_t err = samsa_partition_become_leader(part, mp->leader_epoch);
+        if (err != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_ERROR,
+                      "replica: %s-%d: cannot become leader of epoch %d: %s",
+                      t->name, index, mp->leader_epoch, samsa_err_str(err));
+        }
+        return;
+    }
     if (!part || mp->replica_count <= 1 ||
         !samsa_replica_has(mp->replicas, mp->replica_count, me)) {
         return;

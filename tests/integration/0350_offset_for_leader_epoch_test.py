@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """OffsetForLeaderEpoch (API 23, v0-v4) on a single node.
 
-A standalone broker leads every partition in leader epoch 0 from its
-creation on, and never bumps it (nothing elects it; a restart keeps the
-epoch): Metadata says 0, every stored batch carries partitionLeaderEpoch 0,
-and epoch 0 ends at the log end offset. Raw frames check each version's
+A topic is created in leader epoch 0. A restart may start a new leader
+epoch, as Kafka's single-node KRaft does (the node is fenced, its
+partitions lose their leader, and it is elected again when it comes
+back); Metadata names the current one, every stored batch carries the
+epoch it was appended in, and each epoch ends where the next begins (the
+current one at the log end offset). Raw frames check each version's
 answer (Kafka's LeaderEpochFileCache.endOffsetFor and
 Partition.checkCurrentLeaderEpoch: FENCED_LEADER_EPOCH below the current
 epoch, UNKNOWN_LEADER_EPOCH above it, -1/-1 for an epoch above the known
@@ -142,30 +144,73 @@ def stored_epochs(broker, topic):
     return epochs
 
 
-def check_answers(broker, topic, leo):
+def metadata_epoch(port, topic):
+    """Partition 0's leader epoch in a Metadata v7 answer."""
+    body = struct.pack(">i", 1) + string(topic, False) + b"\x00"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(frame(3, 7, 9, body))
+        r = Reader(read_frame(s), False)
+    assert r.take(">i") == 9
+    r.take(">i")  # ThrottleTimeMs
+    for _ in range(r.count()):  # Brokers
+        r.take(">i")
+        r.string()
+        r.take(">i")
+        n = r.take(">h")  # Rack, nullable
+        r.at += max(0, n)
+    n = r.take(">h")  # ClusterId, nullable
+    r.at += max(0, n)
+    r.take(">i")  # ControllerId
+    epoch = None
+    for _ in range(r.count()):
+        r.take(">h")
+        name = r.string()
+        r.take(">b")
+        for _ in range(r.count()):
+            err, index, _leader, lepoch = r.take(">hiii")
+            for _ in range(3):  # replicas, ISR, offline
+                n = r.count()
+                r.at += 4 * n
+            if name == topic and index == 0:
+                assert err == NONE
+                epoch = lepoch
+    assert epoch is not None
+    return epoch
+
+
+def check_answers(broker, topic, leo, end0):
+    """The log ends at @leo; epoch 0, the creation's, ends at @end0."""
+    cur = metadata_epoch(broker.port, topic)
     for v in range(5):
-        got = ask(broker.port, v, [(topic, [(0, -1, 0)])])
-        assert got[(topic, 0)] == (NONE, 0 if v >= 1 else None, leo), (v, got)
+        got = ask(broker.port, v, [(topic, [(0, -1, cur)])])
+        assert got[(topic, 0)] == (NONE, cur if v >= 1 else None, leo), (v, got)
     for v in (2, 3, 4):
         got = ask(broker.port, v, [
-            (topic, [(0, 0, 0), (7, -1, 0)]),
+            (topic, [(0, cur, cur), (7, -1, 0)]),
             ("no-such-topic", [(0, -1, 0)])])
-        assert got[(topic, 0)] == (NONE, 0, leo), (v, got)
+        assert got[(topic, 0)] == (NONE, cur, leo), (v, got)
         assert got[(topic, 7)][0] == UNKNOWN_TOPIC_OR_PARTITION
         assert got[("no-such-topic", 0)][0] == UNKNOWN_TOPIC_OR_PARTITION
-        # Epoch 5 is above every epoch this leader knows: undefined.
-        assert ask(broker.port, v, [(topic, [(0, -1, 5)])])[(topic, 0)] == \
+        # Epoch 0 ends where the next one began.
+        assert ask(broker.port, v, [(topic, [(0, cur, 0)])])[(topic, 0)] == \
+            (NONE, 0, end0)
+        # An epoch above every epoch this leader knows: undefined.
+        assert ask(broker.port, v, [(topic, [(0, -1, cur + 5)])])[(topic, 0)] == \
             (NONE, -1, -1)
         # The client's current epoch ahead of ours, then behind it.
-        assert ask(broker.port, v, [(topic, [(0, 1, 0)])])[(topic, 0)] == \
+        assert ask(broker.port, v, [(topic, [(0, cur + 1, 0)])])[(topic, 0)] == \
             (UNKNOWN_LEADER_EPOCH, -1, -1)
+        if cur > 0:
+            assert ask(broker.port, v, [(topic, [(0, cur - 1, 0)])])[(topic, 0)] == \
+                (FENCED_LEADER_EPOCH, -1, -1)
         # A follower (ReplicaId >= 0) asks the leader the same way.
         if v >= 3:
-            assert ask(broker.port, v, [(topic, [(0, 0, 0)])],
-                       replica_id=3)[(topic, 0)] == (NONE, 0, leo)
+            assert ask(broker.port, v, [(topic, [(0, cur, cur)])],
+                       replica_id=3)[(topic, 0)] == (NONE, cur, leo)
     # v0 and v1 carry no current epoch: never fenced.
-    assert ask(broker.port, 1, [(topic, [(0, -1, 0)])])[(topic, 0)] == \
-        (NONE, 0, leo)
+    assert ask(broker.port, 1, [(topic, [(0, -1, cur)])])[(topic, 0)] == \
+        (NONE, cur, leo)
+    return cur
 
 
 def test_answers_across_restarts(broker):
@@ -174,16 +219,18 @@ def test_answers_across_restarts(broker):
     admin = AdminClient({"bootstrap.servers": broker.bootstrap})
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     # An empty log: epoch 0 ends at 0.
-    check_answers(broker, topic, 0)
+    assert check_answers(broker, topic, 0, 0) == 0
     produce(broker, topic, 4)
-    check_answers(broker, topic, 4)
+    check_answers(broker, topic, 4, 4)
     broker.restart()
-    check_answers(broker, topic, 4)
+    # Whether or not the restart began a new epoch, epoch 0 ends at 4.
+    cur = check_answers(broker, topic, 4, 4)
     produce(broker, topic, 3)
-    check_answers(broker, topic, 7)
+    end0 = 7 if cur == 0 else 4
+    check_answers(broker, topic, 7, end0)
     broker.restart()
-    check_answers(broker, topic, 7)
-    assert stored_epochs(broker, topic) == [0] * 7
+    check_answers(broker, topic, 7, end0)
+    assert stored_epochs(broker, topic) == [0] * 4 + [cur] * 3
 
 
 def test_fenced_epoch_below_the_current_one(broker):
