@@ -297,11 +297,12 @@ static void *applier_main(void *arg)
         drop_moved_away(ap->b, ap->done, next);
         /* The coordinators' loads read the logs just made. */
         samsa_coord_follow_kick(atomic_load(&ap->b->coord_follow));
-        samsa_meta_image_put(ap->done);
-        ap->done = next;
+        samsa_meta_image_t *was = ap->done;
         pthread_mutex_lock(&ap->lock);
+        ap->done = next; /* under the lock: samsa_cluster_applied_index */
         ap->applied++;
         pthread_cond_broadcast(&ap->applied_cond);
+        samsa_meta_image_put(was);
     }
     pthread_mutex_unlock(&ap->lock);
     return NULL;
@@ -663,6 +664,39 @@ uint64_t samsa_cluster_applied(samsa_broker_t *b)
     uint64_t n = ap->applied;
     pthread_mutex_unlock(&ap->lock);
     return n;
+}
+
+uint64_t samsa_cluster_applied_index(samsa_broker_t *b)
+{
+    samsa_applier_t *ap = b->applier;
+    if (!ap) {
+        return 0;
+    }
+    pthread_mutex_lock(&ap->lock);
+    uint64_t index = ap->done ? ap->done->index : 0;
+    pthread_mutex_unlock(&ap->lock);
+    return index;
+}
+
+bool samsa_cluster_applied_reach(samsa_broker_t *b, uint64_t index,
+                                 int64_t deadline_ms)
+{
+    samsa_applier_t *ap = b->applier;
+    if (!ap) {
+        return false;
+    }
+    pthread_mutex_lock(&ap->lock);
+    while ((!ap->done || ap->done->index < index) && !ap->stop) {
+        int64_t left = deadline_ms - samsa_mono_ms();
+        if (left <= 0) {
+            break;
+        }
+        struct timespec ts = samsa_deadline(CLOCK_MONOTONIC, left);
+        (void)pthread_cond_timedwait(&ap->applied_cond, &ap->lock, &ts);
+    }
+    bool reached = ap->done && ap->done->index >= index;
+    pthread_mutex_unlock(&ap->lock);
+    return reached;
 }
 
 bool samsa_cluster_applied_wait(samsa_broker_t *b, uint64_t seen,

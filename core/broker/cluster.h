@@ -71,6 +71,14 @@ bool samsa_cluster_takeover_pending(samsa_broker_t *b, const char *topic,
                                     int32_t partition);
 /* How many images the applier has applied (0 standalone). Any thread. */
 uint64_t samsa_cluster_applied(samsa_broker_t *b);
+/* The index of the last image the applier applied (0: none yet, or
+ * standalone). Any thread. */
+uint64_t samsa_cluster_applied_index(samsa_broker_t *b);
+/* Block until the applier has applied the image of @p index or a later
+ * one (true), or @p deadline_ms (monotonic) passed, or it stops (false).
+ * Never on a reactor. */
+bool samsa_cluster_applied_reach(samsa_broker_t *b, uint64_t index,
+                                 int64_t deadline_ms);
 /* Block until the applier has applied more than @p seen images (true) or
  * @p deadline_ms (monotonic) passed, or it stops (false). Never on a
  * reactor. */

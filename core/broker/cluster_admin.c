@@ -17,6 +17,7 @@
 #include "broker/interbroker.h"
 #include "broker/admin_worker.h"
 #include "broker/cluster.h"
+#include "broker/settle.h"
 #include "client/client.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -107,6 +108,16 @@ samsa_err_t samsa_cluster_propose_wait(samsa_broker_t *b,
         }
     }
     wait_unref(w);
+    if (rc == 0) {
+        /* Committed: answer once this node applied it too (its broker
+         * configs, credentials, ACLs), so the client reads its write
+         * back here, as from a single node. */
+        samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+        uint64_t index = img ? img->index : 0;
+        samsa_meta_image_put(img);
+        samsa_cluster_applied_reach(b, index,
+                                    samsa_mono_ms() + SAMSA_SETTLE_MS);
+    }
     return err;
 }
 
