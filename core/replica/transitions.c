@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "replica/replica_int.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* A partition followed here (applier thread only). */
@@ -248,12 +249,17 @@ static void take_over(samsa_replica_mgr_t *rm, const samsa_meta_image_t *img)
         samsa_topic_put(topic);
     }
     if (to.n > 1) {
+        int64_t started = samsa_mono_ms();
         samsa_err_t *errs = calloc(to.n, sizeof(*errs));
         if (errs) {
             /* Failures are logged there; led_install tries again. */
             samsa_partitions_become_leader(to.parts, to.epochs, to.n, errs);
         }
         free(errs);
+        samsa_log(SAMSA_LOG_INFO,
+                  "replica: taking over %zu partitions: leader-epoch "
+                  "checkpoints written in %lld ms",
+                  to.n, (long long)(samsa_mono_ms() - started));
     }
     free(to.parts);
     free(to.epochs);
