@@ -20,8 +20,10 @@ samsa_connect_newest(const samsa_connect_t *w, const samsa_registry_entry_t *e);
 
 /* If the .so of @p c's plugin was replaced since its newest version was
  * loaded, load the new file and make @p c use it (logs what it did, or
- * why not: @p c then keeps its version). With w->admin held and @p c's
- * tasks stopped; takes w->lock itself. */
+ * why not: @p c then keeps its version). Tasks already running keep the
+ * version they started with (they hold their entry), so the caller
+ * restarts them when c->plugin changed. With w->admin held; takes
+ * w->lock itself. */
 void samsa_connect_reload_plugin(samsa_connect_t *w, struct connector *c);
 
 /* fini and unload every version loaded here: after all tasks stopped. */

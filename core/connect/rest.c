@@ -554,11 +554,15 @@ static void plugins_route(const samsa_http_request_t *req,
             (e->kind != SAMSA_KIND_SOURCE && e->kind != SAMSA_KIND_SINK)) {
             continue;
         }
+        /* The newest version loaded (a replaced .so, plugin_reload.h). */
+        pthread_mutex_lock(&w->lock);
+        const char *version = samsa_connect_newest(w, e)->desc.version;
         json_array_append_new(
             out,
             json_pack("{s:s,s:s,s:s}", "class", samsa_connect_class_name(e),
                       "type", e->kind == SAMSA_KIND_SOURCE ? "source" : "sink",
-                      "version", e->desc.version ? e->desc.version : ""));
+                      "version", version ? version : ""));
+        pthread_mutex_unlock(&w->lock);
     }
     /* KIP-769: ?connectorsOnly=false lists transforms and predicates too
      * (by their full class names; Kafka's predicates live in a

@@ -10,6 +10,7 @@
 #include "connect/assignor.h"
 #include "connect/forward.h"
 #include "connect/kafka_service.h"
+#include "connect/plugin_watch.h"
 #include "connect/secrets.h"
 #include "connect/validate.h"
 #include "connect/worker_int.h"
@@ -716,16 +717,21 @@ void samsa_connect_apply_target(samsa_connect_t *w, connector_t *c,
     }
 }
 
-void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
+void samsa_connect_restart_local(samsa_connect_t *w, connector_t *c)
 {
-    if (samsa_connect_cluster_restart(w, c, -1)) {
-        return; /* every worker restarts its own tasks of c */
-    }
     stop_task(c);
     samsa_connect_reload_plugin(w, c); /* its .so replaced: the new one */
     if (!c->paused) {
         start_task(w, c);
     }
+}
+
+void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
+{
+    if (samsa_connect_cluster_restart(w, c, -1)) {
+        return; /* every worker restarts its own tasks of c */
+    }
+    samsa_connect_restart_local(w, c);
 }
 
 void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id)
@@ -1101,7 +1107,7 @@ samsa_err_t samsa_connect_start(samsa_connect_t *w, const char *bootstrap,
         return SAMSA_ERR_NOMEM;
     }
     w->has_boot = true;
-    return SAMSA_OK;
+    return samsa_connect_watch_start(w);
 }
 
 void samsa_connect_stop(samsa_connect_t *w)
@@ -1113,6 +1119,7 @@ void samsa_connect_stop(samsa_connect_t *w)
         pthread_join(w->boot, NULL);
         w->has_boot = false;
     }
+    samsa_connect_watch_stop(w);
     pthread_mutex_lock(&w->lock);
     w->ready = false; /* REST answers 503 from here on */
     pthread_mutex_unlock(&w->lock);

@@ -97,6 +97,7 @@ struct samsa_connect {
     atomic_int generation;
     samsa_http_t *http;                /* the REST listener */
     samsa_connect_version_t *versions; /* reloaded plugins, newest first */
+    struct samsa_connect_watch *watch; /* plugin_watch.c; NULL: none */
     /* REST writes on their way to the leader (forward.h); w->lock. */
     int forwards;
     pthread_cond_t forwards_done;
@@ -145,6 +146,9 @@ void samsa_connect_apply_target(samsa_connect_t *w, connector_t *c,
 void samsa_connect_connector_status(samsa_connect_t *w, connector_t *c,
                                     bool force);
 void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
+/* Restart @p c's tasks that run on this worker (on its newest plugin
+ * version), whatever the mode: a new .so seen here. w->admin held. */
+void samsa_connect_restart_local(samsa_connect_t *w, connector_t *c);
 /* Restart task @p id of @p c only. w->admin held. */
 void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
 /* Stop task @p id of @p c (a cooperative revocation). w->admin held. */

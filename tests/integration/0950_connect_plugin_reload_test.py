@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Hot reload of a connector's .so (beyond Kafka Connect): two connectors
-run version v1 of a source plugin (tests/plugins/fixture-source-version);
-the .so file is replaced by v2 (rename over it, as a package upgrade
-does) and one connector is restarted through REST: it now runs v2, while
-the other keeps running v1 without a restart (its records go on counting
-from where they were, none repeated). A file that is not a plugin is
-refused on restart and the connector keeps its version."""
+"""Hot reload of a connector's .so (beyond Kafka Connect): the worker
+watches the directories its connector plugins came from (inotify). When a
+plugin's .so is replaced there (renamed over, as a package upgrade does),
+the connectors using it, and only those, restart on the new version by
+themselves, while a connector of another plugin keeps producing without
+a restart; /connector-plugins shows the new version, and a new connector
+gets it. A file that is not a plugin is refused (logged), and the
+connectors keep running their version, also through a REST restart
+(tests/plugins/fixture-source-version: two builds naming their
+version in their records)."""
 import os
 import shutil
 import time
@@ -40,8 +43,7 @@ def replace(path, src):
     os.rename(tmp, path)
 
 
-def test_new_plugin_version_on_restart_while_another_connector_runs(
-        broker_factory):
+def test_a_file_that_is_no_plugin_changes_nothing(broker_factory):
     broker = broker_factory("connect_enabled: true")
     so = os.path.join(broker.workdir, "source-version.so")
     shutil.copyfile(os.path.join(FIXTURES, "fixture-source-version-v1.so"), so)
@@ -51,32 +53,14 @@ def test_new_plugin_version_on_restart_while_another_connector_runs(
     broker.start()
     wait_ready(broker)
     conv = "org.apache.kafka.connect.storage.StringConverter"
-    for name in ("a", "b"):
-        code, info = call(broker, "POST", "/connectors", {
-            "name": name, "config": {"connector.class": "version-source",
-                                     "topic": "t" + name,
-                                     "value.converter": conv}})
-        assert code == 201, info
-    wait_for(lambda: len(values(broker, "ta")) >= 3 and
-             len(values(broker, "tb")) >= 3, "records of both connectors")
-    assert all(v.startswith("v1-") for v in values(broker, "ta"))
-
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "a", "config": {"connector.class": "version-source",
+                                "topic": "ta", "value.converter": conv}})
+    assert code == 201, info
+    wait_for(lambda: len(values(broker, "ta")) >= 3, "records of a")
     replace(so, os.path.join(FIXTURES, "fixture-source-version-v2.so"))
-    before_b = len(values(broker, "tb"))
-    assert call(broker, "POST", "/connectors/a/restart")[0] == 204
     wait_for(lambda: any(v.startswith("v2-") for v in values(broker, "ta")),
-             "version 2's records from the restarted connector")
-    wait_for(lambda: len(values(broker, "tb")) > before_b + 3,
-             "the other connector's records going on")
-    a = values(broker, "ta")
-    first_v2 = next(i for i, v in enumerate(a) if v.startswith("v2-"))
-    assert all(v.startswith("v1-") for v in a[:first_v2])
-    assert all(v.startswith("v2-") for v in a[first_v2:])
-    # b was never restarted: one v1 task counting on, nothing repeated.
-    b = values(broker, "tb")
-    assert b == ["v1-%d" % i for i in range(len(b))]
-    code, st = call(broker, "GET", "/connectors/b/status")
-    assert st["tasks"][0]["state"] == "RUNNING"
+             "a on version 2 by itself", 20)
     # A new connector gets the newest version.
     code, info = call(broker, "POST", "/connectors", {
         "name": "c", "config": {"connector.class": "version-source",
@@ -84,12 +68,85 @@ def test_new_plugin_version_on_restart_while_another_connector_runs(
     assert code == 201, info
     wait_for(lambda: values(broker, "tc")[:1] == ["v2-0"], "c on version 2")
 
-    # Not a plugin: the restart keeps v2 running and the log says why.
+    # Not a plugin: logged, and a keeps running v2 without a restart.
     with open(so + ".new", "w") as f:
         f.write("not an ELF file\n")
     os.rename(so + ".new", so)
+    wait_for(lambda: "new version of %s not loaded" % so in broker.log_text(),
+             "the refusal in the log", 20)
     n = len(values(broker, "ta"))
-    assert call(broker, "POST", "/connectors/a/restart")[0] == 204
     wait_for(lambda: len(values(broker, "ta")) > n + 2, "a still producing")
-    assert values(broker, "ta")[-1].startswith("v2-")
-    assert "new version of %s not loaded" % so in broker.log_text()
+    a = values(broker, "ta")
+    first_v2 = a.index("v2-0")
+    assert a[first_v2:] == ["v2-%d" % i for i in range(len(a) - first_v2)]
+    # A REST restart tries the file again and keeps v2 as well.
+    assert call(broker, "POST", "/connectors/a/restart")[0] == 204
+    wait_for(lambda: values(broker, "ta").count("v2-0") == 2 and
+             values(broker, "ta")[-1].startswith("v2-"),
+             "a restarted on version 2")
+
+
+def plugin_versions(broker):
+    code, plugins = call(broker, "GET", "/connector-plugins")
+    assert code == 200, plugins
+    return {p["class"]: p["version"] for p in plugins
+            if p["class"] in ("version-source", "other-source")}
+
+
+def test_a_replaced_plugin_file_restarts_only_its_connectors(broker_factory):
+    """The worker watches the plugin directories (inotify): a new build of
+    version-source renamed over its .so, with no REST call, restarts the
+    two connectors using it on the new version (/connector-plugins says
+    v2), while a connector of another plugin (the same code from another
+    file) keeps producing, never restarted: its records count on from
+    v1-0 with none missing or repeated."""
+    broker = broker_factory("connect_enabled: true")
+    dirs = [os.path.join(broker.workdir, d) for d in ("plugins", "other")]
+    sos = [os.path.join(dirs[0], "source-version.so"),
+           os.path.join(dirs[1], "other-source.so")]
+    for d, so in zip(dirs, sos):
+        os.makedirs(d)
+        shutil.copyfile(os.path.join(FIXTURES, "fixture-source-version-v1.so"),
+                        so)
+    with open(os.path.join(broker.conf_dir, "90-version-source.yaml"), "w") as f:
+        f.write("plugins:\n"
+                "  - name: version-source\n    plugin: %s\n    config: {}\n"
+                "  - name: other-source\n    plugin: %s\n    config: {}\n"
+                % tuple(sos))
+    broker.start()
+    wait_ready(broker)
+    conv = "org.apache.kafka.connect.storage.StringConverter"
+    for name, cls in (("a", "version-source"), ("b", "version-source"),
+                      ("o", "other-source")):
+        code, info = call(broker, "POST", "/connectors", {
+            "name": name, "config": {"connector.class": cls,
+                                     "topic": "w" + name,
+                                     "value.converter": conv}})
+        assert code == 201, info
+    wait_for(lambda: all(len(values(broker, "w" + n)) >= 3 for n in "abo"),
+             "records of the three connectors")
+    assert plugin_versions(broker) == {"version-source": "v1",
+                                       "other-source": "v1"}
+    before_o = len(values(broker, "wo"))
+
+    replace(sos[0], os.path.join(FIXTURES, "fixture-source-version-v2.so"))
+    for n in "ab":
+        wait_for(lambda: any(v.startswith("v2-")
+                             for v in values(broker, "w" + n)),
+                 "connector %s on version 2 by itself" % n, 20)
+    assert plugin_versions(broker) == {"version-source": "v2",
+                                       "other-source": "v1"}
+    wait_for(lambda: len(values(broker, "wo")) > before_o + 3,
+             "the other plugin's connector going on")
+    for n in "ab":
+        got = values(broker, "w" + n)
+        first_v2 = next(i for i, v in enumerate(got) if v.startswith("v2-"))
+        assert all(v.startswith("v1-") for v in got[:first_v2]), got
+        assert got[first_v2] == "v2-0", got  # a new task on the new .so
+    # o was never restarted: one v1 task counting on, nothing missing.
+    o = values(broker, "wo")
+    assert o == ["v1-%d" % i for i in range(len(o))]
+    code, st = call(broker, "GET", "/connectors/o/status")
+    assert st["tasks"][0]["state"] == "RUNNING"
+    assert "restarting its tasks on the new %s" % sos[0] in broker.log_text()
+    assert sos[1] not in broker.log_text().split("restarting its tasks")[-1]
