@@ -7,7 +7,9 @@
  * then, as configured:
  *   emit.checkpoints.enabled  a Checkpoint record (mirror_format.h) per
  *                             partition to <source>.checkpoints.internal,
- *                             with the group's offset metadata
+ *                             with the group's offset metadata, when it
+ *                             moved since the last one (MM2's
+ *                             checkpointIsMoreRecent)
  *                             (MirrorCheckpointConnector);
  *   sync.group.offsets.enabled  committed for the remote topics on the
  *                             target, only forward (a group that moved
@@ -156,7 +158,8 @@ static void sync_group(samsa_connect_task_t *t, const char *group,
             continue;
         }
         const char *md = meta[i] != NULL ? meta[i] : "";
-        if (t->emit_checkpoints && checkpoints_topic(t)) {
+        if (t->emit_checkpoints && checkpoints_topic(t) &&
+            samsa_mirror_checkpoint_new(entries[i], group, up[i].offset, off)) {
             emit_checkpoint(t, group, remotes[m], up[i].partition, up[i].offset,
                             off, md);
         }

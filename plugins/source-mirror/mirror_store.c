@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plugins/source-mirror/mirror_store.c - offset syncs by topic and
- * partition (see mirror_store.h). A linear search: a task mirrors
- * hundreds of partitions, not millions, and looks one up per sync.
+ * partition, and the checkpoints emitted for them (see mirror_store.h). A
+ * linear search: a task mirrors hundreds of partitions, not millions, and looks
+ * one up per sync.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,46 @@ void samsa_mirror_store_free(samsa_mirror_store_t *st)
 {
     for (size_t i = 0; i < st->n; i++) {
         samsa_mirror_syncs_free(&st->v[i]->syncs);
+        for (size_t k = 0; k < st->v[i]->nckpts; k++) {
+            free(st->v[i]->ckpts[k].group);
+        }
+        free(st->v[i]->ckpts);
         free(st->v[i]->topic);
         free(st->v[i]);
     }
     free(st->v);
     *st = (samsa_mirror_store_t){0};
+}
+
+bool samsa_mirror_checkpoint_new(samsa_mirror_entry_t *e, const char *group,
+                                 int64_t up, int64_t down)
+{
+    for (size_t i = 0; i < e->nckpts; i++) {
+        samsa_mirror_ckpt_t *c = &e->ckpts[i];
+        if (strcmp(c->group, group) != 0) {
+            continue;
+        }
+        /* Checkpoints may go back after a rewind upstream; otherwise
+         * they only move forward downstream. */
+        if (up < c->up || down > c->down) {
+            c->up = up;
+            c->down = down;
+            return true;
+        }
+        return false;
+    }
+    if (e->nckpts == e->capckpts) {
+        size_t cap = e->capckpts ? e->capckpts * 2 : 4;
+        samsa_mirror_ckpt_t *v = realloc(e->ckpts, cap * sizeof(*v));
+        if (v == NULL) {
+            return true;
+        }
+        e->ckpts = v;
+        e->capckpts = cap;
+    }
+    char *g = strdup(group);
+    if (g != NULL) {
+        e->ckpts[e->nckpts++] = (samsa_mirror_ckpt_t){g, up, down};
+    }
+    return true;
 }

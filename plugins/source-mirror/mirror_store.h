@@ -9,12 +9,22 @@
 #ifndef SAMSA_MIRROR_STORE_H
 #define SAMSA_MIRROR_STORE_H
 
+#include <stdbool.h>
+
 #include "mirror_sync.h"
+
+/* The last checkpoint emitted for one group on one partition. */
+typedef struct samsa_mirror_ckpt {
+    char *group;
+    int64_t up, down;
+} samsa_mirror_ckpt_t;
 
 typedef struct samsa_mirror_entry {
     char *topic; /* on the source cluster */
     int32_t partition;
     samsa_mirror_syncs_t syncs;
+    samsa_mirror_ckpt_t *ckpts; /* by group, in no order */
+    size_t nckpts, capckpts;
 } samsa_mirror_entry_t;
 
 typedef struct samsa_mirror_store {
@@ -28,5 +38,13 @@ samsa_mirror_entry_t *samsa_mirror_store_get(samsa_mirror_store_t *st,
                                              const char *topic,
                                              int32_t partition);
 void samsa_mirror_store_free(samsa_mirror_store_t *st);
+
+/* MM2's checkpointIsMoreRecent: whether a checkpoint of @p group at
+ * upstream @p up, downstream @p down on @p e's partition is worth
+ * emitting (the group's first, the group went back upstream, or its
+ * downstream offset moved on), remembered when it is. Out of memory:
+ * true, not remembered. */
+bool samsa_mirror_checkpoint_new(samsa_mirror_entry_t *e, const char *group,
+                                 int64_t up, int64_t down);
 
 #endif /* SAMSA_MIRROR_STORE_H */

@@ -16,6 +16,7 @@
 
 #include "mirror_format.h"
 #include "mirror_policy.h"
+#include "mirror_store.h"
 #include "mirror_sync.h"
 
 static samsa_mirror_syncs_t *syncs_new(void)
@@ -246,6 +247,26 @@ static void policies_skip_cycles_and_internal_topics(void **state)
     assert_string_equal(out, "west.orders");
 }
 
+static void checkpoints_are_emitted_when_they_move(void **state)
+{
+    (void)state;
+    samsa_mirror_store_t st = {0};
+    samsa_mirror_entry_t *e = samsa_mirror_store_get(&st, "orders", 0);
+    assert_non_null(e);
+    assert_true(samsa_mirror_checkpoint_new(e, "app", 7, 12));
+    /* The same again, or a group that moved upstream without a new
+     * downstream position: nothing new. */
+    assert_false(samsa_mirror_checkpoint_new(e, "app", 7, 12));
+    assert_false(samsa_mirror_checkpoint_new(e, "app", 8, 12));
+    /* Another group has its own. */
+    assert_true(samsa_mirror_checkpoint_new(e, "other", 7, 12));
+    /* Forward downstream, or back upstream (a rewind): emitted. */
+    assert_true(samsa_mirror_checkpoint_new(e, "app", 9, 14));
+    assert_true(samsa_mirror_checkpoint_new(e, "app", 2, 5));
+    assert_false(samsa_mirror_checkpoint_new(e, "app", 2, 5));
+    samsa_mirror_store_free(&st);
+}
+
 static void filters_match_whole_names(void **state)
 {
     (void)state;
@@ -276,6 +297,7 @@ int main(void)
         cmocka_unit_test(records_have_mm2s_bytes),
         cmocka_unit_test(policies_name_remote_topics),
         cmocka_unit_test(policies_skip_cycles_and_internal_topics),
+        cmocka_unit_test(checkpoints_are_emitted_when_they_move),
         cmocka_unit_test(filters_match_whole_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
