@@ -711,6 +711,13 @@ static samsa_err_t rejoin(samsa_connect_cluster_t *cl, bool *again)
     snprintf(cl->leader_url, sizeof(cl->leader_url), "%s",
              a.leader_url ? a.leader_url : "");
     pthread_mutex_unlock(&w->lock);
+    if (cl->member.leader != cl->led_last &&
+        samsa_connect_store_claim(w->store, cl->member.leader) != SAMSA_OK) {
+        /* Kafka's claimWritePrivileges on becoming the leader: its
+         * InitProducerId fences the previous leader's config writer. */
+        samsa_log(SAMSA_LOG_WARN, "connect: cannot claim the config topic "
+                                  "writer (the next write tries again)");
+    }
     err = take_assignment(cl, &a);
     cl->version = a.version;
     cl->led_last = cl->member.leader;

@@ -180,3 +180,9 @@ void samsa_connect_eos_txn_id(const char *group, const char *connector,
              group[0] != '\0' ? group : SAMSA_CONNECT_EOS_GROUP, connector,
              (int)task);
 }
+
+void samsa_connect_eos_leader_txn_id(const char *group, char *out, size_t len)
+{
+    snprintf(out, len, "connect-cluster-%s",
+             group[0] != '\0' ? group : SAMSA_CONNECT_EOS_GROUP);
+}

@@ -17,7 +17,10 @@
  * previous generation's producer of the same task (its epoch is bumped
  * and its open transaction aborted) before the task reads its offsets
  * read_committed. "preparing" runs tasks at-least-once, as Kafka's
- * rolling upgrade step does.
+ * rolling upgrade step does, but, as with "enabled", the leader writes
+ * connect-configs in transactions of its own transactional producer
+ * (store.h's fencable config writer), so every worker of the group is
+ * ready for "enabled" and a deposed leader cannot write.
  *
  * Pure functions over configs; no I/O. (The fencing of a connector's
  * previous generation of tasks is core/connect/fencing.c's.)
@@ -95,5 +98,10 @@ void samsa_connect_eos_validate(samsa_connect_eos_mode_t mode,
  * SAMSA_CONNECT_EOS_GROUP). */
 void samsa_connect_eos_txn_id(const char *group, const char *connector,
                               int32_t task, char *out, size_t len);
+
+/* "connect-cluster-<group>", Kafka's transactional id of the leader's
+ * config-topic writer with exactly.once.source.support preparing or
+ * enabled (DistributedConfig.transactionalProducerId). */
+void samsa_connect_eos_leader_txn_id(const char *group, char *out, size_t len);
 
 #endif /* SAMSA_CONNECT_EOS_H */

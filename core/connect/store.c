@@ -3,6 +3,7 @@
 #include "connect/store.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,12 @@ struct samsa_connect_store {
     samsa_client_t *client;
     samsa_producer_t *producer;
     samsa_arena_t arena;
+    /* Kafka's fencable config writer (store.h): its transactional id,
+     * "" when connect-configs is written plainly, and its producer once
+     * claimed. */
+    char txn_id[300];
+    bool claimed; /* this worker leads: its config writes are privileged */
+    samsa_producer_t *txp;
 };
 
 static const char *const topics[] = {SAMSA_CONNECT_CONFIGS_TOPIC,
@@ -141,6 +148,7 @@ void samsa_connect_store_close(samsa_connect_store_t *s)
     if (s == NULL) {
         return;
     }
+    samsa_producer_free(s->txp);
     samsa_producer_free(s->producer);
     samsa_client_free(s->client);
     samsa_arena_destroy(&s->arena);
@@ -148,11 +156,84 @@ void samsa_connect_store_close(samsa_connect_store_t *s)
     free(s);
 }
 
+void samsa_connect_store_config_writer(samsa_connect_store_t *s,
+                                       const char *txn_id)
+{
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->txn_id, sizeof(s->txn_id), "%s", txn_id ? txn_id : "");
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Make the fencable writer (its InitProducerId fences an older one of
+ * the same id). s->lock held. */
+static samsa_err_t claim_locked(samsa_connect_store_t *s)
+{
+    if (s->txp != NULL || s->txn_id[0] == '\0') {
+        return SAMSA_OK;
+    }
+    samsa_producer_conf_t pc;
+    samsa_producer_conf_init(&pc);
+    pc.acks = -1;
+    pc.linger_ms = 0;
+    pc.transactional_id = s->txn_id;
+    samsa_err_t err = samsa_producer_new(s->client, &pc, &s->txp);
+    if (err == SAMSA_OK) {
+        err = samsa_producer_init_transactions(s->txp);
+    }
+    if (err != SAMSA_OK) {
+        samsa_producer_free(s->txp);
+        s->txp = NULL;
+    }
+    return err;
+}
+
+samsa_err_t samsa_connect_store_claim(samsa_connect_store_t *s, bool lead)
+{
+    pthread_mutex_lock(&s->lock);
+    samsa_producer_free(s->txp); /* a new leadership: claim anew */
+    s->txp = NULL;
+    s->claimed = lead && s->txn_id[0] != '\0';
+    samsa_err_t err = s->claimed ? claim_locked(s) : SAMSA_OK;
+    pthread_mutex_unlock(&s->lock);
+    return err;
+}
+
+/* One write to connect-configs in a transaction of the fencable writer;
+ * on failure (fenced by a newer leader, or else) it is let go, and the
+ * next write claims again. s->lock held. */
+static samsa_err_t put_privileged(samsa_connect_store_t *s, const char *topic,
+                                  const char *key, const char *value)
+{
+    samsa_err_t err = claim_locked(s);
+    if (err == SAMSA_OK) {
+        err = samsa_producer_begin_transaction(s->txp);
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_producer_produce(
+            s->txp, topic, 0, key, (int32_t)strlen(key), value,
+            value ? (int32_t)strlen(value) : -1, NULL, 0, -1);
+        samsa_err_t end = err == SAMSA_OK
+                              ? samsa_producer_commit_transaction(s->txp)
+                              : samsa_producer_abort_transaction(s->txp);
+        err = err != SAMSA_OK ? err : end;
+    }
+    if (err != SAMSA_OK) {
+        samsa_producer_free(s->txp);
+        s->txp = NULL;
+    }
+    return err;
+}
+
 samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
                                     const char *key, const char *value)
 {
     topic = topic_of(s, topic);
     pthread_mutex_lock(&s->lock);
+    if (s->claimed && strcmp(topic, s->names[0]) == 0) {
+        samsa_err_t err = put_privileged(s, topic, key, value);
+        pthread_mutex_unlock(&s->lock);
+        return err;
+    }
     samsa_err_t err = samsa_producer_produce(
         s->producer, topic, 0, key, (int32_t)strlen(key), value,
         value ? (int32_t)strlen(value) : -1, NULL, 0, -1);

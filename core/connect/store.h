@@ -13,6 +13,7 @@
 #ifndef SAMSA_CONNECT_STORE_H
 #define SAMSA_CONNECT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,22 @@ samsa_err_t samsa_connect_store_create(samsa_connect_store_t *s,
  *  the acknowledgement. */
 samsa_err_t samsa_connect_store_put(samsa_connect_store_t *s, const char *topic,
                                     const char *key, const char *value);
+
+/** Kafka's fencable config writer (KafkaConfigBackingStore with
+ *  exactly.once.source.support preparing or enabled): every write to
+ *  connect-configs is then a transaction of a transactional producer
+ *  with @p txn_id (Kafka's "connect-cluster-<group.id>"), so a leader
+ *  that lost its place (a zombie) cannot write once a newer one claimed
+ *  the id. NULL or "": plain writes (disabled). */
+void samsa_connect_store_config_writer(samsa_connect_store_t *s,
+                                       const char *txn_id);
+
+/** @p lead: claim write privileges (a worker that became the leader, or
+ *  a standalone one): make the writer now, its InitProducerId fencing
+ *  the previous leader's; a failed write lets it go and the next write
+ *  claims again. !@p lead: let them go (no longer the leader; writes
+ *  are plain, as a follower's). No-op without a writer id. */
+samsa_err_t samsa_connect_store_claim(samsa_connect_store_t *s, bool lead);
 
 /** Every record of @p topic from the beginning up to its end at the call,
  *  in order; @p value NULL for a tombstone. Strings are borrowed. */

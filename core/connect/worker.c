@@ -889,6 +889,20 @@ static void *boot_main(void *arg)
         }
         sleep_ms(250);
     }
+    if (err == SAMSA_OK && w->eos != SAMSA_CONNECT_EOS_DISABLED) {
+        /* preparing and enabled: Kafka's transactional leader. A
+         * standalone worker is its own leader and claims at once. */
+        char id[400];
+        samsa_connect_eos_leader_txn_id(w->dist.group_id, id, sizeof(id));
+        samsa_connect_store_config_writer(w->store, id);
+        if (w->dist.group_id[0] == '\0' &&
+            samsa_connect_store_claim(w->store, true) != SAMSA_OK) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "connect: cannot claim the config topic writer %s "
+                      "(the next write tries again)",
+                      id);
+        }
+    }
     pending_t p = {json_object(), json_object(), json_object()};
     if (err == SAMSA_OK) {
         err = samsa_connect_store_replay(w->store, SAMSA_CONNECT_OFFSETS_TOPIC,

@@ -178,11 +178,22 @@ def test_file_source_at_least_once_across_kill_9(broker_factory):
     assert end == len(raw)  # no transactions, no markers
 
 
-def eos_broker(broker_factory, tmp_path, seq_topic, more_plugins=""):
+def txn_epoch(broker, txn_id):
+    """The producer epoch of transactional id @p txn_id, None if the
+    coordinator does not know it."""
+    r = subprocess.run([SAMSA_CLI, "txn", "describe", txn_id, "-b",
+                        broker.bootstrap], capture_output=True, text=True,
+                       timeout=30)
+    m = re.search(r"ProducerEpoch: (\d+)", r.stdout)
+    return int(m.group(1)) if m else None
+
+
+def eos_broker(broker_factory, tmp_path, seq_topic, more_plugins="",
+               mode="enabled"):
     """A running samsad whose own worker has exactly-once sources
-    enabled, with the sequence plugin writing to @p seq_topic."""
+    @p mode, with the sequence plugin writing to @p seq_topic."""
     props = tmp_path / "eos.properties"
-    props.write_text("exactly.once.source.support=enabled\n")
+    props.write_text("exactly.once.source.support=%s\n" % mode)
     broker = broker_factory(
         "connect_enabled: true\nconnect_client_config: %s\n" % props)
     with open(os.path.join(broker.conf_dir, "90-sequence.yaml"), "w") as f:
@@ -308,12 +319,7 @@ def test_exactly_once_preflight_validation(broker_factory, tmp_path):
     assert code == 201, info
 
     def epoch(task):
-        r = subprocess.run([SAMSA_CLI, "txn", "describe",
-                            "connect-standalone-seq-%d" % task, "-b",
-                            broker.bootstrap], capture_output=True, text=True,
-                           timeout=30)
-        m = re.search(r"ProducerEpoch: (\d+)", r.stdout)
-        return int(m.group(1)) if m else None
+        return txn_epoch(broker, "connect-standalone-seq-%d" % task)
     before = wait_for(lambda: all(epoch(t) is not None for t in range(3)) and
                       [epoch(t) for t in range(3)],
                       "the three tasks' producers", 20)
@@ -378,6 +384,27 @@ def test_zombie_of_an_old_generation_cannot_commit(broker_factory, tmp_path):
     assert committed and b"zombie" not in committed
 
 
+def test_preparing_has_a_transactional_leader(broker_factory, tmp_path):
+    """exactly.once.source.support=preparing, Kafka's first step of a
+    rolling upgrade: tasks run at-least-once, without a transactional
+    producer, but the leader writes the config topic in transactions of
+    its own producer, connect-cluster-<group.id> (connect-standalone for
+    samsad's worker), whose InitProducerId fences a deposed leader."""
+    broker = eos_broker(broker_factory, tmp_path, "pseq", mode="preparing")
+    code, info = call(broker, "PUT", "/connectors/pseq/config", {
+        "connector.class": "sequence", "tasks.max": "1",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter"})
+    assert code == 201, info
+    assert count(broker, "pseq", 10, False, 20)
+    assert txn_epoch(broker, "connect-cluster-connect-standalone") is not None
+    assert txn_epoch(broker, "connect-standalone-pseq-0") is None
+    # Each config record is a transaction of its own: a commit marker
+    # follows it in the log.
+    records = len(count(broker, "connect-configs", 10**9, True, 2))
+    assert records >= 3 and end_offset(broker, "connect-configs") >= \
+        2 * records, records
+
+
 def test_required_needs_an_enabled_worker(broker_factory):
     broker = broker_factory("connect_enabled: true").start()
     wait_ready(broker)
@@ -387,3 +414,9 @@ def test_required_needs_an_enabled_worker(broker_factory):
     assert code == 400, info
     assert "This worker does not have exactly-once source support " \
         "enabled." in info["message"], info
+    # disabled: no transactional leader.
+    code, info = call(broker, "PUT", "/connectors/v/config", {
+        "connector.class": "FileStreamSource", "file": "/tmp/x",
+        "topic": "t"})
+    assert code == 201, info
+    assert txn_epoch(broker, "connect-cluster-connect-standalone") is None
