@@ -554,6 +554,12 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
 void samsa_broker_stop(samsa_broker_t *b)
 {
     atomic_store(&b->ready, false);
+    /* Kafka's order: leaderships move away while this broker still
+     * serves, so clients are redirected (NOT_LEADER_OR_FOLLOWER) rather
+     * than disconnected; bounded by a session, after which the controller
+     * would have fenced a broker it stopped hearing anyway. */
+    samsa_cluster_controlled_shutdown(
+        b, b->cfg->cluster.broker_session_timeout_ms);
     /* Connectors first: their tasks flush and commit through this
      * broker's own listener. */
     samsa_connect_stop(b->connect);

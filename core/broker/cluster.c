@@ -250,6 +250,7 @@ typedef struct samsa_applier {
      * a Produce waiting for a takeover waits on (samsa_cluster_
      * applied_wait). */
     uint64_t applied;
+    uint64_t applied_index; /* the metadata index of the last applied */
     pthread_cond_t applied_cond;
 } samsa_applier_t;
 
@@ -301,6 +302,7 @@ static void *applier_main(void *arg)
         pthread_mutex_lock(&ap->lock);
         ap->done = next; /* under the lock: samsa_cluster_applied_index */
         ap->applied++;
+        ap->applied_index = next->index;
         pthread_cond_broadcast(&ap->applied_cond);
         samsa_meta_image_put(was);
     }
@@ -548,6 +550,78 @@ bool samsa_cluster_await_lone_voter(samsa_broker_t *b, int timeout_ms)
         struct timespec pause = {0, 1000000}; /* 1 ms */
         nanosleep(&pause, NULL);
     }
+}
+
+/* The metadata index the applier has applied through (0: none). */
+static uint64_t applied_index(samsa_broker_t *b)
+{
+    samsa_applier_t *ap = b->applier;
+    pthread_mutex_lock(&ap->lock);
+    uint64_t index = ap->applied_index;
+    pthread_mutex_unlock(&ap->lock);
+    return index;
+}
+
+/* Whether the current image has this broker leading nothing (fenced, or
+ * never registered by this process); *index gets that image's index. */
+static bool leads_nothing(samsa_broker_t *b, uint64_t *index)
+{
+    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
+    bool nothing = !samsa_member_active(b->member, img);
+    *index = img->index;
+    samsa_meta_image_put(img);
+    return nothing;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec pause = {0, ms * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms)
+{
+    if (!b->member || !b->meta || !b->applier) {
+        return true;
+    }
+    int64_t start = samsa_mono_ms();
+    int64_t until = start + timeout_ms;
+    samsa_member_shut_down(b->member);
+    uint64_t at = 0;
+    bool moved = false;
+    while (!(moved = leads_nothing(b, &at)) && samsa_mono_ms() < until) {
+        pause_ms(5);
+    }
+    /* Its partitions become followers here too, so requests still on the
+     * way are told NOT_LEADER_OR_FOLLOWER (and parked acks=all answers
+     * too) before the listeners close. */
+    while (moved && atomic_load(&b->meta_caught_up) && applied_index(b) < at &&
+           samsa_mono_ms() < until) {
+        pause_ms(5);
+    }
+    int64_t moved_ms = samsa_mono_ms() - start;
+    if (moved && samsa_meta_controller(b->meta) == b->node_id) {
+        samsa_meta_hand_off(b->meta);
+        while (samsa_meta_controller(b->meta) == b->node_id &&
+               samsa_mono_ms() < until) {
+            pause_ms(5);
+        }
+    }
+    int32_t ctrl = samsa_meta_controller(b->meta);
+    if (moved) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "cluster: controlled shutdown: this broker leads no "
+                  "partition after %lld ms; controller %d after %lld ms",
+                  (long long)moved_ms, ctrl,
+                  (long long)(samsa_mono_ms() - start));
+    } else {
+        samsa_log(SAMSA_LOG_WARN,
+                  "cluster: controlled shutdown: the controller did not "
+                  "move this broker's leaderships within %lld ms; stopping "
+                  "anyway (they move when its session ends)",
+                  (long long)timeout_ms);
+    }
+    return moved;
 }
 
 void samsa_cluster_close(samsa_broker_t *b)

@@ -48,6 +48,16 @@ samsa_err_t samsa_cluster_migrate_standalone(samsa_broker_t *b, char *errbuf,
 /* Stop the member thread, then the quorum. */
 void samsa_cluster_close(samsa_broker_t *b);
 
+/* Controlled shutdown (SIGTERM), Kafka's order: while this broker still
+ * serves, ask the controller to fence it (samsa_member_shut_down), wait
+ * until its own applied metadata shows it leading nothing (its partitions
+ * moved; what clients still send here is answered NOT_LEADER_OR_FOLLOWER
+ * and they find the new leaders), then, as the controller, hand the
+ * quorum's leadership to another voter. At most @p timeout_ms in all.
+ * False when the leaderships did not move in time. A standalone broker:
+ * true at once. */
+bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms);
+
 /* Produce/Fetch/ListOffsets: SAMSA_OK when this broker leads
  * @p topic/@p partition (always, standalone); else
  * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER or

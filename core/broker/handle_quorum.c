@@ -106,17 +106,14 @@ void samsa_handle_broker_heartbeat(samsa_req_t *req)
     samsa_err_t err = SAMSA_ERR_NOT_CONTROLLER;
     if (b->meta) {
         err = samsa_meta_heartbeat(b->meta, hreq->BrokerId, hreq->BrokerEpoch,
-                                   &fenced);
-    }
-    if (err == SAMSA_OK && hreq->WantShutDown) {
-        /* Controlled shutdown: fenced now, so its leadership moves. */
-        samsa_meta_fence(b->meta, hreq->BrokerId, hreq->BrokerEpoch, NULL,
-                         NULL);
+                                   hreq->WantShutDown, &fenced);
     }
     resp->ErrorCode = (int16_t)err;
     resp->IsFenced = fenced;
     resp->IsCaughtUp = err == SAMSA_OK;
-    resp->ShouldShutDown = err == SAMSA_OK && hreq->WantShutDown;
+    /* Kafka answers it once the broker leads nothing: fenced, here. The
+     * broker itself waits for its own image to show it (cluster.c). */
+    resp->ShouldShutDown = err == SAMSA_OK && hreq->WantShutDown && fenced;
     samsa_req_respond(req, resp);
 }
 

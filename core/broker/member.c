@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@ struct samsa_member {
     pthread_cond_t cond;
     bool stop;
     bool kick;                        /* run a round now */
+    bool shutting_down;               /* samsa_member_shut_down */
     char *topics[MAX_PENDING_TOPICS]; /* auto-creations to forward */
     size_t ntopics;
 
@@ -418,16 +418,19 @@ static void round_once(samsa_member_t *mb, bool *ok)
     bool reg = registered(mb, img, &me);
     char *topics[MAX_PENDING_TOPICS];
     size_t nt = take_topics(mb, topics);
+    pthread_mutex_lock(&mb->lock);
+    bool shut = mb->shutting_down;
+    pthread_mutex_unlock(&mb->lock);
 
-    *ok = reg && ctrl >= 0;
+    *ok = reg && ctrl >= 0 && !shut;
     if (ctrl == b->node_id) {
         bool fenced = false;
-        if (!reg) {
+        if (!reg && !shut) {
             register_direct(mb);
-        } else {
+        } else if (reg) {
             int64_t sent = samsa_mono_ms();
-            if (samsa_meta_heartbeat(b->meta, b->node_id, me->epoch, &fenced) ==
-                SAMSA_OK) {
+            if (samsa_meta_heartbeat(b->meta, b->node_id, me->epoch, shut,
+                                     &fenced) == SAMSA_OK) {
                 heartbeat_answered(mb, sent, fenced);
             }
         }
@@ -440,10 +443,11 @@ static void round_once(samsa_member_t *mb, bool *ok)
     } else if (ctrl >= 0 && samsa_meta_controller_node(img, ctrl)) {
         samsa_client_t *c =
             controller_client(mb, samsa_meta_controller_node(img, ctrl));
-        if (c && !reg && samsa_mono_ms() >= mb->registered_wait_until) {
+        if (c && !reg && !shut &&
+            samsa_mono_ms() >= mb->registered_wait_until) {
             register_remote(mb, c);
         } else if (c && reg) {
-            heartbeat_remote(mb, c, me->epoch, img, false);
+            heartbeat_remote(mb, c, me->epoch, img, shut);
         }
         for (size_t i = 0; mb->client && i < nt; i++) {
             create_remote(mb, mb->client, topics[i]);
@@ -508,57 +512,16 @@ samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out)
     return SAMSA_OK;
 }
 
-typedef struct goodbye {
-    sem_t done;
-    _Atomic int refs; /* the waiter + the proposal */
-} goodbye_t;
-
-static void goodbye_unref(goodbye_t *g)
+void samsa_member_shut_down(samsa_member_t *mb)
 {
-    if (atomic_fetch_sub(&g->refs, 1) == 1) {
-        sem_destroy(&g->done);
-        free(g);
+    if (!mb) {
+        return;
     }
-}
-
-static void goodbye_done(void *arg, samsa_err_t err)
-{
-    goodbye_t *g = arg;
-    (void)err;
-    sem_post(&g->done);
-    goodbye_unref(g);
-}
-
-/* Controlled shutdown (SIGTERM): ask the controller to fence this broker
- * now, so clients stop being sent here at once instead of after the
- * session timeout. Best effort, bounded: a controller that does not answer
- * fences it later anyway. */
-static void say_goodbye(samsa_member_t *mb)
-{
-    samsa_broker_t *b = mb->b;
-    samsa_meta_image_t *img = samsa_meta_image_get(b->meta);
-    int32_t ctrl = samsa_meta_controller(b->meta);
-    const samsa_meta_broker_t *me = NULL;
-    if (registered(mb, img, &me) && !me->fenced) {
-        goodbye_t *g = ctrl == b->node_id ? calloc(1, sizeof(*g)) : NULL;
-        if (g) {
-            sem_init(&g->done, 0, 0);
-            atomic_init(&g->refs, 2);
-            samsa_meta_fence(b->meta, b->node_id, me->epoch, goodbye_done, g);
-            struct timespec until = samsa_deadline(CLOCK_REALTIME, 2000);
-            while (sem_timedwait(&g->done, &until) != 0 && errno == EINTR) {
-            }
-            goodbye_unref(g);
-        } else if (ctrl >= 0 && samsa_meta_controller_node(img, ctrl)) {
-            samsa_client_t *c =
-                controller_client(mb, samsa_meta_controller_node(img, ctrl));
-            if (c) {
-                heartbeat_remote(mb, c, me->epoch, img, true);
-            }
-        }
-    }
-    samsa_arena_reset(&mb->arena);
-    samsa_meta_image_put(img);
+    pthread_mutex_lock(&mb->lock);
+    mb->shutting_down = true;
+    mb->kick = true;
+    pthread_cond_signal(&mb->cond);
+    pthread_mutex_unlock(&mb->lock);
 }
 
 void samsa_member_stop(samsa_member_t *mb)
@@ -571,7 +534,6 @@ void samsa_member_stop(samsa_member_t *mb)
     pthread_cond_signal(&mb->cond);
     pthread_mutex_unlock(&mb->lock);
     pthread_join(mb->thread, NULL);
-    say_goodbye(mb);
 }
 
 void samsa_member_free(samsa_member_t *mb)

@@ -17,6 +17,12 @@
 #include "metadata/image.h"
 
 samsa_err_t samsa_member_start(samsa_broker_t *b, samsa_member_t **out);
+/* Controlled shutdown (SIGTERM), Kafka's BrokerLifecycleManager
+ * beginControlledShutdown: from now on every heartbeat says WantShutDown
+ * (the controller fences this broker, so its leaderships move, and keeps
+ * it fenced), sent every 200 ms rather than every interval, and the
+ * broker never registers again. Any thread; NULL is fine. */
+void samsa_member_shut_down(samsa_member_t *mb);
 /* Join the thread (NULL is fine). */
 void samsa_member_stop(samsa_member_t *mb);
 /* Free it; after the quorum closed, which may still complete a

@@ -366,7 +366,9 @@ void samsa_partitions_become_leader(samsa_partition_t *const *parts,
                                     samsa_err_t *errs);
 
 /* Follower of @epoch from now: leader appends (samsa_partition_append)
- * are refused with NOT_LEADER_OR_FOLLOWER until become_leader. */
+ * are refused with NOT_LEADER_OR_FOLLOWER until become_leader. Wakes the
+ * partition's waiters (samsa_partition_wait_add), so those waiting on a
+ * leadership see it is gone. */
 samsa_err_t samsa_partition_become_follower(samsa_partition_t *part,
                                             int32_t epoch);
 

@@ -253,6 +253,11 @@ samsa_err_t samsa_partition_become_follower(samsa_partition_t *part,
     atomic_store(&part->leader_epoch, epoch);
     atomic_store(&part->follower, true);
     pthread_mutex_unlock(&part->append_lock);
+    /* acks=all answers parked here learn now that it is led elsewhere, as
+     * Kafka completes its delayed produces at a leadership change, rather
+     * than at their next recheck: a broker in controlled shutdown closes
+     * its connections soon after. */
+    samsa_partition_wake(part);
     return SAMSA_OK;
 }
 

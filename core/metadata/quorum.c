@@ -109,6 +109,9 @@ struct samsa_meta {
     struct raft raft;
     bool was_leader;
     bool closing;
+    /* samsa_meta_hand_off (quorum thread): a transfer in flight. */
+    struct raft_transfer transfer;
+    bool transferring;
     /* While following (quorum thread): the leader and when its last
      * AppendEntries came; a new controller starts that node's session
      * clock there (samsa_meta_session_start). -1: none known. */
@@ -145,6 +148,7 @@ struct samsa_meta {
     samsa_meta_quorum_t quorum;
     proposal_t *queue, *queue_tail;
     bool stopping;
+    bool hand_off; /* samsa_meta_hand_off asked, not started yet */
     /* This node's broker stopped listening (shutting down): heartbeats
      * cannot reach it, so silence proves nothing about the others. */
     bool deaf;
@@ -426,10 +430,10 @@ static void hb_settle(heartbeat_t *h, const samsa_meta_broker_t *b)
 }
 
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
-                                 bool *fenced)
+                                 bool want_shutdown, bool *fenced)
 {
     samsa_err_t err = SAMSA_OK;
-    bool unfence = false;
+    bool unfence = false, fence = false;
     *fenced = true;
     pthread_mutex_lock(&m->lock);
     const samsa_meta_broker_t *b = samsa_meta_broker(m->image, id);
@@ -446,6 +450,18 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
             h->epoch = epoch;
             h->last_ms = samsa_mono_ms();
             hb_settle(h, b);
+            if (want_shutdown) {
+                /* Kafka's controlled shutdown: it leaves every ISR and its
+                 * leaderships move (the FENCE record does both), and it
+                 * stays fenced while it keeps heartbeating, which it does
+                 * until it leads nothing (and with every heartbeat after,
+                 * so a new controller knows too). */
+                h->shutdown_epoch = epoch;
+                fence = !b->fenced && h->fence_pending != epoch;
+                if (fence) {
+                    h->fence_pending = epoch;
+                }
+            }
             unfence = b->fenced && h->unfence_pending != epoch &&
                       h->shutdown_epoch != epoch;
             if (unfence) {
@@ -454,6 +470,16 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
         }
     }
     pthread_mutex_unlock(&m->lock);
+    if (fence) {
+        samsa_meta_rec_t rec;
+        if (samsa_mdrec_fence(id, epoch, true, &rec) == SAMSA_OK) {
+            samsa_log(SAMSA_LOG_INFO,
+                      "controller: broker %d (epoch %lld) shuts down: "
+                      "fencing it, its leaderships move",
+                      id, (long long)epoch);
+            samsa_meta_propose(m, rec, NULL, NULL);
+        }
+    }
     if (unfence) {
         samsa_meta_rec_t rec;
         if (samsa_mdrec_fence(id, epoch, false, &rec) == SAMSA_OK) {
@@ -467,6 +493,16 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
     return err;
 }
 
+void samsa_meta_hand_off(samsa_meta_t *m)
+{
+    if (m) {
+        pthread_mutex_lock(&m->lock);
+        m->hand_off = true;
+        pthread_mutex_unlock(&m->lock);
+        uv_async_send(&m->wake);
+    }
+}
+
 void samsa_meta_deafen(samsa_meta_t *m)
 {
     if (m) {
@@ -474,30 +510,6 @@ void samsa_meta_deafen(samsa_meta_t *m)
         m->deaf = true;
         pthread_mutex_unlock(&m->lock);
     }
-}
-
-void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
-                      samsa_meta_done_fn done, void *arg)
-{
-    samsa_meta_rec_t rec;
-    pthread_mutex_lock(&m->lock);
-    heartbeat_t *h = hb_find(m, id, true);
-    if (h) {
-        h->fence_pending = epoch;
-        h->shutdown_epoch = epoch; /* no unfence from a late heartbeat */
-    }
-    pthread_mutex_unlock(&m->lock);
-    if (samsa_mdrec_fence(id, epoch, true, &rec) != SAMSA_OK) {
-        if (done) {
-            done(arg, SAMSA_ERR_NOMEM);
-        }
-        return;
-    }
-    samsa_log(SAMSA_LOG_INFO,
-              "controller: broker %d (epoch %lld) shuts down: "
-              "fencing",
-              id, (long long)epoch);
-    samsa_meta_propose(m, rec, done, arg);
 }
 
 int64_t samsa_meta_session_start(int64_t now, int64_t heard_ms,
@@ -1093,14 +1105,43 @@ static void drain_then_close(uv_timer_t *t)
     raft_close(&m->raft, on_raft_closed);
 }
 
+static void transfer_done(struct raft_transfer *req)
+{
+    samsa_meta_t *m = req->data;
+    m->transferring = false;
+}
+
+/* Hand the leadership to the most caught-up voter (libraft sends it
+ * TimeoutNow), as Kafka's KRaft leader resigns at a graceful shutdown:
+ * the quorum gets a new controller at once, not an election timeout
+ * after this node stopped answering. */
+static void start_hand_off(samsa_meta_t *m)
+{
+    if (m->closing || m->transferring || raft_state(&m->raft) != RAFT_LEADER) {
+        return;
+    }
+    m->transfer.data = m;
+    int rv = raft_transfer(&m->raft, &m->transfer, 0, transfer_done);
+    m->transferring = rv == 0;
+    samsa_log(SAMSA_LOG_INFO, "metadata: shutting down: %s%s",
+              rv == 0 ? "handing the quorum's leadership to another voter"
+                      : "no voter to hand the quorum's leadership to: ",
+              rv == 0 ? "" : raft_strerror(rv));
+}
+
 static void on_wake(uv_async_t *a)
 {
     samsa_meta_t *m = a->data;
     pthread_mutex_lock(&m->lock);
     proposal_t *p = m->queue;
     bool stopping = m->stopping;
+    bool hand_off = m->hand_off;
+    m->hand_off = false;
     m->queue = m->queue_tail = NULL;
     pthread_mutex_unlock(&m->lock);
+    if (hand_off && !stopping) {
+        start_hand_off(m);
+    }
     while (p) {
         proposal_t *next = p->next;
         if (stopping) {

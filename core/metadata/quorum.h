@@ -125,11 +125,13 @@ void samsa_meta_propose(samsa_meta_t *m, samsa_meta_rec_t rec,
                         samsa_meta_done_fn done, void *arg);
 
 /* Controller side of BrokerHeartbeat: note that broker @p id with @p epoch
- * is alive (proposing an unfence when it was fenced). *fenced gets its
- * fenced state. NOT_CONTROLLER, BROKER_ID_NOT_REGISTERED,
- * STALE_BROKER_EPOCH. */
+ * is alive (proposing an unfence when it was fenced). @p want_shutdown
+ * (controlled shutdown, Kafka's WantShutDown): fence it instead, so it
+ * leaves every ISR and its leaderships move, and never unfence this epoch
+ * again. *fenced gets its fenced state in the current image.
+ * NOT_CONTROLLER, BROKER_ID_NOT_REGISTERED, STALE_BROKER_EPOCH. */
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
-                                 bool *fenced);
+                                 bool want_shutdown, bool *fenced);
 
 /* A controller-only node (no broker registration): the listener where it
  * serves brokers (BrokerRegistration, BrokerHeartbeat, forwarded admin
@@ -149,10 +151,12 @@ bool samsa_meta_is_voter(const samsa_meta_t *m);
  * live broker and led their partitions alone. NULL is fine. */
 void samsa_meta_deafen(samsa_meta_t *m);
 
-/* Controlled shutdown: fence broker @p id now rather than after its
- * session times out (its partitions' leadership moves at once). */
-void samsa_meta_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
-                      samsa_meta_done_fn done, void *arg);
+/* Shutting down: if this node leads the quorum, hand the leadership to
+ * another voter now (libraft's raft_transfer), so the controller moves
+ * while this node still answers. Returns at once; samsa_meta_controller
+ * shows when it moved. Nothing happens without another voter. NULL is
+ * fine. */
+void samsa_meta_hand_off(samsa_meta_t *m);
 
 /* Where a new controller starts the session clock of the broker on the
  * node that led before it (all times monotonic ms). Kafka restarts every

@@ -122,8 +122,13 @@ static void apply_answer(samsa_replica_mgr_t *rm, alter_item_t *it,
         led->alter_pending = false;
     } else if (pd->ErrorCode == SAMSA_ERR_INVALID_UPDATE_VERSION ||
                pd->ErrorCode == SAMSA_ERR_FENCED_LEADER_EPOCH ||
+               pd->ErrorCode == SAMSA_ERR_INELIGIBLE_REPLICA ||
                pd->ErrorCode == SAMSA_OK) {
-        /* Stale: wait for the image to bring the current state. */
+        /* Stale, or a member the controller will not take (fenced): back
+         * to the committed ISR, as Kafka's Partition does, and wait for
+         * the image to bring the current state. Retried, an addition
+         * refused for ever would keep the maximal ISR, which the HW
+         * waits for, holding a broker that may be gone. */
         samsa_log(SAMSA_LOG_INFO,
                   "replica: %s-%d: AlterPartition refused (%s); waiting "
                   "for metadata",

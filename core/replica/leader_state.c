@@ -511,7 +511,11 @@ samsa_replica_follower_fetch(samsa_replica_mgr_t *rm, samsa_partition_t *part,
             samsa_follower_fetched(f, fetch_offset, leo, now);
         }
         samsa_led_update_hw(rm, led, now);
-        if (!led->alter_pending &&
+        /* Only a live broker joins (Kafka's isReplicaIsrEligible): one
+         * fenced, say in controlled shutdown and still fetching until it
+         * stops, would be refused, and meanwhile the HW would wait for it
+         * as a member of the maximal ISR. */
+        if (!led->alter_pending && led->eligible[f - led->fs] &&
             !samsa_replica_has(led->isr, led->nisr, follower) &&
             samsa_follower_in_sync(f, samsa_partition_hw(part),
                                    led->epoch_start_offset)) {

@@ -383,11 +383,10 @@ def _varint(v):
             return out + bytes([b])
 
 
-def produce_raw(host, port, topic, partition, key, acks=-1,
-                timeout_ms=5000):
-    """One record in a Produce v3 request to one node (no retries, no
-    idempotence): its error code, or None when no answer came (closed, or
-    nothing within timeout_ms + 10 s)."""
+def produce_request(topic, partition, key, acks=-1, timeout_ms=5000,
+                    correlation=21):
+    """A Produce v3 request (size-prefixed) of one record @key to
+    @topic/@partition: no idempotence."""
     k = key.encode()
     rec = (b"\x00" + _varint(0) + _varint(0) + _varint(len(k)) + k +
            _varint(len(k)) + k + _varint(0))
@@ -401,25 +400,44 @@ def produce_raw(host, port, topic, partition, key, acks=-1,
     body = (struct.pack(">hhi", -1, acks, timeout_ms) + struct.pack(">i", 1) +
             struct.pack(">h", len(t)) + t + struct.pack(">i", 1) +
             struct.pack(">ii", partition, len(batch)) + batch)
-    hdr = struct.pack(">hhih", 0, 3, 21, 5) + b"fault"
-    msg = hdr + body
+    msg = struct.pack(">hhih", 0, 3, correlation, 5) + b"fault" + body
+    return struct.pack(">i", len(msg)) + msg
+
+
+def read_response(sock):
+    """One size-prefixed response from @sock (the bytes after the size),
+    or None when the connection closed first."""
+    buf = b""
+    while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    return buf[4:]
+
+
+def produce_response_error(resp, partition):
+    """The error code of the one partition of a Produce v3 response."""
+    # correlation id, [topics: 1][name][partitions: 1][index][error]
+    off = 4 + 4
+    (nlen,) = struct.unpack_from(">h", resp, off)
+    off += 2 + nlen + 4
+    index, error = struct.unpack_from(">ih", resp, off)
+    assert index == partition
+    return error
+
+
+def produce_raw(host, port, topic, partition, key, acks=-1,
+                timeout_ms=5000):
+    """One record in a Produce v3 request to one node (no retries, no
+    idempotence): its error code, or None when no answer came (closed, or
+    nothing within timeout_ms + 10 s)."""
     try:
         with socket.create_connection((host, port), timeout=5) as s:
             s.settimeout(timeout_ms / 1000 + 10)
-            s.sendall(struct.pack(">i", len(msg)) + msg)
-            buf = b""
-            while len(buf) < 4 or len(buf) < 4 + struct.unpack(
-                    ">i", buf[:4])[0]:
-                chunk = s.recv(65536)
-                if not chunk:
-                    return None
-                buf += chunk
+            s.sendall(produce_request(topic, partition, key, acks,
+                                      timeout_ms))
+            resp = read_response(s)
     except OSError:
         return None
-    # size, correlation id, [topics: 1][name][partitions: 1][index][error]
-    off = 8 + 4
-    (nlen,) = struct.unpack_from(">h", buf, off)
-    off += 2 + nlen + 4
-    index, error = struct.unpack_from(">ih", buf, off)
-    assert index == partition
-    return error
+    return None if resp is None else produce_response_error(resp, partition)

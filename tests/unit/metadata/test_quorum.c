@@ -121,7 +121,7 @@ static void commits_proposals_and_keeps_them(void **state)
     samsa_meta_rec_t rec;
     bool fenced = true;
 
-    assert_int_equal(samsa_meta_heartbeat(m, 0, 1, &fenced),
+    assert_int_equal(samsa_meta_heartbeat(m, 0, 1, false, &fenced),
                      SAMSA_ERR_BROKER_ID_NOT_REGISTERED);
     assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
     assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
@@ -133,9 +133,10 @@ static void commits_proposals_and_keeps_them(void **state)
     assert_non_null(samsa_meta_topic(img, "orders"));
     int64_t epoch = samsa_meta_broker(img, 0)->epoch;
     samsa_meta_image_put(img);
-    assert_int_equal(samsa_meta_heartbeat(m, 0, epoch, &fenced), SAMSA_OK);
+    assert_int_equal(samsa_meta_heartbeat(m, 0, epoch, false, &fenced),
+                     SAMSA_OK);
     assert_false(fenced);
-    assert_int_equal(samsa_meta_heartbeat(m, 0, epoch + 1, &fenced),
+    assert_int_equal(samsa_meta_heartbeat(m, 0, epoch + 1, false, &fenced),
                      SAMSA_ERR_STALE_BROKER_EPOCH);
     samsa_meta_quorum_t q;
     samsa_meta_quorum_get(m, &q);
@@ -255,10 +256,26 @@ static void heartbeat_until_unfenced(samsa_meta_t *m, int32_t id, int64_t epoch)
 {
     for (int i = 0; i < 250 && fenced_in_image(m, id); i++) {
         bool fenced = true;
-        assert_int_equal(samsa_meta_heartbeat(m, id, epoch, &fenced), SAMSA_OK);
+        assert_int_equal(samsa_meta_heartbeat(m, id, epoch, false, &fenced),
+                         SAMSA_OK);
         usleep(20000);
     }
     assert_false(fenced_in_image(m, id));
+}
+
+/* Register broker @p id (a new epoch each call) and heartbeat it until
+ * unfenced; its epoch. */
+static int64_t register_live(fx_t *f, samsa_meta_t *m, int32_t id)
+{
+    samsa_meta_broker_t b = {.id = id, .epoch = -1, .host = "h", .port = 1};
+    samsa_meta_rec_t rec;
+    assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
+    assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
+    samsa_meta_image_t *img = samsa_meta_image_get(m);
+    int64_t epoch = samsa_meta_broker(img, id)->epoch;
+    samsa_meta_image_put(img);
+    heartbeat_until_unfenced(m, id, epoch);
+    return epoch;
 }
 
 /* A controller whose own broker stopped listening (shutting down) hears no
@@ -270,14 +287,7 @@ static void a_deaf_controller_fences_nobody(void **state)
     f->opts.session_timeout_ms = 300;
     f->opts.heartbeat_interval_ms = 100;
     samsa_meta_t *m = open_quorum(f);
-    samsa_meta_broker_t b = {.id = 7, .epoch = -1, .host = "h", .port = 1};
-    samsa_meta_rec_t rec;
-    assert_int_equal(samsa_mdrec_broker(&b, &rec), SAMSA_OK);
-    assert_int_equal(propose_wait(f, m, rec), SAMSA_OK);
-    samsa_meta_image_t *img = samsa_meta_image_get(m);
-    int64_t epoch = samsa_meta_broker(img, 7)->epoch;
-    samsa_meta_image_put(img);
-    heartbeat_until_unfenced(m, 7, epoch);
+    int64_t epoch = register_live(f, m, 7);
 
     /* Listening: silence past the session fences it (bounded: 5 s). */
     for (int i = 0; i < 250 && !fenced_in_image(m, 7); i++) {
@@ -360,6 +370,39 @@ static void followers_learn_commits_at_once(void **state)
     samsa_meta_close(m);
 }
 
+/* Controlled shutdown: a heartbeat with WantShutDown fences the broker
+ * (its leaderships move) while it keeps heartbeating, and no later
+ * heartbeat of that epoch unfences it, with or without the flag; its next
+ * epoch (a restart) is unfenced as usual. */
+static void
+a_broker_asking_to_shut_down_is_fenced_and_stays_fenced(void **state)
+{
+    fx_t *f = *state;
+    samsa_meta_t *m = open_quorum(f);
+    int64_t epoch = register_live(f, m, 4);
+
+    bool fenced = false;
+    for (int i = 0; i < 250 && !fenced_in_image(m, 4); i++) {
+        assert_int_equal(samsa_meta_heartbeat(m, 4, epoch, true, &fenced),
+                         SAMSA_OK);
+        usleep(20000);
+    }
+    assert_true(fenced_in_image(m, 4));
+    assert_int_equal(samsa_meta_heartbeat(m, 4, epoch, true, &fenced),
+                     SAMSA_OK);
+    assert_true(fenced);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(samsa_meta_heartbeat(m, 4, epoch, i % 2 == 0, &fenced),
+                         SAMSA_OK);
+        usleep(20000);
+    }
+    assert_true(fenced_in_image(m, 4));
+
+    /* Restarted: a new registration, a new epoch, unfenced. */
+    assert_true(register_live(f, m, 4) > epoch);
+    samsa_meta_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +415,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(followers_learn_commits_at_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            a_broker_asking_to_shut_down_is_fenced_and_stays_fenced, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
