@@ -6,6 +6,7 @@ adding a column (auto.evolve), a record PostgreSQL refuses going to the
 dead-letter topic while the others are written, and a plain insert
 connector writing one fetched batch in one transaction (one xmin)."""
 import json
+import subprocess
 
 import pytest
 from kafka import KafkaProducer
@@ -86,8 +87,12 @@ def test_postgres_sink_upsert_delete_create_and_dead_letters(broker_factory, pg)
     p.send("users", key=key(3), value=envelope(
         {"id": 3, "name": "carl", "score": 3.0, "email": "c@x"}, schema))
     p.flush()
-    wait_for(lambda: pg.sql("SELECT email FROM users WHERE id = 3") == [["c@x"]],
-             "the evolved column")
+    def evolved():
+        try:
+            return pg.sql("SELECT email FROM users WHERE id = 3") == [["c@x"]]
+        except subprocess.CalledProcessError:
+            return False  # the sink has not added the column yet
+    wait_for(evolved, "the evolved column")
     assert state(broker, "users-pg") == "RUNNING"
 
     # Insert mode, types from the JSON values, one batch = one transaction.
