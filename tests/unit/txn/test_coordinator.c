@@ -629,6 +629,53 @@ static void markers_wait_for_the_prepare_to_be_replicated(void **state)
     samsa_topic_put(st);
 }
 
+/* A coordinator lost after logging PrepareCommit (or PrepareAbort) but
+ * before any marker went out: the next one to load the log finishes
+ * each transaction as decided (Kafka's coordinator load). */
+static void
+a_prepared_transaction_is_finished_by_the_next_coordinator(void **state)
+{
+    fixture_t *f = *state;
+    samsa_txn_coordinator_destroy(f->tc);
+    f->opts.marker_ops = &local_ops;
+    f->opts.marker_arg = f;
+    start_txn(f);
+    samsa_topic_t *st =
+        samsa_logmgr_topic_get(f->env.mgr, "__transaction_state");
+    assert_non_null(st);
+    /* No follower has the Prepare records: no marker goes out. */
+    samsa_partition_set_replicated(samsa_topic_partition(st, 0), true);
+    int64_t pa, pb;
+    int16_t ea, eb;
+    open_a(f, &pa, &ea);
+    assert_int_equal(produce(f, 0, pa, ea, 0, 2), 0);
+    assert_int_equal(
+        samsa_txn_init_producer(f->tc, "b", 60000, -1, -1, &pb, &eb), SAMSA_OK);
+    assert_int_equal(add(f, "b", pb, eb, 1), SAMSA_OK);
+    assert_int_equal(produce(f, 1, pb, eb, 0, 2), 0);
+    assert_int_equal(samsa_txn_end(f->tc, "a", pa, ea, true), SAMSA_OK);
+    assert_int_equal(samsa_txn_end(f->tc, "b", pb, eb, false), SAMSA_OK);
+    assert_string_equal(state_of(f, "a"), "PrepareCommit");
+    assert_string_equal(state_of(f, "b"), "PrepareAbort");
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 0);
+    assert_int_equal(samsa_partition_lso(part(f, 1)), 0);
+    /* Lost; its Prepare records reach the followers, and a coordinator
+     * (here standalone) loads them. */
+    samsa_txn_coordinator_destroy(f->tc);
+    f->tc = NULL;
+    samsa_partition_t *sp = samsa_topic_partition(st, 0);
+    samsa_partition_set_hw(sp, samsa_partition_leo(sp));
+    f->opts.marker_ops = NULL;
+    start_txn(f);
+    assert_string_equal(state_of(f, "a"), "CompleteCommit");
+    assert_string_equal(state_of(f, "b"), "CompleteAbort");
+    assert_int_equal(samsa_partition_lso(part(f, 0)), 3);
+    assert_int_equal(aborted_txns(part(f, 0), 0, 3, NULL, 0), 0);
+    assert_int_equal(samsa_partition_lso(part(f, 1)), 3);
+    assert_int_equal(aborted_txns(part(f, 1), 0, 3, NULL, 0), 1);
+    samsa_topic_put(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -650,6 +697,9 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             a_marker_between_check_and_append_refuses_the_write, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            a_prepared_transaction_is_finished_by_the_next_coordinator, setup,
             teardown),
         cmocka_unit_test_setup_teardown(
             an_abandoned_transaction_is_aborted_by_its_timeout_after_a_restart,
