@@ -144,6 +144,18 @@ samsa_err_t pg_row_read(const pg_row_conf_t *conf,
     json_t *vfields = NULL, *kfields = NULL;
     json_t *value = row->value ? unwrap(row->value, &vfields) : NULL;
     json_t *key = row->key ? unwrap(row->key, &kfields) : NULL;
+    /* JsonConverter with schemas: the worker hands over the payload and
+     * the envelope's schema (after the transforms) beside it. */
+    if (SAMSA_ABI_HAS(samsa_connect_record_t, rec, value_schema)) {
+        if (vfields == NULL && rec->value_schema != NULL) {
+            row->value_schema = json_loads(rec->value_schema, 0, NULL);
+            vfields = json_object_get(row->value_schema, "fields");
+        }
+        if (kfields == NULL && rec->key_schema != NULL) {
+            row->key_schema = json_loads(rec->key_schema, 0, NULL);
+            kfields = json_object_get(row->key_schema, "fields");
+        }
+    }
     row->tombstone = value == NULL || json_is_null(value);
     if (!row->tombstone && !json_is_object(value)) {
         snprintf(errbuf, errlen,
@@ -221,5 +233,7 @@ void pg_row_free(pg_row_t *row)
     }
     json_decref(row->key);
     json_decref(row->value);
+    json_decref(row->key_schema);
+    json_decref(row->value_schema);
     memset(row, 0, sizeof(*row));
 }

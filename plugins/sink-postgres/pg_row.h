@@ -32,7 +32,10 @@ typedef struct pg_col {
 
 typedef struct pg_row {
     json_t *key, *value; /* parsed (owned) */
-    bool tombstone;      /* null value: a delete with delete.enabled */
+    /* The record's schemas (ABI minor 7: the converter's, as the
+     * transforms left them), parsed (owned); NULL without. */
+    json_t *key_schema, *value_schema;
+    bool tombstone; /* null value: a delete with delete.enabled */
     size_t ncols;
     pg_col_t cols[PG_MAX_COLS];
 } pg_row_t;

@@ -4,7 +4,9 @@
 into a table it creates from Kafka Connect's JSON schema, a new field
 adding a column (auto.evolve), a record PostgreSQL refuses going to the
 dead-letter topic while the others are written, and a plain insert
-connector writing one fetched batch in one transaction (one xmin)."""
+connector writing one fetched batch in one transaction (one xmin), and a
+table created from the schema the transforms made of a JsonConverter
+envelope's."""
 import json
 import subprocess
 
@@ -110,4 +112,35 @@ def test_postgres_sink_upsert_delete_create_and_dead_letters(broker_factory, pg)
     assert pg.sql("SELECT count(DISTINCT xmin::text) FROM audit_events") == [["1"]]
     assert pg.sql("SELECT data_type FROM information_schema.columns WHERE "
                   "table_name = 'audit_events' AND column_name = 'id'") == [["bigint"]]
+
+    # The JsonConverter with schemas (the default) and transforms: the
+    # table is created from the schema the transforms made of the
+    # envelope's (InsertField's int64 offset and string topic, ReplaceField
+    # dropping score and renaming name), which put() receives beside the
+    # payload (ABI minor 7).
+    p.send("people", value=envelope({"id": 5, "name": "eve", "score": 1.0}))
+    p.flush()
+    code, info = call(broker, "POST", "/connectors", {"name": "people-pg", "config": {
+        "connector.class": "PostgresSink", "connection.url": pg.url,
+        "topics": "people", "auto.create": "true",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "transforms": "insert,replace",
+        "transforms.insert.type":
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+        "transforms.insert.topic.field": "src",
+        "transforms.insert.offset.field": "kafka_offset",
+        "transforms.replace.type":
+            "org.apache.kafka.connect.transforms.ReplaceField$Value",
+        "transforms.replace.exclude": "score",
+        "transforms.replace.renames": "name:full_name"}})
+    assert code == 201, info
+    wait_for(lambda: pg.sql("SELECT count(*) FROM pg_tables WHERE "
+                            "tablename = 'people'") == [["1"]] and
+             pg.sql("SELECT id, full_name, src, kafka_offset FROM people")
+             == [["5", "eve", "people", "0"]], "the transformed row")
+    types = dict(map(tuple, pg.sql(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = 'people'")))
+    assert types == {"id": "integer", "full_name": "text", "src": "text",
+                     "kafka_offset": "bigint"}, types
     p.close()
