@@ -15,7 +15,9 @@
  *                             target, only forward (a group that moved
  *                             further there keeps its offset).
  * A checkpoint task takes its share of the groups (by name); a source
- * task translates every group on its own partitions.
+ * task translates every group on its own partitions. A starting task
+ * reads back the checkpoints written before (MM2 3.8's CheckpointsStore),
+ * so a restart writes none again for groups that did not move.
  */
 #include <stdio.h>
 #include <string.h>
@@ -211,6 +213,43 @@ out:
     for (size_t i = 0; i < n; i++) {
         svc->free(meta[i]);
         meta[i] = NULL;
+    }
+}
+
+static int on_checkpoint(void *arg, const samsa_connect_record_t *rec)
+{
+    samsa_connect_task_t *t = arg;
+    char group[CKPT_KEY_MAX], remote[256], topic[256];
+    int32_t partition;
+    int64_t up, down;
+    if (samsa_mirror_checkpoint_decode(
+            rec->key, rec->key_len, rec->value, rec->value_len, group,
+            sizeof(group), remote, sizeof(remote), &partition, &up, &down) &&
+        my_group(t, group) &&
+        samsa_mirror_upstream_topic(&t->policy, remote, topic, sizeof(topic)) &&
+        samsa_mirror_wanted(t, topic, partition)) {
+        samsa_mirror_entry_t *e =
+            samsa_mirror_store_get(&t->store, topic, partition);
+        if (e != NULL) {
+            samsa_mirror_checkpoint_seed(e, group, up, down);
+        }
+    }
+    return 0;
+}
+
+void samsa_mirror_checkpoints_load(samsa_connect_task_t *t)
+{
+    const samsa_services_t *svc = t->svc;
+    int64_t next = -1;
+    const char *why = NULL;
+    samsa_err_t err =
+        samsa_mirror_read_topic(t, t->tgt, t->checkpoints_topic, &next, true, 0,
+                                on_checkpoint, t, &why);
+    if (err != SAMSA_OK && err != SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
+        /* Not fatal: checkpoints already there are written once more. */
+        svc->log(t->inst, SAMSA_LOG_WARN, "reading %s: %s",
+                 t->checkpoints_topic,
+                 why != NULL ? why : svc->kafka_errmsg(t->tgt));
     }
 }
 

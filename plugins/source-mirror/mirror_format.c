@@ -120,6 +120,44 @@ size_t samsa_mirror_checkpoint_value(uint8_t *out, size_t cap, int64_t up,
     return done(&w);
 }
 
+/* A STRING at @p *at of @p buf (@p len bytes) into @p out (@p cap with
+ * the NUL); false when it does not fit either. */
+static bool get_str(const uint8_t *buf, size_t len, size_t *at, char *out,
+                    size_t cap)
+{
+    if (len - *at < 2) {
+        return false;
+    }
+    size_t n = (size_t)get_be(buf + *at, 2);
+    if (n > INT16_MAX || len - *at - 2 < n || n + 1 > cap) {
+        return false;
+    }
+    memcpy(out, buf + *at + 2, n);
+    out[n] = '\0';
+    *at += 2 + n;
+    return true;
+}
+
+bool samsa_mirror_checkpoint_decode(const void *key, size_t key_len,
+                                    const void *value, size_t value_len,
+                                    char *group, size_t group_cap, char *topic,
+                                    size_t topic_cap, int32_t *partition,
+                                    int64_t *up, int64_t *down)
+{
+    const uint8_t *k = key, *v = value;
+    size_t at = 0;
+    if (k == NULL || v == NULL || value_len < 20 ||
+        get_be(v, 2) != FORMAT_VERSION ||
+        !get_str(k, key_len, &at, group, group_cap) ||
+        !get_str(k, key_len, &at, topic, topic_cap) || key_len - at != 4) {
+        return false;
+    }
+    *partition = (int32_t)(uint32_t)get_be(k + at, 4);
+    *up = (int64_t)get_be(v + 2, 8);
+    *down = (int64_t)get_be(v + 10, 8);
+    return *partition >= 0 && *up >= 0 && *down >= 0;
+}
+
 size_t samsa_mirror_heartbeat_key(uint8_t *out, size_t cap, const char *source,
                                   const char *target)
 {

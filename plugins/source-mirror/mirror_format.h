@@ -44,6 +44,12 @@ size_t samsa_mirror_checkpoint_key(uint8_t *out, size_t cap, const char *group,
                                    const char *topic, int32_t partition);
 size_t samsa_mirror_checkpoint_value(uint8_t *out, size_t cap, int64_t up,
                                      int64_t down, const char *metadata);
+/* Decode a Checkpoint (its metadata left out); false for anything else. */
+bool samsa_mirror_checkpoint_decode(const void *key, size_t key_len,
+                                    const void *value, size_t value_len,
+                                    char *group, size_t group_cap, char *topic,
+                                    size_t topic_cap, int32_t *partition,
+                                    int64_t *up, int64_t *down);
 
 size_t samsa_mirror_heartbeat_key(uint8_t *out, size_t cap, const char *source,
                                   const char *target);

@@ -62,41 +62,10 @@ samsa_err_t samsa_mirror_syncs_read(samsa_connect_task_t *t, bool to_end,
                                     int32_t wait_ms)
 {
     const samsa_services_t *svc = t->svc;
-    int64_t end = -1;
     const char *why = NULL;
-    samsa_err_t err = SAMSA_OK;
-    if (t->syncs_next < 0) {
-        err = svc->kafka_list_offset(t->syncs_k, t->syncs_topic, 0,
-                                     SAMSA_KAFKA_OFFSET_BEGINNING,
-                                     &t->syncs_next);
-    }
-    if (err == SAMSA_OK && to_end) {
-        err = svc->kafka_list_offset(t->syncs_k, t->syncs_topic, 0,
-                                     SAMSA_KAFKA_OFFSET_END, &end);
-    }
-    do {
-        samsa_kafka_pos_t pos = {.topic = t->syncs_topic,
-                                 .partition = 0,
-                                 .offset = t->syncs_next,
-                                 .high_watermark = -1};
-        if (err == SAMSA_OK) {
-            err = svc->kafka_fetch(t->syncs_k, &pos, 1, to_end ? 0 : wait_ms,
-                                   on_sync, t);
-        }
-        if (err == SAMSA_OK && pos.error == SAMSA_ERR_OFFSET_OUT_OF_RANGE) {
-            /* Compaction or retention moved the start: read from it. */
-            pos.offset = -1;
-            err = svc->kafka_list_offset(t->syncs_k, t->syncs_topic, 0,
-                                         SAMSA_KAFKA_OFFSET_BEGINNING,
-                                         &pos.offset);
-        } else if (err == SAMSA_OK && pos.error != 0) {
-            err = pos.error;
-            why = svc->err_str(err);
-        }
-        if (err == SAMSA_OK) {
-            t->syncs_next = pos.offset;
-        }
-    } while (err == SAMSA_OK && to_end && t->syncs_next < end);
+    samsa_err_t err =
+        samsa_mirror_read_topic(t, t->syncs_k, t->syncs_topic, &t->syncs_next,
+                                to_end, wait_ms, on_sync, t, &why);
     if (err != SAMSA_OK && !t->syncs_failing) {
         /* Once until it works again: a checkpoint task retries each poll. */
         svc->log(t->inst, SAMSA_LOG_WARN, "reading %s: %s", t->syncs_topic,

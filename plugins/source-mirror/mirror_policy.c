@@ -183,3 +183,18 @@ bool samsa_mirror_remote_topic(const samsa_mirror_policy_t *p,
     return (size_t)snprintf(out, outlen, "%s%s%s", p->alias, p->separator,
                             topic) < outlen;
 }
+
+bool samsa_mirror_upstream_topic(const samsa_mirror_policy_t *p,
+                                 const char *remote, char *out, size_t outlen)
+{
+    size_t al = strlen(p->alias), sl = strlen(p->separator);
+    const char *topic = remote;
+    if (!p->identity) {
+        if (strncmp(remote, p->alias, al) != 0 ||
+            strncmp(remote + al, p->separator, sl) != 0) {
+            return false;
+        }
+        topic = remote + al + sl;
+    }
+    return (size_t)snprintf(out, outlen, "%s", topic) < outlen;
+}

@@ -53,6 +53,11 @@ int samsa_mirror_policy_init(samsa_mirror_policy_t *p, const char *cls,
 bool samsa_mirror_remote_topic(const samsa_mirror_policy_t *p,
                                const char *topic, char *out, size_t outlen);
 
+/* The source topic whose remote topic is @p remote, into @p out; false
+ * when @p remote is no remote topic of this source. */
+bool samsa_mirror_upstream_topic(const samsa_mirror_policy_t *p,
+                                 const char *remote, char *out, size_t outlen);
+
 /* MM2's ReplicationPolicy.isInternalTopic: never mirrored, whatever
  * topics says ("__...", "....", "...-internal", "....internal"). */
 bool samsa_mirror_internal_topic(const char *topic);

@@ -443,6 +443,9 @@ static samsa_err_t ms_task_start(void *state,
             samsa_mirror_syncs_topic(t)) {
             (void)samsa_mirror_syncs_read(t, true, 0);
         }
+        if (t->emit_checkpoints) {
+            samsa_mirror_checkpoints_load(t);
+        }
     }
     if (err != SAMSA_OK) {
         task_free(t);

@@ -54,35 +54,55 @@ void samsa_mirror_store_free(samsa_mirror_store_t *st)
     *st = (samsa_mirror_store_t){0};
 }
 
-bool samsa_mirror_checkpoint_new(samsa_mirror_entry_t *e, const char *group,
-                                 int64_t up, int64_t down)
+/* The last checkpoint of @p group on @p e, added as (-1, -1) when
+ * missing; NULL when out of memory. */
+static samsa_mirror_ckpt_t *ckpt_of(samsa_mirror_entry_t *e, const char *group)
 {
     for (size_t i = 0; i < e->nckpts; i++) {
-        samsa_mirror_ckpt_t *c = &e->ckpts[i];
-        if (strcmp(c->group, group) != 0) {
-            continue;
+        if (strcmp(e->ckpts[i].group, group) == 0) {
+            return &e->ckpts[i];
         }
-        /* Checkpoints may go back after a rewind upstream; otherwise
-         * they only move forward downstream. */
-        if (up < c->up || down > c->down) {
-            c->up = up;
-            c->down = down;
-            return true;
-        }
-        return false;
     }
     if (e->nckpts == e->capckpts) {
         size_t cap = e->capckpts ? e->capckpts * 2 : 4;
         samsa_mirror_ckpt_t *v = realloc(e->ckpts, cap * sizeof(*v));
         if (v == NULL) {
-            return true;
+            return NULL;
         }
         e->ckpts = v;
         e->capckpts = cap;
     }
     char *g = strdup(group);
-    if (g != NULL) {
-        e->ckpts[e->nckpts++] = (samsa_mirror_ckpt_t){g, up, down};
+    if (g == NULL) {
+        return NULL;
     }
-    return true;
+    e->ckpts[e->nckpts] = (samsa_mirror_ckpt_t){g, -1, -1};
+    return &e->ckpts[e->nckpts++];
+}
+
+bool samsa_mirror_checkpoint_new(samsa_mirror_entry_t *e, const char *group,
+                                 int64_t up, int64_t down)
+{
+    samsa_mirror_ckpt_t *c = ckpt_of(e, group);
+    if (c == NULL) {
+        return true;
+    }
+    /* The first; else checkpoints may go back after a rewind upstream,
+     * otherwise they only move forward downstream. */
+    if (c->up < 0 || up < c->up || down > c->down) {
+        c->up = up;
+        c->down = down;
+        return true;
+    }
+    return false;
+}
+
+void samsa_mirror_checkpoint_seed(samsa_mirror_entry_t *e, const char *group,
+                                  int64_t up, int64_t down)
+{
+    samsa_mirror_ckpt_t *c = ckpt_of(e, group);
+    if (c != NULL) {
+        c->up = up;
+        c->down = down;
+    }
 }

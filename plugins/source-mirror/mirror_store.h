@@ -46,5 +46,9 @@ void samsa_mirror_store_free(samsa_mirror_store_t *st);
  * true, not remembered. */
 bool samsa_mirror_checkpoint_new(samsa_mirror_entry_t *e, const char *group,
                                  int64_t up, int64_t down);
+/* What the checkpoints topic says was emitted last, read back at start
+ * (MM2 3.8's CheckpointsStore): a restarted task emits none again. */
+void samsa_mirror_checkpoint_seed(samsa_mirror_entry_t *e, const char *group,
+                                  int64_t up, int64_t down);
 
 #endif /* SAMSA_MIRROR_STORE_H */

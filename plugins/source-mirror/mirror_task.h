@@ -120,6 +120,17 @@ void samsa_mirror_sync_configs(samsa_connect_task_t *t);
  * retries. */
 void samsa_mirror_sync_acls(samsa_connect_task_t *t);
 
+/* mirror_read.c: read partition 0 of @p topic on @p k from *@p next
+ * (-1: its start): until its end with @p to_end, else one fetch round
+ * waiting at most @p wait_ms; @p cb gets every record. *@p next moves on;
+ * a partition error's description into *@p why (else NULL). */
+samsa_err_t samsa_mirror_read_topic(samsa_connect_task_t *t, samsa_kafka_t *k,
+                                    const char *topic, int64_t *next,
+                                    bool to_end, int32_t wait_ms,
+                                    int (*cb)(void *arg,
+                                              const samsa_connect_record_t *),
+                                    void *arg, const char **why);
+
 /* mirror_offset_syncs.c */
 /* Create the offset-syncs topic if needed (compacted, one partition);
  * false (logged) when it cannot be. */
@@ -139,6 +150,9 @@ void samsa_mirror_syncs_flush(samsa_connect_task_t *t);
  * groups; emit checkpoints and / or commit them on the target. Failures
  * are logged, not returned: the next round retries. */
 void samsa_mirror_checkpoint(samsa_connect_task_t *t);
+/* Read the checkpoints topic back (a task starting with
+ * emit.checkpoints.enabled): what is there is not written again. */
+void samsa_mirror_checkpoints_load(samsa_connect_task_t *t);
 
 /* mirror_topics.c: whether a sync of @p topic / @p partition read from
  * the offset-syncs topic belongs in this task's store. */

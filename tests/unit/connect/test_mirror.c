@@ -267,6 +267,52 @@ static void checkpoints_are_emitted_when_they_move(void **state)
     samsa_mirror_store_free(&st);
 }
 
+static void checkpoints_read_back(void **state)
+{
+    (void)state;
+    uint8_t key[64], val[64];
+    char group[16], topic[16];
+    int32_t partition;
+    int64_t up, down;
+    size_t kl =
+        samsa_mirror_checkpoint_key(key, sizeof(key), "app", "east.orders", 3);
+    size_t vl = samsa_mirror_checkpoint_value(val, sizeof(val), 7, 12, "m");
+    assert_true(samsa_mirror_checkpoint_decode(
+        key, kl, val, vl, group, sizeof(group), topic, sizeof(topic),
+        &partition, &up, &down));
+    assert_string_equal(group, "app");
+    assert_string_equal(topic, "east.orders");
+    assert_int_equal(partition, 3);
+    assert_int_equal(up, 7);
+    assert_int_equal(down, 12);
+    /* Truncated or too long for the buffers: refused. */
+    assert_false(samsa_mirror_checkpoint_decode(
+        key, kl - 1, val, vl, group, sizeof(group), topic, sizeof(topic),
+        &partition, &up, &down));
+    assert_false(samsa_mirror_checkpoint_decode(key, kl, val, vl, group, 3,
+                                                topic, sizeof(topic),
+                                                &partition, &up, &down));
+    /* The remote topic leads back to its source topic. */
+    samsa_mirror_policy_t p;
+    char err[128];
+    assert_int_equal(samsa_mirror_policy_init(&p, "DefaultReplicationPolicy",
+                                              "east", "west", ".", err,
+                                              sizeof(err)),
+                     0);
+    assert_true(
+        samsa_mirror_upstream_topic(&p, "east.orders", topic, sizeof(topic)));
+    assert_string_equal(topic, "orders");
+    assert_false(
+        samsa_mirror_upstream_topic(&p, "north.orders", topic, sizeof(topic)));
+    /* Seeded from the topic: the same checkpoint is not written again. */
+    samsa_mirror_store_t st = {0};
+    samsa_mirror_entry_t *e = samsa_mirror_store_get(&st, "orders", 3);
+    samsa_mirror_checkpoint_seed(e, "app", 7, 12);
+    assert_false(samsa_mirror_checkpoint_new(e, "app", 7, 12));
+    assert_true(samsa_mirror_checkpoint_new(e, "app", 8, 13));
+    samsa_mirror_store_free(&st);
+}
+
 static void filters_match_whole_names(void **state)
 {
     (void)state;
@@ -298,6 +344,7 @@ int main(void)
         cmocka_unit_test(policies_name_remote_topics),
         cmocka_unit_test(policies_skip_cycles_and_internal_topics),
         cmocka_unit_test(checkpoints_are_emitted_when_they_move),
+        cmocka_unit_test(checkpoints_read_back),
         cmocka_unit_test(filters_match_whole_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
