@@ -3,8 +3,9 @@
  * core/broker/cluster_admin.c - admin changes through the controller, for
  * handlers on the admin worker (cluster.h): propose records and wait for
  * their commit, or (on a node that is not the controller) send the
- * client's request unchanged to the controller and answer with its
- * response, as Kafka's brokers forward admin requests.
+ * client's request unchanged to the controller, in an Envelope naming the
+ * client (envelope.h), and answer with its response, as Kafka's brokers
+ * forward admin requests.
  */
 #include <errno.h>
 #include <semaphore.h>
@@ -17,10 +18,12 @@
 #include "broker/interbroker.h"
 #include "broker/admin_worker.h"
 #include "broker/cluster.h"
+#include "broker/envelope.h"
 #include "broker/settle.h"
 #include "client/client.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/log_limit.h"
 
 #define ADMIN_WAIT_MS 10000
 #define FORWARDER_ID  "samsa-broker"
@@ -126,9 +129,12 @@ samsa_err_t samsa_cluster_propose_wait(samsa_broker_t *b,
 static bool forwarded(const samsa_req_t *req)
 {
     const char *me = FORWARDER_ID;
-    return req->client_id.len == (int32_t)strlen(me) &&
-           memcmp(req->client_id.ptr, me, strlen(me)) == 0;
+    return req->envelope || (req->client_id.len == (int32_t)strlen(me) &&
+                             memcmp(req->client_id.ptr, me, strlen(me)) == 0);
 }
+
+/* A misconfigured forwarder would log one line per client request. */
+static samsa_log_limit_t envelope_refused_log = SAMSA_LOG_LIMIT_INIT(10, 60000);
 
 bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
 {
@@ -168,11 +174,30 @@ bool samsa_cluster_forward(samsa_req_t *req, void **resp, samsa_err_t *err)
         *err = SAMSA_ERR_NOMEM;
         return true;
     }
-    /* At the client's version: fields differ between versions. */
-    samsa_err_t rc =
-        samsa_client_call_at(c, SAMSA_NODE_ANY, req->api_key, req->api_version,
-                             req->body, &req->arena, resp, NULL);
-    if (rc != SAMSA_OK) {
+    /* In an Envelope naming the client, which the controller authorizes
+     * (KIP-590); to a controller without Envelope, the request itself
+     * (authorized here already), at the client's version: fields differ
+     * between versions. */
+    samsa_err_t refused = SAMSA_OK;
+    samsa_err_t rc = samsa_envelope_forward(c, req, resp, &refused);
+    if (rc == SAMSA_ERR_UNSUPPORTED_VERSION) {
+        rc = samsa_client_call_at(c, SAMSA_NODE_ANY, req->api_key,
+                                  req->api_version, req->body, &req->arena,
+                                  resp, NULL);
+    }
+    if (rc == SAMSA_OK && refused != SAMSA_OK) {
+        /* The controller's answer for the client; NOT_CONTROLLER makes it
+         * retry, CLUSTER_AUTHORIZATION_FAILED means this broker lacks
+         * ClusterAction. */
+        if (refused != SAMSA_ERR_NOT_CONTROLLER) {
+            samsa_log_limited(&envelope_refused_log, SAMSA_LOG_WARN,
+                              "cluster: controller %d refused the Envelope "
+                              "of API %d: %s",
+                              ctrl_id, req->api_key, samsa_err_str(refused));
+        }
+        *resp = NULL;
+        *err = refused;
+    } else if (rc != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN,
                   "cluster: forwarding API %d to controller %d: %s",
                   req->api_key, ctrl_id, samsa_client_errmsg(c));

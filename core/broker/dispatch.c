@@ -101,6 +101,9 @@ static const samsa_api_handler_t table[SAMSA_API_COUNT] = {
         {46, 0, 0, samsa_handle_list_partition_reassignments},
     [SAMSA_API_UNREGISTER_BROKER] = {64, 0, 0, samsa_handle_unregister_broker},
     [SAMSA_API_DESCRIBE_LOG_DIRS] = {35, 0, 4, samsa_handle_describe_log_dirs},
+    /* Admin requests other brokers forward, with their client's principal
+     * (handle_envelope.c); ClusterAction only. */
+    [SAMSA_API_ENVELOPE] = {58, 0, 0, samsa_handle_envelope},
 };
 
 const samsa_api_handler_t *samsa_broker_api(int16_t api_key)

@@ -54,6 +54,7 @@ void samsa_handle_write_txn_markers(samsa_req_t *req);
 void samsa_handle_describe_quorum(samsa_req_t *req);
 void samsa_handle_broker_registration(samsa_req_t *req);
 void samsa_handle_broker_heartbeat(samsa_req_t *req);
+void samsa_handle_envelope(samsa_req_t *req);
 void samsa_handle_allocate_producer_ids(samsa_req_t *req);
 void samsa_handle_alter_partition(samsa_req_t *req);
 void samsa_handle_elect_leaders(samsa_req_t *req);

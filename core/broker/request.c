@@ -91,7 +91,8 @@ samsa_str_t samsa_req_str(samsa_req_t *req, const char *s)
  * response's ThrottleTimeMs when its version has one. */
 static void request_quota(samsa_req_t *req, const void *response)
 {
-    if (!req->conn || !req->broker->quotas || req->handled_ns == 0) {
+    if (!req->conn || req->envelope || !req->broker->quotas ||
+        req->handled_ns == 0) {
         return;
     }
     int64_t busy =
@@ -147,7 +148,7 @@ void samsa_req_respond_none(samsa_req_t *req)
 
 void samsa_req_close(samsa_req_t *req)
 {
-    if (req->conn) {
+    if (req->conn && !req->envelope) { /* the broker's: it did no wrong */
         samsa_conn_close(req->conn);
     }
     req_complete(req, NULL);
@@ -269,7 +270,7 @@ static const char *quota_user(samsa_req_t *req)
 
 double samsa_req_quota_window(samsa_req_t *req, int kind)
 {
-    if (!req->conn || !req->broker->quotas) {
+    if (!req->conn || req->envelope || !req->broker->quotas) {
         return INFINITY;
     }
     return samsa_quotas_window_max(req->broker->quotas,
@@ -279,7 +280,7 @@ double samsa_req_quota_window(samsa_req_t *req, int kind)
 
 int32_t samsa_req_quota(samsa_req_t *req, int kind, double amount)
 {
-    if (!req->conn || !req->broker->quotas) {
+    if (!req->conn || req->envelope || !req->broker->quotas) {
         return 0;
     }
     const char *user = quota_user(req);
@@ -293,9 +294,9 @@ int32_t samsa_req_quota(samsa_req_t *req, int kind, double amount)
 samsa_err_t samsa_req_authorize(samsa_req_t *req, uint32_t operation,
                                 uint32_t resource_type, const char *name)
 {
-    return samsa_security_authorize(req->broker->security, req->conn,
-                                    req->api_key, req->api_version, operation,
-                                    resource_type, name);
+    return samsa_security_authorize(
+        req->broker->security, req->conn, req->envelope, req->api_key,
+        req->api_version, operation, resource_type, name);
 }
 
 /* Authentication comes before decoding: until the connection has
@@ -363,19 +364,35 @@ static bool needs_connection(int16_t api_key)
            api_key == SAMSA_API_SASL_AUTHENTICATE;
 }
 
-void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
-                       samsa_req_sink_fn sink, void *arg)
+/* A request without a slot of its own, answered to @p sink: on @p conn
+ * (NULL: none) as @p as (NULL: the connection's principal). */
+static void call_with_sink(samsa_broker_t *b, const uint8_t *frame, size_t len,
+                           samsa_conn_t *conn,
+                           const samsa_security_identity_t *as,
+                           samsa_req_sink_fn sink, void *arg)
 {
     /* The decoded request points into its frame, and an answer may come
      * after this returns: the request keeps a copy. */
     uint8_t *copy = malloc(len ? len : 1);
     samsa_req_t *req = copy ? req_new(b, copy, len) : NULL;
-    if (!req) {
+    samsa_security_identity_t *id =
+        req && as ? samsa_arena_calloc(&req->arena, 1, sizeof(*id)) : NULL;
+    if (id) {
+        id->principal = samsa_req_cstr(req, samsa_str_from_cstr(as->principal));
+        id->host = samsa_req_cstr(req, samsa_str_from_cstr(as->host));
+    }
+    if (!req || (as && (!id || !id->principal || !id->host))) {
+        if (req) {
+            samsa_arena_destroy(&req->arena);
+            free(req);
+        }
         free(copy);
         sink(arg, NULL);
         return;
     }
     memcpy(copy, frame, len);
+    req->conn = conn;
+    req->envelope = id;
     req->sink = sink;
     req->sink_arg = arg;
     if (len >= 2 && needs_connection((int16_t)(copy[0] << 8 | copy[1]))) {
@@ -383,4 +400,19 @@ void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
         return;
     }
     dispatch(req, copy, len);
+}
+
+void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
+                       samsa_req_sink_fn sink, void *arg)
+{
+    call_with_sink(b, frame, len, NULL, NULL, sink, arg);
+}
+
+void samsa_req_envelope_call(samsa_req_t *outer, const uint8_t *frame,
+                             size_t len, const samsa_security_identity_t *as,
+                             samsa_req_sink_fn sink, void *arg)
+{
+    /* The Envelope's connection: work done elsewhere (the admin worker)
+     * comes back to its reactor, where the Envelope is answered. */
+    call_with_sink(outer->broker, frame, len, outer->conn, as, sink, arg);
 }

@@ -18,6 +18,7 @@
 #include "protocol/api.h"
 #include "protocol/arena.h"
 #include "protocol/buf.h"
+#include "security/auth.h"
 
 /* Where an in-process request's answer goes: the response frame (size
  * prefix, header, body; take what you need, the iobuf is cleared after the
@@ -48,6 +49,12 @@ typedef struct samsa_req {
      * responded: set while the handler runs (it may answer inside). */
     bool *responded;
     int64_t busy_ns;
+    /* A request a broker forwarded in an Envelope (handle_envelope.c):
+     * the client it acts for, whom authorization asks about instead of
+     * the connection's principal (the forwarding broker); it is never
+     * forwarded again, closes nothing and counts against no quota. NULL
+     * otherwise. */
+    const samsa_security_identity_t *envelope;
 } samsa_req_t;
 
 typedef void (*samsa_handler_fn)(samsa_req_t *req);
@@ -80,6 +87,17 @@ void samsa_broker_on_request(samsa_conn_t *conn, samsa_slot_t *slot,
  */
 void samsa_broker_call(samsa_broker_t *b, const uint8_t *frame, size_t len,
                        samsa_req_sink_fn sink, void *arg);
+
+/*
+ * Run the request @p frame (header and body, borrowed for the call) that
+ * a broker forwarded in the Envelope @p outer, as @p as (copied): the
+ * handler's answer goes to @p sink on @p outer's reactor (a frame, or
+ * NULL when the request was refused unread: malformed, unsupported, or
+ * one that needs a connection of its own). Reactor thread of @p outer.
+ */
+void samsa_req_envelope_call(samsa_req_t *outer, const uint8_t *frame,
+                             size_t len, const samsa_security_identity_t *as,
+                             samsa_req_sink_fn sink, void *arg);
 
 /* Encode @p response (a samsa_<Api>Response_t) with its header, send it in
  * order, free the request. Connection's reactor thread. */

@@ -469,9 +469,11 @@ const char *samsa_auth_principal(const samsa_auth_t *auth)
 }
 
 samsa_err_t samsa_security_authorize(const samsa_security_t *sec,
-                                     samsa_conn_t *conn, int16_t api_key,
-                                     int16_t api_version, uint32_t operation,
-                                     uint32_t resource_type, const char *name)
+                                     samsa_conn_t *conn,
+                                     const samsa_security_identity_t *as,
+                                     int16_t api_key, int16_t api_version,
+                                     uint32_t operation, uint32_t resource_type,
+                                     const char *name)
 {
     if (!sec || sec->authz_count == 0 || !conn) {
         return SAMSA_OK;
@@ -482,8 +484,10 @@ samsa_err_t samsa_security_authorize(const samsa_security_t *sec,
     split_peer(samsa_conn_peer(conn), host, sizeof(host), &port);
     samsa_authz_request_t req = {
         .hdr = SAMSA_ABI_HEADER(samsa_authz_request_t),
-        .principal = auth ? auth->principal : "User:ANONYMOUS",
-        .host = host,
+        .principal = as     ? as->principal
+                     : auth ? auth->principal
+                            : "User:ANONYMOUS",
+        .host = as ? as->host : host,
         .resource_name = name,
         .operation = operation,
         .resource_type = resource_type,

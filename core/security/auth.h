@@ -107,13 +107,21 @@ void samsa_auth_token_free(void *token);
  * (samsa_acl_operation_t) on the resource (samsa_resource_type_t,
  * @p name; "kafka-cluster" for the cluster). No authorizer loaded: allowed.
  * @p conn NULL (a request run in process, never from the network):
- * allowed. Returns SAMSA_OK or the resource's *_AUTHORIZATION_FAILED code.
- * Any thread (reactors, admin worker).
+ * allowed. @p as (may be NULL) names another principal and host to ask
+ * for than @p conn's: the client of a request a broker forwarded in an
+ * Envelope. Returns SAMSA_OK or the resource's *_AUTHORIZATION_FAILED
+ * code. Any thread (reactors, admin worker).
  */
+typedef struct samsa_security_identity {
+    const char *principal; /* "User:alice" */
+    const char *host;      /* "10.0.0.7" */
+} samsa_security_identity_t;
 samsa_err_t samsa_security_authorize(const samsa_security_t *sec,
-                                     samsa_conn_t *conn, int16_t api_key,
-                                     int16_t api_version, uint32_t operation,
-                                     uint32_t resource_type, const char *name);
+                                     samsa_conn_t *conn,
+                                     const samsa_security_identity_t *as,
+                                     int16_t api_key, int16_t api_version,
+                                     uint32_t operation, uint32_t resource_type,
+                                     const char *name);
 
 /** The first authorizer with ACL management ops, or NULL (no authorizer
  *  manages ACLs: the ACL APIs answer SECURITY_DISABLED). */

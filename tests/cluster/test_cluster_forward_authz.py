@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Admin requests a node forwards to the controller (KIP-590) are
-authorized with the client's principal, on the node that took them.
+authorized with the client's principal, on the node that took them and,
+through the Envelope they travel in, on the controller too.
 
 The controller sees the forwarding broker's principal (a super user: the
 anonymous PLAINTEXT inter-broker principal), so a node that forwarded a
@@ -12,7 +13,13 @@ refused with the authorization error and nothing changes. A user holding
 the ACLs succeeds through the same node. Metadata's auto-creation (which
 the controller also performs as the broker) needs CREATE as in Kafka.
 
-The secure three-node cluster of test_cluster_security.py; about 15 s.
+The second test makes a user a super user on the forwarding node only
+(its own super_users): the controller, which the Envelope tells who the
+client is, refuses what the forwarding node let through, and answers an
+Envelope a client sends itself with CLUSTER_AUTHORIZATION_FAILED.
+
+The secure three-node cluster of test_cluster_security.py; about 15 s
+each.
 """
 import time
 
@@ -21,12 +28,12 @@ from kafka.protocol.admin import (AlterConfigsRequest, CreateAclsRequest,
                                   CreateTopicsRequest, DeleteTopicsRequest)
 from kafka.protocol.api import Request, Response
 from kafka.protocol.metadata import MetadataRequest
-from kafka.protocol.types import (Array, Boolean, Int8, Int16, Int32, Schema,
-                                  String)
+from kafka.protocol.types import (AbstractType, Array, Boolean, Int8, Int16,
+                                  Int32, Schema, String)
 
 from test_cluster import wait_for
-from test_cluster_security import (broker_config, scram_conn,  # noqa: F401
-                                   sec_cluster)
+from test_cluster_security import (SECURITY_YAML, broker_config,  # noqa
+                                   metadata, scram_conn, sec_cluster)
 
 TOPIC_AUTHORIZATION_FAILED = 29
 CLUSTER_AUTHORIZATION_FAILED = 31
@@ -173,3 +180,92 @@ def test_forwarded_admin_requests_are_authorized_as_the_client(sec_cluster):
     wait_for("auto-x created by mallory's Metadata",
              lambda: call(c, t, "mallory", auto).topics[0][0] == 0)
     assert "auto-x" in topics(c, controller)
+
+
+class Raw(AbstractType):
+    """Bytes as they are: kafka-python 2.0 has no flexible versions."""
+    @classmethod
+    def encode(cls, value):
+        return value
+
+    @classmethod
+    def decode(cls, data):
+        return data.read()
+
+
+class EnvelopeResponse_v0(Response):
+    API_KEY = 58
+    API_VERSION = 0
+    # Flexible: the header's tagged fields come first here; a null
+    # ResponseData is one byte (compact length 0).
+    SCHEMA = Schema(('header_tags', Int8), ('response_data', Int8),
+                    ('error_code', Int16), ('tags', Int8))
+
+
+class EnvelopeRequest_v0(Request):
+    API_KEY = 58
+    API_VERSION = 0
+    RESPONSE_TYPE = EnvelopeResponse_v0
+    SCHEMA = Schema(('raw', Raw))
+
+
+def envelope(inner, principal, address):
+    """An Envelope v0 body after a v1 header: the header's empty tagged
+    fields, then compact bytes RequestData, RequestPrincipal and
+    ClientHostAddress, and the body's empty tagged fields."""
+    def compact(b):
+        n, out = len(b) + 1, b""
+        while n >= 0x80:
+            out += bytes([(n & 0x7f) | 0x80])
+            n >>= 7
+        return out + bytes([n]) + b
+    return EnvelopeRequest_v0(raw=b"\0" + compact(inner) +
+                              compact(principal) + compact(address) + b"\0")
+
+
+def test_the_controller_authorizes_the_client_of_a_forwarded_request(
+        sec_cluster):
+    c = sec_cluster
+    controller = metadata("127.0.0.1", c.plain[1])["controller"]
+    t = min({1, 2, 3} - {controller})
+    c.cli(t, "user", "set", "dave", "--password", "dave-secret",
+          "--mechanism", "SCRAM-SHA-256")
+    # dave is a super user on t, by t's own configuration only.
+    c.procs[t].terminate()
+    c.procs[t].wait(15)
+    with open(c.dir(t) + "/conf.d/40-security.yaml", "w") as f:
+        f.write(SECURITY_YAML.replace('"User:ANONYMOUS"',
+                                      '"User:ANONYMOUS", "User:dave"'))
+    c.start(t)
+    c.serving(t, c.n)
+    assert metadata("127.0.0.1", c.plain[t])["controller"] == controller
+    wait_for("dave logs in on node %d" % t,
+             lambda: scram_conn(c, t, "dave", "dave-secret"))
+
+    # t lets dave's CreateTopics through; the controller, told by the
+    # Envelope that dave sent it, holds no ACL of dave's and refuses.
+    # (Authorized as the forwarding broker, a super user, it would pass.)
+    r = call(c, t, "dave", create_topic("daves"))
+    assert r.topic_errors[0][1] == TOPIC_AUTHORIZATION_FAILED, r
+    assert "daves" not in topics(c, controller)
+    # The controller's ACLs are dave's: CREATE on the cluster lets it in.
+    c.cli(t, "acl", "add", "--allow", "User:dave", "--operation", "Create",
+          "--cluster")
+    wait_for("dave's CreateTopics through node %d" % t,
+             lambda: call(c, t, "dave", create_topic("daves"))
+             .topic_errors[0][1] in (0, 36))  # 36: made by an earlier try
+    wait_for("daves on the controller",
+             lambda: "daves" in topics(c, controller))
+
+    # Only brokers (ClusterAction) send Envelopes: dave, naming himself a
+    # super user's principal, is refused without the request being run.
+    # CreateTopics v1 (header: key 19, version 1, correlation 7, client
+    # id), and User:ANONYMOUS as DefaultPrincipalData v0 after its int16
+    # version: compact type and name, token-authenticated false, no tags.
+    forged = create_topic("forged")  # encode() holds it weakly
+    inner = b"\0\x13\0\x01\0\0\0\x07\0\x04dave" + forged.encode()
+    admin_principal = b"\0\0" + b"\x05User" + b"\x0aANONYMOUS" + b"\0\0"
+    r = call(c, controller, "dave",
+             envelope(inner, admin_principal, bytes([127, 0, 0, 1])))
+    assert r.error_code == CLUSTER_AUTHORIZATION_FAILED, r
+    assert "forged" not in topics(c, controller)
