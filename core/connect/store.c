@@ -311,26 +311,32 @@ static int on_record(void *opaque, const samsa_client_record_t *rec)
     return 0;
 }
 
-samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
-                                     const char *topic, int64_t *from,
-                                     samsa_connect_read_fn fn, void *arg)
+/* Records of @p topic from *from to its end into @p buf, with @p client:
+ * read_committed, up to the last stable offset, or with @p stable up to
+ * the high watermark at the call, waiting (up to @p max_idle fetches that
+ * bring nothing) for the transactions open below it to end. *from moves
+ * past what was read. */
+static samsa_err_t read_range(samsa_client_t *client, const char *topic,
+                              int64_t *from, bool stable, int max_idle,
+                              read_buf_t *buf)
 {
-    topic = topic_of(s, topic);
-    pthread_mutex_lock(&s->lock);
     samsa_metadata_t *md = NULL;
     const char *names[] = {topic};
-    samsa_err_t err = samsa_client_metadata(s->client, names, 1, false, &md);
+    samsa_err_t err = samsa_client_metadata(client, names, 1, false, &md);
     const samsa_md_topic_t *t =
         err == SAMSA_OK ? samsa_metadata_topic(md, topic) : NULL;
     int64_t end = 0;
     if (err == SAMSA_OK && (t == NULL || t->npartitions < 1)) {
         err = SAMSA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
     }
-    if (err == SAMSA_OK) {
+    if (err == SAMSA_OK && stable) {
+        err = samsa_client_list_offset(
+            client, topic, 0, t->partitions[0].leader, SAMSA_OFFSET_END, &end);
+    } else if (err == SAMSA_OK) {
         /* read_committed up to the last stable offset: an exactly-once
          * source task's offsets count once its transaction commits, and
          * never when it aborts (KIP-618). */
-        err = samsa_client_last_stable_offset(s->client, topic, 0,
+        err = samsa_client_last_stable_offset(client, topic, 0,
                                               t->partitions[0].leader, &end);
     }
     samsa_fetch_pos_t pos = {
@@ -339,14 +345,13 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = 100;
     fc.read_committed = true;
-    read_buf_t buf = {.err = SAMSA_OK};
     int idle = 0;
-    while (err == SAMSA_OK && pos.offset < end && idle < 50) {
+    while (err == SAMSA_OK && pos.offset < end && idle < max_idle) {
         int64_t before = pos.offset;
-        err = samsa_client_fetch(s->client, md, &fc, &pos, 1, on_record, &buf);
+        err = samsa_client_fetch(client, md, &fc, &pos, 1, on_record, buf);
         if (err == SAMSA_OK && pos.error == SAMSA_ERR_OFFSET_OUT_OF_RANGE) {
             /* Compaction or retention moved the start: begin there. */
-            err = samsa_client_list_offset(s->client, topic, 0,
+            err = samsa_client_list_offset(client, topic, 0,
                                            t->partitions[0].leader,
                                            SAMSA_OFFSET_BEGINNING, &pos.offset);
         } else if (err == SAMSA_OK && pos.error != 0) {
@@ -357,21 +362,54 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
     if (err == SAMSA_OK && pos.offset < end) {
         err = SAMSA_ERR_TIMEOUT;
     }
-    if (buf.err != SAMSA_OK) {
-        err = buf.err; /* read again from *from next time */
+    if (buf->err != SAMSA_OK) {
+        err = buf->err; /* read again from *from next time */
     } else {
         *from = pos.offset > *from ? pos.offset : *from;
     }
     samsa_metadata_free(md);
-    pthread_mutex_unlock(&s->lock);
-    for (size_t i = 0; i < buf.n; i++) {
-        if (buf.err == SAMSA_OK) {
-            fn(arg, buf.recs[i].offset, buf.recs[i].key, buf.recs[i].value);
+    return err;
+}
+
+/* Hand @p buf's records to @p fn (unless reading failed) and free them. */
+static void deliver(read_buf_t *buf, samsa_connect_read_fn fn, void *arg)
+{
+    for (size_t i = 0; i < buf->n; i++) {
+        if (buf->err == SAMSA_OK) {
+            fn(arg, buf->recs[i].offset, buf->recs[i].key, buf->recs[i].value);
         }
-        free(buf.recs[i].key);
-        free(buf.recs[i].value);
+        free(buf->recs[i].key);
+        free(buf->recs[i].value);
     }
-    free(buf.recs);
+    free(buf->recs);
+}
+
+samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
+                                     const char *topic, int64_t *from,
+                                     samsa_connect_read_fn fn, void *arg)
+{
+    topic = topic_of(s, topic);
+    read_buf_t buf = {.err = SAMSA_OK};
+    pthread_mutex_lock(&s->lock);
+    samsa_err_t err = read_range(s->client, topic, from, false, 50, &buf);
+    pthread_mutex_unlock(&s->lock);
+    deliver(&buf, fn, arg);
+    return err;
+}
+
+samsa_err_t samsa_connect_store_read_stable(samsa_connect_store_t *s,
+                                            samsa_client_t *client,
+                                            const char *topic, int64_t *from,
+                                            samsa_connect_read_fn fn, void *arg)
+{
+    topic = topic_of(s, topic);
+    read_buf_t buf = {.err = SAMSA_OK};
+    /* 100 ms fetches: the transaction timeout of the tasks' producers
+     * and 10 s more. */
+    samsa_err_t err =
+        read_range(client, topic, from, true,
+                   (SAMSA_CONNECT_STORE_STABLE_WAIT_MS + 99) / 100, &buf);
+    deliver(&buf, fn, arg);
     return err;
 }
 

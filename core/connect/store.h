@@ -90,4 +90,22 @@ samsa_err_t samsa_connect_store_read(samsa_connect_store_t *s,
                                      const char *topic, int64_t *from,
                                      samsa_connect_read_fn fn, void *arg);
 
+/** How long samsa_connect_store_read_stable() waits for an open
+ *  transaction: the transaction timeout of the tasks' producers (60 s,
+ *  connect/eos.h), after which the coordinator aborts it, and 10 s. */
+#define SAMSA_CONNECT_STORE_STABLE_WAIT_MS 70000
+
+/** The same, read with @p client (the caller's: the store's lock is not
+ *  held, so a wait costs no other thread anything) up to the high
+ *  watermark at the call: a transaction open below it (a dead worker's)
+ *  is waited for until it ends, as Kafka's KafkaBasedLog.readToEnd with
+ *  a read_committed consumer does, so no committed offset after it is
+ *  missed. SAMSA_ERR_TIMEOUT after SAMSA_CONNECT_STORE_STABLE_WAIT_MS
+ *  without progress. */
+samsa_err_t samsa_connect_store_read_stable(samsa_connect_store_t *s,
+                                            samsa_client_t *client,
+                                            const char *topic, int64_t *from,
+                                            samsa_connect_read_fn fn,
+                                            void *arg);
+
 #endif /* SAMSA_CONNECT_STORE_H */

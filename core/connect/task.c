@@ -1441,6 +1441,20 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
         free(copy);
         return SAMSA_ERR_CONFIG;
     }
+    /* As Kafka Connect's sink consumers: read_uncommitted (the consumer's
+     * default; Connect sets no isolation.level for sinks) unless the
+     * connector overrides it (KIP-458). */
+    const char *iso = json_string_value(
+        json_object_get(t->config, "consumer.override.isolation.level"));
+    if (iso != NULL && strcmp(iso, "read_committed") != 0 &&
+        strcmp(iso, "read_uncommitted") != 0) {
+        snprintf(t->trace, sizeof(t->trace),
+                 "Invalid value %.200s for configuration isolation.level: "
+                 "String must be one of: read_committed, read_uncommitted",
+                 iso);
+        free(copy);
+        return SAMSA_ERR_CONFIG;
+    }
     samsa_client_member_t m;
     memset(&m, 0, sizeof(m));
     /* Kafka's per-connector client override (KIP-458): how long a dead
@@ -1456,6 +1470,7 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = POLL_TIMEOUT_MS;
+    fc.read_committed = iso != NULL && strcmp(iso, "read_committed") == 0;
     /* Compressed batches through the codec plugins (most producers
      * compress). */
     fc.codec = samsa_connect_fetch_codec;
@@ -1684,14 +1699,19 @@ static samsa_err_t eos_start(task_ctx_t *t, json_t **per)
     }
     eos_read_t r = {.name = t->name, .offsets = json_object()};
     int64_t from = 0;
-    err = r.offsets ? samsa_connect_store_read(t->w->store,
-                                               SAMSA_CONNECT_OFFSETS_TOPIC,
-                                               &from, eos_offset_record, &r)
-                    : SAMSA_ERR_NOMEM;
+    /* To the high watermark, waiting out a transaction a dead worker
+     * left open there (its task, restarted, fences it at once), so no
+     * offset committed after it is missed. */
+    err = r.offsets
+              ? samsa_connect_store_read_stable(t->w->store, t->client,
+                                                SAMSA_CONNECT_OFFSETS_TOPIC,
+                                                &from, eos_offset_record, &r)
+              : SAMSA_ERR_NOMEM;
     from = 0;
     if (err == SAMSA_OK && t->eos.offsets_topic != NULL) {
-        err = samsa_connect_store_read(t->w->store, t->eos.offsets_topic, &from,
-                                       eos_offset_record, &r);
+        err = samsa_connect_store_read_stable(t->w->store, t->client,
+                                              t->eos.offsets_topic, &from,
+                                              eos_offset_record, &r);
     }
     if (err != SAMSA_OK) {
         snprintf(t->trace, sizeof(t->trace),

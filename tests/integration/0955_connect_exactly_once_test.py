@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -405,6 +406,75 @@ def test_preparing_has_a_transactional_leader(broker_factory, tmp_path):
         2 * records, records
 
 
+DEAD_TASK = r"""
+import sys, time
+from confluent_kafka import Producer
+p = Producer({"bootstrap.servers": sys.argv[1],
+              "transactional.id": "connect-standalone-dead-0"})
+p.init_transactions(20)
+p.begin_transaction()
+p.produce("connect-offsets", b'{"position":1}', b'["dead",{"filename":"x"}]')
+p.flush(10)
+print("open", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_dead_tasks_open_transaction_on_the_offsets_topic(broker_factory,
+                                                             tmp_path):
+    """A task killed (kill -9) between writing its offsets and committing
+    leaves a transaction open on connect-offsets. A task starting
+    meanwhile reads its offsets up to the high watermark, read_committed,
+    waiting for that transaction to end (Kafka's readToEnd), instead of
+    stopping at the last stable offset, which hid the offsets it had
+    committed since and made it produce them again; and the wait is
+    short: the dead task, started again, fences its transactional id,
+    which aborts the transaction at once."""
+    broker = eos_broker(broker_factory, tmp_path, "dseq")
+    files = {}
+    for name, lines in (("dead", 10), ("live", 2000)):
+        files[name] = os.path.join(broker.workdir, name + ".txt")
+        with open(files[name], "w") as f:
+            f.write("".join("%s-%d\n" % (name, i) for i in range(lines)))
+
+    def create(name):
+        code, info = call(broker, "PUT", "/connectors/%s/config" % name, {
+            "connector.class": "FileStreamSource", "file": files[name],
+            "topic": name, "batch.size": "50",
+            "samsa.max.records.per.second": "200",
+            "value.converter":
+                "org.apache.kafka.connect.storage.StringConverter"})
+        assert code == 201, info
+    create("dead")
+    assert len(count(broker, "dead", 10, True, 20)) == 10
+    code, info = call(broker, "PUT", "/connectors/dead/stop")
+    assert code == 202, info
+    create("live")
+    assert len(count(broker, "live", 100, True, 20)) >= 100
+    # The dead task: its transaction holds an offsets record, then kill -9.
+    dead = subprocess.Popen([sys.executable, "-c", DEAD_TASK, broker.bootstrap],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert dead.stdout.readline().strip() == "open"
+    finally:
+        dead.kill()
+        dead.wait(10)
+    # live commits more offsets past the open transaction, then restarts.
+    assert len(count(broker, "live", 1400, True, 20)) >= 1400
+    code, info = call(broker, "POST", "/connectors/live/tasks/0/restart")
+    assert code == 204, info
+    time.sleep(1)
+    code, info = call(broker, "PUT", "/connectors/dead/resume")
+    assert code == 202, info
+    resumed = time.time()
+    got = count(broker, "live", 2000, True, 30)
+    took = time.time() - resumed
+    print("all of live %.1f s after the dead task came back" % took)
+    assert sorted(got) == sorted(b"live-%d" % i for i in range(2000)), \
+        "%d records, %d distinct" % (len(got), len(set(got)))
+    assert took < 20
+
+
 def test_required_needs_an_enabled_worker(broker_factory):
     broker = broker_factory("connect_enabled: true").start()
     wait_ready(broker)
@@ -420,3 +490,45 @@ def test_required_needs_an_enabled_worker(broker_factory):
         "topic": "t"})
     assert code == 201, info
     assert txn_epoch(broker, "connect-cluster-connect-standalone") is None
+
+    # Sinks read read_uncommitted, as Kafka Connect's sink consumers do
+    # (it sets no isolation.level for them), unless the connector says
+    # consumer.override.isolation.level=read_committed (KIP-458).
+    p = Producer({"bootstrap.servers": broker.bootstrap,
+                  "transactional.id": "iso-writer"})
+    p.init_transactions(20)
+    for value, commit in ((b"a", True), (b"b", False), (b"c", True)):
+        p.begin_transaction()
+        p.produce("iso", value)
+        if commit:
+            p.commit_transaction(20)
+        else:
+            p.flush(10)
+            p.abort_transaction(20)
+    sunk = {}
+    for name, iso in (("iso-default", None), ("iso-committed",
+                                              "read_committed")):
+        sunk[name] = os.path.join(broker.workdir, name + ".txt")
+        cfg = {"connector.class": "FileStreamSink", "topics": "iso",
+               "file": sunk[name], "value.converter":
+                   "org.apache.kafka.connect.storage.StringConverter"}
+        if iso:
+            cfg["consumer.override.isolation.level"] = iso
+        code, info = call(broker, "PUT", "/connectors/%s/config" % name, cfg)
+        assert code == 201, info
+
+    def lines(name):
+        if not os.path.exists(sunk[name]):
+            return None
+        with open(sunk[name]) as f:
+            return f.read().split()
+    wait_for(lambda: lines("iso-default") == ["a", "b", "c"] and
+             lines("iso-committed") == ["a", "c"], "both sinks' files", 20)
+    code, info = call(broker, "PUT", "/connectors/iso-bad/config", {
+        "connector.class": "FileStreamSink", "topics": "iso",
+        "file": sunk["iso-default"] + ".bad",
+        "consumer.override.isolation.level": "read_most"})
+    assert code == 201, info
+    wait_for(lambda: "isolation.level" in str(call(
+        broker, "GET", "/connectors/iso-bad/status")[1]),
+        "the bad isolation.level's failure", 20)
