@@ -182,12 +182,14 @@ static bool kept(const xform_t *x, const char *name)
 
 static const char *renamed(const xform_t *x, const char *name)
 {
+    const char *to = name; /* the last mapping of a name wins, as in a
+                              Java map built from the list */
     for (size_t i = 0; i < x->nrenames; i++) {
         if (x->rename_from[i] && strcmp(x->rename_from[i], name) == 0) {
-            return x->rename_to[i];
+            to = x->rename_to[i];
         }
     }
-    return name;
+    return to;
 }
 
 /* A new struct (*ns, *nv) with @p schema's basics and its fields, with
@@ -274,25 +276,21 @@ static samsa_err_t insert_apply(xform_t *x, const samsa_connect_record_t *in,
     if (x->topic_field) {
         json_object_set_new(v, x->topic_field, json_string(in->topic));
     }
-    if (x->partition_field) {
-        json_object_set_new(v, x->partition_field,
-                            in->partition >= 0 ? json_integer(in->partition)
-                                               : json_null());
+    /* Kafka's Map path leaves out what the record does not have (a
+     * source record's partition, a missing timestamp, no static.value). */
+    if (x->partition_field && in->partition >= 0) {
+        json_object_set_new(v, x->partition_field, json_integer(in->partition));
     }
     if (x->offset_field) {
         json_object_set_new(v, x->offset_field,
                             in->offset >= 0 ? json_integer(in->offset)
                                             : json_null());
     }
-    if (x->timestamp_field) {
-        json_object_set_new(v, x->timestamp_field,
-                            in->timestamp >= 0 ? json_integer(in->timestamp)
-                                               : json_null());
+    if (x->timestamp_field && in->timestamp >= 0) {
+        json_object_set_new(v, x->timestamp_field, json_integer(in->timestamp));
     }
-    if (x->static_field) {
-        json_object_set_new(v, x->static_field,
-                            x->static_value ? json_string(x->static_value)
-                                            : json_null());
+    if (x->static_field && x->static_value) {
+        json_object_set_new(v, x->static_field, json_string(x->static_value));
     }
     return xform_store(x, out, v, x->type->key);
 }

@@ -327,6 +327,15 @@ static void schemaless_records_stay_schemaless(void **state)
     assert_null(g.key_schema);
     assert_string_equal(g.key, "{\"id\":7}");
     got_free(&g);
+    /* Kafka's Map path leaves out a static field without static.value,
+     * and a partition or timestamp the record lacks. */
+    assert_int_equal(run("{\"transforms\":\"i\",\"transforms.i.type\":"
+                         "\"InsertField$Value\",\"transforms.i.static.field\":"
+                         "\"s\",\"transforms.i.topic.field\":\"t\"}",
+                         "{}", NULL, &g),
+                     SAMSA_OK);
+    assert_string_equal(g.value, "{\"t\":\"users\"}");
+    got_free(&g);
 }
 
 /* A transform built against minor 6 changes the value without knowing of
