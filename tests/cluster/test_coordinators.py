@@ -169,6 +169,14 @@ def test_transaction_coordinator_is_the_state_partition_leader(cluster):
     assert coord == leaders[partition_for(tid)]
     assert {find_coordinator(cluster.ports[i], tid, key_type=1)
             for i in (1, 2, 3)} == {coord}
+    # A compacted topic: the latest record of each id is its state.
+    from kafka.admin import ConfigResource, ConfigResourceType
+    admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=15000)
+    res = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC,
+                                                 "__transaction_state")])
+    admin.close()
+    cfg = {e[0]: e[1] for e in res[0].resources[0][4]}
+    assert cfg["cleanup.policy"] == "compact", cfg
 
     # Coordinators on different brokers hand out distinct producer ids
     # (from the controller's blocks): one id per broker here.

@@ -146,6 +146,20 @@ static samsa_partition_t *part(fixture_t *f, int32_t p)
 
 /* ---------------------------------------------------------------------- */
 
+/* The coordinator makes its log a compacted topic: the latest record of
+ * each transactional id is its state. */
+static void the_state_topic_is_compacted(void **state)
+{
+    fixture_t *f = *state;
+    samsa_topic_t *st =
+        samsa_logmgr_topic_get(f->env.mgr, SAMSA_TXN_STATE_TOPIC);
+    assert_non_null(st);
+    char v[32];
+    samsa_topic_config_string(st, "cleanup.policy", v, sizeof(v));
+    assert_string_equal(v, "compact");
+    samsa_topic_put(st);
+}
+
 static void init_bumps_the_epoch_and_fences_older_instances(void **state)
 {
     fixture_t *f = *state;
@@ -679,6 +693,8 @@ a_prepared_transaction_is_finished_by_the_next_coordinator(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(the_state_topic_is_compacted, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             init_bumps_the_epoch_and_fences_older_instances, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_partitions_fail_the_whole_add,
