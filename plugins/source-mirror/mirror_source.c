@@ -287,6 +287,18 @@ static void task_free(samsa_connect_task_t *t)
     svc->free(t);
 }
 
+/* "<what>.exclude", else its deprecated alias "<what>.blacklist" (MM2
+ * still reads both), else @p def. */
+static const char *exclude_setting(const samsa_connect_task_info_t *info,
+                                   const char *what, const char *def)
+{
+    char key[64], alias[64];
+    snprintf(key, sizeof(key), "%s.exclude", what);
+    snprintf(alias, sizeof(alias), "%s.blacklist", what);
+    return samsa_connect_setting(info, key,
+                                 samsa_connect_setting(info, alias, def));
+}
+
 /* Read and check the settings into @p t; SAMSA_ERR_CONFIG with the reason
  * in errbuf. Filters compiled here are freed by task_free. */
 static samsa_err_t read_settings(samsa_connect_task_t *t,
@@ -305,20 +317,17 @@ static samsa_err_t read_settings(samsa_connect_task_t *t,
                                   "DefaultReplicationPolicy"),
             samsa_connect_setting(info, "source.cluster.alias", "source"),
             t->target_alias, sep, errbuf, errlen) != 0 ||
-        samsa_mirror_filter_init(&t->topics, "topics",
-                                 samsa_connect_setting(info, "topics", ".*"),
-                                 samsa_connect_setting(info, "topics.exclude",
-                                                       DEFAULT_TOPICS_EXCLUDE),
-                                 errbuf, errlen) != 0 ||
-        samsa_mirror_filter_init(&t->groups, "groups",
-                                 samsa_connect_setting(info, "groups", ".*"),
-                                 samsa_connect_setting(info, "groups.exclude",
-                                                       DEFAULT_GROUPS_EXCLUDE),
-                                 errbuf, errlen) != 0 ||
+        samsa_mirror_filter_init(
+            &t->topics, "topics", samsa_connect_setting(info, "topics", ".*"),
+            exclude_setting(info, "topics", DEFAULT_TOPICS_EXCLUDE), errbuf,
+            errlen) != 0 ||
+        samsa_mirror_filter_init(
+            &t->groups, "groups", samsa_connect_setting(info, "groups", ".*"),
+            exclude_setting(info, "groups", DEFAULT_GROUPS_EXCLUDE), errbuf,
+            errlen) != 0 ||
         samsa_mirror_filter_init(
             &t->config_props, "config.properties", ".*",
-            samsa_connect_setting(info, "config.properties.exclude",
-                                  DEFAULT_CONFIG_EXCLUDE),
+            exclude_setting(info, "config.properties", DEFAULT_CONFIG_EXCLUDE),
             errbuf, errlen) != 0) {
         return SAMSA_ERR_CONFIG;
     }
