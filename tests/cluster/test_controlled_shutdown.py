@@ -29,9 +29,9 @@ from nodes import deadline_wait
 
 NOT_LEADER_OR_FOLLOWER = 6
 # The ack pause bound: the clients' metadata refresh and retry backoff
-# after a redirection, on a loaded 2-core machine (a leader that vanished
-# would cost a session, 3 s here, plus the same).
-PAUSE_BOUND_S = 3.0
+# after a redirection (0.1-1.3 s measured), on a loaded 2-core machine;
+# the order before paused 1.7-10.6 s, mostly over 7.
+PAUSE_BOUND_S = 4.0
 
 
 class RawProducer:
@@ -141,8 +141,10 @@ def test_sigterm_moves_leaders_before_the_listeners_close(nodes):
         load.stop()
         reader.stop()
 
-    gaps = ["%.2f" % (log.first_after(t_term, p) - log.last_before(t_term, p))
-            for p in led]
+    # From SIGTERM until the acks after it were counted: the longest time
+    # without an ack on a partition it led.
+    gaps = ["%.2f" % log.longest_pause(p, log.last_before(t_term, p),
+                                        time.monotonic()) for p in led]
     print("node %d (controller, leading %s) exited %.2f s after SIGTERM; "
           "acks paused %s s on its partitions; controller now %d; raw "
           "client answers after the first OK: %s; consumer: %d records, "
