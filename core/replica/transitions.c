@@ -219,8 +219,10 @@ static void takeover_add(takeover_t *to, samsa_partition_t *part, int32_t epoch)
  * after another took about 10 ms a partition (10 s for 1,000, past the
  * 2 s a Produce waits for a takeover). They are written together first
  * (samsa_partitions_become_leader), after their fetchers stopped (no
- * fetcher appends once we lead); led_install then finds the epoch
- * written and only installs the leader state.
+ * fetcher appends once we lead); led_install (or, for RF 1,
+ * apply_partition) then finds the epoch written and only installs the
+ * leader state. RF 1 partitions take part: a one-voter node's restart
+ * begins a new epoch for every partition.
  */
 static void take_over(samsa_replica_mgr_t *rm, const samsa_meta_image_t *img)
 {
@@ -235,9 +237,16 @@ static void take_over(samsa_replica_mgr_t *rm, const samsa_meta_image_t *img)
         for (int32_t p = 0; topic && p < t->partition_count; p++) {
             const samsa_meta_partition_t *mp = &t->partitions[p];
             samsa_partition_t *part = samsa_topic_partition(topic, p);
-            if (!part || mp->leader != me || mp->replica_count <= 1 ||
-                !samsa_replica_has(mp->replicas, mp->replica_count, me) ||
-                samsa_replica_leader_epoch(rm, part) == mp->leader_epoch) {
+            if (!part || mp->leader != me ||
+                !samsa_replica_has(mp->replicas, mp->replica_count, me)) {
+                continue;
+            }
+            /* RF 1: led alone, a new epoch only starts in the cache
+             * (apply_partition); RF > 1: the leader state too. */
+            int32_t have = mp->replica_count == 1
+                               ? samsa_partition_leader_epoch(part)
+                               : samsa_replica_leader_epoch(rm, part);
+            if (have == mp->leader_epoch) {
                 continue;
             }
             followed_t *fw = followed_find(rm, part);
