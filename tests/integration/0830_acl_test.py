@@ -28,32 +28,45 @@ from samsa_harness import Broker, free_port, new_workdir
 USERS = {"admin": "admin-secret", "alice": "alice-secret"}
 
 
-@pytest.fixture
-def acl_broker():
+def secured_broker(acl_config=""):
+    """A broker with SASL PLAIN and the ACL authorizer (admin a super
+    user; @acl_config: more of the authorizer's options), started."""
     workdir = new_workdir()
     users = os.path.join(workdir, "plain-users")
     with open(users, "w") as f:
         f.write("".join("%s:%s\n" % kv for kv in USERS.items()))
     b = Broker(workdir)
+    b.workdir = workdir
     with open(os.path.join(b.conf_dir, "40-security.yaml"), "w") as f:
         f.write("plugins:\n"
                 "  - name: plain\n    plugin: sasl-plain\n"
                 "    config: {users_file: %s}\n"
                 "  - name: acl\n    plugin: authorizer-acl\n"
-                "    config: {super_users: [\"User:admin\"]}\n" % users)
+                "    config: {super_users: [\"User:admin\"]%s}\n"
+                % (users, acl_config))
     b.sasl_port = free_port()
     b.args += ["--listen", "SASL_PLAINTEXT://127.0.0.1:%d" % b.sasl_port]
     b.start()
     b.admin = kp_admin(b, "admin")
     b.admin.create_topics([NewTopic(t, 1, 1) for t in (
         "orders", "logs-a", "other", "secret")])
-    yield b
+    return b
+
+
+def stop(b):
     b.admin.close()
     alive = b.alive()
     rc = b.stop()
     log = b.log_text()
-    shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(b.workdir, ignore_errors=True)
     assert alive and rc == 0, "samsad failed:\n" + log
+
+
+@pytest.fixture
+def acl_broker():
+    b = secured_broker()
+    yield b
+    stop(b)
 
 
 def conf(b, user):
@@ -71,8 +84,9 @@ def kp_admin(b, user):
 
 
 def acl(rtype, name, op, perm=AclPermissionType.ALLOW,
-        pattern=ResourcePatternType.LITERAL, principal="User:alice"):
-    return ACL(principal=principal, host="*", operation=op,
+        pattern=ResourcePatternType.LITERAL, principal="User:alice",
+        host="*"):
+    return ACL(principal=principal, host=host, operation=op,
                permission_type=perm,
                resource_pattern=ResourcePattern(rtype, name, pattern))
 
@@ -127,6 +141,41 @@ def test_prefixed_acl(acl_broker):
     assert produce(b, "alice", "logs-a") is None
     assert produce(b, "alice", "other") == \
         KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_an_acl_holds_for_its_host_only(acl_broker):
+    """An ACL names the client's address (or * for any): alice, on
+    127.0.0.1, gains nothing from a grant to another host."""
+    b = acl_broker
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE,
+                 host="10.9.9.9"))
+    assert produce(b, "alice", "orders") == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE,
+                 host="127.0.0.1"))
+    assert produce(b, "alice", "orders") is None
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE,
+                 perm=AclPermissionType.DENY, host="10.9.9.9"))
+    assert produce(b, "alice", "orders") is None
+    grant(b, acl(ResourceType.TOPIC, "orders", AclOperation.WRITE,
+                 perm=AclPermissionType.DENY, host="127.0.0.1"))
+    assert produce(b, "alice", "orders") == \
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_allow_everyone_if_no_acl_found():
+    """allow_everyone_if_no_acl_found: true (Kafka's
+    allow.everyone.if.no.acl.found): a topic without any ACL is open to
+    all; one with an ACL, even another user's, is closed to the rest."""
+    b = secured_broker(", allow_everyone_if_no_acl_found: true")
+    try:
+        assert produce(b, "alice", "other") is None
+        grant(b, acl(ResourceType.TOPIC, "secret", AclOperation.WRITE,
+                     principal="User:bob"))
+        assert produce(b, "alice", "secret") == \
+            KafkaError.TOPIC_AUTHORIZATION_FAILED
+    finally:
+        stop(b)
 
 
 def test_deny_beats_allow(acl_broker):
