@@ -179,10 +179,14 @@ samsa_err_t samsa_connect_fencing_before_task(samsa_connect_t *w,
         if (status >= 200 && status < 300) {
             return SAMSA_OK;
         }
+        if (status == 400 || status == 404) {
+            return SAMSA_ERR_CONFIG; /* not a source, or gone */
+        }
         if (atomic_load(stop) || samsa_mono_ms() >= deadline) {
             return SAMSA_ERR_TIMEOUT;
         }
-        /* 409: the group is rebalancing, or the leader moved. */
+        /* 409: the group is rebalancing, or the leader moved; 500: the
+         * leader cannot be reached or failed the round. */
         sleep_ms(FENCE_BACKOFF_MS);
     }
     snprintf(errbuf, errlen, "Failed to read to end of config topic: %s",

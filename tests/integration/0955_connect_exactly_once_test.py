@@ -406,6 +406,66 @@ def test_preparing_has_a_transactional_leader(broker_factory, tmp_path):
         2 * records, records
 
 
+def test_a_followers_task_asks_the_leader_to_fence(broker_factory):
+    """Two `samsa connect` workers with exactly-once enabled: a task on
+    the follower has the leader run the fencing round through Kafka's
+    internal PUT /connectors/{name}/fence before it makes its producer;
+    tasks.max going from 2 to 1 then fences task 1's producer. The
+    endpoint answers 404 for an unknown connector and 400 for a sink."""
+    broker = broker_factory("group_min_session_timeout_ms: 500")
+    with open(os.path.join(broker.conf_dir, "90-sequence.yaml"), "w") as f:
+        f.write("plugins:\n  - name: sequence\n    plugin: %s\n    config:\n"
+                "      topic: fseq\n" % SEQUENCE_SO)
+    broker.start()
+    props = ("config.storage.topic=f-configs\noffset.storage.topic=f-offsets\n"
+             "status.storage.topic=f-status\n"
+             "exactly.once.source.support=enabled\n")
+    workers = [Worker(broker, "e%d" % i, "eos-workers", SESSION_MS, props)
+               for i in (1, 2)]
+    try:
+        for w in workers:
+            wait_ready(w)
+        cfg = {"connector.class": "sequence", "tasks.max": "2",
+               "key.converter":
+                   "org.apache.kafka.connect.storage.StringConverter"}
+        code, info = write(workers[0], "PUT", "/connectors/fseq/config", cfg)
+        assert code == 201, info
+
+        def spread():
+            st = call(workers[0], "GET", "/connectors/fseq/status")[1]
+            tasks = st.get("tasks", [])
+            return (len(tasks) == 2 and
+                    all(t["state"] == "RUNNING" for t in tasks) and
+                    len({t["worker_id"] for t in tasks}) == 2 and st)
+        print(wait_for(spread, "a task RUNNING on each worker", 30))
+        # Rounds run on the leader only; the follower's task asked it.
+        assert sum("fenced the" in w.log_text() for w in workers) == 1
+        epoch1 = txn_epoch(broker, "eos-workers-fseq-1")
+        assert epoch1 is not None
+        cfg["tasks.max"] = "1"
+        code, info = write(workers[1], "PUT", "/connectors/fseq/config", cfg)
+        assert code == 200, info
+        wait_for(lambda: (txn_epoch(broker, "eos-workers-fseq-1") or 0) >
+                 epoch1, "task 1's producer fenced", 20)
+        c = consumer(broker, "f-configs", True)
+        counts = [m.value() for m in c.consume(10000, 1.0)
+                  if m.error() is None and m.key() == b"tasks-fencing-fseq"]
+        c.close()
+        assert counts == [b'{"task-count":2}', b'{"task-count":1}'], counts
+        for w in workers:
+            code, info = write(w, "PUT", "/connectors/nope/fence", None)
+            assert code == 404, info
+        code, info = write(workers[0], "PUT", "/connectors/fsink/config", {
+            "connector.class": "FileStreamSink", "topics": "fseq",
+            "file": os.path.join(broker.workdir, "fsink.txt")})
+        assert code == 201, info
+        code, info = write(workers[1], "PUT", "/connectors/fsink/fence", None)
+        assert code == 400, info
+    finally:
+        for w in workers:
+            w.end(signal.SIGKILL)
+
+
 DEAD_TASK = r"""
 import sys, time
 from confluent_kafka import Producer
