@@ -1613,6 +1613,8 @@ samsa_err_t samsa_logmgr_add_partitions(samsa_logmgr_t *mgr, const char *name,
     return err;
 }
 
+#define ENGINE_KEY "samsa.storage.engine"
+
 /* Whether @p a and @p b give a topic the same storage engine. Called with
  * the topic's config_lock held. */
 static bool same_engine(samsa_logmgr_t *mgr, const samsa_tcfg_t *a,
@@ -1652,8 +1654,16 @@ samsa_err_t samsa_logmgr_alter_config(samsa_logmgr_t *mgr, const char *name,
     samsa_tcfg_t next;
     pthread_mutex_lock(&t->config_lock);
     err = samsa_tcfg_copy(&next, incremental ? &t->config : NULL);
+    bool names_engine = false;
     for (size_t i = 0; err == SAMSA_OK && i < count; i++) {
         err = samsa_tcfg_set(&next, changes[i].name, changes[i].value);
+        names_engine |= strcmp(changes[i].name, ENGINE_KEY) == 0;
+    }
+    if (err == SAMSA_OK && !incremental && !names_engine) {
+        /* A replace (AlterConfigs) resets what it does not name, but the
+         * engine is the topic's for good: it stays. */
+        err = samsa_tcfg_set(&next, ENGINE_KEY,
+                             samsa_tcfg_get(&t->config, ENGINE_KEY));
     }
     if (err == SAMSA_OK && !same_engine(mgr, &t->config, &next)) {
         /* Setting it to what it is (a mirror copying a topic's configs

@@ -280,6 +280,16 @@ static void alter_grow_trim_and_delete(void **state)
                                                true, false, err, sizeof(err)),
                      SAMSA_OK);
     assert_int_equal(samsa_topic_config_long(t, "retention.ms"), 2000);
+    /* A replace (AlterConfigs) that does not name it keeps it. */
+    samsa_tcfg_kv_t replace[] = {{"retention.ms", "3000"}};
+    assert_int_equal(samsa_logmgr_alter_config(f->mgr, "m", replace, 1, false,
+                                               false, err, sizeof(err)),
+                     SAMSA_OK);
+    assert_int_equal(samsa_topic_config_long(t, "retention.ms"), 3000);
+    char engine_now[32];
+    samsa_topic_config_string(t, "samsa.storage.engine", engine_now,
+                              sizeof(engine_now));
+    assert_string_equal(engine_now, "memory");
 
     samsa_partition_t *p = samsa_topic_partition(t, 0);
     append_n(p, 10, 0);
