@@ -9,6 +9,7 @@ import socket
 import struct
 import subprocess
 import textwrap
+import time
 
 from kafka_wire import frame, read_frame
 
@@ -81,7 +82,12 @@ def test_standalone_topics_and_offsets_move_into_the_log(broker_factory):
     with open(os.path.join(b.conf_dir, "samsa.yaml"), "a") as f:
         f.write("\nprocess_roles: broker,controller\n")
     b.start()
-    assert "moved this standalone node's" in b.log_text()
+    # Logged once the lone voter leads and has applied the move, which can
+    # come after the listeners open (ASan, a loaded machine).
+    deadline = time.monotonic() + 30
+    while "moved this standalone node's" not in b.log_text():
+        assert time.monotonic() < deadline, b.log_text()
+        time.sleep(0.1)
     assert os.path.isdir(os.path.join(b.data_dir, "__samsa_meta", "raft"))
     assert py(STATE, b.bootstrap) == want
     after = producer_id(b)
