@@ -579,13 +579,10 @@ static void pause_ms(long ms)
     nanosleep(&pause, NULL);
 }
 
-bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms)
+/* The broker's part: fenced, and its own applier past the image that
+ * says so; false at @p until. */
+static bool move_leaderships(samsa_broker_t *b, int64_t until)
 {
-    if (!b->member || !b->meta || !b->applier) {
-        return true;
-    }
-    int64_t start = samsa_mono_ms();
-    int64_t until = start + timeout_ms;
     samsa_member_shut_down(b->member);
     uint64_t at = 0;
     bool moved = false;
@@ -599,6 +596,19 @@ bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms)
            samsa_mono_ms() < until) {
         pause_ms(5);
     }
+    return moved;
+}
+
+bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms)
+{
+    if (!b->meta) {
+        return true;
+    }
+    int64_t start = samsa_mono_ms();
+    int64_t until = start + timeout_ms;
+    /* A controller-only node has no broker part, only the quorum's. */
+    bool broker = b->member && b->applier;
+    bool moved = !broker || move_leaderships(b, until);
     int64_t moved_ms = samsa_mono_ms() - start;
     if (moved && samsa_meta_controller(b->meta) == b->node_id) {
         samsa_meta_hand_off(b->meta);
@@ -608,7 +618,11 @@ bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms)
         }
     }
     int32_t ctrl = samsa_meta_controller(b->meta);
-    if (moved) {
+    if (!broker) {
+        samsa_log(SAMSA_LOG_INFO,
+                  "cluster: controlled shutdown: controller %d after %lld ms",
+                  ctrl, (long long)(samsa_mono_ms() - start));
+    } else if (moved) {
         samsa_log(SAMSA_LOG_INFO,
                   "cluster: controlled shutdown: this broker leads no "
                   "partition after %lld ms; controller %d after %lld ms",

@@ -54,8 +54,8 @@ void samsa_cluster_close(samsa_broker_t *b);
  * moved; what clients still send here is answered NOT_LEADER_OR_FOLLOWER
  * and they find the new leaders), then, as the controller, hand the
  * quorum's leadership to another voter. At most @p timeout_ms in all.
- * False when the leaderships did not move in time. A standalone broker:
- * true at once. */
+ * False when the leaderships did not move in time. A controller-only
+ * node only hands the quorum over; a standalone broker: true at once. */
 bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms);
 
 /* Produce/Fetch/ListOffsets: SAMSA_OK when this broker leads

@@ -16,6 +16,7 @@ controller, which leads a partition, gets SIGTERM:
   partition is bounded (printed), the consumer gets no error, and every
   acknowledged record is read back (checker.verify).
 """
+import re
 import socket
 import threading
 import time
@@ -159,6 +160,13 @@ def test_sigterm_moves_leaders_before_the_listeners_close(nodes):
                                   target.log_tail(40)))
     assert "controlled shutdown: this broker leads no partition" in \
         target.log_tail(100000), target.log_tail(40)
+    # The quorum was handed over while the node still ran (raft_transfer),
+    # not taken by an election after it stopped.
+    assert "handing the quorum's leadership to another voter" in \
+        target.log_tail(100000), target.log_tail(40)
+    m = re.search(r"leads no partition after \d+ ms; controller (-?\d+)",
+                  target.log_tail(100000))
+    assert m and int(m.group(1)) in others, target.log_tail(40)
     assert not log.fails, "delivery errors: %r" % log.fails[:5]
     assert all(float(g) <= PAUSE_BOUND_S for g in gaps), gaps
     assert reader.count > 0
