@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The Java client (kafka-clients 3.8.0), kafkajs 2.2.4 and franz-go over
-SSL, SASL_PLAINTEXT and SASL_SSL with each mechanism (PLAIN,
-SCRAM-SHA-256, SCRAM-SHA-512; OAUTHBEARER with a signed JWT for kafkajs
-and franz-go), each producing and reading back records; a wrong password,
-an expired token and an untrusted broker certificate are refused with the
-client's authentication / TLS error."""
+"""The Java client (kafka-clients 3.8.0), kafkajs 2.2.4, franz-go, kcat
+and kafka-python over SSL, SASL_PLAINTEXT and SASL_SSL with each
+mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; OAUTHBEARER with a signed
+JWT for kafkajs, franz-go and kafka-python), each producing and reading
+back records; a wrong password, an expired token and an untrusted broker
+certificate are refused with the client's authentication / TLS error
+(confluent-kafka: 0810, 0820, 0850)."""
 import os
 import subprocess
 
 import pytest
 
+from samsa_harness import SAMSA_CLI
 from secure_broker import start_secure_broker
+from secure_clients import kafka_python_round_trip
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JAVA_DIR = os.path.join(HERE, "java")
@@ -144,3 +147,69 @@ def test_kafkajs(secure_broker, case):
                        "oauth_expired": ["the token expired at"],
                        "untrusted_cert": ["certificate", "self-signed",
                                           "self signed"]})
+
+
+def create_topic(b, topic):
+    out = subprocess.run([SAMSA_CLI, "topic", "create", topic, "--partitions",
+                          "1", "-b", b.bootstrap], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("case", list(CASES) + list(REFUSED))
+def test_kcat(secure_broker, case):
+    b = secure_broker
+    proto, mech, user, password, ca = {**CASES, **REFUSED}[case]
+    args = ["kcat", "-b", "127.0.0.1:%d" % b.ports[proto], "-t",
+            "kcat-" + case, "-p", "0", "-m", "10", "-X",
+            "security.protocol=" + proto.lower()]
+    if ca:
+        args += ["-X", "ssl.ca.location=" + b.pki[ca]]
+    if mech:
+        args += ["-X", "sasl.mechanism=" + mech, "-X",
+                 "sasl.username=" + user, "-X", "sasl.password=" + password]
+    create_topic(b, "kcat-" + case)
+    put = subprocess.run(args + ["-P"], input=b"a\nb\nc\n",
+                         capture_output=True, timeout=60)
+    if case in REFUSED:
+        assert put.returncode != 0, put
+        assert {"wrong_password": b"Authentication failed",
+                "untrusted_cert": b"certificate verify failed"}[case] in \
+            put.stderr, put.stderr
+        return
+    assert put.returncode == 0, put.stderr
+    got = subprocess.run(args + ["-C", "-o", "beginning", "-e", "-q"],
+                         capture_output=True, timeout=60)
+    assert got.returncode == 0 and got.stdout == b"a\nb\nc\n", got
+
+
+class TokenProvider:
+    """kafka-python's sasl_oauth_token_provider: a signed JWT."""
+    def __init__(self, token):
+        self._token = token
+
+    def token(self):
+        return self._token
+
+
+@pytest.mark.parametrize("case", list(CASES) + ["oauth_plaintext",
+                                                "oauth_ssl"])
+def test_kafka_python(secure_broker, case):
+    b = secure_broker
+    if case.startswith("oauth"):
+        proto = "SASL_SSL" if case == "oauth_ssl" else "SASL_PLAINTEXT"
+        mech, ca = "OAUTHBEARER", "ca.pem" if proto == "SASL_SSL" else None
+        common = {"sasl_oauth_token_provider": TokenProvider(
+            b.issuer.token(alg="ES256", lifetime=300))}
+    else:
+        proto, mech, user, password, ca = CASES[case]
+        common = {"sasl_plain_username": user,
+                  "sasl_plain_password": password} if mech else {}
+    common.update(bootstrap_servers="127.0.0.1:%d" % b.ports[proto],
+                  security_protocol=proto)
+    if mech:
+        common["sasl_mechanism"] = mech
+    if ca:
+        common["ssl_cafile"] = b.pki[ca]
+    create_topic(b, "kp-" + case)
+    kafka_python_round_trip("kp-" + case, **common)
