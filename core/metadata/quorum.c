@@ -1086,18 +1086,20 @@ static void on_raft_closed(struct raft *r)
 }
 
 /*
- * Closing: libraft 0.15 fails the log writes still in flight, and each
- * failure truncates the log from its first entry, so a second one
- * truncates past the end and aborts (log.c removeSuffix: "index <=
- * logLastIndex(l)"). Leaders pipeline writes (a proposal, the barrier
- * after it), so raft_close waits until they are on disk (bounded), and
- * nothing new is appended meanwhile (closing refuses proposals and
- * pushes).
+ * Closing: libraft 0.15 fails the leader's log writes still in flight,
+ * and each failure truncates the log from its first entry, so a second
+ * one truncates past the end and aborts (replication.c appendLeaderCb,
+ * log.c removeSuffix: "index <= logLastIndex(l)"; a follower's failed
+ * write truncates nothing). Leaders pipeline writes (a proposal, the
+ * barrier after it), so raft_close waits until they are on disk
+ * (bounded), and nothing new is appended meanwhile (closing refuses
+ * proposals and pushes).
  */
 static void drain_then_close(uv_timer_t *t)
 {
     samsa_meta_t *m = t->data;
-    if (m->raft.last_stored < raft_last_index(&m->raft) &&
+    if (raft_state(&m->raft) == RAFT_LEADER &&
+        m->raft.last_stored < raft_last_index(&m->raft) &&
         samsa_mono_ms() < m->drain_until_ms) {
         return;
     }
