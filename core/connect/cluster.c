@@ -130,6 +130,20 @@ static samsa_err_t worker_prop(void *arg, const char *key, const char *value,
     if (err == SAMSA_OK) {
         err = samsa_connect_eos_worker_set(&w->eos, key, value, errbuf, errlen);
     }
+    if (err == SAMSA_OK && strcmp(key, "consumer.isolation.level") == 0) {
+        /* Kafka's consumer.* worker keys for every sink's consumer; a
+         * connector's consumer.override.isolation.level wins. */
+        if (strcmp(value, "read_committed") != 0 &&
+            strcmp(value, "read_uncommitted") != 0) {
+            snprintf(errbuf, errlen,
+                     "Invalid value %s for configuration isolation.level: "
+                     "String must be one of: read_committed, "
+                     "read_uncommitted",
+                     value);
+            return SAMSA_ERR_CONFIG;
+        }
+        w->sink_read_committed = strcmp(value, "read_committed") == 0;
+    }
     return err == SAMSA_OK
                ? samsa_connect_dist_set(&w->dist, key, value, errbuf, errlen)
                : err;

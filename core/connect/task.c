@@ -1443,7 +1443,8 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     }
     /* As Kafka Connect's sink consumers: read_uncommitted (the consumer's
      * default; Connect sets no isolation.level for sinks) unless the
-     * connector overrides it (KIP-458). */
+     * worker's consumer.isolation.level or the connector's override
+     * (KIP-458) says otherwise. */
     const char *iso = json_string_value(
         json_object_get(t->config, "consumer.override.isolation.level"));
     if (iso != NULL && strcmp(iso, "read_committed") != 0 &&
@@ -1470,7 +1471,8 @@ static samsa_err_t run_sink(task_ctx_t *t, const samsa_sink_ops_t *ops,
     samsa_fetch_conf_t fc;
     samsa_fetch_conf_init(&fc);
     fc.max_wait_ms = POLL_TIMEOUT_MS;
-    fc.read_committed = iso != NULL && strcmp(iso, "read_committed") == 0;
+    fc.read_committed = iso != NULL ? strcmp(iso, "read_committed") == 0
+                                    : t->w->sink_read_committed;
     /* Compressed batches through the codec plugins (most producers
      * compress). */
     fc.codec = samsa_connect_fetch_codec;

@@ -90,6 +90,9 @@ struct samsa_connect {
     samsa_connect_dist_conf_t dist;
     /* exactly.once.source.support (worker properties; eos.h) */
     samsa_connect_eos_mode_t eos;
+    /* consumer.isolation.level=read_committed (worker properties): the
+     * sinks' default, read_uncommitted otherwise, as Kafka's. */
+    bool sink_read_committed;
     struct samsa_connect_cluster *cluster; /* w->lock */
     /* The group generation this worker applied last, which its status
      * records carry as Kafka Connect's do; 0 in standalone mode (Kafka's

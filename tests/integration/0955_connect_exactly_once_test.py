@@ -391,7 +391,9 @@ def test_preparing_has_a_transactional_leader(broker_factory, tmp_path):
     producer, but the leader writes the config topic in transactions of
     its own producer, connect-cluster-<group.id> (connect-standalone for
     samsad's worker), whose InitProducerId fences a deposed leader."""
-    broker = eos_broker(broker_factory, tmp_path, "pseq", mode="preparing")
+    broker = eos_broker(broker_factory, tmp_path, "pseq",
+                        mode="preparing\nconsumer.isolation.level="
+                             "read_committed")
     code, info = call(broker, "PUT", "/connectors/pseq/config", {
         "connector.class": "sequence", "tasks.max": "1",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter"})
@@ -404,6 +406,10 @@ def test_preparing_has_a_transactional_leader(broker_factory, tmp_path):
     records = len(count(broker, "connect-configs", 10**9, True, 2))
     assert records >= 3 and end_offset(broker, "connect-configs") >= \
         2 * records, records
+    # The worker's consumer.isolation.level is every sink's default; a
+    # connector's override wins.
+    sinks_read(broker, "piso", {None: ["a", "c"],
+                                "read_uncommitted": ["a", "b", "c"]})
 
 
 def test_a_followers_task_asks_the_leader_to_fence(broker_factory):
@@ -535,6 +541,42 @@ def test_a_dead_tasks_open_transaction_on_the_offsets_topic(broker_factory,
     assert took < 20
 
 
+def sinks_read(broker, topic, want):
+    """Three transactions to @p topic, "a" and "c" committed, "b" aborted;
+    a FileStreamSink per consumer.override.isolation.level in @p want
+    (None: no override) must write exactly want's lines."""
+    p = Producer({"bootstrap.servers": broker.bootstrap,
+                  "transactional.id": topic + "-writer"})
+    p.init_transactions(20)
+    for value, commit in ((b"a", True), (b"b", False), (b"c", True)):
+        p.begin_transaction()
+        p.produce(topic, value)
+        if commit:
+            p.commit_transaction(20)
+        else:
+            p.flush(10)
+            p.abort_transaction(20)
+    files = {}
+    for iso in want:
+        name = "%s-%s" % (topic, iso or "default")
+        files[iso] = os.path.join(broker.workdir, name + ".txt")
+        cfg = {"connector.class": "FileStreamSink", "topics": topic,
+               "file": files[iso], "value.converter":
+                   "org.apache.kafka.connect.storage.StringConverter"}
+        if iso:
+            cfg["consumer.override.isolation.level"] = iso
+        code, info = call(broker, "PUT", "/connectors/%s/config" % name, cfg)
+        assert code == 201, info
+
+    def lines(iso):
+        if not os.path.exists(files[iso]):
+            return None
+        with open(files[iso]) as f:
+            return f.read().split()
+    wait_for(lambda: all(lines(iso) == w for iso, w in want.items()),
+             "the sinks' files", 20)
+
+
 def test_required_needs_an_enabled_worker(broker_factory):
     broker = broker_factory("connect_enabled: true").start()
     wait_ready(broker)
@@ -554,39 +596,11 @@ def test_required_needs_an_enabled_worker(broker_factory):
     # Sinks read read_uncommitted, as Kafka Connect's sink consumers do
     # (it sets no isolation.level for them), unless the connector says
     # consumer.override.isolation.level=read_committed (KIP-458).
-    p = Producer({"bootstrap.servers": broker.bootstrap,
-                  "transactional.id": "iso-writer"})
-    p.init_transactions(20)
-    for value, commit in ((b"a", True), (b"b", False), (b"c", True)):
-        p.begin_transaction()
-        p.produce("iso", value)
-        if commit:
-            p.commit_transaction(20)
-        else:
-            p.flush(10)
-            p.abort_transaction(20)
-    sunk = {}
-    for name, iso in (("iso-default", None), ("iso-committed",
-                                              "read_committed")):
-        sunk[name] = os.path.join(broker.workdir, name + ".txt")
-        cfg = {"connector.class": "FileStreamSink", "topics": "iso",
-               "file": sunk[name], "value.converter":
-                   "org.apache.kafka.connect.storage.StringConverter"}
-        if iso:
-            cfg["consumer.override.isolation.level"] = iso
-        code, info = call(broker, "PUT", "/connectors/%s/config" % name, cfg)
-        assert code == 201, info
-
-    def lines(name):
-        if not os.path.exists(sunk[name]):
-            return None
-        with open(sunk[name]) as f:
-            return f.read().split()
-    wait_for(lambda: lines("iso-default") == ["a", "b", "c"] and
-             lines("iso-committed") == ["a", "c"], "both sinks' files", 20)
+    sinks_read(broker, "iso", {None: ["a", "b", "c"],
+                               "read_committed": ["a", "c"]})
     code, info = call(broker, "PUT", "/connectors/iso-bad/config", {
         "connector.class": "FileStreamSink", "topics": "iso",
-        "file": sunk["iso-default"] + ".bad",
+        "file": os.path.join(broker.workdir, "bad.txt"),
         "consumer.override.isolation.level": "read_most"})
     assert code == 201, info
     wait_for(lambda: "isolation.level" in str(call(
