@@ -4,7 +4,9 @@ over TLS next to a PLAINTEXT listener; client certificates (mTLS) signed by
 the trusted CA are accepted, others refused."""
 import os
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -13,8 +15,7 @@ from secure_clients import confluent_round_trip, kafka_python_round_trip
 from secure_pki import make_pki
 
 
-@pytest.fixture
-def tls_broker():
+def start_tls_broker(*more_yaml):
     workdir = new_workdir()
     pki = make_pki(os.path.join(workdir, "pki"))
     ssl_port = free_port()
@@ -23,18 +24,29 @@ def tls_broker():
         "ssl_key_location: %s" % pki["broker.key"],
         "ssl_truststore_location: %s" % pki["ca.pem"],
         "ssl_client_auth: requested",
-    ])
+    ] + list(more_yaml))
     b = Broker(workdir, yaml,
                args=("--listen", "SSL://127.0.0.1:%d" % ssl_port))
+    b.workdir = workdir
     b.ssl_bootstrap = "127.0.0.1:%d" % ssl_port
     b.pki = pki
     b.start()
-    yield b
+    return b
+
+
+def stop_tls_broker(b):
     alive = b.alive()
     rc = b.stop()
     log = b.log_text()
-    shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(b.workdir, ignore_errors=True)
     assert alive and rc == 0, "samsad failed:\n" + log
+
+
+@pytest.fixture
+def tls_broker():
+    b = start_tls_broker()
+    yield b
+    stop_tls_broker(b)
 
 
 def kcat(bootstrap, *args, input=None, ok=True):
@@ -129,3 +141,28 @@ def test_ssl_listener_without_keystore_is_a_config_error():
         assert b"ssl_keystore_location" in out.stderr, out.stderr
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_stalled_handshakes_hold_up_no_one():
+    """TLS runs on the reactors without blocking them: with one reactor,
+    a client that connects to the SSL port and says nothing, and one that
+    stops halfway through its ClientHello, leave everyone else served at
+    once, over TLS and in clear."""
+    b = start_tls_broker("reactors: 1")
+    host, port = b.ssl_bootstrap.split(":")
+    silent = socket.create_connection((host, int(port)), timeout=5)
+    half = socket.create_connection((host, int(port)), timeout=5)
+    try:
+        # A handshake record announcing 512 bytes of ClientHello, then 16.
+        half.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" +
+                     b"\x00" * 16)
+        time.sleep(0.2)
+        started = time.monotonic()
+        kcat(b.ssl_bootstrap, "-L", "-m", "5", "-X", "security.protocol=ssl",
+             "-X", "ssl.ca.location=" + b.pki["ca.pem"])
+        kcat(b.bootstrap, "-L", "-m", "5")
+        assert time.monotonic() - started < 5
+    finally:
+        silent.close()
+        half.close()
+        stop_tls_broker(b)
