@@ -54,6 +54,21 @@ static json_t *info_json(const connector_t *c)
                      type_of(c));
 }
 
+/* {"id","state","worker_id"[,"trace"]}: one task's entry of the status,
+ * and GET /connectors/{name}/tasks/{id}/status. */
+static json_t *task_status_json(const samsa_connect_t *w, const connector_t *c,
+                                int i)
+{
+    const connect_task_t *t = &c->tasks[i];
+    json_t *task =
+        json_pack("{s:i,s:s,s:s}", "id", i, "state", t->state, "worker_id",
+                  t->worker[0] ? t->worker : w->worker_id);
+    if (t->trace != NULL) {
+        json_object_set_new(task, "trace", json_string(t->trace));
+    }
+    return task;
+}
+
 static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
 {
     json_t *conn = json_pack("{s:s,s:s}", "state", c->state, "worker_id",
@@ -64,14 +79,7 @@ static json_t *status_json(const samsa_connect_t *w, const connector_t *c)
     json_t *tasks = json_array();
     /* KIP-875: a stopped connector has no tasks. */
     for (int i = 0; i < c->ntasks && !c->stopped; i++) {
-        const connect_task_t *t = &c->tasks[i];
-        json_t *task =
-            json_pack("{s:i,s:s,s:s}", "id", i, "state", t->state, "worker_id",
-                      t->worker[0] ? t->worker : w->worker_id);
-        if (t->trace != NULL) {
-            json_object_set_new(task, "trace", json_string(t->trace));
-        }
-        json_array_append_new(tasks, task);
+        json_array_append_new(tasks, task_status_json(w, c, i));
     }
     return json_pack("{s:s,s:o,s:o,s:s}", "name", c->name, "connector", conn,
                      "tasks", tasks, "type", type_of(c));
@@ -350,11 +358,16 @@ static void one_connector(const samsa_http_request_t *req,
         return;
     }
 
-    /* tasks/{id}/restart */
-    int task_id = -1, used = 0;
+    /* tasks/{id}/restart and tasks/{id}/status */
+    int task_id = -1, status_id = -1, used = 0;
     if (sscanf(sub, "tasks/%d/restart%n", &task_id, &used) != 1 ||
         sub[used] != '\0' || task_id < 0) {
         task_id = -1;
+    }
+    used = 0;
+    if (sscanf(sub, "tasks/%d/status%n", &status_id, &used) != 1 ||
+        sub[used] != '\0' || status_id < 0) {
+        status_id = -1;
     }
     pthread_mutex_lock(&w->admin);
     pthread_mutex_lock(&w->lock);
@@ -370,6 +383,14 @@ static void one_connector(const samsa_http_request_t *req,
         out = samsa_connect_redact(c->config);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "status") == 0) {
         out = status_json(w, c);
+    } else if (strcmp(m, "GET") == 0 && status_id >= 0) {
+        if (status_id < c->ntasks && !c->stopped) {
+            out = task_status_json(w, c, status_id);
+        } else { /* Kafka's AbstractHerder.taskStatus */
+            status = 404;
+            snprintf(msg, sizeof(msg), "No status found for task %s-%d", name,
+                     status_id);
+        }
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "limits") == 0) {
         out = limits_json(c);
     } else if (strcmp(m, "GET") == 0 && strcmp(sub, "topics") == 0) {

@@ -5,6 +5,7 @@ shows them, here through urllib), records through a topic into another
 file, Kafka Connect's internal topics and key formats, resume after a
 broker restart without duplicates, pause/resume, delete, and the REST
 errors."""
+import datetime
 import json
 import os
 
@@ -260,7 +261,49 @@ def test_failed_task_restarts_by_itself(broker_factory):
             "value.converter": "org.apache.kafka.connect.storage.StringConverter"}})
     assert code == 201
     wait_for(lambda: state(broker, "healing") == "FAILED", "FAILED")
+    # Each attempt waits twice as long as the one before (1 s, 2 s, ...):
+    # the log's timestamps of the first three failures are that far apart
+    # at least (a fixed 1 s delay gives a second gap of about 1 s).
+    failed = "connect: healing task 0 failed"
+    wait_for(lambda: broker.log_text().count(failed) >= 3, "three attempts",
+             timeout=30)
+    stamps = [datetime.datetime.strptime(l.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+              for l in broker.log_text().splitlines() if failed in l][:3]
+    gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:])]
+    assert gaps[0] >= 0.9 and gaps[1] >= 1.9, gaps
     # The directory appears: the task restarts after its back-off, no REST call.
     os.mkdir(missing)
     wait_for(lambda: lines(out) == ["one"], "the restarted sink", timeout=30)
     assert state(broker, "healing") == "RUNNING"
+
+
+def test_source_errors_tolerance(broker_factory):
+    """errors.tolerance for a source (Kafka Connect has no dead-letter
+    topic for sources): a line the JsonConverter refuses (not UTF-8) is
+    skipped under all, and its offset counts as done; under none the task
+    fails at it with the reason in its trace."""
+    broker = broker_factory("connect_enabled: true").start()
+    src = os.path.join(broker.workdir, "mixed.txt")
+    with open(src, "wb") as f:
+        f.write(b"good1\nbad \xff\xfe\ngood2\n")
+    wait_ready(broker)
+    json_values = {"connector.class": "FileStreamSource", "file": src,
+                   "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                   "value.converter.schemas.enable": "false"}
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "tolerant-src", "config": dict(json_values, **{
+            "topic": "tolerant-out", "errors.tolerance": "all",
+            "errors.log.enable": "true"})})
+    assert code == 201, info
+    got = read_topic(broker, "tolerant-out", 2)
+    assert [json.loads(m.value) for m in got] == ["good1", "good2"]
+    wait_for(lambda: "connect: tolerant-src: skipped a record"
+             in broker.log_text(), "the skip logged")
+    assert state(broker, "tolerant-src") == "RUNNING"
+
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "strict-src", "config": dict(json_values, topic="strict-out")})
+    assert code == 201, info
+    wait_for(lambda: state(broker, "strict-src") == "FAILED", "FAILED")
+    code, st = call(broker, "GET", "/connectors/strict-src/status")
+    assert "converter refused" in st["tasks"][0]["trace"], st

@@ -90,6 +90,15 @@ def test_topics_offsets_expand_and_restart(broker_factory):
     code, ex = call(broker, "GET", "/connectors?expand=info")
     assert list(ex["src"]) == ["info"]
 
+    # One task's status, as Kafka's GET /connectors/{name}/tasks/{id}/status.
+    code, st = call(broker, "GET", "/connectors/src/tasks/0/status")
+    assert code == 200, st
+    assert st["id"] == 0 and st["state"] == "RUNNING" and st["worker_id"], st
+    assert st == call(broker, "GET", "/connectors/src/status")[1]["tasks"][0]
+    code, err = call(broker, "GET", "/connectors/src/tasks/3/status")
+    assert code == 404 and err["message"] == "No status found for task src-3", err
+    assert call(broker, "GET", "/connectors/nope/tasks/0/status")[0] == 404
+
     # KIP-558 active topics, in connect-status with Kafka's key.
     code, t = call(broker, "GET", "/connectors/src/topics")
     assert code == 200 and t == {"src": {"topics": ["lines"]}}

@@ -5,7 +5,7 @@
 #
 # cpack builds the runtime and -dev packages; their contents, conffiles,
 # maintainer scripts and dependencies are what DESIGN.md asks for. The
-# .debs, unpacked, run the sink template through their test kit.
+# .debs, unpacked, run the source and sink templates through their test kit.
 # Exit 77 (skipped) for rpm when rpmbuild is not installed.
 set -eu
 KIND=$1
@@ -110,18 +110,22 @@ if [ "$KIND" = deb ]; then
     dpkg-deb --fsys-tarfile "$RT" |
         tar -xO ".$PREFIX/lib/systemd/system/samsad.service" >"$WORK/unit"
     # The test kit as the two packages install it (unpacked under R): the
-    # sink template built against that samsa-dev passes its test through
-    # that kit, and that samsa's `samsa connector test` runs it.
+    # source and sink templates, each built against that samsa-dev, pass
+    # their tests through that kit, and that samsa's `samsa connector
+    # test` runs the sink.
     R=$WORK/root
     dpkg-deb -x "$RT" "$R" && dpkg-deb -x "$DEV" "$R" || fail "dpkg-deb -x"
-    cp -r "$R$PREFIX/share/samsa/sdk/templates/sink-connector" "$WORK/sink"
-    cmake -S "$WORK/sink" -B "$WORK/sink/build" -DCMAKE_PREFIX_PATH="$R$PREFIX" \
-        >"$WORK/sink.log" 2>&1 && cmake --build "$WORK/sink/build" \
-        >>"$WORK/sink.log" 2>&1 ||
-        { cat "$WORK/sink.log" >&2; fail "sink template against the samsa-dev .deb"; }
     kit_preload "$R$PREFIX/lib/samsa/libsamsa-testkit.so"
-    template_test "$R$PREFIX" "$WORK/sink/build" lines sink-lines
-    cli_sink_test "$R$PREFIX" "$WORK/sink/build/plugins/sink-lines.so"
+    for t in source-connector:sequence:source-sequence sink-connector:lines:sink-lines; do
+        IFS=: read -r dir src name <<<"$t"
+        cp -r "$R$PREFIX/share/samsa/sdk/templates/$dir" "$WORK/$dir"
+        cmake -S "$WORK/$dir" -B "$WORK/$dir/build" -DCMAKE_PREFIX_PATH="$R$PREFIX" \
+            >"$WORK/$dir.log" 2>&1 && cmake --build "$WORK/$dir/build" \
+            >>"$WORK/$dir.log" 2>&1 ||
+            { cat "$WORK/$dir.log" >&2; fail "$dir template against the samsa-dev .deb"; }
+        template_test "$R$PREFIX" "$WORK/$dir/build" "$src" "$name"
+    done
+    cli_sink_test "$R$PREFIX" "$WORK/sink-connector/build/plugins/sink-lines.so"
 else
     RT=$(ls "$WORK"/out/samsa-[0-9]*.rpm)
     DEV=$(ls "$WORK"/out/samsa-devel-*.rpm)
