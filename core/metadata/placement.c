@@ -50,6 +50,61 @@ static size_t rack_alternating(const samsa_meta_image_t *img, int32_t *out)
     return n;
 }
 
+static const char *rack_of_id(const samsa_meta_image_t *img, int32_t id)
+{
+    const samsa_meta_broker_t *b = samsa_meta_broker(img, id);
+    return b ? rack_of(b) : "";
+}
+
+/* How many racks the @p n brokers @p ids are in. */
+static size_t rack_count(const samsa_meta_image_t *img, const int32_t *ids,
+                         size_t n)
+{
+    size_t racks = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) {
+            seen =
+                strcmp(rack_of_id(img, ids[k]), rack_of_id(img, ids[i])) == 0;
+        }
+        racks += !seen;
+    }
+    return racks;
+}
+
+/* The replica after @p chosen[0..count-1]: the next broker of @p order
+ * after position @p first that is not chosen yet and, until every rack has
+ * a replica, in a rack without one (Kafka's rack-aware assignment skips
+ * such brokers the same way). Consecutive positions alone put two replicas
+ * in one rack when the racks are uneven (a, b, a: the third partition got
+ * both a's). */
+static int32_t next_replica(const samsa_meta_image_t *img, const int32_t *order,
+                            size_t n, uint32_t first, const int32_t *chosen,
+                            int32_t count, size_t racks)
+{
+    size_t used_racks = rack_count(img, chosen, (size_t)count);
+    int32_t fallback = -1;
+    for (size_t step = 1; step < n; step++) {
+        int32_t id = order[(first + step) % n];
+        bool taken = false, rack_used = false;
+        for (int32_t c = 0; c < count; c++) {
+            taken = taken || chosen[c] == id;
+            rack_used = rack_used || strcmp(rack_of_id(img, chosen[c]),
+                                            rack_of_id(img, id)) == 0;
+        }
+        if (taken) {
+            continue;
+        }
+        if (!rack_used || used_racks >= racks) {
+            return id;
+        }
+        if (fallback < 0) {
+            fallback = id;
+        }
+    }
+    return fallback;
+}
+
 samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
                              samsa_meta_topic_t *t, int32_t partitions,
                              int32_t replication_factor, uint32_t start)
@@ -59,6 +114,7 @@ samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
         return SAMSA_ERR_NOMEM;
     }
     size_t n = rack_alternating(img, order);
+    size_t racks = rack_count(img, order, n);
     samsa_err_t err = SAMSA_OK;
     if (partitions <= 0) {
         err = SAMSA_ERR_INVALID_PARTITIONS;
@@ -77,8 +133,11 @@ samsa_err_t samsa_meta_place(const samsa_meta_image_t *img,
             err = SAMSA_ERR_NOMEM;
             break;
         }
-        for (int32_t r = 0; r < replication_factor; r++) {
-            mp->replicas[r] = order[(start + (uint32_t)p + (uint32_t)r) % n];
+        uint32_t first = (start + (uint32_t)p) % (uint32_t)n;
+        mp->replicas[0] = order[first];
+        for (int32_t r = 1; r < replication_factor; r++) {
+            mp->replicas[r] =
+                next_replica(img, order, n, first, mp->replicas, r, racks);
         }
         mp->replica_count = replication_factor;
         err = samsa_meta_initial_isr(img, mp);

@@ -13,9 +13,10 @@
  * Fill @p t->partitions (count @p partitions, allocated here) with
  * @p replication_factor replicas each, the first one the leader and all of
  * them in the ISR (samsa_meta_initial_isr). Brokers are ordered
- * alternating between racks, so consecutive replicas sit in different
- * racks whenever there are racks enough; partition p starts at position
- * (@p start + p), spreading leaders evenly.
+ * alternating between racks; partition p's first replica is at position
+ * (@p start + p), spreading leaders evenly, and each next one is the next
+ * broker in that order whose rack has no replica yet (any rack once all
+ * have one), so a partition's replicas cover min(RF, racks) racks.
  * @return SAMSA_OK, INVALID_REPLICATION_FACTOR (more replicas than live
  *         brokers), INVALID_PARTITIONS, SAMSA_ERR_NOMEM.
  */

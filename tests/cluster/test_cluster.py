@@ -536,7 +536,9 @@ def test_three_nodes(cluster):
 
 def test_one_voter_keeps_its_metadata_across_restarts(cluster):
     """A one-node quorum elects itself at once, and after a SIGTERM its
-    restart replays the metadata log: topics and their records are back."""
+    restart replays the metadata log: topics and their records are back.
+    `tools/dev.sh cluster status` says running (pid, address, controller,
+    broker count) and then stopped."""
     boot = cluster.start(1)
     assert brokers(boot) == ([1], 1)
     admin = KafkaAdminClient(bootstrap_servers=boot, request_timeout_ms=10000)
@@ -545,7 +547,15 @@ def test_one_voter_keeps_its_metadata_across_restarts(cluster):
     wait_for("solo", lambda: len(topic_leaders(boot, "solo")) == 2)
     subprocess.run(["kcat", "-b", boot, "-P", "-t", "solo", "-K:"],
                    input="a:1\nb:2\nc:3\n", text=True, check=True, timeout=30)
+    # `tools/dev.sh cluster status`, one line per node, as scripts read it.
+    port = cluster.ports[1]
+    pid = open(os.path.join(cluster.env["SAMSA_CLUSTER_DIR"], "node1",
+                            "samsad.pid")).read().strip()
+    assert cluster.dev("status") == (
+        "node 1: running pid %s 127.0.0.1:%d controller 1 brokers 1\n"
+        % (pid, port))
     cluster.dev("stop")
+    assert cluster.dev("status") == "node 1: stopped 127.0.0.1:%d\n" % port
     cluster.dev("start-node", "1")
     assert brokers(boot) == ([1], 1)
     assert topic_leaders(boot, "solo") == {0: 1, 1: 1}
