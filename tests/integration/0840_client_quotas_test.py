@@ -219,6 +219,27 @@ def test_producer_byte_rate_throttles_one_client_id():
         b.stop()
 
 
+def test_producer_byte_rate_of_a_user():
+    """A quota on the user (here User:ANONYMOUS, the PLAINTEXT principal)
+    holds every client-id of that user, as Kafka's user quotas do."""
+    b = Broker(new_workdir(),
+               "quota_window_num: 3\nquota_window_size_seconds: 1\n"
+               "auto_create_topics: true\n").start()
+    try:
+        assert alter_quotas(b.port, [[[("user", "ANONYMOUS")],
+                                      [("producer_byte_rate", QUOTA,
+                                        False)]]]) == [0]
+        stats = {}
+        flood(b.bootstrap, "any-client", 5, stats)
+        window = [a for a in stats["acked"]
+                  if stats["start"] + 2 <= a < stats["start"] + 5]
+        rate = len(window) * 1000 / 3.0
+        assert rate <= 1.3 * QUOTA, rate
+        assert any(th > 0 for th in stats["throttles"]), stats["throttles"]
+    finally:
+        b.stop()
+
+
 def consume(bootstrap, client_id, seconds, stats):
     """Read quota-f from the start for @seconds; stats gets each record's
     arrival time."""
