@@ -20,6 +20,16 @@ samsa_err_t samsa_converter_from_config(const json_t *config, const char *which,
     char key[64];
     snprintf(key, sizeof(key), "%s.converter", which);
     const char *cls = str_of(config, key);
+    bool header = strcmp(which, "header") == 0;
+    if (header && (cls == NULL ||
+                   strcmp(cls, "org.apache.kafka.connect.storage."
+                               "SimpleHeaderConverter") == 0 ||
+                   strcmp(cls, "SimpleHeaderConverter") == 0)) {
+        /* Kafka's default header converter writes a string header as its
+         * UTF-8 and reads it back as such: as is, for bytes. */
+        *out = SAMSA_CONVERTER_STRING;
+        return SAMSA_OK;
+    }
     if (cls == NULL ||
         strcmp(cls, "org.apache.kafka.connect.json."
                     "JsonConverter") == 0 ||
@@ -40,9 +50,9 @@ samsa_err_t samsa_converter_from_config(const json_t *config, const char *which,
         return SAMSA_OK;
     }
     snprintf(errbuf, errlen,
-             "%s.converter: unknown converter class %s (StringConverter, "
+             "%s.converter: unknown converter class %s (%sStringConverter, "
              "ByteArrayConverter and JsonConverter are available)",
-             which, cls);
+             which, cls, header ? "SimpleHeaderConverter, " : "");
     return SAMSA_ERR_CONFIG;
 }
 

@@ -7,7 +7,9 @@
  * (the {"schema":...,"payload":...} envelope) or false (bare JSON).
  * Chosen per connector by key.converter / value.converter and
  * key.converter.schemas.enable / value.converter.schemas.enable; the
- * default is Kafka's worker default, JsonConverter with schemas.
+ * default is Kafka's worker default, JsonConverter with schemas. Header
+ * values go through header.converter (header.converter.schemas.enable),
+ * whose default, Kafka's SimpleHeaderConverter, leaves them as they are.
  */
 #ifndef SAMSA_CONNECT_CONVERTER_H
 #define SAMSA_CONNECT_CONVERTER_H
@@ -26,8 +28,8 @@ typedef enum samsa_converter {
 } samsa_converter_t;
 
 /** The converter @p config (a connector's JSON config object) names for
- *  @p which ("key" or "value"). SAMSA_ERR_CONFIG with a message naming the
- *  class when it is not one we have. */
+ *  @p which ("key", "value" or "header"). SAMSA_ERR_CONFIG with a message
+ * naming the class when it is not one we have. */
 samsa_err_t samsa_converter_from_config(const json_t *config, const char *which,
                                         samsa_converter_t *out, char *errbuf,
                                         size_t errlen);

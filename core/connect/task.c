@@ -43,7 +43,7 @@ typedef struct task_ctx {
     const samsa_registry_entry_t *plugin;
     samsa_connect_kv_t *kv;
     size_t nkv;
-    samsa_converter_t key_conv, value_conv;
+    samsa_converter_t key_conv, value_conv, header_conv;
     samsa_connect_errors_t errs;
     samsa_connect_chain_t *chain; /* NULL: no transforms */
     json_t *seen;                 /* topics reported active (KIP-558) */
@@ -184,23 +184,54 @@ static samsa_err_t store_offsets(task_ctx_t *t, const samsa_source_ops_t *ops,
     return err;
 }
 
+/* A source record's headers as they go to the topic: each value through
+ * the connector's header.converter (as is unless it is JsonConverter). */
+typedef struct out_headers {
+    samsa_client_header_t h[MAX_HEADERS];
+    char *owned[MAX_HEADERS]; /* converted values */
+    size_t n;
+} out_headers_t;
+
+static void out_headers_free(out_headers_t *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->owned[i]);
+    }
+    o->n = 0;
+}
+
+static samsa_err_t out_headers_encode(samsa_converter_t hc,
+                                      const samsa_connect_record_t *r,
+                                      out_headers_t *o)
+{
+    size_t nh = r->header_count < MAX_HEADERS ? r->header_count : MAX_HEADERS;
+    samsa_err_t err = SAMSA_OK;
+    for (o->n = 0; o->n < nh && err == SAMSA_OK; o->n++) {
+        const samsa_connect_header_t *in = &r->headers[o->n];
+        samsa_client_header_t *h = &o->h[o->n];
+        *h = (samsa_client_header_t){.key = in->key,
+                                     .key_len = strlen(in->key),
+                                     .value = in->value,
+                                     .value_len = (size_t)in->value_len};
+        o->owned[o->n] = NULL;
+        if (hc != SAMSA_CONVERTER_STRING && in->value != NULL) {
+            err = samsa_converter_encode(hc, in->value, (size_t)in->value_len,
+                                         NULL, &o->owned[o->n], &h->value_len);
+            h->value = o->owned[o->n];
+        }
+    }
+    return err;
+}
+
 /* Produce one record's converted key and value, with its headers. */
 static samsa_err_t send_record(samsa_producer_t *p,
-                               const samsa_connect_record_t *r, const char *k,
+                               const samsa_connect_record_t *r,
+                               const out_headers_t *hs, const char *k,
                                size_t klen, const char *v, size_t vlen)
 {
-    samsa_client_header_t h[MAX_HEADERS];
-    size_t nh = r->header_count < MAX_HEADERS ? r->header_count : MAX_HEADERS;
-    for (size_t i = 0; i < nh; i++) {
-        h[i] = (samsa_client_header_t){.key = r->headers[i].key,
-                                       .key_len = strlen(r->headers[i].key),
-                                       .value = r->headers[i].value,
-                                       .value_len =
-                                           (size_t)r->headers[i].value_len};
-    }
     return samsa_producer_produce(
         p, r->topic, r->partition, k, k ? (int32_t)klen : -1, v,
-        v ? (int32_t)vlen : -1, nh ? h : NULL, nh,
+        v ? (int32_t)vlen : -1, hs->n ? hs->h : NULL, hs->n,
         r->timestamp == SAMSA_CONNECT_NO_TIMESTAMP ? -1 : r->timestamp);
 }
 
@@ -526,6 +557,7 @@ static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
     source_out_t *o = arg;
     char *k = NULL, *v = NULL;
     size_t klen = 0, vlen = 0;
+    out_headers_t hs = {.n = 0};
     samsa_err_t err =
         from_text(o->t->key_conv, r->key, r->key_len, r->key_schema, &k, &klen);
     if (err == SAMSA_OK) {
@@ -533,9 +565,13 @@ static samsa_err_t send_transformed(void *arg, const samsa_connect_record_t *r)
                         r->value_schema, &v, &vlen);
     }
     if (err == SAMSA_OK) {
-        err = send_record(o->p, r, k, klen, v, vlen);
+        err = out_headers_encode(o->t->header_conv, r, &hs);
+    }
+    if (err == SAMSA_OK) {
+        err = send_record(o->p, r, &hs, k, klen, v, vlen);
         o->send_failed = err != SAMSA_OK;
     }
+    out_headers_free(&hs);
     if (err == SAMSA_OK) {
         note_topic(o->t, r->topic);
         err = sent_push(o->t->sent, r->topic,
@@ -596,10 +632,15 @@ static samsa_err_t produce_one(task_ctx_t *t, samsa_producer_t *p,
             err = samsa_converter_encode(t->value_conv, r->value, r->value_len,
                                          r->value_schema, &v, &vlen);
         }
+        out_headers_t hs = {.n = 0};
         if (err == SAMSA_OK) {
-            err = send_record(p, r, k, klen, v, vlen);
+            err = out_headers_encode(t->header_conv, r, &hs);
+        }
+        if (err == SAMSA_OK) {
+            err = send_record(p, r, &hs, k, klen, v, vlen);
             o.send_failed = err != SAMSA_OK;
         }
+        out_headers_free(&hs);
         if (err == SAMSA_OK) {
             note_topic(t, r->topic);
             err =
@@ -923,8 +964,10 @@ static void headers_free(samsa_connect_header_t *h, uint64_t n)
     free(h);
 }
 
-/* The consumed record's headers as the plugin sees them (copies). */
+/* The consumed record's headers as the plugin sees them (copies; each
+ * value read through header converter @p hc, STRING: as is). */
 static samsa_err_t headers_copy(const samsa_client_record_t *cr,
+                                samsa_converter_t hc,
                                 samsa_connect_header_t **out, uint64_t *n)
 {
     *out = NULL;
@@ -946,22 +989,30 @@ static samsa_err_t headers_copy(const samsa_client_record_t *cr,
             break;
         }
         char *k = malloc((size_t)rh.key_len + 1);
-        char *v = rh.value ? malloc((size_t)rh.value_len + 1) : NULL;
-        if (k == NULL || (rh.value && v == NULL)) {
+        char *v = NULL;
+        size_t vlen = 0;
+        if (rh.value != NULL && hc != SAMSA_CONVERTER_STRING) {
+            err = samsa_converter_decode(hc, rh.value, (size_t)rh.value_len, &v,
+                                         &vlen, NULL);
+        } else if (rh.value != NULL) {
+            v = malloc((size_t)rh.value_len + 1);
+            vlen = (size_t)rh.value_len;
+            if (v != NULL) {
+                memcpy(v, rh.value, vlen);
+            }
+        }
+        if (err == SAMSA_OK && (k == NULL || (rh.value && v == NULL))) {
+            err = SAMSA_ERR_NOMEM;
+        }
+        if (err != SAMSA_OK) {
             free(k);
             free(v);
-            err = SAMSA_ERR_NOMEM;
             break;
         }
         memcpy(k, rh.key, (size_t)rh.key_len);
         k[rh.key_len] = '\0';
-        if (v != NULL) {
-            memcpy(v, rh.value, (size_t)rh.value_len);
-        }
         h[i] = (samsa_connect_header_t){
-            .key = k,
-            .value = v,
-            .value_len = rh.value ? (uint64_t)rh.value_len : 0};
+            .key = k, .value = v, .value_len = (uint64_t)vlen};
     }
     if (err != SAMSA_OK) {
         headers_free(h, i);
@@ -1038,7 +1089,8 @@ static dead_t *dead_copy(const samsa_client_record_t *cr)
     d->partition = cr->partition;
     d->offset = cr->offset;
     if (d->topic == NULL ||
-        headers_copy(cr, &d->headers, &d->header_count) != SAMSA_OK) {
+        headers_copy(cr, SAMSA_CONVERTER_STRING, &d->headers,
+                     &d->header_count) != SAMSA_OK) {
         dead_free(d);
         return NULL;
     }
@@ -1279,10 +1331,15 @@ static int sink_record(sink_batch_t *b, const samsa_client_record_t *cr)
     samsa_connect_header_t *hs = NULL;
     uint64_t nh = 0;
     char why[400] = "";
-    const char *stage = b->t->chain ? "TRANSFORMATION" : "KEY_CONVERTER";
+    const char *stage = "HEADER_CONVERTER";
     note_topic(b->t, cr->topic);
     b->cur = cr;
-    samsa_err_t err = headers_copy(cr, &hs, &nh);
+    samsa_err_t err = headers_copy(cr, b->t->header_conv, &hs, &nh);
+    if (err != SAMSA_OK) {
+        snprintf(why, sizeof(why), "the header converter cannot read a header");
+    } else {
+        stage = b->t->chain ? "TRANSFORMATION" : "KEY_CONVERTER";
+    }
     if (err == SAMSA_OK && b->t->chain != NULL) {
         err = sink_transform(b, cr, hs, nh, why, sizeof(why));
         headers_free(hs, nh);
@@ -1768,6 +1825,10 @@ static samsa_err_t task_attempt(connect_task_t *tk)
     }
     if (err == SAMSA_OK) {
         err = samsa_converter_from_config(t.config, "value", &t.value_conv,
+                                          t.trace, sizeof(t.trace));
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_converter_from_config(t.config, "header", &t.header_conv,
                                           t.trace, sizeof(t.trace));
     }
     if (err == SAMSA_OK) {

@@ -31,6 +31,10 @@ static const def_t defs[] = {
      "Converter class for the keys.", false, false},
     {"value.converter", "CLASS", NULL, "LOW", "Common",
      "Converter class for the values.", false, false},
+    {"header.converter", "CLASS", NULL, "LOW", "Common",
+     "Converter class for the header values (default "
+     "SimpleHeaderConverter: as they are).",
+     false, false},
     {"transforms", "LIST", "", "LOW", "Transforms",
      "Aliases for the transformations to be applied to records.", false, false},
     {"predicates", "LIST", "", "LOW", "Predicates",
@@ -111,8 +115,8 @@ static json_t *collect_errors(const samsa_connect_t *w,
     }
     check_tasks_max(config, errs);
     samsa_converter_t conv;
-    const char *which[] = {"key", "value"};
-    for (int i = 0; i < 2; i++) {
+    const char *which[] = {"key", "value", "header"};
+    for (int i = 0; i < 3; i++) {
         if (samsa_converter_from_config(config, which[i], &conv, msg,
                                         sizeof(msg)) != SAMSA_OK) {
             snprintf(key, sizeof(key), "%s.converter", which[i]);

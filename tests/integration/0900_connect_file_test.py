@@ -307,3 +307,47 @@ def test_source_errors_tolerance(broker_factory):
     wait_for(lambda: state(broker, "strict-src") == "FAILED", "FAILED")
     code, st = call(broker, "GET", "/connectors/strict-src/status")
     assert "converter refused" in st["tasks"][0]["trace"], st
+
+
+def test_sink_header_converter(broker_factory):
+    """header.converter: the default (SimpleHeaderConverter) passes header
+    values as they are; JsonConverter reads each as JSON, so a record
+    whose header is not JSON fails at stage HEADER_CONVERTER (here to the
+    dead-letter topic, with the record's headers as they were); an
+    unknown class is refused."""
+    from kafka import KafkaProducer
+    broker = broker_factory("connect_enabled: true").start()
+    p = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    for v, h in ((b"one", b'"json"'), (b"two", b"not json"), (b"three", None)):
+        p.send("hdrs", value=v, headers=[("h", h)] if h else [])
+    p.flush()
+    p.close()
+    wait_ready(broker)
+    strings = {"connector.class": "FileStreamSink", "topics": "hdrs",
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
+    plain = os.path.join(broker.workdir, "plain.txt")
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "plain", "config": dict(strings, file=plain)})
+    assert code == 201, info
+    out = os.path.join(broker.workdir, "json-headers.txt")
+    code, info = call(broker, "POST", "/connectors", {
+        "name": "json-headers", "config": dict(strings, **{
+            "file": out,
+            "header.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "header.converter.schemas.enable": "false",
+            "errors.tolerance": "all",
+            "errors.deadletterqueue.topic.name": "dlq-hdrs",
+            "errors.deadletterqueue.context.headers.enable": "true"})})
+    assert code == 201, info
+    wait_for(lambda: lines(plain) == ["one", "two", "three"], "the plain sink")
+    wait_for(lambda: lines(out) == ["one", "three"], "the JSON-header sink")
+    dead = read_topic(broker, "dlq-hdrs", 1)
+    assert [m.value for m in dead] == [b"two"]
+    assert dead[0].headers[0] == ("h", b"not json")
+    h = {k: v for k, v in dead[0].headers}
+    assert h["__connect.errors.stage"] == b"HEADER_CONVERTER"
+
+    code, err = call(broker, "POST", "/connectors", {
+        "name": "bad-headers", "config": dict(strings, **{
+            "file": out, "header.converter": "com.example.Nope"})})
+    assert code == 400 and "header.converter" in err["message"], err

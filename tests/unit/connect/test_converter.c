@@ -21,7 +21,7 @@ static samsa_converter_t pick(const char *json, const char *which,
     char errbuf[256] = "";
     *err = samsa_converter_from_config(cfg, which, &c, errbuf, sizeof(errbuf));
     if (*err != SAMSA_OK) {
-        assert_non_null(strstr(errbuf, "Nope"));
+        assert_non_null(strstr(errbuf, "unknown converter class"));
     }
     json_decref(cfg);
     return c;
@@ -50,6 +50,22 @@ static void config_picks_the_converter(void **state)
              "value", &err),
         SAMSA_CONVERTER_JSON_SCHEMA);
     pick("{\"value.converter\":\"Nope\"}", "value", &err);
+    assert_int_equal(err, SAMSA_ERR_CONFIG);
+    /* header.converter: Kafka's default SimpleHeaderConverter, as is. */
+    assert_int_equal(pick("{}", "header", &err), SAMSA_CONVERTER_STRING);
+    assert_int_equal(
+        pick("{\"header.converter\":\"org.apache.kafka.connect.storage."
+             "SimpleHeaderConverter\"}",
+             "header", &err),
+        SAMSA_CONVERTER_STRING);
+    assert_int_equal(pick("{\"header.converter\":\"JsonConverter\","
+                          "\"header.converter.schemas.enable\":\"false\"}",
+                          "header", &err),
+                     SAMSA_CONVERTER_JSON);
+    /* SimpleHeaderConverter is for headers only. */
+    pick("{\"value.converter\":\"SimpleHeaderConverter\"}", "value", &err);
+    assert_int_equal(err, SAMSA_ERR_CONFIG);
+    pick("{\"header.converter\":\"Nope\"}", "header", &err);
     assert_int_equal(err, SAMSA_ERR_CONFIG);
 }
 
