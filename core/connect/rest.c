@@ -138,9 +138,11 @@ static json_t *config_body(json_t *obj, char *errbuf, size_t errlen)
     return out;
 }
 
+/* A refused config is the client's 400; anything else (out of memory,
+ * connect-configs refusing the write) is Kafka Connect's 500. */
 static int status_for(samsa_err_t err)
 {
-    return err == SAMSA_ERR_NOMEM ? 500 : 400;
+    return err == SAMSA_ERR_CONFIG ? 400 : 500;
 }
 
 /* Create or update @p name with @p config (string object); replies. */
@@ -439,23 +441,26 @@ static void one_connector(const samsa_http_request_t *req,
         pthread_mutex_unlock(&w->admin);
         return;
     }
+    samsa_err_t err = SAMSA_OK;
     if (change && strcmp(sub, "topics/reset") == 0) {
         samsa_connect_topics_reset(w, c);
     } else if (change && strcmp(sub, "pause") == 0) {
-        samsa_connect_set_target(w, c, "PAUSED");
+        err = samsa_connect_set_target(w, c, "PAUSED", msg, sizeof(msg));
     } else if (change && strcmp(sub, "resume") == 0) {
-        samsa_connect_set_target(w, c, "STARTED");
+        err = samsa_connect_set_target(w, c, "STARTED", msg, sizeof(msg));
     } else if (change && strcmp(sub, "stop") == 0) {
-        samsa_connect_set_target(w, c, "STOPPED");
+        err = samsa_connect_set_target(w, c, "STOPPED", msg, sizeof(msg));
     } else if (change && strcmp(m, "POST") == 0 && task_id >= 0) {
         samsa_connect_restart_task(w, c, task_id);
     } else if (change && strcmp(m, "POST") == 0) {
         out = restart(req, w, c, &status);
     } else if (change) {
-        samsa_connect_delete(w, c);
+        err = samsa_connect_delete(w, c, msg, sizeof(msg));
     }
     pthread_mutex_unlock(&w->admin);
-    if (status == 404) {
+    if (err != SAMSA_OK) {
+        samsa_connect_reply_error(resp, 500, msg);
+    } else if (status == 404) {
         samsa_connect_reply_error(resp, 404, msg);
     } else if (status == 405) {
         samsa_connect_reply_error(resp, 405, "HTTP 405 Method Not Allowed");

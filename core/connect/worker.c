@@ -88,17 +88,33 @@ const char *samsa_connect_class_name(const samsa_registry_entry_t *e)
 /* Internal topics                                                     */
 /* ------------------------------------------------------------------ */
 
-static void put_json(samsa_connect_t *w, const char *topic, const char *key,
-                     json_t *value)
+/* Writes one record of an internal topic. A connect-status record that
+ * fails is only logged (the task rewrites it on its next change); the
+ * caller of a connect-configs write answers its failure (rest.c). */
+static samsa_err_t put_json(samsa_connect_t *w, const char *topic,
+                            const char *key, json_t *value)
 {
     char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
-    samsa_err_t err = samsa_connect_store_put(w->store, topic, key, text);
+    samsa_err_t err = value != NULL && text == NULL
+                          ? SAMSA_ERR_NOMEM
+                          : samsa_connect_store_put(w->store, topic, key, text);
     if (err != SAMSA_OK) {
         samsa_log(SAMSA_LOG_WARN, "connect: cannot write %s to %s: %s", key,
                   topic, samsa_err_str(err));
     }
     free(text);
     json_decref(value);
+    return err;
+}
+
+/* Kafka's KafkaConfigBackingStore message for a failed connect-configs
+ * write, answered as a 500 by the REST API. */
+static samsa_err_t configs_failed(samsa_err_t err, const char *what,
+                                  char *errbuf, size_t errlen)
+{
+    snprintf(errbuf, errlen, "Error writing %s to Kafka: %s", what,
+             samsa_err_str(err));
+    return err;
 }
 
 /* The topics of a sink's "topics" setting (comma-separated). */
@@ -649,40 +665,67 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
         }
         json_decref(infos);
     }
+    if (e == NULL) { /* table_put's message, before anything is written */
+        return table_put(w, name, config, &c, created, errbuf, errlen);
+    }
+    /* Kafka Connect's records: the connector's config, each task's config
+     * (the same keys: the group or the plugin splits the work) and the
+     * commit that makes the task configs current. The connector's record
+     * first, before anything changes here: when connect-configs refuses
+     * it the request fails and the worker is as it was. */
+    char key[600];
+    snprintf(key, sizeof(key), "connector-%s", name);
+    samsa_err_t err = put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+                               json_pack("{s:O}", "properties", config));
+    if (err != SAMSA_OK) {
+        return configs_failed(err, "connector configuration", errbuf, errlen);
+    }
     pthread_mutex_lock(&w->lock);
     connector_t *old = samsa_connect_find(w, name);
     pthread_mutex_unlock(&w->lock);
     if (old != NULL) {
         stop_task(old); /* the new config takes effect on a new task */
     }
-    samsa_err_t err = table_put(w, name, config, &c, created, errbuf, errlen);
+    err = table_put(w, name, config, &c, created, errbuf, errlen);
     if (err != SAMSA_OK) {
         if (old != NULL && !old->paused) {
             start_task(w, old);
         }
         return err;
     }
-    /* Kafka Connect's records: the connector's config, each task's config
-     * (the same keys: the group or the plugin splits the work) and the
-     * commit that makes the task configs current. */
-    char key[600];
     pthread_mutex_lock(&w->lock);
     int32_t old_n = c->ntasks, n = tasks_for(c);
     pthread_mutex_unlock(&w->lock);
-    snprintf(key, sizeof(key), "connector-%s", name);
-    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-             json_pack("{s:O}", "properties", config));
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && err == SAMSA_OK; i++) {
         snprintf(key, sizeof(key), "task-%s-%d", name, i);
-        put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-                 json_pack("{s:O}", "properties", config));
+        err = put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+                       json_pack("{s:O}", "properties", config));
+    }
+    if (err == SAMSA_OK) {
+        snprintf(key, sizeof(key), "commit-%s", name);
+        err = put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+                       json_pack("{s:i}", "tasks", n));
+    }
+    if (err != SAMSA_OK && *created) {
+        /* A connector the request says failed must not come back on the
+         * next replay: take its record back (best effort, the topic
+         * refused the last write) and forget it. */
+        snprintf(key, sizeof(key), "connector-%s", name);
+        (void)put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
+        samsa_connect_forget(w, c);
+        return configs_failed(err, "task configurations", errbuf, errlen);
     }
     for (int i = n; i < old_n; i++) {
         put_status(w, name, i, NULL, NULL); /* tasks no longer there */
     }
-    snprintf(key, sizeof(key), "commit-%s", name);
-    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-             json_pack("{s:i}", "tasks", n));
+    if (err != SAMSA_OK) {
+        /* An update: the connector's new config is in connect-configs
+         * and runs, but its task records are not. */
+        if (!c->paused) {
+            start_task(w, c);
+        }
+        return configs_failed(err, "task configurations", errbuf, errlen);
+    }
     if (!c->paused) {
         start_task(w, c);
     }
@@ -690,12 +733,16 @@ samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
 }
 
 samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
-                                     const char *target)
+                                     const char *target, char *errbuf,
+                                     size_t errlen)
 {
     char key[600];
     snprintf(key, sizeof(key), "target-state-%s", c->name);
-    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
-             json_pack("{s:s}", "state", target));
+    samsa_err_t err = put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key,
+                               json_pack("{s:s}", "state", target));
+    if (err != SAMSA_OK) {
+        return configs_failed(err, "target state", errbuf, errlen);
+    }
     samsa_connect_apply_target(w, c, target);
     return SAMSA_OK;
 }
@@ -746,15 +793,23 @@ void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id)
     }
 }
 
-samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c)
+samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c,
+                                 char *errbuf, size_t errlen)
 {
-    stop_task(c);
     char key[600];
-    /* Tombstones, as Kafka Connect writes them on delete. */
+    /* Tombstones, as Kafka Connect writes them on delete. The connector's
+     * first: refused, the connector stays as it was. */
     snprintf(key, sizeof(key), "connector-%s", c->name);
-    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
+    samsa_err_t err = put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
+    if (err != SAMSA_OK) {
+        snprintf(errbuf, errlen,
+                 "Error removing connector configuration from Kafka: %s",
+                 samsa_err_str(err));
+        return err;
+    }
+    stop_task(c);
     snprintf(key, sizeof(key), "target-state-%s", c->name);
-    put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
+    (void)put_json(w, SAMSA_CONNECT_CONFIGS_TOPIC, key, NULL);
     put_status(w, c->name, -1, NULL, NULL);
     for (int i = 0; i < c->ntasks; i++) {
         put_status(w, c->name, i, NULL, NULL);

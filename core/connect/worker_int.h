@@ -132,12 +132,15 @@ const samsa_registry_entry_t *samsa_connect_plugin(const samsa_connect_t *w,
 const char *samsa_connect_class_name(const samsa_registry_entry_t *e);
 /* Create or replace, pause/resume, restart and delete: update the table,
  * write connect-configs, start or stop the task. Called with w->admin
- * held (not w->lock). */
+ * held (not w->lock). A connect-configs write refused fails the call
+ * with Kafka's message in @p errbuf and the table as it was (the REST
+ * API answers it as a 500). */
 samsa_err_t samsa_connect_put(samsa_connect_t *w, const char *name,
                               json_t *config, bool *created, char *errbuf,
                               size_t errlen);
 samsa_err_t samsa_connect_set_target(samsa_connect_t *w, connector_t *c,
-                                     const char *target);
+                                     const char *target, char *errbuf,
+                                     size_t errlen);
 /* A target state (STARTED, PAUSED, STOPPED) read from connect-configs or
  * just written: stop or start our tasks and record the states we own.
  * w->admin held. */
@@ -156,7 +159,8 @@ void samsa_connect_restart_local(samsa_connect_t *w, connector_t *c);
 void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
 /* Stop task @p id of @p c (a cooperative revocation). w->admin held. */
 void samsa_connect_stop_task(connector_t *c, int id);
-samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c);
+samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c,
+                                 char *errbuf, size_t errlen);
 /* Record a state (and trace, may be NULL) of every task and the
  * connector in memory and connect-status; distributed, only of the tasks
  * (and the connector) this worker owns. Takes the lock itself. */

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A Connect REST write that connect-configs refuses answers as Kafka
+Connect does: 500 with {"error_code": 500, "message": ...} (Kafka's
+KafkaConfigBackingStore: "Error writing connector configuration to
+Kafka", "Error writing target state to Kafka", "Error removing connector
+configuration from Kafka"), and leaves the worker as it was: a connector
+whose creation failed is not listed, not even after a restart of the
+worker replays connect-configs. The refusal is a real one: connect-configs
+(replication factor 1 on this one broker) gets min.insync.replicas=2, so
+every acks=all write of the worker gets NOT_ENOUGH_REPLICAS. Once the
+setting is back, the same writes succeed. Before, every one of these
+answered 201/200/202/204 and only logged the failure."""
+from confluent_kafka.admin import AdminClient, ConfigResource
+
+from connect_rest import call, wait_ready
+
+COMPACT = {"cleanup.policy": "compact"}
+
+
+def set_configs_topic(broker, configs):
+    a = AdminClient({"bootstrap.servers": broker.bootstrap})
+    r = ConfigResource("topic", "connect-configs", set_config=configs)
+    a.alter_configs([r])[r].result(10)
+
+
+def sink(name, path):
+    return {"connector.class": "FileStreamSink", "topics": "t",
+            "file": path, "name": name}
+
+
+def refused(code, body, what):
+    assert code == 500, (code, body)
+    assert body["error_code"] == 500, body
+    assert body["message"].startswith("Error %s Kafka" % what), body
+    assert body["message"].endswith(": not enough in-sync replicas"), body
+
+
+def test_config_topic_write_failure_is_a_500(broker_factory, tmp_path):
+    broker = broker_factory("connect_enabled: true").start()
+    wait_ready(broker)
+    out = str(tmp_path / "out.txt")
+    code, body = call(broker, "POST", "/connectors",
+                      {"name": "kept", "config": sink("kept", out)})
+    assert code == 201, body
+
+    set_configs_topic(broker, dict(COMPACT, **{"min.insync.replicas": "2"}))
+    code, body = call(broker, "POST", "/connectors",
+                      {"name": "lost", "config": sink("lost", out)})
+    refused(code, body, "writing connector configuration to")
+    code, body = call(broker, "PUT", "/connectors/lost/config",
+                      sink("lost", out))
+    refused(code, body, "writing connector configuration to")
+    code, body = call(broker, "PUT", "/connectors/kept/config",
+                      dict(sink("kept", out), **{"tasks.max": "2"}))
+    refused(code, body, "writing connector configuration to")
+    code, body = call(broker, "PUT", "/connectors/kept/pause")
+    refused(code, body, "writing target state to")
+    code, body = call(broker, "DELETE", "/connectors/kept")
+    refused(code, body, "removing connector configuration from")
+    # Nothing changed: "lost" is not there, "kept" has its old config and
+    # still runs.
+    assert call(broker, "GET", "/connectors") == (200, ["kept"])
+    code, cfg = call(broker, "GET", "/connectors/kept/config")
+    assert code == 200 and "tasks.max" not in cfg, cfg
+    code, st = call(broker, "GET", "/connectors/kept/status")
+    assert st["connector"]["state"] != "PAUSED", st
+
+    # The cause gone, the same writes work.
+    set_configs_topic(broker, COMPACT)
+    code, body = call(broker, "POST", "/connectors",
+                      {"name": "later", "config": sink("later", out)})
+    assert code == 201, body
+    assert call(broker, "PUT", "/connectors/kept/pause")[0] == 202
+    assert call(broker, "DELETE", "/connectors/kept")[0] == 204
+
+    # A restart replays connect-configs: still no "lost".
+    broker.restart()
+    wait_ready(broker)
+    assert call(broker, "GET", "/connectors") == (200, ["later"])
