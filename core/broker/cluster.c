@@ -1012,6 +1012,54 @@ static samsa_err_t explicit_assignment(const samsa_meta_image_t *img,
     return SAMSA_OK;
 }
 
+/* Partition replicas @p img gives broker @p id. */
+static int64_t replicas_on(const samsa_meta_image_t *img, int32_t id)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < img->topic_count; i++) {
+        const samsa_meta_topic_t *t = &img->topics[i];
+        for (int32_t p = 0; p < t->partition_count; p++) {
+            n += samsa_meta_ids_has(t->partitions[p].replicas,
+                                    t->partitions[p].replica_count, id);
+        }
+    }
+    return n;
+}
+
+samsa_err_t samsa_cluster_partition_limit(samsa_broker_t *b,
+                                          const samsa_meta_image_t *img,
+                                          const samsa_meta_topic_t *add,
+                                          const char **why)
+{
+    int64_t max = b->cfg->max_broker_partitions;
+    for (int32_t p = 0; p < add->partition_count; p++) {
+        const samsa_meta_partition_t *mp = &add->partitions[p];
+        for (int32_t r = 0; r < mp->replica_count; r++) {
+            int32_t id = mp->replicas[r];
+            bool seen = false; /* counted at an earlier partition */
+            for (int32_t q = 0; q < p && !seen; q++) {
+                seen = samsa_meta_ids_has(add->partitions[q].replicas,
+                                          add->partitions[q].replica_count, id);
+            }
+            if (seen) {
+                continue;
+            }
+            int64_t more = 0;
+            for (int32_t q = p; q < add->partition_count; q++) {
+                more +=
+                    samsa_meta_ids_has(add->partitions[q].replicas,
+                                       add->partitions[q].replica_count, id);
+            }
+            if (replicas_on(img, id) + more > max) {
+                *why = "a broker would hold more partitions than "
+                       "max_broker_partitions";
+                return SAMSA_ERR_POLICY_VIOLATION;
+            }
+        }
+    }
+    return SAMSA_OK;
+}
+
 samsa_err_t samsa_cluster_topic_record(samsa_broker_t *b,
                                        const samsa_meta_image_t *img,
                                        const samsa_cluster_topic_spec_t *spec,
@@ -1047,6 +1095,9 @@ samsa_err_t samsa_cluster_topic_record(samsa_broker_t *b,
         } else if (err == SAMSA_ERR_INVALID_PARTITIONS) {
             *why = "partitions must be at least 1";
         }
+    }
+    if (err == SAMSA_OK) {
+        err = samsa_cluster_partition_limit(b, img, &t, why);
     }
     if (err == SAMSA_OK) {
         err = samsa_mdrec_topic(&t, out);

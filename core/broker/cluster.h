@@ -130,6 +130,16 @@ typedef struct samsa_cluster_topic_spec {
     size_t config_count;
 } samsa_cluster_topic_spec_t;
 
+/* The controller's check of max_broker_partitions (this node's value):
+ * POLICY_VIOLATION, *why set, when adding @p add's partitions (their
+ * replicas as placed) to @p img would give some broker more partition
+ * replicas than that, as a single node refuses more partitions than it
+ * may hold. */
+samsa_err_t samsa_cluster_partition_limit(samsa_broker_t *b,
+                                          const samsa_meta_image_t *img,
+                                          const samsa_meta_topic_t *add,
+                                          const char **why);
+
 samsa_err_t samsa_cluster_topic_record(samsa_broker_t *b,
                                        const samsa_meta_image_t *img,
                                        const samsa_cluster_topic_spec_t *spec,

@@ -338,6 +338,9 @@ more_partitions(samsa_req_t *req, const samsa_meta_image_t *img,
     if (err == SAMSA_ERR_INVALID_REPLICATION_FACTOR) {
         *why = "fewer live brokers than the topic's replication factor";
     }
+    if (err == SAMSA_OK) {
+        err = samsa_cluster_partition_limit(req->broker, img, &add, why);
+    }
     if (err == SAMSA_OK && !validate_only) {
         err = samsa_mdrec_partitions(&add, t->partition_count, rec);
     }

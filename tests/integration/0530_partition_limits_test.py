@@ -94,6 +94,11 @@ def test_a_large_create_does_not_hold_up_other_clients(broker_factory):
     t.join(200)
     assert codes(done["out"]) == {"wide": "0"}, done["out"]
     assert done["metadata"] < done["create"], done
+    # Logs are made as the node applies the topic; the answer waits for
+    # that only so long (3 s), as Kafka's makes them after answering.
+    deadline = time.monotonic() + 60
+    while len(partition_dirs(b, "wide")) < 3000 and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(partition_dirs(b, "wide")) == 3000
     assert b.stop(timeout=120) == 0   # closing writes files per partition
 
