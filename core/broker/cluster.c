@@ -708,7 +708,10 @@ samsa_err_t samsa_cluster_leader_check(samsa_broker_t *b, const char *topic,
             !part || !b->replica ||
             (replicated ? samsa_replica_leader_epoch(b->replica, part) >= 0
                         : samsa_partition_leader_epoch(part) >= epoch);
-        err = part && taken ? SAMSA_OK : SAMSA_ERR_LEADER_NOT_AVAILABLE;
+        err = part && taken ? SAMSA_OK
+              : !local && samsa_logmgr_topic_offline(b->logs, topic, NULL, 0)
+                  ? SAMSA_ERR_KAFKA_STORAGE_ERROR /* not coming: repair */
+                  : SAMSA_ERR_LEADER_NOT_AVAILABLE;
         samsa_topic_put(local);
     }
     return err;

@@ -106,6 +106,14 @@ static void fill_topic(samsa_req_t *req, const samsa_meta_image_t *img,
         }
         ids(req, &mp->OfflineReplicas, offline, noff);
     }
+    if (samsa_meta_topic_hosted(t, req->broker->node_id) &&
+        samsa_logmgr_topic_offline(req->broker->logs, t->name, NULL, 0)) {
+        /* Its local logs could not be opened here (a damaged or lost
+         * .meta: the log says how to repair it): offline on this node,
+         * as a single node reports it, rather than led and never
+         * served. */
+        mt->ErrorCode = SAMSA_ERR_KAFKA_STORAGE_ERROR;
+    }
 }
 
 static void named_topic(samsa_req_t *req, const samsa_meta_image_t *img,
