@@ -102,6 +102,9 @@ struct samsa_meta {
     int64_t drain_until_ms; /* closing: see drain_then_close */
     struct raft_uv_transport transport;
     const samsa_transport_ops_t *transport_ops; /* NULL: libraft's TCP */
+    /* The only voter, at port 0: nobody can reach it, so its transport
+     * (raft_transport.h without ops) binds nothing. */
+    bool unreachable;
     void *transport_state;
     samsa_raft_peer_t peers[SAMSA_META_MAX_VOTERS];
     struct raft_io io;
@@ -1224,7 +1227,7 @@ static void *quorum_main(void *arg)
 {
     samsa_meta_t *m = arg;
     int rv = 0;
-    if (m->transport_ops) {
+    if (m->transport_ops || m->unreachable) {
         samsa_raft_transport_opts_t to = {
             .ops = m->transport_ops,
             .state = m->transport_state,
@@ -1279,7 +1282,7 @@ static void *quorum_main(void *arg)
     if (io_ok) {
         raft_uv_close(&m->io);
     }
-    if (m->transport_ops) {
+    if (m->transport_ops || m->unreachable) {
         uv_run(&m->loop, UV_RUN_NOWAIT);
         samsa_raft_transport_close(&m->transport);
     } else {
@@ -1369,6 +1372,7 @@ static samsa_err_t copy_options(samsa_meta_t *m, const samsa_meta_options_t *o)
     }
     m->transport_ops = o->transport_ops;
     m->transport_state = o->transport_state;
+    m->unreachable = self && self->port == 0 && o->voter_count == 1;
     for (size_t i = 0; i < m->voter_count && i < SAMSA_META_MAX_VOTERS; i++) {
         m->peers[i] = (samsa_raft_peer_t){.id = to_raft(m->voters[i].id),
                                           .host = m->voters[i].host};

@@ -528,6 +528,9 @@ static void on_listen(uv_poll_t *h, int status, int events)
 static int rt_listen(struct raft_uv_transport *t, raft_uv_accept_cb cb)
 {
     rtransport_t *tr = t->impl;
+    if (!tr->ops) {
+        return 0; /* a lone voter nobody can reach: no socket at all */
+    }
     char host[256];
     int32_t port = 0;
     if (!split_address(tr->address, host, sizeof(host), &port)) {
@@ -579,7 +582,8 @@ static int rt_connect(struct raft_uv_transport *t, struct raft_uv_connect *req,
     char host[256];
     int32_t port = 0;
     size_t own = strlen(tr->address);
-    if (tr->closing || !split_address(address, host, sizeof(host), &port) ||
+    if (tr->closing || !tr->ops ||
+        !split_address(address, host, sizeof(host), &port) ||
         own > ADDRESS_MAX) {
         return RAFT_NOCONNECTION;
     }

@@ -42,9 +42,12 @@ typedef struct samsa_raft_peer {
 } samsa_raft_peer_t;
 
 typedef struct samsa_raft_transport_opts {
-    const samsa_transport_ops_t *ops; /* the plugin's, borrowed */
-    void *state;                      /* the plugin instance's state */
-    const samsa_raft_peer_t *peers;   /* borrowed until close */
+    /* The plugin's, borrowed. NULL: a lone voter nobody connects to (a
+     * single node): it listens nowhere and connects to no one, so it
+     * takes no port (libraft's TCP would bind an ephemeral one). */
+    const samsa_transport_ops_t *ops;
+    void *state;                    /* the plugin instance's state */
+    const samsa_raft_peer_t *peers; /* borrowed until close */
     size_t peer_count;
     const char *bind_host; /* NULL: listen on this node's address's host */
 } samsa_raft_transport_opts_t;
