@@ -43,7 +43,16 @@ def create_topic(broker, name, partitions):
 
 def test_health_endpoints(broker):
     assert get(broker, "/health/live")[0] == 200
-    status, _, body = get(broker, "/health/ready")
+    # Ready once everything started, a few ms after the Kafka port opens
+    # (which is all the harness waits for): 503 until then.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            status, _, body = get(broker, "/health/ready")
+            break
+        except urllib.error.HTTPError as e:
+            assert e.code == 503 and time.monotonic() < deadline, e
+            time.sleep(0.05)
     assert status == 200 and body.strip() == "ready"
     try:
         get(broker, "/no/such/page")
