@@ -419,6 +419,14 @@ samsa_err_t samsa_cluster_open(samsa_broker_t *b, char *errbuf, size_t errlen)
 {
     const samsa_cluster_config_t *cc = &b->cfg->cluster;
     if (!samsa_cluster_is_quorum(cc)) {
+        if (cc->standalone_store) {
+            samsa_log(SAMSA_LOG_WARN,
+                      "samsad: running standalone, without the metadata "
+                      "quorum: %s, written by an earlier release's "
+                      "standalone node, cannot be moved into the metadata "
+                      "log yet",
+                      cc->standalone_store);
+        }
         return SAMSA_OK;
     }
     char dir[4096];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/broker.h"
 #include "config/options.h"
@@ -285,6 +286,29 @@ static samsa_err_t solo_voter(samsa_broker_config_t *cfg)
     return SAMSA_OK;
 }
 
+/* A data dir a standalone node of an earlier release wrote (no metadata
+ * log yet) holding a store the metadata log does not take over yet
+ * (core/broker/cluster_migrate.c): its path, to be freed; else NULL. */
+static char *standalone_store(const samsa_broker_config_t *cfg)
+{
+    static const char *const stores[] = {"scram_credentials", "client_quotas",
+                                         "acls", "broker_configs"};
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/__samsa_meta/raft", cfg->data_dir);
+    if (stat(path, &st) == 0) {
+        return NULL; /* a one-voter node already */
+    }
+    for (size_t i = 0; i < sizeof(stores) / sizeof(stores[0]); i++) {
+        snprintf(path, sizeof(path), "%s/__samsa_meta/%s", cfg->data_dir,
+                 stores[i]);
+        if (stat(path, &st) == 0 && st.st_size > 0) {
+            return strdup(path);
+        }
+    }
+    return NULL;
+}
+
 samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                                          char *errbuf, size_t errbuf_size)
 {
@@ -325,7 +349,15 @@ samsa_err_t samsa_cluster_config_resolve(samsa_broker_config_t *cfg,
                         "a node without controller_quorum_voters is "
                         "its only voter and must be broker,controller");
         }
-        if (samsa_config_is_set(cfg->values, "process_roles")) {
+        /* A node without voters is its own only voter: the same code as
+         * a cluster's. Only a standalone data dir of an earlier release
+         * whose stores cannot be moved into the metadata log yet keeps
+         * running standalone (unless process_roles asks for the quorum,
+         * which then refuses to start, naming the store). */
+        cc->standalone_store = samsa_config_is_set(cfg->values, "process_roles")
+                                   ? NULL
+                                   : standalone_store(cfg);
+        if (!cc->standalone_store) {
             rc = solo_voter(cfg);
         }
         if (rc != SAMSA_OK) {
@@ -368,5 +400,6 @@ void samsa_cluster_config_free(samsa_cluster_config_t *cc, size_t listeners)
     free(cc->advertised_host);
     free(cc->advertised_port);
     free(cc->rack);
+    free(cc->standalone_store);
     memset(cc, 0, sizeof(*cc));
 }

@@ -6,15 +6,19 @@
  * NAME://host:port form, advertised_listeners, inter_broker_listener_name,
  * broker_rack, broker_heartbeat_interval_ms, broker_session_timeout_ms.
  *
- * Three modes:
- *   - standalone (controller_quorum_voters empty, process_roles not set,
- *     the default): one node, no metadata quorum; topics live in the log
- *     manager's files;
- *   - a lone voter (controller_quorum_voters empty, process_roles set to
- *     broker,controller): the same code as a cluster's, with this node
- *     as the only voter (node_id); nobody can join, so it needs no
- *     controller listener and its Raft transport binds nothing but an
- *     ephemeral loopback port (solo below);
+ * Modes:
+ *   - a lone voter (controller_quorum_voters empty, the default): the
+ *     same code as a cluster's, with this node as the only voter
+ *     (node_id); nobody can join, so it needs no controller listener and
+ *     its Raft transport binds nothing but an ephemeral loopback port
+ *     (solo below). Its first start moves a standalone data dir of an
+ *     earlier release into the metadata log (core/broker/
+ *     cluster_migrate.c);
+ *   - standalone (no metadata quorum; topics live in the log manager's
+ *     files): only for a standalone data dir of an earlier release that
+ *     holds a store the metadata log does not take over yet (SCRAM
+ *     credentials, quotas, ACLs, dynamic broker configs), with
+ *     process_roles not set; logged at start (standalone_store);
  *   - quorum (controller_quorum_voters set): the metadata quorum runs on
  *     libraft (core/metadata) with the voters listed; the node's
  *     controller listener is where its Raft transport listens.
@@ -49,6 +53,10 @@ typedef struct samsa_cluster_config {
     /** A lone voter without controller_quorum_voters: voters is this node
      *  alone at 127.0.0.1 port 0 (ephemeral, never reached). */
     bool solo;
+    /** Standalone because of this store (path) of an earlier release's
+     *  data dir, which the metadata log does not take over yet; else
+     *  NULL. */
+    char *standalone_store;
     /** Index into cfg->listeners of this node's controller listener (Raft
      *  transport), or -1 (standalone or broker only). */
     int controller_listener;

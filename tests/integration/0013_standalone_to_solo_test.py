@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A standalone node's data dir started as a lone voter (process_roles set,
-no controller_quorum_voters): its topics, records, topic configs,
-committed offsets and producer ids go into the new metadata log, and are
-all there at this start and the next; nothing is deleted. It needs no
-controller listener."""
+"""A single node is a one-voter quorum by default, and the data dir of an
+earlier release's standalone node (no metadata quorum) starts on it: its
+topics, records, topic configs, committed offsets and producer ids go
+into the new metadata log, and are all there at this start and the next;
+nothing is deleted. It needs no controller listener and no extra key.
+
+The standalone dir is written by the standalone code itself: a node whose
+data dir holds a store the metadata log does not take over yet (here
+dynamic broker configs) keeps running standalone, as before, and keeps
+its data; once that store is gone, the next start moves the rest."""
 import os
 import socket
 import struct
@@ -55,9 +60,16 @@ STATE = """
 
 
 def test_standalone_topics_and_offsets_move_into_the_log(broker_factory):
-    # Standalone first, even under SAMSA_TEST_SOLO (which leaves a config
-    # naming process_roles alone).
-    b = broker_factory("# process_roles: set below, at the restart").start()
+    b = broker_factory()
+    # An earlier release's store the metadata log does not take yet: the
+    # node stays standalone (its value is samsa.yaml's anyway).
+    store = os.path.join(b.data_dir, "__samsa_meta", "broker_configs")
+    os.makedirs(os.path.dirname(store))
+    with open(store, "w") as f:
+        f.write("default.message.max.bytes=1048588\n")
+    b.start()
+    assert "running standalone" in b.log_text()
+    assert not os.path.exists(os.path.join(b.data_dir, "__samsa_meta", "raft"))
     py("""
         import sys
         from confluent_kafka import Consumer, Producer, TopicPartition
@@ -78,10 +90,13 @@ def test_standalone_topics_and_offsets_move_into_the_log(broker_factory):
     before = producer_id(b)
     want = "1 3 123456 3 v0,v1,v2,v3,v4\n"
     assert py(STATE, b.bootstrap) == want
+    # Standalone across a restart too, data kept.
+    b.restart()
+    assert py(STATE, b.bootstrap) == want
     assert b.stop() == 0
-    with open(os.path.join(b.conf_dir, "samsa.yaml"), "a") as f:
-        f.write("\nprocess_roles: broker,controller\n")
+    os.unlink(store)
     b.start()
+    assert b.log_text().count("running standalone") == 2  # the two above
     # Logged once the lone voter leads and has applied the move, which can
     # come after the listeners open (ASan, a loaded machine).
     deadline = time.monotonic() + 30

@@ -149,6 +149,8 @@ def test_dynamic_broker_configs_apply_persist_and_describe(broker):
     # for every broker, registered yet or not.)
     err, msg = incremental_alter(broker.port, "x7", [("log.retention.ms", 0, "1")])
     assert err == INVALID_REQUEST, (err, msg)
+    assert incremental_alter(broker.port, "7", [("log.retention.ms", 0, "1")]) == (0, None)
+    assert describe(admin, "1")["log.retention.ms"].value == "3600000"
 
     # The cluster default (IncrementalAlterConfigs on ""): message.max.bytes
     # applies at once to every topic.

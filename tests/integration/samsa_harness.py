@@ -70,11 +70,6 @@ class Broker:
         if extra_yaml:
             with open(os.path.join(self.conf_dir, "samsa.yaml"), "a") as f:
                 f.write("\n" + extra_yaml + "\n")
-        # SAMSA_TEST_SOLO=1: every broker a one-voter quorum (solo), to run
-        # the suite against the code a single node is to run by default.
-        if os.environ.get("SAMSA_TEST_SOLO") and "process_roles" not in extra_yaml:
-            with open(os.path.join(self.conf_dir, "samsa.yaml"), "a") as f:
-                f.write("\nprocess_roles: broker,controller\n")
 
     def start(self):
         self.log = open(self.log_path, "ab")

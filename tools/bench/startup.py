@@ -7,14 +7,15 @@ free loopback port with a fresh data dir, measures the wall time from exec
 to the first accepted TCP connection, lets it idle, reads VmRSS from /proc,
 stops it with SIGTERM. Repeats N times and prints the figures.
 
-    tools/bench/startup.py [--runs N] [--build DIR] [--quorum | --solo]
+    tools/bench/startup.py [--runs N] [--build DIR] [--quorum]
 
-With --quorum the node is a one-voter metadata quorum (cluster_id,
-controller_quorum_voters, a CONTROLLER listener): libraft elects it at once,
-and the time until its Metadata names it controller with itself registered
-as a broker ("ready") is printed too. With --solo it is the same without
-those keys (process_roles: broker,controller alone): a lone voter that
-listens only once it is registered, so "ready" is about "listening".
+By default the node is what `tools/dev.sh run` starts: no cluster keys, so
+a one-voter metadata quorum of its own (no controller listener), which
+listens only once it is registered; the time until its Metadata names it
+controller with itself registered as a broker ("ready") is printed too.
+With --quorum it is a one-voter quorum configured as a cluster's node
+(cluster_id, controller_quorum_voters, a CONTROLLER listener), which
+listens first and is ready once libraft elected it.
 
 Targets (issue 3): under 100 ms to listen, under 10 MiB idle RSS.
 """
@@ -73,15 +74,7 @@ def metadata_ready(port):
     return nbrokers == 1 and controller == 1
 
 
-def solo_config(data):
-    """A solo node's samsa.yaml in @data; returns its path."""
-    path = os.path.join(data, "samsa.yaml")
-    with open(path, "w") as f:
-        f.write("process_roles: broker,controller\n")
-    return path
-
-
-def one_run(build, idle_s, quorum, solo):
+def one_run(build, idle_s, quorum):
     port = free_port()
     data = tempfile.mkdtemp(prefix="samsa-bench-")
     cmd = [os.path.join(build, "core", "samsad"), "--listen", "127.0.0.1:%d" % port,
@@ -90,9 +83,6 @@ def one_run(build, idle_s, quorum, solo):
            "--http-listen", "127.0.0.1:0"]
     if quorum:
         cmd = cmd[:1] + cmd[3:] + ["--config", quorum_config(data, port)]
-        cmd[cmd.index("--data-dir") + 1] = os.path.join(data, "d")
-    elif solo:
-        cmd += ["--config", solo_config(data)]
         cmd[cmd.index("--data-dir") + 1] = os.path.join(data, "d")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -109,12 +99,12 @@ def one_run(build, idle_s, quorum, solo):
             time.sleep(0.0005)
     listen_ms = (time.perf_counter() - t0) * 1000
     ready_ms = None
-    while (quorum or solo) and ready_ms is None:
+    while ready_ms is None:
         if metadata_ready(port):
             ready_ms = (time.perf_counter() - t0) * 1000
         elif time.perf_counter() - t0 > 10:
             proc.kill()
-            sys.exit("the quorum node was not ready within 10 s")
+            sys.exit("the node was not ready within 10 s")
         else:
             time.sleep(0.0005)
     time.sleep(idle_s)
@@ -136,12 +126,10 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--quorum", action="store_true",
                     help="a one-voter metadata quorum node")
-    ap.add_argument("--solo", action="store_true",
-                    help="a lone voter without controller listener")
     a = ap.parse_args()
     times, ready, rss = [], [], []
     for _ in range(a.runs):
-        ms, ready_ms, kib, rc = one_run(a.build, a.idle, a.quorum, a.solo)
+        ms, ready_ms, kib, rc = one_run(a.build, a.idle, a.quorum)
         if rc != 0:
             sys.exit("samsad exited %d on SIGTERM" % rc)
         times.append(ms)

@@ -314,7 +314,7 @@ static void listener_parser_accepts_kafka_names(void **state)
     assert_int_equal(samsa_listener_parse("A B://h:1", &l), SAMSA_ERR_INVAL);
 }
 
-static void default_node_is_standalone_broker_and_controller(void **state)
+static void default_node_is_a_lone_voter_broker_and_controller(void **state)
 {
     fx_t *f = *state;
 
@@ -322,7 +322,12 @@ static void default_node_is_standalone_broker_and_controller(void **state)
     assert_string_equal(f->cfg.listeners[0].name, "PLAINTEXT");
     assert_true(f->cfg.cluster.broker_role);
     assert_true(f->cfg.cluster.controller_role);
-    assert_false(samsa_cluster_is_quorum(&f->cfg.cluster));
+    /* The same code as a cluster's, with this node its only voter. */
+    assert_true(samsa_cluster_is_quorum(&f->cfg.cluster));
+    assert_true(f->cfg.cluster.solo);
+    assert_true(samsa_cluster_is_lone_voter(&f->cfg.cluster, f->cfg.node_id));
+    assert_int_equal(f->cfg.cluster.voters[0].port, 0);
+    assert_null(f->cfg.cluster.standalone_store);
     assert_int_equal(f->cfg.cluster.controller_listener, -1);
     assert_int_equal(f->cfg.cluster.inter_broker_listener, 0);
     assert_null(f->cfg.cluster.rack);
@@ -403,10 +408,51 @@ static void roles_without_voters_make_a_solo_quorum(void **state)
     assert_int_equal(cc->controller_listener, -1);
     samsa_broker_config_free(&f->cfg);
 
-    write_yaml(path, "node_id: 7\n");
+    /* The default: the same lone voter. */
+    char yaml[600], store[600];
+    snprintf(yaml, sizeof(yaml), "node_id: 7\ndata_dir: %s/data\n", f->root);
+    write_yaml(path, yaml);
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_true(samsa_cluster_is_lone_voter(&f->cfg.cluster, 7));
+    assert_true(f->cfg.cluster.solo);
+    samsa_broker_config_free(&f->cfg);
+
+    /* An earlier release's standalone data dir with a store the metadata
+     * log does not take yet stays standalone, naming it; an empty one is
+     * no reason to. */
+    snprintf(store, sizeof(store), "%s/data", f->root);
+    assert_int_equal(mkdir(store, 0755), 0);
+    snprintf(store, sizeof(store), "%s/data/__samsa_meta", f->root);
+    assert_int_equal(mkdir(store, 0755), 0);
+    snprintf(store, sizeof(store), "%s/data/__samsa_meta/acls", f->root);
+    write_yaml(store, "");
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_true(f->cfg.cluster.solo);
+    samsa_broker_config_free(&f->cfg);
+    write_yaml(store, "User:alice\n");
     assert_int_equal(run(f, 0, NULL), SAMSA_OK);
     assert_false(samsa_cluster_is_quorum(&f->cfg.cluster));
     assert_false(f->cfg.cluster.solo);
+    assert_non_null(strstr(f->cfg.cluster.standalone_store, "acls"));
+    samsa_broker_config_free(&f->cfg);
+    /* Asked for by process_roles: the quorum (whose start then refuses,
+     * naming the store). */
+    snprintf(yaml, sizeof(yaml),
+             "node_id: 7\ndata_dir: %s/data\nprocess_roles: "
+             "broker,controller\n",
+             f->root);
+    write_yaml(path, yaml);
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_true(f->cfg.cluster.solo);
+    assert_null(f->cfg.cluster.standalone_store);
+    /* A data dir that has a metadata log is a lone voter's already. */
+    samsa_broker_config_free(&f->cfg);
+    snprintf(yaml, sizeof(yaml), "node_id: 7\ndata_dir: %s/data\n", f->root);
+    write_yaml(path, yaml);
+    snprintf(store, sizeof(store), "%s/data/__samsa_meta/raft", f->root);
+    assert_int_equal(mkdir(store, 0755), 0);
+    assert_int_equal(run(f, 0, NULL), SAMSA_OK);
+    assert_true(f->cfg.cluster.solo);
 }
 
 static void listeners_get_kafkas_security_protocols(void **state)
@@ -633,7 +679,7 @@ int main(void)
         T(action_flags_are_reported),
         T(listener_parser_accepts_v4_v6_and_names),
         T(listener_parser_accepts_kafka_names),
-        T(default_node_is_standalone_broker_and_controller),
+        T(default_node_is_a_lone_voter_broker_and_controller),
         T(quorum_node_resolves_its_listeners),
         T(broker_only_node_follows_the_quorum),
         T(roles_without_voters_make_a_solo_quorum),
