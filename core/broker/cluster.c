@@ -618,7 +618,9 @@ bool samsa_cluster_controlled_shutdown(samsa_broker_t *b, int64_t timeout_ms)
     bool broker = b->member && b->applier;
     bool moved = !broker || move_leaderships(b, until);
     int64_t moved_ms = samsa_mono_ms() - start;
-    if (moved && samsa_meta_controller(b->meta) == b->node_id) {
+    /* A lone voter (a single node) has nobody to hand the quorum to. */
+    if (moved && samsa_meta_controller(b->meta) == b->node_id &&
+        !samsa_cluster_is_lone_voter(&b->cfg->cluster, b->node_id)) {
         samsa_meta_hand_off(b->meta);
         while (samsa_meta_controller(b->meta) == b->node_id &&
                samsa_mono_ms() < until) {
