@@ -128,6 +128,11 @@ def test_more_partitions_than_file_descriptors():
     try:
         out = py(CREATE, b.bootstrap, "fd1:300", "fd2:300")
         assert codes(out) == {"fd1": "0", "fd2": "0"}, out + b.log_text()[-3000:]
+        # Made as the node applies the topics (the answer waits 3 s at most).
+        deadline = time.monotonic() + 60
+        while len(partition_dirs(b, "fd1")) + len(partition_dirs(b, "fd2")) < 600 \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert len(partition_dirs(b, "fd1")) + len(partition_dirs(b, "fd2")) == 600
         out = py("""
             import sys
