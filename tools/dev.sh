@@ -7,7 +7,14 @@
 #                       once it listens (--foreground keeps it attached;
 #                       --secure adds SSL 9093, SASL_SSL 9094 and
 #                       SASL_PLAINTEXT 9095 with keys and an admin user in
-#                       data/secure/)
+#                       data/secure/). Overrides, all optional, for a
+#                       second broker or a test: SAMSA_RUN_PORT=P (the
+#                       listeners on P, P+1, P+2, P+3 instead of
+#                       9092..9095), SAMSA_RUN_HTTP_PORT=H (/metrics and the
+#                       console on H, 0 = any free port, instead of 8083),
+#                       SAMSA_RUN_DIR=D (data, pid, log and secure/ under D
+#                       instead of ./data), SAMSA_BUILD_DIR=B (use the
+#                       binaries built in B as they are, no install/build)
 #   tools/dev.sh test   install what is missing, build, run the whole suite:
 #                       unit tests, the same under ASan+UBSan, integration
 #                       tests with real clients, the generated-code check,
@@ -75,11 +82,11 @@ build() { # build <dir> [cmake args...]
 # Kafka's Java tools and for librdkafka, all under data/secure/ (made once,
 # kept across runs).
 secure_setup() { # secure_setup <dev yaml>
-    local dir="$ROOT/data/secure" conf=$1
+    local dir="$RUN_DIR/secure" conf=$1
     mkdir -p "$dir/conf.d"
     chmod 700 "$dir"
     if [ ! -f "$dir/ca.pem" ] || [ ! -f "$dir/broker.pem" ]; then
-        log "making a CA and a broker certificate in data/secure/"
+        log "making a CA and a broker certificate in $dir/"
         (cd "$dir" &&
          openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null &&
          openssl req -x509 -new -key ca.key -days 3650 -subj "/CN=Samsa dev CA" -out ca.pem &&
@@ -123,7 +130,7 @@ plugins:
 EOF2
     (umask 077 && cat >"$dir/client.properties" <<EOF2
 # Kafka's Java tools: --command-config data/secure/client.properties
-bootstrap.servers=127.0.0.1:9094
+bootstrap.servers=127.0.0.1:$((RUN_PORT + 2))
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$pw";
@@ -131,8 +138,8 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$dir/ca.pem
 EOF2
     cat >"$dir/samsa-cli.properties" <<EOF2
-# samsa ... -b 127.0.0.1:9095 --command-config data/secure/samsa-cli.properties
-# (SASL_PLAINTEXT; client.properties works too, on 9094)
+# samsa ... -b 127.0.0.1:$((RUN_PORT + 3)) --command-config data/secure/samsa-cli.properties
+# (SASL_PLAINTEXT; client.properties works too, on $((RUN_PORT + 2)))
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=PLAIN
 sasl.username=admin
@@ -140,7 +147,7 @@ sasl.password=$pw
 EOF2
     cat >"$dir/librdkafka.properties" <<EOF2
 # kcat -F data/secure/librdkafka.properties (librdkafka, confluent-kafka)
-bootstrap.servers=127.0.0.1:9094
+bootstrap.servers=127.0.0.1:$((RUN_PORT + 2))
 security.protocol=SASL_SSL
 sasl.mechanisms=SCRAM-SHA-512
 sasl.username=admin
@@ -150,7 +157,8 @@ EOF2
     )
     # The dev YAML keeps conf.d/samsa.yaml's line numbers: the listeners
     # line is replaced in place, the rest appended.
-    sed -i 's|^listeners: .*|listeners: ["PLAINTEXT://127.0.0.1:9092", "SSL://127.0.0.1:9093", "SASL_SSL://127.0.0.1:9094", "SASL_PLAINTEXT://127.0.0.1:9095"]  # tools/dev.sh run --secure|' "$conf"
+    local p=$RUN_PORT
+    sed -i "s|^listeners: .*|listeners: [\"PLAINTEXT://127.0.0.1:$p\", \"SSL://127.0.0.1:$((p + 1))\", \"SASL_SSL://127.0.0.1:$((p + 2))\", \"SASL_PLAINTEXT://127.0.0.1:$((p + 3))\"]  # tools/dev.sh run --secure|" "$conf"
     cat >>"$conf" <<EOF2
 conf_dir: $dir/conf.d                       # tools/dev.sh run --secure
 ssl_keystore_location: $dir/broker.pem
@@ -163,13 +171,14 @@ EOF2
 # only the super user change credentials).
 secure_users() {
     local pw
-    pw=$(cat "$ROOT/data/secure/admin.password")
-    "$ROOT/build/tools/cli/samsa" user set admin --password "$pw" \
-        --mechanism both -b 127.0.0.1:9095 \
-        --command-config "$ROOT/data/secure/samsa-cli.properties" >/dev/null
-    log "secure listeners: SSL 127.0.0.1:9093, SASL_SSL 9094, SASL_PLAINTEXT 9095 (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)"
-    log "super user admin, password in data/secure/admin.password; ACLs deny everyone else by default"
-    log "try: kcat -F data/secure/librdkafka.properties -L"
+    local p=$RUN_PORT
+    pw=$(cat "$RUN_DIR/secure/admin.password")
+    "$RUN_BUILD/tools/cli/samsa" user set admin --password "$pw" \
+        --mechanism both -b "127.0.0.1:$((p + 3))" \
+        --command-config "$RUN_DIR/secure/samsa-cli.properties" >/dev/null
+    log "secure listeners: SSL 127.0.0.1:$((p + 1)), SASL_SSL $((p + 2)), SASL_PLAINTEXT $((p + 3)) (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)"
+    log "super user admin, password in $RUN_DIR/secure/admin.password; ACLs deny everyone else by default"
+    log "try: kcat -F $RUN_DIR/secure/librdkafka.properties -L"
 }
 
 cmd_run() {
@@ -181,19 +190,37 @@ cmd_run() {
             *) echo "usage: tools/dev.sh run [--secure] [--foreground]" >&2; return 2 ;;
         esac
     done
-    install_missing "$BUILD_PKGS"
-    build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    local bin="$ROOT/build/core/samsad"
+    # The overrides (see the top of this file); unset, the broker is the
+    # README's: 9092.., 8083, ./data, build/ rebuilt as RelWithDebInfo.
+    RUN_PORT=${SAMSA_RUN_PORT:-9092}
+    RUN_DIR=${SAMSA_RUN_DIR:-$ROOT/data}
+    if [ -n "${SAMSA_BUILD_DIR:-}" ]; then
+        RUN_BUILD=$SAMSA_BUILD_DIR
+    else
+        install_missing "$BUILD_PKGS"
+        build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+        RUN_BUILD=$ROOT/build
+    fi
+    local bin="$RUN_BUILD/core/samsad"
     # A development broker forms consumer groups at once, as Kafka's sample
     # server.properties does: conf.d/samsa.yaml (the installed file, which
     # keeps Kafka's 3 s initial rebalance delay) plus
     # group_initial_rebalance_delay_ms: 0 unless it sets that key itself.
     # The copy keeps conf.d/samsa.yaml's line numbers for error messages.
-    mkdir -p "$ROOT/data"
-    local conf="$ROOT/data/samsa-dev.yaml"
+    mkdir -p "$RUN_DIR"
+    local conf="$RUN_DIR/samsa-dev.yaml"
     cp "$ROOT/conf.d/samsa.yaml" "$conf"
     if ! grep -q '^group_initial_rebalance_delay_ms:' "$conf"; then
         printf 'group_initial_rebalance_delay_ms: 0  # tools/dev.sh run\n' >>"$conf"
+    fi
+    if [ -n "${SAMSA_RUN_PORT:-}" ]; then
+        sed -i "s|^listeners: .*|listeners: [\"127.0.0.1:$RUN_PORT\"]  # SAMSA_RUN_PORT|" "$conf"
+    fi
+    if [ -n "${SAMSA_RUN_HTTP_PORT:-}" ]; then
+        printf 'http_listeners: ["127.0.0.1:%s"]  # SAMSA_RUN_HTTP_PORT\n' "$SAMSA_RUN_HTTP_PORT" >>"$conf"
+    fi
+    if [ -n "${SAMSA_RUN_DIR:-}" ]; then
+        printf 'data_dir: %s  # SAMSA_RUN_DIR\n' "$RUN_DIR" >>"$conf"
     fi
     if [ "$secure" = 1 ]; then
         secure_setup "$conf"
@@ -201,7 +228,7 @@ cmd_run() {
     if [ "$foreground" = 1 ]; then
         if [ "$secure" = 1 ]; then
             (for _ in $(seq 1 100); do
-                 if (exec 3<>/dev/tcp/127.0.0.1/9095) 2>/dev/null; then
+                 if (exec 3<>/dev/tcp/127.0.0.1/$((RUN_PORT + 3))) 2>/dev/null; then
                      secure_users; exit 0
                  fi
                  sleep 0.1
@@ -209,29 +236,30 @@ cmd_run() {
         fi
         exec "$bin" --config "$conf"
     fi
-    if [ -f "$ROOT/data/samsad.pid" ] && kill -0 "$(cat "$ROOT/data/samsad.pid")" 2>/dev/null; then
-        log "samsad already running (pid $(cat "$ROOT/data/samsad.pid"))"
+    local pidf="$RUN_DIR/samsad.pid"
+    if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+        log "samsad already running (pid $(cat "$pidf"))"
         return 0
     fi
-    nohup "$bin" --config "$conf" >"$ROOT/data/samsad.log" 2>&1 &
-    echo $! >"$ROOT/data/samsad.pid"
+    nohup "$bin" --config "$conf" >"$RUN_DIR/samsad.log" 2>&1 &
+    echo $! >"$pidf"
     for _ in $(seq 1 100); do
-        if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
-            log "samsad listening on 127.0.0.1:9092 (pid $(cat "$ROOT/data/samsad.pid"), log data/samsad.log)"
+        if (exec 3<>/dev/tcp/127.0.0.1/"$RUN_PORT") 2>/dev/null; then
+            log "samsad listening on 127.0.0.1:$RUN_PORT (pid $(cat "$pidf"), log $RUN_DIR/samsad.log)"
             if [ "$secure" = 1 ]; then
                 secure_users
             fi
-            log "stop it with: kill \$(cat data/samsad.pid)"
+            log "stop it with: kill \$(cat $pidf)"
             return 0
         fi
-        if ! kill -0 "$(cat "$ROOT/data/samsad.pid")" 2>/dev/null; then
-            cat "$ROOT/data/samsad.log" >&2
+        if ! kill -0 "$(cat "$pidf")" 2>/dev/null; then
+            cat "$RUN_DIR/samsad.log" >&2
             log "samsad exited"
             return 1
         fi
         sleep 0.1
     done
-    log "samsad did not start listening in 10 s; see data/samsad.log"
+    log "samsad did not start listening in 10 s; see $RUN_DIR/samsad.log"
     return 1
 }
 
