@@ -38,7 +38,8 @@ TEST_PKGS="clang clang-format libclang-rt-14-dev librdkafka-dev kcat python3 pyt
  python3-pytest-xdist python3-kafka
  python3-confluent-kafka python3-prometheus-client python3-selenium chromium
  chromium-driver lz4 zstd gzip procps iproute2 rpm file llvm strace lintian rpmlint
- debootstrap python3-jwt python3-cryptography postgresql"
+ debootstrap python3-jwt python3-cryptography postgresql curl"
+# curl: the README's Kafka Connect quickstart is run as written (0900);
 # file: cpack -G DEB runs it (shlibdeps); llvm: llvm-symbolizer, so
 # clang sanitizer/libFuzzer reports name functions; strace: the
 # flush-before-ack ordering test (0740); python3-jwt and

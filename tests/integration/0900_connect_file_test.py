@@ -351,3 +351,39 @@ def test_sink_header_converter(broker_factory):
         "name": "bad-headers", "config": dict(strings, **{
             "file": out, "header.converter": "com.example.Nope"})})
     assert code == 400 and "header.converter" in err["message"], err
+
+
+def test_readme_quickstart_with_curl(broker_factory):
+    """The README's Kafka Connect quickstart, its curl commands run as
+    written (the port and /tmp/ pointed at this broker), then Kafka
+    Connect's pause, resume and delete with curl."""
+    import re
+    import subprocess
+    broker = broker_factory("connect_enabled: true").start()
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "README.md")) as f:
+        readme = f.read()
+    block = re.search(r"```sh\n(echo -e \"foo\\nbar\" > /tmp/test.txt\n.*?)```",
+                      readme, re.S)
+    assert block, "the quickstart block is not in the README"
+    script = block[1].replace("http://localhost:8083", broker.http)
+    script = script.replace("/tmp/", broker.workdir + "/")
+    wait_ready(broker)
+
+    def sh(text):
+        r = subprocess.run(["bash", "-e", "-c", text], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+    out = sh(script)
+    assert '"name":"local-file-source"' in out.replace(" ", ""), out
+    sink = os.path.join(broker.workdir, "test.sink.txt")
+    wait_for(lambda: lines(sink) == ["foo", "bar"], "the sink file")
+    url = broker.http + "/connectors/local-file-source"
+    st = json.loads(sh("curl -s %s/status" % url))
+    assert st["connector"]["state"] == "RUNNING", st
+    assert sh("curl -s -o /dev/null -w '%%{http_code}' -X PUT %s/pause" % url) == "202"
+    assert state(broker, "local-file-source") == "PAUSED"
+    assert sh("curl -s -o /dev/null -w '%%{http_code}' -X PUT %s/resume" % url) == "202"
+    assert sh("curl -s -o /dev/null -w '%%{http_code}' -X DELETE %s" % url) == "204"
+    assert sh("curl -s -o /dev/null -w '%%{http_code}' %s" % url) == "404"
