@@ -245,7 +245,7 @@ static json_t *fingerprint(samsa_connect_t *w)
 }
 
 bool samsa_connect_cluster_restart(samsa_connect_t *w, connector_t *c,
-                                   int32_t task)
+                                   int32_t task, samsa_err_t *err_out)
 {
     if (w->dist.group_id[0] == '\0') {
         return false;
@@ -267,6 +267,7 @@ bool samsa_connect_cluster_restart(samsa_connect_t *w, connector_t *c,
     }
     free(text);
     json_decref(v);
+    *err_out = err;
     return true;
 }
 
@@ -281,7 +282,7 @@ static void on_restart(samsa_connect_t *w, connector_t *c, json_t *v)
             (only_failed && strcmp(c->tasks[i].state, "FAILED") != 0)) {
             continue;
         }
-        samsa_connect_restart_task(w, c, i);
+        (void)samsa_connect_restart_task(w, c, i); /* local: no write */
     }
 }
 

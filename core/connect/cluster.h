@@ -88,10 +88,11 @@ bool samsa_connect_cluster_owns(const struct samsa_connect *w, const char *name,
 /* Distributed mode: ask the workers running @p c's tasks (all of them, or
  * task @p task only) to restart them, through a restart-connector-NAME
  * record in connect-configs (KIP-745's, {"include-tasks","only-failed"},
- * plus "task" for one task); false in standalone mode. w->admin held. */
+ * plus "task" for one task); false in standalone mode. *err: the record's
+ * write (the REST API answers its failure). w->admin held. */
 struct connector;
 bool samsa_connect_cluster_restart(struct samsa_connect *w, struct connector *c,
-                                   int32_t task);
+                                   int32_t task, samsa_err_t *err);
 /* True between leaving a generation and applying the next one: REST
  * writes answer 409, as Kafka Connect's do during a rebalance. */
 bool samsa_connect_cluster_rebalancing(struct samsa_connect *w);

@@ -253,7 +253,7 @@ static bool query_true(const samsa_http_request_t *req, const char *name)
  * FAILED ones; onlyFailed alone restarts a FAILED connector. Returns the
  * 202 body (NULL: 204). */
 static json_t *restart(const samsa_http_request_t *req, samsa_connect_t *w,
-                       connector_t *c, int *status)
+                       connector_t *c, int *status, samsa_err_t *err)
 {
     bool with_tasks = query_true(req, "includeTasks");
     bool only_failed = query_true(req, "onlyFailed");
@@ -267,13 +267,16 @@ static json_t *restart(const samsa_http_request_t *req, samsa_connect_t *w,
     }
     pthread_mutex_unlock(&w->lock);
     if (!with_tasks && !only_failed) {
-        samsa_connect_restart(w, c);
+        *err = samsa_connect_restart(w, c);
         return NULL; /* 204 */
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && *err == SAMSA_OK; i++) {
         if (which[i]) {
-            samsa_connect_restart_task(w, c, i);
+            *err = samsa_connect_restart_task(w, c, i);
         }
+    }
+    if (*err != SAMSA_OK) {
+        return NULL;
     }
     /* 202 with the status; what is being restarted shows RESTARTING. */
     *status = 202;
@@ -451,14 +454,19 @@ static void one_connector(const samsa_http_request_t *req,
     } else if (change && strcmp(sub, "stop") == 0) {
         err = samsa_connect_set_target(w, c, "STOPPED", msg, sizeof(msg));
     } else if (change && strcmp(m, "POST") == 0 && task_id >= 0) {
-        samsa_connect_restart_task(w, c, task_id);
+        err = samsa_connect_restart_task(w, c, task_id);
     } else if (change && strcmp(m, "POST") == 0) {
-        out = restart(req, w, c, &status);
+        out = restart(req, w, c, &status, &err);
     } else if (change) {
         err = samsa_connect_delete(w, c, msg, sizeof(msg));
     }
     pthread_mutex_unlock(&w->admin);
-    if (err != SAMSA_OK) {
+    if (err != SAMSA_OK && strcmp(m, "POST") == 0) {
+        /* Kafka's message for a refused restart-connector record. */
+        snprintf(msg, sizeof(msg), "Error writing restart request to Kafka: %s",
+                 samsa_err_str(err));
+        samsa_connect_reply_error(resp, 500, msg);
+    } else if (err != SAMSA_OK) {
         samsa_connect_reply_error(resp, 500, msg);
     } else if (status == 404) {
         samsa_connect_reply_error(resp, 404, msg);

@@ -773,24 +773,29 @@ void samsa_connect_restart_local(samsa_connect_t *w, connector_t *c)
     }
 }
 
-void samsa_connect_restart(samsa_connect_t *w, connector_t *c)
+samsa_err_t samsa_connect_restart(samsa_connect_t *w, connector_t *c)
 {
-    if (samsa_connect_cluster_restart(w, c, -1)) {
-        return; /* every worker restarts its own tasks of c */
+    samsa_err_t err = SAMSA_OK;
+    if (samsa_connect_cluster_restart(w, c, -1, &err)) {
+        return err; /* every worker restarts its own tasks of c */
     }
     samsa_connect_restart_local(w, c);
+    return SAMSA_OK;
 }
 
-void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id)
+samsa_err_t samsa_connect_restart_task(samsa_connect_t *w, connector_t *c,
+                                       int id)
 {
+    samsa_err_t err = SAMSA_OK;
     if (!samsa_connect_cluster_owns(w, c->name, id) &&
-        samsa_connect_cluster_restart(w, c, id)) {
-        return; /* its worker restarts it */
+        samsa_connect_cluster_restart(w, c, id, &err)) {
+        return err; /* its worker restarts it */
     }
     stop_tasks(c, id);
     if (!c->paused && id >= 0 && id < c->ntasks) {
         start_one(w, c, id);
     }
+    return SAMSA_OK;
 }
 
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c,

@@ -151,12 +151,13 @@ void samsa_connect_apply_target(samsa_connect_t *w, connector_t *c,
  * itself; no-op on other workers. */
 void samsa_connect_connector_status(samsa_connect_t *w, connector_t *c,
                                     bool force);
-void samsa_connect_restart(samsa_connect_t *w, connector_t *c);
+samsa_err_t samsa_connect_restart(samsa_connect_t *w, connector_t *c);
 /* Restart @p c's tasks that run on this worker (on its newest plugin
  * version), whatever the mode: a new .so seen here. w->admin held. */
 void samsa_connect_restart_local(samsa_connect_t *w, connector_t *c);
 /* Restart task @p id of @p c only. w->admin held. */
-void samsa_connect_restart_task(samsa_connect_t *w, connector_t *c, int id);
+samsa_err_t samsa_connect_restart_task(samsa_connect_t *w, connector_t *c,
+                                       int id);
 /* Stop task @p id of @p c (a cooperative revocation). w->admin held. */
 void samsa_connect_stop_task(connector_t *c, int id);
 samsa_err_t samsa_connect_delete(samsa_connect_t *w, connector_t *c,

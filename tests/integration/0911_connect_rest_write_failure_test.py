@@ -3,7 +3,8 @@
 Connect does: 500 with {"error_code": 500, "message": ...} (Kafka's
 KafkaConfigBackingStore: "Error writing connector configuration to
 Kafka", "Error writing target state to Kafka", "Error removing connector
-configuration from Kafka"), and leaves the worker as it was: a connector
+configuration from Kafka", in distributed mode "Error writing restart
+request to Kafka"), and leaves the worker as it was: a connector
 whose creation failed is not listed, not even after a restart of the
 worker replays connect-configs. The refusal is a real one: connect-configs
 (replication factor 1 on this one broker) gets min.insync.replicas=2, so
@@ -53,8 +54,9 @@ def test_config_topic_write_failure_is_a_500(broker_factory, tmp_path):
     code, body = call(broker, "PUT", "/connectors/kept/config",
                       dict(sink("kept", out), **{"tasks.max": "2"}))
     refused(code, body, "writing connector configuration to")
-    code, body = call(broker, "PUT", "/connectors/kept/pause")
-    refused(code, body, "writing target state to")
+    for verb in ("pause", "stop", "resume"):
+        code, body = call(broker, "PUT", "/connectors/kept/" + verb)
+        refused(code, body, "writing target state to")
     code, body = call(broker, "DELETE", "/connectors/kept")
     refused(code, body, "removing connector configuration from")
     # Nothing changed: "lost" is not there, "kept" has its old config and
@@ -63,7 +65,7 @@ def test_config_topic_write_failure_is_a_500(broker_factory, tmp_path):
     code, cfg = call(broker, "GET", "/connectors/kept/config")
     assert code == 200 and "tasks.max" not in cfg, cfg
     code, st = call(broker, "GET", "/connectors/kept/status")
-    assert st["connector"]["state"] != "PAUSED", st
+    assert st["connector"]["state"] not in ("PAUSED", "STOPPED"), st
 
     # The cause gone, the same writes work.
     set_configs_topic(broker, COMPACT)
@@ -77,3 +79,25 @@ def test_config_topic_write_failure_is_a_500(broker_factory, tmp_path):
     broker.restart()
     wait_ready(broker)
     assert call(broker, "GET", "/connectors") == (200, ["later"])
+
+
+def test_distributed_restart_record_refused_is_a_500(broker_factory,
+                                                     tmp_path):
+    """Distributed mode (group.id): POST .../restart is a
+    restart-connector record in connect-configs for every worker to act
+    on; refused, the restart answers 500 rather than 204."""
+    props = tmp_path / "worker.properties"
+    props.write_text("group.id=restarts\nheartbeat.interval.ms=500\n")
+    broker = broker_factory(
+        "connect_enabled: true\nconnect_client_config: %s\n"
+        "group_min_session_timeout_ms: 500" % props).start()
+    wait_ready(broker)
+    out = str(tmp_path / "out.txt")
+    code, body = call(broker, "POST", "/connectors",
+                      {"name": "r", "config": sink("r", out)})
+    assert code == 201, body
+    set_configs_topic(broker, dict(COMPACT, **{"min.insync.replicas": "2"}))
+    code, body = call(broker, "POST", "/connectors/r/restart")
+    refused(code, body, "writing restart request to")
+    set_configs_topic(broker, COMPACT)
+    assert call(broker, "POST", "/connectors/r/restart")[0] == 204
