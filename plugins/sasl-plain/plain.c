@@ -11,6 +11,7 @@
 
 #include <samsa/sasl.h>
 
+#include "plain_message.h"
 #include "users.h"
 
 #define PRINCIPAL_MAX 300
@@ -77,31 +78,20 @@ static samsa_err_t plain_step(samsa_sasl_session_t *sess, const void *in,
                               size_t in_len, void **out, size_t *out_len,
                               bool *done)
 {
-    const char *p = in;
     *out = NULL;
     *out_len = 0;
     *done = false;
-    const char *nul1 = in_len ? memchr(p, '\0', in_len) : NULL;
-    const char *nul2 =
-        nul1 ? memchr(nul1 + 1, '\0', in_len - (size_t)(nul1 + 1 - p)) : NULL;
-    if (!nul1 || !nul2) {
-        return SAMSA_ERR_ILLEGAL_SASL_STATE;
+    plain_message_t m;
+    samsa_err_t rc = plain_parse_message(in, in_len, PRINCIPAL_MAX - 6, &m);
+    if (rc != SAMSA_OK) {
+        return rc;
     }
-    const char *authzid = p, *user = nul1 + 1, *password = nul2 + 1;
-    size_t authzid_len = (size_t)(nul1 - p);
-    size_t user_len = (size_t)(nul2 - user);
-    size_t password_len = in_len - (size_t)(password - p);
-    if (user_len == 0 || user_len >= PRINCIPAL_MAX - 6 ||
-        (authzid_len &&
-         (authzid_len != user_len || memcmp(authzid, user, user_len) != 0))) {
-        return SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
-    }
-    if (!plain_users_check(sess->st->users, user, user_len, password,
-                           password_len)) {
+    if (!plain_users_check(sess->st->users, m.user, m.user_len, m.password,
+                           m.password_len)) {
         return SAMSA_ERR_SASL_AUTHENTICATION_FAILED;
     }
     snprintf(sess->principal, sizeof(sess->principal), "User:%.*s",
-             (int)user_len, user);
+             (int)m.user_len, m.user);
     *done = true;
     return SAMSA_OK;
 }

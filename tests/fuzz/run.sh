@@ -3,7 +3,8 @@
 # Build the fuzzers with clang and run them for N seconds in all (default
 # 30): a third for produce-side record batch validation (seeds:
 # tests/fuzz/make_batch_seeds.py; codecs: the plugins of this build), a
-# sixth each for SASL SCRAM message parsing (seeds: the RFC 5802 exchange),
+# sixth each for SASL SCRAM message parsing (seeds: the RFC 5802 exchange;
+# the SASL PLAIN token shares its share, seeds: RFC 4616's examples),
 # the OAUTHBEARER client message and JWT structure (seeds: RFC 7515's
 # example token in a client first message) and the broker's TLS server
 # handshake (seeds: tests/fuzz/seeds/tls, ClientHellos captured from
@@ -18,6 +19,8 @@ BATCH_SECONDS=$((SECONDS_TO_RUN / 3))
 BATCH_SECONDS=$((BATCH_SECONDS > 0 ? BATCH_SECONDS : 1))
 SCRAM_SECONDS=$((SECONDS_TO_RUN / 6))
 SCRAM_SECONDS=$((SCRAM_SECONDS > 0 ? SCRAM_SECONDS : 1))
+PLAIN_SECONDS=$((SCRAM_SECONDS / 3))
+PLAIN_SECONDS=$((PLAIN_SECONDS > 0 ? PLAIN_SECONDS : 1))
 OAUTH_SECONDS=$SCRAM_SECONDS
 TLS_SECONDS=$SCRAM_SECONDS
 REQUEST_SECONDS=$((SECONDS_TO_RUN - BATCH_SECONDS - SCRAM_SECONDS - OAUTH_SECONDS - TLS_SECONDS))
@@ -25,7 +28,7 @@ REQUEST_SECONDS=$((REQUEST_SECONDS > 0 ? REQUEST_SECONDS : 1))
 
 cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_C_COMPILER=clang \
       -DSAMSA_FUZZ=ON -DSAMSA_BUILD_TESTS=ON >/dev/null
-ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram fuzz_oauthbearer fuzz_tls \
+ninja -C "$BUILD" fuzz_request fuzz_batch fuzz_scram fuzz_plain fuzz_oauthbearer fuzz_tls \
       codec-gzip codec-snappy codec-lz4 codec-zstd
 
 CORPUS=$BUILD/fuzz-corpus/request
@@ -53,8 +56,20 @@ mkdir -p "$CORPUS" "$SEEDS"
 # librdkafka's shape (its nonce repeated in front of the server's).
 printf 'n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL\0c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=' >"$SEEDS/rfc5802"
 printf 'n,a=al=3Dice,n=al=2Cice,r=abc,ext=1\0c=eSws,r=abcabcdef,x=1,p=AAAA' >"$SEEDS/escapes"
-"$BUILD/tests/fuzz/fuzz_scram" -max_total_time="$SCRAM_SECONDS" \
+"$BUILD/tests/fuzz/fuzz_scram" -max_total_time="$((SCRAM_SECONDS - PLAIN_SECONDS > 0 ? SCRAM_SECONDS - PLAIN_SECONDS : 1))" \
     -rss_limit_mb=512 -max_len=4096 -timeout=10 -print_final_stats=1 \
+    "$CORPUS" "$SEEDS"
+
+CORPUS=$BUILD/fuzz-corpus/plain
+SEEDS=$BUILD/fuzz-seeds/plain
+mkdir -p "$CORPUS" "$SEEDS"
+# RFC 4616 section 4's examples: without and with an authzid (the second
+# one refused: authzid differs), and an authzid equal to the authcid.
+printf '\0tim\0tanstaaftanstaaf' >"$SEEDS/rfc4616"
+printf 'Ursel\0Kurt\0xipj3plmq' >"$SEEDS/rfc4616-authzid"
+printf 'admin\0admin\0admin-secret' >"$SEEDS/same-authzid"
+"$BUILD/tests/fuzz/fuzz_plain" -max_total_time="$PLAIN_SECONDS" \
+    -rss_limit_mb=1024 -max_len=1024 -timeout=10 -print_final_stats=1 \
     "$CORPUS" "$SEEDS"
 
 CORPUS=$BUILD/fuzz-corpus/oauthbearer
