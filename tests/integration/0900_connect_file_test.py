@@ -53,6 +53,15 @@ def test_file_source_to_file_sink_with_kafka_connect_rest(broker_factory):
     assert code == 201 and info["type"] == "sink", info
     wait_for(lambda: lines(sink) == ["foo", "bar"], "the sink file")
     wait_for(lambda: state(broker, "local-file-sink") == "RUNNING", "RUNNING")
+    # The sink's group (connect-NAME) commits what the flush wrote.
+    from kafka import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+
+    def committed():
+        offs = admin.list_consumer_group_offsets("connect-local-file-sink")
+        return {tp.topic: o.offset for tp, o in offs.items()}
+    wait_for(lambda: committed() == {"connect-test": 2}, "the sink's commit")
+    admin.close()
     code, st = call(broker, "GET", "/connectors/local-file-source/status")
     assert st["connector"]["state"] == "RUNNING"
     assert st["tasks"][0]["id"] == 0 and st["tasks"][0]["state"] == "RUNNING"
