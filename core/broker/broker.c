@@ -553,6 +553,11 @@ samsa_err_t samsa_broker_start(samsa_broker_t *b)
 
 void samsa_broker_stop(samsa_broker_t *b)
 {
+    /* Connectors first, while this broker serves in full: their tasks
+     * flush and commit through its own listener, and a task joining its
+     * group must find the coordinator (once the broker is no longer ready
+     * or leads nothing, FindCoordinator retries held the stop ~40 s). */
+    samsa_connect_stop(b->connect);
     atomic_store(&b->ready, false);
     /* Kafka's order: leaderships move away while this broker still
      * serves, so clients are redirected (NOT_LEADER_OR_FOLLOWER) rather
@@ -560,9 +565,6 @@ void samsa_broker_stop(samsa_broker_t *b)
      * would have fenced a broker it stopped hearing anyway. */
     samsa_cluster_controlled_shutdown(
         b, b->cfg->cluster.broker_session_timeout_ms);
-    /* Connectors first: their tasks flush and commit through this
-     * broker's own listener. */
-    samsa_connect_stop(b->connect);
     /* No more loads or unloads of the coordinators' partitions. */
     samsa_coord_follow_stop(atomic_exchange(&b->coord_follow, NULL));
     /* Groups first: members parked in JoinGroup/SyncGroup get their answer
