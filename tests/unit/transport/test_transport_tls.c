@@ -187,6 +187,29 @@ static void test_tls_untrusted_client_refused(void **state)
     harness_unload(&leader);
 }
 
+/* An instance given no files starts without reading anything and takes
+ * the system's CAs at its first connection: a handshake with the
+ * self-signed broker, which no system CA signed, fails. */
+static void test_tls_without_files_trusts_the_system_cas(void **state)
+{
+    (void)state;
+    harness_plugin_t leader, bare;
+    harness_opt_t none[] = {{.name = NULL}};
+    assert_int_equal(load(&leader, "broker"), SAMSA_OK);
+    assert_int_equal(harness_load(&bare, "transport-tls", none), SAMSA_OK);
+    samsa_transport_conn_t *client = NULL, *server = NULL;
+    int lfd = -1;
+    pair(&bare, &leader, &client, &server, &lfd);
+    samsa_err_t err =
+        exchange(bare.desc->ops, client, leader.desc->ops, server, "fetch v12");
+    assert_true(err == SAMSA_ERR_NETWORK_EXCEPTION || err == SAMSA_ERR_CLOSED);
+    ((const samsa_transport_ops_t *)bare.desc->ops)->close(client);
+    ((const samsa_transport_ops_t *)leader.desc->ops)->close(server);
+    close(lfd);
+    harness_unload(&bare);
+    harness_unload(&leader);
+}
+
 /* A server-side connection checks that the client's (verified)
  * certificate names the host expected of it: IP:127.0.0.1 is, 10.9.9.9
  * and a DNS name are not. Before the handshake there is no certificate. */
@@ -274,6 +297,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_round_trip),
         cmocka_unit_test(test_tls_untrusted_client_refused),
+        cmocka_unit_test(test_tls_without_files_trusts_the_system_cas),
         cmocka_unit_test(test_tls_verify_peer_names_host),
         cmocka_unit_test(test_tls_reload_new_connections_only),
     };
