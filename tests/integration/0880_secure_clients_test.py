@@ -2,10 +2,11 @@
 """The Java client (kafka-clients 3.8.0), kafkajs 2.2.4, franz-go, kcat
 and kafka-python over SSL, SASL_PLAINTEXT and SASL_SSL with each
 mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; OAUTHBEARER with a signed
-JWT for kafkajs, franz-go and kafka-python), each producing and reading
-back records; a wrong password, an expired token and an untrusted broker
-certificate are refused with the client's authentication / TLS error
-(confluent-kafka: 0810, 0820, 0850)."""
+JWT for the Java client, kafkajs, franz-go and kafka-python), each
+producing and reading back records; a wrong password, an expired token, a
+wrongly signed token and an untrusted broker certificate are refused with
+the client's authentication / TLS error (confluent-kafka: 0810, 0820,
+0850)."""
 import os
 import subprocess
 
@@ -37,6 +38,14 @@ REFUSED = {
     "wrong_password": ("SASL_SSL", "SCRAM-SHA-512", "bob", "wrong", "ca.pem"),
     "untrusted_cert": ("SSL", None, None, None, "rogue-ca.pem"),
 }
+# The Java client's OAUTHBEARER cases: name: (listener, token kind); the
+# token goes through SamsaJavaSecure$SignedTokenLogin.
+JAVA_OAUTH = {
+    "oauth_plaintext": ("SASL_PLAINTEXT", "valid"),
+    "oauth_ssl": ("SASL_SSL", "valid"),
+    "oauth_expired": ("SASL_SSL", "expired"),
+    "oauth_wrong_key": ("SASL_PLAINTEXT", "wrong_key"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +55,28 @@ def secure_broker():
     b.finish()
 
 
+def java_oauth_props(b, case, path):
+    proto, kind = JAVA_OAUTH[case]
+    token = {"valid": lambda: b.issuer.token(alg="ES256", lifetime=300),
+             "expired": lambda: b.issuer.token(alg="ES256", lifetime=-60),
+             "wrong_key": lambda: b.issuer.token(key=b.issuer.rogue)}[kind]()
+    lines = ["bootstrap.servers=127.0.0.1:%d" % b.ports[proto],
+             "security.protocol=" + proto,
+             "sasl.mechanism=OAUTHBEARER",
+             "sasl.login.callback.handler.class="
+             "SamsaJavaSecure$SignedTokenLogin",
+             "sasl.jaas.config=org.apache.kafka.common.security.oauthbearer."
+             "OAuthBearerLoginModule required token=\"%s\";" % token]
+    if proto == "SASL_SSL":
+        lines += ["ssl.truststore.type=PEM",
+                  "ssl.truststore.location=" + b.pki["ca.pem"]]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
 def java_props(b, case, path):
+    if case in JAVA_OAUTH:
+        return java_oauth_props(b, case, path)
     proto, mech, user, password, ca = {**CASES, **REFUSED}[case]
     lines = ["bootstrap.servers=127.0.0.1:%d" % b.ports[proto],
              "security.protocol=" + proto]
@@ -67,7 +97,7 @@ def java_props(b, case, path):
 def test_java_client(secure_broker, tmp_path):
     b = secure_broker
     args = []
-    for case in list(CASES) + list(REFUSED):
+    for case in list(CASES) + list(REFUSED) + list(JAVA_OAUTH):
         args += [java_props(b, case, tmp_path / (case + ".properties")),
                  "java-" + case, "20", "0"]
     out = subprocess.run(
@@ -76,7 +106,7 @@ def test_java_client(secure_broker, tmp_path):
          os.path.join(JAVA_DIR, "SamsaJavaSecure.java")] + args,
         capture_output=True, text=True, timeout=180)
     lines = out.stdout.splitlines()
-    for case in CASES:
+    for case in list(CASES) + ["oauth_plaintext", "oauth_ssl"]:
         assert "ok java-" + case in lines, out.stdout + out.stderr
     wrong = [l for l in lines if l.startswith("FAIL java-wrong_password")]
     assert wrong and "SaslAuthenticationException" in wrong[0], out.stdout
@@ -84,6 +114,12 @@ def test_java_client(secure_broker, tmp_path):
     untrusted = [l for l in lines if l.startswith("FAIL java-untrusted_cert")]
     assert untrusted and "SslAuthenticationException" in untrusted[0], \
         out.stdout
+    for case, why in (("oauth_expired", "the token expired at"),
+                      ("oauth_wrong_key", "signature does not verify")):
+        refused = [l for l in lines if l.startswith("FAIL java-" + case)]
+        assert refused and "SaslAuthenticationException" in refused[0], \
+            out.stdout
+        assert why in refused[0], refused[0]
 
 
 def client_args(b, case):

@@ -12,6 +12,11 @@
  * and "ok <topic>", or "FAIL <topic> <exception class>: <message>"; exits
  * 1 when a case failed.
  *
+ * For OAUTHBEARER the properties name SamsaJavaSecure$SignedTokenLogin as
+ * sasl.login.callback.handler.class and pass the signed JWT as the JAAS
+ * option token="...": Kafka's default login handler sends an unsecured
+ * (alg=none) token, which Samsa refuses.
+ *
  *   java -cp 'lib/*' SamsaJavaSecure.java (<props> <topic> <count> <spread-ms>)...
  */
 import java.io.FileInputStream;
@@ -20,8 +25,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.UnsupportedCallbackException;
+import javax.security.auth.login.AppConfigurationEntry;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,11 +40,69 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
+import org.apache.kafka.common.security.oauthbearer.OAuthBearerToken;
+import org.apache.kafka.common.security.oauthbearer.OAuthBearerTokenCallback;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 public class SamsaJavaSecure {
+    /*
+     * Answers the OAUTHBEARER login's token callback with the JWT given as
+     * the JAAS option "token", as is. The broker validates it; the client
+     * only needs a lifetime to schedule its refresh, so it gets a fixed
+     * hour rather than the token's own exp (an expired token must still be
+     * sent, for the broker to refuse).
+     */
+    public static class SignedTokenLogin implements AuthenticateCallbackHandler {
+        private String token;
+
+        @Override
+        public void configure(Map<String, ?> configs, String mechanism,
+                              List<AppConfigurationEntry> entries) {
+            for (AppConfigurationEntry e : entries) {
+                Object t = e.getOptions().get("token");
+                if (t != null) {
+                    token = t.toString();
+                }
+            }
+            if (token == null) {
+                throw new IllegalArgumentException(
+                    "SignedTokenLogin needs the JAAS option token=\"<JWT>\"");
+            }
+        }
+
+        @Override
+        public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
+            for (Callback cb : callbacks) {
+                if (!(cb instanceof OAuthBearerTokenCallback)) {
+                    // SaslExtensionsCallback: the login module treats this
+                    // as "no extensions".
+                    throw new UnsupportedCallbackException(cb);
+                }
+                final String value = token;
+                final long now = System.currentTimeMillis();
+                ((OAuthBearerTokenCallback) cb).token(new OAuthBearerToken() {
+                    public String value() { return value; }
+                    public Set<String> scope() { return Set.of(); }
+                    public long lifetimeMs() { return now + 3600_000L; }
+                    public String principalName() { return "token"; }
+                    public Long startTimeMs() { return now; }
+                });
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     public static void main(String[] args) throws Exception {
+        // The source launcher's in-memory class loader, so Kafka's
+        // config parsing (which loads classes through the context loader)
+        // finds SignedTokenLogin by name.
+        Thread.currentThread().setContextClassLoader(
+            SamsaJavaSecure.class.getClassLoader());
         boolean failed = false;
         for (int a = 0; a + 4 <= args.length; a += 4) {
             Properties common = new Properties();
