@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Round trips with real clients, for the security tests: every client is
 configured by the caller (security protocol, certificates, SASL)."""
+import subprocess
+
 import confluent_kafka
 import kafka
 
@@ -40,3 +42,17 @@ def kafka_python_round_trip(topic, n=20, **common):
             break
     c.close()
     assert got == [b"m%d" % i for i in range(n)]
+
+
+def assert_plain_refused(broker, port, user, password):
+    """kcat logging in with PLAIN over SASL_PLAINTEXT is refused with
+    Authentication failed; the broker logs the refusal, not the password."""
+    out = subprocess.run(
+        ["kcat", "-b", "127.0.0.1:%d" % port, "-L", "-m", "5",
+         "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
+         "-X", "sasl.username=" + user, "-X", "sasl.password=" + password],
+        capture_output=True, timeout=30)
+    assert out.returncode != 0
+    assert b"Authentication failed" in out.stderr, out.stderr
+    assert "SASL PLAIN authentication failed" in broker.log_text()
+    assert password not in broker.log_text()
