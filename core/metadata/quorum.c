@@ -432,6 +432,20 @@ static void hb_settle(heartbeat_t *h, const samsa_meta_broker_t *b)
     }
 }
 
+/* Propose fencing (or unfencing) broker @p id at @p epoch, saying why at
+ * @p level. */
+static void hb_propose_fence(samsa_meta_t *m, int32_t id, int64_t epoch,
+                             bool fenced, samsa_log_level_t level,
+                             const char *why)
+{
+    samsa_meta_rec_t rec;
+    if (samsa_mdrec_fence(id, epoch, fenced, &rec) == SAMSA_OK) {
+        samsa_log(level, "controller: broker %d (epoch %lld) %s", id,
+                  (long long)epoch, why);
+        samsa_meta_propose(m, rec, NULL, NULL);
+    }
+}
+
 samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
                                  bool want_shutdown, bool *fenced)
 {
@@ -473,25 +487,10 @@ samsa_err_t samsa_meta_heartbeat(samsa_meta_t *m, int32_t id, int64_t epoch,
         }
     }
     pthread_mutex_unlock(&m->lock);
-    if (fence) {
-        samsa_meta_rec_t rec;
-        if (samsa_mdrec_fence(id, epoch, true, &rec) == SAMSA_OK) {
-            samsa_log(SAMSA_LOG_INFO,
-                      "controller: broker %d (epoch %lld) shuts down: "
-                      "fencing it, its leaderships move",
-                      id, (long long)epoch);
-            samsa_meta_propose(m, rec, NULL, NULL);
-        }
-    }
-    if (unfence) {
-        samsa_meta_rec_t rec;
-        if (samsa_mdrec_fence(id, epoch, false, &rec) == SAMSA_OK) {
-            samsa_log(SAMSA_LOG_INFO,
-                      "controller: broker %d (epoch %lld) heartbeats "
-                      "again: unfencing",
-                      id, (long long)epoch);
-            samsa_meta_propose(m, rec, NULL, NULL);
-        }
+    if (fence || unfence) {
+        hb_propose_fence(m, id, epoch, fence, SAMSA_LOG_INFO,
+                         fence ? "shuts down: fencing it, its leaderships move"
+                               : "heartbeats again: unfencing");
     }
     return err;
 }
@@ -577,14 +576,14 @@ static void probe_done(void *arg, samsa_probe_t *probe, int status)
         snprintf(where, sizeof(where), "%s:%d", b->host, b->port);
     }
     pthread_mutex_unlock(&m->lock);
-    samsa_meta_rec_t rec;
-    if (fence && samsa_mdrec_fence(id, epoch, true, &rec) == SAMSA_OK) {
-        samsa_log(SAMSA_LOG_WARN,
-                  "controller: broker %d (epoch %lld) silent for %lld ms "
-                  "and its listener %s refuses connections (no process "
-                  "listens): fencing before broker_session_timeout_ms",
-                  id, (long long)epoch, (long long)silent, where);
-        samsa_meta_propose(m, rec, NULL, NULL);
+    if (fence) {
+        char why[512];
+        snprintf(why, sizeof(why),
+                 "silent for %lld ms and its listener %s refuses connections "
+                 "(no process listens): fencing before "
+                 "broker_session_timeout_ms",
+                 (long long)silent, where);
+        hb_propose_fence(m, id, epoch, true, SAMSA_LOG_WARN, why);
     }
 }
 
@@ -678,16 +677,11 @@ static void check_sessions(samsa_meta_t *m, bool new_leader)
     pthread_mutex_unlock(&m->lock);
     start_probes(m, probes, nprobe, now);
     for (size_t i = 0; i < nfence; i++) {
-        samsa_meta_rec_t rec;
-        if (samsa_mdrec_fence(fence_id[i], fence_epoch[i], true, &rec) ==
-            SAMSA_OK) {
-            samsa_log(SAMSA_LOG_WARN,
-                      "controller: broker %d (epoch %lld) missed heartbeats "
-                      "for %lld ms: fencing",
-                      fence_id[i], (long long)fence_epoch[i],
-                      (long long)m->session_timeout_ms);
-            samsa_meta_propose(m, rec, NULL, NULL);
-        }
+        char why[96];
+        snprintf(why, sizeof(why), "missed heartbeats for %lld ms: fencing",
+                 (long long)m->session_timeout_ms);
+        hb_propose_fence(m, fence_id[i], fence_epoch[i], true, SAMSA_LOG_WARN,
+                         why);
     }
 }
 
