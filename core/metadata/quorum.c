@@ -108,6 +108,10 @@ struct samsa_meta {
     void *transport_state;
     samsa_raft_peer_t peers[SAMSA_META_MAX_VOTERS];
     struct raft_io io;
+    /* libraft's own io close and the callback raft_close gave it, fired
+     * once only: see io_close_once. */
+    void (*io_close)(struct raft_io *io, raft_io_close_cb cb);
+    raft_io_close_cb io_close_cb;
     struct raft_fsm fsm;
     struct raft raft;
     bool was_leader;
@@ -1165,6 +1169,30 @@ static void on_wake(uv_async_t *a)
     }
 }
 
+/*
+ * libraft 0.15's uv io can fire its close callback twice: uvMaybeFireCloseCb
+ * never clears it, and a request finishing after the first firing calls it
+ * again. The second call ran libraft's ioCloseCb again, which frees the
+ * raft's address a second time (ASan in CI: double free at a single node's
+ * shutdown, from uv_run). The callback is passed on once.
+ */
+static void io_close_once(struct raft_io *io)
+{
+    samsa_meta_t *m = ((struct raft *)io->data)->data;
+    raft_io_close_cb cb = m->io_close_cb;
+    m->io_close_cb = NULL;
+    if (cb) {
+        cb(io);
+    }
+}
+
+static void io_close_guarded(struct raft_io *io, raft_io_close_cb cb)
+{
+    samsa_meta_t *m = ((struct raft *)io->data)->data;
+    m->io_close_cb = cb;
+    m->io_close(io, io_close_once);
+}
+
 static int start_raft(samsa_meta_t *m)
 {
     struct raft_configuration conf;
@@ -1251,6 +1279,10 @@ static void *quorum_main(void *arg)
     if (rv == 0) {
         rv = raft_uv_init(&m->io, &m->loop, m->dir, &m->transport);
         io_ok = rv == 0;
+        if (io_ok) {
+            m->io_close = m->io.close;
+            m->io.close = io_close_guarded;
+        }
         if (rv != 0) {
             snprintf(m->start_msg, sizeof(m->start_msg),
                      "raft log in %.200s: %.200s", m->dir, m->io.errmsg);
